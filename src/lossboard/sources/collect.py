@@ -1,0 +1,117 @@
+"""Gather the records a parser emits into one run's columns."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from lossboard.model import RESUME, Event, FileProblem, Item, Meta, Point, Problem, Series
+
+_NAN = math.nan
+
+
+class _Columns:
+    __slots__ = ("source_tag", "step", "epoch", "wall_time", "value")
+
+    def __init__(self, source_tag: str) -> None:
+        self.source_tag = source_tag
+        self.step: list[int] = []
+        self.epoch: list[float] = []
+        self.wall_time: list[float] = []
+        self.value: list[float] = []
+
+
+class RunCollector:
+    """Collects `Point`, `Event`, `Problem` and `Meta` records of one source file.
+
+    A point for a step the series already has replaces it (later wins), and a ``resume``
+    event first drops what the series holds from the resumed epoch (or step) on, so a file
+    that records a restart from an earlier checkpoint keeps only what the restart wrote.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._columns: dict[str, _Columns] = {}
+        self.events: list[Event] = []
+        self.problems: list[FileProblem] = []
+        self.meta: dict[str, str] = {}
+
+    def add(self, items: list[Item]) -> None:
+        columns = self._columns
+        for item in items:
+            if type(item) is Point:
+                tag, source_tag, step, value, epoch, wall_time = item
+                col = columns.get(tag)
+                if col is None:
+                    col = columns[tag] = _Columns(source_tag)
+                col.step.append(step)
+                col.value.append(value)
+                col.epoch.append(_NAN if epoch is None else epoch)
+                col.wall_time.append(_NAN if wall_time is None else wall_time)
+            elif type(item) is Event:
+                if item.kind == RESUME:
+                    self._cut(item)
+                self.events.append(item)
+            elif type(item) is Problem:
+                self.problems.append(FileProblem(self.path, item.line, item.message))
+            elif type(item) is Meta:
+                self.meta[item.key] = item.value
+
+    def _cut(self, resume: Event) -> None:
+        for tag, col in list(self._columns.items()):
+            series = _to_series(tag, col)
+            kept = cut_before(series, resume)
+            col.step[:] = kept.step.tolist()
+            col.epoch[:] = kept.epoch.tolist()
+            col.wall_time[:] = kept.wall_time.tolist()
+            col.value[:] = kept.value.tolist()
+
+    def series(self) -> dict[str, Series]:
+        return {tag: _to_series(tag, col) for tag, col in self._columns.items() if col.step}
+
+
+def _to_series(tag: str, col: _Columns) -> Series:
+    step = np.asarray(col.step, dtype=np.int64)
+    series = Series(
+        tag,
+        col.source_tag,
+        step,
+        np.asarray(col.epoch, dtype=np.float64),
+        np.asarray(col.wall_time, dtype=np.float64),
+        np.asarray(col.value, dtype=np.float64),
+    )
+    return last_per_step(series)
+
+
+def last_per_step(series: Series) -> Series:
+    """Sorted by step with one value per step: where a step repeats, the last one wins."""
+    step = series.step
+    if len(step) < 2 or (np.diff(step) > 0).all():
+        return series
+    order = np.argsort(step, kind="stable")
+    sorted_steps = step[order]
+    keep = np.ones(len(order), dtype=bool)
+    keep[:-1] = sorted_steps[1:] != sorted_steps[:-1]
+    index = order[keep]
+    return _take(series, index)
+
+
+def cut_before(series: Series, resume: Event) -> Series:
+    """The points of ``series`` that come before a resume point, by epoch when both know it."""
+    if resume.epoch is not None and series.has_epochs:
+        keep = ~(series.epoch >= resume.epoch)
+    else:
+        keep = series.step < resume.step
+    return series if keep.all() else _take(series, np.flatnonzero(keep))
+
+
+def _take(series: Series, index: np.ndarray) -> Series:
+    return Series(
+        series.tag,
+        series.source_tag,
+        series.step[index],
+        series.epoch[index],
+        series.wall_time[index],
+        series.value[index],
+    )

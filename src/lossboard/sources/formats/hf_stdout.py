@@ -1,0 +1,19 @@
+"""Placeholder for the hf-stdout format (being written)."""
+
+from __future__ import annotations
+
+from lossboard.model import Item
+
+NAME = "hf-stdout"
+
+
+def sniff(head: str, filename: str) -> float:
+    return 0.0
+
+
+class Parser:
+    def feed(self, text: str) -> list[Item]:
+        return []
+
+    def close(self) -> list[Item]:
+        return []

@@ -1,0 +1,19 @@
+"""Placeholder for the keras-csv format (being written)."""
+
+from __future__ import annotations
+
+from lossboard.model import Item
+
+NAME = "keras-csv"
+
+
+def sniff(head: str, filename: str) -> float:
+    return 0.0
+
+
+class Parser:
+    def feed(self, text: str) -> list[Item]:
+        return []
+
+    def close(self) -> list[Item]:
+        return []

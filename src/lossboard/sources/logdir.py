@@ -1,0 +1,138 @@
+"""Find the log files under the paths a user gives and group them into runs.
+
+Files in one directory, of one format, whose names differ only by numbers
+(``training_0.log``, ``training_65.log``) are the pieces of one resumed run and are stitched
+in numeric order. Everything else is a run of its own. ``stitch=True`` makes all the files
+one run, in the order given; ``stitch=False`` keeps every file apart.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lossboard.errors import InputError, NoLogsError, PathNotFoundError, UnknownFormatError
+from lossboard.model import Run
+from lossboard.sources.reader import ParsedFile, parse_file
+from lossboard.sources.stitch import stitch
+
+# Never logs: skipped when a directory is walked (a file named explicitly is always read).
+_NOT_LOGS = frozenset(
+    ".png .jpg .jpeg .gif .bmp .svg .pdf .params .pt .pth .ckpt .h5 .hdf5 .keras .pkl .pickle"
+    " .npy .npz .zip .tar .gz .bz2 .xz .7z .so .pyc .onnx .safetensors .bin .rec .idx .lst"
+    " .py .sh .ipynb .yaml .yml .toml .cfg .ini .md .rst .html .css .js .lock".split()
+)
+# Names that say nothing about the run: the run is named after the directory instead.
+_GENERIC_STEMS = frozenset(
+    "metrics results training train log logs output stdout trainer_state summary events".split()
+)
+_DIGITS = re.compile(r"\d+")
+_NUMBER_SPLIT = re.compile(r"(\d+)")
+
+
+@dataclass
+class Loaded:
+    """Runs, and the inputs that could not be read at all (each with its reason)."""
+
+    runs: list[Run] = field(default_factory=list)
+    failures: list[InputError] = field(default_factory=list)
+
+
+def discover(path: str | Path) -> list[Path]:
+    """The candidate log files at ``path``: itself if a file, else its tree minus non-logs."""
+    path = Path(path)
+    if path.is_file():
+        return [path]
+    if not path.exists():
+        raise PathNotFoundError(path)
+    found = []
+    for root, dirs, files in os.walk(path):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files, key=natural_key):
+            candidate = Path(root, name)
+            if not name.startswith(".") and candidate.suffix.lower() not in _NOT_LOGS:
+                found.append(candidate)
+    return found
+
+
+def natural_key(name: str) -> list[int | str]:
+    """Sort key that puts ``training_65.log`` before ``training_100.log``."""
+    return [int(part) if part.isdigit() else part for part in _NUMBER_SPLIT.split(name)]
+
+
+def load_paths(
+    paths: Sequence[str | Path], *, format: str | None = None, stitch_files: bool | None = None
+) -> Loaded:
+    """Parse every log under ``paths``; one bad file never stops the others."""
+    loaded = Loaded()
+    parsed: list[tuple[Path, ParsedFile]] = []
+    for raw in paths:
+        root = Path(raw)
+        try:
+            files = discover(root)
+        except InputError as error:
+            loaded.failures.append(error)
+            continue
+        explicit = root.is_file()
+        usable = 0
+        for file in files:
+            try:
+                parsed.append((root if not explicit else root.parent, parse_file(file, format)))
+                usable += 1
+            except InputError as error:
+                if explicit or format is not None or not isinstance(error, UnknownFormatError):
+                    loaded.failures.append(error)
+        if not explicit and usable == 0:
+            loaded.failures.append(NoLogsError(root, skipped=len(files)))
+    for name, members in _group(parsed, stitch_files):
+        loaded.runs.append(stitch(name, members))
+    return loaded
+
+
+def _group(
+    parsed: list[tuple[Path, ParsedFile]], stitch_files: bool | None
+) -> Iterable[tuple[str, list[ParsedFile]]]:
+    if not parsed:
+        return []
+    if stitch_files:
+        root, first = parsed[0]
+        return [(run_name(root, Path(first.path)), [p for _, p in parsed])]
+    groups: dict[tuple[str, ...], list[tuple[Path, ParsedFile]]] = {}
+    for root, file in parsed:
+        path = Path(file.path)
+        key = (str(path.parent), file.format, _DIGITS.sub("#", path.name))
+        if stitch_files is False or not _DIGITS.search(path.name):
+            key = (file.path,)
+        groups.setdefault(key, []).append((root, file))
+    result = []
+    for members in groups.values():
+        members.sort(key=lambda m: natural_key(Path(m[1].path).name))
+        root, first = members[0]
+        result.append((run_name(root, Path(first.path)), [m[1] for m in members]))
+    return _unique_names(result)
+
+
+def run_name(root: Path, path: Path) -> str:
+    """A readable run name: the path below the root given, without a generic file name."""
+    try:
+        relative = path.relative_to(root)
+    except ValueError:
+        relative = Path(path.name)
+    stem = path.stem.lower()
+    parts = list(relative.parts[:-1])
+    if stem not in _GENERIC_STEMS or not parts:
+        parts.append(path.stem if stem not in _GENERIC_STEMS else path.parent.name or path.stem)
+    return "/".join(parts) or path.stem
+
+
+def _unique_names(runs: list[tuple[str, list[ParsedFile]]]) -> list[tuple[str, list[ParsedFile]]]:
+    seen: dict[str, int] = {}
+    unique = []
+    for name, members in runs:
+        count = seen.get(name, 0)
+        seen[name] = count + 1
+        unique.append((name if count == 0 else f"{name}#{count + 1}", members))
+    return unique

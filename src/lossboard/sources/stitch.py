@@ -1,0 +1,73 @@
+"""Stitch the files of one run, in order: for overlapping epochs the later file wins.
+
+A run stopped and resumed from an earlier checkpoint writes a second file that starts at the
+checkpoint's epoch. Everything the earlier files hold from that epoch (or step) on is
+replaced by the later file, and the resume point is kept as an event for the plots.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from lossboard.model import RESUME, Event, Run, Series
+from lossboard.sources.collect import cut_before, last_per_step
+from lossboard.sources.reader import ParsedFile
+
+
+def resume_point(series: Sequence[Series], source: str) -> Event:
+    """Where a later file takes over: its first epoch (when known) and its first step."""
+    epochs = [s.epoch[~np.isnan(s.epoch)] for s in series]
+    known = [e.min() for e in epochs if len(e)]
+    first_epoch = float(min(known)) if known else None
+    first_step = int(min(s.step.min() for s in series))
+    return Event(RESUME, first_step, first_epoch, None, f"resumed in {source}")
+
+
+def stitch(name: str, files: Sequence[ParsedFile]) -> Run:
+    """One run from its files in order, later files winning where they overlap."""
+    run = Run(name=name, sources=[f.path for f in files], formats=[])
+    merged: dict[str, Series] = {}
+    for file in files:
+        if file.format not in run.formats:
+            run.formats.append(file.format)
+        collector = file.collector
+        later = collector.series()
+        if merged and later:
+            resume = resume_point(list(later.values()), file.path)
+            merged = {tag: cut_before(s, _per_tag(resume, later.get(tag))) for tag, s in merged.items()}
+            run.events = [e for e in run.events if not _after(e, resume)]
+            run.events.append(resume)
+        for tag, series in later.items():
+            merged[tag] = _concat(merged[tag], series) if tag in merged else series
+        run.events.extend(collector.events)
+        run.problems.extend(collector.problems)
+        run.meta.update(collector.meta)
+    run.series = {tag: s for tag, s in sorted(merged.items()) if len(s)}
+    run.events.sort(key=lambda e: (e.step if e.epoch is None else e.epoch, e.step))
+    return run
+
+
+def _per_tag(resume: Event, later: Series | None) -> Event:
+    """A series cut by step uses the later file's first step of the same series if it has one."""
+    if later is None or not len(later):
+        return resume
+    return resume._replace(step=int(later.step.min()))
+
+
+def _after(event: Event, resume: Event) -> bool:
+    if event.epoch is not None and resume.epoch is not None:
+        return event.epoch >= resume.epoch
+    return event.step >= resume.step
+
+
+def _concat(first: Series, second: Series) -> Series:
+    return last_per_step(Series(
+        first.tag,
+        first.source_tag,
+        np.concatenate([first.step, second.step]),
+        np.concatenate([first.epoch, second.epoch]),
+        np.concatenate([first.wall_time, second.wall_time]),
+        np.concatenate([first.value, second.value]),
+    ))

@@ -1,0 +1,68 @@
+"""Every parser, fed garbage or real text cut at random places, never raises and never
+depends on where the chunks split."""
+
+from __future__ import annotations
+
+import math
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from lossboard.model import Point
+from lossboard.sources.formats import FORMATS
+from tests.sources.helpers import parse_text
+
+TEXT_FORMATS = sorted(name for name, module in FORMATS.items() if not getattr(module, "BINARY", False))
+
+# Pieces of real lines from many formats, so the fuzzer reaches deep into each parser.
+_FRAGMENTS = [
+    "INFO:root:", "Epoch[3] Batch [500]\tSpeed: 1997.40 samples/sec\t", "accuracy=0.013391\t",
+    "Epoch[3] Train-accuracy=0.5\n", "Epoch[3] Validation-accuracy=0.6\n", "Time cost=67.4\n",
+    "Update[3751]: Change learning rate to 1.00000e-03\n", "Batch [100-200]", "Iter[0] ",
+    "Epoch 1/10\n", "32/32 [==============================] - 1s 3ms/step - loss: 0.6931 - accuracy: 0.5000",
+    "\b\b\b\b", "\r", "\r\n", "\n", "\x1b[1m", "- val_loss: nan - val_acc: inf\n",
+    "I0711 14:22:23.125147  1274 solver.cpp:228] Iteration 100, loss = 0.2\n",
+    "Test net output #0: accuracy = 0.9\n", "Epoch: [0][ 10/5005]\tLoss 6.9 (6.9)\tAcc@1 0.1 (0.1)\n",
+    " * Acc@1 75.0 Acc@5 92.0\n", "{'loss': 0.5, 'learning_rate': 5e-05, 'epoch': 0.1}\n",
+    '{"iteration": 19, "total_loss": 2.03}\n', "epoch,loss,val_loss\n", "0,0.5,0.6\n",
+    "step=10 loss=0.3 lr=1e-3\n", "Epoch 0: 100%|##########| 32/32 [00:01<00:00, loss=0.5]",
+    "     0/29     1.93G   0.09     0.02  \n", "nan", "-inf", "1e400", "\xff\ufffd", "=", ":", "[", "]",
+]
+
+text_strategy = st.one_of(
+    st.text(max_size=400),
+    st.lists(st.sampled_from(_FRAGMENTS), max_size=40).map("".join),
+    st.lists(st.one_of(st.sampled_from(_FRAGMENTS), st.text(max_size=8)), max_size=40).map("".join),
+)
+
+
+def _same(a: list, b: list) -> bool:
+    """Equal item lists, where NaN equals NaN."""
+    if len(a) != len(b):
+        return False
+    for x, y in zip(a, b):
+        if type(x) is Point and type(y) is Point:
+            if x._replace(value=0.0) != y._replace(value=0.0):
+                return False
+            if not (x.value == y.value or (math.isnan(x.value) and math.isnan(y.value))):
+                return False
+        elif x != y:
+            return False
+    return True
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=text_strategy, data=st.data())
+def test_chunking_never_matters_and_nothing_raises(text: str, data: st.DataObject) -> None:
+    for name in TEXT_FORMATS:
+        whole = parse_text(name, text)
+        chunk = data.draw(st.integers(min_value=1, max_value=max(1, len(text))), label=name)
+        assert _same(parse_text(name, text, chunk=chunk), whole), name
+
+
+@settings(max_examples=20, deadline=None)
+@given(size=st.integers(min_value=10_000, max_value=200_000), char=st.sampled_from("x=\t ["))
+def test_huge_lines_do_not_break_parsers(size: int, char: str) -> None:
+    text = "Epoch 1/2\n" + char * size + "\n"
+    for name in TEXT_FORMATS:
+        parse_text(name, text, chunk=4096)
