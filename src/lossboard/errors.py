@@ -72,5 +72,5 @@ class UnknownFormatError(InputError):
         self.formats = formats
         super().__init__(
             path,
-            "no known log format recognised; pass --format with one of: " + ", ".join(formats),
+            "no known log format recognised; pass --log-format with one of: " + ", ".join(formats),
         )

@@ -99,7 +99,7 @@ class Run:
 
     name: str
     sources: list[str]
-    formats: list[str]
+    formats: list[str]  # the format of each source, in the same order
     series: dict[str, Series] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
     problems: list[FileProblem] = field(default_factory=list)

@@ -27,11 +27,9 @@ def resume_point(series: Sequence[Series], source: str) -> Event:
 
 def stitch(name: str, files: Sequence[ParsedFile]) -> Run:
     """One run from its files in order, later files winning where they overlap."""
-    run = Run(name=name, sources=[f.path for f in files], formats=[])
+    run = Run(name=name, sources=[f.path for f in files], formats=[f.format for f in files])
     merged: dict[str, Series] = {}
     for file in files:
-        if file.format not in run.formats:
-            run.formats.append(file.format)
         collector = file.collector
         later = collector.series()
         if merged and later:

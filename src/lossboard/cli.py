@@ -1,0 +1,153 @@
+"""The ``lossboard`` command: argument parsing and error-to-exit-code, no logic of its own."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import click
+
+from lossboard.errors import LossboardError, UsageError
+
+F = TypeVar("F", bound=Callable[..., Any])
+_MAX_PROBLEMS_SHOWN = 5
+
+
+class _Group(click.Group):
+    """Turns a `LossboardError` or an `OSError` on a user's path into one line and exit 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except LossboardError as error:
+            _say(str(error))
+            sys.exit(1)
+        except OSError as error:
+            where = f"{error.filename}: " if error.filename else ""
+            _say(f"{where}{error.strerror or error}")
+            sys.exit(1)
+
+
+def _say(message: str) -> None:
+    click.echo(f"lossboard: {message}", err=True)
+
+
+def _inputs(command: F) -> F:
+    """The options every reading command shares: the paths, --log-format, --stitch."""
+    command = click.option(
+        "--stitch/--no-stitch",
+        default=None,
+        help="Stitch all files into one run, or keep every file apart "
+        "(default: files whose names differ only by a number are one resumed run).",
+    )(command)
+    command = click.option(
+        "--log-format",
+        "log_format",
+        metavar="NAME",
+        default=None,
+        help="Read every file as this format instead of detecting it (see `lossboard formats`).",
+    )(command)
+    return click.argument("paths", nargs=-1, required=True, type=click.Path())(command)
+
+
+def _load(paths: Sequence[str], log_format: str | None, stitch: bool | None) -> list:
+    from lossboard.sources.logdir import load_paths
+
+    loaded = load_paths(paths, format=log_format, stitch_files=stitch)
+    for failure in loaded.failures:
+        _say(f"skipped {failure}")
+    for run in loaded.runs:
+        for problem in run.problems[:_MAX_PROBLEMS_SHOWN]:
+            _say(str(problem))
+        hidden = len(run.problems) - _MAX_PROBLEMS_SHOWN
+        if hidden > 0:
+            _say(f"... and {hidden} more problems in run {run.name} (see `lossboard inspect`)")
+    usable = [run for run in loaded.runs if run.series]
+    if not usable:
+        raise LossboardError("no metrics found in " + ", ".join(paths))
+    return usable
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="lossboard")
+def main() -> None:
+    """Training curves from any deep-learning log: plot, export, inspect."""
+
+
+@main.command()
+@_inputs
+@click.option("-o", "--out", "out_dir", default=None, metavar="DIR", help="Directory for the figures [default: figures].")
+@click.option("--network", metavar="NAME", help='Network name for the titles ("AlexNet").')
+@click.option("--dataset", metavar="NAME", help='Data set name for the titles ("ImageNet").')
+@click.option("--x", "x_axis", type=click.Choice(["epoch", "step", "wall"]), default="epoch", show_default=True,
+              help="What the x axis counts.")
+@click.option("--smooth", type=click.FloatRange(0.0, 0.999), default=0.0, show_default=True,
+              help="Exponential smoothing weight, as in TensorBoard.")
+@click.option("--format", "image_format", type=click.Choice(["png", "svg", "pdf"]), default="png",
+              show_default=True, help="Image format of the figure files.")
+@click.option("--term", is_flag=True, help="Draw the charts in the terminal (and files only with -o).")
+def plot(paths: tuple[str, ...], log_format: str | None, stitch: bool | None, out_dir: str | None,
+         network: str | None, dataset: str | None, x_axis: str, smooth: float, image_format: str,
+         term: bool) -> None:
+    """Draw the classic figures (accuracy, loss, lr, throughput, ...) of the runs at PATHS."""
+    from lossboard.views.figures import build_figures
+
+    runs = _load(paths, log_format, stitch)
+    figures = build_figures(runs, x=x_axis, smoothing=smooth, network=network, dataset=dataset)
+    if term:
+        from lossboard.views.term import render_figures
+
+        click.echo(render_figures(figures))
+    if out_dir is not None or not term:
+        from lossboard.views.plot import write_figures
+
+        for path in write_figures(figures, out_dir or "figures", image_format=image_format):
+            click.echo(str(path))
+
+
+@main.command()
+@_inputs
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "parquet"]), default="csv", show_default=True,
+              help="Output format (long form: one row per run, tag and step).")
+@click.option("-o", "--out", "out_file", default=None, metavar="FILE", help="Output file [default: standard output].")
+def export(paths: tuple[str, ...], log_format: str | None, stitch: bool | None, fmt: str, out_file: str | None) -> None:
+    """Write every series of the runs at PATHS as CSV, JSON or Parquet."""
+    from lossboard.views.export import export as write, open_output
+
+    if fmt == "parquet" and out_file in (None, "-"):
+        raise UsageError("parquet is binary: give a file with -o FILE")
+    runs = _load(paths, log_format, stitch)
+    out = open_output(out_file)
+    try:
+        write(runs, out, fmt=fmt)
+    finally:
+        if out is not sys.stdout.buffer:
+            out.close()
+
+
+@main.command()
+@_inputs
+def inspect(paths: tuple[str, ...], log_format: str | None, stitch: bool | None) -> None:
+    """Show what lossboard finds at PATHS: formats, runs, series, problems."""
+    from lossboard.sources.logdir import load_paths
+    from lossboard.views.inspect import describe
+
+    loaded = load_paths(paths, format=log_format, stitch_files=stitch)
+    if loaded.runs:
+        click.echo(describe(loaded.runs))
+    for failure in loaded.failures:
+        _say(f"skipped {failure}")
+    if not any(run.series for run in loaded.runs):
+        raise LossboardError("no metrics found in " + ", ".join(paths))
+
+
+@main.command()
+def formats() -> None:
+    """List the log formats lossboard reads (names for --log-format)."""
+    from lossboard.sources.formats import FORMATS, missing_extra
+
+    for name, module in FORMATS.items():
+        extra = missing_extra(module)
+        summary = (module.__doc__ or "").strip().splitlines()[0]
+        click.echo(f"{name:18} {summary}" + (f"  [needs {extra}]" if extra else ""))

@@ -1,0 +1,1 @@
+"""Ways out: figures (plot, term), data files (export), the inspect report."""

@@ -1,0 +1,66 @@
+"""Collecting records into columns: later wins per step, a resume cuts what came after it."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from lossboard.model import LR_CHANGE, RESUME, Event, Meta, Point, Problem
+from lossboard.sources.collect import RunCollector
+
+
+def collect(*items: object) -> RunCollector:
+    collector = RunCollector("train.log")
+    collector.add(list(items))  # type: ignore[arg-type]
+    return collector
+
+
+def test_points_become_sorted_columns_with_unknowns_as_nan() -> None:
+    series = collect(
+        Point("val/loss", "val_loss", 2, 0.5, epoch=2.0),
+        Point("val/loss", "val_loss", 1, 0.7),
+    ).series()["val/loss"]
+    assert series.step.tolist() == [1, 2]
+    assert series.value.tolist() == [0.7, 0.5]
+    assert math.isnan(series.epoch[0]) and series.epoch[1] == 2.0
+    assert series.source_tag == "val_loss"
+
+
+def test_a_repeated_step_keeps_the_later_value() -> None:
+    series = collect(
+        Point("train/loss", "loss", 10, 1.0),
+        Point("train/loss", "loss", 20, 0.9),
+        Point("train/loss", "loss", 10, 0.8),
+    ).series()["train/loss"]
+    assert series.step.tolist() == [10, 20]
+    assert series.value.tolist() == [0.8, 0.9]
+
+
+def test_nan_and_infinity_are_values() -> None:
+    series = collect(
+        Point("train/loss", "loss", 0, math.nan),
+        Point("train/loss", "loss", 1, math.inf),
+        Point("train/loss", "loss", 2, -math.inf),
+    ).series()["train/loss"]
+    assert np.isnan(series.value[0]) and series.value[1] == math.inf and series.value[2] == -math.inf
+
+
+def test_resume_drops_what_came_after_the_resumed_epoch() -> None:
+    collector = collect(
+        *(Point("val/accuracy", "Validation-accuracy", e, e / 10, epoch=float(e)) for e in range(6)),
+        Event(RESUME, 3, 3.0),
+        Point("val/accuracy", "Validation-accuracy", 3, 0.99, epoch=3.0),
+    )
+    series = collector.series()["val/accuracy"]
+    assert series.step.tolist() == [0, 1, 2, 3]
+    assert series.value.tolist() == [0.0, 0.1, 0.2, 0.99]
+    assert [e.kind for e in collector.events] == [RESUME]
+
+
+def test_problems_carry_the_file_and_meta_is_kept() -> None:
+    collector = collect(Problem(12, 'expected a number after "acc=", found "x"; skipped'),
+                        Meta("framework", "mxnet"), Event(LR_CHANGE, 5, text="lr 0.1"))
+    assert str(collector.problems[0]) == 'train.log:12: expected a number after "acc=", found "x"; skipped'
+    assert collector.meta == {"framework": "mxnet"}
+    assert collector.series() == {}

@@ -1,0 +1,68 @@
+"""Export in long form: exact CSV header, NaN and infinities kept, unknowns empty."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+
+import numpy as np
+import orjson
+import pytest
+
+from lossboard.errors import UsageError
+from lossboard.model import Run, Series
+from lossboard.views.export import export
+
+
+def make_run() -> Run:
+    nan = math.nan
+    loss = Series("train/loss", "loss", np.array([0, 1, 2]), np.array([0.0, 1.0, nan]),
+                  np.array([1.7e9, nan, 1.7e9 + 60]), np.array([0.5, nan, math.inf]))
+    acc = Series("val/accuracy", "val_acc", np.array([1]), np.array([1.0]), np.array([nan]), np.array([-math.inf]))
+    return Run("exp,1", ["a.log"], ["keras-stdout"], {"val/accuracy": acc, "train/loss": loss})
+
+
+def exported(fmt: str) -> bytes:
+    out = io.BytesIO()
+    export([make_run()], out, fmt=fmt)
+    return out.getvalue()
+
+
+def test_csv_header_and_rows() -> None:
+    rows = list(csv.reader(io.StringIO(exported("csv").decode())))
+    assert rows[0] == ["run", "tag", "source_tag", "step", "epoch", "wall_time", "value"]
+    assert rows[1:] == [
+        ["exp,1", "train/loss", "loss", "0", "0.0", "1700000000.0", "0.5"],
+        ["exp,1", "train/loss", "loss", "1", "1.0", "", "nan"],
+        ["exp,1", "train/loss", "loss", "2", "", "1700000060.0", "inf"],
+        ["exp,1", "val/accuracy", "val_acc", "1", "1.0", "", "-inf"],
+    ]
+
+
+def test_csv_reads_back_with_pandas_including_nan_and_infinity() -> None:
+    pandas = pytest.importorskip("pandas")
+    frame = pandas.read_csv(io.BytesIO(exported("csv")))
+    assert frame["value"].isna().tolist() == [False, True, False, False]
+    assert frame["value"].tolist()[2] == math.inf and frame["value"].tolist()[3] == -math.inf
+
+
+def test_json_has_the_same_rows_with_non_finite_values_as_strings() -> None:
+    rows = orjson.loads(exported("json"))
+    assert [r["value"] for r in rows] == [0.5, "nan", "inf", "-inf"]
+    assert rows[1]["wall_time"] is None and rows[2]["epoch"] is None
+    assert set(rows[0]) == {"run", "tag", "source_tag", "step", "epoch", "wall_time", "value"}
+
+
+def test_parquet_keeps_nan_infinity_and_nulls() -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    table = pq.read_table(io.BytesIO(exported("parquet"))).to_pydict()
+    values = table["value"]
+    assert values[0] == 0.5 and math.isnan(values[1]) and values[2] == math.inf
+    assert table["epoch"][2] is None and table["wall_time"][1] is None
+    assert table["step"] == [0, 1, 2, 1]
+
+
+def test_unknown_format_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="csv, json, parquet"):
+        export([make_run()], io.BytesIO(), fmt="xlsx")
