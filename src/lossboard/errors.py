@@ -50,8 +50,8 @@ class PathNotFoundError(InputError):
 
 
 class NoLogsError(InputError):
-    def __init__(self, path: str | Path, skipped: int = 0) -> None:
-        detail = f" ({skipped} other files skipped)" if skipped else ""
+    def __init__(self, path: str | Path, examined: int = 0) -> None:
+        detail = f" ({examined} files examined, none recognised)" if examined else ""
         super().__init__(path, f"directory holds no training logs{detail}")
 
 

@@ -36,6 +36,16 @@ text_strategy = st.one_of(
 )
 
 
+def _check_contract(items: list) -> None:
+    """Records are well-typed, whatever the input: the collector relies on it."""
+    for item in items:
+        if type(item) is Point:
+            assert type(item.step) is int, item
+            assert type(item.value) in (int, float), item
+            assert item.epoch is None or type(item.epoch) in (int, float), item
+            assert item.tag.count("/") >= 1 and item.source_tag, item
+
+
 def _same(a: list, b: list) -> bool:
     """Equal item lists, where NaN equals NaN."""
     if len(a) != len(b):
@@ -56,6 +66,7 @@ def _same(a: list, b: list) -> bool:
 def test_chunking_never_matters_and_nothing_raises(text: str, data: st.DataObject) -> None:
     for name in TEXT_FORMATS:
         whole = parse_text(name, text)
+        _check_contract(whole)
         chunk = data.draw(st.integers(min_value=1, max_value=max(1, len(text))), label=name)
         assert _same(parse_text(name, text, chunk=chunk), whole), name
 

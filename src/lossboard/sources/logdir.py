@@ -25,12 +25,15 @@ _NOT_LOGS = frozenset(
     " .npy .npz .zip .tar .gz .bz2 .xz .7z .so .pyc .onnx .safetensors .bin .rec .idx .lst"
     " .py .sh .ipynb .yaml .yml .toml .cfg .ini .md .rst .html .css .js .lock".split()
 )
+# A file with one of these suffixes that no format recognises is reported, not passed over.
+_LOG_SUFFIXES = frozenset(".log .txt .out .err .csv .tsv .json .jsonl".split())
 # Names that say nothing about the run: the run is named after the directory instead.
 _GENERIC_STEMS = frozenset(
     "metrics results training train log logs output stdout trainer_state summary events".split()
 )
 _DIGITS = re.compile(r"\d+")
 _NUMBER_SPLIT = re.compile(r"(\d+)")
+_NUMBERED = re.compile(r"[_.-]*\d+")
 
 
 @dataclass
@@ -83,13 +86,17 @@ def load_paths(
                 parsed.append((root if not explicit else root.parent, parse_file(file, format)))
                 usable += 1
             except InputError as error:
-                if explicit or format is not None or not isinstance(error, UnknownFormatError):
+                if explicit or not isinstance(error, UnknownFormatError) or _looks_like_log(file):
                     loaded.failures.append(error)
         if not explicit and usable == 0:
-            loaded.failures.append(NoLogsError(root, skipped=len(files)))
+            loaded.failures.append(NoLogsError(root, examined=len(files)))
     for name, members in _group(parsed, stitch_files):
         loaded.runs.append(stitch(name, members))
     return loaded
+
+
+def _looks_like_log(path: Path) -> bool:
+    return path.suffix.lower() in _LOG_SUFFIXES
 
 
 def _group(
@@ -111,7 +118,10 @@ def _group(
     for members in groups.values():
         members.sort(key=lambda m: natural_key(Path(m[1].path).name))
         root, first = members[0]
-        result.append((run_name(root, Path(first.path)), [m[1] for m in members]))
+        path = Path(first.path)
+        if len(members) > 1:  # "training_0.log" + "training_65.log" -> "training.log"
+            path = path.with_name(_NUMBERED.sub("", path.stem) + path.suffix)
+        result.append((run_name(root, path), [m[1] for m in members]))
     return _unique_names(result)
 
 

@@ -1,0 +1,91 @@
+"""The whole shared corpus: every file detected as its format, everything loads together.
+
+The expected formats are the ones MANIFEST.md names for each file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lossboard.errors import LfsPointerError, UnknownFormatError
+from lossboard.sources.detect import HEAD_BYTES, detect
+from lossboard.sources.logdir import load_paths
+
+EXPECTED = {
+    "caffe/mnist_lenet_train.log": "caffe",
+    "gluoncv/cifar_resnet20_v1.log": "mxnet",
+    "gluoncv/vgg16_ucf101_action_recognition.log": "mxnet",
+    "mxnet-module/mxnet-in-action_lenet_train.log": "mxnet",
+    "mxnet-custom/large_word_lm_f96a.log": "mxnet",
+    "mxnet-custom/nce_lm_228f266-test.log": "mxnet",
+    "csv-epoch/keras-dl-benchmark_rn18_90.89.csv": "csv",
+    "keras-csvlogger/keras-dl-benchmark_resnet18_cifar10.csv": "keras-csv",
+    "keras-csvlogger/voice-identification_training.log": "keras-csv",
+    "keras-csvlogger/irfanet-10_training.log": "keras-csv",
+    "tsv-epoch/keras-dl-benchmark_train3_cifar10_resnet18.log": "csv",
+    "tsv-epoch/keras-dl-benchmark_train_cifar10_densenet121.log": "csv",
+    "keras-stdout/kanji_augmented_training_log.txt": "keras-stdout",
+    "keras-stdout/kanji_training_log.txt": "keras-stdout",
+    "lightning/cv-image-classification_version_0_metrics.csv": "lightning-csv",
+    "lightning/pytorchLit15min/lightning_logs/version_0/metrics.csv": "lightning-csv",
+    "lightning/pytorchLit15min/lightning_logs/version_1/metrics.csv": "lightning-csv",
+    "lightning/aiops-learning-mnist/lightning_logs/version_0/metrics.csv": "lightning-csv",
+    "lightning/aiops-learning-mnist/lightning_logs/version_1/metrics.csv": "lightning-csv",
+    "hf-trainer-state/bert-weibo-rumor_trainer_state.json": "hf-trainer-state",
+    "hf-trainer-state/lora-imdb-distilbert_trainer_state.json": "hf-trainer-state",
+    "hf-trainer-state/text-sentiment-api_checkpoint-500_trainer_state.json": "hf-trainer-state",
+    "detectron2/train-detectron2_metrics.json": "detectron2-json",
+    "yolo/yolov5-old_mushrooms_results.txt": "yolo",
+    "yolo/yolov5-old_mushrooms_exp2_results.txt": "yolo",
+    "yolo/yolov5_helmet_results.csv": "yolo",
+    "yolo/yolov8_ball_detector_train2_nan_results.csv": "yolo",
+    "yolo/yolo11-seg_gallstone_results.csv": "yolo",
+    "mxnet-speedometer-old/tornadomeet-resnet_cifar10-resnet164.log": "mxnet",
+    "mxnet-speedometer-new/densenet-mxnet_log-densenet-kd-169-train_0307.log": "mxnet",
+    "mxnet-speedometer-new/mxnet-cls_train.log": "mxnet",
+}
+
+
+@pytest.mark.parametrize("relative", sorted(EXPECTED))
+def test_each_file_is_detected_as_its_format(corpus: Path, relative: str) -> None:
+    path = corpus / relative
+    head = path.read_bytes()[:HEAD_BYTES]
+    assert detect(head, path) == EXPECTED[relative]
+
+
+def test_every_corpus_log_is_listed_here(corpus: Path) -> None:
+    on_disk = {str(p.relative_to(corpus)) for p in corpus.rglob("*") if p.is_file() and p.name != "MANIFEST.md"}
+    assert on_disk - set(EXPECTED) == {
+        "edge-cases/densenet-mxnet_failed_start_train_20180307.log",
+        "edge-cases/hf-spam-detection_checkpoint-500_trainer_state.json",
+    }
+
+
+def test_the_whole_corpus_loads_and_bad_files_are_reported_by_name(corpus: Path) -> None:
+    loaded = load_paths([corpus])
+    failures = {Path(f.path).name: type(f) for f in loaded.failures}
+    assert failures == {
+        "hf-spam-detection_checkpoint-500_trainer_state.json": LfsPointerError,
+        "densenet-mxnet_failed_start_train_20180307.log": UnknownFormatError,
+    }
+    loaded_sources = {str(Path(s).relative_to(corpus)) for run in loaded.runs for s in run.sources}
+    assert set(EXPECTED) <= loaded_sources
+    assert all(run.series for run in loaded.runs if not any("edge-cases" in s for s in run.sources))
+
+
+def test_a_log_of_a_failed_start_is_reported_not_crashed_on(corpus: Path) -> None:
+    path = corpus / "edge-cases" / "densenet-mxnet_failed_start_train_20180307.log"
+    loaded = load_paths([path])
+    if loaded.runs:
+        (run,) = loaded.runs
+        assert run.series == {} and str(path) in str(run.problems[0])
+    else:
+        (error,) = loaded.failures
+        assert isinstance(error, UnknownFormatError) and str(path) in str(error)
+
+
+def test_lightning_versions_are_separate_runs_not_a_resume(corpus: Path) -> None:
+    runs = load_paths([corpus / "lightning" / "aiops-learning-mnist"]).runs
+    assert sorted(run.name for run in runs) == ["lightning_logs/version_0", "lightning_logs/version_1"]

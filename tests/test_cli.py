@@ -1,0 +1,102 @@
+"""The `lossboard` command end to end, on the bundled example and on bad input."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import lossboard
+from lossboard.cli import main
+from lossboard.model import RESUME
+
+EXAMPLE = Path(__file__).parent.parent / "examples" / "alexnet-imagenet"
+_VALIDATION = re.compile(r"Epoch\[(\d+)\] Validation-accuracy=([\d.]+)")
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def validation_accuracy(path: Path) -> dict[int, float]:
+    return {int(e): float(v) for e, v in _VALIDATION.findall(path.read_text())}
+
+
+def test_the_seed_example_stitches_three_resumed_files_later_file_winning() -> None:
+    (run,) = lossboard.load(EXAMPLE)
+    expected = validation_accuracy(EXAMPLE / "training_0.log")
+    expected.update(validation_accuracy(EXAMPLE / "training_65.log"))
+    expected.update(validation_accuracy(EXAMPLE / "training_85.log"))
+    val = run.series["val/accuracy"]
+    assert val.epoch.tolist() == [float(e) for e in range(100)]
+    assert dict(zip(val.step.tolist(), val.value.tolist())) == expected
+    assert [e.epoch for e in run.events if e.kind == RESUME] == [65.0, 85.0]
+    assert {"train/accuracy", "val/top_k_accuracy_5", "train/cross-entropy", "train_batch/accuracy"} <= set(run.series)
+
+
+def test_plot_writes_the_classic_figures(tmp_path: Path) -> None:
+    code, out, err = invoke("plot", str(EXAMPLE), "-o", str(tmp_path), "--network", "AlexNet", "--dataset", "ImageNet")
+    assert code == 0, err
+    assert {Path(line).name for line in out.split()} == {"accuracy.png", "loss.png", "throughput.png"}
+    assert (tmp_path / "accuracy.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_plot_svg_and_terminal_charts(tmp_path: Path) -> None:
+    code, out, _ = invoke("plot", str(EXAMPLE), "--term", "--format", "svg", "-o", str(tmp_path))
+    assert code == 0
+    assert "Rank-1 and rank-5 accuracy" in out and "Cross-entropy loss" in out
+    assert (tmp_path / "loss.svg").read_text().lstrip().startswith("<?xml")
+
+
+def test_export_csv_to_stdout_has_the_exact_header() -> None:
+    code, out, _ = invoke("export", str(EXAMPLE), "--format", "csv")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "run,tag,source_tag,step,epoch,wall_time,value"
+    last_val = re.search(r"Epoch\[99\] Validation-accuracy=([\d.]+)", (EXAMPLE / "training_85.log").read_text())
+    assert f"alexnet-imagenet,val/accuracy,Validation-accuracy,99,99.0,,{float(last_val.group(1))!r}" in lines
+
+
+def test_inspect_names_formats_series_and_resumes() -> None:
+    code, out, _ = invoke("inspect", str(EXAMPLE))
+    assert code == 0
+    assert "[mxnet]" in out and "val/accuracy" in out and "Validation-accuracy" in out
+    assert "resume x2" in out
+
+
+def test_missing_path_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    code, _, err = invoke("plot", f'"{tmp_path}/nope.log"', "-o", str(tmp_path))
+    assert code == 1
+    assert "nope.log" in err and "quote characters" in err and "Traceback" not in err
+
+
+def test_one_bad_file_does_not_stop_the_others(tmp_path: Path) -> None:
+    bad = tmp_path / "broken.log"
+    bad.write_bytes(b"\x00\xff" * 50)
+    code, out, err = invoke("export", str(bad), str(EXAMPLE / "training_0.log"))
+    assert code == 0
+    assert f"skipped {bad}" in err
+    assert "training_0,val/accuracy" in out
+
+
+def test_nothing_usable_exits_non_zero(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("just some words\n")
+    code, _, err = invoke("inspect", str(notes))
+    assert code == 1 and "no known log format" in err and "--log-format" in err
+
+
+def test_parquet_needs_an_output_file() -> None:
+    code, _, err = invoke("export", str(EXAMPLE), "--format", "parquet")
+    assert code == 1 and "-o FILE" in err
+
+
+@pytest.mark.parametrize("command", ["plot", "export", "inspect", "formats"])
+def test_every_command_has_help(command: str) -> None:
+    code, out, _ = invoke(command, "--help")
+    assert code == 0 and "Usage:" in out
