@@ -20,7 +20,8 @@ def parse_text(name: str, text: str, chunk: int | None = None) -> list[Item]:
 
 
 def parse_path(name: str, path: Path) -> list[Item]:
-    return parse_text(name, path.read_text(encoding="utf-8", errors="replace"))
+    # bytes, not read_text(): universal newlines would turn every "\r" redraw into a line end
+    return parse_text(name, path.read_bytes().decode("utf-8", errors="replace"))
 
 
 def points(items: list[Item], tag: str | None = None) -> list[Point]:

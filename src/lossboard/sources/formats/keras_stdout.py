@@ -1,19 +1,295 @@
-"""Placeholder for the keras-stdout format (being written)."""
+"""Keras ``model.fit`` standard output, Keras 1 to 3, ``verbose=2`` and ``verbose=1``.
+
+What it looks like. ``verbose=2`` prints one line per epoch after an ``Epoch k/N`` header
+(1-based); callbacks print between the header and the epoch's metrics line::
+
+    Epoch 9/10                                                   (Keras 1)
+    Epoch 00008: early stopping
+    3124s - loss: 0.0516 - acc: 0.9841 - val_loss: 0.0787 - val_acc: 0.9836
+     - 3s - loss: 0.2 - acc: 0.9                                 (Keras 2.0 to 2.2)
+    1563/1563 - 8s - loss: 1.5 - accuracy: 0.45 - 8s/epoch - 5ms/step      (TF 2.5+)
+    10/10 - 1s - 66ms/step - accuracy: 0.5875 - loss: 0.6572 - val_accuracy: 0.6 (Keras 3)
+
+``verbose=1`` redraws a progress bar (``\\b`` runs and ``\\r``, with ANSI colour in Keras 3)
+on one physical line per epoch; every state shows running means since the epoch began::
+
+      32/60000 [..............................] - ETA: 10:03 - loss: 2.3 - acc: 0.1
+     1/10 ━━━━━━━━━━━━━━━━━━━━ 0s 64ms/step - accuracy: 0.5000 - loss: 0.5446
+
+Records. The epoch's final bar state (the one with ``val_*``, no ETA, position = total) or
+its ``verbose=2`` line gives epoch-level points: step = epoch = the global epoch number.
+Intermediate bar states are kept as ``train_batch/*`` points (cheap: one split per redraw
+state, which a file holds anyway), step = global bar position (steps or, in old Keras,
+samples, counted across epochs), epoch = fraction of epochs done, so they line up with the
+epoch-level points on an epoch axis. Elapsed ``3083s`` and ``s/epoch`` become
+``perf/epoch_time_s``, ``64ms/step`` ``perf/step_time_s``. A bar of another size after the
+epoch's own, or any bar after its ``val_*`` state, is ``evaluate()``: ``test/*`` points at
+the current epoch (a same-sized evaluate after a fit without validation cannot be told apart).
+
+Several ``fit()`` calls in one file restart at ``Epoch 1/N`` (or change N, or follow a
+``Train on ... samples`` line); the epochs continue counting where the previous call
+stopped and an ``Event("stage", text="fit() call 2")`` marks the start. Callback lines
+``Epoch k: ...`` belong to the last header whatever k says (Keras 1 prints it 0-based):
+early stopping, checkpoint saves, and ReduceLROnPlateau / LearningRateScheduler learning
+rates, put at the first epoch that uses them (plateau: the next one).
+"""
 
 from __future__ import annotations
 
-from lossboard.model import Item
+import re
+from typing import NamedTuple
+
+from lossboard import tags
+from lossboard.model import CHECKPOINT, EARLY_STOP, LR_CHANGE, Event, Item, Meta, Point, Problem
+from lossboard.sources.formats._lines import LineParser, redraws
 
 NAME = "keras-stdout"
 
+STAGE = "stage"
+
+_HEADER = re.compile(r"Epoch (\d+)/(\d+)")
+_CALLBACK = re.compile(r"Epoch \d+: (.*)")
+_TRAIN_ON = re.compile(r"Train (?:on|for) \d+ (?:samples|steps)")
+_LR = re.compile(r"(?:reducing|setting)(?: \S+)? learning rate to (\S+?)\.?$")
+# "  32/60000 [=====>......]" (Keras 1/2) or " 1/10 ━━━━━━ 0s 64ms/step" (Keras 3)
+_COUNTER = re.compile(r"(\d+)/(\d+|Unknown)(?: +(?:\[[=>.]*\]|━+))?(?: +(.*))?")
+_TIME = re.compile(r"(\d+(?:\.\d+)?)(us|ms|s)(?:/(\w+))?")
+_METRIC = re.compile(r"([A-Za-z_][\w.@/-]*): (.*)")
+
+_SECONDS = {"us": 1e-6, "ms": 1e-3, "s": 1.0}
+
+
+class Bar(NamedTuple):
+    """One metrics line or progress-bar state, split into its parts."""
+
+    current: int | None  # bar position; None on a Keras 1 verbose=2 line
+    total: int | None  # None when the bar says "Unknown" or has no counter
+    running: bool  # an intermediate state: ETA shown or position short of the total
+    times: list[tuple[str, str, float]]  # (tag, source_tag, seconds)
+    metrics: list[tuple[str, str]]  # (printed name, printed value)
+
+
+def _times(text: str, into: list[tuple[str, str, float]]) -> bool:
+    """Add the durations in ``3s 64ms/step`` to ``into``; False if ``text`` is not only those."""
+    for token in text.split():
+        match = _TIME.fullmatch(token)
+        if match is None:
+            return False
+        number, unit, per = match.groups()
+        seconds = float(number) * _SECONDS[unit]
+        into.append((f"perf/{per or 'epoch'}_time_s", token[len(number) :], seconds))
+    return True
+
+
+def parse_bar(text: str) -> Bar | None:
+    """A Keras metrics line or bar state in parts, or None if ``text`` is not one.
+
+    >>> parse_bar("3083s - loss: 1.7197 - acc: 0.5893").metrics
+    [('loss', '1.7197'), ('acc', '0.5893')]
+    """
+    parts = text.rstrip().split(" - ")
+    head = parts[0].strip()
+    current = total = None
+    running = False
+    times: list[tuple[str, str, float]] = []
+    metrics: list[tuple[str, str]] = []
+    if head:
+        counter = _COUNTER.fullmatch(head)
+        if counter is not None:
+            current = int(counter[1])
+            total = None if counter[2] == "Unknown" else int(counter[2])
+            if counter[3] and not _times(counter[3], times):
+                return None
+        elif not _times(head, times):
+            return None
+    for part in parts[1:]:
+        part = part.strip()
+        pair = _METRIC.fullmatch(part)
+        if pair is None:
+            if not _times(part, times):
+                return None
+        elif pair[1] == "ETA":
+            running = True
+        else:
+            metrics.append((pair[1], pair[2].strip()))
+    if not metrics:
+        return None
+    running = running or (current is not None and (total is None or current < total))
+    return Bar(current, total, running, times, metrics)
+
+
+def _states(line: str) -> list[str]:
+    """What a raw line showed over time: its redraws, or the line itself."""
+    if "\r" not in line and "\b" not in line and "\x1b" not in line:
+        return [line]
+    if "\b" in line:
+        # Keras writes a run of backspaces before each "\r"; they only move the cursor, and
+        # dropping them keeps `redraws` off its per-character path.
+        line = "\r".join(part.rstrip("\b") for part in line.split("\r"))
+    return redraws(line)
+
 
 def sniff(head: str, filename: str) -> float:
-    return 0.0
+    """Sure when an ``Epoch k/N`` header and a metrics line or bar state both show up."""
+    header = bar = False
+    for line in head.split("\n"):
+        for state in _states(line):
+            if state.startswith("Epoch "):
+                header = header or _HEADER.fullmatch(state.strip()) is not None
+            elif ": " in state and " - " in state:
+                bar = bar or parse_bar(state) is not None
+        if header and bar:
+            return 1.0
+    return 0.5 if bar else 0.0
 
 
-class Parser:
-    def feed(self, text: str) -> list[Item]:
-        return []
+def _number(number: int, label: str, raw: str) -> float | Problem:
+    """``raw`` as a float (``nan`` and ``inf`` included), or the Problem saying why not."""
+    try:
+        return float(raw)
+    except ValueError:
+        return Problem(number, f'expected a number after "{label}", found "{raw}"; skipped')
 
-    def close(self) -> list[Item]:
-        return []
+
+class Parser(LineParser):
+    """Follows headers and fit() calls to number the epochs; see the module docstring."""
+
+    raw_lines = True  # intermediate bar states are kept as batch-level points
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._fits = 0  # fit() calls seen
+        self._printed = (0, 0)  # (k, N) of the last "Epoch k/N" header
+        self._offset = 0  # global epoch = offset + k
+        self._epoch: int | None = None  # global epoch of the last header
+        self._new_fit = False  # a "Train on ..." line announced the next fit()
+        self._units_before = 0  # bar units (steps or samples) of the earlier epochs
+        self._total: int | None = None  # this epoch's bar total, once seen
+        self._position = 0  # furthest bar position seen in this epoch
+        self._closed = False  # this epoch's final state with val_* was seen
+        self._lr: float | None = None
+
+    def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
+        items: list[Item] = []
+        for number, raw in enumerate(lines, first):
+            states = _states(raw)
+            if not states:
+                continue
+            for state in states[:-1]:  # redrawn over: only running means are worth keeping
+                if ": " in state:
+                    bar = parse_bar(state)
+                    if bar is not None and bar.running:
+                        self._bar(number, bar, items)
+            line = states[-1]
+            if line.startswith("Epoch "):
+                self._epoch_line(number, line.strip(), items)
+            elif ": " in line and " - " in line:
+                bar = parse_bar(line)
+                if bar is not None:
+                    self._bar(number, bar, items)
+            elif line.startswith("Train ") and self._epoch is not None and _TRAIN_ON.match(line):
+                self._new_fit = True
+        return items
+
+    def _epoch_line(self, number: int, line: str, items: list[Item]) -> None:
+        header = _HEADER.fullmatch(line)
+        if header is not None:
+            self._start_epoch(int(header[1]), int(header[2]), items)
+            return
+        callback = _CALLBACK.fullmatch(line)
+        if callback is None or self._epoch is None:
+            return
+        text = callback[1]
+        epoch = self._epoch
+        if text.startswith("early stopping"):
+            items.append(Event(EARLY_STOP, epoch, float(epoch), text=line))
+        elif "saving model to " in text and not text.startswith("finished"):
+            items.append(Event(CHECKPOINT, epoch, float(epoch), text=line))
+        elif "learning rate to " in text:
+            found = _LR.search(text)
+            if found is None:
+                return
+            value = _number(number, "learning rate to ", found[1])
+            if isinstance(value, Problem):
+                items.append(value)
+                return
+            scheduler = "LearningRateScheduler" in text  # set at epoch begin, not end
+            at = epoch if scheduler else epoch + 1
+            if not scheduler or (self._lr is not None and value != self._lr):
+                items.append(Event(LR_CHANGE, at, float(at), text=line))
+            items.append(Point("opt/lr", "learning rate", at, value, float(at)))
+            self._lr = value
+
+    def _start_epoch(self, k: int, n: int, items: list[Item]) -> None:
+        if self._epoch is None:
+            self._fits = 1
+            items.append(Meta("framework", "keras"))
+        elif self._new_fit or k <= self._printed[0] or n != self._printed[1]:
+            self._fits += 1
+            self._offset = self._epoch + 1 - k
+            start = self._offset + k
+            items.append(Event(STAGE, start, float(start), text=f"fit() call {self._fits}"))
+        self._units_before += max(self._total or 0, self._position)
+        self._printed = (k, n)
+        self._epoch = self._offset + k
+        self._new_fit = False
+        self._total = None
+        self._position = 0
+        self._closed = False
+
+    def _bar(self, number: int, bar: Bar, items: list[Item]) -> None:
+        epoch = self._epoch
+        if epoch is None or self._closed or self._other_total(bar.total):
+            if not bar.running:  # evaluate(): its final state only
+                self._points(number, bar.metrics, tags.TEST, epoch or 0, items)
+            return
+        if bar.total is not None:
+            self._total = bar.total
+        if bar.current is not None:
+            self._position = max(self._position, bar.current)
+        if bar.running:
+            if bar.current is not None:
+                step = self._units_before + bar.current
+                done = (epoch - 1 + bar.current / bar.total) if bar.total else None
+                self._batch_points(number, bar.metrics, step, done, items)
+            return
+        self._points(number, bar.metrics, tags.TRAIN, epoch, items)
+        for tag, source_tag, seconds in bar.times:
+            items.append(Point(tag, source_tag, epoch, seconds, float(epoch)))
+        self._closed = any(name.startswith("val_") for name, _ in bar.metrics)
+
+    def _other_total(self, total: int | None) -> bool:
+        """A bar of another size than this epoch's: evaluate() after the last epoch."""
+        return self._total is not None and total is not None and total != self._total
+
+    def _points(
+        self, number: int, metrics: list[tuple[str, str]], split: str, step: int, items: list[Item]
+    ) -> None:
+        epoch = float(step) if self._epoch is not None else None
+        for name, raw in metrics:
+            value = _number(number, f"{name}: ", raw)
+            if isinstance(value, Problem):
+                items.append(value)
+                continue
+            tag = tags.canonical(name, split)
+            if tag == "opt/lr":
+                self._lr = value
+            items.append(Point(tag, name, step, value, epoch))
+
+    @staticmethod
+    def _batch_points(
+        number: int,
+        metrics: list[tuple[str, str]],
+        step: int,
+        epoch: float | None,
+        items: list[Item],
+    ) -> None:
+        for name, raw in metrics:
+            tag = tags.canonical(name, tags.BATCH)
+            if not tag.startswith("train_batch/"):  # lr, val_*: not running means
+                continue
+            value = _number(number, f"{name}: ", raw)
+            if isinstance(value, Problem):
+                items.append(value)
+            else:
+                items.append(Point(tag, name, step, value, epoch))
