@@ -1,19 +1,44 @@
-"""Placeholder for the csv-table format (being written)."""
+"""Any CSV or TSV table with a header and an epoch or step column, one row per epoch or step.
+
+Custom per-epoch loggers, timm's ``summary.csv`` and the like, for example::
+
+    epoch,e,epoch time,acc,loss,val_acc,val_loss
+    0,0,85.51612592,0.20869391,2.395206793,0.2979,1.957610391
+
+The counter column gives the step (``step``/``iteration`` if present, else ``epoch``; the
+global ``epoch`` wins over a per-stage ``e`` that resets). Every other numeric column is a
+series named by `lossboard.tags.canonical` after spaces become underscores (``epoch time``
+is ``perf/epoch_time_s``, ``eval_top1`` is ``val/accuracy``); text columns are ignored.
+Tables that Keras, Lightning or YOLO wrote are left to their own formats.
+"""
 
 from __future__ import annotations
 
-from lossboard.model import Item
+from lossboard.sources.formats import _table, keras_csv, lightning_csv, yolo
+from lossboard.sources.formats._numbers import number
 
 NAME = "csv"
 
+_OTHERS = (keras_csv.claims, lightning_csv.claims, yolo.claims)
+
 
 def sniff(head: str, filename: str) -> float:
-    return 0.0
+    table = _table.peek(head)
+    if table is None:
+        return 0.0
+    names, rows = table
+    step_at, epoch_at = _table.counter_columns(names)
+    counter_at = step_at if step_at is not None else epoch_at
+    if counter_at is None:
+        return 0.0
+    if any(claims(names, rows) for claims in _OTHERS):
+        return 0.1
+    if not rows:
+        return 0.8  # a header only: a live log that has not written its first row yet
+    if number(rows[0][counter_at]) is None:
+        return 0.1
+    return 0.9
 
 
-class Parser:
-    def feed(self, text: str) -> list[Item]:
-        return []
-
-    def close(self) -> list[Item]:
-        return []
+class Parser(_table.TableParser):
+    """A header-led table; see `_table.TableParser`."""

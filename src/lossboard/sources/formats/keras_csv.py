@@ -1,19 +1,47 @@
-"""Placeholder for the keras-csv format (being written)."""
+"""Keras ``CSVLogger`` files (default name ``training.log``), one row per epoch.
+
+The first column is ``epoch``, 0-based; the others are the metric names sorted, written by
+Python's ``csv`` module (CRLF line ends, floats in full repr, Python 2's 12 digits in old
+files), for example::
+
+    epoch,acc,loss,lr,val_acc,val_loss
+    1,0.51506964457252646,1.3398420827494879,0.001,0.54120000000000001,1.2629557296752929
+
+Names map through `lossboard.tags.canonical` (``acc`` and ``accuracy`` are ``train/accuracy``,
+``lr`` and ``learning_rate`` are ``opt/lr``). A metric missing from an epoch is written
+``NA``: no value, not a problem. ``append=True`` after a restart shows as a `RESUME`.
+"""
 
 from __future__ import annotations
 
-from lossboard.model import Item
+from lossboard.model import Item, Meta
+from lossboard.sources.formats import _table
 
 NAME = "keras-csv"
 
+_KERAS_NAMES = frozenset({"loss", "acc", "accuracy", "lr", "learning_rate"})
+
+
+def claims(names: list[str], rows: list[list[str]]) -> bool:
+    """CSVLogger's signature: ``epoch`` first, then sorted names that Keras would log."""
+    rest = names[1:]
+    return (
+        names[0] == "epoch"
+        and rest == sorted(rest)
+        and "step" not in rest
+        and any(name in _KERAS_NAMES or name.startswith("val_") for name in rest)
+    )
+
 
 def sniff(head: str, filename: str) -> float:
-    return 0.0
+    table = _table.peek(head)
+    return 0.9 if table is not None and claims(*table) else 0.0
 
 
-class Parser:
-    def feed(self, text: str) -> list[Item]:
-        return []
+class Parser(_table.TableParser):
+    """A CSVLogger file; rows are epochs, step = epoch."""
 
-    def close(self) -> list[Item]:
-        return []
+    missing = frozenset({"", "NA"})
+
+    def describe(self, names: list[str]) -> list[Item]:
+        return [Meta("framework", "keras")]

@@ -1,0 +1,23 @@
+"""Printed numbers, shared by the text formats: ``0.512``, ``6.9100e+00``, ``nan``, ``-inf``.
+
+NaN and infinities are values (C++ iostreams print ``-nan``); anything `float` rejects is not
+a number and the caller reports it with `not_a_number`.
+"""
+
+from __future__ import annotations
+
+# a number as a regex fragment, for formats that must find numbers inside a line
+NUMBER = r"[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|[nN][aA][nN]|[iI][nN][fF])"
+
+
+def number(text: str) -> float | None:
+    """The float ``text`` spells, or None when it is not a number."""
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def not_a_number(name: str, found: str) -> str:
+    """The Problem message for a value that should have been a number."""
+    return f'expected a number after "{name}", found "{found[:40]}"; skipped'

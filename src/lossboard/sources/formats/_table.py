@@ -1,0 +1,196 @@
+"""Delimited tables with a header line, read row by row: what the CSV-like formats share.
+
+The first non-empty line names the columns; every later line is one row. Columns are found
+by name, never by position, because their order changes between framework versions
+(Lightning's ``train_loss,step,epoch`` became ``step,epoch,train_loss``). The delimiter is a
+tab when the header has one, else a comma; fields are stripped, so YOLO's padding to width
+20 or 23 disappears. Counters pick the step: a ``step``-like column if there is one, else
+the ``epoch`` column (a global ``epoch`` wins over a per-stage ``e``). A counter that goes
+back (a CSVLogger appending after a restart) emits a `RESUME` event.
+
+A column's first non-empty cell decides its kind: a number makes it a metric column, where a
+later non-number is a `Problem`; text (a date, a model name) makes it a column we ignore.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+
+from lossboard.model import RESUME, Event, Item, Point, Problem
+from lossboard.sources.formats._lines import LineParser
+from lossboard.sources.formats._numbers import number
+from lossboard.tags import canonical
+
+STEP_NAMES = ("step", "global_step", "iteration", "iter", "it")
+EPOCH_NAMES = ("epoch", "epochs", "ep", "e")  # in priority order: global epoch first
+COUNTERS = frozenset(STEP_NAMES + EPOCH_NAMES)
+
+_SPACES = re.compile(r"\s+")
+_SHOWN = 40  # characters of a bad cell quoted in a Problem
+
+
+def split_cells(line: str, delimiter: str | None) -> list[str]:
+    """The fields of one line; quotes are honoured only when the line has any (rare, slower)."""
+    if delimiter is None:
+        return line.split()
+    if '"' in line:
+        return next(csv.reader((line,), delimiter=delimiter))
+    return line.split(delimiter)
+
+
+def peek(head: str, rows: int = 5) -> tuple[list[str], list[list[str]]] | None:
+    """The header names and the first data rows of ``head``, if it looks like a table.
+
+    Sniffers use it; it needs two columns or more and rows as wide as the header.
+    """
+    lines = [line for line in head.lstrip("\ufeff").splitlines()[: rows + 20] if line.strip()]
+    if not lines:
+        return None
+    delimiter = "\t" if "\t" in lines[0] else ","
+    names = [name.strip() for name in split_cells(lines[0], delimiter)]
+    if len(names) < 2 or not all(names):
+        return None
+    # the last line of a head may be cut short; judge on complete rows only
+    body = [[c.strip() for c in split_cells(line, delimiter)] for line in lines[1 : rows + 1]]
+    if any(len(cells) != len(names) for cells in body[:-1] or body):
+        return None
+    return names, body
+
+
+def _is_header(cells: list[str]) -> bool:
+    """A counter's name and no number: a header line (checked only when a row fails)."""
+    stripped = [cell.strip() for cell in cells]
+    return any(c.lower() in COUNTERS for c in stripped) and all(number(c) is None for c in stripped)
+
+
+def counter_columns(names: list[str]) -> tuple[int | None, int | None]:
+    """The indexes of the step column and of the epoch column, None where absent."""
+    lowered = [name.lower() for name in names]
+    step = next((lowered.index(n) for n in STEP_NAMES if n in lowered), None)
+    epoch = next((lowered.index(n) for n in EPOCH_NAMES if n in lowered), None)
+    return step, epoch
+
+
+class TableParser(LineParser):
+    """Rows of a header-led table to points; subclasses adjust `tag`, `number`, `start`.
+
+    Each non-empty cell of a metric column becomes one `Point` at the row's step, so sparse
+    rows (Lightning) merge by step for free. The step is the step column, else the epoch.
+    """
+
+    missing: frozenset[str] = frozenset({""})  # cells that mean "no value in this row"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._delimiter: str | None = ","
+        self._names: list[str] = []
+        self._step_at: int | None = None
+        self._epoch_at: int | None = None
+        self._metrics: list[tuple[int, str, str]] = []  # (index, source_tag, tag)
+        self._numeric: list[bool | None] = []  # per metric: None until its first value
+        self._last_step: int | None = None
+        self._rows = 0
+
+    def tag(self, name: str) -> str | None:
+        """The canonical tag of column ``name``, or None for a column that is no metric."""
+        if name.lower() in COUNTERS:
+            return None
+        return canonical(_SPACES.sub("_", name))  # "epoch time" -> "epoch_time" -> perf/...
+
+    def number(self, cell: str) -> float | None:
+        """``1``, ``1.0``, ``0.48880000000000001``, ``nan``, ``inf``; None for text."""
+        return number(cell)
+
+    def describe(self, names: list[str]) -> list[Item]:
+        """Records a header reveals by itself (the framework)."""
+        return []
+
+    def start(self, line_number: int, line: str) -> list[Item]:
+        """The first non-empty line: the header."""
+        delimiter = "\t" if "\t" in line else ","
+        return self.set_header(split_cells(line.lstrip("\ufeff"), delimiter), delimiter)
+
+    def set_header(self, names: list[str], delimiter: str | None) -> list[Item]:
+        self._delimiter = delimiter
+        self._names = [name.strip() for name in names]
+        self._step_at, self._epoch_at = counter_columns(self._names)
+        self._metrics = []
+        for index, name in enumerate(self._names):
+            tag = self.tag(name) if name else None
+            if tag is not None:
+                self._metrics.append((index, name, tag))
+        self._numeric = [None] * len(self._metrics)
+        return self.describe(self._names)
+
+    def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
+        items: list[Item] = []
+        for line_number, line in enumerate(lines, first):
+            if not line or line.isspace():
+                continue
+            if not self._names:
+                items.extend(self.start(line_number, line))
+            else:
+                items.extend(self.row(line_number, split_cells(line, self._delimiter)))
+        return items
+
+    def row(self, line_number: int, cells: list[str]) -> list[Item]:
+        if len(cells) != len(self._names):
+            if _is_header(cells):
+                return self.set_header(cells, self._delimiter)
+            message = f"expected {len(self._names)} fields, found {len(cells)}; row skipped"
+            return [Problem(line_number, message)]
+        where = self._where(line_number, cells)
+        if type(where) is Problem:
+            if _is_header(cells):  # the header again: a second run appended to the file
+                return self.set_header(cells, self._delimiter)
+            return [where]
+        step, epoch = where
+        items: list[Item] = []
+        if self._last_step is not None and step < self._last_step:
+            items.append(Event(RESUME, step, epoch))
+        self._last_step = step
+        missing, numeric, to_number = self.missing, self._numeric, self.number
+        for k, (index, source_tag, tag) in enumerate(self._metrics):
+            cell = cells[index].strip()
+            if cell in missing:
+                continue
+            value = to_number(cell)
+            if value is None:
+                if numeric[k]:
+                    found = cell[:_SHOWN]
+                    message = f'expected a number in column "{source_tag}", found "{found}"'
+                    items.append(Problem(line_number, message + "; skipped"))
+                else:
+                    numeric[k] = False  # a text column: ignored, not a problem
+            elif numeric[k] is not False:
+                numeric[k] = True
+                items.append(Point(tag, source_tag, step, value, epoch))
+        return items
+
+    def _where(self, line_number: int, cells: list[str]) -> tuple[int, float | None] | Problem:
+        """The row's (step, epoch), or why it has none."""
+        epoch = None
+        if self._epoch_at is not None:
+            cell = cells[self._epoch_at].strip()
+            if cell not in self.missing:
+                epoch = self.counter(cell)
+                if epoch is None:
+                    return self._bad_counter(line_number, self._epoch_at, cell)
+        at = self._step_at if self._step_at is not None else self._epoch_at
+        if at is None:
+            self._rows += 1
+            return self._rows - 1, None  # no counter column at all: rows count from 0
+        cell = cells[at].strip()
+        value = epoch if at == self._epoch_at else self.counter(cell)
+        if value is None or not value.is_integer():
+            return self._bad_counter(line_number, at, cell)
+        return int(value), epoch
+
+    def counter(self, cell: str) -> float | None:
+        return self.number(cell)
+
+    def _bad_counter(self, line_number: int, index: int, cell: str) -> Problem:
+        name, found = self._names[index], cell[:_SHOWN]
+        message = f'expected a whole number in column "{name}", found "{found}"; row skipped'
+        return Problem(line_number, message)
