@@ -75,3 +75,23 @@ def test_chunking_never_changes_the_lines(lines: list[str], ending: str, data: s
 @pytest.mark.parametrize("raw", [False, True])
 def test_empty_input_gives_no_lines(raw: bool) -> None:
     assert split_all("", [], raw=raw) == []
+
+
+def _terminal(line: str) -> str:
+    """A naive terminal, one character at a time: the oracle for `render`."""
+    screen: list[str] = []
+    col = 0
+    for char in line:
+        if char == "\r":
+            col = 0
+        elif char == "\b":
+            col = max(0, col - 1)
+        else:
+            screen[col : col + 1] = [char]
+            col += 1
+    return "".join(screen).rstrip()
+
+
+@given(st.text(alphabet="ab \r\b", max_size=40))
+def test_render_matches_a_terminal(line: str) -> None:
+    assert render(line) == _terminal(line)

@@ -14,6 +14,7 @@ import re
 
 from lossboard.model import Item
 
+_BACKSPACES = re.compile(r"(\x08+)")
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
 
 
@@ -27,20 +28,18 @@ def render(line: str) -> str:
         line = _ANSI.sub("", line)
     if "\r" not in line and "\b" not in line:
         return line
-    screen: list[str] = []
-    col = 0
-    for char in line:
-        if char == "\r":
-            col = 0
-        elif char == "\b":
-            col = max(0, col - 1)
-        else:
-            if col < len(screen):
-                screen[col] = char
-            else:
-                screen.append(char)
-            col += 1
-    return "".join(screen).rstrip()
+    # overwrite whole runs of text at the cursor: a progress bar is long, a loop per
+    # character would dominate the parse
+    screen = ""
+    for part in line.split("\r"):
+        col = 0
+        for piece in _BACKSPACES.split(part) if "\b" in part else (part,):
+            if piece.startswith("\b"):
+                col = max(0, col - len(piece))
+            elif piece:
+                screen = screen[:col] + piece + screen[col + len(piece) :]
+                col += len(piece)
+    return screen.rstrip()
 
 
 def redraws(line: str) -> list[str]:
