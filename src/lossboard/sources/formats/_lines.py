@@ -27,7 +27,7 @@ def render(line: str) -> str:
     if "\x1b" in line:
         line = _ANSI.sub("", line)
     if "\r" not in line and "\b" not in line:
-        return line
+        return line.rstrip()
     # overwrite whole runs of text at the cursor: a progress bar is long, a loop per
     # character would dominate the parse
     screen = ""
