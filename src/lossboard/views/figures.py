@@ -141,7 +141,7 @@ def build_figures(
         for index, (run, series) in enumerate(sorted(members, key=lambda m: _line_order(m[1].tag))):
             xs = _x_values(series, axis)
             ys = smooth(series.value, smoothing) if smoothing else series.value
-            color = colors[run.name] if several else PALETTE[index % len(PALETTE)]
+            color = colors[run.name] if several else _split_color(series.tag, index)
             label = _label(series.tag, key)
             spec.lines.append(
                 Line(
@@ -240,11 +240,27 @@ def _label(tag: str, key: str) -> str:
     return split_name
 
 
-def _style(tag: str, several_runs: bool) -> str:
+def _split_color(tag: str, index: int) -> str:
+    """One run: a colour per split (batch values share train's), so train and validation
+    read apart at a glance; metrics of no split take the palette in order."""
     split = split_of(tag)
+    order = _SPLIT_ORDER.get(BATCH if split == BATCH else split)
+    if order is None:
+        return PALETTE[index % len(PALETTE)]
+    return PALETTE[{0: 0, 1: 0, 2: 1, 3: 2}[order]]
+
+
+def _style(tag: str, several_runs: bool) -> str:
+    """Rank-k accuracy is dashed; with several runs (a colour each) the split sets the style."""
+    top_k = bool(_TOP_K.match(metric_of(tag)))
     if not several_runs:
-        return "dashed" if _TOP_K.match(metric_of(tag)) else "solid"
-    return {"val": "dashed", "test": "dotted"}.get(split, "solid")
+        return "dashed" if top_k else "solid"
+    split = split_of(tag)
+    if split == "val":
+        return "dashdot" if top_k else "dashed"
+    if split == "test":
+        return "dotted"
+    return "dotted" if top_k else "solid"
 
 
 def _title(key: str, members: list[tuple[Run, Series]], network: str | None, dataset: str | None) -> str:
