@@ -2,7 +2,8 @@
 
 Files in one directory, of one format, whose names differ only by numbers
 (``training_0.log``, ``training_65.log``) are the pieces of one resumed run and are stitched
-in numeric order. Everything else is a run of its own. ``stitch=True`` makes all the files
+in numeric order; so are the event files of one directory, as TensorBoard shows them.
+Everything else is a run of its own. ``stitch=True`` makes all the files
 one run, in the order given; ``stitch=False`` keeps every file apart.
 """
 
@@ -27,6 +28,9 @@ _NOT_LOGS = frozenset(
 )
 # A file with one of these suffixes that no format recognises is reported, not passed over.
 _LOG_SUFFIXES = frozenset(".log .txt .out .err .csv .tsv .json .jsonl".split())
+# Formats whose run is a directory: TensorBoard writes a new event file at every restart,
+# named by time, host and process, and shows a directory's files as one run.
+_DIRECTORY_FORMATS = frozenset({"tfevents"})
 # Names that say nothing about the run: the run is named after the directory instead.
 _GENERIC_STEMS = frozenset(
     "metrics results training train log logs output stdout trainer_state summary events".split()
@@ -111,7 +115,11 @@ def _group(
     for root, file in parsed:
         path = Path(file.path)
         key = (str(path.parent), file.format, _DIGITS.sub("#", path.name))
-        if stitch_files is False or not _DIGITS.search(path.name):
+        if file.format in _DIRECTORY_FORMATS:
+            key = (str(path.parent), file.format)
+        elif not _DIGITS.search(path.name):
+            key = (file.path,)
+        if stitch_files is False:
             key = (file.path,)
         groups.setdefault(key, []).append((root, file))
     result = []

@@ -67,8 +67,8 @@ class FigureSpec:
 def role(tag: str) -> str:
     """Which standard figure a tag belongs on."""
     split, metric = split_of(tag), metric_of(tag)
-    if split == "opt" and metric == "lr":
-        return LR
+    if split == "opt":
+        return LR if metric.startswith("lr") else metric  # lr, lr_pg0, lr-SGD: one figure
     if split == "perf":
         return THROUGHPUT
     if metric == "accuracy" or _TOP_K.match(metric):
