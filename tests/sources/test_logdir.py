@@ -74,3 +74,18 @@ def test_unknown_log_format_name_lists_the_formats(tmp_path: Path) -> None:
     log.write_text("epoch=1 loss=0.5\n")
     (error,) = load_paths([log], format="no-such-format").failures
     assert isinstance(error, UnknownFormatError) and "keras-stdout" in str(error)
+
+
+def test_event_files_of_one_directory_are_one_run_named_after_it(data: Path) -> None:
+    runs = load_paths([data / "tfevents" / "torch"]).runs
+    assert sorted(run.name for run in runs) == ["run_a", "run_b", "torch"]
+    assert all(run.formats == ["tfevents"] for run in runs)
+
+
+def test_files_given_one_by_one_can_be_stitched_or_kept_apart(tmp_path: Path) -> None:
+    for name, epochs in (("a.log", range(0, 3)), ("b.log", range(2, 5))):
+        (tmp_path / name).write_text("".join(f"epoch={e} loss={1 / (e + 1)}\n" for e in epochs) * 1)
+    apart = load_paths([tmp_path / "a.log", tmp_path / "b.log"]).runs
+    assert sorted(run.name for run in apart) == ["a", "b"]
+    (joined,) = load_paths([tmp_path / "a.log", tmp_path / "b.log"], stitch_files=True).runs
+    assert joined.sources == [str(tmp_path / "a.log"), str(tmp_path / "b.log")]

@@ -27,7 +27,8 @@ _NOT_LOGS = frozenset(
     " .py .sh .ipynb .yaml .yml .toml .cfg .ini .md .rst .html .css .js .lock".split()
 )
 # A file with one of these suffixes that no format recognises is reported, not passed over.
-_LOG_SUFFIXES = frozenset(".log .txt .out .err .csv .tsv .json .jsonl".split())
+# (not .json or .csv: configs and data sets sit beside logs and are no one's mistake)
+_LOG_SUFFIXES = frozenset(".log .txt .out .err".split())
 # Formats whose run is a directory: TensorBoard writes a new event file at every restart,
 # named by time, host and process, and shows a directory's files as one run.
 _DIRECTORY_FORMATS = frozenset({"tfevents"})
@@ -139,7 +140,7 @@ def run_name(root: Path, path: Path) -> str:
         relative = path.relative_to(root)
     except ValueError:
         relative = Path(path.name)
-    stem = path.stem.lower()
+    stem = "events" if ".tfevents." in path.name else path.stem.lower()
     parts = list(relative.parts[:-1])
     if stem not in _GENERIC_STEMS or not parts:
         parts.append(path.stem if stem not in _GENERIC_STEMS else path.parent.name or path.stem)
