@@ -1,19 +1,466 @@
-"""Placeholder for the mxnet format (being written)."""
+"""MXNet and GluonCV training logs: Speedometer batch lines plus epoch-end lines.
+
+What the logs look like (any of the prefixes ``INFO:root:``, ``2018-03-07 10:32:37,184 - ``
+or none)::
+
+    Epoch[73] Batch [500]\tSpeed: 1694.57 samples/sec\tTrain-accuracy=0.584035     <= 0.11
+    Epoch[3] Batch [500]\tSpeed: 1997.40 samples/sec\taccuracy=0.013391\tcross-entropy=6.87
+    Epoch[3] Batch [100-200]\tSpeed: 1997.40 samples/sec\taccuracy=0.013391      >= 1.3
+    Epoch[0] Train-accuracy=0.671875      Epoch[0] Time cost=67.414
+    Epoch[0] Validation-accuracy=0.710788
+    Update[3751]: Change learning rate to 1.00000e-03
+    Saved checkpoint to "models/img_cls-0001.params"
+    [Epoch 0] train=0.467608 val=0.558900 loss=1.452417 time: 16.450441             GluonCV
+    [Epoch 0] validation: acc-top1=41.395718 acc-top5=74.200370
+    Iter[0] Batch [10000] \tloss 6.0081581, ppl 406.7334777                  LM examples
+    Iter[0]\t\t CE loss 3.8857258, ppl 48.7022774. Eval duration = 541.87 seconds
+    eval batch 19 : 8.5457629
+
+Steps. Epoch-level values have ``step = epoch`` (0-based as printed). Batch-level values
+(split ``train_batch``, and Speed as ``perf/samples_per_sec``) have ``step = e * N + b`` and
+``epoch = e + b / N``, where ``N``, the batches per epoch, is estimated from the first epoch
+the file shows completely (its last batch number plus the display interval); that epoch's
+batch values wait until ``N`` is known, at the latest until `Parser.close`. A file resumed
+at ``Epoch[65]`` thus gets the steps a file started at ``Epoch[0]`` would have. Learning-rate
+changes and checkpoints are placed where they were printed, as batch steps when the file has
+batch lines. An epoch counter that goes back (a restart inside one file) gives a ``resume``
+event. An asctime prefix becomes ``wall_time``, read as local time of the machine parsing.
+
+Long runs of batch lines go through `_mxnet_fast` (all numbers of a run read at once);
+everything else, and any run that does not fit exactly, is parsed line by line here.
+"""
 
 from __future__ import annotations
 
-from lossboard.model import Item
+import re
+from datetime import datetime
+from itertools import repeat
+
+from lossboard import tags
+from lossboard.model import CHECKPOINT, LR_CHANGE, RESUME, Event, Item, Point, Problem
+from lossboard.sources.formats._lines import LineParser
+from lossboard.sources.formats._mxnet_fast import BATCH, EPOCH, METRIC, SPEED, Layout
 
 NAME = "mxnet"
 
+_BATCH = re.compile(r"(Epoch|Iter)\[(\d+)\]\s*Batch\s*\[(?:\d+-)?(\d+)\]\s*(.*)")
+_EPOCH_LINE = re.compile(r"(?:Epoch|Iter)\[(\d+)\]\s*(.*)")
+_EPOCH_VALUE = re.compile(r"([A-Za-z][\w\-]*(?: cost)?)\s*=\s*(\S*)")
+_GLUON = re.compile(r"\[Epoch (\d+)\]\s*(?:(training|validation):)?\s*(.*)")
+_GLUON_VALUE = re.compile(r"([A-Za-z][\w\-]*(?: cost)?)(?:=|: )\s*(\S*)")
+_SPEED = re.compile(r"Speed:?\s*(\S*)")
+_PAIR = re.compile(r"([^\s=,]+)=\s*([^\s,]*)")
+_SPACED_PAIR = re.compile(r"([A-Za-z][\w\-]*) ([^\s,]+?)\.?(?=,|\s|$)")
+_CE = re.compile(r"CE loss (\S+?),\s*ppl ([^\s,]+?)\.?(?=\s|$)")
+_UPDATE = re.compile(r"Update\[(\d+)\]: Change learning rate to (\S+)")
+_CHECKPOINT = re.compile(r'Saved checkpoint to "([^"]*)"')
+_EVAL_BATCH = re.compile(r"[Ee]val batch (\d+)(?: (\w+))? : (\S+)")
+_ASCTIME = re.compile(r"(\d{4}-\d\d-\d\d \d\d):(\d\d):(\d\d),(\d{3})")
+
+_SNIFF = (
+    (re.compile(r"(?:Epoch|Iter)\[\d+\]\s*Batch\s*\[[\d-]+\]\s*(?:Speed|\t)", re.M), 1.0),
+    (re.compile(r"Epoch\[\d+\] (?:Train|Validation)-[\w\-]+=", re.M), 0.95),
+    (re.compile(r"Epoch\[\d+\] Time cost=", re.M), 0.9),
+    (re.compile(r"^(?:INFO:root:)?\[Epoch \d+\] (?:train=|training: |validation: )", re.M), 0.9),
+    (re.compile(r"Iter\[\d+\]\s+CE loss", re.M), 0.9),
+)
+
+# GluonCV "[Epoch N] train=.. val=.. loss=.. time: .." and "speed: N samples/sec"
+_GLUON_TAGS = {
+    "train": "train/accuracy",
+    "val": "val/accuracy",
+    "loss": "train/loss",
+    "time": "perf/epoch_time_s",
+    "time cost": "perf/epoch_time_s",
+    "speed": "perf/epoch_samples_per_sec",
+}
+_EVAL_TAG = "val_batch/loss"  # running loss over evaluation batches (LM examples)
+_SPEED_TAG = tags.canonical("Speed")
+_FAST_MIN_LINES = 16  # shorter runs are not worth learning a layout for
+_ASCTIME_WIDTH = 23  # "2018-03-07 10:32:37,184"
+
 
 def sniff(head: str, filename: str) -> float:
-    return 0.0
+    return max((score for pattern, score in _SNIFF if pattern.search(head)), default=0.0)
 
 
-class Parser:
-    def feed(self, text: str) -> list[Item]:
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _bad(number: int, name: str, text: str) -> Problem:
+    return Problem(number, f'expected a number after "{name}", found "{text}"; skipped')
+
+
+class Parser(LineParser):
+    """Feed chunks of any size; the result equals parsing the whole text at once.
+
+    ``fast=False`` parses every line on its own (tests compare both paths).
+    """
+
+    def __init__(self, *, fast: bool = True) -> None:
+        super().__init__()
+        self._fast = fast
+        self._layout: Layout | None = None
+        self._epoch: int | None = None  # the epoch the last metric line belonged to
+        self._ended = False  # an epoch-end line was seen for it
+        self._first_b: int | None = None  # batch numbers seen in that epoch
+        self._prev_b: int | None = None
+        self._last_b: int | None = None
+        self._per_epoch: int | None = None  # N, batches per epoch, once known
+        self._held: list[tuple] = []  # (epoch, batch, make) waiting for N
+        self._eval_count = 0
+        self._hours: dict[str, float] = {}  # "2018-03-07 10" -> its local timestamp
+
+    # ---- lines -------------------------------------------------------------------------
+
+    def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
+        items: list[Item] = []
+        index, count = 0, len(lines)
+        while index < count:
+            line = lines[index]
+            if self._fast and self._per_epoch is not None and " Batch [" in line:
+                end = index + 1
+                while end < count and " Batch [" in lines[end]:
+                    end += 1
+                if end - index >= _FAST_MIN_LINES:
+                    done = self._fast_run(lines[index:end])
+                    if done is None:  # the run does not fit one layout: line by line
+                        done = [
+                            item
+                            for i in range(index, end)
+                            for item in self._line(first + i, lines[i])
+                        ]
+                    items.extend(done)
+                    index = end
+                    continue
+            items.extend(self._line(first + index, line))
+            index += 1
+        return items
+
+    def finish(self) -> list[Item]:
+        return self._learn_per_epoch()
+
+    def _line(self, number: int, line: str) -> list[Item]:
+        """Every record of one line; noise gives nothing."""
+        if "Batch" in line:
+            match = _BATCH.search(line)
+            if match is not None:
+                return self._batch_line(number, line, match)
+        if "Epoch[" in line or "Iter[" in line:
+            match = _EPOCH_LINE.search(line)
+            if match is not None:
+                return self._epoch_line(number, line, match)
+        if "[Epoch " in line:
+            match = _GLUON.search(line)
+            if match is not None:
+                return self._gluon_line(number, line, match)
+        if "Update[" in line:
+            match = _UPDATE.search(line)
+            if match is not None:
+                return self._lr_line(number, line, match)
+        if "Saved checkpoint" in line:
+            match = _CHECKPOINT.search(line)
+            if match is not None:
+                text = f"saved {match.group(1)}"
+                return self._at_position(
+                    self._wall(line), lambda s, e, w: [Event(CHECKPOINT, s, e, w, text)]
+                )
+        if "val batch" in line:
+            match = _EVAL_BATCH.search(line)
+            if match is not None:
+                return self._eval_line(number, line, match)
         return []
 
-    def close(self) -> list[Item]:
-        return []
+    def _batch_line(self, number: int, line: str, match: re.Match) -> list[Item]:
+        epoch, batch, rest = int(match.group(2)), int(match.group(3)), match.group(4)
+        items = self._enter_batch(epoch, batch)
+        values: list[tuple[str, str, float]] = []
+        if "Speed" in rest:
+            speed = _SPEED.search(rest)
+            value = _number(speed.group(1))
+            if value is None:
+                items.append(_bad(number, "Speed", speed.group(1)))
+            else:
+                values.append((_SPEED_TAG, "Speed", value))
+        if "=" in rest:
+            pairs = _PAIR.findall(rest)
+        else:
+            pairs = [] if "Speed" in rest else _SPACED_PAIR.findall(rest)
+        for name, text in pairs:
+            value = _number(text)
+            if value is None:
+                items.append(_bad(number, f"{name}=", text))
+            else:
+                values.append((tags.canonical(name, tags.BATCH), name, value))
+        if values:
+            items.extend(self._at_batch(epoch, batch, self._wall(line), values))
+        return items
+
+    def _epoch_line(self, number: int, line: str, match: re.Match) -> list[Item]:
+        epoch, rest = int(match.group(1)), match.group(2)
+        if "CE loss" in rest:
+            found = _CE.search(rest)
+            if found is None:
+                return []
+            pairs = [("val/loss", "CE loss", found.group(1)), ("val/ppl", "ppl", found.group(2))]
+        elif "=" in rest:
+            found = _EPOCH_VALUE.findall(rest)
+            pairs = [(tags.canonical(name), name, text) for name, text in found]
+        else:
+            pairs = []  # "Epoch[0] Resetting Data Iterator": the epoch is over, no value
+        return self._epoch_values(number, line, epoch, pairs)
+
+    def _gluon_line(self, number: int, line: str, match: re.Match) -> list[Item]:
+        epoch, section, rest = int(match.group(1)), match.group(2), match.group(3)
+        split = tags.VAL if section == "validation" else tags.TRAIN
+        found = []
+        for name, text in _GLUON_VALUE.findall(rest):
+            tag = _GLUON_TAGS.get(name) if section is None else None
+            found.append((tag or tags.canonical(name, split), name, text))
+        return self._epoch_values(number, line, epoch, found)
+
+    def _epoch_values(self, number: int, line: str, epoch: int, pairs: list) -> list[Item]:
+        items = self._enter_epoch_end(epoch)
+        wall = self._wall(line)
+        for tag, name, text in pairs:
+            value = _number(text)
+            if value is None:
+                items.append(_bad(number, f"{name}=", text))
+            else:
+                items.append(Point(tag, name, epoch, value, float(epoch), wall))
+        return items
+
+    def _lr_line(self, number: int, line: str, match: re.Match) -> list[Item]:
+        update, text = match.groups()
+        value = _number(text)
+        if value is None:
+            return [_bad(number, "Change learning rate to", text)]
+        note = f"Update[{update}]: learning rate {text}"
+
+        def make(step: int, epoch: float, wall: float | None) -> list[Item]:
+            point = Point("opt/lr", "lr", step, value, epoch, wall)
+            return [point, Event(LR_CHANGE, step, epoch, wall, note)]
+
+        return self._at_position(self._wall(line), make)
+
+    def _eval_line(self, number: int, line: str, match: re.Match) -> list[Item]:
+        value = _number(match.group(3))
+        if value is None:
+            return [_bad(number, f"eval batch {match.group(1)} :", match.group(3))]
+        step = self._eval_count
+        self._eval_count += 1
+        epoch = None if self._epoch is None else float(self._epoch)
+        source = f"eval batch {match.group(2)}" if match.group(2) else "eval batch"
+        return [Point(_EVAL_TAG, source, step, value, epoch, self._wall(line))]
+
+    # ---- where in training we are ---------------------------------------------------------
+
+    def _enter_batch(self, epoch: int, batch: int) -> list[Item]:
+        """Track the epoch and batch of a Speedometer line: a new epoch, or a restart."""
+        current = self._epoch
+        went_back = self._ended or (self._last_b is not None and batch < self._last_b)
+        if current is not None and (epoch < current or (epoch == current and went_back)):
+            items = self._resume(epoch)
+        elif current is not None and epoch > current:
+            items = self._learn_per_epoch()
+        elif current is not None:
+            if self._last_b is None:
+                self._first_b = batch
+            elif batch != self._last_b:
+                self._prev_b = self._last_b
+            self._last_b = batch
+            return []
+        else:
+            items = []
+        self._start_epoch(epoch, batch)
+        return items
+
+    def _enter_epoch_end(self, epoch: int) -> list[Item]:
+        """An epoch-level line for ``epoch``: that epoch is over."""
+        current = self._epoch
+        items: list[Item] = []
+        if current is not None and epoch < current:
+            items = self._resume(epoch)
+            self._start_epoch(epoch, None)
+        elif current is None or epoch > current:
+            items = self._learn_per_epoch()
+            self._start_epoch(epoch, None)
+        if not self._ended:
+            items.extend(self._learn_per_epoch())
+            self._ended = True
+        return items
+
+    def _start_epoch(self, epoch: int, batch: int | None) -> None:
+        self._epoch, self._ended = epoch, False
+        self._first_b = self._last_b = batch
+        self._prev_b = None
+
+    def _resume(self, epoch: int) -> list[Item]:
+        # what was held belongs to the abandoned attempt, which the resume drops anyway
+        self._held = []
+        step = epoch if self._per_epoch is None else epoch * self._per_epoch
+        text = f"epoch counter went back from {self._epoch} to {epoch}: training restarted"
+        return [Event(RESUME, step, float(epoch), None, text)]
+
+    def _learn_per_epoch(self) -> list[Item]:
+        """Estimate N from the epoch that just ended, if not known yet; release what waited."""
+        if self._per_epoch is None and self._last_b is not None:
+            interval = self._last_b - self._prev_b if self._prev_b is not None else self._first_b
+            self._per_epoch = max(1, self._last_b + max(interval, 0))
+        if not self._held or self._per_epoch is None:
+            return []
+        held, self._held = self._held, []
+        n = self._per_epoch
+        items: list[Item] = []
+        for epoch, batch, wall, make in held:
+            items.extend(make(epoch * n + batch, epoch + batch / n, wall))
+        return items
+
+    def _at_batch(self, epoch: int, batch: int, wall: float | None, values: list) -> list[Item]:
+        def make(step: int, position: float, when: float | None) -> list[Item]:
+            return [Point(tag, name, step, value, position, when) for tag, name, value in values]
+
+        n = self._per_epoch
+        if n is None:
+            self._held.append((epoch, batch, wall, make))
+            return []
+        return make(epoch * n + batch, epoch + batch / n, wall)
+
+    def _at_position(self, wall: float | None, make) -> list[Item]:
+        """Records of a line that happened at the current place in training."""
+        epoch, n = self._epoch, self._per_epoch
+        if epoch is None:
+            return make(0, 0.0, wall)
+        if self._ended:
+            return make((epoch + 1) * (n or 1), float(epoch + 1), wall)
+        batch = self._last_b
+        if batch is None:
+            return make(epoch * (n or 1), float(epoch), wall)
+        if n is None:
+            self._held.append((epoch, batch, wall, make))
+            return []
+        return make(epoch * n + batch, epoch + batch / n, wall)
+
+    def _wall(self, line: str) -> float | None:
+        """Seconds since the Unix epoch of an asctime prefix, read as local time."""
+        if not line[:1].isdigit():
+            return None
+        match = _ASCTIME.match(line)
+        if match is None:
+            return None
+        hour, minute, second, millis = match.groups()
+        base = self._hours.get(hour)
+        if base is None:
+            base = self._hours[hour] = datetime.strptime(hour, "%Y-%m-%d %H").timestamp()
+        return base + int(minute) * 60 + int(second) + int(millis) / 1000
+
+    # ---- fast path ---------------------------------------------------------------------------
+
+    def _fast_run(self, lines: list[str]) -> list[Item] | None:
+        """The records of a run of batch lines read as columns, or None to parse line by line.
+
+        Gives exactly what `_line` would give for each line in turn; only called once N is
+        known, so nothing is held back.
+        """
+        walls: list | None = None
+        if lines[0][:1].isdigit():
+            walls = [self._wall(line) for line in lines]
+            if None in walls:
+                return None
+            lines = [line[_ASCTIME_WIDTH:] for line in lines]
+        columns = self._layout.columns(lines) if self._layout is not None else None
+        if columns is None:
+            self._layout = _learn_layout(lines)
+            if self._layout is None:
+                return None
+            columns = self._layout.columns(lines)
+            if columns is None:
+                return None
+        layout = self._layout
+        size = layout.lines_per_record
+        roles = layout.roles
+        epochs = columns[roles.index(EPOCH)]
+        batches = columns[roles.index(BATCH)]
+        for i, role in enumerate(roles):  # the lines of one record print the same batch
+            expected = epochs if role == EPOCH else batches if role == BATCH else None
+            if expected is not None and columns[i] != expected:
+                return None
+        if set(map(type, epochs)) != {int} or set(map(type, batches)) != {int}:
+            return None
+        spans = _epoch_spans(epochs, batches)
+        if spans is None:
+            return None
+        value_cols = [i for i, role in enumerate(roles) if role in (SPEED, METRIC)]
+        width = len(value_cols)
+        values = [list(map(float, columns[i])) for i in value_cols]
+        wall_cols = [walls and walls[layout.line_of[i] :: size] for i in value_cols]
+        names = [layout.names[i] for i in value_cols]
+        point_tags = [
+            _SPEED_TAG if roles[i] == SPEED else tags.canonical(names[k], tags.BATCH)
+            for k, i in enumerate(value_cols)
+        ]
+        items: list[Item] = []
+        for start, stop in spans:
+            epoch = epochs[start]
+            items.extend(self._enter_batch(epoch, batches[start]))
+            part = batches[start:stop]
+            if part[-1] != self._last_b:
+                self._prev_b = self._last_b
+            self._last_b = part[-1]
+            n = self._per_epoch
+            steps = [epoch * n + b for b in part]
+            positions = [epoch + b / n for b in part]
+            block: list = [None] * (width * (stop - start))
+            for k in range(width):
+                wall = wall_cols[k]
+                block[k::width] = list(
+                    map(
+                        tuple.__new__,
+                        repeat(Point),
+                        zip(
+                            repeat(point_tags[k]),
+                            repeat(names[k]),
+                            steps,
+                            values[k][start:stop],
+                            positions,
+                            repeat(None) if wall is None else wall[start:stop],
+                        ),
+                    )
+                )
+            items.extend(block)
+        return items
+
+
+def _learn_layout(lines: list[str]) -> Layout | None:
+    """The layout of the first record of ``lines``: the lines that print its first batch."""
+    head = _BATCH.search(lines[0])
+    if head is None:
+        return None
+    prefix = lines[0][: head.start(4)]
+    size = 1
+    while size < len(lines) and lines[size].startswith(prefix):
+        size += 1
+    return Layout.learn(lines[:size])
+
+
+def _epoch_spans(epochs: list[int], batches: list[int]) -> list[tuple[int, int]] | None:
+    """(start, stop) of each stretch of one epoch, or None when batch numbers go back inside
+    one (a restart, which the line-by-line path handles)."""
+    count = len(epochs)
+    if epochs[0] == epochs[-1] and epochs.count(epochs[0]) == count:
+        bounds = [count]
+    else:
+        bounds = [i for i in range(1, count) if epochs[i] != epochs[i - 1]] + [count]
+    spans = []
+    start = 0
+    for stop in bounds:
+        part = batches[start:stop]
+        if not all(map(int.__le__, part, part[1:])):
+            return None
+        spans.append((start, stop))
+        start = stop
+    return spans

@@ -1,0 +1,172 @@
+"""Parsing throughput on generated MXNet logs: lossboard against what a user would write.
+
+Each method runs in its own subprocess, so its peak RSS (``ru_maxrss``) is its own:
+
+* ``lossboard``       `lossboard.sources.reader.parse_file` + collector, what `lossboard.load` does
+* ``parser-only``     the mxnet Parser fed 1 MB chunks, records counted and dropped
+* ``columns-only``    the fast path's column extraction without building `Point` records
+                      (what a columnar record type would cost; see bench/README.md)
+* ``single-pass``     one regex per line over the file, values converted with float()
+* ``seed``            the original blog script: for every epoch, one regex over the whole
+                      text; quadratic, so run on the smallest log only and extrapolated
+* ``grep``            ``grep -c Speed``, the floor for reading the bytes
+
+    python bench/parse_mxnet.py                 # 10MB and 100MB, both styles
+    python bench/parse_mxnet.py --sizes 10MB,100MB,1GB
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / "data"
+METHODS = ("lossboard", "parser-only", "columns-only", "single-pass", "seed", "grep")
+CHUNK = 1 << 20
+
+_LINE = re.compile(r"Epoch\[(\d+)\] Batch \[(\d+)\]\tSpeed: ([\d.]+) samples/sec\t(.*)")
+_PAIR = re.compile(r"([\w\-]+)=([\d.eE+\-naif]+)")
+
+
+def run_lossboard(path: Path) -> int:
+    from lossboard.sources.reader import parse_file
+
+    parsed = parse_file(path, "mxnet")
+    return sum(len(s) for s in parsed.collector.series().values())
+
+
+def run_parser_only(path: Path) -> int:
+    from lossboard.sources.formats import mxnet
+
+    parser = mxnet.Parser()
+    count = 0
+    with open(path, encoding="utf-8", errors="replace") as file:
+        while chunk := file.read(CHUNK):
+            count += len(parser.feed(chunk))
+    return count + len(parser.close())
+
+
+def run_columns_only(path: Path) -> int:
+    from lossboard.sources.formats._lines import LineSplitter
+    from lossboard.sources.formats.mxnet import _learn_layout
+
+    splitter = LineSplitter()
+    layout = None
+    pending: list[str] = []  # lines of a record cut by the chunk boundary
+    count = 0
+    with open(path, encoding="utf-8", errors="replace") as file:
+        while chunk := file.read(CHUNK):
+            _, lines = splitter.feed(chunk)
+            batch = pending + [line for line in lines if " Batch [" in line]
+            layout = layout or _learn_layout(batch)
+            whole = len(batch) - len(batch) % layout.lines_per_record
+            pending = batch[whole:]
+            columns = layout.columns(batch[:whole])
+            if columns is None:
+                raise RuntimeError(f"{path}: the batch lines do not fit one layout")
+            count += sum(len(column) for column in columns)
+    return count
+
+
+def run_single_pass(path: Path) -> int:
+    count = 0
+    with open(path, encoding="utf-8") as file:
+        for line in file:
+            if "Batch [" in line:
+                match = _LINE.search(line)
+                if match:
+                    values = [float(match.group(3))] + [float(v) for _, v in _PAIR.findall(match.group(4))]
+                    count += len(values)
+    return count
+
+
+def run_seed(path: Path) -> int:
+    text = path.read_text()
+    count = 0
+    for epoch in sorted({int(e) for e in re.findall(r"Epoch\[(\d+)\] Batch", text)}):
+        pattern = re.compile(rf"Epoch\[{epoch}\] Batch \[\d+\]\tSpeed: ([\d.]+) samples/sec\t(?:Train-)?accuracy=([\d.]+)")
+        count += 2 * len([(float(a), float(b)) for a, b in pattern.findall(text)])
+    return count
+
+
+def run_grep(path: Path) -> int:
+    out = subprocess.run(["grep", "-c", "Speed", str(path)], capture_output=True, text=True, check=True)
+    return int(out.stdout)
+
+
+def child(method: str, path: Path) -> None:
+    """Run one method here and print seconds, peak RSS and the count as JSON."""
+    function = globals()["run_" + method.replace("-", "_")]
+    if method in ("lossboard", "parser-only", "columns-only"):
+        import lossboard.sources.reader  # noqa: F401  (import time is not parsing time)
+    start = time.perf_counter()
+    count = function(path)
+    seconds = time.perf_counter() - start
+    who = resource.RUSAGE_CHILDREN if method == "grep" else resource.RUSAGE_SELF
+    rss_mb = resource.getrusage(who).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "rss_mb": rss_mb, "count": count}))
+
+
+def measure(method: str, path: Path) -> dict:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", method, str(path)], capture_output=True, text=True, check=True
+    )
+    return json.loads(out.stdout)
+
+
+def ensure_log(style: str, size_text: str) -> Path:
+    sys.path.insert(0, str(HERE))
+    from gen_mxnet_log import parse_size, write_log
+
+    path = DATA / f"mxnet-{style}-{size_text}.log"
+    if not path.exists():
+        write_log(path, style, parse_size(size_text))
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10MB,100MB", help="comma-separated, e.g. 10MB,100MB,1GB")
+    parser.add_argument("--styles", default="old,new")
+    parser.add_argument("--methods", default=",".join(METHODS))
+    parser.add_argument("--child", nargs=2, metavar=("METHOD", "PATH"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child[0], Path(args.child[1]))
+        return
+    sizes = args.sizes.split(",")
+    methods = args.methods.split(",")
+    print("| log | MB | method | s | MB/s | peak RSS MB | vs lossboard |")
+    print("|---|---:|---|---:|---:|---:|---:|")
+    for style in args.styles.split(","):
+        seed_rate = None
+        for size_text in sizes:
+            path = ensure_log(style, size_text)
+            mb = path.stat().st_size / 1e6
+            results = {}
+            for method in methods:
+                if method == "seed" and size_text != sizes[0]:
+                    continue  # quadratic: extrapolated below from the smallest log
+                results[method] = measure(method, path)
+            base = results.get("lossboard", {}).get("seconds")
+            for method, result in results.items():
+                ratio = f"{base / result['seconds']:.2f}x" if base else ""
+                rate = mb / result["seconds"]
+                print(f"| {style} {size_text} | {mb:.0f} | {method} | {result['seconds']:.2f} | {rate:.1f} | {result['rss_mb']:.0f} | {ratio} |")
+                if method == "seed":
+                    seed_rate = (mb, result["seconds"])
+            if "seed" in methods and seed_rate and size_text != sizes[0]:
+                seconds = seed_rate[1] * (mb / seed_rate[0]) ** 2
+                ratio = f"{base / seconds:.3f}x" if base else ""
+                print(f"| {style} {size_text} | {mb:.0f} | seed (extrapolated, quadratic) | {seconds:.0f} | {mb / seconds:.2f} | - | {ratio} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,376 @@
+"""The mxnet format: MANIFEST facts of corpus files 2-6 and 31-33, step semantics, and the
+fast path for long Speedometer runs (which must give exactly what line-by-line parsing gives)."""
+
+from __future__ import annotations
+
+import math
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from lossboard.model import CHECKPOINT, LR_CHANGE, RESUME, Point
+from lossboard.sources.formats import FORMATS, mxnet
+from tests.sources.helpers import events, parse_path, parse_text, points, problems, values
+
+BENCH = Path(__file__).parents[2] / "bench"
+
+MXNET_FILES = [
+    "gluoncv/cifar_resnet20_v1.log",
+    "gluoncv/vgg16_ucf101_action_recognition.log",
+    "mxnet-module/mxnet-in-action_lenet_train.log",
+    "mxnet-custom/large_word_lm_f96a.log",
+    "mxnet-custom/nce_lm_228f266-test.log",
+    "mxnet-speedometer-old/tornadomeet-resnet_cifar10-resnet164.log",
+    "mxnet-speedometer-new/densenet-mxnet_log-densenet-kd-169-train_0307.log",
+    "mxnet-speedometer-new/mxnet-cls_train.log",
+]
+F31 = "mxnet-speedometer-old/tornadomeet-resnet_cifar10-resnet164.log"
+F32 = "mxnet-speedometer-new/densenet-mxnet_log-densenet-kd-169-train_0307.log"
+F33 = "mxnet-speedometer-new/mxnet-cls_train.log"
+
+
+def by_epoch(items, tag):
+    return {p.epoch: p.value for p in points(items, tag)}
+
+
+def best(items, tag):
+    top = max(points(items, tag), key=lambda p: p.value)
+    return top.value, top.epoch
+
+
+# ---- detection ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", MXNET_FILES)
+def test_sniff_recognises_every_mxnet_file(corpus, name):
+    head = (corpus / name).read_bytes()[: 64 * 1024].decode("utf-8", "replace")
+    assert mxnet.sniff(head, name) >= 0.8
+
+
+def test_sniff_ignores_other_formats(corpus):
+    for path in sorted(p for p in corpus.rglob("*") if p.is_file() and p.name != "MANIFEST.md"):
+        relative = path.relative_to(corpus).as_posix()
+        if relative in MXNET_FILES:
+            continue
+        head = path.read_bytes()[: 64 * 1024].decode("utf-8", "replace")
+        assert mxnet.sniff(head, path.name) < 0.2, relative
+
+
+# ---- corpus facts ------------------------------------------------------------------------
+
+
+def test_file31_old_speedometer(corpus):
+    items = parse_path("mxnet", corpus / F31)
+    batch = points(items, "train_batch/accuracy")
+    assert len(batch) == 2100
+    first = batch[0]
+    # Batch [50]..[350] every 50: N = 350 + 50
+    assert (first.value, first.step, first.epoch, first.source_tag) == (0.198750, 50, 50 / 400, "Train-accuracy")
+    assert values(items, "perf/samples_per_sec")[0] == 707.55
+    assert sum(v == 1.0 for v in values(items, "train_batch/accuracy")) == 29
+    top1 = [p for p in batch if p.value == 1.0][0]
+    assert (top1.epoch, top1.step) == (259 + 100 / 400, 259 * 400 + 100)
+    val = by_epoch(items, "val/accuracy")
+    assert len(val) == 300
+    assert val[0.0] == 0.502670 and val[299.0] == 0.952927
+    assert (val[218.0], val[219.0]) == (0.909019, 0.938786)
+    assert best(items, "val/accuracy") == (0.953224, 281.0)
+    assert len(points(items, "perf/epoch_time_s")) == 300
+    assert len(events(items, CHECKPOINT)) == 300
+    assert not problems(items) and not events(items, RESUME)
+
+
+def test_file31_lr_changes_inside_epochs(corpus):
+    items = parse_path("mxnet", corpus / F31)
+    changes = events(items, LR_CHANGE)
+    assert [c.text.split(":")[0] for c in changes] == ["Update[85801]", "Update[101401]", "Update[109201]"]
+    assert values(items, "opt/lr") == [1e-2, 1e-3, 1e-4]
+    windows = [(219, 250, 300), (259, 200, 250), (279, 200, 250)]
+    for change, (epoch, after, before) in zip(changes, windows):
+        assert epoch + after / 400 <= change.epoch < epoch + before / 400
+        assert epoch * 400 + after <= change.step < epoch * 400 + before
+    assert [p.step for p in points(items, "opt/lr")] == [c.step for c in changes]
+
+
+def test_file32_asctime_and_three_starts(corpus):
+    items = parse_path("mxnet", corpus / F32)
+    batch = points(items, "train_batch/accuracy")
+    assert len(batch) == 200
+    assert batch[0].value == 0.222031
+    assert batch[0].wall_time == datetime(2018, 3, 7, 10, 32, 37, 184000).timestamp()
+    val = by_epoch(items, "val/accuracy")
+    assert len(val) == 50 and val[0.0] == 0.197351 and val[49.0] == 0.521399
+    assert best(items, "val/accuracy") == (0.540421, 20.0)
+    saves = events(items, CHECKPOINT)
+    assert len(saves) == 10
+    assert saves[0].text.endswith("densenet-kd-169-0-0005.params")
+    # the checkpoint every 5 epochs is printed after epoch 4 ends: epoch 5.0, not its file name
+    assert [s.epoch for s in saves] == [5.0 * k for k in range(1, 11)]
+    assert not problems(items) and not events(items, RESUME)
+
+
+def test_file33_epoch_train_accuracy_kept_apart(corpus):
+    items = parse_path("mxnet", corpus / F33)
+    batch = points(items, "train_batch/accuracy")
+    assert len(batch) == 310
+    epoch0 = [p for p in batch if p.epoch < 1]
+    assert epoch0[-1].value == 0.740625
+    train = by_epoch(items, "train/accuracy")
+    assert len(train) == 10 and train[0.0] == 0.671875
+    val = by_epoch(items, "val/accuracy")
+    assert val[0.0] == 0.710788 and val[9.0] == 0.948918
+    assert best(items, "val/accuracy") == (0.948918, 9.0)
+    assert by_epoch(items, "perf/epoch_time_s")[8.0] == 67.414
+    changes = events(items, LR_CHANGE)
+    assert [c.text.split(":")[0] for c in changes] == ["Update[3751]", "Update[5001]"]
+    assert [c.epoch for c in changes] == [6.0, 8.0]  # printed after epochs 5 and 7 ended
+    assert values(items, "opt/lr") == [1e-3, 1e-4]
+    speed = [p for p in points(items, "perf/samples_per_sec") if 8 <= p.epoch < 9]
+    assert speed[0].value < 150 and speed[-1].value > 500
+
+
+def test_file2_gluoncv_epoch_lines(corpus):
+    items = parse_path("mxnet", corpus / "gluoncv/cifar_resnet20_v1.log")
+    for tag in ("train/accuracy", "val/accuracy", "train/loss", "perf/epoch_time_s"):
+        assert len(points(items, tag)) == 200
+    assert by_epoch(items, "train/accuracy")[0.0] == 0.467608
+    assert by_epoch(items, "val/accuracy")[0.0] == 0.558900
+    assert by_epoch(items, "train/loss")[0.0] == 1.452417
+    assert by_epoch(items, "val/accuracy")[199.0] == 0.920000
+    assert by_epoch(items, "train/loss")[199.0] == 0.014310
+    assert best(items, "val/accuracy") == (0.921400, 184.0)
+    train = by_epoch(items, "train/accuracy")
+    assert (train[99.0], train[100.0]) == (0.927644, 0.956150)
+    assert not problems(items)
+
+
+def test_file3_gluoncv_speedometer_and_validation(corpus):
+    items = parse_path("mxnet", corpus / "gluoncv/vgg16_ucf101_action_recognition.log")
+    assert len(points(items, "train_batch/accuracy")) == 320
+    assert values(items, "train_batch/accuracy")[0] == 1.15  # percent, as printed
+    assert values(items, "perf/samples_per_sec")[0] == 206.053349
+    top1 = by_epoch(items, "val/accuracy")
+    assert len(top1) == 80
+    assert top1[79.0] == 75.099128 and by_epoch(items, "val/top_k_accuracy_5")[79.0] == 93.470790
+    assert max(top1.values()) == 75.416336
+    assert [e for e, v in top1.items() if v == 75.416336] == [66.0, 70.0]
+    lr = {math.floor(p.epoch): p.value for p in points(items, "opt/lr")}
+    assert (lr[29], lr[30], lr[59], lr[60]) == (0.001, 0.0001, 0.0001, 0.00001)
+    assert by_epoch(items, "train/accuracy")[0.0] == 7.832652
+    assert by_epoch(items, "perf/epoch_time_s")[0.0] == 30.907833
+    assert not problems(items)
+
+
+def test_file4_module_epoch_lines(corpus):
+    items = parse_path("mxnet", corpus / "mxnet-module/mxnet-in-action_lenet_train.log")
+    assert by_epoch(items, "train/accuracy")[0.0] == 0.932030
+    val = by_epoch(items, "val/accuracy")
+    assert len(val) == 10 and val[0.0] == 0.979467 and val[9.0] == 0.988682
+    assert best(items, "val/accuracy") == (0.988882, 7.0)
+    assert [p.step for p in points(items, "val/accuracy")] == list(range(10))
+    assert [e.epoch for e in events(items, CHECKPOINT)] == [float(k) for k in range(1, 11)]
+
+
+def test_file5_language_model(corpus):
+    items = parse_path("mxnet", corpus / "mxnet-custom/large_word_lm_f96a.log")
+    assert len(points(items, "perf/samples_per_sec")) == 35
+    assert values(items, "train_batch/loss")[0] == 6.0081581
+    assert values(items, "train_batch/ppl")[0] == 406.7334777
+    assert by_epoch(items, "val/loss") == {0.0: 3.8857258, 1.0: 3.7903876, 2.0: 3.7583023, 3.0: 3.7503980, 4.0: 3.7368618}
+    assert by_epoch(items, "val/ppl")[0.0] == 48.7022774 and by_epoch(items, "val/ppl")[4.0] == 41.9660858
+    assert len(points(items, "val_batch/loss")) == 15
+    assert len(events(items, CHECKPOINT)) == 5
+    assert not problems(items)
+
+
+def test_file6_nce_test_run(corpus):
+    items = parse_path("mxnet", corpus / "mxnet-custom/nce_lm_228f266-test.log")
+    assert values(items, "perf/samples_per_sec") == [91658.37, 144809.06]
+    assert values(items, "train_batch/loss")[0] == 22.7666992
+    assert values(items, "train_batch/ppl")[0] == 7717059377.3585472
+    evals = points(items, "val_batch/loss")
+    assert len(evals) == 25 and evals[0].value == 8.6551577  # "eval batch 9 : 8.6551577"
+    assert len({p.step for p in evals}) == 25
+    assert values(items, "val/loss") == [8.3646355] and values(items, "val/ppl") == [4292.5470012]
+
+
+@pytest.mark.parametrize("name", MXNET_FILES)
+def test_corpus_chunking_and_fast_path_do_not_matter(corpus, name):
+    text = (corpus / name).read_text(encoding="utf-8", errors="replace")
+    whole = parse_text("mxnet", text)
+    assert parse_text("mxnet", text, chunk=997) == whole
+    assert _parse(text, fast=False) == whole
+
+
+# ---- line forms and step semantics ----------------------------------------------------------
+
+
+def _parse(text: str, *, fast: bool = True, chunk: int = 1 << 20) -> list:
+    parser = mxnet.Parser(fast=fast)
+    items = []
+    for start in range(0, len(text), chunk):
+        items.extend(parser.feed(text[start : start + chunk]))
+    return items + parser.close()
+
+
+def _epochs(first: int, count: int, batches=(50, 100, 150)) -> str:
+    lines = []
+    for epoch in range(first, first + count):
+        for b in batches:
+            lines.append(f"INFO:root:Epoch[{epoch}] Batch [{b}]\tSpeed: 700.00 samples/sec\taccuracy=0.{b}\n")
+        lines.append(f"INFO:root:Epoch[{epoch}] Time cost=70.000\n")
+        lines.append(f"INFO:root:Epoch[{epoch}] Validation-accuracy=0.{epoch}\n")
+    return "".join(lines)
+
+
+def test_batch_steps_use_the_estimated_epoch_length():
+    items = parse_text("mxnet", _epochs(0, 2))
+    batch = points(items, "train_batch/accuracy")
+    # Batch [50]..[150] every 50: N = 150 + 50 = 200
+    assert [(p.step, p.epoch) for p in batch] == [(50, 0.25), (100, 0.5), (150, 0.75), (250, 1.25), (300, 1.5), (350, 1.75)]
+    val = points(items, "val/accuracy")
+    assert [(p.step, p.epoch) for p in val] == [(0, 0.0), (1, 1.0)]
+
+
+def test_resumed_file_continues_the_same_steps():
+    started = points(parse_text("mxnet", _epochs(0, 68)), "train_batch/accuracy")
+    resumed = points(parse_text("mxnet", _epochs(65, 3)), "train_batch/accuracy")
+    assert resumed[0].epoch == 65.25
+    assert resumed == [p for p in started if p.epoch >= 65]
+
+
+def test_restart_inside_one_file_gives_a_resume_event():
+    items = parse_text("mxnet", _epochs(0, 3) + _epochs(1, 2))
+    resume = events(items, RESUME)
+    assert len(resume) == 1 and resume[0].epoch == 1.0 and resume[0].step == 200
+    # the resume comes after everything of the first attempt and before the second
+    at = items.index(resume[0])
+    assert all(p.epoch < 3 for p in points(items[:at]))
+    assert points(items[at:], "train_batch/accuracy")[0].epoch == 1.25
+
+
+def test_same_epoch_restart_after_its_end_is_a_resume():
+    text = _epochs(0, 2) + "INFO:root:Epoch[1] Batch [50]\tSpeed: 1.0 samples/sec\taccuracy=0.5\n"
+    assert [e.epoch for e in events(parse_text("mxnet", text), RESUME)] == [1.0]
+
+
+def test_old_style_one_metric_per_line():
+    lines = [
+        f"Epoch[73] Batch [500]\tSpeed: 1694.57 samples/sec\tTrain-{name}={value}\n"
+        for name, value in (("accuracy", "0.584035"), ("top_k_accuracy_5", "0.8"), ("cross-entropy", "1.5"))
+    ]
+    items = parse_text("mxnet", "".join(lines))
+    assert values(items, "train_batch/accuracy") == [0.584035]
+    assert values(items, "train_batch/top_k_accuracy_5") == [0.8]
+    assert values(items, "train_batch/cross-entropy") == [1.5]
+    assert set(values(items, "perf/samples_per_sec")) == {1694.57}
+    assert len({p.step for p in points(items)}) == 1
+
+
+def test_line_variants():
+    text = (
+        "Epoch[3] Batch [100-200]\tSpeed: 1997.40 samples/sec\taccuracy=0.013391\ttop_k_accuracy_5=0.048828\n"
+        "Epoch[3] Batch [200-300]\tSpeed: 1997.40 samples/sec\taccuracy=0.02\ttop_k_accuracy_5=0.05\n"
+        "Iter[4] Batch [50] \tSpeed 206.05\taccuracy=0.5\n"
+    )
+    items = parse_text("mxnet", text)
+    acc = points(items, "train_batch/accuracy")
+    assert [p.value for p in acc] == [0.013391, 0.02, 0.5]
+    # Batch [100-200] counts 200 batches done; N = 300 + (300 - 200)
+    assert [p.step for p in acc] == [3 * 400 + 200, 3 * 400 + 300, 4 * 400 + 50]
+    assert values(items, "train_batch/top_k_accuracy_5") == [0.048828, 0.05]
+    assert values(items, "perf/samples_per_sec")[-1] == 206.05
+
+
+def test_noise_is_ignored_without_problems():
+    text = (
+        "[05:23:16] src/operator/tensor/./../../common/utils.h:416: _SparseEmbedding_backward\n"
+        "Namespace(batch_size=128, lr=0.1, frequent=50)\n"
+        "train.py:71: UserWarning: Optimizer created manually\n"
+        "  module.init_optimizer(optimizer=optimizer, kvstore=kvstore)\n"
+        "  (0): Conv2D(3 -> 64, kernel_size=(3, 3), stride=(1, 1))\n"
+        "wrote 2 events to disk\n"
+        "INFO:root:Epoch[0] Resetting Data Iterator\n"
+    )
+    assert parse_text("mxnet", text) == []
+
+
+def test_bad_values_give_problems_and_the_rest_is_kept():
+    text = (
+        "Epoch[0] Batch [50]\tSpeed: 700.0 samples/sec\taccuracy=n/a\tcross-entropy=2.5\n"
+        "Epoch[0] Validation-accuracy=oops\n"
+        "Epoch[0] Time cost=70.0\n"
+    )
+    items = parse_text("mxnet", text)
+    assert [p.line for p in problems(items)] == [1, 2]
+    assert problems(items)[0].message == 'expected a number after "accuracy=", found "n/a"; skipped'
+    assert values(items, "train_batch/cross-entropy") == [2.5]
+    assert values(items, "perf/epoch_time_s") == [70.0]
+
+
+def test_nan_and_inf_are_values():
+    text = "Epoch[0] Batch [50]\tSpeed: inf samples/sec\taccuracy=nan\tcross-entropy=-inf\nEpoch[0] Validation-accuracy=nan\n"
+    items = parse_text("mxnet", text)
+    assert math.isnan(values(items, "train_batch/accuracy")[0])
+    assert values(items, "train_batch/cross-entropy") == [-math.inf]
+    assert values(items, "perf/samples_per_sec") == [math.inf]
+    assert math.isnan(values(items, "val/accuracy")[0])
+    assert not problems(items)
+
+
+def test_first_epoch_waits_for_its_length_until_close():
+    parser = mxnet.Parser()
+    assert parser.feed("Epoch[0] Batch [20]\tSpeed: 1.0 samples/sec\taccuracy=0.5\n") == []
+    assert parser.feed("Epoch[0] Batch [40]\tSpeed: 1.0 samples/sec\taccuracy=0.6\n") == []
+    held = parser.close()
+    assert [(p.step, p.epoch) for p in held if type(p) is Point and p.tag == "train_batch/accuracy"] == [(20, 1 / 3), (40, 2 / 3)]
+
+
+@pytest.mark.parametrize("cut", ["\r\n", "0.150"])
+def test_chunk_split_inside_crlf_and_inside_a_number(cut):
+    text = _epochs(0, 3).replace("\n", "\r\n")
+    whole = parse_text("mxnet", text)
+    at = text.index(cut, 300) + 1
+    parser = FORMATS["mxnet"].Parser()
+    items = parser.feed(text[:at]) + parser.feed(text[at:]) + parser.close()
+    assert items == whole and len(points(whole)) == 9 * 2 + 3 * 2
+
+
+# ---- the fast path -------------------------------------------------------------------------
+
+
+def _generated(style: str, tmp_path: Path) -> str:
+    sys.path.insert(0, str(BENCH))
+    try:
+        from gen_mxnet_log import write_log
+    finally:
+        sys.path.remove(str(BENCH))
+    path = tmp_path / f"{style}.log"
+    write_log(path, style, 400_000, batches=400, frequent=10)
+    return path.read_text()
+
+
+@pytest.mark.parametrize("style", ["old", "new"])
+@pytest.mark.parametrize("variant", ["plain", "asctime", "range", "restart", "nan", "odd-line"])
+def test_fast_path_equals_line_by_line(tmp_path, style, variant):
+    text = _generated(style, tmp_path)
+    if variant == "asctime":
+        text = text.replace("INFO:root:", "2018-03-07 10:32:37,184 - ")
+    elif variant == "range":
+        text = text.replace("Batch [", "Batch [0-")
+    elif variant == "restart":
+        cut = text.index("INFO:root:Epoch[5] Batch [10]")
+        text = text[:cut] + text[text.index("INFO:root:Epoch[3] Batch [10]") :]
+    elif variant == "nan":
+        text = text.replace("Batch [200]\tSpeed: ", "Batch [200]\tSpeed: nan")
+    elif variant == "odd-line":
+        at = text.index("INFO:root:Epoch[4] Batch [100]")
+        text = text[:at] + "INFO:root:Epoch[4] Batch [95]\tSpeed: 1.0 samples/sec\tother=1\n" + text[at:]
+    fast = _parse(text)
+    assert len(points(fast, "train_batch/accuracy")) > 1000
+    assert fast == _parse(text, fast=False)
+    assert fast == _parse(text, chunk=4099)
+    if variant == "restart":
+        assert len(events(fast, RESUME)) == 1
