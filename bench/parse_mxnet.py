@@ -3,9 +3,7 @@
 Each method runs in its own subprocess, so its peak RSS (``ru_maxrss``) is its own:
 
 * ``lossboard``       `lossboard.sources.reader.parse_file` + collector, what `lossboard.load` does
-* ``parser-only``     the mxnet Parser fed 1 MB chunks, records counted and dropped
-* ``columns-only``    the fast path's column extraction without building `Point` records
-                      (what a columnar record type would cost; see bench/README.md)
+* ``parser-only``     the mxnet Parser fed 1 MB chunks, its values counted and dropped
 * ``single-pass``     one regex per line over the file, values converted with float()
 * ``seed``            the original blog script: for every epoch, one regex over the whole
                       text; quadratic, so run on the smallest log only and extrapolated
@@ -28,7 +26,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
-METHODS = ("lossboard", "parser-only", "columns-only", "single-pass", "seed", "grep")
+METHODS = ("lossboard", "parser-only", "single-pass", "seed", "grep")
 CHUNK = 1 << 20
 
 _LINE = re.compile(r"Epoch\[(\d+)\] Batch \[(\d+)\]\tSpeed: ([\d.]+) samples/sec\t(.*)")
@@ -49,30 +47,15 @@ def run_parser_only(path: Path) -> int:
     count = 0
     with open(path, encoding="utf-8", errors="replace") as file:
         while chunk := file.read(CHUNK):
-            count += len(parser.feed(chunk))
-    return count + len(parser.close())
+            count += _values(parser.feed(chunk))
+    return count + _values(parser.close())
 
 
-def run_columns_only(path: Path) -> int:
-    from lossboard.sources.formats._lines import LineSplitter
-    from lossboard.sources.formats.mxnet import _learn_layout
+def _values(items: list) -> int:
+    """How many values the records hold (a `Columns` block holds many)."""
+    from lossboard.model import Columns
 
-    splitter = LineSplitter()
-    layout = None
-    pending: list[str] = []  # lines of a record cut by the chunk boundary
-    count = 0
-    with open(path, encoding="utf-8", errors="replace") as file:
-        while chunk := file.read(CHUNK):
-            _, lines = splitter.feed(chunk)
-            batch = pending + [line for line in lines if " Batch [" in line]
-            layout = layout or _learn_layout(batch)
-            whole = len(batch) - len(batch) % layout.lines_per_record
-            pending = batch[whole:]
-            columns = layout.columns(batch[:whole])
-            if columns is None:
-                raise RuntimeError(f"{path}: the batch lines do not fit one layout")
-            count += sum(len(column) for column in columns)
-    return count
+    return sum(len(item.step) if type(item) is Columns else 1 for item in items)
 
 
 def run_single_pass(path: Path) -> int:
@@ -104,7 +87,7 @@ def run_grep(path: Path) -> int:
 def child(method: str, path: Path) -> None:
     """Run one method here and print seconds, peak RSS and the count as JSON."""
     function = globals()["run_" + method.replace("-", "_")]
-    if method in ("lossboard", "parser-only", "columns-only"):
+    if method in ("lossboard", "parser-only"):
         import lossboard.sources.reader  # noqa: F401  (import time is not parsing time)
     start = time.perf_counter()
     count = function(path)

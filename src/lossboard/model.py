@@ -1,5 +1,5 @@
-"""The data model: what a parser emits (Point, Event, Problem, Meta) and what a load returns
-(Series, Run).
+"""The data model: what a parser emits (Point or Columns, Event, Problem, Meta) and what a
+load returns (Series, Run).
 
 Parsers emit one small record per value; `Run` holds them as columns. A series is keyed by
 its canonical tag ``split/metric`` (see `lossboard.tags`); the name the framework printed is
@@ -29,6 +29,31 @@ class Point(NamedTuple):
     wall_time: float | None = None
 
 
+class Columns(NamedTuple):
+    """Many values of one series at once: what a fast path emits instead of a `Point` each.
+
+    ``step`` is int64, the others float64; ``epoch`` and ``wall_time`` may be None when
+    unknown for every value.
+    """
+
+    tag: str
+    source_tag: str
+    step: np.ndarray
+    value: np.ndarray
+    epoch: np.ndarray | None = None
+    wall_time: np.ndarray | None = None
+
+    def points(self) -> list[Point]:
+        """The same values as one `Point` each (for tests and small consumers)."""
+        count = len(self.step)
+        epochs = self.epoch.tolist() if self.epoch is not None else [None] * count
+        walls = self.wall_time.tolist() if self.wall_time is not None else [None] * count
+        return [
+            Point(self.tag, self.source_tag, step, value, epoch, wall)
+            for step, value, epoch, wall in zip(self.step.tolist(), self.value.tolist(), epochs, walls)
+        ]
+
+
 class Event(NamedTuple):
     """Something that happened at a step: a resume, a learning-rate change, a checkpoint."""
 
@@ -53,7 +78,7 @@ class Meta(NamedTuple):
     value: str
 
 
-Item = Union[Point, Event, Problem, Meta]
+Item = Union[Point, Columns, Event, Problem, Meta]
 
 RESUME = "resume"
 LR_CHANGE = "lr_change"

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lossboard.model import Event, Item, Point, Problem
+import numpy as np
+
+from lossboard.model import Columns, Event, Item, Point, Problem
+from lossboard.sources.collect import RunCollector
 from lossboard.sources.formats import FORMATS
 
 
@@ -16,7 +19,13 @@ def parse_text(name: str, text: str, chunk: int | None = None) -> list[Item]:
     for start in range(0, len(text), step):
         items.extend(parser.feed(text[start : start + step]))
     items.extend(parser.close())
-    return items
+    return expand(items)
+
+
+def expand(items: list[Item]) -> list[Item]:
+    """`Columns` blocks as the `Point` records they stand for, so tests compare values, not
+    how a fast path happened to group them."""
+    return [p for item in items for p in (item.points() if type(item) is Columns else (item,))]
 
 
 def parse_path(name: str, path: Path) -> list[Item]:
@@ -38,3 +47,20 @@ def events(items: list[Item], kind: str | None = None) -> list[Event]:
 
 def problems(items: list[Item]) -> list[Problem]:
     return [i for i in items if type(i) is Problem]
+
+
+def canonical(items: list[Item]) -> tuple:
+    """What a parse means, whatever path produced it: the series, events, problems and meta
+    the collector makes of the records. A fast path that emits one series' block after
+    another and a line-by-line path that interleaves them mean the same."""
+    collector = RunCollector("log")
+    collector.add(items)
+    series = {
+        tag: (s.source_tag, s.step.tolist(), *(_comparable(c) for c in (s.epoch, s.wall_time, s.value)))
+        for tag, s in collector.series().items()
+    }
+    return series, collector.events, collector.problems, collector.meta
+
+
+def _comparable(column: np.ndarray) -> list:
+    return ["nan" if value != value else value for value in column.tolist()]

@@ -64,3 +64,15 @@ def test_problems_carry_the_file_and_meta_is_kept() -> None:
     assert str(collector.problems[0]) == 'train.log:12: expected a number after "acc=", found "x"; skipped'
     assert collector.meta == {"framework": "mxnet"}
     assert collector.series() == {}
+
+
+def test_columns_add_the_same_series_as_points() -> None:
+    from lossboard.model import Columns
+
+    block = Columns("train_batch/accuracy", "accuracy", np.array([5, 10]), np.array([0.5, math.nan]),
+                    np.array([0.25, 0.5]), None)
+    by_columns = collect(block).series()["train_batch/accuracy"]
+    by_points = collect(*block.points()).series()["train_batch/accuracy"]
+    for name in ("step", "value", "epoch", "wall_time"):
+        np.testing.assert_array_equal(getattr(by_columns, name), getattr(by_points, name))
+    assert by_columns.step.tolist() == [5, 10] and np.isnan(by_columns.wall_time).all()

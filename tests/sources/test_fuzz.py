@@ -3,14 +3,12 @@ depends on where the chunks split."""
 
 from __future__ import annotations
 
-import math
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lossboard.model import Point
 from lossboard.sources.formats import FORMATS
-from tests.sources.helpers import parse_text
+from tests.sources.helpers import canonical, parse_text
 
 TEXT_FORMATS = sorted(name for name, module in FORMATS.items() if not getattr(module, "BINARY", False))
 
@@ -46,21 +44,6 @@ def _check_contract(items: list) -> None:
             assert item.tag.count("/") >= 1 and item.source_tag, item
 
 
-def _same(a: list, b: list) -> bool:
-    """Equal item lists, where NaN equals NaN."""
-    if len(a) != len(b):
-        return False
-    for x, y in zip(a, b):
-        if type(x) is Point and type(y) is Point:
-            if x._replace(value=0.0) != y._replace(value=0.0):
-                return False
-            if not (x.value == y.value or (math.isnan(x.value) and math.isnan(y.value))):
-                return False
-        elif x != y:
-            return False
-    return True
-
-
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=text_strategy, data=st.data())
 def test_chunking_never_matters_and_nothing_raises(text: str, data: st.DataObject) -> None:
@@ -68,7 +51,7 @@ def test_chunking_never_matters_and_nothing_raises(text: str, data: st.DataObjec
         whole = parse_text(name, text)
         _check_contract(whole)
         chunk = data.draw(st.integers(min_value=1, max_value=max(1, len(text))), label=name)
-        assert _same(parse_text(name, text, chunk=chunk), whole), name
+        assert canonical(parse_text(name, text, chunk=chunk)) == canonical(whole), name
 
 
 @settings(max_examples=20, deadline=None)

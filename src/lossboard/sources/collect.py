@@ -7,7 +7,7 @@ from array import array
 
 import numpy as np
 
-from lossboard.model import RESUME, Event, FileProblem, Item, Meta, Point, Problem, Series
+from lossboard.model import RESUME, Columns, Event, FileProblem, Item, Meta, Point, Problem, Series
 
 _NAN = math.nan
 
@@ -26,7 +26,7 @@ class _Columns:
 
 
 class RunCollector:
-    """Collects `Point`, `Event`, `Problem` and `Meta` records of one source file.
+    """Collects `Point`, `Columns`, `Event`, `Problem` and `Meta` records of one source file.
 
     A point for a step the series already has replaces it (later wins), and a ``resume``
     event first drops what the series holds from the resumed epoch (or step) on, so a file
@@ -52,6 +52,8 @@ class RunCollector:
                 col.value.append(value)
                 col.epoch.append(_NAN if epoch is None else epoch)
                 col.wall_time.append(_NAN if wall_time is None else wall_time)
+            elif type(item) is Columns:
+                self._add_columns(item)
             elif type(item) is Event:
                 if item.kind == RESUME:
                     self._cut(item)
@@ -60,6 +62,17 @@ class RunCollector:
                 self.problems.append(FileProblem(self.path, item.line, item.message))
             elif type(item) is Meta:
                 self.meta[item.key] = item.value
+
+    def _add_columns(self, item: Columns) -> None:
+        col = self._columns.get(item.tag)
+        if col is None:
+            col = self._columns[item.tag] = _Columns(item.source_tag)
+        count = len(item.step)
+        col.step.frombytes(np.asarray(item.step, dtype=np.int64).tobytes())
+        col.value.frombytes(np.asarray(item.value, dtype=np.float64).tobytes())
+        for column, values in ((col.epoch, item.epoch), (col.wall_time, item.wall_time)):
+            known = np.full(count, np.nan) if values is None else np.asarray(values, dtype=np.float64)
+            column.frombytes(known.tobytes())
 
     def _cut(self, resume: Event) -> None:
         for tag, col in list(self._columns.items()):
@@ -70,18 +83,25 @@ class RunCollector:
             col.wall_time = array("d", kept.wall_time.tobytes())
             col.value = array("d", kept.value.tobytes())
 
+    @property
+    def is_empty(self) -> bool:
+        return not any(col.step for col in self._columns.values())
+
     def series(self) -> dict[str, Series]:
+        """The columns as series. Call once, at the end: the series share the collector's
+        memory, so adding to it afterwards is refused (a resize would move that memory)."""
         return {tag: _to_series(tag, col) for tag, col in self._columns.items() if col.step}
 
 
 def _to_series(tag: str, col: _Columns) -> Series:
+    # views on the arrays, not copies: a series of a 1 GB log is large
     series = Series(
         tag,
         col.source_tag,
-        np.array(col.step, dtype=np.int64),
-        np.array(col.epoch, dtype=np.float64),
-        np.array(col.wall_time, dtype=np.float64),
-        np.array(col.value, dtype=np.float64),
+        np.frombuffer(col.step, dtype=np.int64),
+        np.frombuffer(col.epoch, dtype=np.float64),
+        np.frombuffer(col.wall_time, dtype=np.float64),
+        np.frombuffer(col.value, dtype=np.float64),
     )
     return last_per_step(series)
 

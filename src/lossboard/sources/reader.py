@@ -58,7 +58,7 @@ def parse_file(path: str | Path, format: str | None = None) -> ParsedFile:
             if decoder is not None:
                 collector.add(parser.feed(decoder.decode(b"", final=True)))
             collector.add(parser.close())
-            if not collector.series():
+            if collector.is_empty:
                 collector.add([Problem(0, f"no metrics found in this {name} log")])
     except IsADirectoryError as exc:
         raise InputError(path, "is a directory where a file was expected") from exc

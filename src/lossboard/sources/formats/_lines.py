@@ -54,6 +54,10 @@ def redraws(line: str) -> list[str]:
     return [state for state in states if state.strip()]
 
 
+def _needs_render(line: str) -> bool:
+    return "\r" in line or "\b" in line or "\x1b" in line
+
+
 class LineSplitter:
     """Chunks in, complete numbered lines out; the last partial line waits for its newline.
 
@@ -89,10 +93,9 @@ class LineSplitter:
         lines.pop()  # the block ends with "\n", so the last piece is empty
         self._next_number += len(lines)
         if "\r" in block or "\b" in block or "\x1b" in block:
-            if self._raw:
-                lines = [line[:-1] if line.endswith("\r") else line for line in lines]
-            else:
-                lines = [render(line[:-1] if line.endswith("\r") else line) for line in lines]
+            lines = [line[:-1] if line.endswith("\r") else line for line in lines]
+            if not self._raw:
+                lines = [render(line) if _needs_render(line) else line for line in lines]
         return first, lines
 
 

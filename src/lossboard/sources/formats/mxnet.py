@@ -34,10 +34,11 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from itertools import repeat
+
+import numpy as np
 
 from lossboard import tags
-from lossboard.model import CHECKPOINT, LR_CHANGE, RESUME, Event, Item, Point, Problem
+from lossboard.model import CHECKPOINT, LR_CHANGE, RESUME, Columns, Event, Item, Point, Problem
 from lossboard.sources.formats._lines import LineParser
 from lossboard.sources.formats._mxnet_fast import BATCH, EPOCH, METRIC, SPEED, Layout
 
@@ -118,28 +119,11 @@ class Parser(LineParser):
     # ---- lines -------------------------------------------------------------------------
 
     def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
-        items: list[Item] = []
-        index, count = 0, len(lines)
-        while index < count:
-            line = lines[index]
-            if self._fast and self._per_epoch is not None and " Batch [" in line:
-                end = index + 1
-                while end < count and " Batch [" in lines[end]:
-                    end += 1
-                if end - index >= _FAST_MIN_LINES:
-                    done = self._fast_run(lines[index:end])
-                    if done is None:  # the run does not fit one layout: line by line
-                        done = [
-                            item
-                            for i in range(index, end)
-                            for item in self._line(first + i, lines[i])
-                        ]
-                    items.extend(done)
-                    index = end
-                    continue
-            items.extend(self._line(first + index, line))
-            index += 1
-        return items
+        if self._fast and self._per_epoch is not None:
+            items = self._fast_lines(first, lines)
+            if items is not None:
+                return items
+        return [item for number, line in enumerate(lines, first) for item in self._line(number, line)]
 
     def finish(self) -> list[Item]:
         return self._learn_per_epoch()
@@ -360,107 +344,160 @@ class Parser(LineParser):
 
     # ---- fast path ---------------------------------------------------------------------------
 
-    def _fast_run(self, lines: list[str]) -> list[Item] | None:
-        """The records of a run of batch lines read as columns, or None to parse line by line.
+    def _fast_lines(self, first: int, lines: list[str]) -> list[Item] | None:
+        """The records of ``lines`` with all their Speedometer lines read as one matrix, or
+        None to parse line by line.
 
-        Gives exactly what `_line` would give for each line in turn; only called once N is
-        known, so nothing is held back.
+        Gives the values `_line` would give for each line in turn, as one `Columns` block per
+        series and stretch of batch lines; the other lines are parsed one by one in between.
+        Everything is checked before any state changes, so giving up costs only time.
         """
-        walls: list | None = None
-        if lines[0][:1].isdigit():
-            walls = [self._wall(line) for line in lines]
-            if None in walls:
+        rows = [index for index, line in enumerate(lines) if " Batch [" in line]
+        if len(rows) < _FAST_MIN_LINES:
+            return None
+        batch_lines = [lines[index] for index in rows]
+        walls: np.ndarray | None = None
+        if batch_lines[0][:1].isdigit():
+            stamps = [self._wall(line) for line in batch_lines]
+            if None in stamps:
                 return None
-            lines = [line[_ASCTIME_WIDTH:] for line in lines]
-        columns = self._layout.columns(lines) if self._layout is not None else None
-        if columns is None:
-            self._layout = _learn_layout(lines)
-            if self._layout is None:
-                return None
-            columns = self._layout.columns(lines)
-            if columns is None:
+            walls = np.array(stamps, dtype=np.float64)
+            batch_lines = [line[_ASCTIME_WIDTH:] for line in batch_lines]
+        read = _read(rows, batch_lines, self._layout) if self._layout is not None else None
+        if read is None:
+            self._layout = _learn_layout(batch_lines)
+            read = _read(rows, batch_lines, self._layout) if self._layout is not None else None
+            if read is None:
                 return None
         layout = self._layout
-        size = layout.lines_per_record
-        roles = layout.roles
-        epochs = columns[roles.index(EPOCH)]
-        batches = columns[roles.index(BATCH)]
-        for i, role in enumerate(roles):  # the lines of one record print the same batch
-            expected = epochs if role == EPOCH else batches if role == BATCH else None
-            if expected is not None and columns[i] != expected:
-                return None
-        if set(map(type, epochs)) != {int} or set(map(type, batches)) != {int}:
-            return None
-        spans = _epoch_spans(epochs, batches)
-        if spans is None:
-            return None
-        value_cols = [i for i, role in enumerate(roles) if role in (SPEED, METRIC)]
-        width = len(value_cols)
-        values = [list(map(float, columns[i])) for i in value_cols]
-        wall_cols = [walls and walls[layout.line_of[i] :: size] for i in value_cols]
-        names = [layout.names[i] for i in value_cols]
-        point_tags = [
-            _SPEED_TAG if roles[i] == SPEED else tags.canonical(names[k], tags.BATCH)
-            for k, i in enumerate(value_cols)
-        ]
+        skip, matrix, counters, spans = read
+        if walls is not None:
+            walls = walls[skip : skip + len(matrix) * layout.lines_per_record]
+        epochs, batches = counters
+        n = self._per_epoch
+        steps = epochs * n + batches
+        positions = epochs + batches / n
+        series = _value_series(layout, walls)
         items: list[Item] = []
-        for start, stop in spans:
-            epoch = epochs[start]
-            items.extend(self._enter_batch(epoch, batches[start]))
-            part = batches[start:stop]
-            if part[-1] != self._last_b:
+        done = 0  # lines before this index are parsed
+        for start, stop, first_line, end_line in spans:
+            items.extend(
+                item for number in range(done, first_line) for item in self._line(first + number, lines[number])
+            )
+            last = int(batches[stop - 1])
+            items.extend(self._enter_batch(int(epochs[start]), int(batches[start])))
+            if last != self._last_b:
                 self._prev_b = self._last_b
-            self._last_b = part[-1]
-            n = self._per_epoch
-            steps = [epoch * n + b for b in part]
-            positions = [epoch + b / n for b in part]
-            block: list = [None] * (width * (stop - start))
-            for k in range(width):
-                wall = wall_cols[k]
-                block[k::width] = list(
-                    map(
-                        tuple.__new__,
-                        repeat(Point),
-                        zip(
-                            repeat(point_tags[k]),
-                            repeat(names[k]),
-                            steps,
-                            values[k][start:stop],
-                            positions,
-                            repeat(None) if wall is None else wall[start:stop],
-                        ),
+            self._last_b = last
+            for column, tag, name, wall in series:
+                items.append(
+                    Columns(
+                        tag,
+                        name,
+                        steps[start:stop],
+                        matrix[start:stop, column],
+                        positions[start:stop],
+                        None if wall is None else wall[start:stop],
                     )
                 )
-            items.extend(block)
+            done = end_line
+        items.extend(item for number in range(done, len(lines)) for item in self._line(first + number, lines[number]))
         return items
 
 
-def _learn_layout(lines: list[str]) -> Layout | None:
-    """The layout of the first record of ``lines``: the lines that print its first batch."""
-    head = _BATCH.search(lines[0])
-    if head is None:
+def _value_series(layout: Layout, walls: np.ndarray | None) -> list[tuple]:
+    """(matrix column, tag, printed name, wall times) of each value a record holds."""
+    roles, size = layout.roles, layout.lines_per_record
+    # MXNet <= 0.11 prints the batch's Speed on each of its lines: one is its value
+    speeds = [i for i, role in enumerate(roles) if role == SPEED]
+    series = []
+    for i, role in enumerate(roles):
+        if role == METRIC or i in speeds[-1:]:
+            name = layout.names[i]
+            tag = _SPEED_TAG if role == SPEED else tags.canonical(name, tags.BATCH)
+            series.append((i, tag, name, None if walls is None else walls[layout.line_of[i] :: size]))
+    return series
+
+
+def _spans(
+    rows: list[int], size: int, counters: tuple[np.ndarray, np.ndarray] | None
+) -> list[tuple[int, int, int, int]] | None:
+    """(first record, end record, first line, end line) of each stretch of records on
+    consecutive lines of one epoch, or None when the records do not sit on consecutive
+    lines or batch numbers go back inside a stretch (a restart: parsed line by line)."""
+    if counters is None:
         return None
-    prefix = lines[0][: head.start(4)]
-    size = 1
-    while size < len(lines) and lines[size].startswith(prefix):
-        size += 1
-    return Layout.learn(lines[:size])
+    epochs, batches = counters
+    lines = np.asarray(rows, dtype=np.int64).reshape(-1, size)
+    if size > 1 and (lines - lines[:, :1] != np.arange(size)).any():
+        return None
+    starts = lines[:, 0]
+    cut = (np.diff(starts) != size) | (epochs[1:] != epochs[:-1])
+    if ((batches[1:] < batches[:-1]) & ~cut).any():
+        return None
+    bounds = [0, *(np.flatnonzero(cut) + 1).tolist(), len(starts)]
+    first_lines = starts.tolist()
+    return [
+        (start, stop, first_lines[start], first_lines[stop - 1] + size)
+        for start, stop in zip(bounds, bounds[1:])
+    ]
 
 
-def _epoch_spans(epochs: list[int], batches: list[int]) -> list[tuple[int, int]] | None:
-    """(start, stop) of each stretch of one epoch, or None when batch numbers go back inside
-    one (a restart, which the line-by-line path handles)."""
-    count = len(epochs)
-    if epochs[0] == epochs[-1] and epochs.count(epochs[0]) == count:
-        bounds = [count]
-    else:
-        bounds = [i for i in range(1, count) if epochs[i] != epochs[i - 1]] + [count]
-    spans = []
-    start = 0
-    for stop in bounds:
-        part = batches[start:stop]
-        if not all(map(int.__le__, part, part[1:])):
+def _counters(matrix: np.ndarray, roles: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
+    """The epoch and batch of each record, when whole numbers and the same on every line of
+    a record (MXNet <= 0.11 prints one line per metric for one batch)."""
+    epoch_cols = [i for i, role in enumerate(roles) if role == EPOCH]
+    batch_cols = [i for i, role in enumerate(roles) if role == BATCH]
+    counters = matrix[:, epoch_cols + batch_cols]
+    if not (counters == np.floor(counters)).all() or (counters < 0).any():
+        return None
+    epochs, batches = matrix[:, epoch_cols], matrix[:, batch_cols]
+    if (epochs != epochs[:, :1]).any() or (batches != batches[:, :1]).any():
+        return None
+    return epochs[:, 0].astype(np.int64), batches[:, 0].astype(np.int64)
+
+
+def _read(rows: list[int], lines: list[str], layout: Layout) -> tuple | None:
+    """(batch lines skipped, matrix, counters, spans) for the whole records in ``lines``, or
+    None when they do not fit ``layout``. A chunk may start or end inside a record of
+    several lines; those lines are left to the line-by-line path."""
+    size = layout.lines_per_record
+    skip = 0
+    if size > 1:
+        kind = layout.line_kind(lines[0])
+        if kind is None:
             return None
-        spans.append((start, stop))
-        start = stop
-    return spans
+        skip = (size - kind) % size
+    whole = (len(lines) - skip) // size * size
+    if whole < size:
+        return None
+    matrix = layout.matrix(lines[skip : skip + whole])
+    if matrix is None:
+        return None
+    counters = _counters(matrix, layout.roles)
+    spans = _spans(rows[skip : skip + whole], size, counters)
+    if counters is None or spans is None:
+        return None
+    return skip, matrix, counters, spans
+
+
+def _learn_layout(lines: list[str]) -> Layout | None:
+    """The layout of the first whole record of ``lines``: the lines that print one batch.
+
+    The first group of lines with one batch number may be the tail of a record cut by the
+    chunk boundary, so the second group is learned from when there is one.
+    """
+    groups = []
+    start = 0
+    while start < len(lines) and len(groups) < 2:
+        head = _BATCH.search(lines[start])
+        if head is None:
+            return None
+        prefix = lines[start][: head.start(4)]
+        end = start + 1
+        while end < len(lines) and lines[end].startswith(prefix):
+            end += 1
+        groups.append(lines[start:end])
+        start = end
+    whole = groups[1] if len(groups) > 1 and start < len(lines) else groups[0]
+    return Layout.learn(whole)
