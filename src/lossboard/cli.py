@@ -149,5 +149,6 @@ def formats() -> None:
 
     for name, module in FORMATS.items():
         extra = missing_extra(module)
-        summary = (module.__doc__ or "").strip().splitlines()[0]
+        paragraph = (module.__doc__ or "").strip().split("\n\n")[0]
+        summary = " ".join(paragraph.split()).replace("``", "")
         click.echo(f"{name:18} {summary}" + (f"  [needs {extra}]" if extra else ""))

@@ -29,7 +29,7 @@ def classic_run(name: str = "alexnet") -> Run:
 @pytest.mark.parametrize(
     ("tag", "expected"),
     [("val/top_k_accuracy_5", "accuracy"), ("train/cross-entropy", "loss"), ("val/box_loss", "loss"),
-     ("opt/lr", "lr"), ("opt/lr_pg1", "lr"), ("opt/grad_norm", "grad_norm"), ("perf/samples_per_sec", "throughput"), ("val/mAP50", "mAP50")],
+     ("opt/lr", "lr"), ("opt/lr_pg1", "lr"), ("opt/grad_norm", "grad_norm"), ("perf/samples_per_sec", "throughput"), ("perf/epoch_time_s", "epoch_time_s"), ("val/mAP50", "mAP50")],
 )
 def test_roles(tag: str, expected: str) -> None:
     assert role(tag) == expected

@@ -69,8 +69,8 @@ def role(tag: str) -> str:
     split, metric = split_of(tag), metric_of(tag)
     if split == "opt":
         return LR if metric.startswith("lr") else metric  # lr, lr_pg0, lr-SGD: one figure
-    if split == "perf":
-        return THROUGHPUT
+    if split == "perf":  # rates share an axis; times and memory each get their own
+        return THROUGHPUT if metric.endswith("_per_sec") else metric
     if metric == "accuracy" or _TOP_K.match(metric):
         return ACCURACY
     if _LOSS_NAMES.search(metric):
@@ -275,15 +275,15 @@ def _title(key: str, members: list[tuple[Run, Series]], network: str | None, dat
     elif key == LR:
         what = "learning rate"
     elif key == THROUGHPUT:
-        what = "throughput and timing"
-    else:
-        what = key.replace("_", " ")
+        what = "throughput"
+    else:  # "epoch_time_s" -> "epoch time (s)", "gpu_mem_gb" -> "gpu mem (gb)"
+        what = re.sub(r"_(s|ms|mb|gb)$", r" (\1)", key).replace("_", " ")
     title = f"{network}: {what}" if network else what[:1].upper() + what[1:]
     return f"{title} on {dataset}" if dataset else title
 
 
 def _ylabel(key: str, members: list[tuple[Run, Series]]) -> str:
-    return {ACCURACY: "accuracy", LOSS: "loss", LR: "learning rate"}.get(
+    return {ACCURACY: "accuracy", LOSS: "loss", LR: "learning rate", THROUGHPUT: "per second"}.get(
         key, metric_of(members[0][1].tag).replace("_", " ") if len({s.tag for _, s in members}) == 1 else "value"
     )
 
