@@ -113,7 +113,8 @@ def plot(paths: tuple[str, ...], log_format: str | None, stitch: bool | None, ou
 @click.option("-o", "--out", "out_file", default=None, metavar="FILE", help="Output file [default: standard output].")
 def export(paths: tuple[str, ...], log_format: str | None, stitch: bool | None, fmt: str, out_file: str | None) -> None:
     """Write every series of the runs at PATHS as CSV, JSON or Parquet."""
-    from lossboard.views.export import export as write, open_output
+    from lossboard.views.export import export as write
+    from lossboard.views.export import open_output
 
     if fmt == "parquet" and out_file in (None, "-"):
         raise UsageError("parquet is binary: give a file with -o FILE")

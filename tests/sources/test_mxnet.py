@@ -12,7 +12,16 @@ import pytest
 
 from lossboard.model import CHECKPOINT, LR_CHANGE, RESUME, Point
 from lossboard.sources.formats import FORMATS, mxnet
-from tests.sources.helpers import canonical, events, expand, parse_path, parse_text, points, problems, values
+from tests.sources.helpers import (
+    canonical,
+    events,
+    expand,
+    parse_path,
+    parse_text,
+    points,
+    problems,
+    values,
+)
 
 BENCH = Path(__file__).parents[2] / "bench"
 

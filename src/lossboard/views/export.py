@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import csv
 import io
-import sys
 import math
+import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO

@@ -16,9 +16,8 @@ import sys
 import tempfile
 import time
 
-import numpy as np
-
 import keras
+import numpy as np
 
 
 def main(verbose: int, history_path: str) -> None:
