@@ -10,6 +10,7 @@ import numpy as np
 from lossboard.model import RESUME, Columns, Event, FileProblem, Item, Meta, Point, Problem, Series
 
 _NAN = math.nan
+_NAN_ARRAY = array("d", [_NAN])
 
 
 class _Columns:
@@ -67,12 +68,13 @@ class RunCollector:
         col = self._columns.get(item.tag)
         if col is None:
             col = self._columns[item.tag] = _Columns(item.source_tag)
-        count = len(item.step)
-        col.step.frombytes(np.asarray(item.step, dtype=np.int64).tobytes())
-        col.value.frombytes(np.asarray(item.value, dtype=np.float64).tobytes())
+        col.step.frombytes(item.step.astype(np.int64, copy=False).tobytes())
+        col.value.frombytes(item.value.astype(np.float64, copy=False).tobytes())
         for column, values in ((col.epoch, item.epoch), (col.wall_time, item.wall_time)):
-            known = np.full(count, np.nan) if values is None else np.asarray(values, dtype=np.float64)
-            column.frombytes(known.tobytes())
+            if values is None:
+                column.extend(_NAN_ARRAY * len(item.step))
+            else:
+                column.frombytes(values.astype(np.float64, copy=False).tobytes())
 
     def _cut(self, resume: Event) -> None:
         for tag, col in list(self._columns.items()):

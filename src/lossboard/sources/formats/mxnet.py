@@ -349,7 +349,8 @@ class Parser(LineParser):
         None to parse line by line.
 
         Gives the values `_line` would give for each line in turn, as one `Columns` block per
-        series and stretch of batch lines; the other lines are parsed one by one in between.
+        series (cut where a restart needs what came before it to be out first); the other
+        lines are parsed one by one in between.
         Everything is checked before any state changes, so giving up costs only time.
         """
         rows = [index for index, line in enumerate(lines) if " Batch [" in line]
@@ -379,29 +380,44 @@ class Parser(LineParser):
         positions = epochs + batches / n
         series = _value_series(layout, walls)
         items: list[Item] = []
-        done = 0  # lines before this index are parsed
-        for start, stop, first_line, end_line in spans:
-            items.extend(
-                item for number in range(done, first_line) for item in self._line(first + number, lines[number])
-            )
-            last = int(batches[stop - 1])
-            items.extend(self._enter_batch(int(epochs[start]), int(batches[start])))
-            if last != self._last_b:
-                self._prev_b = self._last_b
-            self._last_b = last
-            for column, tag, name, wall in series:
-                items.append(
+        held = 0  # records from here on are not in `items` yet
+
+        def release(upto: int) -> None:
+            """Append the held records' values as one block per series."""
+            nonlocal held
+            if upto > held:
+                items.extend(
                     Columns(
                         tag,
                         name,
-                        steps[start:stop],
-                        matrix[start:stop, column],
-                        positions[start:stop],
-                        None if wall is None else wall[start:stop],
+                        steps[held:upto],
+                        matrix[held:upto, column],
+                        positions[held:upto],
+                        None if wall is None else wall[held:upto],
                     )
+                    for column, tag, name, wall in series
                 )
+                held = upto
+
+        def add(more: list[Item]) -> None:
+            # only a resume cares what came before it: values before it must be out first
+            if any(type(item) is Event and item.kind == RESUME for item in more):
+                release(start)
+            items.extend(more)
+
+        done = 0  # lines before this index are parsed
+        for start, stop, first_line, end_line in spans:
+            for number in range(done, first_line):
+                add(self._line(first + number, lines[number]))
+            add(self._enter_batch(int(epochs[start]), int(batches[start])))
+            last = int(batches[stop - 1])
+            if last != self._last_b:
+                self._prev_b = self._last_b
+            self._last_b = last
             done = end_line
-        items.extend(item for number in range(done, len(lines)) for item in self._line(first + number, lines[number]))
+        release(len(matrix))
+        for number in range(done, len(lines)):
+            items.extend(self._line(first + number, lines[number]))
         return items
 
 
