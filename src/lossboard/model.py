@@ -71,6 +71,20 @@ class Problem(NamedTuple):
     message: str
 
 
+class Media(NamedTuple):
+    """A non-scalar record at a step: an image, histogram, text, hyper-parameters, a PR curve.
+
+    ``data`` is plain JSON-like: an image names its file beside the log (``{"path": ...}``),
+    a histogram holds its bucket limits and counts, text its string.
+    """
+
+    kind: str  # "image", "histogram", "text", "hparams", "pr_curve"
+    tag: str
+    step: int
+    wall_time: float | None
+    data: dict
+
+
 class Meta(NamedTuple):
     """A fact about the run the log reveals (framework, network, hyper-parameter)."""
 
@@ -78,7 +92,7 @@ class Meta(NamedTuple):
     value: str
 
 
-Item = Union[Point, Columns, Event, Problem, Meta]
+Item = Union[Point, Columns, Event, Problem, Media, Meta]
 
 RESUME = "resume"
 LR_CHANGE = "lr_change"
@@ -127,6 +141,7 @@ class Run:
     formats: list[str]  # the format of each source, in the same order
     series: dict[str, Series] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
+    media: list[Media] = field(default_factory=list)
     problems: list[FileProblem] = field(default_factory=list)
     meta: dict[str, str] = field(default_factory=dict)
 

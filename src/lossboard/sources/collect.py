@@ -7,7 +7,18 @@ from array import array
 
 import numpy as np
 
-from lossboard.model import RESUME, Columns, Event, FileProblem, Item, Meta, Point, Problem, Series
+from lossboard.model import (
+    RESUME,
+    Columns,
+    Event,
+    FileProblem,
+    Item,
+    Media,
+    Meta,
+    Point,
+    Problem,
+    Series,
+)
 
 _NAN = math.nan
 _NAN_ARRAY = array("d", [_NAN])
@@ -38,6 +49,7 @@ class RunCollector:
         self.path = path
         self._columns: dict[str, _Columns] = {}
         self.events: list[Event] = []
+        self.media: list[Media] = []
         self.problems: list[FileProblem] = []
         self.meta: dict[str, str] = {}
 
@@ -61,6 +73,8 @@ class RunCollector:
                 self.events.append(item)
             elif type(item) is Problem:
                 self.problems.append(FileProblem(self.path, item.line, item.message))
+            elif type(item) is Media:
+                self.media.append(item)
             elif type(item) is Meta:
                 self.meta[item.key] = item.value
 

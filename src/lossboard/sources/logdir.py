@@ -31,7 +31,7 @@ _NOT_LOGS = frozenset(
 _LOG_SUFFIXES = frozenset(".log .txt .out .err".split())
 # Formats whose run is a directory: TensorBoard writes a new event file at every restart,
 # named by time, host and process, and shows a directory's files as one run.
-_DIRECTORY_FORMATS = frozenset({"tfevents"})
+_DIRECTORY_FORMATS = frozenset({"tfevents", "lossboard"})
 # Names that say nothing about the run: the run is named after the directory instead.
 _GENERIC_STEMS = frozenset(
     "metrics results training train log logs output stdout trainer_state summary events".split()

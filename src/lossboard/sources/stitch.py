@@ -40,6 +40,7 @@ def stitch(name: str, files: Sequence[ParsedFile]) -> Run:
         for tag, series in later.items():
             merged[tag] = _concat(merged[tag], series) if tag in merged else series
         run.events.extend(collector.events)
+        run.media.extend(collector.media)
         run.problems.extend(collector.problems)
         run.meta.update(collector.meta)
     run.series = {tag: s for tag, s in sorted(merged.items()) if len(s)}

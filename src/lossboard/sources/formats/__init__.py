@@ -28,6 +28,7 @@ from lossboard.sources.formats import (
     keras_stdout,
     keyvalue,
     lightning_csv,
+    lossboard_events,
     mmdet_json,
     mmdet_log,
     mxnet,
@@ -41,6 +42,7 @@ from lossboard.sources.formats import (
 FORMATS: dict[str, ModuleType] = {
     module.NAME: module
     for module in (
+        lossboard_events,
         tfevents,
         hf_trainer_state,
         detectron2_json,
