@@ -9,10 +9,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["Event", "LossboardError", "LossboardWarning", "Run", "Series", "__version__", "load"]
+__all__ = [
+    "Event",
+    "LossboardError",
+    "LossboardWarning",
+    "Progbar",
+    "Run",
+    "Series",
+    "__version__",
+    "load",
+]
 
 if TYPE_CHECKING:
     from lossboard.errors import LossboardError, LossboardWarning
+    from lossboard.log.progbar import Progbar
     from lossboard.model import Event, Run, Series
     from lossboard.sources import load
 
@@ -20,6 +30,7 @@ _LAZY = {
     "Event": "lossboard.model",
     "LossboardError": "lossboard.errors",
     "LossboardWarning": "lossboard.errors",
+    "Progbar": "lossboard.log.progbar",
     "Run": "lossboard.model",
     "Series": "lossboard.model",
     "load": "lossboard.sources",
