@@ -47,3 +47,9 @@ def test_batch_level_values_stay_apart_from_epoch_level_ones() -> None:
 def test_unknown_names_keep_their_spelling_under_the_split() -> None:
     assert canonical("my metric", "val") == "val/my_metric"
     assert split_of("val/my_metric") == "val" and metric_of("val/my_metric") == "my_metric"
+
+
+@pytest.mark.parametrize("tag", ["train_batch/accuracy", "perf/samples_per_sec", "opt/lr", "val/accuracy",
+                                 "train/loss", "val_batch/loss", "test/loss"])
+def test_canonical_tags_are_left_as_they_are(tag: str) -> None:
+    assert canonical(tag) == tag

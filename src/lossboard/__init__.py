@@ -16,6 +16,7 @@ __all__ = [
     "Progbar",
     "Run",
     "Series",
+    "Speedometer",
     "__version__",
     "load",
 ]
@@ -23,6 +24,7 @@ __all__ = [
 if TYPE_CHECKING:
     from lossboard.errors import LossboardError, LossboardWarning
     from lossboard.log.progbar import Progbar
+    from lossboard.log.speedometer import Speedometer
     from lossboard.model import Event, Run, Series
     from lossboard.sources import load
 
@@ -33,6 +35,7 @@ _LAZY = {
     "Progbar": "lossboard.log.progbar",
     "Run": "lossboard.model",
     "Series": "lossboard.model",
+    "Speedometer": "lossboard.log.speedometer",
     "load": "lossboard.sources",
 }
 

@@ -80,6 +80,8 @@ _SPECIAL = {
 }
 
 _UNSAFE = re.compile(r"\s+")
+# splits whose tags no framework prints by itself (train/val/test tags are re-read normally)
+_CANONICAL_HEADS = frozenset({BATCH, "val_batch", "opt", "perf"})
 
 
 @lru_cache(maxsize=4096)
@@ -95,6 +97,9 @@ def canonical(source_tag: str, split: str | None = None) -> str:
     'train_batch/accuracy'
     """
     name = source_tag.strip()
+    head, slash, rest = name.partition("/")
+    if slash and rest and head in _CANONICAL_HEADS:
+        return name  # already canonical: a writer's tag read back must not change
     lowered = name.lower()
     special = _SPECIAL.get(lowered)
     if special is not None:
