@@ -143,6 +143,21 @@ def inspect(paths: tuple[str, ...], log_format: str | None, stitch: bool | None)
         raise LossboardError("no metrics found in " + ", ".join(paths))
 
 
+@main.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.option("--logdir", metavar="DIR", default=None, help="Where run directories go [default: runs].")
+@click.option("--name", metavar="NAME", default=None,
+              help="The run directory's name [default: <date>_<time>_<program>]; a suffix is added when taken.")
+@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+def run(logdir: str | None, name: str | None, command: tuple[str, ...]) -> None:
+    """Run COMMAND unchanged; save its output and what it ran in a run directory, parsed live.
+
+    Put -- before the command: lossboard run -- python train.py --epochs 3
+    """
+    from lossboard.log.run import run_command
+
+    sys.exit(run_command(list(command), logdir=logdir, name=name))
+
+
 @main.command()
 def formats() -> None:
     """List the log formats lossboard reads (names for --log-format)."""

@@ -18,6 +18,7 @@ from pathlib import Path
 from lossboard.errors import InputError, NoLogsError, PathNotFoundError, UnknownFormatError
 from lossboard.model import Run
 from lossboard.sources.reader import ParsedFile, parse_file
+from lossboard.sources.rundir import RUN_INFO, logged_format, run_info, run_meta
 from lossboard.sources.stitch import stitch
 
 # Never logs: skipped when a directory is walked (a file named explicitly is always read).
@@ -87,8 +88,11 @@ def load_paths(
         explicit = root.is_file()
         usable = 0
         for file in files:
+            if file.name == RUN_INFO:
+                continue
             try:
-                parsed.append((root if not explicit else root.parent, parse_file(file, format)))
+                found = parse_file(file, format or logged_format(file))
+                parsed.append((root if not explicit else root.parent, found))
                 usable += 1
             except InputError as error:
                 if explicit or not isinstance(error, UnknownFormatError) or _looks_like_log(file):
@@ -96,7 +100,11 @@ def load_paths(
         if not explicit and usable == 0:
             loaded.failures.append(NoLogsError(root, examined=len(files)))
     for name, members in _group(parsed, stitch_files):
-        loaded.runs.append(stitch(name, members))
+        run = stitch(name, members)
+        info = run_info(Path(members[0].path).parent)
+        if info is not None:
+            run.meta.update(run_meta(info))
+        loaded.runs.append(run)
     return loaded
 
 
@@ -116,7 +124,9 @@ def _group(
     for root, file in parsed:
         path = Path(file.path)
         key = (str(path.parent), file.format, _DIGITS.sub("#", path.name))
-        if file.format in _DIRECTORY_FORMATS:
+        if (path.parent / RUN_INFO).is_file():  # a `lossboard run` directory: one run
+            key = (str(path.parent),)
+        elif file.format in _DIRECTORY_FORMATS:
             key = (str(path.parent), file.format)
         elif not _DIGITS.search(path.name):
             key = (file.path,)
@@ -140,7 +150,7 @@ def run_name(root: Path, path: Path) -> str:
         relative = path.relative_to(root)
     except ValueError:
         relative = Path(path.name)
-    stem = "events" if ".tfevents." in path.name else path.stem.lower()
+    stem = "events" if ".tfevents." in path.name or path.name.startswith("events.") else path.stem.lower()
     parts = list(relative.parts[:-1])
     if stem not in _GENERIC_STEMS or not parts:
         parts.append(path.stem if stem not in _GENERIC_STEMS else path.parent.name or path.stem)
