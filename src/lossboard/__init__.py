@@ -17,6 +17,7 @@ __all__ = [
     "Run",
     "Series",
     "Speedometer",
+    "SummaryWriter",
     "__version__",
     "load",
 ]
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from lossboard.errors import LossboardError, LossboardWarning
     from lossboard.log.progbar import Progbar
     from lossboard.log.speedometer import Speedometer
+    from lossboard.log.writer import SummaryWriter
     from lossboard.model import Event, Run, Series
     from lossboard.sources import load
 
@@ -36,6 +38,7 @@ _LAZY = {
     "Run": "lossboard.model",
     "Series": "lossboard.model",
     "Speedometer": "lossboard.log.speedometer",
+    "SummaryWriter": "lossboard.log.writer",
     "load": "lossboard.sources",
 }
 

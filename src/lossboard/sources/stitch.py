@@ -16,6 +16,9 @@ from lossboard.sources.collect import cut_before, last_per_step
 from lossboard.sources.reader import ParsedFile
 
 
+_CONCURRENT_FORMATS = frozenset({"lossboard"})
+
+
 def resume_point(series: Sequence[Series], source: str) -> Event:
     """Where a later file takes over: its first epoch (when known) and its first step."""
     epochs = [s.epoch[~np.isnan(s.epoch)] for s in series]
@@ -32,7 +35,13 @@ def stitch(name: str, files: Sequence[ParsedFile]) -> Run:
     for file in files:
         collector = file.collector
         later = collector.series()
-        if merged and later:
+        if file.format in _CONCURRENT_FORMATS:
+            # several writers share a log directory at once: only their own purge_step
+            # (a resume event) hides what earlier files logged
+            for resume in (e for e in collector.events if e.kind == RESUME):
+                merged = {tag: cut_before(s, resume) for tag, s in merged.items()}
+                run.events = [e for e in run.events if not _after(e, resume)]
+        elif merged and later:
             resume = resume_point(list(later.values()), file.path)
             merged = {tag: cut_before(s, _per_tag(resume, later.get(tag))) for tag, s in merged.items()}
             run.events = [e for e in run.events if not _after(e, resume)]
