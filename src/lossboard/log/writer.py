@@ -32,8 +32,8 @@ from functools import partial
 from time import time
 from typing import Any
 
-from lossboard.errors import LossboardError, LossboardWarning, UsageError
 from lossboard import eventfile
+from lossboard.errors import LossboardError, LossboardWarning, UsageError
 from lossboard.log import _images, _values
 from lossboard.log._sender import Sender
 from lossboard.model import RESUME
@@ -80,25 +80,36 @@ class SummaryWriter:
         self._reported: set[str] = set()
         self._closed = False
         self._pid = os.getpid()  # a forked child has the writer but not its thread
+        self._sender: Sender | None = None
+        self._max_queue = max_queue
+        self._filename_suffix = filename_suffix
+        self._open(purge_step)
+
+    def _open(self, purge_step: int | None) -> None:
+        """Start this writer's event file (a new one after `close`, as torch's writer does)."""
         now = time()
         self._deadline = now + self._flush_secs
         self._id = secrets.token_hex(4)  # names this writer's event file and images
-        name = eventfile.file_name(now=now, token=self._id, suffix=filename_suffix)
+        name = eventfile.file_name(now=now, token=self._id, suffix=self._filename_suffix)
         self.path = os.path.join(self.log_dir, name)
         head = eventfile.encode_header({"host": socket.gethostname(), "pid": os.getpid(),
                                         "start_time": now, "writer": "lossboard.SummaryWriter"})
         if purge_step is not None:
             head += eventfile.encode_event(RESUME, _values.to_step(purge_step), now, "purge_step")
-        self._sender: Sender | None = None
+        self._sender = None
         try:
             os.makedirs(self.log_dir, exist_ok=True)
             fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o644)
         except OSError as exc:
             self._report("events", exc)
             return
-        self._sender = Sender(fd, self.path, max_jobs=max_queue)
+        self._sender = Sender(fd, self.path, max_jobs=self._max_queue)
         self._sender.send(lambda: head)
         atexit.register(self.close)
+
+    def _reopen(self) -> None:
+        self._closed = False
+        self._open(None)
 
     def get_logdir(self) -> str:
         return self.log_dir
@@ -111,7 +122,7 @@ class SummaryWriter:
         (values are always stored as float64)."""
         # the hot path: every line here costs each logged value, so checks are type tests
         if self._closed:
-            raise self._closed_error("add_scalar")
+            self._reopen()
         if type(tag) is not str:
             raise TypeError(f"tag must be a str, got {type(tag).__name__}: {tag!r}")
         kind = type(scalar_value)
@@ -228,7 +239,8 @@ class SummaryWriter:
         self._report_errors()
 
     def close(self) -> None:
-        """Write everything and close the file; closing twice is harmless, logging after is not."""
+        """Write everything and close the file; closing twice is harmless, and logging after
+        it starts a new file in the same log directory, as torch's writer does."""
         if self._closed:
             return
         self._closed = True
@@ -264,7 +276,7 @@ class SummaryWriter:
 
     def _send(self, job: Any, method: str) -> None:
         if self._closed:
-            raise self._closed_error(method)
+            self._reopen()
         self._handoff()  # keep the file in call order
         if self._sender is not None:
             self._sender.send(job)
@@ -289,10 +301,6 @@ class SummaryWriter:
             return {"path": relative, "height": shape[0], "width": shape[1]}
 
         self._media("image", tag, step, walltime, data)
-
-    def _closed_error(self, method: str) -> UsageError:
-        return UsageError(f"{method}() on a closed SummaryWriter ({self.path}); "
-                          "create a new SummaryWriter to log more")
 
     def _report_errors(self) -> None:
         if self._sender is not None:

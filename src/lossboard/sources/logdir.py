@@ -150,7 +150,7 @@ def run_name(root: Path, path: Path) -> str:
         relative = path.relative_to(root)
     except ValueError:
         relative = Path(path.name)
-    stem = "events" if ".tfevents." in path.name or path.name.startswith("events.lossboard.") else path.stem.lower()
+    stem = "events" if path.name.startswith("events.") else path.stem.lower()  # event files
     parts = list(relative.parts[:-1])
     if stem not in _GENERIC_STEMS or not parts:
         parts.append(path.stem if stem not in _GENERIC_STEMS else path.parent.name or path.stem)

@@ -15,7 +15,6 @@ from lossboard.model import RESUME, Event, Run, Series
 from lossboard.sources.collect import cut_before, last_per_step
 from lossboard.sources.reader import ParsedFile
 
-
 _CONCURRENT_FORMATS = frozenset({"lossboard"})
 
 
