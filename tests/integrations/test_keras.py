@@ -1,0 +1,139 @@
+"""Keras 3 callback: a tiny Dense model trained with ``fit`` on the torch backend, read back
+through ``lossboard.load`` and checked against Keras' own record (History, the batch logs
+Keras hands every callback, the learning-rate schedule) and against its printed output."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import io
+import os
+import sys
+
+import pytest
+
+os.environ.setdefault("KERAS_BACKEND", "torch")
+keras = pytest.importorskip("keras", reason="Keras 3 is not installed (pip install 'lossboard[keras]')")
+np = pytest.importorskip("numpy")
+
+import lossboard  # noqa: E402
+from lossboard.integrations.keras import LossboardCallback  # noqa: E402
+from lossboard.log.writer import SummaryWriter  # noqa: E402
+
+# Keras' torch backend converts values through numpy 2, which warns; as an error (this
+# project's pytest setting) Keras would keep its logs as tensors and its Progbar would fail
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning"
+)
+
+SAMPLES, BATCH_SIZE, EPOCHS = 64, 16, 2
+TRAIN_BATCHES = 3  # 48 training samples after validation_split=0.25
+
+
+class BatchLogs(keras.callbacks.Callback):
+    """What Keras hands every callback after each training batch."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.logs: list[dict] = []
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        self.logs.append(dict(logs or {}))
+
+
+def make_model():
+    keras.utils.set_random_seed(3)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, activation="sigmoid")])
+    schedule = keras.optimizers.schedules.ExponentialDecay(0.1, decay_steps=TRAIN_BATCHES, decay_rate=0.5)
+    model.compile(keras.optimizers.SGD(schedule), "binary_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def fit(model, callbacks: list, *, epochs: int = EPOCHS, initial_epoch: int = 0, verbose: int = 0):
+    """``model.fit`` on 64 samples; returns History's values as floats, by name."""
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(SAMPLES, 4)).astype("float32")
+    y = (x[:, 0] + x[:, 1] > 0).astype("float32")
+    history = model.fit(
+        x,
+        y,
+        batch_size=BATCH_SIZE,
+        epochs=epochs,
+        initial_epoch=initial_epoch,
+        validation_split=0.25,
+        shuffle=False,
+        verbose=verbose,
+        callbacks=callbacks,
+    )
+    return {name: [float(value) for value in values] for name, values in history.history.items()}
+
+
+def assert_points(run, tag: str, steps: list[int], values: list[float], **tolerance) -> None:
+    series = run.series[tag]
+    assert series.step.tolist() == steps, tag
+    assert series.value.tolist() == pytest.approx(values, **tolerance), tag
+
+
+def test_fit_reads_back_as_keras_recorded_it(tmp_path) -> None:
+    batches, stdout = BatchLogs(), io.StringIO()
+    with contextlib.redirect_stdout(stdout):
+        history = fit(make_model(), [LossboardCallback(log_dir=tmp_path / "run"), batches], verbose=2)
+
+    (run,) = lossboard.load(tmp_path / "run")
+    for name, tag in [
+        ("loss", "train/loss"),
+        ("accuracy", "train/accuracy"),
+        ("val_loss", "val/loss"),
+        ("val_accuracy", "val/accuracy"),
+    ]:
+        assert_points(run, tag, [1, 2], history[name])  # "Epoch 1/2" is step 1
+    assert len(batches.logs) == EPOCHS * TRAIN_BATCHES
+    for name, tag in [("loss", "train_batch/loss"), ("accuracy", "train_batch/accuracy")]:
+        assert_points(run, tag, [1, 2, 3, 4, 5, 6], [float(logs[name]) for logs in batches.logs])
+    # the schedule at the end of each epoch, as Keras evaluates it: 0.1 * 0.5 ** (batches / 3)
+    assert_points(run, "opt/lr", [1, 2], [0.05, 0.025])
+
+    # what fit() printed, parsed by lossboard, lands on the same steps (4 decimals printed)
+    printed = tmp_path / "stdout.log"
+    printed.write_text(stdout.getvalue())
+    (parsed,) = lossboard.load(printed)
+    for name, tag in [
+        ("loss", "train/loss"),
+        ("accuracy", "train/accuracy"),
+        ("val_loss", "val/loss"),
+        ("val_accuracy", "val/accuracy"),
+    ]:
+        assert_points(parsed, tag, [1, 2], history[name], abs=1e-4)
+
+
+def test_a_writer_passed_in_stays_open_and_a_second_fit_continues(tmp_path) -> None:
+    writer = SummaryWriter(tmp_path / "run")
+    callback = LossboardCallback(writer, batch_logs=False)
+    model = make_model()
+    first = fit(model, [callback], epochs=1)
+    second = fit(model, [callback], epochs=2, initial_epoch=1)
+    writer.add_scalar("train/marker", 1.0, 0)  # still open after two fits
+    writer.close()
+
+    (run,) = lossboard.load(tmp_path / "run")
+    assert_points(run, "train/loss", [1, 2], first["loss"] + second["loss"])
+    assert "train_batch/loss" not in run.series
+
+
+def test_a_writer_it_made_is_closed_and_reopened_for_the_next_fit(tmp_path) -> None:
+    callback = LossboardCallback(log_dir=tmp_path / "run", batch_logs=False)
+    model = make_model()
+    first = fit(model, [callback], epochs=1)
+    second = fit(model, [callback], epochs=2, initial_epoch=1)
+
+    files = sorted(path.name for path in (tmp_path / "run").iterdir())
+    assert len(files) == 2 and all(name.startswith("events.lossboard.") for name in files)
+    (run,) = lossboard.load(tmp_path / "run")
+    assert_points(run, "train/loss", [1, 2], first["loss"] + second["loss"])
+
+
+def test_without_keras_the_import_error_names_the_extra(monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "keras", None)  # None in sys.modules reads as "not installed"
+    monkeypatch.delitem(sys.modules, "lossboard.integrations.keras")
+    with pytest.raises(ImportError, match=r"pip install 'lossboard\[keras\]'"):
+        importlib.import_module("lossboard.integrations.keras")

@@ -1,0 +1,118 @@
+"""Hugging Face callback: a one-layer BERT made from a BertConfig (no download, no tokenizer)
+trained by ``Trainer`` for two epochs on synthetic token sequences, evaluated each epoch; the
+lossboard run must hold what ``trainer.state.log_history`` holds."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+transformers = pytest.importorskip(
+    "transformers", reason="transformers is not installed (pip install 'lossboard[transformers]')"
+)
+torch = pytest.importorskip("torch")
+
+import lossboard  # noqa: E402
+from lossboard.integrations.transformers import LossboardCallback  # noqa: E402
+from lossboard.log.writer import SummaryWriter  # noqa: E402
+
+SAMPLES, LENGTH, BATCH_SIZE = 32, 8, 8  # 4 steps per epoch
+
+
+class Tokens(torch.utils.data.Dataset):
+    """Random token ids; the label says whether token 7 occurs, so there is something to learn."""
+
+    def __init__(self, count: int, seed: int) -> None:
+        generator = torch.Generator().manual_seed(seed)
+        self.ids = torch.randint(1, 100, (count, LENGTH), generator=generator)
+        self.labels = (self.ids == 7).any(dim=1).long()
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, index: int) -> dict:
+        return {
+            "input_ids": self.ids[index],
+            "attention_mask": torch.ones(LENGTH, dtype=torch.long),
+            "labels": self.labels[index],
+        }
+
+
+def make_trainer(output_dir, callback) -> transformers.Trainer:
+    transformers.set_seed(0)
+    config = transformers.BertConfig(
+        vocab_size=100,
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        max_position_embeddings=16,
+    )
+    args = transformers.TrainingArguments(
+        output_dir=str(output_dir), num_train_epochs=2, per_device_train_batch_size=BATCH_SIZE,
+        per_device_eval_batch_size=BATCH_SIZE, learning_rate=1e-3, logging_steps=2, eval_strategy="epoch",
+        save_strategy="no", report_to=[], use_cpu=True, disable_tqdm=True, seed=0,
+    )  # fmt: skip
+    return transformers.Trainer(
+        model=transformers.BertForSequenceClassification(config), args=args,
+        train_dataset=Tokens(SAMPLES, 1), eval_dataset=Tokens(16, 2), callbacks=[callback],
+    )  # fmt: skip
+
+
+def history(trainer, name: str) -> tuple[list[int], list[float]]:
+    entries = [entry for entry in trainer.state.log_history if name in entry]
+    return [entry["step"] for entry in entries], [float(entry[name]) for entry in entries]
+
+
+def test_training_reads_back_as_the_trainer_logged_it(tmp_path) -> None:
+    trainer = make_trainer(tmp_path / "out", LossboardCallback())
+    trainer.train()
+
+    (run,) = lossboard.load(tmp_path / "out" / "lossboard")
+    for name, tag in [
+        ("loss", "train/loss"),
+        ("learning_rate", "opt/lr"),
+        ("grad_norm", "opt/grad_norm"),
+        ("eval_loss", "val/loss"),
+        ("eval_runtime", "perf/eval_runtime_s"),
+    ]:
+        steps, values = history(trainer, name)
+        assert run.series[tag].step.tolist() == steps, tag
+        assert run.series[tag].value.tolist() == pytest.approx(values), tag
+    assert run.series["train/loss"].step.tolist() == [2, 4, 6, 8]  # logging_steps=2, 4 steps an epoch
+    assert run.series["val/loss"].step.tolist() == [4, 8]  # each epoch
+    # the summary entry is metadata, and its mean loss no point
+    (summary,) = [entry for entry in trainer.state.log_history if "train_runtime" in entry]
+    assert float(run.meta["train_loss"]) == pytest.approx(summary["train_loss"])
+    assert run.meta["max_steps"] == "8"
+    assert float(run.meta["num_train_epochs"]) == 2
+    hparams = trainer.args.to_sanitized_dict()
+    assert run.meta["hparam/learning_rate"] == str(hparams["learning_rate"])
+    assert run.meta["hparam/logging_steps"] == "2"
+
+
+def test_a_writer_passed_in_is_flushed_not_closed(tmp_path) -> None:
+    writer = SummaryWriter(tmp_path / "run")
+    trainer = make_trainer(tmp_path / "out", LossboardCallback(writer))
+    trainer.train()
+    trainer.evaluate()  # after training: logged at the last step again
+    writer.add_scalar("train/marker", 1.0, 0)  # still open
+    writer.close()
+
+    assert not (tmp_path / "out" / "lossboard").exists()
+    (run,) = lossboard.load(tmp_path / "run")
+    steps, values = history(trainer, "eval_loss")
+    assert steps == [4, 8, 8]
+    assert run.series["val/loss"].step.tolist() == [4, 8]  # one value per step: the later wins
+    assert run.series["val/loss"].value.tolist() == pytest.approx([values[0], values[2]])
+
+
+def test_without_transformers_the_import_error_names_the_extra(monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "transformers", None)  # None in sys.modules reads as "not installed"
+    monkeypatch.delitem(sys.modules, "lossboard.integrations.transformers")
+    with pytest.raises(ImportError, match=r"pip install 'lossboard\[transformers\]'"):
+        importlib.import_module("lossboard.integrations.transformers")
