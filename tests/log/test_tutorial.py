@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 import lossboard
 from lossboard.cli import main
-from lossboard.log.writer import SummaryWriter  # was: from torch.utils.tensorboard import SummaryWriter
+from lossboard import SummaryWriter  # was: from torch.utils.tensorboard import SummaryWriter
 
 matplotlib.use("Agg")
 

@@ -30,3 +30,23 @@ def test_a_run_directory_loads_as_one_run_with_what_ran(tmp_path: Path) -> None:
     assert run.meta["exit_status"] == "3" and run.meta["status"] == "failed"
     assert shlex.split(run.meta["command"]) == [sys.executable, "-c", CHILD]
     assert run.meta["cwd"] and run.meta["start_time"] and run.meta["end_time"]
+
+
+def test_a_script_under_lossboard_run_logs_into_the_same_run(tmp_path: Path) -> None:
+    script = (
+        "from lossboard import SummaryWriter\n"
+        "with SummaryWriter() as writer:\n"
+        "    for step in range(3):\n"
+        "        writer.add_scalar('train/grad_scale', 2.0 ** step, step)\n"
+        "print('Epoch 1/1')\n"
+        "print('1s - loss: 0.5000 - val_loss: 0.4000')\n"
+    )
+    env_path = str(Path(lossboard.__file__).parents[1])
+    child = f"import sys; sys.path.insert(0, {env_path!r}); exec({script!r})"
+    assert run_command([sys.executable, "-c", child], logdir=tmp_path, name="both",
+                       stdout=io.BytesIO(), stderr=io.BytesIO()) == 0
+    (run,) = lossboard.load(tmp_path)
+    assert run.name == "both" and sorted(run.formats) == ["keras-stdout", "lossboard"]
+    # the writer's steps and the printed epoch are both kept: neither file resumes the other
+    assert run.series["val/loss"].value.tolist() == [0.4]
+    assert run.series["train/grad_scale"].value.tolist() == [1.0, 2.0, 4.0]

@@ -52,6 +52,9 @@ class SummaryWriter:
     """Log scalars, images, histograms, text, hyper-parameters and PR curves to ``log_dir``.
 
     ``log_dir=None`` means ``runs/<Mon DD_HH-MM-SS>_<host><comment>``, as in torch.
+    Without ``log_dir``, a script started by ``lossboard run`` writes into that run's
+    directory (``$LOSSBOARD_RUN_DIR``), so its scalars and its printed output are one run.
+
     ``purge_step`` hides every value an earlier writer of the same ``log_dir`` wrote at that
     step or later (resuming from a checkpoint). ``max_queue`` is the number of batches that
     may wait for the disk; ``flush_secs`` how old pending values may get while logging goes
@@ -69,6 +72,8 @@ class SummaryWriter:
         *,
         strict: bool = False,
     ) -> None:
+        if not log_dir and os.environ.get("LOSSBOARD_RUN_DIR"):
+            log_dir = os.environ["LOSSBOARD_RUN_DIR"]  # under `lossboard run`: the same run
         if not log_dir:
             stamp = datetime.now().strftime("%b%d_%H-%M-%S")
             log_dir = os.path.join("runs", f"{stamp}_{socket.gethostname()}{comment}")

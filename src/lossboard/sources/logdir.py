@@ -100,8 +100,8 @@ def load_paths(
         if not explicit and usable == 0:
             loaded.failures.append(NoLogsError(root, examined=len(files)))
     for name, members in _group(parsed, stitch_files):
-        run = stitch(name, members)
         info = run_info(Path(members[0].path).parent)
+        run = stitch(name, members, resumes=info is None)
         if info is not None:
             run.meta.update(run_meta(info))
         loaded.runs.append(run)

@@ -27,14 +27,18 @@ def resume_point(series: Sequence[Series], source: str) -> Event:
     return Event(RESUME, first_step, first_epoch, None, f"resumed in {source}")
 
 
-def stitch(name: str, files: Sequence[ParsedFile]) -> Run:
-    """One run from its files in order, later files winning where they overlap."""
+def stitch(name: str, files: Sequence[ParsedFile], *, resumes: bool = True) -> Run:
+    """One run from its files in order, later files winning where they overlap.
+
+    ``resumes=False`` is for files written side by side by one run (a ``lossboard run``
+    directory's output and event files): none of them is a resume of another.
+    """
     run = Run(name=name, sources=[f.path for f in files], formats=[f.format for f in files])
     merged: dict[str, Series] = {}
     for file in files:
         collector = file.collector
         later = collector.series()
-        if file.format in _CONCURRENT_FORMATS:
+        if file.format in _CONCURRENT_FORMATS or not resumes:
             # several writers share a log directory at once: only their own purge_step
             # (a resume event) hides what earlier files logged
             for resume in (e for e in collector.events if e.kind == RESUME):
