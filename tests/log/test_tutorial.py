@@ -18,8 +18,8 @@ import pytest
 from click.testing import CliRunner
 
 import lossboard
-from lossboard.cli import main
 from lossboard import SummaryWriter  # was: from torch.utils.tensorboard import SummaryWriter
+from lossboard.cli import main
 
 matplotlib.use("Agg")
 
