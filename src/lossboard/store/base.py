@@ -1,0 +1,172 @@
+"""The store contract: what every backend keeps and how it answers. This docstring is the spec.
+
+Keys and data
+-------------
+A store holds **runs** (unique ``name``; metadata as ``str -> str``; ``status``), each run's
+**sources** (the files it was indexed from, in stitch order: ``ordinal`` 0, 1, ...), and per
+``(run, tag)`` one **series**: ``step`` (int64), ``epoch``, ``wall_time``, ``value`` (float64),
+sorted by step with one value per step. NaN and +-inf round-trip exactly in ``value``; in
+``epoch`` and ``wall_time`` NaN means unknown. Every point is kept: nothing is sampled away
+on write. Runs also hold **events**, **media** (references, not bytes), and **problems**
+(file, line, message).
+
+Series are stored as **chunks**: up to `CHUNK_POINTS` consecutive points of one series in one
+row, each column as raw little-endian bytes, with the chunk's first/last step and its value
+min/max. Reading a million points is then a few hundred rows, and appends touch one row.
+
+Writing (the indexer, one source file at a time)
+------------------------------------------------
+`Store.apply` is atomic: a batch's points, events, media, problems, metadata and the source's
+new read position (`SourceState`) commit together or not at all, so an indexer killed at any
+moment restarts from the last committed position and never duplicates or loses a point.
+Within a batch, in order: each resume event first drops the run's points from the resumed
+epoch on (by step where the series has no epochs; see `lossboard.sources.collect.cut_before`),
+then points are merged into their series: a step the series already has takes the new value
+(the later source wins). `Store.reset_run` deletes a run's data and sources, to re-index it
+when one of its files was truncated, rotated or replaced.
+
+Two indexers pointed at the same sources must not both index them: `Store.lock` takes a
+named lock for the whole indexing pass (SQLite: a lock row under ``BEGIN IMMEDIATE``;
+PostgreSQL: ``pg_try_advisory_lock``) and yields whether it was taken.
+
+Reading
+-------
+`list_runs` (cheap: metadata and counts), `list_tags`, `read_series` (raw, or downsampled to
+``buckets`` buckets), `read_events`, `read_media`. Downsampling is deterministic and never
+hides a spike: the step range is cut into ``buckets`` equal parts and each non-empty part keeps
+its first and last point and the points holding its minimum and maximum value (M4), in step
+order without repeats, so at most ``4 * buckets`` points; NaN points are kept as values (a
+bucket with a NaN keeps its first NaN). ``total_points`` always says how many points the range
+holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from lossboard.model import Event, FileProblem, Media
+
+SCHEMA_VERSION = 1
+CHUNK_POINTS = 4096
+
+
+@dataclass(frozen=True)
+class SourceState:
+    """Where indexing of one file stands: enough to continue it, or to see it was replaced."""
+
+    path: str
+    run: str
+    format: str
+    ordinal: int  # the file's place in its run's stitch order
+    size: int  # bytes of the file when last read
+    inode: int  # a different inode at the same path: the file was replaced
+    mtime_ns: int
+    offset: int  # bytes consumed by the parser so far
+    state: bytes | None = None  # the pickled parser (and decoder) to continue from offset
+
+
+@dataclass
+class Columns:
+    """One series' points in a batch, columns of equal length."""
+
+    source_tag: str
+    step: np.ndarray  # int64
+    epoch: np.ndarray  # float64, NaN unknown
+    wall_time: np.ndarray  # float64, NaN unknown
+    value: np.ndarray  # float64
+
+
+@dataclass
+class Batch:
+    """What one indexing step of one source adds, applied atomically with its new state."""
+
+    source: SourceState
+    columns: dict[str, Columns] = field(default_factory=dict)  # by canonical tag
+    resumes: list[Event] = field(default_factory=list)  # applied before the points
+    events: list[Event] = field(default_factory=list)
+    media: list[Media] = field(default_factory=list)
+    problems: list[FileProblem] = field(default_factory=list)
+    meta: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    name: str
+    formats: tuple[str, ...]
+    sources: tuple[str, ...]
+    meta: dict[str, str]
+    status: str
+    tags: int
+    points: int
+    first_step: int | None
+    last_step: int | None
+    updated: float  # wall time of the last batch applied, seconds since the Unix epoch
+
+
+@dataclass(frozen=True)
+class TagInfo:
+    run: str
+    tag: str
+    source_tag: str
+    points: int
+    first_step: int
+    last_step: int
+    last_value: float
+
+
+@dataclass
+class SeriesData:
+    """Columns of one (run, tag), raw or downsampled, and how many points the range holds."""
+
+    run: str
+    tag: str
+    source_tag: str
+    step: np.ndarray
+    epoch: np.ndarray
+    wall_time: np.ndarray
+    value: np.ndarray
+    total_points: int
+
+
+class Store(Protocol):
+    """An index of runs; `lossboard.store.sqlite.SQLiteStore` and
+    `lossboard.store.postgres.PostgresStore` implement it and pass the same contract tests."""
+
+    def close(self) -> None: ...
+
+    # -- writing ------------------------------------------------------------------------
+    def source_state(self, path: str) -> SourceState | None: ...
+
+    def sources(self) -> list[SourceState]: ...
+
+    def apply(self, batch: Batch) -> None: ...
+
+    def reset_run(self, run: str) -> None: ...
+
+    def set_status(self, run: str, status: str) -> None: ...
+
+    def lock(self, name: str) -> AbstractContextManager[bool]: ...
+
+    # -- reading ------------------------------------------------------------------------
+    def list_runs(self, name_regex: str | None = None) -> list[RunInfo]: ...
+
+    def list_tags(self, runs: Sequence[str]) -> list[TagInfo]: ...
+
+    def read_series(
+        self,
+        run: str,
+        tag: str,
+        *,
+        step_range: tuple[int, int] | None = None,
+        time_range: tuple[float, float] | None = None,
+        buckets: int | None = None,
+    ) -> SeriesData | None: ...
+
+    def read_events(self, runs: Sequence[str]) -> Iterator[tuple[str, Event]]: ...
+
+    def read_media(self, runs: Sequence[str], tags: Sequence[str] | None = None) -> Iterator[tuple[str, Media]]: ...
