@@ -45,7 +45,7 @@ def run_parser_only(path: Path) -> int:
 
     parser = mxnet.Parser()
     count = 0
-    with open(path, encoding="utf-8", errors="replace") as file:
+    with open(path, encoding="utf-8", errors="replace", newline="") as file:
         while chunk := file.read(CHUNK):
             count += _values(parser.feed(chunk))
     return count + _values(parser.close())
