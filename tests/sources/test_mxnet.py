@@ -383,3 +383,16 @@ def test_fast_path_equals_line_by_line(tmp_path, style, variant):
     assert canonical(fast) == canonical(_parse(text, chunk=4099))
     if variant == "restart":
         assert len(events(fast, RESUME)) == 1
+
+
+def test_a_parser_holding_back_its_first_epoch_can_be_pickled_and_continued():
+    # the indexer stores parser state between passes; the first epoch waits for its length
+    import pickle
+
+    text = _epochs(0, 3)
+    cut = text.index("Epoch[0] Batch [150]")
+    parser = mxnet.Parser()
+    first = parser.feed(text[:cut])
+    resumed = pickle.loads(pickle.dumps(parser))
+    rest = resumed.feed(text[cut:]) + resumed.close()
+    assert canonical(expand(first + rest)) == canonical(_parse(text))

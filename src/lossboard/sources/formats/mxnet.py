@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import partial
 
 import numpy as np
 
@@ -150,9 +151,7 @@ class Parser(LineParser):
             match = _CHECKPOINT.search(line)
             if match is not None:
                 text = f"saved {match.group(1)}"
-                return self._at_position(
-                    self._wall(line), lambda s, e, w: [Event(CHECKPOINT, s, e, w, text)]
-                )
+                return self._at_position(self._wall(line), partial(_checkpoint_at, text))
         if "val batch" in line:
             match = _EVAL_BATCH.search(line)
             if match is not None:
@@ -224,12 +223,7 @@ class Parser(LineParser):
         if value is None:
             return [_bad(number, "Change learning rate to", text)]
         note = f"Update[{update}]: learning rate {text}"
-
-        def make(step: int, epoch: float, wall: float | None) -> list[Item]:
-            point = Point("opt/lr", "lr", step, value, epoch, wall)
-            return [point, Event(LR_CHANGE, step, epoch, wall, note)]
-
-        return self._at_position(self._wall(line), make)
+        return self._at_position(self._wall(line), partial(_lr_at, value, note))
 
     def _eval_line(self, number: int, line: str, match: re.Match) -> list[Item]:
         value = _number(match.group(3))
@@ -305,9 +299,7 @@ class Parser(LineParser):
         return items
 
     def _at_batch(self, epoch: int, batch: int, wall: float | None, values: list) -> list[Item]:
-        def make(step: int, position: float, when: float | None) -> list[Item]:
-            return [Point(tag, name, step, value, position, when) for tag, name, value in values]
-
+        make = partial(_points_at, values)
         n = self._per_epoch
         if n is None:
             self._held.append((epoch, batch, wall, make))
@@ -419,6 +411,20 @@ class Parser(LineParser):
         for number in range(done, len(lines)):
             items.extend(self._line(first + number, lines[number]))
         return items
+
+
+# Records of a line whose step is known only once the epoch length is: data, not closures,
+# so a parser holding them back can be pickled (the indexer stores parser state).
+def _points_at(values: list, step: int, position: float, wall: float | None) -> list[Item]:
+    return [Point(tag, name, step, value, position, wall) for tag, name, value in values]
+
+
+def _lr_at(value: float, note: str, step: int, epoch: float, wall: float | None) -> list[Item]:
+    return [Point("opt/lr", "lr", step, value, epoch, wall), Event(LR_CHANGE, step, epoch, wall, note)]
+
+
+def _checkpoint_at(text: str, step: int, epoch: float, wall: float | None) -> list[Item]:
+    return [Event(CHECKPOINT, step, epoch, wall, text)]
 
 
 def _value_series(layout: Layout, walls: np.ndarray | None) -> list[tuple]:
