@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 from lossboard.errors import InputError, NoLogsError, PathNotFoundError, UnknownFormatError
 from lossboard.model import Run
-from lossboard.sources.reader import ParsedFile, parse_file
+from lossboard.sources.reader import parse_file
 from lossboard.sources.rundir import RUN_INFO, logged_format, run_info, run_meta
 from lossboard.sources.stitch import stitch
 
@@ -25,7 +26,8 @@ from lossboard.sources.stitch import stitch
 _NOT_LOGS = frozenset(
     ".png .jpg .jpeg .gif .bmp .svg .pdf .params .pt .pth .ckpt .h5 .hdf5 .keras .pkl .pickle"
     " .npy .npz .zip .tar .gz .bz2 .xz .7z .so .pyc .onnx .safetensors .bin .rec .idx .lst"
-    " .py .sh .ipynb .yaml .yml .toml .cfg .ini .md .rst .html .css .js .lock".split()
+    " .py .sh .ipynb .yaml .yml .toml .cfg .ini .md .rst .html .css .js .lock"
+    " .sqlite .sqlite-wal .sqlite-shm .sqlite-journal .db".split()
 )
 # A file with one of these suffixes that no format recognises is reported, not passed over.
 # (not .json or .csv: configs and data sets sit beside logs and are no one's mistake)
@@ -38,6 +40,7 @@ _GENERIC_STEMS = frozenset(
     "metrics results training train log logs output stdout trainer_state summary events".split()
 )
 _DIGITS = re.compile(r"\d+")
+T = TypeVar("T")
 _NUMBER_SPLIT = re.compile(r"(\d+)")
 _NUMBERED = re.compile(r"[_.-]*\d+")
 
@@ -72,18 +75,23 @@ def natural_key(name: str) -> list[int | str]:
     return [int(part) if part.isdigit() else part for part in _NUMBER_SPLIT.split(name)]
 
 
-def load_paths(
-    paths: Sequence[str | Path], *, format: str | None = None, stitch_files: bool | None = None
-) -> Loaded:
-    """Parse every log under ``paths``; one bad file never stops the others."""
-    loaded = Loaded()
-    parsed: list[tuple[Path, ParsedFile]] = []
+def locate(
+    paths: Sequence[str | Path], identify: Callable[[Path], T]
+) -> tuple[list[tuple[Path, T]], list[InputError]]:
+    """``identify`` (parse, or just detect) every candidate log under ``paths``.
+
+    Returns each identified file with the root it was found under, and the inputs that
+    failed: a path given by name always reports its failure; in a directory walk only a file
+    that looks like a text log does, and a directory without any log is reported itself.
+    """
+    located: list[tuple[Path, T]] = []
+    failures: list[InputError] = []
     for raw in paths:
         root = Path(raw)
         try:
             files = discover(root)
         except InputError as error:
-            loaded.failures.append(error)
+            failures.append(error)
             continue
         explicit = root.is_file()
         usable = 0
@@ -91,15 +99,23 @@ def load_paths(
             if file.name == RUN_INFO:
                 continue
             try:
-                found = parse_file(file, format or logged_format(file))
-                parsed.append((root if not explicit else root.parent, found))
+                located.append((root.parent if explicit else root, identify(file)))
                 usable += 1
             except InputError as error:
                 if explicit or not isinstance(error, UnknownFormatError) or _looks_like_log(file):
-                    loaded.failures.append(error)
+                    failures.append(error)
         if not explicit and usable == 0:
-            loaded.failures.append(NoLogsError(root, examined=len(files)))
-    for name, members in _group(parsed, stitch_files):
+            failures.append(NoLogsError(root, examined=len(files)))
+    return located, failures
+
+
+def load_paths(
+    paths: Sequence[str | Path], *, format: str | None = None, stitch_files: bool | None = None
+) -> Loaded:
+    """Parse every log under ``paths``; one bad file never stops the others."""
+    parsed, failures = locate(paths, lambda file: parse_file(file, format or logged_format(file)))
+    loaded = Loaded(failures=failures)
+    for name, members in group_runs(parsed, stitch_files):
         info = run_info(Path(members[0].path).parent)
         run = stitch(name, members, resumes=info is None)
         if info is not None:
@@ -112,15 +128,24 @@ def _looks_like_log(path: Path) -> bool:
     return path.suffix.lower() in _LOG_SUFFIXES
 
 
-def _group(
-    parsed: list[tuple[Path, ParsedFile]], stitch_files: bool | None
-) -> Iterable[tuple[str, list[ParsedFile]]]:
+class _LogFile(Protocol):
+    path: str
+    format: str
+
+
+F = TypeVar("F", bound=_LogFile)
+
+
+def group_runs(
+    parsed: list[tuple[Path, F]], stitch_files: bool | None
+) -> list[tuple[str, list[F]]]:
+    """Group identified files (anything with ``path`` and ``format``) into named runs."""
     if not parsed:
         return []
     if stitch_files:
         root, first = parsed[0]
         return [(run_name(root, Path(first.path)), [p for _, p in parsed])]
-    groups: dict[tuple[str, ...], list[tuple[Path, ParsedFile]]] = {}
+    groups: dict[tuple[str, ...], list[tuple[Path, F]]] = {}
     for root, file in parsed:
         path = Path(file.path)
         key = (str(path.parent), file.format, _DIGITS.sub("#", path.name))
@@ -157,7 +182,7 @@ def run_name(root: Path, path: Path) -> str:
     return "/".join(parts) or path.stem
 
 
-def _unique_names(runs: list[tuple[str, list[ParsedFile]]]) -> list[tuple[str, list[ParsedFile]]]:
+def _unique_names(runs: list[tuple[str, list[F]]]) -> list[tuple[str, list[F]]]:
     seen: dict[str, int] = {}
     unique = []
     for name, members in runs:
