@@ -27,17 +27,18 @@ when one of its files was truncated, rotated or replaced.
 
 Two indexers pointed at the same sources must not both index them: `Store.lock` takes a
 named lock for the whole indexing pass (SQLite: a lock row under ``BEGIN IMMEDIATE``;
-PostgreSQL: ``pg_try_advisory_lock``) and yields whether it was taken.
+PostgreSQL: ``pg_try_advisory_lock``, waiting briefly for a holder that was just killed) and
+yields whether it was taken. `set_status` of a run the store does not hold yet creates it.
 
 Reading
 -------
 `list_runs` (cheap: metadata and counts), `list_tags`, `read_series` (raw, or downsampled to
-``buckets`` buckets), `read_events`, `read_media`. Downsampling is deterministic and never
-hides a spike: the step range is cut into ``buckets`` equal parts and each non-empty part keeps
-its first and last point and the points holding its minimum and maximum value (M4), in step
-order without repeats, so at most ``4 * buckets`` points; NaN points are kept as values (a
-bucket with a NaN keeps its first NaN). ``total_points`` always says how many points the range
-holds.
+``buckets`` buckets), `read_events`, `read_media`, `read_problems`. Downsampling is
+deterministic and never hides a spike: the step range is cut into ``buckets`` equal parts and
+each non-empty part keeps its first and last point and the points holding its minimum and
+maximum value (M4), in step order without repeats; NaN is no extreme, and a bucket holding
+NaN keeps its first NaN besides, so at most ``5 * buckets`` points. ``total_points`` always
+says how many points the range holds.
 """
 
 from __future__ import annotations
@@ -168,5 +169,7 @@ class Store(Protocol):
     ) -> SeriesData | None: ...
 
     def read_events(self, runs: Sequence[str]) -> Iterator[tuple[str, Event]]: ...
+
+    def read_problems(self, runs: Sequence[str]) -> Iterator[tuple[str, FileProblem]]: ...
 
     def read_media(self, runs: Sequence[str], tags: Sequence[str] | None = None) -> Iterator[tuple[str, Media]]: ...

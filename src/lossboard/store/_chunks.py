@@ -1,0 +1,162 @@
+"""Series as chunks of raw column bytes: split, encode, decode and merge, shared by every backend.
+
+A chunk is up to `CHUNK_POINTS` consecutive points of one series. Each column is stored as
+little-endian bytes (``<i8`` steps, ``<f8`` the rest), so NaN, +-inf and every other float
+come back bit for bit, and a million points decode with one ``np.frombuffer`` per column.
+Merging reuses `lossboard.sources.collect.last_per_step`: the store and a plain load keep the
+same point when a step repeats.
+
+    >>> new = series_of([1, 2], [0.5, float("nan")])
+    >>> rows = chunk_rows(new)
+    >>> decode("t", "t", [rows[0].blobs]).value.tolist()
+    [0.5, nan]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
+
+import numpy as np
+
+from lossboard.model import Series
+from lossboard.sources.collect import last_per_step
+from lossboard.store.base import CHUNK_POINTS, Columns
+
+_STEP = np.dtype("<i8")
+_FLOAT = np.dtype("<f8")
+
+Blobs = tuple[bytes, bytes, bytes, bytes]  # step, epoch, wall_time, value
+
+
+class ChunkRow(NamedTuple):
+    """One chunk as a backend stores it: its summary and its four column blobs."""
+
+    first_step: int
+    last_step: int
+    count: int
+    value_min: float | None  # None: every value is NaN
+    value_max: float | None
+    blobs: Blobs
+
+
+def series_of(
+    step: Iterable[int],
+    value: Iterable[float],
+    *,
+    epoch: Iterable[float] | None = None,
+    wall_time: Iterable[float] | None = None,
+    tag: str = "",
+    source_tag: str = "",
+) -> Series:
+    """A `Series` from plain sequences (unknown epochs and wall times as NaN), not yet sorted."""
+    steps = np.asarray(step, dtype=np.int64)
+    nan = np.full(len(steps), np.nan)
+    return Series(
+        tag,
+        source_tag,
+        steps,
+        nan if epoch is None else np.asarray(epoch, dtype=np.float64),
+        nan.copy() if wall_time is None else np.asarray(wall_time, dtype=np.float64),
+        np.asarray(value, dtype=np.float64),
+    )
+
+
+def from_columns(tag: str, columns: Columns) -> Series:
+    """A batch's columns as a sorted series with one value per step (the last one wins)."""
+    return last_per_step(
+        series_of(
+            columns.step,
+            columns.value,
+            epoch=columns.epoch,
+            wall_time=columns.wall_time,
+            tag=tag,
+            source_tag=columns.source_tag,
+        )
+    )
+
+
+def encode(series: Series) -> Blobs:
+    """The four columns as little-endian bytes."""
+    return (
+        series.step.astype(_STEP, copy=False).tobytes(),
+        series.epoch.astype(_FLOAT, copy=False).tobytes(),
+        series.wall_time.astype(_FLOAT, copy=False).tobytes(),
+        series.value.astype(_FLOAT, copy=False).tobytes(),
+    )
+
+
+def decode(tag: str, source_tag: str, blobs: Iterable[Blobs]) -> Series:
+    """Chunks (in step order) back into one series: each column joined, then decoded once."""
+    columns: tuple[list[bytes], ...] = ([], [], [], [])
+    for row in blobs:
+        for column, blob in zip(columns, row):
+            column.append(blob)
+    step, epoch, wall_time, value = columns
+    return Series(tag, source_tag, join(step, steps=True), join(epoch), join(wall_time), join(value))
+
+
+def join(blobs: Sequence[bytes], *, steps: bool = False) -> np.ndarray:
+    """One column of consecutive chunks as one native int64 (steps) or float64 array."""
+    stored, native = (_STEP, np.int64) if steps else (_FLOAT, np.float64)
+    return np.frombuffer(b"".join(blobs), dtype=stored).astype(native, copy=False)
+
+
+def gather(blobs: Sequence[bytes], index: np.ndarray) -> np.ndarray:
+    """The float64 values at ``index`` (sorted, into the joined column) without joining it."""
+    starts = np.cumsum([0] + [len(blob) // _FLOAT.itemsize for blob in blobs])
+    bounds = np.searchsorted(index, starts)
+    parts = [
+        np.frombuffer(blob, dtype=_FLOAT)[index[bounds[i] : bounds[i + 1]] - starts[i]]
+        for i, blob in enumerate(blobs)
+        if bounds[i] < bounds[i + 1]
+    ]
+    return np.concatenate(parts).astype(np.float64, copy=False) if parts else np.empty(0)
+
+
+def split(series: Series, size: int = CHUNK_POINTS) -> list[Series]:
+    """Consecutive slices of at most ``size`` points (views, not copies)."""
+    return [take(series, slice(start, start + size)) for start in range(0, len(series), size)]
+
+
+def summarize(series: Series) -> tuple[int, int, int, float | None, float | None]:
+    """First and last step, count, and the value min and max ignoring NaN (None if all NaN)."""
+    value = series.value
+    finite_or_inf = value[~np.isnan(value)]
+    if len(finite_or_inf):
+        low, high = float(finite_or_inf.min()), float(finite_or_inf.max())
+    else:
+        low = high = None
+    return int(series.step[0]), int(series.step[-1]), len(series), low, high
+
+
+def chunk_rows(series: Series, size: int = CHUNK_POINTS) -> list[ChunkRow]:
+    """A sorted series cut into chunks, each summarised and encoded, ready to insert."""
+    return [ChunkRow(*summarize(part), encode(part)) for part in split(series, size)]
+
+
+def merge(old: Series, new: Series) -> Series:
+    """``old`` and ``new`` points together, sorted by step; where both hold a step, ``new`` wins."""
+    if not len(old):
+        return last_per_step(new)
+    joined = Series(
+        new.tag,
+        new.source_tag,
+        np.concatenate([old.step, new.step]),
+        np.concatenate([old.epoch, new.epoch]),
+        np.concatenate([old.wall_time, new.wall_time]),
+        np.concatenate([old.value, new.value]),
+    )
+    return last_per_step(joined)
+
+
+def take(series: Series, index: np.ndarray | slice) -> Series:
+    """The points at ``index`` (a slice gives views, an index array copies)."""
+    return Series(
+        series.tag,
+        series.source_tag,
+        series.step[index],
+        series.epoch[index],
+        series.wall_time[index],
+        series.value[index],
+    )

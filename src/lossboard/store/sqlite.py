@@ -1,0 +1,647 @@
+"""The embedded store: one SQLite file, zero setup, one writer and many readers in other processes.
+
+The file is in WAL mode, so readers in other processes see the last committed batch while an
+indexer writes the next one. Every write is one ``BEGIN IMMEDIATE`` transaction: a batch and
+its source's read position commit together or not at all. The schema is docs/store-schema.md;
+its version is checked on open: an older file is migrated forward, a newer one refused.
+
+    >>> from lossboard.store.sqlite import SQLiteStore
+    >>> store = SQLiteStore(":memory:")
+    >>> store.list_runs()
+    []
+
+The indexing lock (`SQLiteStore.lock`) is a row of the ``locks`` table naming the owner's
+host and process id. A row whose process is gone (same host, pid not running) is stale and
+taken over, so an indexer killed with SIGKILL never blocks the next one; a row from another
+host is always respected, since its process cannot be checked from here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import sqlite3
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+import lossboard
+from lossboard.errors import LossboardError, UsageError
+from lossboard.model import Event, FileProblem, Media, Series
+from lossboard.sources.collect import cut_before
+from lossboard.store import _chunks
+from lossboard.store.base import (
+    CHUNK_POINTS,
+    SCHEMA_VERSION,
+    Batch,
+    RunInfo,
+    SeriesData,
+    SourceState,
+    TagInfo,
+)
+from lossboard.store.downsample import m4_index
+
+_URL_PREFIX = "sqlite://"
+_BUSY_TIMEOUT_MS = 30_000  # a reader or the next indexer waits this long for a writer's commit
+_MAX_VARIABLES = 999  # SQLite's smallest default limit of ? in one statement
+# a page cache that holds a 1 M-point series (32 MB of chunks): below it, every read of the
+# series goes back to the file and takes several times longer; it fills only as pages are read
+_CACHE_KIB = 64 * 1024
+
+_SCHEMA_V1 = """
+CREATE TABLE IF NOT EXISTS schema_version (
+    version INTEGER NOT NULL,
+    lossboard TEXT NOT NULL
+);
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    status TEXT NOT NULL DEFAULT 'unknown',
+    updated REAL NOT NULL DEFAULT 0
+);
+CREATE TABLE sources (
+    path TEXT PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    format TEXT NOT NULL,
+    ordinal INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    inode INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    "offset" INTEGER NOT NULL,
+    state BLOB
+);
+CREATE INDEX sources_run ON sources(run_id, ordinal);
+CREATE TABLE tags (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    tag TEXT NOT NULL,
+    source_tag TEXT NOT NULL,
+    points INTEGER NOT NULL,
+    first_step INTEGER NOT NULL,
+    last_step INTEGER NOT NULL,
+    last_value REAL,
+    UNIQUE (run_id, tag)
+);
+CREATE TABLE chunks (
+    tag_id INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
+    first_step INTEGER NOT NULL,
+    last_step INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    value_min REAL,
+    value_max REAL,
+    step BLOB NOT NULL,
+    epoch BLOB NOT NULL,
+    wall_time BLOB NOT NULL,
+    value BLOB NOT NULL,
+    PRIMARY KEY (tag_id, first_step)
+);
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    step INTEGER NOT NULL,
+    epoch REAL,
+    wall_time REAL,
+    text TEXT NOT NULL
+);
+CREATE INDEX events_run ON events(run_id, step);
+CREATE TABLE media (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    tag TEXT NOT NULL,
+    step INTEGER NOT NULL,
+    wall_time REAL,
+    data TEXT NOT NULL
+);
+CREATE INDEX media_run ON media(run_id, tag, step);
+CREATE TABLE problems (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    path TEXT NOT NULL,
+    line INTEGER NOT NULL,
+    message TEXT NOT NULL
+);
+CREATE INDEX problems_run ON problems(run_id);
+CREATE TABLE meta (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (run_id, key)
+);
+CREATE TABLE locks (
+    name TEXT PRIMARY KEY,
+    token TEXT NOT NULL,
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    acquired REAL NOT NULL
+);
+"""
+
+
+def _migrate_to_v1(db: sqlite3.Connection) -> None:
+    # statement by statement: executescript would commit the migration's transaction first
+    for statement in _SCHEMA_V1.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+# MIGRATIONS[n] takes a database from schema version n to n + 1 (0: an empty file)
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_to_v1]
+
+
+def _connect(target: str, *, create: bool) -> sqlite3.Connection:
+    """Open and configure a connection: WAL, synchronous NORMAL, foreign keys, busy timeout."""
+    if target != ":memory:":
+        path = Path(target).expanduser()
+        if create:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        elif not path.is_file():
+            raise LossboardError(f"{path}: no lossboard index here; build one with 'lossboard index LOGDIR'")
+        target = str(path)
+    try:
+        # isolation_level None: transactions are begun explicitly (BEGIN IMMEDIATE), never implicitly
+        db = sqlite3.connect(target, isolation_level=None)
+        db.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+        db.execute("PRAGMA foreign_keys = ON")
+        db.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
+    except sqlite3.Error as error:
+        raise LossboardError(f"{target}: cannot open the SQLite index: {error}") from None
+    return db
+
+
+def path_of(url: str | Path) -> str:
+    """The file a store URL names: a path, ``sqlite:///abs/path`` or ``:memory:``."""
+    text = str(url)
+    if text.startswith(_URL_PREFIX):
+        text = text[len(_URL_PREFIX) :]
+    elif "://" in text:
+        raise UsageError(f"{text}: not an SQLite store URL; expected sqlite:///path/to/index.db or a path")
+    if not text:
+        raise UsageError(f"{url}: the SQLite store URL names no file; expected sqlite:///path/to/index.db")
+    return text
+
+
+class SQLiteStore:
+    """The `lossboard.store.base.Store` contract on one SQLite file (or ``":memory:"``)."""
+
+    def __init__(
+        self, path_or_url: str | Path, *, create: bool = True, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.path = path_of(path_or_url)
+        self._clock = clock  # the ``updated`` time of a run
+        self._db = _connect(self.path, create=create)
+        self._upgrade()
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> SQLiteStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- schema -------------------------------------------------------------------------
+    def _upgrade(self) -> None:
+        """Refuse a newer schema; migrate an older one forward, one version at a time.
+
+        The version is read first without the write lock, so opening a current index to read
+        it never waits for an indexer (nor needs write access).
+        """
+        if self._version() == SCHEMA_VERSION:
+            return
+        with self._transaction() as db:
+            version = self._version()  # again: another process may have migrated meanwhile
+            for migrate in MIGRATIONS[version:]:
+                migrate(db)
+            if version < SCHEMA_VERSION:
+                db.execute("DELETE FROM schema_version")
+                db.execute(
+                    "INSERT INTO schema_version (version, lossboard) VALUES (?, ?)",
+                    (SCHEMA_VERSION, lossboard.__version__),
+                )
+
+    def _version(self) -> int:
+        """The file's schema version (0: none yet); a newer one than this lossboard's is refused."""
+        db = self._db
+        if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'schema_version'").fetchone():
+            return 0
+        row = db.execute("SELECT version, lossboard FROM schema_version").fetchone()
+        if row is None:
+            return 0
+        version, writer = row
+        if version > SCHEMA_VERSION:
+            raise LossboardError(
+                f"{self.path}: this index has schema version {version}, written by lossboard "
+                f"{writer}; lossboard {lossboard.__version__} reads up to version {SCHEMA_VERSION}. "
+                f"Upgrade to lossboard {writer} or later (pip install -U lossboard), or index "
+                "into another store"
+            )
+        return version
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction: every query in it sees the same commit, whatever writers do."""
+        self._db.execute("BEGIN")
+        try:
+            yield self._db
+        finally:
+            self._db.execute("COMMIT")
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken at its start so two writers never deadlock."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    # -- writing ------------------------------------------------------------------------
+    def source_state(self, path: str) -> SourceState | None:
+        row = self._db.execute(_SELECT_SOURCES + " WHERE s.path = ?", (path,)).fetchone()
+        return None if row is None else _source_state(row)
+
+    def sources(self) -> list[SourceState]:
+        rows = self._db.execute(_SELECT_SOURCES + " ORDER BY r.name, s.ordinal, s.path")
+        return [_source_state(row) for row in rows]
+
+    def apply(self, batch: Batch) -> None:
+        source = batch.source
+        with self._transaction() as db:
+            run_id = _run_id(db, source.run)
+            db.execute(
+                'INSERT INTO sources (path, run_id, format, ordinal, size, inode, mtime_ns, "offset", state) '
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (path) DO UPDATE SET run_id = excluded.run_id, "
+                "format = excluded.format, ordinal = excluded.ordinal, size = excluded.size, "
+                'inode = excluded.inode, mtime_ns = excluded.mtime_ns, "offset" = excluded."offset", '
+                "state = excluded.state",
+                (source.path, run_id, source.format, source.ordinal, source.size, _signed(source.inode))
+                + (source.mtime_ns, source.offset, source.state),
+            )
+            for resume in batch.resumes:
+                _cut_run(db, run_id, resume)
+            for tag, columns in batch.columns.items():
+                new = _chunks.from_columns(tag, columns)
+                if len(new):
+                    _merge_series(db, run_id, new)
+            events = list(batch.resumes) + [event for event in batch.events if event not in batch.resumes]
+            db.executemany(
+                "INSERT INTO events (run_id, kind, step, epoch, wall_time, text) VALUES (?, ?, ?, ?, ?, ?)",
+                [(run_id, e.kind, int(e.step), e.epoch, e.wall_time, e.text) for e in events],
+            )
+            db.executemany(
+                "INSERT INTO media (run_id, kind, tag, step, wall_time, data) VALUES (?, ?, ?, ?, ?, ?)",
+                [(run_id, m.kind, m.tag, int(m.step), m.wall_time, json.dumps(m.data)) for m in batch.media],
+            )
+            db.executemany(
+                "INSERT INTO problems (run_id, path, line, message) VALUES (?, ?, ?, ?)",
+                [(run_id, p.path, p.line, p.message) for p in batch.problems],
+            )
+            db.executemany(
+                "INSERT INTO meta (run_id, key, value) VALUES (?, ?, ?) "
+                "ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value",
+                [(run_id, key, value) for key, value in batch.meta.items()],
+            )
+            db.execute("UPDATE runs SET updated = ? WHERE id = ?", (self._clock(), run_id))
+
+    def reset_run(self, run: str) -> None:
+        with self._transaction() as db:
+            db.execute("DELETE FROM runs WHERE name = ?", (run,))
+
+    def set_status(self, run: str, status: str) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO runs (name, status) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET status = ?",
+                (run, status, status),
+            )
+
+    @contextmanager
+    def lock(self, name: str) -> Iterator[bool]:
+        """Hold the indexing lock ``name`` for the block; yields False if another live owner has it."""
+        token, host, pid = uuid.uuid4().hex, socket.gethostname(), os.getpid()
+        with self._transaction() as db:
+            row = db.execute("SELECT host, pid FROM locks WHERE name = ?", (name,)).fetchone()
+            taken = row is None or (row[0] == host and not _is_running(row[1]))
+            if taken:
+                db.execute(
+                    "INSERT OR REPLACE INTO locks (name, token, host, pid, acquired) VALUES (?, ?, ?, ?, ?)",
+                    (name, token, host, pid, time.time()),
+                )
+        try:
+            yield taken
+        finally:
+            if taken:
+                with self._transaction() as db:
+                    db.execute("DELETE FROM locks WHERE name = ? AND token = ?", (name, token))
+
+    # -- reading ------------------------------------------------------------------------
+    def list_runs(self, name_regex: str | None = None) -> list[RunInfo]:
+        pattern = _compile(name_regex)
+        with self._snapshot() as db:
+            rows = db.execute(
+                "SELECT r.id, r.name, r.status, r.updated, COUNT(t.id), COALESCE(SUM(t.points), 0), "
+                "MIN(t.first_step), MAX(t.last_step) FROM runs r LEFT JOIN tags t ON t.run_id = r.id "
+                "GROUP BY r.id ORDER BY r.name"
+            ).fetchall()
+            rows = [row for row in rows if pattern is None or pattern.search(row[1])]
+            sources: dict[int, list[tuple[str, str]]] = {row[0]: [] for row in rows}
+            meta: dict[int, dict[str, str]] = {row[0]: {} for row in rows}
+            for run_id, path, fmt in db.execute(
+                "SELECT run_id, path, format FROM sources ORDER BY ordinal, path"
+            ):
+                if run_id in sources:
+                    sources[run_id].append((path, fmt))
+            for run_id, key, value in db.execute("SELECT run_id, key, value FROM meta ORDER BY key"):
+                if run_id in meta:
+                    meta[run_id][key] = value
+        return [
+            RunInfo(
+                name=name,
+                formats=tuple(fmt for _, fmt in sources[run_id]),
+                sources=tuple(path for path, _ in sources[run_id]),
+                meta=meta[run_id],
+                status=status,
+                tags=tags,
+                points=points,
+                first_step=first,
+                last_step=last,
+                updated=updated,
+            )
+            for run_id, name, status, updated, tags, points, first, last in rows
+        ]
+
+    def list_tags(self, runs: Sequence[str]) -> list[TagInfo]:
+        found: dict[str, list[TagInfo]] = {}
+        for names in _batched(list(dict.fromkeys(runs))):
+            marks = ", ".join("?" * len(names))
+            rows = self._db.execute(
+                "SELECT r.name, t.tag, t.source_tag, t.points, t.first_step, t.last_step, t.last_value "
+                f"FROM tags t JOIN runs r ON r.id = t.run_id WHERE r.name IN ({marks}) ORDER BY t.tag",
+                names,
+            )
+            for run, tag, source_tag, points, first, last, last_value in rows:
+                value = np.nan if last_value is None else last_value  # SQLite keeps NaN as NULL
+                found.setdefault(run, []).append(TagInfo(run, tag, source_tag, points, first, last, value))
+        return [info for run in dict.fromkeys(runs) for info in found.get(run, [])]
+
+    def read_series(
+        self,
+        run: str,
+        tag: str,
+        *,
+        step_range: tuple[int, int] | None = None,
+        time_range: tuple[float, float] | None = None,
+        buckets: int | None = None,
+    ) -> SeriesData | None:
+        with self._snapshot() as db:
+            row = db.execute(
+                "SELECT t.id, t.source_tag FROM tags t JOIN runs r ON r.id = t.run_id "
+                "WHERE r.name = ? AND t.tag = ?",
+                (run, tag),
+            ).fetchone()
+            if row is None:
+                return None
+            tag_id, source_tag = row
+            lo, hi = step_range if step_range is not None else (-(2**63), 2**63 - 1)
+            chunks = "FROM chunks WHERE tag_id = ? AND last_step >= ? AND first_step <= ? ORDER BY first_step"
+            if buckets is not None and time_range is None:
+                return _read_downsampled(
+                    db, chunks, (tag_id, lo, hi), run, tag, source_tag, step_range, buckets
+                )
+            blobs = db.execute("SELECT step, epoch, wall_time, value " + chunks, (tag_id, lo, hi))
+            series = _select(_chunks.decode(tag, source_tag, blobs), step_range, time_range)
+        total = len(series)
+        if buckets is not None:
+            index = m4_index(series.step, series.value, buckets, **_bounds(step_range))
+            series = _chunks.take(series, index)
+        return SeriesData(
+            run, tag, source_tag, series.step, series.epoch, series.wall_time, series.value, total
+        )
+
+    def read_events(self, runs: Sequence[str]) -> Iterator[tuple[str, Event]]:
+        for run in dict.fromkeys(runs):
+            rows = self._db.execute(
+                "SELECT e.kind, e.step, e.epoch, e.wall_time, e.text "
+                "FROM events e JOIN runs r ON r.id = e.run_id "
+                "WHERE r.name = ? ORDER BY e.step, e.id",
+                (run,),
+            ).fetchall()
+            for row in rows:
+                yield run, Event(*row)
+
+    def read_media(
+        self, runs: Sequence[str], tags: Sequence[str] | None = None
+    ) -> Iterator[tuple[str, Media]]:
+        wanted = None if tags is None else set(tags)
+        for run in dict.fromkeys(runs):
+            rows = self._db.execute(
+                "SELECT m.kind, m.tag, m.step, m.wall_time, m.data "
+                "FROM media m JOIN runs r ON r.id = m.run_id "
+                "WHERE r.name = ? ORDER BY m.tag, m.step, m.id",
+                (run,),
+            ).fetchall()
+            for kind, media_tag, step, wall_time, data in rows:
+                if wanted is None or media_tag in wanted:
+                    yield run, Media(kind, media_tag, step, wall_time, json.loads(data))
+
+    def read_problems(self, runs: Sequence[str]) -> Iterator[tuple[str, FileProblem]]:
+        """The problems indexing met in ``runs``' files, in the order they were found."""
+        for run in dict.fromkeys(runs):
+            rows = self._db.execute(
+                "SELECT p.path, p.line, p.message FROM problems p JOIN runs r ON r.id = p.run_id "
+                "WHERE r.name = ? ORDER BY p.id",
+                (run,),
+            ).fetchall()
+            for row in rows:
+                yield run, FileProblem(*row)
+
+
+_SELECT_SOURCES = (
+    'SELECT s.path, r.name, s.format, s.ordinal, s.size, s.inode, s.mtime_ns, s."offset", s.state '
+    "FROM sources s JOIN runs r ON r.id = s.run_id"
+)
+
+
+def _signed(inode: int) -> int:
+    """An inode as SQLite's signed 64-bit INTEGER: some file systems use all 64 bits."""
+    return inode - 2**64 if inode >= 2**63 else inode
+
+
+def _source_state(row: tuple) -> SourceState:
+    path, run, fmt, ordinal, size, inode, mtime_ns, offset, state = row
+    return SourceState(path, run, fmt, ordinal, size, inode % 2**64, mtime_ns, offset, state)
+
+
+def _run_id(db: sqlite3.Connection, name: str) -> int:
+    db.execute("INSERT INTO runs (name) VALUES (?) ON CONFLICT (name) DO NOTHING", (name,))
+    return db.execute("SELECT id FROM runs WHERE name = ?", (name,)).fetchone()[0]
+
+
+def _merge_series(db: sqlite3.Connection, run_id: int, new: Series) -> None:
+    """Merge ``new`` into its series by rewriting only the tail of chunks it reaches.
+
+    The tail is every chunk ending at or after ``new``'s first step, plus the last chunk
+    while it is not full: appending then rewrites one chunk, not the series.
+    """
+    row = db.execute(
+        "SELECT id, points, first_step FROM tags WHERE run_id = ? AND tag = ?", (run_id, new.tag)
+    ).fetchone()
+    if row is None:
+        tag_id = db.execute(
+            "INSERT INTO tags (run_id, tag, source_tag, points, first_step, last_step) "
+            "VALUES (?, ?, ?, 0, 0, 0)",
+            (run_id, new.tag, new.source_tag),
+        ).lastrowid
+        points, first_step = 0, int(new.step[0])
+    else:
+        tag_id, points, first_step = row
+    tail = db.execute(
+        "SELECT first_step, count, step, epoch, wall_time, value FROM chunks WHERE tag_id = ?1 "
+        "AND (last_step >= ?2 OR (count < ?3 AND first_step = (SELECT MAX(first_step) FROM chunks "
+        "WHERE tag_id = ?1))) ORDER BY first_step",
+        (tag_id, int(new.step[0]), CHUNK_POINTS),
+    ).fetchall()
+    merged = _chunks.merge(_chunks.decode(new.tag, new.source_tag, [r[2:] for r in tail]), new)
+    if tail:
+        db.execute("DELETE FROM chunks WHERE tag_id = ? AND first_step >= ?", (tag_id, tail[0][0]))
+    _write_chunks(db, tag_id, merged)
+    points += len(merged) - sum(r[1] for r in tail)
+    _update_tag(db, tag_id, merged, points=points, first_step=min(first_step, int(merged.step[0])))
+
+
+def _cut_run(db: sqlite3.Connection, run_id: int, resume: Event) -> None:
+    """Drop every series' points from the resumed epoch (or step) on, as `cut_before` does.
+
+    Chunks before the first dropped point stay as they are; the rest are rewritten.
+    """
+    tags = db.execute("SELECT id, tag, source_tag FROM tags WHERE run_id = ?", (run_id,)).fetchall()
+    for tag_id, tag, source_tag in tags:
+        rows = db.execute(
+            "SELECT first_step, count, step, epoch, wall_time, value FROM chunks WHERE tag_id = ? "
+            "ORDER BY first_step",
+            (tag_id,),
+        ).fetchall()
+        series = _chunks.decode(tag, source_tag, [row[2:] for row in rows])
+        kept = cut_before(series, resume)
+        if len(kept) == len(series):
+            continue
+        if not len(kept):
+            db.execute("DELETE FROM tags WHERE id = ?", (tag_id,))  # its chunks cascade
+            continue
+        # kept is series minus some points, in order: they agree up to the first point dropped
+        differs = np.flatnonzero(series.step[: len(kept)] != kept.step)
+        dropped = int(differs[0]) if len(differs) else len(kept)
+        starts = np.cumsum([0] + [row[1] for row in rows])
+        chunk = int(np.searchsorted(starts, dropped, side="right")) - 1
+        db.execute("DELETE FROM chunks WHERE tag_id = ? AND first_step >= ?", (tag_id, rows[chunk][0]))
+        _write_chunks(db, tag_id, _chunks.take(kept, slice(int(starts[chunk]), None)))
+        _update_tag(db, tag_id, kept, points=len(kept), first_step=int(kept.step[0]))
+
+
+def _write_chunks(db: sqlite3.Connection, tag_id: int, series: Series) -> None:
+    db.executemany(
+        "INSERT INTO chunks (tag_id, first_step, last_step, count, value_min, value_max, step, epoch, "
+        "wall_time, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(tag_id, *row[:5], *row.blobs) for row in _chunks.chunk_rows(series)],
+    )
+
+
+def _update_tag(db: sqlite3.Connection, tag_id: int, tail: Series, *, points: int, first_step: int) -> None:
+    """Set a series' counts; ``tail`` ends where the series ends."""
+    last_value = float(tail.value[-1])
+    db.execute(
+        "UPDATE tags SET source_tag = ?, points = ?, first_step = ?, last_step = ?, last_value = ? "
+        "WHERE id = ?",
+        (
+            tail.source_tag,
+            points,
+            first_step,
+            int(tail.step[-1]),
+            None if np.isnan(last_value) else last_value,
+            tag_id,
+        ),
+    )
+
+
+def _read_downsampled(
+    db: sqlite3.Connection,
+    chunks: str,
+    args: tuple[int, int, int],
+    run: str,
+    tag: str,
+    source_tag: str,
+    step_range: tuple[int, int] | None,
+    buckets: int,
+) -> SeriesData:
+    """Downsample decoding only steps and values; then pick the kept points' other columns
+    out of their chunks, which saves joining half the bytes of a million-point series."""
+    rows = db.execute("SELECT step, value " + chunks, args).fetchall()
+    step = _chunks.join([row[0] for row in rows], steps=True)
+    value = _chunks.join([row[1] for row in rows])
+    start, stop = 0, len(step)
+    if step_range is not None:
+        start = int(np.searchsorted(step, step_range[0], side="left"))
+        stop = int(np.searchsorted(step, step_range[1], side="right"))
+    index = start + m4_index(step[start:stop], value[start:stop], buckets, **_bounds(step_range))
+    others = db.execute("SELECT epoch, wall_time " + chunks, args).fetchall()
+    epoch = _chunks.gather([row[0] for row in others], index)
+    wall_time = _chunks.gather([row[1] for row in others], index)
+    return SeriesData(run, tag, source_tag, step[index], epoch, wall_time, value[index], stop - start)
+
+
+def _bounds(step_range: tuple[int, int] | None) -> dict[str, int]:
+    """The bucketed range: the requested one, else (no keywords) the points' own."""
+    return {} if step_range is None else {"lo": step_range[0], "hi": step_range[1]}
+
+
+def _select(
+    series: Series, step_range: tuple[int, int] | None, time_range: tuple[float, float] | None
+) -> Series:
+    """The points within both ranges (ends included); an unknown wall time is outside any time range."""
+    if step_range is not None:
+        start = np.searchsorted(series.step, step_range[0], side="left")
+        stop = np.searchsorted(series.step, step_range[1], side="right")
+        series = _chunks.take(series, slice(start, stop))
+    if time_range is not None:
+        wall = series.wall_time
+        series = _chunks.take(series, np.flatnonzero((wall >= time_range[0]) & (wall <= time_range[1])))
+    return series
+
+
+def _compile(name_regex: str | None) -> re.Pattern[str] | None:
+    if name_regex is None:
+        return None
+    try:
+        return re.compile(name_regex)
+    except re.error as error:
+        raise UsageError(f"run name filter {name_regex!r} is not a regular expression: {error}") from None
+
+
+def _batched(items: list[str], size: int = _MAX_VARIABLES) -> Iterator[list[str]]:
+    """Slices short enough to bind as ``?`` parameters of one statement."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _is_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by another user
+        return True
+    return True
