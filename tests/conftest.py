@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 
+# a real PostgreSQL server for the store tests, started once per test session
+pytest_plugins = ["tests.store.postgres_server"]
+
 TESTS = Path(__file__).parent
 CORPUS = TESTS.parent.parent / "shared" / "corpus"
 DATA = TESTS / "sources" / "data"

@@ -1,0 +1,578 @@
+"""The PostgreSQL store: one index shared by a team, filled and read from many machines.
+
+Same tables as the SQLite store (schema in ``docs/store.md``), kept in their own PostgreSQL
+schema ``lossboard`` so they never meet another application's tables in a shared database.
+Chunks are loaded with ``COPY ... (FORMAT BINARY)`` and read back in binary, so a million-point
+series is a few hundred BYTEA rows in one query. `PostgresStore.apply` is one transaction; the
+tag row is locked (``FOR UPDATE``) while its chunks are merged, so indexers on different
+machines can write different runs at once. `PostgresStore.lock` is a session advisory lock
+held on a connection of its own, released when the pass ends or its process dies.
+
+    >>> store = PostgresStore("postgresql://alice@db.example/lossboard")  # doctest: +SKIP
+    >>> [run.name for run in store.list_runs("^resnet")]  # doctest: +SKIP
+    ['resnet-1', 'resnet-2']
+
+Needs psycopg 3: ``pip install 'lossboard[postgres]'``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+
+import numpy as np
+
+import lossboard
+from lossboard.errors import LossboardError, UsageError
+from lossboard.model import Event, FileProblem, Media, Series
+from lossboard.sources.collect import cut_before
+from lossboard.store import _chunks
+from lossboard.store.base import (
+    CHUNK_POINTS,
+    SCHEMA_VERSION,
+    Batch,
+    RunInfo,
+    SeriesData,
+    SourceState,
+    TagInfo,
+)
+from lossboard.store.downsample import m4_index
+
+try:
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict
+except ImportError as exc:
+    raise ImportError("the PostgreSQL store needs psycopg: pip install 'lossboard[postgres]'") from exc
+
+_SCHEMA = "lossboard"
+_LOCK_SPACE = 0x6C6F7373  # "loss": the first key of every lossboard advisory lock
+_CONNECT_TIMEOUT_S = 10
+_LOCK_GRACE_MS = 500  # how long a refused lock waits for a holder that was killed
+
+# _MIGRATIONS[v] brings a database from schema version v to v + 1; an empty database is version 0
+_MIGRATIONS = (
+    """
+    CREATE TABLE schema_version (version integer NOT NULL, lossboard text NOT NULL);
+    CREATE TABLE runs (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        name text NOT NULL UNIQUE,
+        status text NOT NULL DEFAULT 'unknown',
+        updated double precision NOT NULL DEFAULT 0
+    );
+    CREATE TABLE sources (
+        path text PRIMARY KEY,
+        run_id bigint NOT NULL REFERENCES runs ON DELETE CASCADE,
+        format text NOT NULL,
+        ordinal integer NOT NULL,
+        size bigint NOT NULL,
+        inode numeric NOT NULL,
+        mtime_ns bigint NOT NULL,
+        "offset" bigint NOT NULL,
+        state bytea
+    );
+    CREATE INDEX sources_run ON sources (run_id, ordinal);
+    CREATE TABLE tags (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        run_id bigint NOT NULL REFERENCES runs ON DELETE CASCADE,
+        tag text NOT NULL,
+        source_tag text NOT NULL,
+        points bigint NOT NULL DEFAULT 0,
+        first_step bigint,
+        last_step bigint,
+        last_value double precision,
+        UNIQUE (run_id, tag)
+    );
+    CREATE TABLE chunks (
+        tag_id bigint NOT NULL REFERENCES tags ON DELETE CASCADE,
+        first_step bigint NOT NULL,
+        last_step bigint NOT NULL,
+        count integer NOT NULL,
+        value_min double precision,
+        value_max double precision,
+        step bytea NOT NULL,
+        epoch bytea NOT NULL,
+        wall_time bytea NOT NULL,
+        value bytea NOT NULL,
+        PRIMARY KEY (tag_id, first_step)
+    );
+    -- raw float bytes hardly compress; skipping pglz makes both writing and reading faster
+    ALTER TABLE chunks ALTER step SET STORAGE EXTERNAL, ALTER epoch SET STORAGE EXTERNAL,
+        ALTER wall_time SET STORAGE EXTERNAL, ALTER value SET STORAGE EXTERNAL;
+    CREATE TABLE events (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        run_id bigint NOT NULL REFERENCES runs ON DELETE CASCADE,
+        kind text NOT NULL,
+        step bigint NOT NULL,
+        epoch double precision,
+        wall_time double precision,
+        text text NOT NULL
+    );
+    CREATE INDEX events_run ON events (run_id, id);
+    CREATE TABLE media (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        run_id bigint NOT NULL REFERENCES runs ON DELETE CASCADE,
+        kind text NOT NULL,
+        tag text NOT NULL,
+        step bigint NOT NULL,
+        wall_time double precision,
+        data text NOT NULL
+    );
+    CREATE INDEX media_run ON media (run_id, id);
+    CREATE TABLE problems (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        run_id bigint NOT NULL REFERENCES runs ON DELETE CASCADE,
+        path text NOT NULL,
+        line integer NOT NULL,
+        message text NOT NULL
+    );
+    CREATE INDEX problems_run ON problems (run_id, id);
+    CREATE TABLE meta (
+        run_id bigint NOT NULL REFERENCES runs ON DELETE CASCADE,
+        key text NOT NULL,
+        value text NOT NULL,
+        PRIMARY KEY (run_id, key)
+    );
+    INSERT INTO schema_version VALUES (0, '');
+    """,
+)
+
+_COPY_CHUNKS = (
+    "COPY chunks (tag_id, first_step, last_step, count, value_min, value_max, step, epoch, wall_time, value)"
+    " FROM STDIN (FORMAT BINARY)"
+)
+_CHUNK_TYPES = ["int8", "int8", "int8", "int4", "float8", "float8", "bytea", "bytea", "bytea", "bytea"]
+_BLOBS = "step, epoch, wall_time, value"
+
+
+def describe(url: str) -> str:
+    """Where a URL points, for messages: database, host, port and user, never the password.
+
+    >>> describe("postgresql://alice:secret@db.example:5433/team")
+    "database 'team' on db.example:5433 as alice"
+    """
+    try:
+        params = conninfo_to_dict(url)
+    except psycopg.ProgrammingError as error:
+        raise LossboardError(
+            f"not a PostgreSQL URL ({str(error).strip()}); expected postgresql://user@host:port/database"
+        ) from None
+    user = params.get("user")
+    dbname = params.get("dbname") or user or "(the user's default)"
+    where = f"database {dbname!r} on {params.get('host') or 'localhost'}:{params.get('port') or 5432}"
+    return f"{where} as {user}" if user else where
+
+
+class PostgresStore:
+    """An index in a PostgreSQL database, created (or migrated) on first connection.
+
+    ``url`` is a libpq URL, ``postgresql://user:password@host:port/database``; the password
+    may also come from ``PGPASSWORD`` or ``~/.pgpass``. ``clock`` gives the wall time stamped
+    on each batch (the run's ``updated``).
+    """
+
+    def __init__(self, url: str, *, clock: Callable[[], float] = time.time) -> None:
+        self._url = url
+        self._where = describe(url)
+        self._clock = clock
+        self._conn = self._connect()
+        try:
+            self._conn.execute(f"CREATE SCHEMA IF NOT EXISTS {_SCHEMA}")
+            self._conn.execute(f"SET search_path TO {_SCHEMA}")
+            self._migrate()
+        except BaseException:
+            self._conn.close()
+            raise
+
+    def _connect(self) -> psycopg.Connection:
+        params = conninfo_to_dict(self._url)
+        params.setdefault("connect_timeout", _CONNECT_TIMEOUT_S)
+        try:
+            return psycopg.connect(**params, autocommit=True)
+        except psycopg.OperationalError as error:
+            reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            password = params.get("password")
+            if password:
+                reason = reason.replace(str(password), "***")
+            raise LossboardError(
+                f"cannot connect to the PostgreSQL {self._where}: {reason}; "
+                "check that the server runs and that the URL (--store) is right"
+            ) from None
+
+    def _migrate(self) -> None:
+        with self._conn.transaction():
+            # one migrator at a time, even across machines
+            self._conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext('schema'))", (_LOCK_SPACE,))
+            exists = self._conn.execute("SELECT to_regclass('schema_version')").fetchone()[0]
+            found = (
+                self._conn.execute("SELECT version, lossboard FROM schema_version").fetchone()
+                if exists
+                else None
+            )
+            version, writer = found or (0, "")
+            if version > SCHEMA_VERSION:
+                raise LossboardError(
+                    f"the lossboard index in the PostgreSQL {self._where} has schema version {version}, "
+                    f"written by lossboard {writer}; lossboard {lossboard.__version__} reads up to version "
+                    f"{SCHEMA_VERSION}. Upgrade to lossboard {writer} or later "
+                    "(pip install -U 'lossboard[postgres]'), or index into another database"
+                )
+            for step in range(version, SCHEMA_VERSION):
+                self._conn.execute(_MIGRATIONS[step])
+            if version < SCHEMA_VERSION:
+                self._conn.execute(
+                    "UPDATE schema_version SET version = %s, lossboard = %s",
+                    (SCHEMA_VERSION, lossboard.__version__),
+                )
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def drop_everything(self) -> None:
+        """Delete every run and its data, keeping the schema: a fresh index, fast (for tests)."""
+        self._conn.execute("TRUNCATE runs, sources, tags, chunks, events, media, problems, meta CASCADE")
+
+    # -- writing ------------------------------------------------------------------------
+    def source_state(self, path: str) -> SourceState | None:
+        found = self._source_states("WHERE s.path = %s", (path,))
+        return found[0] if found else None
+
+    def sources(self) -> list[SourceState]:
+        return self._source_states("", ())
+
+    def _source_states(self, where: str, params: tuple) -> list[SourceState]:
+        rows = self._conn.execute(
+            'SELECT s.path, r.name, s.format, s.ordinal, s.size, s.inode, s.mtime_ns, s."offset", s.state'
+            f" FROM sources s JOIN runs r ON r.id = s.run_id {where} ORDER BY r.name, s.ordinal, s.path",
+            params,
+        ).fetchall()
+        return [
+            SourceState(path, run, fmt, ordinal, size, int(inode), mtime, offset, state)
+            for path, run, fmt, ordinal, size, inode, mtime, offset, state in rows
+        ]
+
+    def apply(self, batch: Batch) -> None:
+        source = batch.source
+        with self._conn.transaction(), self._conn.cursor() as cur:
+            run_id = self._run_id(cur, source.run)
+            cur.execute(
+                'INSERT INTO sources (path, run_id, format, ordinal, size, inode, mtime_ns, "offset", state)'
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (path) DO UPDATE SET"
+                " run_id = EXCLUDED.run_id, format = EXCLUDED.format, ordinal = EXCLUDED.ordinal,"
+                " size = EXCLUDED.size, inode = EXCLUDED.inode, mtime_ns = EXCLUDED.mtime_ns,"
+                ' "offset" = EXCLUDED."offset", state = EXCLUDED.state',
+                (
+                    source.path,
+                    run_id,
+                    source.format,
+                    source.ordinal,
+                    source.size,
+                    source.inode,
+                    source.mtime_ns,
+                    source.offset,
+                    source.state,
+                ),
+            )
+            for resume in batch.resumes:
+                self._cut(cur, run_id, resume)
+            for tag, columns in batch.columns.items():
+                if len(columns.step):
+                    self._merge(cur, run_id, _chunks.from_columns(tag, columns))
+            cur.executemany(
+                "INSERT INTO events (run_id, kind, step, epoch, wall_time, text) VALUES (%s, %s, %s, %s, %s, %s)",
+                [(run_id, *event) for event in _events(batch)],
+            )
+            cur.executemany(
+                "INSERT INTO media (run_id, kind, tag, step, wall_time, data) VALUES (%s, %s, %s, %s, %s, %s)",
+                [(run_id, m.kind, m.tag, m.step, m.wall_time, json.dumps(m.data)) for m in batch.media],
+            )
+            cur.executemany(
+                "INSERT INTO problems (run_id, path, line, message) VALUES (%s, %s, %s, %s)",
+                [(run_id, p.path, p.line, p.message) for p in batch.problems],
+            )
+            cur.executemany(
+                "INSERT INTO meta (run_id, key, value) VALUES (%s, %s, %s)"
+                " ON CONFLICT (run_id, key) DO UPDATE SET value = EXCLUDED.value",
+                [(run_id, key, value) for key, value in batch.meta.items()],
+            )
+
+    def _run_id(self, cur: psycopg.Cursor, run: str) -> int:
+        """The run's id, creating the run; stamps it as updated now."""
+        return cur.execute(
+            "INSERT INTO runs (name, updated) VALUES (%s, %s)"
+            " ON CONFLICT (name) DO UPDATE SET updated = EXCLUDED.updated RETURNING id",
+            (run, self._clock()),
+        ).fetchone()[0]
+
+    def _merge(self, cur: psycopg.Cursor, run_id: int, new: Series) -> None:
+        """Merge sorted points into their series, rewriting only the chunks they touch."""
+        tag_id, last_step = self._tag_for_update(cur, run_id, new.tag, new.source_tag)
+        lo, hi = int(new.step[0]), int(new.step[-1])
+        if last_step is not None and lo > last_step:
+            # an append: the last chunk takes new points while it has room
+            cur.execute(
+                f"SELECT first_step, {_BLOBS} FROM chunks WHERE tag_id = %s AND count < %s"
+                " AND first_step = (SELECT max(first_step) FROM chunks WHERE tag_id = %s)",
+                (tag_id, CHUNK_POINTS, tag_id),
+            )
+        else:
+            cur.execute(
+                f"SELECT first_step, {_BLOBS} FROM chunks WHERE tag_id = %s AND last_step >= %s"
+                " AND first_step <= %s ORDER BY first_step",
+                (tag_id, lo, hi),
+            )
+        touched = cur.fetchall()
+        old = _chunks.decode(new.tag, new.source_tag, [row[1:] for row in touched])
+        self._replace_chunks(cur, tag_id, [row[0] for row in touched], _chunks.merge(old, new))
+
+    def _tag_for_update(
+        self, cur: psycopg.Cursor, run_id: int, tag: str, source_tag: str
+    ) -> tuple[int, int | None]:
+        """The tag's id and last step, its row locked until commit so merges never interleave."""
+        return cur.execute(
+            "INSERT INTO tags (run_id, tag, source_tag) VALUES (%s, %s, %s)"
+            " ON CONFLICT (run_id, tag) DO UPDATE SET source_tag = EXCLUDED.source_tag"
+            " RETURNING id, last_step",
+            (run_id, tag, source_tag),
+        ).fetchone()
+
+    def _cut(self, cur: psycopg.Cursor, run_id: int, resume: Event) -> None:
+        """Drop every series' points from the resumed epoch (or step) on, as a plain load does."""
+        tags = cur.execute(
+            "SELECT id, tag, source_tag FROM tags WHERE run_id = %s ORDER BY id FOR UPDATE", (run_id,)
+        ).fetchall()
+        for tag_id, tag, source_tag in tags:
+            rows = cur.execute(
+                f"SELECT first_step, {_BLOBS} FROM chunks WHERE tag_id = %s ORDER BY first_step", (tag_id,)
+            ).fetchall()
+            series = _chunks.decode(tag, source_tag, [row[1:] for row in rows])
+            kept = cut_before(series, resume)
+            if len(kept) == len(series):
+                continue
+            # rewrite from the chunk holding the first lost point on; the chunks before it stay
+            first_lost = series.step[np.isin(series.step, kept.step, invert=True)][0]
+            firsts = [row[0] for row in rows]
+            start = firsts[bisect.bisect_right(firsts, first_lost) - 1]
+            self._replace_chunks(cur, tag_id, firsts[firsts.index(start) :], _steps_from(kept, start))
+
+    def _replace_chunks(self, cur: psycopg.Cursor, tag_id: int, doomed: list[int], series: Series) -> None:
+        """Delete chunks (by first step), write ``series`` as new chunks, refresh the tag's summary."""
+        if doomed:
+            cur.execute("DELETE FROM chunks WHERE tag_id = %s AND first_step = ANY(%s)", (tag_id, doomed))
+        if len(series):
+            with cur.copy(_COPY_CHUNKS) as copy:
+                copy.set_types(_CHUNK_TYPES)
+                for row in _chunks.chunk_rows(series):
+                    copy.write_row((tag_id, *row[:5], *row.blobs))
+        summary = cur.execute(
+            "SELECT sum(count), min(first_step), max(last_step) FROM chunks WHERE tag_id = %s", (tag_id,)
+        ).fetchone()
+        if summary[0] is None:
+            cur.execute("DELETE FROM tags WHERE id = %s", (tag_id,))
+            return
+        last = cur.execute(
+            "SELECT substring(value FROM octet_length(value) - 7) FROM chunks"
+            " WHERE tag_id = %s ORDER BY first_step DESC LIMIT 1",
+            (tag_id,),
+        ).fetchone()[0]
+        cur.execute(
+            "UPDATE tags SET points = %s, first_step = %s, last_step = %s, last_value = %s WHERE id = %s",
+            (*summary, float(np.frombuffer(last, dtype="<f8")[0]), tag_id),
+        )
+
+    def reset_run(self, run: str) -> None:
+        self._conn.execute("DELETE FROM runs WHERE name = %s", (run,))
+
+    def set_status(self, run: str, status: str) -> None:
+        self._conn.execute(
+            "INSERT INTO runs (name, status, updated) VALUES (%s, %s, %s)"
+            " ON CONFLICT (name) DO UPDATE SET status = EXCLUDED.status",
+            (run, status, self._clock()),
+        )
+
+    @contextmanager
+    def lock(self, name: str) -> Iterator[bool]:
+        """Try to take the named lock on a connection of its own; yields whether it was taken.
+
+        A session advisory lock: it outlives the transactions of `apply` and is released when
+        the block ends or when the holder's connection dies (a killed indexer frees it). A lock
+        held by another session is waited for briefly (`_LOCK_GRACE_MS`), the time the server
+        takes to end the session of a holder killed just before.
+        """
+        conn = self._connect()
+        key = (_LOCK_SPACE, name)
+        try:
+            taken = conn.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))", key).fetchone()[0]
+            if not taken:
+                # a killed holder's session ends a moment after its process: wait that moment
+                conn.execute(f"SET lock_timeout = {_LOCK_GRACE_MS}")
+                try:
+                    conn.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", key)
+                    taken = True
+                except psycopg.errors.LockNotAvailable:
+                    pass
+            try:
+                yield taken
+            finally:
+                if taken and not conn.broken:
+                    # explicitly: the server ends a closed session a moment later, still holding the lock
+                    conn.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", key)
+        finally:
+            conn.close()
+
+    # -- reading ------------------------------------------------------------------------
+    def list_runs(self, name_regex: str | None = None) -> list[RunInfo]:
+        try:
+            pattern = re.compile(name_regex) if name_regex is not None else None
+        except re.error as error:
+            raise UsageError(f"run name filter {name_regex!r} is not a regular expression: {error}") from None
+        runs = self._conn.execute(
+            "SELECT r.id, r.name, r.status, r.updated, count(t.id), coalesce(sum(t.points), 0),"
+            " min(t.first_step), max(t.last_step)"
+            " FROM runs r LEFT JOIN tags t ON t.run_id = r.id GROUP BY r.id ORDER BY r.name"
+        ).fetchall()
+        runs = [row for row in runs if pattern is None or pattern.search(row[1])]
+        ids = [row[0] for row in runs]
+        sources: dict[int, list[tuple[str, str]]] = {run_id: [] for run_id in ids}
+        for run_id, path, fmt in self._conn.execute(
+            "SELECT run_id, path, format FROM sources WHERE run_id = ANY(%s) ORDER BY ordinal, path", (ids,)
+        ):
+            sources[run_id].append((path, fmt))
+        meta: dict[int, dict[str, str]] = {run_id: {} for run_id in ids}
+        for run_id, key, value in self._conn.execute(
+            "SELECT run_id, key, value FROM meta WHERE run_id = ANY(%s) ORDER BY key", (ids,)
+        ):
+            meta[run_id][key] = value
+        return [
+            RunInfo(
+                name,
+                tuple(fmt for _, fmt in sources[run_id]),
+                tuple(path for path, _ in sources[run_id]),
+                meta[run_id],
+                status,
+                tags,
+                int(points),
+                first_step,
+                last_step,
+                updated,
+            )
+            for run_id, name, status, updated, tags, points, first_step, last_step in runs
+        ]
+
+    def list_tags(self, runs: Sequence[str]) -> list[TagInfo]:
+        rows = self._conn.execute(
+            "SELECT r.name, t.tag, t.source_tag, t.points, t.first_step, t.last_step, t.last_value"
+            " FROM tags t JOIN runs r ON r.id = t.run_id WHERE r.name = ANY(%s)"
+            " ORDER BY array_position(%s::text[], r.name), t.tag",
+            (list(runs), list(runs)),
+        ).fetchall()
+        return [TagInfo(*row) for row in rows]
+
+    def read_series(
+        self,
+        run: str,
+        tag: str,
+        *,
+        step_range: tuple[int, int] | None = None,
+        time_range: tuple[float, float] | None = None,
+        buckets: int | None = None,
+    ) -> SeriesData | None:
+        query = (
+            f"SELECT t.source_tag, {_BLOBS} FROM chunks c JOIN tags t ON t.id = c.tag_id"
+            " JOIN runs r ON r.id = t.run_id WHERE r.name = %s AND t.tag = %s"
+        )
+        params: tuple = (run, tag)
+        if step_range is not None:
+            query += " AND c.last_step >= %s AND c.first_step <= %s"
+            params += tuple(step_range)
+        with self._conn.cursor(binary=True) as cur:
+            rows = cur.execute(query + " ORDER BY c.first_step", params).fetchall()
+        if rows:
+            source_tag = rows[0][0]
+        else:
+            found = self._conn.execute(
+                "SELECT t.source_tag FROM tags t JOIN runs r ON r.id = t.run_id WHERE r.name = %s AND t.tag = %s",
+                (run, tag),
+            ).fetchone()
+            if found is None:
+                return None
+            source_tag = found[0]
+        series = _chunks.decode(tag, source_tag, [row[1:] for row in rows])
+        keep = np.ones(len(series), dtype=bool)
+        if step_range is not None:
+            keep &= (series.step >= step_range[0]) & (series.step <= step_range[1])
+        if time_range is not None:
+            keep &= (series.wall_time >= time_range[0]) & (series.wall_time <= time_range[1])
+        index = np.flatnonzero(keep)
+        total = len(index)
+        if buckets is not None:
+            lo, hi = step_range if step_range is not None else (None, None)
+            index = index[m4_index(series.step[index], series.value[index], buckets, lo=lo, hi=hi)]
+        return SeriesData(
+            run,
+            tag,
+            source_tag,
+            series.step[index],
+            series.epoch[index],
+            series.wall_time[index],
+            series.value[index],
+            total,
+        )
+
+    def read_events(self, runs: Sequence[str]) -> Iterator[tuple[str, Event]]:
+        rows = self._conn.execute(
+            "SELECT r.name, e.kind, e.step, e.epoch, e.wall_time, e.text FROM events e"
+            " JOIN runs r ON r.id = e.run_id WHERE r.name = ANY(%s)"
+            " ORDER BY array_position(%s::text[], r.name), e.step, e.id",
+            (list(runs), list(runs)),
+        )
+        for name, *event in rows:
+            yield name, Event(*event)
+
+    def read_media(
+        self, runs: Sequence[str], tags: Sequence[str] | None = None
+    ) -> Iterator[tuple[str, Media]]:
+        query = (
+            "SELECT r.name, m.kind, m.tag, m.step, m.wall_time, m.data FROM media m"
+            " JOIN runs r ON r.id = m.run_id WHERE r.name = ANY(%s)"
+        )
+        params: tuple = (list(runs),)
+        if tags is not None:
+            query += " AND m.tag = ANY(%s)"
+            params += (list(tags),)
+        order = " ORDER BY array_position(%s::text[], r.name), m.tag, m.step, m.id"
+        for name, kind, tag, step, wall_time, data in self._conn.execute(
+            query + order, (*params, list(runs))
+        ):
+            yield name, Media(kind, tag, step, wall_time, json.loads(data))
+
+    def read_problems(self, runs: Sequence[str]) -> Iterator[tuple[str, FileProblem]]:
+        rows = self._conn.execute(
+            "SELECT r.name, p.path, p.line, p.message FROM problems p"
+            " JOIN runs r ON r.id = p.run_id WHERE r.name = ANY(%s)"
+            " ORDER BY array_position(%s::text[], r.name), p.id",
+            (list(runs), list(runs)),
+        )
+        for name, *problem in rows:
+            yield name, FileProblem(*problem)
+
+
+def _events(batch: Batch) -> list[Event]:
+    """The batch's events to keep: its resumes first, each once even when also listed as an event."""
+    return [*batch.resumes, *(event for event in batch.events if event not in batch.resumes)]
+
+
+def _steps_from(series: Series, first_step: int) -> Series:
+    """The points of a sorted series from ``first_step`` on."""
+    start = int(np.searchsorted(series.step, first_step))
+    return Series(
+        series.tag,
+        series.source_tag,
+        series.step[start:],
+        series.epoch[start:],
+        series.wall_time[start:],
+        series.value[start:],
+    )
