@@ -1,0 +1,33 @@
+"""The `lossboard ls` table."""
+
+from __future__ import annotations
+
+from lossboard.store.base import RunInfo
+from lossboard.views.runs_table import age, format_runs
+
+
+def info(name: str, **fields: object) -> RunInfo:
+    defaults = dict(formats=("mxnet",), sources=("a.log",), meta={}, status="finished", tags=3,
+                    points=12_345, first_step=0, last_step=99, updated=1_000.0)
+    defaults.update(fields)
+    return RunInfo(name=name, **defaults)  # type: ignore[arg-type]
+
+
+def test_one_aligned_row_per_run_with_counts_and_age() -> None:
+    text = format_runs([info("alexnet"), info("resnet-long-name", points=7, status="running",
+                                             formats=("keras-stdout", "lossboard"))], now=1_090.0)
+    header, first, second = text.splitlines()
+    assert header.split() == ["name", "format", "tags", "points", "first", "step", "last", "step",
+                              "last", "update", "status"]
+    assert first.split() == ["alexnet", "mxnet", "3", "12,345", "0", "99", "1m", "ago", "finished"]
+    assert second.split()[:4] == ["resnet-long-name", "keras-stdout,lossboard", "3", "7"]
+    # numbers are right-aligned: the last digit of each points cell is in the same column
+    assert first.index("12,345") + len("12,345") == second.index(" 7 ") + 2
+
+
+def test_empty_index_says_how_to_fill_it() -> None:
+    assert "lossboard index" in format_runs([], now=0.0)
+
+
+def test_ages() -> None:
+    assert [age(s) for s in (5, 120, 7300, 200_000, -3)] == ["5s ago", "2m ago", "2h ago", "2d ago", "0s ago"]
