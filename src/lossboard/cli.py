@@ -33,7 +33,7 @@ def _say(message: str) -> None:
     click.echo(f"lossboard: {message}", err=True)
 
 
-def _inputs(command: F) -> F:
+def _inputs(command: F, *, paths_required: bool = True) -> F:
     """The options every reading command shares: the paths, --log-format, --stitch."""
     command = click.option(
         "--stitch/--no-stitch",
@@ -48,12 +48,29 @@ def _inputs(command: F) -> F:
         default=None,
         help="Read every file as this format instead of detecting it (see `lossboard formats`).",
     )(command)
-    return click.argument("paths", nargs=-1, required=True, type=click.Path())(command)
+    return click.argument("paths", nargs=-1, required=paths_required, type=click.Path())(command)
 
 
-def _load(paths: Sequence[str], log_format: str | None, stitch: bool | None) -> list:
+def _store_inputs(command: F) -> F:
+    """`_inputs` plus --store: read the runs from an index, PATHS then filter run names."""
+    command = click.option(
+        "--store",
+        "store_url",
+        metavar="URL",
+        default=None,
+        help="Read the runs from this index (sqlite:///PATH or postgresql://...) instead of log files; "
+        "PATHS are then regular expressions matched against run names (all runs when none).",
+    )(command)
+    return _inputs(command, paths_required=False)
+
+
+def _load(paths: Sequence[str], log_format: str | None, stitch: bool | None, store_url: str | None = None) -> list:
     from lossboard.sources.logdir import load_paths
 
+    if store_url is not None:
+        return _load_store(store_url, paths, log_format, stitch)
+    if not paths:
+        raise UsageError("give the PATHS of logs to read, or --store URL to read an index")
     loaded = load_paths(paths, format=log_format, stitch_files=stitch)
     for failure in loaded.failures:
         _say(f"skipped {failure}")
@@ -69,6 +86,23 @@ def _load(paths: Sequence[str], log_format: str | None, stitch: bool | None) -> 
     return usable
 
 
+def _load_store(url: str, patterns: Sequence[str], log_format: str | None, stitch: bool | None) -> list:
+    from lossboard.query import load_runs
+    from lossboard.store.urls import open_store
+
+    if log_format is not None or stitch is not None:
+        raise UsageError("--log-format and --stitch say how to read log files; with --store the runs come from the index")
+    store = open_store(url, create=False)
+    try:
+        runs = [run for run in load_runs(store, name_regex=patterns) if run.series]
+    finally:
+        store.close()
+    if not runs:
+        matching = f" whose name matches {' or '.join(map(repr, patterns))}" if patterns else ""
+        raise LossboardError(f"no runs with metrics in {url}{matching}; see `lossboard ls --store {url}`")
+    return runs
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="lossboard")
 def main() -> None:
@@ -76,7 +110,7 @@ def main() -> None:
 
 
 @main.command()
-@_inputs
+@_store_inputs
 @click.option("-o", "--out", "out_dir", default=None, metavar="DIR", help="Directory for the figures [default: figures].")
 @click.option("--network", metavar="NAME", help='Network name for the titles ("AlexNet").')
 @click.option("--dataset", metavar="NAME", help='Data set name for the titles ("ImageNet").')
@@ -87,13 +121,13 @@ def main() -> None:
 @click.option("--format", "image_format", type=click.Choice(["png", "svg", "pdf"]), default="png",
               show_default=True, help="Image format of the figure files.")
 @click.option("--term", is_flag=True, help="Draw the charts in the terminal (and files only with -o).")
-def plot(paths: tuple[str, ...], log_format: str | None, stitch: bool | None, out_dir: str | None,
-         network: str | None, dataset: str | None, x_axis: str, smooth: float, image_format: str,
-         term: bool) -> None:
-    """Draw the classic figures (accuracy, loss, lr, throughput, ...) of the runs at PATHS."""
+def plot(paths: tuple[str, ...], log_format: str | None, stitch: bool | None, store_url: str | None,
+         out_dir: str | None, network: str | None, dataset: str | None, x_axis: str, smooth: float,
+         image_format: str, term: bool) -> None:
+    """Draw the classic figures (accuracy, loss, lr, throughput, ...) of the runs at PATHS or in --store."""
     from lossboard.views.figures import build_figures
 
-    runs = _load(paths, log_format, stitch)
+    runs = _load(paths, log_format, stitch, store_url)
     figures = build_figures(runs, x=x_axis, smoothing=smooth, network=network, dataset=dataset)
     if term:
         from lossboard.views.term import render_figures
@@ -107,18 +141,19 @@ def plot(paths: tuple[str, ...], log_format: str | None, stitch: bool | None, ou
 
 
 @main.command()
-@_inputs
+@_store_inputs
 @click.option("--format", "fmt", type=click.Choice(["csv", "json", "parquet"]), default="csv", show_default=True,
               help="Output format (long form: one row per run, tag and step).")
 @click.option("-o", "--out", "out_file", default=None, metavar="FILE", help="Output file [default: standard output].")
-def export(paths: tuple[str, ...], log_format: str | None, stitch: bool | None, fmt: str, out_file: str | None) -> None:
-    """Write every series of the runs at PATHS as CSV, JSON or Parquet."""
+def export(paths: tuple[str, ...], log_format: str | None, stitch: bool | None, store_url: str | None, fmt: str,
+           out_file: str | None) -> None:
+    """Write every series of the runs at PATHS or in --store as CSV, JSON or Parquet."""
     from lossboard.views.export import export as write
     from lossboard.views.export import open_output
 
     if fmt == "parquet" and out_file in (None, "-"):
         raise UsageError("parquet is binary: give a file with -o FILE")
-    runs = _load(paths, log_format, stitch)
+    runs = _load(paths, log_format, stitch, store_url)
     out = open_output(out_file)
     try:
         write(runs, out, fmt=fmt)
@@ -168,3 +203,61 @@ def formats() -> None:
         paragraph = (module.__doc__ or "").strip().split("\n\n")[0]
         summary = " ".join(paragraph.split()).replace("``", "")
         click.echo(f"{name:18} {summary}" + (f"  [needs {extra}]" if extra else ""))
+
+
+@main.command()
+@click.argument("logdirs", nargs=-1, required=True, type=click.Path())
+@click.option("--store", "store_url", metavar="URL", default=None,
+              help="Index to write: sqlite:///path or postgresql://... "
+              "[default: $LOSSBOARD_STORE or ~/.cache/lossboard/index.sqlite].")
+@click.option("--log-format", "log_format", metavar="NAME", default=None,
+              help="Read every file as this format instead of detecting it (see `lossboard formats`).")
+@click.option("--watch", is_flag=True, help="Keep following the logs as they grow, until Ctrl-C.")
+@click.option("--interval-s", type=click.FloatRange(min=0.1), default=2.0, show_default=True, metavar="S",
+              help="With --watch: seconds between passes.")
+def index(logdirs: tuple[str, ...], store_url: str | None, log_format: str | None, watch: bool,
+          interval_s: float) -> None:
+    """Index the training logs under LOGDIRS into a store, parsing only what is new."""
+    from lossboard.store.indexer import Indexer
+    from lossboard.store.urls import open_store
+
+    reported: set[str] = set()
+
+    def report(summary: Any) -> None:
+        for failure in summary.failures:  # each unreadable file once, not at every pass
+            if str(failure) not in reported:
+                reported.add(str(failure))
+                _say(f"skipped {failure}")
+        click.echo(str(summary))
+
+    store = open_store(store_url)
+    try:
+        indexer = Indexer(store, logdirs, format=log_format)
+        if not watch:
+            report(indexer.run_pass(final=True))
+            return
+        try:
+            indexer.watch(interval_s=interval_s, report=report)
+        except KeyboardInterrupt:
+            click.echo("stopped")
+    finally:
+        store.close()
+
+
+@main.command(name="ls")
+@click.option("--store", "store_url", metavar="URL", default=None,
+              help="Index to read [default: $LOSSBOARD_STORE or ~/.cache/lossboard/index.sqlite].")
+@click.option("--runs", "runs_regex", metavar="REGEX", default=None, help="Only runs whose name matches REGEX.")
+def ls(store_url: str | None, runs_regex: str | None) -> None:
+    """List the runs of an index: format, tags, points, steps, last update, status."""
+    import time
+
+    from lossboard.query import list_runs
+    from lossboard.store.urls import open_store
+    from lossboard.views.runs_table import format_runs
+
+    store = open_store(store_url, create=False)
+    try:
+        click.echo(format_runs(list_runs(store, name_regex=runs_regex), now=time.time()))
+    finally:
+        store.close()

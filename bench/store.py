@@ -1,0 +1,310 @@
+"""The index store against TensorBoard's loader on 20 runs x 10 tags x 20,000 steps (4 M points).
+
+The same values are written as tfevents (TensorBoard's own tf-free writer, one value per event,
+as torch's SummaryWriter writes them) and as lossboard event files (`lossboard.SummaryWriter`),
+plus one run of a single 1 M-step series for the downsampling query. Then, each measurement in
+its own subprocess, with peak RSS from that process's ``VmHWM`` (imports included):
+
+* TensorBoard: ``EventMultiplexer.Reload()`` keeping every point, and with its default
+  1,000-point reservoir per scalar tag; then 20 runs x 1 tag read from memory.
+* lossboard, per store (SQLite; PostgreSQL with ``--postgres URL`` or ``LOSSBOARD_BENCH_PG``):
+  cold index of each log directory into an empty store; warm start to first query (open the
+  store, ``list_runs``, one ``read_series``); the 1 M-point series downsampled to 2,000 buckets
+  and 20 runs x 1 tag raw, p50/p95 over ``--repeats``.
+
+    .venv/bin/python bench/store.py                       # generate once (~4 min), then measure (~15 min)
+    .venv/bin/python bench/store.py --postgres postgresql://postgres@localhost:5432/postgres
+    .venv/bin/python bench/store.py --only lossboard      # skip the (slow) TensorBoard loads
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from multiprocessing import Pool
+from pathlib import Path
+from urllib.parse import urlsplit
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "src"))  # lossboard importable without installing it
+
+DATA = HERE / "data" / "store"
+RUNS, TAGS, STEPS = 20, 10, 20_000
+BIG_STEPS = 1_000_000
+TAG_NAMES = ["train/loss", "val/loss", "train/accuracy", "val/accuracy", "opt/lr"] + [
+    f"train/metric_{i}" for i in range(5, TAGS)
+]
+BUCKETS = 2000
+START = 1_700_000_000.0  # wall time of step 0
+
+
+# -- the input ---------------------------------------------------------------------------
+
+
+def values(run: int, tag: int, steps: int):
+    """A noisy decaying curve with a spike every 997 steps: deterministic per (run, tag)."""
+    import numpy as np
+
+    rng = np.random.default_rng(run * 1000 + tag)
+    step = np.arange(steps)
+    curve = np.exp(-step / (steps / 4)) + 0.05 * rng.standard_normal(steps)
+    curve[::997] += 10.0
+    return curve.astype(np.float32).astype(np.float64)  # tfevents holds float32: keep both equal
+
+
+def _write_tfevents_run(run: int) -> None:
+    from tensorboard.compat.proto import event_pb2, summary_pb2
+    from tensorboard.summary.writer.event_file_writer import EventFileWriter
+
+    writer = EventFileWriter(str(DATA / "tfevents" / f"run-{run:02}"), max_queue_size=1000, flush_secs=1e9)
+    series = [values(run, tag, STEPS).tolist() for tag in range(TAGS)]
+    for step in range(STEPS):
+        for tag, name in enumerate(TAG_NAMES):
+            value = summary_pb2.Summary.Value(tag=name, simple_value=series[tag][step])
+            writer.add_event(event_pb2.Event(wall_time=START + step * 0.1, step=step,
+                                             summary=summary_pb2.Summary(value=[value])))
+    writer.close()
+
+
+def _write_lossboard_run(logdir: Path, run: int, tag_names: list[str], steps: int) -> None:
+    from lossboard import SummaryWriter
+
+    series = [values(run, tag, steps).tolist() for tag in range(len(tag_names))]
+    with SummaryWriter(str(logdir)) as writer:
+        add = writer.add_scalar
+        for step in range(steps):
+            wall = START + step * 0.1
+            for tag, name in enumerate(tag_names):
+                add(name, series[tag][step], step, wall)
+
+
+def generate() -> None:
+    """Write the three log directories under bench/data/store/, each once (reused when done)."""
+    jobs = [
+        ("tfevents", lambda: Pool(2).map(_write_tfevents_run, range(RUNS))),
+        ("lossboard", lambda: [_write_lossboard_run(DATA / "lossboard" / f"run-{r:02}", r, TAG_NAMES, STEPS)
+                               for r in range(RUNS)]),
+        ("big", lambda: _write_lossboard_run(DATA / "big" / "run-1M", 0, TAG_NAMES[:1], BIG_STEPS)),
+    ]
+    for name, job in jobs:
+        done = DATA / f"{name}.done"
+        if done.exists():
+            continue
+        shutil.rmtree(DATA / name, ignore_errors=True)
+        started = time.perf_counter()
+        print(f"generating {DATA / name} ...", file=sys.stderr, flush=True)
+        job()
+        done.write_text(f"{time.perf_counter() - started:.1f} s\n")
+
+
+# -- measurements, each in a child process ----------------------------------------------
+
+
+def peak_rss_mb() -> float:
+    """This process's peak RSS (VmHWM: unlike ru_maxrss, not inherited across exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
+def child_tensorboard(reservoir: str) -> dict:
+    from tensorboard.backend.event_processing import plugin_event_multiplexer as pem
+    from tensorboard.backend.event_processing.event_accumulator import TENSORS
+
+    keep = 0 if reservoir == "keep-all" else 1000
+    started = time.perf_counter()
+    multiplexer = pem.EventMultiplexer(size_guidance={TENSORS: 10 if keep else 0},
+                                       tensor_size_guidance={"scalars": keep})
+    multiplexer.AddRunsFromDirectory(str(DATA / "tfevents"))
+    multiplexer.Reload()
+    seconds = time.perf_counter() - started
+    runs = sorted(multiplexer.Runs())
+    points = sum(len(multiplexer.Tensors(run, tag)) for run in runs for tag in TAG_NAMES)
+    query = _repeat(lambda: [multiplexer.Tensors(run, "val/loss") for run in runs])
+    return {"load_s": seconds, "points": points, "multi": query, "peak_mb": peak_rss_mb()}
+
+
+def child_index(url: str, source: str) -> dict:
+    from lossboard.store.indexer import index_paths
+    from lossboard.store.urls import open_store
+
+    store = open_store(url)
+    started = time.perf_counter()
+    index_paths(store, [str(DATA / source)])
+    seconds = time.perf_counter() - started
+    from lossboard.query import list_runs
+
+    points = sum(info.points for info in list_runs(store))
+    store.close()
+    return {"index_s": seconds, "points": points, "peak_mb": peak_rss_mb()}
+
+
+def child_warm(url: str) -> dict:
+    started = time.perf_counter()
+    from lossboard.query import list_runs, read_series
+    from lossboard.store.urls import open_store
+
+    store = open_store(url)
+    runs = list_runs(store, name_regex="^run-")
+    first = read_series(store, runs=[runs[0].name], tags=["val/loss"])
+    seconds = time.perf_counter() - started
+    points = sum(data.total_points for data in first.values())
+    store.close()
+    return {"warm_s": seconds, "points": points, "peak_mb": peak_rss_mb()}
+
+
+def child_queries(url: str) -> dict:
+    from lossboard.query import list_runs, read_series
+    from lossboard.store.urls import open_store
+
+    store = open_store(url)
+    names = [info.name for info in list_runs(store, name_regex="^run-")]
+    small = sorted(name for name in names if not name.startswith("run-1M"))
+    big = next(name for name in names if name.startswith("run-1M"))
+    m4 = _repeat(lambda: read_series(store, runs=[big], tags=["train/loss"], buckets=BUCKETS))
+    (data,) = read_series(store, runs=[big], tags=["train/loss"], buckets=BUCKETS).values()
+    multi = _repeat(lambda: read_series(store, runs=small, tags=["val/loss"]))
+    points = sum(len(d.step) for d in read_series(store, runs=small, tags=["val/loss"]).values())
+    store.close()
+    return {"m4": m4, "m4_total": data.total_points, "m4_kept": len(data.step), "multi": multi,
+            "multi_runs": len(small), "multi_points": points, "peak_mb": peak_rss_mb()}
+
+
+def _repeat(query, repeats: int | None = None) -> dict:
+    times = []
+    for _ in range(repeats or int(os.environ.get("BENCH_REPEATS", "50"))):
+        started = time.perf_counter()
+        query()
+        times.append(time.perf_counter() - started)
+    times.sort()
+    return {"p50_ms": statistics.median(times) * 1e3, "p95_ms": times[int(len(times) * 0.95) - 1] * 1e3}
+
+
+CHILDREN = {"tensorboard": child_tensorboard, "index": child_index, "warm": child_warm, "queries": child_queries}
+
+
+def in_child(name: str, *args: str, repeats: int) -> dict:
+    env = {**os.environ, "PYTHONWARNINGS": "ignore", "BENCH_REPEATS": str(repeats)}
+    out = subprocess.run([sys.executable, __file__, "--child", name, *args], capture_output=True, text=True, env=env)
+    if out.returncode:
+        raise RuntimeError(f"{name} {' '.join(args)} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# -- stores ------------------------------------------------------------------------------
+
+
+def fresh_sqlite(name: str) -> str:
+    path = HERE / "data" / "store-dbs" / f"{name}.db"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return f"sqlite:///{path}"
+
+
+def fresh_postgres(server: str, name: str) -> str:
+    """A new empty database ``lossboard_bench_<name>`` on the server of the URL given."""
+    import psycopg
+    from psycopg import sql
+
+    database = f"lossboard_bench_{name}"
+    with psycopg.connect(server, autocommit=True) as connection:
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(database)))
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
+    return urlsplit(server)._replace(path=f"/{database}").geturl()
+
+
+# -- the report --------------------------------------------------------------------------
+
+
+def measure_store(kind: str, fresh, repeats: int) -> dict:
+    """Cold index from both sources, then warm start and queries on the lossboard index."""
+    rows = {}
+    for source in ("tfevents", "lossboard"):
+        url = fresh(source)
+        rows[f"index-{source}"] = in_child("index", url, source, repeats=repeats)
+    in_child("index", url, "big", repeats=repeats)  # the 1 M-point run joins the lossboard index
+    rows["warm"] = in_child("warm", url, repeats=repeats)
+    rows["queries"] = in_child("queries", url, repeats=repeats)
+    print(f"{kind}: {json.dumps(rows)}", file=sys.stderr, flush=True)
+    return rows
+
+
+def table(results: dict) -> str:
+    tb = results.get("tensorboard", {})
+    keep, sampled = tb.get("keep-all"), tb.get("reservoir")
+    lines = [
+        "| measure | store | lossboard | target | TensorBoard keep-all | ratio | TensorBoard 1,000/tag | ratio |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+
+    def row(measure: str, store: str, ours: float, unit: str, target: str, key: str | None) -> None:
+        cells = []
+        for theirs in (keep, sampled):
+            value = theirs and key and _dig(theirs, key)
+            cells += [f"{value:,.2f} {unit}", _ratio(value / ours)] if value else ["-", "-"]
+        lines.append(f"| {measure} | {store} | {ours:,.2f} {unit} | {target} | " + " | ".join(cells) + " |")
+
+    for store, rows in results.items():
+        if store == "tensorboard":
+            continue
+        row("cold index from tfevents", store, rows["index-tfevents"]["index_s"], "s", "<= 4 s", "load_s")
+        row("cold index from lossboard files", store, rows["index-lossboard"]["index_s"], "s", "<= 2 s", "load_s")
+        row("warm start to first query", store, rows["warm"]["warm_s"], "s", "<= 0.5 s", "load_s")
+        q = rows["queries"]
+        row("1 M points -> 2,000 buckets, p50", store, q["m4"]["p50_ms"], "ms", "<= 20 ms", None)
+        row("1 M points -> 2,000 buckets, p95", store, q["m4"]["p95_ms"], "ms", "", None)
+        row("20 runs x 1 tag (raw), p50", store, q["multi"]["p50_ms"], "ms", "", "multi.p50_ms")
+        peak = max(r["peak_mb"] for r in rows.values())
+        row("peak RSS (every point kept)", store, peak, "MB", "<= 200 MB", "peak_mb")
+    return "\n".join(lines)
+
+
+def _ratio(ratio: float) -> str:
+    """How many times lossboard is faster or smaller: ``226x``, ``2.4x``, ``0.41x``."""
+    return f"{ratio:.0f}x" if ratio >= 10 else f"{ratio:.2g}x"
+
+
+def _dig(record: dict, key: str) -> float:
+    for part in key.split("."):
+        record = record[part]
+    return record
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--postgres", default=os.environ.get("LOSSBOARD_BENCH_PG"), metavar="URL",
+                        help="a PostgreSQL server to measure too (databases lossboard_bench_* are created)")
+    parser.add_argument("--only", choices=["lossboard", "tensorboard"], default=None)
+    parser.add_argument("--repeats", type=int, default=50)
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        name, *rest = args.child
+        print(json.dumps(CHILDREN[name](*rest)))
+        return
+    generate()
+    results: dict = {}
+    if args.only != "lossboard":
+        results["tensorboard"] = {
+            mode: in_child("tensorboard", mode, repeats=args.repeats) for mode in ("keep-all", "reservoir")
+        }
+        print(f"tensorboard: {json.dumps(results['tensorboard'])}", file=sys.stderr, flush=True)
+    if args.only != "tensorboard":
+        results["SQLite"] = measure_store("SQLite", fresh_sqlite, args.repeats)
+        if args.postgres:
+            results["PostgreSQL"] = measure_store("PostgreSQL", lambda n: fresh_postgres(args.postgres, n),
+                                                  args.repeats)
+    (HERE / "data" / "store-results.json").write_text(json.dumps(results, indent=1))
+    print(table(results))
+
+
+if __name__ == "__main__":
+    main()
