@@ -32,13 +32,14 @@ yields whether it was taken. `set_status` of a run the store does not hold yet c
 
 Reading
 -------
-`list_runs` (cheap: metadata and counts; ``name_regex`` as `re.search`), `list_tags`, `read_series` (raw, or downsampled to
-``buckets`` buckets), `read_events`, `read_media`, `read_problems`. Downsampling is
-deterministic and never hides a spike: the step range is cut into ``buckets`` equal parts and
-each non-empty part keeps its first and last point and the points holding its minimum and
-maximum value (M4), in step order without repeats; NaN is no extreme, and a bucket holding
-NaN keeps its first NaN besides, so at most ``5 * buckets`` points. ``total_points`` always
-says how many points the range holds. ``step_range`` and ``time_range`` include both ends.
+`list_runs` (cheap: metadata and counts; ``name_regex`` as `re.search`), `list_tags`,
+`read_series` (raw, or downsampled to ``buckets`` buckets), `read_events`, `read_media`,
+`read_problems`. Downsampling is deterministic and never hides a spike: the step range is cut
+into ``buckets`` equal parts and each non-empty part keeps its first and last point and the
+points holding its minimum and maximum value (M4), in step order without repeats; NaN is no
+extreme, and a bucket holding NaN keeps its first NaN besides, so at most ``5 * buckets``
+points. ``total_points`` always says how many points the range holds. ``step_range`` and
+``time_range`` include both ends.
 """
 
 from __future__ import annotations
