@@ -18,6 +18,7 @@ import pytest
 import lossboard
 from lossboard.integrations.mxnet import LossboardCallback
 from lossboard.log.speedometer import Speedometer
+from tests.fakes import Clock, RecordingWriter
 
 BatchEndParam = namedtuple("BatchEndParam", ["epoch", "nbatch", "eval_metric", "locals"])
 
@@ -26,25 +27,6 @@ TRAIN_BATCHES = 12
 FREQUENT = 4  # Speedometer lines at batches 4 and 8 of each epoch
 EPOCHS = 3
 STEP_S = 0.5  # fake seconds per training batch: 8 / 0.5 = 16 samples/sec
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-class RecordingWriter:
-    def __init__(self) -> None:
-        self.scalars: list[tuple[str, float, int]] = []
-
-    def add_scalar(self, tag: str, value: float, global_step: int) -> None:
-        self.scalars.append((tag, value, global_step))
-
-    def of(self, tag: str) -> list[tuple[int, float]]:
-        return [(step, value) for t, value, step in self.scalars if t == tag]
 
 
 class LegacyAccuracy:
@@ -167,7 +149,7 @@ def test_a_fit_loop_reads_back_from_its_log_and_its_writer(tmp_path) -> None:
     logger = logging.getLogger("tests.integrations.mxnet.fit")
     logger.propagate, logger.level = False, logging.INFO
     logger.addHandler(handler)
-    clock, writer = FakeClock(), RecordingWriter()
+    clock, writer = Clock(), RecordingWriter()
     callback = LossboardCallback(writer, BATCH_SIZE, frequent=FREQUENT, logger=logger, clock=clock)
     # the pitfall: a Speedometer on the validation batches (MXNet's with auto_reset would
     # reset this pre-1.3 metric, and Validation-accuracy would cover the last 2 batches)

@@ -18,28 +18,7 @@ from lossboard.log._bar import format_eta, format_step_time, format_value
 from lossboard.log.progbar import Progbar, redraws_in_place
 from lossboard.model import Meta, Point
 from lossboard.sources.formats import FORMATS
-
-
-class Clock:
-    """A clock that moves only when told, and counts how often it is read."""
-
-    def __init__(self, now: float = 0.0) -> None:
-        self.now = now
-        self.reads = 0
-
-    def __call__(self) -> float:
-        self.reads += 1
-        return self.now
-
-
-class Recorder:
-    """A writer that keeps every add_scalar call."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, float, int]] = []
-
-    def add_scalar(self, tag: str, scalar_value: float, global_step: int) -> None:
-        self.calls.append((tag, scalar_value, global_step))
+from tests.fakes import Clock, RecordingWriter
 
 
 class BrokenPipe(io.StringIO):
@@ -277,11 +256,11 @@ def test_a_terminal_gets_the_bar_a_file_gets_lines() -> None:
 
 
 def test_writer_gets_the_shown_values_at_offset_steps() -> None:
-    writer = Recorder()
+    writer = RecordingWriter()
     bar = Progbar(4, verbose=0, stateful_metrics=["lr"], writer=writer, step_offset=40, clock=Clock())
     bar.update(2, [("loss", 1.0), ("lr", 0.1)])
     bar.update(4, [("loss", 0.0)])
-    assert writer.calls == [
+    assert writer.scalars == [
         ("train_batch/loss", 1.0, 42),
         ("train_batch/lr", 0.1, 42),
         ("train_batch/loss", 0.5, 44),

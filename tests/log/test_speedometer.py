@@ -13,6 +13,7 @@ from lossboard.errors import UsageError
 from lossboard.log.speedometer import Speedometer
 from lossboard.model import Columns, Point
 from lossboard.sources.formats import FORMATS
+from tests.fakes import Clock, RecordingWriter
 
 # the record MXNet's Module.fit hands every batch_end_callback (mxnet.model.BatchEndParam)
 BatchEndParam = namedtuple("BatchEndParam", ["epoch", "nbatch", "eval_metric", "locals"])
@@ -20,22 +21,6 @@ BatchEndParam = namedtuple("BatchEndParam", ["epoch", "nbatch", "eval_metric", "
 BATCH_SIZE = 8
 STEP_S = 0.5  # seconds per batch on the fake clock: 8 / 0.5 = 16 samples/sec
 LOG = logging.getLogger("tests.log.speedometer")
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-class RecordingWriter:
-    def __init__(self) -> None:
-        self.scalars: list[tuple[str, float, int]] = []
-
-    def add_scalar(self, tag: str, value: float, global_step: int) -> None:
-        self.scalars.append((tag, value, global_step))
 
 
 class SumsMetric:
@@ -118,8 +103,8 @@ class CompositeMetric:
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+def clock() -> Clock:
+    return Clock(1000.0)
 
 
 @pytest.fixture(autouse=True)
@@ -131,7 +116,7 @@ def logged(caplog: pytest.LogCaptureFixture, level: int = logging.INFO) -> list[
     return [r.getMessage() for r in caplog.records if r.levelno == level]
 
 
-def drive(speedometer: Speedometer, clock: FakeClock, metric, correct: list[list[int]], *, reset=True):
+def drive(speedometer: Speedometer, clock: Clock, metric, correct: list[list[int]], *, reset=True):
     """Module.fit's batch loop: per epoch reset the metric, then per batch add and call back."""
     for epoch, per_batch in enumerate(correct):
         if reset:
