@@ -118,6 +118,24 @@ class Series:
     def has_epochs(self) -> bool:
         return bool(len(self.epoch)) and not np.isnan(self.epoch).all()
 
+    def take(self, index: np.ndarray | slice) -> Series:
+        """The points at ``index`` (a slice gives views, an index array copies)."""
+        return Series(
+            self.tag, self.source_tag, self.step[index], self.epoch[index], self.wall_time[index],
+            self.value[index],
+        )
+
+    def append(self, later: Series) -> Series:
+        """This series' points followed by ``later``'s, unsorted: callers decide who wins."""
+        return Series(
+            self.tag,
+            self.source_tag,
+            np.concatenate([self.step, later.step]),
+            np.concatenate([self.epoch, later.epoch]),
+            np.concatenate([self.wall_time, later.wall_time]),
+            np.concatenate([self.value, later.value]),
+        )
+
 
 @dataclass(frozen=True)
 class FileProblem:

@@ -132,7 +132,7 @@ def last_per_step(series: Series) -> Series:
     keep = np.ones(len(order), dtype=bool)
     keep[:-1] = sorted_steps[1:] != sorted_steps[:-1]
     index = order[keep]
-    return _take(series, index)
+    return series.take(index)
 
 
 def cut_before(series: Series, resume: Event) -> Series:
@@ -141,15 +141,4 @@ def cut_before(series: Series, resume: Event) -> Series:
         keep = ~(series.epoch >= resume.epoch)
     else:
         keep = series.step < resume.step
-    return series if keep.all() else _take(series, np.flatnonzero(keep))
-
-
-def _take(series: Series, index: np.ndarray) -> Series:
-    return Series(
-        series.tag,
-        series.source_tag,
-        series.step[index],
-        series.epoch[index],
-        series.wall_time[index],
-        series.value[index],
-    )
+    return series if keep.all() else series.take(np.flatnonzero(keep))

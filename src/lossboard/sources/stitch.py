@@ -50,7 +50,7 @@ def stitch(name: str, files: Sequence[ParsedFile], *, resumes: bool = True) -> R
             run.events = [e for e in run.events if not _after(e, resume)]
             run.events.append(resume)
         for tag, series in later.items():
-            merged[tag] = _concat(merged[tag], series) if tag in merged else series
+            merged[tag] = last_per_step(merged[tag].append(series)) if tag in merged else series
         run.events.extend(collector.events)
         run.media.extend(collector.media)
         run.problems.extend(collector.problems)
@@ -71,14 +71,3 @@ def _after(event: Event, resume: Event) -> bool:
     if event.epoch is not None and resume.epoch is not None:
         return event.epoch >= resume.epoch
     return event.step >= resume.step
-
-
-def _concat(first: Series, second: Series) -> Series:
-    return last_per_step(Series(
-        first.tag,
-        first.source_tag,
-        np.concatenate([first.step, second.step]),
-        np.concatenate([first.epoch, second.epoch]),
-        np.concatenate([first.wall_time, second.wall_time]),
-        np.concatenate([first.value, second.value]),
-    ))

@@ -116,7 +116,7 @@ def gather(blobs: Sequence[bytes], index: np.ndarray) -> np.ndarray:
 
 def split(series: Series, size: int = CHUNK_POINTS) -> list[Series]:
     """Consecutive slices of at most ``size`` points (views, not copies)."""
-    return [take(series, slice(start, start + size)) for start in range(0, len(series), size)]
+    return [series.take(slice(start, start + size)) for start in range(0, len(series), size)]
 
 
 def summarize(series: Series) -> tuple[int, int, int, float | None, float | None]:
@@ -137,26 +137,6 @@ def chunk_rows(series: Series, size: int = CHUNK_POINTS) -> list[ChunkRow]:
 
 def merge(old: Series, new: Series) -> Series:
     """``old`` and ``new`` points together, sorted by step; where both hold a step, ``new`` wins."""
-    if not len(old):
-        return last_per_step(new)
-    joined = Series(
-        new.tag,
-        new.source_tag,
-        np.concatenate([old.step, new.step]),
-        np.concatenate([old.epoch, new.epoch]),
-        np.concatenate([old.wall_time, new.wall_time]),
-        np.concatenate([old.value, new.value]),
-    )
-    return last_per_step(joined)
+    return last_per_step(new if not len(old) else old.append(new))
 
 
-def take(series: Series, index: np.ndarray | slice) -> Series:
-    """The points at ``index`` (a slice gives views, an index array copies)."""
-    return Series(
-        series.tag,
-        series.source_tag,
-        series.step[index],
-        series.epoch[index],
-        series.wall_time[index],
-        series.value[index],
-    )

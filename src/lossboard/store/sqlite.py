@@ -427,7 +427,7 @@ class SQLiteStore:
         total = len(series)
         if buckets is not None:
             index = m4_index(series.step, series.value, buckets, **_bounds(step_range))
-            series = _chunks.take(series, index)
+            series = series.take(index)
         return SeriesData(
             run, tag, source_tag, series.step, series.epoch, series.wall_time, series.value, total
         )
@@ -548,7 +548,7 @@ def _cut_run(db: sqlite3.Connection, run_id: int, resume: Event) -> None:
         starts = np.cumsum([0] + [row[1] for row in rows])
         chunk = int(np.searchsorted(starts, dropped, side="right")) - 1
         db.execute("DELETE FROM chunks WHERE tag_id = ? AND first_step >= ?", (tag_id, rows[chunk][0]))
-        _write_chunks(db, tag_id, _chunks.take(kept, slice(int(starts[chunk]), None)))
+        _write_chunks(db, tag_id, kept.take(slice(int(starts[chunk]), None)))
         _update_tag(db, tag_id, kept, points=len(kept), first_step=int(kept.step[0]))
 
 
@@ -615,10 +615,10 @@ def _select(
     if step_range is not None:
         start = np.searchsorted(series.step, step_range[0], side="left")
         stop = np.searchsorted(series.step, step_range[1], side="right")
-        series = _chunks.take(series, slice(start, stop))
+        series = series.take(slice(start, stop))
     if time_range is not None:
         wall = series.wall_time
-        series = _chunks.take(series, np.flatnonzero((wall >= time_range[0]) & (wall <= time_range[1])))
+        series = series.take(np.flatnonzero((wall >= time_range[0]) & (wall <= time_range[1])))
     return series
 
 
