@@ -6,11 +6,12 @@ import math
 import struct
 
 import numpy as np
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lossboard.store import _chunks
 from lossboard.store.base import Columns
+from lossboard.store.downsample import m4_index
 
 NAN_PAYLOAD = struct.unpack("<d", bytes.fromhex("0100000000f87f7f"))[0]  # a NaN with a payload
 
@@ -80,3 +81,24 @@ def test_batch_columns_become_a_sorted_series_the_last_repeat_winning() -> None:
     assert series.value.tolist() == [8.0, 9.0]
     assert series.wall_time.tolist() == [11.0, 12.0]
     assert series.epoch[0] == 1.0 and np.isnan(series.epoch[1])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=st.lists(st.one_of(st.floats(-5, 5), st.sampled_from([math.nan, math.inf, -math.inf])),
+                    min_size=1, max_size=300),
+    chunk=st.integers(1, 40),
+    buckets=st.integers(1, 50),
+    data=st.data(),
+)
+def test_m4_over_chunks_equals_m4_over_the_joined_columns(values, chunk, buckets, data) -> None:
+    step = np.cumsum(data.draw(st.lists(st.integers(1, 5), min_size=len(values), max_size=len(values))))
+    value = np.array(values, dtype=np.float64)
+    lo = data.draw(st.integers(int(step[0]) - 3, int(step[-1])))
+    hi = data.draw(st.integers(lo, int(step[-1]) + 3))
+    pieces = range(0, len(step), chunk)
+    step_blobs = [step[i : i + chunk].astype("<i8").tobytes() for i in pieces]
+    value_blobs = [value[i : i + chunk].astype("<f8").tobytes() for i in pieces]
+    index, total = _chunks.m4_over_chunks(step_blobs, value_blobs, buckets, lo=lo, hi=hi)
+    assert index.tolist() == m4_index(step, value, buckets, lo=lo, hi=hi).tolist()
+    assert total == int(((step >= lo) & (step <= hi)).sum())

@@ -590,17 +590,25 @@ def _read_downsampled(
     """Downsample decoding only steps and values; then pick the kept points' other columns
     out of their chunks, which saves joining half the bytes of a million-point series."""
     rows = db.execute("SELECT step, value " + chunks, args).fetchall()
-    step = _chunks.join([row[0] for row in rows], steps=True)
-    value = _chunks.join([row[1] for row in rows])
-    start, stop = 0, len(step)
+    step_blobs, value_blobs = [row[0] for row in rows], [row[1] for row in rows]
     if step_range is not None:
-        start = int(np.searchsorted(step, step_range[0], side="left"))
-        stop = int(np.searchsorted(step, step_range[1], side="right"))
-    index = start + m4_index(step[start:stop], value[start:stop], buckets, **_bounds(step_range))
+        lo, hi = step_range
+    elif rows:  # the points' own range: first step of the first chunk, last of the last
+        lo, hi = int(_chunks.join(step_blobs[:1], steps=True)[0]), int(_chunks.join(step_blobs[-1:], steps=True)[-1])
+    else:
+        lo, hi = 0, -1
+    index, total = _chunks.m4_over_chunks(step_blobs, value_blobs, buckets, lo=lo, hi=hi)
     others = db.execute("SELECT epoch, wall_time " + chunks, args).fetchall()
-    epoch = _chunks.gather([row[0] for row in others], index)
-    wall_time = _chunks.gather([row[1] for row in others], index)
-    return SeriesData(run, tag, source_tag, step[index], epoch, wall_time, value[index], stop - start)
+    return SeriesData(
+        run,
+        tag,
+        source_tag,
+        _chunks.gather(step_blobs, index, steps=True),
+        _chunks.gather([row[0] for row in others], index),
+        _chunks.gather([row[1] for row in others], index),
+        _chunks.gather(value_blobs, index),
+        total,
+    )
 
 
 def _bounds(step_range: tuple[int, int] | None) -> dict[str, int]:
