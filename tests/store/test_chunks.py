@@ -96,9 +96,12 @@ def test_m4_over_chunks_equals_m4_over_the_joined_columns(values, chunk, buckets
     value = np.array(values, dtype=np.float64)
     lo = data.draw(st.integers(int(step[0]) - 3, int(step[-1])))
     hi = data.draw(st.integers(lo, int(step[-1]) + 3))
-    pieces = range(0, len(step), chunk)
-    step_blobs = [step[i : i + chunk].astype("<i8").tobytes() for i in pieces]
-    value_blobs = [value[i : i + chunk].astype("<f8").tobytes() for i in pieces]
-    index, total = _chunks.m4_over_chunks(step_blobs, value_blobs, buckets, lo=lo, hi=hi)
-    assert index.tolist() == m4_index(step, value, buckets, lo=lo, hi=hi).tolist()
+    series = _chunks.series_of(step, value, epoch=step / 2, wall_time=step * 10.0)
+    rows = [_chunks.encode(series.take(slice(i, i + chunk))) for i in range(0, len(step), chunk)]
+    kept, total = _chunks.m4_over_chunks(rows, buckets, lo=lo, hi=hi)
+    index = m4_index(step, value, buckets, lo=lo, hi=hi)
+    assert kept.step.tolist() == step[index].tolist()
+    assert kept.epoch.tolist() == (step[index] / 2).tolist()
+    assert kept.wall_time.tolist() == (step[index] * 10.0).tolist()
+    np.testing.assert_array_equal(kept.value, value[index])
     assert total == int(((step >= lo) & (step <= hi)).sum())

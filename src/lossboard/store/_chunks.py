@@ -15,6 +15,7 @@ same point when a step repeats.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from itertools import islice
 from typing import NamedTuple
 
 import numpy as np
@@ -26,7 +27,7 @@ from lossboard.store.downsample import m4_index
 
 _STEP = np.dtype("<i8")
 _FLOAT = np.dtype("<f8")
-_GROUP_CHUNKS = 8  # chunks decoded together by `m4_over_chunks`: 32,768 points
+_GROUP_CHUNKS = 16  # chunks decoded together by `m4_over_chunks`: 32,768 points
 
 Blobs = tuple[bytes, bytes, bytes, bytes]  # step, epoch, wall_time, value
 
@@ -105,32 +106,30 @@ def join(blobs: Sequence[bytes], *, steps: bool = False) -> np.ndarray:
 
 
 def m4_over_chunks(
-    step_blobs: Sequence[bytes], value_blobs: Sequence[bytes], buckets: int, *, lo: int, hi: int
-) -> tuple[np.ndarray, int]:
-    """M4 of consecutive chunks without joining them, and how many points lie in [lo, hi].
+    rows: Iterable[Sequence[bytes]], buckets: int, *, lo: int, hi: int
+) -> tuple[Series, int]:
+    """M4 of a series read chunk row by chunk row ``(step, epoch, wall_time, value)``, and
+    how many points lie in ``[lo, hi]``.
 
-    The result equals `m4_index` over the joined columns: a bucket's first, last, minimum and
-    maximum (and first NaN) are among the ones of its parts in each group of chunks, so M4 of
-    the groups' M4 points is M4 of all. Groups stay small (256 KB a column), so no query maps
-    fresh memory from the kernel: that page faulting cost as much as the work itself.
+    The result equals `m4_index` over the whole series: a bucket's first, last, minimum and
+    maximum (and first NaN) are among those of its parts in each group of chunks, so M4 of the
+    groups' M4 points is M4 of all. Rows are consumed a group at a time (512 KB a column), so a
+    query holds one group and the kept points, never the series: allocating and freeing whole
+    columns made the kernel page memory in and out, which cost as much as the work itself.
     """
-    kept: list[np.ndarray] = []
-    steps: list[np.ndarray] = []
-    values: list[np.ndarray] = []
-    total = offset = 0
-    for start in range(0, len(step_blobs), _GROUP_CHUNKS):
-        step = join(step_blobs[start : start + _GROUP_CHUNKS], steps=True)
-        value = join(value_blobs[start : start + _GROUP_CHUNKS])
-        total += int(np.searchsorted(step, hi, side="right") - np.searchsorted(step, lo, side="left"))
-        index = m4_index(step, value, buckets, lo=lo, hi=hi)
-        kept.append(index + offset)
-        steps.append(step[index])
-        values.append(value[index])
-        offset += len(step)
+    kept: list[Series] = []
+    total = 0
+    rows = iter(rows)
+    while group := list(islice(rows, _GROUP_CHUNKS)):
+        part = decode("", "", group)
+        total += int(np.searchsorted(part.step, hi, side="right") - np.searchsorted(part.step, lo, side="left"))
+        kept.append(part.take(m4_index(part.step, part.value, buckets, lo=lo, hi=hi)))
     if not kept:
-        return np.empty(0, dtype=np.intp), 0
-    union = np.concatenate(kept)
-    return union[m4_index(np.concatenate(steps), np.concatenate(values), buckets, lo=lo, hi=hi)], total
+        return series_of([], []), 0
+    union = kept[0]
+    for part in kept[1:]:
+        union = union.append(part)
+    return union.take(m4_index(union.step, union.value, buckets, lo=lo, hi=hi)), total
 
 
 def gather(blobs: Sequence[bytes], index: np.ndarray, *, steps: bool = False) -> np.ndarray:
