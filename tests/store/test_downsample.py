@@ -113,4 +113,4 @@ def test_matches_the_obvious_bucket_by_bucket_version(points, buckets, data) -> 
     hi = data.draw(st.integers(lo, 210))
     index = m4_index(np.array(steps), np.array(vals), buckets, lo=lo, hi=hi)
     assert index.tolist() == reference(steps, vals, buckets, lo, hi)
-    assert len(index) <= 4 * buckets
+    assert len(index) <= (5 if any(math.isnan(v) for v in vals) else 4) * buckets
