@@ -500,6 +500,16 @@ class PostgresStore:
             if found is None:
                 return None
             source_tag = found[0]
+        if buckets is not None and time_range is None:
+            if step_range is not None:
+                lo, hi = step_range
+            elif rows:  # the series' own range: first step of the first chunk, last of the last
+                lo = int(_chunks.join([rows[0][1]], steps=True)[0])
+                hi = int(_chunks.join([rows[-1][1]], steps=True)[-1])
+            else:
+                lo, hi = 0, -1
+            kept, total = _chunks.m4_over_chunks((row[1:] for row in rows), buckets, lo=lo, hi=hi)
+            return SeriesData(run, tag, source_tag, kept.step, kept.epoch, kept.wall_time, kept.value, total)
         series = _chunks.decode(tag, source_tag, [row[1:] for row in rows])
         keep = np.ones(len(series), dtype=bool)
         if step_range is not None:
