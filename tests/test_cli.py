@@ -100,3 +100,19 @@ def test_parquet_needs_an_output_file() -> None:
 def test_every_command_has_help(command: str) -> None:
     code, out, _ = invoke(command, "--help")
     assert code == 0 and "Usage:" in out
+
+
+def test_a_reader_that_stops_early_gets_no_error_message() -> None:
+    # `lossboard export ... | head -1`: the pipe closes while lossboard still writes
+    import subprocess
+    import sys
+
+    script = "import sys; from lossboard.cli import main; sys.argv = ['lossboard', 'export', sys.argv[1]]; main()"
+    child = subprocess.Popen([sys.executable, "-c", script, str(EXAMPLE)], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+    assert child.stdout is not None and child.stderr is not None
+    assert child.stdout.readline() == b"run,tag,source_tag,step,epoch,wall_time,value\n"
+    child.stdout.close()
+    assert child.wait() == 1
+    with child.stderr:
+        assert child.stderr.read() == b""

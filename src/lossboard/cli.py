@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -22,6 +23,9 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except LossboardError as error:
             _say(str(error))
+            sys.exit(1)
+        except BrokenPipeError:  # `lossboard export ... | head`: the reader has all it wants
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             sys.exit(1)
         except OSError as error:
             where = f"{error.filename}: " if error.filename else ""
