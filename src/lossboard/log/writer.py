@@ -232,7 +232,7 @@ class SummaryWriter:
     def add_meta(self, key: str, value: Any) -> None:
         """Record a fact about the run (command line, exit status, ...) as ``Run.meta[key]``."""
         record = eventfile.encode_meta(str(key), str(value))
-        self._send(lambda: record, "add_meta")
+        self._send(lambda: record)
 
     def flush(self) -> None:
         """Write everything logged so far; returns once it is in the file (not fsynced)."""
@@ -279,7 +279,7 @@ class SummaryWriter:
         if pending and self._sender is not None:
             self._sender.send(partial(_encode_scalars, pending))
 
-    def _send(self, job: Any, method: str) -> None:
+    def _send(self, job: Any) -> None:
         if self._closed:
             self._reopen()
         self._handoff()  # keep the file in call order
@@ -289,7 +289,7 @@ class SummaryWriter:
     def _media(self, kind: str, tag: str, global_step: Any, walltime: float | None, data: Any) -> None:
         step = self._next_step(tag) if global_step is None else _values.to_step(global_step)
         now = time() if walltime is None else float(walltime)
-        self._send(lambda: eventfile.encode_media(kind, tag, step, now, data()), f"add_{kind}")
+        self._send(lambda: eventfile.encode_media(kind, tag, step, now, data()))
 
     def _media_file(self, tag: str, global_step: Any, walltime: float | None, content: Any,
                     shape: tuple) -> None:
