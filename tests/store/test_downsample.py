@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lossboard.errors import UsageError
-from lossboard.store.downsample import downsample, m4_index
+from lossboard.store.downsample import m4_index
 
 
 def reference(steps: list[int], values: list[float], buckets: int, lo: int, hi: int) -> list[int]:
@@ -83,18 +83,6 @@ def test_no_points_or_bad_buckets() -> None:
 def test_steps_near_the_int64_limit_do_not_overflow() -> None:
     step = np.array([0, 2**62, 2**63 - 2])
     assert m4_index(step, np.array([1.0, 2.0, 3.0]), 2000).tolist() == [0, 1, 2]
-
-
-def test_downsample_returns_the_kept_columns() -> None:
-    step = np.arange(6)
-    value = np.array([0.0, 0.0, 5.0, 0.0, 0.0, 0.0])
-    kept = downsample(step, step * 0.5, step + 1000.0, value, 1)
-    assert [column.tolist() for column in kept] == [
-        [0, 2, 5],
-        [0.0, 1.0, 2.5],
-        [1000.0, 1002.0, 1005.0],
-        [0.0, 5.0, 0.0],
-    ]
 
 
 values = st.one_of(st.floats(-5, 5), st.sampled_from([math.nan, math.inf, -math.inf, 1.0]))

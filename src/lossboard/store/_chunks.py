@@ -132,19 +132,6 @@ def m4_over_chunks(
     return union.take(m4_index(union.step, union.value, buckets, lo=lo, hi=hi)), total
 
 
-def gather(blobs: Sequence[bytes], index: np.ndarray, *, steps: bool = False) -> np.ndarray:
-    """The values at ``index`` (sorted, into the joined column) without joining it."""
-    stored, native = (_STEP, np.int64) if steps else (_FLOAT, np.float64)
-    starts = np.cumsum([0] + [len(blob) // stored.itemsize for blob in blobs])
-    bounds = np.searchsorted(index, starts)
-    parts = [
-        np.frombuffer(blob, dtype=stored)[index[bounds[i] : bounds[i + 1]] - starts[i]]
-        for i, blob in enumerate(blobs)
-        if bounds[i] < bounds[i + 1]
-    ]
-    return np.concatenate(parts).astype(native, copy=False) if parts else np.empty(0, dtype=native)
-
-
 def split(series: Series, size: int = CHUNK_POINTS) -> list[Series]:
     """Consecutive slices of at most ``size`` points (views, not copies)."""
     return [series.take(slice(start, start + size)) for start in range(0, len(series), size)]

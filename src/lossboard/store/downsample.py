@@ -64,20 +64,6 @@ def m4_index(
     return kept[np.concatenate([[True], kept[1:] != kept[:-1]])]  # np.unique hashes: slower here
 
 
-def downsample(
-    step: np.ndarray,
-    epoch: np.ndarray,
-    wall_time: np.ndarray,
-    value: np.ndarray,
-    buckets: int,
-    lo: int | None = None,
-    hi: int | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The four columns reduced to the points `m4_index` keeps."""
-    index = m4_index(step, value, buckets, lo=lo, hi=hi)
-    return step[index], epoch[index], wall_time[index], value[index]
-
-
 def _edges(lo: int, hi: int, buckets: int) -> np.ndarray:
     """The first step of each bucket, then ``hi + 1``: ``lo + ceil(k * span / buckets)``.
 
