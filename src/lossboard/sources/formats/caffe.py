@@ -41,7 +41,7 @@ import re
 from lossboard import tags
 from lossboard.model import RESUME, Event, Item, Meta, Point, Problem
 from lossboard.sources.formats._lines import LineParser
-from lossboard.sources.formats._numbers import not_a_number, number
+from lossboard.sources.formats._numbers import bad_number, number
 
 NAME = "caffe"
 
@@ -122,7 +122,7 @@ class Parser(LineParser):
             wall = self._wall_time(glog)
             value = number(match[3])
             if value is None:
-                items.append(Problem(line, not_a_number("loss =", match[3])))
+                items.append(bad_number(line, "loss =", match[3]))
             else:
                 items.append(Point("train/loss", "loss", step, value, None, wall))
             speed = _ITERS_PER_SEC.search(match[2] or "")
@@ -140,7 +140,7 @@ class Parser(LineParser):
         if match:
             value = number(match[2])
             if value is None:
-                items.append(Problem(line, not_a_number("lr =", match[2])))
+                items.append(bad_number(line, "lr =", match[2]))
             else:
                 step = int(match[1])
                 items.append(Point("opt/lr", "lr", step, value, None, self._wall_time(glog)))
@@ -151,7 +151,7 @@ class Parser(LineParser):
             return
         value = number(match[3])
         if value is None:
-            items.append(Problem(line, not_a_number(f"{match[2]} =", match[3])))
+            items.append(bad_number(line, f"{match[2]} =", match[3]))
             return
         name = match[2]
         if match[1] == "Train":

@@ -20,8 +20,8 @@ from __future__ import annotations
 import re
 
 from lossboard.model import RESUME, Event, Item, Point, Problem
-from lossboard.sources.formats._jsonlines import not_a_number
 from lossboard.sources.formats._lines import LineParser
+from lossboard.sources.formats._numbers import bad_number
 from lossboard.sources.formats.detectron2_json import tag_of
 
 NAME = "detectron2-log"
@@ -68,8 +68,7 @@ class Parser(LineParser):
             try:
                 value = float(text.removesuffix("M") if name == "max_mem" else text)
             except ValueError:
-                message = f'expected a number after "{name}: ", found "{text}"; skipped'
-                items.append(Problem(number, message))
+                items.append(bad_number(number, f"{name}: ", text))
                 continue
             tag = "perf/max_mem_mb" if name == "max_mem" else tag_of(name)
             items.append(Point(tag, name, step, value))
@@ -94,5 +93,5 @@ class Parser(LineParser):
             try:
                 items.append(Point(tag_of(name), name, step, float(cell)))
             except ValueError:
-                items.append(not_a_number(number, name, cell))
+                items.append(bad_number(number, name, cell))
         return items

@@ -42,6 +42,8 @@ from typing import NamedTuple
 from lossboard import tags
 from lossboard.model import CHECKPOINT, EARLY_STOP, LR_CHANGE, Event, Item, Meta, Point, Problem
 from lossboard.sources.formats._lines import LineParser, redraws
+from lossboard.sources.formats._numbers import bad_number
+from lossboard.sources.formats._numbers import number as parse_number
 
 NAME = "keras-stdout"
 
@@ -145,10 +147,8 @@ def sniff(head: str, filename: str) -> float:
 
 def _number(number: int, label: str, raw: str) -> float | Problem:
     """``raw`` as a float (``nan`` and ``inf`` included), or the Problem saying why not."""
-    try:
-        return float(raw)
-    except ValueError:
-        return Problem(number, f'expected a number after "{label}", found "{raw}"; skipped')
+    value = parse_number(raw)
+    return bad_number(number, label, raw) if value is None else value
 
 
 class Parser(LineParser):

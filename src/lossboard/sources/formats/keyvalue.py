@@ -32,9 +32,9 @@ from __future__ import annotations
 import re
 
 from lossboard import tags
-from lossboard.model import RESUME, Event, Item, Point, Problem
+from lossboard.model import RESUME, Event, Item, Point
 from lossboard.sources.formats._lines import LineParser
-from lossboard.sources.formats._numbers import not_a_number, number
+from lossboard.sources.formats._numbers import bad_number, number
 
 NAME = "keyvalue"
 
@@ -118,7 +118,7 @@ class Parser(LineParser):
             value = _value(raw)
             if value is None:
                 if _MUST_BE_NUMBER.search(name):
-                    items.append(Problem(line_no, not_a_number(f"{name}{separator}", raw)))
+                    items.append(bad_number(line_no, f"{name}{separator}", raw))
                 continue
             if not found:
                 found = True

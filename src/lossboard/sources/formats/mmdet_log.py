@@ -21,8 +21,8 @@ import re
 from lossboard import tags
 from lossboard.model import RESUME, Event, Item, Point
 from lossboard.sources.formats import _mmdet
-from lossboard.sources.formats._jsonlines import not_a_number
 from lossboard.sources.formats._lines import LineParser
+from lossboard.sources.formats._numbers import bad_number
 
 NAME = "mmdet-log"
 
@@ -90,5 +90,5 @@ class Parser(LineParser):
             try:
                 items.append(Point(tag, name, step, float(text), fraction))
             except ValueError:
-                items.append(not_a_number(number, name, text))
+                items.append(bad_number(number, f"{name}: ", text))
         return items

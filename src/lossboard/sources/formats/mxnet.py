@@ -39,9 +39,11 @@ from functools import partial
 import numpy as np
 
 from lossboard import tags
-from lossboard.model import CHECKPOINT, LR_CHANGE, RESUME, Columns, Event, Item, Point, Problem
+from lossboard.model import CHECKPOINT, LR_CHANGE, RESUME, Columns, Event, Item, Point
 from lossboard.sources.formats._lines import LineParser
 from lossboard.sources.formats._mxnet_fast import BATCH, EPOCH, METRIC, SPEED, Layout
+from lossboard.sources.formats._numbers import bad_number
+from lossboard.sources.formats._numbers import number as parse_number
 
 NAME = "mxnet"
 
@@ -84,17 +86,6 @@ _ASCTIME_WIDTH = 23  # "2018-03-07 10:32:37,184"
 
 def sniff(head: str, filename: str) -> float:
     return max((score for pattern, score in _SNIFF if pattern.search(head)), default=0.0)
-
-
-def _number(text: str) -> float | None:
-    try:
-        return float(text)
-    except ValueError:
-        return None
-
-
-def _bad(number: int, name: str, text: str) -> Problem:
-    return Problem(number, f'expected a number after "{name}", found "{text}"; skipped')
 
 
 class Parser(LineParser):
@@ -164,9 +155,9 @@ class Parser(LineParser):
         values: list[tuple[str, str, float]] = []
         if "Speed" in rest:
             speed = _SPEED.search(rest)
-            value = _number(speed.group(1))
+            value = parse_number(speed.group(1))
             if value is None:
-                items.append(_bad(number, "Speed", speed.group(1)))
+                items.append(bad_number(number, "Speed", speed.group(1)))
             else:
                 values.append((_SPEED_TAG, "Speed", value))
         if "=" in rest:
@@ -174,9 +165,9 @@ class Parser(LineParser):
         else:
             pairs = [] if "Speed" in rest else _SPACED_PAIR.findall(rest)
         for name, text in pairs:
-            value = _number(text)
+            value = parse_number(text)
             if value is None:
-                items.append(_bad(number, f"{name}=", text))
+                items.append(bad_number(number, f"{name}=", text))
             else:
                 values.append((tags.canonical(name, tags.BATCH), name, value))
         if values:
@@ -210,25 +201,25 @@ class Parser(LineParser):
         items = self._enter_epoch_end(epoch)
         wall = self._wall(line)
         for tag, name, text in pairs:
-            value = _number(text)
+            value = parse_number(text)
             if value is None:
-                items.append(_bad(number, f"{name}=", text))
+                items.append(bad_number(number, f"{name}=", text))
             else:
                 items.append(Point(tag, name, epoch, value, float(epoch), wall))
         return items
 
     def _lr_line(self, number: int, line: str, match: re.Match) -> list[Item]:
         update, text = match.groups()
-        value = _number(text)
+        value = parse_number(text)
         if value is None:
-            return [_bad(number, "Change learning rate to", text)]
+            return [bad_number(number, "Change learning rate to", text)]
         note = f"Update[{update}]: learning rate {text}"
         return self._at_position(self._wall(line), partial(_lr_at, value, note))
 
     def _eval_line(self, number: int, line: str, match: re.Match) -> list[Item]:
-        value = _number(match.group(3))
+        value = parse_number(match.group(3))
         if value is None:
-            return [_bad(number, f"eval batch {match.group(1)} :", match.group(3))]
+            return [bad_number(number, f"eval batch {match.group(1)} :", match.group(3))]
         step = self._eval_count
         self._eval_count += 1
         epoch = None if self._epoch is None else float(self._epoch)

@@ -37,9 +37,9 @@ from __future__ import annotations
 import re
 
 from lossboard import tags
-from lossboard.model import Item, Point, Problem
+from lossboard.model import Item, Point
 from lossboard.sources.formats._lines import LineParser, redraws
-from lossboard.sources.formats._numbers import not_a_number, number
+from lossboard.sources.formats._numbers import bad_number, number
 
 NAME = "tqdm"
 
@@ -210,5 +210,5 @@ class Parser(LineParser):
         value = number(raw)
         if value is None and name not in self._reported:
             self._reported.add(name)
-            items.append(Problem(line_no, not_a_number(f"{name}=", raw)))
+            items.append(bad_number(line_no, f"{name}=", raw))
         return value
