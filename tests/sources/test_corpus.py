@@ -78,12 +78,9 @@ def test_the_whole_corpus_loads_and_bad_files_are_reported_by_name(corpus: Path)
 def test_a_log_of_a_failed_start_is_reported_not_crashed_on(corpus: Path) -> None:
     path = corpus / "edge-cases" / "densenet-mxnet_failed_start_train_20180307.log"
     loaded = load_paths([path])
-    if loaded.runs:
-        (run,) = loaded.runs
-        assert run.series == {} and str(path) in str(run.problems[0])
-    else:
-        (error,) = loaded.failures
-        assert isinstance(error, UnknownFormatError) and str(path) in str(error)
+    assert loaded.runs == []
+    (error,) = loaded.failures
+    assert isinstance(error, UnknownFormatError) and str(path) in str(error)
 
 
 def test_lightning_versions_are_separate_runs_not_a_resume(corpus: Path) -> None:
