@@ -105,3 +105,103 @@ def test_m4_over_chunks_equals_m4_over_the_joined_columns(values, chunk, buckets
     assert kept.wall_time.tolist() == (step[index] * 10.0).tolist()
     np.testing.assert_array_equal(kept.value, value[index])
     assert total == int(((step >= lo) & (step <= hi)).sum())
+
+
+
+class Stored:
+    """A series cut into chunks as a backend holds them: a `_chunks.ChunkSource` in memory."""
+
+    def __init__(self, series, size: int) -> None:
+        self.chunks = _chunks.chunk_rows(series, size=size)
+
+    def _over(self, lo: int, hi: int):
+        return [c for c in self.chunks if c.last_step >= lo and c.first_step <= hi]
+
+    @staticmethod
+    def _inside(chunk, lo: int, hi: int) -> bool:
+        return chunk.first_step >= lo and chunk.last_step <= hi
+
+    def rows(self, lo, hi, *, edges_only):
+        return [(c.first_step, c.blobs) for c in self._over(lo, hi) if not (edges_only and self._inside(c, lo, hi))]
+
+    def blocks(self, lo, hi):
+        return [c.blocks for c in self._over(lo, hi) if self._inside(c, lo, hi)]
+
+    def read_m4(self, step_range, buckets):
+        lo, hi = step_range or (-(2**63), 2**63 - 1)
+        over = self._over(lo, hi)
+        extent = _chunks.Extent(
+            over[0].first_step if over else None,
+            over[-1].last_step if over else None,
+            sum(c.count for c in over),
+            sum(c.count for c in over if self._inside(c, lo, hi)),
+        )
+        return _chunks.read_m4(self, extent, step_range, buckets)
+
+
+def noisy(seed: int, count: int) -> np.ndarray:
+    """Random values with NaN, +-inf and repeated extremes sprinkled in."""
+    rng = np.random.default_rng(seed)
+    value = rng.standard_normal(count).round(1)
+    for special in (math.nan, math.inf, -math.inf):
+        value[rng.integers(0, count, rng.integers(0, 4))] = special
+    return value
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    chunks=st.integers(1, 12),
+    chunk_blocks=st.integers(1, 8),
+    buckets=st.integers(1, 4),
+    per_bucket=st.integers(8, 12),
+    offset_blocks=st.integers(0, 4),
+)
+def test_block_m4_is_exact_when_buckets_start_on_block_edges(
+    seed, chunks, chunk_blocks, buckets, per_bucket, offset_blocks
+) -> None:
+    size = chunk_blocks * _chunks.BLOCK_POINTS
+    step = np.arange(chunks * size)
+    value = noisy(seed, len(step))
+    lo = offset_blocks * _chunks.BLOCK_POINTS
+    hi = lo + buckets * per_bucket * _chunks.BLOCK_POINTS - 1
+    series = _chunks.series_of(step, value, epoch=step / 2, wall_time=step * 10.0)
+    kept, total = Stored(series, size).read_m4((lo, hi), buckets)
+    index = m4_index(step, value, buckets, lo=lo, hi=hi)
+    assert kept.step.tolist() == step[index].tolist()
+    np.testing.assert_array_equal(kept.value, value[index])
+    assert kept.wall_time.tolist() == (step[index] * 10.0).tolist()
+    assert total == int(((step >= lo) & (step <= hi)).sum())
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), count=st.integers(256, 5000), size=st.integers(1, 700), data=st.data())
+def test_block_m4_keeps_real_points_every_extreme_and_the_first_nan(seed, count, size, data) -> None:
+    """Any range and chunking wide enough for block M4 (256 points a bucket)."""
+    rng = np.random.default_rng(seed)
+    step = np.cumsum(rng.integers(1, 4, count)) - 50
+    value = noisy(seed, count)
+    buckets = data.draw(st.integers(1, count // 256))
+    first = data.draw(st.integers(0, count - 256 * buckets))
+    last = data.draw(st.integers(first + 256 * buckets - 1, count - 1))
+    lo, hi = int(step[first]) - data.draw(st.integers(0, 1)), int(step[last]) + data.draw(st.integers(0, 1))
+    whole = data.draw(st.booleans())
+    series = _chunks.series_of(step, value, epoch=step / 2, wall_time=step * 10.0)
+    kept, total = Stored(series, size).read_m4(None if whole else (lo, hi), buckets)
+    if whole:
+        lo, hi = int(step[0]), int(step[-1])
+    inside = (step >= lo) & (step <= hi)
+    assert total == int(inside.sum())
+    at = np.searchsorted(step, kept.step)  # every point kept is a point of the series, unchanged
+    assert (step[at] == kept.step).all() and (np.diff(kept.step) > 0).all()
+    np.testing.assert_array_equal(kept.value, value[at])
+    assert kept.wall_time.tolist() == (kept.step * 10.0).tolist()
+    assert len(kept) <= 5 * buckets
+    window = value[inside]
+    if len(window) and not np.isnan(window).all():
+        assert np.nanmax(window) in kept.value and np.nanmin(window) in kept.value
+    if np.isnan(window).any():
+        assert step[inside][np.isnan(window)][0] in kept.step
+    edges = lo + np.ceil(np.arange(buckets + 1) * (hi - lo + 1) / buckets).astype(np.int64)
+    filled = np.histogram(step[inside], edges)[0] > 0
+    assert (np.histogram(kept.step, edges)[0] > 0).tolist() == filled.tolist()

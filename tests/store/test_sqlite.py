@@ -14,6 +14,7 @@ from lossboard.errors import LossboardError, UsageError
 from lossboard.store import sqlite as backend
 from lossboard.store.base import SCHEMA_VERSION, Batch, Columns, SourceState
 from lossboard.store.sqlite import SQLiteStore, path_of
+from tests.store._versions import assert_same_read, put_wavy_series
 
 
 def test_a_path_a_url_and_memory_name_the_file() -> None:
@@ -61,7 +62,8 @@ def test_a_newer_schema_is_refused_naming_the_lossboard_that_wrote_it(tmp_path: 
     db.commit()
     db.close()
     with pytest.raises(
-        LossboardError, match=r"schema version 2, written by lossboard 9\.3\.0.*lossboard 9\.3\.0 or later"
+        LossboardError,
+        match=rf"schema version {SCHEMA_VERSION + 1}, written by lossboard 9\.3\.0.*lossboard 9\.3\.0 or later",
     ):
         SQLiteStore(path)
 
@@ -77,6 +79,17 @@ def test_an_older_schema_is_migrated_forward(tmp_path: Path) -> None:
     db = sqlite3.connect(path)
     assert db.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)]
     db.close()
+
+
+def test_a_version_1_index_gains_block_m4_for_its_chunks(tmp_path: Path) -> None:
+    path = tmp_path / "index.db"
+    with SQLiteStore(path) as store:
+        before = put_wavy_series(store)
+        store._db.execute("DROP TABLE chunk_blocks")  # what version 1 lacked
+        store._db.execute("UPDATE schema_version SET version = 1")
+    with SQLiteStore(path) as store:
+        assert store._db.execute("SELECT COUNT(*) FROM chunk_blocks").fetchone() == (13,)
+        assert_same_read(store, before)
 
 
 def test_a_lock_of_another_host_is_respected_even_when_its_pid_is_free(tmp_path: Path) -> None:

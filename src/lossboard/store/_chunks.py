@@ -1,10 +1,16 @@
-"""Series as chunks of raw column bytes: split, encode, decode and merge, shared by every backend.
+"""Series as chunks of raw column bytes: split, encode, decode, merge and downsample, shared by
+every backend.
 
 A chunk is up to `CHUNK_POINTS` consecutive points of one series. Each column is stored as
 little-endian bytes (``<i8`` steps, ``<f8`` the rest), so NaN, +-inf and every other float
 come back bit for bit, and a million points decode with one ``np.frombuffer`` per column.
 Merging reuses `lossboard.sources.collect.last_per_step`: the store and a plain load keep the
 same point when a step repeats.
+
+Each chunk also carries its **block M4**: the M4 points of every `BLOCK_POINTS` consecutive
+points, about an eighth of the chunk. A downsampled read over a range wide enough
+(`read_m4`) takes the block M4 of the chunks wholly inside the range instead of their
+points, so it reads a fraction of the bytes; see `m4_of_blocks` for what that keeps.
 
     >>> new = series_of([1, 2], [0.5, float("nan")])
     >>> rows = chunk_rows(new)
@@ -16,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from itertools import islice
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 import numpy as np
 
@@ -28,12 +34,18 @@ from lossboard.store.downsample import m4_index
 _STEP = np.dtype("<i8")
 _FLOAT = np.dtype("<f8")
 _GROUP_CHUNKS = 16  # chunks decoded together by `m4_over_chunks`: 32,768 points
+BLOCK_POINTS = 32  # points per block of a chunk's block M4
+# a downsampled read takes block M4 when buckets hold this many points (8 blocks) on average
+_BLOCK_BUCKET_POINTS = 8 * BLOCK_POINTS
+# block M4 points, row by row: all four columns of a point together, so the blocks of many
+# chunks join into one buffer and decode with one np.frombuffer
+_POINT = np.dtype([("step", "<i8"), ("epoch", "<f8"), ("wall_time", "<f8"), ("value", "<f8")])
 
 Blobs = tuple[bytes, bytes, bytes, bytes]  # step, epoch, wall_time, value
 
 
 class ChunkRow(NamedTuple):
-    """One chunk as a backend stores it: its summary and its four column blobs."""
+    """One chunk as a backend stores it: its summary, its four column blobs and its block M4."""
 
     first_step: int
     last_step: int
@@ -41,6 +53,7 @@ class ChunkRow(NamedTuple):
     value_min: float | None  # None: every value is NaN
     value_max: float | None
     blobs: Blobs
+    blocks: bytes
 
 
 def series_of(
@@ -150,7 +163,91 @@ def summarize(series: Series) -> tuple[int, int, int, float | None, float | None
 
 def chunk_rows(series: Series, size: int = CHUNK_POINTS) -> list[ChunkRow]:
     """A sorted series cut into chunks, each summarised and encoded, ready to insert."""
-    return [ChunkRow(*summarize(part), encode(part)) for part in split(series, size)]
+    return [ChunkRow(*summarize(part), encode(part), block_m4(part)) for part in split(series, size)]
+
+
+def block_m4(chunk: Series) -> bytes:
+    """The M4 points of each run of `BLOCK_POINTS` consecutive points of a chunk, as one blob."""
+    count = len(chunk)
+    kept = chunk.take(m4_index(np.arange(count), chunk.value, -(-count // BLOCK_POINTS)))
+    points = np.empty(len(kept), dtype=_POINT)
+    for name in _POINT.names:
+        points[name] = getattr(kept, name)
+    return points.tobytes()
+
+
+def decode_blocks(blobs: Iterable[bytes]) -> Series:
+    """Block M4 blobs of consecutive chunks, in step order, as one series of strided views."""
+    points = np.frombuffer(b"".join(blobs), dtype=_POINT)
+    return Series("", "", *(points[name] for name in _POINT.names))
+
+
+class Extent(NamedTuple):
+    """The chunks of a series that overlap a step range: their bounds and point counts."""
+
+    first_step: int | None  # None: no chunk overlaps
+    last_step: int | None
+    points: int  # in every overlapping chunk
+    inner_points: int  # in the chunks wholly inside the range
+
+
+class ChunkSource(Protocol):
+    """How `read_m4` reads one series' chunks from a backend, in step order."""
+
+    def rows(self, lo: int, hi: int, *, edges_only: bool) -> Iterable[tuple[int, Blobs]]:
+        """``(first_step, blobs)`` of the chunks overlapping ``[lo, hi]`` (only those reaching
+        over its ends with ``edges_only``)."""
+        ...
+
+    def blocks(self, lo: int, hi: int) -> Iterable[bytes]:
+        """The block M4 of the chunks wholly inside ``[lo, hi]``."""
+        ...
+
+
+def read_m4(
+    source: ChunkSource, extent: Extent, step_range: tuple[int, int] | None, buckets: int
+) -> tuple[Series, int]:
+    """M4 of a stored series over ``step_range`` (default: the whole series), and how many
+    points that range holds: from the chunks' block M4 when the buckets are wide enough to
+    hide the difference (`m4_of_blocks`), else exactly from every point (`m4_over_chunks`)."""
+    if not extent.points or extent.first_step is None or extent.last_step is None:
+        return series_of([], []), 0
+    lo, hi = step_range if step_range is not None else (extent.first_step, extent.last_step)
+    if extent.points < buckets * _BLOCK_BUCKET_POINTS:
+        rows = (blobs for _, blobs in source.rows(lo, hi, edges_only=False))
+        return m4_over_chunks(rows, buckets, lo=lo, hi=hi)
+    kept, edge_points = m4_of_blocks(
+        source.rows(lo, hi, edges_only=True), source.blocks(lo, hi), buckets, lo=lo, hi=hi
+    )
+    return kept, extent.inner_points + edge_points
+
+
+def m4_of_blocks(
+    edges: Iterable[tuple[int, Blobs]], blocks: Iterable[bytes], buckets: int, *, lo: int, hi: int
+) -> tuple[Series, int]:
+    """M4 over the block M4 of the chunks inside ``[lo, hi]`` and every point of the (at most
+    two) chunks reaching over its ends, ``edges`` as ``(first_step, blobs)``; and how many of
+    those edge points lie in ``[lo, hi]``.
+
+    Every point kept is a point of the series in its own bucket, each block's extremes and
+    first NaN survive to the final M4, so the range's extremes, spikes and first NaN are
+    always kept. A bucket's first, last, minimum and maximum are exact but for the block at
+    either of its ends, which it shares with its neighbour: with at least 8 blocks a bucket
+    (`read_m4`) that is invisible at the bucket's pixel width.
+    """
+    before: list[Blobs] = []
+    after: list[Blobs] = []
+    for first_step, blobs in edges:
+        (before if first_step < lo else after).append(blobs)
+    head, tail = decode("", "", before), decode("", "", after)
+    inner = decode_blocks(blocks)
+    # M4 of M4s is M4: the inner part shrinks to at most 5 points a bucket before joining
+    union = head.append(inner.take(m4_index(inner.step, inner.value, buckets, lo=lo, hi=hi))).append(tail)
+    inside = sum(
+        int(np.searchsorted(part.step, hi, side="right") - np.searchsorted(part.step, lo, side="left"))
+        for part in (head, tail)
+    )
+    return union.take(m4_index(union.step, union.value, buckets, lo=lo, hi=hi)), inside
 
 
 def merge(old: Series, new: Series) -> Series:

@@ -12,7 +12,9 @@ on write. Runs also hold **events**, **media** (references, not bytes), and **pr
 
 Series are stored as **chunks**: up to `CHUNK_POINTS` consecutive points of one series in one
 row, each column as raw little-endian bytes, with the chunk's first/last step and its value
-min/max. Reading a million points is then a few hundred rows, and appends touch one row.
+min/max, and beside it the chunk's **block M4** (the M4 points of every 32 consecutive points,
+about an eighth of the bytes). Reading a million points is then a few hundred rows, and
+appends touch one row.
 
 Writing (the indexer, one source file at a time)
 ------------------------------------------------
@@ -38,8 +40,13 @@ Reading
 into ``buckets`` equal parts and each non-empty part keeps its first and last point and the
 points holding its minimum and maximum value (M4), in step order without repeats; NaN is no
 extreme, and a bucket holding NaN keeps its first NaN besides, so at most ``5 * buckets``
-points. ``total_points`` always says how many points the range holds. ``step_range`` and
-``time_range`` include both ends.
+points. When the buckets hold 256 points or more on average, the chunks wholly inside the range
+are read from their block M4 (a fraction of the bytes): every point kept is still a real point
+in its own bucket and the range's extremes, every spike and the first NaN are still kept, but
+a bucket's first, last, minimum and maximum are exact only up to the 32-point block at either
+of its ends, shared with its neighbour (invisible at one bucket a pixel). ``total_points``
+always says how many points the range holds. ``step_range`` and ``time_range`` include both
+ends.
 """
 
 from __future__ import annotations
@@ -53,7 +60,7 @@ import numpy as np
 
 from lossboard.model import Event, FileProblem, Media
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 CHUNK_POINTS = 4096
 
 

@@ -53,9 +53,7 @@ _LOCK_SPACE = 0x6C6F7373  # "loss": the first key of every lossboard advisory lo
 _CONNECT_TIMEOUT_S = 10
 _LOCK_GRACE_MS = 500  # how long a refused lock waits for a holder that was killed
 
-# _MIGRATIONS[v] brings a database from schema version v to v + 1; an empty database is version 0
-_MIGRATIONS = (
-    """
+_SCHEMA_V1 = """
     CREATE TABLE schema_version (version integer NOT NULL, lossboard text NOT NULL);
     CREATE TABLE runs (
         id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -137,15 +135,38 @@ _MIGRATIONS = (
         PRIMARY KEY (run_id, key)
     );
     INSERT INTO schema_version VALUES (0, '');
-    """,
-)
-
+"""
 _COPY_CHUNKS = (
     "COPY chunks (tag_id, first_step, last_step, count, value_min, value_max, step, epoch, wall_time, value)"
     " FROM STDIN (FORMAT BINARY)"
 )
 _CHUNK_TYPES = ["int8", "int8", "int8", "int4", "float8", "float8", "bytea", "bytea", "bytea", "bytea"]
 _BLOBS = "step, epoch, wall_time, value"
+_COPY_BLOCKS = "COPY chunk_blocks (tag_id, first_step, points) FROM STDIN (FORMAT BINARY)"
+_BLOCK_TYPES = ["int8", "int8", "bytea"]
+
+
+def _migrate_to_v2(conn: psycopg.Connection) -> None:
+    """Version 2 adds each chunk's block M4 (``chunk_blocks``), computed here for every chunk."""
+    conn.execute(
+        "CREATE TABLE chunk_blocks (tag_id bigint NOT NULL, first_step bigint NOT NULL, points bytea NOT NULL,"
+        " PRIMARY KEY (tag_id, first_step),"
+        " FOREIGN KEY (tag_id, first_step) REFERENCES chunks ON DELETE CASCADE);"
+        " ALTER TABLE chunk_blocks ALTER points SET STORAGE EXTERNAL"
+    )
+    with conn.cursor(binary=True) as read, conn.cursor() as write:
+        read.execute(f"SELECT tag_id, first_step, {_BLOBS} FROM chunks")
+        with write.copy(_COPY_BLOCKS) as copy:
+            copy.set_types(_BLOCK_TYPES)
+            for tag_id, first_step, *blobs in read:
+                copy.write_row((tag_id, first_step, _chunks.block_m4(_chunks.decode("", "", [blobs]))))
+
+
+# _MIGRATIONS[v] brings a database from schema version v to v + 1; an empty database is version 0
+_MIGRATIONS: tuple[Callable[[psycopg.Connection], object], ...] = (
+    lambda conn: conn.execute(_SCHEMA_V1),
+    _migrate_to_v2,
+)
 
 
 def describe(url: str) -> str:
@@ -220,8 +241,8 @@ class PostgresStore:
                     f"{SCHEMA_VERSION}. Upgrade to lossboard {writer} or later "
                     "(pip install -U 'lossboard[postgres]'), or index into another database"
                 )
-            for step in range(version, SCHEMA_VERSION):
-                self._conn.execute(_MIGRATIONS[step])
+            for migrate in _MIGRATIONS[version:]:
+                migrate(self._conn)
             if version < SCHEMA_VERSION:
                 self._conn.execute(
                     "UPDATE schema_version SET version = %s, lossboard = %s",
@@ -231,9 +252,15 @@ class PostgresStore:
     def close(self) -> None:
         self._conn.close()
 
+    def __enter__(self) -> PostgresStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def drop_everything(self) -> None:
         """Delete every run and its data, keeping the schema: a fresh index, fast (for tests)."""
-        self._conn.execute("TRUNCATE runs, sources, tags, chunks, events, media, problems, meta CASCADE")
+        self._conn.execute("TRUNCATE runs, sources, tags, chunks, chunk_blocks, events, media, problems, meta CASCADE")
 
     # -- writing ------------------------------------------------------------------------
     def source_state(self, path: str) -> SourceState | None:
@@ -363,10 +390,15 @@ class PostgresStore:
         if doomed:
             cur.execute("DELETE FROM chunks WHERE tag_id = %s AND first_step = ANY(%s)", (tag_id, doomed))
         if len(series):
+            rows = _chunks.chunk_rows(series)
             with cur.copy(_COPY_CHUNKS) as copy:
                 copy.set_types(_CHUNK_TYPES)
-                for row in _chunks.chunk_rows(series):
+                for row in rows:
                     copy.write_row((tag_id, *row[:5], *row.blobs))
+            with cur.copy(_COPY_BLOCKS) as copy:
+                copy.set_types(_BLOCK_TYPES)
+                for row in rows:
+                    copy.write_row((tag_id, row.first_step, row.blocks))
         summary = cur.execute(
             "SELECT sum(count), min(first_step), max(last_step) FROM chunks WHERE tag_id = %s", (tag_id,)
         ).fetchone()
@@ -480,6 +512,8 @@ class PostgresStore:
         time_range: tuple[float, float] | None = None,
         buckets: int | None = None,
     ) -> SeriesData | None:
+        if buckets is not None and time_range is None:
+            return self._read_downsampled(run, tag, step_range, buckets)
         query = (
             f"SELECT t.source_tag, {_BLOBS} FROM chunks c JOIN tags t ON t.id = c.tag_id"
             " JOIN runs r ON r.id = t.run_id WHERE r.name = %s AND t.tag = %s"
@@ -500,16 +534,6 @@ class PostgresStore:
             if found is None:
                 return None
             source_tag = found[0]
-        if buckets is not None and time_range is None:
-            if step_range is not None:
-                lo, hi = step_range
-            elif rows:  # the series' own range: first step of the first chunk, last of the last
-                lo = int(_chunks.join([rows[0][1]], steps=True)[0])
-                hi = int(_chunks.join([rows[-1][1]], steps=True)[-1])
-            else:
-                lo, hi = 0, -1
-            kept, total = _chunks.m4_over_chunks((row[1:] for row in rows), buckets, lo=lo, hi=hi)
-            return SeriesData(run, tag, source_tag, kept.step, kept.epoch, kept.wall_time, kept.value, total)
         series = _chunks.decode(tag, source_tag, [row[1:] for row in rows])
         keep = np.ones(len(series), dtype=bool)
         if step_range is not None:
@@ -531,6 +555,26 @@ class PostgresStore:
             series.value[index],
             total,
         )
+
+    def _read_downsampled(
+        self, run: str, tag: str, step_range: tuple[int, int] | None, buckets: int
+    ) -> SeriesData | None:
+        lo, hi = step_range if step_range is not None else (-(2**63), 2**63 - 1)
+        found = self._conn.execute(
+            "SELECT t.id, t.source_tag, min(c.first_step), max(c.last_step), coalesce(sum(c.count), 0),"
+            " coalesce(sum(c.count) FILTER (WHERE c.first_step >= %(lo)s AND c.last_step <= %(hi)s), 0)"
+            " FROM tags t JOIN runs r ON r.id = t.run_id LEFT JOIN chunks c ON c.tag_id = t.id"
+            " AND c.last_step >= %(lo)s AND c.first_step <= %(hi)s"
+            " WHERE r.name = %(run)s AND t.tag = %(tag)s GROUP BY t.id, t.source_tag",
+            {"lo": lo, "hi": hi, "run": run, "tag": tag},
+        ).fetchone()
+        if found is None:
+            return None
+        tag_id, source_tag, *extent = found
+        kept, total = _chunks.read_m4(
+            _Chunks(self._conn, tag_id), _chunks.Extent(*extent), step_range, buckets
+        )
+        return SeriesData(run, tag, source_tag, kept.step, kept.epoch, kept.wall_time, kept.value, total)
 
     def read_events(self, runs: Sequence[str]) -> Iterator[tuple[str, Event]]:
         rows = self._conn.execute(
@@ -568,6 +612,32 @@ class PostgresStore:
         )
         for name, *problem in rows:
             yield name, FileProblem(*problem)
+
+
+class _Chunks:
+    """One series' chunks, as `_chunks.read_m4` reads them."""
+
+    def __init__(self, conn: psycopg.Connection, tag_id: int) -> None:
+        self._conn, self._tag_id = conn, tag_id
+
+    def rows(self, lo: int, hi: int, *, edges_only: bool) -> list[tuple[int, _chunks.Blobs]]:
+        edges = " AND NOT (first_step >= %(lo)s AND last_step <= %(hi)s)" if edges_only else ""
+        with self._conn.cursor(binary=True) as cur:
+            cur.execute(
+                f"SELECT first_step, {_BLOBS} FROM chunks WHERE tag_id = %(tag)s"
+                f" AND last_step >= %(lo)s AND first_step <= %(hi)s{edges} ORDER BY first_step",
+                {"tag": self._tag_id, "lo": lo, "hi": hi},
+            )
+            return [(first_step, tuple(blobs)) for first_step, *blobs in cur.fetchall()]
+
+    def blocks(self, lo: int, hi: int) -> list[bytes]:
+        with self._conn.cursor(binary=True) as cur:
+            cur.execute(
+                "SELECT b.points FROM chunk_blocks b JOIN chunks c USING (tag_id, first_step)"
+                " WHERE c.tag_id = %s AND c.first_step >= %s AND c.last_step <= %s ORDER BY c.first_step",
+                (self._tag_id, lo, hi),
+            )
+            return [points for (points,) in cur.fetchall()]
 
 
 def _events(batch: Batch) -> list[Event]:

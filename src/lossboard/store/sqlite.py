@@ -152,8 +152,23 @@ def _migrate_to_v1(db: sqlite3.Connection) -> None:
             db.execute(statement)
 
 
+def _migrate_to_v2(db: sqlite3.Connection) -> None:
+    """Version 2 adds each chunk's block M4 (``chunk_blocks``), computed here for every chunk."""
+    db.execute(
+        "CREATE TABLE chunk_blocks ("
+        "tag_id INTEGER NOT NULL, first_step INTEGER NOT NULL, points BLOB NOT NULL, "
+        "PRIMARY KEY (tag_id, first_step), FOREIGN KEY (tag_id, first_step) "
+        "REFERENCES chunks (tag_id, first_step) ON DELETE CASCADE)"
+    )
+    rows = db.execute("SELECT tag_id, first_step, step, epoch, wall_time, value FROM chunks").fetchall()
+    db.executemany(
+        "INSERT INTO chunk_blocks (tag_id, first_step, points) VALUES (?, ?, ?)",
+        [(tag_id, first, _chunks.block_m4(_chunks.decode("", "", [blobs]))) for tag_id, first, *blobs in rows],
+    )
+
+
 # MIGRATIONS[n] takes a database from schema version n to n + 1 (0: an empty file)
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_to_v1]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_to_v1, _migrate_to_v2]
 
 
 def _connect(target: str, *, create: bool) -> sqlite3.Connection:
@@ -417,12 +432,17 @@ class SQLiteStore:
                 return None
             tag_id, source_tag = row
             lo, hi = step_range if step_range is not None else (-(2**63), 2**63 - 1)
-            chunks = "FROM chunks WHERE tag_id = ? AND last_step >= ? AND first_step <= ? ORDER BY first_step"
             if buckets is not None and time_range is None:
-                return _read_downsampled(
-                    db, chunks, (tag_id, lo, hi), run, tag, source_tag, step_range, buckets
+                chunks = _Chunks(db, tag_id)
+                kept, total = _chunks.read_m4(chunks, chunks.extent(lo, hi), step_range, buckets)
+                return SeriesData(
+                    run, tag, source_tag, kept.step, kept.epoch, kept.wall_time, kept.value, total
                 )
-            blobs = db.execute("SELECT step, epoch, wall_time, value " + chunks, (tag_id, lo, hi))
+            blobs = db.execute(
+                "SELECT step, epoch, wall_time, value FROM chunks "
+                "WHERE tag_id = ? AND last_step >= ? AND first_step <= ? ORDER BY first_step",
+                (tag_id, lo, hi),
+            )
             series = _select(_chunks.decode(tag, source_tag, blobs), step_range, time_range)
         total = len(series)
         if buckets is not None:
@@ -553,10 +573,15 @@ def _cut_run(db: sqlite3.Connection, run_id: int, resume: Event) -> None:
 
 
 def _write_chunks(db: sqlite3.Connection, tag_id: int, series: Series) -> None:
+    rows = _chunks.chunk_rows(series)
     db.executemany(
         "INSERT INTO chunks (tag_id, first_step, last_step, count, value_min, value_max, step, epoch, "
         "wall_time, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(tag_id, *row[:5], *row.blobs) for row in _chunks.chunk_rows(series)],
+        [(tag_id, *row[:5], *row.blobs) for row in rows],
+    )
+    db.executemany(
+        "INSERT INTO chunk_blocks (tag_id, first_step, points) VALUES (?, ?, ?)",
+        [(tag_id, row.first_step, row.blocks) for row in rows],
     )
 
 
@@ -577,26 +602,37 @@ def _update_tag(db: sqlite3.Connection, tag_id: int, tail: Series, *, points: in
     )
 
 
-def _read_downsampled(
-    db: sqlite3.Connection,
-    chunks: str,
-    args: tuple[int, int, int],
-    run: str,
-    tag: str,
-    source_tag: str,
-    step_range: tuple[int, int] | None,
-    buckets: int,
-) -> SeriesData:
-    """M4 while the chunk rows stream in: a group of chunks is decoded at a time."""
-    if step_range is not None:
-        lo, hi = step_range
-    else:  # the series' own range, from the chunks' bounds
-        lo, hi = db.execute("SELECT MIN(first_step), MAX(last_step) " + chunks, args).fetchone()
-        if lo is None:
-            lo, hi = 0, -1
-    rows = db.execute("SELECT step, epoch, wall_time, value " + chunks, args)
-    kept, total = _chunks.m4_over_chunks(rows, buckets, lo=lo, hi=hi)
-    return SeriesData(run, tag, source_tag, kept.step, kept.epoch, kept.wall_time, kept.value, total)
+class _Chunks:
+    """One series' chunks in an open snapshot, as `_chunks.read_m4` reads them."""
+
+    def __init__(self, db: sqlite3.Connection, tag_id: int) -> None:
+        self._db, self._tag_id = db, tag_id
+
+    def extent(self, lo: int, hi: int) -> _chunks.Extent:
+        first, last, points, inner = self._db.execute(
+            "SELECT MIN(first_step), MAX(last_step), COALESCE(SUM(count), 0), "
+            "COALESCE(SUM(count) FILTER (WHERE first_step >= ?2 AND last_step <= ?3), 0) "
+            "FROM chunks WHERE tag_id = ?1 AND last_step >= ?2 AND first_step <= ?3",
+            (self._tag_id, lo, hi),
+        ).fetchone()
+        return _chunks.Extent(first, last, points, inner)
+
+    def rows(self, lo: int, hi: int, *, edges_only: bool) -> Iterator[tuple[int, _chunks.Blobs]]:
+        edges = "AND NOT (first_step >= ?2 AND last_step <= ?3) " if edges_only else ""
+        for first_step, *blobs in self._db.execute(
+            "SELECT first_step, step, epoch, wall_time, value FROM chunks "
+            f"WHERE tag_id = ?1 AND last_step >= ?2 AND first_step <= ?3 {edges}ORDER BY first_step",
+            (self._tag_id, lo, hi),
+        ):
+            yield first_step, tuple(blobs)
+
+    def blocks(self, lo: int, hi: int) -> Iterator[bytes]:
+        for (points,) in self._db.execute(
+            "SELECT b.points FROM chunk_blocks b JOIN chunks c USING (tag_id, first_step) "
+            "WHERE c.tag_id = ? AND c.first_step >= ? AND c.last_step <= ? ORDER BY c.first_step",
+            (self._tag_id, lo, hi),
+        ):
+            yield points
 
 
 def _bounds(step_range: tuple[int, int] | None) -> dict[str, int]:
