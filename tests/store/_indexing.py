@@ -22,18 +22,22 @@ def load_gen_mxnet():
     return module
 
 
-def loaded(*paths: Path) -> dict[str, dict]:
-    """{run: {tag: series}} of `lossboard.load`, warnings (bad files) ignored."""
+def loaded(*paths: Path) -> list[lossboard.Run]:
+    """`lossboard.load(paths)`, warnings (bad files) ignored."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        runs = lossboard.load(*paths)
-    return {run.name: run.series for run in runs}
+        return lossboard.load(*paths)
 
 
 def assert_store_equals_load(store: Store, *paths: Path) -> None:
-    """Every run, tag and point of ``load(paths)`` is in ``store``, bit for bit, and nothing else."""
-    expected = loaded(*paths)
+    """Every run, tag, point and event of ``load(paths)`` is in ``store``, bit for bit, and
+    nothing else."""
+    runs = loaded(*paths)
+    expected = {run.name: run.series for run in runs}
     assert sorted(info.name for info in store.list_runs()) == sorted(expected)
+    for run in runs:
+        stored = [event for _, event in store.read_events([run.name])]
+        assert sorted(stored, key=repr) == sorted(run.events, key=repr), run.name
     for run, series in expected.items():
         assert sorted(t.tag for t in store.list_tags([run])) == sorted(series), run
         for tag, want in series.items():
@@ -49,4 +53,5 @@ def mxnet_epoch(epoch: int, accuracy: float) -> str:
         f"INFO:root:Epoch[{epoch}] Train-accuracy={accuracy:.4f}\n"
         f"INFO:root:Epoch[{epoch}] Time cost=71.234\n"
         f"INFO:root:Epoch[{epoch}] Validation-accuracy={accuracy - 0.05:.4f}\n"
+        f'INFO:root:Saved checkpoint to "resnet-{epoch + 1:04}.params"\n'
     )

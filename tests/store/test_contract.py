@@ -219,6 +219,19 @@ def test_a_series_cut_to_nothing_is_gone(store: Store) -> None:
     assert [info.tag for info in store.list_tags(["a"])] == ["val/loss"]
 
 
+def test_a_resume_drops_the_events_from_its_epoch_or_step_on(store: Store) -> None:
+    early, late = Event("checkpoint", 20, epoch=2.0), Event("checkpoint", 40, epoch=4.0)
+    lr_early, lr_late = Event("lr_change", 15, text="0.1"), Event("lr_change", 35, text="0.01")
+    put(store, events=[early, late, lr_early, lr_late], columns={"train/loss": cols([10], [1.0])})
+    put(store, "b", events=[late])
+    resume = Event(RESUME, 30, epoch=3.0)
+    put(store, path="logs/a/resumed.csv", resumes=[resume], events=[Event("checkpoint", 30, epoch=3.0)])
+    kept = [event for _, event in store.read_events(["a"])]
+    # lr changes know no epoch: cut by step
+    assert sorted(kept, key=repr) == sorted([early, lr_early, resume, Event("checkpoint", 30, epoch=3.0)], key=repr)
+    assert [event for _, event in store.read_events(["b"])] == [late]
+
+
 def test_a_resume_sent_also_as_an_event_is_recorded_once(store: Store) -> None:
     resume = Event(RESUME, 3, text="from checkpoint 3")
     put(store, resumes=[resume], events=[resume, Event("checkpoint", 3)])

@@ -367,7 +367,13 @@ class PostgresStore:
         ).fetchone()
 
     def _cut(self, cur: psycopg.Cursor, run_id: int, resume: Event) -> None:
-        """Drop every series' points from the resumed epoch (or step) on, as a plain load does."""
+        """Drop every series' points and the events from the resumed epoch (or step) on, as a
+        plain load does."""
+        cur.execute(
+            "DELETE FROM events WHERE run_id = %(run)s AND CASE WHEN epoch IS NOT NULL"
+            " AND %(epoch)s::float8 IS NOT NULL THEN epoch >= %(epoch)s ELSE step >= %(step)s END",
+            {"run": run_id, "epoch": resume.epoch, "step": int(resume.step)},
+        )
         tags = cur.execute(
             "SELECT id, tag, source_tag FROM tags WHERE run_id = %s ORDER BY id FOR UPDATE", (run_id,)
         ).fetchall()

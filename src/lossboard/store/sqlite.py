@@ -544,10 +544,16 @@ def _merge_series(db: sqlite3.Connection, run_id: int, new: Series) -> None:
 
 
 def _cut_run(db: sqlite3.Connection, run_id: int, resume: Event) -> None:
-    """Drop every series' points from the resumed epoch (or step) on, as `cut_before` does.
+    """Drop every series' points and the events from the resumed epoch (or step) on, as
+    `cut_before` and the stitcher do.
 
     Chunks before the first dropped point stay as they are; the rest are rewritten.
     """
+    db.execute(
+        "DELETE FROM events WHERE run_id = ?1 AND CASE WHEN epoch IS NOT NULL AND ?2 IS NOT NULL "
+        "THEN epoch >= ?2 ELSE step >= ?3 END",
+        (run_id, resume.epoch, int(resume.step)),
+    )
     tags = db.execute("SELECT id, tag, source_tag FROM tags WHERE run_id = ?", (run_id,)).fetchall()
     for tag_id, tag, source_tag in tags:
         rows = db.execute(
