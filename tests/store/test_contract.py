@@ -388,6 +388,22 @@ def test_a_spike_in_a_million_points_survives_100_buckets(store: Store) -> None:
     assert (np.diff(data.step) > 0).all()
 
 
+def test_a_wide_downsampled_range_keeps_its_ends_spikes_and_counts(store: Store) -> None:
+    count = 100_000  # 25 chunks; the range starts and ends inside chunks
+    value = np.cos(np.arange(count) / 1000.0)
+    value[[4_000, 50_001, 95_000]] = [9.0, -9.0, 9.0]
+    value[60_000] = NAN
+    put(store, columns={"train/loss": cols(np.arange(count), value, walls=np.arange(count) + 1e9)})
+    data = series(store, step_range=(5_000, 94_999), buckets=50)  # 1,800 points a bucket
+    assert data.total_points == 90_000
+    assert data.step[0] == 5_000 and data.step[-1] == 94_999
+    assert data.step[data.value == -9.0].tolist() == [50_001]
+    assert 9.0 not in data.value  # both spikes lie outside the range
+    assert data.step[np.isnan(data.value)].tolist() == [60_000]
+    assert data.wall_time.tolist() == (data.step + 1e9).tolist()
+    assert len(data.step) <= 5 * 50 and (np.diff(data.step) > 0).all()
+
+
 def test_downsampling_a_step_range_buckets_that_range(store: Store) -> None:
     steps = np.arange(100)
     value = np.zeros(100)
