@@ -37,6 +37,16 @@ def test_a_repeated_step_keeps_the_later_value() -> None:
     assert series.value.tolist() == [0.8, 0.9]
 
 
+def test_the_extreme_int64_steps_are_sorted_too() -> None:
+    low, high = -(2**63), 2**63 - 1  # low - high wraps round to 1: order must not be judged by np.diff
+    series = collect(
+        Point("train/loss", "loss", high, 2.0),
+        Point("train/loss", "loss", low, 1.0),
+    ).series()["train/loss"]
+    assert series.step.tolist() == [low, high]
+    assert series.value.tolist() == [1.0, 2.0]
+
+
 def test_nan_and_infinity_are_values() -> None:
     series = collect(
         Point("train/loss", "loss", 0, math.nan),

@@ -125,7 +125,7 @@ def _to_series(tag: str, col: _Columns) -> Series:
 def last_per_step(series: Series) -> Series:
     """Sorted by step with one value per step: where a step repeats, the last one wins."""
     step = series.step
-    if len(step) < 2 or (np.diff(step) > 0).all():
+    if len(step) < 2 or (step[1:] > step[:-1]).all():  # np.diff could overflow int64
         return series
     order = np.argsort(step, kind="stable")
     sorted_steps = step[order]
