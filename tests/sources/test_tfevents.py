@@ -442,3 +442,32 @@ def test_flipped_bytes_read_the_same_on_both_paths(edge_file, flips, cuts):
     bulk = parse_bytes(bytes(data), cuts)  # never raises: damage is a Problem
     assert same(bulk, parse_bytes(bytes(data), bulk=False))
     assert len(problems(bulk)) <= 1 + len(flips)
+
+
+@pytest.mark.parametrize("payload", [b"", b"x", bytes(range(256)) * 300])
+def test_a_framed_record_is_what_tensorboards_framing_makes(payload: bytes) -> None:
+    assert _tfrecord.record(payload) == record(payload)
+
+
+def test_every_form_of_a_one_number_tensor_reads_as_that_number(tmp_path):
+    """float_val and double_val are read directly; a shaped, packed or integer tensor through
+    make_ndarray; a tensor of two numbers is not a scalar."""
+    from tensorboard.compat.proto import tensor_pb2, types_pb2
+
+    packed = tensor_pb2.TensorProto(dtype=types_pb2.DT_FLOAT, tensor_content=struct.pack("<f", 2.5))
+    forms = {
+        "f32": tensor_util.make_tensor_proto(np.float32(0.1)),
+        "f64": tensor_util.make_tensor_proto(np.float64(0.1)),
+        "shaped": tensor_util.make_tensor_proto(np.array([0.25], np.float32)),
+        "int": tensor_util.make_tensor_proto(np.int64(7)),
+        "packed": packed,
+        "pair": tensor_util.make_tensor_proto(np.array([1.0, 2.0])),
+    }
+    stream = []
+    for tag, tensor in forms.items():
+        value = summary_pb2.Summary.Value(tag=tag, tensor=tensor)
+        value.metadata.plugin_data.plugin_name = "scalars"
+        stream.append(event_pb2.Event(wall_time=1.5, step=3, summary=summary_pb2.Summary(value=[value])))
+    items = parse_bytes(write_events(tmp_path / "run", stream))
+    got = {p.source_tag: p.value for p in points(items)}
+    assert got == {"f32": float(np.float32(0.1)), "f64": 0.1, "shaped": 0.25, "int": 7.0, "packed": 2.5}

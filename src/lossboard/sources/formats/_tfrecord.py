@@ -1,9 +1,11 @@
-"""TFRecord framing found in bulk: the records of a buffer of TensorBoard event files.
+"""TFRecord framing: the records of TensorBoard event files, found in bulk and written.
 
 A record is ``length`` (8 bytes, little-endian), the masked CRC-32C of those 8 bytes, ``length``
 bytes of payload and the masked CRC-32C of the payload. Reading one length after another is a
 Python step per record, as much as decoding a 50-byte scalar event costs; `frame` finds the
 same records with numpy (`record_starts`) and checks each length CRC once per distinct length.
+`record` frames a payload for writing, with Google's C CRC-32C where tensorboard's own
+``RecordWriter`` computes it in pure Python (about 10 µs a record).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from functools import lru_cache
 import numpy as np
 
 HEADER = struct.Struct("<Q")
+_CRC = struct.Struct("<I")
 SHORT = 1 << 16  # records shorter than this are found in bulk, longer ones one at a time
 _NO_RECORDS = np.zeros(0, np.int64)
 _NO_RECORDS.setflags(write=False)
@@ -37,6 +40,13 @@ def masked_crc32c() -> Callable[[bytes], int]:
         return (((value >> 15) | (value << 17)) + 0xA282EAD8) & 0xFFFFFFFF
 
     return masked
+
+
+def record(payload: bytes) -> bytes:
+    """``payload`` framed as one TFRecord."""
+    crc = masked_crc32c()
+    header = HEADER.pack(len(payload))
+    return b"".join((header, _CRC.pack(crc(header)), payload, _CRC.pack(crc(payload))))
 
 
 def record_starts(data: bytes) -> np.ndarray:

@@ -32,6 +32,7 @@ class Proto(NamedTuple):
     decode_error: type
     start: int
     make_ndarray: Callable
+    scalar_fields: dict[int, str]  # tensor dtype -> the repeated field a scalar of it is in
 
 
 @lru_cache(maxsize=1)
@@ -39,10 +40,11 @@ def proto() -> Proto:
     """Imported on first use, not at module level: the format table imports every module,
     and tfevents must load (to say which extra is missing) without tensorboard."""
     from google.protobuf.message import DecodeError
-    from tensorboard.compat.proto import event_pb2
+    from tensorboard.compat.proto import event_pb2, types_pb2
     from tensorboard.util import tensor_util
 
-    return Proto(event_pb2.Event, DecodeError, event_pb2.SessionLog.START, tensor_util.make_ndarray)
+    fields = {types_pb2.DT_FLOAT: "float_val", types_pb2.DT_DOUBLE: "double_val"}
+    return Proto(event_pb2.Event, DecodeError, event_pb2.SessionLog.START, tensor_util.make_ndarray, fields)
 
 
 class _Keys(NamedTuple):

@@ -278,8 +278,14 @@ class Parser:
             plugin = self._plugins[value.tag] = _SKIP if named not in ("", "scalars") else named
         if plugin == _SKIP:
             return None
+        classes, tensor = proto(), value.tensor
+        field = classes.scalar_fields.get(tensor.dtype)
+        if field and not tensor.tensor_shape.dim and not tensor.tensor_content:
+            numbers = getattr(tensor, field)  # tf.summary.scalar's float32, the export's float64
+            if len(numbers) == 1:
+                return float(numbers[0])  # make_ndarray costs 11 µs more
         try:
-            tensor = proto().make_ndarray(value.tensor)
+            tensor = classes.make_ndarray(tensor)
         except (TypeError, ValueError):  # unknown dtype, malformed tensor: not readable
             return None
         if tensor.size != 1 or tensor.dtype.kind not in "fiu":
