@@ -27,6 +27,14 @@ def validation_accuracy(path: Path) -> dict[int, float]:
     return {int(e): float(v) for e, v in _VALIDATION.findall(path.read_text())}
 
 
+def stitched_validation_accuracy() -> dict[int, float]:
+    """The example's validation accuracy by epoch, as the logs print it, the later file winning."""
+    expected = validation_accuracy(EXAMPLE / "training_0.log")
+    expected.update(validation_accuracy(EXAMPLE / "training_65.log"))
+    expected.update(validation_accuracy(EXAMPLE / "training_85.log"))
+    return expected
+
+
 def test_the_seed_example_stitches_three_resumed_files_later_file_winning() -> None:
     (run,) = lossboard.load(EXAMPLE)
     expected = validation_accuracy(EXAMPLE / "training_0.log")
@@ -94,6 +102,58 @@ def test_nothing_usable_exits_non_zero(tmp_path: Path) -> None:
 def test_parquet_needs_an_output_file() -> None:
     code, _, err = invoke("export", str(EXAMPLE), "--format", "parquet")
     assert code == 1 and "-o FILE" in err
+
+
+def test_export_tfevents_writes_a_tensorboard_run_that_reads_back_as_the_log(tmp_path: Path) -> None:
+    code, out, err = invoke("export", str(EXAMPLE), "--format", "tfevents", "-o", str(tmp_path / "tb"))
+    assert code == 0, err
+    (written,) = [Path(line) for line in out.splitlines()]
+    assert written.parent == tmp_path / "tb" / "alexnet-imagenet" and written.name.startswith("events.out.tfevents.")
+    (run,) = lossboard.load(tmp_path / "tb")
+    val = run.series["val/accuracy"]
+    assert dict(zip(val.step.tolist(), val.value.tolist())) == stitched_validation_accuracy()
+
+
+def test_export_tfevents_from_an_index(tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 'index.db'}"
+    assert invoke("index", str(EXAMPLE), "--store", store)[0] == 0
+    code, out, err = invoke("export", "--store", store, "--format", "tfevents", "-o", str(tmp_path / "tb"))
+    assert code == 0, err
+    (run,) = lossboard.load(tmp_path / "tb")
+    val = run.series["val/accuracy"]
+    assert dict(zip(val.step.tolist(), val.value.tolist())) == stitched_validation_accuracy()
+
+
+@pytest.mark.parametrize("out", [[], ["-o", "-"]])
+def test_export_tfevents_needs_an_output_directory(out: list[str]) -> None:
+    code, stdout, err = invoke("export", str(EXAMPLE), "--format", "tfevents", *out)
+    assert code == 1 and stdout == ""
+    assert err == "lossboard: tfevents export writes a directory of TensorBoard runs: give it with -o DIR\n"
+
+
+def test_export_tfevents_never_mixes_with_an_earlier_export(tmp_path: Path) -> None:
+    assert invoke("export", str(EXAMPLE), "--format", "tfevents", "-o", str(tmp_path))[0] == 0
+    before = {path: path.read_bytes() for path in tmp_path.rglob("*") if path.is_file()}
+    code, _, err = invoke("export", str(EXAMPLE), "--format", "tfevents", "-o", str(tmp_path))
+    assert code == 1 and len(err.splitlines()) == 1
+    assert "alexnet-imagenet already holds an event file" in err and "Traceback" not in err
+    assert {path: path.read_bytes() for path in tmp_path.rglob("*") if path.is_file()} == before
+
+
+def test_export_tfevents_without_tensorboard_names_the_extra(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import sys
+
+    for name in [name for name in sys.modules if name.split(".")[0] == "tensorboard"]:
+        monkeypatch.setitem(sys.modules, name, None)  # None in sys.modules reads as "not installed"
+    code, _, err = invoke("export", str(EXAMPLE), "--format", "tfevents", "-o", str(tmp_path / "tb"))
+    assert code == 1
+    assert err == "lossboard: tfevents export needs tensorboard: pip install 'lossboard[tfevents]'\n"
+    assert not (tmp_path / "tb").exists()
+
+
+def test_an_unknown_export_format_is_a_click_usage_error() -> None:
+    code, _, err = invoke("export", str(EXAMPLE), "--format", "tfrecord")
+    assert code == 2 and "'tfrecord' is not one of" in err and "tfevents" in err
 
 
 @pytest.mark.parametrize("command", ["plot", "export", "inspect", "formats"])

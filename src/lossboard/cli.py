@@ -146,12 +146,24 @@ def plot(paths: tuple[str, ...], log_format: str | None, stitch: bool | None, st
 
 @main.command()
 @_store_inputs
-@click.option("--format", "fmt", type=click.Choice(["csv", "json", "parquet"]), default="csv", show_default=True,
-              help="Output format (long form: one row per run, tag and step).")
-@click.option("-o", "--out", "out_file", default=None, metavar="FILE", help="Output file [default: standard output].")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "parquet", "tfevents"]), default="csv",
+              show_default=True,
+              help="Output format: csv, json, parquet in long form (one row per run, tag and step); "
+              "tfevents as a TensorBoard run directory per run under -o DIR.")
+@click.option("-o", "--out", "out_file", default=None, metavar="PATH",
+              help="Output file, or the directory for tfevents [default: standard output].")
 def export(paths: tuple[str, ...], log_format: str | None, stitch: bool | None, store_url: str | None, fmt: str,
            out_file: str | None) -> None:
-    """Write every series of the runs at PATHS or in --store as CSV, JSON or Parquet."""
+    """Write every series of the runs at PATHS or in --store as CSV, JSON, Parquet or TensorBoard event files."""
+    if fmt == "tfevents":
+        from lossboard.views.export_tfevents import require_tensorboard, write_tfevents
+
+        if out_file in (None, "-"):
+            raise UsageError("tfevents export writes a directory of TensorBoard runs: give it with -o DIR")
+        require_tensorboard()  # before a long load
+        for path in write_tfevents(_load(paths, log_format, stitch, store_url), out_file):
+            click.echo(str(path))
+        return
     from lossboard.views.export import export as write
     from lossboard.views.export import open_output
 

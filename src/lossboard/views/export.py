@@ -4,7 +4,8 @@ CSV columns are exactly ``run,tag,source_tag,step,epoch,wall_time,value``; an un
 or wall time is empty and a non-finite value is written ``nan``, ``inf`` or ``-inf``. JSON is
 an array of objects with the same keys, where an unknown field is ``null`` and a non-finite
 value is the string ``"nan"``, ``"inf"`` or ``"-inf"`` (JSON has no NaN). Parquet keeps NaN
-and infinities as floats and unknown fields as nulls.
+and infinities as floats and unknown fields as nulls. TensorBoard event files are a directory
+of runs, not a stream: `lossboard.views.export_tfevents`.
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ def export(runs: Sequence[Run], out: IO[bytes], *, fmt: str) -> None:
         write_json(runs, out)
     elif fmt == "parquet":
         write_parquet(runs, out)
+    elif fmt == "tfevents":
+        raise UsageError("tfevents export writes a directory, not a stream: "
+                         "use lossboard.views.export_tfevents.write_tfevents(runs, out_dir)")
     else:
         raise UsageError(f"export format must be one of {', '.join(EXPORT_FORMATS)}, not {fmt!r}")
 
