@@ -33,6 +33,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))  # lossboard importable without installing it
 
+from store import generate, peak_rss_mb  # bench/ is on sys.path: it is the script's directory
+
 DATA = HERE / "data" / "store" / "lossboard"
 METHODS = ("lossboard", "csv-loop", "torch")
 SLOW = ("torch",)
@@ -95,14 +97,6 @@ def run_torch(inputs: list[Path], out: Path) -> dict:
     return {"points": points, "parts": {"load": loaded - start, "write": time.perf_counter() - loaded}}
 
 
-def peak_rss_mb() -> float:
-    """This process's peak RSS (VmHWM: unlike ru_maxrss, not inherited across exec)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmHWM in /proc/self/status")
-
-
 def child(method: str, runs: int) -> None:
     """Run one method here and print seconds, peak RSS, points and bytes written as JSON."""
     import tensorboard.summary.writer.event_file_writer  # noqa: F401
@@ -136,11 +130,7 @@ def main() -> None:
     if args.child:
         child(args.child[0], int(args.child[1]))
         return
-    if not (DATA.parent / "lossboard.done").exists():
-        sys.path.insert(0, str(HERE))
-        from store import generate
-
-        generate()
+    generate()  # once: reused when present
     results = {}
     for method in args.methods.split(","):
         runs = args.slow_runs if method in SLOW else args.runs

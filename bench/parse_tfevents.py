@@ -33,6 +33,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))  # lossboard importable without installing it
 
+from store import generate, peak_rss_mb  # bench/ is on sys.path: it is the script's directory
+
 DATA = HERE / "data" / "store" / "tfevents"
 METHODS = ("lossboard", "parser-only", "protobuf-path", "tensorboard", "read")
 SLOW = ("protobuf-path", "tensorboard")
@@ -92,14 +94,6 @@ def run_read(paths: list[Path]) -> int:
     return count
 
 
-def peak_rss_mb() -> float:
-    """This process's peak RSS (VmHWM: unlike ru_maxrss, not inherited across exec)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmHWM in /proc/self/status")
-
-
 def event_files(runs: int) -> list[Path]:
     return [path for run in sorted(DATA.iterdir())[:runs] for path in sorted(run.glob("events.out.tfevents.*"))]
 
@@ -133,14 +127,6 @@ def measure(method: str, runs: int, repeats: int) -> dict:
             "rss_mb": max(result["rss_mb"] for result in results)}
 
 
-def ensure_data() -> None:
-    if not (DATA.parent / "tfevents.done").exists():
-        sys.path.insert(0, str(HERE))
-        from store import generate
-
-        generate()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--methods", default=",".join(METHODS))
@@ -152,7 +138,7 @@ def main() -> None:
     if args.child:
         child(args.child[0], int(args.child[1]))
         return
-    ensure_data()
+    generate()  # once: reused when present
     results = {}
     for method in args.methods.split(","):
         runs = args.slow_runs if method in SLOW else args.runs
