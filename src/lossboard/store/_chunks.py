@@ -145,6 +145,29 @@ def m4_over_chunks(
     return union.take(m4_index(union.step, union.value, buckets, lo=lo, hi=hi)), total
 
 
+def select(
+    series: Series,
+    step_range: tuple[int, int] | None,
+    time_range: tuple[float, float] | None,
+    buckets: int | None,
+) -> tuple[Series, int]:
+    """The points of a decoded series within both ranges (ends included; an unknown wall time
+    is outside any time range), M4-downsampled when ``buckets`` is given, and how many points
+    the ranges hold."""
+    if step_range is not None:
+        start = np.searchsorted(series.step, step_range[0], side="left")
+        stop = np.searchsorted(series.step, step_range[1], side="right")
+        series = series.take(slice(start, stop))
+    if time_range is not None:
+        wall = series.wall_time
+        series = series.take(np.flatnonzero((wall >= time_range[0]) & (wall <= time_range[1])))
+    total = len(series)
+    if buckets is not None:
+        lo, hi = step_range if step_range is not None else (None, None)
+        series = series.take(m4_index(series.step, series.value, buckets, lo=lo, hi=hi))
+    return series, total
+
+
 def split(series: Series, size: int = CHUNK_POINTS) -> list[Series]:
     """Consecutive slices of at most ``size`` points (views, not copies)."""
     return [series.take(slice(start, start + size)) for start in range(0, len(series), size)]

@@ -58,7 +58,7 @@ from typing import Protocol
 
 import numpy as np
 
-from lossboard.model import Event, FileProblem, Media
+from lossboard.model import Event, FileProblem, Media, Series
 
 SCHEMA_VERSION = 2
 CHUNK_POINTS = 4096
@@ -140,6 +140,10 @@ class SeriesData:
     wall_time: np.ndarray
     value: np.ndarray
     total_points: int
+
+    @classmethod
+    def of(cls, run: str, tag: str, source_tag: str, series: Series, total_points: int) -> SeriesData:
+        return cls(run, tag, source_tag, series.step, series.epoch, series.wall_time, series.value, total_points)
 
 
 class Store(Protocol):

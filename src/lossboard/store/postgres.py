@@ -40,7 +40,6 @@ from lossboard.store.base import (
     SourceState,
     TagInfo,
 )
-from lossboard.store.downsample import m4_index
 
 try:
     import psycopg
@@ -541,26 +540,7 @@ class PostgresStore:
                 return None
             source_tag = found[0]
         series = _chunks.decode(tag, source_tag, [row[1:] for row in rows])
-        keep = np.ones(len(series), dtype=bool)
-        if step_range is not None:
-            keep &= (series.step >= step_range[0]) & (series.step <= step_range[1])
-        if time_range is not None:
-            keep &= (series.wall_time >= time_range[0]) & (series.wall_time <= time_range[1])
-        index = np.flatnonzero(keep)
-        total = len(index)
-        if buckets is not None:
-            lo, hi = step_range if step_range is not None else (None, None)
-            index = index[m4_index(series.step[index], series.value[index], buckets, lo=lo, hi=hi)]
-        return SeriesData(
-            run,
-            tag,
-            source_tag,
-            series.step[index],
-            series.epoch[index],
-            series.wall_time[index],
-            series.value[index],
-            total,
-        )
+        return SeriesData.of(run, tag, source_tag, *_chunks.select(series, step_range, time_range, buckets))
 
     def _read_downsampled(
         self, run: str, tag: str, step_range: tuple[int, int] | None, buckets: int
@@ -580,7 +560,7 @@ class PostgresStore:
         kept, total = _chunks.read_m4(
             _Chunks(self._conn, tag_id), _chunks.Extent(*extent), step_range, buckets
         )
-        return SeriesData(run, tag, source_tag, kept.step, kept.epoch, kept.wall_time, kept.value, total)
+        return SeriesData.of(run, tag, source_tag, kept, total)
 
     def read_events(self, runs: Sequence[str]) -> Iterator[tuple[str, Event]]:
         rows = self._conn.execute(

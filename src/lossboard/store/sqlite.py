@@ -45,7 +45,6 @@ from lossboard.store.base import (
     SourceState,
     TagInfo,
 )
-from lossboard.store.downsample import m4_index
 
 _URL_PREFIX = "sqlite://"
 _BUSY_TIMEOUT_MS = 30_000  # a reader or the next indexer waits this long for a writer's commit
@@ -435,22 +434,14 @@ class SQLiteStore:
             if buckets is not None and time_range is None:
                 chunks = _Chunks(db, tag_id)
                 kept, total = _chunks.read_m4(chunks, chunks.extent(lo, hi), step_range, buckets)
-                return SeriesData(
-                    run, tag, source_tag, kept.step, kept.epoch, kept.wall_time, kept.value, total
+            else:
+                blobs = db.execute(
+                    "SELECT step, epoch, wall_time, value FROM chunks "
+                    "WHERE tag_id = ? AND last_step >= ? AND first_step <= ? ORDER BY first_step",
+                    (tag_id, lo, hi),
                 )
-            blobs = db.execute(
-                "SELECT step, epoch, wall_time, value FROM chunks "
-                "WHERE tag_id = ? AND last_step >= ? AND first_step <= ? ORDER BY first_step",
-                (tag_id, lo, hi),
-            )
-            series = _select(_chunks.decode(tag, source_tag, blobs), step_range, time_range)
-        total = len(series)
-        if buckets is not None:
-            index = m4_index(series.step, series.value, buckets, **_bounds(step_range))
-            series = series.take(index)
-        return SeriesData(
-            run, tag, source_tag, series.step, series.epoch, series.wall_time, series.value, total
-        )
+                kept, total = _chunks.select(_chunks.decode(tag, source_tag, blobs), step_range, time_range, buckets)
+        return SeriesData.of(run, tag, source_tag, kept, total)
 
     def read_events(self, runs: Sequence[str]) -> Iterator[tuple[str, Event]]:
         for run in dict.fromkeys(runs):
@@ -639,25 +630,6 @@ class _Chunks:
             (self._tag_id, lo, hi),
         ):
             yield points
-
-
-def _bounds(step_range: tuple[int, int] | None) -> dict[str, int]:
-    """The bucketed range: the requested one, else (no keywords) the points' own."""
-    return {} if step_range is None else {"lo": step_range[0], "hi": step_range[1]}
-
-
-def _select(
-    series: Series, step_range: tuple[int, int] | None, time_range: tuple[float, float] | None
-) -> Series:
-    """The points within both ranges (ends included); an unknown wall time is outside any time range."""
-    if step_range is not None:
-        start = np.searchsorted(series.step, step_range[0], side="left")
-        stop = np.searchsorted(series.step, step_range[1], side="right")
-        series = series.take(slice(start, stop))
-    if time_range is not None:
-        wall = series.wall_time
-        series = series.take(np.flatnonzero((wall >= time_range[0]) & (wall <= time_range[1])))
-    return series
 
 
 def _compile(name_regex: str | None) -> re.Pattern[str] | None:
