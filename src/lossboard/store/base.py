@@ -60,7 +60,7 @@ import numpy as np
 
 from lossboard.model import Event, FileProblem, Media, Series
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 CHUNK_POINTS = 4096
 
 
@@ -76,7 +76,7 @@ class SourceState:
     inode: int  # a different inode at the same path: the file was replaced
     mtime_ns: int
     offset: int  # bytes consumed by the parser so far
-    state: bytes | None = None  # the pickled parser (and decoder) to continue from offset
+    state: bytes | None = None  # the parser and decoder, as `parser_state` JSON, to continue from offset
 
 
 @dataclass

@@ -1,8 +1,11 @@
 """Fill a store from log directories, parsing only what is new since the last pass.
 
 Files are grouped into runs exactly as `lossboard.load` groups them (`lossboard.sources.logdir`).
-For each file the store keeps a `SourceState`: how far it was read and the pickled parser
-(with the UTF-8 decoder's state) to continue from there. A pass compares each file with it:
+For each file the store keeps a `SourceState`: how far it was read and the parser (with the
+UTF-8 decoder's state) to continue from there, saved as plain data (`parser_state`: never
+pickle, so a row of the store can never run code). A state that cannot be read back (another
+version's, damaged, planted) is never trusted: the file's run is read again from its start,
+with a problem saying so. A pass compares each file with it:
 
 * unchanged: skipped; grown: parsed from the stored offset with the stored parser;
 * truncated, replaced or rewritten (`lossboard.sources.tail`), an earlier file of a stitched
@@ -28,7 +31,6 @@ from __future__ import annotations
 
 import codecs
 import copy
-import pickle
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -36,7 +38,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from lossboard.errors import InputError
-from lossboard.model import RESUME, Columns, Item, Point
+from lossboard.model import RESUME, Columns, FileProblem, Item, Point
 from lossboard.sources import logdir, tail
 from lossboard.sources.collect import RunCollector
 from lossboard.sources.detect import HEAD_BYTES
@@ -44,7 +46,7 @@ from lossboard.sources.formats import FORMATS
 from lossboard.sources.reader import resolve_format
 from lossboard.sources.rundir import logged_format, run_info, run_meta
 from lossboard.sources.stitch import _CONCURRENT_FORMATS, resume_point
-from lossboard.store import base
+from lossboard.store import base, parser_state
 
 LOCK = "lossboard-index"
 FEED_BYTES = 1 << 20  # text handed to a parser at once, as the reader does
@@ -147,6 +149,7 @@ class Indexer:
         self._clock = clock
         self._tail = tail.Tail(max_bytes=batch_bytes, idle_s=idle_s, clock=clock)
         self._live: dict[str, _Source] = {}
+        self._notes: dict[str, FileProblem] = {}  # by path: said with the file's next batch
 
     def watch(
         self,
@@ -225,7 +228,7 @@ class Indexer:
         return True
 
     def _restore(self, found: _Found, ordinal: int, state: base.SourceState) -> bool:
-        """The file's parser as the store left it: the live one if still in step, else unpickled."""
+        """The file's parser as the store left it: the live one if still in step, else loaded from its saved state."""
         live = self._live.get(found.path)
         cursor = self._tail.cursor(found.path)
         if (
@@ -235,19 +238,22 @@ class Indexer:
             and cursor.inode == state.inode
         ):
             return True
-        if state.state is None:  # the parser could not be pickled: read the run again
+        if state.state is None:  # the parser could not be saved: read the run again
             self._tail.forget(found.path)
             self._live.pop(found.path, None)
             return state.offset == 0
         try:
-            parser, decoder_state, needs_resume, closed, check = pickle.loads(state.state)
-        except Exception:  # written by another lossboard version; any unpickling error means the same
+            saved = parser_state.load(state.state, found.format)
+        except parser_state.StateError as error:
+            self._notes[found.path] = FileProblem(
+                found.path, 0, f"the index's saved parser state cannot be used ({error}); file read again from its start"
+            )
             return False
         decoder = _decoder(found.format)
-        if decoder is not None:
-            decoder.setstate(decoder_state)
-        self._live[found.path] = _Source(found, ordinal, parser, decoder, needs_resume, closed)
-        self._tail.follow(found.path, tail.Cursor(state.offset, state.inode, check))
+        if decoder is not None and saved.decoder is not None:
+            decoder.setstate(saved.decoder)
+        self._live[found.path] = _Source(found, ordinal, saved.parser, decoder, saved.needs_resume, saved.closed)
+        self._tail.follow(found.path, tail.Cursor(state.offset, state.inode, saved.check))
         return True
 
     def _reset(self, plan: _Plan, stored: dict[str, base.SourceState], summary: Summary) -> None:
@@ -353,7 +359,7 @@ class Indexer:
                 inode=stat.inode,
                 mtime_ns=stat.mtime_ns,
                 offset=offset,
-                state=_pickled(source, check),
+                state=_saved(source, check),
             ),
             columns={
                 tag: base.Columns(s.source_tag, s.step, s.epoch, s.wall_time, s.value)
@@ -362,21 +368,23 @@ class Indexer:
             resumes=resumes,
             events=[e for e in collector.events if e.kind != RESUME],
             media=collector.media,
-            problems=collector.problems,
+            problems=[*filter(None, [self._notes.pop(source.found.path, None)]), *collector.problems],
             meta={**collector.meta, **(run_meta(plan.info) if plan.info else {})},
         )
         self.store.apply(batch)
 
 
-def _pickled(source: _Source, check: bytes) -> bytes | None:
-    """The parser and decoder state to continue from, or None for a parser holding closures."""
+def _saved(source: _Source, check: bytes) -> bytes | None:
+    """The parser and decoder state to continue from, or None for a parser holding what
+    `parser_state` cannot save (its run is then read again from the start when it grows)."""
     decoder_state = source.decoder.getstate() if source.decoder is not None else None
     try:
-        return pickle.dumps(
-            (source.parser, decoder_state, source.needs_resume, source.closed, check),
-            protocol=pickle.HIGHEST_PROTOCOL,
+        return parser_state.dump(
+            parser_state.Saved(
+                source.found.format, source.parser, decoder_state, source.needs_resume, source.closed, check
+            )
         )
-    except (pickle.PicklingError, AttributeError, TypeError):  # what pickle raises for a local function
+    except parser_state.StateError:
         return None
 
 

@@ -165,6 +165,8 @@ def _migrate_to_v2(conn: psycopg.Connection) -> None:
 _MIGRATIONS: tuple[Callable[[psycopg.Connection], object], ...] = (
     lambda conn: conn.execute(_SCHEMA_V1),
     _migrate_to_v2,
+    # version 3 saves parser states as JSON: pickled ones are dropped unread, their files read again
+    lambda conn: conn.execute("UPDATE sources SET state = NULL"),
 )
 
 

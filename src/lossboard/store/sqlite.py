@@ -166,8 +166,14 @@ def _migrate_to_v2(db: sqlite3.Connection) -> None:
     )
 
 
+def _migrate_to_v3(db: sqlite3.Connection) -> None:
+    """Version 3 saves parser states as JSON: the pickled ones are dropped, never unpickled,
+    so their files are read again from the start."""
+    db.execute("UPDATE sources SET state = NULL")
+
+
 # MIGRATIONS[n] takes a database from schema version n to n + 1 (0: an empty file)
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_to_v1, _migrate_to_v2]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_to_v1, _migrate_to_v2, _migrate_to_v3]
 
 
 def _connect(target: str, *, create: bool) -> sqlite3.Connection:
