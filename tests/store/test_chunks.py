@@ -69,13 +69,14 @@ def test_merge_into_nothing_sorts_and_keeps_the_last_of_a_repeated_step() -> Non
 
 def test_batch_columns_become_a_sorted_series_the_last_repeat_winning() -> None:
     columns = Columns(
+        "train/loss",
         "loss",
         step=np.array([2, 1, 2]),
         epoch=np.array([np.nan, 1.0, np.nan]),
         wall_time=np.array([10.0, 11.0, 12.0]),
         value=np.array([7.0, 8.0, 9.0]),
     )
-    series = _chunks.from_columns("train/loss", columns)
+    series = _chunks.from_columns(columns)
     assert (series.tag, series.source_tag) == ("train/loss", "loss")
     assert series.step.tolist() == [1, 2]
     assert series.value.tolist() == [8.0, 9.0]

@@ -84,37 +84,3 @@ def test_a_planted_state_runs_nothing_and_the_source_is_read_again(
     finally:
         store.close()
 
-
-def _set_version(url: str, version: int) -> None:
-    if url.startswith("sqlite:///"):
-        db = sqlite3.connect(url[len("sqlite://"):])
-        db.execute("UPDATE schema_version SET version = ?", (version,))
-        db.commit()
-        db.close()
-        return
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("UPDATE lossboard.schema_version SET version = %s", (version,))
-
-
-def test_a_version_2_store_drops_its_pickled_states_unread(store_url: str, tmp_path: Path) -> None:
-    logs = tmp_path / "logs"
-    logs.mkdir()
-    (logs / "train.log").write_text("".join(mxnet_epoch(epoch, 0.5) for epoch in range(3)))
-    store = open_store(store_url)
-    index_paths(store, [logs])
-    store.close()
-    marker = tmp_path / "owned"
-    _set_states(store_url, pickle.dumps(_Payload(marker)))  # what version 2 stored: a pickle
-    _set_version(store_url, 2)
-    store = open_store(store_url)
-    try:
-        assert [state.state for state in store.sources()] == [None]
-        with (logs / "train.log").open("a") as file:
-            file.write(mxnet_epoch(3, 0.6))
-        assert index_paths(store, [logs]).reset == ["logs"]
-        assert not marker.exists()
-        assert_store_equals_load(store, logs)
-    finally:
-        store.close()

@@ -78,7 +78,7 @@ def series_of(
     )
 
 
-def from_columns(tag: str, columns: Columns) -> Series:
+def from_columns(columns: Columns) -> Series:
     """A batch's columns as a sorted series with one value per step (the last one wins)."""
     return last_per_step(
         series_of(
@@ -86,7 +86,7 @@ def from_columns(tag: str, columns: Columns) -> Series:
             columns.value,
             epoch=columns.epoch,
             wall_time=columns.wall_time,
-            tag=tag,
+            tag=columns.tag,
             source_tag=columns.source_tag,
         )
     )

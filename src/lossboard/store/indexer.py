@@ -73,6 +73,13 @@ class _Plan:
         """Files written side by side (event files, ``lossboard run``): none resumes another."""
         return self.info is not None or any(m.format in _CONCURRENT_FORMATS for m in self.members)
 
+    @property
+    def path(self) -> str:
+        """Where the run lives, its identity in the store: the directory of files written side
+        by side, else the first file (a directory may hold several stitched or single-file runs)."""
+        first = self.members[0].path
+        return str(Path(first).parent) if self.concurrent else first
+
 
 @dataclass
 class _Source:
@@ -199,15 +206,15 @@ class Indexer:
                 pass  # changed again while being read: what is committed is consistent; next pass
         status = plan.info.get("status") if plan.info else None
         if isinstance(status, str):
-            self.store.set_status(plan.name, status)
+            self.store.set_status(plan.path, status, name=plan.name)
 
     def _resume_run(self, plan: _Plan, stored: dict[str, base.SourceState]) -> bool:
         """Set up each file's parser and cursor from the store; False if the run must start over."""
-        names = {plan.name} | {stored[m.path].run for m in plan.members if m.path in stored}
-        ours = [s for s in stored.values() if s.run in names]
+        runs = {plan.path} | {stored[m.path].run for m in plan.members if m.path in stored}
+        ours = [s for s in stored.values() if s.run in runs]
         paths = [m.path for m in plan.members]
-        if any(s.run != plan.name or s.path not in paths or paths.index(s.path) != s.ordinal for s in ours):
-            return False  # renamed, reordered, or a file gone
+        if any(s.run != plan.path or s.path not in paths or paths.index(s.path) != s.ordinal for s in ours):
+            return False  # regrouped, reordered, or a file gone
         last = max((s.ordinal for s in ours), default=-1)
         for ordinal, found in enumerate(plan.members):
             state = stored.get(found.path)
@@ -257,9 +264,9 @@ class Indexer:
         return True
 
     def _reset(self, plan: _Plan, stored: dict[str, base.SourceState], summary: Summary) -> None:
-        names = {plan.name} | {stored[m.path].run for m in plan.members if m.path in stored}
-        for name in sorted(names):
-            self.store.reset_run(name)
+        runs = {plan.path} | {stored[m.path].run for m in plan.members if m.path in stored}
+        for run in sorted(runs):
+            self.store.reset_run(run)
         for found in plan.members:
             self._tail.forget(found.path)
             self._live.pop(found.path, None)
@@ -275,7 +282,7 @@ class Indexer:
                     ordinal,
                     FORMATS[found.format].Parser(),
                     _decoder(found.format),
-                    needs_resume=ordinal > 0 and not plan.concurrent and self._has_points(plan.name),
+                    needs_resume=ordinal > 0 and not plan.concurrent and self._has_points(plan.path),
                 )
             finish, read = final, False
             for change in self._tail.poll([found.path]):
@@ -291,7 +298,9 @@ class Indexer:
                 self._finish(plan, source, summary)
 
     def _has_points(self, run: str) -> bool:
-        return any(info.points for info in self.store.list_tags([run]))
+        """Whether the run at path ``run`` holds points: a new later file then resumes it."""
+        host = self.store.host
+        return any(info.points for info in self.store.list_runs() if (info.host, info.path) == (host, run))
 
     # -- batches ----------------------------------------------------------------------------
     def _feed(self, plan: _Plan, source: _Source, change: tail.Change, summary: Summary) -> None:
@@ -343,16 +352,17 @@ class Indexer:
         offset: int,
         check: bytes,
     ) -> None:
-        series = collector.series()
+        series = list(collector.series().values())
         resumes = [e for e in collector.events if e.kind == RESUME]
         if source.needs_resume and series:
-            resumes.insert(0, resume_point(list(series.values()), source.found.path))
+            resumes.insert(0, resume_point(series, source.found.path))
             source.needs_resume = False
         stat = stat or tail.FileStat(offset, 0, 0)
         batch = base.Batch(
             source=base.SourceState(
                 path=source.found.path,
-                run=plan.name,
+                run=plan.path,
+                run_name=plan.name,
                 format=source.found.format,
                 ordinal=source.ordinal,
                 size=stat.size,
@@ -361,10 +371,7 @@ class Indexer:
                 offset=offset,
                 state=_saved(source, check),
             ),
-            columns={
-                tag: base.Columns(s.source_tag, s.step, s.epoch, s.wall_time, s.value)
-                for tag, s in series.items()
-            },
+            columns=[base.Columns(s.tag, s.source_tag, s.step, s.epoch, s.wall_time, s.value) for s in series],
             resumes=resumes,
             events=[e for e in collector.events if e.kind != RESUME],
             media=collector.media,

@@ -20,6 +20,7 @@ from __future__ import annotations
 import bisect
 import json
 import re
+import socket
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -39,7 +40,10 @@ from lossboard.store.base import (
     SeriesData,
     SourceState,
     TagInfo,
+    one_series,
+    run_name_of,
 )
+from lossboard.store.names import renamed
 
 try:
     import psycopg
@@ -167,7 +171,44 @@ _MIGRATIONS: tuple[Callable[[psycopg.Connection], object], ...] = (
     _migrate_to_v2,
     # version 3 saves parser states as JSON: pickled ones are dropped unread, their files read again
     lambda conn: conn.execute("UPDATE sources SET state = NULL"),
+    lambda conn: _migrate_to_v4(conn),
 )
+
+
+def _migrate_to_v4(conn: psycopg.Connection) -> None:
+    """Version 4 keys runs by (host, path) and series by source tag.
+
+    An existing run's path is its first file, and its host the machine that migrates: no run
+    is lost; a run whose path the indexer now derives otherwise is read again.
+    """
+    host = socket.gethostname()
+    conn.execute("ALTER TABLE runs ADD COLUMN host text NOT NULL DEFAULT '', ADD COLUMN path text, ADD COLUMN display text")
+    conn.execute(
+        "UPDATE runs SET host = %s, display = name, path = coalesce((SELECT s.path FROM sources s"
+        " WHERE s.run_id = runs.id ORDER BY s.ordinal LIMIT 1), name)",
+        (host,),
+    )
+    conn.execute(
+        "ALTER TABLE runs ALTER path SET NOT NULL, ALTER display SET NOT NULL, DROP CONSTRAINT runs_name_key,"
+        " ADD UNIQUE (host, path);"
+        " CREATE INDEX runs_display ON runs (display);"
+        " ALTER TABLE sources ADD COLUMN host text NOT NULL DEFAULT '';"
+        " ALTER TABLE tags DROP CONSTRAINT tags_run_id_tag_key, ADD UNIQUE (run_id, tag, source_tag)"
+    )
+    conn.execute("UPDATE sources SET host = %s", (host,))
+    conn.execute("ALTER TABLE sources DROP CONSTRAINT sources_pkey, ADD PRIMARY KEY (host, path)")
+    _name_runs(conn)
+
+
+def _name_runs(conn: psycopg.Connection | psycopg.Cursor) -> None:
+    """Make every run's display name unique again, after a run was added, renamed or deleted;
+    one transaction at a time (the lock), so two machines adding runs see each other's."""
+    conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext('run names'))", (_LOCK_SPACE,))
+    rows = conn.execute("SELECT id, host, path, name, display FROM runs ORDER BY id").fetchall()
+    changes = renamed(rows)
+    if changes:
+        cursor = conn if isinstance(conn, psycopg.Cursor) else conn.cursor()
+        cursor.executemany("UPDATE runs SET display = %s WHERE id = %s", changes)
 
 
 def describe(url: str) -> str:
@@ -199,6 +240,7 @@ class PostgresStore:
     def __init__(self, url: str, *, clock: Callable[[], float] = time.time) -> None:
         self._url = url
         self._where = describe(url)
+        self.host = socket.gethostname()  # a team store: two machines' runs at one path are two runs
         self._clock = clock
         self._conn = self._connect()
         try:
@@ -265,7 +307,7 @@ class PostgresStore:
 
     # -- writing ------------------------------------------------------------------------
     def source_state(self, path: str) -> SourceState | None:
-        found = self._source_states("WHERE s.path = %s", (path,))
+        found = self._source_states(" AND s.path = %s", (path,))
         return found[0] if found else None
 
     def sources(self) -> list[SourceState]:
@@ -273,26 +315,28 @@ class PostgresStore:
 
     def _source_states(self, where: str, params: tuple) -> list[SourceState]:
         rows = self._conn.execute(
-            'SELECT s.path, r.name, s.format, s.ordinal, s.size, s.inode, s.mtime_ns, s."offset", s.state'
-            f" FROM sources s JOIN runs r ON r.id = s.run_id {where} ORDER BY r.name, s.ordinal, s.path",
-            params,
+            'SELECT s.path, r.path, s.format, s.ordinal, s.size, s.inode, s.mtime_ns, s."offset", s.state, r.name'
+            f" FROM sources s JOIN runs r ON r.id = s.run_id WHERE s.host = %s{where}"
+            " ORDER BY r.path, s.ordinal, s.path",
+            (self.host, *params),
         ).fetchall()
         return [
-            SourceState(path, run, fmt, ordinal, size, int(inode), mtime, offset, state)
-            for path, run, fmt, ordinal, size, inode, mtime, offset, state in rows
+            SourceState(path, run, fmt, ordinal, size, int(inode), mtime, offset, state, name)
+            for path, run, fmt, ordinal, size, inode, mtime, offset, state, name in rows
         ]
 
     def apply(self, batch: Batch) -> None:
         source = batch.source
         with self._conn.transaction(), self._conn.cursor() as cur:
-            run_id = self._run_id(cur, source.run)
+            run_id = self._run_id(cur, source.run, source.name)
             cur.execute(
-                'INSERT INTO sources (path, run_id, format, ordinal, size, inode, mtime_ns, "offset", state)'
-                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (path) DO UPDATE SET"
+                'INSERT INTO sources (host, path, run_id, format, ordinal, size, inode, mtime_ns, "offset", state)'
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (host, path) DO UPDATE SET"
                 " run_id = EXCLUDED.run_id, format = EXCLUDED.format, ordinal = EXCLUDED.ordinal,"
                 " size = EXCLUDED.size, inode = EXCLUDED.inode, mtime_ns = EXCLUDED.mtime_ns,"
                 ' "offset" = EXCLUDED."offset", state = EXCLUDED.state',
                 (
+                    self.host,
                     source.path,
                     run_id,
                     source.format,
@@ -306,9 +350,9 @@ class PostgresStore:
             )
             for resume in batch.resumes:
                 self._cut(cur, run_id, resume)
-            for tag, columns in batch.columns.items():
+            for columns in batch.columns:
                 if len(columns.step):
-                    self._merge(cur, run_id, _chunks.from_columns(tag, columns))
+                    self._merge(cur, run_id, _chunks.from_columns(columns))
             cur.executemany(
                 "INSERT INTO events (run_id, kind, step, epoch, wall_time, text) VALUES (%s, %s, %s, %s, %s, %s)",
                 [(run_id, *event) for event in _events(batch)],
@@ -327,13 +371,28 @@ class PostgresStore:
                 [(run_id, key, value) for key, value in batch.meta.items()],
             )
 
-    def _run_id(self, cur: psycopg.Cursor, run: str) -> int:
-        """The run's id, creating the run; stamps it as updated now."""
-        return cur.execute(
-            "INSERT INTO runs (name, updated) VALUES (%s, %s)"
-            " ON CONFLICT (name) DO UPDATE SET updated = EXCLUDED.updated RETURNING id",
-            (run, self._clock()),
-        ).fetchone()[0]
+    def _run_id(self, cur: psycopg.Cursor, path: str, name: str | None, *, stamp: bool = True) -> int:
+        """The id of the run at ``path``, created if new and renamed if ``name`` changed (every
+        display name then brought up to date); ``stamp``: marked as updated now."""
+        found = cur.execute(
+            "UPDATE runs SET updated = CASE WHEN %s THEN %s ELSE updated END"
+            " WHERE host = %s AND path = %s RETURNING id, name",
+            (stamp, self._clock(), self.host, path),
+        ).fetchone()
+        if found is not None and name in (None, found[1]):
+            return found[0]
+        if found is None:
+            name = name or run_name_of(path)
+            run_id = cur.execute(
+                "INSERT INTO runs (host, path, name, display, updated) VALUES (%s, %s, %s, %s, %s)"
+                " ON CONFLICT (host, path) DO UPDATE SET name = EXCLUDED.name RETURNING id",
+                (self.host, path, name, name, self._clock() if stamp else 0.0),
+            ).fetchone()[0]
+        else:
+            run_id = found[0]
+            cur.execute("UPDATE runs SET name = %s WHERE id = %s", (name, run_id))
+        _name_runs(cur)
+        return run_id
 
     def _merge(self, cur: psycopg.Cursor, run_id: int, new: Series) -> None:
         """Merge sorted points into their series, rewriting only the chunks they touch."""
@@ -362,7 +421,7 @@ class PostgresStore:
         """The tag's id and last step, its row locked until commit so merges never interleave."""
         return cur.execute(
             "INSERT INTO tags (run_id, tag, source_tag) VALUES (%s, %s, %s)"
-            " ON CONFLICT (run_id, tag) DO UPDATE SET source_tag = EXCLUDED.source_tag"
+            " ON CONFLICT (run_id, tag, source_tag) DO UPDATE SET source_tag = EXCLUDED.source_tag"
             " RETURNING id, last_step",
             (run_id, tag, source_tag),
         ).fetchone()
@@ -423,14 +482,14 @@ class PostgresStore:
         )
 
     def reset_run(self, run: str) -> None:
-        self._conn.execute("DELETE FROM runs WHERE name = %s", (run,))
+        with self._conn.transaction(), self._conn.cursor() as cur:
+            if cur.execute("DELETE FROM runs WHERE host = %s AND path = %s", (self.host, run)).rowcount:
+                _name_runs(cur)
 
-    def set_status(self, run: str, status: str) -> None:
-        self._conn.execute(
-            "INSERT INTO runs (name, status, updated) VALUES (%s, %s, %s)"
-            " ON CONFLICT (name) DO UPDATE SET status = EXCLUDED.status",
-            (run, status, self._clock()),
-        )
+    def set_status(self, run: str, status: str, *, name: str | None = None) -> None:
+        with self._conn.transaction(), self._conn.cursor() as cur:
+            run_id = self._run_id(cur, run, name, stamp=False)
+            cur.execute("UPDATE runs SET status = %s WHERE id = %s", (status, run_id))
 
     @contextmanager
     def lock(self, name: str) -> Iterator[bool]:
@@ -469,9 +528,9 @@ class PostgresStore:
         except re.error as error:
             raise UsageError(f"run name filter {name_regex!r} is not a regular expression: {error}") from None
         runs = self._conn.execute(
-            "SELECT r.id, r.name, r.status, r.updated, count(t.id), coalesce(sum(t.points), 0),"
-            " min(t.first_step), max(t.last_step)"
-            " FROM runs r LEFT JOIN tags t ON t.run_id = r.id GROUP BY r.id ORDER BY r.name"
+            "SELECT r.id, r.display, r.status, r.updated, count(t.id), coalesce(sum(t.points), 0),"
+            " min(t.first_step), max(t.last_step), r.path, r.host"
+            " FROM runs r LEFT JOIN tags t ON t.run_id = r.id GROUP BY r.id ORDER BY r.display"
         ).fetchall()
         runs = [row for row in runs if pattern is None or pattern.search(row[1])]
         ids = [row[0] for row in runs]
@@ -497,15 +556,17 @@ class PostgresStore:
                 first_step,
                 last_step,
                 updated,
+                path,
+                host,
             )
-            for run_id, name, status, updated, tags, points, first_step, last_step in runs
+            for run_id, name, status, updated, tags, points, first_step, last_step, path, host in runs
         ]
 
     def list_tags(self, runs: Sequence[str]) -> list[TagInfo]:
         rows = self._conn.execute(
-            "SELECT r.name, t.tag, t.source_tag, t.points, t.first_step, t.last_step, t.last_value"
-            " FROM tags t JOIN runs r ON r.id = t.run_id WHERE r.name = ANY(%s)"
-            " ORDER BY array_position(%s::text[], r.name), t.tag",
+            "SELECT r.display, t.tag, t.source_tag, t.points, t.first_step, t.last_step, t.last_value"
+            " FROM tags t JOIN runs r ON r.id = t.run_id WHERE r.display = ANY(%s)"
+            " ORDER BY array_position(%s::text[], r.display), t.tag, t.source_tag",
             (list(runs), list(runs)),
         ).fetchall()
         return [TagInfo(*row) for row in rows]
@@ -515,50 +576,41 @@ class PostgresStore:
         run: str,
         tag: str,
         *,
+        source_tag: str | None = None,
         step_range: tuple[int, int] | None = None,
         time_range: tuple[float, float] | None = None,
         buckets: int | None = None,
     ) -> SeriesData | None:
+        found = self._conn.execute(
+            "SELECT t.id, t.source_tag FROM tags t JOIN runs r ON r.id = t.run_id WHERE r.display = %s"
+            " AND t.tag = %s AND (%s::text IS NULL OR t.source_tag = %s) ORDER BY t.source_tag",
+            (run, tag, source_tag, source_tag),
+        ).fetchall()
+        if not found:
+            return None
+        tag_id, source_tag = one_series(run, tag, found)
         if buckets is not None and time_range is None:
-            return self._read_downsampled(run, tag, step_range, buckets)
-        query = (
-            f"SELECT t.source_tag, {_BLOBS} FROM chunks c JOIN tags t ON t.id = c.tag_id"
-            " JOIN runs r ON r.id = t.run_id WHERE r.name = %s AND t.tag = %s"
-        )
-        params: tuple = (run, tag)
+            return self._read_downsampled(run, tag, source_tag, tag_id, step_range, buckets)
+        query = f"SELECT {_BLOBS} FROM chunks WHERE tag_id = %s"
+        params: tuple = (tag_id,)
         if step_range is not None:
-            query += " AND c.last_step >= %s AND c.first_step <= %s"
+            query += " AND last_step >= %s AND first_step <= %s"
             params += tuple(step_range)
         with self._conn.cursor(binary=True) as cur:
-            rows = cur.execute(query + " ORDER BY c.first_step", params).fetchall()
-        if rows:
-            source_tag = rows[0][0]
-        else:
-            found = self._conn.execute(
-                "SELECT t.source_tag FROM tags t JOIN runs r ON r.id = t.run_id WHERE r.name = %s AND t.tag = %s",
-                (run, tag),
-            ).fetchone()
-            if found is None:
-                return None
-            source_tag = found[0]
-        series = _chunks.decode(tag, source_tag, [row[1:] for row in rows])
+            rows = cur.execute(query + " ORDER BY first_step", params).fetchall()
+        series = _chunks.decode(tag, source_tag, rows)
         return SeriesData.of(run, tag, source_tag, *_chunks.select(series, step_range, time_range, buckets))
 
     def _read_downsampled(
-        self, run: str, tag: str, step_range: tuple[int, int] | None, buckets: int
-    ) -> SeriesData | None:
+        self, run: str, tag: str, source_tag: str, tag_id: int, step_range: tuple[int, int] | None, buckets: int
+    ) -> SeriesData:
         lo, hi = step_range if step_range is not None else (-(2**63), 2**63 - 1)
-        found = self._conn.execute(
-            "SELECT t.id, t.source_tag, min(c.first_step), max(c.last_step), coalesce(sum(c.count), 0),"
-            " coalesce(sum(c.count) FILTER (WHERE c.first_step >= %(lo)s AND c.last_step <= %(hi)s), 0)"
-            " FROM tags t JOIN runs r ON r.id = t.run_id LEFT JOIN chunks c ON c.tag_id = t.id"
-            " AND c.last_step >= %(lo)s AND c.first_step <= %(hi)s"
-            " WHERE r.name = %(run)s AND t.tag = %(tag)s GROUP BY t.id, t.source_tag",
-            {"lo": lo, "hi": hi, "run": run, "tag": tag},
+        extent = self._conn.execute(
+            "SELECT min(first_step), max(last_step), coalesce(sum(count), 0),"
+            " coalesce(sum(count) FILTER (WHERE first_step >= %(lo)s AND last_step <= %(hi)s), 0)"
+            " FROM chunks WHERE tag_id = %(tag)s AND last_step >= %(lo)s AND first_step <= %(hi)s",
+            {"lo": lo, "hi": hi, "tag": tag_id},
         ).fetchone()
-        if found is None:
-            return None
-        tag_id, source_tag, *extent = found
         kept, total = _chunks.read_m4(
             _Chunks(self._conn, tag_id), _chunks.Extent(*extent), step_range, buckets
         )
@@ -566,9 +618,9 @@ class PostgresStore:
 
     def read_events(self, runs: Sequence[str]) -> Iterator[tuple[str, Event]]:
         rows = self._conn.execute(
-            "SELECT r.name, e.kind, e.step, e.epoch, e.wall_time, e.text FROM events e"
-            " JOIN runs r ON r.id = e.run_id WHERE r.name = ANY(%s)"
-            " ORDER BY array_position(%s::text[], r.name), e.step, e.id",
+            "SELECT r.display, e.kind, e.step, e.epoch, e.wall_time, e.text FROM events e"
+            " JOIN runs r ON r.id = e.run_id WHERE r.display = ANY(%s)"
+            " ORDER BY array_position(%s::text[], r.display), e.step, e.id",
             (list(runs), list(runs)),
         )
         for name, *event in rows:
@@ -578,14 +630,14 @@ class PostgresStore:
         self, runs: Sequence[str], tags: Sequence[str] | None = None
     ) -> Iterator[tuple[str, Media]]:
         query = (
-            "SELECT r.name, m.kind, m.tag, m.step, m.wall_time, m.data FROM media m"
-            " JOIN runs r ON r.id = m.run_id WHERE r.name = ANY(%s)"
+            "SELECT r.display, m.kind, m.tag, m.step, m.wall_time, m.data FROM media m"
+            " JOIN runs r ON r.id = m.run_id WHERE r.display = ANY(%s)"
         )
         params: tuple = (list(runs),)
         if tags is not None:
             query += " AND m.tag = ANY(%s)"
             params += (list(tags),)
-        order = " ORDER BY array_position(%s::text[], r.name), m.tag, m.step, m.id"
+        order = " ORDER BY array_position(%s::text[], r.display), m.tag, m.step, m.id"
         for name, kind, tag, step, wall_time, data in self._conn.execute(
             query + order, (*params, list(runs))
         ):
@@ -593,9 +645,9 @@ class PostgresStore:
 
     def read_problems(self, runs: Sequence[str]) -> Iterator[tuple[str, FileProblem]]:
         rows = self._conn.execute(
-            "SELECT r.name, p.path, p.line, p.message FROM problems p"
-            " JOIN runs r ON r.id = p.run_id WHERE r.name = ANY(%s)"
-            " ORDER BY array_position(%s::text[], r.name), p.id",
+            "SELECT r.display, p.path, p.line, p.message FROM problems p"
+            " JOIN runs r ON r.id = p.run_id WHERE r.display = ANY(%s)"
+            " ORDER BY array_position(%s::text[], r.display), p.id",
             (list(runs), list(runs)),
         )
         for name, *problem in rows:

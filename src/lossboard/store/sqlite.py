@@ -44,7 +44,10 @@ from lossboard.store.base import (
     SeriesData,
     SourceState,
     TagInfo,
+    one_series,
+    run_name_of,
 )
+from lossboard.store.names import renamed
 
 _URL_PREFIX = "sqlite://"
 _BUSY_TIMEOUT_MS = 30_000  # a reader or the next indexer waits this long for a writer's commit
@@ -172,8 +175,74 @@ def _migrate_to_v3(db: sqlite3.Connection) -> None:
     db.execute("UPDATE sources SET state = NULL")
 
 
+_TABLES_V4 = {
+    # a run is identified by where it lives, not by its name; ``display`` is the name made unique
+    "runs": """(
+        id INTEGER PRIMARY KEY,
+        host TEXT NOT NULL DEFAULT '',
+        path TEXT NOT NULL,
+        name TEXT NOT NULL,
+        display TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'unknown',
+        updated REAL NOT NULL DEFAULT 0,
+        UNIQUE (host, path)
+    )""",
+    "sources": """(
+        host TEXT NOT NULL DEFAULT '',
+        path TEXT NOT NULL,
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        format TEXT NOT NULL,
+        ordinal INTEGER NOT NULL,
+        size INTEGER NOT NULL,
+        inode INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        "offset" INTEGER NOT NULL,
+        state BLOB,
+        PRIMARY KEY (host, path)
+    )""",
+    # a series is (run, tag, source_tag): two printed names sharing a label stay two series
+    "tags": """(
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        tag TEXT NOT NULL,
+        source_tag TEXT NOT NULL,
+        points INTEGER NOT NULL,
+        first_step INTEGER NOT NULL,
+        last_step INTEGER NOT NULL,
+        last_value REAL,
+        UNIQUE (run_id, tag, source_tag)
+    )""",
+}
+_COPY_V4 = {
+    # an existing run's path is its first file: no run is lost; the indexer re-reads a run
+    # whose path it now derives otherwise (a directory of event files)
+    "runs": "SELECT id, '', COALESCE((SELECT s.path FROM sources s WHERE s.run_id = runs.id "
+    "ORDER BY s.ordinal LIMIT 1), name), name, name, status, updated FROM runs",
+    "sources": 'SELECT \'\', path, run_id, format, ordinal, size, inode, mtime_ns, "offset", state FROM sources',
+    "tags": "SELECT * FROM tags",
+}
+
+
+def _migrate_to_v4(db: sqlite3.Connection) -> None:
+    """Version 4 keys runs by path and series by source tag; SQLite changes a key by copying
+    the table (foreign keys are off meanwhile, see `SQLiteStore._upgrade`)."""
+    for table, columns in _TABLES_V4.items():
+        db.execute(f"CREATE TABLE {table}_v4 {columns}")
+        db.execute(f"INSERT INTO {table}_v4 {_COPY_V4[table]}")
+        db.execute(f"DROP TABLE {table}")
+        db.execute(f"ALTER TABLE {table}_v4 RENAME TO {table}")
+    db.execute("CREATE INDEX runs_display ON runs(display)")
+    db.execute("CREATE INDEX sources_run ON sources(run_id, ordinal)")
+    _name_runs(db)
+
+
 # MIGRATIONS[n] takes a database from schema version n to n + 1 (0: an empty file)
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_to_v1, _migrate_to_v2, _migrate_to_v3]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _migrate_to_v1,
+    _migrate_to_v2,
+    _migrate_to_v3,
+    _migrate_to_v4,
+]
 
 
 def _connect(target: str, *, create: bool) -> sqlite3.Connection:
@@ -217,6 +286,7 @@ class SQLiteStore:
         self, path_or_url: str | Path, *, create: bool = True, clock: Callable[[], float] = time.time
     ) -> None:
         self.path = path_of(path_or_url)
+        self.host = ""  # one machine's file: a run is its path (a team shares PostgreSQL instead)
         self._clock = clock  # the ``updated`` time of a run
         self._db = _connect(self.path, create=create)
         self._upgrade()
@@ -239,16 +309,25 @@ class SQLiteStore:
         """
         if self._version() == SCHEMA_VERSION:
             return
-        with self._transaction() as db:
-            version = self._version()  # again: another process may have migrated meanwhile
-            for migrate in MIGRATIONS[version:]:
-                migrate(db)
-            if version < SCHEMA_VERSION:
-                db.execute("DELETE FROM schema_version")
-                db.execute(
-                    "INSERT INTO schema_version (version, lossboard) VALUES (?, ?)",
-                    (SCHEMA_VERSION, lossboard.__version__),
-                )
+        # a migration that copies a table must not cascade its DROP; SQLite ignores this
+        # pragma inside a transaction, so it is set around it, and the keys checked before commit
+        self._db.execute("PRAGMA foreign_keys = OFF")
+        try:
+            with self._transaction() as db:
+                version = self._version()  # again: another process may have migrated meanwhile
+                for migrate in MIGRATIONS[version:]:
+                    migrate(db)
+                if version < SCHEMA_VERSION:
+                    db.execute("DELETE FROM schema_version")
+                    db.execute(
+                        "INSERT INTO schema_version (version, lossboard) VALUES (?, ?)",
+                        (SCHEMA_VERSION, lossboard.__version__),
+                    )
+                broken = db.execute("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise LossboardError(f"{self.path}: migrating the index broke {len(broken)} references; nothing changed")
+        finally:
+            self._db.execute("PRAGMA foreign_keys = ON")
 
     def _version(self) -> int:
         """The file's schema version (0: none yet); a newer one than this lossboard's is refused."""
@@ -291,31 +370,31 @@ class SQLiteStore:
 
     # -- writing ------------------------------------------------------------------------
     def source_state(self, path: str) -> SourceState | None:
-        row = self._db.execute(_SELECT_SOURCES + " WHERE s.path = ?", (path,)).fetchone()
+        row = self._db.execute(_SELECT_SOURCES + " AND s.path = ?", (self.host, path)).fetchone()
         return None if row is None else _source_state(row)
 
     def sources(self) -> list[SourceState]:
-        rows = self._db.execute(_SELECT_SOURCES + " ORDER BY r.name, s.ordinal, s.path")
+        rows = self._db.execute(_SELECT_SOURCES + " ORDER BY r.path, s.ordinal, s.path", (self.host,))
         return [_source_state(row) for row in rows]
 
     def apply(self, batch: Batch) -> None:
         source = batch.source
         with self._transaction() as db:
-            run_id = _run_id(db, source.run)
+            run_id = _run_id(db, self.host, source.run, source.name)
             db.execute(
-                'INSERT INTO sources (path, run_id, format, ordinal, size, inode, mtime_ns, "offset", state) '
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (path) DO UPDATE SET run_id = excluded.run_id, "
+                'INSERT INTO sources (host, path, run_id, format, ordinal, size, inode, mtime_ns, "offset", '
+                "state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (host, path) DO UPDATE SET run_id = excluded.run_id, "
                 "format = excluded.format, ordinal = excluded.ordinal, size = excluded.size, "
                 'inode = excluded.inode, mtime_ns = excluded.mtime_ns, "offset" = excluded."offset", '
                 "state = excluded.state",
-                (source.path, run_id, source.format, source.ordinal, source.size, _signed(source.inode))
+                (self.host, source.path, run_id, source.format, source.ordinal, source.size, _signed(source.inode))
                 + (source.mtime_ns, source.offset, source.state),
             )
             for resume in batch.resumes:
                 _cut_run(db, run_id, resume)
-            for tag, columns in batch.columns.items():
-                new = _chunks.from_columns(tag, columns)
+            for columns in batch.columns:
+                new = _chunks.from_columns(columns)
                 if len(new):
                     _merge_series(db, run_id, new)
             events = list(batch.resumes) + [event for event in batch.events if event not in batch.resumes]
@@ -340,14 +419,13 @@ class SQLiteStore:
 
     def reset_run(self, run: str) -> None:
         with self._transaction() as db:
-            db.execute("DELETE FROM runs WHERE name = ?", (run,))
+            if db.execute("DELETE FROM runs WHERE host = ? AND path = ?", (self.host, run)).rowcount:
+                _name_runs(db)
 
-    def set_status(self, run: str, status: str) -> None:
+    def set_status(self, run: str, status: str, *, name: str | None = None) -> None:
         with self._transaction() as db:
-            db.execute(
-                "INSERT INTO runs (name, status) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET status = ?",
-                (run, status, status),
-            )
+            run_id = _run_id(db, self.host, run, name)
+            db.execute("UPDATE runs SET status = ? WHERE id = ?", (status, run_id))
 
     @contextmanager
     def lock(self, name: str) -> Iterator[bool]:
@@ -373,9 +451,9 @@ class SQLiteStore:
         pattern = _compile(name_regex)
         with self._snapshot() as db:
             rows = db.execute(
-                "SELECT r.id, r.name, r.status, r.updated, COUNT(t.id), COALESCE(SUM(t.points), 0), "
-                "MIN(t.first_step), MAX(t.last_step) FROM runs r LEFT JOIN tags t ON t.run_id = r.id "
-                "GROUP BY r.id ORDER BY r.name"
+                "SELECT r.id, r.display, r.status, r.updated, COUNT(t.id), COALESCE(SUM(t.points), 0), "
+                "MIN(t.first_step), MAX(t.last_step), r.path, r.host FROM runs r "
+                "LEFT JOIN tags t ON t.run_id = r.id GROUP BY r.id ORDER BY r.display"
             ).fetchall()
             rows = [row for row in rows if pattern is None or pattern.search(row[1])]
             sources: dict[int, list[tuple[str, str]]] = {row[0]: [] for row in rows}
@@ -400,8 +478,10 @@ class SQLiteStore:
                 first_step=first,
                 last_step=last,
                 updated=updated,
+                path=path,
+                host=host,
             )
-            for run_id, name, status, updated, tags, points, first, last in rows
+            for run_id, name, status, updated, tags, points, first, last, path, host in rows
         ]
 
     def list_tags(self, runs: Sequence[str]) -> list[TagInfo]:
@@ -409,8 +489,9 @@ class SQLiteStore:
         for names in _batched(list(dict.fromkeys(runs))):
             marks = ", ".join("?" * len(names))
             rows = self._db.execute(
-                "SELECT r.name, t.tag, t.source_tag, t.points, t.first_step, t.last_step, t.last_value "
-                f"FROM tags t JOIN runs r ON r.id = t.run_id WHERE r.name IN ({marks}) ORDER BY t.tag",
+                "SELECT r.display, t.tag, t.source_tag, t.points, t.first_step, t.last_step, t.last_value "
+                f"FROM tags t JOIN runs r ON r.id = t.run_id WHERE r.display IN ({marks}) "
+                "ORDER BY t.tag, t.source_tag",
                 names,
             )
             for run, tag, source_tag, points, first, last, last_value in rows:
@@ -423,19 +504,20 @@ class SQLiteStore:
         run: str,
         tag: str,
         *,
+        source_tag: str | None = None,
         step_range: tuple[int, int] | None = None,
         time_range: tuple[float, float] | None = None,
         buckets: int | None = None,
     ) -> SeriesData | None:
         with self._snapshot() as db:
-            row = db.execute(
+            rows = db.execute(
                 "SELECT t.id, t.source_tag FROM tags t JOIN runs r ON r.id = t.run_id "
-                "WHERE r.name = ? AND t.tag = ?",
-                (run, tag),
-            ).fetchone()
-            if row is None:
+                "WHERE r.display = ?1 AND t.tag = ?2 AND (?3 IS NULL OR t.source_tag = ?3) ORDER BY t.source_tag",
+                (run, tag, source_tag),
+            ).fetchall()
+            if not rows:
                 return None
-            tag_id, source_tag = row
+            tag_id, source_tag = one_series(run, tag, rows)
             lo, hi = step_range if step_range is not None else (-(2**63), 2**63 - 1)
             if buckets is not None and time_range is None:
                 chunks = _Chunks(db, tag_id)
@@ -454,7 +536,7 @@ class SQLiteStore:
             rows = self._db.execute(
                 "SELECT e.kind, e.step, e.epoch, e.wall_time, e.text "
                 "FROM events e JOIN runs r ON r.id = e.run_id "
-                "WHERE r.name = ? ORDER BY e.step, e.id",
+                "WHERE r.display = ? ORDER BY e.step, e.id",
                 (run,),
             ).fetchall()
             for row in rows:
@@ -468,7 +550,7 @@ class SQLiteStore:
             rows = self._db.execute(
                 "SELECT m.kind, m.tag, m.step, m.wall_time, m.data "
                 "FROM media m JOIN runs r ON r.id = m.run_id "
-                "WHERE r.name = ? ORDER BY m.tag, m.step, m.id",
+                "WHERE r.display = ? ORDER BY m.tag, m.step, m.id",
                 (run,),
             ).fetchall()
             for kind, media_tag, step, wall_time, data in rows:
@@ -480,7 +562,7 @@ class SQLiteStore:
         for run in dict.fromkeys(runs):
             rows = self._db.execute(
                 "SELECT p.path, p.line, p.message FROM problems p JOIN runs r ON r.id = p.run_id "
-                "WHERE r.name = ? ORDER BY p.id",
+                "WHERE r.display = ? ORDER BY p.id",
                 (run,),
             ).fetchall()
             for row in rows:
@@ -488,8 +570,8 @@ class SQLiteStore:
 
 
 _SELECT_SOURCES = (
-    'SELECT s.path, r.name, s.format, s.ordinal, s.size, s.inode, s.mtime_ns, s."offset", s.state '
-    "FROM sources s JOIN runs r ON r.id = s.run_id"
+    'SELECT s.path, r.path, s.format, s.ordinal, s.size, s.inode, s.mtime_ns, s."offset", s.state, r.name '
+    "FROM sources s JOIN runs r ON r.id = s.run_id WHERE s.host = ?"
 )
 
 
@@ -499,13 +581,32 @@ def _signed(inode: int) -> int:
 
 
 def _source_state(row: tuple) -> SourceState:
-    path, run, fmt, ordinal, size, inode, mtime_ns, offset, state = row
-    return SourceState(path, run, fmt, ordinal, size, inode % 2**64, mtime_ns, offset, state)
+    path, run, fmt, ordinal, size, inode, mtime_ns, offset, state, name = row
+    return SourceState(path, run, fmt, ordinal, size, inode % 2**64, mtime_ns, offset, state, name)
 
 
-def _run_id(db: sqlite3.Connection, name: str) -> int:
-    db.execute("INSERT INTO runs (name) VALUES (?) ON CONFLICT (name) DO NOTHING", (name,))
-    return db.execute("SELECT id FROM runs WHERE name = ?", (name,)).fetchone()[0]
+def _run_id(db: sqlite3.Connection, host: str, path: str, name: str | None) -> int:
+    """The id of the run at ``path``, created if new and renamed if ``name`` changed; every
+    display name is brought up to date when either happens."""
+    row = db.execute("SELECT id, name FROM runs WHERE host = ? AND path = ?", (host, path)).fetchone()
+    if row is not None and name in (None, row[1]):
+        return row[0]
+    if row is None:
+        name = name or run_name_of(path)
+        run_id = db.execute(
+            "INSERT INTO runs (host, path, name, display) VALUES (?, ?, ?, ?)", (host, path, name, name)
+        ).lastrowid
+    else:
+        run_id = row[0]
+        db.execute("UPDATE runs SET name = ? WHERE id = ?", (name, run_id))
+    _name_runs(db)
+    return run_id
+
+
+def _name_runs(db: sqlite3.Connection) -> None:
+    """Make every run's display name unique again, after a run was added, renamed or deleted."""
+    rows = db.execute("SELECT id, host, path, name, display FROM runs ORDER BY id").fetchall()
+    db.executemany("UPDATE runs SET display = ? WHERE id = ?", renamed(rows))
 
 
 def _merge_series(db: sqlite3.Connection, run_id: int, new: Series) -> None:
@@ -515,7 +616,8 @@ def _merge_series(db: sqlite3.Connection, run_id: int, new: Series) -> None:
     while it is not full: appending then rewrites one chunk, not the series.
     """
     row = db.execute(
-        "SELECT id, points, first_step FROM tags WHERE run_id = ? AND tag = ?", (run_id, new.tag)
+        "SELECT id, points, first_step FROM tags WHERE run_id = ? AND tag = ? AND source_tag = ?",
+        (run_id, new.tag, new.source_tag),
     ).fetchone()
     if row is None:
         tag_id = db.execute(
@@ -592,10 +694,8 @@ def _update_tag(db: sqlite3.Connection, tag_id: int, tail: Series, *, points: in
     """Set a series' counts; ``tail`` ends where the series ends."""
     last_value = float(tail.value[-1])
     db.execute(
-        "UPDATE tags SET source_tag = ?, points = ?, first_step = ?, last_step = ?, last_value = ? "
-        "WHERE id = ?",
+        "UPDATE tags SET points = ?, first_step = ?, last_step = ?, last_value = ? WHERE id = ?",
         (
-            tail.source_tag,
             points,
             first_step,
             int(tail.step[-1]),
