@@ -22,12 +22,11 @@ def describe(runs: Sequence[Run]) -> str:
             lines.append(f"  source  {source}  [{fmt}]")
         if run.series:
             rows = [("tag", "source tag", "points", "steps", "epochs", "last")]
-            for tag in sorted(run.series):
-                s = run.series[tag]
+            for s in run.series.values():
                 epochs = s.epoch[~np.isnan(s.epoch)]
                 rows.append(
                     (
-                        tag,
+                        s.tag,
                         s.source_tag,
                         str(len(s)),
                         f"{s.step[0]}..{s.step[-1]}",
@@ -38,6 +37,9 @@ def describe(runs: Sequence[Run]) -> str:
             widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
             for row in rows:
                 lines.append("  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+            for tag, names in run.series.shared_labels().items():
+                printed = ", ".join(repr(name) for name in names)
+                lines.append(f"  note    {len(names)} series share the tag {tag}, kept apart: {printed}")
         else:
             lines.append("  no metrics")
         counts: dict[str, int] = {}
