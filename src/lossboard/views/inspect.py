@@ -7,19 +7,30 @@ from collections.abc import Sequence
 import numpy as np
 
 from lossboard.model import Run
+from lossboard.sources.coverage import Coverage
 
 
 def _number(value: float) -> str:
     return f"{value:.6g}"
 
 
-def describe(runs: Sequence[Run]) -> str:
-    """One block per run: its sources and formats, a table of series, events, problems."""
+def describe(
+    runs: Sequence[Run], coverage: dict[str, Coverage] | None = None, *, unread: bool = False
+) -> str:
+    """One block per run: its sources and formats, a table of series, events, problems.
+
+    ``coverage`` (by source path) adds the share of each file's number-bearing lines that gave
+    a value; ``unread`` also lists the others, one row per shape.
+    """
     blocks = []
+    coverage = coverage or {}
     for run in runs:
         lines = [f"run {run.name}"]
         for source, fmt in zip(run.sources, run.formats):
             lines.append(f"  source  {source}  [{fmt}]")
+            found = coverage.get(source)
+            if found is not None:
+                lines.extend(_coverage_lines(found, unread=unread))
         if run.series:
             rows = [("tag", "source tag", "points", "steps", "epochs", "last")]
             for s in run.series.values():
@@ -51,3 +62,17 @@ def describe(runs: Sequence[Run]) -> str:
             lines.append(f"  problem {problem}")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
+
+
+def _coverage_lines(coverage: Coverage, *, unread: bool) -> list[str]:
+    lines = [
+        f"          read {coverage.read:,} of {coverage.numbered:,} lines with numbers "
+        f"({coverage.share_read:.1%}); {coverage.unread:,} gave no value"
+        + ("" if unread or not coverage.unread else " (see inspect --unread)")
+    ]
+    if unread:
+        for shape in sorted(coverage.shapes.values(), key=lambda shape: -shape.count):
+            where = ", ".join(f"{coverage.path}:{number}" for number in shape.lines)
+            lines.append(f"          unread x{shape.count:<6,} {where}")
+            lines.append(f"                  {shape.example[:160]}")
+    return lines
