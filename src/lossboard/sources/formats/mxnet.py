@@ -41,7 +41,13 @@ import numpy as np
 from lossboard import tags
 from lossboard.model import CHECKPOINT, LR_CHANGE, RESUME, Columns, Event, Item, Point
 from lossboard.sources.formats._lines import LineParser
-from lossboard.sources.formats._mxnet_fast import BATCH, EPOCH, METRIC, SPEED, Layout
+from lossboard.sources.formats._mxnet_fast import (
+    SPEED_TAG,
+    Layout,
+    learn_layout,
+    read_records,
+    value_series,
+)
 from lossboard.sources.formats._numbers import bad_number
 from lossboard.sources.formats._numbers import number as parse_number
 
@@ -79,7 +85,6 @@ _GLUON_TAGS = {
     "speed": "perf/epoch_samples_per_sec",
 }
 _EVAL_TAG = "val_batch/loss"  # running loss over evaluation batches (LM examples)
-_SPEED_TAG = tags.canonical("Speed")
 _FAST_MIN_LINES = 16  # shorter runs are not worth learning a layout for
 _ASCTIME_WIDTH = 23  # "2018-03-07 10:32:37,184"
 
@@ -159,7 +164,7 @@ class Parser(LineParser):
             if value is None:
                 items.append(bad_number(number, "Speed", speed.group(1)))
             else:
-                values.append((_SPEED_TAG, "Speed", value))
+                values.append((SPEED_TAG, "Speed", value))
         if "=" in rest:
             pairs = _PAIR.findall(rest)
         else:
@@ -347,10 +352,10 @@ class Parser(LineParser):
                 return None
             walls = np.array(stamps, dtype=np.float64)
             batch_lines = [line[_ASCTIME_WIDTH:] for line in batch_lines]
-        read = _read(rows, batch_lines, self._layout) if self._layout is not None else None
+        read = read_records(rows, batch_lines, self._layout) if self._layout is not None else None
         if read is None:
-            self._layout = _learn_layout(batch_lines)
-            read = _read(rows, batch_lines, self._layout) if self._layout is not None else None
+            self._layout = learn_layout(batch_lines)
+            read = read_records(rows, batch_lines, self._layout) if self._layout is not None else None
             if read is None:
                 return None
         layout = self._layout
@@ -361,7 +366,7 @@ class Parser(LineParser):
         n = self._per_epoch
         steps = epochs * n + batches
         positions = epochs + batches / n
-        series = _value_series(layout, walls)
+        series = value_series(layout, walls)
         items: list[Item] = []
         held = 0  # records from here on are not in `items` yet
 
@@ -416,101 +421,3 @@ def _lr_at(value: float, note: str, step: int, epoch: float, wall: float | None)
 
 def _checkpoint_at(text: str, step: int, epoch: float, wall: float | None) -> list[Item]:
     return [Event(CHECKPOINT, step, epoch, wall, text)]
-
-
-def _value_series(layout: Layout, walls: np.ndarray | None) -> list[tuple]:
-    """(matrix column, tag, printed name, wall times) of each value a record holds."""
-    roles, size = layout.roles, layout.lines_per_record
-    # MXNet <= 0.11 prints the batch's Speed on each of its lines: one is its value
-    speeds = [i for i, role in enumerate(roles) if role == SPEED]
-    series = []
-    for i, role in enumerate(roles):
-        if role == METRIC or i in speeds[-1:]:
-            name = layout.names[i]
-            tag = _SPEED_TAG if role == SPEED else tags.canonical(name, tags.BATCH)
-            series.append((i, tag, name, None if walls is None else walls[layout.line_of[i] :: size]))
-    return series
-
-
-def _spans(
-    rows: list[int], size: int, counters: tuple[np.ndarray, np.ndarray] | None
-) -> list[tuple[int, int, int, int]] | None:
-    """(first record, end record, first line, end line) of each stretch of records on
-    consecutive lines of one epoch, or None when the records do not sit on consecutive
-    lines or batch numbers go back inside a stretch (a restart: parsed line by line)."""
-    if counters is None:
-        return None
-    epochs, batches = counters
-    lines = np.asarray(rows, dtype=np.int64).reshape(-1, size)
-    if size > 1 and (lines - lines[:, :1] != np.arange(size)).any():
-        return None
-    starts = lines[:, 0]
-    cut = (np.diff(starts) != size) | (epochs[1:] != epochs[:-1])
-    if ((batches[1:] < batches[:-1]) & ~cut).any():
-        return None
-    bounds = [0, *(np.flatnonzero(cut) + 1).tolist(), len(starts)]
-    first_lines = starts.tolist()
-    return [
-        (start, stop, first_lines[start], first_lines[stop - 1] + size)
-        for start, stop in zip(bounds, bounds[1:])
-    ]
-
-
-def _counters(matrix: np.ndarray, roles: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
-    """The epoch and batch of each record, when whole numbers and the same on every line of
-    a record (MXNet <= 0.11 prints one line per metric for one batch)."""
-    epoch_cols = [i for i, role in enumerate(roles) if role == EPOCH]
-    batch_cols = [i for i, role in enumerate(roles) if role == BATCH]
-    counters = matrix[:, epoch_cols + batch_cols]
-    if not (counters == np.floor(counters)).all() or (counters < 0).any():
-        return None
-    epochs, batches = matrix[:, epoch_cols], matrix[:, batch_cols]
-    if (epochs != epochs[:, :1]).any() or (batches != batches[:, :1]).any():
-        return None
-    return epochs[:, 0].astype(np.int64), batches[:, 0].astype(np.int64)
-
-
-def _read(rows: list[int], lines: list[str], layout: Layout) -> tuple | None:
-    """(batch lines skipped, matrix, counters, spans) for the whole records in ``lines``, or
-    None when they do not fit ``layout``. A chunk may start or end inside a record of
-    several lines; those lines are left to the line-by-line path."""
-    size = layout.lines_per_record
-    skip = 0
-    if size > 1:
-        kind = layout.line_kind(lines[0])
-        if kind is None:
-            return None
-        skip = (size - kind) % size
-    whole = (len(lines) - skip) // size * size
-    if whole < size:
-        return None
-    matrix = layout.matrix(lines[skip : skip + whole])
-    if matrix is None:
-        return None
-    counters = _counters(matrix, layout.roles)
-    spans = _spans(rows[skip : skip + whole], size, counters)
-    if counters is None or spans is None:
-        return None
-    return skip, matrix, counters, spans
-
-
-def _learn_layout(lines: list[str]) -> Layout | None:
-    """The layout of the first whole record of ``lines``: the lines that print one batch.
-
-    The first group of lines with one batch number may be the tail of a record cut by the
-    chunk boundary, so the second group is learned from when there is one.
-    """
-    groups = []
-    start = 0
-    while start < len(lines) and len(groups) < 2:
-        head = _BATCH.search(lines[start])
-        if head is None:
-            return None
-        prefix = lines[start][: head.start(4)]
-        end = start + 1
-        while end < len(lines) and lines[end].startswith(prefix):
-            end += 1
-        groups.append(lines[start:end])
-        start = end
-    whole = groups[1] if len(groups) > 1 and start < len(lines) else groups[0]
-    return Layout.learn(whole)
