@@ -19,12 +19,27 @@ _CONCURRENT_FORMATS = frozenset({"lossboard"})
 
 
 def resume_point(series: Sequence[Series], source: str) -> Event:
-    """Where a later file takes over: its first epoch (when known) and its first step."""
+    """Where a later file takes over: the first epoch (when known) and the first step of its
+    measured series.
+
+    Optimizer settings (`_is_setting`) do not count: a resumed file prints them before
+    training reaches its position (the initial lr of its command line, a scheduler catching
+    up with ``Update[2001]: Change learning rate to ...`` before the first ``Epoch[4]`` line),
+    and taking the place from them made the file start at epoch 0 and wipe the earlier files.
+    Events and metadata are not series, so they never count either. A file that holds
+    nothing but settings takes over where they start.
+    """
+    series = [s for s in series if not _is_setting(s)] or series
     epochs = [s.epoch[~np.isnan(s.epoch)] for s in series]
     known = [e.min() for e in epochs if len(e)]
     first_epoch = float(min(known)) if known else None
     first_step = int(min(s.step.min() for s in series))
     return Event(RESUME, first_step, first_epoch, None, f"resumed in {source}")
+
+
+def _is_setting(series: Series) -> bool:
+    """An optimizer setting (``opt/lr``): printed ahead of the place in training it applies from."""
+    return series.tag.startswith("opt/")
 
 
 def stitch(name: str, files: Sequence[ParsedFile], *, resumes: bool = True) -> Run:
