@@ -12,8 +12,8 @@ import orjson
 import pytest
 
 import lossboard
+from lossboard.errors import InputError
 from lossboard.model import Columns
-from lossboard.sources.detect import HEAD_BYTES
 from lossboard.sources.formats import FORMATS
 from lossboard.sources.reader import resolve_format
 from lossboard.store import parser_state
@@ -43,11 +43,10 @@ def _logs(corpus: Path, tmp_path: Path) -> dict[str, list[Path]]:
     for path in sorted([*corpus.rglob("*"), *ROOT.rglob("*"), *(tmp_path / "own").rglob("*")]):
         if not path.is_file() or path.suffix in (".md", ".py") or path.name == "truth.json":
             continue
-        with open(path, "rb") as file:
-            head = file.read(HEAD_BYTES)
         try:
-            fmt = resolve_format(path, None, head)
-        except Exception:
+            with open(path, "rb") as file:
+                fmt = resolve_format(path, None, file)
+        except InputError:
             continue
         found.setdefault(fmt, []).append(path)
     return found
