@@ -69,7 +69,7 @@ from typing import Protocol
 
 import numpy as np
 
-from lossboard.errors import UsageError
+from lossboard.errors import LossboardError, UsageError
 from lossboard.model import Event, FileProblem, Media, Series
 
 SCHEMA_VERSION = 4
@@ -164,6 +164,10 @@ class SeriesData:
     @classmethod
     def of(cls, run: str, tag: str, source_tag: str, series: Series, total_points: int) -> SeriesData:
         return cls(run, tag, source_tag, series.step, series.epoch, series.wall_time, series.value, total_points)
+
+
+class StoreUnavailable(LossboardError):
+    """The store cannot be reached now (a server restarting, a file busy): a later try may work."""
 
 
 def one_series(run: str, tag: str, found: Sequence[tuple[int, str]]) -> tuple[int, str]:

@@ -164,16 +164,29 @@ class Indexer:
         sleep: Callable[[float], None] = time.sleep,
         passes: int | None = None,
         report: Callable[[Summary], None] = print,
+        say: Callable[[str], None] = print,
+        max_backoff_s: float = 60.0,
     ) -> None:
         """Index, wait ``interval_s``, index what changed, and so on (``passes`` times, or until
-        interrupted). Files idle for ``idle_s`` get their last unfinished line flushed."""
-        done = 0
+        interrupted). Files idle for ``idle_s`` get their last unfinished line flushed.
+
+        A store that cannot be reached (`base.StoreUnavailable`: a PostgreSQL server restarting)
+        is said once, then tried again after a wait that doubles up to ``max_backoff_s``; what
+        was committed stays, and each file goes on from its last committed position.
+        """
+        done, backoff_s, down = 0, interval_s, False
         while passes is None or done < passes:
             started = self._clock()
-            report(self.run_pass(final=False))
+            try:
+                report(self.run_pass(final=False))
+                wait_s, backoff_s, down = interval_s, interval_s, False
+            except base.StoreUnavailable as error:
+                if not down:
+                    say(f"{error}; trying again every {max_backoff_s:g} s at most")
+                wait_s, backoff_s, down = backoff_s, min(max_backoff_s, 2 * backoff_s), True
             done += 1
             if passes is None or done < passes:
-                sleep(max(0.0, interval_s - (self._clock() - started)))
+                sleep(max(0.0, wait_s - (self._clock() - started)))
 
     def run_pass(self, *, final: bool) -> Summary:
         """Index what changed since the last pass; ``final`` flushes every parser's last line."""

@@ -39,11 +39,14 @@ from lossboard.store.base import (
     RunInfo,
     SeriesData,
     SourceState,
+    StoreUnavailable,
     TagInfo,
     one_series,
     run_name_of,
 )
+from lossboard.store._guard import first_line, guard
 from lossboard.store.names import renamed
+from lossboard.store.urls import redact
 
 try:
     import psycopg
@@ -211,6 +214,19 @@ def _name_runs(conn: psycopg.Connection | psycopg.Cursor) -> None:
         cursor.executemany("UPDATE runs SET display = %s WHERE id = %s", changes)
 
 
+def _explain(store: PostgresStore, error: Exception) -> LossboardError:
+    """A PostgreSQL error as one line naming the database (never the password) and what to do."""
+    reason = redact(first_line(error), store._url)
+    if isinstance(error, psycopg.OperationalError):  # the server went away (restart, network)
+        return StoreUnavailable(
+            f"lost the connection to the PostgreSQL {store._where} ({reason}); it is reopened at the next try"
+        )
+    return LossboardError(f"the PostgreSQL {store._where} failed: {reason}")
+
+
+_guarded = guard(psycopg.Error, _explain)
+
+
 def describe(url: str) -> str:
     """Where a URL points, for messages: database, host, port and user, never the password.
 
@@ -221,7 +237,7 @@ def describe(url: str) -> str:
         params = conninfo_to_dict(url)
     except psycopg.ProgrammingError as error:
         raise LossboardError(
-            f"not a PostgreSQL URL ({str(error).strip()}); expected postgresql://user@host:port/database"
+            f"not a PostgreSQL URL ({redact(str(error).strip(), url)}); expected postgresql://user@host:port/database"
         ) from None
     user = params.get("user")
     dbname = params.get("dbname") or user or "(the user's default)"
@@ -242,14 +258,28 @@ class PostgresStore:
         self._where = describe(url)
         self.host = socket.gethostname()  # a team store: two machines' runs at one path are two runs
         self._clock = clock
-        self._conn = self._connect()
+        self._connection = self._connect()
         try:
-            self._conn.execute(f"CREATE SCHEMA IF NOT EXISTS {_SCHEMA}")
-            self._conn.execute(f"SET search_path TO {_SCHEMA}")
-            self._migrate()
+            self._prepare()
         except BaseException:
-            self._conn.close()
+            self._connection.close()
             raise
+
+    @_guarded
+    def _prepare(self) -> None:
+        self._conn.execute(f"CREATE SCHEMA IF NOT EXISTS {_SCHEMA}")
+        self._conn.execute(f"SET search_path TO {_SCHEMA}")
+        self._migrate()
+
+    @property
+    def _conn(self) -> psycopg.Connection:
+        """The connection, opened again if the server dropped it (a restart): the next call
+        after an outage works without the caller doing anything."""
+        if self._connection.broken or self._connection.closed:
+            self._connection.close()
+            self._connection = self._connect()
+            self._connection.execute(f"SET search_path TO {_SCHEMA}")
+        return self._connection
 
     def _connect(self) -> psycopg.Connection:
         params = conninfo_to_dict(self._url)
@@ -258,10 +288,10 @@ class PostgresStore:
             return psycopg.connect(**params, autocommit=True)
         except psycopg.OperationalError as error:
             reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-            password = params.get("password")
-            if password:
-                reason = reason.replace(str(password), "***")
-            raise LossboardError(
+            reason = redact(reason, self._url)
+            if params.get("password"):
+                reason = reason.replace(str(params["password"]), "***")
+            raise StoreUnavailable(
                 f"cannot connect to the PostgreSQL {self._where}: {reason}; "
                 "check that the server runs and that the URL (--store) is right"
             ) from None
@@ -293,7 +323,7 @@ class PostgresStore:
                 )
 
     def close(self) -> None:
-        self._conn.close()
+        self._connection.close()
 
     def __enter__(self) -> PostgresStore:
         return self
@@ -301,15 +331,18 @@ class PostgresStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @_guarded
     def drop_everything(self) -> None:
         """Delete every run and its data, keeping the schema: a fresh index, fast (for tests)."""
         self._conn.execute("TRUNCATE runs, sources, tags, chunks, chunk_blocks, events, media, problems, meta CASCADE")
 
     # -- writing ------------------------------------------------------------------------
+    @_guarded
     def source_state(self, path: str) -> SourceState | None:
         found = self._source_states(" AND s.path = %s", (path,))
         return found[0] if found else None
 
+    @_guarded
     def sources(self) -> list[SourceState]:
         return self._source_states("", ())
 
@@ -325,6 +358,7 @@ class PostgresStore:
             for path, run, fmt, ordinal, size, inode, mtime, offset, state, name in rows
         ]
 
+    @_guarded
     def apply(self, batch: Batch) -> None:
         source = batch.source
         with self._conn.transaction(), self._conn.cursor() as cur:
@@ -481,17 +515,20 @@ class PostgresStore:
             (*summary, float(np.frombuffer(last, dtype="<f8")[0]), tag_id),
         )
 
+    @_guarded
     def reset_run(self, run: str) -> None:
         with self._conn.transaction(), self._conn.cursor() as cur:
             if cur.execute("DELETE FROM runs WHERE host = %s AND path = %s", (self.host, run)).rowcount:
                 _name_runs(cur)
 
+    @_guarded
     def set_status(self, run: str, status: str, *, name: str | None = None) -> None:
         with self._conn.transaction(), self._conn.cursor() as cur:
             run_id = self._run_id(cur, run, name, stamp=False)
             cur.execute("UPDATE runs SET status = %s WHERE id = %s", (status, run_id))
 
     @contextmanager
+    @_guarded
     def lock(self, name: str) -> Iterator[bool]:
         """Try to take the named lock on a connection of its own; yields whether it was taken.
 
@@ -522,6 +559,7 @@ class PostgresStore:
             conn.close()
 
     # -- reading ------------------------------------------------------------------------
+    @_guarded
     def list_runs(self, name_regex: str | None = None) -> list[RunInfo]:
         try:
             pattern = re.compile(name_regex) if name_regex is not None else None
@@ -562,6 +600,7 @@ class PostgresStore:
             for run_id, name, status, updated, tags, points, first_step, last_step, path, host in runs
         ]
 
+    @_guarded
     def list_tags(self, runs: Sequence[str]) -> list[TagInfo]:
         rows = self._conn.execute(
             "SELECT r.display, t.tag, t.source_tag, t.points, t.first_step, t.last_step, t.last_value"
@@ -571,6 +610,7 @@ class PostgresStore:
         ).fetchall()
         return [TagInfo(*row) for row in rows]
 
+    @_guarded
     def read_series(
         self,
         run: str,
@@ -616,6 +656,7 @@ class PostgresStore:
         )
         return SeriesData.of(run, tag, source_tag, kept, total)
 
+    @_guarded
     def read_events(self, runs: Sequence[str]) -> Iterator[tuple[str, Event]]:
         rows = self._conn.execute(
             "SELECT r.display, e.kind, e.step, e.epoch, e.wall_time, e.text FROM events e"
@@ -626,6 +667,7 @@ class PostgresStore:
         for name, *event in rows:
             yield name, Event(*event)
 
+    @_guarded
     def read_media(
         self, runs: Sequence[str], tags: Sequence[str] | None = None
     ) -> Iterator[tuple[str, Media]]:
@@ -643,6 +685,7 @@ class PostgresStore:
         ):
             yield name, Media(kind, tag, step, wall_time, json.loads(data))
 
+    @_guarded
     def read_problems(self, runs: Sequence[str]) -> Iterator[tuple[str, FileProblem]]:
         rows = self._conn.execute(
             "SELECT r.display, p.path, p.line, p.message FROM problems p"

@@ -43,10 +43,12 @@ from lossboard.store.base import (
     RunInfo,
     SeriesData,
     SourceState,
+    StoreUnavailable,
     TagInfo,
     one_series,
     run_name_of,
 )
+from lossboard.store._guard import first_line, guard
 from lossboard.store.names import renamed
 
 _URL_PREFIX = "sqlite://"
@@ -267,6 +269,24 @@ def _connect(target: str, *, create: bool) -> sqlite3.Connection:
     return db
 
 
+def _explain(store: SQLiteStore, error: Exception) -> LossboardError:
+    """An SQLite error as one line naming the file and what to do."""
+    reason = first_line(error)
+    if isinstance(error, sqlite3.OperationalError) and "locked" in reason:
+        return StoreUnavailable(f"{store.path}: the SQLite index is busy ({reason}); try again when the other writer is done")
+    if isinstance(error, sqlite3.DatabaseError) and ("malformed" in reason or "not a database" in reason):
+        return LossboardError(
+            f"{store.path}: the SQLite index is damaged ({reason}); move it away and run 'lossboard index' "
+            "again: the logs are the truth and nothing is lost"
+        )
+    if "readonly" in reason or "read-only" in reason:
+        return LossboardError(f"{store.path}: the SQLite index cannot be written ({reason}); check its permissions and disk")
+    return LossboardError(f"{store.path}: the SQLite index failed: {reason}")
+
+
+_guarded = guard(sqlite3.Error, _explain)
+
+
 def path_of(url: str | Path) -> str:
     """The file a store URL names: a path, ``sqlite:///abs/path`` or ``:memory:``."""
     text = str(url)
@@ -282,6 +302,7 @@ def path_of(url: str | Path) -> str:
 class SQLiteStore:
     """The `lossboard.store.base.Store` contract on one SQLite file (or ``":memory:"``)."""
 
+    @_guarded
     def __init__(
         self, path_or_url: str | Path, *, create: bool = True, clock: Callable[[], float] = time.time
     ) -> None:
@@ -369,14 +390,17 @@ class SQLiteStore:
         db.execute("COMMIT")
 
     # -- writing ------------------------------------------------------------------------
+    @_guarded
     def source_state(self, path: str) -> SourceState | None:
         row = self._db.execute(_SELECT_SOURCES + " AND s.path = ?", (self.host, path)).fetchone()
         return None if row is None else _source_state(row)
 
+    @_guarded
     def sources(self) -> list[SourceState]:
         rows = self._db.execute(_SELECT_SOURCES + " ORDER BY r.path, s.ordinal, s.path", (self.host,))
         return [_source_state(row) for row in rows]
 
+    @_guarded
     def apply(self, batch: Batch) -> None:
         source = batch.source
         with self._transaction() as db:
@@ -417,17 +441,20 @@ class SQLiteStore:
             )
             db.execute("UPDATE runs SET updated = ? WHERE id = ?", (self._clock(), run_id))
 
+    @_guarded
     def reset_run(self, run: str) -> None:
         with self._transaction() as db:
             if db.execute("DELETE FROM runs WHERE host = ? AND path = ?", (self.host, run)).rowcount:
                 _name_runs(db)
 
+    @_guarded
     def set_status(self, run: str, status: str, *, name: str | None = None) -> None:
         with self._transaction() as db:
             run_id = _run_id(db, self.host, run, name)
             db.execute("UPDATE runs SET status = ? WHERE id = ?", (status, run_id))
 
     @contextmanager
+    @_guarded
     def lock(self, name: str) -> Iterator[bool]:
         """Hold the indexing lock ``name`` for the block; yields False if another live owner has it."""
         token, host, pid = uuid.uuid4().hex, socket.gethostname(), os.getpid()
@@ -447,6 +474,7 @@ class SQLiteStore:
                     db.execute("DELETE FROM locks WHERE name = ? AND token = ?", (name, token))
 
     # -- reading ------------------------------------------------------------------------
+    @_guarded
     def list_runs(self, name_regex: str | None = None) -> list[RunInfo]:
         pattern = _compile(name_regex)
         with self._snapshot() as db:
@@ -484,6 +512,7 @@ class SQLiteStore:
             for run_id, name, status, updated, tags, points, first, last, path, host in rows
         ]
 
+    @_guarded
     def list_tags(self, runs: Sequence[str]) -> list[TagInfo]:
         found: dict[str, list[TagInfo]] = {}
         for names in _batched(list(dict.fromkeys(runs))):
@@ -499,6 +528,7 @@ class SQLiteStore:
                 found.setdefault(run, []).append(TagInfo(run, tag, source_tag, points, first, last, value))
         return [info for run in dict.fromkeys(runs) for info in found.get(run, [])]
 
+    @_guarded
     def read_series(
         self,
         run: str,
@@ -531,6 +561,7 @@ class SQLiteStore:
                 kept, total = _chunks.select(_chunks.decode(tag, source_tag, blobs), step_range, time_range, buckets)
         return SeriesData.of(run, tag, source_tag, kept, total)
 
+    @_guarded
     def read_events(self, runs: Sequence[str]) -> Iterator[tuple[str, Event]]:
         for run in dict.fromkeys(runs):
             rows = self._db.execute(
@@ -542,6 +573,7 @@ class SQLiteStore:
             for row in rows:
                 yield run, Event(*row)
 
+    @_guarded
     def read_media(
         self, runs: Sequence[str], tags: Sequence[str] | None = None
     ) -> Iterator[tuple[str, Media]]:
@@ -557,6 +589,7 @@ class SQLiteStore:
                 if wanted is None or media_tag in wanted:
                     yield run, Media(kind, media_tag, step, wall_time, json.loads(data))
 
+    @_guarded
     def read_problems(self, runs: Sequence[str]) -> Iterator[tuple[str, FileProblem]]:
         """The problems indexing met in ``runs``' files, in the order they were found."""
         for run in dict.fromkeys(runs):
