@@ -1,0 +1,127 @@
+"""The store under faults (issue 9, item 5): each fault is one clear line naming the store, and
+nothing else is lost. One test per fault."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from lossboard.cli import main
+from lossboard.store.indexer import Indexer
+from lossboard.store.urls import open_store
+from tests.store._indexing import assert_store_equals_load, mxnet_epoch
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def _log(path: Path, epochs: range) -> None:
+    with path.open("a") as file:
+        file.write("".join(mxnet_epoch(epoch, 0.5 + epoch / 100) for epoch in epochs))
+
+
+def test_a_postgres_restart_during_watch_is_said_once_and_the_watch_goes_on(
+    postgres_url: str, postgres_server, tmp_path: Path
+) -> None:
+    store = open_store(postgres_url)
+    store.drop_everything()  # type: ignore[attr-defined]
+    log = tmp_path / "logs" / "train.log"
+    log.parent.mkdir()
+    _log(log, range(3))
+    said: list[str] = []
+    reports: list[str] = []
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:  # the outage happens while the watch waits
+        waits.append(seconds)
+        if len(waits) == 1:
+            postgres_server.pause()
+            _log(log, range(3, 6))
+        elif len(waits) == 3:
+            postgres_server.resume()
+
+    try:
+        Indexer(store, [tmp_path / "logs"], idle_s=0.0).watch(
+            interval_s=0.01, sleep=sleep, passes=6, report=lambda s: reports.append(str(s)), say=said.append
+        )
+        assert len(said) == 1, said
+        assert "PostgreSQL database 'lossboard_test' on 127.0.0.1" in said[0] and "trying again" in said[0]
+        # pass 1, then the passes once the server is back (the first may still meet the dropped connection)
+        assert len(reports) >= 2 and reports[-1].startswith("indexed 1 run"), reports
+        assert waits[1] < waits[2]  # backing off while it is down
+        assert_store_equals_load(store, tmp_path / "logs")  # every epoch, written before and after
+    finally:
+        if not (postgres_server.data / "postmaster.pid").exists():
+            postgres_server.resume()
+        store.close()
+
+
+def test_a_corrupt_sqlite_index_is_one_line_naming_it(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    _log(logs / "train.log", range(3))
+    index = tmp_path / "index.db"
+    assert invoke("index", str(logs), "--store", f"sqlite://{index}")[0] == 0
+    data = bytearray(index.read_bytes())
+    data[4096:8192] = b"\xff" * 4096  # the second page: a table's b-tree
+    index.write_bytes(bytes(data))
+    for command in (["ls"], ["export"], ["index", str(logs)]):
+        code, _, stderr = invoke(*command, "--store", f"sqlite://{index}")
+        assert code == 1, command
+        [line] = stderr.splitlines()
+        assert line.startswith(f"lossboard: {index}: the SQLite index is damaged"), line
+        assert "run 'lossboard index' again" in line
+
+
+def test_a_postgres_error_is_one_line_naming_the_database(postgres_url: str) -> None:
+    import psycopg
+
+    open_store(postgres_url).close()
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute("ALTER TABLE lossboard.tags RENAME TO tags_gone")
+    try:
+        code, _, stderr = invoke("ls", "--store", postgres_url)
+        assert code == 1
+        [line] = stderr.splitlines()
+        assert line.startswith("lossboard: the PostgreSQL database 'lossboard_test' on 127.0.0.1:")
+        assert 'relation "tags" does not exist' in line
+    finally:
+        with psycopg.connect(postgres_url, autocommit=True) as conn:
+            conn.execute("ALTER TABLE lossboard.tags_gone RENAME TO tags")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://alice:s3cr%zzet@db.example/team",
+        "postgresql://alice:s3 cret@db.example/team",
+        "postgresql://alice:s3cret@[::1/team",
+        "postgresql://alice@db.example/team?password=s3%zzcret",
+        "postgresql://alice:s3%20cret@127.0.0.1:1/team",
+    ],
+    ids=["bad percent", "space", "bad IPv6 host", "password parameter", "unreachable"],
+)
+def test_a_password_is_never_printed(url: str) -> None:
+    code, stdout, stderr = invoke("ls", "--store", url)
+    assert code == 1
+    [line] = stderr.splitlines()
+    assert "s3" not in line and "cret" not in line, line
+    assert "***" in line or "PostgreSQL" in line
+
+
+def test_index_of_a_missing_path_exits_non_zero_and_indexes_the_rest(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    _log(logs / "train.log", range(3))
+    url = f"sqlite:///{tmp_path / 'index.db'}"
+    code, stdout, stderr = invoke("index", str(tmp_path / "nonexistent"), str(logs), "--store", url)
+    assert code == 1
+    assert f"{tmp_path / 'nonexistent'}: no such file or directory" in stderr
+    with open_store(url) as store:  # type: ignore[attr-defined]
+        assert_store_equals_load(store, logs)
+    assert not sqlite3.connect(tmp_path / "index.db").execute("SELECT 1 FROM runs WHERE name LIKE '%nonexistent%'").fetchall()
