@@ -125,3 +125,32 @@ def test_index_of_a_missing_path_exits_non_zero_and_indexes_the_rest(tmp_path: P
     with open_store(url) as store:  # type: ignore[attr-defined]
         assert_store_equals_load(store, logs)
     assert not sqlite3.connect(tmp_path / "index.db").execute("SELECT 1 FROM runs WHERE name LIKE '%nonexistent%'").fetchall()
+
+
+def test_a_stale_lock_whose_pid_is_reused_is_taken_over_after_its_lease(tmp_path: Path) -> None:
+    import socket
+
+    from lossboard.store.sqlite import LOCK_LEASE_S, SQLiteStore
+
+    now = [1_000_000.0]
+    with SQLiteStore(tmp_path / "index.db", clock=lambda: now[0]) as store:
+        # left by an indexer killed in a container: same host name, its pid now another live process
+        store._db.execute(
+            "INSERT INTO locks (name, token, host, pid, acquired, renewed) VALUES ('index', 't', ?, 1, ?, ?)",
+            (socket.gethostname(), now[0], now[0]),
+        )
+        with store.lock("index") as taken:
+            assert not taken  # within its lease: respected
+        now[0] += LOCK_LEASE_S + 1
+        with store.lock("index") as taken:
+            assert taken
+            now[0] += 5
+            store.apply(_empty_batch())
+            [(renewed,)] = store._db.execute("SELECT renewed FROM locks WHERE name = 'index'").fetchall()
+            assert renewed == now[0]  # a batch renews the lease of its holder
+
+
+def _empty_batch():
+    from lossboard.store.base import Batch, SourceState
+
+    return Batch(SourceState("/logs/a.csv", "/logs", "csv", 0, 1, 1, 1, 1))

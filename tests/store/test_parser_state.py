@@ -30,7 +30,7 @@ def _logs(corpus: Path, tmp_path: Path) -> dict[str, list[Path]]:
         writer.add_scalar("Loss/train", 1.0 / (step + 1), step)
         writer.add_text("note", f"step {step}", step) if step % 50 == 0 else None
     writer.close()
-    # short samples for the two formats nobody can run here (lines as the tests of each show)
+    # short samples for the formats nobody can run here (lines as the tests of each show)
     (tmp_path / "own" / "metrics.json").write_text("".join(
         f'{{"mode": "train", "epoch": {e}, "iter": {i}, "lr": 0.0002, "loss": {1 / (e * i):.4f}, "time": 0.5}}\n'
         f'{{"mode": "val", "epoch": {e}, "iter": {i}, "lr": 0.0002, "bbox_mAP": 0.{e}{i}}}\n'
@@ -39,6 +39,10 @@ def _logs(corpus: Path, tmp_path: Path) -> dict[str, list[Path]]:
         f"[07/11 14:{i % 60:02}:23 d2.utils.events]:  eta: 0:10:00  iter: {i}  total_loss: {2 / i:.4f}  "
         f"loss_cls: 0.7279  time: 0.3156  data_time: 0.0088  lr: 1.6068e-05  max_mem: 2345M\n"
         for i in range(19, 400, 20)))
+    (tmp_path / "own" / "mmdet.log").write_text("".join(
+        f"2021-03-04 12:00:{i % 60:02},123 - mmdet - INFO - Epoch [{e}][{i}/7330]\tlr: 1.978e-03, "
+        f"eta: 1 day, 2:03:04, time: 0.550, data_time: 0.050, memory: 3000, loss_cls: 1.1000, loss: {1 / i:.4f}\n"
+        for e in range(1, 3) for i in range(50, 500, 50)))
     found: dict[str, list[Path]] = {}
     for path in sorted([*corpus.rglob("*"), *ROOT.rglob("*"), *(tmp_path / "own").rglob("*")]):
         if not path.is_file() or path.suffix in (".md", ".py") or path.name == "truth.json":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import sqlite3
+import time
 from pathlib import Path
 
 import numpy as np
@@ -83,8 +84,8 @@ def test_an_older_schema_is_migrated_forward(tmp_path: Path) -> None:
 def test_a_lock_of_another_host_is_respected_even_when_its_pid_is_free(tmp_path: Path) -> None:
     with SQLiteStore(tmp_path / "index.db") as store:
         store._db.execute(
-            "INSERT INTO locks (name, token, host, pid, acquired) VALUES ('index', 't', ?, 2147483647, 0)",
-            (socket.gethostname() + "-elsewhere",),
+            "INSERT INTO locks (name, token, host, pid, acquired, renewed) VALUES ('index', 't', ?, 2147483647, 0, ?)",
+            (socket.gethostname() + "-elsewhere", time.time()),
         )
         with store.lock("index") as taken:
             assert not taken

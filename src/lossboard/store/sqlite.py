@@ -11,9 +11,10 @@ its version is checked on open: an older file is migrated forward, a newer one r
     []
 
 The indexing lock (`SQLiteStore.lock`) is a row of the ``locks`` table naming the owner's
-host and process id. A row whose process is gone (same host, pid not running) is stale and
-taken over, so an indexer killed with SIGKILL never blocks the next one; a row from another
-host is always respected, since its process cannot be checked from here.
+host and process id, with a lease its holder renews with every batch it applies. A row is
+stale and taken over when its process is gone (same host, pid not running) or when its lease
+is older than `LOCK_LEASE_S`, so an indexer killed with SIGKILL never blocks the next one, not
+even in a container where its pid now belongs to another process, nor on another host.
 """
 
 from __future__ import annotations
@@ -53,6 +54,9 @@ from lossboard.store.names import renamed
 
 _URL_PREFIX = "sqlite://"
 _BUSY_TIMEOUT_MS = 30_000  # a reader or the next indexer waits this long for a writer's commit
+# a lock whose holder has not renewed it (every batch does) for this long is stale, whatever
+# its pid says: in a container a killed indexer's pid is soon another process's
+LOCK_LEASE_S = 600.0
 _MAX_VARIABLES = 999  # SQLite's smallest default limit of ? in one statement
 # a page cache that holds a 1 M-point series (32 MB of chunks): below it, every read of the
 # series goes back to the file and takes several times longer; it fills only as pages are read
@@ -235,6 +239,7 @@ def _migrate_to_v4(db: sqlite3.Connection) -> None:
         db.execute(f"ALTER TABLE {table}_v4 RENAME TO {table}")
     db.execute("CREATE INDEX runs_display ON runs(display)")
     db.execute("CREATE INDEX sources_run ON sources(run_id, ordinal)")
+    db.execute("ALTER TABLE locks ADD COLUMN renewed REAL NOT NULL DEFAULT 0")
     _name_runs(db)
 
 
@@ -308,7 +313,8 @@ class SQLiteStore:
     ) -> None:
         self.path = path_of(path_or_url)
         self.host = ""  # one machine's file: a run is its path (a team shares PostgreSQL instead)
-        self._clock = clock  # the ``updated`` time of a run
+        self._clock = clock
+        self._held: set[str] = set()  # tokens of the locks this store holds, renewed with each batch  # the ``updated`` time of a run
         self._db = _connect(self.path, create=create)
         self._upgrade()
 
@@ -440,6 +446,8 @@ class SQLiteStore:
                 [(run_id, key, value) for key, value in batch.meta.items()],
             )
             db.execute("UPDATE runs SET updated = ? WHERE id = ?", (self._clock(), run_id))
+            for token in self._held:  # every batch renews the lease of the locks held
+                db.execute("UPDATE locks SET renewed = ? WHERE token = ?", (self._clock(), token))
 
     @_guarded
     def reset_run(self, run: str) -> None:
@@ -459,17 +467,25 @@ class SQLiteStore:
         """Hold the indexing lock ``name`` for the block; yields False if another live owner has it."""
         token, host, pid = uuid.uuid4().hex, socket.gethostname(), os.getpid()
         with self._transaction() as db:
-            row = db.execute("SELECT host, pid FROM locks WHERE name = ?", (name,)).fetchone()
-            taken = row is None or (row[0] == host and not _is_running(row[1]))
+            row = db.execute("SELECT host, pid, renewed FROM locks WHERE name = ?", (name,)).fetchone()
+            taken = (
+                row is None
+                or (row[0] == host and not _is_running(row[1]))
+                or self._clock() - row[2] > LOCK_LEASE_S  # its holder stopped renewing: gone
+            )
             if taken:
+                now = self._clock()
                 db.execute(
-                    "INSERT OR REPLACE INTO locks (name, token, host, pid, acquired) VALUES (?, ?, ?, ?, ?)",
-                    (name, token, host, pid, time.time()),
+                    "INSERT OR REPLACE INTO locks (name, token, host, pid, acquired, renewed) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (name, token, host, pid, now, now),
                 )
+                self._held.add(token)
         try:
             yield taken
         finally:
             if taken:
+                self._held.discard(token)
                 with self._transaction() as db:
                     db.execute("DELETE FROM locks WHERE name = ? AND token = ?", (name, token))
 
