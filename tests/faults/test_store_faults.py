@@ -154,3 +154,25 @@ def _empty_batch():
     from lossboard.store.base import Batch, SourceState
 
     return Batch(SourceState("/logs/a.csv", "/logs", "csv", 0, 1, 1, 1, 1))
+
+
+def test_an_index_that_cannot_be_written_is_read_read_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from lossboard.store import sqlite as backend
+    from lossboard.store.sqlite import SQLiteStore
+
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    _log(logs / "train.log", range(3))
+    url = f"sqlite://{tmp_path / 'index.db'}"
+    assert invoke("index", str(logs), "--store", url)[0] == 0
+    # as on a read-only mount (root ignores file modes, so the check is what is faked)
+    monkeypatch.setattr(backend.os, "access", lambda path, mode: mode != os.W_OK)
+    with SQLiteStore(url, create=False) as store:
+        assert store.read_only
+        assert_store_equals_load(store, logs)
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            store._db.execute("DELETE FROM runs")
+    code, stdout, _ = invoke("ls", "--store", url)
+    assert code == 0 and "logs" in stdout

@@ -29,6 +29,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 import numpy as np
 
@@ -252,26 +253,47 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
 ]
 
 
-def _connect(target: str, *, create: bool) -> sqlite3.Connection:
-    """Open and configure a connection: WAL, synchronous NORMAL, foreign keys, busy timeout."""
+def _connect(target: str, *, create: bool) -> tuple[sqlite3.Connection, bool]:
+    """Open and configure a connection: WAL, synchronous NORMAL, foreign keys, busy timeout;
+    and whether it is read-only.
+
+    A reader (``create=False``) of a file it cannot write (a read-only mount, another user's
+    index) opens it read-only, and where SQLite cannot even keep its shared-memory file beside
+    it, as immutable: readable, never written, never migrated.
+    """
+    read_only = False
     if target != ":memory:":
         path = Path(target).expanduser()
         if create:
             path.parent.mkdir(parents=True, exist_ok=True)
         elif not path.is_file():
             raise LossboardError(f"{path}: no lossboard index here; build one with 'lossboard index LOGDIR'")
+        read_only = not create and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
         target = str(path)
     try:
-        # isolation_level None: transactions are begun explicitly (BEGIN IMMEDIATE), never implicitly
-        db = sqlite3.connect(target, isolation_level=None)
+        db = _open(target, read_only)
         db.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
-        db.execute("PRAGMA journal_mode = WAL")
+        if not read_only:
+            db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = NORMAL")
         db.execute("PRAGMA foreign_keys = ON")
         db.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
     except sqlite3.Error as error:
         raise LossboardError(f"{target}: cannot open the SQLite index: {error}") from None
-    return db
+    return db, read_only
+
+
+def _open(target: str, read_only: bool) -> sqlite3.Connection:
+    # isolation_level None: transactions are begun explicitly (BEGIN IMMEDIATE), never implicitly
+    if not read_only:
+        return sqlite3.connect(target, isolation_level=None)
+    uri = "file:" + quote(str(Path(target).absolute()))
+    try:
+        db = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None)
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()  # WAL needs its -shm: fails here
+        return db
+    except sqlite3.OperationalError:
+        return sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None)
 
 
 def _explain(store: SQLiteStore, error: Exception) -> LossboardError:
@@ -315,7 +337,7 @@ class SQLiteStore:
         self.host = ""  # one machine's file: a run is its path (a team shares PostgreSQL instead)
         self._clock = clock
         self._held: set[str] = set()  # tokens of the locks this store holds, renewed with each batch  # the ``updated`` time of a run
-        self._db = _connect(self.path, create=create)
+        self._db, self.read_only = _connect(self.path, create=create)
         self._upgrade()
 
     def close(self) -> None:
@@ -334,8 +356,14 @@ class SQLiteStore:
         The version is read first without the write lock, so opening a current index to read
         it never waits for an indexer (nor needs write access).
         """
-        if self._version() == SCHEMA_VERSION:
+        version = self._version()
+        if version == SCHEMA_VERSION:
             return
+        if self.read_only:
+            raise LossboardError(
+                f"{self.path}: this index has schema version {version} and is read-only here; run "
+                f"'lossboard index' once where it can be written to migrate it to version {SCHEMA_VERSION}"
+            )
         # a migration that copies a table must not cascade its DROP; SQLite ignores this
         # pragma inside a transaction, so it is set around it, and the keys checked before commit
         self._db.execute("PRAGMA foreign_keys = OFF")
