@@ -176,3 +176,26 @@ def test_an_index_that_cannot_be_written_is_read_read_only(tmp_path: Path, monke
             store._db.execute("DELETE FROM runs")
     code, stdout, _ = invoke("ls", "--store", url)
     assert code == 0 and "logs" in stdout
+
+
+def test_flipped_bytes_in_a_stored_chunk_are_detected_and_other_runs_still_read(tmp_path: Path) -> None:
+    import struct
+
+    for name, base in (("damaged", 0.3), ("intact", 0.7)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "train.log").write_text("".join(mxnet_epoch(e, base + e / 100) for e in range(4)))
+    index = tmp_path / "index.db"
+    url = f"sqlite://{index}"
+    assert invoke("index", str(tmp_path / "damaged"), str(tmp_path / "intact"), "--store", url)[0] == 0
+    data = index.read_bytes()
+    pattern = struct.pack("<d", 0.31)  # the damaged run's epoch-1 Train-accuracy, little-endian as stored
+    assert pattern in data
+    index.write_bytes(data.replace(pattern, pattern[:-1] + bytes([pattern[-1] ^ 0x01])))
+    for command in (["export"], ["export", "--format", "json"]):
+        code, stdout, stderr = invoke(*command, "--store", url)
+        assert code == 1
+        [line] = stderr.splitlines()
+        assert line.startswith(f"lossboard: {index}: a stored chunk of series 'train/accuracy' fails its checksum")
+    code, stdout, _ = invoke("export", "--store", url, "^intact$")
+    assert code == 0
+    assert "0.71" in stdout and "0.31" not in stdout  # the other run, whole

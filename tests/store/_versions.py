@@ -79,7 +79,8 @@ def sql(url: str, statement: str, params: Sequence = ()) -> list[tuple]:
 
 
 def put_old_series(url: str, run: str, source: str, columns: Columns, *, version: int) -> None:
-    """A run with one source file and one series, written as schema ``version`` (1 to 3) did."""
+    """A run with one source file and one series, written as schema ``version`` (1 to 3) did:
+    without checksums."""
     [(run_id,)] = sql(url, "INSERT INTO runs (name) VALUES (?) RETURNING id", (run,))
     sql(url, 'INSERT INTO sources (path, run_id, format, ordinal, size, inode, mtime_ns, "offset") '
              "VALUES (?, ?, 'csv', 0, 1, 1, 1, 1)", (source, run_id))
@@ -92,7 +93,7 @@ def put_old_series(url: str, run: str, source: str, columns: Columns, *, version
     )
     for row in _chunks.chunk_rows(series):
         sql(url, "INSERT INTO chunks (tag_id, first_step, last_step, count, value_min, value_max, step, epoch, "
-                 "wall_time, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (tag_id, *row[:5], *row.blobs))
-        if version >= 2:
+                 "wall_time, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (tag_id, *row[:5], *row.blobs[:4]))
+        if version >= 2:  # block M4 came with version 2, checksums with version 4
             sql(url, "INSERT INTO chunk_blocks (tag_id, first_step, points) VALUES (?, ?, ?)",
-                (tag_id, row.first_step, row.blocks))
+                (tag_id, row.first_step, row.blocks[0]))

@@ -143,13 +143,13 @@ _SCHEMA_V1 = """
     INSERT INTO schema_version VALUES (0, '');
 """
 _COPY_CHUNKS = (
-    "COPY chunks (tag_id, first_step, last_step, count, value_min, value_max, step, epoch, wall_time, value)"
-    " FROM STDIN (FORMAT BINARY)"
+    "COPY chunks (tag_id, first_step, last_step, count, value_min, value_max, step, epoch, wall_time, value,"
+    " checksum) FROM STDIN (FORMAT BINARY)"
 )
-_CHUNK_TYPES = ["int8", "int8", "int8", "int4", "float8", "float8", "bytea", "bytea", "bytea", "bytea"]
-_BLOBS = "step, epoch, wall_time, value"
-_COPY_BLOCKS = "COPY chunk_blocks (tag_id, first_step, points) FROM STDIN (FORMAT BINARY)"
-_BLOCK_TYPES = ["int8", "int8", "bytea"]
+_CHUNK_TYPES = ["int8", "int8", "int8", "int4", "float8", "float8", "bytea", "bytea", "bytea", "bytea", "int8"]
+_BLOBS = "step, epoch, wall_time, value, checksum"
+_COPY_BLOCKS = "COPY chunk_blocks (tag_id, first_step, points, checksum) FROM STDIN (FORMAT BINARY)"
+_BLOCK_TYPES = ["int8", "int8", "bytea", "int8"]
 
 
 def _migrate_to_v2(conn: psycopg.Connection) -> None:
@@ -161,11 +161,11 @@ def _migrate_to_v2(conn: psycopg.Connection) -> None:
         " ALTER TABLE chunk_blocks ALTER points SET STORAGE EXTERNAL"
     )
     with conn.cursor(binary=True) as read, conn.cursor() as write:
-        read.execute(f"SELECT tag_id, first_step, {_BLOBS} FROM chunks")
-        with write.copy(_COPY_BLOCKS) as copy:
-            copy.set_types(_BLOCK_TYPES)
+        read.execute("SELECT tag_id, first_step, step, epoch, wall_time, value FROM chunks")
+        with write.copy("COPY chunk_blocks (tag_id, first_step, points) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(["int8", "int8", "bytea"])
             for tag_id, first_step, *blobs in read:
-                copy.write_row((tag_id, first_step, _chunks.block_m4(_chunks.decode("", "", [blobs]))))
+                copy.write_row((tag_id, first_step, _chunks.block_m4(_chunks.decode("", "", [blobs], checked=False))))
 
 
 # _MIGRATIONS[v] brings a database from schema version v to v + 1; an empty database is version 0
@@ -200,6 +200,18 @@ def _migrate_to_v4(conn: psycopg.Connection) -> None:
     )
     conn.execute("UPDATE sources SET host = %s", (host,))
     conn.execute("ALTER TABLE sources DROP CONSTRAINT sources_pkey, ADD PRIMARY KEY (host, path)")
+    # a checksum per chunk and per block M4, so damaged bytes are detected, never read as data
+    conn.execute(
+        "ALTER TABLE chunks ADD COLUMN checksum bigint NOT NULL DEFAULT 0;"
+        " ALTER TABLE chunk_blocks ADD COLUMN checksum bigint NOT NULL DEFAULT 0"
+    )
+    for table, columns in (("chunks", "step, epoch, wall_time, value"), ("chunk_blocks", "points")):
+        with conn.cursor(binary=True) as read:
+            rows = read.execute(f"SELECT tag_id, first_step, {columns} FROM {table}").fetchall()
+        conn.cursor().executemany(
+            f"UPDATE {table} SET checksum = %s WHERE tag_id = %s AND first_step = %s",
+            [(_chunks.checksum(*blobs), tag_id, first) for tag_id, first, *blobs in rows],
+        )
     _name_runs(conn)
 
 
@@ -217,6 +229,11 @@ def _name_runs(conn: psycopg.Connection | psycopg.Cursor) -> None:
 def _explain(store: PostgresStore, error: Exception) -> LossboardError:
     """A PostgreSQL error as one line naming the database (never the password) and what to do."""
     reason = redact(first_line(error), store._url)
+    if isinstance(error, _chunks.CorruptChunk):
+        return LossboardError(
+            f"the PostgreSQL {store._where}: {reason}: a row was damaged; delete the run's rows or the "
+            "schema 'lossboard' and run 'lossboard index' again: the logs are the truth"
+        )
     if isinstance(error, psycopg.OperationalError):  # the server went away (restart, network)
         return StoreUnavailable(
             f"lost the connection to the PostgreSQL {store._where} ({reason}); it is reopened at the next try"
@@ -224,7 +241,7 @@ def _explain(store: PostgresStore, error: Exception) -> LossboardError:
     return LossboardError(f"the PostgreSQL {store._where} failed: {reason}")
 
 
-_guarded = guard(psycopg.Error, _explain)
+_guarded = guard((psycopg.Error, _chunks.CorruptChunk), _explain)
 
 
 def describe(url: str) -> str:
@@ -498,7 +515,7 @@ class PostgresStore:
             with cur.copy(_COPY_BLOCKS) as copy:
                 copy.set_types(_BLOCK_TYPES)
                 for row in rows:
-                    copy.write_row((tag_id, row.first_step, row.blocks))
+                    copy.write_row((tag_id, row.first_step, *row.blocks))
         summary = cur.execute(
             "SELECT sum(count), min(first_step), max(last_step) FROM chunks WHERE tag_id = %s", (tag_id,)
         ).fetchone()
@@ -713,14 +730,14 @@ class _Chunks:
             )
             return [(first_step, tuple(blobs)) for first_step, *blobs in cur.fetchall()]
 
-    def blocks(self, lo: int, hi: int) -> list[bytes]:
+    def blocks(self, lo: int, hi: int) -> list[_chunks.Block]:
         with self._conn.cursor(binary=True) as cur:
             cur.execute(
-                "SELECT b.points FROM chunk_blocks b JOIN chunks c USING (tag_id, first_step)"
+                "SELECT b.points, b.checksum FROM chunk_blocks b JOIN chunks c USING (tag_id, first_step)"
                 " WHERE c.tag_id = %s AND c.first_step >= %s AND c.last_step <= %s ORDER BY c.first_step",
                 (self._tag_id, lo, hi),
             )
-            return [points for (points,) in cur.fetchall()]
+            return [(points, crc) for points, crc in cur.fetchall()]
 
 
 def _events(batch: Batch) -> list[Event]:

@@ -172,7 +172,7 @@ def _migrate_to_v2(db: sqlite3.Connection) -> None:
     rows = db.execute("SELECT tag_id, first_step, step, epoch, wall_time, value FROM chunks").fetchall()
     db.executemany(
         "INSERT INTO chunk_blocks (tag_id, first_step, points) VALUES (?, ?, ?)",
-        [(tag_id, first, _chunks.block_m4(_chunks.decode("", "", [blobs]))) for tag_id, first, *blobs in rows],
+        [(tag_id, first, _chunks.block_m4(_chunks.decode("", "", [blobs], checked=False))) for tag_id, first, *blobs in rows],
     )
 
 
@@ -241,6 +241,19 @@ def _migrate_to_v4(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX runs_display ON runs(display)")
     db.execute("CREATE INDEX sources_run ON sources(run_id, ordinal)")
     db.execute("ALTER TABLE locks ADD COLUMN renewed REAL NOT NULL DEFAULT 0")
+    # a checksum per chunk and per block M4, so damaged bytes are detected, never read as data
+    db.execute("ALTER TABLE chunks ADD COLUMN checksum INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE chunk_blocks ADD COLUMN checksum INTEGER NOT NULL DEFAULT 0")
+    chunks = db.execute("SELECT tag_id, first_step, step, epoch, wall_time, value FROM chunks").fetchall()
+    db.executemany(
+        "UPDATE chunks SET checksum = ? WHERE tag_id = ? AND first_step = ?",
+        [(_chunks.checksum(*blobs), tag_id, first) for tag_id, first, *blobs in chunks],
+    )
+    blocks = db.execute("SELECT tag_id, first_step, points FROM chunk_blocks").fetchall()
+    db.executemany(
+        "UPDATE chunk_blocks SET checksum = ? WHERE tag_id = ? AND first_step = ?",
+        [(_chunks.checksum(points), tag_id, first) for tag_id, first, points in blocks],
+    )
     _name_runs(db)
 
 
@@ -299,6 +312,11 @@ def _open(target: str, read_only: bool) -> sqlite3.Connection:
 def _explain(store: SQLiteStore, error: Exception) -> LossboardError:
     """An SQLite error as one line naming the file and what to do."""
     reason = first_line(error)
+    if isinstance(error, _chunks.CorruptChunk):
+        return LossboardError(
+            f"{store.path}: {reason}: the index file was damaged; move it away and run 'lossboard index' "
+            "again: the logs are the truth and nothing is lost"
+        )
     if isinstance(error, sqlite3.OperationalError) and "locked" in reason:
         return StoreUnavailable(f"{store.path}: the SQLite index is busy ({reason}); try again when the other writer is done")
     if isinstance(error, sqlite3.DatabaseError) and ("malformed" in reason or "not a database" in reason):
@@ -311,7 +329,7 @@ def _explain(store: SQLiteStore, error: Exception) -> LossboardError:
     return LossboardError(f"{store.path}: the SQLite index failed: {reason}")
 
 
-_guarded = guard(sqlite3.Error, _explain)
+_guarded = guard((sqlite3.Error, _chunks.CorruptChunk), _explain)
 
 
 def path_of(url: str | Path) -> str:
@@ -598,7 +616,7 @@ class SQLiteStore:
                 kept, total = _chunks.read_m4(chunks, chunks.extent(lo, hi), step_range, buckets)
             else:
                 blobs = db.execute(
-                    "SELECT step, epoch, wall_time, value FROM chunks "
+                    "SELECT step, epoch, wall_time, value, checksum FROM chunks "
                     "WHERE tag_id = ? AND last_step >= ? AND first_step <= ? ORDER BY first_step",
                     (tag_id, lo, hi),
                 )
@@ -706,7 +724,7 @@ def _merge_series(db: sqlite3.Connection, run_id: int, new: Series) -> None:
     else:
         tag_id, points, first_step = row
     tail = db.execute(
-        "SELECT first_step, count, step, epoch, wall_time, value FROM chunks WHERE tag_id = ?1 "
+        "SELECT first_step, count, step, epoch, wall_time, value, checksum FROM chunks WHERE tag_id = ?1 "
         "AND (last_step >= ?2 OR (count < ?3 AND first_step = (SELECT MAX(first_step) FROM chunks "
         "WHERE tag_id = ?1))) ORDER BY first_step",
         (tag_id, int(new.step[0]), CHUNK_POINTS),
@@ -733,7 +751,7 @@ def _cut_run(db: sqlite3.Connection, run_id: int, resume: Event) -> None:
     tags = db.execute("SELECT id, tag, source_tag FROM tags WHERE run_id = ?", (run_id,)).fetchall()
     for tag_id, tag, source_tag in tags:
         rows = db.execute(
-            "SELECT first_step, count, step, epoch, wall_time, value FROM chunks WHERE tag_id = ? "
+            "SELECT first_step, count, step, epoch, wall_time, value, checksum FROM chunks WHERE tag_id = ? "
             "ORDER BY first_step",
             (tag_id,),
         ).fetchall()
@@ -758,12 +776,12 @@ def _write_chunks(db: sqlite3.Connection, tag_id: int, series: Series) -> None:
     rows = _chunks.chunk_rows(series)
     db.executemany(
         "INSERT INTO chunks (tag_id, first_step, last_step, count, value_min, value_max, step, epoch, "
-        "wall_time, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "wall_time, value, checksum) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [(tag_id, *row[:5], *row.blobs) for row in rows],
     )
     db.executemany(
-        "INSERT INTO chunk_blocks (tag_id, first_step, points) VALUES (?, ?, ?)",
-        [(tag_id, row.first_step, row.blocks) for row in rows],
+        "INSERT INTO chunk_blocks (tag_id, first_step, points, checksum) VALUES (?, ?, ?, ?)",
+        [(tag_id, row.first_step, *row.blocks) for row in rows],
     )
 
 
@@ -800,19 +818,19 @@ class _Chunks:
     def rows(self, lo: int, hi: int, *, edges_only: bool) -> Iterator[tuple[int, _chunks.Blobs]]:
         edges = "AND NOT (first_step >= ?2 AND last_step <= ?3) " if edges_only else ""
         for first_step, *blobs in self._db.execute(
-            "SELECT first_step, step, epoch, wall_time, value FROM chunks "
+            "SELECT first_step, step, epoch, wall_time, value, checksum FROM chunks "
             f"WHERE tag_id = ?1 AND last_step >= ?2 AND first_step <= ?3 {edges}ORDER BY first_step",
             (self._tag_id, lo, hi),
         ):
             yield first_step, tuple(blobs)
 
-    def blocks(self, lo: int, hi: int) -> Iterator[bytes]:
-        for (points,) in self._db.execute(
-            "SELECT b.points FROM chunk_blocks b JOIN chunks c USING (tag_id, first_step) "
+    def blocks(self, lo: int, hi: int) -> Iterator[_chunks.Block]:
+        for points, crc in self._db.execute(
+            "SELECT b.points, b.checksum FROM chunk_blocks b JOIN chunks c USING (tag_id, first_step) "
             "WHERE c.tag_id = ? AND c.first_step >= ? AND c.last_step <= ? ORDER BY c.first_step",
             (self._tag_id, lo, hi),
         ):
-            yield points
+            yield points, crc
 
 
 def _compile(name_regex: str | None) -> re.Pattern[str] | None:
