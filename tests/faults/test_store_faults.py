@@ -199,3 +199,24 @@ def test_flipped_bytes_in_a_stored_chunk_are_detected_and_other_runs_still_read(
     code, stdout, _ = invoke("export", "--store", url, "^intact$")
     assert code == 0
     assert "0.71" in stdout and "0.31" not in stdout  # the other run, whole
+
+
+def test_index_verify_names_each_damaged_series_and_exits_non_zero(tmp_path: Path) -> None:
+    import struct
+
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "train.log").write_text("".join(mxnet_epoch(e, 0.3 + e / 100) for e in range(4)))
+    index = tmp_path / "index.db"
+    url = f"sqlite://{index}"
+    code, stdout, _ = invoke("index", str(logs), "--store", url, "--verify")
+    assert code == 0 and stdout.startswith("verified: every stored point reads back intact")
+    pattern = struct.pack("<d", 0.31)  # Train-accuracy of epoch 1
+    index.write_bytes(index.read_bytes().replace(pattern, pattern[:-1] + bytes([pattern[-1] ^ 0x01])))
+    code, _, stderr = invoke("index", str(logs), "--store", url, "--verify")
+    assert code == 1
+    lines = stderr.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("lossboard: run 'logs', series 'train/accuracy' (Train-accuracy): ")
+    assert "fails its checksum" in lines[0]
+    assert lines[1] == "lossboard: 1 damaged series; move the index away and index again"
