@@ -21,7 +21,8 @@ Series are stored as **chunks**: up to `CHUNK_POINTS` consecutive points of one 
 row, each column as raw little-endian bytes, with the chunk's first/last step and its value
 min/max, and beside it the chunk's **block M4** (the M4 points of every 32 consecutive points,
 about an eighth of the bytes). Reading a million points is then a few hundred rows, and
-appends touch one row.
+appends touch one row. Each chunk and block M4 carries a CRC-32 checked on every read: damaged
+bytes are an error naming the store and series, never data.
 
 Writing (the indexer, one source file at a time)
 ------------------------------------------------
@@ -40,6 +41,12 @@ PostgreSQL: ``pg_try_advisory_lock``, waiting briefly for a holder that was just
 yields whether it was taken. `set_status` of a run the store does not hold yet creates it.
 `sources` and `source_state` list only the files of this store's ``host``: in a team store
 each machine indexes its own files, and two machines' runs at the same path stay two runs.
+
+Errors
+------
+A backend turns every error of its database driver into one `lossboard.errors.LossboardError`
+line naming the store (never a password); `StoreUnavailable` where a later try may work (a
+PostgreSQL server restarting: the store reopens its connection at the next call).
 
 Reading
 -------
