@@ -39,7 +39,7 @@ def assert_same_read(store: Store, before: SeriesData) -> None:
 def old_store(url: str, version: int) -> None:
     """Make the store at ``url`` an empty one of schema ``version``, as that version left it."""
     if url.startswith("sqlite:///"):
-        from lossboard.store.sqlite import MIGRATIONS
+        from lossboard.store.sqlite_schema import MIGRATIONS
 
         db = sqlite3.connect(url[len("sqlite://"):], isolation_level=None)
         for migrate in MIGRATIONS[:version]:
@@ -50,13 +50,13 @@ def old_store(url: str, version: int) -> None:
         return
     import psycopg
 
-    from lossboard.store.postgres import _MIGRATIONS
+    from lossboard.store.postgres_schema import MIGRATIONS
 
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("DROP SCHEMA IF EXISTS lossboard CASCADE")
         conn.execute("CREATE SCHEMA lossboard")
         conn.execute("SET search_path TO lossboard")
-        for migrate in _MIGRATIONS[:version]:
+        for migrate in MIGRATIONS[:version]:
             migrate(conn)
         conn.execute("UPDATE schema_version SET version = %s", (version,))
 

@@ -12,7 +12,7 @@ import pytest
 
 import lossboard
 from lossboard.errors import LossboardError, UsageError
-from lossboard.store import sqlite as backend
+from lossboard.store import sqlite_schema as backend
 from lossboard.store.base import SCHEMA_VERSION, Batch, Columns, SourceState
 from lossboard.store.sqlite import SQLiteStore, path_of
 

@@ -45,7 +45,7 @@ from lossboard.store.base import (
     run_name_of,
 )
 from lossboard.store._guard import first_line, guard
-from lossboard.store.names import renamed
+from lossboard.store.postgres_schema import LOCK_SPACE, MIGRATIONS, name_runs
 from lossboard.store.urls import redact
 
 try:
@@ -55,93 +55,9 @@ except ImportError as exc:
     raise ImportError("the PostgreSQL store needs psycopg: pip install 'lossboard[postgres]'") from exc
 
 _SCHEMA = "lossboard"
-_LOCK_SPACE = 0x6C6F7373  # "loss": the first key of every lossboard advisory lock
 _CONNECT_TIMEOUT_S = 10
 _LOCK_GRACE_MS = 500  # how long a refused lock waits for a holder that was killed
 
-_SCHEMA_V1 = """
-    CREATE TABLE schema_version (version integer NOT NULL, lossboard text NOT NULL);
-    CREATE TABLE runs (
-        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-        name text NOT NULL UNIQUE,
-        status text NOT NULL DEFAULT 'unknown',
-        updated double precision NOT NULL DEFAULT 0
-    );
-    CREATE TABLE sources (
-        path text PRIMARY KEY,
-        run_id bigint NOT NULL REFERENCES runs ON DELETE CASCADE,
-        format text NOT NULL,
-        ordinal integer NOT NULL,
-        size bigint NOT NULL,
-        inode numeric NOT NULL,
-        mtime_ns bigint NOT NULL,
-        "offset" bigint NOT NULL,
-        state bytea
-    );
-    CREATE INDEX sources_run ON sources (run_id, ordinal);
-    CREATE TABLE tags (
-        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-        run_id bigint NOT NULL REFERENCES runs ON DELETE CASCADE,
-        tag text NOT NULL,
-        source_tag text NOT NULL,
-        points bigint NOT NULL DEFAULT 0,
-        first_step bigint,
-        last_step bigint,
-        last_value double precision,
-        UNIQUE (run_id, tag)
-    );
-    CREATE TABLE chunks (
-        tag_id bigint NOT NULL REFERENCES tags ON DELETE CASCADE,
-        first_step bigint NOT NULL,
-        last_step bigint NOT NULL,
-        count integer NOT NULL,
-        value_min double precision,
-        value_max double precision,
-        step bytea NOT NULL,
-        epoch bytea NOT NULL,
-        wall_time bytea NOT NULL,
-        value bytea NOT NULL,
-        PRIMARY KEY (tag_id, first_step)
-    );
-    -- raw float bytes hardly compress; skipping pglz makes both writing and reading faster
-    ALTER TABLE chunks ALTER step SET STORAGE EXTERNAL, ALTER epoch SET STORAGE EXTERNAL,
-        ALTER wall_time SET STORAGE EXTERNAL, ALTER value SET STORAGE EXTERNAL;
-    CREATE TABLE events (
-        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-        run_id bigint NOT NULL REFERENCES runs ON DELETE CASCADE,
-        kind text NOT NULL,
-        step bigint NOT NULL,
-        epoch double precision,
-        wall_time double precision,
-        text text NOT NULL
-    );
-    CREATE INDEX events_run ON events (run_id, id);
-    CREATE TABLE media (
-        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-        run_id bigint NOT NULL REFERENCES runs ON DELETE CASCADE,
-        kind text NOT NULL,
-        tag text NOT NULL,
-        step bigint NOT NULL,
-        wall_time double precision,
-        data text NOT NULL
-    );
-    CREATE INDEX media_run ON media (run_id, id);
-    CREATE TABLE problems (
-        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-        run_id bigint NOT NULL REFERENCES runs ON DELETE CASCADE,
-        path text NOT NULL,
-        line integer NOT NULL,
-        message text NOT NULL
-    );
-    CREATE INDEX problems_run ON problems (run_id, id);
-    CREATE TABLE meta (
-        run_id bigint NOT NULL REFERENCES runs ON DELETE CASCADE,
-        key text NOT NULL,
-        value text NOT NULL,
-        PRIMARY KEY (run_id, key)
-    );
-    INSERT INTO schema_version VALUES (0, '');
-"""
 _COPY_CHUNKS = (
     "COPY chunks (tag_id, first_step, last_step, count, value_min, value_max, step, epoch, wall_time, value,"
     " checksum) FROM STDIN (FORMAT BINARY)"
@@ -150,80 +66,6 @@ _CHUNK_TYPES = ["int8", "int8", "int8", "int4", "float8", "float8", "bytea", "by
 _BLOBS = "step, epoch, wall_time, value, checksum"
 _COPY_BLOCKS = "COPY chunk_blocks (tag_id, first_step, points, checksum) FROM STDIN (FORMAT BINARY)"
 _BLOCK_TYPES = ["int8", "int8", "bytea", "int8"]
-
-
-def _migrate_to_v2(conn: psycopg.Connection) -> None:
-    """Version 2 adds each chunk's block M4 (``chunk_blocks``), computed here for every chunk."""
-    conn.execute(
-        "CREATE TABLE chunk_blocks (tag_id bigint NOT NULL, first_step bigint NOT NULL, points bytea NOT NULL,"
-        " PRIMARY KEY (tag_id, first_step),"
-        " FOREIGN KEY (tag_id, first_step) REFERENCES chunks ON DELETE CASCADE);"
-        " ALTER TABLE chunk_blocks ALTER points SET STORAGE EXTERNAL"
-    )
-    with conn.cursor(binary=True) as read, conn.cursor() as write:
-        read.execute("SELECT tag_id, first_step, step, epoch, wall_time, value FROM chunks")
-        with write.copy("COPY chunk_blocks (tag_id, first_step, points) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(["int8", "int8", "bytea"])
-            for tag_id, first_step, *blobs in read:
-                copy.write_row((tag_id, first_step, _chunks.block_m4(_chunks.decode("", "", [blobs], checked=False))))
-
-
-# _MIGRATIONS[v] brings a database from schema version v to v + 1; an empty database is version 0
-_MIGRATIONS: tuple[Callable[[psycopg.Connection], object], ...] = (
-    lambda conn: conn.execute(_SCHEMA_V1),
-    _migrate_to_v2,
-    # version 3 saves parser states as JSON: pickled ones are dropped unread, their files read again
-    lambda conn: conn.execute("UPDATE sources SET state = NULL"),
-    lambda conn: _migrate_to_v4(conn),
-)
-
-
-def _migrate_to_v4(conn: psycopg.Connection) -> None:
-    """Version 4 keys runs by (host, path) and series by source tag.
-
-    An existing run's path is its first file, and its host the machine that migrates: no run
-    is lost; a run whose path the indexer now derives otherwise is read again.
-    """
-    host = socket.gethostname()
-    conn.execute("ALTER TABLE runs ADD COLUMN host text NOT NULL DEFAULT '', ADD COLUMN path text, ADD COLUMN display text")
-    conn.execute(
-        "UPDATE runs SET host = %s, display = name, path = coalesce((SELECT s.path FROM sources s"
-        " WHERE s.run_id = runs.id ORDER BY s.ordinal LIMIT 1), name)",
-        (host,),
-    )
-    conn.execute(
-        "ALTER TABLE runs ALTER path SET NOT NULL, ALTER display SET NOT NULL, DROP CONSTRAINT runs_name_key,"
-        " ADD UNIQUE (host, path);"
-        " CREATE INDEX runs_display ON runs (display);"
-        " ALTER TABLE sources ADD COLUMN host text NOT NULL DEFAULT '';"
-        " ALTER TABLE tags DROP CONSTRAINT tags_run_id_tag_key, ADD UNIQUE (run_id, tag, source_tag)"
-    )
-    conn.execute("UPDATE sources SET host = %s", (host,))
-    conn.execute("ALTER TABLE sources DROP CONSTRAINT sources_pkey, ADD PRIMARY KEY (host, path)")
-    # a checksum per chunk and per block M4, so damaged bytes are detected, never read as data
-    conn.execute(
-        "ALTER TABLE chunks ADD COLUMN checksum bigint NOT NULL DEFAULT 0;"
-        " ALTER TABLE chunk_blocks ADD COLUMN checksum bigint NOT NULL DEFAULT 0"
-    )
-    for table, columns in (("chunks", "step, epoch, wall_time, value"), ("chunk_blocks", "points")):
-        with conn.cursor(binary=True) as read:
-            rows = read.execute(f"SELECT tag_id, first_step, {columns} FROM {table}").fetchall()
-        conn.cursor().executemany(
-            f"UPDATE {table} SET checksum = %s WHERE tag_id = %s AND first_step = %s",
-            [(_chunks.checksum(*blobs), tag_id, first) for tag_id, first, *blobs in rows],
-        )
-    _name_runs(conn)
-
-
-def _name_runs(conn: psycopg.Connection | psycopg.Cursor) -> None:
-    """Make every run's display name unique again, after a run was added, renamed or deleted;
-    one transaction at a time (the lock), so two machines adding runs see each other's."""
-    conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext('run names'))", (_LOCK_SPACE,))
-    rows = conn.execute("SELECT id, host, path, name, display FROM runs ORDER BY id").fetchall()
-    changes = renamed(rows)
-    if changes:
-        cursor = conn if isinstance(conn, psycopg.Cursor) else conn.cursor()
-        cursor.executemany("UPDATE runs SET display = %s WHERE id = %s", changes)
 
 
 def _explain(store: PostgresStore, error: Exception) -> LossboardError:
@@ -316,7 +158,7 @@ class PostgresStore:
     def _migrate(self) -> None:
         with self._conn.transaction():
             # one migrator at a time, even across machines
-            self._conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext('schema'))", (_LOCK_SPACE,))
+            self._conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext('schema'))", (LOCK_SPACE,))
             exists = self._conn.execute("SELECT to_regclass('schema_version')").fetchone()[0]
             found = (
                 self._conn.execute("SELECT version, lossboard FROM schema_version").fetchone()
@@ -331,7 +173,7 @@ class PostgresStore:
                     f"{SCHEMA_VERSION}. Upgrade to lossboard {writer} or later "
                     "(pip install -U 'lossboard[postgres]'), or index into another database"
                 )
-            for migrate in _MIGRATIONS[version:]:
+            for migrate in MIGRATIONS[version:]:
                 migrate(self._conn)
             if version < SCHEMA_VERSION:
                 self._conn.execute(
@@ -442,7 +284,7 @@ class PostgresStore:
         else:
             run_id = found[0]
             cur.execute("UPDATE runs SET name = %s WHERE id = %s", (name, run_id))
-        _name_runs(cur)
+        name_runs(cur)
         return run_id
 
     def _merge(self, cur: psycopg.Cursor, run_id: int, new: Series) -> None:
@@ -536,7 +378,7 @@ class PostgresStore:
     def reset_run(self, run: str) -> None:
         with self._conn.transaction(), self._conn.cursor() as cur:
             if cur.execute("DELETE FROM runs WHERE host = %s AND path = %s", (self.host, run)).rowcount:
-                _name_runs(cur)
+                name_runs(cur)
 
     @_guarded
     def set_status(self, run: str, status: str, *, name: str | None = None) -> None:
@@ -555,7 +397,7 @@ class PostgresStore:
         takes to end the session of a holder killed just before.
         """
         conn = self._connect()
-        key = (_LOCK_SPACE, name)
+        key = (LOCK_SPACE, name)
         try:
             taken = conn.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))", key).fetchone()[0]
             if not taken:
