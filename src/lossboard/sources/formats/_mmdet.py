@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 
 from lossboard import tags
 from lossboard.model import RESUME, Event, Item, Point
@@ -55,6 +56,18 @@ def tag_of(name: str, split: str) -> str | None:
     if name.endswith("lr"):  # lr, base_lr, and per-group rates such as backbone.lr
         return "opt/lr" if name == "lr" else f"opt/{name}"
     return tags.canonical(name, split)
+
+
+def sniff_heads(head: str, is_ours: Callable[[re.Match], bool]) -> float:
+    """Confidence from the heads ``is_ours`` accepts that are followed by a ``name: value``."""
+    if "Epoch" not in head and "Iter" not in head:  # cheap test before the regex
+        return 0.0
+    hits = sum(
+        1
+        for match in HEAD.finditer(head)
+        if is_ours(match) and ": " in head[match.end() : match.end() + 80]
+    )
+    return 0.0 if not hits else 0.9 if hits > 1 else 0.8
 
 
 def find_head(line: str) -> re.Match | None:
