@@ -44,7 +44,7 @@ def test_the_seed_example_stitches_three_resumed_files_later_file_winning() -> N
     assert val.epoch.tolist() == [float(e) for e in range(100)]
     assert dict(zip(val.step.tolist(), val.value.tolist())) == expected
     assert [e.epoch for e in run.events if e.kind == RESUME] == [65.0, 85.0]
-    assert {"train/accuracy", "val/top_k_accuracy_5", "train/cross-entropy", "train_batch/accuracy"} <= set(run.series)
+    assert {"train/accuracy", "val/top_k_accuracy_5", "train/cross-entropy", "train_batch/accuracy"} <= set(run.tags)
 
 
 def test_plot_writes_the_classic_figures(tmp_path: Path) -> None:

@@ -355,8 +355,8 @@ class Indexer:
                 state=_pickled(source, check),
             ),
             columns={
-                tag: base.Columns(s.source_tag, s.step, s.epoch, s.wall_time, s.value)
-                for tag, s in series.items()
+                s.tag: base.Columns(s.source_tag, s.step, s.epoch, s.wall_time, s.value)
+                for s in series.values()
             },
             resumes=resumes,
             events=[e for e in collector.events if e.kind != RESUME],
