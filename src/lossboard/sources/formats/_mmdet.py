@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 
 from lossboard import tags
-from lossboard.model import RESUME, Event, Item, Point
+from lossboard.model import CHECKPOINT, RESUME, Event, Item, Point
 from lossboard.sources.formats._lines import LineParser
 from lossboard.sources.formats._numbers import bad_number
 
@@ -40,6 +40,8 @@ PAIR = re.compile(r"([A-Za-z_][^\s:,]*(?: [^\s:,]+)*): ([^\s,]+)")
 # the logging prefix: "2023/03/01 12:00:00 - mmengine - INFO - ", "2021-03-04 12:00:00,123 - mmdet"
 _STAMP = re.compile(r"(\d{4})[-/](\d\d)[-/](\d\d) (\d\d):(\d\d):(\d\d)")
 _SPLITS = {None: tags.TRAIN, "train": tags.TRAIN, "val": tags.VAL, "test": tags.TEST}
+# CheckpointHook: "Saving checkpoint at 5 epochs", "Saving checkpoint at 5000 iterations"
+_CHECKPOINT = re.compile(r"Saving checkpoint at (\d+) (epochs|iterations)")
 
 
 def tag_of(name: str, split: str) -> str | None:
@@ -114,7 +116,8 @@ class TextParser(LineParser):
 
     Validation progress lines (``Epoch(val) [1][ 5/28]`` with only timings) give nothing,
     and neither does mmdet's ``bbox_mAP_copypaste`` line, which has no head. A value of -1
-    (COCO's "not applicable") is kept as the value it is.
+    (COCO's "not applicable") is kept as the value it is. ``Saving checkpoint at 5 epochs``
+    is a checkpoint event at the end of that epoch.
     """
 
     def __init__(self) -> None:
@@ -126,11 +129,24 @@ class TextParser(LineParser):
         items: list[Item] = []
         for number, line in enumerate(lines, first):
             if "Epoch" not in line and "Iter" not in line:  # cheap test before the regex
+                if "Saving checkpoint" in line:
+                    items.extend(self._checkpoint(line))
                 continue
             head = find_head(line)
             if head is not None:
                 items.extend(self._line(number, head, line))
         return items
+
+    def _checkpoint(self, line: str) -> list[Item]:
+        match = _CHECKPOINT.search(line)
+        if match is None:
+            return []
+        count = int(match[1])
+        if match[2] == "epochs":
+            step, epoch = self._clock.after_epoch(count), float(count)
+        else:
+            step, epoch = count, None
+        return [Event(CHECKPOINT, step, epoch, self._wall_time(line[: match.start()]), match[0])]
 
     def _line(self, number: int, head: re.Match, line: str) -> list[Item]:
         kind, mode, epoch_text, it_text, total_text = head.groups()
