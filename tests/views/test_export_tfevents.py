@@ -70,10 +70,10 @@ def assert_same(expected: Series, got: Series) -> None:
 
 
 def tensorboard_tags(run: Run) -> dict[str, Series]:
-    """The TensorBoard tag of each series: its canonical tag, or where several series share
-    that, the name it was printed as."""
+    """The TensorBoard tag of each series: its canonical tag, with the name it was printed as
+    below it where several series share that tag."""
     shared = run.series.shared_labels()
-    return {s.source_tag if s.tag in shared else s.tag: s for s in run.series.values()}
+    return {f"{s.tag}/{s.source_tag}" if s.tag in shared else s.tag: s for s in run.series.values()}
 
 
 def assert_tensorboard_sees(reader: EventMultiplexer, run_dir: str, run: Run) -> None:

@@ -16,8 +16,9 @@ What each file holds, as ``tf.summary.scalar`` writes it, so values round-trip e
   round); NaN, ±inf and -0.0 are values. A tag's first value carries the ``scalars`` plugin
   metadata, with the printed name (``source_tag``) as its description; read back, the source
   tag is the canonical tag. Series of one run that share a canonical tag (``Loss/train`` and
-  ``train_loss``, both ``train/loss``) are written under their printed names instead, so
-  TensorBoard keeps them apart as lossboard does.
+  ``train_loss``, both ``train/loss``) are written as ``train/loss/Loss/train`` and
+  ``train/loss/train_loss``, so TensorBoard keeps them apart as lossboard does and shows them
+  side by side in the ``train/loss`` group.
 * wall_time = the point's wall time; where it is unknown, 0. TensorBoard has no "unknown":
   0 is what an event without a time holds, and what `lossboard.load` (the ``tfevents``
   reader) reads back as unknown, so the round trip stays exact. The default step axis plots
@@ -190,8 +191,8 @@ def _write_run(tb: _Tensorboard, write: Callable[[bytes], None], run: Run, now: 
     write(version.SerializeToString())
     shared = run.series.shared_labels()
     for series in run.series.values():
-        # series that share a canonical tag keep apart in TensorBoard under their printed names
-        _write_series(tb, write, series, series.source_tag if series.tag in shared else series.tag)
+        # series that share a canonical tag keep apart in TensorBoard, grouped under that tag
+        _write_series(tb, write, series, f"{series.tag}/{series.source_tag}" if series.tag in shared else series.tag)
     for event in sorted(run.events, key=lambda event: (event.kind, event.step)):
         tag = f"{EVENTS_TAG}/{event.kind}"
         if tag in run.series:  # a metric of that name: TensorBoard keeps one plugin per tag
