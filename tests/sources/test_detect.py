@@ -64,6 +64,15 @@ def test_a_confident_head_is_not_overruled_by_what_follows():
     assert detected(text) == "keras-stdout"
 
 
+def test_a_weak_guess_from_the_head_loses_to_a_confident_later_window():
+    # three key=value prints with a counter: keyvalue's best, a weak 0.5
+    prints = "".join(f"warmup step={i} scale={i * 0.5}\n" for i in range(1, 4))
+    text = prints + config_dump(2 * HEAD_BYTES) + "\n" + train_lines(3)
+    assert detect(text.encode()[:HEAD_BYTES], "train.log") == "keyvalue"
+    assert detected(text) == "mmengine-log"
+    assert detected(prints + config_dump(2 * HEAD_BYTES)) == "keyvalue"  # nothing better later
+
+
 def test_the_file_is_rewound_for_the_parser():
     file = io.BytesIO((config_dump(100_000) + "\n" + train_lines(2)).encode())
     detect_file(file, "train.log")
