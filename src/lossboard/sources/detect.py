@@ -4,7 +4,8 @@ A log often starts with something no format claims: mmengine prints 40-80 KB of 
 and config before its first metric line, a script prints a dataset dump or a download bar.
 So `detect_file` sniffs the first `HEAD_BYTES`, and while no format is confident it sniffs the
 following windows of whole lines too, up to `SNIFF_LIMIT_BYTES`: a file whose metrics start
-at byte 80,000 is found, and an unknown file costs a bounded read (16 windows, some 60 ms).
+at byte 80,000 is found, and a file nothing claims costs a bounded read: 16 windows, about
+0.2 s of sniffing where the head alone takes 15 ms.
 
 A text log may hold a few stray NUL bytes (a terminal glitch, a crash that left a hole); a
 window is only binary when NUL is more than 1 in 100 of its bytes.
@@ -103,12 +104,11 @@ def _windows(file: BinaryIO) -> Iterator[bytes]:
     """The head, then windows of whole lines (a window cut at its last newline), up to the limit."""
     head = file.read(HEAD_BYTES)
     yield head
-    carry, total = b"", len(head)
     if len(head) < HEAD_BYTES:
         return
     # the head's last partial line starts the next window, so no line is seen cut in two
     cut = head.rfind(b"\n") + 1
-    carry = head[cut:] if cut else b""
+    carry, total = (head[cut:] if cut else b""), len(head)
     while total < SNIFF_LIMIT_BYTES:
         data = file.read(HEAD_BYTES)
         if not data:
