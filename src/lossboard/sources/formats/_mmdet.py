@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from functools import lru_cache
 
 from lossboard import tags
 from lossboard.model import CHECKPOINT, RESUME, Event, Item, Point
@@ -44,6 +45,7 @@ _SPLITS = {None: tags.TRAIN, "train": tags.TRAIN, "val": tags.VAL, "test": tags.
 _CHECKPOINT = re.compile(r"Saving checkpoint at (\d+) (epochs|iterations)")
 
 
+@lru_cache(maxsize=4096)  # called for every pair of every line, with a few dozen names
 def tag_of(name: str, split: str) -> str | None:
     """``loss_cls`` -> ``train/loss_cls``, ``coco/bbox_mAP`` -> ``val/coco/bbox_mAP``.
 
