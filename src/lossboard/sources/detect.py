@@ -59,7 +59,8 @@ def detect_windows(windows: Iterable[bytes], path: str | Path) -> str:
     """The best format over ``windows`` (the head first), stopping at the first confident one.
 
     Only the head can be a Git LFS pointer or binary; a later window only wins over the
-    head's best guess with a higher score.
+    head's best guess with a higher score. A binary head or a JSON document (a checkpoint's
+    ``tokenizer.json``) is not a log with a long preamble: nothing after its head is read.
     """
     filename = Path(path).name
     best, best_score, head_is_binary = None, 0.0, False
@@ -71,7 +72,7 @@ def detect_windows(windows: Iterable[bytes], path: str | Path) -> str:
         name, score = _best(window, filename, is_binary(window))
         if score > best_score:
             best, best_score = name, score
-        if best_score >= _CONFIDENT:
+        if best_score >= _CONFIDENT or (index == 0 and _is_whole(window, head_is_binary)):
             break
     if best is not None and best_score >= _MIN_CONFIDENCE:
         return best
@@ -83,6 +84,10 @@ def detect_windows(windows: Iterable[bytes], path: str | Path) -> str:
 def is_binary(window: bytes) -> bool:
     """More NUL bytes than stray ones: an event file, an image, weights - not a text log."""
     return window.count(0) * _NUL_SHARE > len(window)
+
+
+def _is_whole(head: bytes, binary: bool) -> bool:
+    return binary or head.lstrip()[:1] in (b"{", b"[")
 
 
 def _best(window: bytes, filename: str, binary: bool) -> tuple[str | None, float]:
