@@ -47,7 +47,8 @@ _CHECKPOINT = re.compile(r"Saving checkpoint at (\d+) (epochs|iterations)")
 
 @lru_cache(maxsize=4096)  # called for every pair of every line, with a few dozen names
 def tag_of(name: str, split: str) -> str | None:
-    """``loss_cls`` -> ``train/loss_cls``, ``coco/bbox_mAP`` -> ``val/coco/bbox_mAP``.
+    """``loss_cls`` -> ``train/loss_cls``, ``coco/bbox_mAP`` -> ``val/coco/bbox_mAP``,
+    ``accuracy/top5`` -> ``val/top_k_accuracy_5``.
 
     None for what is not a training value: ``eta``, the ``bbox_mAP_copypaste`` string, and
     the timings of the validation loop.
@@ -59,6 +60,8 @@ def tag_of(name: str, split: str) -> str | None:
         return perf if split == tags.TRAIN else None
     if name.endswith("lr"):  # lr, base_lr, and per-group rates such as backbone.lr
         return "opt/lr" if name == "lr" else f"opt/{name}"
+    if name.startswith("accuracy/"):  # mmpretrain's accuracy/top1, accuracy/top5: rank-1, rank-5
+        return tags.canonical(name.removeprefix("accuracy/"), split)
     return tags.canonical(name, split)
 
 
