@@ -3,8 +3,10 @@ load, and nothing a state row holds is ever executed."""
 
 from __future__ import annotations
 
+import array
 import codecs
 import pickle
+import re
 from pathlib import Path
 
 import numpy as np
@@ -145,13 +147,15 @@ def test_values_json_lacks_round_trip_exactly() -> None:
         "$tricky": [float("inf"), -float("inf"), b"\x00\xff", bytearray(b"ab"), frozenset({1})],
         "array": np.arange(6, dtype="<i4").reshape(2, 3),
         "scalar": np.float32(0.25),
+        "pyarray": array.array("q", [1, -(2**63)]),
     }
     extra = parser_state.load(parser_state.dump(Saved("mxnet", parser, None, True, True, b"")), "mxnet").parser.extra
-    assert set(extra) == {(1, "a"), "$tricky", "array", "scalar"}
+    assert set(extra) == {(1, "a"), "$tricky", "array", "scalar", "pyarray"}
     assert 2**70 in extra[1, "a"] and any(v != v for v in extra[1, "a"])
     assert extra["$tricky"][:4] == [float("inf"), -float("inf"), b"\x00\xff", bytearray(b"ab")]
     assert extra["array"].dtype == np.dtype("<i4") and extra["array"].tolist() == [[0, 1, 2], [3, 4, 5]]
     assert extra["scalar"] == np.float32(0.25) and extra["scalar"].dtype == np.float32
+    assert extra["pyarray"] == array.array("q", [1, -(2**63)])
 
 
 def test_a_parser_holding_something_unencodable_cannot_be_saved() -> None:
@@ -159,3 +163,25 @@ def test_a_parser_holding_something_unencodable_cannot_be_saved() -> None:
     parser.callback = lambda: None  # type: ignore[attr-defined]
     with pytest.raises(StateError, match="lambda"):
         parser_state.dump(Saved("mxnet", parser, None, False, False, b""))
+
+
+def test_a_held_regex_match_is_saved_by_its_patterns_name_and_matched_again() -> None:
+    from lossboard.sources.formats import keyvalue
+
+    parser = FORMATS["keyvalue"].Parser()
+    pattern = next(value for value in vars(keyvalue).values() if isinstance(value, re.Pattern))
+    text = "epoch=3 loss=0.412 lr=1e-3"
+    held = pattern.search(text)
+    assert held is not None
+    parser.held = held  # type: ignore[attr-defined]
+    blob = parser_state.dump(Saved("keyvalue", parser, (b"", 0), False, False, b""))
+    back = parser_state.load(blob, "keyvalue").parser.held
+    assert (back.re, back.span(), back.groups()) == (held.re, held.span(), held.groups())
+    document = orjson.loads(blob)
+    name, string, start, end, endpos = document["parser"]["state"]["held"]["$match"]
+    document["parser"]["state"]["held"]["$match"] = [name, "no pairs here", 0, 5, 13]
+    with pytest.raises(StateError, match="does not match its text again"):
+        parser_state.load(orjson.dumps(document), "keyvalue")
+    parser.held = re.compile("x+").match("xx")  # type: ignore[attr-defined]  # not a format's own regex
+    with pytest.raises(StateError, match="not one of a format module's own"):
+        parser_state.dump(Saved("keyvalue", parser, (b"", 0), False, False, b""))

@@ -9,13 +9,17 @@ every value that JSON lacks is an explicit one-key object —
     ``{"$deque": [...], "maxlen": n}``, ``{"$bytes": base64}``, ``{"$bytearray": base64}``,
     ``{"$float": "nan" | "inf" | "-inf"}``, ``{"$int": "digits"}`` (beyond 64 bits),
     ``{"$array": [dtype, shape, base64]}``, ``{"$scalar": [dtype, base64]}`` (numbers only),
+    ``{"$pyarray": [typecode, base64]}`` (an `array.array` of numbers),
     ``{"$object": "module:Class", "state": ...}``, ``{"$namedtuple": "module:Class", "fields": [...]}``,
-    ``{"$function": "module:name"}``, ``{"$partial": [function, args, keywords]}``
+    ``{"$function": "module:name"}``, ``{"$partial": [function, args, keywords]}``,
+    ``{"$pattern": "module:name"}``, ``{"$match": [pattern, string, start, end, endpos]}``
 
-— and a class or function may appear only if it is on the allow-list: the classes and
-functions of the format modules in `lossboard.sources.formats.FORMATS`, of the helper modules
-they import from that package, and the classes they take from other lossboard modules
-(`lossboard.model` records, `lossboard.eventfile.Decoder`). An object is rebuilt without its
+— and a class, function or compiled pattern may appear only if it is on the allow-list: the
+classes, functions and module-level regular expressions of the format modules in
+`lossboard.sources.formats.FORMATS` and of the helper modules they import from that package,
+and the classes they take from other lossboard modules (`lossboard.model` records,
+`lossboard.eventfile.Decoder`). A regex match a parser holds is saved as its pattern's name and
+its text and span, and rebuilt by matching again at that span (refused if it does not match). An object is rebuilt without its
 ``__init__``: ``__setstate__`` where the class defines one (its ``__getstate__`` gave the
 state), else its attributes are set. One generic encoder covers every parser, so a format
 module needs no code of its own; a field it cannot encode is a `StateError` and the source
@@ -31,12 +35,14 @@ is simply read again from its start.
 
 from __future__ import annotations
 
+import array
 import base64
 import collections
 import dataclasses
 import functools
 import inspect
 import math
+import re
 import sys
 from types import ModuleType
 from typing import Any, NamedTuple
@@ -48,6 +54,7 @@ VERSION = 1
 MAX_BYTES = 64 << 20  # a larger saved state is refused unread: the file is read again instead
 _INT64 = (-(2**63), 2**64 - 1)  # the integers orjson writes as JSON numbers
 _NUMERIC_KINDS = "biuf"  # numpy dtypes a saved array may have: no objects, no structured records
+_ARRAY_TYPECODES = frozenset("bBhHiIlLqQfd")  # array.array of numbers, not of characters
 _SPECIAL_FLOATS = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
 
 
@@ -151,6 +158,9 @@ def _allowed() -> dict[str, Any]:
                 allowed[_name_of(value)] = value
             elif inspect.isfunction(value) and home == module.__name__:
                 allowed[_name_of(value)] = value
+        for attribute, value in vars(module).items():
+            if isinstance(value, re.Pattern):
+                allowed[f"{module.__name__}:{attribute}"] = value
 
     for module in formats.FORMATS.values():
         visit(module)
@@ -199,10 +209,18 @@ def _encode(value: Any) -> Any:
         return {"$deque": [_encode(item) for item in value], "maxlen": value.maxlen}
     if kind in (bytes, bytearray):
         return {f"${kind.__name__}": _b64(value)}
+    if kind is array.array:
+        if value.typecode not in _ARRAY_TYPECODES:
+            raise StateError(f"an array.array of {value.typecode!r} cannot be saved; only numbers can")
+        return {"$pyarray": [value.typecode, _b64(value.tobytes())]}
     if kind is np.ndarray:
         return {"$array": [_dtype_of(value), list(value.shape), _b64(np.ascontiguousarray(value).tobytes())]}
     if isinstance(value, np.generic):
         return {"$scalar": [_dtype_of(value), _b64(value.tobytes())]}
+    if kind is re.Pattern:
+        return {"$pattern": _pattern_name(value)}
+    if kind is re.Match:
+        return {"$match": [_pattern_name(value.re), value.string, value.start(), value.end(), value.endpos]}
     if kind is functools.partial:
         return {"$partial": [_encode(value.func), _encode(list(value.args)), _encode(value.keywords)]}
     name = _name_of(value) if inspect.isfunction(value) else _name_of(kind)
@@ -213,6 +231,13 @@ def _encode(value: Any) -> Any:
     if isinstance(value, tuple) and hasattr(kind, "_fields"):
         return {"$namedtuple": name, "fields": [_encode(item) for item in value]}
     return {"$object": name, "state": _encode(_state_of(value))}
+
+
+def _pattern_name(pattern: re.Pattern) -> str:
+    for name, value in _allowed().items():
+        if value is pattern:
+            return name
+    raise StateError(f"the parser holds the regex {pattern.pattern[:60]!r}, not one of a format module's own")
 
 
 def _dtype_of(value: np.ndarray | np.generic) -> str:
@@ -263,8 +288,23 @@ def _decode(value: Any) -> Any:
         return int(payload)
     if tag in ("$array", "$scalar"):
         return _decode_number(tag, payload)
+    if tag == "$pyarray":
+        typecode, data = payload
+        if typecode not in _ARRAY_TYPECODES:
+            raise StateError(f"saved state has an array.array of {str(typecode)[:10]!r}; only numbers are allowed")
+        numbers = array.array(typecode)
+        numbers.frombytes(base64.b64decode(data, validate=True))  # a ValueError if not whole items
+        return numbers
     if tag == "$function":
         return _function(payload)
+    if tag == "$pattern":
+        return _pattern(payload)
+    if tag == "$match":
+        name, string, start, end, endpos = payload
+        match = _pattern(name).match(string, start, endpos)
+        if match is None or match.end() != end:
+            raise StateError(f"a saved match of {name} does not match its text again")
+        return match
     if tag == "$partial":
         function, args, keywords = payload
         return functools.partial(_function(function["$function"]), *_decode(args), **_decode(keywords))
@@ -282,6 +322,13 @@ def _hashable(value: Any) -> Any:
     if isinstance(value, (list, dict, set, bytearray, np.ndarray)):
         raise StateError(f"saved state uses a {type(value).__name__} as a key or set member")
     return value
+
+
+def _pattern(name: Any) -> re.Pattern:
+    found = _named(name)
+    if not isinstance(found, re.Pattern):
+        raise StateError(f"{name} is not a regular expression")
+    return found
 
 
 def _function(name: Any) -> Any:
