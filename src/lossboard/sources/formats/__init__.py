@@ -32,6 +32,7 @@ from lossboard.sources.formats import (
     mmdet_json,
     mmdet_log,
     mxnet,
+    prints,
     pytorch,
     tfevents,
     tqdm,
@@ -58,6 +59,7 @@ FORMATS: dict[str, ModuleType] = {
         hf_stdout,
         detectron2_log,
         mmdet_log,
+        prints,
         tqdm,
         keyvalue,
     )

@@ -21,11 +21,15 @@ that a live terminal showed for a moment still gives its point.
   ``_epoch`` names (``train_acc_epoch`` -> ``train/accuracy``), at the step where the bar ended
   and the epoch as printed. Lightning's ``_step`` names are batch-level (``train_acc_step`` ->
   ``train_batch/accuracy``); ``v_num`` is the logger version, not a metric.
-* A bar described as validation/evaluation/test (``val``, ``Validation DataLoader 0``) gives its
-  final postfix as ``val/...`` (``test/...``) at the step of the training bar before it; sanity
+* A bar whose description has a word of validation/evaluation/test (``val``, ``Validation
+  DataLoader 0``, ``Epoch 1/25 [Val]``, ``Validating``) gives its final postfix as ``val/...`` (``test/...``) at the step of the training bar before it; sanity
   check and predict bars give nothing.
 * A terminal narrower than the bar cuts the postfix (no closing ``]``): the cut pair is dropped.
-* A postfix value that is not a number -> one `Problem` per name.
+* A postfix value that is not a number -> one `Problem` per name (``None`` and ``?``, printed
+  before a value exists, are no mistake).
+
+`Bars` is the bar-following part alone: the ``prints`` format feeds it the bars it finds
+among print and logging lines.
 
 Limitation: a ``\\r``-redrawn line is parsed when its ``\\n`` arrives, so a live tail of a bar
 that never ends its line (Lightning keeps one line per run in a redirected file) shows nothing
@@ -67,6 +71,8 @@ _EVAL_PREFIXES = (
 # other formats whose logs also hold tqdm bars; they read their own lines better
 _OTHER_FORMATS = ("{'loss':", "{'eval_", "{'train_runtime'")
 _NOT_METRICS = {"v_num"}
+_NO_VALUE = {"None", "?"}  # printed for a value not there yet: not a mistake
+_WORDS = re.compile(r"[a-z]+")
 
 
 def sniff(head: str, filename: str) -> float:
@@ -87,51 +93,53 @@ class _Bar:
 
     __slots__ = ("desc", "base", "n", "epoch", "split", "final")
 
-    def __init__(self, desc: str, base: int) -> None:
+    def __init__(self, desc: str, base: int, epoch_hint: int | None) -> None:
         self.desc, self.base, self.n = desc, base, 0
         epoch = _EPOCH.search(desc)
-        self.epoch = int(epoch[1]) if epoch else None
-        lowered = desc.lower()
-        splits = (split for prefix, split in _EVAL_PREFIXES if lowered.startswith(prefix))
-        self.split = next(splits, tags.TRAIN)
+        self.epoch = int(epoch[1]) if epoch else epoch_hint
+        self.split = _split_of(desc)
         # the latest redraw: (line, step, epoch, postfix pairs)
         self.final: tuple[int, int, float | None, list[tuple[str, str]]] | None = None
 
 
-class Parser(LineParser):
-    """Follows every bar through its redraws; each kind of bar keeps its own running count."""
+def _split_of(desc: str) -> str:
+    """The split a bar's description names (``Epoch 1/25 [Val]``, ``Validating``), else train."""
+    for word in _WORDS.findall(desc.lower()):
+        for prefix, split in _EVAL_PREFIXES:
+            if word.startswith(prefix):
+                return split
+    return tags.TRAIN
 
-    raw_lines = True
+
+def match_bar(state: str) -> re.Match | None:
+    """The bar at the start of one rendered redraw, or None; text after its ``]`` is not part
+    of it (a logging record glued to the bar)."""
+    return _BAR.match(state) if " [" in state else None
+
+
+class Bars:
+    """Follows every bar through its redraws; each kind of bar keeps its own running count.
+
+    `add` takes each redraw in order and appends the points it gives; `finish` gives the
+    final values of the bars still open. ``train_step`` and ``train_epoch`` say where the
+    latest training bar is, for lines printed between bars.
+    """
 
     def __init__(self) -> None:
-        super().__init__()
         self._bars: dict[str, _Bar] = {}
         self._done: dict[str, int] = {}  # family -> iterations of its finished bars
-        self._train_step = 0
-        self._train_epoch: float | None = None
+        self.train_step: int | None = None
+        self.train_epoch: float | None = None
         self._reported: set[str] = set()
         self._names: dict[str, tuple[str, bool] | None] = {}
 
-    def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
-        items: list[Item] = []
-        for line_no, line in enumerate(lines, first):
-            if " [" not in line:
-                continue
-            for state in redraws(line):
-                if " [" in state:
-                    match = _BAR.match(state)
-                    if match:
-                        self._state(line_no, match, items)
-        return items
-
-    def finish(self) -> list[Item]:
-        items: list[Item] = []
+    def finish(self, items: list[Item]) -> None:
         for bar in self._bars.values():
             self._end(bar, items)
         self._bars = {}
-        return items
 
-    def _state(self, line_no: int, match: re.Match, items: list[Item]) -> None:
+    def add(self, line_no: int, match: re.Match, items: list[Item], epoch_hint: int | None = None) -> None:
+        """One redraw; ``epoch_hint`` is the epoch of a header line, for a bar that names none."""
         desc = match["desc"] or ""
         n = int(match["n"] or match["count"])
         total = match["total"]
@@ -142,14 +150,14 @@ class Parser(LineParser):
             self._done[family] = bar.base + bar.n
             bar = None
         if bar is None:
-            bar = self._bars[family] = _Bar(desc, self._done.get(family, 0))
+            bar = self._bars[family] = _Bar(desc, self._done.get(family, 0), epoch_hint)
         bar.n = n
         inner = match["inner"].split(", ")
         if match["closed"] is None:
             inner.pop()  # cut by the terminal's width
         pairs = [tuple(field.split("=", 1)) for field in inner[2:] if "=" in field]
         if bar.split != tags.TRAIN:
-            bar.final = (line_no, self._train_step, self._train_epoch, pairs)
+            bar.final = (line_no, self.train_step or 0, self.train_epoch, pairs)
             return
         step = bar.base + n
         epoch = bar.epoch
@@ -160,7 +168,7 @@ class Parser(LineParser):
         bar.final = (line_no, step, None if epoch is None else float(epoch), pairs)
         if n == 0:  # nothing done yet: the postfix is left over from before
             return
-        self._train_step, self._train_epoch = step, bar.final[2]
+        self.train_step, self.train_epoch = step, bar.final[2]
         for name, raw in pairs:
             kind = self._kind(name)
             if kind is None or kind[1]:
@@ -208,7 +216,33 @@ class Parser(LineParser):
 
     def _value(self, line_no: int, name: str, raw: str, items: list[Item]) -> float | None:
         value = number(raw)
-        if value is None and name not in self._reported:
+        if value is None and raw not in _NO_VALUE and name not in self._reported:
             self._reported.add(name)
             items.append(bad_number(line_no, f"{name}=", raw))
         return value
+
+
+class Parser(LineParser):
+    """Every redraw of every line that starts with a bar goes to `Bars`."""
+
+    raw_lines = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._bars = Bars()
+
+    def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
+        items: list[Item] = []
+        for line_no, line in enumerate(lines, first):
+            if " [" not in line:
+                continue
+            for state in redraws(line):
+                match = match_bar(state)
+                if match:
+                    self._bars.add(line_no, match, items)
+        return items
+
+    def finish(self) -> list[Item]:
+        items: list[Item] = []
+        self._bars.finish(items)
+        return items
