@@ -74,7 +74,8 @@ _COUNTER = re.compile(
 _STEP_NAMES = ("global_step", "step", "iteration", "iter")
 _COUNTER_NAMES = frozenset({"epoch", "ep", "global_step", "step", "steps", "iteration", "iter", "batch"})
 
-_WORD = r"(?:[^\W\d_]|\d+[^\W\d_])[\w@./-]*"  # a word with a letter: "3D" and "Acc@1" too
+# a word with a letter ("3D" and "Acc@1" too) that is not itself a number ("nan", "1e-3")
+_WORD = rf"(?!{NUMBER}(?![\w@]))(?:[^\W\d_]|\d+[^\W\d_])[\w@./-]*"
 # the value is looked at, not consumed: in "done: train_loss=1.1" the next name starts after ":"
 _NAMED = re.compile(rf"(?<![\w@./-])({_WORD}(?: {_WORD}){{0,4}})\s*([=:])\s*(?=([^\s,;|]+))")
 _LIST_GOES_ON = re.compile(rf"\s*,\s*{NUMBER}(?![\w.])")
@@ -194,11 +195,6 @@ def _emit(line_no: int, line: str, found: list[tuple[str, str, str]], context: C
     if any(name in counters for name in _STEP_NAMES):
         context.step = step
     return True
-
-
-def has_counter(line: str) -> bool:
-    """Whether the line names its own epoch or step."""
-    return _may_count(line) and _COUNTER.search(line) is not None
 
 
 def _may_count(line: str) -> bool:

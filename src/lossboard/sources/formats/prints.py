@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 
 from lossboard.model import Item
-from lossboard.sources.formats._grammars import GRAMMARS, Context, epoch_header, has_counter
+from lossboard.sources.formats._grammars import GRAMMARS, Context, epoch_header
 from lossboard.sources.formats._lines import LineParser, redraws
 from lossboard.sources.formats._prefixes import strip_prefixes
 from lossboard.sources.formats.tqdm import Bars, match_bar
@@ -41,7 +41,7 @@ _NEEDS_RENDER = re.compile(r"[\r\x08\x1b]")
 _SPECIFIC = re.compile(
     r"^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+ |Epoch\[\d+\]|Iter\[\d+\]|Batch \[\d+|\[Epoch \d+\]"
     r"|Epoch: \[\d+\]\[|Epoch \[\d+\]\[\d+/\d+\]|Epoch\(\w+\)|Iter \[\d+/\d+\]|d2\.utils\.events"
-    r"|^\{['\"](?:loss|eval_|train_runtime|iteration|mode)['\"]|\[=+[>.]|\d+m?s/step",
+    r"|^\{['\"](?:loss|eval_|train_runtime|iteration|mode)['\"]|\[=+[>.]|\d+m?s/step|^\d+s - \w+: ",
     re.M,
 )
 _TIMESTAMPED = re.compile(r"^\S*\d{4}[-/]\d\d[-/]\d\d[ T]\d\d:\d\d:\d\d|^(?:INFO|WARNING|DEBUG):\w*:", re.M)
@@ -49,20 +49,18 @@ _TIMESTAMPED = re.compile(r"^\S*\d{4}[-/]\d\d[-/]\d\d[ T]\d\d:\d\d:\d\d|^(?:INFO
 
 def sniff(head: str, filename: str) -> float:
     """0.9 for bars mixed with logging records, header lines or prints that give values (the
-    plain ``tqdm`` format says 0.85); 0.6 when lines read with a prefix or a header context
-    show more than a ``keyvalue`` log; 0.45 for three lines of values; 0 when another format's
-    signature is in the head."""
+    plain ``tqdm`` format says 0.85); 0.55 for three lines of values, or one under a header;
+    0.3 for two; 0 when another format's signature is in the head."""
     if _SPECIFIC.search(head):
         return 0.0
     parser = Parser()
     parser.feed(head)
     parser.close()  # the head's last line may be cut, but a bar that long is still a bar
-    lines_apart = parser.read or parser.headers or _TIMESTAMPED.search(head)
-    if parser.bars and lines_apart:
+    if parser.bars and (parser.read or parser.headers or _TIMESTAMPED.search(head)):
         return 0.9
-    if parser.read >= 2 and (parser.headers or parser.read_with_help):
-        return 0.6
-    return 0.45 if parser.read >= 3 else 0.0
+    if parser.read >= 3 or (parser.read and parser.headers):
+        return 0.55
+    return 0.3 if parser.read == 2 else 0.0
 
 
 class Parser(LineParser):
@@ -76,7 +74,6 @@ class Parser(LineParser):
         self._bars = Bars()
         self.unread: list[int] = []  # lines with a digit that gave nothing
         self.read = 0  # lines that gave values
-        self.read_with_help = 0  # ... of which needed a stripped prefix or the context
         self.headers = 0
         self.bars = 0  # bar redraws seen
 
@@ -119,7 +116,6 @@ class Parser(LineParser):
                     self.headers += 1
                 elif len(items) > start:
                     self.read += 1
-                    self.read_with_help += stripped is not text or not has_counter(stripped)
                 return
         if not self.unread or self.unread[-1] != line_no:
             self.unread.append(line_no)
