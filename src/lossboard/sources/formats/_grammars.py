@@ -8,8 +8,8 @@ the order they are tried; the first to claim a line ends the search:
   ``=== Epoch 2 ===``) sets the context's epoch; `split_header` - a line that is only a split
   (``Validation:``, ``Validation DataLoader 0``, ``test phase``) sets the context's split;
 * `namespace` - ``Namespace(lr=0.1, batch_size=50)`` gives its arguments as metadata, not points;
-* `named_pairs` - ``name: value`` and ``name=value``, the name one to five words
-  (``Training Loss: 4.6271``, ``3D loss: 2.486E+00``, ``Learning rate for next epoch: 0.05``);
+* `named_pairs` - ``name: value`` with a name of one to five words (``Training Loss: 4.6271``,
+  ``3D loss: 2.486E+00``, ``Learning rate for next epoch: 0.05``) and ``name=value``;
 * `spaced_pairs` - ``Epoch 1 loss 2.1214 acc 0.4343 val_loss 1.8972``: a counter and nothing but
   one-word names each followed by a number;
 * `stated` - ``learning rate is 0.1``.
@@ -77,7 +77,10 @@ _COUNTER_NAMES = frozenset({"epoch", "ep", "global_step", "step", "steps", "iter
 # a word with a letter ("3D" and "Acc@1" too) that is not itself a number ("nan", "1e-3")
 _WORD = rf"(?!{NUMBER}(?![\w@]))(?:[^\W\d_]|\d+[^\W\d_])[\w@./-]*"
 # the value is looked at, not consumed: in "done: train_loss=1.1" the next name starts after ":"
-_NAMED = re.compile(rf"(?<![\w@./-])({_WORD}(?: {_WORD}){{0,4}})\s*([=:])\s*(?=([^\s,;|]+))")
+# several words only before ":" ("Training Loss: 0.4"); "name=resnet epoch=1" has no "resnet epoch"
+_NAMED = re.compile(
+    rf"(?<![\w@./-])(?:({_WORD}(?: {_WORD}){{0,4}})\s*(:)|({_WORD})\s*(=))\s*(?=([^\s,;|]+))"
+)
 _LIST_GOES_ON = re.compile(rf"\s*,\s*{NUMBER}(?![\w.])")
 _SINGLE = r"[^\W\d_][\w@./-]*"
 _SPACED = re.compile(rf"(?:[\s,;|:]*{_SINGLE}\s+{NUMBER}%?(?![\w.]))+[\s,;|]*")
@@ -140,12 +143,12 @@ def named_pairs(line_no: int, line: str, context: Context, items: list[Item]) ->
         return False
     found = []
     for match in _NAMED.finditer(line):
-        name = match[1]
-        if name.lower() in _COUNTER_NAMES:
+        name, separator, raw = match[1] or match[3], match[2] or match[4], match[5]
+        if name.rpartition(" ")[2].lower() in _COUNTER_NAMES and _is_count(raw):
+            continue  # "Train Epoch: 3" is a counter; "lr for next epoch: 0.05" is not
+        if _LIST_GOES_ON.match(line, match.end() + len(raw)):
             continue
-        if _LIST_GOES_ON.match(line, match.end() + len(match[3])):
-            continue
-        found.append((name, match[2], match[3]))
+        found.append((name, separator, raw))
     return bool(found) and _emit(line_no, line, found, context, items)
 
 
@@ -195,6 +198,11 @@ def _emit(line_no: int, line: str, found: list[tuple[str, str, str]], context: C
     if any(name in counters for name in _STEP_NAMES):
         context.step = step
     return True
+
+
+def _is_count(raw: str) -> bool:
+    """Whether a printed value is a counter's: ``3``, ``[3/10]``, ``3/10``."""
+    return raw.strip("[],").partition("/")[0].isdigit()
 
 
 def _may_count(line: str) -> bool:

@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 
 from lossboard.model import Item
-from lossboard.sources.formats._grammars import GRAMMARS, Context, epoch_header
+from lossboard.sources.formats._grammars import GRAMMARS, Context, epoch_header, split_header
 from lossboard.sources.formats._lines import LineParser, redraws
 from lossboard.sources.formats._prefixes import strip_prefixes
 from lossboard.sources.formats.tqdm import Bars, match_bar
@@ -107,7 +107,8 @@ class Parser(LineParser):
             if not glued or glued.isspace():
                 return
             stripped = strip_prefixes(glued)
-        if not _DIGIT.search(stripped):
+        if not _DIGIT.search(stripped):  # a split header ("Validation:") at most
+            split_header(line_no, stripped, self._context, items)
             return
         start = len(items)
         for grammar in GRAMMARS:
