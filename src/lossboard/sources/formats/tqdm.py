@@ -54,7 +54,6 @@ _BAR = re.compile(
     r"|(?P<count>\d+)it)"
     r" \[(?P<inner>[^\]]*)(?P<closed>\])?"
 )
-_RATE = re.compile(r"([\d.]+)(it/s|s/it)")
 _EPOCH = re.compile(r"epoch\D{0,3}?(\d+)", re.I)
 _DIGITS = re.compile(r"\d+")
 _SNIFF = re.compile(r"\d+%\|[^|\n\r]*\| *\d+/\d+ \[\d\d:\d\d|\d+it \[\d\d:\d\d")
@@ -98,8 +97,8 @@ class _Bar:
         epoch = _EPOCH.search(desc)
         self.epoch = int(epoch[1]) if epoch else epoch_hint
         self.split = _split_of(desc)
-        # the latest redraw: (line, step, epoch, postfix pairs)
-        self.final: tuple[int, int, float | None, list[tuple[str, str]]] | None = None
+        # the latest redraw: (line, step, epoch, the fields inside its brackets)
+        self.final: tuple[int, int, float | None, list[str]] | None = None
 
 
 def _split_of(desc: str) -> str:
@@ -127,6 +126,7 @@ class Bars:
 
     def __init__(self) -> None:
         self._bars: dict[str, _Bar] = {}
+        self._current: _Bar | None = None  # the bar of the latest redraw
         self._done: dict[str, int] = {}  # family -> iterations of its finished bars
         self.train_step: int | None = None
         self.train_epoch: float | None = None
@@ -137,27 +137,31 @@ class Bars:
         for bar in self._bars.values():
             self._end(bar, items)
         self._bars = {}
+        self._current = None
 
     def add(self, line_no: int, match: re.Match, items: list[Item], epoch_hint: int | None = None) -> None:
         """One redraw; ``epoch_hint`` is the epoch of a header line, for a bar that names none."""
-        desc = match["desc"] or ""
-        n = int(match["n"] or match["count"])
-        total = match["total"]
-        family = _DIGITS.sub("#", desc)
-        bar = self._bars.get(family)
-        if bar is not None and (bar.desc != desc or n < bar.n):
-            self._end(bar, items)
-            self._done[family] = bar.base + bar.n
-            bar = None
-        if bar is None:
-            bar = self._bars[family] = _Bar(desc, self._done.get(family, 0), epoch_hint)
+        desc, n_text, count, total, inner_text, closed = match.group("desc", "n", "count", "total", "inner", "closed")
+        desc = desc or ""
+        n = int(n_text or count)
+        bar = self._current
+        # most redraws continue the bar before them: skip finding its family
+        if bar is None or bar.desc != desc or n < bar.n:
+            family = _DIGITS.sub("#", desc)
+            bar = self._bars.get(family)
+            if bar is not None and (bar.desc != desc or n < bar.n):
+                self._end(bar, items)
+                self._done[family] = bar.base + bar.n
+                bar = None
+            if bar is None:
+                bar = self._bars[family] = _Bar(desc, self._done.get(family, 0), epoch_hint)
+            self._current = bar
         bar.n = n
-        inner = match["inner"].split(", ")
-        if match["closed"] is None:
+        inner = inner_text.split(", ")  # elapsed<remaining, rate, then the postfix's name=value
+        if closed is None:
             inner.pop()  # cut by the terminal's width
-        pairs = [tuple(field.split("=", 1)) for field in inner[2:] if "=" in field]
         if bar.split != tags.TRAIN:
-            bar.final = (line_no, self.train_step or 0, self.train_epoch, pairs)
+            bar.final = (line_no, self.train_step or 0, self.train_epoch, inner)
             return
         step = bar.base + n
         epoch = bar.epoch
@@ -165,29 +169,41 @@ class Bars:
             fraction: float | None = epoch + n / int(total)
         else:
             fraction = None if epoch is None else float(epoch)
-        bar.final = (line_no, step, None if epoch is None else float(epoch), pairs)
+        bar.final = (line_no, step, None if epoch is None else float(epoch), inner)
         if n == 0:  # nothing done yet: the postfix is left over from before
             return
         self.train_step, self.train_epoch = step, bar.final[2]
-        for name, raw in pairs:
-            kind = self._kind(name)
+        # the hot path of a redrawn bar: no helper calls per pair
+        kinds = self._names
+        for field in inner[2:]:
+            name, equals, raw = field.partition("=")
+            if not equals:
+                continue
+            kind = kinds[name] if name in kinds else self._kind(name)
             if kind is None or kind[1]:
                 continue
-            value = self._value(line_no, name, raw, items)
-            if value is not None:
-                items.append(Point(kind[0], name, step, value, fraction))
-        rate = _RATE.fullmatch(inner[1].strip()) if len(inner) > 1 else None
-        if rate and number(rate[1]):
-            value = float(rate[1]) if rate[2] == "it/s" else 1 / float(rate[1])
-            items.append(Point("perf/its_per_sec", rate[2], step, value, fraction))
+            try:
+                items.append(Point(kind[0], name, step, float(raw), fraction))
+            except ValueError:
+                self._bad_value(line_no, name, raw, items)
+        if len(inner) > 1:
+            self._rate(inner[1], step, fraction, items)
+
+    def _rate(self, field: str, step: int, fraction: float | None, items: list[Item]) -> None:
+        """``3.24it/s`` or ``1.5s/it`` as iterations per second; ``?it/s`` gives nothing."""
+        unit = field[-4:]
+        if unit == "it/s" or unit == "s/it":
+            value = number(field[:-4])
+            if value:
+                items.append(Point("perf/its_per_sec", unit, step, value if unit == "it/s" else 1 / value, fraction))
 
     def _end(self, bar: _Bar, items: list[Item]) -> None:
         """The final redraw of a bar: its epoch-level values."""
         if bar.final is None or bar.n == 0 or not bar.split:
             return
-        line_no, step, epoch, pairs = bar.final
-        for name, raw in pairs:
-            kind = self._kind(name)
+        line_no, step, epoch, inner = bar.final
+        for name, equals, raw in (field.partition("=") for field in inner[2:]):
+            kind = self._kind(name) if equals else None
             if kind is None:
                 continue
             tag, epoch_level = kind
@@ -195,8 +211,10 @@ class Bars:
                 tag = tags.canonical(_lightning_base(name)[0], bar.split)
             elif not epoch_level:
                 continue
-            value = self._value(line_no, name, raw, items)
-            if value is not None:
+            value = number(raw)
+            if value is None:
+                self._bad_value(line_no, name, raw, items)
+            else:
                 items.append(Point(tag, name, step, value, epoch))
 
     def _kind(self, name: str) -> tuple[str, bool] | None:
@@ -214,12 +232,11 @@ class Bars:
         self._names[name] = kind
         return kind
 
-    def _value(self, line_no: int, name: str, raw: str, items: list[Item]) -> float | None:
-        value = number(raw)
-        if value is None and raw not in _NO_VALUE and name not in self._reported:
+    def _bad_value(self, line_no: int, name: str, raw: str, items: list[Item]) -> None:
+        """One problem per name whose value is not a number (``None``, ``?``: not yet a value)."""
+        if raw not in _NO_VALUE and name not in self._reported:
             self._reported.add(name)
             items.append(bad_number(line_no, f"{name}=", raw))
-        return value
 
 
 class Parser(LineParser):
