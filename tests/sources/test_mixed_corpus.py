@@ -90,6 +90,14 @@ def test_logging_records_glued_onto_a_bar_are_read_with_their_own_epoch(corpus: 
     assert [v for _, v, _ in series(items, "train_batch/reco_loss", "reco loss")][:2] == [1.897e-01, 8.363e-02]
 
 
+def test_a_bar_with_its_own_unit_gives_its_rate(corpus: Path) -> None:
+    items = parse_path("prints", corpus / THUMAN)
+    rate = series(items, "perf/its_per_sec", "s/batch")
+    assert len(rate) == 378  # 378 "s/batch" redraws (the "?batch/s" of a bar at 0 gives none)
+    assert rate[0][:2] == (1, 1 / 30.46)  # line 17: "1/41 [00:30<20:18, 30.46s/batch]"
+    assert rate[-1][0] == 9 * 41  # nine whole epochs of 41 batches
+
+
 def test_a_log_that_ends_inside_a_bar_loses_nothing_before_it(corpus: Path) -> None:
     text = (corpus / THUMAN).read_bytes().decode("utf-8", errors="replace")
     assert not text.endswith("\n")  # "Epoch 10/1000::   0%|          | 0/41 [00:00<?, ?batch/s]"

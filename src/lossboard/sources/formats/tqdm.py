@@ -13,7 +13,8 @@ that a live terminal showed for a moment still gives its point.
   bar ends when its description changes or its count goes down; the counts of finished bars
   of the same kind add up, so step = bars before + the count shown (the global iteration).
 * A training bar's postfix -> batch-level points at every redraw with a count above 0:
-  ``loss`` -> ``train_batch/loss``; ``it/s`` (or ``s/it``) -> ``perf/its_per_sec``. When the
+  ``loss`` -> ``train_batch/loss``; ``it/s`` (or ``s/it``, ``s/batch``, any ``unit=``) ->
+  ``perf/its_per_sec``. When the
   description holds an epoch (``Epoch 3``, ``epoch 3/10``) the points get the fractional epoch
   ``3 + count / total``, numbered as printed.
 * Epoch-level values are read from the final state of a bar only, because the redraws in
@@ -190,12 +191,17 @@ class Bars:
             self._rate(inner[1], step, fraction, items)
 
     def _rate(self, field: str, step: int, fraction: float | None, items: list[Item]) -> None:
-        """``3.24it/s`` or ``1.5s/it`` as iterations per second; ``?it/s`` gives nothing."""
-        unit = field[-4:]
-        if unit == "it/s" or unit == "s/it":
-            value = number(field[:-4])
-            if value:
-                items.append(Point("perf/its_per_sec", unit, step, value if unit == "it/s" else 1 / value, fraction))
+        """``3.24it/s``, ``1.5s/it`` or, with tqdm's ``unit=``, ``12.41s/batch``, as iterations
+        per second; ``?it/s`` gives nothing."""
+        field = field.strip()
+        per_second = field.endswith("/s")
+        cut = len(field) - len(field.lstrip("0123456789.eE+-"))
+        if not cut or not (per_second or field[cut:].startswith("s/")):
+            return
+        value = number(field[:cut])
+        if value:
+            unit = field[cut:]
+            items.append(Point("perf/its_per_sec", unit, step, value if per_second else 1 / value, fraction))
 
     def _end(self, bar: _Bar, items: list[Item]) -> None:
         """The final redraw of a bar: its epoch-level values."""
