@@ -5,6 +5,7 @@ plus short samples for single rules. Expected values are read off the logs."""
 from __future__ import annotations
 
 import math
+import time
 from pathlib import Path
 
 import pytest
@@ -199,3 +200,18 @@ def test_the_keyvalue_id_reads_with_the_same_pipeline(data: Path) -> None:
     path = log(data, "step_pipes", "pipe")
     assert parse_path("keyvalue", path) == parse_path("prints", path)
     assert FORMATS["keyvalue"].sniff(path.read_text(), path.name) == 0.0
+
+
+@pytest.mark.parametrize("capture", CAPTURES)
+def test_a_logging_timestamp_is_the_wall_time_of_its_values(data: Path, capture: str) -> None:
+    path = log(data, "logger_bar", capture)
+    items = parse_path("prints", path)
+    # the record with "Epoch 1 done: train_loss=1.1313 ..." starts with its local date and time
+    [line] = [line for line in path.read_bytes().decode().split("\n") if "Epoch 1 done" in line]
+    date, clock = line.split(" ")[:2]
+    whole, millis = clock.split(",")
+    expected = time.mktime(time.strptime(f"{date} {whole}", "%Y-%m-%d %H:%M:%S")) + int(millis) / 1000
+    [point] = [p for p in items if type(p) is Point and p.source_tag == "train_loss"][:1]
+    assert point.wall_time == pytest.approx(expected)
+    # and every bar redraw written through the logger has its record's time
+    assert all(p.wall_time is not None for p in items if type(p) is Point and p.tag == "train_batch/loss")

@@ -57,6 +57,7 @@ class Context:
     split: str | None = None  # named by a split header, until the next epoch header
     epoch_base: int | None = None  # 0 or 1: the first epoch the log printed
     last_step: int | None = None  # the step of the last line that gave values
+    wall_time: float | None = None  # of the line being read, from its logging prefix
 
     def see_epoch(self, epoch: int) -> None:
         if self.epoch_base is None:
@@ -189,11 +190,12 @@ def _emit(line_no: int, line: str, found: list[tuple[str, str, str]], context: C
             continue
         tag, named_split = _tag(name, line_split or default_split, default_split == tags.BATCH)
         line_split = named_split or line_split
-        items.append(Point(tag, name, step, value, epoch))
+        items.append(Point(tag, name, step, value, epoch, context.wall_time))
     if len(items) == start:
         return False
     if context.last_step is not None and step < context.last_step:
-        items.insert(start, Event(RESUME, step, epoch, None, f"step {step} after {context.last_step}"))
+        text = f"step {step} after {context.last_step}"
+        items.insert(start, Event(RESUME, step, epoch, context.wall_time, text))
     context.last_step = step
     epoch_counter = counters.get("epoch") or counters.get("ep")
     if epoch_counter is not None:

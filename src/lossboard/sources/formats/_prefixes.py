@@ -12,15 +12,21 @@ All of them end before the message, so a grammar sees ``Epoch [1/25], Training L
 whatever logging setup printed it. Above all, ``file.py[line:175]`` must not become a metric
 ``line``, and a timestamp's digits must not count as numbers of the message. A line may carry
 several prefixes (``[07:18:39] Node[0]``); they are stripped one after another.
+
+A prefix with a date and a time is also the line's wall time (`wall_time`), read as local time
+as ``logging`` prints it, like the mmengine format does.
 """
 
 from __future__ import annotations
 
 import re
+import time
+from functools import lru_cache
 
 _LEVEL = r"(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|FATAL|NOTICE|TRACE)"
 _DATE_TIME = r"\d{4}[-/]\d\d[-/]\d\d[ T_]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?"
 
+_STAMP = re.compile(r"\[?(\d{4})[-/](\d\d)[-/](\d\d)[ T_](\d\d):(\d\d):(\d\d)(?:[.,](\d+))?")
 _PREFIX = re.compile(
     "|".join(
         (
@@ -57,3 +63,29 @@ def strip_prefixes(line: str) -> str:
         line = line[match.end() :]
         match = _PREFIX.match(line)
     return line
+
+
+def wall_time(line: str) -> float | None:
+    """Seconds since the epoch of the date and time a line starts with, else None.
+
+    >>> round(wall_time("2025-05-14 16:02:53,777 - INFO - a") - wall_time("2025-05-14 16:02:50 b"), 3)
+    3.777
+    """
+    match = _STAMP.match(line)
+    if match is None:
+        return None
+    whole = _seconds(*(int(field) for field in match.groups()[:6]))
+    if whole is None or not match[7]:
+        return whole
+    return round(whole + int(match[7]) / 10 ** len(match[7]), 6)
+
+
+@lru_cache(maxsize=256)
+def _seconds(year: int, month: int, day: int, hour: int, minute: int, second: int) -> float | None:
+    """Local time to seconds since the epoch; cached, as a log's records share their seconds."""
+    if not (1 <= month <= 12 and 1 <= day <= 31 and hour < 24 and minute < 60 and second < 62):
+        return None
+    try:
+        return time.mktime((year, month, day, hour, minute, second, 0, 0, -1))
+    except (OverflowError, ValueError):
+        return None

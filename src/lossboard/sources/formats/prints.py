@@ -12,7 +12,7 @@ The line pipeline, in order:
 1. Lines are split as everywhere (`LineParser`); a line redrawn with ``\\r`` gives each of
    its states (`redraws`), since a bar's redraws are data.
 2. Known prefixes (logging, glog, ``INFO:root:``, ``[07:18:39]``, ``file.py[line:175]``) are
-   stripped (`strip_prefixes`).
+   stripped (`strip_prefixes`); a date and time in them is the wall time of the line's values.
 3. A state that starts with a tqdm bar goes to `Bars` (the ``tqdm`` format's rules), with the
    epoch of the last header for a bar that names none; text glued after the bar's ``]`` (a
    logging record printed while the bar was drawn, no newline between) is a line of its own.
@@ -30,7 +30,7 @@ import re
 from lossboard.model import Item
 from lossboard.sources.formats._grammars import GRAMMARS, Context, epoch_header, split_header
 from lossboard.sources.formats._lines import LineParser, redraws
-from lossboard.sources.formats._prefixes import strip_prefixes
+from lossboard.sources.formats._prefixes import strip_prefixes, wall_time
 from lossboard.sources.formats.tqdm import Bars, match_bar
 
 NAME = "prints"
@@ -94,11 +94,12 @@ class Parser(LineParser):
 
     def _state(self, line_no: int, text: str, items: list[Item]) -> None:
         stripped = strip_prefixes(text)
+        context = self._context
+        context.wall_time = wall_time(text) if stripped is not text else None
         bar = match_bar(stripped)
         if bar is not None:
             self.bars += 1
-            context = self._context
-            self._bars.add(line_no, bar, items, context.epoch)
+            self._bars.add(line_no, bar, items, context.epoch, context.wall_time)
             if self._bars.train_step is not None:
                 context.step = self._bars.train_step
                 if self._bars.train_epoch is not None:
@@ -107,12 +108,13 @@ class Parser(LineParser):
             if not glued or glued.isspace():
                 return
             stripped = strip_prefixes(glued)
+            context.wall_time = wall_time(glued) if stripped is not glued else None
         if not _DIGIT.search(stripped):  # a split header ("Validation:") at most
-            split_header(line_no, stripped, self._context, items)
+            split_header(line_no, stripped, context, items)
             return
         start = len(items)
         for grammar in GRAMMARS:
-            if grammar(line_no, stripped, self._context, items):
+            if grammar(line_no, stripped, context, items):
                 if grammar is epoch_header:
                     self.headers += 1
                 elif len(items) > start:

@@ -140,8 +140,16 @@ class Bars:
         self._bars = {}
         self._current = None
 
-    def add(self, line_no: int, match: re.Match, items: list[Item], epoch_hint: int | None = None) -> None:
-        """One redraw; ``epoch_hint`` is the epoch of a header line, for a bar that names none."""
+    def add(
+        self,
+        line_no: int,
+        match: re.Match,
+        items: list[Item],
+        epoch_hint: int | None = None,
+        wall_time: float | None = None,
+    ) -> None:
+        """One redraw; ``epoch_hint`` is the epoch of a header line, for a bar that names none,
+        ``wall_time`` the time of a logging prefix the redraw came with."""
         desc, n_text, count, total, inner_text, closed = match.group("desc", "n", "count", "total", "inner", "closed")
         desc = desc or ""
         n = int(n_text or count)
@@ -184,13 +192,15 @@ class Bars:
             if kind is None or kind[1]:
                 continue
             try:
-                items.append(Point(kind[0], name, step, float(raw), fraction))
+                items.append(Point(kind[0], name, step, float(raw), fraction, wall_time))
             except ValueError:
                 self._bad_value(line_no, name, raw, items)
         if len(inner) > 1:
-            self._rate(inner[1], step, fraction, items)
+            self._rate(inner[1], step, fraction, wall_time, items)
 
-    def _rate(self, field: str, step: int, fraction: float | None, items: list[Item]) -> None:
+    def _rate(
+        self, field: str, step: int, fraction: float | None, wall_time: float | None, items: list[Item]
+    ) -> None:
         """``3.24it/s``, ``1.5s/it`` or, with tqdm's ``unit=``, ``12.41s/batch``, as iterations
         per second; ``?it/s`` gives nothing."""
         field = field.strip()
@@ -201,7 +211,8 @@ class Bars:
         value = number(field[:cut])
         if value:
             unit = field[cut:]
-            items.append(Point("perf/its_per_sec", unit, step, value if per_second else 1 / value, fraction))
+            rate = value if per_second else 1 / value
+            items.append(Point("perf/its_per_sec", unit, step, rate, fraction, wall_time))
 
     def _end(self, bar: _Bar, items: list[Item]) -> None:
         """The final redraw of a bar: its epoch-level values."""
