@@ -3,14 +3,12 @@ detection boundaries between this part's formats."""
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import pytest
 
-from lossboard.model import RESUME
 from lossboard.sources.formats import caffe, keyvalue, prints, pytorch, tqdm
-from tests.sources.helpers import events, parse_path, parse_text, points, problems, values
+from tests.sources.helpers import parse_path, parse_text, points, values
 
 LINES = (
     "epoch=3 step=1200 loss=0.412 lr=1e-3\n"

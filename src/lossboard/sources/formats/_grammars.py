@@ -157,6 +157,8 @@ def named_pairs(line_no: int, line: str, context: Context, items: list[Item]) ->
 
 
 def spaced_pairs(line_no: int, line: str, context: Context, items: list[Item]) -> bool:
+    if not _may_count(line):
+        return False
     rest = _COUNTER.sub(" ", line)
     if rest == line or _SPACED.fullmatch(rest) is None:
         return False

@@ -114,7 +114,9 @@ def _split_of(desc: str) -> str:
 def match_bar(state: str) -> re.Match | None:
     """The bar at the start of one rendered redraw, or None; text after its ``]`` is not part
     of it (a logging record glued to the bar)."""
-    return _BAR.match(state) if " [" in state else None
+    if " [" not in state or ("|" not in state and "it [" not in state):
+        return None  # most lines of a mixed log: no bar's "|...|" or "Nit [" in them
+    return _BAR.match(state)
 
 
 class Bars:
