@@ -36,6 +36,7 @@ from lossboard.sources.formats.tqdm import Bars, match_bar
 NAME = "prints"
 
 _DIGIT = re.compile(r"\d")
+_SNIFF_CHARS = 32 * 1024  # detection runs every format's sniff on every file: parse a part
 _NEEDS_RENDER = re.compile(r"[\r\x08\x1b]")
 # signatures of formats with a parser of their own, which read their lines better
 _SPECIFIC = re.compile(
@@ -54,8 +55,8 @@ def sniff(head: str, filename: str) -> float:
     if _SPECIFIC.search(head):
         return 0.0
     parser = Parser()
-    parser.feed(head)
-    parser.close()  # the head's last line may be cut, but a bar that long is still a bar
+    parser.feed(head[:_SNIFF_CHARS])
+    parser.close()  # the last line may be cut, but a bar that long is still a bar
     if parser.bars and (parser.read or parser.headers or _TIMESTAMPED.search(head)):
         return 0.9
     if parser.read >= 3 or (parser.read and parser.headers):
