@@ -71,6 +71,7 @@ _EVAL_PREFIXES = (
 # other formats whose logs also hold tqdm bars; they read their own lines better
 _OTHER_FORMATS = ("{'loss':", "{'eval_", "{'train_runtime'")
 _NOT_METRICS = {"v_num"}
+_RATE = re.compile(r"\s*([\d.]+)(\w*/s|s/\w+)\s*")  # 3.24it/s, 1.5s/it, 12.41s/batch
 _NO_VALUE = {"None", "?"}  # printed for a value not there yet: not a mistake
 _WORDS = re.compile(r"[a-z]+")
 
@@ -205,15 +206,11 @@ class Bars:
     ) -> None:
         """``3.24it/s``, ``1.5s/it`` or, with tqdm's ``unit=``, ``12.41s/batch``, as iterations
         per second; ``?it/s`` gives nothing."""
-        field = field.strip()
-        per_second = field.endswith("/s")
-        cut = len(field) - len(field.lstrip("0123456789.eE+-"))
-        if not cut or not (per_second or field[cut:].startswith("s/")):
-            return
-        value = number(field[:cut])
+        match = _RATE.fullmatch(field)
+        value = number(match[1]) if match else None
         if value:
-            unit = field[cut:]
-            rate = value if per_second else 1 / value
+            unit = match[2]
+            rate = 1 / value if unit.startswith("s/") else value
             items.append(Point("perf/its_per_sec", unit, step, rate, fraction, wall_time))
 
     def _end(self, bar: _Bar, items: list[Item]) -> None:
