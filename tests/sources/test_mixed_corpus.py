@@ -134,12 +134,22 @@ def test_a_bar_written_one_update_per_line_is_batch_level_not_epochs(corpus: Pat
     assert series(items, "train/loss", "Train Loss")[0][0] == 572
 
 
-def test_lists_and_patience_lines_are_what_the_header_log_leaves_unread(corpus: Path) -> None:
+def test_per_class_lists_are_a_series_per_class(corpus: Path) -> None:
+    items = parse_path("prints", corpus / LIDC)
+    # "Val Dice per class: 0.9486, 0.9315, 0.7781" (line 818), epoch 1
+    first = [series(items, f"val/Dice_per_class[{i}]", f"Val Dice per class[{i}]")[0][1:] for i in range(3)]
+    assert first == [(0.9486, 1.0), (0.9315, 1.0), (0.7781, 1.0)]
+    # "[DEBUG] Dice per class: 0.9926, 0.9938, 0.7503" (line 815): the debug print, training's
+    assert series(items, "train/Dice_per_class[2]", "Dice per class[2]")[0][1] == 0.7503
+
+
+def test_patience_and_dataset_lines_are_what_the_header_log_leaves_unread(corpus: Path) -> None:
     lines = (corpus / LIDC).read_bytes().decode("utf-8", errors="replace").split("\n")
     shapes = {lines[n - 1].split(":")[0] for n in unread(corpus, LIDC)}
-    # per-class Dice lists (3 values each), "No improvement for 1/20 epochs", the dataset sizes
-    assert shapes == {"[DEBUG] Dice per class", "Val Dice per class", "No improvement for 1/20 epochs",
-                      "No improvement for 2/20 epochs", "Đã load tập 'train'", "Đã load tập 'val'"}
+    # "No improvement for 1/20 epochs" (4 times) and "2/20" (twice), the dataset sizes
+    assert shapes == {"No improvement for 1/20 epochs", "No improvement for 2/20 epochs",
+                      "Đã load tập 'train'", "Đã load tập 'val'"}
+    assert len(unread(corpus, LIDC)) == 8
 
 
 def test_step_lines_count_on_across_epochs_and_epoch_lines_sit_at_the_last_step(corpus: Path) -> None:

@@ -167,7 +167,11 @@ def test_percent_counts_lists_and_stated_values() -> None:
     assert values(items, "opt/lr") == [0.1]
     assert values(items, "test/accuracy") == [77.74]
     assert values(items, "test/loss") == [0.906]
-    assert unread(text) == [4]  # a list of three numbers is not one value
+    # a list of numbers to the end of the line: one series per place
+    assert [values(items, f"val/Dice_per_class[{i}]") for i in range(3)] == [[0.9486], [0.9315], [0.7781]]
+    assert unread(text) == []
+    # a number after a list's comma that is followed by words is no list: the value alone is not one
+    assert unread("Epoch: 1\nloss: 0.5, 3 epochs left\n") == [2]
 
 
 def test_nan_inf_malformed_and_a_step_that_goes_back() -> None:

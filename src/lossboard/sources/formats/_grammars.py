@@ -31,8 +31,9 @@ Where the values go (step, epoch, split):
   a name that names none takes the split of the name before it on the line (``Val Loss: 0.23 |
   Dice: 0.88``: both validation), else the context's. ``lr``/``learning rate…`` is ``opt/lr``.
 * Percentages are kept as printed (``Accuracy: 5.74%`` -> 5.74); a trailing ``(7774/10000)`` is
-  ignored; a value followed by more numbers (``per class: 0.94, 0.93``) is a list, not read. A
-  value that is not a number after a name saying loss, acc or lr is a `Problem`.
+  ignored; a list of numbers to the end of the line (``Dice per class: 0.94, 0.93, 0.77``) is
+  one series per place (``Dice per class[0]`` ...). A value that is not a number after a name
+  saying loss, acc or lr is a `Problem`.
 * A step lower than the one before -> `Event` RESUME.
 """
 
@@ -85,6 +86,8 @@ _NAMED = re.compile(
     rf"(?=[^\W_])(?<![\w@./-])(?:({_WORD}(?: {_WORD}){{0,4}})\s*(:)|({_WORD})\s*(=))\s*(?=([^\s,;|]+))"
 )
 _LIST_GOES_ON = re.compile(rf"\s*,\s*{NUMBER}(?![\w.])")
+# the rest of a list of numbers, up to the end of the line or a "|"
+_LIST_REST = re.compile(rf"((?:\s*,\s*{NUMBER})+)\s*(?:\||$)")
 _SINGLE = r"[^\W\d_][\w@./-]*"
 _SPACED = re.compile(rf"(?:[\s,;|:]*{_SINGLE}\s+{NUMBER}%?(?![\w.]))+[\s,;|]*")
 _SPACED_PAIR = re.compile(rf"({_SINGLE})\s+({NUMBER})%?(?![\w.])")
@@ -151,6 +154,10 @@ def named_pairs(line_no: int, line: str, context: Context, items: list[Item]) ->
         if name.rpartition(" ")[2].lower() in _COUNTER_NAMES and _is_count(raw):
             continue  # "Train Epoch: 3" is a counter; "lr for next epoch: 0.05" is not
         if _LIST_GOES_ON.match(line, match.end() + len(raw)):
+            rest = _LIST_REST.match(line, match.end() + len(raw))
+            if rest is not None:  # "Dice per class: 0.94, 0.93, 0.77": one series per place
+                values = [raw, *(value.strip() for value in rest[1].split(",")[1:])]
+                found.extend((f"{name}[{i}]", separator, value) for i, value in enumerate(values))
             continue
         found.append((name, separator, raw))
     return bool(found) and _emit(line_no, line, found, context, items)
