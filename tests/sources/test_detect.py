@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -98,3 +100,20 @@ CORPUS_ROWS = {
 def test_corpus_rows_34_to_40_are_detected(corpus: Path, relative: str):
     with open(corpus / relative, "rb") as file:
         assert detect_file(file, corpus / relative) == CORPUS_ROWS[relative]
+
+
+def test_an_event_file_without_the_tfevents_extra_names_the_extra(data: Path):
+    """Issue 11: without tensorboard installed, an event file was called 'a binary file'."""
+    (path,) = (data / "tfevents" / "torch").glob("events.out.tfevents.*")
+    script = (
+        "import sys; sys.modules['tensorboard'] = None  # as if it were not installed\n"
+        "from lossboard.errors import InputError\n"
+        "from lossboard.sources.detect import detect_file\n"
+        f"path = {str(path)!r}\n"
+        "try:\n"
+        "    detect_file(open(path, 'rb'), path)\n"
+        "except InputError as error:\n"
+        "    print(error)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert str(path) in out and "pip install 'lossboard[tfevents]'" in out and "binary" not in out

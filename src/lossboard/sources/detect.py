@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from lossboard.errors import BinaryFileError, LfsPointerError, UnknownFormatError
+from lossboard.errors import BinaryFileError, InputError, LfsPointerError, UnknownFormatError
 from lossboard.sources.formats import FORMATS, missing_extra
 
 HEAD_BYTES = 64 * 1024
@@ -61,9 +61,10 @@ def detect_windows(windows: Iterable[bytes], path: str | Path) -> str:
     head's best guess with a higher score.
     """
     filename = Path(path).name
-    best, best_score, head_is_binary = None, 0.0, False
+    best, best_score, head_is_binary, head = None, 0.0, False, b""
     for index, window in enumerate(windows):
         if index == 0:
+            head = window
             if window.startswith(_LFS_POINTER):
                 raise LfsPointerError(path)
             head_is_binary = is_binary(window)
@@ -74,9 +75,20 @@ def detect_windows(windows: Iterable[bytes], path: str | Path) -> str:
             break
     if best is not None and best_score >= _MIN_CONFIDENCE:
         return best
+    _raise_if_an_extra_would_read(head, filename, path)
     if head_is_binary:
         raise BinaryFileError(path)
     raise UnknownFormatError(path, usable_formats())
+
+
+def _raise_if_an_extra_would_read(head: bytes, filename: str, path: str | Path) -> None:
+    """A file that a format left out for a missing optional dependency would claim (an event
+    file without tensorboard) is an error that names the extra, not "binary" or "unknown"."""
+    text = head.decode("utf-8", errors="replace").replace("\x00", "")
+    for name, module in FORMATS.items():
+        extra = missing_extra(module)
+        if extra is not None and module.sniff(text, filename) >= _MIN_CONFIDENCE:
+            raise InputError(path, f"looks like a {name} file, which needs an optional dependency: {extra}")
 
 
 def is_binary(window: bytes) -> bool:
