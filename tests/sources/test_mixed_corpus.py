@@ -56,6 +56,9 @@ def test_logging_lines_between_redrawn_bars_give_the_epoch_values(corpus: Path) 
 
 def test_the_bar_redraws_are_data_and_end_where_the_logging_line_says(corpus: Path) -> None:
     items = parse_path("prints", corpus / TOUHOU)
+    # the slow start shows "23.28s/it" (line 12), later "3.42it/s": one rate series, per second
+    rate = series(items, "perf/its_per_sec", "it/s")
+    assert rate[0][0] == 1 and not series(items, "perf/its_per_sec", "s/it")
     batch = series(items, "train_batch/loss", "loss")
     # the last redraw of line 12 ends "1113/1113 [...] loss=4.6271, last_nan_iter=None]"
     assert max((step, value) for step, value, _ in batch if step <= 1113) == (1113, 4.6271)
@@ -92,7 +95,7 @@ def test_logging_records_glued_onto_a_bar_are_read_with_their_own_epoch(corpus: 
 
 def test_a_bar_with_its_own_unit_gives_its_rate(corpus: Path) -> None:
     items = parse_path("prints", corpus / THUMAN)
-    rate = series(items, "perf/its_per_sec", "s/batch")
+    rate = series(items, "perf/its_per_sec", "batch/s")
     assert len(rate) == 378  # 378 "s/batch" redraws (the "?batch/s" of a bar at 0 gives none)
     assert rate[0][:2] == (1, 1 / 30.46)  # line 17: "1/41 [00:30<20:18, 30.46s/batch]"
     assert rate[-1][0] == 9 * 41  # nine whole epochs of 41 batches

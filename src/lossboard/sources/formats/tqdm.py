@@ -71,7 +71,7 @@ _EVAL_PREFIXES = (
 # other formats whose logs also hold tqdm bars; they read their own lines better
 _OTHER_FORMATS = ("{'loss':", "{'eval_", "{'train_runtime'")
 _NOT_METRICS = {"v_num"}
-_RATE = re.compile(r"\s*([\d.]+)(\w*/s|s/\w+)\s*")  # 3.24it/s, 1.5s/it, 12.41s/batch
+_RATE = re.compile(r"\s*([\d.]+)(?:(\w*/s)|s/(\w+))\s*")  # 3.24it/s, 1.5s/it, 12.41s/batch
 _NO_VALUE = {"None", "?"}  # printed for a value not there yet: not a mistake
 _WORDS = re.compile(r"[a-z]+")
 
@@ -205,13 +205,14 @@ class Bars:
         self, field: str, step: int, fraction: float | None, wall_time: float | None, items: list[Item]
     ) -> None:
         """``3.24it/s``, ``1.5s/it`` or, with tqdm's ``unit=``, ``12.41s/batch``, as iterations
-        per second; ``?it/s`` gives nothing."""
+        per second, printed ``it/s`` (``batch/s``); ``?it/s`` gives nothing."""
         match = _RATE.fullmatch(field)
         value = number(match[1]) if match else None
         if value:
-            unit = match[2]
-            rate = 1 / value if unit.startswith("s/") else value
-            items.append(Point("perf/its_per_sec", unit, step, rate, fraction, wall_time))
+            # tqdm shows a slow rate inverted (1.32s/it): one rate, one series, per second
+            per_second, inverted = match[2], match[3]
+            unit = per_second or f"{inverted}/s"
+            items.append(Point("perf/its_per_sec", unit, step, 1 / value if inverted else value, fraction, wall_time))
 
     def _end(self, bar: _Bar, items: list[Item]) -> None:
         """The final redraw of a bar: its epoch-level values."""
