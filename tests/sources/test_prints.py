@@ -5,6 +5,7 @@ plus short samples for single rules. Expected values are read off the logs."""
 from __future__ import annotations
 
 import math
+import pickle
 import time
 from pathlib import Path
 
@@ -219,3 +220,14 @@ def test_a_logging_timestamp_is_the_wall_time_of_its_values(data: Path, capture:
     assert point.wall_time == pytest.approx(expected)
     # and every bar redraw written through the logger has its record's time
     assert all(p.wall_time is not None for p in items if type(p) is Point and p.tag == "train_batch/loss")
+
+
+def test_a_parser_pickled_mid_stream_goes_on_as_if_never_stopped(data: Path) -> None:
+    # the index store keeps a file's parser pickled between runs of `lossboard index`
+    text = log(data, "glued", "pipe").read_bytes().decode()
+    whole = parse_text("prints", text)
+    parser = FORMATS["prints"].Parser()
+    cut = len(text) // 2
+    first = parser.feed(text[:cut])
+    parser = pickle.loads(pickle.dumps(parser))
+    assert first + parser.feed(text[cut:]) + parser.close() == whole
