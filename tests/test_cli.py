@@ -50,7 +50,8 @@ def test_the_seed_example_stitches_three_resumed_files_later_file_winning() -> N
 def test_plot_writes_the_classic_figures(tmp_path: Path) -> None:
     code, out, err = invoke("plot", str(EXAMPLE), "-o", str(tmp_path), "--network", "AlexNet", "--dataset", "ImageNet")
     assert code == 0, err
-    assert {Path(line).name for line in out.split()} == {"accuracy.png", "loss.png", "throughput.png", "epoch_time_s.png"}
+    # lr.png: the initial lr of each file's Namespace(... lr=0.01 ...) line
+    assert {Path(line).name for line in out.split()} == {"accuracy.png", "loss.png", "lr.png", "throughput.png", "epoch_time_s.png"}
     assert (tmp_path / "accuracy.png").read_bytes().startswith(b"\x89PNG")
 
 
