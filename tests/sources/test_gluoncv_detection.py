@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 
 from lossboard.model import CHECKPOINT, LR_CHANGE, RESUME
+from lossboard.sources import load
+from lossboard.sources.coverage import run_coverage
 from lossboard.sources.formats import mxnet
 from tests.sources.helpers import events, parse_path, parse_text, points, problems, values
 
@@ -136,3 +138,12 @@ def test_a_line_after_the_block_is_not_a_class():
 def test_chunking_does_not_matter(corpus, name):
     text = (corpus / name).read_text()
     assert parse_text("mxnet", text, chunk=997) == parse_text("mxnet", text)
+
+
+@pytest.mark.parametrize("name", [YOLO, RCNN])
+def test_only_headers_give_no_value(corpus, name):
+    [run] = load(corpus / name)
+    [coverage] = run_coverage(run)
+    # the block header only says which epoch the class lines belong to; the start line too
+    assert set(coverage.shapes) <= {"[Epoch #] Validation:", "Start training from [Epoch #]"}
+    assert coverage.share_read > 0.97

@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from lossboard.model import CHECKPOINT, LR_CHANGE, RESUME, Point
+from lossboard.sources import load
 from lossboard.sources.collect import RunCollector
+from lossboard.sources.coverage import run_coverage
 from lossboard.sources.formats import FORMATS, mxnet
 from tests.sources.helpers import (
     canonical,
@@ -499,3 +501,18 @@ def test_a_parser_holding_back_its_first_epoch_can_be_pickled_and_continued():
     resumed = pickle.loads(pickle.dumps(parser))
     rest = resumed.feed(text[cut:]) + resumed.close()
     assert canonical(expand(first + rest)) == canonical(_parse(text))
+
+
+def test_file51_unread_lines_are_noise_or_replaced_by_the_restart(corpus):
+    [run] = load(corpus / F51)
+    [coverage] = run_coverage(run)
+    unread = {shape.example: shape for shape in coverage.shapes.values()}
+    noise = {
+        "INFO:root:Epoch[0] Resetting Data Iterator",  # the epoch is over, no value
+        "INFO:root:Start training with [gpu(2), gpu(3)]",
+    }
+    glog = [example for example in unread if "ImageRecordIOParser" in example]
+    # the first attempt's epoch 98 (lines 10302-10403) was run again after line 10404
+    replaced = [shape for example, shape in unread.items() if example not in noise and example not in glog]
+    assert noise <= set(unread) and len(glog) == 3
+    assert replaced and all(10300 < line < 10404 for shape in replaced for line in shape.lines)

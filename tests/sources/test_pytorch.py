@@ -8,6 +8,8 @@ import math
 import pytest
 
 from lossboard.model import LR_CHANGE, RESUME
+from lossboard.sources import load
+from lossboard.sources.coverage import run_coverage
 from lossboard.sources.formats import pytorch
 from tests.sources.helpers import events, parse_path, parse_text, points, problems, values
 
@@ -200,3 +202,10 @@ def test_file48_current_lr_before_each_epoch(f48) -> None:
 def test_corpus_chunking_does_not_matter(corpus, name) -> None:
     text = (corpus / name).read_bytes().decode()
     assert parse_text("pytorch", text, chunk=4093) == parse_text("pytorch", text)
+
+
+@pytest.mark.parametrize("name", [F47, F48])
+def test_corpus_every_number_bearing_line_is_read(corpus, name) -> None:
+    [run] = load(corpus / name)
+    [coverage] = run_coverage(run)
+    assert coverage.numbered > 2400 and coverage.unread == 0, list(coverage.shapes)
