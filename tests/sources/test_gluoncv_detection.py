@@ -43,8 +43,9 @@ def test_batch_line_with_lr_colon_and_comma_space(yolo):
     assert (obj[0].value, obj[0].step) == (415.712, 99)
     assert values(yolo, "train_batch/ClassLoss")[0] == 30.865
     assert values(yolo, "perf/samples_per_sec")[0] == 108.251
-    lr = [p for p in points(yolo, "opt/lr") if p.source_tag == "LR"]
-    assert len(lr) == 400 and lr[0].value == 1.28e-04
+    lr = points(yolo, "opt/lr")
+    # LR warms up from 1.28E-04 (line 3); the lr=0.001 of line 1's Namespace is its target
+    assert len(lr) == 400 and lr[0].value == 1.28e-04 and {p.source_tag for p in lr} == {"LR"}
     lr_by_epoch = {int(p.epoch): p.value for p in lr}
     assert lr_by_epoch[3] == 1e-03 and lr_by_epoch[159] == 1e-03
     assert lr_by_epoch[160] == 1e-04 and lr_by_epoch[179] == 1e-04 and lr_by_epoch[180] == 1e-05

@@ -238,6 +238,21 @@ def test_lr_catch_up_before_the_first_epoch_line_sits_at_that_epoch():
     assert min(p.epoch for p in points(items)) == 4.0
 
 
+def test_batch_lines_that_print_the_lr_supersede_the_arguments():
+    def epochs(numbers, lr):
+        return "".join(
+            f"INFO:root:Epoch[{e}] Batch [{b}]\tSpeed: 206.05 samples/sec\taccuracy=0.5\tlr={lr}\n"
+            for e in numbers for b in range(10, 210, 10)
+        )
+    # corpus file 3 style (GluonCV prints lr= on batch lines), restarted from epoch 1
+    text = "INFO:root:Namespace(lr=0.1)\n" + epochs(range(3), 0.01) + "INFO:root:Namespace(lr=0.5)\n" + epochs(range(1, 3), 0.001)
+    for items in (_parse(text), _parse(text, chunk=2039), _parse(text, fast=False)):
+        assert {p.value for p in points(items, "opt/lr")} == {0.01, 0.001}
+        assert {p.source_tag for p in points(items, "opt/lr")} == {"lr"}
+        assert len(events(items, RESUME)) == 1
+    assert canonical(_parse(text, chunk=2039)) == canonical(_parse(text, fast=False))
+
+
 def test_starts_that_print_no_metric_line_leave_nothing():
     # corpus file 32: three starts, batch size halved twice, only the last one trains
     starts = "".join(f"INFO:root:Namespace(batch_size={b}, lr={lr})\nINFO:root:Start training with [gpu(0)]\n" for b, lr in ((512, 0.4), (256, 0.2), (128, 0.1)))
