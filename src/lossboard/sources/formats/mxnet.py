@@ -32,16 +32,17 @@ changes and checkpoints are placed where they were printed, as batch steps when 
 batch lines. An epoch counter that goes back (a restart inside one file) gives a ``resume``
 event. An asctime prefix becomes ``wall_time``, read as local time of the machine parsing.
 
-Starts. A ``Namespace(...)`` line is a (re)start; its ``lr=`` is the initial learning rate.
+Starts. A ``Namespace(...)`` line is a (re)start; its ``lr=`` is the initial learning rate,
+unless the start's first batch line prints the rate itself (then that line's is).
 What a start prints before its first metric line (that lr, and the ``Update[N]`` lines of a
 scheduler catching up after ``--load-epoch``) has no place in training of its own: it is
 placed at the start of the epoch of the first metric line that follows, after the resume
 that line may cause, so a resumed file never seems to start at epoch 0 and a restart inside
 a file does not lose its lr to the cut. A start that reaches no metric line leaves nothing.
 
-GluonCV detection prints 0-based batch indices (``[Batch 99]`` is the 100th batch) and
-``LR:`` on batch lines (``opt/lr`` as printed, ``LR``); its validation block gives one
-``val/<class>`` point per class and ``val/mAP``, all at the epoch of the header.
+GluonCV detection prints 0-based batch indices (``[Batch 99]`` is the 100th batch), used as
+printed, and ``LR:`` on batch lines (``opt/lr``, printed as ``LR``); its validation block
+gives one ``val/<class>`` point per class and ``val/mAP``, all at the epoch of the header.
 
 Long runs of batch lines go through `_mxnet_fast` (all numbers of a run read at once);
 everything else, and any run that does not fit exactly, is parsed line by line here.
