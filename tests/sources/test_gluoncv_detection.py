@@ -148,3 +148,16 @@ def test_only_headers_give_no_value(corpus, name):
     # the block header only says which epoch the class lines belong to; the start line too
     assert set(coverage.shapes) <= {"[Epoch #] Validation:", "Start training from [Epoch #]"}
     assert coverage.share_read > 0.97
+
+
+def test_the_arguments_lr_is_superseded_after_a_pickle_too(corpus):
+    # the indexer may store the parser between the Namespace line and the first batch line
+    import pickle
+
+    text = (corpus / YOLO).read_text()
+    cut = text.index("[Epoch 0][Batch 99]")
+    parser = mxnet.Parser()
+    first = parser.feed(text[:cut])
+    resumed = pickle.loads(pickle.dumps(parser))
+    items = first + resumed.feed(text[cut:]) + resumed.close()
+    assert {p.source_tag for p in points(items, "opt/lr")} == {"LR"}

@@ -531,3 +531,16 @@ def test_file51_unread_lines_are_noise_or_replaced_by_the_restart(corpus):
     replaced = [shape for example, shape in unread.items() if example not in noise and example not in glog]
     assert noise <= set(unread) and len(glog) == 3
     assert replaced and all(10300 < line < 10404 for shape in replaced for line in shape.lines)
+
+
+@pytest.mark.parametrize("cut_before", ["INFO:root:Update[2001]", "INFO:root:Epoch[4] Batch [100]", "INFO:root:Epoch[5]"])
+def test_a_parser_holding_a_starts_records_can_be_pickled_and_continued(cut_before):
+    # the indexer may store the parser between a start's lr lines and its first metric line
+    import pickle
+
+    cut = CATCH_UP.index(cut_before)
+    parser = mxnet.Parser()
+    first = parser.feed(CATCH_UP[:cut])
+    resumed = pickle.loads(pickle.dumps(parser))
+    rest = resumed.feed(CATCH_UP[cut:]) + resumed.close()
+    assert canonical(expand(first + rest)) == canonical(_parse(CATCH_UP))
