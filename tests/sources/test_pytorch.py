@@ -158,6 +158,7 @@ def test_file47_values(f47) -> None:
     assert top1[0.0] == 17.856 and by_epoch(f47, "val/top_k_accuracy_5", "Acc@5")[0.0] == 39.120  # line 61
     assert (top1[29.0], top1[30.0]) == (47.896, 65.710)  # lines 1685, 1741
     assert max(top1.items(), key=lambda kv: kv[1]) == (98.0, 76.608)  # line 5549
+    assert by_epoch(f47, "val/top_k_accuracy_5", "Acc@5")[98.0] == 93.286
     assert top1[99.0] == 76.466 and by_epoch(f47, "val/top_k_accuracy_5", "Acc@5")[99.0] == 93.234
     # line 60: Test: [200/391] ... Loss 5.2925e+00 (4.4011e+00)
     assert by_epoch(f47, "val/loss", "Loss")[0.0] == 4.4011
