@@ -4,6 +4,8 @@ the SSD line of issue 8."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lossboard.model import CHECKPOINT, LR_CHANGE, RESUME
 from lossboard.sources import load
@@ -161,3 +163,35 @@ def test_the_arguments_lr_is_superseded_after_a_pickle_too(corpus):
     resumed = pickle.loads(pickle.dumps(parser))
     items = first + resumed.feed(text[cut:]) + resumed.close()
     assert {p.source_tag for p in points(items, "opt/lr")} == {"LR"}
+
+
+@given(st.lists(st.integers(0, 2000), max_size=6))
+@settings(max_examples=60, deadline=None)
+def test_any_chunk_split_gives_the_same_records(cuts):
+    # the head of corpus file 50, through its first validation block and checkpoint lines
+    text = SAMPLE
+    parser = mxnet.Parser()
+    items, start = [], 0
+    for cut in sorted(c % len(text) for c in cuts):
+        items += parser.feed(text[start:cut])
+        start = cut
+    items += parser.feed(text[start:]) + parser.close()
+    assert items == parse_text("mxnet", text)
+    assert values(items, "val/mAP") == [0.40289767311634483] and len(events(items, LR_CHANGE)) == 1
+
+
+SAMPLE = (
+    "Namespace(batch_size=4, dataset='voc', epochs=20, lr=0.001, lr_decay=0.1, lr_warmup=-1)\n"
+    "Start training from [Epoch 0]\n"
+    "[Epoch 0][Batch 99], Speed: 11.735 samples/sec, RPN_Conf=0.655,RPN_SmoothL1=0.050,RCNNAcc=0.845\n"
+    "[Epoch 0][Batch 199], Speed: 12.458 samples/sec, RPN_Conf=0.503,RPN_SmoothL1=0.051,RCNNAcc=0.851\r\n"
+    "[Epoch 0] Training cost: 1312.133, RPN_Conf=0.139,RPN_SmoothL1=0.047\n"
+    "[Epoch 0] Validation: \n"
+    "aeroplane=0.3749334870563221\n"
+    "pottedplant=0.16538852902489265\n"
+    "mAP=0.40289767311634483\n"
+    "[Epoch 0] mAP 0.40289767311634483 higher than current best [0] saving to faster_rcnn_best.params\n"
+    "[Epoch 0] Saving parameters to faster_rcnn_resnet50_v1b_voc_0000_0.4029.params\n"
+    "[Epoch 1] Set learning rate to 0.0001\n"
+    "[Epoch 1][Batch 99], Speed: 11.896 samples/sec, RPN_Conf=0.095,RPN_SmoothL1=0.039,RCNNAcc=0.893\n"
+)
