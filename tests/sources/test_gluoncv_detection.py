@@ -195,3 +195,21 @@ SAMPLE = (
     "[Epoch 1] Set learning rate to 0.0001\n"
     "[Epoch 1][Batch 99], Speed: 11.896 samples/sec, RPN_Conf=0.095,RPN_SmoothL1=0.039,RCNNAcc=0.893\n"
 )
+
+
+def test_bad_values_are_problems_with_their_line_and_the_rest_is_kept():
+    text = (
+        "[Epoch 0][Batch 99], LR: n/a, Speed: 10.5 samples/sec, ObjLoss=oops, ClassLoss=30.865\n"
+        "[Epoch 0] Validation: \n"
+        "aeroplane=--\n"
+        "bicycle=0.25\n"
+        "mAP=0.25\n"
+    )
+    items = parse_text("mxnet", text)
+    assert [(p.line, p.message) for p in problems(items)] == [
+        (1, 'expected a number after "LR:", found "n/a"; skipped'),
+        (1, 'expected a number after "ObjLoss=", found "oops"; skipped'),
+        (3, 'expected a number after "aeroplane=", found "--"; skipped'),
+    ]
+    assert values(items, "train_batch/ClassLoss") == [30.865] and values(items, "perf/samples_per_sec") == [10.5]
+    assert values(items, "val/bicycle") == [0.25] and values(items, "val/mAP") == [0.25]

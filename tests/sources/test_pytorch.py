@@ -240,3 +240,12 @@ def test_any_chunk_split_gives_the_same_records(cuts) -> None:
     items += parser.feed(CIFAR[start:]) + parser.close()
     assert items == parse_text("pytorch", CIFAR)
     assert values(items, "val/loss") == [1.4693] and [e.step for e in events(items, LR_CHANGE)] == [391]
+
+
+def test_a_bad_current_lr_is_a_problem_with_its_line() -> None:
+    text = "current lr 1.0e-01\nEpoch: [0][0/10]\tLoss 2.0 (2.0)\ncurrent lr n/a\nEpoch: [1][0/10]\tLoss 1.0 (1.0)\n"
+    items = parse_text("pytorch", text)
+    [problem] = problems(items)
+    assert (problem.line, problem.message) == (3, 'expected a number after "current lr", found "n/a"; skipped')
+    assert [(p.step, p.value) for p in points(items, "opt/lr")] == [(0, 0.1)]
+    assert [p.value for p in printed(items, "train_batch/loss", "Loss")] == [2.0, 1.0]
