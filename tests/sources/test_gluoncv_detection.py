@@ -213,3 +213,8 @@ def test_bad_values_are_problems_with_their_line_and_the_rest_is_kept():
     ]
     assert values(items, "train_batch/ClassLoss") == [30.865] and values(items, "perf/samples_per_sec") == [10.5]
     assert values(items, "val/bicycle") == [0.25] and values(items, "val/mAP") == [0.25]
+
+
+def test_a_metric_named_like_lr_is_not_the_lr():
+    items = parse_text("mxnet", "[Epoch 0][Batch 99], Speed: 10.5 samples/sec, minLR: 3, ObjLoss=1.5\n")
+    assert not points(items, "opt/lr") and values(items, "train_batch/ObjLoss") == [1.5]

@@ -136,7 +136,7 @@ class Parser(LineParser):
         self._layout: Layout | None = None
         self._position = Position()
         self._block_epoch: int | None = None  # inside GluonCV's validation block of this epoch
-        self._start_lr = None  # the record of the last start's lr=, see `_start_line`
+        self._start_lr: partial | None = None  # the record of the last start's lr=, see `_start_line`
         self._eval_count = 0
         self._hours: dict[str, float] = {}  # "2018-03-07 10" -> its local timestamp
 
@@ -197,8 +197,8 @@ class Parser(LineParser):
     def _batch_line(self, number: int, line: str, epoch: int, batch: int, rest: str) -> list[Item]:
         problems: list[Item] = []
         values: list[tuple[str, str, float]] = []
-        if "LR:" in rest:
-            lr = _LR.search(rest)
+        lr = _LR.search(rest) if "LR:" in rest else None
+        if lr is not None:
             value = parse_number(lr.group(1))
             if value is None:
                 problems.append(bad_number(number, "LR:", lr.group(1)))
