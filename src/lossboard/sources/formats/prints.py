@@ -42,7 +42,8 @@ _NEEDS_RENDER = re.compile(r"[\r\x08\x1b]")
 _SPECIFIC = re.compile(
     r"^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+ |Epoch\[\d+\]|Iter\[\d+\]|Batch \[\d+|\[Epoch \d+\]"
     r"|Epoch: \[\d+\]\[|Epoch \[\d+\]\[\d+/\d+\]|Epoch\(\w+\)|Iter \[\d+/\d+\]|d2\.utils\.events"
-    r"|\{['\"](?:loss|eval_|train_runtime|iteration|mode)['\"]|\[=+[>.]|\d+m?s/step|^\d+s - \w+: ",
+    r"|\{['\"](?:loss|eval_|train_runtime|iteration|mode)['\"]|\[=+[>.]|\d+m?s/step|^\d+s - \w+: "
+    r"|[━╸╺]{3}[^\n]*? • ",  # Lightning's RichProgressBar: "Epoch 1/1 ━━━━ 32/32 0:00:00 • 0:00:00"
     re.M,
 )
 _TIMESTAMPED = re.compile(r"^\S*\d{4}[-/]\d\d[-/]\d\d[ T]\d\d:\d\d:\d\d|^(?:INFO|WARNING|DEBUG):\w*:", re.M)
