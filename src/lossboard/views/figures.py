@@ -134,7 +134,7 @@ def build_figures(
             ylabel=_ylabel(key, members),
         )
         tag_order = {tag: index for index, tag in enumerate(dict.fromkeys(s.tag for _, s in members))}
-        x_range = x_span(xs)
+        x_range = x_limits(xs)
         for (run, series), line_x in zip(members, xs):
             label = _label(series.tag, key, has_top_k) + (_MEAN if series.source_tag.endswith(_MEAN) else "")
             line = Line(
@@ -165,11 +165,19 @@ def _reduced(line: Line, columns: int | None, x_range: tuple[float, float] | Non
     return line
 
 
-def x_span(xs: Sequence[np.ndarray]) -> tuple[float, float] | None:
-    """The span of a figure's x values, so that all its lines are cut at the same columns."""
+def x_limits(xs: Sequence[np.ndarray]) -> tuple[float, float] | None:
+    """The x axis of a figure: its lines' span and 5% more each side (as matplotlib pads).
+
+    Lines are reduced per pixel column of exactly this range, and the figure sets it as its
+    limits, so the columns are the axes' own pixel columns.
+    """
     known = [x[np.isfinite(x)] for x in xs]
     known = [x for x in known if len(x)]
-    return (float(min(x.min() for x in known)), float(max(x.max() for x in known))) if known else None
+    if not known:
+        return None
+    lo, hi = float(min(x.min() for x in known)), float(max(x.max() for x in known))
+    pad = (hi - lo) * 0.05 if hi > lo else 0.5
+    return lo - pad, hi + pad
 
 
 def _drawable(run: Run) -> list[Series]:

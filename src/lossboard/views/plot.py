@@ -21,7 +21,7 @@ import numpy as np
 
 from lossboard.errors import LossboardError, LossboardWarning, UsageError
 from lossboard.model import LR_CHANGE, RESUME
-from lossboard.views.figures import LR, FigureSpec, Line, Marker, x_span
+from lossboard.views.figures import LR, FigureSpec, Line, Marker, x_limits
 from lossboard.views.pixels import reduce_line
 
 if TYPE_CHECKING:
@@ -32,9 +32,12 @@ if TYPE_CHECKING:
 
 IMAGE_FORMATS = ("png", "svg", "pdf")
 LEGEND_ENTRIES = 16
-FIGURE_SIZE_IN = (8.0, 5.0)
-DPI = 150
-COLUMNS = int(FIGURE_SIZE_IN[0] * DPI)  # pixel columns of the whole figure: the axes have fewer
+AXES_IN = (6.9, 4.0)  # the plotting area, whatever the legend; the figure adds margins and legend
+DPI = 100  # matplotlib's own default; 150 costs 2.2x the pixels to stroke and encode
+COLUMNS = round(AXES_IN[0] * DPI)  # pixel columns of the axes: lines are reduced to these
+_MARGINS_IN = (0.85, 0.25, 0.6, 0.45)  # left (tick labels, y label), right, bottom, top (title)
+_LEGEND_POINTS = 8
+_BREAK = np.full((1, 2), np.nan)
 _LABEL_CHARS = 48
 _LABELLED_MARKERS = 12
 _STEM_CHARS = 48
@@ -113,36 +116,73 @@ def plot(
     return figures
 
 
-def render(spec: FigureSpec) -> Figure:
-    """One figure spec as a matplotlib `Figure`, its legend outside the axes."""
+def render(spec: FigureSpec, *, columns: int | None = COLUMNS) -> Figure:
+    """One figure spec as a matplotlib `Figure`, its legend outside the axes on the right.
+
+    The layout is fixed, not searched: the axes keep `AXES_IN` whatever the legend holds, and
+    the figure grows to the right by the legend's width, so no line is ever under it.
+    ``columns=None`` draws every point (for comparison: the picture is the same).
+    """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
+    entries = _legend_entries(spec.lines)
+    legend_in = _legend_width_in([label for _, label in entries])
+    width_in, height_in = AXES_IN[0] + _MARGINS_IN[0] + _MARGINS_IN[1] + legend_in, AXES_IN[1] + sum(_MARGINS_IN[2:])
     with _plain_text():
-        figure = Figure(figsize=FIGURE_SIZE_IN, dpi=DPI, layout="constrained")
+        figure = Figure(figsize=(width_in, height_in), dpi=DPI)
         FigureCanvasAgg(figure)
-        draw(spec, figure.add_subplot())
-        _legend(figure, figure.axes[0])
+        left, bottom = _MARGINS_IN[0] / width_in, _MARGINS_IN[2] / height_in
+        axes = figure.add_axes((left, bottom, AXES_IN[0] / width_in, AXES_IN[1] / height_in))
+        draw(spec, axes, columns=columns)
+        if entries:
+            figure.legend([handle for handle, _ in entries], [label for _, label in entries], loc="upper left",
+                          bbox_to_anchor=(left + (AXES_IN[0] + 0.1) / width_in, bottom + AXES_IN[1] / height_in),
+                          fontsize=_LEGEND_POINTS, frameon=False, borderaxespad=0)
     return figure
 
 
-def draw(spec: FigureSpec, axes: Axes) -> None:
-    """Draw one figure spec on matplotlib ``axes``: batch-level lines first, thin and faint;
-    a smoothed line over its raw values, drawn faint underneath."""
-    x_range = x_span([line.x for line in spec.lines])
+def draw(spec: FigureSpec, axes: Axes, *, columns: int | None = COLUMNS) -> None:
+    """Draw one figure spec on matplotlib ``axes``: faint raw values under smoothed lines,
+    batch-level lines thin and faint under epoch-level ones.
+
+    Lines of one look (colour, dash, weight) are drawn as one matplotlib line broken by NaN:
+    400 runs are a few dozen artists, not thousands, and matplotlib still simplifies them.
+    """
+    x_range = x_limits([line.x for line in spec.lines])
+    groups: dict[tuple[bool, bool, str, str], list[np.ndarray]] = {}
+    finite = []
     for line in sorted(spec.lines, key=lambda item: (not item.is_raw, not item.is_batch)):
-        width, alpha = (0.7, 0.35) if line.is_batch else (1.8, 1.0)
-        if line.is_raw:
-            width, alpha = width * 0.6, alpha * 0.3
-        axes.plot(*reduce_line(line.x, line.y, COLUMNS, x_range=x_range), linestyle=_DASHES[line.style],
-                  color=line.color, linewidth=width, alpha=alpha, label=None if line.is_raw else _legend_text(line))
+        x, y = (line.x, line.y) if columns is None else reduce_line(line.x, line.y, columns, x_range=x_range)
+        points = np.column_stack([x, y])
+        groups.setdefault((line.is_raw, line.is_batch, line.color, line.style), []).extend([points, _BREAK])
+        finite.append(points[np.isfinite(points).all(axis=1)])
+    for (is_raw, is_batch, color, style), parts in groups.items():
+        width, alpha = _look(is_raw, is_batch)
+        joined = np.concatenate(parts)  # a NaN row between lines: one artist, still separate lines
+        axes.plot(joined[:, 0], joined[:, 1], color=color, linestyle=_DASHES[style], linewidth=width, alpha=alpha,
+                  scalex=False, scaley=False)
+    known = np.concatenate(finite) if finite else np.empty((0, 2))
+    if spec.key == LR and _spans_decades(known[:, 1]):
+        axes.set_yscale("log")
+        known = known[known[:, 1] > 0]
+    if len(known):
+        axes.update_datalim(known)
+        axes.autoscale_view(scalex=False)
+    if x_range is not None:
+        axes.set_xlim(x_range)
     _draw_markers(spec.markers, axes)
     axes.set_title(spec.title)
     axes.set_xlabel(spec.xlabel)
     axes.set_ylabel(spec.ylabel)
-    if spec.key == LR and _spans_decades(spec.lines):
-        axes.set_yscale("log")
     axes.grid(True, alpha=0.3)
+
+
+def _look(is_raw: bool, is_batch: bool) -> tuple[float, float]:
+    """Line width and opacity: epoch-level lines bold, batch-level thin and faint, raw values
+    under a smoothed line fainter still."""
+    width, alpha = (0.7, 0.35) if is_batch else (1.8, 1.0)
+    return (width * 0.6, alpha * 0.3) if is_raw else (width, alpha)
 
 
 def _draw_markers(markers: Sequence[Marker], axes: Axes) -> None:
@@ -196,17 +236,31 @@ def _plain_text() -> Iterator[None]:
         yield
 
 
-def _legend(figure: Figure, axes: Axes) -> None:
-    handles, labels = axes.get_legend_handles_labels()
-    if not handles:
-        return
-    if len(handles) > LEGEND_ENTRIES:
-        from matplotlib.lines import Line2D
+def _legend_entries(lines: Sequence[Line]) -> list[tuple[Any, str]]:
+    """A handle and a label per legend line: at most `LEGEND_ENTRIES`, the last "+N more"."""
+    from matplotlib.lines import Line2D
 
-        hidden = len(handles) - (LEGEND_ENTRIES - 1)
-        handles = handles[: LEGEND_ENTRIES - 1] + [Line2D([], [], linestyle="none")]
-        labels = labels[: LEGEND_ENTRIES - 1] + [f"+{hidden} more"]
-    figure.legend(handles, labels, loc="outside right upper", fontsize=8, frameon=False)
+    shown = [line for line in lines if not line.is_raw]
+    if len(shown) > LEGEND_ENTRIES:
+        rest = len(shown) - (LEGEND_ENTRIES - 1)
+        shown = shown[: LEGEND_ENTRIES - 1]
+    else:
+        rest = 0
+    entries: list[tuple[Any, str]] = []
+    for line in shown:
+        width, alpha = _look(False, line.is_batch)
+        handle = Line2D([], [], color=line.color, linestyle=_DASHES[line.style], linewidth=width, alpha=alpha)
+        entries.append((handle, _legend_text(line)))
+    if rest:
+        entries.append((Line2D([], [], linestyle="none"), f"+{rest} more"))
+    return entries
+
+
+def _legend_width_in(labels: Sequence[str]) -> float:
+    """Room for the legend: its handles and its longest label at ~0.5 em a character."""
+    if not labels:
+        return 0.0
+    return 0.6 + max(map(len, labels)) * _LEGEND_POINTS * 0.5 / 72
 
 
 def _legend_text(line: Line) -> str:
@@ -214,12 +268,9 @@ def _legend_text(line: Line) -> str:
     return "\u200b" + label if label.startswith("_") else label  # matplotlib hides labels starting with "_"
 
 
-def _spans_decades(lines: Sequence[Line]) -> bool:
-    positive = [line.y[line.y > 0] for line in lines]
-    positive = [values for values in positive if len(values)]
-    if not positive:
-        return False
-    return max(map(np.max, positive)) / min(map(np.min, positive)) > 50
+def _spans_decades(values: np.ndarray) -> bool:
+    positive = values[values > 0]
+    return bool(len(positive)) and positive.max() / positive.min() > 50
 
 
 def _as_runs(runs_or_paths: Any) -> list[Run]:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from lossboard.errors import UsageError
-from lossboard.views.figures import FigureSpec, x_span
+from lossboard.views.figures import FigureSpec, x_limits
 from lossboard.views.pixels import reduce_line
 
 MARKERS = ("•", "x", "+", "o", "*", "#", "%", "@", "=", "~")
@@ -31,7 +31,7 @@ def render_figures(figures: Sequence[FigureSpec], *, width: int = 100, height: i
         plt.theme("clear")
         # no faint in a terminal: the smoothed line only; batch-level first, so the epoch values are on top
         lines = sorted((line for line in spec.lines if not line.is_raw), key=lambda line: not line.is_batch)
-        x_range = x_span([line.x for line in lines])
+        x_range = x_limits([line.x for line in lines])
         legend = []
         for index, line in enumerate(lines):
             x, y = reduce_line(line.x, line.y, width, x_range=x_range)
