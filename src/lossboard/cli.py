@@ -121,7 +121,8 @@ def main() -> None:
 @click.option("--x", "x_axis", type=click.Choice(["epoch", "step", "wall"]), default="epoch", show_default=True,
               help="What the x axis counts.")
 @click.option("--smooth", type=click.FloatRange(0.0, 0.999), default=0.0, show_default=True,
-              help="Exponential smoothing weight, as in TensorBoard.")
+              help="Exponential smoothing weight, TensorBoard's on a 1,000-point series; any series is smoothed "
+              "over the same share of its length. The raw values stay, faint, underneath.")
 @click.option("--format", "image_format", type=click.Choice(["png", "svg", "pdf"]), default="png",
               show_default=True, help="Image format of the figure files.")
 @click.option("--term", is_flag=True, help="Draw the charts in the terminal (and files only with -o).")

@@ -8,6 +8,7 @@ specs with matplotlib and `term.py` in the terminal, so both show the same thing
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -30,6 +31,7 @@ _LOSS_NAMES = re.compile(r"(^|[_\-/])(loss|cross-entropy|ce|nll|perplexity|ppl)(
 _SPLIT_ORDER = {"train": 0, BATCH: 1, "val": 2, "test": 3}
 _SPLIT_NAMES = {"train": "train", BATCH: "train (batch)", "val": "validation", "test": "test"}
 X_AXES = ("epoch", "step", "wall")
+SMOOTHING_POINTS = 1000  # the series length for which --smooth S is TensorBoard's S
 
 
 @dataclass
@@ -78,18 +80,27 @@ def role(tag: str) -> str:
 
 
 def smooth(values: np.ndarray, weight: float) -> np.ndarray:
-    """TensorBoard-style exponential moving average, debiased, skipping non-finite values."""
-    if weight <= 0 or len(values) == 0:
+    """TensorBoard's debiased exponential moving average, skipping non-finite values, with
+    ``weight`` meaning what it means for a `SMOOTHING_POINTS`-point series.
+
+    A series of n points is smoothed with ``weight ** (SMOOTHING_POINTS / (n - 1))`` per point,
+    so the average always spans the same share of the line: an 8-point curve is not dragged
+    back towards its first values (0.9 would put a loss that ends at 0.48 at 0.97), and a
+    million batch values are smoothed visibly, not over the last ten.
+    """
+    finite = int(np.isfinite(values).sum())
+    if weight <= 0 or finite < 2:
         return values
+    per_point = weight ** (SMOOTHING_POINTS / (finite - 1))
     out = np.empty_like(values)
-    last, count = 0.0, 0
+    last, kept = 0.0, 1.0
     for i, value in enumerate(values.tolist()):
-        if not np.isfinite(value):
+        if not math.isfinite(value):
             out[i] = value
             continue
-        last = last * weight + (1 - weight) * value
-        count += 1
-        out[i] = last / (1 - weight**count)
+        last = last * per_point + (1 - per_point) * value
+        kept *= per_point
+        out[i] = last / (1 - kept) if kept < 1 else value
     return out
 
 

@@ -9,6 +9,7 @@ are drawn as plain text: a run called ``$\\alpha$`` is not mathtext.
 
 from __future__ import annotations
 
+import math
 import re
 import warnings
 import zlib
@@ -80,13 +81,25 @@ def write_figures(figures: Sequence[FigureSpec], out_dir: str | Path, *, image_f
 
 
 class Figures(list):
-    """The figures `plot` returns: a list of matplotlib figures that Jupyter shows inline."""
+    """The figures `plot` returns: a list of matplotlib figures that a notebook shows inline.
 
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
+    Jupyter (and any front end that renders ``_repr_html_``) draws them as PNG images, one
+    after the other, whether or not pyplot and its inline backend were ever set up.
+    """
 
+    def _repr_html_(self) -> str:
+        import base64
+        import html
+        import io
+
+        images = []
         for figure in self:
-            display(figure)
+            buffer = io.BytesIO()
+            figure.savefig(buffer, format="png")
+            data = base64.b64encode(buffer.getvalue()).decode("ascii")
+            title = html.escape(figure.axes[0].get_title() if figure.axes else "", quote=True)
+            images.append(f'<img alt="{title}" src="data:image/png;base64,{data}"/>')
+        return "\n".join(images)
 
 
 def plot(
@@ -99,7 +112,7 @@ def plot(
 ) -> Figures:
     """Draw the standard figures of runs (or of the logs at paths) and return them.
 
-    As a cell's result in Jupyter they show inline; elsewhere save them with
+    As a cell's result in Jupyter they show inline (`Figures`); elsewhere save them with
     ``figure.savefig(...)``. A figure that cannot be drawn is left out with a `LossboardWarning`.
 
         >>> figures = lossboard.plot("logs/", x="step", smooth=0.6)  # doctest: +SKIP
@@ -128,7 +141,9 @@ def render(spec: FigureSpec, *, columns: int | None = COLUMNS) -> Figure:
 
     entries = _legend_entries(spec.lines)
     legend_in = _legend_width_in([label for _, label in entries])
-    width_in, height_in = AXES_IN[0] + _MARGINS_IN[0] + _MARGINS_IN[1] + legend_in, AXES_IN[1] + sum(_MARGINS_IN[2:])
+    # whole pixels, so that the axes' edges fall on pixel edges and the columns are the pixels
+    width_in = math.ceil((AXES_IN[0] + _MARGINS_IN[0] + _MARGINS_IN[1] + legend_in) * DPI) / DPI
+    height_in = AXES_IN[1] + sum(_MARGINS_IN[2:])
     with _plain_text():
         figure = Figure(figsize=(width_in, height_in), dpi=DPI)
         FigureCanvasAgg(figure)
