@@ -312,10 +312,15 @@ def _label(tag: str, key: str, has_top_k: bool) -> str:
         top = _TOP_K.match(metric)
         return f"{split_name} rank-{top.group(1) if top else 1}" if has_top_k else split_name
     if key in (LR, THROUGHPUT) or split not in _SPLIT_ORDER:
-        return metric.replace("_", " ")
+        return readable(metric)
     if key == LOSS and metric != "loss":
         return f"{split_name} {metric}"
     return split_name
+
+
+def readable(name: str) -> str:
+    """A metric name as words: "epoch_time_s" -> "epoch time (s)", "gpu_mem_gb" -> "gpu mem (gb)"."""
+    return re.sub(r"_(s|ms|mb|gb)$", r" (\1)", name).replace("_", " ")
 
 
 def _split_color(tag: str, index: int) -> str:
@@ -354,15 +359,15 @@ def _title(key: str, members: list[tuple[Run, Series]], network: str | None, dat
         what = "learning rate"
     elif key == THROUGHPUT:
         what = "throughput"
-    else:  # "epoch_time_s" -> "epoch time (s)", "gpu_mem_gb" -> "gpu mem (gb)"
-        what = re.sub(r"_(s|ms|mb|gb)$", r" (\1)", key).replace("_", " ")
+    else:
+        what = readable(key)
     title = f"{network}: {what}" if network else what[:1].upper() + what[1:]
     return f"{title} on {dataset}" if dataset else title
 
 
 def _ylabel(key: str, members: list[tuple[Run, Series]]) -> str:
     return {ACCURACY: "accuracy", LOSS: "loss", LR: "learning rate", THROUGHPUT: "per second"}.get(
-        key, metric_of(members[0][1].tag).replace("_", " ") if len({s.tag for _, s in members}) == 1 else "value"
+        key, readable(metric_of(members[0][1].tag)) if len({s.tag for _, s in members}) == 1 else "value"
     )
 
 
