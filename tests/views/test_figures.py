@@ -147,9 +147,8 @@ def test_two_series_of_one_run_that_share_a_label_are_both_drawn_told_apart_by_s
 
 def test_hyper_parameters_are_never_a_line_figure() -> None:
     """Issue 11: add_hparams drew an empty hparam_accuracy figure and legend entries in the loss figure."""
-    run = classic_run()
-    run.series["hparam/accuracy"] = series("hparam/accuracy", [0])
-    run.series["train/hparam/loss"] = series("train/hparam/loss", [0])
+    curves = list(classic_run().series.values())
+    run = Run("r", ["x"], ["lossboard"], curves + [series("hparam/accuracy", [0]), series("train/hparam/loss", [0])])
     figures = build_figures([run])
     assert all("hparam" not in line.source_tag for f in figures for line in f.lines)
     assert [f.key for f in figures] == ["accuracy", "loss", "lr", "throughput"]
