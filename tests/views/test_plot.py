@@ -70,8 +70,9 @@ def test_the_cli_lists_the_figures_it_wrote_and_names_the_one_it_could_not(tmp_p
     (tmp_path / "loss.png").mkdir()  # a directory where the loss figure should go
     result = CliRunner().invoke(main, ["plot", str(EXAMPLE), "-o", str(tmp_path)])
     assert result.exit_code == 1
-    assert result.stdout.split() == [str(tmp_path / name) for name in ("accuracy.png", "throughput.png", "epoch_time_s.png")]
-    assert result.stderr.startswith("lossboard: 1 figure(s) not drawn, the other 3 written: 'Cross-entropy loss'")
+    written = ("accuracy.png", "lr.png", "throughput.png", "epoch_time_s.png")
+    assert result.stdout.split() == [str(tmp_path / name) for name in written]
+    assert result.stderr.startswith("lossboard: 1 figure(s) not drawn, the other 4 written: 'Cross-entropy loss'")
     assert "Traceback" not in result.stderr
 
 
@@ -119,7 +120,7 @@ def test_hparams_go_to_a_table_and_never_to_a_figure(tmp_path: Path) -> None:
 def test_lossboard_plot_returns_the_figures_and_shows_them_inline_as_images() -> None:
     figures = lossboard.plot(EXAMPLE, network="AlexNet")
     assert [figure.axes[0].get_title() for figure in figures] == [
-        "AlexNet: rank-1 and rank-5 accuracy", "AlexNet: cross-entropy loss", "AlexNet: throughput",
-        "AlexNet: epoch time (s)"]
+        "AlexNet: rank-1 and rank-5 accuracy", "AlexNet: cross-entropy loss", "AlexNet: learning rate",
+        "AlexNet: throughput", "AlexNet: epoch time (s)"]
     html = figures._repr_html_()
-    assert html.count('<img alt="AlexNet: ') == 4 and html.count("data:image/png;base64,iVBORw0KGgo") == 4
+    assert html.count('<img alt="AlexNet: ') == 5 and html.count("data:image/png;base64,iVBORw0KGgo") == 5

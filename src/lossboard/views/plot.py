@@ -176,6 +176,7 @@ def draw(spec: FigureSpec, axes: Axes, *, columns: int | None = COLUMNS) -> None
         width, alpha = _look(is_raw, is_batch)
         joined = np.concatenate(parts)  # a NaN row between lines: one artist, still separate lines
         axes.plot(joined[:, 0], joined[:, 1], color=color, linestyle=_DASHES[style], linewidth=width, alpha=alpha,
+                  drawstyle="steps-post" if spec.key == LR else "default",  # a rate holds until it changes
                   scalex=False, scaley=False)
     known = np.concatenate(finite) if finite else np.empty((0, 2))
     if spec.key == LR and _spans_decades(known[:, 1]):
