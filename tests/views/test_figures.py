@@ -140,7 +140,7 @@ def test_two_series_of_one_run_that_share_a_label_are_both_drawn_told_apart_by_s
     """Issue 8: `Loss/train` and `train_loss` are both labelled train/loss."""
     first = Series("train/loss", "Loss/train", np.arange(3), np.full(3, np.nan), np.full(3, np.nan), np.ones(3))
     second = Series("train/loss", "train_loss", np.arange(3), np.full(3, np.nan), np.full(3, np.nan), np.zeros(3))
-    run = Run("r", ["x"], ["tfevents"], {"a": first, "b": second})
+    run = Run("r", ["x"], ["tfevents"], [first, second])
     (figure,) = build_figures([run])
     assert sorted(line.label for line in figure.lines) == ["train [Loss/train]", "train [train_loss]"]
 
@@ -159,3 +159,14 @@ def test_figures_are_written_one_file_each(tmp_path: Path, fmt: str, magic: byte
     paths = write_figures(build_figures([classic_run()]), tmp_path / "out", image_format=fmt)
     assert [p.name for p in paths] == [f"{k}.{fmt}" for k in ("accuracy", "loss", "lr", "throughput")]
     assert all(p.read_bytes().startswith(magic) for p in paths)
+
+
+def test_with_many_runs_batch_lines_give_way_to_each_runs_epoch_line() -> None:
+    def run(name: str) -> Run:
+        batch = series("train_batch/loss", [0.25, 0.5, 0.75, 1.25], [4, 3, 2, 1])
+        return Run(name, ["x.log"], ["mxnet"], [batch, series("train/loss", [0, 1], [3, 1])])
+
+    few = build_figures([run(f"r{i}") for i in range(2)])[0]
+    many = build_figures([run(f"r{i}") for i in range(20)])[0]
+    assert sum(line.is_batch for line in few.lines) == 2
+    assert not any(line.is_batch for line in many.lines) and len(many.lines) == 20

@@ -31,6 +31,7 @@ _LOSS_NAMES = re.compile(r"(^|[_\-/])(loss|cross-entropy|ce|nll|perplexity|ppl)(
 _SPLIT_ORDER = {"train": 0, BATCH: 1, "val": 2, "test": 3}
 _SPLIT_NAMES = {"train": "train", BATCH: "train (batch)", "val": "validation", "test": "test"}
 X_AXES = ("epoch", "step", "wall")
+BATCH_LINES_UP_TO_RUNS = 8  # beyond, a run's batch-level lines are left out where it has epoch-level ones
 SMOOTHING_POINTS = 1000  # the series length for which --smooth S is TensorBoard's S
 
 
@@ -162,6 +163,9 @@ def build_figures(
                 spec.lines.append(_reduced(replace(line, is_raw=True), columns, x_range))
                 line.y = smooth(series.value, smoothing)
             spec.lines.append(_reduced(line, columns, x_range))
+        if len(runs) > BATCH_LINES_UP_TO_RUNS:  # many runs: each one's batch noise would bury the others
+            has_epoch_line = {line.run for line in spec.lines if not line.is_batch}
+            spec.lines = [line for line in spec.lines if not (line.is_batch and line.run in has_epoch_line)]
         _tell_apart(spec.lines)
         for run in {run.name: run for run, _ in members}.values():
             spec.markers.extend(_markers(run, axis, colors[run.name] if several else NEUTRAL))

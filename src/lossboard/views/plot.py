@@ -70,7 +70,9 @@ def write_figures(figures: Sequence[FigureSpec], out_dir: str | Path, *, image_f
     for spec, name in zip(figures, file_names([spec.key for spec in figures], image_format)):
         path = out / name
         try:
-            render(spec).savefig(path, format=image_format, metadata=metadata)
+            figure = render(spec)
+            figure.savefig(path, format=image_format, metadata=metadata)
+            figure.clear()  # its lines' caches, now, not at the next garbage collection
         except (ValueError, OverflowError, OSError, RuntimeError) as error:
             failures.append(f"{spec.title!r} ({path}): {error}")
             continue
