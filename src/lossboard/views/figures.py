@@ -32,6 +32,9 @@ _SPLIT_ORDER = {"train": 0, BATCH: 1, "val": 2, "test": 3}
 _SPLIT_NAMES = {"train": "train", BATCH: "train (batch)", "val": "validation", "test": "test"}
 X_AXES = ("epoch", "step", "wall")
 BATCH_LINES_UP_TO_RUNS = 8  # beyond, a run's batch-level lines are left out where it has epoch-level ones
+# up to what span (seconds) a wall-clock axis counts in which unit
+_WALL_UNITS = ((180, "seconds", 1), (3 * 3600, "minutes", 60), (3 * 86400, "hours", 3600),
+               (math.inf, "days", 86400))
 SMOOTHING_POINTS = 1000  # the series length for which --smooth S is TensorBoard's S
 
 
@@ -262,11 +265,7 @@ def _wall_unit(xs: list[np.ndarray]) -> tuple[str, list[np.ndarray]]:
     """Seconds since start, rescaled to the unit that makes the span read well."""
     ends = [np.nanmax(x) for x in xs if len(x) and not np.isnan(x).all()]
     span = max(ends, default=0.0)
-    for limit, unit, seconds in ((180, "seconds", 1), (3 * 3600, "minutes", 60), (3 * 86400, "hours", 3600)):
-        if span <= limit:
-            break
-    else:
-        unit, seconds = "days", 86400
+    unit, seconds = next((unit, seconds) for limit, unit, seconds in _WALL_UNITS if span <= limit)
     return f"{unit} since start", [x / seconds for x in xs]
 
 

@@ -22,7 +22,7 @@ import numpy as np
 
 from lossboard.errors import LossboardError, LossboardWarning, UsageError
 from lossboard.model import LR_CHANGE, RESUME
-from lossboard.views.figures import LR, FigureSpec, Line, Marker, x_limits
+from lossboard.views.figures import LR, FigureSpec, Line, Marker, build_figures, x_limits
 from lossboard.views.pixels import reduce_line
 
 if TYPE_CHECKING:
@@ -43,6 +43,7 @@ _LABEL_CHARS = 48
 _LABELLED_MARKERS = 12
 _STEM_CHARS = 48
 _DASHES = {"solid": "-", "dashed": "--", "dotted": ":", "dashdot": "-."}
+_MARKER_DASHES = {RESUME: "--", LR_CHANGE: ":"}
 
 
 class FigureError(LossboardError):
@@ -119,8 +120,6 @@ def plot(
 
         >>> figures = lossboard.plot("logs/", x="step", smooth=0.6)  # doctest: +SKIP
     """
-    from lossboard.views.figures import build_figures
-
     runs = _as_runs(runs_or_paths)
     figures = Figures()
     for spec in build_figures(runs, x=x, smoothing=smooth, network=network, dataset=dataset, columns=COLUMNS):
@@ -141,7 +140,7 @@ def render(spec: FigureSpec, *, columns: int | None = COLUMNS) -> Figure:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    entries = _legend_entries(spec.lines)
+    entries = _legend_entries(spec)
     legend_in = _legend_width_in([label for _, label in entries])
     # whole pixels, so that the axes' edges fall on pixel edges and the columns are the pixels
     width_in = math.ceil((AXES_IN[0] + _MARGINS_IN[0] + _MARGINS_IN[1] + legend_in) * DPI) / DPI
@@ -206,16 +205,11 @@ def _look(is_raw: bool, is_batch: bool) -> tuple[float, float]:
 def _draw_markers(markers: Sequence[Marker], axes: Axes) -> None:
     """Resumes and lr changes as vertical lines, one collection per kind and colour; each
     labelled once, unless a kind has so many (an lr change per epoch) that labels would bury
-    the curves: then the legend counts them."""
-    groups: dict[tuple[str, str], list[Marker]] = {}
-    for marker in markers:
-        groups.setdefault((marker.kind, marker.color), []).append(marker)
-    for (kind, color), group in groups.items():
+    the curves: then the legend counts them (`_legend_entries`)."""
+    for (kind, color), group in _marker_groups(markers).items():
         many = len(group) > _LABELLED_MARKERS
-        name = "resume" if kind == RESUME else "lr change"
         axes.vlines([m.x for m in group], 0, 1, transform=axes.get_xaxis_transform(), colors=color,
-                    linestyles=":" if kind == LR_CHANGE else "--", linewidth=0.9 if not many else 0.5,
-                    alpha=0.7 if not many else 0.4, label=f"{name} ({len(group)})" if many else None)
+                    linestyles=_MARKER_DASHES[kind], linewidth=0.5 if many else 0.9, alpha=0.4 if many else 0.7)
         if many:
             continue
         seen: set[str] = set()
@@ -224,6 +218,13 @@ def _draw_markers(markers: Sequence[Marker], axes: Axes) -> None:
                 axes.annotate(marker.label, xy=(marker.x, 1.0), xycoords=("data", "axes fraction"), xytext=(3, -3),
                               textcoords="offset points", rotation=90, va="top", fontsize=7, color=color)
                 seen.add(marker.label)
+
+
+def _marker_groups(markers: Sequence[Marker]) -> dict[tuple[str, str], list[Marker]]:
+    groups: dict[tuple[str, str], list[Marker]] = {}
+    for marker in markers:
+        groups.setdefault((marker.kind, marker.color), []).append(marker)
+    return groups
 
 
 def file_names(keys: Sequence[str], extension: str) -> list[str]:
@@ -235,7 +236,9 @@ def file_names(keys: Sequence[str], extension: str) -> list[str]:
     names, taken = [], set()
     for key in keys:
         slug = re.sub(r"[^A-Za-z0-9._-]+", "_", key).strip("_.")
-        stem = key if slug == key and len(key) <= _STEM_CHARS else f"{slug[:_STEM_CHARS] or 'metric'}-{zlib.crc32(key.encode()):08x}"
+        stem = key
+        if slug != key or len(key) > _STEM_CHARS:
+            stem = f"{slug[:_STEM_CHARS] or 'metric'}-{zlib.crc32(key.encode()):08x}"
         name, count = f"{stem}.{extension}", 1
         while name.lower() in taken:  # case-insensitive file systems
             count += 1
@@ -254,23 +257,24 @@ def _plain_text() -> Iterator[None]:
         yield
 
 
-def _legend_entries(lines: Sequence[Line]) -> list[tuple[Any, str]]:
-    """A handle and a label per legend line: at most `LEGEND_ENTRIES`, the last "+N more"."""
+def _legend_entries(spec: FigureSpec) -> list[tuple[Any, str]]:
+    """A handle and a label per legend line: at most `LEGEND_ENTRIES`, the last "+N more";
+    then markers too many to label one by one, with their count."""
     from matplotlib.lines import Line2D
 
-    shown = [line for line in lines if not line.is_raw]
-    if len(shown) > LEGEND_ENTRIES:
-        rest = len(shown) - (LEGEND_ENTRIES - 1)
-        shown = shown[: LEGEND_ENTRIES - 1]
-    else:
-        rest = 0
+    shown = [line for line in spec.lines if not line.is_raw]
+    rest = len(shown) - (LEGEND_ENTRIES - 1) if len(shown) > LEGEND_ENTRIES else 0
     entries: list[tuple[Any, str]] = []
-    for line in shown:
+    for line in shown[: len(shown) - rest]:
         width, alpha = _look(False, line.is_batch)
         handle = Line2D([], [], color=line.color, linestyle=_DASHES[line.style], linewidth=width, alpha=alpha)
         entries.append((handle, _legend_text(line)))
     if rest:
         entries.append((Line2D([], [], linestyle="none"), f"+{rest} more"))
+    for (kind, color), group in _marker_groups(spec.markers).items():
+        if len(group) > _LABELLED_MARKERS:
+            handle = Line2D([], [], color=color, linestyle=_MARKER_DASHES[kind], linewidth=0.9)
+            entries.append((handle, f"{'resume' if kind == RESUME else 'lr change'} ({len(group)})"))
     return entries
 
 
