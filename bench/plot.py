@@ -71,10 +71,10 @@ def run_draw(runs: list) -> int:
 def run_every_point(path: Path) -> int:
     """What the plot did before pixel bounds, and what a user's own script does: hand every point
     to matplotlib, one figure per metric group, legend placed by "best"."""
-    import lossboard
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
+    import lossboard
     from lossboard.views.figures import role
 
     groups: dict[str, list] = {}
