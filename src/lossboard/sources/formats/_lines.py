@@ -22,7 +22,6 @@ from lossboard.model import Item, Problem
 MAX_LINE_CHARS = 1 << 20  # far above any real log line; a longer one is cut
 _BACKSPACES = re.compile(r"(\x08+)")
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
-_BREAK = re.compile(r"[\r\n]")
 
 
 def render(line: str) -> str:
@@ -64,6 +63,12 @@ def redraws(line: str) -> list[str]:
         line = _ANSI.sub("", line)
     states = [render(part) for part in line.split("\r")] if "\r" in line else [render(line)]
     return [state for state in states if state.strip()]
+
+
+def _next_break(text: str) -> int:
+    """Where the first ``\\r`` or ``\\n`` of ``text`` is, or -1 (two memchr beat one regex)."""
+    found = [at for at in (text.find("\r"), text.find("\n")) if at >= 0]
+    return min(found, default=-1)
 
 
 def _needs_render(line: str) -> bool:
@@ -153,11 +158,11 @@ class LineSplitter:
     def _hold(self, text: str, *, may_shrink: bool = True) -> None:
         """Keep ``text`` as (more of) the unfinished line, within the memory bound."""
         if self._is_skipping:
-            found = _BREAK.search(text)
-            if found is None:
+            found = _next_break(text)
+            if found < 0:
                 return
             self._is_skipping = False
-            text = text[found.start() :]
+            text = text[found:]
         if text:
             self._parts.append(text)
             self._size += len(text)
