@@ -76,8 +76,11 @@ def discover(path: str | Path) -> tuple[list[Path], list[InputError]]:
     skipped: list[InputError] = []
     seen = {(info.st_dev, info.st_ino): path}
     pending = [path]
-    while pending:
-        directory = pending.pop()
+    linked: list[Path] = []  # directories reached through a link: walked last, so that one
+    while pending or linked:  # also reached directly is read (and named) where it really is
+        directory = pending.pop() if pending else linked.pop(0)
+        if directory.is_symlink() and not _first_visit(directory, seen, skipped):
+            continue
         try:
             with os.scandir(directory) as entries:
                 names = sorted(entry.name for entry in entries if not entry.name.startswith("."))
@@ -93,17 +96,30 @@ def discover(path: str | Path) -> tuple[list[Path], list[InputError]]:
                 skipped.append(input_error(entry, error))
                 continue
             if stat.S_ISDIR(info.st_mode):
-                first = seen.setdefault((info.st_dev, info.st_ino), entry)
-                if first is entry:
-                    subdirectories.append(entry)
+                if entry.is_symlink():
+                    linked.append(entry)
                 else:
-                    skipped.append(_seen_before(entry, first))
+                    seen[(info.st_dev, info.st_ino)] = entry
+                    subdirectories.append(entry)
             elif not stat.S_ISREG(info.st_mode):
                 skipped.append(NotAFileError(entry, file_kind(info.st_mode)))
             elif entry.suffix.lower() not in _NOT_LOGS:
                 found.append(entry)
         pending.extend(reversed(sorted(subdirectories)))  # the first in order is walked next
     return found, skipped
+
+
+def _first_visit(link: Path, seen: dict[tuple[int, int], Path], skipped: list[InputError]) -> bool:
+    """Whether the directory ``link`` leads to is new; if not, say where it was read."""
+    try:
+        info = link.stat()
+    except OSError as error:  # changed since it was listed
+        skipped.append(input_error(link, error))
+        return False
+    first = seen.setdefault((info.st_dev, info.st_ino), link)
+    if first is not link:
+        skipped.append(_seen_before(link, first))
+    return first is link
 
 
 def _seen_before(link: Path, first: Path) -> InputError:
