@@ -25,6 +25,7 @@ def test_a_3_mb_line_in_a_real_log_is_cut_and_named_and_the_rest_read(tmp_path: 
     ]
     assert str(run.problems[0]).startswith(f"{damaged}:41: ")
     assert sorted(run.tags) == sorted(clean.tags)
-    for series in clean.series.values():
-        again = run.series[series.tag]
+    assert run.series.keys() == clean.series.keys()
+    for key, series in clean.series.items():
+        again = run.series[key]
         assert again.step.tolist() == series.step.tolist() and again.value.tolist() == series.value.tolist()
