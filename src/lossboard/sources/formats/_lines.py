@@ -117,7 +117,9 @@ class LineSplitter:
             block = text[:end]
         first, lines = self._emit(block)
         self._hold(text[end:])
-        return first, lines + self._take_early()
+        if self._early:
+            lines.extend(self._take_early())
+        return first, lines
 
     def close(self) -> tuple[int, list[str]]:
         rest = self._release()
@@ -133,7 +135,7 @@ class LineSplitter:
         lines = block.split("\n")
         lines.pop()  # the block ends with "\n", so the last piece is empty
         self._next_number += len(lines)
-        if len(block) > self._max:
+        if len(block) > self._max and max(map(len, lines)) > self._max:
             lines = [self._cut(n, line) for n, line in enumerate(lines, first)]
         if "\r" in block or "\b" in block or "\x1b" in block:
             lines = [line[:-1] if line.endswith("\r") else line for line in lines]
