@@ -52,8 +52,10 @@ from lossboard.log.runinfo import RunInfo, start_info, write_info
 
 OUTPUT_FILE = "output.log"
 RUN_DIR_ENV = "LOSSBOARD_RUN_DIR"  # tells the command (and its SummaryWriter) where its run is
-CHUNK_BYTES = 64 * 1024
-PIPE_BYTES = 1 << 20  # the child's pipes, so it can run ahead while we copy or wait for the GIL
+CHUNK_BYTES = 64 * 1024  # what the live parse reads at once
+# The child's pipes, and what one copy takes from them: while the parse thread holds the GIL,
+# each copy waits up to a switch interval (5 ms) for it, so it must move much at once.
+PIPE_BYTES = 1 << 20
 _CATCH_UP_S = 10.0  # after the command ends, how long the live parse may take to reach the end
 _IDLE_S = 1.0  # after the command exits, how long a grandchild may hold its output open silently
 _FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
@@ -173,7 +175,7 @@ def _copy(sources: dict[int, _Sink], child: subprocess.Popen, output: _Output, b
             for key, _ in ready:
                 fd = key.fd
                 try:
-                    data = os.read(fd, CHUNK_BYTES)
+                    data = os.read(fd, PIPE_BYTES)
                 except OSError as error:  # EIO: every process has closed the pseudo-terminal
                     if error.errno != errno.EIO:
                         raise
