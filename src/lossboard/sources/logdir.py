@@ -83,7 +83,7 @@ def discover(path: str | Path) -> tuple[list[Path], list[InputError]]:
             continue
         try:
             with os.scandir(directory) as entries:
-                names = sorted(entry.name for entry in entries if not entry.name.startswith("."))
+                names = [entry.name for entry in entries if not entry.name.startswith(".")]
         except OSError as error:
             skipped.append(input_error(directory, error))
             continue
