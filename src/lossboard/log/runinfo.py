@@ -109,6 +109,8 @@ def write_info(run_dir: str | Path, info: RunInfo) -> Path:
         os.replace(temporary, path)
     except OSError:
         temporary.unlink(missing_ok=True)
+        if not path.is_file():  # no record to write over: the first write's error says why
+            raise
         _overwrite(path, record)
     return path
 
