@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import click
 
-from lossboard.errors import LossboardError, UsageError
+from lossboard.errors import LossboardError, PathNotFoundError, UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
 _MAX_PROBLEMS_SHOWN = 5
@@ -68,6 +68,15 @@ def _store_inputs(command: F) -> F:
     return _inputs(command, paths_required=False)
 
 
+def _require_paths(paths: Sequence[str]) -> None:
+    """A path that is not there is a typo: say so before any work, and exit non-zero."""
+    missing = [path for path in paths if not os.path.exists(path)]
+    for path in missing[:-1]:
+        _say(str(PathNotFoundError(path)))
+    if missing:
+        raise PathNotFoundError(missing[-1])
+
+
 def _load(paths: Sequence[str], log_format: str | None, stitch: bool | None, store_url: str | None = None) -> list:
     from lossboard.sources.logdir import load_paths
 
@@ -75,6 +84,7 @@ def _load(paths: Sequence[str], log_format: str | None, stitch: bool | None, sto
         return _load_store(store_url, paths, log_format, stitch)
     if not paths:
         raise UsageError("give the PATHS of logs to read, or --store URL to read an index")
+    _require_paths(paths)
     loaded = load_paths(paths, format=log_format, stitch_files=stitch)
     for failure in loaded.failures:
         _say(f"skipped {failure}")
@@ -200,6 +210,7 @@ def inspect(paths: tuple[str, ...], log_format: str | None, stitch: bool | None,
     from lossboard.sources.logdir import load_paths
     from lossboard.views.inspect import describe
 
+    _require_paths(paths)
     loaded = load_paths(paths, format=log_format, stitch_files=stitch)
     if loaded.runs:
         coverage = {found.path: found for run in loaded.runs for found in run_coverage(run)}
@@ -253,6 +264,7 @@ def index(logdirs: tuple[str, ...], store_url: str | None, log_format: str | Non
     from lossboard.store.indexer import Indexer
     from lossboard.store.urls import open_store
 
+    _require_paths(logdirs)
     reported: set[str] = set()
 
     def report(summary: Any) -> None:
@@ -293,3 +305,7 @@ def ls(store_url: str | None, runs_regex: str | None) -> None:
         click.echo(format_runs(list_runs(store, name_regex=runs_regex), now=time.time()))
     finally:
         store.close()
+
+
+if __name__ == "__main__":  # python -m lossboard.cli, as the console script
+    main()

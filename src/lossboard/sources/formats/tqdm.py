@@ -57,7 +57,7 @@ _BAR = re.compile(
 )
 _EPOCH = re.compile(r"epoch\D{0,3}?(\d+)", re.I)
 _DIGITS = re.compile(r"\d+")
-_SNIFF = re.compile(r"\d+%\|[^|\n\r]*\| *\d+/\d+ \[\d\d:\d\d|\d+it \[\d\d:\d\d")
+_SNIFF = re.compile(r"(?<!\d)\d+%\|[^|\n\r]*\| *\d+/\d+ \[\d\d:\d\d|(?<!\d)\d+it \[\d\d:\d\d")
 
 # description prefix -> split of an evaluation bar ("": the bar gives no points)
 _EVAL_PREFIXES = (
