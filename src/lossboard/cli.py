@@ -289,8 +289,6 @@ def index(logdirs: tuple[str, ...], store_url: str | None, log_format: str | Non
         indexer = Indexer(store, logdirs, format=log_format)
         if not watch:
             report(indexer.run_pass(final=True))
-            if not all(os.path.lexists(path) for path in logdirs):
-                sys.exit(1)  # said as "skipped" above; the rest is indexed, but a typo must fail a script
             return
         try:
             indexer.watch(interval_s=interval_s, report=report, say=_say)

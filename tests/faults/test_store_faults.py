@@ -114,19 +114,6 @@ def test_a_password_is_never_printed(url: str) -> None:
     assert "***" in line or "PostgreSQL" in line
 
 
-def test_index_of_a_missing_path_exits_non_zero_and_indexes_the_rest(tmp_path: Path) -> None:
-    logs = tmp_path / "logs"
-    logs.mkdir()
-    _log(logs / "train.log", range(3))
-    url = f"sqlite:///{tmp_path / 'index.db'}"
-    code, stdout, stderr = invoke("index", str(tmp_path / "nonexistent"), str(logs), "--store", url)
-    assert code == 1
-    assert f"{tmp_path / 'nonexistent'}: no such file or directory" in stderr
-    with open_store(url) as store:  # type: ignore[attr-defined]
-        assert_store_equals_load(store, logs)
-    assert not sqlite3.connect(tmp_path / "index.db").execute("SELECT 1 FROM runs WHERE name LIKE '%nonexistent%'").fetchall()
-
-
 def test_a_stale_lock_whose_pid_is_reused_is_taken_over_after_its_lease(tmp_path: Path) -> None:
     import socket
 

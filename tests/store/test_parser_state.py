@@ -41,11 +41,13 @@ def _logs(corpus: Path, tmp_path: Path) -> dict[str, list[Path]]:
         f"[07/11 14:{i % 60:02}:23 d2.utils.events]:  eta: 0:10:00  iter: {i}  total_loss: {2 / i:.4f}  "
         f"loss_cls: 0.7279  time: 0.3156  data_time: 0.0088  lr: 1.6068e-05  max_mem: 2345M\n"
         for i in range(19, 400, 20)))
+    (tmp_path / "own" / "keyvalue.log").write_text("".join(
+        f"epoch={e} step={e * 100 + i} loss={1 / (e * 100 + i + 1):.4f} lr=0.01\n" for e in range(3) for i in range(0, 100, 10)))
     (tmp_path / "own" / "mmdet.log").write_text("".join(
         f"2021-03-04 12:00:{i % 60:02},123 - mmdet - INFO - Epoch [{e}][{i}/7330]\tlr: 1.978e-03, "
         f"eta: 1 day, 2:03:04, time: 0.550, data_time: 0.050, memory: 3000, loss_cls: 1.1000, loss: {1 / i:.4f}\n"
         for e in range(1, 3) for i in range(50, 500, 50)))
-    found: dict[str, list[Path]] = {}
+    found: dict[str, list[Path]] = {"keyvalue": [tmp_path / "own" / "keyvalue.log"]}  # detection leaves it to prints
     for path in sorted([*corpus.rglob("*"), *ROOT.rglob("*"), *(tmp_path / "own").rglob("*")]):
         if not path.is_file() or path.suffix in (".md", ".py") or path.name == "truth.json":
             continue
@@ -166,13 +168,12 @@ def test_a_parser_holding_something_unencodable_cannot_be_saved() -> None:
 
 
 def test_a_held_regex_match_is_saved_by_its_patterns_name_and_matched_again() -> None:
-    from lossboard.sources.formats import keyvalue
-
     parser = FORMATS["keyvalue"].Parser()
-    pattern = next(value for value in vars(keyvalue).values() if isinstance(value, re.Pattern))
-    text = "epoch=3 loss=0.412 lr=1e-3"
-    held = pattern.search(text)
-    assert held is not None
+    text = "INFO:root:Epoch[3] Batch [40]\tSpeed: 912.3 samples/sec\taccuracy=0.412"
+    held = next(
+        match for value in parser_state._allowed().values()
+        if isinstance(value, re.Pattern) and (match := value.search(text)) is not None and match.start() == 0
+    )
     parser.held = held  # type: ignore[attr-defined]
     blob = parser_state.dump(Saved("keyvalue", parser, (b"", 0), False, False, b""))
     back = parser_state.load(blob, "keyvalue").parser.held
@@ -185,3 +186,16 @@ def test_a_held_regex_match_is_saved_by_its_patterns_name_and_matched_again() ->
     parser.held = re.compile("x+").match("xx")  # type: ignore[attr-defined]  # not a format's own regex
     with pytest.raises(StateError, match="not one of a format module's own"):
         parser_state.dump(Saved("keyvalue", parser, (b"", 0), False, False, b""))
+
+
+def test_an_object_held_in_two_places_is_one_object_after_loading() -> None:
+    parser = FORMATS["mxnet"].Parser()
+    table = {"a": [1, 2]}
+    parser.current, parser.table = table["a"], table  # type: ignore[attr-defined]
+    loaded = parser_state.load(parser_state.dump(Saved("mxnet", parser, None, False, False, b"")), "mxnet").parser
+    assert loaded.current is loaded.table["a"]
+    loaded.current.append(3)
+    assert loaded.table == {"a": [1, 2, 3]}
+    parser.loop = [parser]  # type: ignore[attr-defined]  # a cycle: not saved, the file is read again
+    with pytest.raises(StateError, match="contains itself"):
+        parser_state.dump(Saved("mxnet", parser, None, False, False, b""))

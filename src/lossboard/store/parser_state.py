@@ -12,7 +12,8 @@ every value that JSON lacks is an explicit one-key object —
     ``{"$pyarray": [typecode, base64]}`` (an `array.array` of numbers),
     ``{"$object": "module:Class", "state": ...}``, ``{"$namedtuple": "module:Class", "fields": [...]}``,
     ``{"$function": "module:name"}``, ``{"$partial": [function, args, keywords]}``,
-    ``{"$pattern": "module:name"}``, ``{"$match": [pattern, string, start, end, endpos]}``
+    ``{"$pattern": "module:name"}``, ``{"$match": [pattern, string, start, end, endpos]}``,
+    ``{"$shared": n, "value": ...}`` and later ``{"$ref": n}`` for one object two fields share
 
 — and a class, function or compiled pattern may appear only if it is on the allow-list: the
 classes, functions and module-level regular expressions of the format modules in
@@ -75,16 +76,38 @@ class Saved(NamedTuple):
 
 def dump(saved: Saved) -> bytes:
     """``saved`` as versioned JSON; a `StateError` if the parser holds something not allowed."""
+    fields = (saved.parser, saved.decoder, saved.check)
+    counting = _Memo(None)  # a first pass finds the objects held in two places
+    for value in fields:
+        _encode(value, counting)
+    memo = _Memo(counting)
+    parser, decoder, check = (_encode(value, memo) for value in fields)
     document = {
         "version": VERSION,
         "format": saved.format,
-        "parser": _encode(saved.parser),
-        "decoder": _encode(saved.decoder),
+        "parser": parser,
+        "decoder": decoder,
         "needs_resume": saved.needs_resume,
         "closed": saved.closed,
-        "check": _encode(saved.check),
+        "check": check,
     }
     return orjson.dumps(document)
+
+
+class _Memo:
+    """Which objects the parser holds in more than one place (a bar both current and in a
+    table), so they are saved once and are one object again after loading.
+
+    The counting pass (``counted`` None) counts every mutable object by id and refuses a cycle;
+    the encoding pass numbers those counted twice or more. Every object seen is kept alive until
+    the dump ends, so no id is reused by another object meanwhile.
+    """
+
+    def __init__(self, counted: _Memo | None) -> None:
+        self.counted = counted
+        self.seen: dict[int, int] = {}  # id -> times seen (counting) or its number (encoding)
+        self.alive: list[Any] = []
+        self.open: set[int] = set()  # being encoded: meeting one again is a cycle
 
 
 def load(blob: bytes, format: str) -> Saved:
@@ -100,13 +123,14 @@ def load(blob: bytes, format: str) -> Saved:
     if document.get("format") != format:
         raise StateError(f"saved state is for format {document.get('format')!r}, not {format!r}")
     try:
+        shared: dict[int, Any] = {}
         saved = Saved(
             format,
-            _decode(document["parser"]),
-            _decode(document["decoder"]),
+            _decode(document["parser"], shared),
+            _decode(document["decoder"], shared),
             document["needs_resume"],
             document["closed"],
-            _decode(document["check"]),
+            _decode(document["check"], shared),
         )
     except StateError:
         raise
@@ -189,7 +213,43 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def _encode(value: Any) -> Any:
+_MUTABLE = (list, dict, set, bytearray, collections.deque, np.ndarray)
+
+
+def _encode(value: Any, memo: _Memo) -> Any:
+    """``value`` as JSON; an object held in several places as ``$shared`` once, then ``$ref``."""
+    kind = type(value)
+    if not (kind in _MUTABLE or _is_object(value)):
+        return _encode_value(value, memo)
+    key = id(value)
+    if key in memo.open:
+        raise StateError(f"the parser holds a {kind.__name__} that contains itself, which a saved state cannot")
+    if memo.counted is None:  # counting
+        memo.alive.append(value)
+        memo.seen[key] = memo.seen.get(key, 0) + 1
+        if memo.seen[key] > 1:
+            return None
+    elif memo.counted.seen.get(key, 0) > 1:
+        if key in memo.seen:
+            return {"$ref": memo.seen[key]}
+        memo.seen[key] = len(memo.seen)
+    memo.open.add(key)
+    try:
+        encoded = _encode_value(value, memo)
+    finally:
+        memo.open.discard(key)
+    if memo.counted is not None and key in memo.seen:
+        return {"$shared": memo.seen[key], "value": encoded}
+    return encoded
+
+
+def _is_object(value: Any) -> bool:
+    """An instance of a lossboard class saved by its attributes (not a named tuple)."""
+    kind = type(value)
+    return kind.__module__.startswith("lossboard.") and not issubclass(kind, tuple) and not inspect.isfunction(value)
+
+
+def _encode_value(value: Any, memo: _Memo) -> Any:
     kind = type(value)
     if value is None or kind is bool or kind is str:
         return value
@@ -198,15 +258,15 @@ def _encode(value: Any) -> Any:
     if kind is float:
         return value if math.isfinite(value) else {"$float": repr(value)}
     if kind is list:
-        return [_encode(item) for item in value]
+        return [_encode(item, memo) for item in value]
     if kind is dict:
         if all(type(key) is str for key in value) and not any(key.startswith("$") for key in value):
-            return {key: _encode(item) for key, item in value.items()}
-        return {"$dict": [[_encode(key), _encode(item)] for key, item in value.items()]}
+            return {key: _encode(item, memo) for key, item in value.items()}
+        return {"$dict": [[_encode(key, memo), _encode(item, memo)] for key, item in value.items()]}
     if kind in (tuple, set, frozenset):
-        return {f"${kind.__name__}": [_encode(item) for item in value]}
+        return {f"${kind.__name__}": [_encode(item, memo) for item in value]}
     if kind is collections.deque:
-        return {"$deque": [_encode(item) for item in value], "maxlen": value.maxlen}
+        return {"$deque": [_encode(item, memo) for item in value], "maxlen": value.maxlen}
     if kind in (bytes, bytearray):
         return {f"${kind.__name__}": _b64(value)}
     if kind is array.array:
@@ -222,15 +282,15 @@ def _encode(value: Any) -> Any:
     if kind is re.Match:
         return {"$match": [_pattern_name(value.re), value.string, value.start(), value.end(), value.endpos]}
     if kind is functools.partial:
-        return {"$partial": [_encode(value.func), _encode(list(value.args)), _encode(value.keywords)]}
+        return {"$partial": [_encode(value.func, memo), _encode(list(value.args), memo), _encode(value.keywords, memo)]}
     name = _name_of(value) if inspect.isfunction(value) else _name_of(kind)
     if _allowed().get(name) is not (value if inspect.isfunction(value) else kind):
         raise StateError(f"the parser holds a {name}, which a saved state cannot name")
     if inspect.isfunction(value):
         return {"$function": name}
     if isinstance(value, tuple) and hasattr(kind, "_fields"):
-        return {"$namedtuple": name, "fields": [_encode(item) for item in value]}
-    return {"$object": name, "state": _encode(_state_of(value))}
+        return {"$namedtuple": name, "fields": [_encode(item, memo) for item in value]}
+    return {"$object": name, "state": _encode(_state_of(value), memo)}
 
 
 def _pattern_name(pattern: re.Pattern) -> str:
@@ -264,21 +324,30 @@ def _state_of(value: Any) -> dict:
 
 
 # -- decoding -----------------------------------------------------------------------------------
-def _decode(value: Any) -> Any:
+def _decode(value: Any, shared: dict[int, Any]) -> Any:
     if type(value) is list:
-        return [_decode(item) for item in value]
+        return [_decode(item, shared) for item in value]
     if type(value) is not dict:
         return value  # str, int, float, bool, None: orjson gives nothing else
     if not any(key.startswith("$") for key in value):
-        return {key: _decode(item) for key, item in value.items()}
+        return {key: _decode(item, shared) for key, item in value.items()}
     (tag, payload), *rest = value.items()
+    if tag == "$ref":
+        if type(payload) is not int or payload not in shared:
+            raise StateError(f"saved state refers to an object {str(payload)[:20]} it never defined")
+        return shared[payload]
+    if tag == "$shared":
+        if type(payload) is not int or payload in shared:
+            raise StateError("saved state defines a shared object twice")
+        shared[payload] = _decode(value["value"], shared)
+        return shared[payload]
     if tag == "$dict":
-        return {_hashable(_decode(key)): _decode(item) for key, item in payload}
+        return {_hashable(_decode(key, shared)): _decode(item, shared) for key, item in payload}
     if tag in ("$tuple", "$set", "$frozenset"):
-        items = [_decode(item) for item in payload]
+        items = [_decode(item, shared) for item in payload]
         return tuple(items) if tag == "$tuple" else {"$set": set, "$frozenset": frozenset}[tag](map(_hashable, items))
     if tag == "$deque":
-        return collections.deque((_decode(item) for item in payload), maxlen=value["maxlen"])
+        return collections.deque((_decode(item, shared) for item in payload), maxlen=value["maxlen"])
     if tag in ("$bytes", "$bytearray"):
         data = base64.b64decode(payload, validate=True)
         return data if tag == "$bytes" else bytearray(data)
@@ -307,14 +376,14 @@ def _decode(value: Any) -> Any:
         return match
     if tag == "$partial":
         function, args, keywords = payload
-        return functools.partial(_function(function["$function"]), *_decode(args), **_decode(keywords))
+        return functools.partial(_function(function["$function"]), *_decode(args, shared), **_decode(keywords, shared))
     if tag == "$namedtuple":
         cls = _named(payload)
         if not (issubclass(cls, tuple) and hasattr(cls, "_fields")):
             raise StateError(f"{payload} is not a named tuple")
-        return cls._make(_decode(item) for item in value["fields"])
+        return cls._make(_decode(item, shared) for item in value["fields"])
     if tag == "$object":
-        return _rebuild(_named(payload), _decode(value["state"]))
+        return _rebuild(_named(payload), _decode(value["state"], shared))
     raise StateError(f"saved state has an unknown tag {tag[:50]!r}")
 
 
