@@ -55,7 +55,7 @@ class TfEventsFile:
         self._templates: _tfbulk.SummaryTemplates | None = None
 
     def file_name(self, now: float, suffix: str) -> str:
-        token = f"{int(now * 1e6) % 1_000_000:06d}{secrets.token_hex(2)}"
+        token = f"{int(now * 1e6) % 1_000_000:06d}-{secrets.token_hex(2)}"  # "-": sorts apart from the number
         return f"{FILE_PREFIX}{int(now):010d}.{socket.gethostname()}.{os.getpid()}.{token}{suffix}"
 
     def header(self, run: dict[str, Any], now: float, purge_step: int | None) -> bytes:
