@@ -41,7 +41,7 @@ class Projector:
         target = os.path.join(log_dir, subdir)
         os.makedirs(target, exist_ok=True)
         with open(os.path.join(target, "tensors.tsv"), "w") as file:
-            file.writelines("\t".join(map(repr, row)) + "\n" for row in mat.astype(np.float64).tolist())
+            file.writelines("\t".join(map(str, row)) + "\n" for row in mat.tolist())  # as torch writes them
         info = self._config.embeddings.add(tensor_name=f"{tag}:{step:05d}", tensor_path=f"{subdir}/tensors.tsv")
         if metadata is not None:
             with open(os.path.join(target, "metadata.tsv"), "w") as file:
