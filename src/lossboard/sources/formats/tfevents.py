@@ -13,6 +13,9 @@ text, PR curves and hyper-parameters are `Media`, and lossboard's facts `Meta`
 (`_tfmedia`); meshes, layouts and raw tensors are skipped silently. ``step`` and
 ``wall_time`` come from the event.
 
+A scalar tagged ``epoch`` is not a series: its value at a step is the ``epoch`` of the values
+logged at that step (docs/integrations.md, "One training, one picture").
+
 Tags: the tag as written is the source tag. ``train/loss`` (split first, HF's
 TensorBoardCallback) and ``Loss/train`` (split last, the PyTorch tutorial) both become
 ``train/loss``; spaces count as underscores (``training loss`` -> ``train/loss``); other
@@ -60,6 +63,7 @@ _NAN = math.nan
 # a last tag component that names a split: "Loss/train", "Accuracy/test"
 _SPLIT_WORDS = frozenset(("train", "training", "val", "valid", "validation", "eval", "test"))
 _SCALAR_PLUGINS = frozenset(("", "scalars"))
+EPOCH_TAG = "epoch"
 
 
 def available() -> str | None:
@@ -113,6 +117,7 @@ class Parser:
         self._broken = False  # framing lost: everything after is ignored
         self._plugins: dict[str, str] = {}  # tag -> plugin named by its first value
         self._media = MediaReader()
+        self._epochs: dict[int, float] = {}  # step -> epoch, from the values tagged "epoch"
         self._last_step: dict[str, int] = {}  # tag -> last step, to see a restart
         self._tags = TagTable()  # a cache: not pickled
 
@@ -127,7 +132,7 @@ class Parser:
             return []
         buffer = self._rest + bytes(data) if self._rest else bytes(data)
         starts, lengths, used, corrupt = frame(buffer)
-        items = self._records(buffer, starts, lengths) if len(starts) else []
+        items = self._with_epochs(self._records(buffer, starts, lengths)) if len(starts) else []
         if corrupt is not None:
             items.append(Problem(0, f"corrupt record header at byte {self._offset + corrupt} "
                                     "(length checksum mismatch); rest of file skipped"))
@@ -136,6 +141,20 @@ class Parser:
         self._rest = buffer[used:]
         self._offset += used
         return items
+
+    def _with_epochs(self, items: list[Item]) -> list[Item]:
+        """A scalar tagged ``epoch`` is the run's epoch axis, not a metric (the writer's
+        integrations log it, as Lightning's TensorBoardLogger does): its values become the
+        ``epoch`` of every value logged at the same step, in this feed or a later one."""
+        epochs = [item for item in items if type(item) is Columns and item.source_tag == EPOCH_TAG]
+        if not epochs and not self._epochs:
+            return items
+        for item in epochs:
+            self._epochs.update(zip(item.step.tolist(), item.value.tolist()))
+        lookup = self._epochs.get
+        return [item._replace(epoch=np.array([lookup(step, _NAN) for step in item.step.tolist()]))
+                if type(item) is Columns else item
+                for item in items if not (type(item) is Columns and item.source_tag == EPOCH_TAG)]
 
     def close(self) -> list[Item]:
         rest, self._rest = len(self._rest), b""
