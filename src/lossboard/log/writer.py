@@ -248,7 +248,8 @@ class SummaryWriter:
                     run_name: str | None = None, global_step: Any = None) -> None:
         """Log hyper-parameters and their metrics into this run, where TensorBoard's HParams tab
         finds them (``run_name`` is not needed: torch writes a separate run directory per call,
-        lossboard does not). The metrics are also logged as scalars."""
+        lossboard does not). The metrics are also logged as scalars, and each hyper-parameter as
+        the fact ``hparam/<name>``."""
         if type(hparam_dict) is not dict or type(metric_dict) is not dict:
             raise TypeError("hparam_dict and metric_dict must be dicts")
         hparams = {str(k): _hparam(k, v) for k, v in hparam_dict.items()}
@@ -257,9 +258,8 @@ class SummaryWriter:
         data = {"hparams": hparams, "metrics": metrics, "domain_discrete": hparam_domain_discrete or {},
                 "start_time": time()}
         self._media("hparams", "hparams", step, None, lambda: data)
-        if self.format == "lossboard":  # its reader takes them from facts, TensorBoard's from the summary
-            for key, value in hparams.items():
-                self.add_meta(f"hparam/{key}", value)
+        for key, value in hparams.items():  # as written: TensorBoard's numbers do not tell 2 from 2.0
+            self.add_meta(f"hparam/{key}", value)
         for key, value in metrics.items():
             self.add_scalar(key, value, step)
 
