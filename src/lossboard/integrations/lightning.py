@@ -5,7 +5,7 @@
     from lossboard.integrations.lightning import LossboardLogger
 
     trainer = lightning.Trainer(logger=LossboardLogger("lightning_logs"), max_epochs=10)
-    trainer.fit(model)   # writes lightning_logs/lightning_logs/version_0/events.lossboard.*
+    trainer.fit(model)   # writes lightning_logs/lightning_logs/version_0/events.out.tfevents.*
 
 Runs are laid out as Lightning's ``TensorBoardLogger`` lays them out:
 ``<save_dir>/<name>/version_<N>`` with N one more than the highest existing version (a
