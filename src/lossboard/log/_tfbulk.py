@@ -60,23 +60,30 @@ class _Crc:
             table = np.where(table & 1, (table >> 1) ^ np.uint32(_POLY), table >> 1).astype(np.uint32)
         self.table = table
         self.at = table[None, :].copy()
-        self._zeros = [0]  # CRC of n zero bytes, by n
 
-    def grow(self, distance: int) -> None:
-        """Tables for every distance up to ``distance``."""
-        rows = [self.at]
-        last = self.at[-1]
-        for _ in range(len(self.at), distance + 1):
+    def upto(self, distance: int) -> np.ndarray:
+        """The tables for every distance up to ``distance`` (at least). Writers' threads share
+        them: a thread uses the array it got, and a larger one replaces a smaller."""
+        at = self.at
+        if len(at) > distance:
+            return at
+        rows = [at]
+        last = at[-1]
+        for _ in range(len(at), distance + 1):
             last = self.table[last & 0xFF] ^ (last >> 8)  # one more zero byte after the byte
             rows.append(last[None, :])
-        self.at = np.concatenate(rows)
+        grown = np.concatenate(rows)
+        if len(grown) > len(self.at):
+            self.at = grown
+        return grown
 
+    @lru_cache(maxsize=1024)  # noqa: B019 (one instance, kept for the process's life)
     def of_zeros(self, size: int) -> int:
-        while len(self._zeros) <= size:
-            register = ~self._zeros[-1] & 0xFFFFFFFF  # back to the register, one zero byte on
+        """The CRC of ``size`` zero bytes: the part of a CRC the linear tables leave out."""
+        register = 0xFFFFFFFF
+        for _ in range(size):
             register = int(self.table[register & 0xFF]) ^ (register >> 8)
-            self._zeros.append(~register & 0xFFFFFFFF)
-        return self._zeros[size]
+        return ~register & 0xFFFFFFFF
 
 
 @lru_cache(maxsize=1)
@@ -86,13 +93,12 @@ def _crc() -> _Crc:
 
 def crc32c(data: bytes) -> int:
     """CRC-32C of ``data`` (templates: once per layout)."""
-    crc = _crc()
-    crc.grow(len(data))
     size = len(data)
     if not size:
         return 0
+    crc = _crc()
     distances = np.arange(size - 1, -1, -1)
-    linear = np.bitwise_xor.reduce(crc.at[distances, np.frombuffer(data, np.uint8)])
+    linear = np.bitwise_xor.reduce(crc.upto(size)[distances, np.frombuffer(data, np.uint8)])
     return int(linear) ^ crc.of_zeros(size)
 
 
@@ -206,9 +212,7 @@ class _Columns:
 
     def checksums(self, tail: np.ndarray) -> np.ndarray:
         """What the changing bytes add to each row's payload CRC (bytes that are 0 add 0)."""
-        crc = _crc()
-        crc.grow(int((tail + self.head_size()).max()))
-        at = crc.at
+        at = _crc().upto(int((tail + self.head_size()).max()))
         out = np.zeros(len(tail), np.uint32)
         for i in range(4):  # the float32 ends the payload
             out ^= at[3 - i][self.value[:, i]]
