@@ -116,3 +116,24 @@ def test_add_graph_is_torchs_own_trace(tmp_path):
     written = tensorboard(tmp_path).Graph()
     assert sorted(node.name for node in written.node) == sorted(node.name for node in expected.node)
     assert len(written.node) > 4
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore:The inplace keyword")  # tbparse on new pandas
+def test_tbparse_reads_the_files_as_it_reads_torchs(tmp_path):
+    """tbparse (pandas frames of event files, what many notebooks use) on the kinds it reads
+    without TensorFlow (it decodes images and audio with TensorFlow)."""
+    tbparse = pytest.importorskip("tbparse", reason="tbparse is not installed")
+    with SummaryWriter(tmp_path) as writer:
+        for step in range(3):
+            writer.add_scalar("Loss/train", 1.0 / (step + 1), step)
+        writer.add_histogram("weights", np.arange(10.0), 2)
+        writer.add_text("notes", "lr 0.1", 0)
+        writer.add_hparams({"lr": 0.1, "optimizer": "sgd"}, {"hparam/accuracy": 0.5})
+    scalars = tbparse.SummaryReader(str(tmp_path)).scalars
+    loss = scalars[scalars.tag == "Loss/train"]
+    assert loss.step.tolist() == [0, 1, 2] and loss.value.tolist() == pytest.approx([1.0, 0.5, 1 / 3])
+    reader = tbparse.SummaryReader(str(tmp_path), pivot=False)
+    assert reader.histograms.step.tolist() == [2]
+    assert reader.text.value.tolist() == ["lr 0.1"]
+    hparams = dict(zip(reader.hparams.tag, reader.hparams.value))
+    assert hparams == {"lr": 0.1, "optimizer": "sgd"}
