@@ -121,7 +121,8 @@ def main() -> None:
 @click.option("--x", "x_axis", type=click.Choice(["epoch", "step", "wall"]), default="epoch", show_default=True,
               help="What the x axis counts.")
 @click.option("--smooth", type=click.FloatRange(0.0, 0.999), default=0.0, show_default=True,
-              help="Exponential smoothing weight, as in TensorBoard.")
+              help="Exponential smoothing weight, TensorBoard's on a 1,000-point series; any series is smoothed "
+              "over the same share of its length. The raw values stay, faint, underneath.")
 @click.option("--format", "image_format", type=click.Choice(["png", "svg", "pdf"]), default="png",
               show_default=True, help="Image format of the figure files.")
 @click.option("--term", is_flag=True, help="Draw the charts in the terminal (and files only with -o).")
@@ -130,18 +131,28 @@ def plot(paths: tuple[str, ...], log_format: str | None, stitch: bool | None, st
          image_format: str, term: bool) -> None:
     """Draw the classic figures (accuracy, loss, lr, throughput, ...) of the runs at PATHS or in --store."""
     from lossboard.views.figures import build_figures
+    from lossboard.views.hparams import write_hparams
+    from lossboard.views.plot import COLUMNS, FigureError, write_figures
 
     runs = _load(paths, log_format, stitch, store_url)
-    figures = build_figures(runs, x=x_axis, smoothing=smooth, network=network, dataset=dataset)
+    figures = build_figures(runs, x=x_axis, smoothing=smooth, network=network, dataset=dataset, columns=COLUMNS)
+    out = out_dir or "figures"
+    written = [write_hparams(runs, out)] if out_dir is not None or not term else []
+    del runs  # the figures hold only what their pixels show: let every point go before drawing
     if term:
         from lossboard.views.term import render_figures
 
         click.echo(render_figures(figures))
     if out_dir is not None or not term:
-        from lossboard.views.plot import write_figures
-
-        for path in write_figures(figures, out_dir or "figures", image_format=image_format):
-            click.echo(str(path))
+        try:
+            written += write_figures(figures, out, image_format=image_format)
+        except FigureError as error:
+            written += error.written
+            raise
+        finally:
+            for path in written:
+                if path is not None:
+                    click.echo(str(path))
 
 
 @main.command()
