@@ -264,7 +264,7 @@ def test_text_hparams_and_pr_curves(tmp_path):
     media = {m.kind: m for m in run.media}
     assert media["text"].data == {"text": "lr 0.1, **bold**"} and media["text"].step == 2
     assert media["hparams"].data["hparams"] == {"lr": 0.1, "optimizer": "sgd", "nesterov": True}
-    assert media["hparams"].data["metrics"] == ["hparam/accuracy"]
+    assert media["hparams"].data["metrics"] == {"hparam/accuracy": 0.75}
     assert run.meta["hparam/optimizer"] == "sgd"
     assert [s.value.tolist() for s in run.series.values()] == [[0.75]]  # in this run, as a scalar
     assert len(list(tmp_path.iterdir())) == 1  # no run directory per add_hparams call

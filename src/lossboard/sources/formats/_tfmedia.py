@@ -5,7 +5,8 @@ v1 form), text, PR curves and hyper-parameters become `Media` whose ``data`` is 
 from lossboard's own files: images and audio keep their size and the byte ``offset`` of their
 record in the file instead of the encoded bytes. ``add_text``'s ``/text_summary`` tag suffix is
 taken off. A ``lossboard_meta`` summary is a `Meta` fact; so is each hyper-parameter, as
-``hparam/<name>``. Meshes, custom-scalar layouts and raw tensors are TensorBoard's to show.
+``hparam/<name>``; a hyper-parameter record's ``metrics`` are the declared metric names with the
+values logged with it. Meshes, custom-scalar layouts and raw tensors are TensorBoard's to show.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from lossboard.model import Media, Meta
+from lossboard.model import Columns, Media, Meta
 
 META_PLUGIN = "lossboard_meta"
 META_PREFIX = "lossboard/meta/"
@@ -66,9 +67,22 @@ class MediaReader:
         if not content.HasField("session_start_info"):
             return []
         hparams = {name: _hparam(v) for name, v in content.session_start_info.hparams.items()}
-        data = {"hparams": hparams, "metrics": list(self._metrics)}
+        data = {"hparams": hparams, "metrics": dict.fromkeys(self._metrics)}  # values: `with_metric_values`
         return [Media("hparams", "hparams", step, wall_time, data),
                 *(Meta(f"hparam/{name}", str(v)) for name, v in hparams.items())]
+
+
+def with_metric_values(items: list) -> list:
+    """``hparams`` records with their metrics' values: the scalars of those names logged at
+    the record's step in the same feed (``add_hparams`` writes them with it), else None."""
+    records = [item for item in items if type(item) is Media and item.kind == "hparams" and item.data["metrics"]]
+    if not records:
+        return items
+    found = {(item.source_tag, step): value for item in items if type(item) is Columns
+             for step, value in zip(item.step.tolist(), item.value.tolist())}
+    filled = {id(record): record._replace(data={**record.data, "metrics": {
+        name: found.get((name, record.step)) for name in record.data["metrics"]}}) for record in records}
+    return [filled.get(id(item), item) for item in items]
 
 
 def _histogram(histo: Any) -> dict:

@@ -53,7 +53,7 @@ import numpy as np
 
 from lossboard import tags
 from lossboard.model import RESUME, Columns, Event, Item, Meta, Problem
-from lossboard.sources.formats._tfmedia import MediaReader
+from lossboard.sources.formats._tfmedia import MediaReader, with_metric_values
 from lossboard.sources.formats._tfrecord import frame
 from lossboard.sources.formats._tfscalars import Scalars, TagTable, decode_scalars, proto
 
@@ -132,7 +132,8 @@ class Parser:
             return []
         buffer = self._rest + bytes(data) if self._rest else bytes(data)
         starts, lengths, used, corrupt = frame(buffer)
-        items = self._with_epochs(self._records(buffer, starts, lengths)) if len(starts) else []
+        items = self._records(buffer, starts, lengths) if len(starts) else []
+        items = with_metric_values(self._with_epochs(items))
         if corrupt is not None:
             items.append(Problem(0, f"corrupt record header at byte {self._offset + corrupt} "
                                     "(length checksum mismatch); rest of file skipped"))
