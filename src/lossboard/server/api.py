@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,6 +23,7 @@ from lossboard.server.smoothing import smooth
 from lossboard.views.figures import ACCURACY, LOSS, LR, THROUGHPUT, role, run_colors
 
 _GROUP_ORDER = (ACCURACY, LOSS, LR, THROUGHPUT)
+_UNIT = re.compile(r"_(s|ms|mb|gb)$")
 _GROUP_TITLES = {ACCURACY: "Accuracy", LOSS: "Loss", LR: "Learning rate", THROUGHPUT: "Throughput"}
 
 
@@ -78,7 +80,7 @@ def tags(store: Store, run_names: Sequence[str]) -> dict[str, Any]:
             for info in found
         ],
         "groups": [
-            {"key": key, "title": _GROUP_TITLES.get(key, key.replace("_", " ")), "tags": sorted(by_group[key])}
+            {"key": key, "title": _GROUP_TITLES.get(key) or _title(key), "tags": sorted(by_group[key])}
             for key in keys
         ],
     }
@@ -86,6 +88,11 @@ def tags(store: Store, run_names: Sequence[str]) -> dict[str, Any]:
 
 X_AXES = ("step", "epoch", "wall_time")
 _BRACKET_PASSES = 3  # each narrows a zoom's step range to one bucket of the last: width**-3 at most
+
+
+def _title(key: str) -> str:
+    """``epoch_time_s`` -> ``epoch time (s)``, as `lossboard plot` titles it."""
+    return _UNIT.sub(r" (\1)", key).replace("_", " ")
 
 
 def series(
