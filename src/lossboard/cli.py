@@ -288,8 +288,8 @@ def ls(store_url: str | None, runs_regex: str | None) -> None:
               help="Read every file as this format instead of detecting it (see `lossboard formats`).")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; any but the loopback one requires a token.")
-@click.option("--port", type=click.IntRange(1, 65535), default=6006, show_default=True,
-              help="Port to listen on; the next free one if taken.")
+@click.option("--port", type=click.IntRange(0, 65535), default=6006, show_default=True,
+              help="Port to listen on; the next free one if taken (0: any free port).")
 @click.option("--open/--no-open", "open_browser", default=False, show_default=True,
               help="Open the dashboard in a web browser.")
 @click.option("--token", metavar="TOKEN", default=None,

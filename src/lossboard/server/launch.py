@@ -35,7 +35,7 @@ def is_loopback(host: str) -> bool:
 
 
 def bind(host: str, port: int, *, tries: int = PORT_TRIES) -> socket.socket:
-    """A listening socket on ``port``, or on the next free port after it."""
+    """A listening socket on ``port``, or on the next free port after it (``0``: any free port)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     last_error: OSError | None = None
     for candidate in range(port, min(port + tries, 65536)):
@@ -135,7 +135,7 @@ def serve(
     if indexer is not None:
         indexer.start()
     try:
-        if bound_port != port:
+        if port and bound_port != port:
             echo(f"port {port} is taken; using {bound_port}")
         echo(f"lossboard dashboard at {url}  (Ctrl-C to stop)")
         if open_browser:
