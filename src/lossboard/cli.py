@@ -323,6 +323,8 @@ def serve(logdirs: tuple[str, ...], store_url: str | None, log_format: str | Non
                                     interval_s=interval_s, report=report)
     elif store_url is None:
         raise UsageError("give the LOGDIRS to index and serve, or --store URL to serve an index")
+    else:
+        open_store(url, create=False).close()  # a missing index is said now, not at each request
 
     def app_factory(**options: Any) -> Any:
         return create_app(lambda: open_store(url, create=False), **options)
