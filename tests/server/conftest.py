@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-import select
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -54,29 +55,42 @@ class Served:
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
         self.lines: list[str] = []
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
         self.url = self._wait_for_url()
+
+    def _read(self) -> None:
+        """Hands the console's lines over one by one (select() cannot see Python's own buffer)."""
+        assert self.process.stdout is not None
+        with self.process.stdout:
+            for line in self.process.stdout:
+                self._lines.put(line.rstrip("\n"))
+        self._lines.put(None)
 
     def _wait_for_url(self) -> str:
         deadline = time.monotonic() + _STARTUP_S
-        assert self.process.stdout is not None
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([self.process.stdout], [], [], deadline - time.monotonic())
-            if not ready:
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                line = self._lines.get(timeout=left)
+            except queue.Empty:
                 break
-            line = self.process.stdout.readline()
-            if not line:
+            if line is None:
                 break
-            self.lines.append(line.rstrip("\n"))
+            self.lines.append(line)
             if "dashboard at " in line:
                 return line.split("dashboard at ", 1)[1].split()[0]
         self.process.kill()
+        self.process.wait()
         raise AssertionError("lossboard serve did not start:\n" + "\n".join(self.lines))
 
     def stop(self) -> tuple[int, str]:
         """Ctrl-C, as a user would; the exit status and the rest of the console."""
         self.process.send_signal(signal.SIGINT)
-        rest, _ = self.process.communicate(timeout=_STARTUP_S)
-        return self.process.returncode, rest
+        status = self.process.wait(timeout=_STARTUP_S)
+        rest = []
+        while (line := self._lines.get(timeout=_STARTUP_S)) is not None:
+            rest.append(line)
+        return status, "\n".join(rest)
 
 
 @pytest.fixture
