@@ -103,6 +103,10 @@ def test_the_example_run_draws_its_charts(serve, page) -> None:
         assert inked_pixels(page, title) > 2000
     legend = card(page, "Accuracy").locator(".u-legend").inner_text()
     assert "val/accuracy" in legend and "train/top_k_accuracy_5" in legend
+    box = card(page, "Accuracy").locator(".u-over").bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.999, box["y"] + box["height"] / 2)  # the last epoch
+    hover = card(page, "Accuracy").locator(".u-legend").inner_text()
+    assert "0.617909 @ step 99 · epoch 99" in hover  # Epoch[99] Validation-accuracy=0.617909
     assert page.errors == []
     shoot(page, "dashboard")
 
