@@ -180,14 +180,19 @@ def export(paths: tuple[str, ...], log_format: str | None, stitch: bool | None, 
 
 @main.command()
 @_inputs
-def inspect(paths: tuple[str, ...], log_format: str | None, stitch: bool | None) -> None:
-    """Show what lossboard finds at PATHS: formats, runs, series, problems."""
+@click.option("--unread", is_flag=True,
+              help="List the lines that carry numbers but gave no value, grouped by shape.")
+def inspect(paths: tuple[str, ...], log_format: str | None, stitch: bool | None, unread: bool) -> None:
+    """Show what lossboard finds at PATHS: formats, runs, series, problems, and the share of
+    lines with numbers that gave a value."""
+    from lossboard.sources.coverage import run_coverage
     from lossboard.sources.logdir import load_paths
     from lossboard.views.inspect import describe
 
     loaded = load_paths(paths, format=log_format, stitch_files=stitch)
     if loaded.runs:
-        click.echo(describe(loaded.runs))
+        coverage = {found.path: found for run in loaded.runs for found in run_coverage(run)}
+        click.echo(describe(loaded.runs, coverage, unread=unread))
     for failure in loaded.failures:
         _say(f"skipped {failure}")
     if not any(run.series for run in loaded.runs):

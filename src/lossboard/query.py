@@ -128,5 +128,5 @@ def load_runs(
         for name, info in zip(names, infos)
     }
     for (name, tag), data in read_series(store, runs=names, tags=tags, buckets=buckets).items():
-        loaded[name].series[tag] = Series(tag, data.source_tag, data.step, data.epoch, data.wall_time, data.value)
+        loaded[name].series.add(Series(tag, data.source_tag, data.step, data.epoch, data.wall_time, data.value))
     return list(loaded.values())

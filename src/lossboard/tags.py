@@ -3,7 +3,10 @@
 ``Train-accuracy``, ``acc``, ``train_acc`` and ``Acc@1`` all become ``train/accuracy``;
 ``val_loss`` and ``eval_loss`` become ``val/loss``; ``lr`` and ``learning_rate`` become
 ``opt/lr``. Names nobody taught us keep their own spelling under the split they were given,
-so nothing is lost: ``train/my_metric``. Batch-level values (Speedometer windows, progress-bar
+so nothing is lost: ``train/my_metric``. A name the user namespaced keeps its namespace and gets
+no split it does not name: ``Loss/train`` is ``train/loss``, ``hparam/accuracy`` stays
+``hparam/accuracy``. A canonical tag groups series; it never merges them (`lossboard.model`
+keeps ``Loss/train`` and ``train_loss`` apart although both are ``train/loss``). Batch-level values (Speedometer windows, progress-bar
 running averages) live under the ``train_batch`` split, apart from the epoch-level values.
 """
 
@@ -22,9 +25,11 @@ _SPLIT_PREFIXES = (
     ("validation-", VAL),
     ("validation_", VAL),
     ("validation/", VAL),
+    ("validation ", VAL),
     ("training-", TRAIN),
     ("training_", TRAIN),
     ("training/", TRAIN),
+    ("training ", TRAIN),
     ("train-", TRAIN),
     ("train_", TRAIN),
     ("train/", TRAIN),
@@ -32,13 +37,26 @@ _SPLIT_PREFIXES = (
     ("valid/", VAL),
     ("eval_", VAL),
     ("eval/", VAL),
+    ("train ", TRAIN),
     ("test-", TEST),
     ("test_", TEST),
     ("test/", TEST),
+    ("test ", TEST),
     ("val-", VAL),
     ("val_", VAL),
     ("val/", VAL),
+    ("val ", VAL),
 )
+# a namespace part that names a split: "Loss/train", "Accuracy/val"
+_SPLIT_WORDS = {
+    "train": TRAIN,
+    "training": TRAIN,
+    "val": VAL,
+    "valid": VAL,
+    "validation": VAL,
+    "eval": VAL,
+    "test": TEST,
+}
 
 # metric spellings -> canonical metric name
 _METRICS = {
@@ -95,11 +113,18 @@ def canonical(source_tag: str, split: str | None = None) -> str:
     'val/accuracy'
     >>> canonical("accuracy", split="train_batch")
     'train_batch/accuracy'
+    >>> canonical("Loss/train"), canonical("hparam/accuracy")
+    ('train/loss', 'hparam/accuracy')
     """
     name = source_tag.strip()
     head, slash, rest = name.partition("/")
     if slash and rest and head in _CANONICAL_HEADS:
         return name  # already canonical: a writer's tag read back must not change
+    if slash and rest and "/" not in rest and head.lower() not in _SPLIT_WORDS:
+        if rest.lower() in _SPLIT_WORDS:  # "Loss/train": the split is the last part
+            return canonical(f"{rest}/{head}", split)
+        if split is None:  # "hparam/accuracy": the user's namespace, no split to invent
+            return name
     lowered = name.lower()
     special = _SPECIAL.get(lowered)
     if special is not None:

@@ -181,7 +181,7 @@ def test_a_fit_loop_reads_back_from_its_log_and_its_writer(tmp_path) -> None:
     assert len({value for _, value in validation}) == EPOCHS  # the model learns: epochs differ
 
     (run,) = lossboard.load(path)
-    logged = {tag: list(zip(s.step.tolist(), s.value.tolist())) for tag, s in run.series.items()}
+    logged = {s.tag: list(zip(s.step.tolist(), s.value.tolist())) for s in run.series.values()}
     for tag, expected in [
         ("train_batch/accuracy", windows),
         ("train/accuracy", epochs),

@@ -204,7 +204,7 @@ def test_purge_step_starts_the_new_file_with_a_resume_event(tmp_path):
             second.add_scalars("pair", {"a": 100 + step}, step)
     run = load_one(tmp_path)
     assert run.series["train/loss"].value.tolist() == [0, 1, 2, 3, 4, 105, 106, 107]
-    assert run.series["train/pair/a"].value.tolist() == [0, 1, 2, 3, 4, 105, 106, 107]
+    assert run.series["pair/a"].value.tolist() == [0, 1, 2, 3, 4, 105, 106, 107]
     assert any(e.kind == "resume" and e.step == 5 and e.text == "purge_step" for e in run.events)
 
 

@@ -55,9 +55,12 @@ def canonical(items: list[Item]) -> tuple:
     another and a line-by-line path that interleaves them mean the same."""
     collector = RunCollector("log")
     collector.add(items)
-    series = {
-        tag: (s.source_tag, s.step.tolist(), *(_comparable(c) for c in (s.epoch, s.wall_time, s.value)))
-        for tag, s in collector.series().items()
+    found = collector.series()
+    shared = found.shared_labels()
+    series = {  # by canonical tag, or by (tag, source_tag) where several series share one
+        key if s.tag in shared else s.tag:
+        (s.source_tag, s.step.tolist(), *(_comparable(c) for c in (s.epoch, s.wall_time, s.value)))
+        for key, s in found.items()
     }
     return series, collector.events, collector.problems, collector.meta
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from lossboard.errors import LfsPointerError, UnknownFormatError
-from lossboard.sources.detect import HEAD_BYTES, detect
+from lossboard.sources.detect import detect_file
 from lossboard.sources.logdir import load_paths
 
 EXPECTED = {
@@ -45,14 +45,26 @@ EXPECTED = {
     "mxnet-speedometer-old/tornadomeet-resnet_cifar10-resnet164.log": "mxnet",
     "mxnet-speedometer-new/densenet-mxnet_log-densenet-kd-169-train_0307.log": "mxnet",
     "mxnet-speedometer-new/mxnet-cls_train.log": "mxnet",
+    "mmengine-log/mmpretrain1x_resnet50_fruit30_20230609_150855.log": "mmengine-log",
+    "mmengine-log/mmpose1x_rtmpose_ear_20230604_165733.log": "mmengine-log",
+    "mmengine-log/mmdet3x_rtmdet_ear_20230607_222528.log": "mmengine-log",
+    "hf-trainer-stdout/esha_bert_mlm_then_classifier_train_log.txt": "hf-stdout",
+    "hf-trainer-stdout/vit_customer_doc_train_log.txt": "hf-stdout",
+    "hf-trainer-stdout/llamafactory_deepseek7b_lora_running_log.txt": "hf-stdout",
+    "hf-trainer-stdout/taylorswift_llm_dicts_only_crlf_training_output.txt": "hf-stdout",
+    "pytorch-imagenet/salientnet_ssanet50_imagenet.log": "pytorch",
+    "pytorch-imagenet/akamaster-style_resnet20_cifar10_log_resnet20.log": "pytorch",
+    "gluoncv/yolo3_darknet53_voc.log": "mxnet",
+    "gluoncv/faster_rcnn_resnet50_v1b_voc_train.log": "mxnet",
+    "mxnet-speedometer-old/tornadomeet-resnet_imagenet-resnet18_resumed.log": "mxnet",
 }
 
 
 @pytest.mark.parametrize("relative", sorted(EXPECTED))
 def test_each_file_is_detected_as_its_format(corpus: Path, relative: str) -> None:
     path = corpus / relative
-    head = path.read_bytes()[:HEAD_BYTES]
-    assert detect(head, path) == EXPECTED[relative]
+    with open(path, "rb") as file:
+        assert detect_file(file, path) == EXPECTED[relative]
 
 
 def test_every_corpus_log_is_listed_here(corpus: Path) -> None:

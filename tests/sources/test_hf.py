@@ -1,5 +1,5 @@
-"""Hugging Face Trainer: ``trainer_state.json`` (corpus files 20-22, 30) and captured stdout
-(tests/sources/data/hf, a real transformers 5.24 run)."""
+"""Hugging Face Trainer ``trainer_state.json``: corpus files 20-22 and 30, and the state of a
+real transformers 5.24 run (tests/sources/data/hf). Its stdout is in test_hf_stdout.py."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import math
 
 import pytest
 
-from lossboard.model import RESUME, Meta
-from lossboard.sources.formats import hf_stdout, hf_trainer_state
-from tests.sources.helpers import events, parse_path, parse_text, points, problems, values
+from lossboard.model import Meta
+from lossboard.sources.formats import hf_trainer_state
+from tests.sources.helpers import parse_path, parse_text, points, problems, values
 
 STATE = "hf-trainer-state"
 STDOUT = "hf-stdout"
@@ -30,9 +30,11 @@ def test_weibo_rumor_loss_history(corpus):
     assert (loss[0].step, loss[0].value, loss[0].epoch) == (500, 0.981, 1.94)
     assert (loss[-1].step, loss[-1].value) == (25500, 0.1636)
     assert {p.step for p in points(items, "opt/lr")} == {p.step for p in loss}
-    # the summary entry is not a point: its mean loss would overwrite step 25800's
+    # the summary entry's mean loss is a point of its own label, never one of train/loss
+    summary = [(p.step, p.value) for p in points(items, "summary/train_loss")]
+    assert summary == [(25800, 0.3071320072440214)]
     assert metas(items)["train_loss"] == "0.3071320072440214"
-    assert max(p.step for p in points(items)) == 25500
+    assert max(p.step for p in loss) == 25500
     assert metas(items)["max_steps"] == "25800"
     assert not problems(items)
 
@@ -133,93 +135,10 @@ def test_checkpoint_fixture_is_a_prefix_of_the_final_state(data):
     assert snap and snap == [p for p in points(final) if p.step <= 10]
 
 
-def _close(printed: float, exact: float) -> bool:
-    """stdout rounds to 4 significant digits (transformers 5 prints '0.004833')."""
-    return math.isclose(printed, exact, rel_tol=5e-4)
-
-
-def test_stdout_matches_the_state_the_trainer_wrote(data):
-    history = _history(data)
-    items = parse_path(STDOUT, data / "hf/trainer_stdout.log")
-    assert not problems(items)
-    train = [e for e in history if "loss" in e]
-    loss = points(items, "train/loss")
-    # no step is printed: the step is the number of the train entry
-    assert [p.step for p in loss] == list(range(1, len(train) + 1))
-    assert [p.epoch for p in loss] == [e["epoch"] for e in train]
-    for point, entry in zip(loss, train):
-        assert _close(point.value, entry["loss"])
-    for point, entry in zip(points(items, "opt/lr"), train):
-        assert _close(point.value, entry["learning_rate"])
-    for point, entry in zip(points(items, "opt/grad_norm"), train):
-        assert _close(point.value, entry["grad_norm"])
-    evals = [e for e in history if "eval_loss" in e]
-    val = points(items, "val/loss")
-    assert [p.epoch for p in val] == [e["epoch"] for e in evals]
-    for point, entry in zip(val, evals):
-        assert _close(point.value, entry["eval_loss"])
-        # placed at the train entry logged just before it (same epoch, logging_steps=2)
-        before = [p for p in loss if p.epoch <= entry["epoch"]][-1]
-        assert point.step == before.step
-    assert values(items, "val/accuracy") == [e["eval_accuracy"] for e in evals]
-    assert _close(float(metas(items)["train_loss"]), history[-1]["train_loss"])
-
-
-@pytest.mark.parametrize("chunk", [1, 3, 64, 1000])
-def test_stdout_chunking_does_not_matter(data, chunk):
-    text = (data / "hf/trainer_stdout.log").read_text()
-    assert parse_text(STDOUT, text, chunk=chunk) == parse_text(STDOUT, text)
-
-
-OLD_STYLE = (
-    "  0%|          | 0/8 [00:00<?, ?it/s]\r 25%|##5       | 2/8 [00:01<00:03]"
-    "\r{'loss': 0.6931, 'learning_rate': 4.5e-05, 'epoch': 0.5}\r\n"
-    "{'loss': nan, 'grad_norm': inf, 'learning_rate': 4e-05, 'epoch': 1.0}\r\n"
-    "{'eval_loss': 0.61, 'eval_accuracy': np.float64(0.75), 'eval_runtime': 1.5, 'epoch': 1.0}\r\n"
-    "{'loss': '0.5x', 'learning_rate': 3e-05, 'epoch': 1.5}\r\n"
-    "config: {'lr': 0.1, 'batch_size': 8}\r\n"
-)
-
-
-def test_numeric_values_nan_inf_numpy_and_problems():
-    items = parse_text(STDOUT, OLD_STYLE)
-    assert [(p.step, p.epoch) for p in points(items, "opt/lr")] == [(1, 0.5), (2, 1.0), (3, 1.5)]
-    loss = values(items, "train/loss")
-    assert loss[0] == 0.6931 and math.isnan(loss[1])
-    assert values(items, "opt/grad_norm") == [math.inf]
-    assert [(p.step, p.value) for p in points(items, "val/accuracy")] == [(2, 0.75)]
-    assert values(items, "perf/eval_runtime_s") == [1.5]
-    (problem,) = problems(items)
-    assert problem.line == 4 and '"loss"' in problem.message and "'0.5x'" in problem.message
-    assert not points(items, "opt/lr")[0].tag.startswith("train")  # the config dict is ignored
-    assert len(points(items)) == 9
-
-
-@pytest.mark.parametrize("cut", [OLD_STYLE.index("\r\n") + 1, OLD_STYLE.index("0.6931") + 3])
-def test_split_inside_crlf_and_inside_a_number(cut):
-    whole = parse_text(STDOUT, OLD_STYLE)
-    parser = hf_stdout.Parser()
-    items = parser.feed(OLD_STYLE[:cut]) + parser.feed(OLD_STYLE[cut:]) + parser.close()
-    assert str(items) == str(whole)  # reprs, because NaN != NaN
-
-
-def test_epoch_going_back_is_a_resume_at_that_entry():
-    text = "".join(f"{{'loss': {v}, 'epoch': {e}}}\n" for v, e in
-                   [(0.9, 0.5), (0.8, 1.0), (0.7, 1.5), (0.75, 1.0), (0.6, 1.5)])
-    items = parse_text(STDOUT, text)
-    assert [(e.step, e.epoch) for e in events(items, RESUME)] == [(2, 1.0)]
-    assert [(p.step, p.value) for p in points(items, "train/loss")] == [
-        (1, 0.9), (2, 0.8), (3, 0.7), (2, 0.75), (3, 0.6),
-    ]
-
-
 def test_sniff(corpus, data):
     for path in (corpus / "hf-trainer-state").iterdir():
         assert hf_trainer_state.sniff(path.read_text()[:65536], path.name) >= 0.8
     state = (data / "hf/trainer_state.json").read_text()
     assert hf_trainer_state.sniff(state, "state.json") >= 0.8  # renamed: the content decides
     stdout = (data / "hf/trainer_stdout.log").read_text()
-    assert hf_stdout.sniff(stdout, "train.log") >= 0.8
-    assert hf_stdout.sniff(state, "trainer_state.json") < 0.2
     assert hf_trainer_state.sniff(stdout, "train.log") < 0.2
-    assert hf_stdout.sniff("config: {'lr': 0.1}\n", "train.log") < 0.2

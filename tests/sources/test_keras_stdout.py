@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from lossboard.model import CHECKPOINT, EARLY_STOP, LR_CHANGE, Item, Meta, Series
+from lossboard.model import CHECKPOINT, EARLY_STOP, LR_CHANGE, Item, Meta, SeriesMap
 from lossboard.sources.collect import RunCollector
 from lossboard.sources.formats import FORMATS, keras_stdout
 from lossboard.sources.formats.keras_stdout import STAGE, parse_bar
@@ -30,7 +30,7 @@ def _head(path: Path) -> str:
     return path.read_bytes()[: 64 * 1024].decode("utf-8", errors="replace")
 
 
-def _series(items: list[Item]) -> dict[str, Series]:
+def _series(items: list[Item]) -> SeriesMap:
     """What the collector keeps: one value per step, the last one printed."""
     collector = RunCollector("test")
     collector.add(items)
@@ -177,10 +177,32 @@ def test_keras3_callbacks_and_second_fit(data: Path, name: str) -> None:
     assert [e.step for e in events(items, EARLY_STOP)] == [2]
     assert [(e.step, e.text) for e in events(items, STAGE)] == [(3, "fit() call 2")]
     # "Epoch 2: ReduceLROnPlateau reducing learning rate to 0.05000000074505806." is printed
-    # at the end of epoch 2, whose own line still says learning_rate: 0.1000
+    # at the end of epoch 2, whose own line still says learning_rate: 0.1000; the second fit()
+    # runs epoch 3 at the new rate without printing it, so the message's value is its point
     (change,) = events(items, LR_CHANGE)
     assert change.step == 3
-    assert _by_step(items, "opt/lr") == {1: 0.1, 2: 0.1, 3: 0.05000000074505806}
+    lr = _series(items)
+    assert dict(zip(lr["opt/lr", "learning_rate"].step.tolist(), lr["opt/lr", "learning_rate"].value.tolist())) == {
+        1: 0.1, 2: 0.1}
+    assert lr["opt/lr", "learning rate"].step.tolist() == [3]
+    assert lr["opt/lr", "learning rate"].value.tolist() == [0.05000000074505806]
+
+
+def test_a_learning_rate_reduced_before_early_stopping_is_an_event_not_a_point() -> None:
+    # Keras 3 verbose=2, ReduceLROnPlateau then EarlyStopping at the end of the same epoch
+    text = (
+        "Epoch 1/5\n"
+        "10/10 - 1s - 66ms/step - loss: 0.6572 - val_loss: 0.6836 - learning_rate: 0.1000\n"
+        "Epoch 2/5\n"
+        "10/10 - 1s - 66ms/step - loss: 0.5846 - val_loss: 0.6957 - learning_rate: 0.1000\n"
+        "\n"
+        "Epoch 2: ReduceLROnPlateau reducing learning rate to 0.05000000074505806.\n"
+        "Epoch 2: early stopping\n"
+    )
+    items = parse_text(NAME, text)
+    assert [e.step for e in events(items, LR_CHANGE)] == [3]
+    assert {s.source_tag: s.step.tolist() for s in _series(items).values() if s.tag == "opt/lr"} == {
+        "learning_rate": [1, 2]}
 
 
 def test_keras3_verbose2_times(data: Path) -> None:
@@ -208,8 +230,8 @@ def test_keras3_progress_bar_redraws_become_batch_points(data: Path) -> None:
 def test_redirected_and_pty_captures_give_the_same_records(data: Path) -> None:
     def strip(items: list[Item]) -> dict[str, dict[int, float]]:
         """Every series but the timings, which differ from run to run."""
-        return {tag: dict(zip(s.step.tolist(), s.value.tolist()))
-                for tag, s in _series(items).items() if not tag.startswith("perf/")}
+        return {key: dict(zip(s.step.tolist(), s.value.tolist()))
+                for key, s in _series(items).items() if not s.tag.startswith("perf/")}
 
     redirect = parse_text(NAME, _text(data / "keras" / "keras3_verbose1_redirect.log"))
     pty = parse_text(NAME, _text(data / "keras" / "keras3_verbose1_pty.log"))
@@ -268,7 +290,9 @@ def test_old_and_new_verbose2_lines() -> None:
     )
     items = parse_text(NAME, text)
     assert _by_step(items, "train/loss") == {1: 0.25, 2: 1.5177}
-    assert _by_step(items, "train/accuracy") == {1: 0.9, 2: 0.448}
+    # Keras 1 printed "acc", Keras 2 "accuracy": two names, two series under one tag
+    assert _by_step(items, "acc") == {1: 0.9} and _by_step(items, "accuracy") == {2: 0.448}
+    assert _series(items).shared_labels()["train/accuracy"] == ["acc", "accuracy"]
     assert _by_step(items, "perf/epoch_time_s") == {1: 3.0, 2: 8.0}
     assert _by_step(items, "perf/step_time_s") == {2: 0.005}
 

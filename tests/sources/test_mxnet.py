@@ -1,4 +1,4 @@
-"""The mxnet format: MANIFEST facts of corpus files 2-6 and 31-33, step semantics, and the
+"""The mxnet format: MANIFEST facts of corpus files 2-6, 31-33 and 51, step semantics, and the
 fast path for long Speedometer runs (which must give exactly what line-by-line parsing gives)."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from lossboard.model import CHECKPOINT, LR_CHANGE, RESUME, Point
+from lossboard.sources.collect import RunCollector
 from lossboard.sources.formats import FORMATS, mxnet
 from tests.sources.helpers import (
     canonical,
@@ -32,12 +33,16 @@ MXNET_FILES = [
     "mxnet-custom/large_word_lm_f96a.log",
     "mxnet-custom/nce_lm_228f266-test.log",
     "mxnet-speedometer-old/tornadomeet-resnet_cifar10-resnet164.log",
+    "mxnet-speedometer-old/tornadomeet-resnet_imagenet-resnet18_resumed.log",
+    "gluoncv/yolo3_darknet53_voc.log",
+    "gluoncv/faster_rcnn_resnet50_v1b_voc_train.log",
     "mxnet-speedometer-new/densenet-mxnet_log-densenet-kd-169-train_0307.log",
     "mxnet-speedometer-new/mxnet-cls_train.log",
 ]
 F31 = "mxnet-speedometer-old/tornadomeet-resnet_cifar10-resnet164.log"
 F32 = "mxnet-speedometer-new/densenet-mxnet_log-densenet-kd-169-train_0307.log"
 F33 = "mxnet-speedometer-new/mxnet-cls_train.log"
+F51 = "mxnet-speedometer-old/tornadomeet-resnet_imagenet-resnet18_resumed.log"
 
 
 def by_epoch(items, tag):
@@ -95,12 +100,15 @@ def test_file31_lr_changes_inside_epochs(corpus):
     items = parse_path("mxnet", corpus / F31)
     changes = events(items, LR_CHANGE)
     assert [c.text.split(":")[0] for c in changes] == ["Update[85801]", "Update[101401]", "Update[109201]"]
-    assert values(items, "opt/lr") == [1e-2, 1e-3, 1e-4]
+    # the first is the initial rate of "Namespace(... lr=0.1 ...)", at the start of epoch 0
+    initial, *updates = points(items, "opt/lr")
+    assert (initial.value, initial.step, initial.epoch) == (0.1, 0, 0.0)
+    assert [p.value for p in updates] == [1e-2, 1e-3, 1e-4]
     windows = [(219, 250, 300), (259, 200, 250), (279, 200, 250)]
     for change, (epoch, after, before) in zip(changes, windows):
         assert epoch + after / 400 <= change.epoch < epoch + before / 400
         assert epoch * 400 + after <= change.step < epoch * 400 + before
-    assert [p.step for p in points(items, "opt/lr")] == [c.step for c in changes]
+    assert [p.step for p in updates] == [c.step for c in changes]
 
 
 def test_file32_asctime_and_three_starts(corpus):
@@ -135,9 +143,105 @@ def test_file33_epoch_train_accuracy_kept_apart(corpus):
     changes = events(items, LR_CHANGE)
     assert [c.text.split(":")[0] for c in changes] == ["Update[3751]", "Update[5001]"]
     assert [c.epoch for c in changes] == [6.0, 8.0]  # printed after epochs 5 and 7 ended
-    assert values(items, "opt/lr") == [1e-3, 1e-4]
+    assert values(items, "opt/lr") == [1e-2, 1e-3, 1e-4]  # Namespace(... lr=0.01 ...) first
     speed = [p for p in points(items, "perf/samples_per_sec") if 8 <= p.epoch < 9]
     assert speed[0].value < 150 and speed[-1].value > 500
+
+
+def collected(items) -> dict:
+    """The series a run gets from ``items`` (later values win), by canonical tag."""
+    collector = RunCollector("log")
+    collector.add(items)
+    return {s.tag: s for s in collector.series().values()}
+
+
+def test_file51_two_lines_per_batch_count_one_speed(corpus):
+    items = parse_path("mxnet", corpus / F51)
+    # lines 7-8: Epoch[0] Batch [100], Speed: 652.68, Train-accuracy / Train-top_k_accuracy_5
+    first = points(items, "train_batch/accuracy")[0]
+    assert (first.value, first.step, first.source_tag) == (0.002617, 100, "Train-accuracy")
+    assert points(items, "train_batch/top_k_accuracy_5")[0].value == 0.011484
+    # 12,100 batch lines, two per batch
+    assert len(points(items, "train_batch/accuracy")) == len(points(items, "train_batch/top_k_accuracy_5")) == 6050
+    speed = collected(items)["perf/samples_per_sec"]
+    assert speed.step[:2].tolist() == [100, 200] and speed.value[:2].tolist() == [652.68, 628.10]
+    assert not problems(items)  # lines 4 and 10407 carry ESC colour codes
+
+
+def test_file51_update_lines_inside_epochs_and_the_initial_lr(corpus):
+    items = parse_path("mxnet", corpus / F51)
+    changes = events(items, LR_CHANGE)
+    assert [c.text.split(":")[0] for c in changes] == ["Update[150121]", "Update[300241]", "Update[450361]"]
+    # Batch [..] every 100 up to [5000]: N = 5100; each change between Batch [4900] and [5000]
+    for change, epoch in zip(changes, (29, 59, 89)):
+        assert epoch + 4900 / 5100 <= change.epoch < epoch + 5000 / 5100
+    lr = collected(items)["opt/lr"]
+    # line 1: Namespace(... lr=0.1 ...); line 10404, the restart: Namespace(... lr=0.001 ...)
+    assert lr.value.tolist() == [0.1, 1e-2, 1e-3, 1e-4, 0.001]
+    assert (lr.epoch[0], lr.epoch[-1]) == (0.0, 98.0)
+
+
+def test_file51_restart_inside_the_file_reruns_epoch_98_and_the_later_value_wins(corpus):
+    items = parse_path("mxnet", corpus / F51)
+    [resume] = events(items, RESUME)
+    assert resume.epoch == 98.0
+    assert [v for e, v in ((p.epoch, p.value) for p in points(items, "val/accuracy")) if e == 98.0] == [0.676100, 0.690310]
+    series = collected(items)
+    val = dict(zip(series["val/accuracy"].epoch.tolist(), series["val/accuracy"].value.tolist()))
+    assert len(val) == 120 and val[98.0] == 0.690310  # 121 lines, epoch 98 twice
+    assert max(val.items(), key=lambda kv: kv[1]) == (101.0, 0.695173)
+    top5 = series["val/top_k_accuracy_5"]
+    assert len(top5) == 120 and top5.value[-1] == 0.890665 and top5.epoch[-1] == 119.0
+    # the restart's batch lines replace the first attempt's in epoch 98
+    batch = series["train_batch/accuracy"]
+    in_98 = batch.value[(batch.epoch >= 98) & (batch.epoch < 99)]
+    assert len(in_98) == 50 and in_98[0] == 0.731055  # line 10410, the restart's Batch [100]
+
+
+def test_update_that_reaches_the_final_rate_is_an_lr_change():
+    # mxnet.lr_scheduler.FactorScheduler's message when it reaches stop_factor_lr
+    text = (
+        "INFO:root:Epoch[3] Batch [50]\tSpeed: 700.00 samples/sec\taccuracy=0.5\n"
+        "INFO:root:Update[1201]: now learning rate arrived at 1.00000e-05, will not change in the future\n"
+        "INFO:root:Epoch[3] Batch [100]\tSpeed: 700.00 samples/sec\taccuracy=0.6\n"
+    )
+    items = parse_text("mxnet", text)
+    assert values(items, "opt/lr") == [1e-05]
+    [change] = events(items, LR_CHANGE)
+    # Batch [50], [100]: N = 150; the change came between them
+    assert change.text == "Update[1201]: learning rate 1.00000e-05" and 3 + 50 / 150 <= change.epoch < 3 + 100 / 150
+
+
+# Lines of corpus file 51 (tornadomeet ResNet): a file resumed with --model-load-epoch=4
+# begins with the scheduler catching up (issue 8, "Why" 3)
+CATCH_UP = (
+    "INFO:root:Namespace(batch_size=256, frequent=100, lr=0.1, model_load_epoch=4, retrain=True)\n"
+    + "".join(f"INFO:root:Update[2001]: Change learning rate to {lr}\n" for lr in ("8.00000e-02", "6.40000e-02", "5.12000e-02", "4.09600e-02", "4.00000e-02"))
+    + "".join(
+        f"INFO:root:Epoch[{e}] Batch [{b}]\tSpeed: 652.68 samples/sec\tTrain-accuracy=0.{e}{b}\n"
+        f"INFO:root:Epoch[{e}] Batch [{b}]\tSpeed: 652.68 samples/sec\tTrain-top_k_accuracy_5=0.{e}{b}\n"
+        for e in (4, 5) for b in (100, 200, 300)
+    )
+    + "INFO:root:Epoch[5] Validation-accuracy=0.676100\n"
+)
+
+
+def test_lr_catch_up_before_the_first_epoch_line_sits_at_that_epoch():
+    items = parse_text("mxnet", CATCH_UP)
+    lr = points(items, "opt/lr")
+    # Batch [100]..[300] every 100: N = 400; everything before Epoch[4]'s first line is at its start
+    assert [(p.step, p.epoch) for p in lr] == [(4 * 400, 4.0)] * 6
+    assert [p.value for p in lr] == [0.1, 0.08, 0.064, 0.0512, 0.04096, 0.04]
+    assert [e.epoch for e in events(items, LR_CHANGE)] == [4.0] * 5
+    assert min(p.epoch for p in points(items)) == 4.0
+
+
+def test_starts_that_print_no_metric_line_leave_nothing():
+    # corpus file 32: three starts, batch size halved twice, only the last one trains
+    starts = "".join(f"INFO:root:Namespace(batch_size={b}, lr={lr})\nINFO:root:Start training with [gpu(0)]\n" for b, lr in ((512, 0.4), (256, 0.2), (128, 0.1)))
+    assert parse_text("mxnet", starts) == []
+    items = parse_text("mxnet", starts + "INFO:root:Epoch[0] Validation-accuracy=0.5\n")
+    assert [(p.value, p.step) for p in points(items, "opt/lr")] == [(0.1, 0)]
 
 
 def test_file2_gluoncv_epoch_lines(corpus):
@@ -296,7 +400,6 @@ def test_line_variants():
 def test_noise_is_ignored_without_problems():
     text = (
         "[05:23:16] src/operator/tensor/./../../common/utils.h:416: _SparseEmbedding_backward\n"
-        "Namespace(batch_size=128, lr=0.1, frequent=50)\n"
         "train.py:71: UserWarning: Optimizer created manually\n"
         "  module.init_optimizer(optimizer=optimizer, kvstore=kvstore)\n"
         "  (0): Conv2D(3 -> 64, kernel_size=(3, 3), stride=(1, 1))\n"

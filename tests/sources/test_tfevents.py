@@ -111,7 +111,7 @@ def test_purge_step_writer_is_a_resume():
 @pytest.mark.parametrize(("source", "tag"), [
     ("Loss/train", "train/loss"), ("Accuracy/test", "test/accuracy"), ("train/loss", "train/loss"),
     ("eval/loss", "val/loss"), ("train/learning_rate", "opt/lr"), ("loss/validation", "val/loss"),
-    ("training loss", "train/loss"), ("charts/episodic_return", "train/charts/episodic_return"),
+    ("training loss", "train/loss"), ("charts/episodic_return", "charts/episodic_return"),
     ("a/b/train", "train/a/b/train"),
 ])
 def test_canonical_tag(source, tag):

@@ -69,10 +69,17 @@ def assert_same(expected: Series, got: Series) -> None:
     assert got.wall_time.tobytes() == expected.wall_time.tobytes(), expected.tag
 
 
+def tensorboard_tags(run: Run) -> dict[str, Series]:
+    """The TensorBoard tag of each series: its canonical tag, with the name it was printed as
+    below it where several series share that tag."""
+    shared = run.series.shared_labels()
+    return {f"{s.tag}/{s.source_tag}" if s.tag in shared else s.tag: s for s in run.series.values()}
+
+
 def assert_tensorboard_sees(reader: EventMultiplexer, run_dir: str, run: Run) -> None:
     """TensorBoard lists the run's tags as scalars and reads the same steps, values, wall times."""
-    assert set(reader.PluginRunToTagToContent("scalars")[run_dir]) == set(run.series)
-    for tag, expected in run.series.items():
+    assert set(reader.PluginRunToTagToContent("scalars")[run_dir]) == set(tensorboard_tags(run))
+    for tag, expected in tensorboard_tags(run).items():
         tensors = reader.Tensors(run_dir, tag)
         values = np.array([tensor_util.make_ndarray(t.tensor_proto).item() for t in tensors], np.float64)
         assert [t.step for t in tensors] == expected.step.tolist(), tag
@@ -87,9 +94,12 @@ def assert_round_trip(runs: list[Run], out: Path) -> None:
     names = run_dir_names([run.name for run in runs])
     assert set(back) == set(names) == set(reader.Runs())
     for name, run in zip(names, runs):
-        assert set(back[name].series) == set(run.series), name
-        for tag, expected in run.series.items():
-            assert_same(expected, back[name].series[tag])
+        # read back, a series' printed name is its TensorBoard tag
+        read = {s.source_tag: s for s in back[name].series.values()}
+        written = tensorboard_tags(run)
+        assert set(read) == set(written), name
+        for tag, expected in written.items():
+            assert_same(expected, read[tag])
         assert_tensorboard_sees(reader, name, run)
 
 
@@ -149,7 +159,7 @@ def test_events_become_text_that_tensorboard_shows_and_scalar_readers_skip(tmp_p
     (checkpoint,) = reader.Tensors("r", "events/checkpoint")
     assert tensor_util.make_ndarray(checkpoint.tensor_proto).item() == b"checkpoint"
     (back,) = lossboard.load(tmp_path)
-    assert set(back.series) == {"train/loss"} and back.events == []  # no restart: nothing purged
+    assert back.tags == ["train/loss"] and back.events == []  # no restart: nothing purged
     assert [t.step for t in reader.Tensors("r", "train/loss")] == [0, 10, 20, 30]
 
 
@@ -260,6 +270,6 @@ def test_random_series_round_trip_exactly(loss: Series, accuracy: Series) -> Non
     with tempfile.TemporaryDirectory() as out:
         write_tfevents([make_run("r", loss, accuracy)], out, now=NOW)
         (back,) = lossboard.load(out)
-    assert set(back.series) == {"train/loss", "val/accuracy"}
+    assert back.tags == ["train/loss", "val/accuracy"]
     assert_same(loss, back.series["train/loss"])
     assert_same(accuracy, back.series["val/accuracy"])

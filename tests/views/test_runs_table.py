@@ -31,3 +31,21 @@ def test_empty_index_says_how_to_fill_it() -> None:
 
 def test_ages() -> None:
     assert [age(s) for s in (5, 120, 7300, 200_000, -3)] == ["5s ago", "2m ago", "2h ago", "2d ago", "0s ago"]
+
+
+def test_runs_are_listed_in_natural_order() -> None:
+    names = ["run100", "run10", "run2", "run1", "baseline"]
+    text = format_runs([info(name) for name in names], now=1_090.0)
+    assert [line.split()[0] for line in text.splitlines()[1:]] == ["baseline", "run1", "run2", "run10", "run100"]
+
+
+def test_a_run_without_a_recorded_status_gets_one_from_its_data_recency() -> None:
+    def shown(recorded: str, quiet_s: float) -> str:
+        return format_runs([info("r", status=recorded, updated=1_000.0)], now=1_000.0 + quiet_s).split()[-1]
+
+    assert shown("unknown", 30) == "running"
+    assert shown("unknown", 20 * 60) == "stale"
+    assert shown("unknown", 3 * 86400) == "finished"
+    # recorded as running by `lossboard run` but silent for a day: killed before it could say so
+    assert shown("running", 86400) == "stale" and shown("running", 30) == "running"
+    assert shown("failed", 30) == "failed" and shown("finished", 30) == "finished"

@@ -6,11 +6,11 @@ import warnings
 from pathlib import Path
 
 from lossboard.errors import LossboardError, LossboardWarning
-from lossboard.model import Run
+from lossboard.model import Runs
 from lossboard.sources.logdir import load_paths
 
 
-def load(*paths: str | Path, format: str | None = None, stitch: bool | None = None) -> list[Run]:
+def load(*paths: str | Path, format: str | None = None, stitch: bool | None = None) -> Runs:
     """Load the training logs at ``paths`` (files or directories) as runs.
 
     Formats are detected from content; ``format`` forces one. Files of one run that was
@@ -29,4 +29,4 @@ def load(*paths: str | Path, format: str | None = None, stitch: bool | None = No
         raise LossboardError("nothing could be loaded:\n" + "\n".join(map(str, loaded.failures)))
     for failure in loaded.failures:
         warnings.warn(str(failure), LossboardWarning, stacklevel=2)
-    return loaded.runs
+    return Runs(loaded.runs)

@@ -18,6 +18,8 @@ from lossboard.model import (
     Point,
     Problem,
     Series,
+    SeriesKey,
+    SeriesMap,
 )
 
 _NAN = math.nan
@@ -27,10 +29,9 @@ _NAN_ARRAY = array("d", [_NAN])
 class _Columns:
     """Growing columns of one series: typed arrays hold 8 bytes a value, not a float object."""
 
-    __slots__ = ("source_tag", "step", "epoch", "wall_time", "value")
+    __slots__ = ("step", "epoch", "wall_time", "value")
 
-    def __init__(self, source_tag: str) -> None:
-        self.source_tag = source_tag
+    def __init__(self) -> None:
         self.step = array("q")
         self.epoch = array("d")
         self.wall_time = array("d")
@@ -40,14 +41,15 @@ class _Columns:
 class RunCollector:
     """Collects `Point`, `Columns`, `Event`, `Problem` and `Meta` records of one source file.
 
-    A point for a step the series already has replaces it (later wins), and a ``resume``
+    Series are kept apart by `SeriesKey` (canonical tag and printed name), never merged. A
+    point for a step the series already has replaces it (later wins), and a ``resume``
     event first drops what the series holds from the resumed epoch (or step) on, so a file
     that records a restart from an earlier checkpoint keeps only what the restart wrote.
     """
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self._columns: dict[str, _Columns] = {}
+        self._columns: dict[SeriesKey, _Columns] = {}
         self.events: list[Event] = []
         self.media: list[Media] = []
         self.problems: list[FileProblem] = []
@@ -58,9 +60,9 @@ class RunCollector:
         for item in items:
             if type(item) is Point:
                 tag, source_tag, step, value, epoch, wall_time = item
-                col = columns.get(tag)
+                col = columns.get((tag, source_tag))
                 if col is None:
-                    col = columns[tag] = _Columns(source_tag)
+                    col = columns[SeriesKey(tag, source_tag)] = _Columns()
                 col.step.append(step)
                 col.value.append(value)
                 col.epoch.append(_NAN if epoch is None else epoch)
@@ -79,9 +81,10 @@ class RunCollector:
                 self.meta[item.key] = item.value
 
     def _add_columns(self, item: Columns) -> None:
-        col = self._columns.get(item.tag)
+        key = SeriesKey(item.tag, item.source_tag)
+        col = self._columns.get(key)
         if col is None:
-            col = self._columns[item.tag] = _Columns(item.source_tag)
+            col = self._columns[key] = _Columns()
         col.step.frombytes(item.step.astype(np.int64, copy=False).tobytes())
         col.value.frombytes(item.value.astype(np.float64, copy=False).tobytes())
         for column, values in ((col.epoch, item.epoch), (col.wall_time, item.wall_time)):
@@ -91,8 +94,8 @@ class RunCollector:
                 column.frombytes(values.astype(np.float64, copy=False).tobytes())
 
     def _cut(self, resume: Event) -> None:
-        for tag, col in list(self._columns.items()):
-            series = _to_series(tag, col)
+        for key, col in list(self._columns.items()):
+            series = _to_series(key, col)
             kept = cut_before(series, resume)
             col.step = array("q", kept.step.tobytes())
             col.epoch = array("d", kept.epoch.tobytes())
@@ -103,17 +106,17 @@ class RunCollector:
     def is_empty(self) -> bool:
         return not any(col.step for col in self._columns.values())
 
-    def series(self) -> dict[str, Series]:
+    def series(self) -> SeriesMap:
         """The columns as series. Call once, at the end: the series share the collector's
         memory, so adding to it afterwards is refused (a resize would move that memory)."""
-        return {tag: _to_series(tag, col) for tag, col in self._columns.items() if col.step}
+        return SeriesMap(_to_series(key, col) for key, col in self._columns.items() if col.step)
 
 
-def _to_series(tag: str, col: _Columns) -> Series:
+def _to_series(key: SeriesKey, col: _Columns) -> Series:
     # views on the arrays, not copies: a series of a 1 GB log is large
     series = Series(
-        tag,
-        col.source_tag,
+        key.tag,
+        key.source_tag,
         np.frombuffer(col.step, dtype=np.int64),
         np.frombuffer(col.epoch, dtype=np.float64),
         np.frombuffer(col.wall_time, dtype=np.float64),

@@ -5,11 +5,12 @@ from __future__ import annotations
 import codecs
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from lossboard.errors import InputError, UnknownFormatError
 from lossboard.model import Problem
 from lossboard.sources.collect import RunCollector
-from lossboard.sources.detect import HEAD_BYTES, detect, usable_formats
+from lossboard.sources.detect import detect_file, usable_formats
 from lossboard.sources.formats import FORMATS, missing_extra
 
 CHUNK_BYTES = 1 << 20
@@ -22,10 +23,10 @@ class ParsedFile:
     collector: RunCollector
 
 
-def resolve_format(path: str | Path, format: str | None, head: bytes) -> str:
-    """The format given by the user (checked) or detected from the head of the file."""
+def resolve_format(path: str | Path, format: str | None, file: BinaryIO) -> str:
+    """The format given by the user (checked) or detected from the open ``file``."""
     if format is None:
-        return detect(head, path)
+        return detect_file(file, path)
     module = FORMATS.get(format)
     if module is None:
         raise UnknownFormatError(path, usable_formats())
@@ -44,14 +45,13 @@ def parse_file(path: str | Path, format: str | None = None) -> ParsedFile:
     path = str(path)
     try:
         with open(path, "rb") as file:
-            head = file.read(HEAD_BYTES)
-            name = resolve_format(path, format, head)
+            name = resolve_format(path, format, file)
             module = FORMATS[name]
             parser = module.Parser()
             collector = RunCollector(path)
             binary = getattr(module, "BINARY", False)
             decoder = None if binary else codecs.getincrementaldecoder("utf-8")("replace")
-            chunk = head
+            chunk = file.read(CHUNK_BYTES)
             while chunk:
                 collector.add(parser.feed(chunk if decoder is None else decoder.decode(chunk)))
                 chunk = file.read(CHUNK_BYTES)

@@ -39,7 +39,6 @@ from lossboard.errors import InputError
 from lossboard.model import RESUME, Columns, Item, Point
 from lossboard.sources import logdir, tail
 from lossboard.sources.collect import RunCollector
-from lossboard.sources.detect import HEAD_BYTES
 from lossboard.sources.formats import FORMATS
 from lossboard.sources.reader import resolve_format
 from lossboard.sources.rundir import logged_format, run_info, run_meta
@@ -356,8 +355,8 @@ class Indexer:
                 state=_pickled(source, check),
             ),
             columns={
-                tag: base.Columns(s.source_tag, s.step, s.epoch, s.wall_time, s.value)
-                for tag, s in series.items()
+                s.tag: base.Columns(s.source_tag, s.step, s.epoch, s.wall_time, s.value)
+                for s in series.values()
             },
             resumes=resumes,
             events=[e for e in collector.events if e.kind != RESUME],
@@ -413,7 +412,6 @@ def _format_of(path: Path, format: str | None, state: base.SourceState | None) -
         return state.format
     try:
         with open(path, "rb") as file:
-            head = file.read(HEAD_BYTES)
+            return resolve_format(path, format or logged_format(path), file)
     except PermissionError as exc:
         raise InputError(path, "permission denied; check the file's mode") from exc
-    return resolve_format(path, format or logged_format(path), head)

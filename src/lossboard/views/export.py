@@ -44,9 +44,8 @@ def export(runs: Sequence[Run], out: IO[bytes], *, fmt: str) -> None:
 
 def _rows(runs: Sequence[Run]) -> Iterator[tuple[str, str, str, list, list, list, list]]:
     for run in runs:
-        for tag in sorted(run.series):
-            s = run.series[tag]
-            yield run.name, tag, s.source_tag, s.step.tolist(), s.epoch.tolist(), s.wall_time.tolist(), s.value.tolist()
+        for s in run.series.values():
+            yield run.name, s.tag, s.source_tag, s.step.tolist(), s.epoch.tolist(), s.wall_time.tolist(), s.value.tolist()
 
 
 def _text(value: float) -> str:
@@ -105,11 +104,10 @@ def write_parquet(runs: Sequence[Run], out: IO[bytes]) -> None:
         raise UsageError("parquet export needs pyarrow: pip install 'lossboard[parquet]'") from exc
     columns: dict[str, list] = {name: [] for name in COLUMNS}
     for run in runs:
-        for tag in sorted(run.series):
-            s = run.series[tag]
+        for s in run.series.values():
             count = len(s)
             columns["run"].append(pa.array([run.name] * count, pa.string()))
-            columns["tag"].append(pa.array([tag] * count, pa.string()))
+            columns["tag"].append(pa.array([s.tag] * count, pa.string()))
             columns["source_tag"].append(pa.array([s.source_tag] * count, pa.string()))
             columns["step"].append(pa.array(s.step, pa.int64()))
             columns["epoch"].append(pa.array(s.epoch, pa.float64(), mask=np.isnan(s.epoch)))

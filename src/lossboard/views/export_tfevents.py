@@ -15,7 +15,10 @@ What each file holds, as ``tf.summary.scalar`` writes it, so values round-trip e
   the value as a scalar tensor of dtype ``DT_DOUBLE`` (``simple_value`` is float32 and would
   round); NaN, ±inf and -0.0 are values. A tag's first value carries the ``scalars`` plugin
   metadata, with the printed name (``source_tag``) as its description; read back, the source
-  tag is the canonical tag.
+  tag is the canonical tag. Series of one run that share a canonical tag (``Loss/train`` and
+  ``train_loss``, both ``train/loss``) are written as ``train/loss/Loss/train`` and
+  ``train/loss/train_loss``, so TensorBoard keeps them apart as lossboard does and shows them
+  side by side in the ``train/loss`` group.
 * wall_time = the point's wall time; where it is unknown, 0. TensorBoard has no "unknown":
   0 is what an event without a time holds, and what `lossboard.load` (the ``tfevents``
   reader) reads back as unknown, so the round trip stays exact. The default step axis plots
@@ -186,8 +189,10 @@ def _write_run(tb: _Tensorboard, write: Callable[[bytes], None], run: Run, now: 
     version = tb.event(wall_time=now, file_version=FILE_VERSION,
                        source_metadata=tb.source_metadata(writer="lossboard"))
     write(version.SerializeToString())
-    for tag in sorted(run.series):
-        _write_series(tb, write, run.series[tag])
+    shared = run.series.shared_labels()
+    for series in run.series.values():
+        # series that share a canonical tag keep apart in TensorBoard, grouped under that tag
+        _write_series(tb, write, series, f"{series.tag}/{series.source_tag}" if series.tag in shared else series.tag)
     for event in sorted(run.events, key=lambda event: (event.kind, event.step)):
         tag = f"{EVENTS_TAG}/{event.kind}"
         if tag in run.series:  # a metric of that name: TensorBoard keeps one plugin per tag
@@ -197,12 +202,12 @@ def _write_run(tb: _Tensorboard, write: Callable[[bytes], None], run: Run, now: 
         write(tb.event(step=event.step, wall_time=wall_time, summary=summary).SerializeToString())
 
 
-def _write_series(tb: _Tensorboard, write: Callable[[bytes], None], series: Series) -> None:
+def _write_series(tb: _Tensorboard, write: Callable[[bytes], None], series: Series, tag: str) -> None:
     """One event per point, reusing one message: only step, wall_time and the value change."""
     if not len(series):
         return
     event: Any = tb.event()
-    value = event.summary.value.add(tag=series.tag)
+    value = event.summary.value.add(tag=tag)
     value.tensor.CopyFrom(tb.make_tensor_proto(np.float64(0.0)))  # DT_DOUBLE, shape (), double_val
     description = f"Logged as `{series.source_tag}`." if series.source_tag not in ("", series.tag) else ""
     value.metadata.CopyFrom(tb.scalar_metadata(display_name=None, description=description))

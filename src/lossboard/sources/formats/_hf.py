@@ -9,9 +9,11 @@ on stdout alike:
 
 Train and eval names go through `tags.canonical` (``loss`` -> ``train/loss``, ``eval_loss`` ->
 ``val/loss``, ``learning_rate`` -> ``opt/lr``). Timing and throughput names become ``perf/``
-tags (``eval_runtime`` -> ``perf/eval_runtime_s``). The summary is not a point: its
-``train_loss`` is a mean over the whole run and would overwrite the last real loss at the
-same step, so its values become `Meta` records (``train_loss``, ``train_runtime``...).
+tags (``eval_runtime`` -> ``perf/eval_runtime_s``). Every value of the summary is a point
+under the ``summary`` label with its printed name (``summary/train_loss``,
+``summary/train_runtime``): its ``train_loss`` is a mean over the whole run, not the loss of
+a step, so it must never share a label with the per-step ``loss``. The summary values are
+also the run's `Meta` (``train_loss``, ``train_runtime``...).
 """
 
 from __future__ import annotations
@@ -33,6 +35,11 @@ _PERF = (("_runtime", "_runtime_s"), ("_samples_per_second", "_samples_per_sec")
 
 def is_summary(entry: dict) -> bool:
     return not _SUMMARY.isdisjoint(entry)
+
+
+def summary_tag(name: str) -> str:
+    """The label of a summary value: ``train_loss`` -> ``summary/train_loss``."""
+    return f"summary/{name}"
 
 
 def tag_of(name: str) -> str:
@@ -68,6 +75,7 @@ def entry_items(entry: dict, step: int, epoch: float | None, line: int) -> list[
         if value is None:
             items.append(not_a_number(line, name, raw))
         elif summary:
+            items.append(Point(summary_tag(name), name, step, value, epoch))
             items.append(Meta(name, raw if isinstance(raw, str) else repr(value)))
         else:
             items.append(Point(tag_of(name), name, step, value, epoch))

@@ -1,20 +1,44 @@
-"""What mmdetection's names mean and where its values sit, shared by its JSON and text logs.
+"""What OpenMMLab's names mean and where its values sit, shared by its JSON and text logs.
 
-mmdetection counts ``iter`` inside the epoch (``Epoch [2][50/7330]``), so one run's steps
-are global iterations ``(epoch - 1) * iterations_per_epoch + iter``, like an iteration-based
-run's. The epoch length is printed in text logs; a 2.x ``*.log.json`` only reveals it in
-the validation line (its ``iter`` is the length of the train epoch just finished), so until
-then the largest ``iter`` logged stands in for it: steps stay distinct and in order, and
-the fractional epoch is given only once the length is known.
+mmdetection (and every OpenMMLab trainer, mmcv or mmengine) counts ``iter`` inside the epoch
+(``Epoch [2][50/7330]``), so one run's steps are global iterations
+``(epoch - 1) * iterations_per_epoch + iter``, like an iteration-based run's. The epoch length
+is printed in text logs; a 2.x ``*.log.json`` only reveals it in the validation line (its
+``iter`` is the length of the train epoch just finished), so until then the largest ``iter``
+logged stands in for it: steps stay distinct and in order, and the fractional epoch is given
+only once the length is known.
+
+`TextParser` reads both text logs, mmcv's TextLoggerHook lines (``name: value`` after a tab,
+``, ``-separated) and mmengine's LoggerHook lines (two spaces between pairs, one between the
+learning rates, names with spaces such as ``coco/AP (M)``); the two format modules differ only
+in what they sniff.
 """
 
 from __future__ import annotations
 
+import re
+import time
+
 from lossboard import tags
+from lossboard.model import RESUME, Event, Item, Point
+from lossboard.sources.formats._lines import LineParser
+from lossboard.sources.formats._numbers import bad_number
 
 # position keys: where a value is, not a value
 POSITION = frozenset(("mode", "epoch", "iter", "step"))
 _PERF = {"time": "perf/time_s", "data_time": "perf/data_time_s", "memory": "perf/memory_mb"}
+
+# kind, mode, epoch, iter, total: "Epoch [1][50/7330]", "Epoch(val) [1][7330]",
+# "Epoch(train)  [1][  50/7330]", "Iter [50/90000]", "Iter(val) [625/625]"
+HEAD = re.compile(
+    r"\b(Epoch|Iter)(?:\((train|val|test)\))?\s*(?:\[\s*(\d+)\])?\s*\[\s*(\d+)(?:/(\d+))?\]\s"
+)
+# a name starts with a letter and may hold single spaces ("coco/AP .5", "coco/AP (M)"); a value
+# ends at a space or a comma, so eta's "1 day, 2:03:04" gives "eta: 1" and nothing else
+PAIR = re.compile(r"([A-Za-z_][^\s:,]*(?: [^\s:,]+)*): ([^\s,]+)")
+# the logging prefix: "2023/03/01 12:00:00 - mmengine - INFO - ", "2021-03-04 12:00:00,123 - mmdet"
+_STAMP = re.compile(r"(\d{4})[-/](\d\d)[-/](\d\d) (\d\d):(\d\d):(\d\d)")
+_SPLITS = {None: tags.TRAIN, "train": tags.TRAIN, "val": tags.VAL, "test": tags.TEST}
 
 
 def tag_of(name: str, split: str) -> str | None:
@@ -31,6 +55,16 @@ def tag_of(name: str, split: str) -> str | None:
     if name.endswith("lr"):  # lr, base_lr, and per-group rates such as backbone.lr
         return "opt/lr" if name == "lr" else f"opt/{name}"
     return tags.canonical(name, split)
+
+
+def find_head(line: str) -> re.Match | None:
+    """The ``Epoch(...) [e][i/N]`` head of a logged line, if it has one.
+
+    A mode in parentheses or an ``iter/total`` is required: MXNet's ``Epoch[0] Batch [50]``
+    has neither.
+    """
+    match = HEAD.search(line)
+    return match if match and (match[2] is not None or match[5] is not None) else None
 
 
 class Clock:
@@ -60,3 +94,70 @@ class Clock:
     def after_epoch(self, epoch: int) -> int:
         """Where validation after ``epoch`` sits: the end of that epoch."""
         return epoch * self.length if self.length else self.last
+
+
+class TextParser(LineParser):
+    """mmcv and mmengine text logs: one head and its ``name: value`` pairs per line.
+
+    Validation progress lines (``Epoch(val) [1][ 5/28]`` with only timings) give nothing,
+    and neither does mmdet's ``bbox_mAP_copypaste`` line, which has no head. A value of -1
+    (COCO's "not applicable") is kept as the value it is.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._clock = Clock()
+        self._stamp = ("", None)  # the last prefix time read and its wall time
+
+    def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
+        items: list[Item] = []
+        for number, line in enumerate(lines, first):
+            if "Epoch" not in line and "Iter" not in line:  # cheap test before the regex
+                continue
+            head = find_head(line)
+            if head is not None:
+                items.extend(self._line(number, head, line))
+        return items
+
+    def _line(self, number: int, head: re.Match, line: str) -> list[Item]:
+        kind, mode, epoch_text, it_text, total_text = head.groups()
+        split = _SPLITS[mode]
+        epoch = int(epoch_text) if epoch_text else None
+        it = int(it_text)
+        wall = self._wall_time(line[: head.start()])
+        items: list[Item] = []
+        if split == tags.TRAIN:
+            if total_text and epoch is not None:
+                self._clock.learn(int(total_text))
+            step, fraction, resumed = self._clock.train(epoch, it)
+            if resumed:
+                items.append(Event(RESUME, step, fraction, wall))
+        elif epoch is not None:  # validation after an epoch
+            if total_text is None:  # 2.x prints the train epoch's length here
+                self._clock.learn(it)
+            step, fraction = self._clock.after_epoch(epoch), float(epoch)
+        else:  # iteration-based validation, or a test run
+            step = it if kind == "Iter" and total_text is None else self._clock.last
+            fraction = None
+        for name, text in PAIR.findall(line, head.end()):
+            tag = tag_of(name, split)
+            if tag is None:
+                continue
+            try:
+                items.append(Point(tag, name, step, float(text), fraction, wall))
+            except ValueError:
+                items.append(bad_number(number, f"{name}: ", text))
+        return items
+
+    def _wall_time(self, prefix: str) -> float | None:
+        """The logging prefix's time as seconds since the epoch, read as local time."""
+        match = _STAMP.search(prefix)
+        if match is None:
+            return None
+        if match[0] != self._stamp[0]:  # a log prints many lines per second
+            fields = tuple(int(part) for part in match.groups())
+            try:
+                self._stamp = (match[0], time.mktime(fields + (0, 0, -1)))
+            except (OverflowError, ValueError):  # a date no clock can hold
+                self._stamp = (match[0], None)
+        return self._stamp[1]

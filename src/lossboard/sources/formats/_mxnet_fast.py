@@ -24,12 +24,18 @@ import re
 import numpy as np
 import orjson
 
+from lossboard import tags
+
 # a number printed by Speedometer: after "Epoch[" / "Batch [" / "-" in "[100-200]", after
 # "Speed: " or "Speed ", after "name="
 _NUMBER = re.compile(
     r"(?<=\[)\d+(?=[\]-])|(?<=\d-)\d+(?=\])|(?<=Speed: )\S+|(?<=Speed )\S+|(?<==)[^\s=]+"
 )
 
+# "Epoch[3] Batch [500]\t": what every line of one batch starts with, up to its metrics
+_HEAD = re.compile(r"(?:Epoch|Iter)\[\d+\]\s*Batch\s*\[(?:\d+-)?\d+\]\s*")
+
+SPEED_TAG = tags.canonical("Speed")
 EPOCH = "epoch"
 BATCH = "batch"
 BATCH_START = "batch_start"
@@ -137,3 +143,101 @@ def _marks(lines: list[str]) -> list[str | None]:
         unique = [piece for piece in own if not any(piece in other for other in others)]
         marks.append(max(unique, key=len) if unique else None)
     return marks
+
+
+def value_series(layout: Layout, walls: np.ndarray | None) -> list[tuple]:
+    """(matrix column, tag, printed name, wall times) of each value a record holds."""
+    roles, size = layout.roles, layout.lines_per_record
+    # MXNet <= 0.11 prints the batch's Speed on each of its lines: one is its value
+    speeds = [i for i, role in enumerate(roles) if role == SPEED]
+    series = []
+    for i, role in enumerate(roles):
+        if role == METRIC or i in speeds[-1:]:
+            name = layout.names[i]
+            tag = SPEED_TAG if role == SPEED else tags.canonical(name, tags.BATCH)
+            series.append((i, tag, name, None if walls is None else walls[layout.line_of[i] :: size]))
+    return series
+
+
+def _spans(
+    rows: list[int], size: int, counters: tuple[np.ndarray, np.ndarray] | None
+) -> list[tuple[int, int, int, int]] | None:
+    """(first record, end record, first line, end line) of each stretch of records on
+    consecutive lines of one epoch, or None when the records do not sit on consecutive
+    lines or batch numbers go back inside a stretch (a restart: parsed line by line)."""
+    if counters is None:
+        return None
+    epochs, batches = counters
+    lines = np.asarray(rows, dtype=np.int64).reshape(-1, size)
+    if size > 1 and (lines - lines[:, :1] != np.arange(size)).any():
+        return None
+    starts = lines[:, 0]
+    cut = (np.diff(starts) != size) | (epochs[1:] != epochs[:-1])
+    if ((batches[1:] < batches[:-1]) & ~cut).any():
+        return None
+    bounds = [0, *(np.flatnonzero(cut) + 1).tolist(), len(starts)]
+    first_lines = starts.tolist()
+    return [
+        (start, stop, first_lines[start], first_lines[stop - 1] + size)
+        for start, stop in zip(bounds, bounds[1:])
+    ]
+
+
+def _counters(matrix: np.ndarray, roles: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
+    """The epoch and batch of each record, when whole numbers and the same on every line of
+    a record (MXNet <= 0.11 prints one line per metric for one batch)."""
+    epoch_cols = [i for i, role in enumerate(roles) if role == EPOCH]
+    batch_cols = [i for i, role in enumerate(roles) if role == BATCH]
+    counters = matrix[:, epoch_cols + batch_cols]
+    if not (counters == np.floor(counters)).all() or (counters < 0).any():
+        return None
+    epochs, batches = matrix[:, epoch_cols], matrix[:, batch_cols]
+    if (epochs != epochs[:, :1]).any() or (batches != batches[:, :1]).any():
+        return None
+    return epochs[:, 0].astype(np.int64), batches[:, 0].astype(np.int64)
+
+
+def read_records(rows: list[int], lines: list[str], layout: Layout) -> tuple | None:
+    """(batch lines skipped, matrix, counters, spans) for the whole records in ``lines``, or
+    None when they do not fit ``layout``. A chunk may start or end inside a record of
+    several lines; those lines are left to the line-by-line path."""
+    size = layout.lines_per_record
+    skip = 0
+    if size > 1:
+        kind = layout.line_kind(lines[0])
+        if kind is None:
+            return None
+        skip = (size - kind) % size
+    whole = (len(lines) - skip) // size * size
+    if whole < size:
+        return None
+    matrix = layout.matrix(lines[skip : skip + whole])
+    if matrix is None:
+        return None
+    counters = _counters(matrix, layout.roles)
+    spans = _spans(rows[skip : skip + whole], size, counters)
+    if counters is None or spans is None:
+        return None
+    return skip, matrix, counters, spans
+
+
+def learn_layout(lines: list[str]) -> Layout | None:
+    """The layout of the first whole record of ``lines``: the lines that print one batch.
+
+    The first group of lines with one batch number may be the tail of a record cut by the
+    chunk boundary, so the second group is learned from when there is one.
+    """
+    groups = []
+    start = 0
+    while start < len(lines) and len(groups) < 2:
+        head = _HEAD.search(lines[start])
+        if head is None:
+            return None
+        prefix = lines[start][: head.end()]
+        end = start + 1
+        while end < len(lines) and lines[end].startswith(prefix):
+            end += 1
+        groups.append(lines[start:end])
+        start = end
+    whole = groups[1] if len(groups) > 1 and start < len(lines) else groups[0]
+    return Layout.learn(whole)

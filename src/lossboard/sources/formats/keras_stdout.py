@@ -168,6 +168,9 @@ class Parser(LineParser):
         self._position = 0  # furthest bar position seen in this epoch
         self._closed = False  # this epoch's final state with val_* was seen
         self._lr: float | None = None
+        # a callback's new rate by the epoch it is for, held until that epoch has run without
+        # printing its own rate (an epoch that early stopping cancelled keeps only the event)
+        self._pending_lr: dict[int, Point] = {}
 
     def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
         items: list[Item] = []
@@ -217,7 +220,7 @@ class Parser(LineParser):
             at = epoch if scheduler else epoch + 1
             if not scheduler or (self._lr is not None and value != self._lr):
                 items.append(Event(LR_CHANGE, at, float(at), text=line))
-            items.append(Point("opt/lr", "learning rate", at, value, float(at)))
+            self._pending_lr[at] = Point("opt/lr", "learning rate", at, value, float(at))
             self._lr = value
 
     def _start_epoch(self, k: int, n: int, items: list[Item]) -> None:
@@ -266,6 +269,7 @@ class Parser(LineParser):
         self, number: int, metrics: list[tuple[str, str]], split: str, step: int, items: list[Item]
     ) -> None:
         epoch = float(step) if self._epoch is not None else None
+        pending = self._pending_lr.pop(step, None) if split == tags.TRAIN else None
         for name, raw in metrics:
             value = _number(number, f"{name}: ", raw)
             if isinstance(value, Problem):
@@ -273,8 +277,10 @@ class Parser(LineParser):
                 continue
             tag = tags.canonical(name, split)
             if tag == "opt/lr":
-                self._lr = value
+                self._lr, pending = value, None
             items.append(Point(tag, name, step, value, epoch))
+        if pending is not None:
+            items.append(pending)  # the epoch ran at the new rate without printing it
 
     @staticmethod
     def _batch_points(

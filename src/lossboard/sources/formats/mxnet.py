@@ -12,6 +12,12 @@ or none)::
     Saved checkpoint to "models/img_cls-0001.params"
     [Epoch 0] train=0.467608 val=0.558900 loss=1.452417 time: 16.450441             GluonCV
     [Epoch 0] validation: acc-top1=41.395718 acc-top5=74.200370
+    [Epoch 0][Batch 99], LR: 1.28E-04, Speed: 108.251 samples/sec, ObjLoss=415.712, ...  GluonCV
+    [Epoch 0][Batch 99], Speed: 11.735 samples/sec, RPN_Conf=0.655,RPN_SmoothL1=0.050  detection
+    [Epoch 0] Training cost: 602.907, ObjLoss=170.200, BoxCenterLoss=6.865
+    [Epoch 0] Validation:                  then one "class=AP" line per class, then "mAP=0.0763"
+    [Epoch 14] Set learning rate to 0.0001
+    [Epoch 16] Saving parameters to faster_rcnn_resnet50_v1b_voc_0016_0.7831.params
     Iter[0] Batch [10000] \tloss 6.0081581, ppl 406.7334777                  LM examples
     Iter[0]\t\t CE loss 3.8857258, ppl 48.7022774. Eval duration = 541.87 seconds
     eval batch 19 : 8.5457629
@@ -25,6 +31,17 @@ at ``Epoch[65]`` thus gets the steps a file started at ``Epoch[0]`` would have. 
 changes and checkpoints are placed where they were printed, as batch steps when the file has
 batch lines. An epoch counter that goes back (a restart inside one file) gives a ``resume``
 event. An asctime prefix becomes ``wall_time``, read as local time of the machine parsing.
+
+Starts. A ``Namespace(...)`` line is a (re)start; its ``lr=`` is the initial learning rate.
+What a start prints before its first metric line (that lr, and the ``Update[N]`` lines of a
+scheduler catching up after ``--load-epoch``) has no place in training of its own: it is
+placed at the start of the epoch of the first metric line that follows, after the resume
+that line may cause, so a resumed file never seems to start at epoch 0 and a restart inside
+a file does not lose its lr to the cut. A start that reaches no metric line leaves nothing.
+
+GluonCV detection prints 0-based batch indices (``[Batch 99]`` is the 100th batch) and
+``LR:`` on batch lines (``opt/lr`` as printed, ``LR``); its validation block gives one
+``val/<class>`` point per class and ``val/mAP``, all at the epoch of the header.
 
 Long runs of batch lines go through `_mxnet_fast` (all numbers of a run read at once);
 everything else, and any run that does not fit exactly, is parsed line by line here.
@@ -41,7 +58,13 @@ import numpy as np
 from lossboard import tags
 from lossboard.model import CHECKPOINT, LR_CHANGE, RESUME, Columns, Event, Item, Point
 from lossboard.sources.formats._lines import LineParser
-from lossboard.sources.formats._mxnet_fast import BATCH, EPOCH, METRIC, SPEED, Layout
+from lossboard.sources.formats._mxnet_fast import (
+    SPEED_TAG,
+    Layout,
+    learn_layout,
+    read_records,
+    value_series,
+)
 from lossboard.sources.formats._numbers import bad_number
 from lossboard.sources.formats._numbers import number as parse_number
 
@@ -50,13 +73,21 @@ NAME = "mxnet"
 _BATCH = re.compile(r"(Epoch|Iter)\[(\d+)\]\s*Batch\s*\[(?:\d+-)?(\d+)\]\s*(.*)")
 _EPOCH_LINE = re.compile(r"(?:Epoch|Iter)\[(\d+)\]\s*(.*)")
 _EPOCH_VALUE = re.compile(r"([A-Za-z][\w\-]*(?: cost)?)\s*=\s*(\S*)")
-_GLUON = re.compile(r"\[Epoch (\d+)\]\s*(?:(training|validation):)?\s*(.*)")
-_GLUON_VALUE = re.compile(r"([A-Za-z][\w\-]*(?: cost)?)(?:=|: )\s*(\S*)")
-_SPEED = re.compile(r"Speed:?\s*(\S*)")
+_GLUON = re.compile(r"\[Epoch (\d+)\]\s*(?:((?i:training|validation)):)?\s*(.*)")
+_GLUON_BATCH = re.compile(r"\[Epoch (\d+)\]\[Batch (\d+)\],?\s*(.*)")
+_GLUON_VALUE = re.compile(r"([A-Za-z][\w\-]*(?: cost)?)(?:=|: )\s*([^\s,]*)")
+_GLUON_SET_LR = re.compile(r"Set learning rate to ([^\s,]+)")
+_GLUON_SAVE = re.compile(r"[Ss]aving (?:parameters )?to (\S+)")
+_BLOCK_VALUE = re.compile(r"(?:INFO:root:)?([A-Za-z][^=]*)=(\S+)")  # "pottedplant=0.0"
+_LR = re.compile(r"\bLR:\s*([^\s,]*)")
+_SPEED = re.compile(r"Speed:?\s*([^\s,]*)")
 _PAIR = re.compile(r"([^\s=,]+)=\s*([^\s,]*)")
 _SPACED_PAIR = re.compile(r"([A-Za-z][\w\-]*) ([^\s,]+?)\.?(?=,|\s|$)")
 _CE = re.compile(r"CE loss (\S+?),\s*ppl ([^\s,]+?)\.?(?=\s|$)")
-_UPDATE = re.compile(r"Update\[(\d+)\]: Change learning rate to (\S+)")
+_UPDATE = re.compile(
+    r"Update\[(\d+)\]: (?:Change learning rate to|now learning rate arrived at) ([^\s,]+)"
+)
+_NAMESPACE_LR = re.compile(r"Namespace\(.*?\blr=([^\s,)]+)")
 _CHECKPOINT = re.compile(r'Saved checkpoint to "([^"]*)"')
 _EVAL_BATCH = re.compile(r"[Ee]val batch (\d+)(?: (\w+))? : (\S+)")
 _ASCTIME = re.compile(r"(\d{4}-\d\d-\d\d \d\d):(\d\d):(\d\d),(\d{3})")
@@ -67,6 +98,8 @@ _SNIFF = (
     (re.compile(r"Epoch\[\d+\] Time cost=", re.M), 0.9),
     (re.compile(r"^(?:INFO:root:)?\[Epoch \d+\] (?:train=|training: |validation: )", re.M), 0.9),
     (re.compile(r"Iter\[\d+\]\s+CE loss", re.M), 0.9),
+    (re.compile(r"^(?:INFO:root:)?\[Epoch \d+\]\[Batch \d+\], (?:LR|Speed): ", re.M), 0.95),
+    (re.compile(r"^(?:INFO:root:)?\[Epoch \d+\] (?:Training cost: |Validation: )", re.M), 0.9),
 )
 
 # GluonCV "[Epoch N] train=.. val=.. loss=.. time: .." and "speed: N samples/sec"
@@ -76,10 +109,10 @@ _GLUON_TAGS = {
     "loss": "train/loss",
     "time": "perf/epoch_time_s",
     "time cost": "perf/epoch_time_s",
+    "Training cost": "perf/epoch_time_s",
     "speed": "perf/epoch_samples_per_sec",
 }
 _EVAL_TAG = "val_batch/loss"  # running loss over evaluation batches (LM examples)
-_SPEED_TAG = tags.canonical("Speed")
 _FAST_MIN_LINES = 16  # shorter runs are not worth learning a layout for
 _ASCTIME_WIDTH = 23  # "2018-03-07 10:32:37,184"
 
@@ -104,7 +137,10 @@ class Parser(LineParser):
         self._prev_b: int | None = None
         self._last_b: int | None = None
         self._per_epoch: int | None = None  # N, batches per epoch, once known
-        self._held: list[tuple] = []  # (epoch, batch, make) waiting for N
+        self._held: list[tuple] = []  # (epoch, batch, wall, make) waiting for N
+        self._starting = False  # a start was printed and no metric line came since
+        self._waiting: list[tuple] = []  # (wall, make) printed by that start, see the docstring
+        self._block_epoch: int | None = None  # inside GluonCV's validation block of this epoch
         self._eval_count = 0
         self._hours: dict[str, float] = {}  # "2018-03-07 10" -> its local timestamp
 
@@ -118,22 +154,40 @@ class Parser(LineParser):
         return [item for number, line in enumerate(lines, first) for item in self._line(number, line)]
 
     def finish(self) -> list[Item]:
-        return self._learn_per_epoch()
+        waiting, self._waiting, self._starting = self._waiting, [], False
+        items: list[Item] = []
+        if self._epoch is not None:  # without any metric line there is no place for them
+            for wall, make in waiting:
+                items.extend(self._at_position(wall, make))
+        return items + self._learn_per_epoch()
 
     def _line(self, number: int, line: str) -> list[Item]:
         """Every record of one line; noise gives nothing."""
+        if self._block_epoch is not None:
+            match = _BLOCK_VALUE.fullmatch(line)
+            if match is not None:
+                return self._block_line(number, line, match)
+            self._block_epoch = None
         if "Batch" in line:
             match = _BATCH.search(line)
             if match is not None:
-                return self._batch_line(number, line, match)
+                epoch, batch, rest = match.group(2, 3, 4)
+                return self._batch_line(number, line, int(epoch), int(batch), rest)
         if "Epoch[" in line or "Iter[" in line:
             match = _EPOCH_LINE.search(line)
             if match is not None:
                 return self._epoch_line(number, line, match)
         if "[Epoch " in line:
+            if "][Batch " in line:
+                match = _GLUON_BATCH.search(line)
+                if match is not None:
+                    epoch, batch, rest = match.groups()
+                    return self._batch_line(number, line, int(epoch), int(batch), rest)
             match = _GLUON.search(line)
-            if match is not None:
+            if match is not None and "Start training from" not in line:
                 return self._gluon_line(number, line, match)
+        if "Namespace(" in line:
+            return self._start_line(line)
         if "Update[" in line:
             match = _UPDATE.search(line)
             if match is not None:
@@ -149,17 +203,23 @@ class Parser(LineParser):
                 return self._eval_line(number, line, match)
         return []
 
-    def _batch_line(self, number: int, line: str, match: re.Match) -> list[Item]:
-        epoch, batch, rest = int(match.group(2)), int(match.group(3)), match.group(4)
+    def _batch_line(self, number: int, line: str, epoch: int, batch: int, rest: str) -> list[Item]:
         items = self._enter_batch(epoch, batch)
         values: list[tuple[str, str, float]] = []
+        if "LR:" in rest:
+            lr = _LR.search(rest)
+            value = parse_number(lr.group(1))
+            if value is None:
+                items.append(bad_number(number, "LR:", lr.group(1)))
+            else:
+                values.append(("opt/lr", "LR", value))
         if "Speed" in rest:
             speed = _SPEED.search(rest)
             value = parse_number(speed.group(1))
             if value is None:
                 items.append(bad_number(number, "Speed", speed.group(1)))
             else:
-                values.append((_SPEED_TAG, "Speed", value))
+                values.append((SPEED_TAG, "Speed", value))
         if "=" in rest:
             pairs = _PAIR.findall(rest)
         else:
@@ -190,12 +250,52 @@ class Parser(LineParser):
 
     def _gluon_line(self, number: int, line: str, match: re.Match) -> list[Item]:
         epoch, section, rest = int(match.group(1)), match.group(2), match.group(3)
+        if section is None and "Set learning rate" in rest:
+            found = _GLUON_SET_LR.search(rest)
+            value = None if found is None else parse_number(found.group(1))
+            if value is None:
+                return [bad_number(number, "Set learning rate to", rest)]
+            note = f"[Epoch {epoch}] learning rate {found.group(1)}"
+            items = self._enter_epoch_start(epoch)
+            return items + self._at_position(self._wall(line), partial(_lr_at, value, note))
+        if section is None and "aving " in rest:
+            # "Saving parameters to x_0019_0.7766.params", "mAP .. higher than current best
+            # [..] saving to x_best.params": the numbers are a file name and a repeat of mAP
+            saved = _GLUON_SAVE.search(rest)
+            if saved is None:
+                return []
+            items = self._enter_epoch_end(epoch)
+            make = partial(_checkpoint_at, f"saved {saved.group(1)}")
+            return items + self._at_position(self._wall(line), make)
+        section = section.lower() if section else None
+        if section == "validation" and not rest:  # the header of a block of "name=value" lines
+            items = self._enter_epoch_end(epoch)
+            self._block_epoch = epoch
+            return items
         split = tags.VAL if section == "validation" else tags.TRAIN
         found = []
         for name, text in _GLUON_VALUE.findall(rest):
             tag = _GLUON_TAGS.get(name) if section is None else None
             found.append((tag or tags.canonical(name, split), name, text))
         return self._epoch_values(number, line, epoch, found)
+
+    def _block_line(self, number: int, line: str, match: re.Match) -> list[Item]:
+        """One ``class=AP`` line of a validation block; ``mAP=`` ends the block."""
+        name, text = match.group(1).strip(), match.group(2)
+        epoch = self._block_epoch
+        if name == "mAP":
+            self._block_epoch = None
+        return self._epoch_values(number, line, epoch, [(tags.canonical(name, tags.VAL), name, text)])
+
+    def _start_line(self, line: str) -> list[Item]:
+        """A (re)start: its initial lr, and what it prints next, wait for its first metric line."""
+        self._starting = True
+        self._waiting = []  # an earlier start that printed no metric line never trained
+        match = _NAMESPACE_LR.search(line)
+        value = None if match is None else parse_number(match.group(1))
+        if value is not None:
+            self._waiting.append((self._wall(line), partial(_points_at, [("opt/lr", "lr", value)])))
+        return []
 
     def _epoch_values(self, number: int, line: str, epoch: int, pairs: list) -> list[Item]:
         items = self._enter_epoch_end(epoch)
@@ -242,10 +342,27 @@ class Parser(LineParser):
             elif batch != self._last_b:
                 self._prev_b = self._last_b
             self._last_b = batch
-            return []
+            return self._place_waiting() if self._waiting or self._starting else []
         else:
             items = []
         self._start_epoch(epoch, batch)
+        if self._waiting or self._starting:
+            items.extend(self._place_waiting())
+        return items
+
+    def _enter_epoch_start(self, epoch: int) -> list[Item]:
+        """A line printed as ``epoch`` begins, before its first batch (GluonCV's lr steps)."""
+        current = self._epoch
+        started = self._ended or self._last_b is not None
+        if current is not None and (epoch < current or (epoch == current and started)):
+            items = self._resume(epoch)
+        elif current is not None and epoch > current:
+            items = self._learn_per_epoch()
+        else:
+            items = []
+        self._start_epoch(epoch, None)
+        if self._waiting or self._starting:
+            items.extend(self._place_waiting())
         return items
 
     def _enter_epoch_end(self, epoch: int) -> list[Item]:
@@ -261,12 +378,26 @@ class Parser(LineParser):
         if not self._ended:
             items.extend(self._learn_per_epoch())
             self._ended = True
+        if self._waiting or self._starting:
+            items.extend(self._place_waiting())
         return items
 
     def _start_epoch(self, epoch: int, batch: int | None) -> None:
         self._epoch, self._ended = epoch, False
         self._first_b = self._last_b = batch
         self._prev_b = None
+
+    def _place_waiting(self) -> list[Item]:
+        """What the start printed before its first metric line: at the start of that epoch."""
+        waiting, self._waiting, self._starting = self._waiting, [], False
+        epoch, n = self._epoch, self._per_epoch
+        items: list[Item] = []
+        for wall, make in waiting:
+            if n is None and self._last_b is not None:
+                self._held.append((epoch, 0, wall, make))
+            else:
+                items.extend(make(epoch * (n or 1), float(epoch), wall))
+        return items
 
     def _resume(self, epoch: int) -> list[Item]:
         # what was held belongs to the abandoned attempt, which the resume drops anyway
@@ -300,8 +431,9 @@ class Parser(LineParser):
     def _at_position(self, wall: float | None, make) -> list[Item]:
         """Records of a line that happened at the current place in training."""
         epoch, n = self._epoch, self._per_epoch
-        if epoch is None:
-            return make(0, 0.0, wall)
+        if epoch is None or self._starting:
+            self._waiting.append((wall, make))
+            return []
         if self._ended:
             return make((epoch + 1) * (n or 1), float(epoch + 1), wall)
         batch = self._last_b
@@ -347,10 +479,10 @@ class Parser(LineParser):
                 return None
             walls = np.array(stamps, dtype=np.float64)
             batch_lines = [line[_ASCTIME_WIDTH:] for line in batch_lines]
-        read = _read(rows, batch_lines, self._layout) if self._layout is not None else None
+        read = read_records(rows, batch_lines, self._layout) if self._layout is not None else None
         if read is None:
-            self._layout = _learn_layout(batch_lines)
-            read = _read(rows, batch_lines, self._layout) if self._layout is not None else None
+            self._layout = learn_layout(batch_lines)
+            read = read_records(rows, batch_lines, self._layout) if self._layout is not None else None
             if read is None:
                 return None
         layout = self._layout
@@ -361,7 +493,7 @@ class Parser(LineParser):
         n = self._per_epoch
         steps = epochs * n + batches
         positions = epochs + batches / n
-        series = _value_series(layout, walls)
+        series = value_series(layout, walls)
         items: list[Item] = []
         held = 0  # records from here on are not in `items` yet
 
@@ -416,101 +548,3 @@ def _lr_at(value: float, note: str, step: int, epoch: float, wall: float | None)
 
 def _checkpoint_at(text: str, step: int, epoch: float, wall: float | None) -> list[Item]:
     return [Event(CHECKPOINT, step, epoch, wall, text)]
-
-
-def _value_series(layout: Layout, walls: np.ndarray | None) -> list[tuple]:
-    """(matrix column, tag, printed name, wall times) of each value a record holds."""
-    roles, size = layout.roles, layout.lines_per_record
-    # MXNet <= 0.11 prints the batch's Speed on each of its lines: one is its value
-    speeds = [i for i, role in enumerate(roles) if role == SPEED]
-    series = []
-    for i, role in enumerate(roles):
-        if role == METRIC or i in speeds[-1:]:
-            name = layout.names[i]
-            tag = _SPEED_TAG if role == SPEED else tags.canonical(name, tags.BATCH)
-            series.append((i, tag, name, None if walls is None else walls[layout.line_of[i] :: size]))
-    return series
-
-
-def _spans(
-    rows: list[int], size: int, counters: tuple[np.ndarray, np.ndarray] | None
-) -> list[tuple[int, int, int, int]] | None:
-    """(first record, end record, first line, end line) of each stretch of records on
-    consecutive lines of one epoch, or None when the records do not sit on consecutive
-    lines or batch numbers go back inside a stretch (a restart: parsed line by line)."""
-    if counters is None:
-        return None
-    epochs, batches = counters
-    lines = np.asarray(rows, dtype=np.int64).reshape(-1, size)
-    if size > 1 and (lines - lines[:, :1] != np.arange(size)).any():
-        return None
-    starts = lines[:, 0]
-    cut = (np.diff(starts) != size) | (epochs[1:] != epochs[:-1])
-    if ((batches[1:] < batches[:-1]) & ~cut).any():
-        return None
-    bounds = [0, *(np.flatnonzero(cut) + 1).tolist(), len(starts)]
-    first_lines = starts.tolist()
-    return [
-        (start, stop, first_lines[start], first_lines[stop - 1] + size)
-        for start, stop in zip(bounds, bounds[1:])
-    ]
-
-
-def _counters(matrix: np.ndarray, roles: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
-    """The epoch and batch of each record, when whole numbers and the same on every line of
-    a record (MXNet <= 0.11 prints one line per metric for one batch)."""
-    epoch_cols = [i for i, role in enumerate(roles) if role == EPOCH]
-    batch_cols = [i for i, role in enumerate(roles) if role == BATCH]
-    counters = matrix[:, epoch_cols + batch_cols]
-    if not (counters == np.floor(counters)).all() or (counters < 0).any():
-        return None
-    epochs, batches = matrix[:, epoch_cols], matrix[:, batch_cols]
-    if (epochs != epochs[:, :1]).any() or (batches != batches[:, :1]).any():
-        return None
-    return epochs[:, 0].astype(np.int64), batches[:, 0].astype(np.int64)
-
-
-def _read(rows: list[int], lines: list[str], layout: Layout) -> tuple | None:
-    """(batch lines skipped, matrix, counters, spans) for the whole records in ``lines``, or
-    None when they do not fit ``layout``. A chunk may start or end inside a record of
-    several lines; those lines are left to the line-by-line path."""
-    size = layout.lines_per_record
-    skip = 0
-    if size > 1:
-        kind = layout.line_kind(lines[0])
-        if kind is None:
-            return None
-        skip = (size - kind) % size
-    whole = (len(lines) - skip) // size * size
-    if whole < size:
-        return None
-    matrix = layout.matrix(lines[skip : skip + whole])
-    if matrix is None:
-        return None
-    counters = _counters(matrix, layout.roles)
-    spans = _spans(rows[skip : skip + whole], size, counters)
-    if counters is None or spans is None:
-        return None
-    return skip, matrix, counters, spans
-
-
-def _learn_layout(lines: list[str]) -> Layout | None:
-    """The layout of the first whole record of ``lines``: the lines that print one batch.
-
-    The first group of lines with one batch number may be the tail of a record cut by the
-    chunk boundary, so the second group is learned from when there is one.
-    """
-    groups = []
-    start = 0
-    while start < len(lines) and len(groups) < 2:
-        head = _BATCH.search(lines[start])
-        if head is None:
-            return None
-        prefix = lines[start][: head.start(4)]
-        end = start + 1
-        while end < len(lines) and lines[end].startswith(prefix):
-            end += 1
-        groups.append(lines[start:end])
-        start = end
-    whole = groups[1] if len(groups) > 1 and start < len(lines) else groups[0]
-    return Layout.learn(whole)

@@ -4,22 +4,30 @@ descendants: AverageMeter/ProgressMeter lines, tab-separated, each meter ``Name 
     Epoch: [0][  10/5005]\tTime  0.335 ( 0.512)\tData  0.001 ( 0.160)\tLoss 6.9100e+00 (6.9240e+00)\tAcc@1   0.00 (  0.16)\tAcc@5   0.78 (  0.62)
     Test: [ 10/196]\tTime  0.120 ( 0.250)\tLoss 1.2e+00 (1.1e+00)\tAcc@1  70.31 ( 72.00)\tAcc@5  90.62 ( 91.00)
      * Acc@1 75.000 Acc@5 92.000
+    current lr 1.00000e-01
 
 (older versions print ``Epoch: [0][10/5005]\tTime 0.335 (0.512)\tLoss 6.9 (6.9)\tPrec@1 0.000 (0.156)``
-and `` * Prec@1 .. Prec@5 ..``).
+and `` * Prec@1 .. Prec@5 ..``; akamaster's CIFAR fork prints ``current lr`` before each epoch).
 
-* A training line -> batch-level points of the current values: ``train_batch/loss``,
-  ``train_batch/accuracy`` (Acc@1, Prec@1), ``train_batch/top_k_accuracy_5``, plus
-  ``perf/batch_time_s`` and ``perf/data_time_s``; step = epoch * batches + batch as printed,
+* A training line -> batch-level points under ``train_batch/`` (Acc@1 and Prec@1 are
+  ``accuracy``, Acc@5 ``top_k_accuracy_5``) and ``perf/batch_time_s``, ``perf/data_time_s``:
+  the current value printed as the meter's name (``Loss``), the running average as
+  ``Loss (avg)``, two series under one label. Step = epoch * batches + batch as printed,
   epoch = epoch + batch / batches (fractional, 0-based as printed).
-* When an epoch's training ends (its last batch, its ``Test:`` block, or another epoch), the running
-  averages of its last printed line -> epoch-level ``train/loss``, ``train/accuracy``, ... (the
-  average over the batches up to that line; the example prints every ``print_freq`` batches).
-* The `` * `` summary -> ``val/accuracy`` and ``val/top_k_accuracy_5``. Epoch-level values sit
-  where their epoch ends: step (epoch + 1) * batches, epoch = the epoch as printed.
-* ``Test: [..]`` lines only mark the end of training; their values are running averages over a
-  part of the validation set, so they give no points. Accuracies stay in percent, as printed.
+* A ``Test: [i/M]`` line -> the same under ``val_batch/`` (its timings under
+  ``perf/val_batch_time_s``), at step epoch * M + i and epoch epoch + i / M, epoch being the
+  one just trained (step i and no epoch when evaluating only).
+* When an epoch's training ends (its last batch, its ``Test:`` block, another epoch), the
+  running averages of its last printed line -> epoch-level ``train/loss``, ``train/accuracy``,
+  ... (the average over the batches up to that line). Likewise, when its validation ends, the
+  running averages of the last ``Test:`` line -> ``val/loss`` and every other metric the `` * ``
+  summary does not give; the summary itself -> ``val/accuracy`` and ``val/top_k_accuracy_5``
+  (over the whole validation set). Epoch-level values sit where their epoch ends: step
+  (epoch + 1) * batches, epoch = the epoch as printed. Accuracies stay in percent, as printed.
+* ``current lr X`` -> ``opt/lr`` at the start of the epoch that follows (step epoch * batches),
+  and an ``lr_change`` event where the value differs from the one before.
 * A training line at an earlier epoch or batch than the previous one -> `Event` RESUME.
+* Anything else (download bars, warnings, model prints) is noise.
 """
 
 from __future__ import annotations
@@ -27,24 +35,29 @@ from __future__ import annotations
 import re
 
 from lossboard import tags
-from lossboard.model import RESUME, Event, Item, Point, Problem
+from lossboard.model import LR_CHANGE, RESUME, Event, Item, Point, Problem
 from lossboard.sources.formats._lines import LineParser
-from lossboard.sources.formats._numbers import NUMBER
+from lossboard.sources.formats._numbers import NUMBER, bad_number
+from lossboard.sources.formats._numbers import number as parse_number
 
 NAME = "pytorch"
 
 _TRAIN = re.compile(r"Epoch: \[(\d+)\]\[ *(\d+)/(\d+)\]")
-_TEST = re.compile(r"Test: \[ *\d+/\d+\]")
+_TEST = re.compile(r"Test: \[ *(\d+)/(\d+)\]")
 _METER = re.compile(
     rf" *([A-Za-z][\w@.-]*(?: [A-Za-z][\w@.-]*)?) +({NUMBER}) +\( *({NUMBER}) *\) *"
 )
 _SUMMARY = re.compile(rf"([A-Za-z][\w@.-]*) +({NUMBER})")
+_CURRENT_LR = re.compile(r"current lr (\S+)")
 _SNIFF = re.compile(
     r"Epoch: \[\d+\]\[ *\d+/\d+\]\t|Test: \[ *\d+/\d+\]\t|^ \* +(?:Acc|Prec)@1 ", re.M
 )
 
-# meters that are timings, not metrics of a split
+# meters that are timings, not metrics of a split; a Test line's are apart from training's
 _PERF = {"Time": "perf/batch_time_s", "Data": "perf/data_time_s"}
+_VAL_PERF = {"Time": "perf/val_batch_time_s", "Data": "perf/val_data_time_s"}
+_LR_NAME = "current lr"
+_VAL_BATCH = "val_batch"
 
 
 def sniff(head: str, filename: str) -> float:
@@ -52,39 +65,83 @@ def sniff(head: str, filename: str) -> float:
 
 
 class Parser(LineParser):
-    """Remembers the epoch being trained, so the summary after its test block can be placed."""
+    """Remembers the epoch being trained and the averages not yet given as epoch values."""
 
     def __init__(self) -> None:
         super().__init__()
         self._epoch: int | None = None
         self._batches = 0
         self._last_step = -1
-        self._averages: dict[str, float] = {}  # running averages of the last training line
+        self._train_averages: dict[str, float] = {}  # of the last training line, until its epoch ends
+        self._test_averages: dict[str, float] = {}  # of the last Test line, until validation ends
+        self._next_lr: tuple[float, str] | None = None  # "current lr": value, text; for the next epoch
+        self._lr: float | None = None
 
     def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
         items: list[Item] = []
-        for number_, line in enumerate(lines, first):
+        for number, line in enumerate(lines, first):
             if "Epoch: [" in line:
                 match = _TRAIN.search(line)
                 if match:
-                    self._train_line(number_, line, match, items)
+                    self._train_line(number, line, match, items)
             elif "Test: [" in line:
-                if _TEST.search(line):
-                    self._end_of_training(items)
+                match = _TEST.search(line)
+                if match:
+                    self._test_line(number, line, match, items)
             elif line.startswith(" * "):
                 self._summary(line, items)
+            elif line.startswith("current lr"):
+                self._lr_line(number, line, items)
+        return items
+
+    def finish(self) -> list[Item]:
+        items: list[Item] = []
+        self._end_of_validation(items)
+        if self._next_lr is not None and self._epoch is not None:  # printed for an epoch never run
+            self._place_lr(self._epoch + 1, items)
         return items
 
     def _train_line(self, line_no: int, line: str, match: re.Match, items: list[Item]) -> None:
         epoch, batch, batches = int(match[1]), int(match[2]), int(match[3])
         if epoch != self._epoch:
             self._end_of_training(items)
+            self._end_of_validation(items)
         step = epoch * batches + batch
         if step < self._last_step:
             items.append(Event(RESUME, step, epoch + batch / batches if batches else None))
         self._epoch, self._batches, self._last_step = epoch, batches, step
+        if self._next_lr is not None:
+            self._place_lr(epoch, items)
         fraction = epoch + batch / batches if batches else float(epoch)
-        for field in line[match.end() :].split("\t"):
+        for name, current, average in self._meters(line_no, line[match.end() :], items):
+            tag = _PERF.get(name) or tags.canonical(name, tags.BATCH)
+            items.append(Point(tag, name, step, current, fraction))
+            items.append(Point(tag, f"{name} (avg)", step, average, fraction))
+            if name not in _PERF:
+                self._train_averages[name] = average
+        if batch == batches:  # the epoch's last batch: nothing more of it will be printed
+            self._end_of_training(items)
+
+    def _test_line(self, line_no: int, line: str, match: re.Match, items: list[Item]) -> None:
+        self._end_of_training(items)
+        batch, batches = int(match[1]), int(match[2])
+        epoch = self._epoch
+        if epoch is None:  # an evaluation-only run: no epoch to place it in
+            step, fraction = batch, None
+        else:
+            step = epoch * batches + batch
+            fraction = epoch + batch / batches if batches else float(epoch)
+        for name, current, average in self._meters(line_no, line[match.end() :], items):
+            tag = _VAL_PERF.get(name) or tags.canonical(name, _VAL_BATCH)
+            items.append(Point(tag, name, step, current, fraction))
+            items.append(Point(tag, f"{name} (avg)", step, average, fraction))
+            if name not in _VAL_PERF:
+                self._test_averages[name] = average
+
+    def _meters(self, line_no: int, fields: str, items: list[Item]) -> list[tuple[str, float, float]]:
+        """(name, value, running average) of each ``Name value (average)`` field."""
+        meters = []
+        for field in fields.split("\t"):
             if not field.strip():
                 continue
             meter = _METER.fullmatch(field)
@@ -92,29 +149,59 @@ class Parser(LineParser):
                 message = f'expected "Name value (average)", found "{field[:40]}"; skipped'
                 items.append(Problem(line_no, message))
                 continue
-            name = meter[1]
-            tag = _PERF.get(name) or tags.canonical(name, tags.BATCH)
-            items.append(Point(tag, name, step, float(meter[2]), fraction))
-            if name not in _PERF:
-                self._averages[name] = float(meter[3])
-        if batch == batches:  # the epoch's last batch: nothing more of it will be printed
-            self._end_of_training(items)
+            meters.append((meter[1], float(meter[2]), float(meter[3])))
+        return meters
+
+    def _epoch_end(self) -> tuple[int, float | None]:
+        """Step and epoch of the values that close the current epoch."""
+        if self._epoch is None:  # an evaluation-only run (--evaluate)
+            return 0, None
+        return (self._epoch + 1) * self._batches, float(self._epoch)
 
     def _end_of_training(self, items: list[Item]) -> None:
         """The running averages of the last printed batch become the epoch's training values."""
-        if not self._averages or self._epoch is None:
+        if not self._train_averages or self._epoch is None:
             return
-        step = (self._epoch + 1) * self._batches
-        epoch = float(self._epoch)
-        for name, value in self._averages.items():
+        step, epoch = self._epoch_end()
+        for name, value in self._train_averages.items():
             items.append(Point(tags.canonical(name, tags.TRAIN), name, step, value, epoch))
-        self._averages = {}
+        self._train_averages = {}
+
+    def _end_of_validation(self, items: list[Item], *, given: frozenset[str] = frozenset()) -> None:
+        """The running averages of the last Test line become the epoch's validation values,
+        except those the summary gave over the whole validation set."""
+        if not self._test_averages:
+            return
+        step, epoch = self._epoch_end()
+        for name, value in self._test_averages.items():
+            if name not in given:
+                items.append(Point(tags.canonical(name, tags.VAL), name, step, value, epoch))
+        self._test_averages = {}
 
     def _summary(self, line: str, items: list[Item]) -> None:
         self._end_of_training(items)
-        if self._epoch is None:  # an evaluation-only run (--evaluate)
-            step, epoch = 0, None
-        else:
-            step, epoch = (self._epoch + 1) * self._batches, float(self._epoch)
-        for name, value in _SUMMARY.findall(line[3:]):
+        step, epoch = self._epoch_end()
+        found = _SUMMARY.findall(line[3:])
+        for name, value in found:
             items.append(Point(tags.canonical(name, tags.VAL), name, step, float(value), epoch))
+        self._end_of_validation(items, given=frozenset(name for name, _ in found))
+
+    def _lr_line(self, line_no: int, line: str, items: list[Item]) -> None:
+        match = _CURRENT_LR.match(line)
+        if match is None:
+            return
+        value = parse_number(match[1])
+        if value is None:
+            items.append(bad_number(line_no, _LR_NAME, match[1]))
+        else:
+            self._next_lr = (value, match[1])
+
+    def _place_lr(self, epoch: int, items: list[Item]) -> None:
+        """The lr printed before ``epoch``, at its start; a change is also an event."""
+        value, text = self._next_lr
+        self._next_lr = None
+        step = epoch * self._batches
+        items.append(Point("opt/lr", _LR_NAME, step, value, float(epoch)))
+        if self._lr is not None and value != self._lr:
+            items.append(Event(LR_CHANGE, step, float(epoch), None, f"{_LR_NAME} {text}"))
+        self._lr = value

@@ -1,0 +1,62 @@
+"""`inspect --unread`: which number-bearing lines of a log gave no value."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from lossboard.cli import main
+from lossboard.sources.coverage import run_coverage
+from lossboard.sources.logdir import load_paths
+
+MXNET_CLS = "mxnet-speedometer-new/mxnet-cls_train.log"
+
+
+def coverage_of(path: Path):
+    (run,) = load_paths([path]).runs
+    (found,) = run_coverage(run)
+    return found
+
+
+@pytest.mark.corpus
+def test_a_log_read_completely_has_no_unread_line(corpus: Path) -> None:
+    found = coverage_of(corpus / MXNET_CLS)
+    # 310 batch lines, 10 Train-accuracy, 10 Time cost, 10 validation lines, 10 checkpoints,
+    # 2 Update lines: every line with a number gave a value or an event
+    assert found.numbered >= 350 and found.unread == 0 and found.share_read == 1.0
+
+
+@pytest.mark.corpus
+def test_lines_no_grammar_knows_are_listed_by_shape_with_their_line_numbers(corpus: Path, tmp_path: Path) -> None:
+    text = (corpus / MXNET_CLS).read_text()
+    lines = text.splitlines()
+    path = tmp_path / "train.log"
+    extra = ["INFO:root:custom gradient norm 12.5", "INFO:root:custom gradient norm 9.25"]
+    path.write_text("\n".join(lines[:40] + extra[:1] + lines[40:80] + extra[1:] + lines[80:]) + "\n")
+    found = coverage_of(path)
+    (shape,) = found.shapes.values()
+    assert shape.count == 2 and shape.lines == [41, 82] and shape.example == extra[0]
+    assert found.unread == 2
+
+
+def test_timestamps_and_source_locations_are_not_measurements(tmp_path: Path) -> None:
+    path = tmp_path / "train.log"
+    path.write_text(
+        "2018-03-07 10:33:26,319 - Start training\n"
+        "I0711 14:22:23.153496  1274 net.cpp:156] Setting up mnist\n"
+        "2018-03-07 10:33:27,319 - Epoch[0] Batch [20]\tSpeed: 100.5 samples/sec\taccuracy=0.25\n"
+    )
+    found = coverage_of(path)
+    assert (found.numbered, found.read) == (1, 1)
+
+
+@pytest.mark.corpus
+def test_inspect_reports_the_share_read_and_lists_unread_lines(corpus: Path) -> None:
+    path = corpus / "mxnet-custom" / "nce_lm_228f266-test.log"
+    result = CliRunner().invoke(main, ["inspect", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "lines with numbers" in result.output and "see inspect --unread" in result.output
+    listed = CliRunner().invoke(main, ["inspect", "--unread", str(path)])
+    assert f"{path}:" in listed.output and "unread x" in listed.output

@@ -1,0 +1,100 @@
+"""Detection: a long head that no format claims, stray NUL bytes, and a bounded search."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from lossboard.errors import BinaryFileError, UnknownFormatError
+from lossboard.sources.detect import HEAD_BYTES, SNIFF_LIMIT_BYTES, detect, detect_file
+from lossboard.sources.reader import parse_file
+
+CONFIG_LINE = "    data_preprocessor=dict(type='DetDataPreprocessor', mean=[103.53, 116.28, 123.675]),\n"
+TRAIN_LINE = (
+    "2023/06/07 22:25:{s:02d} - mmengine - INFO - Epoch(train)   [1][{i:2d}/21]  lr: 4.0000e-08  "
+    "eta: 3:45:13  time: 3.2183  data_time: 2.8992  memory: 2526  loss: 0.{i:02d}70\n"
+)
+
+
+def config_dump(size: int) -> str:
+    """What mmengine prints before training: environment and config, no metric."""
+    return (CONFIG_LINE * (size // len(CONFIG_LINE) + 1))[:size]
+
+
+def train_lines(count: int) -> str:
+    return "".join(TRAIN_LINE.format(s=i, i=i) for i in range(1, count + 1))
+
+
+def detected(text: str | bytes, name: str = "train.log") -> str:
+    data = text.encode() if isinstance(text, str) else text
+    return detect_file(io.BytesIO(data), name)
+
+
+def test_metrics_that_start_at_byte_80000_are_found(tmp_path: Path):
+    text = config_dump(80_000 - 1) + "\n" + train_lines(3)
+    with pytest.raises(UnknownFormatError):
+        detect(text.encode()[:HEAD_BYTES], "train.log")  # the head alone shows nothing
+    assert detected(text) == "mmengine-log"
+    path = tmp_path / "20230607_222528.log"
+    path.write_text(text)
+    parsed = parse_file(path)
+    assert parsed.format == "mmengine-log"
+    assert parsed.collector.series()["train/loss"].value.tolist() == [0.0170, 0.0270, 0.0370]
+
+
+def test_a_metric_line_cut_by_the_window_edge_is_seen_whole():
+    line = train_lines(1)
+    cut = line.index("Epoch(train)") + 3  # the head keeps "Epo", the next window "ch(train)"
+    text = config_dump(HEAD_BYTES - cut - 1) + "\n" + line + config_dump(HEAD_BYTES)
+    assert text[HEAD_BYTES - 3 : HEAD_BYTES + 9] == "Epoch(train)"
+    assert detected(text) == "mmengine-log"
+
+
+def test_the_search_stops_at_its_limit():
+    text = config_dump(SNIFF_LIMIT_BYTES + HEAD_BYTES) + "\n" + train_lines(3)
+    with pytest.raises(UnknownFormatError):
+        detected(text)
+
+
+def test_a_confident_head_is_not_overruled_by_what_follows():
+    keras = "Epoch 1/2\n224s - loss: 3.5508 - acc: 0.2966 - val_loss: 1.4529 - val_acc: 0.5808\n"
+    text = keras * 2 + config_dump(2 * HEAD_BYTES) + "\n" + train_lines(40)
+    assert detected(text) == "keras-stdout"
+
+
+def test_the_file_is_rewound_for_the_parser():
+    file = io.BytesIO((config_dump(100_000) + "\n" + train_lines(2)).encode())
+    detect_file(file, "train.log")
+    assert file.tell() == 0
+
+
+def test_stray_nul_bytes_do_not_make_a_text_log_binary():
+    text = (config_dump(20_000) + "\n" + train_lines(3)).encode()
+    # three NULs, one of them inside a metric line
+    holed = text[:100] + b"\x00" + text[100:5000] + b"\x00\x00" + text[5000:-40] + b"\x00" + text[-40:]
+    assert holed.count(0) == 4
+    assert detected(holed) == "mmengine-log"
+
+
+def test_a_file_mostly_of_nul_bytes_is_binary():
+    with pytest.raises(BinaryFileError):
+        detected(b"\x00\x01\x02PK\x00" * 100 + train_lines(1).encode())
+
+
+CORPUS_ROWS = {
+    "mmengine-log/mmpretrain1x_resnet50_fruit30_20230609_150855.log": "mmengine-log",
+    "mmengine-log/mmpose1x_rtmpose_ear_20230604_165733.log": "mmengine-log",
+    "mmengine-log/mmdet3x_rtmdet_ear_20230607_222528.log": "mmengine-log",
+    "hf-trainer-stdout/esha_bert_mlm_then_classifier_train_log.txt": "hf-stdout",
+    "hf-trainer-stdout/vit_customer_doc_train_log.txt": "hf-stdout",
+    "hf-trainer-stdout/llamafactory_deepseek7b_lora_running_log.txt": "hf-stdout",
+    "hf-trainer-stdout/taylorswift_llm_dicts_only_crlf_training_output.txt": "hf-stdout",
+}
+
+
+@pytest.mark.parametrize("relative", sorted(CORPUS_ROWS))
+def test_corpus_rows_34_to_40_are_detected(corpus: Path, relative: str):
+    with open(corpus / relative, "rb") as file:
+        assert detect_file(file, corpus / relative) == CORPUS_ROWS[relative]
