@@ -33,7 +33,7 @@ def test_runs_lists_the_example_with_its_folder_format_and_last_step(client: Tes
 def test_tags_come_grouped_as_plot_groups_them(client: TestClient) -> None:
     answer = client.get("/api/tags", params={"run": RUN}).json()
     keys = [group["key"] for group in answer["groups"]]
-    assert keys[:3] == ["accuracy", "loss", "throughput"]
+    assert keys[:4] == ["accuracy", "loss", "lr", "throughput"]  # lr= in each file's Namespace line
     accuracy = answer["groups"][0]
     assert VAL in accuracy["tags"] and "val/top_k_accuracy_5" in accuracy["tags"]
     val = next(t for t in answer["tags"] if t["tag"] == VAL)

@@ -97,7 +97,7 @@ def test_the_example_run_draws_its_charts(serve, page) -> None:
     page.goto(served.url)
     page.wait_for_selector("article.card canvas")
     titles = page.locator("article.card h2").all_text_contents()
-    assert titles[:3] == ["Accuracy", "Loss", "Throughput"]
+    assert titles[:4] == ["Accuracy", "Loss", "Learning rate", "Throughput"]  # lr=0.01, 0.001, 0.0001 in the Namespace lines
     assert page.locator("#run-list .run-name").all_text_contents() == ["alexnet-imagenet"]
     for title in ("Accuracy", "Loss"):
         assert inked_pixels(page, title) > 2000

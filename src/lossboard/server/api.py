@@ -20,6 +20,7 @@ from lossboard.errors import LossboardError, UsageError
 from lossboard.store.base import RunInfo, SeriesData, Store, TagInfo
 from lossboard.store.downsample import m4_index
 from lossboard.server.smoothing import smooth
+from lossboard.views import runs_table
 from lossboard.views.figures import ACCURACY, LOSS, LR, THROUGHPUT, role, run_colors
 
 _GROUP_ORDER = (ACCURACY, LOSS, LR, THROUGHPUT)
@@ -35,19 +36,24 @@ class UnknownRun(LossboardError):
         super().__init__(f"no run named {', '.join(map(repr, self.names))} in the store; see /api/runs")
 
 
-def runs(store: Store) -> list[dict[str, Any]]:
-    """Every run: name, folder, formats, status, counts, last step and update, colour, metadata."""
+def runs(store: Store, *, now: float) -> list[dict[str, Any]]:
+    """Every run: name, folder, formats, status, counts, last step and update, colour, metadata.
+
+    The status is the one `lossboard ls` shows at ``now``: the recorded one (``lossboard run``'s
+    ``run.json``) or, lacking it, one read from how recently the run's data changed.
+    """
     infos = query.list_runs(store)
     colors = run_colors([info.name for info in infos])
-    return [_run(info, colors[info.name]) for info in infos]
+    return [_run(info, colors[info.name], now) for info in infos]
 
 
-def _run(info: RunInfo, color: str) -> dict[str, Any]:
+def _run(info: RunInfo, color: str, now: float) -> dict[str, Any]:
     return {
         "name": info.name,
         "path": os.path.commonpath([os.path.dirname(s) for s in info.sources]) if info.sources else "",
         "formats": sorted(set(info.formats)),
-        "status": info.status,
+        "status": runs_table.status(info.status, info.updated, now),
+        "recorded_status": info.status,
         "tags": info.tags,
         "points": info.points,
         "first_step": info.first_step,

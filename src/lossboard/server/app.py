@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -71,7 +72,7 @@ def create_app(
             return JSON(function(store, *args, **kwargs))
 
     def list_runs(request: Request) -> JSON:
-        return call(lambda store: {"runs": api.runs(store)})
+        return call(lambda store: {"runs": api.runs(store, now=time.time())})
 
     def list_tags(request: Request) -> JSON:
         return call(api.tags, _runs(request))
