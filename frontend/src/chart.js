@@ -126,6 +126,8 @@ export class ChartCard {
     const owners = [];
     // one run: a colour per metric, so train and validation of one metric match (and differ by dash)
     const metrics = [...new Set(this.group.tags.map(metricOf))];
+    // a learning rate holds until it is changed: draw steps, not ramps between the changes
+    const paths = this.group.key === "lr" ? uPlot.paths.stepped({ align: 1 }) : undefined;
     for (const s of this.series) {
       const xs = this.xsOf(s);
       const order = [...xs.keys()].filter((i) => xs[i] !== null).sort((a, b) => xs[a] - xs[b]);
@@ -138,12 +140,12 @@ export class ChartCard {
       const holder = { s, order, x };
       if (s.smoothed) {
         tables.push([x, clean(s.value), clean(s.smoothed)]);
-        options.push({ label: `${label} (raw)`, raw: true, stroke: fade(color, 0.25), width: 1, dash, spanGaps: true, points: { show: false }, value: valueAt(holder, s.value) });
-        options.push({ label, stroke: color, width: batch ? 1 : 1.75, dash, spanGaps: true, points: { show: false }, value: valueAt(holder, s.smoothed) });
+        options.push({ label: `${label} (raw)`, raw: true, stroke: fade(color, 0.25), width: 1, dash, paths, spanGaps: true, points: { show: false }, value: valueAt(holder, s.value) });
+        options.push({ label, stroke: color, width: batch ? 1 : 1.75, dash, paths, spanGaps: true, points: { show: false }, value: valueAt(holder, s.smoothed) });
         owners.push(holder, holder);
       } else {
         tables.push([x, clean(s.value)]);
-        options.push({ label, stroke: batch ? fade(color, 0.55) : color, width: batch ? 1 : 1.75, dash, spanGaps: true, points: { show: false }, value: valueAt(holder, s.value) });
+        options.push({ label, stroke: batch ? fade(color, 0.55) : color, width: batch ? 1 : 1.75, dash, paths, spanGaps: true, points: { show: false }, value: valueAt(holder, s.value) });
         owners.push(holder);
       }
     }
