@@ -81,3 +81,14 @@ def test_serve_says_when_the_port_is_taken(serve, example_url: str) -> None:
         served = serve("--store", example_url, "--port", str(port))
         assert f"port {port} is taken; using " in "\n".join(served.lines)
         assert f":{port}/" not in served.url
+
+
+def test_ctrl_c_ends_an_open_live_feed_instead_of_waiting_for_it(serve, example_url: str) -> None:
+    served = serve("--store", example_url)
+    with httpx.stream("GET", served.url + "api/live", timeout=30) as feed:
+        lines = feed.iter_lines()
+        assert next(lines) == "retry: 1000"
+        status, rest = served.stop()
+        assert list(lines)[-1:] in ([], [""])  # the server ended the stream
+    assert status == 0
+    assert rest.strip().endswith("stopped") and "Traceback" not in rest

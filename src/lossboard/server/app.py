@@ -64,8 +64,10 @@ def create_app(
 
     ``token``: every request must carry it (`TokenGuard`). ``allowed_hosts``: Host headers to
     accept, which keeps a page from another site (DNS rebinding) out of a loopback server.
+    ``app.state.close_feeds()`` ends the live feeds (open forever otherwise) before a shutdown.
     """
     stores = ThreadStores(open_store)
+    closing = asyncio.Event()  # set by `close_feeds`: live feeds end so that shutdown need not wait
 
     def call(function: Callable[..., Any], *args: Any, **kwargs: Any) -> JSON:
         with stores.store() as store:
@@ -115,6 +117,8 @@ def create_app(
             quiet = 0.0
             while True:
                 await asyncio.sleep(live_interval_s)
+                if closing.is_set():
+                    return
                 try:
                     after = await run_in_threadpool(snapshot)
                 except StoreUnavailable as error:
@@ -149,7 +153,7 @@ def create_app(
         Route("/api/live", feed),
         Mount("/", StaticFiles(directory=static_dir, html=True)),
     ]
-    return Starlette(
+    app = Starlette(
         routes=routes,
         middleware=middleware,
         lifespan=lifespan,
@@ -159,6 +163,8 @@ def create_app(
             StoreUnavailable: _error(503),
         },
     )
+    app.state.close_feeds = closing.set
+    return app
 
 
 def _error(status: int) -> Callable[[Request, Exception], Any]:

@@ -17,6 +17,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import uvicorn
+
 from lossboard.errors import UsageError
 from lossboard.store.base import Store
 from lossboard.store.indexer import Indexer, Summary
@@ -108,6 +110,18 @@ class BackgroundIndexer:
             store.close()
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server, which on Ctrl-C also ends the live feeds, so no open page delays the exit."""
+
+    def __init__(self, config: uvicorn.Config, *, on_exit: Callable[[], None]) -> None:
+        super().__init__(config)
+        self._on_exit = on_exit
+
+    def handle_exit(self, sig: int, frame: Any) -> None:
+        self._on_exit()
+        super().handle_exit(sig, frame)
+
+
 def serve(
     app_factory: Callable[..., Any],
     *,
@@ -122,8 +136,6 @@ def serve(
 
     Beyond the loopback interface a token is required: ``token``, or a new random one.
     """
-    import uvicorn
-
     loopback = is_loopback(host)
     if not loopback and token is None:
         token = secrets.token_urlsafe(24)
@@ -142,7 +154,7 @@ def serve(
             webbrowser.open(url)
         config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2, lifespan="on")
         try:
-            uvicorn.Server(config).run(sockets=[sock])
+            _Server(config, on_exit=app.state.close_feeds).run(sockets=[sock])
         except KeyboardInterrupt:  # uvicorn shuts down on Ctrl-C, then raises it again for us
             pass
     finally:
