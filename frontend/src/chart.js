@@ -15,8 +15,10 @@ const splitOf = (tag) => tag.split("/")[0];
 const metricOf = (tag) => tag.slice(tag.indexOf("/") + 1);
 
 export class ChartCard {
-  constructor(container, group) {
+  /** `zoom`: the range to open at (from the URL); `onZoom(range)` when the user zooms or resets. */
+  constructor(container, group, { zoom = null, onZoom = () => {} } = {}) {
     this.group = group;
+    this.onZoom = onZoom;
     this.element = document.createElement("article");
     this.element.className = "card";
     this.element.dataset.group = group.key;
@@ -31,7 +33,8 @@ export class ChartCard {
     header.append(title, this.badge);
     this.element.append(header, this.plotBox);
     container.append(this.element);
-    this.zoom = null; // [from, to] on the drawn axis, or null for everything
+    this.zoom = zoom; // [from, to] on the drawn axis, or null for everything
+    this.element.classList.toggle("zoomed", zoom !== null);
     this.series = []; // what the server sent, one entry per (run, tag)
     this.starts = new Map(); // run -> first wall time, for the relative-time axis
     this.plot = null;
@@ -180,10 +183,11 @@ export class ChartCard {
     this.plot.over.addEventListener("dblclick", () => this.zoomTo(null));
   }
 
-  zoomTo(range) {
+  zoomTo(range, { reload = true } = {}) {
     this.zoom = range;
+    this.onZoom(range);
     this.element.classList.toggle("zoomed", range !== null);
-    return this.load(this.view);
+    return reload ? this.load(this.view) : undefined;
   }
 
   showBadge() {

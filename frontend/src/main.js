@@ -79,7 +79,14 @@ function layoutCards() {
   }
   const container = $("charts");
   for (const group of wanted) {
-    const card = cards.get(group.key) ?? new ChartCard(container, group);
+    const card = cards.get(group.key) ?? new ChartCard(container, group, {
+      zoom: state.zoom[group.key] ?? null,
+      onZoom: (range) => {
+        if (range) state.zoom[group.key] = range.map((x) => +x.toPrecision(8));
+        else delete state.zoom[group.key];
+        saveState(state);
+      },
+    });
     cards.set(group.key, card);
     container.append(card.element); // keep the groups' order
   }
@@ -106,7 +113,11 @@ function bindToolbar() {
   bind("smoothing", "smoothing", (i) => i.value);
   bind("weight", "weight", (i) => Number(i.value));
   bind("window", "window", (i) => Math.max(1, Math.round(Number(i.value) || 1)));
-  bind("x-axis", "x", (i) => i.value);
+  bind("x-axis", "x", (i) => {
+    state.zoom = {}; // a range on one axis means nothing on another
+    for (const card of cards.values()) card.zoomTo(null, { reload: false }); // changed() reloads them
+    return i.value;
+  });
   bind("log-y", "logY", (i) => i.checked);
   bind("tag-filter", "tagFilter", (i) => i.value, { event: "input" });
   const filter = $("run-filter");

@@ -148,6 +148,9 @@ def test_zoom_fetches_more_points_and_the_badge_changes(serve, page, tmp_path: P
     assert shown / total > shown_before / count  # more detail per step than before
     assert badge.inner_text() != f"{shown_before:,} of {count:,} points"
     shoot(page, "zoomed")
+    assert "zoom=loss%3A" in page.url  # a copied link reopens the zoom
+    page.reload()
+    page.wait_for_function(f"() => document.querySelector('article.card.zoomed')?.dataset.total == {total}")
     with page.expect_response(lambda r: "api/series" in r.url and "from=" not in r.url):
         card(page, "Loss").locator(".u-over").dblclick()
     page.wait_for_function(f"() => document.querySelector('article.card').dataset.total == {count}")
