@@ -17,9 +17,9 @@ import numpy as np
 
 from lossboard import query
 from lossboard.errors import LossboardError, UsageError
+from lossboard.server.smoothing import smooth
 from lossboard.store.base import RunInfo, SeriesData, Store, TagInfo
 from lossboard.store.downsample import m4_index
-from lossboard.server.smoothing import smooth
 from lossboard.views import runs_table
 from lossboard.views.figures import ACCURACY, LOSS, LR, THROUGHPUT, role, run_colors
 
