@@ -18,7 +18,7 @@ from lossboard.errors import UsageError
 
 METHODS = ("none", "ema", "mean")
 # block length for the vectorised EMA: weight**-block must stay far below float64's 1e308
-_MAX_SCALE_LOG10 = 100
+_MAX_SCALE_LOG10 = 150  # values up to 1e150 in size stay finite when scaled
 _MAX_BLOCK = 4096
 
 
@@ -51,22 +51,26 @@ def ema(values: np.ndarray, weight: float) -> np.ndarray:
 
 
 def _ema_recursion(x: np.ndarray, weight: float) -> np.ndarray:
-    """``last = last * weight + (1 - weight) * x[i]`` from ``last = 0``, without a Python loop.
+    """``last = last * weight + (1 - weight) * x[i]`` from ``last = 0``, without a loop per point.
 
-    Within a block, ``last_i = w**(i+1) * carry + (1 - w) * w**i * sum_{j<=i} x_j / w**j``; blocks
-    are short enough that ``w**-j`` cannot overflow, and the carry links them.
+    The points are cut into blocks, short enough that ``w**-j`` cannot overflow. Within block
+    k, from a zero start, ``local_i = (1 - w) * w**i * sum_{j<=i} x_j / w**j`` (one cumsum for
+    all blocks); each block then adds ``carry_k * w**(i+1)``, the value the previous blocks
+    left, and carries are a scalar recursion over blocks only.
     """
     block = min(_MAX_BLOCK, max(1, int(_MAX_SCALE_LOG10 * math.log(10) / -math.log(weight))))
-    out = np.empty_like(x)
-    decay = weight ** np.arange(0, block, dtype=np.float64)  # w**0 .. w**(block-1)
-    carry = 0.0
-    for start in range(0, len(x), block):
-        chunk = x[start : start + block]
-        n = len(chunk)
-        last = (1 - weight) * decay[:n] * np.cumsum(chunk / decay[:n]) + carry * weight * decay[:n]
-        out[start : start + n] = last
-        carry = last[-1]
-    return out
+    count = len(x)
+    blocks = -(-count // block)
+    padded = np.zeros(blocks * block)
+    padded[:count] = x  # zeros after the end change nothing before it
+    decay = weight ** np.arange(block, dtype=np.float64)  # w**0 .. w**(block-1)
+    local = (1 - weight) * decay * np.cumsum(padded.reshape(blocks, block) / decay, axis=1)
+    carries = np.empty(blocks)
+    carry, across = 0.0, weight**block
+    for k, end in enumerate(local[:, -1].tolist()):
+        carries[k] = carry
+        carry = end + carry * across
+    return (local + carries[:, None] * (decay * weight)).ravel()[:count]
 
 
 def moving_mean(values: np.ndarray, window: int) -> np.ndarray:
