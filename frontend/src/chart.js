@@ -30,7 +30,11 @@ export class ChartCard {
     this.badge.hidden = true;
     this.plotBox = document.createElement("div");
     this.plotBox.className = "plot";
-    header.append(title, this.badge);
+    const downloads = document.createElement("span");
+    downloads.className = "downloads";
+    downloads.append(button("CSV", "the points shown, as CSV", () => this.downloadCSV()),
+                     button("PNG", "the chart, as PNG", () => this.downloadPNG()));
+    header.append(title, this.badge, downloads);
     this.element.append(header, this.plotBox);
     container.append(this.element);
     this.zoom = zoom; // [from, to] on the drawn axis, or null for everything
@@ -161,7 +165,7 @@ export class ChartCard {
       width: this.width(),
       height: HEIGHT,
       series: options,
-      scales: { x: { time: this.axis === "wall" }, y: { distr: view.logY ? 3 : 1 } },
+      scales: { x: { time: this.axis === "wall" }, y: { distr: view.logY ? 3 : 1, ...yRange(tables, view) } },
       axes: [{ label: AXIS_LABELS[this.axis] }, {}],
       cursor: { drag: { x: true, y: false, setScale: false } },
       legend: { live: true },
@@ -213,6 +217,22 @@ export class ChartCard {
     return found;
   }
 
+  downloadCSV() {
+    const rows = ["run,tag,source_tag,step,epoch,wall_time,value,smoothed"];
+    const cell = (v) => (v === null || v === undefined ? "" : typeof v === "number" ? String(v) : csvText(v));
+    for (const s of this.series) {
+      s.step.forEach((step, i) => {
+        rows.push([s.run, s.tag, s.source_tag, step, s.epoch[i], s.wall_time[i], s.value[i], s.smoothed ? s.smoothed[i] : null]
+          .map(cell).join(","));
+      });
+    }
+    save(new Blob([rows.join("\n") + "\n"], { type: "text/csv" }), `${this.group.key}.csv`);
+  }
+
+  downloadPNG() {
+    if (this.plot) this.plot.ctx.canvas.toBlob((blob) => save(blob, `${this.group.key}.png`));
+  }
+
   resize() {
     if (this.plot) this.plot.setSize({ width: this.width(), height: HEIGHT });
   }
@@ -242,6 +262,38 @@ function valueAt(holder, column) {
     const epoch = s.epoch[i] === null ? "" : ` · epoch ${+s.epoch[i].toFixed(3)}`;
     return `${value === null ? "NaN" : +value.toPrecision(6)} @ step ${number.format(s.step[i])}${epoch}`;
   };
+}
+
+/** With "ignore outliers": a y range from the 1st to the 99th percentile of the values shown. */
+function yRange(tables, view) {
+  if (!view.clipY) return {};
+  const values = tables.flatMap((table) => table.slice(1).flatMap((ys) => ys.filter((y) => y !== null && Number.isFinite(y))));
+  if (values.length < 10) return {};
+  values.sort((a, b) => a - b);
+  const low = values[Math.floor(values.length * 0.01)], high = values[Math.ceil(values.length * 0.99) - 1];
+  const pad = (high - low) * 0.05 || Math.abs(high) * 0.05 || 1;
+  return { range: () => [view.logY ? Math.max(low - pad, low / 2) : low - pad, high + pad] };
+}
+
+function button(text, title, onClick) {
+  const element = document.createElement("button");
+  element.type = "button";
+  element.textContent = text;
+  element.title = title;
+  element.addEventListener("click", onClick);
+  return element;
+}
+
+function csvText(text) {
+  return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+function save(blob, name) {
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(blob);
+  link.download = name;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 1000);
 }
 
 function drawMarkers(u, markers) {

@@ -96,7 +96,7 @@ function layoutCards() {
 function chartView() {
   const colors = Object.fromEntries(runs.map((run) => [run.name, run.color]));
   return { runs: selectedRuns(), colors, smoothing: state.smoothing, weight: state.weight, window: state.window,
-           x: state.x, logY: state.logY, events };
+           x: state.x, logY: state.logY, clipY: state.clipY, events };
 }
 
 function bindToolbar() {
@@ -119,6 +119,7 @@ function bindToolbar() {
     return i.value;
   });
   bind("log-y", "logY", (i) => i.checked);
+  bind("clip-y", "clipY", (i) => i.checked);
   bind("tag-filter", "tagFilter", (i) => i.value, { event: "input" });
   const filter = $("run-filter");
   filter.value = state.runFilter;

@@ -9,6 +9,7 @@ const DEFAULTS = {
   window: 10,
   x: "epoch",
   logY: false,
+  clipY: false, // y range without the outliers
   zoom: {}, // chart group -> [from, to] on the x axis
 };
 
@@ -23,6 +24,7 @@ export function loadState(search) {
   state.window = Math.round(clamp(Number(params.get("window") ?? DEFAULTS.window), 1, 100000, DEFAULTS.window));
   state.x = ["step", "epoch", "wall", "relative"].includes(params.get("x")) ? params.get("x") : DEFAULTS.x;
   state.logY = params.get("log") === "1";
+  state.clipY = params.get("clip") === "1";
   state.zoom = {};
   for (const text of params.getAll("zoom")) {
     const [group, from, to] = text.split(":");
@@ -47,6 +49,7 @@ export function stateQuery(state) {
   if (state.smoothing === "mean") params.set("window", String(state.window));
   if (state.x !== DEFAULTS.x) params.set("x", state.x);
   if (state.logY) params.set("log", "1");
+  if (state.clipY) params.set("clip", "1");
   for (const [group, [from, to]] of Object.entries(state.zoom)) params.append("zoom", `${group}:${from}:${to}`);
   return params.toString();
 }

@@ -186,3 +186,32 @@ def test_a_non_loopback_bind_without_the_token_answers_403(serve, page) -> None:
     assert page.goto(local).status == 200
     page.wait_for_selector("article.card canvas")  # its own requests carry the token's cookie
     assert page.locator("#live-status").inner_text() == "live"
+
+
+def test_a_chart_downloads_the_points_it_shows_as_csv(serve, page) -> None:
+    served = serve(str(EXAMPLE))
+    page.goto(served.url)
+    page.wait_for_selector("article.card canvas")
+    accuracy = card(page, "Accuracy")
+    with page.expect_download() as download:
+        accuracy.get_by_role("button", name="CSV").click()
+    lines = Path(download.value.path()).read_text().splitlines()
+    assert lines[0] == "run,tag,source_tag,step,epoch,wall_time,value,smoothed"
+    assert len(lines) - 1 == int(accuracy.get_attribute("data-shown"))
+    assert "alexnet-imagenet,val/accuracy,Validation-accuracy,99,99,,0.617909," in lines
+
+
+def test_ignoring_outliers_rescales_the_y_axis(serve, page) -> None:
+    """The loss starts at 4.1 (Epoch[0] Train-cross-entropy=4.107250) and settles near 1."""
+    served = serve(str(EXAMPLE))
+    page.goto(served.url)
+    page.wait_for_selector("article.card canvas")
+    before = canvas_image(page, "Loss")
+    page.check("#clip-y")
+    assert "clip=1" in page.url
+    page.wait_for_function(  # redrawn with another y range: fails after the default 30 s otherwise
+        """before => [...document.querySelectorAll("article.card")]
+            .find(card => card.querySelector("h2").textContent === "Loss")
+            .querySelector("canvas").toDataURL() !== before""",
+        arg=before,
+    )
