@@ -41,4 +41,5 @@ await esbuild.build({
   logLevel: "warning",
 });
 copyFileSync(join(here, "index.html"), join(out, "index.html"));
+copyFileSync(join(here, "node_modules", "uplot", "LICENSE"), join(out, "uPlot.LICENSE.txt")); // MIT: ship its notice
 writeFileSync(join(out, "SOURCE_HASH"), sourceHash() + "\n");
