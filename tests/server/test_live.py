@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from dataclasses import replace
@@ -66,3 +67,30 @@ def test_the_feed_pushes_a_new_run_and_its_points(serve, tmp_path: Path) -> None
                 messages.append(json.loads(line[6:]))
     assert {"type": "new_run", "run": "second", "status": "unknown", "last_step": 0} in messages
     assert {"type": "points", "run": "first", "last_step": 1, "after_step": 0, "reset": False} in messages
+
+
+def test_one_poller_serves_every_page_and_stops_with_the_last() -> None:
+    from lossboard.server.feed import Feed
+
+    looks = []
+
+    def look() -> dict:
+        looks.append(len(looks))
+        return snapshot([replace(BASE, points=20 + len(looks), last_step=9 + len(looks))])
+
+    async def two_pages() -> tuple[list, int]:
+        feed = Feed(look, interval_s=0.001)
+        first, second = feed.updates(), feed.updates()
+        rounds = [await asyncio.gather(anext(first), anext(second)) for _ in range(3)]
+        await first.aclose()
+        await second.aclose()
+        closed_at = len(looks)
+        await asyncio.sleep(0.05)  # fifty intervals: a poller still running would look fifty times
+        return rounds, closed_at
+
+    rounds, closed_at = asyncio.run(two_pages())
+    assert len(looks) <= closed_at + 1
+    assert all(mine == theirs for mine, theirs in rounds)  # both pages got the same looks
+    assert rounds[0][0] == []  # the first look is the baseline
+    assert [m["type"] for update, _ in rounds[1:] for m in update] == ["points", "points"]
+    assert len(looks) <= 4  # one look per interval for both pages (3 rounds), not one each

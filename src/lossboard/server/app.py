@@ -2,7 +2,7 @@
 
 Handlers only parse and check a request, then call `lossboard.server.api`; they run in
 Starlette's thread pool, each thread with its own store (`ThreadStores`). The live feed is a
-Server-Sent Events stream of `lossboard.server.live` messages. docs/server-api.md has an
+Server-Sent Events stream of `lossboard.server.live` messages from one shared poller (`Feed`). docs/server-api.md has an
 example answer of every route.
 
     >>> from lossboard.store.sqlite import SQLiteStore
@@ -11,7 +11,6 @@ example answer of every route.
 
 from __future__ import annotations
 
-import asyncio
 import math
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -32,6 +31,7 @@ from starlette.staticfiles import StaticFiles
 from lossboard import query
 from lossboard.errors import UsageError
 from lossboard.server import api, live
+from lossboard.server.feed import Feed
 from lossboard.server.security import SecurityHeaders, TokenGuard
 from lossboard.server.stores import StoreUnavailable, ThreadStores
 from lossboard.store.base import Store
@@ -67,7 +67,6 @@ def create_app(
     ``app.state.close_feeds()`` ends the live feeds (open forever otherwise) before a shutdown.
     """
     stores = ThreadStores(open_store)
-    closing = asyncio.Event()  # set by `close_feeds`: live feeds end so that shutdown need not wait
 
     def call(function: Callable[..., Any], *args: Any, **kwargs: Any) -> JSON:
         with stores.store() as store:
@@ -104,31 +103,25 @@ def create_app(
     def read_events(request: Request) -> JSON:
         return call(lambda store: {"events": api.events(store, _runs(request))})
 
-    def snapshot() -> dict:
+    def snapshot() -> live.Snapshot:
         with stores.store() as store:
             return live.snapshot(query.list_runs(store))
 
-    async def feed(request: Request) -> StreamingResponse:
-        before = await run_in_threadpool(snapshot)  # fails here, as JSON, if the store is gone
+    feed = Feed(snapshot, interval_s=live_interval_s)
+
+    async def follow(request: Request) -> StreamingResponse:
+        await run_in_threadpool(snapshot)  # a store that is gone fails here, as JSON
 
         async def messages() -> AsyncIterator[bytes]:
-            nonlocal before
             yield b"retry: 1000\n\n"
             quiet = 0.0
-            while True:
-                await asyncio.sleep(live_interval_s)
-                if closing.is_set():
-                    return
-                try:
-                    after = await run_in_threadpool(snapshot)
-                except StoreUnavailable as error:
-                    yield b"event: error\ndata: " + orjson.dumps({"error": str(error)}) + b"\n\n"
+            async for update in feed.updates():
+                if isinstance(update, StoreUnavailable):
+                    yield b"event: error\ndata: " + orjson.dumps({"error": str(update)}) + b"\n\n"
                     continue
-                found = live.changes(before, after)
-                before = after
-                for message in found:
+                for message in update:
                     yield b"data: " + orjson.dumps(message) + b"\n\n"
-                quiet = 0.0 if found else quiet + live_interval_s
+                quiet = 0.0 if update else quiet + live_interval_s
                 if quiet >= _HEARTBEAT_S:
                     quiet = 0.0
                     yield b": still here\n\n"
@@ -150,7 +143,7 @@ def create_app(
         Route("/api/tags", list_tags),
         Route("/api/series", read_series),
         Route("/api/events", read_events),
-        Route("/api/live", feed),
+        Route("/api/live", follow),
         Mount("/", StaticFiles(directory=static_dir, html=True)),
     ]
     app = Starlette(
@@ -163,7 +156,7 @@ def create_app(
             StoreUnavailable: _error(503),
         },
     )
-    app.state.close_feeds = closing.set
+    app.state.close_feeds = feed.close
     return app
 
 
