@@ -185,6 +185,8 @@ async function start() {
     $("live-status").dataset.state = status;
   });
   setInterval(() => runList.tick(), 1000);
+  // a status read from the data's recency (running, then stale) changes with no new data
+  setInterval(() => refreshRuns().catch((error) => showMessage(String(error.message || error))), 30_000);
   let resizing = 0;
   window.addEventListener("resize", () => {
     clearTimeout(resizing);
