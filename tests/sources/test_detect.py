@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -64,6 +66,41 @@ def test_a_confident_head_is_not_overruled_by_what_follows():
     assert detected(text) == "keras-stdout"
 
 
+def test_a_weak_guess_from_the_head_loses_to_a_confident_later_window():
+    # three key=value prints with a counter: a generic format's weak guess
+    prints = "".join(f"warmup step={i} scale={i * 0.5}\n" for i in range(1, 4))
+    text = prints + config_dump(2 * HEAD_BYTES) + "\n" + train_lines(3)
+    weak = detect(text.encode()[:HEAD_BYTES], "train.log")
+    assert weak != "mmengine-log"
+    assert detected(text) == "mmengine-log"
+    assert detected(prints + config_dump(2 * HEAD_BYTES)) == weak  # nothing better later
+
+
+class CountingFile(io.BytesIO):
+    """Remembers how far detection read."""
+
+    furthest = 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = super().read(size)
+        self.furthest = max(self.furthest, self.tell())
+        return data
+
+
+@pytest.mark.parametrize("kind", ["json", "binary"])
+def test_a_json_document_or_a_binary_file_is_judged_by_its_head(kind):
+    """A checkpoint directory's tokenizer.json (MBs of JSON) or weights are no log with a
+    preamble: detection reads their head only, not a megabyte each."""
+    if kind == "json":
+        data = ('{"model": {"vocab": {' + ", ".join(f'"w{i}": {i}' for i in range(200_000)) + "}}}").encode()
+    else:
+        data = b"\x00\x00\x80?" * 300_000  # float32 ones, as weights are stored
+    file = CountingFile(data + train_lines(3).encode())
+    with pytest.raises((UnknownFormatError, BinaryFileError)):
+        detect_file(file, "tokenizer.json" if kind == "json" else "weights")
+    assert file.furthest == HEAD_BYTES
+
+
 def test_the_file_is_rewound_for_the_parser():
     file = io.BytesIO((config_dump(100_000) + "\n" + train_lines(2)).encode())
     detect_file(file, "train.log")
@@ -98,3 +135,20 @@ CORPUS_ROWS = {
 def test_corpus_rows_34_to_40_are_detected(corpus: Path, relative: str):
     with open(corpus / relative, "rb") as file:
         assert detect_file(file, corpus / relative) == CORPUS_ROWS[relative]
+
+
+def test_an_event_file_without_the_tfevents_extra_names_the_extra(data: Path):
+    """Issue 11: without tensorboard installed, an event file was called 'a binary file'."""
+    (path,) = (data / "tfevents" / "torch").glob("events.out.tfevents.*")
+    script = (
+        "import sys; sys.modules['tensorboard'] = None  # as if it were not installed\n"
+        "from lossboard.errors import InputError\n"
+        "from lossboard.sources.detect import detect_file\n"
+        f"path = {str(path)!r}\n"
+        "try:\n"
+        "    detect_file(open(path, 'rb'), path)\n"
+        "except InputError as error:\n"
+        "    print(error)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert str(path) in out and "pip install 'lossboard[tfevents]'" in out and "binary" not in out

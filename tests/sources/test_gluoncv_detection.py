@@ -4,8 +4,12 @@ the SSD line of issue 8."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lossboard.model import CHECKPOINT, LR_CHANGE, RESUME
+from lossboard.sources import load
+from lossboard.sources.coverage import run_coverage
 from lossboard.sources.formats import mxnet
 from tests.sources.helpers import events, parse_path, parse_text, points, problems, values
 
@@ -41,8 +45,9 @@ def test_batch_line_with_lr_colon_and_comma_space(yolo):
     assert (obj[0].value, obj[0].step) == (415.712, 99)
     assert values(yolo, "train_batch/ClassLoss")[0] == 30.865
     assert values(yolo, "perf/samples_per_sec")[0] == 108.251
-    lr = [p for p in points(yolo, "opt/lr") if p.source_tag == "LR"]
-    assert len(lr) == 400 and lr[0].value == 1.28e-04
+    lr = points(yolo, "opt/lr")
+    # LR warms up from 1.28E-04 (line 3); the lr=0.001 of line 1's Namespace is its target
+    assert len(lr) == 400 and lr[0].value == 1.28e-04 and {p.source_tag for p in lr} == {"LR"}
     lr_by_epoch = {int(p.epoch): p.value for p in lr}
     assert lr_by_epoch[3] == 1e-03 and lr_by_epoch[159] == 1e-03
     assert lr_by_epoch[160] == 1e-04 and lr_by_epoch[179] == 1e-04 and lr_by_epoch[180] == 1e-05
@@ -136,3 +141,80 @@ def test_a_line_after_the_block_is_not_a_class():
 def test_chunking_does_not_matter(corpus, name):
     text = (corpus / name).read_text()
     assert parse_text("mxnet", text, chunk=997) == parse_text("mxnet", text)
+
+
+@pytest.mark.parametrize("name", [YOLO, RCNN])
+def test_only_headers_give_no_value(corpus, name):
+    [run] = load(corpus / name)
+    [coverage] = run_coverage(run)
+    # the block header only says which epoch the class lines belong to; the start line too
+    assert set(coverage.shapes) <= {"[Epoch #] Validation:", "Start training from [Epoch #]"}
+    assert coverage.share_read > 0.97
+
+
+def test_the_arguments_lr_is_superseded_after_a_pickle_too(corpus):
+    # the indexer may store the parser between the Namespace line and the first batch line
+    import pickle
+
+    text = (corpus / YOLO).read_text()
+    cut = text.index("[Epoch 0][Batch 99]")
+    parser = mxnet.Parser()
+    first = parser.feed(text[:cut])
+    resumed = pickle.loads(pickle.dumps(parser))
+    items = first + resumed.feed(text[cut:]) + resumed.close()
+    assert {p.source_tag for p in points(items, "opt/lr")} == {"LR"}
+
+
+@given(st.lists(st.integers(0, 2000), max_size=6))
+@settings(max_examples=60, deadline=None)
+def test_any_chunk_split_gives_the_same_records(cuts):
+    # the head of corpus file 50, through its first validation block and checkpoint lines
+    text = SAMPLE
+    parser = mxnet.Parser()
+    items, start = [], 0
+    for cut in sorted(c % len(text) for c in cuts):
+        items += parser.feed(text[start:cut])
+        start = cut
+    items += parser.feed(text[start:]) + parser.close()
+    assert items == parse_text("mxnet", text)
+    assert values(items, "val/mAP") == [0.40289767311634483] and len(events(items, LR_CHANGE)) == 1
+
+
+SAMPLE = (
+    "Namespace(batch_size=4, dataset='voc', epochs=20, lr=0.001, lr_decay=0.1, lr_warmup=-1)\n"
+    "Start training from [Epoch 0]\n"
+    "[Epoch 0][Batch 99], Speed: 11.735 samples/sec, RPN_Conf=0.655,RPN_SmoothL1=0.050,RCNNAcc=0.845\n"
+    "[Epoch 0][Batch 199], Speed: 12.458 samples/sec, RPN_Conf=0.503,RPN_SmoothL1=0.051,RCNNAcc=0.851\r\n"
+    "[Epoch 0] Training cost: 1312.133, RPN_Conf=0.139,RPN_SmoothL1=0.047\n"
+    "[Epoch 0] Validation: \n"
+    "aeroplane=0.3749334870563221\n"
+    "pottedplant=0.16538852902489265\n"
+    "mAP=0.40289767311634483\n"
+    "[Epoch 0] mAP 0.40289767311634483 higher than current best [0] saving to faster_rcnn_best.params\n"
+    "[Epoch 0] Saving parameters to faster_rcnn_resnet50_v1b_voc_0000_0.4029.params\n"
+    "[Epoch 1] Set learning rate to 0.0001\n"
+    "[Epoch 1][Batch 99], Speed: 11.896 samples/sec, RPN_Conf=0.095,RPN_SmoothL1=0.039,RCNNAcc=0.893\n"
+)
+
+
+def test_bad_values_are_problems_with_their_line_and_the_rest_is_kept():
+    text = (
+        "[Epoch 0][Batch 99], LR: n/a, Speed: 10.5 samples/sec, ObjLoss=oops, ClassLoss=30.865\n"
+        "[Epoch 0] Validation: \n"
+        "aeroplane=--\n"
+        "bicycle=0.25\n"
+        "mAP=0.25\n"
+    )
+    items = parse_text("mxnet", text)
+    assert [(p.line, p.message) for p in problems(items)] == [
+        (1, 'expected a number after "LR:", found "n/a"; skipped'),
+        (1, 'expected a number after "ObjLoss=", found "oops"; skipped'),
+        (3, 'expected a number after "aeroplane=", found "--"; skipped'),
+    ]
+    assert values(items, "train_batch/ClassLoss") == [30.865] and values(items, "perf/samples_per_sec") == [10.5]
+    assert values(items, "val/bicycle") == [0.25] and values(items, "val/mAP") == [0.25]
+
+
+def test_a_metric_named_like_lr_is_not_the_lr():
+    items = parse_text("mxnet", "[Epoch 0][Batch 99], Speed: 10.5 samples/sec, minLR: 3, ObjLoss=1.5\n")
+    assert not points(items, "opt/lr") and values(items, "train_batch/ObjLoss") == [1.5]

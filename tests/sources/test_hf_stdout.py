@@ -17,6 +17,7 @@ import pytest
 import lossboard
 from lossboard.model import RESUME, Meta
 from lossboard.sources.collect import RunCollector
+from lossboard.sources.coverage import run_coverage
 from lossboard.sources.formats import hf_stdout
 from lossboard.views.export import write_csv
 from tests.sources.helpers import events, parse_path, parse_text, points, problems, values
@@ -146,6 +147,18 @@ def test_the_final_summary_is_exported_apart_from_the_per_step_loss(corpus):
     }
     loss_rows = [row for row in rows if row["tag"] == "train/loss"]
     assert {row["source_tag"] for row in loss_rows} == {"loss"} and len(loss_rows) == 9
+
+
+@pytest.mark.parametrize("relative", [TWO_TRAINS, EVAL_FIRST, PREFIXED, CRLF_EXTRA_KEYS])
+def test_no_trainer_dict_is_left_unread(corpus, relative):
+    """What stays unread is the script's own output (a dataset dump, model config, warnings,
+    its own prints), never a line holding a Trainer dict."""
+    (run,) = lossboard.load(corpus / relative)
+    (found,) = run_coverage(run)
+    for shape in found.shapes.values():
+        assert "'epoch': " not in shape.example and "{'eval_" not in shape.example, shape.example
+    if relative == CRLF_EXTRA_KEYS:  # dicts and nothing else
+        assert found.numbered == 3948 and found.unread == 0
 
 
 # --- real captures: one train() call, and two through a pipe and a pty ---------------------

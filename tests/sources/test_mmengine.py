@@ -9,9 +9,11 @@ import math
 
 import pytest
 
-from lossboard.model import Point
+from lossboard.model import CHECKPOINT, Point
+from lossboard.sources.coverage import run_coverage
 from lossboard.sources.formats import mmdet_log, mmengine_log
-from tests.sources.helpers import parse_path, parse_text, points, problems, values
+from lossboard.sources.logdir import load_paths
+from tests.sources.helpers import events, parse_path, parse_text, points, problems, values
 
 LOG = "mmengine-log"
 PRETRAIN = "mmengine-log/mmpretrain1x_resnet50_fruit30_20230609_150855.log"
@@ -59,7 +61,9 @@ def test_validation_summaries_sit_at_the_end_of_their_epoch(pretrain):
     assert by_epoch(pretrain, "accuracy/top5")[1.0] == 82.4324
     assert max(top1, key=lambda p: p.value)[2:5] == (86 * 109, 93.0180, 86.0)
     assert (top1[-1].value, by_epoch(pretrain, "accuracy/top5")[100.0]) == (92.5676, 99.4369)
-    assert {p.tag for p in top1} == {"val/accuracy/top1"}
+    # rank-1 and rank-5 accuracy: the classic accuracy figure's labels
+    assert {p.tag for p in top1} == {"val/accuracy"}
+    assert {p.tag for p in printed(pretrain, "accuracy/top5")} == {"val/top_k_accuracy_5"}
     # validation timings are not train timings
     assert len(printed(pretrain, "time")) == 2100
 
@@ -111,6 +115,28 @@ def test_mmdet3_validation_schedule_and_copypaste_is_not_a_series(det):
     assert printed(det, "coco/bbox_mAP_s")[0].value == -1.0
     assert not [p for p in points(det) if "copypaste" in p.source_tag]
     assert not problems(det)
+
+
+def test_checkpoints_are_events_at_the_end_of_their_epoch(pretrain):
+    saved = events(pretrain, CHECKPOINT)
+    assert len(saved) == 20  # "Saving checkpoint at 5 epochs" (line 868) ... 100
+    assert (saved[0].step, saved[0].epoch, saved[0].text) == (5 * 109, 5.0, "Saving checkpoint at 5 epochs")
+
+
+@pytest.mark.parametrize("relative", [PRETRAIN, POSE, DET])
+def test_after_the_config_dump_only_validation_progress_lines_are_unread(corpus, tmp_path, relative):
+    """The environment and config dump holds numbers, not metrics; after it, every line with a
+    number is read except the validation progress lines (an ETA and the loop's timings)."""
+    lines = (corpus / relative).read_bytes().split(b"\n")
+    first = next(i for i, line in enumerate(lines) if b"Epoch(train)" in line)
+    path = tmp_path / "20230607_222528.log"
+    path.write_bytes(b"\n".join(lines[first:]))
+    (run,) = load_paths([path]).runs
+    (found,) = run_coverage(run)
+    assert found.numbered > 2000
+    for shape in found.shapes.values():
+        assert "Epoch(val)" in shape.example and "eta: " in shape.example, shape.example
+        assert "time: " in shape.example and "loss" not in shape.example
 
 
 @pytest.mark.parametrize("chunk", [1000, 65536])

@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from lossboard.model import CHECKPOINT, LR_CHANGE, RESUME, Point
+from lossboard.sources import load
 from lossboard.sources.collect import RunCollector
+from lossboard.sources.coverage import run_coverage
 from lossboard.sources.formats import FORMATS, mxnet
 from tests.sources.helpers import (
     canonical,
@@ -234,6 +236,21 @@ def test_lr_catch_up_before_the_first_epoch_line_sits_at_that_epoch():
     assert [p.value for p in lr] == [0.1, 0.08, 0.064, 0.0512, 0.04096, 0.04]
     assert [e.epoch for e in events(items, LR_CHANGE)] == [4.0] * 5
     assert min(p.epoch for p in points(items)) == 4.0
+
+
+def test_batch_lines_that_print_the_lr_supersede_the_arguments():
+    def epochs(numbers, lr):
+        return "".join(
+            f"INFO:root:Epoch[{e}] Batch [{b}]\tSpeed: 206.05 samples/sec\taccuracy=0.5\tlr={lr}\n"
+            for e in numbers for b in range(10, 210, 10)
+        )
+    # corpus file 3 style (GluonCV prints lr= on batch lines), restarted from epoch 1
+    text = "INFO:root:Namespace(lr=0.1)\n" + epochs(range(3), 0.01) + "INFO:root:Namespace(lr=0.5)\n" + epochs(range(1, 3), 0.001)
+    for items in (_parse(text), _parse(text, chunk=2039), _parse(text, fast=False)):
+        assert {p.value for p in points(items, "opt/lr")} == {0.01, 0.001}
+        assert {p.source_tag for p in points(items, "opt/lr")} == {"lr"}
+        assert len(events(items, RESUME)) == 1
+    assert canonical(_parse(text, chunk=2039)) == canonical(_parse(text, fast=False))
 
 
 def test_starts_that_print_no_metric_line_leave_nothing():
@@ -499,3 +516,31 @@ def test_a_parser_holding_back_its_first_epoch_can_be_pickled_and_continued():
     resumed = pickle.loads(pickle.dumps(parser))
     rest = resumed.feed(text[cut:]) + resumed.close()
     assert canonical(expand(first + rest)) == canonical(_parse(text))
+
+
+def test_file51_unread_lines_are_noise_or_replaced_by_the_restart(corpus):
+    [run] = load(corpus / F51)
+    [coverage] = run_coverage(run)
+    unread = {shape.example: shape for shape in coverage.shapes.values()}
+    noise = {
+        "INFO:root:Epoch[0] Resetting Data Iterator",  # the epoch is over, no value
+        "INFO:root:Start training with [gpu(2), gpu(3)]",
+    }
+    glog = [example for example in unread if "ImageRecordIOParser" in example]
+    # the first attempt's epoch 98 (lines 10302-10403) was run again after line 10404
+    replaced = [shape for example, shape in unread.items() if example not in noise and example not in glog]
+    assert noise <= set(unread) and len(glog) == 3
+    assert replaced and all(10300 < line < 10404 for shape in replaced for line in shape.lines)
+
+
+@pytest.mark.parametrize("cut_before", ["INFO:root:Update[2001]", "INFO:root:Epoch[4] Batch [100]", "INFO:root:Epoch[5]"])
+def test_a_parser_holding_a_starts_records_can_be_pickled_and_continued(cut_before):
+    # the indexer may store the parser between a start's lr lines and its first metric line
+    import pickle
+
+    cut = CATCH_UP.index(cut_before)
+    parser = mxnet.Parser()
+    first = parser.feed(CATCH_UP[:cut])
+    resumed = pickle.loads(pickle.dumps(parser))
+    rest = resumed.feed(CATCH_UP[cut:]) + resumed.close()
+    assert canonical(expand(first + rest)) == canonical(_parse(CATCH_UP))

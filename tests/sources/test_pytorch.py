@@ -6,8 +6,12 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lossboard.model import LR_CHANGE, RESUME
+from lossboard.sources import load
+from lossboard.sources.coverage import run_coverage
 from lossboard.sources.formats import pytorch
 from tests.sources.helpers import events, parse_path, parse_text, points, problems, values
 
@@ -156,6 +160,7 @@ def test_file47_values(f47) -> None:
     assert top1[0.0] == 17.856 and by_epoch(f47, "val/top_k_accuracy_5", "Acc@5")[0.0] == 39.120  # line 61
     assert (top1[29.0], top1[30.0]) == (47.896, 65.710)  # lines 1685, 1741
     assert max(top1.items(), key=lambda kv: kv[1]) == (98.0, 76.608)  # line 5549
+    assert by_epoch(f47, "val/top_k_accuracy_5", "Acc@5")[98.0] == 93.286
     assert top1[99.0] == 76.466 and by_epoch(f47, "val/top_k_accuracy_5", "Acc@5")[99.0] == 93.234
     # line 60: Test: [200/391] ... Loss 5.2925e+00 (4.4011e+00)
     assert by_epoch(f47, "val/loss", "Loss")[0.0] == 4.4011
@@ -200,3 +205,47 @@ def test_file48_current_lr_before_each_epoch(f48) -> None:
 def test_corpus_chunking_does_not_matter(corpus, name) -> None:
     text = (corpus / name).read_bytes().decode()
     assert parse_text("pytorch", text, chunk=4093) == parse_text("pytorch", text)
+
+
+@pytest.mark.parametrize("name", [F47, F48])
+def test_corpus_every_number_bearing_line_is_read(corpus, name) -> None:
+    [run] = load(corpus / name)
+    [coverage] = run_coverage(run)
+    assert coverage.numbered > 2400 and coverage.unread == 0, list(coverage.shapes)
+
+
+# corpus file 48's first epoch, shortened: download bar, current lr, batches, Test lines, summary
+CIFAR = (
+    "Downloading https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz to ./data/cifar-10-python.tar.gz\n"
+    "  0%|          | 0/170498071 [00:00<?, ?it/s]\r100%|██████████| 170498071/170498071 [02:10<00:00, 1306574.80it/s]\n"
+    "current lr 1.00000e-01\n"
+    "Epoch: [0][0/391]\tTime 5.708 (5.708)\tData 0.148 (0.148)\tLoss 3.6401 (3.6401)\tPrec@1 13.281 (13.281)\n"
+    "Epoch: [0][350/391]\tTime 0.010 (0.026)\tData 0.000 (0.001)\tLoss 1.2600 (1.6693)\tPrec@1 53.906 (38.962)\r\n"
+    "Test: [0/79]\tTime 0.110 (0.110)\tLoss 1.4285 (1.4285)\tPrec@1 46.094 (46.094)\n"
+    "Test: [50/79]\tTime 0.003 (0.006)\tLoss 1.4830 (1.4693)\tPrec@1 44.531 (47.947)\n"
+    " * Prec@1 47.920\n"
+    "current lr 1.00000e-02\n"
+    "Epoch: [1][0/391]\tTime 0.143 (0.143)\tData 0.129 (0.129)\tLoss 1.3233 (1.3233)\tPrec@1 52.344 (52.344)\n"
+)
+
+
+@given(st.lists(st.integers(0, 2000), max_size=6))
+@settings(max_examples=60, deadline=None)
+def test_any_chunk_split_gives_the_same_records(cuts) -> None:
+    parser = pytorch.Parser()
+    items, start = [], 0
+    for cut in sorted(c % len(CIFAR) for c in cuts):
+        items += parser.feed(CIFAR[start:cut])
+        start = cut
+    items += parser.feed(CIFAR[start:]) + parser.close()
+    assert items == parse_text("pytorch", CIFAR)
+    assert values(items, "val/loss") == [1.4693] and [e.step for e in events(items, LR_CHANGE)] == [391]
+
+
+def test_a_bad_current_lr_is_a_problem_with_its_line() -> None:
+    text = "current lr 1.0e-01\nEpoch: [0][0/10]\tLoss 2.0 (2.0)\ncurrent lr n/a\nEpoch: [1][0/10]\tLoss 1.0 (1.0)\n"
+    items = parse_text("pytorch", text)
+    [problem] = problems(items)
+    assert (problem.line, problem.message) == (3, 'expected a number after "current lr", found "n/a"; skipped')
+    assert [(p.step, p.value) for p in points(items, "opt/lr")] == [(0, 0.1)]
+    assert [p.value for p in printed(items, "train_batch/loss", "Loss")] == [2.0, 1.0]

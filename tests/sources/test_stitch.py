@@ -104,22 +104,23 @@ _BATCHES = (2, 5, 8)  # batch-level points at epoch + b/10
 
 
 @st.composite
-def _resumed_files(draw) -> list[tuple[int, int, bool]]:
-    """(first epoch, last epoch, whether it opens with an lr catch-up at epoch 0) per file."""
+def _resumed_files(draw) -> list[tuple[int, int, str]]:
+    """(first epoch, last epoch, how it opens: "" or an lr catch-up at epoch 0 or at no epoch)."""
     count = draw(st.integers(1, 4))
     files = []
     for index in range(count):
         start = draw(st.integers(0, 12))
         end = draw(st.integers(start, 15))
-        files.append((start, end, index > 0 and draw(st.booleans())))
+        files.append((start, end, draw(st.sampled_from(["", "at epoch 0", "no epoch"])) if index else ""))
     return files
 
 
-def _file(index: int, start: int, end: int, catch_up: bool) -> ParsedFile:
+def _file(index: int, start: int, end: int, catch_up: str) -> ParsedFile:
     path = f"run_{index}.log"
     collector = RunCollector(path)
     if catch_up:
-        collector.add([Point("opt/lr", "lr", 0, 0.04, epoch=0.0), Event(LR_CHANGE, 0, 0.0, text="catch-up")])
+        epoch = 0.0 if catch_up == "at epoch 0" else None
+        collector.add([Point("opt/lr", "lr", 0, 0.04, epoch=epoch), Event(LR_CHANGE, 0, epoch, text="catch-up")])
     for epoch in range(start, end + 1):
         collector.add([
             Point("train_batch/accuracy", "accuracy", epoch * 10 + b, index, epoch=epoch + b / 10)

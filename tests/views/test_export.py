@@ -5,10 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import math
+import struct
 
 import numpy as np
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lossboard.errors import UsageError
 from lossboard.model import Run, Series
@@ -66,3 +69,32 @@ def test_parquet_keeps_nan_infinity_and_nulls() -> None:
 def test_unknown_format_is_a_usage_error() -> None:
     with pytest.raises(UsageError, match="csv, json, parquet"):
         export([make_run()], io.BytesIO(), fmt="xlsx")
+
+
+floats = st.floats(allow_nan=True, allow_infinity=True)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(-2**63, 2**63 - 1), floats, floats, floats), min_size=1, max_size=40),
+       st.text(min_size=1, max_size=12))
+def test_every_value_reads_back_exactly_from_csv_and_json(rows: list, name: str) -> None:
+    steps = sorted({row[0] for row in rows})
+    rows = [next(row for row in rows if row[0] == step) for step in steps]
+    step, epoch, wall, value = (np.array(column) for column in zip(*rows))
+    series = Series("train/loss", name, step.astype(np.int64), epoch, wall, value)
+    run = Run(name, [], [], [series])
+    out = io.BytesIO()
+    export([run], out, fmt="csv")
+    parsed = list(csv.reader(io.StringIO(out.getvalue().decode(), newline="")))[1:]
+    assert [r[:4] for r in parsed] == [[name, "train/loss", name, str(s)] for s in steps]
+    for text, expected in zip((r[6] for r in parsed), value.tolist()):
+        assert struct.pack("<d", float(text)) == struct.pack("<d", expected) or (text == "nan" and expected != expected)
+    for text, expected in zip((r[4] for r in parsed), epoch.tolist()):
+        assert (text == "" and expected != expected) or float(text) == expected
+    out = io.BytesIO()
+    export([run], out, fmt="json")
+    back = orjson.loads(out.getvalue())
+    for row, e, w, v in zip(back, epoch.tolist(), wall.tolist(), value.tolist()):
+        assert row["epoch"] == (e if math.isfinite(e) else None)
+        assert row["wall_time"] == (w if math.isfinite(w) else None)
+        assert row["value"] == (v if math.isfinite(v) else repr(v))

@@ -4,7 +4,8 @@ A log often starts with something no format claims: mmengine prints 40-80 KB of 
 and config before its first metric line, a script prints a dataset dump or a download bar.
 So `detect_file` sniffs the first `HEAD_BYTES`, and while no format is confident it sniffs the
 following windows of whole lines too, up to `SNIFF_LIMIT_BYTES`: a file whose metrics start
-at byte 80,000 is found, and an unknown file costs a bounded read (16 windows, some 60 ms).
+at byte 80,000 is found, and a file nothing claims costs a bounded read: 16 windows, about
+0.2 s of sniffing where the head alone takes 15 ms.
 
 A text log may hold a few stray NUL bytes (a terminal glitch, a crash that left a hole); a
 window is only binary when NUL is more than 1 in 100 of its bytes.
@@ -16,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from lossboard.errors import BinaryFileError, LfsPointerError, UnknownFormatError
+from lossboard.errors import BinaryFileError, InputError, LfsPointerError, UnknownFormatError
 from lossboard.sources.formats import FORMATS, missing_extra
 
 HEAD_BYTES = 64 * 1024
@@ -58,30 +59,47 @@ def detect_windows(windows: Iterable[bytes], path: str | Path) -> str:
     """The best format over ``windows`` (the head first), stopping at the first confident one.
 
     Only the head can be a Git LFS pointer or binary; a later window only wins over the
-    head's best guess with a higher score.
+    head's best guess with a higher score. A binary head or a JSON document (a checkpoint's
+    ``tokenizer.json``) is not a log with a long preamble: nothing after its head is read.
     """
     filename = Path(path).name
-    best, best_score, head_is_binary = None, 0.0, False
+    best, best_score, head_is_binary, head = None, 0.0, False, b""
     for index, window in enumerate(windows):
         if index == 0:
+            head = window
             if window.startswith(_LFS_POINTER):
                 raise LfsPointerError(path)
             head_is_binary = is_binary(window)
         name, score = _best(window, filename, is_binary(window))
         if score > best_score:
             best, best_score = name, score
-        if best_score >= _CONFIDENT:
+        if best_score >= _CONFIDENT or (index == 0 and _is_whole(window, head_is_binary)):
             break
     if best is not None and best_score >= _MIN_CONFIDENCE:
         return best
+    _raise_if_an_extra_would_read(head, filename, path)
     if head_is_binary:
         raise BinaryFileError(path)
     raise UnknownFormatError(path, usable_formats())
 
 
+def _raise_if_an_extra_would_read(head: bytes, filename: str, path: str | Path) -> None:
+    """A file that a format left out for a missing optional dependency would claim (an event
+    file without tensorboard) is an error that names the extra, not "binary" or "unknown"."""
+    text = head.decode("utf-8", errors="replace").replace("\x00", "")
+    for name, module in FORMATS.items():
+        extra = missing_extra(module)
+        if extra is not None and module.sniff(text, filename) >= _MIN_CONFIDENCE:
+            raise InputError(path, f"looks like a {name} file, which needs an optional dependency: {extra}")
+
+
 def is_binary(window: bytes) -> bool:
     """More NUL bytes than stray ones: an event file, an image, weights - not a text log."""
     return window.count(0) * _NUL_SHARE > len(window)
+
+
+def _is_whole(head: bytes, binary: bool) -> bool:
+    return binary or head.lstrip()[:1] in (b"{", b"[")
 
 
 def _best(window: bytes, filename: str, binary: bool) -> tuple[str | None, float]:
@@ -103,12 +121,11 @@ def _windows(file: BinaryIO) -> Iterator[bytes]:
     """The head, then windows of whole lines (a window cut at its last newline), up to the limit."""
     head = file.read(HEAD_BYTES)
     yield head
-    carry, total = b"", len(head)
     if len(head) < HEAD_BYTES:
         return
     # the head's last partial line starts the next window, so no line is seen cut in two
     cut = head.rfind(b"\n") + 1
-    carry = head[cut:] if cut else b""
+    carry, total = (head[cut:] if cut else b""), len(head)
     while total < SNIFF_LIMIT_BYTES:
         data = file.read(HEAD_BYTES)
         if not data:

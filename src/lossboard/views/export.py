@@ -21,7 +21,7 @@ from typing import IO
 import numpy as np
 
 from lossboard.errors import UsageError
-from lossboard.model import Run
+from lossboard.model import Run, Series
 
 COLUMNS = ("run", "tag", "source_tag", "step", "epoch", "wall_time", "value")
 EXPORT_FORMATS = ("csv", "json", "parquet")
@@ -42,56 +42,74 @@ def export(runs: Sequence[Run], out: IO[bytes], *, fmt: str) -> None:
         raise UsageError(f"export format must be one of {', '.join(EXPORT_FORMATS)}, not {fmt!r}")
 
 
-def _rows(runs: Sequence[Run]) -> Iterator[tuple[str, str, str, list, list, list, list]]:
+_BLOCK = 1 << 16  # points formatted at a time: text for a block, never for a whole series
+
+
+def _blocks(runs: Sequence[Run]) -> Iterator[tuple[Run, Series, slice]]:
+    """Every series of every run, in `_BLOCK`-point slices."""
     for run in runs:
-        for s in run.series.values():
-            yield run.name, s.tag, s.source_tag, s.step.tolist(), s.epoch.tolist(), s.wall_time.tolist(), s.value.tolist()
+        for series in run.series.values():
+            for start in range(0, len(series), _BLOCK):
+                yield run, series, slice(start, start + _BLOCK)
 
 
-def _text(value: float) -> str:
-    """A float as CSV text: shortest round-trip repr, empty when unknown (NaN)."""
-    return "" if value != value else repr(value)
+def _reprs(column: np.ndarray, unknown: str, *, finite_only: bool = False) -> list[str]:
+    """Each float's shortest round-trip text; ``unknown`` where it is NaN (or, with
+    ``finite_only``, not finite: JSON has no infinity)."""
+    texts = list(map(repr, column.tolist()))
+    missing = np.flatnonzero(~np.isfinite(column) if finite_only else np.isnan(column))
+    if len(missing) == len(texts):
+        return [unknown] * len(texts)
+    for index in missing.tolist():
+        texts[index] = unknown
+    return texts
 
 
 def write_csv(runs: Sequence[Run], out: IO[bytes]) -> None:
-    text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
-    writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    for name, tag, source_tag, steps, epochs, walls, values in _rows(runs):
-        writer.writerows(
-            (name, tag, source_tag, step, _text(epoch), _text(wall), repr(value))
-            for step, epoch, wall, value in zip(steps, epochs, walls, values)
-        )
-    text.flush()
-    text.detach()
+    """Rows formatted a block at a time: the run and tags once per series (quoted as CSV needs),
+    the numbers with `repr`, which never needs quoting."""
+    out.write((",".join(COLUMNS) + "\n").encode())
+    prefixes: dict[tuple[str, str, str], str] = {}
+    for run, series, part in _blocks(runs):
+        key = (run.name, series.tag, series.source_tag)
+        prefix = prefixes.get(key)
+        if prefix is None:
+            prefix = prefixes[key] = _csv_fields(key) + ","
+        steps = map(str, series.step[part].tolist())
+        epochs = _reprs(series.epoch[part], "")
+        walls = _reprs(series.wall_time[part], "")
+        values = map(repr, series.value[part].tolist())
+        text = "".join([f"{prefix}{a},{b},{c},{d}\n" for a, b, c, d in zip(steps, epochs, walls, values)])
+        out.write(text.encode())
 
 
-def _json_value(value: float) -> float | str:
-    return value if math.isfinite(value) else repr(value)
+def _csv_fields(fields: tuple[str, ...]) -> str:
+    line = io.StringIO()
+    csv.writer(line, lineterminator="\r\n").writerow(fields)  # quotes a field holding \r or \n
+    return line.getvalue()[:-2]
 
 
 def write_json(runs: Sequence[Run], out: IO[bytes]) -> None:
+    """An array of row objects, formatted a block at a time like the CSV."""
     import orjson
 
     out.write(b"[")
     first = True
-    for name, tag, source_tag, steps, epochs, walls, values in _rows(runs):
-        rows = [
-            {
-                "run": name,
-                "tag": tag,
-                "source_tag": source_tag,
-                "step": step,
-                "epoch": None if epoch != epoch else epoch,
-                "wall_time": None if wall != wall else wall,
-                "value": _json_value(value),
-            }
-            for step, epoch, wall, value in zip(steps, epochs, walls, values)
-        ]
-        if not rows:
-            continue
-        body = orjson.dumps(rows)[1:-1]
-        out.write(body if first else b"," + body)
+    for run, series, part in _blocks(runs):
+        head = b'{"run":%b,"tag":%b,"source_tag":%b,"step":' % (
+            orjson.dumps(run.name), orjson.dumps(series.tag), orjson.dumps(series.source_tag))
+        prefix = head.decode()
+        steps = map(str, series.step[part].tolist())
+        epochs = _reprs(series.epoch[part], "null", finite_only=True)
+        walls = _reprs(series.wall_time[part], "null", finite_only=True)
+        values = list(map(repr, series.value[part].tolist()))
+        for index in np.flatnonzero(~np.isfinite(series.value[part])).tolist():
+            values[index] = f'"{values[index]}"'  # JSON has no NaN: the strings "nan", "inf"
+        body = ",".join([
+            f'{prefix}{a},"epoch":{b},"wall_time":{c},"value":{d}}}'
+            for a, b, c, d in zip(steps, epochs, walls, values)
+        ])
+        out.write((body if first else "," + body).encode())
         first = False
     out.write(b"]\n")
 
@@ -105,10 +123,11 @@ def write_parquet(runs: Sequence[Run], out: IO[bytes]) -> None:
     columns: dict[str, list] = {name: [] for name in COLUMNS}
     for run in runs:
         for s in run.series.values():
-            count = len(s)
-            columns["run"].append(pa.array([run.name] * count, pa.string()))
-            columns["tag"].append(pa.array([s.tag] * count, pa.string()))
-            columns["source_tag"].append(pa.array([s.source_tag] * count, pa.string()))
+            # one string repeated: taken from a one-element array in C, not a list of `count` strs
+            repeat = pa.array(np.zeros(len(s), np.int32))
+            columns["run"].append(pa.array([run.name], pa.string()).take(repeat))
+            columns["tag"].append(pa.array([s.tag], pa.string()).take(repeat))
+            columns["source_tag"].append(pa.array([s.source_tag], pa.string()).take(repeat))
             columns["step"].append(pa.array(s.step, pa.int64()))
             columns["epoch"].append(pa.array(s.epoch, pa.float64(), mask=np.isnan(s.epoch)))
             columns["wall_time"].append(pa.array(s.wall_time, pa.float64(), mask=np.isnan(s.wall_time)))

@@ -28,6 +28,7 @@ from lossboard.sources.formats import (
     keras_stdout,
     keyvalue,
     lightning_csv,
+    lightning_rich,
     lossboard_events,
     mmdet_json,
     mmdet_log,
@@ -60,6 +61,7 @@ FORMATS: dict[str, ModuleType] = {
         detectron2_log,
         mmengine_log,
         mmdet_log,
+        lightning_rich,
         tqdm,
         keyvalue,
     )

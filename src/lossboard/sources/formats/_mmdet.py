@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
+from functools import lru_cache
 
 from lossboard import tags
-from lossboard.model import RESUME, Event, Item, Point
+from lossboard.model import CHECKPOINT, RESUME, Event, Item, Point
 from lossboard.sources.formats._lines import LineParser
 from lossboard.sources.formats._numbers import bad_number
 
@@ -39,10 +41,14 @@ PAIR = re.compile(r"([A-Za-z_][^\s:,]*(?: [^\s:,]+)*): ([^\s,]+)")
 # the logging prefix: "2023/03/01 12:00:00 - mmengine - INFO - ", "2021-03-04 12:00:00,123 - mmdet"
 _STAMP = re.compile(r"(\d{4})[-/](\d\d)[-/](\d\d) (\d\d):(\d\d):(\d\d)")
 _SPLITS = {None: tags.TRAIN, "train": tags.TRAIN, "val": tags.VAL, "test": tags.TEST}
+# CheckpointHook: "Saving checkpoint at 5 epochs", "Saving checkpoint at 5000 iterations"
+_CHECKPOINT = re.compile(r"Saving checkpoint at (\d+) (epochs|iterations)")
 
 
+@lru_cache(maxsize=4096)  # called for every pair of every line, with a few dozen names
 def tag_of(name: str, split: str) -> str | None:
-    """``loss_cls`` -> ``train/loss_cls``, ``coco/bbox_mAP`` -> ``val/coco/bbox_mAP``.
+    """``loss_cls`` -> ``train/loss_cls``, ``coco/bbox_mAP`` -> ``val/coco/bbox_mAP``,
+    ``accuracy/top5`` -> ``val/top_k_accuracy_5``.
 
     None for what is not a training value: ``eta``, the ``bbox_mAP_copypaste`` string, and
     the timings of the validation loop.
@@ -54,7 +60,21 @@ def tag_of(name: str, split: str) -> str | None:
         return perf if split == tags.TRAIN else None
     if name.endswith("lr"):  # lr, base_lr, and per-group rates such as backbone.lr
         return "opt/lr" if name == "lr" else f"opt/{name}"
+    if name.startswith("accuracy/"):  # mmpretrain's accuracy/top1, accuracy/top5: rank-1, rank-5
+        return tags.canonical(name.removeprefix("accuracy/"), split)
     return tags.canonical(name, split)
+
+
+def sniff_heads(head: str, is_ours: Callable[[re.Match], bool]) -> float:
+    """Confidence from the heads ``is_ours`` accepts that are followed by a ``name: value``."""
+    if "Epoch" not in head and "Iter" not in head:  # cheap test before the regex
+        return 0.0
+    hits = sum(
+        1
+        for match in HEAD.finditer(head)
+        if is_ours(match) and ": " in head[match.end() : match.end() + 80]
+    )
+    return 0.0 if not hits else 0.9 if hits > 1 else 0.8
 
 
 def find_head(line: str) -> re.Match | None:
@@ -101,7 +121,8 @@ class TextParser(LineParser):
 
     Validation progress lines (``Epoch(val) [1][ 5/28]`` with only timings) give nothing,
     and neither does mmdet's ``bbox_mAP_copypaste`` line, which has no head. A value of -1
-    (COCO's "not applicable") is kept as the value it is.
+    (COCO's "not applicable") is kept as the value it is. ``Saving checkpoint at 5 epochs``
+    is a checkpoint event at the end of that epoch.
     """
 
     def __init__(self) -> None:
@@ -113,11 +134,24 @@ class TextParser(LineParser):
         items: list[Item] = []
         for number, line in enumerate(lines, first):
             if "Epoch" not in line and "Iter" not in line:  # cheap test before the regex
+                if "Saving checkpoint" in line:
+                    items.extend(self._checkpoint(line))
                 continue
             head = find_head(line)
             if head is not None:
                 items.extend(self._line(number, head, line))
         return items
+
+    def _checkpoint(self, line: str) -> list[Item]:
+        match = _CHECKPOINT.search(line)
+        if match is None:
+            return []
+        count = int(match[1])
+        if match[2] == "epochs":
+            step, epoch = self._clock.after_epoch(count), float(count)
+        else:
+            step, epoch = count, None
+        return [Event(CHECKPOINT, step, epoch, self._wall_time(line[: match.start()]), match[0])]
 
     def _line(self, number: int, head: re.Match, line: str) -> list[Item]:
         kind, mode, epoch_text, it_text, total_text = head.groups()

@@ -32,6 +32,7 @@ regex (never ``eval``), which also accepts ``nan``, ``inf`` and ``np.float64(0.5
 from __future__ import annotations
 
 import re
+from array import array
 from bisect import bisect_left
 
 from lossboard.model import RESUME, Event, Item
@@ -74,7 +75,7 @@ class Parser(LineParser):
 
     def __init__(self) -> None:
         super().__init__()
-        self._epochs: list[float] = []  # epoch of each dict so far, index = step - 1
+        self._epochs = array("d")  # epoch of each dict so far, index = step - 1; 8 bytes each
         self._start = 0  # index of the first dict of the current train() call
         self._finished_at: float | None = None  # epoch of the current call's summary
 

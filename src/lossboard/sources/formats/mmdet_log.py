@@ -14,21 +14,20 @@ format, read by the same parser.
 
 from __future__ import annotations
 
+import re
+
 from lossboard.sources.formats import _mmdet
 
 NAME = "mmdet-log"
 
 
 def sniff(head: str, filename: str) -> float:
+    return _mmdet.sniff_heads(head, _is_mmcv)
+
+
+def _is_mmcv(head: re.Match) -> bool:
     """mmcv ends the head with a tab (``Epoch [1][50/7330]\\t``); mmengine with spaces."""
-    hits = sum(
-        1
-        for match in _mmdet.HEAD.finditer(head)
-        if (match[2] is not None or match[5] is not None)
-        and head[match.end() - 1] == "\t"
-        and ": " in head[match.end() : match.end() + 80]
-    )
-    return 0.0 if not hits else 0.9 if hits > 1 else 0.8
+    return (head[2] is not None or head[5] is not None) and head.string[head.end() - 1] == "\t"
 
 
 Parser = _mmdet.TextParser

@@ -16,21 +16,20 @@ The logging prefix's time is the wall time (local time). Parsed by `_mmdet.TextP
 
 from __future__ import annotations
 
+import re
+
 from lossboard.sources.formats import _mmdet
 
 NAME = "mmengine-log"
 
 
 def sniff(head: str, filename: str) -> float:
-    """A head with its mode in parentheses, followed by two spaces and a ``name: value``."""
-    hits = sum(
-        1
-        for match in _mmdet.HEAD.finditer(head)
-        if match[2] is not None
-        and head.startswith(" ", match.end())
-        and ": " in head[match.end() : match.end() + 80]
-    )
-    return 0.0 if not hits else 0.9 if hits > 1 else 0.8
+    return _mmdet.sniff_heads(head, _is_mmengine)
+
+
+def _is_mmengine(head: re.Match) -> bool:
+    """A mode in parentheses, and two spaces before the first pair."""
+    return head[2] is not None and head.string.startswith(" ", head.end())
 
 
 Parser = _mmdet.TextParser

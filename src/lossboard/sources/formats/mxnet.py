@@ -32,16 +32,17 @@ changes and checkpoints are placed where they were printed, as batch steps when 
 batch lines. An epoch counter that goes back (a restart inside one file) gives a ``resume``
 event. An asctime prefix becomes ``wall_time``, read as local time of the machine parsing.
 
-Starts. A ``Namespace(...)`` line is a (re)start; its ``lr=`` is the initial learning rate.
+Starts. A ``Namespace(...)`` line is a (re)start; its ``lr=`` is the initial learning rate,
+unless the start's first batch line prints the rate itself (then that line's is).
 What a start prints before its first metric line (that lr, and the ``Update[N]`` lines of a
 scheduler catching up after ``--load-epoch``) has no place in training of its own: it is
 placed at the start of the epoch of the first metric line that follows, after the resume
 that line may cause, so a resumed file never seems to start at epoch 0 and a restart inside
 a file does not lose its lr to the cut. A start that reaches no metric line leaves nothing.
 
-GluonCV detection prints 0-based batch indices (``[Batch 99]`` is the 100th batch) and
-``LR:`` on batch lines (``opt/lr`` as printed, ``LR``); its validation block gives one
-``val/<class>`` point per class and ``val/mAP``, all at the epoch of the header.
+GluonCV detection prints 0-based batch indices (``[Batch 99]`` is the 100th batch), used as
+printed, and ``LR:`` on batch lines (``opt/lr``, printed as ``LR``); its validation block
+gives one ``val/<class>`` point per class and ``val/mAP``, all at the epoch of the header.
 
 Long runs of batch lines go through `_mxnet_fast` (all numbers of a run read at once);
 everything else, and any run that does not fit exactly, is parsed line by line here.
@@ -65,6 +66,7 @@ from lossboard.sources.formats._mxnet_fast import (
     read_records,
     value_series,
 )
+from lossboard.sources.formats._mxnet_position import Position
 from lossboard.sources.formats._numbers import bad_number
 from lossboard.sources.formats._numbers import number as parse_number
 
@@ -112,6 +114,7 @@ _GLUON_TAGS = {
     "Training cost": "perf/epoch_time_s",
     "speed": "perf/epoch_samples_per_sec",
 }
+_LR_TAG = "opt/lr"
 _EVAL_TAG = "val_batch/loss"  # running loss over evaluation batches (LM examples)
 _FAST_MIN_LINES = 16  # shorter runs are not worth learning a layout for
 _ASCTIME_WIDTH = 23  # "2018-03-07 10:32:37,184"
@@ -131,35 +134,23 @@ class Parser(LineParser):
         super().__init__()
         self._fast = fast
         self._layout: Layout | None = None
-        self._epoch: int | None = None  # the epoch the last metric line belonged to
-        self._ended = False  # an epoch-end line was seen for it
-        self._first_b: int | None = None  # batch numbers seen in that epoch
-        self._prev_b: int | None = None
-        self._last_b: int | None = None
-        self._per_epoch: int | None = None  # N, batches per epoch, once known
-        self._held: list[tuple] = []  # (epoch, batch, wall, make) waiting for N
-        self._starting = False  # a start was printed and no metric line came since
-        self._waiting: list[tuple] = []  # (wall, make) printed by that start, see the docstring
+        self._position = Position()
         self._block_epoch: int | None = None  # inside GluonCV's validation block of this epoch
+        self._start_lr: partial | None = None  # the record of the last start's lr=, see `_start_line`
         self._eval_count = 0
         self._hours: dict[str, float] = {}  # "2018-03-07 10" -> its local timestamp
 
     # ---- lines -------------------------------------------------------------------------
 
     def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
-        if self._fast and self._per_epoch is not None:
+        if self._fast and self._position.per_epoch is not None:
             items = self._fast_lines(first, lines)
             if items is not None:
                 return items
         return [item for number, line in enumerate(lines, first) for item in self._line(number, line)]
 
     def finish(self) -> list[Item]:
-        waiting, self._waiting, self._starting = self._waiting, [], False
-        items: list[Item] = []
-        if self._epoch is not None:  # without any metric line there is no place for them
-            for wall, make in waiting:
-                items.extend(self._at_position(wall, make))
-        return items + self._learn_per_epoch()
+        return self._position.finish()
 
     def _line(self, number: int, line: str) -> list[Item]:
         """Every record of one line; noise gives nothing."""
@@ -196,7 +187,7 @@ class Parser(LineParser):
             match = _CHECKPOINT.search(line)
             if match is not None:
                 text = f"saved {match.group(1)}"
-                return self._at_position(self._wall(line), partial(_checkpoint_at, text))
+                return self._position.at_position(self._wall(line), partial(_checkpoint_at, text))
         if "val batch" in line:
             match = _EVAL_BATCH.search(line)
             if match is not None:
@@ -204,20 +195,20 @@ class Parser(LineParser):
         return []
 
     def _batch_line(self, number: int, line: str, epoch: int, batch: int, rest: str) -> list[Item]:
-        items = self._enter_batch(epoch, batch)
+        problems: list[Item] = []
         values: list[tuple[str, str, float]] = []
-        if "LR:" in rest:
-            lr = _LR.search(rest)
+        lr = _LR.search(rest) if "LR:" in rest else None
+        if lr is not None:
             value = parse_number(lr.group(1))
             if value is None:
-                items.append(bad_number(number, "LR:", lr.group(1)))
+                problems.append(bad_number(number, "LR:", lr.group(1)))
             else:
-                values.append(("opt/lr", "LR", value))
+                values.append((_LR_TAG, "LR", value))
         if "Speed" in rest:
             speed = _SPEED.search(rest)
             value = parse_number(speed.group(1))
             if value is None:
-                items.append(bad_number(number, "Speed", speed.group(1)))
+                problems.append(bad_number(number, "Speed", speed.group(1)))
             else:
                 values.append((SPEED_TAG, "Speed", value))
         if "=" in rest:
@@ -227,11 +218,15 @@ class Parser(LineParser):
         for name, text in pairs:
             value = parse_number(text)
             if value is None:
-                items.append(bad_number(number, f"{name}=", text))
+                problems.append(bad_number(number, f"{name}=", text))
             else:
                 values.append((tags.canonical(name, tags.BATCH), name, value))
+        if self._start_lr is not None and any(tag == _LR_TAG for tag, _, _ in values):
+            self._position.discard(self._start_lr)
+        items = self._position.enter_batch(epoch, batch) + problems
         if values:
-            items.extend(self._at_batch(epoch, batch, self._wall(line), values))
+            make = partial(_points_at, values)
+            items.extend(self._position.at_batch(epoch, batch, self._wall(line), make))
         return items
 
     def _epoch_line(self, number: int, line: str, match: re.Match) -> list[Item]:
@@ -256,20 +251,20 @@ class Parser(LineParser):
             if value is None:
                 return [bad_number(number, "Set learning rate to", rest)]
             note = f"[Epoch {epoch}] learning rate {found.group(1)}"
-            items = self._enter_epoch_start(epoch)
-            return items + self._at_position(self._wall(line), partial(_lr_at, value, note))
+            items = self._position.enter_epoch_start(epoch)
+            return items + self._position.at_position(self._wall(line), partial(_lr_at, value, note))
         if section is None and "aving " in rest:
             # "Saving parameters to x_0019_0.7766.params", "mAP .. higher than current best
             # [..] saving to x_best.params": the numbers are a file name and a repeat of mAP
             saved = _GLUON_SAVE.search(rest)
             if saved is None:
                 return []
-            items = self._enter_epoch_end(epoch)
+            items = self._position.enter_epoch_end(epoch)
             make = partial(_checkpoint_at, f"saved {saved.group(1)}")
-            return items + self._at_position(self._wall(line), make)
+            return items + self._position.at_position(self._wall(line), make)
         section = section.lower() if section else None
         if section == "validation" and not rest:  # the header of a block of "name=value" lines
-            items = self._enter_epoch_end(epoch)
+            items = self._position.enter_epoch_end(epoch)
             self._block_epoch = epoch
             return items
         split = tags.VAL if section == "validation" else tags.TRAIN
@@ -288,17 +283,22 @@ class Parser(LineParser):
         return self._epoch_values(number, line, epoch, [(tags.canonical(name, tags.VAL), name, text)])
 
     def _start_line(self, line: str) -> list[Item]:
-        """A (re)start: its initial lr, and what it prints next, wait for its first metric line."""
-        self._starting = True
-        self._waiting = []  # an earlier start that printed no metric line never trained
+        """A (re)start: its initial lr, and what it prints next, wait for its first metric line.
+
+        A script that prints the rate on its batch lines (GluonCV's ``LR:``, ``lr=``) has its
+        initial rate there, after any warmup its arguments do not show: then the first batch
+        line supersedes the ``lr=`` of the arguments."""
+        self._position.start()
+        self._start_lr = None
         match = _NAMESPACE_LR.search(line)
         value = None if match is None else parse_number(match.group(1))
-        if value is not None:
-            self._waiting.append((self._wall(line), partial(_points_at, [("opt/lr", "lr", value)])))
-        return []
+        if value is None:
+            return []
+        self._start_lr = partial(_points_at, [(_LR_TAG, "lr", value)])
+        return self._position.at_position(self._wall(line), self._start_lr)
 
     def _epoch_values(self, number: int, line: str, epoch: int, pairs: list) -> list[Item]:
-        items = self._enter_epoch_end(epoch)
+        items = self._position.enter_epoch_end(epoch)
         wall = self._wall(line)
         for tag, name, text in pairs:
             value = parse_number(text)
@@ -314,7 +314,7 @@ class Parser(LineParser):
         if value is None:
             return [bad_number(number, "Change learning rate to", text)]
         note = f"Update[{update}]: learning rate {text}"
-        return self._at_position(self._wall(line), partial(_lr_at, value, note))
+        return self._position.at_position(self._wall(line), partial(_lr_at, value, note))
 
     def _eval_line(self, number: int, line: str, match: re.Match) -> list[Item]:
         value = parse_number(match.group(3))
@@ -322,127 +322,9 @@ class Parser(LineParser):
             return [bad_number(number, f"eval batch {match.group(1)} :", match.group(3))]
         step = self._eval_count
         self._eval_count += 1
-        epoch = None if self._epoch is None else float(self._epoch)
+        epoch = None if self._position.epoch is None else float(self._position.epoch)
         source = f"eval batch {match.group(2)}" if match.group(2) else "eval batch"
         return [Point(_EVAL_TAG, source, step, value, epoch, self._wall(line))]
-
-    # ---- where in training we are ---------------------------------------------------------
-
-    def _enter_batch(self, epoch: int, batch: int) -> list[Item]:
-        """Track the epoch and batch of a Speedometer line: a new epoch, or a restart."""
-        current = self._epoch
-        went_back = self._ended or (self._last_b is not None and batch < self._last_b)
-        if current is not None and (epoch < current or (epoch == current and went_back)):
-            items = self._resume(epoch)
-        elif current is not None and epoch > current:
-            items = self._learn_per_epoch()
-        elif current is not None:
-            if self._last_b is None:
-                self._first_b = batch
-            elif batch != self._last_b:
-                self._prev_b = self._last_b
-            self._last_b = batch
-            return self._place_waiting() if self._waiting or self._starting else []
-        else:
-            items = []
-        self._start_epoch(epoch, batch)
-        if self._waiting or self._starting:
-            items.extend(self._place_waiting())
-        return items
-
-    def _enter_epoch_start(self, epoch: int) -> list[Item]:
-        """A line printed as ``epoch`` begins, before its first batch (GluonCV's lr steps)."""
-        current = self._epoch
-        started = self._ended or self._last_b is not None
-        if current is not None and (epoch < current or (epoch == current and started)):
-            items = self._resume(epoch)
-        elif current is not None and epoch > current:
-            items = self._learn_per_epoch()
-        else:
-            items = []
-        self._start_epoch(epoch, None)
-        if self._waiting or self._starting:
-            items.extend(self._place_waiting())
-        return items
-
-    def _enter_epoch_end(self, epoch: int) -> list[Item]:
-        """An epoch-level line for ``epoch``: that epoch is over."""
-        current = self._epoch
-        items: list[Item] = []
-        if current is not None and epoch < current:
-            items = self._resume(epoch)
-            self._start_epoch(epoch, None)
-        elif current is None or epoch > current:
-            items = self._learn_per_epoch()
-            self._start_epoch(epoch, None)
-        if not self._ended:
-            items.extend(self._learn_per_epoch())
-            self._ended = True
-        if self._waiting or self._starting:
-            items.extend(self._place_waiting())
-        return items
-
-    def _start_epoch(self, epoch: int, batch: int | None) -> None:
-        self._epoch, self._ended = epoch, False
-        self._first_b = self._last_b = batch
-        self._prev_b = None
-
-    def _place_waiting(self) -> list[Item]:
-        """What the start printed before its first metric line: at the start of that epoch."""
-        waiting, self._waiting, self._starting = self._waiting, [], False
-        epoch, n = self._epoch, self._per_epoch
-        items: list[Item] = []
-        for wall, make in waiting:
-            if n is None and self._last_b is not None:
-                self._held.append((epoch, 0, wall, make))
-            else:
-                items.extend(make(epoch * (n or 1), float(epoch), wall))
-        return items
-
-    def _resume(self, epoch: int) -> list[Item]:
-        # what was held belongs to the abandoned attempt, which the resume drops anyway
-        self._held = []
-        step = epoch if self._per_epoch is None else epoch * self._per_epoch
-        text = f"epoch counter went back from {self._epoch} to {epoch}: training restarted"
-        return [Event(RESUME, step, float(epoch), None, text)]
-
-    def _learn_per_epoch(self) -> list[Item]:
-        """Estimate N from the epoch that just ended, if not known yet; release what waited."""
-        if self._per_epoch is None and self._last_b is not None:
-            interval = self._last_b - self._prev_b if self._prev_b is not None else self._first_b
-            self._per_epoch = max(1, self._last_b + max(interval, 0))
-        if not self._held or self._per_epoch is None:
-            return []
-        held, self._held = self._held, []
-        n = self._per_epoch
-        items: list[Item] = []
-        for epoch, batch, wall, make in held:
-            items.extend(make(epoch * n + batch, epoch + batch / n, wall))
-        return items
-
-    def _at_batch(self, epoch: int, batch: int, wall: float | None, values: list) -> list[Item]:
-        make = partial(_points_at, values)
-        n = self._per_epoch
-        if n is None:
-            self._held.append((epoch, batch, wall, make))
-            return []
-        return make(epoch * n + batch, epoch + batch / n, wall)
-
-    def _at_position(self, wall: float | None, make) -> list[Item]:
-        """Records of a line that happened at the current place in training."""
-        epoch, n = self._epoch, self._per_epoch
-        if epoch is None or self._starting:
-            self._waiting.append((wall, make))
-            return []
-        if self._ended:
-            return make((epoch + 1) * (n or 1), float(epoch + 1), wall)
-        batch = self._last_b
-        if batch is None:
-            return make(epoch * (n or 1), float(epoch), wall)
-        if n is None:
-            self._held.append((epoch, batch, wall, make))
-            return []
-        return make(epoch * n + batch, epoch + batch / n, wall)
 
     def _wall(self, line: str) -> float | None:
         """Seconds since the Unix epoch of an asctime prefix, read as local time."""
@@ -490,10 +372,11 @@ class Parser(LineParser):
         if walls is not None:
             walls = walls[skip : skip + len(matrix) * layout.lines_per_record]
         epochs, batches = counters
-        n = self._per_epoch
+        n = self._position.per_epoch
         steps = epochs * n + batches
         positions = epochs + batches / n
         series = value_series(layout, walls)
+        prints_lr = any(tag == _LR_TAG for _, tag, _, _ in series)
         items: list[Item] = []
         held = 0  # records from here on are not in `items` yet
 
@@ -524,11 +407,10 @@ class Parser(LineParser):
         for start, stop, first_line, end_line in spans:
             for number in range(done, first_line):
                 add(self._line(first + number, lines[number]))
-            add(self._enter_batch(int(epochs[start]), int(batches[start])))
-            last = int(batches[stop - 1])
-            if last != self._last_b:
-                self._prev_b = self._last_b
-            self._last_b = last
+            if self._start_lr is not None and prints_lr:
+                self._position.discard(self._start_lr)
+            add(self._position.enter_batch(int(epochs[start]), int(batches[start])))
+            self._position.pass_batch(int(batches[stop - 1]))
             done = end_line
         release(len(matrix))
         for number in range(done, len(lines)):
@@ -543,7 +425,7 @@ def _points_at(values: list, step: int, position: float, wall: float | None) -> 
 
 
 def _lr_at(value: float, note: str, step: int, epoch: float, wall: float | None) -> list[Item]:
-    return [Point("opt/lr", "lr", step, value, epoch, wall), Event(LR_CHANGE, step, epoch, wall, note)]
+    return [Point(_LR_TAG, "lr", step, value, epoch, wall), Event(LR_CHANGE, step, epoch, wall, note)]
 
 
 def _checkpoint_at(text: str, step: int, epoch: float, wall: float | None) -> list[Item]:

@@ -113,12 +113,9 @@ class Parser(LineParser):
         if self._next_lr is not None:
             self._place_lr(epoch, items)
         fraction = epoch + batch / batches if batches else float(epoch)
-        for name, current, average in self._meters(line_no, line[match.end() :], items):
-            tag = _PERF.get(name) or tags.canonical(name, tags.BATCH)
-            items.append(Point(tag, name, step, current, fraction))
-            items.append(Point(tag, f"{name} (avg)", step, average, fraction))
-            if name not in _PERF:
-                self._train_averages[name] = average
+        fields = line[match.end() :]
+        averages = _meter_points(line_no, fields, step, fraction, tags.BATCH, _PERF, items)
+        self._train_averages.update(averages)
         if batch == batches:  # the epoch's last batch: nothing more of it will be printed
             self._end_of_training(items)
 
@@ -131,26 +128,9 @@ class Parser(LineParser):
         else:
             step = epoch * batches + batch
             fraction = epoch + batch / batches if batches else float(epoch)
-        for name, current, average in self._meters(line_no, line[match.end() :], items):
-            tag = _VAL_PERF.get(name) or tags.canonical(name, _VAL_BATCH)
-            items.append(Point(tag, name, step, current, fraction))
-            items.append(Point(tag, f"{name} (avg)", step, average, fraction))
-            if name not in _VAL_PERF:
-                self._test_averages[name] = average
-
-    def _meters(self, line_no: int, fields: str, items: list[Item]) -> list[tuple[str, float, float]]:
-        """(name, value, running average) of each ``Name value (average)`` field."""
-        meters = []
-        for field in fields.split("\t"):
-            if not field.strip():
-                continue
-            meter = _METER.fullmatch(field)
-            if meter is None:
-                message = f'expected "Name value (average)", found "{field[:40]}"; skipped'
-                items.append(Problem(line_no, message))
-                continue
-            meters.append((meter[1], float(meter[2]), float(meter[3])))
-        return meters
+        fields = line[match.end() :]
+        averages = _meter_points(line_no, fields, step, fraction, _VAL_BATCH, _VAL_PERF, items)
+        self._test_averages.update(averages)
 
     def _epoch_end(self) -> tuple[int, float | None]:
         """Step and epoch of the values that close the current epoch."""
@@ -205,3 +185,26 @@ class Parser(LineParser):
         if self._lr is not None and value != self._lr:
             items.append(Event(LR_CHANGE, step, float(epoch), None, f"{_LR_NAME} {text}"))
         self._lr = value
+
+
+def _meter_points(
+    line_no: int, fields: str, step: int, epoch: float | None, split: str, perf: dict, items: list[Item]
+) -> dict[str, float]:
+    """Two points per ``Name value (average)`` field of a line, the value as ``Name`` and the
+    average as ``Name (avg)``, timings under their ``perf`` tag; returns the metrics' averages."""
+    averages = {}
+    for field in fields.split("\t"):
+        if not field.strip():
+            continue
+        meter = _METER.fullmatch(field)
+        if meter is None:
+            message = f'expected "Name value (average)", found "{field[:40]}"; skipped'
+            items.append(Problem(line_no, message))
+            continue
+        name, average = meter[1], float(meter[3])
+        tag = perf.get(name) or tags.canonical(name, split)
+        items.append(Point(tag, name, step, float(meter[2]), epoch))
+        items.append(Point(tag, f"{name} (avg)", step, average, epoch))
+        if name not in perf:
+            averages[name] = average
+    return averages

@@ -38,6 +38,7 @@ tests compare with.
 
 from __future__ import annotations
 
+import importlib.util
 import math
 from array import array
 from functools import lru_cache
@@ -60,10 +61,9 @@ _SKIP = "skip"  # plugin marker: the tag's first value named a non-scalar plugin
 
 
 def available() -> str | None:
-    try:
-        import tensorboard.compat.proto.event_pb2  # noqa: F401
-        import tensorboard.util.tensor_util  # noqa: F401
-    except ImportError:
+    # found, not imported: importing tensorboard costs more than parsing a small log, and
+    # detection asks every format; the parser imports it when an event file is read
+    if importlib.util.find_spec("tensorboard") is None:
         return "pip install 'lossboard[tfevents]'"
     return None
 
