@@ -79,7 +79,9 @@ export class ChartCard {
   }
 
   request(view, runs, width) {
-    return { runs, tags: this.group.tags, width, smoothing: view.smoothing, weight: view.weight, window: view.window };
+    // a learning rate is a schedule, not a noisy measurement: smoothing would only misstate it
+    const smoothing = this.group.key === "lr" ? "none" : view.smoothing;
+    return { runs, tags: this.group.tags, width, smoothing, weight: view.weight, window: view.window };
   }
 
   axisFor(view) {
