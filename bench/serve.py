@@ -8,6 +8,7 @@ Measured in one run, each against what a user would otherwise get:
   (what a dashboard without downsampling does), and with EMA smoothing over every point.
 * **first charts drawn**: headless Chromium opens the page of the example run and of the
   20-run store; time from navigation until every chart card has drawn its data.
+* **server peak RSS** while serving those 20 M points to the page (VmHWM of the process).
 * **live latency**: a `lossboard.SummaryWriter` in another process logs and flushes a point
   every 0.5 s; time from the flush until the page's chart holds it (p50 over ``--points``),
   with ``lossboard serve --interval-s 0.2``.
@@ -112,6 +113,13 @@ class Serve:
                 return
         raise SystemExit("lossboard serve did not start")
 
+    def peak_rss_mb(self) -> float:
+        """The server's peak RSS so far (VmHWM), indexing thread and page cache included."""
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
     def stop(self) -> None:
         self.process.send_signal(2)
         self.process.wait(timeout=30)
@@ -188,8 +196,10 @@ def main() -> None:
         print(f"first charts drawn, example run (5 charts): p50 {statistics.median(drawn):.0f} ms")
         big = Serve("--store", url)
         drawn = [first_charts_ms(browser, big.url, 1) for _ in range(5)]
+        rss = big.peak_rss_mb()
         big.stop()
-        print(f"first charts drawn, 20 runs x 1 M points (1 chart): p50 {statistics.median(drawn):.0f} ms")
+        print(f"first charts drawn, 20 runs x 1 M points (1 chart): p50 {statistics.median(drawn):.0f} ms; "
+              f"server peak RSS {rss:.0f} MB")
         latencies = live_latency_ms(browser, options.points)
         print(f"live latency, flush to drawn: p50 {statistics.median(latencies):.0f} ms, "
               f"max {max(latencies):.0f} ms over {len(latencies)} points")
