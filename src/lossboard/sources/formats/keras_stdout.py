@@ -79,7 +79,9 @@ def _times(text: str, into: list[tuple[str, str, float]]) -> bool:
             return False
         number, unit, per = match.groups()
         seconds = float(number) * _SECONDS[unit]
-        into.append((f"perf/{per or 'epoch'}_time_s", token[len(number) :], seconds))
+        # one series per quantity, whatever unit Keras chose for it this epoch (66ms/step, 1s/step)
+        kind = per or "epoch"
+        into.append((f"perf/{kind}_time_s", f"{kind} time", seconds))
     return True
 
 
