@@ -58,6 +58,15 @@ def shoot(page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
+def open_drawn(page, url: str) -> None:
+    """Open the page and wait until every chart card has drawn its data."""
+    page.goto(url)
+    page.wait_for_function(
+        "() => { const cards = document.querySelectorAll('article.card');"
+        " return cards.length > 0 && [...cards].every(card => card.dataset.total !== undefined); }"
+    )
+
+
 def card(page, title: str):
     return page.locator("article.card", has=page.locator("h2", has_text=title))
 
@@ -94,8 +103,7 @@ def write_run(logdir: Path, tag: str, values: list[float], *, first_step: int = 
 
 def test_the_example_run_draws_its_charts(serve, page) -> None:
     served = serve(str(EXAMPLE))
-    page.goto(served.url)
-    page.wait_for_selector("article.card canvas")
+    open_drawn(page, served.url)
     titles = page.locator("article.card h2").all_text_contents()
     assert titles[:4] == ["Accuracy", "Loss", "Learning rate", "Throughput"]  # lr=0.01, 0.001, 0.0001 in the Namespace lines
     assert page.locator("#run-list .run-name").all_text_contents() == ["alexnet-imagenet"]
@@ -113,12 +121,11 @@ def test_the_example_run_draws_its_charts(serve, page) -> None:
 
 def test_smoothing_changes_the_drawn_path_and_keeps_the_raw_one(serve, page) -> None:
     served = serve(str(EXAMPLE))
-    page.goto(served.url)
-    page.wait_for_selector("article.card canvas")
+    open_drawn(page, served.url)
     before = canvas_image(page, "Loss")
     with page.expect_response(lambda r: "api/series" in r.url and "smoothing=ema" in r.url):
         page.select_option("#smoothing", "ema")
-    page.wait_for_function("() => document.querySelectorAll('.u-legend .u-series[hidden]').length > 0")
+    card(page, "Loss").locator(".u-legend .u-series[hidden]").first.wait_for(state="attached")  # redrawn
     assert canvas_image(page, "Loss") != before
     raw_rows = card(page, "Loss").locator(".u-legend .u-series[hidden]").all_text_contents()
     assert any("(raw)" in row for row in raw_rows)  # drawn faint, named once by its smoothed line
@@ -169,8 +176,7 @@ def test_a_point_logged_by_another_process_appears_within_2_s(serve, page, tmp_p
 def test_hostile_names_render_as_text(serve, page, tmp_path: Path) -> None:
     write_run(tmp_path / "logs" / "<b onmouseover=alert(2)>run", XSS, [1.0, 2.0])
     served = serve(str(tmp_path / "logs"))
-    page.goto(served.url)
-    page.wait_for_selector("article.card canvas")
+    open_drawn(page, served.url)
     assert page.locator("#run-list .run-name").all_text_contents() == ["<b onmouseover=alert(2)>run"]
     assert XSS in card(page, "").first.inner_text() + page.locator("body").inner_text()
     assert page.locator("img").count() == 0 and page.locator("#run-list b").count() == 0
@@ -185,13 +191,12 @@ def test_a_non_loopback_bind_without_the_token_answers_403(serve, page) -> None:
     assert bare.status == 403 and "needs its token" in page.locator("body").inner_text()
     assert page.goto(local).status == 200
     page.wait_for_selector("article.card canvas")  # its own requests carry the token's cookie
-    assert page.locator("#live-status").inner_text() == "live"
+    page.wait_for_function("() => document.querySelector('#live-status').textContent === 'live'")  # the feed too
 
 
 def test_a_chart_downloads_the_points_it_shows_as_csv(serve, page) -> None:
     served = serve(str(EXAMPLE))
-    page.goto(served.url)
-    page.wait_for_selector("article.card canvas")
+    open_drawn(page, served.url)
     accuracy = card(page, "Accuracy")
     with page.expect_download() as download:
         accuracy.get_by_role("button", name="CSV").click()
@@ -204,8 +209,7 @@ def test_a_chart_downloads_the_points_it_shows_as_csv(serve, page) -> None:
 def test_ignoring_outliers_rescales_the_y_axis(serve, page) -> None:
     """The loss starts at 4.1 (Epoch[0] Train-cross-entropy=4.107250) and settles near 1."""
     served = serve(str(EXAMPLE))
-    page.goto(served.url)
-    page.wait_for_selector("article.card canvas")
+    open_drawn(page, served.url)
     before = canvas_image(page, "Loss")
     page.check("#clip-y")
     assert "clip=1" in page.url
