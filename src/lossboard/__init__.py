@@ -2,6 +2,7 @@
 
 >>> import lossboard
 >>> runs = lossboard.load("logs/")  # doctest: +SKIP
+>>> figures = lossboard.plot(runs)  # in Jupyter, shown inline  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ __all__ = [
     "SummaryWriter",
     "__version__",
     "load",
+    "plot",
 ]
 
 if TYPE_CHECKING:
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
     from lossboard.log.writer import SummaryWriter
     from lossboard.model import Event, Run, Series
     from lossboard.sources import load
+    from lossboard.views.plot import plot
 
 _LAZY = {
     "Event": "lossboard.model",
@@ -40,6 +43,7 @@ _LAZY = {
     "Speedometer": "lossboard.log.speedometer",
     "SummaryWriter": "lossboard.log.writer",
     "load": "lossboard.sources",
+    "plot": "lossboard.views.plot",
 }
 
 

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import click
 
-from lossboard.errors import LossboardError, UsageError
+from lossboard.errors import LossboardError, PathNotFoundError, UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
 _MAX_PROBLEMS_SHOWN = 5
@@ -68,6 +68,15 @@ def _store_inputs(command: F) -> F:
     return _inputs(command, paths_required=False)
 
 
+def _require_paths(paths: Sequence[str]) -> None:
+    """A path that is not there is a typo: say so before any work, and exit non-zero."""
+    missing = [path for path in paths if not os.path.exists(path)]
+    for path in missing[:-1]:
+        _say(str(PathNotFoundError(path)))
+    if missing:
+        raise PathNotFoundError(missing[-1])
+
+
 def _load(paths: Sequence[str], log_format: str | None, stitch: bool | None, store_url: str | None = None) -> list:
     from lossboard.sources.logdir import load_paths
 
@@ -75,6 +84,7 @@ def _load(paths: Sequence[str], log_format: str | None, stitch: bool | None, sto
         return _load_store(store_url, paths, log_format, stitch)
     if not paths:
         raise UsageError("give the PATHS of logs to read, or --store URL to read an index")
+    _require_paths(paths)
     loaded = load_paths(paths, format=log_format, stitch_files=stitch)
     for failure in loaded.failures:
         _say(f"skipped {failure}")
@@ -121,7 +131,8 @@ def main() -> None:
 @click.option("--x", "x_axis", type=click.Choice(["epoch", "step", "wall"]), default="epoch", show_default=True,
               help="What the x axis counts.")
 @click.option("--smooth", type=click.FloatRange(0.0, 0.999), default=0.0, show_default=True,
-              help="Exponential smoothing weight, as in TensorBoard.")
+              help="Exponential smoothing weight, TensorBoard's on a 1,000-point series; any series is smoothed "
+              "over the same share of its length. The raw values stay, faint, underneath.")
 @click.option("--format", "image_format", type=click.Choice(["png", "svg", "pdf"]), default="png",
               show_default=True, help="Image format of the figure files.")
 @click.option("--term", is_flag=True, help="Draw the charts in the terminal (and files only with -o).")
@@ -130,18 +141,28 @@ def plot(paths: tuple[str, ...], log_format: str | None, stitch: bool | None, st
          image_format: str, term: bool) -> None:
     """Draw the classic figures (accuracy, loss, lr, throughput, ...) of the runs at PATHS or in --store."""
     from lossboard.views.figures import build_figures
+    from lossboard.views.hparams import write_hparams
+    from lossboard.views.plot import COLUMNS, FigureError, write_figures
 
     runs = _load(paths, log_format, stitch, store_url)
-    figures = build_figures(runs, x=x_axis, smoothing=smooth, network=network, dataset=dataset)
+    figures = build_figures(runs, x=x_axis, smoothing=smooth, network=network, dataset=dataset, columns=COLUMNS)
+    out = out_dir or "figures"
+    written = [write_hparams(runs, out)] if out_dir is not None or not term else []
+    del runs  # the figures hold only what their pixels show: let every point go before drawing
     if term:
         from lossboard.views.term import render_figures
 
         click.echo(render_figures(figures))
     if out_dir is not None or not term:
-        from lossboard.views.plot import write_figures
-
-        for path in write_figures(figures, out_dir or "figures", image_format=image_format):
-            click.echo(str(path))
+        try:
+            written += write_figures(figures, out, image_format=image_format)
+        except FigureError as error:
+            written += error.written
+            raise
+        finally:
+            for path in written:
+                if path is not None:
+                    click.echo(str(path))
 
 
 @main.command()
@@ -189,6 +210,7 @@ def inspect(paths: tuple[str, ...], log_format: str | None, stitch: bool | None,
     from lossboard.sources.logdir import load_paths
     from lossboard.views.inspect import describe
 
+    _require_paths(paths)
     loaded = load_paths(paths, format=log_format, stitch_files=stitch)
     if loaded.runs:
         coverage = {found.path: found for run in loaded.runs for found in run_coverage(run)}
@@ -242,6 +264,7 @@ def index(logdirs: tuple[str, ...], store_url: str | None, log_format: str | Non
     from lossboard.store.indexer import Indexer
     from lossboard.store.urls import open_store
 
+    _require_paths(logdirs)
     reported: set[str] = set()
 
     def report(summary: Any) -> None:
@@ -337,3 +360,7 @@ def serve(logdirs: tuple[str, ...], store_url: str | None, log_format: str | Non
     serve_app(app_factory, host=host, port=port, token=token, open_browser=open_browser, echo=click.echo,
               indexer=indexer)
     click.echo("stopped")
+
+
+if __name__ == "__main__":  # python -m lossboard.cli, as the console script
+    main()

@@ -7,6 +7,9 @@
      |    +-- BinaryFileError    bytes that are not text and not a known binary format
      |    +-- LfsPointerError    a Git LFS pointer where the real file was expected
      |    +-- UnknownFormatError no format recognises the file (the formats are listed)
+     |    +-- NotAFileError      a FIFO, socket or device: never opened, it could block forever
+     |    +-- BrokenLinkError    a symbolic link to nothing, or a loop of links
+     |    +-- VanishedError      removed between being listed and being read
      +-- UsageError             options that contradict each other or ask for the impossible
 
 Every error keeps its fields (``path``, ``line``) for programs and builds a message that says
@@ -73,4 +76,26 @@ class UnknownFormatError(InputError):
         super().__init__(
             path,
             "no known log format recognised; pass --log-format with one of: " + ", ".join(formats),
+        )
+
+
+class NotAFileError(InputError):
+    def __init__(self, path: str | Path, kind: str) -> None:
+        self.kind = kind
+        super().__init__(
+            path, f"{kind}, not a regular file; skipped (save the output to a file and read that)"
+        )
+
+
+class BrokenLinkError(InputError):
+    def __init__(self, path: str | Path, *, is_loop: bool) -> None:
+        self.is_loop = is_loop
+        what = "a loop of symbolic links" if is_loop else "a symbolic link to a path that does not exist"
+        super().__init__(path, f"{what}; skipped")
+
+
+class VanishedError(InputError):
+    def __init__(self, path: str | Path) -> None:
+        super().__init__(
+            path, "removed while being read (a temporary file saved over?); skipped, the rest loaded"
         )

@@ -102,3 +102,12 @@ def test_finish_records_how_it_ended(
     info = start_info(["x"], cwd="/", start=START)
     assert info.finish(returncode, end=START, live=LIVE) == exit_status
     assert (info.status, info.exit_status, info.signal) == (status, exit_status, name)
+
+
+def test_a_record_that_cannot_be_written_raises_and_leaves_no_temporary_file(tmp_path: Path) -> None:
+    """We run as root, so no chmod stops a write: run.json being a directory does."""
+    (tmp_path / RUN_FILE).mkdir()
+    info = start_info(["python", "train.py"], cwd=str(tmp_path), start=START)
+    with pytest.raises(OSError):
+        write_info(tmp_path, info)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [RUN_FILE]

@@ -57,6 +57,12 @@ EXPECTED = {
     "gluoncv/yolo3_darknet53_voc.log": "mxnet",
     "gluoncv/faster_rcnn_resnet50_v1b_voc_train.log": "mxnet",
     "mxnet-speedometer-old/tornadomeet-resnet_imagenet-resnet18_resumed.log": "mxnet",
+    "mixed-tqdm-print/touhou_resnet152_logging_tqdm_train_head.out": "prints",
+    "mixed-tqdm-print/thuman_debug_tqdm_glued_logging_train.log": "prints",
+    "header-epoch/transattunet_lidc_epoch_header_tqdm_train_head.log": "prints",
+    "header-epoch/driver_distraction_epoch_step_training.log": "prints",
+    "header-epoch/salientnet_resnet101_cifar100_run1.log": "prints",
+    "header-epoch/salientnet_resnet101_cifar100_run2_resume.log": "prints",
 }
 
 

@@ -53,10 +53,19 @@ def test_timestamps_and_source_locations_are_not_measurements(tmp_path: Path) ->
 
 
 @pytest.mark.corpus
-def test_inspect_reports_the_share_read_and_lists_unread_lines(corpus: Path) -> None:
-    path = corpus / "mxnet-custom" / "nce_lm_228f266-test.log"
+def test_inspect_reports_the_share_read_and_lists_unread_lines(corpus: Path, tmp_path: Path) -> None:
+    path = tmp_path / "train.log"
+    path.write_text((corpus / MXNET_CLS).read_text() + "INFO:root:custom gradient norm 12.5\n")
     result = CliRunner().invoke(main, ["inspect", str(path)])
     assert result.exit_code == 0, result.output
-    assert "lines with numbers" in result.output and "see inspect --unread" in result.output
+    assert "lines with numbers" in result.output and "1 gave no value (see inspect --unread)" in result.output
     listed = CliRunner().invoke(main, ["inspect", "--unread", str(path)])
-    assert f"{path}:" in listed.output and "unread x" in listed.output
+    assert f"{path}:" in listed.output and "unread x1" in listed.output
+    assert "custom gradient norm 12.5" in listed.output
+
+
+def test_a_header_that_sets_the_epoch_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "train.log"
+    path.write_text("Epoch: 1\nTraining Loss: 0.9 | Acc: 61.5%\nEpoch: 2\nTraining Loss: 0.7 | Acc: 70.25%\n")
+    found = coverage_of(path)
+    assert (found.numbered, found.read) == (4, 4)

@@ -1,12 +1,24 @@
 """Every parser, fed garbage or real text cut at random places, never raises and never
-depends on where the chunks split."""
+depends on where the chunks split; any directory tree loads its logs and names the rest."""
 
 from __future__ import annotations
+
+import os
+import socket
+import tempfile
+import warnings
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import lossboard
+from lossboard.errors import LossboardError
 from lossboard.model import Point
+from lossboard.sources.logdir import locate
+from lossboard.sources.reader import parse_file
+from lossboard.store.indexer import index_paths
+from lossboard.store.sqlite import SQLiteStore
 from lossboard.sources.formats import FORMATS
 from tests.sources.helpers import canonical, parse_text
 
@@ -60,3 +72,93 @@ def test_huge_lines_do_not_break_parsers(size: int, char: str) -> None:
     text = "Epoch 1/2\n" + char * size + "\n"
     for name in TEXT_FORMATS:
         parse_text(name, text, chunk=4096)
+
+
+# -- directory trees with every kind of entry -------------------------------------------------
+
+# mxnet-speedometer-new/mxnet-cls_train.log, lines 31-32: the one good log, planted anywhere
+_MXNET = (
+    b"INFO:root:Epoch[0] Batch [600]\tSpeed: 140.46 samples/sec\taccuracy=0.742188\n"
+    b"INFO:root:Epoch[0] Batch [620]\tSpeed: 141.47 samples/sec\taccuracy=0.740625\n"
+)
+_GOOD, _VANISHING = "log", "vanishing"
+_BAD = ("empty", "binary", "fifo", "socket", "dangling", "loop")
+_entries = st.dictionaries(
+    keys=st.tuples(st.lists(st.sampled_from("pq"), max_size=2).map(tuple), st.sampled_from("abcd")),
+    values=st.sampled_from((_GOOD, _VANISHING) + _BAD),
+    min_size=1,
+    max_size=10,
+)
+
+
+def _plant(root: Path, entries: dict, sockets: list) -> dict[str, set[Path]]:
+    """Make each entry; return the paths of each kind."""
+    planted: dict[str, set[Path]] = {}
+    for (folders, name), kind in entries.items():
+        folder = root.joinpath(*folders)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / (f"{name}.sock" if kind == "socket" else f"{name}.log")
+        if kind in (_GOOD, _VANISHING):
+            path.write_bytes(_MXNET)
+        elif kind == "empty":
+            path.touch()
+        elif kind == "binary":
+            path.write_bytes(b"\x00\x01\x02\xff" * 64)
+        elif kind == "fifo":
+            os.mkfifo(path)
+        elif kind == "socket":
+            sockets.append(socket.socket(socket.AF_UNIX))
+            sockets[-1].bind(str(path))
+        elif kind == "dangling":
+            path.symlink_to(folder / f"{name}.missing")
+        else:  # a link back to the top: a loop through the directories
+            path.symlink_to(root)
+        planted.setdefault(kind, set()).add(path)
+    return planted
+
+
+def _vanish_then_parse(vanishing: set[Path]):
+    def identify(file: Path):
+        if file in vanishing:
+            file.unlink()  # saved over through a temporary file, between the walk and the read
+        return parse_file(file)
+
+    return identify
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(entries=_entries)
+def test_any_tree_loads_its_logs_and_names_everything_else(entries: dict) -> None:
+    sockets: list = []
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "logs"
+        root.mkdir()
+        try:
+            planted = _plant(root, entries, sockets)
+            good = planted.get(_GOOD, set()) | planted.get(_VANISHING, set())
+            bad = set().union(*(planted.get(kind, set()) for kind in _BAD))
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                try:
+                    runs = lossboard.load(root)
+                except LossboardError as error:  # nothing loadable: every reason is in the error
+                    assert not good
+                    caught_text = str(error)
+                else:
+                    assert {Path(s) for run in runs for s in run.sources} == good
+                    caught_text = "\n".join(str(w.message) for w in caught)
+            for path in bad:
+                assert f"{path}: " in caught_text, path
+
+            located, failures = locate([root], _vanish_then_parse(planted.get(_VANISHING, set())))
+            assert {Path(found.path) for _, found in located} == planted.get(_GOOD, set())
+            named = {Path(f.path) for f in failures}
+            assert bad | planted.get(_VANISHING, set()) <= named
+
+            if planted.get(_GOOD):
+                summary = index_paths(SQLiteStore(":memory:"), [root])
+                assert {Path(f.path) for f in summary.failures} >= bad
+                assert summary.runs == len(planted[_GOOD])
+        finally:
+            for server in sockets:
+                server.close()

@@ -95,3 +95,72 @@ def _terminal(line: str) -> str:
 @given(st.text(alphabet="ab \r\b", max_size=40))
 def test_render_matches_a_terminal(line: str) -> None:
     assert render(line) == _terminal(line)
+
+
+# -- the line cap: memory bounded, time linear, whatever the line lengths ------------------
+
+
+def split_capped(text: str, cuts: list[int], *, raw: bool, cap: int) -> tuple[list[tuple[int, str]], list[int]]:
+    splitter = LineSplitter(raw=raw, max_line_chars=cap)
+    out: list[tuple[int, str]] = []
+    start = 0
+    for cut in sorted(cuts) + [len(text)]:
+        first, lines = splitter.feed(text[start:cut])
+        out.extend(enumerate(lines, first))
+        start = cut
+    first, lines = splitter.close()
+    out.extend(enumerate(lines, first))
+    return out, splitter.cut_lines
+
+
+def _cut_stretches(line: str, cap: int) -> str:
+    return "\r".join(stretch[:cap] for stretch in line.split("\r"))
+
+
+def test_a_line_over_the_cap_is_cut_and_numbered_and_the_next_line_is_read() -> None:
+    text = "a=1\n" + "x" * 50 + "\nb=2\n"
+    for cuts in ([], [7, 20, 33], list(range(1, len(text)))):
+        assert split_capped(text, cuts, raw=False, cap=10) == ([(1, "a=1"), (2, "x" * 10), (3, "b=2")], [2])
+
+
+def test_a_long_redrawn_line_of_short_redraws_is_not_cut() -> None:
+    bar = "".join(f"\r{i}/300 [=>]" for i in range(300)) + "\n"
+    lines, cut = split_capped(bar, list(range(0, len(bar), 7)), raw=False, cap=40)
+    assert (lines, cut) == ([(1, "299/300 [=>]")], [])
+
+
+def test_raw_mode_hands_out_the_redraws_of_an_unfinished_line_before_its_newline() -> None:
+    splitter = LineSplitter(raw=True, max_line_chars=40)
+    seen: list[str] = []
+    for i in range(300):  # a bar that never ends its line: its states must not pile up
+        first, lines = splitter.feed(f"\r{i}/300 [=>]")
+        seen.extend(state for line in lines for state in redraws(line))
+        assert first == 1
+    assert "200/300 [=>]" in seen
+
+
+def test_the_part_of_a_cut_line_beyond_the_cap_is_skipped_up_to_the_next_redraw() -> None:
+    text = "\r" + "y" * 100 + "\rok\n"
+    assert split_capped(text, list(range(0, len(text), 9)), raw=True, cap=10) == ([(1, "\r" + "y" * 10 + "\rok")], [1])
+
+
+@given(
+    lines=st.lists(st.text(alphabet="ab\b\r\x1b[m", max_size=30), max_size=6),
+    ending=st.sampled_from(["\n", "\r\n"]),
+    cap=st.integers(1, 8),
+    data=st.data(),
+)
+def test_capped_lines_do_not_depend_on_chunking(lines: list[str], ending: str, cap: int, data: st.DataObject) -> None:
+    text = ending.join(lines)
+    cuts = data.draw(st.lists(st.integers(0, len(text)), max_size=8))
+    drawn, _ = split_capped(text, cuts, raw=False, cap=cap)
+    # the oracle: split whole, cut every stretch between "\r" to the cap, draw
+    whole = text.split("\n")
+    if not whole[-1]:  # after the last "\n": not a line
+        whole.pop()
+    expected = [render(_cut_stretches(line[:-1] if line.endswith("\r") else line, cap)) for line in whole]
+    assert [line for _, line in drawn] == expected
+    states = [state for _, line in split_capped(text, cuts, raw=True, cap=cap)[0] for state in redraws(line)]
+    assert states == [
+        state for line in whole for state in redraws(_cut_stretches(line[:-1] if line.endswith("\r") else line, cap))
+    ]

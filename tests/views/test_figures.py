@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from lossboard.model import LR_CHANGE, RESUME, Event, Run, Series
-from lossboard.views.figures import build_figures, role, run_colors, smooth
+from lossboard.views.colors import run_colors
+from lossboard.views.figures import build_figures, role, smooth
 from lossboard.views.plot import write_figures
 
 
@@ -50,9 +51,18 @@ def test_batch_only_metric_gets_its_last_value_per_epoch_as_the_train_curve() ->
     batch = series("train_batch/accuracy", [0.25, 0.5, 0.75, 1.25, 1.5, 1.75], [1, 2, 3, 4, 5, 6])
     run = Run("old", ["x.log"], ["mxnet"], {"train_batch/accuracy": batch, "val/accuracy": series("val/accuracy", [0, 1])})
     (accuracy,) = build_figures([run])
-    derived = next(line for line in accuracy.lines if line.label == "train rank-1")
+    derived = next(line for line in accuracy.lines if line.label == "train")
     assert derived.x.tolist() == [0.0, 1.0] and derived.y.tolist() == [3.0, 6.0]
-    assert any(line.is_batch for line in accuracy.lines)
+    assert [line.label for line in accuracy.lines if line.is_batch] == ["train (batch)"]
+
+
+def test_rank_1_is_said_only_beside_a_rank_5_curve() -> None:
+    """Issue 11: plain accuracy was labelled "rank-1" with no rank-5 anywhere."""
+    plain = Run("a", ["x.log"], ["keras"], {t: series(t, [0, 1]) for t in ("train/accuracy", "val/accuracy")})
+    (figure,) = build_figures([plain])
+    assert [line.label for line in figure.lines] == ["train", "validation"] and figure.title == "Accuracy"
+    ranked = build_figures([classic_run()])[0]
+    assert "train rank-1" in [line.label for line in ranked.lines]
 
 
 def test_several_runs_get_one_colour_each_stable_across_calls() -> None:
@@ -70,9 +80,78 @@ def test_step_axis_is_used_when_a_series_has_no_epochs() -> None:
 
 
 def test_smoothing_is_a_debiased_moving_average_that_skips_nan() -> None:
-    out = smooth(np.array([1.0, np.nan, 1.0, 3.0]), 0.5)
+    values = np.array([1.0, np.nan, 1.0, 3.0])
+    out = smooth(values, 0.5)
+    per_point = 0.5 ** (1000 / 2)  # three finite points: the weight spans two steps, not a thousand
     assert out[0] == 1.0 and np.isnan(out[1]) and out[2] == 1.0
-    assert out[3] == pytest.approx((0.5 * 0.75 + 0.5 * 3.0) / (1 - 0.5**3))
+    assert out[3] == pytest.approx(((1 - per_point) ** 2 * per_point + (1 - per_point) * 3.0) / (1 - per_point**3))
+
+
+def test_smoothing_an_8_point_series_keeps_its_last_point_where_the_data_is() -> None:
+    """Issue 11: an 8-point loss ending at 0.48, smoothed with 0.9, was drawn at 0.97."""
+    values = 0.48 + 2 * (np.exp(-np.arange(8) / 2) - np.exp(-3.5))
+    assert values[-1] == pytest.approx(0.48)
+    assert smooth(values, 0.9)[-1] == pytest.approx(0.48, abs=0.005)
+    assert smooth(values, 0.99)[-1] == pytest.approx(0.48, abs=0.05)
+
+
+def test_smoothing_spans_the_same_share_of_a_short_and_a_long_line() -> None:
+    rng = np.random.default_rng(0)
+    short_x, long_x = np.linspace(0, 1, 1_001), np.linspace(0, 1, 100_001)
+    short = smooth(np.exp(-3 * short_x) + rng.normal(0, 0.05, short_x.size), 0.9)
+    long = smooth(np.exp(-3 * long_x) + rng.normal(0, 0.05, long_x.size), 0.9)
+    assert np.abs(long[::100] - short).max() < 0.05
+
+
+def test_smoothing_keeps_the_raw_values_as_a_line_of_their_own_underneath() -> None:
+    run = classic_run()
+    loss = next(f for f in build_figures([run], smoothing=0.95) if f.key == "loss")
+    raw = [line for line in loss.lines if line.is_raw]
+    assert [line.label for line in raw] == ["train cross-entropy", "validation cross-entropy"]
+    assert raw[0].y.tolist() == run.series["train/cross-entropy"].value.tolist()
+    smoothed = next(line for line in loss.lines if not line.is_raw and line.label == "train cross-entropy")
+    assert smoothed.y.tolist() != raw[0].y.tolist()
+
+
+def test_batch_level_values_are_flagged_and_a_dense_rate_gets_its_epoch_mean() -> None:
+    """Issue 11: a batch-level throughput series was an unreadable block."""
+    speed = Series("perf/samples_per_sec", "Speed", np.arange(6), np.array([0.2, 0.5, 0.8, 1.2, 1.5, 1.8]),
+                   np.full(6, np.nan), np.array([10.0, 20.0, 30.0, 40.0, 50.0, 60.0]))
+    run = Run("r", ["x.log"], ["mxnet"], {"perf/samples_per_sec": speed})
+    (figure,) = build_figures([run])
+    batch, mean = figure.lines
+    assert batch.is_batch and not mean.is_batch
+    assert mean.label == "samples per sec (epoch mean)"
+    assert mean.x.tolist() == [0.0, 1.0] and mean.y.tolist() == [20.0, 50.0]
+
+
+@pytest.mark.parametrize(("span_s", "unit", "end"), [(90.0, "seconds", 90.0), (1800.0, "minutes", 30.0),
+                                                      (7 * 3600.0, "hours", 7.0), (5 * 86400.0, "days", 5.0)])
+def test_wall_time_axis_takes_the_unit_its_span_reads_best_in(span_s: float, unit: str, end: float) -> None:
+    """Issue 11: `--x wall` read "hours since start 0.000-0.005"."""
+    wall = 1.7e9 + np.array([0.0, span_s / 2, span_s])
+    loss = Series("train/loss", "loss", np.arange(3), np.full(3, np.nan), wall, np.array([3.0, 2.0, 1.0]))
+    (figure,) = build_figures([Run("r", ["x.log"], ["keyvalue"], {"train/loss": loss})], x="wall")
+    assert figure.xlabel == f"{unit} since start"
+    assert figure.lines[0].x.tolist() == pytest.approx([0.0, end / 2, end])
+
+
+def test_two_series_of_one_run_that_share_a_label_are_both_drawn_told_apart_by_source_tag() -> None:
+    """Issue 8: `Loss/train` and `train_loss` are both labelled train/loss."""
+    first = Series("train/loss", "Loss/train", np.arange(3), np.full(3, np.nan), np.full(3, np.nan), np.ones(3))
+    second = Series("train/loss", "train_loss", np.arange(3), np.full(3, np.nan), np.full(3, np.nan), np.zeros(3))
+    run = Run("r", ["x"], ["tfevents"], [first, second])
+    (figure,) = build_figures([run])
+    assert sorted(line.label for line in figure.lines) == ["train [Loss/train]", "train [train_loss]"]
+
+
+def test_hyper_parameters_are_never_a_line_figure() -> None:
+    """Issue 11: add_hparams drew an empty hparam_accuracy figure and legend entries in the loss figure."""
+    curves = list(classic_run().series.values())
+    run = Run("r", ["x"], ["lossboard"], curves + [series("hparam/accuracy", [0]), series("train/hparam/loss", [0])])
+    figures = build_figures([run])
+    assert all("hparam" not in line.source_tag for f in figures for line in f.lines)
+    assert [f.key for f in figures] == ["accuracy", "loss", "lr", "throughput"]
 
 
 @pytest.mark.parametrize(("fmt", "magic"), [("png", b"\x89PNG"), ("svg", b"<?xml"), ("pdf", b"%PDF")])
@@ -80,3 +159,14 @@ def test_figures_are_written_one_file_each(tmp_path: Path, fmt: str, magic: byte
     paths = write_figures(build_figures([classic_run()]), tmp_path / "out", image_format=fmt)
     assert [p.name for p in paths] == [f"{k}.{fmt}" for k in ("accuracy", "loss", "lr", "throughput")]
     assert all(p.read_bytes().startswith(magic) for p in paths)
+
+
+def test_with_many_runs_batch_lines_give_way_to_each_runs_epoch_line() -> None:
+    def run(name: str) -> Run:
+        batch = series("train_batch/loss", [0.25, 0.5, 0.75, 1.25], [4, 3, 2, 1])
+        return Run(name, ["x.log"], ["mxnet"], [batch, series("train/loss", [0, 1], [3, 1])])
+
+    few = build_figures([run(f"r{i}") for i in range(2)])[0]
+    many = build_figures([run(f"r{i}") for i in range(20)])[0]
+    assert sum(line.is_batch for line in few.lines) == 2
+    assert not any(line.is_batch for line in many.lines) and len(many.lines) == 20

@@ -1,9 +1,10 @@
 """``lossboard run -- CMD ARGS...``: run any command unchanged, save and parse what it prints.
 
 The command's output goes on to the terminal as before and, byte for byte, into
-``<logdir>/<name>/output.log`` (flushed every chunk, so it can be tailed); `LiveParser`
-parses it as it arrives, and ``run.json`` (see `lossboard.log.runinfo`) records the command,
-its directory, git state, host, times, exit status and what was parsed.
+``<logdir>/<name>/output.log`` (flushed every chunk, so it can be tailed); a `LiveParser`
+parses it behind the copy, in a thread that reads ``output.log`` (`_ParseBehind`), so the
+command never waits for the parser; ``run.json`` (see `lossboard.log.runinfo`) records the
+command, its directory, git state, host, times, exit status and what was parsed.
 
 How the child is wired:
 
@@ -20,6 +21,8 @@ How the child is wired:
   the command, so ``run.json`` always gets the end time and exit status.
 * The exit status is the command's: 128+n when a signal n killed it, 127 when the command
   does not exist, 126 when it cannot be executed, as in a shell.
+* A write that fails (disk full) stops the saving, not the command: it is said once, and
+  the end of the run is still recorded (`lossboard.log.runinfo.write_info`).
 
 >>> run_command(["python", "train.py", "--epochs", "3"], logdir="runs")  # doctest: +SKIP
 lossboard: run saved to runs/2025-03-07_14-02-11_python: 5 series from keras-stdout, last val/accuracy 0.8717
@@ -38,19 +41,22 @@ import signal
 import subprocess
 import sys
 import termios
-import warnings
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from lossboard.errors import LossboardWarning
 from lossboard.log.live import LiveParser
 from lossboard.log.runinfo import RunInfo, start_info, write_info
 
 OUTPUT_FILE = "output.log"
 RUN_DIR_ENV = "LOSSBOARD_RUN_DIR"  # tells the command (and its SummaryWriter) where its run is
-CHUNK_BYTES = 64 * 1024
+CHUNK_BYTES = 64 * 1024  # what the live parse reads at once
+# The child's pipes, and what one copy takes from them: while the parse thread holds the GIL,
+# each copy waits up to a switch interval (5 ms) for it, so it must move much at once.
+PIPE_BYTES = 1 << 20
+_CATCH_UP_S = 10.0  # after the command ends, how long the live parse may take to reach the end
 _IDLE_S = 1.0  # after the command exits, how long a grandchild may hold its output open silently
 _FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
 _FROM_TERMINAL = {signal.SIGINT, signal.SIGHUP, signal.SIGQUIT}  # sent to the whole foreground job
@@ -66,12 +72,14 @@ def run_command(
     stdout: BinaryIO | None = None,
     stderr: BinaryIO | None = None,
     now: Callable[[], datetime] | None = None,
+    live: LiveParser | None = None,
 ) -> int:
     """Run ``argv``, tee its output into a new run directory under ``logdir`` (``runs``), and
     return its exit status. Call it from the main thread: it handles signals while it waits.
 
-    ``stdout``/``stderr`` are where the command's output goes on to (ours by default) and
-    ``now`` the clock that names and dates the run.
+    ``stdout``/``stderr`` are where the command's output goes on to (ours by default),
+    ``now`` the clock that names and dates the run, ``live`` the parser fed the output (a
+    new `LiveParser` by default).
     """
     stdout = stdout if stdout is not None else sys.stdout.buffer
     stderr = stderr if stderr is not None else sys.stderr.buffer
@@ -85,15 +93,23 @@ def run_command(
     run_dir = make_run_dir(logdir or "runs", name or _default_name(argv[0], start))
     info = start_info(argv, cwd=os.getcwd(), start=start)
     write_info(run_dir, info)
-    live = LiveParser()
+    live = live if live is not None else LiveParser()
+    output = _Output(run_dir / OUTPUT_FILE, stderr)
+    behind = _ParseBehind(run_dir / OUTPUT_FILE, live)
     try:
-        returncode = _tee(argv, run_dir, stdout, stderr, live)
+        returncode = _tee(argv, run_dir, stdout, stderr, output, behind)
     finally:
-        live.close()
-    status = info.finish(returncode, end=now(), live=live.summary())
+        output.close()
+        unparsed = behind.finish(_CATCH_UP_S)
+    summary = live.summary()
+    if unparsed:
+        summary["parse_failure"] = (
+            f"the live parse was {unparsed:,} bytes behind when the command ended and stopped there"
+        )
+    status = info.finish(returncode, end=now(), live=summary)
     _write_end(run_dir, info, stderr)
-    if live.failure is not None:
-        _say(stderr, f"live parsing stopped ({live.failure}); {run_dir / OUTPUT_FILE} is complete")
+    if info.parse_failure is not None:
+        _say(stderr, f"live parsing stopped ({info.parse_failure}); {run_dir / OUTPUT_FILE} is complete")
     _say(stderr, _summary(run_dir, info))
     return status
 
@@ -126,32 +142,29 @@ def _check_command(program: str) -> tuple[str, int] | None:
     return f"run: no such command: {program}", 127
 
 
-def _tee(argv: list[str], run_dir: Path, stdout: BinaryIO, stderr: BinaryIO, live: LiveParser) -> int:
+def _tee(
+    argv: list[str], run_dir: Path, stdout: BinaryIO, stderr: BinaryIO, output: _Output, behind: _ParseBehind
+) -> int:
     """Start the command, copy its output until it ends, and return its `Popen.returncode`."""
     wiring = _Wiring(stdout, stderr)
     env = {**os.environ, RUN_DIR_ENV: str(run_dir.resolve())}
-    output = _Output(run_dir / OUTPUT_FILE)
     with _SignalForwarder(wiring) as forwarder:
         try:
             child = subprocess.Popen(argv, stdout=wiring.child_stdout, stderr=wiring.child_stderr, env=env)
         except OSError as error:  # found on PATH but not executable (ENOEXEC, EACCES)
             wiring.close()
-            output.close()
             _say(stderr, f"run: cannot execute {argv[0]}: {error.strerror}")
             return 126
         wiring.close_child_ends()
         forwarder.attach(child.pid)
-        try:
-            _copy(wiring.sources(child), child, output, live)
-        finally:
-            output.close()
+        _copy(wiring.sources(child), child, output, behind)
         return child.wait()
 
 
-def _copy(sources: dict[int, _Sink], child: subprocess.Popen, output: _Output, live: LiveParser) -> None:
-    """Copy each chunk to its sink, to output.log and to the live parser, until every source
-    ends (or the command has exited and `_IDLE_S` passes without output: a grandchild holds it)."""
-    feed = live.feed
+def _copy(sources: dict[int, _Sink], child: subprocess.Popen, output: _Output, behind: _ParseBehind) -> None:
+    """Copy each chunk to its sink and to output.log, and tell the parser there is more, until
+    every source ends (or the command has exited and `_IDLE_S` passes without output: a
+    grandchild holds it)."""
     with selectors.DefaultSelector() as selector:
         for fd in sources:
             selector.register(fd, selectors.EVENT_READ)
@@ -162,7 +175,7 @@ def _copy(sources: dict[int, _Sink], child: subprocess.Popen, output: _Output, l
             for key, _ in ready:
                 fd = key.fd
                 try:
-                    data = os.read(fd, CHUNK_BYTES)
+                    data = os.read(fd, PIPE_BYTES)
                 except OSError as error:  # EIO: every process has closed the pseudo-terminal
                     if error.errno != errno.EIO:
                         raise
@@ -174,9 +187,67 @@ def _copy(sources: dict[int, _Sink], child: subprocess.Popen, output: _Output, l
                     continue
                 sources[fd].write(data)
                 output.write(data)
-                feed(data)
+                behind.poke()
     for fd in sources:
         os.close(fd)
+
+
+class _ParseBehind:
+    """Parses output.log in a thread of its own, behind the copy: the command never waits
+    for a parser, however slow the parser or long the lines.
+
+    The saved file is the queue. The copy only says "more was written" (`poke`); the thread
+    reads from where it stopped to the file's current end and feeds the `LiveParser`. A
+    parser slower than the command falls behind and catches up from the file, in constant
+    memory; `finish` gives it ``catch_up_s`` after the command ends and then stops it.
+    """
+
+    def __init__(self, path: Path, live: LiveParser) -> None:
+        self._path = path
+        self._live = live
+        self._more = threading.Event()
+        self._is_written = False  # the copy has written its last byte
+        self._must_stop = False
+        self._parsed = 0
+        self._thread = threading.Thread(target=self._parse, name="lossboard-live-parse", daemon=True)
+        self._thread.start()
+
+    def poke(self) -> None:
+        self._more.set()
+
+    def finish(self, catch_up_s: float) -> int:
+        """Let the parse reach the end of output.log (for at most ``catch_up_s``), close the
+        parser, and return how many saved bytes were left unparsed."""
+        self._is_written = True
+        self._more.set()
+        self._thread.join(catch_up_s)
+        self._must_stop = True
+        self._thread.join()
+        self._live.close()
+        try:
+            return max(0, self._path.stat().st_size - self._parsed)
+        except OSError:
+            return 0
+
+    def _parse(self) -> None:
+        try:
+            file = open(self._path, "rb", buffering=0)
+        except OSError:  # output.log could not be created: nothing to parse
+            return
+        with file:
+            while not self._must_stop:
+                is_written = self._is_written  # read before the file: no byte is missed
+                data = file.read(CHUNK_BYTES)
+                if data:
+                    self._live.feed(data)
+                    self._parsed += len(data)
+                elif is_written:
+                    return
+                else:
+                    # 1. a poke after this wait returned but before the clear is not lost:
+                    # 2. its bytes were written before it, so the next read sees them.
+                    self._more.wait()
+                    self._more.clear()
 
 
 class _Wiring:
@@ -226,9 +297,18 @@ class _Wiring:
             sources[self.pty_master] = next(s for s in self._sinks if s.is_terminal)
         for pipe, sink in zip((child.stdout, child.stderr), self._sinks):
             if pipe is not None:
+                _widen(pipe.fileno())
                 sources[os.dup(pipe.fileno())] = sink
                 pipe.close()
         return sources
+
+
+def _widen(pipe_fd: int) -> None:
+    """Give a pipe `PIPE_BYTES` of buffer (Linux), so the command writes on while we copy."""
+    try:
+        fcntl.fcntl(pipe_fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), PIPE_BYTES)
+    except OSError:  # not Linux, or above /proc/sys/fs/pipe-max-size: the default will do
+        pass
 
 
 class _Sink:
@@ -259,10 +339,11 @@ class _Sink:
 
 class _Output:
     """output.log, unbuffered: every chunk is on disk (in the page cache) when `write` returns.
-    A write error (disk full) becomes one warning and the command goes on."""
+    A write error (disk full) is said once on ``stderr`` and the command goes on."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, stderr: BinaryIO) -> None:
         self._path = path
+        self._stderr = stderr
         self._file: BinaryIO | None = open(path, "wb", buffering=0)
 
     def write(self, data: bytes) -> None:
@@ -271,11 +352,10 @@ class _Output:
         try:
             _write_all(self._file.fileno(), data)
         except OSError as error:
-            warnings.warn(
+            _say(
+                self._stderr,
                 f"{self._path}: {error.strerror or error}; the output is no longer saved "
                 "(the command goes on)",
-                LossboardWarning,
-                stacklevel=2,
             )
             self.close()
 

@@ -2,7 +2,7 @@
 
 The record is ``run.json`` in the run directory, written when the command starts and again
 when it ends, each time to a temporary file renamed over the old one, so a reader never sees
-a half-written record. A run whose ``end_time`` is null is still going (or lossboard itself
+a half-written record (on a full disk, the end is written over the start in place). A run whose ``end_time`` is null is still going (or lossboard itself
 was killed with SIGKILL)::
 
     {"command": ["python", "train.py"], "cwd": "/home/me/proj", "host": "gpu3", "user": "me",
@@ -94,12 +94,36 @@ def start_info(command: list[str], *, cwd: str, start: datetime) -> RunInfo:
 
 
 def write_info(run_dir: str | Path, info: RunInfo) -> Path:
-    """Write ``run.json`` atomically: a temporary file beside it, then a rename over it."""
+    """Write ``run.json`` atomically: a temporary file beside it, then a rename over it.
+
+    When that fails (a full disk has no block for the temporary file), the temporary file is
+    removed and the record is written over the old one in place, compact, and without the
+    per-tag summary if only that makes it fit the blocks the old one holds: a run whose end
+    is not recorded would look alive forever. Raises `OSError` when even that fails.
+    """
     path = Path(run_dir) / RUN_FILE
+    record = dataclasses.asdict(info)
     temporary = path.with_name(f".{RUN_FILE}.{os.getpid()}.tmp")
-    temporary.write_bytes(orjson.dumps(dataclasses.asdict(info), option=orjson.OPT_INDENT_2))
-    os.replace(temporary, path)
+    try:
+        temporary.write_bytes(orjson.dumps(record, option=orjson.OPT_INDENT_2))
+        os.replace(temporary, path)
+    except OSError:
+        temporary.unlink(missing_ok=True)
+        if not path.is_file():  # no record to write over: the first write's error says why
+            raise
+        _overwrite(path, record)
     return path
+
+
+def _overwrite(path: Path, record: dict[str, Any]) -> None:
+    with open(path, "r+b") as file:
+        held = os.fstat(file.fileno())
+        room = max(held.st_blocks * 512, held.st_size)
+        data = orjson.dumps(record)
+        if len(data) > room:  # a write past the old blocks would fail half-way on a full disk
+            data = orjson.dumps({**record, "series": {}})
+        file.write(data)
+        file.truncate()
 
 
 def git_state(cwd: str | Path) -> dict[str, Any] | None:

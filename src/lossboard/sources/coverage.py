@@ -1,8 +1,10 @@
 """Which lines of a text log gave no value: how a user sees what lossboard missed.
 
 A line that carries a number is *read* when one of its numbers is a value that the parse of
-its file gave (as printed, or as a percentage of it), or when it names what one of the file's
-events names (a checkpoint's file). Numbers that say when and where a line was printed
+its file gave (as printed, or as a percentage of it), when it names what one of the file's
+events names (a checkpoint's file), or when it is a header: a number in it is an epoch or step
+of the parse and it holds no ``name: number`` pair but for a counter's (``Epoch: 106``,
+``Epoch 3/10``, ``[Epoch 4] Validation:``). Numbers that say when and where a line was printed
 (timestamps, dates, glog's thread and source location) do not count. Every other number-bearing line is *unread*: it may hold a metric
 no grammar knows, or be noise (a timing, an ETA, a config dump). `inspect` reports the share of
 read lines per file and, with ``--unread``, the unread ones grouped by shape (numbers replaced
@@ -21,6 +23,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from lossboard.model import Event, Run, Series
 from lossboard.sources.formats import FORMATS
 from lossboard.sources.formats._lines import DocumentParser, render
@@ -37,6 +41,9 @@ _NOT_MEASURED = re.compile(
 )
 # what varies inside one kind of line besides numbers: a progress bar's filling
 _BAR = re.compile(r"\|[^|]*\||\[[=>.\s]*\]")
+# "name: 0.5" or "name=0.5": a measurement-shaped pair, unless the name is a counter's
+_PAIR = re.compile(r"([A-Za-z_][\w@/ .()-]*?)\s*[:=]\s*[-+]?\.?\d")
+_COUNTERS = frozenset({"epoch", "step", "iter", "iteration", "batch", "global_step"})
 _CHUNK_BYTES = 1 << 20
 _MAX_LINE = 4096  # characters of a line kept for the report and the number search
 _EXAMPLES = 3  # line numbers kept per shape
@@ -50,6 +57,15 @@ class Shape:
     example: str
     count: int = 0
     lines: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the parse of a file gave, to recognise the lines it came from."""
+
+    values: set[float]
+    positions: set[float]  # epochs and steps
+    event_words: set[str]
 
 
 @dataclass
@@ -87,11 +103,11 @@ def run_coverage(run: Run) -> list[Coverage]:
     for path, fmt in zip(run.sources, run.formats):
         if is_line_format(fmt):
             collector = parse_file(path, fmt).collector
-            found.append(scan(path, _known_values(collector.series().values()), _event_words(collector.events)))
+            found.append(scan(path, _known(collector.series().values(), collector.events)))
     return found
 
 
-def scan(path: str, values: set[float], event_words: set[str]) -> Coverage:
+def scan(path: str, known: Known) -> Coverage:
     """Stream ``path`` and sort its number-bearing lines into read and unread."""
     coverage = Coverage(path)
     decoder = codecs.getincrementaldecoder("utf-8")("replace")
@@ -105,7 +121,7 @@ def scan(path: str, values: set[float], event_words: set[str]) -> Coverage:
             pending = lines.pop() if chunk else ""
             for line in lines:
                 number += 1
-                _classify(coverage, number, line, values, event_words)
+                _classify(coverage, number, line, known)
             if len(pending) > _MAX_LINE * 16:  # one endless line: keep its tail only
                 pending = pending[-_MAX_LINE:]
             if not chunk:
@@ -113,15 +129,14 @@ def scan(path: str, values: set[float], event_words: set[str]) -> Coverage:
     return coverage
 
 
-def _classify(coverage: Coverage, number: int, line: str, values: set[float], event_words: set[str]) -> None:
+def _classify(coverage: Coverage, number: int, line: str, known: Known) -> None:
     shown = render(line[-_MAX_LINE:] if len(line) > _MAX_LINE else line).strip()
-    found = _NUMBER.findall(_NOT_MEASURED.sub(" ", shown))
+    measured = _NOT_MEASURED.sub(" ", shown)
+    found = _NUMBER.findall(measured)
     if not found:
         return
     coverage.numbered += 1
-    if any(_is_value(text, values) for text in found) or (
-        event_words and any(word.strip("\"'") in event_words for word in shown.split())
-    ):
+    if _is_read(found, measured, shown, known):
         coverage.read += 1
         return
     shape = _BAR.sub("|bar|", _NUMBER.sub("#", _NOT_MEASURED.sub("", shown)))
@@ -133,6 +148,15 @@ def _classify(coverage: Coverage, number: int, line: str, values: set[float], ev
         group.lines.append(number)
 
 
+def _is_read(found: list[str], measured: str, shown: str, known: Known) -> bool:
+    if any(_is_value(text, known.values) for text in found):
+        return True
+    if known.event_words and any(word.strip("\"'") in known.event_words for word in shown.split()):
+        return True
+    is_position = any(float(text) in known.positions for text in found)
+    return is_position and all(name.strip().lower() in _COUNTERS for name in _PAIR.findall(measured))
+
+
 def _is_value(text: str, values: set[float]) -> bool:
     number = float(text)
     return number in values or (number / 100) in values or _rounded(number / 100) in values
@@ -142,16 +166,17 @@ def _rounded(value: float) -> float:
     return float(f"{value:.10g}")
 
 
-def _event_words(events: list[Event]) -> set[str]:
-    """The longest word of each event's text: a checkpoint's file name, a rate."""
-    return {max(event.text.split(), key=len) for event in events if event.text.strip()}
-
-
-def _known_values(series_list: Iterable[Series]) -> set[float]:
-    """Every value of the series, also rounded as a percentage-to-fraction parse would give it."""
-    known: set[float] = set()
+def _known(series_list: Iterable[Series], events: list[Event]) -> Known:
+    """Every value of the series (also rounded as a percentage-to-fraction parse would give
+    it), their epochs and steps, and the longest word of each event's text (a checkpoint's
+    file name)."""
+    values: set[float] = set()
+    positions: set[float] = set()
     for series in series_list:
-        values = series.value
-        known.update(values[~(values != values)].tolist())  # NaN is never "in" a set: dropped
-    known.update(_rounded(v) for v in list(known) if math.isfinite(v))
-    return known
+        values.update(series.value[~np.isnan(series.value)].tolist())
+        epochs = series.epoch[~np.isnan(series.epoch)]
+        positions.update(epochs[epochs == np.floor(epochs)].tolist())  # a header names a whole epoch
+        positions.update(series.step.tolist())
+    values.update(_rounded(v) for v in list(values) if math.isfinite(v))
+    words = {max(event.text.split(), key=len) for event in events if event.text.strip()}
+    return Known(values, positions, words)

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, TypeVar
 
-from lossboard.errors import InputError, NoLogsError, PathNotFoundError, UnknownFormatError
+from lossboard.errors import BrokenLinkError, InputError, NoLogsError, NotAFileError, UnknownFormatError
 from lossboard.model import Run
-from lossboard.sources.reader import parse_file
+from lossboard.sources.reader import file_kind, input_error, parse_file
 from lossboard.sources.rundir import RUN_INFO, logged_format, run_info, run_meta
 from lossboard.sources.stitch import stitch
 
@@ -53,21 +54,78 @@ class Loaded:
     failures: list[InputError] = field(default_factory=list)
 
 
-def discover(path: str | Path) -> list[Path]:
-    """The candidate log files at ``path``: itself if a file, else its tree minus non-logs."""
+def discover(path: str | Path) -> tuple[list[Path], list[InputError]]:
+    """The candidate log files at ``path`` (itself if a file, else its tree minus non-logs),
+    and the entries of the tree that were skipped, each with its reason.
+
+    Only regular files are candidates: FIFOs, sockets and devices are skipped (reading one
+    can block forever), as are dangling links and link loops; a directory reached twice
+    through symbolic links is read once. The walk keeps its own stack, so depth costs no
+    recursion; an entry that vanishes or cannot be listed is skipped, the rest walked.
+    """
     path = Path(path)
-    if path.is_file():
-        return [path]
-    if not path.exists():
-        raise PathNotFoundError(path)
-    found = []
-    for root, dirs, files in os.walk(path):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files, key=natural_key):
-            candidate = Path(root, name)
-            if not name.startswith(".") and candidate.suffix.lower() not in _NOT_LOGS:
-                found.append(candidate)
-    return found
+    try:
+        info = path.stat()
+    except OSError as error:
+        raise input_error(path, error, was_listed=False) from error
+    if stat.S_ISREG(info.st_mode):
+        return [path], []
+    if not stat.S_ISDIR(info.st_mode):
+        raise NotAFileError(path, file_kind(info.st_mode))
+    found: list[Path] = []
+    skipped: list[InputError] = []
+    seen = {(info.st_dev, info.st_ino): path}
+    pending = [path]
+    linked: list[Path] = []  # directories reached through a link: walked last, so that one
+    while pending or linked:  # also reached directly is read (and named) where it really is
+        directory = pending.pop() if pending else linked.pop(0)
+        if directory.is_symlink() and not _first_visit(directory, seen, skipped):
+            continue
+        try:
+            with os.scandir(directory) as entries:
+                names = [entry.name for entry in entries if not entry.name.startswith(".")]
+        except OSError as error:
+            skipped.append(input_error(directory, error))
+            continue
+        subdirectories = []
+        for name in sorted(names, key=natural_key):
+            entry = directory / name
+            try:
+                info = entry.stat()
+            except OSError as error:
+                skipped.append(input_error(entry, error))
+                continue
+            if stat.S_ISDIR(info.st_mode):
+                if entry.is_symlink():
+                    linked.append(entry)
+                else:
+                    seen[(info.st_dev, info.st_ino)] = entry
+                    subdirectories.append(entry)
+            elif not stat.S_ISREG(info.st_mode):
+                skipped.append(NotAFileError(entry, file_kind(info.st_mode)))
+            elif entry.suffix.lower() not in _NOT_LOGS:
+                found.append(entry)
+        pending.extend(reversed(sorted(subdirectories)))  # the first in order is walked next
+    return found, skipped
+
+
+def _first_visit(link: Path, seen: dict[tuple[int, int], Path], skipped: list[InputError]) -> bool:
+    """Whether the directory ``link`` leads to is new; if not, say where it was read."""
+    try:
+        info = link.stat()
+    except OSError as error:  # changed since it was listed
+        skipped.append(input_error(link, error))
+        return False
+    first = seen.setdefault((info.st_dev, info.st_ino), link)
+    if first is not link:
+        skipped.append(_seen_before(link, first))
+    return first is link
+
+
+def _seen_before(link: Path, first: Path) -> InputError:
+    if link.is_relative_to(first):
+        return BrokenLinkError(link, is_loop=True)
+    return InputError(link, f"the same directory as {first}, read there; skipped")
 
 
 def natural_key(name: str) -> list[int | str]:
@@ -82,18 +140,20 @@ def locate(
 
     Returns each identified file with the root it was found under, and the inputs that
     failed: a path given by name always reports its failure; in a directory walk only a file
-    that looks like a text log does, and a directory without any log is reported itself.
+    that looks like a text log does (and every entry that is not a readable file), and a
+    directory without any log is reported itself.
     """
     located: list[tuple[Path, T]] = []
     failures: list[InputError] = []
     for raw in paths:
         root = Path(raw)
         try:
-            files = discover(root)
+            files, skipped = discover(root)
         except InputError as error:
             failures.append(error)
             continue
-        explicit = root.is_file()
+        failures.extend(skipped)
+        explicit = files == [root]
         usable = 0
         for file in files:
             if file.name == RUN_INFO:
@@ -104,6 +164,8 @@ def locate(
             except InputError as error:
                 if explicit or not isinstance(error, UnknownFormatError) or _looks_like_log(file):
                     failures.append(error)
+            except OSError as error:  # vanished or replaced since the walk listed it
+                failures.append(input_error(file, error))
         if not explicit and usable == 0:
             failures.append(NoLogsError(root, examined=len(files)))
     return located, failures

@@ -11,6 +11,9 @@ new chunk of bytes, or one that says why a file must be read again from the star
   (truncated and written again past the old size between two polls);
 * a path without a cursor is **new** and read from its first byte.
 
+A file that is gone when it is read (saved over through a temporary file, deleted), or is no
+longer a regular file, is **removed**: the tail forgets it and never raises for it.
+
 A file that stops growing is reported **idle** once, after ``idle_s`` seconds of the
 injected clock: the caller may then flush what the parser still holds (a last line without
 its newline). No threads: the caller decides when to poll.
@@ -27,6 +30,9 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
+
+from lossboard.errors import InputError
+from lossboard.sources.reader import open_regular
 
 NEW = "new"
 GROWN = "grown"
@@ -47,10 +53,10 @@ class FileStat(NamedTuple):
 
 
 def stat_file(path: str) -> FileStat | None:
-    """Size, inode and mtime of ``path``, or None when it is gone."""
+    """Size, inode and mtime of ``path``, or None when it is gone (or cannot be reached)."""
     try:
         st = os.stat(path)
-    except FileNotFoundError:
+    except OSError:
         return None
     return FileStat(st.st_size, st.st_ino, st.st_mtime_ns)
 
@@ -115,14 +121,17 @@ class Tail:
         stat = stat_file(path)
         if stat is None:
             if cursor is not None:
-                self.forget(path)
-                yield Change(path, REMOVED)
+                yield from self._removed(path)
             return
         if cursor is None:
             cursor = self._cursors[path] = Cursor(0, stat.inode)
             kind = NEW
         else:
-            reason = _restart_reason(path, cursor, stat)
+            try:
+                reason = _restart_reason(path, cursor, stat)
+            except (OSError, InputError):
+                yield from self._removed(path)
+                return
             if reason is not None:
                 self._cursors[path] = Cursor(0, stat.inode)
                 self._quiet_since[path] = self._clock()
@@ -134,8 +143,17 @@ class Tail:
             return
         yield from self._read(path, cursor, kind)
 
+    def _removed(self, path: str) -> Iterator[Change]:
+        self.forget(path)
+        yield Change(path, REMOVED)
+
     def _read(self, path: str, cursor: Cursor, kind: str) -> Iterator[Change]:
-        with open(path, "rb") as file:
+        try:
+            file = open_regular(path)
+        except (OSError, InputError):  # gone since the stat, or now a FIFO: never block on it
+            yield from self._removed(path)
+            return
+        with file:
             stat = _fstat(file.fileno())
             if stat.inode != cursor.inode:  # replaced between the stat and the open
                 self._cursors[path] = Cursor(0, stat.inode)
@@ -171,7 +189,7 @@ def _restart_reason(path: str, cursor: Cursor, stat: FileStat) -> str | None:
 
 
 def _bytes_before(path: str, offset: int, count: int) -> bytes:
-    with open(path, "rb") as file:
+    with open_regular(path) as file:
         file.seek(offset - count)
         return file.read(count)
 

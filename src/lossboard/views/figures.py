@@ -8,15 +8,18 @@ specs with matplotlib and `term.py` in the terminal, so both show the same thing
 
 from __future__ import annotations
 
+import math
 import re
-import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from lossboard.model import LR_CHANGE, RESUME, Run, Series
 from lossboard.tags import BATCH, metric_of, split_of
+from lossboard.views.colors import NEUTRAL, PALETTE, run_colors
+from lossboard.views.hparams import hparam_metric_names, is_hparam
+from lossboard.views.pixels import reduce_line
 
 ACCURACY = "accuracy"
 LOSS = "loss"
@@ -27,23 +30,25 @@ _TOP_K = re.compile(r"top_k_accuracy_(\d+)$")
 _LOSS_NAMES = re.compile(r"(^|[_\-/])(loss|cross-entropy|ce|nll|perplexity|ppl)($|[_\-/])", re.I)
 _SPLIT_ORDER = {"train": 0, BATCH: 1, "val": 2, "test": 3}
 _SPLIT_NAMES = {"train": "train", BATCH: "train (batch)", "val": "validation", "test": "test"}
-# colour-blind-safe qualitative palette (Okabe-Ito, then the rest of matplotlib's tab10)
-PALETTE = (
-    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000",
-    "#8c564b", "#7f7f7f",
-)
 X_AXES = ("epoch", "step", "wall")
+BATCH_LINES_UP_TO_RUNS = 8  # beyond, a run's batch-level lines are left out where it has epoch-level ones
+# up to what span (seconds) a wall-clock axis counts in which unit
+_WALL_UNITS = ((180, "seconds", 1), (3 * 3600, "minutes", 60), (3 * 86400, "hours", 3600),
+               (math.inf, "days", 86400))
+SMOOTHING_POINTS = 1000  # the series length for which --smooth S is TensorBoard's S
 
 
 @dataclass
 class Line:
     run: str
     label: str
+    source_tag: str
     x: np.ndarray
     y: np.ndarray
     color: str
     style: str  # "solid", "dashed", "dotted", "dashdot"
     is_batch: bool = False  # batch-level: drawn thin and faint behind the epoch values
+    is_raw: bool = False  # the values under a smoothed line: drawn faint, not in the legend
 
 
 @dataclass
@@ -56,7 +61,7 @@ class Marker:
 
 @dataclass
 class FigureSpec:
-    key: str  # file name stem: "accuracy", "loss", "lr", "throughput", or the metric
+    key: str  # the role: "accuracy", "loss", "lr", "throughput", or the metric (names the file)
     title: str
     xlabel: str
     ylabel: str
@@ -78,34 +83,28 @@ def role(tag: str) -> str:
     return metric if split in _SPLIT_ORDER else tag.replace("/", "_")
 
 
-def run_colors(names: Sequence[str]) -> dict[str, str]:
-    """A colour per run that depends on its name only, unless two names collide."""
-    colors: dict[str, str] = {}
-    taken: set[int] = set()
-    for name in sorted(names):
-        index = zlib.crc32(name.encode()) % len(PALETTE)
-        for offset in range(len(PALETTE)):
-            candidate = (index + offset) % len(PALETTE)
-            if candidate not in taken or len(taken) >= len(PALETTE):
-                break
-        taken.add(candidate)
-        colors[name] = PALETTE[candidate]
-    return colors
-
-
 def smooth(values: np.ndarray, weight: float) -> np.ndarray:
-    """TensorBoard-style exponential moving average, debiased, skipping non-finite values."""
-    if weight <= 0 or len(values) == 0:
+    """TensorBoard's debiased exponential moving average, skipping non-finite values, with
+    ``weight`` meaning what it means for a `SMOOTHING_POINTS`-point series.
+
+    A series of n points is smoothed with ``weight ** (SMOOTHING_POINTS / (n - 1))`` per point,
+    so the average always spans the same share of the line: an 8-point curve is not dragged
+    back towards its first values (0.9 would put a loss that ends at 0.48 at 0.97), and a
+    million batch values are smoothed visibly, not over the last ten.
+    """
+    finite = int(np.isfinite(values).sum())
+    if weight <= 0 or finite < 2:
         return values
+    per_point = weight ** (SMOOTHING_POINTS / (finite - 1))
     out = np.empty_like(values)
-    last, count = 0.0, 0
+    last, kept = 0.0, 1.0
     for i, value in enumerate(values.tolist()):
-        if not np.isfinite(value):
+        if not math.isfinite(value):
             out[i] = value
             continue
-        last = last * weight + (1 - weight) * value
-        count += 1
-        out[i] = last / (1 - weight**count)
+        last = last * per_point + (1 - per_point) * value
+        kept *= per_point
+        out[i] = last / (1 - kept) if kept < 1 else value
     return out
 
 
@@ -116,76 +115,158 @@ def build_figures(
     smoothing: float = 0.0,
     network: str | None = None,
     dataset: str | None = None,
+    columns: int | None = None,
 ) -> list[FigureSpec]:
-    """The figures for ``runs``: accuracy and loss first, then lr, throughput, the rest."""
+    """The figures for ``runs``: accuracy and loss first, then lr, throughput, the rest.
+
+    With ``columns``, every line is reduced to what that many pixel columns can show
+    (`lossboard.views.pixels`), so the figures no longer hold the runs' arrays. Smoothing is
+    done before, on every point. Hyper-parameters (``hparam/...``) are not curves: see
+    `lossboard.views.hparams`.
+    """
     if x not in X_AXES:
         raise ValueError(f"x must be one of {', '.join(X_AXES)}, not {x!r}")
     colors = run_colors([run.name for run in runs])
     by_role: dict[str, list[tuple[Run, Series]]] = {}
     for run in runs:
-        for series in _with_epoch_fallback(run):
+        for series in _drawable(run):
             by_role.setdefault(role(series.tag), []).append((run, series))
     order = [ACCURACY, LOSS, LR, THROUGHPUT]
     keys = [k for k in order if k in by_role] + sorted(k for k in by_role if k not in order)
+    starts = {run.name: _start_time(run) for run in runs} if x == "wall" else {}
+    several = len(runs) > 1
     figures = []
     for key in keys:
-        members = by_role[key]
+        members = sorted(by_role[key], key=lambda m: _line_order(m[1]))
         axis = x if all(_has_axis(s, x) for _, s in members) else "step"
+        xs = [_x_values(series, axis, starts.get(run.name)) for run, series in members]
+        xlabel, xs = _wall_unit(xs) if axis == "wall" else (axis, xs)
+        has_top_k = any(_TOP_K.match(metric_of(s.tag)) for _, s in members)
         spec = FigureSpec(
-            key=_file_stem(key),
+            key=key,
             title=_title(key, members, network, dataset),
-            xlabel={"epoch": "epoch", "step": "step", "wall": "hours since start"}[axis],
+            xlabel=xlabel,
             ylabel=_ylabel(key, members),
         )
-        several = len(runs) > 1
-        for index, (run, series) in enumerate(sorted(members, key=lambda m: _line_order(m[1].tag))):
-            xs = _x_values(series, axis)
-            ys = smooth(series.value, smoothing) if smoothing else series.value
-            color = colors[run.name] if several else _split_color(series.tag, index)
-            label = _label(series.tag, key)
-            spec.lines.append(
-                Line(
-                    run=run.name,
-                    label=f"{run.name}: {label}" if several else label,
-                    x=xs,
-                    y=ys,
-                    color=color,
-                    style=_style(series.tag, several),
-                    is_batch=split_of(series.tag) == BATCH,
-                )
+        tag_order = {tag: index for index, tag in enumerate(dict.fromkeys(s.tag for _, s in members))}
+        x_range = x_limits(xs)
+        for (run, series), line_x in zip(members, xs):
+            label = _label(series.tag, key, has_top_k) + (_MEAN if series.source_tag.endswith(_MEAN) else "")
+            line = Line(
+                run=run.name,
+                label=f"{run.name}: {label}" if several else label,
+                source_tag=series.source_tag,
+                x=line_x,
+                y=series.value,
+                color=colors[run.name] if several else _split_color(series.tag, tag_order[series.tag]),
+                style=_style(series.tag, several),
+                is_batch=_is_batch_level(series),
             )
+            if smoothing:
+                spec.lines.append(_reduced(replace(line, is_raw=True), columns, x_range))
+                line.y = smooth(series.value, smoothing)
+            spec.lines.append(_reduced(line, columns, x_range))
+        if len(runs) > BATCH_LINES_UP_TO_RUNS:  # many runs: each one's batch noise would bury the others
+            has_epoch_line = {line.run for line in spec.lines if not line.is_batch}
+            spec.lines = [line for line in spec.lines if not (line.is_batch and line.run in has_epoch_line)]
+        _tell_apart(spec.lines)
         for run in {run.name: run for run, _ in members}.values():
-            spec.markers.extend(_markers(run, axis, colors[run.name] if several else "#555555"))
+            spec.markers.extend(_markers(run, axis, colors[run.name] if several else NEUTRAL))
         figures.append(spec)
     return figures
 
 
-def _with_epoch_fallback(run: Run) -> list[Series]:
-    """The run's series plus, where a metric exists only batch-level, its last value per epoch.
+def _reduced(line: Line, columns: int | None, x_range: tuple[float, float] | None) -> Line:
+    if columns is None:
+        return line
+    line.x, line.y = reduce_line(line.x, line.y, columns, x_range=x_range)
+    return line
 
-    Old MXNet logs print train accuracy on batch lines only; the classic figure takes the
-    last batch line of each epoch as that epoch's train value, and so do we.
+
+def x_limits(xs: Sequence[np.ndarray]) -> tuple[float, float] | None:
+    """The x axis of a figure: its lines' span and 5% more each side (as matplotlib pads).
+
+    Lines are reduced per pixel column of exactly this range, and the figure sets it as its
+    limits, so the columns are the axes' own pixel columns.
     """
-    series = list(run.series.values())
-    for s in run.series.values():
-        if split_of(s.tag) != BATCH or not s.has_epochs:
+    known = [x[np.isfinite(x)] for x in xs]
+    known = [x for x in known if len(x)]
+    if not known:
+        return None
+    lo, hi = float(min(x.min() for x in known)), float(max(x.max() for x in known))
+    pad = (hi - lo) * 0.05 if hi > lo else 0.5
+    return lo - pad, hi + pad
+
+
+def _drawable(run: Run) -> list[Series]:
+    """The run's curves: no hyper-parameters, and for batch-level values with no epoch-level
+    twin, one value per epoch too (`_per_epoch`), so every figure has a line to read."""
+    hparam_metrics = hparam_metric_names(run)
+    series = [s for s in run.series.values() if not is_hparam(s, hparam_metrics)]
+    tags = {s.tag for s in series}
+    for s in list(series):
+        if not _is_batch_level(s) or not s.has_epochs:
             continue
-        epoch_tag = f"train/{metric_of(s.tag)}"
-        if epoch_tag in run.series:
-            continue
-        whole = np.floor(s.epoch)
-        last = np.flatnonzero(np.append(whole[1:] != whole[:-1], True))
-        series.append(
-            Series(
-                epoch_tag,
-                f"{s.source_tag} (last batch of each epoch)",
-                whole[last].astype(np.int64),
-                whole[last],
-                s.wall_time[last],
-                s.value[last],
-            )
-        )
+        if split_of(s.tag) == BATCH:
+            epoch_tag = f"train/{metric_of(s.tag)}"
+            if epoch_tag not in tags:  # old MXNet prints train accuracy on batch lines only
+                series.append(_per_epoch(s, epoch_tag, "last"))
+        elif not any(other.tag == s.tag and not _is_batch_level(other) for other in series):
+            series.append(_per_epoch(s, s.tag, "mean"))  # a Speedometer's throughput
     return series
+
+
+_MEAN = " (epoch mean)"
+
+
+def _per_epoch(series: Series, tag: str, how: str) -> Series:
+    """One point per whole epoch: the epoch's last batch value (what the classic figure takes
+    as that epoch's train value) or the mean of its batch values (for rates)."""
+    known = ~np.isnan(series.epoch)
+    series = series.take(np.flatnonzero(known)) if not known.all() else series
+    whole = np.floor(series.epoch)
+    starts = np.flatnonzero(np.concatenate([[True], whole[1:] != whole[:-1]]))
+    last = np.append(starts[1:], len(whole)) - 1
+    if how == "last":
+        value, source_tag = series.value[last], f"{series.source_tag} (last batch of each epoch)"
+    else:
+        value = np.add.reduceat(series.value, starts) / np.diff(np.append(starts, len(whole)))
+        source_tag = f"{series.source_tag}{_MEAN}"
+    return Series(tag, source_tag, series.step[last], whole[last], series.wall_time[last], value)
+
+
+def _is_batch_level(series: Series) -> bool:
+    """Batch-level: the ``train_batch`` split, or more than two values per epoch."""
+    if split_of(series.tag) == BATCH:
+        return True
+    if not series.has_epochs or series.source_tag.endswith(_MEAN):
+        return False
+    epochs = np.nanmax(series.epoch) - np.nanmin(series.epoch) + 1
+    return len(series) > 2 * epochs
+
+
+def _tell_apart(lines: list[Line]) -> None:
+    """Lines of one run that would read the same in the legend get their printed name."""
+    seen: dict[tuple[str, str], int] = {}
+    for line in lines:
+        if not line.is_raw:
+            seen[line.run, line.label] = seen.get((line.run, line.label), 0) + 1
+    for line in lines:
+        if seen.get((line.run, line.label), 0) > 1:
+            line.label = f"{line.label} [{line.source_tag}]"
+
+
+def _start_time(run: Run) -> float:
+    starts = [np.nanmin(s.wall_time) for s in run.series.values() if len(s) and not np.isnan(s.wall_time).all()]
+    return min(starts) if starts else 0.0
+
+
+def _wall_unit(xs: list[np.ndarray]) -> tuple[str, list[np.ndarray]]:
+    """Seconds since start, rescaled to the unit that makes the span read well."""
+    ends = [np.nanmax(x) for x in xs if len(x) and not np.isnan(x).all()]
+    span = max(ends, default=0.0)
+    unit, seconds = next((unit, seconds) for limit, unit, seconds in _WALL_UNITS if span <= limit)
+    return f"{unit} since start", [x / seconds for x in xs]
 
 
 def _has_axis(series: Series, axis: str) -> bool:
@@ -196,12 +277,11 @@ def _has_axis(series: Series, axis: str) -> bool:
     return True
 
 
-def _x_values(series: Series, axis: str) -> np.ndarray:
+def _x_values(series: Series, axis: str, start: float | None) -> np.ndarray:
     if axis == "epoch":
         return series.epoch
     if axis == "wall":
-        start = np.nanmin(series.wall_time)
-        return (series.wall_time - start) / 3600.0
+        return series.wall_time - (start or 0.0)
     return series.step.astype(np.float64)
 
 
@@ -223,21 +303,27 @@ def _markers(run: Run, axis: str, color: str) -> list[Marker]:
     return markers
 
 
-def _line_order(tag: str) -> tuple[int, str]:
-    return (_SPLIT_ORDER.get(split_of(tag), 9), metric_of(tag))
+def _line_order(series: Series) -> tuple[int, str, str]:
+    return (_SPLIT_ORDER.get(split_of(series.tag), 9), metric_of(series.tag), series.source_tag)
 
 
-def _label(tag: str, key: str) -> str:
+def _label(tag: str, key: str, has_top_k: bool) -> str:
+    """The legend text: the split, and the rank where rank-k curves are beside it."""
     split, metric = split_of(tag), metric_of(tag)
     split_name = _SPLIT_NAMES.get(split, split)
     if key == ACCURACY:
         top = _TOP_K.match(metric)
-        return f"{split_name} rank-{top.group(1) if top else 1}"
+        return f"{split_name} rank-{top.group(1) if top else 1}" if has_top_k else split_name
     if key in (LR, THROUGHPUT) or split not in _SPLIT_ORDER:
-        return metric.replace("_", " ")
+        return readable(metric)
     if key == LOSS and metric != "loss":
         return f"{split_name} {metric}"
     return split_name
+
+
+def readable(name: str) -> str:
+    """A metric name as words: "epoch_time_s" -> "epoch time (s)", "gpu_mem_gb" -> "gpu mem (gb)"."""
+    return re.sub(r"_(s|ms|mb|gb)$", r" (\1)", name).replace("_", " ")
 
 
 def _split_color(tag: str, index: int) -> str:
@@ -276,17 +362,15 @@ def _title(key: str, members: list[tuple[Run, Series]], network: str | None, dat
         what = "learning rate"
     elif key == THROUGHPUT:
         what = "throughput"
-    else:  # "epoch_time_s" -> "epoch time (s)", "gpu_mem_gb" -> "gpu mem (gb)"
-        what = re.sub(r"_(s|ms|mb|gb)$", r" (\1)", key).replace("_", " ")
+    else:
+        what = readable(key)
     title = f"{network}: {what}" if network else what[:1].upper() + what[1:]
     return f"{title} on {dataset}" if dataset else title
 
 
 def _ylabel(key: str, members: list[tuple[Run, Series]]) -> str:
     return {ACCURACY: "accuracy", LOSS: "loss", LR: "learning rate", THROUGHPUT: "per second"}.get(
-        key, metric_of(members[0][1].tag).replace("_", " ") if len({s.tag for _, s in members}) == 1 else "value"
+        key, readable(metric_of(members[0][1].tag)) if len({s.tag for _, s in members}) == 1 else "value"
     )
 
 
-def _file_stem(key: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", key).strip("_") or "metric"

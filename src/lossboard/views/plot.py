@@ -1,78 +1,306 @@
-"""Render figure specs with matplotlib into PNG, SVG or PDF files, one file per figure."""
+"""Render figure specs with matplotlib: into PNG, SVG or PDF files, or as figures in a notebook.
+
+What matplotlib gets is bounded by pixels, not points: every line is first reduced to what the
+figure's pixel columns can show (`lossboard.views.pixels`), so a 3-million-point log draws as
+fast as a small one. The legend has a fixed place outside the axes, never matplotlib's "best"
+search (quadratic in points), and shows at most `LEGEND_ENTRIES` lines and "+N more". Names
+are drawn as plain text: a run called ``$\\alpha$`` is not mathtext.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+import re
+import warnings
+import zlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from lossboard.errors import UsageError
-from lossboard.views.figures import FigureSpec
+import numpy as np
+
+from lossboard.errors import LossboardError, LossboardWarning, UsageError
+from lossboard.model import LR_CHANGE, RESUME
+from lossboard.views.figures import LR, FigureSpec, Line, Marker, build_figures, x_limits
+from lossboard.views.pixels import reduce_line
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from lossboard.model import Run
 
 IMAGE_FORMATS = ("png", "svg", "pdf")
+LEGEND_ENTRIES = 16
+AXES_IN = (6.9, 4.0)  # the plotting area, whatever the legend; the figure adds margins and legend
+DPI = 100  # matplotlib's own default; 150 costs 2.2x the pixels to stroke and encode
+COLUMNS = round(AXES_IN[0] * DPI)  # pixel columns of the axes: lines are reduced to these
+_MARGINS_IN = (0.85, 0.25, 0.6, 0.45)  # left (tick labels, y label), right, bottom, top (title)
+_LEGEND_POINTS = 8
+_BREAK = np.full((1, 2), np.nan)
+_LABEL_CHARS = 48
+_LABELLED_MARKERS = 12
+_STEM_CHARS = 48
 _DASHES = {"solid": "-", "dashed": "--", "dotted": ":", "dashdot": "-."}
+_MARKER_DASHES = {RESUME: "--", LR_CHANGE: ":"}
+
+
+class FigureError(LossboardError):
+    """Some figures could not be drawn; ``written`` holds the files of those that could."""
+
+    def __init__(self, failures: list[str], written: list[Path]) -> None:
+        self.failures, self.written = failures, written
+        super().__init__(f"{len(failures)} figure(s) not drawn, the other {len(written)} written: " + "; ".join(failures))
 
 
 def write_figures(figures: Sequence[FigureSpec], out_dir: str | Path, *, image_format: str = "png") -> list[Path]:
     """Draw every figure into ``out_dir`` (created if needed) and return the files written.
 
+    Each figure gets its own short file name, unique among them (`file_names`). A figure that
+    fails does not stop the others: they are written and a `FigureError` then names it.
     Uses matplotlib's object API (no pyplot state), so it is safe in servers and threads.
     """
     if image_format not in IMAGE_FORMATS:
         raise UsageError(f"image format must be one of {', '.join(IMAGE_FORMATS)}, not {image_format!r}")
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for spec in figures:
-        figure = Figure(figsize=(8, 5), dpi=150, layout="constrained")
-        FigureCanvasAgg(figure)
-        draw(spec, figure.add_subplot())
-        path = out / f"{spec.key}.{image_format}"
-        # a fixed creation date keeps SVG/PDF output byte-for-byte reproducible
-        metadata = {"Date": None} if image_format == "svg" else {"CreationDate": None} if image_format == "pdf" else {}
-        figure.savefig(path, format=image_format, metadata=metadata)
+    # a fixed creation date keeps SVG/PDF output byte-for-byte reproducible
+    metadata = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}.get(image_format, {})
+    written, failures = [], []
+    for spec, name in zip(figures, file_names([spec.key for spec in figures], image_format)):
+        path = out / name
+        try:
+            figure = render(spec)
+            figure.savefig(path, format=image_format, metadata=metadata)
+            figure.clear()  # its lines' caches, now, not at the next garbage collection
+        except (ValueError, OverflowError, OSError, RuntimeError) as error:
+            failures.append(f"{spec.title!r} ({path}): {error}")
+            continue
         written.append(path)
+    if failures:
+        raise FigureError(failures, written)
     return written
 
 
-def draw(spec: FigureSpec, axes) -> None:  # type: ignore[no-untyped-def]
-    """Draw one figure spec on matplotlib ``axes``."""
-    for line in sorted(spec.lines, key=lambda item: not item.is_batch):
-        axes.plot(
-            line.x,
-            line.y,
-            linestyle=_DASHES[line.style],
-            color=line.color,
-            linewidth=0.8 if line.is_batch else 1.8,
-            alpha=0.35 if line.is_batch else 1.0,
-            label=line.label,
-        )
-    seen: set[str] = set()
-    for marker in spec.markers:
-        axes.axvline(marker.x, color=marker.color, linestyle=":" if marker.kind == "lr_change" else "--",
-                     linewidth=0.9, alpha=0.7)
-        if marker.label not in seen:
-            axes.annotate(
-                marker.label,
-                xy=(marker.x, 1.0),
-                xycoords=("data", "axes fraction"),
-                xytext=(3, -3),
-                textcoords="offset points",
-                rotation=90,
-                va="top",
-                fontsize=7,
-                color=marker.color,
-            )
-            seen.add(marker.label)
+class Figures(list):
+    """The figures `plot` returns: a list of matplotlib figures that a notebook shows inline.
+
+    Jupyter (and any front end that renders ``_repr_html_``) draws them as PNG images, one
+    after the other, whether or not pyplot and its inline backend were ever set up.
+    """
+
+    def _repr_html_(self) -> str:
+        import base64
+        import html
+        import io
+
+        images = []
+        for figure in self:
+            buffer = io.BytesIO()
+            figure.savefig(buffer, format="png")
+            data = base64.b64encode(buffer.getvalue()).decode("ascii")
+            title = html.escape(figure.axes[0].get_title() if figure.axes else "", quote=True)
+            images.append(f'<img alt="{title}" src="data:image/png;base64,{data}"/>')
+        return "\n".join(images)
+
+
+def plot(
+    runs_or_paths: Any,
+    *,
+    x: str = "epoch",
+    smooth: float = 0.0,
+    network: str | None = None,
+    dataset: str | None = None,
+) -> Figures:
+    """Draw the standard figures of runs (or of the logs at paths) and return them.
+
+    As a cell's result in Jupyter they show inline (`Figures`); elsewhere save them with
+    ``figure.savefig(...)``. A figure that cannot be drawn is left out with a `LossboardWarning`.
+
+        >>> figures = lossboard.plot("logs/", x="step", smooth=0.6)  # doctest: +SKIP
+    """
+    runs = _as_runs(runs_or_paths)
+    figures = Figures()
+    for spec in build_figures(runs, x=x, smoothing=smooth, network=network, dataset=dataset, columns=COLUMNS):
+        try:
+            figures.append(render(spec))
+        except (ValueError, OverflowError, RuntimeError) as error:
+            warnings.warn(f"figure {spec.title!r} not drawn: {error}", LossboardWarning, stacklevel=2)
+    return figures
+
+
+def render(spec: FigureSpec, *, columns: int | None = COLUMNS) -> Figure:
+    """One figure spec as a matplotlib `Figure`, its legend outside the axes on the right.
+
+    The layout is fixed, not searched: the axes keep `AXES_IN` whatever the legend holds, and
+    the figure grows to the right by the legend's width, so no line is ever under it.
+    ``columns=None`` draws every point (for comparison: the picture is the same).
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    entries = _legend_entries(spec)
+    legend_in = _legend_width_in([label for _, label in entries])
+    # whole pixels, so that the axes' edges fall on pixel edges and the columns are the pixels
+    width_in = math.ceil((AXES_IN[0] + _MARGINS_IN[0] + _MARGINS_IN[1] + legend_in) * DPI) / DPI
+    height_in = AXES_IN[1] + sum(_MARGINS_IN[2:])
+    with _plain_text():
+        figure = Figure(figsize=(width_in, height_in), dpi=DPI)
+        FigureCanvasAgg(figure)
+        left, bottom = _MARGINS_IN[0] / width_in, _MARGINS_IN[2] / height_in
+        axes = figure.add_axes((left, bottom, AXES_IN[0] / width_in, AXES_IN[1] / height_in))
+        draw(spec, axes, columns=columns)
+        if entries:
+            figure.legend([handle for handle, _ in entries], [label for _, label in entries], loc="upper left",
+                          bbox_to_anchor=(left + (AXES_IN[0] + 0.1) / width_in, bottom + AXES_IN[1] / height_in),
+                          fontsize=_LEGEND_POINTS, frameon=False, borderaxespad=0)
+    return figure
+
+
+def draw(spec: FigureSpec, axes: Axes, *, columns: int | None = COLUMNS) -> None:
+    """Draw one figure spec on matplotlib ``axes``: faint raw values under smoothed lines,
+    batch-level lines thin and faint under epoch-level ones.
+
+    Lines of one look (colour, dash, weight) are drawn as one matplotlib line broken by NaN:
+    400 runs are a few dozen artists, not thousands, and matplotlib still simplifies them.
+    """
+    x_range = x_limits([line.x for line in spec.lines])
+    groups: dict[tuple[bool, bool, str, str], list[np.ndarray]] = {}
+    finite = []
+    for line in sorted(spec.lines, key=lambda item: (not item.is_raw, not item.is_batch)):
+        x, y = (line.x, line.y) if columns is None else reduce_line(line.x, line.y, columns, x_range=x_range)
+        points = np.column_stack([x, y])
+        groups.setdefault((line.is_raw, line.is_batch, line.color, line.style), []).extend([points, _BREAK])
+        finite.append(points[np.isfinite(points).all(axis=1)])
+    for (is_raw, is_batch, color, style), parts in groups.items():
+        width, alpha = _look(is_raw, is_batch)
+        joined = np.concatenate(parts)  # a NaN row between lines: one artist, still separate lines
+        axes.plot(joined[:, 0], joined[:, 1], color=color, linestyle=_DASHES[style], linewidth=width, alpha=alpha,
+                  drawstyle="steps-post" if spec.key == LR else "default",  # a rate holds until it changes
+                  scalex=False, scaley=False)
+    known = np.concatenate(finite) if finite else np.empty((0, 2))
+    if spec.key == LR and _spans_decades(known[:, 1]):
+        axes.set_yscale("log")
+        known = known[known[:, 1] > 0]
+    if len(known):
+        axes.update_datalim(known)
+        axes.autoscale_view(scalex=False)
+    if x_range is not None:
+        axes.set_xlim(x_range)
+    _draw_markers(spec.markers, axes)
     axes.set_title(spec.title)
     axes.set_xlabel(spec.xlabel)
     axes.set_ylabel(spec.ylabel)
-    if spec.key == "lr":
-        values = [v for line in spec.lines for v in line.y.tolist() if v > 0]
-        if values and max(values) / min(values) > 50:
-            axes.set_yscale("log")
     axes.grid(True, alpha=0.3)
-    if spec.lines:
-        axes.legend(fontsize=8, loc="best")
+
+
+def _look(is_raw: bool, is_batch: bool) -> tuple[float, float]:
+    """Line width and opacity: epoch-level lines bold, batch-level thin and faint, raw values
+    under a smoothed line fainter still."""
+    width, alpha = (0.7, 0.35) if is_batch else (1.8, 1.0)
+    return (width * 0.6, alpha * 0.3) if is_raw else (width, alpha)
+
+
+def _draw_markers(markers: Sequence[Marker], axes: Axes) -> None:
+    """Resumes and lr changes as vertical lines, one collection per kind and colour; each
+    labelled once, unless a kind has so many (an lr change per epoch) that labels would bury
+    the curves: then the legend counts them (`_legend_entries`)."""
+    for (kind, color), group in _marker_groups(markers).items():
+        many = len(group) > _LABELLED_MARKERS
+        axes.vlines([m.x for m in group], 0, 1, transform=axes.get_xaxis_transform(), colors=color,
+                    linestyles=_MARKER_DASHES[kind], linewidth=0.5 if many else 0.9, alpha=0.4 if many else 0.7)
+        if many:
+            continue
+        seen: set[str] = set()
+        for marker in group:
+            if marker.label not in seen:
+                axes.annotate(marker.label, xy=(marker.x, 1.0), xycoords=("data", "axes fraction"), xytext=(3, -3),
+                              textcoords="offset points", rotation=90, va="top", fontsize=7, color=color)
+                seen.add(marker.label)
+
+
+def _marker_groups(markers: Sequence[Marker]) -> dict[tuple[str, str], list[Marker]]:
+    groups: dict[tuple[str, str], list[Marker]] = {}
+    for marker in markers:
+        groups.setdefault((marker.kind, marker.color), []).append(marker)
+    return groups
+
+
+def file_names(keys: Sequence[str], extension: str) -> list[str]:
+    """A short file name per figure key, unique among ``keys``.
+
+    A key that is a plain short name keeps it (``accuracy.png``); any other (``train/损失``,
+    300 characters, a clash) gets a readable ASCII part and a hash of the whole key.
+    """
+    names, taken = [], set()
+    for key in keys:
+        slug = re.sub(r"[^A-Za-z0-9._-]+", "_", key).strip("_.")
+        stem = key
+        if slug != key or len(key) > _STEM_CHARS:
+            stem = f"{slug[:_STEM_CHARS] or 'metric'}-{zlib.crc32(key.encode()):08x}"
+        name, count = f"{stem}.{extension}", 1
+        while name.lower() in taken:  # case-insensitive file systems
+            count += 1
+            name = f"{stem}-{count}.{extension}"
+        taken.add(name.lower())
+        names.append(name)
+    return names
+
+
+@contextmanager
+def _plain_text() -> Iterator[None]:
+    """Text made here is drawn as written: no mathtext for ``$...$`` in run names or tags."""
+    import matplotlib
+
+    with matplotlib.rc_context({"text.parse_math": False}):
+        yield
+
+
+def _legend_entries(spec: FigureSpec) -> list[tuple[Any, str]]:
+    """A handle and a label per legend line: at most `LEGEND_ENTRIES`, the last "+N more";
+    then markers too many to label one by one, with their count."""
+    from matplotlib.lines import Line2D
+
+    shown = [line for line in spec.lines if not line.is_raw]
+    rest = len(shown) - (LEGEND_ENTRIES - 1) if len(shown) > LEGEND_ENTRIES else 0
+    entries: list[tuple[Any, str]] = []
+    for line in shown[: len(shown) - rest]:
+        width, alpha = _look(False, line.is_batch)
+        handle = Line2D([], [], color=line.color, linestyle=_DASHES[line.style], linewidth=width, alpha=alpha)
+        entries.append((handle, _legend_text(line)))
+    if rest:
+        entries.append((Line2D([], [], linestyle="none"), f"+{rest} more"))
+    for (kind, color), group in _marker_groups(spec.markers).items():
+        if len(group) > _LABELLED_MARKERS:
+            handle = Line2D([], [], color=color, linestyle=_MARKER_DASHES[kind], linewidth=0.9)
+            entries.append((handle, f"{'resume' if kind == RESUME else 'lr change'} ({len(group)})"))
+    return entries
+
+
+def _legend_width_in(labels: Sequence[str]) -> float:
+    """Room for the legend: its handles and its longest label at ~0.5 em a character."""
+    if not labels:
+        return 0.0
+    return 0.6 + max(map(len, labels)) * _LEGEND_POINTS * 0.5 / 72
+
+
+def _legend_text(line: Line) -> str:
+    label = line.label if len(line.label) <= _LABEL_CHARS else line.label[: _LABEL_CHARS - 1] + "…"
+    return "\u200b" + label if label.startswith("_") else label  # matplotlib hides labels starting with "_"
+
+
+def _spans_decades(values: np.ndarray) -> bool:
+    positive = values[values > 0]
+    return bool(len(positive)) and positive.max() / positive.min() > 50
+
+
+def _as_runs(runs_or_paths: Any) -> list[Run]:
+    """Runs as given, or loaded from a path or a list of paths (`lossboard.load`)."""
+    from lossboard.model import Run
+    from lossboard.sources import load
+
+    items = [runs_or_paths] if isinstance(runs_or_paths, (str, Path, Run)) else list(runs_or_paths)
+    runs = [item for item in items if isinstance(item, Run)]
+    paths = [item for item in items if not isinstance(item, Run)]
+    return runs + (list(load(*paths)) if paths else [])

@@ -34,6 +34,7 @@ from lossboard.sources.formats import (
     mmdet_log,
     mmengine_log,
     mxnet,
+    prints,
     pytorch,
     tfevents,
     tqdm,
@@ -62,6 +63,7 @@ FORMATS: dict[str, ModuleType] = {
         mmengine_log,
         mmdet_log,
         lightning_rich,
+        prints,
         tqdm,
         keyvalue,
     )

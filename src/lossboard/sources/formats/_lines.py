@@ -6,14 +6,20 @@ been split at once: CRLF and LF both end a line, a trailing ``\\r`` waits for th
 (Keras and tqdm progress bars in a redirected log) resolves to what a terminal would finally
 show, with ANSI colour codes removed. `LineParser` and `DocumentParser` are the two bases a
 format's ``Parser`` builds on.
+
+Memory and time stay linear in the input whatever its line lengths: a stretch of text
+without ``\\n`` or ``\\r`` longer than `MAX_LINE_CHARS` is cut there (the parser reports the
+line as a problem), and an unfinished line made of many ``\\r`` redraws is not kept whole
+(see `LineSplitter`).
 """
 
 from __future__ import annotations
 
 import re
 
-from lossboard.model import Item
+from lossboard.model import Item, Problem
 
+MAX_LINE_CHARS = 1 << 20  # far above any real log line; a longer one is cut
 _BACKSPACES = re.compile(r"(\x08+)")
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
 
@@ -24,10 +30,15 @@ def render(line: str) -> str:
     >>> render("10/100 [=>...]\\r100/100 [=====]")
     '100/100 [=====]'
     """
+    return _draw(line).rstrip()
+
+
+def _draw(line: str) -> str:
+    """`render` without dropping the trailing blanks: a screen later redraws can continue."""
     if "\x1b" in line:
         line = _ANSI.sub("", line)
     if "\r" not in line and "\b" not in line:
-        return line.rstrip()
+        return line
     # overwrite whole runs of text at the cursor: a progress bar is long, a loop per
     # character would dominate the parse
     screen = ""
@@ -39,7 +50,7 @@ def render(line: str) -> str:
             elif piece:
                 screen = screen[:col] + piece + screen[col + len(piece) :]
                 col += len(piece)
-    return screen.rstrip()
+    return screen
 
 
 def redraws(line: str) -> list[str]:
@@ -54,6 +65,12 @@ def redraws(line: str) -> list[str]:
     return [state for state in states if state.strip()]
 
 
+def _next_break(text: str) -> int:
+    """Where the first ``\\r`` or ``\\n`` of ``text`` is, or -1 (two memchr beat one regex)."""
+    found = [at for at in (text.find("\r"), text.find("\n")) if at >= 0]
+    return min(found, default=-1)
+
+
 def _needs_render(line: str) -> bool:
     return "\r" in line or "\b" in line or "\x1b" in line
 
@@ -63,24 +80,50 @@ class LineSplitter:
 
     `feed` and `close` return ``(first_line_number, lines)``: line numbers are 1-based and
     count ``\\n``, so an editor's "go to line" finds them.
+
+    Long lines cost memory only up to a few times ``max_line_chars``:
+
+    * a stretch between line breaks and ``\\r`` longer than that is cut to its first
+      ``max_line_chars`` characters and its line number is added to ``cut_lines``;
+    * an unfinished line longer than twice that is drawn so far (its earlier redraws
+      replaced by the screen they leave), or, in ``raw`` mode where each redraw is data, its
+      redraws so far are returned as a line of their own, with the number the rest of the
+      line will have (a 200 MB Keras bar is parsed as it comes, not held).
     """
 
-    def __init__(self, *, raw: bool = False) -> None:
-        self._pending = ""
+    def __init__(self, *, raw: bool = False, max_line_chars: int = MAX_LINE_CHARS) -> None:
+        self._parts: list[str] = []  # the unfinished last line
+        self._size = 0  # characters in _parts
+        self._is_skipping = False  # the unfinished line's last stretch was cut: drop up to a break
         self._next_number = 1
         self._raw = raw  # keep \r and \b for parsers that want every redraw
+        self.max_line_chars = self._max = max_line_chars
+        self._early: list[str] = []  # raw mode: redraws of the unfinished line, handed out early
+        self.cut_lines: list[int] = []  # numbers of lines cut since the caller last cleared it
 
     def feed(self, text: str) -> tuple[int, list[str]]:
         if not text:
             return self._next_number, []
-        text = self._pending + text
         # everything after the last "\n" waits, a trailing "\r" (half of a CRLF?) included
-        cut = text.rfind("\n") + 1
-        self._pending = text[cut:]
-        return self._emit(text[:cut])
+        end = text.rfind("\n") + 1
+        if end == 0:
+            self._hold(text)
+            return self._next_number, self._take_early()
+        if self._parts or self._is_skipping:
+            first_end = text.find("\n") + 1
+            self._hold(text[:first_end], may_shrink=False)  # the line ends here: emitted whole
+            block = self._release() + text[first_end:end]
+        else:
+            block = text[:end]
+        first, lines = self._emit(block)
+        self._hold(text[end:])
+        if self._early:
+            lines.extend(self._take_early())
+        return first, lines
 
     def close(self) -> tuple[int, list[str]]:
-        rest, self._pending = self._pending, ""
+        rest = self._release()
+        self._is_skipping = False
         if not rest:
             return self._next_number, []
         return self._emit(rest + "\n")
@@ -92,11 +135,68 @@ class LineSplitter:
         lines = block.split("\n")
         lines.pop()  # the block ends with "\n", so the last piece is empty
         self._next_number += len(lines)
+        if len(block) > self._max and max(map(len, lines)) > self._max:
+            lines = [self._cut(n, line) for n, line in enumerate(lines, first)]
         if "\r" in block or "\b" in block or "\x1b" in block:
             lines = [line[:-1] if line.endswith("\r") else line for line in lines]
             if not self._raw:
                 lines = [render(line) if _needs_render(line) else line for line in lines]
         return first, lines
+
+    def _cut(self, number: int, line: str) -> str:
+        """``line`` with every stretch between ``\\r`` cut to the cap (and noted when one is)."""
+        if len(line) <= self._max:
+            return line
+        stretches = line.split("\r")
+        if all(len(stretch) <= self._max for stretch in stretches):
+            return line
+        self._note_cut(number)
+        return "\r".join(stretch[: self._max] for stretch in stretches)
+
+    def _note_cut(self, number: int) -> None:
+        if not self.cut_lines or self.cut_lines[-1] != number:
+            self.cut_lines.append(number)
+
+    def _hold(self, text: str, *, may_shrink: bool = True) -> None:
+        """Keep ``text`` as (more of) the unfinished line, within the memory bound."""
+        if self._is_skipping:
+            found = _next_break(text)
+            if found < 0:
+                return
+            self._is_skipping = False
+            text = text[found:]
+        if text:
+            self._parts.append(text)
+            self._size += len(text)
+            if may_shrink and self._size > 2 * self._max:
+                self._shrink()
+
+    def _release(self) -> str:
+        text = "".join(self._parts)
+        self._parts, self._size = [], 0
+        return text
+
+    def _shrink(self) -> None:
+        """Draw (or, raw, hand out) the redraws before the last ``\\r``; cut the stretch after."""
+        line = self._release()
+        redrawn = line.rfind("\r")
+        if redrawn > 0:
+            done = self._cut(self._next_number, line[:redrawn])
+            line = line[redrawn:]
+            if self._raw:
+                self._early.append(done)
+            else:
+                line = _draw(done) + line
+        last = line.rfind("\r") + 1
+        if len(line) - last > self._max:
+            self._note_cut(self._next_number)
+            line = line[: last + self._max]
+            self._is_skipping = True
+        self._parts, self._size = [line], len(line)
+
+    def _take_early(self) -> list[str]:
+        early, self._early = self._early, []
+        return early
 
 
 class LineParser:
@@ -109,13 +209,26 @@ class LineParser:
 
     def feed(self, text: str) -> list[Item]:
         first, lines = self._splitter.feed(text)
-        return self.parse_lines(first, lines) if lines else []
+        items = self._cut_problems()
+        if lines:
+            items.extend(self.parse_lines(first, lines))
+        return items
 
     def close(self) -> list[Item]:
         first, lines = self._splitter.close()
-        items = self.parse_lines(first, lines) if lines else []
+        items = self._cut_problems()
+        if lines:
+            items.extend(self.parse_lines(first, lines))
         items.extend(self.finish())
         return items
+
+    def _cut_problems(self) -> list[Item]:
+        splitter = self._splitter
+        if not splitter.cut_lines:
+            return []
+        cut, splitter.cut_lines = splitter.cut_lines, []
+        limit = splitter.max_line_chars
+        return [Problem(n, f"longer than {limit:,} characters without a line break; cut there") for n in cut]
 
     def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
         raise NotImplementedError

@@ -13,7 +13,8 @@ that a live terminal showed for a moment still gives its point.
   bar ends when its description changes or its count goes down; the counts of finished bars
   of the same kind add up, so step = bars before + the count shown (the global iteration).
 * A training bar's postfix -> batch-level points at every redraw with a count above 0:
-  ``loss`` -> ``train_batch/loss``; ``it/s`` (or ``s/it``) -> ``perf/its_per_sec``. When the
+  ``loss`` -> ``train_batch/loss``; ``it/s`` (or ``s/it``, ``s/batch``, any ``unit=``) ->
+  ``perf/its_per_sec``. When the
   description holds an epoch (``Epoch 3``, ``epoch 3/10``) the points get the fractional epoch
   ``3 + count / total``, numbered as printed.
 * Epoch-level values are read from the final state of a bar only, because the redraws in
@@ -21,11 +22,15 @@ that a live terminal showed for a moment still gives its point.
   ``_epoch`` names (``train_acc_epoch`` -> ``train/accuracy``), at the step where the bar ended
   and the epoch as printed. Lightning's ``_step`` names are batch-level (``train_acc_step`` ->
   ``train_batch/accuracy``); ``v_num`` is the logger version, not a metric.
-* A bar described as validation/evaluation/test (``val``, ``Validation DataLoader 0``) gives its
-  final postfix as ``val/...`` (``test/...``) at the step of the training bar before it; sanity
+* A bar whose description has a word of validation/evaluation/test (``val``, ``Validation
+  DataLoader 0``, ``Epoch 1/25 [Val]``, ``Validating``) gives its final postfix as ``val/...`` (``test/...``) at the step of the training bar before it; sanity
   check and predict bars give nothing.
 * A terminal narrower than the bar cuts the postfix (no closing ``]``): the cut pair is dropped.
-* A postfix value that is not a number -> one `Problem` per name.
+* A postfix value that is not a number -> one `Problem` per name (``None`` and ``?``, printed
+  before a value exists, are no mistake).
+
+`Bars` is the bar-following part alone: the ``prints`` format feeds it the bars it finds
+among print and logging lines.
 
 Limitation: a ``\\r``-redrawn line is parsed when its ``\\n`` arrives, so a live tail of a bar
 that never ends its line (Lightning keeps one line per run in a redirected file) shows nothing
@@ -50,10 +55,9 @@ _BAR = re.compile(
     r"|(?P<count>\d+)it)"
     r" \[(?P<inner>[^\]]*)(?P<closed>\])?"
 )
-_RATE = re.compile(r"([\d.]+)(it/s|s/it)")
 _EPOCH = re.compile(r"epoch\D{0,3}?(\d+)", re.I)
 _DIGITS = re.compile(r"\d+")
-_SNIFF = re.compile(r"\d+%\|[^|\n\r]*\| *\d+/\d+ \[\d\d:\d\d|\d+it \[\d\d:\d\d")
+_SNIFF = re.compile(r"(?<!\d)\d+%\|[^|\n\r]*\| *\d+/\d+ \[\d\d:\d\d|(?<!\d)\d+it \[\d\d:\d\d")
 
 # description prefix -> split of an evaluation bar ("": the bar gives no points)
 _EVAL_PREFIXES = (
@@ -67,6 +71,9 @@ _EVAL_PREFIXES = (
 # other formats whose logs also hold tqdm bars; they read their own lines better
 _OTHER_FORMATS = ("{'loss':", "{'eval_", "{'train_runtime'")
 _NOT_METRICS = {"v_num"}
+_RATE = re.compile(r"\s*([\d.]+)(?:(\w*/s)|s/(\w+))\s*")  # 3.24it/s, 1.5s/it, 12.41s/batch
+_NO_VALUE = {"None", "?"}  # printed for a value not there yet: not a mistake
+_WORDS = re.compile(r"[a-z]+")
 
 
 def sniff(head: str, filename: str) -> float:
@@ -87,69 +94,86 @@ class _Bar:
 
     __slots__ = ("desc", "base", "n", "epoch", "split", "final")
 
-    def __init__(self, desc: str, base: int) -> None:
+    def __init__(self, desc: str, base: int, epoch_hint: int | None) -> None:
         self.desc, self.base, self.n = desc, base, 0
         epoch = _EPOCH.search(desc)
-        self.epoch = int(epoch[1]) if epoch else None
-        lowered = desc.lower()
-        splits = (split for prefix, split in _EVAL_PREFIXES if lowered.startswith(prefix))
-        self.split = next(splits, tags.TRAIN)
-        # the latest redraw: (line, step, epoch, postfix pairs)
-        self.final: tuple[int, int, float | None, list[tuple[str, str]]] | None = None
+        self.epoch = int(epoch[1]) if epoch else epoch_hint
+        self.split = _split_of(desc)
+        # the latest redraw: (line, step, epoch, the fields inside its brackets)
+        self.final: tuple[int, int, float | None, list[str]] | None = None
 
 
-class Parser(LineParser):
-    """Follows every bar through its redraws; each kind of bar keeps its own running count."""
+def _split_of(desc: str) -> str:
+    """The split a bar's description names (``Epoch 1/25 [Val]``, ``Validating``), else train."""
+    for word in _WORDS.findall(desc.lower()):
+        for prefix, split in _EVAL_PREFIXES:
+            if word.startswith(prefix):
+                return split
+    return tags.TRAIN
 
-    raw_lines = True
+
+def match_bar(state: str) -> re.Match | None:
+    """The bar at the start of one rendered redraw, or None; text after its ``]`` is not part
+    of it (a logging record glued to the bar)."""
+    if " [" not in state or ("|" not in state and "it [" not in state):
+        return None  # most lines of a mixed log: no bar's "|...|" or "Nit [" in them
+    return _BAR.match(state)
+
+
+class Bars:
+    """Follows every bar through its redraws; each kind of bar keeps its own running count.
+
+    `add` takes each redraw in order and appends the points it gives; `finish` gives the
+    final values of the bars still open. ``train_step`` and ``train_epoch`` say where the
+    latest training bar is, for lines printed between bars.
+    """
 
     def __init__(self) -> None:
-        super().__init__()
         self._bars: dict[str, _Bar] = {}
+        self._current: _Bar | None = None  # the bar of the latest redraw
         self._done: dict[str, int] = {}  # family -> iterations of its finished bars
-        self._train_step = 0
-        self._train_epoch: float | None = None
+        self.train_step: int | None = None
+        self.train_epoch: float | None = None
         self._reported: set[str] = set()
         self._names: dict[str, tuple[str, bool] | None] = {}
 
-    def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
-        items: list[Item] = []
-        for line_no, line in enumerate(lines, first):
-            if " [" not in line:
-                continue
-            for state in redraws(line):
-                if " [" in state:
-                    match = _BAR.match(state)
-                    if match:
-                        self._state(line_no, match, items)
-        return items
-
-    def finish(self) -> list[Item]:
-        items: list[Item] = []
+    def finish(self, items: list[Item]) -> None:
         for bar in self._bars.values():
             self._end(bar, items)
         self._bars = {}
-        return items
+        self._current = None
 
-    def _state(self, line_no: int, match: re.Match, items: list[Item]) -> None:
-        desc = match["desc"] or ""
-        n = int(match["n"] or match["count"])
-        total = match["total"]
-        family = _DIGITS.sub("#", desc)
-        bar = self._bars.get(family)
-        if bar is not None and (bar.desc != desc or n < bar.n):
-            self._end(bar, items)
-            self._done[family] = bar.base + bar.n
-            bar = None
-        if bar is None:
-            bar = self._bars[family] = _Bar(desc, self._done.get(family, 0))
+    def add(
+        self,
+        line_no: int,
+        match: re.Match,
+        items: list[Item],
+        epoch_hint: int | None = None,
+        wall_time: float | None = None,
+    ) -> None:
+        """One redraw; ``epoch_hint`` is the epoch of a header line, for a bar that names none,
+        ``wall_time`` the time of a logging prefix the redraw came with."""
+        desc, n_text, count, total, inner_text, closed = match.group("desc", "n", "count", "total", "inner", "closed")
+        desc = desc or ""
+        n = int(n_text or count)
+        bar = self._current
+        # most redraws continue the bar before them: skip finding its family
+        if bar is None or bar.desc != desc or n < bar.n:
+            family = _DIGITS.sub("#", desc)
+            bar = self._bars.get(family)
+            if bar is not None and (bar.desc != desc or n < bar.n):
+                self._end(bar, items)
+                self._done[family] = bar.base + bar.n
+                bar = None
+            if bar is None:
+                bar = self._bars[family] = _Bar(desc, self._done.get(family, 0), epoch_hint)
+            self._current = bar
         bar.n = n
-        inner = match["inner"].split(", ")
-        if match["closed"] is None:
+        inner = inner_text.split(", ")  # elapsed<remaining, rate, then the postfix's name=value
+        if closed is None:
             inner.pop()  # cut by the terminal's width
-        pairs = [tuple(field.split("=", 1)) for field in inner[2:] if "=" in field]
         if bar.split != tags.TRAIN:
-            bar.final = (line_no, self._train_step, self._train_epoch, pairs)
+            bar.final = (line_no, self.train_step or 0, self.train_epoch, inner)
             return
         step = bar.base + n
         epoch = bar.epoch
@@ -157,29 +181,46 @@ class Parser(LineParser):
             fraction: float | None = epoch + n / int(total)
         else:
             fraction = None if epoch is None else float(epoch)
-        bar.final = (line_no, step, None if epoch is None else float(epoch), pairs)
+        bar.final = (line_no, step, None if epoch is None else float(epoch), inner)
         if n == 0:  # nothing done yet: the postfix is left over from before
             return
-        self._train_step, self._train_epoch = step, bar.final[2]
-        for name, raw in pairs:
-            kind = self._kind(name)
+        self.train_step, self.train_epoch = step, bar.final[2]
+        # the hot path of a redrawn bar: no helper calls per pair
+        kinds = self._names
+        for field in inner[2:]:
+            name, equals, raw = field.partition("=")
+            if not equals:
+                continue
+            kind = kinds[name] if name in kinds else self._kind(name)
             if kind is None or kind[1]:
                 continue
-            value = self._value(line_no, name, raw, items)
-            if value is not None:
-                items.append(Point(kind[0], name, step, value, fraction))
-        rate = _RATE.fullmatch(inner[1].strip()) if len(inner) > 1 else None
-        if rate and number(rate[1]):
-            value = float(rate[1]) if rate[2] == "it/s" else 1 / float(rate[1])
-            items.append(Point("perf/its_per_sec", rate[2], step, value, fraction))
+            try:
+                items.append(Point(kind[0], name, step, float(raw), fraction, wall_time))
+            except ValueError:
+                self._bad_value(line_no, name, raw, items)
+        if len(inner) > 1:
+            self._rate(inner[1], step, fraction, wall_time, items)
+
+    def _rate(
+        self, field: str, step: int, fraction: float | None, wall_time: float | None, items: list[Item]
+    ) -> None:
+        """``3.24it/s``, ``1.5s/it`` or, with tqdm's ``unit=``, ``12.41s/batch``, as iterations
+        per second, printed ``it/s`` (``batch/s``); ``?it/s`` gives nothing."""
+        match = _RATE.fullmatch(field)
+        value = number(match[1]) if match else None
+        if value:
+            # tqdm shows a slow rate inverted (1.32s/it): one rate, one series, per second
+            per_second, inverted = match[2], match[3]
+            unit = per_second or f"{inverted}/s"
+            items.append(Point("perf/its_per_sec", unit, step, 1 / value if inverted else value, fraction, wall_time))
 
     def _end(self, bar: _Bar, items: list[Item]) -> None:
         """The final redraw of a bar: its epoch-level values."""
         if bar.final is None or bar.n == 0 or not bar.split:
             return
-        line_no, step, epoch, pairs = bar.final
-        for name, raw in pairs:
-            kind = self._kind(name)
+        line_no, step, epoch, inner = bar.final
+        for name, equals, raw in (field.partition("=") for field in inner[2:]):
+            kind = self._kind(name) if equals else None
             if kind is None:
                 continue
             tag, epoch_level = kind
@@ -187,8 +228,10 @@ class Parser(LineParser):
                 tag = tags.canonical(_lightning_base(name)[0], bar.split)
             elif not epoch_level:
                 continue
-            value = self._value(line_no, name, raw, items)
-            if value is not None:
+            value = number(raw)
+            if value is None:
+                self._bad_value(line_no, name, raw, items)
+            else:
                 items.append(Point(tag, name, step, value, epoch))
 
     def _kind(self, name: str) -> tuple[str, bool] | None:
@@ -206,9 +249,34 @@ class Parser(LineParser):
         self._names[name] = kind
         return kind
 
-    def _value(self, line_no: int, name: str, raw: str, items: list[Item]) -> float | None:
-        value = number(raw)
-        if value is None and name not in self._reported:
+    def _bad_value(self, line_no: int, name: str, raw: str, items: list[Item]) -> None:
+        """One problem per name whose value is not a number (``None``, ``?``: not yet a value)."""
+        if raw not in _NO_VALUE and name not in self._reported:
             self._reported.add(name)
             items.append(bad_number(line_no, f"{name}=", raw))
-        return value
+
+
+class Parser(LineParser):
+    """Every redraw of every line that starts with a bar goes to `Bars`."""
+
+    raw_lines = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._bars = Bars()
+
+    def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
+        items: list[Item] = []
+        for line_no, line in enumerate(lines, first):
+            if " [" not in line:
+                continue
+            for state in redraws(line):
+                match = match_bar(state)
+                if match:
+                    self._bars.add(line_no, match, items)
+        return items
+
+    def finish(self) -> list[Item]:
+        items: list[Item] = []
+        self._bars.finish(items)
+        return items

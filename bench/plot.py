@@ -1,0 +1,146 @@
+"""Time `lossboard plot` against `lossboard.load` of the same log, and against drawing every point.
+
+Inputs (made once under bench/data/ by `gen_mxnet_log.py`): the 100 MB new-style MXNet log
+(756,360 batch lines, 7,640 epochs, ~3 M points) and 400 runs of ~100 KB each (one directory
+each) for the overlay. Every measurement runs in its own subprocess; imports of lossboard are
+not timed, matplotlib's are (plotting pays them). Wall and CPU seconds are both given: on the
+shared 2-core machine the wall clock mostly measures the neighbours, so ratios use CPU time.
+`draw` is `plot` without its load (figures built, reduced and written from loaded runs).
+Peak RSS is the process's VmHWM.
+
+    .venv/bin/python bench/plot.py                      # ~1 min, plus ~25 s for the every-point peer
+    .venv/bin/python bench/plot.py --methods load,plot  # skip the peer
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).parent
+DATA = HERE / "data"
+sys.path.insert(0, str(HERE.parent / "src"))  # lossboard importable without installing it
+sys.path.insert(0, str(HERE))
+
+BIG = DATA / "mxnet-new-100MB.log"
+MANY = DATA / "plot-400-runs"
+METHODS = ("load", "plot", "draw", "every-point", "load-400", "plot-400", "draw-400")
+
+
+def peak_rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
+def run_load(path: Path) -> int:
+    import lossboard
+
+    return sum(len(s) for run in lossboard.load(path) for s in run.series.values())
+
+
+def run_plot(path: Path) -> int:
+    from lossboard.cli import main
+
+    with tempfile.TemporaryDirectory() as out:
+        main(["plot", str(path), "-o", out], standalone_mode=False)
+        return len(list(Path(out).iterdir()))
+
+
+def prepare_draw(path: Path) -> list:
+    import lossboard
+
+    return lossboard.load(path)
+
+
+def run_draw(runs: list) -> int:
+    """`plot` without its load: building, reducing and drawing the figures of loaded runs."""
+    from lossboard.views.figures import build_figures
+    from lossboard.views.plot import COLUMNS, write_figures
+
+    with tempfile.TemporaryDirectory() as out:
+        return len(write_figures(build_figures(runs, columns=COLUMNS), out))
+
+
+def run_every_point(path: Path) -> int:
+    """What the plot did before pixel bounds, and what a user's own script does: hand every point
+    to matplotlib, one figure per metric group, legend placed by "best"."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    import lossboard
+    from lossboard.views.figures import role
+
+    groups: dict[str, list] = {}
+    for run in lossboard.load(path):
+        for series in run.series.values():
+            groups.setdefault(role(series.tag), []).append(series)
+    with tempfile.TemporaryDirectory() as out:
+        for key, members in groups.items():
+            figure = Figure(figsize=(8, 5), dpi=150, layout="constrained")
+            FigureCanvasAgg(figure)
+            axes = figure.add_subplot()
+            for series in members:
+                axes.plot(series.epoch, series.value, label=series.tag)
+            axes.legend(loc="best")
+            figure.savefig(Path(out) / f"{key}.png")
+    return len(groups)
+
+
+def child(method: str, path: Path) -> None:
+    import lossboard  # noqa: F401  (not timed)
+    import lossboard.cli  # noqa: F401
+
+    name = method.replace("-", "_").replace("_400", "")
+    prepare = globals().get("prepare_" + name, lambda given: given)
+    argument = prepare(path)  # not timed
+    wall_start, cpu_start = time.perf_counter(), time.process_time()
+    count = globals()["run_" + name](argument)
+    wall, cpu = time.perf_counter() - wall_start, time.process_time() - cpu_start
+    print(json.dumps({"s": wall, "cpu_s": cpu, "rss_mb": peak_rss_mb(), "count": count}))
+
+
+def measure(method: str) -> dict:
+    path = MANY if method.endswith("-400") else BIG
+    out = subprocess.run([sys.executable, __file__, "--child", method, str(path)], capture_output=True, text=True,
+                         check=True)
+    return json.loads(out.stdout.splitlines()[-1])  # `plot` prints the files it wrote first
+
+
+def ensure_inputs() -> None:
+    from gen_mxnet_log import write_log
+
+    if not BIG.exists():
+        write_log(BIG, "new", 100 * 10**6)
+    if not (MANY / "run-399" / "train.log").exists():
+        for index in range(400):
+            write_log(MANY / f"run-{index:03d}" / "train.log", "new", 100 * 10**3, batches=200, seed=index)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--methods", default=",".join(METHODS))
+    parser.add_argument("--child", nargs=2, metavar=("METHOD", "PATH"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child[0], Path(args.child[1]))
+        return
+    ensure_inputs()
+    results = [(method, measure(method)) for method in args.methods.split(",")]
+    loads = dict(results)  # the last load of each input
+    print("| measure | wall s | CPU s | peak RSS MB | CPU vs its load |")
+    print("|---|---:|---:|---:|---:|")
+    for method, result in results:
+        load = loads.get("load-400" if method.endswith("-400") else "load")
+        ratio = f"{result['cpu_s'] / load['cpu_s']:.2f}x" if load else "-"
+        print(f"| {method} | {result['s']:.2f} | {result['cpu_s']:.2f} | {result['rss_mb']:.0f} | {ratio} |")
+
+
+if __name__ == "__main__":
+    main()

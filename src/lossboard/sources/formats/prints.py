@@ -1,0 +1,127 @@
+"""Mixed output: tqdm bars, ``print`` lines and ``logging`` records in one stream.
+
+    2025-05-14 15:56:57,316 - ResNet_train - INFO - Learning rate for next epoch: 0.050000
+    Epoch 1/25 [Train]: 100%|██████████| 1113/1113 [05:43<00:00,  3.24it/s, loss=4.6271]
+    2025-05-14 16:02:53,777 - ResNet_train - INFO - Epoch [1/25], Training Loss: 4.6271, Accuracy: 5.74%
+    Epoch: 106
+    Training Loss: 0.057 | Acc: 98.874% (49437/50000)
+    Epoch 1 loss 2.1214 acc 0.4343 val_loss 1.8972 val_acc 0.7557
+
+The line pipeline, in order:
+
+1. Lines are split as everywhere (`LineParser`); a line redrawn with ``\\r`` gives each of
+   its states (`redraws`), since a bar's redraws are data.
+2. Known prefixes (logging, glog, ``INFO:root:``, ``[07:18:39]``, ``file.py[line:175]``) are
+   stripped (`strip_prefixes`); a date and time in them is the wall time of the line's values.
+3. A state that starts with a tqdm bar goes to `Bars` (the ``tqdm`` format's rules), with the
+   epoch of the last header for a bar that names none; text glued after the bar's ``]`` (a
+   logging record printed while the bar was drawn, no newline between) is a line of its own.
+4. Every other line goes to the grammars of `_grammars.GRAMMARS` with the shared `Context`.
+
+Nothing is dropped in silence: ``Parser.unread`` lists the numbers of the lines that hold a
+digit and gave no value, no header and no bar (``Checkpoint saved to model_1.pth``,
+``No improvement for 1/20 epochs``), and ``Parser.read`` counts the lines that gave values.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lossboard.model import Item
+from lossboard.sources.formats._grammars import GRAMMARS, Context, epoch_header, split_header
+from lossboard.sources.formats._lines import LineParser, redraws
+from lossboard.sources.formats._prefixes import strip_prefixes, wall_time
+from lossboard.sources.formats.tqdm import Bars, match_bar
+
+NAME = "prints"
+
+_DIGIT = re.compile(r"\d")
+_SNIFF_CHARS = 32 * 1024  # detection runs every format's sniff on every file: parse a part
+_NEEDS_RENDER = re.compile(r"[\r\x08\x1b]")
+# signatures of formats with a parser of their own, which read their lines better
+_SPECIFIC = re.compile(
+    r"^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+ |Epoch\[\d+\]|Iter\[\d+\]|Batch \[\d+|\[Epoch \d+\]"
+    r"|Epoch: \[\d+\]\[|Epoch \[\d+\]\[\d+/\d+\]|Epoch\(\w+\)|Iter \[\d+/\d+\]|d2\.utils\.events"
+    r"|\{['\"](?:loss|eval_|train_runtime|iteration|mode)['\"]|\[=+[>.]|\d+m?s/step|^\d+s - \w+: "
+    r"|[━╸╺]{3}[^\n]*? • ",  # Lightning's RichProgressBar: "Epoch 1/1 ━━━━ 32/32 0:00:00 • 0:00:00"
+    re.M,
+)
+_TIMESTAMPED = re.compile(r"^\S*\d{4}[-/]\d\d[-/]\d\d[ T]\d\d:\d\d:\d\d|^(?:INFO|WARNING|DEBUG):\w*:", re.M)
+
+
+def sniff(head: str, filename: str) -> float:
+    """0.9 for bars mixed with logging records, header lines or prints that give values (the
+    plain ``tqdm`` format says 0.85); 0.55 for three lines of values, or one under a header;
+    0.3 for two; 0 when another format's signature is in the head."""
+    if _SPECIFIC.search(head):
+        return 0.0
+    parser = Parser()
+    parser.feed(head[:_SNIFF_CHARS])
+    parser.close()  # the last line may be cut, but a bar that long is still a bar
+    if parser.bars and (parser.read or parser.headers or _TIMESTAMPED.search(head)):
+        return 0.9
+    if parser.read >= 3 or (parser.read and parser.headers):
+        return 0.55
+    return 0.3 if parser.read == 2 else 0.0
+
+
+class Parser(LineParser):
+    """The line pipeline over one stream; its context lives as long as the stream."""
+
+    raw_lines = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._context = Context()
+        self._bars = Bars()
+        self.unread: list[int] = []  # lines with a digit that gave nothing
+        self.read = 0  # lines that gave values
+        self.headers = 0
+        self.bars = 0  # bar redraws seen
+
+    def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
+        items: list[Item] = []
+        for line_no, line in enumerate(lines, first):
+            if _NEEDS_RENDER.search(line):
+                for state in redraws(line):
+                    self._state(line_no, state, items)
+            elif line and not line.isspace():
+                self._state(line_no, line.rstrip(), items)
+        return items
+
+    def finish(self) -> list[Item]:
+        items: list[Item] = []
+        self._bars.finish(items)
+        return items
+
+    def _state(self, line_no: int, text: str, items: list[Item]) -> None:
+        stripped = strip_prefixes(text)
+        context = self._context
+        context.wall_time = wall_time(text) if stripped is not text else None
+        bar = match_bar(stripped)
+        if bar is not None:
+            self.bars += 1
+            self._bars.add(line_no, bar, items, context.epoch, context.wall_time)
+            if self._bars.train_step is not None:
+                context.step = self._bars.train_step
+                if self._bars.train_epoch is not None:
+                    context.epoch = int(self._bars.train_epoch)
+            glued = stripped[bar.end() :] if bar["closed"] else ""
+            if not glued or glued.isspace():
+                return
+            stripped = strip_prefixes(glued)
+            context.wall_time = wall_time(glued) if stripped is not glued else None
+        if not _DIGIT.search(stripped):  # a split header ("Validation:") at most
+            split_header(line_no, stripped, context, items)
+            return
+        start = len(items)
+        for grammar in GRAMMARS:
+            if grammar(line_no, stripped, context, items):
+                if grammar is epoch_header:
+                    self.headers += 1
+                elif len(items) > start:
+                    self.read += 1
+                return
+        if not self.unread or self.unread[-1] != line_no:
+            self.unread.append(line_no)
+

@@ -1,0 +1,126 @@
+"""Figures drawn with matplotlib: names as plain text, file names, failures, legends, notebooks."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+import lossboard
+from lossboard.cli import main
+from lossboard.model import Run, Series
+from lossboard.views.figures import FigureSpec, Line, build_figures
+from lossboard.views.plot import LEGEND_ENTRIES, FigureError, file_names, render, write_figures
+
+EXAMPLE = Path(__file__).parent.parent.parent / "examples" / "alexnet-imagenet"
+
+
+def run_of(name: str, tags: dict[str, list[float]]) -> Run:
+    series = {
+        tag: Series(tag, tag, np.arange(len(values)), np.arange(len(values), dtype=float), np.full(len(values), np.nan),
+                    np.array(values, float))
+        for tag, values in tags.items()
+    }
+    return Run(name, [f"{name}.log"], ["keyvalue"], series)
+
+
+def test_dollar_signs_in_run_names_tags_and_network_are_drawn_as_written(tmp_path: Path) -> None:
+    """Issue 9: `$\\foo$` in a run name, tag or --network crashed plot (matplotlib mathtext)."""
+    runs = [run_of(r"$\foo$", {r"train/$\alpha$": [1.0, 2.0], "train/loss": [2.0, 1.0]}), run_of("b", {"train/loss": [3.0, 1.0]})]
+    figures = build_figures(runs, network=r"$\bar$")
+    paths = write_figures(figures, tmp_path)
+    assert len(paths) == 2 and all(path.stat().st_size > 0 for path in paths)
+    rendered = render(figures[0])
+    assert rendered.axes[0].get_title() == r"$\bar$: loss"
+    assert r"$\foo$: train" in [text.get_text() for text in rendered.legends[0].get_texts()]
+
+
+@pytest.mark.filterwarnings("ignore:Glyph .* missing from font")  # no CJK font here: boxes, but drawn
+def test_tags_that_clean_to_the_same_name_get_their_own_short_files(tmp_path: Path) -> None:
+    """Issue 9: `train/损失` and `train/精度` overwrote each other; a 300-character tag aborted the plot."""
+    long_tag = "train/" + "very_long_metric_name_" * 14
+    runs = [run_of("r", {"train/损失": [1.0, 0.5], "train/精度": [0.1, 0.9], long_tag: [1.0, 2.0], "val/loss": [1.0, 0.9]})]
+    paths = write_figures(build_figures(runs), tmp_path)
+    assert len(paths) == len({path.name for path in paths}) == 4
+    assert all(len(path.name) <= 80 for path in paths)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in paths)
+
+
+def test_file_names_are_unique_case_insensitively_and_plain_names_stay_readable() -> None:
+    names = file_names(["accuracy", "Loss", "loss", "train_精度", "train_损失"], "png")
+    assert names[:2] == ["accuracy.png", "Loss.png"]
+    assert len({name.lower() for name in names}) == 5
+    assert all(name.isascii() for name in names)
+
+
+def test_one_figure_that_fails_does_not_lose_the_others(tmp_path: Path) -> None:
+    good = FigureSpec("loss", "Loss", "epoch", "loss", [Line("r", "train", "loss", np.arange(3.0), np.ones(3), "#0072B2", "solid")])
+    bad = FigureSpec("accuracy", "Accuracy", "epoch", "accuracy",
+                     [Line("r", "train", "acc", np.arange(3.0), np.ones(3), "not a colour", "solid")])
+    with pytest.raises(FigureError) as caught:
+        write_figures([bad, good], tmp_path)
+    assert caught.value.written == [tmp_path / "loss.png"] and (tmp_path / "loss.png").is_file()
+    assert "'Accuracy'" in str(caught.value) and "not a colour" in str(caught.value)
+
+
+def test_the_cli_lists_the_figures_it_wrote_and_names_the_one_it_could_not(tmp_path: Path) -> None:
+    (tmp_path / "loss.png").mkdir()  # a directory where the loss figure should go
+    result = CliRunner().invoke(main, ["plot", str(EXAMPLE), "-o", str(tmp_path)])
+    assert result.exit_code == 1
+    written = ("accuracy.png", "lr.png", "throughput.png", "epoch_time_s.png")
+    assert result.stdout.split() == [str(tmp_path / name) for name in written]
+    assert result.stderr.startswith("lossboard: 1 figure(s) not drawn, the other 4 written: 'Cross-entropy loss'")
+    assert "Traceback" not in result.stderr
+
+
+def test_400_runs_keep_the_legend_inside_the_figure_with_a_count_of_the_rest() -> None:
+    """Issue 12: 400 runs overlaid, with a legend that stays inside the figure."""
+    runs = [run_of(f"run-{i:03d}", {"train/loss": [3.0, 2.0, 1.0 + i / 400]}) for i in range(400)]
+    (spec,) = build_figures(runs)
+    figure = render(spec)
+    figure.canvas.draw()
+    (legend,) = figure.legends
+    texts = [text.get_text() for text in legend.get_texts()]
+    assert len(texts) == LEGEND_ENTRIES and texts[-1] == f"+{400 - LEGEND_ENTRIES + 1} more"
+    inside, box = figure.bbox, legend.get_window_extent()
+    assert inside.x0 <= box.x0 and box.x1 <= inside.x1 and inside.y0 <= box.y0 and box.y1 <= inside.y1
+    assert not box.overlaps(figure.axes[0].get_window_extent())  # never over the curves
+
+
+def test_raw_values_are_drawn_faint_under_the_smoothed_line_and_batch_lines_thin_under_epoch_lines() -> None:
+    (run,) = lossboard.load(EXAMPLE)
+    loss = next(spec for spec in build_figures([run], smoothing=0.9) if spec.key == "loss")
+    drawn = render(loss).axes[0].get_lines()
+    looks = [(line.get_alpha(), line.get_linewidth()) for line in drawn]
+    # drawing order: raw values first (faint), then batch-level (thin, faint), then epoch-level (bold, opaque)
+    assert looks == sorted(looks)
+    assert looks[0][0] < 0.2 and looks[-1] == (1.0, 1.8)
+
+
+def test_hparams_go_to_a_table_and_never_to_a_figure(tmp_path: Path) -> None:
+    """Issue 11: add_hparams drew an empty hparam_accuracy.png and hparam legend entries."""
+    for name, lr in (("a", 0.1), ("b", 0.01)):
+        with lossboard.SummaryWriter(tmp_path / "runs" / name) as writer:
+            for step in range(5):
+                writer.add_scalar("train/loss", 1.0 / (step + 1), step)
+            writer.add_hparams({"lr": lr, "optimizer": "sgd"}, {"hparam/accuracy": 0.5 + lr})
+    result = CliRunner().invoke(main, ["plot", str(tmp_path / "runs"), "-o", str(tmp_path / "figures")])
+    assert result.exit_code == 0, result.output
+    written = sorted(p.name for p in (tmp_path / "figures").iterdir())
+    assert written == ["hparams.csv", "loss.png"]
+    with open(tmp_path / "figures" / "hparams.csv", newline="") as table:
+        rows = list(csv.DictReader(table))
+    assert {(row["run"], row["lr"], row["optimizer"], row["hparam/accuracy"]) for row in rows} == {
+        ("a", "0.1", "sgd", "0.6"), ("b", "0.01", "sgd", "0.51")}
+
+
+def test_lossboard_plot_returns_the_figures_and_shows_them_inline_as_images() -> None:
+    figures = lossboard.plot(EXAMPLE, network="AlexNet")
+    assert [figure.axes[0].get_title() for figure in figures] == [
+        "AlexNet: rank-1 and rank-5 accuracy", "AlexNet: cross-entropy loss", "AlexNet: learning rate",
+        "AlexNet: throughput", "AlexNet: epoch time (s)"]
+    html = figures._repr_html_()
+    assert html.count('<img alt="AlexNet: ') == 5 and html.count("data:image/png;base64,iVBORw0KGgo") == 5
