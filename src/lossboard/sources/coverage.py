@@ -39,8 +39,10 @@ _NOT_MEASURED = re.compile(
     r"|\b\d{1,2}:\d\d(?::\d\d)?(?:[.,]\d+)?\b"
     r"|[\w/.-]+\.(?:py|cpp|cc|cu|h|hpp|c)(?::\d+|\[line:\d+\])"
 )
-# what varies inside one kind of line besides numbers: a progress bar's filling
+# what varies inside one kind of line besides numbers: a progress bar's filling; and for the
+# shape, any run of digits (glued to a unit or not: "100it", "0.79it/s")
 _BAR = re.compile(r"\|[^|]*\||\[[=>.\s]*\]")
+_DIGIT_RUN = re.compile(r"\d+(?:[.,]\d+)*")
 # "name: 0.5" or "name=0.5": a measurement-shaped pair, unless the name is a counter's
 _PAIR = re.compile(r"([A-Za-z_][\w@/ .()-]*?)\s*[:=]\s*[-+]?\.?\d")
 _COUNTERS = frozenset({"epoch", "step", "iter", "iteration", "batch", "global_step"})
@@ -140,7 +142,7 @@ def _classify(coverage: Coverage, number: int, line: str, known: Known) -> None:
     if _is_read(found, measured, shown, known):
         coverage.read += 1
         return
-    shape = _BAR.sub("|bar|", _NUMBER.sub("#", _NOT_MEASURED.sub("", shown)))
+    shape = _BAR.sub("|bar|", _DIGIT_RUN.sub("#", _NOT_MEASURED.sub("", shown)))
     group = coverage.shapes.get(shape)
     if group is None:
         group = coverage.shapes[shape] = Shape(shape, shown)
