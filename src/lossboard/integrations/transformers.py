@@ -16,7 +16,8 @@ two overlay: ``loss`` is ``train/loss``, ``learning_rate`` ``opt/lr``, ``grad_no
 ``perf/eval_runtime_s``. Each entry's fractional ``epoch`` is written as the scalar ``epoch``
 at the same step, which lossboard reads as the epoch of the entry's values (docs/integrations.md,
 "One training, one picture"). The end-of-training summary (``train_runtime``, the run's mean
-``train_loss``) becomes run metadata, not points; so do ``max_steps`` and ``num_train_epochs``.
+``train_loss``) becomes ``summary/<name>`` points and run metadata, as the readers of both files
+give it; ``max_steps`` and ``num_train_epochs`` become metadata.
 At ``on_train_begin`` the ``TrainingArguments`` (``to_sanitized_dict``) go to ``add_hparams``.
 Only the main process (``state.is_world_process_zero``) writes.
 
@@ -82,6 +83,7 @@ class LossboardCallback(TrainerCallback):
                 self._skip(name, raw)
             elif summary:
                 writer.add_meta(name, value)
+                writer.add_scalar(_hf.summary_tag(name), value, state.global_step)
             else:
                 writer.add_scalar(_hf.tag_of(name), value, state.global_step)
 
