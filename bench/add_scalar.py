@@ -1,11 +1,15 @@
 """Cost of ``add_scalar``: lossboard.SummaryWriter against torch's and tensorboardX's writers.
 
 Each writer logs ``--scalars`` values, 10 tags per step, into a fresh directory, and is
-closed; the time includes ``close()`` (everything on disk). Each run is its own subprocess,
-so peak RSS (``VmHWM``) is that writer's alone, imports included; import time is not counted.
+closed. Three costs per scalar: the calling thread's CPU during the loop (``thread_time``:
+what training waits for), the process's CPU for loop and ``close()`` together
+(``process_time``: every thread's encoding and writing, everything on disk), and wall time.
+Each run is its own subprocess, so peak RSS (``VmHWM``) is that writer's alone, imports
+included; import time is not counted. ``lossboard`` writes TensorBoard files (the default),
+``lossboard-own`` lossboard's own (``format="lossboard"``).
 
-    /work/fw-venv/bin/python bench/add_scalar.py                     # 200k and 1M scalars
-    /work/fw-venv/bin/python bench/add_scalar.py --scalars 200000 --writers lossboard,torch
+    .venv/bin/python bench/add_scalar.py                     # 200k and 1M scalars
+    .venv/bin/python bench/add_scalar.py --scalars 200000 --writers lossboard,torch
 """
 
 from __future__ import annotations
@@ -25,33 +29,41 @@ SRC = Path(__file__).resolve().parent.parent / "src"
 TAGS = [f"group{i % 3}/metric_{i}" for i in range(10)]
 WRITERS = {
     "lossboard": "lossboard.log.writer",
+    "lossboard-own": "lossboard.log.writer",
     "torch": "torch.utils.tensorboard",
     "tensorboardX": "tensorboardX",
 }
 
 
-def run_one(name: str, scalars: int, logdir: str) -> dict:
-    """In the child: import the writer, log, close; report seconds, peak RSS and bytes."""
-    if name == "lossboard":
+def make_writer(name: str, logdir: str):
+    if name.startswith("lossboard"):
         sys.path.insert(0, str(SRC))  # importable without installing lossboard into this venv
     module = __import__(WRITERS[name], fromlist=["SummaryWriter"])
-    writer_class = module.SummaryWriter
+    if name == "lossboard-own":
+        return module.SummaryWriter(logdir, format="lossboard")
+    return module.SummaryWriter(logdir)
+
+
+def run_one(name: str, scalars: int, logdir: str) -> dict:
+    """In the child: import the writer, log, close; report the costs, peak RSS and bytes."""
+    make_writer(name, tempfile.mkdtemp()).close()  # imports and first-use setup, not counted
     steps = scalars // len(TAGS)
-    start = time.perf_counter()
-    writer = writer_class(logdir)
+    writer = make_writer(name, logdir)
     add = writer.add_scalar
+    wall, cpu, caller = time.perf_counter(), time.process_time(), time.thread_time()
     for step in range(steps):
         value = 1.0 / (step + 1)
         for tag in TAGS:
             add(tag, value, step)
+    caller = time.thread_time() - caller
     writer.close()
-    seconds = time.perf_counter() - start
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     size = sum(f.stat().st_size for f in Path(logdir).rglob("*") if f.is_file())
-    peak = _peak_rss_mb()
-    return {"seconds": seconds, "peak_mb": peak, "bytes": size, "scalars": steps * len(TAGS)}
+    return {"caller": caller, "cpu": cpu, "wall": wall, "peak_mb": peak_rss_mb(), "bytes": size,
+            "scalars": steps * len(TAGS)}
 
 
-def _peak_rss_mb() -> float:
+def peak_rss_mb() -> float:
     """This process's peak RSS (VmHWM: unlike ru_maxrss, it does not carry over across exec)."""
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -60,7 +72,7 @@ def _peak_rss_mb() -> float:
 
 
 def available(name: str) -> bool:
-    if name == "lossboard":
+    if name.startswith("lossboard"):
         return True
     try:
         __import__(WRITERS[name])
@@ -69,37 +81,42 @@ def available(name: str) -> bool:
     return True
 
 
+def run_child(script: str, *args: str) -> dict:
+    """Run ``script --child args... logdir`` in a fresh interpreter and a fresh directory."""
+    logdir = tempfile.mkdtemp(prefix="bench-writer-")
+    try:
+        out = subprocess.run([sys.executable, script, "--child", *args, logdir], check=True, capture_output=True,
+                             text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    finally:
+        shutil.rmtree(logdir, ignore_errors=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scalars", default="200000,1000000")
-    parser.add_argument("--writers", default="lossboard,torch,tensorboardX")
+    parser.add_argument("--writers", default="lossboard,lossboard-own,torch,tensorboardX")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         name, scalars, logdir = args.child
         print(json.dumps(run_one(name, int(scalars), logdir)))
         return
-    print("| scalars | writer | µs/scalar | total s | peak RSS MB | bytes/scalar | vs lossboard |")
-    print("|---:|---|---:|---:|---:|---:|---:|")
+    print("| scalars | writer | caller µs/scalar | total CPU µs/scalar | wall µs/scalar | peak RSS MB "
+          "| bytes/scalar | CPU vs lossboard |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|")
     for scalars in map(int, args.scalars.split(",")):
         base = None
         for name in args.writers.split(","):
             if not available(name):
-                print(f"| {scalars:,} | {name} | not installed, skipped | | | | |")
+                print(f"| {scalars:,} | {name} | not installed, skipped | | | | | |")
                 continue
-            logdir = tempfile.mkdtemp(prefix=f"bench-{name}-")
-            try:
-                out = subprocess.run([sys.executable, __file__, "--child", name, str(scalars), logdir],
-                                     check=True, capture_output=True, text=True,
-                                     env={**os.environ, "PYTHONWARNINGS": "ignore"})
-            finally:
-                shutil.rmtree(logdir, ignore_errors=True)
-            result = json.loads(out.stdout.strip().splitlines()[-1])
-            per = result["seconds"] / result["scalars"] * 1e6
-            base = base or per
-            print(f"| {result['scalars']:,} | {name} | {per:.2f} | {result['seconds']:.2f} | "
-                  f"{result['peak_mb']:.0f} | {result['bytes'] / result['scalars']:.1f} | "
-                  f"{per / base:.1f}x |", flush=True)
+            result = run_child(__file__, name, str(scalars))
+            count = result["scalars"]
+            caller, cpu, wall = (result[key] / count * 1e6 for key in ("caller", "cpu", "wall"))
+            base = base or cpu
+            print(f"| {count:,} | {name} | {caller:.2f} | {cpu:.2f} | {wall:.2f} | {result['peak_mb']:.0f} | "
+                  f"{result['bytes'] / count:.1f} | {cpu / base:.1f}x |", flush=True)
 
 
 if __name__ == "__main__":

@@ -317,5 +317,60 @@ def ls(store_url: str | None, runs_regex: str | None) -> None:
         store.close()
 
 
+@main.command()
+@click.argument("logdirs", nargs=-1, type=click.Path())
+@click.option("--store", "store_url", metavar="URL", default=None,
+              help="Index to serve (and fill from LOGDIRS): sqlite:///path or postgresql://... "
+              "[default: $LOSSBOARD_STORE or ~/.cache/lossboard/index.sqlite].")
+@click.option("--log-format", "log_format", metavar="NAME", default=None,
+              help="Read every file as this format instead of detecting it (see `lossboard formats`).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; any but the loopback one requires a token.")
+@click.option("--port", type=click.IntRange(0, 65535), default=6006, show_default=True,
+              help="Port to listen on; the next free one if taken (0: any free port).")
+@click.option("--open/--no-open", "open_browser", default=False, show_default=True,
+              help="Open the dashboard in a web browser.")
+@click.option("--token", metavar="TOKEN", default=None,
+              help="Require this token of every request [default: a random one when --host is not loopback].")
+@click.option("--interval-s", type=click.FloatRange(min=0.1), default=0.5, show_default=True, metavar="S",
+              help="Seconds between indexing passes over LOGDIRS.")
+def serve(logdirs: tuple[str, ...], store_url: str | None, log_format: str | None, host: str, port: int,
+          open_browser: bool, token: str | None, interval_s: float) -> None:
+    """Serve the live dashboard of the runs under LOGDIRS (indexed and followed) or in --store."""
+    try:
+        from lossboard.server.app import create_app
+        from lossboard.server.launch import BackgroundIndexer, serve as serve_app
+    except ImportError as error:
+        raise UsageError(f"the dashboard needs {error.name}: pip install 'lossboard[server]'") from None
+    from lossboard.store.urls import default_url, open_store
+
+    url = store_url or default_url()
+    reported: set[str] = set()
+
+    def report(summary: Any) -> None:
+        for failure in summary.failures:  # each unreadable file once, not at every pass
+            if str(failure) not in reported:
+                reported.add(str(failure))
+                _say(f"skipped {failure}")
+        if summary.points or summary.reset or summary.locked:
+            click.echo(str(summary))
+
+    indexer = None
+    if logdirs:
+        indexer = BackgroundIndexer(lambda: open_store(url), logdirs, format=log_format,
+                                    interval_s=interval_s, report=report)
+    elif store_url is None:
+        raise UsageError("give the LOGDIRS to index and serve, or --store URL to serve an index")
+    else:
+        open_store(url, create=False).close()  # a missing index is said now, not at each request
+
+    def app_factory(**options: Any) -> Any:
+        return create_app(lambda: open_store(url, create=False), **options)
+
+    serve_app(app_factory, host=host, port=port, token=token, open_browser=open_browser, echo=click.echo,
+              indexer=indexer)
+    click.echo("stopped")
+
+
 if __name__ == "__main__":  # python -m lossboard.cli, as the console script
     main()

@@ -11,6 +11,8 @@
      |    +-- BrokenLinkError    a symbolic link to nothing, or a loop of links
      |    +-- VanishedError      removed between being listed and being read
      +-- UsageError             options that contradict each other or ask for the impossible
+     +-- FigureError            some figures could not be drawn (the others are written;
+                                lossboard.views.plot)
 
 Every error keeps its fields (``path``, ``line``) for programs and builds a message that says
 where, what was found and what to do next. The CLI prints the message and exits non-zero;

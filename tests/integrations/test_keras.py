@@ -41,9 +41,9 @@ class BatchLogs(keras.callbacks.Callback):
         self.logs.append(dict(logs or {}))
 
 
-def make_model():
+def make_model(name: str | None = None):
     keras.utils.set_random_seed(3)
-    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, activation="sigmoid")])
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, activation="sigmoid")], name=name)
     schedule = keras.optimizers.schedules.ExponentialDecay(0.1, decay_steps=TRAIN_BATCHES, decay_rate=0.5)
     model.compile(keras.optimizers.SGD(schedule), "binary_crossentropy", metrics=["accuracy"])
     return model
@@ -86,12 +86,16 @@ def test_fit_reads_back_as_keras_recorded_it(tmp_path) -> None:
         ("val_loss", "val/loss"),
         ("val_accuracy", "val/accuracy"),
     ]:
-        assert_points(run, tag, [1, 2], history[name])  # "Epoch 1/2" is step 1
+        # recorded after 3 and 6 batches, at the end of "Epoch 1/2" and "Epoch 2/2"
+        assert_points(run, tag, [3, 6], history[name])
+        assert run.series[tag].epoch.tolist() == [1, 2]
     assert len(batches.logs) == EPOCHS * TRAIN_BATCHES
     for name, tag in [("loss", "train_batch/loss"), ("accuracy", "train_batch/accuracy")]:
         assert_points(run, tag, [1, 2, 3, 4, 5, 6], [float(logs[name]) for logs in batches.logs])
+        assert run.series[tag].epoch.tolist() == pytest.approx([1 / 3, 2 / 3, 1, 4 / 3, 5 / 3, 2])
     # the schedule at the end of each epoch, as Keras evaluates it: 0.1 * 0.5 ** (batches / 3)
-    assert_points(run, "opt/lr", [1, 2], [0.05, 0.025])
+    assert_points(run, "opt/lr", [3, 6], [0.05, 0.025])
+    assert "train/epoch" not in run.series  # the epoch axis, not a metric
 
     # what fit() printed, parsed by lossboard, lands on the same steps (4 decimals printed)
     printed = tmp_path / "stdout.log"
@@ -103,7 +107,8 @@ def test_fit_reads_back_as_keras_recorded_it(tmp_path) -> None:
         ("val_loss", "val/loss"),
         ("val_accuracy", "val/accuracy"),
     ]:
-        assert_points(parsed, tag, [1, 2], history[name], abs=1e-4)
+        assert parsed.series[tag].value.tolist() == pytest.approx(history[name], abs=1e-4)
+        assert parsed.series[tag].epoch.tolist() == run.series[tag].epoch.tolist() == [1, 2]
 
 
 def test_a_writer_passed_in_stays_open_and_a_second_fit_continues(tmp_path) -> None:
@@ -116,7 +121,8 @@ def test_a_writer_passed_in_stays_open_and_a_second_fit_continues(tmp_path) -> N
     writer.close()
 
     (run,) = lossboard.load(tmp_path / "run")
-    assert_points(run, "train/loss", [1, 2], first["loss"] + second["loss"])
+    assert_points(run, "train/loss", [3, 6], first["loss"] + second["loss"])
+    assert run.series["train/loss"].epoch.tolist() == [1, 2]  # initial_epoch=1 counts on
     assert "train_batch/loss" not in run.series
 
 
@@ -127,9 +133,18 @@ def test_a_writer_it_made_is_closed_and_reopened_for_the_next_fit(tmp_path) -> N
     second = fit(model, [callback], epochs=2, initial_epoch=1)
 
     files = sorted(path.name for path in (tmp_path / "run").iterdir())
-    assert len(files) == 2 and all(name.startswith("events.lossboard.") for name in files)
+    assert len(files) == 2 and all(name.startswith("events.out.tfevents.") for name in files)
     (run,) = lossboard.load(tmp_path / "run")
-    assert_points(run, "train/loss", [1, 2], first["loss"] + second["loss"])
+    assert_points(run, "train/loss", [3, 6], first["loss"] + second["loss"])
+
+
+def test_without_a_log_dir_each_training_is_its_own_run_named_after_the_model(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for _ in range(2):  # same model name, most likely the same second: "#2" keeps them apart
+        fit(make_model("mlp"), [LossboardCallback(batch_logs=False)], epochs=1)
+    names = sorted(path.name for path in (tmp_path / "runs").iterdir())
+    assert len(names) == 2 and all(name.startswith("mlp_") for name in names)
+    assert len(lossboard.load(tmp_path / "runs")) == 2
 
 
 def test_without_keras_the_import_error_names_the_extra(monkeypatch) -> None:

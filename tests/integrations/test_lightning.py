@@ -91,11 +91,14 @@ def test_fit_reads_back_as_lightning_logged_it(tmp_path) -> None:
         steps, values = csv_column(metrics_csv, name)
         assert run.series[tag].step.tolist() == steps, tag
         assert run.series[tag].value.tolist() == pytest.approx(values), tag
+        with open(metrics_csv) as file:  # one training, one picture: the CSV's epochs too
+            epochs = [float(row["epoch"]) for row in csv.DictReader(file) if row.get(name)]
+        assert run.series[tag].epoch.tolist() == epochs, tag
     assert len(run.series["val/loss"]) == EPOCHS
     assert run.series["train_batch/loss"].value.tolist() == pytest.approx(model.losses)
     for name, tag in [("train_loss_epoch", "train/loss"), ("val_loss", "val/loss")]:
         assert run.series[tag].value[-1] == pytest.approx(trainer.callback_metrics[name].item())
-    assert not any("epoch" in tag for tag in run.series)
+    assert not any("epoch" in tag for tag in run.series)  # the epoch axis, not a metric
     assert run.meta["hparam/lr"] == "0.1"
     assert run.meta["hparam/optimizer/momentum"] == "0.0"
     assert run.meta["status"] == "success"
@@ -122,6 +125,7 @@ def test_experiment_is_the_writer_and_reopens_after_finalize(tmp_path) -> None:
     assert [(m.tag, m.data["text"]) for m in run.media if m.kind == "text"] == [("notes", "first stage")]
     assert run.series["test/loss"].step.tolist() == [7]
     assert run.series["test/loss"].value.tolist() == [0.25]
+    assert run.series["test/loss"].epoch.tolist() == [1]
 
 
 def test_without_lightning_the_import_error_names_the_extra(monkeypatch) -> None:

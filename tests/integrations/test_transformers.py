@@ -42,7 +42,7 @@ class Tokens(torch.utils.data.Dataset):
         }
 
 
-def make_trainer(output_dir, callback) -> transformers.Trainer:
+def make_trainer(output_dir, callback, run_name: str | None = None) -> transformers.Trainer:
     transformers.set_seed(0)
     config = transformers.BertConfig(
         vocab_size=100,
@@ -55,7 +55,7 @@ def make_trainer(output_dir, callback) -> transformers.Trainer:
     args = transformers.TrainingArguments(
         output_dir=str(output_dir), num_train_epochs=2, per_device_train_batch_size=BATCH_SIZE,
         per_device_eval_batch_size=BATCH_SIZE, learning_rate=1e-3, logging_steps=2, eval_strategy="epoch",
-        save_strategy="no", report_to=[], use_cpu=True, disable_tqdm=True, seed=0,
+        save_strategy="no", report_to=[], use_cpu=True, disable_tqdm=True, seed=0, run_name=run_name,
     )  # fmt: skip
     return transformers.Trainer(
         model=transformers.BertForSequenceClassification(config), args=args,
@@ -69,10 +69,10 @@ def history(trainer, name: str) -> tuple[list[int], list[float]]:
 
 
 def test_training_reads_back_as_the_trainer_logged_it(tmp_path) -> None:
-    trainer = make_trainer(tmp_path / "out", LossboardCallback())
+    trainer = make_trainer(tmp_path / "out", LossboardCallback(), run_name="bert-tiny")
     trainer.train()
 
-    (run,) = lossboard.load(tmp_path / "out" / "lossboard")
+    (run,) = lossboard.load(tmp_path / "out" / "runs" / "bert-tiny")
     for name, tag in [
         ("loss", "train/loss"),
         ("learning_rate", "opt/lr"),
@@ -85,6 +85,11 @@ def test_training_reads_back_as_the_trainer_logged_it(tmp_path) -> None:
         assert run.series[tag].value.tolist() == pytest.approx(values), tag
     assert run.series["train/loss"].step.tolist() == [2, 4, 6, 8]  # logging_steps=2, 4 steps an epoch
     assert run.series["val/loss"].step.tolist() == [4, 8]  # each epoch
+    for tag in ("train/loss", "val/loss"):  # each entry's epoch, as log_history gives it
+        steps, epochs = history(trainer, "epoch")
+        by_step = dict(zip(steps, epochs))
+        assert run.series[tag].epoch.tolist() == [by_step[step] for step in run.series[tag].step.tolist()]
+    assert "train/epoch" not in run.series
     # the summary entry is metadata, and its mean loss no point
     (summary,) = [entry for entry in trainer.state.log_history if "train_runtime" in entry]
     assert float(run.meta["train_loss"]) == pytest.approx(summary["train_loss"])
@@ -103,12 +108,21 @@ def test_a_writer_passed_in_is_flushed_not_closed(tmp_path) -> None:
     writer.add_scalar("train/marker", 1.0, 0)  # still open
     writer.close()
 
-    assert not (tmp_path / "out" / "lossboard").exists()
+    assert not (tmp_path / "out" / "runs").exists()
     (run,) = lossboard.load(tmp_path / "run")
     steps, values = history(trainer, "eval_loss")
     assert steps == [4, 8, 8]
     assert run.series["val/loss"].step.tolist() == [4, 8]  # one value per step: the later wins
     assert run.series["val/loss"].value.tolist() == pytest.approx([values[0], values[2]])
+
+
+def test_two_trainings_are_two_runs(tmp_path) -> None:
+    """Issue 11: every run used to be "lossboard", "lossboard#2"... in one directory."""
+    for _ in range(2):
+        make_trainer(tmp_path / "out", LossboardCallback()).train()
+    runs = lossboard.load(tmp_path / "out" / "runs")
+    assert len(runs) == 2 and runs[0].name != runs[1].name
+    assert all(len(run.series["train/loss"]) == 4 for run in runs)
 
 
 def test_without_transformers_the_import_error_names_the_extra(monkeypatch) -> None:

@@ -40,16 +40,17 @@ def test_sigkill_at_random_moments_loses_only_what_was_not_flushed(tmp_path):
         assert loss.value.tolist() == [step * 0.5 for step in range(len(loss))]
         assert len(run.series["train/accuracy"]) >= steps_flushed
         assert all("incomplete" in p.message for p in run.problems), run.problems
+        assert _tensorboard_steps(tmp_path / name, "loss") == loss.step.tolist()  # it reads the torn file too
         images = [m for m in run.media if m.step < steps_flushed]
         assert len(images) == steps_flushed // 50
-        assert all((tmp_path / name / m.data["path"]).stat().st_size > 0 for m in images)
+        assert all((m.data["height"], m.data["width"]) == (4, 4) for m in images)
 
 
 def test_thirty_two_processes_in_one_directory_lose_nothing(tmp_path):
     import lossboard
 
     run_scenario("crowd", str(tmp_path))
-    files = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("events.lossboard."))
+    files = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("events.out.tfevents."))
     assert len(files) == CROWD
     runs = lossboard.load(tmp_path, stitch=False)
     series = {s.source_tag: s for run in runs for s in run.series.values()}
@@ -57,10 +58,12 @@ def test_thirty_two_processes_in_one_directory_lose_nothing(tmp_path):
     for rank in range(CROWD):
         got = series[f"rank{rank}/loss"]
         assert got.step.tolist() == list(range(PER_WRITER))
-        assert got.value.tolist() == [rank * 1e6 + step for step in range(PER_WRITER)]
-    images = sorted((tmp_path / "media" / "sample").iterdir())
-    assert len(images) == CROWD  # same tag and step in every process, no file clobbered
+        assert got.value.tolist() == [rank * 10_000 + step for step in range(PER_WRITER)]  # exact in float32
+    images = [m for run in runs for m in run.media if m.tag == "sample"]
+    assert len(images) == CROWD  # same tag and step in every process, none lost
     assert not [p for run in runs for p in run.problems]
+    (together,) = lossboard.load(tmp_path)  # one run, as TensorBoard shows the directory
+    assert sorted(s.source_tag for s in together.series.values()) == sorted(series)
 
 
 def test_a_full_disk_is_one_warning_and_training_goes_on(tmp_path):
@@ -94,6 +97,13 @@ def test_an_unwritable_log_dir_warns_once_and_logging_goes_on(tmp_path):
         writer.close()
     assert len(caught) == 1
     assert str(blocker / "run") in str(caught[0].message)
+
+
+def _tensorboard_steps(logdir: Path, tag: str) -> list[int]:
+    from tensorboard.backend.event_processing import event_accumulator
+
+    accumulator = event_accumulator.EventAccumulator(str(logdir), size_guidance={event_accumulator.SCALARS: 0})
+    return [event.step for event in accumulator.Reload().Scalars(tag)]
 
 
 # --- the scenarios, run in a child interpreter --------------------------------------------
@@ -154,7 +164,7 @@ def _crowd(root: Path) -> dict:
 
                 with SummaryWriter(root) as writer:
                     for step in range(PER_WRITER):
-                        writer.add_scalar(f"rank{rank}/loss", rank * 1e6 + step, step)
+                        writer.add_scalar(f"rank{rank}/loss", rank * 10_000 + step, step)
                     writer.add_image("sample", np.zeros((2, 2), np.uint8), 0, dataformats="HW")
                 status = 0
             finally:

@@ -267,6 +267,23 @@ def test_writer_gets_the_shown_values_at_offset_steps() -> None:
     ]
 
 
+def test_a_new_bar_each_epoch_continues_the_steps(tmp_path) -> None:
+    """Issue 11: a new Progbar(writer=w) per epoch restarted at step 1 and overwrote the last epoch."""
+    import lossboard
+    from lossboard.log.writer import SummaryWriter
+
+    with SummaryWriter(tmp_path) as writer:
+        for epoch in range(3):
+            bar = Progbar(2, verbose=0, writer=writer, clock=Clock())
+            for batch in (1, 2):
+                bar.update(batch, [("loss", 10.0 * epoch + batch)])
+        other = RecordingWriter()  # another writer's bars count on their own
+        Progbar(1, verbose=0, writer=other, clock=Clock()).update(1, [("loss", 1.0)])
+    (run,) = lossboard.load(tmp_path)
+    assert run.series["train_batch/loss"].step.tolist() == [1, 2, 3, 4, 5, 6]
+    assert other.scalars == [("train_batch/loss", 1.0, 1)]
+
+
 def test_writer_needs_add_scalar() -> None:
     with pytest.raises(TypeError, match="add_scalar"):
         Progbar(4, writer=object())

@@ -1,15 +1,24 @@
-"""The PyTorch TensorBoard tutorial's logging, with only the import changed, read back by lossboard.
+"""The PyTorch TensorBoard tutorial's logging, with only the import changed.
 
-https://pytorch.org/tutorials/intermediate/tensorboard_tutorial.html logs ``section/plot``
-scalars, a grid of sample images, a matplotlib figure of predictions, per-class PR curves and
-flushes as it goes. The "model" here is numpy arithmetic (torch tensors when torch is there),
-so the test runs anywhere in well under a second.
+https://pytorch.org/tutorials/intermediate/tensorboard_tutorial.html logs scalars, a grid of
+sample images, the model's graph, an embedding, a matplotlib figure of predictions and
+per-class PR curves. Two tests:
+
+* `test_the_tutorial_reads_back_through_load_export_and_plot`: the tutorial's kinds of calls
+  from a numpy "model" (torch tensors when torch is there), read back by lossboard;
+* `test_tensorboard_reads_the_same_from_both_writers`: the tutorial's own code (tutorial.py
+  beside this file), run once with torch's writer and once with lossboard's, and what
+  TensorBoard's EventMultiplexer reads from the two directories compared tag for tag and step
+  for step.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import matplotlib
@@ -49,8 +58,8 @@ def tutorial(logdir: Path, as_tensor) -> dict:
         step = (epoch + 1) * BATCHES
         writer.add_scalar("Loss/val", val_loss, step)
         writer.add_scalar("Accuracy/val", accuracy, step)
-        logged["Loss/val"].append((step, val_loss))
-        logged["Accuracy/val"].append((step, accuracy))
+        logged["Loss/val"].append((step, float(np.float32(val_loss))))  # float32, as TensorBoard stores it
+        logged["Accuracy/val"].append((step, float(np.float32(accuracy))))
         for index, name in enumerate(CLASSES):
             writer.add_histogram(f"confidence/{name}", as_tensor(probs[:, index]), epoch)
         figure = plt.figure(figsize=(3, 2), dpi=40)
@@ -96,3 +105,56 @@ def test_the_tutorial_reads_back_through_load_export_and_plot(tmp_path, as_tenso
     assert plotted.exit_code == 0, plotted.output
     written = [Path(line) for line in plotted.output.split()]
     assert written and all(path.stat().st_size > 0 for path in written)
+
+
+def test_tensorboard_reads_the_same_from_both_writers(tmp_path):
+    pytest.importorskip("torch", reason="torch is not installed in this environment")
+    script = Path(__file__).with_name("tutorial.py")
+    for writer in ("torch", "lossboard"):
+        (tmp_path / writer).mkdir()
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "TUTORIAL_WRITER": writer,
+               "MPLBACKEND": "Agg"}
+        done = subprocess.run([sys.executable, str(script)], cwd=tmp_path / writer, env=env,
+                              capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr
+        assert "Finished Training" in done.stdout
+    theirs, ours = (read_back(tmp_path / writer / "runs") for writer in ("torch", "lossboard"))
+    assert sorted(ours) == sorted(theirs) == ["fashion_mnist_experiment_1"]
+    # what the tutorial logs (40 batches of 4): the comparison below is not of empty sets
+    (logged,) = theirs.values()
+    assert [step for step, _ in logged["scalars"]["training loss"]] == [9, 19, 29, 39]
+    assert [step for step, *_ in logged["images"]["predictions vs. actuals"]] == [9, 19]
+    assert [size for _, *size in logged["images"]["predictions vs. actuals"]] == [[4800, 1200]] * 2
+    assert len(logged["tensors"]) == 10  # a PR curve per class
+    for run in theirs:
+        for kind in ("scalars", "images", "tensors", "audio", "histograms"):
+            assert ours[run][kind] == theirs[run][kind], (run, kind)
+        assert ours[run]["graph"] == theirs[run]["graph"] is True
+    mine, torchs = (tmp_path / writer / "runs" / "fashion_mnist_experiment_1" for writer in ("lossboard", "torch"))
+    assert (mine / "projector_config.pbtxt").read_text() == (torchs / "projector_config.pbtxt").read_text()
+    for name in ("tensors.tsv", "metadata.tsv"):
+        assert (mine / "00000" / "default" / name).read_text() == (torchs / "00000" / "default" / name).read_text()
+
+
+def read_back(root: Path) -> dict:
+    """Per run, per kind, per tag: what TensorBoard's multiplexer holds, as comparable values."""
+    from tensorboard.backend.event_processing import event_accumulator, event_multiplexer
+
+    multiplexer = event_multiplexer.EventMultiplexer(
+        size_guidance={kind: 0 for kind in event_accumulator.DEFAULT_SIZE_GUIDANCE})
+    multiplexer.AddRunsFromDirectory(str(root)).Reload()
+    out = {}
+    for run, tags in multiplexer.Runs().items():
+        accumulator = multiplexer.GetAccumulator(run)
+        out[run] = {
+            "scalars": {tag: [(e.step, e.value) for e in accumulator.Scalars(tag)] for tag in tags["scalars"]},
+            "images": {tag: [(e.step, e.height, e.width) for e in accumulator.Images(tag)] for tag in tags["images"]},
+            "tensors": {tag: [(e.step, _plugin(accumulator, tag)) for e in accumulator.Tensors(tag)]
+                        for tag in tags["tensors"] if _plugin(accumulator, tag) != "lossboard_meta"},
+            "audio": tags["audio"], "histograms": tags["histograms"], "graph": tags["graph"],
+        }
+    return out
+
+
+def _plugin(accumulator, tag: str) -> str:
+    return accumulator.SummaryMetadata(tag).plugin_data.plugin_name

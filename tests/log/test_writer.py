@@ -1,11 +1,15 @@
-"""SummaryWriter: every add_* method round-trips through lossboard.load."""
+"""SummaryWriter: every add_* method round-trips through TensorBoard's reader and lossboard.load."""
 
 from __future__ import annotations
 
+import inspect
+import io
 import math
 import os
 import socket
 import struct
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 
@@ -14,7 +18,7 @@ import numpy as np
 import pytest
 
 import lossboard
-from lossboard.errors import LossboardError, UsageError
+from lossboard.errors import LossboardError, LossboardWarning, UsageError
 from lossboard.log import writer as writer_module
 from lossboard.log.writer import SummaryWriter
 
@@ -39,22 +43,107 @@ def load_one(path) -> lossboard.Run:
     return runs[0]
 
 
-def read_png(logdir: Path, media) -> np.ndarray:
+def tensorboard(logdir: Path):
+    """TensorBoard's own reader over ``logdir``, keeping everything."""
+    from tensorboard.backend.event_processing import event_accumulator
+
+    accumulator = event_accumulator.EventAccumulator(
+        str(logdir), size_guidance={kind: 0 for kind in event_accumulator.DEFAULT_SIZE_GUIDANCE})
+    return accumulator.Reload()
+
+
+def read_png(logdir: Path, tag: str) -> np.ndarray:
+    """The pixels TensorBoard shows for ``tag``'s only image."""
     import matplotlib.image
 
-    return np.round(matplotlib.image.imread(logdir / media.data["path"]) * 255).astype(int)
+    (image,) = tensorboard(logdir).Images(tag)
+    pixels = matplotlib.image.imread(io.BytesIO(image.encoded_image_string), format="png")
+    return np.round(pixels * 255).astype(int)
 
 
-def test_scalars_round_trip_with_steps_wall_times_and_non_finite_values(tmp_path):
-    values = [0.5, math.nan, math.inf, -math.inf, -0.0, 1e300]
+def bits(values) -> list[bytes]:
+    return [struct.pack("<d", v) for v in values]
+
+
+VALUES = [0.5, math.nan, math.inf, -math.inf, -0.0, 1e300, 0.1]
+
+
+def test_scalars_round_trip_as_torch_writes_them_float32(tmp_path):
     with SummaryWriter(tmp_path) as writer:
-        for step, value in enumerate(values):
+        for step, value in enumerate(VALUES):
             writer.add_scalar("Loss/train", value, step * 10, walltime=1_700_000_000.0 + step)
     series = load_one(tmp_path).series["train/loss"]
     assert series.source_tag == "Loss/train"
-    assert series.step.tolist() == [0, 10, 20, 30, 40, 50]
-    assert [struct.pack("<d", v) for v in series.value] == [struct.pack("<d", v) for v in values]
-    assert series.wall_time.tolist() == [1_700_000_000.0 + s for s in range(6)]
+    assert series.step.tolist() == [0, 10, 20, 30, 40, 50, 60]
+    with np.errstate(over="ignore"):
+        expected = [float(np.float32(v)) for v in VALUES]  # 1e300 is inf in float32, as in torch's files
+    assert bits(series.value) == bits(expected)
+    assert series.wall_time.tolist() == [1_700_000_000.0 + s for s in range(7)]
+    scalars = tensorboard(tmp_path).Scalars("Loss/train")
+    assert [(s.step, s.wall_time) for s in scalars] == [(10 * i, 1_700_000_000.0 + i) for i in range(7)]
+    assert bits(s.value for s in scalars) == bits(expected)
+
+
+def test_double_precision_new_style_scalars_keep_every_bit(tmp_path):
+    with SummaryWriter(tmp_path) as writer:
+        for step, value in enumerate(VALUES):
+            writer.add_scalar("x", value, step, new_style=True, double_precision=True)
+    assert bits(load_one(tmp_path).series["train/x"].value) == bits(VALUES)
+
+
+def test_lossboard_format_keeps_float64_and_reads_back(tmp_path):
+    with SummaryWriter(tmp_path, format="lossboard") as writer:
+        for step, value in enumerate(VALUES):
+            writer.add_scalar("Loss/train", value, step)
+        writer.add_image("img", np.full((2, 2), 7, np.uint8), 0, dataformats="HW")
+    assert [p.name.split(".")[1] for p in tmp_path.glob("events.*")] == ["lossboard"]
+    run = load_one(tmp_path)
+    assert bits(run.series["train/loss"].value) == bits(VALUES)
+    (image,) = run.media
+    assert (tmp_path / image.data["path"]).read_bytes().startswith(b"\x89PNG")
+
+
+def test_a_step_outside_int64_is_one_warning_and_only_that_value_is_dropped(tmp_path):
+    """Issue 9: one bad step used to lose the whole batch it was encoded with."""
+    with pytest.warns(LossboardWarning, match="outside int64") as caught:
+        with SummaryWriter(tmp_path) as writer:
+            for step in range(5):
+                writer.add_scalar("loss", step, step)
+                writer.add_scalar("loss", -1.0, 2**63 + step)
+                writer.add_text("note", "x", -(2**63) - 1)
+    assert len(caught) == 1
+    assert load_one(tmp_path).series["train/loss"].value.tolist() == [0, 1, 2, 3, 4]
+
+
+def test_every_method_of_torchs_writer_is_here_with_its_signature():
+    torch_tensorboard = pytest.importorskip("torch.utils.tensorboard")
+    theirs = torch_tensorboard.SummaryWriter
+    public = sorted(name for name in dir(theirs) if not name.startswith("_"))
+    for name in public + ["__init__"]:
+        expected = [(p.name, p.default) for p in inspect.signature(getattr(theirs, name)).parameters.values()]
+        ours = inspect.signature(getattr(SummaryWriter, name)).parameters.values()
+        positional = [(p.name, p.default) for p in ours if p.kind is not p.KEYWORD_ONLY]
+        assert positional == expected, name
+
+
+def test_without_tensorboard_the_writer_says_so_once_and_writes_lossboard_files(tmp_path):
+    script = (
+        "import sys, warnings\n"
+        "sys.modules['tensorboard'] = None  # as if the extra were not installed\n"
+        "warnings.simplefilter('always')\n"
+        "from lossboard.log.writer import SummaryWriter\n"
+        f"for name in ('a', 'b'):\n"
+        f"    with SummaryWriter({str(tmp_path)!r} + '/' + name) as writer:\n"
+        "        writer.add_scalar('loss', 1.0, 0)\n"
+        "        writer.add_audio('sound', [0.0, 0.5], 0)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert out.returncode == 0, out.stderr
+    assert out.stderr.count("pip install 'lossboard[tfevents]'") == 3  # once, then add_audio per writer
+    assert out.stderr.count("tensorboard is not installed") == 1
+    for name in ("a", "b"):
+        assert load_one(tmp_path / name).series["train/loss"].value.tolist() == [1.0]
 
 
 def test_numpy_scalars_and_zero_d_tensors_are_numbers(tmp_path):
@@ -75,7 +164,7 @@ def test_real_torch_tensors_are_numbers_and_images(tmp_path):
         writer.add_image("img", torch.zeros(3, 2, 2, dtype=torch.uint8), 0)
     run = load_one(tmp_path)
     assert run.series["train/a"].value.tolist() == [0.5]
-    assert read_png(tmp_path, run.media[0]).shape == (2, 2, 3)
+    assert read_png(tmp_path, "img").shape == (2, 2, 3)
 
 
 def test_a_missing_step_is_the_tags_next_step(tmp_path):
@@ -114,16 +203,17 @@ def test_add_image_writes_the_pixels_as_png(tmp_path, layout, shape):
         writer.add_image("samples/input", pixels, 3, dataformats=layout)
     (media,) = load_one(tmp_path).media
     assert (media.kind, media.tag, media.step) == ("image", "samples/input", 3)
+    assert (media.data["height"], media.data["width"]) == (4, 5)
     expected = {"CHW": lambda: pixels.transpose(1, 2, 0), "HWC": lambda: pixels,
                 "HW": lambda: pixels[:, :, None]}[layout]()
-    got = read_png(tmp_path, media)
+    got = read_png(tmp_path, "samples/input")
     assert np.array_equal(got if got.ndim == 3 else got[:, :, None], expected)
 
 
 def test_float_images_in_0_1_are_scaled_to_bytes(tmp_path):
     with SummaryWriter(tmp_path) as writer:
         writer.add_image("x", np.array([[[0.0, 0.5, 1.0]]] * 3), 0)
-    assert read_png(tmp_path, load_one(tmp_path).media[0])[0, :, 0].tolist() == [0, 128, 255]
+    assert read_png(tmp_path, "x")[0, :, 0].tolist() == [0, 128, 255]
 
 
 def test_add_images_makes_a_grid_of_eight_per_row(tmp_path):
@@ -131,7 +221,7 @@ def test_add_images_makes_a_grid_of_eight_per_row(tmp_path):
     batch[9] = 200  # the last image: second row, second cell
     with SummaryWriter(tmp_path) as writer:
         writer.add_images("grid", batch, 1)
-    got = read_png(tmp_path, load_one(tmp_path).media[0])
+    got = read_png(tmp_path, "grid")
     assert got.shape == (4, 16, 3)
     assert (got[2:4, 2:4] == 200).all() and got.sum() == 200 * 12
 
@@ -143,7 +233,7 @@ def test_add_figure_renders_the_figure(tmp_path):
     with SummaryWriter(tmp_path) as writer:
         writer.add_figure("fig", figure, 0)
     assert not plt.fignum_exists(figure.number)  # closed, as torch does by default
-    assert read_png(tmp_path, load_one(tmp_path).media[0]).shape[:2] == (50, 100)
+    assert read_png(tmp_path, "fig").shape[:2] == (50, 100)
 
 
 def test_histograms_count_the_values(tmp_path):
@@ -178,6 +268,12 @@ def test_text_hparams_and_pr_curves(tmp_path):
     assert run.meta["hparam/optimizer"] == "sgd"
     assert [s.value.tolist() for s in run.series.values()] == [[0.75]]  # in this run, as a scalar
     assert len(list(tmp_path.iterdir())) == 1  # no run directory per add_hparams call
+    # TensorBoard's HParams tab: the experiment and this run's session
+    from tensorboard.plugins.hparams import plugin_data_pb2
+
+    content = tensorboard(tmp_path).PluginTagToContent("hparams")
+    session = plugin_data_pb2.HParamsPluginData.FromString(content["_hparams_/session_start_info"])
+    assert session.session_start_info.hparams["optimizer"].string_value == "sgd"
     curve = media["pr_curve"].data
     # threshold 0.5: predictions 0.9 and 0.8 count as positive; one of them is labelled 1
     assert curve["thresholds"][5] == 0.5
@@ -205,7 +301,7 @@ def test_purge_step_starts_the_new_file_with_a_resume_event(tmp_path):
     run = load_one(tmp_path)
     assert run.series["train/loss"].value.tolist() == [0, 1, 2, 3, 4, 105, 106, 107]
     assert run.series["pair/a"].value.tolist() == [0, 1, 2, 3, 4, 105, 106, 107]
-    assert any(e.kind == "resume" and e.step == 5 and e.text == "purge_step" for e in run.events)
+    assert any(e.kind == "resume" and e.step == 5 and e.text == "SessionLog.START" for e in run.events)
 
 
 def test_purge_step_hides_purged_steps_the_new_file_never_rewrites(tmp_path):
@@ -248,7 +344,7 @@ def test_closing_twice_is_harmless_and_logging_after_close_starts_a_new_file(tmp
     writer.add_scalar("loss", 2.0, 1)
     writer.add_text("notes", "after close", 1)
     writer.close()
-    assert len(list(tmp_path.glob("events.lossboard.*"))) == 2
+    assert len(list(tmp_path.glob("events.out.tfevents.*"))) == 2
     run = load_one(tmp_path)
     assert run.name == tmp_path.name  # both files are one run, named after the directory
     assert run.series["train/loss"].value.tolist() == [1.0, 2.0]

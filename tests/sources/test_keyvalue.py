@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from lossboard.sources.formats import caffe, keyvalue, prints, pytorch, tqdm
-from tests.sources.helpers import parse_path, parse_text, points, values
+from tests.sources.helpers import events, parse_path, parse_text, points, values
 
 LINES = (
     "epoch=3 step=1200 loss=0.412 lr=1e-3\n"
@@ -100,3 +100,14 @@ def test_sniffs_claim_only_their_own_files(corpus, data) -> None:
                 assert score >= 0.5 and score == max(scores.values()), (module.NAME, path)
             elif not (owner is prints and module is tqdm):
                 assert score < 0.2, (module.NAME, path)
+
+
+def test_batches_counted_within_each_epoch_keep_a_step_each():
+    """Issue 8: "a key=value log with two batches on one computed step keeps only one"."""
+    text = "".join(f"epoch={e} batch={b} loss={0.9 - e * 0.3 - b / 100:.2f}\n" for e in (0, 1) for b in (0, 10, 20))
+    items = parse_text("prints", text)
+    loss = points(items, "train_batch/loss")
+    # an epoch holds its last printed batch plus one interval: 30 batches
+    assert [(p.step, p.value) for p in loss] == [(0, 0.9), (10, 0.8), (20, 0.7), (30, 0.6), (40, 0.5), (50, 0.4)]
+    assert [p.epoch for p in loss] == [0.0, 0.0, 0.0, 1.0, 1.0, 1.0]
+    assert not events(items)

@@ -223,3 +223,15 @@ def test_an_unlistable_directory_is_skipped_and_its_siblings_read(nested) -> Non
     loaded = load_paths([nested("x" * 250, 20)])  # 5,000 characters: past PATH_MAX
     assert [r.name for r in loaded.runs] == ["ok"]
     assert any("File name too long" in str(f) for f in loaded.failures)
+
+
+@pytest.mark.corpus
+def test_a_file_named_as_a_resume_continues_the_run_it_resumes(corpus: Path) -> None:
+    """Corpus files 45 and 46: `..._run1.log` and `..._run2_resume.log` are one run, the resume
+    second, and the name keeps the numbers both files share."""
+    runs = load_paths([corpus / "header-epoch"]).runs
+    (run,) = [run for run in runs if "salientnet" in run.name]
+    assert [Path(source).name for source in run.sources] == [
+        "salientnet_resnet101_cifar100_run1.log", "salientnet_resnet101_cifar100_run2_resume.log"]
+    assert run.name == "salientnet_resnet101_cifar100_run"
+    assert [e.epoch for e in run.events if e.kind == "resume"] == [106.0]

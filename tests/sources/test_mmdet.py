@@ -143,3 +143,16 @@ def test_sniff():
     assert mmdet_log.sniff(LOG_JSON_2X, "x.log.json") < 0.2
     assert mmdet_json.sniff(MMCV_LOG, "x.log") < 0.2
     assert mmdet_json.sniff('{"iteration": 19, "total_loss": 2.0, "lr": 0.1}', "metrics.json") < 0.2
+
+
+def test_a_validation_line_on_a_training_lines_step_keeps_the_training_lr():
+    """Issue 8: the validation entry falls on the iteration of the epoch's last training
+    entry; its echo of the rate must not replace (or merge with) the training line's."""
+    text = (
+        '{"mode": "train", "epoch": 1, "iter": 100, "lr": 0.02, "loss": 1.7}\n'
+        '{"mode": "train", "epoch": 1, "iter": 200, "lr": 0.0175, "loss": 1.2}\n'
+        '{"mode": "val", "epoch": 1, "iter": 200, "lr": 0.015, "bbox_mAP": 0.36}\n'
+    )
+    items = parse_text(JSON, text)
+    assert [(p.step, p.value) for p in points(items, "opt/lr")] == [(100, 0.02), (200, 0.0175)]
+    assert [(p.step, p.value) for p in points(items, "val/bbox_mAP")] == [(200, 0.36)]

@@ -46,7 +46,7 @@ def test_a_script_under_lossboard_run_logs_into_the_same_run(tmp_path: Path) -> 
     assert run_command([sys.executable, "-c", child], logdir=tmp_path, name="both",
                        stdout=io.BytesIO(), stderr=io.BytesIO()) == 0
     (run,) = lossboard.load(tmp_path)
-    assert run.name == "both" and sorted(run.formats) == ["keras-stdout", "lossboard"]
+    assert run.name == "both" and sorted(run.formats) == ["keras-stdout", "tfevents"]
     # the writer's steps and the printed epoch are both kept: neither file resumes the other
     assert run.series["val/loss"].value.tolist() == [0.4]
     assert run.series["train/grad_scale"].value.tolist() == [1.0, 2.0, 4.0]

@@ -7,16 +7,19 @@
     model.fit(x, y, validation_split=0.2, epochs=10,
               callbacks=[LossboardCallback(log_dir="runs/mnist")])
 
-Steps are the ones lossboard's ``keras-stdout`` parser gives the output ``fit`` prints, so a
-captured stdout and the callback's run overlay point for point:
+One step axis for the whole training (docs/integrations.md, "One training, one picture"):
 
-* epoch logs (``loss``, ``accuracy``, ``val_loss``...) go to ``train/*`` and ``val/*`` at
-  step = the epoch number Keras prints (``Epoch 3/10`` is step 3: Keras hands
-  ``on_epoch_end`` the 0-based 2, and ``initial_epoch`` counts on from where it says);
 * batch logs, the running means since the epoch began that the progress bar shows, go to
   ``train_batch/*`` at step = batches trained since the callback was made (1 after the first);
-* the learning rate goes to ``opt/lr`` at each epoch step: the ``learning_rate`` of the epoch
+* epoch logs (``loss``, ``accuracy``, ``val_loss``...) go to ``train/*`` and ``val/*`` at the
+  step at which they were recorded: the batches trained when the epoch ended;
+* ``epoch`` (epochs completed: 1 at the end of ``Epoch 1/N``, 0.5 half-way through it) at each
+  of those steps, so every value has the epoch Keras prints (``initial_epoch`` counts on);
+* the learning rate goes to ``opt/lr`` at each epoch's step: the ``learning_rate`` of the epoch
   logs where a callback put it there (``ReduceLROnPlateau``), else ``model.optimizer.learning_rate``.
+
+Without a writer or ``log_dir``, the run is ``runs/<model name>_<Mon DD_HH-MM-SS>_<host>``
+(``#2``... if that is taken), made when training begins.
 
 A value that is not one number (``F1Score`` gives one per class) is skipped with one
 `LossboardWarning` per name. A writer the callback made is closed at ``on_train_end`` (a
@@ -35,6 +38,7 @@ except ImportError as exc:
 
 from lossboard import tags
 from lossboard.errors import LossboardWarning
+from lossboard.integrations import _names
 from lossboard.log.writer import SummaryWriter
 
 
@@ -50,34 +54,42 @@ class LossboardCallback(keras.callbacks.Callback):
     ) -> None:
         super().__init__()
         self._owns_writer = writer is None
-        self.writer = SummaryWriter(**writer_kwargs) if writer is None else writer
-        self._writer_kwargs = {**writer_kwargs, "log_dir": self.writer.log_dir}
-        self._is_open = True
+        self.writer = writer
+        self._writer_kwargs = writer_kwargs
         self._batch_logs = batch_logs
         self._batches = 0  # batches trained so far, over every fit(): the batch step
         self._epoch_start = 0  # batches trained before the current epoch
+        self._epoch = 0  # the current epoch, 0-based as Keras counts
         self._skipped: set[str] = set()
 
     def on_train_begin(self, logs: dict | None = None) -> None:
-        if not self._is_open:  # a second fit() after on_train_end closed our writer
+        if self.writer is None:  # the first fit(), or the next after on_train_end closed ours
+            if not self._writer_kwargs.get("log_dir"):
+                name = f"{getattr(self.model, 'name', 'keras')}_{_names.stamp()}"
+                self._writer_kwargs = {**self._writer_kwargs, "log_dir": _names.run_dir("runs", name)}
             self.writer = SummaryWriter(**self._writer_kwargs)
-            self._is_open = True
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self._epoch_start = self._batches
+        self._epoch = epoch
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         # ``batch`` is the last batch of the group when steps_per_execution > 1
         self._batches = self._epoch_start + batch + 1
         if self._batch_logs:
+            steps = self.params.get("steps") if self.params else None
+            if steps:
+                self.writer.add_scalar("epoch", self._epoch + (batch + 1) / steps, self._batches)
             for name, value in (logs or {}).items():
                 tag = tags.canonical(name, tags.BATCH)
                 if tag.startswith("train_batch/"):  # a batch log's learning rate is no mean
                     self._write(tag, name, value, self._batches)
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        step = epoch + 1
+        step = self._batches
         logs = logs or {}
+        if not (self._batch_logs and self.params and self.params.get("steps")):  # else written already
+            self.writer.add_scalar("epoch", epoch + 1, step)
         for name, value in logs.items():
             self._write(tags.canonical(name, tags.TRAIN), name, value, step)
         if not any(tags.canonical(name) == "opt/lr" for name in logs):
@@ -90,7 +102,7 @@ class LossboardCallback(keras.callbacks.Callback):
     def on_train_end(self, logs: dict | None = None) -> None:
         if self._owns_writer:
             self.writer.close()
-            self._is_open = False
+            self.writer = None
         else:
             self.writer.flush()
 

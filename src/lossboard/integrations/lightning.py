@@ -5,7 +5,7 @@
     from lossboard.integrations.lightning import LossboardLogger
 
     trainer = lightning.Trainer(logger=LossboardLogger("lightning_logs"), max_epochs=10)
-    trainer.fit(model)   # writes lightning_logs/lightning_logs/version_0/events.lossboard.*
+    trainer.fit(model)   # writes lightning_logs/lightning_logs/version_0/events.out.tfevents.*
 
 Runs are laid out as Lightning's ``TensorBoardLogger`` lays them out:
 ``<save_dir>/<name>/version_<N>`` with N one more than the highest existing version (a
@@ -13,8 +13,10 @@ Runs are laid out as Lightning's ``TensorBoardLogger`` lays them out:
 lossboard's ``lightning-csv`` reader gives the same names in a ``CSVLogger`` file, at the step
 Lightning passes (global optimizer steps), so both loggers of one run overlay:
 ``train_loss_step`` is ``train_batch/loss``, ``train_loss_epoch`` ``train/loss``, ``val_loss``
-``val/loss``. The ``epoch`` Lightning adds to every call is a position, not a metric, and is
-not written. Only rank zero writes.
+``val/loss``. The ``epoch`` Lightning adds to every call is a position, not a metric: it is
+written as the scalar ``epoch`` at the same step, which lossboard reads as the epoch of the
+values logged there (as in ``metrics.csv``; docs/integrations.md, "One training, one
+picture"). Only rank zero writes.
 """
 
 from __future__ import annotations
@@ -94,6 +96,8 @@ class LossboardLogger(Logger):
     @rank_zero_only
     def log_metrics(self, metrics: dict[str, float], step: int | None = None) -> None:
         writer = self.experiment
+        if "epoch" in metrics:  # first: the reader gives it to the values that follow at this step
+            writer.add_scalar("epoch", metrics["epoch"], step)
         for name, value in metrics.items():
             tag = _NAMES.tag(name)
             if tag is not None:  # None: "epoch" and "step", positions rather than metrics

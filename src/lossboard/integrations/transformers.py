@@ -6,19 +6,23 @@
     from lossboard.integrations.transformers import LossboardCallback
 
     trainer = Trainer(model, args, train_dataset=train, eval_dataset=val,
-                      callbacks=[LossboardCallback()])   # writes <output_dir>/lossboard/
+                      callbacks=[LossboardCallback()])   # writes <output_dir>/runs/<run_name>/
     trainer.train()
 
 Every dict the Trainer logs (``on_log``) is written at ``state.global_step`` with the tags
 lossboard's ``hf-trainer-state`` reader gives the same entry in ``trainer_state.json``, so the
 two overlay: ``loss`` is ``train/loss``, ``learning_rate`` ``opt/lr``, ``grad_norm``
 ``opt/grad_norm``, ``eval_accuracy`` ``val/accuracy``, ``eval_runtime``
-``perf/eval_runtime_s``. The end-of-training summary (``train_runtime``, the run's mean
-``train_loss``) becomes run metadata, not points. The writer keeps no epoch per point, so the
-fractional epoch of each entry is not stored; ``max_steps`` and ``num_train_epochs`` are
-recorded as metadata instead (epoch = step * num_train_epochs / max_steps). At
-``on_train_begin`` the ``TrainingArguments`` (``to_sanitized_dict``) go to ``add_hparams``.
+``perf/eval_runtime_s``. Each entry's fractional ``epoch`` is written as the scalar ``epoch``
+at the same step, which lossboard reads as the epoch of the entry's values (docs/integrations.md,
+"One training, one picture"). The end-of-training summary (``train_runtime``, the run's mean
+``train_loss``) becomes ``summary/<name>`` points and run metadata, as the readers of both files
+give it; ``max_steps`` and ``num_train_epochs`` become metadata.
+At ``on_train_begin`` the ``TrainingArguments`` (``to_sanitized_dict``) go to ``add_hparams``.
 Only the main process (``state.is_world_process_zero``) writes.
+
+The run is ``<output_dir>/runs/<run_name>``, or ``runs/<Mon DD_HH-MM-SS>_<host>`` without a
+``run_name`` (HF's TensorBoard default), ``#2``... when taken: two trainings are two runs.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ except ImportError as exc:
     ) from exc
 
 from lossboard.errors import LossboardWarning
+from lossboard.integrations import _names
 from lossboard.log.writer import SummaryWriter
 from lossboard.sources.formats import _hf
 
@@ -43,8 +48,9 @@ class LossboardCallback(TrainerCallback):
     """Write the Trainer's logs, evaluations and arguments to ``writer``.
 
     Without a ``writer``, one is made at ``on_train_begin`` from ``writer_kwargs``, with
-    ``log_dir`` defaulting to ``<output_dir>/lossboard`` (a resumed training appends to the
-    same run, and its later values win), and closed at ``on_train_end``.
+    ``log_dir`` defaulting to a new run directory (module docstring), and closed at
+    ``on_train_end``. Pass ``log_dir`` to continue a run (a resumed training appends to it,
+    and its later values win).
     """
 
     def __init__(self, writer: SummaryWriter | None = None, **writer_kwargs: Any) -> None:
@@ -66,6 +72,9 @@ class LossboardCallback(TrainerCallback):
             return
         writer = self._open(args)
         summary = _hf.is_summary(logs)
+        epoch = _hf.number(logs.get("epoch"))
+        if epoch is not None and not summary:
+            writer.add_scalar("epoch", epoch, state.global_step)
         for name, raw in logs.items():
             if name in ("epoch", "step"):
                 continue
@@ -74,6 +83,7 @@ class LossboardCallback(TrainerCallback):
                 self._skip(name, raw)
             elif summary:
                 writer.add_meta(name, value)
+                writer.add_scalar(_hf.summary_tag(name), value, state.global_step)
             else:
                 writer.add_scalar(_hf.tag_of(name), value, state.global_step)
 
@@ -96,7 +106,8 @@ class LossboardCallback(TrainerCallback):
 
     def _open(self, args: Any) -> SummaryWriter:
         if self.writer is None:
-            log_dir = self._writer_kwargs.get("log_dir") or os.path.join(args.output_dir, "lossboard")
+            log_dir = self._writer_kwargs.get("log_dir") or _names.run_dir(
+                os.path.join(args.output_dir, "runs"), args.run_name or _names.stamp())
             self.writer = SummaryWriter(**{**self._writer_kwargs, "log_dir": log_dir})
         return self.writer
 

@@ -41,11 +41,41 @@ def to_hwc(array: np.ndarray, dataformats: str) -> np.ndarray:
     if array.shape[2] not in _COLOUR_TYPE:
         raise ValueError(f"an image needs 1, 2, 3 or 4 channels, got {array.shape[2]} "
                          f"(shape {array.shape} as HWC); check dataformats={dataformats!r}")
+    return _to_bytes(array)
+
+
+def to_hwc_batch(array: np.ndarray, dataformats: str) -> np.ndarray:
+    """A batch (NCHW or NHWC) as N x H x W x C uint8, each image kept apart."""
+    layout = dataformats.upper()
+    if layout not in ("NCHW", "NHWC") or array.ndim != 4:
+        raise ValueError(f"expected a 4-D NCHW or NHWC batch, got shape {array.shape} as {dataformats!r}")
+    return _to_bytes(array.transpose(0, 2, 3, 1) if layout == "NCHW" else array)
+
+
+def _to_bytes(array: np.ndarray) -> np.ndarray:
     if array.dtype.kind == "f":
         array = np.clip(np.nan_to_num(array) * 255.0 + 0.5, 0, 255)
     elif array.dtype.kind == "b":
         array = array * 255
     return np.ascontiguousarray(np.clip(array, 0, 255).astype(np.uint8, copy=False))
+
+
+def with_boxes(image: np.ndarray, boxes: np.ndarray, labels: list[str] | None) -> np.ndarray:
+    """``image`` (HWC uint8) with each box ``(x_min, y_min, x_max, y_max)`` drawn in red and
+    its label above it, as torch's add_image_with_boxes draws them."""
+    from PIL import Image, ImageDraw
+
+    if boxes.ndim != 2 or boxes.shape[1] != 4:
+        raise ValueError(f"boxes must be N x 4 (x_min, y_min, x_max, y_max), got shape {boxes.shape}")
+    if labels is not None and len(labels) != len(boxes):
+        raise ValueError(f"{len(labels)} labels for {len(boxes)} boxes; give one label per box")
+    picture = Image.fromarray(image[:, :, :3] if image.shape[2] >= 3 else image[:, :, 0]).convert("RGB")
+    draw = ImageDraw.Draw(picture)
+    for index, box in enumerate(boxes.tolist()):
+        draw.rectangle(box, outline=(255, 0, 0))
+        if labels is not None:
+            draw.text((box[0], box[1]), str(labels[index]), fill=(255, 0, 0), anchor="lb")
+    return np.asarray(picture)
 
 
 def grid(batch: np.ndarray) -> np.ndarray:

@@ -28,6 +28,7 @@ import math
 import sys
 import time
 import warnings
+import weakref
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol, TextIO
 
@@ -39,6 +40,23 @@ class ScalarWriter(Protocol):
     """What `Progbar` needs of a writer: lossboard's or torch's SummaryWriter both fit."""
 
     def add_scalar(self, tag: str, scalar_value: float, global_step: int) -> Any: ...
+
+
+_LAST_STEPS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # writer -> last step a bar wrote
+
+
+def _last_step(writer: ScalarWriter | None) -> int:
+    try:
+        return _LAST_STEPS.get(writer, 0) if writer is not None else 0
+    except TypeError:  # a writer that cannot be weakly referenced: each bar starts at 0
+        return 0
+
+
+def _remember(writer: ScalarWriter, step: int) -> None:
+    try:
+        _LAST_STEPS[writer] = step
+    except TypeError:
+        pass  # see _last_step
 
 
 def redraws_in_place(stream: TextIO) -> bool:
@@ -68,7 +86,10 @@ class Progbar:
     averaged like the others (Keras 3 shows it as given, its fit loop passing epoch means).
 
     With a ``writer``, every update calls ``writer.add_scalar(tag_prefix + name, shown value,
-    step_offset + current)`` for the values it carries, whatever ``verbose`` says.
+    step_offset + current)`` for the values it carries, whatever ``verbose`` says. Without a
+    ``step_offset``, a bar continues where the last bar of the same writer stopped, so a new
+    `Progbar` per epoch (the usual Keras loop) counts steps on instead of writing over the last
+    epoch's.
     """
 
     def __init__(
@@ -86,7 +107,7 @@ class Progbar:
         line_interval_s: float = 30.0,
         writer: ScalarWriter | None = None,
         tag_prefix: str = "train_batch/",
-        step_offset: int = 0,
+        step_offset: int | None = None,
         strict: bool = False,
     ) -> None:
         if verbose not in (0, 1, 2):
@@ -103,7 +124,7 @@ class Progbar:
         self._width = width
         self._writer = writer
         self._tag_prefix = tag_prefix
-        self._step_offset = step_offset
+        self._step_offset = _last_step(writer) if step_offset is None else step_offset
         self._strict = strict
         self._dynamic = redraws_in_place(self._stream) if dynamic is None else dynamic
         self._interval = interval if self._dynamic else line_interval_s
@@ -138,6 +159,7 @@ class Progbar:
             step = self._step_offset + current
             for name, _ in values:
                 self._writer.add_scalar(self._tag_prefix + name, state.mean(name), step)
+            _remember(self._writer, step)
         if finalize and self._verbose:
             state.finished = True
             state.target = state.target or current

@@ -1,16 +1,21 @@
-"""`SummaryWriter`: torch.utils.tensorboard's writer, same calls, a fraction of the cost.
+"""`SummaryWriter`: torch.utils.tensorboard's writer, same calls, same files, a fraction of the cost.
 
 ``from lossboard import SummaryWriter`` in place of ``from torch.utils.tensorboard import
-SummaryWriter`` and the training script runs unchanged; the log directory then holds one
-lossboard event file per process (docs/event-format.md) and a ``media/`` directory for
-images, and reads back with ``lossboard.load``, ``lossboard plot`` and ``lossboard export``.
+SummaryWriter`` and the training script runs unchanged: every method of torch's writer is
+here with its signature, and the log directory holds TensorBoard event files that
+``tensorboard --logdir``, tbparse and W&B's sync read as they read torch's (one file per
+writer, docs/event-format.md). ``lossboard.load``, ``plot`` and ``export`` read them too.
+``format="lossboard"`` writes lossboard's own columnar files instead (half the bytes, faster
+to index; TensorBoard cannot read them); without tensorboard installed the writer falls back
+to them, with one warning naming the extra.
 
 The calling thread only checks a value and appends it to a list; every `BATCH_SIZE` values
 (or at the first call after ``flush_secs``, at `flush` and at `close`) the list goes to a
-background thread that encodes it as one columnar record and appends it to the file. If the
+background thread that encodes it in bulk (`_tfbulk`) and appends it to the file. If the
 disk falls behind by ``max_queue`` batches, the caller waits for it (memory stays bounded,
 nothing is dropped). I/O failures after construction become one `LossboardWarning` per cause
 naming the path, and training goes on; ``strict=True`` raises `LossboardError` instead.
+A step outside int64 (TensorBoard's step type) is one warning and that value is dropped.
 A writer is meant to be used from one thread at a time, like a file.
 
 >>> with SummaryWriter("runs/exp1") as writer:  # doctest: +SKIP
@@ -23,8 +28,6 @@ from __future__ import annotations
 import atexit
 import io
 import os
-import re
-import secrets
 import socket
 import warnings
 from datetime import datetime
@@ -32,24 +35,25 @@ from functools import partial
 from time import time
 from typing import Any
 
-from lossboard import eventfile
 from lossboard.errors import LossboardError, LossboardWarning, UsageError
-from lossboard.log import _images, _values
+from lossboard.log import _av, _graph, _images, _lbevents, _tfevents, _values
 from lossboard.log._sender import Sender
-from lossboard.model import RESUME
 
-BATCH_SIZE = 4096  # values per scalar record: large enough to amortise encoding, small in memory
+BATCH_SIZE = 4096  # values per encoded batch: large enough to amortise encoding, small in memory
 _BATCH_ITEMS = 4 * BATCH_SIZE  # pending holds tag, value, step, wall time of each value in a row
-_UNSAFE = re.compile(r"[^\w.-]+")
+EXTRA = "pip install 'lossboard[tfevents]'"
+FORMATS = ("tfevents", "lossboard")
 _CONSEQUENCE = {  # what a failure of each cause costs
     "events": "nothing more is logged to this file",
-    "media": "images that cannot be written are skipped",
+    "media": "files that cannot be written are skipped",
     "encode": "records that cannot be encoded are skipped",
 }
+_fallback_warned = False  # the missing tensorboard is said once per process, not per writer
 
 
 class SummaryWriter:
-    """Log scalars, images, histograms, text, hyper-parameters and PR curves to ``log_dir``.
+    """Log scalars, images, histograms, text, hyper-parameters, PR curves, graphs, embeddings,
+    audio, video and meshes to ``log_dir``.
 
     ``log_dir=None`` means ``runs/<Mon DD_HH-MM-SS>_<host><comment>``, as in torch.
     Without ``log_dir``, a script started by ``lossboard run`` writes into that run's
@@ -70,8 +74,11 @@ class SummaryWriter:
         flush_secs: float = 120,
         filename_suffix: str = "",
         *,
+        format: str = "tfevents",
         strict: bool = False,
     ) -> None:
+        if format not in FORMATS:
+            raise UsageError(f"format must be one of {', '.join(FORMATS)}, got {format!r}")
         if not log_dir and os.environ.get("LOSSBOARD_RUN_DIR"):
             log_dir = os.environ["LOSSBOARD_RUN_DIR"]  # under `lossboard run`: the same run
         if not log_dir:
@@ -79,6 +86,8 @@ class SummaryWriter:
             log_dir = os.path.join("runs", f"{stamp}_{socket.gethostname()}{comment}")
         self.log_dir = os.fspath(log_dir)
         self.strict = strict
+        self.format = _usable(format)
+        self._codec = (_tfevents.TfEventsFile if self.format == "tfevents" else _lbevents.LossboardFile)(self.log_dir)
         self._flush_secs = float(flush_secs)
         self._pending: list = []
         self._next_steps: dict[str, int] = {}
@@ -88,19 +97,17 @@ class SummaryWriter:
         self._sender: Sender | None = None
         self._max_queue = max_queue
         self._filename_suffix = filename_suffix
-        self._open(purge_step)
+        self._projector: Any = None
+        self._open(None if purge_step is None else self._checked_step("purge_step", purge_step))
 
     def _open(self, purge_step: int | None) -> None:
         """Start this writer's event file (a new one after `close`, as torch's writer does)."""
         now = time()
         self._deadline = now + self._flush_secs
-        self._id = secrets.token_hex(4)  # names this writer's event file and images
-        name = eventfile.file_name(now=now, token=self._id, suffix=self._filename_suffix)
-        self.path = os.path.join(self.log_dir, name)
-        head = eventfile.encode_header({"host": socket.gethostname(), "pid": os.getpid(),
-                                        "start_time": now, "writer": "lossboard.SummaryWriter"})
-        if purge_step is not None:
-            head += eventfile.encode_event(RESUME, _values.to_step(purge_step), now, "purge_step")
+        self.path = os.path.join(self.log_dir, self._codec.file_name(now, self._filename_suffix))
+        run = {"host": socket.gethostname(), "pid": os.getpid(), "start_time": now,
+               "writer": "lossboard.SummaryWriter"}
+        head = self._codec.header(run, now, purge_step)
         self._sender = None
         try:
             os.makedirs(self.log_dir, exist_ok=True)
@@ -123,8 +130,8 @@ class SummaryWriter:
         self, tag: str, scalar_value: Any, global_step: Any = None, walltime: float | None = None,
         new_style: bool = False, double_precision: bool = False,
     ) -> None:
-        """Log one value; ``new_style`` and ``double_precision`` are accepted and unneeded
-        (values are always stored as float64)."""
+        """Log one value, as a ``simple_value`` (float32) like torch's writer; ``new_style``
+        writes a tensor (float64 with ``double_precision``) as torch's does."""
         # the hot path: every line here costs each logged value, so checks are type tests
         if self._closed:
             self._reopen()
@@ -137,6 +144,13 @@ class SummaryWriter:
             global_step = self._next_step(tag)
         elif type(global_step) is not int:
             global_step = _values.to_step(global_step)
+        if not -0x8000000000000000 <= global_step <= 0x7FFFFFFFFFFFFFFF:
+            self._drop_step(tag, global_step)
+            return
+        if new_style and "scalar" in self._codec.kinds:
+            data = {"value": float(scalar_value), "double": double_precision}
+            self._media("scalar", tag, global_step, walltime, lambda: data)
+            return
         now = time() if walltime is None else float(walltime)
         pending = self._pending
         pending.extend((tag, scalar_value, global_step, now))  # flat: no tuple for the GC to track
@@ -152,16 +166,31 @@ class SummaryWriter:
         for key, value in tag_scalar_dict.items():
             self.add_scalar(f"{main_tag}/{key}", value, global_step, now)
 
+    def add_tensor(self, tag: str, tensor: Any, global_step: Any = None, walltime: float | None = None) -> None:
+        array = _values.to_numpy(tensor)
+        self._media("tensor", tag, global_step, walltime, lambda: {"array": array})
+
     def add_image(self, tag: str, img_tensor: Any, global_step: Any = None,
                   walltime: float | None = None, dataformats: str = "CHW") -> None:
-        """Log an image (uint8, or float in [0, 1]) as a PNG file under ``media/``."""
+        """Log an image (uint8, or float in [0, 1]) as PNG."""
         image = _images.to_hwc(_values.to_numpy(img_tensor), dataformats)
-        self._media_file(tag, global_step, walltime, lambda: _images.png(image), image.shape)
+        self._media("image", tag, global_step, walltime, partial(_png, image))
 
     def add_images(self, tag: str, img_tensor: Any, global_step: Any = None,
                    walltime: float | None = None, dataformats: str = "NCHW") -> None:
         """Log a batch of images as one grid, eight to a row."""
         self.add_image(tag, img_tensor, global_step, walltime, dataformats)
+
+    def add_image_with_boxes(self, tag: str, img_tensor: Any, box_tensor: Any, global_step: Any = None,
+                             walltime: float | None = None, rescale: float = 1, dataformats: str = "CHW",
+                             labels: list[str] | None = None) -> None:
+        """Log an image with boxes ``(x_min, y_min, x_max, y_max)`` drawn on it."""
+        image = _images.to_hwc(_values.to_numpy(img_tensor), dataformats)
+        boxes = _values.to_numpy(box_tensor).reshape(-1, 4) * rescale
+        if rescale != 1:
+            image = image.repeat(int(rescale), 0).repeat(int(rescale), 1)
+        drawn = _images.with_boxes(image, boxes, labels)
+        self._media("image", tag, global_step, walltime, partial(_png, drawn))
 
     def add_figure(self, tag: str, figure: Any, global_step: Any = None, close: bool = True,
                    walltime: float | None = None) -> None:
@@ -174,13 +203,28 @@ class SummaryWriter:
             for f in figures:
                 plt.close(f)
         if len(rendered) == 1:
-            data, shape = rendered[0]
-            self._media_file(tag, global_step, walltime, lambda: data, shape)
+            data, (height, width) = rendered[0]
+            self._media("image", tag, global_step, walltime,
+                        lambda: {"encoded": data, "height": height, "width": width, "channels": 4})
             return
         import matplotlib.image
 
         arrays = [matplotlib.image.imread(io.BytesIO(data), format="png") for data, _ in rendered]
         self.add_images(tag, _values.to_numpy(arrays), global_step, walltime, dataformats="NHWC")
+
+    def add_video(self, tag: str, vid_tensor: Any, global_step: Any = None, fps: float = 4,
+                  walltime: float | None = None) -> None:
+        """Log videos (N x T x C x H x W, uint8 or float in [0, 1]) as one animated GIF."""
+        video = _values.to_numpy(vid_tensor)
+        if video.ndim != 5:
+            raise ValueError(f"video must be N x T x C x H x W, got shape {video.shape}")
+        self._media("video", tag, global_step, walltime, lambda: _av.gif(video, fps))
+
+    def add_audio(self, tag: str, snd_tensor: Any, global_step: Any = None, sample_rate: int = 44100,
+                  walltime: float | None = None) -> None:
+        """Log sound (samples in [-1, 1], shaped (L,), (1, L) or (channels, L)) as WAV."""
+        samples = _values.to_numpy(snd_tensor)
+        self._media("audio", tag, global_step, walltime, lambda: _av.wav(samples, sample_rate))
 
     def add_histogram(self, tag: str, values: Any, global_step: Any = None, bins: Any = "tensorflow",
                       walltime: float | None = None, max_bins: int | None = None) -> None:
@@ -202,20 +246,22 @@ class SummaryWriter:
 
     def add_hparams(self, hparam_dict: dict, metric_dict: dict, hparam_domain_discrete: dict | None = None,
                     run_name: str | None = None, global_step: Any = None) -> None:
-        """Log hyper-parameters and their metrics into this run (``run_name`` is not needed:
-        torch writes a separate run directory, lossboard does not). The metrics are also
-        logged as scalars, and each hyper-parameter as run metadata ``hparam/<name>``."""
+        """Log hyper-parameters and their metrics into this run, where TensorBoard's HParams tab
+        finds them (``run_name`` is not needed: torch writes a separate run directory per call,
+        lossboard does not). The metrics are also logged as scalars, and each hyper-parameter as
+        the fact ``hparam/<name>``."""
         if type(hparam_dict) is not dict or type(metric_dict) is not dict:
             raise TypeError("hparam_dict and metric_dict must be dicts")
         hparams = {str(k): _hparam(k, v) for k, v in hparam_dict.items()}
         metrics = {str(k): _values.to_float(v) for k, v in metric_dict.items()}
         step = 0 if global_step is None else global_step
-        data = {"hparams": hparams, "metrics": metrics, "domain_discrete": hparam_domain_discrete or {}}
+        data = {"hparams": hparams, "metrics": metrics, "domain_discrete": hparam_domain_discrete or {},
+                "start_time": time()}
         self._media("hparams", "hparams", step, None, lambda: data)
-        for key, value in hparams.items():
+        for key, value in hparams.items():  # as written: TensorBoard's numbers do not tell 2 from 2.0
             self.add_meta(f"hparam/{key}", value)
-        for key, value in metrics.items():
-            self.add_scalar(key, value, step)
+        for key, value in metrics.items():  # float64: a table shows 0.6, not 0.6000000238418579
+            self.add_scalar(key, value, step, new_style=True, double_precision=True)
 
     def add_pr_curve(self, tag: str, labels: Any, predictions: Any, global_step: Any = None,
                      num_thresholds: int = 127, weights: Any = None, walltime: float | None = None) -> None:
@@ -229,10 +275,81 @@ class SummaryWriter:
         self._media("pr_curve", tag, global_step, walltime,
                     lambda: _values.pr_curve(truth, scores, num_thresholds, weight))
 
+    def add_pr_curve_raw(self, tag: str, true_positive_counts: Any, false_positive_counts: Any,
+                         true_negative_counts: Any, false_negative_counts: Any, precision: Any, recall: Any,
+                         global_step: Any = None, num_thresholds: int = 127, weights: Any = None,
+                         walltime: float | None = None) -> None:
+        """Log a PR curve computed elsewhere (``num_thresholds`` and ``weights`` are implied by
+        the counts, as in torch)."""
+        columns = [_values.to_numpy(c).astype(float).ravel().tolist() for c in (
+            true_positive_counts, false_positive_counts, true_negative_counts, false_negative_counts,
+            precision, recall)]
+        if len({len(column) for column in columns}) != 1:
+            raise ValueError("the six PR-curve columns must have one entry per threshold each")
+        count = len(columns[0])
+        data = dict(zip(("tp", "fp", "tn", "fn", "precision", "recall"), columns),
+                    thresholds=[i / max(count - 1, 1) for i in range(count)])
+        self._media("pr_curve", tag, global_step, walltime, lambda: data)
+
+    def add_mesh(self, tag: str, vertices: Any, colors: Any = None, faces: Any = None,
+                 config_dict: dict | None = None, global_step: Any = None, walltime: float | None = None) -> None:
+        """Log a 3-D mesh or point cloud (B x N x 3 vertices, colours and faces) for the Mesh tab."""
+        data = {"vertices": _values.to_numpy(vertices), "config_dict": config_dict,
+                "colors": None if colors is None else _values.to_numpy(colors),
+                "faces": None if faces is None else _values.to_numpy(faces)}
+        self._media("mesh", tag, global_step, walltime, lambda: data)
+
+    def add_custom_scalars(self, layout: dict) -> None:
+        """Group tags into charts in TensorBoard's Custom Scalars tab:
+        ``{category: {chart title: ["Multiline", [tags]] or ["Margin", [value, lower, upper]]}}``."""
+        plain = {str(category): {str(title): (kind, list(tags)) for title, (kind, tags) in charts.items()}
+                 for category, charts in layout.items()}
+        self._media("custom_scalars", "custom_scalars__config__", 0, None, lambda: {"layout": plain})
+
+    def add_custom_scalars_multilinechart(self, tags: list[str], category: str = "default",
+                                          title: str = "untitled") -> None:
+        self.add_custom_scalars({category: {title: ["Multiline", tags]}})
+
+    def add_custom_scalars_marginchart(self, tags: list[str], category: str = "default",
+                                       title: str = "untitled") -> None:
+        self.add_custom_scalars({category: {title: ["Margin", tags]}})
+
+    def add_graph(self, model: Any, input_to_model: Any = None, verbose: bool = False,
+                  use_strict_trace: bool = True) -> None:
+        """Log a torch model's graph, traced by torch itself with ``input_to_model``."""
+        if self._supports("graph", "add_graph"):
+            data = _graph.torch_graph(model, input_to_model, verbose, use_strict_trace)
+            self._media("graph", "graph", 0, None, lambda: data)
+
+    def add_onnx_graph(self, prototxt: str) -> None:
+        """Log the graph of an ONNX model file (torch's loader; needs the onnx package)."""
+        if self._supports("graph", "add_onnx_graph"):
+            data = _graph.onnx_graph(prototxt)
+            self._media("graph", "graph", 0, None, lambda: data)
+
+    def add_embedding(self, mat: Any, metadata: Any = None, label_img: Any = None, global_step: Any = None,
+                      tag: str = "default", metadata_header: Any = None) -> None:
+        """Write an embedding for TensorBoard's Projector under ``<log_dir>/<step>/<tag>/``."""
+        if not self._supports("embedding", "add_embedding"):
+            return
+        from lossboard.log._projector import Projector
+
+        if self._projector is None:
+            self._projector = Projector()
+        step = 0 if global_step is None else self._checked_step(tag, global_step)
+        if step is None:
+            return
+        labels = None if label_img is None else _values.to_numpy(label_img)
+        rows = None if metadata is None else list(metadata)
+        try:
+            self._projector.add(self.log_dir, _values.to_numpy(mat), rows, labels, step, tag, metadata_header)
+        except OSError as exc:
+            self._report("media", exc)
+
     def add_meta(self, key: str, value: Any) -> None:
         """Record a fact about the run (command line, exit status, ...) as ``Run.meta[key]``."""
-        record = eventfile.encode_meta(str(key), str(value))
-        self._send(lambda: record)
+        text = str(value)
+        self._media("meta", str(key), 0, None, lambda: {"value": text})
 
     def flush(self) -> None:
         """Write everything logged so far; returns once it is in the file (not fsynced)."""
@@ -266,6 +383,29 @@ class SummaryWriter:
         self._next_steps[tag] = step + 1
         return step
 
+    def _checked_step(self, tag: str, global_step: Any) -> int | None:
+        step = _values.to_step(global_step)
+        if not -0x8000000000000000 <= step <= 0x7FFFFFFFFFFFFFFF:
+            self._drop_step(tag, step)
+            return None
+        return step
+
+    def _drop_step(self, tag: str, step: int) -> None:
+        if "step" not in self._reported:
+            self._reported.add("step")
+            warnings.warn(f"{self.log_dir}: step {step} of {tag!r} is outside int64, TensorBoard's step type; "
+                          "values at such steps are dropped, training goes on", LossboardWarning, stacklevel=3)
+
+    def _supports(self, kind: str, method: str) -> bool:
+        if kind in self._codec.kinds:
+            return True
+        if method not in self._reported:
+            self._reported.add(method)
+            warnings.warn(f"{self.log_dir}: {method} needs TensorBoard event files, and this writer writes "
+                          f"lossboard's ({'format=' + repr(self.format)}; {EXTRA}); nothing logged",
+                          LossboardWarning, stacklevel=3)
+        return False
+
     def _handoff(self) -> None:
         self._send_pending()
         self._report_errors()
@@ -277,35 +417,25 @@ class SummaryWriter:
         pending, self._pending = self._pending, []
         self._deadline = time() + self._flush_secs
         if pending and self._sender is not None:
-            self._sender.send(partial(_encode_scalars, pending))
+            self._sender.send(partial(_encode_scalars, self._codec, pending))
 
-    def _send(self, job: Any) -> None:
+    def _media(self, kind: str, tag: str, global_step: Any, walltime: float | None, data: Any) -> None:
+        """Queue one non-scalar record; ``data()`` runs on the background thread."""
+        if not self._supports(kind, f"add_{kind}"):
+            return
+        if global_step is None:
+            step = self._next_step(tag)
+        else:
+            step = self._checked_step(tag, global_step)
+            if step is None:
+                return
+        now = time() if walltime is None else float(walltime)
         if self._closed:
             self._reopen()
         self._handoff()  # keep the file in call order
         if self._sender is not None:
-            self._sender.send(job)
-
-    def _media(self, kind: str, tag: str, global_step: Any, walltime: float | None, data: Any) -> None:
-        step = self._next_step(tag) if global_step is None else _values.to_step(global_step)
-        now = time() if walltime is None else float(walltime)
-        self._send(lambda: eventfile.encode_media(kind, tag, step, now, data()))
-
-    def _media_file(self, tag: str, global_step: Any, walltime: float | None, content: Any,
-                    shape: tuple) -> None:
-        """An image: its PNG goes to ``media/<tag>/<step>.<writer id>.png`` beside the file."""
-        step = self._next_step(tag) if global_step is None else _values.to_step(global_step)
-        parts = [_UNSAFE.sub("_", part).replace("..", "_") for part in tag.split("/") if part]
-        relative = "/".join(["media", *(parts or ["_"]), f"{step}.{self._id}.png"])
-        target = os.path.join(self.log_dir, relative)
-
-        def data() -> dict:
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            with open(target, "wb") as file:
-                file.write(content())
-            return {"path": relative, "height": shape[0], "width": shape[1]}
-
-        self._media("image", tag, step, walltime, data)
+            codec = self._codec
+            self._sender.send(lambda: codec.media(kind, tag, step, now, data()))
 
     def _report_errors(self) -> None:
         if self._sender is not None:
@@ -325,8 +455,26 @@ class SummaryWriter:
                       LossboardWarning, stacklevel=4)
 
 
-def _encode_scalars(pending: list) -> bytes:
-    return eventfile.encode_scalars(pending[0::4], pending[2::4], pending[1::4], pending[3::4])
+def _usable(format: str) -> str:
+    """``format``, or "lossboard" when TensorBoard files were asked for and tensorboard is missing."""
+    global _fallback_warned
+    if format != "tfevents" or _tfevents.available():
+        return format
+    if not _fallback_warned:
+        _fallback_warned = True
+        warnings.warn(f"tensorboard is not installed, so SummaryWriter writes lossboard's own event files, "
+                      f"which TensorBoard cannot read ({EXTRA} to write TensorBoard's)", LossboardWarning,
+                      stacklevel=3)
+    return "lossboard"
+
+
+def _encode_scalars(codec: Any, pending: list) -> bytes:
+    return codec.scalars(pending[0::4], pending[2::4], pending[1::4], pending[3::4])
+
+
+def _png(image: Any) -> dict:
+    height, width, channels = image.shape
+    return {"encoded": _images.png(image), "height": height, "width": width, "channels": channels}
 
 
 def _render(figure: Any) -> tuple[bytes, tuple[int, int]]:

@@ -2,9 +2,9 @@
 
 A line that carries a number is *read* when one of its numbers is a value that the parse of
 its file gave (as printed, or as a percentage of it), when it names what one of the file's
-events names (a checkpoint's file), or when it is a header: a number in it is an epoch or step
-of the parse and it holds no ``name: number`` pair but for a counter's (``Epoch: 106``,
-``Epoch 3/10``, ``[Epoch 4] Validation:``). Numbers that say when and where a line was printed
+events names (a checkpoint's file), or when it is a header: it names a counter (epoch, step,
+iteration, batch), a number in it is an epoch or step of the parse, and it holds no
+``name: number`` pair but for a counter's (``Epoch: 106``, ``Epoch 3/10``, ``[Epoch 4] Validation:``). Numbers that say when and where a line was printed
 (timestamps, dates, glog's thread and source location) do not count. Every other number-bearing line is *unread*: it may hold a metric
 no grammar knows, or be noise (a timing, an ETA, a config dump). `inspect` reports the share of
 read lines per file and, with ``--unread``, the unread ones grouped by shape (numbers replaced
@@ -39,11 +39,14 @@ _NOT_MEASURED = re.compile(
     r"|\b\d{1,2}:\d\d(?::\d\d)?(?:[.,]\d+)?\b"
     r"|[\w/.-]+\.(?:py|cpp|cc|cu|h|hpp|c)(?::\d+|\[line:\d+\])"
 )
-# what varies inside one kind of line besides numbers: a progress bar's filling
+# what varies inside one kind of line besides numbers: a progress bar's filling; and for the
+# shape, any run of digits (glued to a unit or not: "100it", "0.79it/s")
 _BAR = re.compile(r"\|[^|]*\||\[[=>.\s]*\]")
+_DIGIT_RUN = re.compile(r"\d+(?:[.,]\d+)*")
 # "name: 0.5" or "name=0.5": a measurement-shaped pair, unless the name is a counter's
 _PAIR = re.compile(r"([A-Za-z_][\w@/ .()-]*?)\s*[:=]\s*[-+]?\.?\d")
 _COUNTERS = frozenset({"epoch", "step", "iter", "iteration", "batch", "global_step"})
+_COUNTER_WORD = re.compile(r"epoch|step|iter|batch", re.I)
 _CHUNK_BYTES = 1 << 20
 _MAX_LINE = 4096  # characters of a line kept for the report and the number search
 _EXAMPLES = 3  # line numbers kept per shape
@@ -139,7 +142,7 @@ def _classify(coverage: Coverage, number: int, line: str, known: Known) -> None:
     if _is_read(found, measured, shown, known):
         coverage.read += 1
         return
-    shape = _BAR.sub("|bar|", _NUMBER.sub("#", _NOT_MEASURED.sub("", shown)))
+    shape = _BAR.sub("|bar|", _DIGIT_RUN.sub("#", _NOT_MEASURED.sub("", shown)))
     group = coverage.shapes.get(shape)
     if group is None:
         group = coverage.shapes[shape] = Shape(shape, shown)
@@ -153,8 +156,9 @@ def _is_read(found: list[str], measured: str, shown: str, known: Known) -> bool:
         return True
     if known.event_words and any(word.strip("\"'") in known.event_words for word in shown.split()):
         return True
-    is_position = any(float(text) in known.positions for text in found)
-    return is_position and all(name.strip().lower() in _COUNTERS for name in _PAIR.findall(measured))
+    if not _COUNTER_WORD.search(measured) or not any(float(text) in known.positions for text in found):
+        return False
+    return all(name.strip().lower() in _COUNTERS for name in _PAIR.findall(measured))
 
 
 def _is_value(text: str, values: set[float]) -> bool:

@@ -44,6 +44,8 @@ _DIGITS = re.compile(r"\d+")
 T = TypeVar("T")
 _NUMBER_SPLIT = re.compile(r"(\d+)")
 _NUMBERED = re.compile(r"[_.-]*\d+")
+# a word that marks a file as the resume of another: "run2_resume.log" continues "run1.log"
+_RESUME_WORD = re.compile(r"[_.-]resumed?(?=[_.-]|$)", re.I)
 
 
 @dataclass
@@ -210,25 +212,49 @@ def group_runs(
     groups: dict[tuple[str, ...], list[tuple[Path, F]]] = {}
     for root, file in parsed:
         path = Path(file.path)
-        key = (str(path.parent), file.format, _DIGITS.sub("#", path.name))
+        stem = _RESUME_WORD.sub("", path.stem)
+        key = (str(path.parent), file.format, _DIGITS.sub("#", stem) + path.suffix)
         if (path.parent / RUN_INFO).is_file():  # a `lossboard run` directory: one run
             key = (str(path.parent),)
         elif file.format in _DIRECTORY_FORMATS:
             key = (str(path.parent), file.format)
-        elif not _DIGITS.search(path.name):
+        elif not _DIGITS.search(path.name) and stem == path.stem:
             key = (file.path,)
         if stitch_files is False:
             key = (file.path,)
         groups.setdefault(key, []).append((root, file))
     result = []
     for members in groups.values():
-        members.sort(key=lambda m: natural_key(Path(m[1].path).name))
+        members.sort(key=lambda m: _resume_order(Path(m[1].path)))
         root, first = members[0]
         path = Path(first.path)
         if len(members) > 1:  # "training_0.log" + "training_65.log" -> "training.log"
-            path = path.with_name(_NUMBERED.sub("", path.stem) + path.suffix)
+            path = path.with_name(_common_stem([Path(m[1].path).stem for m in members]) + path.suffix)
         result.append((run_name(root, path), [m[1] for m in members]))
     return _unique_names(result)
+
+
+def _common_stem(stems: list[str]) -> str:
+    """The name the files of one run share: numbers that differ between them dropped (with the
+    separator before them), the rest kept. "resnet101_run1", "resnet101_run2_resume" -> "resnet101_run"."""
+    split = [_DIGITS.split(_RESUME_WORD.sub("", stem)) for stem in stems]
+    numbers = [_DIGITS.findall(_RESUME_WORD.sub("", stem)) for stem in stems]
+    first_text, first_numbers = split[0], numbers[0]
+    if any(len(n) != len(first_numbers) for n in numbers):  # no shared layout: drop every number
+        return _NUMBERED.sub("", _RESUME_WORD.sub("", stems[0]))
+    out = first_text[0]
+    for index, number in enumerate(first_numbers):
+        same = all(n[index] == number for n in numbers)
+        out = (out + number) if same else out.rstrip("_.-")
+        out += first_text[index + 1]
+    return out
+
+
+def _resume_order(path: Path) -> tuple:
+    """Files of one run in the order they were written: by the numbers in their names, and a
+    file marked as a resume after the one it resumes."""
+    stem = _RESUME_WORD.sub("", path.stem)
+    return natural_key(stem + path.suffix), stem != path.stem
 
 
 def run_name(root: Path, path: Path) -> str:

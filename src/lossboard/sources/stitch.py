@@ -15,7 +15,7 @@ from lossboard.model import RESUME, Event, Run, Series, SeriesKey, SeriesMap
 from lossboard.sources.collect import cut_before, last_per_step
 from lossboard.sources.reader import ParsedFile
 
-_CONCURRENT_FORMATS = frozenset({"lossboard"})
+_CONCURRENT_FORMATS = frozenset({"lossboard", "tfevents"})  # files of one directory side by side, as TensorBoard reads them
 
 
 def resume_point(series: Sequence[Series], source: str) -> Event:

@@ -21,8 +21,12 @@ Where the values go (step, epoch, split):
   With a step counter the values are batch-level (``train_batch``) at step = the counter; when
   it counts within an epoch (``Epoch [2/6], Step [10/161]``) the global step is
   ``(epoch - base) * 161 + 10``, where base is the first epoch the log printed (0 or 1), and the
-  epoch is ``2 + 10/161`` as printed. With only an epoch counter they are epoch-level at the
-  last step the log reached (a step counter or a progress bar's count), else at the epoch.
+  epoch is ``2 + 10/161`` as printed. A ``batch`` counter beside an epoch counter and without a
+  total (``epoch=1 batch=20 loss=0.4``) counts within the epoch: an epoch is taken to hold the
+  last batch the previous epochs printed plus one printing interval, so every batch keeps a
+  step of its own (as MXNet's Speedometer lines are placed). With only an epoch counter they
+  are epoch-level at the last step the log reached (a step counter or a progress bar's count),
+  else at the epoch.
 * A line with no counter takes the context: the epoch of the last header, counter or bar, the
   step as above, the split of the last split header. Before anything set a context, such a
   line is not read (a config dump ``batch_size: 80`` is no metric).
@@ -59,11 +63,31 @@ class Context:
     epoch_base: int | None = None  # 0 or 1: the first epoch the log printed
     last_step: int | None = None  # the step of the last line that gave values
     wall_time: float | None = None  # of the line being read, from its logging prefix
+    # a batch counter that restarts every epoch: its epoch, highest value and printing interval
+    # there, and the batches an epoch is taken to hold
+    batch_epoch: int | None = None
+    batch_max: int = 0
+    batch_gap: int = 1
+    batches_per_epoch: int | None = None
 
     def see_epoch(self, epoch: int) -> None:
         if self.epoch_base is None:
             self.epoch_base = 0 if epoch == 0 else 1
         self.epoch = epoch
+
+    def batch_step(self, epoch: int, batch: int) -> int:
+        """The global step of batch ``batch`` of ``epoch`` when the log gives no epoch length."""
+        if self.batch_epoch is not None and epoch != self.batch_epoch:
+            if epoch > self.batch_epoch:
+                held = self.batch_max + self.batch_gap
+                self.batches_per_epoch = max(self.batches_per_epoch or 0, held)
+            self.batch_max = 0
+        elif batch > self.batch_max:
+            self.batch_gap = batch - self.batch_max if self.batch_max else self.batch_gap
+        self.batch_epoch = epoch
+        self.batch_max = max(self.batch_max, batch)
+        first = self.epoch_base if self.epoch_base is not None else epoch
+        return (epoch - first) * (self.batches_per_epoch or 0) + batch
 
 
 Grammar = Callable[[int, str, Context, "list[Item]"], bool]
@@ -71,11 +95,11 @@ Grammar = Callable[[int, str, Context, "list[Item]"], bool]
 # each pattern opens with a lookahead on one character class, which lets the regex engine
 # skip the positions where no match can start (twice as fast on long lines)
 _COUNTER = re.compile(
-    r"(?=[eEsSgGiI])(?<![\w./-])(epoch|ep|global_step|step|iteration|iter)"
+    r"(?=[eEsSgGiIbB])(?<![\w./-])(epoch|ep|global_step|step|iteration|iter|batch)"
     r"(?:\s*[=:]\s*|\s+)\[?(\d+)(?:/(\d+))?\]?(?![\w.])",
     re.I,
 )
-_STEP_NAMES = ("global_step", "step", "iteration", "iter")
+_STEP_NAMES = ("global_step", "step", "iteration", "iter", "batch")
 _COUNTER_NAMES = frozenset({"epoch", "ep", "global_step", "step", "steps", "iteration", "iter", "batch"})
 
 # a word with a letter ("3D" and "Acc@1" too) that is not itself a number ("nan", "1e-3")
@@ -243,6 +267,9 @@ def _place(counters: dict, context: Context) -> tuple[int, float | None, str] | 
             printed = epoch_counter[0]
             base = context.epoch_base or 0
             return (printed - base) * int(per_epoch) + step, printed + step / int(per_epoch), tags.BATCH
+        counts_within_epoch = not any(name in counters for name in _STEP_NAMES if name != "batch")
+        if epoch_counter is not None and counts_within_epoch:  # "epoch=1 batch=20": no total
+            return context.batch_step(epoch_counter[0], step), float(epoch_counter[0]), tags.BATCH
         epoch = epoch_counter[0] if epoch_counter is not None else context.epoch
         return step, None if epoch is None else float(epoch), tags.BATCH
     split = context.split or tags.TRAIN

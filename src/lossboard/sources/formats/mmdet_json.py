@@ -13,7 +13,10 @@ What they look like (one object per line)::
 ``"mode": "val"`` line sits at the end of its epoch. mmengine: train lines carry the global
 iteration as ``step``; a validation line has no ``iter`` and its ``step`` is the epoch number
 (epoch-based runs), so it is placed at the last train step with that epoch. The first 2.x
-line (environment and config) gives `Meta` for ``seed`` and ``exp_name``.
+line (environment and config) gives `Meta` for ``seed`` and ``exp_name``. A validation line
+repeats the current learning rate; the training lines carry it, so the validation line's copy is
+not read (at the end of an epoch both sit on one step, and the copy would replace the train
+line's value).
 """
 
 from __future__ import annotations
@@ -87,7 +90,7 @@ class Parser(LineParser):
                 step, fraction = it, None
         for name, raw in entry.items():
             tag = None if name in _mmdet.POSITION else _mmdet.tag_of(name, split)
-            if tag is None:
+            if tag is None or (split == tags.VAL and tag.startswith("opt/")):
                 continue
             value = as_float(raw)
             if value is None:

@@ -8,8 +8,13 @@ classes, so this format needs ``pip install 'lossboard[tfevents]'``.
 Scalars come from ``simple_value`` (PyTorch ``SummaryWriter.add_scalar``, TF1) and from
 one-element numeric tensors (TF2 ``tf.summary.scalar``, ``add_scalar(new_style=True)``):
 their ``scalars`` plugin metadata is written only with a tag's first value, so a tag counts
-as scalar unless its first value named another plugin. Histograms, images, text and hparams
-are skipped silently. ``step`` and ``wall_time`` come from the event.
+as scalar unless its first value named another plugin. Images, videos, audio, histograms,
+text, PR curves and hyper-parameters are `Media`, and lossboard's facts `Meta`
+(`_tfmedia`); meshes, layouts and raw tensors are skipped silently. ``step`` and
+``wall_time`` come from the event.
+
+A scalar tagged ``epoch`` is not a series: its value at a step is the ``epoch`` of the values
+logged at that step (docs/integrations.md, "One training, one picture").
 
 Tags: the tag as written is the source tag. ``train/loss`` (split first, HF's
 TensorBoardCallback) and ``Loss/train`` (split last, the PyTorch tutorial) both become
@@ -48,6 +53,7 @@ import numpy as np
 
 from lossboard import tags
 from lossboard.model import RESUME, Columns, Event, Item, Meta, Problem
+from lossboard.sources.formats._tfmedia import MediaReader, with_metric_values
 from lossboard.sources.formats._tfrecord import frame
 from lossboard.sources.formats._tfscalars import Scalars, TagTable, decode_scalars, proto
 
@@ -57,7 +63,8 @@ BINARY = True
 _NAN = math.nan
 # a last tag component that names a split: "Loss/train", "Accuracy/test"
 _SPLIT_WORDS = frozenset(("train", "training", "val", "valid", "validation", "eval", "test"))
-_SKIP = "skip"  # plugin marker: the tag's first value named a non-scalar plugin
+_SCALAR_PLUGINS = frozenset(("", "scalars"))
+EPOCH_TAG = "epoch"
 
 
 def available() -> str | None:
@@ -109,6 +116,8 @@ class Parser:
         self._offset = 0  # file offset of self._rest[0]
         self._broken = False  # framing lost: everything after is ignored
         self._plugins: dict[str, str] = {}  # tag -> plugin named by its first value
+        self._media = MediaReader()
+        self._epochs: dict[int, float] = {}  # step -> epoch, from the values tagged "epoch"
         self._last_step: dict[str, int] = {}  # tag -> last step, to see a restart
         self._tags = TagTable()  # a cache: not pickled
 
@@ -124,6 +133,7 @@ class Parser:
         buffer = self._rest + bytes(data) if self._rest else bytes(data)
         starts, lengths, used, corrupt = frame(buffer)
         items = self._records(buffer, starts, lengths) if len(starts) else []
+        items = with_metric_values(self._with_epochs(items))
         if corrupt is not None:
             items.append(Problem(0, f"corrupt record header at byte {self._offset + corrupt} "
                                     "(length checksum mismatch); rest of file skipped"))
@@ -132,6 +142,20 @@ class Parser:
         self._rest = buffer[used:]
         self._offset += used
         return items
+
+    def _with_epochs(self, items: list[Item]) -> list[Item]:
+        """A scalar tagged ``epoch`` is the run's epoch axis, not a metric (the writer's
+        integrations log it, as Lightning's TensorBoardLogger does): its values become the
+        ``epoch`` of every value logged at the same step, in this feed or a later one."""
+        epochs = [item for item in items if type(item) is Columns and item.source_tag == EPOCH_TAG]
+        if not epochs and not self._epochs:
+            return items
+        for item in epochs:
+            self._epochs.update(zip(item.step.tolist(), item.value.tolist()))
+        lookup = self._epochs.get
+        return [item._replace(epoch=np.array([lookup(step, _NAN) for step in item.step.tolist()]))
+                if type(item) is Columns else item
+                for item in items if not (type(item) is Columns and item.source_tag == EPOCH_TAG)]
 
     def close(self) -> list[Item]:
         rest, self._rest = len(self._rest), b""
@@ -248,36 +272,39 @@ class Parser:
         what = event.WhichOneof("what")
         step, wall_time = event.step, event.wall_time or None
         if what == "summary":
-            return self._summary(event.summary, step, _NAN if wall_time is None else wall_time)
+            return self._summary(event.summary, step, _NAN if wall_time is None else wall_time, offset)
         if what == "session_log" and event.session_log.status == classes.start:
             return [Event(RESUME, step, None, wall_time, "SessionLog.START")]
         if what == "file_version":
             return [Meta("tfevents_file_version", event.file_version)]
         return []
 
-    def _summary(self, summary, step: int, wall_time: float) -> list[tuple]:
-        values = []
+    def _summary(self, summary, step: int, wall_time: float, offset: int) -> list:
+        """Scalars as (tag, step, value, wall_time) tuples; other values as their items."""
+        entries: list = []
         for value in summary.value:
             kind = value.WhichOneof("value")
+            plugin = self._plugin(value) if kind == "tensor" else ""
             if kind == "simple_value":
-                number = value.simple_value
-            elif kind == "tensor":
+                entries.append((value.tag, step, value.simple_value, wall_time))
+            elif kind == "tensor" and plugin in _SCALAR_PLUGINS:
                 number = self._tensor_scalar(value)
-                if number is None:
-                    continue
-            else:  # histo, image, audio: not curves
-                continue
-            values.append((value.tag, step, number, wall_time))
-        return values
+                if number is not None:
+                    entries.append((value.tag, step, number, wall_time))
+            else:
+                entries += self._media.read(value, plugin, step, None if wall_time != wall_time else wall_time,
+                                            offset)
+        return entries
+
+    def _plugin(self, value) -> str:
+        """The plugin a tag's values belong to: named by its first value (later ones may omit it)."""
+        plugin = self._plugins.get(value.tag)
+        if plugin is None:
+            plugin = self._plugins[value.tag] = value.metadata.plugin_data.plugin_name
+        return plugin
 
     def _tensor_scalar(self, value) -> float | None:
         """The number in a one-element numeric tensor of a scalar tag, else None."""
-        plugin = self._plugins.get(value.tag)
-        if plugin is None:
-            named = value.metadata.plugin_data.plugin_name
-            plugin = self._plugins[value.tag] = _SKIP if named not in ("", "scalars") else named
-        if plugin == _SKIP:
-            return None
         classes, tensor = proto(), value.tensor
         field = classes.scalar_fields.get(tensor.dtype)
         if field and not tensor.tensor_shape.dim and not tensor.tensor_content:

@@ -1,0 +1,197 @@
+// Wires the page: run list, toolbar, chart cards and the live feed, all driven by one state.
+
+import "uplot/dist/uPlot.min.css";
+import "./style.css";
+import { follow, listRuns, listTags, readEvents } from "./api.js";
+import { ChartCard } from "./chart.js";
+import { RunList } from "./runlist.js";
+import { loadState, regexOrNull, saveState } from "./state.js";
+
+const $ = (id) => document.getElementById(id);
+const state = loadState(location.search);
+let runs = []; // what /api/runs said last
+let cards = new Map(); // group key -> ChartCard
+let groups = [];
+let events = {};
+
+const runList = new RunList($("run-list"), (name, selected) => {
+  const chosen = new Set(selectedRuns());
+  if (selected) chosen.add(name);
+  else chosen.delete(name);
+  state.runs = runs.map((run) => run.name).filter((n) => chosen.has(n));
+  changed({ tags: true });
+});
+
+function selectedRuns() {
+  const names = runs.map((run) => run.name);
+  return state.runs === null ? names : names.filter((name) => state.runs.includes(name));
+}
+
+function showMessage(text) {
+  $("message").hidden = !text;
+  $("message").textContent = text || "";
+}
+
+/** Re-render after a state change; `tags`: the set of runs changed, so re-read their tags. */
+async function changed({ tags = false } = {}) {
+  saveState(state);
+  renderRunList();
+  try {
+    if (tags) await loadTags();
+    layoutCards();
+    await Promise.all([...cards.values()].map((card) => card.load(chartView())));
+    showMessage("");
+  } catch (error) {
+    showMessage(String(error.message || error));
+  }
+}
+
+function renderRunList() {
+  const pattern = regexOrNull(state.runFilter);
+  $("run-filter-error").hidden = pattern !== null;
+  $("run-filter-error").textContent = pattern === null ? "not a regular expression" : "";
+  runList.render(runs, new Set(selectedRuns()), pattern);
+}
+
+async function loadTags() {
+  const names = selectedRuns();
+  if (!names.length) {
+    groups = [];
+    events = {};
+    return;
+  }
+  const [found, foundEvents] = await Promise.all([listTags(names), readEvents(names)]);
+  groups = found.groups;
+  events = foundEvents;
+}
+
+function layoutCards() {
+  const pattern = regexOrNull(state.tagFilter) || /(?:)/;
+  const wanted = groups
+    .map((group) => ({ ...group, tags: group.tags.filter((tag) => pattern.test(tag)) }))
+    .filter((group) => group.tags.length);
+  const keep = new Set(wanted.map((group) => group.key));
+  for (const [key, card] of cards) {
+    if (!keep.has(key) || card.group.tags.join() !== wanted.find((g) => g.key === key).tags.join()) {
+      card.destroy();
+      cards.delete(key);
+    }
+  }
+  const container = $("charts");
+  for (const group of wanted) {
+    const card = cards.get(group.key) ?? new ChartCard(container, group, {
+      zoom: state.zoom[group.key] ?? null,
+      onZoom: (range) => {
+        if (range) state.zoom[group.key] = range.map((x) => +x.toPrecision(8));
+        else delete state.zoom[group.key];
+        saveState(state);
+      },
+    });
+    cards.set(group.key, card);
+    container.append(card.element); // keep the groups' order
+  }
+  if (!wanted.length) showMessage(selectedRuns().length ? "no tags match the filter" : "select a run");
+}
+
+function chartView() {
+  const colors = Object.fromEntries(runs.map((run) => [run.name, run.color]));
+  return { runs: selectedRuns(), colors, smoothing: state.smoothing, weight: state.weight, window: state.window,
+           x: state.x, logY: state.logY, clipY: state.clipY, events };
+}
+
+function bindToolbar() {
+  const bind = (id, key, read, options = {}) => {
+    const input = $(id);
+    const show = () => (input.type === "checkbox" ? (input.checked = state[key]) : (input.value = state[key]));
+    show();
+    input.addEventListener(options.event || "change", () => {
+      state[key] = read(input);
+      syncToolbar();
+      changed(options);
+    });
+  };
+  bind("smoothing", "smoothing", (i) => i.value);
+  bind("weight", "weight", (i) => Number(i.value));
+  bind("window", "window", (i) => Math.max(1, Math.round(Number(i.value) || 1)));
+  bind("x-axis", "x", (i) => {
+    state.zoom = {}; // a range on one axis means nothing on another
+    for (const card of cards.values()) card.zoomTo(null, { reload: false }); // changed() reloads them
+    return i.value;
+  });
+  bind("log-y", "logY", (i) => i.checked);
+  bind("clip-y", "clipY", (i) => i.checked);
+  bind("tag-filter", "tagFilter", (i) => i.value, { event: "input" });
+  const filter = $("run-filter");
+  filter.value = state.runFilter;
+  filter.addEventListener("input", () => {
+    state.runFilter = filter.value;
+    saveState(state);
+    renderRunList();
+  });
+  const visible = () => {
+    const pattern = regexOrNull(state.runFilter);
+    return runs.map((run) => run.name).filter((name) => !pattern || pattern.test(name));
+  };
+  $("select-all").addEventListener("click", () => {
+    state.runs = [...new Set([...selectedRuns(), ...visible()])];
+    changed({ tags: true });
+  });
+  $("select-none").addEventListener("click", () => {
+    const hidden = new Set(visible());
+    state.runs = selectedRuns().filter((name) => !hidden.has(name));
+    changed({ tags: true });
+  });
+  syncToolbar();
+}
+
+function syncToolbar() {
+  $("weight-label").hidden = state.smoothing !== "ema";
+  $("window-label").hidden = state.smoothing !== "mean";
+  $("weight-value").textContent = state.weight.toFixed(2);
+}
+
+/** The live feed: fetch only what a message says is new. */
+function onLive(message) {
+  if (message.type === "points" && !message.reset) {
+    const known = runs.find((run) => run.name === message.run);
+    refreshRuns().then(() => {
+      const now = runs.find((run) => run.name === message.run);
+      if (!selectedRuns().includes(message.run)) return;
+      if (!known || !now || now.tags !== known.tags) return changed({ tags: true }); // a new tag: new cards
+      for (const card of cards.values()) card.extend(message.run);
+    });
+    return;
+  }
+  // a new run, a re-indexed one, a status change or a run gone: the list and charts change
+  refreshRuns().then(() => changed({ tags: true }));
+}
+
+async function refreshRuns() {
+  runs = await listRuns();
+  renderRunList();
+}
+
+async function start() {
+  bindToolbar();
+  try {
+    runs = await listRuns();
+  } catch (error) {
+    showMessage(String(error.message || error));
+    return;
+  }
+  await changed({ tags: true });
+  follow(onLive, (status) => {
+    $("live-status").textContent = status;
+    $("live-status").dataset.state = status;
+  });
+  setInterval(() => runList.tick(), 1000);
+  // a status read from the data's recency (running, then stale) changes with no new data
+  setInterval(() => refreshRuns().catch((error) => showMessage(String(error.message || error))), 30_000);
+  let resizing = 0;
+  window.addEventListener("resize", () => {
+    clearTimeout(resizing);
+    resizing = setTimeout(() => cards.forEach((card) => card.resize()), 100);
+  });
+}
+
+start();

@@ -1,0 +1,234 @@
+"""What the dashboard's JSON routes return: plain functions of a store and checked arguments.
+
+`lossboard.server.app` parses a request and calls one of these; each reads through
+`lossboard.query` only and returns JSON-ready data (numpy columns included: the app encodes
+them with orjson, NaN as null). docs/server-api.md shows each answer with an example.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from lossboard import query
+from lossboard.errors import LossboardError, UsageError
+from lossboard.server.smoothing import smooth
+from lossboard.store.base import RunInfo, SeriesData, Store, TagInfo
+from lossboard.store.downsample import m4_index
+from lossboard.views import runs_table
+from lossboard.views.figures import ACCURACY, LOSS, LR, THROUGHPUT, role, run_colors
+
+_GROUP_ORDER = (ACCURACY, LOSS, LR, THROUGHPUT)
+_UNIT = re.compile(r"_(s|ms|mb|gb)$")
+_GROUP_TITLES = {ACCURACY: "Accuracy", LOSS: "Loss", LR: "Learning rate", THROUGHPUT: "Throughput"}
+
+
+class UnknownRun(LossboardError):
+    """A request names a run the store does not hold."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.names = list(names)
+        super().__init__(f"no run named {', '.join(map(repr, self.names))} in the store; see /api/runs")
+
+
+def runs(store: Store, *, now: float) -> list[dict[str, Any]]:
+    """Every run: name, folder, formats, status, counts, last step and update, colour, metadata.
+
+    The status is the one `lossboard ls` shows at ``now``: the recorded one (``lossboard run``'s
+    ``run.json``) or, lacking it, one read from how recently the run's data changed.
+    """
+    infos = query.list_runs(store)
+    colors = run_colors([info.name for info in infos])
+    return [_run(info, colors[info.name], now) for info in infos]
+
+
+def _run(info: RunInfo, color: str, now: float) -> dict[str, Any]:
+    return {
+        "name": info.name,
+        "path": os.path.commonpath([os.path.dirname(s) for s in info.sources]) if info.sources else "",
+        "formats": sorted(set(info.formats)),
+        "status": runs_table.status(info.status, info.updated, now),
+        "recorded_status": info.status,
+        "tags": info.tags,
+        "points": info.points,
+        "first_step": info.first_step,
+        "last_step": info.last_step,
+        "updated": info.updated,
+        "color": color,
+        "meta": info.meta,
+    }
+
+
+def tags(store: Store, run_names: Sequence[str]) -> dict[str, Any]:
+    """The series of ``run_names``, and the chart groups `lossboard plot` would draw them in."""
+    _check_runs(store, run_names)
+    found = query.list_tags(store, run_names)
+    by_group: dict[str, set[str]] = {}
+    for info in found:
+        by_group.setdefault(role(info.tag), set()).add(info.tag)
+    keys = [k for k in _GROUP_ORDER if k in by_group] + sorted(k for k in by_group if k not in _GROUP_ORDER)
+    return {
+        "tags": [
+            {
+                "run": info.run,
+                "tag": info.tag,
+                "source_tag": info.source_tag,
+                "points": info.points,
+                "first_step": info.first_step,
+                "last_step": info.last_step,
+                "last_value": info.last_value,
+            }
+            for info in found
+        ],
+        "groups": [
+            {"key": key, "title": _GROUP_TITLES.get(key) or _title(key), "tags": sorted(by_group[key])}
+            for key in keys
+        ],
+    }
+
+
+X_AXES = ("step", "epoch", "wall_time")
+_BRACKET_PASSES = 3  # each narrows a zoom's step range to one bucket of the last: width**-3 at most
+
+
+def _title(key: str) -> str:
+    """``epoch_time_s`` -> ``epoch time (s)``, as `lossboard plot` titles it."""
+    return _UNIT.sub(r" (\1)", key).replace("_", " ")
+
+
+def series(
+    store: Store,
+    *,
+    run_names: Sequence[str],
+    tag_names: Sequence[str],
+    width: int,
+    x: str = "step",
+    x_range: tuple[float, float] | None = None,
+    smoothing: str = "none",
+    weight: float = 0.6,
+    window: int = 10,
+) -> list[dict[str, Any]]:
+    """``run_names`` x ``tag_names``, M4-downsampled to ``width`` buckets, within ``x_range``.
+
+    ``x_range`` is in units of ``x`` (one of `X_AXES`): the series of one chart may count steps
+    differently (epochs on one, iterations on another), so a zoom is given on the axis drawn and
+    each series turns it into its own steps. Smoothing runs over every stored point of the
+    series first, so the smoothed curve is the same at every zoom; the points kept are the raw
+    curve's M4 points (spikes stay) with the smoothed value beside each. ``total_points``
+    counts the points in the range. Pairs the store does not hold are left out.
+    """
+    if x not in X_AXES:
+        raise UsageError(f"x must be one of {', '.join(X_AXES)}, not {x!r}")
+    if x_range is not None and x_range[0] > x_range[1]:
+        raise UsageError(f"the range must run from low to high, not {x_range[0]} to {x_range[1]}")
+    _check_runs(store, run_names)
+    held = {(info.run, info.tag): info for info in query.list_tags(store, run_names)}
+    answer = []
+    for run in run_names:
+        for tag in tag_names:
+            info = held.get((run, tag))
+            if info is None:
+                continue
+            step_range = _step_range(store, info, x, x_range, width)
+            if step_range is not None and step_range[0] > step_range[1]:
+                answer.append(_empty(info))
+            elif smoothing == "none":
+                found = query.read_series(store, runs=[run], tags=[tag], step_range=step_range, buckets=width)
+                answer.extend(_columns(data, None) for data in found.values())
+            else:
+                for data in query.read_series(store, runs=[run], tags=[tag]).values():
+                    answer.append(_smoothed(data, step_range, width, smoothing, weight, window))
+    return answer
+
+
+def _step_range(
+    store: Store, info: TagInfo, x: str, x_range: tuple[float, float] | None, width: int
+) -> tuple[int, int] | None:
+    """The steps of one series whose ``x`` lies in ``x_range``, within the series' own steps.
+
+    Epochs and wall times grow with the step, so an M4 overview of the series at ``width``
+    buckets brackets the range to within a bucket (the points just outside it included, so the
+    line runs to the chart's edges), and an overview of that bracket narrows it further,
+    without ever reading every point.
+    """
+    if x_range is None:
+        return None
+    if x == "step":
+        low, high = math.ceil(max(x_range[0], info.first_step)), math.floor(min(x_range[1], info.last_step))
+        return low, high
+    first, last = info.first_step, info.last_step
+    for _ in range(_BRACKET_PASSES):
+        overview = query.read_series(
+            store, runs=[info.run], tags=[info.tag], step_range=(first, last), buckets=width
+        )[info.run, info.tag]
+        xs = getattr(overview, x)
+        known = ~np.isnan(xs)
+        steps, xs = overview.step[known], xs[known]
+        if not len(xs):
+            return None
+        if x_range[1] < xs[0] or x_range[0] > xs[-1]:
+            return last + 1, last  # nothing in the range
+        before, after = np.flatnonzero(xs < x_range[0]), np.flatnonzero(xs > x_range[1])
+        first = int(steps[before[-1]]) if len(before) else first
+        last = int(steps[after[0]]) if len(after) else last
+    return first, last
+
+
+def _smoothed(
+    data: SeriesData, step_range: tuple[int, int] | None, width: int, method: str, weight: float, window: int
+) -> dict[str, Any]:
+    smoothed = smooth(data.value, method, weight=weight, window=window)
+    lo, hi = step_range if step_range is not None else (None, None)
+    first = 0 if lo is None else int(np.searchsorted(data.step, lo, side="left"))
+    stop = len(data.step) if hi is None else int(np.searchsorted(data.step, hi, side="right"))
+    kept = np.empty(0, dtype=np.intp)
+    if first < stop:
+        kept = first + m4_index(data.step[first:stop], data.value[first:stop], width, lo=lo, hi=hi)
+    picked = SeriesData(
+        data.run, data.tag, data.source_tag, data.step[kept], data.epoch[kept], data.wall_time[kept],
+        data.value[kept], total_points=stop - first,
+    )
+    return _columns(picked, smoothed[kept])
+
+
+def _empty(info: TagInfo) -> dict[str, Any]:
+    nothing = np.empty(0)
+    return {
+        "run": info.run, "tag": info.tag, "source_tag": info.source_tag, "total_points": 0,
+        "step": nothing, "epoch": nothing, "wall_time": nothing, "value": nothing, "smoothed": None,
+    }
+
+
+def _columns(data: SeriesData, smoothed: np.ndarray | None) -> dict[str, Any]:
+    return {
+        "run": data.run,
+        "tag": data.tag,
+        "source_tag": data.source_tag,
+        "total_points": data.total_points,
+        "step": data.step,
+        "epoch": data.epoch,
+        "wall_time": data.wall_time,
+        "value": data.value,
+        "smoothed": smoothed,
+    }
+
+
+def events(store: Store, run_names: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+    """Resumes, learning-rate changes, checkpoints, ... of each run, by run."""
+    _check_runs(store, run_names)
+    return {
+        run: [event._asdict() for event in found]
+        for run, found in query.read_events(store, run_names).items()
+    }
+
+
+def _check_runs(store: Store, run_names: Sequence[str]) -> None:
+    known = {info.name for info in query.list_runs(store)}
+    missing = [name for name in run_names if name not in known]
+    if missing:
+        raise UnknownRun(missing)

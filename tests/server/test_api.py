@@ -1,0 +1,185 @@
+"""The JSON API over the bundled AlexNet example (three resumed MXNet logs), through a TestClient.
+
+Expected values are read from the logs: ``grep "Epoch\\[65\\] Validation-accuracy"`` finds
+0.454613 in training_0.log and 0.593212 in training_65.log (the later file wins), epoch 99's is
+0.617909, and validation lines run from epoch 0 to 99: 100 points.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from lossboard.server.app import create_app
+from lossboard.store.sqlite import SQLiteStore
+from tests.server.conftest import EXAMPLE, RUN
+
+VAL = "val/accuracy"
+
+
+def test_runs_lists_the_example_with_its_folder_format_and_last_step(client: TestClient) -> None:
+    (run,) = client.get("/api/runs").json()["runs"]
+    assert run["name"] == RUN
+    assert run["path"] == str(EXAMPLE.absolute())
+    assert run["formats"] == ["mxnet"]
+    assert run["last_step"] == 1_099_000  # Epoch[99] Batch [10000], 11,000 batches an epoch: grep "Batch"
+    assert run["color"].startswith("#")
+    assert run["updated"] > 0
+
+
+def test_tags_come_grouped_as_plot_groups_them(client: TestClient) -> None:
+    answer = client.get("/api/tags", params={"run": RUN}).json()
+    keys = [group["key"] for group in answer["groups"]]
+    assert keys[:4] == ["accuracy", "loss", "lr", "throughput"]  # lr= in each file's Namespace line
+    accuracy = answer["groups"][0]
+    assert VAL in accuracy["tags"] and "val/top_k_accuracy_5" in accuracy["tags"]
+    val = next(t for t in answer["tags"] if t["tag"] == VAL)
+    assert (val["source_tag"], val["points"], val["last_value"]) == ("Validation-accuracy", 100, 0.617909)
+
+
+def test_series_keeps_the_later_file_and_counts_every_point(client: TestClient) -> None:
+    (series,) = client.get("/api/series", params={"run": RUN, "tag": VAL, "width": 1000}).json()["series"]
+    assert series["total_points"] == 100 and len(series["step"]) == 100
+    by_epoch = dict(zip(series["epoch"], series["value"]))
+    assert by_epoch[65.0] == 0.593212 and by_epoch[99.0] == 0.617909
+    assert series["smoothed"] is None
+
+
+def test_series_downsampled_to_the_width_keeps_the_extremes(client: TestClient) -> None:
+    full = client.get("/api/series", params={"run": RUN, "tag": VAL, "width": 1000}).json()["series"][0]
+    (small,) = client.get("/api/series", params={"run": RUN, "tag": VAL, "width": 5}).json()["series"]
+    assert small["total_points"] == 100
+    assert len(small["value"]) <= 4 * 5
+    assert max(small["value"]) == max(full["value"]) and min(small["value"]) == min(full["value"])
+
+
+def test_a_zoom_on_the_epoch_axis_covers_each_series_own_steps(client: TestClient) -> None:
+    """Epoch lines count steps in epochs, batch lines in iterations: one range serves both."""
+    params = {"run": RUN, "tag": [VAL, "train_batch/accuracy"], "width": 1000, "x": "epoch", "from": 30, "to": 40}
+    answer = {s["tag"]: s for s in client.get("/api/series", params=params).json()["series"]}
+    val, batch = answer[VAL], answer["train_batch/accuracy"]
+    inside = [e for e in val["epoch"] if 30 <= e <= 40]
+    assert inside == [float(e) for e in range(30, 41)]
+    assert min(val["epoch"]) >= 29 and max(val["epoch"]) <= 41  # one point either side at most
+    assert batch["total_points"] < 1000 and min(batch["epoch"]) < 30.1 and max(batch["epoch"]) > 39.9
+
+
+def test_smoothing_covers_every_point_whatever_the_zoom(client: TestClient) -> None:
+    params = {"run": RUN, "tag": VAL, "width": 1000, "smoothing": "ema", "weight": 0.9}
+    whole = client.get("/api/series", params=params).json()["series"][0]
+    zoomed = client.get("/api/series", params={**params, "x": "step", "from": 50, "to": 60}).json()["series"][0]
+    assert zoomed["step"] == list(range(50, 61))
+    at = {step: value for step, value in zip(whole["step"], whole["smoothed"])}
+    assert zoomed["smoothed"] == [at[step] for step in zoomed["step"]]
+    assert zoomed["value"] == [v for s, v in zip(whole["step"], whole["value"]) if 50 <= s <= 60]
+    assert zoomed["smoothed"] != zoomed["value"]
+
+
+def test_moving_average_by_hand(client: TestClient) -> None:
+    params = {"run": RUN, "tag": VAL, "width": 1000, "smoothing": "mean", "window": 2}
+    series = client.get("/api/series", params=params).json()["series"][0]
+    assert series["smoothed"][65] == pytest.approx((0.593212 + series["value"][64]) / 2)
+
+
+def test_a_range_without_points_is_empty_not_an_error(client: TestClient) -> None:
+    for params in ({"x": "step", "from": 5000, "to": 6000}, {"x": "epoch", "from": 500, "to": 600}):
+        for smoothing in ("none", "ema"):
+            answer = client.get("/api/series", params={"run": RUN, "tag": VAL, "smoothing": smoothing, **params})
+            assert answer.status_code == 200
+            (series,) = answer.json()["series"]
+            assert series["total_points"] == 0 and series["step"] == []
+
+
+def test_a_tag_the_run_lacks_is_left_out(client: TestClient) -> None:
+    assert client.get("/api/series", params={"run": RUN, "tag": "val/nothing"}).json() == {"series": []}
+
+
+def test_events_hold_the_two_resumes(client: TestClient) -> None:
+    events = client.get("/api/events", params={"run": RUN}).json()["events"][RUN]
+    assert [e["epoch"] for e in events if e["kind"] == "resume"] == [65.0, 85.0]
+
+
+@pytest.mark.parametrize("route", ["/api/tags", "/api/series", "/api/events"])
+def test_an_unknown_run_is_404_naming_it(client: TestClient, route: str) -> None:
+    answer = client.get(route, params={"run": "resnet-404", "tag": VAL})
+    assert answer.status_code == 404
+    assert "resnet-404" in answer.json()["error"]
+
+
+@pytest.mark.parametrize(
+    ("params", "says"),
+    [
+        ({"tag": VAL}, "give at least one run"),
+        ({"run": RUN}, "give at least one tag"),
+        ({"run": RUN, "tag": VAL, "width": "wide"}, "width must be a whole number"),
+        ({"run": RUN, "tag": VAL, "width": 0}, "width must be between 1"),
+        ({"run": RUN, "tag": VAL, "from": "x"}, "from must be a number"),
+        ({"run": RUN, "tag": VAL, "from": 9, "to": 1}, "from low to high"),
+        ({"run": RUN, "tag": VAL, "x": "iteration"}, "x must be one of step, epoch, wall_time"),
+        ({"run": RUN, "tag": VAL, "smoothing": "gauss"}, "'gauss' is not one of none, ema, mean"),
+        ({"run": RUN, "tag": VAL, "smoothing": "ema", "weight": 1}, "weight must be in [0, 1)"),
+    ],
+)
+def test_bad_arguments_are_400_saying_what_is_wrong(client: TestClient, params: dict, says: str) -> None:
+    answer = client.get("/api/series", params=params)
+    assert answer.status_code == 400
+    assert says in answer.json()["error"]
+
+
+def test_a_store_that_is_gone_is_503_and_comes_back(tmp_path: Path, example_url: str) -> None:
+    path = Path(example_url.removeprefix("sqlite://"))
+    moved = path.with_name("moved.sqlite")
+    path.rename(moved)
+    with TestClient(create_app(lambda: SQLiteStore(example_url, create=False))) as client:
+        answer = client.get("/api/runs")
+        assert answer.status_code == 503
+        assert str(path) in answer.json()["error"] and "lossboard index" in answer.json()["error"]
+        moved.rename(path)
+        assert client.get("/api/runs").status_code == 200
+
+
+def test_a_store_broken_under_an_open_connection_is_503(example_url: str) -> None:
+    path = Path(example_url.removeprefix("sqlite://"))
+    with TestClient(create_app(lambda: SQLiteStore(example_url, create=False))) as client:
+        assert client.get("/api/runs").status_code == 200
+        for leftover in path.parent.glob(path.name + "-*"):  # the WAL and its index
+            leftover.unlink()
+        path.write_bytes(b"not a database" * 4096)
+        answer = client.get("/api/runs")
+        assert answer.status_code == 503
+        assert answer.json()["error"].startswith("the store failed")
+
+
+def test_json_writes_nan_and_infinity_as_null(tmp_path: Path) -> None:
+    log = tmp_path / "nan" / "train.log"
+    log.parent.mkdir()
+    log.write_text("epoch=1 loss=nan\nepoch=2 loss=inf\nepoch=3 loss=0.5\n")
+    url = "sqlite://" + str(tmp_path / "index.sqlite")
+    from lossboard.store.indexer import index_paths
+
+    with SQLiteStore(url) as store:
+        index_paths(store, [log.parent])
+    with TestClient(create_app(lambda: SQLiteStore(url, create=False))) as client:
+        run = client.get("/api/runs").json()["runs"][0]["name"]
+        (series,) = client.get("/api/series", params={"run": run, "tag": "train/loss"}).json()["series"]
+    assert series["value"] == [None, None, 0.5]
+    assert not any(isinstance(v, float) and math.isnan(v) for v in series["value"])
+
+
+def test_the_page_and_its_files_are_served_with_a_content_security_policy(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200 and 'src="app.js"' in page.text
+    policy = page.headers["content-security-policy"]
+    assert "default-src 'none'" in policy and "script-src 'self'" in policy
+    assert client.get("/app.js").headers["content-type"].startswith("text/javascript")
+    assert client.get("/api/runs").headers["x-frame-options"] == "DENY"
+
+
+@pytest.mark.parametrize("path", ["/../../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/..%2f..%2fpyproject.toml"])
+def test_no_path_leaves_the_static_folder(client: TestClient, path: str) -> None:
+    answer = client.get(path)
+    assert answer.status_code == 404
+    assert "root:" not in answer.text
