@@ -27,7 +27,7 @@ ROOT = Path(__file__).parents[1] / "sources" / "data"
 def _logs(corpus: Path, tmp_path: Path) -> dict[str, list[Path]]:
     """Real logs of every format: the corpus, the project's fixture logs, and an event file of
     lossboard's own writer."""
-    writer = lossboard.SummaryWriter(tmp_path / "own")
+    writer = lossboard.SummaryWriter(tmp_path / "own", format="lossboard")
     for step in range(300):
         writer.add_scalar("Loss/train", 1.0 / (step + 1), step)
         writer.add_text("note", f"step {step}", step) if step % 50 == 0 else None

@@ -1,7 +1,7 @@
 """A backend's database errors as one clear line that names the store, never a traceback.
 
 Each public method of a backend is wrapped (`guard`): an error of the database driver becomes
-the `LossboardError` its backend's ``explain`` writes (where the store is, what failed, what
+the `lossboard.store.base.StoreError` its backend's ``explain`` writes (where the store is, what failed, what
 to do), or `StoreUnavailable` when a later try may work (a server restarting, a busy file),
 which `lossboard.store.indexer.Indexer.watch` waits out. Generator methods (reads that stream,
 the lock) are wrapped around their iteration, where the queries run.

@@ -44,8 +44,7 @@ each machine indexes its own files, and two machines' runs at the same path stay
 
 Errors
 ------
-A backend turns every error of its database driver into one `lossboard.errors.LossboardError`
-line naming the store (never a password); `StoreUnavailable` where a later try may work (a
+A backend turns every error of its database driver into one `StoreError` line naming the store (never a password); `StoreUnavailable` where a later try may work (a
 PostgreSQL server restarting: the store reopens its connection at the next call).
 
 Reading
@@ -173,7 +172,11 @@ class SeriesData:
         return cls(run, tag, source_tag, series.step, series.epoch, series.wall_time, series.value, total_points)
 
 
-class StoreUnavailable(LossboardError):
+class StoreError(LossboardError):
+    """The store itself failed (a damaged file, a refused query): one line naming the store."""
+
+
+class StoreUnavailable(StoreError):
     """The store cannot be reached now (a server restarting, a file busy): a later try may work."""
 
 

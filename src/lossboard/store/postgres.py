@@ -39,6 +39,7 @@ from lossboard.store.base import (
     RunInfo,
     SeriesData,
     SourceState,
+    StoreError,
     StoreUnavailable,
     TagInfo,
     one_series,
@@ -68,11 +69,11 @@ _COPY_BLOCKS = "COPY chunk_blocks (tag_id, first_step, points, checksum) FROM ST
 _BLOCK_TYPES = ["int8", "int8", "bytea", "int8"]
 
 
-def _explain(store: PostgresStore, error: Exception) -> LossboardError:
+def _explain(store: PostgresStore, error: Exception) -> StoreError:
     """A PostgreSQL error as one line naming the database (never the password) and what to do."""
     reason = redact(first_line(error), store._url)
     if isinstance(error, _chunks.CorruptChunk):
-        return LossboardError(
+        return StoreError(
             f"the PostgreSQL {store._where}: {reason}: a row was damaged; delete the run's rows or the "
             "schema 'lossboard' and run 'lossboard index' again: the logs are the truth"
         )
@@ -80,7 +81,7 @@ def _explain(store: PostgresStore, error: Exception) -> LossboardError:
         return StoreUnavailable(
             f"lost the connection to the PostgreSQL {store._where} ({reason}); it is reopened at the next try"
         )
-    return LossboardError(f"the PostgreSQL {store._where} failed: {reason}")
+    return StoreError(f"the PostgreSQL {store._where} failed: {reason}")
 
 
 _guarded = guard((psycopg.Error, _chunks.CorruptChunk), _explain)

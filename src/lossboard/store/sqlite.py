@@ -45,6 +45,7 @@ from lossboard.store.base import (
     RunInfo,
     SeriesData,
     SourceState,
+    StoreError,
     StoreUnavailable,
     TagInfo,
     one_series,
@@ -106,24 +107,24 @@ def _open(target: str, read_only: bool) -> sqlite3.Connection:
         return sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None)
 
 
-def _explain(store: SQLiteStore, error: Exception) -> LossboardError:
+def _explain(store: SQLiteStore, error: Exception) -> StoreError:
     """An SQLite error as one line naming the file and what to do."""
     reason = first_line(error)
     if isinstance(error, _chunks.CorruptChunk):
-        return LossboardError(
+        return StoreError(
             f"{store.path}: {reason}: the index file was damaged; move it away and run 'lossboard index' "
             "again: the logs are the truth and nothing is lost"
         )
     if isinstance(error, sqlite3.OperationalError) and "locked" in reason:
         return StoreUnavailable(f"{store.path}: the SQLite index is busy ({reason}); try again when the other writer is done")
     if isinstance(error, sqlite3.DatabaseError) and ("malformed" in reason or "not a database" in reason):
-        return LossboardError(
+        return StoreError(
             f"{store.path}: the SQLite index is damaged ({reason}); move it away and run 'lossboard index' "
             "again: the logs are the truth and nothing is lost"
         )
     if "readonly" in reason or "read-only" in reason:
-        return LossboardError(f"{store.path}: the SQLite index cannot be written ({reason}); check its permissions and disk")
-    return LossboardError(f"{store.path}: the SQLite index failed: {reason}")
+        return StoreError(f"{store.path}: the SQLite index cannot be written ({reason}); check its permissions and disk")
+    return StoreError(f"{store.path}: the SQLite index failed: {reason}")
 
 
 _guarded = guard((sqlite3.Error, _chunks.CorruptChunk), _explain)
