@@ -212,6 +212,36 @@ def test_a_learning_rate_reduced_before_early_stopping_is_an_event_not_a_point()
         "learning_rate": [10, 20]}
 
 
+def test_a_scheduler_rate_sits_where_its_epoch_began_and_a_plateau_rate_where_its_epoch_ended() -> None:
+    # Keras 3 verbose=2 lines (as in keras3_verbose2.log) around Keras 3's callback messages
+    text = (
+        "Epoch 1/3\n"
+        "10/10 - 1s - 66ms/step - loss: 0.6572 - val_loss: 0.6836 - learning_rate: 0.1000\n"
+        "Epoch 2/3\n"
+        "\n"
+        "Epoch 2: LearningRateScheduler setting learning rate to 0.05.\n"
+        "\n"
+        "Epoch 2: ReduceLROnPlateau reducing learning rate to 0.025.\n"
+        "10/10 - 1s - 66ms/step - loss: 0.5846 - val_loss: 0.6257\n"
+        "Epoch 3/3\n"
+        "10/10 - 1s - 66ms/step - loss: 0.5800 - val_loss: 0.6200\n"
+    )
+    items = parse_text(NAME, text)
+    # the scheduler's rate applies from step 11, after epoch 1 ended at step 10; the plateau's
+    # from step 21, after epoch 2 ended at 20 (its message came before that epoch's line)
+    assert [(e.step, e.epoch) for e in events(items, LR_CHANGE)] == [(10, 1.0), (20, 2.0)]
+    # each rate as a point of the epoch that ran at it, at the step where that epoch ended
+    assert _by_step(items, "learning_rate") == {10: 0.1}
+    assert _by_step(items, "learning rate") == {20: 0.05, 30: 0.025}
+
+
+def test_a_callback_line_of_an_unfinished_epoch_is_kept_at_the_end_of_the_file() -> None:
+    text = "Epoch 1/3\n10/10 - 1s - loss: 0.6572\nEpoch 2/3\nEpoch 2: early stopping\n"
+    items = parse_text(NAME, text)
+    # epoch 2 printed no counter before the file ended: the step is where training stood
+    assert [(e.step, e.epoch) for e in events(items, EARLY_STOP)] == [(10, 2.0)]
+
+
 def test_keras3_verbose2_times(data: Path) -> None:
     items = parse_text(NAME, _text(data / "keras" / "keras3_verbose2.log"))
     # "10/10 - 1s - 66ms/step - accuracy: ..." and "5/5 - 0s - 92ms/step - ..."

@@ -16,22 +16,29 @@ on one physical line per epoch; every state shows running means since the epoch 
       32/60000 [..............................] - ETA: 10:03 - loss: 2.3 - acc: 0.1
      1/10 ━━━━━━━━━━━━━━━━━━━━ 0s 64ms/step - accuracy: 0.5000 - loss: 0.5446
 
-Records. The epoch's final bar state (the one with ``val_*``, no ETA, position = total) or
-its ``verbose=2`` line gives epoch-level points: step = epoch = the global epoch number.
-Intermediate bar states are kept as ``train_batch/*`` points (cheap: one split per redraw
-state, which a file holds anyway), step = global bar position (steps or, in old Keras,
-samples, counted across epochs), epoch = fraction of epochs done, so they line up with the
-epoch-level points on an epoch axis. Elapsed ``3083s`` and ``s/epoch`` become
+Records, on one step axis with the Keras callback's (docs/integrations.md, "One training,
+one picture"): the step is the global bar position, the bar's units (steps or, in Keras 1
+and 2.0-2.2, samples) counted across epochs and fit() calls. Intermediate bar states are
+``train_batch/*`` points (cheap: one split per redraw state, which a file holds anyway) at
+their position, epoch = fraction of epochs done. The epoch's final bar state (the one with
+``val_*``, no ETA, position = total) or its ``verbose=2`` line gives epoch-level points at
+the step where the epoch ended (the units of the epochs so far), epoch = the global epoch
+number. A line with no counter (Keras 1 and 2.0-2.2 ``verbose=2``) tells no units: its
+step is the global epoch number. Elapsed ``3083s`` and ``s/epoch`` become
 ``perf/epoch_time_s``, ``64ms/step`` ``perf/step_time_s``. A bar of another size after the
-epoch's own, or any bar after its ``val_*`` state, is ``evaluate()``: ``test/*`` points at
-the current epoch (a same-sized evaluate after a fit without validation cannot be told apart).
+epoch's own, or any bar after its ``val_*`` state, is ``evaluate()``: ``test/*`` points
+where training stands (a same-sized evaluate after a fit without validation cannot be told
+apart).
 
 Several ``fit()`` calls in one file restart at ``Epoch 1/N`` (or change N, or follow a
 ``Train on ... samples`` line); the epochs continue counting where the previous call
-stopped and an ``Event("stage", text="fit() call 2")`` marks the start. Callback lines
-``Epoch k: ...`` belong to the last header whatever k says (Keras 1 prints it 0-based):
-early stopping, checkpoint saves, and ReduceLROnPlateau / LearningRateScheduler learning
-rates, put at the first epoch that uses them (plateau: the next one).
+stopped and an ``Event("stage", text="fit() call 2")`` marks the start, at the step where
+the previous call ended. Callback lines ``Epoch k: ...`` belong to the last header whatever
+k says (Keras 1 prints it 0-based). Early stopping, checkpoint saves and ReduceLROnPlateau's
+new rate are events at the step where their epoch ended (``verbose=2`` prints them before
+the epoch's line, so they wait for it); LearningRateScheduler's at the step where its epoch
+began. The new rate is an ``opt/lr`` point of the first epoch that runs at it, unless that
+epoch prints its own.
 """
 
 from __future__ import annotations
@@ -245,10 +252,13 @@ class Parser(LineParser):
 
     def _end_step(self) -> int:
         """The global step at which the current epoch ended: the bar units (steps, or samples
-        in old Keras) of the epochs so far, or the global epoch number when its line printed
-        no counter (Keras 1 and 2.0-2.2 ``verbose=2``)."""
+        in old Keras) of the epochs so far. An epoch with no counter yet (cut short) ends where
+        training stood; in a file with no counters at all (Keras 1 and 2.0-2.2 ``verbose=2``)
+        the step is the global epoch number."""
         units = max(self._total or 0, self._position)
-        return self._units_before + units if units else self._epoch
+        if units or self._units_before:
+            return self._units_before + units
+        return self._epoch
 
     def finish(self) -> list[Item]:
         items: list[Item] = []
