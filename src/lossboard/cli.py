@@ -258,11 +258,14 @@ def formats() -> None:
 @click.option("--watch", is_flag=True, help="Keep following the logs as they grow, until Ctrl-C.")
 @click.option("--interval-s", type=click.FloatRange(min=0.1), default=2.0, show_default=True, metavar="S",
               help="With --watch: seconds between passes.")
+@click.option("--verify", is_flag=True,
+              help="First read every stored point back and check its checksum; a damaged index exits 1.")
 def index(logdirs: tuple[str, ...], store_url: str | None, log_format: str | None, watch: bool,
-          interval_s: float) -> None:
+          interval_s: float, verify: bool) -> None:
     """Index the training logs under LOGDIRS into a store, parsing only what is new."""
     from lossboard.store.indexer import Indexer
     from lossboard.store.urls import open_store
+    from lossboard.store.verify import verify as check
 
     _require_paths(logdirs)
     reported: set[str] = set()
@@ -276,12 +279,19 @@ def index(logdirs: tuple[str, ...], store_url: str | None, log_format: str | Non
 
     store = open_store(store_url)
     try:
+        if verify:
+            damaged = check(store)
+            for message in damaged:
+                _say(message)
+            if damaged:
+                raise LossboardError(f"{len(damaged)} damaged series; move the index away and index again")
+            click.echo("verified: every stored point reads back intact")
         indexer = Indexer(store, logdirs, format=log_format)
         if not watch:
             report(indexer.run_pass(final=True))
             return
         try:
-            indexer.watch(interval_s=interval_s, report=report)
+            indexer.watch(interval_s=interval_s, report=report, say=_say)
         except KeyboardInterrupt:
             click.echo("stopped")
     finally:
