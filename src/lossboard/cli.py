@@ -37,6 +37,22 @@ def _say(message: str) -> None:
     click.echo(f"lossboard: {message}", err=True)
 
 
+def _pass_reporter(*, quiet_when_idle: bool) -> Callable[[Any], None]:
+    """What an indexing pass prints: each unreadable file once (not at every pass), then the
+    pass's summary, or with ``quiet_when_idle`` only a summary of a pass that did something."""
+    reported: set[str] = set()
+
+    def report(summary: Any) -> None:
+        for failure in summary.failures:
+            if str(failure) not in reported:
+                reported.add(str(failure))
+                _say(f"skipped {failure}")
+        if not quiet_when_idle or summary.points or summary.reset or summary.locked:
+            click.echo(str(summary))
+
+    return report
+
+
 def _inputs(command: F, *, paths_required: bool = True) -> F:
     """The options every reading command shares: the paths, --log-format, --stitch."""
     command = click.option(
@@ -268,15 +284,7 @@ def index(logdirs: tuple[str, ...], store_url: str | None, log_format: str | Non
     from lossboard.store.verify import verify as check
 
     _require_paths(logdirs)
-    reported: set[str] = set()
-
-    def report(summary: Any) -> None:
-        for failure in summary.failures:  # each unreadable file once, not at every pass
-            if str(failure) not in reported:
-                reported.add(str(failure))
-                _say(f"skipped {failure}")
-        click.echo(str(summary))
-
+    report = _pass_reporter(quiet_when_idle=False)
     store = open_store(store_url)
     try:
         if verify:
@@ -345,15 +353,7 @@ def serve(logdirs: tuple[str, ...], store_url: str | None, log_format: str | Non
     from lossboard.store.urls import default_url, open_store
 
     url = store_url or default_url()
-    reported: set[str] = set()
-
-    def report(summary: Any) -> None:
-        for failure in summary.failures:  # each unreadable file once, not at every pass
-            if str(failure) not in reported:
-                reported.add(str(failure))
-                _say(f"skipped {failure}")
-        if summary.points or summary.reset or summary.locked:
-            click.echo(str(summary))
+    report = _pass_reporter(quiet_when_idle=True)
 
     indexer = None
     if logdirs:

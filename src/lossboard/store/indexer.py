@@ -42,7 +42,7 @@ from lossboard.model import RESUME, Columns, FileProblem, Item, Point
 from lossboard.sources import logdir, tail
 from lossboard.sources.collect import RunCollector
 from lossboard.sources.formats import FORMATS
-from lossboard.sources.reader import resolve_format
+from lossboard.sources.reader import open_regular, resolve_format
 from lossboard.sources.rundir import logged_format, run_info, run_meta
 from lossboard.sources.stitch import _CONCURRENT_FORMATS, resume_point
 from lossboard.store import base, parser_state
@@ -438,8 +438,6 @@ def _format_of(path: Path, format: str | None, state: base.SourceState | None) -
     stat = tail.stat_file(str(path))
     if state is not None and stat is not None and stat.inode == state.inode:
         return state.format
-    try:
-        with open(path, "rb") as file:
-            return resolve_format(path, format or logged_format(path), file)
-    except PermissionError as exc:
-        raise InputError(path, "permission denied; check the file's mode") from exc
+    # only a regular file is opened: one swapped for a FIFO since the walk must not block us
+    with open_regular(path) as file:
+        return resolve_format(path, format or logged_format(path), file)
