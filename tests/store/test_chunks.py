@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lossboard.store import _chunks
+from lossboard.store import _chunks, _pyramid
 from lossboard.store.base import Columns
 from lossboard.store.downsample import m4_index
 
@@ -117,6 +117,12 @@ class Stored:
 
     def __init__(self, series, size: int) -> None:
         self.chunks = _chunks.chunk_rows(series, size=size)
+        level1 = [_pyramid.Summary(*c[:3], *c.coarse) for c in self.chunks]
+        self.levels = [
+            [_pyramid.Summary(*c[:3], *c.blocks) for c in self.chunks],
+            level1,
+            _pyramid.level2_rows(level1),
+        ]
 
     def _over(self, lo: int, hi: int):
         return [c for c in self.chunks if c.last_step >= lo and c.first_step <= hi]
@@ -128,8 +134,11 @@ class Stored:
     def rows(self, lo, hi, *, edges_only):
         return [(c.first_step, c.blobs) for c in self._over(lo, hi) if not (edges_only and self._inside(c, lo, hi))]
 
-    def blocks(self, lo, hi):
-        return [c.blocks for c in self._over(lo, hi) if self._inside(c, lo, hi)]
+    def blocks(self, lo, hi, level):
+        return _pyramid.covering(self, lo, hi, level)
+
+    def summaries(self, level, lo, hi):
+        return [(r.first_step, r.last_step, r.points, r.checksum) for r in self.levels[level] if self._inside(r, lo, hi)]
 
     def read_m4(self, step_range, buckets):
         lo, hi = step_range or (-(2**63), 2**63 - 1)

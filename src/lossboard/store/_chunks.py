@@ -8,9 +8,12 @@ Merging reuses `lossboard.sources.collect.last_per_step`: the store and a plain 
 same point when a step repeats.
 
 Each chunk also carries its **block M4**: the M4 points of every `BLOCK_POINTS` consecutive
-points, about an eighth of the chunk. A downsampled read over a range wide enough
-(`read_m4`) takes the block M4 of the chunks wholly inside the range instead of their
-points, so it reads a fraction of the bytes; see `m4_of_blocks` for what that keeps.
+points, about an eighth of the chunk, and its **level-1 summary**, the M4 of every
+`LEVEL_POINTS[1]` points; `lossboard.store._pyramid` builds level 2 over groups of chunks.
+A downsampled read over a range wide enough (`read_m4`) takes the coarsest level whose
+blocks still fit eight to a bucket for the chunks wholly inside the range instead of their
+points, so it reads O(buckets) values whatever the series length; see `m4_of_blocks` for
+what that keeps.
 
     >>> new = series_of([1, 2], [0.5, float("nan")])
     >>> rows = chunk_rows(new)
@@ -37,8 +40,11 @@ _STEP = np.dtype("<i8")
 _FLOAT = np.dtype("<f8")
 _GROUP_CHUNKS = 16  # chunks decoded together by `m4_over_chunks`: 32,768 points
 BLOCK_POINTS = 32  # points per block of a chunk's block M4
-# a downsampled read takes block M4 when buckets hold this many points (8 blocks) on average
-_BLOCK_BUCKET_POINTS = 8 * BLOCK_POINTS
+# points per block at each level of the summary pyramid: the block M4, each chunk's
+# level-1 summary, and level 2 (8 chunks a block: 32,768 points while chunks are full)
+LEVEL_POINTS = (BLOCK_POINTS, 1024, 8 * CHUNK_POINTS)
+# a downsampled read takes a level when buckets hold this many of its blocks on average
+_BLOCKS_PER_BUCKET = 8
 # block M4 points, row by row: all four columns of a point together, so the blocks of many
 # chunks join into one buffer and decode with one np.frombuffer
 _POINT = np.dtype([("step", "<i8"), ("epoch", "<f8"), ("wall_time", "<f8"), ("value", "<f8")])
@@ -57,7 +63,7 @@ class CorruptChunk(LossboardError):
 
 class ChunkRow(NamedTuple):
     """One chunk as a backend stores it: its summary, its column blobs with their checksum,
-    and its block M4 with its own."""
+    its block M4 and its level-1 summary, each with its own."""
 
     first_step: int
     last_step: int
@@ -66,6 +72,7 @@ class ChunkRow(NamedTuple):
     value_max: float | None
     blobs: Blobs
     blocks: Block
+    coarse: Block  # level 1: M4 of every LEVEL_POINTS[1] points
 
 
 def series_of(
@@ -215,15 +222,21 @@ def chunk_rows(series: Series, size: int = CHUNK_POINTS) -> list[ChunkRow]:
     """A sorted series cut into chunks, each summarised and encoded, ready to insert."""
     rows = []
     for part in split(series, size):
-        blocks = block_m4(part)
-        rows.append(ChunkRow(*summarize(part), encode(part), (blocks, checksum(blocks))))
+        blocks, coarse = block_m4(part), block_m4(part, LEVEL_POINTS[1])
+        rows.append(
+            ChunkRow(*summarize(part), encode(part), (blocks, checksum(blocks)), (coarse, checksum(coarse)))
+        )
     return rows
 
 
-def block_m4(chunk: Series) -> bytes:
-    """The M4 points of each run of `BLOCK_POINTS` consecutive points of a chunk, as one blob."""
+def block_m4(chunk: Series, size: int = BLOCK_POINTS) -> bytes:
+    """The M4 points of each run of ``size`` consecutive points of a chunk, as one blob."""
     count = len(chunk)
-    kept = chunk.take(m4_index(np.arange(count), chunk.value, -(-count // BLOCK_POINTS)))
+    return points_blob(chunk.take(m4_index(np.arange(count), chunk.value, -(-count // size))))
+
+
+def points_blob(kept: Series) -> bytes:
+    """Summary points as one blob, row by row (`decode_blocks` reads it back)."""
     points = np.empty(len(kept), dtype=_POINT)
     for name in _POINT.names:
         points[name] = getattr(kept, name)
@@ -259,8 +272,10 @@ class ChunkSource(Protocol):
         over its ends with ``edges_only``)."""
         ...
 
-    def blocks(self, lo: int, hi: int) -> Iterable[Block]:
-        """The block M4 (points, checksum) of the chunks wholly inside ``[lo, hi]``."""
+    def blocks(self, lo: int, hi: int, level: int) -> Iterable[Block]:
+        """Summary blobs (points, checksum) covering exactly the chunks wholly inside
+        ``[lo, hi]``, in step order: their block M4 (level 0), their level-1 summaries, or
+        the level-2 rows wholly inside with the level-1 summaries of the chunks they leave."""
         ...
 
 
@@ -268,18 +283,26 @@ def read_m4(
     source: ChunkSource, extent: Extent, step_range: tuple[int, int] | None, buckets: int
 ) -> tuple[Series, int]:
     """M4 of a stored series over ``step_range`` (default: the whole series), and how many
-    points that range holds: from the chunks' block M4 when the buckets are wide enough to
-    hide the difference (`m4_of_blocks`), else exactly from every point (`m4_over_chunks`)."""
+    points that range holds: from the coarsest summary level whose blocks fit eight to a
+    bucket (`level_for`, `m4_of_blocks`), else exactly from every point (`m4_over_chunks`)."""
     if not extent.points or extent.first_step is None or extent.last_step is None:
         return series_of([], []), 0
     lo, hi = step_range if step_range is not None else (extent.first_step, extent.last_step)
-    if extent.points < buckets * _BLOCK_BUCKET_POINTS:
+    level = level_for(extent.points, buckets)
+    if level is None:
         rows = (blobs for _, blobs in source.rows(lo, hi, edges_only=False))
         return m4_over_chunks(rows, buckets, lo=lo, hi=hi)
     kept, edge_points = m4_of_blocks(
-        source.rows(lo, hi, edges_only=True), source.blocks(lo, hi), buckets, lo=lo, hi=hi
+        source.rows(lo, hi, edges_only=True), source.blocks(lo, hi, level), buckets, lo=lo, hi=hi
     )
     return kept, extent.inner_points + edge_points
+
+
+def level_for(points: int, buckets: int) -> int | None:
+    """The coarsest summary level with `_BLOCKS_PER_BUCKET` blocks a bucket on average over
+    ``points`` (None: too few points a bucket; read them all)."""
+    fitting = [level for level, size in enumerate(LEVEL_POINTS) if points >= buckets * _BLOCKS_PER_BUCKET * size]
+    return fitting[-1] if fitting else None
 
 
 def m4_of_blocks(
@@ -293,7 +316,8 @@ def m4_of_blocks(
     first NaN survive to the final M4, so the range's extremes, spikes and first NaN are
     always kept. A bucket's first, last, minimum and maximum are exact but for the block at
     either of its ends, which it shares with its neighbour: with at least 8 blocks a bucket
-    (`read_m4`) that is invisible at the bucket's pixel width.
+    (`read_m4`) that is invisible at the bucket's pixel width. Blocks of any level mix
+    freely: each is M4 of the points it covers, and M4 of M4s is M4.
     """
     before: list[Blobs] = []
     after: list[Blobs] = []

@@ -78,7 +78,7 @@ import numpy as np
 from lossboard.errors import LossboardError, UsageError
 from lossboard.model import Event, FileProblem, Media, Series
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 CHUNK_POINTS = 4096
 
 

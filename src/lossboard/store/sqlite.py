@@ -37,7 +37,7 @@ import lossboard
 from lossboard.errors import LossboardError, UsageError
 from lossboard.model import Event, FileProblem, Media, Series
 from lossboard.sources.collect import cut_before
-from lossboard.store import _chunks
+from lossboard.store import _chunks, _pyramid
 from lossboard.store.base import (
     CHUNK_POINTS,
     SCHEMA_VERSION,
@@ -525,6 +525,7 @@ def _merge_series(db: sqlite3.Connection, run_id: int, new: Series) -> None:
     if tail:
         db.execute("DELETE FROM chunks WHERE tag_id = ? AND first_step >= ?", (tag_id, tail[0][0]))
     _write_chunks(db, tag_id, merged)
+    _rebuild_level2(db, tag_id, int(merged.step[0]))
     points += len(merged) - sum(r[1] for r in tail)
     _update_tag(db, tag_id, merged, points=points, first_step=min(first_step, int(merged.step[0])))
 
@@ -561,6 +562,7 @@ def _cut_run(db: sqlite3.Connection, run_id: int, resume: Event) -> None:
         chunk = int(np.searchsorted(starts, dropped, side="right")) - 1
         db.execute("DELETE FROM chunks WHERE tag_id = ? AND first_step >= ?", (tag_id, rows[chunk][0]))
         _write_chunks(db, tag_id, kept.take(slice(int(starts[chunk]), None)))
+        _rebuild_level2(db, tag_id, rows[chunk][0])
         _update_tag(db, tag_id, kept, points=len(kept), first_step=int(kept.step[0]))
 
 
@@ -574,6 +576,35 @@ def _write_chunks(db: sqlite3.Connection, tag_id: int, series: Series) -> None:
     db.executemany(
         "INSERT INTO chunk_blocks (tag_id, first_step, points, checksum) VALUES (?, ?, ?, ?)",
         [(tag_id, row.first_step, *row.blocks) for row in rows],
+    )
+    db.executemany(
+        "INSERT INTO summaries (tag_id, level, first_step, last_step, count, points, checksum) "
+        "VALUES (?, 1, ?, ?, ?, ?, ?)",
+        [(tag_id, *row[:3], *row.coarse) for row in rows],
+    )
+
+
+def _rebuild_level2(db: sqlite3.Connection, tag_id: int, since: int) -> None:
+    """Rebuild a series' level-2 summaries after its chunks changed from step ``since`` on
+    (see `_pyramid`): those reaching ``since`` and the last go, the rest are regrouped."""
+    db.execute(
+        "DELETE FROM summaries WHERE tag_id = ?1 AND level = 2 AND (last_step >= ?2 "
+        "OR first_step = (SELECT MAX(first_step) FROM summaries WHERE tag_id = ?1 AND level = 2))",
+        (tag_id, since),
+    )
+    (kept_last,) = db.execute("SELECT MAX(last_step) FROM summaries WHERE tag_id = ? AND level = 2", (tag_id,)).fetchone()
+    level1 = [
+        _pyramid.Summary(*row)
+        for row in db.execute(
+            "SELECT first_step, last_step, count, points, checksum FROM summaries WHERE tag_id = ?1 AND level = 1 "
+            "AND (?2 IS NULL OR first_step > ?2) ORDER BY first_step",
+            (tag_id, kept_last),
+        )
+    ]
+    db.executemany(
+        "INSERT INTO summaries (tag_id, level, first_step, last_step, count, points, checksum) "
+        "VALUES (?, 2, ?, ?, ?, ?, ?)",
+        [(tag_id, *row) for row in _pyramid.level2_rows(level1)],
     )
 
 
@@ -599,10 +630,11 @@ class _Chunks:
         self._db, self._tag_id = db, tag_id
 
     def extent(self, lo: int, hi: int) -> _chunks.Extent:
+        """From the level-1 rows: one small row a chunk, with the chunk's bounds and count."""
         first, last, points, inner = self._db.execute(
             "SELECT MIN(first_step), MAX(last_step), COALESCE(SUM(count), 0), "
             "COALESCE(SUM(count) FILTER (WHERE first_step >= ?2 AND last_step <= ?3), 0) "
-            "FROM chunks WHERE tag_id = ?1 AND last_step >= ?2 AND first_step <= ?3",
+            "FROM summaries WHERE tag_id = ?1 AND level = 1 AND last_step >= ?2 AND first_step <= ?3",
             (self._tag_id, lo, hi),
         ).fetchone()
         return _chunks.Extent(first, last, points, inner)
@@ -616,13 +648,22 @@ class _Chunks:
         ):
             yield first_step, tuple(blobs)
 
-    def blocks(self, lo: int, hi: int) -> Iterator[_chunks.Block]:
-        for points, crc in self._db.execute(
-            "SELECT b.points, b.checksum FROM chunk_blocks b JOIN chunks c USING (tag_id, first_step) "
-            "WHERE c.tag_id = ? AND c.first_step >= ? AND c.last_step <= ? ORDER BY c.first_step",
-            (self._tag_id, lo, hi),
-        ):
-            yield points, crc
+    def blocks(self, lo: int, hi: int, level: int) -> list[_chunks.Block]:
+        return _pyramid.covering(self, lo, hi, level)
+
+    def summaries(self, level: int, lo: int, hi: int) -> list[tuple[int, int, bytes, int]]:
+        if level == 0:
+            query = (
+                "SELECT c.first_step, c.last_step, b.points, b.checksum FROM chunk_blocks b "
+                "JOIN chunks c USING (tag_id, first_step) "
+                "WHERE c.tag_id = ?1 AND c.first_step >= ?2 AND c.last_step <= ?3 ORDER BY c.first_step"
+            )
+        else:
+            query = (
+                "SELECT first_step, last_step, points, checksum FROM summaries WHERE tag_id = ?1 "
+                f"AND level = {level:d} AND first_step >= ?2 AND last_step <= ?3 ORDER BY first_step"
+            )
+        return self._db.execute(query, (self._tag_id, lo, hi)).fetchall()
 
 
 def _compile(name_regex: str | None) -> re.Pattern[str] | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-from lossboard.store import _chunks
+from lossboard.store import _chunks, _pyramid
 from lossboard.store.names import renamed
 
 _SCHEMA_V1 = """
@@ -207,12 +207,41 @@ def _migrate_to_v4(db: sqlite3.Connection) -> None:
     name_runs(db)
 
 
+def _migrate_to_v5(db: sqlite3.Connection) -> None:
+    """Version 5 adds the summary pyramid's coarse levels (``summaries``), computed here for
+    every series: level 1 from each chunk's points, level 2 from level 1."""
+    db.execute(
+        "CREATE TABLE summaries ("
+        "tag_id INTEGER NOT NULL, level INTEGER NOT NULL, first_step INTEGER NOT NULL, "
+        "last_step INTEGER NOT NULL, count INTEGER NOT NULL, points BLOB NOT NULL, checksum INTEGER NOT NULL, "
+        "PRIMARY KEY (tag_id, level, first_step), FOREIGN KEY (tag_id, first_step) "
+        "REFERENCES chunks (tag_id, first_step) ON DELETE CASCADE)"
+    )
+    db.execute("CREATE INDEX summaries_chunk ON summaries(tag_id, first_step)")
+    for (tag_id,) in db.execute("SELECT id FROM tags").fetchall():
+        level1 = []
+        for first, last, count, *blobs in db.execute(
+            "SELECT first_step, last_step, count, step, epoch, wall_time, value, checksum FROM chunks "
+            "WHERE tag_id = ? ORDER BY first_step",
+            (tag_id,),
+        ):
+            blob = _chunks.block_m4(_chunks.decode("", "", [blobs]), _chunks.LEVEL_POINTS[1])
+            level1.append(_pyramid.Summary(first, last, count, blob, _chunks.checksum(blob)))
+        for level, rows in ((1, level1), (2, _pyramid.level2_rows(level1))):
+            db.executemany(
+                "INSERT INTO summaries (tag_id, level, first_step, last_step, count, points, checksum) "
+                f"VALUES (?, {level}, ?, ?, ?, ?, ?)",
+                [(tag_id, *row) for row in rows],
+            )
+
+
 # MIGRATIONS[n] takes a database from schema version n to n + 1 (0: an empty file)
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migrate_to_v1,
     _migrate_to_v2,
     _migrate_to_v3,
     _migrate_to_v4,
+    _migrate_to_v5,
 ]
 
 
