@@ -13,7 +13,7 @@ A block of 8 chunks is M4 of their level-1 points as one bucket, and those are M
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NamedTuple, Protocol
 
 from lossboard.store import _chunks
@@ -31,6 +31,27 @@ class Summary(NamedTuple):
     count: int
     points: bytes
     checksum: int
+
+
+Query = Callable[[str, tuple], list]  # runs one statement (``?`` placeholders), returns its rows
+
+
+def rebuild_level2(query: Query, tag_id: int, since: int) -> list[Summary]:
+    """The level-2 rows to insert after a series' chunks changed from step ``since`` on,
+    once the stale ones are deleted: those reaching ``since`` and the last, partial or not."""
+    query(
+        "DELETE FROM summaries WHERE tag_id = ? AND level = 2 AND (last_step >= ? "
+        "OR first_step = (SELECT MAX(first_step) FROM summaries WHERE tag_id = ? AND level = 2))",
+        (tag_id, since, tag_id),
+    )
+    [(kept_last,)] = query("SELECT MAX(last_step) FROM summaries WHERE tag_id = ? AND level = 2", (tag_id,))
+    after, params = ("", (tag_id,)) if kept_last is None else (" AND first_step > ?", (tag_id, kept_last))
+    level1 = query(
+        "SELECT first_step, last_step, count, points, checksum FROM summaries WHERE tag_id = ? AND level = 1"
+        f"{after} ORDER BY first_step",
+        params,
+    )
+    return level2_rows([Summary(*row) for row in level1])
 
 
 def level2_rows(level1: Sequence[Summary]) -> list[Summary]:

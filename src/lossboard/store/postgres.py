@@ -31,7 +31,7 @@ import lossboard
 from lossboard.errors import LossboardError, UsageError
 from lossboard.model import Event, FileProblem, Media, Series
 from lossboard.sources.collect import cut_before
-from lossboard.store import _chunks
+from lossboard.store import _chunks, _pyramid
 from lossboard.store.base import (
     CHUNK_POINTS,
     SCHEMA_VERSION,
@@ -67,6 +67,10 @@ _CHUNK_TYPES = ["int8", "int8", "int8", "int4", "float8", "float8", "bytea", "by
 _BLOBS = "step, epoch, wall_time, value, checksum"
 _COPY_BLOCKS = "COPY chunk_blocks (tag_id, first_step, points, checksum) FROM STDIN (FORMAT BINARY)"
 _BLOCK_TYPES = ["int8", "int8", "bytea", "int8"]
+_COPY_SUMMARIES = (
+    "COPY summaries (tag_id, level, first_step, last_step, count, points, checksum) FROM STDIN (FORMAT BINARY)"
+)
+_SUMMARY_TYPES = ["int8", "int2", "int8", "int8", "int4", "bytea", "int8"]
 
 
 def _explain(store: PostgresStore, error: Exception) -> StoreError:
@@ -194,7 +198,7 @@ class PostgresStore:
     @_guarded
     def drop_everything(self) -> None:
         """Delete every run and its data, keeping the schema: a fresh index, fast (for tests)."""
-        self._conn.execute("TRUNCATE runs, sources, tags, chunks, chunk_blocks, events, media, problems, meta CASCADE")
+        self._conn.execute("TRUNCATE runs, sources, tags, chunks, chunk_blocks, summaries, events, media, problems, meta CASCADE")
 
     # -- writing ------------------------------------------------------------------------
     @_guarded
@@ -359,6 +363,10 @@ class PostgresStore:
                 copy.set_types(_BLOCK_TYPES)
                 for row in rows:
                     copy.write_row((tag_id, row.first_step, *row.blocks))
+            self._write_summaries(cur, tag_id, 1, [_pyramid.Summary(*row[:3], *row.coarse) for row in rows])
+        changed = doomed + ([int(series.step[0])] if len(series) else [])
+        if changed:
+            self._write_summaries(cur, tag_id, 2, _pyramid.rebuild_level2(_query(cur), tag_id, min(changed)))
         summary = cur.execute(
             "SELECT sum(count), min(first_step), max(last_step) FROM chunks WHERE tag_id = %s", (tag_id,)
         ).fetchone()
@@ -374,6 +382,13 @@ class PostgresStore:
             "UPDATE tags SET points = %s, first_step = %s, last_step = %s, last_value = %s WHERE id = %s",
             (*summary, float(np.frombuffer(last, dtype="<f8")[0]), tag_id),
         )
+
+    @staticmethod
+    def _write_summaries(cur: psycopg.Cursor, tag_id: int, level: int, rows: list[_pyramid.Summary]) -> None:
+        with cur.copy(_COPY_SUMMARIES) as copy:
+            copy.set_types(_SUMMARY_TYPES)
+            for row in rows:
+                copy.write_row((tag_id, level, *row))
 
     @_guarded
     def reset_run(self, run: str) -> None:
@@ -505,10 +520,10 @@ class PostgresStore:
         self, run: str, tag: str, source_tag: str, tag_id: int, step_range: tuple[int, int] | None, buckets: int
     ) -> SeriesData:
         lo, hi = step_range if step_range is not None else (-(2**63), 2**63 - 1)
-        extent = self._conn.execute(
+        extent = self._conn.execute(  # from the level-1 rows: one small row a chunk
             "SELECT min(first_step), max(last_step), coalesce(sum(count), 0),"
             " coalesce(sum(count) FILTER (WHERE first_step >= %(lo)s AND last_step <= %(hi)s), 0)"
-            " FROM chunks WHERE tag_id = %(tag)s AND last_step >= %(lo)s AND first_step <= %(hi)s",
+            " FROM summaries WHERE tag_id = %(tag)s AND level = 1 AND last_step >= %(lo)s AND first_step <= %(hi)s",
             {"lo": lo, "hi": hi, "tag": tag_id},
         ).fetchone()
         kept, total = _chunks.read_m4(
@@ -573,14 +588,33 @@ class _Chunks:
             )
             return [(first_step, tuple(blobs)) for first_step, *blobs in cur.fetchall()]
 
-    def blocks(self, lo: int, hi: int) -> list[_chunks.Block]:
-        with self._conn.cursor(binary=True) as cur:
-            cur.execute(
-                "SELECT b.points, b.checksum FROM chunk_blocks b JOIN chunks c USING (tag_id, first_step)"
-                " WHERE c.tag_id = %s AND c.first_step >= %s AND c.last_step <= %s ORDER BY c.first_step",
-                (self._tag_id, lo, hi),
+    def blocks(self, lo: int, hi: int, level: int) -> list[_chunks.Block]:
+        return _pyramid.covering(self, lo, hi, level)
+
+    def summaries(self, level: int, lo: int, hi: int) -> list[tuple[int, int, bytes, int]]:
+        if level == 0:
+            query = (
+                "SELECT c.first_step, c.last_step, b.points, b.checksum FROM chunk_blocks b"
+                " JOIN chunks c USING (tag_id, first_step)"
+                " WHERE c.tag_id = %s AND c.first_step >= %s AND c.last_step <= %s ORDER BY c.first_step"
             )
-            return [(points, crc) for points, crc in cur.fetchall()]
+        else:
+            query = (
+                "SELECT first_step, last_step, points, checksum FROM summaries WHERE tag_id = %s"
+                f" AND level = {level:d} AND first_step >= %s AND last_step <= %s ORDER BY first_step"
+            )
+        with self._conn.cursor(binary=True) as cur:
+            return cur.execute(query, (self._tag_id, lo, hi)).fetchall()
+
+
+def _query(cur: psycopg.Cursor) -> _pyramid.Query:
+    """`_pyramid`'s statements (``?`` placeholders) on this cursor."""
+
+    def run(statement: str, params: tuple) -> list:
+        cur.execute(statement.replace("?", "%s"), params)
+        return cur.fetchall() if cur.description else []
+
+    return run
 
 
 def _events(batch: Batch) -> list[Event]:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import psycopg
 
-from lossboard.store import _chunks
+from lossboard.store import _chunks, _pyramid
 from lossboard.store.names import renamed
 
 LOCK_SPACE = 0x6C6F7373  # "loss": the first key of every lossboard advisory lock
@@ -123,6 +123,7 @@ MIGRATIONS: tuple[Callable[[psycopg.Connection], object], ...] = (
     # version 3 saves parser states as JSON: pickled ones are dropped unread, their files read again
     lambda conn: conn.execute("UPDATE sources SET state = NULL"),
     lambda conn: _migrate_to_v4(conn),
+    lambda conn: _migrate_to_v5(conn),
 )
 
 
@@ -161,6 +162,36 @@ def _migrate_to_v4(conn: psycopg.Connection) -> None:
             [(_chunks.checksum(*blobs), tag_id, first) for tag_id, first, *blobs in rows],
         )
     name_runs(conn)
+
+
+def _migrate_to_v5(conn: psycopg.Connection) -> None:
+    """Version 5 adds the summary pyramid's coarse levels (``summaries``), computed here for
+    every series: level 1 from each chunk's points, level 2 from level 1."""
+    conn.execute(
+        "CREATE TABLE summaries (tag_id bigint NOT NULL, level smallint NOT NULL, first_step bigint NOT NULL,"
+        " last_step bigint NOT NULL, count integer NOT NULL, points bytea NOT NULL, checksum bigint NOT NULL,"
+        " PRIMARY KEY (tag_id, level, first_step),"
+        " FOREIGN KEY (tag_id, first_step) REFERENCES chunks ON DELETE CASCADE);"
+        " CREATE INDEX summaries_chunk ON summaries (tag_id, first_step)"
+    )
+    tag_ids = [tag_id for (tag_id,) in conn.execute("SELECT id FROM tags ORDER BY id")]
+    for tag_id in tag_ids:
+        with conn.cursor(binary=True) as read:
+            chunks = read.execute(
+                "SELECT first_step, last_step, count, step, epoch, wall_time, value, checksum FROM chunks"
+                " WHERE tag_id = %s ORDER BY first_step",
+                (tag_id,),
+            ).fetchall()
+        level1 = []
+        for first, last, count, *blobs in chunks:
+            blob = _chunks.block_m4(_chunks.decode("", "", [blobs]), _chunks.LEVEL_POINTS[1])
+            level1.append(_pyramid.Summary(first, last, count, blob, _chunks.checksum(blob)))
+        for level, rows in ((1, level1), (2, _pyramid.level2_rows(level1))):
+            conn.cursor().executemany(
+                "INSERT INTO summaries (tag_id, level, first_step, last_step, count, points, checksum)"
+                f" VALUES (%s, {level}, %s, %s, %s, %s, %s)",
+                [(tag_id, *row) for row in rows],
+            )
 
 
 def name_runs(conn: psycopg.Connection | psycopg.Cursor) -> None:

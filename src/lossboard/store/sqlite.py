@@ -585,26 +585,12 @@ def _write_chunks(db: sqlite3.Connection, tag_id: int, series: Series) -> None:
 
 
 def _rebuild_level2(db: sqlite3.Connection, tag_id: int, since: int) -> None:
-    """Rebuild a series' level-2 summaries after its chunks changed from step ``since`` on
-    (see `_pyramid`): those reaching ``since`` and the last go, the rest are regrouped."""
-    db.execute(
-        "DELETE FROM summaries WHERE tag_id = ?1 AND level = 2 AND (last_step >= ?2 "
-        "OR first_step = (SELECT MAX(first_step) FROM summaries WHERE tag_id = ?1 AND level = 2))",
-        (tag_id, since),
-    )
-    (kept_last,) = db.execute("SELECT MAX(last_step) FROM summaries WHERE tag_id = ? AND level = 2", (tag_id,)).fetchone()
-    level1 = [
-        _pyramid.Summary(*row)
-        for row in db.execute(
-            "SELECT first_step, last_step, count, points, checksum FROM summaries WHERE tag_id = ?1 AND level = 1 "
-            "AND (?2 IS NULL OR first_step > ?2) ORDER BY first_step",
-            (tag_id, kept_last),
-        )
-    ]
+    """Bring a series' level-2 summaries up to date after its chunks changed from ``since`` on."""
+    rows = _pyramid.rebuild_level2(lambda sql, params: db.execute(sql, params).fetchall(), tag_id, since)
     db.executemany(
         "INSERT INTO summaries (tag_id, level, first_step, last_step, count, points, checksum) "
         "VALUES (?, 2, ?, ?, ?, ?, ?)",
-        [(tag_id, *row) for row in _pyramid.level2_rows(level1)],
+        [(tag_id, *row) for row in rows],
     )
 
 
