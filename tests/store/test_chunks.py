@@ -229,3 +229,68 @@ def test_a_changed_byte_in_a_chunk_or_its_block_m4_is_detected() -> None:
     points, block_crc = row.blocks
     with pytest.raises(_chunks.CorruptChunk):
         _chunks.decode_blocks([(points[:-1] + bytes([points[-1] ^ 1]), block_crc)])
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    level=st.sampled_from([1, 2]),
+    buckets=st.integers(1, 3),
+    offset_blocks=st.integers(0, 3),
+)
+def test_each_pyramid_level_is_exact_when_buckets_start_on_its_block_edges(seed, level, buckets, offset_blocks) -> None:
+    block = _chunks.LEVEL_POINTS[level]
+    per_bucket = 8 * block
+    lo = offset_blocks * block
+    hi = lo + buckets * per_bucket - 1
+    step = np.arange(hi + 1 + block * 2)
+    value = noisy(seed, len(step))
+    series = _chunks.series_of(step, value, epoch=step / 2, wall_time=step * 10.0)
+    stored = Stored(series, _chunks.LEVEL_POINTS[2] // 8)
+    assert _chunks.level_for(hi - lo + 1, buckets) == level
+    kept, total = stored.read_m4((lo, hi), buckets)
+    index = m4_index(step, value, buckets, lo=lo, hi=hi)
+    assert kept.step.tolist() == step[index].tolist()
+    np.testing.assert_array_equal(kept.value, value[index])
+    assert total == hi - lo + 1
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), size=st.integers(300, 4096), buckets=st.integers(1, 2), data=st.data())
+def test_level_2_keeps_real_points_every_extreme_and_the_first_nan(seed, size, buckets, data) -> None:
+    """Any chunking and range wide enough for level 2: guarantees as block M4's."""
+    count = buckets * 8 * _chunks.LEVEL_POINTS[2] + data.draw(st.integers(0, 200_000))
+    rng = np.random.default_rng(seed)
+    step = np.cumsum(rng.integers(1, 3, count))
+    value = noisy(seed, count)
+    value[rng.integers(0, count)] = 1e9  # a spike somewhere
+    span = buckets * 8 * _chunks.LEVEL_POINTS[2]
+    first = data.draw(st.integers(0, count - span))
+    last = data.draw(st.integers(first + span - 1, count - 1))
+    lo, hi = int(step[first]), int(step[last])
+    series = _chunks.series_of(step, value, epoch=step / 2, wall_time=step * 10.0)
+    kept, total = Stored(series, size).read_m4((lo, hi), buckets)
+    inside = (step >= lo) & (step <= hi)
+    assert total == int(inside.sum())
+    at = np.searchsorted(step, kept.step)
+    assert (step[at] == kept.step).all() and (np.diff(kept.step) > 0).all()
+    np.testing.assert_array_equal(kept.value, value[at])
+    assert len(kept) <= 5 * buckets
+    window = value[inside]
+    assert np.nanmax(window) in kept.value and np.nanmin(window) in kept.value
+    if np.isnan(window).any():
+        assert step[inside][np.isnan(window)][0] in kept.step
+    assert kept.step[0] == lo and kept.step[-1] == hi
+
+
+def test_level_2_groups_32_chunks_and_takes_m4_of_every_8() -> None:
+    step = np.arange(40 * 100)
+    value = np.zeros(len(step))
+    value[[150, 2_050]] = [5.0, -5.0]
+    chunks = _chunks.chunk_rows(_chunks.series_of(step, value), size=100)
+    first, second = _pyramid.level2_rows([_pyramid.Summary(*c[:3], *c.coarse) for c in chunks])
+    assert (first.first_step, first.last_step, first.count) == (0, 3_199, 3_200)
+    assert (second.first_step, second.last_step, second.count) == (3_200, 3_999, 800)
+    points = _chunks.decode_blocks([first[3:]])
+    # four blocks of 800 points: each its first, last and extremes; a flat one its first and last
+    assert points.step.tolist() == [0, 150, 799, 800, 1_599, 1_600, 2_050, 2_399, 2_400, 3_199]
