@@ -1,0 +1,110 @@
+"""The summary pyramid follows every write on both backends: appends, a value overwritten and
+points inserted mid-series, a resume cut. Expected values come from the batches applied."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lossboard.model import RESUME, Event
+from lossboard.store import _chunks, _pyramid
+from lossboard.store.base import Batch, Columns, SourceState
+from lossboard.store.urls import open_store
+
+from ._versions import old_store, put_old_series, sql
+
+COUNT = 300_000  # enough for level 2 at one bucket (8 blocks of 32,768 points)
+
+
+def columns(step: np.ndarray, value: np.ndarray) -> Columns:
+    nan = np.full(len(step), np.nan)
+    return Columns("train/loss", "loss", step.astype(np.int64), nan, nan.copy(), value.astype(np.float64))
+
+
+def write(url: str, batches: list[Columns], resumes: list[Event] = ()) -> None:
+    store = open_store(url)
+    try:
+        for offset, batch in enumerate(batches, 1):
+            store.apply(Batch(SourceState("a.csv", "a", "csv", 0, offset, 1, 1, offset), columns=[batch]))
+        for resume in resumes:
+            store.apply(Batch(SourceState("b.csv", "a", "csv", 1, 1, 2, 1, 1), resumes=[resume]))
+    finally:
+        store.close()
+
+
+def assert_levels_match_the_chunks(url: str) -> None:
+    """Level 1 is each chunk's M4 of every 1,024 points; level 2 is what `level2_rows` makes of level 1."""
+    chunks = sql(url, "SELECT first_step, last_step, count, step, epoch, wall_time, value, checksum FROM chunks "
+                      "ORDER BY first_step")
+    level1 = [_pyramid.Summary(*row) for row in sql(
+        url, "SELECT first_step, last_step, count, points, checksum FROM summaries WHERE level = 1 ORDER BY first_step")]
+    level2 = [_pyramid.Summary(*row) for row in sql(
+        url, "SELECT first_step, last_step, count, points, checksum FROM summaries WHERE level = 2 ORDER BY first_step")]
+    assert [row[:3] for row in level1] == [row[:3] for row in chunks]
+    for chunk, summary in zip(chunks, level1):
+        points = _chunks.block_m4(_chunks.decode("", "", [chunk[3:]]), _chunks.LEVEL_POINTS[1])
+        assert bytes(summary.points) == points and summary.checksum == _chunks.checksum(points)
+    want = _pyramid.level2_rows([row._replace(points=bytes(row.points)) for row in level1])
+    assert [row._replace(points=bytes(row.points)) for row in level2] == want
+    assert len(want) >= 2
+
+
+def test_appends_overwrites_inserts_and_a_cut_keep_every_level_in_step(store_url: str) -> None:
+    rng = np.random.default_rng(5)
+    step = np.arange(COUNT) * 2  # even steps: odd ones are inserted later
+    value = rng.standard_normal(COUNT)
+    value[[1_000, 250_000]] = [40.0, np.nan]
+    # the first batch ends on a full chunk, so the next append starts a chunk in a partial group
+    parts = np.split(np.arange(COUNT), [5 * 4096, 60_000, 100_000, 150_000, 200_000, 250_000])
+    inserted = np.arange(100_001, 100_401, 2)
+    overwritten = np.arange(400_000, 400_200, 2)
+    write(
+        store_url,
+        [columns(step[part], value[part]) for part in parts]
+        + [columns(inserted, np.full(len(inserted), -30.0)), columns(overwritten, np.full(len(overwritten), 0.5))],
+        [Event(RESUME, 560_000, epoch=None)],
+    )
+    assert_levels_match_the_chunks(store_url)
+
+    final_step = np.concatenate([step, inserted])
+    final_value = np.concatenate([value, np.full(len(inserted), -30.0)])
+    final_value[np.isin(final_step, overwritten)] = 0.5
+    order = np.argsort(final_step)
+    final_step, final_value = final_step[order], final_value[order]
+    keep = final_step < 560_000
+    final_step, final_value = final_step[keep], final_value[keep]
+
+    store = open_store(store_url)
+    try:
+        data = store.read_series("a", "train/loss", buckets=1)
+    finally:
+        store.close()
+    assert _chunks.level_for(len(final_step), 1) == 2
+    assert data.total_points == len(final_step)
+    assert data.step[0] == final_step[0] and data.step[-1] == final_step[-1]
+    assert {40.0, -30.0} <= set(data.value.tolist())
+    assert 500_000 in data.step.tolist()  # the first NaN
+
+
+def test_an_older_store_gains_every_level_and_reads_as_a_fresh_one(store_url: str, tmp_path) -> None:
+    rng = np.random.default_rng(9)
+    step = np.arange(COUNT)
+    value = rng.standard_normal(COUNT)
+    value[[77, 123_456]] = [1e6, np.nan]
+    fresh_url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    write(fresh_url, [columns(step, value)])
+    fresh = open_store(fresh_url)
+    want = fresh.read_series("a", "train/loss", buckets=1)
+    fresh.close()
+
+    old_store(store_url, 1)  # chunks as version 1 wrote them; versions 2 to 5 migrate them forward
+    put_old_series(store_url, "a", "a.csv", columns(step, value), version=1)
+    store = open_store(store_url)
+    try:
+        got = store.read_series("a", "train/loss", buckets=1)
+    finally:
+        store.close()
+    assert_levels_match_the_chunks(store_url)
+    assert got.total_points == want.total_points == COUNT
+    np.testing.assert_array_equal(got.step, want.step)
+    np.testing.assert_array_equal(got.value, want.value)
+    assert {77, 123_456} <= set(got.step.tolist())
