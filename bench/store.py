@@ -15,6 +15,14 @@ its own subprocess, with peak RSS from that process's ``VmHWM`` (imports include
     .venv/bin/python bench/store.py                       # generate once (~4 min), then measure (~15 min)
     .venv/bin/python bench/store.py --postgres postgresql://postgres@localhost:5432/postgres
     .venv/bin/python bench/store.py --only lossboard      # skip the (slow) TensorBoard loads
+
+``--scale`` measures instead how downsampled reads grow with the series: single series of 1 M,
+4 M and 16 M points and one tag across 80 runs of 200,000 points, written straight into a store
+(`Store.apply`, no log files) once under bench/data/ (and reused), each read to 2,000 buckets:
+with the summary pyramid, and with block M4 alone (schema 4's read) as the peer, in the same
+child process; wall and CPU time per query and the load average.
+
+    .venv/bin/python bench/store.py --scale [--postgres URL]
 """
 
 from __future__ import annotations
@@ -41,6 +49,8 @@ TAG_NAMES = ["train/loss", "val/loss", "train/accuracy", "val/accuracy", "opt/lr
     f"train/metric_{i}" for i in range(5, TAGS)
 ]
 BUCKETS = 2000
+SCALE_SIZES = (1_000_000, 4_000_000, 16_000_000)
+WIDE_RUNS, WIDE_STEPS = 80, 200_000
 START = 1_700_000_000.0  # wall time of step 0
 
 
@@ -178,16 +188,71 @@ def child_queries(url: str) -> dict:
 
 
 def _repeat(query, repeats: int | None = None) -> dict:
-    times = []
+    times, cpu = [], []
     for _ in range(repeats or int(os.environ.get("BENCH_REPEATS", "50"))):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         query()
         times.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - started_cpu)
     times.sort()
-    return {"p50_ms": statistics.median(times) * 1e3, "p95_ms": times[int(len(times) * 0.95) - 1] * 1e3}
+    return {"p50_ms": statistics.median(times) * 1e3, "p95_ms": times[int(len(times) * 0.95) - 1] * 1e3,
+            "cpu_p50_ms": statistics.median(cpu) * 1e3}
 
 
-CHILDREN = {"tensorboard": child_tensorboard, "index": child_index, "warm": child_warm, "queries": child_queries}
+def fill_scale(url: str) -> None:
+    """The scale store: ``big-<n>`` runs of one series each and ``wide-NN`` runs, written once."""
+    import numpy as np
+
+    from lossboard.store.base import Batch, Columns, SourceState
+    from lossboard.store.urls import open_store
+
+    store = open_store(url)
+    have = {info.name: info.points for info in store.list_runs()}
+    wanted = [(f"big-{n // 1_000_000}M", n) for n in SCALE_SIZES]
+    wanted += [(f"wide-{run:02}", WIDE_STEPS) for run in range(WIDE_RUNS)]
+    for run, (name, points) in enumerate(wanted):
+        if have.get(name) == points:
+            continue
+        rng = np.random.default_rng(run)
+        for start in range(0, points, 1_000_000):
+            step = np.arange(start, min(points, start + 1_000_000))
+            value = np.exp(-step / (points / 4)) + 0.05 * rng.standard_normal(len(step))
+            value[::997] += 10.0
+            columns = Columns("val/loss", "val_loss", step, step / 1000.0, START + step * 0.1, value)
+            store.apply(Batch(SourceState(f"/bench/{name}.csv", f"/bench/{name}", "csv", 0, 1, 1, 1, 1),
+                              columns=[columns]))
+    store.close()
+
+
+def child_scale(url: str) -> dict:
+    """Each size to 2,000 buckets and the 80 runs x 1 tag, with the pyramid and with block M4 alone."""
+    from lossboard.query import read_series
+    from lossboard.store import _chunks
+    from lossboard.store.urls import open_store
+
+    store = open_store(url)
+    wide = [f"wide-{run:02}" for run in range(WIDE_RUNS)]
+    queries = {f"{n // 1_000_000}M": [f"big-{n // 1_000_000}M"] for n in SCALE_SIZES}
+    queries["80x200k"] = wide
+    pyramid = _chunks.LEVEL_POINTS
+    result: dict = {}
+    for reader, levels in (("pyramid", pyramid), ("block M4", pyramid[:1])):
+        _chunks.LEVEL_POINTS = levels  # the peer: what schema 4 read (block M4, nothing coarser)
+        for name, runs in queries.items():
+            def query(runs=runs):
+                return read_series(store, runs=runs, tags=["val/loss"], buckets=BUCKETS)
+            found = query()
+            result[f"{reader} {name}"] = {**_repeat(query), "series": len(found),
+                                          "points": sum(d.total_points for d in found.values()),
+                                          "kept": sum(len(d.step) for d in found.values())}
+    _chunks.LEVEL_POINTS = pyramid
+    store.close()
+    result["loadavg"] = Path("/proc/loadavg").read_text().split()[:3]
+    return result
+
+
+CHILDREN = {"tensorboard": child_tensorboard, "index": child_index, "warm": child_warm, "queries": child_queries,
+            "scale": child_scale}
 
 
 def in_child(name: str, *args: str, repeats: int) -> dict:
@@ -237,6 +302,43 @@ def measure_store(kind: str, fresh, repeats: int) -> dict:
     return rows
 
 
+def scale_sqlite() -> str:
+    """The SQLite scale store: kept between runs (bench/data/store-dbs/scale.db)."""
+    path = HERE / "data" / "store-dbs" / "scale.db"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{path}"
+
+
+def scale_postgres(server: str) -> str:
+    """Database ``lossboard_bench_scale`` on the server of the URL given, created once."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(server, autocommit=True) as connection:
+        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = 'lossboard_bench_scale'").fetchone():
+            connection.execute(sql.SQL("CREATE DATABASE lossboard_bench_scale"))
+    return urlsplit(server)._replace(path="/lossboard_bench_scale").geturl()
+
+
+def scale_table(results: dict) -> str:
+    lines = [
+        "| query to 2,000 buckets | store | pyramid p50 | p95 | CPU p50 | block M4 only p50 | ratio | target |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    targets = {"16M": "<= 10 ms", "80x200k": "<= 30 ms"}
+    for store, rows in results.items():
+        for name in [f"{n // 1_000_000}M" for n in SCALE_SIZES] + ["80x200k"]:
+            ours, peer = rows[f"pyramid {name}"], rows[f"block M4 {name}"]
+            label = f"{name} points, 1 series" if name != "80x200k" else "80 runs x 200 k points, 1 tag"
+            lines.append(
+                f"| {label} | {store} | {ours['p50_ms']:.2f} ms | {ours['p95_ms']:.2f} ms | "
+                f"{ours['cpu_p50_ms']:.2f} ms | {peer['p50_ms']:.2f} ms | {_ratio(peer['p50_ms'] / ours['p50_ms'])} | "
+                f"{targets.get(name, '')} |"
+            )
+        lines.append(f"| load average at the end | {store} | {' '.join(rows['loadavg'])} | | | | | |")
+    return "\n".join(lines)
+
+
 def table(results: dict) -> str:
     tb = results.get("tensorboard", {})
     keep, sampled = tb.get("keep-all"), tb.get("reservoir")
@@ -284,11 +386,24 @@ def main() -> None:
                         help="a PostgreSQL server to measure too (databases lossboard_bench_* are created)")
     parser.add_argument("--only", choices=["lossboard", "tensorboard"], default=None)
     parser.add_argument("--repeats", type=int, default=50)
+    parser.add_argument("--scale", action="store_true", help="how reads grow with the series (1 M to 16 M points)")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         name, *rest = args.child
         print(json.dumps(CHILDREN[name](*rest)))
+        return
+    if args.scale:
+        stores = {"SQLite": scale_sqlite()}
+        if args.postgres:
+            stores["PostgreSQL"] = scale_postgres(args.postgres)
+        scale: dict = {}
+        for kind, url in stores.items():
+            fill_scale(url)
+            scale[kind] = in_child("scale", url, repeats=args.repeats)
+            print(f"{kind}: {json.dumps(scale[kind])}", file=sys.stderr, flush=True)
+        (HERE / "data" / "store-scale-results.json").write_text(json.dumps(scale, indent=1))
+        print(scale_table(scale))
         return
     generate()
     results: dict = {}

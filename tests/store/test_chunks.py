@@ -240,7 +240,7 @@ def test_a_changed_byte_in_a_chunk_or_its_block_m4_is_detected() -> None:
 )
 def test_each_pyramid_level_is_exact_when_buckets_start_on_its_block_edges(seed, level, buckets, offset_blocks) -> None:
     block = _chunks.LEVEL_POINTS[level]
-    per_bucket = 8 * block
+    per_bucket = 4 * block
     lo = offset_blocks * block
     hi = lo + buckets * per_bucket - 1
     step = np.arange(hi + 1 + block * 2)
@@ -259,12 +259,12 @@ def test_each_pyramid_level_is_exact_when_buckets_start_on_its_block_edges(seed,
 @given(seed=st.integers(0, 2**32 - 1), size=st.integers(300, 4096), buckets=st.integers(1, 2), data=st.data())
 def test_level_2_keeps_real_points_every_extreme_and_the_first_nan(seed, size, buckets, data) -> None:
     """Any chunking and range wide enough for level 2: guarantees as block M4's."""
-    count = buckets * 8 * _chunks.LEVEL_POINTS[2] + data.draw(st.integers(0, 200_000))
+    count = buckets * 4 * _chunks.LEVEL_POINTS[2] + data.draw(st.integers(0, 200_000))
     rng = np.random.default_rng(seed)
     step = np.cumsum(rng.integers(1, 3, count))
     value = noisy(seed, count)
     value[rng.integers(0, count)] = 1e9  # a spike somewhere
-    span = buckets * 8 * _chunks.LEVEL_POINTS[2]
+    span = buckets * 4 * _chunks.LEVEL_POINTS[2]
     first = data.draw(st.integers(0, count - span))
     last = data.draw(st.integers(first + span - 1, count - 1))
     lo, hi = int(step[first]), int(step[last])

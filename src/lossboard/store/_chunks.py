@@ -11,7 +11,7 @@ Each chunk also carries its **block M4**: the M4 points of every `BLOCK_POINTS` 
 points, about an eighth of the chunk, and its **level-1 summary**, the M4 of every
 `LEVEL_POINTS[1]` points; `lossboard.store._pyramid` builds level 2 over groups of chunks.
 A downsampled read over a range wide enough (`read_m4`) takes the coarsest level whose
-blocks still fit eight to a bucket for the chunks wholly inside the range instead of their
+blocks still fit several to a bucket for the chunks wholly inside the range instead of their
 points, so it reads O(buckets) values whatever the series length; see `m4_of_blocks` for
 what that keeps.
 
@@ -43,8 +43,10 @@ BLOCK_POINTS = 32  # points per block of a chunk's block M4
 # points per block at each level of the summary pyramid: the block M4, each chunk's
 # level-1 summary, and level 2 (8 chunks a block: 32,768 points while chunks are full)
 LEVEL_POINTS = (BLOCK_POINTS, 1024, 8 * CHUNK_POINTS)
-# a downsampled read takes a level when buckets hold this many of its blocks on average
-_BLOCKS_PER_BUCKET = 8
+# a downsampled read takes a level when buckets hold this many points on average: 8 blocks
+# of block M4 (narrower reads stay exact, as before the pyramid), 4 of a coarser level (a
+# block then never reaches past the bucket beside it, so it still only blurs bucket edges)
+_LEVEL_MIN_BUCKET_POINTS = (8 * LEVEL_POINTS[0], 4 * LEVEL_POINTS[1], 4 * LEVEL_POINTS[2])
 # block M4 points, row by row: all four columns of a point together, so the blocks of many
 # chunks join into one buffer and decode with one np.frombuffer
 _POINT = np.dtype([("step", "<i8"), ("epoch", "<f8"), ("wall_time", "<f8"), ("value", "<f8")])
@@ -283,8 +285,8 @@ def read_m4(
     source: ChunkSource, extent: Extent, step_range: tuple[int, int] | None, buckets: int
 ) -> tuple[Series, int]:
     """M4 of a stored series over ``step_range`` (default: the whole series), and how many
-    points that range holds: from the coarsest summary level whose blocks fit eight to a
-    bucket (`level_for`, `m4_of_blocks`), else exactly from every point (`m4_over_chunks`)."""
+    points that range holds: from the coarsest summary level whose blocks fit in a bucket
+    (`level_for`, `m4_of_blocks`), else exactly from every point (`m4_over_chunks`)."""
     if not extent.points or extent.first_step is None or extent.last_step is None:
         return series_of([], []), 0
     lo, hi = step_range if step_range is not None else (extent.first_step, extent.last_step)
@@ -299,9 +301,9 @@ def read_m4(
 
 
 def level_for(points: int, buckets: int) -> int | None:
-    """The coarsest summary level with `_BLOCKS_PER_BUCKET` blocks a bucket on average over
-    ``points`` (None: too few points a bucket; read them all)."""
-    fitting = [level for level, size in enumerate(LEVEL_POINTS) if points >= buckets * _BLOCKS_PER_BUCKET * size]
+    """The coarsest summary level whose blocks fit in a bucket often enough over ``points``
+    (`_LEVEL_MIN_BUCKET_POINTS`; None: too few points a bucket, read them all)."""
+    fitting = [level for level, least in enumerate(_LEVEL_MIN_BUCKET_POINTS[: len(LEVEL_POINTS)]) if points >= buckets * least]
     return fitting[-1] if fitting else None
 
 
@@ -316,7 +318,7 @@ def m4_of_blocks(
     first NaN survive to the final M4, so the range's extremes, spikes and first NaN are
     always kept. A bucket's first, last, minimum and maximum are exact but for the block at
     either of its ends, which it shares with its neighbour: with at least 8 blocks a bucket
-    (`read_m4`) that is invisible at the bucket's pixel width. Blocks of any level mix
+    (4 of a coarser level, `read_m4`) that is invisible at the bucket's pixel width. Blocks of any level mix
     freely: each is M4 of the points it covers, and M4 of M4s is M4.
     """
     before: list[Blobs] = []
