@@ -19,9 +19,10 @@ on write. Runs also hold **events**, **media** (references, not bytes), and **pr
 
 Series are stored as **chunks**: up to `CHUNK_POINTS` consecutive points of one series in one
 row, each column as raw little-endian bytes, with the chunk's first/last step and its value
-min/max, and beside it the chunk's **block M4** (the M4 points of every 32 consecutive points,
-about an eighth of the bytes). Reading a million points is then a few hundred rows, and
-appends touch one row. Each chunk and block M4 carries a CRC-32 checked on every read: damaged
+min/max, and beside it the **summary pyramid**: the chunk's block M4 (the M4 points of every 32
+consecutive points, about an eighth of the bytes), its level-1 summary (every 1,024 points),
+and level 2 over each 32 consecutive chunks (every 8 chunks), kept up to date by every write. Reading a million points is then a few hundred rows, and
+appends touch one row. Each chunk and summary carries a CRC-32 checked on every read: damaged
 bytes are an error naming the store and series, never data.
 
 Writing (the indexer, one source file at a time)
@@ -58,10 +59,12 @@ into ``buckets`` equal parts and each non-empty part keeps its first and last po
 points holding its minimum and maximum value (M4), in step order without repeats; NaN is no
 extreme, and a bucket holding NaN keeps its first NaN besides, so at most ``5 * buckets``
 points. When the buckets hold 256 points or more on average, the chunks wholly inside the range
-are read from their block M4 (a fraction of the bytes): every point kept is still a real point
-in its own bucket and the range's extremes, every spike and the first NaN are still kept, but
-a bucket's first, last, minimum and maximum are exact only up to the 32-point block at either
-of its ends, shared with its neighbour (invisible at one bucket a pixel). ``total_points``
+are read from the coarsest level of the pyramid that fits (block M4; level 1 from 4,096 points
+a bucket; level 2 from 131,072), so the cost follows the buckets, not the series: every point
+kept is still a real point in its own bucket and the range's extremes, every spike and the
+first NaN are still kept, but a bucket's first, last, minimum and maximum are exact only up to
+the block at either of its ends, shared with its neighbour (invisible at one bucket a pixel;
+exact when buckets start on block edges). ``total_points``
 always says how many points the range holds. ``step_range`` and ``time_range`` include both
 ends.
 """
