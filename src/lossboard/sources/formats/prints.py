@@ -38,6 +38,7 @@ NAME = "prints"
 _DIGIT = re.compile(r"\d")
 _SNIFF_CHARS = 32 * 1024  # detection runs every format's sniff on every file: parse a part
 _NEEDS_RENDER = re.compile(r"[\r\x08\x1b]")
+_MIN_RUN = 8  # redraws on one line worth a pass of their own
 # signatures of formats with a parser of their own, which read their lines better
 _SPECIFIC = re.compile(
     r"^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+ |Epoch\[\d+\]|Iter\[\d+\]|Batch \[\d+|\[Epoch \d+\]"
@@ -70,8 +71,10 @@ class Parser(LineParser):
 
     raw_lines = True
 
-    def __init__(self) -> None:
+    def __init__(self, *, fast: bool = True) -> None:
+        """``fast=False`` reads every bar redraw on its own (tests compare both paths)."""
         super().__init__()
+        self._fast = fast
         self._context = Context()
         self._bars = Bars()
         self.unread: list[int] = []  # lines with a digit that gave nothing
@@ -83,6 +86,9 @@ class Parser(LineParser):
         items: list[Item] = []
         for line_no, line in enumerate(lines, first):
             if _NEEDS_RENDER.search(line):
+                if self._fast and "\r" in line and "\x08" not in line and "\x1b" not in line:
+                    self._redrawn(line_no, line, items)
+                    continue
                 for state in redraws(line):
                     self._state(line_no, state, items)
             elif line and not line.isspace():
@@ -93,6 +99,34 @@ class Parser(LineParser):
         items: list[Item] = []
         self._bars.finish(items)
         return items
+
+    def _redrawn(self, line_no: int, line: str, items: list[Item]) -> None:
+        """The states of a ``\\r``-redrawn line: the first and last one by one, those between in
+        one pass (`Bars.add_run`) when they continue the first one's bar, else one by one."""
+        parts = line.split("\r")
+        first = next((i for i, part in enumerate(parts) if part and not part.isspace()), None)
+        if first is None:
+            return
+        last = next(i for i in range(len(parts) - 1, -1, -1) if parts[i] and not parts[i].isspace())
+        self._state(line_no, parts[first].rstrip(), items)
+        middle = parts[first + 1 : last]
+        start = sum(map(len, parts[: first + 1])) + first + 1
+        end = start + sum(map(len, middle)) + len(middle) - 1
+        count = len(middle) - middle.count("")
+        if count >= _MIN_RUN and self._bars.add_run(line_no, line, start, end, count, items):
+            self.bars += count
+            context = self._context
+            context.wall_time = None
+            if self._bars.train_step is not None:
+                context.step = self._bars.train_step
+                if self._bars.train_epoch is not None:
+                    context.epoch = int(self._bars.train_epoch)
+        else:
+            for part in middle:
+                if part and not part.isspace():
+                    self._state(line_no, part.rstrip(), items)
+        if last > first:
+            self._state(line_no, parts[last].rstrip(), items)
 
     def _state(self, line_no: int, text: str, items: list[Item]) -> None:
         stripped = strip_prefixes(text)

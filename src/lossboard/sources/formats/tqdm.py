@@ -41,8 +41,11 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 from lossboard import tags
-from lossboard.model import Item, Point
+from lossboard.model import Columns, Item, Point
+from lossboard.sources.formats import _bar_runs
 from lossboard.sources.formats._lines import LineParser, redraws
 from lossboard.sources.formats._numbers import bad_number, number
 
@@ -74,6 +77,8 @@ _NOT_METRICS = {"v_num"}
 _RATE = re.compile(r"\s*([\d.]+)(?:(\w*/s)|s/(\w+))\s*")  # 3.24it/s, 1.5s/it, 12.41s/batch
 _NO_VALUE = {"None", "?"}  # printed for a value not there yet: not a mistake
 _WORDS = re.compile(r"[a-z]+")
+_NO_DIGITS = str.maketrans("", "", "0123456789.")
+_MAX_LAYOUTS = 256  # bar kinds remembered; a log with more learns them again
 
 
 def sniff(head: str, filename: str) -> float:
@@ -136,6 +141,7 @@ class Bars:
         self.train_epoch: float | None = None
         self._reported: set[str] = set()
         self._names: dict[str, tuple[str, bool] | None] = {}
+        self._layouts: dict[tuple[str, str], _bar_runs.BarLayout | None] = {}
 
     def finish(self, items: list[Item]) -> None:
         for bar in self._bars.values():
@@ -200,6 +206,60 @@ class Bars:
                 self._bad_value(line_no, name, raw, items)
         if len(inner) > 1:
             self._rate(inner[1], step, fraction, wall_time, items)
+
+    def add_run(self, line_no: int, line: str, start: int, end: int, count: int, items: list[Item]) -> bool:
+        """The ``count`` redraws in ``line[start:end]`` (each after a ``\\r``) in one pass, as
+        `add` would give them one by one, when all continue the latest bar with one layout; else
+        False, having changed nothing."""
+        bar = self._current
+        first_end = line.find("\r", start)
+        layout = self._layout(bar.desc, line[start : first_end if 0 <= first_end < end else end]) if bar else None
+        matrix = _bar_runs.read(layout, bar.desc, line, start, end, count) if layout else None
+        if matrix is None:
+            return False
+        n = matrix[:, 0].astype(np.int64)
+        if n[0] < bar.n or (count > 1 and bool((np.diff(n) < 0).any())):
+            return False
+        last_state = line[line.rfind("\r", start, end) + 1 : end].rstrip()
+        inner = match_bar(last_state)["inner"].split(", ")
+        bar.n = int(n[-1])
+        if bar.split != tags.TRAIN:
+            bar.final = (line_no, self.train_step or 0, self.train_epoch, inner)
+            return True
+        epoch = None if bar.epoch is None else float(bar.epoch)
+        bar.final = (line_no, bar.base + bar.n, epoch, inner)
+        if bar.n == 0:
+            return True
+        self.train_step, self.train_epoch = bar.base + bar.n, epoch
+        done = n > 0
+        steps = bar.base + n[done]
+        totals = matrix[done, 1]
+        fractions = None
+        if epoch is not None:  # as `add`: epoch + n / total, the epoch alone for a total of 0
+            fractions = np.where(totals > 0, epoch + n[done] / np.maximum(totals, 1), epoch)
+        for column, name in enumerate(layout.names, 3):
+            kind = self._kind(name)
+            if kind is not None and not kind[1]:
+                items.append(Columns(kind[0], name, steps, matrix[done, column], fractions))
+        rates = matrix[done, 2]
+        moving = rates != 0
+        if moving.any():
+            values = 1 / rates[moving] if layout.inverted else rates[moving]
+            kept = None if fractions is None else fractions[moving]
+            items.append(Columns("perf/its_per_sec", layout.unit, steps[moving], values, kept))
+        return True
+
+    def _layout(self, desc: str, sample: str) -> _bar_runs.BarLayout | None:
+        """The layout of the bar state ``sample``, learned once per kind of bar and postfix."""
+        key = (_DIGITS.sub("#", desc), sample[sample.rfind(" [") :].translate(_NO_DIGITS))
+        if key not in self._layouts:
+            if len(self._layouts) >= _MAX_LAYOUTS:
+                self._layouts.clear()
+            match = match_bar(sample.rstrip())
+            fits = match is not None and match["closed"] and match.end() == len(sample.rstrip())
+            fits = fits and match["n"] is not None and match["desc"] == desc
+            self._layouts[key] = _bar_runs.learn(desc, match["inner"].split(", ")) if fits else None
+        return self._layouts[key]
 
     def _rate(
         self, field: str, step: int, fraction: float | None, wall_time: float | None, items: list[Item]
