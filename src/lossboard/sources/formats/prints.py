@@ -38,7 +38,6 @@ NAME = "prints"
 _DIGIT = re.compile(r"\d")
 _SNIFF_CHARS = 32 * 1024  # detection runs every format's sniff on every file: parse a part
 _NEEDS_RENDER = re.compile(r"[\r\x08\x1b]")
-_MIN_RUN = 8  # redraws on one line worth a pass of their own
 # signatures of formats with a parser of their own, which read their lines better
 _SPECIFIC = re.compile(
     r"^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+ |Epoch\[\d+\]|Iter\[\d+\]|Batch \[\d+|\[Epoch \d+\]"
@@ -101,32 +100,38 @@ class Parser(LineParser):
         return items
 
     def _redrawn(self, line_no: int, line: str, items: list[Item]) -> None:
-        """The states of a ``\\r``-redrawn line: the first and last one by one, those between in
-        one pass (`Bars.add_run`) when they continue the first one's bar, else one by one."""
-        parts = line.split("\r")
-        first = next((i for i, part in enumerate(parts) if part and not part.isspace()), None)
-        if first is None:
-            return
-        last = next(i for i in range(len(parts) - 1, -1, -1) if parts[i] and not parts[i].isspace())
-        self._state(line_no, parts[first].rstrip(), items)
-        middle = parts[first + 1 : last]
-        start = sum(map(len, parts[: first + 1])) + first + 1
-        end = start + sum(map(len, middle)) + len(middle) - 1
-        count = len(middle) - middle.count("")
-        if count >= _MIN_RUN and self._bars.add_run(line_no, line, start, end, count, items):
-            self.bars += count
-            context = self._context
-            context.wall_time = None
-            if self._bars.train_step is not None:
-                context.step = self._bars.train_step
-                if self._bars.train_epoch is not None:
-                    context.epoch = int(self._bars.train_epoch)
-        else:
-            for part in middle:
-                if part and not part.isspace():
-                    self._state(line_no, part.rstrip(), items)
-        if last > first:
-            self._state(line_no, parts[last].rstrip(), items)
+        """The states of a ``\\r``-redrawn line in order: runs that continue one bar in one pass
+        each (`Bars.add_run`), any other state on its own."""
+        at = line.find("\r")
+        self._part(line_no, line[:at], items)
+        at += 1
+        while at <= len(line):
+            end, read = self._bars.add_run(line_no, line, at, items)
+            if read > 0:
+                self._after_bars(read)
+            elif read < 0:
+                for part in line[at:end].split("\r"):
+                    self._part(line_no, part, items)
+            else:
+                end = line.find("\r", at)
+                end = len(line) if end < 0 else end
+                self._part(line_no, line[at:end], items)
+            at = end + 1
+
+    def _part(self, line_no: int, part: str, items: list[Item]) -> None:
+        """One state of a redrawn line, read as `redraws` gives it."""
+        if part and not part.isspace():
+            self._state(line_no, part.rstrip(), items)
+
+    def _after_bars(self, count: int) -> None:
+        """What `_state` does to the context after ``count`` bar states, none with a prefix."""
+        self.bars += count
+        context = self._context
+        context.wall_time = None
+        if self._bars.train_step is not None:
+            context.step = self._bars.train_step
+            if self._bars.train_epoch is not None:
+                context.epoch = int(self._bars.train_epoch)
 
     def _state(self, line_no: int, text: str, items: list[Item]) -> None:
         stripped = strip_prefixes(text)

@@ -207,29 +207,51 @@ class Bars:
         if len(inner) > 1:
             self._rate(inner[1], step, fraction, wall_time, items)
 
-    def add_run(self, line_no: int, line: str, start: int, end: int, count: int, items: list[Item]) -> bool:
-        """The ``count`` redraws in ``line[start:end]`` (each after a ``\\r``) in one pass, as
-        `add` would give them one by one, when all continue the latest bar with one layout; else
-        False, having changed nothing."""
+    def add_run(self, line_no: int, line: str, start: int, items: list[Item]) -> tuple[int, int]:
+        """The redraws from ``line[start]`` on (the text after a ``\\r``) that continue the latest
+        bar in one layout, read in one pass as `add` would read them one by one.
+
+        Returns (where the run stopped, states read); states read is 0 when none were, and -1
+        when the states up to there fit the layout but hold a number only `add` reads (``nan``):
+        the caller gives them to `add` one by one. Nothing changes unless states were read.
+        """
         bar = self._current
-        first_end = line.find("\r", start)
-        layout = self._layout(bar.desc, line[start : first_end if 0 <= first_end < end else end]) if bar else None
-        matrix = _bar_runs.read(layout, bar.desc, line, start, end, count) if layout else None
-        if matrix is None:
-            return False
-        n = matrix[:, 0].astype(np.int64)
-        if n[0] < bar.n or (count > 1 and bool((np.diff(n) < 0).any())):
-            return False
-        last_state = line[line.rfind("\r", start, end) + 1 : end].rstrip()
-        inner = match_bar(last_state)["inner"].split(", ")
+        if bar is None:
+            return start, 0
+        sample_end = line.find("\r", start)
+        layout = self._layout(bar, line[start : sample_end if sample_end >= 0 else len(line)])
+        run = _bar_runs.read(layout, bar.desc, line, start) if layout else None
+        if run is None or not run.count:
+            return start, 0
+        if run.matrix is None:
+            return run.end, -1
+        n = run.matrix[:, 0].astype(np.int64)
+        goes_back = np.flatnonzero(np.diff(n, prepend=bar.n) < 0)
+        count = int(goes_back[0]) if len(goes_back) else run.count  # a new bar starts there
+        if not count:
+            return start, 0
+        end = run.end
+        if count < run.count:
+            end = start - 1
+            for _ in range(count):
+                end = line.find("\r", end + 1)
+        self._read_run(line_no, line[line.rfind("\r", start - 1, end) + 1 : end], n[:count], run.matrix[:count], layout, items)
+        return end, count
+
+    def _read_run(
+        self, line_no: int, last: str, n: np.ndarray, matrix: np.ndarray, layout: _bar_runs.BarLayout, items: list[Item]
+    ) -> None:
+        """What `add` does for each state of a run: ``n`` counts, ``last`` the last state."""
+        bar = self._current
+        inner = match_bar(last.rstrip())["inner"].split(", ")
         bar.n = int(n[-1])
         if bar.split != tags.TRAIN:
             bar.final = (line_no, self.train_step or 0, self.train_epoch, inner)
-            return True
+            return
         epoch = None if bar.epoch is None else float(bar.epoch)
         bar.final = (line_no, bar.base + bar.n, epoch, inner)
         if bar.n == 0:
-            return True
+            return
         self.train_step, self.train_epoch = bar.base + bar.n, epoch
         done = n > 0
         steps = bar.base + n[done]
@@ -238,28 +260,32 @@ class Bars:
         if epoch is not None:  # as `add`: epoch + n / total, the epoch alone for a total of 0
             fractions = np.where(totals > 0, epoch + n[done] / np.maximum(totals, 1), epoch)
         for column, name in enumerate(layout.names, 3):
-            kind = self._kind(name)
-            if kind is not None and not kind[1]:
-                items.append(Columns(kind[0], name, steps, matrix[done, column], fractions))
+            items.append(Columns(self._kind(name)[0], name, steps, matrix[done, column], fractions))
         rates = matrix[done, 2]
         moving = rates != 0
         if moving.any():
             values = 1 / rates[moving] if layout.inverted else rates[moving]
             kept = None if fractions is None else fractions[moving]
             items.append(Columns("perf/its_per_sec", layout.unit, steps[moving], values, kept))
-        return True
 
-    def _layout(self, desc: str, sample: str) -> _bar_runs.BarLayout | None:
-        """The layout of the bar state ``sample``, learned once per kind of bar and postfix."""
-        key = (_DIGITS.sub("#", desc), sample[sample.rfind(" [") :].translate(_NO_DIGITS))
-        if key not in self._layouts:
-            if len(self._layouts) >= _MAX_LAYOUTS:
-                self._layouts.clear()
-            match = match_bar(sample.rstrip())
-            fits = match is not None and match["closed"] and match.end() == len(sample.rstrip())
-            fits = fits and match["n"] is not None and match["desc"] == desc
-            self._layouts[key] = _bar_runs.learn(desc, match["inner"].split(", ")) if fits else None
-        return self._layouts[key]
+    def _layout(self, bar: _Bar, sample: str) -> _bar_runs.BarLayout | None:
+        """The layout of the state ``sample`` of ``bar``, learned once per kind of bar and
+        postfix; None when the sample is not a closed state of that bar."""
+        state = sample.rstrip()
+        key = (_DIGITS.sub("#", bar.desc), bar.split, state[state.rfind(" [") :].translate(_NO_DIGITS))
+        if key in self._layouts:
+            return self._layouts[key]
+        match = match_bar(state)
+        if match is None or not match["closed"] or match.end() != len(state) or match["desc"] != bar.desc:
+            return None  # not this bar's: learn nothing from it
+        if len(self._layouts) >= _MAX_LAYOUTS:
+            self._layouts.clear()
+        inner = match["inner"].split(", ")
+        names = [field.partition("=")[0] for field in inner[2:]]
+        wanted = {name for name in names if (kind := self._kind(name)) and not kind[1]} if bar.split == tags.TRAIN else set()
+        layout = _bar_runs.learn(bar.desc, inner, wanted) if match["n"] is not None else None
+        self._layouts[key] = layout
+        return layout
 
     def _rate(
         self, field: str, step: int, fraction: float | None, wall_time: float | None, items: list[Item]
