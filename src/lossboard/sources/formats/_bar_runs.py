@@ -94,11 +94,16 @@ def learn(desc: str, inner: list[str], wanted: set[str]) -> BarLayout | None:
 def read(layout: BarLayout, desc: str, line: str, start: int) -> Run:
     """The run of states of the bar ``desc`` that fit ``layout`` from ``line[start]`` on (the
     text after a ``\\r``)."""
-    match = layout.run.match(line, start - 1)
-    if match is None:
-        return Run(start, 0, None)
-    end = match.end()
-    rows = layout.state.findall(line, start - 1, end)
+    # most often the rest of the line is the run: one pass, when there are as many states as
+    # "\r" (a state holds one "\r", at its start, so each was matched once)
+    end = len(line)
+    rows = layout.state.findall(line, start - 1)
+    if len(rows) != line.count("\r", start - 1):
+        match = layout.run.match(line, start - 1)
+        if match is None:
+            return Run(start, 0, None)
+        end = match.end()
+        rows = layout.state.findall(line, start - 1, end)
     if line.count(f"\r{desc}:", start - 1, end) != len(rows):
         return Run(start, 0, None)  # a bar of the same kind, but another one
     try:
