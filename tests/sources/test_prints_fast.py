@@ -1,5 +1,5 @@
-"""The bulk path for redrawn bars (`Bars.add_run`) gives exactly what reading every redraw on
-its own gives (``prints.Parser(fast=False)``): on every text file of the corpus, on the logs of
+"""The bulk path for redrawn bars (`Bars.redrawn`) gives exactly what reading every redraw on
+its own gives (``Parser(fast=False)`` of the ``prints`` and ``tqdm`` formats): on every text file of the corpus, on the logs of
 real tqdm, Lightning and hand-written loops in tests/sources/data, and under hypothesis on
 generated bar lines (values that are not numbers, bars that change or go back, text glued
 after a bar, blank redraws) cut into chunks anywhere."""
@@ -27,19 +27,19 @@ _DATA_FILES = sorted(
 )
 
 
-def _parse(text: str, fast: bool, cuts: list[int] = ()) -> tuple[list[Item], tuple]:
-    parser = FORMATS["prints"].Parser(fast=fast)
+def _parse(text: str, fast: bool, cuts: list[int] = (), name: str = "prints") -> tuple[list[Item], tuple]:
+    parser = FORMATS[name].Parser(fast=fast)
     items: list[Item] = []
     bounds = sorted({min(cut, len(text)) for cut in cuts})
     for start, end in zip([0, *bounds], [*bounds, len(text)]):
         items.extend(parser.feed(text[start:end]))
     items.extend(parser.close())
-    return items, (parser.unread, parser.read, parser.headers, parser.bars)
+    return items, tuple(getattr(parser, count, None) for count in ("unread", "read", "headers", "bars"))
 
 
-def _assert_same(text: str, cuts: list[int] = ()) -> list[Item]:
-    fast, fast_counts = _parse(text, True, cuts)
-    general, general_counts = _parse(text, False)
+def _assert_same(text: str, cuts: list[int] = (), name: str = "prints") -> list[Item]:
+    fast, fast_counts = _parse(text, True, cuts, name)
+    general, general_counts = _parse(text, False, (), name)
     assert canonical(fast) == canonical(general)
     assert fast_counts == general_counts
     assert _by_series(fast) == _by_series(general)
@@ -62,9 +62,10 @@ def test_every_corpus_text_file_reads_the_same_on_both_paths(corpus: Path, relat
     _assert_same((corpus / relative).read_bytes().decode("utf-8", errors="replace"))
 
 
+@pytest.mark.parametrize("name", ["prints", "tqdm"])
 @pytest.mark.parametrize("relative", _DATA_FILES)
-def test_logs_of_real_bars_read_the_same_on_both_paths(relative: str) -> None:
-    _assert_same((DATA / relative).read_bytes().decode("utf-8", errors="replace"))
+def test_logs_of_real_bars_read_the_same_on_both_paths(relative: str, name: str) -> None:
+    _assert_same((DATA / relative).read_bytes().decode("utf-8", errors="replace"), name=name)
 
 
 def test_a_long_redrawn_bar_is_read_as_blocks(corpus: Path) -> None:
@@ -112,3 +113,4 @@ _LOG = st.lists(
 @given(text=_LOG, cuts=st.lists(st.integers(min_value=0, max_value=3000), max_size=4))
 def test_generated_bar_lines_cut_anywhere_read_the_same_on_both_paths(text: str, cuts: list[int]) -> None:
     _assert_same(text, cuts)
+    _assert_same(text, cuts, "tqdm")

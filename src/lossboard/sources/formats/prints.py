@@ -86,7 +86,11 @@ class Parser(LineParser):
         for line_no, line in enumerate(lines, first):
             if _NEEDS_RENDER.search(line):
                 if self._fast and "\r" in line and "\x08" not in line and "\x1b" not in line:
-                    self._redrawn(line_no, line, items)
+                    for state in self._bars.redrawn(line_no, line, items):
+                        if type(state) is int:
+                            self._after_bars(state)
+                        else:
+                            self._state(line_no, state, items)
                     continue
                 for state in redraws(line):
                     self._state(line_no, state, items)
@@ -98,30 +102,6 @@ class Parser(LineParser):
         items: list[Item] = []
         self._bars.finish(items)
         return items
-
-    def _redrawn(self, line_no: int, line: str, items: list[Item]) -> None:
-        """The states of a ``\\r``-redrawn line in order: runs that continue one bar in one pass
-        each (`Bars.add_run`), any other state on its own."""
-        at = line.find("\r")
-        self._part(line_no, line[:at], items)
-        at += 1
-        while at <= len(line):
-            end, read = self._bars.add_run(line_no, line, at, items)
-            if read > 0:
-                self._after_bars(read)
-            elif read < 0:
-                for part in line[at:end].split("\r"):
-                    self._part(line_no, part, items)
-            else:
-                end = line.find("\r", at)
-                end = len(line) if end < 0 else end
-                self._part(line_no, line[at:end], items)
-            at = end + 1
-
-    def _part(self, line_no: int, part: str, items: list[Item]) -> None:
-        """One state of a redrawn line, read as `redraws` gives it."""
-        if part and not part.isspace():
-            self._state(line_no, part.rstrip(), items)
 
     def _after_bars(self, count: int) -> None:
         """What `_state` does to the context after ``count`` bar states, none with a prefix."""

@@ -40,6 +40,7 @@ until it does.
 from __future__ import annotations
 
 import re
+from typing import Iterator
 
 import numpy as np
 
@@ -207,6 +208,28 @@ class Bars:
         if len(inner) > 1:
             self._rate(inner[1], step, fraction, wall_time, items)
 
+    def redrawn(self, line_no: int, line: str, items: list[Item]) -> Iterator[str | int]:
+        """A ``\\r``-redrawn line (no ``\\b``, no ANSI) in order: each run of states that continue
+        one bar is read here and yields how many states it held; any other state is yielded as
+        `redraws` renders it, for the caller to read (and give to `add` if it is a bar)."""
+        at = line.find("\r")
+        parts = [line[:at]]
+        at += 1
+        while at <= len(line):
+            end, read = self.add_run(line_no, line, at, items)
+            if read > 0:
+                yield read
+            else:
+                if read == 0:
+                    end = line.find("\r", at)
+                    end = len(line) if end < 0 else end
+                parts.extend(line[at:end].split("\r"))
+            for part in parts:
+                if part and not part.isspace():
+                    yield part.rstrip()
+            parts = []
+            at = end + 1
+
     def add_run(self, line_no: int, line: str, start: int, items: list[Item]) -> tuple[int, int]:
         """The redraws from ``line[start]`` on (the text after a ``\\r``) that continue the latest
         bar in one layout, read in one pass as `add` would read them one by one.
@@ -347,8 +370,10 @@ class Parser(LineParser):
 
     raw_lines = True
 
-    def __init__(self) -> None:
+    def __init__(self, *, fast: bool = True) -> None:
+        """``fast=False`` reads every redraw on its own (tests compare both paths)."""
         super().__init__()
+        self._fast = fast
         self._bars = Bars()
 
     def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
@@ -356,8 +381,9 @@ class Parser(LineParser):
         for line_no, line in enumerate(lines, first):
             if " [" not in line:
                 continue
-            for state in redraws(line):
-                match = match_bar(state)
+            fast = self._fast and "\r" in line and "\x08" not in line and "\x1b" not in line
+            for state in self._bars.redrawn(line_no, line, items) if fast else redraws(line):
+                match = match_bar(state) if type(state) is str else None
                 if match:
                     self._bars.add(line_no, match, items)
         return items
