@@ -94,18 +94,19 @@ def learn(desc: str, inner: list[str], wanted: set[str]) -> BarLayout | None:
 def read(layout: BarLayout, desc: str, line: str, start: int) -> Run:
     """The run of states of the bar ``desc`` that fit ``layout`` from ``line[start]`` on (the
     text after a ``\\r``)."""
-    # most often the rest of the line is the run: one pass, when there are as many states as
-    # "\r" (a state holds one "\r", at its start, so each was matched once)
-    end = len(line)
-    rows = layout.state.findall(line, start - 1)
-    if len(rows) != line.count("\r", start - 1):
+    # most often the rest of the line is the run: one pass, when every state is this bar's
+    # and fits (a state holds one "\r", at its start, so each was matched once)
+    end, states = len(line), line.count("\r", start - 1)
+    mine = f"\r{desc}:"
+    rows = layout.state.findall(line, start - 1) if line.count(mine, start - 1) == states else ()
+    if len(rows) != states:
         match = layout.run.match(line, start - 1)
         if match is None:
             return Run(start, 0, None)
         end = match.end()
         rows = layout.state.findall(line, start - 1, end)
-    if line.count(f"\r{desc}:", start - 1, end) != len(rows):
-        return Run(start, 0, None)  # a bar of the same kind, but another one
+        if line.count(mine, start - 1, end) != len(rows):
+            return Run(start, 0, None)  # a bar of the same kind, but another one
     try:
         flat = orjson.loads(f"[{','.join(chain.from_iterable(rows))}]")
         matrix = np.array(flat, dtype=np.float64).reshape(len(rows), 3 + len(layout.names))

@@ -239,7 +239,7 @@ class Bars:
         the caller gives them to `add` one by one. Nothing changes unless states were read.
         """
         bar = self._current
-        if bar is None:
+        if bar is None or not line.startswith(f"{bar.desc}:", start):
             return start, 0
         sample_end = line.find("\r", start)
         layout = self._layout(bar, line[start : sample_end if sample_end >= 0 else len(line)])
