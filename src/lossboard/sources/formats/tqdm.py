@@ -80,6 +80,9 @@ _NO_VALUE = {"None", "?"}  # printed for a value not there yet: not a mistake
 _WORDS = re.compile(r"[a-z]+")
 _NO_DIGITS = str.maketrans("", "", "0123456789.")
 _MAX_LAYOUTS = 256  # bar kinds remembered; a log with more learns them again
+# (kind of bar, split, bracket without digits) -> its layout: shared by every parser and kept out
+# of their state, which the index store saves as data (no compiled regex of our making)
+_LAYOUTS: dict[tuple[str, str, str], _bar_runs.BarLayout | None] = {}
 
 
 def sniff(head: str, filename: str) -> float:
@@ -142,7 +145,6 @@ class Bars:
         self.train_epoch: float | None = None
         self._reported: set[str] = set()
         self._names: dict[str, tuple[str, bool] | None] = {}
-        self._layouts: dict[tuple[str, str], _bar_runs.BarLayout | None] = {}
 
     def finish(self, items: list[Item]) -> None:
         for bar in self._bars.values():
@@ -296,18 +298,18 @@ class Bars:
         postfix; None when the sample is not a closed state of that bar."""
         state = sample.rstrip()
         key = (_DIGITS.sub("#", bar.desc), bar.split, state[state.rfind(" [") :].translate(_NO_DIGITS))
-        if key in self._layouts:
-            return self._layouts[key]
+        if key in _LAYOUTS:
+            return _LAYOUTS[key]
         match = match_bar(state)
         if match is None or not match["closed"] or match.end() != len(state) or match["desc"] != bar.desc:
             return None  # not this bar's: learn nothing from it
-        if len(self._layouts) >= _MAX_LAYOUTS:
-            self._layouts.clear()
+        if len(_LAYOUTS) >= _MAX_LAYOUTS:
+            _LAYOUTS.clear()
         inner = match["inner"].split(", ")
         names = [field.partition("=")[0] for field in inner[2:]]
         wanted = {name for name in names if (kind := self._kind(name)) and not kind[1]} if bar.split == tags.TRAIN else set()
         layout = _bar_runs.learn(bar.desc, inner, wanted) if match["n"] is not None else None
-        self._layouts[key] = layout
+        _LAYOUTS[key] = layout
         return layout
 
     def _rate(
