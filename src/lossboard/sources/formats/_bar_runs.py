@@ -27,10 +27,10 @@ from typing import NamedTuple
 import numpy as np
 import orjson
 
-_RATE = re.compile(r"\s*([\d.]+)(?:(\w*/s)|s/(\w+))\s*")  # as `tqdm.Bars._rate` reads it
+RATE = re.compile(r"\s*([\d.]+)(?:(\w*/s)|s/(\w+))\s*")  # 3.24it/s, 1.5s/it, 12.41s/batch
+NO_VALUE = frozenset({"None", "?"})  # printed for a value not there yet: no value, no mistake
 _VALUE = r"([-+0-9.eE]+)"  # what orjson may take; it refuses the rest, and the run falls back
 _FIELD = r"[^,\]\r]*"
-_NO_VALUE = ("None", "?")  # printed before a value exists: the general path gives nothing
 _DIGITS = re.compile(r"\d+")
 _EXACT_FLOAT = 2**53  # counts above this do not survive a float64
 
@@ -60,7 +60,7 @@ def learn(desc: str, inner: list[str], wanted: set[str]) -> BarLayout | None:
     like it could be read otherwise by the general bar regex."""
     if not desc or "|" in desc or "it [" in desc or len(inner) < 2:
         return None  # the description is what the regex anchors on: it must be unambiguous
-    rate = _RATE.fullmatch(inner[1])
+    rate = RATE.fullmatch(inner[1])
     printed_unit = rate and (rate[2] or f"s/{rate[3]}")
     if rate is None or inner[1].strip() != rate[1] + printed_unit:
         return None
@@ -73,7 +73,7 @@ def learn(desc: str, inner: list[str], wanted: set[str]) -> BarLayout | None:
     for name, _, raw in fields:
         if name not in wanted:
             value = _FIELD
-        elif raw in _NO_VALUE:
+        elif raw in NO_VALUE:
             value = re.escape(raw)
         else:
             value = _VALUE

@@ -18,6 +18,10 @@ The line pipeline, in order:
    logging record printed while the bar was drawn, no newline between) is a line of its own.
 4. Every other line goes to the grammars of `_grammars.GRAMMARS` with the shared `Context`.
 
+Speed without a second set of rules: a redrawn line's runs of one bar are read in bulk by
+`Bars.redrawn` (``fast=False`` reads each redraw on its own, for the tests to compare), and the
+grammars' scans are learned once per line layout (`_layouts`).
+
 Nothing is dropped in silence: ``Parser.unread`` lists the numbers of the lines that hold a
 digit and gave no value, no header and no bar (``Checkpoint saved to model_1.pth``,
 ``No improvement for 1/20 epochs``), and ``Parser.read`` counts the lines that gave values.

@@ -32,6 +32,10 @@ that a live terminal showed for a moment still gives its point.
 `Bars` is the bar-following part alone: the ``prints`` format feeds it the bars it finds
 among print and logging lines.
 
+A line redrawn hundreds of times is read a run at a time (`Bars.redrawn`, `_bar_runs`): the
+states that continue one bar in one layout go through one regex pass and one orjson call and
+leave as `Columns`, the same values `add` gives them one by one (``Parser(fast=False)``).
+
 Limitation: a ``\\r``-redrawn line is parsed when its ``\\n`` arrives, so a live tail of a bar
 that never ends its line (Lightning keeps one line per run in a redirected file) shows nothing
 until it does.
@@ -75,8 +79,6 @@ _EVAL_PREFIXES = (
 # other formats whose logs also hold tqdm bars; they read their own lines better
 _OTHER_FORMATS = ("{'loss':", "{'eval_", "{'train_runtime'")
 _NOT_METRICS = {"v_num"}
-_RATE = re.compile(r"\s*([\d.]+)(?:(\w*/s)|s/(\w+))\s*")  # 3.24it/s, 1.5s/it, 12.41s/batch
-_NO_VALUE = {"None", "?"}  # printed for a value not there yet: not a mistake
 _WORDS = re.compile(r"[a-z]+")
 _NO_DIGITS = str.maketrans("", "", "0123456789.")
 _MAX_LAYOUTS = 256  # bar kinds remembered; a log with more learns them again
@@ -317,7 +319,7 @@ class Bars:
     ) -> None:
         """``3.24it/s``, ``1.5s/it`` or, with tqdm's ``unit=``, ``12.41s/batch``, as iterations
         per second, printed ``it/s`` (``batch/s``); ``?it/s`` gives nothing."""
-        match = _RATE.fullmatch(field)
+        match = _bar_runs.RATE.fullmatch(field)
         value = number(match[1]) if match else None
         if value:
             # tqdm shows a slow rate inverted (1.32s/it): one rate, one series, per second
@@ -362,7 +364,7 @@ class Bars:
 
     def _bad_value(self, line_no: int, name: str, raw: str, items: list[Item]) -> None:
         """One problem per name whose value is not a number (``None``, ``?``: not yet a value)."""
-        if raw not in _NO_VALUE and name not in self._reported:
+        if raw not in _bar_runs.NO_VALUE and name not in self._reported:
             self._reported.add(name)
             items.append(bad_number(line_no, f"{name}=", raw))
 
