@@ -75,6 +75,14 @@ def test_a_long_redrawn_bar_is_read_as_blocks(corpus: Path) -> None:
     assert {block.source_tag for block in blocks} >= {"loss", "it/s"}
 
 
+def test_text_before_the_first_redraw_is_read_before_the_run_after_it() -> None:
+    # the header sets epoch 4, then the bar's redraws (of epoch 1) set it back: "Loss" is epoch 1's
+    states = "\r".join(f"Epoch 1: {n}%|#| {n}/10 [00:01<00:02, 3.2it/s, loss=0.{n}]" for n in range(1, 10))
+    text = f"\rEpoch 1:   0%|#| 0/10 [00:00<?, ?it/s]\nEpoch [4]\r{states}\nLoss: 0.5\n"
+    items = expand(_assert_same(text))
+    assert [(p.step, p.epoch) for p in items if type(p) is Point and p.source_tag == "Loss"] == [(9, 1.0)]
+
+
 # ---- generated bar lines -------------------------------------------------------------------
 
 _DESCS = ["Epoch 3/25 [Train]", "Epoch 3/25 [Val]", "train", "Epoch 12", "Validation DataLoader 0", "a|b", "Ep: 1"]
@@ -100,11 +108,15 @@ def _bar_line(draw: st.DrawFn) -> str:
         state = f"{desc}: {min(n, 999) % 101:3d}%|{'#' * (n % 11):<10}| {n}/{total} [00:01<00:02, {rate}{postfix}]"
         state += draw(st.sampled_from(["", "", "", "  ", " Epoch [1/2], Loss: 0.5", "\n"]))
         states.append(draw(st.sampled_from([state] * 8 + ["", "  ", "Epoch [4]", f"{desc}: 3it [00:01, 2it/s]"])))
-    return "\r" + "\r".join(states) + draw(st.sampled_from(["\n", "\r\n", "\r\n\n"]))
+    first = draw(st.sampled_from(["", "", "Epoch [4]", "2025-05-14 16:02:53,777 - INFO - "]))
+    return first + "\r" + "\r".join(states) + draw(st.sampled_from(["\n", "\r\n", "\r\n\n"]))
 
 
 _LOG = st.lists(
-    st.one_of(_bar_line(), st.sampled_from(["Epoch [2]\n", "INFO:root:Epoch [1/6], Step [10/161], Loss: 0.55\n", "\n"])),
+    st.one_of(
+        _bar_line(),
+        st.sampled_from(["Epoch [2]\n", "INFO:root:Epoch [1/6], Step [10/161], Loss: 0.55\n", "Loss: 0.5\n", "\n"]),
+    ),
     max_size=5,
 ).map("".join)
 

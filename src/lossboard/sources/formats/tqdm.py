@@ -219,19 +219,21 @@ class Bars:
         at = line.find("\r")
         parts = [line[:at]]
         at += 1
-        while at <= len(line):
+        while True:
+            for part in parts:
+                if part and not part.isspace():
+                    yield part.rstrip()  # before a run is read: it may start the run's bar
+            if at > len(line):
+                return
             end, read = self.add_run(line_no, line, at, items)
             if read > 0:
                 yield read
+                parts = []
             else:
                 if read == 0:
                     end = line.find("\r", at)
                     end = len(line) if end < 0 else end
-                parts.extend(line[at:end].split("\r"))
-            for part in parts:
-                if part and not part.isspace():
-                    yield part.rstrip()
-            parts = []
+                parts = line[at:end].split("\r")
             at = end + 1
 
     def add_run(self, line_no: int, line: str, start: int, items: list[Item]) -> tuple[int, int]:
