@@ -21,7 +21,10 @@ that a live terminal showed for a moment still gives its point.
   between repeat stale ones: names of the val/test split (``val_loss``) and Lightning's
   ``_epoch`` names (``train_acc_epoch`` -> ``train/accuracy``), at the step where the bar ended
   and the epoch as printed. Lightning's ``_step`` names are batch-level (``train_acc_step`` ->
-  ``train_batch/accuracy``); ``v_num`` is the logger version, not a metric.
+  ``train_batch/accuracy``); ``v_num`` is the logger version, not a metric. A bar that shows
+  ``v_num`` is Lightning's: its values go where Lightning itself logs them (its CSVLogger, its
+  TensorBoardLogger), at the steps done before the batch (count - 1) and the whole epoch, so
+  the bar, metrics.csv and a Logger of one training overlay exactly.
 * A bar whose description has a word of validation/evaluation/test (``val``, ``Validation
   DataLoader 0``, ``Epoch 1/25 [Val]``, ``Validating``) gives its final postfix as ``val/...`` (``test/...``) at the step of the training bar before it; sanity
   check and predict bars give nothing.
@@ -103,10 +106,13 @@ def _lightning_base(name: str) -> tuple[str, bool]:
 class _Bar:
     """One bar's progress: where its count started and what its latest redraw showed."""
 
-    __slots__ = ("desc", "base", "n", "epoch", "split", "final")
+    __slots__ = ("desc", "base", "n", "epoch", "split", "final", "lightning")
 
     def __init__(self, desc: str, base: int, epoch_hint: int | None) -> None:
         self.desc, self.base, self.n = desc, base, 0
+        # Lightning's bar (its postfix shows ``v_num``): Lightning logs a batch at the steps done
+        # before it and its epoch as a whole number, so the bar's values go there too
+        self.lightning = False
         epoch = _EPOCH.search(desc)
         self.epoch = int(epoch[1]) if epoch else epoch_hint
         self.split = _split_of(desc)
@@ -186,9 +192,11 @@ class Bars:
         if bar.split != tags.TRAIN:
             bar.final = (line_no, self.train_step or 0, self.train_epoch, inner)
             return
-        step = bar.base + n
+        if not bar.lightning and "v_num=" in inner_text:
+            bar.lightning = True
+        step = bar.base + n - bar.lightning
         epoch = bar.epoch
-        if epoch is not None and total not in (None, "?") and int(total):
+        if epoch is not None and total not in (None, "?") and int(total) and not bar.lightning:
             fraction: float | None = epoch + n / int(total)
         else:
             fraction = None if epoch is None else float(epoch)
@@ -278,15 +286,20 @@ class Bars:
             bar.final = (line_no, self.train_step or 0, self.train_epoch, inner)
             return
         epoch = None if bar.epoch is None else float(bar.epoch)
-        bar.final = (line_no, bar.base + bar.n, epoch, inner)
+        if not bar.lightning and "v_num=" in last:
+            bar.lightning = True
+        shift = int(bar.lightning)
+        bar.final = (line_no, bar.base + bar.n - shift, epoch, inner)
         if bar.n == 0:
             return
-        self.train_step, self.train_epoch = bar.base + bar.n, epoch
+        self.train_step, self.train_epoch = bar.base + bar.n - shift, epoch
         done = n > 0
-        steps = bar.base + n[done]
+        steps = bar.base + n[done] - shift
         totals = matrix[done, 1]
         fractions = None
-        if epoch is not None:  # as `add`: epoch + n / total, the epoch alone for a total of 0
+        if epoch is not None and bar.lightning:
+            fractions = np.full(len(steps), epoch)
+        elif epoch is not None:  # as `add`: epoch + n / total, the epoch alone for a total of 0
             fractions = np.where(totals > 0, epoch + n[done] / np.maximum(totals, 1), epoch)
         for column, name in enumerate(layout.names, 3):
             items.append(Columns(self._kind(name)[0], name, steps, matrix[done, column], fractions))
