@@ -17,6 +17,8 @@ import numpy as np
 
 from lossboard import query
 from lossboard.errors import LossboardError, UsageError
+from lossboard.model import Media
+from lossboard.server.media import image_bytes
 from lossboard.server.smoothing import smooth
 from lossboard.store.base import RunInfo, SeriesData, Store, TagInfo
 from lossboard.store.downsample import m4_index
@@ -232,3 +234,87 @@ def _check_runs(store: Store, run_names: Sequence[str]) -> None:
     missing = [name for name in run_names if name not in known]
     if missing:
         raise UnknownRun(missing)
+
+
+MEDIA_KINDS = ("image", "video", "audio", "histogram", "text", "pr_curve", "hparams")
+
+
+def media(store: Store, run_names: Sequence[str], *, tag: str | None = None, kind: str | None = None
+          ) -> list[dict[str, Any]]:
+    """Per run and media tag: its kind and every step stored (the image slider's stops).
+
+    Only what indexing found is listed; `media_item` fetches one step. ``tag`` and ``kind``
+    narrow the list.
+    """
+    if kind is not None and kind not in MEDIA_KINDS:
+        raise UsageError(f"kind must be one of {', '.join(MEDIA_KINDS)}, not {kind!r}")
+    _check_runs(store, run_names)
+    found = query.read_media(store, run_names, tags=None if tag is None else [tag])
+    answer = []
+    for run in run_names:
+        steps: dict[tuple[str, str], set[int]] = {}
+        for record in found[run]:
+            if kind is None or record.kind == kind:
+                steps.setdefault((record.kind, record.tag), set()).add(record.step)
+        answer.extend({"run": run, "tag": media_tag, "kind": media_kind, "steps": sorted(held)}
+                      for (media_kind, media_tag), held in sorted(steps.items(), key=lambda item: item[0][::-1]))
+    return answer
+
+
+class UnknownMedia(LossboardError):
+    """A request names a media tag or step the run does not hold."""
+
+
+def media_record(store: Store, run: str, tag: str, step: int) -> Media:
+    """The record of ``run``'s ``tag`` at ``step``: the last one written there, as for scalars."""
+    _check_runs(store, [run])
+    held = [record for record in query.read_media(store, [run], tags=[tag])[run] if record.step == step]
+    if not held:
+        raise UnknownMedia(f"run {run!r} has no media {tag!r} at step {step}; see /api/media?run=...")
+    return held[-1]
+
+
+def media_item(store: Store, run: str, tag: str, step: int) -> dict[str, Any]:
+    """One histogram, text, PR curve or hyper-parameter record as JSON (images: `image`)."""
+    record = media_record(store, run, tag, step)
+    data = record.data
+    if record.kind in ("image", "video", "audio"):
+        data = {key: value for key, value in data.items() if key not in ("offset", "path")}  # not the client's
+    return {"run": run, "tag": record.tag, "kind": record.kind, "step": record.step,
+            "wall_time": record.wall_time, "data": data}
+
+
+def image(store: Store, run: str, tag: str, step: int) -> tuple[bytes, str]:
+    """The encoded image of ``run``'s ``tag`` at ``step`` and its content type, read from the
+    run's own files as the store lists them (`lossboard.server.media`)."""
+    record = media_record(store, run, tag, step)
+    if record.kind not in ("image", "video"):
+        raise UnknownMedia(f"{tag!r} of run {run!r} is {record.kind}, not an image; use /api/media/item")
+    (info,) = [info for info in query.list_runs(store) if info.name == run]
+    return image_bytes(info.sources, record)
+
+
+def hparams(store: Store, run_names: Sequence[str]) -> dict[str, Any]:
+    """One row a run: its hyper-parameters and the last value of each metric, for the table.
+
+    Hyper-parameters come from the run's last ``hparams`` record (``add_hparams``) or, lacking
+    one, from the ``hparam/<name>`` facts its logs revealed. ``metrics`` are the tags, sorted.
+    """
+    _check_runs(store, run_names)
+    records = query.read_media(store, run_names, tags=["hparams"])
+    meta = {info.name: info.meta for info in query.list_runs(store)}
+    last: dict[str, dict[str, float | None]] = {run: {} for run in run_names}
+    found = query.list_tags(store, run_names)
+    shared = {(info.run, info.tag) for info in found} if len(found) == len({(i.run, i.tag) for i in found}) else None
+    for info in found:
+        # two series under one tag in a run (Loss/train and train_loss) go by their printed names
+        last[info.run][info.tag if shared is not None else info.source_tag] = info.last_value
+    rows = []
+    for run in run_names:
+        held = [record.data for record in records[run] if record.kind == "hparams"]
+        values = dict(held[-1]["hparams"]) if held else {
+            key.removeprefix("hparam/"): value for key, value in meta[run].items() if key.startswith("hparam/")}
+        rows.append({"run": run, "hparams": values, "metrics": last[run]})
+    names = sorted({name for row in rows for name in row["hparams"]})
+    metrics = sorted({name for row in rows for name in row["metrics"]})
+    return {"hparams": names, "metrics": metrics, "runs": rows}
