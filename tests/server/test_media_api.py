@@ -141,3 +141,11 @@ def test_an_image_path_the_index_holds_cannot_leave_the_run_folder(tmp_path: Pat
     record = Media("image", "x", 0, None, {"path": "../secret.png"})
     with pytest.raises(MediaMissing, match="not found in the run's files"):
         image_bytes([str(source)], record)
+
+
+def test_records_give_every_step_of_a_histogram_in_step_order(media_client: TestClient) -> None:
+    records = media_client.get("/api/media/records", params={"run": "run1", "tag": "weights/fc"}).json()["records"]
+    assert [record["step"] for record in records] == STEPS
+    assert [record["data"]["max"] for record in records] == [step / 10 for step in STEPS]
+    missing = media_client.get("/api/media/records", params={"run": "run1", "tag": "nope"})
+    assert missing.status_code == 404 and "no media 'nope'" in missing.json()["error"]

@@ -276,12 +276,25 @@ def media_record(store: Store, run: str, tag: str, step: int) -> Media:
 
 def media_item(store: Store, run: str, tag: str, step: int) -> dict[str, Any]:
     """One histogram, text, PR curve or hyper-parameter record as JSON (images: `image`)."""
-    record = media_record(store, run, tag, step)
+    return media_item_of(run, media_record(store, run, tag, step))
+
+
+def media_item_of(run: str, record: Media) -> dict[str, Any]:
     data = record.data
     if record.kind in ("image", "video", "audio"):
         data = {key: value for key, value in data.items() if key not in ("offset", "path")}  # not the client's
     return {"run": run, "tag": record.tag, "kind": record.kind, "step": record.step,
             "wall_time": record.wall_time, "data": data}
+
+
+def media_records(store: Store, run: str, tag: str) -> list[dict[str, Any]]:
+    """Every step of one histogram, text or PR-curve tag, in step order (one record a step,
+    the last written): what the histogram views draw at once. Images go one by one (`image`)."""
+    _check_runs(store, [run])
+    by_step = {record.step: record for record in query.read_media(store, [run], tags=[tag])[run]}
+    if not by_step:
+        raise UnknownMedia(f"run {run!r} has no media {tag!r}; see /api/media?run=...")
+    return [media_item_of(run, by_step[step]) for step in sorted(by_step)]
 
 
 def image(store: Store, run: str, tag: str, step: int) -> tuple[bytes, str]:

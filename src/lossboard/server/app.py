@@ -122,6 +122,10 @@ def create_app(
                 return Response(data, media_type=content_type, headers={"cache-control": "private, max-age=3600"})
             return JSON(api.media_item(store, run, tag, step))
 
+    def read_media_records(request: Request) -> JSON:
+        params = request.query_params
+        return call(lambda store: {"records": api.media_records(store, _one(params, "run"), _one(params, "tag"))})
+
     def list_hparams(request: Request) -> JSON:
         return call(api.hparams, _runs(request))
 
@@ -167,6 +171,7 @@ def create_app(
         Route("/api/events", read_events),
         Route("/api/media", list_media),
         Route("/api/media/item", read_media_item),
+        Route("/api/media/records", read_media_records),
         Route("/api/hparams", list_hparams),
         Route("/api/live", follow),
         Mount("/", StaticFiles(directory=static_dir, html=True)),
