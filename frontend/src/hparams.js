@@ -8,7 +8,7 @@ const number = new Intl.NumberFormat("en-US", { maximumSignificantDigits: 6 });
 export class HparamsTable {
   /** `onToggle(run, selected)` when a row is clicked. */
   constructor(container, onToggle) {
-    this.element = document.createElement("article");
+    this.element = document.createElement("section"); // not an article: those are the chart cards
     this.element.className = "card hparams-card";
     const header = document.createElement("header");
     const title = document.createElement("h2");

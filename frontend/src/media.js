@@ -6,7 +6,7 @@ import { imageURL, readMediaRecords } from "./api.js";
 const HISTOGRAM_HEIGHT = 240;
 
 function cardShell(kind, title, subtitle) {
-  const element = document.createElement("article");
+  const element = document.createElement("section"); // not an article: those are the chart cards
   element.className = `card media-card ${kind}-card`;
   const header = document.createElement("header");
   const heading = document.createElement("h2");

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from lossboard import SummaryWriter
@@ -19,11 +20,20 @@ pytestmark = pytest.mark.browser
 def media_logs(tmp_path: Path) -> Path:
     logs = tmp_path / "logs"
     write_media_run(logs / "run1")
+    rows, columns = np.mgrid[0:64, 0:64] / 63.0
     with SummaryWriter(logs / "run2") as writer:  # a second run: a better accuracy, a larger lr
         for step in STEPS:
             writer.add_scalar("train/loss", 2 / (1 + step), step)
+            ring = np.exp(-((np.hypot(rows - 0.5, columns - 0.5) - step / 100) ** 2) / 0.005)
+            writer.add_image("samples/generated", np.stack([ring, rows * (1 - ring), columns * 0.6]), step)
+        for step in range(0, 200, 10):  # weights that spread and drift as training goes
+            writer.add_histogram("weights/conv", np.random.default_rng(step).normal(step / 100, 0.2 + step / 200, 2000), step)
         writer.add_hparams({"lr": 0.5, "optimizer": "adam"}, {"hparam/accuracy": 0.95})
     return logs
+
+
+def media_card(page, kind: str, tag: str):
+    return page.locator(f".{kind}-card", has=page.locator("h2", has_text=tag))
 
 
 def open_media(page, url: str) -> None:
@@ -35,7 +45,7 @@ def open_media(page, url: str) -> None:
 
 def image_red_columns(page) -> int:
     """How many of the shown 8x8 image's columns are red (the test logged step // 10 + 1)."""
-    return page.locator(".image-card img").evaluate(
+    return media_card(page, "image", "samples/input").locator("img").evaluate(
         """img => {
             const canvas = document.createElement("canvas");
             canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
@@ -52,26 +62,28 @@ def image_red_columns(page) -> int:
 def test_the_image_slider_moves_through_every_step(serve, page, tmp_path: Path) -> None:
     served = serve(str(media_logs(tmp_path)))
     open_media(page, served.url)
-    card = page.locator(".image-card")
-    assert card.locator("h2").inner_text() == "samples/input"
+    card = media_card(page, "image", "samples/input")
     assert card.locator("output").inner_text() == f"step 40 (5 of {len(STEPS)})"  # the latest first
     assert image_red_columns(page) == 5
     slider = card.locator("input[type=range]")
     for index, step in enumerate(STEPS):
         slider.fill(str(index))
         page.wait_for_function(
-            "step => { const img = document.querySelector('.image-card img');"
+            "step => { const img = document.querySelector('.image-card[data-step] img[alt^=\"samples/input of\"]');"
             " return img.src.endsWith('step=' + step) && img.complete && img.naturalWidth > 0; }", arg=step)
         assert card.get_attribute("data-step") == str(step)
         assert image_red_columns(page) == step // 10 + 1
     assert page.errors == []
+    page.locator("#run-list input").first.uncheck()  # run2 alone: its picture and histograms
+    media_card(page, "histogram", "weights/conv").and_(page.locator("[data-drawn]")).wait_for()
+    page.wait_for_function("() => [...document.querySelectorAll('.image-card img')].every(img => img.complete)")
     shoot(page, "media")
 
 
 def test_histograms_draw_in_both_views_and_text_stays_text(serve, page, tmp_path: Path) -> None:
     served = serve(str(media_logs(tmp_path)))
     open_media(page, served.url)
-    histogram = page.locator(".histogram-card")
+    histogram = media_card(page, "histogram", "weights/fc")
     assert histogram.get_attribute("data-drawn") == str(len(STEPS))
     offset = histogram.locator("canvas").evaluate("canvas => canvas.toDataURL()")
     histogram.get_by_role("button", name="overlay").click()
