@@ -1,6 +1,8 @@
 // The hyper-parameter table: one row a run, its hyper-parameters and the last value of each
 // metric; a click on a heading sorts by it, a click on a row selects or deselects that run.
+// The same rows can be drawn as parallel coordinates (parallel.js).
 
+import { drawParallel } from "./parallel.js";
 import { naturalCompare } from "./runlist.js";
 
 const number = new Intl.NumberFormat("en-US", { maximumSignificantDigits: 6 });
@@ -13,18 +15,38 @@ export class HparamsTable {
     const header = document.createElement("header");
     const title = document.createElement("h2");
     title.textContent = "Hyper-parameters";
-    header.append(title);
+    const views = document.createElement("span");
+    views.className = "downloads";
+    for (const name of ["table", "parallel"]) {
+      const choose = document.createElement("button");
+      choose.type = "button";
+      choose.textContent = name;
+      choose.addEventListener("click", () => this.show(name));
+      views.append(choose);
+    }
+    header.append(title, views);
     this.table = document.createElement("table");
     this.table.className = "hparams";
-    const scroller = document.createElement("div");
-    scroller.className = "table-scroll";
-    scroller.append(this.table);
-    this.element.append(header, scroller);
+    this.scroller = document.createElement("div");
+    this.scroller.className = "table-scroll";
+    this.scroller.append(this.table);
+    this.canvas = document.createElement("canvas");
+    this.canvas.className = "parallel";
+    this.element.append(header, this.scroller, this.canvas);
+    this.view = "table";
+    this.element.dataset.view = this.view;
     container.append(this.element);
     this.onToggle = onToggle;
     this.sort = { column: "run", descending: false };
     this.answer = null;
     this.selected = new Set();
+  }
+
+  /** Show the rows as a "table" or as "parallel" coordinates. */
+  show(view) {
+    this.view = view;
+    this.element.dataset.view = view;
+    if (this.answer) this.render(this.answer, this.selected, this.colors);
   }
 
   /** `answer`: what /api/hparams said for every run; `selected`: the names selected. */
@@ -72,6 +94,9 @@ export class HparamsTable {
       return line;
     });
     this.table.replaceChildren(head, ...body);
+    this.scroller.hidden = this.view !== "table";
+    this.canvas.hidden = this.view !== "parallel";
+    if (this.view === "parallel") this.element.dataset.lines = String(drawParallel(this.canvas, answer, selected, colors));
   }
 }
 

@@ -113,3 +113,24 @@ def test_the_hparams_table_sorts_and_selects_runs(serve, page, tmp_path: Path) -
     page.wait_for_function("() => !document.querySelector(\"tr[data-run='run2']\").classList.contains('selected')")
     assert "run=run1" in page.url
     assert page.locator("#run-list input:checked").count() == 1
+
+
+def test_parallel_coordinates_draw_a_line_per_run_in_its_colour(serve, page, tmp_path: Path) -> None:
+    served = serve(str(media_logs(tmp_path)))
+    open_media(page, served.url)
+    hparams = page.locator(".hparams-card")
+    hparams.get_by_role("button", name="parallel").click()
+    assert hparams.get_attribute("data-view") == "parallel" and hparams.get_attribute("data-lines") == "2"
+    assert not hparams.locator("table").is_visible()
+    colors = page.locator("#run-list .swatch").evaluate_all("swatches => swatches.map(s => getComputedStyle(s).backgroundColor)")
+    found = hparams.locator("canvas").evaluate(
+        """(canvas, colors) => {
+            const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+            const seen = new Set();
+            for (let i = 0; i < data.length; i += 4) seen.add(`rgb(${data[i]}, ${data[i + 1]}, ${data[i + 2]})`);
+            return colors.map(color => seen.has(color));
+        }""",
+        colors,
+    )
+    assert found == [True, True]  # both runs, selected, drawn at full strength in their colours
+    shoot(page, "parallel")
