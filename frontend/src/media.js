@@ -1,5 +1,6 @@
 // Media cards: images with a slider over every stored step, histograms over steps (overlay
-// or offset, on a canvas), text per step. One card per run and tag; all names go in as text.
+// or offset, on a canvas), PR curves and text per step. One card per run and tag; all names
+// go in as text.
 
 import { imageURL, readMediaRecords } from "./api.js";
 
@@ -170,3 +171,51 @@ function shape(data) {
 
 const formatNumber = (value) => (Math.abs(value) >= 1e4 || (value !== 0 && Math.abs(value) < 1e-3)
   ? value.toExponential(2) : String(+value.toPrecision(4)));
+
+/** A PR curve per step (precision over recall, TensorBoard's add_pr_curve), with a step slider. */
+export function prCurveCard({ run, tag }, color) {
+  const element = cardShell("pr", tag, run);
+  const canvas = document.createElement("canvas");
+  canvas.className = "histogram";
+  element.append(canvas);
+  readMediaRecords(run, tag).then((records) => {
+    const slider = stepSlider(records.map((record) => record.step), (step) => {
+      element.dataset.step = String(step);
+      drawPrCurve(canvas, records.find((record) => record.step === step).data, color);
+    });
+    element.append(slider.element);
+    slider.show();
+  });
+  return element;
+}
+
+function drawPrCurve(canvas, data, color) {
+  const ratio = window.devicePixelRatio || 1;
+  const width = canvas.clientWidth || 480;
+  canvas.width = width * ratio;
+  canvas.height = HISTOGRAM_HEIGHT * ratio;
+  const context = canvas.getContext("2d");
+  context.setTransform(ratio, 0, 0, ratio, 0, 0);
+  context.clearRect(0, 0, width, HISTOGRAM_HEIGHT);
+  const box = { left: 40, top: 8, width: width - 56, height: HISTOGRAM_HEIGHT - 36 };
+  context.strokeStyle = "#d0d5dd";
+  context.strokeRect(box.left, box.top, box.width, box.height);
+  context.fillStyle = "#667085";
+  context.font = "11px system-ui, sans-serif";
+  context.fillText("recall →", box.left + box.width - 44, box.top + box.height + 16);
+  context.fillText("precision", 2, box.top + 10);
+  context.fillText("0", box.left - 10, box.top + box.height + 12);
+  context.fillText("1", box.left + box.width - 3, box.top + box.height + 12);
+  context.fillText("1", box.left - 10, box.top + 10);
+  context.strokeStyle = color;
+  context.lineWidth = 2;
+  context.beginPath();
+  data.recall.forEach((recall, index) => {
+    const x = box.left + recall * box.width;
+    const y = box.top + (1 - data.precision[index]) * box.height;
+    if (index === 0) context.moveTo(x, y);
+    else context.lineTo(x, y);
+  });
+  context.stroke();
+  context.lineWidth = 1;
+}

@@ -22,6 +22,8 @@ from lossboard.store.indexer import index_paths
 from lossboard.store.sqlite import SQLiteStore
 
 STEPS = [0, 10, 20, 30, 40]
+LABELS = np.array([1, 1, 1, 0, 0, 0, 1, 0])  # half positive: at threshold 0 everything is called positive
+PREDICTIONS = np.array([0.9, 0.8, 0.35, 0.3, 0.2, 0.1, 0.6, 0.7])
 
 
 def stripes(step: int) -> np.ndarray:
@@ -38,6 +40,7 @@ def write_media_run(log_dir: Path, *, format: str = "tfevents") -> None:
             writer.add_image("samples/input", stripes(step), step)
             writer.add_histogram("weights/fc", np.full(100, step / 10.0), step)
             writer.add_text("notes", f"step {step} <b>bold</b>", step)
+            writer.add_pr_curve("pr/val", LABELS, PREDICTIONS, step, num_thresholds=11)
         writer.add_hparams({"lr": 0.1, "optimizer": "sgd"}, {"hparam/accuracy": 0.9})
 
 
@@ -149,3 +152,11 @@ def test_records_give_every_step_of_a_histogram_in_step_order(media_client: Test
     assert [record["data"]["max"] for record in records] == [step / 10 for step in STEPS]
     missing = media_client.get("/api/media/records", params={"run": "run1", "tag": "nope"})
     assert missing.status_code == 404 and "no media 'nope'" in missing.json()["error"]
+
+
+def test_a_pr_curve_keeps_its_counts_per_threshold(media_client: TestClient) -> None:
+    (record,) = [r for r in media_client.get("/api/media/records", params={"run": "run1", "tag": "pr/val"}).json()["records"]
+                 if r["step"] == 20]
+    data = record["kind"], len(record["data"]["precision"]), record["data"]["tp"][0], record["data"]["fp"][0]
+    assert data == ("pr_curve", 11, 4, 4)  # at threshold 0 all 4 positives and all 4 negatives are called positive
+    assert record["data"]["recall"][0] == 1.0 and record["data"]["precision"][0] == 0.5

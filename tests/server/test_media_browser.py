@@ -1,5 +1,5 @@
 """The media views in a real Chromium: an image slider moving through every logged step,
-histograms drawn over steps in both views, text per step shown as text, and the hparams table
+histograms drawn over steps in both views, PR curves and text per step shown as text, and the hparams table
 sorting and selecting runs. Runs are written by the real `SummaryWriter` (test_media_api.py).
 """
 
@@ -94,6 +94,12 @@ def test_histograms_draw_in_both_views_and_text_stays_text(serve, page, tmp_path
     text.locator("input[type=range]").fill("1")
     assert text.locator("pre").inner_text() == "step 10 <b>bold</b>"
     assert page.locator(".text-card b").count() == 0
+    pr = media_card(page, "pr", "pr/val")
+    assert pr.locator("output").inner_text() == f"step 40 ({len(STEPS)} of {len(STEPS)})"
+    curve = pr.locator("canvas").evaluate("canvas => canvas.toDataURL()")
+    pr.locator("input[type=range]").fill("0")
+    assert pr.get_attribute("data-step") == "0"
+    assert pr.locator("canvas").evaluate("canvas => canvas.toDataURL()") == curve  # the same labels every step
 
 
 def test_the_hparams_table_sorts_and_selects_runs(serve, page, tmp_path: Path) -> None:
