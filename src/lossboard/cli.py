@@ -37,6 +37,22 @@ def _say(message: str) -> None:
     click.echo(f"lossboard: {message}", err=True)
 
 
+def _pass_reporter(*, quiet_when_idle: bool) -> Callable[[Any], None]:
+    """What an indexing pass prints: each unreadable file once (not at every pass), then the
+    pass's summary, or with ``quiet_when_idle`` only a summary of a pass that did something."""
+    reported: set[str] = set()
+
+    def report(summary: Any) -> None:
+        for failure in summary.failures:
+            if str(failure) not in reported:
+                reported.add(str(failure))
+                _say(f"skipped {failure}")
+        if not quiet_when_idle or summary.points or summary.reset or summary.locked:
+            click.echo(str(summary))
+
+    return report
+
+
 def _inputs(command: F, *, paths_required: bool = True) -> F:
     """The options every reading command shares: the paths, --log-format, --stitch."""
     command = click.option(
@@ -258,30 +274,32 @@ def formats() -> None:
 @click.option("--watch", is_flag=True, help="Keep following the logs as they grow, until Ctrl-C.")
 @click.option("--interval-s", type=click.FloatRange(min=0.1), default=2.0, show_default=True, metavar="S",
               help="With --watch: seconds between passes.")
+@click.option("--verify", is_flag=True,
+              help="First read every stored point back and check its checksum; a damaged index exits 1.")
 def index(logdirs: tuple[str, ...], store_url: str | None, log_format: str | None, watch: bool,
-          interval_s: float) -> None:
+          interval_s: float, verify: bool) -> None:
     """Index the training logs under LOGDIRS into a store, parsing only what is new."""
     from lossboard.store.indexer import Indexer
     from lossboard.store.urls import open_store
+    from lossboard.store.verify import verify as check
 
     _require_paths(logdirs)
-    reported: set[str] = set()
-
-    def report(summary: Any) -> None:
-        for failure in summary.failures:  # each unreadable file once, not at every pass
-            if str(failure) not in reported:
-                reported.add(str(failure))
-                _say(f"skipped {failure}")
-        click.echo(str(summary))
-
+    report = _pass_reporter(quiet_when_idle=False)
     store = open_store(store_url)
     try:
+        if verify:
+            damaged = check(store)
+            for message in damaged:
+                _say(message)
+            if damaged:
+                raise LossboardError(f"{len(damaged)} damaged series; move the index away and index again")
+            click.echo("verified: every stored point reads back intact")
         indexer = Indexer(store, logdirs, format=log_format)
         if not watch:
             report(indexer.run_pass(final=True))
             return
         try:
-            indexer.watch(interval_s=interval_s, report=report)
+            indexer.watch(interval_s=interval_s, report=report, say=_say)
         except KeyboardInterrupt:
             click.echo("stopped")
     finally:
@@ -335,15 +353,7 @@ def serve(logdirs: tuple[str, ...], store_url: str | None, log_format: str | Non
     from lossboard.store.urls import default_url, open_store
 
     url = store_url or default_url()
-    reported: set[str] = set()
-
-    def report(summary: Any) -> None:
-        for failure in summary.failures:  # each unreadable file once, not at every pass
-            if str(failure) not in reported:
-                reported.add(str(failure))
-                _say(f"skipped {failure}")
-        if summary.points or summary.reset or summary.locked:
-            click.echo(str(summary))
+    report = _pass_reporter(quiet_when_idle=True)
 
     indexer = None
     if logdirs:

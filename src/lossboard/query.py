@@ -10,8 +10,11 @@ they draw from an index exactly as from files.
 >>> store = SQLiteStore("lossboard.db")  # doctest: +SKIP
 >>> runs = [info.name for info in list_runs(store, name_regex="^resnet")]  # doctest: +SKIP
 >>> series = read_series(store, runs=runs, tags=["val/accuracy"], buckets=2000)  # doctest: +SKIP
->>> series["resnet-1", "val/accuracy"].total_points  # doctest: +SKIP
+>>> series["resnet-1", "val/accuracy", "Validation-accuracy"].total_points  # doctest: +SKIP
 20000
+
+Runs are named by their display name (`RunInfo.name`: unique in the store, ``projA/baseline``
+where two runs are both called ``baseline``); `RunInfo.path` says where each lives.
 """
 
 from __future__ import annotations
@@ -25,8 +28,8 @@ from lossboard.store.base import RunInfo, SeriesData, Store, TagInfo
 
 
 def list_runs(store: Store, *, name_regex: str | Sequence[str] | None = None) -> list[RunInfo]:
-    """Every run with its metadata and counts; with ``name_regex`` (one pattern or several),
-    only the runs whose name one of them finds (``re.search``)."""
+    """Every run with its metadata, counts and path; with ``name_regex`` (one pattern or
+    several), only the runs whose display name one of them finds (``re.search``)."""
     patterns = [name_regex] if isinstance(name_regex, str) else list(name_regex or ())
     if not patterns:
         return store.list_runs(None)
@@ -39,7 +42,7 @@ def list_runs(store: Store, *, name_regex: str | Sequence[str] | None = None) ->
 
 
 def list_tags(store: Store, runs: Sequence[str]) -> list[TagInfo]:
-    """The series of ``runs``: one `TagInfo` per (run, tag) with its counts and last value."""
+    """The series of ``runs``: one `TagInfo` per (run, tag, source_tag) with its counts and last value."""
     return store.list_tags(list(runs))
 
 
@@ -51,10 +54,11 @@ def read_series(
     step_range: tuple[int, int] | None = None,
     time_range: tuple[float, float] | None = None,
     buckets: int | None = None,
-) -> dict[tuple[str, str], SeriesData]:
-    """The series of ``runs`` x ``tags`` (None: all), keyed by (run, tag) in that order.
+) -> dict[tuple[str, str, str], SeriesData]:
+    """The series of ``runs`` labelled one of ``tags`` (None: all), keyed by (run, tag,
+    source_tag) in that order: every series sharing a label comes back, apart.
 
-    Pairs the store does not hold are left out. ``buckets`` downsamples each series to at most
+    Runs and labels the store does not hold are left out. ``buckets`` downsamples each series to at most
     ``4 * buckets`` points (each bucket's first, last, min and max: spikes stay visible);
     ``total_points`` always counts the points in the range.
     """
@@ -63,19 +67,19 @@ def read_series(
     for name, bounds in (("step_range", step_range), ("time_range", time_range)):
         if bounds is not None and bounds[0] > bounds[1]:
             raise UsageError(f"{name} must be (first, last) with first <= last, not {bounds}")
-    result = {}
-    for run, tag in _pairs(store, runs, tags):
-        data = store.read_series(run, tag, step_range=step_range, time_range=time_range, buckets=buckets)
-        if data is not None:
-            result[run, tag] = data
-    return result
-
-
-def _pairs(store: Store, runs: Sequence[str] | None, tags: Sequence[str] | None) -> list[tuple[str, str]]:
     names = [info.name for info in store.list_runs(None)] if runs is None else list(runs)
-    if tags is not None:
-        return [(run, tag) for run in names for tag in tags]
-    return [(info.run, info.tag) for info in store.list_tags(names)]
+    wanted = None if tags is None else set(tags)
+    result = {}
+    for info in store.list_tags(names):
+        if wanted is not None and info.tag not in wanted:
+            continue
+        data = store.read_series(
+            info.run, info.tag, source_tag=info.source_tag, step_range=step_range, time_range=time_range,
+            buckets=buckets,
+        )
+        if data is not None:
+            result[info.run, info.tag, info.source_tag] = data
+    return result
 
 
 def read_events(store: Store, runs: Sequence[str]) -> dict[str, list[Event]]:
@@ -127,6 +131,6 @@ def load_runs(
                   problems=problems[name], meta=dict(info.meta))
         for name, info in zip(names, infos)
     }
-    for (name, tag), data in read_series(store, runs=names, tags=tags, buckets=buckets).items():
-        loaded[name].series.add(Series(tag, data.source_tag, data.step, data.epoch, data.wall_time, data.value))
+    for (name, tag, source_tag), data in read_series(store, runs=names, tags=tags, buckets=buckets).items():
+        loaded[name].series.add(Series(tag, source_tag, data.step, data.epoch, data.wall_time, data.value))
     return list(loaded.values())

@@ -39,10 +39,10 @@ def assert_store_equals_load(store: Store, *paths: Path) -> None:
         stored = [event for _, event in store.read_events([run.name])]
         assert sorted(stored, key=repr) == sorted(run.events, key=repr), run.name
     for run, series in expected.items():
-        assert sorted(t.tag for t in store.list_tags([run])) == sorted(s.tag for s in series.values()), run
+        assert sorted((t.tag, t.source_tag) for t in store.list_tags([run])) == sorted(series), run
         for want in series.values():
             tag = want.tag
-            got = store.read_series(run, tag)
+            got = store.read_series(run, tag, source_tag=want.source_tag)
             for column in ("step", "epoch", "wall_time", "value"):
                 assert np.array_equal(getattr(got, column), getattr(want, column), equal_nan=True), (
                     run, tag, column)

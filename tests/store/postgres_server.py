@@ -84,10 +84,18 @@ class _Server:
     def start(self) -> str:
         self.run("initdb", "-D", str(self.data), "-U", _USER, "--auth=trust", "-E", "UTF8", "--no-sync")
         self.port = _free_port()
-        options = f"-p {self.port} -k {self.root} {_SERVER_OPTIONS}"
-        self.run("pg_ctl", "start", "-w", "-D", str(self.data), "-l", str(self.root / "server.log"), "-o", options)
+        self.resume()
         self.run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", _USER, _DATABASE)
         return f"postgresql://{_USER}@127.0.0.1:{self.port}/{_DATABASE}"
+
+    def pause(self) -> None:
+        """Stop the server as a crash or an administrator would, keeping its data (fault tests)."""
+        self.run("pg_ctl", "stop", "-D", str(self.data), "-m", "immediate", "-w")
+
+    def resume(self) -> None:
+        """Start the server on its port with its data."""
+        options = f"-p {self.port} -k {self.root} {_SERVER_OPTIONS}"
+        self.run("pg_ctl", "start", "-w", "-D", str(self.data), "-l", str(self.root / "server.log"), "-o", options)
 
     def stop(self) -> None:
         try:
@@ -95,6 +103,15 @@ class _Server:
                 self.run("pg_ctl", "stop", "-D", str(self.data), "-m", "immediate", "-w")
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server(postgres_url: str) -> _Server:
+    """The server behind `postgres_url`, to pause and resume it (fault tests)."""
+    return _SERVERS[postgres_url]
+
+
+_SERVERS: dict[str, _Server] = {}
 
 
 @pytest.fixture(scope="session")
@@ -109,6 +126,8 @@ def postgres_url() -> Iterator[str]:
         _unavailable("PostgreSQL server binaries not found (Debian: apt-get install postgresql)")
     server = _Server(bin_dir)
     try:
-        yield server.start()
+        url = server.start()
+        _SERVERS[url] = server
+        yield url
     finally:
         server.stop()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 import struct
+import zlib
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,7 +20,8 @@ NAN_PAYLOAD = struct.unpack("<d", bytes.fromhex("0100000000f87f7f"))[0]  # a NaN
 
 def test_columns_encode_as_little_endian_int64_and_float64() -> None:
     series = _chunks.series_of([1, 256], [1.5, -math.inf], epoch=[0.0, math.nan])
-    step, epoch, wall_time, value = _chunks.encode(series)
+    step, epoch, wall_time, value, crc = _chunks.encode(series)
+    assert crc == zlib.crc32(step + epoch + wall_time + value)
     assert step == struct.pack("<2q", 1, 256)
     assert epoch[:8] == struct.pack("<d", 0.0)
     assert value == struct.pack("<2d", 1.5, -math.inf)
@@ -69,13 +72,14 @@ def test_merge_into_nothing_sorts_and_keeps_the_last_of_a_repeated_step() -> Non
 
 def test_batch_columns_become_a_sorted_series_the_last_repeat_winning() -> None:
     columns = Columns(
+        "train/loss",
         "loss",
         step=np.array([2, 1, 2]),
         epoch=np.array([np.nan, 1.0, np.nan]),
         wall_time=np.array([10.0, 11.0, 12.0]),
         value=np.array([7.0, 8.0, 9.0]),
     )
-    series = _chunks.from_columns("train/loss", columns)
+    series = _chunks.from_columns(columns)
     assert (series.tag, series.source_tag) == ("train/loss", "loss")
     assert series.step.tolist() == [1, 2]
     assert series.value.tolist() == [8.0, 9.0]
@@ -205,3 +209,14 @@ def test_block_m4_keeps_real_points_every_extreme_and_the_first_nan(seed, count,
     edges = lo + np.ceil(np.arange(buckets + 1) * (hi - lo + 1) / buckets).astype(np.int64)
     filled = np.histogram(step[inside], edges)[0] > 0
     assert (np.histogram(kept.step, edges)[0] > 0).tolist() == filled.tolist()
+
+
+def test_a_changed_byte_in_a_chunk_or_its_block_m4_is_detected() -> None:
+    (row,) = _chunks.chunk_rows(_chunks.series_of(range(100), np.linspace(0, 1, 100)))
+    step, epoch, wall_time, value, crc = row.blobs
+    flipped = bytes([value[0] ^ 1]) + value[1:]
+    with pytest.raises(_chunks.CorruptChunk, match="series 'train/loss'"):
+        _chunks.decode("train/loss", "loss", [(step, epoch, wall_time, flipped, crc)])
+    points, block_crc = row.blocks
+    with pytest.raises(_chunks.CorruptChunk):
+        _chunks.decode_blocks([(points[:-1] + bytes([points[-1] ^ 1]), block_crc)])

@@ -12,6 +12,7 @@ import struct
 import subprocess
 import sys
 import time
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -26,14 +27,15 @@ INF = math.inf
 
 
 def source(run: str = "a", path: str | None = None, *, offset: int = 100, **fields: object) -> SourceState:
-    values: dict = dict(format="csv", ordinal=0, size=offset, inode=7, mtime_ns=1_700_000_000_000_000_000)
+    values: dict = dict(format="csv", ordinal=0, size=offset, inode=7, mtime_ns=1_700_000_000_000_000_000, run_name=run)
     values.update(fields)
     return SourceState(path or f"logs/{run}/metrics.csv", run, offset=offset, **values)
 
 
-def cols(steps, values, *, epochs=None, walls=None, source_tag: str = "loss") -> Columns:
+def cols(steps, values, *, epochs=None, walls=None, source_tag: str = "loss", tag: str = "train/loss") -> Columns:
     count = len(steps)
     return Columns(
+        tag,
         source_tag,
         step=np.asarray(steps, dtype=np.int64),
         epoch=np.full(count, NAN) if epochs is None else np.asarray(epochs, dtype=np.float64),
@@ -42,10 +44,16 @@ def cols(steps, values, *, epochs=None, walls=None, source_tag: str = "loss") ->
     )
 
 
+def by_tag(columns: dict[str, Columns]) -> list[Columns]:
+    """Batch columns written as ``{label: columns}``, each taking its label."""
+    return [replace(one, tag=tag) for tag, one in columns.items()]
+
+
 def put(store: Store, run: str = "a", **kwargs: object) -> None:
     """Apply one batch to ``run``: ``columns`` by tag, and any other `Batch` field."""
     path = kwargs.pop("path", None)
     offset = kwargs.pop("offset", 100)
+    kwargs["columns"] = by_tag(kwargs.get("columns", {}))  # type: ignore[arg-type]
     store.apply(Batch(source(run, path, offset=offset), **kwargs))  # type: ignore[arg-type]
 
 
@@ -89,7 +97,7 @@ def test_a_series_longer_than_a_chunk_comes_back_whole_and_in_order(store: Store
 def test_source_state_is_kept_with_its_batch_and_replaced_by_the_next(store: Store) -> None:
     assert store.source_state("logs/a/metrics.csv") is None
     first = source("a", offset=10, state=b"\x00parser\xff", ordinal=1, format="keras-stdout")
-    store.apply(Batch(first, columns={"train/loss": cols([1], [1.0])}))
+    store.apply(Batch(first, columns=[cols([1], [1.0])]))
     assert store.source_state("logs/a/metrics.csv") == first
     second = source("a", offset=20, state=None, ordinal=1, size=25, inode=8, mtime_ns=5)
     store.apply(Batch(second))
@@ -244,10 +252,10 @@ def test_a_resume_sent_also_as_an_event_is_recorded_once(store: Store) -> None:
 
 def test_a_batch_that_fails_half_way_leaves_nothing(store: Store) -> None:
     put(store, columns={"train/loss": cols([1], [1.0])}, offset=10)
-    bad = Columns("acc", np.array(["x"]), np.array([NAN]), np.array([NAN]), np.array([1.0]))
+    bad = Columns("train/zz", "acc", np.array(["x"]), np.array([NAN]), np.array([NAN]), np.array([1.0]))
     batch = Batch(
         source("a", offset=99),
-        columns={"train/loss": cols([2], [2.0]), "train/zz": bad},
+        columns=[cols([2], [2.0]), bad],
         events=[Event("checkpoint", 2)],
         meta={"framework": "keras"},
     )
@@ -263,9 +271,9 @@ def test_a_batch_that_fails_half_way_leaves_nothing(store: Store) -> None:
 
 
 def test_a_failed_first_batch_leaves_no_run(store: Store) -> None:
-    bad = Columns("acc", np.array(["x"]), np.array([NAN]), np.array([NAN]), np.array([1.0]))
+    bad = Columns("train/zz", "acc", np.array(["x"]), np.array([NAN]), np.array([NAN]), np.array([1.0]))
     with pytest.raises(ValueError):
-        store.apply(Batch(source("new"), columns={"train/loss": cols([1], [1.0]), "train/zz": bad}))
+        store.apply(Batch(source("new"), columns=[cols([1], [1.0]), bad]))
     assert store.list_runs() == []
     assert store.sources() == []
 
@@ -301,7 +309,7 @@ def test_list_runs_gives_sources_meta_counts_and_filters_by_regex(store: Store) 
     store.apply(
         Batch(
             source("resnet-1", "logs/resnet-1/a.log", ordinal=0, format="keras-stdout"),
-            columns={"train/loss": cols([3, 9], [1.0, 2.0]), "val/loss": cols([1], [1.0])},
+            columns=by_tag({"train/loss": cols([3, 9], [1.0, 2.0]), "val/loss": cols([1], [1.0])}),
             meta={"lr": "0.1"},
         )
     )

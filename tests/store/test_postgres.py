@@ -19,7 +19,6 @@ from lossboard.errors import LossboardError
 from lossboard.model import Event
 from lossboard.store.base import CHUNK_POINTS, SCHEMA_VERSION, Batch, Columns, SourceState
 from lossboard.store.postgres import PostgresStore, describe
-from tests.store._versions import assert_same_read, put_wavy_series
 
 
 @pytest.fixture
@@ -44,8 +43,8 @@ def empty_url(postgres_url: str) -> Iterator[str]:
 def _batch(step: range, value: np.ndarray, *, resumes: list[Event] | None = None) -> Batch:
     steps = np.array(step, dtype=np.int64)
     source = SourceState("/logs/a/train.log", "a", "keyvalue", 0, 100, 7, 1, 100)
-    columns = Columns("loss", steps, np.full(len(steps), np.nan), np.full(len(steps), np.nan), value)
-    return Batch(source, {"train/loss": columns}, resumes=resumes or [])
+    columns = Columns("train/loss", "loss", steps, np.full(len(steps), np.nan), np.full(len(steps), np.nan), value)
+    return Batch(source, [columns], resumes=resumes or [])
 
 
 def _chunk_starts(url: str) -> list[int]:
@@ -149,18 +148,6 @@ def test_newer_schema_is_refused_naming_both_versions(empty_url: str) -> None:
     assert f"schema version {SCHEMA_VERSION + 1}, written by lossboard 9.9" in message
     assert f"reads up to version {SCHEMA_VERSION}" in message
     assert "database 'lossboard_empty'" in message
-
-
-def test_a_version_1_index_gains_block_m4_for_its_chunks(empty_url: str) -> None:
-    with PostgresStore(empty_url) as store:
-        before = put_wavy_series(store)
-    with psycopg.connect(empty_url) as conn:
-        conn.execute("DROP TABLE lossboard.chunk_blocks")  # what version 1 lacked
-        conn.execute("UPDATE lossboard.schema_version SET version = 1")
-    with PostgresStore(empty_url) as store:
-        assert_same_read(store, before)
-    with psycopg.connect(empty_url) as conn:
-        assert conn.execute("SELECT count(*) FROM lossboard.chunk_blocks").fetchone() == (13,)
 
 
 def test_drop_everything_empties_the_index_and_keeps_the_schema(store: PostgresStore, postgres_url: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import sqlite3
+import time
 from pathlib import Path
 
 import numpy as np
@@ -11,10 +12,9 @@ import pytest
 
 import lossboard
 from lossboard.errors import LossboardError, UsageError
-from lossboard.store import sqlite as backend
+from lossboard.store import sqlite_schema as backend
 from lossboard.store.base import SCHEMA_VERSION, Batch, Columns, SourceState
 from lossboard.store.sqlite import SQLiteStore, path_of
-from tests.store._versions import assert_same_read, put_wavy_series
 
 
 def test_a_path_a_url_and_memory_name_the_file() -> None:
@@ -81,22 +81,11 @@ def test_an_older_schema_is_migrated_forward(tmp_path: Path) -> None:
     db.close()
 
 
-def test_a_version_1_index_gains_block_m4_for_its_chunks(tmp_path: Path) -> None:
-    path = tmp_path / "index.db"
-    with SQLiteStore(path) as store:
-        before = put_wavy_series(store)
-        store._db.execute("DROP TABLE chunk_blocks")  # what version 1 lacked
-        store._db.execute("UPDATE schema_version SET version = 1")
-    with SQLiteStore(path) as store:
-        assert store._db.execute("SELECT COUNT(*) FROM chunk_blocks").fetchone() == (13,)
-        assert_same_read(store, before)
-
-
 def test_a_lock_of_another_host_is_respected_even_when_its_pid_is_free(tmp_path: Path) -> None:
     with SQLiteStore(tmp_path / "index.db") as store:
         store._db.execute(
-            "INSERT INTO locks (name, token, host, pid, acquired) VALUES ('index', 't', ?, 2147483647, 0)",
-            (socket.gethostname() + "-elsewhere",),
+            "INSERT INTO locks (name, token, host, pid, acquired, renewed) VALUES ('index', 't', ?, 2147483647, 0, ?)",
+            (socket.gethostname() + "-elsewhere", time.time()),
         )
         with store.lock("index") as taken:
             assert not taken
@@ -104,10 +93,10 @@ def test_a_lock_of_another_host_is_respected_even_when_its_pid_is_free(tmp_path:
 
 def test_list_tags_of_more_runs_than_sqlite_binds_at_once() -> None:
     with SQLiteStore(":memory:") as store:
-        one = Columns("loss", np.array([1]), np.array([np.nan]), np.array([np.nan]), np.array([1.0]))
+        one = Columns("train/loss", "loss", np.array([1]), np.array([np.nan]), np.array([np.nan]), np.array([1.0]))
         for number in range(3):
             source = SourceState(f"run{number}.csv", f"run{number}", "csv", 0, 1, 1, 1, 1)
-            store.apply(Batch(source, columns={"train/loss": one}))
+            store.apply(Batch(source, columns=[one]))
         names = [f"missing{number}" for number in range(2000)] + ["run2", "run0"]
         assert [info.run for info in store.list_tags(names)] == ["run2", "run0"]
 
@@ -117,7 +106,7 @@ def test_readers_open_and_read_while_a_writer_holds_its_transaction(tmp_path: Pa
     SQLiteStore(path).close()
     writer = sqlite3.connect(path, isolation_level=None)
     writer.execute("BEGIN IMMEDIATE")
-    writer.execute("INSERT INTO runs (name) VALUES ('uncommitted')")
+    writer.execute("INSERT INTO runs (path, name, display) VALUES ('/u', 'uncommitted', 'uncommitted')")
     try:
         with SQLiteStore(path) as reader:
             assert reader.list_runs() == []

@@ -167,7 +167,7 @@ def _step_range(
     for _ in range(_BRACKET_PASSES):
         overview = query.read_series(
             store, runs=[info.run], tags=[info.tag], step_range=(first, last), buckets=width
-        )[info.run, info.tag]
+        )[info.run, info.tag, info.source_tag]
         xs = getattr(overview, x)
         known = ~np.isnan(xs)
         steps, xs = overview.step[known], xs[known]

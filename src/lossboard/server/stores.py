@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from lossboard.errors import LossboardError, UsageError
-from lossboard.store.base import Store
+from lossboard.store.base import Store, StoreError
 
 
 class StoreUnavailable(LossboardError):
@@ -46,7 +46,7 @@ class ThreadStores:
                 self._open_stores.append(store)
         try:
             yield store
-        except (OSError, *_database_errors()) as error:
+        except (OSError, StoreError, *_database_errors()) as error:
             self._drop(store)
             raise StoreUnavailable(f"the store failed: {error}") from error
 

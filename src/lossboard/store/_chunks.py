@@ -20,12 +20,14 @@ points, so it reads a fraction of the bytes; see `m4_of_blocks` for what that ke
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable, Sequence
 from itertools import islice
 from typing import NamedTuple, Protocol
 
 import numpy as np
 
+from lossboard.errors import LossboardError
 from lossboard.model import Series
 from lossboard.sources.collect import last_per_step
 from lossboard.store.base import CHUNK_POINTS, Columns
@@ -41,11 +43,21 @@ _BLOCK_BUCKET_POINTS = 8 * BLOCK_POINTS
 # chunks join into one buffer and decode with one np.frombuffer
 _POINT = np.dtype([("step", "<i8"), ("epoch", "<f8"), ("wall_time", "<f8"), ("value", "<f8")])
 
-Blobs = tuple[bytes, bytes, bytes, bytes]  # step, epoch, wall_time, value
+Blobs = tuple[bytes, bytes, bytes, bytes, int]  # step, epoch, wall_time, value, their checksum
+Block = tuple[bytes, int]  # a chunk's block M4 points and their checksum
+
+
+class CorruptChunk(LossboardError):
+    """Stored chunk bytes that no longer match their checksum: the index file was damaged."""
+
+    def __init__(self, tag: str) -> None:
+        self.tag = tag
+        super().__init__(f"a stored chunk of {'series ' + repr(tag) if tag else 'a series'} fails its checksum")
 
 
 class ChunkRow(NamedTuple):
-    """One chunk as a backend stores it: its summary, its four column blobs and its block M4."""
+    """One chunk as a backend stores it: its summary, its column blobs with their checksum,
+    and its block M4 with its own."""
 
     first_step: int
     last_step: int
@@ -53,7 +65,7 @@ class ChunkRow(NamedTuple):
     value_min: float | None  # None: every value is NaN
     value_max: float | None
     blobs: Blobs
-    blocks: bytes
+    blocks: Block
 
 
 def series_of(
@@ -78,7 +90,7 @@ def series_of(
     )
 
 
-def from_columns(tag: str, columns: Columns) -> Series:
+def from_columns(columns: Columns) -> Series:
     """A batch's columns as a sorted series with one value per step (the last one wins)."""
     return last_per_step(
         series_of(
@@ -86,27 +98,42 @@ def from_columns(tag: str, columns: Columns) -> Series:
             columns.value,
             epoch=columns.epoch,
             wall_time=columns.wall_time,
-            tag=tag,
+            tag=columns.tag,
             source_tag=columns.source_tag,
         )
     )
 
 
+def checksum(*blobs: bytes) -> int:
+    """CRC-32 of the blobs in order: what a chunk stores to detect its bytes changing."""
+    crc = 0
+    for blob in blobs:
+        crc = zlib.crc32(blob, crc)
+    return crc
+
+
 def encode(series: Series) -> Blobs:
-    """The four columns as little-endian bytes."""
-    return (
+    """The four columns as little-endian bytes, and their checksum."""
+    columns = (
         series.step.astype(_STEP, copy=False).tobytes(),
         series.epoch.astype(_FLOAT, copy=False).tobytes(),
         series.wall_time.astype(_FLOAT, copy=False).tobytes(),
         series.value.astype(_FLOAT, copy=False).tobytes(),
     )
+    return (*columns, checksum(*columns))
 
 
-def decode(tag: str, source_tag: str, blobs: Iterable[Blobs]) -> Series:
-    """Chunks (in step order) back into one series: each column joined, then decoded once."""
+def decode(tag: str, source_tag: str, blobs: Iterable[Sequence], *, checked: bool = True) -> Series:
+    """Chunks (in step order) back into one series: each column joined, then decoded once.
+
+    Each row's checksum is verified (`CorruptChunk`); ``checked=False`` is for the migrations
+    that read chunks written before checksums existed.
+    """
     columns: tuple[list[bytes], ...] = ([], [], [], [])
     for row in blobs:
-        for column, blob in zip(columns, row):
+        if checked and checksum(*row[:4]) != row[4]:
+            raise CorruptChunk(tag)
+        for column, blob in zip(columns, row[:4]):
             column.append(blob)
     step, epoch, wall_time, value = columns
     return Series(tag, source_tag, join(step, steps=True), join(epoch), join(wall_time), join(value))
@@ -119,9 +146,9 @@ def join(blobs: Sequence[bytes], *, steps: bool = False) -> np.ndarray:
 
 
 def m4_over_chunks(
-    rows: Iterable[Sequence[bytes]], buckets: int, *, lo: int, hi: int
+    rows: Iterable[Blobs], buckets: int, *, lo: int, hi: int
 ) -> tuple[Series, int]:
-    """M4 of a series read chunk row by chunk row ``(step, epoch, wall_time, value)``, and
+    """M4 of a series read chunk row by chunk row ``(step, epoch, wall_time, value, checksum)``, and
     how many points lie in ``[lo, hi]``.
 
     The result equals `m4_index` over the whole series: a bucket's first, last, minimum and
@@ -186,7 +213,11 @@ def summarize(series: Series) -> tuple[int, int, int, float | None, float | None
 
 def chunk_rows(series: Series, size: int = CHUNK_POINTS) -> list[ChunkRow]:
     """A sorted series cut into chunks, each summarised and encoded, ready to insert."""
-    return [ChunkRow(*summarize(part), encode(part), block_m4(part)) for part in split(series, size)]
+    rows = []
+    for part in split(series, size):
+        blocks = block_m4(part)
+        rows.append(ChunkRow(*summarize(part), encode(part), (blocks, checksum(blocks))))
+    return rows
 
 
 def block_m4(chunk: Series) -> bytes:
@@ -199,8 +230,14 @@ def block_m4(chunk: Series) -> bytes:
     return points.tobytes()
 
 
-def decode_blocks(blobs: Iterable[bytes]) -> Series:
-    """Block M4 blobs of consecutive chunks, in step order, as one series of strided views."""
+def decode_blocks(blocks: Iterable[Block]) -> Series:
+    """Block M4 blobs of consecutive chunks, in step order, as one series of strided views;
+    each blob's checksum verified."""
+    blobs = []
+    for points, crc in blocks:
+        if checksum(points) != crc:
+            raise CorruptChunk("")
+        blobs.append(points)
     points = np.frombuffer(b"".join(blobs), dtype=_POINT)
     return Series("", "", *(points[name] for name in _POINT.names))
 
@@ -222,8 +259,8 @@ class ChunkSource(Protocol):
         over its ends with ``edges_only``)."""
         ...
 
-    def blocks(self, lo: int, hi: int) -> Iterable[bytes]:
-        """The block M4 of the chunks wholly inside ``[lo, hi]``."""
+    def blocks(self, lo: int, hi: int) -> Iterable[Block]:
+        """The block M4 (points, checksum) of the chunks wholly inside ``[lo, hi]``."""
         ...
 
 
@@ -246,7 +283,7 @@ def read_m4(
 
 
 def m4_of_blocks(
-    edges: Iterable[tuple[int, Blobs]], blocks: Iterable[bytes], buckets: int, *, lo: int, hi: int
+    edges: Iterable[tuple[int, Blobs]], blocks: Iterable[Block], buckets: int, *, lo: int, hi: int
 ) -> tuple[Series, int]:
     """M4 over the block M4 of the chunks inside ``[lo, hi]`` and every point of the (at most
     two) chunks reaching over its ends, ``edges`` as ``(first_step, blobs)``; and how many of

@@ -2,10 +2,17 @@
 
 Keys and data
 -------------
-A store holds **runs** (unique ``name``; metadata as ``str -> str``; ``status``), each run's
-**sources** (the files it was indexed from, in stitch order: ``ordinal`` 0, 1, ...), and per
-``(run, tag)`` one **series**: ``step`` (int64), ``epoch``, ``wall_time``, ``value`` (float64),
-sorted by step with one value per step. NaN and +-inf round-trip exactly in ``value``; in
+A store holds **runs**, each identified by where it lives: its ``path`` (the run's directory,
+or its first file where a directory holds several runs) and, in a team store, the ``host`` that
+indexed it; never by its name. Writers address a run by its path (`SourceState.run`). Its
+``name`` is what `lossboard.sources.logdir` derives from the path; readers address a run by its
+**display name**, that name made unique across the store by the nearest folder of the path
+that differs (`lossboard.store.names`: ``projA/baseline``, ``projB/baseline``). A run has
+metadata (``str -> str``), a ``status``, its **sources** (the files it was indexed from, in
+stitch order: ``ordinal`` 0, 1, ...), and its **series**, each identified by
+``(run, tag, source_tag)``: the canonical ``tag`` is a grouping label that several series may
+share, told apart by the name the framework printed. A series is ``step`` (int64), ``epoch``,
+``wall_time``, ``value`` (float64), sorted by step with one value per step. NaN and +-inf round-trip exactly in ``value``; in
 ``epoch`` and ``wall_time`` NaN means unknown. Every point is kept: nothing is sampled away
 on write. Runs also hold **events**, **media** (references, not bytes), and **problems**
 (file, line, message).
@@ -14,7 +21,8 @@ Series are stored as **chunks**: up to `CHUNK_POINTS` consecutive points of one 
 row, each column as raw little-endian bytes, with the chunk's first/last step and its value
 min/max, and beside it the chunk's **block M4** (the M4 points of every 32 consecutive points,
 about an eighth of the bytes). Reading a million points is then a few hundred rows, and
-appends touch one row.
+appends touch one row. Each chunk and block M4 carries a CRC-32 checked on every read: damaged
+bytes are an error naming the store and series, never data.
 
 Writing (the indexer, one source file at a time)
 ------------------------------------------------
@@ -31,11 +39,20 @@ Two indexers pointed at the same sources must not both index them: `Store.lock` 
 named lock for the whole indexing pass (SQLite: a lock row under ``BEGIN IMMEDIATE``;
 PostgreSQL: ``pg_try_advisory_lock``, waiting briefly for a holder that was just killed) and
 yields whether it was taken. `set_status` of a run the store does not hold yet creates it.
+`sources` and `source_state` list only the files of this store's ``host``: in a team store
+each machine indexes its own files, and two machines' runs at the same path stay two runs.
+
+Errors
+------
+A backend turns every error of its database driver into one `StoreError` line naming the store (never a password); `StoreUnavailable` where a later try may work (a
+PostgreSQL server restarting: the store reopens its connection at the next call).
 
 Reading
 -------
 `list_runs` (cheap: metadata and counts; ``name_regex`` as `re.search`), `list_tags`,
-`read_series` (raw, or downsampled to ``buckets`` buckets), `read_events`, `read_media`,
+`read_series` (one series by label, and by source tag where several share the label: a label
+alone that names several is a `lossboard.errors.UsageError` listing their source tags; raw, or
+downsampled to ``buckets`` buckets), `read_events`, `read_media`,
 `read_problems`. Downsampling is deterministic and never hides a spike: the step range is cut
 into ``buckets`` equal parts and each non-empty part keeps its first and last point and the
 points holding its minimum and maximum value (M4), in step order without repeats; NaN is no
@@ -58,9 +75,10 @@ from typing import Protocol
 
 import numpy as np
 
+from lossboard.errors import LossboardError, UsageError
 from lossboard.model import Event, FileProblem, Media, Series
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 4
 CHUNK_POINTS = 4096
 
 
@@ -69,21 +87,27 @@ class SourceState:
     """Where indexing of one file stands: enough to continue it, or to see it was replaced."""
 
     path: str
-    run: str
+    run: str  # the run's path: its identity (see the module docstring)
     format: str
     ordinal: int  # the file's place in its run's stitch order
     size: int  # bytes of the file when last read
     inode: int  # a different inode at the same path: the file was replaced
     mtime_ns: int
     offset: int  # bytes consumed by the parser so far
-    state: bytes | None = None  # the pickled parser (and decoder) to continue from offset
+    state: bytes | None = None  # the parser and decoder, as `parser_state` JSON, to continue from offset
+    run_name: str | None = None  # the run's name, for people (None: the last part of its path)
+
+    @property
+    def name(self) -> str:
+        return self.run_name or run_name_of(self.run)
 
 
 @dataclass
 class Columns:
     """One series' points in a batch, columns of equal length."""
 
-    source_tag: str
+    tag: str  # the canonical label
+    source_tag: str  # with ``tag``, the series' identity
     step: np.ndarray  # int64
     epoch: np.ndarray  # float64, NaN unknown
     wall_time: np.ndarray  # float64, NaN unknown
@@ -95,7 +119,7 @@ class Batch:
     """What one indexing step of one source adds, applied atomically with its new state."""
 
     source: SourceState
-    columns: dict[str, Columns] = field(default_factory=dict)  # by canonical tag
+    columns: list[Columns] = field(default_factory=list)  # one per (tag, source_tag)
     resumes: list[Event] = field(default_factory=list)  # applied before the points
     events: list[Event] = field(default_factory=list)
     media: list[Media] = field(default_factory=list)
@@ -105,7 +129,7 @@ class Batch:
 
 @dataclass(frozen=True)
 class RunInfo:
-    name: str
+    name: str  # the display name: unique in the store, for people and for reading
     formats: tuple[str, ...]
     sources: tuple[str, ...]
     meta: dict[str, str]
@@ -115,6 +139,8 @@ class RunInfo:
     first_step: int | None
     last_step: int | None
     updated: float  # wall time of the last batch applied, seconds since the Unix epoch
+    path: str = ""  # with ``host``, the run's identity: its directory or first file
+    host: str = ""  # the machine that indexed it, in a team store; "" in an SQLite store
 
 
 @dataclass(frozen=True)
@@ -146,9 +172,34 @@ class SeriesData:
         return cls(run, tag, source_tag, series.step, series.epoch, series.wall_time, series.value, total_points)
 
 
+class StoreError(LossboardError):
+    """The store itself failed (a damaged file, a refused query): one line naming the store."""
+
+
+class StoreUnavailable(StoreError):
+    """The store cannot be reached now (a server restarting, a file busy): a later try may work."""
+
+
+def one_series(run: str, tag: str, found: Sequence[tuple[int, str]]) -> tuple[int, str]:
+    """The one ``(id, source_tag)`` of the series labelled ``tag``; several are a `UsageError`."""
+    if len(found) > 1:
+        names = ", ".join(repr(source_tag) for _, source_tag in found)
+        raise UsageError(
+            f"run {run!r} has {len(found)} series labelled {tag!r} (source tags {names}); name one by its source tag"
+        )
+    return found[0]
+
+
+def run_name_of(path: str) -> str:
+    """The name of a run known only by its path: its last part."""
+    return path.rstrip("/").rpartition("/")[2] or path
+
+
 class Store(Protocol):
     """An index of runs; `lossboard.store.sqlite.SQLiteStore` and
     `lossboard.store.postgres.PostgresStore` implement it and pass the same contract tests."""
+
+    host: str  # the part of a run's identity the store adds: "" (SQLite) or this machine's name
 
     def close(self) -> None: ...
 
@@ -159,9 +210,9 @@ class Store(Protocol):
 
     def apply(self, batch: Batch) -> None: ...
 
-    def reset_run(self, run: str) -> None: ...
+    def reset_run(self, run: str) -> None: ...  # by path
 
-    def set_status(self, run: str, status: str) -> None: ...
+    def set_status(self, run: str, status: str, *, name: str | None = None) -> None: ...  # by path
 
     def lock(self, name: str) -> AbstractContextManager[bool]: ...
 
@@ -175,6 +226,7 @@ class Store(Protocol):
         run: str,
         tag: str,
         *,
+        source_tag: str | None = None,
         step_range: tuple[int, int] | None = None,
         time_range: tuple[float, float] | None = None,
         buckets: int | None = None,

@@ -25,7 +25,8 @@ def m4_index(
 ) -> np.ndarray:
     """Indices of the points M4 keeps among those with ``lo <= step <= hi``, in step order.
 
-    ``step`` is sorted without repeats; ``lo`` and ``hi`` default to the first and last step.
+    ``step`` is sorted (non-decreasing; repeated steps share a bucket, which the figures' pixel
+    columns rely on); ``lo`` and ``hi`` default to the first and last step.
     At most ``4 * buckets`` indices are returned, ``5 * buckets`` when values hold NaN.
     """
     if buckets < 1:

@@ -1,8 +1,11 @@
 """Fill a store from log directories, parsing only what is new since the last pass.
 
 Files are grouped into runs exactly as `lossboard.load` groups them (`lossboard.sources.logdir`).
-For each file the store keeps a `SourceState`: how far it was read and the pickled parser
-(with the UTF-8 decoder's state) to continue from there. A pass compares each file with it:
+For each file the store keeps a `SourceState`: how far it was read and the parser (with the
+UTF-8 decoder's state) to continue from there, saved as plain data (`parser_state`: never
+pickle, so a row of the store can never run code). A state that cannot be read back (another
+version's, damaged, planted) is never trusted: the file's run is read again from its start,
+with a problem saying so. A pass compares each file with it:
 
 * unchanged: skipped; grown: parsed from the stored offset with the stored parser;
 * truncated, replaced or rewritten (`lossboard.sources.tail`), an earlier file of a stitched
@@ -28,7 +31,6 @@ from __future__ import annotations
 
 import codecs
 import copy
-import pickle
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -36,14 +38,14 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from lossboard.errors import InputError
-from lossboard.model import RESUME, Columns, Item, Point
+from lossboard.model import RESUME, Columns, FileProblem, Item, Point
 from lossboard.sources import logdir, tail
 from lossboard.sources.collect import RunCollector
 from lossboard.sources.formats import FORMATS
-from lossboard.sources.reader import resolve_format
+from lossboard.sources.reader import open_regular, resolve_format
 from lossboard.sources.rundir import logged_format, run_info, run_meta
 from lossboard.sources.stitch import _CONCURRENT_FORMATS, resume_point
-from lossboard.store import base
+from lossboard.store import base, parser_state
 
 LOCK = "lossboard-index"
 FEED_BYTES = 1 << 20  # text handed to a parser at once, as the reader does
@@ -69,6 +71,13 @@ class _Plan:
     def concurrent(self) -> bool:
         """Files written side by side (event files, ``lossboard run``): none resumes another."""
         return self.info is not None or any(m.format in _CONCURRENT_FORMATS for m in self.members)
+
+    @property
+    def path(self) -> str:
+        """Where the run lives, its identity in the store: the directory of files written side
+        by side, else the first file (a directory may hold several stitched or single-file runs)."""
+        first = self.members[0].path
+        return str(Path(first).parent) if self.concurrent else first
 
 
 @dataclass
@@ -146,6 +155,7 @@ class Indexer:
         self._clock = clock
         self._tail = tail.Tail(max_bytes=batch_bytes, idle_s=idle_s, clock=clock)
         self._live: dict[str, _Source] = {}
+        self._notes: dict[str, FileProblem] = {}  # by path: said with the file's next batch
 
     def watch(
         self,
@@ -154,16 +164,29 @@ class Indexer:
         sleep: Callable[[float], None] = time.sleep,
         passes: int | None = None,
         report: Callable[[Summary], None] = print,
+        say: Callable[[str], None] = print,
+        max_backoff_s: float = 60.0,
     ) -> None:
         """Index, wait ``interval_s``, index what changed, and so on (``passes`` times, or until
-        interrupted). Files idle for ``idle_s`` get their last unfinished line flushed."""
-        done = 0
+        interrupted). Files idle for ``idle_s`` get their last unfinished line flushed.
+
+        A store that cannot be reached (`base.StoreUnavailable`: a PostgreSQL server restarting)
+        is said once, then tried again after a wait that doubles up to ``max_backoff_s``; what
+        was committed stays, and each file goes on from its last committed position.
+        """
+        done, backoff_s, down = 0, interval_s, False
         while passes is None or done < passes:
             started = self._clock()
-            report(self.run_pass(final=False))
+            try:
+                report(self.run_pass(final=False))
+                wait_s, backoff_s, down = interval_s, interval_s, False
+            except base.StoreUnavailable as error:
+                if not down:
+                    say(f"{error}; trying again every {max_backoff_s:g} s at most")
+                wait_s, backoff_s, down = backoff_s, min(max_backoff_s, 2 * backoff_s), True
             done += 1
             if passes is None or done < passes:
-                sleep(max(0.0, interval_s - (self._clock() - started)))
+                sleep(max(0.0, wait_s - (self._clock() - started)))
 
     def run_pass(self, *, final: bool) -> Summary:
         """Index what changed since the last pass; ``final`` flushes every parser's last line."""
@@ -195,15 +218,15 @@ class Indexer:
                 pass  # changed again while being read: what is committed is consistent; next pass
         status = plan.info.get("status") if plan.info else None
         if isinstance(status, str):
-            self.store.set_status(plan.name, status)
+            self.store.set_status(plan.path, status, name=plan.name)
 
     def _resume_run(self, plan: _Plan, stored: dict[str, base.SourceState]) -> bool:
         """Set up each file's parser and cursor from the store; False if the run must start over."""
-        names = {plan.name} | {stored[m.path].run for m in plan.members if m.path in stored}
-        ours = [s for s in stored.values() if s.run in names]
+        runs = {plan.path} | {stored[m.path].run for m in plan.members if m.path in stored}
+        ours = [s for s in stored.values() if s.run in runs]
         paths = [m.path for m in plan.members]
-        if any(s.run != plan.name or s.path not in paths or paths.index(s.path) != s.ordinal for s in ours):
-            return False  # renamed, reordered, or a file gone
+        if any(s.run != plan.path or s.path not in paths or paths.index(s.path) != s.ordinal for s in ours):
+            return False  # regrouped, reordered, or a file gone
         last = max((s.ordinal for s in ours), default=-1)
         for ordinal, found in enumerate(plan.members):
             state = stored.get(found.path)
@@ -224,7 +247,7 @@ class Indexer:
         return True
 
     def _restore(self, found: _Found, ordinal: int, state: base.SourceState) -> bool:
-        """The file's parser as the store left it: the live one if still in step, else unpickled."""
+        """The file's parser as the store left it: the live one if still in step, else loaded from its saved state."""
         live = self._live.get(found.path)
         cursor = self._tail.cursor(found.path)
         if (
@@ -234,25 +257,28 @@ class Indexer:
             and cursor.inode == state.inode
         ):
             return True
-        if state.state is None:  # the parser could not be pickled: read the run again
+        if state.state is None:  # the parser could not be saved: read the run again
             self._tail.forget(found.path)
             self._live.pop(found.path, None)
             return state.offset == 0
         try:
-            parser, decoder_state, needs_resume, closed, check = pickle.loads(state.state)
-        except Exception:  # written by another lossboard version; any unpickling error means the same
+            saved = parser_state.load(state.state, found.format)
+        except parser_state.StateError as error:
+            self._notes[found.path] = FileProblem(
+                found.path, 0, f"the index's saved parser state cannot be used ({error}); file read again from its start"
+            )
             return False
         decoder = _decoder(found.format)
-        if decoder is not None:
-            decoder.setstate(decoder_state)
-        self._live[found.path] = _Source(found, ordinal, parser, decoder, needs_resume, closed)
-        self._tail.follow(found.path, tail.Cursor(state.offset, state.inode, check))
+        if decoder is not None and saved.decoder is not None:
+            decoder.setstate(saved.decoder)
+        self._live[found.path] = _Source(found, ordinal, saved.parser, decoder, saved.needs_resume, saved.closed)
+        self._tail.follow(found.path, tail.Cursor(state.offset, state.inode, saved.check))
         return True
 
     def _reset(self, plan: _Plan, stored: dict[str, base.SourceState], summary: Summary) -> None:
-        names = {plan.name} | {stored[m.path].run for m in plan.members if m.path in stored}
-        for name in sorted(names):
-            self.store.reset_run(name)
+        runs = {plan.path} | {stored[m.path].run for m in plan.members if m.path in stored}
+        for run in sorted(runs):
+            self.store.reset_run(run)
         for found in plan.members:
             self._tail.forget(found.path)
             self._live.pop(found.path, None)
@@ -268,7 +294,7 @@ class Indexer:
                     ordinal,
                     FORMATS[found.format].Parser(),
                     _decoder(found.format),
-                    needs_resume=ordinal > 0 and not plan.concurrent and self._has_points(plan.name),
+                    needs_resume=ordinal > 0 and not plan.concurrent and self._has_points(plan.path),
                 )
             finish, read = final, False
             for change in self._tail.poll([found.path]):
@@ -284,7 +310,9 @@ class Indexer:
                 self._finish(plan, source, summary)
 
     def _has_points(self, run: str) -> bool:
-        return any(info.points for info in self.store.list_tags([run]))
+        """Whether the run at path ``run`` holds points: a new later file then resumes it."""
+        host = self.store.host
+        return any(info.points for info in self.store.list_runs() if (info.host, info.path) == (host, run))
 
     # -- batches ----------------------------------------------------------------------------
     def _feed(self, plan: _Plan, source: _Source, change: tail.Change, summary: Summary) -> None:
@@ -336,46 +364,46 @@ class Indexer:
         offset: int,
         check: bytes,
     ) -> None:
-        series = collector.series()
+        series = list(collector.series().values())
         resumes = [e for e in collector.events if e.kind == RESUME]
         if source.needs_resume and series:
-            resumes.insert(0, resume_point(list(series.values()), source.found.path))
+            resumes.insert(0, resume_point(series, source.found.path))
             source.needs_resume = False
         stat = stat or tail.FileStat(offset, 0, 0)
         batch = base.Batch(
             source=base.SourceState(
                 path=source.found.path,
-                run=plan.name,
+                run=plan.path,
+                run_name=plan.name,
                 format=source.found.format,
                 ordinal=source.ordinal,
                 size=stat.size,
                 inode=stat.inode,
                 mtime_ns=stat.mtime_ns,
                 offset=offset,
-                state=_pickled(source, check),
+                state=_saved(source, check),
             ),
-            columns={
-                s.tag: base.Columns(s.source_tag, s.step, s.epoch, s.wall_time, s.value)
-                for s in series.values()
-            },
+            columns=[base.Columns(s.tag, s.source_tag, s.step, s.epoch, s.wall_time, s.value) for s in series],
             resumes=resumes,
             events=[e for e in collector.events if e.kind != RESUME],
             media=collector.media,
-            problems=collector.problems,
+            problems=[*filter(None, [self._notes.pop(source.found.path, None)]), *collector.problems],
             meta={**collector.meta, **(run_meta(plan.info) if plan.info else {})},
         )
         self.store.apply(batch)
 
 
-def _pickled(source: _Source, check: bytes) -> bytes | None:
-    """The parser and decoder state to continue from, or None for a parser holding closures."""
+def _saved(source: _Source, check: bytes) -> bytes | None:
+    """The parser and decoder state to continue from, or None for a parser holding what
+    `parser_state` cannot save (its run is then read again from the start when it grows)."""
     decoder_state = source.decoder.getstate() if source.decoder is not None else None
     try:
-        return pickle.dumps(
-            (source.parser, decoder_state, source.needs_resume, source.closed, check),
-            protocol=pickle.HIGHEST_PROTOCOL,
+        return parser_state.dump(
+            parser_state.Saved(
+                source.found.format, source.parser, decoder_state, source.needs_resume, source.closed, check
+            )
         )
-    except (pickle.PicklingError, AttributeError, TypeError):  # what pickle raises for a local function
+    except parser_state.StateError:
         return None
 
 
@@ -410,8 +438,6 @@ def _format_of(path: Path, format: str | None, state: base.SourceState | None) -
     stat = tail.stat_file(str(path))
     if state is not None and stat is not None and stat.inode == state.inode:
         return state.format
-    try:
-        with open(path, "rb") as file:
-            return resolve_format(path, format or logged_format(path), file)
-    except PermissionError as exc:
-        raise InputError(path, "permission denied; check the file's mode") from exc
+    # only a regular file is opened: one swapped for a FIFO since the walk must not block us
+    with open_regular(path) as file:
+        return resolve_format(path, format or logged_format(path), file)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import bisect
 import json
 import re
+import socket
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -38,8 +39,15 @@ from lossboard.store.base import (
     RunInfo,
     SeriesData,
     SourceState,
+    StoreError,
+    StoreUnavailable,
     TagInfo,
+    one_series,
+    run_name_of,
 )
+from lossboard.store._guard import first_line, guard
+from lossboard.store.postgres_schema import LOCK_SPACE, MIGRATIONS, name_runs
+from lossboard.store.urls import redact
 
 try:
     import psycopg
@@ -48,124 +56,35 @@ except ImportError as exc:
     raise ImportError("the PostgreSQL store needs psycopg: pip install 'lossboard[postgres]'") from exc
 
 _SCHEMA = "lossboard"
-_LOCK_SPACE = 0x6C6F7373  # "loss": the first key of every lossboard advisory lock
 _CONNECT_TIMEOUT_S = 10
 _LOCK_GRACE_MS = 500  # how long a refused lock waits for a holder that was killed
 
-_SCHEMA_V1 = """
-    CREATE TABLE schema_version (version integer NOT NULL, lossboard text NOT NULL);
-    CREATE TABLE runs (
-        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-        name text NOT NULL UNIQUE,
-        status text NOT NULL DEFAULT 'unknown',
-        updated double precision NOT NULL DEFAULT 0
-    );
-    CREATE TABLE sources (
-        path text PRIMARY KEY,
-        run_id bigint NOT NULL REFERENCES runs ON DELETE CASCADE,
-        format text NOT NULL,
-        ordinal integer NOT NULL,
-        size bigint NOT NULL,
-        inode numeric NOT NULL,
-        mtime_ns bigint NOT NULL,
-        "offset" bigint NOT NULL,
-        state bytea
-    );
-    CREATE INDEX sources_run ON sources (run_id, ordinal);
-    CREATE TABLE tags (
-        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-        run_id bigint NOT NULL REFERENCES runs ON DELETE CASCADE,
-        tag text NOT NULL,
-        source_tag text NOT NULL,
-        points bigint NOT NULL DEFAULT 0,
-        first_step bigint,
-        last_step bigint,
-        last_value double precision,
-        UNIQUE (run_id, tag)
-    );
-    CREATE TABLE chunks (
-        tag_id bigint NOT NULL REFERENCES tags ON DELETE CASCADE,
-        first_step bigint NOT NULL,
-        last_step bigint NOT NULL,
-        count integer NOT NULL,
-        value_min double precision,
-        value_max double precision,
-        step bytea NOT NULL,
-        epoch bytea NOT NULL,
-        wall_time bytea NOT NULL,
-        value bytea NOT NULL,
-        PRIMARY KEY (tag_id, first_step)
-    );
-    -- raw float bytes hardly compress; skipping pglz makes both writing and reading faster
-    ALTER TABLE chunks ALTER step SET STORAGE EXTERNAL, ALTER epoch SET STORAGE EXTERNAL,
-        ALTER wall_time SET STORAGE EXTERNAL, ALTER value SET STORAGE EXTERNAL;
-    CREATE TABLE events (
-        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-        run_id bigint NOT NULL REFERENCES runs ON DELETE CASCADE,
-        kind text NOT NULL,
-        step bigint NOT NULL,
-        epoch double precision,
-        wall_time double precision,
-        text text NOT NULL
-    );
-    CREATE INDEX events_run ON events (run_id, id);
-    CREATE TABLE media (
-        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-        run_id bigint NOT NULL REFERENCES runs ON DELETE CASCADE,
-        kind text NOT NULL,
-        tag text NOT NULL,
-        step bigint NOT NULL,
-        wall_time double precision,
-        data text NOT NULL
-    );
-    CREATE INDEX media_run ON media (run_id, id);
-    CREATE TABLE problems (
-        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-        run_id bigint NOT NULL REFERENCES runs ON DELETE CASCADE,
-        path text NOT NULL,
-        line integer NOT NULL,
-        message text NOT NULL
-    );
-    CREATE INDEX problems_run ON problems (run_id, id);
-    CREATE TABLE meta (
-        run_id bigint NOT NULL REFERENCES runs ON DELETE CASCADE,
-        key text NOT NULL,
-        value text NOT NULL,
-        PRIMARY KEY (run_id, key)
-    );
-    INSERT INTO schema_version VALUES (0, '');
-"""
 _COPY_CHUNKS = (
-    "COPY chunks (tag_id, first_step, last_step, count, value_min, value_max, step, epoch, wall_time, value)"
-    " FROM STDIN (FORMAT BINARY)"
+    "COPY chunks (tag_id, first_step, last_step, count, value_min, value_max, step, epoch, wall_time, value,"
+    " checksum) FROM STDIN (FORMAT BINARY)"
 )
-_CHUNK_TYPES = ["int8", "int8", "int8", "int4", "float8", "float8", "bytea", "bytea", "bytea", "bytea"]
-_BLOBS = "step, epoch, wall_time, value"
-_COPY_BLOCKS = "COPY chunk_blocks (tag_id, first_step, points) FROM STDIN (FORMAT BINARY)"
-_BLOCK_TYPES = ["int8", "int8", "bytea"]
+_CHUNK_TYPES = ["int8", "int8", "int8", "int4", "float8", "float8", "bytea", "bytea", "bytea", "bytea", "int8"]
+_BLOBS = "step, epoch, wall_time, value, checksum"
+_COPY_BLOCKS = "COPY chunk_blocks (tag_id, first_step, points, checksum) FROM STDIN (FORMAT BINARY)"
+_BLOCK_TYPES = ["int8", "int8", "bytea", "int8"]
 
 
-def _migrate_to_v2(conn: psycopg.Connection) -> None:
-    """Version 2 adds each chunk's block M4 (``chunk_blocks``), computed here for every chunk."""
-    conn.execute(
-        "CREATE TABLE chunk_blocks (tag_id bigint NOT NULL, first_step bigint NOT NULL, points bytea NOT NULL,"
-        " PRIMARY KEY (tag_id, first_step),"
-        " FOREIGN KEY (tag_id, first_step) REFERENCES chunks ON DELETE CASCADE);"
-        " ALTER TABLE chunk_blocks ALTER points SET STORAGE EXTERNAL"
-    )
-    with conn.cursor(binary=True) as read, conn.cursor() as write:
-        read.execute(f"SELECT tag_id, first_step, {_BLOBS} FROM chunks")
-        with write.copy(_COPY_BLOCKS) as copy:
-            copy.set_types(_BLOCK_TYPES)
-            for tag_id, first_step, *blobs in read:
-                copy.write_row((tag_id, first_step, _chunks.block_m4(_chunks.decode("", "", [blobs]))))
+def _explain(store: PostgresStore, error: Exception) -> StoreError:
+    """A PostgreSQL error as one line naming the database (never the password) and what to do."""
+    reason = redact(first_line(error), store._url)
+    if isinstance(error, _chunks.CorruptChunk):
+        return StoreError(
+            f"the PostgreSQL {store._where}: {reason}: a row was damaged; delete the run's rows or the "
+            "schema 'lossboard' and run 'lossboard index' again: the logs are the truth"
+        )
+    if isinstance(error, psycopg.OperationalError):  # the server went away (restart, network)
+        return StoreUnavailable(
+            f"lost the connection to the PostgreSQL {store._where} ({reason}); it is reopened at the next try"
+        )
+    return StoreError(f"the PostgreSQL {store._where} failed: {reason}")
 
 
-# _MIGRATIONS[v] brings a database from schema version v to v + 1; an empty database is version 0
-_MIGRATIONS: tuple[Callable[[psycopg.Connection], object], ...] = (
-    lambda conn: conn.execute(_SCHEMA_V1),
-    _migrate_to_v2,
-)
+_guarded = guard((psycopg.Error, _chunks.CorruptChunk), _explain)
 
 
 def describe(url: str) -> str:
@@ -178,7 +97,7 @@ def describe(url: str) -> str:
         params = conninfo_to_dict(url)
     except psycopg.ProgrammingError as error:
         raise LossboardError(
-            f"not a PostgreSQL URL ({str(error).strip()}); expected postgresql://user@host:port/database"
+            f"not a PostgreSQL URL ({redact(str(error).strip(), url)}); expected postgresql://user@host:port/database"
         ) from None
     user = params.get("user")
     dbname = params.get("dbname") or user or "(the user's default)"
@@ -197,15 +116,30 @@ class PostgresStore:
     def __init__(self, url: str, *, clock: Callable[[], float] = time.time) -> None:
         self._url = url
         self._where = describe(url)
+        self.host = socket.gethostname()  # a team store: two machines' runs at one path are two runs
         self._clock = clock
-        self._conn = self._connect()
+        self._connection = self._connect()
         try:
-            self._conn.execute(f"CREATE SCHEMA IF NOT EXISTS {_SCHEMA}")
-            self._conn.execute(f"SET search_path TO {_SCHEMA}")
-            self._migrate()
+            self._prepare()
         except BaseException:
-            self._conn.close()
+            self._connection.close()
             raise
+
+    @_guarded
+    def _prepare(self) -> None:
+        self._conn.execute(f"CREATE SCHEMA IF NOT EXISTS {_SCHEMA}")
+        self._conn.execute(f"SET search_path TO {_SCHEMA}")
+        self._migrate()
+
+    @property
+    def _conn(self) -> psycopg.Connection:
+        """The connection, opened again if the server dropped it (a restart): the next call
+        after an outage works without the caller doing anything."""
+        if self._connection.broken or self._connection.closed:
+            self._connection.close()
+            self._connection = self._connect()
+            self._connection.execute(f"SET search_path TO {_SCHEMA}")
+        return self._connection
 
     def _connect(self) -> psycopg.Connection:
         params = conninfo_to_dict(self._url)
@@ -214,10 +148,10 @@ class PostgresStore:
             return psycopg.connect(**params, autocommit=True)
         except psycopg.OperationalError as error:
             reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-            password = params.get("password")
-            if password:
-                reason = reason.replace(str(password), "***")
-            raise LossboardError(
+            reason = redact(reason, self._url)
+            if params.get("password"):
+                reason = reason.replace(str(params["password"]), "***")
+            raise StoreUnavailable(
                 f"cannot connect to the PostgreSQL {self._where}: {reason}; "
                 "check that the server runs and that the URL (--store) is right"
             ) from None
@@ -225,7 +159,7 @@ class PostgresStore:
     def _migrate(self) -> None:
         with self._conn.transaction():
             # one migrator at a time, even across machines
-            self._conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext('schema'))", (_LOCK_SPACE,))
+            self._conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext('schema'))", (LOCK_SPACE,))
             exists = self._conn.execute("SELECT to_regclass('schema_version')").fetchone()[0]
             found = (
                 self._conn.execute("SELECT version, lossboard FROM schema_version").fetchone()
@@ -240,7 +174,7 @@ class PostgresStore:
                     f"{SCHEMA_VERSION}. Upgrade to lossboard {writer} or later "
                     "(pip install -U 'lossboard[postgres]'), or index into another database"
                 )
-            for migrate in _MIGRATIONS[version:]:
+            for migrate in MIGRATIONS[version:]:
                 migrate(self._conn)
             if version < SCHEMA_VERSION:
                 self._conn.execute(
@@ -249,7 +183,7 @@ class PostgresStore:
                 )
 
     def close(self) -> None:
-        self._conn.close()
+        self._connection.close()
 
     def __enter__(self) -> PostgresStore:
         return self
@@ -257,40 +191,46 @@ class PostgresStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @_guarded
     def drop_everything(self) -> None:
         """Delete every run and its data, keeping the schema: a fresh index, fast (for tests)."""
         self._conn.execute("TRUNCATE runs, sources, tags, chunks, chunk_blocks, events, media, problems, meta CASCADE")
 
     # -- writing ------------------------------------------------------------------------
+    @_guarded
     def source_state(self, path: str) -> SourceState | None:
-        found = self._source_states("WHERE s.path = %s", (path,))
+        found = self._source_states(" AND s.path = %s", (path,))
         return found[0] if found else None
 
+    @_guarded
     def sources(self) -> list[SourceState]:
         return self._source_states("", ())
 
     def _source_states(self, where: str, params: tuple) -> list[SourceState]:
         rows = self._conn.execute(
-            'SELECT s.path, r.name, s.format, s.ordinal, s.size, s.inode, s.mtime_ns, s."offset", s.state'
-            f" FROM sources s JOIN runs r ON r.id = s.run_id {where} ORDER BY r.name, s.ordinal, s.path",
-            params,
+            'SELECT s.path, r.path, s.format, s.ordinal, s.size, s.inode, s.mtime_ns, s."offset", s.state, r.name'
+            f" FROM sources s JOIN runs r ON r.id = s.run_id WHERE s.host = %s{where}"
+            " ORDER BY r.path, s.ordinal, s.path",
+            (self.host, *params),
         ).fetchall()
         return [
-            SourceState(path, run, fmt, ordinal, size, int(inode), mtime, offset, state)
-            for path, run, fmt, ordinal, size, inode, mtime, offset, state in rows
+            SourceState(path, run, fmt, ordinal, size, int(inode), mtime, offset, state, name)
+            for path, run, fmt, ordinal, size, inode, mtime, offset, state, name in rows
         ]
 
+    @_guarded
     def apply(self, batch: Batch) -> None:
         source = batch.source
         with self._conn.transaction(), self._conn.cursor() as cur:
-            run_id = self._run_id(cur, source.run)
+            run_id = self._run_id(cur, source.run, source.name)
             cur.execute(
-                'INSERT INTO sources (path, run_id, format, ordinal, size, inode, mtime_ns, "offset", state)'
-                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (path) DO UPDATE SET"
+                'INSERT INTO sources (host, path, run_id, format, ordinal, size, inode, mtime_ns, "offset", state)'
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (host, path) DO UPDATE SET"
                 " run_id = EXCLUDED.run_id, format = EXCLUDED.format, ordinal = EXCLUDED.ordinal,"
                 " size = EXCLUDED.size, inode = EXCLUDED.inode, mtime_ns = EXCLUDED.mtime_ns,"
                 ' "offset" = EXCLUDED."offset", state = EXCLUDED.state',
                 (
+                    self.host,
                     source.path,
                     run_id,
                     source.format,
@@ -304,9 +244,9 @@ class PostgresStore:
             )
             for resume in batch.resumes:
                 self._cut(cur, run_id, resume)
-            for tag, columns in batch.columns.items():
+            for columns in batch.columns:
                 if len(columns.step):
-                    self._merge(cur, run_id, _chunks.from_columns(tag, columns))
+                    self._merge(cur, run_id, _chunks.from_columns(columns))
             cur.executemany(
                 "INSERT INTO events (run_id, kind, step, epoch, wall_time, text) VALUES (%s, %s, %s, %s, %s, %s)",
                 [(run_id, *event) for event in _events(batch)],
@@ -325,13 +265,28 @@ class PostgresStore:
                 [(run_id, key, value) for key, value in batch.meta.items()],
             )
 
-    def _run_id(self, cur: psycopg.Cursor, run: str) -> int:
-        """The run's id, creating the run; stamps it as updated now."""
-        return cur.execute(
-            "INSERT INTO runs (name, updated) VALUES (%s, %s)"
-            " ON CONFLICT (name) DO UPDATE SET updated = EXCLUDED.updated RETURNING id",
-            (run, self._clock()),
-        ).fetchone()[0]
+    def _run_id(self, cur: psycopg.Cursor, path: str, name: str | None, *, stamp: bool = True) -> int:
+        """The id of the run at ``path``, created if new and renamed if ``name`` changed (every
+        display name then brought up to date); ``stamp``: marked as updated now."""
+        found = cur.execute(
+            "UPDATE runs SET updated = CASE WHEN %s THEN %s ELSE updated END"
+            " WHERE host = %s AND path = %s RETURNING id, name",
+            (stamp, self._clock(), self.host, path),
+        ).fetchone()
+        if found is not None and name in (None, found[1]):
+            return found[0]
+        if found is None:
+            name = name or run_name_of(path)
+            run_id = cur.execute(
+                "INSERT INTO runs (host, path, name, display, updated) VALUES (%s, %s, %s, %s, %s)"
+                " ON CONFLICT (host, path) DO UPDATE SET name = EXCLUDED.name RETURNING id",
+                (self.host, path, name, name, self._clock() if stamp else 0.0),
+            ).fetchone()[0]
+        else:
+            run_id = found[0]
+            cur.execute("UPDATE runs SET name = %s WHERE id = %s", (name, run_id))
+        name_runs(cur)
+        return run_id
 
     def _merge(self, cur: psycopg.Cursor, run_id: int, new: Series) -> None:
         """Merge sorted points into their series, rewriting only the chunks they touch."""
@@ -360,7 +315,7 @@ class PostgresStore:
         """The tag's id and last step, its row locked until commit so merges never interleave."""
         return cur.execute(
             "INSERT INTO tags (run_id, tag, source_tag) VALUES (%s, %s, %s)"
-            " ON CONFLICT (run_id, tag) DO UPDATE SET source_tag = EXCLUDED.source_tag"
+            " ON CONFLICT (run_id, tag, source_tag) DO UPDATE SET source_tag = EXCLUDED.source_tag"
             " RETURNING id, last_step",
             (run_id, tag, source_tag),
         ).fetchone()
@@ -403,7 +358,7 @@ class PostgresStore:
             with cur.copy(_COPY_BLOCKS) as copy:
                 copy.set_types(_BLOCK_TYPES)
                 for row in rows:
-                    copy.write_row((tag_id, row.first_step, row.blocks))
+                    copy.write_row((tag_id, row.first_step, *row.blocks))
         summary = cur.execute(
             "SELECT sum(count), min(first_step), max(last_step) FROM chunks WHERE tag_id = %s", (tag_id,)
         ).fetchone()
@@ -420,17 +375,20 @@ class PostgresStore:
             (*summary, float(np.frombuffer(last, dtype="<f8")[0]), tag_id),
         )
 
+    @_guarded
     def reset_run(self, run: str) -> None:
-        self._conn.execute("DELETE FROM runs WHERE name = %s", (run,))
+        with self._conn.transaction(), self._conn.cursor() as cur:
+            if cur.execute("DELETE FROM runs WHERE host = %s AND path = %s", (self.host, run)).rowcount:
+                name_runs(cur)
 
-    def set_status(self, run: str, status: str) -> None:
-        self._conn.execute(
-            "INSERT INTO runs (name, status, updated) VALUES (%s, %s, %s)"
-            " ON CONFLICT (name) DO UPDATE SET status = EXCLUDED.status",
-            (run, status, self._clock()),
-        )
+    @_guarded
+    def set_status(self, run: str, status: str, *, name: str | None = None) -> None:
+        with self._conn.transaction(), self._conn.cursor() as cur:
+            run_id = self._run_id(cur, run, name, stamp=False)
+            cur.execute("UPDATE runs SET status = %s WHERE id = %s", (status, run_id))
 
     @contextmanager
+    @_guarded
     def lock(self, name: str) -> Iterator[bool]:
         """Try to take the named lock on a connection of its own; yields whether it was taken.
 
@@ -440,7 +398,7 @@ class PostgresStore:
         takes to end the session of a holder killed just before.
         """
         conn = self._connect()
-        key = (_LOCK_SPACE, name)
+        key = (LOCK_SPACE, name)
         try:
             taken = conn.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))", key).fetchone()[0]
             if not taken:
@@ -461,15 +419,16 @@ class PostgresStore:
             conn.close()
 
     # -- reading ------------------------------------------------------------------------
+    @_guarded
     def list_runs(self, name_regex: str | None = None) -> list[RunInfo]:
         try:
             pattern = re.compile(name_regex) if name_regex is not None else None
         except re.error as error:
             raise UsageError(f"run name filter {name_regex!r} is not a regular expression: {error}") from None
         runs = self._conn.execute(
-            "SELECT r.id, r.name, r.status, r.updated, count(t.id), coalesce(sum(t.points), 0),"
-            " min(t.first_step), max(t.last_step)"
-            " FROM runs r LEFT JOIN tags t ON t.run_id = r.id GROUP BY r.id ORDER BY r.name"
+            "SELECT r.id, r.display, r.status, r.updated, count(t.id), coalesce(sum(t.points), 0),"
+            " min(t.first_step), max(t.last_step), r.path, r.host"
+            " FROM runs r LEFT JOIN tags t ON t.run_id = r.id GROUP BY r.id ORDER BY r.display"
         ).fetchall()
         runs = [row for row in runs if pattern is None or pattern.search(row[1])]
         ids = [row[0] for row in runs]
@@ -495,105 +454,103 @@ class PostgresStore:
                 first_step,
                 last_step,
                 updated,
+                path,
+                host,
             )
-            for run_id, name, status, updated, tags, points, first_step, last_step in runs
+            for run_id, name, status, updated, tags, points, first_step, last_step, path, host in runs
         ]
 
+    @_guarded
     def list_tags(self, runs: Sequence[str]) -> list[TagInfo]:
         rows = self._conn.execute(
-            "SELECT r.name, t.tag, t.source_tag, t.points, t.first_step, t.last_step, t.last_value"
-            " FROM tags t JOIN runs r ON r.id = t.run_id WHERE r.name = ANY(%s)"
-            " ORDER BY array_position(%s::text[], r.name), t.tag",
+            "SELECT r.display, t.tag, t.source_tag, t.points, t.first_step, t.last_step, t.last_value"
+            " FROM tags t JOIN runs r ON r.id = t.run_id WHERE r.display = ANY(%s)"
+            " ORDER BY array_position(%s::text[], r.display), t.tag, t.source_tag",
             (list(runs), list(runs)),
         ).fetchall()
         return [TagInfo(*row) for row in rows]
 
+    @_guarded
     def read_series(
         self,
         run: str,
         tag: str,
         *,
+        source_tag: str | None = None,
         step_range: tuple[int, int] | None = None,
         time_range: tuple[float, float] | None = None,
         buckets: int | None = None,
     ) -> SeriesData | None:
+        found = self._conn.execute(
+            "SELECT t.id, t.source_tag FROM tags t JOIN runs r ON r.id = t.run_id WHERE r.display = %s"
+            " AND t.tag = %s AND (%s::text IS NULL OR t.source_tag = %s) ORDER BY t.source_tag",
+            (run, tag, source_tag, source_tag),
+        ).fetchall()
+        if not found:
+            return None
+        tag_id, source_tag = one_series(run, tag, found)
         if buckets is not None and time_range is None:
-            return self._read_downsampled(run, tag, step_range, buckets)
-        query = (
-            f"SELECT t.source_tag, {_BLOBS} FROM chunks c JOIN tags t ON t.id = c.tag_id"
-            " JOIN runs r ON r.id = t.run_id WHERE r.name = %s AND t.tag = %s"
-        )
-        params: tuple = (run, tag)
+            return self._read_downsampled(run, tag, source_tag, tag_id, step_range, buckets)
+        query = f"SELECT {_BLOBS} FROM chunks WHERE tag_id = %s"
+        params: tuple = (tag_id,)
         if step_range is not None:
-            query += " AND c.last_step >= %s AND c.first_step <= %s"
+            query += " AND last_step >= %s AND first_step <= %s"
             params += tuple(step_range)
         with self._conn.cursor(binary=True) as cur:
-            rows = cur.execute(query + " ORDER BY c.first_step", params).fetchall()
-        if rows:
-            source_tag = rows[0][0]
-        else:
-            found = self._conn.execute(
-                "SELECT t.source_tag FROM tags t JOIN runs r ON r.id = t.run_id WHERE r.name = %s AND t.tag = %s",
-                (run, tag),
-            ).fetchone()
-            if found is None:
-                return None
-            source_tag = found[0]
-        series = _chunks.decode(tag, source_tag, [row[1:] for row in rows])
+            rows = cur.execute(query + " ORDER BY first_step", params).fetchall()
+        series = _chunks.decode(tag, source_tag, rows)
         return SeriesData.of(run, tag, source_tag, *_chunks.select(series, step_range, time_range, buckets))
 
     def _read_downsampled(
-        self, run: str, tag: str, step_range: tuple[int, int] | None, buckets: int
-    ) -> SeriesData | None:
+        self, run: str, tag: str, source_tag: str, tag_id: int, step_range: tuple[int, int] | None, buckets: int
+    ) -> SeriesData:
         lo, hi = step_range if step_range is not None else (-(2**63), 2**63 - 1)
-        found = self._conn.execute(
-            "SELECT t.id, t.source_tag, min(c.first_step), max(c.last_step), coalesce(sum(c.count), 0),"
-            " coalesce(sum(c.count) FILTER (WHERE c.first_step >= %(lo)s AND c.last_step <= %(hi)s), 0)"
-            " FROM tags t JOIN runs r ON r.id = t.run_id LEFT JOIN chunks c ON c.tag_id = t.id"
-            " AND c.last_step >= %(lo)s AND c.first_step <= %(hi)s"
-            " WHERE r.name = %(run)s AND t.tag = %(tag)s GROUP BY t.id, t.source_tag",
-            {"lo": lo, "hi": hi, "run": run, "tag": tag},
+        extent = self._conn.execute(
+            "SELECT min(first_step), max(last_step), coalesce(sum(count), 0),"
+            " coalesce(sum(count) FILTER (WHERE first_step >= %(lo)s AND last_step <= %(hi)s), 0)"
+            " FROM chunks WHERE tag_id = %(tag)s AND last_step >= %(lo)s AND first_step <= %(hi)s",
+            {"lo": lo, "hi": hi, "tag": tag_id},
         ).fetchone()
-        if found is None:
-            return None
-        tag_id, source_tag, *extent = found
         kept, total = _chunks.read_m4(
             _Chunks(self._conn, tag_id), _chunks.Extent(*extent), step_range, buckets
         )
         return SeriesData.of(run, tag, source_tag, kept, total)
 
+    @_guarded
     def read_events(self, runs: Sequence[str]) -> Iterator[tuple[str, Event]]:
         rows = self._conn.execute(
-            "SELECT r.name, e.kind, e.step, e.epoch, e.wall_time, e.text FROM events e"
-            " JOIN runs r ON r.id = e.run_id WHERE r.name = ANY(%s)"
-            " ORDER BY array_position(%s::text[], r.name), e.step, e.id",
+            "SELECT r.display, e.kind, e.step, e.epoch, e.wall_time, e.text FROM events e"
+            " JOIN runs r ON r.id = e.run_id WHERE r.display = ANY(%s)"
+            " ORDER BY array_position(%s::text[], r.display), e.step, e.id",
             (list(runs), list(runs)),
         )
         for name, *event in rows:
             yield name, Event(*event)
 
+    @_guarded
     def read_media(
         self, runs: Sequence[str], tags: Sequence[str] | None = None
     ) -> Iterator[tuple[str, Media]]:
         query = (
-            "SELECT r.name, m.kind, m.tag, m.step, m.wall_time, m.data FROM media m"
-            " JOIN runs r ON r.id = m.run_id WHERE r.name = ANY(%s)"
+            "SELECT r.display, m.kind, m.tag, m.step, m.wall_time, m.data FROM media m"
+            " JOIN runs r ON r.id = m.run_id WHERE r.display = ANY(%s)"
         )
         params: tuple = (list(runs),)
         if tags is not None:
             query += " AND m.tag = ANY(%s)"
             params += (list(tags),)
-        order = " ORDER BY array_position(%s::text[], r.name), m.tag, m.step, m.id"
+        order = " ORDER BY array_position(%s::text[], r.display), m.tag, m.step, m.id"
         for name, kind, tag, step, wall_time, data in self._conn.execute(
             query + order, (*params, list(runs))
         ):
             yield name, Media(kind, tag, step, wall_time, json.loads(data))
 
+    @_guarded
     def read_problems(self, runs: Sequence[str]) -> Iterator[tuple[str, FileProblem]]:
         rows = self._conn.execute(
-            "SELECT r.name, p.path, p.line, p.message FROM problems p"
-            " JOIN runs r ON r.id = p.run_id WHERE r.name = ANY(%s)"
-            " ORDER BY array_position(%s::text[], r.name), p.id",
+            "SELECT r.display, p.path, p.line, p.message FROM problems p"
+            " JOIN runs r ON r.id = p.run_id WHERE r.display = ANY(%s)"
+            " ORDER BY array_position(%s::text[], r.display), p.id",
             (list(runs), list(runs)),
         )
         for name, *problem in rows:
@@ -616,14 +573,14 @@ class _Chunks:
             )
             return [(first_step, tuple(blobs)) for first_step, *blobs in cur.fetchall()]
 
-    def blocks(self, lo: int, hi: int) -> list[bytes]:
+    def blocks(self, lo: int, hi: int) -> list[_chunks.Block]:
         with self._conn.cursor(binary=True) as cur:
             cur.execute(
-                "SELECT b.points FROM chunk_blocks b JOIN chunks c USING (tag_id, first_step)"
+                "SELECT b.points, b.checksum FROM chunk_blocks b JOIN chunks c USING (tag_id, first_step)"
                 " WHERE c.tag_id = %s AND c.first_step >= %s AND c.last_step <= %s ORDER BY c.first_step",
                 (self._tag_id, lo, hi),
             )
-            return [points for (points,) in cur.fetchall()]
+            return [(points, crc) for points, crc in cur.fetchall()]
 
 
 def _events(batch: Batch) -> list[Event]:

@@ -11,9 +11,10 @@ its version is checked on open: an older file is migrated forward, a newer one r
     []
 
 The indexing lock (`SQLiteStore.lock`) is a row of the ``locks`` table naming the owner's
-host and process id. A row whose process is gone (same host, pid not running) is stale and
-taken over, so an indexer killed with SIGKILL never blocks the next one; a row from another
-host is always respected, since its process cannot be checked from here.
+host and process id, with a lease its holder renews with every batch it applies. A row is
+stale and taken over when its process is gone (same host, pid not running) or when its lease
+is older than `LOCK_LEASE_S`, so an indexer killed with SIGKILL never blocks the next one, not
+even in a container where its pid now belongs to another process, nor on another host.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 import numpy as np
 
@@ -43,153 +45,89 @@ from lossboard.store.base import (
     RunInfo,
     SeriesData,
     SourceState,
+    StoreError,
+    StoreUnavailable,
     TagInfo,
+    one_series,
+    run_name_of,
 )
+from lossboard.store._guard import first_line, guard
+from lossboard.store.sqlite_schema import MIGRATIONS, name_runs
 
 _URL_PREFIX = "sqlite://"
 _BUSY_TIMEOUT_MS = 30_000  # a reader or the next indexer waits this long for a writer's commit
+# a lock whose holder has not renewed it (every batch does) for this long is stale, whatever
+# its pid says: in a container a killed indexer's pid is soon another process's
+LOCK_LEASE_S = 600.0
 _MAX_VARIABLES = 999  # SQLite's smallest default limit of ? in one statement
 # a page cache that holds a 1 M-point series (32 MB of chunks): below it, every read of the
 # series goes back to the file and takes several times longer; it fills only as pages are read
 _CACHE_KIB = 64 * 1024
 
-_SCHEMA_V1 = """
-CREATE TABLE IF NOT EXISTS schema_version (
-    version INTEGER NOT NULL,
-    lossboard TEXT NOT NULL
-);
-CREATE TABLE runs (
-    id INTEGER PRIMARY KEY,
-    name TEXT NOT NULL UNIQUE,
-    status TEXT NOT NULL DEFAULT 'unknown',
-    updated REAL NOT NULL DEFAULT 0
-);
-CREATE TABLE sources (
-    path TEXT PRIMARY KEY,
-    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-    format TEXT NOT NULL,
-    ordinal INTEGER NOT NULL,
-    size INTEGER NOT NULL,
-    inode INTEGER NOT NULL,
-    mtime_ns INTEGER NOT NULL,
-    "offset" INTEGER NOT NULL,
-    state BLOB
-);
-CREATE INDEX sources_run ON sources(run_id, ordinal);
-CREATE TABLE tags (
-    id INTEGER PRIMARY KEY,
-    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-    tag TEXT NOT NULL,
-    source_tag TEXT NOT NULL,
-    points INTEGER NOT NULL,
-    first_step INTEGER NOT NULL,
-    last_step INTEGER NOT NULL,
-    last_value REAL,
-    UNIQUE (run_id, tag)
-);
-CREATE TABLE chunks (
-    tag_id INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
-    first_step INTEGER NOT NULL,
-    last_step INTEGER NOT NULL,
-    count INTEGER NOT NULL,
-    value_min REAL,
-    value_max REAL,
-    step BLOB NOT NULL,
-    epoch BLOB NOT NULL,
-    wall_time BLOB NOT NULL,
-    value BLOB NOT NULL,
-    PRIMARY KEY (tag_id, first_step)
-);
-CREATE TABLE events (
-    id INTEGER PRIMARY KEY,
-    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-    kind TEXT NOT NULL,
-    step INTEGER NOT NULL,
-    epoch REAL,
-    wall_time REAL,
-    text TEXT NOT NULL
-);
-CREATE INDEX events_run ON events(run_id, step);
-CREATE TABLE media (
-    id INTEGER PRIMARY KEY,
-    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-    kind TEXT NOT NULL,
-    tag TEXT NOT NULL,
-    step INTEGER NOT NULL,
-    wall_time REAL,
-    data TEXT NOT NULL
-);
-CREATE INDEX media_run ON media(run_id, tag, step);
-CREATE TABLE problems (
-    id INTEGER PRIMARY KEY,
-    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-    path TEXT NOT NULL,
-    line INTEGER NOT NULL,
-    message TEXT NOT NULL
-);
-CREATE INDEX problems_run ON problems(run_id);
-CREATE TABLE meta (
-    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-    key TEXT NOT NULL,
-    value TEXT NOT NULL,
-    PRIMARY KEY (run_id, key)
-);
-CREATE TABLE locks (
-    name TEXT PRIMARY KEY,
-    token TEXT NOT NULL,
-    host TEXT NOT NULL,
-    pid INTEGER NOT NULL,
-    acquired REAL NOT NULL
-);
-"""
+def _connect(target: str, *, create: bool) -> tuple[sqlite3.Connection, bool]:
+    """Open and configure a connection: WAL, synchronous NORMAL, foreign keys, busy timeout;
+    and whether it is read-only.
 
-
-def _migrate_to_v1(db: sqlite3.Connection) -> None:
-    # statement by statement: executescript would commit the migration's transaction first
-    for statement in _SCHEMA_V1.split(";"):
-        if statement.strip():
-            db.execute(statement)
-
-
-def _migrate_to_v2(db: sqlite3.Connection) -> None:
-    """Version 2 adds each chunk's block M4 (``chunk_blocks``), computed here for every chunk."""
-    db.execute(
-        "CREATE TABLE chunk_blocks ("
-        "tag_id INTEGER NOT NULL, first_step INTEGER NOT NULL, points BLOB NOT NULL, "
-        "PRIMARY KEY (tag_id, first_step), FOREIGN KEY (tag_id, first_step) "
-        "REFERENCES chunks (tag_id, first_step) ON DELETE CASCADE)"
-    )
-    rows = db.execute("SELECT tag_id, first_step, step, epoch, wall_time, value FROM chunks").fetchall()
-    db.executemany(
-        "INSERT INTO chunk_blocks (tag_id, first_step, points) VALUES (?, ?, ?)",
-        [(tag_id, first, _chunks.block_m4(_chunks.decode("", "", [blobs]))) for tag_id, first, *blobs in rows],
-    )
-
-
-# MIGRATIONS[n] takes a database from schema version n to n + 1 (0: an empty file)
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_to_v1, _migrate_to_v2]
-
-
-def _connect(target: str, *, create: bool) -> sqlite3.Connection:
-    """Open and configure a connection: WAL, synchronous NORMAL, foreign keys, busy timeout."""
+    A reader (``create=False``) of a file it cannot write (a read-only mount, another user's
+    index) opens it read-only, and where SQLite cannot even keep its shared-memory file beside
+    it, as immutable: readable, never written, never migrated.
+    """
+    read_only = False
     if target != ":memory:":
         path = Path(target).expanduser()
         if create:
             path.parent.mkdir(parents=True, exist_ok=True)
         elif not path.is_file():
             raise LossboardError(f"{path}: no lossboard index here; build one with 'lossboard index LOGDIR'")
+        read_only = not create and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
         target = str(path)
     try:
-        # isolation_level None: transactions are begun explicitly (BEGIN IMMEDIATE), never implicitly
-        db = sqlite3.connect(target, isolation_level=None)
+        db = _open(target, read_only)
         db.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
-        db.execute("PRAGMA journal_mode = WAL")
+        if not read_only:
+            db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = NORMAL")
         db.execute("PRAGMA foreign_keys = ON")
         db.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
     except sqlite3.Error as error:
         raise LossboardError(f"{target}: cannot open the SQLite index: {error}") from None
-    return db
+    return db, read_only
+
+
+def _open(target: str, read_only: bool) -> sqlite3.Connection:
+    # isolation_level None: transactions are begun explicitly (BEGIN IMMEDIATE), never implicitly
+    if not read_only:
+        return sqlite3.connect(target, isolation_level=None)
+    uri = "file:" + quote(str(Path(target).absolute()))
+    try:
+        db = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None)
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()  # WAL needs its -shm: fails here
+        return db
+    except sqlite3.OperationalError:
+        return sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None)
+
+
+def _explain(store: SQLiteStore, error: Exception) -> StoreError:
+    """An SQLite error as one line naming the file and what to do."""
+    reason = first_line(error)
+    if isinstance(error, _chunks.CorruptChunk):
+        return StoreError(
+            f"{store.path}: {reason}: the index file was damaged; move it away and run 'lossboard index' "
+            "again: the logs are the truth and nothing is lost"
+        )
+    if isinstance(error, sqlite3.OperationalError) and "locked" in reason:
+        return StoreUnavailable(f"{store.path}: the SQLite index is busy ({reason}); try again when the other writer is done")
+    if isinstance(error, sqlite3.DatabaseError) and ("malformed" in reason or "not a database" in reason):
+        return StoreError(
+            f"{store.path}: the SQLite index is damaged ({reason}); move it away and run 'lossboard index' "
+            "again: the logs are the truth and nothing is lost"
+        )
+    if "readonly" in reason or "read-only" in reason:
+        return StoreError(f"{store.path}: the SQLite index cannot be written ({reason}); check its permissions and disk")
+    return StoreError(f"{store.path}: the SQLite index failed: {reason}")
+
+
+_guarded = guard((sqlite3.Error, _chunks.CorruptChunk), _explain)
 
 
 def path_of(url: str | Path) -> str:
@@ -207,12 +145,15 @@ def path_of(url: str | Path) -> str:
 class SQLiteStore:
     """The `lossboard.store.base.Store` contract on one SQLite file (or ``":memory:"``)."""
 
+    @_guarded
     def __init__(
         self, path_or_url: str | Path, *, create: bool = True, clock: Callable[[], float] = time.time
     ) -> None:
         self.path = path_of(path_or_url)
-        self._clock = clock  # the ``updated`` time of a run
-        self._db = _connect(self.path, create=create)
+        self.host = ""  # one machine's file: a run is its path (a team shares PostgreSQL instead)
+        self._clock = clock
+        self._held: set[str] = set()  # tokens of the locks this store holds, renewed with each batch  # the ``updated`` time of a run
+        self._db, self.read_only = _connect(self.path, create=create)
         self._upgrade()
 
     def close(self) -> None:
@@ -231,18 +172,33 @@ class SQLiteStore:
         The version is read first without the write lock, so opening a current index to read
         it never waits for an indexer (nor needs write access).
         """
-        if self._version() == SCHEMA_VERSION:
+        version = self._version()
+        if version == SCHEMA_VERSION:
             return
-        with self._transaction() as db:
-            version = self._version()  # again: another process may have migrated meanwhile
-            for migrate in MIGRATIONS[version:]:
-                migrate(db)
-            if version < SCHEMA_VERSION:
-                db.execute("DELETE FROM schema_version")
-                db.execute(
-                    "INSERT INTO schema_version (version, lossboard) VALUES (?, ?)",
-                    (SCHEMA_VERSION, lossboard.__version__),
-                )
+        if self.read_only:
+            raise LossboardError(
+                f"{self.path}: this index has schema version {version} and is read-only here; run "
+                f"'lossboard index' once where it can be written to migrate it to version {SCHEMA_VERSION}"
+            )
+        # a migration that copies a table must not cascade its DROP; SQLite ignores this
+        # pragma inside a transaction, so it is set around it, and the keys checked before commit
+        self._db.execute("PRAGMA foreign_keys = OFF")
+        try:
+            with self._transaction() as db:
+                version = self._version()  # again: another process may have migrated meanwhile
+                for migrate in MIGRATIONS[version:]:
+                    migrate(db)
+                if version < SCHEMA_VERSION:
+                    db.execute("DELETE FROM schema_version")
+                    db.execute(
+                        "INSERT INTO schema_version (version, lossboard) VALUES (?, ?)",
+                        (SCHEMA_VERSION, lossboard.__version__),
+                    )
+                broken = db.execute("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise LossboardError(f"{self.path}: migrating the index broke {len(broken)} references; nothing changed")
+        finally:
+            self._db.execute("PRAGMA foreign_keys = ON")
 
     def _version(self) -> int:
         """The file's schema version (0: none yet); a newer one than this lossboard's is refused."""
@@ -284,32 +240,35 @@ class SQLiteStore:
         db.execute("COMMIT")
 
     # -- writing ------------------------------------------------------------------------
+    @_guarded
     def source_state(self, path: str) -> SourceState | None:
-        row = self._db.execute(_SELECT_SOURCES + " WHERE s.path = ?", (path,)).fetchone()
+        row = self._db.execute(_SELECT_SOURCES + " AND s.path = ?", (self.host, path)).fetchone()
         return None if row is None else _source_state(row)
 
+    @_guarded
     def sources(self) -> list[SourceState]:
-        rows = self._db.execute(_SELECT_SOURCES + " ORDER BY r.name, s.ordinal, s.path")
+        rows = self._db.execute(_SELECT_SOURCES + " ORDER BY r.path, s.ordinal, s.path", (self.host,))
         return [_source_state(row) for row in rows]
 
+    @_guarded
     def apply(self, batch: Batch) -> None:
         source = batch.source
         with self._transaction() as db:
-            run_id = _run_id(db, source.run)
+            run_id = _run_id(db, self.host, source.run, source.name)
             db.execute(
-                'INSERT INTO sources (path, run_id, format, ordinal, size, inode, mtime_ns, "offset", state) '
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (path) DO UPDATE SET run_id = excluded.run_id, "
+                'INSERT INTO sources (host, path, run_id, format, ordinal, size, inode, mtime_ns, "offset", '
+                "state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (host, path) DO UPDATE SET run_id = excluded.run_id, "
                 "format = excluded.format, ordinal = excluded.ordinal, size = excluded.size, "
                 'inode = excluded.inode, mtime_ns = excluded.mtime_ns, "offset" = excluded."offset", '
                 "state = excluded.state",
-                (source.path, run_id, source.format, source.ordinal, source.size, _signed(source.inode))
+                (self.host, source.path, run_id, source.format, source.ordinal, source.size, _signed(source.inode))
                 + (source.mtime_ns, source.offset, source.state),
             )
             for resume in batch.resumes:
                 _cut_run(db, run_id, resume)
-            for tag, columns in batch.columns.items():
-                new = _chunks.from_columns(tag, columns)
+            for columns in batch.columns:
+                new = _chunks.from_columns(columns)
                 if len(new):
                     _merge_series(db, run_id, new)
             events = list(batch.resumes) + [event for event in batch.events if event not in batch.resumes]
@@ -331,45 +290,58 @@ class SQLiteStore:
                 [(run_id, key, value) for key, value in batch.meta.items()],
             )
             db.execute("UPDATE runs SET updated = ? WHERE id = ?", (self._clock(), run_id))
+            for token in self._held:  # every batch renews the lease of the locks held
+                db.execute("UPDATE locks SET renewed = ? WHERE token = ?", (self._clock(), token))
 
+    @_guarded
     def reset_run(self, run: str) -> None:
         with self._transaction() as db:
-            db.execute("DELETE FROM runs WHERE name = ?", (run,))
+            if db.execute("DELETE FROM runs WHERE host = ? AND path = ?", (self.host, run)).rowcount:
+                name_runs(db)
 
-    def set_status(self, run: str, status: str) -> None:
+    @_guarded
+    def set_status(self, run: str, status: str, *, name: str | None = None) -> None:
         with self._transaction() as db:
-            db.execute(
-                "INSERT INTO runs (name, status) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET status = ?",
-                (run, status, status),
-            )
+            run_id = _run_id(db, self.host, run, name)
+            db.execute("UPDATE runs SET status = ? WHERE id = ?", (status, run_id))
 
     @contextmanager
+    @_guarded
     def lock(self, name: str) -> Iterator[bool]:
         """Hold the indexing lock ``name`` for the block; yields False if another live owner has it."""
         token, host, pid = uuid.uuid4().hex, socket.gethostname(), os.getpid()
         with self._transaction() as db:
-            row = db.execute("SELECT host, pid FROM locks WHERE name = ?", (name,)).fetchone()
-            taken = row is None or (row[0] == host and not _is_running(row[1]))
+            row = db.execute("SELECT host, pid, renewed FROM locks WHERE name = ?", (name,)).fetchone()
+            taken = (
+                row is None
+                or (row[0] == host and not _is_running(row[1]))
+                or self._clock() - row[2] > LOCK_LEASE_S  # its holder stopped renewing: gone
+            )
             if taken:
+                now = self._clock()
                 db.execute(
-                    "INSERT OR REPLACE INTO locks (name, token, host, pid, acquired) VALUES (?, ?, ?, ?, ?)",
-                    (name, token, host, pid, time.time()),
+                    "INSERT OR REPLACE INTO locks (name, token, host, pid, acquired, renewed) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (name, token, host, pid, now, now),
                 )
+                self._held.add(token)
         try:
             yield taken
         finally:
             if taken:
+                self._held.discard(token)
                 with self._transaction() as db:
                     db.execute("DELETE FROM locks WHERE name = ? AND token = ?", (name, token))
 
     # -- reading ------------------------------------------------------------------------
+    @_guarded
     def list_runs(self, name_regex: str | None = None) -> list[RunInfo]:
         pattern = _compile(name_regex)
         with self._snapshot() as db:
             rows = db.execute(
-                "SELECT r.id, r.name, r.status, r.updated, COUNT(t.id), COALESCE(SUM(t.points), 0), "
-                "MIN(t.first_step), MAX(t.last_step) FROM runs r LEFT JOIN tags t ON t.run_id = r.id "
-                "GROUP BY r.id ORDER BY r.name"
+                "SELECT r.id, r.display, r.status, r.updated, COUNT(t.id), COALESCE(SUM(t.points), 0), "
+                "MIN(t.first_step), MAX(t.last_step), r.path, r.host FROM runs r "
+                "LEFT JOIN tags t ON t.run_id = r.id GROUP BY r.id ORDER BY r.display"
             ).fetchall()
             rows = [row for row in rows if pattern is None or pattern.search(row[1])]
             sources: dict[int, list[tuple[str, str]]] = {row[0]: [] for row in rows}
@@ -394,17 +366,21 @@ class SQLiteStore:
                 first_step=first,
                 last_step=last,
                 updated=updated,
+                path=path,
+                host=host,
             )
-            for run_id, name, status, updated, tags, points, first, last in rows
+            for run_id, name, status, updated, tags, points, first, last, path, host in rows
         ]
 
+    @_guarded
     def list_tags(self, runs: Sequence[str]) -> list[TagInfo]:
         found: dict[str, list[TagInfo]] = {}
         for names in _batched(list(dict.fromkeys(runs))):
             marks = ", ".join("?" * len(names))
             rows = self._db.execute(
-                "SELECT r.name, t.tag, t.source_tag, t.points, t.first_step, t.last_step, t.last_value "
-                f"FROM tags t JOIN runs r ON r.id = t.run_id WHERE r.name IN ({marks}) ORDER BY t.tag",
+                "SELECT r.display, t.tag, t.source_tag, t.points, t.first_step, t.last_step, t.last_value "
+                f"FROM tags t JOIN runs r ON r.id = t.run_id WHERE r.display IN ({marks}) "
+                "ORDER BY t.tag, t.source_tag",
                 names,
             )
             for run, tag, source_tag, points, first, last, last_value in rows:
@@ -412,48 +388,52 @@ class SQLiteStore:
                 found.setdefault(run, []).append(TagInfo(run, tag, source_tag, points, first, last, value))
         return [info for run in dict.fromkeys(runs) for info in found.get(run, [])]
 
+    @_guarded
     def read_series(
         self,
         run: str,
         tag: str,
         *,
+        source_tag: str | None = None,
         step_range: tuple[int, int] | None = None,
         time_range: tuple[float, float] | None = None,
         buckets: int | None = None,
     ) -> SeriesData | None:
         with self._snapshot() as db:
-            row = db.execute(
+            rows = db.execute(
                 "SELECT t.id, t.source_tag FROM tags t JOIN runs r ON r.id = t.run_id "
-                "WHERE r.name = ? AND t.tag = ?",
-                (run, tag),
-            ).fetchone()
-            if row is None:
+                "WHERE r.display = ?1 AND t.tag = ?2 AND (?3 IS NULL OR t.source_tag = ?3) ORDER BY t.source_tag",
+                (run, tag, source_tag),
+            ).fetchall()
+            if not rows:
                 return None
-            tag_id, source_tag = row
+            tag_id, source_tag = one_series(run, tag, rows)
             lo, hi = step_range if step_range is not None else (-(2**63), 2**63 - 1)
             if buckets is not None and time_range is None:
                 chunks = _Chunks(db, tag_id)
                 kept, total = _chunks.read_m4(chunks, chunks.extent(lo, hi), step_range, buckets)
             else:
                 blobs = db.execute(
-                    "SELECT step, epoch, wall_time, value FROM chunks "
+                    "SELECT step, epoch, wall_time, value, checksum FROM chunks "
                     "WHERE tag_id = ? AND last_step >= ? AND first_step <= ? ORDER BY first_step",
                     (tag_id, lo, hi),
                 )
                 kept, total = _chunks.select(_chunks.decode(tag, source_tag, blobs), step_range, time_range, buckets)
         return SeriesData.of(run, tag, source_tag, kept, total)
 
+    @_guarded
     def read_events(self, runs: Sequence[str]) -> Iterator[tuple[str, Event]]:
         for run in dict.fromkeys(runs):
             rows = self._db.execute(
                 "SELECT e.kind, e.step, e.epoch, e.wall_time, e.text "
                 "FROM events e JOIN runs r ON r.id = e.run_id "
-                "WHERE r.name = ? ORDER BY e.step, e.id",
+                "WHERE r.display = ? ORDER BY e.step, e.id",
                 (run,),
             ).fetchall()
             for row in rows:
                 yield run, Event(*row)
 
+    @_guarded
     def read_media(
         self, runs: Sequence[str], tags: Sequence[str] | None = None
     ) -> Iterator[tuple[str, Media]]:
@@ -462,19 +442,20 @@ class SQLiteStore:
             rows = self._db.execute(
                 "SELECT m.kind, m.tag, m.step, m.wall_time, m.data "
                 "FROM media m JOIN runs r ON r.id = m.run_id "
-                "WHERE r.name = ? ORDER BY m.tag, m.step, m.id",
+                "WHERE r.display = ? ORDER BY m.tag, m.step, m.id",
                 (run,),
             ).fetchall()
             for kind, media_tag, step, wall_time, data in rows:
                 if wanted is None or media_tag in wanted:
                     yield run, Media(kind, media_tag, step, wall_time, json.loads(data))
 
+    @_guarded
     def read_problems(self, runs: Sequence[str]) -> Iterator[tuple[str, FileProblem]]:
         """The problems indexing met in ``runs``' files, in the order they were found."""
         for run in dict.fromkeys(runs):
             rows = self._db.execute(
                 "SELECT p.path, p.line, p.message FROM problems p JOIN runs r ON r.id = p.run_id "
-                "WHERE r.name = ? ORDER BY p.id",
+                "WHERE r.display = ? ORDER BY p.id",
                 (run,),
             ).fetchall()
             for row in rows:
@@ -482,8 +463,8 @@ class SQLiteStore:
 
 
 _SELECT_SOURCES = (
-    'SELECT s.path, r.name, s.format, s.ordinal, s.size, s.inode, s.mtime_ns, s."offset", s.state '
-    "FROM sources s JOIN runs r ON r.id = s.run_id"
+    'SELECT s.path, r.path, s.format, s.ordinal, s.size, s.inode, s.mtime_ns, s."offset", s.state, r.name '
+    "FROM sources s JOIN runs r ON r.id = s.run_id WHERE s.host = ?"
 )
 
 
@@ -493,13 +474,26 @@ def _signed(inode: int) -> int:
 
 
 def _source_state(row: tuple) -> SourceState:
-    path, run, fmt, ordinal, size, inode, mtime_ns, offset, state = row
-    return SourceState(path, run, fmt, ordinal, size, inode % 2**64, mtime_ns, offset, state)
+    path, run, fmt, ordinal, size, inode, mtime_ns, offset, state, name = row
+    return SourceState(path, run, fmt, ordinal, size, inode % 2**64, mtime_ns, offset, state, name)
 
 
-def _run_id(db: sqlite3.Connection, name: str) -> int:
-    db.execute("INSERT INTO runs (name) VALUES (?) ON CONFLICT (name) DO NOTHING", (name,))
-    return db.execute("SELECT id FROM runs WHERE name = ?", (name,)).fetchone()[0]
+def _run_id(db: sqlite3.Connection, host: str, path: str, name: str | None) -> int:
+    """The id of the run at ``path``, created if new and renamed if ``name`` changed; every
+    display name is brought up to date when either happens."""
+    row = db.execute("SELECT id, name FROM runs WHERE host = ? AND path = ?", (host, path)).fetchone()
+    if row is not None and name in (None, row[1]):
+        return row[0]
+    if row is None:
+        name = name or run_name_of(path)
+        run_id = db.execute(
+            "INSERT INTO runs (host, path, name, display) VALUES (?, ?, ?, ?)", (host, path, name, name)
+        ).lastrowid
+    else:
+        run_id = row[0]
+        db.execute("UPDATE runs SET name = ? WHERE id = ?", (name, run_id))
+    name_runs(db)
+    return run_id
 
 
 def _merge_series(db: sqlite3.Connection, run_id: int, new: Series) -> None:
@@ -509,7 +503,8 @@ def _merge_series(db: sqlite3.Connection, run_id: int, new: Series) -> None:
     while it is not full: appending then rewrites one chunk, not the series.
     """
     row = db.execute(
-        "SELECT id, points, first_step FROM tags WHERE run_id = ? AND tag = ?", (run_id, new.tag)
+        "SELECT id, points, first_step FROM tags WHERE run_id = ? AND tag = ? AND source_tag = ?",
+        (run_id, new.tag, new.source_tag),
     ).fetchone()
     if row is None:
         tag_id = db.execute(
@@ -521,7 +516,7 @@ def _merge_series(db: sqlite3.Connection, run_id: int, new: Series) -> None:
     else:
         tag_id, points, first_step = row
     tail = db.execute(
-        "SELECT first_step, count, step, epoch, wall_time, value FROM chunks WHERE tag_id = ?1 "
+        "SELECT first_step, count, step, epoch, wall_time, value, checksum FROM chunks WHERE tag_id = ?1 "
         "AND (last_step >= ?2 OR (count < ?3 AND first_step = (SELECT MAX(first_step) FROM chunks "
         "WHERE tag_id = ?1))) ORDER BY first_step",
         (tag_id, int(new.step[0]), CHUNK_POINTS),
@@ -548,7 +543,7 @@ def _cut_run(db: sqlite3.Connection, run_id: int, resume: Event) -> None:
     tags = db.execute("SELECT id, tag, source_tag FROM tags WHERE run_id = ?", (run_id,)).fetchall()
     for tag_id, tag, source_tag in tags:
         rows = db.execute(
-            "SELECT first_step, count, step, epoch, wall_time, value FROM chunks WHERE tag_id = ? "
+            "SELECT first_step, count, step, epoch, wall_time, value, checksum FROM chunks WHERE tag_id = ? "
             "ORDER BY first_step",
             (tag_id,),
         ).fetchall()
@@ -573,12 +568,12 @@ def _write_chunks(db: sqlite3.Connection, tag_id: int, series: Series) -> None:
     rows = _chunks.chunk_rows(series)
     db.executemany(
         "INSERT INTO chunks (tag_id, first_step, last_step, count, value_min, value_max, step, epoch, "
-        "wall_time, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "wall_time, value, checksum) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [(tag_id, *row[:5], *row.blobs) for row in rows],
     )
     db.executemany(
-        "INSERT INTO chunk_blocks (tag_id, first_step, points) VALUES (?, ?, ?)",
-        [(tag_id, row.first_step, row.blocks) for row in rows],
+        "INSERT INTO chunk_blocks (tag_id, first_step, points, checksum) VALUES (?, ?, ?, ?)",
+        [(tag_id, row.first_step, *row.blocks) for row in rows],
     )
 
 
@@ -586,10 +581,8 @@ def _update_tag(db: sqlite3.Connection, tag_id: int, tail: Series, *, points: in
     """Set a series' counts; ``tail`` ends where the series ends."""
     last_value = float(tail.value[-1])
     db.execute(
-        "UPDATE tags SET source_tag = ?, points = ?, first_step = ?, last_step = ?, last_value = ? "
-        "WHERE id = ?",
+        "UPDATE tags SET points = ?, first_step = ?, last_step = ?, last_value = ? WHERE id = ?",
         (
-            tail.source_tag,
             points,
             first_step,
             int(tail.step[-1]),
@@ -617,19 +610,19 @@ class _Chunks:
     def rows(self, lo: int, hi: int, *, edges_only: bool) -> Iterator[tuple[int, _chunks.Blobs]]:
         edges = "AND NOT (first_step >= ?2 AND last_step <= ?3) " if edges_only else ""
         for first_step, *blobs in self._db.execute(
-            "SELECT first_step, step, epoch, wall_time, value FROM chunks "
+            "SELECT first_step, step, epoch, wall_time, value, checksum FROM chunks "
             f"WHERE tag_id = ?1 AND last_step >= ?2 AND first_step <= ?3 {edges}ORDER BY first_step",
             (self._tag_id, lo, hi),
         ):
             yield first_step, tuple(blobs)
 
-    def blocks(self, lo: int, hi: int) -> Iterator[bytes]:
-        for (points,) in self._db.execute(
-            "SELECT b.points FROM chunk_blocks b JOIN chunks c USING (tag_id, first_step) "
+    def blocks(self, lo: int, hi: int) -> Iterator[_chunks.Block]:
+        for points, crc in self._db.execute(
+            "SELECT b.points, b.checksum FROM chunk_blocks b JOIN chunks c USING (tag_id, first_step) "
             "WHERE c.tag_id = ? AND c.first_step >= ? AND c.last_step <= ? ORDER BY c.first_step",
             (self._tag_id, lo, hi),
         ):
-            yield points
+            yield points, crc
 
 
 def _compile(name_regex: str | None) -> re.Pattern[str] | None:

@@ -12,8 +12,10 @@ directory of the user, never a log directory, which may be read-only or shared.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import unquote
 
 from lossboard.errors import UsageError
 from lossboard.store.base import Store
@@ -58,8 +60,24 @@ def open_store(url: str | None = None, *, create: bool = True) -> Store:
 
 def _hide_password(url: str) -> str:
     """``postgresql://user:secret@host/db`` -> ``postgresql://user:***@host/db``."""
-    scheme, sep, rest = url.partition("://")
-    credentials, at, host = rest.rpartition("@")
-    if not sep or not at or ":" not in credentials:
-        return url
-    return f"{scheme}://{credentials.split(':', 1)[0]}:***@{host}"
+    return redact(url, url)
+
+
+def redact(text: str, url: str) -> str:
+    """``text`` (a message about ``url``) with the URL's password replaced by ``***``, as
+    written and as decoded, even in a URL too malformed to parse (a ``%`` or space in it)."""
+    for secret in _passwords(url):
+        text = text.replace(secret, "***")
+    return text
+
+
+def _passwords(url: str) -> list[str]:
+    """The password text of ``url`` (``user:PASSWORD@`` or ``password=``), raw and decoded."""
+    found = []
+    _, sep, rest = url.partition("://")
+    credentials, at, _ = rest.rpartition("@")
+    if sep and at and ":" in credentials:
+        found.append(credentials.split(":", 1)[1])
+    found += re.findall(r"password=([^&#\s]*)", url)
+    found = [secret for secret in found if secret]
+    return sorted({*found, *(unquote(secret) for secret in found)} - {""}, key=len, reverse=True)

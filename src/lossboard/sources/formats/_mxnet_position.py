@@ -9,7 +9,7 @@ restart: a ``resume`` event, and what was held for the abandoned attempt is drop
 
 A record is made by a ``make(step, epoch, wall_time) -> list[Item]`` callable, kept as data
 (a `functools.partial` of a module-level function) so that a position holding records back
-can be pickled: the indexer stores parser state between passes.
+can be saved as data: the indexer stores parser state between passes.
 """
 
 from __future__ import annotations

@@ -419,7 +419,7 @@ class Parser(LineParser):
 
 
 # Records of a line whose step is known only once the epoch length is: data, not closures,
-# so a parser holding them back can be pickled (the indexer stores parser state).
+# so a parser holding them back can be saved (the indexer stores parser state as data).
 def _points_at(values: list, step: int, position: float, wall: float | None) -> list[Item]:
     return [Point(tag, name, step, value, position, wall) for tag, name, value in values]
 

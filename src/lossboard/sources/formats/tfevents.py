@@ -119,7 +119,7 @@ class Parser:
         self._media = MediaReader()
         self._epochs: dict[int, float] = {}  # step -> epoch, from the values tagged "epoch"
         self._last_step: dict[str, int] = {}  # tag -> last step, to see a restart
-        self._tags = TagTable()  # a cache: not pickled
+        self._tags = TagTable()  # a cache: not part of the saved state
 
     def __getstate__(self) -> dict:
         return {key: value for key, value in self.__dict__.items() if key != "_tags"}

@@ -1,0 +1,174 @@
+"""The PostgreSQL store's tables (schema ``lossboard``), and the migrations that bring an older
+database to the current schema.
+
+docs/store-schema.md describes the tables; `MIGRATIONS` holds one function per version step,
+run by `lossboard.store.postgres.PostgresStore` in one transaction under an advisory lock.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable
+
+import psycopg
+
+from lossboard.store import _chunks
+from lossboard.store.names import renamed
+
+LOCK_SPACE = 0x6C6F7373  # "loss": the first key of every lossboard advisory lock
+
+_SCHEMA_V1 = """
+    CREATE TABLE schema_version (version integer NOT NULL, lossboard text NOT NULL);
+    CREATE TABLE runs (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        name text NOT NULL UNIQUE,
+        status text NOT NULL DEFAULT 'unknown',
+        updated double precision NOT NULL DEFAULT 0
+    );
+    CREATE TABLE sources (
+        path text PRIMARY KEY,
+        run_id bigint NOT NULL REFERENCES runs ON DELETE CASCADE,
+        format text NOT NULL,
+        ordinal integer NOT NULL,
+        size bigint NOT NULL,
+        inode numeric NOT NULL,
+        mtime_ns bigint NOT NULL,
+        "offset" bigint NOT NULL,
+        state bytea
+    );
+    CREATE INDEX sources_run ON sources (run_id, ordinal);
+    CREATE TABLE tags (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        run_id bigint NOT NULL REFERENCES runs ON DELETE CASCADE,
+        tag text NOT NULL,
+        source_tag text NOT NULL,
+        points bigint NOT NULL DEFAULT 0,
+        first_step bigint,
+        last_step bigint,
+        last_value double precision,
+        UNIQUE (run_id, tag)
+    );
+    CREATE TABLE chunks (
+        tag_id bigint NOT NULL REFERENCES tags ON DELETE CASCADE,
+        first_step bigint NOT NULL,
+        last_step bigint NOT NULL,
+        count integer NOT NULL,
+        value_min double precision,
+        value_max double precision,
+        step bytea NOT NULL,
+        epoch bytea NOT NULL,
+        wall_time bytea NOT NULL,
+        value bytea NOT NULL,
+        PRIMARY KEY (tag_id, first_step)
+    );
+    -- raw float bytes hardly compress; skipping pglz makes both writing and reading faster
+    ALTER TABLE chunks ALTER step SET STORAGE EXTERNAL, ALTER epoch SET STORAGE EXTERNAL,
+        ALTER wall_time SET STORAGE EXTERNAL, ALTER value SET STORAGE EXTERNAL;
+    CREATE TABLE events (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        run_id bigint NOT NULL REFERENCES runs ON DELETE CASCADE,
+        kind text NOT NULL,
+        step bigint NOT NULL,
+        epoch double precision,
+        wall_time double precision,
+        text text NOT NULL
+    );
+    CREATE INDEX events_run ON events (run_id, id);
+    CREATE TABLE media (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        run_id bigint NOT NULL REFERENCES runs ON DELETE CASCADE,
+        kind text NOT NULL,
+        tag text NOT NULL,
+        step bigint NOT NULL,
+        wall_time double precision,
+        data text NOT NULL
+    );
+    CREATE INDEX media_run ON media (run_id, id);
+    CREATE TABLE problems (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        run_id bigint NOT NULL REFERENCES runs ON DELETE CASCADE,
+        path text NOT NULL,
+        line integer NOT NULL,
+        message text NOT NULL
+    );
+    CREATE INDEX problems_run ON problems (run_id, id);
+    CREATE TABLE meta (
+        run_id bigint NOT NULL REFERENCES runs ON DELETE CASCADE,
+        key text NOT NULL,
+        value text NOT NULL,
+        PRIMARY KEY (run_id, key)
+    );
+    INSERT INTO schema_version VALUES (0, '');
+"""
+def _migrate_to_v2(conn: psycopg.Connection) -> None:
+    """Version 2 adds each chunk's block M4 (``chunk_blocks``), computed here for every chunk."""
+    conn.execute(
+        "CREATE TABLE chunk_blocks (tag_id bigint NOT NULL, first_step bigint NOT NULL, points bytea NOT NULL,"
+        " PRIMARY KEY (tag_id, first_step),"
+        " FOREIGN KEY (tag_id, first_step) REFERENCES chunks ON DELETE CASCADE);"
+        " ALTER TABLE chunk_blocks ALTER points SET STORAGE EXTERNAL"
+    )
+    with conn.cursor(binary=True) as read, conn.cursor() as write:
+        read.execute("SELECT tag_id, first_step, step, epoch, wall_time, value FROM chunks")
+        with write.copy("COPY chunk_blocks (tag_id, first_step, points) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(["int8", "int8", "bytea"])
+            for tag_id, first_step, *blobs in read:
+                copy.write_row((tag_id, first_step, _chunks.block_m4(_chunks.decode("", "", [blobs], checked=False))))
+
+
+# MIGRATIONS[v] brings a database from schema version v to v + 1; an empty database is version 0
+MIGRATIONS: tuple[Callable[[psycopg.Connection], object], ...] = (
+    lambda conn: conn.execute(_SCHEMA_V1),
+    _migrate_to_v2,
+    # version 3 saves parser states as JSON: pickled ones are dropped unread, their files read again
+    lambda conn: conn.execute("UPDATE sources SET state = NULL"),
+    lambda conn: _migrate_to_v4(conn),
+)
+
+
+def _migrate_to_v4(conn: psycopg.Connection) -> None:
+    """Version 4 keys runs by (host, path) and series by source tag.
+
+    An existing run's path is its first file, and its host the machine that migrates: no run
+    is lost; a run whose path the indexer now derives otherwise is read again.
+    """
+    host = socket.gethostname()
+    conn.execute("ALTER TABLE runs ADD COLUMN host text NOT NULL DEFAULT '', ADD COLUMN path text, ADD COLUMN display text")
+    conn.execute(
+        "UPDATE runs SET host = %s, display = name, path = coalesce((SELECT s.path FROM sources s"
+        " WHERE s.run_id = runs.id ORDER BY s.ordinal LIMIT 1), name)",
+        (host,),
+    )
+    conn.execute(
+        "ALTER TABLE runs ALTER path SET NOT NULL, ALTER display SET NOT NULL, DROP CONSTRAINT runs_name_key,"
+        " ADD UNIQUE (host, path);"
+        " CREATE INDEX runs_display ON runs (display);"
+        " ALTER TABLE sources ADD COLUMN host text NOT NULL DEFAULT '';"
+        " ALTER TABLE tags DROP CONSTRAINT tags_run_id_tag_key, ADD UNIQUE (run_id, tag, source_tag)"
+    )
+    conn.execute("UPDATE sources SET host = %s", (host,))
+    conn.execute("ALTER TABLE sources DROP CONSTRAINT sources_pkey, ADD PRIMARY KEY (host, path)")
+    # a checksum per chunk and per block M4, so damaged bytes are detected, never read as data
+    conn.execute(
+        "ALTER TABLE chunks ADD COLUMN checksum bigint NOT NULL DEFAULT 0;"
+        " ALTER TABLE chunk_blocks ADD COLUMN checksum bigint NOT NULL DEFAULT 0"
+    )
+    for table, columns in (("chunks", "step, epoch, wall_time, value"), ("chunk_blocks", "points")):
+        with conn.cursor(binary=True) as read:
+            rows = read.execute(f"SELECT tag_id, first_step, {columns} FROM {table}").fetchall()
+        conn.cursor().executemany(
+            f"UPDATE {table} SET checksum = %s WHERE tag_id = %s AND first_step = %s",
+            [(_chunks.checksum(*blobs), tag_id, first) for tag_id, first, *blobs in rows],
+        )
+    name_runs(conn)
+
+
+def name_runs(conn: psycopg.Connection | psycopg.Cursor) -> None:
+    """Make every run's display name unique again, after a run was added, renamed or deleted;
+    one transaction at a time (the lock), so two machines adding runs see each other's."""
+    conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext('run names'))", (LOCK_SPACE,))
+    rows = conn.execute("SELECT id, host, path, name, display FROM runs ORDER BY id").fetchall()
+    changes = renamed(rows)
+    if changes:
+        cursor = conn if isinstance(conn, psycopg.Cursor) else conn.cursor()
+        cursor.executemany("UPDATE runs SET display = %s WHERE id = %s", changes)

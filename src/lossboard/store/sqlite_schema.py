@@ -1,0 +1,222 @@
+"""The SQLite store's tables, and the migrations that bring an older file to the current schema.
+
+docs/store-schema.md describes the tables; `MIGRATIONS` holds one function per version step,
+run by `lossboard.store.sqlite.SQLiteStore` in one transaction with foreign keys off (so a
+table copied to change its key does not cascade its drop).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+from lossboard.store import _chunks
+from lossboard.store.names import renamed
+
+_SCHEMA_V1 = """
+CREATE TABLE IF NOT EXISTS schema_version (
+    version INTEGER NOT NULL,
+    lossboard TEXT NOT NULL
+);
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    status TEXT NOT NULL DEFAULT 'unknown',
+    updated REAL NOT NULL DEFAULT 0
+);
+CREATE TABLE sources (
+    path TEXT PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    format TEXT NOT NULL,
+    ordinal INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    inode INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    "offset" INTEGER NOT NULL,
+    state BLOB
+);
+CREATE INDEX sources_run ON sources(run_id, ordinal);
+CREATE TABLE tags (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    tag TEXT NOT NULL,
+    source_tag TEXT NOT NULL,
+    points INTEGER NOT NULL,
+    first_step INTEGER NOT NULL,
+    last_step INTEGER NOT NULL,
+    last_value REAL,
+    UNIQUE (run_id, tag)
+);
+CREATE TABLE chunks (
+    tag_id INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
+    first_step INTEGER NOT NULL,
+    last_step INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    value_min REAL,
+    value_max REAL,
+    step BLOB NOT NULL,
+    epoch BLOB NOT NULL,
+    wall_time BLOB NOT NULL,
+    value BLOB NOT NULL,
+    PRIMARY KEY (tag_id, first_step)
+);
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    step INTEGER NOT NULL,
+    epoch REAL,
+    wall_time REAL,
+    text TEXT NOT NULL
+);
+CREATE INDEX events_run ON events(run_id, step);
+CREATE TABLE media (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    tag TEXT NOT NULL,
+    step INTEGER NOT NULL,
+    wall_time REAL,
+    data TEXT NOT NULL
+);
+CREATE INDEX media_run ON media(run_id, tag, step);
+CREATE TABLE problems (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    path TEXT NOT NULL,
+    line INTEGER NOT NULL,
+    message TEXT NOT NULL
+);
+CREATE INDEX problems_run ON problems(run_id);
+CREATE TABLE meta (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (run_id, key)
+);
+CREATE TABLE locks (
+    name TEXT PRIMARY KEY,
+    token TEXT NOT NULL,
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    acquired REAL NOT NULL
+);
+"""
+
+
+def _migrate_to_v1(db: sqlite3.Connection) -> None:
+    # statement by statement: executescript would commit the migration's transaction first
+    for statement in _SCHEMA_V1.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def _migrate_to_v2(db: sqlite3.Connection) -> None:
+    """Version 2 adds each chunk's block M4 (``chunk_blocks``), computed here for every chunk."""
+    db.execute(
+        "CREATE TABLE chunk_blocks ("
+        "tag_id INTEGER NOT NULL, first_step INTEGER NOT NULL, points BLOB NOT NULL, "
+        "PRIMARY KEY (tag_id, first_step), FOREIGN KEY (tag_id, first_step) "
+        "REFERENCES chunks (tag_id, first_step) ON DELETE CASCADE)"
+    )
+    rows = db.execute("SELECT tag_id, first_step, step, epoch, wall_time, value FROM chunks").fetchall()
+    db.executemany(
+        "INSERT INTO chunk_blocks (tag_id, first_step, points) VALUES (?, ?, ?)",
+        [(tag_id, first, _chunks.block_m4(_chunks.decode("", "", [blobs], checked=False))) for tag_id, first, *blobs in rows],
+    )
+
+
+def _migrate_to_v3(db: sqlite3.Connection) -> None:
+    """Version 3 saves parser states as JSON: the pickled ones are dropped, never unpickled,
+    so their files are read again from the start."""
+    db.execute("UPDATE sources SET state = NULL")
+
+
+_TABLES_V4 = {
+    # a run is identified by where it lives, not by its name; ``display`` is the name made unique
+    "runs": """(
+        id INTEGER PRIMARY KEY,
+        host TEXT NOT NULL DEFAULT '',
+        path TEXT NOT NULL,
+        name TEXT NOT NULL,
+        display TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'unknown',
+        updated REAL NOT NULL DEFAULT 0,
+        UNIQUE (host, path)
+    )""",
+    "sources": """(
+        host TEXT NOT NULL DEFAULT '',
+        path TEXT NOT NULL,
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        format TEXT NOT NULL,
+        ordinal INTEGER NOT NULL,
+        size INTEGER NOT NULL,
+        inode INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        "offset" INTEGER NOT NULL,
+        state BLOB,
+        PRIMARY KEY (host, path)
+    )""",
+    # a series is (run, tag, source_tag): two printed names sharing a label stay two series
+    "tags": """(
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        tag TEXT NOT NULL,
+        source_tag TEXT NOT NULL,
+        points INTEGER NOT NULL,
+        first_step INTEGER NOT NULL,
+        last_step INTEGER NOT NULL,
+        last_value REAL,
+        UNIQUE (run_id, tag, source_tag)
+    )""",
+}
+_COPY_V4 = {
+    # an existing run's path is its first file: no run is lost; the indexer re-reads a run
+    # whose path it now derives otherwise (a directory of event files)
+    "runs": "SELECT id, '', COALESCE((SELECT s.path FROM sources s WHERE s.run_id = runs.id "
+    "ORDER BY s.ordinal LIMIT 1), name), name, name, status, updated FROM runs",
+    "sources": 'SELECT \'\', path, run_id, format, ordinal, size, inode, mtime_ns, "offset", state FROM sources',
+    "tags": "SELECT * FROM tags",
+}
+
+
+def _migrate_to_v4(db: sqlite3.Connection) -> None:
+    """Version 4 keys runs by path and series by source tag; SQLite changes a key by copying
+    the table (foreign keys are off meanwhile, see `SQLiteStore._upgrade`)."""
+    for table, columns in _TABLES_V4.items():
+        db.execute(f"CREATE TABLE {table}_v4 {columns}")
+        db.execute(f"INSERT INTO {table}_v4 {_COPY_V4[table]}")
+        db.execute(f"DROP TABLE {table}")
+        db.execute(f"ALTER TABLE {table}_v4 RENAME TO {table}")
+    db.execute("CREATE INDEX runs_display ON runs(display)")
+    db.execute("CREATE INDEX sources_run ON sources(run_id, ordinal)")
+    db.execute("ALTER TABLE locks ADD COLUMN renewed REAL NOT NULL DEFAULT 0")
+    # a checksum per chunk and per block M4, so damaged bytes are detected, never read as data
+    db.execute("ALTER TABLE chunks ADD COLUMN checksum INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE chunk_blocks ADD COLUMN checksum INTEGER NOT NULL DEFAULT 0")
+    chunks = db.execute("SELECT tag_id, first_step, step, epoch, wall_time, value FROM chunks").fetchall()
+    db.executemany(
+        "UPDATE chunks SET checksum = ? WHERE tag_id = ? AND first_step = ?",
+        [(_chunks.checksum(*blobs), tag_id, first) for tag_id, first, *blobs in chunks],
+    )
+    blocks = db.execute("SELECT tag_id, first_step, points FROM chunk_blocks").fetchall()
+    db.executemany(
+        "UPDATE chunk_blocks SET checksum = ? WHERE tag_id = ? AND first_step = ?",
+        [(_chunks.checksum(points), tag_id, first) for tag_id, first, points in blocks],
+    )
+    name_runs(db)
+
+
+# MIGRATIONS[n] takes a database from schema version n to n + 1 (0: an empty file)
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _migrate_to_v1,
+    _migrate_to_v2,
+    _migrate_to_v3,
+    _migrate_to_v4,
+]
+
+
+def name_runs(db: sqlite3.Connection) -> None:
+    """Make every run's display name unique again, after a run was added, renamed or deleted."""
+    rows = db.execute("SELECT id, host, path, name, display FROM runs ORDER BY id").fetchall()
+    db.executemany("UPDATE runs SET display = ? WHERE id = ?", renamed(rows))

@@ -1,0 +1,94 @@
+"""Every older schema version migrates forward on both backends without losing a run."""
+
+from __future__ import annotations
+
+import os
+import pickle
+from pathlib import Path
+
+import numpy as np
+
+from lossboard.store.indexer import index_paths
+from lossboard.store.sqlite import SQLiteStore
+from lossboard.store.urls import open_store
+
+from ._indexing import assert_store_equals_load, mxnet_epoch
+from ._versions import assert_same_read, old_store, put_old_series, put_wavy_series, sql, wavy_series
+
+
+class _Payload:
+    """Unpickling this makes a directory: the proof that a state was executed."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.mkdir, (str(self.marker),)
+
+
+def test_a_version_1_index_gains_block_m4_for_its_chunks(store_url: str) -> None:
+    with SQLiteStore(":memory:") as fresh:
+        want = put_wavy_series(fresh)
+    old_store(store_url, 1)
+    put_old_series(store_url, "a", "/logs/a.csv", wavy_series(), version=1)
+    store = open_store(store_url)
+    try:
+        assert_same_read(store, want)
+        assert sql(store_url, "SELECT count(*) FROM chunk_blocks") == [(13,)]
+    finally:
+        store.close()
+
+
+def test_a_version_2_store_drops_its_pickled_states_unread(store_url: str, tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    log = logs / "train.log"
+    log.write_text("".join(mxnet_epoch(epoch, 0.5) for epoch in range(3)))
+    old_store(store_url, 2)
+    marker = tmp_path / "owned"
+    columns = wavy_series()
+    put_old_series(store_url, "logs", str(log), columns, version=2)
+    sql(store_url, "UPDATE sources SET state = ?, \"offset\" = 10", (pickle.dumps(_Payload(marker)),))
+    store = open_store(store_url)
+    try:
+        assert [state.state for state in store.sources()] == [None]
+        assert not marker.exists()
+        index_paths(store, [logs])
+        assert not marker.exists()
+        assert_store_equals_load(store, logs)
+    finally:
+        store.close()
+
+
+def test_a_version_3_store_keys_its_runs_by_path_and_keeps_every_run(store_url: str) -> None:
+    old_store(store_url, 3)
+    columns = wavy_series()
+    put_old_series(store_url, "projA/baseline", "/data/projA/baseline/train.log", columns, version=3)
+    put_old_series(store_url, "baseline", "/data/projB/baseline/train.log", columns, version=3)
+    sql(store_url, "INSERT INTO runs (name, status) VALUES ('pending', 'running')")
+    store = open_store(store_url)
+    try:
+        runs = {info.name: info for info in store.list_runs()}
+        assert {name: (info.path, info.points, info.status) for name, info in runs.items()} == {
+            "projA/baseline": ("/data/projA/baseline/train.log", 50_000, "unknown"),
+            "baseline": ("/data/projB/baseline/train.log", 50_000, "unknown"),
+            "pending": ("pending", 0, "running"),
+        }
+        got = store.read_series("baseline", "train/loss")
+        np.testing.assert_array_equal(got.value, columns.value)
+        # the new keys: a second series under the same label, a run at another path with the same name
+        store.apply(_batch("/data/projC/baseline/train.log", "baseline", columns.step[:3], "Loss/train"))
+        store.apply(_batch("/data/projB/baseline/train.log", "baseline", columns.step[:3], "train_loss"))
+        assert sorted(info.name for info in store.list_runs()) == [
+            "pending", "projA/baseline", "projB/baseline", "projC/baseline"]
+        assert [t.source_tag for t in store.list_tags(["projB/baseline"])] == ["loss", "train_loss"]
+    finally:
+        store.close()
+
+
+def _batch(run: str, name: str, steps: np.ndarray, source_tag: str):
+    from lossboard.store.base import Batch, Columns, SourceState
+
+    nan = np.full(len(steps), np.nan)
+    return Batch(SourceState(run, run, "csv", 0, 1, 1, 1, 1, None, name),
+                 columns=[Columns("train/loss", source_tag, steps, nan, nan, steps * 1.0)])

@@ -1,0 +1,86 @@
+"""A planted ``sources.state`` row runs nothing (issue 9): on both backends the source is read
+again from its start, the data come out as a plain load gives them, and a problem says why."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import sqlite3
+from pathlib import Path
+
+import orjson
+import pytest
+
+from lossboard.store import parser_state
+from lossboard.store.indexer import index_paths
+from lossboard.store.urls import open_store
+
+from ._indexing import assert_store_equals_load, mxnet_epoch
+
+
+class _Payload:
+    """Unpickling this makes a directory: the proof that a state was executed."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.mkdir, (str(self.marker),)
+
+
+def _set_states(url: str, blob: bytes) -> int:
+    """Overwrite every source's saved state, as someone with write access to the store could."""
+    if url.startswith("sqlite:///"):
+        db = sqlite3.connect(url[len("sqlite://"):])
+        count = db.execute("UPDATE sources SET state = ?", (blob,)).rowcount
+        db.commit()
+        db.close()
+        return count
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        return conn.execute("UPDATE lossboard.sources SET state = %s", (blob,)).rowcount
+
+
+def _planted(marker: Path) -> dict[str, bytes]:
+    valid = orjson.loads(
+        parser_state.dump(parser_state.Saved("mxnet", __import__(
+            "lossboard.sources.formats.mxnet", fromlist=["Parser"]).Parser(), (b"", 0), False, False, b""))
+    )
+    return {
+        "pickle that makes a file": pickle.dumps(_Payload(marker)),
+        "oversized": b"[" + b"0," * (parser_state.MAX_BYTES // 2) + b"0]",
+        "wrong types": orjson.dumps({**valid, "decoder": [1, 2, 3], "closed": "no"}),
+        "class outside the allow-list": orjson.dumps(
+            {**valid, "parser": {"$object": "subprocess:Popen", "state": {"args": ["mkdir", str(marker)]}}}
+        ),
+    }
+
+
+@pytest.mark.parametrize("kind", ["pickle that makes a file", "oversized", "wrong types",
+                                  "class outside the allow-list"])
+def test_a_planted_state_runs_nothing_and_the_source_is_read_again(
+    store_url: str, tmp_path: Path, kind: str
+) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    log = logs / "train.log"
+    log.write_text("".join(mxnet_epoch(epoch, 0.5 + epoch / 100) for epoch in range(5)))
+    store = open_store(store_url)
+    try:
+        index_paths(store, [logs])
+        marker = tmp_path / "owned"
+        assert _set_states(store_url, _planted(marker)[kind]) == 1
+        with log.open("a") as file:
+            file.write("".join(mxnet_epoch(epoch, 0.5 + epoch / 100) for epoch in range(5, 9)))
+        summary = index_paths(store, [logs])
+        assert not marker.exists()
+        assert summary.reset == ["logs"]
+        assert_store_equals_load(store, logs)
+        [(_, problem)] = list(store.read_problems(["logs"]))
+        assert problem.path == str(log.absolute())
+        assert "saved parser state cannot be used" in problem.message
+        assert "read again from its start" in problem.message
+    finally:
+        store.close()
+
