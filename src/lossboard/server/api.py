@@ -129,23 +129,31 @@ def series(
     if x_range is not None and x_range[0] > x_range[1]:
         raise UsageError(f"the range must run from low to high, not {x_range[0]} to {x_range[1]}")
     _check_runs(store, run_names)
-    held = {(info.run, info.tag): info for info in query.list_tags(store, run_names)}
+    held: dict[tuple[str, str], list[TagInfo]] = {}  # two series may share a label: both are drawn
+    for info in query.list_tags(store, run_names):
+        held.setdefault((info.run, info.tag), []).append(info)
     answer = []
     for run in run_names:
         for tag in tag_names:
-            info = held.get((run, tag))
-            if info is None:
-                continue
-            step_range = _step_range(store, info, x, x_range, width)
-            if step_range is not None and step_range[0] > step_range[1]:
-                answer.append(_empty(info))
-            elif smoothing == "none":
-                found = query.read_series(store, runs=[run], tags=[tag], step_range=step_range, buckets=width)
-                answer.extend(_columns(data, None) for data in found.values())
-            else:
-                for data in query.read_series(store, runs=[run], tags=[tag]).values():
-                    answer.append(_smoothed(data, step_range, width, smoothing, weight, window))
+            for info in held.get((run, tag), ()):
+                answer.extend(_one_series(store, info, width, x, x_range, smoothing, weight, window))
     return answer
+
+
+def _one_series(
+    store: Store, info: TagInfo, width: int, x: str, x_range: tuple[float, float] | None,
+    smoothing: str, weight: float, window: int,
+) -> list[dict[str, Any]]:
+    """The answer for the one series ``info`` names (run, label and printed name)."""
+    key = (info.run, info.tag, info.source_tag)
+    step_range = _step_range(store, info, x, x_range, width)
+    if step_range is not None and step_range[0] > step_range[1]:
+        return [_empty(info)]
+    if smoothing == "none":
+        found = query.read_series(store, runs=[info.run], tags=[info.tag], step_range=step_range, buckets=width)
+        return [_columns(found[key], None)] if key in found else []
+    found = query.read_series(store, runs=[info.run], tags=[info.tag])
+    return [_smoothed(found[key], step_range, width, smoothing, weight, window)] if key in found else []
 
 
 def _step_range(
