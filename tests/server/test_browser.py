@@ -219,3 +219,17 @@ def test_ignoring_outliers_rescales_the_y_axis(serve, page) -> None:
             .querySelector("canvas").toDataURL() !== before""",
         arg=before,
     )
+
+
+def test_two_series_under_one_label_are_drawn_and_named_apart(serve, page, tmp_path: Path) -> None:
+    from lossboard import SummaryWriter
+
+    with SummaryWriter(tmp_path / "logs" / "twin") as writer:
+        for step in range(10):
+            writer.add_scalar("Loss/train", 1.0 - step / 10, step)
+            writer.add_scalar("train_loss", 2.0 - step / 10, step)
+    served = serve(str(tmp_path / "logs"))
+    page.goto(served.url + "?x=step")
+    page.wait_for_function("() => document.querySelector('article.card')?.dataset.total !== undefined")
+    legend = page.locator("article.card .u-legend").inner_text()
+    assert "train/loss (Loss/train)" in legend and "train/loss (train_loss)" in legend

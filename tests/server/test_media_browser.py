@@ -140,3 +140,4 @@ def test_parallel_coordinates_draw_a_line_per_run_in_its_colour(serve, page, tmp
     )
     assert found == [True, True]  # both runs, selected, drawn at full strength in their colours
     shoot(page, "parallel")
+
