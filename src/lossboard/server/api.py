@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import socket
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,7 +19,7 @@ import numpy as np
 from lossboard import query
 from lossboard.errors import LossboardError, UsageError
 from lossboard.model import Media
-from lossboard.server.media import image_bytes
+from lossboard.server.media import MediaMissing, image_bytes
 from lossboard.server.smoothing import smooth
 from lossboard.store.base import RunInfo, SeriesData, Store, TagInfo
 from lossboard.store.downsample import m4_index
@@ -312,7 +313,12 @@ def image(store: Store, run: str, tag: str, step: int) -> tuple[bytes, str]:
     if record.kind not in ("image", "video"):
         raise UnknownMedia(f"{tag!r} of run {run!r} is {record.kind}, not an image; use /api/media/item")
     (info,) = [info for info in query.list_runs(store) if info.name == run]
-    return image_bytes(info.sources, record)
+    try:
+        return image_bytes(info.sources, record)
+    except MediaMissing as missing:
+        if info.host and info.host != socket.gethostname():  # a team store: the files are on the indexer's machine
+            raise MediaMissing(f"{missing}; the run was indexed on {info.host}: serve it there to see its images") from None
+        raise
 
 
 def hparams(store: Store, run_names: Sequence[str]) -> dict[str, Any]:

@@ -84,7 +84,9 @@ def _page(data: dict[str, Any]) -> str:
     inline = orjson.dumps(data, option=orjson.OPT_SERIALIZE_NUMPY).decode("utf-8").replace("</", "<\\/")
     script = script.replace("</script", "<\\/script")
     style = style.replace("</style", "<\\/style")
-    page = _STYLESHEET.sub(lambda _: f"<style>{style}</style>", page, count=1)
-    page = _SCRIPT.sub(lambda _: f'<script type="application/json" id="lossboard-report">{inline}</script>\n'
-                                 f'  <script type="module">{script}</script>', page, count=1)
+    page, styles = _STYLESHEET.subn(lambda _: f"<style>{style}</style>", page, count=1)
+    page, scripts = _SCRIPT.subn(lambda _: f'<script type="application/json" id="lossboard-report">{inline}</script>\n'
+                                           f'  <script type="module">{script}</script>', page, count=1)
+    if (styles, scripts) != (1, 1):  # a report that loads app.js from beside it would open blank when mailed
+        raise RuntimeError(f"{STATIC / 'index.html'} no longer links app.css and app.js as report.py expects")
     return page.replace("<title>lossboard</title>", "<title>lossboard report</title>", 1)
