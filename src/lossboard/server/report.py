@@ -41,7 +41,9 @@ def render_report(store: Store, run_names: Sequence[str], *, width: int = WIDTH,
 
 def _data(store: Store, run_names: Sequence[str], *, width: int, max_images: int, now: float) -> dict[str, Any]:
     wanted = set(run_names)
-    runs = [run for run in api.runs(store, now=now) if run["name"] in wanted]
+    # a snapshot: "running" or "updated 2 s ago" would be wrong when read; keep what the run itself recorded
+    runs = [{**run, "status": run["recorded_status"], "updated": None}
+            for run in api.runs(store, now=now) if run["name"] in wanted]
     names = [run["name"] for run in runs]
     tags = api.tags(store, names)
     series = api.series(store, run_names=names, tag_names=sorted({t["tag"] for t in tags["tags"]}), width=width)
