@@ -202,10 +202,10 @@ function drawPrCurve(canvas, data, color) {
   context.strokeRect(box.left, box.top, box.width, box.height);
   context.fillStyle = "#667085";
   context.font = "11px system-ui, sans-serif";
-  context.fillText("recall →", box.left + box.width - 44, box.top + box.height + 16);
-  context.fillText("precision", 2, box.top + 10);
+  context.fillText("recall", box.left + box.width / 2 - 14, box.top + box.height + 16);
+  context.fillText("precision", box.left + 6, box.top + 14);
   context.fillText("0", box.left - 10, box.top + box.height + 12);
-  context.fillText("1", box.left + box.width - 3, box.top + box.height + 12);
+  context.fillText("1", box.left + box.width - 3, box.top + box.height + 14);
   context.fillText("1", box.left - 10, box.top + 10);
   context.strokeStyle = color;
   context.lineWidth = 2;

@@ -60,7 +60,7 @@ def test_the_report_inlines_downsampled_series_and_every_media_step(report_file:
 
 
 def test_the_report_opens_offline_and_draws_charts_and_media(report_file: Path, browser) -> None:  # noqa: F811
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, offline=True)
+    context = browser.new_context(viewport={"width": 1400, "height": 2100}, offline=True)  # all of it: one screenshot
     page = context.new_page()
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
