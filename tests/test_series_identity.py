@@ -33,19 +33,14 @@ def assert_every_name_apart(run: Run, names: list[str]) -> None:
     assert run.series.shared_labels() == {"train/loss": sorted(names)}
 
 
-def test_lossboard_writer_keeps_near_colliding_tags_apart(tmp_path: Path) -> None:
-    with lossboard.SummaryWriter(tmp_path / "run") as writer:
-        for step in STEPS:
-            for name in NAMES:
-                writer.add_scalar(name, value(name, step), step)
-    (run,) = lossboard.load(tmp_path / "run")
-    assert_every_name_apart(run, NAMES)
-
-
-def test_tensorboard_files_keep_near_colliding_tags_apart(tmp_path: Path) -> None:
+def _torch_writer(logdir: Path):
     pytest.importorskip("tensorboard")
-    torch_tensorboard = pytest.importorskip("torch.utils.tensorboard")
-    with torch_tensorboard.SummaryWriter(str(tmp_path / "run")) as writer:
+    return pytest.importorskip("torch.utils.tensorboard").SummaryWriter(str(logdir))
+
+
+@pytest.mark.parametrize("make_writer", [lossboard.SummaryWriter, _torch_writer], ids=["lossboard", "torch"])
+def test_a_writer_keeps_near_colliding_tags_apart(tmp_path: Path, make_writer) -> None:
+    with make_writer(tmp_path / "run") as writer:
         for step in STEPS:
             for name in NAMES:
                 writer.add_scalar(name, value(name, step), step)

@@ -37,6 +37,18 @@ def _say(message: str) -> None:
     click.echo(f"lossboard: {message}", err=True)
 
 
+def _progress_line(summary: Any, runs: int) -> None:
+    """One redrawn line on a terminal: runs, files, MB and points indexed so far."""
+    click.echo(f"\rindexing: run {summary.runs:,} of {runs:,}, {summary.files_read:,} files, "
+               f"{summary.bytes_read / 1e6:,.1f} MB, {summary.points:,} points", err=True, nl=summary.runs == runs)
+
+
+def interrupted(summary: Any) -> str:
+    """What Ctrl-C leaves: what was committed, and how to go on."""
+    return (f"interrupted; committed before it: {summary}. Run the same command again: it goes on "
+            "from where each file stopped")
+
+
 def _pass_reporter(*, quiet_when_idle: bool) -> Callable[[Any], None]:
     """What an indexing pass prints: each unreadable file once (not at every pass), then the
     pass's summary, or with ``quiet_when_idle`` only a summary of a pass that did something."""
@@ -294,14 +306,18 @@ def index(logdirs: tuple[str, ...], store_url: str | None, log_format: str | Non
             if damaged:
                 raise LossboardError(f"{len(damaged)} damaged series; move the index away and index again")
             click.echo("verified: every stored point reads back intact")
-        indexer = Indexer(store, logdirs, format=log_format)
-        if not watch:
-            report(indexer.run_pass(final=True))
-            return
+        progress = _progress_line if sys.stderr.isatty() else None  # quiet in a pipe
+        indexer = Indexer(store, logdirs, format=log_format, progress=progress)
         try:
+            if not watch:
+                report(indexer.run_pass(final=True))
+                return
             indexer.watch(interval_s=interval_s, report=report, say=_say)
         except KeyboardInterrupt:
-            click.echo("stopped")
+            if progress is not None:
+                click.echo("", err=True)  # end the progress line
+            _say(interrupted(indexer.summary))
+            sys.exit(130)
     finally:
         store.close()
 

@@ -8,7 +8,9 @@ import contextlib
 import importlib
 import io
 import os
+import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -109,6 +111,7 @@ def test_fit_reads_back_as_keras_recorded_it(tmp_path) -> None:
     ]:
         assert parsed.series[tag].value.tolist() == pytest.approx(history[name], abs=1e-4)
         assert parsed.series[tag].epoch.tolist() == run.series[tag].epoch.tolist() == [1, 2]
+        assert parsed.series[tag].step.tolist() == run.series[tag].step.tolist() == [3, 6]
 
 
 def test_a_writer_passed_in_stays_open_and_a_second_fit_continues(tmp_path) -> None:
@@ -152,3 +155,72 @@ def test_without_keras_the_import_error_names_the_extra(monkeypatch) -> None:
     monkeypatch.delitem(sys.modules, "lossboard.integrations.keras")
     with pytest.raises(ImportError, match=r"pip install 'lossboard\[keras\]'"):
         importlib.import_module("lossboard.integrations.keras")
+
+
+# one training, one picture: stdout, CSVLogger and the callback of the same fit() ------------
+
+OVERLAY_EPOCHS, OVERLAY_BATCHES = 3, 3  # as in keras_fit.py
+
+
+@pytest.fixture(scope="module", params=[1, 2], ids=["verbose1", "verbose2"])
+def outputs(request, tmp_path_factory) -> dict:
+    """A fit() run in a child process, its stdout through a pipe: the three outputs, loaded,
+    by name (``stdout``, ``csv``, ``callback``), and the ``verbose`` it ran with."""
+    out = tmp_path_factory.mktemp(f"verbose{request.param}")
+    script = Path(__file__).with_name("keras_fit.py")
+    env = {**os.environ, "KERAS_BACKEND": "torch", "PYTHONPATH": str(Path(lossboard.__file__).parents[1])}
+    done = subprocess.run(
+        [sys.executable, str(script), str(request.param), str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    (out / "stdout.log").write_bytes(done.stdout)
+    loaded = {"verbose": request.param}
+    for name, path in [("stdout", "stdout.log"), ("csv", "training.log"), ("callback", "run")]:
+        (loaded[name],) = lossboard.load(out / path)
+    return loaded
+
+
+def _epoch_level(run) -> dict[str, object]:
+    """The run's train/ and val/ series by label (stdout's timings and lr are not in all three)."""
+    return {s.tag: s for s in run.series.values() if s.tag.split("/")[0] in ("train", "val")}
+
+
+def test_stdout_csvlogger_and_callback_give_every_epoch_value_the_same_epoch(outputs) -> None:
+    names = ("stdout", "csv", "callback")
+    by_output = {name: _epoch_level(outputs[name]) for name in names}
+    labels = {"train/loss", "train/accuracy", "val/loss", "val/accuracy"}
+    for name, series in by_output.items():
+        assert set(series) == labels, name
+    for tag in labels:
+        epochs = {name: series[tag].epoch.tolist() for name, series in by_output.items()}
+        # "Epoch 1/3".."Epoch 3/3" in stdout, CSVLogger's 0..2 read one higher, the callback's
+        assert epochs == dict.fromkeys(names, [1.0, 2.0, 3.0]), tag
+        values = {name: series[tag].value.tolist() for name, series in by_output.items()}
+        assert values["stdout"] == pytest.approx(values["csv"], abs=5e-5), tag  # 4 decimals printed
+        assert values["callback"] == pytest.approx(values["csv"]), tag
+
+
+def test_stdout_and_callback_put_epoch_values_at_the_same_global_step(outputs) -> None:
+    stdout, callback = _epoch_level(outputs["stdout"]), _epoch_level(outputs["callback"])
+    for tag, series in stdout.items():
+        ends = [OVERLAY_BATCHES * epoch for epoch in range(1, OVERLAY_EPOCHS + 1)]  # 3, 6, 9
+        assert series.step.tolist() == callback[tag].step.tolist() == ends, tag
+    # CSVLogger counts no batches: its step is the epoch, so it overlays by epoch only
+    assert _epoch_level(outputs["csv"])["val/loss"].step.tolist() == [1, 2, 3]
+
+
+def test_stdout_bar_states_sit_on_the_callbacks_batch_steps(outputs) -> None:
+    stdout, callback = outputs["stdout"], outputs["callback"]
+    if outputs["verbose"] == 2:  # one line per epoch, no bar states
+        assert not [s for s in stdout.series.values() if s.tag.startswith("train_batch/")]
+        return
+    for tag in ("train_batch/loss", "train_batch/accuracy"):
+        printed, logged = stdout.series[tag], callback.series[tag]
+        at = {step: (value, epoch) for step, value, epoch in
+              zip(logged.step.tolist(), logged.value.tolist(), logged.epoch.tolist())}  # fmt: skip
+        # the bar redraws at most every 0.05 s, so stdout holds some batches, not all
+        assert 0 < printed.step.size <= len(at)
+        for step, value, epoch in zip(printed.step.tolist(), printed.value.tolist(), printed.epoch.tolist()):
+            assert value == pytest.approx(at[step][0], abs=5e-5), (tag, step)
+            assert epoch == pytest.approx(at[step][1]), (tag, step)

@@ -353,13 +353,14 @@ def _train(dynamic: bool) -> tuple[str, dict[tuple[str, int], float]]:
             if position < TARGET:
                 for name, mean in means.items():
                     expected[(f"train_batch/{name}", (epoch - 1) * TARGET + position)] = mean
+        end = epoch * TARGET  # epoch-level values sit at the global step where the epoch ended
         for name, mean in means.items():
-            expected[(f"train/{name}", epoch)] = mean
-        expected[("opt/lr", epoch)] = 0.01 / epoch
-        expected[("val/loss", epoch)] = 1.5 / epoch
-        expected[("val/accuracy", epoch)] = 0.3 + 0.1 * epoch
-        expected[("perf/epoch_time_s", epoch)] = round(clock.now - start)
-        expected[("perf/step_time_s", epoch)] = STEP_S  # 250ms/step: exact in ms
+            expected[(f"train/{name}", end)] = mean
+        expected[("opt/lr", end)] = 0.01 / epoch
+        expected[("val/loss", end)] = 1.5 / epoch
+        expected[("val/accuracy", end)] = 0.3 + 0.1 * epoch
+        expected[("perf/epoch_time_s", end)] = round(clock.now - start)
+        expected[("perf/step_time_s", end)] = STEP_S  # 250ms/step: exact in ms
     return out.getvalue(), expected
 
 
@@ -387,7 +388,7 @@ def test_keras_stdout_parser_reads_every_value_back(dynamic: bool) -> None:
         assert abs(got - value) <= _printed_precision(value) * (1 + 1e-9), (key, got, value)
     # batch points sit at fractional epochs, epoch points at whole ones
     assert points[("train_batch/loss", TARGET + 5)].epoch == pytest.approx(1 + 5 / TARGET)
-    assert points[("train/loss", 2)].epoch == 2.0
+    assert points[("train/loss", 2 * TARGET)].epoch == 2.0
 
 
 def test_nan_and_inf_read_back_as_values() -> None:

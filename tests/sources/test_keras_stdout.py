@@ -100,7 +100,7 @@ def test_the_reader_detects_and_loads_a_pty_capture(data: Path) -> None:
     assert parsed.format == NAME
     history = json.loads((data / "keras" / "keras3_verbose1_pty.json").read_text())
     loss = parsed.collector.series()["train/loss"]
-    assert loss.step.tolist() == [1, 2, 3, 4]
+    assert loss.step.tolist() == [10, 20, 25, 30]  # epochs end after 10, 10, 5 and 5 batches
     expected = history["fit"][0]["loss"] + history["fit"][1]["loss"]
     assert loss.value.tolist() == pytest.approx(expected, abs=5e-5)
     assert not parsed.collector.problems
@@ -115,8 +115,9 @@ def test_kanji_augmented_three_fits_and_early_stopping(corpus: Path) -> None:
     assert len(points(items, "val/accuracy")) == 25
     assert [p.step for p in points(items, "val/accuracy")] == list(range(1, 26))  # 10 + 9 + 6
     assert points(items, "val/accuracy")[-1].value == 0.9848
+    # Keras 1 prints no bar counter, so the step is the epoch; a fit() starts where the last ended
     stages = [(e.step, e.text) for e in events(items, STAGE)]
-    assert stages == [(11, "fit() call 2"), (20, "fit() call 3")]
+    assert stages == [(10, "fit() call 2"), (19, "fit() call 3")]
     # "Epoch 00008: early stopping" sits between "Epoch 9/10" of fit 2 and its metrics line
     stops = events(items, EARLY_STOP)
     assert [(e.step, e.text) for e in stops] == [
@@ -132,7 +133,7 @@ def test_kanji_four_fits_and_a_user_print(corpus: Path) -> None:
     items = parse_text(NAME, _text(corpus / "keras-stdout" / "kanji_training_log.txt"))
     assert len(points(items, "train/loss")) == 66
     assert [p.step for p in points(items, "train/accuracy")] == list(range(1, 67))  # 19+14+19+14
-    assert [e.step for e in events(items, STAGE)] == [20, 34, 53]
+    assert [e.step for e in events(items, STAGE)] == [19, 33, 52]  # where the previous fit() ended
     stage1 = {p.step: p.value for p in points(items, "val/accuracy") if p.step <= 19}
     assert max(stage1.values()) == 0.9189
     assert max(stage1, key=stage1.__getitem__) == 13
@@ -157,34 +158,40 @@ def test_keras3_epoch_values_match_keras_history(data: Path, name: str) -> None:
     first, second = history["fit"]
     for key, tag in [("loss", "train/loss"), ("accuracy", "train/accuracy")]:
         got = _by_step(items, tag)
-        assert list(got) == [1, 2, 3, 4]  # fit 2 continues at epoch 3
+        # global steps: fit 1's epochs end after 10 and 20 batches, fit 2's (5 a epoch) after 25, 30
+        assert list(got) == [10, 20, 25, 30]
+        assert _series(items)[tag].epoch.tolist() == [1, 2, 3, 4]  # fit 2 continues at epoch 3
         assert list(got.values()) == pytest.approx(first[key] + second[key], abs=5e-5)
     for key, tag in [("val_loss", "val/loss"), ("val_accuracy", "val/accuracy")]:
         got = _by_step(items, tag)
-        assert list(got) == [1, 2]  # fit 2 has no validation
+        assert list(got) == [10, 20]  # fit 2 has no validation
         assert list(got.values()) == pytest.approx(first[key], abs=5e-5)
     for key, value in history["evaluate"].items():
-        assert _by_step(items, f"test/{key}") == {4: pytest.approx(value, abs=5e-5)}
+        # evaluate() after 30 training batches
+        assert _by_step(items, f"test/{key}") == {30: pytest.approx(value, abs=5e-5)}
     assert not problems(items)
 
 
 @pytest.mark.parametrize("name", KERAS3)
 def test_keras3_callbacks_and_second_fit(data: Path, name: str) -> None:
     items = parse_text(NAME, _text(data / "keras" / f"{name}.log"))
-    assert [e.step for e in events(items, CHECKPOINT)] == [1, 2]
+    # events at the global step where their epoch ended (10 batches an epoch in fit 1)
+    assert [(e.step, e.epoch) for e in events(items, CHECKPOINT)] == [(10, 1.0), (20, 2.0)]
     first = events(items, CHECKPOINT)[0].text
     assert first.startswith("Epoch 1: val_loss improved from None to 0.68360")
-    assert [e.step for e in events(items, EARLY_STOP)] == [2]
-    assert [(e.step, e.text) for e in events(items, STAGE)] == [(3, "fit() call 2")]
+    assert [e.step for e in events(items, EARLY_STOP)] == [20]
+    assert [(e.step, e.text) for e in events(items, STAGE)] == [(20, "fit() call 2")]
     # "Epoch 2: ReduceLROnPlateau reducing learning rate to 0.05000000074505806." is printed
-    # at the end of epoch 2, whose own line still says learning_rate: 0.1000; the second fit()
-    # runs epoch 3 at the new rate without printing it, so the message's value is its point
+    # at the end of epoch 2 (step 20), whose own line still says learning_rate: 0.1000; the
+    # second fit() runs epoch 3 (ending at step 25) at the new rate without printing it, so
+    # the message's value is its point
     (change,) = events(items, LR_CHANGE)
-    assert change.step == 3
+    assert (change.step, change.epoch) == (20, 2.0)
     lr = _series(items)
     assert dict(zip(lr["opt/lr", "learning_rate"].step.tolist(), lr["opt/lr", "learning_rate"].value.tolist())) == {
-        1: 0.1, 2: 0.1}
-    assert lr["opt/lr", "learning rate"].step.tolist() == [3]
+        10: 0.1, 20: 0.1}
+    assert lr["opt/lr", "learning rate"].step.tolist() == [25]
+    assert lr["opt/lr", "learning rate"].epoch.tolist() == [3]
     assert lr["opt/lr", "learning rate"].value.tolist() == [0.05000000074505806]
 
 
@@ -200,17 +207,47 @@ def test_a_learning_rate_reduced_before_early_stopping_is_an_event_not_a_point()
         "Epoch 2: early stopping\n"
     )
     items = parse_text(NAME, text)
-    assert [e.step for e in events(items, LR_CHANGE)] == [3]
+    assert [e.step for e in events(items, LR_CHANGE)] == [20]  # where epoch 2 ended
     assert {s.source_tag: s.step.tolist() for s in _series(items).values() if s.tag == "opt/lr"} == {
-        "learning_rate": [1, 2]}
+        "learning_rate": [10, 20]}
+
+
+def test_a_scheduler_rate_sits_where_its_epoch_began_and_a_plateau_rate_where_its_epoch_ended() -> None:
+    # Keras 3 verbose=2 lines (as in keras3_verbose2.log) around Keras 3's callback messages
+    text = (
+        "Epoch 1/3\n"
+        "10/10 - 1s - 66ms/step - loss: 0.6572 - val_loss: 0.6836 - learning_rate: 0.1000\n"
+        "Epoch 2/3\n"
+        "\n"
+        "Epoch 2: LearningRateScheduler setting learning rate to 0.05.\n"
+        "\n"
+        "Epoch 2: ReduceLROnPlateau reducing learning rate to 0.025.\n"
+        "10/10 - 1s - 66ms/step - loss: 0.5846 - val_loss: 0.6257\n"
+        "Epoch 3/3\n"
+        "10/10 - 1s - 66ms/step - loss: 0.5800 - val_loss: 0.6200\n"
+    )
+    items = parse_text(NAME, text)
+    # the scheduler's rate applies from step 11, after epoch 1 ended at step 10; the plateau's
+    # from step 21, after epoch 2 ended at 20 (its message came before that epoch's line)
+    assert [(e.step, e.epoch) for e in events(items, LR_CHANGE)] == [(10, 1.0), (20, 2.0)]
+    # each rate as a point of the epoch that ran at it, at the step where that epoch ended
+    assert _by_step(items, "learning_rate") == {10: 0.1}
+    assert _by_step(items, "learning rate") == {20: 0.05, 30: 0.025}
+
+
+def test_a_callback_line_of_an_unfinished_epoch_is_kept_at_the_end_of_the_file() -> None:
+    text = "Epoch 1/3\n10/10 - 1s - loss: 0.6572\nEpoch 2/3\nEpoch 2: early stopping\n"
+    items = parse_text(NAME, text)
+    # epoch 2 printed no counter before the file ended: the step is where training stood
+    assert [(e.step, e.epoch) for e in events(items, EARLY_STOP)] == [(10, 2.0)]
 
 
 def test_keras3_verbose2_times(data: Path) -> None:
     items = parse_text(NAME, _text(data / "keras" / "keras3_verbose2.log"))
     # "10/10 - 1s - 66ms/step - accuracy: ..." and "5/5 - 0s - 92ms/step - ..."
-    assert _by_step(items, "perf/epoch_time_s") == {1: 1.0, 2: 1.0, 3: 0.0, 4: 0.0}
+    assert _by_step(items, "perf/epoch_time_s") == {10: 1.0, 20: 1.0, 25: 0.0, 30: 0.0}
     step_time = _by_step(items, "perf/step_time_s")
-    assert step_time == pytest.approx({1: 0.066, 2: 0.066, 3: 0.092, 4: 0.065})
+    assert step_time == pytest.approx({10: 0.066, 20: 0.066, 25: 0.092, 30: 0.065})
 
 
 def test_keras3_progress_bar_redraws_become_batch_points(data: Path) -> None:
@@ -277,8 +314,9 @@ def test_keras2_final_bar_printed_twice_keeps_the_one_with_validation() -> None:
         + "\r1000/1000 [==============================] - 1s - loss: 0.5000 - val_loss: 0.6000\n"
     )
     items = parse_text(NAME, text)
-    assert _by_step(items, "train/loss") == {1: 0.5}
-    assert _by_step(items, "val/loss") == {1: 0.6}
+    # Keras 2.0-2.2 bars count samples: the epoch ends at sample 1000
+    assert _by_step(items, "train/loss") == {1000: 0.5}
+    assert _by_step(items, "val/loss") == {1000: 0.6}
     assert not points(items, "test/loss")
 
 
@@ -289,12 +327,13 @@ def test_old_and_new_verbose2_lines() -> None:
         " - val_accuracy: 0.5473 - 8s/epoch - 5ms/step\n"
     )
     items = parse_text(NAME, text)
-    assert _by_step(items, "train/loss") == {1: 0.25, 2: 1.5177}
+    # epoch 1's line has no counter: its step is the epoch; epoch 2 ends after its 1563 steps
+    assert _by_step(items, "train/loss") == {1: 0.25, 1563: 1.5177}
     # Keras 1 printed "acc", Keras 2 "accuracy": two names, two series under one tag
-    assert _by_step(items, "acc") == {1: 0.9} and _by_step(items, "accuracy") == {2: 0.448}
+    assert _by_step(items, "acc") == {1: 0.9} and _by_step(items, "accuracy") == {1563: 0.448}
     assert _series(items).shared_labels()["train/accuracy"] == ["acc", "accuracy"]
-    assert _by_step(items, "perf/epoch_time_s") == {1: 3.0, 2: 8.0}
-    assert _by_step(items, "perf/step_time_s") == {2: 0.005}
+    assert _by_step(items, "perf/epoch_time_s") == {1: 3.0, 1563: 8.0}
+    assert _by_step(items, "perf/step_time_s") == {1563: 0.005}
 
 
 def test_callback_lines_of_keras_1_and_2() -> None:
@@ -312,8 +351,9 @@ def test_callback_lines_of_keras_1_and_2() -> None:
     )
     items = parse_text(NAME, text)
     assert _by_step(items, "opt/lr") == {5: 0.001, 6: 0.0001}
-    # one change: the plateau's; the scheduler then only repeats the same rate
-    assert [e.step for e in events(items, LR_CHANGE)] == [6]
+    # one change: the plateau's, where epoch 5 ended (no counter: step = epoch); the scheduler
+    # then only repeats the same rate
+    assert [e.step for e in events(items, LR_CHANGE)] == [5]
     assert [e.step for e in events(items, CHECKPOINT)] == [5, 6]
     assert [e.step for e in events(items, EARLY_STOP)] == [6]
 
@@ -322,7 +362,8 @@ def test_a_fit_with_initial_epoch_keeps_its_epoch_numbers() -> None:
     text = "Epoch 5/5\n3s - loss: 0.5\nEpoch 6/10\n3s - loss: 0.4\n"
     items = parse_text(NAME, text)
     assert _by_step(items, "train/loss") == {5: 0.5, 6: 0.4}
-    assert [(e.step, e.text) for e in events(items, STAGE)] == [(6, "fit() call 2")]
+    # fit() call 2 starts where the first ended, after epoch 5
+    assert [(e.step, e.text) for e in events(items, STAGE)] == [(5, "fit() call 2")]
 
 
 def test_evaluate_before_any_epoch_is_a_test_point_at_step_0() -> None:

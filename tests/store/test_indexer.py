@@ -11,6 +11,8 @@ import pytest
 
 from lossboard import eventfile
 from lossboard.sources.logdir import load_paths
+from lossboard.cli import interrupted
+from lossboard.errors import UnknownFormatError
 from lossboard.store.indexer import Indexer, index_paths
 from lossboard.store.sqlite import SQLiteStore
 
@@ -203,3 +205,48 @@ def test_lossboard_event_files_of_one_directory_grow_side_by_side(store, tmp_pat
 def test_summary_reads_as_one_line(store, data: Path) -> None:
     text = str(index_paths(store, [data / "keras"]))
     assert text.startswith("indexed 3 runs: 3 files read") and "\n" not in text
+
+
+def test_progress_is_reported_after_each_run_and_an_interrupt_keeps_what_was_committed(
+    tmp_path: Path,
+) -> None:
+    """Issue 11: a long index shows its progress, and Ctrl-C says what was committed."""
+    for name in ("a", "b", "c"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "train.log").write_text(mxnet_epoch(0, 0.5) + mxnet_epoch(1, 0.6))
+    seen: list[tuple[int, int, int]] = []
+
+    def progress(summary, runs: int) -> None:
+        seen.append((summary.runs, runs, summary.points))
+        if summary.runs == 2:
+            raise KeyboardInterrupt  # the user's Ctrl-C, after the second run
+
+    store = SQLiteStore(":memory:")
+    indexer = Indexer(store, [tmp_path], progress=progress)
+    with pytest.raises(KeyboardInterrupt):
+        indexer.run_pass(final=True)
+    assert [(done, total) for done, total, _ in seen] == [(1, 3), (2, 3)]
+    assert seen[0][2] > 0 and seen[1][2] == 2 * seen[0][2]
+    assert len(store.list_runs()) == 2 and indexer.summary.runs == 2
+    message = interrupted(indexer.summary)
+    assert "indexed 2 runs" in message and "again" in message
+    # the same command again goes on: the third run is indexed, the first two are not read again
+    again = Indexer(store, [tmp_path]).run_pass(final=True)
+    assert len(store.list_runs()) == 3 and again.points == seen[0][2]
+
+
+def test_watching_waits_quietly_for_a_just_started_log_to_show_its_format(tmp_path: Path) -> None:
+    """Issue 11: `--watch` warned "no known log format" for a run that had just started."""
+    log = tmp_path / "run" / "train.log"
+    log.parent.mkdir()
+    log.write_text("Loading data...\n")  # all a fresh run has printed so far
+    store = SQLiteStore(":memory:")
+    indexer = Indexer(store, [tmp_path])
+    # (the directory itself is said once to hold no log yet; the file is not called unknown)
+    assert not [f for f in indexer.run_pass(final=False).failures if isinstance(f, UnknownFormatError)]
+    # the final pass of a plain `index` still names the file it could not read
+    assert str(log) in [f.path for f in index_paths(store, [tmp_path]).failures]
+    with open(log, "a") as file:
+        file.write(mxnet_epoch(0, 0.5))
+    summary = indexer.run_pass(final=False)
+    assert summary.failures == [] and summary.points > 0

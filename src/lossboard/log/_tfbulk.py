@@ -27,6 +27,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from lossboard.sources.formats._tfrecord import varint
+
 _POLY = 0x82F63B78  # CRC-32C (Castagnoli), reflected
 _MASK_DELTA = 0xA282EAD8  # TFRecord's CRC mask
 _LENGTH = struct.Struct("<Q")
@@ -131,15 +133,6 @@ def _varint_bytes(steps: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     return out
 
 
-def _varint(number: int) -> bytes:
-    out = bytearray()
-    while number >= 0x80:
-        out.append(number & 0x7F | 0x80)
-        number >>= 7
-    out.append(number)
-    return bytes(out)
-
-
 class SummaryTemplates:
     """Per tag, its ``Summary{value{tag, simple_value}}`` bytes from protobuf (cached: a run
     has few tags), and where in them the float32 lies (the last 4 bytes)."""
@@ -193,7 +186,7 @@ def encode(tags: list[str], steps: list[int], values: list[float], wall_times: l
 
 def _tail(summary: bytes) -> bytes:
     """The payload after the step: the summary field (its float32 zeroed)."""
-    return _keys().summary + _varint(len(summary)) + summary[:-4] + bytes(4)
+    return _keys().summary + varint(len(summary)) + summary[:-4] + bytes(4)
 
 
 class _Columns:

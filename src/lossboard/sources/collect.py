@@ -23,6 +23,7 @@ from lossboard.model import (
 )
 
 _NAN = math.nan
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _NAN_ARRAY = array("d", [_NAN])
 
 
@@ -60,6 +61,10 @@ class RunCollector:
         for item in items:
             if type(item) is Point:
                 tag, source_tag, step, value, epoch, wall_time = item
+                if not _INT64_MIN <= step <= _INT64_MAX:  # a parser's guard missed it: one value lost
+                    self.problems.append(FileProblem(self.path, 0, f"{source_tag}: step {step} is outside "
+                                                     "64-bit integers; value skipped"))
+                    continue
                 col = columns.get((tag, source_tag))
                 if col is None:
                     col = columns[SeriesKey(tag, source_tag)] = _Columns()

@@ -31,16 +31,18 @@ from __future__ import annotations
 
 import codecs
 import copy
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from lossboard.errors import InputError
+from lossboard.errors import InputError, UnknownFormatError
 from lossboard.model import RESUME, Columns, FileProblem, Item, Point
 from lossboard.sources import logdir, tail
 from lossboard.sources.collect import RunCollector
+from lossboard.sources.detect import HEAD_BYTES
 from lossboard.sources.formats import FORMATS
 from lossboard.sources.reader import open_regular, resolve_format
 from lossboard.sources.rundir import logged_format, run_info, run_meta
@@ -147,12 +149,18 @@ class Indexer:
         max_points: int = 1_000_000,
         idle_s: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
+        progress: Callable[[Summary, int], None] | None = None,
     ) -> None:
         self.store = store
+        # called after each run of a pass with what the pass has committed so far and how many
+        # runs it has: a progress bar; `summary` is that same object, for an interrupted pass
+        self.progress = progress
+        self.summary = Summary()
         self.paths = [Path(p).absolute() for p in paths]
         self.format = format
         self.max_points = max_points
         self._clock = clock
+        self._idle_s = idle_s
         self._tail = tail.Tail(max_bytes=batch_bytes, idle_s=idle_s, clock=clock)
         self._live: dict[str, _Source] = {}
         self._notes: dict[str, FileProblem] = {}  # by path: said with the file's next batch
@@ -190,17 +198,31 @@ class Indexer:
 
     def run_pass(self, *, final: bool) -> Summary:
         """Index what changed since the last pass; ``final`` flushes every parser's last line."""
-        summary = Summary()
+        summary = self.summary = Summary()
         with self.store.lock(LOCK) as taken:
             if not taken:
                 summary.locked = True
                 return summary
             stored = {s.path: s for s in self.store.sources()}
-            plans, summary.failures = _plan(self.paths, self.format, stored)
+            plans, failures = _plan(self.paths, self.format, stored)
+            summary.failures = failures if final else [f for f in failures if not self._just_started(f)]
             for plan in plans:
                 self._index_run(plan, stored, summary, final=final)
-            summary.runs = len(plans)
+                summary.runs += 1
+                if self.progress is not None:
+                    self.progress(summary, len(plans))
         return summary
+
+    def _just_started(self, failure: InputError) -> bool:
+        """A file no format recognises yet while it is short and still growing: a run that has
+        just started. Watching waits quietly for more text instead of calling it unknown."""
+        if not isinstance(failure, UnknownFormatError):
+            return False
+        try:
+            stat = os.stat(failure.path)
+        except OSError:
+            return False
+        return stat.st_size < HEAD_BYTES and time.time() - stat.st_mtime < self._idle_s
 
     # -- one run ----------------------------------------------------------------------------
     def _index_run(

@@ -103,16 +103,18 @@ _STEP_NAMES = ("global_step", "step", "iteration", "iter", "batch")
 _COUNTER_NAMES = frozenset({"epoch", "ep", "global_step", "step", "steps", "iteration", "iter", "batch"})
 
 # a word with a letter ("3D" and "Acc@1" too) that is not itself a number ("nan", "1e-3")
-_WORD = rf"(?!{NUMBER}(?![\w@]))(?:[^\W\d_]|\d+[^\W\d_])[\w@./-]*"
+# U+FFFD stands where the log had bytes that are not UTF-8: part of the name, so a damaged
+# name keeps its value instead of lending it to the word after the damage
+_WORD = rf"(?!{NUMBER}(?![\w@]))(?:[^\W\d_]|\d+[^\W\d_])[\w@./\ufffd-]*"
 # the value is looked at, not consumed: in "done: train_loss=1.1" the next name starts after ":"
 # several words only before ":" ("Training Loss: 0.4"); "name=resnet epoch=1" has no "resnet epoch"
 _NAMED = re.compile(
-    rf"(?=[^\W_])(?<![\w@./-])(?:({_WORD}(?: {_WORD}){{0,4}})\s*(:)|({_WORD})\s*(=))\s*(?=([^\s,;|]+))"
+    rf"(?=[^\W_])(?<![\w@./\ufffd-])(?:({_WORD}(?: {_WORD}){{0,4}})\s*(:)|({_WORD})\s*(=))\s*(?=([^\s,;|]+))"
 )
 _LIST_GOES_ON = re.compile(rf"\s*,\s*{NUMBER}(?![\w.])")
 # the rest of a list of numbers, up to the end of the line or a "|"
 _LIST_REST = re.compile(rf"((?:\s*,\s*{NUMBER})+)\s*(?:\||$)")
-_SINGLE = r"[^\W\d_][\w@./-]*"
+_SINGLE = r"[^\W\d_][\w@./\ufffd-]*"
 _SPACED = re.compile(rf"(?:[\s,;|:]*{_SINGLE}\s+{NUMBER}%?(?![\w.]))+[\s,;|]*")
 _SPACED_PAIR = re.compile(rf"({_SINGLE})\s+({NUMBER})%?(?![\w.])")
 _STATED = re.compile(rf"({_WORD}(?: {_WORD}){{0,4}}) is ({NUMBER})%?\.?\s*")

@@ -28,6 +28,8 @@ COUNTERS = frozenset(STEP_NAMES + EPOCH_NAMES)
 
 _SPACES = re.compile(r"\s+")
 _SHOWN = 40  # characters of a bad cell quoted in a Problem
+# steps are int64; a counter is read as a float first, so 2**63 - 1 arrives as 2**63
+_INT64_MIN, _INT64_END = -(2.0**63), 2.0**63
 
 
 def split_cells(line: str, delimiter: str | None) -> list[str]:
@@ -185,6 +187,9 @@ class TableParser(LineParser):
         value = epoch if at == self._epoch_at else self.counter(cell)
         if value is None or not value.is_integer():
             return self._bad_counter(line_number, at, cell)
+        if not _INT64_MIN <= value < _INT64_END:
+            name = self._names[at]
+            return Problem(line_number, f'column "{name}" holds {cell[:_SHOWN]}, beyond 64-bit steps; row skipped')
         return int(value), epoch
 
     def counter(self, cell: str) -> float | None:

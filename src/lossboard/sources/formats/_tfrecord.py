@@ -130,3 +130,14 @@ def _header_crcs(lengths: np.ndarray) -> np.ndarray:
     for index in np.flatnonzero(~short).tolist():
         expected[index] = crc(HEADER.pack(int(lengths[index])))
     return expected
+
+
+def varint(number: int) -> bytes:
+    """A non-negative integer as protobuf's base-128 varint (the writer and the reader's
+    checks of a record's lengths both need it)."""
+    out = bytearray()
+    while number >= 0x80:
+        out.append(number & 0x7F | 0x80)
+        number >>= 7
+    out.append(number)
+    return bytes(out)

@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from lossboard.sources.formats._tfrecord import SHORT
+from lossboard.sources.formats._tfrecord import SHORT, varint
 
 _NAN = math.nan
 
@@ -75,20 +75,11 @@ def _keys() -> _Keys | None:
     return _Keys(*(field.number << 3 | wire[field.type] for field in fields))
 
 
-def _varint(number: int) -> bytes:
-    out = bytearray()
-    while number >= 0x80:
-        out.append(number & 0x7F | 0x80)
-        number >>= 7
-    out.append(number)
-    return bytes(out)
-
-
 def _nested(size: int) -> int | None:
     """The length ``n`` such that a key byte, varint ``n`` and ``n`` bytes take ``size`` bytes."""
     for width in range(1, 6):
         inner = size - 1 - width
-        if inner >= 0 and len(_varint(inner)) == width:
+        if inner >= 0 and len(varint(inner)) == width:
             return inner
     return None
 
@@ -119,7 +110,7 @@ def _layout(length: int, has_wall: bool, step_size: int) -> _Layout | None:
         return None
     # from the summary's key to the tag: keys and lengths only (8-byte reads of them stay
     # inside the record and its data CRC)
-    run = b"".join(bytes([key]) + _varint(size)
+    run = b"".join(bytes([key]) + varint(size)
                    for key, size in ((keys.summary, summary), (keys.value, value), (keys.tag, tag_size)))
     words = tuple((at + index, (1 << 8 * len(part)) - 1, int.from_bytes(part, "little"))
                   for index in range(0, len(run), 8) for part in [run[index : index + 8]])

@@ -16,22 +16,29 @@ on one physical line per epoch; every state shows running means since the epoch 
       32/60000 [..............................] - ETA: 10:03 - loss: 2.3 - acc: 0.1
      1/10 ━━━━━━━━━━━━━━━━━━━━ 0s 64ms/step - accuracy: 0.5000 - loss: 0.5446
 
-Records. The epoch's final bar state (the one with ``val_*``, no ETA, position = total) or
-its ``verbose=2`` line gives epoch-level points: step = epoch = the global epoch number.
-Intermediate bar states are kept as ``train_batch/*`` points (cheap: one split per redraw
-state, which a file holds anyway), step = global bar position (steps or, in old Keras,
-samples, counted across epochs), epoch = fraction of epochs done, so they line up with the
-epoch-level points on an epoch axis. Elapsed ``3083s`` and ``s/epoch`` become
+Records, on one step axis with the Keras callback's (docs/integrations.md, "One training,
+one picture"): the step is the global bar position, the bar's units (steps or, in Keras 1
+and 2.0-2.2, samples) counted across epochs and fit() calls. Intermediate bar states are
+``train_batch/*`` points (cheap: one split per redraw state, which a file holds anyway) at
+their position, epoch = fraction of epochs done. The epoch's final bar state (the one with
+``val_*``, no ETA, position = total) or its ``verbose=2`` line gives epoch-level points at
+the step where the epoch ended (the units of the epochs so far), epoch = the global epoch
+number. A line with no counter (Keras 1 and 2.0-2.2 ``verbose=2``) tells no units: its
+step is the global epoch number. Elapsed ``3083s`` and ``s/epoch`` become
 ``perf/epoch_time_s``, ``64ms/step`` ``perf/step_time_s``. A bar of another size after the
-epoch's own, or any bar after its ``val_*`` state, is ``evaluate()``: ``test/*`` points at
-the current epoch (a same-sized evaluate after a fit without validation cannot be told apart).
+epoch's own, or any bar after its ``val_*`` state, is ``evaluate()``: ``test/*`` points
+where training stands (a same-sized evaluate after a fit without validation cannot be told
+apart).
 
 Several ``fit()`` calls in one file restart at ``Epoch 1/N`` (or change N, or follow a
 ``Train on ... samples`` line); the epochs continue counting where the previous call
-stopped and an ``Event("stage", text="fit() call 2")`` marks the start. Callback lines
-``Epoch k: ...`` belong to the last header whatever k says (Keras 1 prints it 0-based):
-early stopping, checkpoint saves, and ReduceLROnPlateau / LearningRateScheduler learning
-rates, put at the first epoch that uses them (plateau: the next one).
+stopped and an ``Event("stage", text="fit() call 2")`` marks the start, at the step where
+the previous call ended. Callback lines ``Epoch k: ...`` belong to the last header whatever
+k says (Keras 1 prints it 0-based). Early stopping, checkpoint saves and ReduceLROnPlateau's
+new rate are events at the step where their epoch ended (``verbose=2`` prints them before
+the epoch's line, so they wait for it); LearningRateScheduler's at the step where its epoch
+began. The new rate is an ``opt/lr`` point of the first epoch that runs at it, unless that
+epoch prints its own.
 """
 
 from __future__ import annotations
@@ -169,10 +176,15 @@ class Parser(LineParser):
         self._total: int | None = None  # this epoch's bar total, once seen
         self._position = 0  # furthest bar position seen in this epoch
         self._closed = False  # this epoch's final state with val_* was seen
+        self._ended = False  # this epoch's final training state was seen: its end step is known
+        self._last_end = 0  # global step at which the previous epoch ended
+        # (kind, text) of callback lines about the end of this epoch, printed before its
+        # metrics line in verbose=2, held until that line says at which step the epoch ended
+        self._held: list[tuple[str, str]] = []
         self._lr: float | None = None
         # a callback's new rate by the epoch it is for, held until that epoch has run without
         # printing its own rate (an epoch that early stopping cancelled keeps only the event)
-        self._pending_lr: dict[int, Point] = {}
+        self._pending_lr: dict[int, float] = {}
 
     def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
         items: list[Item] = []
@@ -205,11 +217,10 @@ class Parser(LineParser):
         if callback is None or self._epoch is None:
             return
         text = callback[1]
-        epoch = self._epoch
         if text.startswith("early stopping"):
-            items.append(Event(EARLY_STOP, epoch, float(epoch), text=line))
+            self._at_epoch_end(EARLY_STOP, line, items)
         elif "saving model to " in text and not text.startswith("finished"):
-            items.append(Event(CHECKPOINT, epoch, float(epoch), text=line))
+            self._at_epoch_end(CHECKPOINT, line, items)
         elif "learning rate to " in text:
             found = _LR.search(text)
             if found is None:
@@ -218,22 +229,57 @@ class Parser(LineParser):
             if isinstance(value, Problem):
                 items.append(value)
                 return
-            scheduler = "LearningRateScheduler" in text  # set at epoch begin, not end
-            at = epoch if scheduler else epoch + 1
-            if not scheduler or (self._lr is not None and value != self._lr):
-                items.append(Event(LR_CHANGE, at, float(at), text=line))
-            self._pending_lr[at] = Point("opt/lr", "learning rate", at, value, float(at))
+            if "LearningRateScheduler" in text:  # set as this epoch begins
+                if self._lr is not None and value != self._lr:
+                    items.append(Event(LR_CHANGE, self._last_end, float(self._epoch - 1), text=line))
+                self._pending_lr[self._epoch] = value
+            else:  # ReduceLROnPlateau, as this epoch ends: the next one runs at the new rate
+                self._at_epoch_end(LR_CHANGE, line, items)
+                self._pending_lr[self._epoch + 1] = value
             self._lr = value
+
+    def _at_epoch_end(self, kind: str, text: str, items: list[Item]) -> None:
+        """An event at the step where this epoch ended, once that step is known."""
+        if self._ended:
+            items.append(Event(kind, self._end_step(), float(self._epoch), text=text))
+        else:
+            self._held.append((kind, text))
+
+    def _release_held(self, items: list[Item]) -> None:
+        step, epoch = self._end_step(), float(self._epoch)
+        items.extend(Event(kind, step, epoch, text=text) for kind, text in self._held)
+        self._held.clear()
+
+    def _end_step(self) -> int:
+        """The global step at which the current epoch ended: the bar units (steps, or samples
+        in old Keras) of the epochs so far. An epoch with no counter yet (cut short) ends where
+        training stood; in a file with no counters at all (Keras 1 and 2.0-2.2 ``verbose=2``)
+        the step is the global epoch number."""
+        units = max(self._total or 0, self._position)
+        if units or self._units_before:
+            return self._units_before + units
+        return self._epoch
+
+    def finish(self) -> list[Item]:
+        items: list[Item] = []
+        if self._held:
+            self._release_held(items)
+        return items
 
     def _start_epoch(self, k: int, n: int, items: list[Item]) -> None:
         if self._epoch is None:
             self._fits = 1
             items.append(Meta("framework", "keras"))
-        elif self._new_fit or k <= self._printed[0] or n != self._printed[1]:
-            self._fits += 1
-            self._offset = self._epoch + 1 - k
-            start = self._offset + k
-            items.append(Event(STAGE, start, float(start), text=f"fit() call {self._fits}"))
+        else:
+            if self._held:
+                self._release_held(items)
+            self._last_end = self._end_step()
+            if self._new_fit or k <= self._printed[0] or n != self._printed[1]:
+                self._fits += 1
+                self._offset = self._epoch + 1 - k
+                # where the new fit() began: after the last step of the previous one
+                text = f"fit() call {self._fits}"
+                items.append(Event(STAGE, self._last_end, float(self._epoch), text=text))
         self._units_before += max(self._total or 0, self._position)
         self._printed = (k, n)
         self._epoch = self._offset + k
@@ -241,12 +287,14 @@ class Parser(LineParser):
         self._total = None
         self._position = 0
         self._closed = False
+        self._ended = False
 
     def _bar(self, number: int, bar: Bar, items: list[Item]) -> None:
         epoch = self._epoch
         if epoch is None or self._closed or self._other_total(bar.total):
-            if not bar.running:  # evaluate(): its final state only
-                self._points(number, bar.metrics, tags.TEST, epoch or 0, items)
+            if not bar.running:  # evaluate(): its final state only, where training stands
+                step = 0 if epoch is None else self._end_step()
+                self._points(number, bar.metrics, tags.TEST, step, epoch, items)
             return
         if bar.total is not None:
             self._total = bar.total
@@ -258,9 +306,13 @@ class Parser(LineParser):
                 done = (epoch - 1 + bar.current / bar.total) if bar.total else None
                 self._batch_points(number, bar.metrics, step, done, items)
             return
-        self._points(number, bar.metrics, tags.TRAIN, epoch, items)
+        step = self._end_step()
+        self._points(number, bar.metrics, tags.TRAIN, step, epoch, items)
         for tag, source_tag, seconds in bar.times:
-            items.append(Point(tag, source_tag, epoch, seconds, float(epoch)))
+            items.append(Point(tag, source_tag, step, seconds, float(epoch)))
+        self._ended = True
+        if self._held:
+            self._release_held(items)
         self._closed = any(name.startswith("val_") for name, _ in bar.metrics)
 
     def _other_total(self, total: int | None) -> bool:
@@ -268,10 +320,16 @@ class Parser(LineParser):
         return self._total is not None and total is not None and total != self._total
 
     def _points(
-        self, number: int, metrics: list[tuple[str, str]], split: str, step: int, items: list[Item]
+        self,
+        number: int,
+        metrics: list[tuple[str, str]],
+        split: str,
+        step: int,
+        epoch: int | None,
+        items: list[Item],
     ) -> None:
-        epoch = float(step) if self._epoch is not None else None
-        pending = self._pending_lr.pop(step, None) if split == tags.TRAIN else None
+        at = None if epoch is None else float(epoch)
+        pending = self._pending_lr.pop(epoch, None) if split == tags.TRAIN else None
         for name, raw in metrics:
             value = _number(number, f"{name}: ", raw)
             if isinstance(value, Problem):
@@ -280,9 +338,9 @@ class Parser(LineParser):
             tag = tags.canonical(name, split)
             if tag == "opt/lr":
                 self._lr, pending = value, None
-            items.append(Point(tag, name, step, value, epoch))
-        if pending is not None:
-            items.append(pending)  # the epoch ran at the new rate without printing it
+            items.append(Point(tag, name, step, value, at))
+        if pending is not None:  # the epoch ran at the new rate without printing it
+            items.append(Point("opt/lr", "learning rate", step, pending, at))
 
     @staticmethod
     def _batch_points(
