@@ -160,3 +160,21 @@ def test_a_pr_curve_keeps_its_counts_per_threshold(media_client: TestClient) -> 
     data = record["kind"], len(record["data"]["precision"]), record["data"]["tp"][0], record["data"]["fp"][0]
     assert data == ("pr_curve", 11, 4, 4)  # at threshold 0 all 4 positives and all 4 negatives are called positive
     assert record["data"]["recall"][0] == 1.0 and record["data"]["precision"][0] == 0.5
+
+
+def test_hparams_without_a_record_come_from_the_runs_facts(tmp_path: Path) -> None:
+    """A run that only recorded ``hparam/<name>`` facts (no ``add_hparams``) still gets its row,
+    numbers as numbers; two series under one label in that run are columns by printed name."""
+    with SummaryWriter(tmp_path / "logs" / "facts") as writer:
+        writer.add_meta("hparam/lr", 0.05)
+        writer.add_meta("hparam/optimizer", "sgd")
+        writer.add_scalar("Loss/train", 0.7, 0)
+        writer.add_scalar("train_loss", 0.8, 0)
+    url = "sqlite://" + str(tmp_path / "index.sqlite")
+    with SQLiteStore(url) as store:
+        index_paths(store, [tmp_path / "logs"])
+    with TestClient(create_app(lambda: SQLiteStore(url, create=False))) as client:
+        table = client.get("/api/hparams", params={"run": "facts"}).json()
+    (row,) = table["runs"]
+    assert row["hparams"] == {"lr": 0.05, "optimizer": "sgd"}
+    assert row["metrics"] == {"Loss/train": pytest.approx(0.7), "train_loss": pytest.approx(0.8)}

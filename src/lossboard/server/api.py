@@ -11,6 +11,7 @@ import math
 import os
 import re
 import socket
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -265,8 +266,9 @@ def media(store: Store, run_names: Sequence[str], *, tag: str | None = None, kin
         for record in found[run]:
             if kind is None or record.kind == kind:
                 steps.setdefault((record.kind, record.tag), set()).add(record.step)
-        answer.extend({"run": run, "tag": media_tag, "kind": media_kind, "steps": sorted(held)}
-                      for (media_kind, media_tag), held in sorted(steps.items(), key=lambda item: item[0][::-1]))
+        for media_kind, media_tag in sorted(steps, key=lambda kind_tag: (kind_tag[1], kind_tag[0])):  # by tag
+            answer.append({"run": run, "tag": media_tag, "kind": media_kind,
+                           "steps": sorted(steps[media_kind, media_tag])})
     return answer
 
 
@@ -289,6 +291,7 @@ def media_item(store: Store, run: str, tag: str, step: int) -> dict[str, Any]:
 
 
 def media_item_of(run: str, record: Media) -> dict[str, Any]:
+    """``record`` as JSON; an image's place in the run's files stays on the server."""
     data = record.data
     if record.kind in ("image", "video", "audio"):
         data = {key: value for key, value in data.items() if key not in ("offset", "path")}  # not the client's
@@ -332,16 +335,25 @@ def hparams(store: Store, run_names: Sequence[str]) -> dict[str, Any]:
     meta = {info.name: info.meta for info in query.list_runs(store)}
     last: dict[str, dict[str, float | None]] = {run: {} for run in run_names}
     found = query.list_tags(store, run_names)
-    shared = {(info.run, info.tag) for info in found} if len(found) == len({(i.run, i.tag) for i in found}) else None
+    labels = Counter((info.run, info.tag) for info in found)
     for info in found:
-        # two series under one tag in a run (Loss/train and train_loss) go by their printed names
-        last[info.run][info.tag if shared is not None else info.source_tag] = info.last_value
+        # two series of a run under one label (Loss/train and train_loss) go by their printed names
+        last[info.run][info.tag if labels[info.run, info.tag] == 1 else info.source_tag] = info.last_value
     rows = []
     for run in run_names:
         held = [record.data for record in records[run] if record.kind == "hparams"]
         values = dict(held[-1]["hparams"]) if held else {
-            key.removeprefix("hparam/"): value for key, value in meta[run].items() if key.startswith("hparam/")}
+            key.removeprefix("hparam/"): _number_or_text(value) for key, value in meta[run].items()
+            if key.startswith("hparam/")}
         rows.append({"run": run, "hparams": values, "metrics": last[run]})
     names = sorted({name for row in rows for name in row["hparams"]})
     metrics = sorted({name for row in rows for name in row["metrics"]})
     return {"hparams": names, "metrics": metrics, "runs": rows}
+
+
+def _number_or_text(text: str) -> float | str:
+    """A fact's value as the number it spells (so the table sorts 0.1 before 0.05 right), else as text."""
+    try:
+        return float(text)
+    except ValueError:
+        return text
