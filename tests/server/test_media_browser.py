@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from lossboard import SummaryWriter
-from tests.server.test_browser import browser, page, shoot  # noqa: F401  (fixtures)
+from tests.server.test_browser import shoot
 from tests.server.test_media_api import STEPS, write_media_run
 
 pytestmark = pytest.mark.browser

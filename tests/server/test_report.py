@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from lossboard.cli import main
 from tests.server.conftest import EXAMPLE
-from tests.server.test_browser import browser, card, inked_pixels, shoot  # noqa: F401  (fixtures)
+from tests.server.test_browser import card, inked_pixels, shoot
 from tests.server.test_media_api import STEPS, write_media_run
 
 
@@ -59,7 +59,8 @@ def test_the_report_inlines_downsampled_series_and_every_media_step(report_file:
     assert 'src="app.js"' not in html and 'href="app.css"' not in html
 
 
-def test_the_report_opens_offline_and_draws_charts_and_media(report_file: Path, browser) -> None:  # noqa: F811
+@pytest.mark.browser
+def test_the_report_opens_offline_and_draws_charts_and_media(report_file: Path, browser) -> None:
     context = browser.new_context(viewport={"width": 1400, "height": 2100}, offline=True)  # all of it: one screenshot
     page = context.new_page()
     requested: list[str] = []
