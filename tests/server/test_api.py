@@ -207,3 +207,20 @@ def test_two_series_sharing_a_label_both_come_back_each_with_its_own_range(tmp_p
                                                                           "train_loss": [100, 101, 102]}
         smoothed = client.get("/api/series", params={"run": "twin", "tag": "train/loss", "smoothing": "ema"}).json()
         assert sorted(s["source_tag"] for s in smoothed["series"]) == ["Loss/train", "train_loss"]
+
+
+def test_hyper_parameters_are_not_charted(tmp_path: Path) -> None:
+    """Issue 11: hparams are a table, not a curve (the dashboard's hparams card shows them)."""
+    from lossboard import SummaryWriter
+    from lossboard.server.api import tags
+    from lossboard.store.indexer import index_paths
+    from lossboard.store.sqlite import SQLiteStore
+
+    with SummaryWriter(tmp_path / "run") as writer:
+        writer.add_scalar("train/loss", 0.5, 1)
+        writer.add_scalar("hparam/accuracy", 0.9, 1)
+    with SQLiteStore(":memory:") as store:
+        index_paths(store, [tmp_path])
+        found = tags(store, ["run"])
+    charted = {tag for group in found["groups"] for tag in group["tags"]}
+    assert charted == {"train/loss"} and "hparam/accuracy" in {t["tag"] for t in found["tags"]}

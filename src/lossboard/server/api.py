@@ -74,6 +74,8 @@ def tags(store: Store, run_names: Sequence[str]) -> dict[str, Any]:
     found = query.list_tags(store, run_names)
     by_group: dict[str, set[str]] = {}
     for info in found:
+        if "hparam" in info.tag.split("/") or info.source_tag.startswith("hparam/"):
+            continue  # a hyper-parameter is a column of the hparams table, not a curve
         by_group.setdefault(role(info.tag), set()).add(info.tag)
     keys = [k for k in _GROUP_ORDER if k in by_group] + sorted(k for k in by_group if k not in _GROUP_ORDER)
     return {
