@@ -363,7 +363,8 @@ def serve(logdirs: tuple[str, ...], store_url: str | None, log_format: str | Non
     """Serve the live dashboard of the runs under LOGDIRS (indexed and followed) or in --store."""
     try:
         from lossboard.server.app import create_app
-        from lossboard.server.launch import BackgroundIndexer, serve as serve_app
+        from lossboard.server.launch import BackgroundIndexer
+        from lossboard.server.launch import serve as serve_app
     except ImportError as error:
         raise UsageError(f"the dashboard needs {error.name}: pip install 'lossboard[server]'") from None
     from lossboard.store.urls import default_url, open_store
