@@ -17,13 +17,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _measure import peak_rss_mb  # bench/ is on sys.path: it is the script's directory
 
 SRC = Path(__file__).resolve().parent.parent / "src"
 TAGS = [f"group{i % 3}/metric_{i}" for i in range(10)]
@@ -61,14 +62,6 @@ def run_one(name: str, scalars: int, logdir: str) -> dict:
     size = sum(f.stat().st_size for f in Path(logdir).rglob("*") if f.is_file())
     return {"caller": caller, "cpu": cpu, "wall": wall, "peak_mb": peak_rss_mb(), "bytes": size,
             "scalars": steps * len(TAGS)}
-
-
-def peak_rss_mb() -> float:
-    """This process's peak RSS (VmHWM: unlike ru_maxrss, it does not carry over across exec)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def available(name: str) -> bool:

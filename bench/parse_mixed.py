@@ -1,23 +1,25 @@
-"""Parsing throughput on a generated mixed log (tqdm redraws, logging records, prints, header
-epochs): the ``prints`` line pipeline against what a user would write.
+"""Parsing throughput on generated logs of tqdm redraws, logging records and prints: the
+``prints`` and ``tqdm`` formats against what a user would write for each.
 
-The log repeats, per epoch: an ``Epoch [e]`` header, a tqdm bar redrawn 250 times with ``\\r``
+``--log mixed`` (``prints``) repeats, per epoch: an ``Epoch [e]`` header, a tqdm bar redrawn 250 times with ``\\r``
 on one physical line (postfix ``loss=``), 25 ``INFO:root:Epoch [e/E], Step [s/500], Loss: x``
 lines, a ``asctime - name - INFO - Epoch [e/E], Training Loss: …, Validation Loss: …,
 Accuracy: …%`` record, ``Train Loss: … | Dice: …`` / ``Val Loss: …`` prints and a checkpoint
-line with no value, as corpus files 41, 43 and 44 do.
+line with no value, as corpus files 41, 43 and 44 do. ``--log tqdm`` (``tqdm``) is one bar per
+epoch redrawn 250 times with ``\\r`` (postfix ``loss=``, ``acc=``), as ``tqdm`` writes to a file.
 
 Each method runs in its own subprocess, so its peak RSS (``ru_maxrss``) and CPU time are its
 own; MB/s is over CPU time, which a busy shared machine disturbs far less than the wall clock:
 
-* ``lossboard``     `lossboard.sources.reader.parse_file(path, "prints")` + collector
-* ``parser-only``   the prints Parser fed 1 MB chunks, its records counted and dropped
+* ``lossboard``     `lossboard.sources.reader.parse_file(path, format)` + collector
+* ``parser-only``   the format's Parser fed 1 MB chunks, its records counted and dropped
+* ``general``       the same with ``Parser(fast=False)``: every bar redraw read on its own
 * ``single-pass``   a user's script: per line, the bar's ``\\r`` states split and one regex per
                     kind of line, ``float()`` on the values
-* ``grep``          ``grep -c Loss``, the floor for reading the bytes
+* ``grep``          ``grep -c Loss`` (``grep -c it/s``), the floor for reading the bytes
 
-    python bench/parse_mixed.py                # 50MB
-    python bench/parse_mixed.py --size 10MB
+    python bench/parse_mixed.py                # mixed, 50MB
+    python bench/parse_mixed.py --log tqdm --size 10MB
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
-METHODS = ("lossboard", "parser-only", "single-pass", "grep")
+METHODS = ("lossboard", "parser-only", "general", "single-pass", "grep")
+FORMATS = {"mixed": "prints", "tqdm": "tqdm"}
 CHUNK = 1 << 20
 BATCHES = 500
 EPOCHS_PLANNED = 10_000
@@ -43,9 +46,28 @@ _BAR = re.compile(r"\| (\d+)/(\d+) \[[^\]]*?loss=([-\d.e+naif]+)\]")
 _STEP = re.compile(r"Epoch \[(\d+)/\d+\], Step \[(\d+)/\d+\], Loss: ([-\d.e+naif]+)")
 _EPOCH = re.compile(r"Epoch \[(\d+)/\d+\], Training Loss: ([\d.]+), Validation Loss: ([\d.]+), Accuracy: ([\d.]+)%")
 _PHASE = re.compile(r"^(Train|Val) Loss:\s+([\d.]+) \| Dice: ([\d.]+)")
+_TQDM_STATE = re.compile(r"\| (\d+)/(\d+) \[[^\]]*?, ([\d.]+)it/s, loss=([-\d.e+naif]+), acc=([-\d.e+naif]+)\]")
 
 
-def write_log(path: Path, size: int) -> None:
+def write_tqdm(path: Path, size: int) -> None:
+    rng = random.Random(0)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="") as out:
+        epoch = 0
+        while out.tell() < size:
+            loss = 2.0 / (epoch + 1) ** 0.3
+            redraws = []
+            for n in range(0, BATCHES + 1, 2):
+                pct = n * 100 // BATCHES
+                redraws.append(
+                    f"Epoch {epoch}: {pct:3d}%|{'#' * (pct // 10):<10}| {n}/{BATCHES} [00:{n // 20:02d}<00:10, "
+                    f"{19 + rng.random():5.2f}it/s, loss={loss * (1 + rng.random() / 10):.4f}, acc={1 - loss / 3:.3f}]"
+                )
+            out.write("\r".join(redraws) + "\n")
+            epoch += 1
+
+
+def write_mixed(path: Path, size: int) -> None:
     rng = random.Random(0)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w") as out:
@@ -72,17 +94,21 @@ def write_log(path: Path, size: int) -> None:
             out.write(f"2025-05-14 16:02:53,778 - train - INFO - Checkpoint saved to checkpoint/model_{epoch}.pth\n")
 
 
+def _format(path: Path) -> str:
+    return FORMATS[path.name.partition("-")[0]]
+
+
 def run_lossboard(path: Path) -> int:
     from lossboard.sources.reader import parse_file
 
-    parsed = parse_file(path, "prints")
+    parsed = parse_file(path, _format(path))
     return sum(len(s) for s in parsed.collector.series().values())
 
 
-def run_parser_only(path: Path) -> int:
-    from lossboard.sources.formats import prints
+def run_parser_only(path: Path, fast: bool = True) -> int:
+    from lossboard.sources.formats import FORMATS as PARSERS
 
-    parser = prints.Parser()
+    parser = PARSERS[_format(path)].Parser(fast=fast)
     count = 0
     with open(path, encoding="utf-8", errors="replace", newline="") as file:
         while chunk := file.read(CHUNK):
@@ -90,7 +116,26 @@ def run_parser_only(path: Path) -> int:
     return count + len(parser.close())
 
 
+def run_general(path: Path) -> int:
+    return run_parser_only(path, fast=False)
+
+
 def run_single_pass(path: Path) -> int:
+    return (_single_pass_tqdm if _format(path) == "tqdm" else _single_pass_mixed)(path)
+
+
+def _single_pass_tqdm(path: Path) -> int:
+    count = 0
+    with open(path, encoding="utf-8", newline="") as file:
+        for line in file:
+            for state in line.split("\r"):
+                match = _TQDM_STATE.search(state)
+                if match:
+                    count += (float(match[3]) >= 0) + (float(match[4]) >= 0) + (float(match[5]) >= 0)
+    return count
+
+
+def _single_pass_mixed(path: Path) -> int:
     count = 0
     with open(path, encoding="utf-8", newline="") as file:
         for line in file:
@@ -113,14 +158,15 @@ def run_single_pass(path: Path) -> int:
 
 
 def run_grep(path: Path) -> int:
-    out = subprocess.run(["grep", "-c", "Loss", str(path)], capture_output=True, text=True, check=True)
+    word = "it/s" if _format(path) == "tqdm" else "Loss"
+    out = subprocess.run(["grep", "-c", word, str(path)], capture_output=True, text=True, check=True)
     return int(out.stdout)
 
 
 def child(method: str, path: Path) -> None:
     """Run one method here and print seconds, peak RSS and the count as JSON."""
     function = globals()["run_" + method.replace("-", "_")]
-    if method in ("lossboard", "parser-only"):
+    if method in ("lossboard", "parser-only", "general"):
         import lossboard.sources.reader  # noqa: F401  (import time is not parsing time)
     who = resource.RUSAGE_CHILDREN if method == "grep" else resource.RUSAGE_SELF
     before = resource.getrusage(who)
@@ -135,15 +181,17 @@ def child(method: str, path: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="50MB", help="e.g. 10MB, 50MB")
+    parser.add_argument("--log", choices=sorted(FORMATS), default="mixed")
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--child", nargs=2, metavar=("METHOD", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.child[0], Path(args.child[1]))
         return
-    path = DATA / f"mixed-{args.size}.log"
+    path = DATA / f"{args.log}-{args.size}.log"
     if not path.exists():
-        write_log(path, int(args.size.removesuffix("MB")) * 1_000_000)
+        write = write_tqdm if args.log == "tqdm" else write_mixed
+        write(path, int(args.size.removesuffix("MB")) * 1_000_000)
     mb = path.stat().st_size / 1e6
     print("| log | MB | method | wall s | CPU s | MB/s of CPU | peak RSS MB | vs lossboard (CPU) |")
     print("|---|---:|---|---:|---:|---:|---:|---:|")
@@ -157,7 +205,7 @@ def main() -> None:
     for method, result in results.items():
         cpu = max(result["cpu_s"], 1e-3)
         ratio = f"{base / cpu:.2f}x" if base else ""
-        print(f"| mixed {args.size} | {mb:.0f} | {method} | {result['seconds']:.2f} | {cpu:.2f} | {mb / cpu:.1f} "
+        print(f"| {args.log} {args.size} | {mb:.0f} | {method} | {result['seconds']:.2f} | {cpu:.2f} | {mb / cpu:.1f} "
               f"| {result['rss_mb']:.0f} | {ratio} |")
 
 

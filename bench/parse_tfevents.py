@@ -33,7 +33,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))  # lossboard importable without installing it
 
-from store import generate, peak_rss_mb  # bench/ is on sys.path: it is the script's directory
+from _measure import peak_rss_mb  # bench/ is on sys.path: it is the script's directory
+
+from store import generate
 
 DATA = HERE / "data" / "store" / "tfevents"
 METHODS = ("lossboard", "parser-only", "protobuf-path", "tensorboard", "read")

@@ -27,16 +27,11 @@ DATA = HERE / "data"
 sys.path.insert(0, str(HERE.parent / "src"))  # lossboard importable without installing it
 sys.path.insert(0, str(HERE))
 
+from _measure import peak_rss_mb  # noqa: E402  bench/ is on sys.path: it is the script's directory
+
 BIG = DATA / "mxnet-new-100MB.log"
 MANY = DATA / "plot-400-runs"
 METHODS = ("load", "plot", "draw", "every-point", "load-400", "plot-400", "draw-400")
-
-
-def peak_rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 def run_load(path: Path) -> int:

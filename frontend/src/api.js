@@ -1,6 +1,14 @@
 // The dashboard's only way to the server: JSON routes and the live feed (docs/server-api.md).
+// In a `lossboard report` file there is no server: the answers are inlined in the page and
+// `report.js` gives them, so every other module works the same in both.
+
+import { answer, inlinedReport } from "./report.js";
+
+const report = inlinedReport();
+export const isReport = report !== null;
 
 async function getJSON(path, params) {
+  if (report) return answer(report, path, params || {});
   const query = new URLSearchParams();
   for (const [name, value] of Object.entries(params || {})) {
     for (const item of Array.isArray(value) ? value : [value]) {
@@ -34,8 +42,24 @@ export function readSeries({ runs, tags, width, x, range, smoothing, weight, win
   }).then((body) => body.series);
 }
 
+export const listMedia = (runs) => getJSON("api/media", { run: runs }).then((body) => body.media);
+
+export const readMediaRecords = (run, tag) => getJSON("api/media/records", { run, tag }).then((body) => body.records);
+
+export const readHparams = (runs) => getJSON("api/hparams", { run: runs });
+
+/** Where the image of `run`'s `tag` at `step` is: the server's route, or the report's inlined copy. */
+export function imageURL(run, tag, step) {
+  if (report) return report.images[`${run}\u0000${tag}\u0000${step}`] || "";
+  return `api/media/item?${new URLSearchParams({ run, tag, step: String(step) })}`;
+}
+
 /** Calls `onMessage` with each change the server pushes; `onState` with "live" or "reconnecting". */
 export function follow(onMessage, onState) {
+  if (report) {
+    onState(`report of ${new Date(report.generated * 1000).toLocaleString()}`);
+    return () => {};
+  }
   const source = new EventSource("api/live");
   source.onopen = () => onState("live");
   source.onerror = () => onState("reconnecting");

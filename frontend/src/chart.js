@@ -107,7 +107,7 @@ export class ChartCard {
     if (ticket !== this.loading) return;
     let grown = false;
     mine.forEach((s, index) => {
-      const add = fresh[index].find((f) => f.tag === s.tag);
+      const add = fresh[index].find((f) => f.tag === s.tag && f.source_tag === s.source_tag);
       if (!add || !add.step.length) return;
       for (const column of ["step", "epoch", "wall_time", "value"]) s[column] = s[column].concat(add[column]);
       if (s.smoothed && add.smoothed) s.smoothed = s.smoothed.concat(add.smoothed);
@@ -137,15 +137,21 @@ export class ChartCard {
     const metrics = [...new Set(this.group.tags.map(metricOf))];
     // a learning rate holds until it is changed: draw steps, not ramps between the changes
     const paths = this.group.key === "lr" ? uPlot.paths.stepped({ align: 1 }) : undefined;
+    // two series of one run under one label (Loss/train and train_loss) are told apart by their printed names
+    const twins = new Map();
+    for (const s of this.series) twins.set(`${s.run}\u0000${s.tag}`, (twins.get(`${s.run}\u0000${s.tag}`) || []).concat(s.source_tag));
     for (const s of this.series) {
+      const twin = twins.get(`${s.run}\u0000${s.tag}`);
       const xs = this.xsOf(s);
       const order = [...xs.keys()].filter((i) => xs[i] !== null).sort((a, b) => xs[a] - xs[b]);
       const x = order.map((i) => xs[i]);
       const clean = (column) => order.map((i) => (column[i] === null || (view.logY && column[i] <= 0) ? null : column[i]));
-      const color = several ? view.colors[s.run] : PALETTE[metrics.indexOf(metricOf(s.tag)) % PALETTE.length];
+      const color = several ? view.colors[s.run]
+        : PALETTE[(metrics.indexOf(metricOf(s.tag)) + twin.indexOf(s.source_tag) * 3) % PALETTE.length];
       const dash = splitOf(s.tag) === "val" ? [6, 4] : splitOf(s.tag) === "test" ? [2, 3] : undefined;
       const batch = splitOf(s.tag) === "train_batch";
-      const label = several ? `${s.run}: ${s.tag}` : s.tag;
+      const name = twin.length > 1 ? `${s.tag} (${s.source_tag})` : s.tag;
+      const label = several ? `${s.run}: ${name}` : name;
       const holder = { s, order, x };
       if (s.smoothed) {
         tables.push([x, clean(s.value), clean(s.smoothed)]);

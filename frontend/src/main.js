@@ -2,8 +2,10 @@
 
 import "uplot/dist/uPlot.min.css";
 import "./style.css";
-import { follow, listRuns, listTags, readEvents } from "./api.js";
+import { follow, isReport, listMedia, listRuns, listTags, readEvents, readHparams } from "./api.js";
 import { ChartCard } from "./chart.js";
+import { HparamsTable } from "./hparams.js";
+import { histogramCard, imageCard, prCurveCard, textCard } from "./media.js";
 import { RunList } from "./runlist.js";
 import { loadState, regexOrNull, saveState } from "./state.js";
 
@@ -13,14 +15,21 @@ let runs = []; // what /api/runs said last
 let cards = new Map(); // group key -> ChartCard
 let groups = [];
 let events = {};
+let mediaShown = ""; // the media listing drawn, so that a reload keeps sliders where they are
 
-const runList = new RunList($("run-list"), (name, selected) => {
+const hparamsTable = new HparamsTable($("hparams"), (name, selected) => toggleRun(name, selected));
+hparamsTable.element.hidden = true;
+
+const runList = new RunList($("run-list"), (name, selected) => toggleRun(name, selected));
+
+function toggleRun(name, selected) {
   const chosen = new Set(selectedRuns());
   if (selected) chosen.add(name);
   else chosen.delete(name);
   state.runs = runs.map((run) => run.name).filter((n) => chosen.has(n));
   changed({ tags: true });
-});
+}
+
 
 function selectedRuns() {
   const names = runs.map((run) => run.name);
@@ -39,7 +48,7 @@ async function changed({ tags = false } = {}) {
   try {
     if (tags) await loadTags();
     layoutCards();
-    await Promise.all([...cards.values()].map((card) => card.load(chartView())));
+    await Promise.all([...cards.values()].map((card) => card.load(chartView())).concat(tags ? [loadMedia()] : []));
     showMessage("");
   } catch (error) {
     showMessage(String(error.message || error));
@@ -93,6 +102,28 @@ function layoutCards() {
   if (!wanted.length) showMessage(selectedRuns().length ? "no tags match the filter" : "select a run");
 }
 
+/** The hparams table (every run, selected ones marked) and a card per media tag of the selection. */
+async function loadMedia() {
+  const colors = Object.fromEntries(runs.map((run) => [run.name, run.color]));
+  const names = runs.map((run) => run.name);
+  const [table, listing] = await Promise.all([
+    names.length ? readHparams(names) : null,
+    selectedRuns().length ? listMedia(selectedRuns()) : [],
+  ]);
+  const worth = table && (table.hparams.length > 0 || table.runs.length > 1);
+  hparamsTable.element.hidden = !worth;
+  if (worth) hparamsTable.render(table, new Set(selectedRuns()), colors);
+  const pattern = regexOrNull(state.tagFilter) || /(?:)/;
+  const order = ["image", "video", "histogram", "pr_curve", "text"];
+  const shown = listing.filter((item) => order.includes(item.kind) && pattern.test(item.tag))
+    .sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind));
+  const key = JSON.stringify(shown);
+  if (key === mediaShown) return;
+  mediaShown = key;
+  const cardsOf = { image: imageCard, video: imageCard, text: textCard, histogram: histogramCard, pr_curve: prCurveCard };
+  $("media").replaceChildren(...shown.map((item) => cardsOf[item.kind](item, colors[item.run] || "#0072b2")));
+}
+
 function chartView() {
   const colors = Object.fromEntries(runs.map((run) => [run.name, run.color]));
   return { runs: selectedRuns(), colors, smoothing: state.smoothing, weight: state.weight, window: state.window,
@@ -120,7 +151,7 @@ function bindToolbar() {
   });
   bind("log-y", "logY", (i) => i.checked);
   bind("clip-y", "clipY", (i) => i.checked);
-  bind("tag-filter", "tagFilter", (i) => i.value, { event: "input" });
+  bind("tag-filter", "tagFilter", (i) => i.value, { event: "input", tags: true });
   const filter = $("run-filter");
   filter.value = state.runFilter;
   filter.addEventListener("input", () => {
@@ -159,6 +190,7 @@ function onLive(message) {
       if (!selectedRuns().includes(message.run)) return;
       if (!known || !now || now.tags !== known.tags) return changed({ tags: true }); // a new tag: new cards
       for (const card of cards.values()) card.extend(message.run);
+      loadMedia().catch((error) => showMessage(String(error.message || error))); // new steps: new slider stops
     });
     return;
   }
@@ -173,6 +205,10 @@ async function refreshRuns() {
 
 async function start() {
   bindToolbar();
+  if (isReport) {
+    $("smoothing").disabled = true; // smoothing runs over every stored point, and a report holds a sample
+    $("smoothing").title = "smoothing needs every point: use lossboard serve";
+  }
   try {
     runs = await listRuns();
   } catch (error) {

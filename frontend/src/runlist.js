@@ -50,7 +50,7 @@ export class RunList {
     for (const item of this.items.values()) {
       const run = item.run;
       const step = run.last_step === null ? "no points" : `step ${run.last_step.toLocaleString("en-US")}`;
-      item.detail.textContent = `${step} · updated ${ago(now - run.updated)}`;
+      item.detail.textContent = run.updated === null ? step : `${step} · updated ${ago(now - run.updated)}`; // null: a report
     }
   }
 

@@ -363,7 +363,8 @@ def serve(logdirs: tuple[str, ...], store_url: str | None, log_format: str | Non
     """Serve the live dashboard of the runs under LOGDIRS (indexed and followed) or in --store."""
     try:
         from lossboard.server.app import create_app
-        from lossboard.server.launch import BackgroundIndexer, serve as serve_app
+        from lossboard.server.launch import BackgroundIndexer
+        from lossboard.server.launch import serve as serve_app
     except ImportError as error:
         raise UsageError(f"the dashboard needs {error.name}: pip install 'lossboard[server]'") from None
     from lossboard.store.urls import default_url, open_store
@@ -386,6 +387,52 @@ def serve(logdirs: tuple[str, ...], store_url: str | None, log_format: str | Non
     serve_app(app_factory, host=host, port=port, token=token, open_browser=open_browser, echo=click.echo,
               indexer=indexer)
     click.echo("stopped")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("-o", "--out", "out_file", default="report.html", show_default=True, metavar="FILE",
+              help="The HTML file to write.")
+@click.option("--store", "store_url", metavar="URL", default=None,
+              help="Report on runs of this index (sqlite:///PATH or postgresql://...) instead of log files; "
+              "PATHS are then regular expressions matched against run names (all runs when none).")
+@click.option("--log-format", "log_format", metavar="NAME", default=None,
+              help="Read every file as this format instead of detecting it (see `lossboard formats`).")
+@click.option("--points", "width", type=click.IntRange(10, 100_000), default=1000, show_default=True, metavar="N",
+              help="Buckets each series keeps (each bucket's first, last, min and max: at most 4N points).")
+def report(paths: tuple[str, ...], out_file: str, store_url: str | None, log_format: str | None, width: int) -> None:
+    """Write the dashboard of the runs at PATHS as one HTML file that works offline, data inlined."""
+    try:
+        from lossboard.server.report import render_report
+    except ImportError as error:
+        raise UsageError(f"the report needs {error.name}: pip install 'lossboard[server]'") from None
+    from lossboard.query import list_runs
+    from lossboard.store.indexer import index_paths
+    from lossboard.store.sqlite import SQLiteStore
+    from lossboard.store.urls import open_store
+
+    if store_url is not None:
+        if log_format is not None:
+            raise UsageError("--log-format says how to read log files; with --store the runs come from the index")
+        store = open_store(store_url, create=False)
+    elif not paths:
+        raise UsageError("give the PATHS of logs to report on, or --store URL to report on an index")
+    else:
+        _require_paths(paths)
+        store = SQLiteStore(":memory:")  # the same answers as `serve` gives, from a throwaway index
+        for failure in index_paths(store, paths, format=log_format).failures:
+            _say(f"skipped {failure}")
+    try:
+        names = [info.name for info in list_runs(store, name_regex=paths if store_url is not None else None)]
+        if not names:
+            where = store_url or ", ".join(paths)
+            raise LossboardError(f"no runs found in {where}")
+        html = render_report(store, names, width=width)
+    finally:
+        store.close()
+    with open(out_file, "w", encoding="utf-8") as file:
+        file.write(html)
+    click.echo(f"wrote {out_file}: {len(names)} run{'s' * (len(names) != 1)}, {len(html) / 1e6:.1f} MB")
 
 
 if __name__ == "__main__":  # python -m lossboard.cli, as the console script

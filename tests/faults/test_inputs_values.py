@@ -17,10 +17,10 @@ from lossboard.sources.collect import RunCollector
 def test_a_csv_step_beyond_int64_is_a_problem_on_its_line_and_the_rest_loads(tmp_path: Path) -> None:
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "metrics.csv").write_text(
-        "epoch,loss\n0,0.5\n9223372036854775807,0.4\n99999999999999999999,0.3\n2,0.2\n"
+        "step,loss\n0,0.5\n9223372036854775807,0.4\n99999999999999999999,0.3\n2,0.2\n"
     )
     (tmp_path / "b").mkdir()
-    (tmp_path / "b" / "metrics.csv").write_text("epoch,loss\n0,0.9\n1,0.8\n")
+    (tmp_path / "b" / "metrics.csv").write_text("step,loss\n0,0.9\n1,0.8\n")
     runs = {run.name: run for run in lossboard.load(tmp_path)}
     a, b = runs["a"], runs["b"]
     assert a.series["train/loss"].step.tolist() == [0, 2] and b.series["train/loss"].step.tolist() == [0, 1]

@@ -132,13 +132,6 @@ def test_bar_metrics_csv_and_logger_give_epoch_values_the_same_epochs(tmp_path) 
         assert runs["logger"].series[tag].step.tolist() == runs["csv"].series[tag].step.tolist() == [2, 5, 8]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="the tqdm reader counts batches done (3 at the end of a 3-batch epoch); Lightning "
-    "logs at the optimizer steps before the batch's own (2); the bar's batch values are at "
-    "fractional epochs, metrics.csv's at whole ones",
-)
 def test_bar_steps_are_lightnings_steps(tmp_path) -> None:
     runs = _overlay(tmp_path)
     for tag in ("train/loss", "val/loss", "train_batch/loss"):

@@ -183,3 +183,44 @@ def test_no_path_leaves_the_static_folder(client: TestClient, path: str) -> None
     answer = client.get(path)
     assert answer.status_code == 404
     assert "root:" not in answer.text
+
+
+def test_two_series_sharing_a_label_both_come_back_each_with_its_own_range(tmp_path: Path) -> None:
+    """``Loss/train`` at steps 0-9 and ``train_loss`` at steps 100-104 are both ``train/loss``:
+    two series, each counted and zoomed on its own steps."""
+    from lossboard import SummaryWriter
+    from lossboard.store.indexer import index_paths
+
+    with SummaryWriter(tmp_path / "logs" / "twin") as writer:
+        for step in range(10):
+            writer.add_scalar("Loss/train", 1.0 - step / 10, step)
+        for step in range(100, 105):
+            writer.add_scalar("train_loss", 0.5, step)
+    url = "sqlite://" + str(tmp_path / "index.sqlite")
+    with SQLiteStore(url) as store:
+        index_paths(store, [tmp_path / "logs"])
+    with TestClient(create_app(lambda: SQLiteStore(url, create=False))) as client:
+        found = client.get("/api/series", params={"run": "twin", "tag": "train/loss"}).json()["series"]
+        assert {s["source_tag"]: s["total_points"] for s in found} == {"Loss/train": 10, "train_loss": 5}
+        zoomed = client.get("/api/series", params={"run": "twin", "tag": "train/loss", "from": 5, "to": 102}).json()
+        assert {s["source_tag"]: s["step"] for s in zoomed["series"]} == {"Loss/train": [5, 6, 7, 8, 9],
+                                                                          "train_loss": [100, 101, 102]}
+        smoothed = client.get("/api/series", params={"run": "twin", "tag": "train/loss", "smoothing": "ema"}).json()
+        assert sorted(s["source_tag"] for s in smoothed["series"]) == ["Loss/train", "train_loss"]
+
+
+def test_hyper_parameters_are_not_charted(tmp_path: Path) -> None:
+    """Issue 11: hparams are a table, not a curve (the dashboard's hparams card shows them)."""
+    from lossboard import SummaryWriter
+    from lossboard.server.api import tags
+    from lossboard.store.indexer import index_paths
+    from lossboard.store.sqlite import SQLiteStore
+
+    with SummaryWriter(tmp_path / "run") as writer:
+        writer.add_scalar("train/loss", 0.5, 1)
+        writer.add_scalar("hparam/accuracy", 0.9, 1)
+    with SQLiteStore(":memory:") as store:
+        index_paths(store, [tmp_path])
+        found = tags(store, ["run"])
+    charted = {tag for group in found["groups"] for tag in group["tags"]}
+    assert charted == {"train/loss"} and "hparam/accuracy" in {t["tag"] for t in found["tags"]}

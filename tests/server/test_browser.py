@@ -12,7 +12,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,36 +20,8 @@ from tests.server.conftest import EXAMPLE
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 SCREENSHOTS = Path(os.environ.get("LOSSBOARD_SCREENSHOTS") or Path(__file__).parents[2] / "build" / "screenshots")
 XSS = "<img src=x onerror=alert(1)>"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)")
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def page(browser) -> Iterator:
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    opened = context.new_page()
-    opened.dialogs = []  # any alert() would land here
-    opened.on("dialog", lambda dialog: (opened.dialogs.append(dialog.message), dialog.dismiss()))
-    opened.errors = []
-    opened.on("pageerror", lambda error: opened.errors.append(str(error)))
-    yield opened
-    context.close()
 
 
 def shoot(page, name: str) -> None:
@@ -219,3 +190,17 @@ def test_ignoring_outliers_rescales_the_y_axis(serve, page) -> None:
             .querySelector("canvas").toDataURL() !== before""",
         arg=before,
     )
+
+
+def test_two_series_under_one_label_are_drawn_and_named_apart(serve, page, tmp_path: Path) -> None:
+    from lossboard import SummaryWriter
+
+    with SummaryWriter(tmp_path / "logs" / "twin") as writer:
+        for step in range(10):
+            writer.add_scalar("Loss/train", 1.0 - step / 10, step)
+            writer.add_scalar("train_loss", 2.0 - step / 10, step)
+    served = serve(str(tmp_path / "logs"))
+    page.goto(served.url + "?x=step")
+    page.wait_for_function("() => document.querySelector('article.card')?.dataset.total !== undefined")
+    legend = page.locator("article.card .u-legend").inner_text()
+    assert "train/loss (Loss/train)" in legend and "train/loss (train_loss)" in legend

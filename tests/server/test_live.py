@@ -65,8 +65,9 @@ def test_the_feed_pushes_a_new_run_and_its_points(serve, tmp_path: Path) -> None
             line = next(lines)
             if line.startswith("data: "):
                 messages.append(json.loads(line[6:]))
-    assert {"type": "new_run", "run": "second", "status": "unknown", "last_step": 0} in messages
-    assert {"type": "points", "run": "first", "last_step": 1, "after_step": 0, "reset": False} in messages
+    # a CSVLogger file's epoch 0 is the epoch Keras prints as "Epoch 1/N": step 1 (def40db)
+    assert {"type": "new_run", "run": "second", "status": "unknown", "last_step": 1} in messages
+    assert {"type": "points", "run": "first", "last_step": 2, "after_step": 1, "reset": False} in messages
 
 
 def test_one_poller_serves_every_page_and_stops_with_the_last() -> None:

@@ -15,11 +15,11 @@ from hypothesis import strategies as st
 import lossboard
 from lossboard.errors import LossboardError
 from lossboard.model import Point
+from lossboard.sources.formats import FORMATS
 from lossboard.sources.logdir import locate
 from lossboard.sources.reader import parse_file
 from lossboard.store.indexer import index_paths
 from lossboard.store.sqlite import SQLiteStore
-from lossboard.sources.formats import FORMATS
 from tests.sources.helpers import canonical, parse_text
 
 TEXT_FORMATS = sorted(name for name, module in FORMATS.items() if not getattr(module, "BINARY", False))

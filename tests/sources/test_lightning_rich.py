@@ -21,13 +21,13 @@ BATCHES = 32  # per epoch
 
 
 def logged() -> dict[str, dict[int, float]]:
-    """What the CSVLogger recorded: name -> {global step after the batch: value}."""
+    """What the CSVLogger recorded: name -> {Lightning's step: value}."""
     found: dict[str, dict[int, float]] = {}
     with open(LIGHTNING / "rich_metrics.csv", newline="") as file:
         for row in csv.DictReader(file):
             for name, value in row.items():
                 if value and name not in ("epoch", "step"):
-                    found.setdefault(name, {})[int(row["step"]) + 1] = round(float(value), 3)
+                    found.setdefault(name, {})[int(row["step"])] = round(float(value), 3)
     return found
 
 
@@ -40,17 +40,17 @@ def test_a_terminal_capture_gives_every_epochs_validation_and_epoch_values() -> 
     series = series_of("rich_pty.log")
     truth = logged()
     for name in ("val_loss", "val_acc", "train_acc_epoch"):
-        # an epoch's values land at the epoch's last step: 32 and 64
-        assert series[name] == truth[name] == {BATCHES: series[name][BATCHES], 2 * BATCHES: series[name][64]}
+        # an epoch's values land where Lightning logs them: its last batch's step, 31 and 63
+        assert series[name] == truth[name] and sorted(series[name]) == [BATCHES - 1, 2 * BATCHES - 1]
     # the batch-level loss the logger kept (log_every_n_steps=50) is the one the bar showed then
-    assert series["train_loss"][50] == truth["train_loss"][50]
+    assert series["train_loss"][49] == truth["train_loss"][49]
     assert len(series["train_loss"]) >= 60  # nearly every batch was drawn
 
 
 def test_epoch_values_carry_their_epoch() -> None:
     series, _, _, _ = canonical(parse_path("lightning-rich", LIGHTNING / "rich_pty.log"))
     _, steps, epochs, _, _ = series["val/accuracy"]
-    assert dict(zip(steps, epochs)) == {BATCHES: 0.0, 2 * BATCHES: 1.0}
+    assert dict(zip(steps, epochs)) == {BATCHES - 1: 0.0, 2 * BATCHES - 1: 1.0}
 
 
 def test_a_capture_through_a_pipe_keeps_the_last_frame() -> None:
@@ -58,7 +58,7 @@ def test_a_capture_through_a_pipe_keeps_the_last_frame() -> None:
     series = series_of("rich_file.log")
     truth = logged()
     for name in ("val_loss", "val_acc", "train_acc_epoch"):
-        assert list(series[name].values()) == [truth[name][2 * BATCHES]]
+        assert list(series[name].values()) == [truth[name][2 * BATCHES - 1]]
 
 
 @pytest.mark.parametrize("name", ["rich_pty.log", "rich_file.log"])

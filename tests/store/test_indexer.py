@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from lossboard import eventfile
-from lossboard.sources.logdir import load_paths
 from lossboard.cli import interrupted
 from lossboard.errors import UnknownFormatError
+from lossboard.sources.logdir import load_paths
 from lossboard.store.indexer import Indexer, index_paths
 from lossboard.store.sqlite import SQLiteStore
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 import os
 import re
+import socket
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,6 +19,8 @@ import numpy as np
 
 from lossboard import query
 from lossboard.errors import LossboardError, UsageError
+from lossboard.model import Media
+from lossboard.server.media import MediaMissing, image_bytes
 from lossboard.server.smoothing import smooth
 from lossboard.store.base import RunInfo, SeriesData, Store, TagInfo
 from lossboard.store.downsample import m4_index
@@ -70,6 +74,8 @@ def tags(store: Store, run_names: Sequence[str]) -> dict[str, Any]:
     found = query.list_tags(store, run_names)
     by_group: dict[str, set[str]] = {}
     for info in found:
+        if "hparam" in info.tag.split("/") or info.source_tag.startswith("hparam/"):
+            continue  # a hyper-parameter is a column of the hparams table, not a curve
         by_group.setdefault(role(info.tag), set()).add(info.tag)
     keys = [k for k in _GROUP_ORDER if k in by_group] + sorted(k for k in by_group if k not in _GROUP_ORDER)
     return {
@@ -127,23 +133,31 @@ def series(
     if x_range is not None and x_range[0] > x_range[1]:
         raise UsageError(f"the range must run from low to high, not {x_range[0]} to {x_range[1]}")
     _check_runs(store, run_names)
-    held = {(info.run, info.tag): info for info in query.list_tags(store, run_names)}
+    held: dict[tuple[str, str], list[TagInfo]] = {}  # two series may share a label: both are drawn
+    for info in query.list_tags(store, run_names):
+        held.setdefault((info.run, info.tag), []).append(info)
     answer = []
     for run in run_names:
         for tag in tag_names:
-            info = held.get((run, tag))
-            if info is None:
-                continue
-            step_range = _step_range(store, info, x, x_range, width)
-            if step_range is not None and step_range[0] > step_range[1]:
-                answer.append(_empty(info))
-            elif smoothing == "none":
-                found = query.read_series(store, runs=[run], tags=[tag], step_range=step_range, buckets=width)
-                answer.extend(_columns(data, None) for data in found.values())
-            else:
-                for data in query.read_series(store, runs=[run], tags=[tag]).values():
-                    answer.append(_smoothed(data, step_range, width, smoothing, weight, window))
+            for info in held.get((run, tag), ()):
+                answer.extend(_one_series(store, info, width, x, x_range, smoothing, weight, window))
     return answer
+
+
+def _one_series(
+    store: Store, info: TagInfo, width: int, x: str, x_range: tuple[float, float] | None,
+    smoothing: str, weight: float, window: int,
+) -> list[dict[str, Any]]:
+    """The answer for the one series ``info`` names (run, label and printed name)."""
+    key = (info.run, info.tag, info.source_tag)
+    step_range = _step_range(store, info, x, x_range, width)
+    if step_range is not None and step_range[0] > step_range[1]:
+        return [_empty(info)]
+    if smoothing == "none":
+        found = query.read_series(store, runs=[info.run], tags=[info.tag], step_range=step_range, buckets=width)
+        return [_columns(found[key], None)] if key in found else []
+    found = query.read_series(store, runs=[info.run], tags=[info.tag])
+    return [_smoothed(found[key], step_range, width, smoothing, weight, window)] if key in found else []
 
 
 def _step_range(
@@ -232,3 +246,116 @@ def _check_runs(store: Store, run_names: Sequence[str]) -> None:
     missing = [name for name in run_names if name not in known]
     if missing:
         raise UnknownRun(missing)
+
+
+MEDIA_KINDS = ("image", "video", "audio", "histogram", "text", "pr_curve", "hparams")
+
+
+def media(store: Store, run_names: Sequence[str], *, tag: str | None = None, kind: str | None = None
+          ) -> list[dict[str, Any]]:
+    """Per run and media tag: its kind and every step stored (the image slider's stops).
+
+    Only what indexing found is listed; `media_item` fetches one step. ``tag`` and ``kind``
+    narrow the list.
+    """
+    if kind is not None and kind not in MEDIA_KINDS:
+        raise UsageError(f"kind must be one of {', '.join(MEDIA_KINDS)}, not {kind!r}")
+    _check_runs(store, run_names)
+    found = query.read_media(store, run_names, tags=None if tag is None else [tag])
+    answer = []
+    for run in run_names:
+        steps: dict[tuple[str, str], set[int]] = {}
+        for record in found[run]:
+            if kind is None or record.kind == kind:
+                steps.setdefault((record.kind, record.tag), set()).add(record.step)
+        for media_kind, media_tag in sorted(steps, key=lambda kind_tag: (kind_tag[1], kind_tag[0])):  # by tag
+            answer.append({"run": run, "tag": media_tag, "kind": media_kind,
+                           "steps": sorted(steps[media_kind, media_tag])})
+    return answer
+
+
+class UnknownMedia(LossboardError):
+    """A request names a media tag or step the run does not hold."""
+
+
+def media_record(store: Store, run: str, tag: str, step: int) -> Media:
+    """The record of ``run``'s ``tag`` at ``step``: the last one written there, as for scalars."""
+    _check_runs(store, [run])
+    held = [record for record in query.read_media(store, [run], tags=[tag])[run] if record.step == step]
+    if not held:
+        raise UnknownMedia(f"run {run!r} has no media {tag!r} at step {step}; see /api/media?run=...")
+    return held[-1]
+
+
+def media_item(store: Store, run: str, tag: str, step: int) -> dict[str, Any]:
+    """One histogram, text, PR curve or hyper-parameter record as JSON (images: `image`)."""
+    return media_item_of(run, media_record(store, run, tag, step))
+
+
+def media_item_of(run: str, record: Media) -> dict[str, Any]:
+    """``record`` as JSON; an image's place in the run's files stays on the server."""
+    data = record.data
+    if record.kind in ("image", "video", "audio"):
+        data = {key: value for key, value in data.items() if key not in ("offset", "path")}  # not the client's
+    return {"run": run, "tag": record.tag, "kind": record.kind, "step": record.step,
+            "wall_time": record.wall_time, "data": data}
+
+
+def media_records(store: Store, run: str, tag: str) -> list[dict[str, Any]]:
+    """Every step of one histogram, text or PR-curve tag, in step order (one record a step,
+    the last written): what the histogram views draw at once. Images go one by one (`image`)."""
+    _check_runs(store, [run])
+    by_step = {record.step: record for record in query.read_media(store, [run], tags=[tag])[run]}
+    if not by_step:
+        raise UnknownMedia(f"run {run!r} has no media {tag!r}; see /api/media?run=...")
+    return [media_item_of(run, by_step[step]) for step in sorted(by_step)]
+
+
+def image(store: Store, run: str, tag: str, step: int) -> tuple[bytes, str]:
+    """The encoded image of ``run``'s ``tag`` at ``step`` and its content type, read from the
+    run's own files as the store lists them (`lossboard.server.media`)."""
+    record = media_record(store, run, tag, step)
+    if record.kind not in ("image", "video"):
+        raise UnknownMedia(f"{tag!r} of run {run!r} is {record.kind}, not an image; use /api/media/item")
+    (info,) = [info for info in query.list_runs(store) if info.name == run]
+    try:
+        return image_bytes(info.sources, record)
+    except MediaMissing as missing:
+        if info.host and info.host != socket.gethostname():  # a team store: the files are on the indexer's machine
+            raise MediaMissing(f"{missing}; the run was indexed on {info.host}: serve it there to see its images") from None
+        raise
+
+
+def hparams(store: Store, run_names: Sequence[str]) -> dict[str, Any]:
+    """One row a run: its hyper-parameters and the last value of each metric, for the table.
+
+    Hyper-parameters come from the run's last ``hparams`` record (``add_hparams``) or, lacking
+    one, from the ``hparam/<name>`` facts its logs revealed. ``metrics`` are the tags, sorted.
+    """
+    _check_runs(store, run_names)
+    records = query.read_media(store, run_names, tags=["hparams"])
+    meta = {info.name: info.meta for info in query.list_runs(store)}
+    last: dict[str, dict[str, float | None]] = {run: {} for run in run_names}
+    found = query.list_tags(store, run_names)
+    labels = Counter((info.run, info.tag) for info in found)
+    for info in found:
+        # two series of a run under one label (Loss/train and train_loss) go by their printed names
+        last[info.run][info.tag if labels[info.run, info.tag] == 1 else info.source_tag] = info.last_value
+    rows = []
+    for run in run_names:
+        held = [record.data for record in records[run] if record.kind == "hparams"]
+        values = dict(held[-1]["hparams"]) if held else {
+            key.removeprefix("hparam/"): _number_or_text(value) for key, value in meta[run].items()
+            if key.startswith("hparam/")}
+        rows.append({"run": run, "hparams": values, "metrics": last[run]})
+    names = sorted({name for row in rows for name in row["hparams"]})
+    metrics = sorted({name for row in rows for name in row["metrics"]})
+    return {"hparams": names, "metrics": metrics, "runs": rows}
+
+
+def _number_or_text(text: str) -> float | str:
+    """A fact's value as the number it spells (so the table sorts 0.1 before 0.05 right), else as text."""
+    try:
+        return float(text)
+    except ValueError:
+        return text

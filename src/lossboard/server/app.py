@@ -32,6 +32,7 @@ from lossboard import query
 from lossboard.errors import UsageError
 from lossboard.server import api, live
 from lossboard.server.feed import Feed
+from lossboard.server.media import MediaMissing
 from lossboard.server.security import SecurityHeaders, TokenGuard
 from lossboard.server.stores import StoreUnavailable, ThreadStores
 from lossboard.store.base import Store
@@ -103,6 +104,31 @@ def create_app(
     def read_events(request: Request) -> JSON:
         return call(lambda store: {"events": api.events(store, _runs(request))})
 
+    def list_media(request: Request) -> JSON:
+        params = request.query_params
+        return call(lambda store: {"media": api.media(store, _runs(request), tag=params.get("tag") or None,
+                                                      kind=params.get("kind") or None)})
+
+    def read_media_item(request: Request) -> Response:
+        params = request.query_params
+        run, tag = _one(params, "run"), _one(params, "tag")
+        step = _int(params, "step")
+        if step is None:
+            raise BadRequest("give the step: ?step=...")
+        with stores.store() as store:
+            record = api.media_record(store, run, tag, step)
+            if record.kind in ("image", "video"):
+                data, content_type = api.image(store, run, tag, step)
+                return Response(data, media_type=content_type, headers={"cache-control": "private, max-age=3600"})
+            return JSON(api.media_item(store, run, tag, step))
+
+    def read_media_records(request: Request) -> JSON:
+        params = request.query_params
+        return call(lambda store: {"records": api.media_records(store, _one(params, "run"), _one(params, "tag"))})
+
+    def list_hparams(request: Request) -> JSON:
+        return call(api.hparams, _runs(request))
+
     def snapshot() -> live.Snapshot:
         with stores.store() as store:
             return live.snapshot(query.list_runs(store))
@@ -143,6 +169,10 @@ def create_app(
         Route("/api/tags", list_tags),
         Route("/api/series", read_series),
         Route("/api/events", read_events),
+        Route("/api/media", list_media),
+        Route("/api/media/item", read_media_item),
+        Route("/api/media/records", read_media_records),
+        Route("/api/hparams", list_hparams),
         Route("/api/live", follow),
         Mount("/", StaticFiles(directory=static_dir, html=True)),
     ]
@@ -152,6 +182,8 @@ def create_app(
         lifespan=lifespan,
         exception_handlers={
             api.UnknownRun: _error(404),
+            api.UnknownMedia: _error(404),
+            MediaMissing: _error(410),
             UsageError: _error(400),
             StoreUnavailable: _error(503),
         },
@@ -169,6 +201,13 @@ def _error(status: int) -> Callable[[Request, Exception], Any]:
 
 def _runs(request: Request) -> list[str]:
     return _required(request.query_params.getlist("run"), "run")
+
+
+def _one(params: Any, name: str) -> str:
+    value = params.get(name)
+    if not value:
+        raise BadRequest(f"give the {name}: ?{name}=...")
+    return value
 
 
 def _required(values: list[str], name: str) -> list[str]:

@@ -432,7 +432,7 @@ def _rebuild(cls: type, state: Any) -> Any:
     value = cls.__new__(cls)
     if _defines(cls, "__setstate__"):
         value.__setstate__(state)
-    elif dataclasses.is_dataclass(cls) and getattr(cls, "__dataclass_params__").frozen:
+    elif dataclasses.is_dataclass(cls) and cls.__dataclass_params__.frozen:
         for key, item in state.items():
             object.__setattr__(value, key, item)
     else:

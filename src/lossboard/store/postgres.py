@@ -32,6 +32,7 @@ from lossboard.errors import LossboardError, UsageError
 from lossboard.model import Event, FileProblem, Media, Series
 from lossboard.sources.collect import cut_before
 from lossboard.store import _chunks, _pyramid
+from lossboard.store._guard import first_line, guard
 from lossboard.store.base import (
     CHUNK_POINTS,
     SCHEMA_VERSION,
@@ -45,7 +46,6 @@ from lossboard.store.base import (
     one_series,
     run_name_of,
 )
-from lossboard.store._guard import first_line, guard
 from lossboard.store.postgres_schema import LOCK_SPACE, MIGRATIONS, name_runs
 from lossboard.store.urls import redact
 

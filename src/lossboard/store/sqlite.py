@@ -38,6 +38,7 @@ from lossboard.errors import LossboardError, UsageError
 from lossboard.model import Event, FileProblem, Media, Series
 from lossboard.sources.collect import cut_before
 from lossboard.store import _chunks, _pyramid
+from lossboard.store._guard import first_line, guard
 from lossboard.store.base import (
     CHUNK_POINTS,
     SCHEMA_VERSION,
@@ -51,7 +52,6 @@ from lossboard.store.base import (
     one_series,
     run_name_of,
 )
-from lossboard.store._guard import first_line, guard
 from lossboard.store.sqlite_schema import MIGRATIONS, name_runs
 
 _URL_PREFIX = "sqlite://"

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path

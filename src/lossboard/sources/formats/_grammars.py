@@ -46,10 +46,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
+from typing import Callable, Iterator
 
 from lossboard import tags
 from lossboard.model import RESUME, Event, Item, Meta, Point
+from lossboard.sources.formats._layouts import SpanCache, Spans
 from lossboard.sources.formats._numbers import NUMBER, bad_number, number
 
 
@@ -145,10 +146,11 @@ _SPLIT_WORDS = {
 
 
 def epoch_header(line_no: int, line: str, context: Context, items: list[Item]) -> bool:
-    match = _EPOCH_HEADER.fullmatch(line) if len(line) <= _HEADER_CHARS else None
-    if match is None:
+    spans = _EPOCH_SPANS(line)
+    if not spans:
         return False
-    context.see_epoch(int(match[1]))
+    (start, end), = spans
+    context.see_epoch(int(line[start:end]))
     context.split = None
     return True
 
@@ -174,19 +176,62 @@ def namespace(line_no: int, line: str, context: Context, items: list[Item]) -> b
 def named_pairs(line_no: int, line: str, context: Context, items: list[Item]) -> bool:
     if ":" not in line and "=" not in line:
         return False
-    found = []
+    spans = _PAIR_SPANS(line)
+    if spans is None:
+        found = _found_pairs(line)
+    else:
+        found = [(line[a:b], line[c:d], line[e:f]) for a, b, c, d, e, f in spans]
+    return bool(found) and _emit(line_no, line, found, context, items)
+
+
+def _values(line: str) -> Iterator[tuple[re.Match, re.Match | None, bool]]:
+    """Each ``name: value`` / ``name=value`` match that is a value, with whether a list of
+    numbers follows it (``Dice per class: 0.94, 0.93``) and that list's rest."""
     for match in _NAMED.finditer(line):
-        name, separator, raw = match[1] or match[3], match[2] or match[4], match[5]
+        name, raw = match[1] or match[3], match[5]
         if name.rpartition(" ")[2].lower() in _COUNTER_NAMES and _is_count(raw):
             continue  # "Train Epoch: 3" is a counter; "lr for next epoch: 0.05" is not
-        if _LIST_GOES_ON.match(line, match.end() + len(raw)):
-            rest = _LIST_REST.match(line, match.end() + len(raw))
-            if rest is not None:  # "Dice per class: 0.94, 0.93, 0.77": one series per place
-                values = [raw, *(value.strip() for value in rest[1].split(",")[1:])]
-                found.extend((f"{name}[{i}]", separator, value) for i, value in enumerate(values))
-            continue
-        found.append((name, separator, raw))
-    return bool(found) and _emit(line_no, line, found, context, items)
+        listed = _LIST_GOES_ON.match(line, match.end() + len(raw)) is not None
+        yield match, _LIST_REST.match(line, match.end() + len(raw)) if listed else None, listed
+
+
+def _found_pairs(line: str) -> list[tuple[str, str, str]]:
+    """(name, separator, raw value) of every value on the line."""
+    found = []
+    for match, rest, listed in _values(line):
+        name, separator, raw = match[1] or match[3], match[2] or match[4], match[5]
+        if not listed:
+            found.append((name, separator, raw))
+        elif rest is not None:  # "Dice per class: 0.94, 0.93, 0.77": one series per place
+            values = [raw, *(value.strip() for value in rest[1].split(",")[1:])]
+            found.extend((f"{name}[{i}]", separator, value) for i, value in enumerate(values))
+    return found
+
+
+def _scan_pairs(line: str) -> Spans | None:
+    """Where `_found_pairs` cuts the line; None for a line with a list (its names are made)."""
+    spans = []
+    for match, _, listed in _values(line):
+        if listed:
+            return None
+        name, separator = (1, 2) if match[1] else (3, 4)
+        spans.append((*match.span(name), *match.span(separator), *match.span(5)))
+    return tuple(spans)
+
+
+def _scan_epoch_header(line: str) -> Spans:
+    match = _EPOCH_HEADER.fullmatch(line) if len(line) <= _HEADER_CHARS else None
+    return () if match is None else (match.span(1),)
+
+
+def _scan_counters(line: str) -> Spans:
+    return tuple((*m.span(1), *m.span(2), *m.span(3)) for m in _COUNTER.finditer(line))
+
+
+# the scans above read digits only as \d: one scan per layout of line (see `_layouts`)
+_PAIR_SPANS = SpanCache(_scan_pairs)
+_COUNTER_SPANS = SpanCache(_scan_counters)
+_EPOCH_SPANS = SpanCache(_scan_epoch_header)
 
 
 def spaced_pairs(line_no: int, line: str, context: Context, items: list[Item]) -> bool:
@@ -244,7 +289,10 @@ def _counters(line: str) -> dict[str, tuple[int, str | None]]:
     """Counter name (lower case) -> (value, per-epoch total or None) of every counter on the line."""
     if not _may_count(line):
         return {}
-    return {m[1].lower(): (int(m[2]), m[3]) for m in _COUNTER.finditer(line)}
+    return {
+        line[a:b].lower(): (int(line[c:d]), line[e:f] if e >= 0 else None)
+        for a, b, c, d, e, f in _COUNTER_SPANS(line)
+    }
 
 
 def _is_count(raw: str) -> bool:

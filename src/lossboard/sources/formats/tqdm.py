@@ -21,7 +21,10 @@ that a live terminal showed for a moment still gives its point.
   between repeat stale ones: names of the val/test split (``val_loss``) and Lightning's
   ``_epoch`` names (``train_acc_epoch`` -> ``train/accuracy``), at the step where the bar ended
   and the epoch as printed. Lightning's ``_step`` names are batch-level (``train_acc_step`` ->
-  ``train_batch/accuracy``); ``v_num`` is the logger version, not a metric.
+  ``train_batch/accuracy``); ``v_num`` is the logger version, not a metric. A bar that shows
+  ``v_num`` is Lightning's: its values go where Lightning itself logs them (its CSVLogger, its
+  TensorBoardLogger), at the steps done before the batch (count - 1) and the whole epoch, so
+  the bar, metrics.csv and a Logger of one training overlay exactly.
 * A bar whose description has a word of validation/evaluation/test (``val``, ``Validation
   DataLoader 0``, ``Epoch 1/25 [Val]``, ``Validating``) gives its final postfix as ``val/...`` (``test/...``) at the step of the training bar before it; sanity
   check and predict bars give nothing.
@@ -32,6 +35,10 @@ that a live terminal showed for a moment still gives its point.
 `Bars` is the bar-following part alone: the ``prints`` format feeds it the bars it finds
 among print and logging lines.
 
+A line redrawn hundreds of times is read a run at a time (`Bars.redrawn`, `_bar_runs`): the
+states that continue one bar in one layout go through one regex pass and one orjson call and
+leave as `Columns`, the same values `add` gives them one by one (``Parser(fast=False)``).
+
 Limitation: a ``\\r``-redrawn line is parsed when its ``\\n`` arrives, so a live tail of a bar
 that never ends its line (Lightning keeps one line per run in a redirected file) shows nothing
 until it does.
@@ -40,9 +47,13 @@ until it does.
 from __future__ import annotations
 
 import re
+from typing import Iterator
+
+import numpy as np
 
 from lossboard import tags
-from lossboard.model import Item, Point
+from lossboard.model import Columns, Item, Point
+from lossboard.sources.formats import _bar_runs
 from lossboard.sources.formats._lines import LineParser, redraws
 from lossboard.sources.formats._numbers import bad_number, number
 
@@ -71,9 +82,12 @@ _EVAL_PREFIXES = (
 # other formats whose logs also hold tqdm bars; they read their own lines better
 _OTHER_FORMATS = ("{'loss':", "{'eval_", "{'train_runtime'")
 _NOT_METRICS = {"v_num"}
-_RATE = re.compile(r"\s*([\d.]+)(?:(\w*/s)|s/(\w+))\s*")  # 3.24it/s, 1.5s/it, 12.41s/batch
-_NO_VALUE = {"None", "?"}  # printed for a value not there yet: not a mistake
 _WORDS = re.compile(r"[a-z]+")
+_NO_DIGITS = str.maketrans("", "", "0123456789.")
+_MAX_LAYOUTS = 256  # bar kinds remembered; a log with more learns them again
+# (kind of bar, split, bracket without digits) -> its layout: shared by every parser and kept out
+# of their state, which the index store saves as data (no compiled regex of our making)
+_LAYOUTS: dict[tuple[str, str, str], _bar_runs.BarLayout | None] = {}
 
 
 def sniff(head: str, filename: str) -> float:
@@ -92,10 +106,13 @@ def _lightning_base(name: str) -> tuple[str, bool]:
 class _Bar:
     """One bar's progress: where its count started and what its latest redraw showed."""
 
-    __slots__ = ("desc", "base", "n", "epoch", "split", "final")
+    __slots__ = ("desc", "base", "n", "epoch", "split", "final", "lightning")
 
     def __init__(self, desc: str, base: int, epoch_hint: int | None) -> None:
         self.desc, self.base, self.n = desc, base, 0
+        # Lightning's bar (its postfix shows ``v_num``): Lightning logs a batch at the steps done
+        # before it and its epoch as a whole number, so the bar's values go there too
+        self.lightning = False
         epoch = _EPOCH.search(desc)
         self.epoch = int(epoch[1]) if epoch else epoch_hint
         self.split = _split_of(desc)
@@ -175,9 +192,11 @@ class Bars:
         if bar.split != tags.TRAIN:
             bar.final = (line_no, self.train_step or 0, self.train_epoch, inner)
             return
-        step = bar.base + n
+        if not bar.lightning and "v_num=" in inner_text:
+            bar.lightning = True
+        step = bar.base + n - bar.lightning
         epoch = bar.epoch
-        if epoch is not None and total not in (None, "?") and int(total):
+        if epoch is not None and total not in (None, "?") and int(total) and not bar.lightning:
             fraction: float | None = epoch + n / int(total)
         else:
             fraction = None if epoch is None else float(epoch)
@@ -201,12 +220,121 @@ class Bars:
         if len(inner) > 1:
             self._rate(inner[1], step, fraction, wall_time, items)
 
+    def redrawn(self, line_no: int, line: str, items: list[Item]) -> Iterator[str | int]:
+        """A ``\\r``-redrawn line (no ``\\b``, no ANSI) in order: each run of states that continue
+        one bar is read here and yields how many states it held; any other state is yielded as
+        `redraws` renders it, for the caller to read (and give to `add` if it is a bar)."""
+        at = line.find("\r")
+        parts = [line[:at]]
+        at += 1
+        while True:
+            for part in parts:
+                if part and not part.isspace():
+                    yield part.rstrip()  # before a run is read: it may start the run's bar
+            if at > len(line):
+                return
+            end, read = self.add_run(line_no, line, at, items)
+            if read > 0:
+                yield read
+                parts = []
+            else:
+                if read == 0:
+                    end = line.find("\r", at)
+                    end = len(line) if end < 0 else end
+                parts = line[at:end].split("\r")
+            at = end + 1
+
+    def add_run(self, line_no: int, line: str, start: int, items: list[Item]) -> tuple[int, int]:
+        """The redraws from ``line[start]`` on (the text after a ``\\r``) that continue the latest
+        bar in one layout, read in one pass as `add` would read them one by one.
+
+        Returns (where the run stopped, states read); states read is 0 when none were, and -1
+        when the states up to there fit the layout but hold a number only `add` reads (``nan``):
+        the caller gives them to `add` one by one. Nothing changes unless states were read.
+        """
+        bar = self._current
+        if bar is None or not line.startswith(f"{bar.desc}:", start):
+            return start, 0
+        sample_end = line.find("\r", start)
+        layout = self._layout(bar, line[start : sample_end if sample_end >= 0 else len(line)])
+        run = _bar_runs.read(layout, bar.desc, line, start) if layout else None
+        if run is None or not run.count:
+            return start, 0
+        if run.matrix is None:
+            return run.end, -1
+        n = run.matrix[:, 0].astype(np.int64)
+        goes_back = np.flatnonzero(np.diff(n, prepend=bar.n) < 0)
+        count = int(goes_back[0]) if len(goes_back) else run.count  # a new bar starts there
+        if not count:
+            return start, 0
+        end = run.end
+        if count < run.count:
+            end = start - 1
+            for _ in range(count):
+                end = line.find("\r", end + 1)
+        self._read_run(line_no, line[line.rfind("\r", start - 1, end) + 1 : end], n[:count], run.matrix[:count], layout, items)
+        return end, count
+
+    def _read_run(
+        self, line_no: int, last: str, n: np.ndarray, matrix: np.ndarray, layout: _bar_runs.BarLayout, items: list[Item]
+    ) -> None:
+        """What `add` does for each state of a run: ``n`` counts, ``last`` the last state."""
+        bar = self._current
+        inner = match_bar(last.rstrip())["inner"].split(", ")
+        bar.n = int(n[-1])
+        if bar.split != tags.TRAIN:
+            bar.final = (line_no, self.train_step or 0, self.train_epoch, inner)
+            return
+        epoch = None if bar.epoch is None else float(bar.epoch)
+        if not bar.lightning and "v_num=" in last:
+            bar.lightning = True
+        shift = int(bar.lightning)
+        bar.final = (line_no, bar.base + bar.n - shift, epoch, inner)
+        if bar.n == 0:
+            return
+        self.train_step, self.train_epoch = bar.base + bar.n - shift, epoch
+        done = n > 0
+        steps = bar.base + n[done] - shift
+        totals = matrix[done, 1]
+        fractions = None
+        if epoch is not None and bar.lightning:
+            fractions = np.full(len(steps), epoch)
+        elif epoch is not None:  # as `add`: epoch + n / total, the epoch alone for a total of 0
+            fractions = np.where(totals > 0, epoch + n[done] / np.maximum(totals, 1), epoch)
+        for column, name in enumerate(layout.names, 3):
+            items.append(Columns(self._kind(name)[0], name, steps, matrix[done, column], fractions))
+        rates = matrix[done, 2]
+        moving = rates != 0
+        if moving.any():
+            values = 1 / rates[moving] if layout.inverted else rates[moving]
+            kept = None if fractions is None else fractions[moving]
+            items.append(Columns("perf/its_per_sec", layout.unit, steps[moving], values, kept))
+
+    def _layout(self, bar: _Bar, sample: str) -> _bar_runs.BarLayout | None:
+        """The layout of the state ``sample`` of ``bar``, learned once per kind of bar and
+        postfix; None when the sample is not a closed state of that bar."""
+        state = sample.rstrip()
+        key = (_DIGITS.sub("#", bar.desc), bar.split, state[state.rfind(" [") :].translate(_NO_DIGITS))
+        if key in _LAYOUTS:
+            return _LAYOUTS[key]
+        match = match_bar(state)
+        if match is None or not match["closed"] or match.end() != len(state) or match["desc"] != bar.desc:
+            return None  # not this bar's: learn nothing from it
+        if len(_LAYOUTS) >= _MAX_LAYOUTS:
+            _LAYOUTS.clear()
+        inner = match["inner"].split(", ")
+        names = [field.partition("=")[0] for field in inner[2:]]
+        wanted = {name for name in names if (kind := self._kind(name)) and not kind[1]} if bar.split == tags.TRAIN else set()
+        layout = _bar_runs.learn(bar.desc, inner, wanted) if match["n"] is not None else None
+        _LAYOUTS[key] = layout
+        return layout
+
     def _rate(
         self, field: str, step: int, fraction: float | None, wall_time: float | None, items: list[Item]
     ) -> None:
         """``3.24it/s``, ``1.5s/it`` or, with tqdm's ``unit=``, ``12.41s/batch``, as iterations
         per second, printed ``it/s`` (``batch/s``); ``?it/s`` gives nothing."""
-        match = _RATE.fullmatch(field)
+        match = _bar_runs.RATE.fullmatch(field)
         value = number(match[1]) if match else None
         if value:
             # tqdm shows a slow rate inverted (1.32s/it): one rate, one series, per second
@@ -251,7 +379,7 @@ class Bars:
 
     def _bad_value(self, line_no: int, name: str, raw: str, items: list[Item]) -> None:
         """One problem per name whose value is not a number (``None``, ``?``: not yet a value)."""
-        if raw not in _NO_VALUE and name not in self._reported:
+        if raw not in _bar_runs.NO_VALUE and name not in self._reported:
             self._reported.add(name)
             items.append(bad_number(line_no, f"{name}=", raw))
 
@@ -261,8 +389,10 @@ class Parser(LineParser):
 
     raw_lines = True
 
-    def __init__(self) -> None:
+    def __init__(self, *, fast: bool = True) -> None:
+        """``fast=False`` reads every redraw on its own (tests compare both paths)."""
         super().__init__()
+        self._fast = fast
         self._bars = Bars()
 
     def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
@@ -270,8 +400,9 @@ class Parser(LineParser):
         for line_no, line in enumerate(lines, first):
             if " [" not in line:
                 continue
-            for state in redraws(line):
-                match = match_bar(state)
+            fast = self._fast and "\r" in line and "\x08" not in line and "\x1b" not in line
+            for state in self._bars.redrawn(line_no, line, items) if fast else redraws(line):
+                match = match_bar(state) if type(state) is str else None
                 if match:
                     self._bars.add(line_no, match, items)
         return items

@@ -163,7 +163,7 @@ def glued(task: Task) -> None:
     step = 0
     for epoch in range(1, epochs + 1):
         with tqdm(total=BATCHES, desc=f"Epoch {epoch}/{epochs} [Train]") as bar:
-            def each_batch(i: int, loss: float, acc: float) -> None:
+            def each_batch(i: int, loss: float, acc: float, bar=bar, epoch: int = epoch) -> None:
                 nonlocal step
                 bar.set_postfix(loss=f"{loss:.4f}")
                 bar.update()

@@ -1,0 +1,117 @@
+"""The redraws of one tqdm bar on one physical line, read a run at a time.
+
+A bar redrawn with ``\\r`` fills a line with hundreds of states that differ only in their
+numbers and the bar's glyphs::
+
+    Epoch 1/25 [Train]:  40%|####      | 4/10 [00:01<00:02,  3.2it/s, loss=4.6271]
+
+A `BarLayout` is one such state with those cut out: its rate unit and postfix names kept as
+literal text (and a value printed as ``None``, which gives nothing), its description with its
+digits masked so one layout serves every epoch's bar. Compiled to a regex, it finds the run
+of states that follow it in one pass over the line; one orjson call converts the numbers of
+the whole run, and one count of the description says they all belong to one bar.
+
+The regex admits only states the general path reads the same way (nothing glued after ``]``,
+no comma inside a field, a plain rate). Where a state does not fit (another bar, a rate unit
+that changes, ``?it/s``), the run ends there and the caller reads that state on its own; a
+run whose numbers orjson refuses (``nan``, ``1.``) is read state by state. So the records
+never depend on the path taken, only the time does.
+"""
+
+from __future__ import annotations
+
+import re
+from itertools import chain
+from typing import NamedTuple
+
+import numpy as np
+import orjson
+
+RATE = re.compile(r"\s*([\d.]+)(?:(\w*/s)|s/(\w+))\s*")  # 3.24it/s, 1.5s/it, 12.41s/batch
+NO_VALUE = frozenset({"None", "?"})  # printed for a value not there yet: no value, no mistake
+_VALUE = r"([-+0-9.eE]+)"  # what orjson may take; it refuses the rest, and the run falls back
+_FIELD = r"[^,\]\r]*"
+_DIGITS = re.compile(r"\d+")
+_EXACT_FLOAT = 2**53  # counts above this do not survive a float64
+
+
+class BarLayout(NamedTuple):
+    """One bar's state with the numbers cut out, and which of them are values to keep."""
+
+    run: re.Pattern  # one or more states in a row, each after its "\r"
+    state: re.Pattern  # one state; its groups are n, total, rate and the captured values
+    names: tuple[str, ...]  # the postfix names whose values are captured, in order
+    unit: str  # as `Bars._rate` names the rate's series: "it/s", "batch/s"
+    inverted: bool  # tqdm printed seconds per unit
+
+
+class Run(NamedTuple):
+    """States read in one pass: ``matrix`` has a row per state (n, total, rate, values...), or
+    is None when orjson refused a number; ``end`` is where the run stopped."""
+
+    end: int
+    count: int
+    matrix: np.ndarray | None
+
+
+def learn(desc: str, inner: list[str], wanted: set[str]) -> BarLayout | None:
+    """The layout of a closed ``n/total`` bar with description ``desc`` and the ``, ``-split
+    fields in its brackets, capturing the values of the ``wanted`` names; None when a state
+    like it could be read otherwise by the general bar regex."""
+    if not desc or "|" in desc or "it [" in desc or len(inner) < 2:
+        return None  # the description is what the regex anchors on: it must be unambiguous
+    rate = RATE.fullmatch(inner[1])
+    printed_unit = rate and (rate[2] or f"s/{rate[3]}")
+    if rate is None or inner[1].strip() != rate[1] + printed_unit:
+        return None
+    fields = [field.partition("=") for field in inner[2:]]
+    names = [name for name, _, _ in fields]
+    if not all(equals for _, equals, _ in fields) or len(set(names)) < len(names):
+        return None
+    postfix = ""
+    captured = []
+    for name, _, raw in fields:
+        if name not in wanted:
+            value = _FIELD
+        elif raw in NO_VALUE:
+            value = re.escape(raw)
+        else:
+            value = _VALUE
+            captured.append(name)
+        postfix += f", {re.escape(name)}={value}"
+    # a digit run is matched whole (a literal follows it), so a state that starts with ``desc``
+    # gives it exactly
+    masked = r"\d+".join(re.escape(piece) for piece in _DIGITS.split(desc))
+    state = (
+        rf"\r{masked}: ? *(?:\d+%)?\|[^|\r]*\| *(\d+)/(\d+) \[{_FIELD}, "
+        rf" *(\d+(?:\.\d+)?){re.escape(printed_unit)}{postfix}\][^\S\r]*(?=\r|\Z)"
+    )
+    return BarLayout(
+        re.compile(f"(?:{state})+"), re.compile(state), tuple(captured), rate[2] or f"{rate[3]}/s", bool(rate[3])
+    )
+
+
+def read(layout: BarLayout, desc: str, line: str, start: int) -> Run:
+    """The run of states of the bar ``desc`` that fit ``layout`` from ``line[start]`` on (the
+    text after a ``\\r``)."""
+    # most often the rest of the line is the run: one pass, when every state is this bar's
+    # and fits (a state holds one "\r", at its start, so each was matched once)
+    end, states = len(line), line.count("\r", start - 1)
+    mine = f"\r{desc}:"
+    rows = layout.state.findall(line, start - 1) if line.count(mine, start - 1) == states else ()
+    if len(rows) != states:
+        match = layout.run.match(line, start - 1)
+        if match is None:
+            return Run(start, 0, None)
+        end = match.end()
+        rows = layout.state.findall(line, start - 1, end)
+        if line.count(mine, start - 1, end) != len(rows):
+            return Run(start, 0, None)  # a bar of the same kind, but another one
+    try:
+        flat = orjson.loads(f"[{','.join(chain.from_iterable(rows))}]")
+        matrix = np.array(flat, dtype=np.float64).reshape(len(rows), 3 + len(layout.names))
+    except (orjson.JSONDecodeError, OverflowError, TypeError, ValueError):
+        return Run(end, len(rows), None)
+    if matrix[:, :2].max() >= _EXACT_FLOAT:
+        return Run(end, len(rows), None)
+    return Run(end, len(rows), matrix)

@@ -1,0 +1,128 @@
+"""The bulk path for redrawn bars (`Bars.redrawn`) gives exactly what reading every redraw on
+its own gives (``Parser(fast=False)`` of the ``prints`` and ``tqdm`` formats): on every text file of the corpus, on the logs of
+real tqdm, Lightning and hand-written loops in tests/sources/data, and under hypothesis on
+generated bar lines (values that are not numbers, bars that change or go back, text glued
+after a bar, blank redraws) cut into chunks anywhere."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lossboard.model import Columns, Item, Point
+from lossboard.sources.formats import FORMATS
+from tests.conftest import CORPUS, DATA
+from tests.sources.helpers import canonical, expand
+
+_TEXT_SUFFIXES = (".log", ".out", ".txt", ".csv", ".json")
+_CORPUS_FILES = sorted(
+    str(path.relative_to(CORPUS)) for path in CORPUS.rglob("*") if path.suffix in _TEXT_SUFFIXES
+)
+_DATA_FILES = sorted(
+    str(path.relative_to(DATA)) for folder in ("mixed", "tqdm", "lightning") for path in (DATA / folder).glob("*.log")
+)
+
+
+def _parse(text: str, fast: bool, cuts: list[int] = (), name: str = "prints") -> tuple[list[Item], tuple]:
+    parser = FORMATS[name].Parser(fast=fast)
+    items: list[Item] = []
+    bounds = sorted({min(cut, len(text)) for cut in cuts})
+    for start, end in zip([0, *bounds], [*bounds, len(text)]):
+        items.extend(parser.feed(text[start:end]))
+    items.extend(parser.close())
+    return items, tuple(getattr(parser, count, None) for count in ("unread", "read", "headers", "bars"))
+
+
+def _assert_same(text: str, cuts: list[int] = (), name: str = "prints") -> list[Item]:
+    fast, fast_counts = _parse(text, True, cuts, name)
+    general, general_counts = _parse(text, False, (), name)
+    assert canonical(fast) == canonical(general)
+    assert fast_counts == general_counts
+    assert _by_series(fast) == _by_series(general)
+    return fast
+
+
+def _by_series(items: list[Item]) -> dict[tuple[str, str], list[tuple]]:
+    """Every point of each series in the order the parser gave it (NaN equal to itself):
+    stricter than `canonical`, where a later point at the same step hides an earlier one."""
+    found: dict[tuple[str, str], list[tuple]] = {}
+    for point in expand(items):
+        if type(point) is Point:
+            value = "nan" if math.isnan(point.value) else point.value
+            found.setdefault((point.tag, point.source_tag), []).append((point.step, value, point.epoch, point.wall_time))
+    return found
+
+
+@pytest.mark.parametrize("relative", _CORPUS_FILES)
+def test_every_corpus_text_file_reads_the_same_on_both_paths(corpus: Path, relative: str) -> None:
+    _assert_same((corpus / relative).read_bytes().decode("utf-8", errors="replace"))
+
+
+@pytest.mark.parametrize("name", ["prints", "tqdm"])
+@pytest.mark.parametrize("relative", _DATA_FILES)
+def test_logs_of_real_bars_read_the_same_on_both_paths(relative: str, name: str) -> None:
+    _assert_same((DATA / relative).read_bytes().decode("utf-8", errors="replace"), name=name)
+
+
+def test_a_long_redrawn_bar_is_read_as_blocks(corpus: Path) -> None:
+    # file 41: "Epoch 1/25 [Train]" redrawn on one line, each state with its running loss
+    text = (corpus / "mixed-tqdm-print/touhou_resnet152_logging_tqdm_train_head.out").read_bytes().decode()
+    blocks = [item for item in _assert_same(text) if type(item) is Columns]
+    assert {block.source_tag for block in blocks} >= {"loss", "it/s"}
+
+
+def test_text_before_the_first_redraw_is_read_before_the_run_after_it() -> None:
+    # the header sets epoch 4, then the bar's redraws (of epoch 1) set it back: "Loss" is epoch 1's
+    states = "\r".join(f"Epoch 1: {n}%|#| {n}/10 [00:01<00:02, 3.2it/s, loss=0.{n}]" for n in range(1, 10))
+    text = f"\rEpoch 1:   0%|#| 0/10 [00:00<?, ?it/s]\nEpoch [4]\r{states}\nLoss: 0.5\n"
+    items = expand(_assert_same(text))
+    assert [(p.step, p.epoch) for p in items if type(p) is Point and p.source_tag == "Loss"] == [(9, 1.0)]
+
+
+# ---- generated bar lines -------------------------------------------------------------------
+
+_DESCS = ["Epoch 3/25 [Train]", "Epoch 3/25 [Val]", "train", "Epoch 12", "Validation DataLoader 0", "a|b", "Ep: 1"]
+_NAMES = ["loss", "acc", "v_num", "val_loss", "train_acc_step", "train_acc_epoch", "lr"]
+_VALUES = ["0.512", "1", "1e-3", "nan", "None", "?", "-inf", "2.5E+01", "00.1", "1.", "x", "+3"]
+_RATES = ["19.0it/s", "1.50s/it", "?it/s", "3.2batch/s", "0it/s", "12.41s/batch", "7it/s"]
+
+
+@st.composite
+def _bar_line(draw: st.DrawFn) -> str:
+    """One physical line of redraws: mostly one bar counting up, with any of the ways a real
+    log departs from that drawn in."""
+    desc = draw(st.sampled_from(_DESCS))
+    names = draw(st.lists(st.sampled_from(_NAMES), max_size=3))
+    total = draw(st.sampled_from([10, 500, 0]))
+    states = []
+    n = draw(st.integers(0, 3))
+    for _ in range(draw(st.integers(0, 30))):
+        n += draw(st.sampled_from([0, 1, 1, 2, -3]))  # a redraw at the same count, a restart
+        n = max(n, 0)
+        rate = draw(st.sampled_from(_RATES[:1] * 6 + _RATES))
+        postfix = "".join(f", {name}={draw(st.sampled_from(_VALUES[:3] * 8 + _VALUES))}" for name in names)
+        state = f"{desc}: {min(n, 999) % 101:3d}%|{'#' * (n % 11):<10}| {n}/{total} [00:01<00:02, {rate}{postfix}]"
+        state += draw(st.sampled_from(["", "", "", "  ", " Epoch [1/2], Loss: 0.5", "\n"]))
+        states.append(draw(st.sampled_from([state] * 8 + ["", "  ", "Epoch [4]", f"{desc}: 3it [00:01, 2it/s]"])))
+    first = draw(st.sampled_from(["", "", "Epoch [4]", "2025-05-14 16:02:53,777 - INFO - "]))
+    return first + "\r" + "\r".join(states) + draw(st.sampled_from(["\n", "\r\n", "\r\n\n"]))
+
+
+_LOG = st.lists(
+    st.one_of(
+        _bar_line(),
+        st.sampled_from(["Epoch [2]\n", "INFO:root:Epoch [1/6], Step [10/161], Loss: 0.55\n", "Loss: 0.5\n", "\n"]),
+    ),
+    max_size=5,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=_LOG, cuts=st.lists(st.integers(min_value=0, max_value=3000), max_size=4))
+def test_generated_bar_lines_cut_anywhere_read_the_same_on_both_paths(text: str, cuts: list[int]) -> None:
+    _assert_same(text, cuts)
+    _assert_same(text, cuts, "tqdm")
