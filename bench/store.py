@@ -42,6 +42,7 @@ from urllib.parse import urlsplit
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))  # lossboard importable without installing it
+from _measure import peak_rss_mb  # noqa: E402  bench/ is on sys.path: it is the script's directory
 
 DATA = HERE / "data" / "store"
 RUNS, TAGS, STEPS = 20, 10, 20_000
@@ -115,14 +116,6 @@ def generate() -> None:
 
 
 # -- measurements, each in a child process ----------------------------------------------
-
-
-def peak_rss_mb() -> float:
-    """This process's peak RSS (VmHWM: unlike ru_maxrss, not inherited across exec)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 def child_tensorboard(reservoir: str) -> dict:
