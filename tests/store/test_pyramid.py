@@ -4,6 +4,7 @@ points inserted mid-series, a resume cut. Expected values come from the batches 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from lossboard.model import RESUME, Event
 from lossboard.store import _chunks, _pyramid
@@ -108,3 +109,26 @@ def test_an_older_store_gains_every_level_and_reads_as_a_fresh_one(store_url: st
     np.testing.assert_array_equal(got.step, want.step)
     np.testing.assert_array_equal(got.value, want.value)
     assert {77, 123_456} <= set(got.step.tolist())
+
+
+def test_a_damaged_summary_of_any_level_is_found_by_verify_and_never_read_as_data(store_url: str) -> None:
+    from lossboard.store.base import StoreError
+    from lossboard.store.verify import verify
+
+    step = np.arange(COUNT)
+    write(store_url, [columns(step, np.cos(step / 500.0))])
+    store = open_store(store_url)
+    try:
+        assert verify(store) == []
+        for level in (1, 2):
+            [(first, points)] = sql(store_url, "SELECT first_step, points FROM summaries WHERE level = ? "
+                                               "ORDER BY first_step LIMIT 1", (level,))
+            damaged = bytes(points[:-1]) + bytes([points[-1] ^ 1])
+            sql(store_url, "UPDATE summaries SET points = ? WHERE level = ? AND first_step = ?", (damaged, level, first))
+            [message] = verify(store)
+            assert message.startswith("run 'a', series 'train/loss' (loss): ") and "fails its checksum" in message
+            with pytest.raises(StoreError, match="fails its checksum"):
+                store.read_series("a", "train/loss", buckets=COUNT // _chunks.LEVEL_MIN_BUCKET_POINTS[level])
+            sql(store_url, "UPDATE summaries SET points = ? WHERE level = ? AND first_step = ?", (bytes(points), level, first))
+    finally:
+        store.close()

@@ -46,7 +46,7 @@ LEVEL_POINTS = (BLOCK_POINTS, 1024, 8 * CHUNK_POINTS)
 # a downsampled read takes a level when buckets hold this many points on average: 8 blocks
 # of block M4 (narrower reads stay exact, as before the pyramid), 4 of a coarser level (a
 # block then never reaches past the bucket beside it, so it still only blurs bucket edges)
-_LEVEL_MIN_BUCKET_POINTS = (8 * LEVEL_POINTS[0], 4 * LEVEL_POINTS[1], 4 * LEVEL_POINTS[2])
+LEVEL_MIN_BUCKET_POINTS = (8 * LEVEL_POINTS[0], 4 * LEVEL_POINTS[1], 4 * LEVEL_POINTS[2])
 # block M4 points, row by row: all four columns of a point together, so the blocks of many
 # chunks join into one buffer and decode with one np.frombuffer
 _POINT = np.dtype([("step", "<i8"), ("epoch", "<f8"), ("wall_time", "<f8"), ("value", "<f8")])
@@ -302,8 +302,8 @@ def read_m4(
 
 def level_for(points: int, buckets: int) -> int | None:
     """The coarsest summary level whose blocks fit in a bucket often enough over ``points``
-    (`_LEVEL_MIN_BUCKET_POINTS`; None: too few points a bucket, read them all)."""
-    fitting = [level for level, least in enumerate(_LEVEL_MIN_BUCKET_POINTS[: len(LEVEL_POINTS)]) if points >= buckets * least]
+    (`LEVEL_MIN_BUCKET_POINTS`; None: too few points a bucket, read them all)."""
+    fitting = [level for level, least in enumerate(LEVEL_MIN_BUCKET_POINTS[: len(LEVEL_POINTS)]) if points >= buckets * least]
     return fitting[-1] if fitting else None
 
 
