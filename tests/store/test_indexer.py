@@ -250,3 +250,14 @@ def test_watching_waits_quietly_for_a_just_started_log_to_show_its_format(tmp_pa
         file.write(mxnet_epoch(0, 0.5))
     summary = indexer.run_pass(final=False)
     assert summary.failures == [] and summary.points > 0
+
+
+def test_a_run_is_dated_by_its_files_not_by_its_indexing(tmp_path: Path) -> None:
+    log = tmp_path / "run" / "train.log"
+    log.parent.mkdir()
+    log.write_text(mxnet_epoch(0, 0.5))
+    os.utime(log, (1_600_000_000, 1_600_000_000))  # written in 2020
+    store = SQLiteStore(":memory:")
+    index_paths(store, [tmp_path])
+    (run,) = store.list_runs()
+    assert run.modified == 1_600_000_000 and run.data_time == 1_600_000_000 and run.updated > run.modified

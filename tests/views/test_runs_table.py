@@ -49,3 +49,10 @@ def test_a_run_without_a_recorded_status_gets_one_from_its_data_recency() -> Non
     # recorded as running by `lossboard run` but silent for a day: killed before it could say so
     assert shown("running", 86400) == "stale" and shown("running", 30) == "running"
     assert shown("failed", 30) == "failed" and shown("finished", 30) == "finished"
+
+
+def test_a_run_indexed_long_after_it_was_written_is_not_running() -> None:
+    """The age is the data's (its files' newest modification), not the indexing's: an old log
+    indexed a second ago is finished, not running."""
+    old = info("old", status="unknown", updated=1_000_000.0, modified=1_000.0)
+    assert format_runs([old], now=1_000_001.0).split()[-1] == "finished"

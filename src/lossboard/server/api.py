@@ -56,13 +56,13 @@ def _run(info: RunInfo, color: str, now: float) -> dict[str, Any]:
         "name": info.name,
         "path": os.path.commonpath([os.path.dirname(s) for s in info.sources]) if info.sources else "",
         "formats": sorted(set(info.formats)),
-        "status": runs_table.status(info.status, info.updated, now),
+        "status": runs_table.status(info.status, info.data_time, now),
         "recorded_status": info.status,
         "tags": info.tags,
         "points": info.points,
         "first_step": info.first_step,
         "last_step": info.last_step,
-        "updated": info.updated,
+        "updated": info.data_time,  # when the run's files last changed: "updated 12 s ago"
         "color": color,
         "meta": info.meta,
     }

@@ -144,6 +144,12 @@ class RunInfo:
     updated: float  # wall time of the last batch applied, seconds since the Unix epoch
     path: str = ""  # with ``host``, the run's identity: its directory or first file
     host: str = ""  # the machine that indexed it, in a team store; "" in an SQLite store
+    modified: float | None = None  # newest modification time of its files as last read (the data's age)
+
+    @property
+    def data_time(self) -> float:
+        """When the run's data last changed: its files' newest modification, else the last batch."""
+        return self.modified if self.modified is not None else self.updated
 
 
 @dataclass(frozen=True)

@@ -448,10 +448,13 @@ class PostgresStore:
         runs = [row for row in runs if pattern is None or pattern.search(row[1])]
         ids = [row[0] for row in runs]
         sources: dict[int, list[tuple[str, str]]] = {run_id: [] for run_id in ids}
-        for run_id, path, fmt in self._conn.execute(
-            "SELECT run_id, path, format FROM sources WHERE run_id = ANY(%s) ORDER BY ordinal, path", (ids,)
+        modified: dict[int, float] = {}
+        for run_id, path, fmt, mtime_ns in self._conn.execute(
+            "SELECT run_id, path, format, mtime_ns FROM sources WHERE run_id = ANY(%s) ORDER BY ordinal, path",
+            (ids,),
         ):
             sources[run_id].append((path, fmt))
+            modified[run_id] = max(modified.get(run_id, 0.0), mtime_ns / 1e9)
         meta: dict[int, dict[str, str]] = {run_id: {} for run_id in ids}
         for run_id, key, value in self._conn.execute(
             "SELECT run_id, key, value FROM meta WHERE run_id = ANY(%s) ORDER BY key", (ids,)
@@ -471,6 +474,7 @@ class PostgresStore:
                 updated,
                 path,
                 host,
+                modified.get(run_id),
             )
             for run_id, name, status, updated, tags, points, first_step, last_step, path, host in runs
         ]

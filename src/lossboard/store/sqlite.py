@@ -345,12 +345,14 @@ class SQLiteStore:
             ).fetchall()
             rows = [row for row in rows if pattern is None or pattern.search(row[1])]
             sources: dict[int, list[tuple[str, str]]] = {row[0]: [] for row in rows}
+            modified: dict[int, float] = {}
             meta: dict[int, dict[str, str]] = {row[0]: {} for row in rows}
-            for run_id, path, fmt in db.execute(
-                "SELECT run_id, path, format FROM sources ORDER BY ordinal, path"
+            for run_id, path, fmt, mtime_ns in db.execute(
+                "SELECT run_id, path, format, mtime_ns FROM sources ORDER BY ordinal, path"
             ):
                 if run_id in sources:
                     sources[run_id].append((path, fmt))
+                    modified[run_id] = max(modified.get(run_id, 0.0), mtime_ns / 1e9)
             for run_id, key, value in db.execute("SELECT run_id, key, value FROM meta ORDER BY key"):
                 if run_id in meta:
                     meta[run_id][key] = value
@@ -368,6 +370,7 @@ class SQLiteStore:
                 updated=updated,
                 path=path,
                 host=host,
+                modified=modified.get(run_id),
             )
             for run_id, name, status, updated, tags, points, first, last, path, host in rows
         ]

@@ -1,9 +1,9 @@
 """The ``lossboard ls`` table: one row per indexed run, as plain aligned text.
 
 Pure: `RunInfo` rows in (from `lossboard.query.list_runs`), text out; the clock that turns
-"last update" into an age is a parameter. Runs are in natural order (run2 before run10). A run
-that `lossboard run` did not start has no recorded status; its status comes from how recently
-its data changed: ``running`` within `RUNNING_S`, ``stale`` within `STALE_S` (it stopped writing
+"last update" (when the run's files last changed, as the index last read them) into an age is a
+parameter. Runs are in natural order (run2 before run10). A run that `lossboard run` did not
+start has no recorded status; its status comes from how recently its data changed: ``running`` within `RUNNING_S`, ``stale`` within `STALE_S` (it stopped writing
 a short while ago: crashed, hung, or between phases), ``finished`` after that. A run recorded as
 ``running`` whose data has not changed for `STALE_S` is ``stale`` too (killed before it could
 say so).
@@ -48,8 +48,8 @@ def _row(run: RunInfo, now: float) -> tuple[str, ...]:
         f"{run.points:,}",
         "-" if run.first_step is None else str(run.first_step),
         "-" if run.last_step is None else str(run.last_step),
-        age(now - run.updated) if run.updated else "-",
-        status(run.status, run.updated, now),
+        age(now - run.data_time) if run.data_time else "-",
+        status(run.status, run.data_time, now),
     )
 
 
