@@ -120,23 +120,6 @@ def test_a_file_mostly_of_nul_bytes_is_binary():
         detected(b"\x00\x01\x02PK\x00" * 100 + train_lines(1).encode())
 
 
-CORPUS_ROWS = {
-    "mmengine-log/mmpretrain1x_resnet50_fruit30_20230609_150855.log": "mmengine-log",
-    "mmengine-log/mmpose1x_rtmpose_ear_20230604_165733.log": "mmengine-log",
-    "mmengine-log/mmdet3x_rtmdet_ear_20230607_222528.log": "mmengine-log",
-    "hf-trainer-stdout/esha_bert_mlm_then_classifier_train_log.txt": "hf-stdout",
-    "hf-trainer-stdout/vit_customer_doc_train_log.txt": "hf-stdout",
-    "hf-trainer-stdout/llamafactory_deepseek7b_lora_running_log.txt": "hf-stdout",
-    "hf-trainer-stdout/taylorswift_llm_dicts_only_crlf_training_output.txt": "hf-stdout",
-}
-
-
-@pytest.mark.parametrize("relative", sorted(CORPUS_ROWS))
-def test_corpus_rows_34_to_40_are_detected(corpus: Path, relative: str):
-    with open(corpus / relative, "rb") as file:
-        assert detect_file(file, corpus / relative) == CORPUS_ROWS[relative]
-
-
 def test_an_event_file_without_the_tfevents_extra_names_the_extra(data: Path):
     """Issue 11: without tensorboard installed, an event file was called 'a binary file'."""
     (path,) = (data / "tfevents" / "torch").glob("events.out.tfevents.*")

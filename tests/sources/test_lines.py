@@ -10,7 +10,11 @@ from lossboard.sources.formats._lines import LineSplitter, redraws, render
 
 
 def split_all(text: str, cuts: list[int], raw: bool = False) -> list[tuple[int, str]]:
-    splitter = LineSplitter(raw=raw)
+    return _feed(LineSplitter(raw=raw), text, cuts)
+
+
+def _feed(splitter: LineSplitter, text: str, cuts: list[int]) -> list[tuple[int, str]]:
+    """Every numbered line ``splitter`` gives for ``text`` fed in pieces cut at ``cuts``."""
     out: list[tuple[int, str]] = []
     start = 0
     for cut in sorted(cuts) + [len(text)]:
@@ -101,16 +105,9 @@ def test_render_matches_a_terminal(line: str) -> None:
 
 
 def split_capped(text: str, cuts: list[int], *, raw: bool, cap: int) -> tuple[list[tuple[int, str]], list[int]]:
+    """`split_all` with a line cap: the lines, and the numbers of the lines that were cut."""
     splitter = LineSplitter(raw=raw, max_line_chars=cap)
-    out: list[tuple[int, str]] = []
-    start = 0
-    for cut in sorted(cuts) + [len(text)]:
-        first, lines = splitter.feed(text[start:cut])
-        out.extend(enumerate(lines, first))
-        start = cut
-    first, lines = splitter.close()
-    out.extend(enumerate(lines, first))
-    return out, splitter.cut_lines
+    return _feed(splitter, text, cuts), splitter.cut_lines
 
 
 def _cut_stretches(line: str, cap: int) -> str:
