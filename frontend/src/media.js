@@ -3,6 +3,7 @@
 // go in as text.
 
 import { imageURL, readMediaRecords } from "./api.js";
+import { prepareCanvas } from "./canvas.js";
 
 const HISTOGRAM_HEIGHT = 240;
 
@@ -60,15 +61,20 @@ export function textCard({ run, tag }) {
   const text = document.createElement("pre");
   text.className = "media-text";
   element.append(text);
+  sliderOverRecords(element, run, tag, (data) => { text.textContent = data.text; });
+  return element;
+}
+
+/** Reads every record of `tag` and adds a step slider to `element` that shows each with `show`. */
+function sliderOverRecords(element, run, tag, show) {
   readMediaRecords(run, tag).then((records) => {
     const slider = stepSlider(records.map((record) => record.step), (step) => {
       element.dataset.step = String(step);
-      text.textContent = records.find((record) => record.step === step).data.text;
+      show(records.find((record) => record.step === step).data);
     });
     element.append(slider.element);
     slider.show();
   });
-  return element;
 }
 
 /** Histograms of every step: "overlay" draws them on one axis, later steps darker;
@@ -107,13 +113,7 @@ export function histogramCard({ run, tag }, color) {
 }
 
 function drawHistograms(canvas, records, mode, color) {
-  const ratio = window.devicePixelRatio || 1;
-  const width = canvas.clientWidth || 480;
-  canvas.width = width * ratio;
-  canvas.height = HISTOGRAM_HEIGHT * ratio;
-  const context = canvas.getContext("2d");
-  context.setTransform(ratio, 0, 0, ratio, 0, 0);
-  context.clearRect(0, 0, width, HISTOGRAM_HEIGHT);
+  const { context, width } = prepareCanvas(canvas, HISTOGRAM_HEIGHT, 480);
   if (!records.length) return;
   const shapes = records.map((record) => shape(record.data));
   const low = Math.min(...shapes.map((s) => s.low));
@@ -178,25 +178,12 @@ export function prCurveCard({ run, tag }, color) {
   const canvas = document.createElement("canvas");
   canvas.className = "histogram";
   element.append(canvas);
-  readMediaRecords(run, tag).then((records) => {
-    const slider = stepSlider(records.map((record) => record.step), (step) => {
-      element.dataset.step = String(step);
-      drawPrCurve(canvas, records.find((record) => record.step === step).data, color);
-    });
-    element.append(slider.element);
-    slider.show();
-  });
+  sliderOverRecords(element, run, tag, (data) => drawPrCurve(canvas, data, color));
   return element;
 }
 
 function drawPrCurve(canvas, data, color) {
-  const ratio = window.devicePixelRatio || 1;
-  const width = canvas.clientWidth || 480;
-  canvas.width = width * ratio;
-  canvas.height = HISTOGRAM_HEIGHT * ratio;
-  const context = canvas.getContext("2d");
-  context.setTransform(ratio, 0, 0, ratio, 0, 0);
-  context.clearRect(0, 0, width, HISTOGRAM_HEIGHT);
+  const { context, width } = prepareCanvas(canvas, HISTOGRAM_HEIGHT, 480);
   const box = { left: 40, top: 8, width: width - 56, height: HISTOGRAM_HEIGHT - 36 };
   context.strokeStyle = "#d0d5dd";
   context.strokeRect(box.left, box.top, box.width, box.height);

@@ -2,6 +2,7 @@
 // one line per run in its colour, the selected runs drawn bold. Numbers are placed by value,
 // anything else (an optimizer's name) at evenly spaced places in natural order.
 
+import { prepareCanvas } from "./canvas.js";
 import { naturalCompare } from "./runlist.js";
 
 const HEIGHT = 260;
@@ -9,13 +10,7 @@ const MARGIN = { top: 36, bottom: 22, side: 50 };
 
 /** Draws `answer` (what /api/hparams said) on `canvas`; returns how many runs have a line. */
 export function drawParallel(canvas, answer, selected, colors) {
-  const ratio = window.devicePixelRatio || 1;
-  const width = canvas.clientWidth || 800;
-  canvas.width = width * ratio;
-  canvas.height = HEIGHT * ratio;
-  const context = canvas.getContext("2d");
-  context.setTransform(ratio, 0, 0, ratio, 0, 0);
-  context.clearRect(0, 0, width, HEIGHT);
+  const { context, width } = prepareCanvas(canvas, HEIGHT, 800);
   const columns = [
     ...answer.hparams.map((name) => ({ label: name, get: (row) => row.hparams[name] })),
     ...answer.metrics.map((name) => ({ label: name, get: (row) => row.metrics[name] })),
