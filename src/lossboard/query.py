@@ -69,10 +69,13 @@ def read_series(
             raise UsageError(f"{name} must be (first, last) with first <= last, not {bounds}")
     names = [info.name for info in store.list_runs(None)] if runs is None else list(runs)
     wanted = None if tags is None else set(tags)
+    infos = [info for info in store.list_tags(names) if wanted is None or info.tag in wanted]
+    if time_range is None:  # one round trip for them all
+        pairs = list(dict.fromkeys((info.run, info.tag) for info in infos))
+        read = store.read_many(pairs, step_range=step_range, buckets=buckets)
+        return {key: read[key] for key in ((info.run, info.tag, info.source_tag) for info in infos) if key in read}
     result = {}
-    for info in store.list_tags(names):
-        if wanted is not None and info.tag not in wanted:
-            continue
+    for info in infos:
         data = store.read_series(
             info.run, info.tag, source_tag=info.source_tag, step_range=step_range, time_range=time_range,
             buckets=buckets,

@@ -53,7 +53,9 @@ Reading
 `list_runs` (cheap: metadata and counts; ``name_regex`` as `re.search`), `list_tags`,
 `read_series` (one series by label, and by source tag where several share the label: a label
 alone that names several is a `lossboard.errors.UsageError` listing their source tags; raw, or
-downsampled to ``buckets`` buckets), `read_events`, `read_media`,
+downsampled to ``buckets`` buckets), `read_many` (every series of many ``(run, label)``
+pairs, exactly as `read_series` reads each, in three statements whatever their number: the
+series, their extents, then every chunk and summary row they need), `read_events`, `read_media`,
 `read_problems`. Downsampling is deterministic and never hides a spike: the step range is cut
 into ``buckets`` equal parts and each non-empty part keeps its first and last point and the
 points holding its minimum and maximum value (M4), in step order without repeats; NaN is no
@@ -240,6 +242,14 @@ class Store(Protocol):
         time_range: tuple[float, float] | None = None,
         buckets: int | None = None,
     ) -> SeriesData | None: ...
+
+    def read_many(
+        self,
+        pairs: Sequence[tuple[str, str]],
+        *,
+        step_range: tuple[int, int] | None = None,
+        buckets: int | None = None,
+    ) -> dict[tuple[str, str, str], SeriesData]: ...  # every series of each (run, label), as read_series would
 
     def read_events(self, runs: Sequence[str]) -> Iterator[tuple[str, Event]]: ...
 

@@ -31,7 +31,7 @@ import lossboard
 from lossboard.errors import LossboardError, UsageError
 from lossboard.model import Event, FileProblem, Media, Series
 from lossboard.sources.collect import cut_before
-from lossboard.store import _chunks, _pyramid
+from lossboard.store import _chunks, _many, _pyramid
 from lossboard.store._guard import first_line, guard
 from lossboard.store.base import (
     CHUNK_POINTS,
@@ -536,6 +536,44 @@ class PostgresStore:
         return SeriesData.of(run, tag, source_tag, kept, total)
 
     @_guarded
+    def read_many(
+        self,
+        pairs: Sequence[tuple[str, str]],
+        *,
+        step_range: tuple[int, int] | None = None,
+        buckets: int | None = None,
+    ) -> dict[tuple[str, str, str], SeriesData]:
+        lo, hi = step_range or _many.WHOLE
+        unique = list(dict.fromkeys(map(tuple, pairs)))
+        with self._conn.cursor(binary=True) as cur:
+            found = [
+                _many.Found(*row)
+                for row in cur.execute(
+                    "SELECT t.id, r.display, t.tag, t.source_tag"
+                    " FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS w(run, tag, place)"
+                    " JOIN runs r ON r.display = w.run JOIN tags t ON t.run_id = r.id AND t.tag = w.tag"
+                    " ORDER BY w.place, t.source_tag",
+                    ([run for run, _ in unique], [tag for _, tag in unique]),
+                ).fetchall()
+            ]
+            extents = {
+                tag_id: _chunks.Extent(*extent)
+                for tag_id, *extent in cur.execute(
+                    "SELECT tag_id, min(first_step), max(last_step), coalesce(sum(count), 0)::int8,"
+                    " coalesce(sum(count) FILTER (WHERE first_step >= %(lo)s AND last_step <= %(hi)s), 0)::int8"
+                    " FROM summaries WHERE tag_id = ANY(%(ids)s::int8[]) AND level = 1"
+                    " AND last_step >= %(lo)s AND first_step <= %(hi)s GROUP BY tag_id",
+                    {"ids": [series.tag_id for series in found], "lo": lo, "hi": hi},
+                ).fetchall()
+            } if buckets is not None else {}
+            wanted = _many.plan(found, extents, buckets)
+            rows = cur.execute(
+                _READ_MANY,
+                {"ids": [want.tag_id for want in wanted], "levels": [want.level for want in wanted], "lo": lo, "hi": hi},
+            ).fetchall()
+        return _many.answer(found, extents, _many.group(rows), step_range, buckets)
+
+    @_guarded
     def read_events(self, runs: Sequence[str]) -> Iterator[tuple[str, Event]]:
         rows = self._conn.execute(
             "SELECT r.display, e.kind, e.step, e.epoch, e.wall_time, e.text FROM events e"
@@ -574,6 +612,25 @@ class PostgresStore:
         )
         for name, *problem in rows:
             yield name, FileProblem(*problem)
+
+
+# every row `read_many` needs of every series at once, as `_many.group` reads them (`_many.Wanted`)
+_READ_MANY = """
+WITH wanted AS (SELECT * FROM unnest(%(ids)s::int8[], %(levels)s::int4[]) AS w(tag_id, level))
+SELECT -1 AS kind, c.tag_id, c.first_step, c.last_step, c.step, c.epoch, c.wall_time, c.value, c.checksum
+FROM chunks c JOIN wanted w ON c.tag_id = w.tag_id
+WHERE c.last_step >= %(lo)s AND c.first_step <= %(hi)s
+  AND (w.level IS NULL OR NOT (c.first_step >= %(lo)s AND c.last_step <= %(hi)s))
+UNION ALL
+SELECT 0, c.tag_id, c.first_step, c.last_step, NULL, NULL, NULL, b.points, b.checksum
+FROM chunk_blocks b JOIN chunks c USING (tag_id, first_step) JOIN wanted w ON c.tag_id = w.tag_id
+WHERE w.level = 0 AND c.first_step >= %(lo)s AND c.last_step <= %(hi)s
+UNION ALL
+SELECT s.level, s.tag_id, s.first_step, s.last_step, NULL, NULL, NULL, s.points, s.checksum
+FROM summaries s JOIN wanted w ON s.tag_id = w.tag_id
+WHERE w.level >= 1 AND s.level IN (1, w.level) AND s.first_step >= %(lo)s AND s.last_step <= %(hi)s
+ORDER BY 2, 1, 3
+"""
 
 
 class _Chunks:

@@ -37,7 +37,7 @@ import lossboard
 from lossboard.errors import LossboardError, UsageError
 from lossboard.model import Event, FileProblem, Media, Series
 from lossboard.sources.collect import cut_before
-from lossboard.store import _chunks, _pyramid
+from lossboard.store import _chunks, _many, _pyramid
 from lossboard.store._guard import first_line, guard
 from lossboard.store.base import (
     CHUNK_POINTS,
@@ -425,6 +425,41 @@ class SQLiteStore:
         return SeriesData.of(run, tag, source_tag, kept, total)
 
     @_guarded
+    def read_many(
+        self,
+        pairs: Sequence[tuple[str, str]],
+        *,
+        step_range: tuple[int, int] | None = None,
+        buckets: int | None = None,
+    ) -> dict[tuple[str, str, str], SeriesData]:
+        lo, hi = step_range or _many.WHOLE
+        with self._snapshot() as db:
+            found = [
+                _many.Found(*row)
+                for row in db.execute(
+                    "SELECT t.id, r.display, t.tag, t.source_tag FROM json_each(?) w "
+                    "JOIN runs r ON r.display = w.value ->> 0 JOIN tags t ON t.run_id = r.id AND t.tag = w.value ->> 1 "
+                    "ORDER BY w.key, t.source_tag",
+                    (json.dumps([list(pair) for pair in dict.fromkeys(map(tuple, pairs))]),),
+                )
+            ]
+            ids = json.dumps([series.tag_id for series in found])
+            extents = {
+                tag_id: _chunks.Extent(*extent)
+                for tag_id, *extent in db.execute(
+                    "SELECT tag_id, MIN(first_step), MAX(last_step), COALESCE(SUM(count), 0), "
+                    "COALESCE(SUM(count) FILTER (WHERE first_step >= ?2 AND last_step <= ?3), 0) "
+                    "FROM summaries WHERE tag_id IN (SELECT value FROM json_each(?1)) AND level = 1 "
+                    "AND last_step >= ?2 AND first_step <= ?3 GROUP BY tag_id",
+                    (ids, lo, hi),
+                )
+            } if buckets is not None else {}
+            wanted = json.dumps([list(want) for want in _many.plan(found, extents, buckets)])
+            rows = db.execute(_READ_MANY, (wanted, lo, hi))
+            fetched = _many.group(rows)
+        return _many.answer(found, extents, fetched, step_range, buckets)
+
+    @_guarded
     def read_events(self, runs: Sequence[str]) -> Iterator[tuple[str, Event]]:
         for run in dict.fromkeys(runs):
             rows = self._db.execute(
@@ -463,6 +498,25 @@ class SQLiteStore:
             ).fetchall()
             for row in rows:
                 yield run, FileProblem(*row)
+
+
+# every row `read_many` needs of every series at once, as `_many.group` reads them: ?1 is a JSON
+# list of [tag_id, level] (`_many.Wanted`), ?2 and ?3 the step range
+_READ_MANY = """
+WITH wanted(tag_id, level) AS (SELECT value ->> 0, value ->> 1 FROM json_each(?1))
+SELECT -1 AS kind, c.tag_id, c.first_step, c.last_step, c.step, c.epoch, c.wall_time, c.value, c.checksum
+FROM chunks c JOIN wanted w ON c.tag_id = w.tag_id
+WHERE c.last_step >= ?2 AND c.first_step <= ?3 AND (w.level IS NULL OR NOT (c.first_step >= ?2 AND c.last_step <= ?3))
+UNION ALL
+SELECT 0, c.tag_id, c.first_step, c.last_step, NULL, NULL, NULL, b.points, b.checksum
+FROM chunk_blocks b JOIN chunks c USING (tag_id, first_step) JOIN wanted w ON c.tag_id = w.tag_id
+WHERE w.level = 0 AND c.first_step >= ?2 AND c.last_step <= ?3
+UNION ALL
+SELECT s.level, s.tag_id, s.first_step, s.last_step, NULL, NULL, NULL, s.points, s.checksum
+FROM summaries s JOIN wanted w ON s.tag_id = w.tag_id
+WHERE w.level >= 1 AND s.level IN (1, w.level) AND s.first_step >= ?2 AND s.last_step <= ?3
+ORDER BY 2, 1, 3
+"""
 
 
 _SELECT_SOURCES = (

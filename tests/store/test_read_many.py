@@ -1,0 +1,83 @@
+"""`Store.read_many` on every backend: each series exactly as `read_series` reads it alone.
+
+The expected values are each series read by itself, whose contract tests/store/test_contract.py
+checks from the batches; here many series of every size are read at once and compared bit for bit.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from lossboard import query
+from lossboard.store.base import Store
+
+from .test_contract import bits, cols, put
+
+BIG = 140_000  # past 4 * 32,768 points a bucket at one bucket: the level-2 summaries are read
+
+
+def _fill(store: Store) -> None:
+    """Three runs: short series with NaN and infinities, two series sharing a label, and long
+    ones whose downsampled reads take each level of the pyramid."""
+    rng = np.random.default_rng(12)
+    odd = [0.5, math.nan, math.inf, -math.inf, 2.0, math.nan, -0.0, 7.0]
+    put(store, "a", columns={"train/loss": cols(range(0, 80, 10), odd, source_tag="loss")})
+    a_long = rng.normal(size=20_000)
+    a_long[12_345] = 50.0
+    a_long[17_000] = math.nan
+    put(store, "a", path="logs/a/more.csv", columns={"val/accuracy": cols(range(20_000), a_long, source_tag="val_acc")})
+    put(store, "b", columns={"train/loss": cols(range(0, 300, 3), rng.normal(size=100), source_tag="Loss/train")})
+    put(store, "b", path="logs/b/tb.csv", columns={"train/loss": cols(range(1, 300, 3), rng.normal(size=100), source_tag="train_loss")})
+    big = rng.normal(size=BIG)
+    big[99_999] = -40.0
+    put(store, "c", columns={"train/loss": cols(range(5, 5 + BIG), big, source_tag="loss")})
+
+
+def _same(left, right) -> None:
+    assert (left.run, left.tag, left.source_tag, left.total_points) == (right.run, right.tag, right.source_tag, right.total_points)
+    assert left.step.tolist() == right.step.tolist()
+    for column in ("epoch", "wall_time", "value"):
+        assert bits(getattr(left, column)) == bits(getattr(right, column))
+
+
+@pytest.mark.parametrize("step_range", [None, (0, 150), (30, 30), (3_000, 131_000), (10**9, 2 * 10**9)])
+@pytest.mark.parametrize("buckets", [None, 1, 3, 50, 2_000])
+def test_many_series_read_at_once_are_each_read_alone(store: Store, step_range, buckets) -> None:
+    _fill(store)
+    pairs = [("a", "train/loss"), ("a", "val/accuracy"), ("b", "train/loss"), ("c", "train/loss"), ("c", "none/such"), ("z", "train/loss")]
+    many = store.read_many(pairs, step_range=step_range, buckets=buckets)
+    alone = {}
+    for info in store.list_tags(["a", "b", "c"]):
+        data = store.read_series(info.run, info.tag, source_tag=info.source_tag, step_range=step_range, buckets=buckets)
+        alone[info.run, info.tag, info.source_tag] = data
+    assert sorted(many) == sorted(alone)
+    for key, data in alone.items():
+        _same(many[key], data)
+
+
+def test_a_shared_label_brings_every_series_under_it_apart(store: Store) -> None:
+    _fill(store)
+    many = store.read_many([("b", "train/loss")], buckets=10)
+    assert sorted(many) == [("b", "train/loss", "Loss/train"), ("b", "train/loss", "train_loss")]
+    assert [data.total_points for data in many.values()] == [100, 100]
+    assert many["b", "train/loss", "train_loss"].step[0] == 1
+
+
+def test_no_pairs_and_unknown_pairs_read_nothing(store: Store) -> None:
+    _fill(store)
+    assert store.read_many([]) == {}
+    assert store.read_many([("nobody", "train/loss"), ("a", "hparam/lr")], buckets=5) == {}
+
+
+def test_query_read_series_answers_as_before_in_the_order_of_the_tags(store: Store) -> None:
+    _fill(store)
+    read = query.read_series(store, runs=["c", "b", "a"], tags=["train/loss"], buckets=100)
+    infos = [info for info in store.list_tags(["c", "b", "a"]) if info.tag == "train/loss"]
+    assert list(read) == [(info.run, info.tag, info.source_tag) for info in infos]
+    for info in infos:
+        _same(read[info.run, info.tag, info.source_tag], store.read_series(info.run, info.tag, source_tag=info.source_tag, buckets=100))
+    timed = query.read_series(store, runs=["a"], tags=["train/loss"], time_range=(0.0, 1.0))
+    assert timed["a", "train/loss", "loss"].total_points == 0  # no wall times: the per-series path
