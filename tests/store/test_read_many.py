@@ -12,8 +12,10 @@ import numpy as np
 import pytest
 
 from lossboard import query
-from lossboard.store.base import Store
+from lossboard.store.base import Store, StoreError
+from lossboard.store.urls import open_store
 
+from ._versions import sql
 from .test_contract import bits, cols, put
 
 BIG = 140_000  # past 4 * 32,768 points a bucket at one bucket: the level-2 summaries are read
@@ -81,3 +83,20 @@ def test_query_read_series_answers_as_before_in_the_order_of_the_tags(store: Sto
         _same(read[info.run, info.tag, info.source_tag], store.read_series(info.run, info.tag, source_tag=info.source_tag, buckets=100))
     timed = query.read_series(store, runs=["a"], tags=["train/loss"], time_range=(0.0, 1.0))
     assert timed["a", "train/loss", "loss"].total_points == 0  # no wall times: the per-series path
+
+
+@pytest.mark.parametrize(("table", "buckets"), [("chunks", None), ("chunks", 2_000), ("summaries", 3)])
+def test_a_damaged_row_is_an_error_never_data(store_url: str, table: str, buckets: int | None) -> None:
+    store = open_store(store_url)
+    try:
+        _fill(store)
+        column = "value" if table == "chunks" else "points"
+        level = "" if table == "chunks" else " AND level = 1"
+        [(first, blob)] = sql(store_url, f"SELECT first_step, {column} FROM {table} WHERE first_step >= 50000{level} "
+                                         "ORDER BY first_step LIMIT 1")
+        damaged = bytes(blob[:-1]) + bytes([blob[-1] ^ 1])
+        sql(store_url, f"UPDATE {table} SET {column} = ? WHERE first_step = ?{level}", (damaged, first))
+        with pytest.raises(StoreError, match="fails its checksum"):
+            store.read_many([("a", "train/loss"), ("c", "train/loss")], buckets=buckets)
+    finally:
+        store.close()
