@@ -193,8 +193,8 @@ def _repeat(query, repeats: int | None = None) -> dict:
             "cpu_p50_ms": statistics.median(cpu) * 1e3}
 
 
-def fill_scale(url: str) -> None:
-    """The scale store: ``big-<n>`` runs of one series each and ``wide-NN`` runs, written once."""
+def fill_scale(url: str, sizes: tuple[int, ...] = SCALE_SIZES) -> None:
+    """The scale store: ``big-<n>`` runs of one series each (``sizes``) and ``wide-NN`` runs, written once."""
     import numpy as np
 
     from lossboard.store.base import Batch, Columns, SourceState
@@ -202,7 +202,7 @@ def fill_scale(url: str) -> None:
 
     store = open_store(url)
     have = {info.name: info.points for info in store.list_runs()}
-    wanted = [(f"big-{n // 1_000_000}M", n) for n in SCALE_SIZES]
+    wanted = [(f"big-{n // 1_000_000}M", n) for n in sizes]
     wanted += [(f"wide-{run:02}", WIDE_STEPS) for run in range(WIDE_RUNS)]
     for run, (name, points) in enumerate(wanted):
         if have.get(name) == points:
@@ -247,8 +247,47 @@ def child_scale(url: str) -> dict:
     return result
 
 
+def child_many(url: str) -> dict:
+    """20 and 80 of the wide runs x 1 tag to 2,000 buckets: one `read_series` a series (what
+    `query.read_series` did) against `query.read_series` now (`Store.read_many`)."""
+    from lossboard.query import read_series
+    from lossboard.store.urls import open_store
+
+    store = open_store(url)
+
+    def one_by_one(runs: list[str]) -> dict:
+        return {(i.run, i.tag, i.source_tag): store.read_series(i.run, i.tag, source_tag=i.source_tag, buckets=BUCKETS)
+                for i in store.list_tags(runs) if i.tag == "val/loss"}
+
+    def at_once(runs: list[str]) -> dict:
+        return read_series(store, runs=runs, tags=["val/loss"], buckets=BUCKETS)
+
+    result: dict = {}
+    for count in (20, WIDE_RUNS):
+        runs = [f"wide-{run:02}" for run in range(count)]
+        for reader, read in (("per series", one_by_one), ("read_many", at_once)) * 2:
+            found = read(runs)  # the first pass warms the caches for both readers; the second counts
+            result[f"{reader} {count}"] = {**_repeat(lambda: read(runs)), "series": len(found),
+                                           "kept": sum(len(d.step) for d in found.values())}
+    store.close()
+    result["loadavg"] = Path("/proc/loadavg").read_text().split()[:3]
+    return result
+
+
+def many_table(results: dict) -> str:
+    lines = ["| 2,000 buckets of 200 k points each | store | read_many p50 | p95 | CPU p50 | per series p50 | ratio |",
+             "|---|---|---:|---:|---:|---:|---:|"]
+    for store, rows in results.items():
+        for count in (20, WIDE_RUNS):
+            ours, peer = rows[f"read_many {count}"], rows[f"per series {count}"]
+            lines.append(f"| {count} runs x 1 tag | {store} | {ours['p50_ms']:.2f} ms | {ours['p95_ms']:.2f} ms | "
+                         f"{ours['cpu_p50_ms']:.2f} ms | {peer['p50_ms']:.2f} ms | {_ratio(peer['p50_ms'] / ours['p50_ms'])} |")
+        lines.append(f"| load average at the end | {store} | {' '.join(rows['loadavg'])} | | | | |")
+    return "\n".join(lines)
+
+
 CHILDREN = {"tensorboard": child_tensorboard, "index": child_index, "warm": child_warm, "queries": child_queries,
-            "scale": child_scale}
+            "scale": child_scale, "many": child_many}
 
 
 def in_child(name: str, *args: str, repeats: int) -> dict:
@@ -383,6 +422,7 @@ def main() -> None:
     parser.add_argument("--only", choices=["lossboard", "tensorboard"], default=None)
     parser.add_argument("--repeats", type=int, default=50)
     parser.add_argument("--scale", action="store_true", help="how reads grow with the series (1 M to 16 M points)")
+    parser.add_argument("--many", action="store_true", help="many series in one request: read_many against one read each")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -400,6 +440,17 @@ def main() -> None:
             print(f"{kind}: {json.dumps(scale[kind])}", file=sys.stderr, flush=True)
         (HERE / "data" / "store-scale-results.json").write_text(json.dumps(scale, indent=1))
         print(scale_table(scale))
+        return
+    if args.many:
+        stores = {"SQLite": scale_sqlite()}
+        if args.postgres:
+            stores["PostgreSQL"] = scale_postgres(args.postgres)
+        many: dict = {}
+        for kind, url in stores.items():
+            fill_scale(url, sizes=())
+            many[kind] = in_child("many", url, repeats=args.repeats)
+            print(f"{kind}: {json.dumps(many[kind])}", file=sys.stderr, flush=True)
+        print(many_table(many))
         return
     generate()
     results: dict = {}
