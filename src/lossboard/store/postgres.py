@@ -556,22 +556,21 @@ class PostgresStore:
                     ([run for run, _ in unique], [tag for _, tag in unique]),
                 ).fetchall()
             ]
-            extents = {
-                tag_id: _chunks.Extent(*extent)
-                for tag_id, *extent in cur.execute(
-                    "SELECT tag_id, min(first_step), max(last_step), coalesce(sum(count), 0)::int8,"
-                    " coalesce(sum(count) FILTER (WHERE first_step >= %(lo)s AND last_step <= %(hi)s), 0)::int8"
-                    " FROM summaries WHERE tag_id = ANY(%(ids)s::int8[]) AND level = 1"
-                    " AND last_step >= %(lo)s AND first_step <= %(hi)s GROUP BY tag_id",
-                    {"ids": [series.tag_id for series in found], "lo": lo, "hi": hi},
-                ).fetchall()
-            } if buckets is not None else {}
+            extents, chunk_counts = {}, {}
+            for tag_id, chunks, *extent in cur.execute(
+                "SELECT tag_id, count(*), min(first_step), max(last_step), coalesce(sum(count), 0)::int8,"
+                " coalesce(sum(count) FILTER (WHERE first_step >= %(lo)s AND last_step <= %(hi)s), 0)::int8"
+                " FROM summaries WHERE tag_id = ANY(%(ids)s::int8[]) AND level = 1"
+                " AND last_step >= %(lo)s AND first_step <= %(hi)s GROUP BY tag_id",
+                {"ids": [series.tag_id for series in found], "lo": lo, "hi": hi},
+            ).fetchall():
+                extents[tag_id], chunk_counts[tag_id] = _chunks.Extent(*extent), chunks
             wanted = _many.plan(found, extents, buckets)
             rows = cur.execute(
                 _READ_MANY,
                 {"ids": [want.tag_id for want in wanted], "levels": [want.level for want in wanted], "lo": lo, "hi": hi},
-            ).fetchall()
-        return _many.answer(found, extents, _many.group(rows), step_range, buckets)
+            )
+            return _many.answer(found, extents, chunk_counts, rows, step_range, buckets)
 
     @_guarded
     def read_events(self, runs: Sequence[str]) -> Iterator[tuple[str, Event]]:
@@ -629,7 +628,6 @@ UNION ALL
 SELECT s.level, s.tag_id, s.first_step, s.last_step, NULL, NULL, NULL, s.points, s.checksum
 FROM summaries s JOIN wanted w ON s.tag_id = w.tag_id
 WHERE w.level >= 1 AND s.level IN (1, w.level) AND s.first_step >= %(lo)s AND s.last_step <= %(hi)s
-ORDER BY 2, 1, 3
 """
 
 

@@ -443,21 +443,17 @@ class SQLiteStore:
                     (json.dumps([list(pair) for pair in dict.fromkeys(map(tuple, pairs))]),),
                 )
             ]
-            ids = json.dumps([series.tag_id for series in found])
-            extents = {
-                tag_id: _chunks.Extent(*extent)
-                for tag_id, *extent in db.execute(
-                    "SELECT tag_id, MIN(first_step), MAX(last_step), COALESCE(SUM(count), 0), "
-                    "COALESCE(SUM(count) FILTER (WHERE first_step >= ?2 AND last_step <= ?3), 0) "
-                    "FROM summaries WHERE tag_id IN (SELECT value FROM json_each(?1)) AND level = 1 "
-                    "AND last_step >= ?2 AND first_step <= ?3 GROUP BY tag_id",
-                    (ids, lo, hi),
-                )
-            } if buckets is not None else {}
+            extents, chunk_counts = {}, {}
+            for tag_id, chunks, *extent in db.execute(
+                "SELECT tag_id, COUNT(*), MIN(first_step), MAX(last_step), COALESCE(SUM(count), 0), "
+                "COALESCE(SUM(count) FILTER (WHERE first_step >= ?2 AND last_step <= ?3), 0) "
+                "FROM summaries WHERE tag_id IN (SELECT value FROM json_each(?1)) AND level = 1 "
+                "AND last_step >= ?2 AND first_step <= ?3 GROUP BY tag_id",
+                (json.dumps([series.tag_id for series in found]), lo, hi),
+            ):
+                extents[tag_id], chunk_counts[tag_id] = _chunks.Extent(*extent), chunks
             wanted = json.dumps([list(want) for want in _many.plan(found, extents, buckets)])
-            rows = db.execute(_READ_MANY, (wanted, lo, hi))
-            fetched = _many.group(rows)
-        return _many.answer(found, extents, fetched, step_range, buckets)
+            return _many.answer(found, extents, chunk_counts, db.execute(_READ_MANY, (wanted, lo, hi)), step_range, buckets)
 
     @_guarded
     def read_events(self, runs: Sequence[str]) -> Iterator[tuple[str, Event]]:
@@ -515,7 +511,6 @@ UNION ALL
 SELECT s.level, s.tag_id, s.first_step, s.last_step, NULL, NULL, NULL, s.points, s.checksum
 FROM summaries s JOIN wanted w ON s.tag_id = w.tag_id
 WHERE w.level >= 1 AND s.level IN (1, w.level) AND s.first_step >= ?2 AND s.last_step <= ?3
-ORDER BY 2, 1, 3
 """
 
 
