@@ -100,3 +100,19 @@ def test_a_damaged_row_is_an_error_never_data(store_url: str, table: str, bucket
             store.read_many([("a", "train/loss"), ("c", "train/loss")], buckets=buckets)
     finally:
         store.close()
+
+
+def test_the_statements_do_not_grow_with_the_series(tmp_path) -> None:
+    """Three statements (in one read transaction) for one series or for every series at once."""
+    store = open_store(f"sqlite:///{tmp_path / 'index.db'}")
+    try:
+        _fill(store)
+        statements: list[str] = []
+        store._db.set_trace_callback(statements.append)  # type: ignore[attr-defined]
+        for pairs in ([("a", "val/accuracy")], [(run, tag) for run in "abc" for tag in ("train/loss", "val/accuracy")]):
+            for buckets in (None, 3, 2_000):
+                statements.clear()
+                store.read_many(pairs, buckets=buckets)
+                assert [line.split()[0] for line in statements] == ["BEGIN", "SELECT", "SELECT", "WITH", "COMMIT"]
+    finally:
+        store.close()
