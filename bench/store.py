@@ -28,6 +28,7 @@ child process; wall and CPU time per query and the load average.
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import json
 import os
@@ -270,7 +271,7 @@ def child_many(url: str) -> dict:
         runs = [f"wide-{run:02}" for run in range(count)]
         for reader, read in (("per series", one_by_one), ("read_many", at_once)) * 2:
             found = read(runs, buckets)  # the first pass warms the caches for both readers; the second counts
-            result[f"{reader} {count} {buckets}"] = {**_repeat(lambda: read(runs, buckets)), "series": len(found),
+            result[f"{reader} {count} {buckets}"] = {**_repeat(functools.partial(read, runs, buckets)), "series": len(found),
                                                      "kept": sum(len(d.step) for d in found.values())}
     store.close()
     result["loadavg"] = Path("/proc/loadavg").read_text().split()[:3]
