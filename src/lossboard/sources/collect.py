@@ -23,7 +23,6 @@ from lossboard.model import (
 )
 
 _NAN = math.nan
-_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _NAN_ARRAY = array("d", [_NAN])
 
 
@@ -61,14 +60,15 @@ class RunCollector:
         for item in items:
             if type(item) is Point:
                 tag, source_tag, step, value, epoch, wall_time = item
-                if not _INT64_MIN <= step <= _INT64_MAX:  # a parser's guard missed it: one value lost
-                    self.problems.append(FileProblem(self.path, 0, f"{source_tag}: step {step} is outside "
-                                                     "64-bit integers; value skipped"))
-                    continue
                 col = columns.get((tag, source_tag))
                 if col is None:
                     col = columns[SeriesKey(tag, source_tag)] = _Columns()
-                col.step.append(step)
+                try:  # the int64 array checks the range itself: nothing added to the hot path
+                    col.step.append(step)
+                except OverflowError:  # a parser's guard missed it: this value is lost, not the file
+                    self.problems.append(FileProblem(self.path, 0, f"{source_tag}: step {step} is outside "
+                                                     "64-bit integers; value skipped"))
+                    continue
                 col.value.append(value)
                 col.epoch.append(_NAN if epoch is None else epoch)
                 col.wall_time.append(_NAN if wall_time is None else wall_time)

@@ -61,8 +61,6 @@ NAME = "tfevents"
 BINARY = True
 
 _NAN = math.nan
-# a last tag component that names a split: "Loss/train", "Accuracy/test"
-_SPLIT_WORDS = frozenset(("train", "training", "val", "valid", "validation", "eval", "test"))
 _SCALAR_PLUGINS = frozenset(("", "scalars"))
 EPOCH_TAG = "epoch"
 
@@ -83,12 +81,9 @@ def sniff(head: str, filename: str) -> float:
 
 @lru_cache(maxsize=4096)
 def canonical_tag(source_tag: str) -> str:
-    """``Loss/train`` -> ``train/loss``; see the module docstring."""
-    name = source_tag.strip().replace(" ", "_")
-    first, slash, last = name.rpartition("/")
-    if slash and "/" not in first and last.lower() in _SPLIT_WORDS:
-        return tags.canonical(f"{last}/{first}")
-    return tags.canonical(name)
+    """``Loss/train`` -> ``train/loss`` (`lossboard.tags.canonical` reads a split named last);
+    TensorBoard shows a space in a tag as ``_``, so ``training loss`` is ``training_loss``."""
+    return tags.canonical(source_tag.strip().replace(" ", "_"))
 
 
 class _Values(NamedTuple):
