@@ -1,4 +1,5 @@
-"""What every benchmark measures the same way: a process's peak memory.
+"""What every benchmark measures the same way: a process's peak memory, and a parser fed a
+file the way lossboard's reader feeds it.
 
 Each benchmark runs its methods in child processes so that a method's peak RSS is its own;
 `peak_rss_mb` is read in the child, at its end.
@@ -20,3 +21,19 @@ def peak_rss_mb() -> float:
     except OSError:
         pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def values_fed(parser, path: Path, chunk: int = 1 << 20) -> int:
+    """Feed ``path`` to ``parser`` in ``chunk``-character pieces, as text without newline
+    translation (as the reader does); how many values its records hold (a `Columns` block
+    holds many)."""
+    from lossboard.model import Columns
+
+    def count(items: list) -> int:
+        return sum(len(item.step) if type(item) is Columns else 1 for item in items)
+
+    total = 0
+    with open(path, encoding="utf-8", errors="replace", newline="") as file:
+        while text := file.read(chunk):
+            total += count(parser.feed(text))
+    return total + count(parser.close())

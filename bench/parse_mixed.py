@@ -34,6 +34,8 @@ import sys
 import time
 from pathlib import Path
 
+from _measure import values_fed  # bench/ is on sys.path: it is the script's directory
+
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
 METHODS = ("lossboard", "parser-only", "general", "single-pass", "grep")
@@ -108,12 +110,7 @@ def run_lossboard(path: Path) -> int:
 def run_parser_only(path: Path, fast: bool = True) -> int:
     from lossboard.sources.formats import FORMATS as PARSERS
 
-    parser = PARSERS[_format(path)].Parser(fast=fast)
-    count = 0
-    with open(path, encoding="utf-8", errors="replace", newline="") as file:
-        while chunk := file.read(CHUNK):
-            count += len(parser.feed(chunk))
-    return count + len(parser.close())
+    return values_fed(PARSERS[_format(path)].Parser(fast=fast), path, CHUNK)
 
 
 def run_general(path: Path) -> int:

@@ -24,6 +24,8 @@ import sys
 import time
 from pathlib import Path
 
+from _measure import values_fed  # bench/ is on sys.path: it is the script's directory
+
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
 METHODS = ("lossboard", "parser-only", "single-pass", "seed", "grep")
@@ -43,19 +45,7 @@ def run_lossboard(path: Path) -> int:
 def run_parser_only(path: Path) -> int:
     from lossboard.sources.formats import mxnet
 
-    parser = mxnet.Parser()
-    count = 0
-    with open(path, encoding="utf-8", errors="replace", newline="") as file:
-        while chunk := file.read(CHUNK):
-            count += _values(parser.feed(chunk))
-    return count + _values(parser.close())
-
-
-def _values(items: list) -> int:
-    """How many values the records hold (a `Columns` block holds many)."""
-    from lossboard.model import Columns
-
-    return sum(len(item.step) if type(item) is Columns else 1 for item in items)
+    return values_fed(mxnet.Parser(), path, CHUNK)
 
 
 def run_single_pass(path: Path) -> int:
