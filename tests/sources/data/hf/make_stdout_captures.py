@@ -20,28 +20,9 @@ import json
 import sys
 import tempfile
 
-import numpy as np
 import torch
+from make_hf import Synthetic, accuracy  # the same task as trainer_state.json's run (this folder)
 from transformers import BertConfig, BertForSequenceClassification, Trainer, TrainingArguments
-
-
-class Synthetic(torch.utils.data.Dataset):
-    """Token ids whose label is whether token 7 occurs: learnable, so the loss moves."""
-
-    def __init__(self, n: int, seed: int) -> None:
-        g = torch.Generator().manual_seed(seed)
-        self.ids = torch.randint(1, 100, (n, 12), generator=g)
-        self.labels = (self.ids == 7).any(dim=1).long()
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def __getitem__(self, i: int) -> dict:
-        return {"input_ids": self.ids[i], "labels": self.labels[i]}
-
-
-def accuracy(pred) -> dict:
-    return {"accuracy": float((np.argmax(pred.predictions, axis=-1) == pred.label_ids).mean())}
 
 
 def trainer(out: str, epochs: int, logging_steps: int, seed: int) -> Trainer:
