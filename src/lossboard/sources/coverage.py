@@ -100,8 +100,14 @@ def is_line_format(format: str) -> bool:
 
 
 def run_coverage(run: Run) -> list[Coverage]:
-    """The coverage of each line-based source file of ``run``, each against its own parse
-    (a stitched run lacks what later files replaced, which the earlier file still read)."""
+    """The coverage of each line-based source file of ``run``, each against its own parse.
+
+    A run of one file is that file's parse; a stitched run lacks what later files replaced,
+    which the earlier file still read, so each of its files is parsed again on its own."""
+    if len(run.sources) == 1:
+        if not is_line_format(run.formats[0]):
+            return []
+        return [scan(run.sources[0], _known(run.series.values(), run.events))]
     found = []
     for path, fmt in zip(run.sources, run.formats):
         if is_line_format(fmt):
