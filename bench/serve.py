@@ -13,7 +13,16 @@ Measured in one run, each against what a user would otherwise get:
   every 0.5 s; time from the flush until the page's chart holds it (p50 over ``--points``),
   with ``lossboard serve --interval-s 0.2``.
 
-    .venv/bin/python bench/serve.py               # builds bench/data/serve/ once (~1 min)
+And against `tensorboard --logdir` on the same TensorBoard event files (written by lossboard's
+SummaryWriter: 20 runs x 10 tags x 20,000 steps, and 1,000 runs x 10 tags x 1,000 steps), one
+dashboard after the other in the same headless Chromium: time to get ready (lossboard: index
+into a fresh SQLite store and start `serve --store`; TensorBoard: until every run's last event
+is loaded), time from opening the page until the first chart and every chart in the viewport
+show their lines, one chart's data request (20 runs x 1 tag), the points each sends a series,
+the server's peak RSS, and at 1,000 runs how long the run list takes to show a regex filter.
+
+    .venv/bin/python bench/serve.py               # builds bench/data/serve/ once (~2 min)
+    .venv/bin/python bench/serve.py --part compare --logdir small --only lossboard
 """
 
 from __future__ import annotations
@@ -256,6 +265,16 @@ def tree_cpu_s(pid: int) -> float:
     return total / ticks
 
 
+def settle(pid: int, timeout_s: float = 60) -> None:
+    """Wait until the server ``pid`` uses under a fifth of a core (TensorBoard reloads every 5 s)."""
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        before = tree_cpu_s(pid)
+        time.sleep(1)
+        if tree_cpu_s(pid) - before < 0.2:
+            return
+
+
 class TensorBoard:
     """`tensorboard --logdir` (its default fast loader), ready once every run's last event is loaded."""
 
@@ -342,9 +361,9 @@ def charts_drawn_ms(browser, url: str, page_kind: dict, select_all: bool = False
     started = time.time()
     page.goto(url, wait_until="commit")
     if select_all:
-        box = page.locator("runs-data-table .header mat-checkbox input").first
-        box.wait_for(timeout=120_000)
-        box.check()
+        select = "runs-data-table .header mat-checkbox input"
+        page.wait_for_selector(select, timeout=120_000)
+        page.evaluate("select => { const box = document.querySelector(select); if (!box.checked) box.click(); }", select)
     boxes, done = [], 0
     while done < 2:  # every chart drawn on two looks 0.3 s apart: nothing left to come
         if time.time() - started > 300:
@@ -377,13 +396,15 @@ def drawn_in(frame: str, boxes: list[list[int]]) -> list[bool]:
             for left, top, right, bottom in boxes]
 
 
-def filter_ms(browser, url: str, page_kind: dict, repeats: int) -> dict[str, float]:
+def filter_ms(browser, server, page_kind: dict, repeats: int) -> dict[str, float]:
     """Run list at 1,000 runs: from the regex landing in the filter box (one paste, then the key
-    released) until the list shows the runs it matches, in the frame after; p50 per regex."""
+    released) until the list shows the runs it matches, in the frame after; p50 per regex.
+    Measured once the page has loaded its charts."""
     page = browser.new_page(viewport={"width": 1400, "height": 900})
-    page.goto(url)
+    page.goto(server.url)
     page.wait_for_function(f"() => document.querySelectorAll({page_kind['row']!r}).length === 1000", timeout=120_000)
-    page.wait_for_timeout(2000)  # let the charts' first load settle
+    settle(server.process.pid)
+    page.wait_for_timeout(3000)  # the page draws what the server sent
     timings: dict[str, list[float]] = {regex: [] for regex, _ in FILTERS}
     for _ in range(repeats):
         for regex, expected in FILTERS:
@@ -408,26 +429,29 @@ def filter_ms(browser, url: str, page_kind: dict, repeats: int) -> dict[str, flo
     return {regex: statistics.median(times) for regex, times in timings.items()}
 
 
-def chart_request(url: str, tool: str, runs: list[str], repeats: int) -> tuple[float, int, int]:
+def chart_request(server, tool: str, runs: list[str], repeats: int) -> tuple[float, float, int]:
     """One chart's data, 20 runs x 1 tag, as each page asks for it: p50 milliseconds over HTTP,
-    points sent per series, points stored per series."""
+    the server's CPU milliseconds per request (TensorBoard's include its data server and its
+    reload every 5 s), and the points sent for one series."""
     import httpx
 
-    with httpx.Client(base_url=url, timeout=120) as client:
-        def ask():
+    with httpx.Client(base_url=server.url, timeout=120) as client:
+        def ask() -> int:
             if tool == "lossboard":
                 series = client.get("api/series", params={"run": runs, "tag": TAG, "width": BUCKETS}).json()["series"]
-                return len(series[0]["step"]), series[0]["total_points"]
+                return len(series[0]["step"])
             found = client.post("data/plugin/scalars/scalars_multirun", data={"tag": TAG, "runs": runs}).json()
-            return len(found[runs[0]]), None
+            return len(found[runs[0]])
 
         ask()
         times = []
+        cpu = tree_cpu_s(server.process.pid)
         for _ in range(repeats):
             started = time.perf_counter()
-            shown, total = ask()
+            shown = ask()
             times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times), shown, total
+        cpu = tree_cpu_s(server.process.pid) - cpu
+    return statistics.median(times), cpu * 1000 / repeats, shown
 
 
 def compare(browser, size: str, tools: list[str], repeats: int) -> dict[str, dict[str, object]]:
@@ -452,13 +476,15 @@ def compare(browser, size: str, tools: list[str], repeats: int) -> dict[str, dic
             server = TensorBoard(logdir, names, steps)
             found["ready"] = (server.ready_s, server.ready_cpu_s)
             page_kind = TENSORBOARD_PAGE
-        drawn = [charts_drawn_ms(browser, server.url, page_kind, select_all=tool == "tensorboard")
-                 for _ in range(3)]
+        drawn = []
+        for _ in range(3):
+            drawn.append(charts_drawn_ms(browser, server.url, page_kind, select_all=tool == "tensorboard"))
+            settle(server.process.pid)  # a closed page's requests may still be running
         found["first"] = statistics.median(first for first, _ in drawn)
         found["all"] = statistics.median(every for _, every in drawn)
-        found["request"] = chart_request(server.url, tool, names[:20], repeats)
+        found["request"] = chart_request(server, tool, names[:20], repeats)
         if runs_count >= 1000:
-            found["filter"] = filter_ms(browser, server.url, page_kind, max(3, repeats // 4))
+            found["filter"] = filter_ms(browser, server, page_kind, max(3, repeats // 4))
         found["rss"] = server.peak_rss_mb()
         server.stop()
         results[tool] = found
@@ -485,7 +511,8 @@ def comparison_table(size: str, results: dict[str, dict[str, object]]) -> str:
     row("first chart drawn after opening the page, p50 of 3", lambda r: r["first"], ms)
     row("every chart in the viewport drawn, p50 of 3", lambda r: r["all"], ms)
     row("chart data request, 20 runs x 1 tag, p50 over HTTP", lambda r: r["request"][0], ms)
-    row("points sent per series (stored)", lambda r: r["request"][1],
+    row("chart data request: server CPU per request", lambda r: r["request"][1], ms)
+    row("points sent per series (stored)", lambda r: r["request"][2],
         lambda v: f"{v:,} ({steps:,})", ratio=False)
     row("server peak RSS (lossboard: serving; index)", lambda r: r["rss"],
         lambda v: f"{v:,.0f} MB")
