@@ -28,7 +28,7 @@ export const listTags = (runs) => getJSON("api/tags", { run: runs });
 export const readEvents = (runs) => getJSON("api/events", { run: runs }).then((body) => body.events);
 
 /** Series of runs x tags; `range` is [from, to] in units of `x` ("step", "epoch", "wall_time"). */
-export function readSeries({ runs, tags, width, x, range, smoothing, weight, window }) {
+export function readSeries({ runs, tags, width, x, range, smoothing, weight, window, halfLife }) {
   return getJSON("api/series", {
     run: runs,
     tag: tags,
@@ -38,7 +38,7 @@ export function readSeries({ runs, tags, width, x, range, smoothing, weight, win
     to: range ? range[1] : undefined,
     smoothing,
     weight: smoothing === "ema" ? weight : undefined,
-    window: smoothing === "mean" ? window : undefined,
+    window: smoothing === "mean" ? window : smoothing === "time_ema" ? halfLife : undefined, // the half-life, in steps
   }).then((body) => body.series);
 }
 

@@ -81,7 +81,7 @@ export class ChartCard {
   request(view, runs, width) {
     // a learning rate is a schedule, not a noisy measurement: smoothing would only misstate it
     const smoothing = this.group.key === "lr" ? "none" : view.smoothing;
-    return { runs, tags: this.group.tags, width, smoothing, weight: view.weight, window: view.window };
+    return { runs, tags: this.group.tags, width, smoothing, weight: view.weight, window: view.window, halfLife: view.halfLife };
   }
 
   axisFor(view) {

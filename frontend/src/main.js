@@ -127,7 +127,7 @@ async function loadMedia() {
 function chartView() {
   const colors = Object.fromEntries(runs.map((run) => [run.name, run.color]));
   return { runs: selectedRuns(), colors, smoothing: state.smoothing, weight: state.weight, window: state.window,
-           x: state.x, logY: state.logY, clipY: state.clipY, events };
+           halfLife: state.halfLife, x: state.x, logY: state.logY, clipY: state.clipY, events };
 }
 
 function bindToolbar() {
@@ -141,7 +141,11 @@ function bindToolbar() {
       changed(options);
     });
   };
-  bind("smoothing", "smoothing", (i) => i.value);
+  bind("smoothing", "smoothing", (i) => {
+    if (i.value === "time_ema" && state.halfLife === null) state.halfLife = roundHalfLife(selectedRuns());
+    return i.value;
+  });
+  bind("half-life", "halfLife", (i) => Math.max(1, Math.round(Number(i.value) || 1)));
   bind("weight", "weight", (i) => Number(i.value));
   bind("window", "window", (i) => Math.max(1, Math.round(Number(i.value) || 1)));
   bind("x-axis", "x", (i) => {
@@ -175,8 +179,19 @@ function bindToolbar() {
   syncToolbar();
 }
 
+/** A first half-life for `names`: a 50th of the longest run's steps, rounded to 1, 2 or 5 x 10^n.
+ * It is then kept (and put in the URL), so the curve does not change as the runs grow. */
+function roundHalfLife(names) {
+  const longest = Math.max(1, ...runs.filter((run) => names.includes(run.name)).map((run) => run.last_step || 0));
+  const rough = Math.max(1, longest / 50);
+  const power = 10 ** Math.floor(Math.log10(rough));
+  return [5, 2, 1].map((m) => m * power).find((nice) => nice <= rough);
+}
+
 function syncToolbar() {
   $("weight-label").hidden = state.smoothing !== "ema";
+  $("half-life-label").hidden = state.smoothing !== "time_ema";
+  if (state.halfLife !== null) $("half-life").value = state.halfLife;
   $("window-label").hidden = state.smoothing !== "mean";
   $("weight-value").textContent = state.weight.toFixed(2);
 }
@@ -214,6 +229,10 @@ async function start() {
   } catch (error) {
     showMessage(String(error.message || error));
     return;
+  }
+  if (state.smoothing === "time_ema" && state.halfLife === null) {
+    state.halfLife = roundHalfLife(selectedRuns()); // a link without one: fixed now, for as long as the page lives
+    syncToolbar();
   }
   await changed({ tags: true });
   follow(onLive, (status) => {

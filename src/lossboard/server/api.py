@@ -196,7 +196,7 @@ def _step_range(
 def _smoothed(
     data: SeriesData, step_range: tuple[int, int] | None, width: int, method: str, weight: float, window: int
 ) -> dict[str, Any]:
-    smoothed = smooth(data.value, method, weight=weight, window=window)
+    smoothed = smooth(data.value, method, weight=weight, window=window, steps=data.step)
     lo, hi = step_range if step_range is not None else (None, None)
     first = 0 if lo is None else int(np.searchsorted(data.step, lo, side="left"))
     stop = len(data.step) if hi is None else int(np.searchsorted(data.step, hi, side="right"))
