@@ -48,8 +48,8 @@ export const readMediaRecords = (run, tag) => getJSON("api/media/records", { run
 
 export const readHparams = (runs) => getJSON("api/hparams", { run: runs });
 
-/** Where the image of `run`'s `tag` at `step` is: the server's route, or the report's inlined copy. */
-export function imageURL(run, tag, step) {
+/** Where the image or sound of `run`'s `tag` at `step` is: the server's route, or the report's inlined copy. */
+export function mediaURL(run, tag, step) {
   if (report) return report.images[`${run}\u0000${tag}\u0000${step}`] || "";
   return `api/media/item?${new URLSearchParams({ run, tag, step: String(step) })}`;
 }

@@ -5,7 +5,7 @@ import "./style.css";
 import { follow, isReport, listMedia, listRuns, listTags, readEvents, readHparams } from "./api.js";
 import { ChartCard } from "./chart.js";
 import { HparamsTable } from "./hparams.js";
-import { histogramCard, imageCard, prCurveCard, textCard } from "./media.js";
+import { audioCard, histogramCard, imageCard, prCurveCard, textCard } from "./media.js";
 import { RunList } from "./runlist.js";
 import { loadState, regexOrNull, saveState } from "./state.js";
 
@@ -114,13 +114,13 @@ async function loadMedia() {
   hparamsTable.element.hidden = !worth;
   if (worth) hparamsTable.render(table, new Set(selectedRuns()), colors);
   const pattern = regexOrNull(state.tagFilter) || /(?:)/;
-  const order = ["image", "video", "histogram", "pr_curve", "text"];
+  const order = ["image", "video", "audio", "histogram", "pr_curve", "text"];
   const shown = listing.filter((item) => order.includes(item.kind) && pattern.test(item.tag))
     .sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind));
   const key = JSON.stringify(shown);
   if (key === mediaShown) return;
   mediaShown = key;
-  const cardsOf = { image: imageCard, video: imageCard, text: textCard, histogram: histogramCard, pr_curve: prCurveCard };
+  const cardsOf = { image: imageCard, video: imageCard, audio: audioCard, text: textCard, histogram: histogramCard, pr_curve: prCurveCard };
   $("media").replaceChildren(...shown.map((item) => cardsOf[item.kind](item, colors[item.run] || "#0072b2")));
 }
 

@@ -4,8 +4,8 @@ The page is the served one (static/index.html, app.js and app.css inlined): its 
 finds the answers in the file instead of asking a server (frontend/src/report.js). The answers
 are those of `lossboard.server.api`, computed once here for every run: each series M4-
 downsampled to ``width`` buckets (at most ``4 * width`` points, extremes kept), histograms
-and text at every step, images as ``data:`` URIs at up to ``max_images`` steps a tag (evenly
-spread, first and last kept). Smoothing needs every point, so a report has none.
+and text at every step, images and sounds as ``data:`` URIs at up to ``max_images`` steps a tag
+(evenly spread, first and last kept). Smoothing needs every point, so a report has none.
 
     >>> html = render_report(store, ["resnet-1"], width=1000)  # doctest: +SKIP
 """
@@ -23,7 +23,7 @@ import orjson
 
 from lossboard.server import api
 from lossboard.server.app import STATIC
-from lossboard.server.media import MediaMissing
+from lossboard.server.media import FILE_KINDS, MediaMissing
 from lossboard.store.base import Store
 
 WIDTH = 1000  # buckets a series keeps: at most 4,000 points, about as many pixels as a wide chart has
@@ -51,7 +51,7 @@ def _data(store: Store, run_names: Sequence[str], *, width: int, max_images: int
     records: dict[str, list[dict[str, Any]]] = {}
     images: dict[str, str] = {}
     for item in media:
-        if item["kind"] in ("image", "video"):
+        if item["kind"] in FILE_KINDS:
             item["steps"] = _spread(item["steps"], max_images)
             for step in item["steps"]:
                 images[f"{item['run']}\0{item['tag']}\0{step}"] = _data_uri(store, item["run"], item["tag"], step)
@@ -71,9 +71,9 @@ def _spread(steps: list[int], count: int) -> list[int]:
 
 def _data_uri(store: Store, run: str, tag: str, step: int) -> str:
     try:
-        data, content_type = api.image(store, run, tag, step)
+        data, content_type = api.media_file(store, run, tag, step)
     except MediaMissing:
-        return ""  # the page shows the card without the picture; the rest of the report stands
+        return ""  # the page shows the card without the picture or sound; the rest of the report stands
     return f"data:{content_type};base64,{base64.b64encode(data).decode('ascii')}"
 
 
