@@ -153,6 +153,9 @@ def test_hostile_names_render_as_text(serve, page, tmp_path: Path) -> None:
     assert page.locator("img").count() == 0 and page.locator("#run-list b").count() == 0
     page.locator("#run-list .run-name").hover()
     assert page.dialogs == []
+    svg = downloaded_svg(page, page.locator("article.card").first)
+    assert XSS in ["".join(t.itertext()) for t in svg.iter(SVG + "text")]  # the legend names the tag, as text
+    assert not list(svg.iter(SVG + "img")) and not list(svg.iter("img"))
 
 
 def test_a_non_loopback_bind_without_the_token_answers_403(serve, page) -> None:
@@ -175,6 +178,38 @@ def test_a_chart_downloads_the_points_it_shows_as_csv(serve, page) -> None:
     assert lines[0] == "run,tag,source_tag,step,epoch,wall_time,value,smoothed"
     assert len(lines) - 1 == int(accuracy.get_attribute("data-shown"))
     assert "alexnet-imagenet,val/accuracy,Validation-accuracy,99,99,,0.617909," in lines
+
+
+def downloaded_svg(page, chart):
+    """The chart's SVG download, parsed (a name that escaped badly would not parse)."""
+    from xml.etree import ElementTree
+
+    with page.expect_download() as download:
+        chart.get_by_role("button", name="SVG").click()
+    assert download.value.suggested_filename.endswith(".svg")
+    return ElementTree.parse(download.value.path()).getroot()
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def test_a_chart_downloads_as_svg_with_its_lines_axes_and_legend(serve, page) -> None:
+    """The y ticks place the validation line's last point at 0.617909 (Epoch[99] Validation-accuracy)."""
+    served = serve(str(EXAMPLE))
+    open_drawn(page, served.url)
+    accuracy = card(page, "Accuracy")
+    svg = downloaded_svg(page, accuracy)
+    texts = ["".join(t.itertext()) for t in svg.iter(SVG + "text")]
+    assert texts[0] == "Accuracy" and "epoch" in texts
+    legend = accuracy.locator(".u-legend .u-series:not([hidden]) .u-label").all_text_contents()[1:]  # after the x axis
+    assert [t for t in texts if t in legend] == legend and "val/accuracy" in legend
+    lines = {path.get("data-label"): path for path in svg.iter(SVG + "path")}
+    assert set(lines) == set(legend)
+    ticks = [(float(t.get("y")) - 4, float(t.text)) for t in svg.iter(SVG + "text") if t.get("class") == "tick-y"]
+    (y0, v0), (y1, v1) = ticks[0], ticks[-1]
+    last_y = float(lines["val/accuracy"].get("d").rsplit("L", 1)[1].split()[1])
+    assert v0 + (last_y - y0) * (v1 - v0) / (y1 - y0) == pytest.approx(0.617909, abs=(v1 - v0) / abs(y1 - y0))  # a pixel
+    assert lines["val/accuracy"].get("stroke-dasharray") == "6 4" and lines["train/accuracy"].get("stroke-dasharray") is None
 
 
 def test_ignoring_outliers_rescales_the_y_axis(serve, page) -> None:
