@@ -6,7 +6,7 @@ import { follow, isReport, listMedia, listRuns, listTags, readEvents, readHparam
 import { ChartCard } from "./chart.js";
 import { HparamsTable } from "./hparams.js";
 import { audioCard, histogramCard, imageCard, prCurveCard, textCard } from "./media.js";
-import { RunList } from "./runlist.js";
+import { naturalCompare, RunList } from "./runlist.js";
 import { loadState, regexOrNull, saveState } from "./state.js";
 
 const $ = (id) => document.getElementById(id);
@@ -17,19 +17,27 @@ let groups = [];
 let events = {};
 let mediaShown = ""; // the media listing drawn, so that a reload keeps sliders where they are
 
-const hparamsTable = new HparamsTable($("hparams"), (name, selected) => toggleRun(name, selected));
+const MANY_RUNS = 50; // past this many, a page opened without a selection shows the latest few
+const FIRST_SHOWN = 20;
+
+const hparamsTable = new HparamsTable($("hparams"), (name, selected) => toggleRuns([name], selected));
 hparamsTable.element.hidden = true;
 
-const runList = new RunList($("run-list"), (name, selected) => toggleRun(name, selected));
+const runList = new RunList($("run-list"), (names, selected) => toggleRuns(names, selected));
 
-function toggleRun(name, selected) {
+function toggleRuns(names, selected) {
   const chosen = new Set(selectedRuns());
-  if (selected) chosen.add(name);
-  else chosen.delete(name);
+  for (const name of names) {
+    if (selected) chosen.add(name);
+    else chosen.delete(name);
+  }
   state.runs = runs.map((run) => run.name).filter((n) => chosen.has(n));
   changed({ tags: true });
 }
 
+
+/** Runs in natural order of name (run2 before run10): the legends' and the table's order too. */
+const naturalOrder = (found) => found.sort((a, b) => naturalCompare(a.name, b.name));
 
 function selectedRuns() {
   const names = runs.map((run) => run.name);
@@ -214,7 +222,7 @@ function onLive(message) {
 }
 
 async function refreshRuns() {
-  runs = await listRuns();
+  runs = naturalOrder(await listRuns());
   renderRunList();
 }
 
@@ -225,10 +233,16 @@ async function start() {
     $("smoothing").title = "smoothing needs every point: use lossboard serve";
   }
   try {
-    runs = await listRuns();
+    runs = naturalOrder(await listRuns());
   } catch (error) {
     showMessage(String(error.message || error));
     return;
+  }
+  if (state.runs === null && runs.length > MANY_RUNS) {
+    // a thousand runs drawn at once is a chart nobody can read and a long wait: the latest few
+    state.runs = [...runs].sort((a, b) => (b.updated ?? 0) - (a.updated ?? 0)).slice(0, FIRST_SHOWN).map((run) => run.name);
+    $("run-note").hidden = false;
+    $("run-note").textContent = `${runs.length.toLocaleString("en-US")} runs: the ${FIRST_SHOWN} updated last are drawn; tick more, or a folder's box`;
   }
   if (state.smoothing === "time_ema" && state.halfLife === null) {
     state.halfLife = roundHalfLife(selectedRuns()); // a link without one: fixed now, for as long as the page lives

@@ -1,4 +1,9 @@
-// The run list: filter by regex, select, colour swatch, status, last step, "updated N s ago".
+// The run list: filter by regex, select, colour swatch, status, last step, "updated N s ago",
+// runs grouped by the folder they sit in (collapsible, a box that selects the whole group).
+//
+// Built for a thousand runs: the elements are made once per set of runs, and filtering or
+// selecting only flips `hidden` and `checked`; rows off screen are skipped by the browser's
+// layout (`content-visibility: auto` in style.css).
 
 const naturally = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
 
@@ -14,52 +19,143 @@ export function ago(seconds) {
   return `${Math.floor(s / 86400)} d ago`;
 }
 
+/** The folder a run sits in: the parent of its own folder ("" when it has none). */
+export function folderOf(run) {
+  const path = (run.path || "").replace(/[\\/]+$/, "");
+  const cut = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
+  return cut > 0 ? path.slice(0, cut) : "";
+}
+
+/** `folders` named by what tells them apart: the part after the path they all share. */
+function shortNames(folders) {
+  const split = folders.map((folder) => folder.split(/[\\/]/));
+  let shared = 0;
+  while (split.every((parts) => parts.length > shared + 1 && parts[shared] === split[0][shared])) shared++;
+  return new Map(folders.map((folder, i) => [folder, split[i].slice(shared).join("/") || folder || "."]));
+}
+
 export class RunList {
-  /** `onToggle(name, selected)` when a box is clicked. */
+  /** `onToggle(names, selected)` when a run's box, or a group's, is clicked. */
   constructor(element, onToggle) {
     this.element = element;
     this.onToggle = onToggle;
-    this.items = new Map(); // name -> {li, box, status, detail}
+    this.items = new Map(); // name -> {li, box, swatch, status, detail, run, group}
+    this.groups = []; // [{folder, li, box, list, count, items}] in natural order of folder
+    this.collapsed = new Set(); // folders the user folded
+    this.layout = ""; // the runs and folders the elements were built for
   }
 
-  /** Show `runs` (those `pattern` finds, naturally sorted), ticking those in `selected`. */
+  /** Show `runs` (those `pattern` finds, naturally sorted within their folder), ticking those in `selected`. */
   render(runs, selected, pattern) {
-    const shown = runs.filter((run) => !pattern || pattern.test(run.name)).sort((a, b) => naturalCompare(a.name, b.name));
-    const keep = new Set(shown.map((run) => run.name));
-    for (const [name, item] of this.items) {
-      if (!keep.has(name)) {
-        item.li.remove();
-        this.items.delete(name);
-      }
-    }
-    for (const run of shown) {
-      const item = this.items.get(run.name) ?? this.create(run);
+    const layout = runs.map((run) => `${run.name}\u0000${run.path}`).join("\u0001");
+    if (layout !== this.layout) this.build(runs);
+    this.layout = layout;
+    for (const run of runs) {
+      const item = this.items.get(run.name);
+      item.run = run;
+      item.li.hidden = pattern !== null && !pattern.test(run.name);
       item.box.checked = selected.has(run.name);
       item.swatch.style.backgroundColor = run.color;
       item.status.textContent = run.status === "unknown" ? "" : run.status;
       item.status.className = `status status-${run.status}`;
-      item.run = run;
-      this.element.append(item.li); // in sorted order
     }
+    for (const group of this.groups) this.showGroup(group);
     this.tick();
   }
 
-  /** Refresh the "updated N s ago" texts. */
+  build(runs) {
+    this.element.replaceChildren();
+    this.items.clear();
+    const byFolder = new Map();
+    for (const run of runs) byFolder.set(folderOf(run), (byFolder.get(folderOf(run)) || []).concat(run));
+    const folders = [...byFolder.keys()].sort(naturalCompare);
+    const names = shortNames(folders);
+    const grouped = folders.length > 1; // one folder: a plain list, nothing to fold
+    this.element.classList.toggle("grouped", grouped);
+    this.groups = folders.map((folder) => {
+      const members = byFolder.get(folder).sort((a, b) => naturalCompare(a.name, b.name));
+      const group = grouped ? this.createGroup(folder, names.get(folder)) : { folder, list: this.element };
+      group.items = members.map((run) => this.createItem(run));
+      group.items.forEach((item) => {
+        item.group = group;
+        group.list.append(item.li);
+      });
+      return group;
+    });
+  }
+
+  /** A group's header (fold button, box for the whole group, folder, count) and its list. */
+  createGroup(folder, name) {
+    const li = document.createElement("li");
+    li.className = "run-group";
+    li.dataset.folder = folder;
+    const header = document.createElement("div");
+    header.className = "group-header";
+    const fold = document.createElement("button");
+    fold.type = "button";
+    fold.className = "fold";
+    fold.title = "fold or unfold this folder";
+    const box = document.createElement("input");
+    box.type = "checkbox";
+    box.title = "select every run shown in this folder";
+    const label = document.createElement("span");
+    label.className = "group-name";
+    label.textContent = name;
+    label.title = folder;
+    const count = document.createElement("span");
+    count.className = "group-count";
+    header.append(fold, box, label, count);
+    const list = document.createElement("ul");
+    li.append(header, list);
+    this.element.append(li);
+    const group = { folder, li, box, list, count, fold, items: [] };
+    fold.addEventListener("click", () => {
+      if (this.collapsed.has(folder)) this.collapsed.delete(folder);
+      else this.collapsed.add(folder);
+      this.showGroup(group);
+    });
+    box.addEventListener("change", () => {
+      const shown = group.items.filter((item) => !item.li.hidden).map((item) => item.run.name);
+      this.onToggle(shown, box.checked);
+    });
+    return group;
+  }
+
+  /** A group's box (ticked, partly or not), its count, folded or not, hidden when the filter leaves it empty. */
+  showGroup(group) {
+    if (!group.li) return;
+    const shown = group.items.filter((item) => !item.li.hidden);
+    const ticked = shown.filter((item) => item.box.checked).length;
+    group.li.hidden = shown.length === 0;
+    group.box.checked = shown.length > 0 && ticked === shown.length;
+    group.box.indeterminate = ticked > 0 && ticked < shown.length;
+    group.count.textContent = `${ticked} of ${shown.length}`;
+    const folded = this.collapsed.has(group.folder);
+    group.list.hidden = folded;
+    group.li.classList.toggle("folded", folded);
+    group.fold.textContent = folded ? "▸" : "▾";
+    group.fold.setAttribute("aria-expanded", String(!folded));
+  }
+
+  /** Refresh the "updated N s ago" texts of the rows one can see. */
   tick() {
     const now = Date.now() / 1000;
     for (const item of this.items.values()) {
+      if (item.li.hidden || item.group?.list.hidden) continue;
       const run = item.run;
       const step = run.last_step === null ? "no points" : `step ${run.last_step.toLocaleString("en-US")}`;
-      item.detail.textContent = run.updated === null ? step : `${step} · updated ${ago(now - run.updated)}`; // null: a report
+      const text = run.updated === null ? step : `${step} · updated ${ago(now - run.updated)}`; // null: a report
+      if (item.detail.textContent !== text) item.detail.textContent = text;
     }
   }
 
-  create(run) {
+  createItem(run) {
     const li = document.createElement("li");
+    li.className = "run";
     const label = document.createElement("label");
     const box = document.createElement("input");
     box.type = "checkbox";
-    box.addEventListener("change", () => this.onToggle(run.name, box.checked));
+    box.addEventListener("change", () => this.onToggle([run.name], box.checked));
     const swatch = document.createElement("span");
     swatch.className = "swatch";
     const name = document.createElement("span");
@@ -71,7 +167,7 @@ export class RunList {
     detail.className = "run-detail";
     label.append(box, swatch, name, status);
     li.append(label, detail);
-    const item = { li, box, swatch, status, detail, run };
+    const item = { li, box, swatch, status, detail, run, group: null };
     this.items.set(run.name, item);
     return item;
   }
