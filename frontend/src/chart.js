@@ -208,7 +208,8 @@ export class ChartCard {
     const shown = this.series.reduce((sum, s) => sum + s.step.length, 0);
     const total = this.series.reduce((sum, s) => sum + s.total_points, 0);
     this.badge.hidden = shown >= total;
-    this.badge.textContent = `${number.format(shown)} of ${number.format(total)} points`;
+    const about = this.series.some((s) => s.estimated) ? "about " : ""; // a report's zoom: counted from its sample
+    this.badge.textContent = `${number.format(shown)} of ${about}${number.format(total)} points`;
     this.element.dataset.shown = String(shown);
     this.element.dataset.total = String(total);
   }

@@ -6,6 +6,7 @@
 // layout (`content-visibility: auto` in style.css).
 
 const naturally = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
+const number = new Intl.NumberFormat("en-US"); // made once: toLocaleString builds one a call
 
 export const naturalCompare = (a, b) => naturally.compare(a, b);
 
@@ -34,6 +35,11 @@ function shortNames(folders) {
   return new Map(folders.map((folder, i) => [folder, split[i].slice(shared).join("/") || folder || "."]));
 }
 
+/** `element[property] = value`, unless it already is: a write the same as before still costs a restyle. */
+function set(element, property, value) {
+  if (element[property] !== value) element[property] = value;
+}
+
 export class RunList {
   /** `onToggle(names, selected)` when a run's box, or a group's, is clicked. */
   constructor(element, onToggle) {
@@ -52,12 +58,13 @@ export class RunList {
     this.layout = layout;
     for (const run of runs) {
       const item = this.items.get(run.name);
+      // only what changed is written: a keystroke in the filter then restyles the rows it hides or shows
+      set(item.li, "hidden", pattern !== null && !pattern.test(run.name));
+      set(item.box, "checked", selected.has(run.name));
+      if (item.run.color !== run.color || !item.swatch.style.backgroundColor) item.swatch.style.backgroundColor = run.color;
+      set(item.status, "textContent", run.status === "unknown" ? "" : run.status);
+      set(item.status, "className", `status status-${run.status}`);
       item.run = run;
-      item.li.hidden = pattern !== null && !pattern.test(run.name);
-      item.box.checked = selected.has(run.name);
-      item.swatch.style.backgroundColor = run.color;
-      item.status.textContent = run.status === "unknown" ? "" : run.status;
-      item.status.className = `status status-${run.status}`;
     }
     for (const group of this.groups) this.showGroup(group);
     this.tick();
@@ -126,14 +133,13 @@ export class RunList {
     if (!group.li) return;
     const shown = group.items.filter((item) => !item.li.hidden);
     const ticked = shown.filter((item) => item.box.checked).length;
-    group.li.hidden = shown.length === 0;
-    group.box.checked = shown.length > 0 && ticked === shown.length;
-    group.box.indeterminate = ticked > 0 && ticked < shown.length;
-    group.count.textContent = `${ticked} of ${shown.length}`;
+    set(group.li, "hidden", shown.length === 0);
+    set(group.box, "checked", shown.length > 0 && ticked === shown.length);
+    set(group.box, "indeterminate", ticked > 0 && ticked < shown.length);
+    set(group.count, "textContent", `${ticked} of ${shown.length}`);
     const folded = this.collapsed.has(group.folder);
-    group.list.hidden = folded;
-    group.li.classList.toggle("folded", folded);
-    group.fold.textContent = folded ? "▸" : "▾";
+    set(group.list, "hidden", folded);
+    set(group.fold, "textContent", folded ? "▸" : "▾");
     group.fold.setAttribute("aria-expanded", String(!folded));
   }
 
@@ -143,9 +149,9 @@ export class RunList {
     for (const item of this.items.values()) {
       if (item.li.hidden || item.group?.list.hidden) continue;
       const run = item.run;
-      const step = run.last_step === null ? "no points" : `step ${run.last_step.toLocaleString("en-US")}`;
+      const step = run.last_step === null ? "no points" : `step ${number.format(run.last_step)}`;
       const text = run.updated === null ? step : `${step} · updated ${ago(now - run.updated)}`; // null: a report
-      if (item.detail.textContent !== text) item.detail.textContent = text;
+      set(item.detail, "textContent", text);
     }
   }
 

@@ -94,6 +94,34 @@ def test_the_report_opens_offline_and_draws_charts_and_media(report_file: Path, 
         context.close()
 
 
+def test_the_report_holds_a_finer_level_of_each_downsampled_series(report_file: Path) -> None:
+    data = inlined(report_file.read_text())
+    coarse = {(s["run"], s["tag"], s["source_tag"]): s for s in data["series"]}
+    finer = {(s["run"], s["tag"], s["source_tag"]): s for s in data["finer"]}
+    assert set(finer) == {key for key, s in coarse.items() if s["total_points"] > len(s["step"])} != set()
+    for key, s in finer.items():
+        assert len(coarse[key]["step"]) < len(s["step"]) <= 4 * 4 * 50 and s["total_points"] == coarse[key]["total_points"]
+
+
+@pytest.mark.browser
+def test_a_zoom_in_the_report_draws_the_finer_level(report_file: Path, browser) -> None:
+    """Zoomed to epochs 40-60, the batch lines show more points than the overview held there,
+    and the badge says the range's count is estimated from the sample."""
+    data = inlined(report_file.read_text())
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, offline=True)
+    page = context.new_page()
+    try:
+        page.goto(report_file.as_uri() + "?run=alexnet-imagenet&zoom=accuracy:40:60")
+        page.wait_for_function("() => document.querySelector('article.card.zoomed')?.dataset.total !== undefined")
+        accuracy = card(page, "Accuracy")
+        in_range = sum(40 <= e <= 60 for s in data["series"] if s["run"] == "alexnet-imagenet" and s["tag"].endswith("accuracy")
+                       for e in s["epoch"] if e is not None)
+        assert int(accuracy.get_attribute("data-shown")) > in_range
+        assert " of about " in accuracy.locator(".badge").inner_text()
+    finally:
+        context.close()
+
+
 def test_report_without_paths_or_store_says_what_to_give(tmp_path: Path) -> None:
     status, output = report("-o", str(tmp_path / "r.html"))
     assert status == 1 and "give the PATHS of logs to report on, or --store URL" in output
