@@ -104,6 +104,30 @@ def test_smoothing_changes_the_drawn_path_and_keeps_the_raw_one(serve, page) -> 
     shoot(page, "smoothing")
 
 
+def test_time_weighted_smoothing_takes_a_half_life_in_steps(serve, page) -> None:
+    """The first half-life is a 50th of the run's 1,099,000 steps, rounded down to 2 x 10^4."""
+    served = serve(str(EXAMPLE))
+    open_drawn(page, served.url)
+    assert not page.locator("#half-life").is_visible()
+    with page.expect_response(lambda r: "smoothing=time_ema" in r.url and "window=20000" in r.url):
+        page.select_option("#smoothing", "time_ema")
+    assert page.locator("#half-life").input_value() == "20000" and not page.locator("#weight").is_visible()
+    assert "half_life=20000" in page.url
+    before = canvas_image(page, "Loss")
+    with page.expect_response(lambda r: "smoothing=time_ema" in r.url and "window=2&" in r.url + "&"):
+        page.fill("#half-life", "2")
+        page.locator("#half-life").dispatch_event("change")
+    page.wait_for_function(
+        """before => [...document.querySelectorAll("article.card")]
+            .find(card => card.querySelector("h2").textContent === "Loss")
+            .querySelector("canvas").toDataURL() !== before""",
+        arg=before,
+    )
+    assert "half_life=2" in page.url
+    page.reload()
+    page.wait_for_function("() => document.querySelector('#half-life').value === '2'")
+
+
 def test_zoom_fetches_more_points_and_the_badge_changes(serve, page, tmp_path: Path) -> None:
     count = 50_000
     write_run(tmp_path / "logs" / "long", "train/loss", [((i * 7919) % 1000) / 1000 + 1 / (1 + i / 5000) for i in range(count)])
