@@ -27,12 +27,14 @@ export function folderOf(run) {
   return cut > 0 ? path.slice(0, cut) : "";
 }
 
-/** `folders` named by what tells them apart: the part after the path they all share. */
+/** `folders` named by their last parts, as few as tell them apart ("logs", or "a/logs" and "b/logs"). */
 function shortNames(folders) {
-  const split = folders.map((folder) => folder.split(/[\\/]/));
-  let shared = 0;
-  while (split.every((parts) => parts.length > shared + 1 && parts[shared] === split[0][shared])) shared++;
-  return new Map(folders.map((folder, i) => [folder, split[i].slice(shared).join("/") || folder || "."]));
+  const split = folders.map((folder) => folder.split(/[\\/]/).filter(Boolean));
+  const longest = Math.max(1, ...split.map((parts) => parts.length));
+  let kept = 1;
+  const named = () => split.map((parts) => parts.slice(-kept).join("/"));
+  while (kept < longest && new Set(named()).size < folders.length) kept++;
+  return new Map(folders.map((folder, i) => [folder, named()[i] || "(no folder)"]));
 }
 
 /** `element[property] = value`, unless it already is: a write the same as before still costs a restyle. */
