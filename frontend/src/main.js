@@ -166,10 +166,13 @@ function bindToolbar() {
   bind("tag-filter", "tagFilter", (i) => i.value, { event: "input", tags: true });
   const filter = $("run-filter");
   filter.value = state.runFilter;
+  let saving = 0;
   filter.addEventListener("input", () => {
     state.runFilter = filter.value;
-    saveState(state);
     renderRunList();
+    // history.replaceState costs more than filtering a thousand runs: the URL follows once typing pauses
+    clearTimeout(saving);
+    saving = setTimeout(() => saveState(state), 300);
   });
   const visible = () => {
     const pattern = regexOrNull(state.runFilter);
@@ -256,8 +259,12 @@ async function start() {
   setInterval(() => runList.tick(), 1000);
   // a status read from the data's recency (running, then stale) changes with no new data
   setInterval(() => refreshRuns().catch((error) => showMessage(String(error.message || error))), 30_000);
+  const measureToolbar = () => document.documentElement.style.setProperty(
+    "--toolbar-height", `${document.querySelector(".toolbar").offsetHeight}px`); // where the run list sticks
+  measureToolbar();
   let resizing = 0;
   window.addEventListener("resize", () => {
+    measureToolbar();
     clearTimeout(resizing);
     resizing = setTimeout(() => cards.forEach((card) => card.resize()), 100);
   });
