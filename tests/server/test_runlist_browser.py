@@ -44,6 +44,7 @@ def test_runs_are_grouped_by_folder_naturally_sorted_and_selected_a_folder_at_a_
     assert group(page, "projB").locator(".group-count").inner_text() == "0 of 2"
 
     page.fill("#run-filter", "run1$")  # the folder's box then acts on the runs shown only
+    page.wait_for_url(lambda url: "runs=run1%24" in url)  # once typing pauses, the filter is in the link
     assert group(page, "projA").locator(".run-name:visible").all_text_contents() == ["projA/run1"]
     group(page, "projB").locator(".group-header input").check()
     page.wait_for_function("() => document.querySelector('article.card').dataset.total == 20")
