@@ -103,6 +103,20 @@ def test_the_report_holds_a_finer_level_of_each_downsampled_series(report_file: 
         assert len(coarse[key]["step"]) < len(s["step"]) <= 4 * 4 * 50 and s["total_points"] == coarse[key]["total_points"]
 
 
+def test_the_finer_levels_stay_within_their_budget(example_url: str) -> None:
+    from lossboard.server import api
+    from lossboard.server.report import _finer
+    from lossboard.store.sqlite import SQLiteStore
+
+    with SQLiteStore(example_url, create=False) as store:
+        tags = sorted({t["tag"] for t in api.tags(store, ["alexnet-imagenet"])["tags"]})
+        overview = api.series(store, run_names=["alexnet-imagenet"], tag_names=tags, width=50)
+        every = _finer(store, overview, 200, budget=10**9)
+        assert len(every) >= 2 and _finer(store, overview, 200, budget=0) == []
+        first = len(every[0]["step"])
+        assert [s["source_tag"] for s in _finer(store, overview, 200, budget=first)] == [every[0]["source_tag"]]
+
+
 @pytest.mark.browser
 def test_a_zoom_in_the_report_draws_the_finer_level(report_file: Path, browser) -> None:
     """Zoomed to epochs 40-60, the batch lines show more points than the overview held there,

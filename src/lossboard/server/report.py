@@ -32,9 +32,9 @@ from lossboard.store.base import Store
 WIDTH = 1000  # buckets a series keeps: at most 4,000 points, about as many pixels as a wide chart has
 MAX_IMAGES = 50  # steps a tag's images are inlined at
 FINER = 4  # a zoom draws from a level with this many times the overview's buckets
-# points the finer levels may add in all, about 12 MB of inlined JSON (~50 bytes a point):
-# 20 series' worth of 16,000 points at the default 1,000 buckets
-FINER_BUDGET = 320_000
+# points the finer levels may add in all: about 10 MB of inlined JSON (50-60 bytes a point with
+# wall times), a dozen series' worth of 16,000 points at the default 1,000 buckets
+FINER_BUDGET = 200_000
 _STYLESHEET = re.compile(r'<link rel="stylesheet" href="app\.css">')
 _SCRIPT = re.compile(r'<script type="module" src="app\.js"></script>')
 
