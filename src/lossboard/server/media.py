@@ -26,7 +26,7 @@ _MAX_RECORD_BYTES = 256 << 20  # a length beyond this is damage, not an image
 
 
 class MediaMissing(LossboardError):
-    """The index names an image whose bytes are no longer where it says."""
+    """The index names an image or a sound whose bytes are no longer where it says."""
 
 
 def media_bytes(sources: Sequence[str], record: Media) -> tuple[bytes, str]:
