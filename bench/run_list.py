@@ -106,7 +106,7 @@ def main() -> None:
             drawn.append(first_charts_ms(browser, served.url, len(TAGS) // 2))
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             page.goto(served.url)
-            page.wait_for_function("() => document.querySelectorAll('#run-list li.run').length === 1000"
+            page.wait_for_function("() => document.querySelector('#run-list').dataset.shown === '1000'"
                                    " && [...document.querySelectorAll('article.card')].every(c => c.dataset.total)",
                                    timeout=60_000)  # the charts drawn: typing starts on a quiet page
             strokes += keystroke_ms(page)
