@@ -16,7 +16,6 @@ import argparse
 import os
 import statistics
 import time
-from pathlib import Path
 
 from serve import ARGS, CHROMIUM, HERE, Serve, first_charts_ms
 
