@@ -68,6 +68,7 @@ class Parser(LineParser):
     """The line pipeline over every line of one stream."""
 
     raw_lines = True
+    live_redraws = True  # a bar that never ends its line is read as it is drawn
 
     def __init__(self, *, fast: bool = True) -> None:
         """``fast=False`` reads every bar redraw on its own (tests compare both paths)."""

@@ -39,9 +39,9 @@ A line redrawn hundreds of times is read a run at a time (`Bars.redrawn`, `_bar_
 states that continue one bar in one layout go through one regex pass and one orjson call and
 leave as `Columns`, the same values `add` gives them one by one (``Parser(fast=False)``).
 
-Limitation: a ``\\r``-redrawn line is parsed when its ``\\n`` arrives, so a live tail of a bar
-that never ends its line (Lightning keeps one line per run in a redirected file) shows nothing
-until it does.
+Live: a bar that never ends its line (Lightning keeps one line per run in a redirected file)
+is read as it is drawn: the redraws before the latest ``\\r`` are parsed at every read
+(``live_redraws``), so `lossboard serve` and ``index --watch`` show them before the ``\\n``.
 """
 
 from __future__ import annotations
@@ -388,6 +388,7 @@ class Parser(LineParser):
     """Every redraw of every line that starts with a bar goes to `Bars`."""
 
     raw_lines = True
+    live_redraws = True  # a bar that never ends its line is read as it is drawn
 
     def __init__(self, *, fast: bool = True) -> None:
         """``fast=False`` reads every redraw on its own (tests compare both paths)."""
