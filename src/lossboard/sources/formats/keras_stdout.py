@@ -54,8 +54,11 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+import numpy as np
+
 from lossboard import tags
-from lossboard.model import CHECKPOINT, EARLY_STOP, LR_CHANGE, Event, Item, Meta, Point, Problem
+from lossboard.model import CHECKPOINT, EARLY_STOP, LR_CHANGE, Columns, Event, Item, Meta, Point, Problem
+from lossboard.sources.formats import _keras_fast
 from lossboard.sources.formats._lines import LineParser, redraws
 from lossboard.sources.formats._numbers import bad_number
 from lossboard.sources.formats._numbers import number as parse_number
@@ -72,6 +75,7 @@ _LR = re.compile(r"(?:reducing|setting)(?: \S+)? learning rate to (\S+?)\.?$")
 # "  32/60000 [=====>......]" (Keras 1/2) or " 1/10 ━━━━━━ 0s 64ms/step" (Keras 3)
 _COUNTER = re.compile(r"(\d+)/(\d+|Unknown)(?: +(?:\[[=>.]*\]|━+))?(?: +(.*))?")
 _TIME = re.compile(r"(\d+(?:\.\d+)?)(us|ms|s)(?:/(\w+))?")
+_CLOCK = re.compile(r"\d+:\d\d(?::\d\d)?")
 _METRIC = re.compile(r"([A-Za-z_][\w.@/-]*): (.*)")
 # "0.7203batch 5 ...": a value as Keras formats it, then a script's print glued to the bar
 _VALUE_THEN_TEXT = re.compile(r"(-?(?:\d+(?:\.\d+)?(?:e[-+]\d+)?|nan|inf))([^\d.\s].*)")
@@ -98,6 +102,8 @@ def _times(text: str, into: list[tuple[str, str, float]]) -> bool:
     for token in text.split():
         match = _TIME.fullmatch(token)
         if match is None:
+            if _CLOCK.fullmatch(token):  # Keras 3's ETA over a minute ("1:02"): no duration kept
+                continue
             return False
         number, unit, per = match.groups()
         seconds = float(number) * _SECONDS[unit]
@@ -187,8 +193,9 @@ class Parser(LineParser):
 
     raw_lines = True  # intermediate bar states are kept as batch-level points
 
-    def __init__(self) -> None:
+    def __init__(self, *, fast: bool = True) -> None:
         super().__init__()
+        self._fast = fast  # False: every redraw state on its own (tests compare both paths)
         self._fits = 0  # fit() calls seen
         self._printed = (0, 0)  # (k, N) of the last "Epoch k/N" header
         self._offset = 0  # global epoch = offset + k
@@ -216,6 +223,8 @@ class Parser(LineParser):
     def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
         items: list[Item] = []
         for number, raw in enumerate(lines, first):
+            if self._fast and raw.count("\r") >= _keras_fast.MIN_STATES and self._redraws(number, raw, items):
+                continue
             states = _states(raw)
             if not states:
                 continue
@@ -230,6 +239,36 @@ class Parser(LineParser):
                     self._other(number, bar.glued, items)
             self._line(number, states[-1], items)
         return items
+
+    def _redraws(self, number: int, raw: str, items: list[Item]) -> bool:
+        """A line of many redraws of this epoch's bar, its running states read in bulk
+        (`_keras_fast`); False, with nothing changed, when they are not only that."""
+        first, last = raw.find("\r"), raw.rfind("\r")
+        if self._epoch is None or self._closed or self._held_lines or raw[:first].strip("\x08"):
+            return False
+        tail = _states(raw[last:])  # the line's last state goes the usual way
+        names = _keras_fast.metric_names(_keras_fast.first_state(raw, first))
+        read = _keras_fast.read_states(raw[first : last + 1], names) if names and tail else None
+        if read is None:
+            return False
+        table, has_eta = read
+        current, total = table[:, 0], table[:, 1]
+        size = int(total[0])
+        if (total != size).any() or (self._total is not None and self._total != size):
+            return False
+        running = has_eta | (current < total)
+        if running.any():
+            done = current[running]
+            self._total = size
+            self._position = max(self._position, int(done.max()))
+            steps = self._units_before + done.astype(np.int64)
+            epochs = (self._epoch - 1) + done / size if size else None
+            for column, name in enumerate(names, 2):
+                tag = tags.canonical(name, tags.BATCH)
+                if tag.startswith("train_batch/"):  # lr, val_*: not running means
+                    items.append(Columns(tag, name, steps, table[running, column], epochs))
+        self._line(number, tail[-1], items)
+        return True
 
     def _line(self, number: int, line: str, items: list[Item]) -> None:
         """The last state of a line: Keras's if its rules claim it, else the script's."""
