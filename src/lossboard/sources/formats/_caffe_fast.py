@@ -7,10 +7,10 @@ numbers::
     I0711 14:22:25.854377  1274 solver.cpp:244]     Train net output #0: loss = 0.232917 (* 1 = 0.232917 loss)
     I0711 14:22:25.854387  1274 sgd_solver.cpp:106] Iteration 100, lr = 0.00992565
 
-A `Layout` is the literal text of such a record after glog's fixed-width date and time (the
-first 21 characters), learned from one record. Replacing the literal pieces of many records
-by commas leaves only their numbers, which one orjson call converts; the dates and times are
-read as columns of digits with numpy. The records fit when orjson accepts the result and it
+The dates and times (glog's first 21 characters, fixed width) are read as columns of digits
+with numpy. A `Layout` is the literal text after them of one record, learned once;
+replacing the literal pieces of many records by commas leaves only their numbers, which one
+orjson call converts. The records fit when orjson accepts the result and it
 holds exactly as many numbers as that many records do (another output name or a missing
 line leaves text or changes the count). Anything that does not fit is left to the caller's
 line-by-line path, which stays the reference: values orjson refuses (``nan``, ``-nan``) and
@@ -86,11 +86,9 @@ class Layout:
             start += count
         return cls(pieces, columns, len(record))
 
-    def matrix(self, lines: list[str]) -> np.ndarray | None:
-        """The numbers of whole records ``lines`` as a (records, width) array, or None when
-        they do not fit."""
-        records = len(lines) // self.lines
-        text = "\n".join([line[PREFIX:] for line in lines])
+    def matrix(self, text: str, records: int) -> np.ndarray | None:
+        """The numbers of ``records`` whole records, ``text`` their lines after the dates
+        (`split_dates`), as a (records, width) array, or None when they do not fit."""
         if not text.startswith(self.head) or not text.endswith(self.tail):
             return None
         body = text[len(self.head) : len(text) - len(self.tail)]
@@ -105,9 +103,10 @@ class Layout:
         return np.array(flat, dtype=np.float64).reshape(records, self.width)
 
 
-def read_dates(lines: list[str]) -> np.ndarray | None:
+def split_dates(lines: list[str]) -> tuple[np.ndarray, str] | None:
     """The (month, day, hour, minute, microseconds of the minute) of glog's fixed-width date
-    and time on each of ``lines``, or None when one is not that or names no month."""
+    and time on each of ``lines``, and the rest of the lines joined; None when a date is not
+    that or names no month."""
     try:
         raw = "".join([line[:PREFIX] for line in lines]).encode("ascii")
     except UnicodeEncodeError:
@@ -124,7 +123,7 @@ def read_dates(lines: list[str]) -> np.ndarray | None:
     if fields[:, 0].min() < 1 or fields[:, 0].max() > 12:
         return None
     micros = digits[:, 8:] @ _PLACES  # "25.854327" -> 25854327
-    return np.column_stack([fields, micros])
+    return np.column_stack([fields, micros]), "\n".join([line[PREFIX:] for line in lines])
 
 
 def wall_times(dates: np.ndarray, year: int) -> np.ndarray:

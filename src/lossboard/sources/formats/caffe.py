@@ -48,7 +48,7 @@ import numpy as np
 
 from lossboard import tags
 from lossboard.model import RESUME, Columns, Event, Item, Meta, Point, Problem
-from lossboard.sources.formats._caffe_fast import LOSS_LINE, Layout, read_dates, wall_times
+from lossboard.sources.formats._caffe_fast import LOSS_LINE, Layout, split_dates, wall_times
 from lossboard.sources.formats._lines import LineParser
 from lossboard.sources.formats._numbers import bad_number, number
 from lossboard.sources.formats._pipeline import LinePipeline
@@ -251,21 +251,11 @@ class Parser(LineParser):
         and read together (`_caffe_fast`); every other line, and a run whose dates or
         iterations do not continue where the parser stands, is parsed on its own in order.
         """
-        runs = self._display_runs(lines)
-        if not runs:
+        read = self._read_records(lines)
+        if read is None:
             return None
-        record_lines = [line for start, stop in runs for line in lines[start:stop]]
-        matrix = self._layout.matrix(record_lines)
-        if matrix is None:  # another layout from here on (a restart with other outputs)?
-            self._layout = None
-            runs = self._display_runs(lines)
-            record_lines = [line for start, stop in runs for line in lines[start:stop]]
-            matrix = self._layout.matrix(record_lines) if runs else None
-        dates = read_dates(record_lines) if matrix is not None else None
-        if dates is None:
-            return None
-        layout = self._layout
-        size = layout.lines
+        runs, dates, matrix = read
+        size = self._layout.lines
         year = self._year
         walls = wall_times(dates, year)
         months = dates[:, 0]
@@ -300,6 +290,24 @@ class Parser(LineParser):
         for number in range(done, len(lines)):
             self._line(first + number, lines[number], items)
         return items
+
+    def _read_records(self, lines: list[str]) -> tuple[list, np.ndarray, np.ndarray] | None:
+        """(runs, dates of their lines, numbers of their records) of the display records in
+        ``lines``; the layout is learned again once when the known one does not fit."""
+        for _ in range(2):
+            runs = self._display_runs(lines)
+            if not runs:
+                return None
+            record_lines = [line for start, stop in runs for line in lines[start:stop]]
+            split = split_dates(record_lines)
+            if split is None:
+                return None
+            dates, text = split
+            matrix = self._layout.matrix(text, len(record_lines) // self._layout.lines)
+            if matrix is not None:
+                return runs, dates, matrix
+            self._layout = None  # another layout from here on (a restart with other outputs)?
+        return None
 
     def _display_runs(self, lines: list[str]) -> list[tuple[int, int]]:
         """(start, stop) of each stretch of whole display records in ``lines``, learning their
