@@ -9,10 +9,8 @@ numbers::
 
 The dates and times (glog's first 21 characters, fixed width) are read as columns of digits
 with numpy. A `Layout` is the literal text after them of one record, learned once;
-replacing the literal pieces of many records by commas leaves only their numbers, which one
-orjson call converts. The records fit when orjson accepts the result and it
-holds exactly as many numbers as that many records do (another output name or a missing
-line leaves text or changes the count). Anything that does not fit is left to the caller's
+the numbers of many records are cut out at its literal pieces (`_literals`: another output
+name or a missing line does not fit). Anything that does not fit is left to the caller's
 line-by-line path, which stays the reference: values orjson refuses (``nan``, ``-nan``) and
 dates that are not glog's fixed width included.
 """
@@ -22,9 +20,9 @@ from __future__ import annotations
 import re
 
 import numpy as np
-import orjson
 
 from lossboard import tags
+from lossboard.sources.formats._literals import cut_pieces, read_numbers
 
 PREFIX = 21  # "I0711 14:22:25.854327": severity, month, day and time, always this wide in glog
 
@@ -48,12 +46,8 @@ class Layout:
     """
 
     def __init__(self, pieces: list[str], columns: list[tuple], lines: int) -> None:
-        self.head, self.tail = pieces[0], pieces[-1]
-        self.width = len(pieces) - 1
-        self.columns, self.lines = columns, lines
-        joint = self.tail + "\n" + self.head  # between two records
-        # replaced longest first: a piece may contain another
-        self._pieces = sorted({*pieces[1:-1], joint} - {""}, key=len, reverse=True)
+        self.pieces, self.columns, self.lines = pieces, columns, lines
+        self._cuts = cut_pieces(pieces)
 
     @classmethod
     def learn(cls, record: list[str]) -> Layout | None:
@@ -89,18 +83,7 @@ class Layout:
     def matrix(self, text: str, records: int) -> np.ndarray | None:
         """The numbers of ``records`` whole records, ``text`` their lines after the dates
         (`split_dates`), as a (records, width) array, or None when they do not fit."""
-        if not text.startswith(self.head) or not text.endswith(self.tail):
-            return None
-        body = text[len(self.head) : len(text) - len(self.tail)]
-        for piece in self._pieces:
-            body = body.replace(piece, ",")
-        try:
-            flat = orjson.loads("[" + body + "]")
-        except orjson.JSONDecodeError:
-            return None
-        if len(flat) != records * self.width:
-            return None
-        return np.array(flat, dtype=np.float64).reshape(records, self.width)
+        return read_numbers(text, self.pieces, self._cuts, records)
 
 
 def split_dates(lines: list[str]) -> tuple[np.ndarray, str] | None:
