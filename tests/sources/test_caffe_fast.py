@@ -12,25 +12,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lossboard.model import Columns, Item
-from lossboard.sources.formats import caffe
-from tests.sources.helpers import canonical
+from tests.sources.helpers import canonical, parse_cut
 
 LENET = "caffe/mnist_lenet_train.log"
 
 
-def _parse(text: str, cuts: list[int], *, fast: bool) -> list[Item]:
-    parser = caffe.Parser(fast=fast)
-    items: list[Item] = []
-    start = 0
-    for cut in sorted({min(cut, len(text)) for cut in cuts}) + [len(text)]:
-        items.extend(parser.feed(text[start:cut]))
-        start = cut
-    return items + parser.close()
-
-
 def _assert_same(text: str, cuts: list[int]) -> list[Item]:
-    fast = _parse(text, cuts, fast=True)
-    assert canonical(fast) == canonical(_parse(text, cuts, fast=False))
+    fast = parse_cut("caffe", text, cuts)
+    assert canonical(fast) == canonical(parse_cut("caffe", text, cuts, fast=False))
     return fast
 
 

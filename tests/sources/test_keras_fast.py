@@ -15,25 +15,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lossboard.model import Columns, Item
-from lossboard.sources.formats import keras_stdout
-from tests.sources.helpers import canonical, expand
+from tests.sources.helpers import canonical, expand, parse_cut
 
 CAPTURES = sorted(path.name for path in (Path(__file__).parent / "data" / "keras").glob("*.log"))
 
 
-def _parse(text: str, cuts: list[int], *, fast: bool) -> list[Item]:
-    parser = keras_stdout.Parser(fast=fast)
-    items: list[Item] = []
-    start = 0
-    for cut in sorted({min(cut, len(text)) for cut in cuts}) + [len(text)]:
-        items.extend(parser.feed(text[start:cut]))
-        start = cut
-    return items + parser.close()
-
-
 def _assert_same(text: str, cuts: list[int] = ()) -> list[Item]:
-    fast = _parse(text, list(cuts), fast=True)
-    assert canonical(fast) == canonical(_parse(text, list(cuts), fast=False))
+    fast = parse_cut("keras-stdout", text, list(cuts))
+    assert canonical(fast) == canonical(parse_cut("keras-stdout", text, list(cuts), fast=False))
     return fast
 
 

@@ -11,23 +11,14 @@ import numpy as np
 import pytest
 
 import lossboard
+from tests.sources.helpers import with_lines_after
 
 LENET = "caffe/mnist_lenet_train.log"
 CAFFE_TAGS = {"train/loss", "train_batch/loss", "opt/lr", "val/accuracy", "val/loss"}
 
 
 def _with_prints(corpus: Path, tmp_path: Path, added: dict[str, list[str]]) -> Path:
-    """The corpus log with ``added`` lines printed right after the first line containing each key."""
-    out = []
-    for line in (corpus / LENET).read_text().splitlines():
-        out.append(line)
-        for key in list(added):
-            if key in line:
-                out.extend(added.pop(key))
-    assert not added, f"no line of {LENET} holds {sorted(added)}"
-    path = tmp_path / "train.log"
-    path.write_text("\n".join(out) + "\n")
-    return path
+    return with_lines_after(corpus / LENET, tmp_path / "train.log", added)
 
 
 def _series(path: Path) -> dict[str, tuple[list[int], list[float]]]:

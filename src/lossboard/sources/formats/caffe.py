@@ -112,17 +112,17 @@ class Parser(LineParser):
             if fast is not None:
                 items.extend(fast)
                 return items
-        for number, line in enumerate(lines, first):
-            self._line(number, line, items)
+        for line_no, line in enumerate(lines, first):
+            self._line(line_no, line, items)
         return items
 
-    def _line(self, number: int, line: str, items: list[Item]) -> None:
+    def _line(self, line_no: int, line: str, items: list[Item]) -> None:
         glog = _GLOG.match(line) if line[:1] in "IWEF" else None
         if glog is None:
             if self._dump == _SOLVER:
                 self._solver_param(line, items)
             elif self._dump is None:
-                self._other(number, line, items)
+                self._other(line_no, line, items)
             return
         self._dump = None
         if not self._started:
@@ -130,22 +130,22 @@ class Parser(LineParser):
             items += [Meta("framework", "caffe"), Meta("wall_time_year", _YEAR_NOTE)]
         message = glog[7]
         if "Iteration " in message:
-            self._iteration_line(number, glog, message, items)
+            self._iteration_line(line_no, glog, message, items)
         elif "net output #" in message:
-            self._output_line(number, glog, message, items)
+            self._output_line(line_no, glog, message, items)
         elif message.startswith("Initializing solver from parameters"):
             self._dump, self._depth = _SOLVER, 0
         elif message.startswith("Initializing net from parameters"):
             self._dump = _NET
         elif not glog[6].endswith(".cpp"):  # glog-style logging of the script (train.py:42])
-            self._other(number, line, items)
+            self._other(line_no, line, items)
 
     def finish(self) -> list[Item]:
         items: list[Item] = []
         self._others.finish(items)
         return items
 
-    def _other(self, number: int, line: str, items: list[Item]) -> None:
+    def _other(self, line_no: int, line: str, items: list[Item]) -> None:
         """A line Caffe did not print (a Python layer's or a wrapping script's ``print``, a
         ``logging`` record, a tqdm bar): read by the line pipeline at the iteration Caffe is at,
         as a test value while a test net runs. Before the first iteration there is no step to
@@ -156,7 +156,7 @@ class Parser(LineParser):
                 context.step, context.split = self._test[0], tags.VAL
             else:
                 context.step, context.split = self._iteration, None
-        self._others.line(number, line, items)
+        self._others.line(line_no, line, items)
 
     def _solver_param(self, line: str, items: list[Item]) -> None:
         """One ``key: value`` of the solver dump; nested ``{ }`` blocks are skipped."""
@@ -265,8 +265,8 @@ class Parser(LineParser):
         items: list[Item] = []
         done = record = 0  # lines before `done` are parsed; records before `record` emitted
         for start, stop in runs:
-            for number in range(done, start):
-                self._line(first + number, lines[number], items)
+            for index in range(done, start):
+                self._line(first + index, lines[index], items)
             count = (stop - start) // size
             line_at = record * size
             run_months = months[line_at : line_at + count * size]
@@ -283,12 +283,12 @@ class Parser(LineParser):
                 self._emit(matrix[record : record + count], run_walls, items)
                 self._month = int(run_months[-1])
             else:  # a restart or a new year inside: the line-by-line path says so
-                for number in range(start, stop):
-                    self._line(first + number, lines[number], items)
+                for index in range(start, stop):
+                    self._line(first + index, lines[index], items)
             record += count
             done = stop
-        for number in range(done, len(lines)):
-            self._line(first + number, lines[number], items)
+        for index in range(done, len(lines)):
+            self._line(first + index, lines[index], items)
         return items
 
     def _read_records(self, lines: list[str]) -> tuple[list, np.ndarray, np.ndarray] | None:
