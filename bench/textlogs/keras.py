@@ -1,8 +1,9 @@
 """Keras 3 ``model.fit(verbose=1)`` output redirected to a file, as tests/sources/data/keras
 captures it: per epoch an ``Epoch k/N`` header and one physical line of progress-bar redraws
 (ANSI bold and colour, the bar in ``━``, a run of ``\\b`` before each ``\\r``; a redraw every
-8 of 1,563 steps, as Keras redraws at most every 0.05 s), ending with the state that adds
-``val_accuracy``, ``val_loss`` and ``learning_rate``."""
+8 of 1,563 steps, as Keras redraws at most every 0.05 s), ending, on the same line as in
+tests/sources/data/keras/long_bar_pipe.log, with the state that adds ``val_accuracy``,
+``val_loss`` and ``learning_rate``."""
 
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ def _state(step: int, accuracy: float, loss: float, tail: str = "") -> tuple[str
     """One redraw as Keras 3 writes it, and its width on screen."""
     done = step * 20 // STEPS
     counter = f"{step:>{len(str(STEPS))}}/{STEPS}"
-    bar = f"\x1b[32m{'━' * done}\x1b[0m\x1b[37m{'━' * (20 - done)}\x1b[0m"
+    # as Keras 3 draws it: no green part before the first twentieth, an empty grey one at the end
+    bar = (f"\x1b[32m{'━' * done}\x1b[0m" if done else "") + f"\x1b[37m{'━' * (20 - done)}\x1b[0m"
     seconds = step * 5 // 1000
     text = f"\x1b[1m{counter}\x1b[0m {bar} \x1b[1m{seconds}s\x1b[0m 5ms/step - accuracy: {accuracy:.4f} - loss: {loss:.4f}{tail}"
     return text, len(_ANSI.sub("", text))
@@ -44,10 +46,9 @@ def write(path: Path, size: int) -> None:
                 text, shown = _state(step, 1 - base / 3 + rng.random() / 50, base * (1 + rng.random() / 10))
                 parts.append("\b" * width + "\r" + text)
                 width = shown
-            out.write("".join(parts) + "\n")
             tail = f" - val_accuracy: {1 - base / 2.8:.4f} - val_loss: {base * 1.1:.4f} - learning_rate: 0.0010"
             text, _ = _state(STEPS, 1 - base / 3, base, tail)
-            out.write("\b" * width + "\r" + text + "\n")
+            out.write("".join(parts) + "\b" * width + "\r" + text + "\n")
 
 
 def single_pass(path: Path) -> int:
