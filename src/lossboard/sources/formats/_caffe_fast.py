@@ -26,10 +26,11 @@ from lossboard.sources.formats._literals import cut_pieces, read_numbers
 
 PREFIX = 21  # "I0711 14:22:25.854327": severity, month, day and time, always this wide in glog
 
-# the numbers of a display record: an iteration, a value after " = ", an output's index and
-# loss weight, the "(2.3 iter/s, 43.4s/100 iters)" of Caffe >= 1.0
+# the numbers of a display record: an iteration, a value after " = ", the "(2.3 iter/s,
+# 43.4s/100 iters)" of Caffe >= 1.0. An output's index and loss weight ("#0", "(* 1 =") stay
+# literal text: the same in every record, and fewer pieces to cut at
 _NUMBER = re.compile(
-    r"(?<=Iteration )\d+|(?<= = )[^\s()]+|(?<=#)\d+|(?<=\(\* )[^\s()]+"
+    r"(?<=Iteration )\d+|(?<= = )[^\s()]+"
     r"|(?<=\()[^\s()]+(?= iter/s)|(?<=, )[^\s()]+(?=s/)|(?<=s/)\d+(?= iters)"
 )
 _OUTPUT_NAME = re.compile(r"Train net output #\d+: (\S+) = ")
@@ -71,10 +72,10 @@ class Layout:
                 columns.append((start + 1, start, "opt/lr", "lr", index))
             else:
                 output = _OUTPUT_NAME.search(body)
-                if output is None or count not in (2, 4):
+                if output is None or count not in (1, 2):  # its value, and the weighted value
                     return None
                 name = output[1]
-                columns.append((start + 1, 0, tags.canonical(name, tags.BATCH), name, index))
+                columns.append((start, 0, tags.canonical(name, tags.BATCH), name, index))
             # the last piece of a line and the first of the next meet at the line break
             pieces = [*pieces[:-1], pieces[-1] + "\n" + line_pieces[0], *line_pieces[1:]] if pieces else line_pieces
             start += count

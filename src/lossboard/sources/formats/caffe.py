@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from itertools import chain
 
 import numpy as np
 
@@ -298,7 +299,7 @@ class Parser(LineParser):
             runs = self._display_runs(lines)
             if not runs:
                 return None
-            record_lines = [line for start, stop in runs for line in lines[start:stop]]
+            record_lines = list(chain.from_iterable(lines[start:stop] for start, stop in runs))
             split = split_dates(record_lines)
             if split is None:
                 return None
