@@ -48,6 +48,13 @@ def test_a_print_after_a_training_iteration_is_read_at_that_iteration(corpus: Pa
     assert found["data_time"] == ([1000], [0.031])
 
 
+def test_a_scripts_validation_bar_is_read_at_the_iteration_tested(corpus: Path, tmp_path: Path) -> None:
+    """A tqdm bar the wrapping script draws over its own evaluation, redrawn with ``\\r``."""
+    bar = "\rval: 50%|#####     | 5/10 [00:01<00:01, 9.5it/s, iou=0.58]\rval: 100%|##########| 10/10 [00:01<00:00, 9.5it/s, iou=0.61]"
+    found = _series(_with_prints(corpus, tmp_path, {"Iteration 500, Testing net (#0)": [bar]}))
+    assert found["iou"] == ([500], [0.61])
+
+
 def test_the_caffe_values_are_unchanged_by_prints_between_them(corpus: Path, tmp_path: Path) -> None:
     [plain] = lossboard.load(corpus / LENET)
     [mixed] = lossboard.load(_with_prints(corpus, tmp_path, {

@@ -152,11 +152,12 @@ class Parser(LineParser):
         as a test value while a test net runs. Before the first iteration there is no step to
         put a value at, so a config printed then stays unread."""
         if self._training:
-            context = self._others.context
-            if self._test is not None:
-                context.step, context.split = self._test[0], tags.VAL
-            else:
-                context.step, context.split = self._iteration, None
+            others = self._others
+            testing = self._test is not None
+            # Caffe's iterations are the training steps: a script's validation bar sits there too
+            step = self._test[0] if testing else self._iteration
+            others.context.step = others.progress.train_step = step
+            others.context.split = tags.VAL if testing else None
         self._others.line(line_no, line, items)
 
     def _solver_param(self, line: str, items: list[Item]) -> None:
