@@ -37,6 +37,10 @@ get ``wall_time`` = that month/day/time read as UTC in 1972 (the first leap year
 so 29 February exists), one year later after each December -> January wrap. Differences
 between points are exact and the printed date and time read back unchanged; the year is a
 placeholder, which the ``wall_time_year`` `Meta` says.
+
+Runs of display records (loss, ``Train net output``, lr lines) are read a chunk at a time by
+`_caffe_fast`; everything else, and records that do not fit it exactly, line by line here
+(``Parser(fast=False)`` reads every line so).
 """
 
 from __future__ import annotations

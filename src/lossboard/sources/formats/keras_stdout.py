@@ -47,6 +47,9 @@ right after a bar state with no newline between) goes to the line pipeline of mi
 epoch ends (where Keras puts the epoch's own values), so ``val_f1: 0.93`` printed by an
 ``on_epoch_end`` callback lands beside ``val_loss``. Lines before the first header have no
 epoch to go to and stay unread (a config printed before training).
+
+A line of many redraws has its running states read at once by `_keras_fast`; a line that
+does not fit it exactly is read state by state here (``Parser(fast=False)`` always does).
 """
 
 from __future__ import annotations
