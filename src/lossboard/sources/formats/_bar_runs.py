@@ -11,6 +11,13 @@ digits masked so one layout serves every epoch's bar. Compiled to a regex, it fi
 of states that follow it in one pass over the line; one orjson call converts the numbers of
 the whole run, and one count of the description says they all belong to one bar.
 
+Most often the rest of the line is one bar to its end, and then no regex runs per state:
+with each state's bar (between its two ``|``) cut out and its digits masked to ``0``, the
+states of a run are a few texts (a `BarLayout`'s ``templates`` say where the numbers are in
+each, learned from one state by the regex); `bytes.translate`, `str.split` and numpy cut all
+the numbers of the run out in C. Two states with the same masked text differ only in their
+digits and bars, which the regex reads as ``\\d`` and ``[^|]``, so they parse alike.
+
 The regex admits only states the general path reads the same way (nothing glued after ``]``,
 no comma inside a field, a plain rate). Where a state does not fit (another bar, a rate unit
 that changes, ``?it/s``), the run ends there and the caller reads that state on its own; a
@@ -33,6 +40,9 @@ _VALUE = r"([-+0-9.eE]+)"  # what orjson may take; it refuses the rest, and the 
 _FIELD = r"[^,\]\r]*"
 _DIGITS = re.compile(r"\d+")
 _EXACT_FLOAT = 2**53  # counts above this do not survive a float64
+_MASK = bytes.maketrans(b"123456789", b"000000000")
+_COMMA = np.uint8(ord(","))
+_MAX_TEMPLATES = 1024  # masked states remembered per layout; a log with more learns them again
 
 
 class BarLayout(NamedTuple):
@@ -43,6 +53,8 @@ class BarLayout(NamedTuple):
     names: tuple[str, ...]  # the postfix names whose values are captured, in order
     unit: str  # as `Bars._rate` names the rate's series: "it/s", "batch/s"
     inverted: bool  # tqdm printed seconds per unit
+    # a state's text without its bar, digits masked -> where its numbers are (`_template`)
+    templates: dict[bytes, bytes | None]
 
 
 class Run(NamedTuple):
@@ -87,31 +99,93 @@ def learn(desc: str, inner: list[str], wanted: set[str]) -> BarLayout | None:
         rf" *(\d+(?:\.\d+)?){re.escape(printed_unit)}{postfix}\][^\S\r]*(?=\r|\Z)"
     )
     return BarLayout(
-        re.compile(f"(?:{state})+"), re.compile(state), tuple(captured), rate[2] or f"{rate[3]}/s", bool(rate[3])
+        re.compile(f"(?:{state})+"), re.compile(state), tuple(captured), rate[2] or f"{rate[3]}/s", bool(rate[3]), {}
     )
 
 
 def read(layout: BarLayout, desc: str, line: str, start: int) -> Run:
     """The run of states of the bar ``desc`` that fit ``layout`` from ``line[start]`` on (the
     text after a ``\\r``)."""
-    # most often the rest of the line is the run: one pass, when every state is this bar's
-    # and fits (a state holds one "\r", at its start, so each was matched once)
-    end, states = len(line), line.count("\r", start - 1)
-    mine = f"\r{desc}:"
-    rows = layout.state.findall(line, start - 1) if line.count(mine, start - 1) == states else ()
-    if len(rows) != states:
-        match = layout.run.match(line, start - 1)
-        if match is None:
+    numbers = _numbers_to_the_end(layout, desc, line, start)
+    if numbers is not None:
+        end, count = len(line), line.count("\r", start - 1)
+    else:
+        end, rows = _regex_run(layout, desc, line, start)
+        count = len(rows)
+        if not count:
             return Run(start, 0, None)
-        end = match.end()
-        rows = layout.state.findall(line, start - 1, end)
-        if line.count(mine, start - 1, end) != len(rows):
-            return Run(start, 0, None)  # a bar of the same kind, but another one
+        numbers = ",".join(chain.from_iterable(rows)).encode()
     try:
-        flat = orjson.loads(f"[{','.join(chain.from_iterable(rows))}]")
-        matrix = np.array(flat, dtype=np.float64).reshape(len(rows), 3 + len(layout.names))
+        flat = orjson.loads(b"[%s]" % numbers)
+        matrix = np.array(flat, dtype=np.float64).reshape(count, 3 + len(layout.names))
     except (orjson.JSONDecodeError, OverflowError, TypeError, ValueError):
-        return Run(end, len(rows), None)
+        return Run(end, count, None)
     if matrix[:, :2].max() >= _EXACT_FLOAT:
-        return Run(end, len(rows), None)
-    return Run(end, len(rows), matrix)
+        return Run(end, count, None)
+    return Run(end, count, matrix)
+
+
+def _numbers_to_the_end(layout: BarLayout, desc: str, line: str, start: int) -> bytes | None:
+    """The numbers of every state from ``line[start - 1]`` (a ``\\r``) to the end of the line,
+    comma-separated, when each is a state of the bar ``desc`` in ``layout``; else None."""
+    rest = line[start - 1 :]
+    pieces = rest.split("|")
+    states = rest.count("\r")
+    # every state holds exactly two "|": then the odd pieces are the bars, and none holds a "\r"
+    if len(pieces) != 2 * states + 1 or "\r" in "".join(pieces[1::2]):
+        return None
+    skeleton = "|".join(pieces[0::2])
+    if skeleton.count(f"\r{desc}:") != states:
+        return None
+    text = skeleton.encode("utf-8", "surrogatepass")
+    masks = text.translate(_MASK).split(b"\r")
+    templates = layout.templates
+    try:
+        marks = b"".join([templates[mask] for mask in masks])
+    except (KeyError, TypeError):  # a state not seen before, or one that does not fit
+        if len(templates) >= _MAX_TEMPLATES:
+            templates.clear()
+        for mask, state in zip(masks, text.split(b"\r")):
+            if mask not in templates:
+                templates[mask] = _template(layout, state)
+        if None in (known := [templates[mask] for mask in masks]):
+            return None
+        marks = b"".join(known)
+    where = np.frombuffer(marks, np.uint8)
+    cut = np.where(where == 2, _COMMA, np.frombuffer(text, np.uint8))[where != 0]
+    return cut.tobytes()[:-1]
+
+
+def _template(layout: BarLayout, state: bytes) -> bytes | None:
+    """For ``\\r`` + ``state`` (a state without its bar), 1 on the bytes of its numbers and 2 on
+    the byte after each; None when it is no state of ``layout``. The first state of a line
+    (nothing before its ``\\r``) is empty: its template is too."""
+    if not state:
+        return b""
+    text = state.decode("utf-8", "surrogatepass")
+    head, bar, tail = text.partition("|")
+    match = layout.state.fullmatch(f"\r{head}||{tail}") if bar else None
+    if match is None:
+        return None
+    marks = bytearray(len(state) + 1)
+    skeleton = f"\r{text}"
+    for group in range(1, len(match.groups()) + 1):
+        start, end = match.span(group)  # after the bar: one "|" fewer in the skeleton
+        start = len(skeleton[: start - 1].encode("utf-8", "surrogatepass"))
+        end = len(skeleton[: end - 1].encode("utf-8", "surrogatepass"))
+        marks[start:end] = b"\x01" * (end - start)
+        marks[end] = 2
+    return bytes(marks)
+
+
+def _regex_run(layout: BarLayout, desc: str, line: str, start: int) -> tuple[int, list[tuple[str, ...]]]:
+    """(where the run stops, the numbers of each state) by the layout's regex: for a run that
+    does not go to the end of the line."""
+    match = layout.run.match(line, start - 1)
+    if match is None:
+        return start, []
+    end = match.end()
+    rows = layout.state.findall(line, start - 1, end)
+    if line.count(f"\r{desc}:", start - 1, end) != len(rows):
+        return start, []  # a bar of the same kind, but another one
+    return end, rows
