@@ -41,7 +41,7 @@ _FIELD = r"[^,\]\r]*"
 _DIGITS = re.compile(r"\d+")
 _EXACT_FLOAT = 2**53  # counts above this do not survive a float64
 _MASK = bytes.maketrans(b"123456789", b"000000000")
-_COMMA = np.uint8(ord(","))
+_KEEP = 255  # in a template: a byte of a number; "," after each, 0 on the bytes that go
 _MAX_TEMPLATES = 1024  # masked states remembered per layout; a log with more learns them again
 
 
@@ -106,9 +106,9 @@ def learn(desc: str, inner: list[str], wanted: set[str]) -> BarLayout | None:
 def read(layout: BarLayout, desc: str, line: str, start: int) -> Run:
     """The run of states of the bar ``desc`` that fit ``layout`` from ``line[start]`` on (the
     text after a ``\\r``)."""
-    numbers = _numbers_to_the_end(layout, desc, line, start)
+    count, numbers = _numbers_to_the_end(layout, desc, line, start)
     if numbers is not None:
-        end, count = len(line), line.count("\r", start - 1)
+        end = len(line)
     else:
         end, rows = _regex_run(layout, desc, line, start)
         count = len(rows)
@@ -117,7 +117,7 @@ def read(layout: BarLayout, desc: str, line: str, start: int) -> Run:
         numbers = ",".join(chain.from_iterable(rows)).encode()
     try:
         flat = orjson.loads(b"[%s]" % numbers)
-        matrix = np.array(flat, dtype=np.float64).reshape(count, 3 + len(layout.names))
+        matrix = np.fromiter(flat, np.float64, len(flat)).reshape(count, 3 + len(layout.names))
     except (orjson.JSONDecodeError, OverflowError, TypeError, ValueError):
         return Run(end, count, None)
     if matrix[:, :2].max() >= _EXACT_FLOAT:
@@ -125,46 +125,46 @@ def read(layout: BarLayout, desc: str, line: str, start: int) -> Run:
     return Run(end, count, matrix)
 
 
-def _numbers_to_the_end(layout: BarLayout, desc: str, line: str, start: int) -> bytes | None:
-    """The numbers of every state from ``line[start - 1]`` (a ``\\r``) to the end of the line,
-    comma-separated, when each is a state of the bar ``desc`` in ``layout``; else None."""
-    rest = line[start - 1 :]
-    pieces = rest.split("|")
-    states = rest.count("\r")
+def _numbers_to_the_end(layout: BarLayout, desc: str, line: str, start: int) -> tuple[int, bytes | None]:
+    """(states, their numbers comma-separated) of every state from ``line[start - 1]`` (a
+    ``\\r``) to the end of the line, when each is a state of the bar ``desc`` in ``layout``;
+    numbers None when not."""
+    rest = line[start - 1 :].encode("utf-8", "surrogatepass")  # bytes: a table translate, no UCS-2
+    pieces = rest.split(b"|")
     # every state holds exactly two "|": then the odd pieces are the bars, and none holds a "\r"
-    if len(pieces) != 2 * states + 1 or "\r" in "".join(pieces[1::2]):
-        return None
-    skeleton = "|".join(pieces[0::2])
-    if skeleton.count(f"\r{desc}:") != states:
-        return None
-    text = skeleton.encode("utf-8", "surrogatepass")
-    masks = text.translate(_MASK).split(b"\r")
+    if b"\r" in b"".join(pieces[1::2]):
+        return 0, None
+    skeleton = b"|".join(pieces[0::2])
+    states = len(pieces) // 2
+    if len(pieces) != 2 * states + 1 or skeleton.count(b"\r") != states:
+        return 0, None
+    if skeleton.count(f"\r{desc}:".encode("utf-8", "surrogatepass")) != states:
+        return 0, None
+    masks = skeleton.translate(_MASK)[1:].split(b"\r")  # after each state's "\r"
     templates = layout.templates
     try:
         marks = b"".join([templates[mask] for mask in masks])
     except (KeyError, TypeError):  # a state not seen before, or one that does not fit
         if len(templates) >= _MAX_TEMPLATES:
             templates.clear()
-        for mask, state in zip(masks, text.split(b"\r")):
+        for mask, state in zip(masks, skeleton[1:].split(b"\r")):
             if mask not in templates:
                 templates[mask] = _template(layout, state)
         if None in (known := [templates[mask] for mask in masks]):
-            return None
+            return 0, None
         marks = b"".join(known)
     where = np.frombuffer(marks, np.uint8)
-    cut = np.where(where == 2, _COMMA, np.frombuffer(text, np.uint8))[where != 0]
-    return cut.tobytes()[:-1]
+    numbers = np.where(where == _KEEP, np.frombuffer(skeleton, np.uint8), where)
+    return states, numbers.tobytes().translate(None, b"\0")[:-1]
 
 
 def _template(layout: BarLayout, state: bytes) -> bytes | None:
-    """For ``\\r`` + ``state`` (a state without its bar), 1 on the bytes of its numbers and 2 on
-    the byte after each; None when it is no state of ``layout``. The first state of a line
-    (nothing before its ``\\r``) is empty: its template is too."""
-    if not state:
-        return b""
+    """For ``\\r`` + ``state`` (a state without its bar), `_KEEP` on the bytes of its numbers, a
+    comma on the byte after each and 0 elsewhere; None when it is no state of ``layout``."""
     text = state.decode("utf-8", "surrogatepass")
     head, bar, tail = text.partition("|")
-    match = layout.state.fullmatch(f"\r{head}||{tail}") if bar else None
+    # one "|" where the bar was cut out, no other: so every state had its two "|" around the bar
+    match = layout.state.fullmatch(f"\r{head}||{tail}") if bar and "|" not in tail else None
     if match is None:
         return None
     marks = bytearray(len(state) + 1)
@@ -173,8 +173,8 @@ def _template(layout: BarLayout, state: bytes) -> bytes | None:
         start, end = match.span(group)  # after the bar: one "|" fewer in the skeleton
         start = len(skeleton[: start - 1].encode("utf-8", "surrogatepass"))
         end = len(skeleton[: end - 1].encode("utf-8", "surrogatepass"))
-        marks[start:end] = b"\x01" * (end - start)
-        marks[end] = 2
+        marks[start:end] = bytes([_KEEP]) * (end - start)
+        marks[end] = ord(",")
     return bytes(marks)
 
 
