@@ -32,16 +32,15 @@ from itertools import chain
 from typing import NamedTuple
 
 import numpy as np
-import orjson
+
+from lossboard.sources.formats._layouts import MASK
+from lossboard.sources.formats._numbers import EXACT_FLOAT, KEEP, cut_numbers, number_matrix
 
 RATE = re.compile(r"\s*([\d.]+)(?:(\w*/s)|s/(\w+))\s*")  # 3.24it/s, 1.5s/it, 12.41s/batch
 NO_VALUE = frozenset({"None", "?"})  # printed for a value not there yet: no value, no mistake
 _VALUE = r"([-+0-9.eE]+)"  # what orjson may take; it refuses the rest, and the run falls back
 _FIELD = r"[^,\]\r]*"
 _DIGITS = re.compile(r"\d+")
-_EXACT_FLOAT = 2**53  # counts above this do not survive a float64
-_MASK = bytes.maketrans(b"123456789", b"000000000")
-_KEEP = 255  # in a template: a byte of a number; "," after each, 0 on the bytes that go
 _MAX_TEMPLATES = 1024  # masked states remembered per layout; a log with more learns them again
 
 
@@ -115,12 +114,8 @@ def read(layout: BarLayout, desc: str, line: str, start: int) -> Run:
         if not count:
             return Run(start, 0, None)
         numbers = ",".join(chain.from_iterable(rows)).encode()
-    try:
-        flat = orjson.loads(b"[%s]" % numbers)
-        matrix = np.fromiter(flat, np.float64, len(flat)).reshape(count, 3 + len(layout.names))
-    except (orjson.JSONDecodeError, OverflowError, TypeError, ValueError):
-        return Run(end, count, None)
-    if matrix[:, :2].max() >= _EXACT_FLOAT:
+    matrix = number_matrix(numbers, 3 + len(layout.names))
+    if matrix is None or len(matrix) != count or matrix[:, :2].max() >= EXACT_FLOAT:
         return Run(end, count, None)
     return Run(end, count, matrix)
 
@@ -140,7 +135,7 @@ def _numbers_to_the_end(layout: BarLayout, desc: str, line: str, start: int) -> 
         return 0, None
     if skeleton.count(f"\r{desc}:".encode("utf-8", "surrogatepass")) != states:
         return 0, None
-    masks = skeleton.translate(_MASK)[1:].split(b"\r")  # after each state's "\r"
+    masks = skeleton.translate(MASK)[1:].split(b"\r")  # after each state's "\r"
     templates = layout.templates
     try:
         marks = b"".join([templates[mask] for mask in masks])
@@ -153,14 +148,12 @@ def _numbers_to_the_end(layout: BarLayout, desc: str, line: str, start: int) -> 
         if None in (known := [templates[mask] for mask in masks]):
             return 0, None
         marks = b"".join(known)
-    where = np.frombuffer(marks, np.uint8)
-    numbers = np.where(where == _KEEP, np.frombuffer(skeleton, np.uint8), where)
-    return states, numbers.tobytes().translate(None, b"\0")[:-1]
+    return states, cut_numbers(skeleton, marks)
 
 
 def _template(layout: BarLayout, state: bytes) -> bytes | None:
-    """For ``\\r`` + ``state`` (a state without its bar), `_KEEP` on the bytes of its numbers, a
-    comma on the byte after each and 0 elsewhere; None when it is no state of ``layout``."""
+    """The `cut_numbers` template of ``\\r`` + ``state`` (a state without its bar); None when it
+    is no state of ``layout``."""
     text = state.decode("utf-8", "surrogatepass")
     head, bar, tail = text.partition("|")
     # one "|" where the bar was cut out, no other: so every state had its two "|" around the bar
@@ -173,7 +166,7 @@ def _template(layout: BarLayout, state: bytes) -> bytes | None:
         start, end = match.span(group)  # after the bar: one "|" fewer in the skeleton
         start = len(skeleton[: start - 1].encode("utf-8", "surrogatepass"))
         end = len(skeleton[: end - 1].encode("utf-8", "surrogatepass"))
-        marks[start:end] = bytes([_KEEP]) * (end - start)
+        marks[start:end] = bytes([KEEP]) * (end - start)
         marks[end] = ord(",")
     return bytes(marks)
 
