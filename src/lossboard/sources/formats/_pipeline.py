@@ -28,6 +28,7 @@ format with a parser of its own can hand it the stretches of lines it does not c
 from __future__ import annotations
 
 import re
+from itertools import groupby
 
 from lossboard.model import Item
 from lossboard.sources.formats import _print_runs
@@ -83,13 +84,9 @@ class LinePipeline:
         """Read lines ``first``, ``first + 1``, ... (resolved: no ``\\r``, ``\\b`` or ANSI left)
         as `line` reads them one by one; blank lines give nothing."""
         masks = "\n".join(lines).encode("utf-8", "surrogatepass").translate(MASK).split(b"\n")
-        count = len(lines)
         at = 0
-        while at < count:
-            mask = masks[at]
-            end = at + 1
-            while end < count and masks[end] == mask:
-                end += 1
+        for mask, same in groupby(masks):  # runs of lines of one layout
+            end = at + sum(1 for _ in same)
             if end - at >= _print_runs.MIN_RUN and mask:
                 layout = _print_runs.layout_of(mask, lines[at])
                 if layout is not None and _print_runs.read(layout, lines[at:end], self.context, items):

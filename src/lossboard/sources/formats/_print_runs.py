@@ -51,6 +51,7 @@ class PrintLayout(NamedTuple):
     total: int | None  # column of the step counter's per-epoch total
     values: tuple[tuple[int, str, str], ...]  # (column, tag, printed name) of each value
     width: int  # numbers a line gives
+    counts_fit: bool  # every counter has at most 15 digits: exact as a float64
     is_timed: bool  # the line starts with a date and time: its wall time
 
 
@@ -110,6 +111,7 @@ def _learn(line: str) -> PrintLayout | None:
         marks[start:end] = bytes([KEEP]) * (end - start)
         marks[end] = ord(",")
     column = {field: at for at, field in enumerate(order)}
+    counts_fit = all(end - start <= 15 for field, (start, end) in fields.items() if type(field) is str)
     return PrintLayout(
         bytes(marks),
         column.get("epoch"),
@@ -117,6 +119,7 @@ def _learn(line: str) -> PrintLayout | None:
         column.get("total"),
         tuple((column[at], tag, name) for at, (tag, name) in enumerate(found)),
         len(order),
+        counts_fit,
         offset > 0 and wall_time(text) is not None,
     )
 
@@ -129,9 +132,10 @@ def read(layout: PrintLayout, lines: list[str], context: grammars.Context, items
     matrix = number_matrix(cut_numbers(text, layout.marks * len(lines)), layout.width)
     if matrix is None or len(matrix) != len(lines):
         return False
-    counters = [column for column in (layout.epoch, layout.step, layout.total) if column is not None]
-    if matrix[:, counters].max() >= EXACT_FLOAT:
-        return False
+    if not layout.counts_fit:
+        counters = [column for column in (layout.epoch, layout.step, layout.total) if column is not None]
+        if matrix[:, counters].max() >= EXACT_FLOAT:
+            return False
     step = matrix[:, layout.step].astype(np.int64)
     epoch_base = context.epoch_base
     if layout.epoch is None:

@@ -100,6 +100,9 @@ class Parser(LineParser):
         items: list[Item] = []
         pipeline = self._pipeline
         read_plain = pipeline.lines if self._fast else self._line_by_line
+        if not _NEEDS_RENDER.search("".join(lines)):  # most chunks of a log without bars
+            read_plain(first, lines, items)
+            return items
         plain = 0  # where the stretch of lines with nothing to render starts
         for at, line in enumerate(lines):
             if not _NEEDS_RENDER.search(line):
