@@ -31,6 +31,7 @@ import numpy as np
 from lossboard import tags
 from lossboard.model import Columns, Item
 from lossboard.sources.formats import _grammars as grammars
+from lossboard.sources.formats._lines import MAX_LINE_CHARS
 from lossboard.sources.formats._numbers import EXACT_FLOAT, KEEP, cut_numbers, number, number_matrix
 from lossboard.sources.formats._prefixes import strip_prefixes, wall_time
 from lossboard.sources.formats.tqdm import match_bar
@@ -68,6 +69,8 @@ def layout_of(mask: bytes, line: str) -> PrintLayout | None:
 def _learn(line: str) -> PrintLayout | None:
     """What `LinePipeline.line` does with ``line``, when bulk can do it for its layout."""
     text = line.rstrip()
+    if len(text) >= MAX_LINE_CHARS:
+        return None  # cut at the cap: `LinePipeline.line` does not read it
     stripped = strip_prefixes(text)
     offset = len(text) - len(stripped)
     if not text or match_bar(stripped) is not None or grammars.claims_as_header(stripped):
