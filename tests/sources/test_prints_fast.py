@@ -198,3 +198,12 @@ def test_a_resume_inside_a_run_of_print_lines_is_an_event_between_them() -> None
     text = "".join(f"epoch=1 step={s} loss=0.5\n" for s in (10, 20, 30, 40, 20, 30, 40))
     items = _assert_same(text)
     assert sum(type(item) is Event for item in items) == 1
+
+
+def test_long_lines_and_long_bar_states_read_the_same_on_both_paths() -> None:
+    # the bulk paths keep each layout whole in a cache: beyond a few KB they step aside
+    note = "x" * 5000
+    prints = "".join(f"epoch=1 step={s} loss=0.5 note={note}\n" for s in (10, 20, 30, 40))
+    states = "\r".join(f"Epoch 1: {n}%|#| {n}/10 [00:01<00:02, 3.2it/s, loss=0.{n}, note={note}]" for n in range(1, 9))
+    items = _assert_same(f"{prints}\r{states}\n")
+    assert [p.step for p in expand(items) if type(p) is Point and p.source_tag == "loss"][:4] == [10, 20, 30, 40]

@@ -42,6 +42,7 @@ _VALUE = r"([-+0-9.eE]+)"  # what orjson may take; it refuses the rest, and the 
 _FIELD = r"[^,\]\r]*"
 _DIGITS = re.compile(r"\d+")
 _MAX_TEMPLATES = 1024  # masked states remembered per layout; a log with more learns them again
+_MAX_STATE_BYTES = 2048
 
 
 class BarLayout(NamedTuple):
@@ -144,6 +145,8 @@ def _numbers_to_the_end(layout: BarLayout, desc: str, line: str, start: int) -> 
             templates.clear()
         for mask, state in zip(masks, skeleton[1:].split(b"\r")):
             if mask not in templates:
+                if len(mask) > _MAX_STATE_BYTES:
+                    return 0, None  # the cache holds whole states: a long one is read by the regex
                 templates[mask] = _template(layout, state)
         if None in (known := [templates[mask] for mask in masks]):
             return 0, None

@@ -38,6 +38,7 @@ from lossboard.sources.formats.tqdm import match_bar
 
 MIN_RUN = 3  # fewer lines are cheaper read one by one
 _MAX_LAYOUTS = 4096  # layouts remembered; a log with more learns them again
+_MAX_BYTES = 4096  # longer lines are read one by one: the cache holds their whole layout
 # a line's layout -> how to read it in bulk (None: line by line); shared by every parser and
 # kept out of their state, like the bar layouts of `tqdm`
 _LAYOUTS: dict[bytes, PrintLayout | None] = {}
@@ -60,6 +61,8 @@ def layout_of(mask: bytes, line: str) -> PrintLayout | None:
     """The bulk reading of the lines of layout ``mask``, ``line`` one of them (learned once)."""
     if mask in _LAYOUTS:
         return _LAYOUTS[mask]
+    if len(mask) > _MAX_BYTES:
+        return None
     if len(_LAYOUTS) >= _MAX_LAYOUTS:
         _LAYOUTS.clear()
     layout = _LAYOUTS[mask] = _learn(line)
