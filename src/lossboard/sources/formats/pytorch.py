@@ -27,7 +27,12 @@ and `` * Prec@1 .. Prec@5 ..``; akamaster's CIFAR fork prints ``current lr`` bef
 * ``current lr X`` -> ``opt/lr`` at the start of the epoch that follows (step epoch * batches),
   and an ``lr_change`` event where the value differs from the one before.
 * A training line at an earlier epoch or batch than the previous one -> `Event` RESUME.
-* Anything else (download bars, warnings, model prints) is noise.
+* Any other line (a script's ``print``, a ``logging`` record, a tqdm bar) goes to the line
+  pipeline of mixed output (`_pipeline.LinePipeline`), told where the example's lines are:
+  their epoch, the step of the last training line, and, from a ``Test:`` line to the next
+  training line, the validation split at the step where the epoch ends (where the example's
+  own validation values sit). So ``val_loss: 0.31`` printed after `` * Acc@1`` is a
+  ``val/loss`` point beside ``val/accuracy``.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ from lossboard.model import LR_CHANGE, RESUME, Event, Item, Point, Problem
 from lossboard.sources.formats._lines import LineParser
 from lossboard.sources.formats._numbers import NUMBER, bad_number
 from lossboard.sources.formats._numbers import number as parse_number
+from lossboard.sources.formats._pipeline import LinePipeline
 
 NAME = "pytorch"
 
@@ -47,7 +53,7 @@ _TEST = re.compile(r"Test: \[ *(\d+)/(\d+)\]")
 _METER = re.compile(
     rf" *([A-Za-z][\w@.-]*(?: [A-Za-z][\w@.-]*)?) +({NUMBER}) +\( *({NUMBER}) *\) *"
 )
-_SUMMARY = re.compile(rf"([A-Za-z][\w@.-]*) +({NUMBER})")
+_SUMMARY = re.compile(rf" *([A-Za-z][\w@.-]*) +({NUMBER})")
 _CURRENT_LR = re.compile(r"current lr (\S+)")
 _SNIFF = re.compile(
     r"Epoch: \[\d+\]\[ *\d+/\d+\]\t|Test: \[ *\d+/\d+\]\t|^ \* +(?:Acc|Prec)@1 ", re.M
@@ -76,29 +82,43 @@ class Parser(LineParser):
         self._test_averages: dict[str, float] = {}  # of the last Test line, until validation ends
         self._next_lr: tuple[float, str] | None = None  # "current lr": value, text; for the next epoch
         self._lr: float | None = None
+        self._others = LinePipeline()  # the lines the example did not print
 
     def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
         items: list[Item] = []
         for number, line in enumerate(lines, first):
-            if "Epoch: [" in line:
-                match = _TRAIN.search(line)
-                if match:
-                    self._train_line(number, line, match, items)
-            elif "Test: [" in line:
-                match = _TEST.search(line)
-                if match:
-                    self._test_line(number, line, match, items)
-            elif line.startswith(" * "):
-                self._summary(line, items)
-            elif line.startswith("current lr"):
-                self._lr_line(number, line, items)
+            if not self._own_line(number, line, items):
+                self._others.line(number, line, items)
         return items
+
+    def _own_line(self, number: int, line: str, items: list[Item]) -> bool:
+        """Read a line the example prints; False for any other line."""
+        if "Epoch: [" in line:
+            match = _TRAIN.search(line)
+            if match:
+                self._train_line(number, line, match, items)
+            return match is not None
+        if "Test: [" in line:
+            match = _TEST.search(line)
+            if match:
+                self._test_line(number, line, match, items)
+            return match is not None
+        if line.startswith(" * ") and _SUMMARY.match(line, 3):
+            self._summary(line, items)
+            return True
+        if line.startswith("current lr"):
+            match = _CURRENT_LR.match(line)
+            if match:
+                self._lr_line(number, match, items)
+            return match is not None
+        return False
 
     def finish(self) -> list[Item]:
         items: list[Item] = []
         self._end_of_validation(items)
         if self._next_lr is not None and self._epoch is not None:  # printed for an epoch never run
             self._place_lr(self._epoch + 1, items)
+        self._others.finish(items)
         return items
 
     def _train_line(self, line_no: int, line: str, match: re.Match, items: list[Item]) -> None:
@@ -113,6 +133,7 @@ class Parser(LineParser):
         if self._next_lr is not None:
             self._place_lr(epoch, items)
         fraction = epoch + batch / batches if batches else float(epoch)
+        self._tell_others(epoch, step, None)
         fields = line[match.end() :]
         averages = _meter_points(line_no, fields, step, fraction, tags.BATCH, _PERF, items)
         self._train_averages.update(averages)
@@ -128,9 +149,20 @@ class Parser(LineParser):
         else:
             step = epoch * batches + batch
             fraction = epoch + batch / batches if batches else float(epoch)
+            self._tell_others(epoch, self._epoch_end()[0], tags.VAL)
         fields = line[match.end() :]
         averages = _meter_points(line_no, fields, step, fraction, _VAL_BATCH, _VAL_PERF, items)
         self._test_averages.update(averages)
+
+    def _tell_others(self, epoch: int, step: int, split: str | None) -> None:
+        """Where the example's lines are, for the lines it did not print: their context, and
+        the bars' training position, where a validation bar's values go."""
+        others = self._others
+        context = others.context
+        if epoch != context.epoch:
+            context.see_epoch(epoch)
+        context.step, context.split = step, split
+        others.progress.train_step, others.progress.train_epoch = step, float(epoch)
 
     def _epoch_end(self) -> tuple[int, float | None]:
         """Step and epoch of the values that close the current epoch."""
@@ -166,10 +198,7 @@ class Parser(LineParser):
             items.append(Point(tags.canonical(name, tags.VAL), name, step, float(value), epoch))
         self._end_of_validation(items, given=frozenset(name for name, _ in found))
 
-    def _lr_line(self, line_no: int, line: str, items: list[Item]) -> None:
-        match = _CURRENT_LR.match(line)
-        if match is None:
-            return
+    def _lr_line(self, line_no: int, match: re.Match, items: list[Item]) -> None:
         value = parse_number(match[1])
         if value is None:
             items.append(bad_number(line_no, _LR_NAME, match[1]))
