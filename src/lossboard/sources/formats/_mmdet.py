@@ -23,8 +23,10 @@ from functools import lru_cache
 
 from lossboard import tags
 from lossboard.model import CHECKPOINT, RESUME, Event, Item, Point
+from lossboard.sources.formats import _coco
 from lossboard.sources.formats._lines import LineParser
 from lossboard.sources.formats._numbers import bad_number
+from lossboard.sources.formats._pipeline import LinePipeline
 
 # position keys: where a value is, not a value
 POSITION = frozenset(("mode", "epoch", "iter", "step"))
@@ -41,6 +43,7 @@ PAIR = re.compile(r"([A-Za-z_][^\s:,]*(?: [^\s:,]+)*): ([^\s,]+)")
 # the logging prefix: "2023/03/01 12:00:00 - mmengine - INFO - ", "2021-03-04 12:00:00,123 - mmdet"
 _STAMP = re.compile(r"(\d{4})[-/](\d\d)[-/](\d\d) (\d\d):(\d\d):(\d\d)")
 _SPLITS = {None: tags.TRAIN, "train": tags.TRAIN, "val": tags.VAL, "test": tags.TEST}
+_COPYPASTE = "_copypaste: "  # mmdet's line of the numbers the summary gives
 # CheckpointHook: "Saving checkpoint at 5 epochs", "Saving checkpoint at 5000 iterations"
 _CHECKPOINT = re.compile(r"Saving checkpoint at (\d+) (epochs|iterations)")
 
@@ -120,26 +123,43 @@ class TextParser(LineParser):
     """mmcv and mmengine text logs: one head and its ``name: value`` pairs per line.
 
     Validation progress lines (``Epoch(val) [1][ 5/28]`` with only timings) give nothing,
-    and neither does mmdet's ``bbox_mAP_copypaste`` line, which has no head. A value of -1
-    (COCO's "not applicable") is kept as the value it is. ``Saving checkpoint at 5 epochs``
-    is a checkpoint event at the end of that epoch.
+    and neither does mmdet's ``bbox_mAP_copypaste`` line, which has no head (nor the COCO
+    summary pycocotools prints: the same numbers). A value of -1 (COCO's "not applicable")
+    is kept as the value it is. ``Saving checkpoint at 5 epochs`` is a checkpoint event at
+    the end of that epoch.
+
+    Every other line after the first logged one (before it: the environment and config dump)
+    - a script's ``print``, a ``logging`` record, a tqdm bar - goes to the line pipeline of
+    mixed output, told the epoch, step and split of the last logged line: a
+    ``print`` after a validation summary is read at the end of that epoch, as the summary is.
     """
 
     def __init__(self) -> None:
         super().__init__()
         self._clock = Clock()
         self._stamp = ("", None)  # the last prefix time read and its wall time
+        self._others = LinePipeline()  # the lines OpenMMLab's logger did not print
 
     def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
         items: list[Item] = []
         for number, line in enumerate(lines, first):
-            if "Epoch" not in line and "Iter" not in line:  # cheap test before the regex
-                if "Saving checkpoint" in line:
-                    items.extend(self._checkpoint(line))
+            if "Epoch" in line or "Iter" in line:  # cheap test before the regex
+                head = find_head(line)
+                if head is not None:
+                    items.extend(self._line(number, head, line))
+                    continue
+            elif "Saving checkpoint" in line:
+                items.extend(self._checkpoint(line))
                 continue
-            head = find_head(line)
-            if head is not None:
-                items.extend(self._line(number, head, line))
+            if self._others.context.step is None:  # the environment and config dump
+                continue
+            if _COPYPASTE not in line and _coco.SUMMARY.match(line) is None:
+                self._others.line(number, line, items)
+        return items
+
+    def finish(self) -> list[Item]:
+        items: list[Item] = []
+        self._others.finish(items)
         return items
 
     def _checkpoint(self, line: str) -> list[Item]:
@@ -173,6 +193,7 @@ class TextParser(LineParser):
         else:  # iteration-based validation, or a test run
             step = it if kind == "Iter" and total_text is None else self._clock.last
             fraction = None
+        self._tell_others(epoch, step, None if split == tags.TRAIN else split)
         for name, text in PAIR.findall(line, head.end()):
             tag = tag_of(name, split)
             if tag is None:
@@ -182,6 +203,16 @@ class TextParser(LineParser):
             except ValueError:
                 items.append(bad_number(number, f"{name}: ", text))
         return items
+
+    def _tell_others(self, epoch: int | None, step: int, split: str | None) -> None:
+        """Where the logged lines are, for the lines the logger did not print."""
+        others = self._others
+        context = others.context
+        if epoch is not None and epoch != context.epoch:
+            context.see_epoch(epoch)
+        context.step, context.split = step, split
+        others.progress.train_step = step
+        others.progress.train_epoch = None if epoch is None else float(epoch)
 
     def _wall_time(self, prefix: str) -> float | None:
         """The logging prefix's time as seconds since the epoch, read as local time."""

@@ -13,15 +13,26 @@ What it looks like::
 ``copypaste`` lines give ``val/bbox/AP``... at the last printed iteration. Loss values are
 window medians, the same numbers ``metrics.json`` holds, so they keep the ``train`` split.
 The timestamp has no year, so no wall time is taken from it.
+
+Other lines. detectron2's own loggers (``d2.*``, ``fvcore``) print timings, dataset and
+augmentation settings (``max_size=1333``) and evaluation tables: those lines give nothing.
+Every other line after the first metrics line (before it: the environment, config and model
+dumps) - a script's ``print``, a record of its own logger or of the ``detectron2`` logger that
+``train_net.py`` uses, a tqdm bar - goes, without detectron2's prefix, to the line pipeline
+of mixed output at the last printed iteration: ``val_loss: 0.31`` after the ``copypaste``
+lines is a ``val/loss`` point at the iteration the evaluation ran after.
 """
 
 from __future__ import annotations
 
 import re
 
+from lossboard import tags
 from lossboard.model import RESUME, Event, Item, Point, Problem
+from lossboard.sources.formats import _coco
 from lossboard.sources.formats._lines import LineParser
 from lossboard.sources.formats._numbers import bad_number
+from lossboard.sources.formats._pipeline import LinePipeline
 from lossboard.sources.formats.detectron2_json import tag_of
 
 NAME = "detectron2-log"
@@ -29,6 +40,9 @@ NAME = "detectron2-log"
 _ITER = re.compile(r"\biter: (\d+)\s")
 _PAIR = re.compile(r"([A-Za-z_][\w/.\[\]-]*): (\S+)")
 _COPYPASTE = "copypaste: "
+# "[11/16 03:15:21] d2.utils.events INFO: " (log.txt), "[07/11 14:22:23 d2.utils.events]: " (console)
+_PREFIX = re.compile(r"\[\d\d/\d\d \d\d:\d\d:\d\d(?:\] ([\w.]+) [A-Z]+|\s([\w.]+)\]):\s*")
+_OWN_LOGGERS = ("d2.", "fvcore")
 
 
 def sniff(head: str, filename: str) -> float:
@@ -45,6 +59,7 @@ class Parser(LineParser):
         self._last = -1
         self._task = ""
         self._columns: list[str] = []
+        self._others = LinePipeline()  # the lines detectron2 did not print
 
     def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
         items: list[Item] = []
@@ -53,15 +68,37 @@ class Parser(LineParser):
                 match = _ITER.search(line)
                 if match:
                     items.extend(self._metrics(number, int(match[1]), line[match.end() :]))
+                    continue
             elif _COPYPASTE in line:
                 items.extend(self._copypaste(number, line.partition(_COPYPASTE)[2].strip()))
+                continue
+            if self._others.context.step is None:  # environment, config and model dumps
+                continue
+            prefix = _PREFIX.match(line)
+            if prefix is None:
+                if _coco.SUMMARY.match(line) is None:
+                    self._others.line(number, line, items)
+            elif not (prefix[1] or prefix[2]).startswith(_OWN_LOGGERS):
+                self._others.line(number, line[prefix.end() :], items)
         return items
+
+    def finish(self) -> list[Item]:
+        items: list[Item] = []
+        self._others.finish(items)
+        return items
+
+    def _tell_others(self, step: int, split: str | None) -> None:
+        """The iteration of the last detectron2 line, for the lines it did not print."""
+        others = self._others
+        others.context.step, others.context.split = step, split
+        others.progress.train_step = step
 
     def _metrics(self, number: int, step: int, rest: str) -> list[Item]:
         items: list[Item] = []
         if step < self._last:
             items.append(Event(RESUME, step))
         self._last = step
+        self._tell_others(step, None)
         for name, text in _PAIR.findall(rest):
             if name == "eta":
                 continue
@@ -88,6 +125,7 @@ class Parser(LineParser):
             return [Problem(number, f"{len(cells)} values for {len(columns)} columns; skipped")]
         items: list[Item] = []
         step = max(self._last, 0)
+        self._tell_others(step, tags.VAL)
         for column, cell in zip(columns, cells):
             name = f"{self._task}/{column.strip()}"
             try:

@@ -27,8 +27,9 @@ and `` * Prec@1 .. Prec@5 ..``; akamaster's CIFAR fork prints ``current lr`` bef
 * ``current lr X`` -> ``opt/lr`` at the start of the epoch that follows (step epoch * batches),
   and an ``lr_change`` event where the value differs from the one before.
 * A training line at an earlier epoch or batch than the previous one -> `Event` RESUME.
-* Any other line (a script's ``print``, a ``logging`` record, a tqdm bar) goes to the line
-  pipeline of mixed output (`_pipeline.LinePipeline`), told where the example's lines are:
+* Any other line after the first training line (before it: downloads, config and model
+  dumps, nothing in training yet) - a script's ``print``, a ``logging`` record, a tqdm bar -
+  goes to the line pipeline of mixed output (`_pipeline.LinePipeline`), told where the example's lines are:
   their epoch, the step of the last training line, and, from a ``Test:`` line to the next
   training line, the validation split at the step where the epoch ends (where the example's
   own validation values sit). So ``val_loss: 0.31`` printed after `` * Acc@1`` is a
@@ -87,7 +88,7 @@ class Parser(LineParser):
     def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
         items: list[Item] = []
         for number, line in enumerate(lines, first):
-            if not self._own_line(number, line, items):
+            if not self._own_line(number, line, items) and self._others.context.step is not None:
                 self._others.line(number, line, items)
         return items
 
