@@ -107,14 +107,12 @@ def test_iteration_based_and_resume():
 
 
 def test_mxnet_and_pytorch_lines_are_not_mmdet():
-    """Not read as mmdet lines: what they give is what any other output gives (the prints
-    format's reading)."""
     text = (
         "Epoch[0] Batch [50]\tSpeed: 707.55 samples/sec\tTrain-accuracy=0.198750\n"
         "Epoch: [0][ 10/5005]\tTime  0.5 ( 0.6)\tLoss 6.9 (6.9)\n"
         "Iter[0] Batch [100]\tSpeed: 12.0 samples/sec\n"
     )
-    assert parse_text(LOG, text) == parse_text("prints", text)
+    assert parse_text(LOG, text) == []
     assert mmdet_log.sniff(text, "train.log") < 0.2
 
 
