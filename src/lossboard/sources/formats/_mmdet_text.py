@@ -20,7 +20,6 @@ import numpy as np
 from lossboard import tags
 from lossboard.model import CHECKPOINT, RESUME, Columns, Event, Item, Point
 from lossboard.sources.formats import _coco, _pair_runs
-from lossboard.sources.formats._lines import LineParser
 from lossboard.sources.formats._mmdet import PAIR, SPLITS, Clock, find_head, tag_of
 from lossboard.sources.formats._numbers import bad_number
 from lossboard.sources.formats._pipeline import LinePipeline
@@ -34,7 +33,7 @@ _CHECKPOINT = re.compile(r"Saving checkpoint at (\d+) (epochs|iterations)")
 _EXACT = 2**53  # counters above this do not survive a float64
 
 
-class TextParser(LineParser):
+class TextParser(_pair_runs.RunParser):
     """mmcv and mmengine text logs: one head and its ``name: value`` pairs per line.
 
     Validation progress lines (``Epoch(val) [1][ 5/28]`` with only timings) give nothing,
@@ -50,34 +49,10 @@ class TextParser(LineParser):
     """
 
     def __init__(self, *, fast: bool = True) -> None:
-        super().__init__()
-        self._fast = fast
-        self._layout: _pair_runs.Layout | None = None  # of the training lines, once learned
-        self._marker = ""  # the text of the layout's head: lines without it are not of it
+        super().__init__(fast=fast)
         self._clock = Clock()
         self._stamp = ("", None)  # the last prefix time read and its wall time
         self._others = LinePipeline()  # the lines OpenMMLab's logger did not print
-
-    def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
-        items: list[Item] = []
-        if not self._fast or len(lines) < _pair_runs.MIN_LINES:
-            self._one_by_one(first, lines, items)
-            return items
-        if self._layout is None:
-            self._learn(lines)
-        marker = self._marker
-        rows = [index for index, line in enumerate(lines) if marker in line] if marker else []
-        done = 0
-        for start, stop in _pair_runs.runs(rows):
-            if stop - start < _pair_runs.MIN_LINES:
-                continue
-            self._one_by_one(first + done, lines[done:start], items)
-            if not self._run(lines[start:stop], items):
-                self._one_by_one(first + start, lines[start:stop], items)
-                self._learn(lines[stop - 1 : start - 1 if start else None : -1])  # the latest layout
-            done = stop
-        self._one_by_one(first + done, lines[done:], items)
-        return items
 
     def _one_by_one(self, first: int, lines: list[str], items: list[Item]) -> None:
         for number, line in enumerate(lines, first):
@@ -96,17 +71,13 @@ class TextParser(LineParser):
 
     # ---- fast path ---------------------------------------------------------------------------
 
-    def _learn(self, lines: list[str]) -> None:
-        """The layout of the first training line among ``lines`` that has one."""
-        for line in lines:
-            if "Epoch" in line or "Iter" in line:
-                head = find_head(line)
-                learned = _learn_layout(line, head) if head is not None else None
-                if learned is not None:
-                    self._layout, self._marker = learned
-                    return
+    def _layout_of(self, line: str) -> tuple[_pair_runs.Layout, str] | None:
+        if "Epoch" not in line and "Iter" not in line:
+            return None
+        head = find_head(line)
+        return None if head is None else _learn_layout(line, head)
 
-    def _run(self, lines: list[str], items: list[Item]) -> bool:
+    def _run(self, first: int, lines: list[str], items: list[Item]) -> bool:
         """Read consecutive training lines at once, as `_line` reads them one by one; False
         (and nothing changed) when they do not all fit the layout or training went back."""
         layout = self._layout

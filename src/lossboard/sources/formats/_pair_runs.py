@@ -27,6 +27,9 @@ from typing import NamedTuple
 import numpy as np
 import orjson
 
+from lossboard.model import Item
+from lossboard.sources.formats._lines import LineParser
+
 # an ETA as the trainers print it: "3:37:18", "1 day, 2:03:04", "2 days, 2:47:25"
 ETA = r"(?:\d+ days?, )?\d+:\d\d:\d\d"
 STAMP = r"(\d{4}[-/]\d\d[-/]\d\d \d\d:\d\d:\d\d)"
@@ -85,3 +88,58 @@ def runs(rows: list[int]) -> list[tuple[int, int]]:
     starts = [0, *cuts]
     stops = [*cuts, len(rows)]
     return [(rows[a], rows[b - 1] + 1) for a, b in zip(starts, stops)]
+
+
+class RunParser(LineParser):
+    """A line parser whose runs of consecutive lines of one layout are read at once.
+
+    A subclass reads one line at a time in `_one_by_one` (the general path, and
+    ``fast=False``), tells in `_layout_of` the layout of a line its runs are made of (and the
+    text every such line holds, a cheap test), and reads a run in `_run`, giving what
+    `_one_by_one` would give or False, having changed nothing. A run that does not fit is read
+    line by line, and the layout learned again from its last line.
+    """
+
+    def __init__(self, *, fast: bool = True) -> None:
+        super().__init__()
+        self._fast = fast
+        self._layout: Layout | None = None
+        self._marker = ""  # text every line of the layout holds
+
+    def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
+        items: list[Item] = []
+        if not self._fast or len(lines) < MIN_LINES:
+            self._one_by_one(first, lines, items)
+            return items
+        if self._layout is None:
+            self._learn(lines)
+        marker = self._marker
+        rows = [index for index, line in enumerate(lines) if marker in line] if marker else []
+        done = 0
+        for start, stop in runs(rows):
+            if stop - start < MIN_LINES:
+                continue
+            self._one_by_one(first + done, lines[done:start], items)
+            if not self._run(first + start, lines[start:stop], items):
+                self._one_by_one(first + start, lines[start:stop], items)
+                self._learn(lines[stop - 1 : start - 1 if start else None : -1])  # the latest layout
+            done = stop
+        self._one_by_one(first + done, lines[done:], items)
+        return items
+
+    def _learn(self, lines: list[str]) -> None:
+        """The layout of the first line of ``lines`` that has one."""
+        for line in lines:
+            learned = self._layout_of(line)
+            if learned is not None:
+                self._layout, self._marker = learned
+                return
+
+    def _one_by_one(self, first: int, lines: list[str], items: list[Item]) -> None:
+        raise NotImplementedError
+
+    def _layout_of(self, line: str) -> tuple[Layout, str] | None:
+        raise NotImplementedError
+
+    def _run(self, first: int, lines: list[str], items: list[Item]) -> bool:
+        raise NotImplementedError

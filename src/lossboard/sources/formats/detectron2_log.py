@@ -28,9 +28,10 @@ from __future__ import annotations
 import re
 
 from lossboard import tags
-from lossboard.model import RESUME, Event, Item, Point, Problem
-from lossboard.sources.formats import _coco
-from lossboard.sources.formats._lines import LineParser
+import numpy as np
+
+from lossboard.model import RESUME, Columns, Event, Item, Point, Problem
+from lossboard.sources.formats import _coco, _pair_runs
 from lossboard.sources.formats._numbers import bad_number
 from lossboard.sources.formats._pipeline import LinePipeline
 from lossboard.sources.formats.detectron2_json import tag_of
@@ -43,6 +44,7 @@ _COPYPASTE = "copypaste: "
 # "[11/16 03:15:21] d2.utils.events INFO: " (log.txt), "[07/11 14:22:23 d2.utils.events]: " (console)
 _PREFIX = re.compile(r"\[\d\d/\d\d \d\d:\d\d:\d\d(?:\] ([\w.]+) [A-Z]+|\s([\w.]+)\]):\s*")
 _OWN_LOGGERS = ("d2.", "fvcore")
+_EXACT = 2**53  # iterations above this do not survive a float64
 
 
 def sniff(head: str, filename: str) -> float:
@@ -51,18 +53,21 @@ def sniff(head: str, filename: str) -> float:
     return 0.0
 
 
-class Parser(LineParser):
-    """Keeps the last iteration (for RESUME and eval placement) and the copypaste table state."""
+class Parser(_pair_runs.RunParser):
+    """Keeps the last iteration (for RESUME and eval placement) and the copypaste table state.
 
-    def __init__(self) -> None:
-        super().__init__()
+    Long runs of metrics lines go through `_pair_runs` (all their numbers read at once);
+    ``fast=False`` reads every line on its own.
+    """
+
+    def __init__(self, *, fast: bool = True) -> None:
+        super().__init__(fast=fast)
         self._last = -1
         self._task = ""
         self._columns: list[str] = []
         self._others = LinePipeline()  # the lines detectron2 did not print
 
-    def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
-        items: list[Item] = []
+    def _one_by_one(self, first: int, lines: list[str], items: list[Item]) -> None:
         for number, line in enumerate(lines, first):
             if "iter: " in line:
                 match = _ITER.search(line)
@@ -80,7 +85,42 @@ class Parser(LineParser):
                     self._others.line(number, line, items)
             elif not (prefix[1] or prefix[2]).startswith(_OWN_LOGGERS):
                 self._others.line(number, line[prefix.end() :], items)
-        return items
+
+    def _layout_of(self, line: str) -> tuple[_pair_runs.Layout, str] | None:
+        """A metrics line as a regex: the text before ``iter:`` with any digits, then the names."""
+        match = _ITER.search(line) if "iter: " in line else None
+        if match is None:
+            return None
+        pattern = "^" + _pair_runs.loose(line[: match.start()]) + r"iter: (\d+)" + re.escape(line[match.end(1) : match.end()])
+        at = match.end()
+        names = []
+        for pair in _PAIR.finditer(line, at):
+            if pair[1] == "eta":
+                return None
+            pattern += re.escape(line[at : pair.start(2)])
+            pattern += r"(\S+)M" if pair[1] == "max_mem" and pair[2].endswith("M") else r"(\S+)"
+            names.append(pair[1])
+            at = pair.end()
+        pattern += re.escape(line[at:].rstrip()) + r"[ \t]*$"
+        return _pair_runs.Layout(pattern, False, 1, tuple(names)), "iter: "
+
+    def _run(self, first: int, lines: list[str], items: list[Item]) -> bool:
+        """Metrics lines read at once, as `_metrics` reads them; False when a line does not
+        fit or the iteration goes back (a resume, whose event goes between lines)."""
+        read = self._layout.read(lines)
+        if read is None:
+            return False
+        matrix = read[1]
+        steps = matrix[:, 0]
+        if steps[0] < self._last or (np.diff(steps) < 0).any() or steps[-1] >= _EXACT:
+            return False
+        steps = steps.astype(np.int64)
+        for column, name in enumerate(self._layout.names, 1):
+            tag = "perf/max_mem_mb" if name == "max_mem" else tag_of(name)
+            items.append(Columns(tag, name, steps, matrix[:, column]))
+        self._last = int(steps[-1])
+        self._tell_others(self._last, None)
+        return True
 
     def finish(self) -> list[Item]:
         items: list[Item] = []

@@ -41,8 +41,10 @@ from __future__ import annotations
 import re
 
 from lossboard import tags
-from lossboard.model import LR_CHANGE, RESUME, Event, Item, Point, Problem
-from lossboard.sources.formats._lines import LineParser
+import numpy as np
+
+from lossboard.model import LR_CHANGE, RESUME, Columns, Event, Item, Point, Problem
+from lossboard.sources.formats import _pair_runs
 from lossboard.sources.formats._numbers import NUMBER, bad_number
 from lossboard.sources.formats._numbers import number as parse_number
 from lossboard.sources.formats._pipeline import LinePipeline
@@ -64,6 +66,7 @@ _SNIFF = re.compile(
 _PERF = {"Time": "perf/batch_time_s", "Data": "perf/data_time_s"}
 _VAL_PERF = {"Time": "perf/val_batch_time_s", "Data": "perf/val_data_time_s"}
 _LR_NAME = "current lr"
+_EXACT = 2**53  # steps above this do not survive a float64
 _VAL_BATCH = "val_batch"
 
 
@@ -71,11 +74,15 @@ def sniff(head: str, filename: str) -> float:
     return 0.9 if _SNIFF.search(head) else 0.0
 
 
-class Parser(LineParser):
-    """Remembers the epoch being trained and the averages not yet given as epoch values."""
+class Parser(_pair_runs.RunParser):
+    """Remembers the epoch being trained and the averages not yet given as epoch values.
 
-    def __init__(self) -> None:
-        super().__init__()
+    Long runs of training lines go through `_pair_runs` (all their numbers read at once);
+    ``fast=False`` reads every line on its own.
+    """
+
+    def __init__(self, *, fast: bool = True) -> None:
+        super().__init__(fast=fast)
         self._epoch: int | None = None
         self._batches = 0
         self._last_step = -1
@@ -85,12 +92,10 @@ class Parser(LineParser):
         self._lr: float | None = None
         self._others = LinePipeline()  # the lines the example did not print
 
-    def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
-        items: list[Item] = []
+    def _one_by_one(self, first: int, lines: list[str], items: list[Item]) -> None:
         for number, line in enumerate(lines, first):
             if not self._own_line(number, line, items) and self._others.context.step is not None:
                 self._others.line(number, line, items)
-        return items
 
     def _own_line(self, number: int, line: str, items: list[Item]) -> bool:
         """Read a line the example prints; False for any other line."""
@@ -140,6 +145,64 @@ class Parser(LineParser):
         self._train_averages.update(averages)
         if batch == batches:  # the epoch's last batch: nothing more of it will be printed
             self._end_of_training(items)
+
+    def _layout_of(self, line: str) -> tuple[_pair_runs.Layout, str] | None:
+        """A training line as a regex: its counters, then each meter's name and two numbers."""
+        match = _TRAIN.search(line) if "Epoch: [" in line else None
+        if match is None:
+            return None
+        pattern = "^" + _pair_runs.loose(line[: match.start()]) + r"Epoch: \[(\d+)\]\[ *(\d+)/(\d+)\]"
+        fields = []
+        names: list[str] = []
+        for field in line[match.end() :].split("\t"):
+            meter = _METER.fullmatch(field) if field.strip() else None
+            if meter is None and field.strip():
+                return None
+            if meter is None:
+                fields.append(re.escape(field))
+                continue
+            fields.append(rf" *{re.escape(meter[1])} +({NUMBER}) +\( *({NUMBER}) *\) *")
+            names += [meter[1], f"{meter[1]} (avg)"]
+        pattern += "\t".join(fields) + "$"
+        return _pair_runs.Layout(pattern, False, 3, tuple(names)), "Epoch: ["
+
+    def _run(self, first: int, lines: list[str], items: list[Item]) -> bool:
+        """Training lines read at once: the first as `_train_line` reads it (a new epoch, an lr
+        to place), the rest as blocks; False when a line does not fit or the rest would do
+        more than give values (another epoch, a resume, an epoch's last batch before the end)."""
+        read = self._layout.read(lines)
+        if read is None:
+            return False
+        matrix = read[1]
+        epochs, batches, totals = matrix[:, 0], matrix[:, 1], matrix[:, 2]
+        steps = epochs * totals + batches
+        if (
+            (epochs != epochs[0]).any()
+            or (totals != totals[0]).any()
+            or totals[0] == 0
+            or (np.diff(steps) < 0).any()
+            or (batches[:-1] == totals[0]).any()
+            or steps[-1] >= _EXACT
+        ):
+            return False
+        self._own_line(first, lines[0], items)  # fits the layout: a training line
+        epoch, rest = int(epochs[0]), slice(1, None)
+        fractions = epochs[rest] + batches[rest] / totals[rest]
+        block = steps[rest].astype(np.int64)
+        names = self._layout.names
+        for column, name in enumerate(names, 3):
+            meter = name.removesuffix(" (avg)")
+            tag = _PERF.get(meter) or tags.canonical(meter, tags.BATCH)
+            items.append(Columns(tag, name, block, matrix[rest, column], fractions))
+        last = matrix[-1].tolist()
+        self._train_averages.update(
+            (name, value) for name, value in zip(names[::2], last[4::2]) if name not in _PERF
+        )
+        self._last_step = int(block[-1])
+        self._tell_others(epoch, self._last_step, None)
+        if batches[-1] == totals[0]:  # the epoch's last batch
+            self._end_of_training(items)
+        return True
 
     def _test_line(self, line_no: int, line: str, match: re.Match, items: list[Item]) -> None:
         self._end_of_training(items)
