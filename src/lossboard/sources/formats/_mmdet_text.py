@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import time
+from functools import lru_cache
 
 import numpy as np
 
@@ -27,6 +28,10 @@ from lossboard.sources.formats._pipeline import LinePipeline
 # the logging prefix: "2023/03/01 12:00:00 - mmengine - INFO - ", "2021-03-04 12:00:00,123 - mmdet"
 _STAMP = re.compile(r"(\d{4})[-/](\d\d)[-/](\d\d) (\d\d):(\d\d):(\d\d)")
 _ETA = re.compile(_pair_runs.ETA)
+_ETA_CUT = "eta: " + _pair_runs.ETA  # what the fast path deletes: the only value that is no number
+_MILLIS_AFTER = re.compile(r"[.,]\d")
+_MILLIS = r"(?m)^[.,]\d+"  # mmcv's ",123" after the time, once the time is sliced off
+_STAMP_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]
 _COPYPASTE = "_copypaste: "  # mmdet's line of the numbers the summary gives
 # CheckpointHook: "Saving checkpoint at 5 epochs", "Saving checkpoint at 5000 iterations"
 _CHECKPOINT = re.compile(r"Saving checkpoint at (\d+) (epochs|iterations)")
@@ -77,14 +82,16 @@ class TextParser(_pair_runs.RunParser):
         head = find_head(line)
         return None if head is None else _learn_layout(line, head)
 
-    def _run(self, first: int, lines: list[str], items: list[Item]) -> bool:
-        """Read consecutive training lines at once, as `_line` reads them one by one; False
-        (and nothing changed) when they do not all fit the layout or training went back."""
+    def _prepare(self, stamps: list[str] | None, matrix: np.ndarray) -> tuple | None:
+        """The numbers and the wall times of every training line of a chunk."""
+        walls = None if stamps is None else _wall_times(stamps)
+        return None if stamps is not None and walls is None else (matrix, walls)
+
+    def _run(self, first: int, lines: list[str], prepared: tuple, start: int, stop: int, items: list[Item]) -> bool:
+        """Consecutive training lines at once, as `_line` reads them one by one; False (and
+        nothing changed) when training went back (a resume, whose event goes between lines)."""
         layout = self._layout
-        read = layout.read(lines)
-        if read is None:
-            return False
-        stamps, matrix = read
+        matrix, walls = prepared[0][start:stop], None if prepared[1] is None else prepared[1][start:stop]
         counters = matrix[:, : layout.counters]
         if counters.max() >= _EXACT:
             return False
@@ -99,12 +106,6 @@ class TextParser(_pair_runs.RunParser):
             steps, fractions = its, None
         if steps[0] < clock.last or (np.diff(steps) < 0).any():
             return False  # a resume: its event goes between the lines
-        walls = None
-        if stamps is not None:
-            table = {stamp: self._wall_time(stamp) for stamp in dict.fromkeys(stamps)}
-            if None in table.values():
-                return False
-            walls = np.array([table[stamp] for stamp in stamps], dtype=np.float64)
         if epochs is not None:
             clock.length, clock.exact = int(lengths[-1]), True
         clock.last = int(steps[-1])
@@ -181,11 +182,9 @@ class TextParser(_pair_runs.RunParser):
         if match is None:
             return None
         if match[0] != self._stamp[0]:  # a log prints many lines per second
-            fields = tuple(int(part) for part in match.groups())
-            try:
-                self._stamp = (match[0], time.mktime(fields + (0, 0, -1)))
-            except (OverflowError, ValueError):  # a date no clock can hold
-                self._stamp = (match[0], None)
+            year, month, day, hour, minute, second = (int(part) for part in match.groups())
+            base = _hour_base(year, month, day, hour)
+            self._stamp = (match[0], None if base is None else base + (minute * 60 + second))
         return self._stamp[1]
 
 
@@ -193,31 +192,50 @@ def _learn_layout(line: str, head: re.Match) -> tuple[_pair_runs.Layout, str] | 
     """The layout of a training line and the text of its head (``Epoch(train)``), or None for
     a line of another split, without a printed length, or with an ETA of another shape."""
     kind, mode, epoch, _, total = head.groups()
-    if mode not in (None, "train") or total is None:
+    stamp = _STAMP.match(line)
+    if mode not in (None, "train") or total is None or (stamp is None and _STAMP.search(line, 0, head.start())):
         return None
-    prefix = line[: head.start()]
-    stamp = _STAMP.search(prefix)
-    if stamp is None:
-        pattern = _pair_runs.loose(prefix)
-    else:
-        before, after = prefix[: stamp.start()], prefix[stamp.end() :]
-        pattern = _pair_runs.loose(before) + _pair_runs.STAMP + _pair_runs.loose(after)
-    marker = kind + (f"({mode})" if mode else "")
-    pattern += re.escape(marker) + (r"\s*\[\s*(\d+)\]" if epoch else "") + r"\s*\[\s*(\d+)/(\d+)\]"
-    at = line.index("]", head.start(5)) + 1
+    skip = stamp.end() if stamp else 0
+    cuts = [_MILLIS] if _MILLIS_AFTER.match(line, skip) else []
+    spans = [head.span(group) for group in (3, 4, 5) if head[group] is not None]
     names = []
     for pair in PAIR.finditer(line, head.end()):
-        pattern += re.escape(line[at : pair.start(2)])
-        if pair[1] == "eta":
-            eta = _ETA.match(line, pair.start(2))
-            if eta is None:
-                return None
-            pattern += _pair_runs.ETA
-            at = eta.end()
-        else:
-            pattern += r"([^\s,]+)"
+        if pair[1] != "eta":
+            spans.append(pair.span(2))
             names.append(pair[1])
-            at = pair.end()
-    pattern += re.escape(line[at:].rstrip()) + r"[ \t]*$"
-    counters = 3 if epoch else 2
-    return _pair_runs.Layout("^" + pattern, stamp is not None, counters, tuple(names)), marker
+        elif _ETA.match(line, pair.start(2)) is None:
+            return None
+        elif _ETA_CUT not in cuts:
+            cuts.append(_ETA_CUT)
+    layout = _pair_runs.Layout.learn(line, spans, names, skip=skip, cut="|".join(cuts))
+    return None if layout is None else (layout, kind + (f"({mode})" if mode else ""))
+
+
+@lru_cache(maxsize=1024)
+def _hour_base(year: int, month: int, day: int, hour: int) -> float | None:
+    """The local time of an hour's start as seconds since the epoch (None: no clock holds it)."""
+    try:
+        return time.mktime((year, month, day, hour, 0, 0, 0, 0, -1))
+    except (OverflowError, ValueError):
+        return None
+
+
+def _wall_times(stamps: list[str]) -> np.ndarray | None:
+    """`TextParser._wall_time` of each line's leading date and time, computed for a whole run:
+    one clock call per hour. None when one is not a date and time."""
+    codes = np.array(stamps).view(np.uint32).reshape(len(stamps), -1).astype(np.int64)
+    dashes = np.isin(codes[:, [4, 7]], (45, 47)).all(axis=1)  # "-" or "/"
+    if codes.shape[1] != 19 or not (dashes & (codes[:, 13] == 58) & (codes[:, 16] == 58) & (codes[:, 10] == 32)).all():
+        return None
+    digits = codes[:, _STAMP_DIGITS] - 48
+    if ((digits < 0) | (digits > 9)).any():
+        return None
+    year, month, day, hour, minute, second = (digits[:, i] * 10 + digits[:, i + 1] for i in (2, 4, 6, 8, 10, 12))
+    year += (digits[:, 0] * 10 + digits[:, 1]) * 100
+    hours = ((year * 100 + month) * 100 + day) * 100 + hour
+    starts = [0, *(np.flatnonzero(np.diff(hours)) + 1).tolist()]
+    bases = [_hour_base(int(year[i]), int(month[i]), int(day[i]), int(hour[i])) for i in starts]
+    if None in bases:
+        return None
+    lengths = np.diff([*starts, len(stamps)])
+    return np.repeat(np.array(bases, dtype=np.float64), lengths) + (minute * 60 + second)

@@ -45,6 +45,9 @@ _COPYPASTE = "copypaste: "
 _PREFIX = re.compile(r"\[\d\d/\d\d \d\d:\d\d:\d\d(?:\] ([\w.]+) [A-Z]+|\s([\w.]+)\]):\s*")
 _OWN_LOGGERS = ("d2.", "fvcore")
 _EXACT = 2**53  # iterations above this do not survive a float64
+# what the fast path deletes before reading numbers: the time a line starts with, the ETA
+_LINE_TIME = r"(?m)^\[\d\d/\d\d \d\d:\d\d:\d\d"
+_ETA_CUT = "eta: " + _pair_runs.ETA
 
 
 def sniff(head: str, filename: str) -> float:
@@ -87,30 +90,25 @@ class Parser(_pair_runs.RunParser):
                 self._others.line(number, line[prefix.end() :], items)
 
     def _layout_of(self, line: str) -> tuple[_pair_runs.Layout, str] | None:
-        """A metrics line as a regex: the text before ``iter:`` with any digits, then the names."""
+        """A metrics line's layout: the iteration, then the values after it."""
         match = _ITER.search(line) if "iter: " in line else None
         if match is None:
             return None
-        pattern = "^" + _pair_runs.loose(line[: match.start()]) + r"iter: (\d+)" + re.escape(line[match.end(1) : match.end()])
-        at = match.end()
-        names = []
-        for pair in _PAIR.finditer(line, at):
+        spans, names = [match.span(1)], []
+        for pair in _PAIR.finditer(line, match.end()):
             if pair[1] == "eta":
                 return None
-            pattern += re.escape(line[at : pair.start(2)])
-            pattern += r"(\S+)M" if pair[1] == "max_mem" and pair[2].endswith("M") else r"(\S+)"
+            value_end = pair.end(2) - (pair[1] == "max_mem" and pair[2].endswith("M"))
+            spans.append((pair.start(2), value_end))
             names.append(pair[1])
-            at = pair.end()
-        pattern += re.escape(line[at:].rstrip()) + r"[ \t]*$"
-        return _pair_runs.Layout(pattern, False, 1, tuple(names)), "iter: "
+        cuts = [_LINE_TIME, _ETA_CUT] if line.startswith("[") else [_ETA_CUT]
+        layout = _pair_runs.Layout.learn(line, spans, names, cut="|".join(cuts))
+        return None if layout is None else (layout, "iter: ")
 
-    def _run(self, first: int, lines: list[str], items: list[Item]) -> bool:
+    def _run(self, first: int, lines: list[str], prepared: np.ndarray, start: int, stop: int, items: list[Item]) -> bool:
         """Metrics lines read at once, as `_metrics` reads them; False when a line does not
         fit or the iteration goes back (a resume, whose event goes between lines)."""
-        read = self._layout.read(lines)
-        if read is None:
-            return False
-        matrix = read[1]
+        matrix = prepared[start:stop]
         steps = matrix[:, 0]
         if steps[0] < self._last or (np.diff(steps) < 0).any() or steps[-1] >= _EXACT:
             return False

@@ -147,33 +147,30 @@ class Parser(_pair_runs.RunParser):
             self._end_of_training(items)
 
     def _layout_of(self, line: str) -> tuple[_pair_runs.Layout, str] | None:
-        """A training line as a regex: its counters, then each meter's name and two numbers."""
+        """A training line's layout: its counters, then each meter's value and average."""
         match = _TRAIN.search(line) if "Epoch: [" in line else None
         if match is None:
             return None
-        pattern = "^" + _pair_runs.loose(line[: match.start()]) + r"Epoch: \[(\d+)\]\[ *(\d+)/(\d+)\]"
-        fields = []
-        names: list[str] = []
-        for field in line[match.end() :].split("\t"):
+        spans, names = [match.span(1), match.span(2), match.span(3)], []
+        at = match.end()
+        for field in line[at:].split("\t"):
             meter = _METER.fullmatch(field) if field.strip() else None
             if meter is None and field.strip():
                 return None
-            if meter is None:
-                fields.append(re.escape(field))
-                continue
-            fields.append(rf" *{re.escape(meter[1])} +({NUMBER}) +\( *({NUMBER}) *\) *")
-            names += [meter[1], f"{meter[1]} (avg)"]
-        pattern += "\t".join(fields) + "$"
-        return _pair_runs.Layout(pattern, False, 3, tuple(names)), "Epoch: ["
+            if meter is not None:
+                spans += [(at + meter.start(2), at + meter.end(2)), (at + meter.start(3), at + meter.end(3))]
+                names += [meter[1], f"{meter[1]} (avg)"]
+            at += len(field) + 1
+        layout = _pair_runs.Layout.learn(line, spans, names)
+        return None if layout is None else (layout, "Epoch: [")
 
-    def _run(self, first: int, lines: list[str], items: list[Item]) -> bool:
+    def _run(self, first: int, lines: list[str], prepared: np.ndarray, start: int, stop: int, items: list[Item]) -> bool:
         """Training lines read at once: the first as `_train_line` reads it (a new epoch, an lr
         to place), the rest as blocks; False when a line does not fit or the rest would do
         more than give values (another epoch, a resume, an epoch's last batch before the end)."""
-        read = self._layout.read(lines)
-        if read is None:
+        if stop - start < 2:  # no rest to read in bulk
             return False
-        matrix = read[1]
+        matrix = prepared[start:stop]
         epochs, batches, totals = matrix[:, 0], matrix[:, 1], matrix[:, 2]
         steps = epochs * totals + batches
         if (
