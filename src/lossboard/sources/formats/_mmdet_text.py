@@ -208,7 +208,9 @@ def _learn_layout(line: str, head: re.Match) -> tuple[_pair_runs.Layout, str] | 
         elif _ETA_CUT not in cuts:
             cuts.append(_ETA_CUT)
     layout = _pair_runs.Layout.learn(line, spans, names, skip=skip, cut="|".join(cuts))
-    return None if layout is None else (layout, kind + (f"({mode})" if mode else ""))
+    # what only training lines hold: "Epoch(train)", or mmcv's "Epoch [" ("Epoch(val) [" is not)
+    marker = f"{kind}({mode})" if mode else line[head.start() : line.index("[", head.start()) + 1]
+    return None if layout is None else (layout, marker)
 
 
 @lru_cache(maxsize=1024)
