@@ -29,8 +29,7 @@ from lossboard.sources.formats._pipeline import LinePipeline
 _STAMP = re.compile(r"(\d{4})[-/](\d\d)[-/](\d\d) (\d\d):(\d\d):(\d\d)")
 _ETA = re.compile(_pair_runs.ETA)
 _ETA_CUT = "eta: " + _pair_runs.ETA  # what the fast path deletes: the only value that is no number
-_MILLIS_AFTER = re.compile(r"[.,]\d")
-_MILLIS = r"(?m)^[.,]\d+"  # mmcv's ",123" after the time, once the time is sliced off
+_MILLIS = re.compile(r"[.,]\d+")  # mmcv's ",123" after the time
 _STAMP_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]
 _COPYPASTE = "_copypaste: "  # mmdet's line of the numbers the summary gives
 # CheckpointHook: "Saving checkpoint at 5 epochs", "Saving checkpoint at 5000 iterations"
@@ -84,7 +83,7 @@ class TextParser(_pair_runs.RunParser):
 
     def _prepare(self, stamps: list[str] | None, matrix: np.ndarray) -> tuple | None:
         """The numbers and the wall times of every training line of a chunk."""
-        walls = None if stamps is None else _wall_times(stamps)
+        walls = None if stamps is None else _wall_times([stamp[:19] for stamp in stamps])
         return None if stamps is not None and walls is None else (matrix, walls)
 
     def _run(self, first: int, lines: list[str], prepared: tuple, start: int, stop: int, items: list[Item]) -> bool:
@@ -196,7 +195,9 @@ def _learn_layout(line: str, head: re.Match) -> tuple[_pair_runs.Layout, str] | 
     if mode not in (None, "train") or total is None or (stamp is None and _STAMP.search(line, 0, head.start())):
         return None
     skip = stamp.end() if stamp else 0
-    cuts = [_MILLIS] if _MILLIS_AFTER.match(line, skip) else []
+    millis = _MILLIS.match(line, skip) if stamp else None
+    skip = millis.end() if millis else skip  # sliced off with the time; the wall time has no millis
+    cuts = []
     spans = [head.span(group) for group in (3, 4, 5) if head[group] is not None]
     names = []
     for pair in PAIR.finditer(line, head.end()):

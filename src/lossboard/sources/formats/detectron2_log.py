@@ -45,8 +45,8 @@ _COPYPASTE = "copypaste: "
 _PREFIX = re.compile(r"\[\d\d/\d\d \d\d:\d\d:\d\d(?:\] ([\w.]+) [A-Z]+|\s([\w.]+)\]):\s*")
 _OWN_LOGGERS = ("d2.", "fvcore")
 _EXACT = 2**53  # iterations above this do not survive a float64
-# what the fast path deletes before reading numbers: the time a line starts with, the ETA
-_LINE_TIME = r"(?m)^\[\d\d/\d\d \d\d:\d\d:\d\d"
+# what the fast path takes off before reading numbers: the time a line starts with, the ETA
+_LINE_TIME = re.compile(r"\[\d\d/\d\d \d\d:\d\d:\d\d")
 _ETA_CUT = "eta: " + _pair_runs.ETA
 
 
@@ -101,8 +101,8 @@ class Parser(_pair_runs.RunParser):
             value_end = pair.end(2) - (pair[1] == "max_mem" and pair[2].endswith("M"))
             spans.append((pair.start(2), value_end))
             names.append(pair[1])
-        cuts = [_LINE_TIME, _ETA_CUT] if line.startswith("[") else [_ETA_CUT]
-        layout = _pair_runs.Layout.learn(line, spans, names, cut="|".join(cuts))
+        skip = _LINE_TIME.match(line)  # sliced off: the general path reads nothing before "iter:"
+        layout = _pair_runs.Layout.learn(line, spans, names, skip=skip.end() if skip else 0, cut=_ETA_CUT)
         return None if layout is None else (layout, "iter: ")
 
     def _run(self, first: int, lines: list[str], prepared: np.ndarray, start: int, stop: int, items: list[Item]) -> bool:
