@@ -4,6 +4,7 @@
 
 import uPlot from "uplot";
 import { readSeries } from "./api.js";
+import { chartSVG } from "./svg.js";
 
 const HEIGHT = 260;
 const PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"];
@@ -33,7 +34,8 @@ export class ChartCard {
     const downloads = document.createElement("span");
     downloads.className = "downloads";
     downloads.append(button("CSV", "the points shown, as CSV", () => this.downloadCSV()),
-                     button("PNG", "the chart, as PNG", () => this.downloadPNG()));
+                     button("PNG", "the chart, as PNG", () => this.downloadPNG()),
+                     button("SVG", "the chart, as SVG", () => this.downloadSVG()));
     header.append(title, this.badge, downloads);
     this.element.append(header, this.plotBox);
     container.append(this.element);
@@ -81,7 +83,7 @@ export class ChartCard {
   request(view, runs, width) {
     // a learning rate is a schedule, not a noisy measurement: smoothing would only misstate it
     const smoothing = this.group.key === "lr" ? "none" : view.smoothing;
-    return { runs, tags: this.group.tags, width, smoothing, weight: view.weight, window: view.window };
+    return { runs, tags: this.group.tags, width, smoothing, weight: view.weight, window: view.window, halfLife: view.halfLife };
   }
 
   axisFor(view) {
@@ -206,7 +208,8 @@ export class ChartCard {
     const shown = this.series.reduce((sum, s) => sum + s.step.length, 0);
     const total = this.series.reduce((sum, s) => sum + s.total_points, 0);
     this.badge.hidden = shown >= total;
-    this.badge.textContent = `${number.format(shown)} of ${number.format(total)} points`;
+    const about = this.series.some((s) => s.estimated) ? "about " : ""; // a report's zoom: counted from its sample
+    this.badge.textContent = `${number.format(shown)} of ${about}${number.format(total)} points`;
     this.element.dataset.shown = String(shown);
     this.element.dataset.total = String(total);
   }
@@ -239,6 +242,14 @@ export class ChartCard {
 
   downloadPNG() {
     if (this.plot) this.plot.ctx.canvas.toBlob((blob) => save(blob, `${this.group.key}.png`));
+  }
+
+  downloadSVG() {
+    if (!this.plot) return;
+    const legend = this.plot.series.map((series, index) => ({ label: series.label, index, raw: series.raw }))
+      .filter((entry) => entry.index > 0 && !entry.raw);
+    const text = chartSVG(this.plot, { title: this.group.title, legend, stepped: this.group.key === "lr", markers: this.markers() });
+    save(new Blob([text], { type: "image/svg+xml" }), `${this.group.key}.svg`);
   }
 
   resize() {

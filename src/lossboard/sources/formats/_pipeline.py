@@ -25,6 +25,7 @@ import re
 
 from lossboard.model import Item
 from lossboard.sources.formats._grammars import GRAMMARS, Context, epoch_header, split_header
+from lossboard.sources.formats._lines import MAX_LINE_CHARS
 from lossboard.sources.formats._prefixes import strip_prefixes, wall_time
 from lossboard.sources.formats.tqdm import Bars, match_bar
 
@@ -43,7 +44,12 @@ class LinePipeline:
         self.bar_states = 0
 
     def line(self, line_no: int, text: str, items: list[Item]) -> None:
-        """Read one resolved line, appending what it gives to ``items``."""
+        """Read one resolved line, appending what it gives to ``items``.
+
+        A line cut at `MAX_LINE_CHARS` (reported by the splitter) is not read: its end is
+        lost, and the number at the cut with it (``x=999…`` would read as inf)."""
+        if len(text) >= MAX_LINE_CHARS:
+            return
         stripped = strip_prefixes(text)
         context = self.context
         context.wall_time = wall_time(text) if stripped is not text else None
