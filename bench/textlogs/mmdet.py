@@ -8,12 +8,13 @@ import random
 import re
 from pathlib import Path
 
+from textlogs.mmengine import count_pairs
+
 FORMAT = "mmdet-log"
 GREP = "Epoch"
 ITERS = 7330
 
 _HEAD = re.compile(r"Epoch(?:\((val)\))? \[(\d+)\]\[(\d+)(?:/(\d+))?\]\t")
-_PAIR = re.compile(r"([A-Za-z_][^\s:,]*(?: [^\s:,]+)*): ([^\s,]+)")
 
 
 def write(path: Path, size: int) -> None:
@@ -41,12 +42,4 @@ def write(path: Path, size: int) -> None:
 
 
 def single_pass(path: Path) -> int:
-    count = 0
-    with open(path, encoding="utf-8") as file:
-        for line in file:
-            head = _HEAD.search(line) if "Epoch" in line else None
-            if head:
-                for name, value in _PAIR.findall(line, head.end()):
-                    if name != "eta" and not name.endswith("_copypaste"):
-                        count += float(value) >= -1e300
-    return count
+    return count_pairs(path, "Epoch", _HEAD)

@@ -15,7 +15,7 @@ ITERS = 500
 VAL_ITERS = 100
 
 _HEAD = re.compile(r"Epoch\((train|val)\)\s*\[(\d+)\]\[\s*(\d+)/(\d+)\]")
-_PAIR = re.compile(r"([A-Za-z_][^\s:,]*(?: [^\s:,]+)*): ([^\s,]+)")
+PAIR = re.compile(r"([A-Za-z_][^\s:,]*(?: [^\s:,]+)*): ([^\s,]+)")
 
 
 def write(path: Path, size: int) -> None:
@@ -48,14 +48,19 @@ def write(path: Path, size: int) -> None:
 
 
 def single_pass(path: Path) -> int:
+    return count_pairs(path, "Epoch(", _HEAD)
+
+
+def count_pairs(path: Path, word: str, head: re.Pattern) -> int:
+    """The user's script for OpenMMLab text logs: a head regex, then every ``name: value`` after it."""
     count = 0
     with open(path, encoding="utf-8") as file:
         for line in file:
-            if "Epoch(" not in line:
+            if word not in line:
                 continue
-            head = _HEAD.search(line)
-            if head:
-                for name, value in _PAIR.findall(line, head.end()):
-                    if name != "eta":
+            found = head.search(line)
+            if found:
+                for name, value in PAIR.findall(line, found.end()):
+                    if name != "eta" and not name.endswith("_copypaste"):
                         count += float(value) >= -1e300
     return count
