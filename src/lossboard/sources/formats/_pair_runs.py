@@ -18,8 +18,8 @@ with another name keeps text orjson refuses, one with fewer or more fields chang
 run.) Otherwise `Layout.read` gives None and the format reads the run line by line, so the
 records never depend on the path taken, only the time does.
 
-A layout is plain data (its regex as text, compiled through ``re``'s own cache), so a parser
-holding one can be saved between passes.
+A layout is plain data (strings, its cut as a pattern's text compiled through ``re``'s own
+cache), so a parser holding one can be saved between passes.
 """
 
 from __future__ import annotations
