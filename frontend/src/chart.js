@@ -11,6 +11,8 @@ const PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9
 const AXIS_LABELS = { step: "step", epoch: "epoch", wall: "wall time", relative: "hours since start" };
 const API_AXIS = { step: "step", epoch: "epoch", wall: "wall_time", relative: "wall_time" };
 const number = new Intl.NumberFormat("en-US");
+// steps are whole: tick at 1, 2, 5, 10, 20, 50, ... never at 0.5
+const STEP_INCRS = Array.from({ length: 40 }, (_, i) => [1, 2, 5][i % 3] * 10 ** Math.floor(i / 3));
 
 const splitOf = (tag) => tag.split("/")[0];
 const metricOf = (tag) => tag.slice(tag.indexOf("/") + 1);
@@ -176,7 +178,7 @@ export class ChartCard {
       height: HEIGHT,
       series: options,
       scales: { x: { time: this.axis === "wall" }, y: { distr: view.logY ? 3 : 1, ...yRange(tables, view) } },
-      axes: [{ label: AXIS_LABELS[this.axis] }, {}],
+      axes: [{ label: AXIS_LABELS[this.axis], ...(this.axis === "step" ? { incrs: STEP_INCRS } : {}) }, {}],
       cursor: { drag: { x: true, y: false, setScale: false } },
       legend: { live: true },
       hooks: {
