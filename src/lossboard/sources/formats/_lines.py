@@ -89,14 +89,20 @@ class LineSplitter:
       replaced by the screen they leave), or, in ``raw`` mode where each redraw is data, its
       redraws so far are returned as a line of their own, with the number the rest of the
       line will have (a 200 MB Keras bar is parsed as it comes, not held).
+
+    ``live_redraws`` (raw mode only) returns the done redraws of the unfinished line at every
+    `feed`, the same way: a tqdm bar that redraws one line for a whole epoch is read as it is
+    drawn, so a live view shows it. For parsers whose records do not depend on where a line's
+    redraws are cut (each redraw read on its own, in order).
     """
 
-    def __init__(self, *, raw: bool = False, max_line_chars: int = MAX_LINE_CHARS) -> None:
+    def __init__(self, *, raw: bool = False, live_redraws: bool = False, max_line_chars: int = MAX_LINE_CHARS) -> None:
         self._parts: list[str] = []  # the unfinished last line
         self._size = 0  # characters in _parts
         self._is_skipping = False  # the unfinished line's last stretch was cut: drop up to a break
         self._next_number = 1
         self._raw = raw  # keep \r and \b for parsers that want every redraw
+        self._live_redraws = raw and live_redraws
         self.max_line_chars = self._max = max_line_chars
         self._early: list[str] = []  # raw mode: redraws of the unfinished line, handed out early
         self.cut_lines: list[int] = []  # numbers of lines cut since the caller last cleared it
@@ -170,6 +176,18 @@ class LineSplitter:
             self._size += len(text)
             if may_shrink and self._size > 2 * self._max:
                 self._shrink()
+            elif may_shrink and self._live_redraws and ("\r" in text or self._parts[0].endswith("\r")):
+                self._hand_out_redraws()  # a "\r" came, or text after one that ended the last read
+
+    def _hand_out_redraws(self) -> None:
+        """The redraws of the unfinished line that are done go out now, as `_shrink` does for a
+        long one, so a bar that never ends its line is read while it is drawn."""
+        line = self._release()
+        redrawn = line.rfind("\r", 0, len(line) - 1)  # a "\r" at the very end may be half of a CRLF
+        if redrawn > 0:
+            self._early.append(self._cut(self._next_number, line[:redrawn]))
+            line = line[redrawn:]
+        self._parts, self._size = [line], len(line)
 
     def _release(self) -> str:
         text = "".join(self._parts)
@@ -203,9 +221,10 @@ class LineParser:
     """Base of line-oriented parsers: subclasses implement `parse_lines` (and `finish`)."""
 
     raw_lines = False  # True: keep "\r" redraws for `redraws`, not resolved by `render`
+    live_redraws = False  # True (with raw_lines): parse the done redraws of an unfinished line at once
 
     def __init__(self) -> None:
-        self._splitter = LineSplitter(raw=self.raw_lines)
+        self._splitter = LineSplitter(raw=self.raw_lines, live_redraws=self.live_redraws)
 
     def feed(self, text: str) -> list[Item]:
         first, lines = self._splitter.feed(text)
