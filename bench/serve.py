@@ -224,10 +224,15 @@ def live_latency_ms(browser, points: int) -> list[float]:
 
 # --- lossboard serve against `tensorboard --logdir` on the same event files ---------------------
 
-# Each dashboard's chart plotting area, its run filter and its run list's rows.
-LOSSBOARD_PAGE = {"chart": "article.card .u-over", "filter": "#run-filter", "row": "#run-list li"}
+# Each dashboard's chart plotting area, its run filter, how many runs its list shows (lossboard's
+# list is virtual: it says), and how to select every run.
+LOSSBOARD_PAGE = {"chart": "article.card .u-over", "filter": "#run-filter",
+                  "shown": "+document.getElementById('run-list').dataset.shown",
+                  "select_all": "document.getElementById('select-all').click()"}
 TENSORBOARD_PAGE = {"chart": "scalar-card line-chart .series-view", "filter": "runs-data-table tb-filter-input input",
-                    "row": "runs-data-table tb-data-table-content-row"}
+                    "shown": "document.querySelectorAll('runs-data-table tb-data-table-content-row').length",
+                    "select_all": "{ const box = document.querySelector('runs-data-table .header mat-checkbox input');"
+                                  " if (!box.checked) box.click(); }"}
 DRAW_TIMEOUT_S = 240
 FILTERS = ((r"lr0\.01-bs64-", 10), (r"-s[0-4]$", 500), ("", 1000))  # regex, runs it leaves of 1,000
 
@@ -348,8 +353,9 @@ def charts_drawn_ms(browser, url: str, page_kind: dict, select_all: int = 0) -> 
     shows its lines on screen. Read from the screencast's frames (each stamped with the time it
     was drawn), since TensorBoard draws with WebGL in a worker where the DOM cannot tell: a chart
     is drawn when its plotting area holds coloured pixels (axes, grid and text are grey).
-    ``select_all``: tick TensorBoard's select-all box once its run list shows that many runs (past
-    40 runs it selects none). None when not every chart is drawn within `DRAW_TIMEOUT_S`."""
+    ``select_all``: select every run once the run list shows that many (past 40 runs TensorBoard
+    selects none, lossboard the 20 updated last). None when not every chart is drawn within
+    `DRAW_TIMEOUT_S`."""
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     screen = page.context.new_cdp_session(page)
     frames: list[tuple[float, str]] = []
@@ -363,9 +369,8 @@ def charts_drawn_ms(browser, url: str, page_kind: dict, select_all: int = 0) -> 
     started = time.time()
     page.goto(url, wait_until="commit")
     if select_all:
-        select = "runs-data-table .header mat-checkbox input"
-        page.wait_for_function(f"() => document.querySelectorAll({page_kind['row']!r}).length >= {select_all}")
-        page.evaluate("select => { const box = document.querySelector(select); if (!box.checked) box.click(); }", select)
+        page.wait_for_function(f"() => {page_kind['shown']} >= {select_all}", timeout=120_000)
+        page.evaluate(f"() => {page_kind['select_all']}")
     boxes, done = [], 0
     while done < 2:  # every chart drawn on two looks 0.3 s apart: nothing left to come
         if time.time() - started > DRAW_TIMEOUT_S:
@@ -406,28 +411,28 @@ def filter_ms(browser, server, page_kind: dict, repeats: int) -> dict[str, float
     Measured once the page has loaded its charts."""
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     page.goto(server.url)
-    page.wait_for_function(f"() => document.querySelectorAll({page_kind['row']!r}).length === 1000", timeout=120_000)
+    page.wait_for_function(f"() => {page_kind['shown']} === 1000", timeout=120_000)
     settle(server.process.pid)
     page.wait_for_timeout(3000)  # the page draws what the server sent
     timings: dict[str, list[float]] = {regex: [] for regex, _ in FILTERS}
     for _ in range(repeats):
         for regex, expected in FILTERS:
             timings[regex].append(page.evaluate(
-                """async ([input, row, regex, expected]) => {
+                """async ([input, regex, expected]) => {
                     const box = document.querySelector(input), frame = () => new Promise(requestAnimationFrame);
                     box.focus();
                     const started = performance.now();
                     box.value = regex;
                     box.dispatchEvent(new Event("input", { bubbles: true }));
                     box.dispatchEvent(new KeyboardEvent("keyup", { key: "Enter", bubbles: true }));
-                    while (document.querySelectorAll(row).length !== expected) {
+                    while (SHOWN !== expected) {
                         await frame();
                         if (performance.now() - started > 60000) return NaN;
                     }
                     await frame();
                     return performance.now() - started;
-                }""",
-                [page_kind["filter"], page_kind["row"], regex, expected],
+                }""".replace("SHOWN", page_kind["shown"]),
+                [page_kind["filter"], regex, expected],
             ))
     page.close()
     return {regex: statistics.median(times) for regex, times in timings.items()}
@@ -482,7 +487,7 @@ def compare(browser, size: str, tools: list[str], repeats: int) -> dict[str, dic
             page_kind = TENSORBOARD_PAGE
         drawn = []
         for _ in range(3):
-            drawn.append(charts_drawn_ms(browser, server.url, page_kind, select_all=runs_count if tool == "tensorboard" else 0))
+            drawn.append(charts_drawn_ms(browser, server.url, page_kind, select_all=runs_count if runs_count > 40 else 0))
             settle(server.process.pid)  # a closed page's requests may still be running
             if drawn[-1] is None:
                 break  # not drawn in time: waiting again says nothing more
