@@ -475,29 +475,30 @@ def compare(browser, size: str, tools: list[str], repeats: int) -> dict[str, dic
             store = DASHBOARD / f"{size}.sqlite"
             for stale in DASHBOARD.glob(f"{size}.sqlite*"):
                 stale.unlink()
-            wall, cpu, rss = index_logdir(logdir, "sqlite://" + str(store))
+            wall, cpu, found["index_rss"] = index_logdir(logdir, "sqlite://" + str(store))
             started = time.perf_counter()
             server = Serve("--store", "sqlite://" + str(store))
             found["ready"] = (wall + time.perf_counter() - started, cpu + tree_cpu_s(server.process.pid))
-            found["index_rss"] = rss
             page_kind = LOSSBOARD_PAGE
         else:
             server = TensorBoard(logdir, names, steps)
             found["ready"] = (server.ready_s, server.ready_cpu_s)
             page_kind = TENSORBOARD_PAGE
-        drawn = []
-        for _ in range(3):
-            drawn.append(charts_drawn_ms(browser, server.url, page_kind, select_all=runs_count if runs_count > 40 else 0))
-            settle(server.process.pid)  # a closed page's requests may still be running
-            if drawn[-1] is None:
-                break  # not drawn in time: waiting again says nothing more
-        found["first"] = None if None in drawn else statistics.median(first for first, _ in drawn)
-        found["all"] = None if None in drawn else statistics.median(every for _, every in drawn)
-        found["request"] = chart_request(server, tool, names[:20], repeats)
-        if runs_count >= 1000:
-            found["filter"] = filter_ms(browser, server, page_kind, max(3, repeats // 4))
-        found["rss"] = server.peak_rss_mb()
-        server.stop()
+        try:
+            drawn = []
+            for _ in range(3):
+                drawn.append(charts_drawn_ms(browser, server.url, page_kind, select_all=runs_count if runs_count > 40 else 0))
+                settle(server.process.pid)  # a closed page's requests may still be running
+                if drawn[-1] is None:
+                    break  # not drawn in time: waiting again says nothing more
+            found["first"] = None if None in drawn else statistics.median(first for first, _ in drawn)
+            found["all"] = None if None in drawn else statistics.median(every for _, every in drawn)
+            found["request"] = chart_request(server, tool, names[:20], repeats)
+            if runs_count >= 1000:
+                found["filter"] = filter_ms(browser, server, page_kind, max(3, repeats // 4))
+            found["rss"] = server.peak_rss_mb()
+        finally:
+            server.stop()  # a TensorBoard left behind would reload its logdir every 5 s for good
         results[tool] = found
         print(f"  {size} {tool}: {found}", flush=True)
     return results
