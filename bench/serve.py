@@ -299,6 +299,9 @@ class TensorBoard:
         while True:
             if self.process.poll() is not None:
                 raise SystemExit(f"tensorboard exited with {self.process.returncode}")
+            if time.perf_counter() - started > 600:
+                self.stop()
+                raise SystemExit(f"tensorboard did not load {logdir} in 600 s")
             try:
                 if self.loaded(client, runs, steps):
                     break
