@@ -10,6 +10,12 @@ back (a CSVLogger appending after a restart) emits a `RESUME` event.
 
 A column's first non-empty cell decides its kind: a number makes it a metric column, where a
 later non-number is a `Problem`; text (a date, a model name) makes it a column we ignore.
+
+Rows after the header go a block at a time through `_table_arrow` when pyarrow is installed,
+and row by row here for any block it cannot read exactly as this code would (a bad row, a
+header again, quotes). A subclass's `number` and `counter` may therefore only add readings
+for cells ``float()`` rejects (YOLO's ``1.93G``, ``29/29``); `counter_offset` is the one
+change to what a plain number means that both paths apply.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import csv
 import re
 
 from lossboard.model import RESUME, Event, Item, Point, Problem
+from lossboard.sources.formats import _table_arrow
 from lossboard.sources.formats._lines import LineParser
 from lossboard.sources.formats._numbers import number
 from lossboard.tags import canonical
@@ -82,9 +89,12 @@ class TableParser(LineParser):
     """
 
     missing: frozenset[str] = frozenset({""})  # cells that mean "no value in this row"
+    counter_offset = 0  # added to every counter read (Keras writes epochs from 0, prints them from 1)
 
-    def __init__(self) -> None:
+    def __init__(self, *, fast: bool = True) -> None:
+        """``fast=False`` reads every row on its own (tests compare both paths)."""
         super().__init__()
+        self._fast = fast
         self._delimiter: str | None = ","
         self._names: list[str] = []
         self._step_at: int | None = None
@@ -127,12 +137,29 @@ class TableParser(LineParser):
 
     def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
         items: list[Item] = []
+        at = 0
+        while not self._names and at < len(lines):  # the header, once per file
+            line = lines[at]
+            if line and not line.isspace():
+                items.extend(self.start(first + at, line))
+            at += 1
+        if at < len(lines):
+            items.extend(self._rows_of(first + at, lines[at:] if at else lines))
+        return items
+
+    def _rows_of(self, first: int, lines: list[str]) -> list[Item]:
+        """A block at a time where `_table_arrow` can; a bad row sends only its half of the
+        block (and so on down to 64 lines) row by row."""
+        if self._fast and self._delimiter is not None:
+            block = _table_arrow.read_block(self, lines)
+            if block is not None:
+                return block
+            if len(lines) > 64:
+                half = len(lines) // 2
+                return self._rows_of(first, lines[:half]) + self._rows_of(first + half, lines[half:])
+        items: list[Item] = []
         for line_number, line in enumerate(lines, first):
-            if not line or line.isspace():
-                continue
-            if not self._names:
-                items.extend(self.start(line_number, line))
-            else:
+            if line and not line.isspace():
                 items.extend(self.row(line_number, split_cells(line, self._delimiter)))
         return items
 
@@ -193,7 +220,8 @@ class TableParser(LineParser):
         return int(value), epoch
 
     def counter(self, cell: str) -> float | None:
-        return self.number(cell)
+        value = self.number(cell)
+        return value + self.counter_offset if value is not None and self.counter_offset else value
 
     def _bad_counter(self, line_number: int, index: int, cell: str) -> Problem:
         name, found = self._names[index], cell[:_SHOWN]
