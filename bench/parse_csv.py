@@ -14,6 +14,8 @@ Methods, each in its own subprocess so that CPU time and peak RSS (VmHWM) are it
 time is not counted, detection and building the run's series are:
 
 * ``lossboard``   `lossboard.load(path)`: sniff, parse (pyarrow block reader), collect, series
+* ``parser-only`` the format's Parser fed 1 MB chunks, its records counted and dropped: the
+                  parse's own memory (a load also holds every point it returns)
 * ``rows``        the same parse with ``Parser(fast=False)``: the row-by-row reader of before
 * ``pandas``      ``pandas.read_csv(path)`` (C engine, its default)
 * ``polars``      ``polars.read_csv(path)`` (skipped when polars is not installed)
@@ -38,17 +40,17 @@ from _measure import peak_rss_mb, values_fed  # bench/ is on sys.path: it is the
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
 FILES = ("csv", "tsv", "keras", "lightning", "yolo", "timm")
-METHODS = ("lossboard", "rows", "pandas", "polars", "csv-module")
+METHODS = ("lossboard", "parser-only", "rows", "pandas", "polars", "csv-module")
 FORMAT = {"csv": "csv", "tsv": "csv", "keras": "keras-csv", "lightning": "lightning-csv", "yolo": "yolo", "timm": "csv"}
 SIZE = 50_000_000
 
 
-def _write_rows(path: Path, header: str, row, newline: str = "\n") -> None:
+def _write_rows(path: Path, header: str, row, newline: str = "\n", size: int = SIZE) -> None:
     rng = random.Random(0)
     with open(path, "w", newline="") as out:
         out.write(header + newline)
         n = 0
-        while out.tell() < SIZE:
+        while out.tell() < size:
             out.write("".join(row(rng, n + k) + newline for k in range(1000)))
             n += 1000
 
@@ -96,11 +98,12 @@ def _timm_row(rng: random.Random, n: int) -> str:
     return f"{n},{r() * 7:.6f},{r() * 7:.6f},{r() * 100:.5f},{r() * 100:.5f},{r() / 10:.8g}"
 
 
-def write(name: str, path: Path) -> None:
+def write(name: str, path: Path, size: int = SIZE) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     if name in ("csv", "tsv"):
         sep = "," if name == "csv" else "\t"
-        _write_rows(path, sep.join("epoch step loss accuracy lr val_loss val_accuracy time".split()), _step_row(sep))
+        header = sep.join("epoch step loss accuracy lr val_loss val_accuracy time".split())
+        _write_rows(path, header, _step_row(sep), size=size)
     elif name == "keras":
         _write_rows(path, "epoch,accuracy,loss,lr,val_accuracy,val_loss", _keras_row, "\r\n")
     elif name == "lightning":
@@ -117,6 +120,12 @@ def run_lossboard(path: Path) -> int:
 
     (run,) = lossboard.load(path)
     return sum(len(series) for series in run.series.values())
+
+
+def run_parser_only(path: Path) -> int:
+    from lossboard.sources.formats import FORMATS
+
+    return values_fed(FORMATS[FORMAT[path.stem.removeprefix("table-")]].Parser(), path)
 
 
 def run_rows(path: Path) -> int:
@@ -165,7 +174,7 @@ def run_csv_module(path: Path) -> int:
 def child(method: str, path: Path) -> None:
     """Run one method here and print its CPU seconds, wall seconds, peak RSS and count as JSON."""
     function = globals()["run_" + method.replace("-", "_")]
-    if method in ("lossboard", "rows"):
+    if method in ("lossboard", "parser-only", "rows"):
         import lossboard.sources.reader  # noqa: F401  (import time is not reading time)
     else:
         __import__({"csv-module": "csv"}.get(method, method))
