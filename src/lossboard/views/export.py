@@ -131,32 +131,51 @@ def write_json(runs: Sequence[Run], out: IO[bytes]) -> None:
     out.write(b"]\n")
 
 
+_ROW_GROUP = 1 << 20  # parquet rows written at a time: memory bounded whatever the runs hold
+
+
 def write_parquet(runs: Sequence[Run], out: IO[bytes]) -> None:
+    """Row groups of up to `_ROW_GROUP` rows, each written as soon as it is full."""
     try:
         import pyarrow as pa
         import pyarrow.parquet as pq
     except ImportError as exc:
         raise UsageError("parquet export needs pyarrow: pip install 'lossboard[parquet]'") from exc
-    columns: dict[str, list] = {name: [] for name in COLUMNS}
-    for run in runs:
-        for s in run.series.values():
-            # one string repeated: taken from a one-element array in C, not a list of `count` strs
-            repeat = pa.array(np.zeros(len(s), np.int32))
-            columns["run"].append(pa.array([run.name], pa.string()).take(repeat))
-            columns["tag"].append(pa.array([s.tag], pa.string()).take(repeat))
-            columns["source_tag"].append(pa.array([s.source_tag], pa.string()).take(repeat))
-            columns["step"].append(pa.array(s.step, pa.int64()))
-            columns["epoch"].append(pa.array(s.epoch, pa.float64(), mask=np.isnan(s.epoch)))
-            columns["wall_time"].append(pa.array(s.wall_time, pa.float64(), mask=np.isnan(s.wall_time)))
-            columns["value"].append(pa.array(s.value, pa.float64()))
     types = {"step": pa.int64(), "epoch": pa.float64(), "wall_time": pa.float64(), "value": pa.float64()}
-    table = pa.table(
-        {
-            name: pa.chunked_array(chunks, types.get(name, pa.string()))
-            for name, chunks in columns.items()
-        }
+    schema = pa.schema([(name, types.get(name, pa.string())) for name in COLUMNS])
+    with pq.ParquetWriter(out, schema) as writer:
+        pending: list = []
+        rows = 0
+        for run in runs:
+            for s in run.series.values():
+                for start in range(0, len(s), _ROW_GROUP):
+                    part = slice(start, start + _ROW_GROUP)
+                    pending.append(_parquet_batch(pa, schema, run.name, s, part))
+                    rows += pending[-1].num_rows
+                    if rows >= _ROW_GROUP:
+                        writer.write_table(pa.Table.from_batches(pending, schema))
+                        pending, rows = [], 0
+        if pending:
+            writer.write_table(pa.Table.from_batches(pending, schema))
+
+
+def _parquet_batch(pa, schema, run_name: str, s: Series, part: slice):
+    """One slice of a series as a record batch; unknown epochs and wall times are nulls."""
+    epoch, wall = s.epoch[part], s.wall_time[part]
+    # one string repeated: taken from a one-element array in C, not a list of `count` strs
+    repeat_first = pa.array(np.zeros(len(epoch), np.int32))
+    return pa.record_batch(
+        [
+            pa.array([run_name], pa.string()).take(repeat_first),
+            pa.array([s.tag], pa.string()).take(repeat_first),
+            pa.array([s.source_tag], pa.string()).take(repeat_first),
+            pa.array(s.step[part], pa.int64()),
+            pa.array(epoch, pa.float64(), mask=np.isnan(epoch)),
+            pa.array(wall, pa.float64(), mask=np.isnan(wall)),
+            pa.array(s.value[part], pa.float64()),
+        ],
+        schema=schema,
     )
-    pq.write_table(table, out)
 
 
 def open_output(path: str | None) -> IO[bytes]:
