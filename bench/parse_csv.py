@@ -28,6 +28,7 @@ time is not counted, detection and building the run's series are:
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import random
 import subprocess
@@ -193,7 +194,8 @@ def main() -> None:
     if args.child:
         child(args.child[0], Path(args.child[1]))
         return
-    methods = [m for m in args.methods.split(",") if m != "polars" or _has("polars")]
+    has_polars = importlib.util.find_spec("polars") is not None
+    methods = [m for m in args.methods.split(",") if m != "polars" or has_polars]
     print("| file | MB | method | CPU s | MB/s of CPU | wall s | peak RSS MB | values | CPU vs pandas |")
     print("|---|---:|---|---:|---:|---:|---:|---:|---:|")
     for name in args.files.split(","):
@@ -211,14 +213,6 @@ def main() -> None:
             ratio = f"{r['cpu_s'] / base:.2f}x" if base else ""
             print(f"| {name} | {mb:.0f} | {method} | {r['cpu_s']:.2f} | {mb / r['cpu_s']:.0f} | {r['seconds']:.2f} "
                   f"| {r['rss_mb']:.0f} | {r['count']:,} | {ratio} |", flush=True)
-
-
-def _has(module: str) -> bool:
-    try:
-        __import__(module)
-    except ImportError:
-        return False
-    return True
 
 
 if __name__ == "__main__":

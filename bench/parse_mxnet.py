@@ -23,6 +23,7 @@ machine the CPU ratio is the fair one.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import re
 import resource
@@ -147,7 +148,8 @@ def main() -> None:
         child(args.child[0], Path(args.child[1]))
         return
     sizes = args.sizes.split(",")
-    methods = [m for m in args.methods.split(",") if m != "polars" or _has_polars()]
+    has_polars = importlib.util.find_spec("polars") is not None
+    methods = [m for m in args.methods.split(",") if m != "polars" or has_polars]
     print("| log | MB | method | s | MB/s | CPU s | peak RSS MB | vs lossboard | CPU vs lossboard |")
     print("|---|---:|---|---:|---:|---:|---:|---:|---:|")
     for style in args.styles.split(","):
@@ -175,14 +177,6 @@ def main() -> None:
                 ratio = f"{base / seconds:.3f}x" if base else ""
                 print(f"| {style} {size_text} | {mb:.0f} | seed (extrapolated, quadratic) | {seconds:.0f} | {mb / seconds:.2f} "
                       f"| - | - | {ratio} | |")
-
-
-def _has_polars() -> bool:
-    try:
-        import polars  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 if __name__ == "__main__":
