@@ -74,6 +74,14 @@ def test_one_bad_row_among_many_is_named_by_its_line_and_the_rest_still_read_in_
     assert sum(len(item.step) for item in items if type(item) is Columns) > 2900
 
 
+def test_a_line_past_the_cap_in_a_long_table_is_cut_and_named_as_by_the_row_reader() -> None:
+    rows = [f"{i},{i / 3!r}" for i in range(4000)]
+    rows[2500] = "2500," + "9" * (1 << 20) + ",x"
+    text = "step,loss\n" + "\n".join(rows) + "\n"
+    items = _same("csv", text, cuts=list(range(0, len(text), 1 << 20)))
+    assert [item.line for item in items if type(item).__name__ == "Problem"][:1] == [2502]
+
+
 # generated tables ---------------------------------------------------------------------------
 
 _NAMES = st.sampled_from(["loss", "acc", "val_loss", "lr", "train_loss_step", "time", "note", "metrics/mAP50(B)",
@@ -84,7 +92,7 @@ _CELLS = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
     st.sampled_from(["", "", "NA", "nan", "-nan", "inf", "-Infinity", "+1.5", " 2.5 ", "1_0", "abc", "1.93G", "29/29",
                      "9223372036854775807", "9223372036854775808", "-9223372036854775809", "1e300", "3.0", "٣",
-                     '"1.5"', '"a,b"', "\t7", "0x10", ".5", "5."]),
+                     '"1.5"', '"a,b"', "\t7", "0x10", ".5", "5.", "1\r2", "3\x08", "\x1b[1m4"]),
 )
 
 

@@ -48,6 +48,13 @@ def split_cells(line: str, delimiter: str | None) -> list[str]:
     return line.split(delimiter)
 
 
+def _lines_of(block: str) -> list[str]:
+    """The lines of a block that `LineSplitter.feed_block` gave, as its `feed` would give them."""
+    lines = block.split("\n")
+    lines.pop()  # the block ends with "\n"
+    return [line[:-1] if line.endswith("\r") else line for line in lines] if "\r" in block else lines
+
+
 def peek(head: str, rows: int = 5) -> tuple[list[str], list[list[str]]] | None:
     """The header names and the first data rows of ``head``, if it looks like a table.
 
@@ -135,6 +142,15 @@ class TableParser(LineParser):
         self._numeric = [None] * len(self._metrics)
         return self.describe(self._names)
 
+    def feed(self, text: str) -> list[Item]:
+        """Once the header is known, whole blocks of rows go to `_table_arrow` unsplit."""
+        taken = self._splitter.feed_block(text) if self._is_fast() else None
+        if taken is None:
+            return super().feed(text)
+        first, block = taken
+        items = _table_arrow.read_block(self, block)
+        return items if items is not None else self._halves(first, _lines_of(block))
+
     def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
         items: list[Item] = []
         at = 0
@@ -147,16 +163,27 @@ class TableParser(LineParser):
             items.extend(self._rows_of(first + at, lines[at:] if at else lines))
         return items
 
+    def _is_fast(self) -> bool:
+        return self._fast and bool(self._names) and self._delimiter is not None
+
     def _rows_of(self, first: int, lines: list[str]) -> list[Item]:
-        """A block at a time where `_table_arrow` can; a bad row sends only its half of the
-        block (and so on down to 64 lines) row by row."""
-        if self._fast and self._delimiter is not None:
-            block = _table_arrow.read_block(self, lines)
-            if block is not None:
-                return block
-            if len(lines) > 64:
-                half = len(lines) // 2
-                return self._rows_of(first, lines[:half]) + self._rows_of(first + half, lines[half:])
+        """A block at a time where `_table_arrow` can, else in halves."""
+        if self._is_fast():
+            items = _table_arrow.read_block(self, "\n".join(lines))
+            if items is not None:
+                return items
+            return self._halves(first, lines)
+        return self._row_by_row(first, lines)
+
+    def _halves(self, first: int, lines: list[str]) -> list[Item]:
+        """A block with a row `_table_arrow` cannot take: each half tried again, down to 64 lines,
+        so only the pieces around a bad row go row by row."""
+        if len(lines) <= 64:
+            return self._row_by_row(first, lines)
+        half = len(lines) // 2
+        return self._rows_of(first, lines[:half]) + self._rows_of(first + half, lines[half:])
+
+    def _row_by_row(self, first: int, lines: list[str]) -> list[Item]:
         items: list[Item] = []
         for line_number, line in enumerate(lines, first):
             if line and not line.isspace():

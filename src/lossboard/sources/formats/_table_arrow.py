@@ -32,8 +32,9 @@ if TYPE_CHECKING:
 _INT64_MIN, _INT64_END = -(2.0**63), 2.0**63
 
 
-def read_block(parser: TableParser, lines: list[str]) -> list[Item] | None:
-    """The records of ``lines`` (complete rows, after the header), or None to read them row by row.
+def read_block(parser: TableParser, text: str) -> list[Item] | None:
+    """The records of ``text`` (complete rows after the header, LF or CRLF), or None to read
+    them row by row.
 
     Updates ``parser``'s column kinds, last step and row count only when it answers.
     """
@@ -41,7 +42,6 @@ def read_block(parser: TableParser, lines: list[str]) -> list[Item] | None:
     if pa is None:
         return None
     csv = pa.csv
-    text = "\n".join(lines)
     if '"' in text:
         return None
     wanted = _wanted_columns(parser)
