@@ -1,6 +1,6 @@
 """Reading CSV-family logs: `lossboard.load` against pandas, polars and the csv module.
 
-Five generated ~50 MB files, one per table format lossboard reads (`bench/data/table-*.csv`):
+Six generated ~50 MB files, one per table layout lossboard reads (`bench/data/table-*.csv`):
 
 * ``csv``       a custom per-step logger: ``epoch,step,loss,accuracy,lr,val_loss,val_accuracy,time``
 * ``tsv``       the same, tab-separated
