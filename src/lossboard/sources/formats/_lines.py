@@ -36,7 +36,9 @@ def render(line: str) -> str:
 def _draw(line: str) -> str:
     """`render` without dropping the trailing blanks: a screen later redraws can continue."""
     if "\x1b" in line:
-        line = _ANSI.sub("", line)
+        # a stray ESC left after the sequences is not shown either; dropped, it cannot join text
+        # drawn over it into a sequence when a long line is drawn in parts (`_shrink`)
+        line = _ANSI.sub("", line).replace("\x1b", "")
     if "\r" not in line and "\b" not in line:
         return line
     # overwrite whole runs of text at the cursor: a progress bar is long, a loop per
