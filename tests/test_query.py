@@ -90,10 +90,10 @@ def test_every_tag_of_every_run_when_neither_is_given(store: SQLiteStore) -> Non
 
 
 def test_downsampling_keeps_the_spike_and_counts_every_point(store: SQLiteStore) -> None:
-    (data,) = query.read_series(store, runs=["resnet-b"], tags=["train/loss"], buckets=2).values()
+    (data,) = query.read_series(store, runs=["resnet-b"], tags=["train/loss"], buckets=4).values()
     assert data.total_points == len(STEPS)
-    assert len(data.step) <= 8
-    assert 370 in data.step.tolist()  # the maximum of the first bucket
+    assert len(data.step) <= 20
+    assert 370 in data.step.tolist()  # the maximum of the second bucket, steps 250 to 490
     assert data.value[data.step == 370].tolist() == [100.0]
     assert np.all(np.diff(data.step) > 0)
 

@@ -31,7 +31,7 @@ import lossboard
 from lossboard.errors import LossboardError, UsageError
 from lossboard.model import Event, FileProblem, Media, Series
 from lossboard.sources.collect import cut_before
-from lossboard.store import _chunks, _many, _pyramid
+from lossboard.store import _chunks, _levels, _many
 from lossboard.store._guard import first_line, guard
 from lossboard.store.base import (
     CHUNK_POINTS,
@@ -65,8 +65,6 @@ _COPY_CHUNKS = (
 )
 _CHUNK_TYPES = ["int8", "int8", "int8", "int4", "float8", "float8", "bytea", "bytea", "bytea", "bytea", "int8"]
 _BLOBS = "step, epoch, wall_time, value, checksum"
-_COPY_BLOCKS = "COPY chunk_blocks (tag_id, first_step, points, checksum) FROM STDIN (FORMAT BINARY)"
-_BLOCK_TYPES = ["int8", "int8", "bytea", "int8"]
 _COPY_SUMMARIES = (
     "COPY summaries (tag_id, level, first_step, last_step, count, points, checksum) FROM STDIN (FORMAT BINARY)"
 )
@@ -200,7 +198,7 @@ class PostgresStore:
     @_guarded
     def drop_everything(self) -> None:
         """Delete every run and its data, keeping the schema: a fresh index, fast (for tests)."""
-        self._conn.execute("TRUNCATE runs, sources, tags, chunks, chunk_blocks, summaries, events, media, problems, meta CASCADE")
+        self._conn.execute("TRUNCATE runs, sources, tags, chunks, summaries, events, media, problems, meta CASCADE")
 
     # -- writing ------------------------------------------------------------------------
     @_guarded
@@ -361,14 +359,10 @@ class PostgresStore:
                 copy.set_types(_CHUNK_TYPES)
                 for row in rows:
                     copy.write_row((tag_id, *row[:5], *row.blobs))
-            with cur.copy(_COPY_BLOCKS) as copy:
-                copy.set_types(_BLOCK_TYPES)
-                for row in rows:
-                    copy.write_row((tag_id, row.first_step, *row.blocks))
-            self._write_summaries(cur, tag_id, 1, [_pyramid.Summary(*row[:3], *row.coarse) for row in rows])
+            self._write_summaries(cur, tag_id, [(1, _levels.Row(*row[:3], *row.level1)) for row in rows])
         changed = doomed + ([int(series.step[0])] if len(series) else [])
         if changed:
-            self._write_summaries(cur, tag_id, 2, _pyramid.rebuild_level2(_query(cur), tag_id, min(changed)))
+            self._write_summaries(cur, tag_id, _levels.rebuild_groups(_query(cur), tag_id, min(changed)))
         summary = cur.execute(
             "SELECT sum(count), min(first_step), max(last_step) FROM chunks WHERE tag_id = %s", (tag_id,)
         ).fetchone()
@@ -386,10 +380,10 @@ class PostgresStore:
         )
 
     @staticmethod
-    def _write_summaries(cur: psycopg.Cursor, tag_id: int, level: int, rows: list[_pyramid.Summary]) -> None:
+    def _write_summaries(cur: psycopg.Cursor, tag_id: int, rows: list[tuple[int, _levels.Row]]) -> None:
         with cur.copy(_COPY_SUMMARIES) as copy:
             copy.set_types(_SUMMARY_TYPES)
-            for row in rows:
+            for level, row in rows:
                 copy.write_row((tag_id, level, *row))
 
     @_guarded
@@ -511,7 +505,9 @@ class PostgresStore:
             return None
         tag_id, source_tag = one_series(run, tag, found)
         if buckets is not None and time_range is None:
-            return self._read_downsampled(run, tag, source_tag, tag_id, step_range, buckets)
+            with self._conn.cursor(binary=True) as cur:
+                read = _read(cur, [_many.Found(tag_id, run, tag, source_tag)], step_range, buckets)
+            return read[run, tag, source_tag]
         query = f"SELECT {_BLOBS} FROM chunks WHERE tag_id = %s"
         params: tuple = (tag_id,)
         if step_range is not None:
@@ -522,21 +518,6 @@ class PostgresStore:
         series = _chunks.decode(tag, source_tag, rows)
         return SeriesData.of(run, tag, source_tag, *_chunks.select(series, step_range, time_range, buckets))
 
-    def _read_downsampled(
-        self, run: str, tag: str, source_tag: str, tag_id: int, step_range: tuple[int, int] | None, buckets: int
-    ) -> SeriesData:
-        lo, hi = step_range if step_range is not None else (-(2**63), 2**63 - 1)
-        extent = self._conn.execute(  # from the level-1 rows: one small row a chunk
-            "SELECT min(first_step), max(last_step), coalesce(sum(count), 0),"
-            " coalesce(sum(count) FILTER (WHERE first_step >= %(lo)s AND last_step <= %(hi)s), 0)"
-            " FROM summaries WHERE tag_id = %(tag)s AND level = 1 AND last_step >= %(lo)s AND first_step <= %(hi)s",
-            {"lo": lo, "hi": hi, "tag": tag_id},
-        ).fetchone()
-        kept, total = _chunks.read_m4(
-            _Chunks(self._conn, tag_id), _chunks.Extent(*extent), step_range, buckets
-        )
-        return SeriesData.of(run, tag, source_tag, kept, total)
-
     @_guarded
     def read_many(
         self,
@@ -545,7 +526,6 @@ class PostgresStore:
         step_range: tuple[int, int] | None = None,
         buckets: int | None = None,
     ) -> dict[tuple[str, str, str], SeriesData]:
-        lo, hi = step_range or _many.WHOLE
         unique = list(dict.fromkeys(map(tuple, pairs)))
         with self._conn.cursor(binary=True) as cur:
             found = [
@@ -558,21 +538,7 @@ class PostgresStore:
                     ([run for run, _ in unique], [tag for _, tag in unique]),
                 ).fetchall()
             ]
-            extents, chunk_counts = {}, {}
-            for tag_id, chunks, *extent in cur.execute(
-                "SELECT tag_id, count(*), min(first_step), max(last_step), coalesce(sum(count), 0)::int8,"
-                " coalesce(sum(count) FILTER (WHERE first_step >= %(lo)s AND last_step <= %(hi)s), 0)::int8"
-                " FROM summaries WHERE tag_id = ANY(%(ids)s::int8[]) AND level = 1"
-                " AND last_step >= %(lo)s AND first_step <= %(hi)s GROUP BY tag_id",
-                {"ids": [series.tag_id for series in found], "lo": lo, "hi": hi},
-            ).fetchall():
-                extents[tag_id], chunk_counts[tag_id] = _chunks.Extent(*extent), chunks
-            wanted = _many.plan(found, extents, buckets)
-            rows = cur.execute(
-                _READ_MANY,
-                {"ids": [want.tag_id for want in wanted], "levels": [want.level for want in wanted], "lo": lo, "hi": hi},
-            )
-            return _many.answer(found, extents, chunk_counts, rows, step_range, buckets)
+            return _read(cur, found, step_range, buckets)
 
     @_guarded
     def read_events(self, runs: Sequence[str]) -> Iterator[tuple[str, Event]]:
@@ -615,61 +581,50 @@ class PostgresStore:
             yield name, FileProblem(*problem)
 
 
-# every row `read_many` needs of every series at once, as `_many.group` reads them (`_many.Wanted`)
-_READ_MANY = """
-WITH wanted AS (SELECT * FROM unnest(%(ids)s::int8[], %(levels)s::int4[]) AS w(tag_id, level))
-SELECT -1 AS kind, c.tag_id, c.first_step, c.last_step, c.step, c.epoch, c.wall_time, c.value, c.checksum
-FROM chunks c JOIN wanted w ON c.tag_id = w.tag_id
-WHERE c.last_step >= %(lo)s AND c.first_step <= %(hi)s
-  AND (w.level IS NULL OR NOT (c.first_step >= %(lo)s AND c.last_step <= %(hi)s))
+def _read(
+    cur: psycopg.Cursor, found: list[_many.Found], step_range: tuple[int, int] | None, buckets: int | None
+) -> dict[tuple[str, str, str], SeriesData]:
+    """``found`` series in two statements after their lookup: extents, then every row they need
+    (binary results: the blobs arrive as bytes, never as hex text)."""
+    lo, hi = step_range or _many.WHOLE
+    extents = {
+        tag_id: _many.Extent(*extent)
+        for tag_id, *extent in cur.execute(
+            "SELECT tag_id, min(first_step), max(last_step),"
+            " coalesce(sum(count) FILTER (WHERE first_step >= %(lo)s AND last_step <= %(hi)s), 0)::int8"
+            " FROM summaries WHERE tag_id = ANY(%(ids)s::int8[]) AND level = 1"
+            " AND last_step >= %(lo)s AND first_step <= %(hi)s GROUP BY tag_id",
+            {"ids": [series.tag_id for series in found], "lo": lo, "hi": hi},
+        ).fetchall()
+    }
+    levels = dict(_many.plan(found, extents, buckets))
+    wanted = _many.fetches(levels, step_range)
+    rows = cur.execute(
+        _READ,
+        {"ids": [w[0] for w in wanted], "levels": [w[1] for w in wanted], "whole": [w[2] for w in wanted],
+         "lo": lo, "hi": hi},
+    )
+    return _many.answer(found, extents, levels, rows, step_range, buckets)
+
+
+# the rows `_many.answer` reads (`_many.fetches` says which); the primary keys find them by
+# (tag_id, level, first_step)
+_READ = """
+WITH wanted AS (SELECT * FROM unnest(%(ids)s::int8[], %(levels)s::int2[], %(whole)s::bool[]) AS w(tag_id, level, whole))
+SELECT 0::int2, c.tag_id, c.first_step, c.step, c.epoch, c.wall_time, c.value, c.checksum
+FROM wanted w JOIN chunks c ON c.tag_id = w.tag_id
+WHERE w.level = 0 AND c.last_step >= %(lo)s AND c.first_step <= %(hi)s
+  AND (w.whole OR NOT (c.first_step >= %(lo)s AND c.last_step <= %(hi)s))
 UNION ALL
-SELECT 0, c.tag_id, c.first_step, c.last_step, NULL, NULL, NULL, b.points, b.checksum
-FROM chunk_blocks b JOIN chunks c USING (tag_id, first_step) JOIN wanted w ON c.tag_id = w.tag_id
-WHERE w.level = 0 AND c.first_step >= %(lo)s AND c.last_step <= %(hi)s
-UNION ALL
-SELECT s.level, s.tag_id, s.first_step, s.last_step, NULL, NULL, NULL, s.points, s.checksum
-FROM summaries s JOIN wanted w ON s.tag_id = w.tag_id
-WHERE w.level >= 1 AND s.level IN (1, w.level) AND s.first_step >= %(lo)s AND s.last_step <= %(hi)s
+SELECT s.level, s.tag_id, s.first_step, NULL, NULL, NULL, s.points, s.checksum
+FROM wanted w JOIN summaries s ON s.tag_id = w.tag_id AND s.level = w.level
+WHERE w.level > 0 AND s.last_step >= %(lo)s AND s.first_step <= %(hi)s
+  AND (w.whole OR NOT (s.first_step >= %(lo)s AND s.last_step <= %(hi)s))
 """
 
 
-class _Chunks:
-    """One series' chunks, as `_chunks.read_m4` reads them."""
-
-    def __init__(self, conn: psycopg.Connection, tag_id: int) -> None:
-        self._conn, self._tag_id = conn, tag_id
-
-    def rows(self, lo: int, hi: int, *, edges_only: bool) -> list[tuple[int, _chunks.Blobs]]:
-        edges = " AND NOT (first_step >= %(lo)s AND last_step <= %(hi)s)" if edges_only else ""
-        with self._conn.cursor(binary=True) as cur:
-            cur.execute(
-                f"SELECT first_step, {_BLOBS} FROM chunks WHERE tag_id = %(tag)s"
-                f" AND last_step >= %(lo)s AND first_step <= %(hi)s{edges} ORDER BY first_step",
-                {"tag": self._tag_id, "lo": lo, "hi": hi},
-            )
-            return [(first_step, tuple(blobs)) for first_step, *blobs in cur.fetchall()]
-
-    def blocks(self, lo: int, hi: int, level: int) -> list[_chunks.Block]:
-        return _pyramid.covering(self, lo, hi, level)
-
-    def summaries(self, level: int, lo: int, hi: int) -> list[tuple[int, int, bytes, int]]:
-        if level == 0:
-            query = (
-                "SELECT c.first_step, c.last_step, b.points, b.checksum FROM chunk_blocks b"
-                " JOIN chunks c USING (tag_id, first_step)"
-                " WHERE c.tag_id = %s AND c.first_step >= %s AND c.last_step <= %s ORDER BY c.first_step"
-            )
-        else:
-            query = (
-                "SELECT first_step, last_step, points, checksum FROM summaries WHERE tag_id = %s"
-                f" AND level = {level:d} AND first_step >= %s AND last_step <= %s ORDER BY first_step"
-            )
-        with self._conn.cursor(binary=True) as cur:
-            return cur.execute(query, (self._tag_id, lo, hi)).fetchall()
-
-
-def _query(cur: psycopg.Cursor) -> _pyramid.Query:
-    """`_pyramid`'s statements (``?`` placeholders) on this cursor."""
+def _query(cur: psycopg.Cursor) -> _levels.Query:
+    """`_levels`' statements (``?`` placeholders) on this cursor."""
 
     def run(statement: str, params: tuple) -> list:
         cur.execute(statement.replace("?", "%s"), params)

@@ -37,7 +37,7 @@ import lossboard
 from lossboard.errors import LossboardError, UsageError
 from lossboard.model import Event, FileProblem, Media, Series
 from lossboard.sources.collect import cut_before
-from lossboard.store import _chunks, _many, _pyramid
+from lossboard.store import _chunks, _levels, _many
 from lossboard.store._guard import first_line, guard
 from lossboard.store.base import (
     CHUNK_POINTS,
@@ -413,17 +413,15 @@ class SQLiteStore:
             if not rows:
                 return None
             tag_id, source_tag = one_series(run, tag, rows)
-            lo, hi = step_range if step_range is not None else (-(2**63), 2**63 - 1)
             if buckets is not None and time_range is None:
-                chunks = _Chunks(db, tag_id)
-                kept, total = _chunks.read_m4(chunks, chunks.extent(lo, hi), step_range, buckets)
-            else:
-                blobs = db.execute(
-                    "SELECT step, epoch, wall_time, value, checksum FROM chunks "
-                    "WHERE tag_id = ? AND last_step >= ? AND first_step <= ? ORDER BY first_step",
-                    (tag_id, lo, hi),
-                )
-                kept, total = _chunks.select(_chunks.decode(tag, source_tag, blobs), step_range, time_range, buckets)
+                return _read(db, [_many.Found(tag_id, run, tag, source_tag)], step_range, buckets)[run, tag, source_tag]
+            lo, hi = step_range if step_range is not None else _many.WHOLE
+            blobs = db.execute(
+                "SELECT step, epoch, wall_time, value, checksum FROM chunks "
+                "WHERE tag_id = ? AND last_step >= ? AND first_step <= ? ORDER BY first_step",
+                (tag_id, lo, hi),
+            )
+            kept, total = _chunks.select(_chunks.decode(tag, source_tag, blobs), step_range, time_range, buckets)
         return SeriesData.of(run, tag, source_tag, kept, total)
 
     @_guarded
@@ -434,7 +432,6 @@ class SQLiteStore:
         step_range: tuple[int, int] | None = None,
         buckets: int | None = None,
     ) -> dict[tuple[str, str, str], SeriesData]:
-        lo, hi = step_range or _many.WHOLE
         with self._snapshot() as db:
             found = [
                 _many.Found(*row)
@@ -445,17 +442,7 @@ class SQLiteStore:
                     (json.dumps([list(pair) for pair in dict.fromkeys(map(tuple, pairs))]),),
                 )
             ]
-            extents, chunk_counts = {}, {}
-            for tag_id, chunks, *extent in db.execute(
-                "SELECT tag_id, COUNT(*), MIN(first_step), MAX(last_step), COALESCE(SUM(count), 0), "
-                "COALESCE(SUM(count) FILTER (WHERE first_step >= ?2 AND last_step <= ?3), 0) "
-                "FROM summaries WHERE tag_id IN (SELECT value FROM json_each(?1)) AND level = 1 "
-                "AND last_step >= ?2 AND first_step <= ?3 GROUP BY tag_id",
-                (json.dumps([series.tag_id for series in found]), lo, hi),
-            ):
-                extents[tag_id], chunk_counts[tag_id] = _chunks.Extent(*extent), chunks
-            wanted = json.dumps([list(want) for want in _many.plan(found, extents, buckets)])
-            return _many.answer(found, extents, chunk_counts, db.execute(_READ_MANY, (wanted, lo, hi)), step_range, buckets)
+            return _read(db, found, step_range, buckets)
 
     @_guarded
     def read_events(self, runs: Sequence[str]) -> Iterator[tuple[str, Event]]:
@@ -498,21 +485,39 @@ class SQLiteStore:
                 yield run, FileProblem(*row)
 
 
-# every row `read_many` needs of every series at once, as `_many.group` reads them: ?1 is a JSON
-# list of [tag_id, level] (`_many.Wanted`), ?2 and ?3 the step range
-_READ_MANY = """
-WITH wanted(tag_id, level) AS (SELECT value ->> 0, value ->> 1 FROM json_each(?1))
-SELECT -1 AS kind, c.tag_id, c.first_step, c.last_step, c.step, c.epoch, c.wall_time, c.value, c.checksum
-FROM chunks c JOIN wanted w ON c.tag_id = w.tag_id
-WHERE c.last_step >= ?2 AND c.first_step <= ?3 AND (w.level IS NULL OR NOT (c.first_step >= ?2 AND c.last_step <= ?3))
+def _read(
+    db: sqlite3.Connection, found: list[_many.Found], step_range: tuple[int, int] | None, buckets: int | None
+) -> dict[tuple[str, str, str], SeriesData]:
+    """``found`` series in two statements after their lookup: extents, then every row they need."""
+    lo, hi = step_range or _many.WHOLE
+    extents = {
+        tag_id: _many.Extent(*extent)
+        for tag_id, *extent in db.execute(
+            "SELECT tag_id, MIN(first_step), MAX(last_step), "
+            "COALESCE(SUM(count) FILTER (WHERE first_step >= ?2 AND last_step <= ?3), 0) "
+            "FROM summaries WHERE tag_id IN (SELECT value FROM json_each(?1)) AND level = 1 "
+            "AND last_step >= ?2 AND first_step <= ?3 GROUP BY tag_id",
+            (json.dumps([series.tag_id for series in found]), lo, hi),
+        )
+    }
+    levels = dict(_many.plan(found, extents, buckets))
+    rows = db.execute(_READ, (json.dumps(_many.fetches(levels, step_range)), lo, hi))
+    return _many.answer(found, extents, levels, rows, step_range, buckets)
+
+
+# the rows `_many.answer` reads: ?1 is a JSON list of [tag_id, level, whole] (`_many.fetches`),
+# ?2 and ?3 the step range; the primary keys find them by (tag_id, level, first_step)
+_READ = """
+WITH wanted(tag_id, level, whole) AS (SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?1))
+SELECT 0, c.tag_id, c.first_step, c.step, c.epoch, c.wall_time, c.value, c.checksum
+FROM wanted w JOIN chunks c ON c.tag_id = w.tag_id
+WHERE w.level = 0 AND c.last_step >= ?2 AND c.first_step <= ?3
+  AND (w.whole OR NOT (c.first_step >= ?2 AND c.last_step <= ?3))
 UNION ALL
-SELECT 0, c.tag_id, c.first_step, c.last_step, NULL, NULL, NULL, b.points, b.checksum
-FROM chunk_blocks b JOIN chunks c USING (tag_id, first_step) JOIN wanted w ON c.tag_id = w.tag_id
-WHERE w.level = 0 AND c.first_step >= ?2 AND c.last_step <= ?3
-UNION ALL
-SELECT s.level, s.tag_id, s.first_step, s.last_step, NULL, NULL, NULL, s.points, s.checksum
-FROM summaries s JOIN wanted w ON s.tag_id = w.tag_id
-WHERE w.level >= 1 AND s.level IN (1, w.level) AND s.first_step >= ?2 AND s.last_step <= ?3
+SELECT s.level, s.tag_id, s.first_step, NULL, NULL, NULL, s.points, s.checksum
+FROM wanted w JOIN summaries s ON s.tag_id = w.tag_id AND s.level = w.level
+WHERE w.level > 0 AND s.last_step >= ?2 AND s.first_step <= ?3
+  AND (w.whole OR NOT (s.first_step >= ?2 AND s.last_step <= ?3))
 """
 
 
@@ -579,7 +584,7 @@ def _merge_series(db: sqlite3.Connection, run_id: int, new: Series) -> None:
     if tail:
         db.execute("DELETE FROM chunks WHERE tag_id = ? AND first_step >= ?", (tag_id, tail[0][0]))
     _write_chunks(db, tag_id, merged)
-    _rebuild_level2(db, tag_id, int(merged.step[0]))
+    _rebuild_groups(db, tag_id, int(merged.step[0]))
     points += len(merged) - sum(r[1] for r in tail)
     _update_tag(db, tag_id, merged, points=points, first_step=min(first_step, int(merged.step[0])))
 
@@ -616,7 +621,7 @@ def _cut_run(db: sqlite3.Connection, run_id: int, resume: Event) -> None:
         chunk = int(np.searchsorted(starts, dropped, side="right")) - 1
         db.execute("DELETE FROM chunks WHERE tag_id = ? AND first_step >= ?", (tag_id, rows[chunk][0]))
         _write_chunks(db, tag_id, kept.take(slice(int(starts[chunk]), None)))
-        _rebuild_level2(db, tag_id, rows[chunk][0])
+        _rebuild_groups(db, tag_id, rows[chunk][0])
         _update_tag(db, tag_id, kept, points=len(kept), first_step=int(kept.step[0]))
 
 
@@ -628,23 +633,19 @@ def _write_chunks(db: sqlite3.Connection, tag_id: int, series: Series) -> None:
         [(tag_id, *row[:5], *row.blobs) for row in rows],
     )
     db.executemany(
-        "INSERT INTO chunk_blocks (tag_id, first_step, points, checksum) VALUES (?, ?, ?, ?)",
-        [(tag_id, row.first_step, *row.blocks) for row in rows],
-    )
-    db.executemany(
         "INSERT INTO summaries (tag_id, level, first_step, last_step, count, points, checksum) "
         "VALUES (?, 1, ?, ?, ?, ?, ?)",
-        [(tag_id, *row[:3], *row.coarse) for row in rows],
+        [(tag_id, *row[:3], *row.level1) for row in rows],
     )
 
 
-def _rebuild_level2(db: sqlite3.Connection, tag_id: int, since: int) -> None:
-    """Bring a series' level-2 summaries up to date after its chunks changed from ``since`` on."""
-    rows = _pyramid.rebuild_level2(lambda sql, params: db.execute(sql, params).fetchall(), tag_id, since)
+def _rebuild_groups(db: sqlite3.Connection, tag_id: int, since: int) -> None:
+    """Bring a series' summary levels 2-7 up to date after its chunks changed from ``since`` on."""
+    rows = _levels.rebuild_groups(lambda sql, params: db.execute(sql, params).fetchall(), tag_id, since)
     db.executemany(
         "INSERT INTO summaries (tag_id, level, first_step, last_step, count, points, checksum) "
-        "VALUES (?, 2, ?, ?, ?, ?, ?)",
-        [(tag_id, *row) for row in rows],
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(tag_id, level, *row) for level, row in rows],
     )
 
 
@@ -661,49 +662,6 @@ def _update_tag(db: sqlite3.Connection, tag_id: int, tail: Series, *, points: in
             tag_id,
         ),
     )
-
-
-class _Chunks:
-    """One series' chunks in an open snapshot, as `_chunks.read_m4` reads them."""
-
-    def __init__(self, db: sqlite3.Connection, tag_id: int) -> None:
-        self._db, self._tag_id = db, tag_id
-
-    def extent(self, lo: int, hi: int) -> _chunks.Extent:
-        """From the level-1 rows: one small row a chunk, with the chunk's bounds and count."""
-        first, last, points, inner = self._db.execute(
-            "SELECT MIN(first_step), MAX(last_step), COALESCE(SUM(count), 0), "
-            "COALESCE(SUM(count) FILTER (WHERE first_step >= ?2 AND last_step <= ?3), 0) "
-            "FROM summaries WHERE tag_id = ?1 AND level = 1 AND last_step >= ?2 AND first_step <= ?3",
-            (self._tag_id, lo, hi),
-        ).fetchone()
-        return _chunks.Extent(first, last, points, inner)
-
-    def rows(self, lo: int, hi: int, *, edges_only: bool) -> Iterator[tuple[int, _chunks.Blobs]]:
-        edges = "AND NOT (first_step >= ?2 AND last_step <= ?3) " if edges_only else ""
-        for first_step, *blobs in self._db.execute(
-            "SELECT first_step, step, epoch, wall_time, value, checksum FROM chunks "
-            f"WHERE tag_id = ?1 AND last_step >= ?2 AND first_step <= ?3 {edges}ORDER BY first_step",
-            (self._tag_id, lo, hi),
-        ):
-            yield first_step, tuple(blobs)
-
-    def blocks(self, lo: int, hi: int, level: int) -> list[_chunks.Block]:
-        return _pyramid.covering(self, lo, hi, level)
-
-    def summaries(self, level: int, lo: int, hi: int) -> list[tuple[int, int, bytes, int]]:
-        if level == 0:
-            query = (
-                "SELECT c.first_step, c.last_step, b.points, b.checksum FROM chunk_blocks b "
-                "JOIN chunks c USING (tag_id, first_step) "
-                "WHERE c.tag_id = ?1 AND c.first_step >= ?2 AND c.last_step <= ?3 ORDER BY c.first_step"
-            )
-        else:
-            query = (
-                "SELECT first_step, last_step, points, checksum FROM summaries WHERE tag_id = ?1 "
-                f"AND level = {level:d} AND first_step >= ?2 AND last_step <= ?3 ORDER BY first_step"
-            )
-        return self._db.execute(query, (self._tag_id, lo, hi)).fetchall()
 
 
 def _compile(name_regex: str | None) -> re.Pattern[str] | None:
