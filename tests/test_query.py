@@ -119,6 +119,8 @@ def test_events_and_media_come_back_by_run(store: SQLiteStore) -> None:
     }
     media = query.read_media(store, ["resnet-a"], tags=["samples"])
     assert media == {"resnet-a": [Media("image", "samples", 200, None, {"path": "media/samples_200.png"})]}
+    assert query.read_media(store, ["resnet-a"], tags=["samples"], step_range=(200, 200)) == media
+    assert query.read_media(store, ["resnet-a"], step_range=(0, 199)) == {"resnet-a": []}
 
 
 def test_loaded_runs_hold_what_was_indexed(store: SQLiteStore) -> None:

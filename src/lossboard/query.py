@@ -93,10 +93,17 @@ def read_events(store: Store, runs: Sequence[str]) -> dict[str, list[Event]]:
     return found
 
 
-def read_media(store: Store, runs: Sequence[str], *, tags: Sequence[str] | None = None) -> dict[str, list[Media]]:
-    """The media references (images, histograms, text, ...) of each of ``runs``, by run."""
+def read_media(
+    store: Store,
+    runs: Sequence[str],
+    *,
+    tags: Sequence[str] | None = None,
+    step_range: tuple[int, int] | None = None,
+) -> dict[str, list[Media]]:
+    """The media references (images, histograms, text, ...) of each of ``runs``, by run; with
+    ``tags``, of those tags only, and with ``step_range`` (both ends included), of those steps."""
     found: dict[str, list[Media]] = {run: [] for run in runs}
-    for run, media in store.read_media(list(runs), None if tags is None else list(tags)):
+    for run, media in store.read_media(list(runs), None if tags is None else list(tags), steps=step_range):
         found[run].append(media)
     return found
 

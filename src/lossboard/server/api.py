@@ -281,7 +281,7 @@ class UnknownMedia(LossboardError):
 def media_record(store: Store, run: str, tag: str, step: int) -> Media:
     """The record of ``run``'s ``tag`` at ``step``: the last one written there, as for scalars."""
     _check_runs(store, [run])
-    held = [record for record in query.read_media(store, [run], tags=[tag])[run] if record.step == step]
+    held = query.read_media(store, [run], tags=[tag], step_range=(step, step))[run]
     if not held:
         raise UnknownMedia(f"run {run!r} has no media {tag!r} at step {step}; see /api/media?run=...")
     return held[-1]

@@ -553,13 +553,13 @@ class PostgresStore:
 
     @_guarded
     def read_media(
-        self, runs: Sequence[str], tags: Sequence[str] | None = None
+        self, runs: Sequence[str], tags: Sequence[str] | None = None, *, steps: tuple[int, int] | None = None
     ) -> Iterator[tuple[str, Media]]:
         query = (
             "SELECT r.display, m.kind, m.tag, m.step, m.wall_time, m.data FROM media m"
-            " JOIN runs r ON r.id = m.run_id WHERE r.display = ANY(%s)"
+            " JOIN runs r ON r.id = m.run_id WHERE r.display = ANY(%s) AND m.step BETWEEN %s AND %s"
         )
-        params: tuple = (list(runs),)
+        params: tuple = (list(runs), *(steps or _many.WHOLE))
         if tags is not None:
             query += " AND m.tag = ANY(%s)"
             params += (list(tags),)

@@ -173,8 +173,12 @@ def _migrate_to_v5(conn: psycopg.Connection) -> None:
 def _migrate_to_v6(conn: psycopg.Connection) -> None:
     """Version 6 keeps summary records (`lossboard.store._levels`) at seven levels in place of
     the block M4 and the two M4 levels: computed here for every series from its chunks."""
-    # records are read far more often than written: stored as they are, never compressed
-    conn.execute("DROP TABLE chunk_blocks; DELETE FROM summaries; ALTER TABLE summaries ALTER points SET STORAGE EXTERNAL")
+    # records are read far more often than written: stored as they are, never compressed; media
+    # are found by tag and step (one image of a slider), not by reading every record of a run
+    conn.execute(
+        "DROP TABLE chunk_blocks; DELETE FROM summaries; ALTER TABLE summaries ALTER points SET STORAGE EXTERNAL;"
+        " CREATE INDEX media_tag_step ON media (run_id, tag, step)"
+    )
     for (tag_id,) in conn.execute("SELECT id FROM tags ORDER BY id").fetchall():
         with conn.cursor(binary=True) as read:
             chunks = read.execute(

@@ -458,19 +458,19 @@ class SQLiteStore:
 
     @_guarded
     def read_media(
-        self, runs: Sequence[str], tags: Sequence[str] | None = None
+        self, runs: Sequence[str], tags: Sequence[str] | None = None, *, steps: tuple[int, int] | None = None
     ) -> Iterator[tuple[str, Media]]:
-        wanted = None if tags is None else set(tags)
+        lo, hi = steps or _many.WHOLE
         for run in dict.fromkeys(runs):
             rows = self._db.execute(
                 "SELECT m.kind, m.tag, m.step, m.wall_time, m.data "
                 "FROM media m JOIN runs r ON r.id = m.run_id "
-                "WHERE r.display = ? ORDER BY m.tag, m.step, m.id",
-                (run,),
+                "WHERE r.display = ?1 AND (?2 IS NULL OR m.tag IN (SELECT value FROM json_each(?2))) "
+                "AND m.step BETWEEN ?3 AND ?4 ORDER BY m.tag, m.step, m.id",
+                (run, None if tags is None else json.dumps(list(tags)), lo, hi),
             ).fetchall()
             for kind, media_tag, step, wall_time, data in rows:
-                if wanted is None or media_tag in wanted:
-                    yield run, Media(kind, media_tag, step, wall_time, json.loads(data))
+                yield run, Media(kind, media_tag, step, wall_time, json.loads(data))
 
     @_guarded
     def read_problems(self, runs: Sequence[str]) -> Iterator[tuple[str, FileProblem]]:
