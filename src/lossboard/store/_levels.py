@@ -43,7 +43,13 @@ RECORD = np.dtype([("count", "<i8"), ("first", POINT), ("last", POINT), ("low", 
 # factor between levels keeps a read within 4x the buckets' count of records
 LEVEL_POINTS = (1, 32, 128, 512, 2048, 8192, 32768, 131072)
 GROUP_CHUNKS = 32  # chunks per stored row of levels 2-7: one block of the top level
-_FIELDS = ("first", "last", "low", "high", "nan")
+# Records and points are handled as rows of 8-byte words (`RECORD` and `POINT` are their
+# layout): numpy copies nested structured fields one by one, 30x slower than rows of int64.
+# A point is 4 words (step, then epoch, wall time and value as float64 bits); a record is its
+# count and five points: first, last, low, high, nan.
+_WORDS = RECORD.itemsize // 8
+_PARTS = _FIRST, _LAST, _LOW, _HIGH, _NAN = tuple(slice(1 + 4 * at, 5 + 4 * at) for at in range(5))
+_STEP, _VALUE = 0, 3  # words of a point
 
 
 class Row(NamedTuple):
@@ -62,38 +68,55 @@ def level_for(points: int, buckets: int) -> int:
 
 
 def points_of(series: Series) -> np.ndarray:
-    """A series' points as one array of `POINT`."""
-    points = np.empty(len(series), dtype=POINT)
-    for name in POINT.names:
-        points[name] = getattr(series, name)
+    """A series' points as rows of 4 words (`POINT`)."""
+    points = np.empty((len(series), 4), dtype=np.int64)
+    points[:, _STEP] = series.step
+    floats = points.view(np.float64)
+    floats[:, 1], floats[:, 2], floats[:, _VALUE] = series.epoch, series.wall_time, series.value
     return points
 
 
-def reduce(records: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """One record per run of ``records`` beginning at each of ``starts`` (sorted, from 0).
+def reduce(rows: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """One record per run of ``rows`` beginning at each of ``starts`` (sorted, from 0), as rows
+    of words (`RECORD`).
 
-    ``records`` may be points (`POINT`): each is then a record of one. The minimum and maximum
+    ``rows`` are records or points (4 words: each a record of one). The minimum and maximum
     are each run's first holding them (NaN as +inf and -inf), as `downsample.m4_index` picks them.
     """
-    if records.dtype == POINT:
-        count, parts = np.ones(len(records), dtype=np.int64), dict.fromkeys(_FIELDS, records)
+    rows = np.ascontiguousarray(rows)
+    if rows.shape[1] == 4:
+        count = np.ones(len(rows), dtype=np.int64)
+        first = last = low = high = nan = _points(rows, 0)
+        lows = highs = nan_values = rows[:, _VALUE].view(np.float64)
     else:
-        count, parts = records["count"], {name: records[name] for name in _FIELDS}
-    out = np.empty(len(starts), dtype=RECORD)
-    sizes = np.diff(np.append(starts, len(records)))
-    out["count"] = np.add.reduceat(count, starts)
-    out["first"] = parts["first"][starts]
-    out["last"] = parts["last"][starts + sizes - 1]
-    low, high = parts["low"]["value"], parts["high"]["value"]
-    out["low"] = parts["low"][first_match(np.where(np.isnan(low), np.inf, low), starts, np.minimum, sizes)]
-    out["high"] = parts["high"][first_match(np.where(np.isnan(high), -np.inf, high), starts, np.maximum, sizes)]
-    out["nan"] = out["first"]
-    nans = np.flatnonzero(np.isnan(parts["nan"]["value"]))
+        count, (first, last, low, high, nan) = rows[:, 0], (_points(rows, part.start) for part in _PARTS)
+        lows, highs, nan_values = (rows[:, part.start + _VALUE].view(np.float64) for part in (_LOW, _HIGH, _NAN))
+    out = np.empty((len(starts), _WORDS), dtype=np.int64)
+    to_first, to_last, to_low, to_high, to_nan = (_points(out, part.start) for part in _PARTS)
+    sizes = np.diff(np.append(starts, len(rows)))
+    out[:, 0] = np.add.reduceat(count, starts)
+    to_first[:] = first[starts]
+    to_last[:] = last[starts + sizes - 1]
+    to_low[:] = low[first_match(np.where(np.isnan(lows), np.inf, lows), starts, np.minimum, sizes)]
+    to_high[:] = high[first_match(np.where(np.isnan(highs), -np.inf, highs), starts, np.maximum, sizes)]
+    to_nan[:] = to_first
+    nans = np.flatnonzero(np.isnan(nan_values))
     if len(nans):
         at = np.searchsorted(nans, starts)
         held = (at < len(nans)) & (nans[np.minimum(at, len(nans) - 1)] < starts + sizes)
-        out["nan"][held] = parts["nan"][nans[at[held]]]
+        to_nan[held] = nan[nans[at[held]]]
     return out
+
+
+def _points(rows: np.ndarray, word: int) -> np.ndarray:
+    """The point at ``word`` of every row as one 32-byte item: a view, so that gathering points
+    copies 32 bytes at a time rather than word by word."""
+    return np.ndarray((len(rows),), dtype="V32", buffer=rows, offset=word * 8, strides=(rows.strides[0],))
+
+
+def as_records(blob: bytes) -> np.ndarray:
+    """A blob of records as rows of words (read-only, no copy)."""
+    return np.frombuffer(blob, dtype=np.int64).reshape(-1, _WORDS)
 
 
 def chunk_records(chunk: Series) -> bytes:
@@ -107,7 +130,7 @@ def group_rows(level1: Sequence[Row]) -> list[tuple[int, Row]]:
     rows = []
     for start in range(0, len(level1), GROUP_CHUNKS):
         group = level1[start : start + GROUP_CHUNKS]
-        records = [np.frombuffer(row.records, dtype=RECORD) for row in group]
+        records = [as_records(row.records) for row in group]
         chunk = np.repeat(np.arange(len(group)), [len(part) for part in records])
         block = np.concatenate([np.arange(len(part)) for part in records])
         joined = np.concatenate(records)
@@ -147,14 +170,14 @@ def rebuild_groups(query: Query, tag_id: int, since: int) -> list[tuple[int, Row
 
 
 def decode(rows: Iterable[tuple[int, bytes, int]], what: str) -> np.ndarray:
-    """Rows ``(first_step, records, checksum)`` of one level as one record array in step
+    """Rows ``(first_step, records, checksum)`` of one level as one array of records in step
     order, each row's checksum verified (`CorruptChunk` naming ``what``)."""
     blobs = []
     for _, records, crc in sorted(rows, key=lambda row: row[0]):
         if checksum(records) != crc:
             raise CorruptChunk(what)
         blobs.append(records)
-    return np.frombuffer(b"".join(blobs), dtype=RECORD)
+    return as_records(b"".join(blobs))
 
 
 def cover(levels: Mapping[int, np.ndarray], points: np.ndarray, top: int, lo: int, hi: int) -> np.ndarray:
@@ -164,39 +187,60 @@ def cover(levels: Mapping[int, np.ndarray], points: np.ndarray, top: int, lo: in
     ``levels`` needs the rows of ``top`` overlapping the range and, of each finer level, those
     reaching over its ends; ``points``, those of the chunks reaching over its ends. What one
     level leaves uncovered lies inside one block of it that reaches over an end, so finer
-    levels only ever fill at most two gaps, each inside a row (or chunk) that reaches over it.
+    levels only ever fill at most two gaps, each inside a row (or chunk) that reaches over it;
+    and the blocks a level takes in a gap are consecutive.
     """
     taken = []
     gaps = [(lo, hi)]
     for level in range(top, -1, -1):
-        records = points if level == 0 else levels.get(level, np.empty(0, dtype=RECORD))
-        first = records["step"] if level == 0 else records["first"]["step"]
-        last = records["step"] if level == 0 else records["last"]["step"]
+        rows = points if level == 0 else levels.get(level, np.empty((0, _WORDS), dtype=np.int64))
+        first = rows[:, _STEP] if level == 0 else rows[:, _FIRST.start]
+        last = rows[:, _STEP] if level == 0 else rows[:, _LAST.start]
         left = []
         for start, stop in gaps:
             inside = np.flatnonzero((first >= start) & (last <= stop))
             if not len(inside):
                 left.append((start, stop))
                 continue
-            taken.append(records[inside] if level else reduce(records[inside], np.arange(len(inside))))
+            block = rows[inside[0] : inside[-1] + 1]
+            taken.append(block if level else reduce(block, np.arange(len(block))))
             left += [(start, int(first[inside[0]]) - 1), (int(last[inside[-1]]) + 1, stop)]
         gaps = [(start, stop) for start, stop in left if start <= stop]
     if not taken:
-        return np.empty(0, dtype=RECORD)
-    joined = np.concatenate(taken)
-    return joined[np.argsort(joined["first"]["step"], kind="stable")]
+        return np.empty((0, _WORDS), dtype=np.int64)
+    # each part is consecutive blocks and no two overlap: ordering the parts orders the rows
+    return np.concatenate(sorted(taken, key=lambda part: int(part[0, _FIRST.start])))
 
 
-def downsample(records: np.ndarray, buckets: int, lo: int, hi: int) -> Series:
-    """The M4 points of ``records`` (covering ``[lo, hi]``, in step order), a record in the
-    bucket of ``[lo, hi]`` cut in ``buckets`` equal step ranges where its first step falls."""
-    if not len(records):
-        return Series("", "", *(np.empty(0, dtype=POINT)[name] for name in POINT.names))
-    bucket = np.searchsorted(edges(lo, hi, buckets), records["first"]["step"], side="right")
-    starts = np.flatnonzero(np.concatenate([[True], bucket[1:] != bucket[:-1]]))
-    kept = reduce(records, starts)
-    nans = kept["nan"][np.isnan(kept["nan"]["value"])]
-    points = np.concatenate([kept["first"], kept["last"], kept["low"], kept["high"], nans])
-    points = points[np.argsort(points["step"], kind="stable")]
-    points = points[np.concatenate([[True], points["step"][1:] != points["step"][:-1]])]
-    return Series("", "", *(np.ascontiguousarray(points[name]) for name in POINT.names))
+def count(records: np.ndarray) -> int:
+    """How many points ``records`` cover."""
+    return int(records[:, 0].sum())
+
+
+def downsample(covers: Sequence[tuple[np.ndarray, int, int]], buckets: int) -> list[Series]:
+    """For each ``(records, lo, hi)`` (records covering ``[lo, hi]``, in step order), its M4
+    points: a record goes to the bucket of ``[lo, hi]`` cut in ``buckets`` equal step ranges
+    where its first step falls. Every series is reduced in the same numpy calls."""
+    keys = [
+        number * (buckets + 2) + np.searchsorted(edges(lo, hi, buckets), records[:, _FIRST.start], side="right")
+        for number, (records, lo, hi) in enumerate(covers)
+    ]
+    if not covers or not sum(len(key) for key in keys):
+        return [Series("", "", np.empty(0, dtype=np.int64), *(np.empty(0) for _ in range(3))) for _ in covers]
+    key = np.concatenate(keys)
+    starts = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
+    kept = reduce(np.concatenate([records for records, _, _ in covers]), starts)
+    # a bucket's five points (a bucket without NaN repeats its first), in step order, repeats dropped
+    points = kept[:, _FIRST.start :].reshape(-1, 4)  # first, last, low, high, nan: one after another
+    order = np.argsort(points[:, _STEP].reshape(-1, 5), axis=1, kind="stable")
+    points = points[(order + 5 * np.arange(len(kept))[:, None]).ravel()]
+    owner = np.repeat(key[starts] // (buckets + 2), 5)
+    fresh = np.concatenate([[True], (points[1:, _STEP] != points[:-1, _STEP]) | (owner[1:] != owner[:-1])])
+    points, owner = points[fresh], owner[fresh]
+    floats = points.view(np.float64)
+    columns = (points[:, _STEP], floats[:, 1], floats[:, 2], floats[:, _VALUE])
+    bounds = np.searchsorted(owner, np.arange(len(covers) + 1))
+    return [
+        Series("", "", *(column[start:stop].copy() for column in columns))
+        for start, stop in zip(bounds[:-1], bounds[1:])
+    ]

@@ -15,9 +15,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
-import numpy as np
-
 from lossboard.errors import UsageError
+from lossboard.model import Series
 from lossboard.store import _chunks, _levels
 from lossboard.store.base import SeriesData
 
@@ -91,31 +90,29 @@ def answer(
             fetched[tag_id].chunks.append((first, (step, epoch, wall_time, value, crc)))
         else:
             fetched[tag_id].levels[level].append((first, value, crc))
-    return {
-        (series.run, series.tag, series.source_tag): _one(
-            series, extents.get(series.tag_id), levels.get(series.tag_id, 0), fetched[series.tag_id],
-            step_range, buckets,
-        )
-        for series in found
-    }
+    read: dict[int, SeriesData] = {}
+    covered = []  # series read through summaries: downsampled together below
+    for series in found:
+        extent, level, held = extents.get(series.tag_id), levels.get(series.tag_id, 0), fetched[series.tag_id]
+        if extent is None or level == 0 or buckets is None:
+            read[series.tag_id] = _exact(series, held, step_range, buckets)
+            continue
+        lo, hi = step_range if step_range is not None else (extent.first_step, extent.last_step)
+        by_level = {number: _levels.decode(rows, series.tag) for number, rows in held.levels.items()}
+        covered.append((series, _levels.cover(by_level, _levels.points_of(_points(series, held)), level, lo, hi), lo, hi))
+    kept = _levels.downsample([(records, lo, hi) for _, records, lo, hi in covered], buckets or 1)
+    for (series, records, _, _), points in zip(covered, kept):
+        read[series.tag_id] = SeriesData.of(series.run, series.tag, series.source_tag, points, _levels.count(records))
+    return {(series.run, series.tag, series.source_tag): read[series.tag_id] for series in found}
 
 
-def _one(
-    series: Found,
-    extent: Extent | None,
-    level: int,
-    rows: _Fetched,
-    step_range: tuple[int, int] | None,
-    buckets: int | None,
-) -> SeriesData:
-    """One series from its fetched rows (``level`` above 0 only with ``buckets``)."""
-    chunks = sorted(rows.chunks, key=lambda row: row[0])
-    points = _chunks.decode(series.tag, series.source_tag, (blobs for _, blobs in chunks))
-    if extent is None or level == 0:
-        kept, total = _chunks.select(points, step_range, None, buckets)
-        return SeriesData.of(series.run, series.tag, series.source_tag, kept, total)
-    lo, hi = step_range if step_range is not None else (extent.first_step, extent.last_step)
-    by_level = {number: _levels.decode(found, series.tag) for number, found in rows.levels.items()}
-    records = _levels.cover(by_level, _levels.points_of(points), level, lo, hi)
-    kept = _levels.downsample(records, buckets, lo, hi)
-    return SeriesData.of(series.run, series.tag, series.source_tag, kept, int(np.sum(records["count"])))
+def _points(series: Found, held: _Fetched) -> Series:
+    """The fetched chunks of one series, decoded in step order."""
+    chunks = sorted(held.chunks, key=lambda row: row[0])
+    return _chunks.decode(series.tag, series.source_tag, (blobs for _, blobs in chunks))
+
+
+def _exact(series: Found, held: _Fetched, step_range: tuple[int, int] | None, buckets: int | None) -> SeriesData:
+    """One series read from every point of its fetched chunks."""
+    kept, total = _chunks.select(_points(series, held), step_range, None, buckets)
+    return SeriesData.of(series.run, series.tag, series.source_tag, kept, total)

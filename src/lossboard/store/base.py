@@ -211,9 +211,6 @@ class Store(Protocol):
     `lossboard.store.postgres.PostgresStore` implement it and pass the same contract tests."""
 
     host: str  # the part of a run's identity the store adds: "" (SQLite) or this machine's name
-    # whether many series are read faster by one `read_many` than one `read_series` each: true
-    # across a network (PostgreSQL); SQLite in-process streams each series 16 chunks at a time
-    batches_reads: bool
 
     def close(self) -> None: ...
 

@@ -115,8 +115,6 @@ class PostgresStore:
     on each batch (the run's ``updated``).
     """
 
-    batches_reads = True  # one round trip for many series instead of six statements each
-
     def __init__(self, url: str, *, clock: Callable[[], float] = time.time) -> None:
         self._url = url
         self._where = describe(url)

@@ -145,8 +145,6 @@ def path_of(url: str | Path) -> str:
 class SQLiteStore:
     """The `lossboard.store.base.Store` contract on one SQLite file (or ``":memory:"``)."""
 
-    batches_reads = False  # in-process: one read a series measured as fast or faster (bench/README.md)
-
     @_guarded
     def __init__(
         self, path_or_url: str | Path, *, create: bool = True, clock: Callable[[], float] = time.time

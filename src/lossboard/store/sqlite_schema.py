@@ -220,6 +220,10 @@ def _migrate_to_v6(db: sqlite3.Connection) -> None:
     the block M4 and the two M4 levels: computed here for every series from its chunks."""
     db.execute("DROP TABLE chunk_blocks")
     db.execute("DELETE FROM summaries")
+    # bounds and counts from the indexes alone: a row's first page also holds its blob's start,
+    # so reading them from the rows touches a page per chunk
+    db.execute("CREATE INDEX summaries_extent ON summaries(tag_id, level, first_step, last_step, count)")
+    db.execute("CREATE INDEX chunks_extent ON chunks(tag_id, first_step, last_step)")
     for (tag_id,) in db.execute("SELECT id FROM tags").fetchall():
         chunks = db.execute(
             "SELECT first_step, last_step, count, step, epoch, wall_time, value, checksum FROM chunks "
