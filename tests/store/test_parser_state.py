@@ -115,7 +115,7 @@ def test_a_state_naming_a_class_outside_the_allow_list_is_refused() -> None:
     ("blob", "message"),
     [
         (pickle.dumps(("a", 1)), "not JSON"),
-        (b'{"version": 1, "format": "keyvalue"}', "malformed"),
+        (orjson.dumps({"version": 1, "parsers": parser_state.parsers_fingerprint(), "format": "keyvalue"}), "malformed"),
         (b'{"version": 99, "format": "keyvalue"}', "version 1"),
         (b'{"version": 1, "format": "csv", "parser": null}', "for format 'csv'"),
         (b'[1, 2, 3]', "version 1"),
@@ -126,6 +126,16 @@ def test_a_state_naming_a_class_outside_the_allow_list_is_refused() -> None:
 def test_an_unreadable_state_is_a_state_error(blob: bytes, message: str) -> None:
     with pytest.raises(StateError, match=message):
         parser_state.load(blob, "keyvalue")
+
+
+def test_a_state_saved_by_other_parsers_is_not_read_back() -> None:
+    """After an upgrade a parser's attributes may differ from the saved ones: the file is read
+    again rather than continued by a parser missing a field it needs."""
+    document = orjson.loads(parser_state.dump(Saved("keyvalue", FORMATS["keyvalue"].Parser(), (b"", 0), False, False, b"")))
+    assert parser_state.load(orjson.dumps(document), "keyvalue").format == "keyvalue"
+    document["parsers"] = "0" * 24
+    with pytest.raises(parser_state.OtherParsers):
+        parser_state.load(orjson.dumps(document), "keyvalue")
 
 
 def test_a_state_holding_the_wrong_types_is_refused() -> None:

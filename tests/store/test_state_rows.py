@@ -84,3 +84,27 @@ def test_a_planted_state_runs_nothing_and_the_source_is_read_again(
     finally:
         store.close()
 
+
+
+def test_a_state_saved_before_an_upgrade_is_read_again_without_a_problem(store_url: str, tmp_path: Path) -> None:
+    """Parsers that changed since the state was saved read the file again from its start, as
+    if new, and the user is not told of a problem that is none."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    log = logs / "train.log"
+    log.write_text("".join(mxnet_epoch(epoch, 0.5 + epoch / 100) for epoch in range(5)))
+    store = open_store(store_url)
+    try:
+        index_paths(store, [logs])
+        saved = _planted(tmp_path / "unused")["wrong types"]
+        document = {**orjson.loads(saved), "decoder": {"$tuple": [{"$bytes": ""}, 0]}, "closed": False}
+        document["parsers"] = "an older version"
+        assert _set_states(store_url, orjson.dumps(document)) == 1
+        with log.open("a") as file:
+            file.write("".join(mxnet_epoch(epoch, 0.5 + epoch / 100) for epoch in range(5, 9)))
+        summary = index_paths(store, [logs])
+        assert summary.reset == ["logs"]
+        assert_store_equals_load(store, logs)
+        assert list(store.read_problems(["logs"])) == []
+    finally:
+        store.close()

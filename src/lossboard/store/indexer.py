@@ -285,6 +285,8 @@ class Indexer:
             return state.offset == 0
         try:
             saved = parser_state.load(state.state, found.format)
+        except parser_state.OtherParsers:
+            return False  # saved before an upgrade: read the file again, nothing is wrong with it
         except parser_state.StateError as error:
             self._notes[found.path] = FileProblem(
                 found.path, 0, f"the index's saved parser state cannot be used ({error}); file read again from its start"

@@ -41,10 +41,12 @@ import base64
 import collections
 import dataclasses
 import functools
+import hashlib
 import inspect
 import math
 import re
 import sys
+from pathlib import Path
 from types import ModuleType
 from typing import Any, NamedTuple
 
@@ -61,6 +63,12 @@ _SPECIAL_FLOATS = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
 
 class StateError(ValueError):
     """A saved state that cannot be written or must not be read back: the file is read again."""
+
+
+class OtherParsers(StateError):
+    """A state saved by parsers whose code has changed since (lossboard was upgraded): its
+    fields may not be the ones today's parsers hold, so the file is read again, which is no
+    problem of the file's."""
 
 
 class Saved(NamedTuple):
@@ -84,6 +92,7 @@ def dump(saved: Saved) -> bytes:
     parser, decoder, check = (_encode(value, memo) for value in fields)
     document = {
         "version": VERSION,
+        "parsers": parsers_fingerprint(),
         "format": saved.format,
         "parser": parser,
         "decoder": decoder,
@@ -122,6 +131,8 @@ def load(blob: bytes, format: str) -> Saved:
         raise StateError(f"saved state is not version {VERSION} of lossboard's parser state")
     if document.get("format") != format:
         raise StateError(f"saved state is for format {document.get('format')!r}, not {format!r}")
+    if document.get("parsers") != parsers_fingerprint():
+        raise OtherParsers("saved state was written by other versions of lossboard's parsers")
     try:
         shared: dict[int, Any] = {}
         saved = Saved(
@@ -138,6 +149,19 @@ def load(blob: bytes, format: str) -> Saved:
         raise StateError(f"saved state is malformed ({type(error).__name__}: {error})") from None
     _check_types(saved)
     return saved
+
+
+@functools.cache
+def parsers_fingerprint() -> str:
+    """A digest of the source of the format modules: a saved parser is only read back by the
+    code that saved it, since an attribute renamed or added in between would break it later."""
+    from lossboard.sources import formats
+
+    digest = hashlib.blake2b(digest_size=12)
+    for path in sorted(Path(formats.__file__).parent.glob("*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def _check_types(saved: Saved) -> None:

@@ -44,6 +44,11 @@ GluonCV detection prints 0-based batch indices (``[Batch 99]`` is the 100th batc
 printed, and ``LR:`` on batch lines (``opt/lr``, printed as ``LR``); its validation block
 gives one ``val/<class>`` point per class and ``val/mAP``, all at the epoch of the header.
 
+Other lines. A line none of the above claims (a script's ``print``, a ``logging`` record, a
+tqdm bar) goes to the line pipeline of mixed output (`_pipeline.LinePipeline`), whose context
+knows the epoch of the last MXNet line: ``val_loss: 0.31`` printed after ``Epoch[4]
+Validation-accuracy=`` is a ``val/loss`` point at epoch 4.
+
 Long runs of batch lines go through `_mxnet_fast` (all numbers of a run read at once);
 everything else, and any run that does not fit exactly, is parsed line by line here.
 """
@@ -69,6 +74,7 @@ from lossboard.sources.formats._mxnet_fast import (
 from lossboard.sources.formats._mxnet_position import Position
 from lossboard.sources.formats._numbers import bad_number
 from lossboard.sources.formats._numbers import number as parse_number
+from lossboard.sources.formats._pipeline import LinePipeline
 
 NAME = "mxnet"
 
@@ -139,6 +145,8 @@ class Parser(LineParser):
         self._start_lr: partial | None = None  # the record of the last start's lr=, see `_start_line`
         self._eval_count = 0
         self._hours: dict[str, float] = {}  # "2018-03-07 10" -> its local timestamp
+        self._others = LinePipeline()  # the lines MXNet did not print
+        self._told_epoch: int | None = None  # the epoch last given to their context
 
     # ---- lines -------------------------------------------------------------------------
 
@@ -150,7 +158,9 @@ class Parser(LineParser):
         return [item for number, line in enumerate(lines, first) for item in self._line(number, line)]
 
     def finish(self) -> list[Item]:
-        return self._position.finish()
+        items = self._position.finish()
+        self._others.finish(items)
+        return items
 
     def _line(self, number: int, line: str) -> list[Item]:
         """Every record of one line; noise gives nothing."""
@@ -192,7 +202,18 @@ class Parser(LineParser):
             match = _EVAL_BATCH.search(line)
             if match is not None:
                 return self._eval_line(number, line, match)
-        return []
+        return self._other_line(number, line)
+
+    def _other_line(self, number: int, line: str) -> list[Item]:
+        """A line MXNet did not print (a script's ``print``, a ``logging`` record, a tqdm bar):
+        read by the line pipeline at the epoch the MXNet lines are in."""
+        epoch = self._position.epoch
+        if epoch is not None and epoch != self._told_epoch:
+            self._told_epoch = epoch
+            self._others.context.see_epoch(epoch)
+        items: list[Item] = []
+        self._others.line(number, line, items)
+        return items
 
     def _batch_line(self, number: int, line: str, epoch: int, batch: int, rest: str) -> list[Item]:
         problems: list[Item] = []

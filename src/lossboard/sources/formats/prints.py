@@ -11,12 +11,10 @@ The line pipeline, in order:
 
 1. Lines are split as everywhere (`LineParser`); a line redrawn with ``\\r`` gives each of
    its states (`redraws`), since a bar's redraws are data.
-2. Known prefixes (logging, glog, ``INFO:root:``, ``[07:18:39]``, ``file.py[line:175]``) are
-   stripped (`strip_prefixes`); a date and time in them is the wall time of the line's values.
-3. A state that starts with a tqdm bar goes to `Bars` (the ``tqdm`` format's rules), with the
-   epoch of the last header for a bar that names none; text glued after the bar's ``]`` (a
-   logging record printed while the bar was drawn, no newline between) is a line of its own.
-4. Every other line goes to the grammars of `_grammars.GRAMMARS` with the shared `Context`.
+2. Each state goes to `_pipeline.LinePipeline`: known prefixes (logging, glog, ``INFO:root:``,
+   ``[07:18:39]``, ``file.py[line:175]``) are stripped and give the wall time, a tqdm bar goes
+   to `Bars`, every other line to the grammars of `_grammars.GRAMMARS` with a shared `Context`.
+   Formats with parsers of their own hand the same pipeline the lines they do not claim.
 
 Speed without a second set of rules: a redrawn line's runs of one bar are read in bulk by
 `Bars.redrawn` (``fast=False`` reads each redraw on its own, for the tests to compare), and the
@@ -32,14 +30,11 @@ from __future__ import annotations
 import re
 
 from lossboard.model import Item
-from lossboard.sources.formats._grammars import GRAMMARS, Context, epoch_header, split_header
 from lossboard.sources.formats._lines import LineParser, redraws
-from lossboard.sources.formats._prefixes import strip_prefixes, wall_time
-from lossboard.sources.formats.tqdm import Bars, match_bar
+from lossboard.sources.formats._pipeline import LinePipeline
 
 NAME = "prints"
 
-_DIGIT = re.compile(r"\d")
 _SNIFF_CHARS = 32 * 1024  # detection runs every format's sniff on every file: parse a part
 _NEEDS_RENDER = re.compile(r"[\r\x08\x1b]")
 # signatures of formats with a parser of their own, which read their lines better
@@ -70,7 +65,7 @@ def sniff(head: str, filename: str) -> float:
 
 
 class Parser(LineParser):
-    """The line pipeline over one stream; its context lives as long as the stream."""
+    """The line pipeline over every line of one stream."""
 
     raw_lines = True
 
@@ -78,73 +73,46 @@ class Parser(LineParser):
         """``fast=False`` reads every bar redraw on its own (tests compare both paths)."""
         super().__init__()
         self._fast = fast
-        self._context = Context()
-        self._bars = Bars()
-        self.unread: list[int] = []  # lines with a digit that gave nothing
-        self.read = 0  # lines that gave values
-        self.headers = 0
-        self.bars = 0  # bar redraws seen
+        self._pipeline = LinePipeline()
+
+    @property
+    def unread(self) -> list[int]:
+        """Numbers of the lines with a digit that gave nothing."""
+        return self._pipeline.unread
+
+    @property
+    def read(self) -> int:
+        """How many lines gave values."""
+        return self._pipeline.read
+
+    @property
+    def headers(self) -> int:
+        return self._pipeline.headers
+
+    @property
+    def bars(self) -> int:
+        """Bar redraws seen."""
+        return self._pipeline.bar_states
 
     def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
         items: list[Item] = []
+        pipeline = self._pipeline
         for line_no, line in enumerate(lines, first):
             if _NEEDS_RENDER.search(line):
                 if self._fast and "\r" in line and "\x08" not in line and "\x1b" not in line:
-                    for state in self._bars.redrawn(line_no, line, items):
+                    for state in pipeline.progress.redrawn(line_no, line, items):
                         if type(state) is int:
-                            self._after_bars(state)
+                            pipeline.after_bars(state)
                         else:
-                            self._state(line_no, state, items)
+                            pipeline.line(line_no, state, items)
                     continue
                 for state in redraws(line):
-                    self._state(line_no, state, items)
+                    pipeline.line(line_no, state, items)
             elif line and not line.isspace():
-                self._state(line_no, line.rstrip(), items)
+                pipeline.line(line_no, line.rstrip(), items)
         return items
 
     def finish(self) -> list[Item]:
         items: list[Item] = []
-        self._bars.finish(items)
+        self._pipeline.finish(items)
         return items
-
-    def _after_bars(self, count: int) -> None:
-        """What `_state` does to the context after ``count`` bar states, none with a prefix."""
-        self.bars += count
-        context = self._context
-        context.wall_time = None
-        if self._bars.train_step is not None:
-            context.step = self._bars.train_step
-            if self._bars.train_epoch is not None:
-                context.epoch = int(self._bars.train_epoch)
-
-    def _state(self, line_no: int, text: str, items: list[Item]) -> None:
-        stripped = strip_prefixes(text)
-        context = self._context
-        context.wall_time = wall_time(text) if stripped is not text else None
-        bar = match_bar(stripped)
-        if bar is not None:
-            self.bars += 1
-            self._bars.add(line_no, bar, items, context.epoch, context.wall_time)
-            if self._bars.train_step is not None:
-                context.step = self._bars.train_step
-                if self._bars.train_epoch is not None:
-                    context.epoch = int(self._bars.train_epoch)
-            glued = stripped[bar.end() :] if bar["closed"] else ""
-            if not glued or glued.isspace():
-                return
-            stripped = strip_prefixes(glued)
-            context.wall_time = wall_time(glued) if stripped is not glued else None
-        if not _DIGIT.search(stripped):  # a split header ("Validation:") at most
-            split_header(line_no, stripped, context, items)
-            return
-        start = len(items)
-        for grammar in GRAMMARS:
-            if grammar(line_no, stripped, context, items):
-                if grammar is epoch_header:
-                    self.headers += 1
-                elif len(items) > start:
-                    self.read += 1
-                return
-        if not self.unread or self.unread[-1] != line_no:
-            self.unread.append(line_no)
-

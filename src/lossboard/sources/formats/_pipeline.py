@@ -1,0 +1,96 @@
+"""The line pipeline for one resolved line of mixed output: prefixes, a tqdm bar, or the grammars.
+
+`LinePipeline.line` takes a line whose terminal output is resolved (one ``\\r`` state at most)
+and, in order:
+
+1. strips known prefixes (logging, glog, ``INFO:root:``, ``[07:18:39]``, ``file.py[line:175]``;
+   `strip_prefixes`), whose date and time become the wall time of the line's values;
+2. gives a state that starts with a tqdm bar to `Bars` (the ``tqdm`` format's rules), with the
+   epoch of the last header for a bar that names none; text glued after the bar's ``]`` (a
+   logging record printed while the bar was drawn, no newline between) is a line of its own;
+3. gives every other line to the grammars of `_grammars.GRAMMARS` with the shared `Context`.
+
+The ``prints`` format is this pipeline over every line. A format with a parser of its own
+(MXNet, Keras, Caffe, ...) hands it the lines its own rules do not claim, after telling the
+context where training is (`Context.see_epoch`, ``context.step``), so a ``print()`` between
+two Speedometer lines is read at the epoch those lines are in, not listed as unread.
+
+Nothing is dropped in silence: ``unread`` lists the numbers of the lines that hold a digit
+and gave no value, no header and no bar, and ``read`` counts the lines that gave values.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lossboard.model import Item
+from lossboard.sources.formats._grammars import GRAMMARS, Context, epoch_header, split_header
+from lossboard.sources.formats._lines import MAX_LINE_CHARS
+from lossboard.sources.formats._prefixes import strip_prefixes, wall_time
+from lossboard.sources.formats.tqdm import Bars, match_bar
+
+_DIGIT = re.compile(r"\d")
+
+
+class LinePipeline:
+    """Prefixes, bars and grammars over a stream's lines; the context lives as long as the stream."""
+
+    def __init__(self) -> None:
+        self.context = Context()
+        self.progress = Bars()
+        self.unread: list[int] = []  # lines with a digit that gave nothing
+        self.read = 0  # lines that gave values
+        self.headers = 0
+        self.bar_states = 0
+
+    def line(self, line_no: int, text: str, items: list[Item]) -> None:
+        """Read one resolved line, appending what it gives to ``items``.
+
+        A line cut at `MAX_LINE_CHARS` (reported by the splitter) is not read: its end is
+        lost, and the number at the cut with it (``x=999…`` would read as inf)."""
+        if len(text) >= MAX_LINE_CHARS:
+            return
+        stripped = strip_prefixes(text)
+        context = self.context
+        context.wall_time = wall_time(text) if stripped is not text else None
+        bar = match_bar(stripped)
+        if bar is not None:
+            self.bar_states += 1
+            self.progress.add(line_no, bar, items, context.epoch, context.wall_time)
+            self._follow_bars()
+            glued = stripped[bar.end() :] if bar["closed"] else ""
+            if not glued or glued.isspace():
+                return
+            stripped = strip_prefixes(glued)
+            context.wall_time = wall_time(glued) if stripped is not glued else None
+        if not _DIGIT.search(stripped):  # a split header ("Validation:") at most
+            split_header(line_no, stripped, context, items)
+            return
+        start = len(items)
+        for grammar in GRAMMARS:
+            if grammar(line_no, stripped, context, items):
+                if grammar is epoch_header:
+                    self.headers += 1
+                elif len(items) > start:
+                    self.read += 1
+                return
+        if not self.unread or self.unread[-1] != line_no:
+            self.unread.append(line_no)
+
+    def after_bars(self, count: int) -> None:
+        """What `line` does to the context after ``count`` bar states read in bulk, none with a
+        prefix (`Bars.redrawn`)."""
+        self.bar_states += count
+        self.context.wall_time = None
+        self._follow_bars()
+
+    def finish(self, items: list[Item]) -> None:
+        self.progress.finish(items)
+
+    def _follow_bars(self) -> None:
+        """A training bar's count is the step, and its epoch the context's epoch."""
+        progress = self.progress
+        if progress.train_step is not None:
+            self.context.step = progress.train_step
+            if progress.train_epoch is not None:
+                self.context.epoch = int(progress.train_epoch)
