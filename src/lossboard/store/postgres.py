@@ -17,7 +17,6 @@ Needs psycopg 3: ``pip install 'lossboard[postgres]'``.
 
 from __future__ import annotations
 
-import bisect
 import json
 import re
 import socket
@@ -25,16 +24,12 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
-import numpy as np
-
 import lossboard
 from lossboard.errors import LossboardError, UsageError
-from lossboard.model import Event, FileProblem, Media, Series
-from lossboard.sources.collect import cut_before
-from lossboard.store import _chunks, _levels, _many
+from lossboard.model import Event, FileProblem, Media
+from lossboard.store import _chunks, _many
 from lossboard.store._guard import first_line, guard
 from lossboard.store.base import (
-    CHUNK_POINTS,
     SCHEMA_VERSION,
     Batch,
     RunInfo,
@@ -47,6 +42,7 @@ from lossboard.store.base import (
     run_name_of,
 )
 from lossboard.store.postgres_schema import LOCK_SPACE, MIGRATIONS, name_runs
+from lossboard.store.postgres_series import BLOBS, cut, merge, read
 from lossboard.store.urls import redact
 
 try:
@@ -58,18 +54,6 @@ except ImportError as exc:
 _SCHEMA = "lossboard"
 _CONNECT_TIMEOUT_S = 10
 _LOCK_GRACE_MS = 500  # how long a refused lock waits for a holder that was killed
-
-_COPY_CHUNKS = (
-    "COPY chunks (tag_id, first_step, last_step, count, value_min, value_max, step, epoch, wall_time, value,"
-    " checksum) FROM STDIN (FORMAT BINARY)"
-)
-_CHUNK_TYPES = ["int8", "int8", "int8", "int4", "float8", "float8", "bytea", "bytea", "bytea", "bytea", "int8"]
-_BLOBS = "step, epoch, wall_time, value, checksum"
-_COPY_SUMMARIES = (
-    "COPY summaries (tag_id, level, first_step, last_step, count, points, checksum) FROM STDIN (FORMAT BINARY)"
-)
-_SUMMARY_TYPES = ["int8", "int2", "int8", "int8", "int4", "bytea", "int8"]
-
 
 def _explain(store: PostgresStore, error: Exception) -> StoreError:
     """A PostgreSQL error as one line naming the database (never the password) and what to do."""
@@ -245,10 +229,10 @@ class PostgresStore:
                 ),
             )
             for resume in batch.resumes:
-                self._cut(cur, run_id, resume)
+                cut(cur, run_id, resume)
             for columns in batch.columns:
                 if len(columns.step):
-                    self._merge(cur, run_id, _chunks.from_columns(columns))
+                    merge(cur, run_id, _chunks.from_columns(columns))
             cur.executemany(
                 "INSERT INTO events (run_id, kind, step, epoch, wall_time, text) VALUES (%s, %s, %s, %s, %s, %s)",
                 [(run_id, *event) for event in _events(batch)],
@@ -289,100 +273,6 @@ class PostgresStore:
             cur.execute("UPDATE runs SET name = %s WHERE id = %s", (name, run_id))
         name_runs(cur)
         return run_id
-
-    def _merge(self, cur: psycopg.Cursor, run_id: int, new: Series) -> None:
-        """Merge sorted points into their series, rewriting only the chunks they touch."""
-        tag_id, last_step = self._tag_for_update(cur, run_id, new.tag, new.source_tag)
-        lo, hi = int(new.step[0]), int(new.step[-1])
-        if last_step is not None and lo > last_step:
-            # an append: the last chunk takes new points while it has room
-            cur.execute(
-                f"SELECT first_step, {_BLOBS} FROM chunks WHERE tag_id = %s AND count < %s"
-                " AND first_step = (SELECT max(first_step) FROM chunks WHERE tag_id = %s)",
-                (tag_id, CHUNK_POINTS, tag_id),
-            )
-        else:
-            cur.execute(
-                f"SELECT first_step, {_BLOBS} FROM chunks WHERE tag_id = %s AND last_step >= %s"
-                " AND first_step <= %s ORDER BY first_step",
-                (tag_id, lo, hi),
-            )
-        touched = cur.fetchall()
-        old = _chunks.decode(new.tag, new.source_tag, [row[1:] for row in touched])
-        self._replace_chunks(cur, tag_id, [row[0] for row in touched], _chunks.merge(old, new))
-
-    def _tag_for_update(
-        self, cur: psycopg.Cursor, run_id: int, tag: str, source_tag: str
-    ) -> tuple[int, int | None]:
-        """The tag's id and last step, its row locked until commit so merges never interleave."""
-        return cur.execute(
-            "INSERT INTO tags (run_id, tag, source_tag) VALUES (%s, %s, %s)"
-            " ON CONFLICT (run_id, tag, source_tag) DO UPDATE SET source_tag = EXCLUDED.source_tag"
-            " RETURNING id, last_step",
-            (run_id, tag, source_tag),
-        ).fetchone()
-
-    def _cut(self, cur: psycopg.Cursor, run_id: int, resume: Event) -> None:
-        """Drop every series' points and the events from the resumed epoch (or step) on, as a
-        plain load does."""
-        cur.execute(
-            "DELETE FROM events WHERE run_id = %(run)s AND CASE WHEN epoch IS NOT NULL"
-            " AND %(epoch)s::float8 IS NOT NULL THEN epoch >= %(epoch)s ELSE step >= %(step)s END",
-            {"run": run_id, "epoch": resume.epoch, "step": int(resume.step)},
-        )
-        tags = cur.execute(
-            "SELECT id, tag, source_tag FROM tags WHERE run_id = %s ORDER BY id FOR UPDATE", (run_id,)
-        ).fetchall()
-        for tag_id, tag, source_tag in tags:
-            rows = cur.execute(
-                f"SELECT first_step, {_BLOBS} FROM chunks WHERE tag_id = %s ORDER BY first_step", (tag_id,)
-            ).fetchall()
-            series = _chunks.decode(tag, source_tag, [row[1:] for row in rows])
-            kept = cut_before(series, resume)
-            if len(kept) == len(series):
-                continue
-            # rewrite from the chunk holding the first lost point on; the chunks before it stay
-            first_lost = series.step[np.isin(series.step, kept.step, invert=True)][0]
-            firsts = [row[0] for row in rows]
-            start = firsts[bisect.bisect_right(firsts, first_lost) - 1]
-            self._replace_chunks(cur, tag_id, firsts[firsts.index(start) :], _steps_from(kept, start))
-
-    def _replace_chunks(self, cur: psycopg.Cursor, tag_id: int, doomed: list[int], series: Series) -> None:
-        """Delete chunks (by first step), write ``series`` as new chunks, refresh the tag's summary."""
-        if doomed:
-            cur.execute("DELETE FROM chunks WHERE tag_id = %s AND first_step = ANY(%s)", (tag_id, doomed))
-        if len(series):
-            rows = _chunks.chunk_rows(series)
-            with cur.copy(_COPY_CHUNKS) as copy:
-                copy.set_types(_CHUNK_TYPES)
-                for row in rows:
-                    copy.write_row((tag_id, *row[:5], *row.blobs))
-            self._write_summaries(cur, tag_id, [(1, _levels.Row(*row[:3], *row.level1)) for row in rows])
-        changed = doomed + ([int(series.step[0])] if len(series) else [])
-        if changed:
-            self._write_summaries(cur, tag_id, _levels.rebuild_groups(_query(cur), tag_id, min(changed)))
-        summary = cur.execute(
-            "SELECT sum(count), min(first_step), max(last_step) FROM chunks WHERE tag_id = %s", (tag_id,)
-        ).fetchone()
-        if summary[0] is None:
-            cur.execute("DELETE FROM tags WHERE id = %s", (tag_id,))
-            return
-        last = cur.execute(
-            "SELECT substring(value FROM octet_length(value) - 7) FROM chunks"
-            " WHERE tag_id = %s ORDER BY first_step DESC LIMIT 1",
-            (tag_id,),
-        ).fetchone()[0]
-        cur.execute(
-            "UPDATE tags SET points = %s, first_step = %s, last_step = %s, last_value = %s WHERE id = %s",
-            (*summary, float(np.frombuffer(last, dtype="<f8")[0]), tag_id),
-        )
-
-    @staticmethod
-    def _write_summaries(cur: psycopg.Cursor, tag_id: int, rows: list[tuple[int, _levels.Row]]) -> None:
-        with cur.copy(_COPY_SUMMARIES) as copy:
-            copy.set_types(_SUMMARY_TYPES)
-            for level, row in rows:
-                copy.write_row((tag_id, level, *row))
 
     @_guarded
     def reset_run(self, run: str) -> None:
@@ -504,9 +394,9 @@ class PostgresStore:
         tag_id, source_tag = one_series(run, tag, found)
         if buckets is not None and time_range is None:
             with self._conn.cursor(binary=True) as cur:
-                read = _read(cur, [_many.Found(tag_id, run, tag, source_tag)], step_range, buckets)
-            return read[run, tag, source_tag]
-        query = f"SELECT {_BLOBS} FROM chunks WHERE tag_id = %s"
+                found = read(cur, [_many.Found(tag_id, run, tag, source_tag)], step_range, buckets)
+            return found[run, tag, source_tag]
+        query = f"SELECT {BLOBS} FROM chunks WHERE tag_id = %s"
         params: tuple = (tag_id,)
         if step_range is not None:
             query += " AND last_step >= %s AND first_step <= %s"
@@ -536,7 +426,7 @@ class PostgresStore:
                     ([run for run, _ in unique], [tag for _, tag in unique]),
                 ).fetchall()
             ]
-            return _read(cur, found, step_range, buckets)
+            return read(cur, found, step_range, buckets)
 
     @_guarded
     def read_events(self, runs: Sequence[str]) -> Iterator[tuple[str, Event]]:
@@ -579,71 +469,6 @@ class PostgresStore:
             yield name, FileProblem(*problem)
 
 
-def _read(
-    cur: psycopg.Cursor, found: list[_many.Found], step_range: tuple[int, int] | None, buckets: int | None
-) -> dict[tuple[str, str, str], SeriesData]:
-    """``found`` series in two statements after their lookup: extents, then every row they need
-    (binary results: the blobs arrive as bytes, never as hex text)."""
-    lo, hi = step_range or _many.WHOLE
-    extents = {
-        tag_id: _many.Extent(*extent)
-        for tag_id, *extent in cur.execute(
-            "SELECT tag_id, min(first_step), max(last_step),"
-            " coalesce(sum(count) FILTER (WHERE first_step >= %(lo)s AND last_step <= %(hi)s), 0)::int8"
-            " FROM summaries WHERE tag_id = ANY(%(ids)s::int8[]) AND level = 1"
-            " AND last_step >= %(lo)s AND first_step <= %(hi)s GROUP BY tag_id",
-            {"ids": [series.tag_id for series in found], "lo": lo, "hi": hi},
-        ).fetchall()
-    }
-    levels = dict(_many.plan(found, extents, buckets))
-    wanted = _many.fetches(levels, step_range)
-    rows = cur.execute(
-        _READ,
-        {"ids": [w[0] for w in wanted], "levels": [w[1] for w in wanted], "whole": [w[2] for w in wanted],
-         "lo": lo, "hi": hi},
-    )
-    return _many.answer(found, extents, levels, rows, step_range, buckets)
-
-
-# the rows `_many.answer` reads (`_many.fetches` says which); the primary keys find them by
-# (tag_id, level, first_step)
-_READ = """
-WITH wanted AS (SELECT * FROM unnest(%(ids)s::int8[], %(levels)s::int2[], %(whole)s::bool[]) AS w(tag_id, level, whole))
-SELECT 0::int2, c.tag_id, c.first_step, c.step, c.epoch, c.wall_time, c.value, c.checksum
-FROM wanted w JOIN chunks c ON c.tag_id = w.tag_id
-WHERE w.level = 0 AND c.last_step >= %(lo)s AND c.first_step <= %(hi)s
-  AND (w.whole OR NOT (c.first_step >= %(lo)s AND c.last_step <= %(hi)s))
-UNION ALL
-SELECT s.level, s.tag_id, s.first_step, NULL, NULL, NULL, s.points, s.checksum
-FROM wanted w JOIN summaries s ON s.tag_id = w.tag_id AND s.level = w.level
-WHERE w.level > 0 AND s.last_step >= %(lo)s AND s.first_step <= %(hi)s
-  AND (w.whole OR NOT (s.first_step >= %(lo)s AND s.last_step <= %(hi)s))
-"""
-
-
-def _query(cur: psycopg.Cursor) -> _levels.Query:
-    """`_levels`' statements (``?`` placeholders) on this cursor."""
-
-    def run(statement: str, params: tuple) -> list:
-        cur.execute(statement.replace("?", "%s"), params)
-        return cur.fetchall() if cur.description else []
-
-    return run
-
-
 def _events(batch: Batch) -> list[Event]:
     """The batch's events to keep: its resumes first, each once even when also listed as an event."""
     return [*batch.resumes, *(event for event in batch.events if event not in batch.resumes)]
-
-
-def _steps_from(series: Series, first_step: int) -> Series:
-    """The points of a sorted series from ``first_step`` on."""
-    start = int(np.searchsorted(series.step, first_step))
-    return Series(
-        series.tag,
-        series.source_tag,
-        series.step[start:],
-        series.epoch[start:],
-        series.wall_time[start:],
-        series.value[start:],
-    )

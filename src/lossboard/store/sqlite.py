@@ -35,12 +35,10 @@ import numpy as np
 
 import lossboard
 from lossboard.errors import LossboardError, UsageError
-from lossboard.model import Event, FileProblem, Media, Series
-from lossboard.sources.collect import cut_before
-from lossboard.store import _chunks, _levels, _many
+from lossboard.model import Event, FileProblem, Media
+from lossboard.store import _chunks, _many
 from lossboard.store._guard import first_line, guard
 from lossboard.store.base import (
-    CHUNK_POINTS,
     SCHEMA_VERSION,
     Batch,
     RunInfo,
@@ -53,6 +51,7 @@ from lossboard.store.base import (
     run_name_of,
 )
 from lossboard.store.sqlite_schema import MIGRATIONS, name_runs
+from lossboard.store.sqlite_series import cut_run, merge_series, read
 
 _URL_PREFIX = "sqlite://"
 _BUSY_TIMEOUT_MS = 30_000  # a reader or the next indexer waits this long for a writer's commit
@@ -266,11 +265,11 @@ class SQLiteStore:
                 + (source.mtime_ns, source.offset, source.state),
             )
             for resume in batch.resumes:
-                _cut_run(db, run_id, resume)
+                cut_run(db, run_id, resume)
             for columns in batch.columns:
                 new = _chunks.from_columns(columns)
                 if len(new):
-                    _merge_series(db, run_id, new)
+                    merge_series(db, run_id, new)
             events = list(batch.resumes) + [event for event in batch.events if event not in batch.resumes]
             db.executemany(
                 "INSERT INTO events (run_id, kind, step, epoch, wall_time, text) VALUES (?, ?, ?, ?, ?, ?)",
@@ -412,7 +411,7 @@ class SQLiteStore:
                 return None
             tag_id, source_tag = one_series(run, tag, rows)
             if buckets is not None and time_range is None:
-                return _read(db, [_many.Found(tag_id, run, tag, source_tag)], step_range, buckets)[run, tag, source_tag]
+                return read(db, [_many.Found(tag_id, run, tag, source_tag)], step_range, buckets)[run, tag, source_tag]
             lo, hi = step_range if step_range is not None else _many.WHOLE
             blobs = db.execute(
                 "SELECT step, epoch, wall_time, value, checksum FROM chunks "
@@ -440,7 +439,7 @@ class SQLiteStore:
                     (json.dumps([list(pair) for pair in dict.fromkeys(map(tuple, pairs))]),),
                 )
             ]
-            return _read(db, found, step_range, buckets)
+            return read(db, found, step_range, buckets)
 
     @_guarded
     def read_events(self, runs: Sequence[str]) -> Iterator[tuple[str, Event]]:
@@ -483,42 +482,6 @@ class SQLiteStore:
                 yield run, FileProblem(*row)
 
 
-def _read(
-    db: sqlite3.Connection, found: list[_many.Found], step_range: tuple[int, int] | None, buckets: int | None
-) -> dict[tuple[str, str, str], SeriesData]:
-    """``found`` series in two statements after their lookup: extents, then every row they need."""
-    lo, hi = step_range or _many.WHOLE
-    extents = {
-        tag_id: _many.Extent(*extent)
-        for tag_id, *extent in db.execute(
-            "SELECT tag_id, MIN(first_step), MAX(last_step), "
-            "COALESCE(SUM(count) FILTER (WHERE first_step >= ?2 AND last_step <= ?3), 0) "
-            "FROM summaries WHERE tag_id IN (SELECT value FROM json_each(?1)) AND level = 1 "
-            "AND last_step >= ?2 AND first_step <= ?3 GROUP BY tag_id",
-            (json.dumps([series.tag_id for series in found]), lo, hi),
-        )
-    }
-    levels = dict(_many.plan(found, extents, buckets))
-    rows = db.execute(_READ, (json.dumps(_many.fetches(levels, step_range)), lo, hi))
-    return _many.answer(found, extents, levels, rows, step_range, buckets)
-
-
-# the rows `_many.answer` reads: ?1 is a JSON list of [tag_id, level, whole] (`_many.fetches`),
-# ?2 and ?3 the step range; the primary keys find them by (tag_id, level, first_step)
-_READ = """
-WITH wanted(tag_id, level, whole) AS (SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?1))
-SELECT 0, c.tag_id, c.first_step, c.step, c.epoch, c.wall_time, c.value, c.checksum
-FROM wanted w JOIN chunks c ON c.tag_id = w.tag_id
-WHERE w.level = 0 AND c.last_step >= ?2 AND c.first_step <= ?3
-  AND (w.whole OR NOT (c.first_step >= ?2 AND c.last_step <= ?3))
-UNION ALL
-SELECT s.level, s.tag_id, s.first_step, NULL, NULL, NULL, s.points, s.checksum
-FROM wanted w JOIN summaries s ON s.tag_id = w.tag_id AND s.level = w.level
-WHERE w.level > 0 AND s.last_step >= ?2 AND s.first_step <= ?3
-  AND (w.whole OR NOT (s.first_step >= ?2 AND s.last_step <= ?3))
-"""
-
-
 _SELECT_SOURCES = (
     'SELECT s.path, r.path, s.format, s.ordinal, s.size, s.inode, s.mtime_ns, s."offset", s.state, r.name '
     "FROM sources s JOIN runs r ON r.id = s.run_id WHERE s.host = ?"
@@ -551,115 +514,6 @@ def _run_id(db: sqlite3.Connection, host: str, path: str, name: str | None) -> i
         db.execute("UPDATE runs SET name = ? WHERE id = ?", (name, run_id))
     name_runs(db)
     return run_id
-
-
-def _merge_series(db: sqlite3.Connection, run_id: int, new: Series) -> None:
-    """Merge ``new`` into its series by rewriting only the tail of chunks it reaches.
-
-    The tail is every chunk ending at or after ``new``'s first step, plus the last chunk
-    while it is not full: appending then rewrites one chunk, not the series.
-    """
-    row = db.execute(
-        "SELECT id, points, first_step FROM tags WHERE run_id = ? AND tag = ? AND source_tag = ?",
-        (run_id, new.tag, new.source_tag),
-    ).fetchone()
-    if row is None:
-        tag_id = db.execute(
-            "INSERT INTO tags (run_id, tag, source_tag, points, first_step, last_step) "
-            "VALUES (?, ?, ?, 0, 0, 0)",
-            (run_id, new.tag, new.source_tag),
-        ).lastrowid
-        points, first_step = 0, int(new.step[0])
-    else:
-        tag_id, points, first_step = row
-    tail = db.execute(
-        "SELECT first_step, count, step, epoch, wall_time, value, checksum FROM chunks WHERE tag_id = ?1 "
-        "AND (last_step >= ?2 OR (count < ?3 AND first_step = (SELECT MAX(first_step) FROM chunks "
-        "WHERE tag_id = ?1))) ORDER BY first_step",
-        (tag_id, int(new.step[0]), CHUNK_POINTS),
-    ).fetchall()
-    merged = _chunks.merge(_chunks.decode(new.tag, new.source_tag, [r[2:] for r in tail]), new)
-    if tail:
-        db.execute("DELETE FROM chunks WHERE tag_id = ? AND first_step >= ?", (tag_id, tail[0][0]))
-    _write_chunks(db, tag_id, merged)
-    _rebuild_groups(db, tag_id, int(merged.step[0]))
-    points += len(merged) - sum(r[1] for r in tail)
-    _update_tag(db, tag_id, merged, points=points, first_step=min(first_step, int(merged.step[0])))
-
-
-def _cut_run(db: sqlite3.Connection, run_id: int, resume: Event) -> None:
-    """Drop every series' points and the events from the resumed epoch (or step) on, as
-    `cut_before` and the stitcher do.
-
-    Chunks before the first dropped point stay as they are; the rest are rewritten.
-    """
-    db.execute(
-        "DELETE FROM events WHERE run_id = ?1 AND CASE WHEN epoch IS NOT NULL AND ?2 IS NOT NULL "
-        "THEN epoch >= ?2 ELSE step >= ?3 END",
-        (run_id, resume.epoch, int(resume.step)),
-    )
-    tags = db.execute("SELECT id, tag, source_tag FROM tags WHERE run_id = ?", (run_id,)).fetchall()
-    for tag_id, tag, source_tag in tags:
-        rows = db.execute(
-            "SELECT first_step, count, step, epoch, wall_time, value, checksum FROM chunks WHERE tag_id = ? "
-            "ORDER BY first_step",
-            (tag_id,),
-        ).fetchall()
-        series = _chunks.decode(tag, source_tag, [row[2:] for row in rows])
-        kept = cut_before(series, resume)
-        if len(kept) == len(series):
-            continue
-        if not len(kept):
-            db.execute("DELETE FROM tags WHERE id = ?", (tag_id,))  # its chunks cascade
-            continue
-        # kept is series minus some points, in order: they agree up to the first point dropped
-        differs = np.flatnonzero(series.step[: len(kept)] != kept.step)
-        dropped = int(differs[0]) if len(differs) else len(kept)
-        starts = np.cumsum([0] + [row[1] for row in rows])
-        chunk = int(np.searchsorted(starts, dropped, side="right")) - 1
-        db.execute("DELETE FROM chunks WHERE tag_id = ? AND first_step >= ?", (tag_id, rows[chunk][0]))
-        _write_chunks(db, tag_id, kept.take(slice(int(starts[chunk]), None)))
-        _rebuild_groups(db, tag_id, rows[chunk][0])
-        _update_tag(db, tag_id, kept, points=len(kept), first_step=int(kept.step[0]))
-
-
-def _write_chunks(db: sqlite3.Connection, tag_id: int, series: Series) -> None:
-    rows = _chunks.chunk_rows(series)
-    db.executemany(
-        "INSERT INTO chunks (tag_id, first_step, last_step, count, value_min, value_max, step, epoch, "
-        "wall_time, value, checksum) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(tag_id, *row[:5], *row.blobs) for row in rows],
-    )
-    db.executemany(
-        "INSERT INTO summaries (tag_id, level, first_step, last_step, count, points, checksum) "
-        "VALUES (?, 1, ?, ?, ?, ?, ?)",
-        [(tag_id, *row[:3], *row.level1) for row in rows],
-    )
-
-
-def _rebuild_groups(db: sqlite3.Connection, tag_id: int, since: int) -> None:
-    """Bring a series' summary levels 2-7 up to date after its chunks changed from ``since`` on."""
-    rows = _levels.rebuild_groups(lambda sql, params: db.execute(sql, params).fetchall(), tag_id, since)
-    db.executemany(
-        "INSERT INTO summaries (tag_id, level, first_step, last_step, count, points, checksum) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [(tag_id, level, *row) for level, row in rows],
-    )
-
-
-def _update_tag(db: sqlite3.Connection, tag_id: int, tail: Series, *, points: int, first_step: int) -> None:
-    """Set a series' counts; ``tail`` ends where the series ends."""
-    last_value = float(tail.value[-1])
-    db.execute(
-        "UPDATE tags SET points = ?, first_step = ?, last_step = ?, last_value = ? WHERE id = ?",
-        (
-            points,
-            first_step,
-            int(tail.step[-1]),
-            None if np.isnan(last_value) else last_value,
-            tag_id,
-        ),
-    )
 
 
 def _compile(name_regex: str | None) -> re.Pattern[str] | None:
