@@ -200,8 +200,9 @@ def _repeat(query, repeats: int | None = None) -> dict:
             "cpu_p50_ms": statistics.median(cpu) * 1e3}
 
 
-def fill_scale(url: str, sizes: tuple[int, ...] = SCALE_SIZES) -> None:
-    """The scale store: ``big-<n>`` runs of one series each (``sizes``) and ``wide-NN`` runs, written once."""
+def fill_scale(url: str) -> None:
+    """The scale store, written once: ``big-<n>`` runs of one series each (`SCALE_SIZES`), the
+    ``wide-NN`` and the ``dash-NN`` runs."""
     import numpy as np
 
     from lossboard.store.base import Batch, Columns, SourceState
@@ -209,7 +210,7 @@ def fill_scale(url: str, sizes: tuple[int, ...] = SCALE_SIZES) -> None:
 
     store = open_store(url)
     have = {info.name: info.points for info in store.list_runs()}
-    wanted = [(f"big-{n // 1_000_000}M", n) for n in sizes]
+    wanted = [(f"big-{n // 1_000_000}M", n) for n in SCALE_SIZES]
     wanted += [(f"wide-{run:02}", WIDE_STEPS) for run in range(WIDE_RUNS)]
     wanted += [(f"dash-{run:02}", DASH_STEPS) for run in range(DASH_RUNS)]
     for run, (name, points) in enumerate(wanted):
@@ -400,6 +401,19 @@ def scale_postgres(server: str) -> str:
     return urlsplit(server)._replace(path="/lossboard_bench_scale").geturl()
 
 
+def on_scale_stores(child: str, postgres: str | None, repeats: int) -> dict:
+    """One child measurement on the scale store of each backend (filled first if need be)."""
+    stores = {"SQLite": scale_sqlite()}
+    if postgres:
+        stores["PostgreSQL"] = scale_postgres(postgres)
+    results: dict = {}
+    for kind, url in stores.items():
+        fill_scale(url)
+        results[kind] = in_child(child, url, repeats=repeats)
+        print(f"{kind}: {json.dumps(results[kind])}", file=sys.stderr, flush=True)
+    return results
+
+
 def scale_table(results: dict) -> str:
     lines = [
         "| query | store | levels p50 | p95 | CPU p50 | every point p50 | ratio | target |",
@@ -491,40 +505,13 @@ def main() -> None:
         name, *rest = args.child
         print(json.dumps(CHILDREN[name](*rest)))
         return
-    if args.scale:
-        stores = {"SQLite": scale_sqlite()}
-        if args.postgres:
-            stores["PostgreSQL"] = scale_postgres(args.postgres)
-        scale: dict = {}
-        for kind, url in stores.items():
-            fill_scale(url)
-            scale[kind] = in_child("scale", url, repeats=args.repeats)
-            print(f"{kind}: {json.dumps(scale[kind])}", file=sys.stderr, flush=True)
-        (HERE / "data" / "store-scale-results.json").write_text(json.dumps(scale, indent=1))
-        print(scale_table(scale))
-        return
-    if args.dashboard:
-        stores = {"SQLite": scale_sqlite()}
-        if args.postgres:
-            stores["PostgreSQL"] = scale_postgres(args.postgres)
-        dashboard: dict = {}
-        for kind, url in stores.items():
-            fill_scale(url)
-            dashboard[kind] = in_child("dashboard", url, repeats=args.repeats)
-            print(f"{kind}: {json.dumps(dashboard[kind])}", file=sys.stderr, flush=True)
-        print(dashboard_table(dashboard))
-        return
-    if args.many:
-        stores = {"SQLite": scale_sqlite()}
-        if args.postgres:
-            stores["PostgreSQL"] = scale_postgres(args.postgres)
-        many: dict = {}
-        for kind, url in stores.items():
-            fill_scale(url, sizes=())
-            many[kind] = in_child("many", url, repeats=args.repeats)
-            print(f"{kind}: {json.dumps(many[kind])}", file=sys.stderr, flush=True)
-        print(many_table(many))
-        return
+    for wanted, child, report in (("scale", "scale", scale_table), ("dashboard", "dashboard", dashboard_table),
+                                  ("many", "many", many_table)):
+        if getattr(args, wanted):
+            results = on_scale_stores(child, args.postgres, args.repeats)
+            (HERE / "data" / f"store-{child}-results.json").write_text(json.dumps(results, indent=1))
+            print(report(results))
+            return
     generate()
     results: dict = {}
     if args.only != "lossboard":

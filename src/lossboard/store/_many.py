@@ -12,7 +12,7 @@ read of one series.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import NamedTuple
 
 from lossboard.errors import UsageError
@@ -39,6 +39,23 @@ class Extent(NamedTuple):
     first_step: int
     last_step: int
     inner_points: int
+
+
+def read(
+    found: Sequence[Found],
+    step_range: tuple[int, int] | None,
+    buckets: int | None,
+    *,
+    extents_of: Callable[[list[int], int, int], Iterable[tuple]],
+    rows_of: Callable[[list[tuple[int, int, bool]], int, int], Iterable[tuple]],
+) -> dict[tuple[str, str, str], SeriesData]:
+    """``found`` series in a backend's two statements: ``extents_of(tag_ids, lo, hi)`` gives
+    ``(tag_id, first_step, last_step, inner_points)`` of each series overlapping ``[lo, hi]``,
+    ``rows_of(fetches, lo, hi)`` every row those ask for (`fetches`, `answer`)."""
+    lo, hi = step_range or WHOLE
+    extents = {tag_id: Extent(*extent) for tag_id, *extent in extents_of([series.tag_id for series in found], lo, hi)}
+    levels = dict(plan(found, extents, buckets))
+    return answer(found, extents, levels, rows_of(fetches(levels, step_range), lo, hi), step_range, buckets)
 
 
 def plan(found: Iterable[Found], extents: Mapping[int, Extent], buckets: int | None) -> list[tuple[int, int]]:

@@ -129,26 +129,23 @@ def read(
 ) -> dict[tuple[str, str, str], SeriesData]:
     """``found`` series in two statements after their lookup: extents, then every row they need
     (binary results: the blobs arrive as bytes, never as hex text)."""
-    lo, hi = step_range or _many.WHOLE
-    extents = {
-        tag_id: _many.Extent(*extent)
-        for tag_id, *extent in cur.execute(
-            "SELECT tag_id, min(first_step), max(last_step),"
-            " coalesce(sum(count) FILTER (WHERE first_step >= %(lo)s AND last_step <= %(hi)s), 0)::int8"
-            " FROM summaries WHERE tag_id = ANY(%(ids)s::int8[]) AND level = 1"
-            " AND last_step >= %(lo)s AND first_step <= %(hi)s GROUP BY tag_id",
-            {"ids": [series.tag_id for series in found], "lo": lo, "hi": hi},
-        ).fetchall()
-    }
-    levels = dict(_many.plan(found, extents, buckets))
-    wanted = _many.fetches(levels, step_range)
-    rows = cur.execute(
-        _READ,
-        {"ids": [w[0] for w in wanted], "levels": [w[1] for w in wanted], "whole": [w[2] for w in wanted],
-         "lo": lo, "hi": hi},
+    return _many.read(
+        found, step_range, buckets,
+        extents_of=lambda ids, lo, hi: cur.execute(_EXTENTS, {"ids": ids, "lo": lo, "hi": hi}).fetchall(),
+        rows_of=lambda wanted, lo, hi: cur.execute(_READ, {
+            "ids": [w[0] for w in wanted], "levels": [w[1] for w in wanted], "whole": [w[2] for w in wanted],
+            "lo": lo, "hi": hi,
+        }),
     )
-    return _many.answer(found, extents, levels, rows, step_range, buckets)
 
+
+# each series' chunks overlapping the range: bounds and the points of those wholly inside (level 1: a row a chunk)
+_EXTENTS = """
+SELECT tag_id, min(first_step), max(last_step),
+  coalesce(sum(count) FILTER (WHERE first_step >= %(lo)s AND last_step <= %(hi)s), 0)::int8
+FROM summaries WHERE tag_id = ANY(%(ids)s::int8[]) AND level = 1
+  AND last_step >= %(lo)s AND first_step <= %(hi)s GROUP BY tag_id
+"""
 
 # the rows `_many.answer` reads (`_many.fetches` says which); the primary keys find them by
 # (tag_id, level, first_step)

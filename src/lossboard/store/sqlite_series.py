@@ -22,21 +22,20 @@ def read(
     db: sqlite3.Connection, found: list[_many.Found], step_range: tuple[int, int] | None, buckets: int | None
 ) -> dict[tuple[str, str, str], SeriesData]:
     """``found`` series in two statements after their lookup: extents, then every row they need."""
-    lo, hi = step_range or _many.WHOLE
-    extents = {
-        tag_id: _many.Extent(*extent)
-        for tag_id, *extent in db.execute(
-            "SELECT tag_id, MIN(first_step), MAX(last_step), "
-            "COALESCE(SUM(count) FILTER (WHERE first_step >= ?2 AND last_step <= ?3), 0) "
-            "FROM summaries WHERE tag_id IN (SELECT value FROM json_each(?1)) AND level = 1 "
-            "AND last_step >= ?2 AND first_step <= ?3 GROUP BY tag_id",
-            (json.dumps([series.tag_id for series in found]), lo, hi),
-        )
-    }
-    levels = dict(_many.plan(found, extents, buckets))
-    rows = db.execute(_READ, (json.dumps(_many.fetches(levels, step_range)), lo, hi))
-    return _many.answer(found, extents, levels, rows, step_range, buckets)
+    return _many.read(
+        found, step_range, buckets,
+        extents_of=lambda ids, lo, hi: db.execute(_EXTENTS, (json.dumps(ids), lo, hi)),
+        rows_of=lambda wanted, lo, hi: db.execute(_READ, (json.dumps(wanted), lo, hi)),
+    )
 
+
+# each series' chunks overlapping the range: bounds and the points of those wholly inside,
+# from the index `summaries_extent` alone (level 1: a row a chunk)
+_EXTENTS = """
+SELECT tag_id, MIN(first_step), MAX(last_step), COALESCE(SUM(count) FILTER (WHERE first_step >= ?2 AND last_step <= ?3), 0)
+FROM summaries WHERE tag_id IN (SELECT value FROM json_each(?1)) AND level = 1
+  AND last_step >= ?2 AND first_step <= ?3 GROUP BY tag_id
+"""
 
 # the rows `_many.answer` reads: ?1 is a JSON list of [tag_id, level, whole] (`_many.fetches`),
 # ?2 and ?3 the step range; the primary keys find them by (tag_id, level, first_step)
