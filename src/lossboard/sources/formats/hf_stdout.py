@@ -38,7 +38,16 @@ from bisect import bisect_left
 from lossboard.model import RESUME, Event, Item
 from lossboard.sources.formats import _hf
 from lossboard.sources.formats._jsonlines import not_a_number
+from lossboard.sources.formats._hf_steps import (
+    UPDATES_PER_EPOCH,
+    max_steps,
+    per_epoch_from_summary,
+    resolution,
+    steps_from_epochs,
+)
 from lossboard.sources.formats._lines import LineParser, redraws
+from lossboard.sources.formats._pipeline import LinePipeline
+from lossboard.sources.formats.tqdm import match_bar
 
 NAME = "hf-stdout"
 
@@ -69,52 +78,153 @@ def _is_trainer_log(entry: dict[str, str]) -> bool:
 
 
 class Parser(LineParser):
-    """Numbers the Trainer's dicts to give each one a step; see the module docstring."""
+    """Places each Trainer dict at the Trainer's global step; see the module docstring."""
 
     raw_lines = True  # the dict is one of the redraw states of a tqdm line
 
     def __init__(self) -> None:
         super().__init__()
-        self._epochs = array("d")  # epoch of each dict so far, index = step - 1; 8 bytes each
-        self._start = 0  # index of the first dict of the current train() call
+        self._others = LinePipeline()  # lines the Trainer did not print
+        self._held: list[list] = []  # [line, entry, quoted]: waiting for the bar redrawn after it
+        self._waiting: list[list] = []  # no bar came: waiting for the steps of an epoch
+        self._per_epoch: int | None = None  # optimizer steps per epoch, when printed
+        self._epochs = array("d")  # epoch of each dict so far; numbering uses it
+        self._start = 0  # index in _epochs of the first dict of the current train() call
+        self._offset = 0  # steps of the train() calls before the current one
+        self._top = 0  # the highest step given so far
         self._finished_at: float | None = None  # epoch of the current call's summary
 
     def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
         items: list[Item] = []
         for number, line in enumerate(lines, first):
-            if "{'" not in line:  # cheap test first: most lines are bars or prints
-                continue
-            for state in redraws(line):
-                for match in _DICT.finditer(state):
-                    if _ECHO.search(state, 0, match.start()):
+            for state in redraws(line) if "\r" in line or "\x1b" in line else (line,):
+                if "{'" in state and self._dicts(number, state, items):
+                    continue
+                bar = match_bar(state) if "/" in state else None
+                if bar is not None and not bar["desc"] and bar["n"] is not None:
+                    if self._held:  # the Trainer's bar, redrawn right after a dict
+                        self._place_held(int(bar["n"]), items)
+                    continue
+                if "update steps" in state:
+                    found = UPDATES_PER_EPOCH.search(state)
+                    if found is not None:
+                        self._no_bar(items)  # the dicts before belong to the call before
+                        self._per_epoch = int(found[1].replace(",", ""))
                         continue
-                    entry = read_dict(match[0])
-                    if _is_trainer_log(entry):
-                        items.extend(self._entry(number, entry))
+                self._others.line(number, state, items)
         return items
 
-    def _entry(self, number: int, entry: dict[str, str]) -> list[Item]:
+    def finish(self) -> list[Item]:
+        items: list[Item] = []
+        self._no_bar(items)
+        self._place_waiting(items, self._per_epoch, final=True)
+        self._others.finish(items)
+        return items
+
+    def _dicts(self, number: int, state: str, items: list[Item]) -> bool:
+        """Hold the Trainer dicts of one redraw state; False if it holds none."""
+        found = False
+        for match in _DICT.finditer(state):
+            if _ECHO.search(state, 0, match.start()):
+                found = True  # a value printed again: claimed, not read
+                continue
+            entry = read_dict(match[0])
+            if _is_trainer_log(entry):
+                found = True
+                self._no_bar(items)  # two dicts with no bar between: no bar at all
+                self._held.append([number, entry, "'epoch': '" in match[0]])
+        return found
+
+    # ---- steps ------------------------------------------------------------------------------
+
+    def _place_held(self, step: int, items: list[Item]) -> None:
+        for number, entry, _ in self._held:
+            items.extend(self._entry(number, entry, step))
+        self._held = []
+
+    def _no_bar(self, items: list[Item]) -> None:
+        """The held dicts got no bar after them: their step comes from their epoch."""
+        if not self._held:
+            return
+        self._waiting.extend(self._held)
+        self._held = []
+        _, last, quoted = self._waiting[-1]
+        if not _hf.is_summary(last):
+            self._place_waiting(items, self._per_epoch)
+        else:  # the call is over: its summary knows the steps of an epoch if nothing printed them
+            self._place_waiting(items, self._per_epoch or _per_epoch_of_summary(last, quoted), final=True)
+
+    def _place_waiting(self, items: list[Item], per_epoch: int | None, final: bool = False) -> None:
+        """Place the waiting dicts by epoch once the steps of an epoch are known, or (at a
+        summary or the end) by their number when they never are."""
+        waiting = self._waiting
+        if not waiting or (per_epoch is None and not final):
+            return
+        steps = None
+        if per_epoch is not None:
+            epochs = [_printed_epoch(entry, quoted) for _, entry, quoted in waiting]
+            if None not in epochs:
+                steps = steps_from_epochs(epochs, per_epoch)
+        for at, (number, entry, _) in enumerate(waiting):
+            items.extend(self._entry(number, entry, None if steps is None else steps[at]))
+        self._waiting = []
+
+    def _entry(self, number: int, entry: dict[str, str], step: int | None) -> list[Item]:
+        """The records of one dict at ``step`` of its train() call (None: number the dicts)."""
         epoch = _hf.epoch_of(entry)
         if "epoch" in entry and epoch is None:
             return [not_a_number(number, "epoch", entry["epoch"])]
         items: list[Item] = []
         last = self._epochs[-1] if len(self._epochs) > self._start else 0.0
         if epoch is not None and epoch < last:
-            items.append(self._restart(epoch))
+            items.append(self._restart(epoch, step))
         self._epochs.append(last if epoch is None else epoch)
-        step = len(self._epochs)
+        if step is None:
+            step = len(self._epochs) - self._start
+        step += self._offset
+        self._top = max(self._top, step)
         if _hf.is_summary(entry):
             self._finished_at = self._epochs[-1]
+        context = self._others.context
+        context.step = step
+        if epoch is not None:
+            context.see_epoch(int(epoch))
         items.extend(_hf.entry_items(entry, step, epoch, number))
         return items
 
-    def _restart(self, epoch: float) -> Event:
+    def _restart(self, epoch: float, step: int | None) -> Event:
         """The epoch went back: another train() call, or a resume inside this one."""
         if self._finished_at is not None:
             self._start, self._finished_at = len(self._epochs), None
-            return Event(RESUME, len(self._epochs) + 1, None, None, "train() called again")
+            self._offset = self._top
+            return Event(RESUME, self._top + 1, None, None, "train() called again")
         del self._epochs[bisect_left(self._epochs, epoch, lo=self._start) :]
+        if step is None:
+            step = len(self._epochs) - self._start + 1
         # the epoch decides what a resume drops, unless an earlier train() call's dicts
         # would fall under it too; then the step does
-        at_epoch = epoch if self._start == 0 else None
-        return Event(RESUME, len(self._epochs) + 1, at_epoch, None, f"epoch back to {epoch:g}")
+        at_epoch = epoch if self._offset == 0 else None
+        return Event(RESUME, self._offset + step, at_epoch, None, f"epoch back to {epoch:g}")
+
+
+def _printed(text: str | None, quoted: bool) -> tuple[float, float] | None:
+    """A printed number with its resolution, or None when it is missing or not a number."""
+    try:
+        return float(text), resolution(text, quoted)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+def _printed_epoch(entry: dict[str, str], quoted: bool) -> tuple[float, float] | None:
+    return _printed(entry.get("epoch"), quoted)
+
+
+def _per_epoch_of_summary(entry: dict[str, str], quoted: bool) -> int | None:
+    """Optimizer steps per epoch from a summary dict: ``max_steps / epoch``."""
+    runtime = _printed(entry.get("train_runtime"), quoted)
+    rate = _printed(entry.get("train_steps_per_second"), quoted)
+    epoch = _printed_epoch(entry, quoted)
+    if runtime is None or rate is None or epoch is None:
+        return None
+    steps = max_steps(runtime, rate)
+    return None if steps is None else per_epoch_from_summary(steps, epoch[0])
