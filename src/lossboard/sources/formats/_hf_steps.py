@@ -17,7 +17,10 @@ output still pins it down in two ways:
   Values are printed rounded (4 significant digits in transformers 5, ``round(epoch, 2)`` in
   4.x), so a step counts only when the printed digits leave one whole number possible.
 
-`steps_from_epochs` does the arithmetic; `PrintedNumber` keeps a value with its resolution.
+When the digits do not pin it (a 4.x epoch rounded to 2 decimals with hundreds of steps an
+epoch), the step is the nearest one to ``epoch * U`` (`nearest_steps`): right in scale, off by
+up to ``U / 200`` steps. When ``U`` is not known at all (no bar, no info block, no summary: a
+run still going, or killed), the dicts are numbered 1, 2, 3...
 """
 
 from __future__ import annotations
@@ -63,6 +66,19 @@ def steps_from_epochs(epochs: list[tuple[float, float]], per_epoch: int) -> list
         step = only_integer((epoch - res) * per_epoch, (epoch + res) * per_epoch)
         if step is None:
             return None
+        steps.append(step)
+    return steps
+
+
+def nearest_steps(epochs: list[tuple[float, str]], per_epoch: int) -> list[int]:
+    """``round(epoch * per_epoch)`` for each (epoch, kind of dict), for epochs printed with too
+    few digits to pin the step; a kind's steps still increase, so two dicts printed at the
+    same rounded epoch (``'epoch': 0.01`` twice) stay two points."""
+    last: dict[str, int] = {}
+    steps = []
+    for epoch, kind in epochs:
+        step = max(round(epoch * per_epoch), last.get(kind, -1) + 1)
+        last[kind] = step
         steps.append(step)
     return steps
 

@@ -9,16 +9,23 @@ prefix before the dict)::
     [INFO|2024-11-26 22:09:01] logging.py:157 >> {'loss': 2.2818, 'learning_rate': 2.5000e-06, 'epoch': 0.29}
     {'train_runtime': '0.3163', 'train_samples_per_second': '379.4', 'train_loss': '0.4169', 'epoch': '3'}
 
-Steps: stdout never prints the global step, and ``logging_steps`` is not printed either, so
-the step is the *number of the Trainer dict* in the file (1, 2, 3...; train, eval and
-summary dicts alike), not the optimizer step: every dict gets a step of its own, so two
-evaluations between two train logs stay two points. The epoch is printed and kept.
+Steps: stdout never prints the global step; `_hf_steps` explains how it is found. In short,
+a dict is held until the Trainer's bar (a bar with no description) is redrawn after it, and
+takes the bar's count; with no bar, its epoch times the optimizer steps of an epoch (printed
+by transformers 5's info block, or known from the summary at the end) gives it, exactly when
+the printed digits allow and to the nearest step when not; with neither, the dicts are
+numbered 1, 2, 3... The epoch is printed and kept.
+
+Other lines (a script's ``print``, ``logging`` records, bars with values) go to the line
+pipeline of mixed output (`_pipeline.LinePipeline`) at the step and epoch of the last Trainer
+dict, once training has started (before it: dataset and config dumps, left unread). Bars
+without values (``Map``, ``Writing model shards``) give nothing.
 
 Restarts: when the epoch goes backwards before the Trainer printed its summary (a resume
-from a checkpoint printed into the same file), the count goes back to the first dict at or
-after that epoch and an `Event(RESUME)` there lets what follows win. A dict that goes back
+from a checkpoint printed into the same file), the step goes back (to the bar's count, or the
+first numbered dict at or after that epoch) and an `Event(RESUME)` there lets what follows win. A dict that goes back
 *after* a summary starts another ``train()`` call (fine-tuning after pre-training, a second
-model): its dicts continue the count after the first call's, so both trainings are kept one
+model): its steps continue after the first call's last step, so both trainings are kept one
 after the other, and an `Event(RESUME)` marks where the second one starts without dropping
 anything (x = epoch overlays them, x = step shows them in order). An evaluation after the
 summary at the same epoch (``trainer.evaluate()``) is just one more dict.
@@ -41,6 +48,7 @@ from lossboard.sources.formats._jsonlines import not_a_number
 from lossboard.sources.formats._hf_steps import (
     UPDATES_PER_EPOCH,
     max_steps,
+    nearest_steps,
     per_epoch_from_summary,
     resolution,
     steps_from_epochs,
@@ -93,6 +101,7 @@ class Parser(LineParser):
         self._offset = 0  # steps of the train() calls before the current one
         self._top = 0  # the highest step given so far
         self._finished_at: float | None = None  # epoch of the current call's summary
+        self._training = False  # a Trainer bar or dict was seen: other lines have a step
 
     def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
         items: list[Item] = []
@@ -102,16 +111,20 @@ class Parser(LineParser):
                     continue
                 bar = match_bar(state) if "/" in state else None
                 if bar is not None and not bar["desc"] and bar["n"] is not None:
+                    self._training = True  # the Trainer's bars have no description
                     if self._held:  # the Trainer's bar, redrawn right after a dict
                         self._place_held(int(bar["n"]), items)
                     continue
+                if bar is not None and "=" not in bar["inner"]:
+                    continue  # a library's bar with no values (Map, Writing model shards)
                 if "update steps" in state:
                     found = UPDATES_PER_EPOCH.search(state)
                     if found is not None:
                         self._no_bar(items)  # the dicts before belong to the call before
                         self._per_epoch = int(found[1].replace(",", ""))
                         continue
-                self._others.line(number, state, items)
+                if self._training:
+                    self._others.line(number, state, items)
         return items
 
     def finish(self) -> list[Item]:
@@ -130,7 +143,7 @@ class Parser(LineParser):
                 continue
             entry = read_dict(match[0])
             if _is_trainer_log(entry):
-                found = True
+                found = self._training = True
                 self._no_bar(items)  # two dicts with no bar between: no bar at all
                 self._held.append([number, entry, "'epoch': '" in match[0]])
         return found
@@ -138,6 +151,11 @@ class Parser(LineParser):
     # ---- steps ------------------------------------------------------------------------------
 
     def _place_held(self, step: int, items: list[Item]) -> None:
+        if self._waiting:  # dicts before it had no bar: a summary's bar count is max_steps
+            number, entry, quoted = self._held[0]
+            epoch = _printed_epoch(entry, quoted) if _hf.is_summary(entry) else None
+            per_epoch = self._per_epoch or (epoch and per_epoch_from_summary(step, epoch[0]))
+            self._place_waiting(items, per_epoch, final=True)
         for number, entry, _ in self._held:
             items.extend(self._entry(number, entry, step))
         self._held = []
@@ -164,7 +182,9 @@ class Parser(LineParser):
         if per_epoch is not None:
             epochs = [_printed_epoch(entry, quoted) for _, entry, quoted in waiting]
             if None not in epochs:
-                steps = steps_from_epochs(epochs, per_epoch)
+                steps = steps_from_epochs(epochs, per_epoch) or nearest_steps(
+                    [(epoch, _kind(entry)) for (epoch, _), (_, entry, _) in zip(epochs, waiting)], per_epoch
+                )
         for at, (number, entry, _) in enumerate(waiting):
             items.extend(self._entry(number, entry, None if steps is None else steps[at]))
         self._waiting = []
@@ -213,6 +233,10 @@ def _printed(text: str | None, quoted: bool) -> tuple[float, float] | None:
         return float(text), resolution(text, quoted)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return None
+
+
+def _kind(entry: dict[str, str]) -> str:
+    return "summary" if _hf.is_summary(entry) else "eval" if _is_eval(entry) else "train"
 
 
 def _printed_epoch(entry: dict[str, str], quoted: bool) -> tuple[float, float] | None:
