@@ -182,11 +182,22 @@ def test_one_train_call_matches_the_state_the_trainer_wrote(data):
     evals = [e for e in history if "eval_loss" in e]
     assert [p.epoch for p in points(items, "val/loss")] == [e["epoch"] for e in evals]
     assert values(items, "val/accuracy") == [e["eval_accuracy"] for e in evals]
-    # every printed dict has a step of its own, in the order printed
-    order = [e for e in history if "loss" in e or "eval_loss" in e or "train_loss" in e]
-    by_step = sorted({p.step: p for p in points(items)}.items())
-    assert len(by_step) == len(order)
+    # each dict at the Trainer's global step: the bar tqdm redraws right after it shows it
+    for tag, name in [("train/loss", "loss"), ("val/loss", "eval_loss"), ("summary/train_loss", "train_loss")]:
+        assert [p.step for p in points(items, tag)] == [e["step"] for e in history if name in e], tag
     assert _close(values(items, "summary/train_loss")[0], history[-1]["train_loss"])
+
+
+def test_without_bars_the_summary_gives_the_steps_of_an_epoch(data):
+    """Only stdout redirected (the bars went to the terminal): the dicts alone."""
+    history = _history(data, "trainer_state.json")["log_history"]
+    text = (data / "hf/trainer_stdout.log").read_text()
+    dicts_only = "".join(line.rpartition("\r")[2] + "\n" for line in text.splitlines() if "{'" in line)
+    assert "/30 [" not in dicts_only and "'train_steps_per_second': '94.85'" in dicts_only
+    items = parse_text(STDOUT, dicts_only)
+    # train_runtime 0.3163 s x 94.85 steps/s = 30 steps in 3 epochs: 10 an epoch
+    for tag, name in [("train/loss", "loss"), ("val/loss", "eval_loss")]:
+        assert [p.step for p in points(items, tag)] == [e["step"] for e in history if name in e], tag
 
 
 @pytest.mark.parametrize("capture", ["two_trains_pipe", "two_trains_pty"])
@@ -208,10 +219,19 @@ def test_two_train_calls_captured_through_a_pipe_and_a_terminal(data, capture):
     assert len(summaries) == 2
     for point, expected in zip(points(items, "summary/train_loss"), summaries, strict=True):
         assert _close(point.value, expected)
+    # each call's dicts at its Trainer's steps, the second call's after the first call's last
     (restart,) = events(items, RESUME)
-    first_call = len(truth["first"]) - 1
-    assert restart.step == first_call + 1  # right after the first call's summary
-    assert [p.step for p in loss] == sorted({p.step for p in loss})
+    first_last = truth["first"][-1]["step"]
+    assert restart.step == first_last + 1
+    steps = [e["step"] for e in truth["first"][:-1] if "loss" in e]
+    steps += [first_last + e["step"] for e in truth["second"] if "loss" in e]
+    assert [p.step for p in loss] == steps
+    evals = [e["step"] for e in truth["first"][:-1] if "eval_loss" in e]
+    evals += [first_last + e["step"] for e in truth["second"] if "eval_loss" in e]
+    assert [p.step for p in points(items, "val/loss")] == evals
+    # the script's own print between the calls, at the first call's last step
+    (evaluated,) = points(items, "train/first_model_evaluated")
+    assert (evaluated.step, evaluated.value) == (first_last, truth["evaluate"]["eval_accuracy"])
 
 
 @pytest.mark.parametrize("chunk", [1, 3, 64, 1000])

@@ -93,8 +93,10 @@ class Parser(LineParser):
     def __init__(self) -> None:
         super().__init__()
         self._others = LinePipeline()  # lines the Trainer did not print
-        self._held: list[list] = []  # [line, entry, quoted]: waiting for the bar redrawn after it
-        self._waiting: list[list] = []  # no bar came: waiting for the steps of an epoch
+        # dicts waiting for their step, in order with the other lines printed after them (read
+        # once the dicts before them are placed): [line, dict or text, quoted values]
+        self._pending: list[list] = []
+        self._held = False  # the last pending dict may still get the bar redrawn after it
         self._per_epoch: int | None = None  # optimizer steps per epoch, when printed
         self._epochs = array("d")  # epoch of each dict so far; numbering uses it
         self._start = 0  # index in _epochs of the first dict of the current train() call
@@ -102,6 +104,7 @@ class Parser(LineParser):
         self._top = 0  # the highest step given so far
         self._finished_at: float | None = None  # epoch of the current call's summary
         self._training = False  # a Trainer bar or dict was seen: other lines have a step
+        self._bar_total: str | None = None  # the training bar's total: max_steps
 
     def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
         items: list[Item] = []
@@ -112,9 +115,11 @@ class Parser(LineParser):
                 bar = match_bar(state) if "/" in state else None
                 if bar is not None and not bar["desc"] and bar["n"] is not None:
                     self._training = True  # the Trainer's bars have no description
-                    if self._held:  # the Trainer's bar, redrawn right after a dict
-                        self._place_held(int(bar["n"]), items)
-                    continue
+                    self._trainer_bar(int(bar["n"]), bar["total"], items)
+                    state = state[bar.end() :]  # a print glued to the bar, or nothing
+                    if not state or state.isspace():
+                        continue
+                    bar = None
                 if bar is not None and "=" not in bar["inner"]:
                     continue  # a library's bar with no values (Map, Writing model shards)
                 if "update steps" in state:
@@ -123,7 +128,9 @@ class Parser(LineParser):
                         self._no_bar(items)  # the dicts before belong to the call before
                         self._per_epoch = int(found[1].replace(",", ""))
                         continue
-                if self._training:
+                if self._pending:
+                    self._pending.append([number, state, False])
+                elif self._training:
                     self._others.line(number, state, items)
         return items
 
@@ -145,49 +152,73 @@ class Parser(LineParser):
             if _is_trainer_log(entry):
                 found = self._training = True
                 self._no_bar(items)  # two dicts with no bar between: no bar at all
-                self._held.append([number, entry, "'epoch': '" in match[0]])
+                self._pending.append([number, entry, "'epoch': '" in match[0]])
+                self._held = True
         return found
 
     # ---- steps ------------------------------------------------------------------------------
 
+    def _trainer_bar(self, n: int, total: str, items: list[Item]) -> None:
+        """The training bar's count is the global step (the evaluation bar has another total).
+        After a summary, bars belong to an ``evaluate()`` or the next train() call, whose offset
+        is known at its first dict: the step stays the summary's until then."""
+        if self._held:  # the training bar, redrawn right after a dict
+            self._bar_total = total
+            self._place_held(n, items)
+        elif self._bar_total is None:
+            self._bar_total = total  # training starts before any evaluation
+        if total == self._bar_total and self._finished_at is None:
+            self._others.context.step = self._offset + n
+
     def _place_held(self, step: int, items: list[Item]) -> None:
-        if self._waiting:  # dicts before it had no bar: a summary's bar count is max_steps
-            number, entry, quoted = self._held[0]
-            epoch = _printed_epoch(entry, quoted) if _hf.is_summary(entry) else None
+        """The held dict at the bar's count, after the dicts before it that had no bar."""
+        at = max(i for i, (_, payload, _) in enumerate(self._pending) if type(payload) is dict)
+        held, after = self._pending[at], self._pending[at + 1 :]
+        self._pending, self._held = self._pending[:at], False
+        if self._pending:  # a summary's bar count is max_steps, and U = max_steps / epoch
+            epoch = _printed_epoch(held[1], held[2]) if _hf.is_summary(held[1]) else None
             per_epoch = self._per_epoch or (epoch and per_epoch_from_summary(step, epoch[0]))
             self._place_waiting(items, per_epoch, final=True)
-        for number, entry, _ in self._held:
-            items.extend(self._entry(number, entry, step))
-        self._held = []
+        items.extend(self._entry(held[0], held[1], step))
+        self._replay(after, None, items)
 
     def _no_bar(self, items: list[Item]) -> None:
-        """The held dicts got no bar after them: their step comes from their epoch."""
+        """The held dict got no bar after it: the pending dicts' steps come from their epochs."""
         if not self._held:
             return
-        self._waiting.extend(self._held)
-        self._held = []
-        _, last, quoted = self._waiting[-1]
+        self._held = False
+        number, last, quoted = next(entry for entry in reversed(self._pending) if type(entry[1]) is dict)
         if not _hf.is_summary(last):
             self._place_waiting(items, self._per_epoch)
         else:  # the call is over: its summary knows the steps of an epoch if nothing printed them
             self._place_waiting(items, self._per_epoch or _per_epoch_of_summary(last, quoted), final=True)
 
     def _place_waiting(self, items: list[Item], per_epoch: int | None, final: bool = False) -> None:
-        """Place the waiting dicts by epoch once the steps of an epoch are known, or (at a
+        """Place the pending dicts by epoch once the steps of an epoch are known, or (at a
         summary or the end) by their number when they never are."""
-        waiting = self._waiting
-        if not waiting or (per_epoch is None and not final):
+        pending = self._pending
+        if not pending or (per_epoch is None and not final):
             return
+        dicts = [(entry, quoted) for _, entry, quoted in pending if type(entry) is dict]
         steps = None
         if per_epoch is not None:
-            epochs = [_printed_epoch(entry, quoted) for _, entry, quoted in waiting]
+            epochs = [_printed_epoch(entry, quoted) for entry, quoted in dicts]
             if None not in epochs:
                 steps = steps_from_epochs(epochs, per_epoch) or nearest_steps(
-                    [(epoch, _kind(entry)) for (epoch, _), (_, entry, _) in zip(epochs, waiting)], per_epoch
+                    [(epoch, _kind(entry)) for (epoch, _), (entry, _) in zip(epochs, dicts)], per_epoch
                 )
-        for at, (number, entry, _) in enumerate(waiting):
-            items.extend(self._entry(number, entry, None if steps is None else steps[at]))
-        self._waiting = []
+        self._pending = []
+        self._replay(pending, steps, items)
+
+    def _replay(self, pending: list[list], steps: list[int] | None, items: list[Item]) -> None:
+        """Dicts at ``steps`` (None: numbered), and the lines between them to the pipeline."""
+        at = 0
+        for number, payload, _ in pending:
+            if type(payload) is dict:
+                items.extend(self._entry(number, payload, None if steps is None else steps[at]))
+                at += 1
+            else:
+                self._others.line(number, payload, items)
 
     def _entry(self, number: int, entry: dict[str, str], step: int | None) -> list[Item]:
         """The records of one dict at ``step`` of its train() call (None: number the dicts)."""
@@ -212,12 +243,16 @@ class Parser(LineParser):
         items.extend(_hf.entry_items(entry, step, epoch, number))
         return items
 
+    def _new_call(self) -> Event:
+        """Another train() call after a summary: its steps continue after the last one."""
+        self._start, self._finished_at = len(self._epochs), None
+        self._offset, self._bar_total = self._top, None
+        return Event(RESUME, self._top + 1, None, None, "train() called again")
+
     def _restart(self, epoch: float, step: int | None) -> Event:
         """The epoch went back: another train() call, or a resume inside this one."""
         if self._finished_at is not None:
-            self._start, self._finished_at = len(self._epochs), None
-            self._offset = self._top
-            return Event(RESUME, self._top + 1, None, None, "train() called again")
+            return self._new_call()
         del self._epochs[bisect_left(self._epochs, epoch, lo=self._start) :]
         if step is None:
             step = len(self._epochs) - self._start + 1
