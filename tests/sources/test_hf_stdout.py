@@ -200,6 +200,16 @@ def test_without_bars_the_summary_gives_the_steps_of_an_epoch(data):
         assert [p.step for p in points(items, tag)] == [e["step"] for e in history if name in e], tag
 
 
+def test_a_summary_rate_rounded_before_printing_still_gives_the_steps(data):
+    """'train_runtime': '14.66' x 'train_steps_per_second': '0.409' (3 decimals, not 4 digits)
+    is 6 steps: 2 an epoch over the 3 epochs the summary prints."""
+    history = _history(data, "stdout_only_no_bars_state.json")["log_history"]
+    items = parse_path(STDOUT, data / "hf/stdout_only_no_bars.log")
+    for tag, name in [("train/loss", "loss"), ("val/loss", "eval_loss"), ("summary/train_loss", "train_loss")]:
+        assert [p.step for p in points(items, tag)] == [e["step"] for e in history if name in e], tag
+    assert [(p.step, p.value) for p in points(items, "train/custom_score")] == [(2, 0.52), (4, 0.54), (6, 0.56)]
+
+
 @pytest.mark.parametrize("capture", ["two_trains_pipe", "two_trains_pty"])
 def test_two_train_calls_captured_through_a_pipe_and_a_terminal(data, capture):
     truth = _history(data, f"{capture}.json")

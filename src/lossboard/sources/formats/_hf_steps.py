@@ -28,6 +28,8 @@ from __future__ import annotations
 import math
 import re
 
+# `speed_metrics` rounds the summary's runtime and rates before they are printed
+RUNTIME_DECIMALS, RATE_DECIMALS = 4, 3
 # transformers 5's info block at the start of train() (logging at INFO level)
 UPDATES_PER_EPOCH = re.compile(r"Num update steps per epoch = ([\d,]+)")
 
@@ -44,6 +46,12 @@ def resolution(text: str, quoted: bool) -> float:
     mantissa, _, exponent = text.lower().partition("e")
     decimals = len(mantissa.partition(".")[2])
     return 0.5 * 10 ** (-decimals + (int(exponent) if exponent else 0))
+
+
+def rounded(value: float, res: float, decimals: int) -> tuple[float, float]:
+    """(value, resolution) of a number rounded to ``decimals`` before it was printed: ``0.409``
+    printed as ``.4g`` was 0.4085 to 0.4095, not 0.40895 to 0.40905."""
+    return value, max(res, 0.5 * 10**-decimals)
 
 
 def only_integer(low: float, high: float) -> int | None:

@@ -46,11 +46,14 @@ from lossboard.model import RESUME, Event, Item
 from lossboard.sources.formats import _hf
 from lossboard.sources.formats._jsonlines import not_a_number
 from lossboard.sources.formats._hf_steps import (
+    RATE_DECIMALS,
+    RUNTIME_DECIMALS,
     UPDATES_PER_EPOCH,
     max_steps,
     nearest_steps,
     per_epoch_from_summary,
     resolution,
+    rounded,
     steps_from_epochs,
 )
 from lossboard.sources.formats._lines import LineParser, redraws
@@ -285,5 +288,5 @@ def _per_epoch_of_summary(entry: dict[str, str], quoted: bool) -> int | None:
     epoch = _printed_epoch(entry, quoted)
     if runtime is None or rate is None or epoch is None:
         return None
-    steps = max_steps(runtime, rate)
+    steps = max_steps(rounded(*runtime, RUNTIME_DECIMALS), rounded(*rate, RATE_DECIMALS))
     return None if steps is None else per_epoch_from_summary(steps, epoch[0])
