@@ -112,9 +112,13 @@ class Parser(LineParser):
     def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
         items: list[Item] = []
         for number, line in enumerate(lines, first):
-            for state in redraws(line) if "\r" in line or "\x1b" in line else (line,):
+            states = _states(line)
+            last = len(states) - 1
+            for at, state in enumerate(states):
                 if "{'" in state and self._dicts(number, state, items):
                     continue
+                if at < last and not self._held and state.endswith("]"):
+                    continue  # a bar between bars: only the last of a line sets the step
                 bar = match_bar(state) if "/" in state else None
                 if bar is not None and not bar["desc"] and bar["n"] is not None:
                     self._training = True  # the Trainer's bars have no description
@@ -263,6 +267,15 @@ class Parser(LineParser):
         # would fall under it too; then the step does
         at_epoch = epoch if self._offset == 0 else None
         return Event(RESUME, self._offset + step, at_epoch, None, f"epoch back to {epoch:g}")
+
+
+def _states(line: str) -> list[str]:
+    """`redraws` of a line, split without drawing when nothing in it moves the cursor back."""
+    if "\r" not in line and "\x1b" not in line:
+        return [line]
+    if "\x1b" in line or "\b" in line:
+        return redraws(line)
+    return [part.rstrip() for part in line.split("\r") if part.strip()]
 
 
 def _printed(text: str | None, quoted: bool) -> tuple[float, float] | None:
