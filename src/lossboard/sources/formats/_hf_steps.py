@@ -30,8 +30,13 @@ import re
 
 # `speed_metrics` rounds the summary's runtime and rates before they are printed
 RUNTIME_DECIMALS, RATE_DECIMALS = 4, 3
-# transformers 5's info block at the start of train() (logging at INFO level)
-UPDATES_PER_EPOCH = re.compile(r"Num update steps per epoch = ([\d,]+)")
+# the Trainer's info blocks at the start of train() and of an evaluation (INFO level): settings,
+# not measurements; transformers 5's "Num update steps per epoch" gives the steps of an epoch
+TRAINER_INFO = re.compile(
+    r"^(?:.*\W)?(Num examples|Num Epochs|Num update steps per epoch|Instantaneous batch size per device"
+    r"|Total train batch size \(w\. parallel, distributed & accumulation\)|Gradient Accumulation steps"
+    r"|Total optimization steps|Number of trainable parameters|Batch size) = ([\d,.]+)\s*$"
+)
 
 
 def resolution(text: str, quoted: bool) -> float:

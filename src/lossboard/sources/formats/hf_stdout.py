@@ -48,7 +48,7 @@ from lossboard.sources.formats._jsonlines import not_a_number
 from lossboard.sources.formats._hf_steps import (
     RATE_DECIMALS,
     RUNTIME_DECIMALS,
-    UPDATES_PER_EPOCH,
+    TRAINER_INFO,
     max_steps,
     nearest_steps,
     per_epoch_from_summary,
@@ -129,12 +129,11 @@ class Parser(LineParser):
                     bar = None
                 if bar is not None and "=" not in bar["inner"]:
                     continue  # a library's bar with no values (Map, Writing model shards)
-                if "update steps" in state:
-                    found = UPDATES_PER_EPOCH.search(state)
-                    if found is not None:
+                if " = " in state and (found := TRAINER_INFO.search(state)) is not None:
+                    if found[1] == "Num update steps per epoch":
                         self._no_bar(items)  # the dicts before belong to the call before
-                        self._per_epoch = int(found[1].replace(",", ""))
-                        continue
+                        self._per_epoch = int(found[2].replace(",", ""))
+                    continue  # the Trainer's settings, not measurements
                 if self._pending:
                     self._pending.append([number, state, False])
                 elif self._training:
