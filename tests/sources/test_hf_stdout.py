@@ -244,9 +244,24 @@ def test_two_train_calls_captured_through_a_pipe_and_a_terminal(data, capture):
     assert (evaluated.step, evaluated.value) == (first_last, truth["evaluate"]["eval_accuracy"])
 
 
+def test_prints_and_logging_between_accumulated_steps_are_read_at_the_trainers_step(data):
+    """Through a terminal, dicts only every 3rd step of 6; the script printed at each epoch's
+    end (steps 2, 4, 6), two of them before any dict of that step was printed."""
+    history = _history(data, "accumulated_pty_state.json")["log_history"]
+    printed = _history(data, "accumulated_pty_prints.json")
+    items = parse_path(STDOUT, data / "hf/accumulated_pty.log")
+    assert [p.step for p in points(items, "train/loss")] == [e["step"] for e in history if "loss" in e] == [3, 6]
+    assert [p.step for p in points(items, "val/loss")] == [e["step"] for e in history if "eval_loss" in e]
+    for name in ("custom_score", "token_rate"):
+        found = [(p.step, p.value) for p in points(items) if p.source_tag == name]
+        assert found == [(entry["step"], pytest.approx(entry[name])) for entry in printed], name
+    assert not problems(items)
+
+
 @pytest.mark.parametrize("chunk", [1, 3, 64, 1000])
-def test_chunking_does_not_matter(data, chunk):
-    text = (data / "hf/two_trains_pty.log").read_bytes().decode()
+@pytest.mark.parametrize("capture", ["two_trains_pty.log", "accumulated_pty.log", "stdout_only_no_bars.log"])
+def test_chunking_does_not_matter(data, chunk, capture):
+    text = (data / "hf" / capture).read_bytes().decode()
     assert parse_text(STDOUT, text, chunk=chunk) == parse_text(STDOUT, text)
 
 
