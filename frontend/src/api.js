@@ -28,7 +28,7 @@ export const listTags = (runs) => getJSON("api/tags", { run: runs });
 export const readEvents = (runs) => getJSON("api/events", { run: runs }).then((body) => body.events);
 
 /** Series of runs x tags; `range` is [from, to] in units of `x` ("step", "epoch", "wall_time"). */
-export function readSeries({ runs, tags, width, x, range, smoothing, weight, window }) {
+export function readSeries({ runs, tags, width, x, range, smoothing, weight, window, halfLife }) {
   return getJSON("api/series", {
     run: runs,
     tag: tags,
@@ -38,7 +38,7 @@ export function readSeries({ runs, tags, width, x, range, smoothing, weight, win
     to: range ? range[1] : undefined,
     smoothing,
     weight: smoothing === "ema" ? weight : undefined,
-    window: smoothing === "mean" ? window : undefined,
+    window: smoothing === "mean" ? window : smoothing === "time_ema" ? halfLife : undefined, // the half-life, in steps
   }).then((body) => body.series);
 }
 
@@ -48,8 +48,8 @@ export const readMediaRecords = (run, tag) => getJSON("api/media/records", { run
 
 export const readHparams = (runs) => getJSON("api/hparams", { run: runs });
 
-/** Where the image of `run`'s `tag` at `step` is: the server's route, or the report's inlined copy. */
-export function imageURL(run, tag, step) {
+/** Where the image or sound of `run`'s `tag` at `step` is: the server's route, or the report's inlined copy. */
+export function mediaURL(run, tag, step) {
   if (report) return report.images[`${run}\u0000${tag}\u0000${step}`] || "";
   return `api/media/item?${new URLSearchParams({ run, tag, step: String(step) })}`;
 }

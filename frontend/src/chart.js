@@ -4,12 +4,15 @@
 
 import uPlot from "uplot";
 import { readSeries } from "./api.js";
+import { chartSVG } from "./svg.js";
 
 const HEIGHT = 260;
 const PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"];
 const AXIS_LABELS = { step: "step", epoch: "epoch", wall: "wall time", relative: "hours since start" };
 const API_AXIS = { step: "step", epoch: "epoch", wall: "wall_time", relative: "wall_time" };
 const number = new Intl.NumberFormat("en-US");
+// steps are whole: tick at 1, 2, 5, 10, 20, 50, ... never at 0.5
+const STEP_INCRS = Array.from({ length: 40 }, (_, i) => [1, 2, 5][i % 3] * 10 ** Math.floor(i / 3));
 
 const splitOf = (tag) => tag.split("/")[0];
 const metricOf = (tag) => tag.slice(tag.indexOf("/") + 1);
@@ -33,7 +36,8 @@ export class ChartCard {
     const downloads = document.createElement("span");
     downloads.className = "downloads";
     downloads.append(button("CSV", "the points shown, as CSV", () => this.downloadCSV()),
-                     button("PNG", "the chart, as PNG", () => this.downloadPNG()));
+                     button("PNG", "the chart, as PNG", () => this.downloadPNG()),
+                     button("SVG", "the chart, as SVG", () => this.downloadSVG()));
     header.append(title, this.badge, downloads);
     this.element.append(header, this.plotBox);
     container.append(this.element);
@@ -81,7 +85,7 @@ export class ChartCard {
   request(view, runs, width) {
     // a learning rate is a schedule, not a noisy measurement: smoothing would only misstate it
     const smoothing = this.group.key === "lr" ? "none" : view.smoothing;
-    return { runs, tags: this.group.tags, width, smoothing, weight: view.weight, window: view.window };
+    return { runs, tags: this.group.tags, width, smoothing, weight: view.weight, window: view.window, halfLife: view.halfLife };
   }
 
   axisFor(view) {
@@ -174,7 +178,7 @@ export class ChartCard {
       height: HEIGHT,
       series: options,
       scales: { x: { time: this.axis === "wall" }, y: { distr: view.logY ? 3 : 1, ...yRange(tables, view) } },
-      axes: [{ label: AXIS_LABELS[this.axis] }, {}],
+      axes: [{ label: AXIS_LABELS[this.axis], ...(this.axis === "step" ? { incrs: STEP_INCRS } : {}) }, {}],
       cursor: { drag: { x: true, y: false, setScale: false } },
       legend: { live: true },
       hooks: {
@@ -206,7 +210,8 @@ export class ChartCard {
     const shown = this.series.reduce((sum, s) => sum + s.step.length, 0);
     const total = this.series.reduce((sum, s) => sum + s.total_points, 0);
     this.badge.hidden = shown >= total;
-    this.badge.textContent = `${number.format(shown)} of ${number.format(total)} points`;
+    const about = this.series.some((s) => s.estimated) ? "about " : ""; // a report's zoom: counted from its sample
+    this.badge.textContent = `${number.format(shown)} of ${about}${number.format(total)} points`;
     this.element.dataset.shown = String(shown);
     this.element.dataset.total = String(total);
   }
@@ -239,6 +244,14 @@ export class ChartCard {
 
   downloadPNG() {
     if (this.plot) this.plot.ctx.canvas.toBlob((blob) => save(blob, `${this.group.key}.png`));
+  }
+
+  downloadSVG() {
+    if (!this.plot) return;
+    const legend = this.plot.series.map((series, index) => ({ label: series.label, index, raw: series.raw }))
+      .filter((entry) => entry.index > 0 && !entry.raw);
+    const text = chartSVG(this.plot, { title: this.group.title, legend, stepped: this.group.key === "lr", markers: this.markers() });
+    save(new Blob([text], { type: "image/svg+xml" }), `${this.group.key}.svg`);
   }
 
   resize() {

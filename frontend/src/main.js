@@ -5,8 +5,8 @@ import "./style.css";
 import { follow, isReport, listMedia, listRuns, listTags, readEvents, readHparams } from "./api.js";
 import { ChartCard } from "./chart.js";
 import { HparamsTable } from "./hparams.js";
-import { histogramCard, imageCard, prCurveCard, textCard } from "./media.js";
-import { RunList } from "./runlist.js";
+import { audioCard, histogramCard, imageCard, prCurveCard, textCard } from "./media.js";
+import { naturalCompare, RunList } from "./runlist.js";
 import { loadState, regexOrNull, saveState } from "./state.js";
 
 const $ = (id) => document.getElementById(id);
@@ -17,19 +17,27 @@ let groups = [];
 let events = {};
 let mediaShown = ""; // the media listing drawn, so that a reload keeps sliders where they are
 
-const hparamsTable = new HparamsTable($("hparams"), (name, selected) => toggleRun(name, selected));
+const MANY_RUNS = 50; // past this many, a page opened without a selection shows the latest few
+const FIRST_SHOWN = 20;
+
+const hparamsTable = new HparamsTable($("hparams"), (name, selected) => toggleRuns([name], selected));
 hparamsTable.element.hidden = true;
 
-const runList = new RunList($("run-list"), (name, selected) => toggleRun(name, selected));
+const runList = new RunList($("run-list"), (names, selected) => toggleRuns(names, selected));
 
-function toggleRun(name, selected) {
+function toggleRuns(names, selected) {
   const chosen = new Set(selectedRuns());
-  if (selected) chosen.add(name);
-  else chosen.delete(name);
+  for (const name of names) {
+    if (selected) chosen.add(name);
+    else chosen.delete(name);
+  }
   state.runs = runs.map((run) => run.name).filter((n) => chosen.has(n));
   changed({ tags: true });
 }
 
+
+/** Runs in natural order of name (run2 before run10): the legends' and the table's order too. */
+const naturalOrder = (found) => found.sort((a, b) => naturalCompare(a.name, b.name));
 
 function selectedRuns() {
   const names = runs.map((run) => run.name);
@@ -114,20 +122,20 @@ async function loadMedia() {
   hparamsTable.element.hidden = !worth;
   if (worth) hparamsTable.render(table, new Set(selectedRuns()), colors);
   const pattern = regexOrNull(state.tagFilter) || /(?:)/;
-  const order = ["image", "video", "histogram", "pr_curve", "text"];
+  const order = ["image", "video", "audio", "histogram", "pr_curve", "text"];
   const shown = listing.filter((item) => order.includes(item.kind) && pattern.test(item.tag))
     .sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind));
   const key = JSON.stringify(shown);
   if (key === mediaShown) return;
   mediaShown = key;
-  const cardsOf = { image: imageCard, video: imageCard, text: textCard, histogram: histogramCard, pr_curve: prCurveCard };
+  const cardsOf = { image: imageCard, video: imageCard, audio: audioCard, text: textCard, histogram: histogramCard, pr_curve: prCurveCard };
   $("media").replaceChildren(...shown.map((item) => cardsOf[item.kind](item, colors[item.run] || "#0072b2")));
 }
 
 function chartView() {
   const colors = Object.fromEntries(runs.map((run) => [run.name, run.color]));
   return { runs: selectedRuns(), colors, smoothing: state.smoothing, weight: state.weight, window: state.window,
-           x: state.x, logY: state.logY, clipY: state.clipY, events };
+           halfLife: state.halfLife, x: state.x, logY: state.logY, clipY: state.clipY, events };
 }
 
 function bindToolbar() {
@@ -141,7 +149,11 @@ function bindToolbar() {
       changed(options);
     });
   };
-  bind("smoothing", "smoothing", (i) => i.value);
+  bind("smoothing", "smoothing", (i) => {
+    if (i.value === "time_ema" && state.halfLife === null) state.halfLife = roundHalfLife(selectedRuns());
+    return i.value;
+  });
+  bind("half-life", "halfLife", (i) => Math.max(1, Math.round(Number(i.value) || 1)));
   bind("weight", "weight", (i) => Number(i.value));
   bind("window", "window", (i) => Math.max(1, Math.round(Number(i.value) || 1)));
   bind("x-axis", "x", (i) => {
@@ -154,10 +166,13 @@ function bindToolbar() {
   bind("tag-filter", "tagFilter", (i) => i.value, { event: "input", tags: true });
   const filter = $("run-filter");
   filter.value = state.runFilter;
+  let saving = 0;
   filter.addEventListener("input", () => {
     state.runFilter = filter.value;
-    saveState(state);
     renderRunList();
+    // history.replaceState costs more than filtering a thousand runs: the URL follows once typing pauses
+    clearTimeout(saving);
+    saving = setTimeout(() => saveState(state), 300);
   });
   const visible = () => {
     const pattern = regexOrNull(state.runFilter);
@@ -175,8 +190,19 @@ function bindToolbar() {
   syncToolbar();
 }
 
+/** A first half-life for `names`: a 50th of the longest run's steps, rounded to 1, 2 or 5 x 10^n.
+ * It is then kept (and put in the URL), so the curve does not change as the runs grow. */
+function roundHalfLife(names) {
+  const longest = Math.max(1, ...runs.filter((run) => names.includes(run.name)).map((run) => run.last_step || 0));
+  const rough = Math.max(1, longest / 50);
+  const power = 10 ** Math.floor(Math.log10(rough));
+  return [5, 2, 1].map((m) => m * power).find((nice) => nice <= rough);
+}
+
 function syncToolbar() {
   $("weight-label").hidden = state.smoothing !== "ema";
+  $("half-life-label").hidden = state.smoothing !== "time_ema";
+  if (state.halfLife !== null) $("half-life").value = state.halfLife;
   $("window-label").hidden = state.smoothing !== "mean";
   $("weight-value").textContent = state.weight.toFixed(2);
 }
@@ -199,7 +225,7 @@ function onLive(message) {
 }
 
 async function refreshRuns() {
-  runs = await listRuns();
+  runs = naturalOrder(await listRuns());
   renderRunList();
 }
 
@@ -210,10 +236,20 @@ async function start() {
     $("smoothing").title = "smoothing needs every point: use lossboard serve";
   }
   try {
-    runs = await listRuns();
+    runs = naturalOrder(await listRuns());
   } catch (error) {
     showMessage(String(error.message || error));
     return;
+  }
+  if (state.runs === null && runs.length > MANY_RUNS) {
+    // a thousand runs drawn at once is a chart nobody can read and a long wait: the latest few
+    state.runs = [...runs].sort((a, b) => (b.updated ?? 0) - (a.updated ?? 0)).slice(0, FIRST_SHOWN).map((run) => run.name);
+    $("run-note").hidden = false;
+    $("run-note").textContent = `${runs.length.toLocaleString("en-US")} runs: the ${FIRST_SHOWN} updated last are drawn; tick more, or a folder's box`;
+  }
+  if (state.smoothing === "time_ema" && state.halfLife === null) {
+    state.halfLife = roundHalfLife(selectedRuns()); // a link without one: fixed now, for as long as the page lives
+    syncToolbar();
   }
   await changed({ tags: true });
   follow(onLive, (status) => {
@@ -223,8 +259,12 @@ async function start() {
   setInterval(() => runList.tick(), 1000);
   // a status read from the data's recency (running, then stale) changes with no new data
   setInterval(() => refreshRuns().catch((error) => showMessage(String(error.message || error))), 30_000);
+  const measureToolbar = () => document.documentElement.style.setProperty(
+    "--toolbar-height", `${document.querySelector(".toolbar").offsetHeight}px`); // where the run list sticks
+  measureToolbar();
   let resizing = 0;
   window.addEventListener("resize", () => {
+    measureToolbar();
     clearTimeout(resizing);
     resizing = setTimeout(() => cards.forEach((card) => card.resize()), 100);
   });

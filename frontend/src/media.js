@@ -1,8 +1,8 @@
-// Media cards: images with a slider over every stored step, histograms over steps (overlay
+// Media cards: images and sounds with a slider over every stored step, histograms over steps (overlay
 // or offset, on a canvas), PR curves and text per step. One card per run and tag; all names
 // go in as text.
 
-import { imageURL, readMediaRecords } from "./api.js";
+import { mediaURL, readMediaRecords } from "./api.js";
 import { prepareCanvas } from "./canvas.js";
 
 const HISTOGRAM_HEIGHT = 240;
@@ -49,9 +49,35 @@ export function imageCard({ run, tag, steps }) {
   image.alt = `${tag} of ${run}`;
   const slider = stepSlider(steps, (step) => {
     element.dataset.step = String(step);
-    image.src = imageURL(run, tag, step);
+    image.src = mediaURL(run, tag, step);
   });
   element.append(image, slider.element);
+  slider.show();
+  return element;
+}
+
+/** A sound (`add_audio`) per step: the browser's own player, and the step slider. */
+export function audioCard({ run, tag, steps }) {
+  const element = cardShell("audio", tag, run);
+  const audio = document.createElement("audio");
+  audio.className = "media-audio";
+  audio.controls = true;
+  audio.preload = "metadata";
+  const length = document.createElement("span");
+  length.className = "audio-length";
+  audio.addEventListener("loadedmetadata", () => {
+    length.textContent = Number.isFinite(audio.duration) ? `${+audio.duration.toFixed(2)} s` : "";
+    element.dataset.duration = String(audio.duration);
+  });
+  const slider = stepSlider(steps, (step) => {
+    element.dataset.step = String(step);
+    length.textContent = "";
+    audio.src = mediaURL(run, tag, step);
+  });
+  const player = document.createElement("div");
+  player.className = "audio-player";
+  player.append(audio, length);
+  element.append(player, slider.element);
   slider.show();
   return element;
 }

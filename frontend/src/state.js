@@ -7,6 +7,7 @@ const DEFAULTS = {
   smoothing: "none",
   weight: 0.6,
   window: 10,
+  halfLife: null, // steps; null: chosen from the runs' length when time-weighted EMA is first picked
   x: "epoch",
   logY: false,
   clipY: false, // y range without the outliers
@@ -19,9 +20,10 @@ export function loadState(search) {
   if (params.has("run")) state.runs = params.getAll("run").filter(Boolean);
   state.runFilter = params.get("runs") ?? DEFAULTS.runFilter;
   state.tagFilter = params.get("tags") ?? DEFAULTS.tagFilter;
-  state.smoothing = ["none", "ema", "mean"].includes(params.get("smoothing")) ? params.get("smoothing") : DEFAULTS.smoothing;
+  state.smoothing = ["none", "ema", "time_ema", "mean"].includes(params.get("smoothing")) ? params.get("smoothing") : DEFAULTS.smoothing;
   state.weight = clamp(Number(params.get("weight") ?? DEFAULTS.weight), 0, 0.99, DEFAULTS.weight);
   state.window = Math.round(clamp(Number(params.get("window") ?? DEFAULTS.window), 1, 100000, DEFAULTS.window));
+  state.halfLife = params.has("half_life") ? Math.round(clamp(Number(params.get("half_life")), 1, 1000000, 100)) : null;
   state.x = ["step", "epoch", "wall", "relative"].includes(params.get("x")) ? params.get("x") : DEFAULTS.x;
   state.logY = params.get("log") === "1";
   state.clipY = params.get("clip") === "1";
@@ -47,6 +49,7 @@ export function stateQuery(state) {
   if (state.smoothing !== DEFAULTS.smoothing) params.set("smoothing", state.smoothing);
   if (state.smoothing === "ema") params.set("weight", String(state.weight));
   if (state.smoothing === "mean") params.set("window", String(state.window));
+  if (state.smoothing === "time_ema" && state.halfLife !== null) params.set("half_life", String(state.halfLife));
   if (state.x !== DEFAULTS.x) params.set("x", state.x);
   if (state.logY) params.set("log", "1");
   if (state.clipY) params.set("clip", "1");

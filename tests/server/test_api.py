@@ -84,6 +84,17 @@ def test_moving_average_by_hand(client: TestClient) -> None:
     assert series["smoothed"][65] == pytest.approx((0.593212 + series["value"][64]) / 2)
 
 
+def test_time_weighted_ema_by_hand(client: TestClient) -> None:
+    """Epochs 0 and 1 (steps 0 and 1): 0.052451 holds (0, 1], 0.026202 the gap before, [-1, 0];
+    with a half-life of 2 steps their weights at step 1 are 1 - 2**-0.5 and 2**-0.5 - 2**-1."""
+    params = {"run": RUN, "tag": VAL, "width": 1000, "smoothing": "time_ema", "window": 2}
+    series = client.get("/api/series", params=params).json()["series"][0]
+    held = {0.052451: 1 - 2**-0.5, 0.026202: 2**-0.5 - 2**-1}
+    assert series["step"][:2] == [0, 1]
+    assert series["smoothed"][1] == pytest.approx(sum(v * w for v, w in held.items()) / sum(held.values()), rel=1e-9)
+    assert len(series["smoothed"]) == series["total_points"] == 100
+
+
 def test_a_range_without_points_is_empty_not_an_error(client: TestClient) -> None:
     for params in ({"x": "step", "from": 5000, "to": 6000}, {"x": "epoch", "from": 500, "to": 600}):
         for smoothing in ("none", "ema"):
@@ -119,7 +130,7 @@ def test_an_unknown_run_is_404_naming_it(client: TestClient, route: str) -> None
         ({"run": RUN, "tag": VAL, "from": "x"}, "from must be a number"),
         ({"run": RUN, "tag": VAL, "from": 9, "to": 1}, "from low to high"),
         ({"run": RUN, "tag": VAL, "x": "iteration"}, "x must be one of step, epoch, wall_time"),
-        ({"run": RUN, "tag": VAL, "smoothing": "gauss"}, "'gauss' is not one of none, ema, mean"),
+        ({"run": RUN, "tag": VAL, "smoothing": "gauss"}, "'gauss' is not one of none, ema, time_ema, mean"),
         ({"run": RUN, "tag": VAL, "smoothing": "ema", "weight": 1}, "weight must be in [0, 1)"),
     ],
 )

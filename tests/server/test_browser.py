@@ -104,6 +104,30 @@ def test_smoothing_changes_the_drawn_path_and_keeps_the_raw_one(serve, page) -> 
     shoot(page, "smoothing")
 
 
+def test_time_weighted_smoothing_takes_a_half_life_in_steps(serve, page) -> None:
+    """The first half-life is a 50th of the run's 1,099,000 steps, rounded down to 2 x 10^4."""
+    served = serve(str(EXAMPLE))
+    open_drawn(page, served.url)
+    assert not page.locator("#half-life").is_visible()
+    with page.expect_response(lambda r: "smoothing=time_ema" in r.url and "window=20000" in r.url):
+        page.select_option("#smoothing", "time_ema")
+    assert page.locator("#half-life").input_value() == "20000" and not page.locator("#weight").is_visible()
+    assert "half_life=20000" in page.url
+    before = canvas_image(page, "Loss")
+    with page.expect_response(lambda r: "smoothing=time_ema" in r.url and "window=2&" in r.url + "&"):
+        page.fill("#half-life", "2")
+        page.locator("#half-life").dispatch_event("change")
+    page.wait_for_function(
+        """before => [...document.querySelectorAll("article.card")]
+            .find(card => card.querySelector("h2").textContent === "Loss")
+            .querySelector("canvas").toDataURL() !== before""",
+        arg=before,
+    )
+    assert "half_life=2" in page.url
+    page.reload()
+    page.wait_for_function("() => document.querySelector('#half-life').value === '2'")
+
+
 def test_zoom_fetches_more_points_and_the_badge_changes(serve, page, tmp_path: Path) -> None:
     count = 50_000
     write_run(tmp_path / "logs" / "long", "train/loss", [((i * 7919) % 1000) / 1000 + 1 / (1 + i / 5000) for i in range(count)])
@@ -153,6 +177,9 @@ def test_hostile_names_render_as_text(serve, page, tmp_path: Path) -> None:
     assert page.locator("img").count() == 0 and page.locator("#run-list b").count() == 0
     page.locator("#run-list .run-name").hover()
     assert page.dialogs == []
+    svg = downloaded_svg(page, page.locator("article.card").first)
+    assert XSS in ["".join(t.itertext()) for t in svg.iter(SVG + "text")]  # the legend names the tag, as text
+    assert not list(svg.iter(SVG + "img")) and not list(svg.iter("img"))
 
 
 def test_a_non_loopback_bind_without_the_token_answers_403(serve, page) -> None:
@@ -175,6 +202,38 @@ def test_a_chart_downloads_the_points_it_shows_as_csv(serve, page) -> None:
     assert lines[0] == "run,tag,source_tag,step,epoch,wall_time,value,smoothed"
     assert len(lines) - 1 == int(accuracy.get_attribute("data-shown"))
     assert "alexnet-imagenet,val/accuracy,Validation-accuracy,99,99,,0.617909," in lines
+
+
+def downloaded_svg(page, chart):
+    """The chart's SVG download, parsed (a name that escaped badly would not parse)."""
+    from xml.etree import ElementTree
+
+    with page.expect_download() as download:
+        chart.get_by_role("button", name="SVG").click()
+    assert download.value.suggested_filename.endswith(".svg")
+    return ElementTree.parse(download.value.path()).getroot()
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def test_a_chart_downloads_as_svg_with_its_lines_axes_and_legend(serve, page) -> None:
+    """The y ticks place the validation line's last point at 0.617909 (Epoch[99] Validation-accuracy)."""
+    served = serve(str(EXAMPLE))
+    open_drawn(page, served.url)
+    accuracy = card(page, "Accuracy")
+    svg = downloaded_svg(page, accuracy)
+    texts = ["".join(t.itertext()) for t in svg.iter(SVG + "text")]
+    assert texts[0] == "Accuracy" and "epoch" in texts
+    legend = accuracy.locator(".u-legend .u-series:not([hidden]) .u-label").all_text_contents()[1:]  # after the x axis
+    assert [t for t in texts if t in legend] == legend and "val/accuracy" in legend
+    lines = {path.get("data-label"): path for path in svg.iter(SVG + "path")}
+    assert set(lines) == set(legend)
+    ticks = [(float(t.get("y")) - 4, float(t.text)) for t in svg.iter(SVG + "text") if t.get("class") == "tick-y"]
+    (y0, v0), (y1, v1) = ticks[0], ticks[-1]
+    last_y = float(lines["val/accuracy"].get("d").rsplit("L", 1)[1].split()[1])
+    assert v0 + (last_y - y0) * (v1 - v0) / (y1 - y0) == pytest.approx(0.617909, abs=(v1 - v0) / abs(y1 - y0))  # a pixel
+    assert lines["val/accuracy"].get("stroke-dasharray") == "6 4" and lines["train/accuracy"].get("stroke-dasharray") is None
 
 
 def test_ignoring_outliers_rescales_the_y_axis(serve, page) -> None:

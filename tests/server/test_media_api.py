@@ -44,6 +44,20 @@ def write_media_run(log_dir: Path, *, format: str = "tfevents") -> None:
         writer.add_hparams({"lr": 0.1, "optimizer": "sgd"}, {"hparam/accuracy": 0.9})
 
 
+AUDIO_RATE = 8000
+
+
+def tone(step: int) -> np.ndarray:
+    """A 440 Hz tone of ``800 + 8 * step`` samples at amplitude ``(step + 10) / 100``: each step its own."""
+    time = np.arange(800 + 8 * step) / AUDIO_RATE
+    return (step + 10) / 100 * np.sin(2 * np.pi * 440 * time)
+
+
+def write_audio(writer: SummaryWriter) -> None:
+    for step in STEPS:
+        writer.add_audio("speech/sample", tone(step), step, sample_rate=AUDIO_RATE)
+
+
 def decoded(png: bytes) -> np.ndarray:
     import matplotlib.image
 
@@ -79,6 +93,29 @@ def test_an_image_comes_back_as_the_bytes_logged_at_that_step(media_client: Test
         assert pixels.shape[:2] == (8, 8)
         red_columns = int((pixels[0, :, 0] > 0.5).sum())
         assert red_columns == step // 10 + 1
+
+
+def test_a_sound_comes_back_as_the_wav_logged_at_that_step(tmp_path: Path) -> None:
+    import wave
+
+    with SummaryWriter(tmp_path / "logs" / "voice") as writer:  # TensorBoard's format: sounds are records in it
+        write_audio(writer)
+    url = "sqlite://" + str(tmp_path / "index.sqlite")
+    with SQLiteStore(url) as store:
+        index_paths(store, [tmp_path / "logs"])
+    with TestClient(create_app(lambda: SQLiteStore(url, create=False))) as client:
+        (listed,) = client.get("/api/media", params={"run": "voice"}).json()["media"]
+        assert (listed["kind"], listed["tag"], listed["steps"]) == ("audio", "speech/sample", STEPS)
+        for step in (0, 30):
+            answer = client.get("/api/media/item", params={"run": "voice", "tag": "speech/sample", "step": step})
+            assert answer.status_code == 200 and answer.headers["content-type"] == "audio/wav"
+            with wave.open(io.BytesIO(answer.content)) as sound:
+                assert (sound.getframerate(), sound.getnframes()) == (AUDIO_RATE, 800 + 8 * step)
+                samples = np.frombuffer(sound.readframes(sound.getnframes()), dtype="<i2")
+            assert np.abs(samples).max() / 32767 == pytest.approx((step + 10) / 100, abs=1e-3)
+        missing = client.get("/api/media/item", params={"run": "voice", "tag": "speech/sample", "step": 5})
+        assert missing.status_code == 404 and "no media 'speech/sample' at step 5" in missing.json()["error"]
+        assert "default-src 'none'" in answer.headers["content-security-policy"]
 
 
 def test_histogram_text_and_hparams_come_back_as_json(media_client: TestClient) -> None:
@@ -135,7 +172,7 @@ def test_an_image_whose_files_are_gone_is_410_naming_the_files(media_client: Tes
 def test_an_image_path_the_index_holds_cannot_leave_the_run_folder(tmp_path: Path) -> None:
     """Even a tampered index (a path with ..) reads nothing outside the event file's folder."""
     from lossboard.model import Media
-    from lossboard.server.media import MediaMissing, image_bytes
+    from lossboard.server.media import MediaMissing, media_bytes
 
     (tmp_path / "secret.png").write_bytes(b"\x89PNG secret")
     source = tmp_path / "run" / "events.lossboard.1"
@@ -143,7 +180,7 @@ def test_an_image_path_the_index_holds_cannot_leave_the_run_folder(tmp_path: Pat
     source.write_bytes(b"")
     record = Media("image", "x", 0, None, {"path": "../secret.png"})
     with pytest.raises(MediaMissing, match="not found in the run's files"):
-        image_bytes([str(source)], record)
+        media_bytes([str(source)], record)
 
 
 def test_records_give_every_step_of_a_histogram_in_step_order(media_client: TestClient) -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from lossboard import SummaryWriter
 from tests.server.test_browser import shoot
-from tests.server.test_media_api import STEPS, write_media_run
+from tests.server.test_media_api import AUDIO_RATE, STEPS, write_audio, write_media_run
 
 pytestmark = pytest.mark.browser
 
@@ -28,6 +28,7 @@ def media_logs(tmp_path: Path) -> Path:
             writer.add_image("samples/generated", np.stack([ring, rows * (1 - ring), columns * 0.6]), step)
         for step in range(0, 200, 10):  # weights that spread and drift as training goes
             writer.add_histogram("weights/conv", np.random.default_rng(step).normal(step / 100, 0.2 + step / 200, 2000), step)
+        write_audio(writer)
         writer.add_hparams({"lr": 0.5, "optimizer": "adam"}, {"hparam/accuracy": 0.95})
     return logs
 
@@ -78,6 +79,24 @@ def test_the_image_slider_moves_through_every_step(serve, page, tmp_path: Path) 
     media_card(page, "histogram", "weights/conv").and_(page.locator("[data-drawn]")).wait_for()
     page.wait_for_function("() => [...document.querySelectorAll('.image-card img')].every(img => img.complete)")
     shoot(page, "media")
+
+
+def test_the_audio_slider_plays_each_step(serve, page, tmp_path: Path) -> None:
+    """Each step's sound is 800 + 8 * step samples at 8 kHz: the player's duration says which one it holds."""
+    served = serve(str(media_logs(tmp_path)))
+    open_media(page, served.url)
+    card = media_card(page, "audio", "speech/sample")
+    assert card.locator("output").inner_text() == f"step 40 (5 of {len(STEPS)})"
+    slider = card.locator("input[type=range]")
+    for index, step in enumerate(STEPS):
+        slider.fill(str(index))
+        page.wait_for_function(
+            "step => { const card = document.querySelector('.audio-card[data-step]');"
+            " return card.dataset.step == step && card.querySelector('audio').readyState >= 1"
+            " && card.querySelector('audio').src.endsWith('step=' + step); }", arg=step)
+        duration = float(card.locator("audio").evaluate("audio => audio.duration"))
+        assert duration == pytest.approx((800 + 8 * step) / AUDIO_RATE, abs=1e-3)
+    assert page.errors == []
 
 
 def test_histograms_draw_in_both_views_and_text_stays_text(serve, page, tmp_path: Path) -> None:

@@ -84,11 +84,54 @@ def test_the_report_opens_offline_and_draws_charts_and_media(report_file: Path, 
         assert page.locator(".text-card pre").inner_text() == "step 40 <b>bold</b>"
         assert page.locator("#live-status").inner_text().startswith("report of ")
         assert page.locator("#smoothing").is_disabled()
-        assert page.locator("#run-list .run-detail").all_text_contents() == ["step 1,099,000", "step 40"]  # grep "Batch"
+        details = page.locator("#run-list .run-detail").all_text_contents()  # the two runs' folders: in folder order
+        assert sorted(details) == ["step 1,099,000", "step 40"]  # grep "Batch"
         assert page.locator("#run-list .status").all_text_contents() == ["", ""]  # not "running": a snapshot
         assert requested and [url for url in requested if not url.startswith(("file:", "data:"))] == []
         assert errors == []
         shoot(page, "report")
+    finally:
+        context.close()
+
+
+def test_the_report_holds_a_finer_level_of_each_downsampled_series(report_file: Path) -> None:
+    data = inlined(report_file.read_text())
+    coarse = {(s["run"], s["tag"], s["source_tag"]): s for s in data["series"]}
+    finer = {(s["run"], s["tag"], s["source_tag"]): s for s in data["finer"]}
+    assert set(finer) == {key for key, s in coarse.items() if s["total_points"] > len(s["step"])} != set()
+    for key, s in finer.items():
+        assert len(coarse[key]["step"]) < len(s["step"]) <= 4 * 4 * 50 and s["total_points"] == coarse[key]["total_points"]
+
+
+def test_the_finer_levels_stay_within_their_budget(example_url: str) -> None:
+    from lossboard.server import api
+    from lossboard.server.report import _finer
+    from lossboard.store.sqlite import SQLiteStore
+
+    with SQLiteStore(example_url, create=False) as store:
+        tags = sorted({t["tag"] for t in api.tags(store, ["alexnet-imagenet"])["tags"]})
+        overview = api.series(store, run_names=["alexnet-imagenet"], tag_names=tags, width=50)
+        every = _finer(store, overview, 200, budget=10**9)
+        assert len(every) >= 2 and _finer(store, overview, 200, budget=0) == []
+        first = len(every[0]["step"])
+        assert [s["source_tag"] for s in _finer(store, overview, 200, budget=first)] == [every[0]["source_tag"]]
+
+
+@pytest.mark.browser
+def test_a_zoom_in_the_report_draws_the_finer_level(report_file: Path, browser) -> None:
+    """Zoomed to epochs 40-60, the batch lines show more points than the overview held there,
+    and the badge says the range's count is estimated from the sample."""
+    data = inlined(report_file.read_text())
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, offline=True)
+    page = context.new_page()
+    try:
+        page.goto(report_file.as_uri() + "?run=alexnet-imagenet&zoom=accuracy:40:60")
+        page.wait_for_function("() => document.querySelector('article.card.zoomed')?.dataset.total !== undefined")
+        accuracy = card(page, "Accuracy")
+        in_range = sum(40 <= e <= 60 for s in data["series"] if s["run"] == "alexnet-imagenet" and s["tag"].endswith("accuracy")
+                       for e in s["epoch"] if e is not None)
+        assert int(accuracy.get_attribute("data-shown")) > in_range
+        assert " of about " in accuracy.locator(".badge").inner_text()
     finally:
         context.close()
 

@@ -67,3 +67,30 @@ def canonical(items: list[Item]) -> tuple:
 
 def _comparable(column: np.ndarray) -> list:
     return ["nan" if value != value else value for value in column.tolist()]
+
+
+def parse_cut(name: str, text: str, cuts: list[int], **options) -> list[Item]:
+    """Every record the ``name`` parser (made with ``options``, e.g. ``fast=False``) gives for
+    ``text`` fed in pieces ending at ``cuts``."""
+    parser = FORMATS[name].Parser(**options)
+    items: list[Item] = []
+    start = 0
+    for cut in sorted({min(cut, len(text)) for cut in cuts}) + [len(text)]:
+        items.extend(parser.feed(text[start:cut]))
+        start = cut
+    return items + parser.close()
+
+
+def with_lines_after(log: Path, out: Path, added: dict[str, list[str]]) -> Path:
+    """``log`` written to ``out`` with ``added[key]`` printed right after the first line
+    containing each key, as a training script's prints land between a framework's lines."""
+    lines = []
+    for line in log.read_text().splitlines():
+        lines.append(line)
+        for key in list(added):
+            if key in line:
+                lines.extend(added.pop(key))
+    if added:
+        raise ValueError(f"no line of {log} holds {sorted(added)}")
+    out.write_text("\n".join(lines) + "\n")
+    return out

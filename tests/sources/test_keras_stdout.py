@@ -409,3 +409,12 @@ def test_parse_bar_rejects_prose_with_dashes() -> None:
     assert parse_bar("stopped after  19 epochs") is None
     assert parse_bar("note - this: that - and more") is None
     assert parse_bar("2018-03-07 10:32:37,184 - INFO - loss: 0.5") is None
+
+
+def test_a_keras3_state_with_an_eta_over_a_minute_is_a_bar_state() -> None:
+    """Keras 3 prints the ETA of a long epoch as minutes:seconds ("1:02") in a running state."""
+    text = "Epoch 1/1\n 120/1563 ━━━━━━━━━━━━━━━━━━━━ 1:02 5ms/step - loss: 0.6500\r1563/1563 ━━━━━━━━━━━━━━━━━━━━ 9s 5ms/step - loss: 0.6\n"
+    items = parse_text(NAME, text)
+    assert [(p.step, p.value) for p in points(items, "train_batch/loss")] == [(120, 0.65)]
+    assert values(items, "train/loss") == [0.6]
+    assert not problems(items)

@@ -75,13 +75,15 @@ def test_detection_names_prints_never_keyvalue() -> None:
 
 
 # which of this part's formats owns each file; every other format must stay below 0.2 on it,
-# except that a bar is a bar: tqdm may like a mixed log, as long as prints likes it more
+# except that a bar is a bar: tqdm may like a mixed log, as long as prints (or pytorch, for the
+# example's lines with a script's bars among them) likes it more
 _OWNERS = {
     "caffe": caffe, "pytorch/": pytorch, "tqdm/": tqdm, "lightning/tqdm_": tqdm,
     "mixed-tqdm-print/": prints, "header-epoch/": prints, "data/mixed/": prints,
 }
-# corpus files other parts own, where this part's formats have not been tuned yet
-_OTHER_PARTS = ("pytorch-imagenet/", "gluoncv/", "mmengine-log/")
+# files other parts own, where this part's formats have not been tuned yet (a Keras capture
+# with a script's tqdm bar in it is a bar to tqdm too; test_keras_mixed checks it is Keras's)
+_OTHER_PARTS = ("pytorch-imagenet/", "gluoncv/", "mmengine-log/", "keras/mixed_")
 
 
 def _logs(corpus: Path, data: Path) -> list[Path]:
@@ -98,7 +100,7 @@ def test_sniffs_claim_only_their_own_files(corpus, data) -> None:
         for module, score in scores.items():
             if module is owner:
                 assert score >= 0.5 and score == max(scores.values()), (module.NAME, path)
-            elif not (owner is prints and module is tqdm):
+            elif not (owner in (prints, pytorch) and module is tqdm):
                 assert score < 0.2, (module.NAME, path)
 
 

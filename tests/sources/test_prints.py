@@ -14,7 +14,7 @@ import pytest
 from lossboard.model import RESUME, Point
 from lossboard.sources.detect import detect
 from lossboard.sources.formats import FORMATS
-from tests.sources.helpers import events, expand, parse_path, parse_text, problems, values
+from tests.sources.helpers import canonical, events, expand, parse_path, parse_text, points, problems, values
 
 CAPTURES = ["pipe", "pty"]
 
@@ -197,8 +197,24 @@ def test_a_sentence_with_numbers_is_unread_not_guessed() -> None:
 
 @pytest.mark.parametrize("chunk", [1, 2, 3, 7, 64])
 def test_chunks_split_anywhere_give_the_same_records(data: Path, chunk: int) -> None:
+    """The same series, events and problems; a bar's redraws that arrive in pieces are read as
+    they come, so records of different series may come in another order."""
     text = log(data, "glued", "pty").read_bytes().decode()[:6000]
-    assert parse_text("prints", text, chunk=chunk) == parse_text("prints", text)
+    assert canonical(parse_text("prints", text, chunk=chunk)) == canonical(parse_text("prints", text))
+
+
+def test_a_bar_that_never_ends_its_line_is_read_as_it_is_drawn() -> None:
+    """A live tail of a tqdm bar redrawn with \\r and no \\n yet (one line per epoch) gives
+    each finished redraw at once; the one after the last \\r waits, it may still be written."""
+    states = [f"Epoch 1: {n * 10:3d}%|{'#' * n:<10}| {n}/10 [00:0{n}<00:09, 1.00it/s, loss={1 - n / 20:.2f}]" for n in range(1, 5)]
+    for name in ("prints", "tqdm"):
+        parser = FORMATS[name].Parser()
+        got = expand(parser.feed("\r".join(states[:3]) + "\r"))
+        assert [p.value for p in points(got, "train_batch/loss")] == [0.95, 0.90], name
+        got = expand(parser.feed(states[3][:20]))
+        assert [p.value for p in points(got, "train_batch/loss")] == [0.85], name
+        got = expand(parser.feed(states[3][20:] + "\n") + parser.close())
+        assert [p.value for p in points(got, "train_batch/loss")] == [0.80], name
 
 
 def test_the_keyvalue_id_reads_with_the_same_pipeline(data: Path) -> None:

@@ -1,8 +1,11 @@
-"""The bulk path for redrawn bars (`Bars.redrawn`) gives exactly what reading every redraw on
-its own gives (``Parser(fast=False)`` of the ``prints`` and ``tqdm`` formats): on every text file of the corpus, on the logs of
-real tqdm, Lightning and hand-written loops in tests/sources/data, and under hypothesis on
-generated bar lines (values that are not numbers, bars that change or go back, text glued
-after a bar, blank redraws) cut into chunks anywhere."""
+"""The bulk paths - redrawn bars (`Bars.redrawn`) and runs of print lines of one layout
+(`LinePipeline.lines`) - give exactly what reading every redraw and every line on its own gives
+(``Parser(fast=False)`` of the ``prints`` and ``tqdm`` formats): on every text file of the
+corpus, on the logs of real tqdm, Lightning and hand-written loops in tests/sources/data, and
+under hypothesis on generated bar lines (values that are not numbers, bars that change or go
+back, text glued after a bar, blank redraws) and generated print lines (counters that go back,
+dates that are no dates, numbers orjson or float refuse, headers between runs) cut into chunks
+anywhere."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lossboard.model import Columns, Item, Point
+from lossboard.model import Columns, Event, Item, Point
 from lossboard.sources.formats import FORMATS
 from tests.conftest import CORPUS, DATA
 from tests.sources.helpers import canonical, expand
@@ -57,9 +60,10 @@ def _by_series(items: list[Item]) -> dict[tuple[str, str], list[tuple]]:
     return found
 
 
+@pytest.mark.parametrize("name", ["prints", "tqdm"])
 @pytest.mark.parametrize("relative", _CORPUS_FILES)
-def test_every_corpus_text_file_reads_the_same_on_both_paths(corpus: Path, relative: str) -> None:
-    _assert_same((corpus / relative).read_bytes().decode("utf-8", errors="replace"))
+def test_every_corpus_text_file_reads_the_same_on_both_paths(corpus: Path, relative: str, name: str) -> None:
+    _assert_same((corpus / relative).read_bytes().decode("utf-8", errors="replace"), name=name)
 
 
 @pytest.mark.parametrize("name", ["prints", "tqdm"])
@@ -126,3 +130,80 @@ _LOG = st.lists(
 def test_generated_bar_lines_cut_anywhere_read_the_same_on_both_paths(text: str, cuts: list[int]) -> None:
     _assert_same(text, cuts)
     _assert_same(text, cuts, "tqdm")
+
+
+# ---- generated print lines -----------------------------------------------------------------
+
+# lines a script prints every few steps; "{c}" is a counter, "{v}" a value, "{d}" a day
+_PRINTS = [
+    "INFO:root:Epoch [{c}/{c}], Step [{c}/{c}], Loss: {v}",
+    "epoch={c} step={c} loss={v} acc={v} lr={v}",
+    "step {c}: loss={v}",
+    "2025-05-{d} 16:02:53,777 - train - INFO - Epoch [{c}/{c}], Step [{c}/{c}], Loss: {v}",
+    "[07:18:39] Epoch {c} | Step {c}/{c} | Avg Loss: {v} | Accuracy: {v}%",
+    "epoch={c} batch={c} loss={v}",
+    "Train Loss: {v} | Dice: {v}",
+    "epoch {c}: val_loss: {v}, val_acc: {v}",
+    "global_step={c} Validation Loss: {v}",
+    "iter {c} lr {v} loss {v}",
+    "Epoch {c} loss {v} acc {v}",
+    "Dice per class: {v}, {v}",
+]
+_OTHER_LINES = ["Epoch [3]", "Validation:", "", "  ", "Namespace(lr=0.1, batch_size=50)", "Checkpoint saved to model_1.pth"]
+# mostly numbers of one width, so that lines share a layout; now and then one orjson or float refuses
+_PRINTED = ["0.5123", "1.2500", "9.9999", "0.0001", "1e-05", "nan", "05", "1.", "+3", "-0.25", "x", "12%"]
+
+
+@st.composite
+def _print_block(draw: st.DrawFn) -> str:
+    """A few lines of one print statement, numbers drawn anew for each (counters mostly going up,
+    sometimes back: a resume), or a line of another kind."""
+    if draw(st.integers(0, 5)) == 0:
+        return draw(st.sampled_from(_OTHER_LINES)) + "\n"
+    template = draw(st.sampled_from(_PRINTS))
+    lines = []
+    counter = draw(st.integers(10, 20))
+    for _ in range(draw(st.integers(1, 8))):
+        counter = max(0, counter + draw(st.sampled_from([1, 1, 1, 2, 2, 0, 10, -5])))
+        pieces = template.split("{")
+        line = pieces[0]
+        for piece in pieces[1:]:
+            field, rest = piece[0], piece[2:]
+            if field == "c":
+                value = str(draw(st.sampled_from([counter] * 20 + [0, 1, 10**17])))
+            elif field == "v":
+                value = draw(st.sampled_from(_PRINTED[:4] * 20 + _PRINTED))
+            else:
+                value = draw(st.sampled_from(["14"] * 6 + ["15", "32"]))
+            line += value + rest
+        lines.append(line)
+    return "".join(f"{line}\n" for line in lines)
+
+
+@settings(max_examples=300, deadline=None)
+@given(blocks=st.lists(st.one_of(_print_block(), _bar_line()), max_size=12), cuts=st.lists(st.integers(0, 4000), max_size=4))
+def test_generated_print_lines_cut_anywhere_read_the_same_on_both_paths(blocks: list[str], cuts: list[int]) -> None:
+    _assert_same("".join(blocks), cuts)
+
+
+def test_a_run_of_print_lines_is_read_as_blocks_at_the_steps_its_counters_give() -> None:
+    # "Epoch [e/E], Step [s/S]" counts steps within an epoch: step = (e - 1) * 161 + s
+    text = "".join(f"INFO:root:Epoch [2/6], Step [{s}/161], Loss: 0.{s}\n" for s in range(10, 100, 10))
+    items = _assert_same(text)
+    assert [type(item) for item in items] == [Columns]
+    assert [(p.step, p.value) for p in expand(items)] == [(161 + s, float(f"0.{s}")) for s in range(10, 100, 10)]
+
+
+def test_a_resume_inside_a_run_of_print_lines_is_an_event_between_them() -> None:
+    text = "".join(f"epoch=1 step={s} loss=0.5\n" for s in (10, 20, 30, 40, 20, 30, 40))
+    items = _assert_same(text)
+    assert sum(type(item) is Event for item in items) == 1
+
+
+def test_long_lines_and_long_bar_states_read_the_same_on_both_paths() -> None:
+    # the bulk paths keep each layout whole in a cache: beyond a few KB they step aside
+    note = "x" * 5000
+    prints = "".join(f"epoch=1 step={s} loss=0.5 note={note}\n" for s in (10, 20, 30, 40))
+    states = "\r".join(f"Epoch 1: {n}%|#| {n}/10 [00:01<00:02, 3.2it/s, loss=0.{n}, note={note}]" for n in range(1, 9))
+    items = _assert_same(f"{prints}\r{states}\n")
+    assert [p.step for p in expand(items) if type(p) is Point and p.source_tag == "loss"][:4] == [10, 20, 30, 40]

@@ -10,22 +10,13 @@ import numpy as np
 import pytest
 
 import lossboard
+from tests.sources.helpers import with_lines_after
 
 REAL = "mxnet-speedometer-new/mxnet-cls_train.log"
 
 
 def _with_prints(corpus: Path, tmp_path: Path, added: dict[str, list[str]]) -> Path:
-    """The corpus log with ``added`` lines printed right after the first line containing each key."""
-    out = []
-    for line in (corpus / REAL).read_text().splitlines():
-        out.append(line)
-        for key in list(added):
-            if key in line:
-                out.extend(added.pop(key))
-    assert not added, f"no line of {REAL} holds {sorted(added)}"
-    path = tmp_path / "train.log"
-    path.write_text("\n".join(out) + "\n")
-    return path
+    return with_lines_after(corpus / REAL, tmp_path / "train.log", added)
 
 
 def test_a_print_after_an_epochs_validation_line_is_read_at_that_epoch(corpus: Path, tmp_path: Path) -> None:

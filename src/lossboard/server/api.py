@@ -20,7 +20,7 @@ import numpy as np
 from lossboard import query
 from lossboard.errors import LossboardError, UsageError
 from lossboard.model import Media
-from lossboard.server.media import MediaMissing, image_bytes
+from lossboard.server.media import FILE_KINDS, MediaMissing, media_bytes
 from lossboard.server.smoothing import smooth
 from lossboard.store.base import RunInfo, SeriesData, Store, TagInfo
 from lossboard.store.downsample import m4_index
@@ -196,7 +196,7 @@ def _step_range(
 def _smoothed(
     data: SeriesData, step_range: tuple[int, int] | None, width: int, method: str, weight: float, window: int
 ) -> dict[str, Any]:
-    smoothed = smooth(data.value, method, weight=weight, window=window)
+    smoothed = smooth(data.value, method, weight=weight, window=window, steps=data.step)
     lo, hi = step_range if step_range is not None else (None, None)
     first = 0 if lo is None else int(np.searchsorted(data.step, lo, side="left"))
     stop = len(data.step) if hi is None else int(np.searchsorted(data.step, hi, side="right"))
@@ -288,14 +288,14 @@ def media_record(store: Store, run: str, tag: str, step: int) -> Media:
 
 
 def media_item(store: Store, run: str, tag: str, step: int) -> dict[str, Any]:
-    """One histogram, text, PR curve or hyper-parameter record as JSON (images: `image`)."""
+    """One histogram, text, PR curve or hyper-parameter record as JSON (images, sounds: `media_file`)."""
     return media_item_of(run, media_record(store, run, tag, step))
 
 
 def media_item_of(run: str, record: Media) -> dict[str, Any]:
     """``record`` as JSON; an image's place in the run's files stays on the server."""
     data = record.data
-    if record.kind in ("image", "video", "audio"):
+    if record.kind in FILE_KINDS:
         data = {key: value for key, value in data.items() if key not in ("offset", "path")}  # not the client's
     return {"run": run, "tag": record.tag, "kind": record.kind, "step": record.step,
             "wall_time": record.wall_time, "data": data}
@@ -303,7 +303,7 @@ def media_item_of(run: str, record: Media) -> dict[str, Any]:
 
 def media_records(store: Store, run: str, tag: str) -> list[dict[str, Any]]:
     """Every step of one histogram, text or PR-curve tag, in step order (one record a step,
-    the last written): what the histogram views draw at once. Images go one by one (`image`)."""
+    the last written): what the histogram views draw at once. Images go one by one (`media_file`)."""
     _check_runs(store, [run])
     by_step = {record.step: record for record in query.read_media(store, [run], tags=[tag])[run]}
     if not by_step:
@@ -311,18 +311,23 @@ def media_records(store: Store, run: str, tag: str) -> list[dict[str, Any]]:
     return [media_item_of(run, by_step[step]) for step in sorted(by_step)]
 
 
-def image(store: Store, run: str, tag: str, step: int) -> tuple[bytes, str]:
-    """The encoded image of ``run``'s ``tag`` at ``step`` and its content type, read from the
-    run's own files as the store lists them (`lossboard.server.media`)."""
+def media_file(store: Store, run: str, tag: str, step: int) -> tuple[bytes, str]:
+    """The encoded image, video or sound of ``run``'s ``tag`` at ``step`` and its content type,
+    read from the run's own files as the store lists them (`lossboard.server.media`)."""
     record = media_record(store, run, tag, step)
-    if record.kind not in ("image", "video"):
-        raise UnknownMedia(f"{tag!r} of run {run!r} is {record.kind}, not an image; use /api/media/item")
+    return media_file_of(store, run, record)
+
+
+def media_file_of(store: Store, run: str, record: Media) -> tuple[bytes, str]:
+    """`media_file` for a record already found."""
+    if record.kind not in FILE_KINDS:
+        raise UnknownMedia(f"{record.tag!r} of run {run!r} is {record.kind}, not an image or a sound; use /api/media/item")
     (info,) = [info for info in query.list_runs(store) if info.name == run]
     try:
-        return image_bytes(info.sources, record)
+        return media_bytes(info.sources, record)
     except MediaMissing as missing:
         if info.host and info.host != socket.gethostname():  # a team store: the files are on the indexer's machine
-            raise MediaMissing(f"{missing}; the run was indexed on {info.host}: serve it there to see its images") from None
+            raise MediaMissing(f"{missing}; the run was indexed on {info.host}: serve it there to see its media") from None
         raise
 
 

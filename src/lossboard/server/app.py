@@ -32,7 +32,7 @@ from lossboard import query
 from lossboard.errors import UsageError
 from lossboard.server import api, live
 from lossboard.server.feed import Feed
-from lossboard.server.media import MediaMissing
+from lossboard.server.media import FILE_KINDS, MediaMissing
 from lossboard.server.security import SecurityHeaders, TokenGuard
 from lossboard.server.stores import StoreUnavailable, ThreadStores
 from lossboard.store.base import Store
@@ -117,8 +117,8 @@ def create_app(
             raise BadRequest("give the step: ?step=...")
         with stores.store() as store:
             record = api.media_record(store, run, tag, step)
-            if record.kind in ("image", "video"):
-                data, content_type = api.image(store, run, tag, step)
+            if record.kind in FILE_KINDS:
+                data, content_type = api.media_file_of(store, run, record)
                 return Response(data, media_type=content_type, headers={"cache-control": "private, max-age=3600"})
             return JSON(api.media_item(store, run, tag, step))
 

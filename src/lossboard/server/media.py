@@ -1,10 +1,10 @@
-"""An image's bytes, found only where the index says a run's files are.
+"""An image's or a sound's bytes, found only where the index says a run's files are.
 
-The index keeps a reference, not the bytes: a TensorBoard event file's image is the record at
-a byte ``offset`` of one of the run's event files, and lossboard's own files name a PNG
+The index keeps a reference, not the bytes: a TensorBoard event file's image or audio is the
+record at a byte ``offset`` of one of the run's event files, and lossboard's own files name a PNG
 ``path`` beside the event file. Nothing here takes a path from a request: the candidates are
 the run's sources as the store lists them, an event record counts only if it decodes to an
-image of the asked tag and step, and a PNG path counts only if it resolves inside the
+image (or audio) of the asked tag and step, and a PNG path counts only if it resolves inside the
 directory of one of those sources (no ``..`` or symlink out).
 """
 
@@ -13,39 +13,48 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from lossboard.errors import LossboardError
 from lossboard.model import Media
 from lossboard.sources.formats import _tfrecord
 
 CONTENT_TYPES = {"png": "image/png", "gif": "image/gif"}
+FILE_KINDS = ("image", "video", "audio")  # the media kinds whose bytes stay in the run's files
+_AUDIO_TYPES = ("audio/wav", "audio/x-wav", "audio/wave", "audio/mpeg", "audio/ogg", "audio/flac", "audio/webm")
 _MAX_RECORD_BYTES = 256 << 20  # a length beyond this is damage, not an image
 
 
 class MediaMissing(LossboardError):
-    """The index names an image whose bytes are no longer where it says."""
+    """The index names an image or a sound whose bytes are no longer where it says."""
 
 
-def image_bytes(sources: Sequence[str], record: Media) -> tuple[bytes, str]:
-    """The encoded image of ``record`` and its content type, from one of the run's ``sources``."""
+def media_bytes(sources: Sequence[str], record: Media) -> tuple[bytes, str]:
+    """The encoded image or sound of ``record`` and its content type, from one of the run's ``sources``."""
     data = record.data
     if "offset" in data:
         for source in sources:
             if "tfevents" in os.path.basename(source):
-                found = _event_image(source, int(data["offset"]), record.tag, record.step)
-                if found is not None:
-                    return found, CONTENT_TYPES.get(data.get("format", "png"), "image/png")
+                found = _event_value(source, int(data["offset"]), record.tag, record.step)
+                if found is None:
+                    continue
+                if record.kind == "audio" and found.WhichOneof("value") == "audio":
+                    # the writer's own word, if it is a sound type a browser plays; WAV otherwise (TensorBoard's)
+                    said = found.audio.content_type.lower()
+                    return found.audio.encoded_audio_string, said if said in _AUDIO_TYPES else "audio/wav"
+                if record.kind != "audio" and found.WhichOneof("value") == "image":
+                    return found.image.encoded_image_string, CONTENT_TYPES.get(data.get("format", "png"), "image/png")
     elif "path" in data:
         for source in sources:
             found = _file_beside(source, str(data["path"]))
             if found is not None:
                 return found.read_bytes(), "image/png"
-    raise MediaMissing(f"image {record.tag!r} at step {record.step}: not found in the run's files "
+    raise MediaMissing(f"{record.kind} {record.tag!r} at step {record.step}: not found in the run's files "
                        f"({', '.join(sources) or 'none'}); re-index the run if they were rewritten")
 
 
-def _event_image(source: str, offset: int, tag: str, step: int) -> bytes | None:
-    """The image in the event record at ``offset``, if that record is ``tag`` at ``step``."""
+def _event_value(source: str, offset: int, tag: str, step: int) -> Any:
+    """The summary value ``tag`` in the event record at ``offset``, if that record is at ``step``."""
     from lossboard.sources.formats._tfscalars import proto
 
     try:
@@ -68,8 +77,8 @@ def _event_image(source: str, offset: int, tag: str, step: int) -> bytes | None:
     if event.step != step or event.WhichOneof("what") != "summary":
         return None
     for value in event.summary.value:
-        if value.tag == tag and value.WhichOneof("value") == "image":
-            return value.image.encoded_image_string
+        if value.tag == tag:
+            return value
     return None
 
 

@@ -11,6 +11,13 @@ digits masked so one layout serves every epoch's bar. Compiled to a regex, it fi
 of states that follow it in one pass over the line; one orjson call converts the numbers of
 the whole run, and one count of the description says they all belong to one bar.
 
+Most often the rest of the line is one bar to its end, and then no regex runs per state:
+with each state's bar (between its two ``|``) cut out and its digits masked to ``0``, the
+states of a run are a few texts (a `BarLayout`'s ``templates`` say where the numbers are in
+each, learned from one state by the regex); `bytes.translate`, `str.split` and numpy cut all
+the numbers of the run out in C. Two states with the same masked text differ only in their
+digits and bars, which the regex reads as ``\\d`` and ``[^|]``, so they parse alike.
+
 The regex admits only states the general path reads the same way (nothing glued after ``]``,
 no comma inside a field, a plain rate). Where a state does not fit (another bar, a rate unit
 that changes, ``?it/s``), the run ends there and the caller reads that state on its own; a
@@ -25,14 +32,17 @@ from itertools import chain
 from typing import NamedTuple
 
 import numpy as np
-import orjson
+
+from lossboard.sources.formats._layouts import MASK
+from lossboard.sources.formats._numbers import EXACT_FLOAT, KEEP, cut_numbers, number_matrix
 
 RATE = re.compile(r"\s*([\d.]+)(?:(\w*/s)|s/(\w+))\s*")  # 3.24it/s, 1.5s/it, 12.41s/batch
 NO_VALUE = frozenset({"None", "?"})  # printed for a value not there yet: no value, no mistake
 _VALUE = r"([-+0-9.eE]+)"  # what orjson may take; it refuses the rest, and the run falls back
 _FIELD = r"[^,\]\r]*"
 _DIGITS = re.compile(r"\d+")
-_EXACT_FLOAT = 2**53  # counts above this do not survive a float64
+_MAX_TEMPLATES = 1024  # masked states remembered per layout; a log with more learns them again
+_MAX_STATE_BYTES = 2048
 
 
 class BarLayout(NamedTuple):
@@ -43,6 +53,8 @@ class BarLayout(NamedTuple):
     names: tuple[str, ...]  # the postfix names whose values are captured, in order
     unit: str  # as `Bars._rate` names the rate's series: "it/s", "batch/s"
     inverted: bool  # tqdm printed seconds per unit
+    # a state's text without its bar, digits masked -> where its numbers are (`_template`)
+    templates: dict[bytes, bytes | None]
 
 
 class Run(NamedTuple):
@@ -87,31 +99,89 @@ def learn(desc: str, inner: list[str], wanted: set[str]) -> BarLayout | None:
         rf" *(\d+(?:\.\d+)?){re.escape(printed_unit)}{postfix}\][^\S\r]*(?=\r|\Z)"
     )
     return BarLayout(
-        re.compile(f"(?:{state})+"), re.compile(state), tuple(captured), rate[2] or f"{rate[3]}/s", bool(rate[3])
+        re.compile(f"(?:{state})+"), re.compile(state), tuple(captured), rate[2] or f"{rate[3]}/s", bool(rate[3]), {}
     )
 
 
 def read(layout: BarLayout, desc: str, line: str, start: int) -> Run:
     """The run of states of the bar ``desc`` that fit ``layout`` from ``line[start]`` on (the
     text after a ``\\r``)."""
-    # most often the rest of the line is the run: one pass, when every state is this bar's
-    # and fits (a state holds one "\r", at its start, so each was matched once)
-    end, states = len(line), line.count("\r", start - 1)
-    mine = f"\r{desc}:"
-    rows = layout.state.findall(line, start - 1) if line.count(mine, start - 1) == states else ()
-    if len(rows) != states:
-        match = layout.run.match(line, start - 1)
-        if match is None:
+    count, numbers = _numbers_to_the_end(layout, desc, line, start)
+    if numbers is not None:
+        end = len(line)
+    else:
+        end, rows = _regex_run(layout, desc, line, start)
+        count = len(rows)
+        if not count:
             return Run(start, 0, None)
-        end = match.end()
-        rows = layout.state.findall(line, start - 1, end)
-        if line.count(mine, start - 1, end) != len(rows):
-            return Run(start, 0, None)  # a bar of the same kind, but another one
+        numbers = ",".join(chain.from_iterable(rows)).encode()
+    matrix = number_matrix(numbers, 3 + len(layout.names))
+    if matrix is None or len(matrix) != count or matrix[:, :2].max() >= EXACT_FLOAT:
+        return Run(end, count, None)
+    return Run(end, count, matrix)
+
+
+def _numbers_to_the_end(layout: BarLayout, desc: str, line: str, start: int) -> tuple[int, bytes | None]:
+    """(states, their numbers comma-separated) of every state from ``line[start - 1]`` (a
+    ``\\r``) to the end of the line, when each is a state of the bar ``desc`` in ``layout``;
+    numbers None when not."""
+    rest = line[start - 1 :].encode("utf-8", "surrogatepass")  # bytes: a table translate, no UCS-2
+    pieces = rest.split(b"|")
+    # every state holds exactly two "|": then the odd pieces are the bars, and none holds a "\r"
+    if b"\r" in b"".join(pieces[1::2]):
+        return 0, None
+    skeleton = b"|".join(pieces[0::2])
+    states = len(pieces) // 2
+    if len(pieces) != 2 * states + 1 or skeleton.count(b"\r") != states:
+        return 0, None
+    if skeleton.count(f"\r{desc}:".encode("utf-8", "surrogatepass")) != states:
+        return 0, None
+    masks = skeleton.translate(MASK)[1:].split(b"\r")  # after each state's "\r"
+    templates = layout.templates
     try:
-        flat = orjson.loads(f"[{','.join(chain.from_iterable(rows))}]")
-        matrix = np.array(flat, dtype=np.float64).reshape(len(rows), 3 + len(layout.names))
-    except (orjson.JSONDecodeError, OverflowError, TypeError, ValueError):
-        return Run(end, len(rows), None)
-    if matrix[:, :2].max() >= _EXACT_FLOAT:
-        return Run(end, len(rows), None)
-    return Run(end, len(rows), matrix)
+        marks = b"".join([templates[mask] for mask in masks])
+    except (KeyError, TypeError):  # a state not seen before, or one that does not fit
+        if len(templates) >= _MAX_TEMPLATES:
+            templates.clear()
+        for mask, state in zip(masks, skeleton[1:].split(b"\r")):
+            if mask not in templates:
+                if len(mask) > _MAX_STATE_BYTES:
+                    return 0, None  # the cache holds whole states: a long one is read by the regex
+                templates[mask] = _template(layout, state)
+        if None in (known := [templates[mask] for mask in masks]):
+            return 0, None
+        marks = b"".join(known)
+    return states, cut_numbers(skeleton, marks)
+
+
+def _template(layout: BarLayout, state: bytes) -> bytes | None:
+    """The `cut_numbers` template of ``\\r`` + ``state`` (a state without its bar); None when it
+    is no state of ``layout``."""
+    text = state.decode("utf-8", "surrogatepass")
+    head, bar, tail = text.partition("|")
+    # one "|" where the bar was cut out, no other: so every state had its two "|" around the bar
+    match = layout.state.fullmatch(f"\r{head}||{tail}") if bar and "|" not in tail else None
+    if match is None:
+        return None
+    marks = bytearray(len(state) + 1)
+    skeleton = f"\r{text}"
+    for group in range(1, len(match.groups()) + 1):
+        start, end = match.span(group)  # after the bar: one "|" fewer in the skeleton
+        start = len(skeleton[: start - 1].encode("utf-8", "surrogatepass"))
+        end = len(skeleton[: end - 1].encode("utf-8", "surrogatepass"))
+        marks[start:end] = bytes([KEEP]) * (end - start)
+        marks[end] = ord(",")
+    return bytes(marks)
+
+
+def _regex_run(layout: BarLayout, desc: str, line: str, start: int) -> tuple[int, list[tuple[str, ...]]]:
+    """(where the run stops, the numbers of each state) by the layout's regex: for a run that
+    does not go to the end of the line."""
+    match = layout.run.match(line, start - 1)
+    if match is None:
+        return start, []
+    end = match.end()
+    rows = layout.state.findall(line, start - 1, end)
+    if line.count(f"\r{desc}:", start - 1, end) != len(rows):
+        return start, []  # a bar of the same kind, but another one
+    return end, rows

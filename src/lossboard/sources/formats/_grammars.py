@@ -100,7 +100,7 @@ _COUNTER = re.compile(
     r"(?:\s*[=:]\s*|\s+)\[?(\d+)(?:/(\d+))?\]?(?![\w.])",
     re.I,
 )
-_STEP_NAMES = ("global_step", "step", "iteration", "iter", "batch")
+STEP_NAMES = ("global_step", "step", "iteration", "iter", "batch")
 _COUNTER_NAMES = frozenset({"epoch", "ep", "global_step", "step", "steps", "iteration", "iter", "batch"})
 
 # a word with a letter ("3D" and "Acc@1" too) that is not itself a number ("nan", "1e-3")
@@ -268,7 +268,7 @@ def _emit(line_no: int, line: str, found: list[tuple[str, str, str]], context: C
             if _MUST_BE_NUMBER.search(name):
                 items.append(bad_number(line_no, f"{name}{separator}", raw))
             continue
-        tag, named_split = _tag(name, line_split or default_split, default_split == tags.BATCH)
+        tag, named_split = tag_of(name, line_split or default_split, default_split == tags.BATCH)
         line_split = named_split or line_split
         items.append(Point(tag, name, step, value, epoch, context.wall_time))
     if len(items) == start:
@@ -280,19 +280,39 @@ def _emit(line_no: int, line: str, found: list[tuple[str, str, str]], context: C
     epoch_counter = counters.get("epoch") or counters.get("ep")
     if epoch_counter is not None:
         context.epoch = epoch_counter[0]
-    if any(name in counters for name in _STEP_NAMES):
+    if any(name in counters for name in STEP_NAMES):
         context.step = step
     return True
 
 
 def _counters(line: str) -> dict[str, tuple[int, str | None]]:
     """Counter name (lower case) -> (value, per-epoch total or None) of every counter on the line."""
+    return {
+        name: (int(line[a:b]), None if total is None else line[total[0] : total[1]])
+        for name, ((a, b), total) in counter_spans(line).items()
+    }
+
+
+def counter_spans(line: str) -> dict[str, tuple[tuple[int, int], tuple[int, int] | None]]:
+    """Counter name (lower case) -> (span of its value, span of its total or None); the last
+    counter of a name wins."""
     if not _may_count(line):
         return {}
-    return {
-        line[a:b].lower(): (int(line[c:d]), line[e:f] if e >= 0 else None)
-        for a, b, c, d, e, f in _COUNTER_SPANS(line)
-    }
+    return {line[a:b].lower(): ((c, d), (e, f) if e >= 0 else None) for a, b, c, d, e, f in _COUNTER_SPANS(line)}
+
+
+def pair_spans(line: str) -> Spans | None:
+    """Where `named_pairs` cuts ``line``: (name, separator, value) spans of each pair; None for
+    a line with a list of numbers, whose names are made."""
+    return _PAIR_SPANS(line)
+
+
+def claims_as_header(line: str) -> bool:
+    """Whether a grammar before `named_pairs` may claim ``line`` (an epoch or split header, a
+    ``Namespace(...)``)."""
+    return bool(_EPOCH_SPANS(line)) or "Namespace(" in line or (
+        len(line) <= _HEADER_CHARS and _SPLIT_HEADER.fullmatch(line) is not None
+    )
 
 
 def _is_count(raw: str) -> bool:
@@ -308,7 +328,7 @@ def _may_count(line: str) -> bool:
 def _place(counters: dict, context: Context) -> tuple[int, float | None, str] | None:
     """(step, epoch, default split) for the values of a line with these counters."""
     epoch_counter = counters.get("epoch") or counters.get("ep")
-    step_counter = next((counters[name] for name in _STEP_NAMES if name in counters), None)
+    step_counter = next((counters[name] for name in STEP_NAMES if name in counters), None)
     if epoch_counter is not None:
         context.see_epoch(epoch_counter[0])
     if step_counter is not None:
@@ -317,7 +337,7 @@ def _place(counters: dict, context: Context) -> tuple[int, float | None, str] | 
             printed = epoch_counter[0]
             base = context.epoch_base or 0
             return (printed - base) * int(per_epoch) + step, printed + step / int(per_epoch), tags.BATCH
-        counts_within_epoch = not any(name in counters for name in _STEP_NAMES if name != "batch")
+        counts_within_epoch = not any(name in counters for name in STEP_NAMES if name != "batch")
         if epoch_counter is not None and counts_within_epoch:  # "epoch=1 batch=20": no total
             return context.batch_step(epoch_counter[0], step), float(epoch_counter[0]), tags.BATCH
         epoch = epoch_counter[0] if epoch_counter is not None else context.epoch
@@ -334,7 +354,7 @@ def _place(counters: dict, context: Context) -> tuple[int, float | None, str] | 
 
 
 @lru_cache(maxsize=4096)
-def _tag(name: str, split: str, batch_level: bool) -> tuple[str, str | None]:
+def tag_of(name: str, split: str, batch_level: bool) -> tuple[str, str | None]:
     """(canonical tag, split the name itself names) of a printed name on a line of ``split``."""
     words = name.split()
     # a split word before the last word: "Validation Loss", "Best val Acc"

@@ -21,7 +21,7 @@ from typing import Callable
 MAX_LAYOUTS = 4096
 Spans = tuple[tuple[int, ...], ...]
 # bytes.translate is a table lookup in C, str.translate a dict lookup per character
-_MASK = bytes.maketrans(b"123456789", b"000000000")
+MASK = bytes.maketrans(b"123456789", b"000000000")
 _last: tuple[str | None, bytes] = (None, b"")  # the line last masked: each grammar asks again
 
 
@@ -32,7 +32,7 @@ def layout(line: str) -> bytes:
     last = _last  # one read of a tuple: safe when parsers run in threads
     if last[0] is line:
         return last[1]
-    key = line.encode("utf-8", "surrogatepass").translate(_MASK)
+    key = line.encode("utf-8", "surrogatepass").translate(MASK)
     _last = (line, key)
     return key
 

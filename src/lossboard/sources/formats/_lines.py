@@ -89,14 +89,20 @@ class LineSplitter:
       replaced by the screen they leave), or, in ``raw`` mode where each redraw is data, its
       redraws so far are returned as a line of their own, with the number the rest of the
       line will have (a 200 MB Keras bar is parsed as it comes, not held).
+
+    ``live_redraws`` (raw mode only) returns the done redraws of the unfinished line at every
+    `feed`, the same way: a tqdm bar that redraws one line for a whole epoch is read as it is
+    drawn, so a live view shows it. For parsers whose records do not depend on where a line's
+    redraws are cut (each redraw read on its own, in order).
     """
 
-    def __init__(self, *, raw: bool = False, max_line_chars: int = MAX_LINE_CHARS) -> None:
+    def __init__(self, *, raw: bool = False, live_redraws: bool = False, max_line_chars: int = MAX_LINE_CHARS) -> None:
         self._parts: list[str] = []  # the unfinished last line
         self._size = 0  # characters in _parts
         self._is_skipping = False  # the unfinished line's last stretch was cut: drop up to a break
         self._next_number = 1
         self._raw = raw  # keep \r and \b for parsers that want every redraw
+        self._live_redraws = raw and live_redraws
         self.max_line_chars = self._max = max_line_chars
         self._early: list[str] = []  # raw mode: redraws of the unfinished line, handed out early
         self.cut_lines: list[int] = []  # numbers of lines cut since the caller last cleared it
@@ -121,6 +127,26 @@ class LineSplitter:
             lines.extend(self._take_early())
         return first, lines
 
+    def feed_block(self, text: str) -> tuple[int, str] | None:
+        """`feed` for parsers that read whole blocks (the table formats): the complete lines as
+        one string, each ending in ``\n`` or ``\r\n``, when none of them needs drawing or
+        cutting; otherwise None and nothing is taken (call `feed`). Saves a split and a join.
+        """
+        end = text.rfind("\n") + 1
+        if end == 0 or self._is_skipping or self._early or "\b" in text or "\x1b" in text:
+            return None
+        block = "".join(self._parts) + text[:end] if self._parts else text[:end]
+        if "\r" in block and block.count("\r") != block.count("\r\n"):
+            return None  # a redraw: lines to draw one by one
+        half = self._max // 2  # a "\n" in every aligned half-cap window: no line reaches the cap
+        if len(block) > half and not all("\n" in block[at : at + half] for at in range(0, len(block), half)):
+            return None
+        self._parts, self._size = [], 0
+        self._hold(text[end:])
+        first = self._next_number
+        self._next_number += block.count("\n")
+        return first, block
+
     def close(self) -> tuple[int, list[str]]:
         rest = self._release()
         self._is_skipping = False
@@ -132,6 +158,9 @@ class LineSplitter:
         first = self._next_number
         if not block:
             return first, []
+        if "\r\n" in block:  # CRLF only (the csv module's files): one C pass, not a check per line
+            plain = block.replace("\r\n", "\n")
+            block = block if "\r" in plain else plain
         lines = block.split("\n")
         lines.pop()  # the block ends with "\n", so the last piece is empty
         self._next_number += len(lines)
@@ -170,6 +199,18 @@ class LineSplitter:
             self._size += len(text)
             if may_shrink and self._size > 2 * self._max:
                 self._shrink()
+            elif may_shrink and self._live_redraws and ("\r" in text or self._parts[0].endswith("\r")):
+                self._hand_out_redraws()  # a "\r" came, or text after one that ended the last read
+
+    def _hand_out_redraws(self) -> None:
+        """The redraws of the unfinished line that are done go out now, as `_shrink` does for a
+        long one, so a bar that never ends its line is read while it is drawn."""
+        line = self._release()
+        redrawn = line.rfind("\r", 0, len(line) - 1)  # a "\r" at the very end may be half of a CRLF
+        if redrawn > 0:
+            self._early.append(self._cut(self._next_number, line[:redrawn]))
+            line = line[redrawn:]
+        self._parts, self._size = [line], len(line)
 
     def _release(self) -> str:
         text = "".join(self._parts)
@@ -203,9 +244,10 @@ class LineParser:
     """Base of line-oriented parsers: subclasses implement `parse_lines` (and `finish`)."""
 
     raw_lines = False  # True: keep "\r" redraws for `redraws`, not resolved by `render`
+    live_redraws = False  # True (with raw_lines): parse the done redraws of an unfinished line at once
 
     def __init__(self) -> None:
-        self._splitter = LineSplitter(raw=self.raw_lines)
+        self._splitter = LineSplitter(raw=self.raw_lines, live_redraws=self.live_redraws)
 
     def feed(self, text: str) -> list[Item]:
         first, lines = self._splitter.feed(text)

@@ -8,23 +8,17 @@ is printed in text logs; a 2.x ``*.log.json`` only reveals it in the validation 
 logged stands in for it: steps stay distinct and in order, and the fractional epoch is given
 only once the length is known.
 
-`TextParser` reads both text logs, mmcv's TextLoggerHook lines (``name: value`` after a tab,
-``, ``-separated) and mmengine's LoggerHook lines (two spaces between pairs, one between the
-learning rates, names with spaces such as ``coco/AP (M)``); the two format modules differ only
-in what they sniff.
+The text logs of both (mmcv's TextLoggerHook, mmengine's LoggerHook) are read by
+`_mmdet_text.TextParser`, with the head and pair patterns defined here.
 """
 
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable
 from functools import lru_cache
 
 from lossboard import tags
-from lossboard.model import CHECKPOINT, RESUME, Event, Item, Point
-from lossboard.sources.formats._lines import LineParser
-from lossboard.sources.formats._numbers import bad_number
 
 # position keys: where a value is, not a value
 POSITION = frozenset(("mode", "epoch", "iter", "step"))
@@ -38,11 +32,7 @@ HEAD = re.compile(
 # a name starts with a letter and may hold single spaces ("coco/AP .5", "coco/AP (M)"); a value
 # ends at a space or a comma, so eta's "1 day, 2:03:04" gives "eta: 1" and nothing else
 PAIR = re.compile(r"([A-Za-z_][^\s:,]*(?: [^\s:,]+)*): ([^\s,]+)")
-# the logging prefix: "2023/03/01 12:00:00 - mmengine - INFO - ", "2021-03-04 12:00:00,123 - mmdet"
-_STAMP = re.compile(r"(\d{4})[-/](\d\d)[-/](\d\d) (\d\d):(\d\d):(\d\d)")
-_SPLITS = {None: tags.TRAIN, "train": tags.TRAIN, "val": tags.VAL, "test": tags.TEST}
-# CheckpointHook: "Saving checkpoint at 5 epochs", "Saving checkpoint at 5000 iterations"
-_CHECKPOINT = re.compile(r"Saving checkpoint at (\d+) (epochs|iterations)")
+SPLITS = {None: tags.TRAIN, "train": tags.TRAIN, "val": tags.VAL, "test": tags.TEST}
 
 
 @lru_cache(maxsize=4096)  # called for every pair of every line, with a few dozen names
@@ -114,84 +104,3 @@ class Clock:
     def after_epoch(self, epoch: int) -> int:
         """Where validation after ``epoch`` sits: the end of that epoch."""
         return epoch * self.length if self.length else self.last
-
-
-class TextParser(LineParser):
-    """mmcv and mmengine text logs: one head and its ``name: value`` pairs per line.
-
-    Validation progress lines (``Epoch(val) [1][ 5/28]`` with only timings) give nothing,
-    and neither does mmdet's ``bbox_mAP_copypaste`` line, which has no head. A value of -1
-    (COCO's "not applicable") is kept as the value it is. ``Saving checkpoint at 5 epochs``
-    is a checkpoint event at the end of that epoch.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._clock = Clock()
-        self._stamp = ("", None)  # the last prefix time read and its wall time
-
-    def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
-        items: list[Item] = []
-        for number, line in enumerate(lines, first):
-            if "Epoch" not in line and "Iter" not in line:  # cheap test before the regex
-                if "Saving checkpoint" in line:
-                    items.extend(self._checkpoint(line))
-                continue
-            head = find_head(line)
-            if head is not None:
-                items.extend(self._line(number, head, line))
-        return items
-
-    def _checkpoint(self, line: str) -> list[Item]:
-        match = _CHECKPOINT.search(line)
-        if match is None:
-            return []
-        count = int(match[1])
-        if match[2] == "epochs":
-            step, epoch = self._clock.after_epoch(count), float(count)
-        else:
-            step, epoch = count, None
-        return [Event(CHECKPOINT, step, epoch, self._wall_time(line[: match.start()]), match[0])]
-
-    def _line(self, number: int, head: re.Match, line: str) -> list[Item]:
-        kind, mode, epoch_text, it_text, total_text = head.groups()
-        split = _SPLITS[mode]
-        epoch = int(epoch_text) if epoch_text else None
-        it = int(it_text)
-        wall = self._wall_time(line[: head.start()])
-        items: list[Item] = []
-        if split == tags.TRAIN:
-            if total_text and epoch is not None:
-                self._clock.learn(int(total_text))
-            step, fraction, resumed = self._clock.train(epoch, it)
-            if resumed:
-                items.append(Event(RESUME, step, fraction, wall))
-        elif epoch is not None:  # validation after an epoch
-            if total_text is None:  # 2.x prints the train epoch's length here
-                self._clock.learn(it)
-            step, fraction = self._clock.after_epoch(epoch), float(epoch)
-        else:  # iteration-based validation, or a test run
-            step = it if kind == "Iter" and total_text is None else self._clock.last
-            fraction = None
-        for name, text in PAIR.findall(line, head.end()):
-            tag = tag_of(name, split)
-            if tag is None:
-                continue
-            try:
-                items.append(Point(tag, name, step, float(text), fraction, wall))
-            except ValueError:
-                items.append(bad_number(number, f"{name}: ", text))
-        return items
-
-    def _wall_time(self, prefix: str) -> float | None:
-        """The logging prefix's time as seconds since the epoch, read as local time."""
-        match = _STAMP.search(prefix)
-        if match is None:
-            return None
-        if match[0] != self._stamp[0]:  # a log prints many lines per second
-            fields = tuple(int(part) for part in match.groups())
-            try:
-                self._stamp = (match[0], time.mktime(fields + (0, 0, -1)))
-            except (OverflowError, ValueError):  # a date no clock can hold
-                self._stamp = (match[0], None)
-        return self._stamp[1]

@@ -22,9 +22,9 @@ from __future__ import annotations
 import re
 
 import numpy as np
-import orjson
 
 from lossboard import tags
+from lossboard.sources.formats._literals import cut_pieces, read_numbers
 
 # a number printed by Speedometer: after "Epoch[" / "Batch [" / "-" in "[100-200]", after
 # "Speed: " or "Speed ", after "name="
@@ -86,10 +86,8 @@ class Layout:
         self.roles, self.names, self.line_of = roles, names, line_of
         self.usable = all(roles) and roles.count(EPOCH) == roles.count(BATCH) == lines_per_record
         self.tail = pieces[-1]
-        # everything between two numbers, the joint between records included, replaced
-        # longest first (a piece may contain another)
-        joint = self.tail + "\n" + self.head
-        self._pieces = sorted({*pieces[1:-1], joint} - {""}, key=len, reverse=True)
+        self._all_pieces = pieces
+        self._pieces = cut_pieces(pieces)  # what `_literals.read_numbers` replaces
         self._marks = _marks(sample.split("\n"))
 
     def line_kind(self, line: str) -> int | None:
@@ -98,9 +96,6 @@ class Layout:
             if mark is not None and mark in line:
                 return index
         return None
-
-    def _body(self, text: str) -> str:
-        return text[len(self.head) : len(text) - len(self.tail)]
 
     @classmethod
     def learn(cls, lines: list[str]) -> Layout | None:
@@ -118,20 +113,7 @@ class Layout:
         records, rest = divmod(len(lines), self.lines_per_record)
         if rest or not records:
             return None
-        text = "\n".join(lines)
-        head, tail = self.head, self.tail
-        if not text.startswith(head) or not text.endswith(tail):
-            return None
-        body = self._body(text)
-        for piece in self._pieces:
-            body = body.replace(piece, ",")
-        try:
-            flat = orjson.loads("[" + body + "]")
-        except orjson.JSONDecodeError:
-            return None
-        if len(flat) != records * self.width:
-            return None
-        return np.array(flat, dtype=np.float64).reshape(records, self.width)
+        return read_numbers("\n".join(lines), self._all_pieces, self._pieces, records)
 
 
 def _marks(lines: list[str]) -> list[str | None]:

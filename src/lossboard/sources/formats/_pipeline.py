@@ -17,14 +17,24 @@ two Speedometer lines is read at the epoch those lines are in, not listed as unr
 
 Nothing is dropped in silence: ``unread`` lists the numbers of the lines that hold a digit
 and gave no value, no header and no bar, and ``read`` counts the lines that gave values.
+
+`LinePipeline.lines` is the bulk entry: it takes a block of consecutive resolved lines and
+reads each run of lines of one layout (``INFO:root:Epoch [1/6], Step [10/161], Loss: 0.55``
+printed every ten steps) with `_print_runs`, one orjson call and a `Columns` block per value,
+and the other lines with `line`; the records are those `line` gives one line at a time. A
+format with a parser of its own can hand it the stretches of lines it does not claim.
 """
 
 from __future__ import annotations
 
 import re
+from itertools import groupby
 
 from lossboard.model import Item
+from lossboard.sources.formats import _print_runs
 from lossboard.sources.formats._grammars import GRAMMARS, Context, epoch_header, split_header
+from lossboard.sources.formats._layouts import MASK
+from lossboard.sources.formats._lines import MAX_LINE_CHARS
 from lossboard.sources.formats._prefixes import strip_prefixes, wall_time
 from lossboard.sources.formats.tqdm import Bars, match_bar
 
@@ -43,7 +53,12 @@ class LinePipeline:
         self.bar_states = 0
 
     def line(self, line_no: int, text: str, items: list[Item]) -> None:
-        """Read one resolved line, appending what it gives to ``items``."""
+        """Read one resolved line, appending what it gives to ``items``.
+
+        A line cut at `MAX_LINE_CHARS` (reported by the splitter) is not read: its end is
+        lost, and the number at the cut with it (``x=999…`` would read as inf)."""
+        if len(text) >= MAX_LINE_CHARS:
+            return
         stripped = strip_prefixes(text)
         context = self.context
         context.wall_time = wall_time(text) if stripped is not text else None
@@ -70,6 +85,25 @@ class LinePipeline:
                 return
         if not self.unread or self.unread[-1] != line_no:
             self.unread.append(line_no)
+
+    def lines(self, first: int, lines: list[str], items: list[Item]) -> None:
+        """Read lines ``first``, ``first + 1``, ... (resolved: no ``\\r``, ``\\b`` or ANSI left)
+        as `line` reads them one by one; blank lines give nothing."""
+        masks = "\n".join(lines).encode("utf-8", "surrogatepass").translate(MASK).split(b"\n")
+        at = 0
+        for mask, same in groupby(masks):  # runs of lines of one layout
+            end = at + sum(1 for _ in same)
+            if end - at >= _print_runs.MIN_RUN and mask:
+                layout = _print_runs.layout_of(mask, lines[at])
+                if layout is not None and _print_runs.read(layout, lines[at:end], self.context, items):
+                    self.read += end - at
+                    at = end
+                    continue
+            for line_no in range(first + at, first + end):
+                text = lines[line_no - first]
+                if text and not text.isspace():
+                    self.line(line_no, text.rstrip(), items)
+            at = end
 
     def after_bars(self, count: int) -> None:
         """What `line` does to the context after ``count`` bar states read in bulk, none with a

@@ -22,7 +22,13 @@ What becomes what:
   step N; a second test net (#1) goes to ``val_net1/<name>``.
 * ``Iteration N, lr = X`` -> ``opt/lr``.
 * The solver parameters dumped after ``Initializing solver from parameters:`` -> `Meta`
-  (``base_lr``, ``lr_policy``, ...); the net prototxt dumps and all other lines are noise.
+  (``base_lr``, ``lr_policy``, ...); the net prototxt dumps and Caffe's other glog lines
+  (``net.cpp``, ``data_layer.cpp``: shapes, memory, layer set-up) are noise.
+* Lines Caffe did not print (a Python layer's or a wrapping script's ``print``, a
+  ``logging`` record, a tqdm bar, a glog line from a ``.py`` file) go to the line pipeline of
+  mixed output (`_pipeline.LinePipeline`) at the iteration of the last ``Iteration N`` line, as
+  test values while a test net runs: ``val_f1: 0.93`` printed after ``Iteration 500, Testing
+  net (#0)`` is a ``val/f1`` point at step 500.
 * An iteration number lower than one already seen (a restart appended to the same log) ->
   `Event` RESUME at that iteration.
 
@@ -31,17 +37,26 @@ get ``wall_time`` = that month/day/time read as UTC in 1972 (the first leap year
 so 29 February exists), one year later after each December -> January wrap. Differences
 between points are exact and the printed date and time read back unchanged; the year is a
 placeholder, which the ``wall_time_year`` `Meta` says.
+
+Runs of display records (loss, ``Train net output``, lr lines) are read a chunk at a time by
+`_caffe_fast`; everything else, and records that do not fit it exactly, line by line here
+(``Parser(fast=False)`` reads every line so).
 """
 
 from __future__ import annotations
 
 import calendar
 import re
+from itertools import chain
+
+import numpy as np
 
 from lossboard import tags
-from lossboard.model import RESUME, Event, Item, Meta, Point, Problem
+from lossboard.model import RESUME, Columns, Event, Item, Meta, Point, Problem
+from lossboard.sources.formats._caffe_fast import LOSS_LINE, Layout, split_dates, wall_times
 from lossboard.sources.formats._lines import LineParser
 from lossboard.sources.formats._numbers import bad_number, number
+from lossboard.sources.formats._pipeline import LinePipeline
 
 NAME = "caffe"
 
@@ -56,6 +71,9 @@ _SNIFF = re.compile(
     r"^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+ +\d+ (?:solver|sgd_solver|caffe|net)\.cpp:\d+\]", re.M
 )
 
+_FAST_MIN_LINES = 64  # fewer lines than this are parsed one by one
+_SOLVER, _NET = "solver", "net"  # the parameter dumps: the solver's is read, the net's is noise
+
 _BASE_YEAR = 1972
 _YEAR_NOTE = f"unknown: glog prints none; wall times are placed in {_BASE_YEAR} (+1 per new year)"
 
@@ -66,39 +84,85 @@ def sniff(head: str, filename: str) -> float:
 
 
 class Parser(LineParser):
-    """Caffe glog lines in, points out; tracks the iteration a test or raw output belongs to."""
+    """Caffe glog lines in, points out; tracks the iteration a test or raw output belongs to.
 
-    def __init__(self) -> None:
+    ``fast=False`` parses every line on its own (tests compare both paths).
+    """
+
+    def __init__(self, *, fast: bool = True) -> None:
         super().__init__()
         self._iteration = 0  # the iteration of the last "Iteration N, loss" line
         self._previous = -1  # the iteration of the previous loss or test line, to spot a restart
         self._test: tuple[int, str] | None = None  # (iteration, split) of the running test
-        self._in_solver_params = False
+        self._dump: str | None = None  # SOLVER or NET: inside the parameter dump after such a line
         self._depth = 0  # brace depth inside the solver parameter dump
         self._year = _BASE_YEAR
         self._month = 0
         self._started = False
+        self._training = False  # an "Iteration N" line was seen: other lines have a step
+        self._others = LinePipeline()  # the lines Caffe did not print
+        self._fast = fast
+        self._layout: Layout | None = None
 
     def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
         items: list[Item] = []
-        for number_, line in enumerate(lines, first):
-            glog = _GLOG.match(line) if line[:1] in "IWEF" else None
-            if glog is None:
-                if self._in_solver_params:
-                    self._solver_param(line, items)
-                continue
-            self._in_solver_params = False
-            if not self._started:
-                self._started = True
-                items += [Meta("framework", "caffe"), Meta("wall_time_year", _YEAR_NOTE)]
-            message = glog[7]
-            if "Iteration " in message:
-                self._iteration_line(number_, glog, message, items)
-            elif "net output #" in message:
-                self._output_line(number_, glog, message, items)
-            elif message.startswith("Initializing solver from parameters"):
-                self._in_solver_params, self._depth = True, 0
+        start = 0
+        while not self._started and start < len(lines):  # the fast path starts after the first glog line
+            self._line(first + start, lines[start], items)
+            start += 1
+        if start:
+            first, lines = first + start, lines[start:]
+        if self._fast and len(lines) >= _FAST_MIN_LINES:
+            fast = self._fast_lines(first, lines)
+            if fast is not None:
+                items.extend(fast)
+                return items
+        for line_no, line in enumerate(lines, first):
+            self._line(line_no, line, items)
         return items
+
+    def _line(self, line_no: int, line: str, items: list[Item]) -> None:
+        glog = _GLOG.match(line) if line[:1] in "IWEF" else None
+        if glog is None:
+            if self._dump == _SOLVER:
+                self._solver_param(line, items)
+            elif self._dump is None:
+                self._other(line_no, line, items)
+            return
+        self._dump = None
+        if not self._started:
+            self._started = True
+            items += [Meta("framework", "caffe"), Meta("wall_time_year", _YEAR_NOTE)]
+        message = glog[7]
+        if "Iteration " in message:
+            self._iteration_line(line_no, glog, message, items)
+        elif "net output #" in message:
+            self._output_line(line_no, glog, message, items)
+        elif message.startswith("Initializing solver from parameters"):
+            self._dump, self._depth = _SOLVER, 0
+        elif message.startswith("Initializing net from parameters"):
+            self._dump = _NET
+        elif not glog[6].endswith(".cpp"):  # glog-style logging of the script (train.py:42])
+            self._other(line_no, line, items)
+
+    def finish(self) -> list[Item]:
+        items: list[Item] = []
+        self._others.finish(items)
+        return items
+
+    def _other(self, line_no: int, line: str, items: list[Item]) -> None:
+        """A line Caffe did not print (a Python layer's or a wrapping script's ``print``, a
+        ``logging`` record, a tqdm bar): read by the line pipeline at the iteration Caffe is at,
+        as a test value while a test net runs. Before the first iteration there is no step to
+        put a value at, so a config printed then stays unread."""
+        if self._training:
+            others = self._others
+            testing = self._test is not None
+            # Caffe's iterations are the training steps: a script's validation bar sits there too
+            step = self._test[0] if testing else self._iteration
+            others.context.step = others.progress.train_step = step
+            others.context.split = tags.VAL if testing else None
+        self._others.line(line_no, line, items)
 
     def _solver_param(self, line: str, items: list[Item]) -> None:
         """One ``key: value`` of the solver dump; nested ``{ }`` blocks are skipped."""
@@ -114,6 +178,7 @@ class Parser(LineParser):
 
     def _iteration_line(self, line: int, glog: re.Match, message: str, items: list[Item]) -> None:
         self._test = None
+        self._training = True
         match = _ITER_LOSS.search(message)
         if match:
             step = int(match[1])
@@ -181,3 +246,107 @@ class Parser(LineParser):
         self._month = month
         seconds = calendar.timegm((self._year, month, day, int(glog[3]), int(glog[4]), 0))
         return seconds + float(glog[5])
+
+    # ---- fast path ---------------------------------------------------------------------------
+
+    def _fast_lines(self, first: int, lines: list[str]) -> list[Item] | None:
+        """The records of ``lines`` with all their display records read as one matrix, or
+        None to parse line by line.
+
+        Runs of display lines (loss, ``Train net output``, lr) are cut into whole records
+        and read together (`_caffe_fast`); every other line, and a run whose dates or
+        iterations do not continue where the parser stands, is parsed on its own in order.
+        """
+        read = self._read_records(lines)
+        if read is None:
+            return None
+        runs, dates, matrix = read
+        size = self._layout.lines
+        year = self._year
+        walls = wall_times(dates, year)
+        months = dates[:, 0]
+        iterations = matrix[:, 0]
+        # dates and iterations that only go up across all runs need one check per run below
+        rising = bool((np.diff(months) >= 0).all() and (np.diff(iterations) >= 0).all())
+        items: list[Item] = []
+        done = record = 0  # lines before `done` are parsed; records before `record` emitted
+        for start, stop in runs:
+            for index in range(done, start):
+                self._line(first + index, lines[index], items)
+            count = (stop - start) // size
+            line_at = record * size
+            run_months = months[line_at : line_at + count * size]
+            steps = iterations[record : record + count]
+            fits = (
+                run_months[0] >= self._month
+                and steps[0] >= self._previous
+                and (rising or ((np.diff(run_months) >= 0).all() and (np.diff(steps) >= 0).all()))
+            )
+            if fits:
+                run_walls = walls[line_at : line_at + count * size]
+                if self._year != year:  # a line parsed on its own began a new year
+                    run_walls = wall_times(dates[line_at : line_at + count * size], self._year)
+                self._emit(matrix[record : record + count], run_walls, items)
+                self._month = int(run_months[-1])
+            else:  # a restart or a new year inside: the line-by-line path says so
+                for index in range(start, stop):
+                    self._line(first + index, lines[index], items)
+            record += count
+            done = stop
+        for index in range(done, len(lines)):
+            self._line(first + index, lines[index], items)
+        return items
+
+    def _read_records(self, lines: list[str]) -> tuple[list, np.ndarray, np.ndarray] | None:
+        """(runs, dates of their lines, numbers of their records) of the display records in
+        ``lines``; the layout is learned again once when the known one does not fit."""
+        for _ in range(2):
+            runs = self._display_runs(lines)
+            if not runs:
+                return None
+            record_lines = list(chain.from_iterable(lines[start:stop] for start, stop in runs))
+            split = split_dates(record_lines)
+            if split is None:
+                return None
+            dates, text = split
+            matrix = self._layout.matrix(text, len(record_lines) // self._layout.lines)
+            if matrix is not None:
+                return runs, dates, matrix
+            self._layout = None  # another layout from here on (a restart with other outputs)?
+        return None
+
+    def _display_runs(self, lines: list[str]) -> list[tuple[int, int]]:
+        """(start, stop) of each stretch of whole display records in ``lines``, learning their
+        layout from the first when none is known."""
+        # the cheap test of a display line; the layout checks each line in full
+        display = np.array(
+            [("Iteration " in line and "Testing" not in line) or "Train net output" in line for line in lines],
+            dtype=np.int8,
+        )
+        edges = np.flatnonzero(np.diff(display, prepend=0, append=0)).tolist()
+        runs = []
+        for start, stop in zip(edges[::2], edges[1::2]):
+            while start < stop and LOSS_LINE not in lines[start]:
+                start += 1  # a record cut by the chunk's start: its lines go one by one
+            if self._layout is None:
+                following = (i for i in range(start + 1, stop) if LOSS_LINE in lines[i])
+                end = next(following, None)
+                if end is None or (layout := Layout.learn(lines[start:end])) is None:
+                    continue
+                self._layout = layout
+            size = self._layout.lines
+            whole = (stop - start) // size * size
+            if whole:
+                runs.append((start, start + whole))
+        return runs
+
+    def _emit(self, matrix: np.ndarray, walls: np.ndarray, items: list[Item]) -> None:
+        """The values of whole records, one block per series, and the state they leave."""
+        size = self._layout.lines
+        steps = matrix[:, 0].astype(np.int64)
+        for column, step_column, tag, name, line in self._layout.columns:
+            at = steps if step_column == 0 else matrix[:, step_column].astype(np.int64)
+            items.append(Columns(tag, name, at, matrix[:, column], None, walls[line::size]))
+        self._iteration = self._previous = int(steps[-1])
+        self._test = self._dump = None
+        self._training = True

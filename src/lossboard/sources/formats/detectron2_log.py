@@ -13,15 +13,27 @@ What it looks like::
 ``copypaste`` lines give ``val/bbox/AP``... at the last printed iteration. Loss values are
 window medians, the same numbers ``metrics.json`` holds, so they keep the ``train`` split.
 The timestamp has no year, so no wall time is taken from it.
+
+Other lines. detectron2's own loggers (``d2.*``, ``fvcore``) print timings, dataset and
+augmentation settings (``max_size=1333``) and evaluation tables: those lines give nothing.
+Every other line after the first metrics line (before it: the environment, config and model
+dumps) - a script's ``print``, a record of its own logger or of the ``detectron2`` logger that
+``train_net.py`` uses, a tqdm bar - goes, without detectron2's prefix, to the line pipeline
+of mixed output at the last printed iteration: ``val_loss: 0.31`` after the ``copypaste``
+lines is a ``val/loss`` point at the iteration the evaluation ran after.
 """
 
 from __future__ import annotations
 
 import re
 
-from lossboard.model import RESUME, Event, Item, Point, Problem
-from lossboard.sources.formats._lines import LineParser
+from lossboard import tags
+import numpy as np
+
+from lossboard.model import RESUME, Columns, Event, Item, Point, Problem
+from lossboard.sources.formats import _coco, _pair_runs
 from lossboard.sources.formats._numbers import bad_number
+from lossboard.sources.formats._pipeline import LinePipeline
 from lossboard.sources.formats.detectron2_json import tag_of
 
 NAME = "detectron2-log"
@@ -29,6 +41,13 @@ NAME = "detectron2-log"
 _ITER = re.compile(r"\biter: (\d+)\s")
 _PAIR = re.compile(r"([A-Za-z_][\w/.\[\]-]*): (\S+)")
 _COPYPASTE = "copypaste: "
+# "[11/16 03:15:21] d2.utils.events INFO: " (log.txt), "[07/11 14:22:23 d2.utils.events]: " (console)
+_PREFIX = re.compile(r"\[\d\d/\d\d \d\d:\d\d:\d\d(?:\] ([\w.]+) [A-Z]+|\s([\w.]+)\]):\s*")
+_OWN_LOGGERS = ("d2.", "fvcore")
+_EXACT = 2**53  # iterations above this do not survive a float64
+# what the fast path takes off before reading numbers: the time a line starts with, the ETA
+_LINE_TIME = re.compile(r"\[\d\d/\d\d \d\d:\d\d:\d\d")
+_ETA_CUT = "eta: " + _pair_runs.ETA
 
 
 def sniff(head: str, filename: str) -> float:
@@ -37,31 +56,87 @@ def sniff(head: str, filename: str) -> float:
     return 0.0
 
 
-class Parser(LineParser):
-    """Keeps the last iteration (for RESUME and eval placement) and the copypaste table state."""
+class Parser(_pair_runs.RunParser):
+    """Keeps the last iteration (for RESUME and eval placement) and the copypaste table state.
 
-    def __init__(self) -> None:
-        super().__init__()
+    Long runs of metrics lines go through `_pair_runs` (all their numbers read at once);
+    ``fast=False`` reads every line on its own.
+    """
+
+    def __init__(self, *, fast: bool = True) -> None:
+        super().__init__(fast=fast)
         self._last = -1
         self._task = ""
         self._columns: list[str] = []
+        self._others = LinePipeline()  # the lines detectron2 did not print
 
-    def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
-        items: list[Item] = []
+    def _one_by_one(self, first: int, lines: list[str], items: list[Item]) -> None:
         for number, line in enumerate(lines, first):
             if "iter: " in line:
                 match = _ITER.search(line)
                 if match:
                     items.extend(self._metrics(number, int(match[1]), line[match.end() :]))
+                    continue
             elif _COPYPASTE in line:
                 items.extend(self._copypaste(number, line.partition(_COPYPASTE)[2].strip()))
+                continue
+            if self._others.context.step is None:  # environment, config and model dumps
+                continue
+            prefix = _PREFIX.match(line)
+            if prefix is None:
+                if _coco.SUMMARY.match(line) is None:
+                    self._others.line(number, line, items)
+            elif not (prefix[1] or prefix[2]).startswith(_OWN_LOGGERS):
+                self._others.line(number, line[prefix.end() :], items)
+
+    def _layout_of(self, line: str) -> tuple[_pair_runs.Layout, str] | None:
+        """A metrics line's layout: the iteration, then the values after it."""
+        match = _ITER.search(line) if "iter: " in line else None
+        if match is None:
+            return None
+        spans, names = [match.span(1)], []
+        for pair in _PAIR.finditer(line, match.end()):
+            if pair[1] == "eta":
+                return None
+            value_end = pair.end(2) - (pair[1] == "max_mem" and pair[2].endswith("M"))
+            spans.append((pair.start(2), value_end))
+            names.append(pair[1])
+        skip = _LINE_TIME.match(line)  # sliced off: the general path reads nothing before "iter:"
+        layout = _pair_runs.Layout.learn(line, spans, names, skip=skip.end() if skip else 0, cut=_ETA_CUT)
+        return None if layout is None else (layout, "iter: ")
+
+    def _run(self, first: int, lines: list[str], prepared: np.ndarray, start: int, stop: int, items: list[Item]) -> bool:
+        """Metrics lines read at once, as `_metrics` reads them; False when a line does not
+        fit or the iteration goes back (a resume, whose event goes between lines)."""
+        matrix = prepared[start:stop]
+        steps = matrix[:, 0]
+        if steps[0] < self._last or (np.diff(steps) < 0).any() or steps[-1] >= _EXACT:
+            return False
+        steps = steps.astype(np.int64)
+        for column, name in enumerate(self._layout.names, 1):
+            tag = "perf/max_mem_mb" if name == "max_mem" else tag_of(name)
+            items.append(Columns(tag, name, steps, matrix[:, column]))
+        self._last = int(steps[-1])
+        self._tell_others(self._last, None)
+        return True
+
+    def finish(self) -> list[Item]:
+        items: list[Item] = []
+        self._others.finish(items)
         return items
+
+    def _tell_others(self, step: int, split: str | None) -> None:
+        """The iteration of the last detectron2 line, for the lines it did not print."""
+        others = self._others
+        others.context.step, others.context.split = step, split
+        others.progress.train_step = step
 
     def _metrics(self, number: int, step: int, rest: str) -> list[Item]:
         items: list[Item] = []
         if step < self._last:
             items.append(Event(RESUME, step))
         self._last = step
+        self._tell_others(step, None)
         for name, text in _PAIR.findall(rest):
             if name == "eta":
                 continue
@@ -88,6 +163,7 @@ class Parser(LineParser):
             return [Problem(number, f"{len(cells)} values for {len(columns)} columns; skipped")]
         items: list[Item] = []
         step = max(self._last, 0)
+        self._tell_others(step, tags.VAL)
         for column, cell in zip(columns, cells):
             name = f"{self._task}/{column.strip()}"
             try:

@@ -39,6 +39,17 @@ new rate are events at the step where their epoch ended (``verbose=2`` prints th
 the epoch's line, so they wait for it); LearningRateScheduler's at the step where its epoch
 began. The new rate is an ``opt/lr`` point of the first epoch that runs at it, unless that
 epoch prints its own.
+
+Other lines. A line or bar state Keras did not print (a script's ``print``, an ``Epoch 3:
+...`` line of a callback that is not Keras's, a ``logging`` record, a tqdm bar, text glued
+right after a bar state with no newline between) goes to the line pipeline of mixed output
+(`_pipeline.LinePipeline`) as a value of the epoch Keras is in, at the step where that
+epoch ends (where Keras puts the epoch's own values), so ``val_f1: 0.93`` printed by an
+``on_epoch_end`` callback lands beside ``val_loss``. Lines before the first header have no
+epoch to go to and stay unread (a config printed before training).
+
+A line of many redraws has its running states read at once by `_keras_fast`; a line that
+does not fit it exactly is read state by state here (``Parser(fast=False)`` always does).
 """
 
 from __future__ import annotations
@@ -46,11 +57,15 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+import numpy as np
+
 from lossboard import tags
-from lossboard.model import CHECKPOINT, EARLY_STOP, LR_CHANGE, Event, Item, Meta, Point, Problem
+from lossboard.model import CHECKPOINT, EARLY_STOP, LR_CHANGE, Columns, Event, Item, Meta, Point, Problem
+from lossboard.sources.formats import _keras_fast
 from lossboard.sources.formats._lines import LineParser, redraws
 from lossboard.sources.formats._numbers import bad_number
 from lossboard.sources.formats._numbers import number as parse_number
+from lossboard.sources.formats._pipeline import LinePipeline
 
 NAME = "keras-stdout"
 
@@ -63,7 +78,13 @@ _LR = re.compile(r"(?:reducing|setting)(?: \S+)? learning rate to (\S+?)\.?$")
 # "  32/60000 [=====>......]" (Keras 1/2) or " 1/10 ━━━━━━ 0s 64ms/step" (Keras 3)
 _COUNTER = re.compile(r"(\d+)/(\d+|Unknown)(?: +(?:\[[=>.]*\]|━+))?(?: +(.*))?")
 _TIME = re.compile(r"(\d+(?:\.\d+)?)(us|ms|s)(?:/(\w+))?")
+_CLOCK = re.compile(r"\d+:\d\d(?::\d\d)?")
 _METRIC = re.compile(r"([A-Za-z_][\w.@/-]*): (.*)")
+# "0.7203batch 5 ...": a value as Keras formats it, then a script's print glued to the bar
+_VALUE_THEN_TEXT = re.compile(r"(-?(?:\d+(?:\.\d+)?(?:e[-+]\d+)?|nan|inf))([^\d.\s].*)")
+# what Keras's own callbacks print after "Epoch k: " (EarlyStopping, ModelCheckpoint,
+# ReduceLROnPlateau, LearningRateScheduler); any other "Epoch k: ..." line is a script's print
+_KERAS_CALLBACK = re.compile(r"early stopping|saving model|improve|learning rate|[Rr]estoring model weights")
 
 _SECONDS = {"us": 1e-6, "ms": 1e-3, "s": 1.0}
 
@@ -76,6 +97,7 @@ class Bar(NamedTuple):
     running: bool  # an intermediate state: ETA shown or position short of the total
     times: list[tuple[str, str, float]]  # (tag, source_tag, seconds)
     metrics: list[tuple[str, str]]  # (printed name, printed value)
+    glued: str = ""  # a print that landed right after the bar's last value, no newline between
 
 
 def _times(text: str, into: list[tuple[str, str, float]]) -> bool:
@@ -83,6 +105,8 @@ def _times(text: str, into: list[tuple[str, str, float]]) -> bool:
     for token in text.split():
         match = _TIME.fullmatch(token)
         if match is None:
+            if _CLOCK.fullmatch(token):  # Keras 3's ETA over a minute ("1:02"): no duration kept
+                continue
             return False
         number, unit, per = match.groups()
         seconds = float(number) * _SECONDS[unit]
@@ -126,7 +150,14 @@ def parse_bar(text: str) -> Bar | None:
     if not metrics:
         return None
     running = running or (current is not None and (total is None or current < total))
-    return Bar(current, total, running, times, metrics)
+    glued = ""
+    name, raw = metrics[-1]
+    if parse_number(raw) is None:
+        split = _VALUE_THEN_TEXT.fullmatch(raw)
+        if split is not None:
+            metrics[-1] = (name, split[1])
+            glued = split[2]
+    return Bar(current, total, running, times, metrics, glued)
 
 
 def _states(line: str) -> list[str]:
@@ -165,8 +196,9 @@ class Parser(LineParser):
 
     raw_lines = True  # intermediate bar states are kept as batch-level points
 
-    def __init__(self) -> None:
+    def __init__(self, *, fast: bool = True) -> None:
         super().__init__()
+        self._fast = fast  # False: every redraw state on its own (tests compare both paths)
         self._fits = 0  # fit() calls seen
         self._printed = (0, 0)  # (k, N) of the last "Epoch k/N" header
         self._offset = 0  # global epoch = offset + k
@@ -185,37 +217,112 @@ class Parser(LineParser):
         # a callback's new rate by the epoch it is for, held until that epoch has run without
         # printing its own rate (an epoch that early stopping cancelled keeps only the event)
         self._pending_lr: dict[int, float] = {}
+        self._last_total: int | None = None  # the bar total of the last epoch that showed one
+        self._others = LinePipeline()  # the lines Keras did not print
+        # lines for the pipeline printed in an epoch whose length is not yet known (verbose=2
+        # shows it only on the epoch's line): (number, text), read once it is
+        self._held_lines: list[tuple[int, str]] = []
 
     def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
         items: list[Item] = []
         for number, raw in enumerate(lines, first):
+            if self._fast and raw.count("\r") >= _keras_fast.MIN_STATES and self._redraws(number, raw, items):
+                continue
             states = _states(raw)
             if not states:
                 continue
             for state in states[:-1]:  # redrawn over: only running means are worth keeping
-                if ": " in state:
-                    bar = parse_bar(state)
-                    if bar is not None and bar.running:
-                        self._bar(number, bar, items)
-            line = states[-1]
-            if line.startswith("Epoch "):
-                self._epoch_line(number, line.strip(), items)
-            elif ": " in line and " - " in line:
-                bar = parse_bar(line)
-                if bar is not None:
+                bar = parse_bar(state) if ": " in state else None
+                if bar is None:
+                    self._other(number, state, items)  # a tqdm bar of the script, a print
+                    continue
+                if bar.running:
                     self._bar(number, bar, items)
-            elif line.startswith("Train ") and self._epoch is not None and _TRAIN_ON.match(line):
-                self._new_fit = True
+                if bar.glued:
+                    self._other(number, bar.glued, items)
+            self._line(number, states[-1], items)
         return items
 
-    def _epoch_line(self, number: int, line: str, items: list[Item]) -> None:
+    def _redraws(self, number: int, raw: str, items: list[Item]) -> bool:
+        """A line of many redraws of this epoch's bar, its running states read in bulk
+        (`_keras_fast`); False, with nothing changed, when they are not only that."""
+        first, last = raw.find("\r"), raw.rfind("\r")
+        if self._epoch is None or self._closed or self._held_lines or raw[:first].strip("\x08"):
+            return False
+        tail = _states(raw[last:])  # the line's last state goes the usual way
+        names = _keras_fast.metric_names(_keras_fast.first_state(raw, first))
+        read = _keras_fast.read_states(raw[first : last + 1], names) if names and tail else None
+        if read is None:
+            return False
+        table, has_eta = read
+        current, total = table[:, 0], table[:, 1]
+        size = int(total[0])
+        if (total != size).any() or (self._total is not None and self._total != size):
+            return False
+        running = has_eta | (current < total)
+        if running.any():
+            done = current[running]
+            self._total = size
+            self._position = max(self._position, int(done.max()))
+            steps = self._units_before + done.astype(np.int64)
+            epochs = (self._epoch - 1) + done / size if size else None
+            for column, name in enumerate(names, 2):
+                tag = tags.canonical(name, tags.BATCH)
+                if tag.startswith("train_batch/"):  # lr, val_*: not running means
+                    items.append(Columns(tag, name, steps, table[running, column], epochs))
+        self._line(number, tail[-1], items)
+        return True
+
+    def _line(self, number: int, line: str, items: list[Item]) -> None:
+        """The last state of a line: Keras's if its rules claim it, else the script's."""
+        if line.startswith("Epoch "):
+            if self._epoch_line(number, line.strip(), items):
+                return
+        elif ": " in line and " - " in line:
+            bar = parse_bar(line)
+            if bar is not None:
+                self._bar(number, bar, items)
+                if bar.glued:
+                    self._other(number, bar.glued, items)
+                return
+        elif line.startswith("Train ") and self._epoch is not None and _TRAIN_ON.match(line):
+            self._new_fit = True
+            return
+        self._other(number, line, items)
+
+    def _other(self, number: int, line: str, items: list[Item]) -> None:
+        """A line Keras did not print (a script's ``print``, a ``logging`` record, a tqdm bar):
+        read by the line pipeline as a value of the epoch Keras is in, at the step where that
+        epoch ends (where Keras puts the epoch's own values)."""
+        if self._epoch is not None:
+            units = self._total or self._last_total or self._position
+            if not units and not self._ended:  # the epoch's length shows with its metrics
+                self._held_lines.append((number, line))
+                return
+            others = self._others
+            if others.context.epoch != self._epoch:
+                others.context.see_epoch(self._epoch)
+            step = self._units_before + units if units or self._units_before else self._epoch
+            # Keras's bar is the training bar: a validation tqdm bar of the script sits there too
+            others.context.step = others.progress.train_step = step
+            others.progress.train_epoch = float(self._epoch)
+        self._others.line(number, line, items)
+
+    def _release_lines(self, items: list[Item]) -> None:
+        """Read the lines held until the epoch's length was known (or the epoch ended)."""
+        held, self._held_lines = self._held_lines, []
+        for number, line in held:
+            self._other(number, line, items)
+
+    def _epoch_line(self, number: int, line: str, items: list[Item]) -> bool:
+        """Read a header or a Keras callback's line; False for any other ``Epoch ...`` line."""
         header = _HEADER.fullmatch(line)
         if header is not None:
             self._start_epoch(int(header[1]), int(header[2]), items)
-            return
+            return True
         callback = _CALLBACK.fullmatch(line)
-        if callback is None or self._epoch is None:
-            return
+        if callback is None or self._epoch is None or _KERAS_CALLBACK.search(callback[1]) is None:
+            return False
         text = callback[1]
         if text.startswith("early stopping"):
             self._at_epoch_end(EARLY_STOP, line, items)
@@ -224,11 +331,11 @@ class Parser(LineParser):
         elif "learning rate to " in text:
             found = _LR.search(text)
             if found is None:
-                return
+                return True
             value = _number(number, "learning rate to ", found[1])
             if isinstance(value, Problem):
                 items.append(value)
-                return
+                return True
             if "LearningRateScheduler" in text:  # set as this epoch begins
                 if self._lr is not None and value != self._lr:
                     items.append(Event(LR_CHANGE, self._last_end, float(self._epoch - 1), text=line))
@@ -237,6 +344,7 @@ class Parser(LineParser):
                 self._at_epoch_end(LR_CHANGE, line, items)
                 self._pending_lr[self._epoch + 1] = value
             self._lr = value
+        return True
 
     def _at_epoch_end(self, kind: str, text: str, items: list[Item]) -> None:
         """An event at the step where this epoch ended, once that step is known."""
@@ -264,6 +372,9 @@ class Parser(LineParser):
         items: list[Item] = []
         if self._held:
             self._release_held(items)
+        self._ended = True
+        self._release_lines(items)
+        self._others.finish(items)
         return items
 
     def _start_epoch(self, k: int, n: int, items: list[Item]) -> None:
@@ -273,6 +384,9 @@ class Parser(LineParser):
         else:
             if self._held:
                 self._release_held(items)
+            if self._held_lines:
+                self._ended = True  # cut short: its lines go where training stood
+                self._release_lines(items)
             self._last_end = self._end_step()
             if self._new_fit or k <= self._printed[0] or n != self._printed[1]:
                 self._fits += 1
@@ -281,6 +395,7 @@ class Parser(LineParser):
                 text = f"fit() call {self._fits}"
                 items.append(Event(STAGE, self._last_end, float(self._epoch), text=text))
         self._units_before += max(self._total or 0, self._position)
+        self._last_total = self._total or self._last_total
         self._printed = (k, n)
         self._epoch = self._offset + k
         self._new_fit = False
@@ -300,6 +415,10 @@ class Parser(LineParser):
             self._total = bar.total
         if bar.current is not None:
             self._position = max(self._position, bar.current)
+        if self._held_lines and (self._total or self._position or not bar.running):
+            if not bar.running:
+                self._ended = True
+            self._release_lines(items)
         if bar.running:
             if bar.current is not None:
                 step = self._units_before + bar.current

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from lossboard.sources.formats import _mmdet
+from lossboard.sources.formats import _mmdet, _mmdet_text
 
 NAME = "mmdet-log"
 
@@ -30,4 +30,4 @@ def _is_mmcv(head: re.Match) -> bool:
     return (head[2] is not None or head[5] is not None) and head.string[head.end() - 1] == "\t"
 
 
-Parser = _mmdet.TextParser
+Parser = _mmdet_text.TextParser

@@ -11,14 +11,14 @@ Iteration-based runs print ``Iter(train) [  50/90000]``. Steps are global iterat
 ``(epoch - 1) * 6 + iter``; a validation summary sits at the end of its epoch with the epoch
 number; validation progress lines and the ``bbox_mAP_copypaste`` line (the same numbers as
 the summary) give nothing. ``-1`` is COCO's "not applicable" and is kept as the value -1.
-The logging prefix's time is the wall time (local time). Parsed by `_mmdet.TextParser`.
+The logging prefix's time is the wall time (local time). Parsed by `_mmdet_text.TextParser`.
 """
 
 from __future__ import annotations
 
 import re
 
-from lossboard.sources.formats import _mmdet
+from lossboard.sources.formats import _mmdet, _mmdet_text
 
 NAME = "mmengine-log"
 
@@ -32,4 +32,4 @@ def _is_mmengine(head: re.Match) -> bool:
     return head[2] is not None and head.string.startswith(" ", head.end())
 
 
-Parser = _mmdet.TextParser
+Parser = _mmdet_text.TextParser

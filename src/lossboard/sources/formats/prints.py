@@ -17,8 +17,9 @@ The line pipeline, in order:
    Formats with parsers of their own hand the same pipeline the lines they do not claim.
 
 Speed without a second set of rules: a redrawn line's runs of one bar are read in bulk by
-`Bars.redrawn` (``fast=False`` reads each redraw on its own, for the tests to compare), and the
-grammars' scans are learned once per line layout (`_layouts`).
+`Bars.redrawn`, runs of print lines of one layout by `LinePipeline.lines` (``fast=False``
+reads each redraw and each line on its own, for the tests to compare), and the grammars'
+scans are learned once per line layout (`_layouts`).
 
 Nothing is dropped in silence: ``Parser.unread`` lists the numbers of the lines that hold a
 digit and gave no value, no header and no bar (``Checkpoint saved to model_1.pth``,
@@ -68,9 +69,11 @@ class Parser(LineParser):
     """The line pipeline over every line of one stream."""
 
     raw_lines = True
+    live_redraws = True  # a bar that never ends its line is read as it is drawn
 
     def __init__(self, *, fast: bool = True) -> None:
-        """``fast=False`` reads every bar redraw on its own (tests compare both paths)."""
+        """``fast=False`` reads every bar redraw and every line on its own (tests compare both
+        paths)."""
         super().__init__()
         self._fast = fast
         self._pipeline = LinePipeline()
@@ -97,20 +100,36 @@ class Parser(LineParser):
     def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
         items: list[Item] = []
         pipeline = self._pipeline
-        for line_no, line in enumerate(lines, first):
-            if _NEEDS_RENDER.search(line):
-                if self._fast and "\r" in line and "\x08" not in line and "\x1b" not in line:
-                    for state in pipeline.progress.redrawn(line_no, line, items):
-                        if type(state) is int:
-                            pipeline.after_bars(state)
-                        else:
-                            pipeline.line(line_no, state, items)
-                    continue
-                for state in redraws(line):
-                    pipeline.line(line_no, state, items)
-            elif line and not line.isspace():
-                pipeline.line(line_no, line.rstrip(), items)
+        read_plain = pipeline.lines if self._fast else self._line_by_line
+        if not _NEEDS_RENDER.search("".join(lines)):  # most chunks of a log without bars
+            read_plain(first, lines, items)
+            return items
+        plain = 0  # where the stretch of lines with nothing to render starts
+        for at, line in enumerate(lines):
+            if not _NEEDS_RENDER.search(line):
+                continue
+            if plain < at:
+                read_plain(first + plain, lines[plain:at], items)
+            plain = at + 1
+            line_no = first + at
+            if self._fast and "\r" in line and "\x08" not in line and "\x1b" not in line:
+                for state in pipeline.progress.redrawn(line_no, line, items):
+                    if type(state) is int:
+                        pipeline.after_bars(state)
+                    else:
+                        pipeline.line(line_no, state, items)
+                continue
+            for state in redraws(line):
+                pipeline.line(line_no, state, items)
+        if plain < len(lines):
+            read_plain(first + plain, lines[plain:], items)
         return items
+
+    def _line_by_line(self, first: int, lines: list[str], items: list[Item]) -> None:
+        """What `LinePipeline.lines` gives, one line at a time (``fast=False``)."""
+        for line_no, line in enumerate(lines, first):
+            if line and not line.isspace():
+                self._pipeline.line(line_no, line.rstrip(), items)
 
     def finish(self) -> list[Item]:
         items: list[Item] = []

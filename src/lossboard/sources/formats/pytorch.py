@@ -27,7 +27,13 @@ and `` * Prec@1 .. Prec@5 ..``; akamaster's CIFAR fork prints ``current lr`` bef
 * ``current lr X`` -> ``opt/lr`` at the start of the epoch that follows (step epoch * batches),
   and an ``lr_change`` event where the value differs from the one before.
 * A training line at an earlier epoch or batch than the previous one -> `Event` RESUME.
-* Anything else (download bars, warnings, model prints) is noise.
+* Any other line after the first training line (before it: downloads, config and model
+  dumps, nothing in training yet) - a script's ``print``, a ``logging`` record, a tqdm bar -
+  goes to the line pipeline of mixed output (`_pipeline.LinePipeline`), told where the example's lines are:
+  their epoch, the step of the last training line, and, from a ``Test:`` line to the next
+  training line, the validation split at the step where the epoch ends (where the example's
+  own validation values sit). So ``val_loss: 0.31`` printed after `` * Acc@1`` is a
+  ``val/loss`` point beside ``val/accuracy``.
 """
 
 from __future__ import annotations
@@ -35,10 +41,13 @@ from __future__ import annotations
 import re
 
 from lossboard import tags
-from lossboard.model import LR_CHANGE, RESUME, Event, Item, Point, Problem
-from lossboard.sources.formats._lines import LineParser
+import numpy as np
+
+from lossboard.model import LR_CHANGE, RESUME, Columns, Event, Item, Point, Problem
+from lossboard.sources.formats import _pair_runs
 from lossboard.sources.formats._numbers import NUMBER, bad_number
 from lossboard.sources.formats._numbers import number as parse_number
+from lossboard.sources.formats._pipeline import LinePipeline
 
 NAME = "pytorch"
 
@@ -47,7 +56,7 @@ _TEST = re.compile(r"Test: \[ *(\d+)/(\d+)\]")
 _METER = re.compile(
     rf" *([A-Za-z][\w@.-]*(?: [A-Za-z][\w@.-]*)?) +({NUMBER}) +\( *({NUMBER}) *\) *"
 )
-_SUMMARY = re.compile(rf"([A-Za-z][\w@.-]*) +({NUMBER})")
+_SUMMARY = re.compile(rf" *([A-Za-z][\w@.-]*) +({NUMBER})")
 _CURRENT_LR = re.compile(r"current lr (\S+)")
 _SNIFF = re.compile(
     r"Epoch: \[\d+\]\[ *\d+/\d+\]\t|Test: \[ *\d+/\d+\]\t|^ \* +(?:Acc|Prec)@1 ", re.M
@@ -57,6 +66,7 @@ _SNIFF = re.compile(
 _PERF = {"Time": "perf/batch_time_s", "Data": "perf/data_time_s"}
 _VAL_PERF = {"Time": "perf/val_batch_time_s", "Data": "perf/val_data_time_s"}
 _LR_NAME = "current lr"
+_EXACT = 2**53  # steps above this do not survive a float64
 _VAL_BATCH = "val_batch"
 
 
@@ -64,11 +74,15 @@ def sniff(head: str, filename: str) -> float:
     return 0.9 if _SNIFF.search(head) else 0.0
 
 
-class Parser(LineParser):
-    """Remembers the epoch being trained and the averages not yet given as epoch values."""
+class Parser(_pair_runs.RunParser):
+    """Remembers the epoch being trained and the averages not yet given as epoch values.
 
-    def __init__(self) -> None:
-        super().__init__()
+    Long runs of training lines go through `_pair_runs` (all their numbers read at once);
+    ``fast=False`` reads every line on its own.
+    """
+
+    def __init__(self, *, fast: bool = True) -> None:
+        super().__init__(fast=fast)
         self._epoch: int | None = None
         self._batches = 0
         self._last_step = -1
@@ -76,29 +90,41 @@ class Parser(LineParser):
         self._test_averages: dict[str, float] = {}  # of the last Test line, until validation ends
         self._next_lr: tuple[float, str] | None = None  # "current lr": value, text; for the next epoch
         self._lr: float | None = None
+        self._others = LinePipeline()  # the lines the example did not print
 
-    def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
-        items: list[Item] = []
+    def _one_by_one(self, first: int, lines: list[str], items: list[Item]) -> None:
         for number, line in enumerate(lines, first):
-            if "Epoch: [" in line:
-                match = _TRAIN.search(line)
-                if match:
-                    self._train_line(number, line, match, items)
-            elif "Test: [" in line:
-                match = _TEST.search(line)
-                if match:
-                    self._test_line(number, line, match, items)
-            elif line.startswith(" * "):
-                self._summary(line, items)
-            elif line.startswith("current lr"):
-                self._lr_line(number, line, items)
-        return items
+            if not self._own_line(number, line, items) and self._others.context.step is not None:
+                self._others.line(number, line, items)
+
+    def _own_line(self, number: int, line: str, items: list[Item]) -> bool:
+        """Read a line the example prints; False for any other line."""
+        if "Epoch: [" in line:
+            match = _TRAIN.search(line)
+            if match:
+                self._train_line(number, line, match, items)
+            return match is not None
+        if "Test: [" in line:
+            match = _TEST.search(line)
+            if match:
+                self._test_line(number, line, match, items)
+            return match is not None
+        if line.startswith(" * ") and _SUMMARY.match(line, 3):
+            self._summary(line, items)
+            return True
+        if line.startswith("current lr"):
+            match = _CURRENT_LR.match(line)
+            if match:
+                self._lr_line(number, match, items)
+            return match is not None
+        return False
 
     def finish(self) -> list[Item]:
         items: list[Item] = []
         self._end_of_validation(items)
         if self._next_lr is not None and self._epoch is not None:  # printed for an epoch never run
             self._place_lr(self._epoch + 1, items)
+        self._others.finish(items)
         return items
 
     def _train_line(self, line_no: int, line: str, match: re.Match, items: list[Item]) -> None:
@@ -113,11 +139,67 @@ class Parser(LineParser):
         if self._next_lr is not None:
             self._place_lr(epoch, items)
         fraction = epoch + batch / batches if batches else float(epoch)
+        self._tell_others(epoch, step, None)
         fields = line[match.end() :]
         averages = _meter_points(line_no, fields, step, fraction, tags.BATCH, _PERF, items)
         self._train_averages.update(averages)
         if batch == batches:  # the epoch's last batch: nothing more of it will be printed
             self._end_of_training(items)
+
+    def _layout_of(self, line: str) -> tuple[_pair_runs.Layout, str] | None:
+        """A training line's layout: its counters, then each meter's value and average."""
+        match = _TRAIN.search(line) if "Epoch: [" in line else None
+        if match is None:
+            return None
+        spans, names = [match.span(1), match.span(2), match.span(3)], []
+        at = match.end()
+        for field in line[at:].split("\t"):
+            meter = _METER.fullmatch(field) if field.strip() else None
+            if meter is None and field.strip():
+                return None
+            if meter is not None:
+                spans += [(at + meter.start(2), at + meter.end(2)), (at + meter.start(3), at + meter.end(3))]
+                names += [meter[1], f"{meter[1]} (avg)"]
+            at += len(field) + 1
+        layout = _pair_runs.Layout.learn(line, spans, names)
+        return None if layout is None else (layout, "Epoch: [")
+
+    def _run(self, first: int, lines: list[str], prepared: np.ndarray, start: int, stop: int, items: list[Item]) -> bool:
+        """Training lines read at once: the first as `_train_line` reads it (a new epoch, an lr
+        to place), the rest as blocks; False when a line does not fit or the rest would do
+        more than give values (another epoch, a resume, an epoch's last batch before the end)."""
+        if stop - start < 2:  # no rest to read in bulk
+            return False
+        matrix = prepared[start:stop]
+        epochs, batches, totals = matrix[:, 0], matrix[:, 1], matrix[:, 2]
+        steps = epochs * totals + batches
+        if (
+            (epochs != epochs[0]).any()
+            or (totals != totals[0]).any()
+            or totals[0] == 0
+            or (np.diff(steps) < 0).any()
+            or (batches[:-1] == totals[0]).any()
+            or steps[-1] >= _EXACT
+        ):
+            return False
+        self._own_line(first, lines[0], items)  # fits the layout: a training line
+        epoch, rest = int(epochs[0]), slice(1, None)
+        fractions = epochs[rest] + batches[rest] / totals[rest]
+        block = steps[rest].astype(np.int64)
+        names = self._layout.names
+        for column, name in enumerate(names, 3):
+            meter = name.removesuffix(" (avg)")
+            tag = _PERF.get(meter) or tags.canonical(meter, tags.BATCH)
+            items.append(Columns(tag, name, block, matrix[rest, column], fractions))
+        last = matrix[-1].tolist()
+        self._train_averages.update(
+            (name, value) for name, value in zip(names[::2], last[4::2]) if name not in _PERF
+        )
+        self._last_step = int(block[-1])
+        self._tell_others(epoch, self._last_step, None)
+        if batches[-1] == totals[0]:  # the epoch's last batch
+            self._end_of_training(items)
+        return True
 
     def _test_line(self, line_no: int, line: str, match: re.Match, items: list[Item]) -> None:
         self._end_of_training(items)
@@ -128,9 +210,20 @@ class Parser(LineParser):
         else:
             step = epoch * batches + batch
             fraction = epoch + batch / batches if batches else float(epoch)
+            self._tell_others(epoch, self._epoch_end()[0], tags.VAL)
         fields = line[match.end() :]
         averages = _meter_points(line_no, fields, step, fraction, _VAL_BATCH, _VAL_PERF, items)
         self._test_averages.update(averages)
+
+    def _tell_others(self, epoch: int, step: int, split: str | None) -> None:
+        """Where the example's lines are, for the lines it did not print: their context, and
+        the bars' training position, where a validation bar's values go."""
+        others = self._others
+        context = others.context
+        if epoch != context.epoch:
+            context.see_epoch(epoch)
+        context.step, context.split = step, split
+        others.progress.train_step, others.progress.train_epoch = step, float(epoch)
 
     def _epoch_end(self) -> tuple[int, float | None]:
         """Step and epoch of the values that close the current epoch."""
@@ -166,10 +259,7 @@ class Parser(LineParser):
             items.append(Point(tags.canonical(name, tags.VAL), name, step, float(value), epoch))
         self._end_of_validation(items, given=frozenset(name for name, _ in found))
 
-    def _lr_line(self, line_no: int, line: str, items: list[Item]) -> None:
-        match = _CURRENT_LR.match(line)
-        if match is None:
-            return
+    def _lr_line(self, line_no: int, match: re.Match, items: list[Item]) -> None:
         value = parse_number(match[1])
         if value is None:
             items.append(bad_number(line_no, _LR_NAME, match[1]))

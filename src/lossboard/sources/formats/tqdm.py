@@ -39,9 +39,9 @@ A line redrawn hundreds of times is read a run at a time (`Bars.redrawn`, `_bar_
 states that continue one bar in one layout go through one regex pass and one orjson call and
 leave as `Columns`, the same values `add` gives them one by one (``Parser(fast=False)``).
 
-Limitation: a ``\\r``-redrawn line is parsed when its ``\\n`` arrives, so a live tail of a bar
-that never ends its line (Lightning keeps one line per run in a redirected file) shows nothing
-until it does.
+Live: a bar that never ends its line (Lightning keeps one line per run in a redirected file)
+is read as it is drawn: the redraws before the latest ``\\r`` are parsed at every read
+(``live_redraws``), so `lossboard serve` and ``index --watch`` show them before the ``\\n``.
 """
 
 from __future__ import annotations
@@ -262,23 +262,27 @@ class Bars:
             return start, 0
         if run.matrix is None:
             return run.end, -1
-        n = run.matrix[:, 0].astype(np.int64)
-        goes_back = np.flatnonzero(np.diff(n, prepend=bar.n) < 0)
-        count = int(goes_back[0]) if len(goes_back) else run.count  # a new bar starts there
-        if not count:
+        matrix = run.matrix
+        n = matrix[:, 0].astype(np.int64)
+        # a count that goes down starts a new bar: the run ends before it
+        if n[0] < bar.n:
             return start, 0
+        goes_back = np.flatnonzero(n[1:] < n[:-1])
+        count = int(goes_back[0]) + 1 if len(goes_back) else run.count
         end = run.end
         if count < run.count:
             end = start - 1
             for _ in range(count):
                 end = line.find("\r", end + 1)
-        self._read_run(line_no, line[line.rfind("\r", start - 1, end) + 1 : end], n[:count], run.matrix[:count], layout, items)
+            n, matrix = n[:count], matrix[:count]
+        self._read_run(line_no, line[line.rfind("\r", start - 1, end) + 1 : end], n, matrix, layout, items)
         return end, count
 
     def _read_run(
         self, line_no: int, last: str, n: np.ndarray, matrix: np.ndarray, layout: _bar_runs.BarLayout, items: list[Item]
     ) -> None:
-        """What `add` does for each state of a run: ``n`` counts, ``last`` the last state."""
+        """What `add` does for each state of a run: ``n`` counts (never going down), ``last`` the
+        last state."""
         bar = self._current
         inner = match_bar(last.rstrip())["inner"].split(", ")
         bar.n = int(n[-1])
@@ -293,19 +297,23 @@ class Bars:
         if bar.n == 0:
             return
         self.train_step, self.train_epoch = bar.base + bar.n - shift, epoch
-        done = n > 0
-        steps = bar.base + n[done] - shift
-        totals = matrix[done, 1]
+        # the counts never go down: the states with nothing done yet are the first ones
+        done = slice(int(np.searchsorted(n, 0, side="right")), None)
+        counts = n[done]
+        steps = counts + (bar.base - shift)
         fractions = None
         if epoch is not None and bar.lightning:
             fractions = np.full(len(steps), epoch)
         elif epoch is not None:  # as `add`: epoch + n / total, the epoch alone for a total of 0
-            fractions = np.where(totals > 0, epoch + n[done] / np.maximum(totals, 1), epoch)
+            totals = matrix[done, 1]
+            fractions = epoch + counts / totals if totals.all() else np.where(totals > 0, epoch + counts / np.maximum(totals, 1), epoch)
+        kind = self._kind
         for column, name in enumerate(layout.names, 3):
-            items.append(Columns(self._kind(name)[0], name, steps, matrix[done, column], fractions))
+            items.append(Columns(kind(name)[0], name, steps, matrix[done, column], fractions))
         rates = matrix[done, 2]
-        moving = rates != 0
-        if moving.any():
+        if rates.all():
+            items.append(Columns("perf/its_per_sec", layout.unit, steps, 1 / rates if layout.inverted else rates, fractions))
+        elif (moving := rates != 0).any():
             values = 1 / rates[moving] if layout.inverted else rates[moving]
             kept = None if fractions is None else fractions[moving]
             items.append(Columns("perf/its_per_sec", layout.unit, steps[moving], values, kept))
@@ -388,6 +396,7 @@ class Parser(LineParser):
     """Every redraw of every line that starts with a bar goes to `Bars`."""
 
     raw_lines = True
+    live_redraws = True  # a bar that never ends its line is read as it is drawn
 
     def __init__(self, *, fast: bool = True) -> None:
         """``fast=False`` reads every redraw on its own (tests compare both paths)."""

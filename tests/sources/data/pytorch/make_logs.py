@@ -72,6 +72,40 @@ def topk(output: torch.Tensor, target: torch.Tensor, k: int) -> float:
     return (pred == target[:, None]).any(dim=1).float().mean().item() * 100
 
 
+def train_meters() -> list[Meter]:
+    return [Meter("Time", "6.3f"), Meter("Data", "6.3f"), Meter("Loss", ".4e"),
+            Meter("Acc@1", "6.2f"), Meter("Acc@5", "6.2f")]
+
+
+def val_meters() -> list[Meter]:
+    return [Meter("Time", "6.3f"), Meter("Loss", ".4e"), Meter("Acc@1", "6.2f"), Meter("Acc@5", "6.2f")]
+
+
+def train_batch(model, opt, loss_fn, x, y, meters: list[Meter], end: float) -> float:
+    """One optimisation step with the example's meters updated; returns when it ended."""
+    meters[1].update(time.time() - end)
+    output = model(x)
+    loss = loss_fn(output, y)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    meters[2].update(loss.item(), x.size(0))
+    meters[3].update(topk(output, y, 1), x.size(0))
+    meters[4].update(topk(output, y, 5), x.size(0))
+    meters[0].update(time.time() - end)
+    return time.time()
+
+
+def val_batch(model, loss_fn, x, y, meters: list[Meter], end: float) -> float:
+    """One validation batch with the example's meters updated; returns when it ended."""
+    output = model(x)
+    meters[1].update(loss_fn(output, y).item(), x.size(0))
+    meters[2].update(topk(output, y, 1), x.size(0))
+    meters[3].update(topk(output, y, 5), x.size(0))
+    meters[0].update(time.time() - end)
+    return time.time()
+
+
 def imagenet_style(out) -> None:
     torch.manual_seed(0)
     train, val = loaders(0)
@@ -80,36 +114,19 @@ def imagenet_style(out) -> None:
     loss_fn = nn.CrossEntropyLoss()
     print_freq = 5
     for epoch in range(2):
-        meters = [Meter("Time", "6.3f"), Meter("Data", "6.3f"), Meter("Loss", ".4e"),
-                  Meter("Acc@1", "6.2f"), Meter("Acc@5", "6.2f")]
+        meters = train_meters()
         model.train()
         end = time.time()
         for i, (x, y) in enumerate(train):
-            meters[1].update(time.time() - end)
-            output = model(x)
-            loss = loss_fn(output, y)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            meters[2].update(loss.item(), x.size(0))
-            meters[3].update(topk(output, y, 1), x.size(0))
-            meters[4].update(topk(output, y, 5), x.size(0))
-            meters[0].update(time.time() - end)
-            end = time.time()
+            end = train_batch(model, opt, loss_fn, x, y, meters, end)
             if i % print_freq == 0:
                 print(progress_line(f"Epoch: [{epoch}]", i + 1, len(train), meters), file=out)
-        vmeters = [Meter("Time", "6.3f"), Meter("Loss", ".4e"), Meter("Acc@1", "6.2f"),
-                   Meter("Acc@5", "6.2f")]
+        vmeters = val_meters()
         model.eval()
         with torch.no_grad():
             end = time.time()
             for i, (x, y) in enumerate(val):
-                output = model(x)
-                vmeters[1].update(loss_fn(output, y).item(), x.size(0))
-                vmeters[2].update(topk(output, y, 1), x.size(0))
-                vmeters[3].update(topk(output, y, 5), x.size(0))
-                vmeters[0].update(time.time() - end)
-                end = time.time()
+                end = val_batch(model, loss_fn, x, y, vmeters, end)
                 if i % print_freq == 0:
                     print(progress_line("Test: ", i + 1, len(val), vmeters), file=out)
         print(f" *   Acc@1 {vmeters[2].avg:.3f} Acc@5 {vmeters[3].avg:.3f}", file=out)

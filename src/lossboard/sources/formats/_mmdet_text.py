@@ -1,0 +1,244 @@
+"""mmcv and mmengine text logs: one head and its ``name: value`` pairs per logged line.
+
+The two formats (``mmdet-log``: mmcv's TextLoggerHook, ``name: value`` after a tab,
+``, ``-separated; ``mmengine-log``: mmengine's LoggerHook, two spaces between pairs, one
+between the learning rates, names with spaces such as ``coco/AP (M)``) differ only in what they
+sniff; `TextParser` reads both. Names, heads and steps are `_mmdet`'s.
+
+Long runs of training lines go through `_pair_runs` (a layout learned from one line, all the
+numbers of a run read at once, `Columns` out); ``TextParser(fast=False)`` reads every line on
+its own, and any run that does not fit exactly is read that way too.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from functools import lru_cache
+
+import numpy as np
+
+from lossboard import tags
+from lossboard.model import CHECKPOINT, RESUME, Columns, Event, Item, Point
+from lossboard.sources.formats import _coco, _pair_runs
+from lossboard.sources.formats._mmdet import PAIR, SPLITS, Clock, find_head, tag_of
+from lossboard.sources.formats._numbers import bad_number
+from lossboard.sources.formats._pipeline import LinePipeline
+
+# the logging prefix: "2023/03/01 12:00:00 - mmengine - INFO - ", "2021-03-04 12:00:00,123 - mmdet"
+_STAMP = re.compile(r"(\d{4})[-/](\d\d)[-/](\d\d) (\d\d):(\d\d):(\d\d)")
+_ETA = re.compile(_pair_runs.ETA)
+_ETA_CUT = "eta: " + _pair_runs.ETA  # what the fast path deletes: the only value that is no number
+_MILLIS = re.compile(r"[.,]\d+")  # mmcv's ",123" after the time
+_STAMP_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]
+_COPYPASTE = "_copypaste: "  # mmdet's line of the numbers the summary gives
+# CheckpointHook: "Saving checkpoint at 5 epochs", "Saving checkpoint at 5000 iterations"
+_CHECKPOINT = re.compile(r"Saving checkpoint at (\d+) (epochs|iterations)")
+_EXACT = 2**53  # counters above this do not survive a float64
+
+
+class TextParser(_pair_runs.RunParser):
+    """mmcv and mmengine text logs: one head and its ``name: value`` pairs per line.
+
+    Validation progress lines (``Epoch(val) [1][ 5/28]`` with only timings) give nothing,
+    and neither does mmdet's ``bbox_mAP_copypaste`` line, which has no head (nor the COCO
+    summary pycocotools prints: the same numbers). A value of -1 (COCO's "not applicable")
+    is kept as the value it is. ``Saving checkpoint at 5 epochs`` is a checkpoint event at
+    the end of that epoch.
+
+    Every other line after the first logged one (before it: the environment and config dump)
+    - a script's ``print``, a ``logging`` record, a tqdm bar - goes to the line pipeline of
+    mixed output, told the epoch, step and split of the last logged line: a
+    ``print`` after a validation summary is read at the end of that epoch, as the summary is.
+    """
+
+    def __init__(self, *, fast: bool = True) -> None:
+        super().__init__(fast=fast)
+        self._clock = Clock()
+        self._stamp = ("", None)  # the last prefix time read and its wall time
+        self._others = LinePipeline()  # the lines OpenMMLab's logger did not print
+
+    def _one_by_one(self, first: int, lines: list[str], items: list[Item]) -> None:
+        for number, line in enumerate(lines, first):
+            if "Epoch" in line or "Iter" in line:  # cheap test before the regex
+                head = find_head(line)
+                if head is not None:
+                    items.extend(self._line(number, head, line))
+                    continue
+            elif "Saving checkpoint" in line:
+                items.extend(self._checkpoint(line))
+                continue
+            if self._others.context.step is None:  # the environment and config dump
+                continue
+            if _COPYPASTE not in line and _coco.SUMMARY.match(line) is None:
+                self._others.line(number, line, items)
+
+    # ---- fast path ---------------------------------------------------------------------------
+
+    def _layout_of(self, line: str) -> tuple[_pair_runs.Layout, str] | None:
+        if "Epoch" not in line and "Iter" not in line:
+            return None
+        head = find_head(line)
+        return None if head is None else _learn_layout(line, head)
+
+    def _prepare(self, stamps: list[str] | None, matrix: np.ndarray) -> tuple | None:
+        """The numbers and the wall times of every training line of a chunk."""
+        walls = None if stamps is None else _wall_times([stamp[:19] for stamp in stamps])
+        return None if stamps is not None and walls is None else (matrix, walls)
+
+    def _run(self, first: int, lines: list[str], prepared: tuple, start: int, stop: int, items: list[Item]) -> bool:
+        """Consecutive training lines at once, as `_line` reads them one by one; False (and
+        nothing changed) when training went back (a resume, whose event goes between lines)."""
+        layout = self._layout
+        matrix, walls = prepared[0][start:stop], None if prepared[1] is None else prepared[1][start:stop]
+        counters = matrix[:, : layout.counters]
+        if counters.max() >= _EXACT:
+            return False
+        clock = self._clock
+        if layout.counters == 3:  # Epoch [e][i/N]: learn(N), then the step in the epoch
+            epochs, its, totals = counters.T
+            lengths = np.maximum.accumulate(np.maximum(np.maximum(totals, its), clock.length))
+            steps = (epochs - 1) * lengths + its
+            fractions: np.ndarray | None = epochs - 1 + its / lengths
+        else:  # Iter [i/N]: the step is i
+            epochs, its = None, counters[:, 0]
+            steps, fractions = its, None
+        if steps[0] < clock.last or (np.diff(steps) < 0).any():
+            return False  # a resume: its event goes between the lines
+        if epochs is not None:
+            clock.length, clock.exact = int(lengths[-1]), True
+        clock.last = int(steps[-1])
+        steps = steps.astype(np.int64)
+        for column, name in enumerate(layout.names, layout.counters):
+            tag = tag_of(name, tags.TRAIN)
+            if tag is not None:
+                items.append(Columns(tag, name, steps, matrix[:, column], fractions, walls))
+        if epochs is not None:
+            self._tell_others(int(epochs[0]), int(steps[0]), None)  # the first epoch sets the base
+        self._tell_others(None if epochs is None else int(epochs[-1]), int(steps[-1]), None)
+        return True
+
+    def finish(self) -> list[Item]:
+        items: list[Item] = []
+        self._others.finish(items)
+        return items
+
+    def _checkpoint(self, line: str) -> list[Item]:
+        match = _CHECKPOINT.search(line)
+        if match is None:
+            return []
+        count = int(match[1])
+        if match[2] == "epochs":
+            step, epoch = self._clock.after_epoch(count), float(count)
+        else:
+            step, epoch = count, None
+        return [Event(CHECKPOINT, step, epoch, self._wall_time(line[: match.start()]), match[0])]
+
+    def _line(self, number: int, head: re.Match, line: str) -> list[Item]:
+        kind, mode, epoch_text, it_text, total_text = head.groups()
+        split = SPLITS[mode]
+        epoch = int(epoch_text) if epoch_text else None
+        it = int(it_text)
+        wall = self._wall_time(line[: head.start()])
+        items: list[Item] = []
+        if split == tags.TRAIN:
+            if total_text and epoch is not None:
+                self._clock.learn(int(total_text))
+            step, fraction, resumed = self._clock.train(epoch, it)
+            if resumed:
+                items.append(Event(RESUME, step, fraction, wall))
+        elif epoch is not None:  # validation after an epoch
+            if total_text is None:  # 2.x prints the train epoch's length here
+                self._clock.learn(it)
+            step, fraction = self._clock.after_epoch(epoch), float(epoch)
+        else:  # iteration-based validation, or a test run
+            step = it if kind == "Iter" and total_text is None else self._clock.last
+            fraction = None
+        self._tell_others(epoch, step, None if split == tags.TRAIN else split)
+        for name, text in PAIR.findall(line, head.end()):
+            tag = tag_of(name, split)
+            if tag is None:
+                continue
+            try:
+                items.append(Point(tag, name, step, float(text), fraction, wall))
+            except ValueError:
+                items.append(bad_number(number, f"{name}: ", text))
+        return items
+
+    def _tell_others(self, epoch: int | None, step: int, split: str | None) -> None:
+        """Where the logged lines are, for the lines the logger did not print."""
+        others = self._others
+        context = others.context
+        if epoch is not None and epoch != context.epoch:
+            context.see_epoch(epoch)
+        context.step, context.split = step, split
+        others.progress.train_step = step
+        others.progress.train_epoch = None if epoch is None else float(epoch)
+
+    def _wall_time(self, prefix: str) -> float | None:
+        """The logging prefix's time as seconds since the epoch, read as local time."""
+        match = _STAMP.search(prefix)
+        if match is None:
+            return None
+        if match[0] != self._stamp[0]:  # a log prints many lines per second
+            year, month, day, hour, minute, second = (int(part) for part in match.groups())
+            base = _hour_base(year, month, day, hour)
+            self._stamp = (match[0], None if base is None else base + (minute * 60 + second))
+        return self._stamp[1]
+
+
+def _learn_layout(line: str, head: re.Match) -> tuple[_pair_runs.Layout, str] | None:
+    """The layout of a training line and the text of its head (``Epoch(train)``), or None for
+    a line of another split, without a printed length, or with an ETA of another shape."""
+    kind, mode, epoch, _, total = head.groups()
+    stamp = _STAMP.match(line)
+    if mode not in (None, "train") or total is None or (stamp is None and _STAMP.search(line, 0, head.start())):
+        return None
+    skip = stamp.end() if stamp else 0
+    millis = _MILLIS.match(line, skip) if stamp else None
+    skip = millis.end() if millis else skip  # sliced off with the time; the wall time has no millis
+    cuts = []
+    spans = [head.span(group) for group in (3, 4, 5) if head[group] is not None]
+    names = []
+    for pair in PAIR.finditer(line, head.end()):
+        if pair[1] != "eta":
+            spans.append(pair.span(2))
+            names.append(pair[1])
+        elif _ETA.match(line, pair.start(2)) is None:
+            return None
+        elif _ETA_CUT not in cuts:
+            cuts.append(_ETA_CUT)
+    layout = _pair_runs.Layout.learn(line, spans, names, skip=skip, cut="|".join(cuts))
+    # what only training lines hold: "Epoch(train)", or mmcv's "Epoch [" ("Epoch(val) [" is not)
+    marker = f"{kind}({mode})" if mode else line[head.start() : line.index("[", head.start()) + 1]
+    return None if layout is None else (layout, marker)
+
+
+@lru_cache(maxsize=1024)
+def _hour_base(year: int, month: int, day: int, hour: int) -> float | None:
+    """The local time of an hour's start as seconds since the epoch (None: no clock holds it)."""
+    try:
+        return time.mktime((year, month, day, hour, 0, 0, 0, 0, -1))
+    except (OverflowError, ValueError):
+        return None
+
+
+def _wall_times(stamps: list[str]) -> np.ndarray | None:
+    """`TextParser._wall_time` of each line's leading date and time, computed for a whole run:
+    one clock call per hour. None when one is not a date and time."""
+    codes = np.array(stamps).view(np.uint32).reshape(len(stamps), -1).astype(np.int64)
+    dashes = np.isin(codes[:, [4, 7]], (45, 47)).all(axis=1)  # "-" or "/"
+    if codes.shape[1] != 19 or not (dashes & (codes[:, 13] == 58) & (codes[:, 16] == 58) & (codes[:, 10] == 32)).all():
+        return None
+    digits = codes[:, _STAMP_DIGITS] - 48
+    if ((digits < 0) | (digits > 9)).any():
+        return None
+    year, month, day, hour, minute, second = (digits[:, i] * 10 + digits[:, i + 1] for i in (2, 4, 6, 8, 10, 12))
+    year += (digits[:, 0] * 10 + digits[:, 1]) * 100
+    hours = ((year * 100 + month) * 100 + day) * 100 + hour
+    starts = [0, *(np.flatnonzero(np.diff(hours)) + 1).tolist()]
+    bases = [_hour_base(int(year[i]), int(month[i]), int(day[i]), int(hour[i])) for i in starts]
+    if None in bases:
+        return None
+    lengths = np.diff([*starts, len(stamps)])
+    return np.repeat(np.array(bases, dtype=np.float64), lengths) + (minute * 60 + second)

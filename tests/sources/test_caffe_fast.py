@@ -1,0 +1,78 @@
+"""Caffe's fast path (`_caffe_fast`: display records read as one matrix) gives exactly what the
+line-by-line path gives: on the corpus log cut into chunks of several sizes, and under
+hypothesis on generated logs with the things that must send records back to the line-by-line
+path (restarts, a new year, ``nan``, a print or a test block inside a run, other outputs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lossboard.model import Columns, Item
+from tests.sources.helpers import canonical, parse_cut
+
+LENET = "caffe/mnist_lenet_train.log"
+
+
+def _assert_same(text: str, cuts: list[int]) -> list[Item]:
+    fast = parse_cut("caffe", text, cuts)
+    assert canonical(fast) == canonical(parse_cut("caffe", text, cuts, fast=False))
+    return fast
+
+
+@pytest.mark.parametrize("chunk", [None, 4_000, 20_000])
+def test_the_corpus_log_reads_the_same_on_both_paths(corpus: Path, chunk: int | None) -> None:
+    text = (corpus / LENET).read_text()
+    cuts = list(range(0, len(text), chunk)) if chunk else []
+    fast = _assert_same(text, cuts)
+    if chunk != 4_000:  # chunks of ~40 lines are too short for the fast path
+        assert any(type(item) is Columns for item in fast), "the fast path did not run"
+
+
+def _glog(month: int, day: int, second: float, source: str, message: str) -> str:
+    return f"I{month:02d}{day:02d} 10:{int(second) // 60 % 60:02d}:{second % 60:09.6f}  4242 {source}] {message}\n"
+
+
+_VALUES = ["0.232917", "1.5e-05", "2", "0.00992565", "nan", "-nan", "inf", "1."]
+
+
+@st.composite
+def _log(draw) -> str:
+    outputs = draw(st.sampled_from([["loss"], ["loss", "accuracy"], [], ["loss2/loss1"]]))
+    speed = draw(st.booleans())
+    month, day, second, iteration = 12, 31, 0.0, draw(st.integers(0, 3)) * 100
+    lines = [_glog(month, day, 0, "caffe.cpp:219", "Starting Optimization")]
+    for _ in range(draw(st.integers(0, 60))):
+        value = draw(st.sampled_from(_VALUES[:4] * 20 + _VALUES))
+        timing = " (2.3 iter/s, 43.4s/100 iters)" if speed else ""
+        lines.append(_glog(month, day, second, "solver.cpp:218", f"Iteration {iteration}{timing}, loss = {value}"))
+        for index, name in enumerate(outputs):
+            weight = f" (* 1 = {value} loss)" if name != "accuracy" else ""
+            lines.append(_glog(month, day, second, "solver.cpp:237", f"    Train net output #{index}: {name} = {value}{weight}"))
+        lines.append(_glog(month, day, second, "sgd_solver.cpp:105", f"Iteration {iteration}, lr = 0.01"))
+        event = draw(st.sampled_from(["", ""] * 20 + ["restart", "test", "print", "new year", "other output", "cut"]))
+        if event == "restart":
+            iteration = max(0, iteration - 300)
+        elif event == "test":
+            lines.append(_glog(month, day, second, "solver.cpp:330", f"Iteration {iteration + 100}, Testing net (#0)"))
+            lines.append(_glog(month, day, second, "solver.cpp:397", f"    Test net output #0: accuracy = {value}"))
+        elif event == "print":
+            lines.append("grad_norm: 1.25\n")
+        elif event == "new year" and month == 12:
+            month, day = 1, 1
+        elif event == "other output":
+            outputs = [*outputs, "extra"]
+        elif event == "cut":
+            lines.append(lines[-1][: draw(st.integers(0, 60))] + "\n")
+        iteration += 100
+        second += 0.5
+    return "".join(lines)
+
+
+@settings(max_examples=60, deadline=None)
+@given(text=_log(), cuts=st.lists(st.integers(min_value=0, max_value=30_000), max_size=4))
+def test_generated_logs_cut_anywhere_read_the_same_on_both_paths(text: str, cuts: list[int]) -> None:
+    _assert_same(text, cuts)

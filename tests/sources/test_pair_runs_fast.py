@@ -1,0 +1,113 @@
+"""The fast path of the PyTorch example's, mmengine's, mmcv's and detectron2's text logs (a
+chunk's lines of one layout read at once, `_pair_runs`) gives exactly what the line-by-line
+path (``Parser(fast=False)``) gives: on every corpus file of these formats, on the real torch
+captures, and under hypothesis over generated lines (odd numbers, resumes, other lines between
+them) and chunkings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lossboard.model import Columns
+from lossboard.sources.formats import FORMATS
+from tests.sources.helpers import canonical, expand
+
+DATA = Path(__file__).parent / "data" / "pytorch"
+
+
+def _parse(name: str, text: str, *, fast: bool, chunk: int | None = None) -> list:
+    parser = FORMATS[name].Parser(fast=fast)
+    step = chunk or max(1, len(text))
+    items = [item for start in range(0, len(text), step) for item in parser.feed(text[start : start + step])]
+    return items + parser.close()
+
+
+def _same(name: str, text: str, chunk: int | None = None) -> list:
+    """The fast parse, after checking it means what the general one means."""
+    fast = _parse(name, text, fast=True, chunk=chunk)
+    assert canonical(expand(fast)) == canonical(expand(_parse(name, text, fast=False, chunk=chunk)))
+    return fast
+
+
+CORPUS = [
+    ("pytorch", "pytorch-imagenet/salientnet_ssanet50_imagenet.log"),
+    ("pytorch", "pytorch-imagenet/akamaster-style_resnet20_cifar10_log_resnet20.log"),
+    ("mmengine-log", "mmengine-log/mmdet3x_rtmdet_ear_20230607_222528.log"),
+    ("mmengine-log", "mmengine-log/mmpose1x_rtmpose_ear_20230604_165733.log"),
+    ("mmengine-log", "mmengine-log/mmpretrain1x_resnet50_fruit30_20230609_150855.log"),
+]
+
+
+@pytest.mark.parametrize(("name", "relative"), CORPUS)
+def test_every_corpus_file_reads_the_same_on_both_paths(corpus: Path, name: str, relative: str) -> None:
+    text = (corpus / relative).read_bytes().decode("utf-8", "replace")
+    for chunk in (None, 65_536):
+        items = _same(name, text, chunk)
+    if "mmpose" not in relative:  # its runs of training lines are 6 long: line by line is as fast
+        assert sum(len(item.step) for item in items if type(item) is Columns) > 1_000
+
+
+@pytest.mark.parametrize("capture", ["imagenet_mixed_pipe.log", "imagenet_mixed_pty.log", "imagenet_style.log"])
+def test_the_real_torch_captures_read_the_same_on_both_paths(capture: str) -> None:
+    _same("pytorch", (DATA / capture).read_bytes().decode())
+
+
+# numbers as printed, and a few that only float() reads (the fast path must give them up)
+VALUES = st.one_of(
+    st.floats(0, 1e4, allow_nan=False).map(lambda v: f"{v:.4f}"),
+    st.floats(1e-8, 1e3, allow_nan=False).map(lambda v: f"{v:.4e}"),
+    st.integers(0, 5000).map(str),
+    st.sampled_from(["nan", "-0", "1.", "01", "inf", "-1.0000", "+2", ".5", "1e5"]),
+)
+ETAS = st.sampled_from(["0:10:00", "1 day, 2:03:04", "2 days, 2:47:25", "23:59:59"])
+OTHER = st.sampled_from(["val_loss: 0.5", "grad_norm: 1.25", "print 3", "", "lr = 0.1"])
+
+
+def _positions(draw, count: int) -> list[tuple[int, int]]:
+    """(epoch, iteration within it) of ``count`` lines, mostly in order, sometimes going back."""
+    epoch, it, out = 1, 0, []
+    for _ in range(count):
+        move = draw(st.sampled_from(["next", "next", "next", "epoch", "back"]))
+        if move == "epoch":
+            epoch, it = epoch + 1, 0
+        elif move == "back":
+            epoch, it = max(1, epoch - 1), 0
+        it += 5
+        out.append((epoch, it))
+    return out
+
+
+@st.composite
+def logs(draw, kind: str) -> str:
+    lines = []
+    for epoch, it in _positions(draw, draw(st.integers(8, 40))):
+        v = [draw(VALUES) for _ in range(4)]
+        if kind == "pytorch":
+            line = (f"Epoch: [{epoch - 1}][{it:>4}/{draw(st.sampled_from([200, 200, 7]))}]\tTime {v[0]} ({v[1]})"
+                    f"\tLoss {v[2]} ({v[3]})\tAcc@1 {v[0]} ({v[1]})")
+        elif kind == "mmengine-log":
+            line = (f"2023/06/0{draw(st.integers(1, 9))} 1{draw(st.integers(0, 9))}:0{it % 10}:{it % 60:02d} - mmengine - INFO - "
+                    f"Epoch(train) [{epoch:>3}][{it:>3}/200]  lr: {v[0]}  eta: {draw(ETAS)}  time: {v[1]}  loss: {v[2]}  loss_cls: {v[3]}")
+        elif kind == "mmdet-log":
+            line = (f"2021-03-04 12:{it % 60:02d}:00,{draw(st.integers(0, 999)):03d} - mmdet - INFO - Epoch [{epoch}][{it}/200]\t"
+                    f"lr: {v[0]}, eta: {draw(ETAS)}, time: {v[1]}, loss_cls: {v[2]}, loss: {v[3]}")
+        else:
+            line = (f"[11/16 03:{it % 60:02d}:21] d2.utils.events INFO:  eta: {draw(ETAS)}  iter: {epoch * 1000 + it}  "
+                    f"total_loss: {v[0]}  loss_cls: {v[1]}  lr: {v[2]}  max_mem: {draw(st.integers(1, 12000))}M")
+        lines.append(line)
+        if draw(st.integers(0, 9)) == 0:
+            lines.append(draw(OTHER))
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("kind", ["pytorch", "mmengine-log", "mmdet-log", "detectron2-log"])
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_generated_lines_read_the_same_on_both_paths_whatever_the_chunks(kind: str, data) -> None:
+    text = data.draw(logs(kind))
+    chunk = data.draw(st.sampled_from([None, 100_000, 4_096, 700]))
+    _same(kind, text, chunk)
