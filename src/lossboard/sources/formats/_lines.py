@@ -135,9 +135,11 @@ class LineSplitter:
         cutting; otherwise None and nothing is taken (call `feed`). Saves a split and a join.
         """
         end = text.rfind("\n") + 1
-        if end == 0 or self._is_skipping or self._early or "\b" in text or "\x1b" in text:
+        if end == 0 or self._is_skipping or self._early:
             return None
         block = "".join(self._parts) + text[:end] if self._parts else text[:end]
+        if "\b" in block or "\x1b" in block:  # the held start of a line counts too
+            return None
         if "\r" in block and block.count("\r") != block.count("\r\n"):
             return None  # a redraw: lines to draw one by one
         half = self._max // 2  # a "\n" in every aligned half-cap window: no line reaches the cap
