@@ -1,4 +1,4 @@
-"""Cost of ``add_image`` and ``add_histogram``: lossboard.SummaryWriter, torch's, tensorboardX's.
+"""Cost of ``add_image`` and ``add_histogram``: lossboard.SummaryWriter, torch's, tensorboardX's, trackio.
 
 Each writer logs ``--count`` images (3 x 64 x 64 uint8, CHW, as a training loop logs a sample)
 and as many histograms (10,000 float32 weights each), then is closed. As in add_scalar.py:
@@ -46,7 +46,7 @@ def run_one(name: str, kind: str, count: int, logdir: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=500)
-    parser.add_argument("--writers", default="lossboard,lossboard-own,torch,tensorboardX")
+    parser.add_argument("--writers", default="lossboard,lossboard-own,torch,tensorboardX,trackio")
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:

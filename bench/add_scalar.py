@@ -1,7 +1,8 @@
 """Cost of ``add_scalar``: lossboard.SummaryWriter against torch's and tensorboardX's writers.
 
 Each writer logs ``--scalars`` values, 10 tags per step, into a fresh directory, and is
-closed. Three costs per scalar: the calling thread's CPU during the loop (``thread_time``:
+closed (trackio, which has no SummaryWriter, logs one ``trackio.log`` dict per step, as its users
+do: see `TrackioWriter`). Three costs per scalar: the calling thread's CPU during the loop (``thread_time``:
 what training waits for), the process's CPU for loop and ``close()`` together
 (``process_time``: every thread's encoding and writing, everything on disk), and wall time.
 Each run is its own subprocess, so peak RSS (``VmHWM``) is that writer's alone, imports
@@ -33,12 +34,50 @@ WRITERS = {
     "lossboard-own": "lossboard.log.writer",
     "torch": "torch.utils.tensorboard",
     "tensorboardX": "tensorboardX",
+    "trackio": "trackio",
 }
+
+
+class TrackioWriter:
+    """trackio the way its users log: one ``trackio.log`` dict per step, here the step's tags
+    (gathered until the step changes), images and histograms as its own media objects. Its
+    files go to ``TRACKIO_DIR``, which `run_child` sets to the run's directory."""
+
+    def __init__(self, logdir: str) -> None:
+        import trackio
+
+        self._trackio = trackio
+        self._run = trackio.init(project="bench", name=os.path.basename(logdir), embed=False)
+        self._step: int | None = None
+        self._row: dict = {}
+
+    def add_scalar(self, tag: str, value: float, step: int) -> None:
+        if step != self._step:
+            self._flush()
+            self._step = step
+        self._row[tag] = value
+
+    def add_image(self, tag: str, image, step: int) -> None:
+        self._trackio.log({tag: self._trackio.Image(image.transpose(1, 2, 0))}, step=step)  # CHW -> HWC
+
+    def add_histogram(self, tag: str, values, step: int) -> None:
+        self._trackio.log({tag: self._trackio.Histogram(values)}, step=step)
+
+    def close(self) -> None:
+        self._flush()
+        self._trackio.finish()
+
+    def _flush(self) -> None:
+        if self._row:
+            self._trackio.log(self._row, step=self._step)
+            self._row = {}
 
 
 def make_writer(name: str, logdir: str):
     if name.startswith("lossboard"):
         sys.path.insert(0, str(SRC))  # importable without installing lossboard into this venv
+    if name == "trackio":
+        return TrackioWriter(logdir)
     module = __import__(WRITERS[name], fromlist=["SummaryWriter"])
     if name == "lossboard-own":
         return module.SummaryWriter(logdir, format="lossboard")
@@ -79,7 +118,7 @@ def run_child(script: str, *args: str) -> dict:
     logdir = tempfile.mkdtemp(prefix="bench-writer-")
     try:
         out = subprocess.run([sys.executable, script, "--child", *args, logdir], check=True, capture_output=True,
-                             text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+                             text=True, env={**os.environ, "PYTHONWARNINGS": "ignore", "TRACKIO_DIR": logdir})
     finally:
         shutil.rmtree(logdir, ignore_errors=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -88,7 +127,7 @@ def run_child(script: str, *args: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scalars", default="200000,1000000")
-    parser.add_argument("--writers", default="lossboard,lossboard-own,torch,tensorboardX")
+    parser.add_argument("--writers", default="lossboard,lossboard-own,torch,tensorboardX,trackio")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:

@@ -7,7 +7,14 @@ Each method runs in its own subprocess, so its peak RSS (``ru_maxrss``) is its o
 * ``single-pass``     one regex per line over the file, values converted with float()
 * ``seed``            the original blog script: for every epoch, one regex over the whole
                       text; quadratic, so run on the smallest log only and extrapolated
+* ``polars``          a user's polars script: every line as one string column (``scan_csv`` with
+                      a separator no line holds), the Speedometer lines picked with
+                      ``str.contains``, cut with ``str.extract_groups`` and the ``name=value``
+                      pairs with ``str.split``; skipped when polars is not installed
 * ``grep``            ``grep -c Speed``, the floor for reading the bytes
+
+Both wall and CPU seconds are given: polars runs on every core, so on the shared 2-core
+machine the CPU ratio is the fair one.
 
     python bench/parse_mxnet.py                 # 10MB and 100MB, both styles
     python bench/parse_mxnet.py --sizes 10MB,100MB,1GB
@@ -16,6 +23,7 @@ Each method runs in its own subprocess, so its peak RSS (``ru_maxrss``) is its o
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import re
 import resource
@@ -28,7 +36,7 @@ from _measure import values_fed  # bench/ is on sys.path: it is the script's dir
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
-METHODS = ("lossboard", "parser-only", "single-pass", "seed", "grep")
+METHODS = ("lossboard", "parser-only", "single-pass", "polars", "seed", "grep")
 CHUNK = 1 << 20
 
 _LINE = re.compile(r"Epoch\[(\d+)\] Batch \[(\d+)\]\tSpeed: ([\d.]+) samples/sec\t(.*)")
@@ -60,6 +68,27 @@ def run_single_pass(path: Path) -> int:
     return count
 
 
+def run_polars(path: Path) -> int:
+    import polars as pl
+
+    lines = pl.scan_csv(path, has_header=False, separator="\x1f", quote_char=None, new_columns=["line"],
+                        schema_overrides={"line": pl.String}, truncate_ragged_lines=True)
+    batch = (
+        lines.filter(pl.col("line").str.contains("Speed: ", literal=True))
+        .select(pl.col("line").str.extract_groups(_LINE.pattern).alias("m"))
+        .unnest("m")
+        .select(pl.col("1").cast(pl.Int64).alias("epoch"), pl.col("2").cast(pl.Int64).alias("batch"),
+                pl.col("3").cast(pl.Float64).alias("speed"), pl.col("4").str.split("\t").alias("pair"))
+        .explode("pair")
+        .with_columns(pl.col("pair").str.split_exact("=", 1).struct.rename_fields(["name", "value"]))
+        .unnest("pair")
+        .with_columns(pl.col("value").cast(pl.Float64))
+        .collect()
+    )
+    # per line: its speed once, each metric once (the single-pass count)
+    return batch.height + batch.select(pl.struct("epoch", "batch", "speed").n_unique()).item()
+
+
 def run_seed(path: Path) -> int:
     text = path.read_text()
     count = 0
@@ -79,12 +108,16 @@ def child(method: str, path: Path) -> None:
     function = globals()["run_" + method.replace("-", "_")]
     if method in ("lossboard", "parser-only"):
         import lossboard.sources.reader  # noqa: F401  (import time is not parsing time)
+    elif method == "polars":
+        import polars  # noqa: F401
+    who = resource.RUSAGE_CHILDREN if method == "grep" else resource.RUSAGE_SELF
+    before = resource.getrusage(who)
     start = time.perf_counter()
     count = function(path)
     seconds = time.perf_counter() - start
-    who = resource.RUSAGE_CHILDREN if method == "grep" else resource.RUSAGE_SELF
-    rss_mb = resource.getrusage(who).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "rss_mb": rss_mb, "count": count}))
+    after = resource.getrusage(who)
+    cpu_s = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    print(json.dumps({"seconds": seconds, "cpu_s": cpu_s, "rss_mb": after.ru_maxrss / 1024, "count": count}))
 
 
 def measure(method: str, path: Path) -> dict:
@@ -115,9 +148,10 @@ def main() -> None:
         child(args.child[0], Path(args.child[1]))
         return
     sizes = args.sizes.split(",")
-    methods = args.methods.split(",")
-    print("| log | MB | method | s | MB/s | peak RSS MB | vs lossboard |")
-    print("|---|---:|---|---:|---:|---:|---:|")
+    has_polars = importlib.util.find_spec("polars") is not None
+    methods = [m for m in args.methods.split(",") if m != "polars" or has_polars]
+    print("| log | MB | method | s | MB/s | CPU s | peak RSS MB | vs lossboard | CPU vs lossboard |")
+    print("|---|---:|---|---:|---:|---:|---:|---:|---:|")
     for style in args.styles.split(","):
         seed_rate = None
         for size_text in sizes:
@@ -129,16 +163,20 @@ def main() -> None:
                     continue  # quadratic: extrapolated below from the smallest log
                 results[method] = measure(method, path)
             base = results.get("lossboard", {}).get("seconds")
+            base_cpu = results.get("lossboard", {}).get("cpu_s")
             for method, result in results.items():
                 ratio = f"{base / result['seconds']:.2f}x" if base else ""
+                cpu_ratio = f"{base_cpu / max(result['cpu_s'], 1e-3):.2f}x" if base_cpu else ""
                 rate = mb / result["seconds"]
-                print(f"| {style} {size_text} | {mb:.0f} | {method} | {result['seconds']:.2f} | {rate:.1f} | {result['rss_mb']:.0f} | {ratio} |")
+                print(f"| {style} {size_text} | {mb:.0f} | {method} | {result['seconds']:.2f} | {rate:.1f} "
+                      f"| {result['cpu_s']:.2f} | {result['rss_mb']:.0f} | {ratio} | {cpu_ratio} |", flush=True)
                 if method == "seed":
                     seed_rate = (mb, result["seconds"])
             if "seed" in methods and seed_rate and size_text != sizes[0]:
                 seconds = seed_rate[1] * (mb / seed_rate[0]) ** 2
                 ratio = f"{base / seconds:.3f}x" if base else ""
-                print(f"| {style} {size_text} | {mb:.0f} | seed (extrapolated, quadratic) | {seconds:.0f} | {mb / seconds:.2f} | - | {ratio} |")
+                print(f"| {style} {size_text} | {mb:.0f} | seed (extrapolated, quadratic) | {seconds:.0f} | {mb / seconds:.2f} "
+                      f"| - | - | {ratio} | |")
 
 
 if __name__ == "__main__":

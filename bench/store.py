@@ -17,12 +17,16 @@ its own subprocess, with peak RSS from that process's ``VmHWM`` (imports include
     .venv/bin/python bench/store.py --only lossboard      # skip the (slow) TensorBoard loads
 
 ``--scale`` measures instead how downsampled reads grow with the series: single series of 1 M,
-4 M and 16 M points and one tag across 80 runs of 200,000 points, written straight into a store
-(`Store.apply`, no log files) once under bench/data/ (and reused), each read to 2,000 buckets:
-with the summary pyramid, and with block M4 alone (schema 4's read) as the peer, in the same
-child process; wall and CPU time per query and the load average.
+4 M and 16 M points, one tag across 80 runs of 200,000 points (each to 2,000 buckets) and one
+tag across 20 runs of 1 M points (to 1,500 buckets: the dashboard's chart request), written
+straight into a store (`Store.apply`, no log files) once under bench/data/ (and reused): with
+the summary levels, and reading every point exactly (what a store without summaries does) as
+the peer, in the same child process; wall and CPU time per query and the load average.
+``--dashboard`` times the whole chart request, `lossboard.server.api.series` and its JSON, on
+the 20 x 1 M runs, against the same request reading every point.
 
     .venv/bin/python bench/store.py --scale [--postgres URL]
+    .venv/bin/python bench/store.py --dashboard [--postgres URL]
 """
 
 from __future__ import annotations
@@ -54,6 +58,8 @@ TAG_NAMES = ["train/loss", "val/loss", "train/accuracy", "val/accuracy", "opt/lr
 BUCKETS = 2000
 SCALE_SIZES = (1_000_000, 4_000_000, 16_000_000)
 WIDE_RUNS, WIDE_STEPS = 80, 200_000
+DASH_RUNS, DASH_STEPS, DASH_BUCKETS = 20, 1_000_000, 1_500  # issue 10's chart request
+PEER_REPEATS = 3  # reading every point of 16 M takes seconds: fewer repeats for the peer
 START = 1_700_000_000.0  # wall time of step 0
 
 
@@ -194,8 +200,9 @@ def _repeat(query, repeats: int | None = None) -> dict:
             "cpu_p50_ms": statistics.median(cpu) * 1e3}
 
 
-def fill_scale(url: str, sizes: tuple[int, ...] = SCALE_SIZES) -> None:
-    """The scale store: ``big-<n>`` runs of one series each (``sizes``) and ``wide-NN`` runs, written once."""
+def fill_scale(url: str) -> None:
+    """The scale store, written once: ``big-<n>`` runs of one series each (`SCALE_SIZES`), the
+    ``wide-NN`` and the ``dash-NN`` runs."""
     import numpy as np
 
     from lossboard.store.base import Batch, Columns, SourceState
@@ -203,8 +210,9 @@ def fill_scale(url: str, sizes: tuple[int, ...] = SCALE_SIZES) -> None:
 
     store = open_store(url)
     have = {info.name: info.points for info in store.list_runs()}
-    wanted = [(f"big-{n // 1_000_000}M", n) for n in sizes]
+    wanted = [(f"big-{n // 1_000_000}M", n) for n in SCALE_SIZES]
     wanted += [(f"wide-{run:02}", WIDE_STEPS) for run in range(WIDE_RUNS)]
+    wanted += [(f"dash-{run:02}", DASH_STEPS) for run in range(DASH_RUNS)]
     for run, (name, points) in enumerate(wanted):
         if have.get(name) == points:
             continue
@@ -220,29 +228,62 @@ def fill_scale(url: str, sizes: tuple[int, ...] = SCALE_SIZES) -> None:
 
 
 def child_scale(url: str) -> dict:
-    """Each size to 2,000 buckets and the 80 runs x 1 tag, with the pyramid and with block M4 alone."""
+    """Each size to 2,000 buckets, the 80 runs x 1 tag, and the 20 x 1 M runs to 1,500 buckets:
+    with the summary levels, and reading every point (no level but the points) as the peer."""
     from lossboard.query import read_series
-    from lossboard.store import _chunks
+    from lossboard.store import _levels
     from lossboard.store.urls import open_store
 
     store = open_store(url)
-    wide = [f"wide-{run:02}" for run in range(WIDE_RUNS)]
-    queries = {f"{n // 1_000_000}M": [f"big-{n // 1_000_000}M"] for n in SCALE_SIZES}
-    queries["80x200k"] = wide
-    pyramid = _chunks.LEVEL_POINTS
-    readers = (("pyramid", pyramid), ("block M4", pyramid[:1]))
+    queries = {f"{n // 1_000_000}M": ([f"big-{n // 1_000_000}M"], BUCKETS) for n in SCALE_SIZES}
+    queries["80x200k"] = ([f"wide-{run:02}" for run in range(WIDE_RUNS)], BUCKETS)
+    queries["20x1M"] = ([f"dash-{run:02}" for run in range(DASH_RUNS)], DASH_BUCKETS)
+    levels = _levels.LEVEL_POINTS
+    readers = (("levels", levels, None), ("every point", levels[:1], PEER_REPEATS))
     result: dict = {}
-    for (reader, levels), (name, runs) in itertools.product(readers * 2, queries.items()):
-        _chunks.LEVEL_POINTS = levels  # the peer: what schema 4 read (block M4, nothing coarser)
+    for (reader, sizes, repeats), (name, (runs, buckets)) in itertools.product(readers, queries.items()):
+        _levels.LEVEL_POINTS = sizes  # the peer: no summary level, every point read
 
-        def query(runs=runs):
-            return read_series(store, runs=runs, tags=["val/loss"], buckets=BUCKETS)
+        def query(runs=runs, buckets=buckets):
+            return read_series(store, runs=runs, tags=["val/loss"], buckets=buckets)
 
-        found = query()  # the first pass warms the caches for both readers; the second counts
-        result[f"{reader} {name}"] = {**_repeat(query), "series": len(found),
-                                          "points": sum(d.total_points for d in found.values()),
-                                          "kept": sum(len(d.step) for d in found.values())}
-    _chunks.LEVEL_POINTS = pyramid
+        found = query()  # a warm-up pass; the repeats count
+        result[f"{reader} {name}"] = {**_repeat(query, repeats), "series": len(found),
+                                      "points": sum(d.total_points for d in found.values()),
+                                      "kept": sum(len(d.step) for d in found.values())}
+    _levels.LEVEL_POINTS = levels
+    store.close()
+    result["loadavg"] = Path("/proc/loadavg").read_text().split()[:3]
+    return result
+
+
+def child_dashboard(url: str) -> dict:
+    """The dashboard's chart request for the 20 x 1 M runs, as the app answers it: `api.series`
+    to 1,500 buckets, then its JSON (orjson, numpy columns); the peer reads every point."""
+    import orjson
+
+    from lossboard.server import api
+    from lossboard.store import _levels
+    from lossboard.store.urls import open_store
+
+    store = open_store(url)
+    runs = [f"dash-{run:02}" for run in range(DASH_RUNS)]
+    levels = _levels.LEVEL_POINTS
+    result: dict = {}
+    for reader, sizes, repeats in (("levels", levels, None), ("every point", levels[:1], PEER_REPEATS)):
+        _levels.LEVEL_POINTS = sizes
+
+        def request() -> bytes:
+            answer = api.series(store, run_names=runs, tag_names=["val/loss"], width=DASH_BUCKETS)
+            return orjson.dumps({"series": answer}, option=orjson.OPT_SERIALIZE_NUMPY)
+
+        def series_only() -> list:
+            return api.series(store, run_names=runs, tag_names=["val/loss"], width=DASH_BUCKETS)
+
+        body = request()
+        result[f"{reader} request"] = {**_repeat(request, repeats), "bytes": len(body)}
+        result[f"{reader} api.series"] = _repeat(series_only, repeats)
+    _levels.LEVEL_POINTS = levels
     store.close()
     result["loadavg"] = Path("/proc/loadavg").read_text().split()[:3]
     return result
@@ -292,7 +333,7 @@ def many_table(results: dict) -> str:
 
 
 CHILDREN = {"tensorboard": child_tensorboard, "index": child_index, "warm": child_warm, "queries": child_queries,
-            "scale": child_scale, "many": child_many}
+            "scale": child_scale, "many": child_many, "dashboard": child_dashboard}
 
 
 def in_child(name: str, *args: str, repeats: int) -> dict:
@@ -360,22 +401,51 @@ def scale_postgres(server: str) -> str:
     return urlsplit(server)._replace(path="/lossboard_bench_scale").geturl()
 
 
+def on_scale_stores(child: str, postgres: str | None, repeats: int) -> dict:
+    """One child measurement on the scale store of each backend (filled first if need be)."""
+    stores = {"SQLite": scale_sqlite()}
+    if postgres:
+        stores["PostgreSQL"] = scale_postgres(postgres)
+    results: dict = {}
+    for kind, url in stores.items():
+        fill_scale(url)
+        results[kind] = in_child(child, url, repeats=repeats)
+        print(f"{kind}: {json.dumps(results[kind])}", file=sys.stderr, flush=True)
+    return results
+
+
 def scale_table(results: dict) -> str:
     lines = [
-        "| query to 2,000 buckets | store | pyramid p50 | p95 | CPU p50 | block M4 only p50 | ratio | target |",
+        "| query | store | levels p50 | p95 | CPU p50 | every point p50 | ratio | target |",
         "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
+    labels = {f"{n // 1_000_000}M": f"{n // 1_000_000} M points, 1 series, 2,000 buckets" for n in SCALE_SIZES}
+    labels["80x200k"] = "80 runs x 200 k points, 1 tag, 2,000 buckets"
+    labels["20x1M"] = "20 runs x 1 M points, 1 tag, 1,500 buckets"
     targets = {"16M": "<= 10 ms", "80x200k": "<= 30 ms"}
     for store, rows in results.items():
-        for name in [f"{n // 1_000_000}M" for n in SCALE_SIZES] + ["80x200k"]:
-            ours, peer = rows[f"pyramid {name}"], rows[f"block M4 {name}"]
-            label = f"{name} points, 1 series" if name != "80x200k" else "80 runs x 200 k points, 1 tag"
+        for name, label in labels.items():
+            ours, peer = rows[f"levels {name}"], rows[f"every point {name}"]
             lines.append(
                 f"| {label} | {store} | {ours['p50_ms']:.2f} ms | {ours['p95_ms']:.2f} ms | "
-                f"{ours['cpu_p50_ms']:.2f} ms | {peer['p50_ms']:.2f} ms | {_ratio(peer['p50_ms'] / ours['p50_ms'])} | "
+                f"{ours['cpu_p50_ms']:.2f} ms | {peer['p50_ms']:,.0f} ms | {_ratio(peer['p50_ms'] / ours['p50_ms'])} | "
                 f"{targets.get(name, '')} |"
             )
         lines.append(f"| load average at the end | {store} | {' '.join(rows['loadavg'])} | | | | | |")
+    return "\n".join(lines)
+
+
+def dashboard_table(results: dict) -> str:
+    lines = ["| 20 runs x 1 M points -> 1,500 buckets | store | p50 | p95 | CPU p50 | every point p50 | ratio |",
+             "|---|---|---:|---:|---:|---:|---:|"]
+    for store, rows in results.items():
+        for part in ("api.series", "request"):
+            ours, peer = rows[f"levels {part}"], rows[f"every point {part}"]
+            label = "`api.series`" if part == "api.series" else "`api.series` + JSON (the request)"
+            lines.append(f"| {label} | {store} | {ours['p50_ms']:.2f} ms | {ours['p95_ms']:.2f} ms | "
+                         f"{ours['cpu_p50_ms']:.2f} ms | {peer['p50_ms']:,.0f} ms | "
+                         f"{_ratio(peer['p50_ms'] / ours['p50_ms'])} |")
+        lines.append(f"| load average at the end | {store} | {' '.join(rows['loadavg'])} | | | | |")
     return "\n".join(lines)
 
 
@@ -428,35 +498,20 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=50)
     parser.add_argument("--scale", action="store_true", help="how reads grow with the series (1 M to 16 M points)")
     parser.add_argument("--many", action="store_true", help="many series in one request: read_many against one read each")
+    parser.add_argument("--dashboard", action="store_true", help="the chart request for 20 runs x 1 M points")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         name, *rest = args.child
         print(json.dumps(CHILDREN[name](*rest)))
         return
-    if args.scale:
-        stores = {"SQLite": scale_sqlite()}
-        if args.postgres:
-            stores["PostgreSQL"] = scale_postgres(args.postgres)
-        scale: dict = {}
-        for kind, url in stores.items():
-            fill_scale(url)
-            scale[kind] = in_child("scale", url, repeats=args.repeats)
-            print(f"{kind}: {json.dumps(scale[kind])}", file=sys.stderr, flush=True)
-        (HERE / "data" / "store-scale-results.json").write_text(json.dumps(scale, indent=1))
-        print(scale_table(scale))
-        return
-    if args.many:
-        stores = {"SQLite": scale_sqlite()}
-        if args.postgres:
-            stores["PostgreSQL"] = scale_postgres(args.postgres)
-        many: dict = {}
-        for kind, url in stores.items():
-            fill_scale(url, sizes=())
-            many[kind] = in_child("many", url, repeats=args.repeats)
-            print(f"{kind}: {json.dumps(many[kind])}", file=sys.stderr, flush=True)
-        print(many_table(many))
-        return
+    for wanted, child, report in (("scale", "scale", scale_table), ("dashboard", "dashboard", dashboard_table),
+                                  ("many", "many", many_table)):
+        if getattr(args, wanted):
+            results = on_scale_stores(child, args.postgres, args.repeats)
+            (HERE / "data" / f"store-{child}-results.json").write_text(json.dumps(results, indent=1))
+            print(report(results))
+            return
     generate()
     results: dict = {}
     if args.only != "lossboard":

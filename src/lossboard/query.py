@@ -70,7 +70,7 @@ def read_series(
     names = [info.name for info in store.list_runs(None)] if runs is None else list(runs)
     wanted = None if tags is None else set(tags)
     infos = [info for info in store.list_tags(names) if wanted is None or info.tag in wanted]
-    if time_range is None and store.batches_reads:  # one round trip for them all
+    if time_range is None:  # every series in three statements, downsampled together
         pairs = list(dict.fromkeys((info.run, info.tag) for info in infos))
         read = store.read_many(pairs, step_range=step_range, buckets=buckets)
         return {key: read[key] for key in ((info.run, info.tag, info.source_tag) for info in infos) if key in read}
@@ -93,10 +93,17 @@ def read_events(store: Store, runs: Sequence[str]) -> dict[str, list[Event]]:
     return found
 
 
-def read_media(store: Store, runs: Sequence[str], *, tags: Sequence[str] | None = None) -> dict[str, list[Media]]:
-    """The media references (images, histograms, text, ...) of each of ``runs``, by run."""
+def read_media(
+    store: Store,
+    runs: Sequence[str],
+    *,
+    tags: Sequence[str] | None = None,
+    step_range: tuple[int, int] | None = None,
+) -> dict[str, list[Media]]:
+    """The media references (images, histograms, text, ...) of each of ``runs``, by run; with
+    ``tags``, of those tags only, and with ``step_range`` (both ends included), of those steps."""
     found: dict[str, list[Media]] = {run: [] for run in runs}
-    for run, media in store.read_media(list(runs), None if tags is None else list(tags)):
+    for run, media in store.read_media(list(runs), None if tags is None else list(tags), steps=step_range):
         found[run].append(media)
     return found
 

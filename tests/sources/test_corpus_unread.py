@@ -41,7 +41,6 @@ IGNORED: dict[str, list[str]] = {
     "hf-trainer-stdout/esha_bert_mlm_then_classifier_train_log.txt": [
         CONFIG, BAR_WITHOUT_METRICS, r"^Map \(num_proc=#\)", r"^#%\|bar\| #/# \[<\?, \?it/s\]You're using",
         r"^num_rows: #$", r"^Model size: #M parameters$", r"^(?:# #|#)$", r"^original model block size",
-        r"^(?:Train|Valid) dataset length", r"^Num of classes",
     ],
     "hf-trainer-stdout/llamafactory_deepseek7b_lora_running_log.txt": [
         CONFIG, r"^\[INFO\| \]  >> +(?:Num examples|Num Epochs|Instantaneous batch size|Total train batch size|"

@@ -182,11 +182,32 @@ def test_one_train_call_matches_the_state_the_trainer_wrote(data):
     evals = [e for e in history if "eval_loss" in e]
     assert [p.epoch for p in points(items, "val/loss")] == [e["epoch"] for e in evals]
     assert values(items, "val/accuracy") == [e["eval_accuracy"] for e in evals]
-    # every printed dict has a step of its own, in the order printed
-    order = [e for e in history if "loss" in e or "eval_loss" in e or "train_loss" in e]
-    by_step = sorted({p.step: p for p in points(items)}.items())
-    assert len(by_step) == len(order)
+    # each dict at the Trainer's global step: the bar tqdm redraws right after it shows it
+    for tag, name in [("train/loss", "loss"), ("val/loss", "eval_loss"), ("summary/train_loss", "train_loss")]:
+        assert [p.step for p in points(items, tag)] == [e["step"] for e in history if name in e], tag
     assert _close(values(items, "summary/train_loss")[0], history[-1]["train_loss"])
+
+
+def test_without_bars_the_summary_gives_the_steps_of_an_epoch(data):
+    """Only stdout redirected (the bars went to the terminal): the dicts alone."""
+    history = _history(data, "trainer_state.json")["log_history"]
+    text = (data / "hf/trainer_stdout.log").read_text()
+    dicts_only = "".join(line.rpartition("\r")[2] + "\n" for line in text.splitlines() if "{'" in line)
+    assert "/30 [" not in dicts_only and "'train_steps_per_second': '94.85'" in dicts_only
+    items = parse_text(STDOUT, dicts_only)
+    # train_runtime 0.3163 s x 94.85 steps/s = 30 steps in 3 epochs: 10 an epoch
+    for tag, name in [("train/loss", "loss"), ("val/loss", "eval_loss")]:
+        assert [p.step for p in points(items, tag)] == [e["step"] for e in history if name in e], tag
+
+
+def test_a_summary_rate_rounded_before_printing_still_gives_the_steps(data):
+    """'train_runtime': '14.66' x 'train_steps_per_second': '0.409' (3 decimals, not 4 digits)
+    is 6 steps: 2 an epoch over the 3 epochs the summary prints."""
+    history = _history(data, "stdout_only_no_bars_state.json")["log_history"]
+    items = parse_path(STDOUT, data / "hf/stdout_only_no_bars.log")
+    for tag, name in [("train/loss", "loss"), ("val/loss", "eval_loss"), ("summary/train_loss", "train_loss")]:
+        assert [p.step for p in points(items, tag)] == [e["step"] for e in history if name in e], tag
+    assert [(p.step, p.value) for p in points(items, "train/custom_score")] == [(2, 0.52), (4, 0.54), (6, 0.56)]
 
 
 @pytest.mark.parametrize("capture", ["two_trains_pipe", "two_trains_pty"])
@@ -208,15 +229,39 @@ def test_two_train_calls_captured_through_a_pipe_and_a_terminal(data, capture):
     assert len(summaries) == 2
     for point, expected in zip(points(items, "summary/train_loss"), summaries, strict=True):
         assert _close(point.value, expected)
+    # each call's dicts at its Trainer's steps, the second call's after the first call's last
     (restart,) = events(items, RESUME)
-    first_call = len(truth["first"]) - 1
-    assert restart.step == first_call + 1  # right after the first call's summary
-    assert [p.step for p in loss] == sorted({p.step for p in loss})
+    first_last = truth["first"][-1]["step"]
+    assert restart.step == first_last + 1
+    steps = [e["step"] for e in truth["first"][:-1] if "loss" in e]
+    steps += [first_last + e["step"] for e in truth["second"] if "loss" in e]
+    assert [p.step for p in loss] == steps
+    evals = [e["step"] for e in truth["first"][:-1] if "eval_loss" in e]
+    evals += [first_last + e["step"] for e in truth["second"] if "eval_loss" in e]
+    assert [p.step for p in points(items, "val/loss")] == evals
+    # the script's own print between the calls, at the first call's last step
+    (evaluated,) = points(items, "train/first_model_evaluated")
+    assert (evaluated.step, evaluated.value) == (first_last, truth["evaluate"]["eval_accuracy"])
+
+
+def test_prints_and_logging_between_accumulated_steps_are_read_at_the_trainers_step(data):
+    """Through a terminal, dicts only every 3rd step of 6; the script printed at each epoch's
+    end (steps 2, 4, 6), two of them before any dict of that step was printed."""
+    history = _history(data, "accumulated_pty_state.json")["log_history"]
+    printed = _history(data, "accumulated_pty_prints.json")
+    items = parse_path(STDOUT, data / "hf/accumulated_pty.log")
+    assert [p.step for p in points(items, "train/loss")] == [e["step"] for e in history if "loss" in e] == [3, 6]
+    assert [p.step for p in points(items, "val/loss")] == [e["step"] for e in history if "eval_loss" in e]
+    for name in ("custom_score", "token_rate"):
+        found = [(p.step, p.value) for p in points(items) if p.source_tag == name]
+        assert found == [(entry["step"], pytest.approx(entry[name])) for entry in printed], name
+    assert not problems(items)
 
 
 @pytest.mark.parametrize("chunk", [1, 3, 64, 1000])
-def test_chunking_does_not_matter(data, chunk):
-    text = (data / "hf/two_trains_pty.log").read_bytes().decode()
+@pytest.mark.parametrize("capture", ["two_trains_pty.log", "accumulated_pty.log", "stdout_only_no_bars.log"])
+def test_chunking_does_not_matter(data, chunk, capture):
+    text = (data / "hf" / capture).read_bytes().decode()
     assert parse_text(STDOUT, text, chunk=chunk) == parse_text(STDOUT, text)
 
 

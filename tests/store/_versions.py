@@ -94,6 +94,6 @@ def put_old_series(url: str, run: str, source: str, columns: Columns, *, version
     for row in _chunks.chunk_rows(series):
         sql(url, "INSERT INTO chunks (tag_id, first_step, last_step, count, value_min, value_max, step, epoch, "
                  "wall_time, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (tag_id, *row[:5], *row.blobs[:4]))
-        if version >= 2:  # block M4 came with version 2, checksums with version 4
+        if version >= 2:  # block M4 came with version 2 (unread: version 6 drops it), checksums with 4
             sql(url, "INSERT INTO chunk_blocks (tag_id, first_step, points) VALUES (?, ?, ?)",
-                (tag_id, row.first_step, row.blocks[0]))
+                (tag_id, row.first_step, b"block M4"))

@@ -455,6 +455,19 @@ def test_events_and_media_round_trip(store: Store) -> None:
     assert [m for _, m in store.read_media(["a"], tags=["weights"])] == [media[1]]
 
 
+def test_media_are_read_by_step_range_and_tag_in_the_database(store: Store) -> None:
+    """One image of a slider without reading every record of the tag (the step filter)."""
+    media = [Media("image", "samples", step, None, {"path": f"img/{step}.png"}) for step in range(0, 5000, 10)]
+    media += [Media("histogram", "weights", step, None, {"counts": [step]}) for step in range(0, 5000, 10)]
+    put(store, media=media)
+    assert [m for _, m in store.read_media(["a"], ["samples"], steps=(2500, 2500))] == [media[250]]
+    assert [m.step for _, m in store.read_media(["a"], ["samples"], steps=(2495, 2521))] == [2500, 2510, 2520]
+    assert [m for _, m in store.read_media(["a"], ["samples"], steps=(2501, 2509))] == []
+    both = [(m.tag, m.step) for _, m in store.read_media(["a"], steps=(0, 10))]
+    assert both == [("samples", 0), ("samples", 10), ("weights", 0), ("weights", 10)]
+    assert [m.step for _, m in store.read_media(["a"], ["weights", "none"], steps=(-5, 0))] == [0]
+
+
 def test_problems_are_kept_with_their_file_and_line(store: Store) -> None:
     problems = [
         FileProblem("logs/a/x.log", 12, "expected a number"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import os
 import pickle
 from pathlib import Path
@@ -26,7 +27,7 @@ class _Payload:
         return os.mkdir, (str(self.marker),)
 
 
-def test_a_version_1_index_gains_block_m4_for_its_chunks(store_url: str) -> None:
+def test_a_version_1_index_gains_every_summary_level_for_its_chunks(store_url: str) -> None:
     with SQLiteStore(":memory:") as fresh:
         want = put_wavy_series(fresh)
     old_store(store_url, 1)
@@ -34,7 +35,9 @@ def test_a_version_1_index_gains_block_m4_for_its_chunks(store_url: str) -> None
     store = open_store(store_url)
     try:
         assert_same_read(store, want)
-        assert sql(store_url, "SELECT count(*) FROM chunk_blocks") == [(13,)]
+        # level 1 beside each of the 13 chunks, levels 2-7 one row each over the one group
+        assert sql(store_url, "SELECT level, count(*) FROM summaries GROUP BY level ORDER BY level") == [
+            (1, 13), (2, 1), (3, 1), (4, 1), (5, 1), (6, 1), (7, 1)]
     finally:
         store.close()
 
@@ -92,3 +95,26 @@ def _batch(run: str, name: str, steps: np.ndarray, source_tag: str):
     nan = np.full(len(steps), np.nan)
     return Batch(SourceState(run, run, "csv", 0, 1, 1, 1, 1, None, name),
                  columns=[Columns("train/loss", source_tag, steps, nan, nan, steps * 1.0)])
+
+
+def test_a_schema_5_file_written_by_the_previous_release_reads_as_written(tmp_path: Path) -> None:
+    """tests/store/data/schema5.db.gz was written by lossboard's schema-5 code (see its README):
+    its block M4 and two M4 levels give way to the summary records, and every point stays."""
+    path = tmp_path / "index.db"
+    path.write_bytes(gzip.decompress((Path(__file__).parent / "data" / "schema5.db.gz").read_bytes()))
+    step = np.arange(20_000) * 5
+    value = (step % 1000) * 0.001
+    value[[1234, 15_000]] = [50.0, np.nan]
+    with SQLiteStore(path) as store:
+        assert [info.name for info in store.list_runs()] == ["a", "b"]
+        raw = store.read_series("a", "train/loss")
+        np.testing.assert_array_equal(raw.step, step)
+        assert raw.value.tobytes() == value.tobytes()
+        np.testing.assert_array_equal(raw.wall_time, 1.7e9 + step * 0.25)
+        for buckets in (1, 7, 100):
+            down = store.read_series("a", "train/loss", buckets=buckets)
+            assert down.total_points == 20_000
+            assert {1234 * 5, 15_000 * 5, 0, 99_995} <= set(down.step.tolist())  # spike, first NaN, ends
+        assert store.read_series("b", "val/accuracy", buckets=10).total_points == 300
+    assert sql(f"sqlite:///{path}", "SELECT name FROM sqlite_master WHERE name = 'chunk_blocks'") == []
+    assert sql(f"sqlite:///{path}", "SELECT version FROM schema_version") == [(6,)]

@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 
 from lossboard.model import RESUME, Event
-from lossboard.store import _chunks, _pyramid
+from lossboard.store import _chunks, _levels
 from lossboard.store.base import Batch, Columns, SourceState
 from lossboard.store.urls import open_store
 
 from ._versions import old_store, put_old_series, sql
 
-COUNT = 300_000  # enough for level 2 at one bucket (8 blocks of 32,768 points)
+COUNT = 300_000  # enough for the top level at one bucket (2 blocks of 131,072 points)
 
 
 def columns(step: np.ndarray, value: np.ndarray) -> Columns:
@@ -33,20 +33,20 @@ def write(url: str, batches: list[Columns], resumes: list[Event] = ()) -> None:
 
 
 def assert_levels_match_the_chunks(url: str) -> None:
-    """Level 1 is each chunk's M4 of every 1,024 points; level 2 is what `level2_rows` makes of level 1."""
+    """Level 1 is each chunk's records of every 32 points; levels 2-7 are what `group_rows`
+    makes of level 1, as if the series had been written at once."""
     chunks = sql(url, "SELECT first_step, last_step, count, step, epoch, wall_time, value, checksum FROM chunks "
                       "ORDER BY first_step")
-    level1 = [_pyramid.Summary(*row) for row in sql(
-        url, "SELECT first_step, last_step, count, points, checksum FROM summaries WHERE level = 1 ORDER BY first_step")]
-    level2 = [_pyramid.Summary(*row) for row in sql(
-        url, "SELECT first_step, last_step, count, points, checksum FROM summaries WHERE level = 2 ORDER BY first_step")]
+    rows = sql(url, "SELECT level, first_step, last_step, count, points, checksum FROM summaries ORDER BY level, first_step")
+    stored = [(level, _levels.Row(first, last, count, bytes(points), crc)) for level, first, last, count, points, crc in rows]
+    level1 = [row for level, row in stored if level == 1]
     assert [row[:3] for row in level1] == [row[:3] for row in chunks]
     for chunk, summary in zip(chunks, level1):
-        points = _chunks.block_m4(_chunks.decode("", "", [chunk[3:]]), _chunks.LEVEL_POINTS[1])
-        assert bytes(summary.points) == points and summary.checksum == _chunks.checksum(points)
-    want = _pyramid.level2_rows([row._replace(points=bytes(row.points)) for row in level1])
-    assert [row._replace(points=bytes(row.points)) for row in level2] == want
-    assert len(want) >= 2
+        records = _levels.chunk_records(_chunks.decode("", "", [chunk[3:]]))
+        assert summary.records == records and summary.checksum == _chunks.checksum(records)
+    want = sorted(_levels.group_rows(level1), key=lambda pair: (pair[0], pair[1].first_step))
+    assert [pair for pair in stored if pair[0] > 1] == want
+    assert len(want) >= 2 * 6
 
 
 def test_appends_overwrites_inserts_and_a_cut_keep_every_level_in_step(store_url: str) -> None:
@@ -79,7 +79,7 @@ def test_appends_overwrites_inserts_and_a_cut_keep_every_level_in_step(store_url
         data = store.read_series("a", "train/loss", buckets=1)
     finally:
         store.close()
-    assert _chunks.level_for(len(final_step), 1) == 2
+    assert _levels.level_for(len(final_step), 1) == len(_levels.LEVEL_POINTS) - 1
     assert data.total_points == len(final_step)
     assert data.step[0] == final_step[0] and data.step[-1] == final_step[-1]
     assert {40.0, -30.0} <= set(data.value.tolist())
@@ -120,7 +120,7 @@ def test_a_damaged_summary_of_any_level_is_found_by_verify_and_never_read_as_dat
     store = open_store(store_url)
     try:
         assert verify(store) == []
-        for level in (1, 2):
+        for level in range(1, len(_levels.LEVEL_POINTS)):
             [(first, points)] = sql(store_url, "SELECT first_step, points FROM summaries WHERE level = ? "
                                                "ORDER BY first_step LIMIT 1", (level,))
             damaged = bytes(points[:-1]) + bytes([points[-1] ^ 1])
@@ -128,7 +128,7 @@ def test_a_damaged_summary_of_any_level_is_found_by_verify_and_never_read_as_dat
             [message] = verify(store)
             assert message.startswith("run 'a', series 'train/loss' (loss): ") and "fails its checksum" in message
             with pytest.raises(StoreError, match="fails its checksum"):
-                store.read_series("a", "train/loss", buckets=COUNT // _chunks.LEVEL_MIN_BUCKET_POINTS[level])
+                store.read_series("a", "train/loss", buckets=COUNT // _levels.LEVEL_POINTS[level])
             sql(store_url, "UPDATE summaries SET points = ? WHERE level = ? AND first_step = ?", (bytes(points), level, first))
     finally:
         store.close()

@@ -12,13 +12,14 @@ import numpy as np
 import pytest
 
 from lossboard import query
+from lossboard.store._levels import LEVEL_POINTS
 from lossboard.store.base import Store, StoreError
 from lossboard.store.urls import open_store
 
 from ._versions import sql
 from .test_contract import bits, cols, put
 
-BIG = 140_000  # past 4 * 32,768 points a bucket at one bucket: the level-2 summaries are read
+BIG = 140_000  # past the top level's 131,072 points: one bucket reads every level's rows
 
 
 def _fill(store: Store) -> None:
@@ -85,19 +86,23 @@ def test_query_read_series_answers_as_before_in_the_order_of_the_tags(store: Sto
     assert timed["a", "train/loss", "loss"].total_points == 0  # no wall times: the per-series path
 
 
-@pytest.mark.parametrize(("table", "buckets"), [("chunks", None), ("chunks", 2_000), ("summaries", 3)])
-def test_a_damaged_row_is_an_error_never_data(store_url: str, table: str, buckets: int | None) -> None:
+@pytest.mark.parametrize(
+    ("level", "buckets", "step_range"),
+    [(0, None, None), (0, 2_000, (53_300, 120_000))]  # raw, and the chunk at a range's start
+    + [(level, BIG // size, None) for level, size in enumerate(LEVEL_POINTS) if level and size <= BIG],
+)
+def test_a_damaged_row_is_an_error_never_data(store_url: str, level: int, buckets: int | None, step_range) -> None:
+    """A flipped bit in a chunk or in the summary row of the level a read takes is an error."""
     store = open_store(store_url)
     try:
         _fill(store)
-        column = "value" if table == "chunks" else "points"
-        level = "" if table == "chunks" else " AND level = 1"
-        [(first, blob)] = sql(store_url, f"SELECT first_step, {column} FROM {table} WHERE first_step >= 50000{level} "
+        table, column, where = ("chunks", "value", "") if level == 0 else ("summaries", "points", f" AND level = {level}")
+        [(first, blob)] = sql(store_url, f"SELECT first_step, {column} FROM {table} WHERE first_step >= 50000{where} "
                                          "ORDER BY first_step LIMIT 1")
         damaged = bytes(blob[:-1]) + bytes([blob[-1] ^ 1])
-        sql(store_url, f"UPDATE {table} SET {column} = ? WHERE first_step = ?{level}", (damaged, first))
+        sql(store_url, f"UPDATE {table} SET {column} = ? WHERE first_step = ?{where}", (damaged, first))
         with pytest.raises(StoreError, match="fails its checksum"):
-            store.read_many([("a", "train/loss"), ("c", "train/loss")], buckets=buckets)
+            store.read_many([("a", "train/loss"), ("c", "train/loss")], step_range=step_range, buckets=buckets)
     finally:
         store.close()
 

@@ -98,3 +98,42 @@ def test_every_value_reads_back_exactly_from_csv_and_json(rows: list, name: str)
         assert row["epoch"] == (e if math.isfinite(e) else None)
         assert row["wall_time"] == (w if math.isfinite(w) else None)
         assert row["value"] == (v if math.isfinite(v) else repr(v))
+
+
+def _long_run(points: int) -> Run:
+    rng = np.random.default_rng(12)
+    value = rng.standard_normal(points) * 10.0 ** rng.integers(-12, 12, points)
+    value[::997] = math.nan
+    epoch = np.floor(np.arange(points) / 1000.0)
+    epoch[5::1001] = math.nan
+    series = Series("train/loss", "loss", np.arange(points, dtype=np.int64) * 3, epoch, np.full(points, math.nan), value)
+    return Run("long", [], [], [series])
+
+
+def test_csv_and_json_of_a_series_longer_than_a_block_read_back_bit_for_bit() -> None:
+    run = _long_run(70_000)  # past the 65,536 points formatted at a time
+    (series,) = run.series.values()
+    out = io.BytesIO()
+    export([run], out, fmt="csv")
+    rows = list(csv.reader(io.StringIO(out.getvalue().decode())))[1:]
+    assert [int(r[3]) for r in rows] == series.step.tolist()
+    assert np.array_equal(np.array([float(r[6]) for r in rows]), series.value, equal_nan=True)
+    assert [r[4] for r in rows[5:1007:1001]] == ["", ""] and {r[5] for r in rows} == {""}
+    out = io.BytesIO()
+    export([run], out, fmt="json")
+    back = orjson.loads(out.getvalue())
+    values = np.array([math.nan if row["value"] == "nan" else row["value"] for row in back])
+    assert np.array_equal(values, series.value, equal_nan=True)
+
+
+def test_parquet_is_written_a_row_group_at_a_time_and_keeps_every_row() -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    long = _long_run(1_100_000)
+    out = io.BytesIO()
+    export([long, make_run()], out, fmt="parquet")
+    file = pq.ParquetFile(io.BytesIO(out.getvalue()))
+    assert file.metadata.num_row_groups == 2  # 2**20 rows, then the rest of both runs
+    table = file.read().to_pydict()
+    assert len(table["step"]) == 1_100_000 + 4
+    assert table["step"][:3] == [0, 3, 6] and table["step"][-4:] == [0, 1, 2, 1]
+    assert table["run"][0] == "long" and table["run"][-1] == "exp,1"

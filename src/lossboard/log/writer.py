@@ -36,7 +36,7 @@ from time import time
 from typing import Any
 
 from lossboard.errors import LossboardError, LossboardWarning, UsageError
-from lossboard.log import _av, _graph, _images, _lbevents, _tfevents, _values
+from lossboard.log import _av, _graph, _images, _lbevents, _tfevents, _values, _wandb
 from lossboard.log._sender import Sender
 
 BATCH_SIZE = 4096  # values per encoded batch: large enough to amortise encoding, small in memory
@@ -118,6 +118,12 @@ class SummaryWriter:
         self._sender = Sender(fd, self.path, max_jobs=self._max_queue)
         self._sender.send(lambda: head)
         atexit.register(self.close)
+        if self.format == "tfevents":
+            try:
+                _wandb.announce(self.log_dir)
+            except Exception as exc:  # W&B's internals moved: say so, logging goes on
+                warnings.warn(f"{self.log_dir}: could not tell W&B's sync_tensorboard about this directory "
+                              f"({exc!r}); the values are still written here", LossboardWarning, stacklevel=3)
 
     def _reopen(self) -> None:
         self._closed = False

@@ -136,28 +136,44 @@ def series(
     held: dict[tuple[str, str], list[TagInfo]] = {}  # two series may share a label: both are drawn
     for info in query.list_tags(store, run_names):
         held.setdefault((info.run, info.tag), []).append(info)
+    wanted = [info for run in run_names for tag in tag_names for info in held.get((run, tag), ())]
+    if smoothing != "none":
+        return [item for info in wanted for item in _smoothed_series(store, info, width, x, x_range, smoothing, weight, window)]
+    ranges = {_key(info): _step_range(store, info, x, x_range, width) for info in wanted}
+    together: dict[tuple[int, int] | None, list[TagInfo]] = {}  # series sharing a range are read at once
+    for info in wanted:
+        together.setdefault(ranges[_key(info)], []).append(info)
+    read: dict[tuple[str, str, str], SeriesData] = {}
+    for step_range, infos in together.items():
+        if step_range is None or step_range[0] <= step_range[1]:
+            found = query.read_series(store, runs=list(dict.fromkeys(info.run for info in infos)),
+                                      tags=list(dict.fromkeys(info.tag for info in infos)),
+                                      step_range=step_range, buckets=width)
+            read.update((_key(info), found[_key(info)]) for info in infos if _key(info) in found)
     answer = []
-    for run in run_names:
-        for tag in tag_names:
-            for info in held.get((run, tag), ()):
-                answer.extend(_one_series(store, info, width, x, x_range, smoothing, weight, window))
+    for info in wanted:
+        step_range = ranges[_key(info)]
+        if step_range is not None and step_range[0] > step_range[1]:
+            answer.append(_empty(info))
+        elif _key(info) in read:
+            answer.append(_columns(read[_key(info)], None))
     return answer
 
 
-def _one_series(
+def _key(info: TagInfo) -> tuple[str, str, str]:
+    return info.run, info.tag, info.source_tag
+
+
+def _smoothed_series(
     store: Store, info: TagInfo, width: int, x: str, x_range: tuple[float, float] | None,
     smoothing: str, weight: float, window: int,
 ) -> list[dict[str, Any]]:
-    """The answer for the one series ``info`` names (run, label and printed name)."""
-    key = (info.run, info.tag, info.source_tag)
+    """The answer for the one series ``info`` names, smoothed over every stored point."""
     step_range = _step_range(store, info, x, x_range, width)
     if step_range is not None and step_range[0] > step_range[1]:
         return [_empty(info)]
-    if smoothing == "none":
-        found = query.read_series(store, runs=[info.run], tags=[info.tag], step_range=step_range, buckets=width)
-        return [_columns(found[key], None)] if key in found else []
     found = query.read_series(store, runs=[info.run], tags=[info.tag])
-    return [_smoothed(found[key], step_range, width, smoothing, weight, window)] if key in found else []
+    return [_smoothed(found[_key(info)], step_range, width, smoothing, weight, window)] if _key(info) in found else []
 
 
 def _step_range(
@@ -281,7 +297,7 @@ class UnknownMedia(LossboardError):
 def media_record(store: Store, run: str, tag: str, step: int) -> Media:
     """The record of ``run``'s ``tag`` at ``step``: the last one written there, as for scalars."""
     _check_runs(store, [run])
-    held = [record for record in query.read_media(store, [run], tags=[tag])[run] if record.step == step]
+    held = query.read_media(store, [run], tags=[tag], step_range=(step, step))[run]
     if not held:
         raise UnknownMedia(f"run {run!r} has no media {tag!r} at step {step}; see /api/media?run=...")
     return held[-1]

@@ -1,28 +1,30 @@
-"""Reading many series in three statements, whatever their number: shared by every backend.
+"""Reading series, one or many, in three statements whatever their number: shared by every backend.
 
-`Store.read_many` resolves the series, reads their extents and chunk counts from the
-level-1 summaries (one statement each), then fetches every row any of them needs in one more
-(`Wanted` says which: the level `plan` chose for each). This module plans that fetch and
-answers each series from the fetched rows (`Fetched`) through the same `_chunks.read_m4` and
-`_chunks.select` a single read uses, CRC checks included, so a read of many series is the
-reads of each, minus the round trips.
+A backend resolves the series (`Found`), reads their extents from the level-1 rows (`Extent`,
+one statement), lets `plan` choose each one's summary level, then fetches every chunk and
+summary row they need in one more statement: of each series, the rows of its level that overlap
+the range, and of each finer level (and its chunks) only those reaching over the range's ends
+(level 0: every chunk overlapping it). `answer` reads each series from those rows, CRC checks
+included, through `lossboard.store._levels`; a single downsampled `read_series` is the same
+read of one series.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import NamedTuple
 
-from lossboard.store import _chunks, _pyramid
+from lossboard.errors import UsageError
+from lossboard.model import Series
+from lossboard.store import _chunks, _levels
 from lossboard.store.base import SeriesData
 
 WHOLE = (-(2**63), 2**63 - 1)  # every step a series can hold
-CHUNK = -1  # the kind of a fetched row that is a chunk's columns, not a summary
 
 
 class Found(NamedTuple):
-    """One series `read_many` resolved: its id and identity."""
+    """One series a read resolved: its id and identity."""
 
     tag_id: int
     run: str
@@ -30,103 +32,104 @@ class Found(NamedTuple):
     source_tag: str
 
 
-class Wanted(NamedTuple):
-    """What to fetch of one series: its chunks over the range (only those reaching over its
-    ends when ``level`` is set) and the summaries of ``level`` wholly inside (level 2: level 1 too)."""
+class Extent(NamedTuple):
+    """The chunks of one series overlapping the range: their bounds, and the points of those
+    wholly inside it (what chooses the level: a chunk at either end adds at most its own)."""
 
-    tag_id: int
-    level: int | None
+    first_step: int
+    last_step: int
+    inner_points: int
 
 
-def plan(found: Iterable[Found], extents: Mapping[int, _chunks.Extent], buckets: int | None) -> list[Wanted]:
-    """The level each series is read at, as `_chunks.read_m4` would choose it."""
+def read(
+    found: Sequence[Found],
+    step_range: tuple[int, int] | None,
+    buckets: int | None,
+    *,
+    extents_of: Callable[[list[int], int, int], Iterable[tuple]],
+    rows_of: Callable[[list[tuple[int, int, bool]], int, int], Iterable[tuple]],
+) -> dict[tuple[str, str, str], SeriesData]:
+    """``found`` series in a backend's two statements: ``extents_of(tag_ids, lo, hi)`` gives
+    ``(tag_id, first_step, last_step, inner_points)`` of each series overlapping ``[lo, hi]``,
+    ``rows_of(fetches, lo, hi)`` every row those ask for (`fetches`, `answer`)."""
+    lo, hi = step_range or WHOLE
+    extents = {tag_id: Extent(*extent) for tag_id, *extent in extents_of([series.tag_id for series in found], lo, hi)}
+    levels = dict(plan(found, extents, buckets))
+    return answer(found, extents, levels, rows_of(fetches(levels, step_range), lo, hi), step_range, buckets)
+
+
+def plan(found: Iterable[Found], extents: Mapping[int, Extent], buckets: int | None) -> list[tuple[int, int]]:
+    """``(tag_id, level)`` to fetch for each series: `_levels.level_for` its inner points, or 0
+    (every chunk overlapping the range) for a raw read."""
+    if buckets is not None and buckets < 1:
+        raise UsageError(f"buckets must be at least 1, got {buckets}")
+    return [
+        (series.tag_id, 0 if buckets is None or series.tag_id not in extents
+         else _levels.level_for(extents[series.tag_id].inner_points, buckets))
+        for series in found
+    ]
+
+
+def fetches(levels: Mapping[int, int], step_range: tuple[int, int] | None) -> list[tuple[int, int, bool]]:
+    """``(tag_id, level, whole)`` rows to fetch: of each series' level every row overlapping the
+    range (``whole``), and with a range, of each finer level (0: chunks) the rows reaching over
+    its ends; without one, no row reaches over them."""
     wanted = []
-    for series in found:
-        points = extents.get(series.tag_id, _chunks.Extent(None, None, 0, 0)).points
-        wanted.append(Wanted(series.tag_id, _chunks.level_for(points, buckets) if buckets and points else None))
+    for tag_id, level in levels.items():
+        wanted.append((tag_id, level, True))
+        if step_range is not None:
+            wanted += [(tag_id, finer, False) for finer in range(level)]
     return wanted
 
 
-class Fetched:
-    """One series' fetched rows, answering `_chunks.read_m4` and `_pyramid.covering` as the
-    database would: filtered to the range they ask for, in step order."""
+class _Fetched:
+    """One series' fetched rows: chunks ``(first_step, blobs)`` and summaries by level."""
 
     def __init__(self) -> None:
-        self.chunks: list[tuple[int, int, _chunks.Blobs]] = []
-        self.levels: dict[int, list[tuple[int, int, bytes, int]]] = defaultdict(list)
-
-    def sort(self) -> None:
-        """Each kind in step order: the database returns them unsorted, as sorting there would
-        copy every blob through its sorter."""
-        self.chunks.sort(key=lambda row: row[0])
-        for rows in self.levels.values():
-            rows.sort(key=lambda row: row[0])
-
-    def rows(self, lo: int, hi: int, *, edges_only: bool) -> list[tuple[int, _chunks.Blobs]]:
-        return [
-            (first, blobs)
-            for first, last, blobs in self.chunks
-            if last >= lo and first <= hi and not (edges_only and first >= lo and last <= hi)
-        ]
-
-    def blocks(self, lo: int, hi: int, level: int) -> list[_chunks.Block]:
-        return _pyramid.covering(self, lo, hi, level)
-
-    def summaries(self, level: int, lo: int, hi: int) -> list[tuple[int, int, bytes, int]]:
-        return [row for row in self.levels[level] if row[0] >= lo and row[1] <= hi]
+        self.chunks: list[tuple[int, _chunks.Blobs]] = []
+        self.levels: dict[int, list[tuple[int, bytes, int]]] = defaultdict(list)
 
 
 def answer(
     found: Sequence[Found],
-    extents: Mapping[int, _chunks.Extent],
-    chunk_counts: Mapping[int, int],
+    extents: Mapping[int, Extent],
+    levels: Mapping[int, int],
     rows: Iterable[tuple],
     step_range: tuple[int, int] | None,
     buckets: int | None,
 ) -> dict[tuple[str, str, str], SeriesData]:
-    """Each series read from the fetched ``rows`` ``(kind, tag_id, first_step, last_step, step,
-    epoch, wall_time, value, checksum)`` (a summary's points ride in ``value``), keyed by (run,
-    tag, source_tag) in the order of ``found``.
-
-    Rows may come in any order. A series read from every point is answered, and its rows let go,
-    as soon as its last chunk (``chunk_counts``: the chunks overlapping the range) arrives, so
-    many long series stream through instead of all sitting in memory at once; rows of a series
-    already answered (a chunk written since its count was taken) are left out.
-    """
-    by_id = {series.tag_id: series for series in found}
-    streamed = {want.tag_id for want in plan(found, extents, buckets) if want.level is None}
-    fetched: dict[int, Fetched] = defaultdict(Fetched)
+    """Each series read from the fetched ``rows`` ``(level, tag_id, first_step, step, epoch,
+    wall_time, value, checksum)`` (level 0: a chunk; a summary's records ride in ``value``), in
+    any order, keyed by (run, tag, source_tag) in the order of ``found``; ``levels`` as `plan` chose."""
+    fetched: dict[int, _Fetched] = defaultdict(_Fetched)
+    for level, tag_id, first, step, epoch, wall_time, value, crc in rows:
+        if level == 0:
+            fetched[tag_id].chunks.append((first, (step, epoch, wall_time, value, crc)))
+        else:
+            fetched[tag_id].levels[level].append((first, value, crc))
     read: dict[int, SeriesData] = {}
-    for kind, tag_id, first, last, step, epoch, wall_time, value, crc in rows:
-        if tag_id in read:
-            continue
-        if kind != CHUNK:
-            fetched[tag_id].levels[kind].append((first, last, value, crc))
-            continue
-        chunks = fetched[tag_id].chunks
-        chunks.append((first, last, (step, epoch, wall_time, value, crc)))
-        if tag_id in streamed and len(chunks) == chunk_counts.get(tag_id, 0):
-            read[tag_id] = _one(by_id[tag_id], extents, fetched.pop(tag_id), step_range, buckets)
+    covered = []  # series read through summaries: downsampled together below
     for series in found:
-        if series.tag_id not in read:
-            read[series.tag_id] = _one(series, extents, fetched.get(series.tag_id, Fetched()), step_range, buckets)
+        extent, level, held = extents.get(series.tag_id), levels.get(series.tag_id, 0), fetched[series.tag_id]
+        if extent is None or level == 0 or buckets is None:
+            read[series.tag_id] = _exact(series, held, step_range, buckets)
+            continue
+        lo, hi = step_range if step_range is not None else (extent.first_step, extent.last_step)
+        by_level = {number: _levels.decode(rows, series.tag) for number, rows in held.levels.items()}
+        covered.append((series, _levels.cover(by_level, _levels.points_of(_points(series, held)), level, lo, hi), lo, hi))
+    kept = _levels.downsample([(records, lo, hi) for _, records, lo, hi in covered], buckets or 1)
+    for (series, records, _, _), points in zip(covered, kept):
+        read[series.tag_id] = SeriesData.of(series.run, series.tag, series.source_tag, points, _levels.count(records))
     return {(series.run, series.tag, series.source_tag): read[series.tag_id] for series in found}
 
 
-def _one(
-    series: Found,
-    extents: Mapping[int, _chunks.Extent],
-    rows: Fetched,
-    step_range: tuple[int, int] | None,
-    buckets: int | None,
-) -> SeriesData:
-    """One series from its fetched rows, as `read_series` reads it."""
-    rows.sort()
-    if buckets is None:
-        lo, hi = step_range or WHOLE
-        blobs = (blobs for _, blobs in rows.rows(lo, hi, edges_only=False))
-        kept, total = _chunks.select(_chunks.decode(series.tag, series.source_tag, blobs), step_range, None, None)
-    else:
-        extent = extents.get(series.tag_id, _chunks.Extent(None, None, 0, 0))
-        kept, total = _chunks.read_m4(rows, extent, step_range, buckets)
+def _points(series: Found, held: _Fetched) -> Series:
+    """The fetched chunks of one series, decoded in step order."""
+    chunks = sorted(held.chunks, key=lambda row: row[0])
+    return _chunks.decode(series.tag, series.source_tag, (blobs for _, blobs in chunks))
+
+
+def _exact(series: Found, held: _Fetched, step_range: tuple[int, int] | None, buckets: int | None) -> SeriesData:
+    """One series read from every point of its fetched chunks."""
+    kept, total = _chunks.select(_points(series, held), step_range, None, buckets)
     return SeriesData.of(series.run, series.tag, series.source_tag, kept, total)

@@ -19,11 +19,12 @@ on write. Runs also hold **events**, **media** (references, not bytes), and **pr
 
 Series are stored as **chunks**: up to `CHUNK_POINTS` consecutive points of one series in one
 row, each column as raw little-endian bytes, with the chunk's first/last step and its value
-min/max, and beside it the **summary pyramid**: the chunk's block M4 (the M4 points of every 32
-consecutive points, about an eighth of the bytes), its level-1 summary (every 1,024 points),
-and level 2 over each 32 consecutive chunks (every 8 chunks), kept up to date by every write. Reading a million points is then a few hundred rows, and
-appends touch one row. Each chunk and summary carries a CRC-32 checked on every read: damaged
-bytes are an error naming the store and series, never data.
+min/max, and beside them the **summary levels** (`lossboard.store._levels`): records of each
+block of 32, 128, 512 and 2,048 points of a chunk and of 2, 8 and 32 whole chunks (count, first,
+last, minimum, maximum and first NaN), kept up to date by every write. Reading a million points
+is then a few hundred rows, and appends touch one chunk and one group of summaries. Each chunk
+and summary row carries a CRC-32 checked on every read: damaged bytes are an error naming the
+store and series, never data.
 
 Writing (the indexer, one source file at a time)
 ------------------------------------------------
@@ -55,20 +56,18 @@ Reading
 alone that names several is a `lossboard.errors.UsageError` listing their source tags; raw, or
 downsampled to ``buckets`` buckets), `read_many` (every series of many ``(run, label)``
 pairs, exactly as `read_series` reads each, in three statements whatever their number: the
-series, their extents, then every chunk and summary row they need), `read_events`, `read_media`,
-`read_problems`. Downsampling is deterministic and never hides a spike: the step range is cut
-into ``buckets`` equal parts and each non-empty part keeps its first and last point and the
-points holding its minimum and maximum value (M4), in step order without repeats; NaN is no
-extreme, and a bucket holding NaN keeps its first NaN besides, so at most ``5 * buckets``
-points. When the buckets hold 256 points or more on average, the chunks wholly inside the range
-are read from the coarsest level of the pyramid that fits (block M4; level 1 from 4,096 points
-a bucket; level 2 from 131,072), so the cost follows the buckets, not the series: every point
-kept is still a real point in its own bucket and the range's extremes, every spike and the
-first NaN are still kept, but a bucket's first, last, minimum and maximum are exact only up to
-the block at either of its ends, shared with its neighbour (invisible at one bucket a pixel;
-exact when buckets start on block edges). ``total_points``
-always says how many points the range holds. ``step_range`` and ``time_range`` include both
-ends.
+series, their extents, then every chunk and summary row they need), `read_events`, `read_media`
+(by run, and by tag and step range where given), `read_problems`. Downsampling is deterministic
+and never hides a spike: the step range is cut into ``buckets`` equal parts and each non-empty
+part keeps its first and last point and the points holding its minimum and maximum value (M4),
+in step order without repeats; NaN is no extreme, and a bucket holding NaN keeps its first NaN
+besides, so at most ``5 * buckets`` points. From 32 points a bucket on average the read takes
+the coarsest summary level with at least ``buckets`` blocks in the range, so its cost follows
+the buckets, not the series; bucket edges then move to that level's block edges (finer blocks,
+then single points, towards the range's ends): every point is still in exactly one bucket and
+each bucket keeps the real first, last, minimum, maximum and first NaN *of the points it
+covers*, a bucket reaching at most one block past its equal part. ``total_points`` always says
+how many points the range holds. ``step_range`` and ``time_range`` include both ends.
 """
 
 from __future__ import annotations
@@ -83,7 +82,7 @@ import numpy as np
 from lossboard.errors import LossboardError, UsageError
 from lossboard.model import Event, FileProblem, Media, Series
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 CHUNK_POINTS = 4096
 
 
@@ -211,9 +210,6 @@ class Store(Protocol):
     `lossboard.store.postgres.PostgresStore` implement it and pass the same contract tests."""
 
     host: str  # the part of a run's identity the store adds: "" (SQLite) or this machine's name
-    # whether many series are read faster by one `read_many` than one `read_series` each: true
-    # across a network (PostgreSQL); SQLite in-process streams each series 16 chunks at a time
-    batches_reads: bool
 
     def close(self) -> None: ...
 
@@ -258,4 +254,6 @@ class Store(Protocol):
 
     def read_problems(self, runs: Sequence[str]) -> Iterator[tuple[str, FileProblem]]: ...
 
-    def read_media(self, runs: Sequence[str], tags: Sequence[str] | None = None) -> Iterator[tuple[str, Media]]: ...
+    def read_media(
+        self, runs: Sequence[str], tags: Sequence[str] | None = None, *, steps: tuple[int, int] | None = None
+    ) -> Iterator[tuple[str, Media]]: ...

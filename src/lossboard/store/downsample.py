@@ -37,8 +37,8 @@ def m4_index(
     hi = int(step[-1]) if hi is None else int(hi)
     if hi < lo:
         return np.empty(0, dtype=np.intp)
-    edges = _edges(lo, hi, buckets)
-    bounds = np.searchsorted(step, edges)  # bounds[k]: index of bucket k's first point
+    starts_at = edges(lo, hi, buckets)
+    bounds = np.searchsorted(step, starts_at)  # bounds[k]: index of bucket k's first point
     starts, stops = bounds[:-1], bounds[1:]
     filled = starts < stops
     starts, stops = starts[filled], stops[filled]
@@ -51,21 +51,21 @@ def m4_index(
     parts = [starts, stops - 1]
     if missing.any():
         # NaN aside: an all-NaN bucket's "extremes" are then its first NaN, which is kept anyway
-        lows = _first_match(np.where(missing, np.inf, window), offsets, np.minimum, sizes)
-        highs = _first_match(np.where(missing, -np.inf, window), offsets, np.maximum, sizes)
+        lows = first_match(np.where(missing, np.inf, window), offsets, np.minimum, sizes)
+        highs = first_match(np.where(missing, -np.inf, window), offsets, np.maximum, sizes)
         nans = np.flatnonzero(missing)
         at = np.searchsorted(nans, offsets)
         has_nan = (at < len(nans)) & (nans[np.minimum(at, len(nans) - 1)] < offsets + sizes)
         parts.append(nans[at[has_nan]] + first)
     else:
-        lows = _first_match(window, offsets, np.minimum, sizes)
-        highs = _first_match(window, offsets, np.maximum, sizes)
+        lows = first_match(window, offsets, np.minimum, sizes)
+        highs = first_match(window, offsets, np.maximum, sizes)
     parts += [lows + first, highs + first]
     kept = np.sort(np.concatenate(parts))
     return kept[np.concatenate([[True], kept[1:] != kept[:-1]])]  # np.unique hashes: slower here
 
 
-def _edges(lo: int, hi: int, buckets: int) -> np.ndarray:
+def edges(lo: int, hi: int, buckets: int) -> np.ndarray:
     """The first step of each bucket, then ``hi + 1``: ``lo + ceil(k * span / buckets)``.
 
     Written as ``k * q + ceil(k * r / buckets)`` with ``span = q * buckets + r`` so that
@@ -77,7 +77,7 @@ def _edges(lo: int, hi: int, buckets: int) -> np.ndarray:
     return lo + k * q + (k * r + buckets - 1) // buckets
 
 
-def _first_match(
+def first_match(
     window: np.ndarray, offsets: np.ndarray, reduce: np.ufunc, sizes: np.ndarray
 ) -> np.ndarray:
     """Per bucket, the offset of its first point equal to the bucket's ``reduce`` (NaN-free)."""

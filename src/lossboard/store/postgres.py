@@ -17,7 +17,6 @@ Needs psycopg 3: ``pip install 'lossboard[postgres]'``.
 
 from __future__ import annotations
 
-import bisect
 import json
 import re
 import socket
@@ -25,16 +24,12 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
-import numpy as np
-
 import lossboard
 from lossboard.errors import LossboardError, UsageError
-from lossboard.model import Event, FileProblem, Media, Series
-from lossboard.sources.collect import cut_before
-from lossboard.store import _chunks, _many, _pyramid
+from lossboard.model import Event, FileProblem, Media
+from lossboard.store import _chunks, _many
 from lossboard.store._guard import first_line, guard
 from lossboard.store.base import (
-    CHUNK_POINTS,
     SCHEMA_VERSION,
     Batch,
     RunInfo,
@@ -47,6 +42,7 @@ from lossboard.store.base import (
     run_name_of,
 )
 from lossboard.store.postgres_schema import LOCK_SPACE, MIGRATIONS, name_runs
+from lossboard.store.postgres_series import BLOBS, cut, merge, read
 from lossboard.store.urls import redact
 
 try:
@@ -58,20 +54,6 @@ except ImportError as exc:
 _SCHEMA = "lossboard"
 _CONNECT_TIMEOUT_S = 10
 _LOCK_GRACE_MS = 500  # how long a refused lock waits for a holder that was killed
-
-_COPY_CHUNKS = (
-    "COPY chunks (tag_id, first_step, last_step, count, value_min, value_max, step, epoch, wall_time, value,"
-    " checksum) FROM STDIN (FORMAT BINARY)"
-)
-_CHUNK_TYPES = ["int8", "int8", "int8", "int4", "float8", "float8", "bytea", "bytea", "bytea", "bytea", "int8"]
-_BLOBS = "step, epoch, wall_time, value, checksum"
-_COPY_BLOCKS = "COPY chunk_blocks (tag_id, first_step, points, checksum) FROM STDIN (FORMAT BINARY)"
-_BLOCK_TYPES = ["int8", "int8", "bytea", "int8"]
-_COPY_SUMMARIES = (
-    "COPY summaries (tag_id, level, first_step, last_step, count, points, checksum) FROM STDIN (FORMAT BINARY)"
-)
-_SUMMARY_TYPES = ["int8", "int2", "int8", "int8", "int4", "bytea", "int8"]
-
 
 def _explain(store: PostgresStore, error: Exception) -> StoreError:
     """A PostgreSQL error as one line naming the database (never the password) and what to do."""
@@ -116,8 +98,6 @@ class PostgresStore:
     may also come from ``PGPASSWORD`` or ``~/.pgpass``. ``clock`` gives the wall time stamped
     on each batch (the run's ``updated``).
     """
-
-    batches_reads = True  # one round trip for many series instead of six statements each
 
     def __init__(self, url: str, *, clock: Callable[[], float] = time.time) -> None:
         self._url = url
@@ -200,7 +180,7 @@ class PostgresStore:
     @_guarded
     def drop_everything(self) -> None:
         """Delete every run and its data, keeping the schema: a fresh index, fast (for tests)."""
-        self._conn.execute("TRUNCATE runs, sources, tags, chunks, chunk_blocks, summaries, events, media, problems, meta CASCADE")
+        self._conn.execute("TRUNCATE runs, sources, tags, chunks, summaries, events, media, problems, meta CASCADE")
 
     # -- writing ------------------------------------------------------------------------
     @_guarded
@@ -249,10 +229,10 @@ class PostgresStore:
                 ),
             )
             for resume in batch.resumes:
-                self._cut(cur, run_id, resume)
+                cut(cur, run_id, resume)
             for columns in batch.columns:
                 if len(columns.step):
-                    self._merge(cur, run_id, _chunks.from_columns(columns))
+                    merge(cur, run_id, _chunks.from_columns(columns))
             cur.executemany(
                 "INSERT INTO events (run_id, kind, step, epoch, wall_time, text) VALUES (%s, %s, %s, %s, %s, %s)",
                 [(run_id, *event) for event in _events(batch)],
@@ -293,104 +273,6 @@ class PostgresStore:
             cur.execute("UPDATE runs SET name = %s WHERE id = %s", (name, run_id))
         name_runs(cur)
         return run_id
-
-    def _merge(self, cur: psycopg.Cursor, run_id: int, new: Series) -> None:
-        """Merge sorted points into their series, rewriting only the chunks they touch."""
-        tag_id, last_step = self._tag_for_update(cur, run_id, new.tag, new.source_tag)
-        lo, hi = int(new.step[0]), int(new.step[-1])
-        if last_step is not None and lo > last_step:
-            # an append: the last chunk takes new points while it has room
-            cur.execute(
-                f"SELECT first_step, {_BLOBS} FROM chunks WHERE tag_id = %s AND count < %s"
-                " AND first_step = (SELECT max(first_step) FROM chunks WHERE tag_id = %s)",
-                (tag_id, CHUNK_POINTS, tag_id),
-            )
-        else:
-            cur.execute(
-                f"SELECT first_step, {_BLOBS} FROM chunks WHERE tag_id = %s AND last_step >= %s"
-                " AND first_step <= %s ORDER BY first_step",
-                (tag_id, lo, hi),
-            )
-        touched = cur.fetchall()
-        old = _chunks.decode(new.tag, new.source_tag, [row[1:] for row in touched])
-        self._replace_chunks(cur, tag_id, [row[0] for row in touched], _chunks.merge(old, new))
-
-    def _tag_for_update(
-        self, cur: psycopg.Cursor, run_id: int, tag: str, source_tag: str
-    ) -> tuple[int, int | None]:
-        """The tag's id and last step, its row locked until commit so merges never interleave."""
-        return cur.execute(
-            "INSERT INTO tags (run_id, tag, source_tag) VALUES (%s, %s, %s)"
-            " ON CONFLICT (run_id, tag, source_tag) DO UPDATE SET source_tag = EXCLUDED.source_tag"
-            " RETURNING id, last_step",
-            (run_id, tag, source_tag),
-        ).fetchone()
-
-    def _cut(self, cur: psycopg.Cursor, run_id: int, resume: Event) -> None:
-        """Drop every series' points and the events from the resumed epoch (or step) on, as a
-        plain load does."""
-        cur.execute(
-            "DELETE FROM events WHERE run_id = %(run)s AND CASE WHEN epoch IS NOT NULL"
-            " AND %(epoch)s::float8 IS NOT NULL THEN epoch >= %(epoch)s ELSE step >= %(step)s END",
-            {"run": run_id, "epoch": resume.epoch, "step": int(resume.step)},
-        )
-        tags = cur.execute(
-            "SELECT id, tag, source_tag FROM tags WHERE run_id = %s ORDER BY id FOR UPDATE", (run_id,)
-        ).fetchall()
-        for tag_id, tag, source_tag in tags:
-            rows = cur.execute(
-                f"SELECT first_step, {_BLOBS} FROM chunks WHERE tag_id = %s ORDER BY first_step", (tag_id,)
-            ).fetchall()
-            series = _chunks.decode(tag, source_tag, [row[1:] for row in rows])
-            kept = cut_before(series, resume)
-            if len(kept) == len(series):
-                continue
-            # rewrite from the chunk holding the first lost point on; the chunks before it stay
-            first_lost = series.step[np.isin(series.step, kept.step, invert=True)][0]
-            firsts = [row[0] for row in rows]
-            start = firsts[bisect.bisect_right(firsts, first_lost) - 1]
-            self._replace_chunks(cur, tag_id, firsts[firsts.index(start) :], _steps_from(kept, start))
-
-    def _replace_chunks(self, cur: psycopg.Cursor, tag_id: int, doomed: list[int], series: Series) -> None:
-        """Delete chunks (by first step), write ``series`` as new chunks, refresh the tag's summary."""
-        if doomed:
-            cur.execute("DELETE FROM chunks WHERE tag_id = %s AND first_step = ANY(%s)", (tag_id, doomed))
-        if len(series):
-            rows = _chunks.chunk_rows(series)
-            with cur.copy(_COPY_CHUNKS) as copy:
-                copy.set_types(_CHUNK_TYPES)
-                for row in rows:
-                    copy.write_row((tag_id, *row[:5], *row.blobs))
-            with cur.copy(_COPY_BLOCKS) as copy:
-                copy.set_types(_BLOCK_TYPES)
-                for row in rows:
-                    copy.write_row((tag_id, row.first_step, *row.blocks))
-            self._write_summaries(cur, tag_id, 1, [_pyramid.Summary(*row[:3], *row.coarse) for row in rows])
-        changed = doomed + ([int(series.step[0])] if len(series) else [])
-        if changed:
-            self._write_summaries(cur, tag_id, 2, _pyramid.rebuild_level2(_query(cur), tag_id, min(changed)))
-        summary = cur.execute(
-            "SELECT sum(count), min(first_step), max(last_step) FROM chunks WHERE tag_id = %s", (tag_id,)
-        ).fetchone()
-        if summary[0] is None:
-            cur.execute("DELETE FROM tags WHERE id = %s", (tag_id,))
-            return
-        last = cur.execute(
-            "SELECT substring(value FROM octet_length(value) - 7) FROM chunks"
-            " WHERE tag_id = %s ORDER BY first_step DESC LIMIT 1",
-            (tag_id,),
-        ).fetchone()[0]
-        cur.execute(
-            "UPDATE tags SET points = %s, first_step = %s, last_step = %s, last_value = %s WHERE id = %s",
-            (*summary, float(np.frombuffer(last, dtype="<f8")[0]), tag_id),
-        )
-
-    @staticmethod
-    def _write_summaries(cur: psycopg.Cursor, tag_id: int, level: int, rows: list[_pyramid.Summary]) -> None:
-        with cur.copy(_COPY_SUMMARIES) as copy:
-            copy.set_types(_SUMMARY_TYPES)
-            for row in rows:
-                copy.write_row((tag_id, level, *row))
 
     @_guarded
     def reset_run(self, run: str) -> None:
@@ -511,8 +393,10 @@ class PostgresStore:
             return None
         tag_id, source_tag = one_series(run, tag, found)
         if buckets is not None and time_range is None:
-            return self._read_downsampled(run, tag, source_tag, tag_id, step_range, buckets)
-        query = f"SELECT {_BLOBS} FROM chunks WHERE tag_id = %s"
+            with self._conn.cursor(binary=True) as cur:
+                found = read(cur, [_many.Found(tag_id, run, tag, source_tag)], step_range, buckets)
+            return found[run, tag, source_tag]
+        query = f"SELECT {BLOBS} FROM chunks WHERE tag_id = %s"
         params: tuple = (tag_id,)
         if step_range is not None:
             query += " AND last_step >= %s AND first_step <= %s"
@@ -522,21 +406,6 @@ class PostgresStore:
         series = _chunks.decode(tag, source_tag, rows)
         return SeriesData.of(run, tag, source_tag, *_chunks.select(series, step_range, time_range, buckets))
 
-    def _read_downsampled(
-        self, run: str, tag: str, source_tag: str, tag_id: int, step_range: tuple[int, int] | None, buckets: int
-    ) -> SeriesData:
-        lo, hi = step_range if step_range is not None else (-(2**63), 2**63 - 1)
-        extent = self._conn.execute(  # from the level-1 rows: one small row a chunk
-            "SELECT min(first_step), max(last_step), coalesce(sum(count), 0),"
-            " coalesce(sum(count) FILTER (WHERE first_step >= %(lo)s AND last_step <= %(hi)s), 0)"
-            " FROM summaries WHERE tag_id = %(tag)s AND level = 1 AND last_step >= %(lo)s AND first_step <= %(hi)s",
-            {"lo": lo, "hi": hi, "tag": tag_id},
-        ).fetchone()
-        kept, total = _chunks.read_m4(
-            _Chunks(self._conn, tag_id), _chunks.Extent(*extent), step_range, buckets
-        )
-        return SeriesData.of(run, tag, source_tag, kept, total)
-
     @_guarded
     def read_many(
         self,
@@ -545,7 +414,6 @@ class PostgresStore:
         step_range: tuple[int, int] | None = None,
         buckets: int | None = None,
     ) -> dict[tuple[str, str, str], SeriesData]:
-        lo, hi = step_range or _many.WHOLE
         unique = list(dict.fromkeys(map(tuple, pairs)))
         with self._conn.cursor(binary=True) as cur:
             found = [
@@ -558,21 +426,7 @@ class PostgresStore:
                     ([run for run, _ in unique], [tag for _, tag in unique]),
                 ).fetchall()
             ]
-            extents, chunk_counts = {}, {}
-            for tag_id, chunks, *extent in cur.execute(
-                "SELECT tag_id, count(*), min(first_step), max(last_step), coalesce(sum(count), 0)::int8,"
-                " coalesce(sum(count) FILTER (WHERE first_step >= %(lo)s AND last_step <= %(hi)s), 0)::int8"
-                " FROM summaries WHERE tag_id = ANY(%(ids)s::int8[]) AND level = 1"
-                " AND last_step >= %(lo)s AND first_step <= %(hi)s GROUP BY tag_id",
-                {"ids": [series.tag_id for series in found], "lo": lo, "hi": hi},
-            ).fetchall():
-                extents[tag_id], chunk_counts[tag_id] = _chunks.Extent(*extent), chunks
-            wanted = _many.plan(found, extents, buckets)
-            rows = cur.execute(
-                _READ_MANY,
-                {"ids": [want.tag_id for want in wanted], "levels": [want.level for want in wanted], "lo": lo, "hi": hi},
-            )
-            return _many.answer(found, extents, chunk_counts, rows, step_range, buckets)
+            return read(cur, found, step_range, buckets)
 
     @_guarded
     def read_events(self, runs: Sequence[str]) -> Iterator[tuple[str, Event]]:
@@ -587,13 +441,13 @@ class PostgresStore:
 
     @_guarded
     def read_media(
-        self, runs: Sequence[str], tags: Sequence[str] | None = None
+        self, runs: Sequence[str], tags: Sequence[str] | None = None, *, steps: tuple[int, int] | None = None
     ) -> Iterator[tuple[str, Media]]:
         query = (
             "SELECT r.display, m.kind, m.tag, m.step, m.wall_time, m.data FROM media m"
-            " JOIN runs r ON r.id = m.run_id WHERE r.display = ANY(%s)"
+            " JOIN runs r ON r.id = m.run_id WHERE r.display = ANY(%s) AND m.step BETWEEN %s AND %s"
         )
-        params: tuple = (list(runs),)
+        params: tuple = (list(runs), *(steps or _many.WHOLE))
         if tags is not None:
             query += " AND m.tag = ANY(%s)"
             params += (list(tags),)
@@ -615,82 +469,6 @@ class PostgresStore:
             yield name, FileProblem(*problem)
 
 
-# every row `read_many` needs of every series at once, as `_many.group` reads them (`_many.Wanted`)
-_READ_MANY = """
-WITH wanted AS (SELECT * FROM unnest(%(ids)s::int8[], %(levels)s::int4[]) AS w(tag_id, level))
-SELECT -1 AS kind, c.tag_id, c.first_step, c.last_step, c.step, c.epoch, c.wall_time, c.value, c.checksum
-FROM chunks c JOIN wanted w ON c.tag_id = w.tag_id
-WHERE c.last_step >= %(lo)s AND c.first_step <= %(hi)s
-  AND (w.level IS NULL OR NOT (c.first_step >= %(lo)s AND c.last_step <= %(hi)s))
-UNION ALL
-SELECT 0, c.tag_id, c.first_step, c.last_step, NULL, NULL, NULL, b.points, b.checksum
-FROM chunk_blocks b JOIN chunks c USING (tag_id, first_step) JOIN wanted w ON c.tag_id = w.tag_id
-WHERE w.level = 0 AND c.first_step >= %(lo)s AND c.last_step <= %(hi)s
-UNION ALL
-SELECT s.level, s.tag_id, s.first_step, s.last_step, NULL, NULL, NULL, s.points, s.checksum
-FROM summaries s JOIN wanted w ON s.tag_id = w.tag_id
-WHERE w.level >= 1 AND s.level IN (1, w.level) AND s.first_step >= %(lo)s AND s.last_step <= %(hi)s
-"""
-
-
-class _Chunks:
-    """One series' chunks, as `_chunks.read_m4` reads them."""
-
-    def __init__(self, conn: psycopg.Connection, tag_id: int) -> None:
-        self._conn, self._tag_id = conn, tag_id
-
-    def rows(self, lo: int, hi: int, *, edges_only: bool) -> list[tuple[int, _chunks.Blobs]]:
-        edges = " AND NOT (first_step >= %(lo)s AND last_step <= %(hi)s)" if edges_only else ""
-        with self._conn.cursor(binary=True) as cur:
-            cur.execute(
-                f"SELECT first_step, {_BLOBS} FROM chunks WHERE tag_id = %(tag)s"
-                f" AND last_step >= %(lo)s AND first_step <= %(hi)s{edges} ORDER BY first_step",
-                {"tag": self._tag_id, "lo": lo, "hi": hi},
-            )
-            return [(first_step, tuple(blobs)) for first_step, *blobs in cur.fetchall()]
-
-    def blocks(self, lo: int, hi: int, level: int) -> list[_chunks.Block]:
-        return _pyramid.covering(self, lo, hi, level)
-
-    def summaries(self, level: int, lo: int, hi: int) -> list[tuple[int, int, bytes, int]]:
-        if level == 0:
-            query = (
-                "SELECT c.first_step, c.last_step, b.points, b.checksum FROM chunk_blocks b"
-                " JOIN chunks c USING (tag_id, first_step)"
-                " WHERE c.tag_id = %s AND c.first_step >= %s AND c.last_step <= %s ORDER BY c.first_step"
-            )
-        else:
-            query = (
-                "SELECT first_step, last_step, points, checksum FROM summaries WHERE tag_id = %s"
-                f" AND level = {level:d} AND first_step >= %s AND last_step <= %s ORDER BY first_step"
-            )
-        with self._conn.cursor(binary=True) as cur:
-            return cur.execute(query, (self._tag_id, lo, hi)).fetchall()
-
-
-def _query(cur: psycopg.Cursor) -> _pyramid.Query:
-    """`_pyramid`'s statements (``?`` placeholders) on this cursor."""
-
-    def run(statement: str, params: tuple) -> list:
-        cur.execute(statement.replace("?", "%s"), params)
-        return cur.fetchall() if cur.description else []
-
-    return run
-
-
 def _events(batch: Batch) -> list[Event]:
     """The batch's events to keep: its resumes first, each once even when also listed as an event."""
     return [*batch.resumes, *(event for event in batch.events if event not in batch.resumes)]
-
-
-def _steps_from(series: Series, first_step: int) -> Series:
-    """The points of a sorted series from ``first_step`` on."""
-    start = int(np.searchsorted(series.step, first_step))
-    return Series(
-        series.tag,
-        series.source_tag,
-        series.step[start:],
-        series.epoch[start:],
-        series.wall_time[start:],
-        series.value[start:],
-    )

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import psycopg
 
-from lossboard.store import _chunks, _pyramid
+from lossboard.store import _chunks
 from lossboard.store.names import renamed
 
 LOCK_SPACE = 0x6C6F7373  # "loss": the first key of every lossboard advisory lock
@@ -101,19 +101,13 @@ _SCHEMA_V1 = """
     INSERT INTO schema_version VALUES (0, '');
 """
 def _migrate_to_v2(conn: psycopg.Connection) -> None:
-    """Version 2 adds each chunk's block M4 (``chunk_blocks``), computed here for every chunk."""
+    """Version 2 added each chunk's block M4 (``chunk_blocks``); version 6 replaced it with the
+    summary levels, so the table is made and left empty on the way."""
     conn.execute(
         "CREATE TABLE chunk_blocks (tag_id bigint NOT NULL, first_step bigint NOT NULL, points bytea NOT NULL,"
         " PRIMARY KEY (tag_id, first_step),"
-        " FOREIGN KEY (tag_id, first_step) REFERENCES chunks ON DELETE CASCADE);"
-        " ALTER TABLE chunk_blocks ALTER points SET STORAGE EXTERNAL"
+        " FOREIGN KEY (tag_id, first_step) REFERENCES chunks ON DELETE CASCADE)"
     )
-    with conn.cursor(binary=True) as read, conn.cursor() as write:
-        read.execute("SELECT tag_id, first_step, step, epoch, wall_time, value FROM chunks")
-        with write.copy("COPY chunk_blocks (tag_id, first_step, points) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(["int8", "int8", "bytea"])
-            for tag_id, first_step, *blobs in read:
-                copy.write_row((tag_id, first_step, _chunks.block_m4(_chunks.decode("", "", [blobs], checked=False))))
 
 
 # MIGRATIONS[v] brings a database from schema version v to v + 1; an empty database is version 0
@@ -124,6 +118,7 @@ MIGRATIONS: tuple[Callable[[psycopg.Connection], object], ...] = (
     lambda conn: conn.execute("UPDATE sources SET state = NULL"),
     lambda conn: _migrate_to_v4(conn),
     lambda conn: _migrate_to_v5(conn),
+    lambda conn: _migrate_to_v6(conn),
 )
 
 
@@ -165,8 +160,7 @@ def _migrate_to_v4(conn: psycopg.Connection) -> None:
 
 
 def _migrate_to_v5(conn: psycopg.Connection) -> None:
-    """Version 5 adds the summary pyramid's coarse levels (``summaries``), computed here for
-    every series: level 1 from each chunk's points, level 2 from level 1."""
+    """Version 5 added the summary table; version 6 fills it."""
     conn.execute(
         "CREATE TABLE summaries (tag_id bigint NOT NULL, level smallint NOT NULL, first_step bigint NOT NULL,"
         " last_step bigint NOT NULL, count integer NOT NULL, points bytea NOT NULL, checksum bigint NOT NULL,"
@@ -174,24 +168,29 @@ def _migrate_to_v5(conn: psycopg.Connection) -> None:
         " FOREIGN KEY (tag_id, first_step) REFERENCES chunks ON DELETE CASCADE);"
         " CREATE INDEX summaries_chunk ON summaries (tag_id, first_step)"
     )
-    tag_ids = [tag_id for (tag_id,) in conn.execute("SELECT id FROM tags ORDER BY id")]
-    for tag_id in tag_ids:
+
+
+def _migrate_to_v6(conn: psycopg.Connection) -> None:
+    """Version 6 keeps summary records (`lossboard.store._levels`) at seven levels in place of
+    the block M4 and the two M4 levels: computed here for every series from its chunks."""
+    # records are read far more often than written: stored as they are, never compressed; media
+    # are found by tag and step (one image of a slider), not by reading every record of a run
+    conn.execute(
+        "DROP TABLE chunk_blocks; DELETE FROM summaries; ALTER TABLE summaries ALTER points SET STORAGE EXTERNAL;"
+        " CREATE INDEX media_tag_step ON media (run_id, tag, step)"
+    )
+    for (tag_id,) in conn.execute("SELECT id FROM tags ORDER BY id").fetchall():
         with conn.cursor(binary=True) as read:
             chunks = read.execute(
                 "SELECT first_step, last_step, count, step, epoch, wall_time, value, checksum FROM chunks"
                 " WHERE tag_id = %s ORDER BY first_step",
                 (tag_id,),
             ).fetchall()
-        level1 = []
-        for first, last, count, *blobs in chunks:
-            blob = _chunks.block_m4(_chunks.decode("", "", [blobs]), _chunks.LEVEL_POINTS[1])
-            level1.append(_pyramid.Summary(first, last, count, blob, _chunks.checksum(blob)))
-        for level, rows in ((1, level1), (2, _pyramid.level2_rows(level1))):
-            conn.cursor().executemany(
-                "INSERT INTO summaries (tag_id, level, first_step, last_step, count, points, checksum)"
-                f" VALUES (%s, {level}, %s, %s, %s, %s, %s)",
-                [(tag_id, *row) for row in rows],
-            )
+        conn.cursor().executemany(
+            "INSERT INTO summaries (tag_id, level, first_step, last_step, count, points, checksum)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            [(tag_id, level, *row) for level, row in _chunks.summary_rows(chunks)],
+        )
 
 
 def name_runs(conn: psycopg.Connection | psycopg.Cursor) -> None:

@@ -35,12 +35,10 @@ import numpy as np
 
 import lossboard
 from lossboard.errors import LossboardError, UsageError
-from lossboard.model import Event, FileProblem, Media, Series
-from lossboard.sources.collect import cut_before
-from lossboard.store import _chunks, _many, _pyramid
+from lossboard.model import Event, FileProblem, Media
+from lossboard.store import _chunks, _many
 from lossboard.store._guard import first_line, guard
 from lossboard.store.base import (
-    CHUNK_POINTS,
     SCHEMA_VERSION,
     Batch,
     RunInfo,
@@ -53,6 +51,7 @@ from lossboard.store.base import (
     run_name_of,
 )
 from lossboard.store.sqlite_schema import MIGRATIONS, name_runs
+from lossboard.store.sqlite_series import cut_run, merge_series, read
 
 _URL_PREFIX = "sqlite://"
 _BUSY_TIMEOUT_MS = 30_000  # a reader or the next indexer waits this long for a writer's commit
@@ -144,8 +143,6 @@ def path_of(url: str | Path) -> str:
 
 class SQLiteStore:
     """The `lossboard.store.base.Store` contract on one SQLite file (or ``":memory:"``)."""
-
-    batches_reads = False  # in-process: one read a series measured as fast or faster (bench/README.md)
 
     @_guarded
     def __init__(
@@ -268,11 +265,11 @@ class SQLiteStore:
                 + (source.mtime_ns, source.offset, source.state),
             )
             for resume in batch.resumes:
-                _cut_run(db, run_id, resume)
+                cut_run(db, run_id, resume)
             for columns in batch.columns:
                 new = _chunks.from_columns(columns)
                 if len(new):
-                    _merge_series(db, run_id, new)
+                    merge_series(db, run_id, new)
             events = list(batch.resumes) + [event for event in batch.events if event not in batch.resumes]
             db.executemany(
                 "INSERT INTO events (run_id, kind, step, epoch, wall_time, text) VALUES (?, ?, ?, ?, ?, ?)",
@@ -413,17 +410,15 @@ class SQLiteStore:
             if not rows:
                 return None
             tag_id, source_tag = one_series(run, tag, rows)
-            lo, hi = step_range if step_range is not None else (-(2**63), 2**63 - 1)
             if buckets is not None and time_range is None:
-                chunks = _Chunks(db, tag_id)
-                kept, total = _chunks.read_m4(chunks, chunks.extent(lo, hi), step_range, buckets)
-            else:
-                blobs = db.execute(
-                    "SELECT step, epoch, wall_time, value, checksum FROM chunks "
-                    "WHERE tag_id = ? AND last_step >= ? AND first_step <= ? ORDER BY first_step",
-                    (tag_id, lo, hi),
-                )
-                kept, total = _chunks.select(_chunks.decode(tag, source_tag, blobs), step_range, time_range, buckets)
+                return read(db, [_many.Found(tag_id, run, tag, source_tag)], step_range, buckets)[run, tag, source_tag]
+            lo, hi = step_range if step_range is not None else _many.WHOLE
+            blobs = db.execute(
+                "SELECT step, epoch, wall_time, value, checksum FROM chunks "
+                "WHERE tag_id = ? AND last_step >= ? AND first_step <= ? ORDER BY first_step",
+                (tag_id, lo, hi),
+            )
+            kept, total = _chunks.select(_chunks.decode(tag, source_tag, blobs), step_range, time_range, buckets)
         return SeriesData.of(run, tag, source_tag, kept, total)
 
     @_guarded
@@ -434,7 +429,6 @@ class SQLiteStore:
         step_range: tuple[int, int] | None = None,
         buckets: int | None = None,
     ) -> dict[tuple[str, str, str], SeriesData]:
-        lo, hi = step_range or _many.WHOLE
         with self._snapshot() as db:
             found = [
                 _many.Found(*row)
@@ -445,17 +439,7 @@ class SQLiteStore:
                     (json.dumps([list(pair) for pair in dict.fromkeys(map(tuple, pairs))]),),
                 )
             ]
-            extents, chunk_counts = {}, {}
-            for tag_id, chunks, *extent in db.execute(
-                "SELECT tag_id, COUNT(*), MIN(first_step), MAX(last_step), COALESCE(SUM(count), 0), "
-                "COALESCE(SUM(count) FILTER (WHERE first_step >= ?2 AND last_step <= ?3), 0) "
-                "FROM summaries WHERE tag_id IN (SELECT value FROM json_each(?1)) AND level = 1 "
-                "AND last_step >= ?2 AND first_step <= ?3 GROUP BY tag_id",
-                (json.dumps([series.tag_id for series in found]), lo, hi),
-            ):
-                extents[tag_id], chunk_counts[tag_id] = _chunks.Extent(*extent), chunks
-            wanted = json.dumps([list(want) for want in _many.plan(found, extents, buckets)])
-            return _many.answer(found, extents, chunk_counts, db.execute(_READ_MANY, (wanted, lo, hi)), step_range, buckets)
+            return read(db, found, step_range, buckets)
 
     @_guarded
     def read_events(self, runs: Sequence[str]) -> Iterator[tuple[str, Event]]:
@@ -471,19 +455,19 @@ class SQLiteStore:
 
     @_guarded
     def read_media(
-        self, runs: Sequence[str], tags: Sequence[str] | None = None
+        self, runs: Sequence[str], tags: Sequence[str] | None = None, *, steps: tuple[int, int] | None = None
     ) -> Iterator[tuple[str, Media]]:
-        wanted = None if tags is None else set(tags)
+        lo, hi = steps or _many.WHOLE
         for run in dict.fromkeys(runs):
             rows = self._db.execute(
                 "SELECT m.kind, m.tag, m.step, m.wall_time, m.data "
                 "FROM media m JOIN runs r ON r.id = m.run_id "
-                "WHERE r.display = ? ORDER BY m.tag, m.step, m.id",
-                (run,),
+                "WHERE r.display = ?1 AND (?2 IS NULL OR m.tag IN (SELECT value FROM json_each(?2))) "
+                "AND m.step BETWEEN ?3 AND ?4 ORDER BY m.tag, m.step, m.id",
+                (run, None if tags is None else json.dumps(list(tags)), lo, hi),
             ).fetchall()
             for kind, media_tag, step, wall_time, data in rows:
-                if wanted is None or media_tag in wanted:
-                    yield run, Media(kind, media_tag, step, wall_time, json.loads(data))
+                yield run, Media(kind, media_tag, step, wall_time, json.loads(data))
 
     @_guarded
     def read_problems(self, runs: Sequence[str]) -> Iterator[tuple[str, FileProblem]]:
@@ -496,24 +480,6 @@ class SQLiteStore:
             ).fetchall()
             for row in rows:
                 yield run, FileProblem(*row)
-
-
-# every row `read_many` needs of every series at once, as `_many.group` reads them: ?1 is a JSON
-# list of [tag_id, level] (`_many.Wanted`), ?2 and ?3 the step range
-_READ_MANY = """
-WITH wanted(tag_id, level) AS (SELECT value ->> 0, value ->> 1 FROM json_each(?1))
-SELECT -1 AS kind, c.tag_id, c.first_step, c.last_step, c.step, c.epoch, c.wall_time, c.value, c.checksum
-FROM chunks c JOIN wanted w ON c.tag_id = w.tag_id
-WHERE c.last_step >= ?2 AND c.first_step <= ?3 AND (w.level IS NULL OR NOT (c.first_step >= ?2 AND c.last_step <= ?3))
-UNION ALL
-SELECT 0, c.tag_id, c.first_step, c.last_step, NULL, NULL, NULL, b.points, b.checksum
-FROM chunk_blocks b JOIN chunks c USING (tag_id, first_step) JOIN wanted w ON c.tag_id = w.tag_id
-WHERE w.level = 0 AND c.first_step >= ?2 AND c.last_step <= ?3
-UNION ALL
-SELECT s.level, s.tag_id, s.first_step, s.last_step, NULL, NULL, NULL, s.points, s.checksum
-FROM summaries s JOIN wanted w ON s.tag_id = w.tag_id
-WHERE w.level >= 1 AND s.level IN (1, w.level) AND s.first_step >= ?2 AND s.last_step <= ?3
-"""
 
 
 _SELECT_SOURCES = (
@@ -548,162 +514,6 @@ def _run_id(db: sqlite3.Connection, host: str, path: str, name: str | None) -> i
         db.execute("UPDATE runs SET name = ? WHERE id = ?", (name, run_id))
     name_runs(db)
     return run_id
-
-
-def _merge_series(db: sqlite3.Connection, run_id: int, new: Series) -> None:
-    """Merge ``new`` into its series by rewriting only the tail of chunks it reaches.
-
-    The tail is every chunk ending at or after ``new``'s first step, plus the last chunk
-    while it is not full: appending then rewrites one chunk, not the series.
-    """
-    row = db.execute(
-        "SELECT id, points, first_step FROM tags WHERE run_id = ? AND tag = ? AND source_tag = ?",
-        (run_id, new.tag, new.source_tag),
-    ).fetchone()
-    if row is None:
-        tag_id = db.execute(
-            "INSERT INTO tags (run_id, tag, source_tag, points, first_step, last_step) "
-            "VALUES (?, ?, ?, 0, 0, 0)",
-            (run_id, new.tag, new.source_tag),
-        ).lastrowid
-        points, first_step = 0, int(new.step[0])
-    else:
-        tag_id, points, first_step = row
-    tail = db.execute(
-        "SELECT first_step, count, step, epoch, wall_time, value, checksum FROM chunks WHERE tag_id = ?1 "
-        "AND (last_step >= ?2 OR (count < ?3 AND first_step = (SELECT MAX(first_step) FROM chunks "
-        "WHERE tag_id = ?1))) ORDER BY first_step",
-        (tag_id, int(new.step[0]), CHUNK_POINTS),
-    ).fetchall()
-    merged = _chunks.merge(_chunks.decode(new.tag, new.source_tag, [r[2:] for r in tail]), new)
-    if tail:
-        db.execute("DELETE FROM chunks WHERE tag_id = ? AND first_step >= ?", (tag_id, tail[0][0]))
-    _write_chunks(db, tag_id, merged)
-    _rebuild_level2(db, tag_id, int(merged.step[0]))
-    points += len(merged) - sum(r[1] for r in tail)
-    _update_tag(db, tag_id, merged, points=points, first_step=min(first_step, int(merged.step[0])))
-
-
-def _cut_run(db: sqlite3.Connection, run_id: int, resume: Event) -> None:
-    """Drop every series' points and the events from the resumed epoch (or step) on, as
-    `cut_before` and the stitcher do.
-
-    Chunks before the first dropped point stay as they are; the rest are rewritten.
-    """
-    db.execute(
-        "DELETE FROM events WHERE run_id = ?1 AND CASE WHEN epoch IS NOT NULL AND ?2 IS NOT NULL "
-        "THEN epoch >= ?2 ELSE step >= ?3 END",
-        (run_id, resume.epoch, int(resume.step)),
-    )
-    tags = db.execute("SELECT id, tag, source_tag FROM tags WHERE run_id = ?", (run_id,)).fetchall()
-    for tag_id, tag, source_tag in tags:
-        rows = db.execute(
-            "SELECT first_step, count, step, epoch, wall_time, value, checksum FROM chunks WHERE tag_id = ? "
-            "ORDER BY first_step",
-            (tag_id,),
-        ).fetchall()
-        series = _chunks.decode(tag, source_tag, [row[2:] for row in rows])
-        kept = cut_before(series, resume)
-        if len(kept) == len(series):
-            continue
-        if not len(kept):
-            db.execute("DELETE FROM tags WHERE id = ?", (tag_id,))  # its chunks cascade
-            continue
-        # kept is series minus some points, in order: they agree up to the first point dropped
-        differs = np.flatnonzero(series.step[: len(kept)] != kept.step)
-        dropped = int(differs[0]) if len(differs) else len(kept)
-        starts = np.cumsum([0] + [row[1] for row in rows])
-        chunk = int(np.searchsorted(starts, dropped, side="right")) - 1
-        db.execute("DELETE FROM chunks WHERE tag_id = ? AND first_step >= ?", (tag_id, rows[chunk][0]))
-        _write_chunks(db, tag_id, kept.take(slice(int(starts[chunk]), None)))
-        _rebuild_level2(db, tag_id, rows[chunk][0])
-        _update_tag(db, tag_id, kept, points=len(kept), first_step=int(kept.step[0]))
-
-
-def _write_chunks(db: sqlite3.Connection, tag_id: int, series: Series) -> None:
-    rows = _chunks.chunk_rows(series)
-    db.executemany(
-        "INSERT INTO chunks (tag_id, first_step, last_step, count, value_min, value_max, step, epoch, "
-        "wall_time, value, checksum) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(tag_id, *row[:5], *row.blobs) for row in rows],
-    )
-    db.executemany(
-        "INSERT INTO chunk_blocks (tag_id, first_step, points, checksum) VALUES (?, ?, ?, ?)",
-        [(tag_id, row.first_step, *row.blocks) for row in rows],
-    )
-    db.executemany(
-        "INSERT INTO summaries (tag_id, level, first_step, last_step, count, points, checksum) "
-        "VALUES (?, 1, ?, ?, ?, ?, ?)",
-        [(tag_id, *row[:3], *row.coarse) for row in rows],
-    )
-
-
-def _rebuild_level2(db: sqlite3.Connection, tag_id: int, since: int) -> None:
-    """Bring a series' level-2 summaries up to date after its chunks changed from ``since`` on."""
-    rows = _pyramid.rebuild_level2(lambda sql, params: db.execute(sql, params).fetchall(), tag_id, since)
-    db.executemany(
-        "INSERT INTO summaries (tag_id, level, first_step, last_step, count, points, checksum) "
-        "VALUES (?, 2, ?, ?, ?, ?, ?)",
-        [(tag_id, *row) for row in rows],
-    )
-
-
-def _update_tag(db: sqlite3.Connection, tag_id: int, tail: Series, *, points: int, first_step: int) -> None:
-    """Set a series' counts; ``tail`` ends where the series ends."""
-    last_value = float(tail.value[-1])
-    db.execute(
-        "UPDATE tags SET points = ?, first_step = ?, last_step = ?, last_value = ? WHERE id = ?",
-        (
-            points,
-            first_step,
-            int(tail.step[-1]),
-            None if np.isnan(last_value) else last_value,
-            tag_id,
-        ),
-    )
-
-
-class _Chunks:
-    """One series' chunks in an open snapshot, as `_chunks.read_m4` reads them."""
-
-    def __init__(self, db: sqlite3.Connection, tag_id: int) -> None:
-        self._db, self._tag_id = db, tag_id
-
-    def extent(self, lo: int, hi: int) -> _chunks.Extent:
-        """From the level-1 rows: one small row a chunk, with the chunk's bounds and count."""
-        first, last, points, inner = self._db.execute(
-            "SELECT MIN(first_step), MAX(last_step), COALESCE(SUM(count), 0), "
-            "COALESCE(SUM(count) FILTER (WHERE first_step >= ?2 AND last_step <= ?3), 0) "
-            "FROM summaries WHERE tag_id = ?1 AND level = 1 AND last_step >= ?2 AND first_step <= ?3",
-            (self._tag_id, lo, hi),
-        ).fetchone()
-        return _chunks.Extent(first, last, points, inner)
-
-    def rows(self, lo: int, hi: int, *, edges_only: bool) -> Iterator[tuple[int, _chunks.Blobs]]:
-        edges = "AND NOT (first_step >= ?2 AND last_step <= ?3) " if edges_only else ""
-        for first_step, *blobs in self._db.execute(
-            "SELECT first_step, step, epoch, wall_time, value, checksum FROM chunks "
-            f"WHERE tag_id = ?1 AND last_step >= ?2 AND first_step <= ?3 {edges}ORDER BY first_step",
-            (self._tag_id, lo, hi),
-        ):
-            yield first_step, tuple(blobs)
-
-    def blocks(self, lo: int, hi: int, level: int) -> list[_chunks.Block]:
-        return _pyramid.covering(self, lo, hi, level)
-
-    def summaries(self, level: int, lo: int, hi: int) -> list[tuple[int, int, bytes, int]]:
-        if level == 0:
-            query = (
-                "SELECT c.first_step, c.last_step, b.points, b.checksum FROM chunk_blocks b "
-                "JOIN chunks c USING (tag_id, first_step) "
-                "WHERE c.tag_id = ?1 AND c.first_step >= ?2 AND c.last_step <= ?3 ORDER BY c.first_step"
-            )
-        else:
-            query = (
-                "SELECT first_step, last_step, points, checksum FROM summaries WHERE tag_id = ?1 "
-                f"AND level = {level:d} AND first_step >= ?2 AND last_step <= ?3 ORDER BY first_step"
-            )
-        return self._db.execute(query, (self._tag_id, lo, hi)).fetchall()
 
 
 def _compile(name_regex: str | None) -> re.Pattern[str] | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-from lossboard.store import _chunks, _pyramid
+from lossboard.store import _chunks
 from lossboard.store.names import renamed
 
 _SCHEMA_V1 = """
@@ -112,17 +112,13 @@ def _migrate_to_v1(db: sqlite3.Connection) -> None:
 
 
 def _migrate_to_v2(db: sqlite3.Connection) -> None:
-    """Version 2 adds each chunk's block M4 (``chunk_blocks``), computed here for every chunk."""
+    """Version 2 added each chunk's block M4 (``chunk_blocks``); version 6 replaced it with the
+    summary levels, so the table is made and left empty on the way."""
     db.execute(
         "CREATE TABLE chunk_blocks ("
         "tag_id INTEGER NOT NULL, first_step INTEGER NOT NULL, points BLOB NOT NULL, "
         "PRIMARY KEY (tag_id, first_step), FOREIGN KEY (tag_id, first_step) "
         "REFERENCES chunks (tag_id, first_step) ON DELETE CASCADE)"
-    )
-    rows = db.execute("SELECT tag_id, first_step, step, epoch, wall_time, value FROM chunks").fetchall()
-    db.executemany(
-        "INSERT INTO chunk_blocks (tag_id, first_step, points) VALUES (?, ?, ?)",
-        [(tag_id, first, _chunks.block_m4(_chunks.decode("", "", [blobs], checked=False))) for tag_id, first, *blobs in rows],
     )
 
 
@@ -208,8 +204,7 @@ def _migrate_to_v4(db: sqlite3.Connection) -> None:
 
 
 def _migrate_to_v5(db: sqlite3.Connection) -> None:
-    """Version 5 adds the summary pyramid's coarse levels (``summaries``), computed here for
-    every series: level 1 from each chunk's points, level 2 from level 1."""
+    """Version 5 added the summary table; version 6 fills it."""
     db.execute(
         "CREATE TABLE summaries ("
         "tag_id INTEGER NOT NULL, level INTEGER NOT NULL, first_step INTEGER NOT NULL, "
@@ -218,21 +213,28 @@ def _migrate_to_v5(db: sqlite3.Connection) -> None:
         "REFERENCES chunks (tag_id, first_step) ON DELETE CASCADE)"
     )
     db.execute("CREATE INDEX summaries_chunk ON summaries(tag_id, first_step)")
+
+
+def _migrate_to_v6(db: sqlite3.Connection) -> None:
+    """Version 6 keeps summary records (`lossboard.store._levels`) at seven levels in place of
+    the block M4 and the two M4 levels: computed here for every series from its chunks."""
+    db.execute("DROP TABLE chunk_blocks")
+    db.execute("DELETE FROM summaries")
+    # bounds and counts from the indexes alone: a row's first page also holds its blob's start,
+    # so reading them from the rows touches a page per chunk
+    db.execute("CREATE INDEX summaries_extent ON summaries(tag_id, level, first_step, last_step, count)")
+    db.execute("CREATE INDEX chunks_extent ON chunks(tag_id, first_step, last_step)")
     for (tag_id,) in db.execute("SELECT id FROM tags").fetchall():
-        level1 = []
-        for first, last, count, *blobs in db.execute(
+        chunks = db.execute(
             "SELECT first_step, last_step, count, step, epoch, wall_time, value, checksum FROM chunks "
             "WHERE tag_id = ? ORDER BY first_step",
             (tag_id,),
-        ):
-            blob = _chunks.block_m4(_chunks.decode("", "", [blobs]), _chunks.LEVEL_POINTS[1])
-            level1.append(_pyramid.Summary(first, last, count, blob, _chunks.checksum(blob)))
-        for level, rows in ((1, level1), (2, _pyramid.level2_rows(level1))):
-            db.executemany(
-                "INSERT INTO summaries (tag_id, level, first_step, last_step, count, points, checksum) "
-                f"VALUES (?, {level}, ?, ?, ?, ?, ?)",
-                [(tag_id, *row) for row in rows],
-            )
+        )
+        db.executemany(
+            "INSERT INTO summaries (tag_id, level, first_step, last_step, count, points, checksum) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(tag_id, level, *row) for level, row in _chunks.summary_rows(chunks)],
+        )
 
 
 # MIGRATIONS[n] takes a database from schema version n to n + 1 (0: an empty file)
@@ -242,6 +244,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migrate_to_v3,
     _migrate_to_v4,
     _migrate_to_v5,
+    _migrate_to_v6,
 ]
 
 

@@ -67,12 +67,14 @@ def write_figures(figures: Sequence[FigureSpec], out_dir: str | Path, *, image_f
     out.mkdir(parents=True, exist_ok=True)
     # a fixed creation date keeps SVG/PDF output byte-for-byte reproducible
     metadata = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}.get(image_format, {})
+    # zlib level 1: the same pixels, ~10% of a figure's CPU less than level 6 for ~1.1x the bytes
+    options = {"pil_kwargs": {"compress_level": 1}} if image_format == "png" else {}
     written, failures = [], []
     for spec, name in zip(figures, file_names([spec.key for spec in figures], image_format)):
         path = out / name
         try:
             figure = render(spec)
-            figure.savefig(path, format=image_format, metadata=metadata)
+            figure.savefig(path, format=image_format, metadata=metadata, **options)
             figure.clear()  # its lines' caches, now, not at the next garbage collection
         except (ValueError, OverflowError, OSError, RuntimeError) as error:
             failures.append(f"{spec.title!r} ({path}): {error}")

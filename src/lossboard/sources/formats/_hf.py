@@ -19,6 +19,7 @@ also the run's `Meta` (``train_loss``, ``train_runtime``...).
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 from lossboard import tags
 from lossboard.model import Item, Meta, Point
@@ -42,6 +43,7 @@ def summary_tag(name: str) -> str:
     return f"summary/{name}"
 
 
+@lru_cache(maxsize=1024)  # a run logs the same few names thousands of times
 def tag_of(name: str) -> str:
     """The canonical tag of a logged name: ``eval_runtime`` -> ``perf/eval_runtime_s``."""
     for suffix, perf in _PERF:

@@ -36,7 +36,9 @@ def render(line: str) -> str:
 def _draw(line: str) -> str:
     """`render` without dropping the trailing blanks: a screen later redraws can continue."""
     if "\x1b" in line:
-        line = _ANSI.sub("", line)
+        # a stray ESC left after the sequences is not shown either; dropped, it cannot join text
+        # drawn over it into a sequence when a long line is drawn in parts (`_shrink`)
+        line = _ANSI.sub("", line).replace("\x1b", "")
     if "\r" not in line and "\b" not in line:
         return line
     # overwrite whole runs of text at the cursor: a progress bar is long, a loop per
@@ -127,6 +129,28 @@ class LineSplitter:
             lines.extend(self._take_early())
         return first, lines
 
+    def feed_block(self, text: str) -> tuple[int, str] | None:
+        """`feed` for parsers that read whole blocks (the table formats): the complete lines as
+        one string, each ending in ``\n`` or ``\r\n``, when none of them needs drawing or
+        cutting; otherwise None and nothing is taken (call `feed`). Saves a split and a join.
+        """
+        end = text.rfind("\n") + 1
+        if end == 0 or self._is_skipping or self._early:
+            return None
+        block = "".join(self._parts) + text[:end] if self._parts else text[:end]
+        if "\b" in block or "\x1b" in block:  # the held start of a line counts too
+            return None
+        if "\r" in block and block.count("\r") != block.count("\r\n"):
+            return None  # a redraw: lines to draw one by one
+        half = self._max // 2  # a "\n" in every aligned half-cap window: no line reaches the cap
+        if len(block) > half and not all("\n" in block[at : at + half] for at in range(0, len(block), half)):
+            return None
+        self._parts, self._size = [], 0
+        self._hold(text[end:])
+        first = self._next_number
+        self._next_number += block.count("\n")
+        return first, block
+
     def close(self) -> tuple[int, list[str]]:
         rest = self._release()
         self._is_skipping = False
@@ -138,6 +162,9 @@ class LineSplitter:
         first = self._next_number
         if not block:
             return first, []
+        if "\r\n" in block:  # CRLF only (the csv module's files): one C pass, not a check per line
+            plain = block.replace("\r\n", "\n")
+            block = block if "\r" in plain else plain
         lines = block.split("\n")
         lines.pop()  # the block ends with "\n", so the last piece is empty
         self._next_number += len(lines)

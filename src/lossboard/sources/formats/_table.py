@@ -10,6 +10,12 @@ back (a CSVLogger appending after a restart) emits a `RESUME` event.
 
 A column's first non-empty cell decides its kind: a number makes it a metric column, where a
 later non-number is a `Problem`; text (a date, a model name) makes it a column we ignore.
+
+Rows after the header go a block at a time through `_table_arrow` when pyarrow is installed,
+and row by row here for any block it cannot read exactly as this code would (a bad row, a
+header again, quotes). A subclass's `number` and `counter` may therefore only add readings
+for cells ``float()`` rejects (YOLO's ``1.93G``, ``29/29``); `counter_offset` is the one
+change to what a plain number means that both paths apply.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import csv
 import re
 
 from lossboard.model import RESUME, Event, Item, Point, Problem
+from lossboard.sources.formats import _table_arrow
 from lossboard.sources.formats._lines import LineParser
 from lossboard.sources.formats._numbers import number
 from lossboard.tags import canonical
@@ -39,6 +46,13 @@ def split_cells(line: str, delimiter: str | None) -> list[str]:
     if '"' in line:
         return next(csv.reader((line,), delimiter=delimiter))
     return line.split(delimiter)
+
+
+def _lines_of(block: str) -> list[str]:
+    """The lines of a block that `LineSplitter.feed_block` gave, as its `feed` would give them."""
+    lines = block.split("\n")
+    lines.pop()  # the block ends with "\n"
+    return [line[:-1] if line.endswith("\r") else line for line in lines] if "\r" in block else lines
 
 
 def peek(head: str, rows: int = 5) -> tuple[list[str], list[list[str]]] | None:
@@ -82,9 +96,12 @@ class TableParser(LineParser):
     """
 
     missing: frozenset[str] = frozenset({""})  # cells that mean "no value in this row"
+    counter_offset = 0  # added to every counter read (Keras writes epochs from 0, prints them from 1)
 
-    def __init__(self) -> None:
+    def __init__(self, *, fast: bool = True) -> None:
+        """``fast=False`` reads every row on its own (tests compare both paths)."""
         super().__init__()
+        self._fast = fast
         self._delimiter: str | None = ","
         self._names: list[str] = []
         self._step_at: int | None = None
@@ -125,14 +142,51 @@ class TableParser(LineParser):
         self._numeric = [None] * len(self._metrics)
         return self.describe(self._names)
 
+    def feed(self, text: str) -> list[Item]:
+        """Once the header is known, whole blocks of rows go to `_table_arrow` unsplit."""
+        taken = self._splitter.feed_block(text) if self._is_fast() else None
+        if taken is None:
+            return super().feed(text)
+        first, block = taken
+        items = _table_arrow.read_block(self, block)
+        return items if items is not None else self._halves(first, _lines_of(block))
+
     def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
         items: list[Item] = []
+        at = 0
+        while not self._names and at < len(lines):  # the header, once per file
+            line = lines[at]
+            if line and not line.isspace():
+                items.extend(self.start(first + at, line))
+            at += 1
+        if at < len(lines):
+            items.extend(self._rows_of(first + at, lines[at:] if at else lines))
+        return items
+
+    def _is_fast(self) -> bool:
+        return self._fast and bool(self._names) and self._delimiter is not None
+
+    def _rows_of(self, first: int, lines: list[str]) -> list[Item]:
+        """A block at a time where `_table_arrow` can, else in halves."""
+        if self._is_fast():
+            items = _table_arrow.read_block(self, "\n".join(lines))
+            if items is not None:
+                return items
+            return self._halves(first, lines)
+        return self._row_by_row(first, lines)
+
+    def _halves(self, first: int, lines: list[str]) -> list[Item]:
+        """A block with a row `_table_arrow` cannot take: each half tried again, down to 64 lines,
+        so only the pieces around a bad row go row by row."""
+        if len(lines) <= 64:
+            return self._row_by_row(first, lines)
+        half = len(lines) // 2
+        return self._rows_of(first, lines[:half]) + self._rows_of(first + half, lines[half:])
+
+    def _row_by_row(self, first: int, lines: list[str]) -> list[Item]:
+        items: list[Item] = []
         for line_number, line in enumerate(lines, first):
-            if not line or line.isspace():
-                continue
-            if not self._names:
-                items.extend(self.start(line_number, line))
-            else:
+            if line and not line.isspace():
                 items.extend(self.row(line_number, split_cells(line, self._delimiter)))
         return items
 
@@ -193,7 +247,8 @@ class TableParser(LineParser):
         return int(value), epoch
 
     def counter(self, cell: str) -> float | None:
-        return self.number(cell)
+        value = self.number(cell)
+        return value + self.counter_offset if value is not None and self.counter_offset else value
 
     def _bad_counter(self, line_number: int, index: int, cell: str) -> Problem:
         name, found = self._names[index], cell[:_SHOWN]

@@ -9,16 +9,23 @@ prefix before the dict)::
     [INFO|2024-11-26 22:09:01] logging.py:157 >> {'loss': 2.2818, 'learning_rate': 2.5000e-06, 'epoch': 0.29}
     {'train_runtime': '0.3163', 'train_samples_per_second': '379.4', 'train_loss': '0.4169', 'epoch': '3'}
 
-Steps: stdout never prints the global step, and ``logging_steps`` is not printed either, so
-the step is the *number of the Trainer dict* in the file (1, 2, 3...; train, eval and
-summary dicts alike), not the optimizer step: every dict gets a step of its own, so two
-evaluations between two train logs stay two points. The epoch is printed and kept.
+Steps: stdout never prints the global step; `_hf_steps` explains how it is found. In short,
+a dict is held until the Trainer's bar (a bar with no description) is redrawn after it, and
+takes the bar's count; with no bar, its epoch times the optimizer steps of an epoch (printed
+by transformers 5's info block, or known from the summary at the end) gives it, exactly when
+the printed digits allow and to the nearest step when not; with neither, the dicts are
+numbered 1, 2, 3... The epoch is printed and kept.
+
+Other lines (a script's ``print``, ``logging`` records, bars with values) go to the line
+pipeline of mixed output (`_pipeline.LinePipeline`) at the step and epoch of the last Trainer
+dict, once training has started (before it: dataset and config dumps, left unread). Bars
+without values (``Map``, ``Writing model shards``) give nothing.
 
 Restarts: when the epoch goes backwards before the Trainer printed its summary (a resume
-from a checkpoint printed into the same file), the count goes back to the first dict at or
-after that epoch and an `Event(RESUME)` there lets what follows win. A dict that goes back
+from a checkpoint printed into the same file), the step goes back (to the bar's count, or the
+first numbered dict at or after that epoch) and an `Event(RESUME)` there lets what follows win. A dict that goes back
 *after* a summary starts another ``train()`` call (fine-tuning after pre-training, a second
-model): its dicts continue the count after the first call's, so both trainings are kept one
+model): its steps continue after the first call's last step, so both trainings are kept one
 after the other, and an `Event(RESUME)` marks where the second one starts without dropping
 anything (x = epoch overlays them, x = step shows them in order). An evaluation after the
 summary at the same epoch (``trainer.evaluate()``) is just one more dict.
@@ -38,7 +45,20 @@ from bisect import bisect_left
 from lossboard.model import RESUME, Event, Item
 from lossboard.sources.formats import _hf
 from lossboard.sources.formats._jsonlines import not_a_number
+from lossboard.sources.formats._hf_steps import (
+    RATE_DECIMALS,
+    RUNTIME_DECIMALS,
+    TRAINER_INFO,
+    max_steps,
+    nearest_steps,
+    per_epoch_from_summary,
+    resolution,
+    rounded,
+    steps_from_epochs,
+)
 from lossboard.sources.formats._lines import LineParser, redraws
+from lossboard.sources.formats._pipeline import LinePipeline
+from lossboard.sources.formats.tqdm import match_bar
 
 NAME = "hf-stdout"
 
@@ -69,52 +89,216 @@ def _is_trainer_log(entry: dict[str, str]) -> bool:
 
 
 class Parser(LineParser):
-    """Numbers the Trainer's dicts to give each one a step; see the module docstring."""
+    """Places each Trainer dict at the Trainer's global step; see the module docstring."""
 
     raw_lines = True  # the dict is one of the redraw states of a tqdm line
 
     def __init__(self) -> None:
         super().__init__()
-        self._epochs = array("d")  # epoch of each dict so far, index = step - 1; 8 bytes each
-        self._start = 0  # index of the first dict of the current train() call
+        self._others = LinePipeline()  # lines the Trainer did not print
+        # dicts waiting for their step, in order with the other lines printed after them (read
+        # once the dicts before them are placed): [line, dict or text, quoted values]
+        self._pending: list[list] = []
+        self._held = False  # the last pending dict may still get the bar redrawn after it
+        self._per_epoch: int | None = None  # optimizer steps per epoch, when printed
+        self._epochs = array("d")  # epoch of each dict so far; numbering uses it
+        self._start = 0  # index in _epochs of the first dict of the current train() call
+        self._offset = 0  # steps of the train() calls before the current one
+        self._top = 0  # the highest step given so far
         self._finished_at: float | None = None  # epoch of the current call's summary
+        self._training = False  # a Trainer bar or dict was seen: other lines have a step
+        self._bar_total: str | None = None  # the training bar's total: max_steps
 
     def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
         items: list[Item] = []
         for number, line in enumerate(lines, first):
-            if "{'" not in line:  # cheap test first: most lines are bars or prints
-                continue
-            for state in redraws(line):
-                for match in _DICT.finditer(state):
-                    if _ECHO.search(state, 0, match.start()):
+            states = _states(line)
+            last = len(states) - 1
+            for at, state in enumerate(states):
+                if "{'" in state and self._dicts(number, state, items):
+                    continue
+                if at < last and not self._held and state.endswith("]"):
+                    continue  # a bar between bars: only the last of a line sets the step
+                bar = match_bar(state) if "/" in state else None
+                if bar is not None and not bar["desc"] and bar["n"] is not None:
+                    self._training = True  # the Trainer's bars have no description
+                    self._trainer_bar(int(bar["n"]), bar["total"], items)
+                    state = state[bar.end() :]  # a print glued to the bar, or nothing
+                    if not state or state.isspace():
                         continue
-                    entry = read_dict(match[0])
-                    if _is_trainer_log(entry):
-                        items.extend(self._entry(number, entry))
+                    bar = None
+                if bar is not None and "=" not in bar["inner"]:
+                    continue  # a library's bar with no values (Map, Writing model shards)
+                if " = " in state and (found := TRAINER_INFO.search(state)) is not None:
+                    if found[1] == "Num update steps per epoch":
+                        self._no_bar(items)  # the dicts before belong to the call before
+                        self._per_epoch = int(found[2].replace(",", ""))
+                    continue  # the Trainer's settings, not measurements
+                if self._pending:
+                    self._pending.append([number, state, False])
+                elif self._training:
+                    self._others.line(number, state, items)
         return items
 
-    def _entry(self, number: int, entry: dict[str, str]) -> list[Item]:
+    def finish(self) -> list[Item]:
+        items: list[Item] = []
+        self._no_bar(items)
+        self._place_waiting(items, self._per_epoch, final=True)
+        self._others.finish(items)
+        return items
+
+    def _dicts(self, number: int, state: str, items: list[Item]) -> bool:
+        """Hold the Trainer dicts of one redraw state; False if it holds none."""
+        found = False
+        for match in _DICT.finditer(state):
+            if _ECHO.search(state, 0, match.start()):
+                found = True  # a value printed again: claimed, not read
+                continue
+            entry = read_dict(match[0])
+            if _is_trainer_log(entry):
+                found = self._training = True
+                self._no_bar(items)  # two dicts with no bar between: no bar at all
+                self._pending.append([number, entry, "'epoch': '" in match[0]])
+                self._held = True
+        return found
+
+    # ---- steps ------------------------------------------------------------------------------
+
+    def _trainer_bar(self, n: int, total: str, items: list[Item]) -> None:
+        """The training bar's count is the global step (the evaluation bar has another total).
+        After a summary, bars belong to an ``evaluate()`` or the next train() call, whose offset
+        is known at its first dict: the step stays the summary's until then."""
+        if self._held:  # the training bar, redrawn right after a dict
+            self._bar_total = total
+            self._place_held(n, items)
+        elif self._bar_total is None:
+            self._bar_total = total  # training starts before any evaluation
+        if total == self._bar_total and self._finished_at is None:
+            self._others.context.step = self._offset + n
+
+    def _place_held(self, step: int, items: list[Item]) -> None:
+        """The held dict at the bar's count, after the dicts before it that had no bar."""
+        at = max(i for i, (_, payload, _) in enumerate(self._pending) if type(payload) is dict)
+        held, after = self._pending[at], self._pending[at + 1 :]
+        self._pending, self._held = self._pending[:at], False
+        if self._pending:  # a summary's bar count is max_steps, and U = max_steps / epoch
+            epoch = _printed_epoch(held[1], held[2]) if _hf.is_summary(held[1]) else None
+            per_epoch = self._per_epoch or (epoch and per_epoch_from_summary(step, epoch[0]))
+            self._place_waiting(items, per_epoch, final=True)
+        items.extend(self._entry(held[0], held[1], step))
+        self._replay(after, None, items)
+
+    def _no_bar(self, items: list[Item]) -> None:
+        """The held dict got no bar after it: the pending dicts' steps come from their epochs."""
+        if not self._held:
+            return
+        self._held = False
+        number, last, quoted = next(entry for entry in reversed(self._pending) if type(entry[1]) is dict)
+        if not _hf.is_summary(last):
+            self._place_waiting(items, self._per_epoch)
+        else:  # the call is over: its summary knows the steps of an epoch if nothing printed them
+            self._place_waiting(items, self._per_epoch or _per_epoch_of_summary(last, quoted), final=True)
+
+    def _place_waiting(self, items: list[Item], per_epoch: int | None, final: bool = False) -> None:
+        """Place the pending dicts by epoch once the steps of an epoch are known, or (at a
+        summary or the end) by their number when they never are."""
+        pending = self._pending
+        if not pending or (per_epoch is None and not final):
+            return
+        dicts = [(entry, quoted) for _, entry, quoted in pending if type(entry) is dict]
+        steps = None
+        if per_epoch is not None:
+            epochs = [_printed_epoch(entry, quoted) for entry, quoted in dicts]
+            if None not in epochs:
+                steps = steps_from_epochs(epochs, per_epoch) or nearest_steps(
+                    [(epoch, _kind(entry)) for (epoch, _), (entry, _) in zip(epochs, dicts)], per_epoch
+                )
+        self._pending = []
+        self._replay(pending, steps, items)
+
+    def _replay(self, pending: list[list], steps: list[int] | None, items: list[Item]) -> None:
+        """Dicts at ``steps`` (None: numbered), and the lines between them to the pipeline."""
+        at = 0
+        for number, payload, _ in pending:
+            if type(payload) is dict:
+                items.extend(self._entry(number, payload, None if steps is None else steps[at]))
+                at += 1
+            else:
+                self._others.line(number, payload, items)
+
+    def _entry(self, number: int, entry: dict[str, str], step: int | None) -> list[Item]:
+        """The records of one dict at ``step`` of its train() call (None: number the dicts)."""
         epoch = _hf.epoch_of(entry)
         if "epoch" in entry and epoch is None:
             return [not_a_number(number, "epoch", entry["epoch"])]
         items: list[Item] = []
         last = self._epochs[-1] if len(self._epochs) > self._start else 0.0
         if epoch is not None and epoch < last:
-            items.append(self._restart(epoch))
+            items.append(self._restart(epoch, step))
         self._epochs.append(last if epoch is None else epoch)
-        step = len(self._epochs)
+        if step is None:
+            step = len(self._epochs) - self._start
+        step += self._offset
+        self._top = max(self._top, step)
         if _hf.is_summary(entry):
             self._finished_at = self._epochs[-1]
+        context = self._others.context
+        context.step = step
+        if epoch is not None:
+            context.see_epoch(int(epoch))
         items.extend(_hf.entry_items(entry, step, epoch, number))
         return items
 
-    def _restart(self, epoch: float) -> Event:
+    def _new_call(self) -> Event:
+        """Another train() call after a summary: its steps continue after the last one."""
+        self._start, self._finished_at = len(self._epochs), None
+        self._offset, self._bar_total = self._top, None
+        return Event(RESUME, self._top + 1, None, None, "train() called again")
+
+    def _restart(self, epoch: float, step: int | None) -> Event:
         """The epoch went back: another train() call, or a resume inside this one."""
         if self._finished_at is not None:
-            self._start, self._finished_at = len(self._epochs), None
-            return Event(RESUME, len(self._epochs) + 1, None, None, "train() called again")
+            return self._new_call()
         del self._epochs[bisect_left(self._epochs, epoch, lo=self._start) :]
+        if step is None:
+            step = len(self._epochs) - self._start + 1
         # the epoch decides what a resume drops, unless an earlier train() call's dicts
         # would fall under it too; then the step does
-        at_epoch = epoch if self._start == 0 else None
-        return Event(RESUME, len(self._epochs) + 1, at_epoch, None, f"epoch back to {epoch:g}")
+        at_epoch = epoch if self._offset == 0 else None
+        return Event(RESUME, self._offset + step, at_epoch, None, f"epoch back to {epoch:g}")
+
+
+def _states(line: str) -> list[str]:
+    """`redraws` of a line, split without drawing when nothing in it moves the cursor back."""
+    if "\r" not in line and "\x1b" not in line:
+        return [line]
+    if "\x1b" in line or "\b" in line:
+        return redraws(line)
+    return [part.rstrip() for part in line.split("\r") if part.strip()]
+
+
+def _printed(text: str | None, quoted: bool) -> tuple[float, float] | None:
+    """A printed number with its resolution, or None when it is missing or not a number."""
+    try:
+        return float(text), resolution(text, quoted)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+def _kind(entry: dict[str, str]) -> str:
+    return "summary" if _hf.is_summary(entry) else "eval" if _is_eval(entry) else "train"
+
+
+def _printed_epoch(entry: dict[str, str], quoted: bool) -> tuple[float, float] | None:
+    return _printed(entry.get("epoch"), quoted)
+
+
+def _per_epoch_of_summary(entry: dict[str, str], quoted: bool) -> int | None:
+    """Optimizer steps per epoch from a summary dict: ``max_steps / epoch``."""
+    runtime = _printed(entry.get("train_runtime"), quoted)
+    rate = _printed(entry.get("train_steps_per_second"), quoted)
+    epoch = _printed_epoch(entry, quoted)
+    if runtime is None or rate is None or epoch is None:
+        return None
+    steps = max_steps(rounded(*runtime, RUNTIME_DECIMALS), rounded(*rate, RATE_DECIMALS))
+    return None if steps is None else per_epoch_from_summary(steps, epoch[0])

@@ -47,11 +47,7 @@ class Parser(_table.TableParser):
     """A CSVLogger file; rows are epochs, step = epoch, both as Keras prints them (1-based)."""
 
     missing = frozenset({"", "NA"})
+    counter_offset = 1  # the ``epoch`` cell, the only counter CSVLogger writes, made 1-based
 
     def describe(self, names: list[str]) -> list[Item]:
         return [Meta("framework", "keras")]
-
-    def counter(self, cell: str) -> float | None:
-        """The ``epoch`` cell, the only counter CSVLogger writes, made 1-based."""
-        value = self.number(cell)
-        return None if value is None else value + 1

@@ -1,0 +1,205 @@
+"""The summary levels and the block-aligned M4 read, against a brute force over the raw points.
+
+The oracle (`expected`) is the rule of `lossboard.store._levels` written point by point: with
+every chunk full but the last, point ``i``'s block at level ``k`` holds the points
+``i // size * size`` onwards; a point is read through the coarsest block (up to the level
+chosen) lying wholly inside the range, goes to the bucket where that block's first step falls,
+and each bucket keeps the first, last, minimum and maximum (NaN aside) and first NaN of its
+points. Below 32 points a bucket it is `m4_index` over the points.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lossboard.model import Series
+from lossboard.store import _chunks, _levels, _many
+from lossboard.store.base import CHUNK_POINTS, Batch, Columns, SourceState, Store
+from lossboard.store.downsample import edges, m4_index
+
+SIZES = _levels.LEVEL_POINTS
+
+
+def expected(series: Series, buckets: int, lo: int, hi: int) -> tuple[np.ndarray, int]:
+    """Indices of the points a downsampled read of ``[lo, hi]`` keeps, and the points in range."""
+    step, value, count = series.step, series.value, len(series)
+    inside = np.flatnonzero((step >= lo) & (step <= hi))
+    if not len(inside):
+        return inside, 0
+    chunk_first = np.arange(0, count, CHUNK_POINTS)
+    chunk_last = np.minimum(chunk_first + CHUNK_POINTS, count) - 1
+    whole = (step[chunk_first] >= lo) & (step[chunk_last] <= hi)
+    inner = int(np.sum((chunk_last - chunk_first + 1)[whole]))
+    top = max(level for level, size in enumerate(SIZES) if level == 0 or inner >= buckets * size)
+    if top == 0:
+        return m4_index(step, value, buckets, lo=lo, hi=hi), len(inside)
+    head = np.full(len(inside), -1)  # the first point of the block each point is read through
+    for level in range(top, -1, -1):
+        first = inside // SIZES[level] * SIZES[level]
+        last = np.minimum(first + SIZES[level], count) - 1
+        fits = (head < 0) & (step[first] >= lo) & (step[last] <= hi)
+        head[fits] = first[fits]
+    bucket = np.searchsorted(edges(lo, hi, buckets), step[head], side="right")
+    kept = set()
+    for number in np.unique(bucket):
+        points = inside[bucket == number]
+        values = value[points]
+        nan = np.isnan(values)
+        kept |= {points[0], points[-1], points[np.argmin(np.where(nan, np.inf, values))],
+                 points[np.argmax(np.where(nan, -np.inf, values))]}
+        if nan.any():
+            kept.add(points[np.argmax(nan)])
+    return np.array(sorted(kept), dtype=np.intp), len(inside)
+
+
+def assert_read(series: Series, got, buckets: int, lo: int, hi: int) -> None:
+    index, total = expected(series, buckets, lo, hi)
+    assert got.total_points == total
+    assert got.step.tolist() == series.step[index].tolist()
+    for name in ("epoch", "wall_time", "value"):
+        assert getattr(got, name).tobytes() == getattr(series, name)[index].tobytes()
+
+
+def stored_rows(series: Series) -> list[tuple]:
+    """Every chunk and summary row of ``series`` as a backend fetches them (`_many.answer`)."""
+    chunks = _chunks.chunk_rows(series)
+    rows = [(0, 1, row.first_step, *row.blobs) for row in chunks]
+    level1 = [_levels.Row(*row[:3], *row.level1) for row in chunks]
+    for level, row in [(1, row) for row in level1] + _levels.group_rows(level1):
+        rows.append((level, 1, row.first_step, None, None, None, row.records, row.checksum))
+    return rows
+
+
+def read_rows(series: Series, buckets: int, lo: int, hi: int):
+    """`_many.answer` over every row of the series (extra rows must not matter)."""
+    chunk_first = np.arange(0, len(series), CHUNK_POINTS)
+    chunk_last = np.minimum(chunk_first + CHUNK_POINTS, len(series)) - 1
+    overlap = (series.step[chunk_last] >= lo) & (series.step[chunk_first] <= hi)
+    whole = overlap & (series.step[chunk_first] >= lo) & (series.step[chunk_last] <= hi)
+    extents = {}
+    if overlap.any():
+        sizes = chunk_last - chunk_first + 1
+        extents[1] = _many.Extent(int(series.step[chunk_first[overlap][0]]), int(series.step[chunk_last[overlap][-1]]),
+                                  int(sizes[whole].sum()))
+    found = [_many.Found(1, "r", "t", "s")]
+    levels = dict(_many.plan(found, extents, buckets))
+    return _many.answer(found, extents, levels, stored_rows(series), (lo, hi), buckets)["r", "t", "s"]
+
+
+values = st.one_of(st.floats(-5, 5), st.sampled_from([math.nan, math.inf, -math.inf]))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    count=st.integers(1, 40_000),
+    buckets=st.integers(1, 60),
+    specials=st.lists(st.tuples(st.integers(0, 39_999), values), max_size=30),
+    data=st.data(),
+)
+def test_a_read_over_stored_rows_is_the_block_aligned_m4_of_the_points(count, buckets, specials, data) -> None:
+    rng = np.random.default_rng(count)
+    step = np.cumsum(rng.integers(1, 4, size=count))
+    value = rng.standard_normal(count)
+    for at, special in specials:
+        value[at % count] = special
+    series = _chunks.series_of(step, value, epoch=step / 7, wall_time=step * 10.0)
+    lo = data.draw(st.integers(int(step[0]) - 5, int(step[-1])))
+    hi = data.draw(st.integers(lo, int(step[-1]) + 5))
+    assert_read(series, read_rows(series, buckets, lo, hi), buckets, lo, hi)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    values=st.lists(values, min_size=1, max_size=200),
+    cuts=st.sets(st.integers(1, 199)),
+)
+def test_records_reduced_in_runs_are_the_m4_of_their_points(values, cuts) -> None:
+    series = _chunks.series_of(range(len(values)), values, epoch=range(len(values)))
+    starts = np.array(sorted({0} | {cut for cut in cuts if cut < len(values)}))
+    points = _levels.points_of(series)
+    once = _levels.reduce(points, starts)
+    twice = _levels.reduce(_levels.reduce(points, np.arange(len(points))), starts)  # M4 of M4s is M4
+    assert once.tobytes() == twice.tobytes()
+    for record, start, stop in zip(once.reshape(-1).view(_levels.RECORD), starts, [*starts[1:], len(values)]):
+        part = np.array(values[start:stop], dtype=np.float64)
+        nan = np.isnan(part)
+        assert record["count"] == stop - start
+        assert (record["first"]["step"], record["last"]["step"]) == (start, stop - 1)
+        assert record["low"]["step"] == start + np.argmin(np.where(nan, np.inf, part))
+        assert record["high"]["step"] == start + np.argmax(np.where(nan, -np.inf, part))
+        assert record["nan"]["step"] == (start + np.argmax(nan) if nan.any() else start)
+
+
+def test_level_blocks_nest_in_chunks_and_groups() -> None:
+    count = 3 * _levels.GROUP_CHUNKS * CHUNK_POINTS + 1_000  # three full groups and a partial one
+    series = _chunks.series_of(np.arange(count), np.sin(np.arange(count) / 50.0))
+    level1 = [_levels.Row(*row[:3], *row.level1) for row in _chunks.chunk_rows(series)]
+    for level, row in [(1, row) for row in level1] + _levels.group_rows(level1):
+        records = np.frombuffer(row.records, dtype=_levels.RECORD)
+        size = SIZES[level]
+        first = records["first"]["step"]
+        assert (first % size == 0).all()  # every block starts on its level's edge
+        assert (records["count"][:-1] == size).all() and records["count"].sum() == row.count
+
+
+def test_level_for_leaves_between_one_and_four_blocks_a_bucket() -> None:
+    for points in (1, 31, 32 * 100, 10**6, 16 * 10**6, 10**9):
+        for buckets in (1, 100, 1_500, 2_000):
+            level = _levels.level_for(points, buckets)
+            if level:
+                assert buckets <= points // SIZES[level] < 4 * buckets or level == len(SIZES) - 1
+            else:
+                assert points < 32 * buckets
+
+
+# -- on every backend: the rows the statements choose, after appends and overwrites -----------
+
+COUNT = 2 * _levels.GROUP_CHUNKS * CHUNK_POINTS + 12_345  # every level, two groups and a part
+
+
+def _written(store: Store) -> Series:
+    """A series written in uneven appends, then partly overwritten; returned as it should read."""
+    rng = np.random.default_rng(3)
+    step = np.arange(COUNT, dtype=np.int64) * 3
+    value = rng.standard_normal(COUNT).cumsum()
+    value[[10, 77_777, 200_000]] = [1e9, np.nan, -np.inf]
+    wall = step * 0.25
+    for number, part in enumerate(np.split(np.arange(COUNT), [4096, 50_001, 170_000, 260_000]), 1):
+        store.apply(Batch(SourceState("a.csv", "a", "csv", 0, number, 1, 1, number),
+                          columns=[Columns("train/loss", "loss", step[part], step[part] / 1000, wall[part], value[part])]))
+    again = np.arange(120_000, 121_000)
+    value[again] = -5.0
+    store.apply(Batch(SourceState("a.csv", "a", "csv", 0, 9, 1, 1, 9),
+                      columns=[Columns("train/loss", "loss", step[again], step[again] / 1000, wall[again], value[again])]))
+    return _chunks.series_of(step, value, epoch=step / 1000, wall_time=wall)
+
+
+def test_every_backend_reads_the_block_aligned_m4_at_every_level_and_range(store: Store) -> None:
+    series = _written(store)
+    last = int(series.step[-1])
+    for buckets in (1, 3, 7, 40, 333, 1_500, 9_000):
+        for lo, hi in ((0, last), (1, last - 1), (12_290, 500_000), (300_001, 300_500), (-10, 5), (700_000, 10**12)):
+            got = store.read_series("a", "train/loss", step_range=(lo, hi), buckets=buckets)
+            assert_read(series, got, buckets, lo, hi)
+        got = store.read_series("a", "train/loss", buckets=buckets)
+        assert_read(series, got, buckets, 0, last)
+
+
+@pytest.mark.parametrize("buckets", [2, 1_500])
+def test_many_series_in_one_read_match_the_oracle(store: Store, buckets: int) -> None:
+    """Series reduced together stay apart, even where one ends on the step the next begins with."""
+    series = _written(store)
+    shorts = {"b": _chunks.series_of(np.arange(100), np.arange(100.0) % 7),
+              "c": _chunks.series_of(np.arange(99, 199), np.arange(100.0) % 5)}
+    for run, short in shorts.items():
+        store.apply(Batch(SourceState(f"{run}.csv", run, "csv", 0, 1, 1, 1, 1), columns=[
+            Columns("train/loss", "loss", short.step, short.epoch, short.wall_time, short.value)]))
+    read = store.read_many([("b", "train/loss"), ("c", "train/loss"), ("a", "train/loss")], buckets=buckets)
+    assert_read(series, read["a", "train/loss", "loss"], buckets, 0, int(series.step[-1]))
+    for run, short in shorts.items():
+        assert_read(short, read[run, "train/loss", "loss"], buckets, int(short.step[0]), int(short.step[-1]))
