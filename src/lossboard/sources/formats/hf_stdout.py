@@ -44,7 +44,6 @@ from bisect import bisect_left
 
 from lossboard.model import RESUME, Event, Item
 from lossboard.sources.formats import _hf
-from lossboard.sources.formats._jsonlines import not_a_number
 from lossboard.sources.formats._hf_steps import (
     RATE_DECIMALS,
     RUNTIME_DECIMALS,
@@ -56,6 +55,7 @@ from lossboard.sources.formats._hf_steps import (
     rounded,
     steps_from_epochs,
 )
+from lossboard.sources.formats._jsonlines import not_a_number
 from lossboard.sources.formats._lines import LineParser, redraws
 from lossboard.sources.formats._pipeline import LinePipeline
 from lossboard.sources.formats.tqdm import match_bar
