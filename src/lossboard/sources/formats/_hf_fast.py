@@ -5,10 +5,12 @@ Most of a Trainer console is lines such as (``\\r`` shown as ``⏎``)::
     ⏎ 12%|██   | 24/200 [00:01<00:09, 20.5it/s]⏎ 14%|██   | 28/200 [...]⏎<spaces>⏎{'loss': '2.6', 'grad_norm': '1.5', 'learning_rate': '4.9e-05', 'epoch': '0.03'}
 
 the training bar redrawn (its first redraw is the step of the dict on the line before), the
-bar cleared by ``tqdm.write`` and the next dict. `STEADY` takes such a line apart in one regex
-match, accepting only what the line-by-line reading reads the same way: the first redraw a
-bar without description that fills its whole state, the redraws after it ending in ``]``,
-the dict the last state, no escape code and no ``{`` before it.
+bar cleared by ``tqdm.write`` and the next dict. `bars_and_dicts` takes a run of such lines
+apart with C-level string counts and one regex search per line's first bar, not a regex over
+every character, and accepts only what the line-by-line reading reads the same way: the first
+redraw a bar without description that fills its whole state, every state after it ending in
+``]`` or blank up to the dict, the dict the last state, no escape code and no ``{`` but the
+dict's.
 
 A `DictLayout` is the literal text of one dict with its values cut out. The dicts of a run
 fit it when one regex checks that every value is a JSON number and every literal is the
@@ -20,18 +22,16 @@ and its line is read line by line, so the result never depends on which path ran
 from __future__ import annotations
 
 import re
+from itertools import repeat
 
 import numpy as np
 
 from lossboard.sources.formats._literals import cut_pieces, read_numbers
 
-# a whole line: the Trainer's bar (no description), more redraws ending in "]" or blank ones,
-# then the dict; the classes leave out what would make the line-by-line reading differ
-STEADY = re.compile(
-    r"\r *(?:\d+%)?\|[^|:{\r\x1b\b]*\| *(\d{1,18})/(\d+) \[[^\][|{\r\x1b\b]*\] *"
-    r"(?:\r[^{\r\x1b\b]*\] *|\r *)*"
-    r"\r(\{'[^\r\x1b\b]*?) *"
-)
+# the first redraw of a line: a bar without description ("{", ":" and "[" where they would let
+# tqdm's bar pattern read a description, or the line hold a dict, are left out)
+_FIRST_BAR = re.compile(r"\n\r *(?:\d+%)?\|[^|:{\r\n]*\| *(\d{1,18})/(\d+) \[[^\][|{\r\n]*\]\r")
+_BLANK = re.compile(r"\r +(?=\r)")  # a redraw state of spaces: tqdm.write clearing the bar
 # what orjson and float() read alike
 _NUMBER = r"(?:-?[1-9]\d*|0|-?0(?=[.eE]))(?:\.\d+)?(?:[eE][+-]?\d+)?"
 
@@ -75,3 +75,29 @@ class DictLayout:
         if self._records.fullmatch(text) is None:
             return None
         return read_numbers(text, self.pieces, self._cuts, len(dicts))
+
+
+def steady_stretches(lines: list[str], shortest: int) -> list[tuple[int, int]]:
+    """(start, end) of each stretch of at least ``shortest`` lines that may be bar-and-dict
+    lines, by a cheap test of every line at C speed; `bars_and_dicts` makes sure."""
+    count = len(lines)
+    maybe = np.fromiter(map(str.startswith, lines, repeat("\r")), bool, count)
+    maybe &= np.fromiter(map(str.endswith, lines, repeat("}")), bool, count)
+    maybe &= ~np.fromiter(map(str.__contains__, lines, repeat("\x1b")), bool, count)
+    edges = np.flatnonzero(np.diff(maybe, prepend=False, append=False)).tolist()
+    return [(start, end) for start, end in zip(edges[::2], edges[1::2]) if end - start >= shortest]
+
+
+def bars_and_dicts(lines: list[str]) -> tuple[list[tuple[str, str]], list[str]] | None:
+    """The (count, total) of each line's first bar and each line's dict, or None when a line
+    is not a bar-and-dict line."""
+    block = "\n" + "\n".join(lines)
+    if "\x1b" in block or "\b" in block or block.count("{") != len(lines):
+        return None
+    bars = _FIRST_BAR.findall(block)
+    if len(bars) != len(lines):
+        return None
+    # every "\r" but a line's first ends a state: a bar ending in "]" or a blank state
+    if block.count("\r") != len(lines) + block.count("]\r") + len(_BLANK.findall(block)):
+        return None
+    return bars, [line.rpartition("\r")[2] for line in lines]

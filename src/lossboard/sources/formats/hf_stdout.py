@@ -41,14 +41,13 @@ from __future__ import annotations
 import re
 from array import array
 from bisect import bisect_left
-from itertools import islice
 
 import numpy as np
 
 from lossboard.model import RESUME, Columns, Event, Item
 from lossboard.sources.formats import _hf
 from lossboard.sources.formats._jsonlines import not_a_number
-from lossboard.sources.formats._hf_fast import STEADY, DictLayout
+from lossboard.sources.formats._hf_fast import DictLayout, bars_and_dicts, steady_stretches
 from lossboard.sources.formats._hf_steps import (
     RATE_DECIMALS,
     RUNTIME_DECIMALS,
@@ -117,17 +116,20 @@ class Parser(LineParser):
 
     def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
         items: list[Item] = []
-        at = slow_until = 0  # a run that did not fit is read line by line, not tried again
-        while at < len(lines):
-            if self._fast and self._held and at >= slow_until:
-                end, taken = self._fast_run(first, lines, at, items)
-                if taken:
-                    at = end
-                    continue
-                slow_until = end
-            self._line(first + at, lines[at], items)
-            at += 1
+        done = 0
+        for start, end in steady_stretches(lines, _MIN_RUN) if self._fast else ():
+            self._read(first, lines, done, start, items)
+            if not self._held:  # the first line's dict is held for the next line's bar
+                self._read(first, lines, start, start + 1, items)
+                start += 1
+            read = self._held and self._fast_run(first + start, lines[start:end], items)
+            done = end if read else start
+        self._read(first, lines, done, len(lines), items)
         return items
+
+    def _read(self, first: int, lines: list[str], start: int, end: int, items: list[Item]) -> None:
+        for at in range(start, end):
+            self._line(first + at, lines[at], items)
 
     def _line(self, number: int, line: str, items: list[Item]) -> None:
         """One physical line, redraw state by redraw state: the reference reading."""
@@ -288,38 +290,31 @@ class Parser(LineParser):
 
     # ---- fast path --------------------------------------------------------------------------
 
-    def _fast_run(self, first: int, lines: list[str], at: int, items: list[Item]) -> tuple[int, bool]:
-        """Read the run of bar-and-dict lines starting at ``at`` at once (`_hf_fast`), as the
+    def _fast_run(self, first: int, run: list[str], items: list[Item]) -> bool:
+        """Read ``run``, lines that may be bar-and-dict lines, at once (`_hf_fast`) as the
         line-by-line reading would: the first bar places the held dict, each line's dict is
-        placed at the next line's bar, the last one is held. The index after the run, and
-        whether it was read (not when it is short, its dicts do not share a layout or their
-        epochs go back)."""
+        placed at the next line's bar, the last one is held. False, with nothing done, when
+        the run is short, a line is not such a line, the dicts do not share a layout or
+        their epochs go back."""
         pending = self._pending
         if len(pending) != 1 or self._finished_at is not None or _hf.is_summary(pending[0][1]):
-            return at, False
-        run = []
-        for line in islice(lines, at, None):
-            found = STEADY.fullmatch(line)
-            if found is None:
-                break
-            run.append(found)
-        end = at + len(run)
-        if len(run) < _MIN_RUN:
-            return end, False
-        dicts = [found[3] for found in run]
+            return False
+        if len(run) < _MIN_RUN or (found := bars_and_dicts(run)) is None:
+            return False
+        bars, dicts = found
         layout = DictLayout.learn(dicts[0], _DICT, _PAIR)
         if layout is None or _hf.is_summary(layout.names):
-            return end, False
+            return False
         matrix = layout.matrix(dicts)
         if matrix is None:
-            return end, False
+            return False
         epochs = matrix[:-1, layout.epoch_column]
         held = _hf.epoch_of(pending[0][1])
         last = held if held is not None else self._epochs[-1] if len(self._epochs) > self._start else 0.0
         if not np.isfinite(epochs).all() or epochs[0] < last or (epochs[1:] < epochs[:-1]).any():
-            return end, False
-        self._trainer_bar(int(run[0][1]), run[0][2], items)
-        steps = np.array([found[1] for found in run[1:]], dtype=np.int64) + self._offset
+            return False
+        self._trainer_bar(int(bars[0][0]), bars[0][1], items)
+        steps = np.array([count for count, _ in bars[1:]], dtype=np.int64) + self._offset
         items.extend(
             Columns(_hf.tag_of(name), name, steps, matrix[:-1, column], epochs)
             for column, name in enumerate(layout.names)
@@ -331,10 +326,10 @@ class Parser(LineParser):
         context.see_epoch(int(epochs[0]))
         context.see_epoch(int(epochs[-1]))
         context.step = int(steps[-1])
-        self._bar_total = run[-1][2]
-        self._pending = [[first + end - 1, read_dict(dicts[-1]), "'epoch': '" in dicts[-1]]]
+        self._bar_total = bars[-1][1]
+        self._pending = [[first + len(run) - 1, read_dict(dicts[-1]), "'epoch': '" in dicts[-1]]]
         self._held = True
-        return end, True
+        return True
 
 
 def _states(line: str) -> list[str]:
