@@ -22,6 +22,7 @@ and its line is read line by line, so the result never depends on which path ran
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from itertools import repeat
 
 import numpy as np
@@ -39,9 +40,9 @@ _NUMBER = r"(?:-?[1-9]\d*|0|-?0(?=[.eE]))(?:\.\d+)?(?:[eE][+-]?\d+)?"
 class DictLayout:
     """The keys of a printed dict in order and the literal text around its values."""
 
-    def __init__(self, names: list[str], pieces: list[str]) -> None:
+    def __init__(self, names: tuple[str, ...], pieces: tuple[str, ...]) -> None:
         self.names = names
-        self.pieces = pieces
+        self.pieces = list(pieces)
         self.epoch_column = names.index("epoch")
         self._cuts = cut_pieces(pieces)
         record = _NUMBER.join(map(re.escape, pieces))
@@ -66,7 +67,7 @@ class DictLayout:
         pieces.append(sample[start:])
         if "epoch" not in names or len(set(names)) != len(names) or "" in pieces:
             return None
-        return cls(names, pieces)
+        return _layout(tuple(names), tuple(pieces))
 
     def matrix(self, dicts: list[str]) -> np.ndarray | None:
         """The values of ``dicts`` as a (dicts, keys) float array, or None when one of them
@@ -75,6 +76,11 @@ class DictLayout:
         if self._records.fullmatch(text) is None:
             return None
         return read_numbers(text, self.pieces, self._cuts, len(dicts))
+
+
+@lru_cache(maxsize=64)  # a run's dicts have the layout of the run before: built once
+def _layout(names: tuple[str, ...], pieces: tuple[str, ...]) -> DictLayout:
+    return DictLayout(names, pieces)
 
 
 def steady_stretches(lines: list[str], shortest: int) -> list[tuple[int, int]]:
