@@ -22,8 +22,14 @@ CORPUS = [
     "hf-trainer-stdout/llamafactory_deepseek7b_lora_running_log.txt",
     "hf-trainer-stdout/taylorswift_llm_dicts_only_crlf_training_output.txt",
 ]
-CAPTURES = ["trainer_stdout.log", "two_trains_pipe.log", "two_trains_pty.log", "accumulated_pty.log",
-            "stdout_only_no_bars.log", "long_pipe.log"]
+CAPTURES = [
+    "trainer_stdout.log",
+    "two_trains_pipe.log",
+    "two_trains_pty.log",
+    "accumulated_pty.log",
+    "stdout_only_no_bars.log",
+    "long_pipe.log",
+]
 
 
 def parse(text: str, *, fast: bool = True, chunk: int | None = None) -> list:
@@ -80,7 +86,9 @@ def bar(n: int, total: int, desc: str = "") -> str:
     return f"{desc}{pct:3d}%|{fill:<20}| {n}/{total} [00:{n % 60:02d}<00:09, {n % 7 + 1}.25it/s]"
 
 
-NUMBERS = st.one_of(st.floats(1e-6, 10).map(lambda v: f"'{v:.4g}'"), st.floats(1e-6, 10).map(lambda v: f"{v:.4g}"))
+NUMBERS = st.one_of(
+    st.floats(1e-6, 10).map(lambda v: f"'{v:.4g}'"), st.floats(1e-6, 10).map(lambda v: f"{v:.4g}")
+)
 VALUES = st.one_of(
     NUMBERS,
     st.sampled_from(["'nan'", "nan", "'0.5x'", "np.float64(0.25)", "'1.'", "'-0'", "'true'", "'1e5'", "''"]),
@@ -89,8 +97,16 @@ VALUES = st.one_of(
 
 @st.composite
 def train_dict(draw, epoch: float, values=VALUES) -> str:
-    keys = draw(st.sampled_from([("loss", "grad_norm", "learning_rate"), ("loss", "learning_rate"),
-                                 ("learning_rate", "loss"), ("eval_loss", "eval_accuracy")]))
+    keys = draw(
+        st.sampled_from(
+            [
+                ("loss", "grad_norm", "learning_rate"),
+                ("loss", "learning_rate"),
+                ("learning_rate", "loss"),
+                ("eval_loss", "eval_accuracy"),
+            ]
+        )
+    )
     values = draw(st.lists(values, min_size=len(keys), max_size=len(keys)))
     pairs = [f"'{k}': {v}" for k, v in zip(keys, values)]
     quote = draw(st.sampled_from(["'", ""]))
@@ -114,16 +130,27 @@ def logs(draw) -> str:
         clear = draw(st.sampled_from(["\r" + " " * WIDTH, "", "\r" + " " * 5 + "\r" + " " * 5]))
         first = bar(n, total)
         if kind == "odd":  # a line the fast path must leave to the reference reading
-            first, middle = draw(st.sampled_from([
-                (first + "  ", middle), (bar(n, total, "Map: "), middle), (first, middle + "\rprinted ]  "),
-                (first, middle + "\r{'lr': 0.1}]"), (first + "x", middle), (first, middle + "\r\r"),
-                (first, middle + "\rnote: 5it [00:01]"), (first.replace("|", ":|", 1), middle),
-            ]))
+            first, middle = draw(
+                st.sampled_from(
+                    [
+                        (first + "  ", middle),
+                        (bar(n, total, "Map: "), middle),
+                        (first, middle + "\rprinted ]  "),
+                        (first, middle + "\r{'lr': 0.1}]"),
+                        (first + "x", middle),
+                        (first, middle + "\r\r"),
+                        (first, middle + "\rnote: 5it [00:01]"),
+                        (first.replace("|", ":|", 1), middle),
+                    ]
+                )
+            )
         if kind == "print":
             out.append(f"step {n}: loss={draw(st.floats(0, 5)):.3f}")
         elif kind == "eval":
-            out.append("\r" + bar(4, 4) + "\x1b[A\r" + " " * WIDTH + "\x1b[A" + "{'eval_loss': '0.4', 'epoch': "
-                       f"'{epoch:.4g}'}}")
+            out.append(
+                "\r" + bar(4, 4) + "\x1b[A\r" + " " * WIDTH + "\x1b[A" + "{'eval_loss': '0.4', 'epoch': "
+                f"'{epoch:.4g}'}}"
+            )
         elif kind == "bar":
             out.append("\r" + first)
         elif kind == "summary":
@@ -143,8 +170,10 @@ def test_generated_logs_read_the_same_in_any_chunks(text, cuts):
 
 
 def test_a_run_of_steady_lines_becomes_columns_at_the_next_bars():
-    lines = [f"\r{bar(n - 1, 300)}\r{bar(n, 300)}\r{' ' * WIDTH}\r{{'loss': '{n / 100:.4g}', 'epoch': '{n / 100:.4g}'}}"
-             for n in range(2, 40, 2)]
+    lines = [
+        f"\r{bar(n - 1, 300)}\r{bar(n, 300)}\r{' ' * WIDTH}\r{{'loss': '{n / 100:.4g}', 'epoch': '{n / 100:.4g}'}}"
+        for n in range(2, 40, 2)
+    ]
     text = "\n".join(lines) + "\n"
     items = assert_same(text)
     (loss,) = [i for i in items if type(i) is Columns and i.tag == "train/loss"]

@@ -34,6 +34,10 @@ Not Trainer logs: dicts without an epoch or ``eval_`` names (a dataset sample), 
 behind ``=`` or ``(`` (``eval_results= {...}``, ``TrainOutput(..., metrics={...})``), which
 echo values already printed. What each name becomes is in `_hf`; the dicts are read with a
 regex (never ``eval``), which also accepts ``nan``, ``inf`` and ``np.float64(0.5)``.
+
+Runs of lines that are only the bar redrawn and the next dict, most of a Trainer console, are
+read at once by `_hf_fast` (one orjson call per run, `Columns` per key); ``Parser(fast=False)``
+reads every line here, line by line, and tests hold both to the same result.
 """
 
 from __future__ import annotations
@@ -46,7 +50,6 @@ import numpy as np
 
 from lossboard.model import RESUME, Columns, Event, Item
 from lossboard.sources.formats import _hf
-from lossboard.sources.formats._jsonlines import not_a_number
 from lossboard.sources.formats._hf_fast import DictLayout, bars_and_dicts, steady_stretches
 from lossboard.sources.formats._hf_steps import (
     RATE_DECIMALS,
@@ -59,6 +62,7 @@ from lossboard.sources.formats._hf_steps import (
     rounded,
     steps_from_epochs,
 )
+from lossboard.sources.formats._jsonlines import not_a_number
 from lossboard.sources.formats._lines import LineParser, redraws
 from lossboard.sources.formats._pipeline import LinePipeline
 from lossboard.sources.formats.tqdm import match_bar
@@ -286,7 +290,6 @@ class Parser(LineParser):
         # would fall under it too; then the step does
         at_epoch = epoch if self._offset == 0 else None
         return Event(RESUME, self._offset + step, at_epoch, None, f"epoch back to {epoch:g}")
-
 
     # ---- fast path --------------------------------------------------------------------------
 
