@@ -45,8 +45,9 @@ class DictLayout:
         self.pieces = list(pieces)
         self.epoch_column = names.index("epoch")
         self._cuts = cut_pieces(pieces)
-        record = _NUMBER.join(map(re.escape, pieces))
-        self._records = re.compile(f"(?:{record}\n)*{record}")
+        # one dict at a time: a pattern over all the run's dicts at once backtracks through every
+        # dict before a misfit one, which hypothesis found to take hours
+        self._record = re.compile(_NUMBER.join(map(re.escape, pieces)))
 
     @classmethod
     def learn(cls, sample: str, dict_pattern: re.Pattern, pair_pattern: re.Pattern) -> DictLayout | None:
@@ -72,10 +73,9 @@ class DictLayout:
     def matrix(self, dicts: list[str]) -> np.ndarray | None:
         """The values of ``dicts`` as a (dicts, keys) float array, or None when one of them
         does not fit the layout with numbers only."""
-        text = "\n".join(dicts)
-        if self._records.fullmatch(text) is None:
+        if None in map(self._record.fullmatch, dicts):
             return None
-        return read_numbers(text, self.pieces, self._cuts, len(dicts))
+        return read_numbers("\n".join(dicts), self.pieces, self._cuts, len(dicts))
 
 
 @lru_cache(maxsize=64)  # a run's dicts have the layout of the run before: built once
