@@ -8,13 +8,17 @@ Expected values are read from the logs: ``grep "Epoch\\[65\\] Validation-accurac
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from starlette.testclient import TestClient
 
 from lossboard.server.app import create_app
+from lossboard.store.base import Batch, Columns, SourceState
 from lossboard.store.sqlite import SQLiteStore
+from lossboard.store.urls import open_store
 from tests.server.conftest import EXAMPLE, RUN
 
 VAL = "val/accuracy"
@@ -118,6 +122,35 @@ def test_an_unknown_run_is_404_naming_it(client: TestClient, route: str) -> None
     answer = client.get(route, params={"run": "resnet-404", "tag": VAL})
     assert answer.status_code == 404
     assert "resnet-404" in answer.json()["error"]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def two_baselines(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[TestClient]:
+    """An app over a store of each backend holding two runs named ``baseline``, in projA and
+    projB: each goes by its folder (``projA/baseline``), so ``baseline`` names no run."""
+    url = f"sqlite:///{tmp_path / 'index.db'}"
+    if request.param == "postgres":
+        url = request.getfixturevalue("postgres_url")
+        with open_store(url) as store:
+            store.drop_everything()
+    with open_store(url) as store:
+        for folder in ("projA", "projB"):
+            state = SourceState(f"/p/{folder}/baseline/m.csv", f"/p/{folder}/baseline", "csv", 0, 1, 1, 1, 1,
+                                run_name="baseline")
+            one = np.array([1.0])
+            store.apply(Batch(state, columns=[Columns(VAL, "val_acc", np.array([0]), one, one, one)]))
+    with TestClient(create_app(lambda: open_store(url))) as client:
+        yield client
+
+
+def test_run_names_are_checked_by_display_name_on_every_backend(two_baselines: TestClient) -> None:
+    for route in ("/api/tags", "/api/series", "/api/events"):
+        answer = two_baselines.get(route, params={"run": ["projA/baseline", "baseline", "projC/baseline"], "tag": VAL})
+        assert answer.status_code == 404
+        error = answer.json()["error"]
+        assert "'baseline'" in error and "'projC/baseline'" in error and "projA" not in error
+    answer = two_baselines.get("/api/series", params={"run": ["projB/baseline", "projA/baseline"], "tag": VAL})
+    assert [series["run"] for series in answer.json()["series"]] == ["projB/baseline", "projA/baseline"]
 
 
 @pytest.mark.parametrize(
