@@ -7,6 +7,7 @@ Expected values are read from the logs: ``grep "Epoch\\[65\\] Validation-accurac
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterator
 from pathlib import Path
@@ -173,6 +174,43 @@ def test_bad_arguments_are_400_saying_what_is_wrong(client: TestClient, params: 
     assert says in answer.json()["error"]
 
 
+def from_columns(body: bytes) -> list[dict]:
+    """The ``format=columns`` layout read back as docs/server-api.md spells it, non-finite as None."""
+    length = int.from_bytes(body[:4], "little")
+    assert (4 + length) % 8 == 0  # the columns start aligned, for the page's Float64Array
+    offset, answer = 4 + length, []
+    for series in json.loads(body[4:offset])["series"]:
+        count, smoothed = series.pop("points"), series.pop("smoothed")
+        for name in ("step", "epoch", "wall_time", "value") + (("smoothed",) if smoothed else ()):
+            column = np.frombuffer(body, dtype="<f8", count=count, offset=offset)
+            series[name] = [float(v) if math.isfinite(v) else None for v in column]
+            offset += 8 * count
+        series.setdefault("smoothed", None)
+        answer.append(series)
+    assert offset == len(body)
+    return answer
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"tag": [VAL, "train/accuracy"], "width": 30}, {"tag": VAL, "smoothing": "time_ema", "window": 3},
+     {"tag": VAL, "from": 1e9}, {"tag": "val/nothing"}],
+)
+def test_the_columns_layout_holds_what_the_json_holds(client: TestClient, params: dict) -> None:
+    """What the page reads: the same series, columns and nulls as the JSON answer, in fewer bytes."""
+    wanted = {"run": RUN, **params}
+    answer = client.get("/api/series", params={**wanted, "format": "columns"})
+    assert answer.headers["content-type"] == "application/vnd.lossboard.columns"
+    assert from_columns(answer.content) == client.get("/api/series", params=wanted).json()["series"]
+
+
+def test_the_columns_layout_keeps_json_errors(client: TestClient) -> None:
+    unknown = client.get("/api/series", params={"run": "resnet-404", "tag": VAL, "format": "columns"})
+    assert unknown.status_code == 404 and "resnet-404" in unknown.json()["error"]
+    odd = client.get("/api/series", params={"run": RUN, "tag": VAL, "format": "xml"})
+    assert odd.status_code == 400 and "format must be json or columns" in odd.json()["error"]
+
+
 def test_a_store_that_is_gone_is_503_and_comes_back(tmp_path: Path, example_url: str) -> None:
     path = Path(example_url.removeprefix("sqlite://"))
     moved = path.with_name("moved.sqlite")
@@ -209,8 +247,11 @@ def test_json_writes_nan_and_infinity_as_null(tmp_path: Path) -> None:
     with TestClient(create_app(lambda: SQLiteStore(url, create=False))) as client:
         run = client.get("/api/runs").json()["runs"][0]["name"]
         (series,) = client.get("/api/series", params={"run": run, "tag": "train/loss"}).json()["series"]
+        columns = client.get("/api/series", params={"run": run, "tag": "train/loss", "format": "columns"}).content
     assert series["value"] == [None, None, 0.5]
     assert not any(isinstance(v, float) and math.isnan(v) for v in series["value"])
+    values = np.frombuffer(columns, dtype="<f8")[-3:]  # the last column: the values, as they are
+    assert math.isnan(values[0]) and values[1] == math.inf and values[2] == 0.5
 
 
 def test_the_page_and_its_files_are_served_with_a_content_security_policy(client: TestClient) -> None:
