@@ -117,9 +117,7 @@ def _decayed_sum(u: np.ndarray, elapsed: np.ndarray) -> np.ndarray:
     the rows' first points, a few hundred times shorter.
     """
     count = len(u)
-    span = float(elapsed[-1] - elapsed[0])
-    per_row = count if span <= 0 else int(count * _MAX_ROW_DECAY / span)
-    per_row = min(_ROW_POINTS[1], max(_ROW_POINTS[0], per_row))
+    per_row = _row_points(elapsed)
     whole = count - count % per_row
     out = np.empty(count)
     parts = []  # (u, elapsed, out) as rows: the whole rows, then the shorter last one
@@ -142,6 +140,20 @@ def _decayed_sum(u: np.ndarray, elapsed: np.ndarray) -> np.ndarray:
             local += decay
             first += len(local)
     return out
+
+
+def _row_points(elapsed: np.ndarray) -> int:
+    """Points a row of `_decayed_sum` holds: as many as span `_MAX_ROW_DECAY` on average, fewer
+    while more than 1 row in 100 spans more (pauses in logging bunch the decay together)."""
+    span = float(elapsed[-1] - elapsed[0])
+    per_row = len(elapsed) if span <= 0 else int(len(elapsed) * _MAX_ROW_DECAY / span)
+    per_row = min(_ROW_POINTS[1], max(_ROW_POINTS[0], per_row))
+    while per_row > _ROW_POINTS[0]:
+        ends = elapsed[per_row - 1 :: per_row]
+        if np.count_nonzero(ends - elapsed[: len(ends) * per_row : per_row] > _MAX_ROW_DECAY) * 100 <= len(ends):
+            break
+        per_row //= 2
+    return max(per_row, _ROW_POINTS[0])
 
 
 def _rows_from_zero(u: np.ndarray, elapsed: np.ndarray, out: np.ndarray) -> np.ndarray:
