@@ -22,8 +22,9 @@ tag across 20 runs of 1 M points (to 1,500 buckets: the dashboard's chart reques
 straight into a store (`Store.apply`, no log files) once under bench/data/ (and reused): with
 the summary levels, and reading every point exactly (what a store without summaries does) as
 the peer, in the same child process; wall and CPU time per query and the load average.
-``--dashboard`` times the whole chart request, `lossboard.server.api.series` and its JSON, on
-the 20 x 1 M runs, against the same request reading every point.
+``--dashboard`` times the whole chart request, `lossboard.server.api.series` and its body
+(the page's raw columns, and JSON), on the 20 x 1 M runs, against the same request reading
+every point.
 
     .venv/bin/python bench/store.py --scale [--postgres URL]
     .venv/bin/python bench/store.py --dashboard [--postgres URL]
@@ -200,9 +201,9 @@ def _repeat(query, repeats: int | None = None) -> dict:
             "cpu_p50_ms": statistics.median(cpu) * 1e3}
 
 
-def fill_scale(url: str) -> None:
+def fill_scale(url: str, *, dash_only: bool = False) -> None:
     """The scale store, written once: ``big-<n>`` runs of one series each (`SCALE_SIZES`), the
-    ``wide-NN`` and the ``dash-NN`` runs."""
+    ``wide-NN`` and the ``dash-NN`` runs (only these with ``dash_only``: all --dashboard reads)."""
     import numpy as np
 
     from lossboard.store.base import Batch, Columns, SourceState
@@ -214,7 +215,7 @@ def fill_scale(url: str) -> None:
     wanted += [(f"wide-{run:02}", WIDE_STEPS) for run in range(WIDE_RUNS)]
     wanted += [(f"dash-{run:02}", DASH_STEPS) for run in range(DASH_RUNS)]
     for run, (name, points) in enumerate(wanted):
-        if have.get(name) == points:
+        if have.get(name) == points or (dash_only and not name.startswith("dash-")):
             continue
         rng = np.random.default_rng(run)
         for start in range(0, points, 1_000_000):
@@ -259,10 +260,11 @@ def child_scale(url: str) -> dict:
 
 def child_dashboard(url: str) -> dict:
     """The dashboard's chart request for the 20 x 1 M runs, as the app answers it: `api.series`
-    to 1,500 buckets, then its JSON (orjson, numpy columns); the peer reads every point."""
+    to 1,500 buckets, then its body: raw columns (what the page asks for) or JSON (orjson,
+    numpy columns); the peer reads every point."""
     import orjson
 
-    from lossboard.server import api
+    from lossboard.server import api, columns
     from lossboard.store import _levels
     from lossboard.store.urls import open_store
 
@@ -273,16 +275,18 @@ def child_dashboard(url: str) -> dict:
     for reader, sizes, repeats in (("levels", levels, None), ("every point", levels[:1], PEER_REPEATS)):
         _levels.LEVEL_POINTS = sizes
 
-        def request() -> bytes:
-            answer = api.series(store, run_names=runs, tag_names=["val/loss"], width=DASH_BUCKETS)
-            return orjson.dumps({"series": answer}, option=orjson.OPT_SERIALIZE_NUMPY)
-
         def series_only() -> list:
             return api.series(store, run_names=runs, tag_names=["val/loss"], width=DASH_BUCKETS)
 
-        body = request()
-        result[f"{reader} request"] = {**_repeat(request, repeats), "bytes": len(body)}
-        result[f"{reader} api.series"] = _repeat(series_only, repeats)
+        def request() -> bytes:
+            return columns.encode(series_only())
+
+        def as_json() -> bytes:
+            return orjson.dumps({"series": series_only()}, option=orjson.OPT_SERIALIZE_NUMPY)
+
+        for part, measured in (("api.series", series_only), ("request", request), ("json", as_json)):
+            result[f"{reader} {part}"] = _repeat(measured, repeats)
+        result[f"{reader} bytes"] = {"columns": len(request()), "json": len(as_json())}
     _levels.LEVEL_POINTS = levels
     store.close()
     result["loadavg"] = Path("/proc/loadavg").read_text().split()[:3]
@@ -402,13 +406,14 @@ def scale_postgres(server: str) -> str:
 
 
 def on_scale_stores(child: str, postgres: str | None, repeats: int) -> dict:
-    """One child measurement on the scale store of each backend (filled first if need be)."""
+    """One child measurement on the scale store of each backend (filled first if need be: only
+    the runs it reads)."""
     stores = {"SQLite": scale_sqlite()}
     if postgres:
         stores["PostgreSQL"] = scale_postgres(postgres)
     results: dict = {}
     for kind, url in stores.items():
-        fill_scale(url)
+        fill_scale(url, dash_only=child == "dashboard")
         results[kind] = in_child(child, url, repeats=repeats)
         print(f"{kind}: {json.dumps(results[kind])}", file=sys.stderr, flush=True)
     return results
@@ -439,9 +444,10 @@ def dashboard_table(results: dict) -> str:
     lines = ["| 20 runs x 1 M points -> 1,500 buckets | store | p50 | p95 | CPU p50 | every point p50 | ratio |",
              "|---|---|---:|---:|---:|---:|---:|"]
     for store, rows in results.items():
-        for part in ("api.series", "request"):
+        labels = {"api.series": "`api.series`", "request": "`api.series` + columns (the page's request)",
+                  "json": "`api.series` + JSON"}
+        for part, label in labels.items():
             ours, peer = rows[f"levels {part}"], rows[f"every point {part}"]
-            label = "`api.series`" if part == "api.series" else "`api.series` + JSON (the request)"
             lines.append(f"| {label} | {store} | {ours['p50_ms']:.2f} ms | {ours['p95_ms']:.2f} ms | "
                          f"{ours['cpu_p50_ms']:.2f} ms | {peer['p50_ms']:,.0f} ms | "
                          f"{_ratio(peer['p50_ms'] / ours['p50_ms'])} |")

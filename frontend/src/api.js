@@ -7,8 +7,7 @@ import { answer, inlinedReport } from "./report.js";
 const report = inlinedReport();
 export const isReport = report !== null;
 
-async function getJSON(path, params) {
-  if (report) return answer(report, path, params || {});
+async function get(path, params) {
   const query = new URLSearchParams();
   for (const [name, value] of Object.entries(params || {})) {
     for (const item of Array.isArray(value) ? value : [value]) {
@@ -16,9 +15,36 @@ async function getJSON(path, params) {
     }
   }
   const response = await fetch(query.size ? `${path}?${query}` : path, { credentials: "same-origin" });
-  const body = await response.json().catch(() => ({ error: `${response.status} ${response.statusText}` }));
-  if (!response.ok) throw new Error(body.error || `${path}: HTTP ${response.status}`);
-  return body;
+  if (!response.ok) {
+    const body = await response.json().catch(() => ({}));
+    throw new Error(body.error || `${path}: HTTP ${response.status} ${response.statusText}`);
+  }
+  return response;
+}
+
+async function getJSON(path, params) {
+  if (report) return answer(report, path, params || {});
+  return (await get(path, params)).json();
+}
+
+const SERIES_COLUMNS = ["step", "epoch", "wall_time", "value"];
+
+/** The series answer in the `format=columns` layout (lossboard/server/columns.py): a JSON header,
+ * then float64 columns; each becomes the array JSON would have given, NaN and infinities as null. */
+export function decodeColumns(buffer) {
+  const length = new DataView(buffer).getUint32(0, true);
+  const header = JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, 4, length)));
+  let offset = 4 + length;
+  const column = (count) => {
+    const values = new Float64Array(buffer, offset, count);
+    offset += 8 * count;
+    return Array.from(values, (v) => (Number.isFinite(v) ? v : null));
+  };
+  return header.series.map(({ points, smoothed, ...series }) => {
+    for (const name of SERIES_COLUMNS) series[name] = column(points);
+    series.smoothed = smoothed ? column(points) : null;
+    return series;
+  });
 }
 
 export const listRuns = () => getJSON("api/runs").then((body) => body.runs);
@@ -28,8 +54,8 @@ export const listTags = (runs) => getJSON("api/tags", { run: runs });
 export const readEvents = (runs) => getJSON("api/events", { run: runs }).then((body) => body.events);
 
 /** Series of runs x tags; `range` is [from, to] in units of `x` ("step", "epoch", "wall_time"). */
-export function readSeries({ runs, tags, width, x, range, smoothing, weight, window, halfLife }) {
-  return getJSON("api/series", {
+export async function readSeries({ runs, tags, width, x, range, smoothing, weight, window, halfLife }) {
+  const params = {
     run: runs,
     tag: tags,
     width: Math.max(1, Math.round(width)),
@@ -39,7 +65,10 @@ export function readSeries({ runs, tags, width, x, range, smoothing, weight, win
     smoothing,
     weight: smoothing === "ema" ? weight : undefined,
     window: smoothing === "mean" ? window : smoothing === "time_ema" ? halfLife : undefined, // the half-life, in steps
-  }).then((body) => body.series);
+  };
+  if (report) return (await getJSON("api/series", params)).series;
+  const response = await get("api/series", { ...params, format: "columns" });
+  return decodeColumns(await response.arrayBuffer());
 }
 
 export const listMedia = (runs) => getJSON("api/media", { run: runs }).then((body) => body.media);

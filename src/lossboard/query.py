@@ -41,6 +41,13 @@ def list_runs(store: Store, *, name_regex: str | Sequence[str] | None = None) ->
     return store.list_runs("|".join(f"(?:{pattern})" for pattern in patterns))
 
 
+def missing_runs(store: Store, names: Sequence[str]) -> list[str]:
+    """Those of ``names`` that are no run's display name, in order: one indexed query, for a
+    request to check the names it was given without listing every run."""
+    held = store.runs_held(list(dict.fromkeys(names)))
+    return [name for name in names if name not in held]
+
+
 def list_tags(store: Store, runs: Sequence[str]) -> list[TagInfo]:
     """The series of ``runs``: one `TagInfo` per (run, tag, source_tag) with its counts and last value."""
     return store.list_tags(list(runs))
@@ -62,18 +69,12 @@ def read_series(
     ``4 * buckets`` points (each bucket's first, last, min and max: spikes stay visible);
     ``total_points`` always counts the points in the range.
     """
-    if buckets is not None and buckets < 1:
-        raise UsageError(f"buckets must be at least 1, not {buckets}")
-    for name, bounds in (("step_range", step_range), ("time_range", time_range)):
-        if bounds is not None and bounds[0] > bounds[1]:
-            raise UsageError(f"{name} must be (first, last) with first <= last, not {bounds}")
+    _check_read(step_range, time_range, buckets)
     names = [info.name for info in store.list_runs(None)] if runs is None else list(runs)
     wanted = None if tags is None else set(tags)
     infos = [info for info in store.list_tags(names) if wanted is None or info.tag in wanted]
-    if time_range is None:  # every series in three statements, downsampled together
-        pairs = list(dict.fromkeys((info.run, info.tag) for info in infos))
-        read = store.read_many(pairs, step_range=step_range, buckets=buckets)
-        return {key: read[key] for key in ((info.run, info.tag, info.source_tag) for info in infos) if key in read}
+    if time_range is None:
+        return read_series_of(store, infos, step_range=step_range, buckets=buckets)
     result = {}
     for info in infos:
         data = store.read_series(
@@ -83,6 +84,31 @@ def read_series(
         if data is not None:
             result[info.run, info.tag, info.source_tag] = data
     return result
+
+
+def read_series_of(
+    store: Store,
+    infos: Sequence[TagInfo],
+    *,
+    step_range: tuple[int, int] | None = None,
+    buckets: int | None = None,
+) -> dict[tuple[str, str, str], SeriesData]:
+    """`read_series` of the series `list_tags` gave, for a caller that has them already: every
+    series in three statements, downsampled together."""
+    _check_read(step_range, None, buckets)
+    pairs = list(dict.fromkeys((info.run, info.tag) for info in infos))
+    read = store.read_many(pairs, step_range=step_range, buckets=buckets)
+    return {key: read[key] for key in ((info.run, info.tag, info.source_tag) for info in infos) if key in read}
+
+
+def _check_read(
+    step_range: tuple[int, int] | None, time_range: tuple[float, float] | None, buckets: int | None
+) -> None:
+    if buckets is not None and buckets < 1:
+        raise UsageError(f"buckets must be at least 1, not {buckets}")
+    for name, bounds in (("step_range", step_range), ("time_range", time_range)):
+        if bounds is not None and bounds[0] > bounds[1]:
+            raise UsageError(f"{name} must be (first, last) with first <= last, not {bounds}")
 
 
 def read_events(store: Store, runs: Sequence[str]) -> dict[str, list[Event]]:

@@ -7,14 +7,19 @@ Expected values are read from the logs: ``grep "Epoch\\[65\\] Validation-accurac
 
 from __future__ import annotations
 
+import json
 import math
+from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from starlette.testclient import TestClient
 
 from lossboard.server.app import create_app
+from lossboard.store.base import Batch, Columns, SourceState
 from lossboard.store.sqlite import SQLiteStore
+from lossboard.store.urls import open_store
 from tests.server.conftest import EXAMPLE, RUN
 
 VAL = "val/accuracy"
@@ -120,6 +125,35 @@ def test_an_unknown_run_is_404_naming_it(client: TestClient, route: str) -> None
     assert "resnet-404" in answer.json()["error"]
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def two_baselines(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[TestClient]:
+    """An app over a store of each backend holding two runs named ``baseline``, in projA and
+    projB: each goes by its folder (``projA/baseline``), so ``baseline`` names no run."""
+    url = f"sqlite:///{tmp_path / 'index.db'}"
+    if request.param == "postgres":
+        url = request.getfixturevalue("postgres_url")
+        with open_store(url) as store:
+            store.drop_everything()
+    with open_store(url) as store:
+        for folder in ("projA", "projB"):
+            state = SourceState(f"/p/{folder}/baseline/m.csv", f"/p/{folder}/baseline", "csv", 0, 1, 1, 1, 1,
+                                run_name="baseline")
+            one = np.array([1.0])
+            store.apply(Batch(state, columns=[Columns(VAL, "val_acc", np.array([0]), one, one, one)]))
+    with TestClient(create_app(lambda: open_store(url))) as client:
+        yield client
+
+
+def test_run_names_are_checked_by_display_name_on_every_backend(two_baselines: TestClient) -> None:
+    for route in ("/api/tags", "/api/series", "/api/events"):
+        answer = two_baselines.get(route, params={"run": ["projA/baseline", "baseline", "projC/baseline"], "tag": VAL})
+        assert answer.status_code == 404
+        error = answer.json()["error"]
+        assert "'baseline'" in error and "'projC/baseline'" in error and "projA" not in error
+    answer = two_baselines.get("/api/series", params={"run": ["projB/baseline", "projA/baseline"], "tag": VAL})
+    assert [series["run"] for series in answer.json()["series"]] == ["projB/baseline", "projA/baseline"]
+
+
 @pytest.mark.parametrize(
     ("params", "says"),
     [
@@ -138,6 +172,43 @@ def test_bad_arguments_are_400_saying_what_is_wrong(client: TestClient, params: 
     answer = client.get("/api/series", params=params)
     assert answer.status_code == 400
     assert says in answer.json()["error"]
+
+
+def from_columns(body: bytes) -> list[dict]:
+    """The ``format=columns`` layout read back as docs/server-api.md spells it, non-finite as None."""
+    length = int.from_bytes(body[:4], "little")
+    assert (4 + length) % 8 == 0  # the columns start aligned, for the page's Float64Array
+    offset, answer = 4 + length, []
+    for series in json.loads(body[4:offset])["series"]:
+        count, smoothed = series.pop("points"), series.pop("smoothed")
+        for name in ("step", "epoch", "wall_time", "value") + (("smoothed",) if smoothed else ()):
+            column = np.frombuffer(body, dtype="<f8", count=count, offset=offset)
+            series[name] = [float(v) if math.isfinite(v) else None for v in column]
+            offset += 8 * count
+        series.setdefault("smoothed", None)
+        answer.append(series)
+    assert offset == len(body)
+    return answer
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"tag": [VAL, "train/accuracy"], "width": 30}, {"tag": VAL, "smoothing": "time_ema", "window": 3},
+     {"tag": VAL, "from": 1e9}, {"tag": "val/nothing"}],
+)
+def test_the_columns_layout_holds_what_the_json_holds(client: TestClient, params: dict) -> None:
+    """What the page reads: the same series, columns and nulls as the JSON answer, in fewer bytes."""
+    wanted = {"run": RUN, **params}
+    answer = client.get("/api/series", params={**wanted, "format": "columns"})
+    assert answer.headers["content-type"] == "application/vnd.lossboard.columns"
+    assert from_columns(answer.content) == client.get("/api/series", params=wanted).json()["series"]
+
+
+def test_the_columns_layout_keeps_json_errors(client: TestClient) -> None:
+    unknown = client.get("/api/series", params={"run": "resnet-404", "tag": VAL, "format": "columns"})
+    assert unknown.status_code == 404 and "resnet-404" in unknown.json()["error"]
+    odd = client.get("/api/series", params={"run": RUN, "tag": VAL, "format": "xml"})
+    assert odd.status_code == 400 and "format must be json or columns" in odd.json()["error"]
 
 
 def test_a_store_that_is_gone_is_503_and_comes_back(tmp_path: Path, example_url: str) -> None:
@@ -176,8 +247,11 @@ def test_json_writes_nan_and_infinity_as_null(tmp_path: Path) -> None:
     with TestClient(create_app(lambda: SQLiteStore(url, create=False))) as client:
         run = client.get("/api/runs").json()["runs"][0]["name"]
         (series,) = client.get("/api/series", params={"run": run, "tag": "train/loss"}).json()["series"]
+        columns = client.get("/api/series", params={"run": run, "tag": "train/loss", "format": "columns"}).content
     assert series["value"] == [None, None, 0.5]
     assert not any(isinstance(v, float) and math.isnan(v) for v in series["value"])
+    values = np.frombuffer(columns, dtype="<f8")[-3:]  # the last column: the values, as they are
+    assert math.isnan(values[0]) and values[1] == math.inf and values[2] == 0.5
 
 
 def test_the_page_and_its_files_are_served_with_a_content_security_policy(client: TestClient) -> None:

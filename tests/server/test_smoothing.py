@@ -86,6 +86,31 @@ def test_time_ema_passes_non_finite_values_and_a_constant_series() -> None:
     assert time_ema(np.full(4, 0.25), np.array([0, 1, 5, 9]), 3.0).tolist() == [0.25] * 4
 
 
+def weighted_average(values: list[float], steps: list[int], half_life: float) -> list[float]:
+    """`time_ema` by its definition, one point at a time: each point weighs the steps back to
+    the one before it (the first, the first gap), halved every ``half_life`` steps of age."""
+    gaps = [steps[1] - steps[0]] + [b - a for a, b in zip(steps, steps[1:])]
+    out = []
+    for n in range(len(values)):
+        weights = [(1 - 2 ** (-gaps[i] / half_life)) * 2 ** (-(steps[n] - steps[i]) / half_life) for i in range(n + 1)]
+        out.append(sum(w * v for w, v in zip(weights, values)) / sum(weights))
+    return out
+
+
+def test_time_ema_over_long_pauses_and_repeated_steps_is_its_definition() -> None:
+    """Pauses of thousands of half-lives (a resumed run) among dense stretches, a step logged
+    twice, values of both signs and very different sizes: no overflow, no lost precision."""
+    rng = np.random.default_rng(11)
+    gaps = rng.choice([0, 1, 2, 3, 40, 5000], size=600, p=[0.02, 0.5, 0.2, 0.18, 0.08, 0.02])
+    steps = 7 + np.cumsum(gaps)
+    steps[0] = 7
+    if steps[1] == steps[0]:
+        steps[1] += 1
+    values = rng.normal(size=600) * 10.0 ** rng.integers(-3, 6, size=600)
+    expected = weighted_average(values.tolist(), steps.tolist(), 4.0)
+    np.testing.assert_allclose(time_ema(values, steps, 4.0), expected, rtol=1e-9, atol=1e-9)
+
+
 def test_time_ema_without_steps_counts_positions() -> None:
     values = np.array([1.0, 2.0, 4.0])
     np.testing.assert_allclose(smooth(values, "time_ema", window=2), time_ema(values, np.arange(3), 2), rtol=0)

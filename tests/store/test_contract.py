@@ -329,6 +329,19 @@ def test_list_runs_gives_sources_meta_counts_and_filters_by_regex(store: Store) 
     assert [info.name for info in store.list_runs("net|vi")] == ["resnet-1", "vit"]
 
 
+def test_runs_held_answers_which_display_names_exist(store: Store) -> None:
+    """Names are matched whole and exactly: a run's own name is not held once two runs share it
+    (each goes by its folder), and quotes, wildcards and other scripts are only characters."""
+    for folder in ("projA", "projB"):
+        store.apply(Batch(source(f"/p/{folder}/baseline", f"/p/{folder}/baseline/m.csv", run_name="baseline")))
+    for odd in ("it's 50%_done", "Übung \"1\""):
+        put(store, odd)
+    asked = ["projA/baseline", "baseline", "projB/baseline", "projC/baseline", "it's 50%_done", "it's 5",
+             "Übung \"1\"", "%", "projA/baseline"]
+    assert store.runs_held(asked) == {"projA/baseline", "projB/baseline", "it's 50%_done", "Übung \"1\""}
+    assert store.runs_held([]) == set()
+
+
 def test_a_run_without_points_lists_with_no_steps(store: Store) -> None:
     put(store, "empty")
     (info,) = store.list_runs()

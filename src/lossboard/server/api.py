@@ -146,10 +146,7 @@ def series(
     read: dict[tuple[str, str, str], SeriesData] = {}
     for step_range, infos in together.items():
         if step_range is None or step_range[0] <= step_range[1]:
-            found = query.read_series(store, runs=list(dict.fromkeys(info.run for info in infos)),
-                                      tags=list(dict.fromkeys(info.tag for info in infos)),
-                                      step_range=step_range, buckets=width)
-            read.update((_key(info), found[_key(info)]) for info in infos if _key(info) in found)
+            read.update(query.read_series_of(store, infos, step_range=step_range, buckets=width))
     answer = []
     for info in wanted:
         step_range = ranges[_key(info)]
@@ -172,7 +169,7 @@ def _smoothed_series(
     step_range = _step_range(store, info, x, x_range, width)
     if step_range is not None and step_range[0] > step_range[1]:
         return [_empty(info)]
-    found = query.read_series(store, runs=[info.run], tags=[info.tag])
+    found = query.read_series_of(store, [info])
     return [_smoothed(found[_key(info)], step_range, width, smoothing, weight, window)] if _key(info) in found else []
 
 
@@ -193,9 +190,7 @@ def _step_range(
         return low, high
     first, last = info.first_step, info.last_step
     for _ in range(_BRACKET_PASSES):
-        overview = query.read_series(
-            store, runs=[info.run], tags=[info.tag], step_range=(first, last), buckets=width
-        )[info.run, info.tag, info.source_tag]
+        overview = query.read_series_of(store, [info], step_range=(first, last), buckets=width)[_key(info)]
         xs = getattr(overview, x)
         known = ~np.isnan(xs)
         steps, xs = overview.step[known], xs[known]
@@ -258,8 +253,7 @@ def events(store: Store, run_names: Sequence[str]) -> dict[str, list[dict[str, A
 
 
 def _check_runs(store: Store, run_names: Sequence[str]) -> None:
-    known = {info.name for info in query.list_runs(store)}
-    missing = [name for name in run_names if name not in known]
+    missing = query.missing_runs(store, run_names)
     if missing:
         raise UnknownRun(missing)
 

@@ -31,7 +31,7 @@ from starlette.staticfiles import StaticFiles
 
 from lossboard import query
 from lossboard.errors import UsageError
-from lossboard.server import api, live
+from lossboard.server import api, columns, live
 from lossboard.server.feed import Feed
 from lossboard.server.media import FILE_KINDS, MediaMissing
 from lossboard.server.security import SecurityHeaders, TokenGuard
@@ -83,27 +83,33 @@ def create_app(
     def list_tags(request: Request) -> JSON:
         return call(api.tags, _runs(request))
 
-    def read_series(request: Request) -> JSON:
+    def read_series(request: Request) -> Response:
         params = request.query_params
         first, last = _float(params, "from"), _float(params, "to")
         x_range = None
         if first is not None or last is not None:
             x_range = (first if first is not None else -math.inf, last if last is not None else math.inf)
-        return call(
-            lambda store: {
-                "series": api.series(
-                    store,
-                    run_names=_runs(request),
-                    tag_names=_required(params.getlist("tag"), "tag"),
-                    width=_int(params, "width", default=1000, low=1, high=MAX_WIDTH),
-                    x=params.get("x", "step"),
-                    x_range=x_range,
-                    smoothing=params.get("smoothing", "none"),
-                    weight=_float(params, "weight", default=0.6),
-                    window=_int(params, "window", default=10, low=1, high=1_000_000),
-                )
-            }
-        )
+        layout = params.get("format", "json")
+        if layout not in ("json", "columns"):
+            raise BadRequest(f"format must be json or columns, not {layout!r}")
+
+        def read(store: Store) -> list[dict[str, Any]]:
+            return api.series(
+                store,
+                run_names=_runs(request),
+                tag_names=_required(params.getlist("tag"), "tag"),
+                width=_int(params, "width", default=1000, low=1, high=MAX_WIDTH),
+                x=params.get("x", "step"),
+                x_range=x_range,
+                smoothing=params.get("smoothing", "none"),
+                weight=_float(params, "weight", default=0.6),
+                window=_int(params, "window", default=10, low=1, high=1_000_000),
+            )
+
+        if layout == "columns":  # what the page asks for (`lossboard.server.columns`)
+            with stores.store() as store:
+                return Response(columns.encode(read(store)), media_type=columns.MEDIA_TYPE)
+        return call(lambda store: {"series": read(store)})
 
     def read_events(request: Request) -> JSON:
         return call(lambda store: {"events": api.events(store, _runs(request))})

@@ -19,9 +19,10 @@ import numpy as np
 from lossboard.errors import UsageError
 
 METHODS = ("none", "ema", "time_ema", "mean")
-# block length for the vectorised EMA: weight**-block must stay far below float64's 1e308
-_MAX_SCALE_LOG10 = 150  # values up to 1e150 in size stay finite when scaled
-_MAX_BLOCK = 4096
+# rows of the vectorised EMA span at most this much decay (e**-345 ~ 1e-150): values up to
+# 1e150 in size stay finite when scaled up by it
+_MAX_ROW_DECAY = 150 * math.log(10)
+_ROW_POINTS = (8, 4096)  # fewest and most points a row holds
 
 
 def smooth(values: np.ndarray, method: str, *, weight: float = 0.6, window: int = 10,
@@ -49,39 +50,14 @@ def smooth(values: np.ndarray, method: str, *, weight: float = 0.6, window: int 
 
 
 def ema(values: np.ndarray, weight: float) -> np.ndarray:
-    """TensorBoard's debiased EMA over the finite values; others pass through unchanged."""
-    out = np.array(values, dtype=np.float64)
-    finite = np.isfinite(out)
-    if weight == 0.0 or not finite.any() or (out == out[0]).all():
-        return out
-    x = out[finite]
-    raw = _ema_recursion(x, weight)
-    count = np.arange(1, len(x) + 1, dtype=np.float64)
-    out[finite] = raw / -np.expm1(count * math.log(weight))  # 1 - weight**count, exact near 1
-    return out
+    """TensorBoard's debiased EMA over the finite values; others pass through unchanged.
 
-
-def _ema_recursion(x: np.ndarray, weight: float) -> np.ndarray:
-    """``last = last * weight + (1 - weight) * x[i]`` from ``last = 0``, without a loop per point.
-
-    The points are cut into blocks, short enough that ``w**-j`` cannot overflow. Within block
-    k, from a zero start, ``local_i = (1 - w) * w**i * sum_{j<=i} x_j / w**j`` (one cumsum for
-    all blocks); each block then adds ``carry_k * w**(i+1)``, the value the previous blocks
-    left, and carries are a scalar recursion over blocks only.
+    It is `time_ema` over the finite values' positions with a decay of ``-log(weight)`` a point:
+    ``last = last * weight + (1 - weight) * x`` debiased by ``1 - weight**n``.
     """
-    block = min(_MAX_BLOCK, max(1, int(_MAX_SCALE_LOG10 * math.log(10) / -math.log(weight))))
-    count = len(x)
-    blocks = -(-count // block)
-    padded = np.zeros(blocks * block)
-    padded[:count] = x  # zeros after the end change nothing before it
-    decay = weight ** np.arange(block, dtype=np.float64)  # w**0 .. w**(block-1)
-    local = (1 - weight) * decay * np.cumsum(padded.reshape(blocks, block) / decay, axis=1)
-    carries = np.empty(blocks)
-    carry, across = 0.0, weight**block
-    for k, end in enumerate(local[:, -1].tolist()):
-        carries[k] = carry
-        carry = end + carry * across
-    return (local + carries[:, None] * (decay * weight)).ravel()[:count]
+    if weight == 0.0:
+        return np.array(values, dtype=np.float64)
+    return _decayed_mean(values, np.cumsum(np.isfinite(values)), -math.log(weight))
 
 
 def time_ema(values: np.ndarray, steps: np.ndarray, half_life: float) -> np.ndarray:
@@ -92,25 +68,113 @@ def time_ema(values: np.ndarray, steps: np.ndarray, half_life: float) -> np.ndar
     as the steps it stands for (``1 - 2**(-gap / half_life)``), the first one as much as the
     first gap. So irregular logging (every 10 steps, then every 1,000) leaves the curve where
     the data put it, and on evenly spaced points it gives TensorBoard's debiased EMA with
-    ``weight = 2**(-gap / half_life)``. Computed in the log domain with cumulative
-    log-sum-exp, which neither loops per point nor overflows however many half-lives pass.
+    ``weight = 2**(-gap / half_life)``.
     """
-    out = np.array(values, dtype=np.float64)
-    finite = np.isfinite(out)
-    if not finite.any() or (out[finite] == out[finite][0]).all():
-        return out
-    x = out[finite]
-    t = np.asarray(steps, dtype=np.float64)[finite]
-    rate = math.log(2) / half_life
-    first_gap = t[1] - t[0] if len(t) > 1 and t[1] > t[0] else half_life
-    gaps = np.diff(t, prepend=t[0] - first_gap)
-    with np.errstate(divide="ignore"):  # log(0): a point of weight 0 (a repeated step), or a zero value
-        log_weight = np.log(-np.expm1(-rate * gaps)) + rate * (t - t[0])
-        total = np.logaddexp.accumulate(log_weight)
-        above = np.logaddexp.accumulate(log_weight + np.log(np.maximum(x, 0.0)))
-        below = np.logaddexp.accumulate(log_weight + np.log(np.maximum(-x, 0.0)))
-    out[finite] = np.exp(above - total) - np.exp(below - total)
+    return _decayed_mean(values, steps, math.log(2) / half_life)
+
+
+def _decayed_mean(values: np.ndarray, steps: np.ndarray, rate: float) -> np.ndarray:
+    """The finite values averaged with weights ``(1 - e**(-rate * gap)) * e**(-rate * age)``.
+
+    The weights of the points up to step ``t`` telescope to ``1 - e**(-rate * (t - t0 + first
+    gap))``, so only the weighted sum needs a recursion (`_decayed_sum`). Every operation on a
+    whole series works in place where it can: a new array of a million points costs as much
+    in page faults as the arithmetic on it.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    finite = np.isfinite(values)
+    everywhere = bool(finite.all())
+    x = values if everywhere else values[finite]
+    if not len(x) or (x == x[0]).all():
+        return np.array(values)
+    elapsed = np.array(steps if everywhere else np.asarray(steps)[finite], dtype=np.float64)
+    first_gap = elapsed[1] - elapsed[0] if len(x) > 1 and elapsed[1] > elapsed[0] else math.log(2) / rate
+    elapsed -= elapsed[0]
+    elapsed *= rate
+    weighted = np.empty_like(x)  # -(1 - e**(-rate * gap)) * x: the share of each point's gap, negated
+    weighted[0] = -rate * first_gap
+    np.subtract(elapsed[:-1], elapsed[1:], out=weighted[1:])
+    np.expm1(weighted, out=weighted)
+    weighted *= x
+    smoothed = _decayed_sum(weighted, elapsed)
+    elapsed += rate * first_gap
+    np.negative(elapsed, out=elapsed)
+    smoothed /= np.expm1(elapsed, out=elapsed)  # both negated: -sum / -(sum of the weights)
+    if everywhere:
+        return smoothed
+    out = np.array(values)
+    out[finite] = smoothed
     return out
+
+
+def _decayed_sum(u: np.ndarray, elapsed: np.ndarray) -> np.ndarray:
+    """``s[i] = sum(u[j] * e**(elapsed[j] - elapsed[i]) for j <= i)``, without a loop per point.
+
+    ``s[i] = s[i-1] * e**-(elapsed[i] - elapsed[i-1]) + u[i]``, a recursion numpy has no
+    primitive for. The points are cut into rows spanning about `_MAX_ROW_DECAY` each; within a
+    row, from a zero start, ``s`` is a cumsum of ``u`` scaled by ``e**elapsed`` from the row's
+    start (one cumsum for all rows); what the rows before left is the same recursion over
+    the rows' first points, a few hundred times shorter.
+    """
+    count = len(u)
+    per_row = _row_points(elapsed)
+    whole = count - count % per_row
+    out = np.empty(count)
+    parts = []  # (u, elapsed, out) as rows: the whole rows, then the shorter last one
+    if whole:
+        parts.append((u[:whole].reshape(-1, per_row), elapsed[:whole].reshape(-1, per_row),
+                      out[:whole].reshape(-1, per_row)))
+    if whole < count:
+        parts.append((u[whole:][None], elapsed[whole:][None], out[whole:][None]))
+    decays = [_rows_from_zero(*part) for part in parts]
+    if count > per_row:
+        starts = np.concatenate([e2[:, 0] for _, e2, _ in parts])
+        lasts = np.concatenate([e2[:, -1] for _, e2, _ in parts])
+        ends = np.concatenate([local[:, -1] for _, _, local in parts])
+        left = np.zeros(len(starts))  # what each row leaves at the next row's first point
+        left[1:] = ends[:-1] * np.exp(lasts[:-1] - starts[1:])
+        carries = _decayed_sum(left, starts)  # the same recursion, one point a row
+        first = 0
+        for (_, _, local), decay in zip(parts, decays):
+            decay *= carries[first:first + len(local), None]
+            local += decay
+            first += len(local)
+    return out
+
+
+def _row_points(elapsed: np.ndarray) -> int:
+    """Points a row of `_decayed_sum` holds: as many as span `_MAX_ROW_DECAY` on average, fewer
+    while more than 1 row in 100 spans more (pauses in logging bunch the decay together)."""
+    span = float(elapsed[-1] - elapsed[0])
+    per_row = len(elapsed) if span <= 0 else int(len(elapsed) * _MAX_ROW_DECAY / span)
+    per_row = min(_ROW_POINTS[1], max(_ROW_POINTS[0], per_row))
+    while per_row > _ROW_POINTS[0]:
+        ends = elapsed[per_row - 1 :: per_row]
+        if np.count_nonzero(ends - elapsed[: len(ends) * per_row : per_row] > _MAX_ROW_DECAY) * 100 <= len(ends):
+            break
+        per_row //= 2
+    return max(per_row, _ROW_POINTS[0])
+
+
+def _rows_from_zero(u: np.ndarray, elapsed: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Each row of `_decayed_sum` from a zero start, into ``out``; returns the decay from each
+    row's first point. A row spanning more than `_MAX_ROW_DECAY` (a long pause in logging)
+    would overflow when scaled and is summed in the log domain instead."""
+    decay = elapsed - elapsed[:, :1]
+    np.negative(decay, out=decay)
+    np.exp(decay, out=decay)
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):  # wide rows: replaced below
+        np.divide(u, decay, out=out)
+        np.cumsum(out, axis=1, out=out)
+        out *= decay
+    wide = elapsed[:, -1] - elapsed[:, 0] > _MAX_ROW_DECAY
+    if wide.any():
+        since_row = elapsed[wide] - elapsed[wide, :1]
+        with np.errstate(divide="ignore"):  # log(0): a zero term
+            above = np.logaddexp.accumulate(np.log(np.maximum(u[wide], 0.0)) + since_row, axis=1)
+            below = np.logaddexp.accumulate(np.log(np.maximum(-u[wide], 0.0)) + since_row, axis=1)
+        out[wide] = np.exp(above - since_row) - np.exp(below - since_row)
+    return decay
 
 
 def moving_mean(values: np.ndarray, window: int) -> np.ndarray:

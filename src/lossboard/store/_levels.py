@@ -230,13 +230,15 @@ def downsample(covers: Sequence[tuple[np.ndarray, int, int]], buckets: int) -> l
     key = np.concatenate(keys)
     starts = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
     kept = reduce(np.concatenate([records for records, _, _ in covers]), starts)
-    # a bucket's five points (a bucket without NaN repeats its first), in step order, repeats dropped
-    points = kept[:, _FIRST.start :].reshape(-1, 4)  # first, last, low, high, nan: one after another
-    order = np.argsort(points[:, _STEP].reshape(-1, 5), axis=1, kind="stable")
-    points = points[(order + 5 * np.arange(len(kept))[:, None]).ravel()]
-    owner = np.repeat(key[starts] // (buckets + 2), 5)
-    fresh = np.concatenate([[True], (points[1:, _STEP] != points[:-1, _STEP]) | (owner[1:] != owner[:-1])])
-    points, owner = points[fresh], owner[fresh]
+    # a bucket's five points (a bucket without NaN repeats its first), in step order, repeats
+    # dropped: worked out on the steps alone, then the points gathered once, 32 bytes at a time
+    steps = kept[:, _FIRST.start + _STEP :: 4]  # first, last, low, high, nan
+    row, column = np.repeat(np.arange(len(kept)), 5), np.argsort(steps, axis=1, kind="stable").ravel()
+    steps, owner = steps[row, column], np.repeat(key[starts] // (buckets + 2), 5)
+    fresh = np.concatenate([[True], (steps[1:] != steps[:-1]) | (owner[1:] != owner[:-1])])
+    five = np.ndarray((len(kept), 5), dtype="V32", buffer=kept, offset=_FIRST.start * 8, strides=(kept.strides[0], 32))
+    points = five[row[fresh], column[fresh]].view(np.int64).reshape(-1, 4)
+    owner = owner[fresh]
     floats = points.view(np.float64)
     columns = (points[:, _STEP], floats[:, 1], floats[:, 2], floats[:, _VALUE])
     bounds = np.searchsorted(owner, np.arange(len(covers) + 1))

@@ -51,7 +51,8 @@ PostgreSQL server restarting: the store reopens its connection at the next call)
 
 Reading
 -------
-`list_runs` (cheap: metadata and counts; ``name_regex`` as `re.search`), `list_tags`,
+`list_runs` (cheap: metadata and counts; ``name_regex`` as `re.search`), `runs_held` (which of
+some display names the store holds, one indexed query: what a request checks its names by), `list_tags`,
 `read_series` (one series by label, and by source tag where several share the label: a label
 alone that names several is a `lossboard.errors.UsageError` listing their source tags; raw, or
 downsampled to ``buckets`` buckets), `read_many` (every series of many ``(run, label)``
@@ -228,6 +229,8 @@ class Store(Protocol):
 
     # -- reading ------------------------------------------------------------------------
     def list_runs(self, name_regex: str | None = None) -> list[RunInfo]: ...
+
+    def runs_held(self, names: Sequence[str]) -> set[str]: ...  # those of ``names`` that are display names here
 
     def list_tags(self, runs: Sequence[str]) -> list[TagInfo]: ...
 

@@ -364,6 +364,11 @@ class PostgresStore:
         ]
 
     @_guarded
+    def runs_held(self, names: Sequence[str]) -> set[str]:
+        rows = self._conn.execute("SELECT display FROM runs WHERE display = ANY(%s)", (list(names),))
+        return {name for (name,) in rows}
+
+    @_guarded
     def list_tags(self, runs: Sequence[str]) -> list[TagInfo]:
         rows = self._conn.execute(
             "SELECT r.display, t.tag, t.source_tag, t.points, t.first_step, t.last_step, t.last_value"

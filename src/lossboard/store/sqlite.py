@@ -375,6 +375,13 @@ class SQLiteStore:
         ]
 
     @_guarded
+    def runs_held(self, names: Sequence[str]) -> set[str]:
+        rows = self._db.execute(
+            "SELECT display FROM runs WHERE display IN (SELECT value FROM json_each(?))", (json.dumps(list(names)),)
+        )
+        return {name for (name,) in rows}
+
+    @_guarded
     def list_tags(self, runs: Sequence[str]) -> list[TagInfo]:
         found: dict[str, list[TagInfo]] = {}
         for names in _batched(list(dict.fromkeys(runs))):
