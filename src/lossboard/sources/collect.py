@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections import Counter
-from collections.abc import Iterable
 
 import numpy as np
 
@@ -25,50 +23,24 @@ from lossboard.model import (
 )
 
 _NAN = math.nan
-
-# One block of a series as it came: step (int64), value (float64), epoch and wall time (None: unknown).
-_Block = tuple[np.ndarray, np.ndarray, "np.ndarray | None", "np.ndarray | None"]
+_NAN_ARRAY = array("d", [_NAN])
 
 
-class _Parts:
-    """One series as the blocks it came in, plus the points added one by one since the last block.
+class _Columns:
+    """Growing columns of one series: typed arrays hold 8 bytes a value, not a float object.
 
-    A `Columns` block is kept as the parser made it, not copied: the blocks are joined once,
-    when the series is asked for. Points go to typed arrays (8 bytes a value, not a float object)
-    that become a block of their own when a `Columns` block or a resume comes after them.
+    An epoch or wall-time column stays empty while no value so far knew it (most logs print no
+    wall time): NaNs for the values before are written when the first known one comes, so a
+    column nobody knows costs neither memory nor time.
     """
 
-    __slots__ = ("blocks", "step", "epoch", "wall_time", "value")
+    __slots__ = ("step", "epoch", "wall_time", "value")
 
     def __init__(self) -> None:
-        self.blocks: list[_Block] = []
-        self._new_points()
-
-    def _new_points(self) -> None:
         self.step = array("q")
         self.epoch = array("d")
         self.wall_time = array("d")
         self.value = array("d")
-
-    def close_points(self) -> None:
-        """Move the points added so far into a block (views on their arrays, no copy)."""
-        if self.step:
-            self.blocks.append((
-                np.frombuffer(self.step, dtype=np.int64),
-                np.frombuffer(self.value, dtype=np.float64),
-                np.frombuffer(self.epoch, dtype=np.float64),
-                np.frombuffer(self.wall_time, dtype=np.float64),
-            ))
-            self._new_points()
-
-    def hold(self, series: Series) -> None:
-        """Keep ``series`` as the one block, a column unknown throughout staying unknown."""
-        _, _, epoch, wall_time = self.blocks[0]
-        self.blocks = [(series.step, series.value, None if epoch is None else series.epoch,
-                        None if wall_time is None else series.wall_time)]
-
-    def __bool__(self) -> bool:
-        return bool(self.step) or any(len(block[0]) for block in self.blocks)
 
 
 class RunCollector:
@@ -82,38 +54,51 @@ class RunCollector:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self._parts: dict[SeriesKey, _Parts] = {}
+        self._columns: dict[SeriesKey, _Columns] = {}
         self.events: list[Event] = []
         self.media: list[Media] = []
         self.problems: list[FileProblem] = []
         self.meta: dict[str, str] = {}
 
     def add(self, items: list[Item]) -> None:
-        series = self._parts
+        columns = self._columns
         for item in items:
             if type(item) is Point:
                 tag, source_tag, step, value, epoch, wall_time = item
-                parts = series.get((tag, source_tag))
-                if parts is None:
-                    parts = series[SeriesKey(tag, source_tag)] = _Parts()
+                col = columns.get((tag, source_tag))
+                if col is None:
+                    col = columns[SeriesKey(tag, source_tag)] = _Columns()
                 try:  # the int64 array checks the range itself: nothing added to the hot path
-                    parts.step.append(step)
+                    col.step.append(step)
                 except OverflowError:  # a parser's guard missed it: this value is lost, not the file
                     self.problems.append(FileProblem(self.path, 0, f"{source_tag}: step {step} is outside "
                                                      "64-bit integers; value skipped"))
                     continue
-                parts.value.append(value)
-                parts.epoch.append(_NAN if epoch is None else epoch)
-                parts.wall_time.append(_NAN if wall_time is None else wall_time)
+                col.value.append(value)
+                if epoch is not None:
+                    if not col.epoch and len(col.step) > 1:
+                        col.epoch.extend(_NAN_ARRAY * (len(col.step) - 1))
+                    col.epoch.append(epoch)
+                elif col.epoch:
+                    col.epoch.append(_NAN)
+                if wall_time is not None:
+                    if not col.wall_time and len(col.step) > 1:
+                        col.wall_time.extend(_NAN_ARRAY * (len(col.step) - 1))
+                    col.wall_time.append(wall_time)
+                elif col.wall_time:
+                    col.wall_time.append(_NAN)
             elif type(item) is Columns:
                 tag, source_tag, step, value, epoch, wall_time = item
-                parts = series.get((tag, source_tag))
-                if parts is None:
-                    parts = series[SeriesKey(tag, source_tag)] = _Parts()
-                if parts.step:  # points came first: they keep their place before this block
-                    parts.close_points()
-                parts.blocks.append((step.astype(np.int64, copy=False), value.astype(np.float64, copy=False),
-                                     epoch, wall_time))
+                col = columns.get((tag, source_tag))
+                if col is None:
+                    col = columns[SeriesKey(tag, source_tag)] = _Columns()
+                before = len(col.step)
+                col.step.frombytes(step.astype(np.int64, copy=False).tobytes())
+                col.value.frombytes(value.astype(np.float64, copy=False).tobytes())
+                if epoch is not None or col.epoch:
+                    _extend(col.epoch, epoch, before, len(step))
+                if wall_time is not None or col.wall_time:
+                    _extend(col.wall_time, wall_time, before, len(step))
             elif type(item) is Event:
                 if item.kind == RESUME:
                     self._cut(item)
@@ -126,94 +111,62 @@ class RunCollector:
                 self.meta[item.key] = item.value
 
     def _cut(self, resume: Event) -> None:
-        held = {key: parts for key, parts in self._parts.items() if parts}
-        joiner = _Joiner(held.values())
-        for key, parts in held.items():
-            series = joiner.series(key, parts)
-            kept = cut_before(series, resume)
-            if kept is not series:
-                parts.hold(kept)
+        unknown = _Unknown()
+        for key, col in self._columns.items():
+            kept = cut_before(_to_series(key, col, unknown), resume)
+            col.step = array("q", kept.step.tobytes())
+            col.value = array("d", kept.value.tobytes())
+            col.epoch = array("d", kept.epoch.tobytes() if col.epoch else b"")
+            col.wall_time = array("d", kept.wall_time.tobytes() if col.wall_time else b"")
 
     @property
     def is_empty(self) -> bool:
-        return not any(self._parts.values())
+        return not any(col.step for col in self._columns.values())
 
     def series(self) -> SeriesMap:
-        """The columns as series, sorted by step with one value per step.
-
-        Arrays several series share (one chunk's steps, printed once for all its metrics) are
-        joined once and stay shared, and a column unknown throughout is a read-only view of
-        one NaN array: a log's series take much less than 32 bytes a point.
-        """
-        held = {key: parts for key, parts in self._parts.items() if parts}
-        joiner = _Joiner(held.values())
-        return SeriesMap(joiner.series(key, parts) for key, parts in held.items())
+        """The columns as series. Call once, at the end: the series share the collector's
+        memory, so adding to it afterwards is refused (a resize would move that memory)."""
+        unknown = _Unknown()
+        return SeriesMap(_to_series(key, col, unknown) for key, col in self._columns.items() if col.step)
 
 
-class _Joiner:
-    """Joins the blocks of each series into arrays, once for blocks that several series share."""
+def _extend(column: array, values: np.ndarray | None, before: int, count: int) -> None:
+    """Add a block's ``count`` epochs or wall times (None: unknown) after ``before`` values."""
+    if values is None:
+        column.extend(_NAN_ARRAY * count)
+        return
+    if before and not column:  # the first known ones: those before them were unknown
+        column.extend(_NAN_ARRAY * before)
+    column.frombytes(values.astype(np.float64, copy=False).tobytes())
 
-    def __init__(self, all_parts: Iterable[_Parts]) -> None:
-        uses: Counter[tuple] = Counter()
-        for parts in all_parts:
-            parts.close_points()
-            uses.update(_shared_key(field, parts.blocks) for field in _SHAREABLE if len(parts.blocks) > 1)
-        self._shared = {key: [count, None] for key, count in uses.items() if count > 1}
+
+class _Unknown:
+    """Read-only views of one NaN array, for the columns no value knew: all series share it."""
+
+    def __init__(self) -> None:
         self._nan = np.empty(0)
 
-    def series(self, key: SeriesKey, parts: _Parts) -> Series:
-        """The series of ``parts``, which then holds it as its one block (a second call is free)."""
-        parts.close_points()
-        step, value, epoch, wall_time = (self._join(field, parts.blocks) for field in range(4))
-        parts.blocks = [(step, value, epoch, wall_time)]
-        series = last_per_step(Series(key.tag, key.source_tag, step, self._or_nan(epoch, len(step)),
-                                      self._or_nan(wall_time, len(step)), value))
-        if series.step is not step:  # hold the sorted copy only
-            parts.hold(series)
-        return series
-
-    def _join(self, field: int, blocks: list[_Block]) -> np.ndarray | None:
-        """One field of the blocks one after the other, int64 steps and float64 the rest
-        (NaN where a block does not know it); None if no block knows it."""
-        arrays = [block[field] for block in blocks]
-        if all(part is None for part in arrays):
-            return None
-        dtype = np.int64 if field == 0 else np.float64
-        if len(arrays) == 1:
-            return np.asarray(arrays[0], dtype=dtype)
-        shared = self._shared.get(_shared_key(field, blocks)) if field in _SHAREABLE else None
-        if shared is not None and shared[1] is not None:
-            joined = shared[1]
-        elif any(part is None for part in arrays):
-            joined = np.empty(sum(len(block[0]) for block in blocks), dtype=dtype)
-            start = 0
-            for part, block in zip(arrays, blocks):
-                end = start + len(block[0])
-                joined[start:end] = _NAN if part is None else part
-                start = end
-        else:
-            joined = np.concatenate(arrays, dtype=dtype, casting="unsafe")
-        if shared is not None:  # kept for the series still to come, dropped after the last
-            shared[0] -= 1
-            shared[1] = joined if shared[0] else None
-        return joined
-
-    def _or_nan(self, column: np.ndarray | None, length: int) -> np.ndarray:
-        """``column``, or a read-only view of NaNs for a column unknown throughout."""
-        if column is not None:
-            return column
+    def column(self, known: array, length: int) -> np.ndarray:
+        if known:
+            return np.frombuffer(known, dtype=np.float64)
         if len(self._nan) < length:
             self._nan = np.full(length, _NAN)
             self._nan.setflags(write=False)
         return self._nan[:length]
 
 
-_SHAREABLE = (0, 2, 3)  # step, epoch and wall time: a chunk prints them once for all its metrics
-
-
-def _shared_key(field: int, blocks: list[_Block]) -> tuple:
-    """What identifies one field of a list of blocks: the very arrays, and their lengths (None has one id)."""
-    return field, tuple(id(block[field]) for block in blocks), tuple(len(block[0]) for block in blocks)
+def _to_series(key: SeriesKey, col: _Columns, unknown: _Unknown) -> Series:
+    # views on the arrays, not copies: a series of a 1 GB log is large
+    length = len(col.step)
+    series = Series(
+        key.tag,
+        key.source_tag,
+        np.frombuffer(col.step, dtype=np.int64),
+        unknown.column(col.epoch, length),
+        unknown.column(col.wall_time, length),
+        np.frombuffer(col.value, dtype=np.float64),
+    )
+    return last_per_step(series)
 
 
 def last_per_step(series: Series) -> Series:
