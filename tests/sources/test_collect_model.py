@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lossboard.model import LR_CHANGE, RESUME, Columns, Event, Item, Point, Problem
+from lossboard.sources import collect
 from lossboard.sources.collect import RunCollector
 from lossboard.sources.formats import FORMATS
 from tests.sources.test_corpus import EXPECTED
@@ -102,11 +103,15 @@ streams = st.lists(st.one_of(point, point, chunk(), event, problem), max_size=25
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(streams, st.integers(1, 4))
-def test_any_record_stream_collects_as_the_model(items: list[Item], batches: int) -> None:
-    collector = RunCollector("train.log")
-    for start in range(0, len(items), batches):  # fed in several lists, as a parser's chunks
-        collector.add(items[start : start + batches])
+@given(streams, st.integers(1, 4), st.sampled_from([1, 3, collect._HOLD]))
+def test_any_record_stream_collects_as_the_model(items: list[Item], batches: int, hold: int) -> None:
+    default, collect._HOLD = collect._HOLD, hold  # blocks this long are held, not copied
+    try:
+        collector = RunCollector("train.log")
+        for start in range(0, len(items), batches):  # fed in several lists, as a parser's chunks
+            collector.add(items[start : start + batches])
+    finally:
+        collect._HOLD = default
     assert_like_model(collector, items)
     assert_like_model(collector, items)  # asking twice gives the same
     assert collector.events == [item for item in items if type(item) is Event]

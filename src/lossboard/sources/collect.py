@@ -26,21 +26,53 @@ _NAN = math.nan
 _NAN_ARRAY = array("d", [_NAN])
 
 
+_HOLD = 4096  # a block this long is kept as it came (no copy); shorter ones are copied together
+
+# A stretch of one series: step (int64), value, epoch and wall time (float64; None: unknown throughout).
+_Segment = tuple[np.ndarray, np.ndarray, "np.ndarray | None", "np.ndarray | None"]
+
+
 class _Columns:
     """Growing columns of one series: typed arrays hold 8 bytes a value, not a float object.
 
     An epoch or wall-time column stays empty while no value so far knew it (most logs print no
     wall time): NaNs for the values before are written when the first known one comes, so a
-    column nobody knows costs neither memory nor time.
+    column nobody knows costs neither memory nor time. A long block (a table's chunk) is not
+    copied at all: it is held as it came, after the arrays so far, and joined in `series`.
     """
 
-    __slots__ = ("step", "epoch", "wall_time", "value")
+    __slots__ = ("held", "step", "epoch", "wall_time", "value")
 
     def __init__(self) -> None:
+        self.held: list[_Segment] = []
+        self._new_arrays()
+
+    def _new_arrays(self) -> None:
         self.step = array("q")
         self.epoch = array("d")
         self.wall_time = array("d")
         self.value = array("d")
+
+    def hold(self, block: Columns) -> None:
+        """Keep a long block as it came, after what the arrays hold (which stops growing)."""
+        if self.step:
+            self.held.append((np.frombuffer(self.step, dtype=np.int64), np.frombuffer(self.value),
+                              np.frombuffer(self.epoch) if self.epoch else None,
+                              np.frombuffer(self.wall_time) if self.wall_time else None))
+            self._new_arrays()
+        self.held.append((
+            np.ascontiguousarray(block.step, dtype=np.int64),  # a column of a parser's matrix: copied,
+            np.ascontiguousarray(block.value, dtype=np.float64),  # or it would keep the whole matrix
+            None if block.epoch is None else np.ascontiguousarray(block.epoch, dtype=np.float64),
+            None if block.wall_time is None else np.ascontiguousarray(block.wall_time, dtype=np.float64),
+        ))
+
+    def segments(self) -> list[_Segment]:
+        """The held blocks and then the arrays, as views (no copy)."""
+        last = (np.frombuffer(self.step, dtype=np.int64), np.frombuffer(self.value),
+                np.frombuffer(self.epoch) if self.epoch else None,
+                np.frombuffer(self.wall_time) if self.wall_time else None)
+        return [*self.held, last] if self.step else list(self.held)
 
 
 class RunCollector:
@@ -92,6 +124,9 @@ class RunCollector:
                 col = columns.get((tag, source_tag))
                 if col is None:
                     col = columns[SeriesKey(tag, source_tag)] = _Columns()
+                if len(step) >= _HOLD:
+                    col.hold(item)
+                    continue
                 before = len(col.step)
                 col.step.frombytes(step.astype(np.int64, copy=False).tobytes())
                 col.value.frombytes(value.astype(np.float64, copy=False).tobytes())
@@ -113,21 +148,24 @@ class RunCollector:
     def _cut(self, resume: Event) -> None:
         unknown = _Unknown()
         for key, col in self._columns.items():
+            if not (col.step or col.held):
+                continue
             kept = cut_before(_to_series(key, col, unknown), resume)
+            col.held = []
             col.step = array("q", kept.step.tobytes())
             col.value = array("d", kept.value.tobytes())
-            col.epoch = array("d", kept.epoch.tobytes() if col.epoch else b"")
-            col.wall_time = array("d", kept.wall_time.tobytes() if col.wall_time else b"")
+            col.epoch = array("d", kept.epoch.tobytes() if kept.has_epochs else b"")
+            col.wall_time = array("d", kept.wall_time.tobytes() if not np.isnan(kept.wall_time).all() else b"")
 
     @property
     def is_empty(self) -> bool:
-        return not any(col.step for col in self._columns.values())
+        return not any(col.step or col.held for col in self._columns.values())
 
     def series(self) -> SeriesMap:
         """The columns as series. Call once, at the end: the series share the collector's
         memory, so adding to it afterwards is refused (a resize would move that memory)."""
         unknown = _Unknown()
-        return SeriesMap(_to_series(key, col, unknown) for key, col in self._columns.items() if col.step)
+        return SeriesMap(_to_series(key, col, unknown) for key, col in self._columns.items() if col.step or col.held)
 
 
 def _extend(column: array, values: np.ndarray | None, before: int, count: int) -> None:
@@ -146,9 +184,7 @@ class _Unknown:
     def __init__(self) -> None:
         self._nan = np.empty(0)
 
-    def column(self, known: array, length: int) -> np.ndarray:
-        if known:
-            return np.frombuffer(known, dtype=np.float64)
+    def column(self, length: int) -> np.ndarray:
         if len(self._nan) < length:
             self._nan = np.full(length, _NAN)
             self._nan.setflags(write=False)
@@ -156,17 +192,29 @@ class _Unknown:
 
 
 def _to_series(key: SeriesKey, col: _Columns, unknown: _Unknown) -> Series:
-    # views on the arrays, not copies: a series of a 1 GB log is large
-    length = len(col.step)
-    series = Series(
-        key.tag,
-        key.source_tag,
-        np.frombuffer(col.step, dtype=np.int64),
-        unknown.column(col.epoch, length),
-        unknown.column(col.wall_time, length),
-        np.frombuffer(col.value, dtype=np.float64),
-    )
+    # views on the arrays where there is one segment, not copies: a series of a 1 GB log is large
+    segments = col.segments()
+    lengths = [len(segment[0]) for segment in segments]
+    step, value, epoch, wall_time = (_join([segment[field] for segment in segments], lengths) for field in range(4))
+    length = len(step)
+    series = Series(key.tag, key.source_tag, step, unknown.column(length) if epoch is None else epoch,
+                    unknown.column(length) if wall_time is None else wall_time, value)
     return last_per_step(series)
+
+
+def _join(parts: list[np.ndarray | None], lengths: list[int]) -> np.ndarray | None:
+    """The parts one after the other, NaN for a part that is None; None if all are."""
+    if len(parts) == 1 or all(part is None for part in parts):
+        return parts[0]
+    if all(part is not None for part in parts):
+        return np.concatenate(parts)
+    joined = np.full(sum(lengths), _NAN)
+    start = 0
+    for part, length in zip(parts, lengths):
+        if part is not None:
+            joined[start : start + length] = part
+        start += length
+    return joined
 
 
 def last_per_step(series: Series) -> Series:
