@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 from array import array
+from collections import Counter
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -53,26 +55,23 @@ class _Columns:
         self.wall_time = array("d")
         self.value = array("d")
 
-    def hold(self, block: Columns) -> None:
-        """Keep a long block as it came, after what the arrays hold (which stops growing)."""
+    def close(self) -> None:
+        """Move what the arrays hold to a held segment (views, no copy): they stop growing."""
         if self.step:
             self.held.append((np.frombuffer(self.step, dtype=np.int64), np.frombuffer(self.value),
                               np.frombuffer(self.epoch) if self.epoch else None,
                               np.frombuffer(self.wall_time) if self.wall_time else None))
             self._new_arrays()
+
+    def hold(self, block: Columns) -> None:
+        """Keep a long block as it came, after what the arrays hold."""
+        self.close()
         self.held.append((
             np.ascontiguousarray(block.step, dtype=np.int64),  # a column of a parser's matrix: copied,
             np.ascontiguousarray(block.value, dtype=np.float64),  # or it would keep the whole matrix
             None if block.epoch is None else np.ascontiguousarray(block.epoch, dtype=np.float64),
             None if block.wall_time is None else np.ascontiguousarray(block.wall_time, dtype=np.float64),
         ))
-
-    def segments(self) -> list[_Segment]:
-        """The held blocks and then the arrays, as views (no copy)."""
-        last = (np.frombuffer(self.step, dtype=np.int64), np.frombuffer(self.value),
-                np.frombuffer(self.epoch) if self.epoch else None,
-                np.frombuffer(self.wall_time) if self.wall_time else None)
-        return [*self.held, last] if self.step else list(self.held)
 
 
 class RunCollector:
@@ -146,11 +145,10 @@ class RunCollector:
                 self.meta[item.key] = item.value
 
     def _cut(self, resume: Event) -> None:
-        unknown = _Unknown()
-        for key, col in self._columns.items():
-            if not (col.step or col.held):
-                continue
-            kept = cut_before(_to_series(key, col, unknown), resume)
+        filled = {key: col for key, col in self._columns.items() if col.step or col.held}
+        joiner = _Joiner(filled.values())
+        for key, col in filled.items():
+            kept = cut_before(joiner.series(key, col), resume)
             col.held = []
             col.step = array("q", kept.step.tobytes())
             col.value = array("d", kept.value.tobytes())
@@ -162,10 +160,11 @@ class RunCollector:
         return not any(col.step or col.held for col in self._columns.values())
 
     def series(self) -> SeriesMap:
-        """The columns as series. Call once, at the end: the series share the collector's
-        memory, so adding to it afterwards is refused (a resize would move that memory)."""
-        unknown = _Unknown()
-        return SeriesMap(_to_series(key, col, unknown) for key, col in self._columns.items() if col.step or col.held)
+        """The columns as series, sorted by step, one value per step. A series of one segment
+        is views on the collector's memory, not a copy: a series of a 1 GB log is large."""
+        filled = {key: col for key, col in self._columns.items() if col.step or col.held}
+        joiner = _Joiner(filled.values())
+        return SeriesMap(joiner.series(key, col) for key, col in filled.items())
 
 
 def _extend(column: array, values: np.ndarray | None, before: int, count: int) -> None:
@@ -178,43 +177,69 @@ def _extend(column: array, values: np.ndarray | None, before: int, count: int) -
     column.frombytes(values.astype(np.float64, copy=False).tobytes())
 
 
-class _Unknown:
-    """Read-only views of one NaN array, for the columns no value knew: all series share it."""
+class _Joiner:
+    """Joins each series' segments into one array per column, releasing the segments as it goes.
 
-    def __init__(self) -> None:
+    A table's chunk gives every series the same steps (and epochs) array: a list of segments
+    that several series share is joined once and the series share the result.
+    """
+
+    def __init__(self, columns: Iterable[_Columns]) -> None:
+        uses: Counter[tuple] = Counter()
+        for col in columns:
+            col.close()
+            if len(col.held) > 1:
+                uses.update(_identity(field, col.held) for field in _SHAREABLE)
+        self._shared: dict[tuple, list] = {key: [count, None] for key, count in uses.items() if count > 1}
         self._nan = np.empty(0)
 
-    def column(self, length: int) -> np.ndarray:
+    def series(self, key: SeriesKey, col: _Columns) -> Series:
+        """The series of ``col``, which then holds it as its one segment (asking again is free)."""
+        col.close()
+        step, value, epoch, wall_time = (self._join(field, col.held) for field in range(4))
+        col.held = [(step, value, epoch, wall_time)]
+        return last_per_step(Series(key.tag, key.source_tag, step, self._or_nan(epoch, len(step)),
+                                    self._or_nan(wall_time, len(step)), value))
+
+    def _join(self, field: int, segments: list[_Segment]) -> np.ndarray | None:
+        """One column of the segments one after the other, NaN where a segment does not know
+        it; None if none does."""
+        parts = [segment[field] for segment in segments]
+        if len(parts) == 1 or all(part is None for part in parts):
+            return parts[0]
+        shared = self._shared.get(_identity(field, segments)) if field in _SHAREABLE else None
+        if shared is not None and shared[1] is not None:
+            joined = shared[1]
+        elif all(part is not None for part in parts):
+            joined = np.concatenate(parts)
+        else:
+            joined = np.full(sum(len(segment[0]) for segment in segments), _NAN)
+            start = 0
+            for part, segment in zip(parts, segments):
+                if part is not None:
+                    joined[start : start + len(part)] = part
+                start += len(segment[0])
+        if shared is not None:  # kept for the series still to come, dropped after the last
+            shared[0] -= 1
+            shared[1] = joined if shared[0] else None
+        return joined
+
+    def _or_nan(self, column: np.ndarray | None, length: int) -> np.ndarray:
+        """``column``, or a read-only view of one NaN array all series share: nobody knew it."""
+        if column is not None:
+            return column
         if len(self._nan) < length:
             self._nan = np.full(length, _NAN)
             self._nan.setflags(write=False)
         return self._nan[:length]
 
 
-def _to_series(key: SeriesKey, col: _Columns, unknown: _Unknown) -> Series:
-    # views on the arrays where there is one segment, not copies: a series of a 1 GB log is large
-    segments = col.segments()
-    lengths = [len(segment[0]) for segment in segments]
-    step, value, epoch, wall_time = (_join([segment[field] for segment in segments], lengths) for field in range(4))
-    length = len(step)
-    series = Series(key.tag, key.source_tag, step, unknown.column(length) if epoch is None else epoch,
-                    unknown.column(length) if wall_time is None else wall_time, value)
-    return last_per_step(series)
+_SHAREABLE = (0, 2, 3)  # step, epoch and wall time: a chunk reads them once for all its series
 
 
-def _join(parts: list[np.ndarray | None], lengths: list[int]) -> np.ndarray | None:
-    """The parts one after the other, NaN for a part that is None; None if all are."""
-    if len(parts) == 1 or all(part is None for part in parts):
-        return parts[0]
-    if all(part is not None for part in parts):
-        return np.concatenate(parts)
-    joined = np.full(sum(lengths), _NAN)
-    start = 0
-    for part, length in zip(parts, lengths):
-        if part is not None:
-            joined[start : start + length] = part
-        start += length
-    return joined
+def _identity(field: int, segments: list[_Segment]) -> tuple:
+    """One column of a series' segments by the very arrays (alive meanwhile, so ids are theirs)."""
+    return field, tuple(id(segment[field]) for segment in segments), tuple(len(segment[0]) for segment in segments)
 
 
 def last_per_step(series: Series) -> Series:
