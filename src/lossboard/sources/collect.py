@@ -180,8 +180,8 @@ def _extend(column: array, values: np.ndarray | None, before: int, count: int) -
 class _Joiner:
     """Joins each series' segments into one array per column, releasing the segments as it goes.
 
-    A table's chunk gives every series the same steps (and epochs) array: a list of segments
-    that several series share is joined once and the series share the result.
+    A table's chunk gives every series the same steps (and epochs): a column whose segments
+    several series share is joined once and the series share the result.
     """
 
     def __init__(self, columns: Iterable[_Columns]) -> None:
@@ -238,8 +238,12 @@ _SHAREABLE = (0, 2, 3)  # step, epoch and wall time: a chunk reads them once for
 
 
 def _identity(field: int, segments: list[_Segment]) -> tuple:
-    """One column of a series' segments by the very arrays (alive meanwhile, so ids are theirs)."""
-    return field, tuple(id(segment[field]) for segment in segments), tuple(len(segment[0]) for segment in segments)
+    """One column of a series' segments by where their values are: the same memory holds the
+    same values (a table's chunk hands each series its own view of one steps array)."""
+    return field, tuple(
+        (None if segment[field] is None else segment[field].__array_interface__["data"][0], len(segment[0]))
+        for segment in segments
+    )
 
 
 def last_per_step(series: Series) -> Series:
