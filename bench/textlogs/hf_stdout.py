@@ -5,9 +5,10 @@ shape of tests/sources/data/hf/two_trains_pipe.log, with values as strings of 4 
 
 from __future__ import annotations
 
-import random
 import re
 from pathlib import Path
+
+from textlogs import epochs
 
 FORMAT = "hf-stdout"
 GREP = "'epoch'"
@@ -26,12 +27,11 @@ def _bar(n: int, total: int, rate: float) -> str:
 
 
 def write(path: Path, size: int) -> None:
-    rng = random.Random(0)
     clear = "\r" + " " * WIDTH + "\r"
-    with open(path, "w", encoding="utf-8", newline="") as out:
-        total = STEPS_PER_EPOCH * 10_000  # never reached: the file ends at ``size``
-        step, loss = 0, 2.5
-        while out.tell() < size:
+    total = STEPS_PER_EPOCH * 10_000  # never reached: the file ends at ``size``
+    step, loss = 0, 2.5
+    for out, _, rng in epochs(path, size, newline=""):
+        for _ in range(STEPS_PER_EPOCH // LOGGING_STEPS):
             states = []
             for _ in range(LOGGING_STEPS // 4):  # a redraw every 4 steps (tqdm's mininterval)
                 step += 4
@@ -42,12 +42,11 @@ def write(path: Path, size: int) -> None:
             entry = (f"{{'loss': '{loss * (1 + rng.random() / 20):.4g}', 'grad_norm': '{rng.random() * 3:.4g}', "
                      f"'learning_rate': '{5e-5 * (1 - epoch / 10):.4g}', 'epoch': '{epoch:.4g}'}}")
             out.write("\r" + "\r".join(states) + clear + entry + "\n")
-            if step % STEPS_PER_EPOCH == 0:
-                evals = "\r".join(_bar(n, EVAL_BATCHES, 80 + rng.random()) for n in range(0, EVAL_BATCHES + 1, 5))
-                out.write("\r" + _bar(step, total, 20.0) + "\n\r" + evals + "\x1b[A" + clear + "\x1b[A"
-                          f"{{'eval_loss': '{loss * 1.1:.4g}', 'eval_accuracy': '{1 - loss / 4:.4g}', "
-                          f"'eval_runtime': '{rng.random() * 9:.4g}', 'eval_samples_per_second': '{rng.random() * 400:.4g}', "
-                          f"'eval_steps_per_second': '{rng.random() * 50:.4g}', 'epoch': '{epoch:.4g}'}}\n")
+        evals = "\r".join(_bar(n, EVAL_BATCHES, 80 + rng.random()) for n in range(0, EVAL_BATCHES + 1, 5))
+        out.write("\r" + _bar(step, total, 20.0) + "\n\r" + evals + "\x1b[A" + clear + "\x1b[A"
+                  f"{{'eval_loss': '{loss * 1.1:.4g}', 'eval_accuracy': '{1 - loss / 4:.4g}', "
+                  f"'eval_runtime': '{rng.random() * 9:.4g}', 'eval_samples_per_second': '{rng.random() * 400:.4g}', "
+                  f"'eval_steps_per_second': '{rng.random() * 50:.4g}', 'epoch': '{epoch:.4g}'}}\n")
 
 
 def single_pass(path: Path) -> int:

@@ -7,9 +7,10 @@ tests/sources/data/keras/long_bar_pipe.log, with the state that adds ``val_accur
 
 from __future__ import annotations
 
-import random
 import re
 from pathlib import Path
+
+from textlogs import epochs
 
 FORMAT = "keras-stdout"
 GREP = "Epoch"
@@ -33,22 +34,18 @@ def _state(step: int, accuracy: float, loss: float, tail: str = "") -> tuple[str
 
 
 def write(path: Path, size: int) -> None:
-    rng = random.Random(0)
-    with open(path, "w", newline="") as out:
-        epoch = 0
-        while out.tell() < size:
-            epoch += 1
-            out.write(f"Epoch {epoch}/{EPOCHS_PLANNED}\n")
-            base = 2.0 / (epoch + 1) ** 0.3
-            width = 0
-            parts = []
-            for step in [1, *range(EVERY, STEPS, EVERY), STEPS]:
-                text, shown = _state(step, 1 - base / 3 + rng.random() / 50, base * (1 + rng.random() / 10))
-                parts.append("\b" * width + "\r" + text)
-                width = shown
-            tail = f" - val_accuracy: {1 - base / 2.8:.4f} - val_loss: {base * 1.1:.4f} - learning_rate: 0.0010"
-            text, _ = _state(STEPS, 1 - base / 3, base, tail)
-            out.write("".join(parts) + "\b" * width + "\r" + text + "\n")
+    for out, epoch, rng in epochs(path, size, newline=""):
+        out.write(f"Epoch {epoch}/{EPOCHS_PLANNED}\n")
+        base = 2.0 / (epoch + 1) ** 0.3
+        width = 0
+        parts = []
+        for step in [1, *range(EVERY, STEPS, EVERY), STEPS]:
+            text, shown = _state(step, 1 - base / 3 + rng.random() / 50, base * (1 + rng.random() / 10))
+            parts.append("\b" * width + "\r" + text)
+            width = shown
+        tail = f" - val_accuracy: {1 - base / 2.8:.4f} - val_loss: {base * 1.1:.4f} - learning_rate: 0.0010"
+        text, _ = _state(STEPS, 1 - base / 3, base, tail)
+        out.write("".join(parts) + "\b" * width + "\r" + text + "\n")
 
 
 def single_pass(path: Path) -> int:

@@ -4,9 +4,10 @@ and per epoch a ``key: value`` summary, ``epoch 3: val_loss: 0.5012, val_acc: 0.
 
 from __future__ import annotations
 
-import random
 import re
 from pathlib import Path
+
+from textlogs import epochs
 
 FORMAT = "prints"
 GREP = "loss"
@@ -18,18 +19,15 @@ _EPOCH = re.compile(r"epoch (\d+): val_loss: ([^,]+), val_acc: (\S+)")
 
 
 def write(path: Path, size: int) -> None:
-    rng = random.Random(0)
-    with open(path, "w") as out:
-        epoch, step = 0, 0
-        while out.tell() < size:
-            epoch += 1
-            loss = 2.0 / epoch ** 0.3
-            lr = 1e-3 * 0.95 ** epoch
-            for _ in range(STEPS_PER_EPOCH // EVERY):
-                step += EVERY
-                out.write(f"epoch={epoch} step={step} loss={loss * (1 + rng.random() / 5):.4f} "
-                          f"acc={1 - loss / 3 + rng.random() / 50:.4f} lr={lr:.2e}\n")
-            out.write(f"epoch {epoch}: val_loss: {loss * 1.1:.4f}, val_acc: {1 - loss / 2.5:.4f}\n")
+    step = 0
+    for out, epoch, rng in epochs(path, size):
+        loss = 2.0 / epoch ** 0.3
+        lr = 1e-3 * 0.95 ** epoch
+        for _ in range(STEPS_PER_EPOCH // EVERY):
+            step += EVERY
+            out.write(f"epoch={epoch} step={step} loss={loss * (1 + rng.random() / 5):.4f} "
+                      f"acc={1 - loss / 3 + rng.random() / 50:.4f} lr={lr:.2e}\n")
+        out.write(f"epoch {epoch}: val_loss: {loss * 1.1:.4f}, val_acc: {1 - loss / 2.5:.4f}\n")
 
 
 def single_pass(path: Path) -> int:

@@ -7,9 +7,10 @@ line with no value."""
 
 from __future__ import annotations
 
-import random
 import re
 from pathlib import Path
+
+from textlogs import epochs
 
 FORMAT = "prints"
 GREP = "Loss"
@@ -23,29 +24,25 @@ _PHASE = re.compile(r"^(Train|Val) Loss:\s+([\d.]+) \| Dice: ([\d.]+)")
 
 
 def write(path: Path, size: int) -> None:
-    rng = random.Random(0)
-    with open(path, "w") as out:
-        epoch = 0
-        while out.tell() < size:
-            epoch += 1
-            out.write(f"\nEpoch [{epoch}]\n\n")
-            loss = 2.0 / epoch ** 0.3
-            redraws = []
-            for n in range(0, BATCHES + 1, 2):
-                pct = n * 100 // BATCHES
-                redraws.append(
-                    f"Epoch {epoch}/{EPOCHS_PLANNED} [Train]: {pct:3d}%|{'#' * (pct // 10):<10}| {n}/{BATCHES} "
-                    f"[00:{n // 20:02d}<00:10, 19.{n % 10}it/s, loss={loss * (1 + rng.random() / 10):.4f}]"
-                )
-            out.write("\r" + "\r".join(redraws) + "\n")
-            for step in range(20, BATCHES + 1, 20):
-                out.write(f"INFO:root:Epoch [{epoch}/{EPOCHS_PLANNED}], Step [{step}/{BATCHES}], Loss: {loss * rng.random():.4f}\n")
-            out.write(
-                f"2025-05-14 16:02:53,777 - train - INFO - Epoch [{epoch}/{EPOCHS_PLANNED}], Training Loss: {loss:.4f}, "
-                f"Validation Loss: {loss * 1.1:.4f}, Accuracy: {100 - 50 * loss:.2f}%\n"
+    for out, epoch, rng in epochs(path, size):
+        out.write(f"\nEpoch [{epoch}]\n\n")
+        loss = 2.0 / epoch ** 0.3
+        redraws = []
+        for n in range(0, BATCHES + 1, 2):
+            pct = n * 100 // BATCHES
+            redraws.append(
+                f"Epoch {epoch}/{EPOCHS_PLANNED} [Train]: {pct:3d}%|{'#' * (pct // 10):<10}| {n}/{BATCHES} "
+                f"[00:{n // 20:02d}<00:10, 19.{n % 10}it/s, loss={loss * (1 + rng.random() / 10):.4f}]"
             )
-            out.write(f"Train Loss: {loss:.4f} | Dice: {1 - loss / 3:.4f}\nVal Loss:   {loss * 1.1:.4f} | Dice: {1 - loss / 2.5:.4f}\n")
-            out.write(f"2025-05-14 16:02:53,778 - train - INFO - Checkpoint saved to checkpoint/model_{epoch}.pth\n")
+        out.write("\r" + "\r".join(redraws) + "\n")
+        for step in range(20, BATCHES + 1, 20):
+            out.write(f"INFO:root:Epoch [{epoch}/{EPOCHS_PLANNED}], Step [{step}/{BATCHES}], Loss: {loss * rng.random():.4f}\n")
+        out.write(
+            f"2025-05-14 16:02:53,777 - train - INFO - Epoch [{epoch}/{EPOCHS_PLANNED}], Training Loss: {loss:.4f}, "
+            f"Validation Loss: {loss * 1.1:.4f}, Accuracy: {100 - 50 * loss:.2f}%\n"
+        )
+        out.write(f"Train Loss: {loss:.4f} | Dice: {1 - loss / 3:.4f}\nVal Loss:   {loss * 1.1:.4f} | Dice: {1 - loss / 2.5:.4f}\n")
+        out.write(f"2025-05-14 16:02:53,778 - train - INFO - Checkpoint saved to checkpoint/model_{epoch}.pth\n")
 
 
 def single_pass(path: Path) -> int:

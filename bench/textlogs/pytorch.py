@@ -5,9 +5,10 @@ Acc@5 ..`` summary."""
 
 from __future__ import annotations
 
-import random
 import re
 from pathlib import Path
+
+from textlogs import epochs
 
 FORMAT = "pytorch"
 GREP = "Loss"
@@ -29,33 +30,29 @@ def _meter(name: str, value: float, average: float, fmt: str) -> str:
 
 
 def write(path: Path, size: int) -> None:
-    rng = random.Random(0)
     width = len(str(BATCHES))
-    with open(path, "w") as out:
-        epoch = 0
-        while out.tell() < size:
-            loss = 7.0 / (epoch + 1) ** 0.4
-            for batch in range(0, BATCHES, 10):
-                value = loss * (1 + rng.random() / 5)
-                top1 = min(100.0, 100 - 15 * loss * rng.random())
-                out.write("\t".join([
-                    f"Epoch: [{epoch}][{batch:{width}d}/{BATCHES}]",
-                    _meter("Time", 0.3 + rng.random() / 10, 0.35, "6.3f"),
-                    _meter("Data", rng.random() / 100, 0.004, "6.3f"),
-                    _meter("Loss", value, loss, ".4e"),
-                    _meter("Acc@1", top1, top1 - 1, "6.2f"),
-                    _meter("Acc@5", min(100.0, top1 + 15), min(100.0, top1 + 14), "6.2f"),
-                ]) + "\n")
-            for batch in range(0, VAL_BATCHES, 10):
-                out.write("\t".join([
-                    f"Test: [{batch:3d}/{VAL_BATCHES}]",
-                    _meter("Time", 0.1 + rng.random() / 10, 0.15, "6.3f"),
-                    _meter("Loss", loss * 0.9, loss * 0.9, ".4e"),
-                    _meter("Acc@1", 60 + rng.random() * 10, 65.0, "6.2f"),
-                    _meter("Acc@5", 85 + rng.random() * 10, 90.0, "6.2f"),
-                ]) + "\n")
-            out.write(f" * Acc@1 {60 + epoch / 10:.3f} Acc@5 {85 + epoch / 20:.3f}\n")
-            epoch += 1
+    for out, epoch, rng in epochs(path, size, first=0):
+        loss = 7.0 / (epoch + 1) ** 0.4
+        for batch in range(0, BATCHES, 10):
+            value = loss * (1 + rng.random() / 5)
+            top1 = min(100.0, 100 - 15 * loss * rng.random())
+            out.write("\t".join([
+                f"Epoch: [{epoch}][{batch:{width}d}/{BATCHES}]",
+                _meter("Time", 0.3 + rng.random() / 10, 0.35, "6.3f"),
+                _meter("Data", rng.random() / 100, 0.004, "6.3f"),
+                _meter("Loss", value, loss, ".4e"),
+                _meter("Acc@1", top1, top1 - 1, "6.2f"),
+                _meter("Acc@5", min(100.0, top1 + 15), min(100.0, top1 + 14), "6.2f"),
+            ]) + "\n")
+        for batch in range(0, VAL_BATCHES, 10):
+            out.write("\t".join([
+                f"Test: [{batch:3d}/{VAL_BATCHES}]",
+                _meter("Time", 0.1 + rng.random() / 10, 0.15, "6.3f"),
+                _meter("Loss", loss * 0.9, loss * 0.9, ".4e"),
+                _meter("Acc@1", 60 + rng.random() * 10, 65.0, "6.2f"),
+                _meter("Acc@5", 85 + rng.random() * 10, 90.0, "6.2f"),
+            ]) + "\n")
+        out.write(f" * Acc@1 {60 + epoch / 10:.3f} Acc@5 {85 + epoch / 20:.3f}\n")
 
 
 def single_pass(path: Path) -> int:

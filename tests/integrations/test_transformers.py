@@ -23,6 +23,7 @@ from lossboard.integrations.transformers import LossboardCallback  # noqa: E402
 from lossboard.log.writer import SummaryWriter  # noqa: E402
 from tests.integrations.hf_task import make_trainer  # noqa: E402
 
+
 def history(trainer, name: str) -> tuple[list[int], list[float]]:
     entries = [entry for entry in trainer.state.log_history if name in entry]
     return [entry["step"] for entry in entries], [float(entry[name]) for entry in entries]

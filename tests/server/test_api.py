@@ -235,3 +235,22 @@ def test_hyper_parameters_are_not_charted(tmp_path: Path) -> None:
         found = tags(store, ["run"])
     charted = {tag for group in found["groups"] for tag in group["tags"]}
     assert charted == {"train/loss"} and "hparam/accuracy" in {t["tag"] for t in found["tags"]}
+
+
+def test_concurrent_requests_share_a_few_store_connections(example_url: str) -> None:
+    """Each request thread holds its own store connection (SQLite: its own page cache), so the
+    server answers from a small pool of threads whatever the number of requests at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from lossboard.server.app import REQUEST_THREADS
+
+    opened = []
+
+    def open_store() -> SQLiteStore:
+        opened.append(1)
+        return SQLiteStore(example_url, create=False)
+
+    with TestClient(create_app(open_store)) as client, ThreadPoolExecutor(24) as pool:
+        answers = list(pool.map(lambda _: client.get("/api/runs").status_code, range(96)))
+    assert answers == [200] * 96
+    assert 1 <= len(opened) <= REQUEST_THREADS

@@ -92,3 +92,24 @@ def test_ctrl_c_ends_an_open_live_feed_instead_of_waiting_for_it(serve, example_
         assert list(lines)[-1:] in ([], [""])  # the server ended the stream
     assert status == 0
     assert rest.strip().endswith("stopped") and "Traceback" not in rest
+
+
+def test_requests_cancelled_by_ctrl_c_are_counted_not_shown() -> None:
+    """uvicorn logs each request it cancels at shutdown with a traceback; after Ctrl-C that is
+    what the user asked for, so it is counted, while any other error still shows."""
+    import asyncio
+    import logging
+
+    from lossboard.server.launch import QuietShutdown
+
+    def record(message: str, error: BaseException | None = None) -> logging.LogRecord:
+        exc_info = (type(error), error, None) if error else None
+        return logging.LogRecord("uvicorn.error", logging.ERROR, __file__, 1, message, (), exc_info)
+
+    quiet = QuietShutdown()
+    assert quiet.filter(record("Exception in ASGI application\n", asyncio.CancelledError()))  # not stopping yet
+    quiet.stopping = True
+    assert not quiet.filter(record("Exception in ASGI application\n", asyncio.CancelledError()))
+    assert not quiet.filter(record("Cancel 3 running task(s), timeout graceful shutdown exceeded"))
+    assert quiet.filter(record("Exception in ASGI application\n", ValueError("a real bug")))
+    assert quiet.cancelled == 1

@@ -14,7 +14,7 @@ from lossboard.sources.collect import RunCollector
 from lossboard.sources.formats import FORMATS, keras_stdout
 from lossboard.sources.formats.keras_stdout import STAGE, parse_bar
 from lossboard.sources.reader import parse_file
-from tests.sources.helpers import events, parse_text, points, problems, values
+from tests.sources.helpers import canonical, events, expand, parse_text, points, problems, values
 
 NAME = "keras-stdout"
 KERAS3 = ["keras3_verbose1_redirect", "keras3_verbose1_pty", "keras3_verbose2"]
@@ -418,3 +418,19 @@ def test_a_keras3_state_with_an_eta_over_a_minute_is_a_bar_state() -> None:
     assert [(p.step, p.value) for p in points(items, "train_batch/loss")] == [(120, 0.65)]
     assert values(items, "train/loss") == [0.6]
     assert not problems(items)
+
+
+def test_a_keras3_bar_still_being_drawn_gives_its_running_states_before_its_line_ends(data: Path) -> None:
+    """Issue 10, live: under `lossboard run` Keras has a terminal and redraws one line per
+    epoch; the states drawn so far are read before the line ends, none of them taken for the
+    epoch's last, and the whole line then gives exactly what it gives read at once."""
+    text = _text(data / "keras" / "keras3_verbose1_pty.log")
+    bar_start = text.index("\n\r") + 1  # the first epoch's bar line (a real pty capture)
+    middle = text.index("\r", text.index(" 6/10", bar_start))  # six states drawn, the 7th begun
+    parser = FORMATS[NAME].Parser()
+    early = expand(parser.feed(text[:middle + 4]))
+    running = points(early, "train_batch/loss")
+    assert [p.step for p in running] == [1, 2, 3, 4, 5, 6]
+    assert not points(early, "train/loss") and not points(early, "val/loss")  # no epoch ended yet
+    rest = expand(parser.feed(text[middle + 4:]) + parser.close())
+    assert canonical(early + rest) == canonical(parse_text(NAME, text))

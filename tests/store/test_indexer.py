@@ -263,3 +263,33 @@ def test_a_run_is_dated_by_its_files_not_by_its_indexing(tmp_path: Path) -> None
     index_paths(store, [tmp_path])
     (run,) = store.list_runs()
     assert run.modified == 1_600_000_000 and run.data_time == 1_600_000_000 and run.updated > run.modified
+
+
+def test_a_bar_that_never_ends_its_line_is_indexed_as_it_is_drawn(store, tmp_path: Path) -> None:
+    """Issue 10, live: a tqdm bar redraws one line for a whole epoch; its finished redraws
+    reach the store (and the dashboard) before the line's newline, and nothing is doubled
+    when the line ends."""
+    log = tmp_path / "train.log"
+
+    def state(n: int) -> str:
+        return f"Epoch 1: {n * 10:3d}%|{'#' * n:<10}| {n}/10 [00:0{n}<00:09, 1.00it/s, loss={1 - n / 20:.2f}]"
+
+    log.write_text("\r".join(state(n) for n in range(1, 5)))
+    os.utime(log, (1e9, 1e9))  # old enough to be detected now
+    clock = FakeClock()  # and never idle: the unfinished line is not flushed
+    indexer = Indexer(store, [log], idle_s=30.0, clock=clock)
+    indexer.run_pass(final=False)
+    [run] = store.list_runs()
+
+    def loss() -> list[float]:
+        return store.read_series(run.name, "train_batch/loss").value.tolist()
+
+    assert loss() == [0.95, 0.9, 0.85]
+    with open(log, "a") as file:
+        file.write("\r" + "\r".join(state(n) for n in range(5, 8)))
+    indexer.run_pass(final=False)
+    assert loss() == [0.95, 0.9, 0.85, 0.8, 0.75, 0.7]
+    with open(log, "a") as file:
+        file.write("\r" + "\r".join(state(n) for n in range(8, 11)) + "\n")
+    assert indexer.run_pass(final=False).reset == []
+    assert store.read_series(run.name, "train_batch/loss").step.tolist() == list(range(1, 11))

@@ -12,7 +12,8 @@ import orjson
 import pytest
 
 from lossboard.store import parser_state
-from lossboard.store.indexer import index_paths
+from lossboard.store.base import Store
+from lossboard.store.indexer import Summary, index_paths
 from lossboard.store.urls import open_store
 
 from ._indexing import assert_store_equals_load, mxnet_epoch
@@ -57,26 +58,32 @@ def _planted(marker: Path) -> dict[str, bytes]:
     }
 
 
-@pytest.mark.parametrize("kind", ["pickle that makes a file", "oversized", "wrong types",
-                                  "class outside the allow-list"])
-def test_a_planted_state_runs_nothing_and_the_source_is_read_again(
-    store_url: str, tmp_path: Path, kind: str
-) -> None:
+def _index_plant_and_grow(store_url: str, tmp_path: Path, blob: bytes) -> tuple[Store, Path, Summary]:
+    """Index a 5-epoch MXNet log, replace its saved state by ``blob``, let the log grow by 4
+    epochs and index again: the store, the log and what the second pass did."""
     logs = tmp_path / "logs"
     logs.mkdir()
     log = logs / "train.log"
     log.write_text("".join(mxnet_epoch(epoch, 0.5 + epoch / 100) for epoch in range(5)))
     store = open_store(store_url)
+    index_paths(store, [logs])
+    assert _set_states(store_url, blob) == 1
+    with log.open("a") as file:
+        file.write("".join(mxnet_epoch(epoch, 0.5 + epoch / 100) for epoch in range(5, 9)))
+    return store, log, index_paths(store, [logs])
+
+
+@pytest.mark.parametrize("kind", ["pickle that makes a file", "oversized", "wrong types",
+                                  "class outside the allow-list"])
+def test_a_planted_state_runs_nothing_and_the_source_is_read_again(
+    store_url: str, tmp_path: Path, kind: str
+) -> None:
+    marker = tmp_path / "owned"
+    store, log, summary = _index_plant_and_grow(store_url, tmp_path, _planted(marker)[kind])
     try:
-        index_paths(store, [logs])
-        marker = tmp_path / "owned"
-        assert _set_states(store_url, _planted(marker)[kind]) == 1
-        with log.open("a") as file:
-            file.write("".join(mxnet_epoch(epoch, 0.5 + epoch / 100) for epoch in range(5, 9)))
-        summary = index_paths(store, [logs])
         assert not marker.exists()
         assert summary.reset == ["logs"]
-        assert_store_equals_load(store, logs)
+        assert_store_equals_load(store, log.parent)
         [(_, problem)] = list(store.read_problems(["logs"]))
         assert problem.path == str(log.absolute())
         assert "saved parser state cannot be used" in problem.message
@@ -85,26 +92,15 @@ def test_a_planted_state_runs_nothing_and_the_source_is_read_again(
         store.close()
 
 
-
 def test_a_state_saved_before_an_upgrade_is_read_again_without_a_problem(store_url: str, tmp_path: Path) -> None:
     """Parsers that changed since the state was saved read the file again from its start, as
     if new, and the user is not told of a problem that is none."""
-    logs = tmp_path / "logs"
-    logs.mkdir()
-    log = logs / "train.log"
-    log.write_text("".join(mxnet_epoch(epoch, 0.5 + epoch / 100) for epoch in range(5)))
-    store = open_store(store_url)
+    saved = orjson.loads(_planted(tmp_path / "unused")["wrong types"])
+    document = {**saved, "decoder": {"$tuple": [{"$bytes": ""}, 0]}, "closed": False, "parsers": "an older version"}
+    store, log, summary = _index_plant_and_grow(store_url, tmp_path, orjson.dumps(document))
     try:
-        index_paths(store, [logs])
-        saved = _planted(tmp_path / "unused")["wrong types"]
-        document = {**orjson.loads(saved), "decoder": {"$tuple": [{"$bytes": ""}, 0]}, "closed": False}
-        document["parsers"] = "an older version"
-        assert _set_states(store_url, orjson.dumps(document)) == 1
-        with log.open("a") as file:
-            file.write("".join(mxnet_epoch(epoch, 0.5 + epoch / 100) for epoch in range(5, 9)))
-        summary = index_paths(store, [logs])
         assert summary.reset == ["logs"]
-        assert_store_equals_load(store, logs)
+        assert_store_equals_load(store, log.parent)
         assert list(store.read_problems(["logs"])) == []
     finally:
         store.close()

@@ -18,6 +18,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 import orjson
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -39,6 +40,9 @@ from lossboard.store.base import Store
 
 STATIC = Path(__file__).parent / "static"
 MAX_WIDTH = 20_000  # buckets a chart may ask for: far more pixels than any screen has
+# requests answered at once: each thread holds a store connection (SQLite: its own page cache
+# of up to 64 MB), and a few cores answer no faster with more (anyio's default is 40)
+REQUEST_THREADS = 4
 _HEARTBEAT_S = 15.0  # an SSE comment this often keeps proxies from closing an idle feed
 
 
@@ -156,6 +160,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
         yield
         stores.close()
 

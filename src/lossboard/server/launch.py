@@ -8,7 +8,9 @@ the one asked for, bound here so that there is no race between choosing and list
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
+import logging
 import secrets
 import socket
 import threading
@@ -110,14 +112,36 @@ class BackgroundIndexer:
             store.close()
 
 
-class _Server(uvicorn.Server):
-    """uvicorn's server, which on Ctrl-C also ends the live feeds, so no open page delays the exit."""
+class QuietShutdown(logging.Filter):
+    """After Ctrl-C uvicorn cancels the requests still being answered and logs each with a
+    traceback; the user asked to stop, so once stopping they are counted instead of shown."""
 
-    def __init__(self, config: uvicorn.Config, *, on_exit: Callable[[], None]) -> None:
+    def __init__(self) -> None:
+        super().__init__()
+        self.stopping = False
+        self.cancelled = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.stopping:
+            return True
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, asyncio.CancelledError):
+            self.cancelled += 1
+            return False
+        return "timeout graceful shutdown exceeded" not in record.getMessage()
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, which on Ctrl-C also ends the live feeds, so no open page delays the
+    exit, and quiets the cancellation of requests still running."""
+
+    def __init__(self, config: uvicorn.Config, *, on_exit: Callable[[], None], quiet: QuietShutdown) -> None:
         super().__init__(config)
         self._on_exit = on_exit
+        self._quiet = quiet
 
     def handle_exit(self, sig: int, frame: Any) -> None:
+        self._quiet.stopping = True
         self._on_exit()
         super().handle_exit(sig, frame)
 
@@ -153,10 +177,17 @@ def serve(
         if open_browser:
             webbrowser.open(url)
         config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2, lifespan="on")
+        quiet = QuietShutdown()
+        uvicorn_log = logging.getLogger("uvicorn.error")
+        uvicorn_log.addFilter(quiet)
         try:
-            _Server(config, on_exit=app.state.close_feeds).run(sockets=[sock])
+            _Server(config, on_exit=app.state.close_feeds, quiet=quiet).run(sockets=[sock])
         except KeyboardInterrupt:  # uvicorn shuts down on Ctrl-C, then raises it again for us
             pass
+        finally:
+            uvicorn_log.removeFilter(quiet)
+        if quiet.cancelled:
+            echo(f"{quiet.cancelled} request(s) still being answered were cancelled")
     finally:
         sock.close()
         if indexer is not None:

@@ -26,7 +26,7 @@ from lossboard.model import Item, Meta, Point
 from lossboard.sources.formats._jsonlines import not_a_number
 
 # keys that say where a value belongs rather than being one
-_POSITION = frozenset(("epoch", "step"))
+POSITION = frozenset(("epoch", "step"))
 # keys only the end-of-training summary entry has
 _SUMMARY = frozenset(("train_runtime", "train_loss", "train_samples_per_second"))
 # timing suffix -> perf metric suffix
@@ -71,7 +71,7 @@ def entry_items(entry: dict, step: int, epoch: float | None, line: int) -> list[
     items: list[Item] = []
     summary = is_summary(entry)
     for name, raw in entry.items():
-        if name in _POSITION:
+        if name in POSITION:
             continue
         value = number(raw)
         if value is None:

@@ -90,7 +90,8 @@ class LineSplitter:
     * an unfinished line longer than twice that is drawn so far (its earlier redraws
       replaced by the screen they leave), or, in ``raw`` mode where each redraw is data, its
       redraws so far are returned as a line of their own, with the number the rest of the
-      line will have (a 200 MB Keras bar is parsed as it comes, not held).
+      line will have (a 200 MB Keras bar is parsed as it comes, not held). Such a piece ends
+      with ``\\r``, which no complete line does: none of its redraws is the line's last.
 
     ``live_redraws`` (raw mode only) returns the done redraws of the unfinished line at every
     `feed`, the same way: a tqdm bar that redraws one line for a whole epoch is read as it is
@@ -212,7 +213,7 @@ class LineSplitter:
         line = self._release()
         redrawn = line.rfind("\r", 0, len(line) - 1)  # a "\r" at the very end may be half of a CRLF
         if redrawn > 0:
-            self._early.append(self._cut(self._next_number, line[:redrawn]))
+            self._early.append(self._cut(self._next_number, line[:redrawn]) + "\r")  # it goes on
             line = line[redrawn:]
         self._parts, self._size = [line], len(line)
 
@@ -229,7 +230,7 @@ class LineSplitter:
             done = self._cut(self._next_number, line[:redrawn])
             line = line[redrawn:]
             if self._raw:
-                self._early.append(done)
+                self._early.append(done + "\r")  # the trailing "\r" says the line goes on
             else:
                 line = _draw(done) + line
         last = line.rfind("\r") + 1

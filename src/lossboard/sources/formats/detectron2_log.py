@@ -27,9 +27,9 @@ from __future__ import annotations
 
 import re
 
-from lossboard import tags
 import numpy as np
 
+from lossboard import tags
 from lossboard.model import RESUME, Columns, Event, Item, Point, Problem
 from lossboard.sources.formats import _coco, _pair_runs
 from lossboard.sources.formats._numbers import bad_number

@@ -34,6 +34,10 @@ Not Trainer logs: dicts without an epoch or ``eval_`` names (a dataset sample), 
 behind ``=`` or ``(`` (``eval_results= {...}``, ``TrainOutput(..., metrics={...})``), which
 echo values already printed. What each name becomes is in `_hf`; the dicts are read with a
 regex (never ``eval``), which also accepts ``nan``, ``inf`` and ``np.float64(0.5)``.
+
+Runs of lines that are only the bar redrawn and the next dict, most of a Trainer console, are
+read at once by `_hf_fast` (one orjson call per run, `Columns` per key); ``Parser(fast=False)``
+reads every line here, line by line, and tests hold both to the same result.
 """
 
 from __future__ import annotations
@@ -42,9 +46,11 @@ import re
 from array import array
 from bisect import bisect_left
 
-from lossboard.model import RESUME, Event, Item
+import numpy as np
+
+from lossboard.model import RESUME, Columns, Event, Item
 from lossboard.sources.formats import _hf
-from lossboard.sources.formats._jsonlines import not_a_number
+from lossboard.sources.formats._hf_fast import DictLayout, bars_and_dicts, steady_stretches
 from lossboard.sources.formats._hf_steps import (
     RATE_DECIMALS,
     RUNTIME_DECIMALS,
@@ -56,6 +62,7 @@ from lossboard.sources.formats._hf_steps import (
     rounded,
     steps_from_epochs,
 )
+from lossboard.sources.formats._jsonlines import not_a_number
 from lossboard.sources.formats._lines import LineParser, redraws
 from lossboard.sources.formats._pipeline import LinePipeline
 from lossboard.sources.formats.tqdm import match_bar
@@ -67,6 +74,7 @@ _DICT = re.compile(r"\{'[A-Za-z_][^'{}]*': [^{}]*\}")
 _PAIR = re.compile(r"'([^']*)': (?:'([^']*)'|np\.float\d+\(([^()]*)\)|([^,}]*))")
 _SNIFF = re.compile(r"\{'(?:loss|eval_\w+|train_runtime)': .*'epoch': ")
 _ECHO = re.compile(r"[=(]\s*$")  # "eval_results= {", "metrics={": a value shown again
+_MIN_RUN = 4  # shorter runs of bar-and-dict lines are read line by line
 
 
 def sniff(head: str, filename: str) -> float:
@@ -93,8 +101,9 @@ class Parser(LineParser):
 
     raw_lines = True  # the dict is one of the redraw states of a tqdm line
 
-    def __init__(self) -> None:
+    def __init__(self, *, fast: bool = True) -> None:
         super().__init__()
+        self._fast = fast  # runs of bar-and-dict lines through `_hf_fast` (False: the reference)
         self._others = LinePipeline()  # lines the Trainer did not print
         # dicts waiting for their step, in order with the other lines printed after them (read
         # once the dicts before them are placed): [line, dict or text, quoted values]
@@ -111,34 +120,49 @@ class Parser(LineParser):
 
     def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
         items: list[Item] = []
-        for number, line in enumerate(lines, first):
-            states = _states(line)
-            last = len(states) - 1
-            for at, state in enumerate(states):
-                if "{'" in state and self._dicts(number, state, items):
-                    continue
-                if at < last and not self._held and state.endswith("]"):
-                    continue  # a bar between bars: only the last of a line sets the step
-                bar = match_bar(state) if "/" in state else None
-                if bar is not None and not bar["desc"] and bar["n"] is not None:
-                    self._training = True  # the Trainer's bars have no description
-                    self._trainer_bar(int(bar["n"]), bar["total"], items)
-                    state = state[bar.end() :]  # a print glued to the bar, or nothing
-                    if not state or state.isspace():
-                        continue
-                    bar = None
-                if bar is not None and "=" not in bar["inner"]:
-                    continue  # a library's bar with no values (Map, Writing model shards)
-                if " = " in state and (found := TRAINER_INFO.search(state)) is not None:
-                    if found[1] == "Num update steps per epoch":
-                        self._no_bar(items)  # the dicts before belong to the call before
-                        self._per_epoch = int(found[2].replace(",", ""))
-                    continue  # the Trainer's settings, not measurements
-                if self._pending:
-                    self._pending.append([number, state, False])
-                elif self._training:
-                    self._others.line(number, state, items)
+        done = 0
+        for start, end in steady_stretches(lines, _MIN_RUN) if self._fast else ():
+            self._read(first, lines, done, start, items)
+            if not self._held:  # the first line's dict is held for the next line's bar
+                self._read(first, lines, start, start + 1, items)
+                start += 1
+            read = self._held and self._fast_run(first + start, lines[start:end], items)
+            done = end if read else start
+        self._read(first, lines, done, len(lines), items)
         return items
+
+    def _read(self, first: int, lines: list[str], start: int, end: int, items: list[Item]) -> None:
+        for at in range(start, end):
+            self._line(first + at, lines[at], items)
+
+    def _line(self, number: int, line: str, items: list[Item]) -> None:
+        """One physical line, redraw state by redraw state: the reference reading."""
+        states = _states(line)
+        last = len(states) - 1
+        for at, state in enumerate(states):
+            if "{'" in state and self._dicts(number, state, items):
+                continue
+            if at < last and not self._held and state.endswith("]"):
+                continue  # a bar between bars: only the last of a line sets the step
+            bar = match_bar(state) if "/" in state else None
+            if bar is not None and not bar["desc"] and bar["n"] is not None:
+                self._training = True  # the Trainer's bars have no description
+                self._trainer_bar(int(bar["n"]), bar["total"], items)
+                state = state[bar.end() :]  # a print glued to the bar, or nothing
+                if not state or state.isspace():
+                    continue
+                bar = None
+            if bar is not None and "=" not in bar["inner"]:
+                continue  # a library's bar with no values (Map, Writing model shards)
+            if " = " in state and (found := TRAINER_INFO.search(state)) is not None:
+                if found[1] == "Num update steps per epoch":
+                    self._no_bar(items)  # the dicts before belong to the call before
+                    self._per_epoch = int(found[2].replace(",", ""))
+                continue  # the Trainer's settings, not measurements
+            if self._pending:
+                self._pending.append([number, state, False])
+            elif self._training:
+                self._others.line(number, state, items)
 
     def finish(self) -> list[Item]:
         items: list[Item] = []
@@ -266,6 +290,49 @@ class Parser(LineParser):
         # would fall under it too; then the step does
         at_epoch = epoch if self._offset == 0 else None
         return Event(RESUME, self._offset + step, at_epoch, None, f"epoch back to {epoch:g}")
+
+    # ---- fast path --------------------------------------------------------------------------
+
+    def _fast_run(self, first: int, run: list[str], items: list[Item]) -> bool:
+        """Read ``run``, lines that may be bar-and-dict lines, at once (`_hf_fast`) as the
+        line-by-line reading would: the first bar places the held dict, each line's dict is
+        placed at the next line's bar, the last one is held. False, with nothing done, when
+        the run is short, a line is not such a line, the dicts do not share a layout or
+        their epochs go back."""
+        pending = self._pending
+        if len(pending) != 1 or self._finished_at is not None or _hf.is_summary(pending[0][1]):
+            return False
+        if len(run) < _MIN_RUN or (found := bars_and_dicts(run)) is None:
+            return False
+        bars, dicts = found
+        layout = DictLayout.learn(dicts[0], _DICT, _PAIR)
+        if layout is None or _hf.is_summary(layout.names):
+            return False
+        matrix = layout.matrix(dicts)
+        if matrix is None:
+            return False
+        epochs = matrix[:-1, layout.epoch_column]
+        held = _hf.epoch_of(pending[0][1])
+        last = held if held is not None else self._epochs[-1] if len(self._epochs) > self._start else 0.0
+        if not np.isfinite(epochs).all() or epochs[0] < last or (epochs[1:] < epochs[:-1]).any():
+            return False
+        self._trainer_bar(int(bars[0][0]), bars[0][1], items)
+        steps = np.array([count for count, _ in bars[1:]], dtype=np.int64) + self._offset
+        items.extend(
+            Columns(_hf.tag_of(name), name, steps, matrix[:-1, column], epochs)
+            for column, name in enumerate(layout.names)
+            if name not in _hf.POSITION
+        )
+        self._epochs.extend(epochs.tolist())
+        self._top = max(self._top, int(steps.max()))
+        context = self._others.context
+        context.see_epoch(int(epochs[0]))
+        context.see_epoch(int(epochs[-1]))
+        context.step = int(steps[-1])
+        self._bar_total = bars[-1][1]
+        self._pending = [[first + len(run) - 1, read_dict(dicts[-1]), "'epoch': '" in dicts[-1]]]
+        self._held = True
+        return True
 
 
 def _states(line: str) -> list[str]:

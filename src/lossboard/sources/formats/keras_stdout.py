@@ -195,6 +195,7 @@ class Parser(LineParser):
     """Follows headers and fit() calls to number the epochs; see the module docstring."""
 
     raw_lines = True  # intermediate bar states are kept as batch-level points
+    live_redraws = True  # a bar still being drawn is read as it goes (`lossboard run` gives Keras a terminal)
 
     def __init__(self, *, fast: bool = True) -> None:
         super().__init__()
@@ -231,7 +232,8 @@ class Parser(LineParser):
             states = _states(raw)
             if not states:
                 continue
-            for state in states[:-1]:  # redrawn over: only running means are worth keeping
+            goes_on = raw.endswith("\r")  # the start of a line still being drawn: no state is its last
+            for state in states if goes_on else states[:-1]:  # redrawn over: only running means count
                 bar = parse_bar(state) if ": " in state else None
                 if bar is None:
                     self._other(number, state, items)  # a tqdm bar of the script, a print
@@ -240,7 +242,8 @@ class Parser(LineParser):
                     self._bar(number, bar, items)
                 if bar.glued:
                     self._other(number, bar.glued, items)
-            self._line(number, states[-1], items)
+            if not goes_on:
+                self._line(number, states[-1], items)
         return items
 
     def _redraws(self, number: int, raw: str, items: list[Item]) -> bool:
@@ -249,9 +252,10 @@ class Parser(LineParser):
         first, last = raw.find("\r"), raw.rfind("\r")
         if self._epoch is None or self._closed or self._held_lines or raw[:first].strip("\x08"):
             return False
-        tail = _states(raw[last:])  # the line's last state goes the usual way
+        goes_on = last == len(raw) - 1  # the start of a line still being drawn: no last state yet
+        tail = [] if goes_on else _states(raw[last:])  # the line's last state goes the usual way
         names = _keras_fast.metric_names(_keras_fast.first_state(raw, first))
-        read = _keras_fast.read_states(raw[first : last + 1], names) if names and tail else None
+        read = _keras_fast.read_states(raw[first : last + 1], names) if names and (tail or goes_on) else None
         if read is None:
             return False
         table, has_eta = read
@@ -270,7 +274,8 @@ class Parser(LineParser):
                 tag = tags.canonical(name, tags.BATCH)
                 if tag.startswith("train_batch/"):  # lr, val_*: not running means
                     items.append(Columns(tag, name, steps, table[running, column], epochs))
-        self._line(number, tail[-1], items)
+        if tail:
+            self._line(number, tail[-1], items)
         return True
 
     def _line(self, number: int, line: str, items: list[Item]) -> None:

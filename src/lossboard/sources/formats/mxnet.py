@@ -151,11 +151,23 @@ class Parser(LineParser):
     # ---- lines -------------------------------------------------------------------------
 
     def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
-        if self._fast and self._position.per_epoch is not None:
-            items = self._fast_lines(first, lines)
-            if items is not None:
+        items: list[Item] = []
+        start = 0
+        position = self._position
+        if self._fast and position.per_epoch is None:
+            # line by line only until the first whole epoch gives its length, then in bulk: a
+            # log of one chunk (1 MB) would otherwise never reach the fast path
+            while start < len(lines) and position.per_epoch is None:
+                items += self._line(first + start, lines[start])
+                start += 1
+        if self._fast and position.per_epoch is not None and start < len(lines):
+            fast = self._fast_lines(first + start, lines[start:] if start else lines)
+            if fast is not None:
+                items += fast
                 return items
-        return [item for number, line in enumerate(lines, first) for item in self._line(number, line)]
+        for number in range(start, len(lines)):
+            items += self._line(first + number, lines[number])
+        return items
 
     def finish(self) -> list[Item]:
         items = self._position.finish()

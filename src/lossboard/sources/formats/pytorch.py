@@ -40,9 +40,9 @@ from __future__ import annotations
 
 import re
 
-from lossboard import tags
 import numpy as np
 
+from lossboard import tags
 from lossboard.model import LR_CHANGE, RESUME, Columns, Event, Item, Point, Problem
 from lossboard.sources.formats import _pair_runs
 from lossboard.sources.formats._numbers import NUMBER, bad_number

@@ -1,0 +1,181 @@
+"""The Hugging Face stdout fast path (`_hf_fast`) gives exactly what the line-by-line reading
+(``Parser(fast=False)``) gives: on every corpus file and real capture, on a long real capture
+where it reads most lines, and over generated logs mixing its lines with every kind of line
+it must leave to the reference reading, fed in any chunks."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lossboard.model import Columns
+from lossboard.sources.formats import hf_stdout
+from tests.sources.helpers import canonical, expand, parse_cut, points
+
+CORPUS = [
+    "hf-trainer-stdout/esha_bert_mlm_then_classifier_train_log.txt",
+    "hf-trainer-stdout/vit_customer_doc_train_log.txt",
+    "hf-trainer-stdout/llamafactory_deepseek7b_lora_running_log.txt",
+    "hf-trainer-stdout/taylorswift_llm_dicts_only_crlf_training_output.txt",
+]
+CAPTURES = [
+    "trainer_stdout.log",
+    "two_trains_pipe.log",
+    "two_trains_pty.log",
+    "accumulated_pty.log",
+    "stdout_only_no_bars.log",
+    "long_pipe.log",
+]
+
+
+def parse(text: str, *, fast: bool = True, chunk: int | None = None) -> list:
+    parser = hf_stdout.Parser(fast=fast)
+    step = chunk or max(1, len(text))
+    items = []
+    for start in range(0, len(text), step):
+        items.extend(parser.feed(text[start : start + step]))
+    return items + parser.close()
+
+
+def assert_same(text: str, chunks=(None, 997, 4099)) -> list:
+    """The fast path's records, after checking they mean what the reference's do."""
+    fast = parse(text)
+    reference = canonical(expand(parse(text, fast=False)))
+    assert canonical(expand(fast)) == reference
+    for chunk in chunks[1:]:
+        assert canonical(expand(parse(text, chunk=chunk))) == reference, chunk
+    return fast
+
+
+@pytest.mark.parametrize("name", CORPUS)
+def test_corpus_files_read_the_same(corpus, name):
+    assert_same((corpus / name).read_bytes().decode("utf-8", errors="replace"))
+
+
+@pytest.mark.parametrize("name", CAPTURES)
+def test_real_captures_read_the_same(data, name):
+    assert_same((data / "hf" / name).read_bytes().decode())
+
+
+def test_a_long_real_capture_goes_through_the_fast_path(data):
+    """transformers 5.24, logging_steps=1: the dicts between evaluations are read as columns,
+    at the steps and values of the log_history the Trainer itself kept."""
+    text = (data / "hf" / "long_pipe.log").read_bytes().decode()
+    items = assert_same(text)
+    assert sum(len(i.step) for i in items if type(i) is Columns and i.tag == "train/loss") > 250
+    history = json.loads((data / "hf" / "long_pipe.json").read_text())
+    expected = [(entry["step"], entry["loss"]) for entry in history if "loss" in entry]
+    found = [(p.step, p.value) for p in points(expand(items), "train/loss")]
+    assert len(found) == len(expected) == 300
+    assert [step for step, _ in found] == [step for step, _ in expected]
+    assert all(math.isclose(v, exact, rel_tol=5e-4) for (_, v), (_, exact) in zip(found, expected))
+
+
+# --- generated logs -------------------------------------------------------------------------
+
+WIDTH = 60
+
+
+def bar(n: int, total: int, desc: str = "") -> str:
+    pct = n * 100 // total
+    fill = "█" * (pct * 20 // 100)
+    return f"{desc}{pct:3d}%|{fill:<20}| {n}/{total} [00:{n % 60:02d}<00:09, {n % 7 + 1}.25it/s]"
+
+
+NUMBERS = st.one_of(
+    st.floats(1e-6, 10).map(lambda v: f"'{v:.4g}'"), st.floats(1e-6, 10).map(lambda v: f"{v:.4g}")
+)
+VALUES = st.one_of(
+    NUMBERS,
+    st.sampled_from(["'nan'", "nan", "'0.5x'", "np.float64(0.25)", "'1.'", "'-0'", "'true'", "'1e5'", "''"]),
+)
+
+
+@st.composite
+def train_dict(draw, epoch: float, values=VALUES) -> str:
+    keys = draw(
+        st.sampled_from(
+            [
+                ("loss", "grad_norm", "learning_rate"),
+                ("loss", "learning_rate"),
+                ("learning_rate", "loss"),
+                ("eval_loss", "eval_accuracy"),
+            ]
+        )
+    )
+    values = draw(st.lists(values, min_size=len(keys), max_size=len(keys)))
+    pairs = [f"'{k}': {v}" for k, v in zip(keys, values)]
+    quote = draw(st.sampled_from(["'", ""]))
+    return "{" + ", ".join(pairs + [f"'epoch': {quote}{epoch:.4g}{quote}"]) + "}"
+
+
+@st.composite
+def logs(draw) -> str:
+    total = draw(st.sampled_from([300, 120]))
+    n, epoch, out = 0, 0.0, []
+    plain = draw(train_dict(0.01, NUMBERS))  # most lines share one layout, as in a real run
+    for _ in range(draw(st.integers(0, 60))):
+        kind = draw(st.sampled_from(["steady"] * 12 + ["odd", "print", "eval", "bar", "summary", "back"]))
+        n += draw(st.integers(1, 5))
+        epoch += draw(st.sampled_from([0.01, 0.02, 0.0]))
+        if draw(st.integers(0, 7)):
+            entry = plain.replace("0.01", f"{epoch:.4g}", 1)
+        else:  # another layout, or values only the reference reading reads
+            entry = draw(train_dict(epoch))
+        middle = "".join("\r" + bar(n - k, total) for k in range(draw(st.integers(0, 2))))
+        clear = draw(st.sampled_from(["\r" + " " * WIDTH, "", "\r" + " " * 5 + "\r" + " " * 5]))
+        first = bar(n, total)
+        if kind == "odd":  # a line the fast path must leave to the reference reading
+            first, middle = draw(
+                st.sampled_from(
+                    [
+                        (first + "  ", middle),
+                        (bar(n, total, "Map: "), middle),
+                        (first, middle + "\rprinted ]  "),
+                        (first, middle + "\r{'lr': 0.1}]"),
+                        (first + "x", middle),
+                        (first, middle + "\r\r"),
+                        (first, middle + "\rnote: 5it [00:01]"),
+                        (first.replace("|", ":|", 1), middle),
+                    ]
+                )
+            )
+        if kind == "print":
+            out.append(f"step {n}: loss={draw(st.floats(0, 5)):.3f}")
+        elif kind == "eval":
+            out.append(
+                "\r" + bar(4, 4) + "\x1b[A\r" + " " * WIDTH + "\x1b[A" + "{'eval_loss': '0.4', 'epoch': "
+                f"'{epoch:.4g}'}}"
+            )
+        elif kind == "bar":
+            out.append("\r" + first)
+        elif kind == "summary":
+            out.append(f"{{'train_runtime': '3.5', 'train_loss': '0.4', 'epoch': '{epoch:.4g}'}}")
+        elif kind == "back":
+            epoch = max(0.0, epoch - 0.05)
+        out.append("\r" + first + middle + clear + "\r" + entry)
+    return "\n".join(out) + draw(st.sampled_from(["\n", "", "\r\n"]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(logs(), st.lists(st.integers(0, 20_000), max_size=6))
+def test_generated_logs_read_the_same_in_any_chunks(text, cuts):
+    reference = canonical(expand(parse(text, fast=False)))
+    assert canonical(expand(parse(text))) == reference
+    assert canonical(parse_cut("hf-stdout", text, cuts)) == reference
+
+
+def test_a_run_of_steady_lines_becomes_columns_at_the_next_bars():
+    lines = [
+        f"\r{bar(n - 1, 300)}\r{bar(n, 300)}\r{' ' * WIDTH}\r{{'loss': '{n / 100:.4g}', 'epoch': '{n / 100:.4g}'}}"
+        for n in range(2, 40, 2)
+    ]
+    text = "\n".join(lines) + "\n"
+    items = assert_same(text)
+    (loss,) = [i for i in items if type(i) is Columns and i.tag == "train/loss"]
+    # each dict at the first bar of the line after it: dict n/100 at step n + 1
+    assert list(zip(loss.step.tolist(), loss.value.tolist())) == [(n + 1, n / 100) for n in range(4, 38, 2)]
