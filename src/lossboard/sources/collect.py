@@ -106,18 +106,10 @@ class RunCollector:
                                                      "64-bit integers; value skipped"))
                     continue
                 col.value.append(value)
-                if epoch is not None:
-                    if not col.epoch and len(col.step) > 1:
-                        col.epoch.extend(_NAN_ARRAY * (len(col.step) - 1))
-                    col.epoch.append(epoch)
-                elif col.epoch:
-                    col.epoch.append(_NAN)
-                if wall_time is not None:
-                    if not col.wall_time and len(col.step) > 1:
-                        col.wall_time.extend(_NAN_ARRAY * (len(col.step) - 1))
-                    col.wall_time.append(wall_time)
-                elif col.wall_time:
-                    col.wall_time.append(_NAN)
+                if epoch is not None or col.epoch:  # else unknown so far: nothing to write
+                    _append(col.epoch, epoch, len(col.step) - 1)
+                if wall_time is not None or col.wall_time:
+                    _append(col.wall_time, wall_time, len(col.step) - 1)
             elif type(item) is Columns:
                 tag, source_tag, step, value, epoch, wall_time = item
                 col = columns.get((tag, source_tag))
@@ -165,6 +157,16 @@ class RunCollector:
         filled = {key: col for key, col in self._columns.items() if col.step or col.held}
         joiner = _Joiner(filled.values())
         return SeriesMap(joiner.series(key, col) for key, col in filled.items())
+
+
+def _append(column: array, value: float | None, before: int) -> None:
+    """Add a point's epoch or wall time (None: unknown) after ``before`` values."""
+    if value is None:
+        column.append(_NAN)
+        return
+    if before and not column:  # the first known one: those before it were unknown
+        column.extend(_NAN_ARRAY * before)
+    column.append(value)
 
 
 def _extend(column: array, values: np.ndarray | None, before: int, count: int) -> None:
