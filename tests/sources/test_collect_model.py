@@ -1,11 +1,11 @@
 """The collector against a model of it written the slow, obvious way: a list of points per series.
 
-The collector copies `Columns` blocks whole into growing columns and writes an epoch or wall-time
-column only once a value knows it; whatever the record stream (points and blocks mixed, blocks
-sharing one chunk's arrays, narrower dtypes, columns known for some blocks and not others,
-NaN and infinity, repeated steps, resumes), it must give what the
-model gives. The corpus files feed both the records their real parsers emit.
-"""
+The collector copies short `Columns` blocks into growing columns, holds long ones as they came
+(the block length is varied here so both ways run), joins a column several series share once,
+and writes an epoch or wall-time column only once a value knows it. Whatever the record stream
+(points and blocks mixed, blocks sharing one chunk's arrays, narrower dtypes, columns known for
+some blocks and not others, NaN and infinity, repeated steps, resumes), it must give what the
+model gives. The corpus files feed both the records their real parsers emit."""
 
 from __future__ import annotations
 
