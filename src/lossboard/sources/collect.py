@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 from array import array
+from collections import Counter
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -26,16 +28,50 @@ _NAN = math.nan
 _NAN_ARRAY = array("d", [_NAN])
 
 
-class _Columns:
-    """Growing columns of one series: typed arrays hold 8 bytes a value, not a float object."""
+_HOLD = 4096  # a block this long is kept as it came (no copy); shorter ones are copied together
 
-    __slots__ = ("step", "epoch", "wall_time", "value")
+# A stretch of one series: step (int64), value, epoch and wall time (float64; None: unknown throughout).
+_Segment = tuple[np.ndarray, np.ndarray, "np.ndarray | None", "np.ndarray | None"]
+
+
+class _Columns:
+    """Growing columns of one series: typed arrays hold 8 bytes a value, not a float object.
+
+    An epoch or wall-time column stays empty while no value so far knew it (most logs print no
+    wall time): NaNs for the values before are written when the first known one comes, so a
+    column nobody knows costs neither memory nor time. A long block (a table's chunk) is not
+    copied at all: it is held as it came, after the arrays so far, and joined in `series`.
+    """
+
+    __slots__ = ("held", "step", "epoch", "wall_time", "value")
 
     def __init__(self) -> None:
+        self.held: list[_Segment] = []
+        self._new_arrays()
+
+    def _new_arrays(self) -> None:
         self.step = array("q")
         self.epoch = array("d")
         self.wall_time = array("d")
         self.value = array("d")
+
+    def close(self) -> None:
+        """Move what the arrays hold to a held segment (views, no copy): they stop growing."""
+        if self.step:
+            self.held.append((np.frombuffer(self.step, dtype=np.int64), np.frombuffer(self.value),
+                              np.frombuffer(self.epoch) if self.epoch else None,
+                              np.frombuffer(self.wall_time) if self.wall_time else None))
+            self._new_arrays()
+
+    def hold(self, block: Columns) -> None:
+        """Keep a long block as it came, after what the arrays hold."""
+        self.close()
+        self.held.append((
+            np.ascontiguousarray(block.step, dtype=np.int64),  # a column of a parser's matrix: copied,
+            np.ascontiguousarray(block.value, dtype=np.float64),  # or it would keep the whole matrix
+            None if block.epoch is None else np.ascontiguousarray(block.epoch, dtype=np.float64),
+            None if block.wall_time is None else np.ascontiguousarray(block.wall_time, dtype=np.float64),
+        ))
 
 
 class RunCollector:
@@ -70,10 +106,25 @@ class RunCollector:
                                                      "64-bit integers; value skipped"))
                     continue
                 col.value.append(value)
-                col.epoch.append(_NAN if epoch is None else epoch)
-                col.wall_time.append(_NAN if wall_time is None else wall_time)
+                if epoch is not None or col.epoch:  # else unknown so far: nothing to write
+                    _append(col.epoch, epoch, len(col.step) - 1)
+                if wall_time is not None or col.wall_time:
+                    _append(col.wall_time, wall_time, len(col.step) - 1)
             elif type(item) is Columns:
-                self._add_columns(item)
+                tag, source_tag, step, value, epoch, wall_time = item
+                col = columns.get((tag, source_tag))
+                if col is None:
+                    col = columns[SeriesKey(tag, source_tag)] = _Columns()
+                if len(step) >= _HOLD:
+                    col.hold(item)
+                    continue
+                before = len(col.step)
+                col.step.frombytes(step.astype(np.int64, copy=False).tobytes())
+                col.value.frombytes(value.astype(np.float64, copy=False).tobytes())
+                if epoch is not None or col.epoch:
+                    _extend(col.epoch, epoch, before, len(step))
+                if wall_time is not None or col.wall_time:
+                    _extend(col.wall_time, wall_time, before, len(step))
             elif type(item) is Event:
                 if item.kind == RESUME:
                     self._cut(item)
@@ -85,49 +136,116 @@ class RunCollector:
             elif type(item) is Meta:
                 self.meta[item.key] = item.value
 
-    def _add_columns(self, item: Columns) -> None:
-        key = SeriesKey(item.tag, item.source_tag)
-        col = self._columns.get(key)
-        if col is None:
-            col = self._columns[key] = _Columns()
-        col.step.frombytes(item.step.astype(np.int64, copy=False).tobytes())
-        col.value.frombytes(item.value.astype(np.float64, copy=False).tobytes())
-        for column, values in ((col.epoch, item.epoch), (col.wall_time, item.wall_time)):
-            if values is None:
-                column.extend(_NAN_ARRAY * len(item.step))
-            else:
-                column.frombytes(values.astype(np.float64, copy=False).tobytes())
-
     def _cut(self, resume: Event) -> None:
-        for key, col in list(self._columns.items()):
-            series = _to_series(key, col)
-            kept = cut_before(series, resume)
+        filled = {key: col for key, col in self._columns.items() if col.step or col.held}
+        joiner = _Joiner(filled.values())
+        for key, col in filled.items():
+            kept = cut_before(joiner.series(key, col), resume)
+            col.held = []
             col.step = array("q", kept.step.tobytes())
-            col.epoch = array("d", kept.epoch.tobytes())
-            col.wall_time = array("d", kept.wall_time.tobytes())
             col.value = array("d", kept.value.tobytes())
+            col.epoch = array("d", kept.epoch.tobytes() if kept.has_epochs else b"")
+            col.wall_time = array("d", kept.wall_time.tobytes() if not np.isnan(kept.wall_time).all() else b"")
 
     @property
     def is_empty(self) -> bool:
-        return not any(col.step for col in self._columns.values())
+        return not any(col.step or col.held for col in self._columns.values())
 
     def series(self) -> SeriesMap:
-        """The columns as series. Call once, at the end: the series share the collector's
-        memory, so adding to it afterwards is refused (a resize would move that memory)."""
-        return SeriesMap(_to_series(key, col) for key, col in self._columns.items() if col.step)
+        """The columns as series, sorted by step, one value per step. A series of one segment
+        is views on the collector's memory, not a copy: a series of a 1 GB log is large."""
+        filled = {key: col for key, col in self._columns.items() if col.step or col.held}
+        joiner = _Joiner(filled.values())
+        return SeriesMap(joiner.series(key, col) for key, col in filled.items())
 
 
-def _to_series(key: SeriesKey, col: _Columns) -> Series:
-    # views on the arrays, not copies: a series of a 1 GB log is large
-    series = Series(
-        key.tag,
-        key.source_tag,
-        np.frombuffer(col.step, dtype=np.int64),
-        np.frombuffer(col.epoch, dtype=np.float64),
-        np.frombuffer(col.wall_time, dtype=np.float64),
-        np.frombuffer(col.value, dtype=np.float64),
+def _append(column: array, value: float | None, before: int) -> None:
+    """Add a point's epoch or wall time (None: unknown) after ``before`` values."""
+    if value is None:
+        column.append(_NAN)
+        return
+    if before and not column:  # the first known one: those before it were unknown
+        column.extend(_NAN_ARRAY * before)
+    column.append(value)
+
+
+def _extend(column: array, values: np.ndarray | None, before: int, count: int) -> None:
+    """Add a block's ``count`` epochs or wall times (None: unknown) after ``before`` values."""
+    if values is None:
+        column.extend(_NAN_ARRAY * count)
+        return
+    if before and not column:  # the first known ones: those before them were unknown
+        column.extend(_NAN_ARRAY * before)
+    column.frombytes(values.astype(np.float64, copy=False).tobytes())
+
+
+class _Joiner:
+    """Joins each series' segments into one array per column, releasing the segments as it goes.
+
+    A table's chunk gives every series the same steps (and epochs): a column whose segments
+    several series share is joined once and the series share the result.
+    """
+
+    def __init__(self, columns: Iterable[_Columns]) -> None:
+        uses: Counter[tuple] = Counter()
+        for col in columns:
+            col.close()
+            if len(col.held) > 1:
+                uses.update(_identity(field, col.held) for field in _SHAREABLE)
+        self._shared: dict[tuple, list] = {key: [count, None] for key, count in uses.items() if count > 1}
+        self._nan = np.empty(0)
+
+    def series(self, key: SeriesKey, col: _Columns) -> Series:
+        """The series of ``col``, which then holds it as its one segment (asking again is free)."""
+        col.close()
+        step, value, epoch, wall_time = (self._join(field, col.held) for field in range(4))
+        col.held = [(step, value, epoch, wall_time)]
+        return last_per_step(Series(key.tag, key.source_tag, step, self._or_nan(epoch, len(step)),
+                                    self._or_nan(wall_time, len(step)), value))
+
+    def _join(self, field: int, segments: list[_Segment]) -> np.ndarray | None:
+        """One column of the segments one after the other, NaN where a segment does not know
+        it; None if none does."""
+        parts = [segment[field] for segment in segments]
+        if len(parts) == 1 or all(part is None for part in parts):
+            return parts[0]
+        shared = self._shared.get(_identity(field, segments)) if field in _SHAREABLE else None
+        if shared is not None and shared[1] is not None:
+            joined = shared[1]
+        elif all(part is not None for part in parts):
+            joined = np.concatenate(parts)
+        else:
+            joined = np.full(sum(len(segment[0]) for segment in segments), _NAN)
+            start = 0
+            for part, segment in zip(parts, segments):
+                if part is not None:
+                    joined[start : start + len(part)] = part
+                start += len(segment[0])
+        if shared is not None:  # kept for the series still to come, dropped after the last
+            shared[0] -= 1
+            shared[1] = joined if shared[0] else None
+        return joined
+
+    def _or_nan(self, column: np.ndarray | None, length: int) -> np.ndarray:
+        """``column``, or a read-only view of one NaN array all series share: nobody knew it."""
+        if column is not None:
+            return column
+        if len(self._nan) < length:
+            self._nan = np.full(length, _NAN)
+            self._nan.setflags(write=False)
+        return self._nan[:length]
+
+
+_SHAREABLE = (0, 2, 3)  # step, epoch and wall time: a chunk reads them once for all its series
+
+
+def _identity(field: int, segments: list[_Segment]) -> tuple:
+    """One column of a series' segments by where their values are: the same memory holds the
+    same values (a table's chunk hands each series its own view of one steps array)."""
+    return field, tuple(
+        (None if segment[field] is None else segment[field].__array_interface__["data"][0], len(segment[0]))
+        for segment in segments
     )
-    return last_per_step(series)
 
 
 def last_per_step(series: Series) -> Series:
