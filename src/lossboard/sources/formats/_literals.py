@@ -2,8 +2,9 @@
 
 The fast paths of the text formats (`_mxnet_fast`, `_caffe_fast`) learn a record's literal
 text once: the pieces between its numbers. Replacing every piece of many records by a comma
-leaves only their numbers, which one orjson call converts. The records fit when orjson
-accepts the result and it holds exactly ``records * width`` numbers: a record with other text
+leaves only their numbers, which one orjson call converts. The records fit when nothing but
+number characters is left, orjson accepts the result and it holds exactly ``records * width``
+numbers: a record with other text
 keeps it (orjson refuses), one with fewer or more numbers changes the count. Values orjson
 refuses (``nan``, ``inf``, ``1.``) make the records not fit, so the caller reads them line by
 line.
@@ -11,8 +12,12 @@ line.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import orjson
+
+_NOT_A_NUMBER = re.compile(r"[^0-9.eE+\-,]")
 
 
 def cut_pieces(pieces: list[str]) -> list[str]:
@@ -32,6 +37,8 @@ def read_numbers(text: str, pieces: list[str], cuts: list[str], records: int) ->
     body = text[len(head) : len(text) - len(tail)]
     for piece in cuts:
         body = body.replace(piece, ",")
+    if _NOT_A_NUMBER.search(body):  # orjson would read true, null, "1.5" or [1] as values
+        return None
     try:
         flat = orjson.loads("[" + body + "]")
     except orjson.JSONDecodeError:
