@@ -114,8 +114,8 @@ class TextParser(_pair_runs.RunParser):
             if tag is not None:
                 items.append(Columns(tag, name, steps, matrix[:, column], fractions, walls))
         if epochs is not None:
-            self._tell_others(int(epochs[0]), int(steps[0]), None)  # the first epoch sets the base
-        self._tell_others(None if epochs is None else int(epochs[-1]), int(steps[-1]), None)
+            self._others.place(int(steps[0]), int(epochs[0]), None)  # the first epoch sets the base
+        self._others.place(int(steps[-1]), None if epochs is None else int(epochs[-1]), None)
         return True
 
     def finish(self) -> list[Item]:
@@ -154,7 +154,7 @@ class TextParser(_pair_runs.RunParser):
         else:  # iteration-based validation, or a test run
             step = it if kind == "Iter" and total_text is None else self._clock.last
             fraction = None
-        self._tell_others(epoch, step, None if split == tags.TRAIN else split)
+        self._others.place(step, epoch, None if split == tags.TRAIN else split)
         for name, text in PAIR.findall(line, head.end()):
             tag = tag_of(name, split)
             if tag is None:
@@ -165,15 +165,6 @@ class TextParser(_pair_runs.RunParser):
                 items.append(bad_number(number, f"{name}: ", text))
         return items
 
-    def _tell_others(self, epoch: int | None, step: int, split: str | None) -> None:
-        """Where the logged lines are, for the lines the logger did not print."""
-        others = self._others
-        context = others.context
-        if epoch is not None and epoch != context.epoch:
-            context.see_epoch(epoch)
-        context.step, context.split = step, split
-        others.progress.train_step = step
-        others.progress.train_epoch = None if epoch is None else float(epoch)
 
     def _wall_time(self, prefix: str) -> float | None:
         """The logging prefix's time as seconds since the epoch, read as local time."""

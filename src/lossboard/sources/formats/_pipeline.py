@@ -112,6 +112,17 @@ class LinePipeline:
         self.context.wall_time = None
         self._follow_bars()
 
+    def place(self, step: int, epoch: int | None, split: str | None) -> None:
+        """Where a format's own lines say training is: the lines it hands over are read at this
+        step, epoch and split, and a script's bar with no step of its own (a validation bar)
+        at this step, as if the format's lines were the training bar."""
+        context = self.context
+        if epoch is not None and epoch != context.epoch:
+            context.see_epoch(epoch)
+        context.step, context.split = step, split
+        self.progress.train_step = step
+        self.progress.train_epoch = None if epoch is None else float(epoch)
+
     def finish(self, items: list[Item]) -> None:
         self.progress.finish(items)
 

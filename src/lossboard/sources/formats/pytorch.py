@@ -139,7 +139,7 @@ class Parser(_pair_runs.RunParser):
         if self._next_lr is not None:
             self._place_lr(epoch, items)
         fraction = epoch + batch / batches if batches else float(epoch)
-        self._tell_others(epoch, step, None)
+        self._others.place(step, epoch, None)
         fields = line[match.end() :]
         averages = _meter_points(line_no, fields, step, fraction, tags.BATCH, _PERF, items)
         self._train_averages.update(averages)
@@ -196,7 +196,7 @@ class Parser(_pair_runs.RunParser):
             (name, value) for name, value in zip(names[::2], last[4::2]) if name not in _PERF
         )
         self._last_step = int(block[-1])
-        self._tell_others(epoch, self._last_step, None)
+        self._others.place(self._last_step, epoch, None)
         if batches[-1] == totals[0]:  # the epoch's last batch
             self._end_of_training(items)
         return True
@@ -210,20 +210,11 @@ class Parser(_pair_runs.RunParser):
         else:
             step = epoch * batches + batch
             fraction = epoch + batch / batches if batches else float(epoch)
-            self._tell_others(epoch, self._epoch_end()[0], tags.VAL)
+            self._others.place(self._epoch_end()[0], epoch, tags.VAL)
         fields = line[match.end() :]
         averages = _meter_points(line_no, fields, step, fraction, _VAL_BATCH, _VAL_PERF, items)
         self._test_averages.update(averages)
 
-    def _tell_others(self, epoch: int, step: int, split: str | None) -> None:
-        """Where the example's lines are, for the lines it did not print: their context, and
-        the bars' training position, where a validation bar's values go."""
-        others = self._others
-        context = others.context
-        if epoch != context.epoch:
-            context.see_epoch(epoch)
-        context.step, context.split = step, split
-        others.progress.train_step, others.progress.train_epoch = step, float(epoch)
 
     def _epoch_end(self) -> tuple[int, float | None]:
         """Step and epoch of the values that close the current epoch."""
