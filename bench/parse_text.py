@@ -24,6 +24,7 @@ import argparse
 import importlib
 import inspect
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -80,7 +81,7 @@ def warm_up(log, function, path: Path) -> None:
     compiled patterns) are the fixed cost `load_fixed.py` measures, not parsing throughput."""
     with open(path, "rb") as file:
         head = file.read(1 << 18)
-    sample = DATA / f".warm-up-{path.name}"
+    sample = DATA / f".warm-up-{os.getpid()}-{path.name}"
     sample.write_bytes(head[: head.rfind(b"\n") + 1])
     try:
         function(log, sample)
