@@ -315,6 +315,17 @@ def claims_as_header(line: str) -> bool:
     )
 
 
+def may_read_without_pairs(line: str) -> bool:
+    """Whether `spaced_pairs` or `stated` could read ``line``: their patterns match (whether
+    they then give values depends on the context). Like the scans, this reads digits only as
+    ``\\d``, so it holds for every line of ``line``'s layout."""
+    if _may_count(line):
+        rest = _COUNTER.sub(" ", line)
+        if rest != line and _SPACED.fullmatch(rest) is not None:
+            return True
+    return _STATED.fullmatch(line) is not None
+
+
 def _is_count(raw: str) -> bool:
     """Whether a printed value is a counter's: ``3``, ``[3/10]``, ``3/10``."""
     return raw.strip("[],").partition("/")[0].isdigit()

@@ -73,7 +73,9 @@ def _next_break(text: str) -> int:
     return min(found, default=-1)
 
 
-def _needs_render(line: str) -> bool:
+def needs_render(line: str) -> bool:
+    """Whether ``line`` holds a redraw, a backspace or an escape (three scans for one character
+    each beat one regex scan for the three)."""
     return "\r" in line or "\b" in line or "\x1b" in line
 
 
@@ -174,7 +176,7 @@ class LineSplitter:
         if "\r" in block or "\b" in block or "\x1b" in block:
             lines = [line[:-1] if line.endswith("\r") else line for line in lines]
             if not self._raw:
-                lines = [render(line) if _needs_render(line) else line for line in lines]
+                lines = [render(line) if needs_render(line) else line for line in lines]
         return first, lines
 
     def _cut(self, number: int, line: str) -> str:

@@ -89,21 +89,43 @@ class LinePipeline:
     def lines(self, first: int, lines: list[str], items: list[Item]) -> None:
         """Read lines ``first``, ``first + 1``, ... (resolved: no ``\\r``, ``\\b`` or ANSI left)
         as `line` reads them one by one; blank lines give nothing."""
-        masks = "\n".join(lines).encode("utf-8", "surrogatepass").translate(MASK).split(b"\n")
-        at = 0
+        text = "\n".join(lines).encode("utf-8", "surrogatepass") + b"\n"
+        masks = text.translate(MASK).split(b"\n")
+        masks.pop()
+        stretch: list[tuple[_print_runs.PrintLayout, int, int]] = []
+        at = byte = begin = 0  # the line and byte where the run starts, and the stretch's byte
         for mask, same in groupby(masks):  # runs of lines of one layout
-            end = at + sum(1 for _ in same)
-            if end - at >= _print_runs.MIN_RUN and mask:
-                layout = _print_runs.layout_of(mask, lines[at])
-                if layout is not None and _print_runs.read(layout, lines[at:end], self.context, items):
-                    self.read += end - at
-                    at = end
-                    continue
-            for line_no in range(first + at, first + end):
-                text = lines[line_no - first]
-                if text and not text.isspace():
-                    self.line(line_no, text.rstrip(), items)
+            end = at + len(list(same))
+            layout = _print_runs.layout_of(mask, lines[at])
+            if layout is not None:
+                if not stretch:
+                    begin = byte
+                stretch.append((layout, at, end))
+            else:
+                if stretch:
+                    self._stretch(first, lines, _print_runs.Stretch(stretch, text[begin:byte]), items)
+                    stretch = []
+                self._one_by_one(first, lines, at, end, items)
+            byte += (len(mask) + 1) * (end - at)
             at = end
+        if stretch:
+            self._stretch(first, lines, _print_runs.Stretch(stretch, text[begin:byte]), items)
+
+    def _stretch(self, first: int, lines: list[str], stretch: _print_runs.Stretch, items: list[Item]) -> None:
+        """A stretch of lines of known layouts: in bulk, else one by one."""
+        count = _print_runs.value_lines(stretch.runs)
+        if count >= _print_runs.MIN_VALUE_LINES and _print_runs.read(
+            stretch, lines, first, self.context, items, self.unread
+        ):
+            self.read += count
+            return
+        self._one_by_one(first, lines, stretch.runs[0][1], stretch.runs[-1][2], items)
+
+    def _one_by_one(self, first: int, lines: list[str], at: int, end: int, items: list[Item]) -> None:
+        for line_no in range(first + at, first + end):
+            text = lines[line_no - first]
+            if text and not text.isspace():
+                self.line(line_no, text.rstrip(), items)
 
     def after_bars(self, count: int) -> None:
         """What `line` does to the context after ``count`` bar states read in bulk, none with a

@@ -65,6 +65,12 @@ def strip_prefixes(line: str) -> str:
     return line
 
 
+def starts_with_date(line: str) -> bool:
+    """Whether ``line`` starts with a date and time (which `wall_time` reads unless it is no
+    date, like month 13); the same for every line of a layout, as it reads digits as ``\\d``."""
+    return _STAMP.match(line) is not None
+
+
 def wall_time(line: str) -> float | None:
     """Seconds since the epoch of the date and time a line starts with, else None.
 

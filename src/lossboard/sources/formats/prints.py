@@ -31,13 +31,12 @@ from __future__ import annotations
 import re
 
 from lossboard.model import Item
-from lossboard.sources.formats._lines import LineParser, redraws
+from lossboard.sources.formats._lines import LineParser, needs_render, redraws
 from lossboard.sources.formats._pipeline import LinePipeline
 
 NAME = "prints"
 
 _SNIFF_CHARS = 32 * 1024  # detection runs every format's sniff on every file: parse a part
-_NEEDS_RENDER = re.compile(r"[\r\x08\x1b]")
 # signatures of formats with a parser of their own, which read their lines better
 _SPECIFIC = re.compile(
     r"^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+ |Epoch\[\d+\]|Iter\[\d+\]|Batch \[\d+|\[Epoch \d+\]"
@@ -101,12 +100,12 @@ class Parser(LineParser):
         items: list[Item] = []
         pipeline = self._pipeline
         read_plain = pipeline.lines if self._fast else self._line_by_line
-        if not _NEEDS_RENDER.search("".join(lines)):  # most chunks of a log without bars
+        if not needs_render("".join(lines)):  # most chunks of a log without bars
             read_plain(first, lines, items)
             return items
         plain = 0  # where the stretch of lines with nothing to render starts
         for at, line in enumerate(lines):
-            if not _NEEDS_RENDER.search(line):
+            if not needs_render(line):
                 continue
             if plain < at:
                 read_plain(first + plain, lines[plain:at], items)
