@@ -148,8 +148,14 @@ _PRINTS = [
     "iter {c} lr {v} loss {v}",
     "Epoch {c} loss {v} acc {v}",
     "Dice per class: {v}, {v}",
+    "2025-05-{d} 16:02:53,777 - train - INFO - Epoch [{c}/{c}], Training Loss: {v}, Accuracy: {v}%",
+    "Val Loss:   {v} | Dice: {v}",
+    "2025-05-{d} 16:02:53,778 - train - INFO - Checkpoint saved to checkpoint/model_{c}.pth",
 ]
-_OTHER_LINES = ["Epoch [3]", "Validation:", "", "  ", "Namespace(lr=0.1, batch_size=50)", "Checkpoint saved to model_1.pth"]
+_OTHER_LINES = [
+    "Epoch [3]", "Validation:", "", "  ", "Namespace(lr=0.1, batch_size=50)", "Checkpoint saved to model_1.pth",
+    "Saving the model.", "2025-05-14 16:02:53,777 - train - INFO - Saving the model.",
+]
 # mostly numbers of one width, so that lines share a layout; now and then one orjson or float refuses
 _PRINTED = ["0.5123", "1.2500", "9.9999", "0.0001", "1e-05", "nan", "05", "1.", "+3", "-0.25", "x", "12%"]
 
@@ -192,6 +198,25 @@ def test_a_run_of_print_lines_is_read_as_blocks_at_the_steps_its_counters_give()
     items = _assert_same(text)
     assert [type(item) for item in items] == [Columns]
     assert [(p.step, p.value) for p in expand(items)] == [(161 + s, float(f"0.{s}")) for s in range(10, 100, 10)]
+
+
+def test_lines_printed_once_an_epoch_between_runs_are_read_in_the_same_blocks() -> None:
+    # an epoch summary takes the last step a line set, a print with no counter the last step
+    # and epoch, a line with a digit and no value is listed as unread: all without a Point each
+    text = (
+        "epoch=1 step=10 loss=0.5\nepoch=1 step=20 loss=0.4\n"
+        "epoch 1: val_loss: 0.6, val_acc: 0.7\n"
+        "epoch=2 step=30 loss=0.3\nCheckpoint saved to model_2.pth\nTrain Loss: 0.35 | Dice: 0.8\n"
+    )
+    items = _assert_same(text)
+    assert {type(item) for item in items} == {Columns}
+    found = {(p.source_tag, p.step, p.epoch, p.value) for p in expand(items)}
+    assert found == {
+        ("loss", 10, 1.0, 0.5), ("loss", 20, 1.0, 0.4), ("loss", 30, 2.0, 0.3),
+        ("val_loss", 20, 1.0, 0.6), ("val_acc", 20, 1.0, 0.7),
+        ("Train Loss", 30, 2.0, 0.35), ("Dice", 30, 2.0, 0.8),
+    }
+    assert _parse(text, True)[1][0] == [5]  # unread: the checkpoint line
 
 
 def test_a_resume_inside_a_run_of_print_lines_is_an_event_between_them() -> None:
