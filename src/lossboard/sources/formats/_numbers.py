@@ -47,7 +47,6 @@ def number_matrix(numbers: bytes, columns: int) -> np.ndarray | None:
     """``numbers`` (comma-separated) as float64 rows of ``columns``; None when orjson refuses
     one (``nan``, ``1.``, ``05``: the caller reads those lines one by one, with `float`)."""
     try:
-        flat = orjson.loads(b"[%s]" % numbers)
-        return np.fromiter(flat, np.float64, len(flat)).reshape(-1, columns)
+        return np.array(orjson.loads(b"[%s]" % numbers), np.float64).reshape(-1, columns)
     except (orjson.JSONDecodeError, OverflowError, TypeError, ValueError):
         return None

@@ -19,10 +19,12 @@ Nothing is dropped in silence: ``unread`` lists the numbers of the lines that ho
 and gave no value, no header and no bar, and ``read`` counts the lines that gave values.
 
 `LinePipeline.lines` is the bulk entry: it takes a block of consecutive resolved lines and
-reads each run of lines of one layout (``INFO:root:Epoch [1/6], Step [10/161], Loss: 0.55``
-printed every ten steps) with `_print_runs`, one orjson call and a `Columns` block per value,
-and the other lines with `line`; the records are those `line` gives one line at a time. A
-format with a parser of its own can hand it the stretches of lines it does not claim.
+reads each stretch of lines whose layouts it knows (``INFO:root:Epoch [1/6], Step [10/161],
+Loss: 0.55`` printed every ten steps, the summary printed once an epoch, blank lines, a
+checkpoint line with no value) with `_print_runs`: one orjson call for the stretch and one
+`Columns` block per series. Headers, bars and lines bulk does not read go to `line`; the
+records are those `line` gives one line at a time. A format with a parser of its own can hand
+it the stretches of lines it does not claim.
 """
 
 from __future__ import annotations

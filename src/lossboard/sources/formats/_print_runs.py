@@ -50,6 +50,7 @@ MIN_VALUE_LINES = 2  # a stretch with fewer lines of values is cheaper read line
 _MAX_LAYOUTS = 4096  # layouts remembered; a log with more learns them again
 _MAX_BYTES = 4096  # longer lines are read one by one: the cache holds their whole layout
 _DIGIT = re.compile(r"\d")
+_UNKNOWN = np.iinfo(np.int64).min  # a step no line set yet
 # what a line of a layout is (`PrintLayout.kind`)
 BLANK, QUIET, UNREAD, VALUES = range(4)
 # a line's layout -> how to read it in bulk (None: line by line); shared by every parser and
@@ -70,6 +71,8 @@ class PrintLayout(NamedTuple):
     width: int = 0  # numbers a line gives
     counts_fit: bool = True  # every counter has at most 15 digits: exact as a float64
     is_timed: bool = False  # the line starts with a date and time: its wall time
+    # default split -> (column, tag, printed name) of each value: as `_grammars._emit` names them
+    tags: dict[str, tuple[tuple[int, str, str], ...]] | None = None
 
 
 class Stretch(NamedTuple):
@@ -101,15 +104,16 @@ def _learn(line: str, no_marks: bytes) -> PrintLayout | None:
     offset = len(text) - len(stripped)
     if match_bar(stripped) is not None or grammars.claims_as_header(stripped):
         return None
+    is_timed = offset > 0 and starts_with_date(text)
     if not _DIGIT.search(stripped):
-        return PrintLayout(QUIET, no_marks)
+        return PrintLayout(QUIET, no_marks, is_timed=is_timed)
     spans = grammars.pair_spans(stripped) if ":" in stripped or "=" in stripped else ()
     if spans is None:
         return None  # a list of numbers: names are made
     if not spans:
         if grammars.may_read_without_pairs(stripped):
             return None
-        return PrintLayout(UNREAD, no_marks)
+        return PrintLayout(UNREAD, no_marks, is_timed=is_timed)
     counters = grammars.counter_spans(stripped)
     epoch = counters.get("epoch") or counters.get("ep")
     step_name = next((name for name in grammars.STEP_NAMES if name in counters), None)
@@ -154,7 +158,8 @@ def _learn(line: str, no_marks: bytes) -> PrintLayout | None:
         tuple((column[at], name) for at, name in enumerate(names)),
         len(order),
         all(end - start <= 15 for field, (start, end) in fields.items() if type(field) is str),
-        offset > 0 and starts_with_date(text),
+        is_timed,
+        {},
     )
 
 
@@ -169,124 +174,268 @@ def read(stretch: Stretch, lines: list[str], first: int, context: grammars.Conte
     unread lines appended to ``unread`` and the context moved on as the lines move it; False,
     with nothing changed, when they must be read line by line."""
     runs = stretch.runs
-    marks = b"".join([layout.marks * (end - at) for layout, at, end in runs])
+    counts = [end - at for _, at, end in runs]
+    marks = b"".join([layout.marks * count for (layout, _, _), count in zip(runs, counts)])
     numbers = number_matrix(cut_numbers(stretch.text, marks), 1)
-    if numbers is None or len(numbers) != sum(layout.width * (end - at) for layout, at, end in runs):
+    expected = sum(layout.width * count for (layout, _, _), count in zip(runs, counts))
+    if numbers is None or len(numbers) != expected:
         return False
-    place = _Place(context)
+    sheets = _sheets(runs, counts, numbers.ravel())
+    place = _Place(context, sheets, sum(counts))
+    if not place.ok:
+        return False
     blocks: dict[tuple[str, str], list[tuple]] = {}
-    offset = 0
-    for layout, at, end in runs:
-        if layout.kind != VALUES:
-            continue
-        count = end - at
-        rows = numbers[offset : offset + count * layout.width].reshape(count, layout.width)
-        offset += count * layout.width
-        placed = place.run(layout, rows)
-        walls = _walls(layout, lines, at, end)
-        if placed is None or walls is False:
+    start = runs[0][1]
+    for sheet in sheets:
+        steps, epochs = place.of(sheet)
+        walls = _walls(sheet.layout, lines, sheet.where + start) if steps is not None else False
+        if walls is False:
             return False
-        steps, epochs, split, batch_level = placed
-        line_split = None
-        for column, name in layout.values:
-            tag, named = grammars.tag_of(name, line_split or split, batch_level)
-            line_split = named or line_split
-            blocks.setdefault((tag, name), []).append((steps, rows[:, column], epochs, walls))
+        for column, tag, name in _tags(sheet.layout, place.split):
+            part = (sheet.where, steps, sheet.matrix[:, column], epochs, walls)
+            blocks.setdefault((tag, name), []).append(part)
+    if not place.goes_forward():
+        return False  # a resume: its event goes between two lines
     columns = [_columns(tag, name, parts) for (tag, name), parts in blocks.items()]
     if None in columns:
         return False
     items.extend(columns)
-    unread.extend(first + at for layout, begin, end in runs if layout.kind == UNREAD for at in range(begin, end))
+    for layout, begin, end in runs:
+        if layout.kind == UNREAD:
+            unread.extend(range(first + begin, first + end))
     place.move_on(context)
-    last_seen = next((end - 1 for layout, _, end in reversed(runs) if layout.kind != BLANK), None)
+    last_seen = next(((layout, end - 1) for layout, _, end in reversed(runs) if layout.kind != BLANK), None)
     if last_seen is not None:
-        text = lines[last_seen].rstrip()
-        context.wall_time = wall_time(text) if strip_prefixes(text) is not text else None
+        context.wall_time = wall_time(lines[last_seen[1]]) if last_seen[0].is_timed else None
     return True
 
 
-class _Place:
-    """Where runs of lines of values go, run after run: the context's epoch, step and last
-    step as the lines move them, kept apart from the context until the whole stretch is read."""
+def _tags(layout: PrintLayout, split: str) -> tuple[tuple[int, str, str], ...]:
+    """(column, tag, printed name) of the values of ``layout`` on a line whose default split is
+    ``split`` (a line with a step counter: batch-level); learned once per layout and split."""
+    known = layout.tags.get(split)
+    if known is None:
+        is_batch = layout.step is not None
+        default = tags.BATCH if is_batch else split
+        line_split = None
+        found = []
+        for column, name in layout.values:
+            tag, named = grammars.tag_of(name, line_split or default, is_batch)
+            line_split = named or line_split
+            found.append((column, tag, name))
+        known = layout.tags[split] = tuple(found)
+    return known
 
-    def __init__(self, context: grammars.Context) -> None:
-        self.epoch, self.step, self.last_step = context.epoch, context.step, context.last_step
-        self.epoch_base = context.epoch_base
-        self.split = context.split or tags.TRAIN  # no header in a stretch: no split changes
 
-    def run(self, layout: PrintLayout, rows: np.ndarray) -> tuple | None:
-        """(steps, epochs or None, default split, batch level) of a run's lines, as
-        `_grammars._place` places each; None for what bulk does not do."""
-        count = len(rows)
-        if not layout.counts_fit:
-            counters = [column for column in (layout.epoch, layout.step, layout.total) if column is not None]
-            if rows[:, counters].max() >= EXACT_FLOAT:
-                return None
-        epoch = None if layout.epoch is None else rows[:, layout.epoch].astype(np.int64)
-        if epoch is not None and self.epoch_base is None:
-            self.epoch_base = 0 if epoch[0] == 0 else 1
-        if layout.step is not None:
-            step = rows[:, layout.step].astype(np.int64)
-            if layout.total is not None:
-                total = rows[:, layout.total].astype(np.int64)
-                if not total.all():
-                    return None
-                steps, epochs = (epoch - self.epoch_base) * total + step, epoch + step / total
-            elif epoch is not None:
-                steps, epochs = step, epoch.astype(np.float64)
-            else:
-                steps, epochs = step, self._epochs(count)
-            self.step = int(steps[-1])
-            split, batch_level = tags.BATCH, True
-        elif epoch is not None:
-            steps = epoch if self.step is None else np.full(count, self.step)
-            epochs = epoch.astype(np.float64)
-            split, batch_level = self.split, False
+class _Sheet(NamedTuple):
+    """The lines of one layout of values in a stretch: where they are (from the stretch's first
+    line) and where their numbers start in the stretch's numbers."""
+
+    layout: PrintLayout
+    where: np.ndarray
+    matrix: np.ndarray  # a row of numbers a line
+    is_one_run: bool
+
+    def counter(self, column: int) -> np.ndarray:
+        return self.matrix[:, column].astype(np.int64)
+
+
+def _sheets(runs: list, counts: list[int], numbers: np.ndarray) -> list[_Sheet]:
+    """A `_Sheet` per layout of values, in the order they first appear."""
+    start = runs[0][1]
+    # id of the layout -> the layout, and (first line, lines, first number) of each of its runs
+    found: dict[int, tuple[PrintLayout, list[tuple[int, int, int]]]] = {}
+    offset = 0
+    for (layout, at, _), count in zip(runs, counts):
+        if layout.kind == VALUES:
+            found.setdefault(id(layout), (layout, []))[1].append((at - start, count, offset))
+            offset += count * layout.width
+    sheets = []
+    for layout, parts in found.values():
+        width = layout.width
+        if len(parts) == 1:
+            at, count, offset = parts[0]
+            where, flat = np.arange(at, at + count), numbers[offset : offset + count * width]
         else:
-            at = self.step if self.step is not None else self.epoch
-            if at is None:
-                return None  # before anything set a context: not read
-            steps, epochs = np.full(count, at), self._epochs(count)
-            split, batch_level = self.split, False
-        if (self.last_step is not None and steps[0] < self.last_step) or (count > 1 and (steps[1:] < steps[:-1]).any()):
-            return None  # a resume: its event goes between two lines
+            where = np.concatenate([np.arange(at, at + count) for at, count, _ in parts])
+            flat = np.concatenate([numbers[offset : offset + count * width] for _, count, offset in parts])
+        sheets.append(_Sheet(layout, where, flat.reshape(-1, width), len(parts) == 1))
+    return sheets
+
+
+class _Place:
+    """Where the lines of a stretch go, as `_grammars._place` places them one after another:
+    the counters each line sets, and what the lines after it read of them.
+
+    Called with the sheets in order (`of`). When each layout is one run, the sheets are runs
+    in line order and what a sheet reads is what the sheet before left (two numbers); else
+    each line looks up the last line before it that set one (a search over the setters)."""
+
+    def __init__(self, context: grammars.Context, sheets: list[_Sheet], size: int) -> None:
+        self.split = context.split or tags.TRAIN  # no header in a stretch: no split changes
+        self.ok = False
+        self.epochs: dict[int, np.ndarray] = {}  # id of the layout ->  # each sheet's epoch counters
+        for sheet in sheets:
+            layout = sheet.layout
+            counters = [column for column in (layout.epoch, layout.step, layout.total) if column is not None]
+            if not layout.counts_fit and counters and sheet.matrix[:, counters].max() >= EXACT_FLOAT:
+                return
+            if layout.epoch is not None:
+                self.epochs[id(layout)] = sheet.counter(layout.epoch)
+        self.epoch_base = context.epoch_base
+        if self.epoch_base is None and self.epochs:  # the first epoch counter of the log
+            # sheets go in the order their layouts first appear
+            first = next(sheet for sheet in sheets if sheet.layout.epoch is not None)
+            self.epoch_base = 0 if self.epochs[id(first.layout)][0] == 0 else 1
+        self.steps: dict[int, tuple[np.ndarray, np.ndarray | None]] = {}  # id of the layout -> steps, epochs
+        for sheet in sheets:
+            layout = sheet.layout
+            if layout.step is None:
+                continue
+            step = sheet.counter(layout.step)
+            epoch = self.epochs.get(id(layout))
+            if layout.total is not None:
+                total = sheet.counter(layout.total)
+                if not total.all():
+                    return
+                self.steps[id(layout)] = (epoch - self.epoch_base) * total + step, epoch + step / total
+            else:
+                self.steps[id(layout)] = step, None if epoch is None else epoch.astype(np.float64)
+        self.ok = True
+        self.in_order = all(sheet.is_one_run for sheet in sheets)
+        initial_epoch, initial_step = context.epoch, context.step
+        self.epoch_now = _UNKNOWN if initial_epoch is None else initial_epoch
+        self.step_now = _UNKNOWN if initial_step is None else initial_step
+        if not self.in_order:
+            self.epoch_setters = _setters(sheets, self.epochs)
+            self.step_setters = _setters(sheets, {key: steps for key, (steps, _) in self.steps.items()})
+        self.last_step = context.last_step
+        self.goes_back = False  # a step below the step of the line of values before it
+        if not self.in_order:
+            self.line_steps = np.zeros(size, np.int64)
+            self.gives = np.zeros(size, bool)
+
+    def of(self, sheet: _Sheet) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """(steps, epochs or None) of a sheet's lines; steps None when a line has nothing to be
+        placed by (before any step or epoch), or some have an epoch and some not."""
+        layout, where = sheet.layout, sheet.where
+        epoch = self.epochs.get(id(layout))
+        if layout.step is not None:
+            steps, epochs = self.steps[id(layout)]
+            if epochs is None:
+                epochs = _epochs(self._before("epoch", where), len(where))
+        elif epoch is not None:
+            steps = np.where(self._before("step", where) == _UNKNOWN, epoch, self._before("step", where))
+            epochs = epoch.astype(np.float64)
+        else:
+            steps = self._before("step", where)
+            if np.any(steps == _UNKNOWN):
+                steps = np.where(steps == _UNKNOWN, self._before("epoch", where), steps)
+                if np.any(steps == _UNKNOWN):
+                    return None, steps  # before anything set a context: not read
+            steps = np.full(len(where), steps) if np.ndim(steps) == 0 else steps
+            epochs = _epochs(self._before("epoch", where), len(where))
+        if epochs is False:
+            return None, steps
+        if not self.in_order:
+            self.line_steps[where] = steps
+            self.gives[where] = True
+            return steps, epochs
+        last = self.last_step
+        if (last is not None and steps[0] < last) or (len(steps) > 1 and (steps[1:] < steps[:-1]).any()):
+            self.goes_back = True
         self.last_step = int(steps[-1])
         if epoch is not None:
-            self.epoch = int(epoch[-1])
-        return steps, epochs, split, batch_level
+            self.epoch_now = int(epoch[-1])
+        if layout.step is not None:
+            self.step_now = int(steps[-1])
+        return steps, epochs
 
-    def _epochs(self, count: int) -> np.ndarray | None:
-        return None if self.epoch is None else np.full(count, float(self.epoch))
+    def _before(self, counter: str, where: np.ndarray) -> np.ndarray | int:
+        """The ``counter`` ("step" or "epoch") the lines ``where`` read: the value of the last
+        line before each that set one, else the context's, else `_UNKNOWN`."""
+        if self.in_order:
+            return self.step_now if counter == "step" else self.epoch_now
+        at, values = self.step_setters if counter == "step" else self.epoch_setters
+        now = self.step_now if counter == "step" else self.epoch_now
+        if not len(at):
+            return now
+        before = np.searchsorted(at, where) - 1
+        return np.where(before >= 0, values[np.maximum(before, 0)], now)
+
+    def goes_forward(self) -> bool:
+        """Whether no line's step is below the step of the line of values before it."""
+        if self.in_order:
+            return not self.goes_back
+        steps = self.line_steps[self.gives]
+        last = self.last_step
+        return not ((last is not None and steps[0] < last) or (steps[1:] < steps[:-1]).any())
 
     def move_on(self, context: grammars.Context) -> None:
-        context.epoch, context.step, context.last_step = self.epoch, self.step, self.last_step
         context.epoch_base = self.epoch_base
+        if self.epochs:
+            context.epoch = int(self._last_set(self.epochs))
+        if self.steps:
+            context.step = int(self._last_set({key: steps for key, (steps, _) in self.steps.items()}))
+        context.last_step = self.last_step if self.in_order else int(self.line_steps[self.gives][-1])
+
+    def _last_set(self, values: dict[int, np.ndarray]) -> int:
+        """The value the last line that sets one of ``values`` set."""
+        if self.in_order:
+            return self.epoch_now if values is self.epochs else self.step_now
+        return (self.epoch_setters if values is self.epochs else self.step_setters)[1][-1]
 
 
-def _walls(layout: PrintLayout, lines: list[str], at: int, end: int) -> np.ndarray | None | bool:
-    """The wall times of ``lines[at:end]`` (of ``layout``): None when none has one, False
-    when some have one and some not."""
+def _epochs(value: np.ndarray | int, count: int) -> np.ndarray | None | bool:
+    """The epochs of ``count`` lines that read ``value`` (one for all, or one a line) as floats;
+    None when no line knows one, False when some do and some not (a `Point` would say None
+    where a block says NaN)."""
+    if np.ndim(value) == 0:
+        return None if value == _UNKNOWN else np.full(count, float(value))
+    unknown = value == _UNKNOWN
+    if not unknown.any():
+        return value.astype(np.float64)
+    return None if unknown.all() else False
+
+
+def _setters(sheets: list[_Sheet], values: dict[int, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(lines, values) of the sheets whose layouts (by id) set a counter, in line order."""
+    found = [(sheet.where, values[id(sheet.layout)]) for sheet in sheets if id(sheet.layout) in values]
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    where = np.concatenate([where for where, _ in found])
+    order = np.argsort(where, kind="stable")
+    return where[order], np.concatenate([value for _, value in found])[order]
+
+
+def _walls(layout: PrintLayout, lines: list[str], where: np.ndarray) -> np.ndarray | None | bool:
+    """The wall times of the lines at ``where`` (of ``layout``): None when none has one,
+    False when some have one and some not."""
     if not layout.is_timed:
         return None
-    times = [wall_time(line) for line in lines[at:end]]
+    times = [wall_time(lines[at]) for at in where.tolist()]
     if None not in times:
         return np.array(times, np.float64)
     return None if times.count(None) == len(times) else False
 
 
 def _columns(tag: str, name: str, parts: list[tuple]) -> Columns | None:
-    """One block of the points of one series, in line order; None when some of its points
-    have an epoch or a wall time and some not (a `Point` says None where a block says NaN)."""
+    """One block of the points of one series, in line order, from the (lines, steps, values,
+    epochs, walls) of each layout that gives it; None when some of its points have an epoch or
+    a wall time and some not."""
     if len(parts) == 1:
-        return Columns(tag, name, *parts[0])
-    steps, values, epochs, walls = zip(*parts)
+        return Columns(tag, name, *parts[0][1:])
+    lines, steps, values, epochs, walls = zip(*parts)
     if len({e is None for e in epochs}) > 1 or len({w is None for w in walls}) > 1:
         return None
+    order = np.argsort(np.concatenate(lines), kind="stable")
     return Columns(
         tag,
         name,
-        np.concatenate(steps),
-        np.concatenate(values),
-        None if epochs[0] is None else np.concatenate(epochs),
-        None if walls[0] is None else np.concatenate(walls),
+        np.concatenate(steps)[order],
+        np.concatenate(values)[order],
+        None if epochs[0] is None else np.concatenate(epochs)[order],
+        None if walls[0] is None else np.concatenate(walls)[order],
     )
