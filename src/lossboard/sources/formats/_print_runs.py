@@ -192,7 +192,8 @@ def read(stretch: Stretch, lines: list[str], first: int, context: grammars.Conte
         if walls is False:
             return False
         for column, tag, name in _tags(sheet.layout, place.split):
-            part = (sheet.where, steps, sheet.matrix[:, column], epochs, walls)
+            # a copy: a view would keep the whole stretch's numbers alive in the collector
+            part = (sheet.where, steps, sheet.matrix[:, column].copy(), epochs, walls)
             blocks.setdefault((tag, name), []).append(part)
     if not place.goes_forward():
         return False  # a resume: its event goes between two lines
