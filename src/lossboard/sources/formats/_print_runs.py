@@ -188,12 +188,12 @@ def read(stretch: Stretch, lines: list[str], first: int, context: grammars.Conte
     start = runs[0][1]
     for sheet in sheets:
         steps, epochs = place.of(sheet)
-        walls = _walls(sheet.layout, lines, sheet.where + start) if steps is not None else False
+        walls = _walls(sheet, lines, start) if steps is not None else False
         if walls is False:
             return False
         for column, tag, name in _tags(sheet.layout, place.split):
             # a copy: a view would keep the whole stretch's numbers alive in the collector
-            part = (sheet.where, steps, sheet.matrix[:, column].copy(), epochs, walls)
+            part = (sheet, steps, sheet.matrix[:, column].copy(), epochs, walls)
             blocks.setdefault((tag, name), []).append(part)
     if not place.goes_forward():
         return False  # a resume: its event goes between two lines
@@ -229,13 +229,16 @@ def _tags(layout: PrintLayout, split: str) -> tuple[tuple[int, str, str], ...]:
 
 
 class _Sheet(NamedTuple):
-    """The lines of one layout of values in a stretch: where they are (from the stretch's first
-    line) and where their numbers start in the stretch's numbers."""
+    """The lines of one layout of values in a stretch (counted from the stretch's first line)
+    and their numbers."""
 
     layout: PrintLayout
-    where: np.ndarray
+    first: int
+    where: np.ndarray | None  # the lines, or None: one run from ``first`` on
     matrix: np.ndarray  # a row of numbers a line
-    is_one_run: bool
+
+    def lines(self) -> np.ndarray:
+        return np.arange(self.first, self.first + len(self.matrix)) if self.where is None else self.where
 
     def counter(self, column: int) -> np.ndarray:
         return self.matrix[:, column].astype(np.int64)
@@ -256,11 +259,11 @@ def _sheets(runs: list, counts: list[int], numbers: np.ndarray) -> list[_Sheet]:
         width = layout.width
         if len(parts) == 1:
             at, count, offset = parts[0]
-            where, flat = np.arange(at, at + count), numbers[offset : offset + count * width]
+            where, flat = None, numbers[offset : offset + count * width]
         else:
             where = np.concatenate([np.arange(at, at + count) for at, count, _ in parts])
             flat = np.concatenate([numbers[offset : offset + count * width] for _, count, offset in parts])
-        sheets.append(_Sheet(layout, where, flat.reshape(-1, width), len(parts) == 1))
+        sheets.append(_Sheet(layout, parts[0][0], where, flat.reshape(-1, width)))
     return sheets
 
 
@@ -275,26 +278,23 @@ class _Place:
     def __init__(self, context: grammars.Context, sheets: list[_Sheet], size: int) -> None:
         self.split = context.split or tags.TRAIN  # no header in a stretch: no split changes
         self.ok = False
-        self.epochs: dict[int, np.ndarray] = {}  # id of the layout ->  # each sheet's epoch counters
-        for sheet in sheets:
-            layout = sheet.layout
-            counters = [column for column in (layout.epoch, layout.step, layout.total) if column is not None]
-            if not layout.counts_fit and counters and sheet.matrix[:, counters].max() >= EXACT_FLOAT:
-                return
-            if layout.epoch is not None:
-                self.epochs[id(layout)] = sheet.counter(layout.epoch)
+        self.epochs: dict[int, np.ndarray] = {}  # id of the layout -> its lines' epoch counters
+        self.steps: dict[int, tuple[np.ndarray, np.ndarray | None]] = {}  # -> steps, and epochs
         self.epoch_base = context.epoch_base
-        if self.epoch_base is None and self.epochs:  # the first epoch counter of the log
-            # sheets go in the order their layouts first appear
-            first = next(sheet for sheet in sheets if sheet.layout.epoch is not None)
-            self.epoch_base = 0 if self.epochs[id(first.layout)][0] == 0 else 1
-        self.steps: dict[int, tuple[np.ndarray, np.ndarray | None]] = {}  # id of the layout -> steps, epochs
-        for sheet in sheets:
+        for sheet in sheets:  # in the order their layouts first appear: the first epoch is the base
             layout = sheet.layout
+            if not layout.counts_fit:
+                counters = [at for at in (layout.epoch, layout.step, layout.total) if at is not None]
+                if sheet.matrix[:, counters].max() >= EXACT_FLOAT:
+                    return
+            epoch = None
+            if layout.epoch is not None:
+                epoch = self.epochs[id(layout)] = sheet.counter(layout.epoch)
+                if self.epoch_base is None:
+                    self.epoch_base = 0 if epoch[0] == 0 else 1
             if layout.step is None:
                 continue
             step = sheet.counter(layout.step)
-            epoch = self.epochs.get(id(layout))
             if layout.total is not None:
                 total = sheet.counter(layout.total)
                 if not total.all():
@@ -303,28 +303,28 @@ class _Place:
             else:
                 self.steps[id(layout)] = step, None if epoch is None else epoch.astype(np.float64)
         self.ok = True
-        self.in_order = all(sheet.is_one_run for sheet in sheets)
+        self.in_order = all(sheet.where is None for sheet in sheets)
         initial_epoch, initial_step = context.epoch, context.step
         self.epoch_now = _UNKNOWN if initial_epoch is None else initial_epoch
         self.step_now = _UNKNOWN if initial_step is None else initial_step
-        if not self.in_order:
-            self.epoch_setters = _setters(sheets, self.epochs)
-            self.step_setters = _setters(sheets, {key: steps for key, (steps, _) in self.steps.items()})
         self.last_step = context.last_step
         self.goes_back = False  # a step below the step of the line of values before it
         if not self.in_order:
+            self.epoch_setters = _setters(sheets, self.epochs)
+            self.step_setters = _setters(sheets, {key: steps for key, (steps, _) in self.steps.items()})
             self.line_steps = np.zeros(size, np.int64)
             self.gives = np.zeros(size, bool)
 
     def of(self, sheet: _Sheet) -> tuple[np.ndarray | None, np.ndarray | None]:
         """(steps, epochs or None) of a sheet's lines; steps None when a line has nothing to be
         placed by (before any step or epoch), or some have an epoch and some not."""
-        layout, where = sheet.layout, sheet.where
+        layout, count = sheet.layout, len(sheet.matrix)
+        where = None if self.in_order else sheet.lines()
         epoch = self.epochs.get(id(layout))
         if layout.step is not None:
             steps, epochs = self.steps[id(layout)]
             if epochs is None:
-                epochs = _epochs(self._before("epoch", where), len(where))
+                epochs = _epochs(self._before("epoch", where), count)
         elif epoch is not None:
             steps = np.where(self._before("step", where) == _UNKNOWN, epoch, self._before("step", where))
             epochs = epoch.astype(np.float64)
@@ -334,8 +334,8 @@ class _Place:
                 steps = np.where(steps == _UNKNOWN, self._before("epoch", where), steps)
                 if np.any(steps == _UNKNOWN):
                     return None, steps  # before anything set a context: not read
-            steps = np.full(len(where), steps) if np.ndim(steps) == 0 else steps
-            epochs = _epochs(self._before("epoch", where), len(where))
+            steps = np.full(count, steps) if np.ndim(steps) == 0 else steps
+            epochs = _epochs(self._before("epoch", where), count)
         if epochs is False:
             return None, steps
         if not self.in_order:
@@ -352,7 +352,7 @@ class _Place:
             self.step_now = int(steps[-1])
         return steps, epochs
 
-    def _before(self, counter: str, where: np.ndarray) -> np.ndarray | int:
+    def _before(self, counter: str, where: np.ndarray | None) -> np.ndarray | int:
         """The ``counter`` ("step" or "epoch") the lines ``where`` read: the value of the last
         line before each that set one, else the context's, else `_UNKNOWN`."""
         if self.in_order:
@@ -401,7 +401,7 @@ def _epochs(value: np.ndarray | int, count: int) -> np.ndarray | None | bool:
 
 def _setters(sheets: list[_Sheet], values: dict[int, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """(lines, values) of the sheets whose layouts (by id) set a counter, in line order."""
-    found = [(sheet.where, values[id(sheet.layout)]) for sheet in sheets if id(sheet.layout) in values]
+    found = [(sheet.lines(), values[id(sheet.layout)]) for sheet in sheets if id(sheet.layout) in values]
     if len(found) == 1:
         return found[0]
     if not found:
@@ -411,32 +411,33 @@ def _setters(sheets: list[_Sheet], values: dict[int, np.ndarray]) -> tuple[np.nd
     return where[order], np.concatenate([value for _, value in found])[order]
 
 
-def _walls(layout: PrintLayout, lines: list[str], where: np.ndarray) -> np.ndarray | None | bool:
-    """The wall times of the lines at ``where`` (of ``layout``): None when none has one,
-    False when some have one and some not."""
-    if not layout.is_timed:
+def _walls(sheet: _Sheet, lines: list[str], start: int) -> np.ndarray | None | bool:
+    """The wall times of the lines of ``sheet`` (``lines[start]`` is the stretch's first): None
+    when none has one, False when some have one and some not."""
+    if not sheet.layout.is_timed:
         return None
-    times = [wall_time(lines[at]) for at in where.tolist()]
+    if sheet.where is None:
+        texts = lines[start + sheet.first : start + sheet.first + len(sheet.matrix)]
+    else:
+        texts = [lines[start + at] for at in sheet.where.tolist()]
+    times = [wall_time(text) for text in texts]
     if None not in times:
         return np.array(times, np.float64)
     return None if times.count(None) == len(times) else False
 
 
 def _columns(tag: str, name: str, parts: list[tuple]) -> Columns | None:
-    """One block of the points of one series, in line order, from the (lines, steps, values,
+    """One block of the points of one series, in line order, from the (sheet, steps, values,
     epochs, walls) of each layout that gives it; None when some of its points have an epoch or
     a wall time and some not."""
     if len(parts) == 1:
         return Columns(tag, name, *parts[0][1:])
-    lines, steps, values, epochs, walls = zip(*parts)
+    sheets, steps, values, epochs, walls = zip(*parts)
     if len({e is None for e in epochs}) > 1 or len({w is None for w in walls}) > 1:
         return None
-    order = np.argsort(np.concatenate(lines), kind="stable")
-    return Columns(
-        tag,
-        name,
-        np.concatenate(steps)[order],
-        np.concatenate(values)[order],
-        None if epochs[0] is None else np.concatenate(epochs)[order],
-        None if walls[0] is None else np.concatenate(walls)[order],
-    )
+    columns = [np.concatenate(steps), np.concatenate(values)]
+    columns += [None if found[0] is None else np.concatenate(found) for found in (epochs, walls)]
+    if any(sheet.where is not None for sheet in sheets):  # else one run each, in line order
+        order = np.argsort(np.concatenate([sheet.lines() for sheet in sheets]), kind="stable")
+        columns = [None if column is None else column[order] for column in columns]
+    return Columns(tag, name, *columns)
