@@ -98,7 +98,7 @@ class LinePipeline:
         at = byte = begin = 0  # the line and byte where the run starts, and the stretch's byte
         for mask, same in groupby(masks):  # runs of lines of one layout
             end = at + len(list(same))
-            layout = _print_runs.layout_of(mask, lines[at])
+            layout = _print_runs.layout_of(mask, lines[at], end - at)
             if layout is not None:
                 if not stretch:
                     begin = byte

@@ -56,6 +56,7 @@ BLANK, QUIET, UNREAD, VALUES = range(4)
 # a line's layout -> how to read it in bulk (None: line by line); shared by every parser and
 # kept out of their state, like the bar layouts of `tqdm`
 _LAYOUTS: dict[bytes, PrintLayout | None] = {}
+_SEEN: set[bytes] = set()  # layouts of lines seen once, not learned yet
 
 
 class PrintLayout(NamedTuple):
@@ -83,11 +84,17 @@ class Stretch(NamedTuple):
     text: bytes
 
 
-def layout_of(mask: bytes, line: str) -> PrintLayout | None:
-    """The bulk reading of the lines of layout ``mask``, ``line`` one of them (learned once)."""
+def layout_of(mask: bytes, line: str, count: int) -> PrintLayout | None:
+    """The bulk reading of the lines of layout ``mask``, ``line`` one of ``count`` in a row
+    (learned once, when the layout repeats: a line printed once is cheaper read than learned)."""
     if mask in _LAYOUTS:
         return _LAYOUTS[mask]
     if len(mask) > _MAX_BYTES:
+        return None
+    if count == 1 and mask not in _SEEN:
+        if len(_SEEN) >= _MAX_LAYOUTS:
+            _SEEN.clear()
+        _SEEN.add(mask)
         return None
     if len(_LAYOUTS) >= _MAX_LAYOUTS:
         _LAYOUTS.clear()
