@@ -12,12 +12,14 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from lossboard.model import Columns, Event, Item, Point
 from lossboard.sources.formats import FORMATS
+from lossboard.sources.formats._numbers import decimal_at, decimals
 from tests.conftest import CORPUS, DATA
 from tests.sources.helpers import canonical, expand
 
@@ -190,6 +192,33 @@ def _print_block(draw: st.DrawFn) -> str:
 @given(blocks=st.lists(st.one_of(_print_block(), _bar_line()), max_size=12), cuts=st.lists(st.integers(0, 4000), max_size=4))
 def test_generated_print_lines_cut_anywhere_read_the_same_on_both_paths(blocks: list[str], cuts: list[int]) -> None:
     _assert_same("".join(blocks), cuts)
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_numbers_of_one_layout_read_from_their_digits_are_what_float_reads(data: st.DataObject) -> None:
+    # lines of one layout: the same sign, point and exponent at the same bytes, any digits
+    sign, exponent_sign = data.draw(st.sampled_from(["", "-", "+"])), data.draw(st.sampled_from(["", "-", "+"]))
+    whole, fraction = data.draw(st.integers(0, 9)), data.draw(st.sampled_from([None, 0, 1, 3, 8]))
+    exponent = data.draw(st.sampled_from([None, 1, 2, 3]))
+    assume(whole or fraction)
+
+    def digits(count: int) -> str:
+        return data.draw(st.text("0123456789", min_size=count, max_size=count))
+
+    printed = []
+    for _ in range(data.draw(st.integers(1, 6))):
+        text = sign + digits(whole) + ("" if fraction is None else "." + digits(fraction))
+        printed.append(text + ("" if exponent is None else "e" + exponent_sign + digits(exponent)))
+    decimal = decimal_at(printed[0].encode(), 4)
+    if decimal is None:
+        assert whole + (fraction or 0) > 15  # more digits than a float64 holds exactly
+        return
+    lines = np.frombuffer("".join(f"lr: {text}\n" for text in printed).encode(), np.uint8).reshape(len(printed), -1)
+    read = decimals(lines, decimal)
+    if read is None:  # orjson refuses ("05e400"): the lines go one by one
+        return
+    assert [repr(value) for value in read.tolist()] == [repr(float(text)) for text in printed]
 
 
 def test_a_run_of_print_lines_is_read_as_blocks_at_the_steps_its_counters_give() -> None:

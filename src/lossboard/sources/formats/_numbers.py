@@ -4,10 +4,16 @@ NaN and infinities are values (C++ iostreams print ``-nan``); anything `float` r
 a number and the caller reports it with `bad_number`.
 
 The fast paths convert the numbers of many lines at once: `cut_numbers` takes them out of a
-text by a template of the same length, `number_matrix` converts them in one orjson call.
+text by a template of the same length, `number_matrix` converts them in one orjson call. Lines
+of one layout (`_layouts`) hold each number at the same bytes with the same sign, point and
+exponent, so `decimals` reads a number's column of many such lines with integer arithmetic on
+their digits, as exactly as `float` does.
 """
 
 from __future__ import annotations
+
+import re
+from typing import NamedTuple
 
 import numpy as np
 import orjson
@@ -50,3 +56,77 @@ def number_matrix(numbers: bytes, columns: int) -> np.ndarray | None:
         return np.array(orjson.loads(b"[%s]" % numbers), np.float64).reshape(-1, columns)
     except (orjson.JSONDecodeError, OverflowError, TypeError, ValueError):
         return None
+
+
+_DECIMAL = re.compile(r"([-+]?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([-+]?)([0-9]{1,3}))?")
+_MAX_DIGITS = 15  # below 2**53: the digits are exact as a float64
+_POW10 = np.array([float(10**k) for k in range(23)])  # the powers of ten exact as a float64
+
+
+class Decimal(NamedTuple):
+    """Where a decimal number's parts are in a line (byte offsets), the same in every line of
+    its layout."""
+
+    span: tuple[int, int]  # the whole number
+    is_negative: bool
+    digits: tuple[int, ...]  # the digits before and after the point, in order
+    fraction: int  # how many of them follow the point
+    is_exponent_negative: bool
+    exponent: tuple[int, ...]  # the exponent's digits
+
+
+def decimal_at(text: bytes, at: int) -> Decimal | None:
+    """The `Decimal` of the number ``text`` found at byte ``at`` of its line; None when
+    `decimals` cannot read it (``nan``, ``inf``, more than 15 digits)."""
+    match = _DECIMAL.fullmatch(text.decode("latin-1"))  # an ASCII number: a character a byte
+    if match is None:
+        return None
+    whole, fraction = match[2], match[3] or ""
+    if not whole + fraction or len(whole + fraction) > _MAX_DIGITS:
+        return None
+    digits = [*range(at + match.start(2), at + match.end(2))]
+    if match[3]:
+        digits += range(at + match.start(3), at + match.end(3))
+    exponent = tuple(range(at + match.start(5), at + match.end(5))) if match[5] else ()
+    span = (at, at + len(text))
+    return Decimal(span, match[1] == "-", tuple(digits), len(fraction), match[4] == "-", exponent)
+
+
+def decimals(lines: np.ndarray, decimal: Decimal) -> np.ndarray | None:
+    """The number at ``decimal`` in every row of ``lines`` (a line's UTF-8 bytes a row) as
+    `float` reads it; None when orjson refuses one (`number_matrix`).
+
+    The digits make an integer below 2**53 and the power of ten is exact, so one
+    multiplication or division rounds once, to the float nearest the decimal: the result
+    `float` gives (Clinger's fast path). A power of ten beyond the exact ones (``1e-31``) is
+    left to orjson, the column's bytes cut out whole."""
+    value = _integer(lines, decimal.digits).astype(np.float64)
+    power: np.ndarray | int = -decimal.fraction
+    if decimal.exponent:
+        exponent = _integer(lines, decimal.exponent)
+        power = (-exponent if decimal.is_exponent_negative else exponent) - decimal.fraction
+        if np.abs(power).max() >= len(_POW10):
+            return _by_orjson(lines, decimal.span)
+        scaled_up, scaled_down = value * _POW10[np.maximum(power, 0)], value / _POW10[np.maximum(-power, 0)]
+        value = np.where(power >= 0, scaled_up, scaled_down)
+    elif power:
+        value = value / _POW10[-power]
+    return -value if decimal.is_negative else value
+
+
+def _integer(lines: np.ndarray, positions: tuple[int, ...]) -> np.ndarray:
+    """The decimal digits at ``positions`` of each row as an integer."""
+    if not positions:
+        return np.zeros(len(lines), np.int64)
+    digits = lines[:, positions].astype(np.int64) - ord("0")
+    return digits @ (10 ** np.arange(len(positions) - 1, -1, -1, dtype=np.int64))
+
+
+def _by_orjson(lines: np.ndarray, span: tuple[int, int]) -> np.ndarray | None:
+    """The numbers at ``span`` of each row, comma-joined and read by `number_matrix`."""
+    start, end = span
+    cells = np.empty((len(lines), end - start + 1), np.uint8)
+    cells[:, :-1] = lines[:, start:end]
+    cells[:, -1] = ord(",")
+    numbers = number_matrix(cells.tobytes()[:-1], 1)
+    return None if numbers is None else numbers.ravel()

@@ -42,7 +42,16 @@ import numpy as np
 from lossboard import tags
 from lossboard.model import Columns, Item
 from lossboard.sources.formats import _grammars as grammars
-from lossboard.sources.formats._numbers import EXACT_FLOAT, KEEP, cut_numbers, number, number_matrix
+from lossboard.sources.formats._numbers import (
+    EXACT_FLOAT,
+    KEEP,
+    Decimal,
+    cut_numbers,
+    decimal_at,
+    decimals,
+    number,
+    number_matrix,
+)
 from lossboard.sources.formats._prefixes import starts_with_date, strip_prefixes, wall_time
 from lossboard.sources.formats.tqdm import match_bar
 
@@ -74,6 +83,7 @@ class PrintLayout(NamedTuple):
     is_timed: bool = False  # the line starts with a date and time: its wall time
     # default split -> (column, tag, printed name) of each value: as `_grammars._emit` names them
     tags: dict[str, tuple[tuple[int, str, str], ...]] | None = None
+    decimals: tuple[Decimal, ...] | None = None  # where each number is, when `decimals` reads them all
 
 
 class Stretch(NamedTuple):
@@ -150,11 +160,14 @@ def _learn(line: str, no_marks: bytes) -> PrintLayout | None:
     if any(end >= start for (_, end), (start, _) in zip(spans_in_order, spans_in_order[1:])):
         return None  # numbers that touch: no byte between them for the comma
     marks = bytearray(no_marks)
+    encoded = line.encode("utf-8", "surrogatepass")
+    found_decimals: list[Decimal | None] = []
     for start, end in spans_in_order:
         start = len(line[: offset + start].encode("utf-8", "surrogatepass"))
         end = len(line[: offset + end].encode("utf-8", "surrogatepass"))
         marks[start:end] = bytes([KEEP]) * (end - start)
         marks[end] = ord(",")
+        found_decimals.append(decimal_at(encoded[start:end], start))
     column = {field: at for at, field in enumerate(order)}
     return PrintLayout(
         VALUES,
@@ -167,6 +180,7 @@ def _learn(line: str, no_marks: bytes) -> PrintLayout | None:
         all(end - start <= 15 for field, (start, end) in fields.items() if type(field) is str),
         is_timed,
         {},
+        None if None in found_decimals else tuple(found_decimals),
     )
 
 
@@ -182,12 +196,14 @@ def read(stretch: Stretch, lines: list[str], first: int, context: grammars.Conte
     with nothing changed, when they must be read line by line."""
     runs = stretch.runs
     counts = [end - at for _, at, end in runs]
-    marks = b"".join([layout.marks * count for (layout, _, _), count in zip(runs, counts)])
-    numbers = number_matrix(cut_numbers(stretch.text, marks), 1)
-    expected = sum(layout.width * count for (layout, _, _), count in zip(runs, counts))
-    if numbers is None or len(numbers) != expected:
-        return False
-    sheets = _sheets(runs, counts, numbers.ravel())
+    sheets = _read_decimals(runs, counts, stretch.text)
+    if sheets is None:
+        marks = b"".join([layout.marks * count for (layout, _, _), count in zip(runs, counts)])
+        numbers = number_matrix(cut_numbers(stretch.text, marks), 1)
+        expected = sum(layout.width * count for (layout, _, _), count in zip(runs, counts))
+        if numbers is None or len(numbers) != expected:
+            return False
+        sheets = _sheets(runs, counts, numbers.ravel())
     place = _Place(context, sheets, sum(counts))
     if not place.ok:
         return False
@@ -271,6 +287,36 @@ def _sheets(runs: list, counts: list[int], numbers: np.ndarray) -> list[_Sheet]:
             where = np.concatenate([np.arange(at, at + count) for at, count, _ in parts])
             flat = np.concatenate([numbers[offset : offset + count * width] for _, count, offset in parts])
         sheets.append(_Sheet(layout, parts[0][0], where, flat.reshape(-1, width)))
+    return sheets
+
+
+def _read_decimals(runs: list, counts: list[int], text: bytes) -> list[_Sheet] | None:
+    """`_sheets` with the numbers read from each layout's lines as a matrix of bytes (a line a
+    row: lines of one layout are as long) by `decimals`, without orjson; None when a layout's
+    numbers are not all plain decimals."""
+    start = runs[0][1]
+    # id of the layout -> the layout, and (first line, lines, first byte) of each of its runs
+    found: dict[int, tuple[PrintLayout, list[tuple[int, int, int]]]] = {}
+    byte = 0
+    for (layout, at, _), count in zip(runs, counts):
+        if layout.kind == VALUES:
+            if layout.decimals is None:
+                return None
+            found.setdefault(id(layout), (layout, []))[1].append((at - start, count, byte))
+        byte += count * len(layout.marks)
+    sheets = []
+    for layout, parts in found.values():
+        size = len(layout.marks)
+        blocks = [np.frombuffer(text, np.uint8, count * size, byte) for _, count, byte in parts]
+        block = (blocks[0] if len(blocks) == 1 else np.concatenate(blocks)).reshape(-1, size)
+        matrix = np.empty((len(block), layout.width))
+        for column, decimal in enumerate(layout.decimals):
+            values = decimals(block, decimal)
+            if values is None:
+                return None
+            matrix[:, column] = values
+        where = None if len(parts) == 1 else np.concatenate([np.arange(at, at + n) for at, n, _ in parts])
+        sheets.append(_Sheet(layout, parts[0][0], where, matrix))
     return sheets
 
 
