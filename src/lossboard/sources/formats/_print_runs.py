@@ -56,6 +56,8 @@ from lossboard.sources.formats._prefixes import starts_with_date, strip_prefixes
 from lossboard.sources.formats.tqdm import match_bar
 
 MIN_VALUE_LINES = 2  # a stretch with fewer lines of values is cheaper read line by line
+# a stretch with fewer lines is cheaper converted by one orjson call than a column at a time
+MIN_DECIMAL_LINES = 256
 _MAX_LAYOUTS = 4096  # layouts remembered; a log with more learns them again
 _MAX_BYTES = 4096  # longer lines are read one by one: the cache holds their whole layout
 _DIGIT = re.compile(r"\d")
@@ -196,7 +198,7 @@ def read(stretch: Stretch, lines: list[str], first: int, context: grammars.Conte
     with nothing changed, when they must be read line by line."""
     runs = stretch.runs
     counts = [end - at for _, at, end in runs]
-    sheets = _read_decimals(runs, counts, stretch.text)
+    sheets = _read_decimals(runs, counts, stretch.text) if sum(counts) >= MIN_DECIMAL_LINES else None
     if sheets is None:
         marks = b"".join([layout.marks * count for (layout, _, _), count in zip(runs, counts)])
         numbers = number_matrix(cut_numbers(stretch.text, marks), 1)
