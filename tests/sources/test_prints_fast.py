@@ -10,6 +10,7 @@ anywhere."""
 from __future__ import annotations
 
 import math
+import random
 from pathlib import Path
 
 import numpy as np
@@ -219,6 +220,22 @@ def test_numbers_of_one_layout_read_from_their_digits_are_what_float_reads(data:
     if read is None:  # orjson refuses ("05e400"): the lines go one by one
         return
     assert [repr(value) for value in read.tolist()] == [repr(float(text)) for text in printed]
+
+
+def test_a_long_stretch_whose_digits_are_read_by_arithmetic_reads_as_the_general_path() -> None:
+    # 256 lines and more: each layout's numbers are read from its digits a column at a time
+    # (`_numbers.decimals`), the learning rate's 1e-31 by orjson, a column with a nan line by line
+    rng = random.Random(12)
+    lines, step = [], 0
+    for epoch in range(1, 31):
+        for _ in range(12):
+            step += 10
+            loss = rng.choice(["0.5123", "1.2500", "-0.0000", "+3.1000", "07.5000"] * 20 + ["nan"])
+            lr = rng.choice(["6.65e-31", "1.00e-03", "2.50E+02"])
+            lines.append(f"epoch={epoch:02d} step={step:04d} loss={loss} acc=0.{rng.randrange(10**4):04d} lr={lr}")
+        lines.append(f"epoch {epoch:02d}: val_loss: {rng.uniform(0, 2):.4f}, val_acc: -{rng.random():.3f}")
+    items = _assert_same("".join(f"{line}\n" for line in lines), cuts=[9_000, 20_000])
+    assert sum(len(item.step) for item in items if type(item) is Columns) > 256
 
 
 def test_a_run_of_print_lines_is_read_as_blocks_at_the_steps_its_counters_give() -> None:

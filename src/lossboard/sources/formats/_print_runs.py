@@ -35,7 +35,7 @@ a stretch where a step goes back (a resume), a date is no date or orjson refuses
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 import numpy as np
 
@@ -85,7 +85,7 @@ class PrintLayout(NamedTuple):
     is_timed: bool = False  # the line starts with a date and time: its wall time
     # default split -> (column, tag, printed name) of each value: as `_grammars._emit` names them
     tags: dict[str, tuple[tuple[int, str, str], ...]] | None = None
-    decimals: tuple[Decimal, ...] | None = None  # where each number is, when `decimals` reads them all
+    decimals: tuple[Decimal, ...] = ()  # where each number is, for `decimals`
 
 
 class Stretch(NamedTuple):
@@ -163,13 +163,15 @@ def _learn(line: str, no_marks: bytes) -> PrintLayout | None:
         return None  # numbers that touch: no byte between them for the comma
     marks = bytearray(no_marks)
     encoded = line.encode("utf-8", "surrogatepass")
-    found_decimals: list[Decimal | None] = []
+    found_decimals: list = []  # a `Decimal` each, None for a number it cannot read
     for start, end in spans_in_order:
         start = len(line[: offset + start].encode("utf-8", "surrogatepass"))
         end = len(line[: offset + end].encode("utf-8", "surrogatepass"))
         marks[start:end] = bytes([KEEP]) * (end - start)
         marks[end] = ord(",")
         found_decimals.append(decimal_at(encoded[start:end], start))
+    if None in found_decimals:
+        return None  # nan, inf, more digits than a float64 holds: line by line
     column = {field: at for at, field in enumerate(order)}
     return PrintLayout(
         VALUES,
@@ -182,7 +184,7 @@ def _learn(line: str, no_marks: bytes) -> PrintLayout | None:
         all(end - start <= 15 for field, (start, end) in fields.items() if type(field) is str),
         is_timed,
         {},
-        None if None in found_decimals else tuple(found_decimals),
+        tuple(found_decimals),
     )
 
 
@@ -198,14 +200,10 @@ def read(stretch: Stretch, lines: list[str], first: int, context: grammars.Conte
     with nothing changed, when they must be read line by line."""
     runs = stretch.runs
     counts = [end - at for _, at, end in runs]
-    sheets = _read_decimals(runs, counts, stretch.text) if sum(counts) >= MIN_DECIMAL_LINES else None
+    readers = (_by_digits, _by_orjson) if sum(counts) >= MIN_DECIMAL_LINES else (_by_orjson, _by_digits)
+    sheets = readers[0](runs, counts, stretch.text) or readers[1](runs, counts, stretch.text)
     if sheets is None:
-        marks = b"".join([layout.marks * count for (layout, _, _), count in zip(runs, counts)])
-        numbers = number_matrix(cut_numbers(stretch.text, marks), 1)
-        expected = sum(layout.width * count for (layout, _, _), count in zip(runs, counts))
-        if numbers is None or len(numbers) != expected:
-            return False
-        sheets = _sheets(runs, counts, numbers.ravel())
+        return False
     place = _Place(context, sheets, sum(counts))
     if not place.ok:
         return False
@@ -269,43 +267,31 @@ class _Sheet(NamedTuple):
         return self.matrix[:, column].astype(np.int64)
 
 
-def _sheets(runs: list, counts: list[int], numbers: np.ndarray) -> list[_Sheet]:
-    """A `_Sheet` per layout of values, in the order they first appear."""
-    start = runs[0][1]
-    # id of the layout -> the layout, and (first line, lines, first number) of each of its runs
-    found: dict[int, tuple[PrintLayout, list[tuple[int, int, int]]]] = {}
-    offset = 0
-    for (layout, at, _), count in zip(runs, counts):
-        if layout.kind == VALUES:
-            found.setdefault(id(layout), (layout, []))[1].append((at - start, count, offset))
-            offset += count * layout.width
+def _by_orjson(runs: list, counts: list[int], text: bytes) -> list[_Sheet] | None:
+    """A `_Sheet` per layout of values, in the order they first appear, the numbers of the
+    whole stretch cut out by one template and read by one orjson call; None when orjson
+    refuses one (``05``, ``+3``)."""
+    marks = b"".join([layout.marks * count for (layout, _, _), count in zip(runs, counts)])
+    numbers = number_matrix(cut_numbers(text, marks), 1)
+    expected = sum(layout.width * count for (layout, _, _), count in zip(runs, counts))
+    if numbers is None or len(numbers) != expected:
+        return None
+    numbers = numbers.ravel()
+    found = _runs_by_layout(runs, counts, lambda layout: layout.width)
     sheets = []
     for layout, parts in found.values():
         width = layout.width
-        if len(parts) == 1:
-            at, count, offset = parts[0]
-            where, flat = None, numbers[offset : offset + count * width]
-        else:
-            where = np.concatenate([np.arange(at, at + count) for at, count, _ in parts])
-            flat = np.concatenate([numbers[offset : offset + count * width] for _, count, offset in parts])
-        sheets.append(_Sheet(layout, parts[0][0], where, flat.reshape(-1, width)))
+        pieces = [numbers[offset : offset + count * width] for _, count, offset in parts]
+        flat = pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
+        sheets.append(_Sheet(layout, parts[0][0], _where(parts), flat.reshape(-1, width)))
     return sheets
 
 
-def _read_decimals(runs: list, counts: list[int], text: bytes) -> list[_Sheet] | None:
-    """`_sheets` with the numbers read from each layout's lines as a matrix of bytes (a line a
-    row: lines of one layout are as long) by `decimals`, without orjson; None when a layout's
-    numbers are not all plain decimals."""
-    start = runs[0][1]
-    # id of the layout -> the layout, and (first line, lines, first byte) of each of its runs
-    found: dict[int, tuple[PrintLayout, list[tuple[int, int, int]]]] = {}
-    byte = 0
-    for (layout, at, _), count in zip(runs, counts):
-        if layout.kind == VALUES:
-            if layout.decimals is None:
-                return None
-            found.setdefault(id(layout), (layout, []))[1].append((at - start, count, byte))
-        byte += count * len(layout.marks)
+def _by_digits(runs: list, counts: list[int], text: bytes) -> list[_Sheet] | None:
+    """`_by_orjson` with the numbers read from each layout's lines as a matrix of bytes (a line
+    a row: lines of one layout are as long) by `decimals`, a column at a time; None when
+    orjson refuses a number `decimals` leaves to it."""
+    found = _runs_by_layout(runs, counts, lambda layout: len(layout.marks))
     sheets = []
     for layout, parts in found.values():
         size = len(layout.marks)
@@ -317,9 +303,26 @@ def _read_decimals(runs: list, counts: list[int], text: bytes) -> list[_Sheet] |
             if values is None:
                 return None
             matrix[:, column] = values
-        where = None if len(parts) == 1 else np.concatenate([np.arange(at, at + n) for at, n, _ in parts])
-        sheets.append(_Sheet(layout, parts[0][0], where, matrix))
+        sheets.append(_Sheet(layout, parts[0][0], _where(parts), matrix))
     return sheets
+
+
+def _runs_by_layout(runs: list, counts: list[int], size: Callable[[PrintLayout], int]) -> dict:
+    """id of each layout of values -> the layout and (first line from the stretch's first,
+    lines, offset) of each of its runs, the offset growing by ``size(layout)`` a line."""
+    start = runs[0][1]
+    found: dict[int, tuple[PrintLayout, list[tuple[int, int, int]]]] = {}
+    offset = 0
+    for (layout, at, _), count in zip(runs, counts):
+        if layout.kind == VALUES:
+            found.setdefault(id(layout), (layout, []))[1].append((at - start, count, offset))
+        offset += count * size(layout)
+    return found
+
+
+def _where(parts: list[tuple[int, int, int]]) -> np.ndarray | None:
+    """The lines of a layout's runs; None for one run (a range)."""
+    return None if len(parts) == 1 else np.concatenate([np.arange(at, at + count) for at, count, _ in parts])
 
 
 class _Place:
