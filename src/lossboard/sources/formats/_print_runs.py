@@ -43,7 +43,6 @@ from lossboard import tags
 from lossboard.model import Columns, Item
 from lossboard.sources.formats import _grammars as grammars
 from lossboard.sources.formats._numbers import (
-    EXACT_FLOAT,
     KEEP,
     Decimal,
     cut_numbers,
@@ -53,6 +52,7 @@ from lossboard.sources.formats._numbers import (
     number_matrix,
 )
 from lossboard.sources.formats._prefixes import starts_with_date, strip_prefixes, wall_time
+from lossboard.sources.formats._print_places import Place, Sheet
 from lossboard.sources.formats.tqdm import match_bar
 
 MIN_VALUE_LINES = 2  # a stretch with fewer lines of values is cheaper read line by line
@@ -61,7 +61,6 @@ MIN_DECIMAL_LINES = 256
 _MAX_LAYOUTS = 4096  # layouts remembered; a log with more learns them again
 _MAX_BYTES = 4096  # longer lines are read one by one: the cache holds their whole layout
 _DIGIT = re.compile(r"\d")
-_UNKNOWN = np.iinfo(np.int64).min  # a step no line set yet
 # what a line of a layout is (`PrintLayout.kind`)
 BLANK, QUIET, UNREAD, VALUES = range(4)
 # a line's layout -> how to read it in bulk (None: line by line); shared by every parser and
@@ -204,7 +203,7 @@ def read(stretch: Stretch, lines: list[str], first: int, context: grammars.Conte
     sheets = readers[0](runs, counts, stretch.text) or readers[1](runs, counts, stretch.text)
     if sheets is None:
         return False
-    place = _Place(context, sheets, sum(counts))
+    place = Place(context, sheets, sum(counts))
     if not place.ok:
         return False
     blocks: dict[tuple[str, str], list[tuple]] = {}
@@ -251,24 +250,8 @@ def _tags(layout: PrintLayout, split: str) -> tuple[tuple[int, str, str], ...]:
     return known
 
 
-class _Sheet(NamedTuple):
-    """The lines of one layout of values in a stretch (counted from the stretch's first line)
-    and their numbers."""
-
-    layout: PrintLayout
-    first: int
-    where: np.ndarray | None  # the lines, or None: one run from ``first`` on
-    matrix: np.ndarray  # a row of numbers a line
-
-    def lines(self) -> np.ndarray:
-        return np.arange(self.first, self.first + len(self.matrix)) if self.where is None else self.where
-
-    def counter(self, column: int) -> np.ndarray:
-        return self.matrix[:, column].astype(np.int64)
-
-
-def _by_orjson(runs: list, counts: list[int], text: bytes) -> list[_Sheet] | None:
-    """A `_Sheet` per layout of values, in the order they first appear, the numbers of the
+def _by_orjson(runs: list, counts: list[int], text: bytes) -> list[Sheet] | None:
+    """A `Sheet` per layout of values, in the order they first appear, the numbers of the
     whole stretch cut out by one template and read by one orjson call; None when orjson
     refuses one (``05``, ``+3``)."""
     marks = b"".join([layout.marks * count for (layout, _, _), count in zip(runs, counts)])
@@ -283,11 +266,11 @@ def _by_orjson(runs: list, counts: list[int], text: bytes) -> list[_Sheet] | Non
         width = layout.width
         pieces = [numbers[offset : offset + count * width] for _, count, offset in parts]
         flat = pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
-        sheets.append(_Sheet(layout, parts[0][0], _where(parts), flat.reshape(-1, width)))
+        sheets.append(Sheet(layout, parts[0][0], _where(parts), flat.reshape(-1, width)))
     return sheets
 
 
-def _by_digits(runs: list, counts: list[int], text: bytes) -> list[_Sheet] | None:
+def _by_digits(runs: list, counts: list[int], text: bytes) -> list[Sheet] | None:
     """`_by_orjson` with the numbers read from each layout's lines as a matrix of bytes (a line
     a row: lines of one layout are as long) by `decimals`, a column at a time; None when
     orjson refuses a number `decimals` leaves to it."""
@@ -303,7 +286,7 @@ def _by_digits(runs: list, counts: list[int], text: bytes) -> list[_Sheet] | Non
             if values is None:
                 return None
             matrix[:, column] = values
-        sheets.append(_Sheet(layout, parts[0][0], _where(parts), matrix))
+        sheets.append(Sheet(layout, parts[0][0], _where(parts), matrix))
     return sheets
 
 
@@ -325,151 +308,7 @@ def _where(parts: list[tuple[int, int, int]]) -> np.ndarray | None:
     return None if len(parts) == 1 else np.concatenate([np.arange(at, at + count) for at, count, _ in parts])
 
 
-class _Place:
-    """Where the lines of a stretch go, as `_grammars._place` places them one after another:
-    the counters each line sets, and what the lines after it read of them.
-
-    Called with the sheets in order (`of`). When each layout is one run, the sheets are runs
-    in line order and what a sheet reads is what the sheet before left (two numbers); else
-    each line looks up the last line before it that set one (a search over the setters)."""
-
-    def __init__(self, context: grammars.Context, sheets: list[_Sheet], size: int) -> None:
-        self.split = context.split or tags.TRAIN  # no header in a stretch: no split changes
-        self.ok = False
-        self.epochs: dict[int, np.ndarray] = {}  # id of the layout -> its lines' epoch counters
-        self.steps: dict[int, tuple[np.ndarray, np.ndarray | None]] = {}  # -> steps, and epochs
-        self.epoch_base = context.epoch_base
-        for sheet in sheets:  # in the order their layouts first appear: the first epoch is the base
-            layout = sheet.layout
-            if not layout.counts_fit:
-                counters = [at for at in (layout.epoch, layout.step, layout.total) if at is not None]
-                if sheet.matrix[:, counters].max() >= EXACT_FLOAT:
-                    return
-            epoch = None
-            if layout.epoch is not None:
-                epoch = self.epochs[id(layout)] = sheet.counter(layout.epoch)
-                if self.epoch_base is None:
-                    self.epoch_base = 0 if epoch[0] == 0 else 1
-            if layout.step is None:
-                continue
-            step = sheet.counter(layout.step)
-            if layout.total is not None:
-                total = sheet.counter(layout.total)
-                if not total.all():
-                    return
-                self.steps[id(layout)] = (epoch - self.epoch_base) * total + step, epoch + step / total
-            else:
-                self.steps[id(layout)] = step, None if epoch is None else epoch.astype(np.float64)
-        self.ok = True
-        self.in_order = all(sheet.where is None for sheet in sheets)
-        initial_epoch, initial_step = context.epoch, context.step
-        self.epoch_now = _UNKNOWN if initial_epoch is None else initial_epoch
-        self.step_now = _UNKNOWN if initial_step is None else initial_step
-        self.last_step = context.last_step
-        self.goes_back = False  # a step below the step of the line of values before it
-        if not self.in_order:
-            self.epoch_setters = _setters(sheets, self.epochs)
-            self.step_setters = _setters(sheets, {key: steps for key, (steps, _) in self.steps.items()})
-            self.line_steps = np.zeros(size, np.int64)
-            self.gives = np.zeros(size, bool)
-
-    def of(self, sheet: _Sheet) -> tuple[np.ndarray | None, np.ndarray | None]:
-        """(steps, epochs or None) of a sheet's lines; steps None when a line has nothing to be
-        placed by (before any step or epoch), or some have an epoch and some not."""
-        layout, count = sheet.layout, len(sheet.matrix)
-        where = None if self.in_order else sheet.lines()
-        epoch = self.epochs.get(id(layout))
-        if layout.step is not None:
-            steps, epochs = self.steps[id(layout)]
-            if epochs is None:
-                epochs = _epochs(self._before("epoch", where), count)
-        elif epoch is not None:
-            steps = np.where(self._before("step", where) == _UNKNOWN, epoch, self._before("step", where))
-            epochs = epoch.astype(np.float64)
-        else:
-            steps = self._before("step", where)
-            if np.any(steps == _UNKNOWN):
-                steps = np.where(steps == _UNKNOWN, self._before("epoch", where), steps)
-                if np.any(steps == _UNKNOWN):
-                    return None, steps  # before anything set a context: not read
-            steps = np.full(count, steps) if np.ndim(steps) == 0 else steps
-            epochs = _epochs(self._before("epoch", where), count)
-        if epochs is False:
-            return None, steps
-        if not self.in_order:
-            self.line_steps[where] = steps
-            self.gives[where] = True
-            return steps, epochs
-        last = self.last_step
-        if (last is not None and steps[0] < last) or (len(steps) > 1 and (steps[1:] < steps[:-1]).any()):
-            self.goes_back = True
-        self.last_step = int(steps[-1])
-        if epoch is not None:
-            self.epoch_now = int(epoch[-1])
-        if layout.step is not None:
-            self.step_now = int(steps[-1])
-        return steps, epochs
-
-    def _before(self, counter: str, where: np.ndarray | None) -> np.ndarray | int:
-        """The ``counter`` ("step" or "epoch") the lines ``where`` read: the value of the last
-        line before each that set one, else the context's, else `_UNKNOWN`."""
-        if self.in_order:
-            return self.step_now if counter == "step" else self.epoch_now
-        at, values = self.step_setters if counter == "step" else self.epoch_setters
-        now = self.step_now if counter == "step" else self.epoch_now
-        if not len(at):
-            return now
-        before = np.searchsorted(at, where) - 1
-        return np.where(before >= 0, values[np.maximum(before, 0)], now)
-
-    def goes_forward(self) -> bool:
-        """Whether no line's step is below the step of the line of values before it."""
-        if self.in_order:
-            return not self.goes_back
-        steps = self.line_steps[self.gives]
-        last = self.last_step
-        return not ((last is not None and steps[0] < last) or (steps[1:] < steps[:-1]).any())
-
-    def move_on(self, context: grammars.Context) -> None:
-        context.epoch_base = self.epoch_base
-        if self.epochs:
-            context.epoch = int(self._last_set(self.epochs))
-        if self.steps:
-            context.step = int(self._last_set({key: steps for key, (steps, _) in self.steps.items()}))
-        context.last_step = self.last_step if self.in_order else int(self.line_steps[self.gives][-1])
-
-    def _last_set(self, values: dict[int, np.ndarray]) -> int:
-        """The value the last line that sets one of ``values`` set."""
-        if self.in_order:
-            return self.epoch_now if values is self.epochs else self.step_now
-        return (self.epoch_setters if values is self.epochs else self.step_setters)[1][-1]
-
-
-def _epochs(value: np.ndarray | int, count: int) -> np.ndarray | None | bool:
-    """The epochs of ``count`` lines that read ``value`` (one for all, or one a line) as floats;
-    None when no line knows one, False when some do and some not (a `Point` would say None
-    where a block says NaN)."""
-    if np.ndim(value) == 0:
-        return None if value == _UNKNOWN else np.full(count, float(value))
-    unknown = value == _UNKNOWN
-    if not unknown.any():
-        return value.astype(np.float64)
-    return None if unknown.all() else False
-
-
-def _setters(sheets: list[_Sheet], values: dict[int, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """(lines, values) of the sheets whose layouts (by id) set a counter, in line order."""
-    found = [(sheet.lines(), values[id(sheet.layout)]) for sheet in sheets if id(sheet.layout) in values]
-    if len(found) == 1:
-        return found[0]
-    if not found:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    where = np.concatenate([where for where, _ in found])
-    order = np.argsort(where, kind="stable")
-    return where[order], np.concatenate([value for _, value in found])[order]
-
-
-def _walls(sheet: _Sheet, lines: list[str], start: int) -> np.ndarray | None | bool:
+def _walls(sheet: Sheet, lines: list[str], start: int) -> np.ndarray | None | bool:
     """The wall times of the lines of ``sheet`` (``lines[start]`` is the stretch's first): None
     when none has one, False when some have one and some not."""
     if not sheet.layout.is_timed:

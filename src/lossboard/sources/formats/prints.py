@@ -17,7 +17,7 @@ The line pipeline, in order:
    Formats with parsers of their own hand the same pipeline the lines they do not claim.
 
 Speed without a second set of rules: a redrawn line's runs of one bar are read in bulk by
-`Bars.redrawn`, runs of print lines of one layout by `LinePipeline.lines` (``fast=False``
+`Bars.redrawn`, stretches of print lines of known layouts by `LinePipeline.lines` (``fast=False``
 reads each redraw and each line on its own, for the tests to compare), and the grammars'
 scans are learned once per line layout (`_layouts`).
 
