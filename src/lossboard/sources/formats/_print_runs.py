@@ -214,8 +214,7 @@ def read(stretch: Stretch, lines: list[str], first: int, context: grammars.Conte
         if walls is False:
             return False
         for column, tag, name in _tags(sheet.layout, place.split):
-            # a copy: a view would keep the whole stretch's numbers alive in the collector
-            part = (sheet, steps, sheet.matrix[:, column].copy(), epochs, walls)
+            part = (sheet, steps, sheet.matrix[:, column], epochs, walls)  # the collector copies a view
             blocks.setdefault((tag, name), []).append(part)
     if not place.goes_forward():
         return False  # a resume: its event goes between two lines
