@@ -1,28 +1,32 @@
-"""Column extraction for the display lines that make up most of a Caffe log.
+"""Column extraction for the display records that make up most of a Caffe log.
 
 Every ``display`` iterations Caffe prints one record of lines that differ only in their
-numbers::
+dates and numbers::
 
     I0711 14:22:25.854327  1274 solver.cpp:228] Iteration 100, loss = 0.232917
     I0711 14:22:25.854377  1274 solver.cpp:244]     Train net output #0: loss = 0.232917 (* 1 = 0.232917 loss)
     I0711 14:22:25.854387  1274 sgd_solver.cpp:106] Iteration 100, lr = 0.00992565
 
-The dates and times (glog's first 21 characters, fixed width) are read as columns of digits
-with numpy. A `Layout` is the literal text after them of one record, learned once;
-the numbers of many records are cut out at its literal pieces (`_literals`: another output
-name or a missing line does not fit). Anything that does not fit is left to the caller's
-line-by-line path, which stays the reference: values orjson refuses (``nan``, ``-nan``) and
-dates that are not glog's fixed width included.
+A `Layout` is the literal text of one record, learned once. A chunk of whole lines is read as
+bytes with no Python per line: numpy finds where the lines start, which lines begin with
+glog's fixed-width date and a record line's text up to its first number (`Layout.heads`),
+reads the dates as columns of digits, and overwrites dates and heads in place, to be deleted
+with one `bytes.translate`; the literals after each line's first number are cut with
+`bytes.replace`, and one orjson call reads what is left (`_literals.read_cut`). Anything that does not fit is
+left to the caller's line-by-line path, which stays the reference: values orjson refuses
+(``nan``, ``-nan``), other output names, dates that are not glog's fixed width.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
 from lossboard import tags
-from lossboard.sources.formats._literals import cut_pieces, read_numbers
+from lossboard.sources.formats._literals import read_cut
 
 PREFIX = 21  # "I0711 14:22:25.854327": severity, month, day and time, always this wide in glog
 
@@ -36,91 +40,167 @@ _NUMBER = re.compile(
 _OUTPUT_NAME = re.compile(r"Train net output #\d+: (\S+) = ")
 
 LOSS_LINE = ", loss = "  # text only the record's first line has
+_COMMA, _NEWLINE = ord(","), ord("\n")
+FILL = b"\r"  # overwrites what is cut, then deleted: no text handed to the fast path has it
+
+
+class Block:
+    """Whole lines (each ending in ``\\n``) as UTF-8 bytes, with where each starts and ends."""
+
+    def __init__(self, text: str) -> None:
+        self.data = text.encode("utf-8", "surrogatepass")
+        self.ends = np.flatnonzero(np.frombuffer(self.data, dtype=np.uint8) == _NEWLINE)
+        self.starts = np.concatenate(([0], self.ends[:-1] + 1))
+        self.count = len(self.ends)
+
+    def line(self, index: int) -> str:
+        return self.data[self.starts[index] : self.ends[index]].decode("utf-8", "surrogatepass")
+
+    def lines(self, start: int, stop: int) -> list[str]:
+        return [self.line(index) for index in range(start, stop)]
+
+    def padded(self, width: int) -> np.ndarray:
+        """The bytes and ``width`` zeros after them: a window of ``width`` fits at every start."""
+        return np.frombuffer(self.data + bytes(width), dtype=np.uint8)
+
+
+def _windows(padded: np.ndarray, width: int) -> np.ndarray:
+    """Every ``width``-byte window of ``padded``, as a view (row i starts at byte i)."""
+    return as_strided(padded, shape=(len(padded) - width, width), strides=(1, 1))
 
 
 class Layout:
-    """The literal text of one display record with its numbers cut out.
+    """The literal text of one display record around its numbers.
 
-    ``columns`` lists (value column, step column, tag, printed name, line of the record) for
-    each value the record gives, in the order the line-by-line path gives them. Column 0 is
-    the iteration of the record's loss line, the step of all but the lr line's values.
+    ``heads`` holds each line's text between the date and its first number, ``columns``
+    (value column, step column, tag, printed name, line of the record) each value the record
+    gives, in the order the line-by-line path gives them. Column 0 is the iteration of the
+    record's loss line, the step of all but the lr line's values.
     """
 
-    def __init__(self, pieces: list[str], columns: list[tuple], lines: int) -> None:
-        self.pieces, self.columns, self.lines = pieces, columns, lines
-        self._cuts = cut_pieces(pieces)
+    def __init__(self, heads: list[str], cuts: Iterable[str], columns: list[tuple], width: int) -> None:
+        self.heads = [head.encode("utf-8") for head in heads]
+        self.lines = len(heads)
+        self.columns, self.width = columns, width
+        self.tags = {column[2] for column in columns}
+        # the literals after each line's first number, each cut down to a comma, longest
+        # first (one may hold another)
+        self._cuts = sorted((cut.encode("utf-8") for cut in cuts), key=len, reverse=True)
+        self._reach = PREFIX + max(map(len, self.heads))
 
     @classmethod
     def learn(cls, record: list[str]) -> Layout | None:
         """The layout of ``record``: a loss line, its ``Train net output`` lines, an lr line."""
         columns: list[tuple] = []
-        pieces: list[str] = []
+        heads: list[str] = []
+        cuts: dict[str, None] = {}
         start = 0  # the column of the line's first number
         for index, line in enumerate(record):
-            body = line[PREFIX:]
-            line_pieces = _NUMBER.split(body)
-            count = len(line_pieces) - 1
+            pieces = _NUMBER.split(line[PREFIX:])
+            count = len(pieces) - 1
             if index == 0:
-                if LOSS_LINE not in body or count not in (2, 5):
+                if LOSS_LINE not in line or count not in (2, 5):
                     return None
                 columns.append((count - 1, 0, "train/loss", "loss", 0))
                 if count == 5:  # "Iteration N (2.3 iter/s, 43.4s/100 iters), loss = X"
                     columns.append((1, 0, "perf/iters_per_sec", "iter/s", 0))
-            elif ", lr = " in body and index == len(record) - 1:
+            elif ", lr = " in line and index == len(record) - 1:
                 if count != 2:
                     return None
                 columns.append((start + 1, start, "opt/lr", "lr", index))
             else:
-                output = _OUTPUT_NAME.search(body)
+                output = _OUTPUT_NAME.search(line)
                 if output is None or count not in (1, 2):  # its value, and the weighted value
                     return None
                 name = output[1]
                 columns.append((start, 0, tags.canonical(name, tags.BATCH), name, index))
-            # the last piece of a line and the first of the next meet at the line break
-            pieces = [*pieces[:-1], pieces[-1] + "\n" + line_pieces[0], *line_pieces[1:]] if pieces else line_pieces
+            heads.append(pieces[0])
+            # the line's "\n" becomes a comma: its last piece is cut with it, so it must end there
+            line_cuts = [*pieces[1:-1], pieces[-1] + ","] if pieces[-1] else pieces[1:-1]
+            if not all(line_cuts):
+                return None  # two numbers with nothing between: no place to cut
+            cuts.update(dict.fromkeys(line_cuts))
             start += count
-        return cls(pieces, columns, len(record))
+        return cls(heads, cuts, columns, start)
 
-    def matrix(self, text: str, records: int) -> np.ndarray | None:
-        """The numbers of ``records`` whole records, ``text`` their lines after the dates
-        (`split_dates`), as a (records, width) array, or None when they do not fit."""
-        return read_numbers(text, self.pieces, self._cuts, records)
+    def read(self, block: Block) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """(first line of each whole record in ``block``, the dates of their lines as
+        `read_dates` gives them, their numbers as a (records, width) array), or None when
+        there are none or they do not fit."""
+        size, count = self.lines, block.count
+        if count < size:
+            return None
+        padded = block.padded(self._reach)
+        rows = _windows(padded, self._reach)[block.starts]
+        firsts = np.flatnonzero(self._heads_at(rows, 0) == self.heads[0])
+        firsts = firsts[firsts <= count - size]
+        for index, head in enumerate(self.heads[1:], 1):  # only where a record's first line is
+            firsts = firsts[self._heads_at(rows[firsts + index], index) == head]
+        if not len(firsts) or (np.diff(firsts) < size).any():
+            return None
+        lines = (firsts[:, None] + np.arange(size)).ravel()
+        dates = read_dates(rows[lines, :PREFIX])
+        if dates is None:
+            return None
+        body = self._fill(padded.copy(), block, firsts, lines).translate(None, FILL)
+        for cut in self._cuts:
+            body = body.replace(cut, b",")
+        matrix = read_cut(body[:-1], len(firsts), self.width)  # the last "\n" became a comma
+        return None if matrix is None else (firsts, dates, matrix)
+
+    def _heads_at(self, rows: np.ndarray, index: int) -> np.ndarray:
+        """Where the head of the record's line ``index`` would be in each of ``rows``, as
+        fixed-width strings: a comparison is one memcmp a line."""
+        size = len(self.heads[index])
+        return np.ndarray((len(rows),), dtype=f"S{size}", buffer=rows, offset=PREFIX, strides=(self._reach,))
+
+    def _fill(self, data: np.ndarray, block: Block, firsts: np.ndarray, lines: np.ndarray) -> bytes:
+        """The records' text, one run of adjacent records after another, with each line's
+        date and head overwritten by FILL and its ``\\n`` by a comma."""
+        starts = block.starts[lines]
+        for index, head in enumerate(self.heads):
+            width = PREFIX + len(head)
+            _windows(data, width)[starts[index :: self.lines]] = FILL[0]
+        data[block.ends[lines]] = _COMMA
+        breaks = np.flatnonzero(np.diff(firsts) != self.lines) + 1
+        run_starts = block.starts[firsts[np.concatenate(([0], breaks))]]
+        run_stops = block.ends[firsts[np.concatenate((breaks - 1, [len(firsts) - 1]))] + self.lines - 1] + 1
+        return b"".join([data[a:b].tobytes() for a, b in zip(run_starts.tolist(), run_stops.tolist())])
 
 
-def split_dates(lines: list[str]) -> tuple[np.ndarray, str] | None:
-    """The (month, day, hour, minute, microseconds of the minute) of glog's fixed-width date
-    and time on each of ``lines``, and the rest of the lines joined; None when a date is not
-    that or names no month."""
-    try:
-        raw = "".join([line[:PREFIX] for line in lines]).encode("ascii")
-    except UnicodeEncodeError:
+def read_dates(table: np.ndarray) -> np.ndarray | None:
+    """The (month, day, hour, minute, microseconds of the minute) of glog's fixed-width
+    severity, date and time, one row of ``table`` (bytes) a line; None when one is not that
+    or names no month."""
+    if not _SEVERITY[table[:, 0]].all():
         return None
-    if len(raw) != PREFIX * len(lines):
-        return None
-    table = np.frombuffer(raw, dtype=np.uint8).reshape(-1, PREFIX)
     if not ((table[:, 5] == 32) & (table[:, 8] == 58) & (table[:, 11] == 58) & (table[:, 14] == 46)).all():
         return None
-    digits = table[:, _DIGIT_COLUMNS].astype(np.int64) - 48
-    if ((digits < 0) | (digits > 9)).any():
+    digits = table[:, _DIGIT_COLUMNS] - 48  # uint8: a byte below "0" wraps past 9
+    if (digits > 9).any():
         return None
+    digits = digits.astype(np.int64)
     fields = digits[:, 0:8:2] * 10 + digits[:, 1:8:2]  # month, day, hour, minute
     if fields[:, 0].min() < 1 or fields[:, 0].max() > 12:
         return None
-    micros = digits[:, 8:] @ _PLACES  # "25.854327" -> 25854327
-    return np.column_stack([fields, micros]), "\n".join([line[PREFIX:] for line in lines])
+    micros = digits[:, 8:] @ _PLACES  # "25.854327" -> 25854327 (integers: numpy's loop, no BLAS threads)
+    return np.column_stack([fields, micros])
 
 
 def wall_times(dates: np.ndarray, year: int) -> np.ndarray:
     """What `caffe.Parser` computes line by line for ``dates`` in ``year``: ``calendar.timegm``
-    of the minute plus ``float()`` of the printed seconds, to the bit (a whole number of
-    microseconds over 1e6 rounds as ``float()`` of its decimal text does)."""
+    of the minute plus ``float()`` of the printed seconds, to the bit (whole seconds and a
+    whole number of microseconds over 1e6, which rounds as ``float()`` of its decimal text
+    does, added once)."""
     months, days, hours, minutes, micros = dates.T
-    first_days = ((year - 1970) * 12 + months - 1).astype("datetime64[M]").astype("datetime64[D]")
-    since_epoch = first_days.astype(np.int64) + days - 1
+    month_starts = np.arange(f"{year}-01", f"{year + 1}-01", dtype="datetime64[M]").astype("datetime64[D]")
+    since_epoch = month_starts.astype(np.float64)[months.astype(np.intp) - 1] + days - 1
     seconds = ((since_epoch * 24 + hours) * 60 + minutes) * 60
-    return seconds.astype(np.float64) + micros / 1e6
+    return seconds + micros / 1e6
 
 
+_SEVERITY = np.zeros(256, dtype=bool)
+_SEVERITY[list(b"IWEF")] = True
 # the digits of "I0711 14:22:25.854327": MMDD, hh, mm, ss, ffffff
 _DIGIT_COLUMNS = [1, 2, 3, 4, 6, 7, 9, 10, 12, 13, 15, 16, 17, 18, 19, 20]
 _PLACES = 10 ** np.arange(7, -1, -1, dtype=np.int64)

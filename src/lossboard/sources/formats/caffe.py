@@ -47,13 +47,11 @@ from __future__ import annotations
 
 import calendar
 import re
-from itertools import chain
-
 import numpy as np
 
 from lossboard import tags
 from lossboard.model import RESUME, Columns, Event, Item, Meta, Point, Problem
-from lossboard.sources.formats._caffe_fast import LOSS_LINE, Layout, split_dates, wall_times
+from lossboard.sources.formats._caffe_fast import LOSS_LINE, Block, Layout, wall_times
 from lossboard.sources.formats._lines import LineParser
 from lossboard.sources.formats._numbers import bad_number, number
 from lossboard.sources.formats._pipeline import LinePipeline
@@ -104,6 +102,15 @@ class Parser(LineParser):
         self._fast = fast
         self._layout: Layout | None = None
 
+    def feed(self, text: str) -> list[Item]:
+        if self._fast and self._started:  # whole lines as one string: no list of lines at all
+            taken = self._splitter.feed_block(text)
+            if taken is not None:
+                items = self._cut_problems()
+                items.extend(self._fast_block(*taken))
+                return items
+        return super().feed(text)
+
     def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
         items: list[Item] = []
         start = 0
@@ -113,13 +120,14 @@ class Parser(LineParser):
         if start:
             first, lines = first + start, lines[start:]
         if self._fast and len(lines) >= _FAST_MIN_LINES:
-            fast = self._fast_lines(first, lines)
-            if fast is not None:
-                items.extend(fast)
-                return items
+            items.extend(self._fast_block(first, "\n".join(lines) + "\n"))
+        else:
+            self._lines(first, lines, items)
+        return items
+
+    def _lines(self, first: int, lines: list[str], items: list[Item]) -> None:
         for line_no, line in enumerate(lines, first):
             self._line(line_no, line, items)
-        return items
 
     def _line(self, line_no: int, line: str, items: list[Item]) -> None:
         glog = _GLOG.match(line) if line[:1] in "IWEF" else None
@@ -249,18 +257,24 @@ class Parser(LineParser):
 
     # ---- fast path ---------------------------------------------------------------------------
 
-    def _fast_lines(self, first: int, lines: list[str]) -> list[Item] | None:
-        """The records of ``lines`` with all their display records read as one matrix, or
-        None to parse line by line.
+    def _fast_block(self, first: int, text: str) -> list[Item]:
+        """The records of the whole lines in ``text`` (the first numbered ``first``), all their
+        display records read as one matrix.
 
-        Runs of display lines (loss, ``Train net output``, lr) are cut into whole records
-        and read together (`_caffe_fast`); every other line, and a run whose dates or
-        iterations do not continue where the parser stands, is parsed on its own in order.
+        Runs of display records are read together (`_caffe_fast`); every other line, and a run
+        whose dates or iterations do not continue where the parser stands, is parsed on its own
+        in order. The runs' values are emitted as one block per series, after the lines parsed
+        on their own unless one of those touches the same series or is an event.
         """
-        read = self._read_records(lines)
+        if "\r" in text:
+            text = text.replace("\r\n", "\n")
+        block = Block(text)
+        read = self._read_records(block) if "\r" not in text and block.count >= _FAST_MIN_LINES else None
         if read is None:
-            return None
-        runs, dates, matrix = read
+            items: list[Item] = []
+            self._lines(first, block.lines(0, block.count), items)
+            return items
+        firsts, dates, matrix = read
         size = self._layout.lines
         year = self._year
         walls = wall_times(dates, year)
@@ -268,85 +282,95 @@ class Parser(LineParser):
         iterations = matrix[:, 0]
         # dates and iterations that only go up across all runs need one check per run below
         rising = bool((np.diff(months) >= 0).all() and (np.diff(iterations) >= 0).all())
-        items: list[Item] = []
-        done = record = 0  # lines before `done` are parsed; records before `record` emitted
-        for start, stop in runs:
-            for index in range(done, start):
-                self._line(first + index, lines[index], items)
-            count = (stop - start) // size
-            line_at = record * size
-            run_months = months[line_at : line_at + count * size]
-            steps = iterations[record : record + count]
+        items = []
+        runs: list[tuple[int, int, np.ndarray]] = []  # (first, stop record, walls of its lines) to emit
+        done = 0  # lines before `done` are parsed
+        breaks = np.flatnonzero(np.diff(firsts) != size) + 1
+        for record, stop_record in zip([0, *breaks.tolist()], [*breaks.tolist(), len(firsts)]):
+            start = int(firsts[record])
+            stop = int(firsts[stop_record - 1]) + size
+            self._between(first, block, done, start, matrix, runs, items)
+            line_at, line_stop = record * size, stop_record * size
+            run_months = months[line_at:line_stop]
+            steps = iterations[record:stop_record]
             fits = (
                 run_months[0] >= self._month
                 and steps[0] >= self._previous
                 and (rising or ((np.diff(run_months) >= 0).all() and (np.diff(steps) >= 0).all()))
             )
             if fits:
-                run_walls = walls[line_at : line_at + count * size]
+                run_walls = walls[line_at:line_stop]
                 if self._year != year:  # a line parsed on its own began a new year
-                    run_walls = wall_times(dates[line_at : line_at + count * size], self._year)
-                self._emit(matrix[record : record + count], run_walls, items)
+                    run_walls = wall_times(dates[line_at:line_stop], self._year)
+                runs.append((record, stop_record, run_walls))
                 self._month = int(run_months[-1])
+                self._iteration = self._previous = int(steps[-1])
+                self._test = self._dump = None
+                self._training = True
             else:  # a restart or a new year inside: the line-by-line path says so
-                for index in range(start, stop):
-                    self._line(first + index, lines[index], items)
-            record += count
+                self._between(first, block, start, stop, matrix, runs, items)
             done = stop
-        for index in range(done, len(lines)):
-            self._line(first + index, lines[index], items)
+        self._between(first, block, done, block.count, matrix, runs, items)
+        self._emit(matrix, runs, items)
         return items
 
-    def _read_records(self, lines: list[str]) -> tuple[list, np.ndarray, np.ndarray] | None:
-        """(runs, dates of their lines, numbers of their records) of the display records in
-        ``lines``; the layout is learned again once when the known one does not fit."""
+    def _between(
+        self, first: int, block: Block, start: int, stop: int, matrix: np.ndarray, runs: list, items: list[Item]
+    ) -> None:
+        """Parse lines ``start`` to ``stop`` of ``block`` on their own; the runs read so far go
+        out first when what these lines give must come after them."""
+        if start == stop:
+            return
+        parsed: list[Item] = []
+        self._lines(first + start, block.lines(start, stop), parsed)
+        series = self._layout.tags
+        if runs and any(type(item) is Event or (type(item) in (Point, Columns) and item.tag in series) for item in parsed):
+            self._emit(matrix, runs, items)
+        items.extend(parsed)
+
+    def _read_records(self, block: Block) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """`Layout.read` of ``block``; the layout is learned again once when the known one
+        does not fit."""
         for _ in range(2):
-            runs = self._display_runs(lines)
-            if not runs:
-                return None
-            record_lines = list(chain.from_iterable(lines[start:stop] for start, stop in runs))
-            split = split_dates(record_lines)
-            if split is None:
-                return None
-            dates, text = split
-            matrix = self._layout.matrix(text, len(record_lines) // self._layout.lines)
-            if matrix is not None:
-                return runs, dates, matrix
+            if self._layout is None:
+                self._layout = self._learn(block)
+                if self._layout is None:
+                    return None
+            read = self._layout.read(block)
+            if read is not None:
+                return read
             self._layout = None  # another layout from here on (a restart with other outputs)?
         return None
 
-    def _display_runs(self, lines: list[str]) -> list[tuple[int, int]]:
-        """(start, stop) of each stretch of whole display records in ``lines``, learning their
-        layout from the first when none is known."""
-        # the cheap test of a display line; the layout checks each line in full
-        display = np.array(
-            [("Iteration " in line and "Testing" not in line) or "Train net output" in line for line in lines],
-            dtype=np.int8,
-        )
-        edges = np.flatnonzero(np.diff(display, prepend=0, append=0)).tolist()
-        runs = []
-        for start, stop in zip(edges[::2], edges[1::2]):
-            while start < stop and LOSS_LINE not in lines[start]:
-                start += 1  # a record cut by the chunk's start: its lines go one by one
-            if self._layout is None:
-                following = (i for i in range(start + 1, stop) if LOSS_LINE in lines[i])
-                end = next(following, None)
-                if end is None or (layout := Layout.learn(lines[start:end])) is None:
-                    continue
-                self._layout = layout
-            size = self._layout.lines
-            whole = (stop - start) // size * size
-            if whole:
-                runs.append((start, start + whole))
-        return runs
+    def _learn(self, block: Block, tries: int = 4) -> Layout | None:
+        """The layout of the first whole record in ``block`` of glog lines that fits one,
+        from a loss line to the next."""
+        data, marker = block.data, LOSS_LINE.encode()
+        at = data.find(marker)
+        for _ in range(tries):
+            following = data.find(marker, at + 1) if at >= 0 else -1
+            if following < 0:
+                return None
+            start, stop = np.searchsorted(block.ends, [at, following]).tolist()
+            record = block.lines(start, stop)
+            if all(_GLOG.match(line) for line in record) and (layout := Layout.learn(record)) is not None:
+                return layout
+            at = following
+        return None
 
-    def _emit(self, matrix: np.ndarray, walls: np.ndarray, items: list[Item]) -> None:
-        """The values of whole records, one block per series, and the state they leave."""
+    def _emit(self, matrix: np.ndarray, runs: list[tuple[int, int, np.ndarray]], items: list[Item]) -> None:
+        """The values of the records of ``runs``, one block per series; empties ``runs``."""
+        if not runs:
+            return
+        if len(runs) == 1:
+            (start, stop, walls), = runs
+            matrix = matrix[start:stop]
+        else:
+            matrix = np.concatenate([matrix[start:stop] for start, stop, _ in runs])
+            walls = np.concatenate([walls for _, _, walls in runs])
+        runs.clear()
         size = self._layout.lines
         steps = matrix[:, 0].astype(np.int64)
         for column, step_column, tag, name, line in self._layout.columns:
             at = steps if step_column == 0 else matrix[:, step_column].astype(np.int64)
             items.append(Columns(tag, name, at, matrix[:, column], None, walls[line::size]))
-        self._iteration = self._previous = int(steps[-1])
-        self._test = self._dump = None
-        self._training = True
