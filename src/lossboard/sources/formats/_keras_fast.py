@@ -61,11 +61,10 @@ def first_state(raw: str, start: int) -> str:
     return _ANSI.sub("", raw[start + 1 : end]).rstrip("\x08").rstrip()
 
 
-def read_states(shown: str, names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray] | None:
-    """The (current, total, value of each name) of every state in ``shown`` -- raw text in
-    which each state follows a ``\\r`` and ends before one -- as rows, and which states show
-    an ETA; None when one of them does not fit."""
-    count = shown.count("\r") - 1
+def read_states(shown: str, names: tuple[str, ...], count: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """The (current, total, value of each name) of the ``count`` states in ``shown`` -- raw
+    text in which each state follows a ``\\r`` and ends before one -- as rows, and which states
+    show an ETA; None when one of them does not fit."""
     if "\x1b" in shown:  # Keras 3: every group is a number, joined at C speed
         found = _pattern(names, True).findall(shown)
         if len(found) != count:

@@ -227,8 +227,9 @@ class Parser(LineParser):
     def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
         items: list[Item] = []
         for number, raw in enumerate(lines, first):
-            if self._fast and raw.count("\r") >= _keras_fast.MIN_STATES and self._redraws(number, raw, items):
-                continue
+            if self._fast and (redrawn := raw.count("\r")) >= _keras_fast.MIN_STATES:
+                if self._redraws(number, raw, redrawn, items):
+                    continue
             states = _states(raw)
             if not states:
                 continue
@@ -246,16 +247,17 @@ class Parser(LineParser):
                 self._line(number, states[-1], items)
         return items
 
-    def _redraws(self, number: int, raw: str, items: list[Item]) -> bool:
-        """A line of many redraws of this epoch's bar, its running states read in bulk
-        (`_keras_fast`); False, with nothing changed, when they are not only that."""
+    def _redraws(self, number: int, raw: str, redrawn: int, items: list[Item]) -> bool:
+        """A line of many redraws (``redrawn`` times ``\\r``) of this epoch's bar, its running
+        states read in bulk (`_keras_fast`); False, with nothing changed, when they are not
+        only that."""
         first, last = raw.find("\r"), raw.rfind("\r")
         if self._epoch is None or self._closed or self._held_lines or raw[:first].strip("\x08"):
             return False
         goes_on = last == len(raw) - 1  # the start of a line still being drawn: no last state yet
         tail = [] if goes_on else _states(raw[last:])  # the line's last state goes the usual way
         names = _keras_fast.metric_names(_keras_fast.first_state(raw, first))
-        read = _keras_fast.read_states(raw[first : last + 1], names) if names and (tail or goes_on) else None
+        read = _keras_fast.read_states(raw[first : last + 1], names, redrawn - 1) if names and (tail or goes_on) else None
         if read is None:
             return False
         table, has_eta = read
