@@ -10,8 +10,8 @@ dates and numbers::
 A `Layout` is the literal text of one record, learned once. A chunk of whole lines is read as
 bytes with no Python per line: numpy finds where the lines start, which lines begin with
 glog's fixed-width date and a record line's text up to its first number (`Layout.heads`),
-reads the dates as columns of digits, and overwrites dates and heads in place, to be deleted
-with one `bytes.translate`; the literals after each line's first number are cut with
+reads the dates as columns of digits, and overwrites dates, heads and the lines between records
+in place, to be left out by one numpy selection; the literals after each line's first number are cut with
 `bytes.replace`, and one orjson call reads what is left (`_literals.read_cut`). Anything that does not fit is
 left to the caller's line-by-line path, which stays the reference: values orjson refuses
 (``nan``, ``-nan``), other output names, dates that are not glog's fixed width.
@@ -41,7 +41,7 @@ _OUTPUT_NAME = re.compile(r"Train net output #\d+: (\S+) = ")
 
 LOSS_LINE = ", loss = "  # text only the record's first line has
 _COMMA, _NEWLINE = ord(","), ord("\n")
-FILL = b"\r"  # overwrites what is cut, then deleted: no text handed to the fast path has it
+FILL = b"\r"  # overwrites what is cut, then left out: no text handed to the fast path has it
 
 
 class Block:
@@ -62,6 +62,11 @@ class Block:
     def padded(self, width: int) -> np.ndarray:
         """The bytes and ``width`` zeros after them: a window of ``width`` fits at every start."""
         return np.frombuffer(self.data + bytes(width), dtype=np.uint8)
+
+
+def _words(padded: np.ndarray) -> np.ndarray:
+    """The 8 bytes at every offset of ``padded`` as a little-endian integer, as a view."""
+    return np.ndarray((len(padded) - 7,), dtype="<u8", buffer=padded, strides=(1,))
 
 
 def _windows(padded: np.ndarray, width: int) -> np.ndarray:
@@ -87,6 +92,11 @@ class Layout:
         # first (one may hold another)
         self._cuts = sorted((cut.encode("utf-8") for cut in cuts), key=len, reverse=True)
         self._reach = PREFIX + max(map(len, self.heads))
+        # 8 bytes of the first head that tell its line from others of the same shape: those
+        # that end glog's "file:line]", else its first
+        first = self.heads[0]
+        self._key_offset = max(0, min(first.find(b"]") - 7, len(first) - 8))
+        self._key = int.from_bytes(first[self._key_offset : self._key_offset + 8], "little") if len(first) >= 8 else None
 
     @classmethod
     def learn(cls, record: list[str]) -> Layout | None:
@@ -131,18 +141,19 @@ class Layout:
         if count < size:
             return None
         padded = block.padded(self._reach)
-        rows = _windows(padded, self._reach)[block.starts]
-        firsts = np.flatnonzero(self._heads_at(rows, 0) == self.heads[0])
-        firsts = firsts[firsts <= count - size]
-        for index, head in enumerate(self.heads[1:], 1):  # only where a record's first line is
-            firsts = firsts[self._heads_at(rows[firsts + index], index) == head]
+        firsts = np.arange(count - size + 1)
+        if self._key is not None:  # a word of the first line's head picks the lines worth comparing in full
+            firsts = np.flatnonzero(_words(padded)[block.starts[firsts] + (PREFIX + self._key_offset)] == self._key)
+        windows = _windows(padded, self._reach)
+        for index, head in enumerate(self.heads):
+            firsts = firsts[self._heads_at(windows[block.starts[firsts + index]], index) == head]
         if not len(firsts) or (np.diff(firsts) < size).any():
             return None
         lines = (firsts[:, None] + np.arange(size)).ravel()
-        dates = read_dates(rows[lines, :PREFIX])
+        dates = read_dates(_windows(padded, PREFIX)[block.starts[lines]])
         if dates is None:
             return None
-        body = self._fill(padded.copy(), block, firsts, lines).translate(None, FILL)
+        body = self._cut(padded.copy(), block, firsts, lines)
         for cut in self._cuts:
             body = body.replace(cut, b",")
         matrix = read_cut(body[:-1], len(firsts), self.width)  # the last "\n" became a comma
@@ -154,18 +165,21 @@ class Layout:
         size = len(self.heads[index])
         return np.ndarray((len(rows),), dtype=f"S{size}", buffer=rows, offset=PREFIX, strides=(self._reach,))
 
-    def _fill(self, data: np.ndarray, block: Block, firsts: np.ndarray, lines: np.ndarray) -> bytes:
-        """The records' text, one run of adjacent records after another, with each line's
-        date and head overwritten by FILL and its ``\\n`` by a comma."""
+    def _cut(self, data: np.ndarray, block: Block, firsts: np.ndarray, lines: np.ndarray) -> bytes:
+        """The records' text, one run of adjacent records after another, without the dates and
+        heads of their lines and with each ``\\n`` a comma: all else is overwritten by FILL in
+        ``data`` (the block's bytes, padded), which one numpy selection then leaves out."""
+        fill = FILL[0]
         starts = block.starts[lines]
         for index, head in enumerate(self.heads):
-            width = PREFIX + len(head)
-            _windows(data, width)[starts[index :: self.lines]] = FILL[0]
+            _windows(data, PREFIX + len(head))[starts[index :: self.lines]] = fill
         data[block.ends[lines]] = _COMMA
         breaks = np.flatnonzero(np.diff(firsts) != self.lines) + 1
-        run_starts = block.starts[firsts[np.concatenate(([0], breaks))]]
-        run_stops = block.ends[firsts[np.concatenate((breaks - 1, [len(firsts) - 1]))] + self.lines - 1] + 1
-        return b"".join([data[a:b].tobytes() for a, b in zip(run_starts.tolist(), run_stops.tolist())])
+        run_starts = block.starts[firsts[np.concatenate(([0], breaks))]].tolist()
+        run_stops = (block.ends[firsts[np.concatenate((breaks - 1, [len(firsts) - 1]))] + self.lines - 1] + 1).tolist()
+        for stop, start in zip([0, *run_stops], [*run_starts, len(data)]):  # the lines between runs
+            data[stop:start] = fill
+        return data[data != fill].tobytes()
 
 
 def read_dates(table: np.ndarray) -> np.ndarray | None:

@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from functools import lru_cache
 import numpy as np
 
 from lossboard import tags
@@ -228,10 +229,10 @@ class Parser(LineParser):
             return
         name = match[2]
         if match[1] == "Train":
-            tag, step = tags.canonical(name, tags.BATCH), self._iteration
+            tag, step = _canonical(name, tags.BATCH), self._iteration
         elif self._test is not None:
             step, split = self._test
-            tag = tags.canonical(name, tags.VAL)
+            tag = _canonical(name, tags.VAL)
             if split != tags.VAL:
                 tag = f"{split}/{tags.metric_of(tag)}"
         else:
@@ -252,8 +253,7 @@ class Parser(LineParser):
         if month < self._month:
             self._year += 1  # December -> January: glog's date has no year to tell us
         self._month = month
-        seconds = calendar.timegm((self._year, month, day, int(glog[3]), int(glog[4]), 0))
-        return seconds + float(glog[5])
+        return _minute_start(self._year, month, day, int(glog[3]), int(glog[4])) + float(glog[5])
 
     # ---- fast path ---------------------------------------------------------------------------
 
@@ -281,30 +281,33 @@ class Parser(LineParser):
         months = dates[:, 0]
         iterations = matrix[:, 0]
         # dates and iterations that only go up across all runs need one check per run below
-        rising = bool((np.diff(months) >= 0).all() and (np.diff(iterations) >= 0).all())
+        rising = _rises(months, iterations)
         items = []
         runs: list[tuple[int, int, np.ndarray]] = []  # (first, stop record, walls of its lines) to emit
         done = 0  # lines before `done` are parsed
-        breaks = np.flatnonzero(np.diff(firsts) != size) + 1
-        for record, stop_record in zip([0, *breaks.tolist()], [*breaks.tolist(), len(firsts)]):
-            start = int(firsts[record])
-            stop = int(firsts[stop_record - 1]) + size
+        # each run's first and last line, record, month and iteration, as Python numbers
+        breaks = (np.flatnonzero(np.diff(firsts) != size) + 1).tolist()
+        run_records = [0, *breaks]
+        run_ends = np.array([*breaks, len(firsts)]) - 1  # the run's last record
+        starts, stops = firsts[run_records].tolist(), (firsts[run_ends] + size).tolist()
+        first_months, last_months = months[np.array(run_records) * size].tolist(), months[run_ends * size + size - 1].tolist()
+        first_steps, last_steps = iterations[run_records].astype(np.int64).tolist(), iterations[run_ends].astype(np.int64).tolist()
+        for run, record in enumerate(run_records):
+            start, stop, stop_record = starts[run], stops[run], int(run_ends[run]) + 1
             self._between(first, block, done, start, matrix, runs, items)
             line_at, line_stop = record * size, stop_record * size
-            run_months = months[line_at:line_stop]
-            steps = iterations[record:stop_record]
             fits = (
-                run_months[0] >= self._month
-                and steps[0] >= self._previous
-                and (rising or ((np.diff(run_months) >= 0).all() and (np.diff(steps) >= 0).all()))
+                first_months[run] >= self._month
+                and first_steps[run] >= self._previous
+                and (rising or _rises(months[line_at:line_stop], iterations[record:stop_record]))
             )
             if fits:
                 run_walls = walls[line_at:line_stop]
                 if self._year != year:  # a line parsed on its own began a new year
                     run_walls = wall_times(dates[line_at:line_stop], self._year)
                 runs.append((record, stop_record, run_walls))
-                self._month = int(run_months[-1])
-                self._iteration = self._previous = int(steps[-1])
+                self._month = last_months[run]
+                self._iteration = self._previous = last_steps[run]
                 self._test = self._dump = None
                 self._training = True
             else:  # a restart or a new year inside: the line-by-line path says so
@@ -374,3 +377,17 @@ class Parser(LineParser):
         for column, step_column, tag, name, line in self._layout.columns:
             at = steps if step_column == 0 else matrix[:, step_column].astype(np.int64)
             items.append(Columns(tag, name, at, matrix[:, column], None, walls[line::size]))
+
+
+def _rises(months: np.ndarray, iterations: np.ndarray) -> bool:
+    """Whether dates (by month) and iterations never go back: no new year, no restart."""
+    return bool((np.diff(months) >= 0).all() and (np.diff(iterations) >= 0).all())
+
+
+@lru_cache(maxsize=4096)
+def _minute_start(year: int, month: int, day: int, hour: int, minute: int) -> int:
+    """``calendar.timegm`` of a minute; a log's lines share few of them."""
+    return calendar.timegm((year, month, day, hour, minute, 0))
+
+
+_canonical = lru_cache(maxsize=1024)(tags.canonical)  # a log prints few names, many times
