@@ -1,17 +1,20 @@
 """Caffe's fast path (`_caffe_fast`: display records read as one matrix) gives exactly what the
-line-by-line path gives: on the corpus log cut into chunks of several sizes, and under
-hypothesis on generated logs with the things that must send records back to the line-by-line
-path (restarts, a new year, ``nan``, a print or a test block inside a run, other outputs)."""
+line-by-line path gives: on the corpus log cut into chunks of several sizes, with CRLF line
+ends and read in small pieces, and under hypothesis on generated logs with the things that
+must send records back to the line-by-line path (restarts, a new year, ``nan``, a print or a
+test block inside a run, other outputs, text that is not ASCII)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lossboard.model import Columns, Item
+from lossboard.sources.formats import caffe
 from tests.sources.helpers import canonical, parse_cut
 
 LENET = "caffe/mnist_lenet_train.log"
@@ -30,6 +33,20 @@ def test_the_corpus_log_reads_the_same_on_both_paths(corpus: Path, chunk: int | 
     fast = _assert_same(text, cuts)
     if chunk != 4_000:  # chunks of ~40 lines are too short for the fast path
         assert any(type(item) is Columns for item in fast), "the fast path did not run"
+
+
+@pytest.mark.parametrize("piece", [7_000, 12_000])
+def test_the_corpus_log_read_in_small_pieces_reads_the_same(corpus: Path, piece: int) -> None:
+    text = (corpus / LENET).read_text()
+    with patch.object(caffe, "_PIECE_CHARS", piece):  # pieces cut before a loss line, or anywhere
+        fast = _assert_same(text, list(range(0, len(text), 20_000)))
+    assert any(type(item) is Columns for item in fast), "the fast path did not run"
+
+
+def test_crlf_line_ends_read_the_same(corpus: Path) -> None:
+    text = (corpus / LENET).read_text().replace("\n", "\r\n")
+    fast = _assert_same(text, list(range(0, len(text), 20_001)))  # some cuts fall inside a CRLF
+    assert any(type(item) is Columns for item in fast), "the fast path did not run"
 
 
 def _glog(month: int, day: int, second: float, source: str, message: str) -> str:
@@ -53,7 +70,7 @@ def _log(draw) -> str:
             weight = f" (* 1 = {value} loss)" if name != "accuracy" else ""
             lines.append(_glog(month, day, second, "solver.cpp:237", f"    Train net output #{index}: {name} = {value}{weight}"))
         lines.append(_glog(month, day, second, "sgd_solver.cpp:105", f"Iteration {iteration}, lr = 0.01"))
-        event = draw(st.sampled_from(["", ""] * 20 + ["restart", "test", "print", "new year", "other output", "cut"]))
+        event = draw(st.sampled_from(["", ""] * 20 + ["restart", "test", "print", "new year", "other output", "cut", "accents"]))
         if event == "restart":
             iteration = max(0, iteration - 300)
         elif event == "test":
@@ -67,12 +84,20 @@ def _log(draw) -> str:
             outputs = [*outputs, "extra"]
         elif event == "cut":
             lines.append(lines[-1][: draw(st.integers(0, 60))] + "\n")
+        elif event == "accents":  # bytes and characters no longer line up
+            lines.append("précision: 0.93 ✓\n")
         iteration += 100
         second += 0.5
-    return "".join(lines)
+    text = "".join(lines)
+    return text.replace("\n", "\r\n") if draw(st.integers(0, 9)) == 0 else text
 
 
-@settings(max_examples=60, deadline=None)
-@given(text=_log(), cuts=st.lists(st.integers(min_value=0, max_value=30_000), max_size=4))
-def test_generated_logs_cut_anywhere_read_the_same_on_both_paths(text: str, cuts: list[int]) -> None:
-    _assert_same(text, cuts)
+@settings(max_examples=80, deadline=None)
+@given(
+    text=_log(),
+    cuts=st.lists(st.integers(min_value=0, max_value=30_000), max_size=4),
+    piece=st.sampled_from([300, 7_000, 1 << 17]),
+)
+def test_generated_logs_cut_anywhere_read_the_same_on_both_paths(text: str, cuts: list[int], piece: int) -> None:
+    with patch.object(caffe, "_PIECE_CHARS", piece):
+        _assert_same(text, cuts)
