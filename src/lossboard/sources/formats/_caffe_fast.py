@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -207,10 +208,17 @@ def wall_times(dates: np.ndarray, year: int) -> np.ndarray:
     whole number of microseconds over 1e6, which rounds as ``float()`` of its decimal text
     does, added once)."""
     months, days, hours, minutes, micros = dates.T
-    month_starts = np.arange(f"{year}-01", f"{year + 1}-01", dtype="datetime64[M]").astype("datetime64[D]")
-    since_epoch = month_starts.astype(np.float64)[months.astype(np.intp) - 1] + days - 1
+    since_epoch = _month_starts(year)[months - 1] + days - 1
     seconds = ((since_epoch * 24 + hours) * 60 + minutes) * 60
     return seconds + micros / 1e6
+
+
+@lru_cache(maxsize=16)
+def _month_starts(year: int) -> np.ndarray:
+    """The days from 1970-01-01 to the first of each month of ``year``, as float64."""
+    starts = np.arange(f"{year}-01", f"{year + 1}-01", dtype="datetime64[M]").astype("datetime64[D]").astype(np.float64)
+    starts.flags.writeable = False  # shared by every call for the year
+    return starts
 
 
 _SEVERITY = np.zeros(256, dtype=bool)
