@@ -58,7 +58,11 @@ class Block:
         return self.data[self.starts[index] : self.ends[index]].decode("utf-8", "surrogatepass")
 
     def lines(self, start: int, stop: int) -> list[str]:
-        return [self.line(index) for index in range(start, stop)]
+        """Lines ``start`` to ``stop``, decoded and split at once."""
+        if start >= stop:
+            return []
+        text = self.data[self.starts[start] : self.ends[stop - 1]].decode("utf-8", "surrogatepass")
+        return text.split("\n")
 
     def padded(self, width: int) -> np.ndarray:
         """The bytes and ``width`` zeros after them: a window of ``width`` fits at every start."""
