@@ -27,6 +27,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from lossboard import tags
+from lossboard.model import Columns, Event, Point
 from lossboard.sources.formats._literals import read_cut
 
 PREFIX = 21  # "I0711 14:22:25.854327": severity, month, day and time, always this wide in glog
@@ -38,7 +39,8 @@ _NUMBER = re.compile(
     r"(?<=Iteration )\d+|(?<= = )[^\s()]+"
     r"|(?<=\()[^\s()]+(?= iter/s)|(?<=, )[^\s()]+(?=s/)|(?<=s/)\d+(?= iters)"
 )
-_OUTPUT_NAME = re.compile(r"Train net output #\d+: (\S+) = ")
+_OUTPUT_NAME = re.compile(r"(Train|Test) net output #\d+: (\S+) = ")
+_TESTING = re.compile(r"Iteration \d+, Testing net \(#(\d+)\)")
 
 LOSS_LINE = ", loss = "  # text only the record's first line has
 _COMMA, _NEWLINE = ord(","), ord("\n")
@@ -80,7 +82,7 @@ def _windows(padded: np.ndarray, width: int) -> np.ndarray:
 
 
 class Layout:
-    """The literal text of one display record around its numbers.
+    """The literal text of one display record (or test block) around its numbers.
 
     ``heads`` holds each line's text between the date and its first number, ``columns``
     (value column, step column, tag, printed name, line of the record) each value the record
@@ -88,8 +90,9 @@ class Layout:
     record's loss line, the step of all but the lr line's values.
     """
 
-    def __init__(self, heads: list[str], cuts: Iterable[str], columns: list[tuple], width: int) -> None:
+    def __init__(self, heads: list[str], cuts: Iterable[str], columns: list[tuple], width: int, split: str | None) -> None:
         self.heads = [head.encode("utf-8") for head in heads]
+        self.split = split  # None for display records, the test net's split for a test block
         self.lines = len(heads)
         self.columns, self.width = columns, width
         self.tags = {column[2] for column in columns}
@@ -105,30 +108,37 @@ class Layout:
 
     @classmethod
     def learn(cls, record: list[str]) -> Layout | None:
-        """The layout of ``record``: a loss line, its ``Train net output`` lines, an lr line."""
+        """The layout of ``record``: a display record (a loss line, its ``Train net output``
+        lines, an lr line) or a test block (a ``Testing net (#k)`` line and its ``Test net
+        output`` lines, whose values go to ``split``)."""
         columns: list[tuple] = []
         heads: list[str] = []
         cuts: dict[str, None] = {}
+        split = None  # the test net's split, for a test block
         start = 0  # the column of the line's first number
         for index, line in enumerate(record):
             pieces = _NUMBER.split(line[PREFIX:])
             count = len(pieces) - 1
             if index == 0:
-                if LOSS_LINE not in line or count not in (2, 5):
+                testing = _TESTING.search(line)
+                if testing is not None and count == 1 and len(record) > 1:
+                    split = tags.VAL if testing[1] == "0" else f"val_net{testing[1]}"
+                elif LOSS_LINE not in line or count not in (2, 5):
                     return None
-                columns.append((count - 1, 0, "train/loss", "loss", 0))
-                if count == 5:  # "Iteration N (2.3 iter/s, 43.4s/100 iters), loss = X"
-                    columns.append((1, 0, "perf/iters_per_sec", "iter/s", 0))
-            elif ", lr = " in line and index == len(record) - 1:
+                else:
+                    columns.append((count - 1, 0, "train/loss", "loss", 0))
+                    if count == 5:  # "Iteration N (2.3 iter/s, 43.4s/100 iters), loss = X"
+                        columns.append((1, 0, "perf/iters_per_sec", "iter/s", 0))
+            elif split is None and ", lr = " in line and index == len(record) - 1:
                 if count != 2:
                     return None
                 columns.append((start + 1, start, "opt/lr", "lr", index))
             else:
                 output = _OUTPUT_NAME.search(line)
-                if output is None or count not in (1, 2):  # its value, and the weighted value
-                    return None
-                name = output[1]
-                columns.append((start, 0, tags.canonical(name, tags.BATCH), name, index))
+                if output is None or output[1] != ("Train" if split is None else "Test") or count not in (1, 2):
+                    return None  # its value, and the weighted value
+                name = output[2]
+                columns.append((start, 0, output_tag(name, split), name, index))
             heads.append(pieces[0])
             # the line's "\n" becomes a comma: its last piece is cut with it, so it must end there
             line_cuts = [*pieces[1:-1], pieces[-1] + ","] if pieces[-1] else pieces[1:-1]
@@ -136,7 +146,7 @@ class Layout:
                 return None  # two numbers with nothing between: no place to cut
             cuts.update(dict.fromkeys(line_cuts))
             start += count
-        return cls(heads, cuts, columns, start)
+        return cls(heads, cuts, columns, start, split)
 
     def read(self, block: Block) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """(first line of each whole record in ``block``, the dates of their lines as
@@ -185,6 +195,57 @@ class Layout:
         for stop, start in zip([0, *run_stops], [*run_starts, len(data)]):  # the lines between runs
             data[stop:start] = fill
         return data[data != fill].tobytes()
+
+
+class Records:
+    """The records of one layout in a block (`Layout.read`), and the runs of them read so far
+    that are still to be emitted."""
+
+    def __init__(self, layout: Layout, firsts: np.ndarray, dates: np.ndarray, matrix: np.ndarray, year: int) -> None:
+        self.layout, self.firsts, self.dates, self.matrix = layout, firsts, dates, matrix
+        self.year, self.walls = year, wall_times(dates, year)
+        self.pending: list[tuple[int, int, np.ndarray]] = []  # (first, stop record, walls of their lines)
+
+    def take(self, record: int, stop: int, year: int) -> None:
+        """Records ``record`` to ``stop`` are read: emit them with the next `emit`."""
+        size = self.layout.lines
+        lines = slice(record * size, stop * size)
+        walls = self.walls[lines] if year == self.year else wall_times(self.dates[lines], year)
+        self.pending.append((record, stop, walls))
+
+    def touched_by(self, items: list) -> bool:
+        """Whether ``items`` must come after the pending records: an event, or a value of one
+        of their series."""
+        series = self.layout.tags
+        return bool(self.pending) and any(
+            type(item) is Event or (type(item) in (Point, Columns) and item.tag in series) for item in items
+        )
+
+    def emit(self, items: list) -> None:
+        """The values of the pending records, one block per series."""
+        if not self.pending:
+            return
+        if len(self.pending) == 1:
+            (start, stop, walls), = self.pending
+            matrix = self.matrix[start:stop]
+        else:
+            matrix = np.concatenate([self.matrix[start:stop] for start, stop, _ in self.pending])
+            walls = np.concatenate([walls for _, _, walls in self.pending])
+        self.pending = []
+        size = self.layout.lines
+        steps = matrix[:, 0].astype(np.int64)
+        for column, step_column, tag, name, line in self.layout.columns:
+            at = steps if step_column == 0 else matrix[:, step_column].astype(np.int64)
+            items.append(Columns(tag, name, at, matrix[:, column], None, walls[line::size]))
+
+
+@lru_cache(maxsize=1024)
+def output_tag(name: str, split: str | None) -> str:
+    """The tag `caffe.Parser` gives an output: a raw batch value, or a test net's value."""
+    if split is None:
+        return tags.canonical(name, tags.BATCH)
+    tag = tags.canonical(name, tags.VAL)
+    return tag if split == tags.VAL else f"{split}/{tags.metric_of(tag)}"
 
 
 def read_dates(table: np.ndarray) -> np.ndarray | None:

@@ -48,11 +48,12 @@ from __future__ import annotations
 import calendar
 import re
 from functools import lru_cache
+
 import numpy as np
 
 from lossboard import tags
-from lossboard.model import RESUME, Columns, Event, Item, Meta, Point, Problem
-from lossboard.sources.formats._caffe_fast import LOSS_LINE, Block, Layout, wall_times
+from lossboard.model import RESUME, Event, Item, Meta, Point, Problem
+from lossboard.sources.formats._caffe_fast import LOSS_LINE, Block, Layout, Records, output_tag
 from lossboard.sources.formats._lines import LineParser
 from lossboard.sources.formats._numbers import bad_number, number
 from lossboard.sources.formats._pipeline import LinePipeline
@@ -71,6 +72,9 @@ _SNIFF = re.compile(
 )
 
 _FAST_MIN_LINES = 64  # fewer lines than this are parsed one by one
+_MAX_RECORD_LINES = 64  # the most lines a display record or test block learned from may have
+_TEST_LINE = ", Testing net (#"  # text only a test block's first line has
+_FAST_MIN_TESTS = 16  # fewer test blocks than this in a piece are parsed line by line
 _PIECE_CHARS = 1 << 17  # the fast path reads a chunk in pieces of this size (`Parser._fast_blocks`)
 _SOLVER, _NET = "solver", "net"  # the parameter dumps: the solver's is read, the net's is noise
 
@@ -102,7 +106,8 @@ class Parser(LineParser):
         self._training = False  # an "Iteration N" line was seen: other lines have a step
         self._others = LinePipeline()  # the lines Caffe did not print
         self._fast = fast
-        self._layout: Layout | None = None
+        self._layout: Layout | None = None  # of the display records
+        self._test_layout: Layout | None = None  # of the test blocks
 
     def feed(self, text: str) -> list[Item]:
         if self._fast and self._started:  # whole lines as one string: no list of lines at all
@@ -230,12 +235,10 @@ class Parser(LineParser):
             return
         name = match[2]
         if match[1] == "Train":
-            tag, step = _canonical(name, tags.BATCH), self._iteration
+            tag, step = output_tag(name, None), self._iteration
         elif self._test is not None:
             step, split = self._test
-            tag = _canonical(name, tags.VAL)
-            if split != tags.VAL:
-                tag = f"{split}/{tags.metric_of(tag)}"
+            tag = output_tag(name, split)
         else:
             items.append(Problem(line, "a test output with no 'Testing net' line before; skipped"))
             return
@@ -283,28 +286,29 @@ class Parser(LineParser):
 
     def _fast_block(self, first: int, block: Block) -> list[Item]:
         """The records of the whole lines of ``block`` (the first numbered ``first``), all their
-        display records read as one matrix.
+        display records and test blocks read as one matrix each.
 
-        Runs of display records are read together (`_caffe_fast`); every other line, and a run
-        whose dates or iterations do not continue where the parser stands, is parsed on its own
-        in order. The runs' values are emitted as one block per series, after the lines parsed
-        on their own unless one of those touches the same series or is an event.
+        Runs of display records and test blocks are read together (`_caffe_fast`); every other
+        line, and records whose dates or iterations do not continue where the parser stands, are
+        parsed on their own in order. The records' values are emitted as one block per series,
+        after the lines parsed on their own unless one of those touches the same series or is an
+        event.
         """
-        read = self._read_records(block) if block.count >= _FAST_MIN_LINES and b"\r" not in block.data else None
-        if read is None:
+        fits = block.count >= _FAST_MIN_LINES and b"\r" not in block.data
+        display = self._read(block, test=False) if fits else None
+        if display is None:
             items: list[Item] = []
             self._lines(first, block.lines(0, block.count), items)
             return items
-        firsts, dates, matrix = read
-        size = self._layout.lines
-        year = self._year
-        walls = wall_times(dates, year)
+        # a bulk read costs about what parsing ten test blocks line by line does
+        tests = self._read(block, test=True) if block.data.count(_TEST_LINE.encode()) >= _FAST_MIN_TESTS else None
+        firsts, dates, matrix = display.firsts, display.dates, display.matrix
+        size = display.layout.lines
         months = dates[:, 0]
         iterations = matrix[:, 0]
         # dates and iterations that only go up across all runs need one check per run below
         rising = _rises(months, iterations)
         items = []
-        runs: list[tuple[int, int, np.ndarray]] = []  # (first, stop record, walls of its lines) to emit
         done = 0  # lines before `done` are parsed
         # each run's first and last line, record, month and iteration, as Python numbers
         breaks = (np.flatnonzero(np.diff(firsts) != size) + 1).tolist()
@@ -315,89 +319,113 @@ class Parser(LineParser):
         first_steps, last_steps = iterations[run_records].astype(np.int64).tolist(), iterations[run_ends].astype(np.int64).tolist()
         for run, record in enumerate(run_records):
             start, stop, stop_record = starts[run], stops[run], int(run_ends[run]) + 1
-            self._between(first, block, done, start, matrix, runs, items)
-            line_at, line_stop = record * size, stop_record * size
+            self._between(first, block, done, start, display, tests, items)
             fits = (
                 first_months[run] >= self._month
                 and first_steps[run] >= self._previous
-                and (rising or _rises(months[line_at:line_stop], iterations[record:stop_record]))
+                and (rising or _rises(months[record * size : stop_record * size], iterations[record:stop_record]))
             )
             if fits:
-                run_walls = walls[line_at:line_stop]
-                if self._year != year:  # a line parsed on its own began a new year
-                    run_walls = wall_times(dates[line_at:line_stop], self._year)
-                runs.append((record, stop_record, run_walls))
+                display.take(record, stop_record, self._year)
                 self._month = last_months[run]
                 self._iteration = self._previous = last_steps[run]
                 self._test = self._dump = None
                 self._training = True
             else:  # a restart or a new year inside: the line-by-line path says so
-                self._between(first, block, start, stop, matrix, runs, items)
+                self._on_their_own(first, block, start, stop, display, tests, items)
             done = stop
-        self._between(first, block, done, block.count, matrix, runs, items)
-        self._emit(matrix, runs, items)
+        self._between(first, block, done, block.count, display, tests, items)
+        display.emit(items)
+        if tests is not None:
+            tests.emit(items)
         return items
 
     def _between(
-        self, first: int, block: Block, start: int, stop: int, matrix: np.ndarray, runs: list, items: list[Item]
+        self, first: int, block: Block, start: int, stop: int, display: Records, tests: Records | None, items: list[Item]
     ) -> None:
-        """Parse lines ``start`` to ``stop`` of ``block`` on their own; the runs read so far go
+        """Lines ``start`` to ``stop`` of ``block``, between runs of display records: their
+        test blocks read from ``tests`` where they continue where the parser stands, the rest
+        parsed on their own."""
+        if tests is not None and start < stop:
+            size = tests.layout.lines
+            low, high = np.searchsorted(tests.firsts, [start, stop - size + 1]).tolist()
+            for record in range(low, high):
+                at = int(tests.firsts[record])
+                self._on_their_own(first, block, start, at, display, tests, items)
+                if not self._test_block(tests, record):
+                    self._on_their_own(first, block, at, at + size, display, tests, items)
+                start = at + size
+        self._on_their_own(first, block, start, stop, display, tests, items)
+
+    def _test_block(self, tests: Records, record: int) -> bool:
+        """Take test block ``record`` of ``tests`` if it continues where the parser stands, as
+        its ``Testing net`` line and outputs would leave the parser; False if not."""
+        size = tests.layout.lines
+        months = tests.dates[record * size : record * size + size, 0].tolist()
+        step = int(tests.matrix[record, 0])
+        if step < self._previous or months[0] < self._month or months != sorted(months):
+            return False  # a restart or a new year: the line-by-line path says so
+        tests.take(record, record + 1, self._year)
+        self._test = (step, tests.layout.split)
+        self._previous = step
+        self._month = months[-1]
+        self._dump = None
+        self._training = True
+        return True
+
+    def _on_their_own(
+        self, first: int, block: Block, start: int, stop: int, display: Records, tests: Records | None, items: list[Item]
+    ) -> None:
+        """Parse lines ``start`` to ``stop`` of ``block`` one by one; the records read so far go
         out first when what these lines give must come after them."""
-        if start == stop:
+        if start >= stop:
             return
         parsed: list[Item] = []
         self._lines(first + start, block.lines(start, stop), parsed)
-        series = self._layout.tags
-        if runs and any(type(item) is Event or (type(item) in (Point, Columns) and item.tag in series) for item in parsed):
-            self._emit(matrix, runs, items)
+        if display.touched_by(parsed) or (tests is not None and tests.touched_by(parsed)):
+            display.emit(items)
+            if tests is not None:
+                tests.emit(items)
         items.extend(parsed)
 
-    def _read_records(self, block: Block) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-        """`Layout.read` of ``block``; the layout is learned again once when the known one
-        does not fit."""
+    def _read(self, block: Block, *, test: bool) -> Records | None:
+        """The display records (or test blocks) of ``block``; the layout is learned again once
+        when the known one does not fit."""
         for _ in range(2):
-            if self._layout is None:
-                self._layout = self._learn(block)
-                if self._layout is None:
+            layout = self._test_layout if test else self._layout
+            if layout is None:
+                layout = self._learn(block, _TEST_LINE if test else LOSS_LINE)
+                if layout is None or (layout.split is not None) != test:
                     return None
-            read = self._layout.read(block)
-            if read is not None:
-                return read
-            self._layout = None  # another layout from here on (a restart with other outputs)?
+            found = layout.read(block)
+            if test:
+                self._test_layout = None if found is None else layout
+            else:
+                self._layout = None if found is None else layout
+            if found is not None:
+                return Records(layout, *found, self._year)
         return None
 
-    def _learn(self, block: Block, tries: int = 4) -> Layout | None:
-        """The layout of the first whole record in ``block`` of glog lines that fits one,
-        from a loss line to the next."""
-        data, marker = block.data, LOSS_LINE.encode()
-        at = data.find(marker)
+    def _learn(self, block: Block, marker: str, tries: int = 4) -> Layout | None:
+        """The layout of the first whole record in ``block`` of glog lines that fits one:
+        from a line with ``marker`` (a loss line, a ``Testing net`` line) up to the next line
+        that has it or is not a ``net output`` line."""
+        data, found = block.data, marker.encode()
+        at = data.find(found)
         for _ in range(tries):
-            following = data.find(marker, at + 1) if at >= 0 else -1
-            if following < 0:
+            if at < 0:
                 return None
-            start, stop = np.searchsorted(block.ends, [at, following]).tolist()
-            record = block.lines(start, stop)
-            if all(_GLOG.match(line) for line in record) and (layout := Layout.learn(record)) is not None:
-                return layout
-            at = following
+            start = int(np.searchsorted(block.ends, at))
+            record = block.lines(start, min(start + _MAX_RECORD_LINES, block.count))
+            end = next((i for i, line in enumerate(record[1:], 1) if marker in line or "net output #" not in line), None)
+            if end is not None and marker == LOSS_LINE and ", lr = " in record[end] and marker not in record[end]:
+                end += 1  # the display record's lr line
+            if end is not None and all(_GLOG.match(line) for line in record[:end]):
+                layout = Layout.learn(record[:end])
+                if layout is not None:
+                    return layout
+            at = data.find(found, at + 1)
         return None
-
-    def _emit(self, matrix: np.ndarray, runs: list[tuple[int, int, np.ndarray]], items: list[Item]) -> None:
-        """The values of the records of ``runs``, one block per series; empties ``runs``."""
-        if not runs:
-            return
-        if len(runs) == 1:
-            (start, stop, walls), = runs
-            matrix = matrix[start:stop]
-        else:
-            matrix = np.concatenate([matrix[start:stop] for start, stop, _ in runs])
-            walls = np.concatenate([walls for _, _, walls in runs])
-        runs.clear()
-        size = self._layout.lines
-        steps = matrix[:, 0].astype(np.int64)
-        for column, step_column, tag, name, line in self._layout.columns:
-            at = steps if step_column == 0 else matrix[:, step_column].astype(np.int64)
-            items.append(Columns(tag, name, at, matrix[:, column], None, walls[line::size]))
 
 
 def _rises(months: np.ndarray, iterations: np.ndarray) -> bool:
@@ -410,5 +438,3 @@ def _minute_start(year: int, month: int, day: int, hour: int, minute: int) -> in
     """``calendar.timegm`` of a minute; a log's lines share few of them."""
     return calendar.timegm((year, month, day, hour, minute, 0))
 
-
-_canonical = lru_cache(maxsize=1024)(tags.canonical)  # a log prints few names, many times
