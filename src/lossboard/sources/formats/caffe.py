@@ -302,6 +302,11 @@ class Parser(LineParser):
             return items
         # a bulk read costs about what parsing ten test blocks line by line does
         tests = self._read(block, test=True) if block.data.count(_TEST_LINE.encode()) >= _FAST_MIN_TESTS else None
+        if self._whole(block, display, tests):
+            display.emit(items := [])
+            if tests is not None:
+                tests.emit(items)
+            return items
         firsts, dates, matrix = display.firsts, display.dates, display.matrix
         size = display.layout.lines
         months = dates[:, 0]
@@ -339,6 +344,37 @@ class Parser(LineParser):
         if tests is not None:
             tests.emit(items)
         return items
+
+    def _whole(self, block: Block, display: Records, tests: Records | None) -> bool:
+        """Take every record of ``block`` at once if its lines are all display records and test
+        blocks whose dates and iterations only go up from where the parser stands; False, with
+        nothing taken, if not."""
+        lines = [(display.firsts[:, None] + np.arange(display.layout.lines)).ravel()]
+        steps, months, firsts = [display.matrix[:, 0]], [display.dates[:, 0]], [display.firsts]
+        if tests is not None:
+            lines.append((tests.firsts[:, None] + np.arange(tests.layout.lines)).ravel())
+            steps.append(tests.matrix[:, 0])
+            months.append(tests.dates[:, 0])
+            firsts.append(tests.firsts)
+        lines, months = np.concatenate(lines), np.concatenate(months)
+        if len(lines) != block.count:  # another line is in between (the counts do not overlap)
+            return False
+        months = months[np.argsort(lines)]
+        steps = np.concatenate(steps)[np.argsort(np.concatenate(firsts), kind="stable")]
+        if steps[0] < self._previous or months[0] < self._month or not _rises(months, steps):
+            return False
+        display.take(0, len(display.firsts), self._year)
+        self._iteration = self._previous = int(display.matrix[-1, 0])
+        self._test = None
+        if tests is not None and len(tests.firsts):
+            tests.take(0, len(tests.firsts), self._year)
+            if tests.firsts[-1] > display.firsts[-1]:  # the piece ends in a test block
+                self._previous = int(tests.matrix[-1, 0])
+                self._test = (self._previous, tests.layout.split)
+        self._month = int(months[-1])
+        self._dump = None
+        self._training = True
+        return True
 
     def _between(
         self, first: int, block: Block, start: int, stop: int, display: Records, tests: Records | None, items: list[Item]
