@@ -50,7 +50,7 @@ import numpy as np
 
 from lossboard.model import RESUME, Columns, Event, Item
 from lossboard.sources.formats import _hf
-from lossboard.sources.formats._hf_fast import DictLayout, bars_and_dicts, steady_stretches
+from lossboard.sources.formats._hf_fast import DictLayout, bar_total, steady_stretches
 from lossboard.sources.formats._hf_steps import (
     RATE_DECIMALS,
     RUNTIME_DECIMALS,
@@ -302,22 +302,20 @@ class Parser(LineParser):
         pending = self._pending
         if len(pending) != 1 or self._finished_at is not None or _hf.is_summary(pending[0][1]):
             return False
-        if len(run) < _MIN_RUN or (found := bars_and_dicts(run)) is None:
+        if len(run) < _MIN_RUN:
             return False
-        bars, dicts = found
-        layout = DictLayout.learn(dicts[0], _DICT, _PAIR)
-        if layout is None or _hf.is_summary(layout.names):
+        last_dict = run[-1].rpartition("\r")[2]
+        layout = DictLayout.learn(last_dict, _DICT, _PAIR)
+        if layout is None or _hf.is_summary(layout.names) or (found := layout.read_run(run)) is None:
             return False
-        matrix = layout.matrix(dicts)
-        if matrix is None:
-            return False
+        counts, matrix = found
         epochs = matrix[:-1, layout.epoch_column]
         held = _hf.epoch_of(pending[0][1])
         last = held if held is not None else self._epochs[-1] if len(self._epochs) > self._start else 0.0
         if not np.isfinite(epochs).all() or epochs[0] < last or (epochs[1:] < epochs[:-1]).any():
             return False
-        self._trainer_bar(int(bars[0][0]), bars[0][1], items)
-        steps = np.array([count for count, _ in bars[1:]], dtype=np.int64) + self._offset
+        self._trainer_bar(int(counts[0]), bar_total(run[0]), items)
+        steps = counts[1:] + self._offset
         items.extend(
             Columns(_hf.tag_of(name), name, steps, matrix[:-1, column], epochs)
             for column, name in enumerate(layout.names)
@@ -329,8 +327,8 @@ class Parser(LineParser):
         context.see_epoch(int(epochs[0]))
         context.see_epoch(int(epochs[-1]))
         context.step = int(steps[-1])
-        self._bar_total = bars[-1][1]
-        self._pending = [[first + len(run) - 1, read_dict(dicts[-1]), "'epoch': '" in dicts[-1]]]
+        self._bar_total = bar_total(run[-1])
+        self._pending = [[first + len(run) - 1, read_dict(last_dict), "'epoch': '" in last_dict]]
         self._held = True
         return True
 
