@@ -28,16 +28,17 @@ from itertools import repeat
 import numpy as np
 import orjson
 
-# the first redraw of a line: a bar without description ("{", ":" and "[" where they would let
-# tqdm's bar pattern read a description, or the line hold a dict, are left out); its count is
-# a JSON integer, so orjson reads it with the values
-_FIRST_BAR = r"\n\r *(?:\d+%)?\|[^|:{\r\n]*\| *(0|[1-9]\d{0,17})/(?:\d+) \[[^\][|{\r\n]*\]"
-# later redraws up to the dict: each ends in "]" or is blank (tqdm.write clearing the bar);
+# the first redraw of a line: a bar without description that fills its state, drawn as tqdm
+# draws it (full blocks, one partial block, blanks; or "#", a digit, blanks); its count is a
+# JSON integer, so orjson reads it with the values
+_FIRST_BAR = (
+    r"\n\r *(?:\d+%)?\|(?:█*[ ▏▎▍▌▋▊▉]? *|#*\d? *)\| *(0|[1-9]\d{0,17})/\d+ \[[^\][|{\r\n]*\]"
+)
+# later redraws up to the dict: each blank (tqdm.write clearing the bar) or ending in "]";
 # "[^\r]*" cannot run into the next line, whose "\r" follows a "\n" the dict's "}" precedes
-_REDRAWS = r"(?:\r[^\r]*\]|\r *(?=\r))*\r"
-# what orjson and float() read alike
-_NUMBER = r"(?:-?[1-9]\d*|0|-?0(?=[.eE]))(?:\.\d+)?(?:[eE][+-]?\d+)?"
-_TOTAL = re.compile(r"\r *(?:\d+%)?\|[^|:{\r\n]*\| *\d+/(\d+) \[")  # of a line read by `read_run`
+_REDRAWS = r"(?:\r *(?=\r)|\r[^\r{][^\r]*\])*\r"
+_TOTAL = re.compile(r"\r *(?:\d+%)?\|[^|]*\| *\d+/(\d+) \[")  # of a line `DictLayout.read_run` read
+_NUMBER_CHARS = b"0123456789.eE+-,"  # all a run's values may hold, joined by commas
 
 
 class DictLayout:
@@ -46,7 +47,11 @@ class DictLayout:
     def __init__(self, names: tuple[str, ...], pieces: tuple[str, ...]) -> None:
         self.names = names
         self.epoch_column = names.index("epoch")
-        values = "".join(f"{re.escape(piece)}({_NUMBER})" for piece in pieces[:-1])
+        # a value is what lies between two literals (a loop in sre, where a number pattern
+        # costs three times as much); `read_run` checks they are numbers
+        values = "".join(
+            f"{re.escape(piece)}([^{re.escape(after[0])}]*)" for piece, after in zip(pieces, pieces[1:])
+        )
         # one line at a time, anchored at its "\n": a pattern over all the run's lines at once
         # backtracks through every line before a misfit one
         self._line = re.compile(_FIRST_BAR + _REDRAWS + values + re.escape(pieces[-1]) + r"(?=\n)")
@@ -82,11 +87,18 @@ class DictLayout:
         rows = self._line.findall(text)  # a match a line: each starts at a "\n", ends at the next
         if len(rows) != len(lines):
             return None
+        numbers = ",".join(map(",".join, rows))
+        if not numbers.isascii() or numbers.encode().translate(None, _NUMBER_CHARS):
+            return None  # orjson would read true, null or "1" as values
+        if ",-0," in f",{numbers},":
+            return None  # orjson reads -0 as the integer 0, float() as -0.0
         try:
-            flat = orjson.loads("[" + ",".join(map(",".join, rows)) + "]")
-        except orjson.JSONDecodeError:  # a number too large for a double
+            flat = orjson.loads(f"[{numbers}]")
+        except orjson.JSONDecodeError:  # "1.", "01", "", a comma inside a value, 1e999
             return None
         width = len(self.names) + 1
+        if len(flat) != len(lines) * width:
+            return None  # a value held a comma
         counts = np.array(flat[::width], dtype=np.int64)
         return counts, np.array(flat, dtype=np.float64).reshape(len(lines), width)[:, 1:]
 
