@@ -16,6 +16,7 @@ line as a problem), and an unfinished line made of many ``\\r`` redraws is not k
 from __future__ import annotations
 
 import re
+from itertools import repeat
 
 from lossboard.model import Item, Problem
 
@@ -163,18 +164,22 @@ class LineSplitter:
         first = self._next_number
         if not block:
             return first, []
-        if "\r\n" in block:  # CRLF only (the csv module's files): one C pass, not a check per line
-            plain = block.replace("\r\n", "\n")
-            block = block if "\r" in plain else plain
         lines = block.split("\n")
         lines.pop()  # the block ends with "\n", so the last piece is empty
+        # CRLF: a look at each line's end costs a fraction of searching a redrawn block for "\r\n"
+        if "\r" in block and any(map(str.endswith, lines, repeat("\r"))):
+            plain = block.replace("\r\n", "\n")
+            if "\r" in plain:
+                lines = [line[:-1] if line.endswith("\r") else line for line in lines]
+            else:  # CRLF only (the csv module's files): plain lines, nothing to draw
+                block = plain
+                lines = block.split("\n")
+                lines.pop()
         self._next_number += len(lines)
         if len(block) > self._max and max(map(len, lines)) > self._max:
             lines = [self._cut(n, line) for n, line in enumerate(lines, first)]
-        if "\r" in block or "\b" in block or "\x1b" in block:
-            lines = [line[:-1] if line.endswith("\r") else line for line in lines]
-            if not self._raw:
-                lines = [render(line) if _needs_render(line) else line for line in lines]
+        if not self._raw and ("\r" in block or "\b" in block or "\x1b" in block):
+            lines = [render(line) if _needs_render(line) else line for line in lines]
         return first, lines
 
     def _cut(self, number: int, line: str) -> str:
