@@ -46,6 +46,7 @@ class DictLayout:
 
     def __init__(self, names: tuple[str, ...], pieces: tuple[str, ...]) -> None:
         self.names = names
+        self.key = (names, pieces)  # plain data a parser keeps to find the layout again
         self.epoch_column = names.index("epoch")
         # a value is what lies between two literals (a loop in sre, where a number pattern
         # costs three times as much); `read_run` checks they are numbers
@@ -55,6 +56,11 @@ class DictLayout:
         # one line at a time, anchored at its "\n": a pattern over all the run's lines at once
         # backtracks through every line before a misfit one
         self._line = re.compile(_FIRST_BAR + _REDRAWS + values + re.escape(pieces[-1]) + r"(?=\n)")
+        self._dict = re.compile(values + re.escape(pieces[-1]))
+
+    def fits(self, sample: str) -> bool:
+        """Whether ``sample`` has this layout (its values are checked by `read_run`)."""
+        return self._dict.fullmatch(sample) is not None
 
     @classmethod
     def learn(cls, sample: str, dict_pattern: re.Pattern, pair_pattern: re.Pattern) -> DictLayout | None:
@@ -75,13 +81,13 @@ class DictLayout:
         pieces.append(sample[start:])
         if "epoch" not in names or len(set(names)) != len(names) or "" in pieces:
             return None
-        return _layout(tuple(names), tuple(pieces))
+        return dict_layout(tuple(names), tuple(pieces))
 
     def read_run(self, lines: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
         """Each line's first bar count and its dict's values, as a (lines,) int64 array and a
         (lines, keys) float array, or None when a line is not a bar-and-dict line of this
         layout. ``lines`` come from `steady_stretches` (no escape codes)."""
-        text = "\n" + "\n".join(lines) + "\n"
+        text = "\n".join(["", *lines, ""])
         if "\b" in text or text.count("{") != len(lines):
             return None
         rows = self._line.findall(text)  # a match a line: each starts at a "\n", ends at the next
@@ -104,7 +110,7 @@ class DictLayout:
 
 
 @lru_cache(maxsize=64)  # a run's dicts have the layout of the run before: built once
-def _layout(names: tuple[str, ...], pieces: tuple[str, ...]) -> DictLayout:
+def dict_layout(names: tuple[str, ...], pieces: tuple[str, ...]) -> DictLayout:
     return DictLayout(names, pieces)
 
 

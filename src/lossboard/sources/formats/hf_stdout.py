@@ -50,7 +50,7 @@ import numpy as np
 
 from lossboard.model import RESUME, Columns, Event, Item
 from lossboard.sources.formats import _hf
-from lossboard.sources.formats._hf_fast import DictLayout, bar_total, steady_stretches
+from lossboard.sources.formats._hf_fast import DictLayout, bar_total, dict_layout, steady_stretches
 from lossboard.sources.formats._hf_steps import (
     RATE_DECIMALS,
     RUNTIME_DECIMALS,
@@ -117,6 +117,7 @@ class Parser(LineParser):
         self._finished_at: float | None = None  # epoch of the current call's summary
         self._training = False  # a Trainer bar or dict was seen: other lines have a step
         self._bar_total: str | None = None  # the training bar's total: max_steps
+        self._layout: tuple | None = None  # `DictLayout.key` of the last run read at once
 
     def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
         items: list[Item] = []
@@ -305,8 +306,8 @@ class Parser(LineParser):
         if len(run) < _MIN_RUN:
             return False
         last_dict = run[-1].rpartition("\r")[2]
-        layout = DictLayout.learn(last_dict, _DICT, _PAIR)
-        if layout is None or _hf.is_summary(layout.names) or (found := layout.read_run(run)) is None:
+        layout = self._layout_of(last_dict)
+        if layout is None or (found := layout.read_run(run)) is None:
             return False
         counts, matrix = found
         epochs = matrix[:-1, layout.epoch_column]
@@ -331,6 +332,17 @@ class Parser(LineParser):
         self._pending = [[first + len(run) - 1, read_dict(last_dict), "'epoch': '" in last_dict]]
         self._held = True
         return True
+
+    def _layout_of(self, sample: str) -> DictLayout | None:
+        """The layout of the last run when ``sample`` (a run's dict) has it, as most runs do;
+        else the one learnt from ``sample``. None for a summary or a dict that is no layout."""
+        if self._layout is not None and (known := dict_layout(*self._layout)).fits(sample):
+            return known
+        layout = DictLayout.learn(sample, _DICT, _PAIR)
+        if layout is None or _hf.is_summary(layout.names):
+            return None
+        self._layout = layout.key
+        return layout
 
 
 def _states(line: str) -> list[str]:
