@@ -92,6 +92,8 @@ NUMBERS = st.one_of(
 VALUES = st.one_of(
     NUMBERS,
     st.sampled_from(["'nan'", "nan", "'0.5x'", "np.float64(0.25)", "'1.'", "'-0'", "'true'", "'1e5'", "''"]),
+    # what the fast path's check of a run's values must refuse or read as float() does
+    st.sampled_from(["'1,5'", "'null'", "'1e999'", "' 1'", "'007'", "'-0.0'", "'0e1'", "'[1]'", "'\"1\"'", "-0"]),
 )
 
 
@@ -141,6 +143,11 @@ def logs(draw) -> str:
                         (first, middle + "\r\r"),
                         (first, middle + "\rnote: 5it [00:01]"),
                         (first.replace("|", ":|", 1), middle),
+                        (first.replace("|", "|=", 1), middle),  # a fill tqdm does not draw
+                        (first.replace("█", "#"), middle),  # tqdm's ascii fill
+                        (first.replace(f" {n}/", f" 0{n}/"), middle),
+                        (first, middle + "\r\x1b[Kfoo]"),
+                        (first, middle + "\rfo\bo]"),
                     ]
                 )
             )
