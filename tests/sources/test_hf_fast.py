@@ -186,3 +186,20 @@ def test_a_run_of_steady_lines_becomes_columns_at_the_next_bars():
     (loss,) = [i for i in items if type(i) is Columns and i.tag == "train/loss"]
     # each dict at the first bar of the line after it: dict n/100 at step n + 1
     assert list(zip(loss.step.tolist(), loss.value.tolist())) == [(n + 1, n / 100) for n in range(4, 38, 2)]
+
+
+def test_the_training_bar_drawn_alone_before_an_evaluation_places_the_runs_last_dict():
+    lines = [
+        f"\r{bar(n - 1, 300)}\r{bar(n, 300)}\r{' ' * WIDTH}\r{{'loss': '{n / 100:.4g}', 'epoch': '{n / 100:.4g}'}}"
+        for n in range(2, 12, 2)
+    ]
+    evaluation = f"\r{bar(20, 20)}\x1b[A\r{' ' * WIDTH}\x1b[A{{'eval_loss': '0.4', 'epoch': '0.1'}}"
+    after = f"\r{bar(13, 300)}\r{' ' * WIDTH}\r{{'loss': '0.13', 'epoch': '0.13'}}"
+    items = assert_same("\n".join([*lines, "\r" + bar(12, 300), evaluation, after, "\r" + bar(14, 300)]) + "\n")
+    # each dict at the first bar of the line after it; the last of the run at the bar alone
+    assert [(p.step, p.value) for p in points(expand(items), "train/loss")] == [
+        (3, 0.02), (5, 0.04), (7, 0.06), (9, 0.08), (12, 0.1), (14, 0.13)
+    ]
+    assert [(p.step, p.value) for p in points(expand(items), "val/loss")] == [(13, 0.4)]
+    (run,) = [i for i in items if type(i) is Columns and i.tag == "train/loss"]
+    assert run.step.tolist() == [5, 7, 9, 12]

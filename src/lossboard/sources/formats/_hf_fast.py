@@ -31,9 +31,10 @@ import orjson
 # the first redraw of a line: a bar without description that fills its state, drawn as tqdm
 # draws it (full blocks, one partial block, blanks; or "#", a digit, blanks); its count is a
 # JSON integer, so orjson reads it with the values
-_FIRST_BAR = (
-    r"\n\r *(?:\d+%)?\|(?:█*[ ▏▎▍▌▋▊▉]? *|#*\d? *)\| *(0|[1-9]\d{0,17})/\d+ \[[^\][|{\r\n]*\]"
-)
+_BAR_START = r"\r *(?:\d+%)?\|(?:█*[ ▏▎▍▌▋▊▉]? *|#*\d? *)\| *"
+_BAR_END = r" \[[^\][|{\r\n]*\]"
+_FIRST_BAR = r"\n" + _BAR_START + r"(0|[1-9]\d{0,17})/\d+" + _BAR_END
+_LONE_BAR = re.compile(_BAR_START + r"(\d{1,18})/(\d+)" + _BAR_END)  # a line that is one such redraw
 # later redraws up to the dict: each blank (tqdm.write clearing the bar) or ending in "]";
 # "[^\r]*" cannot run into the next line, whose "\r" follows a "\n" the dict's "}" precedes
 _REDRAWS = r"(?:\r *(?=\r)|\r[^\r{][^\r]*\])*\r"
@@ -117,6 +118,15 @@ def dict_layout(names: tuple[str, ...], pieces: tuple[str, ...]) -> DictLayout:
 def bar_total(line: str) -> str:
     """The total of the first bar of a line `DictLayout.read_run` read."""
     return _TOTAL.match(line)[1]  # type: ignore[index]
+
+
+def lone_bar(line: str) -> tuple[int, str] | None:
+    """(count, total) of a line that is the training bar drawn once and nothing else (it ends a
+    run before an evaluation), or None."""
+    found = _LONE_BAR.fullmatch(line)
+    if found is None or "\x1b" in line or "\b" in line:
+        return None
+    return int(found[1]), found[2]
 
 
 def steady_stretches(lines: list[str], shortest: int) -> list[tuple[int, int]]:

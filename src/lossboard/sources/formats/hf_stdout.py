@@ -50,7 +50,7 @@ import numpy as np
 
 from lossboard.model import RESUME, Columns, Event, Item
 from lossboard.sources.formats import _hf
-from lossboard.sources.formats._hf_fast import DictLayout, bar_total, dict_layout, steady_stretches
+from lossboard.sources.formats._hf_fast import DictLayout, bar_total, dict_layout, lone_bar, steady_stretches
 from lossboard.sources.formats._hf_steps import (
     RATE_DECIMALS,
     RUNTIME_DECIMALS,
@@ -127,8 +127,8 @@ class Parser(LineParser):
             if not self._held:  # the first line's dict is held for the next line's bar
                 self._read(first, lines, start, start + 1, items)
                 start += 1
-            read = self._held and self._fast_run(first + start, lines[start:end], items)
-            done = end if read else start
+            after = lines[end] if end < len(lines) else ""
+            done = start + (self._fast_run(first + start, lines[start:end], after, items) if self._held else 0)
         self._read(first, lines, done, len(lines), items)
         return items
 
@@ -294,31 +294,35 @@ class Parser(LineParser):
 
     # ---- fast path --------------------------------------------------------------------------
 
-    def _fast_run(self, first: int, run: list[str], items: list[Item]) -> bool:
+    def _fast_run(self, first: int, run: list[str], after: str, items: list[Item]) -> int:
         """Read ``run``, lines that may be bar-and-dict lines, at once (`_hf_fast`) as the
         line-by-line reading would: the first bar places the held dict, each line's dict is
-        placed at the next line's bar, the last one is held. False, with nothing done, when
-        the run is short, a line is not such a line, the dicts do not share a layout or
+        placed at the next line's bar, and the last one at ``after`` when that line is the
+        training bar alone, else it is held. How many lines it read: 0, with nothing done,
+        when the run is short, a line is not such a line, the dicts do not share a layout or
         their epochs go back."""
         pending = self._pending
         if len(pending) != 1 or self._finished_at is not None or _hf.is_summary(pending[0][1]):
-            return False
+            return 0
         if len(run) < _MIN_RUN:
-            return False
+            return 0
         last_dict = run[-1].rpartition("\r")[2]
         layout = self._layout_of(last_dict)
         if layout is None or (found := layout.read_run(run)) is None:
-            return False
+            return 0
         counts, matrix = found
-        epochs = matrix[:-1, layout.epoch_column]
+        closing = lone_bar(after)
+        placed = len(run) if closing is not None else len(run) - 1  # dicts placed now
+        epochs = matrix[:placed, layout.epoch_column]
         held = _hf.epoch_of(pending[0][1])
         last = held if held is not None else self._epochs[-1] if len(self._epochs) > self._start else 0.0
         if not np.isfinite(epochs).all() or epochs[0] < last or (epochs[1:] < epochs[:-1]).any():
-            return False
+            return 0
         self._trainer_bar(int(counts[0]), bar_total(run[0]), items)
-        steps = counts[1:] + self._offset
+        steps = counts[1:] if closing is None else np.append(counts[1:], closing[0])
+        steps += self._offset
         items.extend(
-            Columns(_hf.tag_of(name), name, steps, matrix[:-1, column], epochs)
+            Columns(_hf.tag_of(name), name, steps, matrix[:placed, column], epochs)
             for column, name in enumerate(layout.names)
             if name not in _hf.POSITION
         )
@@ -328,10 +332,13 @@ class Parser(LineParser):
         context.see_epoch(int(epochs[0]))
         context.see_epoch(int(epochs[-1]))
         context.step = int(steps[-1])
+        if closing is not None:  # the held dict was placed by the first bar: nothing waits
+            self._bar_total = closing[1]
+            return len(run) + 1
         self._bar_total = bar_total(run[-1])
         self._pending = [[first + len(run) - 1, read_dict(last_dict), "'epoch': '" in last_dict]]
         self._held = True
-        return True
+        return len(run)
 
     def _layout_of(self, sample: str) -> DictLayout | None:
         """The layout of the last run when ``sample`` (a run's dict) has it, as most runs do;
