@@ -316,7 +316,7 @@ class Parser(LineParser):
         epochs = matrix[:placed, layout.epoch_column]
         held = _hf.epoch_of(pending[0][1])
         last = held if held is not None else self._epochs[-1] if len(self._epochs) > self._start else 0.0
-        if not np.isfinite(epochs).all() or epochs[0] < last or (epochs[1:] < epochs[:-1]).any():
+        if epochs[0] < last or (epochs[1:] < epochs[:-1]).any():  # orjson reads no nan or inf
             return 0
         self._trainer_bar(int(counts[0]), bar_total(run[0]), items)
         steps = counts[1:] if closing is None else np.append(counts[1:], closing[0])
