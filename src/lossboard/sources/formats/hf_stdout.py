@@ -63,7 +63,7 @@ from lossboard.sources.formats._hf_steps import (
     steps_from_epochs,
 )
 from lossboard.sources.formats._jsonlines import not_a_number
-from lossboard.sources.formats._lines import LineParser, redraws
+from lossboard.sources.formats._lines import _ANSI, LineParser, redraws
 from lossboard.sources.formats._pipeline import LinePipeline
 from lossboard.sources.formats.tqdm import match_bar
 
@@ -353,10 +353,16 @@ class Parser(LineParser):
 
 
 def _states(line: str) -> list[str]:
-    """`redraws` of a line, split without drawing when nothing in it moves the cursor back."""
+    """`redraws` of a line, split without drawing when nothing in it moves the cursor back once
+    its escape codes are gone (as `redraws` drops them): an evaluation bar's cursor-up codes."""
     if "\r" not in line and "\x1b" not in line:
         return [line]
-    if "\x1b" in line or "\b" in line:
+    if "\x1b" in line:
+        plain = _ANSI.sub("", line)
+        if "\x1b" in plain or "\b" in plain:
+            return redraws(line)
+        line = plain
+    elif "\b" in line:
         return redraws(line)
     return [part.rstrip() for part in line.split("\r") if part.strip()]
 
