@@ -119,13 +119,16 @@ class LineSplitter:
         if end == 0:
             self._hold(text)
             return self._next_number, self._take_early()
-        if self._parts or self._is_skipping:
+        lines = self._split(text)
+        if lines is not None:
+            first = self._next_number
+            self._next_number += len(lines)
+        elif self._parts or self._is_skipping:
             first_end = text.find("\n") + 1
             self._hold(text[:first_end], may_shrink=False)  # the line ends here: emitted whole
-            block = self._release() + text[first_end:end]
+            first, lines = self._emit(self._release() + text[first_end:end])
         else:
-            block = text[:end]
-        first, lines = self._emit(block)
+            first, lines = self._emit(text[:end])
         self._hold(text[end:])
         if self._early:
             lines.extend(self._take_early())
@@ -159,6 +162,26 @@ class LineSplitter:
         if not rest:
             return self._next_number, []
         return self._emit(rest + "\n")
+
+    def _split(self, text: str) -> list[str] | None:
+        """The complete lines of the held start and ``text`` (which holds a "\n"), split without
+        copying the chunk into a block first (the copies cost more than the split), when no line
+        has a CRLF or needs cutting; otherwise None and nothing is taken (`_emit` does it)."""
+        if self._is_skipping:
+            return None
+        lines = text.split("\n")
+        lines.pop()  # after the last "\n": the caller holds it
+        held = "".join(self._parts)
+        if held:
+            lines[0] = held + lines[0]
+        if any(map(str.endswith, lines, repeat("\r"))):
+            return None
+        if len(text) + len(held) > self._max and max(map(len, lines)) > self._max:
+            return None
+        self._parts, self._size = [], 0
+        if not self._raw and any(char in chunk for chunk in (held, text) for char in "\r\b\x1b"):
+            lines = [render(line) if _needs_render(line) else line for line in lines]
+        return lines
 
     def _emit(self, block: str) -> tuple[int, list[str]]:
         first = self._next_number
