@@ -35,10 +35,11 @@ _BAR_START = r"\r *(?:\d+%)?\|(?:█*[ ▏▎▍▌▋▊▉]? *|#*\d? *)\| *"
 _BAR_END = r" \[[^\][|{\r\n]*\]"
 _FIRST_BAR = r"\n" + _BAR_START + r"(0|[1-9]\d{0,17})/\d+" + _BAR_END
 _LONE_BAR = re.compile(_BAR_START + r"(\d{1,18})/(\d+)" + _BAR_END)  # a line that is one such redraw
-# later redraws up to the dict: each blank (tqdm.write clearing the bar) or ending in "]";
-# "[^\r]*" cannot run into the next line, whose "\r" follows a "\n" the dict's "}" precedes
+# later redraws up to the dict: each blank (tqdm.write clearing the bar) or ending in "]" (one
+# starting with "{" is the dict, not tried as a redraw); "[^\r]*" cannot run into the next
+# line, whose "\r" follows a "\n" the dict's "}" precedes
 _REDRAWS = r"(?:\r *(?=\r)|\r[^\r{][^\r]*\])*\r"
-_TOTAL = re.compile(r"\r *(?:\d+%)?\|[^|]*\| *\d+/(\d+) \[")  # of a line `DictLayout.read_run` read
+_TOTAL = re.compile(_BAR_START + r"\d+/(\d+)")  # of a line `DictLayout.read_run` read
 _NUMBER_CHARS = b"0123456789.eE+-,"  # all a run's values may hold, joined by commas
 
 
