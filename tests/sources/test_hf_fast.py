@@ -195,7 +195,8 @@ def test_the_training_bar_drawn_alone_before_an_evaluation_places_the_runs_last_
     ]
     evaluation = f"\r{bar(20, 20)}\x1b[A\r{' ' * WIDTH}\x1b[A{{'eval_loss': '0.4', 'epoch': '0.1'}}"
     after = f"\r{bar(13, 300)}\r{' ' * WIDTH}\r{{'loss': '0.13', 'epoch': '0.13'}}"
-    items = assert_same("\n".join([*lines, "\r" + bar(12, 300), evaluation, after, "\r" + bar(14, 300)]) + "\n")
+    text = "\n".join([*lines, "\r" + bar(12, 300), evaluation, after, "\r" + bar(14, 300)]) + "\n"
+    items = assert_same(text)
     # each dict at the first bar of the line after it; the last of the run at the bar alone
     assert [(p.step, p.value) for p in points(expand(items), "train/loss")] == [
         (3, 0.02), (5, 0.04), (7, 0.06), (9, 0.08), (12, 0.1), (14, 0.13)
@@ -203,3 +204,17 @@ def test_the_training_bar_drawn_alone_before_an_evaluation_places_the_runs_last_
     assert [(p.step, p.value) for p in points(expand(items), "val/loss")] == [(13, 0.4)]
     (run,) = [i for i in items if type(i) is Columns and i.tag == "train/loss"]
     assert run.step.tolist() == [5, 7, 9, 12]
+
+
+def test_runs_whose_values_are_bare_then_quoted_are_each_read_at_once():
+    """transformers 4.x prints bare values, 5.x quoted ones: a file with both (two train()
+    calls of two versions) has two layouts, and each run is read with its own."""
+
+    def line(n: int, quote: str) -> str:
+        return (f"\r{bar(n - 1, 300)}\r{' ' * WIDTH}\r"
+                f"{{'loss': {quote}{n / 100:.4g}{quote}, 'epoch': {quote}{n / 100:.4g}{quote}}}")
+
+    bare, quoted = [line(n, "") for n in range(2, 22)], [line(n, "'") for n in range(22, 42)]
+    items = assert_same("\n".join([*bare, "switching", *quoted]) + "\n")
+    runs = [i for i in items if type(i) is Columns and i.tag == "train/loss"]
+    assert sum(len(run.step) for run in runs) >= 36

@@ -41,6 +41,7 @@ _LONE_BAR = re.compile(_BAR_START + r"(\d{1,18})/(\d+)" + _BAR_END)  # a line th
 _REDRAWS = r"(?:\r *(?=\r)|\r[^\r{][^\r]*\])*\r"
 _TOTAL = re.compile(_BAR_START + r"\d+/(\d+)")  # of a line `DictLayout.read_run` read
 _NUMBER_CHARS = b"0123456789.eE+-,"  # all a run's values may hold, joined by commas
+_NUMBER = r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?"  # a value `fits` takes for one of the layout's
 
 
 class DictLayout:
@@ -58,10 +59,11 @@ class DictLayout:
         # one line at a time, anchored at its "\n": a pattern over all the run's lines at once
         # backtracks through every line before a misfit one
         self._line = re.compile(_FIRST_BAR + _REDRAWS + values + re.escape(pieces[-1]) + r"(?=\n)")
-        self._dict = re.compile(values + re.escape(pieces[-1]))
+        self._dict = re.compile(_NUMBER.join(map(re.escape, pieces)))
 
     def fits(self, sample: str) -> bool:
-        """Whether ``sample`` has this layout (its values are checked by `read_run`)."""
+        """Whether ``sample`` is this layout's literal text with numbers between (a dict whose
+        values are quoted where this layout's are not is another layout)."""
         return self._dict.fullmatch(sample) is not None
 
     @classmethod

@@ -128,11 +128,12 @@ class Parser(LineParser):
         done = 0
         for start, end in steady_stretches(lines, _MIN_RUN) if self._fast else ():
             self._read(first, lines, done, start, items)
-            if not self._held:  # the first line's dict is held for the next line's bar
+            if not self._holds_one_dict():  # the first line's bar places what waits, its dict is held
                 self._read(first, lines, start, start + 1, items)
                 start += 1
             after = lines[end] if end < len(lines) else ""
-            done = start + (self._fast_run(first + start, lines[start:end], after, items) if self._held else 0)
+            run = lines[start:end]
+            done = start + (self._fast_run(first + start, run, after, items) if self._holds_one_dict() else 0)
         self._read(first, lines, done, len(lines), items)
         return items
 
@@ -304,10 +305,7 @@ class Parser(LineParser):
         placed at the next line's bar, and the last one at ``after`` when that line is the
         training bar alone, else it is held. How many lines it read: 0, with nothing done,
         when the run is short, a line is not such a line, the dicts do not share a layout or
-        their epochs go back."""
-        pending = self._pending
-        if len(pending) != 1 or self._finished_at is not None or _hf.is_summary(pending[0][1]):
-            return 0
+        their epochs go back. Called when `_holds_one_dict`."""
         if len(run) < _MIN_RUN:
             return 0
         last_dict = run[-1].rpartition("\r")[2]
@@ -318,7 +316,7 @@ class Parser(LineParser):
         closing = lone_bar(after)
         placed = len(run) if closing is not None else len(run) - 1  # dicts placed now
         epochs = matrix[:placed, layout.epoch_column]
-        held = _hf.epoch_of(pending[0][1])
+        held = _hf.epoch_of(self._pending[0][1])
         last = held if held is not None else self._epochs[-1] if len(self._epochs) > self._start else 0.0
         if epochs[0] < last or (epochs[1:] < epochs[:-1]).any():  # orjson reads no nan or inf
             return 0
@@ -343,6 +341,13 @@ class Parser(LineParser):
         self._pending = [[first + len(run) - 1, read_dict(last_dict), "'epoch': '" in last_dict]]
         self._held = True
         return len(run)
+
+    def _holds_one_dict(self) -> bool:
+        """Whether a run can be read at once from here: one Trainer dict (not a summary) waits
+        for the next bar, and nothing printed after it."""
+        pending = self._pending
+        return (self._held and len(pending) == 1 and self._finished_at is None
+                and not _hf.is_summary(pending[0][1]))
 
     def _layout_of(self, sample: str) -> DictLayout | None:
         """The layout of the last run when ``sample`` (a run's dict) has it, as most runs do;
