@@ -332,10 +332,8 @@ class Parser(LineParser):
             )
             if fits:
                 display.take(record, stop_record, self._year)
-                self._month = last_months[run]
-                self._iteration = self._previous = last_steps[run]
-                self._test = self._dump = None
-                self._training = True
+                self._iteration = last_steps[run]
+                self._stand_after(last_steps[run], None, last_months[run])
             else:  # a restart or a new year inside: the line-by-line path says so
                 self._on_their_own(first, block, start, stop, display, tests, items)
             done = stop
@@ -364,16 +362,14 @@ class Parser(LineParser):
         if steps[0] < self._previous or months[0] < self._month or not _rises(months, steps):
             return False
         display.take(0, len(display.firsts), self._year)
-        self._iteration = self._previous = int(display.matrix[-1, 0])
-        self._test = None
-        if tests is not None and len(tests.firsts):
+        self._iteration = previous = int(display.matrix[-1, 0])
+        test = None
+        if tests is not None:
             tests.take(0, len(tests.firsts), self._year)
             if tests.firsts[-1] > display.firsts[-1]:  # the piece ends in a test block
-                self._previous = int(tests.matrix[-1, 0])
-                self._test = (self._previous, tests.layout.split)
-        self._month = int(months[-1])
-        self._dump = None
-        self._training = True
+                previous = int(tests.matrix[-1, 0])
+                test = (previous, tests.layout.split)
+        self._stand_after(previous, test, int(months[-1]))
         return True
 
     def _between(
@@ -402,12 +398,15 @@ class Parser(LineParser):
         if step < self._previous or months[0] < self._month or months != sorted(months):
             return False  # a restart or a new year: the line-by-line path says so
         tests.take(record, record + 1, self._year)
-        self._test = (step, tests.layout.split)
-        self._previous = step
-        self._month = months[-1]
+        self._stand_after(step, (step, tests.layout.split), months[-1])
+        return True
+
+    def _stand_after(self, previous: int, test: tuple[int, str] | None, month: int) -> None:
+        """Where records read in bulk leave the parser, as their lines would: the last step
+        seen, the test running (if they end in a test block) and the last line's month."""
+        self._previous, self._test, self._month = previous, test, month
         self._dump = None
         self._training = True
-        return True
 
     def _on_their_own(
         self, first: int, block: Block, start: int, stop: int, display: Records, tests: Records | None, items: list[Item]
