@@ -87,7 +87,7 @@ class _Fetched:
 
     def __init__(self) -> None:
         self.chunks: list[tuple[int, _chunks.Blobs]] = []
-        self.levels: dict[int, list[tuple[int, bytes, int]]] = defaultdict(list)
+        self.levels: dict[int, list[_levels.Row]] = defaultdict(list)
 
 
 def answer(
@@ -98,15 +98,16 @@ def answer(
     step_range: tuple[int, int] | None,
     buckets: int | None,
 ) -> dict[tuple[str, str, str], SeriesData]:
-    """Each series read from the fetched ``rows`` ``(level, tag_id, first_step, step, epoch,
-    wall_time, value, checksum)`` (level 0: a chunk; a summary's records ride in ``value``), in
-    any order, keyed by (run, tag, source_tag) in the order of ``found``; ``levels`` as `plan` chose."""
+    """Each series read from the fetched ``rows`` ``(level, tag_id, first_step, last_step, count,
+    step, epoch, wall_time, value, checksum)`` (level 0: a chunk; a summary's records ride in
+    ``value``), in any order, keyed by (run, tag, source_tag) in the order of ``found``;
+    ``levels`` as `plan` chose."""
     fetched: dict[int, _Fetched] = defaultdict(_Fetched)
-    for level, tag_id, first, step, epoch, wall_time, value, crc in rows:
+    for level, tag_id, first, last, count, step, epoch, wall_time, value, crc in rows:
         if level == 0:
             fetched[tag_id].chunks.append((first, (step, epoch, wall_time, value, crc)))
         else:
-            fetched[tag_id].levels[level].append((first, value, crc))
+            fetched[tag_id].levels[level].append(_levels.Row(first, last, count, value, crc))
     read: dict[int, SeriesData] = {}
     covered = []  # series read through summaries: downsampled together below
     for series in found:
@@ -115,11 +116,12 @@ def answer(
             read[series.tag_id] = _exact(series, held, step_range, buckets)
             continue
         lo, hi = step_range if step_range is not None else (extent.first_step, extent.last_step)
-        by_level = {number: _levels.decode(rows, series.tag) for number, rows in held.levels.items()}
-        covered.append((series, _levels.cover(by_level, _levels.points_of(_points(series, held)), level, lo, hi), lo, hi))
-    kept = _levels.downsample([(records, lo, hi) for _, records, lo, hi in covered], buckets or 1)
-    for (series, records, _, _), points in zip(covered, kept):
-        read[series.tag_id] = SeriesData.of(series.run, series.tag, series.source_tag, points, _levels.count(records))
+        by_level = {number: sorted(rows, key=lambda row: row.first_step) for number, rows in held.levels.items()}
+        points = _levels.points_of(_points(series, held))
+        covered.append((series, _levels.cover(by_level, points, level, lo, hi, series.tag), lo, hi))
+    kept = _levels.downsample([(parts, lo, hi) for _, parts, lo, hi in covered], buckets or 1)
+    for (series, parts, _, _), points in zip(covered, kept):
+        read[series.tag_id] = SeriesData.of(series.run, series.tag, series.source_tag, points, _levels.count(parts))
     return {(series.run, series.tag, series.source_tag): read[series.tag_id] for series in found}
 
 

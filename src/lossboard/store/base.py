@@ -83,7 +83,7 @@ import numpy as np
 from lossboard.errors import LossboardError, UsageError
 from lossboard.model import Event, FileProblem, Media, Series
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 CHUNK_POINTS = 4096
 
 
