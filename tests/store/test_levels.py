@@ -126,12 +126,12 @@ def test_records_reduced_in_runs_are_the_m4_of_their_points(values, cuts) -> Non
     twice = _levels.reduce(_levels.reduce(points, np.arange(len(points))), starts)  # M4 of M4s is M4
     assert _levels.encode(once) == _levels.encode(twice)
     stored = _levels.as_records(_levels.encode(once))  # and a stored row reads back as written
-    records = np.ascontiguousarray(stored.rows).reshape(-1).view(_levels.RECORD)
+    records = np.ascontiguousarray(stored.points).reshape(-1).view(_levels.RECORD)
     nans = dict(zip(stored.nan_at.tolist(), stored.nans[:, 0].tolist()))
-    for number, (record, start, stop) in enumerate(zip(records, starts, [*starts[1:], len(values)])):
+    for number, (record, count, start, stop) in enumerate(zip(records, stored.count, starts, [*starts[1:], len(values)])):
         part = np.array(values[start:stop], dtype=np.float64)
         nan = np.isnan(part)
-        assert record["count"] == stop - start
+        assert count == stop - start
         assert (record["first"]["step"], record["last"]["step"]) == (start, stop - 1)
         assert record["low"]["step"] == start + np.argmin(np.where(nan, np.inf, part))
         assert record["high"]["step"] == start + np.argmax(np.where(nan, -np.inf, part))
@@ -143,11 +143,11 @@ def test_level_blocks_nest_in_chunks_and_groups() -> None:
     series = _chunks.series_of(np.arange(count), np.sin(np.arange(count) / 50.0))
     level1 = [_levels.Row(*row[:3], *row.level1) for row in _chunks.chunk_rows(series)]
     for level, row in [(1, row) for row in level1] + _levels.group_rows(level1):
-        records = np.ascontiguousarray(_levels.as_records(row.records).rows).reshape(-1).view(_levels.RECORD)
+        records = _levels.as_records(row.records)
         size = SIZES[level]
-        first = records["first"]["step"]
+        first = np.ascontiguousarray(records.points).reshape(-1).view(_levels.RECORD)["first"]["step"]
         assert (first % size == 0).all()  # every block starts on its level's edge
-        assert (records["count"][:-1] == size).all() and records["count"].sum() == row.count
+        assert (records.count[:-1] == size).all() and records.count.sum() == row.count
 
 
 def test_level_for_leaves_between_one_and_two_blocks_a_bucket() -> None:

@@ -38,27 +38,27 @@ from lossboard.store.base import CHUNK_POINTS
 from lossboard.store.downsample import edges, first_match
 
 POINT = np.dtype([("step", "<i8"), ("epoch", "<f8"), ("wall_time", "<f8"), ("value", "<f8")])
-RECORD = np.dtype([("count", "<i8"), ("first", POINT), ("last", POINT), ("low", POINT), ("high", POINT)])
+RECORD = np.dtype([("first", POINT), ("last", POINT), ("low", POINT), ("high", POINT)])  # and a count
 NAN = np.dtype([("record", "<i8"), ("point", POINT)])  # a record's first NaN, where it has one
 # points a block holds at each level (from 4,096: chunks joined, while they are full); a factor
 # of 2 between levels keeps a read within 2x the buckets' count of records
 LEVEL_POINTS = (1,) + tuple(32 << shift for shift in range(13))  # 1, 32, 64, ..., 131,072
 GROUP_CHUNKS = 32  # chunks per stored row of levels 2 and up: one block of the top level
-# Records and points are handled as rows of 8-byte words (`RECORD` and `POINT` are their
-# layout): numpy copies nested structured fields one by one, 30x slower than rows of int64.
-# A point is 4 words (step, then epoch, wall time and value as float64 bits); a record is its
-# count and four points: first, last, low, high.
-_WORDS = RECORD.itemsize // 8
-_PARTS = _FIRST, _LAST, _LOW, _HIGH = tuple(slice(1 + 4 * at, 5 + 4 * at) for at in range(4))
+# Points are handled as rows of 4 words (step, then epoch, wall time and value as float64
+# bits; `POINT` is their layout) and gathered as 32-byte items: numpy copies nested structured
+# fields one by one, 30x slower. A record's four points are consecutive rows, so point ``part``
+# of record ``r`` is row ``4 * r + part`` of a level's point table.
+_FIRST, _LAST, _LOW, _HIGH = range(4)
 _STEP, _VALUE = 0, 3  # words of a point
 _HEADER = 8  # a stored row begins with its number of records (int64)
 
 
 class Records(NamedTuple):
-    """Records as rows of words (`RECORD`), and the first NaN of those holding one: their
-    indices among the rows (ascending) and the points (rows of 4 words)."""
+    """Records as their points (`RECORD`: rows of 16 words) and counts, and the first NaN of
+    those holding one: their indices among the records (ascending) and points (rows of 4 words)."""
 
-    rows: np.ndarray
+    points: np.ndarray
+    count: np.ndarray
     nan_at: np.ndarray
     nans: np.ndarray
 
@@ -96,26 +96,39 @@ def reduce(source: Records | np.ndarray, starts: np.ndarray) -> Records:
     picks them.
     """
     if isinstance(source, np.ndarray):
-        rows = np.ascontiguousarray(source)
-        count = None
-        first = last = low = high = _points(rows, 0)
-        lows = highs = rows[:, _VALUE].view(np.float64)
+        table = _table(source)
+        first = last = low = high = np.arange(len(source))
+        lows = highs = source[:, _VALUE].view(np.float64)
         nan_at = np.flatnonzero(np.isnan(lows))
-        nans = rows[nan_at]
+        nans, count = source[nan_at], None
     else:
-        rows, nan_at, nans = source
-        count, (first, last, low, high) = rows[:, 0], (_points(rows, part.start) for part in _PARTS)
-        lows, highs = (rows[:, part.start + _VALUE].view(np.float64) for part in (_LOW, _HIGH))
-    out = np.empty((len(starts), _WORDS), dtype=np.int64)
-    to_first, to_last, to_low, to_high = (_points(out, part.start) for part in _PARTS)
-    sizes = np.diff(np.append(starts, len(rows)))
-    out[:, 0] = sizes if count is None else np.add.reduceat(count, starts)
-    to_first[:] = first[starts]
-    to_last[:] = last[starts + sizes - 1]
-    to_low[:] = low[first_match(np.where(np.isnan(lows), np.inf, lows), starts, np.minimum, sizes)]
-    to_high[:] = high[first_match(np.where(np.isnan(highs), -np.inf, highs), starts, np.maximum, sizes)]
+        table = _table(source.points)
+        first, last, low, high = (np.arange(part, source.points.size // 4, 4) for part in range(4))
+        lows, highs = source.points[:, 4 * _LOW + _VALUE].view(np.float64), source.points[:, 4 * _HIGH + _VALUE].view(np.float64)
+        nan_at, nans, count = source.nan_at, source.nans, source.count
+    sizes = np.diff(np.append(starts, len(lows)))
+    picked = np.empty((len(starts), 4), dtype=np.intp)
+    picked[:, _FIRST] = first[starts]
+    picked[:, _LAST] = last[starts + sizes - 1]
+    picked[:, _LOW] = low[first_match(_nan_as(lows, np.inf, nan_at), starts, np.minimum, sizes)]
+    picked[:, _HIGH] = high[first_match(_nan_as(highs, -np.inf, nan_at), starts, np.maximum, sizes)]
     held, at = _first_in_runs(nan_at, starts, sizes)
-    return Records(out, np.flatnonzero(held), nans[at[held]])
+    points = table[picked.reshape(-1)].view(np.int64).reshape(-1, 16)
+    counts = sizes if count is None else np.add.reduceat(count, starts)
+    return Records(points, counts.astype(np.int64, copy=False), np.flatnonzero(held), nans[at[held]])
+
+
+def _table(points: np.ndarray) -> np.ndarray:
+    """Points (rows of 4 words, or of 16: a record's four) as one 32-byte item each."""
+    return np.ascontiguousarray(points).view("V32").reshape(-1)
+
+
+def _nan_as(values: np.ndarray, fill: float, nan_at: np.ndarray) -> np.ndarray:
+    """``values`` with NaN as ``fill``: only records holding a NaN (``nan_at``) can have one
+    as their extreme, so without any the values are taken as they are."""
+    if not len(nan_at):
+        return values
+    return np.where(np.isnan(values), fill, values)
 
 
 def _first_in_runs(marked: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -127,34 +140,31 @@ def _first_in_runs(marked: np.ndarray, starts: np.ndarray, sizes: np.ndarray) ->
     return (at < len(marked)) & (marked[np.minimum(at, len(marked) - 1)] < starts + sizes), at
 
 
-def _points(rows: np.ndarray, word: int) -> np.ndarray:
-    """The point at ``word`` of every row as one 32-byte item: a view, so that gathering points
-    copies 32 bytes at a time rather than word by word."""
-    return np.ndarray((len(rows),), dtype="V32", buffer=rows, offset=word * 8, strides=(rows.strides[0],))
-
-
 def encode(records: Records) -> bytes:
-    """Records as a stored row: their number, the records, then the NaN list (`NAN`)."""
+    """Records as a stored row: their number, their points, their counts, then the NaN list (`NAN`)."""
     nans = np.empty((len(records.nan_at), 5), dtype=np.int64)
     nans[:, 0], nans[:, 1:] = records.nan_at, records.nans
-    return np.int64(len(records.rows)).tobytes() + records.rows.tobytes() + nans.tobytes()
+    parts = (records.points, records.count.astype("<i8", copy=False), nans)
+    return np.int64(len(records.count)).tobytes() + b"".join(part.tobytes() for part in parts)
 
 
 def as_records(blob: bytes) -> Records:
     """A stored row back as `Records` (read-only views, no copy)."""
     count = int.from_bytes(blob[:_HEADER], "little", signed=True)
-    rows = np.frombuffer(blob, dtype=np.int64, count=count * _WORDS, offset=_HEADER).reshape(count, _WORDS)
-    nans = np.frombuffer(blob, dtype=np.int64, offset=_HEADER + rows.nbytes).reshape(-1, 5)
-    return Records(rows, nans[:, 0], nans[:, 1:])
+    points = np.frombuffer(blob, dtype=np.int64, count=16 * count, offset=_HEADER).reshape(count, 16)
+    counts = np.frombuffer(blob, dtype=np.int64, count=count, offset=_HEADER + points.nbytes)
+    nans = np.frombuffer(blob, dtype=np.int64, offset=_HEADER + points.nbytes + counts.nbytes).reshape(-1, 5)
+    return Records(points, counts, nans[:, 0], nans[:, 1:])
 
 
 def join(parts: Sequence[Records]) -> Records:
     """Consecutive records as one `Records`."""
     if len(parts) == 1:
         return parts[0]
-    offsets = np.cumsum([0] + [len(part.rows) for part in parts[:-1]])
+    offsets = np.cumsum([0] + [len(part.count) for part in parts[:-1]])
     return Records(
-        np.concatenate([part.rows for part in parts]) if parts else np.empty((0, _WORDS), dtype=np.int64),
+        np.concatenate([part.points for part in parts] or [np.empty((0, 16), np.int64)]),
+        np.concatenate([part.count for part in parts] or [np.empty(0, np.int64)]),
         np.concatenate([part.nan_at + offset for part, offset in zip(parts, offsets)] or [np.empty(0, np.int64)]),
         np.concatenate([part.nans for part in parts] or [np.empty((0, 4), np.int64)]),
     )
@@ -163,7 +173,7 @@ def join(parts: Sequence[Records]) -> Records:
 def _slice(records: Records, start: int, stop: int) -> Records:
     """Records ``[start, stop)`` (views)."""
     lo, hi = np.searchsorted(records.nan_at, (start, stop))
-    return Records(records.rows[start:stop], records.nan_at[lo:hi] - start, records.nans[lo:hi])
+    return Records(records.points[start:stop], records.count[start:stop], records.nan_at[lo:hi] - start, records.nans[lo:hi])
 
 
 def chunk_records(chunk: Series) -> bytes:
@@ -181,8 +191,8 @@ def group_rows(level1: Sequence[Row]) -> list[tuple[int, Row]]:
         parts = [as_records(row.records) for row in group]
         records = join(parts)
         # where each record's block begins: its chunk, and its first point's place in it
-        chunk = np.repeat(np.arange(len(group)), [len(part.rows) for part in parts])
-        place = np.concatenate([np.arange(len(part.rows)) for part in parts]) * LEVEL_POINTS[1]
+        chunk = np.repeat(np.arange(len(group)), [len(part.count) for part in parts])
+        place = np.concatenate([np.arange(len(part.count)) for part in parts]) * LEVEL_POINTS[1]
         bounds = (group[0].first_step, group[-1].last_step, sum(row.count for row in group))
         for level in range(2, len(LEVEL_POINTS)):
             size = LEVEL_POINTS[level]
@@ -249,10 +259,15 @@ def cover(levels: Mapping[int, Sequence[Row]], points: np.ndarray, top: int, lo:
                 left.append((start, stop))
                 continue
             taken += parts
-            left += [(start, int(parts[0].rows[0, _FIRST.start]) - 1), (int(parts[-1].rows[-1, _LAST.start]) + 1, stop)]
+            left += [(start, _step(parts[0], 0, _FIRST) - 1), (_step(parts[-1], -1, _LAST) + 1, stop)]
         gaps = [(start, stop) for start, stop in left if start <= stop]
     # each part is consecutive blocks and no two overlap: ordering the parts orders the records
-    return sorted(taken, key=lambda part: int(part.rows[0, _FIRST.start]))
+    return sorted(taken, key=lambda part: _step(part, 0, _FIRST))
+
+
+def _step(records: Records, at: int, part: int) -> int:
+    """The step of point ``part`` of record ``at``."""
+    return int(records.points[at, 4 * part + _STEP])
 
 
 def _blocks_in(rows: Sequence[Row], start: int, stop: int, what: str) -> list[Records]:
@@ -263,7 +278,7 @@ def _blocks_in(rows: Sequence[Row], start: int, stop: int, what: str) -> list[Re
             continue
         records = decode(row, what)
         if row.first_step < start or row.last_step > stop:
-            first, last = records.rows[:, _FIRST.start], records.rows[:, _LAST.start]
+            first, last = records.points[:, 4 * _FIRST + _STEP], records.points[:, 4 * _LAST + _STEP]
             inside = np.flatnonzero((first >= start) & (last <= stop))
             if not len(inside):
                 continue
@@ -280,72 +295,90 @@ def _points_in(points: np.ndarray, start: int, stop: int) -> list[Records]:
 
 def count(parts: Sequence[Records]) -> int:
     """How many points the records of ``parts`` cover."""
-    return sum(int(part.rows[:, 0].sum()) for part in parts)
+    return sum(int(part.count.sum()) for part in parts)
 
 
-# the order of a bucket's three middle points (low, high, nan) by their steps, ties in that
-# order: indexed by (low > high) + 2 (low > nan) + 4 (high > nan); 2 and 5 cannot happen
-_MIDDLE = np.array([[0, 1, 2], [1, 0, 2], [0, 1, 2], [1, 2, 0], [0, 2, 1], [0, 1, 2], [2, 0, 1], [2, 1, 0]])
+_BATCH_RECORDS = 1 << 15  # records reduced in one go: small enough to stay in the CPU's caches
 
 
 def downsample(covers: Sequence[tuple[Sequence[Records], int, int]], buckets: int) -> list[Series]:
     """For each ``(parts, lo, hi)`` (records covering ``[lo, hi]``, in step order), its M4
     points: a record goes to the bucket of ``[lo, hi]`` cut in ``buckets`` equal step ranges
-    where its first step falls. Every series is reduced in the same numpy calls, which pick
-    each bucket's five records and parts of records; only the points kept are then gathered."""
-    sizes = [sum(len(part.rows) for part in parts) for parts, _, _ in covers]
+    where its first step falls. Series are reduced together, a batch of about `_BATCH_RECORDS`
+    records in the same numpy calls: many short series cost few calls, and a batch's arrays
+    stay in the caches (and in memory the process holds, rather than pages mapped afresh)."""
+    kept: list[Series] = []
+    batch: list[tuple[Sequence[Records], int, int]] = []
+    size = 0
+    for cover in covers:
+        batch.append(cover)
+        size += sum(len(part.count) for part in cover[0])
+        if size >= _BATCH_RECORDS:
+            kept += _downsample(batch, buckets)
+            batch, size = [], 0
+    return kept + (_downsample(batch, buckets) if batch else [])
+
+
+def _downsample(covers: Sequence[tuple[Sequence[Records], int, int]], buckets: int) -> list[Series]:
+    """`downsample` of one batch: each bucket's five points are picked by their place in the
+    point table, and only the points kept are then gathered."""
+    sizes = [sum(len(part.count) for part in parts) for parts, _, _ in covers]
     if not sum(sizes):
         return [Series("", "", np.empty(0, dtype=np.int64), *(np.empty(0) for _ in range(3))) for _ in covers]
     records = join([part for parts, _, _ in covers for part in parts])
-    rows, firsts = records.rows, records.rows[:, _FIRST.start]
+    points = records.points
     bounds = np.cumsum([0] + sizes)
-    key = np.empty(len(rows), dtype=np.int64)
-    for number, (_, lo, hi) in enumerate(covers):
-        start, stop = bounds[number], bounds[number + 1]
-        key[start:stop] = number * (buckets + 2) + np.searchsorted(edges(lo, hi, buckets), firsts[start:stop], side="right")
+    key = _buckets(points[:, 4 * _FIRST + _STEP], bounds, [(lo, hi) for _, lo, hi in covers], buckets)
     starts = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
-    runs = np.diff(np.append(starts, len(rows)))
-    lows, highs = rows[:, _LOW.start + _VALUE].view(np.float64), rows[:, _HIGH.start + _VALUE].view(np.float64)
-    low = first_match(np.where(np.isnan(lows), np.inf, lows), starts, np.minimum, runs)
-    high = first_match(np.where(np.isnan(highs), -np.inf, highs), starts, np.maximum, runs)
+    runs = np.diff(np.append(starts, len(points)))
+    lows, highs = (points[:, 4 * part + _VALUE].view(np.float64) for part in (_LOW, _HIGH))
+    low = first_match(_nan_as(lows, np.inf, records.nan_at), starts, np.minimum, runs)
+    high = first_match(_nan_as(highs, -np.inf, records.nan_at), starts, np.maximum, runs)
     held, at = _first_in_runs(records.nan_at, starts, runs)
-    # each bucket's five points as references: 4 * record + part (first, last, low, high), or
-    # 4 * len(rows) + entry for a NaN point; a bucket without NaN names its first twice
-    first, last = 4 * starts, 4 * (starts + runs - 1) + 1
-    middle = np.stack([4 * low + 2, 4 * high + 3, np.where(held, 4 * len(rows) + at, first)], axis=1)
-    steps = _step_of(records, middle)
-    order = _MIDDLE[(steps[:, 0] > steps[:, 1]) + 2 * (steps[:, 0] > steps[:, 2]) + 4 * (steps[:, 1] > steps[:, 2])]
-    five = np.concatenate([first[:, None], np.take_along_axis(middle, order, axis=1), last[:, None]], axis=1)
-    steps = _step_of(records, five)
-    fresh = np.concatenate([np.ones((len(five), 1), dtype=bool), steps[:, 1:] != steps[:, :-1]], axis=1)
-    points = _point_of(records, five[fresh])
-    owner = np.repeat(key[starts] // (buckets + 2), fresh.sum(axis=1))
-    floats = points.view(np.float64)
-    columns = (points[:, _STEP], floats[:, 1], floats[:, 2], floats[:, _VALUE])
-    cuts = np.searchsorted(owner, np.arange(len(covers) + 1))
+    # each bucket's five points by their place in the table of the records' points, then their
+    # NaN points (4 * len(points) + entry); a bucket without NaN names its first twice
+    table = _table(points)
+    if len(records.nans):
+        table = np.concatenate([table, _table(records.nans)])
+    steps = table.view(np.int64).reshape(-1, 4)[:, _STEP]
+    five = np.empty((len(starts), 5), dtype=np.intp)
+    five[:, 0], five[:, 4] = 4 * starts + _FIRST, 4 * (starts + runs - 1) + _LAST
+    five[:, 1], five[:, 2] = 4 * low + _LOW, 4 * high + _HIGH
+    five[:, 3] = np.where(held, len(points) * 4 + at, five[:, 0])
+    # the three middle points in step order (points on one step are one point: any order)
+    for left, right in ((1, 2), (2, 3), (1, 2)):
+        swap = np.flatnonzero(steps[five[:, left]] > steps[five[:, right]])
+        five[swap, left], five[swap, right] = five[swap, right], five[swap, left]
+    ahead = steps[five]
+    fresh = np.empty(five.shape, dtype=bool)
+    fresh[:, 0], fresh[:, 1:] = True, ahead[:, 1:] != ahead[:, :-1]
+    picked = np.flatnonzero(fresh)
+    # one copy of the kept points as four columns; each series' columns are views of it
+    columns = np.ascontiguousarray(table[five.reshape(-1)[picked]].view(np.int64).reshape(-1, 4).T)
+    floats = columns.view(np.float64)
+    cuts = np.searchsorted(picked, 5 * np.searchsorted(starts, bounds))
     return [
-        Series("", "", *(column[start:stop].copy() for column in columns))
+        Series("", "", columns[_STEP, start:stop], floats[1, start:stop], floats[2, start:stop], floats[_VALUE, start:stop])
         for start, stop in zip(cuts[:-1], cuts[1:])
     ]
 
 
-def _step_of(records: Records, refs: np.ndarray) -> np.ndarray:
-    """The steps of the points ``refs`` name (`downsample`)."""
-    rows, nans = records.rows, records.nans
-    record, part = np.divmod(np.minimum(refs, 4 * len(rows) - 1), 4)
-    steps = rows[record, 1 + 4 * part]
-    if len(nans):
-        is_nan = refs >= 4 * len(rows)
-        steps[is_nan] = nans[refs[is_nan] - 4 * len(rows), _STEP]
-    return steps
-
-
-def _point_of(records: Records, refs: np.ndarray) -> np.ndarray:
-    """The points ``refs`` name (`downsample`), as rows of 4 words."""
-    rows, nans = records.rows, records.nans
-    out = np.empty(len(refs), dtype="V32")
-    is_nan = refs >= 4 * len(rows)
-    record, part = np.divmod(refs[~is_nan], 4)
-    out[~is_nan] = np.ndarray((len(rows), 4), dtype="V32", buffer=rows, offset=8, strides=(rows.strides[0], 32))[record, part]
-    out[is_nan] = np.ascontiguousarray(nans).view("V32").ravel()[refs[is_nan] - 4 * len(rows)]
-    return out.view(np.int64).reshape(-1, 4)
+def _buckets(steps: np.ndarray, bounds: np.ndarray, ranges: Sequence[tuple[int, int]], buckets: int) -> np.ndarray:
+    """The bucket of each step (``steps[bounds[n]:bounds[n + 1]]`` lie in ``ranges[n]``), unique
+    across series: ``floor((step - lo) * buckets / span)``, as `downsample.edges` cuts a range,
+    for every series at once: estimated in floating point (off by at most one), then checked
+    against the exact edges in integers."""
+    if max(hi - lo for lo, hi in ranges) >= 2**62:  # beyond exact int64 arithmetic: searched series by series
+        return np.concatenate([
+            number * buckets + np.searchsorted(edges(lo, hi, buckets), steps[start:stop], side="right") - 1
+            for number, ((lo, hi), start, stop) in enumerate(zip(ranges, bounds[:-1], bounds[1:]))
+        ])
+    counts = np.diff(bounds)
+    lo = np.repeat(np.array([lo for lo, _ in ranges], dtype=np.int64), counts)
+    span = np.repeat(np.array([hi - lo + 1 for lo, hi in ranges], dtype=np.int64), counts)
+    offset = steps - lo
+    bucket = np.minimum((offset * (buckets / span)).astype(np.int64), buckets - 1)
+    q, r = np.divmod(span, buckets)
+    bucket -= bucket * q + (bucket * r + buckets - 1) // buckets > offset
+    bucket += (bucket + 1) * q + ((bucket + 1) * r + buckets - 1) // buckets <= offset
+    return bucket + np.repeat(np.arange(len(ranges), dtype=np.int64) * buckets, counts)
