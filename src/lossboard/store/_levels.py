@@ -298,7 +298,7 @@ def count(parts: Sequence[Records]) -> int:
     return sum(int(part.count.sum()) for part in parts)
 
 
-_BATCH_RECORDS = 1 << 15  # records reduced in one go: small enough to stay in the CPU's caches
+_BATCH_RECORDS = 1 << 13  # records reduced in one go: small enough to stay in the CPU's caches
 
 
 def downsample(covers: Sequence[tuple[Sequence[Records], int, int]], buckets: int) -> list[Series]:

@@ -20,7 +20,7 @@ on write. Runs also hold **events**, **media** (references, not bytes), and **pr
 Series are stored as **chunks**: up to `CHUNK_POINTS` consecutive points of one series in one
 row, each column as raw little-endian bytes, with the chunk's first/last step and its value
 min/max, and beside them the **summary levels** (`lossboard.store._levels`): records of each
-block of 32, 128, 512 and 2,048 points of a chunk and of 2, 8 and 32 whole chunks (count, first,
+block of 32, 64, ... 2,048 points of a chunk and of 1, 2, ... 32 whole chunks (count, first,
 last, minimum, maximum and first NaN), kept up to date by every write. Reading a million points
 is then a few hundred rows, and appends touch one chunk and one group of summaries. Each chunk
 and summary row carries a CRC-32 checked on every read: damaged bytes are an error naming the
