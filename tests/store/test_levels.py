@@ -138,6 +138,30 @@ def test_records_reduced_in_runs_are_the_m4_of_their_points(values, cuts) -> Non
         assert nans.get(number) == (start + np.argmax(nan) if nan.any() else None)
 
 
+def test_series_reduced_together_in_batches_are_each_what_they_are_alone() -> None:
+    """Many series' records outnumber one batch: each still reads as if downsampled alone,
+    whether its batch holds NaN or not."""
+    rng = np.random.default_rng(4)
+    covers = []
+    for number in range(12):
+        count = 20_000 + 3_000 * number
+        step = np.cumsum(rng.integers(1, 3, size=count))
+        value = rng.standard_normal(count)
+        if number in (3, 4, 9):
+            value[rng.integers(0, count, size=40)] = np.nan
+        points = _levels.points_of(_chunks.series_of(step, value, epoch=step / 3, wall_time=step * 2.0))
+        records = _levels.reduce(points, np.arange(0, count, 16))
+        halves = [_levels._slice(records, 0, 300), _levels._slice(records, 300, len(records.count))]
+        covers.append((halves, int(step[0]) - number, int(step[-1])))
+    assert sum(len(records.count) for parts, _, _ in covers for records in parts) > 2 * _levels._BATCH_RECORDS
+    together = _levels.downsample(covers, 700)
+    for cover, read in zip(covers, together):
+        [alone] = _levels.downsample([cover], 700)
+        for name in ("step", "epoch", "wall_time", "value"):
+            assert getattr(read, name).tobytes() == getattr(alone, name).tobytes()
+    assert any(np.isnan(read.value).any() for read in together)
+
+
 def test_level_blocks_nest_in_chunks_and_groups() -> None:
     count = 3 * _levels.GROUP_CHUNKS * CHUNK_POINTS + 1_000  # three full groups and a partial one
     series = _chunks.series_of(np.arange(count), np.sin(np.arange(count) / 50.0))

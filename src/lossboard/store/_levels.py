@@ -320,65 +320,49 @@ def downsample(covers: Sequence[tuple[Sequence[Records], int, int]], buckets: in
 
 
 def _downsample(covers: Sequence[tuple[Sequence[Records], int, int]], buckets: int) -> list[Series]:
-    """`downsample` of one batch: each bucket's five points are picked by their place in the
-    point table, and only the points kept are then gathered."""
+    """`downsample` of one batch: each bucket's points are chosen by their place in the point
+    table, and only the points kept are then gathered."""
     sizes = [sum(len(part.count) for part in parts) for parts, _, _ in covers]
     if not sum(sizes):
         return [Series("", "", np.empty(0, dtype=np.int64), *(np.empty(0) for _ in range(3))) for _ in covers]
     records = join([part for parts, _, _ in covers for part in parts])
     points = records.points
     bounds = np.cumsum([0] + sizes)
-    key = _buckets(points[:, 4 * _FIRST + _STEP], bounds, [(lo, hi) for _, lo, hi in covers], buckets)
+    firsts = np.ascontiguousarray(points[:, 4 * _FIRST + _STEP])
+    key = np.empty(len(points), dtype=np.int64)
+    for number, ((_, lo, hi), start, stop) in enumerate(zip(covers, bounds[:-1], bounds[1:])):
+        key[start:stop] = number * (buckets + 2) + np.searchsorted(edges(lo, hi, buckets), firsts[start:stop], side="right")
     starts = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
     runs = np.diff(np.append(starts, len(points)))
     lows, highs = (points[:, 4 * part + _VALUE].view(np.float64) for part in (_LOW, _HIGH))
     low = first_match(_nan_as(lows, np.inf, records.nan_at), starts, np.minimum, runs)
     high = first_match(_nan_as(highs, -np.inf, records.nan_at), starts, np.maximum, runs)
     held, at = _first_in_runs(records.nan_at, starts, runs)
-    # each bucket's five points by their place in the table of the records' points, then their
-    # NaN points (4 * len(points) + entry); a bucket without NaN names its first twice
+    # each bucket's points by their place in the table of the records' points, then their NaN
+    # points (4 * len(points) + entry)
     table = _table(points)
     if len(records.nans):
         table = np.concatenate([table, _table(records.nans)])
     steps = table.view(np.int64).reshape(-1, 4)[:, _STEP]
-    five = np.empty((len(starts), 5), dtype=np.intp)
-    five[:, 0], five[:, 4] = 4 * starts + _FIRST, 4 * (starts + runs - 1) + _LAST
-    five[:, 1], five[:, 2] = 4 * low + _LOW, 4 * high + _HIGH
-    five[:, 3] = np.where(held, len(points) * 4 + at, five[:, 0])
-    # the three middle points in step order (points on one step are one point: any order)
-    for left, right in ((1, 2), (2, 3), (1, 2)):
-        swap = np.flatnonzero(steps[five[:, left]] > steps[five[:, right]])
-        five[swap, left], five[swap, right] = five[swap, right], five[swap, left]
-    ahead = steps[five]
-    fresh = np.empty(five.shape, dtype=bool)
+    # a bucket's first, low, high, first NaN (only in a batch holding one) and last
+    chosen = np.empty((len(starts), 5 if held.any() else 4), dtype=np.intp)
+    chosen[:, 0], chosen[:, -1] = 4 * starts + _FIRST, 4 * (starts + runs - 1) + _LAST
+    chosen[:, 1], chosen[:, 2] = 4 * low + _LOW, 4 * high + _HIGH
+    if chosen.shape[1] == 5:  # a bucket without NaN names its first twice
+        chosen[:, 3] = np.where(held, len(points) * 4 + at, chosen[:, 0])
+    # the middle points in step order (points on one step are one point: any order)
+    for left, right in ((1, 2), (2, 3), (1, 2))[: 1 if chosen.shape[1] == 4 else 3]:
+        swap = np.flatnonzero(steps[chosen[:, left]] > steps[chosen[:, right]])
+        chosen[swap, left], chosen[swap, right] = chosen[swap, right], chosen[swap, left]
+    ahead = steps[chosen]
+    fresh = np.empty(chosen.shape, dtype=bool)
     fresh[:, 0], fresh[:, 1:] = True, ahead[:, 1:] != ahead[:, :-1]
     picked = np.flatnonzero(fresh)
     # one copy of the kept points as four columns; each series' columns are views of it
-    columns = np.ascontiguousarray(table[five.reshape(-1)[picked]].view(np.int64).reshape(-1, 4).T)
+    columns = np.ascontiguousarray(table[chosen.reshape(-1)[picked]].view(np.int64).reshape(-1, 4).T)
     floats = columns.view(np.float64)
-    cuts = np.searchsorted(picked, 5 * np.searchsorted(starts, bounds))
+    cuts = np.searchsorted(picked, chosen.shape[1] * np.searchsorted(starts, bounds))
     return [
         Series("", "", columns[_STEP, start:stop], floats[1, start:stop], floats[2, start:stop], floats[_VALUE, start:stop])
         for start, stop in zip(cuts[:-1], cuts[1:])
     ]
-
-
-def _buckets(steps: np.ndarray, bounds: np.ndarray, ranges: Sequence[tuple[int, int]], buckets: int) -> np.ndarray:
-    """The bucket of each step (``steps[bounds[n]:bounds[n + 1]]`` lie in ``ranges[n]``), unique
-    across series: ``floor((step - lo) * buckets / span)``, as `downsample.edges` cuts a range,
-    for every series at once: estimated in floating point (off by at most one), then checked
-    against the exact edges in integers."""
-    if max(hi - lo for lo, hi in ranges) >= 2**62:  # beyond exact int64 arithmetic: searched series by series
-        return np.concatenate([
-            number * buckets + np.searchsorted(edges(lo, hi, buckets), steps[start:stop], side="right") - 1
-            for number, ((lo, hi), start, stop) in enumerate(zip(ranges, bounds[:-1], bounds[1:]))
-        ])
-    counts = np.diff(bounds)
-    lo = np.repeat(np.array([lo for lo, _ in ranges], dtype=np.int64), counts)
-    span = np.repeat(np.array([hi - lo + 1 for lo, hi in ranges], dtype=np.int64), counts)
-    offset = steps - lo
-    bucket = np.minimum((offset * (buckets / span)).astype(np.int64), buckets - 1)
-    q, r = np.divmod(span, buckets)
-    bucket -= bucket * q + (bucket * r + buckets - 1) // buckets > offset
-    bucket += (bucket + 1) * q + ((bucket + 1) * r + buckets - 1) // buckets <= offset
-    return bucket + np.repeat(np.arange(len(ranges), dtype=np.int64) * buckets, counts)
