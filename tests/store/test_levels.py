@@ -151,9 +151,9 @@ def test_series_reduced_together_in_batches_are_each_what_they_are_alone() -> No
             value[rng.integers(0, count, size=40)] = np.nan
         points = _levels.points_of(_chunks.series_of(step, value, epoch=step / 3, wall_time=step * 2.0))
         records = _levels.reduce(points, np.arange(0, count, 16))
-        halves = [_levels._slice(records, 0, 300), _levels._slice(records, 300, len(records.count))]
+        halves = [_levels.between(records, 0, 300), _levels.between(records, 300, len(records.count))]
         covers.append((halves, int(step[0]) - number, int(step[-1])))
-    assert sum(len(records.count) for parts, _, _ in covers for records in parts) > 2 * _levels._BATCH_RECORDS
+    assert sum(len(records.count) for parts, _, _ in covers for records in parts) > 2 * _levels.BATCH_RECORDS
     together = _levels.downsample(covers, 700)
     for cover, read in zip(covers, together):
         [alone] = _levels.downsample([cover], 700)

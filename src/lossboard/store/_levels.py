@@ -104,7 +104,7 @@ def reduce(source: Records | np.ndarray, starts: np.ndarray) -> Records:
     else:
         table = _table(source.points)
         first, last, low, high = (np.arange(part, source.points.size // 4, 4) for part in range(4))
-        lows, highs = source.points[:, 4 * _LOW + _VALUE].view(np.float64), source.points[:, 4 * _HIGH + _VALUE].view(np.float64)
+        lows, highs = (source.points[:, 4 * part + _VALUE].view(np.float64) for part in (_LOW, _HIGH))
         nan_at, nans, count = source.nan_at, source.nans, source.count
     sizes = np.diff(np.append(starts, len(lows)))
     picked = np.empty((len(starts), 4), dtype=np.intp)
@@ -170,10 +170,11 @@ def join(parts: Sequence[Records]) -> Records:
     )
 
 
-def _slice(records: Records, start: int, stop: int) -> Records:
+def between(records: Records, start: int, stop: int) -> Records:
     """Records ``[start, stop)`` (views)."""
     lo, hi = np.searchsorted(records.nan_at, (start, stop))
-    return Records(records.points[start:stop], records.count[start:stop], records.nan_at[lo:hi] - start, records.nans[lo:hi])
+    nan_at, nans = records.nan_at[lo:hi] - start, records.nans[lo:hi]
+    return Records(records.points[start:stop], records.count[start:stop], nan_at, nans)
 
 
 def chunk_records(chunk: Series) -> bytes:
@@ -237,7 +238,9 @@ def decode(row: Row, what: str) -> Records:
     return as_records(row.records)
 
 
-def cover(levels: Mapping[int, Sequence[Row]], points: np.ndarray, top: int, lo: int, hi: int, what: str) -> list[Records]:
+def cover(
+    levels: Mapping[int, Sequence[Row]], points: np.ndarray, top: int, lo: int, hi: int, what: str
+) -> list[Records]:
     """The records covering each point of ``[lo, hi]`` once, in step order, as consecutive
     parts: the blocks of level ``top`` wholly inside, then finer ones towards the ends, then
     single ``points``. Each row read is checked (`decode`, naming ``what``).
@@ -254,7 +257,10 @@ def cover(levels: Mapping[int, Sequence[Row]], points: np.ndarray, top: int, lo:
     for level in range(top, -1, -1):
         left = []
         for start, stop in gaps:
-            parts = _points_in(points, start, stop) if level == 0 else _blocks_in(levels.get(level, ()), start, stop, what)
+            if level == 0:
+                parts = _points_in(points, start, stop)
+            else:
+                parts = _blocks_in(levels.get(level, ()), start, stop, what)
             if not parts:
                 left.append((start, stop))
                 continue
@@ -282,7 +288,7 @@ def _blocks_in(rows: Sequence[Row], start: int, stop: int, what: str) -> list[Re
             inside = np.flatnonzero((first >= start) & (last <= stop))
             if not len(inside):
                 continue
-            records = _slice(records, int(inside[0]), int(inside[-1]) + 1)
+            records = between(records, int(inside[0]), int(inside[-1]) + 1)
         parts.append(records)
     return parts
 
@@ -298,13 +304,13 @@ def count(parts: Sequence[Records]) -> int:
     return sum(int(part.count.sum()) for part in parts)
 
 
-_BATCH_RECORDS = 1 << 13  # records reduced in one go: small enough to stay in the CPU's caches
+BATCH_RECORDS = 1 << 13  # records reduced in one go: small enough to stay in the CPU's caches
 
 
 def downsample(covers: Sequence[tuple[Sequence[Records], int, int]], buckets: int) -> list[Series]:
     """For each ``(parts, lo, hi)`` (records covering ``[lo, hi]``, in step order), its M4
     points: a record goes to the bucket of ``[lo, hi]`` cut in ``buckets`` equal step ranges
-    where its first step falls. Series are reduced together, a batch of about `_BATCH_RECORDS`
+    where its first step falls. Series are reduced together, a batch of about `BATCH_RECORDS`
     records in the same numpy calls: many short series cost few calls, and a batch's arrays
     stay in the caches (and in memory the process holds, rather than pages mapped afresh)."""
     kept: list[Series] = []
@@ -313,7 +319,7 @@ def downsample(covers: Sequence[tuple[Sequence[Records], int, int]], buckets: in
     for cover in covers:
         batch.append(cover)
         size += sum(len(part.count) for part in cover[0])
-        if size >= _BATCH_RECORDS:
+        if size >= BATCH_RECORDS:
             kept += _downsample(batch, buckets)
             batch, size = [], 0
     return kept + (_downsample(batch, buckets) if batch else [])
@@ -331,7 +337,8 @@ def _downsample(covers: Sequence[tuple[Sequence[Records], int, int]], buckets: i
     firsts = np.ascontiguousarray(points[:, 4 * _FIRST + _STEP])
     key = np.empty(len(points), dtype=np.int64)
     for number, ((_, lo, hi), start, stop) in enumerate(zip(covers, bounds[:-1], bounds[1:])):
-        key[start:stop] = number * (buckets + 2) + np.searchsorted(edges(lo, hi, buckets), firsts[start:stop], side="right")
+        bucket = np.searchsorted(edges(lo, hi, buckets), firsts[start:stop], side="right")
+        key[start:stop] = number * (buckets + 2) + bucket
     starts = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
     runs = np.diff(np.append(starts, len(points)))
     lows, highs = (points[:, 4 * part + _VALUE].view(np.float64) for part in (_LOW, _HIGH))
@@ -362,7 +369,8 @@ def _downsample(covers: Sequence[tuple[Sequence[Records], int, int]], buckets: i
     columns = np.ascontiguousarray(table[chosen.reshape(-1)[picked]].view(np.int64).reshape(-1, 4).T)
     floats = columns.view(np.float64)
     cuts = np.searchsorted(picked, chosen.shape[1] * np.searchsorted(starts, bounds))
+    step, epoch, wall_time, value = columns[_STEP], floats[1], floats[2], floats[_VALUE]
     return [
-        Series("", "", columns[_STEP, start:stop], floats[1, start:stop], floats[2, start:stop], floats[_VALUE, start:stop])
+        Series("", "", step[start:stop], epoch[start:stop], wall_time[start:stop], value[start:stop])
         for start, stop in zip(cuts[:-1], cuts[1:])
     ]

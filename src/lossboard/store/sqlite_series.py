@@ -24,7 +24,7 @@ def read(
     """``found`` series in two statements after their lookup: extents, then every row they need."""
     return _many.read(
         found, step_range, buckets,
-        extents_of=lambda ids, lo, hi: db.execute(_EXTENTS, (json.dumps(ids), lo, hi)),
+        extents_of=lambda ids, lo, hi: _extents(db, ids, lo, hi),
         rows_of=lambda wanted, lo, hi: db.execute(_READ, (json.dumps(wanted), lo, hi)),
     )
 
@@ -36,6 +36,16 @@ SELECT tag_id, MIN(first_step), MAX(last_step), COALESCE(SUM(count) FILTER (WHER
 FROM summaries WHERE tag_id IN (SELECT value FROM json_each(?1)) AND level = 1
   AND last_step >= ?2 AND first_step <= ?3 GROUP BY tag_id
 """
+
+
+def _extents(db: sqlite3.Connection, ids: list[int], lo: int, hi: int) -> sqlite3.Cursor:
+    """`_EXTENTS`; for the whole series, what their tag rows keep (a tag row always has chunks),
+    so a read of a long series does not go through an index entry a chunk first."""
+    if (lo, hi) == _many.WHOLE:
+        return db.execute("SELECT id, first_step, last_step, points FROM tags WHERE id IN "
+                          "(SELECT value FROM json_each(?))", (json.dumps(ids),))
+    return db.execute(_EXTENTS, (json.dumps(ids), lo, hi))
+
 
 # the rows `_many.answer` reads: ?1 is a JSON list of [tag_id, level, whole] (`_many.fetches`),
 # ?2 and ?3 the step range; the primary keys find them by (tag_id, level, first_step)
