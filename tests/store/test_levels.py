@@ -86,7 +86,7 @@ def read_rows(series: Series, buckets: int, lo: int, hi: int):
         sizes = chunk_last - chunk_first + 1
         extents[1] = _many.Extent(int(series.step[chunk_first[overlap][0]]), int(series.step[chunk_last[overlap][-1]]),
                                   int(sizes[whole].sum()))
-    found = [_many.Found(1, "r", "t", "s")]
+    found = [_many.Found(1, "r", "t", "s", int(series.step[0]), int(series.step[-1]), len(series))]
     levels = dict(_many.plan(found, extents, buckets))
     return _many.answer(found, extents, levels, stored_rows(series), (lo, hi), buckets)["r", "t", "s"]
 

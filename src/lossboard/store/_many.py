@@ -24,12 +24,16 @@ WHOLE = (-(2**63), 2**63 - 1)  # every step a series can hold
 
 
 class Found(NamedTuple):
-    """One series a read resolved: its id and identity."""
+    """One series a read resolved: its id, identity, and its first and last step and points
+    (what its tag row keeps: the extent of a read of the whole series)."""
 
     tag_id: int
     run: str
     tag: str
     source_tag: str
+    first_step: int
+    last_step: int
+    points: int
 
 
 class Extent(NamedTuple):
@@ -49,11 +53,15 @@ def read(
     extents_of: Callable[[list[int], int, int], Iterable[tuple]],
     rows_of: Callable[[list[tuple[int, int, bool]], int, int], Iterable[tuple]],
 ) -> dict[tuple[str, str, str], SeriesData]:
-    """``found`` series in a backend's two statements: ``extents_of(tag_ids, lo, hi)`` gives
-    ``(tag_id, first_step, last_step, inner_points)`` of each series overlapping ``[lo, hi]``,
-    ``rows_of(fetches, lo, hi)`` every row those ask for (`fetches`, `answer`)."""
+    """``found`` series in a backend's two statements, one for the whole series:
+    ``extents_of(tag_ids, lo, hi)`` gives ``(tag_id, first_step, last_step, inner_points)`` of
+    each series overlapping ``[lo, hi]`` (the whole series': `Found`'s own), ``rows_of(fetches,
+    lo, hi)`` every row those ask for (`fetches`, `answer`)."""
     lo, hi = step_range or WHOLE
-    extents = {tag_id: Extent(*extent) for tag_id, *extent in extents_of([series.tag_id for series in found], lo, hi)}
+    if step_range is None:
+        extents = {series.tag_id: Extent(series.first_step, series.last_step, series.points) for series in found}
+    else:
+        extents = {tag_id: Extent(*extent) for tag_id, *extent in extents_of([series.tag_id for series in found], lo, hi)}
     levels = dict(plan(found, extents, buckets))
     return answer(found, extents, levels, rows_of(fetches(levels, step_range), lo, hi), step_range, buckets)
 

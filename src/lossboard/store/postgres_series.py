@@ -131,7 +131,7 @@ def read(
     (binary results: the blobs arrive as bytes, never as hex text)."""
     return _many.read(
         found, step_range, buckets,
-        extents_of=lambda ids, lo, hi: _extents(cur, ids, lo, hi),
+        extents_of=lambda ids, lo, hi: cur.execute(_EXTENTS, {"ids": ids, "lo": lo, "hi": hi}).fetchall(),
         rows_of=lambda wanted, lo, hi: cur.execute(_READ, {
             "ids": [w[0] for w in wanted], "levels": [w[1] for w in wanted], "whole": [w[2] for w in wanted],
             "lo": lo, "hi": hi,
@@ -146,14 +146,6 @@ SELECT tag_id, min(first_step), max(last_step),
 FROM summaries WHERE tag_id = ANY(%(ids)s::int8[]) AND level = 1
   AND last_step >= %(lo)s AND first_step <= %(hi)s GROUP BY tag_id
 """
-
-def _extents(cur: psycopg.Cursor, ids: list[int], lo: int, hi: int) -> list[tuple]:
-    """`_EXTENTS`; for the whole series, what their tag rows keep (a tag row always has chunks),
-    so a read of a long series does not go through a row a chunk first."""
-    if (lo, hi) == _many.WHOLE:
-        return cur.execute("SELECT id, first_step, last_step, points FROM tags WHERE id = ANY(%s)", (ids,)).fetchall()
-    return cur.execute(_EXTENTS, {"ids": ids, "lo": lo, "hi": hi}).fetchall()
-
 
 # the rows `_many.answer` reads (`_many.fetches` says which); the primary keys find them by
 # (tag_id, level, first_step)

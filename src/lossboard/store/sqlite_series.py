@@ -21,10 +21,11 @@ from lossboard.store.base import CHUNK_POINTS, SeriesData
 def read(
     db: sqlite3.Connection, found: list[_many.Found], step_range: tuple[int, int] | None, buckets: int | None
 ) -> dict[tuple[str, str, str], SeriesData]:
-    """``found`` series in two statements after their lookup: extents, then every row they need."""
+    """``found`` series in two statements after their lookup (one for the whole series):
+    extents, then every row they need."""
     return _many.read(
         found, step_range, buckets,
-        extents_of=lambda ids, lo, hi: _extents(db, ids, lo, hi),
+        extents_of=lambda ids, lo, hi: db.execute(_EXTENTS, (json.dumps(ids), lo, hi)),
         rows_of=lambda wanted, lo, hi: db.execute(_READ, (json.dumps(wanted), lo, hi)),
     )
 
@@ -36,15 +37,6 @@ SELECT tag_id, MIN(first_step), MAX(last_step), COALESCE(SUM(count) FILTER (WHER
 FROM summaries WHERE tag_id IN (SELECT value FROM json_each(?1)) AND level = 1
   AND last_step >= ?2 AND first_step <= ?3 GROUP BY tag_id
 """
-
-
-def _extents(db: sqlite3.Connection, ids: list[int], lo: int, hi: int) -> sqlite3.Cursor:
-    """`_EXTENTS`; for the whole series, what their tag rows keep (a tag row always has chunks),
-    so a read of a long series does not go through an index entry a chunk first."""
-    if (lo, hi) == _many.WHOLE:
-        return db.execute("SELECT id, first_step, last_step, points FROM tags WHERE id IN "
-                          "(SELECT value FROM json_each(?))", (json.dumps(ids),))
-    return db.execute(_EXTENTS, (json.dumps(ids), lo, hi))
 
 
 # the rows `_many.answer` reads: ?1 is a JSON list of [tag_id, level, whole] (`_many.fetches`),
