@@ -1,7 +1,8 @@
-"""Reading series, one or many, in three statements whatever their number: shared by every backend.
+"""Reading series, one or many, in three statements whatever their number (two for whole
+series): shared by every backend.
 
-A backend resolves the series (`Found`), reads their extents from the level-1 rows (`Extent`,
-one statement), lets `plan` choose each one's summary level, then fetches every chunk and
+A backend resolves the series (`Found`, with each whole series' extent from its tag row), for a
+step range reads their extents from the level-1 rows (`Extent`, one statement), lets `plan` choose each one's summary level, then fetches every chunk and
 summary row they need in one more statement: of each series, the rows of its level that overlap
 the range, and of each finer level (and its chunks) only those reaching over the range's ends
 (level 0: every chunk overlapping it). `answer` reads each series from those rows, CRC checks

@@ -1,5 +1,5 @@
 """A series in the PostgreSQL store: points merged into its chunks and summary levels on write,
-and many series read back (downsampled) in three statements with binary results.
+and many series read back (downsampled) in at most three statements with binary results.
 
 `lossboard.store.postgres.PostgresStore` calls these inside its transactions; the tables are
 docs/store-schema.md's ``chunks`` and ``summaries``, written with binary ``COPY``.

@@ -1,5 +1,5 @@
 """A series in the SQLite store: points merged into its chunks and summary levels on write,
-and many series read back (downsampled) in three statements.
+and many series read back (downsampled) in at most three statements.
 
 `lossboard.store.sqlite.SQLiteStore` calls these inside its transactions and snapshots; the
 tables are docs/store-schema.md's ``chunks`` and ``summaries``.
