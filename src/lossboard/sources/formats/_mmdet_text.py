@@ -35,6 +35,7 @@ _COPYPASTE = "_copypaste: "  # mmdet's line of the numbers the summary gives
 # CheckpointHook: "Saving checkpoint at 5 epochs", "Saving checkpoint at 5000 iterations"
 _CHECKPOINT = re.compile(r"Saving checkpoint at (\d+) (epochs|iterations)")
 _EXACT = 2**53  # counters above this do not survive a float64
+_VAL_HEAD = "Epoch(val)["  # how a validation layout starts, spaces dropped
 
 
 class TextParser(_pair_runs.RunParser):
@@ -81,19 +82,27 @@ class TextParser(_pair_runs.RunParser):
         head = find_head(line)
         return None if head is None else _learn_layout(line, head)
 
-    def _prepare(self, stamps: list[str] | None, matrix: np.ndarray) -> tuple | None:
-        """The numbers and the wall times of every training line of a chunk."""
+    def _prepare(self, layout: _pair_runs.Layout, stamps: list[str] | None, matrix: np.ndarray) -> tuple | None:
+        """The numbers and the wall times of every line of a layout in a chunk."""
         walls = None if stamps is None else _wall_times([stamp[:19] for stamp in stamps])
         return None if stamps is not None and walls is None else (matrix, walls)
 
-    def _run(self, first: int, lines: list[str], prepared: tuple, start: int, stop: int, items: list[Item]) -> bool:
-        """Consecutive training lines at once, as `_line` reads them one by one; False (and
-        nothing changed) when training went back (a resume, whose event goes between lines)."""
-        layout = self._layout
+    def _run(
+        self, layout: _pair_runs.Layout, first: int, lines: list[str], prepared: tuple, start: int, stop: int,
+        items: list[Item],
+    ) -> bool:
+        """Consecutive lines of one layout at once, as `_line` reads them one by one."""
         matrix, walls = prepared[0][start:stop], None if prepared[1] is None else prepared[1][start:stop]
-        counters = matrix[:, : layout.counters]
-        if counters.max() >= _EXACT:
+        if matrix[:, : layout.counters].max() >= _EXACT:
             return False
+        if layout.pieces[0].endswith(_VAL_HEAD):
+            return self._validation_run(layout, matrix, walls, items)
+        return self._training_run(layout, matrix, walls, items)
+
+    def _training_run(self, layout: _pair_runs.Layout, matrix: np.ndarray, walls: np.ndarray | None, items: list[Item]) -> bool:
+        """Training lines; False (and nothing changed) when training went back (a resume,
+        whose event goes between the lines)."""
+        counters = matrix[:, : layout.counters]
         clock = self._clock
         if layout.counters == 3:  # Epoch [e][i/N]: learn(N), then the step in the epoch
             epochs, its, totals = counters.T
@@ -109,14 +118,34 @@ class TextParser(_pair_runs.RunParser):
             clock.length, clock.exact = int(lengths[-1]), True
         clock.last = int(steps[-1])
         steps = steps.astype(np.int64)
-        for column, name in enumerate(layout.names, layout.counters):
-            tag = tag_of(name, tags.TRAIN)
-            if tag is not None:
-                items.append(Columns(tag, name, steps, matrix[:, column], fractions, walls))
+        self._blocks(layout, matrix, steps, fractions, walls, tags.TRAIN, items)
         if epochs is not None:
             self._others.place(int(steps[0]), int(epochs[0]), None)  # the first epoch sets the base
         self._others.place(int(steps[-1]), None if epochs is None else int(epochs[-1]), None)
         return True
+
+    def _validation_run(self, layout: _pair_runs.Layout, matrix: np.ndarray, walls: np.ndarray | None, items: list[Item]) -> bool:
+        """Validation lines ``Epoch(val) [e][i/N]`` (mostly progress, whose timings give
+        nothing): each sits at the end of its epoch."""
+        epochs, clock = matrix[:, 0], self._clock
+        steps = epochs * clock.length if clock.length else np.full(len(epochs), float(clock.last))
+        if steps.max() >= _EXACT:
+            return False
+        steps = steps.astype(np.int64)
+        self._blocks(layout, matrix, steps, epochs, walls, tags.VAL, items)
+        self._others.place(int(steps[0]), int(epochs[0]), tags.VAL)
+        self._others.place(int(steps[-1]), int(epochs[-1]), tags.VAL)
+        return True
+
+    def _blocks(
+        self, layout: _pair_runs.Layout, matrix: np.ndarray, steps: np.ndarray, epochs: np.ndarray | None,
+        walls: np.ndarray | None, split: str, items: list[Item],
+    ) -> None:
+        """A block of each value of ``split`` the lines give."""
+        for column, name in enumerate(layout.names, layout.counters):
+            tag = tag_of(name, split)
+            if tag is not None:
+                items.append(Columns(tag, name, steps, matrix[:, column], epochs, walls))
 
     def finish(self) -> list[Item]:
         items: list[Item] = []
@@ -183,7 +212,10 @@ def _learn_layout(line: str, head: re.Match) -> tuple[_pair_runs.Layout, str] | 
     a line of another split, without a printed length, or with an ETA of another shape."""
     kind, mode, epoch, _, total = head.groups()
     stamp = _STAMP.match(line)
-    if mode not in (None, "train") or total is None or (stamp is None and _STAMP.search(line, 0, head.start())):
+    is_validation = kind == "Epoch" and mode == "val"
+    if mode not in (None, "train") and not is_validation:
+        return None
+    if total is None or (stamp is None and _STAMP.search(line, 0, head.start())):
         return None
     skip = stamp.end() if stamp else 0
     millis = _MILLIS.match(line, skip) if stamp else None
@@ -200,9 +232,14 @@ def _learn_layout(line: str, head: re.Match) -> tuple[_pair_runs.Layout, str] | 
         elif _ETA_CUT not in cuts:
             cuts.append(_ETA_CUT)
     layout = _pair_runs.Layout.learn(line, spans, names, skip=skip, cut="|".join(cuts))
+    if layout is None or not names:
+        return None
+    if is_validation:  # progress and summary lines share the head: the first name tells them apart
+        first = PAIR.search(line, head.end())
+        return layout, line[line.rindex("]", 0, head.end()) : first.start(2)]
     # what only training lines hold: "Epoch(train)", or mmcv's "Epoch [" ("Epoch(val) [" is not)
     marker = f"{kind}({mode})" if mode else line[head.start() : line.index("[", head.start()) + 1]
-    return None if layout is None else (layout, marker)
+    return layout, marker
 
 
 @lru_cache(maxsize=1024)

@@ -30,12 +30,13 @@ from typing import NamedTuple
 import numpy as np
 import orjson
 
-from lossboard.model import Item
+from lossboard.model import RESUME, Columns, Event, Item, Point
 from lossboard.sources.formats._lines import LineParser
 
 # an ETA as the trainers print it: "3:37:18", "1 day, 2:03:04", "2 days, 2:47:25"
 ETA = r"(?:\d+ days?, )?\d+:\d\d:\d\d"
 MIN_LINES = 8  # shorter runs are not worth it
+MAX_LAYOUTS = 4  # kinds of line read in bulk per parser
 _MARK = "\x00"  # where a number was, while a sample becomes its layout
 _NUMBER_CHARS = frozenset("0123456789.eE+-")
 
@@ -105,75 +106,130 @@ class Layout(NamedTuple):
         return stamps, np.array(flat, dtype=np.float64).reshape(len(lines), self.width)
 
 
-def runs(rows: list[int]) -> list[tuple[int, int]]:
-    """(start, stop) of each stretch of consecutive numbers in the sorted ``rows``."""
-    if not rows:
-        return []
-    at = np.asarray(rows)
-    cuts = (np.flatnonzero(np.diff(at) != 1) + 1).tolist()
+def runs(owners: np.ndarray) -> list[tuple[int, int, int]]:
+    """(start, stop, owner) of each stretch of equal values in ``owners``."""
+    cuts = (np.flatnonzero(np.diff(owners)) + 1).tolist()
     starts = [0, *cuts]
-    stops = [*cuts, len(rows)]
-    return [(rows[a], rows[b - 1] + 1) for a, b in zip(starts, stops)]
+    stops = [*cuts, len(owners)]
+    return list(zip(starts, stops, owners[starts].tolist()))
+
+
+def join_blocks(items: list[Item]) -> list[Item]:
+    """``items`` with the `Columns` blocks of one series joined into one, at the first one's
+    place, wherever nothing between them could change what the collector makes of them (a
+    `Point` of that series, a resume): the collector takes a few large blocks much faster than
+    many small ones, and what it makes of them stays the same."""
+    if sum(type(item) is Columns for item in items) < 2:
+        return items
+    out: list[Item] = []
+    groups: dict[int, list[Columns]] = {}  # place in out -> the blocks joined there
+    open_at: dict[tuple, int] = {}  # (tag, source tag, which columns are known) -> place in out
+    for item in items:
+        kind = type(item)
+        if kind is Columns:
+            key = (item.tag, item.source_tag, item.epoch is None, item.wall_time is None)
+            at = open_at.get(key)
+            if at is not None:
+                groups[at].append(item)
+                continue
+            open_at[key] = len(out)
+            groups[len(out)] = [item]
+        elif kind is Point:
+            for known in ((True, True), (True, False), (False, True), (False, False)):
+                open_at.pop((item.tag, item.source_tag, *known), None)
+        elif kind is Event and item.kind == RESUME:
+            open_at.clear()
+        out.append(item)
+    for at, group in groups.items():
+        if len(group) > 1:
+            out[at] = Columns(group[0].tag, group[0].source_tag, *(_joined([block[field] for block in group]) for field in range(2, 6)))
+    return out
+
+
+def _joined(arrays: list[np.ndarray | None]) -> np.ndarray | None:
+    return None if arrays[0] is None else np.concatenate(arrays)
 
 
 class RunParser(LineParser):
-    """A line parser whose lines of one layout are read a chunk at a time.
+    """A line parser whose lines of a few layouts are read a chunk at a time.
 
     A subclass reads one line at a time in `_one_by_one` (the general path, and
-    ``fast=False``) and tells in `_layout_of` the layout of a line of the kind it reads in bulk
-    (with the text every such line holds, a cheap test). All such lines of a chunk are read by
-    one `Layout.read`; `_prepare` turns what it read into what `_run` needs (None: read the
-    chunk line by line), and `_run` takes each stretch of consecutive such lines in turn, with
-    the lines between them read one by one, giving what `_one_by_one` would give or False,
-    having changed nothing (then that stretch is read line by line). When the chunk does not
-    fit, its last such line teaches the layout again.
+    ``fast=False``) and tells in `_layout_of` the layout of a line of a kind it reads in bulk
+    (with the text every such line holds, a cheap test that tells the kinds apart). All lines
+    of one layout in a chunk are read by one `Layout.read`; `_prepare` turns what it read into
+    what `_run` needs (None: read them line by line), and `_run` takes each stretch of
+    consecutive lines of one layout in turn, the lines between them read one by one, giving
+    what `_one_by_one` would give or False, having changed nothing (then that stretch is read
+    line by line). A layout whose lines do not all fit is learned again from its last line;
+    a kind not known yet is learned from the lines read one by one. The blocks of a chunk are
+    then joined (`join_blocks`).
     """
 
     def __init__(self, *, fast: bool = True) -> None:
         super().__init__()
         self._fast = fast
-        self._layout: Layout | None = None
-        self._marker = ""  # text every line of the layout holds
+        self._layouts: dict[str, Layout] = {}  # by the text every line of the layout holds
 
     def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
         items: list[Item] = []
-        read = self._read_chunk(lines) if self._fast and len(lines) >= MIN_LINES else None
-        if read is None:
+        kinds = self._read_chunk(lines) if self._fast and len(lines) >= MIN_LINES else []
+        if not kinds:
             self._one_by_one(first, lines, items)
+            if self._fast and len(lines) >= MIN_LINES and len(self._layouts) < MAX_LAYOUTS:
+                self._learn(lines)
             return items
-        rows, prepared = read
-        done = taken = 0
-        for start, stop in runs(rows):
-            self._one_by_one(first + done, lines[done:start], items)
-            if not self._run(first + start, lines[start:stop], prepared, taken, taken + stop - start, items):
-                self._one_by_one(first + start, lines[start:stop], items)
-            taken += stop - start
-            done = stop
-        self._one_by_one(first + done, lines[done:], items)
-        return items
+        owners = np.full(len(lines), -1, dtype=np.int16)
+        for kind, (_, rows, _) in enumerate(kinds):
+            owners[rows] = kind
+        taken = [0] * len(kinds)
+        alone = 0  # lines read one by one
+        for start, stop, kind in runs(owners):
+            if kind >= 0:
+                layout, _, prepared = kinds[kind]
+                at, taken[kind] = taken[kind], taken[kind] + stop - start
+                if self._run(layout, first + start, lines[start:stop], prepared, at, taken[kind], items):
+                    continue
+            self._one_by_one(first + start, lines[start:stop], items)
+            alone += stop - start if kind < 0 else 0
+        if alone >= MIN_LINES and len(self._layouts) < MAX_LAYOUTS:
+            self._learn([line for line, owner in zip(lines, owners.tolist()) if owner < 0])
+        return join_blocks(items)
 
-    def _read_chunk(self, lines: list[str]) -> tuple[list[int], object] | None:
-        """The rows of the layout's lines in ``lines`` and what `_prepare` made of them."""
-        if self._layout is None:
+    def _read_chunk(self, lines: list[str]) -> list[tuple[Layout, list[int], object]]:
+        """(layout, its rows in ``lines``, what `_prepare` made of them) of each layout with
+        enough lines in ``lines`` that all fit it."""
+        if not self._layouts:
             self._learn(lines)
-        marker = self._marker
-        rows = [index for index, line in enumerate(lines) if marker in line] if marker else []
-        if len(rows) < MIN_LINES:
-            return None
-        read = self._layout.read([lines[index] for index in rows])
-        if read is None:
-            self._learn([lines[rows[-1]]])  # the latest layout, if that line has one
-            return None
-        prepared = self._prepare(*read)
-        return None if prepared is None else (rows, prepared)
+        kinds, claimed = [], 0
+        for marker, layout in list(self._layouts.items()):
+            rows = [index for index, line in enumerate(lines) if marker in line]
+            if len(rows) < MIN_LINES:
+                continue
+            read = layout.read([lines[index] for index in rows])
+            if read is None:
+                del self._layouts[marker]
+                self._learn([lines[rows[-1]]])  # the latest layout, if that line has one
+                continue
+            prepared = self._prepare(layout, *read)
+            if prepared is not None:
+                kinds.append((layout, rows, prepared))
+                claimed += len(rows)
+        if len({index for _, rows, _ in kinds for index in rows}) != claimed:
+            return []  # a line two layouts claim: no reading in bulk here
+        return kinds
 
     def _learn(self, lines: list[str]) -> None:
-        """The layout of the first line of ``lines`` that has one."""
+        """The layout of each kind not known yet, from its first line in ``lines``."""
+        known = list(self._layouts)
         for line in lines:
+            if any(marker in line for marker in known):
+                continue
             learned = self._layout_of(line)
-            if learned is not None:
-                self._layout, self._marker = learned
-                return
+            if learned is not None and learned[1] not in self._layouts:
+                self._layouts[learned[1]] = learned[0]
+                known.append(learned[1])
+                if len(self._layouts) >= MAX_LAYOUTS:
+                    return
 
     def _one_by_one(self, first: int, lines: list[str], items: list[Item]) -> None:
         raise NotImplementedError
@@ -181,8 +237,10 @@ class RunParser(LineParser):
     def _layout_of(self, line: str) -> tuple[Layout, str] | None:
         raise NotImplementedError
 
-    def _prepare(self, stamps: list[str] | None, matrix: np.ndarray) -> object | None:
+    def _prepare(self, layout: Layout, stamps: list[str] | None, matrix: np.ndarray) -> object | None:
         return matrix
 
-    def _run(self, first: int, lines: list[str], prepared: object, start: int, stop: int, items: list[Item]) -> bool:
+    def _run(
+        self, layout: Layout, first: int, lines: list[str], prepared: object, start: int, stop: int, items: list[Item]
+    ) -> bool:
         raise NotImplementedError

@@ -105,7 +105,10 @@ class Parser(_pair_runs.RunParser):
         layout = _pair_runs.Layout.learn(line, spans, names, skip=skip.end() if skip else 0, cut=_ETA_CUT)
         return None if layout is None else (layout, "iter: ")
 
-    def _run(self, first: int, lines: list[str], prepared: np.ndarray, start: int, stop: int, items: list[Item]) -> bool:
+    def _run(
+        self, layout: _pair_runs.Layout, first: int, lines: list[str], prepared: np.ndarray, start: int, stop: int,
+        items: list[Item],
+    ) -> bool:
         """Metrics lines read at once, as `_metrics` reads them; False when a line does not
         fit or the iteration goes back (a resume, whose event goes between lines)."""
         matrix = prepared[start:stop]
@@ -113,7 +116,7 @@ class Parser(_pair_runs.RunParser):
         if steps[0] < self._last or (np.diff(steps) < 0).any() or steps[-1] >= _EXACT:
             return False
         steps = steps.astype(np.int64)
-        for column, name in enumerate(self._layout.names, 1):
+        for column, name in enumerate(layout.names, 1):
             tag = "perf/max_mem_mb" if name == "max_mem" else tag_of(name)
             items.append(Columns(tag, name, steps, matrix[:, column]))
         self._last = int(steps[-1])
