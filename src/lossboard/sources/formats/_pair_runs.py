@@ -25,6 +25,7 @@ cache), so a parser holding one can be saved between passes.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -39,6 +40,8 @@ MIN_LINES = 8  # shorter runs are not worth it
 MAX_LAYOUTS = 4  # kinds of line read in bulk per parser
 _MARK = "\x00"  # where a number was, while a sample becomes its layout
 _NUMBER_CHARS = frozenset("0123456789.eE+-")
+_NUMBER_BYTES = b"0123456789.eE+-"
+_COMMA = ord(",")
 
 
 class Layout(NamedTuple):
@@ -89,12 +92,15 @@ class Layout(NamedTuple):
             text = re.sub(self.cut, "", text)
         # bytes: dropping the spaces is one table pass, and a replace copies less
         data = text.encode("utf-8", "surrogatepass").translate(None, b" ")
-        head, *middle, tail = (piece.encode("utf-8", "surrogatepass") for piece in self.pieces)
-        if not data.startswith(head) or not data.endswith(tail):
+        plan = _plan(self.pieces)
+        if not data.startswith(plan.head) or not data.endswith(plan.tail):
             return None
-        body = data[len(head) : len(data) - len(tail)]
-        for piece in sorted({*middle, tail + b"\n" + head}, key=len, reverse=True):
+        body = data[len(plan.head) : len(data) - len(plan.tail)]
+        if body.translate(None, _NUMBER_BYTES) != plan.boundary_skeleton.join([plan.skeleton] * len(lines)):
+            return None  # some text between the numbers is not the layout's
+        for piece in plan.replaced:
             body = body.replace(piece, b",")
+        body = body.translate(plan.table, plan.deleted)
         if body.startswith(b"-0,") or b",-0," in body or body.endswith(b",-0"):
             return None  # JSON's -0 is the integer 0; float("-0") is -0.0
         try:
@@ -104,6 +110,57 @@ class Layout(NamedTuple):
         if len(flat) != len(lines) * self.width:
             return None
         return stamps, np.array(flat, dtype=np.float64).reshape(len(lines), self.width)
+
+
+class _Plan(NamedTuple):
+    """How `Layout.read` turns the text between a run's numbers into commas, in few passes.
+
+    Once the run's text without its number characters is the layout's (``skeleton`` per line,
+    ``boundary_skeleton`` between lines), a piece of the layout is found by one character of
+    it: that ``anchor`` becomes a comma and its other characters are deleted, all pieces in
+    one ``bytes.translate``. That needs each anchor to be in its piece once and in no other
+    piece but as that piece's anchor; the pieces holding number characters (``Time``'s e,
+    ``Acc@1``'s 1), and those with no such anchor, are ``replaced`` as before.
+    """
+
+    head: bytes
+    tail: bytes
+    skeleton: bytes
+    boundary_skeleton: bytes
+    replaced: tuple[bytes, ...]
+    table: bytes
+    deleted: bytes
+
+
+@lru_cache(maxsize=64)
+def _plan(pieces: tuple[str, ...]) -> _Plan:
+    head, *middle, tail = (piece.encode("utf-8", "surrogatepass") for piece in pieces)
+    boundary = tail + b"\n" + head
+    between = [*dict.fromkeys([*middle, boundary])]  # each distinct piece once, in order
+    replaced = [piece for piece in between if piece.translate(None, _NUMBER_BYTES) != piece]
+    # a comma stays a comma: a piece holding one is anchored there (mmcv's ", loss: ")
+    anchors = {piece: _COMMA for piece in between if piece not in replaced and piece.count(_COMMA) == 1}
+    replaced += [piece for piece in between if piece.count(_COMMA) > 1 and piece not in replaced]
+    free = [piece for piece in between if piece not in replaced and piece not in anchors]
+    # the characters that could anchor every free piece holding them, widest first (":" anchors all names)
+    chars = {char for piece in free for char in piece}
+    holders = {char: [piece for piece in free if char in piece] for char in chars}
+    comma_pieces = b"".join(anchors)
+    usable = [char for char in chars if char not in comma_pieces and all(piece.count(char) == 1 for piece in holders[char])]
+    for char in sorted(usable, key=lambda char: (-len(holders[char]), char)):
+        if not any(piece in anchors for piece in holders[char]):
+            anchors.update((piece, char) for piece in holders[char])
+    replaced += [piece for piece in free if piece not in anchors]
+    table = bytearray(range(256))
+    for anchor in set(anchors.values()):
+        table[anchor] = _COMMA
+    kept = {*anchors.values(), _COMMA}
+    deleted = bytes(sorted({char for piece in anchors for char in piece} - kept))
+    return _Plan(
+        head, tail,
+        b"".join(middle).translate(None, _NUMBER_BYTES), boundary.translate(None, _NUMBER_BYTES),
+        tuple(sorted(replaced, key=len, reverse=True)), bytes(table), deleted,
+    )
 
 
 def runs(owners: np.ndarray) -> list[tuple[int, int, int]]:
