@@ -101,7 +101,7 @@ class Layout(NamedTuple):
         for piece in plan.replaced:
             body = body.replace(piece, b",")
         body = body.translate(plan.table, plan.deleted)
-        if body.startswith(b"-0,") or b",-0," in body or body.endswith(b",-0"):
+        if b"-0" in body and (body.startswith(b"-0,") or b",-0," in body or body.endswith(b",-0")):
             return None  # JSON's -0 is the integer 0; float("-0") is -0.0
         try:
             flat = orjson.loads(b"[" + body + b"]")
@@ -197,14 +197,20 @@ def join_blocks(items: list[Item]) -> list[Item]:
         elif kind is Event and item.kind == RESUME:
             open_at.clear()
         out.append(item)
+    joined: dict[tuple[int, ...], np.ndarray] = {}  # blocks that shared their steps share the join
     for at, group in groups.items():
         if len(group) > 1:
-            out[at] = Columns(group[0].tag, group[0].source_tag, *(_joined([block[field] for block in group]) for field in range(2, 6)))
+            out[at] = Columns(group[0].tag, group[0].source_tag, *(_joined([block[field] for block in group], joined) for field in range(2, 6)))
     return out
 
 
-def _joined(arrays: list[np.ndarray | None]) -> np.ndarray | None:
-    return None if arrays[0] is None else np.concatenate(arrays)
+def _joined(arrays: list[np.ndarray | None], joined: dict[tuple[int, ...], np.ndarray]) -> np.ndarray | None:
+    if arrays[0] is None:
+        return None
+    key = tuple(map(id, arrays))  # the blocks are alive (in ``items``): their ids are theirs
+    if key not in joined:
+        joined[key] = np.concatenate(arrays)
+    return joined[key]
 
 
 class RunParser(LineParser):
@@ -257,9 +263,10 @@ class RunParser(LineParser):
         enough lines in ``lines`` that all fit it."""
         if not self._layouts:
             self._learn(lines)
-        kinds, claimed = [], 0
+        kinds = []
+        left = range(len(lines))  # the lines no layout has taken: each is offered to the next
         for marker, layout in list(self._layouts.items()):
-            rows = [index for index, line in enumerate(lines) if marker in line]
+            rows = [index for index in left if marker in lines[index]]
             if len(rows) < MIN_LINES:
                 continue
             read = layout.read([lines[index] for index in rows])
@@ -270,9 +277,9 @@ class RunParser(LineParser):
             prepared = self._prepare(layout, *read)
             if prepared is not None:
                 kinds.append((layout, rows, prepared))
-                claimed += len(rows)
-        if len({index for _, rows, _ in kinds for index in rows}) != claimed:
-            return []  # a line two layouts claim: no reading in bulk here
+                taken = np.zeros(len(lines), dtype=bool)
+                taken[[index for _, rows, _ in kinds for index in rows]] = True
+                left = np.flatnonzero(~taken).tolist()
         return kinds
 
     def _learn(self, lines: list[str]) -> None:
