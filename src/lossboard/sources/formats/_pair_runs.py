@@ -38,10 +38,13 @@ from lossboard.sources.formats._lines import LineParser
 ETA = r"(?:\d+ days?, )?\d+:\d\d:\d\d"
 MIN_LINES = 8  # shorter runs are not worth it
 MAX_LAYOUTS = 4  # kinds of line read in bulk per parser
+LEARN_FROM = 256  # lines of a chunk's rest where new kinds are looked for: a kind worth it is there
 _MARK = "\x00"  # where a number was, while a sample becomes its layout
 _NUMBER_CHARS = frozenset("0123456789.eE+-")
 _NUMBER_BYTES = b"0123456789.eE+-"
 _COMMA = ord(",")
+_DIGITS = b"0123456789"
+_BLANK = b" " + _DIGITS
 
 
 class Layout(NamedTuple):
@@ -75,6 +78,13 @@ class Layout(NamedTuple):
             return None
         return cls(skip, cut, pieces, len(spans) - len(names), tuple(names))
 
+    @classmethod
+    def blank(cls, sample: str, *, skip: int = 0) -> Layout:
+        """The layout of lines that give nothing (progress a trainer logs), read by their text
+        without digits and spaces: no numbers to convert, only the check that each line is one
+        of them."""
+        return cls(skip, "", (sample[skip:].encode("utf-8", "surrogatepass").translate(None, _BLANK).decode(),), 0, ())
+
     @property
     def width(self) -> int:
         return len(self.pieces) - 1
@@ -92,6 +102,10 @@ class Layout(NamedTuple):
             text = re.sub(self.cut, "", text)
         # bytes: dropping the spaces is one table pass, and a replace copies less
         data = text.encode("utf-8", "surrogatepass").translate(None, b" ")
+        if not self.width:
+            if data.translate(None, _DIGITS) != "\n".join(self.pieces * len(lines)).encode("utf-8", "surrogatepass"):
+                return None
+            return stamps, np.empty((len(lines), 0))
         plan = _plan(self.pieces)
         if not data.startswith(plan.head) or not data.endswith(plan.tail):
             return None
@@ -239,7 +253,7 @@ class RunParser(LineParser):
         if not kinds:
             self._one_by_one(first, lines, items)
             if self._fast and len(lines) >= MIN_LINES and len(self._layouts) < MAX_LAYOUTS:
-                self._learn(lines)
+                self._learn(lines[:LEARN_FROM])
             return items
         owners = np.full(len(lines), -1, dtype=np.int16)
         for kind, (_, rows, _) in enumerate(kinds):
@@ -255,7 +269,7 @@ class RunParser(LineParser):
             self._one_by_one(first + start, lines[start:stop], items)
             alone += stop - start if kind < 0 else 0
         if alone >= MIN_LINES and len(self._layouts) < MAX_LAYOUTS:
-            self._learn([line for line, owner in zip(lines, owners.tolist()) if owner < 0])
+            self._learn([lines[index] for index in np.flatnonzero(owners < 0)[:LEARN_FROM].tolist()])
         return join_blocks(items)
 
     def _read_chunk(self, lines: list[str]) -> list[tuple[Layout, list[int], object]]:

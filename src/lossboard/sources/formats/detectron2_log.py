@@ -48,6 +48,7 @@ _EXACT = 2**53  # iterations above this do not survive a float64
 # what the fast path takes off before reading numbers: the time a line starts with, the ETA
 _LINE_TIME = re.compile(r"\[\d\d/\d\d \d\d:\d\d:\d\d")
 _ETA_CUT = "eta: " + _pair_runs.ETA
+_DIGIT = re.compile(r"\d")
 
 
 def sniff(head: str, filename: str) -> float:
@@ -90,10 +91,11 @@ class Parser(_pair_runs.RunParser):
                 self._others.line(number, line[prefix.end() :], items)
 
     def _layout_of(self, line: str) -> tuple[_pair_runs.Layout, str] | None:
-        """A metrics line's layout: the iteration, then the values after it."""
+        """A metrics line's layout: the iteration, then the values after it; or the blank
+        layout of a line of detectron2's own loggers that gives nothing (evaluation progress)."""
         match = _ITER.search(line) if "iter: " in line else None
         if match is None:
-            return None
+            return None if _COPYPASTE in line else _blank_layout_of(line)
         spans, names = [match.span(1)], []
         for pair in _PAIR.finditer(line, match.end()):
             if pair[1] == "eta":
@@ -111,6 +113,8 @@ class Parser(_pair_runs.RunParser):
     ) -> bool:
         """Metrics lines read at once, as `_metrics` reads them; False when a line does not
         fit or the iteration goes back (a resume, whose event goes between lines)."""
+        if not layout.width:  # lines of detectron2's own loggers: nothing to read
+            return True
         matrix = prepared[start:stop]
         steps = matrix[:, 0]
         if steps[0] < self._last or (np.diff(steps) < 0).any() or steps[-1] >= _EXACT:
@@ -174,3 +178,15 @@ class Parser(_pair_runs.RunParser):
             except ValueError:
                 items.append(bad_number(number, name, cell))
         return items
+
+
+def _blank_layout_of(line: str) -> tuple[_pair_runs.Layout, str] | None:
+    """The layout of a line of detectron2's own loggers (``Inference done 11/3334. ...``),
+    which gives nothing, and its text from the logger to the first digit."""
+    prefix = _PREFIX.match(line)
+    time = _LINE_TIME.match(line)
+    if prefix is None or time is None or not (prefix[1] or prefix[2]).startswith(_OWN_LOGGERS):
+        return None
+    digit = _DIGIT.search(line, prefix.end())
+    marker = line[time.end() : digit.start() if digit else len(line)]
+    return _pair_runs.Layout.blank(line, skip=time.end()), marker
