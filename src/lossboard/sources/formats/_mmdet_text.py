@@ -142,10 +142,8 @@ class TextParser(_pair_runs.RunParser):
         walls: np.ndarray | None, split: str, items: list[Item],
     ) -> None:
         """A block of each value of ``split`` the lines give."""
-        for column, name in enumerate(layout.names, layout.counters):
-            tag = tag_of(name, split)
-            if tag is not None:
-                items.append(Columns(tag, name, steps, matrix[:, column], epochs, walls))
+        for column, tag, name in _tags(layout.names, layout.counters, split):
+            items.append(Columns(tag, name, steps, matrix[:, column], epochs, walls))
 
     def finish(self) -> list[Item]:
         items: list[Item] = []
@@ -240,6 +238,13 @@ def _learn_layout(line: str, head: re.Match) -> tuple[_pair_runs.Layout, str] | 
     # what only training lines hold: "Epoch(train)", or mmcv's "Epoch [" ("Epoch(val) [" is not)
     marker = f"{kind}({mode})" if mode else line[head.start() : line.index("[", head.start()) + 1]
     return layout, marker
+
+
+@lru_cache(maxsize=64)
+def _tags(names: tuple[str, ...], counters: int, split: str) -> list[tuple[int, str, str]]:
+    """(column, tag, name) of each value of a layout that ``split`` keeps."""
+    found = ((column, tag_of(name, split), name) for column, name in enumerate(names, counters))
+    return [(column, tag, name) for column, tag, name in found if tag is not None]
 
 
 @lru_cache(maxsize=1024)

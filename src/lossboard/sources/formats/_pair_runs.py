@@ -194,20 +194,21 @@ def join_blocks(items: list[Item]) -> list[Item]:
         return items
     out: list[Item] = []
     groups: dict[int, list[Columns]] = {}  # place in out -> the blocks joined there
-    open_at: dict[tuple, int] = {}  # (tag, source tag, which columns are known) -> place in out
+    open_at: dict[tuple[str, str], int] = {}  # (tag, source tag) -> place in out
     for item in items:
         kind = type(item)
         if kind is Columns:
-            key = (item.tag, item.source_tag, item.epoch is None, item.wall_time is None)
+            key = (item.tag, item.source_tag)
             at = open_at.get(key)
             if at is not None:
-                groups[at].append(item)
-                continue
+                group = groups[at]
+                if (group[0].epoch is None) is (item.epoch is None) and (group[0].wall_time is None) is (item.wall_time is None):
+                    group.append(item)
+                    continue
             open_at[key] = len(out)
             groups[len(out)] = [item]
         elif kind is Point:
-            for known in ((True, True), (True, False), (False, True), (False, False)):
-                open_at.pop((item.tag, item.source_tag, *known), None)
+            open_at.pop((item.tag, item.source_tag), None)
         elif kind is Event and item.kind == RESUME:
             open_at.clear()
         out.append(item)
@@ -276,7 +277,7 @@ class RunParser(LineParser):
         """(layout, its rows in ``lines``, what `_prepare` made of them) of each layout with
         enough lines in ``lines`` that all fit it."""
         if not self._layouts:
-            self._learn(lines)
+            self._learn(lines, first_only=True)  # the other kinds come from the lines left
         kinds = []
         left = range(len(lines))  # the lines no layout has taken: each is offered to the next
         for marker, layout in list(self._layouts.items()):
@@ -296,8 +297,9 @@ class RunParser(LineParser):
                 left = np.flatnonzero(~taken).tolist()
         return kinds
 
-    def _learn(self, lines: list[str]) -> None:
-        """The layout of each kind not known yet, from its first line in ``lines``."""
+    def _learn(self, lines: list[str], *, first_only: bool = False) -> None:
+        """The layout of each kind not known yet, from its first line in ``lines`` (of the
+        first kind found only, when ``first_only``)."""
         known = list(self._layouts)
         for line in lines:
             if any(marker in line for marker in known):
@@ -306,7 +308,7 @@ class RunParser(LineParser):
             if learned is not None and learned[1] not in self._layouts:
                 self._layouts[learned[1]] = learned[0]
                 known.append(learned[1])
-                if len(self._layouts) >= MAX_LAYOUTS:
+                if first_only or len(self._layouts) >= MAX_LAYOUTS:
                     return
 
     def _one_by_one(self, first: int, lines: list[str], items: list[Item]) -> None:

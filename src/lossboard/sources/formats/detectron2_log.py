@@ -26,6 +26,7 @@ lines is a ``val/loss`` point at the iteration the evaluation ran after.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import numpy as np
 
@@ -120,8 +121,7 @@ class Parser(_pair_runs.RunParser):
         if steps[0] < self._last or (np.diff(steps) < 0).any() or steps[-1] >= _EXACT:
             return False
         steps = steps.astype(np.int64)
-        for column, name in enumerate(layout.names, 1):
-            tag = "perf/max_mem_mb" if name == "max_mem" else tag_of(name)
+        for column, (tag, name) in enumerate(_tags(layout.names), 1):
             items.append(Columns(tag, name, steps, matrix[:, column]))
         self._last = int(steps[-1])
         self._tell_others(self._last, None)
@@ -152,8 +152,7 @@ class Parser(_pair_runs.RunParser):
             except ValueError:
                 items.append(bad_number(number, f"{name}: ", text))
                 continue
-            tag = "perf/max_mem_mb" if name == "max_mem" else tag_of(name)
-            items.append(Point(tag, name, step, value))
+            items.append(Point(_tag(name), name, step, value))
         return items
 
     def _copypaste(self, number: int, text: str) -> list[Item]:
@@ -190,3 +189,13 @@ def _blank_layout_of(line: str) -> tuple[_pair_runs.Layout, str] | None:
     digit = _DIGIT.search(line, prefix.end())
     marker = line[time.end() : digit.start() if digit else len(line)]
     return _pair_runs.Layout.blank(line, skip=time.end()), marker
+
+
+def _tag(name: str) -> str:
+    return "perf/max_mem_mb" if name == "max_mem" else tag_of(name)
+
+
+@lru_cache(maxsize=64)
+def _tags(names: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(tag, name) of each value of a metrics layout."""
+    return [(_tag(name), name) for name in names]

@@ -39,6 +39,7 @@ and `` * Prec@1 .. Prec@5 ..``; akamaster's CIFAR fork prints ``current lr`` bef
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import numpy as np
 
@@ -304,10 +305,15 @@ def _meter_blocks(
     perf: dict, items: list[Item],
 ) -> None:
     """`_meter_points` of many lines of one layout: a block per value and per average."""
-    for column, name in enumerate(layout.names, layout.counters):
-        meter = name.removesuffix(" (avg)")
-        tag = perf.get(meter) or tags.canonical(meter, split)
+    for column, (tag, name) in enumerate(_meter_tags(layout.names, split, perf is _VAL_PERF), layout.counters):
         items.append(Columns(tag, name, steps, matrix[:, column], epochs))
+
+
+@lru_cache(maxsize=64)
+def _meter_tags(names: tuple[str, ...], split: str, is_validation: bool) -> list[tuple[str, str]]:
+    """(tag, name) of each column of a layout's values, as `_meter_points` tags them."""
+    perf = _VAL_PERF if is_validation else _PERF
+    return [(perf.get(meter) or tags.canonical(meter, split), name) for name in names for meter in [name.removesuffix(" (avg)")]]
 
 
 def _meter_points(
