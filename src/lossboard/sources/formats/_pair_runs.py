@@ -37,7 +37,7 @@ from lossboard.sources.formats._lines import LineParser
 # an ETA as the trainers print it: "3:37:18", "1 day, 2:03:04", "2 days, 2:47:25"
 ETA = r"(?:\d+ days?, )?\d+:\d\d:\d\d"
 MIN_LINES = 8  # shorter runs are not worth it
-MAX_LAYOUTS = 4  # kinds of line read in bulk per parser
+MAX_LAYOUTS = 6  # kinds of line read in bulk per parser
 LEARN_FROM = 256  # lines of a chunk's rest where new kinds are looked for: a kind worth it is there
 _MARK = "\x00"  # where a number was, while a sample becomes its layout
 _NUMBER_CHARS = frozenset("0123456789.eE+-")
@@ -253,7 +253,7 @@ class RunParser(LineParser):
         kinds = self._read_chunk(lines) if self._fast and len(lines) >= MIN_LINES else []
         if not kinds:
             self._one_by_one(first, lines, items)
-            if self._fast and len(lines) >= MIN_LINES and len(self._layouts) < MAX_LAYOUTS:
+            if self._fast and len(lines) >= MIN_LINES:
                 self._learn(lines[:LEARN_FROM])
             return items
         owners = np.full(len(lines), -1, dtype=np.int16)
@@ -269,7 +269,7 @@ class RunParser(LineParser):
                     continue
             self._one_by_one(first + start, lines[start:stop], items)
             alone += stop - start if kind < 0 else 0
-        if alone >= MIN_LINES and len(self._layouts) < MAX_LAYOUTS:
+        if alone >= MIN_LINES:
             self._learn([lines[index] for index in np.flatnonzero(owners < 0)[:LEARN_FROM].tolist()])
         return join_blocks(items)
 
@@ -277,11 +277,12 @@ class RunParser(LineParser):
         """(layout, its rows in ``lines``, what `_prepare` made of them) of each layout with
         enough lines in ``lines`` that all fit it."""
         if not self._layouts:
-            self._learn(lines, first_only=True)  # the other kinds come from the lines left
-        kinds = []
+            self._learn(lines)
+        kinds, counts = [], {}
         left = range(len(lines))  # the lines no layout has taken: each is offered to the next
         for marker, layout in list(self._layouts.items()):
             rows = [index for index in left if marker in lines[index]]
+            counts[marker] = len(rows)
             if len(rows) < MIN_LINES:
                 continue
             read = layout.read([lines[index] for index in rows])
@@ -295,21 +296,23 @@ class RunParser(LineParser):
                 taken = np.zeros(len(lines), dtype=bool)
                 taken[[index for _, rows, _ in kinds for index in rows]] = True
                 left = np.flatnonzero(~taken).tolist()
+        # the kinds that took the most lines first: they scan every line, the others what is left
+        self._layouts = dict(sorted(self._layouts.items(), key=lambda item: -counts.get(item[0], 0)))
         return kinds
 
-    def _learn(self, lines: list[str], *, first_only: bool = False) -> None:
-        """The layout of each kind not known yet, from its first line in ``lines`` (of the
-        first kind found only, when ``first_only``)."""
+    def _learn(self, lines: list[str]) -> None:
+        """The layout of each kind not known yet, from its first line in ``lines``; past
+        `MAX_LAYOUTS`, a new kind takes the place of the one that took the fewest lines."""
         known = list(self._layouts)
         for line in lines:
             if any(marker in line for marker in known):
                 continue
             learned = self._layout_of(line)
             if learned is not None and learned[1] not in self._layouts:
+                if len(self._layouts) >= MAX_LAYOUTS:
+                    del self._layouts[next(reversed(self._layouts))]
                 self._layouts[learned[1]] = learned[0]
                 known.append(learned[1])
-                if first_only or len(self._layouts) >= MAX_LAYOUTS:
-                    return
 
     def _one_by_one(self, first: int, lines: list[str], items: list[Item]) -> None:
         raise NotImplementedError

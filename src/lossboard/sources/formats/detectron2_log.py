@@ -96,7 +96,8 @@ class Parser(_pair_runs.RunParser):
         layout of a line of detectron2's own loggers that gives nothing (evaluation progress)."""
         match = _ITER.search(line) if "iter: " in line else None
         if match is None:
-            return None if _COPYPASTE in line else _blank_layout_of(line)
+            # before the first metrics line nothing is read anyway: its dumps are no kind worth learning
+            return None if _COPYPASTE in line or self._others.context.step is None else _blank_layout_of(line)
         spans, names = [match.span(1)], []
         for pair in _PAIR.finditer(line, match.end()):
             if pair[1] == "eta":
