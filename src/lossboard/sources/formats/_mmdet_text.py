@@ -19,7 +19,7 @@ from functools import lru_cache
 import numpy as np
 
 from lossboard import tags
-from lossboard.model import CHECKPOINT, RESUME, Columns, Event, Item, Point
+from lossboard.model import CHECKPOINT, RESUME, Event, Item, Point
 from lossboard.sources.formats import _coco, _pair_runs
 from lossboard.sources.formats._mmdet import PAIR, SPLITS, Clock, find_head, tag_of
 from lossboard.sources.formats._numbers import bad_number
@@ -92,17 +92,18 @@ class TextParser(_pair_runs.RunParser):
         items: list[Item],
     ) -> bool:
         """Consecutive lines of one layout at once, as `_line` reads them one by one."""
-        matrix, walls = prepared[0][start:stop], None if prepared[1] is None else prepared[1][start:stop]
-        if matrix[:, : layout.counters].max() >= _EXACT:
+        kind, walls = prepared[0], None if prepared[1] is None else prepared[1][start:stop]
+        counters = kind[start:stop, : layout.counters]
+        if counters.max() >= _EXACT:
             return False
+        rows = _pair_runs.Rows(kind, start, stop, (), counters[:, 0], None, walls)  # what the runs fill in
         if layout.pieces[0].endswith(_VAL_HEAD):
-            return self._validation_run(layout, matrix, walls, items)
-        return self._training_run(layout, matrix, walls, items)
+            return self._validation_run(layout, counters, rows, items)
+        return self._training_run(layout, counters, rows, items)
 
-    def _training_run(self, layout: _pair_runs.Layout, matrix: np.ndarray, walls: np.ndarray | None, items: list[Item]) -> bool:
+    def _training_run(self, layout: _pair_runs.Layout, counters: np.ndarray, rows: _pair_runs.Rows, items: list[Item]) -> bool:
         """Training lines; False (and nothing changed) when training went back (a resume,
         whose event goes between the lines)."""
-        counters = matrix[:, : layout.counters]
         clock = self._clock
         if layout.counters == 3:  # Epoch [e][i/N]: learn(N), then the step in the epoch
             epochs, its, totals = counters.T
@@ -117,33 +118,26 @@ class TextParser(_pair_runs.RunParser):
         if epochs is not None:
             clock.length, clock.exact = int(lengths[-1]), True
         clock.last = int(steps[-1])
-        steps = steps.astype(np.int64)
-        self._blocks(layout, matrix, steps, fractions, walls, tags.TRAIN, items)
+        items.append(rows._replace(columns=_columns(layout.names, layout.counters, tags.TRAIN), steps=steps.astype(np.int64), epochs=fractions))
         if epochs is not None:
             self._others.place(int(steps[0]), int(epochs[0]), None)  # the first epoch sets the base
         self._others.place(int(steps[-1]), None if epochs is None else int(epochs[-1]), None)
         return True
 
-    def _validation_run(self, layout: _pair_runs.Layout, matrix: np.ndarray, walls: np.ndarray | None, items: list[Item]) -> bool:
+    def _validation_run(self, layout: _pair_runs.Layout, counters: np.ndarray, rows: _pair_runs.Rows, items: list[Item]) -> bool:
         """Validation lines ``Epoch(val) [e][i/N]`` (mostly progress, whose timings give
         nothing): each sits at the end of its epoch."""
-        epochs, clock = matrix[:, 0], self._clock
+        epochs, clock = counters[:, 0], self._clock
         steps = epochs * clock.length if clock.length else np.full(len(epochs), float(clock.last))
         if steps.max() >= _EXACT:
             return False
         steps = steps.astype(np.int64)
-        self._blocks(layout, matrix, steps, epochs, walls, tags.VAL, items)
+        columns = _columns(layout.names, layout.counters, tags.VAL)
+        if columns:  # progress lines give nothing
+            items.append(rows._replace(columns=columns, steps=steps, epochs=epochs))
         self._others.place(int(steps[0]), int(epochs[0]), tags.VAL)
         self._others.place(int(steps[-1]), int(epochs[-1]), tags.VAL)
         return True
-
-    def _blocks(
-        self, layout: _pair_runs.Layout, matrix: np.ndarray, steps: np.ndarray, epochs: np.ndarray | None,
-        walls: np.ndarray | None, split: str, items: list[Item],
-    ) -> None:
-        """A block of each value of ``split`` the lines give."""
-        for column, tag, name in _tags(layout.names, layout.counters, split):
-            items.append(Columns(tag, name, steps, matrix[:, column], epochs, walls))
 
     def finish(self) -> list[Item]:
         items: list[Item] = []
@@ -241,10 +235,10 @@ def _learn_layout(line: str, head: re.Match) -> tuple[_pair_runs.Layout, str] | 
 
 
 @lru_cache(maxsize=64)
-def _tags(names: tuple[str, ...], counters: int, split: str) -> list[tuple[int, str, str]]:
+def _columns(names: tuple[str, ...], counters: int, split: str) -> tuple[tuple[int, str, str], ...]:
     """(column, tag, name) of each value of a layout that ``split`` keeps."""
     found = ((column, tag_of(name, split), name) for column, name in enumerate(names, counters))
-    return [(column, tag, name) for column, tag, name in found if tag is not None]
+    return tuple((column, tag, name) for column, tag, name in found if tag is not None)
 
 
 @lru_cache(maxsize=1024)

@@ -185,47 +185,69 @@ def runs(owners: np.ndarray) -> list[tuple[int, int, int]]:
     return list(zip(starts, stops, owners[starts].tolist()))
 
 
-def join_blocks(items: list[Item]) -> list[Item]:
-    """``items`` with the `Columns` blocks of one series joined into one, at the first one's
-    place, wherever nothing between them could change what the collector makes of them (a
-    `Point` of that series, a resume): the collector takes a few large blocks much faster than
-    many small ones, and what it makes of them stays the same."""
-    if sum(type(item) is Columns for item in items) < 2:
-        return items
-    out: list[Item] = []
-    groups: dict[int, list[Columns]] = {}  # place in out -> the blocks joined there
-    open_at: dict[tuple[str, str], int] = {}  # (tag, source tag) -> place in out
+class Rows(NamedTuple):
+    """Consecutive lines of one layout read in bulk, as a subclass's `RunParser._run` gives
+    them: rows ``start:stop`` of the ``matrix`` of its kind's lines in the chunk, their steps
+    (epochs, wall times: None when unknown for all), and the ``columns`` that become series,
+    as ``(column, tag, name)``. `blocks` turns them into `Columns`."""
+
+    matrix: np.ndarray
+    start: int
+    stop: int
+    columns: tuple[tuple[int, str, str], ...]
+    steps: np.ndarray
+    epochs: np.ndarray | None = None
+    walls: np.ndarray | None = None
+
+
+def blocks(items: list) -> list[Item]:
+    """``items`` with each `Rows` as `Columns`, one per series; consecutive `Rows` of one
+    layout joined into one block at the first one's place, wherever nothing between them could
+    change what the collector makes of them (a `Point` of one of their series, a resume): the
+    collector takes a few large blocks much faster than many small ones, and what it makes of
+    them stays the same."""
+    out: list = []
+    groups: dict[int, list[Rows]] = {}  # place in out -> the Rows joined there
+    open_at: dict[tuple, int] = {}  # what Rows join -> place in out
+    series: dict[tuple[str, str], tuple] = {}  # (tag, name) -> the key of the open group holding it
     for item in items:
         kind = type(item)
-        if kind is Columns:
-            key = (item.tag, item.source_tag)
+        if kind is Rows:
+            key = (id(item.matrix), item.columns, item.epochs is None, item.walls is None)
             at = open_at.get(key)
             if at is not None:
-                group = groups[at]
-                if (group[0].epoch is None) is (item.epoch is None) and (group[0].wall_time is None) is (item.wall_time is None):
-                    group.append(item)
-                    continue
+                groups[at].append(item)
+                continue
+            for _, tag, name in item.columns:  # a group open with one of these series ends here
+                open_at.pop(series.get((tag, name)), None)
+                series[tag, name] = key
             open_at[key] = len(out)
             groups[len(out)] = [item]
-        elif kind is Point:
-            open_at.pop((item.tag, item.source_tag), None)
+        elif kind is Point or kind is Columns:
+            key = series.pop((item.tag, item.source_tag), None)
+            if key is not None:
+                open_at.pop(key, None)
         elif kind is Event and item.kind == RESUME:
             open_at.clear()
         out.append(item)
-    joined: dict[tuple[int, ...], np.ndarray] = {}  # blocks that shared their steps share the join
     for at, group in groups.items():
-        if len(group) > 1:
-            out[at] = Columns(group[0].tag, group[0].source_tag, *(_joined([block[field] for block in group], joined) for field in range(2, 6)))
-    return out
+        out[at: at + 1] = [_columns(group)]
+    return [block for item in out for block in (item if type(item) is list else (item,))]
 
 
-def _joined(arrays: list[np.ndarray | None], joined: dict[tuple[int, ...], np.ndarray]) -> np.ndarray | None:
-    if arrays[0] is None:
-        return None
-    key = tuple(map(id, arrays))  # the blocks are alive (in ``items``): their ids are theirs
-    if key not in joined:
-        joined[key] = np.concatenate(arrays)
-    return joined[key]
+def _columns(group: list[Rows]) -> list[Columns]:
+    """The `Columns` of consecutive `Rows` of one layout."""
+    first = group[0]
+    if len(group) == 1:
+        values = first.matrix[first.start : first.stop].T
+        steps, epochs, walls = first.steps, first.epochs, first.walls
+    else:
+        rows = np.concatenate([np.arange(part.start, part.stop) for part in group])
+        values = np.ascontiguousarray(first.matrix[rows].T)  # a row per column: its values at once
+        steps = np.concatenate([part.steps for part in group])
+        epochs = None if first.epochs is None else np.concatenate([part.epochs for part in group])
+        walls = None if first.walls is None else np.concatenate([part.walls for part in group])
+    return [Columns(tag, name, steps, values[column], epochs, walls) for column, tag, name in first.columns]
 
 
 class RunParser(LineParser):
@@ -240,7 +262,7 @@ class RunParser(LineParser):
     what `_one_by_one` would give or False, having changed nothing (then that stretch is read
     line by line). A layout whose lines do not all fit is learned again from its last line;
     a kind not known yet is learned from the lines read one by one. The blocks of a chunk are
-    then joined (`join_blocks`).
+    then joined (`blocks`).
     """
 
     def __init__(self, *, fast: bool = True) -> None:
@@ -271,7 +293,7 @@ class RunParser(LineParser):
             alone += stop - start if kind < 0 else 0
         if alone >= MIN_LINES:
             self._learn([lines[index] for index in np.flatnonzero(owners < 0)[:LEARN_FROM].tolist()])
-        return join_blocks(items)
+        return blocks(items)
 
     def _read_chunk(self, lines: list[str]) -> list[tuple[Layout, list[int], object]]:
         """(layout, its rows in ``lines``, what `_prepare` made of them) of each layout with

@@ -31,7 +31,7 @@ from functools import lru_cache
 import numpy as np
 
 from lossboard import tags
-from lossboard.model import RESUME, Columns, Event, Item, Point, Problem
+from lossboard.model import RESUME, Event, Item, Point, Problem
 from lossboard.sources.formats import _coco, _pair_runs
 from lossboard.sources.formats._numbers import bad_number
 from lossboard.sources.formats._pipeline import LinePipeline
@@ -117,13 +117,11 @@ class Parser(_pair_runs.RunParser):
         fit or the iteration goes back (a resume, whose event goes between lines)."""
         if not layout.width:  # lines of detectron2's own loggers: nothing to read
             return True
-        matrix = prepared[start:stop]
-        steps = matrix[:, 0]
+        steps = prepared[start:stop, 0]
         if steps[0] < self._last or (np.diff(steps) < 0).any() or steps[-1] >= _EXACT:
             return False
         steps = steps.astype(np.int64)
-        for column, (tag, name) in enumerate(_tags(layout.names), 1):
-            items.append(Columns(tag, name, steps, matrix[:, column]))
+        items.append(_pair_runs.Rows(prepared, start, stop, _columns(layout.names), steps))
         self._last = int(steps[-1])
         self._tell_others(self._last, None)
         return True
@@ -197,6 +195,6 @@ def _tag(name: str) -> str:
 
 
 @lru_cache(maxsize=64)
-def _tags(names: tuple[str, ...]) -> list[tuple[str, str]]:
-    """(tag, name) of each value of a metrics layout."""
-    return [(_tag(name), name) for name in names]
+def _columns(names: tuple[str, ...]) -> tuple[tuple[int, str, str], ...]:
+    """(column, tag, name) of each value of a metrics layout (the iteration is column 0)."""
+    return tuple((column, _tag(name), name) for column, name in enumerate(names, 1))

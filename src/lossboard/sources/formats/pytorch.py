@@ -44,7 +44,7 @@ from functools import lru_cache
 import numpy as np
 
 from lossboard import tags
-from lossboard.model import LR_CHANGE, RESUME, Columns, Event, Item, Point, Problem
+from lossboard.model import LR_CHANGE, RESUME, Event, Item, Point, Problem
 from lossboard.sources.formats import _pair_runs
 from lossboard.sources.formats._numbers import NUMBER, bad_number
 from lossboard.sources.formats._numbers import number as parse_number
@@ -199,13 +199,14 @@ class Parser(_pair_runs.RunParser):
     ) -> bool:
         """Lines of one kind read at once, as `_train_line` or `_test_line` reads them."""
         if layout.counters == 3:
-            return self._train_run(layout, prepared[start:stop], items)
-        return self._test_run(layout, prepared[start:stop], items)
+            return self._train_run(layout, prepared, start, stop, items)
+        return self._test_run(layout, prepared, start, stop, items)
 
-    def _train_run(self, layout: _pair_runs.Layout, matrix: np.ndarray, items: list[Item]) -> bool:
+    def _train_run(self, layout: _pair_runs.Layout, kind: np.ndarray, start: int, stop: int, items: list[Item]) -> bool:
         """Training lines: the first changes what `_enter_batch` says, then all are blocks;
         False when the rest would do more than give values (another epoch, a resume, an
         epoch's last batch before the end)."""
+        matrix = kind[start:stop]
         epochs, batches, totals = matrix[:, 0], matrix[:, 1], matrix[:, 2]
         steps = epochs * totals + batches
         if (
@@ -220,7 +221,7 @@ class Parser(_pair_runs.RunParser):
         epoch = int(epochs[0])
         self._enter_batch(epoch, int(batches[0]), int(totals[0]), items)
         block = steps.astype(np.int64)
-        _meter_blocks(layout, matrix, block, epochs + batches / totals, tags.BATCH, _PERF, items)
+        items.append(_pair_runs.Rows(kind, start, stop, _meter_columns(layout, tags.BATCH), block, epochs + batches / totals))
         last = matrix[-1].tolist()
         self._train_averages.update(
             (name, value) for name, value in zip(layout.names[::2], last[4::2]) if name not in _PERF
@@ -231,8 +232,9 @@ class Parser(_pair_runs.RunParser):
             self._end_of_training(items)
         return True
 
-    def _test_run(self, layout: _pair_runs.Layout, matrix: np.ndarray, items: list[Item]) -> bool:
+    def _test_run(self, layout: _pair_runs.Layout, kind: np.ndarray, start: int, stop: int, items: list[Item]) -> bool:
         """``Test:`` lines: each sets what the first sets, so that one says it for all."""
+        matrix = kind[start:stop]
         batches, totals = matrix[:, 0], matrix[:, 1]
         if (totals == 0).any() or (batches.max() + (self._epoch or 0) * totals.max()) >= _EXACT:
             return False
@@ -241,7 +243,7 @@ class Parser(_pair_runs.RunParser):
             steps, fractions = batches, None
         else:
             steps, fractions = self._epoch * totals + batches, self._epoch + batches / totals
-        _meter_blocks(layout, matrix, steps.astype(np.int64), fractions, _VAL_BATCH, _VAL_PERF, items)
+        items.append(_pair_runs.Rows(kind, start, stop, _meter_columns(layout, _VAL_BATCH), steps.astype(np.int64), fractions))
         last = matrix[-1].tolist()
         self._test_averages.update(
             (name, value) for name, value in zip(layout.names[::2], last[3::2]) if name not in _VAL_PERF
@@ -300,20 +302,20 @@ class Parser(_pair_runs.RunParser):
         self._lr = value
 
 
-def _meter_blocks(
-    layout: _pair_runs.Layout, matrix: np.ndarray, steps: np.ndarray, epochs: np.ndarray | None, split: str,
-    perf: dict, items: list[Item],
-) -> None:
-    """`_meter_points` of many lines of one layout: a block per value and per average."""
-    for column, (tag, name) in enumerate(_meter_tags(layout.names, split, perf is _VAL_PERF), layout.counters):
-        items.append(Columns(tag, name, steps, matrix[:, column], epochs))
+def _meter_columns(layout: _pair_runs.Layout, split: str) -> tuple[tuple[int, str, str], ...]:
+    """(column, tag, name) of each value and average of a layout's lines, as `_meter_points`
+    tags them (a ``Test:`` line's timings apart)."""
+    return _meter_tags(layout.names, layout.counters, split)
 
 
 @lru_cache(maxsize=64)
-def _meter_tags(names: tuple[str, ...], split: str, is_validation: bool) -> list[tuple[str, str]]:
-    """(tag, name) of each column of a layout's values, as `_meter_points` tags them."""
-    perf = _VAL_PERF if is_validation else _PERF
-    return [(perf.get(meter) or tags.canonical(meter, split), name) for name in names for meter in [name.removesuffix(" (avg)")]]
+def _meter_tags(names: tuple[str, ...], counters: int, split: str) -> tuple[tuple[int, str, str], ...]:
+    perf = _VAL_PERF if split == _VAL_BATCH else _PERF
+    return tuple(
+        (column, perf.get(meter) or tags.canonical(meter, split), name)
+        for column, name in enumerate(names, counters)
+        for meter in [name.removesuffix(" (avg)")]
+    )
 
 
 def _meter_points(
