@@ -83,9 +83,12 @@ class TextParser(_pair_runs.RunParser):
         return None if head is None else _learn_layout(line, head)
 
     def _prepare(self, layout: _pair_runs.Layout, stamps: list[str] | None, matrix: np.ndarray) -> tuple | None:
-        """The numbers and the wall times of every line of a layout in a chunk."""
-        walls = None if stamps is None else _wall_times([stamp[:19] for stamp in stamps])
-        return None if stamps is not None and walls is None else (matrix, walls)
+        """The numbers and the wall times of every line of a layout in a chunk (None: read
+        them one by one, as when a counter is too large for a float64 to hold exactly)."""
+        walls = None if stamps is None else _wall_times(stamps)
+        if (stamps is not None and walls is None) or matrix[:, : layout.counters].max() >= _EXACT:
+            return None
+        return matrix, walls
 
     def _run(
         self, layout: _pair_runs.Layout, first: int, lines: list[str], prepared: tuple, start: int, stop: int,
@@ -93,12 +96,10 @@ class TextParser(_pair_runs.RunParser):
     ) -> bool:
         """Consecutive lines of one layout at once, as `_line` reads them one by one."""
         kind, walls = prepared[0], None if prepared[1] is None else prepared[1][start:stop]
-        counters = kind[start:stop, : layout.counters]
-        if counters.max() >= _EXACT:
-            return False
-        rows = _pair_runs.Rows(kind, start, stop, (), counters[:, 0], None, walls)  # what the runs fill in
         if layout.pieces[0].endswith(_VAL_HEAD):
-            return self._validation_run(layout, counters, rows, items)
+            return self._validation_run(layout, kind, start, stop, walls, items)
+        counters = kind[start:stop, : layout.counters]
+        rows = _pair_runs.Rows(kind, start, stop, (), counters[:, 0], None, walls)  # what the run fills in
         return self._training_run(layout, counters, rows, items)
 
     def _training_run(self, layout: _pair_runs.Layout, counters: np.ndarray, rows: _pair_runs.Rows, items: list[Item]) -> bool:
@@ -113,7 +114,7 @@ class TextParser(_pair_runs.RunParser):
         else:  # Iter [i/N]: the step is i
             epochs, its = None, counters[:, 0]
             steps, fractions = its, None
-        if steps[0] < clock.last or (np.diff(steps) < 0).any():
+        if steps[0] < clock.last or (np.diff(steps) < 0).any() or steps[-1] >= _EXACT:
             return False  # a resume: its event goes between the lines
         if epochs is not None:
             clock.length, clock.exact = int(lengths[-1]), True
@@ -124,19 +125,22 @@ class TextParser(_pair_runs.RunParser):
         self._others.place(int(steps[-1]), None if epochs is None else int(epochs[-1]), None)
         return True
 
-    def _validation_run(self, layout: _pair_runs.Layout, counters: np.ndarray, rows: _pair_runs.Rows, items: list[Item]) -> bool:
+    def _validation_run(
+        self, layout: _pair_runs.Layout, kind: np.ndarray, start: int, stop: int, walls: np.ndarray | None,
+        items: list[Item],
+    ) -> bool:
         """Validation lines ``Epoch(val) [e][i/N]`` (mostly progress, whose timings give
-        nothing): each sits at the end of its epoch."""
-        epochs, clock = counters[:, 0], self._clock
-        steps = epochs * clock.length if clock.length else np.full(len(epochs), float(clock.last))
-        if steps.max() >= _EXACT:
-            return False
-        steps = steps.astype(np.int64)
+        nothing): each sits at the end of its epoch, as `Clock.after_epoch` says."""
+        clock = self._clock
         columns = _columns(layout.names, layout.counters, tags.VAL)
-        if columns:  # progress lines give nothing
-            items.append(rows._replace(columns=columns, steps=steps, epochs=epochs))
-        self._others.place(int(steps[0]), int(epochs[0]), tags.VAL)
-        self._others.place(int(steps[-1]), int(epochs[-1]), tags.VAL)
+        if columns:
+            epochs = kind[start:stop, 0]
+            if epochs.max() * clock.length >= _EXACT:
+                return False
+            steps = (epochs * clock.length).astype(np.int64) if clock.length else np.full(stop - start, clock.last)
+            items.append(_pair_runs.Rows(kind, start, stop, columns, steps, epochs, walls))
+        for epoch in {int(kind[start, 0]): None, int(kind[stop - 1, 0]): None}:  # the first, then the last
+            self._others.place(clock.after_epoch(epoch), epoch, tags.VAL)
         return True
 
     def finish(self) -> list[Item]:
@@ -251,13 +255,18 @@ def _hour_base(year: int, month: int, day: int, hour: int) -> float | None:
 
 
 def _wall_times(stamps: list[str]) -> np.ndarray | None:
-    """`TextParser._wall_time` of each line's leading date and time, computed for a whole run:
-    one clock call per hour. None when one is not a date and time."""
-    codes = np.array(stamps).view(np.uint32).reshape(len(stamps), -1).astype(np.int64)
-    dashes = np.isin(codes[:, [4, 7]], (45, 47)).all(axis=1)  # "-" or "/"
-    if codes.shape[1] != 19 or not (dashes & (codes[:, 13] == 58) & (codes[:, 16] == 58) & (codes[:, 10] == 32)).all():
+    """`TextParser._wall_time` of each line's leading date and time (the first 19 characters
+    of its stamp), computed for a whole run: one clock call per hour. None when one is not a
+    date and time."""
+    raw = "".join(stamps).encode("utf-8", "surrogatepass")
+    width = len(stamps[0])
+    if width < 19 or len(raw) != width * len(stamps):
         return None
-    digits = codes[:, _STAMP_DIGITS] - 48
+    codes = np.frombuffer(raw, dtype=np.uint8).reshape(len(stamps), width)
+    dashes = np.isin(codes[:, [4, 7]], (45, 47)).all(axis=1)  # "-" or "/"
+    if not (dashes & (codes[:, 13] == 58) & (codes[:, 16] == 58) & (codes[:, 10] == 32)).all():
+        return None
+    digits = codes[:, _STAMP_DIGITS].astype(np.int64) - 48
     if ((digits < 0) | (digits > 9)).any():
         return None
     year, month, day, hour, minute, second = (digits[:, i] * 10 + digits[:, i + 1] for i in (2, 4, 6, 8, 10, 12))
