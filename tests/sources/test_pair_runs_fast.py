@@ -6,6 +6,7 @@ them) and chunkings."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lossboard.model import Columns, Point
-from lossboard.sources.formats import FORMATS
+from lossboard.sources.formats import FORMATS, _pair_runs
 from tests.sources.helpers import canonical, expand
 
 DATA = Path(__file__).parent / "data" / "pytorch"
@@ -179,3 +180,44 @@ def test_one_series_comes_in_one_block_per_chunk() -> None:
     items = _same("detectron2-log", _clean_log("detectron2-log", epochs=6))
     blocks = [item for item in items if type(item) is Columns and item.source_tag == "total_loss"]
     assert len(blocks) == 1 and len(blocks[0].step) == 240
+
+
+NAMES = st.text(alphabet="abcEe_/:,@()[]|-+.15 \t", min_size=1, max_size=12).filter(lambda name: name.strip())
+NUMBERS = st.one_of(
+    st.floats(-1e6, 1e6, allow_nan=False).map(lambda v: f"{v:.4f}"),
+    st.floats(1e-9, 1e9).map(lambda v: f"{v:.3e}"),
+    st.integers(-5, 10**6).map(str),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_a_layout_reads_the_numbers_its_lines_hold_or_gives_up(data) -> None:
+    """`Layout.read` over lines of one layout: whatever the text between the numbers (names with
+    digits, letters and signs numbers use, commas, the separators of other pieces), it gives
+    exactly the numbers printed, or None (then the lines are read one by one)."""
+    names = data.draw(st.lists(NAMES, min_size=1, max_size=5))
+    head = data.draw(st.sampled_from(["Epoch: [", "x ", "- INFO - Epoch(val) ["]))
+    rows = data.draw(st.lists(st.lists(NUMBERS, min_size=len(names) + 1, max_size=len(names) + 1), min_size=1, max_size=6))
+    lines = [head + row[0] + "".join(f"{name} {value}" for name, value in zip(names, row[1:])) for row in rows]
+    sample, spans, at = lines[0], [], len(head)
+    for value, name in zip(rows[0], ["", *names]):
+        at += len(name) + (1 if name else 0)
+        spans.append((at, at + len(value)))
+        at += len(value)
+    layout = _pair_runs.Layout.learn(sample, spans, names)
+    read = None if layout is None else layout.read(lines)
+    if read is not None:
+        assert read[1].tolist() == [[float(v) for v in row] for row in rows]
+
+
+def test_names_holding_digits_letters_and_slashes_are_read_in_bulk() -> None:
+    """mmengine's validation summary: the "/" of every name and the digits of "_50"."""
+    lines = [f"- INFO - Epoch(val) [{e}][100/100]    coco/bbox_mAP: 0.{e}  coco/bbox_mAP_50: 1.5  data_time: 0.0{e}  time: 7"
+             for e in range(1, 9)]
+    head = re.search(r"\[(\d+)\]\[(\d+)/(\d+)\]", lines[0])
+    spans = [head.span(1), head.span(2), head.span(3), *(m.span(1) for m in re.finditer(r": (\S+)", lines[0]))]
+    layout = _pair_runs.Layout.learn(lines[0], spans, ["coco/bbox_mAP", "coco/bbox_mAP_50", "data_time", "time"])
+    read = layout.read(lines)
+    assert read is not None
+    assert read[1].tolist() == [[e, 100, 100, e / 10, 1.5, e / 100, 7.0] for e in range(1, 9)]

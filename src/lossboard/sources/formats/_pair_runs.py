@@ -110,7 +110,14 @@ class Layout(NamedTuple):
         if not data.startswith(plan.head) or not data.endswith(plan.tail):
             return None
         body = data[len(plan.head) : len(data) - len(plan.tail)]
-        if body.translate(None, _NUMBER_BYTES) != plan.boundary_skeleton.join([plan.skeleton] * len(lines)):
+        count = len(lines)
+        # the letters and signs of the pieces (Epoch's E) that no number of this run uses are
+        # text like any other: fewer pieces to replace one by one
+        unused = bytes(char for char, per_line, per_boundary in _signs(self.pieces)
+                       if body.count(char) == per_line * count + per_boundary * (count - 1))
+        if unused:
+            plan = _plan(self.pieces, unused)
+        if body.translate(None, plan.numeric) != plan.boundary_skeleton.join([plan.skeleton] * count):
             return None  # some text between the numbers is not the layout's
         for piece in plan.replaced:
             body = body.replace(piece, b",")
@@ -134,9 +141,11 @@ class _Plan(NamedTuple):
     it: that ``anchor`` becomes a comma and its other characters are deleted, all pieces in
     one ``bytes.translate``. That needs each anchor to be in its piece once and in no other
     piece but as that piece's anchor; the pieces holding number characters (``Time``'s e,
-    ``Acc@1``'s 1), and those with no such anchor, are ``replaced`` as before.
+    ``Acc@1``'s 1), and those with no such anchor, are ``replaced`` as before. ``numeric``:
+    the characters numbers are made of, less the letters and signs no number of the run uses.
     """
 
+    numeric: bytes
     head: bytes
     tail: bytes
     skeleton: bytes
@@ -147,11 +156,21 @@ class _Plan(NamedTuple):
 
 
 @lru_cache(maxsize=64)
-def _plan(pieces: tuple[str, ...]) -> _Plan:
+def _signs(pieces: tuple[str, ...]) -> tuple[tuple[int, int, int], ...]:
+    """(character, times in a line, times between lines) of each letter or sign of a number
+    that the text of a layout's run holds."""
+    head, *middle, tail = (piece.encode("utf-8", "surrogatepass") for piece in pieces)
+    line, boundary = b"".join(middle), tail + b"\n" + head
+    return tuple((char, line.count(char), boundary.count(char)) for char in b"eE+-." if char in line + boundary)
+
+
+@lru_cache(maxsize=64)
+def _plan(pieces: tuple[str, ...], unused: bytes = b"") -> _Plan:
+    numeric = _NUMBER_BYTES.translate(None, unused)
     head, *middle, tail = (piece.encode("utf-8", "surrogatepass") for piece in pieces)
     boundary = tail + b"\n" + head
     between = [*dict.fromkeys([*middle, boundary])]  # each distinct piece once, in order
-    replaced = [piece for piece in between if piece.translate(None, _NUMBER_BYTES) != piece]
+    replaced = [piece for piece in between if piece.translate(None, numeric) != piece]
     # a comma stays a comma: a piece holding one is anchored there (mmcv's ", loss: ")
     anchors = {piece: _COMMA for piece in between if piece not in replaced and piece.count(_COMMA) == 1}
     replaced += [piece for piece in between if piece.count(_COMMA) > 1 and piece not in replaced]
@@ -165,14 +184,18 @@ def _plan(pieces: tuple[str, ...]) -> _Plan:
         if not any(piece in anchors for piece in holders[char]):
             anchors.update((piece, char) for piece in holders[char])
     replaced += [piece for piece in free if piece not in anchors]
+    # a piece holding a replaced one ("coco/AP:" holding "/") would lose part of it: replaced too
+    while inside := [piece for piece in anchors if any(part in piece for part in replaced)]:
+        replaced += inside
+        anchors = {piece: anchor for piece, anchor in anchors.items() if piece not in inside}
     table = bytearray(range(256))
     for anchor in set(anchors.values()):
         table[anchor] = _COMMA
     kept = {*anchors.values(), _COMMA}
     deleted = bytes(sorted({char for piece in anchors for char in piece} - kept))
     return _Plan(
-        head, tail,
-        b"".join(middle).translate(None, _NUMBER_BYTES), boundary.translate(None, _NUMBER_BYTES),
+        numeric, head, tail,
+        b"".join(middle).translate(None, numeric), boundary.translate(None, numeric),
         tuple(sorted(replaced, key=len, reverse=True)), bytes(table), deleted,
     )
 
