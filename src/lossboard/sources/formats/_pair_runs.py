@@ -98,10 +98,11 @@ class Layout(NamedTuple):
             text = "\n".join([line[skip:] for line in lines])
         else:
             stamps, text = None, "\n".join(lines)
-        if self.cut:
-            text = re.sub(self.cut, "", text)
         # bytes: dropping the spaces is one table pass, and a replace copies less
-        data = text.encode("utf-8", "surrogatepass").translate(None, b" ")
+        data = text.encode("utf-8", "surrogatepass")
+        if self.cut:
+            data = re.sub(self.cut.encode(), b"", data)
+        data = data.translate(None, b" ")
         if not self.width:
             if data.translate(None, _DIGITS) != "\n".join(self.pieces * len(lines)).encode("utf-8", "surrogatepass"):
                 return None
