@@ -201,6 +201,12 @@ def _plan(pieces: tuple[str, ...], unused: bytes = b"") -> _Plan:
     )
 
 
+@lru_cache(maxsize=64)
+def _markers(markers: tuple[str, ...]) -> re.Pattern | None:
+    """A pattern finding any of ``markers`` (one search a line, not one per marker)."""
+    return re.compile("|".join(map(re.escape, markers))) if markers else None
+
+
 def runs(owners: np.ndarray) -> list[tuple[int, int, int]]:
     """(start, stop, owner) of each stretch of equal values in ``owners``."""
     cuts = (np.flatnonzero(np.diff(owners)) + 1).tolist()
@@ -325,9 +331,12 @@ class RunParser(LineParser):
         if not self._layouts:
             self._learn(lines)
         kinds, counts = [], {}
-        left = range(len(lines))  # the lines no layout has taken: each is offered to the next
+        left = None  # the lines no layout has taken (None: all): each is offered to the next
         for marker, layout in list(self._layouts.items()):
-            rows = [index for index in left if marker in lines[index]]
+            if left is None:
+                rows = [index for index, line in enumerate(lines) if marker in line]
+            else:
+                rows = [index for index in left if marker in lines[index]]
             counts[marker] = len(rows)
             if len(rows) < MIN_LINES:
                 continue
@@ -349,16 +358,16 @@ class RunParser(LineParser):
     def _learn(self, lines: list[str]) -> None:
         """The layout of each kind not known yet, from its first line in ``lines``; past
         `MAX_LAYOUTS`, a new kind takes the place of the one that took the fewest lines."""
-        known = list(self._layouts)
+        known = _markers(tuple(self._layouts))
         for line in lines:
-            if any(marker in line for marker in known):
+            if known is not None and known.search(line):
                 continue
             learned = self._layout_of(line)
             if learned is not None and learned[1] not in self._layouts:
                 if len(self._layouts) >= MAX_LAYOUTS:
                     del self._layouts[next(reversed(self._layouts))]
                 self._layouts[learned[1]] = learned[0]
-                known.append(learned[1])
+                known = _markers(tuple(self._layouts))
 
     def _one_by_one(self, first: int, lines: list[str], items: list[Item]) -> None:
         raise NotImplementedError
