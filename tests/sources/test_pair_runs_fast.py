@@ -137,29 +137,31 @@ def test_generated_lines_read_the_same_on_both_paths_whatever_the_chunks(kind: s
     _same(kind, text, chunk)
 
 
+# a training line and an evaluation line of each kind, as a long run prints them
+_TRAINING = {
+    "pytorch": "Epoch: [{before}][{it:>4}/1000]\tTime {v} ({v})\tLoss {v} ({v})",
+    "mmengine-log": "2023/06/07 10:00:{second:02d} - mmengine - INFO - Epoch(train) [{epoch:>3}][{it:>3}/1000]  "
+                    "lr: {v}  eta: 1 day, 2:03:04  time: {v}  loss: {v}",
+    "detectron2-log": "[11/16 03:00:21] d2.utils.events INFO:  eta: 0:10:00  iter: {step}  total_loss: {v}  lr: {v}  max_mem: 2345M",
+}
+_EVALUATION = {
+    "pytorch": "Test: [{tens:>3}/100]\tTime 0.120 ( 0.250)\tLoss 1.2e+00 (1.1e+00)\tAcc@1  70.31 ( 72.00)",
+    "mmengine-log": "2023/06/07 10:01:00 - mmengine - INFO - Epoch(val) [{epoch}][{tens:>3}/100]    "
+                    "eta: 0:00:0{i}  time: 0.0589  data_time: 0.0026  memory: 300",
+    "detectron2-log": "[11/16 03:01:21] d2.evaluation.evaluator INFO: Inference done {done}/3334. "
+                      "Dataloading: 0.0015 s/iter. Total: 0.0412 s/iter. ETA=0:01:36",
+}
+
+
 def _clean_log(kind: str, epochs: int = 3, lines_per_epoch: int = 40) -> str:
     """A log as a long run prints it: every line of a kind in one layout, plain numbers."""
     lines = []
     for epoch in range(1, epochs + 1):
         for it in range(5, 5 * lines_per_epoch + 1, 5):
-            value = f"{(epoch * 1000 + it) / 997:.4f}"
-            if kind == "pytorch":
-                lines.append(f"Epoch: [{epoch - 1}][{it:>4}/1000]\tTime {value} ({value})\tLoss {value} ({value})")
-            elif kind == "mmengine-log":
-                lines.append(f"2023/06/07 10:00:{it % 60:02d} - mmengine - INFO - Epoch(train) [{epoch:>3}][{it:>3}/1000]  "
-                             f"lr: {value}  eta: 1 day, 2:03:04  time: {value}  loss: {value}")
-            else:
-                lines.append(f"[11/16 03:00:21] d2.utils.events INFO:  eta: 0:10:00  iter: {epoch * 1000 + it}  "
-                             f"total_loss: {value}  lr: {value}  max_mem: 2345M")
-        for i in range(10):
-            if kind == "pytorch":
-                lines.append(f"Test: [{i * 10:>3}/100]\tTime 0.120 ( 0.250)\tLoss 1.2e+00 (1.1e+00)\tAcc@1  70.31 ( 72.00)")
-            elif kind == "mmengine-log":
-                lines.append(f"2023/06/07 10:01:00 - mmengine - INFO - Epoch(val) [{epoch}][{i * 10 + 10:>3}/100]    "
-                             f"eta: 0:00:0{i}  time: 0.0589  data_time: 0.0026  memory: 300")
-            else:
-                lines.append(f"[11/16 03:01:21] d2.evaluation.evaluator INFO: Inference done {i * 120 + 11}/3334. "
-                             "Dataloading: 0.0015 s/iter. Total: 0.0412 s/iter. ETA=0:01:36")
+            lines.append(_TRAINING[kind].format(
+                before=epoch - 1, epoch=epoch, it=it, second=it % 60, step=epoch * 1000 + it,
+                v=f"{(epoch * 1000 + it) / 997:.4f}"))
+        lines += [_EVALUATION[kind].format(epoch=epoch, i=i, tens=i * 10, done=i * 120 + 11) for i in range(10)]
     return "\n".join(lines) + "\n"
 
 
