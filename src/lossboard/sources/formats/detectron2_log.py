@@ -26,6 +26,7 @@ lines is a ``val/loss`` point at the iteration the evaluation ran after.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from functools import lru_cache
 
 import numpy as np
@@ -109,20 +110,30 @@ class Parser(_pair_runs.RunParser):
         layout = _pair_runs.Layout.learn(line, spans, names, skip=skip.end() if skip else 0, cut=_ETA_CUT)
         return None if layout is None else (layout, "iter: ")
 
+    def _prepare(self, layout: _pair_runs.Layout, stamps: list[str] | None, matrix: np.ndarray) -> tuple | None:
+        """The numbers, the iterations and where an iteration goes back, for the whole chunk
+        (None: read it line by line, as when an iteration is too large for a float64)."""
+        if not layout.width:
+            return matrix, None, []
+        steps = matrix[:, 0]
+        if steps.max() >= _EXACT:
+            return None
+        return matrix, steps.astype(np.int64), np.flatnonzero(np.diff(steps) < 0).tolist()
+
     def _run(
-        self, layout: _pair_runs.Layout, first: int, lines: list[str], prepared: np.ndarray, start: int, stop: int,
+        self, layout: _pair_runs.Layout, first: int, lines: list[str], prepared: tuple, start: int, stop: int,
         items: list[Item],
     ) -> bool:
-        """Metrics lines read at once, as `_metrics` reads them; False when a line does not
-        fit or the iteration goes back (a resume, whose event goes between lines)."""
+        """Metrics lines read at once, as `_metrics` reads them; False when the iteration goes
+        back (a resume, whose event goes between lines)."""
         if not layout.width:  # lines of detectron2's own loggers: nothing to read
             return True
-        steps = prepared[start:stop, 0]
-        if steps[0] < self._last or (np.diff(steps) < 0).any() or steps[-1] >= _EXACT:
+        matrix, steps, back = prepared
+        goes_back = bisect_left(back, start) < bisect_left(back, stop - 1)  # between two of these lines
+        if goes_back or steps[start] < self._last:
             return False
-        steps = steps.astype(np.int64)
-        items.append(_pair_runs.Rows(prepared, start, stop, _columns(layout.names), steps))
-        self._last = int(steps[-1])
+        items.append(_pair_runs.Rows(matrix, start, stop, _columns(layout.names), steps[start:stop]))
+        self._last = int(steps[stop - 1])
         self._tell_others(self._last, None)
         return True
 
@@ -172,7 +183,7 @@ class Parser(_pair_runs.RunParser):
         for column, cell in zip(columns, cells):
             name = f"{self._task}/{column.strip()}"
             try:
-                items.append(Point(tag_of(name), name, step, float(cell)))
+                items.append(Point(_tag(name), name, step, float(cell)))
             except ValueError:
                 items.append(bad_number(number, name, cell))
         return items
@@ -190,6 +201,7 @@ def _blank_layout_of(line: str) -> tuple[_pair_runs.Layout, str] | None:
     return _pair_runs.Layout.blank(line, skip=time.end()), marker
 
 
+@lru_cache(maxsize=1024)  # every value of every metrics and copypaste line read one by one
 def _tag(name: str) -> str:
     return "perf/max_mem_mb" if name == "max_mem" else tag_of(name)
 
