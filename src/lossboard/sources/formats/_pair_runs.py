@@ -44,6 +44,7 @@ _NUMBER_CHARS = frozenset("0123456789.eE+-")
 _NUMBER_BYTES = b"0123456789.eE+-"
 _COMMA = ord(",")
 _DIGITS = b"0123456789"
+_MINUS_ZERO = re.compile(rb"(?:^|,)-0(?:,|$)")
 _BLANK = b" " + _DIGITS
 
 
@@ -123,7 +124,7 @@ class Layout(NamedTuple):
         for piece in plan.replaced:
             body = body.replace(piece, b",")
         body = body.translate(plan.table, plan.deleted)
-        if b"-0" in body and (body.startswith(b"-0,") or b",-0," in body or body.endswith(b",-0")):
+        if b"-0" in body and _MINUS_ZERO.search(body):
             return None  # JSON's -0 is the integer 0; float("-0") is -0.0
         try:
             flat = orjson.loads(b"[" + body + b"]")
