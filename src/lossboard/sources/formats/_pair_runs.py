@@ -7,19 +7,20 @@ Their metric lines differ only in their numbers::
     2023/06/09 15:09:09 - mmengine - INFO - Epoch(train)   [1][ 10/109]  lr: 1.0000e-02  eta: 1:55:49  time: 0.6381  loss: 3.3328
 
 A `Layout` is such a line with its numbers cut out, learned once from a line the format's general
-path reads (it says where the numbers are). A run of consecutive lines is joined and read with
-C-level string operations only: the date and time each line starts with sliced off, the
-stretches that vary in shape (an ETA) deleted by one regex, spaces dropped (padding such as
-``[  5/109]`` then needs no pattern), the literal text between the numbers - names included -
-replaced by commas, and one orjson call converts every number of the run. The run fits when
-orjson accepts the result and it holds exactly as many numbers as that many lines do: a line
-with another name keeps text orjson refuses, one with fewer or more fields changes the count.
-(A line printing the same fields in another order would pass; no trainer does that within a
-run.) Otherwise `Layout.read` gives None and the format reads the run line by line, so the
-records never depend on the path taken, only the time does.
+path reads (it says where the numbers are); a parser knows a few, one per kind of line it prints
+in blocks (training lines, evaluation lines). All lines of one layout in a chunk are joined and
+read with C-level operations on their bytes only: the date and time each line starts with
+sliced off, the stretches that vary in shape (an ETA) deleted by one regex, spaces dropped
+(padding such as ``[  5/109]`` then needs no pattern); the run's text without its number
+characters compared with the layout's, once (a line with another name, another field or
+another order differs there); the literal text between the numbers turned into commas, mostly
+by one ``bytes.translate`` (`_Plan`); one orjson call converts every number of the run, which
+must hold exactly as many as that many lines do. Otherwise `Layout.read` gives None and the
+format reads those lines one by one, so the records never depend on the path taken, only the
+time does.
 
 A layout is plain data (strings, its cut as a pattern's text compiled through ``re``'s own
-cache), so a parser holding one can be saved between passes.
+cache), so a parser holding some can be saved between passes.
 """
 
 from __future__ import annotations
@@ -290,10 +291,10 @@ class RunParser(LineParser):
     of one layout in a chunk are read by one `Layout.read`; `_prepare` turns what it read into
     what `_run` needs (None: read them line by line), and `_run` takes each stretch of
     consecutive lines of one layout in turn, the lines between them read one by one, giving
-    what `_one_by_one` would give or False, having changed nothing (then that stretch is read
-    line by line). A layout whose lines do not all fit is learned again from its last line;
-    a kind not known yet is learned from the lines read one by one. The blocks of a chunk are
-    then joined (`blocks`).
+    what `_one_by_one` would give (its values as one `Rows` record) or False, having changed
+    nothing (then that stretch is read line by line). A layout whose lines do not all fit is
+    learned again from its last line; a kind not known yet is learned from the lines read one
+    by one. A chunk's records then become blocks (`blocks`).
     """
 
     def __init__(self, *, fast: bool = True) -> None:
@@ -333,6 +334,7 @@ class RunParser(LineParser):
             self._learn(lines)
         kinds, counts = [], {}
         left = None  # the lines no layout has taken (None: all): each is offered to the next
+        taken = np.zeros(len(lines), dtype=bool)
         for marker, layout in list(self._layouts.items()):
             if left is None:
                 rows = [index for index, line in enumerate(lines) if marker in line]
@@ -349,8 +351,7 @@ class RunParser(LineParser):
             prepared = self._prepare(layout, *read)
             if prepared is not None:
                 kinds.append((layout, rows, prepared))
-                taken = np.zeros(len(lines), dtype=bool)
-                taken[[index for _, rows, _ in kinds for index in rows]] = True
+                taken[rows] = True
                 left = np.flatnonzero(~taken).tolist()
         # the kinds that took the most lines first: they scan every line, the others what is left
         self._layouts = dict(sorted(self._layouts.items(), key=lambda item: -counts.get(item[0], 0)))
