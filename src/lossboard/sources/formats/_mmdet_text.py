@@ -5,9 +5,10 @@ The two formats (``mmdet-log``: mmcv's TextLoggerHook, ``name: value`` after a t
 between the learning rates, names with spaces such as ``coco/AP (M)``) differ only in what they
 sniff; `TextParser` reads both. Names, heads and steps are `_mmdet`'s.
 
-Long runs of training lines go through `_pair_runs` (a layout learned from one line, all the
-numbers of a run read at once, `Columns` out); ``TextParser(fast=False)`` reads every line on
-its own, and any run that does not fit exactly is read that way too.
+Long runs of training lines and of ``Epoch(val)`` lines (progress, summaries) go through
+`_pair_runs` (a layout learned from one line of each, all the numbers of a chunk's lines of it
+read at once, `Columns` out); ``TextParser(fast=False)`` reads every line on its own, and any
+run that does not fit exactly is read that way too.
 """
 
 from __future__ import annotations

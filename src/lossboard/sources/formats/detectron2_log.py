@@ -62,8 +62,9 @@ def sniff(head: str, filename: str) -> float:
 class Parser(_pair_runs.RunParser):
     """Keeps the last iteration (for RESUME and eval placement) and the copypaste table state.
 
-    Long runs of metrics lines go through `_pair_runs` (all their numbers read at once);
-    ``fast=False`` reads every line on its own.
+    Long runs of metrics lines go through `_pair_runs` (all their numbers read at once), and
+    so do the lines of detectron2's own loggers in between (evaluation progress: only checked,
+    as they give nothing); ``fast=False`` reads every line on its own.
     """
 
     def __init__(self, *, fast: bool = True) -> None:

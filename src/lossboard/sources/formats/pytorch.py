@@ -78,8 +78,8 @@ def sniff(head: str, filename: str) -> float:
 class Parser(_pair_runs.RunParser):
     """Remembers the epoch being trained and the averages not yet given as epoch values.
 
-    Long runs of training lines go through `_pair_runs` (all their numbers read at once);
-    ``fast=False`` reads every line on its own.
+    Long runs of training lines and of ``Test:`` lines go through `_pair_runs` (all their
+    numbers read at once, `Columns` out); ``fast=False`` reads every line on its own.
     """
 
     def __init__(self, *, fast: bool = True) -> None:
