@@ -128,12 +128,12 @@ class Layout(NamedTuple):
         if b"-0" in body and _MINUS_ZERO.search(body):
             return None  # JSON's -0 is the integer 0; float("-0") is -0.0
         try:
-            flat = orjson.loads(b"[" + body + b"]")
+            flat = orjson.loads(b"".join((b"[", body, b"]")))  # one copy, not two
         except orjson.JSONDecodeError:  # a line of another layout, nan, "1.", "+1", "01"
             return None
         if len(flat) != len(lines) * self.width:
             return None
-        return stamps, np.array(flat, dtype=np.float64).reshape(len(lines), self.width)
+        return stamps, np.fromiter(flat, dtype=np.float64, count=len(flat)).reshape(len(lines), self.width)
 
 
 class _Plan(NamedTuple):
