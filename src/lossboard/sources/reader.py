@@ -113,10 +113,11 @@ def parse_file(path: str | Path, format: str | None = None) -> ParsedFile:
             collector = RunCollector(path)
             binary = getattr(module, "BINARY", False)
             decoder = None if binary else codecs.getincrementaldecoder("utf-8")("replace")
-            chunk = file.read(CHUNK_BYTES)
+            size = getattr(module, "CHUNK_BYTES", CHUNK_BYTES)  # a format may read less at once
+            chunk = file.read(size)
             while chunk:
                 collector.add(parser.feed(chunk if decoder is None else decoder.decode(chunk)))
-                chunk = file.read(CHUNK_BYTES)
+                chunk = file.read(size)
             if decoder is not None:
                 collector.add(parser.feed(decoder.decode(b"", final=True)))
             collector.add(parser.close())
