@@ -99,10 +99,12 @@ def input_error(path: str | Path, error: OSError, *, was_listed: bool = True) ->
 
 
 def parse_file(path: str | Path, format: str | None = None) -> ParsedFile:
-    """Parse one file in chunks of `CHUNK_BYTES`, in constant memory whatever its size.
+    """Parse one file in chunks of `CHUNK_BYTES` (or the parser's ``read_bytes``), in constant
+    memory whatever its size.
 
     Text is decoded as UTF-8 with undecodable bytes replaced, so a stray Latin-1 byte costs
-    one character, not the file.
+    one character, not the file. A parser with ``feed_bytes`` gets the bytes as read and
+    decodes what it must itself: a table hands its rows to pyarrow undecoded.
     """
     path = str(path)
     try:
@@ -111,12 +113,17 @@ def parse_file(path: str | Path, format: str | None = None) -> ParsedFile:
             module = FORMATS[name]
             parser = module.Parser()
             collector = RunCollector(path)
-            binary = getattr(module, "BINARY", False)
-            decoder = None if binary else codecs.getincrementaldecoder("utf-8")("replace")
-            chunk = file.read(CHUNK_BYTES)
-            while chunk:
-                collector.add(parser.feed(chunk if decoder is None else decoder.decode(chunk)))
-                chunk = file.read(CHUNK_BYTES)
+            decoder = None
+            if getattr(module, "BINARY", False):
+                feed = parser.feed
+            elif hasattr(parser, "feed_bytes"):  # the table formats: they decode only what they must
+                feed = parser.feed_bytes
+            else:
+                decoder = codecs.getincrementaldecoder("utf-8")("replace")
+                feed = lambda chunk: parser.feed(decoder.decode(chunk))  # noqa: E731
+            size = getattr(parser, "read_bytes", CHUNK_BYTES)
+            while chunk := file.read(size):
+                collector.add(feed(chunk))
             if decoder is not None:
                 collector.add(parser.feed(decoder.decode(b"", final=True)))
             collector.add(parser.close())

@@ -32,9 +32,9 @@ if TYPE_CHECKING:
 _INT64_MIN, _INT64_END = -(2.0**63), 2.0**63
 
 
-def read_block(parser: TableParser, text: str) -> list[Item] | None:
-    """The records of ``text`` (complete rows after the header, LF or CRLF), or None to read
-    them row by row.
+def read_block(parser: TableParser, data: bytes) -> list[Item] | None:
+    """The records of ``data`` (complete rows after the header, UTF-8, LF or CRLF), or None to
+    read them row by row.
 
     Updates ``parser``'s column kinds, last step and row count only when it answers.
     """
@@ -42,13 +42,13 @@ def read_block(parser: TableParser, text: str) -> list[Item] | None:
     if pa is None:
         return None
     csv = pa.csv
-    if '"' in text:
+    if b'"' in data:
         return None
     wanted = _wanted_columns(parser)
     names = [f"c{i}" for i in range(len(parser._names))]
     try:
         table = csv.read_csv(
-            pa.py_buffer(text.encode("utf-8", "surrogatepass")),
+            pa.py_buffer(data),
             read_options=csv.ReadOptions(column_names=names, use_threads=False),
             parse_options=csv.ParseOptions(delimiter=parser._delimiter, quote_char=False),
             convert_options=csv.ConvertOptions(
