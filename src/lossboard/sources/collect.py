@@ -40,13 +40,16 @@ class _Columns:
     An epoch or wall-time column stays empty while no value so far knew it (most logs print no
     wall time): NaNs for the values before are written when the first known one comes, so a
     column nobody knows costs neither memory nor time. A long block (a table's chunk) is not
-    copied at all: it is held as it came, after the arrays so far, and joined in `series`.
+    copied at all: it is held as it came, after the arrays so far, and joined in `series`. Short
+    blocks wait in ``pending`` until the collector's `add` ends (or a point comes), then are
+    copied in together: three copies a series per `add`, not three per block.
     """
 
-    __slots__ = ("held", "step", "epoch", "wall_time", "value")
+    __slots__ = ("held", "pending", "step", "epoch", "wall_time", "value")
 
     def __init__(self) -> None:
         self.held: list[_Segment] = []
+        self.pending: list[Columns] = []
         self._new_arrays()
 
     def _new_arrays(self) -> None:
@@ -55,8 +58,27 @@ class _Columns:
         self.wall_time = array("d")
         self.value = array("d")
 
+    def copy_pending(self) -> None:
+        """Copy the short blocks waiting in ``pending`` into the arrays, in their order."""
+        blocks, self.pending = self.pending, []
+        if len(blocks) == 1:
+            step, value, epoch, wall_time = blocks[0][2:]
+        else:
+            step = np.concatenate([block.step for block in blocks])
+            value = np.concatenate([block.value for block in blocks])
+            epoch, wall_time = _joined(blocks, 4), _joined(blocks, 5)
+        before = len(self.step)
+        self.step.frombytes(step.astype(np.int64, copy=False).tobytes())
+        self.value.frombytes(value.astype(np.float64, copy=False).tobytes())
+        if epoch is not None or self.epoch:
+            _extend(self.epoch, epoch, before, len(step))
+        if wall_time is not None or self.wall_time:
+            _extend(self.wall_time, wall_time, before, len(step))
+
     def close(self) -> None:
         """Move what the arrays hold to a held segment (views, no copy): they stop growing."""
+        if self.pending:
+            self.copy_pending()
         if self.step:
             self.held.append((np.frombuffer(self.step, dtype=np.int64), np.frombuffer(self.value),
                               np.frombuffer(self.epoch) if self.epoch else None,
@@ -93,12 +115,15 @@ class RunCollector:
 
     def add(self, items: list[Item]) -> None:
         columns = self._columns
+        waiting: list[_Columns] = []  # series with short blocks pending: copied in at the end
         for item in items:
             if type(item) is Point:
                 tag, source_tag, step, value, epoch, wall_time = item
                 col = columns.get((tag, source_tag))
                 if col is None:
                     col = columns[SeriesKey(tag, source_tag)] = _Columns()
+                if col.pending:  # blocks before this point go first
+                    col.copy_pending()
                 try:  # the int64 array checks the range itself: nothing added to the hot path
                     col.step.append(step)
                 except OverflowError:  # a parser's guard missed it: this value is lost, not the file
@@ -106,7 +131,10 @@ class RunCollector:
                                                      "64-bit integers; value skipped"))
                     continue
                 col.value.append(value)
-                if epoch is not None or col.epoch:  # else unknown so far: nothing to write
+                # the usual cases inline (known as before, unknown as before): no call per point
+                if col.epoch and epoch is not None:
+                    col.epoch.append(epoch)
+                elif epoch is not None or col.epoch:  # else unknown so far: nothing to write
                     _append(col.epoch, epoch, len(col.step) - 1)
                 if wall_time is not None or col.wall_time:
                     _append(col.wall_time, wall_time, len(col.step) - 1)
@@ -118,13 +146,9 @@ class RunCollector:
                 if len(step) >= _HOLD:
                     col.hold(item)
                     continue
-                before = len(col.step)
-                col.step.frombytes(step.astype(np.int64, copy=False).tobytes())
-                col.value.frombytes(value.astype(np.float64, copy=False).tobytes())
-                if epoch is not None or col.epoch:
-                    _extend(col.epoch, epoch, before, len(step))
-                if wall_time is not None or col.wall_time:
-                    _extend(col.wall_time, wall_time, before, len(step))
+                if not col.pending:
+                    waiting.append(col)
+                col.pending.append(item)
             elif type(item) is Event:
                 if item.kind == RESUME:
                     self._cut(item)
@@ -135,8 +159,14 @@ class RunCollector:
                 self.media.append(item)
             elif type(item) is Meta:
                 self.meta[item.key] = item.value
+        for col in waiting:
+            if col.pending:
+                col.copy_pending()
 
     def _cut(self, resume: Event) -> None:
+        for col in self._columns.values():
+            if col.pending:
+                col.copy_pending()
         filled = {key: col for key, col in self._columns.items() if col.step or col.held}
         joiner = _Joiner(filled.values())
         for key, col in filled.items():
@@ -157,6 +187,16 @@ class RunCollector:
         filled = {key: col for key, col in self._columns.items() if col.step or col.held}
         joiner = _Joiner(filled.values())
         return SeriesMap(joiner.series(key, col) for key, col in filled.items())
+
+
+def _joined(blocks: list[Columns], field: int) -> np.ndarray | None:
+    """The blocks' epochs (``field`` 4) or wall times (5) one after the other, NaN where a
+    block does not know them; None if none does."""
+    parts = [block[field] for block in blocks]
+    if all(part is None for part in parts):
+        return None
+    return np.concatenate([np.full(len(block.step), _NAN) if part is None else part
+                           for part, block in zip(parts, blocks)])
 
 
 def _append(column: array, value: float | None, before: int) -> None:
