@@ -167,7 +167,8 @@ class TableParser(LineParser):
         if taken is None:
             return super().feed(text)
         first, block = taken
-        items = _table_arrow.read_block(self, block.encode("utf-8", "surrogatepass"))
+        data = block.encode("utf-8", "surrogatepass")
+        items = _table_arrow.read_block(self, data, len(data))
         return items if items is not None else self._halves(first, _lines_of(block))
 
     def feed_bytes(self, data: bytes) -> list[Item]:
@@ -187,10 +188,9 @@ class TableParser(LineParser):
             self._unread = data[end:]
             newlines = np.count_nonzero(np.frombuffer(data, np.uint8, end) == 10)  # 5x bytes.count
             first = splitter.skip(int(newlines))
-            block = data[:end]
-            rows = _table_arrow.read_block(self, block)
+            rows = _table_arrow.read_block(self, data, end)
             if rows is None:
-                rows = self._halves(first, _lines_of(block.decode("utf-8", "replace")))
+                rows = self._halves(first, _lines_of(data[:end].decode("utf-8", "replace")))
             return items + rows
         if not end and len(data) <= splitter.max_line_chars:
             self._unread = data  # no line ends yet: wait for one (the splitter would hold it too)
@@ -224,7 +224,8 @@ class TableParser(LineParser):
     def _rows_of(self, first: int, lines: list[str]) -> list[Item]:
         """A block at a time where `_table_arrow` can, else in halves."""
         if self._is_fast():
-            items = _table_arrow.read_block(self, "\n".join(lines).encode("utf-8", "surrogatepass"))
+            data = "\n".join(lines).encode("utf-8", "surrogatepass")
+            items = _table_arrow.read_block(self, data, len(data))
             if items is not None:
                 return items
             return self._halves(first, lines)
