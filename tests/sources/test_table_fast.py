@@ -157,7 +157,8 @@ def test_a_colour_code_cut_by_a_chunk_boundary_is_drawn_on_both_paths() -> None:
     _same("csv", "epoch,loss\nepoch,loss\n0,0\n0,\x1b[1m4\n0,0", [29])
 
 
-_ODD_BYTES = st.sampled_from([b"\xff", b"\xc3", b"\xe2\x82", b"\x00", "é".encode(), "٣".encode(), b"\r", b"\r\n", b"\n"])
+_ODD_BYTES = st.sampled_from([b"\xff", b"\xc3", b"\xe2\x82", b"\x00", "é".encode(), "٣".encode(),
+                              b"\r", b"\r\n", b"\n"])
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -113,17 +113,13 @@ def parse_file(path: str | Path, format: str | None = None) -> ParsedFile:
             module = FORMATS[name]
             parser = module.Parser()
             collector = RunCollector(path)
-            decoder = None
-            if getattr(module, "BINARY", False):
-                feed = parser.feed
-            elif hasattr(parser, "feed_bytes"):  # the table formats: they decode only what they must
-                feed = parser.feed_bytes
-            else:
-                decoder = codecs.getincrementaldecoder("utf-8")("replace")
-                feed = lambda chunk: parser.feed(decoder.decode(chunk))  # noqa: E731
+            # the table formats take bytes and decode only what they must; binary formats, bytes
+            is_binary = getattr(module, "BINARY", False)
+            feed_bytes = getattr(parser, "feed_bytes", parser.feed if is_binary else None)
+            decoder = None if feed_bytes else codecs.getincrementaldecoder("utf-8")("replace")
             size = getattr(parser, "read_bytes", CHUNK_BYTES)
             while chunk := file.read(size):
-                collector.add(feed(chunk))
+                collector.add(feed_bytes(chunk) if decoder is None else parser.feed(decoder.decode(chunk)))
             if decoder is not None:
                 collector.add(parser.feed(decoder.decode(b"", final=True)))
             collector.add(parser.close())

@@ -13,10 +13,11 @@ later non-number is a `Problem`; text (a date, a model name) makes it a column w
 
 Rows after the header go a block at a time through `_table_arrow` when pyarrow is installed,
 and row by row here for any block it cannot read exactly as this code would (a bad row, a
-header again, quotes). The reader hands a table the file's bytes (`feed_bytes`): a block of
-plain rows goes to pyarrow as it was read, never decoded to text and encoded back. A subclass's `number` and `counter` may therefore only add readings
+header again, quotes). A subclass's `number` and `counter` may therefore only add readings
 for cells ``float()`` rejects (YOLO's ``1.93G``, ``29/29``); `counter_offset` is the one
-change to what a plain number means that both paths apply.
+change to what a plain number means that both paths apply. The reader hands a table the
+file's bytes (`feed_bytes`): a block of plain rows goes to pyarrow as it was read, never
+decoded to text and encoded back.
 """
 
 from __future__ import annotations
@@ -184,7 +185,8 @@ class TableParser(LineParser):
                 data = data[cut:]
         end = data.rfind(b"\n") + 1
         splitter = self._splitter
-        if end and self._is_fast() and splitter.is_at_line_start and _is_plain(data, end, splitter.max_line_chars):
+        is_whole_lines = end and self._is_fast() and splitter.is_at_line_start
+        if is_whole_lines and _is_plain(data, end, splitter.max_line_chars):
             self._unread = data[end:]
             newlines = np.count_nonzero(np.frombuffer(data, np.uint8, end) == 10)  # 5x bytes.count
             first = splitter.skip(int(newlines))
