@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from lossboard.model import CHECKPOINT, LR_CHANGE, RESUME, Point
+from lossboard.model import CHECKPOINT, LR_CHANGE, RESUME, Point, Problem
 from lossboard.sources import load
 from lossboard.sources.collect import RunCollector
 from lossboard.sources.coverage import run_coverage
@@ -482,7 +482,9 @@ def _generated(style: str, tmp_path: Path) -> str:
 
 
 @pytest.mark.parametrize("style", ["old", "new"])
-@pytest.mark.parametrize("variant", ["plain", "asctime", "range", "restart", "nan", "odd-line"])
+@pytest.mark.parametrize(
+    "variant", ["plain", "asctime", "range", "restart", "nan", "odd-line", "bad-epoch-value", "epoch-back"]
+)
 def test_fast_path_equals_line_by_line(tmp_path, style, variant):
     text = _generated(style, tmp_path)
     if variant == "asctime":
@@ -497,12 +499,21 @@ def test_fast_path_equals_line_by_line(tmp_path, style, variant):
     elif variant == "odd-line":
         at = text.index("INFO:root:Epoch[4] Batch [100]")
         text = text[:at] + "INFO:root:Epoch[4] Batch [95]\tSpeed: 1.0 samples/sec\tother=1\n" + text[at:]
+    elif variant == "bad-epoch-value":  # a problem with its line number, the rest read
+        text = text.replace("Epoch[6] Validation-accuracy=", "Epoch[6] Validation-accuracy=x", 1)
+    elif variant == "epoch-back":  # an earlier epoch's end inside a run of epoch-end lines: a resume
+        end = text.index("\n", text.index("INFO:root:Epoch[6] Validation-accuracy=")) + 1
+        text = text[:end] + "INFO:root:Epoch[2] Validation-accuracy=0.5\n" + text[end:]
     fast = _parse(text)
     assert len(points(fast, "train_batch/accuracy")) > 1000
     assert canonical(fast) == canonical(_parse(text, fast=False))
     assert canonical(fast) == canonical(_parse(text, chunk=4099))
-    if variant == "restart":
+    if variant in ("restart", "epoch-back"):
         assert len(events(fast, RESUME)) == 1
+    if variant == "bad-epoch-value":
+        [problem] = [item for item in fast if isinstance(item, Problem)]
+        assert "Epoch[6] Validation-accuracy=x" in text.splitlines()[problem.line - 1]
+        assert '"Validation-accuracy="' in problem.message
 
 
 def test_a_parser_holding_back_its_first_epoch_can_be_pickled_and_continued():

@@ -2,7 +2,7 @@
 
 A log often starts with something no format claims: mmengine prints 40-80 KB of environment
 and config before its first metric line, a script prints a dataset dump or a download bar.
-So `detect_file` sniffs the first `HEAD_BYTES`, and while no format is confident it sniffs the
+So `detect_file` sniffs the first `HEAD_BYTES` (its first lines alone first: `_glance`), and while no format is confident it sniffs the
 following windows of whole lines too, up to `SNIFF_LIMIT_BYTES`: a file whose metrics start
 at byte 80,000 is found, and a file nothing claims costs a bounded read: 16 windows, about
 0.2 s of sniffing where the head alone takes 15 ms.
@@ -21,6 +21,7 @@ from lossboard.errors import BinaryFileError, InputError, LfsPointerError, Unkno
 from lossboard.sources.formats import FORMATS, missing_extra
 
 HEAD_BYTES = 64 * 1024
+GLANCE_BYTES = 8 * 1024  # a text head's first lines, sniffed alone first (`_glance`)
 SNIFF_LIMIT_BYTES = 16 * HEAD_BYTES
 _LFS_POINTER = b"version https://git-lfs.github.com/spec/"
 _MIN_CONFIDENCE = 0.2
@@ -70,6 +71,9 @@ def detect_windows(windows: Iterable[bytes], path: str | Path) -> str:
             if window.startswith(_LFS_POINTER):
                 raise LfsPointerError(path)
             head_is_binary = is_binary(window)
+            glanced = _glance(window, head_is_binary, filename)
+            if glanced is not None:
+                return glanced
         name, score = _best(window, filename, is_binary(window))
         if score > best_score:
             best, best_score = name, score
@@ -96,6 +100,19 @@ def _raise_if_an_extra_would_read(head: bytes, filename: str, path: str | Path) 
 def is_binary(window: bytes) -> bool:
     """More NUL bytes than stray ones: an event file, an image, weights - not a text log."""
     return window.count(0) * _NUL_SHARE > len(window)
+
+
+def _glance(head: bytes, binary: bool, filename: str) -> str | None:
+    """The format a text head's first `GLANCE_BYTES` of whole lines are confidently in, if any.
+
+    Every format sniffing the whole 64 KB head costs ~16 ms a file, most of loading a small log,
+    and most logs say what they are in their first lines; the rest are sniffed as before.
+    """
+    glance = head[: head.rfind(b"\n", 0, GLANCE_BYTES) + 1]
+    if binary or not glance or len(glance) == len(head) or _is_whole(head, binary):
+        return None
+    name, score = _best(glance, filename, False)
+    return name if score >= _CONFIDENT else None
 
 
 def _is_whole(head: bytes, binary: bool) -> bool:

@@ -49,7 +49,8 @@ tqdm bar) goes to the line pipeline of mixed output (`_pipeline.LinePipeline`), 
 knows the epoch of the last MXNet line: ``val_loss: 0.31`` printed after ``Epoch[4]
 Validation-accuracy=`` is a ``val/loss`` point at epoch 4.
 
-Long runs of batch lines go through `_mxnet_fast` (all numbers of a run read at once);
+Long runs of batch lines go through `_mxnet_fast` (all numbers of a run read at once), and the
+one-value epoch-end lines between them are read a run at a time (`Parser._epoch_run`);
 everything else, and any run that does not fit exactly, is parsed line by line here.
 """
 
@@ -99,6 +100,10 @@ _NAMESPACE_LR = re.compile(r"Namespace\(.*?\blr=([^\s,)]+)")
 _CHECKPOINT = re.compile(r'Saved checkpoint to "([^"]*)"')
 _EVAL_BATCH = re.compile(r"[Ee]val batch (\d+)(?: (\w+))? : (\S+)")
 _ASCTIME = re.compile(r"(\d{4}-\d\d-\d\d \d\d):(\d\d):(\d\d),(\d{3})")
+# "Epoch[3] Train-accuracy=0.71": the epoch-end line of one value, read in runs (`_epoch_run`)
+_ONE_EPOCH_VALUE = re.compile(
+    r"(?:INFO:root:|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} - )?Epoch\[(\d+)\] ([A-Za-z][\w\-]*(?: cost)?)=(\S+)"
+)
 
 _SNIFF = (
     (re.compile(r"(?:Epoch|Iter)\[\d+\]\s*Batch\s*\[[\d-]+\]\s*(?:Speed|\t)", re.M), 1.0),
@@ -438,8 +443,12 @@ class Parser(LineParser):
 
         done = 0  # lines before this index are parsed
         for start, stop, first_line, end_line in spans:
-            for number in range(done, first_line):
-                add(self._line(first + number, lines[number]))
+            number = done
+            while number < first_line:
+                number = self._epoch_run(first, lines, number, first_line, add)
+                if number < first_line:
+                    add(self._line(first + number, lines[number]))
+                    number += 1
             if self._start_lr is not None and prints_lr:
                 self._position.discard(self._start_lr)
             add(self._position.enter_batch(int(epochs[start]), int(batches[start])))
@@ -449,6 +458,39 @@ class Parser(LineParser):
         for number in range(done, len(lines)):
             items.extend(self._line(first + number, lines[number]))
         return items
+
+
+    def _epoch_run(self, first: int, lines: list[str], begin: int, end: int, add) -> int:
+        """Read the one-value epoch-end lines from ``begin`` on as `_line` would, handing their
+        records to ``add``; where the first other line is.
+
+        An epoch ends with several of them (``Train-``, ``Validation-``, ``Time cost``), each
+        once a line: between short epochs' batch runs they were most of the lines read one by
+        one. A run of one epoch enters its end once, which is what every line of it did.
+        """
+        if self._block_epoch is not None:
+            return begin
+        number = begin
+        epoch = None
+        read: list[Item] = []  # handed to ``add`` an epoch at a time, in the order of the lines
+        while number < end:
+            line = lines[number]
+            match = _ONE_EPOCH_VALUE.fullmatch(line)
+            if match is None:
+                break
+            printed, name, text = match.groups()
+            if int(printed) != epoch:
+                add(read)
+                epoch = int(printed)
+                read = self._position.enter_epoch_end(epoch)
+            value = parse_number(text)
+            if value is None:
+                read.append(bad_number(first + number, f"{name}=", text))
+            else:
+                read.append(Point(tags.canonical(name), name, epoch, value, float(epoch), self._wall(line)))
+            number += 1
+        add(read)
+        return number
 
 
 # Records of a line whose step is known only once the epoch length is: data, not closures,
