@@ -23,7 +23,7 @@ one warm-up run of the same method on the file's first 256 KB (imports and first
 * ``csv-module``  ``csv.reader`` and ``float()`` per non-empty cell: a user's ten-line script
 
     python bench/parse_csv.py                       # every file, every method (~2 min)
-    python bench/parse_csv.py --files csv,lightning --methods lossboard,pandas
+    python bench/parse_csv.py --files csv,lightning --methods lossboard,pandas --repeat 5
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ import argparse
 import importlib.util
 import json
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -205,6 +206,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", default=",".join(FILES))
     parser.add_argument("--methods", default=",".join(METHODS))
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="runs of each method, interleaved; the median is shown (the machine is shared)")
     parser.add_argument("--child", nargs=2, metavar=("METHOD", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -212,23 +215,30 @@ def main() -> None:
         return
     has_polars = importlib.util.find_spec("polars") is not None
     methods = [m for m in args.methods.split(",") if m != "polars" or has_polars]
-    print("| file | MB | method | CPU s | MB/s of CPU | wall s | peak RSS MB | values | CPU vs pandas |")
-    print("|---|---:|---|---:|---:|---:|---:|---:|---:|")
+    print("| file | MB | method | CPU s (median) | CPU s (all runs) | MB/s of CPU | wall s | peak RSS MB | values "
+          "| CPU vs pandas |")
+    print("|---|---:|---|---:|---|---:|---:|---:|---:|---:|")
     for name in args.files.split(","):
         path = DATA / f"table-{name}.csv"
         if not path.exists():
             write(name, path)
         mb = path.stat().st_size / 1e6
-        results = {}
-        for method in methods:
-            out = subprocess.run([sys.executable, __file__, "--child", method, str(path)],
-                                 capture_output=True, text=True, check=True)
-            results[method] = json.loads(out.stdout)
-        base = results.get("pandas", {}).get("cpu_s")
-        for method, r in results.items():
-            ratio = f"{r['cpu_s'] / base:.2f}x" if base else ""
-            print(f"| {name} | {mb:.0f} | {method} | {r['cpu_s']:.2f} | {mb / r['cpu_s']:.0f} | {r['seconds']:.2f} "
-                  f"| {r['rss_mb']:.0f} | {r['count']:,} | {ratio} |", flush=True)
+        runs: dict[str, list[dict]] = {method: [] for method in methods}
+        for _ in range(args.repeat):  # interleaved, so a busy minute hits every method alike
+            for method in methods:
+                out = subprocess.run([sys.executable, __file__, "--child", method, str(path)],
+                                     capture_output=True, text=True, check=True)
+                runs[method].append(json.loads(out.stdout))
+        medians = {method: statistics.median(r["cpu_s"] for r in results) for method, results in runs.items()}
+        base = medians.get("pandas")
+        for method, results in runs.items():
+            cpu = medians[method]
+            ratio = f"{cpu / base:.2f}x" if base else ""
+            every = ", ".join(f"{r['cpu_s']:.2f}" for r in results)
+            wall = statistics.median(r["seconds"] for r in results)
+            rss = max(r["rss_mb"] for r in results)
+            print(f"| {name} | {mb:.0f} | {method} | {cpu:.2f} | {every} | {mb / cpu:.0f} | {wall:.2f} | {rss:.0f} "
+                  f"| {results[0]['count']:,} | {ratio} |", flush=True)
 
 
 if __name__ == "__main__":

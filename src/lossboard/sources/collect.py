@@ -28,10 +28,11 @@ _NAN = math.nan
 _NAN_ARRAY = array("d", [_NAN])
 
 
-_HOLD = 4096  # a block this long is kept as it came (no copy); shorter ones are copied together
+_HOLD = 4096  # a block this long is held (its values copied to the store); shorter ones are copied together
 
-# A stretch of one series: step (int64), value, epoch and wall time (float64; None: unknown throughout).
-_Segment = tuple[np.ndarray, np.ndarray, "np.ndarray | None", "np.ndarray | None"]
+# A stretch of one series: step (int64), value (float64, or where in the store), epoch and wall
+# time (float64; None: unknown throughout).
+_Segment = tuple[np.ndarray, "np.ndarray | slice", "np.ndarray | None", "np.ndarray | None"]
 
 
 class _Columns:
@@ -39,17 +40,21 @@ class _Columns:
 
     An epoch or wall-time column stays empty while no value so far knew it (most logs print no
     wall time): NaNs for the values before are written when the first known one comes, so a
-    column nobody knows costs neither memory nor time. A long block (a table's chunk) is not
-    copied at all: it is held as it came, after the arrays so far, and joined in `series`. Short
-    blocks wait in ``pending`` until the collector's `add` ends (or a point comes), then are
-    copied in together: three copies a series per `add`, not three per block.
+    column nobody knows costs neither memory nor time. A long block (a table's chunk) is held
+    after the arrays so far, and joined in `series`: its steps, epochs and wall times as they
+    came (a chunk's series share them), its values copied to the end of ``store``, which grows
+    in place. So the parser's block is freed at once (the next one reuses its memory), and a
+    table's values are one view of the store in the end, never joined. Short blocks wait in
+    ``pending`` until the collector's `add` ends (or a point comes), then are copied in
+    together: three copies a series per `add`, not three per block.
     """
 
-    __slots__ = ("held", "pending", "step", "epoch", "wall_time", "value")
+    __slots__ = ("held", "pending", "store", "step", "epoch", "wall_time", "value")
 
     def __init__(self) -> None:
         self.held: list[_Segment] = []
         self.pending: list[Columns] = []
+        self.store = array("d")
         self._new_arrays()
 
     def _new_arrays(self) -> None:
@@ -86,14 +91,27 @@ class _Columns:
             self._new_arrays()
 
     def hold(self, block: Columns) -> None:
-        """Keep a long block as it came, after what the arrays hold."""
+        """Keep a long block after what the arrays hold: its values in the store."""
         self.close()
+        start = len(self.store)
+        self.store.frombytes(memoryview(np.ascontiguousarray(block.value, dtype=np.float64)).cast("B"))
         self.held.append((
             np.ascontiguousarray(block.step, dtype=np.int64),  # a column of a parser's matrix: copied,
-            np.ascontiguousarray(block.value, dtype=np.float64),  # or it would keep the whole matrix
+            slice(start, len(self.store)),  # or it would keep the whole matrix
             None if block.epoch is None else np.ascontiguousarray(block.epoch, dtype=np.float64),
             None if block.wall_time is None else np.ascontiguousarray(block.wall_time, dtype=np.float64),
         ))
+
+    def take_values(self) -> np.ndarray:
+        """The values of every held segment, in order: one view of the store when they all are
+        there (a table's), else joined. The store is handed over: later blocks start a new one."""
+        parts = [segment[1] for segment in self.held]
+        if self.store:
+            store, self.store = np.frombuffer(self.store), array("d")
+            if all(type(part) is slice for part in parts):  # one after the other, from 0
+                return store
+            parts = [store[part] if type(part) is slice else part for part in parts]
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
 class RunCollector:
@@ -238,7 +256,8 @@ class _Joiner:
     def series(self, key: SeriesKey, col: _Columns) -> Series:
         """The series of ``col``, which then holds it as its one segment (asking again is free)."""
         col.close()
-        step, value, epoch, wall_time = (self._join(field, col.held) for field in range(4))
+        value = col.take_values()
+        step, epoch, wall_time = (self._join(field, col.held) for field in (0, 2, 3))
         col.held = [(step, value, epoch, wall_time)]
         return last_per_step(Series(key.tag, key.source_tag, step, self._or_nan(epoch, len(step)),
                                     self._or_nan(wall_time, len(step)), value))
