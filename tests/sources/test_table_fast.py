@@ -23,22 +23,14 @@ CORPUS_DIRS = {"csv-epoch": "csv", "tsv-epoch": "csv", "keras-csvlogger": "keras
                "yolo": "yolo"}
 
 
-def _parse(name: str, text: str, *, fast: bool, cuts: list[int] = ()) -> list[Item]:
+def _parse(name: str, data: str | bytes, *, fast: bool = True, cuts: list[int] = ()) -> list[Item]:
+    """Fed in pieces cut at ``cuts``: text to `feed`, bytes to `feed_bytes` (the reader's path)."""
     parser = FORMATS[name].Parser(fast=fast)
-    items: list[Item] = []
-    start = 0
-    for cut in sorted(cuts) + [len(text)]:
-        items.extend(parser.feed(text[start:cut]))
-        start = cut
-    return items + parser.close()
-
-
-def _parse_bytes(name: str, data: bytes, cuts: list[int] = ()) -> list[Item]:
-    parser = FORMATS[name].Parser()
+    feed = parser.feed_bytes if isinstance(data, bytes) else parser.feed
     items: list[Item] = []
     start = 0
     for cut in sorted(cuts) + [len(data)]:
-        items.extend(parser.feed_bytes(data[start:cut]))
+        items.extend(feed(data[start:cut]))
         start = cut
     return items + parser.close()
 
@@ -48,13 +40,13 @@ def _same(name: str, text: str, cuts: list[int] = ()) -> list[Item]:
     # repr: an event at epoch NaN equals itself only as text
     expected = repr(canonical(_parse(name, text, fast=False)))
     assert repr(canonical(expand(fast))) == expected
-    assert repr(canonical(expand(_parse_bytes(name, text.encode(), cuts)))) == expected
+    assert repr(canonical(expand(_parse(name, text.encode(), cuts=cuts)))) == expected
     return fast
 
 
 def _same_bytes(name: str, data: bytes, cuts: list[int] = ()) -> list[Item]:
     """`feed_bytes` gives what the row reader gives on the text the reader would decode."""
-    fast = _parse_bytes(name, data, cuts)
+    fast = _parse(name, data, cuts=cuts)
     expected = _parse(name, data.decode("utf-8", errors="replace"), fast=False)
     assert repr(canonical(expand(fast))) == repr(canonical(expected))
     return fast
