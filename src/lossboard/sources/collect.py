@@ -95,9 +95,9 @@ class _Columns:
         self.close()
         start = len(self.store)
         self.store.frombytes(memoryview(np.ascontiguousarray(block.value, dtype=np.float64)).cast("B"))
-        self.held.append((
-            np.ascontiguousarray(block.step, dtype=np.int64),  # a column of a parser's matrix: copied,
-            slice(start, len(self.store)),  # or it would keep the whole matrix
+        self.held.append((  # a column of a parser's matrix is copied, or it would keep the whole matrix
+            np.ascontiguousarray(block.step, dtype=np.int64),
+            slice(start, len(self.store)),
             None if block.epoch is None else np.ascontiguousarray(block.epoch, dtype=np.float64),
             None if block.wall_time is None else np.ascontiguousarray(block.wall_time, dtype=np.float64),
         ))
