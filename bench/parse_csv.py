@@ -130,10 +130,11 @@ def run_parser_only(path: Path) -> int:
     from lossboard.model import Columns
     from lossboard.sources.formats import FORMATS
 
-    parser = FORMATS[FORMAT[path.stem.removeprefix("table-")]].Parser()
+    module = FORMATS[FORMAT[path.stem.removeprefix("table-")]]
+    parser = module.Parser()
     count = 0
     with open(path, "rb") as file:
-        while data := file.read(parser.read_bytes):
+        while data := file.read(module.CHUNK_BYTES):
             count += sum(len(item.step) if type(item) is Columns else 1 for item in parser.feed_bytes(data))
     return count + len(parser.close())
 

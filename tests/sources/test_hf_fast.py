@@ -92,6 +92,8 @@ NUMBERS = st.one_of(
 VALUES = st.one_of(
     NUMBERS,
     st.sampled_from(["'nan'", "nan", "'0.5x'", "np.float64(0.25)", "'1.'", "'-0'", "'true'", "'1e5'", "''"]),
+    # what the fast path's check of a run's values must refuse or read as float() does
+    st.sampled_from(["'1,5'", "'null'", "'1e999'", "' 1'", "'007'", "'-0.0'", "'0e1'", "'[1]'", "'\"1\"'", "-0"]),
 )
 
 
@@ -141,6 +143,11 @@ def logs(draw) -> str:
                         (first, middle + "\r\r"),
                         (first, middle + "\rnote: 5it [00:01]"),
                         (first.replace("|", ":|", 1), middle),
+                        (first.replace("|", "|=", 1), middle),  # a fill tqdm does not draw
+                        (first.replace("█", "#"), middle),  # tqdm's ascii fill
+                        (first.replace(f" {n}/", f" 0{n}/"), middle),
+                        (first, middle + "\r\x1b[Kfoo]"),
+                        (first, middle + "\rfo\bo]"),
                     ]
                 )
             )
@@ -179,3 +186,35 @@ def test_a_run_of_steady_lines_becomes_columns_at_the_next_bars():
     (loss,) = [i for i in items if type(i) is Columns and i.tag == "train/loss"]
     # each dict at the first bar of the line after it: dict n/100 at step n + 1
     assert list(zip(loss.step.tolist(), loss.value.tolist())) == [(n + 1, n / 100) for n in range(4, 38, 2)]
+
+
+def test_the_training_bar_drawn_alone_before_an_evaluation_places_the_runs_last_dict():
+    lines = [
+        f"\r{bar(n - 1, 300)}\r{bar(n, 300)}\r{' ' * WIDTH}\r{{'loss': '{n / 100:.4g}', 'epoch': '{n / 100:.4g}'}}"
+        for n in range(2, 12, 2)
+    ]
+    evaluation = f"\r{bar(20, 20)}\x1b[A\r{' ' * WIDTH}\x1b[A{{'eval_loss': '0.4', 'epoch': '0.1'}}"
+    after = f"\r{bar(13, 300)}\r{' ' * WIDTH}\r{{'loss': '0.13', 'epoch': '0.13'}}"
+    text = "\n".join([*lines, "\r" + bar(12, 300), evaluation, after, "\r" + bar(14, 300)]) + "\n"
+    items = assert_same(text)
+    # each dict at the first bar of the line after it; the last of the run at the bar alone
+    assert [(p.step, p.value) for p in points(expand(items), "train/loss")] == [
+        (3, 0.02), (5, 0.04), (7, 0.06), (9, 0.08), (12, 0.1), (14, 0.13)
+    ]
+    assert [(p.step, p.value) for p in points(expand(items), "val/loss")] == [(13, 0.4)]
+    (run,) = [i for i in items if type(i) is Columns and i.tag == "train/loss"]
+    assert run.step.tolist() == [5, 7, 9, 12]
+
+
+def test_runs_whose_values_are_bare_then_quoted_are_each_read_at_once():
+    """transformers 4.x prints bare values, 5.x quoted ones: a file with both (two train()
+    calls of two versions) has two layouts, and each run is read with its own."""
+
+    def line(n: int, quote: str) -> str:
+        return (f"\r{bar(n - 1, 300)}\r{' ' * WIDTH}\r"
+                f"{{'loss': {quote}{n / 100:.4g}{quote}, 'epoch': {quote}{n / 100:.4g}{quote}}}")
+
+    bare, quoted = [line(n, "") for n in range(2, 22)], [line(n, "'") for n in range(22, 42)]
+    items = assert_same("\n".join([*bare, "switching", *quoted]) + "\n")
+    runs = [i for i in items if type(i) is Columns and i.tag == "train/loss"]
+    assert sum(len(run.step) for run in runs) >= 36

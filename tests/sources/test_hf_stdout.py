@@ -13,12 +13,15 @@ import json
 import math
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 import lossboard
 from lossboard.model import RESUME, Meta
 from lossboard.sources.collect import RunCollector
 from lossboard.sources.coverage import run_coverage
 from lossboard.sources.formats import hf_stdout
+from lossboard.sources.formats._lines import redraws
 from lossboard.views.export import write_csv
 from tests.sources.helpers import events, parse_path, parse_text, points, problems, values
 
@@ -340,3 +343,14 @@ def test_sniff(corpus, data):
     state = (data / "hf/trainer_state.json").read_text()
     assert hf_stdout.sniff(state, "trainer_state.json") < 0.2
     assert hf_stdout.sniff("config: {'lr': 0.1}\n", "train.log") < 0.2
+
+
+PIECES = ["\r", "\x1b[A", "\x1b[2K", "\x1b", "\x1b]0;title\x07", "\x1b]0;", "\x07", "\b", "  ", "ab", "]", "[", "{'loss': 1}"]
+
+
+@given(st.lists(st.sampled_from(PIECES), max_size=12).map("".join))
+def test_a_redrawn_lines_states_are_what_a_terminal_shows_of_each_redraw(line):
+    """The states read without drawing (an evaluation bar's cursor-up codes dropped) are the
+    ones `redraws` draws."""
+    assume("\r" in line or "\x1b" in line)
+    assert hf_stdout._states(line) == redraws(line)

@@ -99,8 +99,8 @@ def input_error(path: str | Path, error: OSError, *, was_listed: bool = True) ->
 
 
 def parse_file(path: str | Path, format: str | None = None) -> ParsedFile:
-    """Parse one file in chunks of `CHUNK_BYTES` (or the parser's ``read_bytes``), in constant
-    memory whatever its size.
+    """Parse one file in chunks of `CHUNK_BYTES` (or the format's own), in constant memory
+    whatever its size.
 
     Text is decoded as UTF-8 with undecodable bytes replaced, so a stray Latin-1 byte costs
     one character, not the file. A parser with ``feed_bytes`` gets the bytes as read and
@@ -117,7 +117,7 @@ def parse_file(path: str | Path, format: str | None = None) -> ParsedFile:
             is_binary = getattr(module, "BINARY", False)
             feed_bytes = getattr(parser, "feed_bytes", parser.feed if is_binary else None)
             decoder = None if feed_bytes else codecs.getincrementaldecoder("utf-8")("replace")
-            size = getattr(parser, "read_bytes", CHUNK_BYTES)
+            size = getattr(module, "CHUNK_BYTES", CHUNK_BYTES)  # a format may read more or less at once
             while chunk := file.read(size):
                 collector.add(feed_bytes(chunk) if decoder is None else parser.feed(decoder.decode(chunk)))
             if decoder is not None:

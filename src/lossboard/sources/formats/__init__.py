@@ -11,6 +11,8 @@ Every format module has:
 A module with ``BINARY = True`` is fed bytes instead of text (TensorBoard event files). A
 module with ``available() -> str | None`` may be missing an optional dependency: the string
 names the extra that adds it, and the format is left out of detection until it is installed.
+A module with ``CHUNK_BYTES`` is read that many bytes at a time by `reader.parse_file` (1 MB
+otherwise).
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ line as a problem), and an unfinished line made of many ``\\r`` redraws is not k
 from __future__ import annotations
 
 import re
+from itertools import repeat
 
 from lossboard.model import Item, Problem
 
@@ -118,13 +119,16 @@ class LineSplitter:
         if end == 0:
             self._hold(text)
             return self._next_number, self._take_early()
-        if self._parts or self._is_skipping:
+        lines = self._split(text)
+        if lines is not None:
+            first = self._next_number
+            self._next_number += len(lines)
+        elif self._parts or self._is_skipping:
             first_end = text.find("\n") + 1
             self._hold(text[:first_end], may_shrink=False)  # the line ends here: emitted whole
-            block = self._release() + text[first_end:end]
+            first, lines = self._emit(self._release() + text[first_end:end])
         else:
-            block = text[:end]
-        first, lines = self._emit(block)
+            first, lines = self._emit(text[:end])
         self._hold(text[end:])
         if self._early:
             lines.extend(self._take_early())
@@ -170,22 +174,46 @@ class LineSplitter:
             return self._next_number, []
         return self._emit(rest + "\n")
 
+    def _split(self, text: str) -> list[str] | None:
+        """The complete lines of the held start and ``text`` (which holds a "\n"), split without
+        copying the chunk into a block first (the copies cost more than the split), when no line
+        has a CRLF or needs cutting; otherwise None and nothing is taken (`_emit` does it)."""
+        if self._is_skipping:
+            return None
+        lines = text.split("\n")
+        lines.pop()  # after the last "\n": the caller holds it
+        held = "".join(self._parts)
+        if held:
+            lines[0] = held + lines[0]
+        if any(map(str.endswith, lines, repeat("\r"))):
+            return None
+        if len(text) + len(held) > self._max and max(map(len, lines)) > self._max:
+            return None
+        self._parts, self._size = [], 0
+        if not self._raw and any(char in chunk for chunk in (held, text) for char in "\r\b\x1b"):
+            lines = [render(line) if _needs_render(line) else line for line in lines]
+        return lines
+
     def _emit(self, block: str) -> tuple[int, list[str]]:
         first = self._next_number
         if not block:
             return first, []
-        if "\r\n" in block:  # CRLF only (the csv module's files): one C pass, not a check per line
-            plain = block.replace("\r\n", "\n")
-            block = block if "\r" in plain else plain
         lines = block.split("\n")
         lines.pop()  # the block ends with "\n", so the last piece is empty
+        # CRLF: a look at each line's end costs a fraction of searching a redrawn block for "\r\n"
+        if "\r" in block and any(map(str.endswith, lines, repeat("\r"))):
+            plain = block.replace("\r\n", "\n")
+            if "\r" in plain:
+                lines = [line[:-1] if line.endswith("\r") else line for line in lines]
+            else:  # CRLF only (the csv module's files): plain lines, nothing to draw
+                block = plain
+                lines = block.split("\n")
+                lines.pop()
         self._next_number += len(lines)
         if len(block) > self._max and max(map(len, lines)) > self._max:
             lines = [self._cut(n, line) for n, line in enumerate(lines, first)]
-        if "\r" in block or "\b" in block or "\x1b" in block:
-            lines = [line[:-1] if line.endswith("\r") else line for line in lines]
-            if not self._raw:
-                lines = [render(line) if _needs_render(line) else line for line in lines]
+        if not self._raw and ("\r" in block or "\b" in block or "\x1b" in block):
+            lines = [render(line) if _needs_render(line) else line for line in lines]
         return first, lines
 
     def _cut(self, number: int, line: str) -> str:

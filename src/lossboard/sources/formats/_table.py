@@ -34,6 +34,8 @@ from lossboard.sources.formats._lines import LineParser
 from lossboard.sources.formats._numbers import number
 from lossboard.tags import canonical
 
+CHUNK_BYTES = 4 << 20  # the reader's chunk: pyarrow reads a 4 MB block for 20% less CPU than four of 1 MB
+
 STEP_NAMES = ("step", "global_step", "iteration", "iter", "it")
 EPOCH_NAMES = ("epoch", "epochs", "ep", "e")  # in priority order: global epoch first
 COUNTERS = frozenset(STEP_NAMES + EPOCH_NAMES)
@@ -128,7 +130,6 @@ class TableParser(LineParser):
 
     missing: frozenset[str] = frozenset({""})  # cells that mean "no value in this row"
     counter_offset = 0  # added to every counter read (Keras writes epochs from 0, prints them from 1)
-    read_bytes = 4 << 20  # the reader's chunk: pyarrow reads a 4 MB block for 20% less than four of 1 MB
 
     def __init__(self, *, fast: bool = True) -> None:
         """``fast=False`` reads every row on its own (tests compare both paths)."""

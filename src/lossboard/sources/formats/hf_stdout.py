@@ -50,7 +50,7 @@ import numpy as np
 
 from lossboard.model import RESUME, Columns, Event, Item
 from lossboard.sources.formats import _hf
-from lossboard.sources.formats._hf_fast import DictLayout, bars_and_dicts, steady_stretches
+from lossboard.sources.formats._hf_fast import DictLayout, bar_total, dict_layout, lone_bar, steady_stretches
 from lossboard.sources.formats._hf_steps import (
     RATE_DECIMALS,
     RUNTIME_DECIMALS,
@@ -63,11 +63,15 @@ from lossboard.sources.formats._hf_steps import (
     steps_from_epochs,
 )
 from lossboard.sources.formats._jsonlines import not_a_number
-from lossboard.sources.formats._lines import LineParser, redraws
+from lossboard.sources.formats._lines import _ANSI, LineParser, redraws
 from lossboard.sources.formats._pipeline import LinePipeline
 from lossboard.sources.formats.tqdm import match_bar
 
 NAME = "hf-stdout"
+# read 256 KB at a time, not the reader's 1 MB: a redrawn MB's decoded text and lines are copies
+# large enough that malloc gives them back to the system after each chunk and faults them in
+# again (27,000 page faults, a quarter of the CPU of loading 20 MB; none at 256 KB)
+CHUNK_BYTES = 1 << 18
 
 # one flat printed dict whose first key is a quoted name
 _DICT = re.compile(r"\{'[A-Za-z_][^'{}]*': [^{}]*\}")
@@ -117,17 +121,19 @@ class Parser(LineParser):
         self._finished_at: float | None = None  # epoch of the current call's summary
         self._training = False  # a Trainer bar or dict was seen: other lines have a step
         self._bar_total: str | None = None  # the training bar's total: max_steps
+        self._layout: tuple | None = None  # `DictLayout.key` of the last run read at once
 
     def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
         items: list[Item] = []
         done = 0
         for start, end in steady_stretches(lines, _MIN_RUN) if self._fast else ():
             self._read(first, lines, done, start, items)
-            if not self._held:  # the first line's dict is held for the next line's bar
+            if not self._holds_one_dict():  # the first line's bar places what waits, its dict is held
                 self._read(first, lines, start, start + 1, items)
                 start += 1
-            read = self._held and self._fast_run(first + start, lines[start:end], items)
-            done = end if read else start
+            after = lines[end] if end < len(lines) else ""
+            run = lines[start:end]
+            done = start + (self._fast_run(first + start, run, after, items) if self._holds_one_dict() else 0)
         self._read(first, lines, done, len(lines), items)
         return items
 
@@ -293,33 +299,32 @@ class Parser(LineParser):
 
     # ---- fast path --------------------------------------------------------------------------
 
-    def _fast_run(self, first: int, run: list[str], items: list[Item]) -> bool:
+    def _fast_run(self, first: int, run: list[str], after: str, items: list[Item]) -> int:
         """Read ``run``, lines that may be bar-and-dict lines, at once (`_hf_fast`) as the
         line-by-line reading would: the first bar places the held dict, each line's dict is
-        placed at the next line's bar, the last one is held. False, with nothing done, when
-        the run is short, a line is not such a line, the dicts do not share a layout or
-        their epochs go back."""
-        pending = self._pending
-        if len(pending) != 1 or self._finished_at is not None or _hf.is_summary(pending[0][1]):
-            return False
-        if len(run) < _MIN_RUN or (found := bars_and_dicts(run)) is None:
-            return False
-        bars, dicts = found
-        layout = DictLayout.learn(dicts[0], _DICT, _PAIR)
-        if layout is None or _hf.is_summary(layout.names):
-            return False
-        matrix = layout.matrix(dicts)
-        if matrix is None:
-            return False
-        epochs = matrix[:-1, layout.epoch_column]
-        held = _hf.epoch_of(pending[0][1])
+        placed at the next line's bar, and the last one at ``after`` when that line is the
+        training bar alone, else it is held. How many lines it read: 0, with nothing done,
+        when the run is short, a line is not such a line, the dicts do not share a layout or
+        their epochs go back. Called when `_holds_one_dict`."""
+        if len(run) < _MIN_RUN:
+            return 0
+        last_dict = run[-1].rpartition("\r")[2]
+        layout = self._layout_of(last_dict)
+        if layout is None or (found := layout.read_run(run)) is None:
+            return 0
+        counts, matrix = found
+        closing = lone_bar(after)
+        placed = len(run) if closing is not None else len(run) - 1  # dicts placed now
+        epochs = matrix[:placed, layout.epoch_column]
+        held = _hf.epoch_of(self._pending[0][1])
         last = held if held is not None else self._epochs[-1] if len(self._epochs) > self._start else 0.0
-        if not np.isfinite(epochs).all() or epochs[0] < last or (epochs[1:] < epochs[:-1]).any():
-            return False
-        self._trainer_bar(int(bars[0][0]), bars[0][1], items)
-        steps = np.array([count for count, _ in bars[1:]], dtype=np.int64) + self._offset
+        if epochs[0] < last or (epochs[1:] < epochs[:-1]).any():  # orjson reads no nan or inf
+            return 0
+        self._trainer_bar(int(counts[0]), bar_total(run[0]), items)
+        steps = counts[1:] if closing is None else np.append(counts[1:], closing[0])
+        steps += self._offset
         items.extend(
-            Columns(_hf.tag_of(name), name, steps, matrix[:-1, column], epochs)
+            Columns(_hf.tag_of(name), name, steps, matrix[:placed, column], epochs)
             for column, name in enumerate(layout.names)
             if name not in _hf.POSITION
         )
@@ -329,17 +334,44 @@ class Parser(LineParser):
         context.see_epoch(int(epochs[0]))
         context.see_epoch(int(epochs[-1]))
         context.step = int(steps[-1])
-        self._bar_total = bars[-1][1]
-        self._pending = [[first + len(run) - 1, read_dict(dicts[-1]), "'epoch': '" in dicts[-1]]]
+        if closing is not None:  # the held dict was placed by the first bar: nothing waits
+            self._bar_total = closing[1]
+            return len(run) + 1
+        self._bar_total = bar_total(run[-1])
+        self._pending = [[first + len(run) - 1, read_dict(last_dict), "'epoch': '" in last_dict]]
         self._held = True
-        return True
+        return len(run)
+
+    def _holds_one_dict(self) -> bool:
+        """Whether a run can be read at once from here: one Trainer dict (not a summary) waits
+        for the next bar, and nothing printed after it."""
+        pending = self._pending
+        return (self._held and len(pending) == 1 and self._finished_at is None
+                and not _hf.is_summary(pending[0][1]))
+
+    def _layout_of(self, sample: str) -> DictLayout | None:
+        """The layout of the last run when ``sample`` (a run's dict) has it, as most runs do;
+        else the one learnt from ``sample``. None for a summary or a dict that is no layout."""
+        if self._layout is not None and (known := dict_layout(*self._layout)).fits(sample):
+            return known
+        layout = DictLayout.learn(sample, _DICT, _PAIR)
+        if layout is None or _hf.is_summary(layout.names):
+            return None
+        self._layout = layout.key
+        return layout
 
 
 def _states(line: str) -> list[str]:
-    """`redraws` of a line, split without drawing when nothing in it moves the cursor back."""
+    """`redraws` of a line, split without drawing when nothing in it moves the cursor back once
+    its escape codes are gone (as `redraws` drops them): an evaluation bar's cursor-up codes."""
     if "\r" not in line and "\x1b" not in line:
         return [line]
-    if "\x1b" in line or "\b" in line:
+    if "\x1b" in line:
+        plain = _ANSI.sub("", line)
+        if "\x1b" in plain or "\b" in plain:
+            return redraws(line)
+        line = plain
+    elif "\b" in line:
         return redraws(line)
     return [part.rstrip() for part in line.split("\r") if part.strip()]
 
