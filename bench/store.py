@@ -51,6 +51,7 @@ sys.path.insert(0, str(HERE.parent / "src"))  # lossboard importable without ins
 from _measure import peak_rss_mb  # noqa: E402  bench/ is on sys.path: it is the script's directory
 
 DATA = HERE / "data" / "store"
+STORE_DBS = HERE / "data" / "store-dbs"  # the SQLite stores and results: --store-dbs puts them elsewhere
 RUNS, TAGS, STEPS = 20, 10, 20_000
 BIG_STEPS = 1_000_000
 TAG_NAMES = ["train/loss", "val/loss", "train/accuracy", "val/accuracy", "opt/lr"] + [
@@ -352,7 +353,7 @@ def in_child(name: str, *args: str, repeats: int) -> dict:
 
 
 def fresh_sqlite(name: str) -> str:
-    path = HERE / "data" / "store-dbs" / f"{name}.db"
+    path = STORE_DBS / f"{name}.db"
     path.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -389,7 +390,7 @@ def measure_store(kind: str, fresh, repeats: int) -> dict:
 
 def scale_sqlite() -> str:
     """The SQLite scale store: kept between runs (bench/data/store-dbs/scale.db)."""
-    path = HERE / "data" / "store-dbs" / "scale.db"
+    path = STORE_DBS / "scale.db"
     path.parent.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{path}"
 
@@ -497,6 +498,7 @@ def _dig(record: dict, key: str) -> float:
 
 
 def main() -> None:
+    global STORE_DBS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--postgres", default=os.environ.get("LOSSBOARD_BENCH_PG"), metavar="URL",
                         help="a PostgreSQL server to measure too (databases lossboard_bench_* are created)")
@@ -505,8 +507,12 @@ def main() -> None:
     parser.add_argument("--scale", action="store_true", help="how reads grow with the series (1 M to 16 M points)")
     parser.add_argument("--many", action="store_true", help="many series in one request: read_many against one read each")
     parser.add_argument("--dashboard", action="store_true", help="the chart request for 20 runs x 1 M points")
+    parser.add_argument("--store-dbs", type=Path, default=STORE_DBS, metavar="DIR",
+                        help="where the SQLite stores and the results go (a schema change needs its own: the "
+                             "stores are kept between runs and migrated when opened)")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    STORE_DBS = args.store_dbs
     if args.child:
         name, *rest = args.child
         print(json.dumps(CHILDREN[name](*rest)))
@@ -515,7 +521,7 @@ def main() -> None:
                                   ("many", "many", many_table)):
         if getattr(args, wanted):
             results = on_scale_stores(child, args.postgres, args.repeats)
-            (HERE / "data" / f"store-{child}-results.json").write_text(json.dumps(results, indent=1))
+            (STORE_DBS / f"store-{child}-results.json").write_text(json.dumps(results, indent=1))
             print(report(results))
             return
     generate()
@@ -530,7 +536,7 @@ def main() -> None:
         if args.postgres:
             results["PostgreSQL"] = measure_store("PostgreSQL", lambda n: fresh_postgres(args.postgres, n),
                                                   args.repeats)
-    (HERE / "data" / "store-results.json").write_text(json.dumps(results, indent=1))
+    (STORE_DBS / "store-results.json").write_text(json.dumps(results, indent=1))
     print(table(results))
 
 

@@ -94,7 +94,7 @@ def read_series_of(
     buckets: int | None = None,
 ) -> dict[tuple[str, str, str], SeriesData]:
     """`read_series` of the series `list_tags` gave, for a caller that has them already: every
-    series in three statements, downsampled together."""
+    series in at most three statements, downsampled together."""
     _check_read(step_range, None, buckets)
     pairs = list(dict.fromkeys((info.run, info.tag) for info in infos))
     read = store.read_many(pairs, step_range=step_range, buckets=buckets)

@@ -1,17 +1,21 @@
 """Caffe's fast path (`_caffe_fast`: display records read as one matrix) gives exactly what the
-line-by-line path gives: on the corpus log cut into chunks of several sizes, and under
-hypothesis on generated logs with the things that must send records back to the line-by-line
-path (restarts, a new year, ``nan``, a print or a test block inside a run, other outputs)."""
+line-by-line path gives: on the corpus log cut into chunks of several sizes, with CRLF line
+ends and read in small pieces, and under hypothesis on generated logs with the things that
+must send records back to the line-by-line path (restarts, a new year, ``nan``, a print or a
+test block inside a run, other outputs, text that is not ASCII); test blocks have a fast path
+of their own."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lossboard.model import Columns, Item
+from lossboard.sources.formats import caffe
 from tests.sources.helpers import canonical, parse_cut
 
 LENET = "caffe/mnist_lenet_train.log"
@@ -28,8 +32,26 @@ def test_the_corpus_log_reads_the_same_on_both_paths(corpus: Path, chunk: int | 
     text = (corpus / LENET).read_text()
     cuts = list(range(0, len(text), chunk)) if chunk else []
     fast = _assert_same(text, cuts)
+    blocks = {item.tag for item in fast if type(item) is Columns}
     if chunk != 4_000:  # chunks of ~40 lines are too short for the fast path
-        assert any(type(item) is Columns for item in fast), "the fast path did not run"
+        assert "train/loss" in blocks, "the fast path did not run"
+    if chunk is None:  # its 21 test blocks in one piece: enough to read them in bulk too
+        assert "val/accuracy" in blocks, "the test blocks were not read in bulk"
+
+
+@pytest.mark.parametrize("piece", [7_000, 12_000])
+def test_the_corpus_log_read_in_small_pieces_reads_the_same(corpus: Path, piece: int) -> None:
+    text = (corpus / LENET).read_text()
+    with patch.object(caffe, "_PIECE_CHARS", piece), patch.object(caffe, "_FAST_MIN_TESTS", 1):
+        fast = _assert_same(text, list(range(0, len(text), 20_000)))  # pieces cut before a loss line
+    blocks = {item.tag for item in fast if type(item) is Columns}
+    assert {"train/loss", "val/accuracy"} <= blocks, "the fast path did not read records and test blocks"
+
+
+def test_crlf_line_ends_read_the_same(corpus: Path) -> None:
+    text = (corpus / LENET).read_text().replace("\n", "\r\n")
+    fast = _assert_same(text, list(range(0, len(text), 20_001)))  # some cuts fall inside a CRLF
+    assert any(type(item) is Columns for item in fast), "the fast path did not run"
 
 
 def _glog(month: int, day: int, second: float, source: str, message: str) -> str:
@@ -53,12 +75,17 @@ def _log(draw) -> str:
             weight = f" (* 1 = {value} loss)" if name != "accuracy" else ""
             lines.append(_glog(month, day, second, "solver.cpp:237", f"    Train net output #{index}: {name} = {value}{weight}"))
         lines.append(_glog(month, day, second, "sgd_solver.cpp:105", f"Iteration {iteration}, lr = 0.01"))
-        event = draw(st.sampled_from(["", ""] * 20 + ["restart", "test", "print", "new year", "other output", "cut"]))
+        event = draw(st.sampled_from(["", ""] * 12 + ["test"] * 8 + ["restart", "print", "new year", "other output", "cut", "accents"]))
         if event == "restart":
             iteration = max(0, iteration - 300)
-        elif event == "test":
-            lines.append(_glog(month, day, second, "solver.cpp:330", f"Iteration {iteration + 100}, Testing net (#0)"))
+        elif event == "test":  # mostly one layout, so runs of test blocks form; now and then another
+            net = draw(st.sampled_from([0] * 8 + [1]))
+            at = iteration + draw(st.sampled_from([100] * 8 + [-300]))  # -300: a restart in a test block
+            lines.append(_glog(month, day, second, "solver.cpp:330", f"Iteration {max(0, at)}, Testing net (#{net})"))
             lines.append(_glog(month, day, second, "solver.cpp:397", f"    Test net output #0: accuracy = {value}"))
+            if draw(st.sampled_from([True] * 8 + [False])):
+                weighted = f"    Test net output #1: loss = {value} (* 1 = {value} loss)"
+                lines.append(_glog(month, day, second + 0.1, "solver.cpp:397", weighted))
         elif event == "print":
             lines.append("grad_norm: 1.25\n")
         elif event == "new year" and month == 12:
@@ -67,12 +94,21 @@ def _log(draw) -> str:
             outputs = [*outputs, "extra"]
         elif event == "cut":
             lines.append(lines[-1][: draw(st.integers(0, 60))] + "\n")
+        elif event == "accents":  # bytes and characters no longer line up
+            lines.append("précision: 0.93 ✓\n")
         iteration += 100
         second += 0.5
-    return "".join(lines)
+    text = "".join(lines)
+    return text.replace("\n", "\r\n") if draw(st.integers(0, 9)) == 0 else text
 
 
-@settings(max_examples=60, deadline=None)
-@given(text=_log(), cuts=st.lists(st.integers(min_value=0, max_value=30_000), max_size=4))
-def test_generated_logs_cut_anywhere_read_the_same_on_both_paths(text: str, cuts: list[int]) -> None:
-    _assert_same(text, cuts)
+@settings(max_examples=120, deadline=None)
+@given(
+    text=_log(),
+    cuts=st.lists(st.integers(min_value=0, max_value=30_000), max_size=4),
+    piece=st.sampled_from([300, 7_000, 1 << 17]),
+    tests=st.sampled_from([1, 2, 16]),
+)
+def test_generated_logs_cut_anywhere_read_the_same_on_both_paths(text: str, cuts: list[int], piece: int, tests: int) -> None:
+    with patch.object(caffe, "_PIECE_CHARS", piece), patch.object(caffe, "_FAST_MIN_TESTS", tests):
+        _assert_same(text, cuts)

@@ -68,10 +68,10 @@ def assert_read(series: Series, got, buckets: int, lo: int, hi: int) -> None:
 def stored_rows(series: Series) -> list[tuple]:
     """Every chunk and summary row of ``series`` as a backend fetches them (`_many.answer`)."""
     chunks = _chunks.chunk_rows(series)
-    rows = [(0, 1, row.first_step, *row.blobs) for row in chunks]
+    rows = [(0, 1, *row[:3], *row.blobs) for row in chunks]
     level1 = [_levels.Row(*row[:3], *row.level1) for row in chunks]
     for level, row in [(1, row) for row in level1] + _levels.group_rows(level1):
-        rows.append((level, 1, row.first_step, None, None, None, row.records, row.checksum))
+        rows.append((level, 1, *row[:3], None, None, None, row.records, row.checksum))
     return rows
 
 
@@ -86,7 +86,7 @@ def read_rows(series: Series, buckets: int, lo: int, hi: int):
         sizes = chunk_last - chunk_first + 1
         extents[1] = _many.Extent(int(series.step[chunk_first[overlap][0]]), int(series.step[chunk_last[overlap][-1]]),
                                   int(sizes[whole].sum()))
-    found = [_many.Found(1, "r", "t", "s")]
+    found = [_many.Found(1, "r", "t", "s", int(series.step[0]), int(series.step[-1]), len(series))]
     levels = dict(_many.plan(found, extents, buckets))
     return _many.answer(found, extents, levels, stored_rows(series), (lo, hi), buckets)["r", "t", "s"]
 
@@ -124,15 +124,42 @@ def test_records_reduced_in_runs_are_the_m4_of_their_points(values, cuts) -> Non
     points = _levels.points_of(series)
     once = _levels.reduce(points, starts)
     twice = _levels.reduce(_levels.reduce(points, np.arange(len(points))), starts)  # M4 of M4s is M4
-    assert once.tobytes() == twice.tobytes()
-    for record, start, stop in zip(once.reshape(-1).view(_levels.RECORD), starts, [*starts[1:], len(values)]):
+    assert _levels.encode(once) == _levels.encode(twice)
+    stored = _levels.as_records(_levels.encode(once))  # and a stored row reads back as written
+    records = np.ascontiguousarray(stored.points).reshape(-1).view(_levels.RECORD)
+    nans = dict(zip(stored.nan_at.tolist(), stored.nans[:, 0].tolist()))
+    for number, (record, count, start, stop) in enumerate(zip(records, stored.count, starts, [*starts[1:], len(values)])):
         part = np.array(values[start:stop], dtype=np.float64)
         nan = np.isnan(part)
-        assert record["count"] == stop - start
+        assert count == stop - start
         assert (record["first"]["step"], record["last"]["step"]) == (start, stop - 1)
         assert record["low"]["step"] == start + np.argmin(np.where(nan, np.inf, part))
         assert record["high"]["step"] == start + np.argmax(np.where(nan, -np.inf, part))
-        assert record["nan"]["step"] == (start + np.argmax(nan) if nan.any() else start)
+        assert nans.get(number) == (start + np.argmax(nan) if nan.any() else None)
+
+
+def test_series_reduced_together_in_batches_are_each_what_they_are_alone() -> None:
+    """Many series' records outnumber one batch: each still reads as if downsampled alone,
+    whether its batch holds NaN or not."""
+    rng = np.random.default_rng(4)
+    covers = []
+    for number in range(12):
+        count = 20_000 + 3_000 * number
+        step = np.cumsum(rng.integers(1, 3, size=count))
+        value = rng.standard_normal(count)
+        if number in (3, 4, 9):
+            value[rng.integers(0, count, size=40)] = np.nan
+        points = _levels.points_of(_chunks.series_of(step, value, epoch=step / 3, wall_time=step * 2.0))
+        records = _levels.reduce(points, np.arange(0, count, 16))
+        halves = [_levels.between(records, 0, 300), _levels.between(records, 300, len(records.count))]
+        covers.append((halves, int(step[0]) - number, int(step[-1])))
+    assert sum(len(records.count) for parts, _, _ in covers for records in parts) > 2 * _levels.BATCH_RECORDS
+    together = _levels.downsample(covers, 700)
+    for cover, read in zip(covers, together):
+        [alone] = _levels.downsample([cover], 700)
+        for name in ("step", "epoch", "wall_time", "value"):
+            assert getattr(read, name).tobytes() == getattr(alone, name).tobytes()
+    assert any(np.isnan(read.value).any() for read in together)
 
 
 def test_level_blocks_nest_in_chunks_and_groups() -> None:
@@ -140,19 +167,19 @@ def test_level_blocks_nest_in_chunks_and_groups() -> None:
     series = _chunks.series_of(np.arange(count), np.sin(np.arange(count) / 50.0))
     level1 = [_levels.Row(*row[:3], *row.level1) for row in _chunks.chunk_rows(series)]
     for level, row in [(1, row) for row in level1] + _levels.group_rows(level1):
-        records = np.frombuffer(row.records, dtype=_levels.RECORD)
+        records = _levels.as_records(row.records)
         size = SIZES[level]
-        first = records["first"]["step"]
+        first = np.ascontiguousarray(records.points).reshape(-1).view(_levels.RECORD)["first"]["step"]
         assert (first % size == 0).all()  # every block starts on its level's edge
-        assert (records["count"][:-1] == size).all() and records["count"].sum() == row.count
+        assert (records.count[:-1] == size).all() and records.count.sum() == row.count
 
 
-def test_level_for_leaves_between_one_and_four_blocks_a_bucket() -> None:
+def test_level_for_leaves_between_one_and_two_blocks_a_bucket() -> None:
     for points in (1, 31, 32 * 100, 10**6, 16 * 10**6, 10**9):
         for buckets in (1, 100, 1_500, 2_000):
             level = _levels.level_for(points, buckets)
             if level:
-                assert buckets <= points // SIZES[level] < 4 * buckets or level == len(SIZES) - 1
+                assert buckets <= points // SIZES[level] < 2 * buckets or level == len(SIZES) - 1
             else:
                 assert points < 32 * buckets
 

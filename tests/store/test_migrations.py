@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
+from lossboard.store._levels import LEVEL_POINTS
+from lossboard.store.base import SCHEMA_VERSION
 from lossboard.store.indexer import index_paths
 from lossboard.store.sqlite import SQLiteStore
 from lossboard.store.urls import open_store
@@ -35,9 +37,9 @@ def test_a_version_1_index_gains_every_summary_level_for_its_chunks(store_url: s
     store = open_store(store_url)
     try:
         assert_same_read(store, want)
-        # level 1 beside each of the 13 chunks, levels 2-7 one row each over the one group
+        # level 1 beside each of the 13 chunks, every coarser level one row over the one group
         assert sql(store_url, "SELECT level, count(*) FROM summaries GROUP BY level ORDER BY level") == [
-            (1, 13), (2, 1), (3, 1), (4, 1), (5, 1), (6, 1), (7, 1)]
+            (1, 13)] + [(level, 1) for level in range(2, len(LEVEL_POINTS))]
     finally:
         store.close()
 
@@ -97,11 +99,11 @@ def _batch(run: str, name: str, steps: np.ndarray, source_tag: str):
                  columns=[Columns("train/loss", source_tag, steps, nan, nan, steps * 1.0)])
 
 
-def test_a_schema_5_file_written_by_the_previous_release_reads_as_written(tmp_path: Path) -> None:
-    """tests/store/data/schema5.db.gz was written by lossboard's schema-5 code (see its README):
-    its block M4 and two M4 levels give way to the summary records, and every point stays."""
+def _read_the_fixture(name: str, tmp_path: Path) -> Path:
+    """A fixture index of tests/store/data (see its README), read as that file states, then
+    left at the current schema version."""
     path = tmp_path / "index.db"
-    path.write_bytes(gzip.decompress((Path(__file__).parent / "data" / "schema5.db.gz").read_bytes()))
+    path.write_bytes(gzip.decompress((Path(__file__).parent / "data" / name).read_bytes()))
     step = np.arange(20_000) * 5
     value = (step % 1000) * 0.001
     value[[1234, 15_000]] = [50.0, np.nan]
@@ -111,10 +113,26 @@ def test_a_schema_5_file_written_by_the_previous_release_reads_as_written(tmp_pa
         np.testing.assert_array_equal(raw.step, step)
         assert raw.value.tobytes() == value.tobytes()
         np.testing.assert_array_equal(raw.wall_time, 1.7e9 + step * 0.25)
-        for buckets in (1, 7, 100):
+        for buckets in (1, 7, 100, 1_000):
             down = store.read_series("a", "train/loss", buckets=buckets)
             assert down.total_points == 20_000
             assert {1234 * 5, 15_000 * 5, 0, 99_995} <= set(down.step.tolist())  # spike, first NaN, ends
         assert store.read_series("b", "val/accuracy", buckets=10).total_points == 300
+    assert sql(f"sqlite:///{path}", "SELECT version FROM schema_version") == [(SCHEMA_VERSION,)]
+    return path
+
+
+def test_a_schema_5_file_written_by_the_previous_release_reads_as_written(tmp_path: Path) -> None:
+    """schema5.db.gz was written by lossboard's schema-5 code: its block M4 and two M4 levels
+    give way to the summary records, and every point stays."""
+    path = _read_the_fixture("schema5.db.gz", tmp_path)
     assert sql(f"sqlite:///{path}", "SELECT name FROM sqlite_master WHERE name = 'chunk_blocks'") == []
-    assert sql(f"sqlite:///{path}", "SELECT version FROM schema_version") == [(6,)]
+
+
+def test_a_schema_6_file_gets_records_of_every_level_in_the_new_layout(tmp_path: Path) -> None:
+    """schema6.db.gz was written by lossboard's schema-6 code (seven levels of records with their
+    NaN point inline): its summaries are all rewritten, so no row of the old layout is ever read."""
+    path = _read_the_fixture("schema6.db.gz", tmp_path)
+    # run a: 5 chunks, one group; run b: 1 chunk, one group
+    assert sql(f"sqlite:///{path}", "SELECT level, count(*) FROM summaries GROUP BY level ORDER BY level") == [
+        (1, 6)] + [(level, 2) for level in range(2, len(LEVEL_POINTS))]

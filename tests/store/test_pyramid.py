@@ -33,7 +33,7 @@ def write(url: str, batches: list[Columns], resumes: list[Event] = ()) -> None:
 
 
 def assert_levels_match_the_chunks(url: str) -> None:
-    """Level 1 is each chunk's records of every 32 points; levels 2-7 are what `group_rows`
+    """Level 1 is each chunk's records of every 32 points; the coarser levels are what `group_rows`
     makes of level 1, as if the series had been written at once."""
     chunks = sql(url, "SELECT first_step, last_step, count, step, epoch, wall_time, value, checksum FROM chunks "
                       "ORDER BY first_step")

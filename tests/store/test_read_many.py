@@ -6,6 +6,7 @@ checks from the batches; here many series of every size are read at once and com
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -108,16 +109,18 @@ def test_a_damaged_row_is_an_error_never_data(store_url: str, level: int, bucket
 
 
 def test_the_statements_do_not_grow_with_the_series(tmp_path) -> None:
-    """Three statements (in one read transaction) for one series or for every series at once."""
+    """Three statements (in one read transaction) for one series or for every series at once:
+    the lookup, the extents (the lookup's own for whole series) and the rows."""
     store = open_store(f"sqlite:///{tmp_path / 'index.db'}")
     try:
         _fill(store)
         statements: list[str] = []
         store._db.set_trace_callback(statements.append)  # type: ignore[attr-defined]
         for pairs in ([("a", "val/accuracy")], [(run, tag) for run in "abc" for tag in ("train/loss", "val/accuracy")]):
-            for buckets in (None, 3, 2_000):
+            for buckets, step_range in itertools.product((None, 3, 2_000), (None, (10, 60_000))):
                 statements.clear()
-                store.read_many(pairs, buckets=buckets)
-                assert [line.split()[0] for line in statements] == ["BEGIN", "SELECT", "SELECT", "WITH", "COMMIT"]
+                store.read_many(pairs, buckets=buckets, step_range=step_range)
+                extents = ["SELECT"] if step_range else []
+                assert [line.split()[0] for line in statements] == ["BEGIN", "SELECT", *extents, "WITH", "COMMIT"]
     finally:
         store.close()

@@ -2,22 +2,22 @@
 M4 read that makes a downsampled query touch O(buckets) stored values whatever the length.
 
 A **record** sums up one block of consecutive points: how many there are, the first and the
-last, the points holding the minimum and the maximum value (NaN aside), and the first NaN (its
-first point again when it holds none). Level 0 is every point as a record of one; level ``k``
-cuts the series into blocks of `LEVEL_POINTS` ``[k]`` points: 32, 128, 512 and 2,048 inside
-each chunk, then 2, 8 and 32 whole chunks. Every block of a level is a union of whole blocks
-of each finer level, so a coarser record is the reduction (`reduce`) of finer ones: M4 of M4s
-is M4.
+last, and the points holding the minimum and the maximum value (NaN aside); a block holding NaN
+also has its first NaN, kept in a short list beside the records (`Records`), since few blocks
+hold one. Level 0 is every point as a record of one; level ``k`` cuts the series into blocks of
+`LEVEL_POINTS` ``[k]`` points: 32, 64, ... 2,048 inside each chunk, then 1, 2, ... 32 whole
+chunks. Every block of a level is a union of whole blocks of each finer level, so a coarser
+record is the reduction (`reduce`) of finer ones: M4 of M4s is M4.
 
-Stored: level 1 in one row beside each chunk, levels 2-7 in one row per level per group of
-`GROUP_CHUNKS` chunks (`group_rows`); a row is a contiguous array of records, so one level of
-one series decodes with one ``np.frombuffer``.
+Stored (`encode`): level 1 in one row beside each chunk, the coarser levels in one row per
+level per group of `GROUP_CHUNKS` chunks (`group_rows`); a row is a contiguous array of
+records then its NaN list, so one row decodes with two ``np.frombuffer``.
 
-A read (`downsample`) picks the coarsest level with at least ``buckets`` blocks in the range
-(`level_for`), so a bucket spans 1 to 4 of its blocks; covers the range with that level's
-blocks wholly inside it and, towards the range's ends, finer blocks and finally single points
-(`cover`); puts each block in the bucket of the step range where its first point falls; and
-keeps each bucket's first, last, minimum, maximum and first NaN. Bucket edges thus move to
+A read picks the coarsest level with at least ``buckets`` blocks in the range (`level_for`),
+so a bucket spans 1 to 2 of its blocks; covers the range with that level's blocks wholly
+inside it and, towards the range's ends, finer blocks and finally single points (`cover`);
+puts each block in the bucket of the step range where its first point falls; and keeps each
+bucket's first, last, minimum, maximum and first NaN (`downsample`). Bucket edges thus move to
 block edges: each point is in exactly one bucket, and a bucket keeps the real first, last,
 minimum and maximum points (and first NaN) *of the points it covers*, so the range's extremes,
 every spike and the first NaN survive; a bucket reaches at most one block past its step
@@ -27,7 +27,7 @@ a pixel). Below 32 points a bucket the read is exact: every point in the range i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -38,22 +38,34 @@ from lossboard.store.base import CHUNK_POINTS
 from lossboard.store.downsample import edges, first_match
 
 POINT = np.dtype([("step", "<i8"), ("epoch", "<f8"), ("wall_time", "<f8"), ("value", "<f8")])
-RECORD = np.dtype([("count", "<i8"), ("first", POINT), ("last", POINT), ("low", POINT), ("high", POINT), ("nan", POINT)])
-# points a block holds at each level (levels 5-7: chunks joined, while they are full); a small
-# factor between levels keeps a read within 4x the buckets' count of records
-LEVEL_POINTS = (1, 32, 128, 512, 2048, 8192, 32768, 131072)
-GROUP_CHUNKS = 32  # chunks per stored row of levels 2-7: one block of the top level
-# Records and points are handled as rows of 8-byte words (`RECORD` and `POINT` are their
-# layout): numpy copies nested structured fields one by one, 30x slower than rows of int64.
-# A point is 4 words (step, then epoch, wall time and value as float64 bits); a record is its
-# count and five points: first, last, low, high, nan.
-_WORDS = RECORD.itemsize // 8
-_PARTS = _FIRST, _LAST, _LOW, _HIGH, _NAN = tuple(slice(1 + 4 * at, 5 + 4 * at) for at in range(5))
+RECORD = np.dtype([("first", POINT), ("last", POINT), ("low", POINT), ("high", POINT)])  # and a count
+NAN = np.dtype([("record", "<i8"), ("point", POINT)])  # a record's first NaN, where it has one
+# points a block holds at each level (from 4,096: chunks joined, while they are full); a factor
+# of 2 between levels keeps a read within 2x the buckets' count of records
+LEVEL_POINTS = (1,) + tuple(32 << shift for shift in range(13))  # 1, 32, 64, ..., 131,072
+GROUP_CHUNKS = 32  # chunks per stored row of levels 2 and up: one block of the top level
+# Points are handled as rows of 4 words (step, then epoch, wall time and value as float64
+# bits; `POINT` is their layout) and gathered as 32-byte items: numpy copies nested structured
+# fields one by one, 30x slower. A record's four points are consecutive rows, so point ``part``
+# of record ``r`` is row ``4 * r + part`` of a level's point table.
+_FIRST, _LAST, _LOW, _HIGH = range(4)
 _STEP, _VALUE = 0, 3  # words of a point
+_HEADER = 8  # a stored row begins with its number of records (int64)
+
+
+class Records(NamedTuple):
+    """Records as their points (`RECORD`: rows of 16 words) and counts, and the first NaN of
+    those holding one: their indices among the records (ascending) and points (rows of 4 words)."""
+
+    points: np.ndarray
+    count: np.ndarray
+    nan_at: np.ndarray
+    nans: np.ndarray
 
 
 class Row(NamedTuple):
-    """One stored row of summaries: the chunks it covers, their points and its records' CRC."""
+    """One stored row of summaries: the chunks it covers, their points, its records (`encode`)
+    and their CRC."""
 
     first_step: int
     last_step: int
@@ -76,72 +88,122 @@ def points_of(series: Series) -> np.ndarray:
     return points
 
 
-def reduce(rows: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """One record per run of ``rows`` beginning at each of ``starts`` (sorted, from 0), as rows
-    of words (`RECORD`).
+def reduce(source: Records | np.ndarray, starts: np.ndarray) -> Records:
+    """One record per run of ``source`` beginning at each of ``starts`` (sorted, from 0).
 
-    ``rows`` are records or points (4 words: each a record of one). The minimum and maximum
-    are each run's first holding them (NaN as +inf and -inf), as `downsample.m4_index` picks them.
+    ``source`` is records or points (rows of 4 words: each a record of one). The minimum and
+    maximum are each run's first holding them (NaN as +inf and -inf), as `downsample.m4_index`
+    picks them.
     """
-    rows = np.ascontiguousarray(rows)
-    if rows.shape[1] == 4:
-        count = np.ones(len(rows), dtype=np.int64)
-        first = last = low = high = nan = _points(rows, 0)
-        lows = highs = nan_values = rows[:, _VALUE].view(np.float64)
+    if isinstance(source, np.ndarray):
+        table = _table(source)
+        first = last = low = high = np.arange(len(source))
+        lows = highs = source[:, _VALUE].view(np.float64)
+        nan_at = np.flatnonzero(np.isnan(lows))
+        nans, count = source[nan_at], None
     else:
-        count, (first, last, low, high, nan) = rows[:, 0], (_points(rows, part.start) for part in _PARTS)
-        lows, highs, nan_values = (rows[:, part.start + _VALUE].view(np.float64) for part in (_LOW, _HIGH, _NAN))
-    out = np.empty((len(starts), _WORDS), dtype=np.int64)
-    to_first, to_last, to_low, to_high, to_nan = (_points(out, part.start) for part in _PARTS)
-    sizes = np.diff(np.append(starts, len(rows)))
-    out[:, 0] = np.add.reduceat(count, starts)
-    to_first[:] = first[starts]
-    to_last[:] = last[starts + sizes - 1]
-    to_low[:] = low[first_match(np.where(np.isnan(lows), np.inf, lows), starts, np.minimum, sizes)]
-    to_high[:] = high[first_match(np.where(np.isnan(highs), -np.inf, highs), starts, np.maximum, sizes)]
-    to_nan[:] = to_first
-    nans = np.flatnonzero(np.isnan(nan_values))
-    if len(nans):
-        at = np.searchsorted(nans, starts)
-        held = (at < len(nans)) & (nans[np.minimum(at, len(nans) - 1)] < starts + sizes)
-        to_nan[held] = nan[nans[at[held]]]
-    return out
+        table = _table(source.points)
+        first, last, low, high = (np.arange(part, source.points.size // 4, 4) for part in range(4))
+        lows, highs = (source.points[:, 4 * part + _VALUE].view(np.float64) for part in (_LOW, _HIGH))
+        nan_at, nans, count = source.nan_at, source.nans, source.count
+    sizes = np.diff(np.append(starts, len(lows)))
+    picked = np.empty((len(starts), 4), dtype=np.intp)
+    picked[:, _FIRST] = first[starts]
+    picked[:, _LAST] = last[starts + sizes - 1]
+    picked[:, _LOW] = low[first_match(_nan_as(lows, np.inf, nan_at), starts, np.minimum, sizes)]
+    picked[:, _HIGH] = high[first_match(_nan_as(highs, -np.inf, nan_at), starts, np.maximum, sizes)]
+    held, at = _first_in_runs(nan_at, starts, sizes)
+    points = table[picked.reshape(-1)].view(np.int64).reshape(-1, 16)
+    counts = sizes if count is None else np.add.reduceat(count, starts)
+    return Records(points, counts.astype(np.int64, copy=False), np.flatnonzero(held), nans[at[held]])
 
 
-def _points(rows: np.ndarray, word: int) -> np.ndarray:
-    """The point at ``word`` of every row as one 32-byte item: a view, so that gathering points
-    copies 32 bytes at a time rather than word by word."""
-    return np.ndarray((len(rows),), dtype="V32", buffer=rows, offset=word * 8, strides=(rows.strides[0],))
+def _table(points: np.ndarray) -> np.ndarray:
+    """Points (rows of 4 words, or of 16: a record's four) as one 32-byte item each."""
+    return np.ascontiguousarray(points).view("V32").reshape(-1)
 
 
-def as_records(blob: bytes) -> np.ndarray:
-    """A blob of records as rows of words (read-only, no copy)."""
-    return np.frombuffer(blob, dtype=np.int64).reshape(-1, _WORDS)
+def _nan_as(values: np.ndarray, fill: float, nan_at: np.ndarray) -> np.ndarray:
+    """``values`` with NaN as ``fill``: only records holding a NaN (``nan_at``) can have one
+    as their extreme, so without any the values are taken as they are."""
+    if not len(nan_at):
+        return values
+    return np.where(np.isnan(values), fill, values)
+
+
+def _first_in_runs(marked: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which runs hold one of the ``marked`` rows (ascending), and where in ``marked`` the
+    first of each run's is."""
+    at = np.searchsorted(marked, starts)
+    if not len(marked):
+        return np.zeros(len(starts), dtype=bool), at
+    return (at < len(marked)) & (marked[np.minimum(at, len(marked) - 1)] < starts + sizes), at
+
+
+def encode(records: Records) -> bytes:
+    """Records as a stored row: their number, their points, their counts, then the NaN list (`NAN`)."""
+    nans = np.empty((len(records.nan_at), 5), dtype=np.int64)
+    nans[:, 0], nans[:, 1:] = records.nan_at, records.nans
+    parts = (records.points, records.count.astype("<i8", copy=False), nans)
+    return np.int64(len(records.count)).tobytes() + b"".join(part.tobytes() for part in parts)
+
+
+def as_records(blob: bytes) -> Records:
+    """A stored row back as `Records` (read-only views, no copy)."""
+    count = int.from_bytes(blob[:_HEADER], "little", signed=True)
+    points = np.frombuffer(blob, dtype=np.int64, count=16 * count, offset=_HEADER).reshape(count, 16)
+    counts = np.frombuffer(blob, dtype=np.int64, count=count, offset=_HEADER + points.nbytes)
+    nans = np.frombuffer(blob, dtype=np.int64, offset=_HEADER + points.nbytes + counts.nbytes).reshape(-1, 5)
+    return Records(points, counts, nans[:, 0], nans[:, 1:])
+
+
+def join(parts: Sequence[Records]) -> Records:
+    """Consecutive records as one `Records`."""
+    if len(parts) == 1:
+        return parts[0]
+    offsets = np.cumsum([0] + [len(part.count) for part in parts[:-1]])
+    return Records(
+        np.concatenate([part.points for part in parts] or [np.empty((0, 16), np.int64)]),
+        np.concatenate([part.count for part in parts] or [np.empty(0, np.int64)]),
+        np.concatenate([part.nan_at + offset for part, offset in zip(parts, offsets)] or [np.empty(0, np.int64)]),
+        np.concatenate([part.nans for part in parts] or [np.empty((0, 4), np.int64)]),
+    )
+
+
+def between(records: Records, start: int, stop: int) -> Records:
+    """Records ``[start, stop)`` (views)."""
+    lo, hi = np.searchsorted(records.nan_at, (start, stop))
+    nan_at, nans = records.nan_at[lo:hi] - start, records.nans[lo:hi]
+    return Records(records.points[start:stop], records.count[start:stop], nan_at, nans)
 
 
 def chunk_records(chunk: Series) -> bytes:
-    """A chunk's level-1 records (every 32 points) as the blob stored beside it."""
-    return reduce(points_of(chunk), np.arange(0, len(chunk), LEVEL_POINTS[1])).tobytes()
+    """A chunk's level-1 records (every 32 points) as the row stored beside it."""
+    return encode(reduce(points_of(chunk), np.arange(0, len(chunk), LEVEL_POINTS[1])))
 
 
 def group_rows(level1: Sequence[Row]) -> list[tuple[int, Row]]:
-    """``(level, row)`` of levels 2-7 over consecutive chunks' level-1 rows (in step order),
-    one row per level per `GROUP_CHUNKS` chunks, grouped from the first."""
+    """``(level, row)`` of levels 2 and up over consecutive chunks' level-1 rows (in step
+    order), one row per level per `GROUP_CHUNKS` chunks, grouped from the first; each level
+    reduced from the one below."""
     rows = []
     for start in range(0, len(level1), GROUP_CHUNKS):
         group = level1[start : start + GROUP_CHUNKS]
-        records = [as_records(row.records) for row in group]
-        chunk = np.repeat(np.arange(len(group)), [len(part) for part in records])
-        block = np.concatenate([np.arange(len(part)) for part in records])
-        joined = np.concatenate(records)
+        parts = [as_records(row.records) for row in group]
+        records = join(parts)
+        # where each record's block begins: its chunk, and its first point's place in it
+        chunk = np.repeat(np.arange(len(group)), [len(part.count) for part in parts])
+        place = np.concatenate([np.arange(len(part.count)) for part in parts]) * LEVEL_POINTS[1]
         bounds = (group[0].first_step, group[-1].last_step, sum(row.count for row in group))
         for level in range(2, len(LEVEL_POINTS)):
             size = LEVEL_POINTS[level]
-            if size < CHUNK_POINTS:  # blocks inside a chunk: so many level-1 blocks
-                opens = block % (size // LEVEL_POINTS[1]) == 0
+            if size <= CHUNK_POINTS:  # blocks inside a chunk
+                opens = place % size == 0
             else:  # so many whole chunks
-                opens = (block == 0) & (chunk % (size // CHUNK_POINTS) == 0)
-            blob = reduce(joined, np.flatnonzero(opens)).tobytes()
+                opens = (place == 0) & (chunk % (size // CHUNK_POINTS) == 0)
+            starts = np.flatnonzero(opens)
+            records, chunk, place = reduce(records, starts), chunk[starts], place[starts]
+            blob = encode(records)
             rows.append((level, Row(*bounds, blob, checksum(blob))))
     return rows
 
@@ -150,7 +212,7 @@ Query = Callable[[str, tuple], list]  # runs one statement (``?`` placeholders),
 
 
 def rebuild_groups(query: Query, tag_id: int, since: int) -> list[tuple[int, Row]]:
-    """``(level, row)`` of levels 2-7 to insert after a series' chunks changed from step
+    """``(level, row)`` of levels 2 and up to insert after a series' chunks changed from step
     ``since`` on, once the stale ones are deleted here: the groups reaching ``since`` and the
     last one unless it is full. An append reads at most `GROUP_CHUNKS` level-1 rows."""
     query(
@@ -169,80 +231,146 @@ def rebuild_groups(query: Query, tag_id: int, since: int) -> list[tuple[int, Row
     return group_rows([Row(first, last, count, bytes(records), crc) for first, last, count, records, crc in level1])
 
 
-def decode(rows: Iterable[tuple[int, bytes, int]], what: str) -> np.ndarray:
-    """Rows ``(first_step, records, checksum)`` of one level as one array of records in step
-    order, each row's checksum verified (`CorruptChunk` naming ``what``)."""
-    blobs = []
-    for _, records, crc in sorted(rows, key=lambda row: row[0]):
-        if checksum(records) != crc:
-            raise CorruptChunk(what)
-        blobs.append(records)
-    return as_records(b"".join(blobs))
+def decode(row: Row, what: str) -> Records:
+    """One stored row's records, its checksum verified (`CorruptChunk` naming ``what``)."""
+    if checksum(row.records) != row.checksum:
+        raise CorruptChunk(what)
+    return as_records(row.records)
 
 
-def cover(levels: Mapping[int, np.ndarray], points: np.ndarray, top: int, lo: int, hi: int) -> np.ndarray:
-    """The records covering each point of ``[lo, hi]`` once, in step order: the blocks of level
-    ``top`` wholly inside, then finer ones towards the ends, then single ``points``.
+def cover(
+    levels: Mapping[int, Sequence[Row]], points: np.ndarray, top: int, lo: int, hi: int, what: str
+) -> list[Records]:
+    """The records covering each point of ``[lo, hi]`` once, in step order, as consecutive
+    parts: the blocks of level ``top`` wholly inside, then finer ones towards the ends, then
+    single ``points``. Each row read is checked (`decode`, naming ``what``).
 
-    ``levels`` needs the rows of ``top`` overlapping the range and, of each finer level, those
-    reaching over its ends; ``points``, those of the chunks reaching over its ends. What one
-    level leaves uncovered lies inside one block of it that reaches over an end, so finer
-    levels only ever fill at most two gaps, each inside a row (or chunk) that reaches over it;
-    and the blocks a level takes in a gap are consecutive.
+    ``levels`` holds, in step order, the rows of ``top`` overlapping the range and, of each
+    finer level, those reaching over its ends; ``points``, those of the chunks reaching over its
+    ends. What one level leaves uncovered lies inside one block of it that reaches over an end,
+    so finer levels only ever fill at most two gaps, each inside a row (or chunk) that reaches
+    over it; and the blocks a level takes in a gap are consecutive. A row wholly inside a gap is
+    taken whole, without looking at its steps.
     """
-    taken = []
+    taken: list[Records] = []
     gaps = [(lo, hi)]
     for level in range(top, -1, -1):
-        rows = points if level == 0 else levels.get(level, np.empty((0, _WORDS), dtype=np.int64))
-        first = rows[:, _STEP] if level == 0 else rows[:, _FIRST.start]
-        last = rows[:, _STEP] if level == 0 else rows[:, _LAST.start]
         left = []
         for start, stop in gaps:
-            inside = np.flatnonzero((first >= start) & (last <= stop))
-            if not len(inside):
+            if level == 0:
+                parts = _points_in(points, start, stop)
+            else:
+                parts = _blocks_in(levels.get(level, ()), start, stop, what)
+            if not parts:
                 left.append((start, stop))
                 continue
-            block = rows[inside[0] : inside[-1] + 1]
-            taken.append(block if level else reduce(block, np.arange(len(block))))
-            left += [(start, int(first[inside[0]]) - 1), (int(last[inside[-1]]) + 1, stop)]
+            taken += parts
+            left += [(start, _step(parts[0], 0, _FIRST) - 1), (_step(parts[-1], -1, _LAST) + 1, stop)]
         gaps = [(start, stop) for start, stop in left if start <= stop]
-    if not taken:
-        return np.empty((0, _WORDS), dtype=np.int64)
-    # each part is consecutive blocks and no two overlap: ordering the parts orders the rows
-    return np.concatenate(sorted(taken, key=lambda part: int(part[0, _FIRST.start])))
+    # each part is consecutive blocks and no two overlap: ordering the parts orders the records
+    return sorted(taken, key=lambda part: _step(part, 0, _FIRST))
 
 
-def count(records: np.ndarray) -> int:
-    """How many points ``records`` cover."""
-    return int(records[:, 0].sum())
+def _step(records: Records, at: int, part: int) -> int:
+    """The step of point ``part`` of record ``at``."""
+    return int(records.points[at, 4 * part + _STEP])
 
 
-def downsample(covers: Sequence[tuple[np.ndarray, int, int]], buckets: int) -> list[Series]:
-    """For each ``(records, lo, hi)`` (records covering ``[lo, hi]``, in step order), its M4
+def _blocks_in(rows: Sequence[Row], start: int, stop: int, what: str) -> list[Records]:
+    """The blocks of ``rows`` (one level, step order) wholly inside ``[start, stop]``, as parts."""
+    parts = []
+    for row in rows:
+        if row.last_step < start or row.first_step > stop:
+            continue
+        records = decode(row, what)
+        if row.first_step < start or row.last_step > stop:
+            first, last = records.points[:, 4 * _FIRST + _STEP], records.points[:, 4 * _LAST + _STEP]
+            inside = np.flatnonzero((first >= start) & (last <= stop))
+            if not len(inside):
+                continue
+            records = between(records, int(inside[0]), int(inside[-1]) + 1)
+        parts.append(records)
+    return parts
+
+
+def _points_in(points: np.ndarray, start: int, stop: int) -> list[Records]:
+    """The points inside ``[start, stop]`` as records of one (none or one part)."""
+    begin, end = np.searchsorted(points[:, _STEP], (start, stop + 1))
+    return [reduce(points[begin:end], np.arange(end - begin))] if end > begin else []
+
+
+def count(parts: Sequence[Records]) -> int:
+    """How many points the records of ``parts`` cover."""
+    return sum(int(part.count.sum()) for part in parts)
+
+
+BATCH_RECORDS = 1 << 13  # records reduced in one go: small enough to stay in the CPU's caches
+
+
+def downsample(covers: Sequence[tuple[Sequence[Records], int, int]], buckets: int) -> list[Series]:
+    """For each ``(parts, lo, hi)`` (records covering ``[lo, hi]``, in step order), its M4
     points: a record goes to the bucket of ``[lo, hi]`` cut in ``buckets`` equal step ranges
-    where its first step falls. Every series is reduced in the same numpy calls."""
-    keys = [
-        number * (buckets + 2) + np.searchsorted(edges(lo, hi, buckets), records[:, _FIRST.start], side="right")
-        for number, (records, lo, hi) in enumerate(covers)
-    ]
-    if not covers or not sum(len(key) for key in keys):
+    where its first step falls. Series are reduced together, a batch of about `BATCH_RECORDS`
+    records in the same numpy calls: many short series cost few calls, and a batch's arrays
+    stay in the caches (and in memory the process holds, rather than pages mapped afresh)."""
+    kept: list[Series] = []
+    batch: list[tuple[Sequence[Records], int, int]] = []
+    size = 0
+    for cover in covers:
+        batch.append(cover)
+        size += sum(len(part.count) for part in cover[0])
+        if size >= BATCH_RECORDS:
+            kept += _downsample(batch, buckets)
+            batch, size = [], 0
+    return kept + (_downsample(batch, buckets) if batch else [])
+
+
+def _downsample(covers: Sequence[tuple[Sequence[Records], int, int]], buckets: int) -> list[Series]:
+    """`downsample` of one batch: each bucket's points are chosen by their place in the point
+    table, and only the points kept are then gathered."""
+    sizes = [sum(len(part.count) for part in parts) for parts, _, _ in covers]
+    if not sum(sizes):
         return [Series("", "", np.empty(0, dtype=np.int64), *(np.empty(0) for _ in range(3))) for _ in covers]
-    key = np.concatenate(keys)
+    records = join([part for parts, _, _ in covers for part in parts])
+    points = records.points
+    bounds = np.cumsum([0] + sizes)
+    firsts = np.ascontiguousarray(points[:, 4 * _FIRST + _STEP])
+    key = np.empty(len(points), dtype=np.int64)
+    for number, ((_, lo, hi), start, stop) in enumerate(zip(covers, bounds[:-1], bounds[1:])):
+        bucket = np.searchsorted(edges(lo, hi, buckets), firsts[start:stop], side="right")
+        key[start:stop] = number * (buckets + 2) + bucket
     starts = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
-    kept = reduce(np.concatenate([records for records, _, _ in covers]), starts)
-    # a bucket's five points (a bucket without NaN repeats its first), in step order, repeats
-    # dropped: worked out on the steps alone, then the points gathered once, 32 bytes at a time
-    steps = kept[:, _FIRST.start + _STEP :: 4]  # first, last, low, high, nan
-    row, column = np.repeat(np.arange(len(kept)), 5), np.argsort(steps, axis=1, kind="stable").ravel()
-    steps, owner = steps[row, column], np.repeat(key[starts] // (buckets + 2), 5)
-    fresh = np.concatenate([[True], (steps[1:] != steps[:-1]) | (owner[1:] != owner[:-1])])
-    five = np.ndarray((len(kept), 5), dtype="V32", buffer=kept, offset=_FIRST.start * 8, strides=(kept.strides[0], 32))
-    points = five[row[fresh], column[fresh]].view(np.int64).reshape(-1, 4)
-    owner = owner[fresh]
-    floats = points.view(np.float64)
-    columns = (points[:, _STEP], floats[:, 1], floats[:, 2], floats[:, _VALUE])
-    bounds = np.searchsorted(owner, np.arange(len(covers) + 1))
+    runs = np.diff(np.append(starts, len(points)))
+    lows, highs = (points[:, 4 * part + _VALUE].view(np.float64) for part in (_LOW, _HIGH))
+    low = first_match(_nan_as(lows, np.inf, records.nan_at), starts, np.minimum, runs)
+    high = first_match(_nan_as(highs, -np.inf, records.nan_at), starts, np.maximum, runs)
+    held, at = _first_in_runs(records.nan_at, starts, runs)
+    # each bucket's points by their place in the table of the records' points, then their NaN
+    # points (4 * len(points) + entry)
+    table = _table(points)
+    if len(records.nans):
+        table = np.concatenate([table, _table(records.nans)])
+    steps = table.view(np.int64).reshape(-1, 4)[:, _STEP]
+    # a bucket's first, low, high, first NaN (only in a batch holding one) and last
+    chosen = np.empty((len(starts), 5 if held.any() else 4), dtype=np.intp)
+    chosen[:, 0], chosen[:, -1] = 4 * starts + _FIRST, 4 * (starts + runs - 1) + _LAST
+    chosen[:, 1], chosen[:, 2] = 4 * low + _LOW, 4 * high + _HIGH
+    if chosen.shape[1] == 5:  # a bucket without NaN names its first twice
+        chosen[:, 3] = np.where(held, len(points) * 4 + at, chosen[:, 0])
+    # the middle points in step order (points on one step are one point: any order)
+    for left, right in ((1, 2), (2, 3), (1, 2))[: 1 if chosen.shape[1] == 4 else 3]:
+        swap = np.flatnonzero(steps[chosen[:, left]] > steps[chosen[:, right]])
+        chosen[swap, left], chosen[swap, right] = chosen[swap, right], chosen[swap, left]
+    ahead = steps[chosen]
+    fresh = np.empty(chosen.shape, dtype=bool)
+    fresh[:, 0], fresh[:, 1:] = True, ahead[:, 1:] != ahead[:, :-1]
+    picked = np.flatnonzero(fresh)
+    # one copy of the kept points as four columns; each series' columns are views of it
+    columns = np.ascontiguousarray(table[chosen.reshape(-1)[picked]].view(np.int64).reshape(-1, 4).T)
+    floats = columns.view(np.float64)
+    cuts = np.searchsorted(picked, chosen.shape[1] * np.searchsorted(starts, bounds))
+    step, epoch, wall_time, value = columns[_STEP], floats[1], floats[2], floats[_VALUE]
     return [
-        Series("", "", *(column[start:stop].copy() for column in columns))
-        for start, stop in zip(bounds[:-1], bounds[1:])
+        Series("", "", step[start:stop], epoch[start:stop], wall_time[start:stop], value[start:stop])
+        for start, stop in zip(cuts[:-1], cuts[1:])
     ]

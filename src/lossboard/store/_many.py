@@ -1,7 +1,8 @@
-"""Reading series, one or many, in three statements whatever their number: shared by every backend.
+"""Reading series, one or many, in three statements whatever their number (two for whole
+series): shared by every backend.
 
-A backend resolves the series (`Found`), reads their extents from the level-1 rows (`Extent`,
-one statement), lets `plan` choose each one's summary level, then fetches every chunk and
+A backend resolves the series (`Found`, with each whole series' extent from its tag row), for a
+step range reads their extents from the level-1 rows (`Extent`, one statement), lets `plan` choose each one's summary level, then fetches every chunk and
 summary row they need in one more statement: of each series, the rows of its level that overlap
 the range, and of each finer level (and its chunks) only those reaching over the range's ends
 (level 0: every chunk overlapping it). `answer` reads each series from those rows, CRC checks
@@ -24,12 +25,16 @@ WHOLE = (-(2**63), 2**63 - 1)  # every step a series can hold
 
 
 class Found(NamedTuple):
-    """One series a read resolved: its id and identity."""
+    """One series a read resolved: its id, identity, and its first and last step and points
+    (what its tag row keeps: the extent of a read of the whole series)."""
 
     tag_id: int
     run: str
     tag: str
     source_tag: str
+    first_step: int
+    last_step: int
+    points: int
 
 
 class Extent(NamedTuple):
@@ -49,11 +54,15 @@ def read(
     extents_of: Callable[[list[int], int, int], Iterable[tuple]],
     rows_of: Callable[[list[tuple[int, int, bool]], int, int], Iterable[tuple]],
 ) -> dict[tuple[str, str, str], SeriesData]:
-    """``found`` series in a backend's two statements: ``extents_of(tag_ids, lo, hi)`` gives
-    ``(tag_id, first_step, last_step, inner_points)`` of each series overlapping ``[lo, hi]``,
-    ``rows_of(fetches, lo, hi)`` every row those ask for (`fetches`, `answer`)."""
+    """``found`` series in a backend's two statements, one for the whole series:
+    ``extents_of(tag_ids, lo, hi)`` gives ``(tag_id, first_step, last_step, inner_points)`` of
+    each series overlapping ``[lo, hi]`` (the whole series': `Found`'s own), ``rows_of(fetches,
+    lo, hi)`` every row those ask for (`fetches`, `answer`)."""
     lo, hi = step_range or WHOLE
-    extents = {tag_id: Extent(*extent) for tag_id, *extent in extents_of([series.tag_id for series in found], lo, hi)}
+    if step_range is None:
+        extents = {series.tag_id: Extent(series.first_step, series.last_step, series.points) for series in found}
+    else:
+        extents = {tag_id: Extent(*extent) for tag_id, *extent in extents_of([series.tag_id for series in found], lo, hi)}
     levels = dict(plan(found, extents, buckets))
     return answer(found, extents, levels, rows_of(fetches(levels, step_range), lo, hi), step_range, buckets)
 
@@ -87,7 +96,7 @@ class _Fetched:
 
     def __init__(self) -> None:
         self.chunks: list[tuple[int, _chunks.Blobs]] = []
-        self.levels: dict[int, list[tuple[int, bytes, int]]] = defaultdict(list)
+        self.levels: dict[int, list[_levels.Row]] = defaultdict(list)
 
 
 def answer(
@@ -98,15 +107,16 @@ def answer(
     step_range: tuple[int, int] | None,
     buckets: int | None,
 ) -> dict[tuple[str, str, str], SeriesData]:
-    """Each series read from the fetched ``rows`` ``(level, tag_id, first_step, step, epoch,
-    wall_time, value, checksum)`` (level 0: a chunk; a summary's records ride in ``value``), in
-    any order, keyed by (run, tag, source_tag) in the order of ``found``; ``levels`` as `plan` chose."""
+    """Each series read from the fetched ``rows`` ``(level, tag_id, first_step, last_step, count,
+    step, epoch, wall_time, value, checksum)`` (level 0: a chunk; a summary's records ride in
+    ``value``), in any order, keyed by (run, tag, source_tag) in the order of ``found``;
+    ``levels`` as `plan` chose."""
     fetched: dict[int, _Fetched] = defaultdict(_Fetched)
-    for level, tag_id, first, step, epoch, wall_time, value, crc in rows:
+    for level, tag_id, first, last, count, step, epoch, wall_time, value, crc in rows:
         if level == 0:
             fetched[tag_id].chunks.append((first, (step, epoch, wall_time, value, crc)))
         else:
-            fetched[tag_id].levels[level].append((first, value, crc))
+            fetched[tag_id].levels[level].append(_levels.Row(first, last, count, value, crc))
     read: dict[int, SeriesData] = {}
     covered = []  # series read through summaries: downsampled together below
     for series in found:
@@ -115,11 +125,12 @@ def answer(
             read[series.tag_id] = _exact(series, held, step_range, buckets)
             continue
         lo, hi = step_range if step_range is not None else (extent.first_step, extent.last_step)
-        by_level = {number: _levels.decode(rows, series.tag) for number, rows in held.levels.items()}
-        covered.append((series, _levels.cover(by_level, _levels.points_of(_points(series, held)), level, lo, hi), lo, hi))
-    kept = _levels.downsample([(records, lo, hi) for _, records, lo, hi in covered], buckets or 1)
-    for (series, records, _, _), points in zip(covered, kept):
-        read[series.tag_id] = SeriesData.of(series.run, series.tag, series.source_tag, points, _levels.count(records))
+        by_level = {number: sorted(rows, key=lambda row: row.first_step) for number, rows in held.levels.items()}
+        points = _levels.points_of(_points(series, held))
+        covered.append((series, _levels.cover(by_level, points, level, lo, hi, series.tag), lo, hi))
+    kept = _levels.downsample([(parts, lo, hi) for _, parts, lo, hi in covered], buckets or 1)
+    for (series, parts, _, _), points in zip(covered, kept):
+        read[series.tag_id] = SeriesData.of(series.run, series.tag, series.source_tag, points, _levels.count(parts))
     return {(series.run, series.tag, series.source_tag): read[series.tag_id] for series in found}
 
 

@@ -20,7 +20,7 @@ on write. Runs also hold **events**, **media** (references, not bytes), and **pr
 Series are stored as **chunks**: up to `CHUNK_POINTS` consecutive points of one series in one
 row, each column as raw little-endian bytes, with the chunk's first/last step and its value
 min/max, and beside them the **summary levels** (`lossboard.store._levels`): records of each
-block of 32, 128, 512 and 2,048 points of a chunk and of 2, 8 and 32 whole chunks (count, first,
+block of 32, 64, ... 2,048 points of a chunk and of 1, 2, ... 32 whole chunks (count, first,
 last, minimum, maximum and first NaN), kept up to date by every write. Reading a million points
 is then a few hundred rows, and appends touch one chunk and one group of summaries. Each chunk
 and summary row carries a CRC-32 checked on every read: damaged bytes are an error naming the
@@ -57,7 +57,7 @@ some display names the store holds, one indexed query: what a request checks its
 alone that names several is a `lossboard.errors.UsageError` listing their source tags; raw, or
 downsampled to ``buckets`` buckets), `read_many` (every series of many ``(run, label)``
 pairs, exactly as `read_series` reads each, in three statements whatever their number: the
-series, their extents, then every chunk and summary row they need), `read_events`, `read_media`
+series, their extents (for a step range only), then every chunk and summary row they need), `read_events`, `read_media`
 (by run, and by tag and step range where given), `read_problems`. Downsampling is deterministic
 and never hides a spike: the step range is cut into ``buckets`` equal parts and each non-empty
 part keeps its first and last point and the points holding its minimum and maximum value (M4),
@@ -83,7 +83,7 @@ import numpy as np
 from lossboard.errors import LossboardError, UsageError
 from lossboard.model import Event, FileProblem, Media, Series
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 CHUNK_POINTS = 4096
 
 

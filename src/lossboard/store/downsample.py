@@ -83,6 +83,7 @@ def first_match(
     """Per bucket, the offset of its first point equal to the bucket's ``reduce`` (NaN-free)."""
     targets = reduce.reduceat(window, offsets)
     hit = window == np.repeat(targets, sizes)
-    # every bucket holds its own target, so the first hit at or after its offset is in it
-    hits = np.flatnonzero(hit)
-    return hits[np.searchsorted(hits, offsets)]
+    # every bucket holds its own target, so its first is the hit after those of the buckets
+    # before it: counted in one pass rather than searched for
+    before = np.cumsum(hit)[offsets] - hit[offsets]
+    return np.flatnonzero(hit)[before]

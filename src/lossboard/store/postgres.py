@@ -389,17 +389,18 @@ class PostgresStore:
         time_range: tuple[float, float] | None = None,
         buckets: int | None = None,
     ) -> SeriesData | None:
-        found = self._conn.execute(
-            "SELECT t.id, t.source_tag FROM tags t JOIN runs r ON r.id = t.run_id WHERE r.display = %s"
-            " AND t.tag = %s AND (%s::text IS NULL OR t.source_tag = %s) ORDER BY t.source_tag",
+        rows = self._conn.execute(
+            "SELECT t.id, t.source_tag, t.first_step, t.last_step, t.points FROM tags t JOIN runs r"
+            " ON r.id = t.run_id WHERE r.display = %s AND t.tag = %s AND (%s::text IS NULL OR t.source_tag = %s)"
+            " ORDER BY t.source_tag",
             (run, tag, source_tag, source_tag),
         ).fetchall()
-        if not found:
+        if not rows:
             return None
-        tag_id, source_tag = one_series(run, tag, found)
+        tag_id, source_tag = one_series(run, tag, [row[:2] for row in rows])
         if buckets is not None and time_range is None:
             with self._conn.cursor(binary=True) as cur:
-                found = read(cur, [_many.Found(tag_id, run, tag, source_tag)], step_range, buckets)
+                found = read(cur, [_many.Found(tag_id, run, tag, source_tag, *rows[0][2:])], step_range, buckets)
             return found[run, tag, source_tag]
         query = f"SELECT {BLOBS} FROM chunks WHERE tag_id = %s"
         params: tuple = (tag_id,)
@@ -424,7 +425,7 @@ class PostgresStore:
             found = [
                 _many.Found(*row)
                 for row in cur.execute(
-                    "SELECT t.id, r.display, t.tag, t.source_tag"
+                    "SELECT t.id, r.display, t.tag, t.source_tag, t.first_step, t.last_step, t.points"
                     " FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS w(run, tag, place)"
                     " JOIN runs r ON r.display = w.run JOIN tags t ON t.run_id = r.id AND t.tag = w.tag"
                     " ORDER BY w.place, t.source_tag",

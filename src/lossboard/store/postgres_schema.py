@@ -119,6 +119,7 @@ MIGRATIONS: tuple[Callable[[psycopg.Connection], object], ...] = (
     lambda conn: _migrate_to_v4(conn),
     lambda conn: _migrate_to_v5(conn),
     lambda conn: _migrate_to_v6(conn),
+    lambda conn: _migrate_to_v7(conn),
 )
 
 
@@ -171,14 +172,20 @@ def _migrate_to_v5(conn: psycopg.Connection) -> None:
 
 
 def _migrate_to_v6(conn: psycopg.Connection) -> None:
-    """Version 6 keeps summary records (`lossboard.store._levels`) at seven levels in place of
-    the block M4 and the two M4 levels: computed here for every series from its chunks."""
+    """Version 6 kept summary records (`lossboard.store._levels`) in place of the block M4 and
+    the two M4 levels; version 7 changed their layout and computes them, so none are made here."""
     # records are read far more often than written: stored as they are, never compressed; media
     # are found by tag and step (one image of a slider), not by reading every record of a run
     conn.execute(
         "DROP TABLE chunk_blocks; DELETE FROM summaries; ALTER TABLE summaries ALTER points SET STORAGE EXTERNAL;"
         " CREATE INDEX media_tag_step ON media (run_id, tag, step)"
     )
+
+
+def _migrate_to_v7(conn: psycopg.Connection) -> None:
+    """Version 7 stores records without their NaN point (a list of the few blocks holding one
+    follows them) at a factor of 2 between levels: every series' levels computed from its chunks."""
+    conn.execute("DELETE FROM summaries")
     for (tag_id,) in conn.execute("SELECT id FROM tags ORDER BY id").fetchall():
         with conn.cursor(binary=True) as read:
             chunks = read.execute(

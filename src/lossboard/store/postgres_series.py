@@ -1,5 +1,5 @@
 """A series in the PostgreSQL store: points merged into its chunks and summary levels on write,
-and many series read back (downsampled) in three statements with binary results.
+and many series read back (downsampled) in at most three statements with binary results.
 
 `lossboard.store.postgres.PostgresStore` calls these inside its transactions; the tables are
 docs/store-schema.md's ``chunks`` and ``summaries``, written with binary ``COPY``.
@@ -151,12 +151,12 @@ FROM summaries WHERE tag_id = ANY(%(ids)s::int8[]) AND level = 1
 # (tag_id, level, first_step)
 _READ = """
 WITH wanted AS (SELECT * FROM unnest(%(ids)s::int8[], %(levels)s::int2[], %(whole)s::bool[]) AS w(tag_id, level, whole))
-SELECT 0::int2, c.tag_id, c.first_step, c.step, c.epoch, c.wall_time, c.value, c.checksum
+SELECT 0::int2, c.tag_id, c.first_step, c.last_step, c.count, c.step, c.epoch, c.wall_time, c.value, c.checksum
 FROM wanted w JOIN chunks c ON c.tag_id = w.tag_id
 WHERE w.level = 0 AND c.last_step >= %(lo)s AND c.first_step <= %(hi)s
   AND (w.whole OR NOT (c.first_step >= %(lo)s AND c.last_step <= %(hi)s))
 UNION ALL
-SELECT s.level, s.tag_id, s.first_step, NULL, NULL, NULL, s.points, s.checksum
+SELECT s.level, s.tag_id, s.first_step, s.last_step, s.count, NULL, NULL, NULL, s.points, s.checksum
 FROM wanted w JOIN summaries s ON s.tag_id = w.tag_id AND s.level = w.level
 WHERE w.level > 0 AND s.last_step >= %(lo)s AND s.first_step <= %(hi)s
   AND (w.whole OR NOT (s.first_step >= %(lo)s AND s.last_step <= %(hi)s))

@@ -410,15 +410,17 @@ class SQLiteStore:
     ) -> SeriesData | None:
         with self._snapshot() as db:
             rows = db.execute(
-                "SELECT t.id, t.source_tag FROM tags t JOIN runs r ON r.id = t.run_id "
-                "WHERE r.display = ?1 AND t.tag = ?2 AND (?3 IS NULL OR t.source_tag = ?3) ORDER BY t.source_tag",
+                "SELECT t.id, t.source_tag, t.first_step, t.last_step, t.points FROM tags t JOIN runs r "
+                "ON r.id = t.run_id WHERE r.display = ?1 AND t.tag = ?2 AND (?3 IS NULL OR t.source_tag = ?3) "
+                "ORDER BY t.source_tag",
                 (run, tag, source_tag),
             ).fetchall()
             if not rows:
                 return None
-            tag_id, source_tag = one_series(run, tag, rows)
+            tag_id, source_tag = one_series(run, tag, [row[:2] for row in rows])
             if buckets is not None and time_range is None:
-                return read(db, [_many.Found(tag_id, run, tag, source_tag)], step_range, buckets)[run, tag, source_tag]
+                found = _many.Found(tag_id, run, tag, source_tag, *rows[0][2:])
+                return read(db, [found], step_range, buckets)[run, tag, source_tag]
             lo, hi = step_range if step_range is not None else _many.WHOLE
             blobs = db.execute(
                 "SELECT step, epoch, wall_time, value, checksum FROM chunks "
@@ -440,7 +442,7 @@ class SQLiteStore:
             found = [
                 _many.Found(*row)
                 for row in db.execute(
-                    "SELECT t.id, r.display, t.tag, t.source_tag FROM json_each(?) w "
+                    "SELECT t.id, r.display, t.tag, t.source_tag, t.first_step, t.last_step, t.points FROM json_each(?) w "
                     "JOIN runs r ON r.display = w.value ->> 0 JOIN tags t ON t.run_id = r.id AND t.tag = w.value ->> 1 "
                     "ORDER BY w.key, t.source_tag",
                     (json.dumps([list(pair) for pair in dict.fromkeys(map(tuple, pairs))]),),

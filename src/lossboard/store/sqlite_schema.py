@@ -216,14 +216,20 @@ def _migrate_to_v5(db: sqlite3.Connection) -> None:
 
 
 def _migrate_to_v6(db: sqlite3.Connection) -> None:
-    """Version 6 keeps summary records (`lossboard.store._levels`) at seven levels in place of
-    the block M4 and the two M4 levels: computed here for every series from its chunks."""
+    """Version 6 kept summary records (`lossboard.store._levels`) in place of the block M4 and
+    the two M4 levels; version 7 changed their layout and computes them, so none are made here."""
     db.execute("DROP TABLE chunk_blocks")
     db.execute("DELETE FROM summaries")
     # bounds and counts from the indexes alone: a row's first page also holds its blob's start,
     # so reading them from the rows touches a page per chunk
     db.execute("CREATE INDEX summaries_extent ON summaries(tag_id, level, first_step, last_step, count)")
     db.execute("CREATE INDEX chunks_extent ON chunks(tag_id, first_step, last_step)")
+
+
+def _migrate_to_v7(db: sqlite3.Connection) -> None:
+    """Version 7 stores records without their NaN point (a list of the few blocks holding one
+    follows them) at a factor of 2 between levels: every series' levels computed from its chunks."""
+    db.execute("DELETE FROM summaries")
     for (tag_id,) in db.execute("SELECT id FROM tags").fetchall():
         chunks = db.execute(
             "SELECT first_step, last_step, count, step, epoch, wall_time, value, checksum FROM chunks "
@@ -245,6 +251,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migrate_to_v4,
     _migrate_to_v5,
     _migrate_to_v6,
+    _migrate_to_v7,
 ]
 
 

@@ -1,5 +1,5 @@
 """A series in the SQLite store: points merged into its chunks and summary levels on write,
-and many series read back (downsampled) in three statements.
+and many series read back (downsampled) in at most three statements.
 
 `lossboard.store.sqlite.SQLiteStore` calls these inside its transactions and snapshots; the
 tables are docs/store-schema.md's ``chunks`` and ``summaries``.
@@ -21,7 +21,8 @@ from lossboard.store.base import CHUNK_POINTS, SeriesData
 def read(
     db: sqlite3.Connection, found: list[_many.Found], step_range: tuple[int, int] | None, buckets: int | None
 ) -> dict[tuple[str, str, str], SeriesData]:
-    """``found`` series in two statements after their lookup: extents, then every row they need."""
+    """``found`` series in two statements after their lookup (one for the whole series):
+    extents, then every row they need."""
     return _many.read(
         found, step_range, buckets,
         extents_of=lambda ids, lo, hi: db.execute(_EXTENTS, (json.dumps(ids), lo, hi)),
@@ -37,16 +38,17 @@ FROM summaries WHERE tag_id IN (SELECT value FROM json_each(?1)) AND level = 1
   AND last_step >= ?2 AND first_step <= ?3 GROUP BY tag_id
 """
 
+
 # the rows `_many.answer` reads: ?1 is a JSON list of [tag_id, level, whole] (`_many.fetches`),
 # ?2 and ?3 the step range; the primary keys find them by (tag_id, level, first_step)
 _READ = """
 WITH wanted(tag_id, level, whole) AS (SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?1))
-SELECT 0, c.tag_id, c.first_step, c.step, c.epoch, c.wall_time, c.value, c.checksum
+SELECT 0, c.tag_id, c.first_step, c.last_step, c.count, c.step, c.epoch, c.wall_time, c.value, c.checksum
 FROM wanted w JOIN chunks c ON c.tag_id = w.tag_id
 WHERE w.level = 0 AND c.last_step >= ?2 AND c.first_step <= ?3
   AND (w.whole OR NOT (c.first_step >= ?2 AND c.last_step <= ?3))
 UNION ALL
-SELECT s.level, s.tag_id, s.first_step, NULL, NULL, NULL, s.points, s.checksum
+SELECT s.level, s.tag_id, s.first_step, s.last_step, s.count, NULL, NULL, NULL, s.points, s.checksum
 FROM wanted w JOIN summaries s ON s.tag_id = w.tag_id AND s.level = w.level
 WHERE w.level > 0 AND s.last_step >= ?2 AND s.first_step <= ?3
   AND (w.whole OR NOT (s.first_step >= ?2 AND s.last_step <= ?3))
@@ -138,7 +140,7 @@ def _write_chunks(db: sqlite3.Connection, tag_id: int, series: Series) -> None:
 
 
 def _rebuild_groups(db: sqlite3.Connection, tag_id: int, since: int) -> None:
-    """Bring a series' summary levels 2-7 up to date after its chunks changed from ``since`` on."""
+    """Bring a series' summary levels 2 and up up to date after its chunks changed from ``since`` on."""
     rows = _levels.rebuild_groups(lambda sql, params: db.execute(sql, params).fetchall(), tag_id, since)
     db.executemany(
         "INSERT INTO summaries (tag_id, level, first_step, last_step, count, points, checksum) "

@@ -1,28 +1,34 @@
-"""Column extraction for the display lines that make up most of a Caffe log.
+"""Column extraction for the display records that make up most of a Caffe log.
 
 Every ``display`` iterations Caffe prints one record of lines that differ only in their
-numbers::
+dates and numbers::
 
     I0711 14:22:25.854327  1274 solver.cpp:228] Iteration 100, loss = 0.232917
     I0711 14:22:25.854377  1274 solver.cpp:244]     Train net output #0: loss = 0.232917 (* 1 = 0.232917 loss)
     I0711 14:22:25.854387  1274 sgd_solver.cpp:106] Iteration 100, lr = 0.00992565
 
-The dates and times (glog's first 21 characters, fixed width) are read as columns of digits
-with numpy. A `Layout` is the literal text after them of one record, learned once;
-the numbers of many records are cut out at its literal pieces (`_literals`: another output
-name or a missing line does not fit). Anything that does not fit is left to the caller's
-line-by-line path, which stays the reference: values orjson refuses (``nan``, ``-nan``) and
-dates that are not glog's fixed width included.
+A `Layout` is the literal text of one record, learned once. A chunk of whole lines is read as
+bytes with no Python per line: numpy finds where the lines start, which lines begin with
+glog's fixed-width date and a record line's text up to its first number (`Layout.heads`),
+reads the dates as columns of digits, and overwrites dates, heads and the lines between records
+in place, to be left out by one numpy selection; the literals after each line's first number are cut with
+`bytes.replace`, and one orjson call reads what is left (`_literals.read_cut`). Anything that does not fit is
+left to the caller's line-by-line path, which stays the reference: values orjson refuses
+(``nan``, ``-nan``), other output names, dates that are not glog's fixed width.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from functools import lru_cache
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
 from lossboard import tags
-from lossboard.sources.formats._literals import cut_pieces, read_numbers
+from lossboard.model import Columns, Event, Point
+from lossboard.sources.formats._literals import read_cut
 
 PREFIX = 21  # "I0711 14:22:25.854327": severity, month, day and time, always this wide in glog
 
@@ -33,94 +39,255 @@ _NUMBER = re.compile(
     r"(?<=Iteration )\d+|(?<= = )[^\s()]+"
     r"|(?<=\()[^\s()]+(?= iter/s)|(?<=, )[^\s()]+(?=s/)|(?<=s/)\d+(?= iters)"
 )
-_OUTPUT_NAME = re.compile(r"Train net output #\d+: (\S+) = ")
+_OUTPUT_NAME = re.compile(r"(Train|Test) net output #\d+: (\S+) = ")
+_TESTING = re.compile(r"Iteration \d+, Testing net \(#(\d+)\)")
 
 LOSS_LINE = ", loss = "  # text only the record's first line has
+_COMMA, _NEWLINE = ord(","), ord("\n")
+FILL = b"\r"  # overwrites what is cut, then left out: no text handed to the fast path has it
+
+
+class Block:
+    """Whole lines (each ending in ``\\n``) as UTF-8 bytes, with where each starts and ends."""
+
+    def __init__(self, text: str) -> None:
+        self.data = text.encode("utf-8", "surrogatepass")
+        self.ends = np.flatnonzero(np.frombuffer(self.data, dtype=np.uint8) == _NEWLINE)
+        self.starts = np.concatenate(([0], self.ends[:-1] + 1))
+        self.count = len(self.ends)
+
+    def line(self, index: int) -> str:
+        return self.data[self.starts[index] : self.ends[index]].decode("utf-8", "surrogatepass")
+
+    def lines(self, start: int, stop: int) -> list[str]:
+        """Lines ``start`` to ``stop``, decoded and split at once."""
+        if start >= stop:
+            return []
+        text = self.data[self.starts[start] : self.ends[stop - 1]].decode("utf-8", "surrogatepass")
+        return text.split("\n")
+
+    def padded(self, width: int) -> np.ndarray:
+        """The bytes and ``width`` zeros after them: a window of ``width`` fits at every start."""
+        return np.frombuffer(self.data + bytes(width), dtype=np.uint8)
+
+
+def _words(padded: np.ndarray) -> np.ndarray:
+    """The 8 bytes at every offset of ``padded`` as a little-endian integer, as a view."""
+    return np.ndarray((len(padded) - 7,), dtype="<u8", buffer=padded, strides=(1,))
+
+
+def _windows(padded: np.ndarray, width: int) -> np.ndarray:
+    """Every ``width``-byte window of ``padded``, as a view (row i starts at byte i)."""
+    return as_strided(padded, shape=(len(padded) - width, width), strides=(1, 1))
 
 
 class Layout:
-    """The literal text of one display record with its numbers cut out.
+    """The literal text of one display record (or test block) around its numbers.
 
-    ``columns`` lists (value column, step column, tag, printed name, line of the record) for
-    each value the record gives, in the order the line-by-line path gives them. Column 0 is
-    the iteration of the record's loss line, the step of all but the lr line's values.
+    ``heads`` holds each line's text between the date and its first number, ``columns``
+    (value column, step column, tag, printed name, line of the record) each value the record
+    gives, in the order the line-by-line path gives them. Column 0 is the iteration of the
+    record's loss line, the step of all but the lr line's values.
     """
 
-    def __init__(self, pieces: list[str], columns: list[tuple], lines: int) -> None:
-        self.pieces, self.columns, self.lines = pieces, columns, lines
-        self._cuts = cut_pieces(pieces)
+    def __init__(self, heads: list[str], cuts: Iterable[str], columns: list[tuple], width: int, split: str | None) -> None:
+        self.heads = [head.encode("utf-8") for head in heads]
+        self.split = split  # None for display records, the test net's split for a test block
+        self.lines = len(heads)
+        self.columns, self.width = columns, width
+        self.tags = {column[2] for column in columns}
+        # the literals after each line's first number, each cut down to a comma, longest
+        # first (one may hold another)
+        self._cuts = sorted((cut.encode("utf-8") for cut in cuts), key=len, reverse=True)
+        self._reach = PREFIX + max(map(len, self.heads))
+        # 8 bytes of the first head that tell its line from others of the same shape: those
+        # that end glog's "file:line]", else its first
+        first = self.heads[0]
+        self._key_offset = max(0, min(first.find(b"]") - 7, len(first) - 8))
+        self._key = int.from_bytes(first[self._key_offset : self._key_offset + 8], "little") if len(first) >= 8 else None
 
     @classmethod
     def learn(cls, record: list[str]) -> Layout | None:
-        """The layout of ``record``: a loss line, its ``Train net output`` lines, an lr line."""
+        """The layout of ``record``: a display record (a loss line, its ``Train net output``
+        lines, an lr line) or a test block (a ``Testing net (#k)`` line and its ``Test net
+        output`` lines, whose values go to ``split``)."""
         columns: list[tuple] = []
-        pieces: list[str] = []
+        heads: list[str] = []
+        cuts: dict[str, None] = {}
+        split = None  # the test net's split, for a test block
         start = 0  # the column of the line's first number
         for index, line in enumerate(record):
-            body = line[PREFIX:]
-            line_pieces = _NUMBER.split(body)
-            count = len(line_pieces) - 1
+            pieces = _NUMBER.split(line[PREFIX:])
+            count = len(pieces) - 1
             if index == 0:
-                if LOSS_LINE not in body or count not in (2, 5):
+                testing = _TESTING.search(line)
+                if testing is not None and count == 1 and len(record) > 1:
+                    split = tags.VAL if testing[1] == "0" else f"val_net{testing[1]}"
+                elif LOSS_LINE not in line or count not in (2, 5):
                     return None
-                columns.append((count - 1, 0, "train/loss", "loss", 0))
-                if count == 5:  # "Iteration N (2.3 iter/s, 43.4s/100 iters), loss = X"
-                    columns.append((1, 0, "perf/iters_per_sec", "iter/s", 0))
-            elif ", lr = " in body and index == len(record) - 1:
+                else:
+                    columns.append((count - 1, 0, "train/loss", "loss", 0))
+                    if count == 5:  # "Iteration N (2.3 iter/s, 43.4s/100 iters), loss = X"
+                        columns.append((1, 0, "perf/iters_per_sec", "iter/s", 0))
+            elif split is None and ", lr = " in line and index == len(record) - 1:
                 if count != 2:
                     return None
                 columns.append((start + 1, start, "opt/lr", "lr", index))
             else:
-                output = _OUTPUT_NAME.search(body)
-                if output is None or count not in (1, 2):  # its value, and the weighted value
-                    return None
-                name = output[1]
-                columns.append((start, 0, tags.canonical(name, tags.BATCH), name, index))
-            # the last piece of a line and the first of the next meet at the line break
-            pieces = [*pieces[:-1], pieces[-1] + "\n" + line_pieces[0], *line_pieces[1:]] if pieces else line_pieces
+                output = _OUTPUT_NAME.search(line)
+                if output is None or output[1] != ("Train" if split is None else "Test") or count not in (1, 2):
+                    return None  # its value, and the weighted value
+                name = output[2]
+                columns.append((start, 0, output_tag(name, split), name, index))
+            heads.append(pieces[0])
+            # the line's "\n" becomes a comma: its last piece is cut with it, so it must end there
+            line_cuts = [*pieces[1:-1], pieces[-1] + ","] if pieces[-1] else pieces[1:-1]
+            if not all(line_cuts):
+                return None  # two numbers with nothing between: no place to cut
+            cuts.update(dict.fromkeys(line_cuts))
             start += count
-        return cls(pieces, columns, len(record))
+        return cls(heads, cuts, columns, start, split)
 
-    def matrix(self, text: str, records: int) -> np.ndarray | None:
-        """The numbers of ``records`` whole records, ``text`` their lines after the dates
-        (`split_dates`), as a (records, width) array, or None when they do not fit."""
-        return read_numbers(text, self.pieces, self._cuts, records)
+    def read(self, block: Block) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """(first line of each whole record in ``block``, the dates of their lines as
+        `read_dates` gives them, their numbers as a (records, width) array), or None when
+        there are none or they do not fit."""
+        size, count = self.lines, block.count
+        if count < size:
+            return None
+        padded = block.padded(self._reach)
+        firsts = np.arange(count - size + 1)
+        if self._key is not None:  # a word of the first line's head picks the lines worth comparing in full
+            firsts = np.flatnonzero(_words(padded)[block.starts[firsts] + (PREFIX + self._key_offset)] == self._key)
+        windows = _windows(padded, self._reach)
+        for index, head in enumerate(self.heads):
+            firsts = firsts[self._heads_at(windows[block.starts[firsts + index]], index) == head]
+        if not len(firsts) or (np.diff(firsts) < size).any():
+            return None
+        lines = (firsts[:, None] + np.arange(size)).ravel()
+        dates = read_dates(_windows(padded, PREFIX)[block.starts[lines]])
+        if dates is None:
+            return None
+        body = self._cut(padded.copy(), block, firsts, lines)
+        for cut in self._cuts:
+            body = body.replace(cut, b",")
+        matrix = read_cut(body[:-1], len(firsts), self.width)  # the last "\n" became a comma
+        return None if matrix is None else (firsts, dates, matrix)
+
+    def _heads_at(self, rows: np.ndarray, index: int) -> np.ndarray:
+        """Where the head of the record's line ``index`` would be in each of ``rows``, as
+        fixed-width strings: a comparison is one memcmp a line."""
+        size = len(self.heads[index])
+        return np.ndarray((len(rows),), dtype=f"S{size}", buffer=rows, offset=PREFIX, strides=(self._reach,))
+
+    def _cut(self, data: np.ndarray, block: Block, firsts: np.ndarray, lines: np.ndarray) -> bytes:
+        """The records' text, one run of adjacent records after another, without the dates and
+        heads of their lines and with each ``\\n`` a comma: all else is overwritten by FILL in
+        ``data`` (the block's bytes, padded), which one numpy selection then leaves out."""
+        fill = FILL[0]
+        starts = block.starts[lines]
+        for index, head in enumerate(self.heads):
+            _windows(data, PREFIX + len(head))[starts[index :: self.lines]] = fill
+        data[block.ends[lines]] = _COMMA
+        breaks = np.flatnonzero(np.diff(firsts) != self.lines) + 1
+        run_starts = block.starts[firsts[np.concatenate(([0], breaks))]].tolist()
+        run_stops = (block.ends[firsts[np.concatenate((breaks - 1, [len(firsts) - 1]))] + self.lines - 1] + 1).tolist()
+        for stop, start in zip([0, *run_stops], [*run_starts, len(data)]):  # the lines between runs
+            data[stop:start] = fill
+        return data[data != fill].tobytes()
 
 
-def split_dates(lines: list[str]) -> tuple[np.ndarray, str] | None:
-    """The (month, day, hour, minute, microseconds of the minute) of glog's fixed-width date
-    and time on each of ``lines``, and the rest of the lines joined; None when a date is not
-    that or names no month."""
-    try:
-        raw = "".join([line[:PREFIX] for line in lines]).encode("ascii")
-    except UnicodeEncodeError:
+class Records:
+    """The records of one layout in a block (`Layout.read`), and the runs of them read so far
+    that are still to be emitted."""
+
+    def __init__(self, layout: Layout, firsts: np.ndarray, dates: np.ndarray, matrix: np.ndarray, year: int) -> None:
+        self.layout, self.firsts, self.dates, self.matrix = layout, firsts, dates, matrix
+        self.year, self.walls = year, wall_times(dates, year)
+        self.pending: list[tuple[int, int, np.ndarray]] = []  # (first, stop record, walls of their lines)
+
+    def take(self, record: int, stop: int, year: int) -> None:
+        """Records ``record`` to ``stop`` are read: emit them with the next `emit`."""
+        size = self.layout.lines
+        lines = slice(record * size, stop * size)
+        walls = self.walls[lines] if year == self.year else wall_times(self.dates[lines], year)
+        self.pending.append((record, stop, walls))
+
+    def touched_by(self, items: list) -> bool:
+        """Whether ``items`` must come after the pending records: an event, or a value of one
+        of their series."""
+        series = self.layout.tags
+        return bool(self.pending) and any(
+            type(item) is Event or (type(item) in (Point, Columns) and item.tag in series) for item in items
+        )
+
+    def emit(self, items: list) -> None:
+        """The values of the pending records, one block per series."""
+        if not self.pending:
+            return
+        if len(self.pending) == 1:
+            (start, stop, walls), = self.pending
+            matrix = self.matrix[start:stop]
+        else:
+            matrix = np.concatenate([self.matrix[start:stop] for start, stop, _ in self.pending])
+            walls = np.concatenate([walls for _, _, walls in self.pending])
+        self.pending = []
+        size = self.layout.lines
+        steps = matrix[:, 0].astype(np.int64)
+        for column, step_column, tag, name, line in self.layout.columns:
+            at = steps if step_column == 0 else matrix[:, step_column].astype(np.int64)
+            items.append(Columns(tag, name, at, matrix[:, column], None, walls[line::size]))
+
+
+@lru_cache(maxsize=1024)
+def output_tag(name: str, split: str | None) -> str:
+    """The tag `caffe.Parser` gives an output: a raw batch value, or a test net's value."""
+    if split is None:
+        return tags.canonical(name, tags.BATCH)
+    tag = tags.canonical(name, tags.VAL)
+    return tag if split == tags.VAL else f"{split}/{tags.metric_of(tag)}"
+
+
+def read_dates(table: np.ndarray) -> np.ndarray | None:
+    """The (month, day, hour, minute, microseconds of the minute) of glog's fixed-width
+    severity, date and time, one row of ``table`` (bytes) a line; None when one is not that
+    or names no month."""
+    if not _SEVERITY[table[:, 0]].all():
         return None
-    if len(raw) != PREFIX * len(lines):
-        return None
-    table = np.frombuffer(raw, dtype=np.uint8).reshape(-1, PREFIX)
     if not ((table[:, 5] == 32) & (table[:, 8] == 58) & (table[:, 11] == 58) & (table[:, 14] == 46)).all():
         return None
-    digits = table[:, _DIGIT_COLUMNS].astype(np.int64) - 48
-    if ((digits < 0) | (digits > 9)).any():
+    digits = table[:, _DIGIT_COLUMNS] - 48  # uint8: a byte below "0" wraps past 9
+    if (digits > 9).any():
         return None
+    digits = digits.astype(np.int64)
     fields = digits[:, 0:8:2] * 10 + digits[:, 1:8:2]  # month, day, hour, minute
     if fields[:, 0].min() < 1 or fields[:, 0].max() > 12:
         return None
-    micros = digits[:, 8:] @ _PLACES  # "25.854327" -> 25854327
-    return np.column_stack([fields, micros]), "\n".join([line[PREFIX:] for line in lines])
+    micros = digits[:, 8:] @ _PLACES  # "25.854327" -> 25854327 (integers: numpy's loop, no BLAS threads)
+    return np.column_stack([fields, micros])
 
 
 def wall_times(dates: np.ndarray, year: int) -> np.ndarray:
     """What `caffe.Parser` computes line by line for ``dates`` in ``year``: ``calendar.timegm``
-    of the minute plus ``float()`` of the printed seconds, to the bit (a whole number of
-    microseconds over 1e6 rounds as ``float()`` of its decimal text does)."""
+    of the minute plus ``float()`` of the printed seconds, to the bit (whole seconds and a
+    whole number of microseconds over 1e6, which rounds as ``float()`` of its decimal text
+    does, added once)."""
     months, days, hours, minutes, micros = dates.T
-    first_days = ((year - 1970) * 12 + months - 1).astype("datetime64[M]").astype("datetime64[D]")
-    since_epoch = first_days.astype(np.int64) + days - 1
+    since_epoch = _month_starts(year)[months - 1] + days - 1
     seconds = ((since_epoch * 24 + hours) * 60 + minutes) * 60
-    return seconds.astype(np.float64) + micros / 1e6
+    return seconds + micros / 1e6
 
 
+@lru_cache(maxsize=16)
+def _month_starts(year: int) -> np.ndarray:
+    """The days from 1970-01-01 to the first of each month of ``year``, as float64."""
+    starts = np.arange(f"{year}-01", f"{year + 1}-01", dtype="datetime64[M]").astype("datetime64[D]").astype(np.float64)
+    starts.flags.writeable = False  # shared by every call for the year
+    return starts
+
+
+_SEVERITY = np.zeros(256, dtype=bool)
+_SEVERITY[list(b"IWEF")] = True
 # the digits of "I0711 14:22:25.854327": MMDD, hh, mm, ss, ffffff
 _DIGIT_COLUMNS = [1, 2, 3, 4, 6, 7, 9, 10, 12, 13, 15, 16, 17, 18, 19, 20]
 _PLACES = 10 ** np.arange(7, -1, -1, dtype=np.int64)

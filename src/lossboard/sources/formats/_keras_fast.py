@@ -24,6 +24,7 @@ from functools import lru_cache
 import numpy as np
 import orjson
 
+from lossboard import tags
 from lossboard.sources.formats._lines import _ANSI
 
 MIN_STATES = 32  # a line with fewer redraws is read state by state
@@ -61,16 +62,24 @@ def first_state(raw: str, start: int) -> str:
     return _ANSI.sub("", raw[start + 1 : end]).rstrip("\x08").rstrip()
 
 
-def read_states(shown: str, names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray] | None:
-    """The (current, total, value of each name) of every state in ``shown`` -- raw text in
-    which each state follows a ``\\r`` and ends before one -- as rows, and which states show
-    an ETA; None when one of them does not fit."""
-    count = shown.count("\r") - 1
+@lru_cache(maxsize=64)
+def batch_columns(names: tuple[str, ...]) -> list[tuple[int, str, str]]:
+    """(column in `read_states`' rows, name, tag) of the running means among ``names``: not
+    lr or val_*, which a running state repeats."""
+    found = [(column, name, tags.canonical(name, tags.BATCH)) for column, name in enumerate(names, 2)]
+    return [column for column in found if column[2].startswith("train_batch/")]
+
+
+def read_states(shown: str, names: tuple[str, ...], count: int) -> tuple[np.ndarray, np.ndarray | None] | None:
+    """The (current, total, value of each name) of the ``count`` states in ``shown`` -- raw
+    text in which each state follows a ``\\r`` and ends before one -- as rows, and which states
+    show an ETA (None: none can, Keras 3 shows no ETA of its own); None when one of them does
+    not fit."""
     if "\x1b" in shown:  # Keras 3: every group is a number, joined at C speed
         found = _pattern(names, True).findall(shown)
         if len(found) != count:
             return None
-        has_eta = np.zeros(count, dtype=bool)
+        has_eta = None
         body = ",".join(map(",".join, found))
     else:  # Keras 2: a state with an ETA is running whatever its count
         found = _pattern(names, False).findall(shown)

@@ -39,11 +39,29 @@ def read_numbers(text: str, pieces: list[str], cuts: list[str], records: int) ->
         body = body.replace(piece, ",")
     if _NOT_A_NUMBER.search(body):  # orjson would read true, null, "1.5" or [1] as values
         return None
+    return _matrix("[" + body + "]", records, len(pieces) - 1)
+
+
+# the bytes orjson would read as other values (true, false, null, strings, lists, objects) or
+# as whitespace between two numbers: left in cut records, they say the records do not fit
+_NOT_IN_NUMBERS = b' \t\r\n"[{tfn'
+
+
+def read_cut(body: bytes, records: int, width: int) -> np.ndarray | None:
+    """The numbers of ``records`` records whose literal text was cut down to one comma
+    between numbers (the caller cut at fixed places, not by `cut_pieces`), as a (records,
+    width) array, or None when anything but numbers is left."""
+    if any(byte in body for byte in _NOT_IN_NUMBERS):  # each a memchr, not a regex
+        return None
+    return _matrix(b"[" + body + b"]", records, width)
+
+
+def _matrix(json: str | bytes, records: int, width: int) -> np.ndarray | None:
+    """One orjson call for all numbers, checked to be ``records`` rows of ``width``."""
     try:
-        flat = orjson.loads("[" + body + "]")
+        flat = orjson.loads(json)
     except orjson.JSONDecodeError:
         return None
-    width = len(pieces) - 1
     if len(flat) != records * width:
         return None
-    return np.array(flat, dtype=np.float64).reshape(records, width)
+    return np.fromiter(flat, dtype=np.float64, count=len(flat)).reshape(records, width)

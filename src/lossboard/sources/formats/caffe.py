@@ -47,13 +47,13 @@ from __future__ import annotations
 
 import calendar
 import re
-from itertools import chain
+from functools import lru_cache
 
 import numpy as np
 
 from lossboard import tags
-from lossboard.model import RESUME, Columns, Event, Item, Meta, Point, Problem
-from lossboard.sources.formats._caffe_fast import LOSS_LINE, Layout, split_dates, wall_times
+from lossboard.model import RESUME, Event, Item, Meta, Point, Problem
+from lossboard.sources.formats._caffe_fast import LOSS_LINE, Block, Layout, Records, output_tag
 from lossboard.sources.formats._lines import LineParser
 from lossboard.sources.formats._numbers import bad_number, number
 from lossboard.sources.formats._pipeline import LinePipeline
@@ -72,6 +72,10 @@ _SNIFF = re.compile(
 )
 
 _FAST_MIN_LINES = 64  # fewer lines than this are parsed one by one
+_MAX_RECORD_LINES = 64  # the most lines a display record or test block learned from may have
+_TEST_LINE = ", Testing net (#"  # text only a test block's first line has
+_FAST_MIN_TESTS = 16  # fewer test blocks than this in a piece are parsed line by line
+_PIECE_CHARS = 1 << 17  # the fast path reads a chunk in pieces of this size (`Parser._fast_blocks`)
 _SOLVER, _NET = "solver", "net"  # the parameter dumps: the solver's is read, the net's is noise
 
 _BASE_YEAR = 1972
@@ -102,7 +106,17 @@ class Parser(LineParser):
         self._training = False  # an "Iteration N" line was seen: other lines have a step
         self._others = LinePipeline()  # the lines Caffe did not print
         self._fast = fast
-        self._layout: Layout | None = None
+        self._layout: Layout | None = None  # of the display records
+        self._test_layout: Layout | None = None  # of the test blocks
+
+    def feed(self, text: str) -> list[Item]:
+        if self._fast and self._started:  # whole lines as one string: no list of lines at all
+            taken = self._splitter.feed_block(text)
+            if taken is not None:
+                items = self._cut_problems()
+                items.extend(self._fast_blocks(*taken))
+                return items
+        return super().feed(text)
 
     def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
         items: list[Item] = []
@@ -113,13 +127,14 @@ class Parser(LineParser):
         if start:
             first, lines = first + start, lines[start:]
         if self._fast and len(lines) >= _FAST_MIN_LINES:
-            fast = self._fast_lines(first, lines)
-            if fast is not None:
-                items.extend(fast)
-                return items
+            items.extend(self._fast_blocks(first, "\n".join(lines) + "\n"))
+        else:
+            self._lines(first, lines, items)
+        return items
+
+    def _lines(self, first: int, lines: list[str], items: list[Item]) -> None:
         for line_no, line in enumerate(lines, first):
             self._line(line_no, line, items)
-        return items
 
     def _line(self, line_no: int, line: str, items: list[Item]) -> None:
         glog = _GLOG.match(line) if line[:1] in "IWEF" else None
@@ -220,12 +235,10 @@ class Parser(LineParser):
             return
         name = match[2]
         if match[1] == "Train":
-            tag, step = tags.canonical(name, tags.BATCH), self._iteration
+            tag, step = output_tag(name, None), self._iteration
         elif self._test is not None:
             step, split = self._test
-            tag = tags.canonical(name, tags.VAL)
-            if split != tags.VAL:
-                tag = f"{split}/{tags.metric_of(tag)}"
+            tag = output_tag(name, split)
         else:
             items.append(Problem(line, "a test output with no 'Testing net' line before; skipped"))
             return
@@ -244,109 +257,219 @@ class Parser(LineParser):
         if month < self._month:
             self._year += 1  # December -> January: glog's date has no year to tell us
         self._month = month
-        seconds = calendar.timegm((self._year, month, day, int(glog[3]), int(glog[4]), 0))
-        return seconds + float(glog[5])
+        return _minute_start(self._year, month, day, int(glog[3]), int(glog[4])) + float(glog[5])
 
     # ---- fast path ---------------------------------------------------------------------------
 
-    def _fast_lines(self, first: int, lines: list[str]) -> list[Item] | None:
-        """The records of ``lines`` with all their display records read as one matrix, or
-        None to parse line by line.
+    def _fast_blocks(self, first: int, text: str) -> list[Item]:
+        """`_fast_block` of ``text`` in pieces of about `_PIECE_CHARS`, each cut before a
+        record's loss line.
 
-        Runs of display lines (loss, ``Train net output``, lr) are cut into whole records
-        and read together (`_caffe_fast`); every other line, and a run whose dates or
-        iterations do not continue where the parser stands, is parsed on its own in order.
+        The bulk reads hold a few times their text in temporaries; freed, megabytes of them
+        make glibc give the memory back to the system and fault it in again for the next
+        chunk, which cost a third of the CPU time of 1 MB pieces.
         """
-        read = self._read_records(lines)
-        if read is None:
-            return None
-        runs, dates, matrix = read
-        size = self._layout.lines
-        year = self._year
-        walls = wall_times(dates, year)
+        if "\r" in text:
+            text = text.replace("\r\n", "\n")
+        items: list[Item] = []
+        at = 0
+        while at < len(text):
+            cut = text.find(LOSS_LINE, at + _PIECE_CHARS)
+            end = text.rfind("\n", at, cut) + 1 if cut >= 0 else 0
+            if end <= at:
+                end = len(text)
+            block = Block(text[at:end] if at or end < len(text) else text)
+            items.extend(self._fast_block(first, block))
+            first += block.count
+            at = end
+        return items
+
+    def _fast_block(self, first: int, block: Block) -> list[Item]:
+        """The records of the whole lines of ``block`` (the first numbered ``first``), all their
+        display records and test blocks read as one matrix each.
+
+        Runs of display records and test blocks are read together (`_caffe_fast`); every other
+        line, and records whose dates or iterations do not continue where the parser stands, are
+        parsed on their own in order. The records' values are emitted as one block per series,
+        after the lines parsed on their own unless one of those touches the same series or is an
+        event.
+        """
+        fits = block.count >= _FAST_MIN_LINES and b"\r" not in block.data
+        display = self._read(block, test=False) if fits else None
+        if display is None:
+            items: list[Item] = []
+            self._lines(first, block.lines(0, block.count), items)
+            return items
+        # a bulk read costs about what parsing ten test blocks line by line does
+        tests = self._read(block, test=True) if block.data.count(_TEST_LINE.encode()) >= _FAST_MIN_TESTS else None
+        if self._whole(block, display, tests):
+            display.emit(items := [])
+            if tests is not None:
+                tests.emit(items)
+            return items
+        firsts, dates, matrix = display.firsts, display.dates, display.matrix
+        size = display.layout.lines
         months = dates[:, 0]
         iterations = matrix[:, 0]
         # dates and iterations that only go up across all runs need one check per run below
-        rising = bool((np.diff(months) >= 0).all() and (np.diff(iterations) >= 0).all())
-        items: list[Item] = []
-        done = record = 0  # lines before `done` are parsed; records before `record` emitted
-        for start, stop in runs:
-            for index in range(done, start):
-                self._line(first + index, lines[index], items)
-            count = (stop - start) // size
-            line_at = record * size
-            run_months = months[line_at : line_at + count * size]
-            steps = iterations[record : record + count]
+        rising = _rises(months, iterations)
+        items = []
+        done = 0  # lines before `done` are parsed
+        # each run's first and last line, record, month and iteration, as Python numbers
+        breaks = (np.flatnonzero(np.diff(firsts) != size) + 1).tolist()
+        run_records = [0, *breaks]
+        run_ends = np.array([*breaks, len(firsts)]) - 1  # the run's last record
+        starts, stops = firsts[run_records].tolist(), (firsts[run_ends] + size).tolist()
+        first_months, last_months = months[np.array(run_records) * size].tolist(), months[run_ends * size + size - 1].tolist()
+        first_steps, last_steps = iterations[run_records].astype(np.int64).tolist(), iterations[run_ends].astype(np.int64).tolist()
+        for run, record in enumerate(run_records):
+            start, stop, stop_record = starts[run], stops[run], int(run_ends[run]) + 1
+            self._between(first, block, done, start, display, tests, items)
             fits = (
-                run_months[0] >= self._month
-                and steps[0] >= self._previous
-                and (rising or ((np.diff(run_months) >= 0).all() and (np.diff(steps) >= 0).all()))
+                first_months[run] >= self._month
+                and first_steps[run] >= self._previous
+                and (rising or _rises(months[record * size : stop_record * size], iterations[record:stop_record]))
             )
             if fits:
-                run_walls = walls[line_at : line_at + count * size]
-                if self._year != year:  # a line parsed on its own began a new year
-                    run_walls = wall_times(dates[line_at : line_at + count * size], self._year)
-                self._emit(matrix[record : record + count], run_walls, items)
-                self._month = int(run_months[-1])
+                display.take(record, stop_record, self._year)
+                self._iteration = last_steps[run]
+                self._stand_after(last_steps[run], None, last_months[run])
             else:  # a restart or a new year inside: the line-by-line path says so
-                for index in range(start, stop):
-                    self._line(first + index, lines[index], items)
-            record += count
+                self._on_their_own(first, block, start, stop, display, tests, items)
             done = stop
-        for index in range(done, len(lines)):
-            self._line(first + index, lines[index], items)
+        self._between(first, block, done, block.count, display, tests, items)
+        display.emit(items)
+        if tests is not None:
+            tests.emit(items)
         return items
 
-    def _read_records(self, lines: list[str]) -> tuple[list, np.ndarray, np.ndarray] | None:
-        """(runs, dates of their lines, numbers of their records) of the display records in
-        ``lines``; the layout is learned again once when the known one does not fit."""
+    def _whole(self, block: Block, display: Records, tests: Records | None) -> bool:
+        """Take every record of ``block`` at once if its lines are all display records and test
+        blocks whose dates and iterations only go up from where the parser stands; False, with
+        nothing taken, if not."""
+        lines = [(display.firsts[:, None] + np.arange(display.layout.lines)).ravel()]
+        steps, months, firsts = [display.matrix[:, 0]], [display.dates[:, 0]], [display.firsts]
+        if tests is not None:
+            lines.append((tests.firsts[:, None] + np.arange(tests.layout.lines)).ravel())
+            steps.append(tests.matrix[:, 0])
+            months.append(tests.dates[:, 0])
+            firsts.append(tests.firsts)
+        lines, months = np.concatenate(lines), np.concatenate(months)
+        if len(lines) != block.count:  # another line is in between (the counts do not overlap)
+            return False
+        months = months[np.argsort(lines)]
+        steps = np.concatenate(steps)[np.argsort(np.concatenate(firsts), kind="stable")]
+        if steps[0] < self._previous or months[0] < self._month or not _rises(months, steps):
+            return False
+        display.take(0, len(display.firsts), self._year)
+        self._iteration = previous = int(display.matrix[-1, 0])
+        test = None
+        if tests is not None:
+            tests.take(0, len(tests.firsts), self._year)
+            if tests.firsts[-1] > display.firsts[-1]:  # the piece ends in a test block
+                previous = int(tests.matrix[-1, 0])
+                test = (previous, tests.layout.split)
+        self._stand_after(previous, test, int(months[-1]))
+        return True
+
+    def _between(
+        self, first: int, block: Block, start: int, stop: int, display: Records, tests: Records | None, items: list[Item]
+    ) -> None:
+        """Lines ``start`` to ``stop`` of ``block``, between runs of display records: their
+        test blocks read from ``tests`` where they continue where the parser stands, the rest
+        parsed on their own."""
+        if tests is not None and start < stop:
+            size = tests.layout.lines
+            low, high = np.searchsorted(tests.firsts, [start, stop - size + 1]).tolist()
+            for record in range(low, high):
+                at = int(tests.firsts[record])
+                self._on_their_own(first, block, start, at, display, tests, items)
+                if not self._test_block(tests, record):
+                    self._on_their_own(first, block, at, at + size, display, tests, items)
+                start = at + size
+        self._on_their_own(first, block, start, stop, display, tests, items)
+
+    def _test_block(self, tests: Records, record: int) -> bool:
+        """Take test block ``record`` of ``tests`` if it continues where the parser stands, as
+        its ``Testing net`` line and outputs would leave the parser; False if not."""
+        size = tests.layout.lines
+        months = tests.dates[record * size : record * size + size, 0].tolist()
+        step = int(tests.matrix[record, 0])
+        if step < self._previous or months[0] < self._month or months != sorted(months):
+            return False  # a restart or a new year: the line-by-line path says so
+        tests.take(record, record + 1, self._year)
+        self._stand_after(step, (step, tests.layout.split), months[-1])
+        return True
+
+    def _stand_after(self, previous: int, test: tuple[int, str] | None, month: int) -> None:
+        """Where records read in bulk leave the parser, as their lines would: the last step
+        seen, the test running (if they end in a test block) and the last line's month."""
+        self._previous, self._test, self._month = previous, test, month
+        self._dump = None
+        self._training = True
+
+    def _on_their_own(
+        self, first: int, block: Block, start: int, stop: int, display: Records, tests: Records | None, items: list[Item]
+    ) -> None:
+        """Parse lines ``start`` to ``stop`` of ``block`` one by one; the records read so far go
+        out first when what these lines give must come after them."""
+        if start >= stop:
+            return
+        parsed: list[Item] = []
+        self._lines(first + start, block.lines(start, stop), parsed)
+        if display.touched_by(parsed) or (tests is not None and tests.touched_by(parsed)):
+            display.emit(items)
+            if tests is not None:
+                tests.emit(items)
+        items.extend(parsed)
+
+    def _read(self, block: Block, *, test: bool) -> Records | None:
+        """The display records (or test blocks) of ``block``; the layout is learned again once
+        when the known one does not fit."""
         for _ in range(2):
-            runs = self._display_runs(lines)
-            if not runs:
-                return None
-            record_lines = list(chain.from_iterable(lines[start:stop] for start, stop in runs))
-            split = split_dates(record_lines)
-            if split is None:
-                return None
-            dates, text = split
-            matrix = self._layout.matrix(text, len(record_lines) // self._layout.lines)
-            if matrix is not None:
-                return runs, dates, matrix
-            self._layout = None  # another layout from here on (a restart with other outputs)?
+            layout = self._test_layout if test else self._layout
+            if layout is None:
+                layout = self._learn(block, _TEST_LINE if test else LOSS_LINE)
+                if layout is None or (layout.split is not None) != test:
+                    return None
+            found = layout.read(block)
+            if test:
+                self._test_layout = None if found is None else layout
+            else:
+                self._layout = None if found is None else layout
+            if found is not None:
+                return Records(layout, *found, self._year)
         return None
 
-    def _display_runs(self, lines: list[str]) -> list[tuple[int, int]]:
-        """(start, stop) of each stretch of whole display records in ``lines``, learning their
-        layout from the first when none is known."""
-        # the cheap test of a display line; the layout checks each line in full
-        display = np.array(
-            [("Iteration " in line and "Testing" not in line) or "Train net output" in line for line in lines],
-            dtype=np.int8,
-        )
-        edges = np.flatnonzero(np.diff(display, prepend=0, append=0)).tolist()
-        runs = []
-        for start, stop in zip(edges[::2], edges[1::2]):
-            while start < stop and LOSS_LINE not in lines[start]:
-                start += 1  # a record cut by the chunk's start: its lines go one by one
-            if self._layout is None:
-                following = (i for i in range(start + 1, stop) if LOSS_LINE in lines[i])
-                end = next(following, None)
-                if end is None or (layout := Layout.learn(lines[start:end])) is None:
-                    continue
-                self._layout = layout
-            size = self._layout.lines
-            whole = (stop - start) // size * size
-            if whole:
-                runs.append((start, start + whole))
-        return runs
+    def _learn(self, block: Block, marker: str, tries: int = 4) -> Layout | None:
+        """The layout of the first whole record in ``block`` of glog lines that fits one:
+        from a line with ``marker`` (a loss line, a ``Testing net`` line) up to the next line
+        that has it or is not a ``net output`` line."""
+        data, found = block.data, marker.encode()
+        at = data.find(found)
+        for _ in range(tries):
+            if at < 0:
+                return None
+            start = int(np.searchsorted(block.ends, at))
+            record = block.lines(start, min(start + _MAX_RECORD_LINES, block.count))
+            end = next((i for i, line in enumerate(record[1:], 1) if marker in line or "net output #" not in line), None)
+            if end is not None and marker == LOSS_LINE and ", lr = " in record[end] and marker not in record[end]:
+                end += 1  # the display record's lr line
+            if end is not None and all(_GLOG.match(line) for line in record[:end]):
+                layout = Layout.learn(record[:end])
+                if layout is not None:
+                    return layout
+            at = data.find(found, at + 1)
+        return None
 
-    def _emit(self, matrix: np.ndarray, walls: np.ndarray, items: list[Item]) -> None:
-        """The values of whole records, one block per series, and the state they leave."""
-        size = self._layout.lines
-        steps = matrix[:, 0].astype(np.int64)
-        for column, step_column, tag, name, line in self._layout.columns:
-            at = steps if step_column == 0 else matrix[:, step_column].astype(np.int64)
-            items.append(Columns(tag, name, at, matrix[:, column], None, walls[line::size]))
-        self._iteration = self._previous = int(steps[-1])
-        self._test = self._dump = None
-        self._training = True
+
+def _rises(months: np.ndarray, iterations: np.ndarray) -> bool:
+    """Whether dates (by month) and iterations never go back: no new year, no restart."""
+    return bool((np.diff(months) >= 0).all() and (np.diff(iterations) >= 0).all())
+
+
+@lru_cache(maxsize=4096)
+def _minute_start(year: int, month: int, day: int, hour: int, minute: int) -> int:
+    """``calendar.timegm`` of a minute; a log's lines share few of them."""
+    return calendar.timegm((year, month, day, hour, minute, 0))
+

@@ -220,6 +220,7 @@ class Parser(LineParser):
         self._pending_lr: dict[int, float] = {}
         self._last_total: int | None = None  # the bar total of the last epoch that showed one
         self._others = LinePipeline()  # the lines Keras did not print
+        self._bar_names: tuple[str, ...] | None = None  # metric names of the last line read in bulk
         # lines for the pipeline printed in an epoch whose length is not yet known (verbose=2
         # shows it only on the epoch's line): (number, text), read once it is
         self._held_lines: list[tuple[int, str]] = []
@@ -227,8 +228,9 @@ class Parser(LineParser):
     def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
         items: list[Item] = []
         for number, raw in enumerate(lines, first):
-            if self._fast and raw.count("\r") >= _keras_fast.MIN_STATES and self._redraws(number, raw, items):
-                continue
+            if self._fast and (redrawn := raw.count("\r")) >= _keras_fast.MIN_STATES:
+                if self._redraws(number, raw, redrawn, items):
+                    continue
             states = _states(raw)
             if not states:
                 continue
@@ -246,34 +248,44 @@ class Parser(LineParser):
                 self._line(number, states[-1], items)
         return items
 
-    def _redraws(self, number: int, raw: str, items: list[Item]) -> bool:
-        """A line of many redraws of this epoch's bar, its running states read in bulk
-        (`_keras_fast`); False, with nothing changed, when they are not only that."""
+    def _redraws(self, number: int, raw: str, redrawn: int, items: list[Item]) -> bool:
+        """A line of many redraws (``redrawn`` times ``\\r``) of this epoch's bar, its running
+        states read in bulk (`_keras_fast`); False, with nothing changed, when they are not
+        only that."""
         first, last = raw.find("\r"), raw.rfind("\r")
         if self._epoch is None or self._closed or self._held_lines or raw[:first].strip("\x08"):
             return False
         goes_on = last == len(raw) - 1  # the start of a line still being drawn: no last state yet
         tail = [] if goes_on else _states(raw[last:])  # the line's last state goes the usual way
-        names = _keras_fast.metric_names(_keras_fast.first_state(raw, first))
-        read = _keras_fast.read_states(raw[first : last + 1], names) if names and (tail or goes_on) else None
-        if read is None:
+        if not (tail or goes_on):
             return False
+        shown = raw[first : last + 1]
+        # the names of the last line first: its pattern checks each state's names, so the
+        # first state need only be drawn and read when they changed
+        names = self._bar_names
+        read = _keras_fast.read_states(shown, names, redrawn - 1) if names else None
+        if read is None:
+            names = self._bar_names = _keras_fast.metric_names(_keras_fast.first_state(raw, first))
+            read = _keras_fast.read_states(shown, names, redrawn - 1) if names else None
+            if read is None:
+                return False
         table, has_eta = read
         current, total = table[:, 0], table[:, 1]
         size = int(total[0])
         if (total != size).any() or (self._total is not None and self._total != size):
             return False
-        running = has_eta | (current < total)
-        if running.any():
-            done = current[running]
+        running = current < total
+        if has_eta is not None:
+            running |= has_eta
+        every = bool(running.all())
+        if every or running.any():
+            done = current if every else current[running]
             self._total = size
             self._position = max(self._position, int(done.max()))
             steps = self._units_before + done.astype(np.int64)
             epochs = (self._epoch - 1) + done / size if size else None
-            for column, name in enumerate(names, 2):
-                tag = tags.canonical(name, tags.BATCH)
-                if tag.startswith("train_batch/"):  # lr, val_*: not running means
-                    items.append(Columns(tag, name, steps, table[running, column], epochs))
+            for column, name, tag in _keras_fast.batch_columns(names):
+                items.append(Columns(tag, name, steps, table[:, column] if every else table[running, column], epochs))
         if tail:
             self._line(number, tail[-1], items)
         return True
