@@ -10,19 +10,20 @@ Six generated ~50 MB files, one per table layout lossboard reads (`bench/data/ta
 * ``yolo``      ultralytics 8.0 ``results.csv``: every field padded to width 23, ``nan`` losses
 * ``timm``      timm ``summary.csv``: ``epoch,train_loss,eval_loss,eval_top1,eval_top5,lr``
 
-Methods, each in its own subprocess so that CPU time and peak RSS (VmHWM) are its own; import
-time is not counted, detection and building the run's series are:
+Methods, each in its own subprocess so that CPU time and peak RSS (VmHWM) are its own, after
+one warm-up run of the same method on the file's first 256 KB (imports and first-use setup are
+`load_fixed.py`'s measure, as in `parse_text.py`); detection and building the run's series count:
 
 * ``lossboard``   `lossboard.load(path)`: sniff, parse (pyarrow block reader), collect, series
-* ``parser-only`` the format's Parser fed 1 MB chunks, its records counted and dropped: the
-                  parse's own memory (a load also holds every point it returns)
+* ``parser-only`` the format's Parser fed the file's bytes as the reader feeds them, its records
+                  counted and dropped: the parse's own memory (a load also holds every point)
 * ``rows``        the same parse with ``Parser(fast=False)``: the row-by-row reader of before
 * ``pandas``      ``pandas.read_csv(path)`` (C engine, its default)
 * ``polars``      ``polars.read_csv(path)`` (skipped when polars is not installed)
 * ``csv-module``  ``csv.reader`` and ``float()`` per non-empty cell: a user's ten-line script
 
     python bench/parse_csv.py                       # every file, every method (~2 min)
-    python bench/parse_csv.py --files csv,lightning --methods lossboard,pandas
+    python bench/parse_csv.py --files csv,lightning --methods lossboard,pandas --repeat 5
 """
 
 from __future__ import annotations
@@ -31,12 +32,14 @@ import argparse
 import importlib.util
 import json
 import random
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-from _measure import peak_rss_mb, values_fed  # bench/ is on sys.path: it is the script's directory
+from _measure import peak_rss_mb  # bench/ is on sys.path: it is the script's directory
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
@@ -124,9 +127,16 @@ def run_lossboard(path: Path) -> int:
 
 
 def run_parser_only(path: Path) -> int:
+    from lossboard.model import Columns
     from lossboard.sources.formats import FORMATS
 
-    return values_fed(FORMATS[FORMAT[path.stem.removeprefix("table-")]].Parser(), path)
+    module = FORMATS[FORMAT[path.stem.removeprefix("table-")]]
+    parser = module.Parser()
+    count = 0
+    with open(path, "rb") as file:
+        while data := file.read(module.CHUNK_BYTES):
+            count += sum(len(item.step) if type(item) is Columns else 1 for item in parser.feed_bytes(data))
+    return count + len(parser.close())
 
 
 def run_rows(path: Path) -> int:
@@ -172,13 +182,21 @@ def run_csv_module(path: Path) -> int:
     return count
 
 
+def warm_up(function, path: Path) -> None:
+    """Run the method once on the file's first 256 KB, under the same name (detection reads it):
+    imports and first-use setup are the fixed cost `load_fixed.py` measures, not reading speed."""
+    with open(path, "rb") as file:
+        head = file.read(1 << 18)
+    with tempfile.TemporaryDirectory() as folder:
+        sample = Path(folder) / path.name
+        sample.write_bytes(head[: head.rfind(b"\n") + 1])
+        function(sample)
+
+
 def child(method: str, path: Path) -> None:
     """Run one method here and print its CPU seconds, wall seconds, peak RSS and count as JSON."""
     function = globals()["run_" + method.replace("-", "_")]
-    if method in ("lossboard", "parser-only", "rows"):
-        import lossboard.sources.reader  # noqa: F401  (import time is not reading time)
-    else:
-        __import__({"csv-module": "csv"}.get(method, method))
+    warm_up(function, path)
     cpu, start = time.process_time(), time.perf_counter()
     count = function(path)
     cpu, seconds = time.process_time() - cpu, time.perf_counter() - start
@@ -189,6 +207,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", default=",".join(FILES))
     parser.add_argument("--methods", default=",".join(METHODS))
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="runs of each method, interleaved; the median is shown (the machine is shared)")
     parser.add_argument("--child", nargs=2, metavar=("METHOD", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -196,23 +216,30 @@ def main() -> None:
         return
     has_polars = importlib.util.find_spec("polars") is not None
     methods = [m for m in args.methods.split(",") if m != "polars" or has_polars]
-    print("| file | MB | method | CPU s | MB/s of CPU | wall s | peak RSS MB | values | CPU vs pandas |")
-    print("|---|---:|---|---:|---:|---:|---:|---:|---:|")
+    print("| file | MB | method | CPU s (median) | CPU s (all runs) | MB/s of CPU | wall s | peak RSS MB | values "
+          "| CPU vs pandas |")
+    print("|---|---:|---|---:|---|---:|---:|---:|---:|---:|")
     for name in args.files.split(","):
         path = DATA / f"table-{name}.csv"
         if not path.exists():
             write(name, path)
         mb = path.stat().st_size / 1e6
-        results = {}
-        for method in methods:
-            out = subprocess.run([sys.executable, __file__, "--child", method, str(path)],
-                                 capture_output=True, text=True, check=True)
-            results[method] = json.loads(out.stdout)
-        base = results.get("pandas", {}).get("cpu_s")
-        for method, r in results.items():
-            ratio = f"{r['cpu_s'] / base:.2f}x" if base else ""
-            print(f"| {name} | {mb:.0f} | {method} | {r['cpu_s']:.2f} | {mb / r['cpu_s']:.0f} | {r['seconds']:.2f} "
-                  f"| {r['rss_mb']:.0f} | {r['count']:,} | {ratio} |", flush=True)
+        runs: dict[str, list[dict]] = {method: [] for method in methods}
+        for _ in range(args.repeat):  # interleaved, so a busy minute hits every method alike
+            for method in methods:
+                out = subprocess.run([sys.executable, __file__, "--child", method, str(path)],
+                                     capture_output=True, text=True, check=True)
+                runs[method].append(json.loads(out.stdout))
+        medians = {method: statistics.median(r["cpu_s"] for r in results) for method, results in runs.items()}
+        base = medians.get("pandas")
+        for method, results in runs.items():
+            cpu = medians[method]
+            ratio = f"{cpu / base:.2f}x" if base else ""
+            every = ", ".join(f"{r['cpu_s']:.2f}" for r in results)
+            wall = statistics.median(r["seconds"] for r in results)
+            rss = max(r["rss_mb"] for r in results)
+            print(f"| {name} | {mb:.0f} | {method} | {cpu:.2f} | {every} | {mb / cpu:.0f} | {wall:.2f} | {rss:.0f} "
+                  f"| {results[0]['count']:,} | {ratio} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """The collector against a model of it written the slow, obvious way: a list of points per series.
 
-The collector copies short `Columns` blocks into growing columns, holds long ones as they came
+The collector copies short `Columns` blocks into growing columns (those of one `add` together,
+at its end or when a point of the same series comes), holds long ones as they came
 (the block length is varied here so both ways run), joins a column several series share once,
 and writes an epoch or wall-time column only once a value knows it. Whatever the record stream
 (points and blocks mixed, blocks sharing one chunk's arrays, narrower dtypes, columns known for
@@ -103,7 +104,7 @@ streams = st.lists(st.one_of(point, point, chunk(), event, problem), max_size=25
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(streams, st.integers(1, 4), st.sampled_from([1, 3, collect._HOLD]))
+@given(streams, st.sampled_from([1, 2, 4, 25]), st.sampled_from([1, 3, collect._HOLD]))
 def test_any_record_stream_collects_as_the_model(items: list[Item], batches: int, hold: int) -> None:
     default, collect._HOLD = collect._HOLD, hold  # blocks this long are held, not copied
     try:

@@ -6,14 +6,15 @@ them) and chunkings."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lossboard.model import Columns
-from lossboard.sources.formats import FORMATS
+from lossboard.model import Columns, Point
+from lossboard.sources.formats import FORMATS, _pair_runs
 from tests.sources.helpers import canonical, expand
 
 DATA = Path(__file__).parent / "data" / "pytorch"
@@ -101,7 +102,30 @@ def logs(draw, kind: str) -> str:
         lines.append(line)
         if draw(st.integers(0, 9)) == 0:
             lines.append(draw(OTHER))
+        if draw(st.integers(0, 14)) == 0:  # an evaluation: a block of its own lines, read in bulk too
+            lines += _evaluation(draw, kind, epoch, it)
     return "\n".join(lines) + "\n"
+
+
+def _evaluation(draw, kind: str, epoch: int, it: int) -> list[str]:
+    """What a trainer prints when it evaluates: progress or metric lines, then a summary."""
+    count = draw(st.integers(1, 12))
+    v = [draw(VALUES) for _ in range(4)]
+    if kind == "pytorch":
+        return [f"Test: [{i * 10:>3}/{draw(st.sampled_from([196, 196, 0]))}]\tTime {v[0]} ({v[1]})\tLoss {draw(VALUES)} ({v[2]})"
+                f"\tAcc@1 {draw(VALUES)} ({v[3]})" for i in range(count)] + [f" * Acc@1 {v[0]} Acc@5 {v[1]}"]
+    if kind == "mmengine-log":
+        stamp = f"2023/06/07 10:0{it % 10}:{it % 60:02d} - mmengine - INFO - "
+        return [f"{stamp}Epoch(val) [{epoch}][{i * 10:>3}/100]    eta: {draw(ETAS)}  time: {draw(VALUES)}  "
+                f"data_time: {v[1]}  memory: {draw(st.integers(1, 400))}" for i in range(count)] + [
+                f"{stamp}Epoch(val) [{epoch}][100/100]    coco/bbox_mAP: {v[2]}  coco/bbox_mAP_50: {v[3]}  time: {v[0]}"]
+    if kind == "detectron2-log":
+        return [f"[11/16 03:{it % 60:02d}:21] d2.evaluation.evaluator INFO: Inference done {i * 120 + 11}/3334. "
+                f"Dataloading: {v[0]} s/iter. Total: 0.0412 s/iter. ETA={draw(ETAS)}" for i in range(count)] + [
+                f"[11/16 03:{it % 60:02d}:21] d2.evaluation.testing INFO: copypaste: {line}"
+                for line in ("Task: bbox", "AP,AP50", f"{v[1]},{v[2]}")]
+    return [f"2021-03-04 12:{it % 60:02d}:00,000 - mmdet - INFO - Epoch(val) [{epoch}][200]\tbbox_mAP: {v[0]}, "
+            f"bbox_mAP_copypaste: {v[0]} {v[1]}"]
 
 
 @pytest.mark.parametrize("kind", ["pytorch", "mmengine-log", "mmdet-log", "detectron2-log"])
@@ -111,3 +135,91 @@ def test_generated_lines_read_the_same_on_both_paths_whatever_the_chunks(kind: s
     text = data.draw(logs(kind))
     chunk = data.draw(st.sampled_from([None, 100_000, 4_096, 700]))
     _same(kind, text, chunk)
+
+
+# a training line and an evaluation line of each kind, as a long run prints them
+_TRAINING = {
+    "pytorch": "Epoch: [{before}][{it:>4}/1000]\tTime {v} ({v})\tLoss {v} ({v})",
+    "mmengine-log": "2023/06/07 10:00:{second:02d} - mmengine - INFO - Epoch(train) [{epoch:>3}][{it:>3}/1000]  "
+                    "lr: {v}  eta: 1 day, 2:03:04  time: {v}  loss: {v}",
+    "detectron2-log": "[11/16 03:00:21] d2.utils.events INFO:  eta: 0:10:00  iter: {step}  total_loss: {v}  lr: {v}  max_mem: 2345M",
+}
+_EVALUATION = {
+    "pytorch": "Test: [{tens:>3}/100]\tTime 0.120 ( 0.250)\tLoss 1.2e+00 (1.1e+00)\tAcc@1  70.31 ( 72.00)",
+    "mmengine-log": "2023/06/07 10:01:00 - mmengine - INFO - Epoch(val) [{epoch}][{tens:>3}/100]    "
+                    "eta: 0:00:0{i}  time: 0.0589  data_time: 0.0026  memory: 300",
+    "detectron2-log": "[11/16 03:01:21] d2.evaluation.evaluator INFO: Inference done {done}/3334. "
+                      "Dataloading: 0.0015 s/iter. Total: 0.0412 s/iter. ETA=0:01:36",
+}
+
+
+def _clean_log(kind: str, epochs: int = 3, lines_per_epoch: int = 40) -> str:
+    """A log as a long run prints it: every line of a kind in one layout, plain numbers."""
+    lines = []
+    for epoch in range(1, epochs + 1):
+        for it in range(5, 5 * lines_per_epoch + 1, 5):
+            lines.append(_TRAINING[kind].format(
+                before=epoch - 1, epoch=epoch, it=it, second=it % 60, step=epoch * 1000 + it,
+                v=f"{(epoch * 1000 + it) / 997:.4f}"))
+        lines += [_EVALUATION[kind].format(epoch=epoch, i=i, tens=i * 10, done=i * 120 + 11) for i in range(10)]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("kind", ["pytorch", "mmengine-log", "detectron2-log"])
+def test_every_value_of_a_clean_log_comes_in_blocks_whatever_the_chunks(kind: str) -> None:
+    """Training and evaluation lines are both read in bulk: no line of them gives `Point`s,
+    not even the first of a run (points made the collector's blocks short, and a load's memory
+    grow). The lines detectron2's evaluator prints give nothing on either path."""
+    text = _clean_log(kind)
+    for chunk in (None, 4_096):
+        items = _same(kind, text, chunk)
+        assert not [item for item in items if type(item) is Point and "batch" in item.tag]
+        assert sum(len(item.step) for item in items if type(item) is Columns) > 100
+
+
+def test_one_series_comes_in_one_block_per_chunk() -> None:
+    """Runs of one chunk are joined (the collector holds large blocks as they come)."""
+    items = _same("detectron2-log", _clean_log("detectron2-log", epochs=6))
+    blocks = [item for item in items if type(item) is Columns and item.source_tag == "total_loss"]
+    assert len(blocks) == 1 and len(blocks[0].step) == 240
+
+
+NAMES = st.text(alphabet="abcEe_/:,@()[]|-+.15 \t", min_size=1, max_size=12).filter(lambda name: name.strip())
+NUMBERS = st.one_of(
+    st.floats(-1e6, 1e6, allow_nan=False).map(lambda v: f"{v:.4f}"),
+    st.floats(1e-9, 1e9).map(lambda v: f"{v:.3e}"),
+    st.integers(-5, 10**6).map(str),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_a_layout_reads_the_numbers_its_lines_hold_or_gives_up(data) -> None:
+    """`Layout.read` over lines of one layout: whatever the text between the numbers (names with
+    digits, letters and signs numbers use, commas, the separators of other pieces), it gives
+    exactly the numbers printed, or None (then the lines are read one by one)."""
+    names = data.draw(st.lists(NAMES, min_size=1, max_size=5))
+    head = data.draw(st.sampled_from(["Epoch: [", "x ", "- INFO - Epoch(val) ["]))
+    rows = data.draw(st.lists(st.lists(NUMBERS, min_size=len(names) + 1, max_size=len(names) + 1), min_size=1, max_size=6))
+    lines = [head + row[0] + "".join(f"{name} {value}" for name, value in zip(names, row[1:])) for row in rows]
+    sample, spans, at = lines[0], [], len(head)
+    for value, name in zip(rows[0], ["", *names]):
+        at += len(name) + (1 if name else 0)
+        spans.append((at, at + len(value)))
+        at += len(value)
+    layout = _pair_runs.Layout.learn(sample, spans, names)
+    read = None if layout is None else layout.read(lines)
+    if read is not None:
+        assert read[1].tolist() == [[float(v) for v in row] for row in rows]
+
+
+def test_names_holding_digits_letters_and_slashes_are_read_in_bulk() -> None:
+    """mmengine's validation summary: the "/" of every name and the digits of "_50"."""
+    lines = [f"- INFO - Epoch(val) [{e}][100/100]    coco/bbox_mAP: 0.{e}  coco/bbox_mAP_50: 1.5  data_time: 0.0{e}  time: 7"
+             for e in range(1, 9)]
+    head = re.search(r"\[(\d+)\]\[(\d+)/(\d+)\]", lines[0])
+    spans = [head.span(1), head.span(2), head.span(3), *(m.span(1) for m in re.finditer(r": (\S+)", lines[0]))]
+    layout = _pair_runs.Layout.learn(lines[0], spans, ["coco/bbox_mAP", "coco/bbox_mAP_50", "data_time", "time"])
+    read = layout.read(lines)
+    assert read is not None
+    assert read[1].tolist() == [[e, 100, 100, e / 10, 1.5, e / 100, 7.0] for e in range(1, 9)]

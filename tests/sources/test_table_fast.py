@@ -1,7 +1,8 @@
 """The block reader of the table formats (`_table_arrow`, through pyarrow) gives exactly what
 the row-by-row reader gives (``Parser(fast=False)``): on every table of the corpus and the
 fixtures, and on generated tables with bad cells, quotes, blank lines, NaN/inf, huge counters,
-restarts and headers written again, fed in any chunks."""
+restarts and headers written again, fed in any chunks, as text (`feed`) and as the file's bytes
+(`feed_bytes`, the reader's path), bad UTF-8 and characters cut by a chunk included."""
 
 from __future__ import annotations
 
@@ -22,12 +23,14 @@ CORPUS_DIRS = {"csv-epoch": "csv", "tsv-epoch": "csv", "keras-csvlogger": "keras
                "yolo": "yolo"}
 
 
-def _parse(name: str, text: str, *, fast: bool, cuts: list[int] = ()) -> list[Item]:
+def _parse(name: str, data: str | bytes, *, fast: bool = True, cuts: list[int] = ()) -> list[Item]:
+    """Fed in pieces cut at ``cuts``: text to `feed`, bytes to `feed_bytes` (the reader's path)."""
     parser = FORMATS[name].Parser(fast=fast)
+    feed = parser.feed_bytes if isinstance(data, bytes) else parser.feed
     items: list[Item] = []
     start = 0
-    for cut in sorted(cuts) + [len(text)]:
-        items.extend(parser.feed(text[start:cut]))
+    for cut in sorted(cuts) + [len(data)]:
+        items.extend(feed(data[start:cut]))
         start = cut
     return items + parser.close()
 
@@ -35,7 +38,17 @@ def _parse(name: str, text: str, *, fast: bool, cuts: list[int] = ()) -> list[It
 def _same(name: str, text: str, cuts: list[int] = ()) -> list[Item]:
     fast = _parse(name, text, fast=True, cuts=cuts)
     # repr: an event at epoch NaN equals itself only as text
-    assert repr(canonical(expand(fast))) == repr(canonical(_parse(name, text, fast=False)))
+    expected = repr(canonical(_parse(name, text, fast=False)))
+    assert repr(canonical(expand(fast))) == expected
+    assert repr(canonical(expand(_parse(name, text.encode(), cuts=cuts)))) == expected
+    return fast
+
+
+def _same_bytes(name: str, data: bytes, cuts: list[int] = ()) -> list[Item]:
+    """`feed_bytes` gives what the row reader gives on the text the reader would decode."""
+    fast = _parse(name, data, cuts=cuts)
+    expected = _parse(name, data.decode("utf-8", errors="replace"), fast=False)
+    assert repr(canonical(expand(fast))) == repr(canonical(expected))
     return fast
 
 
@@ -45,9 +58,11 @@ def test_every_corpus_table_reads_the_same_both_ways(corpus: Path) -> None:
         name = CORPUS_DIRS.get(path.relative_to(corpus).parts[0])
         if name is None or not path.is_file() or path.suffix in (".md", ".py"):
             continue
-        text = path.read_bytes().decode("utf-8", errors="replace")
+        data = path.read_bytes()
+        text = data.decode("utf-8", errors="replace")
         _same(name, text)
         _same(name, text, cuts=list(range(0, len(text), 997)))
+        _same_bytes(name, data, cuts=list(range(0, len(data), 997)))
         checked += 1
     assert checked >= 10
 
@@ -132,3 +147,34 @@ def test_a_colour_code_cut_by_a_chunk_boundary_is_drawn_on_both_paths() -> None:
     """Found by hypothesis: the start of an escape sequence held from the chunk before reached
     the fast reader undrawn, which then called the cell no number."""
     _same("csv", "epoch,loss\nepoch,loss\n0,0\n0,\x1b[1m4\n0,0", [29])
+
+
+_ODD_BYTES = st.sampled_from([b"\xff", b"\xc3", b"\xe2\x82", b"\x00", "é".encode(), "٣".encode(),
+                              b"\r", b"\r\n", b"\n"])
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_tables(), st.lists(st.tuples(st.integers(0, 10**6), _ODD_BYTES), max_size=4), st.data())
+def test_generated_table_bytes_with_bad_utf8_read_as_the_row_reader_reads_their_text(
+    table: tuple[str, str, list[int]], odd: list[tuple[int, bytes]], draw: st.DataObject
+) -> None:
+    name, text, _ = table
+    data = text.encode()
+    for at, piece in odd:  # bad or multi-byte characters anywhere, a chunk may cut them
+        at %= len(data) + 1
+        data = data[:at] + piece + data[at:]
+    cuts = draw.draw(st.lists(st.integers(0, len(data)), max_size=5))
+    _same_bytes(name, data, cuts)
+
+
+def test_a_table_read_from_disk_gives_the_row_readers_series(tmp_path: Path) -> None:
+    """`parse_file` hands a table its bytes in the parser's own chunk size."""
+    from lossboard.sources.reader import parse_file
+
+    rows = "".join(f"{i},{i / 7!r},,caf\u00e9\r\n" for i in range(300_000))  # 9 MB: three chunks
+    path = tmp_path / "metrics.csv"
+    path.write_bytes(("step,loss,acc,note\r\n" + rows).encode())
+    series = parse_file(path, "csv").collector.series()
+    (loss,) = series.values()
+    assert loss.step.tolist() == list(range(300_000))
+    assert loss.value[299_999] == 299_999 / 7

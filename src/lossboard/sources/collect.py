@@ -28,10 +28,11 @@ _NAN = math.nan
 _NAN_ARRAY = array("d", [_NAN])
 
 
-_HOLD = 4096  # a block this long is kept as it came (no copy); shorter ones are copied together
+_HOLD = 4096  # a block this long is held (its values copied to the store); shorter ones are copied together
 
-# A stretch of one series: step (int64), value, epoch and wall time (float64; None: unknown throughout).
-_Segment = tuple[np.ndarray, np.ndarray, "np.ndarray | None", "np.ndarray | None"]
+# A stretch of one series: step (int64), value (float64, or where in the store), epoch and wall
+# time (float64; None: unknown throughout).
+_Segment = tuple[np.ndarray, "np.ndarray | slice", "np.ndarray | None", "np.ndarray | None"]
 
 
 class _Columns:
@@ -39,14 +40,21 @@ class _Columns:
 
     An epoch or wall-time column stays empty while no value so far knew it (most logs print no
     wall time): NaNs for the values before are written when the first known one comes, so a
-    column nobody knows costs neither memory nor time. A long block (a table's chunk) is not
-    copied at all: it is held as it came, after the arrays so far, and joined in `series`.
+    column nobody knows costs neither memory nor time. A long block (a table's chunk) is held
+    after the arrays so far, and joined in `series`: its steps, epochs and wall times as they
+    came (a chunk's series share them), its values copied to the end of ``store``, which grows
+    in place. So the parser's block is freed at once (the next one reuses its memory), and a
+    table's values are one view of the store in the end, never joined. Short blocks wait in
+    ``pending`` until the collector's `add` ends (or a point comes), then are copied in
+    together: three copies a series per `add`, not three per block.
     """
 
-    __slots__ = ("held", "step", "epoch", "wall_time", "value")
+    __slots__ = ("held", "pending", "store", "step", "epoch", "wall_time", "value")
 
     def __init__(self) -> None:
         self.held: list[_Segment] = []
+        self.pending: list[Columns] = []
+        self.store = array("d")
         self._new_arrays()
 
     def _new_arrays(self) -> None:
@@ -55,8 +63,27 @@ class _Columns:
         self.wall_time = array("d")
         self.value = array("d")
 
+    def copy_pending(self) -> None:
+        """Copy the short blocks waiting in ``pending`` into the arrays, in their order."""
+        blocks, self.pending = self.pending, []
+        if len(blocks) == 1:
+            step, value, epoch, wall_time = blocks[0][2:]
+        else:
+            step = np.concatenate([block.step for block in blocks])
+            value = np.concatenate([block.value for block in blocks])
+            epoch, wall_time = _joined(blocks, 4), _joined(blocks, 5)
+        before = len(self.step)
+        self.step.frombytes(step.astype(np.int64, copy=False).tobytes())
+        self.value.frombytes(value.astype(np.float64, copy=False).tobytes())
+        if epoch is not None or self.epoch:
+            _extend(self.epoch, epoch, before, len(step))
+        if wall_time is not None or self.wall_time:
+            _extend(self.wall_time, wall_time, before, len(step))
+
     def close(self) -> None:
         """Move what the arrays hold to a held segment (views, no copy): they stop growing."""
+        if self.pending:
+            self.copy_pending()
         if self.step:
             self.held.append((np.frombuffer(self.step, dtype=np.int64), np.frombuffer(self.value),
                               np.frombuffer(self.epoch) if self.epoch else None,
@@ -64,14 +91,27 @@ class _Columns:
             self._new_arrays()
 
     def hold(self, block: Columns) -> None:
-        """Keep a long block as it came, after what the arrays hold."""
+        """Keep a long block after what the arrays hold: its values in the store."""
         self.close()
-        self.held.append((
-            np.ascontiguousarray(block.step, dtype=np.int64),  # a column of a parser's matrix: copied,
-            np.ascontiguousarray(block.value, dtype=np.float64),  # or it would keep the whole matrix
+        start = len(self.store)
+        self.store.frombytes(memoryview(np.ascontiguousarray(block.value, dtype=np.float64)).cast("B"))
+        self.held.append((  # a column of a parser's matrix is copied, or it would keep the whole matrix
+            np.ascontiguousarray(block.step, dtype=np.int64),
+            slice(start, len(self.store)),
             None if block.epoch is None else np.ascontiguousarray(block.epoch, dtype=np.float64),
             None if block.wall_time is None else np.ascontiguousarray(block.wall_time, dtype=np.float64),
         ))
+
+    def take_values(self) -> np.ndarray:
+        """The values of every held segment, in order: one view of the store when they all are
+        there (a table's), else joined. The store is handed over: later blocks start a new one."""
+        parts = [segment[1] for segment in self.held]
+        if self.store:
+            store, self.store = np.frombuffer(self.store), array("d")
+            if all(type(part) is slice for part in parts):  # one after the other, from 0
+                return store
+            parts = [store[part] if type(part) is slice else part for part in parts]
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
 class RunCollector:
@@ -93,12 +133,15 @@ class RunCollector:
 
     def add(self, items: list[Item]) -> None:
         columns = self._columns
+        waiting: list[_Columns] = []  # series with short blocks pending: copied in at the end
         for item in items:
             if type(item) is Point:
                 tag, source_tag, step, value, epoch, wall_time = item
                 col = columns.get((tag, source_tag))
                 if col is None:
                     col = columns[SeriesKey(tag, source_tag)] = _Columns()
+                if col.pending:  # blocks before this point go first
+                    col.copy_pending()
                 try:  # the int64 array checks the range itself: nothing added to the hot path
                     col.step.append(step)
                 except OverflowError:  # a parser's guard missed it: this value is lost, not the file
@@ -106,7 +149,10 @@ class RunCollector:
                                                      "64-bit integers; value skipped"))
                     continue
                 col.value.append(value)
-                if epoch is not None or col.epoch:  # else unknown so far: nothing to write
+                # the usual cases inline (known as before, unknown as before): no call per point
+                if col.epoch and epoch is not None:
+                    col.epoch.append(epoch)
+                elif epoch is not None or col.epoch:  # else unknown so far: nothing to write
                     _append(col.epoch, epoch, len(col.step) - 1)
                 if wall_time is not None or col.wall_time:
                     _append(col.wall_time, wall_time, len(col.step) - 1)
@@ -118,13 +164,9 @@ class RunCollector:
                 if len(step) >= _HOLD:
                     col.hold(item)
                     continue
-                before = len(col.step)
-                col.step.frombytes(step.astype(np.int64, copy=False).tobytes())
-                col.value.frombytes(value.astype(np.float64, copy=False).tobytes())
-                if epoch is not None or col.epoch:
-                    _extend(col.epoch, epoch, before, len(step))
-                if wall_time is not None or col.wall_time:
-                    _extend(col.wall_time, wall_time, before, len(step))
+                if not col.pending:
+                    waiting.append(col)
+                col.pending.append(item)
             elif type(item) is Event:
                 if item.kind == RESUME:
                     self._cut(item)
@@ -135,8 +177,14 @@ class RunCollector:
                 self.media.append(item)
             elif type(item) is Meta:
                 self.meta[item.key] = item.value
+        for col in waiting:
+            if col.pending:
+                col.copy_pending()
 
     def _cut(self, resume: Event) -> None:
+        for col in self._columns.values():
+            if col.pending:
+                col.copy_pending()
         filled = {key: col for key, col in self._columns.items() if col.step or col.held}
         joiner = _Joiner(filled.values())
         for key, col in filled.items():
@@ -157,6 +205,16 @@ class RunCollector:
         filled = {key: col for key, col in self._columns.items() if col.step or col.held}
         joiner = _Joiner(filled.values())
         return SeriesMap(joiner.series(key, col) for key, col in filled.items())
+
+
+def _joined(blocks: list[Columns], field: int) -> np.ndarray | None:
+    """The blocks' epochs (``field`` 4) or wall times (5) one after the other, NaN where a
+    block does not know them; None if none does."""
+    parts = [block[field] for block in blocks]
+    if all(part is None for part in parts):
+        return None
+    return np.concatenate([np.full(len(block.step), _NAN) if part is None else part
+                           for part, block in zip(parts, blocks)])
 
 
 def _append(column: array, value: float | None, before: int) -> None:
@@ -198,7 +256,8 @@ class _Joiner:
     def series(self, key: SeriesKey, col: _Columns) -> Series:
         """The series of ``col``, which then holds it as its one segment (asking again is free)."""
         col.close()
-        step, value, epoch, wall_time = (self._join(field, col.held) for field in range(4))
+        value = col.take_values()
+        step, epoch, wall_time = (self._join(field, col.held) for field in (0, 2, 3))
         col.held = [(step, value, epoch, wall_time)]
         return last_per_step(Series(key.tag, key.source_tag, step, self._or_nan(epoch, len(step)),
                                     self._or_nan(wall_time, len(step)), value))

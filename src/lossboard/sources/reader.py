@@ -99,10 +99,12 @@ def input_error(path: str | Path, error: OSError, *, was_listed: bool = True) ->
 
 
 def parse_file(path: str | Path, format: str | None = None) -> ParsedFile:
-    """Parse one file in chunks of `CHUNK_BYTES`, in constant memory whatever its size.
+    """Parse one file in chunks of `CHUNK_BYTES` (or the format's own), in constant memory
+    whatever its size.
 
     Text is decoded as UTF-8 with undecodable bytes replaced, so a stray Latin-1 byte costs
-    one character, not the file.
+    one character, not the file. A parser with ``feed_bytes`` gets the bytes as read and
+    decodes what it must itself: a table hands its rows to pyarrow undecoded.
     """
     path = str(path)
     try:
@@ -111,13 +113,13 @@ def parse_file(path: str | Path, format: str | None = None) -> ParsedFile:
             module = FORMATS[name]
             parser = module.Parser()
             collector = RunCollector(path)
-            binary = getattr(module, "BINARY", False)
-            decoder = None if binary else codecs.getincrementaldecoder("utf-8")("replace")
-            size = getattr(module, "CHUNK_BYTES", CHUNK_BYTES)  # a format may read less at once
-            chunk = file.read(size)
-            while chunk:
-                collector.add(parser.feed(chunk if decoder is None else decoder.decode(chunk)))
-                chunk = file.read(size)
+            # the table formats take bytes and decode only what they must; binary formats, bytes
+            is_binary = getattr(module, "BINARY", False)
+            feed_bytes = getattr(parser, "feed_bytes", parser.feed if is_binary else None)
+            decoder = None if feed_bytes else codecs.getincrementaldecoder("utf-8")("replace")
+            size = getattr(module, "CHUNK_BYTES", CHUNK_BYTES)  # a format may read more or less at once
+            while chunk := file.read(size):
+                collector.add(feed_bytes(chunk) if decoder is None else parser.feed(decoder.decode(chunk)))
             if decoder is not None:
                 collector.add(parser.feed(decoder.decode(b"", final=True)))
             collector.add(parser.close())

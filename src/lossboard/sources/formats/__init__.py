@@ -12,7 +12,9 @@ A module with ``BINARY = True`` is fed bytes instead of text (TensorBoard event 
 module with ``available() -> str | None`` may be missing an optional dependency: the string
 names the extra that adds it, and the format is left out of detection until it is installed.
 A module with ``CHUNK_BYTES`` is read that many bytes at a time by `reader.parse_file` (1 MB
-otherwise).
+otherwise). A parser with ``feed_bytes(data) -> list[Item]`` is fed the file's bytes by
+`reader.parse_file` and decodes (UTF-8, bad bytes replaced) what it must itself; its ``close()``
+flushes what it holds undecoded.
 """
 
 from __future__ import annotations

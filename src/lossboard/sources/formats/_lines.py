@@ -158,6 +158,17 @@ class LineSplitter:
         self._next_number += block.count("\n")
         return first, block
 
+    @property
+    def is_at_line_start(self) -> bool:
+        """Nothing held: a parser may read the next complete lines itself, then `skip` them."""
+        return not (self._parts or self._is_skipping or self._early)
+
+    def skip(self, lines: int) -> int:
+        """Count ``lines`` complete lines a parser read itself; the number of the first."""
+        first = self._next_number
+        self._next_number += lines
+        return first
+
     def close(self) -> tuple[int, list[str]]:
         rest = self._release()
         self._is_skipping = False

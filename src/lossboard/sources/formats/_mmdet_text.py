@@ -5,9 +5,10 @@ The two formats (``mmdet-log``: mmcv's TextLoggerHook, ``name: value`` after a t
 between the learning rates, names with spaces such as ``coco/AP (M)``) differ only in what they
 sniff; `TextParser` reads both. Names, heads and steps are `_mmdet`'s.
 
-Long runs of training lines go through `_pair_runs` (a layout learned from one line, all the
-numbers of a run read at once, `Columns` out); ``TextParser(fast=False)`` reads every line on
-its own, and any run that does not fit exactly is read that way too.
+Long runs of training lines and of ``Epoch(val)`` lines (progress, summaries) go through
+`_pair_runs` (a layout learned from one line of each, all the numbers of a chunk's lines of it
+read at once, `Columns` out); ``TextParser(fast=False)`` reads every line on its own, and any
+run that does not fit exactly is read that way too.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from functools import lru_cache
 import numpy as np
 
 from lossboard import tags
-from lossboard.model import CHECKPOINT, RESUME, Columns, Event, Item, Point
+from lossboard.model import CHECKPOINT, RESUME, Event, Item, Point
 from lossboard.sources.formats import _coco, _pair_runs
 from lossboard.sources.formats._mmdet import PAIR, SPLITS, Clock, find_head, tag_of
 from lossboard.sources.formats._numbers import bad_number
@@ -35,6 +36,7 @@ _COPYPASTE = "_copypaste: "  # mmdet's line of the numbers the summary gives
 # CheckpointHook: "Saving checkpoint at 5 epochs", "Saving checkpoint at 5000 iterations"
 _CHECKPOINT = re.compile(r"Saving checkpoint at (\d+) (epochs|iterations)")
 _EXACT = 2**53  # counters above this do not survive a float64
+_VAL_HEAD = "Epoch(val)["  # how a validation layout starts, spaces dropped
 
 
 class TextParser(_pair_runs.RunParser):
@@ -81,19 +83,29 @@ class TextParser(_pair_runs.RunParser):
         head = find_head(line)
         return None if head is None else _learn_layout(line, head)
 
-    def _prepare(self, stamps: list[str] | None, matrix: np.ndarray) -> tuple | None:
-        """The numbers and the wall times of every training line of a chunk."""
-        walls = None if stamps is None else _wall_times([stamp[:19] for stamp in stamps])
-        return None if stamps is not None and walls is None else (matrix, walls)
+    def _prepare(self, layout: _pair_runs.Layout, stamps: list[str] | None, matrix: np.ndarray) -> tuple | None:
+        """The numbers and the wall times of every line of a layout in a chunk (None: read
+        them one by one, as when a counter is too large for a float64 to hold exactly)."""
+        walls = None if stamps is None else _wall_times(stamps)
+        if (stamps is not None and walls is None) or matrix[:, : layout.counters].max() >= _EXACT:
+            return None
+        return matrix, walls
 
-    def _run(self, first: int, lines: list[str], prepared: tuple, start: int, stop: int, items: list[Item]) -> bool:
-        """Consecutive training lines at once, as `_line` reads them one by one; False (and
-        nothing changed) when training went back (a resume, whose event goes between lines)."""
-        layout = self._layout
-        matrix, walls = prepared[0][start:stop], None if prepared[1] is None else prepared[1][start:stop]
-        counters = matrix[:, : layout.counters]
-        if counters.max() >= _EXACT:
-            return False
+    def _run(
+        self, layout: _pair_runs.Layout, first: int, lines: list[str], prepared: tuple, start: int, stop: int,
+        items: list[Item],
+    ) -> bool:
+        """Consecutive lines of one layout at once, as `_line` reads them one by one."""
+        kind, walls = prepared[0], None if prepared[1] is None else prepared[1][start:stop]
+        if layout.pieces[0].endswith(_VAL_HEAD):
+            return self._validation_run(layout, kind, start, stop, walls, items)
+        counters = kind[start:stop, : layout.counters]
+        rows = _pair_runs.Rows(kind, start, stop, (), counters[:, 0], None, walls)  # what the run fills in
+        return self._training_run(layout, counters, rows, items)
+
+    def _training_run(self, layout: _pair_runs.Layout, counters: np.ndarray, rows: _pair_runs.Rows, items: list[Item]) -> bool:
+        """Training lines; False (and nothing changed) when training went back (a resume,
+        whose event goes between the lines)."""
         clock = self._clock
         if layout.counters == 3:  # Epoch [e][i/N]: learn(N), then the step in the epoch
             epochs, its, totals = counters.T
@@ -103,19 +115,33 @@ class TextParser(_pair_runs.RunParser):
         else:  # Iter [i/N]: the step is i
             epochs, its = None, counters[:, 0]
             steps, fractions = its, None
-        if steps[0] < clock.last or (np.diff(steps) < 0).any():
+        if steps[0] < clock.last or (np.diff(steps) < 0).any() or steps[-1] >= _EXACT:
             return False  # a resume: its event goes between the lines
         if epochs is not None:
             clock.length, clock.exact = int(lengths[-1]), True
         clock.last = int(steps[-1])
-        steps = steps.astype(np.int64)
-        for column, name in enumerate(layout.names, layout.counters):
-            tag = tag_of(name, tags.TRAIN)
-            if tag is not None:
-                items.append(Columns(tag, name, steps, matrix[:, column], fractions, walls))
+        items.append(rows._replace(columns=_columns(layout.names, layout.counters, tags.TRAIN), steps=steps.astype(np.int64), epochs=fractions))
         if epochs is not None:
             self._others.place(int(steps[0]), int(epochs[0]), None)  # the first epoch sets the base
         self._others.place(int(steps[-1]), None if epochs is None else int(epochs[-1]), None)
+        return True
+
+    def _validation_run(
+        self, layout: _pair_runs.Layout, kind: np.ndarray, start: int, stop: int, walls: np.ndarray | None,
+        items: list[Item],
+    ) -> bool:
+        """Validation lines ``Epoch(val) [e][i/N]`` (mostly progress, whose timings give
+        nothing): each sits at the end of its epoch, as `Clock.after_epoch` says."""
+        clock = self._clock
+        columns = _columns(layout.names, layout.counters, tags.VAL)
+        if columns:
+            epochs = kind[start:stop, 0]
+            if epochs.max() * clock.length >= _EXACT:
+                return False
+            steps = (epochs * clock.length).astype(np.int64) if clock.length else np.full(stop - start, clock.last)
+            items.append(_pair_runs.Rows(kind, start, stop, columns, steps, epochs, walls))
+        for epoch in {int(kind[start, 0]): None, int(kind[stop - 1, 0]): None}:  # the first, then the last
+            self._others.place(clock.after_epoch(epoch), epoch, tags.VAL)
         return True
 
     def finish(self) -> list[Item]:
@@ -183,7 +209,10 @@ def _learn_layout(line: str, head: re.Match) -> tuple[_pair_runs.Layout, str] | 
     a line of another split, without a printed length, or with an ETA of another shape."""
     kind, mode, epoch, _, total = head.groups()
     stamp = _STAMP.match(line)
-    if mode not in (None, "train") or total is None or (stamp is None and _STAMP.search(line, 0, head.start())):
+    is_validation = kind == "Epoch" and mode == "val"
+    if mode not in (None, "train") and not is_validation:
+        return None
+    if total is None or (stamp is None and _STAMP.search(line, 0, head.start())):
         return None
     skip = stamp.end() if stamp else 0
     millis = _MILLIS.match(line, skip) if stamp else None
@@ -200,9 +229,21 @@ def _learn_layout(line: str, head: re.Match) -> tuple[_pair_runs.Layout, str] | 
         elif _ETA_CUT not in cuts:
             cuts.append(_ETA_CUT)
     layout = _pair_runs.Layout.learn(line, spans, names, skip=skip, cut="|".join(cuts))
+    if layout is None or not names:
+        return None
+    if is_validation:  # progress and summary lines share the head: the first name tells them apart
+        first = PAIR.search(line, head.end())
+        return layout, line[line.rindex("]", 0, head.end()) : first.start(2)]
     # what only training lines hold: "Epoch(train)", or mmcv's "Epoch [" ("Epoch(val) [" is not)
     marker = f"{kind}({mode})" if mode else line[head.start() : line.index("[", head.start()) + 1]
-    return None if layout is None else (layout, marker)
+    return layout, marker
+
+
+@lru_cache(maxsize=64)
+def _columns(names: tuple[str, ...], counters: int, split: str) -> tuple[tuple[int, str, str], ...]:
+    """(column, tag, name) of each value of a layout that ``split`` keeps."""
+    found = ((column, tag_of(name, split), name) for column, name in enumerate(names, counters))
+    return tuple((column, tag, name) for column, tag, name in found if tag is not None)
 
 
 @lru_cache(maxsize=1024)
@@ -215,13 +256,18 @@ def _hour_base(year: int, month: int, day: int, hour: int) -> float | None:
 
 
 def _wall_times(stamps: list[str]) -> np.ndarray | None:
-    """`TextParser._wall_time` of each line's leading date and time, computed for a whole run:
-    one clock call per hour. None when one is not a date and time."""
-    codes = np.array(stamps).view(np.uint32).reshape(len(stamps), -1).astype(np.int64)
-    dashes = np.isin(codes[:, [4, 7]], (45, 47)).all(axis=1)  # "-" or "/"
-    if codes.shape[1] != 19 or not (dashes & (codes[:, 13] == 58) & (codes[:, 16] == 58) & (codes[:, 10] == 32)).all():
+    """`TextParser._wall_time` of each line's leading date and time (the first 19 characters
+    of its stamp), computed for a whole run: one clock call per hour. None when one is not a
+    date and time."""
+    raw = "".join(stamps).encode("utf-8", "surrogatepass")
+    width = len(stamps[0])
+    if width < 19 or len(raw) != width * len(stamps):
         return None
-    digits = codes[:, _STAMP_DIGITS] - 48
+    codes = np.frombuffer(raw, dtype=np.uint8).reshape(len(stamps), width)
+    dashes = np.isin(codes[:, [4, 7]], (45, 47)).all(axis=1)  # "-" or "/"
+    if not (dashes & (codes[:, 13] == 58) & (codes[:, 16] == 58) & (codes[:, 10] == 32)).all():
+        return None
+    digits = codes[:, _STAMP_DIGITS].astype(np.int64) - 48
     if ((digits < 0) | (digits > 9)).any():
         return None
     year, month, day, hour, minute, second = (digits[:, i] * 10 + digits[:, i + 1] for i in (2, 4, 6, 8, 10, 12))

@@ -7,37 +7,46 @@ Their metric lines differ only in their numbers::
     2023/06/09 15:09:09 - mmengine - INFO - Epoch(train)   [1][ 10/109]  lr: 1.0000e-02  eta: 1:55:49  time: 0.6381  loss: 3.3328
 
 A `Layout` is such a line with its numbers cut out, learned once from a line the format's general
-path reads (it says where the numbers are). A run of consecutive lines is joined and read with
-C-level string operations only: the date and time each line starts with sliced off, the
-stretches that vary in shape (an ETA) deleted by one regex, spaces dropped (padding such as
-``[  5/109]`` then needs no pattern), the literal text between the numbers - names included -
-replaced by commas, and one orjson call converts every number of the run. The run fits when
-orjson accepts the result and it holds exactly as many numbers as that many lines do: a line
-with another name keeps text orjson refuses, one with fewer or more fields changes the count.
-(A line printing the same fields in another order would pass; no trainer does that within a
-run.) Otherwise `Layout.read` gives None and the format reads the run line by line, so the
-records never depend on the path taken, only the time does.
+path reads (it says where the numbers are); a parser knows a few, one per kind of line it prints
+in blocks (training lines, evaluation lines). All lines of one layout in a chunk are joined and
+read with C-level operations on their bytes only: the date and time each line starts with
+sliced off, the stretches that vary in shape (an ETA) deleted by one regex, spaces dropped
+(padding such as ``[  5/109]`` then needs no pattern); the run's text without its number
+characters compared with the layout's, once (a line with another name, another field or
+another order differs there); the literal text between the numbers turned into commas, mostly
+by one ``bytes.translate`` (`_Plan`); one orjson call converts every number of the run, which
+must hold exactly as many as that many lines do. Otherwise `Layout.read` gives None and the
+format reads those lines one by one, so the records never depend on the path taken, only the
+time does.
 
 A layout is plain data (strings, its cut as a pattern's text compiled through ``re``'s own
-cache), so a parser holding one can be saved between passes.
+cache), so a parser holding some can be saved between passes.
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
 import orjson
 
-from lossboard.model import Item
+from lossboard.model import RESUME, Columns, Event, Item, Point
 from lossboard.sources.formats._lines import LineParser
 
 # an ETA as the trainers print it: "3:37:18", "1 day, 2:03:04", "2 days, 2:47:25"
 ETA = r"(?:\d+ days?, )?\d+:\d\d:\d\d"
 MIN_LINES = 8  # shorter runs are not worth it
+MAX_LAYOUTS = 6  # kinds of line read in bulk per parser
+LEARN_FROM = 256  # lines of a chunk's rest where new kinds are looked for: a kind worth it is there
 _MARK = "\x00"  # where a number was, while a sample becomes its layout
 _NUMBER_CHARS = frozenset("0123456789.eE+-")
+_NUMBER_BYTES = b"0123456789.eE+-"
+_COMMA = ord(",")
+_DIGITS = b"0123456789"
+_MINUS_ZERO = re.compile(rb"(?:^|,)-0(?:,|$)")
+_BLANK = b" " + _DIGITS
 
 
 class Layout(NamedTuple):
@@ -71,6 +80,13 @@ class Layout(NamedTuple):
             return None
         return cls(skip, cut, pieces, len(spans) - len(names), tuple(names))
 
+    @classmethod
+    def blank(cls, sample: str, *, skip: int = 0) -> Layout:
+        """The layout of lines that give nothing (progress a trainer logs), read by their text
+        without digits and spaces: no numbers to convert, only the check that each line is one
+        of them."""
+        return cls(skip, "", (sample[skip:].encode("utf-8", "surrogatepass").translate(None, _BLANK).decode(),), 0, ())
+
     @property
     def width(self) -> int:
         return len(self.pieces) - 1
@@ -84,96 +100,276 @@ class Layout(NamedTuple):
             text = "\n".join([line[skip:] for line in lines])
         else:
             stamps, text = None, "\n".join(lines)
-        if self.cut:
-            text = re.sub(self.cut, "", text)
         # bytes: dropping the spaces is one table pass, and a replace copies less
-        data = text.encode("utf-8", "surrogatepass").translate(None, b" ")
-        head, *middle, tail = (piece.encode("utf-8", "surrogatepass") for piece in self.pieces)
-        if not data.startswith(head) or not data.endswith(tail):
+        data = text.encode("utf-8", "surrogatepass")
+        if self.cut:
+            data = re.sub(self.cut.encode(), b"", data)
+        data = data.translate(None, b" ")
+        if not self.width:
+            if data.translate(None, _DIGITS) != "\n".join(self.pieces * len(lines)).encode("utf-8", "surrogatepass"):
+                return None
+            return stamps, np.empty((len(lines), 0))
+        plan = _plan(self.pieces)
+        if not data.startswith(plan.head) or not data.endswith(plan.tail):
             return None
-        body = data[len(head) : len(data) - len(tail)]
-        for piece in sorted({*middle, tail + b"\n" + head}, key=len, reverse=True):
+        body = data[len(plan.head) : len(data) - len(plan.tail)]
+        count = len(lines)
+        # the letters and signs of the pieces (Epoch's E) that no number of this run uses are
+        # text like any other: fewer pieces to replace one by one
+        unused = bytes(char for char, per_line, per_boundary in _signs(self.pieces)
+                       if body.count(char) == per_line * count + per_boundary * (count - 1))
+        if unused:
+            plan = _plan(self.pieces, unused)
+        if body.translate(None, plan.numeric) != plan.boundary_skeleton.join([plan.skeleton] * count):
+            return None  # some text between the numbers is not the layout's
+        for piece in plan.replaced:
             body = body.replace(piece, b",")
-        if body.startswith(b"-0,") or b",-0," in body or body.endswith(b",-0"):
+        body = body.translate(plan.table, plan.deleted)
+        if b"-0" in body and _MINUS_ZERO.search(body):
             return None  # JSON's -0 is the integer 0; float("-0") is -0.0
         try:
-            flat = orjson.loads(b"[" + body + b"]")
+            flat = orjson.loads(b"".join((b"[", body, b"]")))  # one copy, not two
         except orjson.JSONDecodeError:  # a line of another layout, nan, "1.", "+1", "01"
             return None
         if len(flat) != len(lines) * self.width:
             return None
-        return stamps, np.array(flat, dtype=np.float64).reshape(len(lines), self.width)
+        return stamps, np.fromiter(flat, dtype=np.float64, count=len(flat)).reshape(len(lines), self.width)
 
 
-def runs(rows: list[int]) -> list[tuple[int, int]]:
-    """(start, stop) of each stretch of consecutive numbers in the sorted ``rows``."""
-    if not rows:
-        return []
-    at = np.asarray(rows)
-    cuts = (np.flatnonzero(np.diff(at) != 1) + 1).tolist()
+class _Plan(NamedTuple):
+    """How `Layout.read` turns the text between a run's numbers into commas, in few passes.
+
+    Once the run's text without its number characters is the layout's (``skeleton`` per line,
+    ``boundary_skeleton`` between lines), a piece of the layout is found by one character of
+    it: that ``anchor`` becomes a comma and its other characters are deleted, all pieces in
+    one ``bytes.translate``. That needs each anchor to be in its piece once and in no other
+    piece but as that piece's anchor; the pieces holding number characters (``Time``'s e,
+    ``Acc@1``'s 1), and those with no such anchor, are ``replaced`` as before. ``numeric``:
+    the characters numbers are made of, less the letters and signs no number of the run uses.
+    """
+
+    numeric: bytes
+    head: bytes
+    tail: bytes
+    skeleton: bytes
+    boundary_skeleton: bytes
+    replaced: tuple[bytes, ...]
+    table: bytes
+    deleted: bytes
+
+
+@lru_cache(maxsize=64)
+def _signs(pieces: tuple[str, ...]) -> tuple[tuple[int, int, int], ...]:
+    """(character, times in a line, times between lines) of each letter or sign of a number
+    that the text of a layout's run holds."""
+    head, *middle, tail = (piece.encode("utf-8", "surrogatepass") for piece in pieces)
+    line, boundary = b"".join(middle), tail + b"\n" + head
+    return tuple((char, line.count(char), boundary.count(char)) for char in b"eE+-." if char in line + boundary)
+
+
+@lru_cache(maxsize=64)
+def _plan(pieces: tuple[str, ...], unused: bytes = b"") -> _Plan:
+    numeric = _NUMBER_BYTES.translate(None, unused)
+    head, *middle, tail = (piece.encode("utf-8", "surrogatepass") for piece in pieces)
+    boundary = tail + b"\n" + head
+    between = [*dict.fromkeys([*middle, boundary])]  # each distinct piece once, in order
+    replaced = [piece for piece in between if piece.translate(None, numeric) != piece]
+    # a comma stays a comma: a piece holding one is anchored there (mmcv's ", loss: ")
+    anchors = {piece: _COMMA for piece in between if piece not in replaced and piece.count(_COMMA) == 1}
+    replaced += [piece for piece in between if piece.count(_COMMA) > 1 and piece not in replaced]
+    free = [piece for piece in between if piece not in replaced and piece not in anchors]
+    # the characters that could anchor every free piece holding them, widest first (":" anchors all names)
+    chars = {char for piece in free for char in piece}
+    holders = {char: [piece for piece in free if char in piece] for char in chars}
+    comma_pieces = b"".join(anchors)
+    usable = [char for char in chars if char not in comma_pieces and all(piece.count(char) == 1 for piece in holders[char])]
+    for char in sorted(usable, key=lambda char: (-len(holders[char]), char)):
+        if not any(piece in anchors for piece in holders[char]):
+            anchors.update((piece, char) for piece in holders[char])
+    replaced += [piece for piece in free if piece not in anchors]
+    # a piece holding a replaced one ("coco/AP:" holding "/") would lose part of it: replaced too
+    while inside := [piece for piece in anchors if any(part in piece for part in replaced)]:
+        replaced += inside
+        anchors = {piece: anchor for piece, anchor in anchors.items() if piece not in inside}
+    table = bytearray(range(256))
+    for anchor in set(anchors.values()):
+        table[anchor] = _COMMA
+    kept = {*anchors.values(), _COMMA}
+    deleted = bytes(sorted({char for piece in anchors for char in piece} - kept))
+    return _Plan(
+        numeric, head, tail,
+        b"".join(middle).translate(None, numeric), boundary.translate(None, numeric),
+        tuple(sorted(replaced, key=len, reverse=True)), bytes(table), deleted,
+    )
+
+
+@lru_cache(maxsize=64)
+def _markers(markers: tuple[str, ...]) -> re.Pattern | None:
+    """A pattern finding any of ``markers`` (one search a line, not one per marker)."""
+    return re.compile("|".join(map(re.escape, markers))) if markers else None
+
+
+def runs(owners: np.ndarray) -> list[tuple[int, int, int]]:
+    """(start, stop, owner) of each stretch of equal values in ``owners``."""
+    cuts = (np.flatnonzero(np.diff(owners)) + 1).tolist()
     starts = [0, *cuts]
-    stops = [*cuts, len(rows)]
-    return [(rows[a], rows[b - 1] + 1) for a, b in zip(starts, stops)]
+    stops = [*cuts, len(owners)]
+    return list(zip(starts, stops, owners[starts].tolist()))
+
+
+class Rows(NamedTuple):
+    """Consecutive lines of one layout read in bulk, as a subclass's `RunParser._run` gives
+    them: rows ``start:stop`` of the ``matrix`` of its kind's lines in the chunk, their steps
+    (epochs, wall times: None when unknown for all), and the ``columns`` that become series,
+    as ``(column, tag, name)``. `blocks` turns them into `Columns`."""
+
+    matrix: np.ndarray
+    start: int
+    stop: int
+    columns: tuple[tuple[int, str, str], ...]
+    steps: np.ndarray
+    epochs: np.ndarray | None = None
+    walls: np.ndarray | None = None
+
+
+def blocks(items: list) -> list[Item]:
+    """``items`` with each `Rows` as `Columns`, one per series; consecutive `Rows` of one
+    layout joined into one block at the first one's place, wherever nothing between them could
+    change what the collector makes of them (a `Point` of one of their series, a resume): the
+    collector takes a few large blocks much faster than many small ones, and what it makes of
+    them stays the same."""
+    out: list = []
+    groups: dict[int, list[Rows]] = {}  # place in out -> the Rows joined there
+    open_at: dict[tuple, int] = {}  # what Rows join -> place in out
+    series: dict[tuple[str, str], tuple] = {}  # (tag, name) -> the key of the open group holding it
+    for item in items:
+        kind = type(item)
+        if kind is Rows:
+            key = (id(item.matrix), item.columns, item.epochs is None, item.walls is None)
+            at = open_at.get(key)
+            if at is not None:
+                groups[at].append(item)
+                continue
+            for _, tag, name in item.columns:  # a group open with one of these series ends here
+                open_at.pop(series.get((tag, name)), None)
+                series[tag, name] = key
+            open_at[key] = len(out)
+            groups[len(out)] = [item]
+        elif kind is Point or kind is Columns:
+            key = series.pop((item.tag, item.source_tag), None)
+            if key is not None:
+                open_at.pop(key, None)
+        elif kind is Event and item.kind == RESUME:
+            open_at.clear()
+        out.append(item)
+    for at, group in groups.items():
+        out[at: at + 1] = [_columns(group)]
+    return [block for item in out for block in (item if type(item) is list else (item,))]
+
+
+def _columns(group: list[Rows]) -> list[Columns]:
+    """The `Columns` of consecutive `Rows` of one layout."""
+    first = group[0]
+    if len(group) == 1:
+        values = first.matrix[first.start : first.stop].T
+        steps, epochs, walls = first.steps, first.epochs, first.walls
+    else:
+        rows = np.concatenate([np.arange(part.start, part.stop) for part in group])
+        values = np.ascontiguousarray(first.matrix[rows].T)  # a row per column: its values at once
+        steps = np.concatenate([part.steps for part in group])
+        epochs = None if first.epochs is None else np.concatenate([part.epochs for part in group])
+        walls = None if first.walls is None else np.concatenate([part.walls for part in group])
+    return [Columns(tag, name, steps, values[column], epochs, walls) for column, tag, name in first.columns]
 
 
 class RunParser(LineParser):
-    """A line parser whose lines of one layout are read a chunk at a time.
+    """A line parser whose lines of a few layouts are read a chunk at a time.
 
     A subclass reads one line at a time in `_one_by_one` (the general path, and
-    ``fast=False``) and tells in `_layout_of` the layout of a line of the kind it reads in bulk
-    (with the text every such line holds, a cheap test). All such lines of a chunk are read by
-    one `Layout.read`; `_prepare` turns what it read into what `_run` needs (None: read the
-    chunk line by line), and `_run` takes each stretch of consecutive such lines in turn, with
-    the lines between them read one by one, giving what `_one_by_one` would give or False,
-    having changed nothing (then that stretch is read line by line). When the chunk does not
-    fit, its last such line teaches the layout again.
+    ``fast=False``) and tells in `_layout_of` the layout of a line of a kind it reads in bulk
+    (with the text every such line holds, a cheap test that tells the kinds apart). All lines
+    of one layout in a chunk are read by one `Layout.read`; `_prepare` turns what it read into
+    what `_run` needs (None: read them line by line), and `_run` takes each stretch of
+    consecutive lines of one layout in turn, the lines between them read one by one, giving
+    what `_one_by_one` would give (its values as one `Rows` record) or False, having changed
+    nothing (then that stretch is read line by line). A layout whose lines do not all fit is
+    learned again from its last line; a kind not known yet is learned from the lines read one
+    by one. A chunk's records then become blocks (`blocks`).
     """
 
     def __init__(self, *, fast: bool = True) -> None:
         super().__init__()
         self._fast = fast
-        self._layout: Layout | None = None
-        self._marker = ""  # text every line of the layout holds
+        self._layouts: dict[str, Layout] = {}  # by the text every line of the layout holds
 
     def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
         items: list[Item] = []
-        read = self._read_chunk(lines) if self._fast and len(lines) >= MIN_LINES else None
-        if read is None:
+        kinds = self._read_chunk(lines) if self._fast and len(lines) >= MIN_LINES else []
+        if not kinds:
             self._one_by_one(first, lines, items)
+            if self._fast and len(lines) >= MIN_LINES:
+                self._learn(lines[:LEARN_FROM])
             return items
-        rows, prepared = read
-        done = taken = 0
-        for start, stop in runs(rows):
-            self._one_by_one(first + done, lines[done:start], items)
-            if not self._run(first + start, lines[start:stop], prepared, taken, taken + stop - start, items):
-                self._one_by_one(first + start, lines[start:stop], items)
-            taken += stop - start
-            done = stop
-        self._one_by_one(first + done, lines[done:], items)
-        return items
+        owners = np.full(len(lines), -1, dtype=np.int16)
+        for kind, (_, rows, _) in enumerate(kinds):
+            owners[rows] = kind
+        taken = [0] * len(kinds)
+        alone = 0  # lines read one by one
+        for start, stop, kind in runs(owners):
+            if kind >= 0:
+                layout, _, prepared = kinds[kind]
+                at, taken[kind] = taken[kind], taken[kind] + stop - start
+                if self._run(layout, first + start, lines[start:stop], prepared, at, taken[kind], items):
+                    continue
+            self._one_by_one(first + start, lines[start:stop], items)
+            alone += stop - start if kind < 0 else 0
+        if alone >= MIN_LINES:
+            self._learn([lines[index] for index in np.flatnonzero(owners < 0)[:LEARN_FROM].tolist()])
+        return blocks(items)
 
-    def _read_chunk(self, lines: list[str]) -> tuple[list[int], object] | None:
-        """The rows of the layout's lines in ``lines`` and what `_prepare` made of them."""
-        if self._layout is None:
+    def _read_chunk(self, lines: list[str]) -> list[tuple[Layout, list[int], object]]:
+        """(layout, its rows in ``lines``, what `_prepare` made of them) of each layout with
+        enough lines in ``lines`` that all fit it."""
+        if not self._layouts:
             self._learn(lines)
-        marker = self._marker
-        rows = [index for index, line in enumerate(lines) if marker in line] if marker else []
-        if len(rows) < MIN_LINES:
-            return None
-        read = self._layout.read([lines[index] for index in rows])
-        if read is None:
-            self._learn([lines[rows[-1]]])  # the latest layout, if that line has one
-            return None
-        prepared = self._prepare(*read)
-        return None if prepared is None else (rows, prepared)
+        kinds, counts = [], {}
+        left = None  # the lines no layout has taken (None: all): each is offered to the next
+        taken = np.zeros(len(lines), dtype=bool)
+        for marker, layout in list(self._layouts.items()):
+            if left is None:
+                rows = [index for index, line in enumerate(lines) if marker in line]
+            else:
+                rows = [index for index in left if marker in lines[index]]
+            counts[marker] = len(rows)
+            if len(rows) < MIN_LINES:
+                continue
+            read = layout.read([lines[index] for index in rows])
+            if read is None:
+                del self._layouts[marker]
+                self._learn([lines[rows[-1]]])  # the latest layout, if that line has one
+                continue
+            prepared = self._prepare(layout, *read)
+            if prepared is not None:
+                kinds.append((layout, rows, prepared))
+                taken[rows] = True
+                left = np.flatnonzero(~taken).tolist()
+        # the kinds that took the most lines first: they scan every line, the others what is left
+        self._layouts = dict(sorted(self._layouts.items(), key=lambda item: -counts.get(item[0], 0)))
+        return kinds
 
     def _learn(self, lines: list[str]) -> None:
-        """The layout of the first line of ``lines`` that has one."""
+        """The layout of each kind not known yet, from its first line in ``lines``; past
+        `MAX_LAYOUTS`, a new kind takes the place of the one that took the fewest lines."""
+        known = _markers(tuple(self._layouts))
         for line in lines:
+            if known is not None and known.search(line):
+                continue
             learned = self._layout_of(line)
-            if learned is not None:
-                self._layout, self._marker = learned
-                return
+            if learned is not None and learned[1] not in self._layouts:
+                if len(self._layouts) >= MAX_LAYOUTS:
+                    del self._layouts[next(reversed(self._layouts))]
+                self._layouts[learned[1]] = learned[0]
+                known = _markers(tuple(self._layouts))
 
     def _one_by_one(self, first: int, lines: list[str], items: list[Item]) -> None:
         raise NotImplementedError
@@ -181,8 +377,10 @@ class RunParser(LineParser):
     def _layout_of(self, line: str) -> tuple[Layout, str] | None:
         raise NotImplementedError
 
-    def _prepare(self, stamps: list[str] | None, matrix: np.ndarray) -> object | None:
+    def _prepare(self, layout: Layout, stamps: list[str] | None, matrix: np.ndarray) -> object | None:
         return matrix
 
-    def _run(self, first: int, lines: list[str], prepared: object, start: int, stop: int, items: list[Item]) -> bool:
+    def _run(
+        self, layout: Layout, first: int, lines: list[str], prepared: object, start: int, stop: int, items: list[Item]
+    ) -> bool:
         raise NotImplementedError

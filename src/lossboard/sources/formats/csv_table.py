@@ -18,6 +18,7 @@ from lossboard.sources.formats import _table, keras_csv, lightning_csv, yolo
 from lossboard.sources.formats._numbers import number
 
 NAME = "csv"
+CHUNK_BYTES = _table.CHUNK_BYTES  # rows go to pyarrow 4 MB at a time
 
 _OTHERS = (keras_csv.claims, lightning_csv.claims, yolo.claims)
 

@@ -26,11 +26,13 @@ lines is a ``val/loss`` point at the iteration the evaluation ran after.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
+from functools import lru_cache
 
 import numpy as np
 
 from lossboard import tags
-from lossboard.model import RESUME, Columns, Event, Item, Point, Problem
+from lossboard.model import RESUME, Event, Item, Point, Problem
 from lossboard.sources.formats import _coco, _pair_runs
 from lossboard.sources.formats._numbers import bad_number
 from lossboard.sources.formats._pipeline import LinePipeline
@@ -48,6 +50,7 @@ _EXACT = 2**53  # iterations above this do not survive a float64
 # what the fast path takes off before reading numbers: the time a line starts with, the ETA
 _LINE_TIME = re.compile(r"\[\d\d/\d\d \d\d:\d\d:\d\d")
 _ETA_CUT = "eta: " + _pair_runs.ETA
+_DIGIT = re.compile(r"\d")
 
 
 def sniff(head: str, filename: str) -> float:
@@ -59,8 +62,9 @@ def sniff(head: str, filename: str) -> float:
 class Parser(_pair_runs.RunParser):
     """Keeps the last iteration (for RESUME and eval placement) and the copypaste table state.
 
-    Long runs of metrics lines go through `_pair_runs` (all their numbers read at once);
-    ``fast=False`` reads every line on its own.
+    Long runs of metrics lines go through `_pair_runs` (all their numbers read at once), and
+    so do the lines of detectron2's own loggers in between (evaluation progress: only checked,
+    as they give nothing); ``fast=False`` reads every line on its own.
     """
 
     def __init__(self, *, fast: bool = True) -> None:
@@ -90,10 +94,12 @@ class Parser(_pair_runs.RunParser):
                 self._others.line(number, line[prefix.end() :], items)
 
     def _layout_of(self, line: str) -> tuple[_pair_runs.Layout, str] | None:
-        """A metrics line's layout: the iteration, then the values after it."""
+        """A metrics line's layout: the iteration, then the values after it; or the blank
+        layout of a line of detectron2's own loggers that gives nothing (evaluation progress)."""
         match = _ITER.search(line) if "iter: " in line else None
         if match is None:
-            return None
+            # before the first metrics line nothing is read anyway: its dumps are no kind worth learning
+            return None if _COPYPASTE in line or self._others.context.step is None else _blank_layout_of(line)
         spans, names = [match.span(1)], []
         for pair in _PAIR.finditer(line, match.end()):
             if pair[1] == "eta":
@@ -105,18 +111,30 @@ class Parser(_pair_runs.RunParser):
         layout = _pair_runs.Layout.learn(line, spans, names, skip=skip.end() if skip else 0, cut=_ETA_CUT)
         return None if layout is None else (layout, "iter: ")
 
-    def _run(self, first: int, lines: list[str], prepared: np.ndarray, start: int, stop: int, items: list[Item]) -> bool:
-        """Metrics lines read at once, as `_metrics` reads them; False when a line does not
-        fit or the iteration goes back (a resume, whose event goes between lines)."""
-        matrix = prepared[start:stop]
+    def _prepare(self, layout: _pair_runs.Layout, stamps: list[str] | None, matrix: np.ndarray) -> tuple | None:
+        """The numbers, the iterations and where an iteration goes back, for the whole chunk
+        (None: read it line by line, as when an iteration is too large for a float64)."""
+        if not layout.width:
+            return matrix, None, []
         steps = matrix[:, 0]
-        if steps[0] < self._last or (np.diff(steps) < 0).any() or steps[-1] >= _EXACT:
+        if steps.max() >= _EXACT:
+            return None
+        return matrix, steps.astype(np.int64), np.flatnonzero(np.diff(steps) < 0).tolist()
+
+    def _run(
+        self, layout: _pair_runs.Layout, first: int, lines: list[str], prepared: tuple, start: int, stop: int,
+        items: list[Item],
+    ) -> bool:
+        """Metrics lines read at once, as `_metrics` reads them; False when the iteration goes
+        back (a resume, whose event goes between lines)."""
+        if not layout.width:  # lines of detectron2's own loggers: nothing to read
+            return True
+        matrix, steps, back = prepared
+        goes_back = bisect_left(back, start) < bisect_left(back, stop - 1)  # between two of these lines
+        if goes_back or steps[start] < self._last:
             return False
-        steps = steps.astype(np.int64)
-        for column, name in enumerate(self._layout.names, 1):
-            tag = "perf/max_mem_mb" if name == "max_mem" else tag_of(name)
-            items.append(Columns(tag, name, steps, matrix[:, column]))
-        self._last = int(steps[-1])
+        items.append(_pair_runs.Rows(matrix, start, stop, _columns(layout.names), steps[start:stop]))
+        self._last = int(steps[stop - 1])
         self._tell_others(self._last, None)
         return True
 
@@ -145,8 +163,7 @@ class Parser(_pair_runs.RunParser):
             except ValueError:
                 items.append(bad_number(number, f"{name}: ", text))
                 continue
-            tag = "perf/max_mem_mb" if name == "max_mem" else tag_of(name)
-            items.append(Point(tag, name, step, value))
+            items.append(Point(_tag(name), name, step, value))
         return items
 
     def _copypaste(self, number: int, text: str) -> list[Item]:
@@ -167,7 +184,30 @@ class Parser(_pair_runs.RunParser):
         for column, cell in zip(columns, cells):
             name = f"{self._task}/{column.strip()}"
             try:
-                items.append(Point(tag_of(name), name, step, float(cell)))
+                items.append(Point(_tag(name), name, step, float(cell)))
             except ValueError:
                 items.append(bad_number(number, name, cell))
         return items
+
+
+def _blank_layout_of(line: str) -> tuple[_pair_runs.Layout, str] | None:
+    """The layout of a line of detectron2's own loggers (``Inference done 11/3334. ...``),
+    which gives nothing, and its text from the logger to the first digit."""
+    prefix = _PREFIX.match(line)
+    time = _LINE_TIME.match(line)
+    if prefix is None or time is None or not (prefix[1] or prefix[2]).startswith(_OWN_LOGGERS):
+        return None
+    digit = _DIGIT.search(line, prefix.end())
+    marker = line[time.end() : digit.start() if digit else len(line)]
+    return _pair_runs.Layout.blank(line, skip=time.end()), marker
+
+
+@lru_cache(maxsize=1024)  # every value of every metrics and copypaste line read one by one
+def _tag(name: str) -> str:
+    return "perf/max_mem_mb" if name == "max_mem" else tag_of(name)
+
+
+@lru_cache(maxsize=64)
+def _columns(names: tuple[str, ...]) -> tuple[tuple[int, str, str], ...]:
+    """(column, tag, name) of each value of a metrics layout (the iteration is column 0)."""
+    return tuple((column, _tag(name), name) for column, name in enumerate(names, 1))

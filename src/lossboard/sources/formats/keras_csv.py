@@ -23,6 +23,7 @@ from lossboard.model import Item, Meta
 from lossboard.sources.formats import _table
 
 NAME = "keras-csv"
+CHUNK_BYTES = _table.CHUNK_BYTES  # rows go to pyarrow 4 MB at a time
 
 _KERAS_NAMES = frozenset({"loss", "acc", "accuracy", "lr", "learning_rate"})
 

@@ -27,6 +27,7 @@ from lossboard.sources.formats import _table
 from lossboard.tags import BATCH, canonical, split_of
 
 NAME = "lightning-csv"
+CHUNK_BYTES = _table.CHUNK_BYTES  # rows go to pyarrow 4 MB at a time
 
 
 def claims(names: list[str], rows: list[list[str]]) -> bool:

@@ -39,11 +39,12 @@ and `` * Prec@1 .. Prec@5 ..``; akamaster's CIFAR fork prints ``current lr`` bef
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import numpy as np
 
 from lossboard import tags
-from lossboard.model import LR_CHANGE, RESUME, Columns, Event, Item, Point, Problem
+from lossboard.model import LR_CHANGE, RESUME, Event, Item, Point, Problem
 from lossboard.sources.formats import _pair_runs
 from lossboard.sources.formats._numbers import NUMBER, bad_number
 from lossboard.sources.formats._numbers import number as parse_number
@@ -77,8 +78,8 @@ def sniff(head: str, filename: str) -> float:
 class Parser(_pair_runs.RunParser):
     """Remembers the epoch being trained and the averages not yet given as epoch values.
 
-    Long runs of training lines go through `_pair_runs` (all their numbers read at once);
-    ``fast=False`` reads every line on its own.
+    Long runs of training lines and of ``Test:`` lines go through `_pair_runs` (all their
+    numbers read at once, `Columns` out); ``fast=False`` reads every line on its own.
     """
 
     def __init__(self, *, fast: bool = True) -> None:
@@ -129,6 +130,16 @@ class Parser(_pair_runs.RunParser):
 
     def _train_line(self, line_no: int, line: str, match: re.Match, items: list[Item]) -> None:
         epoch, batch, batches = int(match[1]), int(match[2]), int(match[3])
+        step, fraction = self._enter_batch(epoch, batch, batches, items)
+        fields = line[match.end() :]
+        averages = _meter_points(line_no, fields, step, fraction, tags.BATCH, _PERF, items)
+        self._train_averages.update(averages)
+        if batch == batches:  # the epoch's last batch: nothing more of it will be printed
+            self._end_of_training(items)
+
+    def _enter_batch(self, epoch: int, batch: int, batches: int, items: list[Item]) -> tuple[int, float]:
+        """What a training line changes before its values are read (an epoch that ends, a
+        resume, an lr to place); its step and fractional epoch."""
         if epoch != self._epoch:
             self._end_of_training(items)
             self._end_of_validation(items)
@@ -138,20 +149,38 @@ class Parser(_pair_runs.RunParser):
         self._epoch, self._batches, self._last_step = epoch, batches, step
         if self._next_lr is not None:
             self._place_lr(epoch, items)
-        fraction = epoch + batch / batches if batches else float(epoch)
         self._others.place(step, epoch, None)
+        return step, epoch + batch / batches if batches else float(epoch)
+
+    def _test_line(self, line_no: int, line: str, match: re.Match, items: list[Item]) -> None:
+        step, fraction = self._enter_test(int(match[1]), int(match[2]), items)
         fields = line[match.end() :]
-        averages = _meter_points(line_no, fields, step, fraction, tags.BATCH, _PERF, items)
-        self._train_averages.update(averages)
-        if batch == batches:  # the epoch's last batch: nothing more of it will be printed
-            self._end_of_training(items)
+        averages = _meter_points(line_no, fields, step, fraction, _VAL_BATCH, _VAL_PERF, items)
+        self._test_averages.update(averages)
+
+    def _enter_test(self, batch: int, batches: int, items: list[Item]) -> tuple[int, float | None]:
+        """What a ``Test:`` line changes before its values are read; its step and epoch."""
+        self._end_of_training(items)
+        epoch = self._epoch
+        if epoch is None:  # an evaluation-only run: no epoch to place it in
+            return batch, None
+        self._others.place(self._epoch_end()[0], epoch, tags.VAL)
+        return epoch * batches + batch, epoch + batch / batches if batches else float(epoch)
+
+    # ---- fast path ---------------------------------------------------------------------------
 
     def _layout_of(self, line: str) -> tuple[_pair_runs.Layout, str] | None:
-        """A training line's layout: its counters, then each meter's value and average."""
-        match = _TRAIN.search(line) if "Epoch: [" in line else None
+        """A training or ``Test:`` line's layout: its counters, then each meter's value and
+        average; the text that tells the two kinds apart."""
+        if "Epoch: [" in line:
+            match, marker = _TRAIN.search(line), "Epoch: ["
+        elif "Test: [" in line:
+            match, marker = _TEST.search(line), "Test: ["
+        else:
+            return None
         if match is None:
             return None
-        spans, names = [match.span(1), match.span(2), match.span(3)], []
+        spans, names = [match.span(group) for group in range(1, match.re.groups + 1)], []
         at = match.end()
         for field in line[at:].split("\t"):
             meter = _METER.fullmatch(field) if field.strip() else None
@@ -162,15 +191,22 @@ class Parser(_pair_runs.RunParser):
                 names += [meter[1], f"{meter[1]} (avg)"]
             at += len(field) + 1
         layout = _pair_runs.Layout.learn(line, spans, names)
-        return None if layout is None else (layout, "Epoch: [")
+        return None if layout is None else (layout, marker)
 
-    def _run(self, first: int, lines: list[str], prepared: np.ndarray, start: int, stop: int, items: list[Item]) -> bool:
-        """Training lines read at once: the first as `_train_line` reads it (a new epoch, an lr
-        to place), the rest as blocks; False when a line does not fit or the rest would do
-        more than give values (another epoch, a resume, an epoch's last batch before the end)."""
-        if stop - start < 2:  # no rest to read in bulk
-            return False
-        matrix = prepared[start:stop]
+    def _run(
+        self, layout: _pair_runs.Layout, first: int, lines: list[str], prepared: np.ndarray, start: int, stop: int,
+        items: list[Item],
+    ) -> bool:
+        """Lines of one kind read at once, as `_train_line` or `_test_line` reads them."""
+        if layout.counters == 3:
+            return self._train_run(layout, prepared, start, stop, items)
+        return self._test_run(layout, prepared, start, stop, items)
+
+    def _train_run(self, layout: _pair_runs.Layout, kind: np.ndarray, start: int, stop: int, items: list[Item]) -> bool:
+        """Training lines: the first changes what `_enter_batch` says, then all are blocks;
+        False when the rest would do more than give values (another epoch, a resume, an
+        epoch's last batch before the end)."""
+        matrix = kind[start:stop]
         epochs, batches, totals = matrix[:, 0], matrix[:, 1], matrix[:, 2]
         steps = epochs * totals + batches
         if (
@@ -182,18 +218,13 @@ class Parser(_pair_runs.RunParser):
             or steps[-1] >= _EXACT
         ):
             return False
-        self._own_line(first, lines[0], items)  # fits the layout: a training line
-        epoch, rest = int(epochs[0]), slice(1, None)
-        fractions = epochs[rest] + batches[rest] / totals[rest]
-        block = steps[rest].astype(np.int64)
-        names = self._layout.names
-        for column, name in enumerate(names, 3):
-            meter = name.removesuffix(" (avg)")
-            tag = _PERF.get(meter) or tags.canonical(meter, tags.BATCH)
-            items.append(Columns(tag, name, block, matrix[rest, column], fractions))
+        epoch = int(epochs[0])
+        self._enter_batch(epoch, int(batches[0]), int(totals[0]), items)
+        block = steps.astype(np.int64)
+        items.append(_pair_runs.Rows(kind, start, stop, _meter_columns(layout, tags.BATCH), block, epochs + batches / totals))
         last = matrix[-1].tolist()
         self._train_averages.update(
-            (name, value) for name, value in zip(names[::2], last[4::2]) if name not in _PERF
+            (name, value) for name, value in zip(layout.names[::2], last[4::2]) if name not in _PERF
         )
         self._last_step = int(block[-1])
         self._others.place(self._last_step, epoch, None)
@@ -201,20 +232,23 @@ class Parser(_pair_runs.RunParser):
             self._end_of_training(items)
         return True
 
-    def _test_line(self, line_no: int, line: str, match: re.Match, items: list[Item]) -> None:
-        self._end_of_training(items)
-        batch, batches = int(match[1]), int(match[2])
-        epoch = self._epoch
-        if epoch is None:  # an evaluation-only run: no epoch to place it in
-            step, fraction = batch, None
+    def _test_run(self, layout: _pair_runs.Layout, kind: np.ndarray, start: int, stop: int, items: list[Item]) -> bool:
+        """``Test:`` lines: each sets what the first sets, so that one says it for all."""
+        matrix = kind[start:stop]
+        batches, totals = matrix[:, 0], matrix[:, 1]
+        if (totals == 0).any() or (batches.max() + (self._epoch or 0) * totals.max()) >= _EXACT:
+            return False
+        self._enter_test(int(batches[0]), int(totals[0]), items)
+        if self._epoch is None:
+            steps, fractions = batches, None
         else:
-            step = epoch * batches + batch
-            fraction = epoch + batch / batches if batches else float(epoch)
-            self._others.place(self._epoch_end()[0], epoch, tags.VAL)
-        fields = line[match.end() :]
-        averages = _meter_points(line_no, fields, step, fraction, _VAL_BATCH, _VAL_PERF, items)
-        self._test_averages.update(averages)
-
+            steps, fractions = self._epoch * totals + batches, self._epoch + batches / totals
+        items.append(_pair_runs.Rows(kind, start, stop, _meter_columns(layout, _VAL_BATCH), steps.astype(np.int64), fractions))
+        last = matrix[-1].tolist()
+        self._test_averages.update(
+            (name, value) for name, value in zip(layout.names[::2], last[3::2]) if name not in _VAL_PERF
+        )
+        return True
 
     def _epoch_end(self) -> tuple[int, float | None]:
         """Step and epoch of the values that close the current epoch."""
@@ -266,6 +300,22 @@ class Parser(_pair_runs.RunParser):
         if self._lr is not None and value != self._lr:
             items.append(Event(LR_CHANGE, step, float(epoch), None, f"{_LR_NAME} {text}"))
         self._lr = value
+
+
+def _meter_columns(layout: _pair_runs.Layout, split: str) -> tuple[tuple[int, str, str], ...]:
+    """(column, tag, name) of each value and average of a layout's lines, as `_meter_points`
+    tags them (a ``Test:`` line's timings apart)."""
+    return _meter_tags(layout.names, layout.counters, split)
+
+
+@lru_cache(maxsize=64)
+def _meter_tags(names: tuple[str, ...], counters: int, split: str) -> tuple[tuple[int, str, str], ...]:
+    perf = _VAL_PERF if split == _VAL_BATCH else _PERF
+    return tuple(
+        (column, perf.get(meter) or tags.canonical(meter, split), name)
+        for column, name in enumerate(names, counters)
+        for meter in [name.removesuffix(" (avg)")]
+    )
 
 
 def _meter_points(

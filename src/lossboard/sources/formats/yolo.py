@@ -34,6 +34,7 @@ from lossboard.sources.formats._numbers import number
 from lossboard.tags import canonical
 
 NAME = "yolo"
+CHUNK_BYTES = _table.CHUNK_BYTES  # rows go to pyarrow 4 MB at a time
 
 # results.txt column names, as train.py's progress and test headers print them
 _RESULTS_TXT = (
