@@ -41,7 +41,9 @@ def test_step_within_epoch_counts_on_from_the_first_epoch_printed() -> None:
     [point] = points(items, "train_batch/loss")
     # epochs printed from 1: (1 - 1) * 600 + 100; the epoch as printed plus the fraction
     assert point.step == 100 and point.epoch == pytest.approx(1 + 100 / 600)
-    items = parse_text("keyvalue", "epoch [0/10] step [100/600] loss: 0.3\nepoch [1/10] step [100/600] loss: 0.2\n")
+    items = parse_text(
+        "keyvalue", "epoch [0/10] step [100/600] loss: 0.3\nepoch [1/10] step [100/600] loss: 0.2\n"
+    )
     assert [p.step for p in points(items, "train_batch/loss")] == [100, 700]  # printed from 0
 
 
@@ -78,24 +80,39 @@ def test_detection_names_prints_never_keyvalue() -> None:
 # except that a bar is a bar: tqdm may like a mixed log, as long as prints (or pytorch, for the
 # example's lines with a script's bars among them) likes it more
 _OWNERS = {
-    "caffe": caffe, "pytorch/": pytorch, "tqdm/": tqdm, "lightning/tqdm_": tqdm,
-    "mixed-tqdm-print/": prints, "header-epoch/": prints, "data/mixed/": prints,
+    "caffe": caffe,
+    "pytorch/": pytorch,
+    "tqdm/": tqdm,
+    "lightning/tqdm_": tqdm,
+    "mixed-tqdm-print/": prints,
+    "header-epoch/": prints,
+    "data/mixed/": prints,
 }
 # files other parts own, where this part's formats have not been tuned yet (a Keras capture
 # with a script's tqdm bar in it is a bar to tqdm too; test_keras_mixed checks it is Keras's)
 _OTHER_PARTS = ("pytorch-imagenet/", "gluoncv/", "mmengine-log/", "keras/mixed_")
 
 
-def _logs(corpus: Path, data: Path) -> list[Path]:
-    found = [p for p in corpus.rglob("*") if p.is_file() and p.name != "MANIFEST.md"]
-    found += [p for p in data.rglob("*") if p.is_file() and p.suffix not in (".py", ".md")]
-    return sorted(p for p in found if not any(part in p.as_posix() for part in _OTHER_PARTS))
+def _logs(corpus: Path, data: Path) -> dict[str, Path]:
+    """Each log by its name inside its root ("corpus/…", "data/…"), which the keys above match:
+    the checkout's own path may hold any of them (a worktree called "lb-caffe")."""
+    found = {
+        f"corpus/{p.relative_to(corpus).as_posix()}": p
+        for p in corpus.rglob("*")
+        if p.is_file() and p.name != "MANIFEST.md"
+    }
+    found |= {
+        f"data/{p.relative_to(data).as_posix()}": p
+        for p in data.rglob("*")
+        if p.is_file() and p.suffix not in (".py", ".md")
+    }
+    return {name: found[name] for name in sorted(found) if not any(part in name for part in _OTHER_PARTS)}
 
 
 def test_sniffs_claim_only_their_own_files(corpus, data) -> None:
-    for path in _logs(corpus, data):
+    for name, path in _logs(corpus, data).items():
         head = path.read_bytes()[:65536].decode("utf-8", errors="replace")
-        owner = next((m for key, m in _OWNERS.items() if key in path.as_posix()), None)
+        owner = next((m for key, m in _OWNERS.items() if key in name), None)
         scores = {module: module.sniff(head, path.name) for module in (caffe, pytorch, tqdm, prints)}
         for module, score in scores.items():
             if module is owner:
@@ -106,10 +123,19 @@ def test_sniffs_claim_only_their_own_files(corpus, data) -> None:
 
 def test_batches_counted_within_each_epoch_keep_a_step_each():
     """Issue 8: "a key=value log with two batches on one computed step keeps only one"."""
-    text = "".join(f"epoch={e} batch={b} loss={0.9 - e * 0.3 - b / 100:.2f}\n" for e in (0, 1) for b in (0, 10, 20))
+    text = "".join(
+        f"epoch={e} batch={b} loss={0.9 - e * 0.3 - b / 100:.2f}\n" for e in (0, 1) for b in (0, 10, 20)
+    )
     items = parse_text("prints", text)
     loss = points(items, "train_batch/loss")
     # an epoch holds its last printed batch plus one interval: 30 batches
-    assert [(p.step, p.value) for p in loss] == [(0, 0.9), (10, 0.8), (20, 0.7), (30, 0.6), (40, 0.5), (50, 0.4)]
+    assert [(p.step, p.value) for p in loss] == [
+        (0, 0.9),
+        (10, 0.8),
+        (20, 0.7),
+        (30, 0.6),
+        (40, 0.5),
+        (50, 0.4),
+    ]
     assert [p.epoch for p in loss] == [0.0, 0.0, 0.0, 1.0, 1.0, 1.0]
     assert not events(items)
