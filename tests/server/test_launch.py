@@ -83,6 +83,15 @@ def test_serve_says_when_the_port_is_taken(serve, example_url: str) -> None:
         assert f":{port}/" not in served.url
 
 
+def test_ctrl_c_right_after_the_url_is_shown_stops_the_server(serve, example_url: str) -> None:
+    # the URL is shown once uvicorn answers and owns Ctrl-C; shown before, a Ctrl-C in between
+    # could leave the server running
+    for _ in range(3):
+        status, rest = serve("--store", example_url).stop()
+        assert status == 0
+        assert rest.strip().endswith("stopped") and "Traceback" not in rest
+
+
 def test_ctrl_c_ends_an_open_live_feed_instead_of_waiting_for_it(serve, example_url: str) -> None:
     served = serve("--store", example_url)
     with httpx.stream("GET", served.url + "api/live", timeout=30) as feed:

@@ -132,13 +132,27 @@ class QuietShutdown(logging.Filter):
 
 
 class _Server(uvicorn.Server):
-    """uvicorn's server, which on Ctrl-C also ends the live feeds, so no open page delays the
-    exit, and quiets the cancellation of requests still running."""
+    """uvicorn's server, which says it is ready only once it answers and Ctrl-C is its own (a
+    Ctrl-C between the two once left it running), on Ctrl-C also ends the live feeds, so no open
+    page delays the exit, and quiets the cancellation of requests still running."""
 
-    def __init__(self, config: uvicorn.Config, *, on_exit: Callable[[], None], quiet: QuietShutdown) -> None:
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        *,
+        on_ready: Callable[[], None],
+        on_exit: Callable[[], None],
+        quiet: QuietShutdown,
+    ) -> None:
         super().__init__(config)
+        self._on_ready = on_ready
         self._on_exit = on_exit
         self._quiet = quiet
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started:
+            self._on_ready()
 
     def handle_exit(self, sig: int, frame: Any) -> None:
         self._quiet.stopping = True
@@ -173,15 +187,18 @@ def serve(
     try:
         if port and bound_port != port:
             echo(f"port {port} is taken; using {bound_port}")
-        echo(f"lossboard dashboard at {url}  (Ctrl-C to stop)")
-        if open_browser:
-            webbrowser.open(url)
+
+        def ready() -> None:
+            echo(f"lossboard dashboard at {url}  (Ctrl-C to stop)")
+            if open_browser:
+                webbrowser.open(url)
+
         config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2, lifespan="on")
         quiet = QuietShutdown()
         uvicorn_log = logging.getLogger("uvicorn.error")
         uvicorn_log.addFilter(quiet)
         try:
-            _Server(config, on_exit=app.state.close_feeds, quiet=quiet).run(sockets=[sock])
+            _Server(config, on_ready=ready, on_exit=app.state.close_feeds, quiet=quiet).run(sockets=[sock])
         except KeyboardInterrupt:  # uvicorn shuts down on Ctrl-C, then raises it again for us
             pass
         finally:
