@@ -11,23 +11,9 @@ from pathlib import Path
 import numpy as np
 
 import lossboard
-from tests.sources.helpers import parse_text, points
+from tests.sources.helpers import parse_text, points, with_lines_after
 
 MMPRETRAIN = "mmengine-log/mmpretrain1x_resnet50_fruit30_20230609_150855.log"
-
-
-def _with_prints(source: Path, tmp_path: Path, added: dict[str, list[str]]) -> Path:
-    """``source`` with ``added`` lines printed right after the first line containing each key."""
-    out = []
-    for line in source.read_text().splitlines():
-        out.append(line)
-        for key in list(added):
-            if key in line:
-                out.extend(added.pop(key))
-    assert not added, f"no line of {source.name} holds {sorted(added)}"
-    path = tmp_path / source.name
-    path.write_text("\n".join(out) + "\n")
-    return path
 
 
 def _by_source(run, source_tag: str) -> tuple[str, list[int], list[float], list[float]]:
@@ -36,7 +22,7 @@ def _by_source(run, source_tag: str) -> tuple[str, list[int], list[float], list[
 
 
 def test_mmengine_prints_after_a_validation_summary_sit_at_the_end_of_its_epoch(corpus: Path, tmp_path: Path) -> None:
-    path = _with_prints(corpus / MMPRETRAIN, tmp_path, {
+    path = with_lines_after(corpus / MMPRETRAIN, tmp_path / "train.log", {
         "Epoch(val) [1][28/28]": ["val_loss: 0.8123"],
         "Epoch(train)   [1][ 10/109]": ["2023-06-09 15:09:09,500 - train - INFO - grad_norm: 1.25"],
     })
@@ -47,7 +33,7 @@ def test_mmengine_prints_after_a_validation_summary_sit_at_the_end_of_its_epoch(
 
 
 def test_mmengine_values_are_unchanged_and_the_config_dump_stays_unread(corpus: Path, tmp_path: Path) -> None:
-    path = _with_prints(corpus / MMPRETRAIN, tmp_path, {
+    path = with_lines_after(corpus / MMPRETRAIN, tmp_path / "train.log", {
         "Epoch(train)   [2][ 50/109]": ["loss_aux: 0.5", "grad_norm: 1.25"],
         "Epoch(val) [3][28/28]": ["val_loss: 0.7"],
     })
