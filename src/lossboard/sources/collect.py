@@ -67,11 +67,12 @@ class _Columns:
         """Copy the short blocks waiting in ``pending`` into the arrays, in their order."""
         blocks, self.pending = self.pending, []
         if len(blocks) == 1:
-            step, value, epoch, wall_time = blocks[0][2:]
+            (block,) = blocks
+            step, value, epoch, wall_time = block.step, block.value, block.epoch, block.wall_time
         else:
             step = np.concatenate([block.step for block in blocks])
             value = np.concatenate([block.value for block in blocks])
-            epoch, wall_time = _joined(blocks, 4), _joined(blocks, 5)
+            epoch, wall_time = _joined(blocks, "epoch"), _joined(blocks, "wall_time")
         before = len(self.step)
         self.step.frombytes(step.astype(np.int64, copy=False).tobytes())
         self.value.frombytes(value.astype(np.float64, copy=False).tobytes())
@@ -207,10 +208,10 @@ class RunCollector:
         return SeriesMap(joiner.series(key, col) for key, col in filled.items())
 
 
-def _joined(blocks: list[Columns], field: int) -> np.ndarray | None:
-    """The blocks' epochs (``field`` 4) or wall times (5) one after the other, NaN where a
-    block does not know them; None if none does."""
-    parts = [block[field] for block in blocks]
+def _joined(blocks: list[Columns], field: str) -> np.ndarray | None:
+    """The blocks' epochs or wall times (``field``) one after the other, NaN where a block does
+    not know them; None if none does."""
+    parts = [getattr(block, field) for block in blocks]
     if all(part is None for part in parts):
         return None
     return np.concatenate([np.full(len(block.step), _NAN) if part is None else part
