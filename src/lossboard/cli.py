@@ -269,9 +269,9 @@ def formats() -> None:
     """List the log formats lossboard reads (names for --log-format)."""
     from lossboard.sources.formats import FORMATS, missing_extra
 
-    for name, module in FORMATS.items():
-        extra = missing_extra(module)
-        paragraph = (module.__doc__ or "").strip().split("\n\n")[0]
+    for name, format in FORMATS.items():
+        extra = missing_extra(format)
+        paragraph = (format.module.__doc__ or "").strip().split("\n\n")[0]
         summary = " ".join(paragraph.split()).replace("``", "")
         click.echo(f"{name:18} {summary}" + (f"  [needs {extra}]" if extra else ""))
 

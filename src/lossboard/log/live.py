@@ -122,10 +122,9 @@ class LiveParser:
         self._start(name)
 
     def _start(self, name: str) -> None:
-        module = FORMATS[name]
         self.format = name
-        self._parser = module.Parser()
-        if not getattr(module, "BINARY", False):
+        self._parser = FORMATS[name].Parser()
+        if not FORMATS[name].binary:
             self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
         head, self._head = bytes(self._head), bytearray()
         self._add(self._parser.feed(self._decode(head)))

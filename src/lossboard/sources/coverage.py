@@ -91,12 +91,8 @@ class Coverage:
 
 def is_line_format(format: str) -> bool:
     """Whether files of ``format`` are read line by line (and so can be scanned)."""
-    module = FORMATS.get(format)
-    return (
-        module is not None
-        and not getattr(module, "BINARY", False)
-        and not issubclass(module.Parser, DocumentParser)
-    )
+    known = FORMATS.get(format)
+    return known is not None and not known.binary and not issubclass(known.Parser, DocumentParser)
 
 
 def run_coverage(run: Run) -> list[Coverage]:

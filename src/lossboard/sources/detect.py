@@ -31,7 +31,7 @@ _NUL_SHARE = 100  # binary when more than one byte in this many is NUL
 
 def usable_formats() -> list[str]:
     """The format ids whose optional dependencies are installed."""
-    return [name for name, module in FORMATS.items() if missing_extra(module) is None]
+    return [name for name, format in FORMATS.items() if missing_extra(format) is None]
 
 
 def detect(head: bytes, path: str | Path) -> str:
@@ -91,9 +91,9 @@ def _raise_if_an_extra_would_read(head: bytes, filename: str, path: str | Path) 
     """A file that a format left out for a missing optional dependency would claim (an event
     file without tensorboard) is an error that names the extra, not "binary" or "unknown"."""
     text = head.decode("utf-8", errors="replace").replace("\x00", "")
-    for name, module in FORMATS.items():
-        extra = missing_extra(module)
-        if extra is not None and module.sniff(text, filename) >= _MIN_CONFIDENCE:
+    for name, format in FORMATS.items():
+        extra = missing_extra(format)
+        if extra is not None and format.sniff(text, filename) >= _MIN_CONFIDENCE:
             raise InputError(path, f"looks like a {name} file, which needs an optional dependency: {extra}")
 
 
@@ -123,12 +123,12 @@ def _best(window: bytes, filename: str, binary: bool) -> tuple[str | None, float
     # stray NULs would only stop a sniffer's regex from matching the line they sit in
     text = window.decode("utf-8", errors="replace").replace("\x00", "")
     best, best_score = None, 0.0
-    for name, module in FORMATS.items():
-        if missing_extra(module) is not None:
+    for name, format in FORMATS.items():
+        if format.ceiling <= best_score or (binary and not format.binary):
+            continue  # it cannot win (a dear sniff saved: prints parses the head), or reads no bytes
+        if missing_extra(format) is not None:
             continue
-        if binary and not getattr(module, "BINARY", False):
-            continue
-        score = module.sniff(text, filename)
+        score = format.sniff(text, filename)
         if score > best_score:
             best, best_score = name, score
     return best, best_score

@@ -110,12 +110,11 @@ def parse_file(path: str | Path, format: str | None = None) -> ParsedFile:
     try:
         with open_regular(path) as file:
             name = resolve_format(path, format, file)
-            module = FORMATS[name]
+            module = FORMATS[name].module
             parser = module.Parser()
             collector = RunCollector(path)
             # the table formats take bytes and decode only what they must; binary formats, bytes
-            is_binary = getattr(module, "BINARY", False)
-            feed_bytes = getattr(parser, "feed_bytes", parser.feed if is_binary else None)
+            feed_bytes = getattr(parser, "feed_bytes", parser.feed if FORMATS[name].binary else None)
             decoder = None if feed_bytes else codecs.getincrementaldecoder("utf-8")("replace")
             size = getattr(module, "CHUNK_BYTES", CHUNK_BYTES)  # a format may read more or less at once
             while chunk := file.read(size):

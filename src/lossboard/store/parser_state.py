@@ -16,7 +16,7 @@ every value that JSON lacks is an explicit one-key object —
     ``{"$shared": n, "value": ...}`` and later ``{"$ref": n}`` for one object two fields share
 
 — and a class, function or compiled pattern may appear only if it is on the allow-list: the
-classes, functions and module-level regular expressions of the format modules in
+classes, functions and module-level regular expressions of the parser modules of the formats in
 `lossboard.sources.formats.FORMATS` and of the helper modules they import from that package,
 and the classes they take from other lossboard modules (`lossboard.model` records,
 `lossboard.eventfile.Decoder`). A regex match a parser holds is saved as its pattern's name and
@@ -158,8 +158,9 @@ def parsers_fingerprint() -> str:
     from lossboard.sources import formats
 
     digest = hashlib.blake2b(digest_size=12)
-    for path in sorted(Path(formats.__file__).parent.glob("*.py")):
-        digest.update(path.name.encode())
+    package = Path(formats.__file__).parent
+    for path in sorted(package.rglob("*.py")):  # the sniffers too: parsers import from them
+        digest.update(path.relative_to(package).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
@@ -210,8 +211,8 @@ def _allowed() -> dict[str, Any]:
             if isinstance(value, re.Pattern):
                 allowed[f"{module.__name__}:{attribute}"] = value
 
-    for module in formats.FORMATS.values():
-        visit(module)
+    for format in formats.FORMATS.values():
+        visit(format.module)
     return allowed
 
 

@@ -23,7 +23,6 @@ decoded to text and encoded back.
 from __future__ import annotations
 
 import codecs
-import csv
 import re
 
 import numpy as np
@@ -32,27 +31,17 @@ from lossboard.model import RESUME, Event, Item, Point, Problem
 from lossboard.sources.formats import _table_arrow
 from lossboard.sources.formats._lines import LineParser
 from lossboard.sources.formats._numbers import number
+from lossboard.sources.formats._table_head import EPOCH_NAMES, STEP_NAMES, counter_columns, split_cells
 from lossboard.tags import canonical
 
 CHUNK_BYTES = 4 << 20  # the reader's chunk: pyarrow reads a 4 MB block for 20% less CPU than four of 1 MB
 
-STEP_NAMES = ("step", "global_step", "iteration", "iter", "it")
-EPOCH_NAMES = ("epoch", "epochs", "ep", "e")  # in priority order: global epoch first
 COUNTERS = frozenset(STEP_NAMES + EPOCH_NAMES)
 
 _SPACES = re.compile(r"\s+")
 _SHOWN = 40  # characters of a bad cell quoted in a Problem
 # steps are int64; a counter is read as a float first, so 2**63 - 1 arrives as 2**63
 _INT64_MIN, _INT64_END = -(2.0**63), 2.0**63
-
-
-def split_cells(line: str, delimiter: str | None) -> list[str]:
-    """The fields of one line; quotes are honoured only when the line has any (rare, slower)."""
-    if delimiter is None:
-        return line.split()
-    if '"' in line:
-        return next(csv.reader((line,), delimiter=delimiter))
-    return line.split(delimiter)
 
 
 def _lines_of(block: str) -> list[str]:
@@ -88,37 +77,10 @@ def _line_ends(data: bytes, end: int) -> int:
                + np.count_nonzero(np.frombuffer(data, np.uint16, (end - 1) // 2, offset=1) == _CRLF))
 
 
-def peek(head: str, rows: int = 5) -> tuple[list[str], list[list[str]]] | None:
-    """The header names and the first data rows of ``head``, if it looks like a table.
-
-    Sniffers use it; it needs two columns or more and rows as wide as the header.
-    """
-    lines = [line for line in head.lstrip("\ufeff").splitlines()[: rows + 20] if line.strip()]
-    if not lines:
-        return None
-    delimiter = "\t" if "\t" in lines[0] else ","
-    names = [name.strip() for name in split_cells(lines[0], delimiter)]
-    if len(names) < 2 or not all(names):
-        return None
-    # the last line of a head may be cut short; judge on complete rows only
-    body = [[c.strip() for c in split_cells(line, delimiter)] for line in lines[1 : rows + 1]]
-    if any(len(cells) != len(names) for cells in body[:-1] or body):
-        return None
-    return names, body
-
-
 def _is_header(cells: list[str]) -> bool:
     """A counter's name and no number: a header line (checked only when a row fails)."""
     stripped = [cell.strip() for cell in cells]
     return any(c.lower() in COUNTERS for c in stripped) and all(number(c) is None for c in stripped)
-
-
-def counter_columns(names: list[str]) -> tuple[int | None, int | None]:
-    """The indexes of the step column and of the epoch column, None where absent."""
-    lowered = [name.lower() for name in names]
-    step = next((lowered.index(n) for n in STEP_NAMES if n in lowered), None)
-    epoch = next((lowered.index(n) for n in EPOCH_NAMES if n in lowered), None)
-    return step, epoch
 
 
 class TableParser(LineParser):

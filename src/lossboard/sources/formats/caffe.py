@@ -57,6 +57,7 @@ from lossboard.sources.formats._caffe_fast import LOSS_LINE, Block, Layout, Reco
 from lossboard.sources.formats._lines import LineParser
 from lossboard.sources.formats._numbers import bad_number, number
 from lossboard.sources.formats._pipeline import LinePipeline
+from lossboard.sources.formats.sniffers.caffe import sniff as sniff
 
 NAME = "caffe"
 
@@ -67,10 +68,6 @@ _TESTING = re.compile(r"Iteration (\d+), Testing net \(#(\d+)\)")
 _LR = re.compile(r"Iteration (\d+), lr = (\S*)")
 _OUTPUT = re.compile(r"(Train|Test) net output #\d+: (\S+) = (\S*)")
 _SOLVER_PARAM = re.compile(r"(\w+): (.+)")
-_SNIFF = re.compile(
-    r"^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+ +\d+ (?:solver|sgd_solver|caffe|net)\.cpp:\d+\]", re.M
-)
-
 _FAST_MIN_LINES = 64  # fewer lines than this are parsed one by one
 _MAX_RECORD_LINES = 64  # the most lines a display record or test block learned from may have
 _TEST_LINE = ", Testing net (#"  # text only a test block's first line has
@@ -80,11 +77,6 @@ _SOLVER, _NET = "solver", "net"  # the parameter dumps: the solver's is read, th
 
 _BASE_YEAR = 1972
 _YEAR_NOTE = f"unknown: glog prints none; wall times are placed in {_BASE_YEAR} (+1 per new year)"
-
-
-def sniff(head: str, filename: str) -> float:
-    """Caffe's own glog lines (solver.cpp, net.cpp, caffe.cpp) are unmistakable."""
-    return 0.95 if _SNIFF.search(head) else 0.0
 
 
 class Parser(LineParser):

@@ -14,32 +14,11 @@ Tables that Keras, Lightning or YOLO wrote are left to their own formats.
 
 from __future__ import annotations
 
-from lossboard.sources.formats import _table, keras_csv, lightning_csv, yolo
-from lossboard.sources.formats._numbers import number
+from lossboard.sources.formats import _table
+from lossboard.sources.formats.sniffers.csv_table import sniff as sniff
 
 NAME = "csv"
 CHUNK_BYTES = _table.CHUNK_BYTES  # rows go to pyarrow 4 MB at a time
-
-_OTHERS = (keras_csv.claims, lightning_csv.claims, yolo.claims)
-
-
-def sniff(head: str, filename: str) -> float:
-    table = _table.peek(head)
-    if table is None:
-        return 0.0
-    names, rows = table
-    step_at, epoch_at = _table.counter_columns(names)
-    counter_at = step_at if step_at is not None else epoch_at
-    if counter_at is None:
-        return 0.0
-    if any(claims(names, rows) for claims in _OTHERS):
-        return 0.1
-    if not rows:
-        return 0.8  # a header only: a live log that has not written its first row yet
-    if number(rows[0][counter_at]) is None:
-        return 0.1
-    return 0.9
-
 
 class Parser(_table.TableParser):
     """A header-led table; see `_table.TableParser`."""

@@ -21,6 +21,7 @@ from lossboard import tags
 from lossboard.model import RESUME, Event, Item, Point, Problem
 from lossboard.sources.formats._jsonlines import as_float, not_a_number, read_object
 from lossboard.sources.formats._lines import LineParser
+from lossboard.sources.formats.sniffers.detectron2_json import sniff as sniff
 
 NAME = "detectron2-json"
 
@@ -44,13 +45,6 @@ def tag_of(name: str) -> str:
     if name.startswith(_EVAL_PREFIXES):
         return f"{tags.VAL}/{name}"
     return tags.canonical(name, tags.TRAIN)
-
-
-def sniff(head: str, filename: str) -> float:
-    first = head.lstrip()[:4096]
-    if first.startswith("{") and '"iteration": ' in first:
-        return 1.0 if filename.endswith("metrics.json") else 0.9
-    return 0.0
 
 
 class Parser(LineParser):

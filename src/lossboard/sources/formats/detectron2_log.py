@@ -37,6 +37,7 @@ from lossboard.sources.formats import _coco, _pair_runs
 from lossboard.sources.formats._numbers import bad_number
 from lossboard.sources.formats._pipeline import LinePipeline
 from lossboard.sources.formats.detectron2_json import tag_of
+from lossboard.sources.formats.sniffers.detectron2_log import sniff as sniff
 
 NAME = "detectron2-log"
 
@@ -51,12 +52,6 @@ _EXACT = 2**53  # iterations above this do not survive a float64
 _LINE_TIME = re.compile(r"\[\d\d/\d\d \d\d:\d\d:\d\d")
 _ETA_CUT = "eta: " + _pair_runs.ETA
 _DIGIT = re.compile(r"\d")
-
-
-def sniff(head: str, filename: str) -> float:
-    if "d2." in head and ("iter: " in head or _COPYPASTE in head) and _ITER.search(head):
-        return 1.0
-    return 0.0
 
 
 class Parser(_pair_runs.RunParser):

@@ -65,6 +65,7 @@ from lossboard.sources.formats._hf_steps import (
 from lossboard.sources.formats._jsonlines import not_a_number
 from lossboard.sources.formats._lines import _ANSI, LineParser, redraws
 from lossboard.sources.formats._pipeline import LinePipeline
+from lossboard.sources.formats.sniffers.hf_stdout import sniff as sniff
 from lossboard.sources.formats.tqdm import match_bar
 
 NAME = "hf-stdout"
@@ -76,13 +77,8 @@ CHUNK_BYTES = 1 << 18
 # one flat printed dict whose first key is a quoted name
 _DICT = re.compile(r"\{'[A-Za-z_][^'{}]*': [^{}]*\}")
 _PAIR = re.compile(r"'([^']*)': (?:'([^']*)'|np\.float\d+\(([^()]*)\)|([^,}]*))")
-_SNIFF = re.compile(r"\{'(?:loss|eval_\w+|train_runtime)': .*'epoch': ")
 _ECHO = re.compile(r"[=(]\s*$")  # "eval_results= {", "metrics={": a value shown again
 _MIN_RUN = 4  # shorter runs of bar-and-dict lines are read line by line
-
-
-def sniff(head: str, filename: str) -> float:
-    return 0.9 if _SNIFF.search(head) else 0.0
 
 
 def read_dict(text: str) -> dict[str, str]:

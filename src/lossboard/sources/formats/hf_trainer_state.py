@@ -22,20 +22,13 @@ from lossboard.model import Item, Meta, Problem
 from lossboard.sources.formats import _hf
 from lossboard.sources.formats._jsonlines import loads
 from lossboard.sources.formats._lines import DocumentParser
+from lossboard.sources.formats.sniffers.hf_trainer_state import sniff as sniff
 
 NAME = "hf-trainer-state"
 
 _META_KEYS = ("best_metric", "best_model_checkpoint", "best_global_step", "global_step",
               "max_steps", "num_train_epochs", "logging_steps", "eval_steps", "save_steps",
               "train_batch_size")
-
-
-def sniff(head: str, filename: str) -> float:
-    if filename.endswith("trainer_state.json"):
-        return 1.0
-    if head.lstrip().startswith("{") and '"log_history"' in head and '"global_step"' in head:
-        return 0.9
-    return 0.0
 
 
 def _json_problem(text: str, exc: json.JSONDecodeError) -> Problem:

@@ -21,28 +21,10 @@ from __future__ import annotations
 
 from lossboard.model import Item, Meta
 from lossboard.sources.formats import _table
+from lossboard.sources.formats.sniffers.keras_csv import sniff as sniff
 
 NAME = "keras-csv"
 CHUNK_BYTES = _table.CHUNK_BYTES  # rows go to pyarrow 4 MB at a time
-
-_KERAS_NAMES = frozenset({"loss", "acc", "accuracy", "lr", "learning_rate"})
-
-
-def claims(names: list[str], rows: list[list[str]]) -> bool:
-    """CSVLogger's signature: ``epoch`` first, then sorted names that Keras would log."""
-    rest = names[1:]
-    return (
-        names[0] == "epoch"
-        and rest == sorted(rest)
-        and "step" not in rest
-        and any(name in _KERAS_NAMES or name.startswith("val_") for name in rest)
-    )
-
-
-def sniff(head: str, filename: str) -> float:
-    table = _table.peek(head)
-    return 0.9 if table is not None and claims(*table) else 0.0
-
 
 class Parser(_table.TableParser):
     """A CSVLogger file; rows are epochs, step = epoch, both as Keras prints them (1-based)."""

@@ -55,135 +55,29 @@ does not fit it exactly is read state by state here (``Parser(fast=False)`` alwa
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
 
 import numpy as np
 
 from lossboard import tags
 from lossboard.model import CHECKPOINT, EARLY_STOP, LR_CHANGE, Columns, Event, Item, Meta, Point, Problem
 from lossboard.sources.formats import _keras_fast
-from lossboard.sources.formats._lines import LineParser, redraws
+from lossboard.sources.formats._keras_bar import EPOCH_HEADER, Bar, line_states, parse_bar
+from lossboard.sources.formats._lines import LineParser
 from lossboard.sources.formats._numbers import bad_number
 from lossboard.sources.formats._numbers import number as parse_number
 from lossboard.sources.formats._pipeline import LinePipeline
+from lossboard.sources.formats.sniffers.keras_stdout import sniff as sniff
 
 NAME = "keras-stdout"
 
 STAGE = "stage"
 
-_HEADER = re.compile(r"Epoch (\d+)/(\d+)")
 _CALLBACK = re.compile(r"Epoch \d+: (.*)")
 _TRAIN_ON = re.compile(r"Train (?:on|for) \d+ (?:samples|steps)")
 _LR = re.compile(r"(?:reducing|setting)(?: \S+)? learning rate to (\S+?)\.?$")
-# "  32/60000 [=====>......]" (Keras 1/2) or " 1/10 ━━━━━━ 0s 64ms/step" (Keras 3)
-_COUNTER = re.compile(r"(\d+)/(\d+|Unknown)(?: +(?:\[[=>.]*\]|━+))?(?: +(.*))?")
-_TIME = re.compile(r"(\d+(?:\.\d+)?)(us|ms|s)(?:/(\w+))?")
-_CLOCK = re.compile(r"\d+:\d\d(?::\d\d)?")
-_METRIC = re.compile(r"([A-Za-z_][\w.@/-]*): (.*)")
-# "0.7203batch 5 ...": a value as Keras formats it, then a script's print glued to the bar
-_VALUE_THEN_TEXT = re.compile(r"(-?(?:\d+(?:\.\d+)?(?:e[-+]\d+)?|nan|inf))([^\d.\s].*)")
 # what Keras's own callbacks print after "Epoch k: " (EarlyStopping, ModelCheckpoint,
 # ReduceLROnPlateau, LearningRateScheduler); any other "Epoch k: ..." line is a script's print
 _KERAS_CALLBACK = re.compile(r"early stopping|saving model|improve|learning rate|[Rr]estoring model weights")
-
-_SECONDS = {"us": 1e-6, "ms": 1e-3, "s": 1.0}
-
-
-class Bar(NamedTuple):
-    """One metrics line or progress-bar state, split into its parts."""
-
-    current: int | None  # bar position; None on a Keras 1 verbose=2 line
-    total: int | None  # None when the bar says "Unknown" or has no counter
-    running: bool  # an intermediate state: ETA shown or position short of the total
-    times: list[tuple[str, str, float]]  # (tag, source_tag, seconds)
-    metrics: list[tuple[str, str]]  # (printed name, printed value)
-    glued: str = ""  # a print that landed right after the bar's last value, no newline between
-
-
-def _times(text: str, into: list[tuple[str, str, float]]) -> bool:
-    """Add the durations in ``3s 64ms/step`` to ``into``; False if ``text`` is not only those."""
-    for token in text.split():
-        match = _TIME.fullmatch(token)
-        if match is None:
-            if _CLOCK.fullmatch(token):  # Keras 3's ETA over a minute ("1:02"): no duration kept
-                continue
-            return False
-        number, unit, per = match.groups()
-        seconds = float(number) * _SECONDS[unit]
-        # one series per quantity, whatever unit Keras chose for it this epoch (66ms/step, 1s/step)
-        kind = per or "epoch"
-        into.append((f"perf/{kind}_time_s", f"{kind} time", seconds))
-    return True
-
-
-def parse_bar(text: str) -> Bar | None:
-    """A Keras metrics line or bar state in parts, or None if ``text`` is not one.
-
-    >>> parse_bar("3083s - loss: 1.7197 - acc: 0.5893").metrics
-    [('loss', '1.7197'), ('acc', '0.5893')]
-    """
-    parts = text.rstrip().split(" - ")
-    head = parts[0].strip()
-    current = total = None
-    running = False
-    times: list[tuple[str, str, float]] = []
-    metrics: list[tuple[str, str]] = []
-    if head:
-        counter = _COUNTER.fullmatch(head)
-        if counter is not None:
-            current = int(counter[1])
-            total = None if counter[2] == "Unknown" else int(counter[2])
-            if counter[3] and not _times(counter[3], times):
-                return None
-        elif not _times(head, times):
-            return None
-    for part in parts[1:]:
-        part = part.strip()
-        pair = _METRIC.fullmatch(part)
-        if pair is None:
-            if not _times(part, times):
-                return None
-        elif pair[1] == "ETA":
-            running = True
-        else:
-            metrics.append((pair[1], pair[2].strip()))
-    if not metrics:
-        return None
-    running = running or (current is not None and (total is None or current < total))
-    glued = ""
-    name, raw = metrics[-1]
-    if parse_number(raw) is None:
-        split = _VALUE_THEN_TEXT.fullmatch(raw)
-        if split is not None:
-            metrics[-1] = (name, split[1])
-            glued = split[2]
-    return Bar(current, total, running, times, metrics, glued)
-
-
-def _states(line: str) -> list[str]:
-    """What a raw line showed over time: its redraws, or the line itself."""
-    if "\r" not in line and "\b" not in line and "\x1b" not in line:
-        return [line]
-    if "\b" in line:
-        # Keras writes a run of backspaces before each "\r"; they only move the cursor, and
-        # dropping them keeps `redraws` off its per-character path.
-        line = "\r".join(part.rstrip("\b") for part in line.split("\r"))
-    return redraws(line)
-
-
-def sniff(head: str, filename: str) -> float:
-    """Sure when an ``Epoch k/N`` header and a metrics line or bar state both show up."""
-    header = bar = False
-    for line in head.split("\n"):
-        for state in _states(line):
-            if state.startswith("Epoch "):
-                header = header or _HEADER.fullmatch(state.strip()) is not None
-            elif ": " in state and " - " in state:
-                bar = bar or parse_bar(state) is not None
-        if header and bar:
-            return 1.0
-    return 0.5 if bar else 0.0
-
 
 def _number(number: int, label: str, raw: str) -> float | Problem:
     """``raw`` as a float (``nan`` and ``inf`` included), or the Problem saying why not."""
@@ -231,7 +125,7 @@ class Parser(LineParser):
             if self._fast and (redrawn := raw.count("\r")) >= _keras_fast.MIN_STATES:
                 if self._redraws(number, raw, redrawn, items):
                     continue
-            states = _states(raw)
+            states = line_states(raw)
             if not states:
                 continue
             goes_on = raw.endswith("\r")  # the start of a line still being drawn: no state is its last
@@ -256,7 +150,7 @@ class Parser(LineParser):
         if self._epoch is None or self._closed or self._held_lines or raw[:first].strip("\x08"):
             return False
         goes_on = last == len(raw) - 1  # the start of a line still being drawn: no last state yet
-        tail = [] if goes_on else _states(raw[last:])  # the line's last state goes the usual way
+        tail = [] if goes_on else line_states(raw[last:])  # the line's last state goes the usual way
         if not (tail or goes_on):
             return False
         shown = raw[first : last + 1]
@@ -333,7 +227,7 @@ class Parser(LineParser):
 
     def _epoch_line(self, number: int, line: str, items: list[Item]) -> bool:
         """Read a header or a Keras callback's line; False for any other ``Epoch ...`` line."""
-        header = _HEADER.fullmatch(line)
+        header = EPOCH_HEADER.fullmatch(line)
         if header is not None:
             self._start_epoch(int(header[1]), int(header[2]), items)
             return True

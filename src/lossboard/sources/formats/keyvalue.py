@@ -9,10 +9,7 @@ working.
 from __future__ import annotations
 
 from lossboard.sources.formats.prints import Parser as Parser
+from lossboard.sources.formats.sniffers.keyvalue import sniff as sniff
 
 NAME = "keyvalue"
 
-
-def sniff(head: str, filename: str) -> float:
-    """Never chosen by detection: ``prints`` reads the same files."""
-    return 0.0

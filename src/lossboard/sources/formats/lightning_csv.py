@@ -24,32 +24,11 @@ from __future__ import annotations
 
 from lossboard.model import Item, Meta
 from lossboard.sources.formats import _table
+from lossboard.sources.formats.sniffers.lightning_csv import sniff as sniff
 from lossboard.tags import BATCH, canonical, split_of
 
 NAME = "lightning-csv"
 CHUNK_BYTES = _table.CHUNK_BYTES  # rows go to pyarrow 4 MB at a time
-
-
-def claims(names: list[str], rows: list[list[str]]) -> bool:
-    """``step`` and ``epoch`` columns, laid out as some Lightning version writes them.
-
-    Newer versions sort the header, older ones put ``step,epoch`` together; sparse rows or
-    ``_step``/``_epoch`` suffixes give it away too.
-    """
-    if "step" not in names or "epoch" not in names:
-        return False
-    step_at = names.index("step")
-    return (
-        names == sorted(names)
-        or names[step_at + 1 : step_at + 2] == ["epoch"]
-        or any(name.endswith(("_step", "_epoch")) for name in names)
-        or any("" in cells for cells in rows)
-    )
-
-
-def sniff(head: str, filename: str) -> float:
-    table = _table.peek(head)
-    return 0.9 if table is not None and claims(*table) else 0.0
 
 
 class Parser(_table.TableParser):

@@ -29,6 +29,7 @@ import re
 from lossboard.model import Item
 from lossboard.sources.formats import tqdm
 from lossboard.sources.formats._lines import LineParser, render
+from lossboard.sources.formats.sniffers.lightning_rich import sniff as sniff
 
 NAME = "lightning-rich"
 
@@ -40,15 +41,6 @@ _PAIR = re.compile(r"([A-Za-z_][\w/.\-]*): +(\S+)")
 _CONTINUATION = " " * 8  # the metrics column wraps onto lines indented this far at least
 # erase the row and go up: rich's redraw, which also ends the row it was on
 _REDRAW = re.compile(r"\r?\x1b\[2K(?:\x1b\[1A\x1b\[2K)*")
-_SNIFF = re.compile(r"Epoch \d+/\d+ +[━╸╺]+.*\d+/\d+ +[\d:]+ • ")
-
-
-def sniff(head: str, filename: str) -> float:
-    # a terminal capture colours the bar: look at lines as the terminal showed them
-    shown = (render(line) for line in head.split("\n") if "Epoch " in line)
-    return 0.9 if any(_SNIFF.search(line) for line in shown) else 0.0
-
-
 class Parser(LineParser):
     """Assembles frames row by row and hands each finished one to a tqdm parser."""
 

@@ -15,18 +15,12 @@ import numpy as np
 
 from lossboard import eventfile
 from lossboard.model import Columns, Event, Item, Media, Meta, Problem
+from lossboard.sources.formats.sniffers.lossboard_events import BINARY as BINARY
+from lossboard.sources.formats.sniffers.lossboard_events import sniff as sniff
 from lossboard.sources.formats.tfevents import canonical_tag
 
 NAME = "lossboard"
-BINARY = True
 _JSON_KINDS = frozenset("HMEK")
-
-
-def sniff(head: str, filename: str) -> float:
-    if filename.startswith(eventfile.FILE_PREFIX):
-        return 1.0
-    magic = eventfile.MAGIC.decode("ascii")
-    return 1.0 if head.startswith(magic) and eventfile.FORMAT_NAME in head[:256] else 0.0
 
 
 class Parser:

@@ -26,19 +26,9 @@ from lossboard.model import RESUME, Event, Item, Meta, Point, Problem
 from lossboard.sources.formats import _mmdet
 from lossboard.sources.formats._jsonlines import as_float, not_a_number, read_object
 from lossboard.sources.formats._lines import LineParser
+from lossboard.sources.formats.sniffers.mmdet_json import sniff as sniff
 
 NAME = "mmdet-json"
-
-
-def sniff(head: str, filename: str) -> float:
-    first = head.lstrip()[:8192]
-    if not first.startswith("{"):
-        return 0.0
-    if '"mode": "train"' in first or ('"env_info": ' in first and '"config": ' in first):
-        return 1.0
-    if '"step": ' in first and '"iter": ' in first and '"lr": ' in first:
-        return 1.0 if filename.endswith("scalars.json") else 0.9
-    return 0.0
 
 
 def _int(value: object) -> int | None:

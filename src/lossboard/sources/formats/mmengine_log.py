@@ -16,20 +16,10 @@ The logging prefix's time is the wall time (local time). Parsed by `_mmdet_text.
 
 from __future__ import annotations
 
-import re
-
-from lossboard.sources.formats import _mmdet, _mmdet_text
+from lossboard.sources.formats import _mmdet_text
+from lossboard.sources.formats.sniffers.mmengine_log import sniff as sniff
 
 NAME = "mmengine-log"
-
-
-def sniff(head: str, filename: str) -> float:
-    return _mmdet.sniff_heads(head, _is_mmengine)
-
-
-def _is_mmengine(head: re.Match) -> bool:
-    """A mode in parentheses, and two spaces before the first pair."""
-    return head[2] is not None and head.string.startswith(" ", head.end())
 
 
 Parser = _mmdet_text.TextParser

@@ -76,6 +76,7 @@ from lossboard.sources.formats._mxnet_position import Position
 from lossboard.sources.formats._numbers import bad_number
 from lossboard.sources.formats._numbers import number as parse_number
 from lossboard.sources.formats._pipeline import LinePipeline
+from lossboard.sources.formats.sniffers.mxnet import sniff as sniff
 
 NAME = "mxnet"
 
@@ -105,16 +106,6 @@ _ONE_EPOCH_VALUE = re.compile(
     r"(?:INFO:root:|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} - )?Epoch\[(\d+)\] ([A-Za-z][\w\-]*(?: cost)?)=(\S+)"
 )
 
-_SNIFF = (
-    (re.compile(r"(?:Epoch|Iter)\[\d+\]\s*Batch\s*\[[\d-]+\]\s*(?:Speed|\t)", re.M), 1.0),
-    (re.compile(r"Epoch\[\d+\] (?:Train|Validation)-[\w\-]+=", re.M), 0.95),
-    (re.compile(r"Epoch\[\d+\] Time cost=", re.M), 0.9),
-    (re.compile(r"^(?:INFO:root:)?\[Epoch \d+\] (?:train=|training: |validation: )", re.M), 0.9),
-    (re.compile(r"Iter\[\d+\]\s+CE loss", re.M), 0.9),
-    (re.compile(r"^(?:INFO:root:)?\[Epoch \d+\]\[Batch \d+\], (?:LR|Speed): ", re.M), 0.95),
-    (re.compile(r"^(?:INFO:root:)?\[Epoch \d+\] (?:Training cost: |Validation: )", re.M), 0.9),
-)
-
 # GluonCV "[Epoch N] train=.. val=.. loss=.. time: .." and "speed: N samples/sec"
 _GLUON_TAGS = {
     "train": "train/accuracy",
@@ -129,10 +120,6 @@ _LR_TAG = "opt/lr"
 _EVAL_TAG = "val_batch/loss"  # running loss over evaluation batches (LM examples)
 _FAST_MIN_LINES = 16  # shorter runs are not worth learning a layout for
 _ASCTIME_WIDTH = 23  # "2018-03-07 10:32:37,184"
-
-
-def sniff(head: str, filename: str) -> float:
-    return max((score for pattern, score in _SNIFF if pattern.search(head)), default=0.0)
 
 
 class Parser(LineParser):

@@ -49,6 +49,7 @@ from lossboard.sources.formats import _pair_runs
 from lossboard.sources.formats._numbers import NUMBER, bad_number
 from lossboard.sources.formats._numbers import number as parse_number
 from lossboard.sources.formats._pipeline import LinePipeline
+from lossboard.sources.formats.sniffers.pytorch import sniff as sniff
 
 NAME = "pytorch"
 
@@ -59,9 +60,6 @@ _METER = re.compile(
 )
 _SUMMARY = re.compile(rf" *([A-Za-z][\w@.-]*) +({NUMBER})")
 _CURRENT_LR = re.compile(r"current lr (\S+)")
-_SNIFF = re.compile(
-    r"Epoch: \[\d+\]\[ *\d+/\d+\]\t|Test: \[ *\d+/\d+\]\t|^ \* +(?:Acc|Prec)@1 ", re.M
-)
 
 # meters that are timings, not metrics of a split; a Test line's are apart from training's
 _PERF = {"Time": "perf/batch_time_s", "Data": "perf/data_time_s"}
@@ -69,10 +67,6 @@ _VAL_PERF = {"Time": "perf/val_batch_time_s", "Data": "perf/val_data_time_s"}
 _LR_NAME = "current lr"
 _EXACT = 2**53  # steps above this do not survive a float64
 _VAL_BATCH = "val_batch"
-
-
-def sniff(head: str, filename: str) -> float:
-    return 0.9 if _SNIFF.search(head) else 0.0
 
 
 class Parser(_pair_runs.RunParser):

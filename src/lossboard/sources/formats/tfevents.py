@@ -43,7 +43,6 @@ tests compare with.
 
 from __future__ import annotations
 
-import importlib.util
 import math
 from array import array
 from functools import lru_cache
@@ -56,27 +55,15 @@ from lossboard.model import RESUME, Columns, Event, Item, Meta, Problem
 from lossboard.sources.formats._tfmedia import MediaReader, with_metric_values
 from lossboard.sources.formats._tfrecord import frame
 from lossboard.sources.formats._tfscalars import Scalars, TagTable, decode_scalars, proto
+from lossboard.sources.formats.sniffers.tfevents import BINARY as BINARY
+from lossboard.sources.formats.sniffers.tfevents import available as available
+from lossboard.sources.formats.sniffers.tfevents import sniff as sniff
 
 NAME = "tfevents"
-BINARY = True
 
 _NAN = math.nan
 _SCALAR_PLUGINS = frozenset(("", "scalars"))
 EPOCH_TAG = "epoch"
-
-
-def available() -> str | None:
-    # found, not imported: importing tensorboard costs more than parsing a small log, and
-    # detection asks every format; the parser imports it when an event file is read
-    if importlib.util.find_spec("tensorboard") is None:
-        return "pip install 'lossboard[tfevents]'"
-    return None
-
-
-def sniff(head: str, filename: str) -> float:
-    if ".tfevents." in filename:
-        return 1.0
-    return 0.9 if "brain.Event:" in head[:256] else 0.0
 
 
 @lru_cache(maxsize=4096)

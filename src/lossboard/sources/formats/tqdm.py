@@ -56,6 +56,7 @@ from lossboard.model import Columns, Item, Point
 from lossboard.sources.formats import _bar_runs
 from lossboard.sources.formats._lines import LineParser, redraws
 from lossboard.sources.formats._numbers import bad_number, number
+from lossboard.sources.formats.sniffers.tqdm import sniff as sniff
 
 NAME = "tqdm"
 
@@ -68,7 +69,6 @@ _BAR = re.compile(
 )
 _EPOCH = re.compile(r"epoch\D{0,3}?(\d+)", re.I)
 _DIGITS = re.compile(r"\d+")
-_SNIFF = re.compile(r"(?<!\d)\d+%\|[^|\n\r]*\| *\d+/\d+ \[\d\d:\d\d|(?<!\d)\d+it \[\d\d:\d\d")
 
 # description prefix -> split of an evaluation bar ("": the bar gives no points)
 _EVAL_PREFIXES = (
@@ -79,8 +79,6 @@ _EVAL_PREFIXES = (
     ("sanity", ""),
     ("predict", ""),
 )
-# other formats whose logs also hold tqdm bars; they read their own lines better
-_OTHER_FORMATS = ("{'loss':", "{'eval_", "{'train_runtime'")
 _NOT_METRICS = {"v_num"}
 _WORDS = re.compile(r"[a-z]+")
 _NO_DIGITS = str.maketrans("", "", "0123456789.")
@@ -88,12 +86,6 @@ _MAX_LAYOUTS = 256  # bar kinds remembered; a log with more learns them again
 # (kind of bar, split, bracket without digits) -> its layout: shared by every parser and kept out
 # of their state, which the index store saves as data (no compiled regex of our making)
 _LAYOUTS: dict[tuple[str, str, str], _bar_runs.BarLayout | None] = {}
-
-
-def sniff(head: str, filename: str) -> float:
-    if not _SNIFF.search(head):
-        return 0.0
-    return 0.1 if any(marker in head for marker in _OTHER_FORMATS) else 0.85
 
 
 def _lightning_base(name: str) -> tuple[str, bool]:

@@ -31,17 +31,12 @@ import re
 from lossboard.model import Item, Meta
 from lossboard.sources.formats import _table
 from lossboard.sources.formats._numbers import number
+from lossboard.sources.formats.sniffers.yolo import RESULTS_TXT, RESULTS_TXT_ROW
+from lossboard.sources.formats.sniffers.yolo import sniff as sniff
 from lossboard.tags import canonical
 
 NAME = "yolo"
 CHUNK_BYTES = _table.CHUNK_BYTES  # rows go to pyarrow 4 MB at a time
-
-# results.txt column names, as train.py's progress and test headers print them
-_RESULTS_TXT = (
-    "epoch", "gpu_mem", "box", "obj", "cls", "total", "targets", "img_size",
-    "P", "R", "mAP@.5", "mAP@.5:.95", "val_box", "val_obj", "val_cls",
-)  # fmt: skip
-_RESULTS_TXT_ROW = re.compile(r"\s*\d+/\d+\s+[\d.]+G\s")
 
 # printed name (without its (B)/(M)/(P) suffix) -> tag; the metric part gets the prefix
 _TAGS = {
@@ -72,21 +67,6 @@ _TASK = {"(B)": "", "(M)": "mask_", "(P)": "pose_"}
 _LR = re.compile(r"(?:x/lr|lr/pg)(\d+)")
 
 
-def claims(names: list[str], rows: list[list[str]]) -> bool:
-    """A results.csv header: ``epoch`` and YOLO's ``train/``, ``metrics/`` names."""
-    return "epoch" in names and any(
-        name.startswith(("metrics/mAP", "metrics/accuracy_top", "train/box_loss")) for name in names
-    )
-
-
-def sniff(head: str, filename: str) -> float:
-    first = next((line for line in head.lstrip("\ufeff").splitlines() if line.strip()), "")
-    if _RESULTS_TXT_ROW.match(first) and len(first.split()) == len(_RESULTS_TXT):
-        return 0.9
-    table = _table.peek(head)
-    return 0.95 if table is not None and claims(*table) else 0.0
-
-
 def _tag(name: str) -> str:
     lr = _LR.fullmatch(name)
     if lr:
@@ -115,8 +95,8 @@ class Parser(_table.TableParser):
         return number(cell.partition("/")[0])
 
     def start(self, line_number: int, line: str) -> list[Item]:
-        if _RESULTS_TXT_ROW.match(line):
-            items = self.set_header(list(_RESULTS_TXT), None)
+        if RESULTS_TXT_ROW.match(line):
+            items = self.set_header(list(RESULTS_TXT), None)
             return items + self.row(line_number, line.split())
         return super().start(line_number, line)
 
