@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
-import socket
 import struct
 import time
 import zlib
@@ -59,6 +57,9 @@ def file_name(*, now: float | None = None, token: str | None = None, suffix: str
     >>> file_name(now=0.0, token="0a1b2c3d").startswith("events.lossboard.19700101T000000.000000Z.")
     True
     """
+    import secrets  # with socket, only a writer needs them: reading and sniffing do not pay for them
+    import socket
+
     now = time.time() if now is None else now
     micros = int(now * 1e6) % 1_000_000
     stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(int(now)))

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from html import escape
 from typing import TYPE_CHECKING, Any, NamedTuple, Union
 
 import numpy as np
@@ -262,6 +261,8 @@ class Run:
 
     def _repr_html_(self) -> str:
         """A table for notebooks: one row per series with its points and last value."""
+        from html import escape  # only notebooks ask: a load does not pay for it
+
         rows = "".join(
             f"<tr><td>{escape(s.tag)}</td><td>{escape(s.source_tag)}</td><td>{len(s):,}</td>"
             f"<td>{int(s.step[-1]) if len(s) else ''}</td><td>{float(s.value[-1]):.6g}</td></tr>"
@@ -307,6 +308,8 @@ class Runs(list[Run]):
         return "[" + ", ".join(map(repr, self)) + "]"
 
     def _repr_html_(self) -> str:
+        from html import escape
+
         rows = "".join(
             f"<tr><td>{escape(run.name)}</td><td>{escape(', '.join(sorted(set(run.formats))))}</td>"
             f"<td>{len(run.series)}</td><td>{sum(len(s) for s in run.series.values()):,}</td>"

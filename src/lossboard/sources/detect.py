@@ -126,10 +126,8 @@ def _best(window: bytes, filename: str, binary: bool) -> tuple[str | None, float
     for name, format in FORMATS.items():
         if format.ceiling <= best_score or (binary and not format.binary):
             continue  # it cannot win (a dear sniff saved: prints parses the head), or reads no bytes
-        if missing_extra(format) is not None:
-            continue
         score = format.sniff(text, filename)
-        if score > best_score:
+        if score > best_score and missing_extra(format) is None:  # asked of winners only: a file system search
             best, best_score = name, score
     return best, best_score
 

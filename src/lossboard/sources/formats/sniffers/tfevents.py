@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 BINARY = True
 
 
 def available() -> str | None:
     # found, not imported: importing tensorboard costs more than parsing a small log, and
     # detection asks every format; the parser imports it when an event file is read
+    import importlib.util
+
     if importlib.util.find_spec("tensorboard") is None:
         return "pip install 'lossboard[tfevents]'"
     return None
