@@ -68,6 +68,7 @@ _TESTING = re.compile(r"Iteration (\d+), Testing net \(#(\d+)\)")
 _LR = re.compile(r"Iteration (\d+), lr = (\S*)")
 _OUTPUT = re.compile(r"(Train|Test) net output #\d+: (\S+) = (\S*)")
 _SOLVER_PARAM = re.compile(r"(\w+): (.+)")
+
 _FAST_MIN_LINES = 64  # fewer lines than this are parsed one by one
 _MAX_RECORD_LINES = 64  # the most lines a display record or test block learned from may have
 _TEST_LINE = ", Testing net (#"  # text only a test block's first line has

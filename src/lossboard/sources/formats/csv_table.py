@@ -20,5 +20,6 @@ from lossboard.sources.formats.sniffers.csv_table import sniff as sniff
 NAME = "csv"
 CHUNK_BYTES = _table.CHUNK_BYTES  # rows go to pyarrow 4 MB at a time
 
+
 class Parser(_table.TableParser):
     """A header-led table; see `_table.TableParser`."""

@@ -26,6 +26,7 @@ from lossboard.sources.formats.sniffers.keras_csv import sniff as sniff
 NAME = "keras-csv"
 CHUNK_BYTES = _table.CHUNK_BYTES  # rows go to pyarrow 4 MB at a time
 
+
 class Parser(_table.TableParser):
     """A CSVLogger file; rows are epochs, step = epoch, both as Keras prints them (1-based)."""
 

@@ -79,6 +79,7 @@ _LR = re.compile(r"(?:reducing|setting)(?: \S+)? learning rate to (\S+?)\.?$")
 # ReduceLROnPlateau, LearningRateScheduler); any other "Epoch k: ..." line is a script's print
 _KERAS_CALLBACK = re.compile(r"early stopping|saving model|improve|learning rate|[Rr]estoring model weights")
 
+
 def _number(number: int, label: str, raw: str) -> float | Problem:
     """``raw`` as a float (``nan`` and ``inf`` included), or the Problem saying why not."""
     value = parse_number(raw)

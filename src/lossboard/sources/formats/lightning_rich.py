@@ -41,6 +41,8 @@ _PAIR = re.compile(r"([A-Za-z_][\w/.\-]*): +(\S+)")
 _CONTINUATION = " " * 8  # the metrics column wraps onto lines indented this far at least
 # erase the row and go up: rich's redraw, which also ends the row it was on
 _REDRAW = re.compile(r"\r?\x1b\[2K(?:\x1b\[1A\x1b\[2K)*")
+
+
 class Parser(LineParser):
     """Assembles frames row by row and hands each finished one to a tqdm parser."""
 

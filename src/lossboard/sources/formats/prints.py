@@ -35,6 +35,7 @@ from lossboard.sources.formats.sniffers.prints import sniff as sniff
 
 NAME = "prints"
 
+
 class Parser(LineParser):
     """The line pipeline over every line of one stream."""
 
