@@ -6,7 +6,11 @@ and the least CPU time is kept (the machine is shared: the minimum is the run le
 The interpreter's own start is never counted; what a script pays after it is:
 
 * ``import``         ``import lossboard`` alone (lazy: no numpy, no format table)
+* ``numpy``          ``import numpy`` alone: the floor of any reader that hands back arrays
+* ``machinery``      ``import lossboard.sources``: what every first load imports before its file's
+                     format is known (numpy, the data model, the reader, detection and the sniffers)
 * ``lossboard``      ``import lossboard`` + ``lossboard.load(path)``: imports, detection, parse, series
+                     (minus ``machinery`` and ``lossboard-warm``: the format's parser imported on first use)
 * ``lossboard-warm`` a second ``lossboard.load(path)`` in the same process: the cost without imports
 * ``regex``          a user's ten-line reader: ``re`` (MXNet Speedometer lines) or ``str.split``
                      and ``float`` (CSV) per line
@@ -27,7 +31,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
-METHODS = ("import", "lossboard", "lossboard-warm", "regex")
+METHODS = ("import", "numpy", "machinery", "lossboard", "lossboard-warm", "regex")
 LOGS = {"mxnet": DATA / "fixed-mxnet-1MB.log", "csv": DATA / "fixed-table-1MB.csv"}
 
 _LINE = re.compile(r"Epoch\[(\d+)\] Batch \[(\d+)\]\tSpeed: ([\d.]+) samples/sec\t(.*)")
@@ -59,6 +63,10 @@ def child(method: str, path: Path) -> None:
     start = time.process_time()
     if method == "import":
         import lossboard  # noqa: F401
+    elif method == "numpy":
+        import numpy  # noqa: F401
+    elif method == "machinery":
+        import lossboard.sources  # noqa: F401
     elif method.startswith("lossboard"):
         import lossboard
 

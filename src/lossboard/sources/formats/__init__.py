@@ -21,6 +21,7 @@ A format is two modules of the same name:
 
 ``FORMATS[name]`` is a `Format`: its sniffer's parts are its own attributes, and any other
 attribute (``Parser``, ``CHUNK_BYTES``) is the parser module's, imported when first asked for.
+A parser module imports its sniffer's parts too, so ``caffe.sniff`` still answers.
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ class Format:
     def __getattr__(self, attribute: str) -> Any:
         if attribute.startswith("__"):  # copy, pickle and friends probe for these: not the module's
             raise AttributeError(attribute)
-        return getattr(self.module, attribute)
+        return getattr(import_module(self.module_name), attribute)
 
     def __repr__(self) -> str:
         return f"Format({self.name!r}, {self.module_name!r})"
