@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import BinaryIO
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lossboard.errors import LossboardError
-from lossboard.sources.detect import detect_file
+from lossboard.sources.detect import detect, detect_file
 from lossboard.sources.formats import FORMATS
 from tests.sources.test_corpus import EXPECTED
 
@@ -90,3 +92,47 @@ def test_a_format_is_its_parser_module_for_everything_but_detection() -> None:
     assert FORMATS["tfevents"].binary and not keras.binary
     with pytest.raises(AttributeError):
         keras.no_such_thing  # noqa: B018
+
+
+def _corpus_lines() -> list[str]:
+    """Lines of one corpus file per format (no fixture: hypothesis draws from them at collection)."""
+    from tests.conftest import CORPUS
+
+    if not (CORPUS / "MANIFEST.md").is_file():
+        return []
+    lines: list[str] = []
+    for relative in sorted(set(ONE_FILE_PER_FORMAT.values())):
+        text = (CORPUS / relative).read_text(encoding="utf-8", errors="replace")
+        lines.extend(text.splitlines()[:40])
+    return lines
+
+
+_LINES = _corpus_lines()
+
+
+@pytest.mark.skipif(not _LINES, reason="the shared corpus is not beside the clone")
+@settings(max_examples=80, deadline=None)
+@given(picked=st.lists(st.sampled_from(_LINES or [""]), min_size=1, max_size=60), name=st.sampled_from(
+    ["train.log", "metrics.csv", "log.txt", "trainer_state.json", "scalars.json"]))
+def test_skipping_a_sniff_that_cannot_win_changes_no_mixed_head(picked: list[str], name: str) -> None:
+    """Heads mixing lines of every format: no sniff says more than its ceiling, and the skip is exact."""
+    head = "\n".join(picked).encode()
+    for format in FORMATS.values():
+        assert format.sniff(head.decode(), name) <= format.ceiling, format.name
+    usual = _detected_head(head, name)
+    saved = {format: format.ceiling for format in FORMATS.values()}
+    try:
+        for format in FORMATS.values():
+            format.ceiling = 1.0
+        asked_all = _detected_head(head, name)
+    finally:
+        for format, ceiling in saved.items():
+            format.ceiling = ceiling
+    assert usual == asked_all
+
+
+def _detected_head(head: bytes, name: str) -> str:
+    try:
+        return detect(head, name)
+    except LossboardError as error:
+        return type(error).__name__
