@@ -8,7 +8,6 @@ stays the source of truth: the per-tag summary in ``run.json`` is not data.
 
 from __future__ import annotations
 
-import shlex
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +41,8 @@ def run_meta(info: dict[str, Any]) -> dict[str, str]:
     meta = {key: str(info[key]) for key in _FIELDS if info.get(key) is not None}
     command = info.get("command")
     if isinstance(command, list):
+        import shlex  # only a run directory's record needs it: a load of a log does not pay for it
+
         meta["command"] = shlex.join(str(part) for part in command)
     git = info.get("git")
     if isinstance(git, dict):

@@ -5,8 +5,6 @@ Light on purpose (detection imports it for every file): cells, counters and a pe
 
 from __future__ import annotations
 
-import csv
-
 STEP_NAMES = ("step", "global_step", "iteration", "iter", "it")
 EPOCH_NAMES = ("epoch", "epochs", "ep", "e")  # in priority order: global epoch first
 
@@ -16,6 +14,8 @@ def split_cells(line: str, delimiter: str | None) -> list[str]:
     if delimiter is None:
         return line.split()
     if '"' in line:
+        import csv  # here: every detection imports this module, few tables quote a cell
+
         return next(csv.reader((line,), delimiter=delimiter))
     return line.split(delimiter)
 
