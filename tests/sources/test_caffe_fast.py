@@ -42,7 +42,7 @@ def test_the_corpus_log_reads_the_same_on_both_paths(corpus: Path, chunk: int | 
 @pytest.mark.parametrize("piece", [7_000, 12_000])
 def test_the_corpus_log_read_in_small_pieces_reads_the_same(corpus: Path, piece: int) -> None:
     text = (corpus / LENET).read_text()
-    with patch.object(caffe, "_PIECE_CHARS", piece), patch.object(caffe, "_FAST_MIN_TESTS", 1):
+    with patch.object(caffe, "_PIECE_BYTES", piece), patch.object(caffe, "_FAST_MIN_TESTS", 1):
         fast = _assert_same(text, list(range(0, len(text), 20_000)))  # pieces cut before a loss line
     blocks = {item.tag for item in fast if type(item) is Columns}
     assert {"train/loss", "val/accuracy"} <= blocks, "the fast path did not read records and test blocks"
@@ -110,5 +110,5 @@ def _log(draw) -> str:
     tests=st.sampled_from([1, 2, 16]),
 )
 def test_generated_logs_cut_anywhere_read_the_same_on_both_paths(text: str, cuts: list[int], piece: int, tests: int) -> None:
-    with patch.object(caffe, "_PIECE_CHARS", piece), patch.object(caffe, "_FAST_MIN_TESTS", tests):
+    with patch.object(caffe, "_PIECE_BYTES", piece), patch.object(caffe, "_FAST_MIN_TESTS", tests):
         _assert_same(text, cuts)

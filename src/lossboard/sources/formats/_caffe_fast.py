@@ -45,40 +45,41 @@ _TESTING = re.compile(r"Iteration \d+, Testing net \(#(\d+)\)")
 LOSS_LINE = ", loss = "  # text only the record's first line has
 _COMMA, _NEWLINE = ord(","), ord("\n")
 FILL = b"\r"  # overwrites what is cut, then left out: no text handed to the fast path has it
+_PAD = 128  # zeros after a block's bytes: more than any date and head the fast path compares
 
 
 class Block:
-    """Whole lines (each ending in ``\\n``) as UTF-8 bytes, with where each starts and ends."""
+    """Whole lines (each ending in ``\\n``) as UTF-8 bytes, with where each starts and ends;
+    lines handed out as text are decoded with ``errors``."""
 
-    def __init__(self, text: str) -> None:
-        self.data = text.encode("utf-8", "surrogatepass")
-        self.ends = np.flatnonzero(np.frombuffer(self.data, dtype=np.uint8) == _NEWLINE)
+    def __init__(self, data: bytes, errors: str) -> None:
+        self.data, self.errors = data, errors
+        # the bytes and zeros after them: a window of up to `_PAD` bytes fits at every start
+        self.padded = np.frombuffer(data + bytes(_PAD), dtype=np.uint8)
+        self.ends = np.flatnonzero(self.padded[: len(data)] == _NEWLINE)
         self.starts = np.concatenate(([0], self.ends[:-1] + 1))
         self.count = len(self.ends)
-
-    def line(self, index: int) -> str:
-        return self.data[self.starts[index] : self.ends[index]].decode("utf-8", "surrogatepass")
 
     def lines(self, start: int, stop: int) -> list[str]:
         """Lines ``start`` to ``stop``, decoded and split at once."""
         if start >= stop:
             return []
-        text = self.data[self.starts[start] : self.ends[stop - 1]].decode("utf-8", "surrogatepass")
+        text = self.data[self.starts[start] : self.ends[stop - 1]].decode("utf-8", self.errors)
         return text.split("\n")
 
-    def padded(self, width: int) -> np.ndarray:
-        """The bytes and ``width`` zeros after them: a window of ``width`` fits at every start."""
-        return np.frombuffer(self.data + bytes(width), dtype=np.uint8)
-
-
-def _words(padded: np.ndarray) -> np.ndarray:
-    """The 8 bytes at every offset of ``padded`` as a little-endian integer, as a view."""
-    return np.ndarray((len(padded) - 7,), dtype="<u8", buffer=padded, strides=(1,))
+    def windows(self, width: int) -> np.ndarray:
+        """Every ``width``-byte window of the bytes, as a view (row i starts at byte i)."""
+        return _windows(self.padded, width)
 
 
 def _windows(padded: np.ndarray, width: int) -> np.ndarray:
     """Every ``width``-byte window of ``padded``, as a view (row i starts at byte i)."""
     return as_strided(padded, shape=(len(padded) - width, width), strides=(1, 1))
+
+
+def _words(padded: np.ndarray) -> np.ndarray:
+    """The 8 bytes at every offset of ``padded`` as a little-endian integer, as a view."""
+    return np.ndarray((len(padded) - 7,), dtype="<u8", buffer=padded, strides=(1,))
 
 
 class Layout:
@@ -139,6 +140,8 @@ class Layout:
                     return None  # its value, and the weighted value
                 name = output[2]
                 columns.append((start, 0, output_tag(name, split), name, index))
+            if PREFIX + len(pieces[0].encode()) > _PAD:
+                return None  # a window that long would reach past a block's padding
             heads.append(pieces[0])
             # the line's "\n" becomes a comma: its last piece is cut with it, so it must end there
             line_cuts = [*pieces[1:-1], pieces[-1] + ","] if pieces[-1] else pieces[1:-1]
@@ -155,17 +158,17 @@ class Layout:
         size, count = self.lines, block.count
         if count < size:
             return None
-        padded = block.padded(self._reach)
+        padded = block.padded
         firsts = np.arange(count - size + 1)
         if self._key is not None:  # a word of the first line's head picks the lines worth comparing in full
             firsts = np.flatnonzero(_words(padded)[block.starts[firsts] + (PREFIX + self._key_offset)] == self._key)
-        windows = _windows(padded, self._reach)
+        windows = block.windows(self._reach)
         for index, head in enumerate(self.heads):
             firsts = firsts[self._heads_at(windows[block.starts[firsts + index]], index) == head]
         if not len(firsts) or (np.diff(firsts) < size).any():
             return None
         lines = (firsts[:, None] + np.arange(size)).ravel()
-        dates = read_dates(_windows(padded, PREFIX)[block.starts[lines]])
+        dates = read_dates(block.windows(PREFIX)[block.starts[lines]])
         if dates is None:
             return None
         body = self._cut(padded.copy(), block, firsts, lines)
@@ -259,12 +262,17 @@ def read_dates(table: np.ndarray) -> np.ndarray | None:
     digits = table[:, _DIGIT_COLUMNS] - 48  # uint8: a byte below "0" wraps past 9
     if (digits > 9).any():
         return None
-    digits = digits.astype(np.int64)
-    fields = digits[:, 0:8:2] * 10 + digits[:, 1:8:2]  # month, day, hour, minute
-    if fields[:, 0].min() < 1 or fields[:, 0].max() > 12:
+    pairs = digits[:, 0::2] * np.uint8(10) + digits[:, 1::2]  # month, day, hour, minute, seconds, 3 x 2 digits
+    if pairs[:, 0].min() < 1 or pairs[:, 0].max() > 12:
         return None
-    micros = digits[:, 8:] @ _PLACES  # "25.854327" -> 25854327 (integers: numpy's loop, no BLAS threads)
-    return np.column_stack([fields, micros])
+    dates = np.empty((len(table), 5), dtype=np.int64)
+    dates[:, :4] = pairs[:, :4]
+    micros = pairs[:, 4].astype(np.int64)  # "25.854327" -> 25854327
+    for pair in range(5, 8):
+        micros *= 100
+        micros += pairs[:, pair]
+    dates[:, 4] = micros
+    return dates
 
 
 def wall_times(dates: np.ndarray, year: int) -> np.ndarray:
@@ -290,4 +298,3 @@ _SEVERITY = np.zeros(256, dtype=bool)
 _SEVERITY[list(b"IWEF")] = True
 # the digits of "I0711 14:22:25.854327": MMDD, hh, mm, ss, ffffff
 _DIGIT_COLUMNS = [1, 2, 3, 4, 6, 7, 9, 10, 12, 13, 15, 16, 17, 18, 19, 20]
-_PLACES = 10 ** np.arange(7, -1, -1, dtype=np.int64)

@@ -57,6 +57,7 @@ from lossboard.sources.formats._caffe_fast import LOSS_LINE, Block, Layout, Reco
 from lossboard.sources.formats._lines import LineParser
 from lossboard.sources.formats._numbers import bad_number, number
 from lossboard.sources.formats._pipeline import LinePipeline
+from lossboard.sources.formats._plain_bytes import PlainBytesFeed
 
 NAME = "caffe"
 
@@ -74,8 +75,9 @@ _SNIFF = re.compile(
 _FAST_MIN_LINES = 64  # fewer lines than this are parsed one by one
 _MAX_RECORD_LINES = 64  # the most lines a display record or test block learned from may have
 _TEST_LINE = ", Testing net (#"  # text only a test block's first line has
+_LOSS_BYTES = LOSS_LINE.encode()
 _FAST_MIN_TESTS = 16  # fewer test blocks than this in a piece are parsed line by line
-_PIECE_CHARS = 1 << 17  # the fast path reads a chunk in pieces of this size (`Parser._fast_blocks`)
+_PIECE_BYTES = 1 << 17  # the fast path reads a chunk in pieces of this size (`Parser._fast_blocks`)
 _SOLVER, _NET = "solver", "net"  # the parameter dumps: the solver's is read, the net's is noise
 
 _BASE_YEAR = 1972
@@ -87,10 +89,11 @@ def sniff(head: str, filename: str) -> float:
     return 0.95 if _SNIFF.search(head) else 0.0
 
 
-class Parser(LineParser):
+class Parser(PlainBytesFeed, LineParser):
     """Caffe glog lines in, points out; tracks the iteration a test or raw output belongs to.
 
-    ``fast=False`` parses every line on its own (tests compare both paths).
+    ``fast=False`` parses every line on its own (tests compare both paths). Fed bytes
+    (`feed_bytes`), plain lines after the first glog line reach the fast path undecoded.
     """
 
     def __init__(self, *, fast: bool = True) -> None:
@@ -110,13 +113,22 @@ class Parser(LineParser):
         self._test_layout: Layout | None = None  # of the test blocks
 
     def feed(self, text: str) -> list[Item]:
-        if self._fast and self._started:  # whole lines as one string: no list of lines at all
+        if self.takes_plain():  # whole lines as one string: no list of lines at all
             taken = self._splitter.feed_block(text)
             if taken is not None:
                 items = self._cut_problems()
-                items.extend(self._fast_blocks(*taken))
+                first, block = taken
+                items.extend(self._fast_blocks(first, block.encode("utf-8", "surrogatepass"), "surrogatepass"))
                 return items
         return super().feed(text)
+
+    def takes_plain(self) -> bool:
+        """The fast path starts after the first glog line (the set-up before it is read line
+        by line)."""
+        return self._fast and self._started
+
+    def read_plain(self, first: int, data: bytes) -> list[Item]:
+        return self._fast_blocks(first, data, "replace")  # bad bytes replaced, as the reader does
 
     def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
         items: list[Item] = []
@@ -127,7 +139,8 @@ class Parser(LineParser):
         if start:
             first, lines = first + start, lines[start:]
         if self._fast and len(lines) >= _FAST_MIN_LINES:
-            items.extend(self._fast_blocks(first, "\n".join(lines) + "\n"))
+            text = "\n".join(lines) + "\n"
+            items.extend(self._fast_blocks(first, text.encode("utf-8", "surrogatepass"), "surrogatepass"))
         else:
             self._lines(first, lines, items)
         return items
@@ -261,24 +274,25 @@ class Parser(LineParser):
 
     # ---- fast path ---------------------------------------------------------------------------
 
-    def _fast_blocks(self, first: int, text: str) -> list[Item]:
-        """`_fast_block` of ``text`` in pieces of about `_PIECE_CHARS`, each cut before a
-        record's loss line.
+    def _fast_blocks(self, first: int, data: bytes, errors: str) -> list[Item]:
+        """`_fast_block` of the whole lines ``data`` (UTF-8, lines left to the line-by-line path
+        decoded with ``errors``) in pieces of about `_PIECE_BYTES`, each cut before a record's
+        loss line.
 
         The bulk reads hold a few times their text in temporaries; freed, megabytes of them
         make glibc give the memory back to the system and fault it in again for the next
         chunk, which cost a third of the CPU time of 1 MB pieces.
         """
-        if "\r" in text:
-            text = text.replace("\r\n", "\n")
+        if b"\r" in data:
+            data = data.replace(b"\r\n", b"\n")
         items: list[Item] = []
         at = 0
-        while at < len(text):
-            cut = text.find(LOSS_LINE, at + _PIECE_CHARS)
-            end = text.rfind("\n", at, cut) + 1 if cut >= 0 else 0
+        while at < len(data):
+            cut = data.find(_LOSS_BYTES, at + _PIECE_BYTES)
+            end = data.rfind(b"\n", at, cut) + 1 if cut >= 0 else 0
             if end <= at:
-                end = len(text)
-            block = Block(text[at:end] if at or end < len(text) else text)
+                end = len(data)
+            block = Block(data[at:end] if at or end < len(data) else data, errors)
             items.extend(self._fast_block(first, block))
             first += block.count
             at = end
