@@ -43,8 +43,9 @@ def _line_ends(data: bytes, end: int) -> int:
 
 
 class PlainBytesFeed:
-    """``feed_bytes`` for a `_lines.LineParser` subclass: whole runs of plain complete lines go
-    to its ``read_plain(first, data, end)`` undecoded, when its ``takes_plain()`` says so.
+    """``feed_bytes`` for a `_lines.LineParser` subclass: a run of plain complete lines
+    ``data[:end]`` goes to its ``read_plain(data, end)`` undecoded, when its ``takes_plain()``
+    says so; it counts them with its splitter's ``skip``.
 
     What follows the last complete line waits in ``_unread`` (plain bytes: a saved parser
     state keeps it), so the splitter holds nothing and the next run can be taken as bytes too.
@@ -59,8 +60,7 @@ class PlainBytesFeed:
         splitter = self._splitter
         if end and self.takes_plain() and splitter.is_at_line_start and is_plain(data, end, splitter.max_line_chars):
             self._unread = data[end:]
-            lines = np.count_nonzero(np.frombuffer(data, np.uint8, end) == 10)  # 5x bytes.count
-            return self.read_plain(splitter.skip(int(lines)), data[:end] if end < len(data) else data)
+            return self.read_plain(data, end)
         if not end and len(data) <= splitter.max_line_chars:
             self._unread = data  # no line ends yet: wait for one (the splitter would hold it too)
             return []

@@ -75,7 +75,7 @@ _SNIFF = re.compile(
 _FAST_MIN_LINES = 64  # fewer lines than this are parsed one by one
 _MAX_RECORD_LINES = 64  # the most lines a display record or test block learned from may have
 _TEST_LINE = ", Testing net (#"  # text only a test block's first line has
-_LOSS_BYTES = LOSS_LINE.encode()
+_LOSS_BYTES, _TEST_BYTES = LOSS_LINE.encode(), _TEST_LINE.encode()
 _FAST_MIN_TESTS = 16  # fewer test blocks than this in a piece are parsed line by line
 _PIECE_BYTES = 1 << 17  # the fast path reads a chunk in pieces of this size (`Parser._fast_blocks`)
 _SOLVER, _NET = "solver", "net"  # the parameter dumps: the solver's is read, the net's is noise
@@ -118,7 +118,8 @@ class Parser(PlainBytesFeed, LineParser):
             if taken is not None:
                 items = self._cut_problems()
                 first, block = taken
-                items.extend(self._fast_blocks(first, block.encode("utf-8", "surrogatepass"), "surrogatepass"))
+                data = block.encode("utf-8", "surrogatepass")
+                self._fast_blocks(first, data, len(data), "surrogatepass", items)
                 return items
         return super().feed(text)
 
@@ -127,8 +128,11 @@ class Parser(PlainBytesFeed, LineParser):
         by line)."""
         return self._fast and self._started
 
-    def read_plain(self, first: int, data: bytes) -> list[Item]:
-        return self._fast_blocks(first, data, "replace")  # bad bytes replaced, as the reader does
+    def read_plain(self, data: bytes, end: int) -> list[Item]:
+        items: list[Item] = []
+        first = self._splitter.skip(0)  # the number the next line has; the lines are counted as read
+        self._splitter.skip(self._fast_blocks(first, data, end, "replace", items))  # bad bytes replaced, as the reader does
+        return items
 
     def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
         items: list[Item] = []
@@ -139,8 +143,8 @@ class Parser(PlainBytesFeed, LineParser):
         if start:
             first, lines = first + start, lines[start:]
         if self._fast and len(lines) >= _FAST_MIN_LINES:
-            text = "\n".join(lines) + "\n"
-            items.extend(self._fast_blocks(first, text.encode("utf-8", "surrogatepass"), "surrogatepass"))
+            data = ("\n".join(lines) + "\n").encode("utf-8", "surrogatepass")
+            self._fast_blocks(first, data, len(data), "surrogatepass", items)
         else:
             self._lines(first, lines, items)
         return items
@@ -274,29 +278,29 @@ class Parser(PlainBytesFeed, LineParser):
 
     # ---- fast path ---------------------------------------------------------------------------
 
-    def _fast_blocks(self, first: int, data: bytes, errors: str) -> list[Item]:
-        """`_fast_block` of the whole lines ``data`` (UTF-8, lines left to the line-by-line path
-        decoded with ``errors``) in pieces of about `_PIECE_BYTES`, each cut before a record's
-        loss line.
+    def _fast_blocks(self, first: int, data: bytes, end: int, errors: str, items: list[Item]) -> int:
+        """`_fast_block` of the whole lines ``data[:end]`` (UTF-8, lines left to the line-by-line
+        path decoded with ``errors``) in pieces of about `_PIECE_BYTES`, each cut before a
+        record's loss line, into ``items``; how many lines they were.
 
         The bulk reads hold a few times their text in temporaries; freed, megabytes of them
         make glibc give the memory back to the system and fault it in again for the next
         chunk, which cost a third of the CPU time of 1 MB pieces.
         """
-        if b"\r" in data:
-            data = data.replace(b"\r\n", b"\n")
-        items: list[Item] = []
-        at = 0
-        while at < len(data):
-            cut = data.find(_LOSS_BYTES, at + _PIECE_BYTES)
-            end = data.rfind(b"\n", at, cut) + 1 if cut >= 0 else 0
-            if end <= at:
-                end = len(data)
-            block = Block(data[at:end] if at or end < len(data) else data, errors)
-            items.extend(self._fast_block(first, block))
-            first += block.count
-            at = end
-        return items
+        if data.find(b"\r", 0, end) >= 0:
+            data = data[:end].replace(b"\r\n", b"\n")
+            end = len(data)
+        at, lines = 0, 0
+        while at < end:
+            cut = data.find(_LOSS_BYTES, at + _PIECE_BYTES, end)
+            stop = data.rfind(b"\n", at, cut) + 1 if cut >= 0 else 0
+            if stop <= at:
+                stop = end
+            block = Block(data, at, stop, errors)
+            items.extend(self._fast_block(first + lines, block))
+            lines += block.count
+            at = stop
+        return lines
 
     def _fast_block(self, first: int, block: Block) -> list[Item]:
         """The records of the whole lines of ``block`` (the first numbered ``first``), all their
@@ -308,14 +312,14 @@ class Parser(PlainBytesFeed, LineParser):
         after the lines parsed on their own unless one of those touches the same series or is an
         event.
         """
-        fits = block.count >= _FAST_MIN_LINES and b"\r" not in block.data
+        fits = block.count >= _FAST_MIN_LINES and block.find(b"\r") < 0
         display = self._read(block, test=False) if fits else None
         if display is None:
             items: list[Item] = []
             self._lines(first, block.lines(0, block.count), items)
             return items
         # a bulk read costs about what parsing ten test blocks line by line does
-        tests = self._read(block, test=True) if block.data.count(_TEST_LINE.encode()) >= _FAST_MIN_TESTS else None
+        tests = self._read(block, test=True) if block.occurrences(_TEST_BYTES) >= _FAST_MIN_TESTS else None
         if self._whole(block, display, tests):
             display.emit(items := [])
             if tests is not None:
@@ -459,8 +463,8 @@ class Parser(PlainBytesFeed, LineParser):
         """The layout of the first whole record in ``block`` of glog lines that fits one:
         from a line with ``marker`` (a loss line, a ``Testing net`` line) up to the next line
         that has it or is not a ``net output`` line."""
-        data, found = block.data, marker.encode()
-        at = data.find(found)
+        found = marker.encode()
+        at = block.find(found)
         for _ in range(tries):
             if at < 0:
                 return None
@@ -473,7 +477,7 @@ class Parser(PlainBytesFeed, LineParser):
                 layout = Layout.learn(record[:end])
                 if layout is not None:
                     return layout
-            at = data.find(found, at + 1)
+            at = block.find(found, at + 1)
         return None
 
 
