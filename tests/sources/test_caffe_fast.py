@@ -129,7 +129,7 @@ def _log(draw) -> str:
 @given(
     text=_log(),
     cuts=st.lists(st.integers(min_value=0, max_value=30_000), max_size=4),
-    piece=st.sampled_from([300, 7_000, 1 << 17]),
+    piece=st.sampled_from([300, 7_000, 1 << 20]),
     tests=st.sampled_from([1, 2, 16]),
 )
 def test_generated_logs_cut_anywhere_read_the_same_on_both_paths(text: str, cuts: list[int], piece: int, tests: int) -> None:
@@ -142,7 +142,7 @@ def test_generated_logs_cut_anywhere_read_the_same_on_both_paths(text: str, cuts
     text=_log(),
     bad=st.lists(st.tuples(st.floats(0, 1), st.sampled_from([b"\xff", b"\xc3", b"\xe2\x9c", b"\x00"])), max_size=3),
     cuts=st.lists(st.integers(min_value=0, max_value=30_000), max_size=4),
-    piece=st.sampled_from([300, 7_000, 1 << 17]),
+    piece=st.sampled_from([300, 7_000, 1 << 20]),
 )
 def test_bad_utf8_fed_as_bytes_reads_as_the_reader_decodes_it(
     text: str, bad: list[tuple[float, bytes]], cuts: list[int], piece: int
