@@ -64,4 +64,4 @@ def _matrix(json: str | bytes, records: int, width: int) -> np.ndarray | None:
         return None
     if len(flat) != records * width:
         return None
-    return np.array(flat, dtype=np.float64).reshape(records, width)  # a third faster than fromiter
+    return np.fromiter(flat, dtype=np.float64, count=len(flat)).reshape(records, width)
