@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from lossboard.model import Columns, Item
 from lossboard.sources.formats import caffe
-from tests.sources.helpers import canonical, parse_cut
+from tests.sources.helpers import canonical, expand, parse_cut, points, problems, with_lines_after
 
 LENET = "caffe/mnist_lenet_train.log"
 
@@ -69,6 +69,21 @@ def test_the_corpus_log_fed_as_bytes_is_read_in_bulk(corpus: Path) -> None:
     items = _fed_bytes(data, list(range(0, len(data), 20_000)))
     assert canonical(items) == canonical(parse_cut("caffe", data.decode(), [], fast=False))
     assert "train/loss" in {item.tag for item in items if type(item) is Columns}, "the bytes did not reach the fast path"
+
+
+def test_a_bad_line_among_records_loses_only_itself_and_the_rest_is_read_in_bulk(corpus: Path, tmp_path: Path) -> None:
+    """A line in no record (here an output with no number, after the lr line of iteration
+    3000, line 631) is parsed on its own between the stretches of records read in bulk."""
+    bad = "I0711 14:23:17.232900  1274 solver.cpp:244]     Train net output #1: accuracy = n/a"
+    log = with_lines_after(corpus / LENET, tmp_path / "lenet.log", {"Iteration 3000, lr = 0.00821377": [bad]})
+    data = log.read_bytes()
+    with patch.object(caffe, "_FAST_MIN_TESTS", 1):  # pieces of ~200 lines: their 11 test blocks read in bulk too
+        items = _fed_bytes(data, list(range(0, len(data), 20_000)))
+    assert canonical(items) == canonical(parse_cut("caffe", data.decode(), [], fast=False))
+    assert [(problem.line, "n/a" in problem.message) for problem in problems(items)] == [(632, True)]
+    loss = {point.step: point.value for point in points(expand(items), "train/loss")}
+    assert (len(loss), loss[3000], loss[3100]) == (101, 0.0136744, 0.010175)
+    assert "train/loss" in {item.tag for item in items if type(item) is Columns}, "the records were not read in bulk"
 
 
 def test_crlf_line_ends_read_the_same(corpus: Path) -> None:

@@ -19,6 +19,7 @@ left to the caller's line-by-line path, which stays the reference: values orjson
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterable
 from functools import lru_cache
@@ -70,6 +71,15 @@ class Block:
         offset = self._offset
         text = self._data[offset + self.starts[start] : offset + self.ends[stop - 1]].decode("utf-8", self.errors)
         return text.split("\n")
+
+    def part(self, start: int, stop: int) -> Block:
+        """Lines ``start`` to ``stop`` as a block of their own, sharing this one's bytes."""
+        base = int(self.starts[start])
+        part = copy.copy(self)
+        part._offset += base
+        part.padded = self.padded[base : int(self.ends[stop - 1]) + 1 + _PAD]
+        part.starts, part.ends, part.count = self.starts[start:stop] - base, self.ends[start:stop] - base, stop - start
+        return part
 
     def find(self, text: bytes, at: int = 0) -> int:
         """Where ``text`` first is from byte ``at`` on, or -1."""
@@ -219,10 +229,21 @@ class Records:
     """The records of one layout in a block (`Layout.read`), and the runs of them read so far
     that are still to be emitted."""
 
-    def __init__(self, layout: Layout, firsts: np.ndarray, dates: np.ndarray, matrix: np.ndarray, year: int) -> None:
+    def __init__(
+        self, layout: Layout, firsts: np.ndarray, dates: np.ndarray, matrix: np.ndarray, year: int, walls: np.ndarray | None = None
+    ) -> None:
         self.layout, self.firsts, self.dates, self.matrix = layout, firsts, dates, matrix
-        self.year, self.walls = year, wall_times(dates, year)
+        self.year, self.walls = year, wall_times(dates, year) if walls is None else walls
         self.pending: list[tuple[int, int, np.ndarray]] = []  # (first, stop record, walls of their lines)
+
+    def part(self, record: int, stop: int, line: int) -> Records | None:
+        """Records ``record`` to ``stop`` on their own, their lines counted from line ``line``
+        (`Block.part`); None if there are none."""
+        if record >= stop:
+            return None
+        lines = slice(record * self.layout.lines, stop * self.layout.lines)
+        firsts, matrix = self.firsts[record:stop] - line, self.matrix[record:stop]
+        return Records(self.layout, firsts, self.dates[lines], matrix, self.year, self.walls[lines])
 
     def take(self, record: int, stop: int, year: int) -> None:
         """Records ``record`` to ``stop`` are read: emit them with the next `emit`."""

@@ -77,6 +77,7 @@ _MAX_RECORD_LINES = 64  # the most lines a display record or test block learned 
 _TEST_LINE = ", Testing net (#"  # text only a test block's first line has
 _LOSS_BYTES, _TEST_BYTES = LOSS_LINE.encode(), _TEST_LINE.encode()
 _FAST_MIN_TESTS = 16  # fewer test blocks than this in a piece are parsed line by line
+_MAX_OTHER_LINES = 16  # a piece with up to this many lines in no record is read around them (`Parser._around`)
 _PIECE_BYTES = 1 << 20  # the fast path reads a chunk in pieces of this size (`Parser._fast_blocks`)
 _SOLVER, _NET = "solver", "net"  # the parameter dumps: the solver's is read, the net's is noise
 
@@ -322,11 +323,19 @@ class Parser(PlainBytesFeed, LineParser):
             return items
         # a bulk read costs about what parsing ten test blocks line by line does
         tests = self._read(block, test=True) if block.occurrences(_TEST_BYTES) >= _FAST_MIN_TESTS else None
-        if self._whole(block, display, tests):
+        return self._take(first, block, display, tests)
+
+    def _take(self, first: int, block: Block, display: Records, tests: Records | None, *, parts: bool = True) -> list[Item]:
+        """The items of ``block`` whose display records (and test blocks) are read: at once if
+        they continue where the parser stands, else run by run."""
+        others = _uncovered(block.count, display, tests)
+        if not len(others) and self._whole(block, display, tests):
             display.emit(items := [])
             if tests is not None:
                 tests.emit(items)
             return items
+        if parts and 0 < len(others) <= _MAX_OTHER_LINES:
+            return self._around(first, block, display, tests, others.tolist())
         firsts, dates, matrix = display.firsts, display.dates, display.matrix
         size = display.layout.lines
         months = dates[:, 0]
@@ -363,10 +372,33 @@ class Parser(PlainBytesFeed, LineParser):
             tests.emit(items)
         return items
 
+    def _around(self, first: int, block: Block, display: Records, tests: Records | None, others: list[int]) -> list[Item]:
+        """`_take` of the stretches of ``block`` between ``others`` (lines in no record: a
+        snapshot, a print), each on its own, and each of ``others`` parsed on its own, in order:
+        one such line does not send every run of records of the piece through Python."""
+        items: list[Item] = []
+        start = 0
+        for other in [*others, block.count]:
+            if start < other:
+                low, high = np.searchsorted(display.firsts, [start, other]).tolist()
+                part = display.part(low, high, start)
+                if part is None:  # test blocks alone
+                    self._lines(first + start, block.lines(start, other), items)
+                else:
+                    test_part = None
+                    if tests is not None:
+                        low, high = np.searchsorted(tests.firsts, [start, other]).tolist()
+                        test_part = tests.part(low, high, start)
+                    items.extend(self._take(first + start, block.part(start, other), part, test_part, parts=False))
+            if other < block.count:
+                self._lines(first + other, block.lines(other, other + 1), items)
+            start = other + 1
+        return items
+
     def _whole(self, block: Block, display: Records, tests: Records | None) -> bool:
-        """Take every record of ``block`` at once if its lines are all display records and test
-        blocks whose dates and iterations only go up from where the parser stands; False, with
-        nothing taken, if not."""
+        """Take every record of ``block`` at once, its lines being all display records and test
+        blocks, if their dates and iterations only go up from where the parser stands; False,
+        with nothing taken, if not."""
         lines = [(display.firsts[:, None] + np.arange(display.layout.lines)).ravel()]
         steps, months, firsts = [display.matrix[:, 0]], [display.dates[:, 0]], [display.firsts]
         if tests is not None:
@@ -375,8 +407,6 @@ class Parser(PlainBytesFeed, LineParser):
             months.append(tests.dates[:, 0])
             firsts.append(tests.firsts)
         lines, months = np.concatenate(lines), np.concatenate(months)
-        if len(lines) != block.count:  # another line is in between (the counts do not overlap)
-            return False
         months = months[np.argsort(lines)]
         steps = np.concatenate(steps)[np.argsort(np.concatenate(firsts), kind="stable")]
         if steps[0] < self._previous or months[0] < self._month or not _rises(months, steps):
@@ -481,6 +511,15 @@ class Parser(PlainBytesFeed, LineParser):
                     return layout
             at = block.find(found, at + 1)
         return None
+
+
+def _uncovered(count: int, *found: Records | None) -> np.ndarray:
+    """The lines (of ``count``) in none of the records ``found``."""
+    covered = np.zeros(count, dtype=bool)
+    for records in found:
+        if records is not None:
+            covered[(records.firsts[:, None] + np.arange(records.layout.lines)).ravel()] = True
+    return np.flatnonzero(~covered)
 
 
 def _rises(months: np.ndarray, iterations: np.ndarray) -> bool:
