@@ -3,7 +3,8 @@ line-by-line path gives: on the corpus log cut into chunks of several sizes, wit
 ends and read in small pieces, and under hypothesis on generated logs with the things that
 must send records back to the line-by-line path (restarts, a new year, ``nan``, a print or a
 test block inside a run, other outputs, text that is not ASCII); test blocks have a fast path
-of their own."""
+of their own. Each is fed as text (`feed`) and as the file's bytes (`feed_bytes`, the reader's
+path, which reads plain lines undecoded), bad UTF-8 and characters cut by a chunk included."""
 
 from __future__ import annotations
 
@@ -16,14 +17,29 @@ from hypothesis import strategies as st
 
 from lossboard.model import Columns, Item
 from lossboard.sources.formats import caffe
-from tests.sources.helpers import canonical, parse_cut
+from tests.sources.helpers import canonical, expand, parse_cut, points, problems, with_lines_after
 
 LENET = "caffe/mnist_lenet_train.log"
 
 
+def _fed_bytes(data: bytes, cuts: list[int]) -> list[Item]:
+    """The reader's path: ``data`` in pieces ending at ``cuts``, to `feed_bytes`."""
+    parser = caffe.Parser()
+    items: list[Item] = []
+    start = 0
+    for cut in sorted({min(cut, len(data)) for cut in cuts}) + [len(data)]:
+        items.extend(parser.feed_bytes(data[start:cut]))
+        start = cut
+    return items + parser.close()
+
+
 def _assert_same(text: str, cuts: list[int]) -> list[Item]:
+    """Both paths agree, fed text or its UTF-8 bytes (cut at the same offsets, so some cuts
+    fall inside a character); the fast path's records as fed text."""
     fast = parse_cut("caffe", text, cuts)
-    assert canonical(fast) == canonical(parse_cut("caffe", text, cuts, fast=False))
+    expected = canonical(parse_cut("caffe", text, cuts, fast=False))
+    assert canonical(fast) == expected
+    assert canonical(_fed_bytes(text.encode(), cuts)) == expected
     return fast
 
 
@@ -42,10 +58,32 @@ def test_the_corpus_log_reads_the_same_on_both_paths(corpus: Path, chunk: int | 
 @pytest.mark.parametrize("piece", [7_000, 12_000])
 def test_the_corpus_log_read_in_small_pieces_reads_the_same(corpus: Path, piece: int) -> None:
     text = (corpus / LENET).read_text()
-    with patch.object(caffe, "_PIECE_CHARS", piece), patch.object(caffe, "_FAST_MIN_TESTS", 1):
+    with patch.object(caffe, "_PIECE_BYTES", piece), patch.object(caffe, "_FAST_MIN_TESTS", 1):
         fast = _assert_same(text, list(range(0, len(text), 20_000)))  # pieces cut before a loss line
     blocks = {item.tag for item in fast if type(item) is Columns}
     assert {"train/loss", "val/accuracy"} <= blocks, "the fast path did not read records and test blocks"
+
+
+def test_the_corpus_log_fed_as_bytes_is_read_in_bulk(corpus: Path) -> None:
+    data = (corpus / LENET).read_bytes()
+    items = _fed_bytes(data, list(range(0, len(data), 20_000)))
+    assert canonical(items) == canonical(parse_cut("caffe", data.decode(), [], fast=False))
+    assert "train/loss" in {item.tag for item in items if type(item) is Columns}, "the bytes did not reach the fast path"
+
+
+def test_a_bad_line_among_records_loses_only_itself_and_the_rest_is_read_in_bulk(corpus: Path, tmp_path: Path) -> None:
+    """A line in no record (here an output with no number, after the lr line of iteration
+    3000, line 631) is parsed on its own between the stretches of records read in bulk."""
+    bad = "I0711 14:23:17.232900  1274 solver.cpp:244]     Train net output #1: accuracy = n/a"
+    log = with_lines_after(corpus / LENET, tmp_path / "lenet.log", {"Iteration 3000, lr = 0.00821377": [bad]})
+    data = log.read_bytes()
+    with patch.object(caffe, "_FAST_MIN_TESTS", 1):  # pieces of ~200 lines: their 11 test blocks read in bulk too
+        items = _fed_bytes(data, list(range(0, len(data), 20_000)))
+    assert canonical(items) == canonical(parse_cut("caffe", data.decode(), [], fast=False))
+    assert [(problem.line, "n/a" in problem.message) for problem in problems(items)] == [(632, True)]
+    loss = {point.step: point.value for point in points(expand(items), "train/loss")}
+    assert (len(loss), loss[3000], loss[3100]) == (101, 0.0136744, 0.010175)
+    assert "train/loss" in {item.tag for item in items if type(item) is Columns}, "the records were not read in bulk"
 
 
 def test_crlf_line_ends_read_the_same(corpus: Path) -> None:
@@ -106,9 +144,30 @@ def _log(draw) -> str:
 @given(
     text=_log(),
     cuts=st.lists(st.integers(min_value=0, max_value=30_000), max_size=4),
-    piece=st.sampled_from([300, 7_000, 1 << 17]),
+    piece=st.sampled_from([300, 7_000, 1 << 20]),
     tests=st.sampled_from([1, 2, 16]),
 )
 def test_generated_logs_cut_anywhere_read_the_same_on_both_paths(text: str, cuts: list[int], piece: int, tests: int) -> None:
-    with patch.object(caffe, "_PIECE_CHARS", piece), patch.object(caffe, "_FAST_MIN_TESTS", tests):
+    with patch.object(caffe, "_PIECE_BYTES", piece), patch.object(caffe, "_FAST_MIN_TESTS", tests):
         _assert_same(text, cuts)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    text=_log(),
+    bad=st.lists(st.tuples(st.floats(0, 1), st.sampled_from([b"\xff", b"\xc3", b"\xe2\x9c", b"\x00"])), max_size=3),
+    cuts=st.lists(st.integers(min_value=0, max_value=30_000), max_size=4),
+    piece=st.sampled_from([300, 7_000, 1 << 20]),
+)
+def test_bad_utf8_fed_as_bytes_reads_as_the_reader_decodes_it(
+    text: str, bad: list[tuple[float, bytes]], cuts: list[int], piece: int
+) -> None:
+    """Bytes that are not UTF-8 anywhere (in a number, a head, a date, between records) come
+    out as the reader's decoder gives them to the line-by-line path: U+FFFD, the rest kept."""
+    data = text.encode()
+    for where, junk in bad:
+        at = int(where * len(data))
+        data = data[:at] + junk + data[at:]
+    with patch.object(caffe, "_PIECE_BYTES", piece), patch.object(caffe, "_FAST_MIN_TESTS", 1):
+        fed = _fed_bytes(data, cuts)
+    assert canonical(fed) == canonical(parse_cut("caffe", data.decode("utf-8", "replace"), [], fast=False))

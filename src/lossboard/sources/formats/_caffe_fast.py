@@ -19,6 +19,7 @@ left to the caller's line-by-line path, which stays the reference: values orjson
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterable
 from functools import lru_cache
@@ -45,40 +46,69 @@ _TESTING = re.compile(r"Iteration \d+, Testing net \(#(\d+)\)")
 LOSS_LINE = ", loss = "  # text only the record's first line has
 _COMMA, _NEWLINE = ord(","), ord("\n")
 FILL = b"\r"  # overwrites what is cut, then left out: no text handed to the fast path has it
+_PAD = 128  # zeros after a block's bytes: more than any date and head the fast path compares
 
 
 class Block:
-    """Whole lines (each ending in ``\\n``) as UTF-8 bytes, with where each starts and ends."""
+    """Whole lines ``data[start:stop]`` (UTF-8, each ending in ``\\n``), with where each starts
+    and ends (from ``start``); lines handed out as text are decoded with ``errors``."""
 
-    def __init__(self, text: str) -> None:
-        self.data = text.encode("utf-8", "surrogatepass")
-        self.ends = np.flatnonzero(np.frombuffer(self.data, dtype=np.uint8) == _NEWLINE)
+    def __init__(self, data: bytes, start: int, stop: int, errors: str) -> None:
+        self._data, self._offset, self.errors = data, start, errors
+        # the bytes and zeros after them, one copy: a window of up to `_PAD` bytes fits at every start
+        size = stop - start
+        self.padded = np.empty(size + _PAD, dtype=np.uint8)
+        self.padded[:size] = np.frombuffer(data, np.uint8, size, start)
+        self.padded[size:] = 0
+        self.ends = np.flatnonzero(self.padded[:size] == _NEWLINE)
         self.starts = np.concatenate(([0], self.ends[:-1] + 1))
         self.count = len(self.ends)
-
-    def line(self, index: int) -> str:
-        return self.data[self.starts[index] : self.ends[index]].decode("utf-8", "surrogatepass")
 
     def lines(self, start: int, stop: int) -> list[str]:
         """Lines ``start`` to ``stop``, decoded and split at once."""
         if start >= stop:
             return []
-        text = self.data[self.starts[start] : self.ends[stop - 1]].decode("utf-8", "surrogatepass")
+        offset = self._offset
+        text = self._data[offset + self.starts[start] : offset + self.ends[stop - 1]].decode("utf-8", self.errors)
         return text.split("\n")
 
-    def padded(self, width: int) -> np.ndarray:
-        """The bytes and ``width`` zeros after them: a window of ``width`` fits at every start."""
-        return np.frombuffer(self.data + bytes(width), dtype=np.uint8)
+    def part(self, start: int, stop: int) -> Block:
+        """Lines ``start`` to ``stop`` as a block of their own, sharing this one's bytes."""
+        base = int(self.starts[start])
+        part = copy.copy(self)
+        part._offset += base
+        part.padded = self.padded[base : int(self.ends[stop - 1]) + 1 + _PAD]
+        part.starts, part.ends, part.count = self.starts[start:stop] - base, self.ends[start:stop] - base, stop - start
+        return part
 
+    def find(self, text: bytes, at: int = 0) -> int:
+        """Where ``text`` first is from byte ``at`` on, or -1."""
+        offset = self._offset
+        found = self._data.find(text, offset + at, offset + len(self.padded) - _PAD)
+        return found - offset if found >= 0 else -1
 
-def _words(padded: np.ndarray) -> np.ndarray:
-    """The 8 bytes at every offset of ``padded`` as a little-endian integer, as a view."""
-    return np.ndarray((len(padded) - 7,), dtype="<u8", buffer=padded, strides=(1,))
+    def occurrences(self, text: bytes) -> int:
+        offset = self._offset
+        return self._data.count(text, offset, offset + len(self.padded) - _PAD)
+
+    def windows(self, width: int) -> np.ndarray:
+        """Every ``width``-byte window of the bytes, as a view (row i starts at byte i)."""
+        return _windows(self.padded, width)
 
 
 def _windows(padded: np.ndarray, width: int) -> np.ndarray:
     """Every ``width``-byte window of ``padded``, as a view (row i starts at byte i)."""
     return as_strided(padded, shape=(len(padded) - width, width), strides=(1, 1))
+
+
+def _as_words(text: bytes) -> np.ndarray:
+    """``text`` and zeros after it to a multiple of 8 bytes, as little-endian 64-bit words."""
+    return np.frombuffer(text + bytes(-len(text) % 8), dtype="<u8")
+
+
+def _words(padded: np.ndarray) -> np.ndarray:
+    """The 8 bytes at every offset of ``padded`` as a little-endian integer, as a view."""
+    return np.ndarray((len(padded) - 7,), dtype="<u8", buffer=padded, strides=(1,))
 
 
 class Layout:
@@ -99,7 +129,9 @@ class Layout:
         # the literals after each line's first number, each cut down to a comma, longest
         # first (one may hold another)
         self._cuts = sorted((cut.encode("utf-8") for cut in cuts), key=len, reverse=True)
-        self._reach = PREFIX + max(map(len, self.heads))
+        # each head as little-endian words, and which of their bytes it fills: compared a word at
+        # a time (a fixed-width string compare costs ten times more in numpy)
+        self._head_words = [(_as_words(head), _as_words(b"\xff" * len(head))) for head in self.heads]
         # 8 bytes of the first head that tell its line from others of the same shape: those
         # that end glog's "file:line]", else its first
         first = self.heads[0]
@@ -139,6 +171,8 @@ class Layout:
                     return None  # its value, and the weighted value
                 name = output[2]
                 columns.append((start, 0, output_tag(name, split), name, index))
+            if PREFIX + len(pieces[0].encode()) + 8 > _PAD:
+                return None  # a window that long would reach past a block's padding
             heads.append(pieces[0])
             # the line's "\n" becomes a comma: its last piece is cut with it, so it must end there
             line_cuts = [*pieces[1:-1], pieces[-1] + ","] if pieces[-1] else pieces[1:-1]
@@ -155,17 +189,17 @@ class Layout:
         size, count = self.lines, block.count
         if count < size:
             return None
-        padded = block.padded(self._reach)
+        padded = block.padded
         firsts = np.arange(count - size + 1)
         if self._key is not None:  # a word of the first line's head picks the lines worth comparing in full
             firsts = np.flatnonzero(_words(padded)[block.starts[firsts] + (PREFIX + self._key_offset)] == self._key)
-        windows = _windows(padded, self._reach)
-        for index, head in enumerate(self.heads):
-            firsts = firsts[self._heads_at(windows[block.starts[firsts + index]], index) == head]
+        for index, (words, mask) in enumerate(self._head_words):
+            rows = block.windows(8 * len(words))[block.starts[firsts + index] + PREFIX].view("<u8")
+            firsts = firsts[((rows & mask) == words).all(axis=1)]
         if not len(firsts) or (np.diff(firsts) < size).any():
             return None
         lines = (firsts[:, None] + np.arange(size)).ravel()
-        dates = read_dates(_windows(padded, PREFIX)[block.starts[lines]])
+        dates = read_dates(block.windows(PREFIX)[block.starts[lines]])
         if dates is None:
             return None
         body = self._cut(padded.copy(), block, firsts, lines)
@@ -173,12 +207,6 @@ class Layout:
             body = body.replace(cut, b",")
         matrix = read_cut(body[:-1], len(firsts), self.width)  # the last "\n" became a comma
         return None if matrix is None else (firsts, dates, matrix)
-
-    def _heads_at(self, rows: np.ndarray, index: int) -> np.ndarray:
-        """Where the head of the record's line ``index`` would be in each of ``rows``, as
-        fixed-width strings: a comparison is one memcmp a line."""
-        size = len(self.heads[index])
-        return np.ndarray((len(rows),), dtype=f"S{size}", buffer=rows, offset=PREFIX, strides=(self._reach,))
 
     def _cut(self, data: np.ndarray, block: Block, firsts: np.ndarray, lines: np.ndarray) -> bytes:
         """The records' text, one run of adjacent records after another, without the dates and
@@ -201,10 +229,21 @@ class Records:
     """The records of one layout in a block (`Layout.read`), and the runs of them read so far
     that are still to be emitted."""
 
-    def __init__(self, layout: Layout, firsts: np.ndarray, dates: np.ndarray, matrix: np.ndarray, year: int) -> None:
+    def __init__(
+        self, layout: Layout, firsts: np.ndarray, dates: np.ndarray, matrix: np.ndarray, year: int, walls: np.ndarray | None = None
+    ) -> None:
         self.layout, self.firsts, self.dates, self.matrix = layout, firsts, dates, matrix
-        self.year, self.walls = year, wall_times(dates, year)
+        self.year, self.walls = year, wall_times(dates, year) if walls is None else walls
         self.pending: list[tuple[int, int, np.ndarray]] = []  # (first, stop record, walls of their lines)
+
+    def part(self, record: int, stop: int, line: int) -> Records | None:
+        """Records ``record`` to ``stop`` on their own, their lines counted from line ``line``
+        (`Block.part`); None if there are none."""
+        if record >= stop:
+            return None
+        lines = slice(record * self.layout.lines, stop * self.layout.lines)
+        firsts, matrix = self.firsts[record:stop] - line, self.matrix[record:stop]
+        return Records(self.layout, firsts, self.dates[lines], matrix, self.year, self.walls[lines])
 
     def take(self, record: int, stop: int, year: int) -> None:
         """Records ``record`` to ``stop`` are read: emit them with the next `emit`."""
@@ -259,12 +298,17 @@ def read_dates(table: np.ndarray) -> np.ndarray | None:
     digits = table[:, _DIGIT_COLUMNS] - 48  # uint8: a byte below "0" wraps past 9
     if (digits > 9).any():
         return None
-    digits = digits.astype(np.int64)
-    fields = digits[:, 0:8:2] * 10 + digits[:, 1:8:2]  # month, day, hour, minute
-    if fields[:, 0].min() < 1 or fields[:, 0].max() > 12:
+    pairs = digits[:, 0::2] * np.uint8(10) + digits[:, 1::2]  # month, day, hour, minute, seconds, 3 x 2 digits
+    if pairs[:, 0].min() < 1 or pairs[:, 0].max() > 12:
         return None
-    micros = digits[:, 8:] @ _PLACES  # "25.854327" -> 25854327 (integers: numpy's loop, no BLAS threads)
-    return np.column_stack([fields, micros])
+    dates = np.empty((len(table), 5), dtype=np.int64)
+    dates[:, :4] = pairs[:, :4]
+    micros = pairs[:, 4].astype(np.int64)  # "25.854327" -> 25854327
+    for pair in range(5, 8):
+        micros *= 100
+        micros += pairs[:, pair]
+    dates[:, 4] = micros
+    return dates
 
 
 def wall_times(dates: np.ndarray, year: int) -> np.ndarray:
@@ -290,4 +334,3 @@ _SEVERITY = np.zeros(256, dtype=bool)
 _SEVERITY[list(b"IWEF")] = True
 # the digits of "I0711 14:22:25.854327": MMDD, hh, mm, ss, ffffff
 _DIGIT_COLUMNS = [1, 2, 3, 4, 6, 7, 9, 10, 12, 13, 15, 16, 17, 18, 19, 20]
-_PLACES = 10 ** np.arange(7, -1, -1, dtype=np.int64)

@@ -31,6 +31,7 @@ from lossboard.model import RESUME, Event, Item, Point, Problem
 from lossboard.sources.formats import _table_arrow
 from lossboard.sources.formats._lines import LineParser
 from lossboard.sources.formats._numbers import number
+from lossboard.sources.formats._plain_bytes import is_plain
 from lossboard.sources.formats._table_head import EPOCH_NAMES, STEP_NAMES, counter_columns, split_cells
 from lossboard.tags import canonical
 
@@ -51,30 +52,6 @@ def _lines_of(block: str) -> list[str]:
     return [line[:-1] if line.endswith("\r") else line for line in lines] if "\r" in block else lines
 
 
-def _is_plain(data: bytes, end: int, max_line_chars: int) -> bool:
-    """Whether `LineSplitter` would give the lines of ``data[:end]`` as they are (CRLF as LF):
-    no backspace, colour code or redraw (a ``\\r`` not before ``\\n``), no line it would cut."""
-    if data.find(b"\x08", 0, end) >= 0 or data.find(b"\x1b", 0, end) >= 0:
-        return False
-    if data.find(b"\r", 0, end) >= 0 and _returns(data, end) != _line_ends(data, end):
-        return False
-    half = max_line_chars // 2  # a line break in every aligned half-cap window: no line reaches the cap
-    return all(data.find(b"\n", at, at + half) >= 0 for at in range(0, end, half))
-
-
-_CRLF = np.frombuffer(b"\r\n", np.uint16)[0]
-
-
-def _returns(data: bytes, end: int) -> int:
-    """How many ``\\r`` bytes ``data[:end]`` holds."""
-    return int(np.count_nonzero(np.frombuffer(data, np.uint8, end) == 13))
-
-
-def _line_ends(data: bytes, end: int) -> int:
-    """How many ``\\r\\n`` pairs ``data[:end]`` holds: those at even offsets, then those at odd
-    ones, compared as 16-bit words (half the work of finding each ``\\r`` and looking after it)."""
-    return int(np.count_nonzero(np.frombuffer(data, np.uint16, end // 2) == _CRLF)
-               + np.count_nonzero(np.frombuffer(data, np.uint16, (end - 1) // 2, offset=1) == _CRLF))
 
 
 def _is_header(cells: list[str]) -> bool:
@@ -162,7 +139,7 @@ class TableParser(LineParser):
         end = data.rfind(b"\n") + 1
         splitter = self._splitter
         is_whole_lines = end and self._is_fast() and splitter.is_at_line_start
-        if is_whole_lines and _is_plain(data, end, splitter.max_line_chars):
+        if is_whole_lines and is_plain(data, end, splitter.max_line_chars):
             self._unread = data[end:]
             newlines = np.count_nonzero(np.frombuffer(data, np.uint8, end) == 10)  # 5x bytes.count
             first = splitter.skip(int(newlines))

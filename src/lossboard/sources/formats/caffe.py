@@ -57,6 +57,7 @@ from lossboard.sources.formats._caffe_fast import LOSS_LINE, Block, Layout, Reco
 from lossboard.sources.formats._lines import LineParser
 from lossboard.sources.formats._numbers import bad_number, number
 from lossboard.sources.formats._pipeline import LinePipeline
+from lossboard.sources.formats._plain_bytes import PlainBytesFeed
 from lossboard.sources.formats.sniffers.caffe import sniff as sniff
 
 NAME = "caffe"
@@ -72,18 +73,21 @@ _SOLVER_PARAM = re.compile(r"(\w+): (.+)")
 _FAST_MIN_LINES = 64  # fewer lines than this are parsed one by one
 _MAX_RECORD_LINES = 64  # the most lines a display record or test block learned from may have
 _TEST_LINE = ", Testing net (#"  # text only a test block's first line has
+_LOSS_BYTES, _TEST_BYTES = LOSS_LINE.encode(), _TEST_LINE.encode()
 _FAST_MIN_TESTS = 16  # fewer test blocks than this in a piece are parsed line by line
-_PIECE_CHARS = 1 << 17  # the fast path reads a chunk in pieces of this size (`Parser._fast_blocks`)
+_MAX_OTHER_LINES = 16  # a piece with up to this many lines in no record is read around them (`Parser._around`)
+_PIECE_BYTES = 1 << 20  # the fast path reads a chunk in pieces of this size (`Parser._fast_blocks`)
 _SOLVER, _NET = "solver", "net"  # the parameter dumps: the solver's is read, the net's is noise
 
 _BASE_YEAR = 1972
 _YEAR_NOTE = f"unknown: glog prints none; wall times are placed in {_BASE_YEAR} (+1 per new year)"
 
 
-class Parser(LineParser):
+class Parser(PlainBytesFeed, LineParser):
     """Caffe glog lines in, points out; tracks the iteration a test or raw output belongs to.
 
-    ``fast=False`` parses every line on its own (tests compare both paths).
+    ``fast=False`` parses every line on its own (tests compare both paths). Fed bytes
+    (`feed_bytes`), plain lines after the first glog line reach the fast path undecoded.
     """
 
     def __init__(self, *, fast: bool = True) -> None:
@@ -103,13 +107,26 @@ class Parser(LineParser):
         self._test_layout: Layout | None = None  # of the test blocks
 
     def feed(self, text: str) -> list[Item]:
-        if self._fast and self._started:  # whole lines as one string: no list of lines at all
+        if self.takes_plain():  # whole lines as one string: no list of lines at all
             taken = self._splitter.feed_block(text)
             if taken is not None:
                 items = self._cut_problems()
-                items.extend(self._fast_blocks(*taken))
+                first, block = taken
+                data = block.encode("utf-8", "surrogatepass")
+                self._fast_blocks(first, data, len(data), "surrogatepass", items)
                 return items
         return super().feed(text)
+
+    def takes_plain(self) -> bool:
+        """The fast path starts after the first glog line (the set-up before it is read line
+        by line)."""
+        return self._fast and self._started
+
+    def read_plain(self, data: bytes, end: int) -> list[Item]:
+        items: list[Item] = []
+        first = self._splitter.skip(0)  # the number the next line has; the lines are counted as read
+        self._splitter.skip(self._fast_blocks(first, data, end, "replace", items))  # bad bytes replaced, as the reader does
+        return items
 
     def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
         items: list[Item] = []
@@ -120,7 +137,8 @@ class Parser(LineParser):
         if start:
             first, lines = first + start, lines[start:]
         if self._fast and len(lines) >= _FAST_MIN_LINES:
-            items.extend(self._fast_blocks(first, "\n".join(lines) + "\n"))
+            data = ("\n".join(lines) + "\n").encode("utf-8", "surrogatepass")
+            self._fast_blocks(first, data, len(data), "surrogatepass", items)
         else:
             self._lines(first, lines, items)
         return items
@@ -254,28 +272,31 @@ class Parser(LineParser):
 
     # ---- fast path ---------------------------------------------------------------------------
 
-    def _fast_blocks(self, first: int, text: str) -> list[Item]:
-        """`_fast_block` of ``text`` in pieces of about `_PIECE_CHARS`, each cut before a
-        record's loss line.
+    def _fast_blocks(self, first: int, data: bytes, end: int, errors: str, items: list[Item]) -> int:
+        """`_fast_block` of the whole lines ``data[:end]`` (UTF-8, lines left to the line-by-line
+        path decoded with ``errors``) in pieces of about `_PIECE_BYTES`, each cut before a
+        record's loss line, into ``items``; how many lines they were.
 
-        The bulk reads hold a few times their text in temporaries; freed, megabytes of them
-        make glibc give the memory back to the system and fault it in again for the next
-        chunk, which cost a third of the CPU time of 1 MB pieces.
+        A piece costs ~80 numpy calls whatever its size, so the reader's 1 MB chunk is read
+        whole: 128 KB pieces cost a quarter more CPU. (They were chosen when each chunk also
+        came as a decoded ``str`` and its copies: glibc gave those megabytes back to the system
+        and faulted them in again for the next chunk. Fed bytes, a load now takes a few hundred
+        page faults whatever the piece size.)
         """
-        if "\r" in text:
-            text = text.replace("\r\n", "\n")
-        items: list[Item] = []
-        at = 0
-        while at < len(text):
-            cut = text.find(LOSS_LINE, at + _PIECE_CHARS)
-            end = text.rfind("\n", at, cut) + 1 if cut >= 0 else 0
-            if end <= at:
-                end = len(text)
-            block = Block(text[at:end] if at or end < len(text) else text)
-            items.extend(self._fast_block(first, block))
-            first += block.count
-            at = end
-        return items
+        if data.find(b"\r", 0, end) >= 0:
+            data = data[:end].replace(b"\r\n", b"\n")
+            end = len(data)
+        at, lines = 0, 0
+        while at < end:
+            cut = data.find(_LOSS_BYTES, at + _PIECE_BYTES, end)
+            stop = data.rfind(b"\n", at, cut) + 1 if cut >= 0 else 0
+            if stop <= at:
+                stop = end
+            block = Block(data, at, stop, errors)
+            items.extend(self._fast_block(first + lines, block))
+            lines += block.count
+            at = stop
+        return lines
 
     def _fast_block(self, first: int, block: Block) -> list[Item]:
         """The records of the whole lines of ``block`` (the first numbered ``first``), all their
@@ -287,19 +308,27 @@ class Parser(LineParser):
         after the lines parsed on their own unless one of those touches the same series or is an
         event.
         """
-        fits = block.count >= _FAST_MIN_LINES and b"\r" not in block.data
+        fits = block.count >= _FAST_MIN_LINES and block.find(b"\r") < 0
         display = self._read(block, test=False) if fits else None
         if display is None:
             items: list[Item] = []
             self._lines(first, block.lines(0, block.count), items)
             return items
         # a bulk read costs about what parsing ten test blocks line by line does
-        tests = self._read(block, test=True) if block.data.count(_TEST_LINE.encode()) >= _FAST_MIN_TESTS else None
-        if self._whole(block, display, tests):
+        tests = self._read(block, test=True) if block.occurrences(_TEST_BYTES) >= _FAST_MIN_TESTS else None
+        return self._take(first, block, display, tests)
+
+    def _take(self, first: int, block: Block, display: Records, tests: Records | None, *, parts: bool = True) -> list[Item]:
+        """The items of ``block`` whose display records (and test blocks) are read: at once if
+        they continue where the parser stands, else run by run."""
+        others = _uncovered(block.count, display, tests)
+        if not len(others) and self._whole(block, display, tests):
             display.emit(items := [])
             if tests is not None:
                 tests.emit(items)
             return items
+        if parts and 0 < len(others) <= _MAX_OTHER_LINES:
+            return self._around(first, block, display, tests, others.tolist())
         firsts, dates, matrix = display.firsts, display.dates, display.matrix
         size = display.layout.lines
         months = dates[:, 0]
@@ -336,10 +365,33 @@ class Parser(LineParser):
             tests.emit(items)
         return items
 
+    def _around(self, first: int, block: Block, display: Records, tests: Records | None, others: list[int]) -> list[Item]:
+        """`_take` of the stretches of ``block`` between ``others`` (lines in no record: a
+        snapshot, a print), each on its own, and each of ``others`` parsed on its own, in order:
+        one such line does not send every run of records of the piece through Python."""
+        items: list[Item] = []
+        start = 0
+        for other in [*others, block.count]:
+            if start < other:
+                low, high = np.searchsorted(display.firsts, [start, other]).tolist()
+                part = display.part(low, high, start)
+                if part is None:  # test blocks alone
+                    self._lines(first + start, block.lines(start, other), items)
+                else:
+                    test_part = None
+                    if tests is not None:
+                        low, high = np.searchsorted(tests.firsts, [start, other]).tolist()
+                        test_part = tests.part(low, high, start)
+                    items.extend(self._take(first + start, block.part(start, other), part, test_part, parts=False))
+            if other < block.count:
+                self._lines(first + other, block.lines(other, other + 1), items)
+            start = other + 1
+        return items
+
     def _whole(self, block: Block, display: Records, tests: Records | None) -> bool:
-        """Take every record of ``block`` at once if its lines are all display records and test
-        blocks whose dates and iterations only go up from where the parser stands; False, with
-        nothing taken, if not."""
+        """Take every record of ``block`` at once, its lines being all display records and test
+        blocks, if their dates and iterations only go up from where the parser stands; False,
+        with nothing taken, if not."""
         lines = [(display.firsts[:, None] + np.arange(display.layout.lines)).ravel()]
         steps, months, firsts = [display.matrix[:, 0]], [display.dates[:, 0]], [display.firsts]
         if tests is not None:
@@ -348,8 +400,6 @@ class Parser(LineParser):
             months.append(tests.dates[:, 0])
             firsts.append(tests.firsts)
         lines, months = np.concatenate(lines), np.concatenate(months)
-        if len(lines) != block.count:  # another line is in between (the counts do not overlap)
-            return False
         months = months[np.argsort(lines)]
         steps = np.concatenate(steps)[np.argsort(np.concatenate(firsts), kind="stable")]
         if steps[0] < self._previous or months[0] < self._month or not _rises(months, steps):
@@ -438,8 +488,8 @@ class Parser(LineParser):
         """The layout of the first whole record in ``block`` of glog lines that fits one:
         from a line with ``marker`` (a loss line, a ``Testing net`` line) up to the next line
         that has it or is not a ``net output`` line."""
-        data, found = block.data, marker.encode()
-        at = data.find(found)
+        found = marker.encode()
+        at = block.find(found)
         for _ in range(tries):
             if at < 0:
                 return None
@@ -452,8 +502,17 @@ class Parser(LineParser):
                 layout = Layout.learn(record[:end])
                 if layout is not None:
                     return layout
-            at = data.find(found, at + 1)
+            at = block.find(found, at + 1)
         return None
+
+
+def _uncovered(count: int, *found: Records | None) -> np.ndarray:
+    """The lines (of ``count``) in none of the records ``found``."""
+    covered = np.zeros(count, dtype=bool)
+    for records in found:
+        if records is not None:
+            covered[(records.firsts[:, None] + np.arange(records.layout.lines)).ravel()] = True
+    return np.flatnonzero(~covered)
 
 
 def _rises(months: np.ndarray, iterations: np.ndarray) -> bool:
