@@ -163,6 +163,9 @@ def logs(draw) -> str:
                         (first.replace(f" {n}/", f" 0{n}/"), middle),
                         (first, middle + "\r\x1b[Kfoo]"),
                         (first, middle + "\rfo\bo]"),
+                        # a redraw ending in "]" that a terminal shows as a print ("]step 5: acc=0.25")
+                        (first, middle + "\rXstep 5: acc=0.25" + "\b" * 17 + "]"),
+                        (first, middle + "\rnote {'loss': '7', 'epoch': '0.5'}]"),  # a dict inside a redraw
                     ]
                 )
             )
@@ -251,6 +254,25 @@ def test_a_run_of_steady_lines_becomes_columns_at_the_next_bars():
     (loss,) = [i for i in items if type(i) is Columns and i.tag == "train/loss"]
     # each dict at the first bar of the line after it: dict n/100 at step n + 1
     assert list(zip(loss.step.tolist(), loss.value.tolist())) == [(n + 1, n / 100) for n in range(4, 38, 2)]
+
+
+@pytest.mark.parametrize(
+    "redraw",
+    [
+        "Xstep 5: acc=0.25" + "\b" * 17 + "]",  # a terminal shows "]step 5: acc=0.25": a print
+        "note {'loss': '7', 'epoch': '0.5'}]",  # a dict inside a redraw
+        "\x1b[2Kstep 5: acc=0.25]",  # an escape code, dropped
+        "step 5: acc=0.25]" + " " * 3,  # a bar cleared to blanks after its "]"
+    ],
+)
+def test_a_redraw_the_reference_reading_reads_in_a_run(redraw):
+    lines = [
+        f"\r{bar(n - 1, 300)}\r{bar(n, 300)}\r{' ' * WIDTH}\r{{'loss': '{n / 100:.4g}', 'epoch': '{n / 100:.4g}'}}"
+        for n in range(2, 40, 2)
+    ]
+    lines[9] = lines[9].replace("\r" + " " * WIDTH, f"\r{redraw}\r{' ' * WIDTH}")
+    items = assert_same("\n".join(lines) + "\n")
+    assert sum(len(i.step) for i in items if type(i) is Columns and i.tag == "train/loss") >= 8  # the rest, at once
 
 
 def test_the_training_bar_drawn_alone_before_an_evaluation_places_the_runs_last_dict():

@@ -14,14 +14,14 @@ its dict's values, and one orjson call that converts them all. No line becomes a
 
 The regex accepts only what the line-by-line reading reads the same way from the decoded
 text: the first redraw a bar without description that fills its whole state, drawn as tqdm
-draws it (ASCII and the block characters only), every state after it ending in ``]`` or blank
-up to the dict, the dict the last state with every value a JSON number, and no escape code,
-backspace or ``{`` but the dict's. A dict with other keys, another order, a ``nan``,
+draws it, every state after it ending in ``]`` or blank up to the dict, the dict the last
+state with every value a JSON number, and no backspace or ``{`` but the dict's. A dict with other keys, another order, a ``nan``,
 ``'0.5x'`` or ``np.float64(...)`` does not fit, and the run is read line by line, so the
 result never depends on which path ran. The redraws after the first are only walked to their
 ``]``: sre's loop for ``[^\\r]*`` is several times cheaper than a character class. Undecodable
-bytes can only lie inside those redraws, which the line-by-line reading skips whatever they
-hold (decoding never turns an ASCII byte into part of a replacement character).
+bytes can only lie where the pattern takes any character but a few ASCII ones (a skipped
+redraw, a bar's brackets): decoding never turns an ASCII byte into part of a replacement
+character, nor a replacement character into one of those.
 """
 
 from __future__ import annotations
@@ -37,8 +37,7 @@ import orjson
 # JSON integer, so orjson reads it with the values
 _FULL, _PARTIAL = re.escape("█".encode()), re.escape("▏".encode()[:2]) + rb"[\x89-\x8f]"  # U+2588, U+2589-258F
 _BAR_START = rb"\r *(?:\d+%)?\|(?:(?:" + _FULL + rb")*(?: |" + _PARTIAL + rb")? *|#*\d? *)\| *"
-# inside the brackets: printable ASCII but the brackets, "|" and "{"
-_BAR_END = rb" \[[ -Z\\^-z}~]*\]"
+_BAR_END = rb" \[[^\][|{\r\n]*\]"
 # at a line's start: the chunk's, or after a "\n"
 _FIRST_BAR = rb"(?:^|\n)" + _BAR_START + rb"(0|[1-9]\d{0,17})/\d+" + _BAR_END
 _LONE_BAR = re.compile(_BAR_START + rb"(\d{1,18})/(\d+)" + _BAR_END)  # a line that is one such redraw
@@ -154,7 +153,7 @@ def steady_stretches(data: bytes, end: int, shortest: int, longest: int) -> list
     if end > longest:
         maybe &= ends - starts <= longest
     escape = data.find(b"\x1b", 0, end)
-    while escape >= 0:  # rare: evaluation bars move the cursor up once each
+    while escape >= 0:  # evaluation lines (cursor-up codes) end a stretch, which they could not fit
         line = int(np.searchsorted(ends, escape))
         maybe[line] = False
         escape = data.find(b"\x1b", int(ends[line]) + 1, end)

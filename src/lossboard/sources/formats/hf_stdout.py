@@ -153,13 +153,20 @@ class Parser(LineParser):
             return self._decoded(data[:end])
         items: list[Item] = []
         done = 0
-        for lines, start, stop in steady_stretches(data, end, _MIN_RUN, splitter.max_line_chars):
+        stretches = steady_stretches(data, end, _MIN_RUN, splitter.max_line_chars)
+        stretches.reverse()  # taken from the end: a stretch that does not fit puts its halves back
+        while stretches:
+            lines, start, stop = stretches.pop()
             items += self._decoded(data[done:start])
             if not self._holds_one_dict():  # the first line's bar places what waits, its dict is held
                 line_end = data.index(b"\n", start) + 1
                 items += self._decoded(data[start:line_end])
                 start, lines = line_end, lines - 1
             done = self._fast_run(data, start, stop, lines, end, items) if self._holds_one_dict() else start
+            cut = data.find(b"\n", (start + stop) // 2, stop - 1) if done == start and lines >= 2 * _MIN_RUN else -1
+            if cut >= 0:  # a line that does not fit: each half is tried again
+                first_half = data.count(b"\n", start, cut + 1)
+                stretches += [(lines - first_half, cut + 1, stop), (first_half, start, cut + 1)]
         items += self._decoded(data[done:end])
         return items
 
