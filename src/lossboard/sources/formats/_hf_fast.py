@@ -34,12 +34,12 @@ import orjson
 
 # the first redraw of a line: a bar without description that fills its state, drawn as tqdm
 # draws it (full blocks, one partial block, blanks; or "#", a digit, blanks); its count is a
-# JSON integer, so orjson reads it with the values
+# JSON integer of at most 15 digits, so orjson reads it with the values and a float holds it exactly
 _FULL, _PARTIAL = re.escape("█".encode()), re.escape("▏".encode()[:2]) + rb"[\x89-\x8f]"  # U+2588, U+2589-258F
 _BAR_START = rb"\r *(?:\d+%)?\|(?:(?:" + _FULL + rb")*(?: |" + _PARTIAL + rb")? *|#*\d? *)\| *"
 _BAR_END = rb" \[[^\][|{\r\n]*\]"
 # at a line's start: the chunk's, or after a "\n"
-_FIRST_BAR = rb"(?:^|\n)" + _BAR_START + rb"(0|[1-9]\d{0,17})/\d+" + _BAR_END
+_FIRST_BAR = rb"(?:^|\n)" + _BAR_START + rb"(0|[1-9]\d{0,14})/\d+" + _BAR_END
 _LONE_BAR = re.compile(_BAR_START + rb"(\d{1,18})/(\d+)" + _BAR_END)  # a line that is one such redraw
 # later redraws up to the dict: each blank (tqdm.write clearing the bar) or ending in "]" (one
 # starting with "{" is the dict, not tried as a redraw); "[^\r]*" cannot run into the next
@@ -98,8 +98,9 @@ class DictLayout:
         """Each line's first bar count and its dict's values, as a (lines,) int64 array and a
         (lines, keys) float array, for the ``lines`` complete lines of ``data[start:end]``, or
         None when one is not a bar-and-dict line of this layout. ``start`` follows a "\\n";
-        the lines come from `steady_stretches` (each starts with "\\r" and ends with "}")."""
-        if data.count(b"{", start, end) != lines or data.find(b"\b", start, end) >= 0:
+        the lines come from `steady_stretches` (each starts with "\\r", ends with "}" and holds
+        one "{")."""
+        if data.find(b"\b", start, end) >= 0:
             return None
         # a match a line: each starts at the "\n" before it (or the chunk's start) and ends before its own
         rows = self._line.findall(data, max(start - 1, 0), end)
@@ -117,8 +118,8 @@ class DictLayout:
         width = len(self.names) + 1
         if len(flat) != lines * width:
             return None  # a value held a comma
-        counts = np.array(flat[::width], dtype=np.int64)
-        return counts, np.array(flat, dtype=np.float64).reshape(lines, width)[:, 1:]
+        matrix = np.array(flat, dtype=np.float64).reshape(lines, width)
+        return matrix[:, 0].astype(np.int64), matrix[:, 1:]
 
 
 @lru_cache(maxsize=64)  # a run's dicts have the layout of the run before: built once
@@ -143,13 +144,14 @@ def lone_bar(data: bytes, start: int, end: int) -> tuple[int, str] | None:
 def steady_stretches(data: bytes, end: int, shortest: int, longest: int) -> list[tuple[int, int, int]]:
     """(line count, start, end) of each stretch of at least ``shortest`` of the
     complete lines of ``data[:end]`` that may be bar-and-dict lines: starting with "\\r",
-    ending with "}", no escape code and none longer than ``longest`` (the splitter would cut
-    it). Positions are found with numpy; `DictLayout.read_run` makes sure of each line."""
+    ending with "}", one "{" (a dict in a redraw is read by the reference reading), no escape
+    code and none longer than ``longest`` (the splitter would cut it). Positions are found with numpy; `DictLayout.read_run` makes sure of each line."""
     chars = np.frombuffer(data, np.uint8, end)
     ends = np.flatnonzero(chars == 10)
     starts = np.empty_like(ends)
     starts[0], starts[1:] = 0, ends[:-1] + 1
     maybe = (chars[np.minimum(starts, ends)] == 13) & (chars[ends - 1] == 125)  # "\r" ... "}"
+    maybe &= np.bincount(np.searchsorted(ends, np.flatnonzero(chars == 123)), minlength=len(ends)) == 1
     if end > longest:
         maybe &= ends - starts <= longest
     escape = data.find(b"\x1b", 0, end)
