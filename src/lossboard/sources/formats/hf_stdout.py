@@ -36,8 +36,10 @@ echo values already printed. What each name becomes is in `_hf`; the dicts are r
 regex (never ``eval``), which also accepts ``nan``, ``inf`` and ``np.float64(0.5)``.
 
 Runs of lines that are only the bar redrawn and the next dict, most of a Trainer console, are
-read at once by `_hf_fast` (one orjson call per run, `Columns` per key); ``Parser(fast=False)``
-reads every line here, line by line, and tests hold both to the same result.
+read at once from the file's bytes by `_hf_fast` (`Parser.feed_bytes`: one regex and one orjson
+call per run, `Columns` per key; text given to `Parser.feed` is encoded and read the same way);
+the lines between are decoded and read here, line by line. ``Parser(fast=False)`` reads every
+line that way, and tests hold both to the same result.
 """
 
 from __future__ import annotations
@@ -69,10 +71,6 @@ from lossboard.sources.formats._pipeline import LinePipeline
 from lossboard.sources.formats.tqdm import match_bar
 
 NAME = "hf-stdout"
-# read 256 KB at a time, not the reader's 1 MB: a redrawn MB's decoded text and lines are copies
-# large enough that malloc gives them back to the system after each chunk and faults them in
-# again (27,000 page faults, a quarter of the CPU of loading 20 MB; none at 256 KB)
-CHUNK_BYTES = 1 << 18
 
 # one flat printed dict whose first key is a quoted name
 _DICT = re.compile(r"\{'[A-Za-z_][^'{}]*': [^{}]*\}")
@@ -80,6 +78,9 @@ _PAIR = re.compile(r"'([^']*)': (?:'([^']*)'|np\.float\d+\(([^()]*)\)|([^,}]*))"
 _SNIFF = re.compile(r"\{'(?:loss|eval_\w+|train_runtime)': .*'epoch': ")
 _ECHO = re.compile(r"[=(]\s*$")  # "eval_results= {", "metrics={": a value shown again
 _MIN_RUN = 4  # shorter runs of bar-and-dict lines are read line by line
+# a run with a line that does not fit is tried again in halves down to this many lines: the
+# regex passes over a run at most log2(lines / _MIN_HALF) times
+_MIN_HALF = 32
 
 
 def sniff(head: str, filename: str) -> float:
@@ -163,10 +164,11 @@ class Parser(LineParser):
                 items += self._decoded(data[start:line_end])
                 start, lines = line_end, lines - 1
             done = self._fast_run(data, start, stop, lines, end, items) if self._holds_one_dict() else start
-            cut = data.find(b"\n", (start + stop) // 2, stop - 1) if done == start and lines >= 2 * _MIN_RUN else -1
-            if cut >= 0:  # a line that does not fit: each half is tried again
-                first_half = data.count(b"\n", start, cut + 1)
-                stretches += [(lines - first_half, cut + 1, stop), (first_half, start, cut + 1)]
+            if done == start and lines >= 2 * _MIN_HALF:  # a line that does not fit: each half is tried again
+                cut = data.find(b"\n", (start + stop) // 2, stop - 1) + 1
+                if cut:
+                    first_half = data.count(b"\n", start, cut)
+                    stretches += [(lines - first_half, cut, stop), (first_half, start, cut)]
         items += self._decoded(data[done:end])
         return items
 
