@@ -7,21 +7,22 @@ Most of a Trainer console is lines such as (``\\r`` shown as ``⏎``)::
 
 the training bar redrawn (its first redraw is the step of the dict on the line before), the
 bar cleared by ``tqdm.write`` and the next dict. `steady_stretches` finds the stretches of a
-chunk whose lines may be such lines with numpy; a `DictLayout` is the literal text of one dict
-with its values cut out, and `DictLayout.read_run` reads a stretch whose dicts share it with
-one regex over the bytes, which checks each line and captures each line's first bar count and
-its dict's values, and one orjson call that converts them all. No line becomes a `str`.
+chunk's bytes whose lines may be such lines, with numpy; a `DictLayout` is the literal text of
+one dict with its values cut out, and `DictLayout.read_run` reads a stretch whose dicts share
+it with one regex over the bytes, which checks each line and captures each line's first bar
+count and its dict's values, and one orjson call that converts them all. No line of a run
+is decoded or becomes a `str`.
 
 The regex accepts only what the line-by-line reading reads the same way from the decoded
 text: the first redraw a bar without description that fills its whole state, drawn as tqdm
 draws it, every state after it ending in ``]`` or blank up to the dict, the dict the last
-state with every value a JSON number, and no backspace or ``{`` but the dict's. A dict with other keys, another order, a ``nan``,
-``'0.5x'`` or ``np.float64(...)`` does not fit, and the run is read line by line, so the
-result never depends on which path ran. The redraws after the first are only walked to their
-``]``: sre's loop for ``[^\\r]*`` is several times cheaper than a character class. Undecodable
-bytes can only lie where the pattern takes any character but a few ASCII ones (a skipped
-redraw, a bar's brackets): decoding never turns an ASCII byte into part of a replacement
-character, nor a replacement character into one of those.
+state with every value a JSON number, and no backspace or ``{`` but the dict's. A dict with
+other keys, another order, a ``nan``, ``'0.5x'`` or ``np.float64(...)`` does not fit, and the
+run is read line by line, so the result never depends on which path ran. The redraws after
+the first are only walked to their ``]``: sre's loop for ``[^\\r]*`` is several times cheaper
+than a character class. Undecodable bytes can only lie where the pattern takes any character
+but a few ASCII ones (a skipped redraw, a bar's brackets): decoding never turns an ASCII byte
+into part of a replacement character, nor a replacement character into one of those.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ import orjson
 
 # the first redraw of a line: a bar without description that fills its state, drawn as tqdm
 # draws it (full blocks, one partial block, blanks; or "#", a digit, blanks); its count is a
-# JSON integer of at most 15 digits, so orjson reads it with the values and a float holds it exactly
+# JSON integer of at most 15 digits: orjson reads it with the values, and a float holds it exactly
 _FULL, _PARTIAL = re.escape("█".encode()), re.escape("▏".encode()[:2]) + rb"[\x89-\x8f]"  # U+2588, U+2589-258F
 _BAR_START = rb"\r *(?:\d+%)?\|(?:(?:" + _FULL + rb")*(?: |" + _PARTIAL + rb")? *|#*\d? *)\| *"
 _BAR_END = rb" \[[^\][|{\r\n]*\]"
@@ -145,7 +146,8 @@ def steady_stretches(data: bytes, end: int, shortest: int, longest: int) -> list
     """(line count, start, end) of each stretch of at least ``shortest`` of the
     complete lines of ``data[:end]`` that may be bar-and-dict lines: starting with "\\r",
     ending with "}", one "{" (a dict in a redraw is read by the reference reading), no escape
-    code and none longer than ``longest`` (the splitter would cut it). Positions are found with numpy; `DictLayout.read_run` makes sure of each line."""
+    code and none longer than ``longest`` (the splitter would cut it). Positions are found with
+    numpy; `DictLayout.read_run` makes sure of each line."""
     chars = np.frombuffer(data, np.uint8, end)
     ends = np.flatnonzero(chars == 10)
     starts = np.empty_like(ends)
