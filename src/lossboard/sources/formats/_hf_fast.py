@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import chain
 
 import numpy as np
 import orjson
@@ -107,7 +108,7 @@ class DictLayout:
         rows = self._line.findall(data, max(start - 1, 0), end)
         if len(rows) != lines:
             return None
-        numbers = b",".join(map(b",".join, rows))
+        numbers = b",".join(chain.from_iterable(rows))  # no joined row each: one join of all values
         if not numbers.isascii() or numbers.translate(None, _NUMBER_CHARS):
             return None  # orjson would read true, null or "1" as values
         if b",-0," in b",%b," % numbers:
