@@ -1,7 +1,8 @@
 """The Hugging Face stdout fast path (`_hf_fast`) gives exactly what the line-by-line reading
 (``Parser(fast=False)``) gives: on every corpus file and real capture, on a long real capture
 where it reads most lines, and over generated logs mixing its lines with every kind of line
-it must leave to the reference reading, fed in any chunks."""
+it must leave to the reference reading, fed in any chunks, as text (`feed`) or as the file's
+bytes (`feed_bytes`, the reader's path: characters cut by a chunk, bad UTF-8)."""
 
 from __future__ import annotations
 
@@ -32,12 +33,23 @@ CAPTURES = [
 ]
 
 
-def parse(text: str, *, fast: bool = True, chunk: int | None = None) -> list:
+def parse(text: str | bytes, *, fast: bool = True, chunk: int | None = None) -> list:
+    """Text to `feed`, bytes to `feed_bytes`, in pieces of ``chunk``."""
     parser = hf_stdout.Parser(fast=fast)
+    feed = parser.feed_bytes if isinstance(text, bytes) else parser.feed
     step = chunk or max(1, len(text))
     items = []
     for start in range(0, len(text), step):
-        items.extend(parser.feed(text[start : start + step]))
+        items.extend(feed(text[start : start + step]))
+    return items + parser.close()
+
+
+def parse_bytes_cut(data: bytes, cuts: list[int]) -> list:
+    parser = hf_stdout.Parser()
+    items, start = [], 0
+    for cut in sorted({min(cut, len(data)) for cut in cuts}) + [len(data)]:
+        items.extend(parser.feed_bytes(data[start:cut]))
+        start = cut
     return items + parser.close()
 
 
@@ -48,6 +60,9 @@ def assert_same(text: str, chunks=(None, 997, 4099)) -> list:
     assert canonical(expand(fast)) == reference
     for chunk in chunks[1:]:
         assert canonical(expand(parse(text, chunk=chunk))) == reference, chunk
+    data = text.encode("utf-8", "surrogatepass")
+    for chunk in chunks:
+        assert canonical(expand(parse(data, chunk=chunk))) == reference, ("bytes", chunk)
     return fast
 
 
@@ -148,6 +163,9 @@ def logs(draw) -> str:
                         (first.replace(f" {n}/", f" 0{n}/"), middle),
                         (first, middle + "\r\x1b[Kfoo]"),
                         (first, middle + "\rfo\bo]"),
+                        # a redraw ending in "]" that a terminal shows as a print ("]step 5: acc=0.25")
+                        (first, middle + "\rXstep 5: acc=0.25" + "\b" * 17 + "]"),
+                        (first, middle + "\rnote {'loss': '7', 'epoch': '0.5'}]"),  # a dict inside a redraw
                     ]
                 )
             )
@@ -174,6 +192,56 @@ def test_generated_logs_read_the_same_in_any_chunks(text, cuts):
     reference = canonical(expand(parse(text, fast=False)))
     assert canonical(expand(parse(text))) == reference
     assert canonical(parse_cut("hf-stdout", text, cuts)) == reference
+    # the file's bytes cut anywhere, inside a bar's block characters too
+    assert canonical(expand(parse_bytes_cut(text.encode(), cuts))) == reference
+
+
+BAD_BYTES = [b"\xff", b"\xe2\x96", b"\xed\xa0\x80", b"\xc3"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(logs(), st.lists(st.tuples(st.integers(0, 20_000), st.sampled_from(BAD_BYTES)), max_size=4),
+       st.lists(st.integers(0, 20_000), max_size=4))
+def test_bad_utf8_reads_as_the_reader_decodes_it(text, bad, cuts):
+    """Undecodable bytes anywhere (in a redraw the fast path skips, in a bar, in a dict) give
+    what the reference reading gives on the text the reader would decode."""
+    data = text.encode()
+    for at, junk in sorted(bad, reverse=True):
+        at = min(at, len(data))
+        data = data[:at] + junk + data[at:]
+    reference = canonical(expand(parse(data.decode("utf-8", "replace"), fast=False)))
+    assert canonical(expand(parse_bytes_cut(data, cuts))) == reference
+
+
+def test_a_bad_byte_in_a_skipped_redraw_keeps_the_run_fast():
+    lines = [
+        f"\r{bar(n - 1, 300)}\r{bar(n, 300)}\r{' ' * WIDTH}\r{{'loss': '{n / 100:.4g}', 'epoch': '{n / 100:.4g}'}}"
+        for n in range(2, 40, 2)
+    ]
+    clear = b"\r" + b" " * WIDTH  # the second bar of a line, before the clear
+    data = ("\n".join(lines) + "\n").encode().replace(b"]" + clear, b"\xff]" + clear, 3)
+    assert data.count(b"\xff") == 3
+    items = parse(data)
+    assert canonical(expand(items)) == canonical(expand(parse(data.decode("utf-8", "replace"), fast=False)))
+    assert sum(len(i.step) for i in items if type(i) is Columns and i.tag == "train/loss") >= 15
+
+
+def test_the_reader_feeds_the_files_bytes(tmp_path, data, monkeypatch):
+    """`parse_file` takes the byte path (the reader hands bytes to a parser with `feed_bytes`)."""
+    from lossboard.sources.reader import parse_file
+
+    path = tmp_path / "long.log"
+    path.write_bytes((data / "hf" / "long_pipe.log").read_bytes())
+    text = path.read_bytes().decode()
+    reference = points(expand(parse(text, fast=False)), "train/loss")
+
+    def no_text(self, text):
+        raise AssertionError("fed text")
+
+    monkeypatch.setattr(hf_stdout.Parser, "feed", no_text)
+    loaded = parse_file(path, "hf-stdout").collector.series()
+    (loss,) = [series for key, series in loaded.items() if key[0] == "train/loss"]
+    assert list(zip(loss.step.tolist(), loss.value.tolist())) == [(p.step, p.value) for p in reference]
 
 
 def test_a_run_of_steady_lines_becomes_columns_at_the_next_bars():
@@ -186,6 +254,25 @@ def test_a_run_of_steady_lines_becomes_columns_at_the_next_bars():
     (loss,) = [i for i in items if type(i) is Columns and i.tag == "train/loss"]
     # each dict at the first bar of the line after it: dict n/100 at step n + 1
     assert list(zip(loss.step.tolist(), loss.value.tolist())) == [(n + 1, n / 100) for n in range(4, 38, 2)]
+
+
+@pytest.mark.parametrize(
+    "redraw",
+    [
+        "Xstep 5: acc=0.25" + "\b" * 17 + "]",  # a terminal shows "]step 5: acc=0.25": a print
+        "note {'loss': '7', 'epoch': '0.5'}]",  # a dict inside a redraw
+        "\x1b[2Kstep 5: acc=0.25]",  # an escape code, dropped
+        "step 5: acc=0.25]" + " " * 3,  # a bar cleared to blanks after its "]"
+    ],
+)
+def test_a_redraw_the_reference_reading_reads_in_a_run(redraw):
+    lines = [
+        f"\r{bar(n - 1, 300)}\r{bar(n, 300)}\r{' ' * WIDTH}\r{{'loss': '{n / 1000:.4g}', 'epoch': '{n / 1000:.4g}'}}"
+        for n in range(2, 300, 2)
+    ]
+    lines[100] = lines[100].replace("\r" + " " * WIDTH, f"\r{redraw}\r{' ' * WIDTH}")
+    items = assert_same("\n".join(lines) + "\n")
+    assert sum(len(i.step) for i in items if type(i) is Columns and i.tag == "train/loss") >= 100  # the rest, at once
 
 
 def test_the_training_bar_drawn_alone_before_an_evaluation_places_the_runs_last_dict():

@@ -36,12 +36,15 @@ echo values already printed. What each name becomes is in `_hf`; the dicts are r
 regex (never ``eval``), which also accepts ``nan``, ``inf`` and ``np.float64(0.5)``.
 
 Runs of lines that are only the bar redrawn and the next dict, most of a Trainer console, are
-read at once by `_hf_fast` (one orjson call per run, `Columns` per key); ``Parser(fast=False)``
-reads every line here, line by line, and tests hold both to the same result.
+read at once from the file's bytes by `_hf_fast` (`Parser.feed_bytes`: one regex and one orjson
+call per run, `Columns` per key; text given to `Parser.feed` is encoded and read the same way);
+the lines between are decoded and read here, line by line. ``Parser(fast=False)`` reads every
+line that way, and tests hold both to the same result.
 """
 
 from __future__ import annotations
 
+import codecs
 import re
 from array import array
 from bisect import bisect_left
@@ -69,16 +72,15 @@ from lossboard.sources.formats.sniffers.hf_stdout import sniff as sniff
 from lossboard.sources.formats.tqdm import match_bar
 
 NAME = "hf-stdout"
-# read 256 KB at a time, not the reader's 1 MB: a redrawn MB's decoded text and lines are copies
-# large enough that malloc gives them back to the system after each chunk and faults them in
-# again (27,000 page faults, a quarter of the CPU of loading 20 MB; none at 256 KB)
-CHUNK_BYTES = 1 << 18
 
 # one flat printed dict whose first key is a quoted name
 _DICT = re.compile(r"\{'[A-Za-z_][^'{}]*': [^{}]*\}")
 _PAIR = re.compile(r"'([^']*)': (?:'([^']*)'|np\.float\d+\(([^()]*)\)|([^,}]*))")
 _ECHO = re.compile(r"[=(]\s*$")  # "eval_results= {", "metrics={": a value shown again
 _MIN_RUN = 4  # shorter runs of bar-and-dict lines are read line by line
+# a run with a line that does not fit is tried again in halves down to this many lines: the
+# regex passes over a run at most log2(lines / _MIN_HALF) times
+_MIN_HALF = 32
 
 
 def read_dict(text: str) -> dict[str, str]:
@@ -118,24 +120,74 @@ class Parser(LineParser):
         self._training = False  # a Trainer bar or dict was seen: other lines have a step
         self._bar_total: str | None = None  # the training bar's total: max_steps
         self._layout: tuple | None = None  # `DictLayout.key` of the last run read at once
+        self._unread = b""  # the bytes after the last complete line fed
+        self._errors = "replace"  # how they are decoded: as the reader would, or back to the text fed
+
+    def feed(self, text: str) -> list[Item]:
+        """Text goes through `feed_bytes` as its UTF-8 (lone surrogates kept, as given)."""
+        if not self._fast:
+            return super().feed(text)
+        self._errors = "surrogatepass"
+        return self.feed_bytes(text.encode("utf-8", "surrogatepass"))
+
+    def feed_bytes(self, data: bytes) -> list[Item]:
+        """The file's bytes as read: runs of bar-and-dict lines are read from them by `_hf_fast`,
+        the lines between decoded (UTF-8, bad bytes replaced, as the reader would) and read here."""
+        data = self._unread + data if self._unread else data
+        if not self._fast:
+            return self._decode_feed(data)
+        end = data.rfind(b"\n") + 1
+        splitter = self._splitter
+        if not end:
+            if len(data) <= splitter.max_line_chars:
+                self._unread = data  # no line ends yet: wait for one (the splitter would hold it too)
+                return []
+            return self._decode_feed(data)  # a line past the cap: the splitter cuts it
+        # complete lines only, so that the splitter holds nothing after them and the fast path
+        # may skip the lines it reads (`LineSplitter.skip`)
+        self._unread = data[end:]
+        if not splitter.is_at_line_start:  # after a line past the cap
+            return self._decoded(data[:end])
+        items: list[Item] = []
+        done = 0
+        stretches = steady_stretches(data, end, _MIN_RUN, splitter.max_line_chars)
+        stretches.reverse()  # taken from the end: a stretch that does not fit puts its halves back
+        while stretches:
+            lines, start, stop = stretches.pop()
+            items += self._decoded(data[done:start])
+            if not self._holds_one_dict():  # the first line's bar places what waits, its dict is held
+                line_end = data.index(b"\n", start) + 1
+                items += self._decoded(data[start:line_end])
+                start, lines = line_end, lines - 1
+            done = self._fast_run(data, start, stop, lines, end, items) if self._holds_one_dict() else start
+            if done == start and lines >= 2 * _MIN_HALF:  # a line that does not fit: each half is tried again
+                cut = data.find(b"\n", (start + stop) // 2, stop - 1) + 1
+                if cut:
+                    first_half = data.count(b"\n", start, cut)
+                    stretches += [(lines - first_half, cut, stop), (first_half, start, cut)]
+        items += self._decoded(data[done:end])
+        return items
+
+    def close(self) -> list[Item]:
+        items = self._decoded(self._unread, final=True) if self._unread else []
+        self._unread = b""
+        return items + super().close()
+
+    def _decoded(self, data: bytes, final: bool = False) -> list[Item]:
+        """Complete lines (or the file's end) for the reference reading."""
+        return super().feed(codecs.utf_8_decode(data, self._errors, final)[0]) if data else []
+
+    def _decode_feed(self, data: bytes) -> list[Item]:
+        """``data`` for the reference reading but an unfinished character at its end, kept."""
+        text, used = codecs.utf_8_decode(data, self._errors, False)
+        self._unread = data[used:]
+        return super().feed(text)
 
     def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
         items: list[Item] = []
-        done = 0
-        for start, end in steady_stretches(lines, _MIN_RUN) if self._fast else ():
-            self._read(first, lines, done, start, items)
-            if not self._holds_one_dict():  # the first line's bar places what waits, its dict is held
-                self._read(first, lines, start, start + 1, items)
-                start += 1
-            after = lines[end] if end < len(lines) else ""
-            run = lines[start:end]
-            done = start + (self._fast_run(first + start, run, after, items) if self._holds_one_dict() else 0)
-        self._read(first, lines, done, len(lines), items)
+        for at, line in enumerate(lines, first):
+            self._line(at, line, items)
         return items
-
-    def _read(self, first: int, lines: list[str], start: int, end: int, items: list[Item]) -> None:
-        for at in range(start, end):
-            self._line(first + at, lines[at], items)
 
     def _line(self, number: int, line: str, items: list[Item]) -> None:
         """One physical line, redraw state by redraw state: the reference reading."""
@@ -295,28 +347,30 @@ class Parser(LineParser):
 
     # ---- fast path --------------------------------------------------------------------------
 
-    def _fast_run(self, first: int, run: list[str], after: str, items: list[Item]) -> int:
-        """Read ``run``, lines that may be bar-and-dict lines, at once (`_hf_fast`) as the
-        line-by-line reading would: the first bar places the held dict, each line's dict is
-        placed at the next line's bar, and the last one at ``after`` when that line is the
-        training bar alone, else it is held. How many lines it read: 0, with nothing done,
-        when the run is short, a line is not such a line, the dicts do not share a layout or
-        their epochs go back. Called when `_holds_one_dict`."""
-        if len(run) < _MIN_RUN:
-            return 0
-        last_dict = run[-1].rpartition("\r")[2]
+    def _fast_run(self, data: bytes, start: int, stop: int, lines: int, end: int, items: list[Item]) -> int:
+        """Read ``data[start:stop]``, ``lines`` lines that may be bar-and-dict lines, at once
+        (`_hf_fast`) as the line-by-line reading would: the first bar places the held dict,
+        each line's dict is placed at the next line's bar, and the last one at the line after
+        (before ``end``) when that line is the training bar alone, else it is held. Where it
+        read up to: ``start``, with nothing done, when the run is short, a line is not such a
+        line, the dicts do not share a layout or their epochs go back. Called when
+        `_holds_one_dict`."""
+        if lines < _MIN_RUN:
+            return start
+        last_dict = data[data.rindex(b"\r", start, stop) + 1 : stop - 1].decode("utf-8", self._errors)
         layout = self._layout_of(last_dict)
-        if layout is None or (found := layout.read_run(run)) is None:
-            return 0
+        if layout is None or (found := layout.read_run(data, start, stop, lines)) is None:
+            return start
         counts, matrix = found
-        closing = lone_bar(after)
-        placed = len(run) if closing is not None else len(run) - 1  # dicts placed now
+        after = data.find(b"\n", stop, end)
+        closing = lone_bar(data, stop, after) if after >= 0 else None
+        placed = lines if closing is not None else lines - 1  # dicts placed now
         epochs = matrix[:placed, layout.epoch_column]
         held = _hf.epoch_of(self._pending[0][1])
         last = held if held is not None else self._epochs[-1] if len(self._epochs) > self._start else 0.0
         if epochs[0] < last or (epochs[1:] < epochs[:-1]).any():  # orjson reads no nan or inf
-            return 0
-        self._trainer_bar(int(counts[0]), bar_total(run[0]), items)
+            return start
+        self._trainer_bar(int(counts[0]), bar_total(data, start), items)
         steps = counts[1:] if closing is None else np.append(counts[1:], closing[0])
         steps += self._offset
         items.extend(
@@ -330,13 +384,14 @@ class Parser(LineParser):
         context.see_epoch(int(epochs[0]))
         context.see_epoch(int(epochs[-1]))
         context.step = int(steps[-1])
+        first = self._splitter.skip(lines + (closing is not None))
         if closing is not None:  # the held dict was placed by the first bar: nothing waits
             self._bar_total = closing[1]
-            return len(run) + 1
-        self._bar_total = bar_total(run[-1])
-        self._pending = [[first + len(run) - 1, read_dict(last_dict), "'epoch': '" in last_dict]]
+            return after + 1
+        self._bar_total = bar_total(data, data.rindex(b"\n", start, stop - 1) + 1)
+        self._pending = [[first + lines - 1, read_dict(last_dict), "'epoch': '" in last_dict]]
         self._held = True
-        return len(run)
+        return stop
 
     def _holds_one_dict(self) -> bool:
         """Whether a run can be read at once from here: one Trainer dict (not a summary) waits
