@@ -90,6 +90,17 @@ def test_text_before_the_first_redraw_is_read_before_the_run_after_it() -> None:
     assert [(p.step, p.epoch) for p in items if type(p) is Point and p.source_tag == "Loss"] == [(9, 1.0)]
 
 
+def test_a_bar_of_the_next_epoch_on_the_same_line_is_a_bar_of_its_own() -> None:
+    # masked, "Epoch 2" is "Epoch 1", and its count does not go down from epoch 1's last 0: the run
+    # of epoch 1's bar must stop where epoch 2's starts all the same
+    def states(epoch: int, counts: list[int]) -> str:
+        return "".join(f"\rEpoch {epoch}: {n}%|#| {n}/10 [00:01<00:02, 3.2it/s, loss=0.{9 - n}]" for n in counts)
+
+    text = f"{states(1, [0, 0, 0])}{states(2, [0, 1, 2, 3, 4])}\n"
+    loss = [p for p in expand(_assert_same(text, name="tqdm")) if type(p) is Point and p.source_tag == "loss"]
+    assert [(p.step, p.value, p.epoch) for p in loss] == [(n, float(f"0.{9 - n}"), 2 + n / 10) for n in range(1, 5)]
+
+
 # ---- generated bar lines -------------------------------------------------------------------
 
 _DESCS = ["Epoch 3/25 [Train]", "Epoch 3/25 [Val]", "train", "Epoch 12", "Validation DataLoader 0", "a|b", "Ep: 1"]
