@@ -90,6 +90,14 @@ def test_text_before_the_first_redraw_is_read_before_the_run_after_it() -> None:
     assert [(p.step, p.epoch) for p in items if type(p) is Point and p.source_tag == "Loss"] == [(9, 1.0)]
 
 
+@pytest.mark.parametrize("cut", range(1, 30))
+def test_a_crlf_cut_between_its_two_bytes_reads_the_same_on_both_paths(cut: int) -> None:
+    # a chunk without "\r" after one that ended on it: the lines read as one text hold a CRLF
+    text = "epoch=1 step=2 loss=0.5\r\nepoch=1 step=3 loss=0.25\nepoch=1 step=4 loss=0.125\n"
+    loss = [p for p in expand(_assert_same(text, [cut, 24])) if type(p) is Point]
+    assert [(p.step, p.value) for p in loss] == [(2, 0.5), (3, 0.25), (4, 0.125)]
+
+
 def test_a_bar_of_the_next_epoch_on_the_same_line_is_a_bar_of_its_own() -> None:
     # masked, "Epoch 2" is "Epoch 1", and its count does not go down from epoch 1's last 0: the run
     # of epoch 1's bar must stop where epoch 2's starts all the same

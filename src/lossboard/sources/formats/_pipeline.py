@@ -18,8 +18,9 @@ two Speedometer lines is read at the epoch those lines are in, not listed as unr
 Nothing is dropped in silence: ``unread`` lists the numbers of the lines that hold a digit
 and gave no value, no header and no bar, and ``read`` counts the lines that gave values.
 
-`LinePipeline.lines` is the bulk entry: it takes a block of consecutive resolved lines and
-reads each stretch of lines whose layouts it knows (``INFO:root:Epoch [1/6], Step [10/161],
+`LinePipeline.lines` is the bulk entry (`LinePipeline.block` the same for lines still in one
+UTF-8 text, which then become `str`s only to be read on their own): it takes a block of
+consecutive resolved lines and reads each stretch of lines whose layouts it knows (``INFO:root:Epoch [1/6], Step [10/161],
 Loss: 0.55`` printed every ten steps, the summary printed once an epoch, blank lines, a
 checkpoint line with no value) with `_print_runs`: one orjson call for the stretch and one
 `Columns` block per series. Headers, bars and lines bulk does not read go to `line`; the
@@ -91,43 +92,51 @@ class LinePipeline:
     def lines(self, first: int, lines: list[str], items: list[Item]) -> None:
         """Read lines ``first``, ``first + 1``, ... (resolved: no ``\\r``, ``\\b`` or ANSI left)
         as `line` reads them one by one; blank lines give nothing."""
-        text = "\n".join(lines).encode("utf-8", "surrogatepass") + b"\n"
+        self.block(first, "\n".join(lines).encode("utf-8", "surrogatepass") + b"\n", items)
+
+    def block(self, first: int, text: bytes, items: list[Item]) -> None:
+        """`lines` for lines as one UTF-8 text, each ending in ``\\n``: a line becomes a `str`
+        only when it is read on its own."""
         masks = text.translate(MASK).split(b"\n")
         masks.pop()
         stretch: list[tuple[_print_runs.PrintLayout, int, int]] = []
         at = byte = begin = 0  # the line and byte where the run starts, and the stretch's byte
         for mask, same in groupby(masks):  # runs of lines of one layout
             end = at + len(list(same))
-            layout = _print_runs.layout_of(mask, lines[at], end - at)
+            layout = _print_runs.layout_of(mask, text[byte : byte + len(mask)], end - at)
             if layout is not None:
                 if not stretch:
                     begin = byte
                 stretch.append((layout, at, end))
             else:
                 if stretch:
-                    self._stretch(first, lines, _print_runs.Stretch(stretch, text[begin:byte]), items)
+                    self._stretch(first, _print_runs.Stretch(stretch, text[begin:byte]), items)
                     stretch = []
-                self._one_by_one(first, lines, at, end, items)
+                self._one_by_one(first + at, text, byte, len(mask) + 1, end - at, items)
             byte += (len(mask) + 1) * (end - at)
             at = end
         if stretch:
-            self._stretch(first, lines, _print_runs.Stretch(stretch, text[begin:byte]), items)
+            self._stretch(first, _print_runs.Stretch(stretch, text[begin:byte]), items)
 
-    def _stretch(self, first: int, lines: list[str], stretch: _print_runs.Stretch, items: list[Item]) -> None:
+    def _stretch(self, first: int, stretch: _print_runs.Stretch, items: list[Item]) -> None:
         """A stretch of lines of known layouts: in bulk, else one by one."""
         count = _print_runs.value_lines(stretch.runs)
-        if count >= _print_runs.MIN_VALUE_LINES and _print_runs.read(
-            stretch, lines, first, self.context, items, self.unread
-        ):
+        if count >= _print_runs.MIN_VALUE_LINES and _print_runs.read(stretch, first, self.context, items, self.unread):
             self.read += count
             return
-        self._one_by_one(first, lines, stretch.runs[0][1], stretch.runs[-1][2], items)
+        byte = 0
+        for layout, at, end in stretch.runs:
+            size = len(layout.marks)
+            self._one_by_one(first + at, stretch.text, byte, size, end - at, items)
+            byte += size * (end - at)
 
-    def _one_by_one(self, first: int, lines: list[str], at: int, end: int, items: list[Item]) -> None:
-        for line_no in range(first + at, first + end):
-            text = lines[line_no - first]
-            if text and not text.isspace():
-                self.line(line_no, text.rstrip(), items)
+    def _one_by_one(self, first: int, text: bytes, byte: int, size: int, count: int, items: list[Item]) -> None:
+        """Lines ``first`` to ``first + count``, each ``size`` bytes with its ``\\n``, from ``byte`` of
+        ``text`` on."""
+        for line_no, start in enumerate(range(byte, byte + size * count, size), first):
+            line = text[start : start + size - 1].decode("utf-8", "surrogatepass")
+            if line and not line.isspace():
+                self.line(line_no, line.rstrip(), items)
 
     def after_bars(self, count: int) -> None:
         """What `line` does to the context after ``count`` bar states read in bulk, none with a

@@ -94,10 +94,34 @@ class Stretch(NamedTuple):
     runs: list[tuple[PrintLayout, int, int]]
     text: bytes
 
+    def line(self, at: int) -> str:
+        """Line ``at`` (counted as the runs count them)."""
+        byte = 0
+        for layout, first, end in self.runs:
+            size = len(layout.marks)
+            if at < end:
+                start = byte + size * (at - first)
+                return self.text[start : start + size - 1].decode("utf-8", "surrogatepass")
+            byte += size * (end - first)
+        raise IndexError(at)
 
-def layout_of(mask: bytes, line: str, count: int) -> PrintLayout | None:
-    """The bulk reading of the lines of layout ``mask``, ``line`` one of ``count`` in a row
-    (learned once, when the layout repeats: a line printed once is cheaper read than learned)."""
+    def texts(self, layout: PrintLayout) -> list[str]:
+        """The lines of the runs of ``layout``, in order."""
+        found: list[str] = []
+        byte = 0
+        for run_layout, at, end in self.runs:
+            size = len(run_layout.marks)
+            if run_layout is layout:
+                text = self.text
+                found += [text[start : start + size - 1].decode("utf-8", "surrogatepass")
+                          for start in range(byte, byte + size * (end - at), size)]
+            byte += size * (end - at)
+        return found
+
+
+def layout_of(mask: bytes, line: bytes, count: int) -> PrintLayout | None:
+    """The bulk reading of the lines of layout ``mask``, ``line`` (UTF-8) one of ``count`` in a
+    row (learned once, when the layout repeats: a line printed once is cheaper read than learned)."""
     if mask in _LAYOUTS:
         return _LAYOUTS[mask]
     if len(mask) > _MAX_BYTES:
@@ -109,7 +133,7 @@ def layout_of(mask: bytes, line: str, count: int) -> PrintLayout | None:
         return None
     if len(_LAYOUTS) >= _MAX_LAYOUTS:
         _LAYOUTS.clear()
-    layout = _LAYOUTS[mask] = _learn(line, bytes(len(mask) + 1))
+    layout = _LAYOUTS[mask] = _learn(line.decode("utf-8", "surrogatepass"), bytes(len(mask) + 1))
     return layout
 
 
@@ -191,9 +215,8 @@ def value_lines(runs: list[tuple[PrintLayout, int, int]]) -> int:
     return sum(end - first for layout, first, end in runs if layout.kind == VALUES)
 
 
-def read(stretch: Stretch, lines: list[str], first: int, context: grammars.Context, items: list[Item],
-         unread: list[int]) -> bool:
-    """The records of the lines of ``stretch`` (``lines[i]`` is line ``first + i``) as
+def read(stretch: Stretch, first: int, context: grammars.Context, items: list[Item], unread: list[int]) -> bool:
+    """The records of the lines of ``stretch`` (its run from ``i`` holds line ``first + i``) as
     `LinePipeline.line` gives them one by one, appended to ``items``, with the numbers of the
     unread lines appended to ``unread`` and the context moved on as the lines move it; False,
     with nothing changed, when they must be read line by line."""
@@ -207,10 +230,9 @@ def read(stretch: Stretch, lines: list[str], first: int, context: grammars.Conte
     if not place.ok:
         return False
     blocks: dict[tuple[str, str], list[tuple]] = {}
-    start = runs[0][1]
     for sheet in sheets:
         steps, epochs = place.of(sheet)
-        walls = _walls(sheet, lines, start) if steps is not None else False
+        walls = _walls(sheet.layout, stretch) if steps is not None else False
         if walls is False:
             return False
         for column, tag, name in _tags(sheet.layout, place.split):
@@ -228,7 +250,7 @@ def read(stretch: Stretch, lines: list[str], first: int, context: grammars.Conte
     place.move_on(context)
     last_seen = next(((layout, end - 1) for layout, _, end in reversed(runs) if layout.kind != BLANK), None)
     if last_seen is not None:
-        context.wall_time = wall_time(lines[last_seen[1]]) if last_seen[0].is_timed else None
+        context.wall_time = wall_time(stretch.line(last_seen[1])) if last_seen[0].is_timed else None
     return True
 
 
@@ -307,16 +329,12 @@ def _where(parts: list[tuple[int, int, int]]) -> np.ndarray | None:
     return None if len(parts) == 1 else np.concatenate([np.arange(at, at + count) for at, count, _ in parts])
 
 
-def _walls(sheet: Sheet, lines: list[str], start: int) -> np.ndarray | None | bool:
-    """The wall times of the lines of ``sheet`` (``lines[start]`` is the stretch's first): None
-    when none has one, False when some have one and some not."""
-    if not sheet.layout.is_timed:
+def _walls(layout: PrintLayout, stretch: Stretch) -> np.ndarray | None | bool:
+    """The wall times of the lines of ``layout`` in ``stretch``: None when none has one, False
+    when some have one and some not."""
+    if not layout.is_timed:
         return None
-    if sheet.where is None:
-        texts = lines[start + sheet.first : start + sheet.first + len(sheet.matrix)]
-    else:
-        texts = [lines[start + at] for at in sheet.where.tolist()]
-    times = [wall_time(text) for text in texts]
+    times = [wall_time(text) for text in stretch.texts(layout)]
     if None not in times:
         return np.array(times, np.float64)
     return None if times.count(None) == len(times) else False

@@ -96,6 +96,18 @@ class Parser(LineParser):
         """Bar redraws seen."""
         return self._pipeline.bar_states
 
+    def feed(self, text: str) -> list[Item]:
+        """A chunk with nothing to draw is read as one text: its lines become `str`s only when
+        read on their own. (With a ``\\r`` in the chunk, even of a CRLF, the splitter may hand
+        out the redraws of its unfinished last line early: `feed` keeps their order.)"""
+        block = self._splitter.feed_block(text) if self._fast and "\r" not in text else None
+        if block is None:
+            return super().feed(text)
+        first, lines = block  # a held "\r" before this chunk's "\n" is a CRLF: blank, stripped
+        items: list[Item] = []
+        self._pipeline.block(first, lines.encode("utf-8", "surrogatepass"), items)
+        return items
+
     def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
         items: list[Item] = []
         pipeline = self._pipeline
