@@ -90,12 +90,17 @@ def test_text_before_the_first_redraw_is_read_before_the_run_after_it() -> None:
     assert [(p.step, p.epoch) for p in items if type(p) is Point and p.source_tag == "Loss"] == [(9, 1.0)]
 
 
-@pytest.mark.parametrize("cut", range(1, 30))
-def test_a_crlf_cut_between_its_two_bytes_reads_the_same_on_both_paths(cut: int) -> None:
-    # a chunk without "\r" after one that ended on it: the lines read as one text hold a CRLF
-    text = "epoch=1 step=2 loss=0.5\r\nepoch=1 step=3 loss=0.25\nepoch=1 step=4 loss=0.125\n"
-    loss = [p for p in expand(_assert_same(text, [cut, 24])) if type(p) is Point]
-    assert [(p.step, p.value) for p in loss] == [(2, 0.5), (3, 0.25), (4, 0.125)]
+def test_chunks_without_redraws_cut_at_any_two_places_read_the_same_on_both_paths() -> None:
+    # such a chunk is read as one text from the end of the line the chunk before left open: a
+    # chunk with no "\n", a CRLF cut between its two bytes, a cut in a line of any layout
+    text = (
+        "epoch=1 step=2 loss=0.5\r\nepoch=1 step=3 loss=0.25\nepoch=1 step=4 loss=0.125\n"
+        "Checkpoint saved to model_1.pth\nepoch 1: val_loss: 0.75\nepoch=2 step=5 loss=0.0625\n"
+    )
+    for first in range(0, len(text), 3):
+        for second in range(first, len(text), 5):
+            loss = [p for p in expand(_assert_same(text, [first, second])) if type(p) is Point and p.source_tag == "loss"]
+            assert [(p.step, p.value) for p in loss] == [(2, 0.5), (3, 0.25), (4, 0.125), (5, 0.0625)]
 
 
 def test_a_bar_of_the_next_epoch_on_the_same_line_is_a_bar_of_its_own() -> None:

@@ -94,13 +94,17 @@ class LinePipeline:
         as `line` reads them one by one; blank lines give nothing."""
         self.block(first, "\n".join(lines).encode("utf-8", "surrogatepass") + b"\n", items)
 
-    def block(self, first: int, text: bytes, items: list[Item]) -> None:
-        """`lines` for lines as one UTF-8 text, each ending in ``\\n``: a line becomes a `str`
-        only when it is read on its own."""
+    def block(self, first: int, text: bytes, items: list[Item], start: int = 0) -> int:
+        """`lines` for the lines of a UTF-8 text from byte ``start`` (a line's start) to its last
+        ``\\n``: a line becomes a `str` only when it is read on its own. Returns how many lines
+        there were."""
         masks = text.translate(MASK).split(b"\n")
-        masks.pop()
+        masks.pop()  # after the last "\n"
+        if start:
+            del masks[: text.count(b"\n", 0, start)]
         stretch: list[tuple[_print_runs.PrintLayout, int, int]] = []
-        at = byte = begin = 0  # the line and byte where the run starts, and the stretch's byte
+        at = 0
+        byte = begin = start  # the byte where the run starts, and where the stretch does
         for mask, same in groupby(masks):  # runs of lines of one layout
             end = at + len(list(same))
             layout = _print_runs.layout_of(mask, text[byte : byte + len(mask)], end - at)
@@ -110,13 +114,14 @@ class LinePipeline:
                 stretch.append((layout, at, end))
             else:
                 if stretch:
-                    self._stretch(first, _print_runs.Stretch(stretch, text[begin:byte]), items)
+                    self._stretch(first, _print_runs.Stretch(stretch, text, begin), items)
                     stretch = []
                 self._one_by_one(first + at, text, byte, len(mask) + 1, end - at, items)
             byte += (len(mask) + 1) * (end - at)
             at = end
         if stretch:
-            self._stretch(first, _print_runs.Stretch(stretch, text[begin:byte]), items)
+            self._stretch(first, _print_runs.Stretch(stretch, text, begin), items)
+        return len(masks)
 
     def _stretch(self, first: int, stretch: _print_runs.Stretch, items: list[Item]) -> None:
         """A stretch of lines of known layouts: in bulk, else one by one."""
@@ -124,7 +129,7 @@ class LinePipeline:
         if count >= _print_runs.MIN_VALUE_LINES and _print_runs.read(stretch, first, self.context, items, self.unread):
             self.read += count
             return
-        byte = 0
+        byte = stretch.start
         for layout, at, end in stretch.runs:
             size = len(layout.marks)
             self._one_by_one(first + at, stretch.text, byte, size, end - at, items)

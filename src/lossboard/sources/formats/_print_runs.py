@@ -89,14 +89,16 @@ class PrintLayout(NamedTuple):
 
 class Stretch(NamedTuple):
     """Consecutive runs of lines, each run of one layout: ``runs`` holds (layout, first, end)
-    indexes into the lines, ``text`` the lines' UTF-8, each with its ``\\n``."""
+    indexes into the lines, ``text`` the lines' UTF-8, each with its ``\\n``, from byte ``start``
+    on (a slice would copy a chunk)."""
 
     runs: list[tuple[PrintLayout, int, int]]
     text: bytes
+    start: int = 0
 
     def line(self, at: int) -> str:
         """Line ``at`` (counted as the runs count them)."""
-        byte = 0
+        byte = self.start
         for layout, first, end in self.runs:
             size = len(layout.marks)
             if at < end:
@@ -108,7 +110,7 @@ class Stretch(NamedTuple):
     def texts(self, layout: PrintLayout) -> list[str]:
         """The lines of the runs of ``layout``, in order."""
         found: list[str] = []
-        byte = 0
+        byte = self.start
         for run_layout, at, end in self.runs:
             size = len(run_layout.marks)
             if run_layout is layout:
@@ -223,7 +225,7 @@ def read(stretch: Stretch, first: int, context: grammars.Context, items: list[It
     runs = stretch.runs
     counts = [end - at for _, at, end in runs]
     readers = (_by_digits, _by_orjson) if sum(counts) >= MIN_DECIMAL_LINES else (_by_orjson, _by_digits)
-    sheets = readers[0](runs, counts, stretch.text) or readers[1](runs, counts, stretch.text)
+    sheets = readers[0](runs, counts, stretch) or readers[1](runs, counts, stretch)
     if sheets is None:
         return False
     place = Place(context, sheets, sum(counts))
@@ -271,11 +273,12 @@ def _tags(layout: PrintLayout, split: str) -> tuple[tuple[int, str, str], ...]:
     return known
 
 
-def _by_orjson(runs: list, counts: list[int], text: bytes) -> list[Sheet] | None:
+def _by_orjson(runs: list, counts: list[int], stretch: Stretch) -> list[Sheet] | None:
     """A `Sheet` per layout of values, in the order they first appear, the numbers of the
     whole stretch cut out by one template and read by one orjson call; None when orjson
     refuses one (``05``, ``+3``)."""
     marks = b"".join([layout.marks * count for (layout, _, _), count in zip(runs, counts)])
+    text = stretch.text[stretch.start : stretch.start + len(marks)]
     numbers = number_matrix(cut_numbers(text, marks), 1)
     expected = sum(layout.width * count for (layout, _, _), count in zip(runs, counts))
     if numbers is None or len(numbers) != expected:
@@ -291,16 +294,21 @@ def _by_orjson(runs: list, counts: list[int], text: bytes) -> list[Sheet] | None
     return sheets
 
 
-def _by_digits(runs: list, counts: list[int], text: bytes) -> list[Sheet] | None:
+def _by_digits(runs: list, counts: list[int], stretch: Stretch) -> list[Sheet] | None:
     """`_by_orjson` with the numbers read from each layout's lines as a matrix of bytes (a line
     a row: lines of one layout are as long) by `decimals`, a column at a time; None when
     orjson refuses a number `decimals` leaves to it."""
     found = _runs_by_layout(runs, counts, lambda layout: len(layout.marks))
+    text, start = stretch.text, stretch.start
     sheets = []
     for layout, parts in found.values():
         size = len(layout.marks)
-        blocks = [np.frombuffer(text, np.uint8, count * size, byte) for _, count, byte in parts]
-        block = (blocks[0] if len(blocks) == 1 else np.concatenate(blocks)).reshape(-1, size)
+        if len(parts) == 1:
+            block = np.frombuffer(text, np.uint8, parts[0][1] * size, start + parts[0][2])
+        else:  # slices of a memoryview joined: one copy, no array a run
+            view = memoryview(text)[start:]
+            block = np.frombuffer(b"".join([view[byte : byte + count * size] for _, count, byte in parts]), np.uint8)
+        block = block.reshape(-1, size)
         matrix = np.empty((len(block), layout.width))
         for column, decimal in enumerate(layout.decimals):
             values = decimals(block, decimal)
@@ -326,7 +334,11 @@ def _runs_by_layout(runs: list, counts: list[int], size: Callable[[PrintLayout],
 
 def _where(parts: list[tuple[int, int, int]]) -> np.ndarray | None:
     """The lines of a layout's runs; None for one run (a range)."""
-    return None if len(parts) == 1 else np.concatenate([np.arange(at, at + count) for at, count, _ in parts])
+    if len(parts) == 1:
+        return None
+    firsts, counts, _ = np.array(parts).T
+    # each run's lines: its first line plus 0, 1, ... counted on from where the run begins
+    return np.repeat(firsts - (np.cumsum(counts) - counts), counts) + np.arange(counts.sum())
 
 
 def _walls(layout: PrintLayout, stretch: Stretch) -> np.ndarray | None | bool:

@@ -98,14 +98,26 @@ class Parser(LineParser):
 
     def feed(self, text: str) -> list[Item]:
         """A chunk with nothing to draw is read as one text: its lines become `str`s only when
-        read on their own. (With a ``\\r`` in the chunk, even of a CRLF, the splitter may hand
-        out the redraws of its unfinished last line early: `feed` keeps their order.)"""
-        block = self._splitter.feed_block(text) if self._fast and "\r" not in text else None
-        if block is None:
+        read on their own, and none is split out for the splitter (it counts them)."""
+        if not self._fast or needs_render(text):
             return super().feed(text)
-        first, lines = block  # a held "\r" before this chunk's "\n" is a CRLF: blank, stripped
+        splitter = self._splitter
         items: list[Item] = []
-        self._pipeline.block(first, lines.encode("utf-8", "surrogatepass"), items)
+        begins = 0  # where the lines read as one text begin
+        if not splitter.is_at_line_start:  # first the end of the line the last chunk left open
+            begins = text.find("\n") + 1
+            if not begins:
+                return super().feed(text)
+            items = super().feed(text[:begins])
+        end = text.rfind("\n") + 1
+        # a line of a text no longer than the cap cannot be cut
+        if splitter.is_at_line_start and begins < end <= splitter.max_line_chars:
+            data = text.encode("utf-8", "surrogatepass")
+            start = data.find(b"\n") + 1 if begins else 0
+            first = splitter.skip(0)  # the number of the next line
+            splitter.skip(self._pipeline.block(first, data, items, start))
+            begins = end
+        items.extend(super().feed(text[begins:]))  # the line left open waits
         return items
 
     def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
