@@ -98,8 +98,8 @@ def decimals(lines: np.ndarray, decimal: Decimal) -> np.ndarray | None:
 
     The digits make an integer below 2**53 and the power of ten is exact, so one
     multiplication or division rounds once, to the float nearest the decimal: the result
-    `float` gives (Clinger's fast path). A power of ten beyond the exact ones (``1e-31``) is
-    left to orjson, the column's bytes cut out whole."""
+    `float` gives (Clinger's fast path). The rows with a power of ten beyond the exact ones
+    (``1e-31``) are left to orjson, their number's bytes cut out whole."""
     value = _integer(lines, decimal.digits)
     power: np.ndarray | int = -decimal.fraction
     beyond = None  # the rows whose power of ten is not exact: orjson reads them

@@ -20,12 +20,12 @@ and gave no value, no header and no bar, and ``read`` counts the lines that gave
 
 `LinePipeline.lines` is the bulk entry (`LinePipeline.block` the same for lines still in one
 UTF-8 text, which then become `str`s only to be read on their own): it takes a block of
-consecutive resolved lines and reads each stretch of lines whose layouts it knows (``INFO:root:Epoch [1/6], Step [10/161],
-Loss: 0.55`` printed every ten steps, the summary printed once an epoch, blank lines, a
-checkpoint line with no value) with `_print_runs`: one orjson call for the stretch and one
-`Columns` block per series. Headers, bars and lines bulk does not read go to `line`; the
-records are those `line` gives one line at a time. A format with a parser of its own can hand
-it the stretches of lines it does not claim.
+consecutive resolved lines and reads each stretch of lines whose layouts it knows
+(``INFO:root:Epoch [1/6], Step [10/161], Loss: 0.55`` printed every ten steps, the summary
+printed once an epoch, blank lines, a checkpoint line with no value) with `_print_runs`: its
+numbers read at once and one `Columns` block per series. Headers, bars and lines bulk does
+not read go to `line`; the records are those `line` gives one line at a time. A format with a
+parser of its own can hand it the stretches of lines it does not claim.
 """
 
 from __future__ import annotations
@@ -126,7 +126,8 @@ class LinePipeline:
     def _stretch(self, first: int, stretch: _print_runs.Stretch, items: list[Item]) -> None:
         """A stretch of lines of known layouts: in bulk, else one by one."""
         count = _print_runs.value_lines(stretch.runs)
-        if count >= _print_runs.MIN_VALUE_LINES and _print_runs.read(stretch, first, self.context, items, self.unread):
+        context, unread = self.context, self.unread
+        if count >= _print_runs.MIN_VALUE_LINES and _print_runs.read(stretch, first, context, items, unread):
             self.read += count
             return
         byte = stretch.start
@@ -135,9 +136,10 @@ class LinePipeline:
             self._one_by_one(first + at, stretch.text, byte, size, end - at, items)
             byte += size * (end - at)
 
-    def _one_by_one(self, first: int, text: bytes, byte: int, size: int, count: int, items: list[Item]) -> None:
-        """Lines ``first`` to ``first + count``, each ``size`` bytes with its ``\\n``, from ``byte`` of
-        ``text`` on."""
+    def _one_by_one(self, first: int, text: bytes, byte: int, size: int, count: int,
+                    items: list[Item]) -> None:
+        """Lines ``first`` to ``first + count``, each ``size`` bytes with its ``\\n``, from
+        ``byte`` of ``text`` on."""
         for line_no, start in enumerate(range(byte, byte + size * count, size), first):
             line = text[start : start + size - 1].decode("utf-8", "surrogatepass")
             if line and not line.isspace():

@@ -217,7 +217,8 @@ def value_lines(runs: list[tuple[PrintLayout, int, int]]) -> int:
     return sum(end - first for layout, first, end in runs if layout.kind == VALUES)
 
 
-def read(stretch: Stretch, first: int, context: grammars.Context, items: list[Item], unread: list[int]) -> bool:
+def read(stretch: Stretch, first: int, context: grammars.Context, items: list[Item],
+         unread: list[int]) -> bool:
     """The records of the lines of ``stretch`` (its run from ``i`` holds line ``first + i``) as
     `LinePipeline.line` gives them one by one, appended to ``items``, with the numbers of the
     unread lines appended to ``unread`` and the context moved on as the lines move it; False,
@@ -307,7 +308,8 @@ def _by_digits(runs: list, counts: list[int], stretch: Stretch) -> list[Sheet] |
             block = np.frombuffer(text, np.uint8, parts[0][1] * size, start + parts[0][2])
         else:  # slices of a memoryview joined: one copy, no array a run
             view = memoryview(text)[start:]
-            block = np.frombuffer(b"".join([view[byte : byte + count * size] for _, count, byte in parts]), np.uint8)
+            joined = b"".join([view[byte : byte + count * size] for _, count, byte in parts])
+            block = np.frombuffer(joined, np.uint8)
         block = block.reshape(-1, size)
         matrix = np.empty((len(block), layout.width))
         for column, decimal in enumerate(layout.decimals):
