@@ -90,6 +90,32 @@ def test_text_before_the_first_redraw_is_read_before_the_run_after_it() -> None:
     assert [(p.step, p.epoch) for p in items if type(p) is Point and p.source_tag == "Loss"] == [(9, 1.0)]
 
 
+def test_chunks_without_redraws_cut_at_any_two_places_read_the_same_on_both_paths() -> None:
+    # such a chunk is read as one text from the end of the line the chunk before left open: a
+    # chunk with no "\n", a CRLF cut between its two bytes, a cut in a line of any layout
+    text = (
+        "epoch=1 step=2 loss=0.5\r\nepoch=1 step=3 loss=0.25\nepoch=1 step=4 loss=0.125\n"
+        "Checkpoint saved to model_1.pth\nepoch 1: val_loss: 0.75\nepoch=2 step=5 loss=0.0625\n"
+    )
+    for first in range(0, len(text), 3):
+        for second in range(first, len(text), 5):
+            points = expand(_assert_same(text, [first, second]))
+            loss = [(p.step, p.value) for p in points if type(p) is Point and p.source_tag == "loss"]
+            assert loss == [(2, 0.5), (3, 0.25), (4, 0.125), (5, 0.0625)]
+
+
+def test_a_bar_of_the_next_epoch_on_the_same_line_is_a_bar_of_its_own() -> None:
+    # masked, "Epoch 2" is "Epoch 1", and its count does not go down from epoch 1's last 0: the
+    # run of epoch 1's bar must stop where epoch 2's starts all the same
+    def states(epoch: int, counts: list[int]) -> str:
+        return "".join(f"\rEpoch {epoch}: {n}%|#| {n}/10 [00:01<00:02, 3.2it/s, loss=0.{9 - n}]" for n in counts)
+
+    text = f"{states(1, [0, 0, 0])}{states(2, [0, 1, 2, 3, 4])}\n"
+    points = expand(_assert_same(text, name="tqdm"))
+    loss = [(p.step, p.value, p.epoch) for p in points if type(p) is Point and p.source_tag == "loss"]
+    assert loss == [(n, float(f"0.{9 - n}"), 2 + n / 10) for n in range(1, 5)]
+
+
 # ---- generated bar lines -------------------------------------------------------------------
 
 _DESCS = ["Epoch 3/25 [Train]", "Epoch 3/25 [Val]", "train", "Epoch 12", "Validation DataLoader 0", "a|b", "Ep: 1"]

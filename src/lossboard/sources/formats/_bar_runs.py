@@ -12,11 +12,13 @@ of states that follow it in one pass over the line; one orjson call converts the
 the whole run, and one count of the description says they all belong to one bar.
 
 Most often the rest of the line is one bar to its end, and then no regex runs per state:
-with each state's bar (between its two ``|``) cut out and its digits masked to ``0``, the
-states of a run are a few texts (a `BarLayout`'s ``templates`` say where the numbers are in
-each, learned from one state by the regex); `bytes.translate`, `str.split` and numpy cut all
+with its digits masked to ``0``, each state is one of a few texts (a bar of 10 glyphs has 11
+fills at each width of the counts; a `BarLayout`'s ``templates`` say where the numbers are in
+each, learned from one state by the regex); `bytes.translate`, `bytes.split` and numpy cut all
 the numbers of the run out in C. Two states with the same masked text differ only in their
-digits and bars, which the regex reads as ``\\d`` and ``[^|]``, so they parse alike.
+digits, which the regex reads as ``\\d`` or as any byte but ``|``, ``,``, ``]`` and ``\\r``, so
+they parse alike. (Cutting the bars out first kept fewer templates but cost two more passes
+over the line.)
 
 The regex admits only states the general path reads the same way (nothing glued after ``]``,
 no comma inside a field, a plain rate). Where a state does not fit (another bar, a rate unit
@@ -126,24 +128,17 @@ def _numbers_to_the_end(layout: BarLayout, desc: str, line: str, start: int) -> 
     ``\\r``) to the end of the line, when each is a state of the bar ``desc`` in ``layout``;
     numbers None when not."""
     rest = line[start - 1 :].encode("utf-8", "surrogatepass")  # bytes: a table translate, no UCS-2
-    pieces = rest.split(b"|")
-    # every state holds exactly two "|": then the odd pieces are the bars, and none holds a "\r"
-    if b"\r" in b"".join(pieces[1::2]):
+    masks = rest.translate(MASK)[1:].split(b"\r")  # after each state's "\r"
+    states = len(masks)
+    if rest.count(f"\r{desc}:".encode("utf-8", "surrogatepass")) != states:
         return 0, None
-    skeleton = b"|".join(pieces[0::2])
-    states = len(pieces) // 2
-    if len(pieces) != 2 * states + 1 or skeleton.count(b"\r") != states:
-        return 0, None
-    if skeleton.count(f"\r{desc}:".encode("utf-8", "surrogatepass")) != states:
-        return 0, None
-    masks = skeleton.translate(MASK)[1:].split(b"\r")  # after each state's "\r"
     templates = layout.templates
     try:
-        marks = b"".join([templates[mask] for mask in masks])
+        marks = b"".join(map(templates.__getitem__, masks))
     except (KeyError, TypeError):  # a state not seen before, or one that does not fit
         if len(templates) >= _MAX_TEMPLATES:
             templates.clear()
-        for mask, state in zip(masks, skeleton[1:].split(b"\r")):
+        for mask, state in zip(masks, rest[1:].split(b"\r")):
             if mask not in templates:
                 if len(mask) > _MAX_STATE_BYTES:
                     return 0, None  # the cache holds whole states: a long one is read by the regex
@@ -151,24 +146,20 @@ def _numbers_to_the_end(layout: BarLayout, desc: str, line: str, start: int) -> 
         if None in (known := [templates[mask] for mask in masks]):
             return 0, None
         marks = b"".join(known)
-    return states, cut_numbers(skeleton, marks)
+    return states, cut_numbers(rest, marks)
 
 
 def _template(layout: BarLayout, state: bytes) -> bytes | None:
-    """The `cut_numbers` template of ``\\r`` + ``state`` (a state without its bar); None when it
-    is no state of ``layout``."""
-    text = state.decode("utf-8", "surrogatepass")
-    head, bar, tail = text.partition("|")
-    # one "|" where the bar was cut out, no other: so every state had its two "|" around the bar
-    match = layout.state.fullmatch(f"\r{head}||{tail}") if bar and "|" not in tail else None
+    """The `cut_numbers` template of ``\\r`` + ``state``; None when it is no state of ``layout``."""
+    text = f"\r{state.decode('utf-8', 'surrogatepass')}"
+    match = layout.state.fullmatch(text)
     if match is None:
         return None
     marks = bytearray(len(state) + 1)
-    skeleton = f"\r{text}"
     for group in range(1, len(match.groups()) + 1):
-        start, end = match.span(group)  # after the bar: one "|" fewer in the skeleton
-        start = len(skeleton[: start - 1].encode("utf-8", "surrogatepass"))
-        end = len(skeleton[: end - 1].encode("utf-8", "surrogatepass"))
+        start, end = match.span(group)
+        start = len(text[:start].encode("utf-8", "surrogatepass"))
+        end = len(text[:end].encode("utf-8", "surrogatepass"))
         marks[start:end] = bytes([KEEP]) * (end - start)
         marks[end] = ord(",")
     return bytes(marks)

@@ -98,28 +98,40 @@ def decimals(lines: np.ndarray, decimal: Decimal) -> np.ndarray | None:
 
     The digits make an integer below 2**53 and the power of ten is exact, so one
     multiplication or division rounds once, to the float nearest the decimal: the result
-    `float` gives (Clinger's fast path). A power of ten beyond the exact ones (``1e-31``) is
-    left to orjson, the column's bytes cut out whole."""
-    value = _integer(lines, decimal.digits).astype(np.float64)
+    `float` gives (Clinger's fast path). The rows with a power of ten beyond the exact ones
+    (``1e-31``) are left to orjson, their number's bytes cut out whole."""
+    value = _integer(lines, decimal.digits)
     power: np.ndarray | int = -decimal.fraction
+    beyond = None  # the rows whose power of ten is not exact: orjson reads them
     if decimal.exponent:
-        exponent = _integer(lines, decimal.exponent)
+        exponent = _integer(lines, decimal.exponent).astype(np.int64)
         power = (-exponent if decimal.is_exponent_negative else exponent) - decimal.fraction
-        if np.abs(power).max() >= len(_POW10):
-            return _by_orjson(lines, decimal.span)
+        beyond = np.abs(power) >= len(_POW10)
+        if beyond.any():
+            power = np.where(beyond, 0, power)
+        else:
+            beyond = None
         scaled_up, scaled_down = value * _POW10[np.maximum(power, 0)], value / _POW10[np.maximum(-power, 0)]
         value = np.where(power >= 0, scaled_up, scaled_down)
     elif power:
         value = value / _POW10[-power]
-    return -value if decimal.is_negative else value
+    value = -value if decimal.is_negative else value
+    if beyond is not None:
+        found = _by_orjson(lines[beyond], decimal.span)
+        if found is None:
+            return None
+        value[beyond] = found
+    return value
 
 
 def _integer(lines: np.ndarray, positions: tuple[int, ...]) -> np.ndarray:
-    """The decimal digits at ``positions`` of each row as an integer."""
+    """The decimal digits at ``positions`` of each row as an integer, in a float64: with at most
+    15 digits every product and sum is an integer below 2**53, exact (and a float product is a
+    BLAS call, twice as fast as an integer one)."""
     if not positions:
-        return np.zeros(len(lines), np.int64)
-    digits = lines[:, positions].astype(np.int64) - ord("0")
-    return digits @ (10 ** np.arange(len(positions) - 1, -1, -1, dtype=np.int64))
+        return np.zeros(len(lines))
+    powers = 10.0 ** np.arange(len(positions) - 1, -1, -1)
+    return lines[:, positions].astype(np.float64) @ powers - ord("0") * powers.sum()
 
 
 def _by_orjson(lines: np.ndarray, span: tuple[int, int]) -> np.ndarray | None:

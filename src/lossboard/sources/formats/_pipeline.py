@@ -18,13 +18,14 @@ two Speedometer lines is read at the epoch those lines are in, not listed as unr
 Nothing is dropped in silence: ``unread`` lists the numbers of the lines that hold a digit
 and gave no value, no header and no bar, and ``read`` counts the lines that gave values.
 
-`LinePipeline.lines` is the bulk entry: it takes a block of consecutive resolved lines and
-reads each stretch of lines whose layouts it knows (``INFO:root:Epoch [1/6], Step [10/161],
-Loss: 0.55`` printed every ten steps, the summary printed once an epoch, blank lines, a
-checkpoint line with no value) with `_print_runs`: one orjson call for the stretch and one
-`Columns` block per series. Headers, bars and lines bulk does not read go to `line`; the
-records are those `line` gives one line at a time. A format with a parser of its own can hand
-it the stretches of lines it does not claim.
+`LinePipeline.lines` is the bulk entry (`LinePipeline.block` the same for lines still in one
+UTF-8 text, which then become `str`s only to be read on their own): it takes a block of
+consecutive resolved lines and reads each stretch of lines whose layouts it knows
+(``INFO:root:Epoch [1/6], Step [10/161], Loss: 0.55`` printed every ten steps, the summary
+printed once an epoch, blank lines, a checkpoint line with no value) with `_print_runs`: its
+numbers read at once and one `Columns` block per series. Headers, bars and lines bulk does
+not read go to `line`; the records are those `line` gives one line at a time. A format with a
+parser of its own can hand it the stretches of lines it does not claim.
 """
 
 from __future__ import annotations
@@ -91,43 +92,58 @@ class LinePipeline:
     def lines(self, first: int, lines: list[str], items: list[Item]) -> None:
         """Read lines ``first``, ``first + 1``, ... (resolved: no ``\\r``, ``\\b`` or ANSI left)
         as `line` reads them one by one; blank lines give nothing."""
-        text = "\n".join(lines).encode("utf-8", "surrogatepass") + b"\n"
+        self.block(first, "\n".join(lines).encode("utf-8", "surrogatepass") + b"\n", items)
+
+    def block(self, first: int, text: bytes, items: list[Item], start: int = 0) -> int:
+        """`lines` for the lines of a UTF-8 text from byte ``start`` (a line's start) to its last
+        ``\\n``: a line becomes a `str` only when it is read on its own. Returns how many lines
+        there were."""
         masks = text.translate(MASK).split(b"\n")
-        masks.pop()
+        masks.pop()  # after the last "\n"
+        if start:
+            del masks[: text.count(b"\n", 0, start)]
         stretch: list[tuple[_print_runs.PrintLayout, int, int]] = []
-        at = byte = begin = 0  # the line and byte where the run starts, and the stretch's byte
+        at = 0
+        byte = begin = start  # the byte where the run starts, and where the stretch does
         for mask, same in groupby(masks):  # runs of lines of one layout
             end = at + len(list(same))
-            layout = _print_runs.layout_of(mask, lines[at], end - at)
+            layout = _print_runs.layout_of(mask, text[byte : byte + len(mask)], end - at)
             if layout is not None:
                 if not stretch:
                     begin = byte
                 stretch.append((layout, at, end))
             else:
                 if stretch:
-                    self._stretch(first, lines, _print_runs.Stretch(stretch, text[begin:byte]), items)
+                    self._stretch(first, _print_runs.Stretch(stretch, text, begin), items)
                     stretch = []
-                self._one_by_one(first, lines, at, end, items)
+                self._one_by_one(first + at, text, byte, len(mask) + 1, end - at, items)
             byte += (len(mask) + 1) * (end - at)
             at = end
         if stretch:
-            self._stretch(first, lines, _print_runs.Stretch(stretch, text[begin:byte]), items)
+            self._stretch(first, _print_runs.Stretch(stretch, text, begin), items)
+        return len(masks)
 
-    def _stretch(self, first: int, lines: list[str], stretch: _print_runs.Stretch, items: list[Item]) -> None:
+    def _stretch(self, first: int, stretch: _print_runs.Stretch, items: list[Item]) -> None:
         """A stretch of lines of known layouts: in bulk, else one by one."""
         count = _print_runs.value_lines(stretch.runs)
-        if count >= _print_runs.MIN_VALUE_LINES and _print_runs.read(
-            stretch, lines, first, self.context, items, self.unread
-        ):
+        context, unread = self.context, self.unread
+        if count >= _print_runs.MIN_VALUE_LINES and _print_runs.read(stretch, first, context, items, unread):
             self.read += count
             return
-        self._one_by_one(first, lines, stretch.runs[0][1], stretch.runs[-1][2], items)
+        byte = stretch.start
+        for layout, at, end in stretch.runs:
+            size = len(layout.marks)
+            self._one_by_one(first + at, stretch.text, byte, size, end - at, items)
+            byte += size * (end - at)
 
-    def _one_by_one(self, first: int, lines: list[str], at: int, end: int, items: list[Item]) -> None:
-        for line_no in range(first + at, first + end):
-            text = lines[line_no - first]
-            if text and not text.isspace():
-                self.line(line_no, text.rstrip(), items)
+    def _one_by_one(self, first: int, text: bytes, byte: int, size: int, count: int,
+                    items: list[Item]) -> None:
+        """Lines ``first`` to ``first + count``, each ``size`` bytes with its ``\\n``, from
+        ``byte`` of ``text`` on."""
+        for line_no, start in enumerate(range(byte, byte + size * count, size), first):
+            line = text[start : start + size - 1].decode("utf-8", "surrogatepass")
+            if line and not line.isspace():
+                self.line(line_no, line.rstrip(), items)
 
     def after_bars(self, count: int) -> None:
         """What `line` does to the context after ``count`` bar states read in bulk, none with a

@@ -89,15 +89,41 @@ class PrintLayout(NamedTuple):
 
 class Stretch(NamedTuple):
     """Consecutive runs of lines, each run of one layout: ``runs`` holds (layout, first, end)
-    indexes into the lines, ``text`` the lines' UTF-8, each with its ``\\n``."""
+    indexes into the lines, ``text`` the lines' UTF-8, each with its ``\\n``, from byte ``start``
+    on (a slice would copy a chunk)."""
 
     runs: list[tuple[PrintLayout, int, int]]
     text: bytes
+    start: int = 0
+
+    def line(self, at: int) -> str:
+        """Line ``at`` (counted as the runs count them)."""
+        byte = self.start
+        for layout, first, end in self.runs:
+            size = len(layout.marks)
+            if at < end:
+                start = byte + size * (at - first)
+                return self.text[start : start + size - 1].decode("utf-8", "surrogatepass")
+            byte += size * (end - first)
+        raise IndexError(at)
+
+    def texts(self, layout: PrintLayout) -> list[str]:
+        """The lines of the runs of ``layout``, in order."""
+        found: list[str] = []
+        byte = self.start
+        for run_layout, at, end in self.runs:
+            size = len(run_layout.marks)
+            if run_layout is layout:
+                text = self.text
+                found += [text[start : start + size - 1].decode("utf-8", "surrogatepass")
+                          for start in range(byte, byte + size * (end - at), size)]
+            byte += size * (end - at)
+        return found
 
 
-def layout_of(mask: bytes, line: str, count: int) -> PrintLayout | None:
-    """The bulk reading of the lines of layout ``mask``, ``line`` one of ``count`` in a row
-    (learned once, when the layout repeats: a line printed once is cheaper read than learned)."""
+def layout_of(mask: bytes, line: bytes, count: int) -> PrintLayout | None:
+    """The bulk reading of the lines of layout ``mask``, ``line`` (UTF-8) one of ``count`` in a
+    row (learned once, when the layout repeats: a line printed once is cheaper read than learned)."""
     if mask in _LAYOUTS:
         return _LAYOUTS[mask]
     if len(mask) > _MAX_BYTES:
@@ -109,7 +135,7 @@ def layout_of(mask: bytes, line: str, count: int) -> PrintLayout | None:
         return None
     if len(_LAYOUTS) >= _MAX_LAYOUTS:
         _LAYOUTS.clear()
-    layout = _LAYOUTS[mask] = _learn(line, bytes(len(mask) + 1))
+    layout = _LAYOUTS[mask] = _learn(line.decode("utf-8", "surrogatepass"), bytes(len(mask) + 1))
     return layout
 
 
@@ -191,26 +217,25 @@ def value_lines(runs: list[tuple[PrintLayout, int, int]]) -> int:
     return sum(end - first for layout, first, end in runs if layout.kind == VALUES)
 
 
-def read(stretch: Stretch, lines: list[str], first: int, context: grammars.Context, items: list[Item],
+def read(stretch: Stretch, first: int, context: grammars.Context, items: list[Item],
          unread: list[int]) -> bool:
-    """The records of the lines of ``stretch`` (``lines[i]`` is line ``first + i``) as
+    """The records of the lines of ``stretch`` (its run from ``i`` holds line ``first + i``) as
     `LinePipeline.line` gives them one by one, appended to ``items``, with the numbers of the
     unread lines appended to ``unread`` and the context moved on as the lines move it; False,
     with nothing changed, when they must be read line by line."""
     runs = stretch.runs
     counts = [end - at for _, at, end in runs]
     readers = (_by_digits, _by_orjson) if sum(counts) >= MIN_DECIMAL_LINES else (_by_orjson, _by_digits)
-    sheets = readers[0](runs, counts, stretch.text) or readers[1](runs, counts, stretch.text)
+    sheets = readers[0](runs, counts, stretch) or readers[1](runs, counts, stretch)
     if sheets is None:
         return False
     place = Place(context, sheets, sum(counts))
     if not place.ok:
         return False
     blocks: dict[tuple[str, str], list[tuple]] = {}
-    start = runs[0][1]
     for sheet in sheets:
         steps, epochs = place.of(sheet)
-        walls = _walls(sheet, lines, start) if steps is not None else False
+        walls = _walls(sheet.layout, stretch) if steps is not None else False
         if walls is False:
             return False
         for column, tag, name in _tags(sheet.layout, place.split):
@@ -228,7 +253,7 @@ def read(stretch: Stretch, lines: list[str], first: int, context: grammars.Conte
     place.move_on(context)
     last_seen = next(((layout, end - 1) for layout, _, end in reversed(runs) if layout.kind != BLANK), None)
     if last_seen is not None:
-        context.wall_time = wall_time(lines[last_seen[1]]) if last_seen[0].is_timed else None
+        context.wall_time = wall_time(stretch.line(last_seen[1])) if last_seen[0].is_timed else None
     return True
 
 
@@ -249,11 +274,12 @@ def _tags(layout: PrintLayout, split: str) -> tuple[tuple[int, str, str], ...]:
     return known
 
 
-def _by_orjson(runs: list, counts: list[int], text: bytes) -> list[Sheet] | None:
+def _by_orjson(runs: list, counts: list[int], stretch: Stretch) -> list[Sheet] | None:
     """A `Sheet` per layout of values, in the order they first appear, the numbers of the
     whole stretch cut out by one template and read by one orjson call; None when orjson
     refuses one (``05``, ``+3``)."""
     marks = b"".join([layout.marks * count for (layout, _, _), count in zip(runs, counts)])
+    text = stretch.text[stretch.start : stretch.start + len(marks)]
     numbers = number_matrix(cut_numbers(text, marks), 1)
     expected = sum(layout.width * count for (layout, _, _), count in zip(runs, counts))
     if numbers is None or len(numbers) != expected:
@@ -269,16 +295,22 @@ def _by_orjson(runs: list, counts: list[int], text: bytes) -> list[Sheet] | None
     return sheets
 
 
-def _by_digits(runs: list, counts: list[int], text: bytes) -> list[Sheet] | None:
+def _by_digits(runs: list, counts: list[int], stretch: Stretch) -> list[Sheet] | None:
     """`_by_orjson` with the numbers read from each layout's lines as a matrix of bytes (a line
     a row: lines of one layout are as long) by `decimals`, a column at a time; None when
     orjson refuses a number `decimals` leaves to it."""
     found = _runs_by_layout(runs, counts, lambda layout: len(layout.marks))
+    text, start = stretch.text, stretch.start
     sheets = []
     for layout, parts in found.values():
         size = len(layout.marks)
-        blocks = [np.frombuffer(text, np.uint8, count * size, byte) for _, count, byte in parts]
-        block = (blocks[0] if len(blocks) == 1 else np.concatenate(blocks)).reshape(-1, size)
+        if len(parts) == 1:
+            block = np.frombuffer(text, np.uint8, parts[0][1] * size, start + parts[0][2])
+        else:  # slices of a memoryview joined: one copy, no array a run
+            view = memoryview(text)[start:]
+            joined = b"".join([view[byte : byte + count * size] for _, count, byte in parts])
+            block = np.frombuffer(joined, np.uint8)
+        block = block.reshape(-1, size)
         matrix = np.empty((len(block), layout.width))
         for column, decimal in enumerate(layout.decimals):
             values = decimals(block, decimal)
@@ -304,19 +336,19 @@ def _runs_by_layout(runs: list, counts: list[int], size: Callable[[PrintLayout],
 
 def _where(parts: list[tuple[int, int, int]]) -> np.ndarray | None:
     """The lines of a layout's runs; None for one run (a range)."""
-    return None if len(parts) == 1 else np.concatenate([np.arange(at, at + count) for at, count, _ in parts])
-
-
-def _walls(sheet: Sheet, lines: list[str], start: int) -> np.ndarray | None | bool:
-    """The wall times of the lines of ``sheet`` (``lines[start]`` is the stretch's first): None
-    when none has one, False when some have one and some not."""
-    if not sheet.layout.is_timed:
+    if len(parts) == 1:
         return None
-    if sheet.where is None:
-        texts = lines[start + sheet.first : start + sheet.first + len(sheet.matrix)]
-    else:
-        texts = [lines[start + at] for at in sheet.where.tolist()]
-    times = [wall_time(text) for text in texts]
+    firsts, counts, _ = np.array(parts).T
+    # each run's lines: its first line plus 0, 1, ... counted on from where the run begins
+    return np.repeat(firsts - (np.cumsum(counts) - counts), counts) + np.arange(counts.sum())
+
+
+def _walls(layout: PrintLayout, stretch: Stretch) -> np.ndarray | None | bool:
+    """The wall times of the lines of ``layout`` in ``stretch``: None when none has one, False
+    when some have one and some not."""
+    if not layout.is_timed:
+        return None
+    times = [wall_time(text) for text in stretch.texts(layout)]
     if None not in times:
         return np.array(times, np.float64)
     return None if times.count(None) == len(times) else False

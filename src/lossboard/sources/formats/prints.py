@@ -68,6 +68,30 @@ class Parser(LineParser):
         """Bar redraws seen."""
         return self._pipeline.bar_states
 
+    def feed(self, text: str) -> list[Item]:
+        """A chunk with nothing to draw is read as one text: its lines become `str`s only when
+        read on their own, and none is split out for the splitter (it counts them)."""
+        if not self._fast or needs_render(text):
+            return super().feed(text)
+        splitter = self._splitter
+        items: list[Item] = []
+        begins = 0  # where the lines read as one text begin
+        if not splitter.is_at_line_start:  # first the end of the line the last chunk left open
+            begins = text.find("\n") + 1
+            if not begins:
+                return super().feed(text)
+            items = super().feed(text[:begins])
+        end = text.rfind("\n") + 1
+        # a line of a text no longer than the cap cannot be cut
+        if splitter.is_at_line_start and begins < end <= splitter.max_line_chars:
+            data = text.encode("utf-8", "surrogatepass")
+            start = data.find(b"\n") + 1 if begins else 0
+            first = splitter.skip(0)  # the number of the next line
+            splitter.skip(self._pipeline.block(first, data, items, start))
+            begins = end
+        items.extend(super().feed(text[begins:]))  # the line left open waits
+        return items
+
     def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
         items: list[Item] = []
         pipeline = self._pipeline
