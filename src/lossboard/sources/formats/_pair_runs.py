@@ -45,7 +45,6 @@ _NUMBER_CHARS = frozenset("0123456789.eE+-")
 _NUMBER_BYTES = b"0123456789.eE+-"
 _COMMA = ord(",")
 _DIGITS = b"0123456789"
-_MINUS_ZERO = re.compile(rb"(?:^|,)-0(?:,|$)")
 _BLANK = b" " + _DIGITS
 
 
@@ -125,7 +124,7 @@ class Layout(NamedTuple):
         for piece in plan.replaced:
             body = body.replace(piece, b",")
         body = body.translate(plan.table, plan.deleted)
-        if b"-0" in body and _MINUS_ZERO.search(body):
+        if _has_minus_zero(body):
             return None  # JSON's -0 is the integer 0; float("-0") is -0.0
         try:
             flat = orjson.loads(b"".join((b"[", body, b"]")))  # one copy, not two
@@ -134,6 +133,12 @@ class Layout(NamedTuple):
         if len(flat) != len(lines) * self.width:
             return None
         return stamps, np.fromiter(flat, dtype=np.float64, count=len(flat)).reshape(len(lines), self.width)
+
+
+def _has_minus_zero(body: bytes) -> bool:
+    """Whether the comma-separated numbers of ``body`` hold a ``-0``: four memchr-speed tests,
+    where a regex crawled every ``e-0`` of E-notation."""
+    return b",-0," in body or body.startswith(b"-0,") or body.endswith(b",-0") or body == b"-0"
 
 
 class _Plan(NamedTuple):
