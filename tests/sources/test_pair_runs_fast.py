@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -137,6 +138,34 @@ def test_generated_lines_read_the_same_on_both_paths_whatever_the_chunks(kind: s
     _same(kind, text, chunk)
 
 
+# what a file's bytes may hold that a clean log does not: the reader hands them over undecoded
+ODD_BYTES = st.sampled_from([b"caf\xc3\xa9 0.5", b"bad \xff byte", b"val_loss: 0.\xff5", b"print 3\rprint 4", b"\x1b[32mgreen\x1b[0m", b"x\x08y"])
+
+
+def _feed_bytes(name: str, data: bytes, chunk: int) -> list:
+    parser = FORMATS[name].Parser()
+    items = [item for start in range(0, len(data), chunk) for item in parser.feed_bytes(data[start : start + chunk])]
+    return items + parser.close()
+
+
+@pytest.mark.parametrize("kind", ["pytorch", "mmengine-log", "mmdet-log", "detectron2-log"])
+@settings(max_examples=30, deadline=None)
+@given(data=st.data())
+def test_the_files_bytes_read_as_their_decoded_text_whatever_the_chunks(kind: str, data) -> None:
+    """`feed_bytes`, as the reader feeds a file: plain lines are read as bytes, and lines with
+    a redraw, a colour code, a bad byte, a character of several bytes or a CRLF give what the
+    general path gives for the text the reader would decode (a chunk may end inside a
+    character)."""
+    lines = data.draw(logs(kind)).encode().split(b"\n")
+    for _ in range(data.draw(st.integers(0, 3))):
+        lines.insert(data.draw(st.integers(0, len(lines) - 1)), data.draw(ODD_BYTES))
+    ending = data.draw(st.sampled_from([b"\n", b"\n", b"\r\n"]))
+    raw = ending.join(lines[:-1]) + ending + data.draw(st.sampled_from([b"", b"Epoch: [0][  5/200]"]))
+    chunk = data.draw(st.sampled_from([100_000, 4_096, 701, 3]))
+    expected = _parse(kind, raw.decode("utf-8", "replace"), fast=False)
+    assert canonical(expand(_feed_bytes(kind, raw, chunk))) == canonical(expand(expected))
+
+
 # a training line and an evaluation line of each kind, as a long run prints them
 _TRAINING = {
     "pytorch": "Epoch: [{before}][{it:>4}/1000]\tTime {v} ({v})\tLoss {v} ({v})",
@@ -184,6 +213,11 @@ def test_one_series_comes_in_one_block_per_chunk() -> None:
     assert len(blocks) == 1 and len(blocks[0].step) == 240
 
 
+def _read(layout: _pair_runs.Layout, lines: list[str]):
+    """`Layout.read` of ``lines`` as a chunk gives them."""
+    return layout.read(*_pair_runs.Chunk.of_lines(lines).joined(np.arange(len(lines))))
+
+
 NAMES = st.text(alphabet="abcEe_/:,@()[]|-+.15 \t", min_size=1, max_size=12).filter(lambda name: name.strip())
 NUMBERS = st.one_of(
     st.floats(-1e6, 1e6, allow_nan=False).map(lambda v: f"{v:.4f}"),
@@ -209,7 +243,7 @@ def test_a_layout_reads_the_numbers_its_lines_hold_or_gives_up(data) -> None:
         spans.append((at, at + len(value)))
         at += len(value)
     layout = _pair_runs.Layout.learn(sample, spans, names)
-    read = None if layout is None else layout.read(lines)
+    read = None if layout is None else _read(layout, lines)
     if read is not None:  # compared as repr: -0.0 is not 0.0
         assert [[*map(repr, row)] for row in read[1].tolist()] == [[repr(float(v)) for v in row] for row in rows]
 
@@ -221,6 +255,6 @@ def test_names_holding_digits_letters_and_slashes_are_read_in_bulk() -> None:
     head = re.search(r"\[(\d+)\]\[(\d+)/(\d+)\]", lines[0])
     spans = [head.span(1), head.span(2), head.span(3), *(m.span(1) for m in re.finditer(r": (\S+)", lines[0]))]
     layout = _pair_runs.Layout.learn(lines[0], spans, ["coco/bbox_mAP", "coco/bbox_mAP_50", "data_time", "time"])
-    read = layout.read(lines)
+    read = _read(layout, lines)
     assert read is not None
     assert read[1].tolist() == [[e, 100, 100, e / 10, 1.5, e / 100, 7.0] for e in range(1, 9)]

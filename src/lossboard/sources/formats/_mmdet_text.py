@@ -83,7 +83,7 @@ class TextParser(_pair_runs.RunParser):
         head = find_head(line)
         return None if head is None else _learn_layout(line, head)
 
-    def _prepare(self, layout: _pair_runs.Layout, stamps: list[str] | None, matrix: np.ndarray) -> tuple | None:
+    def _prepare(self, layout: _pair_runs.Layout, stamps: np.ndarray | None, matrix: np.ndarray) -> tuple | None:
         """The numbers and the wall times of every line of a layout in a chunk (None: read
         them one by one, as when a counter is too large for a float64 to hold exactly)."""
         walls = None if stamps is None else _wall_times(stamps)
@@ -91,10 +91,7 @@ class TextParser(_pair_runs.RunParser):
             return None
         return matrix, walls
 
-    def _run(
-        self, layout: _pair_runs.Layout, first: int, lines: list[str], prepared: tuple, start: int, stop: int,
-        items: list[Item],
-    ) -> bool:
+    def _run(self, layout: _pair_runs.Layout, prepared: tuple, start: int, stop: int, items: list[Item]) -> bool:
         """Consecutive lines of one layout at once, as `_line` reads them one by one."""
         kind, walls = prepared[0], None if prepared[1] is None else prepared[1][start:stop]
         if layout.pieces[0].endswith(_VAL_HEAD):
@@ -255,15 +252,12 @@ def _hour_base(year: int, month: int, day: int, hour: int) -> float | None:
         return None
 
 
-def _wall_times(stamps: list[str]) -> np.ndarray | None:
-    """`TextParser._wall_time` of each line's leading date and time (the first 19 characters
-    of its stamp), computed for a whole run: one clock call per hour. None when one is not a
-    date and time."""
-    raw = "".join(stamps).encode("utf-8", "surrogatepass")
-    width = len(stamps[0])
-    if width < 19 or len(raw) != width * len(stamps):
+def _wall_times(codes: np.ndarray) -> np.ndarray | None:
+    """`TextParser._wall_time` of each line's leading date and time (the first 19 bytes of its
+    stamp, a row of ``codes``), computed for a whole run: one clock call per hour. None when
+    one is not a date and time."""
+    if codes.shape[1] < 19:
         return None
-    codes = np.frombuffer(raw, dtype=np.uint8).reshape(len(stamps), width)
     dashes = np.isin(codes[:, [4, 7]], (45, 47)).all(axis=1)  # "-" or "/"
     if not (dashes & (codes[:, 13] == 58) & (codes[:, 16] == 58) & (codes[:, 10] == 32)).all():
         return None
@@ -277,5 +271,5 @@ def _wall_times(stamps: list[str]) -> np.ndarray | None:
     bases = [_hour_base(int(year[i]), int(month[i]), int(day[i]), int(hour[i])) for i in starts]
     if None in bases:
         return None
-    lengths = np.diff([*starts, len(stamps)])
+    lengths = np.diff([*starts, len(codes)])
     return np.repeat(np.array(bases, dtype=np.float64), lengths) + (minute * 60 + second)
