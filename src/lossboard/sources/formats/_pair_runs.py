@@ -48,6 +48,7 @@ _COMMA = ord(",")
 _NEWLINE = ord("\n")
 _DIGITS = b"0123456789"
 _BLANK = b" " + _DIGITS
+_UNUSED: dict[tuple[str, ...], bytes] = {}  # by a layout's pieces: its signs no number of its last run used
 
 
 class Layout(NamedTuple):
@@ -121,13 +122,19 @@ class Layout(NamedTuple):
             return None
         body = data[len(plan.head) : len(data) - len(plan.tail)]
         # the letters and signs of the pieces (Epoch's E) that no number of this run uses are
-        # text like any other: fewer pieces to replace one by one
-        unused = bytes(char for char, per_line, per_boundary in _signs(self.pieces)
-                       if body.count(char) == per_line * count + per_boundary * (count - 1))
-        if unused:
-            plan = _plan(self.pieces, unused)
+        # text like any other: fewer pieces to replace one by one. Those of the last run are
+        # tried first: the skeleton holding exactly the pieces' own says no number has one
+        guessed = _UNUSED.get(self.pieces)
+        plan = _plan(self.pieces, bytes(char for char, _, _ in _signs(self.pieces)) if guessed is None else guessed)
         if body.translate(None, plan.numeric) != plan.boundary_skeleton.join([plan.skeleton] * count):
-            return None  # some text between the numbers is not the layout's
+            unused = bytes(char for char, per_line, per_boundary in _signs(self.pieces)
+                           if body.count(char) == per_line * count + per_boundary * (count - 1))
+            plan = _plan(self.pieces, unused)
+            if body.translate(None, plan.numeric) != plan.boundary_skeleton.join([plan.skeleton] * count):
+                return None  # some text between the numbers is not the layout's
+            if len(_UNUSED) >= 64:
+                _UNUSED.clear()
+            _UNUSED[self.pieces] = unused
         for piece in plan.replaced:
             body = body.replace(piece, b",")
         body = body.translate(plan.table, plan.deleted)
