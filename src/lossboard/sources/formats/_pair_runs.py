@@ -34,6 +34,7 @@ import numpy as np
 import orjson
 
 from lossboard.model import RESUME, Columns, Event, Item, Point
+from lossboard.sources.formats import _fixed_width
 from lossboard.sources.formats._lines import LineParser
 
 # an ETA as the trainers print it: "3:37:18", "1 day, 2:03:04", "2 days, 2:47:25"
@@ -135,6 +136,10 @@ class Layout(NamedTuple):
             if len(_UNUSED) >= 64:
                 _UNUSED.clear()
             _UNUSED[self.pieces] = unused
+        if not self.cut:  # the lines' columns stay where they were
+            matrix = _fixed_width.numbers(text, count, plan.pieces)
+            if matrix is not None:
+                return stamps, matrix
         for piece in plan.replaced:
             body = body.replace(piece, b",")
         body = body.translate(plan.table, plan.deleted)
@@ -168,6 +173,7 @@ class _Plan(NamedTuple):
     """
 
     numeric: bytes
+    pieces: tuple[bytes, ...]
     head: bytes
     tail: bytes
     skeleton: bytes
@@ -189,7 +195,8 @@ def _signs(pieces: tuple[str, ...]) -> tuple[tuple[int, int, int], ...]:
 @lru_cache(maxsize=64)
 def _plan(pieces: tuple[str, ...], unused: bytes = b"") -> _Plan:
     numeric = _NUMBER_BYTES.translate(None, unused)
-    head, *middle, tail = (piece.encode("utf-8", "surrogatepass") for piece in pieces)
+    encoded = tuple(piece.encode("utf-8", "surrogatepass") for piece in pieces)
+    head, *middle, tail = encoded
     boundary = tail + b"\n" + head
     between = [*dict.fromkeys([*middle, boundary])]  # each distinct piece once, in order
     replaced = [piece for piece in between if piece.translate(None, numeric) != piece]
@@ -216,7 +223,7 @@ def _plan(pieces: tuple[str, ...], unused: bytes = b"") -> _Plan:
     kept = {*anchors.values(), _COMMA}
     deleted = bytes(sorted({char for piece in anchors for char in piece} - kept))
     return _Plan(
-        numeric, head, tail,
+        numeric, encoded, head, tail,
         b"".join(middle).translate(None, numeric), boundary.translate(None, numeric),
         tuple(sorted(replaced, key=len, reverse=True)), bytes(table), deleted,
     )
