@@ -258,3 +258,22 @@ def test_names_holding_digits_letters_and_slashes_are_read_in_bulk() -> None:
     read = _read(layout, lines)
     assert read is not None
     assert read[1].tolist() == [[e, 100, 100, e / 10, 1.5, e / 100, 7.0] for e in range(1, 9)]
+
+
+_MMENGINE_TRAINING = ("2023/06/07 10:00:{s:02d} - mmengine - INFO - Epoch(train) [{e:>3}][{it:>3}/{total}]  lr: 1.0000e-02  "
+                      "eta: 1 day, 2:03:04  time: {v}  loss: {v}")
+
+
+@pytest.mark.parametrize("chunk", [None, 1_000, 3_000, 7_000])
+@pytest.mark.parametrize("totals", [(200, 200, 200), (200, 100, 100), (100, 100, 300)])
+def test_training_that_goes_back_or_changes_its_length_reads_the_same_on_both_paths(chunk, totals) -> None:
+    """A resume inside a run of training lines (its event, then the steps again), and an
+    epoch length that shrinks from one run to the next (the clock keeps the longest): the
+    steps of a run are sliced from the chunk's only where they are the clock's."""
+    its = [(1, it, totals[0]) for it in range(5, 201, 5)] + [(2, it, totals[1]) for it in range(5, 101, 5)]
+    its += [(2, it, totals[2]) for it in range(5, 61, 5)]
+    text = "\n".join(_MMENGINE_TRAINING.format(s=i % 60, e=e, it=it, total=total, v=f"{(e * 1000 + it) / 997:.4f}")
+                     for i, (e, it, total) in enumerate(its)) + "\n"
+    items = _same("mmengine-log", text, chunk)
+    if chunk:  # the runs of a chunk without the resume are read in bulk (one with it, line by line)
+        assert sum(len(item.step) for item in items if type(item) is Columns) > len(its)
