@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lossboard.model import Columns, Point
+from lossboard.model import RESUME, Columns, Event, Point
 from lossboard.sources.formats import FORMATS, _pair_runs
 from tests.sources.helpers import canonical, expand
 
@@ -277,3 +277,37 @@ def test_training_that_goes_back_or_changes_its_length_reads_the_same_on_both_pa
     items = _same("mmengine-log", text, chunk)
     if chunk:  # the runs of a chunk without the resume are read in bulk (one with it, line by line)
         assert sum(len(item.step) for item in items if type(item) is Columns) > len(its)
+
+
+@st.composite
+def _records(draw) -> list:
+    """Rows of two layouts, points and resumes of two series, in any order, at steps that
+    collide: what `blocks` joins must keep its place for the collector's later-wins rule."""
+    matrix = np.array([[float(row), float(row) + 0.5] for row in range(20)])
+    columns = {"a": ((0, "train/loss", "loss"),), "ab": ((0, "train/loss", "loss"), (1, "train/acc", "acc"))}
+    items, at = [], 0
+    for _ in range(draw(st.integers(1, 12))):
+        kind = draw(st.sampled_from(["rows", "rows", "point", "point", "resume"]))
+        step = draw(st.integers(0, 6))
+        if kind == "rows" and at < 20:
+            stop = min(20, at + draw(st.integers(1, 3)))
+            steps = np.arange(step, step + stop - at, dtype=np.int64)
+            items.append(_pair_runs.Rows(matrix, at, stop, columns[draw(st.sampled_from(["a", "ab"]))], steps))
+            at = stop
+        elif kind == "point":
+            tag, name = draw(st.sampled_from([("train/loss", "loss"), ("train/acc", "acc")]))
+            items.append(Point(tag, name, step, draw(st.floats(-5, 5)), draw(st.sampled_from([None, 1.0]))))
+        else:
+            items.append(Event(RESUME, step))
+    return items
+
+
+@settings(max_examples=300, deadline=None)
+@given(items=_records())
+def test_joined_blocks_mean_what_the_records_meant_one_by_one(items: list) -> None:
+    """`blocks` joins Rows of one layout and Points of one series only where nothing between
+    them touches their series: the collector makes of the blocks what it makes of the records
+    taken one at a time."""
+    one_by_one = [block for item in items for block in (
+        _pair_runs._columns([item]) if type(item) is _pair_runs.Rows else [item])]
+    assert canonical(_pair_runs.blocks(items)) == canonical(one_by_one)

@@ -260,13 +260,14 @@ class Rows(NamedTuple):
 
 def blocks(items: list) -> list[Item]:
     """``items`` with each `Rows` as `Columns`, one per series; consecutive `Rows` of one
-    layout joined into one block at the first one's place, wherever nothing between them could
-    change what the collector makes of them (a `Point` of one of their series, a resume): the
-    collector takes a few large blocks much faster than many small ones, and what it makes of
-    them stays the same."""
+    layout joined into one block at the first one's place, and the `Point`s of one series
+    likewise (detectron2's evaluation results, an epoch's averages), wherever nothing between
+    them could change what the collector makes of them (a record of one of their series, a
+    resume): the collector takes a few large blocks much faster than many small ones or
+    points, and what it makes of them stays the same."""
     out: list = []
-    groups: dict[int, list[Rows]] = {}  # place in out -> the Rows joined there
-    open_at: dict[tuple, int] = {}  # what Rows join -> place in out
+    groups: dict[int, list] = {}  # place in out -> the Rows, or the Points, joined there
+    open_at: dict[tuple, int] = {}  # what Rows or Points join -> place in out
     series: dict[tuple[str, str], tuple] = {}  # (tag, name) -> the key of the open group holding it
     for item in items:
         kind = type(item)
@@ -281,16 +282,37 @@ def blocks(items: list) -> list[Item]:
                 series[tag, name] = key
             open_at[key] = len(out)
             groups[len(out)] = [item]
-        elif kind is Point or kind is Columns:
-            key = series.pop((item.tag, item.source_tag), None)
-            if key is not None:
-                open_at.pop(key, None)
+        elif kind is Point:
+            key = (item.tag, item.source_tag, item.epoch is None, item.wall_time is None)
+            at = open_at.get(key)
+            if at is not None:
+                groups[at].append(item)
+                continue
+            open_at.pop(series.get(key[:2]), None)
+            series[key[:2]] = key
+            open_at[key] = len(out)
+            groups[len(out)] = [item]
+        elif kind is Columns:
+            open_at.pop(series.pop((item.tag, item.source_tag), None), None)
         elif kind is Event and item.kind == RESUME:
             open_at.clear()
         out.append(item)
     for at, group in groups.items():
-        out[at: at + 1] = [_columns(group)]
+        out[at: at + 1] = [_columns(group) if type(group[0]) is Rows else _points_block(group)]
     return [block for item in out for block in (item if type(item) is list else (item,))]
+
+
+def _points_block(points: list[Point]) -> list[Item]:
+    """The `Point`s of one series as one `Columns` (as they were when there is one, or a step
+    an int64 cannot hold)."""
+    steps = [point.step for point in points]
+    if len(points) == 1 or not all(type(step) is int and -(2**63) <= step < 2**63 for step in steps):
+        return points
+    first = points[0]
+    epochs = None if first.epoch is None else np.array([point.epoch for point in points], dtype=np.float64)
+    walls = None if first.wall_time is None else np.array([point.wall_time for point in points], dtype=np.float64)
+    values = np.array([point.value for point in points], dtype=np.float64)
+    return [Columns(first.tag, first.source_tag, np.array(steps, dtype=np.int64), values, epochs, walls)]
 
 
 def _columns(group: list[Rows]) -> list[Columns]:
