@@ -49,7 +49,6 @@ _COMMA = ord(",")
 _NEWLINE = ord("\n")
 _DIGITS = b"0123456789"
 _BLANK = b" " + _DIGITS
-_UNUSED: dict[tuple[str, ...], bytes] = {}  # by a layout's pieces: its signs no number of its last run used
 
 
 class Layout(NamedTuple):
@@ -123,19 +122,13 @@ class Layout(NamedTuple):
             return None
         body = data[len(plan.head) : len(data) - len(plan.tail)]
         # the letters and signs of the pieces (Epoch's E) that no number of this run uses are
-        # text like any other: fewer pieces to replace one by one. Those of the last run are
-        # tried first: the skeleton holding exactly the pieces' own says no number has one
-        guessed = _UNUSED.get(self.pieces)
-        plan = _plan(self.pieces, bytes(char for char, _, _ in _signs(self.pieces)) if guessed is None else guessed)
-        if body.translate(None, plan.numeric) != plan.boundary_skeleton.join([plan.skeleton] * count):
-            unused = bytes(char for char, per_line, per_boundary in _signs(self.pieces)
-                           if body.count(char) == per_line * count + per_boundary * (count - 1))
+        # text like any other: fewer pieces to replace one by one
+        unused = bytes(char for char, per_line, per_boundary in _signs(self.pieces)
+                       if body.count(char) == per_line * count + per_boundary * (count - 1))
+        if unused:
             plan = _plan(self.pieces, unused)
-            if body.translate(None, plan.numeric) != plan.boundary_skeleton.join([plan.skeleton] * count):
-                return None  # some text between the numbers is not the layout's
-            if len(_UNUSED) >= 64:
-                _UNUSED.clear()
-            _UNUSED[self.pieces] = unused
+        if body.translate(None, plan.numeric) != plan.boundary_skeleton.join([plan.skeleton] * count):
+            return None  # some text between the numbers is not the layout's
         if not self.cut:  # the lines' columns stay where they were
             matrix = _fixed_width.numbers(text, count, plan.pieces)
             if matrix is not None:
