@@ -47,7 +47,7 @@ def test_lines_of_one_width_give_the_numbers_printed_or_nothing(data) -> None:
     lines, spans = [], []
     for row in rows:
         line = "Epoch: ["
-        for index, (name, width, value) in enumerate(zip(["", *names], widths, row)):
+        for name, width, value in zip(["", *names], widths, row):
             line += f"{name} " if name else ""
             padded = f"{value:>{width}}"
             if not lines:
