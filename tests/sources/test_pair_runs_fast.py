@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lossboard.model import Columns, Point
+from lossboard.model import RESUME, Columns, Event, Point
 from lossboard.sources.formats import FORMATS, _pair_runs
 from tests.sources.helpers import canonical, expand
 
@@ -137,6 +138,34 @@ def test_generated_lines_read_the_same_on_both_paths_whatever_the_chunks(kind: s
     _same(kind, text, chunk)
 
 
+# what a file's bytes may hold that a clean log does not: the reader hands them over undecoded
+ODD_BYTES = st.sampled_from([b"caf\xc3\xa9 0.5", b"bad \xff byte", b"val_loss: 0.\xff5", b"print 3\rprint 4", b"\x1b[32mgreen\x1b[0m", b"x\x08y"])
+
+
+def _feed_bytes(name: str, data: bytes, chunk: int) -> list:
+    parser = FORMATS[name].Parser()
+    items = [item for start in range(0, len(data), chunk) for item in parser.feed_bytes(data[start : start + chunk])]
+    return items + parser.close()
+
+
+@pytest.mark.parametrize("kind", ["pytorch", "mmengine-log", "mmdet-log", "detectron2-log"])
+@settings(max_examples=30, deadline=None)
+@given(data=st.data())
+def test_the_files_bytes_read_as_their_decoded_text_whatever_the_chunks(kind: str, data) -> None:
+    """`feed_bytes`, as the reader feeds a file: plain lines are read as bytes, and lines with
+    a redraw, a colour code, a bad byte, a character of several bytes or a CRLF give what the
+    general path gives for the text the reader would decode (a chunk may end inside a
+    character)."""
+    lines = data.draw(logs(kind)).encode().split(b"\n")
+    for _ in range(data.draw(st.integers(0, 3))):
+        lines.insert(data.draw(st.integers(0, len(lines) - 1)), data.draw(ODD_BYTES))
+    ending = data.draw(st.sampled_from([b"\n", b"\n", b"\r\n"]))
+    raw = ending.join(lines[:-1]) + ending + data.draw(st.sampled_from([b"", b"Epoch: [0][  5/200]"]))
+    chunk = data.draw(st.sampled_from([100_000, 4_096, 701, 3]))
+    expected = _parse(kind, raw.decode("utf-8", "replace"), fast=False)
+    assert canonical(expand(_feed_bytes(kind, raw, chunk))) == canonical(expand(expected))
+
+
 # a training line and an evaluation line of each kind, as a long run prints them
 _TRAINING = {
     "pytorch": "Epoch: [{before}][{it:>4}/1000]\tTime {v} ({v})\tLoss {v} ({v})",
@@ -184,11 +213,17 @@ def test_one_series_comes_in_one_block_per_chunk() -> None:
     assert len(blocks) == 1 and len(blocks[0].step) == 240
 
 
+def _read(layout: _pair_runs.Layout, lines: list[str]):
+    """`Layout.read` of ``lines`` as a chunk gives them."""
+    return layout.read(*_pair_runs.Chunk.of_lines(lines).joined(np.arange(len(lines))))
+
+
 NAMES = st.text(alphabet="abcEe_/:,@()[]|-+.15 \t", min_size=1, max_size=12).filter(lambda name: name.strip())
 NUMBERS = st.one_of(
     st.floats(-1e6, 1e6, allow_nan=False).map(lambda v: f"{v:.4f}"),
     st.floats(1e-9, 1e9).map(lambda v: f"{v:.3e}"),
     st.integers(-5, 10**6).map(str),
+    st.just("-0"),  # float() gives -0.0, JSON the integer 0
 )
 
 
@@ -208,9 +243,9 @@ def test_a_layout_reads_the_numbers_its_lines_hold_or_gives_up(data) -> None:
         spans.append((at, at + len(value)))
         at += len(value)
     layout = _pair_runs.Layout.learn(sample, spans, names)
-    read = None if layout is None else layout.read(lines)
-    if read is not None:
-        assert read[1].tolist() == [[float(v) for v in row] for row in rows]
+    read = None if layout is None else _read(layout, lines)
+    if read is not None:  # compared as repr: -0.0 is not 0.0
+        assert [[*map(repr, row)] for row in read[1].tolist()] == [[repr(float(v)) for v in row] for row in rows]
 
 
 def test_names_holding_digits_letters_and_slashes_are_read_in_bulk() -> None:
@@ -220,6 +255,59 @@ def test_names_holding_digits_letters_and_slashes_are_read_in_bulk() -> None:
     head = re.search(r"\[(\d+)\]\[(\d+)/(\d+)\]", lines[0])
     spans = [head.span(1), head.span(2), head.span(3), *(m.span(1) for m in re.finditer(r": (\S+)", lines[0]))]
     layout = _pair_runs.Layout.learn(lines[0], spans, ["coco/bbox_mAP", "coco/bbox_mAP_50", "data_time", "time"])
-    read = layout.read(lines)
+    read = _read(layout, lines)
     assert read is not None
     assert read[1].tolist() == [[e, 100, 100, e / 10, 1.5, e / 100, 7.0] for e in range(1, 9)]
+
+
+_MMENGINE_TRAINING = ("2023/06/07 10:00:{s:02d} - mmengine - INFO - Epoch(train) [{e:>3}][{it:>3}/{total}]  lr: 1.0000e-02  "
+                      "eta: 1 day, 2:03:04  time: {v}  loss: {v}")
+
+
+@pytest.mark.parametrize("chunk", [None, 1_000, 3_000, 7_000])
+@pytest.mark.parametrize("totals", [(200, 200, 200), (200, 100, 100), (100, 100, 300)])
+def test_training_that_goes_back_or_changes_its_length_reads_the_same_on_both_paths(chunk, totals) -> None:
+    """A resume inside a run of training lines (its event, then the steps again), and an
+    epoch length that shrinks from one run to the next (the clock keeps the longest): the
+    steps of a run are sliced from the chunk's only where they are the clock's."""
+    its = [(1, it, totals[0]) for it in range(5, 201, 5)] + [(2, it, totals[1]) for it in range(5, 101, 5)]
+    its += [(2, it, totals[2]) for it in range(5, 61, 5)]
+    text = "\n".join(_MMENGINE_TRAINING.format(s=i % 60, e=e, it=it, total=total, v=f"{(e * 1000 + it) / 997:.4f}")
+                     for i, (e, it, total) in enumerate(its)) + "\n"
+    items = _same("mmengine-log", text, chunk)
+    if chunk:  # the runs of a chunk without the resume are read in bulk (one with it, line by line)
+        assert sum(len(item.step) for item in items if type(item) is Columns) > len(its)
+
+
+@st.composite
+def _records(draw) -> list:
+    """Rows of two layouts, points and resumes of two series, in any order, at steps that
+    collide: what `blocks` joins must keep its place for the collector's later-wins rule."""
+    matrix = np.array([[float(row), float(row) + 0.5] for row in range(20)])
+    columns = {"a": ((0, "train/loss", "loss"),), "ab": ((0, "train/loss", "loss"), (1, "train/acc", "acc"))}
+    items, at = [], 0
+    for _ in range(draw(st.integers(1, 12))):
+        kind = draw(st.sampled_from(["rows", "rows", "point", "point", "resume"]))
+        step = draw(st.integers(0, 6))
+        if kind == "rows" and at < 20:
+            stop = min(20, at + draw(st.integers(1, 3)))
+            steps = np.arange(step, step + stop - at, dtype=np.int64)
+            items.append(_pair_runs.Rows(matrix, at, stop, columns[draw(st.sampled_from(["a", "ab"]))], steps))
+            at = stop
+        elif kind == "point":
+            tag, name = draw(st.sampled_from([("train/loss", "loss"), ("train/acc", "acc")]))
+            items.append(Point(tag, name, step, draw(st.floats(-5, 5)), draw(st.sampled_from([None, 1.0]))))
+        else:
+            items.append(Event(RESUME, step))
+    return items
+
+
+@settings(max_examples=300, deadline=None)
+@given(items=_records())
+def test_joined_blocks_mean_what_the_records_meant_one_by_one(items: list) -> None:
+    """`blocks` joins Rows of one layout and Points of one series only where nothing between
+    them touches their series: the collector makes of the blocks what it makes of the records
+    taken one at a time."""
+    one_by_one = [block for item in items for block in (
+        _pair_runs._columns([item]) if type(item) is _pair_runs.Rows else [item])]
+    assert canonical(_pair_runs.blocks(items)) == canonical(one_by_one)

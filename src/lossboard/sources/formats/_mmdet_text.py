@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import re
 import time
+from bisect import bisect_left
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 
@@ -83,47 +85,48 @@ class TextParser(_pair_runs.RunParser):
         head = find_head(line)
         return None if head is None else _learn_layout(line, head)
 
-    def _prepare(self, layout: _pair_runs.Layout, stamps: list[str] | None, matrix: np.ndarray) -> tuple | None:
-        """The numbers and the wall times of every line of a layout in a chunk (None: read
-        them one by one, as when a counter is too large for a float64 to hold exactly)."""
+    def _prepare(self, layout: _pair_runs.Layout, stamps: np.ndarray | None, matrix: np.ndarray) -> tuple | None:
+        """The numbers and the wall times of every line of a layout in a chunk, and for
+        training lines their steps (`_chunk_steps`); None: read them one by one, as when a
+        counter is too large for a float64 to hold exactly."""
         walls = None if stamps is None else _wall_times(stamps)
         if (stamps is not None and walls is None) or matrix[:, : layout.counters].max() >= _EXACT:
             return None
-        return matrix, walls
+        return matrix, walls, None if layout.pieces[0].endswith(_VAL_HEAD) else _chunk_steps(layout, matrix)
 
-    def _run(
-        self, layout: _pair_runs.Layout, first: int, lines: list[str], prepared: tuple, start: int, stop: int,
-        items: list[Item],
-    ) -> bool:
+    def _run(self, layout: _pair_runs.Layout, prepared: tuple, start: int, stop: int, items: list[Item]) -> bool:
         """Consecutive lines of one layout at once, as `_line` reads them one by one."""
         kind, walls = prepared[0], None if prepared[1] is None else prepared[1][start:stop]
-        if layout.pieces[0].endswith(_VAL_HEAD):
+        if prepared[2] is None:
             return self._validation_run(layout, kind, start, stop, walls, items)
-        counters = kind[start:stop, : layout.counters]
-        rows = _pair_runs.Rows(kind, start, stop, (), counters[:, 0], None, walls)  # what the run fills in
-        return self._training_run(layout, counters, rows, items)
+        rows = _pair_runs.Rows(kind, start, stop, _columns(layout.names, layout.counters, tags.TRAIN), kind[:0, 0], None, walls)
+        return self._training_run(layout, prepared[2], rows, items)
 
-    def _training_run(self, layout: _pair_runs.Layout, counters: np.ndarray, rows: _pair_runs.Rows, items: list[Item]) -> bool:
+    def _training_run(self, layout: _pair_runs.Layout, steps_of: _Steps, rows: _pair_runs.Rows, items: list[Item]) -> bool:
         """Training lines; False (and nothing changed) when training went back (a resume,
         whose event goes between the lines)."""
-        clock = self._clock
-        if layout.counters == 3:  # Epoch [e][i/N]: learn(N), then the step in the epoch
-            epochs, its, totals = counters.T
-            lengths = np.maximum.accumulate(np.maximum(np.maximum(totals, its), clock.length))
-            steps = (epochs - 1) * lengths + its
-            fractions: np.ndarray | None = epochs - 1 + its / lengths
-        else:  # Iter [i/N]: the step is i
-            epochs, its = None, counters[:, 0]
-            steps, fractions = its, None
-        if steps[0] < clock.last or (np.diff(steps) < 0).any() or steps[-1] >= _EXACT:
+        clock, start, stop = self._clock, rows.start, rows.stop
+        lengths = steps_of.lengths
+        # the clock's length is at least every length of the chunk's lines before (each one read
+        # raised it): the chunk's steps are the clock's unless it knows a longer epoch than these
+        if lengths is not None and clock.length > lengths[start]:
+            steps_of = _chunk_steps(layout, rows.matrix[start:stop], clock.length)
+            lengths, start, stop = steps_of.lengths, 0, stop - start
+        steps = steps_of.steps
+        back = steps_of.back
+        if steps[start] < clock.last or bisect_left(back, start) < bisect_left(back, stop - 1) or steps[stop - 1] >= _EXACT:
             return False  # a resume: its event goes between the lines
-        if epochs is not None:
-            clock.length, clock.exact = int(lengths[-1]), True
-        clock.last = int(steps[-1])
-        items.append(rows._replace(columns=_columns(layout.names, layout.counters, tags.TRAIN), steps=steps.astype(np.int64), epochs=fractions))
-        if epochs is not None:
-            self._others.place(int(steps[0]), int(epochs[0]), None)  # the first epoch sets the base
-        self._others.place(int(steps[-1]), None if epochs is None else int(epochs[-1]), None)
+        if lengths is not None:
+            clock.length, clock.exact = int(lengths[stop - 1]), True
+        clock.last = int(steps[stop - 1])
+        fractions = None if steps_of.fractions is None else steps_of.fractions[start:stop]
+        items.append(rows._replace(steps=steps[start:stop].astype(np.int64), epochs=fractions))
+        if lengths is not None:
+            epochs = rows.matrix[rows.start : rows.stop, 0]
+            self._others.place(int(steps[start]), int(epochs[0]), None)  # the first epoch sets the base
+            self._others.place(int(steps[stop - 1]), int(epochs[-1]), None)
+        else:
+            self._others.place(int(steps[stop - 1]), None, None)
         return True
 
     def _validation_run(
@@ -239,6 +242,31 @@ def _learn_layout(line: str, head: re.Match) -> tuple[_pair_runs.Layout, str] | 
     return layout, marker
 
 
+class _Steps(NamedTuple):
+    """The steps of a chunk's training lines of one layout, as `Clock.train` gives them: the
+    epoch length so far (None: ``Iter`` lines, whose step is the iteration), steps, fractional
+    epochs, and where a step goes back (before the line after)."""
+
+    lengths: np.ndarray | None
+    steps: np.ndarray
+    fractions: np.ndarray | None
+    back: list[int]
+
+
+def _chunk_steps(layout: _pair_runs.Layout, matrix: np.ndarray, known: int = 0) -> _Steps:
+    """The steps of training lines (``matrix`` rows), for a clock whose epoch length is
+    ``known`` before them; computed once per chunk, a run's are a slice whenever the clock
+    then knows no longer epoch than the chunk's lines before the run."""
+    if layout.counters == 3:  # Epoch [e][i/N]: learn(N), then the step in the epoch
+        epochs, its, totals = matrix[:, :3].T
+        lengths = np.maximum.accumulate(np.maximum(np.maximum(totals, its), known))
+        steps = (epochs - 1) * lengths + its
+        fractions = epochs - 1 + its / lengths
+    else:  # Iter [i/N]: the step is i
+        lengths, steps, fractions = None, matrix[:, 0], None
+    return _Steps(lengths, steps, fractions, np.flatnonzero(np.diff(steps) < 0).tolist())
+
+
 @lru_cache(maxsize=64)
 def _columns(names: tuple[str, ...], counters: int, split: str) -> tuple[tuple[int, str, str], ...]:
     """(column, tag, name) of each value of a layout that ``split`` keeps."""
@@ -255,15 +283,12 @@ def _hour_base(year: int, month: int, day: int, hour: int) -> float | None:
         return None
 
 
-def _wall_times(stamps: list[str]) -> np.ndarray | None:
-    """`TextParser._wall_time` of each line's leading date and time (the first 19 characters
-    of its stamp), computed for a whole run: one clock call per hour. None when one is not a
-    date and time."""
-    raw = "".join(stamps).encode("utf-8", "surrogatepass")
-    width = len(stamps[0])
-    if width < 19 or len(raw) != width * len(stamps):
+def _wall_times(codes: np.ndarray) -> np.ndarray | None:
+    """`TextParser._wall_time` of each line's leading date and time (the first 19 bytes of its
+    stamp, a row of ``codes``), computed for a whole run: one clock call per hour. None when
+    one is not a date and time."""
+    if codes.shape[1] < 19:
         return None
-    codes = np.frombuffer(raw, dtype=np.uint8).reshape(len(stamps), width)
     dashes = np.isin(codes[:, [4, 7]], (45, 47)).all(axis=1)  # "-" or "/"
     if not (dashes & (codes[:, 13] == 58) & (codes[:, 16] == 58) & (codes[:, 10] == 32)).all():
         return None
@@ -277,5 +302,5 @@ def _wall_times(stamps: list[str]) -> np.ndarray | None:
     bases = [_hour_base(int(year[i]), int(month[i]), int(day[i]), int(hour[i])) for i in starts]
     if None in bases:
         return None
-    lengths = np.diff([*starts, len(stamps)])
+    lengths = np.diff([*starts, len(codes)])
     return np.repeat(np.array(bases, dtype=np.float64), lengths) + (minute * 60 + second)

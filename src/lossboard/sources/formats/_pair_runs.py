@@ -25,6 +25,7 @@ cache), so a parser holding some can be saved between passes.
 
 from __future__ import annotations
 
+import codecs
 import re
 from functools import lru_cache
 from typing import NamedTuple
@@ -33,6 +34,7 @@ import numpy as np
 import orjson
 
 from lossboard.model import RESUME, Columns, Event, Item, Point
+from lossboard.sources.formats import _fixed_width
 from lossboard.sources.formats._lines import LineParser
 
 # an ETA as the trainers print it: "3:37:18", "1 day, 2:03:04", "2 days, 2:47:25"
@@ -44,8 +46,8 @@ _MARK = "\x00"  # where a number was, while a sample becomes its layout
 _NUMBER_CHARS = frozenset("0123456789.eE+-")
 _NUMBER_BYTES = b"0123456789.eE+-"
 _COMMA = ord(",")
+_NEWLINE = ord("\n")
 _DIGITS = b"0123456789"
-_MINUS_ZERO = re.compile(rb"(?:^|,)-0(?:,|$)")
 _BLANK = b" " + _DIGITS
 
 
@@ -91,29 +93,34 @@ class Layout(NamedTuple):
     def width(self) -> int:
         return len(self.pieces) - 1
 
-    def read(self, lines: list[str]) -> tuple[list[str] | None, np.ndarray] | None:
-        """(the date and time each line starts with, or None; a (lines, numbers) float matrix)
-        when every line fits, else None."""
-        skip = self.skip
-        if skip:
-            stamps = [line[:skip] for line in lines]
-            text = "\n".join([line[skip:] for line in lines])
-        else:
-            stamps, text = None, "\n".join(lines)
-        # bytes: dropping the spaces is one table pass, and a replace copies less
-        data = text.encode("utf-8", "surrogatepass")
-        if self.cut:
-            data = re.sub(self.cut.encode(), b"", data)
-        data = data.translate(None, b" ")
-        if not self.width:
-            if data.translate(None, _DIGITS) != "\n".join(self.pieces * len(lines)).encode("utf-8", "surrogatepass"):
+    def read(self, text: bytes, starts: np.ndarray) -> tuple[np.ndarray | None, np.ndarray] | None:
+        """(the date and time each line starts with, as a (lines, skip) byte matrix, or None; a
+        (lines, numbers) float matrix) when every line of ``text`` (lines joined by ``\\n``,
+        each starting at ``starts``) fits, else None."""
+        count = len(starts)
+        stamps = None
+        if self.skip:
+            codes = np.frombuffer(text, dtype=np.uint8)
+            if (np.append(starts[1:] - 1, len(text)) - starts).min() < self.skip:
                 return None
-            return stamps, np.empty((len(lines), 0))
+            where = starts[:, None] + np.arange(self.skip)
+            stamps = codes[where]
+            if stamps.max() >= 0x80:
+                return None  # a character of several bytes: its line is not cut where the str path cuts it
+            blanked = bytearray(text)  # spaces, which go with the others below
+            np.frombuffer(blanked, dtype=np.uint8)[where] = 0x20
+            text = bytes(blanked)
+        if self.cut:
+            text = re.sub(self.cut.encode(), b"", text)
+        data = text.translate(None, b" ")  # dropping the spaces is one table pass, and a replace copies less
+        if not self.width:
+            if data.translate(None, _DIGITS) != "\n".join(self.pieces * count).encode("utf-8", "surrogatepass"):
+                return None
+            return stamps, np.empty((count, 0))
         plan = _plan(self.pieces)
         if not data.startswith(plan.head) or not data.endswith(plan.tail):
             return None
         body = data[len(plan.head) : len(data) - len(plan.tail)]
-        count = len(lines)
         # the letters and signs of the pieces (Epoch's E) that no number of this run uses are
         # text like any other: fewer pieces to replace one by one
         unused = bytes(char for char, per_line, per_boundary in _signs(self.pieces)
@@ -122,18 +129,28 @@ class Layout(NamedTuple):
             plan = _plan(self.pieces, unused)
         if body.translate(None, plan.numeric) != plan.boundary_skeleton.join([plan.skeleton] * count):
             return None  # some text between the numbers is not the layout's
+        if not self.cut:  # the lines' columns stay where they were
+            matrix = _fixed_width.numbers(text, count, plan.pieces)
+            if matrix is not None:
+                return stamps, matrix
         for piece in plan.replaced:
             body = body.replace(piece, b",")
         body = body.translate(plan.table, plan.deleted)
-        if b"-0" in body and _MINUS_ZERO.search(body):
+        if _has_minus_zero(body):
             return None  # JSON's -0 is the integer 0; float("-0") is -0.0
         try:
             flat = orjson.loads(b"".join((b"[", body, b"]")))  # one copy, not two
         except orjson.JSONDecodeError:  # a line of another layout, nan, "1.", "+1", "01"
             return None
-        if len(flat) != len(lines) * self.width:
+        if len(flat) != count * self.width:
             return None
-        return stamps, np.fromiter(flat, dtype=np.float64, count=len(flat)).reshape(len(lines), self.width)
+        return stamps, np.fromiter(flat, dtype=np.float64, count=len(flat)).reshape(count, self.width)
+
+
+def _has_minus_zero(body: bytes) -> bool:
+    """Whether the comma-separated numbers of ``body`` hold a ``-0``: four memchr-speed tests,
+    where a regex crawled every ``e-0`` of E-notation."""
+    return b",-0," in body or body.startswith(b"-0,") or body.endswith(b",-0") or body == b"-0"
 
 
 class _Plan(NamedTuple):
@@ -149,6 +166,7 @@ class _Plan(NamedTuple):
     """
 
     numeric: bytes
+    pieces: tuple[bytes, ...]
     head: bytes
     tail: bytes
     skeleton: bytes
@@ -170,7 +188,8 @@ def _signs(pieces: tuple[str, ...]) -> tuple[tuple[int, int, int], ...]:
 @lru_cache(maxsize=64)
 def _plan(pieces: tuple[str, ...], unused: bytes = b"") -> _Plan:
     numeric = _NUMBER_BYTES.translate(None, unused)
-    head, *middle, tail = (piece.encode("utf-8", "surrogatepass") for piece in pieces)
+    encoded = tuple(piece.encode("utf-8", "surrogatepass") for piece in pieces)
+    head, *middle, tail = encoded
     boundary = tail + b"\n" + head
     between = [*dict.fromkeys([*middle, boundary])]  # each distinct piece once, in order
     replaced = [piece for piece in between if piece.translate(None, numeric) != piece]
@@ -197,7 +216,7 @@ def _plan(pieces: tuple[str, ...], unused: bytes = b"") -> _Plan:
     kept = {*anchors.values(), _COMMA}
     deleted = bytes(sorted({char for piece in anchors for char in piece} - kept))
     return _Plan(
-        numeric, head, tail,
+        numeric, encoded, head, tail,
         b"".join(middle).translate(None, numeric), boundary.translate(None, numeric),
         tuple(sorted(replaced, key=len, reverse=True)), bytes(table), deleted,
     )
@@ -234,13 +253,14 @@ class Rows(NamedTuple):
 
 def blocks(items: list) -> list[Item]:
     """``items`` with each `Rows` as `Columns`, one per series; consecutive `Rows` of one
-    layout joined into one block at the first one's place, wherever nothing between them could
-    change what the collector makes of them (a `Point` of one of their series, a resume): the
-    collector takes a few large blocks much faster than many small ones, and what it makes of
-    them stays the same."""
+    layout joined into one block at the first one's place, and the `Point`s of one series
+    likewise (detectron2's evaluation results, an epoch's averages), wherever nothing between
+    them could change what the collector makes of them (a record of one of their series, a
+    resume): the collector takes a few large blocks much faster than many small ones or
+    points, and what it makes of them stays the same."""
     out: list = []
-    groups: dict[int, list[Rows]] = {}  # place in out -> the Rows joined there
-    open_at: dict[tuple, int] = {}  # what Rows join -> place in out
+    groups: dict[int, list] = {}  # place in out -> the Rows, or the Points, joined there
+    open_at: dict[tuple, int] = {}  # what Rows or Points join -> place in out
     series: dict[tuple[str, str], tuple] = {}  # (tag, name) -> the key of the open group holding it
     for item in items:
         kind = type(item)
@@ -255,16 +275,37 @@ def blocks(items: list) -> list[Item]:
                 series[tag, name] = key
             open_at[key] = len(out)
             groups[len(out)] = [item]
-        elif kind is Point or kind is Columns:
-            key = series.pop((item.tag, item.source_tag), None)
-            if key is not None:
-                open_at.pop(key, None)
+        elif kind is Point:
+            key = (item.tag, item.source_tag, item.epoch is None, item.wall_time is None)
+            at = open_at.get(key)
+            if at is not None:
+                groups[at].append(item)
+                continue
+            open_at.pop(series.get(key[:2]), None)
+            series[key[:2]] = key
+            open_at[key] = len(out)
+            groups[len(out)] = [item]
+        elif kind is Columns:
+            open_at.pop(series.pop((item.tag, item.source_tag), None), None)
         elif kind is Event and item.kind == RESUME:
             open_at.clear()
         out.append(item)
     for at, group in groups.items():
-        out[at: at + 1] = [_columns(group)]
+        out[at: at + 1] = [_columns(group) if type(group[0]) is Rows else _points_block(group)]
     return [block for item in out for block in (item if type(item) is list else (item,))]
+
+
+def _points_block(points: list[Point]) -> list[Item]:
+    """The `Point`s of one series as one `Columns` (as they were when there is one, or a step
+    an int64 cannot hold)."""
+    steps = [point.step for point in points]
+    if len(points) == 1 or not all(type(step) is int and -(2**63) <= step < 2**63 for step in steps):
+        return points
+    first = points[0]
+    epochs = None if first.epoch is None else np.array([point.epoch for point in points], dtype=np.float64)
+    walls = None if first.wall_time is None else np.array([point.wall_time for point in points], dtype=np.float64)
+    values = np.array([point.value for point in points], dtype=np.float64)
+    return [Columns(first.tag, first.source_tag, np.array(steps, dtype=np.int64), values, epochs, walls)]
 
 
 def _columns(group: list[Rows]) -> list[Columns]:
@@ -282,6 +323,62 @@ def _columns(group: list[Rows]) -> list[Columns]:
     return [Columns(tag, name, steps, values[column], epochs, walls) for column, tag, name in first.columns]
 
 
+class Chunk:
+    """Complete lines as bytes, each ending in ``\\n``, with where each starts and ends: lines
+    read in bulk never become ``str`` objects; the others are decoded when read one by one
+    (``errors``: how, "replace" as the reader decodes a file)."""
+
+    def __init__(self, data: bytes, errors: str = "replace") -> None:
+        self.data = data
+        self.ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == _NEWLINE)
+        self.starts = np.concatenate(([0], self.ends[:-1] + 1))
+        self.errors = errors
+
+    @classmethod
+    def of_lines(cls, lines: list[str]) -> Chunk:
+        return cls(("\n".join(lines) + "\n").encode("utf-8", "surrogatepass"), "surrogatepass")
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+    def line(self, index: int) -> str:
+        return self.data[self.starts[index] : self.ends[index]].decode("utf-8", self.errors)
+
+    def lines(self, start: int, stop: int) -> list[str]:
+        """Lines ``start`` to ``stop``, decoded and split at once."""
+        if start >= stop:
+            return []
+        return self.data[self.starts[start] : self.ends[stop - 1]].decode("utf-8", self.errors).split("\n")
+
+    def holding(self, marker: str) -> np.ndarray:
+        """Whether each line holds ``marker``: one split of the bytes, no Python per line."""
+        needle = marker.encode("utf-8", "surrogatepass")
+        found = np.zeros(len(self), dtype=bool)
+        pieces = self.data.split(needle)
+        if len(pieces) > 1:
+            lengths = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))[:-1] + len(needle)
+            found[np.searchsorted(self.ends, np.cumsum(lengths) - len(needle))] = True
+        return found
+
+    def joined(self, rows: np.ndarray) -> tuple[bytes, np.ndarray]:
+        """The lines ``rows`` (rising) joined by ``\\n``, and where each starts there: a slice
+        per stretch of consecutive lines."""
+        starts, ends = self.starts[rows], self.ends[rows]
+        cuts = (np.flatnonzero(np.diff(rows) != 1) + 1).tolist()
+        firsts, lasts = [0, *cuts], [cut - 1 for cut in cuts] + [len(rows) - 1]
+        data = self.data
+        text = b"\n".join([data[start:end] for start, end in zip(starts[firsts].tolist(), ends[lasts].tolist())])
+        return text, np.concatenate(([0], np.cumsum(ends[:-1] - starts[:-1] + 1)))
+
+    def is_plain(self, max_line_chars: int) -> bool:
+        """Whether `LineSplitter` would give these lines as they are: no redraw, backspace,
+        colour code or CRLF, no line it would cut."""
+        data = self.data
+        if b"\r" in data or b"\x08" in data or b"\x1b" in data:
+            return False
+        return len(data) <= max_line_chars or int((self.ends - self.starts).max()) <= max_line_chars
+
+
 class RunParser(LineParser):
     """A line parser whose lines of a few layouts are read a chunk at a time.
 
@@ -295,22 +392,71 @@ class RunParser(LineParser):
     nothing (then that stretch is read line by line). A layout whose lines do not all fit is
     learned again from its last line; a kind not known yet is learned from the lines read one
     by one. A chunk's records then become blocks (`blocks`).
+
+    The reader hands the file's bytes (`feed_bytes`): a chunk's complete lines stay bytes
+    (`Chunk`) unless they need the line splitter (a redraw, CRLF, a line it would cut); the
+    start of the last line waits as bytes for its end.
     """
 
     def __init__(self, *, fast: bool = True) -> None:
         super().__init__()
         self._fast = fast
         self._layouts: dict[str, Layout] = {}  # by the text every line of the layout holds
+        self._unread = b""  # `feed_bytes`: what follows the last complete line
+
+    def feed(self, text: str) -> list[Item]:
+        if self._fast:
+            try:
+                return self.feed_bytes(text.encode())
+            except UnicodeEncodeError:  # a lone surrogate, which no file holds: the splitter keeps it
+                pass
+        return super().feed(self._take_unread() + text)
+
+    def feed_bytes(self, data: bytes) -> list[Item]:
+        """`feed` for the file's bytes: plain complete lines go to `_parse_chunk` undecoded;
+        anything else is decoded (UTF-8, bad bytes replaced, as the reader does) and split."""
+        if self._unread:
+            data = self._unread + data
+        end = data.rfind(b"\n") + 1
+        splitter = self._splitter
+        if not end:
+            if len(data) <= splitter.max_line_chars:
+                self._unread = data  # no line ends yet: wait for one, as the splitter would
+                return []
+            text, used = codecs.utf_8_decode(data, "replace", False)
+            self._unread = data[used:]
+            return super().feed(text)
+        self._unread = data[end:]
+        chunk = Chunk(data[:end] if end < len(data) else data)
+        if self._fast and splitter.is_at_line_start and chunk.is_plain(splitter.max_line_chars):
+            return self._parse_chunk(splitter.skip(len(chunk)), chunk)
+        return super().feed(chunk.data.decode("utf-8", "replace"))  # a "\n" never ends a partial character
+
+    def close(self) -> list[Item]:
+        items = super().feed(self._take_unread())
+        return items + super().close()
+
+    def _take_unread(self) -> str:
+        text, self._unread = self._unread.decode("utf-8", "replace"), b""
+        return text
 
     def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
+        if self._fast and len(lines) >= MIN_LINES:
+            return self._parse_chunk(first, Chunk.of_lines(lines))
         items: list[Item] = []
-        kinds = self._read_chunk(lines) if self._fast and len(lines) >= MIN_LINES else []
+        self._one_by_one(first, lines, items)
+        return items
+
+    def _parse_chunk(self, first: int, chunk: Chunk) -> list[Item]:
+        items: list[Item] = []
+        kinds = self._read_chunk(chunk) if len(chunk) >= MIN_LINES else []
         if not kinds:
+            lines = chunk.lines(0, len(chunk))
             self._one_by_one(first, lines, items)
-            if self._fast and len(lines) >= MIN_LINES:
+            if len(lines) >= MIN_LINES:
                 self._learn(lines[:LEARN_FROM])
             return items
-        owners = np.full(len(lines), -1, dtype=np.int16)
+        owners = np.full(len(chunk), -1, dtype=np.int16)
         for kind, (_, rows, _) in enumerate(kinds):
             owners[rows] = kind
         taken = [0] * len(kinds)
@@ -319,40 +465,35 @@ class RunParser(LineParser):
             if kind >= 0:
                 layout, _, prepared = kinds[kind]
                 at, taken[kind] = taken[kind], taken[kind] + stop - start
-                if self._run(layout, first + start, lines[start:stop], prepared, at, taken[kind], items):
+                if self._run(layout, prepared, at, taken[kind], items):
                     continue
-            self._one_by_one(first + start, lines[start:stop], items)
+            self._one_by_one(first + start, chunk.lines(start, stop), items)
             alone += stop - start if kind < 0 else 0
         if alone >= MIN_LINES:
-            self._learn([lines[index] for index in np.flatnonzero(owners < 0)[:LEARN_FROM].tolist()])
+            self._learn([chunk.line(index) for index in np.flatnonzero(owners < 0)[:LEARN_FROM].tolist()])
         return blocks(items)
 
-    def _read_chunk(self, lines: list[str]) -> list[tuple[Layout, list[int], object]]:
-        """(layout, its rows in ``lines``, what `_prepare` made of them) of each layout with
-        enough lines in ``lines`` that all fit it."""
+    def _read_chunk(self, chunk: Chunk) -> list[tuple[Layout, np.ndarray, object]]:
+        """(layout, its rows in ``chunk``, what `_prepare` made of them) of each layout with
+        enough lines in ``chunk`` that all fit it."""
         if not self._layouts:
-            self._learn(lines)
+            self._learn(chunk.lines(0, len(chunk)))
         kinds, counts = [], {}
-        left = None  # the lines no layout has taken (None: all): each is offered to the next
-        taken = np.zeros(len(lines), dtype=bool)
+        left = np.ones(len(chunk), dtype=bool)  # the lines no layout has taken: each is offered to the next
         for marker, layout in list(self._layouts.items()):
-            if left is None:
-                rows = [index for index, line in enumerate(lines) if marker in line]
-            else:
-                rows = [index for index in left if marker in lines[index]]
+            rows = np.flatnonzero(chunk.holding(marker) & left)
             counts[marker] = len(rows)
             if len(rows) < MIN_LINES:
                 continue
-            read = layout.read([lines[index] for index in rows])
+            read = layout.read(*chunk.joined(rows))
             if read is None:
                 del self._layouts[marker]
-                self._learn([lines[rows[-1]]])  # the latest layout, if that line has one
+                self._learn([chunk.line(rows[-1])])  # the latest layout, if that line has one
                 continue
             prepared = self._prepare(layout, *read)
             if prepared is not None:
                 kinds.append((layout, rows, prepared))
-                taken[rows] = True
-                left = np.flatnonzero(~taken).tolist()
+                left[rows] = False
         # the kinds that took the most lines first: they scan every line, the others what is left
         self._layouts = dict(sorted(self._layouts.items(), key=lambda item: -counts.get(item[0], 0)))
         return kinds
@@ -377,10 +518,8 @@ class RunParser(LineParser):
     def _layout_of(self, line: str) -> tuple[Layout, str] | None:
         raise NotImplementedError
 
-    def _prepare(self, layout: Layout, stamps: list[str] | None, matrix: np.ndarray) -> object | None:
+    def _prepare(self, layout: Layout, stamps: np.ndarray | None, matrix: np.ndarray) -> object | None:
         return matrix
 
-    def _run(
-        self, layout: Layout, first: int, lines: list[str], prepared: object, start: int, stop: int, items: list[Item]
-    ) -> bool:
+    def _run(self, layout: Layout, prepared: object, start: int, stop: int, items: list[Item]) -> bool:
         raise NotImplementedError

@@ -106,7 +106,7 @@ class Parser(_pair_runs.RunParser):
         layout = _pair_runs.Layout.learn(line, spans, names, skip=skip.end() if skip else 0, cut=_ETA_CUT)
         return None if layout is None else (layout, "iter: ")
 
-    def _prepare(self, layout: _pair_runs.Layout, stamps: list[str] | None, matrix: np.ndarray) -> tuple | None:
+    def _prepare(self, layout: _pair_runs.Layout, stamps: np.ndarray | None, matrix: np.ndarray) -> tuple | None:
         """The numbers, the iterations and where an iteration goes back, for the whole chunk
         (None: read it line by line, as when an iteration is too large for a float64)."""
         if not layout.width:
@@ -116,10 +116,7 @@ class Parser(_pair_runs.RunParser):
             return None
         return matrix, steps.astype(np.int64), np.flatnonzero(np.diff(steps) < 0).tolist()
 
-    def _run(
-        self, layout: _pair_runs.Layout, first: int, lines: list[str], prepared: tuple, start: int, stop: int,
-        items: list[Item],
-    ) -> bool:
+    def _run(self, layout: _pair_runs.Layout, prepared: tuple, start: int, stop: int, items: list[Item]) -> bool:
         """Metrics lines read at once, as `_metrics` reads them; False when the iteration goes
         back (a resume, whose event goes between lines)."""
         if not layout.width:  # lines of detectron2's own loggers: nothing to read

@@ -187,10 +187,7 @@ class Parser(_pair_runs.RunParser):
         layout = _pair_runs.Layout.learn(line, spans, names)
         return None if layout is None else (layout, marker)
 
-    def _run(
-        self, layout: _pair_runs.Layout, first: int, lines: list[str], prepared: np.ndarray, start: int, stop: int,
-        items: list[Item],
-    ) -> bool:
+    def _run(self, layout: _pair_runs.Layout, prepared: np.ndarray, start: int, stop: int, items: list[Item]) -> bool:
         """Lines of one kind read at once, as `_train_line` or `_test_line` reads them."""
         if layout.counters == 3:
             return self._train_run(layout, prepared, start, stop, items)

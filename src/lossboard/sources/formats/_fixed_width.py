@@ -1,0 +1,126 @@
+"""Lines that print every number in the same columns, read as columns of digits.
+
+The PyTorch ImageNet example formats its meters to a width (``{:6.3f}``, ``{:.4e}``, a batch
+counter padded to the width of the epoch's length)::
+
+    Epoch: [0][  10/5005]\tTime  0.335 ( 0.512)\tData  0.001 ( 0.160)\tLoss 6.9100e+00 (6.9240e+00)
+    Epoch: [0][ 100/5005]\tTime  0.341 ( 0.498)\tData  0.000 ( 0.061)\tLoss 6.8312e+00 (6.8902e+00)
+
+so a run of its lines is one byte matrix, a line a row, each number in the same columns. Once
+`_pair_runs.Layout.read` has checked the run's text is its layout's, `numbers` reads each
+number's columns with integer arithmetic (`_numbers.decimals`, exact as ``float``): no text
+cut into JSON, no orjson, no list of floats. The padding before a right-aligned number may
+hold its leading digits on other lines (``  10`` and `` 100``); anything else that differs
+from the first line but in digits - another width, a sign, a space inside a number, a digit in
+a name - leaves the run to the general reading (None).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from lossboard.sources.formats._numbers import Decimal, decimal_at, decimals
+
+_SPACE = ord(" ")
+_SHAPE = bytes.maketrans(b"0123456789 -", b"00000000000+")  # digits and padding alike, signs alike
+_MINUS = ord("-")
+_PADDING_AS_ZEROS = bytes.maketrans(b" ", b"0")
+_MAX_DIGITS = 15  # `decimals` is exact below 2**53
+
+
+def numbers(text: bytes, count: int, pieces: tuple[bytes, ...]) -> np.ndarray | None:
+    """The (lines, numbers) float matrix of ``count`` lines joined by ``\\n`` whose text
+    without spaces is ``pieces`` with a number between each two (checked by the caller), when
+    every line is as wide as the first with each number in its columns; else None."""
+    width = text.find(b"\n") if count > 1 else len(text)
+    if width <= 0 or len(text) != count * (width + 1) - 1:
+        return None
+    shape = text.translate(_SHAPE)
+    if shape != (shape[: width + 1] * count)[:-1]:
+        return None  # a line with other text than the first's, or as wide but cut elsewhere
+    first = text[:width]
+    places = _places(first, pieces)
+    if places is None:
+        return None
+    rows = as_strided(np.frombuffer(text, dtype=np.uint8), shape=(count, width), strides=(width + 1, 1))
+    spaces = rows == _SPACE
+    if not _pads_only(np.frombuffer(first, dtype=np.uint8), rows, spaces, places):
+        return None
+    zeroed = np.frombuffer(text.translate(_PADDING_AS_ZEROS), dtype=np.uint8)
+    digits = as_strided(zeroed, shape=(count, width), strides=(width + 1, 1))
+    out = np.empty((count, len(places)))
+    for column, (_, decimal, sign) in enumerate(places):
+        if sign is None:
+            values = decimals(digits, decimal)
+        else:  # 6.9100e+00 on a line, 9.8000e-01 on the next: both ways, each line takes its own
+            up, down = (decimals(digits, decimal._replace(is_exponent_negative=minus)) for minus in (False, True))
+            values = None if up is None or down is None else np.where(rows[:, sign] == _MINUS, down, up)
+        if values is None:
+            return None
+        out[:, column] = values
+    return out
+
+
+def _places(first: bytes, pieces: tuple[bytes, ...]) -> list[tuple[int, Decimal, int | None]] | None:
+    """Each number of the first line: the column its padding starts at, its `Decimal` with
+    the padding's columns as leading digits, and the column of its exponent's sign (None: no
+    sign). None when a number is no plain decimal."""
+    kept = np.flatnonzero(np.frombuffer(first, dtype=np.uint8) != _SPACE).tolist()
+    squeezed = first.translate(None, b" ")
+    head, *middle, tail = pieces
+    if not squeezed.startswith(head) or not squeezed.endswith(tail):
+        return None
+    at, stop = len(head), len(squeezed) - len(tail)
+    places = []
+    for piece in [*middle, None]:
+        end = stop if piece is None else squeezed.find(piece, at + 1)
+        if end <= at:
+            return None
+        start, after = kept[at], kept[end - 1] + 1
+        if start and first[start - 1] not in b" [(/":
+            return None  # a number touching a name ("Time0.3"): the formats' patterns want a space
+        decimal = decimal_at(first[start:after], start)
+        if decimal is None:
+            return None
+        padded = start
+        if first[start] not in b"+-":  # a sign stays where it is: no digits before it
+            while padded and first[padded - 1] == _SPACE:
+                padded -= 1
+            if padded and padded < start and first[padded - 1] not in b"[(":
+                padded += 1  # the space after a name stays one (``Loss 6.9``): the formats' patterns want it
+        digits = (*range(padded, start), *decimal.digits)
+        if len(digits) > _MAX_DIGITS:
+            return None
+        sign = decimal.exponent[0] - 1 if decimal.exponent and first[decimal.exponent[0] - 1] in b"+-" else None
+        places.append((padded, decimal._replace(span=(padded, after), digits=digits), sign))
+        at = stop if piece is None else end + len(piece)
+    return places if at == stop else None
+
+
+def _pads_only(
+    first: np.ndarray, rows: np.ndarray, spaces: np.ndarray, places: list[tuple[int, Decimal, int | None]]
+) -> bool:
+    """Whether each line differs from the first only in digits, in spaces only where a
+    number's padding is (before its first digit, which every line has), and in signs only in
+    exponents."""
+    spaced = spaces.any(axis=0)
+    inside = np.zeros(len(first), dtype=bool)
+    for padded, decimal, _ in places:
+        inside[padded : decimal.span[1]] = True
+        whole = decimal.digits[: len(decimal.digits) - decimal.fraction]
+        if any(spaced[list(decimal.digits[len(whole) :] + decimal.exponent)]):
+            return False  # a space among the fraction's or the exponent's digits
+        if whole and not decimal.fraction and spaced[whole[-1]]:
+            return False  # a whole number without its last digit
+        if whole:
+            lead = [column for column in whole[1:] if spaced[column]]
+            if lead and (spaces[:, lead] & ~spaces[:, [column - 1 for column in lead]]).any():
+                return False  # a space after a digit
+    outside = ~inside
+    signs = (first == _MINUS) | (first == ord("+"))
+    signs[[sign for _, _, sign in places if sign is not None]] = False
+    exact = np.flatnonzero((outside & (first >= ord("0")) & (first <= ord("9"))) | signs)
+    if (rows[:, exact] != first[exact]).any():
+        return False  # a name's digit ("Acc@1") or a sign differs
+    return bool(spaces[:, outside & (first == _SPACE)].all())
