@@ -37,13 +37,16 @@ def assert_levels_match_the_chunks(url: str) -> None:
     makes of level 1, as if the series had been written at once."""
     chunks = sql(url, "SELECT first_step, last_step, count, step, epoch, wall_time, value, checksum FROM chunks "
                       "ORDER BY first_step")
-    rows = sql(url, "SELECT level, first_step, last_step, count, points, checksum FROM summaries ORDER BY level, first_step")
-    stored = [(level, _levels.Row(first, last, count, bytes(points), crc)) for level, first, last, count, points, crc in rows]
+    rows = sql(url, "SELECT level, first_step, last_step, count, points, checksum, times, times_checksum FROM summaries "
+                    "ORDER BY level, first_step")
+    stored = [(level, _levels.Row(first, last, count, bytes(points), crc, bytes(times), times_crc))
+              for level, first, last, count, points, crc, times, times_crc in rows]
     level1 = [row for level, row in stored if level == 1]
     assert [row[:3] for row in level1] == [row[:3] for row in chunks]
     for chunk, summary in zip(chunks, level1):
-        records = _levels.chunk_records(_chunks.decode("", "", [chunk[3:]]))
-        assert summary.records == records and summary.checksum == _chunks.checksum(records)
+        records, crc, times, times_crc = _levels.chunk_records(_chunks.decode("", "", [chunk[3:]]))
+        assert (summary.records, summary.times) == (records, times)
+        assert (summary.checksum, summary.times_checksum) == (_chunks.checksum(records), _chunks.checksum(times))
     want = sorted(_levels.group_rows(level1), key=lambda pair: (pair[0], pair[1].first_step))
     assert [pair for pair in stored if pair[0] > 1] == want
     assert len(want) >= 2 * 6
