@@ -113,6 +113,23 @@ def test_a_read_over_stored_rows_is_the_block_aligned_m4_of_the_points(count, bu
     assert_read(series, read_rows(series, buckets, lo, hi), buckets, lo, hi)
 
 
+@pytest.mark.parametrize("lo, hi", [(-(2**61), 2**61), (2**50, 2**50 + 2**52), (2**50, 2**51)])
+def test_a_range_reaching_far_past_the_series_cuts_buckets_as_the_edges_do(lo: int, hi: int) -> None:
+    """Buckets are found by arithmetic where it fits in int64, else by the edges: both agree."""
+    rng = np.random.default_rng(2)
+    step = 2**50 + np.cumsum(rng.integers(1, 2**40, size=40_000))
+    series = _chunks.series_of(step, rng.standard_normal(len(step)), epoch=step / 7, wall_time=step * 1.0)
+    for buckets in (1, 7, 2_000):
+        assert_read(series, read_rows(series, buckets, lo, hi), buckets, lo, hi)
+
+
+def test_blocks_starting_on_a_bucket_edge_open_that_bucket() -> None:
+    step = np.arange(64 * 2_000)  # level 2: a block of 64 points a bucket, each on an edge
+    series = _chunks.series_of(step, np.cos(step / 500.0), epoch=step / 7, wall_time=step * 1.0)
+    for buckets, hi in ((2_000, len(step) - 1), (1_000, len(step) - 1), (999, len(step) + 63)):
+        assert_read(series, read_rows(series, buckets, 0, hi), buckets, 0, hi)
+
+
 @settings(max_examples=200, deadline=None)
 @given(
     values=st.lists(values, min_size=1, max_size=200),

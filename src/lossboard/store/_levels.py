@@ -379,6 +379,24 @@ def downsample(covers: Sequence[tuple[Sequence[Records], int, int]], buckets: in
     return kept + (_downsample(batch, buckets) if batch else [])
 
 
+def _bucket_keys(firsts: np.ndarray, ranges: Sequence[tuple[int, int]], bounds: np.ndarray, buckets: int) -> np.ndarray:
+    """For each series' records (``bounds`` apart), a key per record that differs from the next
+    record's exactly where the bucket of its first step (``firsts``) in its series' range does.
+
+    Step ``s`` of ``[lo, hi]`` falls in bucket ``(s - lo) * buckets // (hi - lo + 1)`` (the
+    equal step ranges of `downsample.edges`), computed so in int64 where it cannot overflow;
+    steps near the ends of int64 take `downsample.edges`' way."""
+    key = np.empty(len(firsts), dtype=np.int64)
+    for number, ((lo, hi), start, stop) in enumerate(zip(ranges, bounds[:-1], bounds[1:])):
+        span = hi - lo + 1
+        if span * buckets < 2**63:
+            bucket = (firsts[start:stop] - lo) * buckets // span
+        else:
+            bucket = np.searchsorted(edges(lo, hi, buckets), firsts[start:stop], side="right") - 1
+        key[start:stop] = bucket + number * (buckets + 2)
+    return key
+
+
 def _downsample(covers: Sequence[tuple[Sequence[Records], int, int]], buckets: int) -> list[Series]:
     """`downsample` of one batch: each bucket's points are chosen by their place among the
     records' points, and only the points kept are then gathered."""
@@ -388,11 +406,7 @@ def _downsample(covers: Sequence[tuple[Sequence[Records], int, int]], buckets: i
     records = join([part for parts, _, _ in covers for part in parts])
     steps, values = records.points.step, records.points.value
     bounds = np.cumsum([0] + sizes)
-    firsts = steps[:, _FIRST]
-    key = np.empty(len(steps), dtype=np.int64)
-    for number, ((_, lo, hi), start, stop) in enumerate(zip(covers, bounds[:-1], bounds[1:])):
-        bucket = np.searchsorted(edges(lo, hi, buckets), firsts[start:stop], side="right")
-        key[start:stop] = number * (buckets + 2) + bucket
+    key = _bucket_keys(steps[:, _FIRST], [(lo, hi) for _, lo, hi in covers], bounds, buckets)
     starts = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
     runs = np.diff(np.append(starts, len(steps)))
     low = _extreme_at(_nan_as(values[:, _LOW], np.inf, records.nan_at), starts, runs, np.minimum)
@@ -418,9 +432,8 @@ def _downsample(covers: Sequence[tuple[Sequence[Records], int, int]], buckets: i
     fresh[:, 0], fresh[:, 1:] = True, ahead[:, 1:] != ahead[:, :-1]
     picked = np.flatnonzero(fresh)
     kept = table.take(chosen.reshape(-1)[picked])
-    if kept.times is None:  # not read: unknown
-        epoch = wall_time = np.full(len(picked), np.nan)
-        epoch.flags.writeable = False
+    if kept.times is None:  # not read: unknown, and no memory spent on saying so
+        epoch = wall_time = np.broadcast_to(np.float64(np.nan), len(picked))
     else:
         epoch, wall_time = np.ascontiguousarray(kept.times[:, 0]), np.ascontiguousarray(kept.times[:, 1])
     cuts = np.searchsorted(picked, chosen.shape[1] * np.searchsorted(starts, bounds))
