@@ -10,8 +10,9 @@ chunks. Every block of a level is a union of whole blocks of each finer level, s
 record is the reduction (`reduce`) of finer ones: M4 of M4s is M4.
 
 Stored (`encode`): level 1 in one row beside each chunk, the coarser levels in one row per
-level per group of `GROUP_CHUNKS` chunks (`group_rows`); a row is a contiguous array of
-records then its NaN list, so one row decodes with two ``np.frombuffer``.
+level per group of `GROUP_CHUNKS` chunks (`group_rows`); a row is two blobs, its records'
+steps, values and counts then its NaN list, and their epochs and wall times, so that a chart
+drawn against steps reads half the bytes, and each column decodes with one ``np.frombuffer``.
 
 A read picks the coarsest level with at least ``buckets`` blocks in the range (`level_for`),
 so a bucket spans 1 to 2 of its blocks; covers the range with that level's blocks wholly
@@ -424,10 +425,11 @@ def _downsample(covers: Sequence[tuple[Sequence[Records], int, int]], buckets: i
     if chosen.shape[1] == 5:  # a bucket without NaN names its first twice
         chosen[:, 3] = np.where(held, len(steps) * 4 + at, chosen[:, 0])
     # the middle points in step order (points on one step are one point: any order)
-    for left, right in ((1, 2), (2, 3), (1, 2))[: 1 if chosen.shape[1] == 4 else 3]:
-        swap = np.flatnonzero(table.step[chosen[:, left]] > table.step[chosen[:, right]])
-        chosen[swap, left], chosen[swap, right] = chosen[swap, right], chosen[swap, left]
     ahead = table.step[chosen]
+    for left, right in ((1, 2), (2, 3), (1, 2))[: 1 if chosen.shape[1] == 4 else 3]:
+        swap = np.flatnonzero(ahead[:, left] > ahead[:, right])
+        for column in (chosen, ahead):
+            column[swap, left], column[swap, right] = column[swap, right], column[swap, left]
     fresh = np.empty(chosen.shape, dtype=bool)
     fresh[:, 0], fresh[:, 1:] = True, ahead[:, 1:] != ahead[:, :-1]
     picked = np.flatnonzero(fresh)
