@@ -74,16 +74,45 @@ def test_appending_to_a_log_equals_a_fresh_index(tmp_path: Path, cut: float) -> 
         assert_store_equals_load(store, log.parent)
 
 
-def test_a_utf8_character_split_between_passes_survives_a_restart(tmp_path: Path) -> None:
-    log = tmp_path / "run.log"
-    line = "epoch=1 step=10 loss=0.5\nepoch=1 step=15 loss=0.75 note=données\n".encode()
+@pytest.mark.parametrize("cut", [0.5, 0.37])
+def test_appending_to_a_table_read_as_bytes_equals_a_fresh_index(tmp_path: Path, cut: float) -> None:
+    rows = "".join(f"{i},{i // 100},{1 / (i + 1)!r},{i % 7 / 3!r},é\r\n" for i in range(40_000))
+    text = ("step,epoch,loss,acc,note\r\n" + rows).encode()  # ~1.5 MB: more than one feed a pass
+    log = tmp_path / "logs" / "metrics.csv"
+    log.parent.mkdir()
+    half = int(len(text) * cut)
+    log.write_bytes(text[:half])
+    with SQLiteStore(":memory:") as store:
+        indexer = Indexer(store, [log.parent], batch_bytes=300_000)
+        indexer.run_pass(final=False)
+        with open(log, "ab") as file:
+            file.write(text[half:])
+        second = indexer.run_pass(final=True)
+        assert second.bytes_read == len(text) - half and second.reset == []
+        assert_store_equals_load(store, log.parent)
+        [run] = store.list_runs()
+        assert store.read_series(run.name, "train/loss").value.size == 40_000
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "last"),
+    [  # a text parser (its decoder's state is saved) and a table parser fed bytes (its own)
+        ("run.log", "epoch=1 step=10 loss=0.5\nepoch=1 step=15 loss=0.75 note=données\n", "epoch=1 step=20 loss=0.25\n"),
+        ("run.csv", "step,loss,note\n10,0.5,a\n15,0.75,données\n", "20,0.25,b\n"),
+    ],
+)
+def test_a_utf8_character_split_between_passes_survives_a_restart(
+    tmp_path: Path, name: str, text: str, last: str
+) -> None:
+    log = tmp_path / name
+    line = text.encode()
     cut = line.index("é".encode()) + 1  # between the two bytes of "é"
     log.write_bytes(line[:cut])
     db = tmp_path / "index.sqlite"
     with SQLiteStore(db) as store:
         Indexer(store, [log]).run_pass(final=False)
     with open(log, "ab") as file:
-        file.write(line[cut:] + b"epoch=1 step=20 loss=0.25\n")
+        file.write(line[cut:] + last.encode())
     with SQLiteStore(db) as store:  # a new process: the parser and decoder come from the store
         summary = Indexer(store, [log]).run_pass(final=True)
         assert summary.reset == []

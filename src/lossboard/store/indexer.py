@@ -50,7 +50,7 @@ from lossboard.sources.stitch import _CONCURRENT_FORMATS, resume_point
 from lossboard.store import base, parser_state
 
 LOCK = "lossboard-index"
-FEED_BYTES = 1 << 20  # text handed to a parser at once, as the reader does
+FEED_BYTES = 1 << 20  # bytes handed to a parser at once, as the reader does
 # The store's own files, should a user put it beside the logs: never logs.
 
 
@@ -89,9 +89,16 @@ class _Source:
     found: _Found
     ordinal: int
     parser: Any
-    decoder: Any  # codecs incremental decoder, None for binary formats
+    decoder: Any  # codecs incremental decoder; None for binary formats and parsers fed bytes
     needs_resume: bool  # a later file of a stitched run whose resume is not emitted yet
     closed: bool = False  # the parser was closed: more bytes mean reading it again
+
+    def feed(self, data: bytes) -> list[Item]:
+        """The parser fed ``data`` as `reader.parse_file` feeds it: decoded text, or the bytes
+        themselves for binary formats and parsers with ``feed_bytes`` (tables: no decode)."""
+        if self.decoder is not None:
+            return self.parser.feed(self.decoder.decode(data))
+        return getattr(self.parser, "feed_bytes", self.parser.feed)(data)
 
 
 @dataclass
@@ -292,9 +299,11 @@ class Indexer:
                 found.path, 0, f"the index's saved parser state cannot be used ({error}); file read again from its start"
             )
             return False
-        decoder = _decoder(found.format)
+        decoder = _decoder(found.format, saved.parser)
         if decoder is not None and saved.decoder is not None:
             decoder.setstate(saved.decoder)
+        elif decoder is None and saved.decoder is not None and saved.decoder[0]:
+            return False  # bytes of a character held by the decoder of an older indexer: read again
         self._live[found.path] = _Source(found, ordinal, saved.parser, decoder, saved.needs_resume, saved.closed)
         self._tail.follow(found.path, tail.Cursor(state.offset, state.inode, saved.check))
         return True
@@ -313,11 +322,12 @@ class Indexer:
         for ordinal, found in enumerate(plan.members):
             source = self._live.get(found.path)
             if source is None:
+                parser = FORMATS[found.format].Parser()
                 source = self._live[found.path] = _Source(
                     found,
                     ordinal,
-                    FORMATS[found.format].Parser(),
-                    _decoder(found.format),
+                    parser,
+                    _decoder(found.format, parser),
                     needs_resume=ordinal > 0 and not plan.concurrent and self._has_points(plan.path),
                 )
             finish, read = final, False
@@ -346,7 +356,7 @@ class Indexer:
         while fed < len(data):
             piece = data[fed : fed + FEED_BYTES]
             fed += len(piece)
-            items = source.parser.feed(piece if source.decoder is None else source.decoder.decode(piece))
+            items = source.feed(piece)
             collector.add(items)
             points += _count(items)
             if points >= self.max_points and fed < len(data):
@@ -431,8 +441,9 @@ def _saved(source: _Source, check: bytes) -> bytes | None:
         return None
 
 
-def _decoder(format: str) -> Any:
-    if getattr(FORMATS[format], "BINARY", False):
+def _decoder(format: str, parser: Any) -> Any:
+    """A UTF-8 decoder for a parser fed text; None for one fed bytes (binary, ``feed_bytes``)."""
+    if getattr(FORMATS[format], "BINARY", False) or hasattr(parser, "feed_bytes"):
         return None
     return codecs.getincrementaldecoder("utf-8")("replace")
 
