@@ -432,14 +432,16 @@ def _downsample(covers: Sequence[tuple[Sequence[Records], int, int]], buckets: i
             column[swap, left], column[swap, right] = column[swap, right], column[swap, left]
     fresh = np.empty(chosen.shape, dtype=bool)
     fresh[:, 0], fresh[:, 1:] = True, ahead[:, 1:] != ahead[:, :-1]
-    picked = np.flatnonzero(fresh)
-    kept = table.take(chosen.reshape(-1)[picked])
-    if kept.times is None:  # not read: unknown, and no memory spent on saying so
-        epoch = wall_time = np.broadcast_to(np.float64(np.nan), len(picked))
+    index = chosen[fresh]
+    step, value = ahead[fresh], table.value[index]  # the steps were gathered already
+    if table.times is None:  # not read: unknown, and no memory spent on saying so
+        epoch = wall_time = np.broadcast_to(np.float64(np.nan), len(step))
     else:
-        epoch, wall_time = np.ascontiguousarray(kept.times[:, 0]), np.ascontiguousarray(kept.times[:, 1])
-    cuts = np.searchsorted(picked, chosen.shape[1] * np.searchsorted(starts, bounds))
+        times = table.times[index]
+        epoch, wall_time = np.ascontiguousarray(times[:, 0]), np.ascontiguousarray(times[:, 1])
+    series = np.searchsorted(starts, bounds)  # each series' first bucket
+    cuts = np.cumsum([0] + [np.count_nonzero(fresh[start:stop]) for start, stop in zip(series[:-1], series[1:])])
     return [
-        Series("", "", kept.step[start:stop], epoch[start:stop], wall_time[start:stop], kept.value[start:stop])
+        Series("", "", step[start:stop], epoch[start:stop], wall_time[start:stop], value[start:stop])
         for start, stop in zip(cuts[:-1], cuts[1:])
     ]
