@@ -67,6 +67,9 @@ class Points(NamedTuple):
         return Points(self.step[start:stop], self.value[start:stop], None if self.times is None else self.times[start:stop])
 
 
+NO_POINTS = Points(np.empty(0, dtype=np.int64), np.empty(0), None)  # what a read of whole blocks takes from chunks
+
+
 class Records(NamedTuple):
     """Records as their points (rows of 4: first, last, low, high) and counts, and the first
     NaN of those holding one: their indices among the records (ascending) and points."""

@@ -171,7 +171,7 @@ class _Answers:
             return
         lo, hi = self.step_range if self.step_range is not None else (extent.first_step, extent.last_step)
         by_level = {number: sorted(rows, key=lambda row: row.first_step) for number, rows in held.levels.items()}
-        points = _levels.points_of(_points(series, held), times=self.times)
+        points = _levels.points_of(_points(series, held), times=self.times) if held.chunks else _levels.NO_POINTS
         parts = _levels.cover(by_level, points, level, lo, hi, series.tag)
         self.read[series.tag_id] = None  # until its batch is reduced
         self.waiting.append((series, parts, lo, hi))
