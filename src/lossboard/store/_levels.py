@@ -141,13 +141,9 @@ def _extreme_at(values: np.ndarray, starts: np.ndarray, sizes: np.ndarray, reduc
     """Per run of ``values`` (NaN-free), the index of its first value equal to the run's
     ``reduce`` (`np.minimum` or `np.maximum`). Most runs of a read hold one or two records, so
     those are settled by one comparison; only the few longer ones are reduced in full."""
-    best = starts.copy()
-    pairs = np.flatnonzero(sizes == 2)
-    if len(pairs):
-        first = starts[pairs]
-        ahead, behind = values[first + 1], values[first]
-        second = reduce(ahead, behind) != behind  # strictly beyond the first: ties keep the first
-        best[pairs[second]] = first[second] + 1
+    following = starts + (sizes > 1)  # a run's second value (its first, alone)
+    behind = values[starts]
+    best = starts + (reduce(values[following], behind) != behind)  # strictly beyond: ties keep the first
     longer = np.flatnonzero(sizes > 2)
     if len(longer):
         lengths = sizes[longer]
@@ -411,7 +407,10 @@ def _downsample(covers: Sequence[tuple[Sequence[Records], int, int]], buckets: i
     steps, values = records.points.step, records.points.value
     bounds = np.cumsum([0] + sizes)
     key = _bucket_keys(steps[:, _FIRST], [(lo, hi) for _, lo, hi in covers], bounds, buckets)
-    starts = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
+    opens = np.empty(len(key), dtype=bool)  # a record opening a bucket
+    opens[0] = True
+    np.not_equal(key[1:], key[:-1], out=opens[1:])
+    starts = np.flatnonzero(opens)
     runs = np.diff(np.append(starts, len(steps)))
     low = _extreme_at(_nan_as(values[:, _LOW], np.inf, records.nan_at), starts, runs, np.minimum)
     high = _extreme_at(_nan_as(values[:, _HIGH], -np.inf, records.nan_at), starts, runs, np.maximum)
