@@ -45,7 +45,6 @@ GROUP_CHUNKS = 32  # chunks per stored row of levels 2 and up: one block of the 
 # A record's four points are a row of 4 in each column, so point ``part`` of record ``r`` is
 # point ``4 * r + part`` of the flattened columns.
 _FIRST, _LAST, _LOW, _HIGH = range(4)
-_HEADER = 8  # a stored row begins with its number of records (int64)
 
 
 class Points(NamedTuple):
@@ -67,7 +66,8 @@ class Points(NamedTuple):
         return Points(self.step[start:stop], self.value[start:stop], None if self.times is None else self.times[start:stop])
 
 
-NO_POINTS = Points(np.empty(0, dtype=np.int64), np.empty(0), None)  # what a read of whole blocks takes from chunks
+_NONE = np.empty(0, dtype=np.int64)
+NO_POINTS = Points(_NONE, np.empty(0), None)  # what a read of whole blocks takes from chunks
 
 
 class Records(NamedTuple):
@@ -186,15 +186,14 @@ def encode(records: Records) -> tuple[bytes, bytes]:
 
 def as_records(records: bytes, times: bytes | None) -> Records:
     """A stored row's blobs back as `Records` (read-only views, no copy); ``times`` None: not read."""
-    count = int.from_bytes(records[:_HEADER], "little", signed=True)
-    step = np.frombuffer(records, dtype="<i8", count=4 * count, offset=_HEADER).reshape(count, 4)
-    value = np.frombuffer(records, dtype="<f8", count=4 * count, offset=_HEADER + step.nbytes).reshape(count, 4)
-    counts = np.frombuffer(records, dtype="<i8", count=count, offset=_HEADER + 2 * step.nbytes)
-    entries = np.frombuffer(records, dtype="<i8", offset=_HEADER + 2 * step.nbytes + counts.nbytes).reshape(-1, 3)
+    words = np.frombuffer(records, dtype="<i8")  # one call, then views: a row is decoded per read
+    count = int(words[0])
+    step, value = words[1 : 1 + 4 * count].reshape(count, 4), words[1 + 4 * count : 1 + 8 * count].view("<f8").reshape(count, 4)
+    counts, entries = words[1 + 8 * count : 1 + 9 * count], words[1 + 9 * count :].reshape(-1, 3)
     both = nan_times = None
     if times is not None:
-        words = np.frombuffer(times, dtype="<f8")
-        both, nan_times = words[: 8 * count].reshape(count, 4, 2), words[8 * count :].reshape(-1, 2)
+        floats = np.frombuffer(times, dtype="<f8")
+        both, nan_times = floats[: 8 * count].reshape(count, 4, 2), floats[8 * count :].reshape(-1, 2)
     nans = Points(entries[:, 1], entries[:, 2].view(np.float64), nan_times)
     return Records(Points(step, value, both), counts, entries[:, 0], nans)
 
@@ -207,14 +206,19 @@ def join(parts: Sequence[Records]) -> Records:
     return Records(
         _joined([part.points for part in parts]),
         np.concatenate([part.count for part in parts]),
-        np.concatenate([part.nan_at + offset for part, offset in zip(parts, offsets)]),
+        np.concatenate([part.nan_at + offset for part, offset in zip(parts, offsets) if len(part.nan_at)] or [_NONE]),
         _joined([part.nans for part in parts]),
     )
 
 
 def _joined(parts: Sequence[Points]) -> Points:
     """Points one after another (their times only where every part has them)."""
-    times = None if any(part.times is None for part in parts) else np.concatenate([part.times for part in parts])
+    if any(part.times is None for part in parts):
+        parts = [part._replace(times=None) for part in parts]
+    parts = [part for part in parts if len(part.step)] or parts[:1]  # NaN lists: mostly empty
+    if len(parts) == 1:
+        return parts[0]
+    times = None if parts[0].times is None else np.concatenate([part.times for part in parts])
     return Points(np.concatenate([part.step for part in parts]), np.concatenate([part.value for part in parts]), times)
 
 
@@ -355,7 +359,7 @@ def _points_in(points: Points, start: int, stop: int) -> list[Records]:
 
 def count(parts: Sequence[Records]) -> int:
     """How many points the records of ``parts`` cover."""
-    return sum(int(part.count.sum()) for part in parts)
+    return int(np.add.reduce(np.concatenate([part.count for part in parts]))) if parts else 0
 
 
 BATCH_RECORDS = 1 << 13  # records reduced in one go: small enough to stay in the CPU's caches
