@@ -213,12 +213,11 @@ def join(parts: Sequence[Records]) -> Records:
 
 def _joined(parts: Sequence[Points]) -> Points:
     """Points one after another (their times only where every part has them)."""
-    if any(part.times is None for part in parts):
-        parts = [part._replace(times=None) for part in parts]
+    timed = all(part.times is not None for part in parts)
     parts = [part for part in parts if len(part.step)] or parts[:1]  # NaN lists: mostly empty
     if len(parts) == 1:
-        return parts[0]
-    times = None if parts[0].times is None else np.concatenate([part.times for part in parts])
+        return parts[0] if timed else parts[0]._replace(times=None)
+    times = np.concatenate([part.times for part in parts]) if timed else None
     return Points(np.concatenate([part.step for part in parts]), np.concatenate([part.value for part in parts]), times)
 
 
