@@ -72,8 +72,9 @@ def read_series(
     Runs and labels the store does not hold are left out. ``buckets`` downsamples each series to at most
     ``4 * buckets`` points (each bucket's first, last, min and max: spikes stay visible);
     ``total_points`` always counts the points in the range. ``times=False`` leaves epochs and
-    wall times unread (NaN): a chart drawn against steps needs neither, and a downsampled read
-    then fetches half the bytes.
+    wall times unread (NaN: a downsampled read gives read-only views of one NaN, so copy them
+    before writing or handing them to orjson): a chart drawn against steps needs neither, and a
+    downsampled read then fetches half the bytes.
     """
     _check_read(step_range, time_range, buckets)
     names = [info.name for info in store.list_runs(None)] if runs is None else list(runs)
