@@ -21,6 +21,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
 
 from lossboard.errors import UsageError
 from lossboard.model import Event, FileProblem, Media, Run, Series
@@ -61,20 +64,24 @@ def read_series(
     step_range: tuple[int, int] | None = None,
     time_range: tuple[float, float] | None = None,
     buckets: int | None = None,
+    times: bool = True,
 ) -> dict[tuple[str, str, str], SeriesData]:
     """The series of ``runs`` labelled one of ``tags`` (None: all), keyed by (run, tag,
     source_tag) in that order: every series sharing a label comes back, apart.
 
     Runs and labels the store does not hold are left out. ``buckets`` downsamples each series to at most
     ``4 * buckets`` points (each bucket's first, last, min and max: spikes stay visible);
-    ``total_points`` always counts the points in the range.
+    ``total_points`` always counts the points in the range. ``times=False`` leaves epochs and
+    wall times unread (NaN: a downsampled read gives read-only views of one NaN, so copy them
+    before writing or handing them to orjson): a chart drawn against steps needs neither, and a
+    downsampled read then fetches half the bytes.
     """
     _check_read(step_range, time_range, buckets)
     names = [info.name for info in store.list_runs(None)] if runs is None else list(runs)
     wanted = None if tags is None else set(tags)
     infos = [info for info in store.list_tags(names) if wanted is None or info.tag in wanted]
     if time_range is None:
-        return read_series_of(store, infos, step_range=step_range, buckets=buckets)
+        return read_series_of(store, infos, step_range=step_range, buckets=buckets, times=times)
     result = {}
     for info in infos:
         data = store.read_series(
@@ -82,8 +89,14 @@ def read_series(
             buckets=buckets,
         )
         if data is not None:
-            result[info.run, info.tag, info.source_tag] = data
+            result[info.run, info.tag, info.source_tag] = data if times else _without_times(data)
     return result
+
+
+def _without_times(data: SeriesData) -> SeriesData:
+    """``data`` with its epochs and wall times unknown, as a read without them gives."""
+    unknown = np.full(len(data.step), np.nan)
+    return replace(data, epoch=unknown, wall_time=unknown.copy())
 
 
 def read_series_of(
@@ -92,12 +105,13 @@ def read_series_of(
     *,
     step_range: tuple[int, int] | None = None,
     buckets: int | None = None,
+    times: bool = True,
 ) -> dict[tuple[str, str, str], SeriesData]:
     """`read_series` of the series `list_tags` gave, for a caller that has them already: every
     series in at most three statements, downsampled together."""
     _check_read(step_range, None, buckets)
     pairs = list(dict.fromkeys((info.run, info.tag) for info in infos))
-    read = store.read_many(pairs, step_range=step_range, buckets=buckets)
+    read = store.read_many(pairs, step_range=step_range, buckets=buckets, times=times)
     return {key: read[key] for key in ((info.run, info.tag, info.source_tag) for info in infos) if key in read}
 
 

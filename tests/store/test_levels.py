@@ -68,10 +68,10 @@ def assert_read(series: Series, got, buckets: int, lo: int, hi: int) -> None:
 def stored_rows(series: Series) -> list[tuple]:
     """Every chunk and summary row of ``series`` as a backend fetches them (`_many.answer`)."""
     chunks = _chunks.chunk_rows(series)
-    rows = [(0, 1, *row[:3], *row.blobs) for row in chunks]
+    rows = [(0, 1, *row[:3], *row.blobs, None, None) for row in chunks]
     level1 = [_levels.Row(*row[:3], *row.level1) for row in chunks]
     for level, row in [(1, row) for row in level1] + _levels.group_rows(level1):
-        rows.append((level, 1, *row[:3], None, None, None, row.records, row.checksum))
+        rows.append((level, 1, *row[:3], None, None, None, row.records, row.checksum, row.times, row.times_checksum))
     return rows
 
 
@@ -113,6 +113,23 @@ def test_a_read_over_stored_rows_is_the_block_aligned_m4_of_the_points(count, bu
     assert_read(series, read_rows(series, buckets, lo, hi), buckets, lo, hi)
 
 
+@pytest.mark.parametrize("lo, hi", [(-(2**61), 2**61), (2**50, 2**50 + 2**52), (2**50, 2**51)])
+def test_a_range_reaching_far_past_the_series_cuts_buckets_as_the_edges_do(lo: int, hi: int) -> None:
+    """Buckets are found by arithmetic where it fits in int64, else by the edges: both agree."""
+    rng = np.random.default_rng(2)
+    step = 2**50 + np.cumsum(rng.integers(1, 2**40, size=40_000))
+    series = _chunks.series_of(step, rng.standard_normal(len(step)), epoch=step / 7, wall_time=step * 1.0)
+    for buckets in (1, 7, 2_000):
+        assert_read(series, read_rows(series, buckets, lo, hi), buckets, lo, hi)
+
+
+def test_blocks_starting_on_a_bucket_edge_open_that_bucket() -> None:
+    step = np.arange(64 * 2_000)  # level 2: a block of 64 points a bucket, each on an edge
+    series = _chunks.series_of(step, np.cos(step / 500.0), epoch=step / 7, wall_time=step * 1.0)
+    for buckets, hi in ((2_000, len(step) - 1), (1_000, len(step) - 1), (999, len(step) + 63)):
+        assert_read(series, read_rows(series, buckets, 0, hi), buckets, 0, hi)
+
+
 @settings(max_examples=200, deadline=None)
 @given(
     values=st.lists(values, min_size=1, max_size=200),
@@ -123,19 +140,43 @@ def test_records_reduced_in_runs_are_the_m4_of_their_points(values, cuts) -> Non
     starts = np.array(sorted({0} | {cut for cut in cuts if cut < len(values)}))
     points = _levels.points_of(series)
     once = _levels.reduce(points, starts)
-    twice = _levels.reduce(_levels.reduce(points, np.arange(len(points))), starts)  # M4 of M4s is M4
+    twice = _levels.reduce(_levels.reduce(points, np.arange(len(values))), starts)  # M4 of M4s is M4
     assert _levels.encode(once) == _levels.encode(twice)
-    stored = _levels.as_records(_levels.encode(once))  # and a stored row reads back as written
-    records = np.ascontiguousarray(stored.points).reshape(-1).view(_levels.RECORD)
-    nans = dict(zip(stored.nan_at.tolist(), stored.nans[:, 0].tolist()))
-    for number, (record, count, start, stop) in enumerate(zip(records, stored.count, starts, [*starts[1:], len(values)])):
+    stored = _levels.as_records(*_levels.encode(once))  # and a stored row reads back as written
+    nans = dict(zip(stored.nan_at.tolist(), stored.nans.step.tolist()))
+    assert (stored.nans.times[:, 0] == stored.nans.step).all()  # the epoch rides with its point
+    for number, (steps, times, count, start, stop) in enumerate(
+        zip(stored.points.step, stored.points.times, stored.count, starts, [*starts[1:], len(values)])
+    ):
         part = np.array(values[start:stop], dtype=np.float64)
         nan = np.isnan(part)
         assert count == stop - start
-        assert (record["first"]["step"], record["last"]["step"]) == (start, stop - 1)
-        assert record["low"]["step"] == start + np.argmin(np.where(nan, np.inf, part))
-        assert record["high"]["step"] == start + np.argmax(np.where(nan, -np.inf, part))
+        assert steps.tolist() == [start, stop - 1, start + np.argmin(np.where(nan, np.inf, part)),
+                                  start + np.argmax(np.where(nan, -np.inf, part))]
+        assert (times[:, 0] == steps).all() and np.isnan(times[:, 1]).all()  # epoch = step, no wall time
         assert nans.get(number) == (start + np.argmax(nan) if nan.any() else None)
+
+
+def test_a_read_of_whole_series_takes_their_rows_in_any_order() -> None:
+    """A whole series is read as soon as its rows hold all its points: rows interleaved,
+    reversed or shuffled, with rows of other levels among them, each series reads the same."""
+    rng = np.random.default_rng(8)
+    series = {}
+    for tag_id, count in ((1, 150_000), (2, 9_000), (3, 40_000)):
+        step = np.cumsum(rng.integers(1, 3, size=count))
+        value = rng.standard_normal(count)
+        value[count // 3] = np.nan
+        series[tag_id] = _chunks.series_of(step, value, epoch=step / 7, wall_time=step * 10.0)
+    found = [_many.Found(tag_id, f"r{tag_id}", "t", "s", int(one.step[0]), int(one.step[-1]), len(one))
+             for tag_id, one in series.items()]
+    extents = {one.tag_id: _many.Extent(one.first_step, one.last_step, one.points) for one in found}
+    levels = dict(_many.plan(found, extents, 500))
+    assert sorted(levels.values()) == [0, 2, 4]
+    rows = [(row[0], tag_id, *row[2:]) for tag_id, one in series.items() for row in stored_rows(one)]
+    for order in (rows, rows[::-1], [rows[at] for at in rng.permutation(len(rows))]):
+        read = _many.answer(found, extents, levels, iter(order), None, 500)
+        for one in found:
+            assert_read(series[one.tag_id], read[one.run, "t", "s"], 500, one.first_step, one.last_step)
 
 
 def test_series_reduced_together_in_batches_are_each_what_they_are_alone() -> None:
@@ -167,9 +208,9 @@ def test_level_blocks_nest_in_chunks_and_groups() -> None:
     series = _chunks.series_of(np.arange(count), np.sin(np.arange(count) / 50.0))
     level1 = [_levels.Row(*row[:3], *row.level1) for row in _chunks.chunk_rows(series)]
     for level, row in [(1, row) for row in level1] + _levels.group_rows(level1):
-        records = _levels.as_records(row.records)
+        records = _levels.as_records(row.records, row.times)
         size = SIZES[level]
-        first = np.ascontiguousarray(records.points).reshape(-1).view(_levels.RECORD)["first"]["step"]
+        first = records.points.step[:, 0]
         assert (first % size == 0).all()  # every block starts on its level's edge
         assert (records.count[:-1] == size).all() and records.count.sum() == row.count
 

@@ -3,6 +3,8 @@ points inserted mid-series, a resume cut. Expected values come from the batches 
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -37,13 +39,16 @@ def assert_levels_match_the_chunks(url: str) -> None:
     makes of level 1, as if the series had been written at once."""
     chunks = sql(url, "SELECT first_step, last_step, count, step, epoch, wall_time, value, checksum FROM chunks "
                       "ORDER BY first_step")
-    rows = sql(url, "SELECT level, first_step, last_step, count, points, checksum FROM summaries ORDER BY level, first_step")
-    stored = [(level, _levels.Row(first, last, count, bytes(points), crc)) for level, first, last, count, points, crc in rows]
+    rows = sql(url, "SELECT level, first_step, last_step, count, points, checksum, times, times_checksum FROM summaries "
+                    "ORDER BY level, first_step")
+    stored = [(level, _levels.Row(first, last, count, bytes(points), crc, bytes(times), times_crc))
+              for level, first, last, count, points, crc, times, times_crc in rows]
     level1 = [row for level, row in stored if level == 1]
     assert [row[:3] for row in level1] == [row[:3] for row in chunks]
     for chunk, summary in zip(chunks, level1):
-        records = _levels.chunk_records(_chunks.decode("", "", [chunk[3:]]))
-        assert summary.records == records and summary.checksum == _chunks.checksum(records)
+        records, crc, times, times_crc = _levels.chunk_records(_chunks.decode("", "", [chunk[3:]]))
+        assert (summary.records, summary.times) == (records, times)
+        assert (summary.checksum, summary.times_checksum) == (_chunks.checksum(records), _chunks.checksum(times))
     want = sorted(_levels.group_rows(level1), key=lambda pair: (pair[0], pair[1].first_step))
     assert [pair for pair in stored if pair[0] > 1] == want
     assert len(want) >= 2 * 6
@@ -120,15 +125,20 @@ def test_a_damaged_summary_of_any_level_is_found_by_verify_and_never_read_as_dat
     store = open_store(store_url)
     try:
         assert verify(store) == []
-        for level in range(1, len(_levels.LEVEL_POINTS)):
-            [(first, points)] = sql(store_url, "SELECT first_step, points FROM summaries WHERE level = ? "
-                                               "ORDER BY first_step LIMIT 1", (level,))
-            damaged = bytes(points[:-1]) + bytes([points[-1] ^ 1])
-            sql(store_url, "UPDATE summaries SET points = ? WHERE level = ? AND first_step = ?", (damaged, level, first))
+        for level, column in itertools.product(range(1, len(_levels.LEVEL_POINTS)), ("points", "times")):
+            [(first, blob)] = sql(store_url, f"SELECT first_step, {column} FROM summaries WHERE level = ? "
+                                             "ORDER BY first_step LIMIT 1", (level,))
+            damaged = bytes(blob[:-1]) + bytes([blob[-1] ^ 1])
+            update = f"UPDATE summaries SET {column} = ? WHERE level = ? AND first_step = ?"
+            sql(store_url, update, (damaged, level, first))
             [message] = verify(store)
             assert message.startswith("run 'a', series 'train/loss' (loss): ") and "fails its checksum" in message
+            buckets = COUNT // _levels.LEVEL_POINTS[level]
             with pytest.raises(StoreError, match="fails its checksum"):
-                store.read_series("a", "train/loss", buckets=COUNT // _levels.LEVEL_POINTS[level])
-            sql(store_url, "UPDATE summaries SET points = ? WHERE level = ? AND first_step = ?", (bytes(points), level, first))
+                store.read_series("a", "train/loss", buckets=buckets)
+            if column == "times":  # a read without times never touches them
+                bare = store.read_many([("a", "train/loss")], buckets=buckets, times=False)["a", "train/loss", "loss"]
+                assert bare.total_points == COUNT
+            sql(store_url, update, (bytes(blob), level, first))
     finally:
         store.close()

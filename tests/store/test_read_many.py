@@ -62,6 +62,27 @@ def test_many_series_read_at_once_are_each_read_alone(store: Store, step_range, 
         _same(many[key], data)
 
 
+@pytest.mark.parametrize("step_range", [None, (3_000, 131_000)])
+@pytest.mark.parametrize("buckets", [None, 3, 2_000])
+def test_a_read_without_times_gives_the_same_steps_and_values_and_no_times(store: Store, step_range, buckets) -> None:
+    """What a chart drawn against steps asks for: the summaries' times are left unread."""
+    _fill(store)
+    steps = np.arange(50_000)
+    put(store, "d", columns={"train/loss": cols(steps, np.sin(steps / 99), epochs=steps / 1000, walls=steps * 0.5)})
+    pairs = [("a", "train/loss"), ("a", "val/accuracy"), ("b", "train/loss"), ("c", "train/loss"), ("d", "train/loss")]
+    whole = store.read_many(pairs, step_range=step_range, buckets=buckets)
+    bare = store.read_many(pairs, step_range=step_range, buckets=buckets, times=False)
+    assert list(bare) == list(whole)
+    for key, data in whole.items():
+        assert data.total_points == bare[key].total_points and data.step.tolist() == bare[key].step.tolist()
+        assert bits(data.value) == bits(bare[key].value)
+        assert np.isnan(bare[key].epoch).all() and np.isnan(bare[key].wall_time).all()
+        assert len(bare[key].epoch) == len(bare[key].wall_time) == len(data.step)
+    assert not np.isnan(whole["d", "train/loss", "loss"].wall_time).any()
+    read = query.read_series(store, runs=["d"], tags=["train/loss"], time_range=(0, math.inf), buckets=3, times=False)
+    assert np.isnan(read["d", "train/loss", "loss"].wall_time).all() and len(read["d", "train/loss", "loss"].step) > 3
+
+
 def test_a_shared_label_brings_every_series_under_it_apart(store: Store) -> None:
     _fill(store)
     many = store.read_many([("b", "train/loss")], buckets=10)
@@ -104,6 +125,8 @@ def test_a_damaged_row_is_an_error_never_data(store_url: str, level: int, bucket
         sql(store_url, f"UPDATE {table} SET {column} = ? WHERE first_step = ?{where}", (damaged, first))
         with pytest.raises(StoreError, match="fails its checksum"):
             store.read_many([("a", "train/loss"), ("c", "train/loss")], step_range=step_range, buckets=buckets)
+        # a read stopped by the error leaves the store usable (PostgreSQL: the streamed rows discarded)
+        assert [data.total_points for data in store.read_many([("b", "train/loss")], buckets=10).values()] == [100, 100]
     finally:
         store.close()
 

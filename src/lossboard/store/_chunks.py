@@ -33,7 +33,7 @@ from lossboard.store.downsample import m4_index
 _STEP = np.dtype("<i8")
 _FLOAT = np.dtype("<f8")
 Blobs = tuple[bytes, bytes, bytes, bytes, int]  # step, epoch, wall_time, value, their checksum
-Block = tuple[bytes, int]  # a chunk's level-1 records and their checksum
+Block = tuple[bytes, int, bytes, int]  # a chunk's level-1 records as stored (`_levels.sealed`)
 
 
 class ChunkRow(NamedTuple):
@@ -161,8 +161,7 @@ def chunk_rows(series: Series, size: int = CHUNK_POINTS) -> list[ChunkRow]:
     """A sorted series cut into chunks, each summarised and encoded, ready to insert."""
     rows = []
     for part in split(series, size):
-        records = chunk_records(part)
-        rows.append(ChunkRow(*summarize(part), encode(part), (records, checksum(records))))
+        rows.append(ChunkRow(*summarize(part), encode(part), chunk_records(part)))
     return rows
 
 
@@ -171,8 +170,7 @@ def summary_rows(chunks: Iterable[tuple[int, int, int, bytes, bytes, bytes, byte
     last_step, count, *blobs)`` in step order: what a migration writes for an existing series."""
     level1 = []
     for first, last, count, *blobs in chunks:
-        records = chunk_records(decode("", "", [blobs]))
-        level1.append(Row(first, last, count, records, checksum(records)))
+        level1.append(Row(first, last, count, *chunk_records(decode("", "", [blobs]))))
     return [(1, row) for row in level1] + group_rows(level1)
 
 

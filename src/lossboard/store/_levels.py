@@ -10,8 +10,9 @@ chunks. Every block of a level is a union of whole blocks of each finer level, s
 record is the reduction (`reduce`) of finer ones: M4 of M4s is M4.
 
 Stored (`encode`): level 1 in one row beside each chunk, the coarser levels in one row per
-level per group of `GROUP_CHUNKS` chunks (`group_rows`); a row is a contiguous array of
-records then its NaN list, so one row decodes with two ``np.frombuffer``.
+level per group of `GROUP_CHUNKS` chunks (`group_rows`); a row is two blobs, its records'
+steps, values and counts then its NaN list, and their epochs and wall times, so that a chart
+drawn against steps reads half the bytes, and each column decodes with one ``np.frombuffer``.
 
 A read picks the coarsest level with at least ``buckets`` blocks in the range (`level_for`),
 so a bucket spans 1 to 2 of its blocks; covers the range with that level's blocks wholly
@@ -37,41 +38,59 @@ from lossboard.store._crc import CorruptChunk, checksum
 from lossboard.store.base import CHUNK_POINTS
 from lossboard.store.downsample import edges, first_match
 
-POINT = np.dtype([("step", "<i8"), ("epoch", "<f8"), ("wall_time", "<f8"), ("value", "<f8")])
-RECORD = np.dtype([("first", POINT), ("last", POINT), ("low", POINT), ("high", POINT)])  # and a count
-NAN = np.dtype([("record", "<i8"), ("point", POINT)])  # a record's first NaN, where it has one
 # points a block holds at each level (from 4,096: chunks joined, while they are full); a factor
 # of 2 between levels keeps a read within 2x the buckets' count of records
 LEVEL_POINTS = (1,) + tuple(32 << shift for shift in range(13))  # 1, 32, 64, ..., 131,072
 GROUP_CHUNKS = 32  # chunks per stored row of levels 2 and up: one block of the top level
-# Points are handled as rows of 4 words (step, then epoch, wall time and value as float64
-# bits; `POINT` is their layout) and gathered as 32-byte items: numpy copies nested structured
-# fields one by one, 30x slower. A record's four points are consecutive rows, so point ``part``
-# of record ``r`` is row ``4 * r + part`` of a level's point table.
+# A record's four points are a row of 4 in each column, so point ``part`` of record ``r`` is
+# point ``4 * r + part`` of the flattened columns.
 _FIRST, _LAST, _LOW, _HIGH = range(4)
-_STEP, _VALUE = 0, 3  # words of a point
-_HEADER = 8  # a stored row begins with its number of records (int64)
+
+
+class Points(NamedTuple):
+    """Points as columns of one shape (a record's four points are a row of 4): steps, values,
+    and their epochs and wall times in a last axis of 2, or None where a read left them out.
+    Steps and values are all a chart draws, so they are stored apart from the times."""
+
+    step: np.ndarray
+    value: np.ndarray
+    times: np.ndarray | None
+
+    def take(self, index: np.ndarray | slice) -> Points:
+        """The points at ``index`` of the flattened columns."""
+        times = None if self.times is None else self.times.reshape(-1, 2)[index]
+        return Points(self.step.reshape(-1)[index], self.value.reshape(-1)[index], times)
+
+    def rows(self, start: int, stop: int) -> Points:
+        """Rows ``[start, stop)`` (views)."""
+        return Points(self.step[start:stop], self.value[start:stop], None if self.times is None else self.times[start:stop])
+
+
+_NONE = np.empty(0, dtype=np.int64)
+NO_POINTS = Points(_NONE, np.empty(0), None)  # what a read of whole blocks takes from chunks
 
 
 class Records(NamedTuple):
-    """Records as their points (`RECORD`: rows of 16 words) and counts, and the first NaN of
-    those holding one: their indices among the records (ascending) and points (rows of 4 words)."""
+    """Records as their points (rows of 4: first, last, low, high) and counts, and the first
+    NaN of those holding one: their indices among the records (ascending) and points."""
 
-    points: np.ndarray
+    points: Points
     count: np.ndarray
     nan_at: np.ndarray
-    nans: np.ndarray
+    nans: Points
 
 
 class Row(NamedTuple):
-    """One stored row of summaries: the chunks it covers, their points, its records (`encode`)
-    and their CRC."""
+    """One stored row of summaries: the chunks it covers, their points, its records as stored
+    (`encode`: steps and values, then the times, None where a read left them out) and their CRCs."""
 
     first_step: int
     last_step: int
     count: int
     records: bytes
     checksum: int
+    times: bytes | None
+    times_checksum: int
 
 
 def level_for(points: int, buckets: int) -> int:
@@ -79,48 +98,59 @@ def level_for(points: int, buckets: int) -> int:
     return max(level for level, size in enumerate(LEVEL_POINTS) if level == 0 or points >= buckets * size)
 
 
-def points_of(series: Series) -> np.ndarray:
-    """A series' points as rows of 4 words (`POINT`)."""
-    points = np.empty((len(series), 4), dtype=np.int64)
-    points[:, _STEP] = series.step
-    floats = points.view(np.float64)
-    floats[:, 1], floats[:, 2], floats[:, _VALUE] = series.epoch, series.wall_time, series.value
-    return points
+def points_of(series: Series, *, times: bool = True) -> Points:
+    """A series' points as columns (`Points`); without ``times``, its epochs and wall times left out."""
+    both = np.stack([series.epoch, series.wall_time], axis=1) if times else None
+    return Points(series.step, series.value, both)
 
 
-def reduce(source: Records | np.ndarray, starts: np.ndarray) -> Records:
+def reduce(source: Records | Points, starts: np.ndarray) -> Records:
     """One record per run of ``source`` beginning at each of ``starts`` (sorted, from 0).
 
-    ``source`` is records or points (rows of 4 words: each a record of one). The minimum and
-    maximum are each run's first holding them (NaN as +inf and -inf), as `downsample.m4_index`
-    picks them.
+    ``source`` is records or points (each a record of one). The minimum and maximum are each
+    run's first holding them (NaN as +inf and -inf), as `downsample.m4_index` picks them.
     """
-    if isinstance(source, np.ndarray):
-        table = _table(source)
-        first = last = low = high = np.arange(len(source))
-        lows = highs = source[:, _VALUE].view(np.float64)
+    if isinstance(source, Points):
+        points, count = source, None
+        first = last = low = high = np.arange(len(source.step))
+        lows = highs = source.value
         nan_at = np.flatnonzero(np.isnan(lows))
-        nans, count = source[nan_at], None
+        nans = source.take(nan_at)
     else:
-        table = _table(source.points)
-        first, last, low, high = (np.arange(part, source.points.size // 4, 4) for part in range(4))
-        lows, highs = (source.points[:, 4 * part + _VALUE].view(np.float64) for part in (_LOW, _HIGH))
-        nan_at, nans, count = source.nan_at, source.nans, source.count
+        points, count = source.points, source.count
+        first, last, low, high = (np.arange(part, 4 * len(count), 4) for part in range(4))
+        lows, highs = source.points.value[:, _LOW], source.points.value[:, _HIGH]
+        nan_at, nans = source.nan_at, source.nans
     sizes = np.diff(np.append(starts, len(lows)))
     picked = np.empty((len(starts), 4), dtype=np.intp)
     picked[:, _FIRST] = first[starts]
     picked[:, _LAST] = last[starts + sizes - 1]
-    picked[:, _LOW] = low[first_match(_nan_as(lows, np.inf, nan_at), starts, np.minimum, sizes)]
-    picked[:, _HIGH] = high[first_match(_nan_as(highs, -np.inf, nan_at), starts, np.maximum, sizes)]
+    picked[:, _LOW] = low[_extreme_at(_nan_as(lows, np.inf, nan_at), starts, sizes, np.minimum)]
+    picked[:, _HIGH] = high[_extreme_at(_nan_as(highs, -np.inf, nan_at), starts, sizes, np.maximum)]
     held, at = _first_in_runs(nan_at, starts, sizes)
-    points = table[picked.reshape(-1)].view(np.int64).reshape(-1, 16)
+    kept = points.take(picked.reshape(-1))
+    times = None if kept.times is None else kept.times.reshape(-1, 4, 2)
     counts = sizes if count is None else np.add.reduceat(count, starts)
-    return Records(points, counts.astype(np.int64, copy=False), np.flatnonzero(held), nans[at[held]])
+    return Records(
+        Points(kept.step.reshape(-1, 4), kept.value.reshape(-1, 4), times),
+        counts.astype(np.int64, copy=False), np.flatnonzero(held), nans.take(at[held]),
+    )
 
 
-def _table(points: np.ndarray) -> np.ndarray:
-    """Points (rows of 4 words, or of 16: a record's four) as one 32-byte item each."""
-    return np.ascontiguousarray(points).view("V32").reshape(-1)
+def _extreme_at(values: np.ndarray, starts: np.ndarray, sizes: np.ndarray, reduce: np.ufunc) -> np.ndarray:
+    """Per run of ``values`` (NaN-free), the index of its first value equal to the run's
+    ``reduce`` (`np.minimum` or `np.maximum`). Most runs of a read hold one or two records, so
+    those are settled by one comparison; only the few longer ones are reduced in full."""
+    following = starts + (sizes > 1)  # a run's second value (its first, alone)
+    behind = values[starts]
+    best = starts + (reduce(values[following], behind) != behind)  # strictly beyond: ties keep the first
+    longer = np.flatnonzero(sizes > 2)
+    if len(longer):
+        lengths = sizes[longer]
+        offsets = np.cumsum(lengths) - lengths
+        index = np.arange(int(lengths.sum())) + np.repeat(starts[longer] - offsets, lengths)
+        best[longer] = index[first_match(values[index], offsets, reduce, lengths)]
+    return best
 
 
 def _nan_as(values: np.ndarray, fill: float, nan_at: np.ndarray) -> np.ndarray:
@@ -140,46 +170,73 @@ def _first_in_runs(marked: np.ndarray, starts: np.ndarray, sizes: np.ndarray) ->
     return (at < len(marked)) & (marked[np.minimum(at, len(marked) - 1)] < starts + sizes), at
 
 
-def encode(records: Records) -> bytes:
-    """Records as a stored row: their number, their points, their counts, then the NaN list (`NAN`)."""
-    nans = np.empty((len(records.nan_at), 5), dtype=np.int64)
-    nans[:, 0], nans[:, 1:] = records.nan_at, records.nans
-    parts = (records.points, records.count.astype("<i8", copy=False), nans)
-    return np.int64(len(records.count)).tobytes() + b"".join(part.tobytes() for part in parts)
+def encode(records: Records) -> tuple[bytes, bytes]:
+    """Records as a stored row's two blobs. The first: their number, their points' steps (rows
+    of 4), values (rows of 4) and counts, then one entry per record holding NaN (its index, its
+    first NaN's step and value). The second: the epochs and wall times of their points (rows of
+    4 x 2), then of those NaN points."""
+    points, nans = records.points, records.nans
+    entries = np.empty((len(records.nan_at), 3), dtype="<i8")
+    entries[:, 0], entries[:, 1], entries[:, 2] = records.nan_at, nans.step, nans.value.view(np.int64)
+    first = (np.int64(len(records.count)), points.step.astype("<i8", copy=False), points.value.astype("<f8", copy=False),
+             records.count.astype("<i8", copy=False), entries)
+    second = (points.times.astype("<f8", copy=False), nans.times.astype("<f8", copy=False))
+    return b"".join(part.tobytes() for part in first), b"".join(part.tobytes() for part in second)
 
 
-def as_records(blob: bytes) -> Records:
-    """A stored row back as `Records` (read-only views, no copy)."""
-    count = int.from_bytes(blob[:_HEADER], "little", signed=True)
-    points = np.frombuffer(blob, dtype=np.int64, count=16 * count, offset=_HEADER).reshape(count, 16)
-    counts = np.frombuffer(blob, dtype=np.int64, count=count, offset=_HEADER + points.nbytes)
-    nans = np.frombuffer(blob, dtype=np.int64, offset=_HEADER + points.nbytes + counts.nbytes).reshape(-1, 5)
-    return Records(points, counts, nans[:, 0], nans[:, 1:])
+def as_records(records: bytes, times: bytes | None) -> Records:
+    """A stored row's blobs back as `Records` (read-only views, no copy); ``times`` None: not read."""
+    words = np.frombuffer(records, dtype="<i8")  # one call, then views: a row is decoded per read
+    count = int(words[0])
+    step, value = words[1 : 1 + 4 * count].reshape(count, 4), words[1 + 4 * count : 1 + 8 * count].view("<f8").reshape(count, 4)
+    counts, entries = words[1 + 8 * count : 1 + 9 * count], words[1 + 9 * count :].reshape(-1, 3)
+    both = nan_times = None
+    if times is not None:
+        floats = np.frombuffer(times, dtype="<f8")
+        both, nan_times = floats[: 8 * count].reshape(count, 4, 2), floats[8 * count :].reshape(-1, 2)
+    nans = Points(entries[:, 1], entries[:, 2].view(np.float64), nan_times)
+    return Records(Points(step, value, both), counts, entries[:, 0], nans)
 
 
 def join(parts: Sequence[Records]) -> Records:
-    """Consecutive records as one `Records`."""
+    """Consecutive records (at least one part) as one `Records`."""
     if len(parts) == 1:
         return parts[0]
     offsets = np.cumsum([0] + [len(part.count) for part in parts[:-1]])
     return Records(
-        np.concatenate([part.points for part in parts] or [np.empty((0, 16), np.int64)]),
-        np.concatenate([part.count for part in parts] or [np.empty(0, np.int64)]),
-        np.concatenate([part.nan_at + offset for part, offset in zip(parts, offsets)] or [np.empty(0, np.int64)]),
-        np.concatenate([part.nans for part in parts] or [np.empty((0, 4), np.int64)]),
+        _joined([part.points for part in parts]),
+        np.concatenate([part.count for part in parts]),
+        np.concatenate([part.nan_at + offset for part, offset in zip(parts, offsets) if len(part.nan_at)] or [_NONE]),
+        _joined([part.nans for part in parts]),
     )
+
+
+def _joined(parts: Sequence[Points]) -> Points:
+    """Points one after another (their times only where every part has them)."""
+    timed = all(part.times is not None for part in parts)
+    parts = [part for part in parts if len(part.step)] or parts[:1]  # NaN lists: mostly empty
+    if len(parts) == 1:
+        return parts[0] if timed else parts[0]._replace(times=None)
+    times = np.concatenate([part.times for part in parts]) if timed else None
+    return Points(np.concatenate([part.step for part in parts]), np.concatenate([part.value for part in parts]), times)
 
 
 def between(records: Records, start: int, stop: int) -> Records:
     """Records ``[start, stop)`` (views)."""
     lo, hi = np.searchsorted(records.nan_at, (start, stop))
-    nan_at, nans = records.nan_at[lo:hi] - start, records.nans[lo:hi]
-    return Records(records.points[start:stop], records.count[start:stop], nan_at, nans)
+    return Records(records.points.rows(start, stop), records.count[start:stop], records.nan_at[lo:hi] - start,
+                   records.nans.rows(lo, hi))
 
 
-def chunk_records(chunk: Series) -> bytes:
-    """A chunk's level-1 records (every 32 points) as the row stored beside it."""
-    return encode(reduce(points_of(chunk), np.arange(0, len(chunk), LEVEL_POINTS[1])))
+def sealed(blobs: tuple[bytes, bytes]) -> tuple[bytes, int, bytes, int]:
+    """A row's two blobs (`encode`), each followed by its CRC: what a backend stores."""
+    records, times = blobs
+    return records, checksum(records), times, checksum(times)
+
+
+def chunk_records(chunk: Series) -> tuple[bytes, int, bytes, int]:
+    """A chunk's level-1 records (every 32 points) as the row stored beside it (`sealed`)."""
+    return sealed(encode(reduce(points_of(chunk), np.arange(0, len(chunk), LEVEL_POINTS[1]))))
 
 
 def group_rows(level1: Sequence[Row]) -> list[tuple[int, Row]]:
@@ -189,7 +246,7 @@ def group_rows(level1: Sequence[Row]) -> list[tuple[int, Row]]:
     rows = []
     for start in range(0, len(level1), GROUP_CHUNKS):
         group = level1[start : start + GROUP_CHUNKS]
-        parts = [as_records(row.records) for row in group]
+        parts = [as_records(row.records, row.times) for row in group]
         records = join(parts)
         # where each record's block begins: its chunk, and its first point's place in it
         chunk = np.repeat(np.arange(len(group)), [len(part.count) for part in parts])
@@ -203,8 +260,7 @@ def group_rows(level1: Sequence[Row]) -> list[tuple[int, Row]]:
                 opens = (place == 0) & (chunk % (size // CHUNK_POINTS) == 0)
             starts = np.flatnonzero(opens)
             records, chunk, place = reduce(records, starts), chunk[starts], place[starts]
-            blob = encode(records)
-            rows.append((level, Row(*bounds, blob, checksum(blob))))
+            rows.append((level, Row(*bounds, *sealed(encode(records)))))
     return rows
 
 
@@ -224,22 +280,23 @@ def rebuild_groups(query: Query, tag_id: int, since: int) -> list[tuple[int, Row
     [(kept_last,)] = query("SELECT MAX(last_step) FROM summaries WHERE tag_id = ? AND level = 2", (tag_id,))
     after, params = ("", (tag_id,)) if kept_last is None else (" AND first_step > ?", (tag_id, kept_last))
     level1 = query(
-        "SELECT first_step, last_step, count, points, checksum FROM summaries WHERE tag_id = ? AND level = 1"
-        f"{after} ORDER BY first_step",
+        "SELECT first_step, last_step, count, points, checksum, times, times_checksum FROM summaries "
+        f"WHERE tag_id = ? AND level = 1{after} ORDER BY first_step",
         params,
     )
-    return group_rows([Row(first, last, count, bytes(records), crc) for first, last, count, records, crc in level1])
+    return group_rows([Row(first, last, count, bytes(records), crc, bytes(times), times_crc)
+                       for first, last, count, records, crc, times, times_crc in level1])
 
 
 def decode(row: Row, what: str) -> Records:
-    """One stored row's records, its checksum verified (`CorruptChunk` naming ``what``)."""
-    if checksum(row.records) != row.checksum:
+    """One stored row's records, its checksums verified (`CorruptChunk` naming ``what``)."""
+    if checksum(row.records) != row.checksum or (row.times is not None and checksum(row.times) != row.times_checksum):
         raise CorruptChunk(what)
-    return as_records(row.records)
+    return as_records(row.records, row.times)
 
 
 def cover(
-    levels: Mapping[int, Sequence[Row]], points: np.ndarray, top: int, lo: int, hi: int, what: str
+    levels: Mapping[int, Sequence[Row]], points: Points, top: int, lo: int, hi: int, what: str
 ) -> list[Records]:
     """The records covering each point of ``[lo, hi]`` once, in step order, as consecutive
     parts: the blocks of level ``top`` wholly inside, then finer ones towards the ends, then
@@ -273,7 +330,7 @@ def cover(
 
 def _step(records: Records, at: int, part: int) -> int:
     """The step of point ``part`` of record ``at``."""
-    return int(records.points[at, 4 * part + _STEP])
+    return int(records.points.step[at, part])
 
 
 def _blocks_in(rows: Sequence[Row], start: int, stop: int, what: str) -> list[Records]:
@@ -284,7 +341,7 @@ def _blocks_in(rows: Sequence[Row], start: int, stop: int, what: str) -> list[Re
             continue
         records = decode(row, what)
         if row.first_step < start or row.last_step > stop:
-            first, last = records.points[:, 4 * _FIRST + _STEP], records.points[:, 4 * _LAST + _STEP]
+            first, last = records.points.step[:, _FIRST], records.points.step[:, _LAST]
             inside = np.flatnonzero((first >= start) & (last <= stop))
             if not len(inside):
                 continue
@@ -293,15 +350,15 @@ def _blocks_in(rows: Sequence[Row], start: int, stop: int, what: str) -> list[Re
     return parts
 
 
-def _points_in(points: np.ndarray, start: int, stop: int) -> list[Records]:
+def _points_in(points: Points, start: int, stop: int) -> list[Records]:
     """The points inside ``[start, stop]`` as records of one (none or one part)."""
-    begin, end = np.searchsorted(points[:, _STEP], (start, stop + 1))
-    return [reduce(points[begin:end], np.arange(end - begin))] if end > begin else []
+    begin, end = np.searchsorted(points.step, (start, stop + 1))
+    return [reduce(points.rows(begin, end), np.arange(end - begin))] if end > begin else []
 
 
 def count(parts: Sequence[Records]) -> int:
     """How many points the records of ``parts`` cover."""
-    return sum(int(part.count.sum()) for part in parts)
+    return int(np.add.reduce(np.concatenate([part.count for part in parts]))) if parts else 0
 
 
 BATCH_RECORDS = 1 << 13  # records reduced in one go: small enough to stay in the CPU's caches
@@ -325,51 +382,70 @@ def downsample(covers: Sequence[tuple[Sequence[Records], int, int]], buckets: in
     return kept + (_downsample(batch, buckets) if batch else [])
 
 
+def _bucket_keys(firsts: np.ndarray, ranges: Sequence[tuple[int, int]], bounds: np.ndarray, buckets: int) -> np.ndarray:
+    """For each series' records (``bounds`` apart), a key per record that differs from the next
+    record's exactly where the bucket of its first step (``firsts``) in its series' range does.
+
+    Step ``s`` of ``[lo, hi]`` falls in bucket ``(s - lo) * buckets // (hi - lo + 1)`` (the
+    equal step ranges of `downsample.edges`), computed so in int64 where it cannot overflow;
+    steps near the ends of int64 take `downsample.edges`' way."""
+    key = np.empty(len(firsts), dtype=np.int64)
+    for number, ((lo, hi), start, stop) in enumerate(zip(ranges, bounds[:-1], bounds[1:])):
+        span = hi - lo + 1
+        if span * buckets < 2**63:
+            bucket = (firsts[start:stop] - lo) * buckets // span
+        else:
+            bucket = np.searchsorted(edges(lo, hi, buckets), firsts[start:stop], side="right") - 1
+        key[start:stop] = bucket + number * (buckets + 2)
+    return key
+
+
 def _downsample(covers: Sequence[tuple[Sequence[Records], int, int]], buckets: int) -> list[Series]:
-    """`downsample` of one batch: each bucket's points are chosen by their place in the point
-    table, and only the points kept are then gathered."""
+    """`downsample` of one batch: each bucket's points are chosen by their place among the
+    records' points, and only the points kept are then gathered."""
     sizes = [sum(len(part.count) for part in parts) for parts, _, _ in covers]
     if not sum(sizes):
         return [Series("", "", np.empty(0, dtype=np.int64), *(np.empty(0) for _ in range(3))) for _ in covers]
     records = join([part for parts, _, _ in covers for part in parts])
-    points = records.points
+    steps, values = records.points.step, records.points.value
     bounds = np.cumsum([0] + sizes)
-    firsts = np.ascontiguousarray(points[:, 4 * _FIRST + _STEP])
-    key = np.empty(len(points), dtype=np.int64)
-    for number, ((_, lo, hi), start, stop) in enumerate(zip(covers, bounds[:-1], bounds[1:])):
-        bucket = np.searchsorted(edges(lo, hi, buckets), firsts[start:stop], side="right")
-        key[start:stop] = number * (buckets + 2) + bucket
-    starts = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
-    runs = np.diff(np.append(starts, len(points)))
-    lows, highs = (points[:, 4 * part + _VALUE].view(np.float64) for part in (_LOW, _HIGH))
-    low = first_match(_nan_as(lows, np.inf, records.nan_at), starts, np.minimum, runs)
-    high = first_match(_nan_as(highs, -np.inf, records.nan_at), starts, np.maximum, runs)
+    key = _bucket_keys(steps[:, _FIRST], [(lo, hi) for _, lo, hi in covers], bounds, buckets)
+    opens = np.empty(len(key), dtype=bool)  # a record opening a bucket
+    opens[0] = True
+    np.not_equal(key[1:], key[:-1], out=opens[1:])
+    starts = np.flatnonzero(opens)
+    runs = np.diff(np.append(starts, len(steps)))
+    low = _extreme_at(_nan_as(values[:, _LOW], np.inf, records.nan_at), starts, runs, np.minimum)
+    high = _extreme_at(_nan_as(values[:, _HIGH], -np.inf, records.nan_at), starts, runs, np.maximum)
     held, at = _first_in_runs(records.nan_at, starts, runs)
-    # each bucket's points by their place in the table of the records' points, then their NaN
-    # points (4 * len(points) + entry)
-    table = _table(points)
-    if len(records.nans):
-        table = np.concatenate([table, _table(records.nans)])
-    steps = table.view(np.int64).reshape(-1, 4)[:, _STEP]
+    # each bucket's points by their place among the records' points, then their NaN points
+    # (4 * len(steps) + entry)
+    table = records.points.take(slice(None))
+    if len(records.nan_at):
+        table = _joined([table, records.nans])
     # a bucket's first, low, high, first NaN (only in a batch holding one) and last
     chosen = np.empty((len(starts), 5 if held.any() else 4), dtype=np.intp)
     chosen[:, 0], chosen[:, -1] = 4 * starts + _FIRST, 4 * (starts + runs - 1) + _LAST
     chosen[:, 1], chosen[:, 2] = 4 * low + _LOW, 4 * high + _HIGH
     if chosen.shape[1] == 5:  # a bucket without NaN names its first twice
-        chosen[:, 3] = np.where(held, len(points) * 4 + at, chosen[:, 0])
+        chosen[:, 3] = np.where(held, len(steps) * 4 + at, chosen[:, 0])
     # the middle points in step order (points on one step are one point: any order)
+    ahead = table.step[chosen]
     for left, right in ((1, 2), (2, 3), (1, 2))[: 1 if chosen.shape[1] == 4 else 3]:
-        swap = np.flatnonzero(steps[chosen[:, left]] > steps[chosen[:, right]])
-        chosen[swap, left], chosen[swap, right] = chosen[swap, right], chosen[swap, left]
-    ahead = steps[chosen]
+        swap = np.flatnonzero(ahead[:, left] > ahead[:, right])
+        for column in (chosen, ahead):
+            column[swap, left], column[swap, right] = column[swap, right], column[swap, left]
     fresh = np.empty(chosen.shape, dtype=bool)
     fresh[:, 0], fresh[:, 1:] = True, ahead[:, 1:] != ahead[:, :-1]
-    picked = np.flatnonzero(fresh)
-    # one copy of the kept points as four columns; each series' columns are views of it
-    columns = np.ascontiguousarray(table[chosen.reshape(-1)[picked]].view(np.int64).reshape(-1, 4).T)
-    floats = columns.view(np.float64)
-    cuts = np.searchsorted(picked, chosen.shape[1] * np.searchsorted(starts, bounds))
-    step, epoch, wall_time, value = columns[_STEP], floats[1], floats[2], floats[_VALUE]
+    index = chosen[fresh]
+    step, value = ahead[fresh], table.value[index]  # the steps were gathered already
+    if table.times is None:  # not read: unknown, and no memory spent on saying so
+        epoch = wall_time = np.broadcast_to(np.float64(np.nan), len(step))
+    else:
+        times = table.times[index]
+        epoch, wall_time = np.ascontiguousarray(times[:, 0]), np.ascontiguousarray(times[:, 1])
+    series = np.searchsorted(starts, bounds)  # each series' first bucket
+    cuts = np.cumsum([0] + [np.count_nonzero(fresh[start:stop]) for start, stop in zip(series[:-1], series[1:])])
     return [
         Series("", "", step[start:stop], epoch[start:stop], wall_time[start:stop], value[start:stop])
         for start, stop in zip(cuts[:-1], cuts[1:])

@@ -16,6 +16,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import NamedTuple
 
+import numpy as np
+
 from lossboard.errors import UsageError
 from lossboard.model import Series
 from lossboard.store import _chunks, _levels
@@ -51,20 +53,23 @@ def read(
     step_range: tuple[int, int] | None,
     buckets: int | None,
     *,
+    times: bool = True,
     extents_of: Callable[[list[int], int, int], Iterable[tuple]],
-    rows_of: Callable[[list[tuple[int, int, bool]], int, int], Iterable[tuple]],
+    rows_of: Callable[[list[tuple[int, int, bool]], int, int, bool], Iterable[tuple]],
 ) -> dict[tuple[str, str, str], SeriesData]:
     """``found`` series in a backend's two statements, one for the whole series:
     ``extents_of(tag_ids, lo, hi)`` gives ``(tag_id, first_step, last_step, inner_points)`` of
     each series overlapping ``[lo, hi]`` (the whole series': `Found`'s own), ``rows_of(fetches,
-    lo, hi)`` every row those ask for (`fetches`, `answer`)."""
+    lo, hi, times)`` every row those ask for (`fetches`, `answer`; summaries' times only with
+    ``times``). Without ``times``, epochs and wall times come back NaN, unread."""
     lo, hi = step_range or WHOLE
     if step_range is None:
         extents = {series.tag_id: Extent(series.first_step, series.last_step, series.points) for series in found}
     else:
         extents = {tag_id: Extent(*extent) for tag_id, *extent in extents_of([series.tag_id for series in found], lo, hi)}
     levels = dict(plan(found, extents, buckets))
-    return answer(found, extents, levels, rows_of(fetches(levels, step_range), lo, hi), step_range, buckets)
+    rows = rows_of(fetches(levels, step_range), lo, hi, times)
+    return answer(found, extents, levels, rows, step_range, buckets, times=times)
 
 
 def plan(found: Iterable[Found], extents: Mapping[int, Extent], buckets: int | None) -> list[tuple[int, int]]:
@@ -92,11 +97,13 @@ def fetches(levels: Mapping[int, int], step_range: tuple[int, int] | None) -> li
 
 
 class _Fetched:
-    """One series' fetched rows: chunks ``(first_step, blobs)`` and summaries by level."""
+    """One series' fetched rows: chunks ``(first_step, blobs)`` and summaries by level, and how
+    many points the rows of its chosen level cover."""
 
     def __init__(self) -> None:
         self.chunks: list[tuple[int, _chunks.Blobs]] = []
         self.levels: dict[int, list[_levels.Row]] = defaultdict(list)
+        self.points = 0
 
 
 def answer(
@@ -106,32 +113,78 @@ def answer(
     rows: Iterable[tuple],
     step_range: tuple[int, int] | None,
     buckets: int | None,
+    *,
+    times: bool = True,
 ) -> dict[tuple[str, str, str], SeriesData]:
     """Each series read from the fetched ``rows`` ``(level, tag_id, first_step, last_step, count,
-    step, epoch, wall_time, value, checksum)`` (level 0: a chunk; a summary's records ride in
-    ``value``), in any order, keyed by (run, tag, source_tag) in the order of ``found``;
-    ``levels`` as `plan` chose."""
+    step, epoch, wall_time, value, checksum, times, times_checksum)`` (level 0: a chunk; a
+    summary's records ride in ``value``, its times (or NULL) in ``times``), in any order, keyed
+    by (run, tag, source_tag) in the order of ``found``; ``levels`` as `plan` chose.
+
+    Rows are taken as they come. In a read of whole series, a series whose rows of its level
+    hold all its points is complete: it is read then, with the ones before it, and its rows let
+    go, so a request holds a batch of rows at a time rather than all of them. Memory freed that
+    way is reused by the next rows; rows held to the end are given back to the system and
+    mapped afresh by the next request, which cost more than reducing them.
+    """
+    wanted = {series.tag_id: series for series in found}
     fetched: dict[int, _Fetched] = defaultdict(_Fetched)
-    for level, tag_id, first, last, count, step, epoch, wall_time, value, crc in rows:
+    answers = _Answers(extents, levels, step_range, buckets, times)
+    for level, tag_id, first, last, count, step, epoch, wall_time, value, crc, stamps, stamps_crc in rows:
+        held = fetched[tag_id]
         if level == 0:
-            fetched[tag_id].chunks.append((first, (step, epoch, wall_time, value, crc)))
+            held.chunks.append((first, (step, epoch, wall_time, value, crc)))
         else:
-            fetched[tag_id].levels[level].append(_levels.Row(first, last, count, value, crc))
-    read: dict[int, SeriesData] = {}
-    covered = []  # series read through summaries: downsampled together below
+            held.levels[level].append(_levels.Row(first, last, count, value, crc, stamps, stamps_crc))
+        held.points += count if level == levels.get(tag_id, 0) else 0
+        if step_range is None and held.points == wanted[tag_id].points:
+            answers.add(wanted[tag_id], fetched.pop(tag_id))
     for series in found:
-        extent, level, held = extents.get(series.tag_id), levels.get(series.tag_id, 0), fetched[series.tag_id]
-        if extent is None or level == 0 or buckets is None:
-            read[series.tag_id] = _exact(series, held, step_range, buckets)
-            continue
-        lo, hi = step_range if step_range is not None else (extent.first_step, extent.last_step)
+        if series.tag_id not in answers.read:
+            answers.add(series, fetched.pop(series.tag_id, _Fetched()))
+    answers.flush()
+    return {(series.run, series.tag, series.source_tag): answers.read[series.tag_id] for series in found}
+
+
+class _Answers:
+    """The series read so far (`read`, by tag id), those read through summaries downsampled
+    together some `_levels.BATCH_RECORDS` records at a time."""
+
+    def __init__(
+        self,
+        extents: Mapping[int, Extent],
+        levels: Mapping[int, int],
+        step_range: tuple[int, int] | None,
+        buckets: int | None,
+        times: bool,
+    ) -> None:
+        self.extents, self.levels, self.step_range, self.buckets, self.times = extents, levels, step_range, buckets, times
+        self.read: dict[int, SeriesData | None] = {}
+        self.waiting: list[tuple[Found, list[_levels.Records], int, int]] = []
+        self.records = 0
+
+    def add(self, series: Found, held: _Fetched) -> None:
+        """Read one series from its rows (now, or with the next batch)."""
+        extent, level = self.extents.get(series.tag_id), self.levels.get(series.tag_id, 0)
+        if extent is None or level == 0 or self.buckets is None:
+            self.read[series.tag_id] = _exact(series, held, self.step_range, self.buckets, self.times)
+            return
+        lo, hi = self.step_range if self.step_range is not None else (extent.first_step, extent.last_step)
         by_level = {number: sorted(rows, key=lambda row: row.first_step) for number, rows in held.levels.items()}
-        points = _levels.points_of(_points(series, held))
-        covered.append((series, _levels.cover(by_level, points, level, lo, hi, series.tag), lo, hi))
-    kept = _levels.downsample([(parts, lo, hi) for _, parts, lo, hi in covered], buckets or 1)
-    for (series, parts, _, _), points in zip(covered, kept):
-        read[series.tag_id] = SeriesData.of(series.run, series.tag, series.source_tag, points, _levels.count(parts))
-    return {(series.run, series.tag, series.source_tag): read[series.tag_id] for series in found}
+        points = _levels.points_of(_points(series, held), times=self.times) if held.chunks else _levels.NO_POINTS
+        parts = _levels.cover(by_level, points, level, lo, hi, series.tag)
+        self.read[series.tag_id] = None  # until its batch is reduced
+        self.waiting.append((series, parts, lo, hi))
+        self.records += sum(len(part.count) for part in parts)
+        if self.records >= _levels.BATCH_RECORDS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Downsample the waiting series together."""
+        kept = _levels.downsample([(parts, lo, hi) for _, parts, lo, hi in self.waiting], self.buckets or 1)
+        for (series, parts, _, _), points in zip(self.waiting, kept):
+            self.read[series.tag_id] = SeriesData.of(series.run, series.tag, series.source_tag, points, _levels.count(parts))
+        self.waiting, self.records = [], 0
 
 
 def _points(series: Found, held: _Fetched) -> Series:
@@ -140,7 +193,13 @@ def _points(series: Found, held: _Fetched) -> Series:
     return _chunks.decode(series.tag, series.source_tag, (blobs for _, blobs in chunks))
 
 
-def _exact(series: Found, held: _Fetched, step_range: tuple[int, int] | None, buckets: int | None) -> SeriesData:
-    """One series read from every point of its fetched chunks."""
+def _exact(
+    series: Found, held: _Fetched, step_range: tuple[int, int] | None, buckets: int | None, times: bool
+) -> SeriesData:
+    """One series read from every point of its fetched chunks (without ``times``, its epochs
+    and wall times NaN, as a read through the summaries leaves them)."""
     kept, total = _chunks.select(_points(series, held), step_range, None, buckets)
+    if not times:
+        unknown = np.full(len(kept), np.nan)
+        kept = Series(kept.tag, kept.source_tag, kept.step, unknown, unknown.copy(), kept.value)
     return SeriesData.of(series.run, series.tag, series.source_tag, kept, total)

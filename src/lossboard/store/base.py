@@ -83,7 +83,7 @@ import numpy as np
 from lossboard.errors import LossboardError, UsageError
 from lossboard.model import Event, FileProblem, Media, Series
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 CHUNK_POINTS = 4096
 
 
@@ -251,7 +251,9 @@ class Store(Protocol):
         *,
         step_range: tuple[int, int] | None = None,
         buckets: int | None = None,
-    ) -> dict[tuple[str, str, str], SeriesData]: ...  # every series of each (run, label), as read_series would
+        times: bool = True,
+    ) -> dict[tuple[str, str, str], SeriesData]: ...  # every series of each (run, label), as read_series would;
+    # without ``times``, epochs and wall times are left unread (NaN): a chart against steps draws neither
 
     def read_events(self, runs: Sequence[str]) -> Iterator[tuple[str, Event]]: ...
 

@@ -419,6 +419,7 @@ class PostgresStore:
         *,
         step_range: tuple[int, int] | None = None,
         buckets: int | None = None,
+        times: bool = True,
     ) -> dict[tuple[str, str, str], SeriesData]:
         unique = list(dict.fromkeys(map(tuple, pairs)))
         with self._conn.cursor(binary=True) as cur:
@@ -432,7 +433,7 @@ class PostgresStore:
                     ([run for run, _ in unique], [tag for _, tag in unique]),
                 ).fetchall()
             ]
-            return read(cur, found, step_range, buckets)
+            return read(cur, found, step_range, buckets, times=times)
 
     @_guarded
     def read_events(self, runs: Sequence[str]) -> Iterator[tuple[str, Event]]:

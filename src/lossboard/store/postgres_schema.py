@@ -119,7 +119,9 @@ MIGRATIONS: tuple[Callable[[psycopg.Connection], object], ...] = (
     lambda conn: _migrate_to_v4(conn),
     lambda conn: _migrate_to_v5(conn),
     lambda conn: _migrate_to_v6(conn),
-    lambda conn: _migrate_to_v7(conn),
+    # version 7 stored records without their NaN point; version 8 changed their layout again and computes them
+    lambda conn: conn.execute("DELETE FROM summaries"),
+    lambda conn: _migrate_to_v8(conn),
 )
 
 
@@ -182,10 +184,15 @@ def _migrate_to_v6(conn: psycopg.Connection) -> None:
     )
 
 
-def _migrate_to_v7(conn: psycopg.Connection) -> None:
-    """Version 7 stores records without their NaN point (a list of the few blocks holding one
-    follows them) at a factor of 2 between levels: every series' levels computed from its chunks."""
-    conn.execute("DELETE FROM summaries")
+def _migrate_to_v8(conn: psycopg.Connection) -> None:
+    """Version 8 stores a record's steps and values apart from its epochs and wall times (in
+    ``times``, out of line as the records are, so a chart's read never touches it): every
+    series' levels computed from its chunks. Version 7 (records without their NaN point, a
+    factor of 2 between levels) left its levels to this step."""
+    conn.execute(
+        "DELETE FROM summaries; ALTER TABLE summaries ADD COLUMN times bytea NOT NULL DEFAULT '',"
+        " ADD COLUMN times_checksum bigint NOT NULL DEFAULT 0, ALTER times SET STORAGE EXTERNAL"
+    )
     for (tag_id,) in conn.execute("SELECT id FROM tags ORDER BY id").fetchall():
         with conn.cursor(binary=True) as read:
             chunks = read.execute(
@@ -194,8 +201,8 @@ def _migrate_to_v7(conn: psycopg.Connection) -> None:
                 (tag_id,),
             ).fetchall()
         conn.cursor().executemany(
-            "INSERT INTO summaries (tag_id, level, first_step, last_step, count, points, checksum)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            "INSERT INTO summaries (tag_id, level, first_step, last_step, count, points, checksum, times,"
+            " times_checksum) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
             [(tag_id, level, *row) for level, row in _chunks.summary_rows(chunks)],
         )
 

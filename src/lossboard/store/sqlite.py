@@ -437,6 +437,7 @@ class SQLiteStore:
         *,
         step_range: tuple[int, int] | None = None,
         buckets: int | None = None,
+        times: bool = True,
     ) -> dict[tuple[str, str, str], SeriesData]:
         with self._snapshot() as db:
             found = [
@@ -448,7 +449,7 @@ class SQLiteStore:
                     (json.dumps([list(pair) for pair in dict.fromkeys(map(tuple, pairs))]),),
                 )
             ]
-            return read(db, found, step_range, buckets)
+            return read(db, found, step_range, buckets, times=times)
 
     @_guarded
     def read_events(self, runs: Sequence[str]) -> Iterator[tuple[str, Event]]:

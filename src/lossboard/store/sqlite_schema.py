@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from lossboard.store import _chunks
 from lossboard.store.names import renamed
+from lossboard.store.sqlite_series import SUMMARY_INSERT
 
 _SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS schema_version (
@@ -227,20 +228,26 @@ def _migrate_to_v6(db: sqlite3.Connection) -> None:
 
 
 def _migrate_to_v7(db: sqlite3.Connection) -> None:
-    """Version 7 stores records without their NaN point (a list of the few blocks holding one
-    follows them) at a factor of 2 between levels: every series' levels computed from its chunks."""
+    """Version 7 stored records without their NaN point (a list of the few blocks holding one
+    follows them) at a factor of 2 between levels; version 8 changed their layout again and
+    computes them, so none are made here."""
     db.execute("DELETE FROM summaries")
+
+
+def _migrate_to_v8(db: sqlite3.Connection) -> None:
+    """Version 8 stores a record's steps and values apart from its epochs and wall times (in
+    ``times``, after them in the row, so a chart's read never touches it): every series' levels
+    computed from its chunks."""
+    db.execute("DELETE FROM summaries")
+    db.execute("ALTER TABLE summaries ADD COLUMN times BLOB NOT NULL DEFAULT x''")
+    db.execute("ALTER TABLE summaries ADD COLUMN times_checksum INTEGER NOT NULL DEFAULT 0")
     for (tag_id,) in db.execute("SELECT id FROM tags").fetchall():
         chunks = db.execute(
             "SELECT first_step, last_step, count, step, epoch, wall_time, value, checksum FROM chunks "
             "WHERE tag_id = ? ORDER BY first_step",
             (tag_id,),
         )
-        db.executemany(
-            "INSERT INTO summaries (tag_id, level, first_step, last_step, count, points, checksum) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(tag_id, level, *row) for level, row in _chunks.summary_rows(chunks)],
-        )
+        db.executemany(SUMMARY_INSERT, [(tag_id, level, *row) for level, row in _chunks.summary_rows(chunks)])
 
 
 # MIGRATIONS[n] takes a database from schema version n to n + 1 (0: an empty file)
@@ -252,6 +259,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migrate_to_v5,
     _migrate_to_v6,
     _migrate_to_v7,
+    _migrate_to_v8,
 ]
 
 

@@ -19,14 +19,19 @@ from lossboard.store.base import CHUNK_POINTS, SeriesData
 
 
 def read(
-    db: sqlite3.Connection, found: list[_many.Found], step_range: tuple[int, int] | None, buckets: int | None
+    db: sqlite3.Connection,
+    found: list[_many.Found],
+    step_range: tuple[int, int] | None,
+    buckets: int | None,
+    *,
+    times: bool = True,
 ) -> dict[tuple[str, str, str], SeriesData]:
     """``found`` series in two statements after their lookup (one for the whole series):
     extents, then every row they need."""
     return _many.read(
-        found, step_range, buckets,
+        found, step_range, buckets, times=times,
         extents_of=lambda ids, lo, hi: db.execute(_EXTENTS, (json.dumps(ids), lo, hi)),
-        rows_of=lambda wanted, lo, hi: db.execute(_READ, (json.dumps(wanted), lo, hi)),
+        rows_of=lambda wanted, lo, hi, stamps: db.execute(_READ, (json.dumps(wanted), lo, hi, stamps)),
     )
 
 
@@ -40,15 +45,18 @@ FROM summaries WHERE tag_id IN (SELECT value FROM json_each(?1)) AND level = 1
 
 
 # the rows `_many.answer` reads: ?1 is a JSON list of [tag_id, level, whole] (`_many.fetches`),
-# ?2 and ?3 the step range; the primary keys find them by (tag_id, level, first_step)
+# ?2 and ?3 the step range, ?4 whether the summaries' times are wanted (their blob, stored after
+# the records', is then never read); the primary keys find them by (tag_id, level, first_step)
 _READ = """
 WITH wanted(tag_id, level, whole) AS (SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?1))
-SELECT 0, c.tag_id, c.first_step, c.last_step, c.count, c.step, c.epoch, c.wall_time, c.value, c.checksum
+SELECT 0, c.tag_id, c.first_step, c.last_step, c.count, c.step, c.epoch, c.wall_time, c.value, c.checksum,
+  NULL, NULL
 FROM wanted w JOIN chunks c ON c.tag_id = w.tag_id
 WHERE w.level = 0 AND c.last_step >= ?2 AND c.first_step <= ?3
   AND (w.whole OR NOT (c.first_step >= ?2 AND c.last_step <= ?3))
 UNION ALL
-SELECT s.level, s.tag_id, s.first_step, s.last_step, s.count, NULL, NULL, NULL, s.points, s.checksum
+SELECT s.level, s.tag_id, s.first_step, s.last_step, s.count, NULL, NULL, NULL, s.points, s.checksum,
+  CASE WHEN ?4 THEN s.times END, s.times_checksum
 FROM wanted w JOIN summaries s ON s.tag_id = w.tag_id AND s.level = w.level
 WHERE w.level > 0 AND s.last_step >= ?2 AND s.first_step <= ?3
   AND (w.whole OR NOT (s.first_step >= ?2 AND s.last_step <= ?3))
@@ -133,8 +141,8 @@ def _write_chunks(db: sqlite3.Connection, tag_id: int, series: Series) -> None:
         [(tag_id, *row[:5], *row.blobs) for row in rows],
     )
     db.executemany(
-        "INSERT INTO summaries (tag_id, level, first_step, last_step, count, points, checksum) "
-        "VALUES (?, 1, ?, ?, ?, ?, ?)",
+        "INSERT INTO summaries (tag_id, level, first_step, last_step, count, points, checksum, times, "
+        "times_checksum) VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?)",
         [(tag_id, *row[:3], *row.level1) for row in rows],
     )
 
@@ -143,10 +151,15 @@ def _rebuild_groups(db: sqlite3.Connection, tag_id: int, since: int) -> None:
     """Bring a series' summary levels 2 and up up to date after its chunks changed from ``since`` on."""
     rows = _levels.rebuild_groups(lambda sql, params: db.execute(sql, params).fetchall(), tag_id, since)
     db.executemany(
-        "INSERT INTO summaries (tag_id, level, first_step, last_step, count, points, checksum) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        SUMMARY_INSERT,
         [(tag_id, level, *row) for level, row in rows],
     )
+
+
+SUMMARY_INSERT = (
+    "INSERT INTO summaries (tag_id, level, first_step, last_step, count, points, checksum, times, times_checksum) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 
 
 def _update_tag(db: sqlite3.Connection, tag_id: int, tail: Series, *, points: int, first_step: int) -> None:
