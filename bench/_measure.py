@@ -24,16 +24,21 @@ def peak_rss_mb() -> float:
 
 
 def values_fed(parser, path: Path, chunk: int = 1 << 20) -> int:
-    """Feed ``path`` to ``parser`` in ``chunk``-character pieces, as text without newline
-    translation (as the reader does); how many values its records hold (a `Columns` block
-    holds many)."""
+    """Feed ``path`` to ``parser`` in ``chunk``-sized pieces as the reader does: the file's bytes
+    to a parser with ``feed_bytes``, else text without newline translation; how many values its
+    records hold (a `Columns` block holds many)."""
     from lossboard.model import Columns
 
     def count(items: list) -> int:
         return sum(len(item.step) if type(item) is Columns else 1 for item in items)
 
     total = 0
-    with open(path, encoding="utf-8", errors="replace", newline="") as file:
-        while text := file.read(chunk):
-            total += count(parser.feed(text))
+    if hasattr(parser, "feed_bytes"):
+        with open(path, "rb") as file:
+            while data := file.read(chunk):
+                total += count(parser.feed_bytes(data))
+    else:
+        with open(path, encoding="utf-8", errors="replace", newline="") as file:
+            while text := file.read(chunk):
+                total += count(parser.feed(text))
     return total + count(parser.close())
