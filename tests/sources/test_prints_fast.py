@@ -19,6 +19,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from lossboard.model import Columns, Event, Item, Point
+from lossboard.sources.collect import RunCollector
 from lossboard.sources.formats import FORMATS
 from lossboard.sources.formats._numbers import decimal_at, decimals
 from tests.conftest import CORPUS, DATA
@@ -213,6 +214,19 @@ def _print_block(draw: st.DrawFn) -> str:
             line += value + rest
         lines.append(line)
     return "".join(f"{line}\n" for line in lines)
+
+
+def test_steps_beyond_64_bits_are_problems_on_both_paths_not_a_crash() -> None:
+    # epoch x epoch length past int64: the general path reports each value; the fast path must
+    # neither wrap the product in int64 nor hand the collector an array of Python ints
+    huge = 10**10  # its square is not in int64
+    wide = "".join(f"[07:18:39] Epoch {huge} | Step {i}/{huge} | Avg Loss: 0.{i}\n" for i in range(1, 25))
+    after = "".join(f"Train Loss: 0.{i} | Dice: 0.5\n" for i in range(1, 25))  # placed by the step before
+    collector = RunCollector("log")
+    collector.add(_assert_same(wide + "Validation\n" + after))
+    skipped = [p.message for p in collector.problems if "outside 64-bit integers" in p.message]
+    assert len(skipped) == 24 + 2 * 24  # every value of both layouts
+    assert not any(len(s) for s in collector.series().values())
 
 
 @settings(max_examples=300, deadline=None)

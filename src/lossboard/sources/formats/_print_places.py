@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from lossboard.sources.formats._print_runs import PrintLayout
 
 _UNKNOWN = np.iinfo(np.int64).min  # a step no line set yet
+_INT64_END = 2.0**63
 
 
 class Sheet(NamedTuple):
@@ -71,9 +72,13 @@ class Place:
                 total = sheet.counter(layout.total)
                 if not total.all():
                     return
+                if (np.abs(epoch - self.epoch_base) * total.astype(np.float64) + step).max() >= _INT64_END:
+                    return  # the general path reports the steps beyond 64 bits that int64 would wrap
                 self.steps[id(layout)] = (epoch - self.epoch_base) * total + step, epoch + step / total
             else:
                 self.steps[id(layout)] = step, None if epoch is None else epoch.astype(np.float64)
+        if any(abs(known) >= _INT64_END for known in (context.epoch, context.step, context.last_step) if known is not None):
+            return  # a counter beyond 64 bits before the stretch: its lines are read one by one
         self.ok = True
         self.in_order = all(sheet.where is None for sheet in sheets)
         initial_epoch, initial_step = context.epoch, context.step
