@@ -54,13 +54,24 @@ def test_a_second_pass_over_unchanged_files_reads_nothing(store, data: Path) -> 
     assert (again.files_read, again.bytes_read, again.reset) == (0, 0, [])
 
 
-@pytest.mark.parametrize("cut", [0.5, 0.37])  # 0.37 falls inside a line
-def test_appending_to_a_log_equals_a_fresh_index(tmp_path: Path, cut: float) -> None:
-    gen = load_gen_mxnet()
+def _mxnet_log(tmp_path: Path) -> tuple[str, bytes]:
+    """A text log fed through a UTF-8 decoder, ending with a multi-byte character."""
     whole = tmp_path / "whole.log"
-    gen.write_log(whole, "new", 200_000, batches=200, frequent=20)
-    text = whole.read_bytes() + "INFO:root:données é\n".encode()
-    log = tmp_path / "logs" / "resnet.log"
+    load_gen_mxnet().write_log(whole, "new", 200_000, batches=200, frequent=20)
+    return "resnet.log", whole.read_bytes() + "INFO:root:données é\n".encode()
+
+
+def _csv_table(tmp_path: Path) -> tuple[str, bytes]:
+    """A table its parser reads as bytes (`feed_bytes`): ~1.5 MB, more than one feed a pass."""
+    rows = "".join(f"{i},{i // 100},{1 / (i + 1)!r},{i % 7 / 3!r},é\r\n" for i in range(40_000))
+    return "metrics.csv", ("step,epoch,loss,acc,note\r\n" + rows).encode()
+
+
+@pytest.mark.parametrize("make", [_mxnet_log, _csv_table])
+@pytest.mark.parametrize("cut", [0.5, 0.37])  # 0.37 falls inside a line
+def test_appending_to_a_log_equals_a_fresh_index(tmp_path: Path, cut: float, make) -> None:
+    name, text = make(tmp_path)
+    log = tmp_path / "logs" / name
     log.parent.mkdir()
     half = int(len(text) * cut)
     log.write_bytes(text[:half])
@@ -72,26 +83,6 @@ def test_appending_to_a_log_equals_a_fresh_index(tmp_path: Path, cut: float) -> 
         second = indexer.run_pass(final=True)
         assert second.bytes_read == len(text) - half and second.reset == []
         assert_store_equals_load(store, log.parent)
-
-
-@pytest.mark.parametrize("cut", [0.5, 0.37])
-def test_appending_to_a_table_read_as_bytes_equals_a_fresh_index(tmp_path: Path, cut: float) -> None:
-    rows = "".join(f"{i},{i // 100},{1 / (i + 1)!r},{i % 7 / 3!r},é\r\n" for i in range(40_000))
-    text = ("step,epoch,loss,acc,note\r\n" + rows).encode()  # ~1.5 MB: more than one feed a pass
-    log = tmp_path / "logs" / "metrics.csv"
-    log.parent.mkdir()
-    half = int(len(text) * cut)
-    log.write_bytes(text[:half])
-    with SQLiteStore(":memory:") as store:
-        indexer = Indexer(store, [log.parent], batch_bytes=300_000)
-        indexer.run_pass(final=False)
-        with open(log, "ab") as file:
-            file.write(text[half:])
-        second = indexer.run_pass(final=True)
-        assert second.bytes_read == len(text) - half and second.reset == []
-        assert_store_equals_load(store, log.parent)
-        [run] = store.list_runs()
-        assert store.read_series(run.name, "train/loss").value.size == 40_000
 
 
 @pytest.mark.parametrize(

@@ -443,7 +443,7 @@ def _saved(source: _Source, check: bytes) -> bytes | None:
 
 def _decoder(format: str, parser: Any) -> Any:
     """A UTF-8 decoder for a parser fed text; None for one fed bytes (binary, ``feed_bytes``)."""
-    if getattr(FORMATS[format], "BINARY", False) or hasattr(parser, "feed_bytes"):
+    if FORMATS[format].binary or hasattr(parser, "feed_bytes"):
         return None
     return codecs.getincrementaldecoder("utf-8")("replace")
 
