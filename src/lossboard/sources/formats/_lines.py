@@ -163,6 +163,11 @@ class LineSplitter:
         """Nothing held: a parser may read the next complete lines itself, then `skip` them."""
         return not (self._parts or self._is_skipping or self._early)
 
+    @property
+    def next_line(self) -> int:
+        """The number the next line will have (lines are numbered from 1)."""
+        return self._next_number
+
     def skip(self, lines: int) -> int:
         """Count ``lines`` complete lines a parser read itself; the number of the first."""
         first = self._next_number

@@ -124,7 +124,7 @@ class Parser(PlainBytesFeed, LineParser):
 
     def read_plain(self, data: bytes, end: int) -> list[Item]:
         items: list[Item] = []
-        first = self._splitter.skip(0)  # the number the next line has; the lines are counted as read
+        first = self._splitter.next_line  # the lines are counted as read
         self._splitter.skip(self._fast_blocks(first, data, end, "replace", items))  # bad bytes replaced, as the reader does
         return items
 

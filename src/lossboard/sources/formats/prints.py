@@ -86,7 +86,7 @@ class Parser(LineParser):
         if splitter.is_at_line_start and begins < end <= splitter.max_line_chars:
             data = text.encode("utf-8", "surrogatepass")
             start = data.find(b"\n") + 1 if begins else 0
-            first = splitter.skip(0)  # the number of the next line
+            first = splitter.next_line
             splitter.skip(self._pipeline.block(first, data, items, start))
             begins = end
         items.extend(super().feed(text[begins:]))  # the line left open waits
