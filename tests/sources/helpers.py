@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -69,16 +70,23 @@ def _comparable(column: np.ndarray) -> list:
     return ["nan" if value != value else value for value in column.tolist()]
 
 
-def parse_cut(name: str, text: str, cuts: list[int], **options) -> list[Item]:
+def parse_cut(name: str, text: str | bytes, cuts: Iterable[int], **options) -> list[Item]:
     """Every record the ``name`` parser (made with ``options``, e.g. ``fast=False``) gives for
-    ``text`` fed in pieces ending at ``cuts``."""
+    ``text`` fed in pieces ending at ``cuts``: text to ``feed``, bytes to ``feed_bytes`` (the
+    reader's path, where a cut may fall inside a character)."""
     parser = FORMATS[name].Parser(**options)
+    feed = parser.feed_bytes if isinstance(text, bytes) else parser.feed
     items: list[Item] = []
     start = 0
     for cut in sorted({min(cut, len(text)) for cut in cuts}) + [len(text)]:
-        items.extend(parser.feed(text[start:cut]))
+        items.extend(feed(text[start:cut]))
         start = cut
     return items + parser.close()
+
+
+def every(chunk: int | None, text: str | bytes) -> range:
+    """The cuts that feed ``text`` ``chunk`` characters (or bytes) at a time; None: at once."""
+    return range(chunk, len(text), chunk) if chunk else range(0)
 
 
 def with_lines_after(log: Path, out: Path, added: dict[str, list[str]]) -> Path:

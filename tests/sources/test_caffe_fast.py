@@ -22,24 +22,13 @@ from tests.sources.helpers import canonical, expand, parse_cut, points, problems
 LENET = "caffe/mnist_lenet_train.log"
 
 
-def _fed_bytes(data: bytes, cuts: list[int]) -> list[Item]:
-    """The reader's path: ``data`` in pieces ending at ``cuts``, to `feed_bytes`."""
-    parser = caffe.Parser()
-    items: list[Item] = []
-    start = 0
-    for cut in sorted({min(cut, len(data)) for cut in cuts}) + [len(data)]:
-        items.extend(parser.feed_bytes(data[start:cut]))
-        start = cut
-    return items + parser.close()
-
-
 def _assert_same(text: str, cuts: list[int]) -> list[Item]:
     """Both paths agree, fed text or its UTF-8 bytes (cut at the same offsets, so some cuts
     fall inside a character); the fast path's records as fed text."""
     fast = parse_cut("caffe", text, cuts)
     expected = canonical(parse_cut("caffe", text, cuts, fast=False))
     assert canonical(fast) == expected
-    assert canonical(_fed_bytes(text.encode(), cuts)) == expected
+    assert canonical(parse_cut("caffe", text.encode(), cuts)) == expected
     return fast
 
 
@@ -66,7 +55,7 @@ def test_the_corpus_log_read_in_small_pieces_reads_the_same(corpus: Path, piece:
 
 def test_the_corpus_log_fed_as_bytes_is_read_in_bulk(corpus: Path) -> None:
     data = (corpus / LENET).read_bytes()
-    items = _fed_bytes(data, list(range(0, len(data), 20_000)))
+    items = parse_cut("caffe", data, list(range(0, len(data), 20_000)))
     assert canonical(items) == canonical(parse_cut("caffe", data.decode(), [], fast=False))
     assert "train/loss" in {item.tag for item in items if type(item) is Columns}, "the bytes did not reach the fast path"
 
@@ -78,7 +67,7 @@ def test_a_bad_line_among_records_loses_only_itself_and_the_rest_is_read_in_bulk
     log = with_lines_after(corpus / LENET, tmp_path / "lenet.log", {"Iteration 3000, lr = 0.00821377": [bad]})
     data = log.read_bytes()
     with patch.object(caffe, "_FAST_MIN_TESTS", 1):  # pieces of ~200 lines: their 11 test blocks read in bulk too
-        items = _fed_bytes(data, list(range(0, len(data), 20_000)))
+        items = parse_cut("caffe", data, list(range(0, len(data), 20_000)))
     assert canonical(items) == canonical(parse_cut("caffe", data.decode(), [], fast=False))
     assert [(problem.line, "n/a" in problem.message) for problem in problems(items)] == [(632, True)]
     loss = {point.step: point.value for point in points(expand(items), "train/loss")}
@@ -169,5 +158,5 @@ def test_bad_utf8_fed_as_bytes_reads_as_the_reader_decodes_it(
         at = int(where * len(data))
         data = data[:at] + junk + data[at:]
     with patch.object(caffe, "_PIECE_BYTES", piece), patch.object(caffe, "_FAST_MIN_TESTS", 1):
-        fed = _fed_bytes(data, cuts)
+        fed = parse_cut("caffe", data, cuts)
     assert canonical(fed) == canonical(parse_cut("caffe", data.decode("utf-8", "replace"), [], fast=False))

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from lossboard.model import Columns
 from lossboard.sources.formats import hf_stdout
-from tests.sources.helpers import canonical, expand, parse_cut, points
+from tests.sources.helpers import canonical, every, expand, parse_cut, points
 
 CORPUS = [
     "hf-trainer-stdout/esha_bert_mlm_then_classifier_train_log.txt",
@@ -35,22 +35,7 @@ CAPTURES = [
 
 def parse(text: str | bytes, *, fast: bool = True, chunk: int | None = None) -> list:
     """Text to `feed`, bytes to `feed_bytes`, in pieces of ``chunk``."""
-    parser = hf_stdout.Parser(fast=fast)
-    feed = parser.feed_bytes if isinstance(text, bytes) else parser.feed
-    step = chunk or max(1, len(text))
-    items = []
-    for start in range(0, len(text), step):
-        items.extend(feed(text[start : start + step]))
-    return items + parser.close()
-
-
-def parse_bytes_cut(data: bytes, cuts: list[int]) -> list:
-    parser = hf_stdout.Parser()
-    items, start = [], 0
-    for cut in sorted({min(cut, len(data)) for cut in cuts}) + [len(data)]:
-        items.extend(parser.feed_bytes(data[start:cut]))
-        start = cut
-    return items + parser.close()
+    return parse_cut(hf_stdout.NAME, text, every(chunk, text), fast=fast)
 
 
 def assert_same(text: str, chunks=(None, 997, 4099)) -> list:
@@ -193,7 +178,7 @@ def test_generated_logs_read_the_same_in_any_chunks(text, cuts):
     assert canonical(expand(parse(text))) == reference
     assert canonical(parse_cut("hf-stdout", text, cuts)) == reference
     # the file's bytes cut anywhere, inside a bar's block characters too
-    assert canonical(expand(parse_bytes_cut(text.encode(), cuts))) == reference
+    assert canonical(expand(parse_cut(hf_stdout.NAME, text.encode(), cuts))) == reference
 
 
 BAD_BYTES = [b"\xff", b"\xe2\x96", b"\xed\xa0\x80", b"\xc3"]
@@ -210,7 +195,7 @@ def test_bad_utf8_reads_as_the_reader_decodes_it(text, bad, cuts):
         at = min(at, len(data))
         data = data[:at] + junk + data[at:]
     reference = canonical(expand(parse(data.decode("utf-8", "replace"), fast=False)))
-    assert canonical(expand(parse_bytes_cut(data, cuts))) == reference
+    assert canonical(expand(parse_cut(hf_stdout.NAME, data, cuts))) == reference
 
 
 def test_a_bad_byte_in_a_skipped_redraw_keeps_the_run_fast():

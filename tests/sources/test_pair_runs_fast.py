@@ -15,17 +15,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lossboard.model import RESUME, Columns, Event, Point
-from lossboard.sources.formats import FORMATS, _pair_runs
-from tests.sources.helpers import canonical, expand
+from lossboard.sources.formats import _pair_runs
+from tests.sources.helpers import canonical, every, expand, parse_cut
 
 DATA = Path(__file__).parent / "data" / "pytorch"
 
 
-def _parse(name: str, text: str, *, fast: bool, chunk: int | None = None) -> list:
-    parser = FORMATS[name].Parser(fast=fast)
-    step = chunk or max(1, len(text))
-    items = [item for start in range(0, len(text), step) for item in parser.feed(text[start : start + step])]
-    return items + parser.close()
+def _parse(name: str, text: str | bytes, *, fast: bool = True, chunk: int | None = None) -> list:
+    return parse_cut(name, text, every(chunk, text), fast=fast)
 
 
 def _same(name: str, text: str, chunk: int | None = None) -> list:
@@ -142,12 +139,6 @@ def test_generated_lines_read_the_same_on_both_paths_whatever_the_chunks(kind: s
 ODD_BYTES = st.sampled_from([b"caf\xc3\xa9 0.5", b"bad \xff byte", b"val_loss: 0.\xff5", b"print 3\rprint 4", b"\x1b[32mgreen\x1b[0m", b"x\x08y"])
 
 
-def _feed_bytes(name: str, data: bytes, chunk: int) -> list:
-    parser = FORMATS[name].Parser()
-    items = [item for start in range(0, len(data), chunk) for item in parser.feed_bytes(data[start : start + chunk])]
-    return items + parser.close()
-
-
 @pytest.mark.parametrize("kind", ["pytorch", "mmengine-log", "mmdet-log", "detectron2-log"])
 @settings(max_examples=30, deadline=None)
 @given(data=st.data())
@@ -163,7 +154,7 @@ def test_the_files_bytes_read_as_their_decoded_text_whatever_the_chunks(kind: st
     raw = ending.join(lines[:-1]) + ending + data.draw(st.sampled_from([b"", b"Epoch: [0][  5/200]"]))
     chunk = data.draw(st.sampled_from([100_000, 4_096, 701, 3]))
     expected = _parse(kind, raw.decode("utf-8", "replace"), fast=False)
-    assert canonical(expand(_feed_bytes(kind, raw, chunk))) == canonical(expand(expected))
+    assert canonical(expand(_parse(kind, raw, chunk=chunk))) == canonical(expand(expected))
 
 
 # a training line and an evaluation line of each kind, as a long run prints them

@@ -13,8 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lossboard.model import Columns, Item
-from lossboard.sources.formats import FORMATS
-from tests.sources.helpers import canonical, expand
+from tests.sources.helpers import canonical, expand, parse_cut
 
 pytest.importorskip("pyarrow")
 
@@ -23,31 +22,19 @@ CORPUS_DIRS = {"csv-epoch": "csv", "tsv-epoch": "csv", "keras-csvlogger": "keras
                "yolo": "yolo"}
 
 
-def _parse(name: str, data: str | bytes, *, fast: bool = True, cuts: list[int] = ()) -> list[Item]:
-    """Fed in pieces cut at ``cuts``: text to `feed`, bytes to `feed_bytes` (the reader's path)."""
-    parser = FORMATS[name].Parser(fast=fast)
-    feed = parser.feed_bytes if isinstance(data, bytes) else parser.feed
-    items: list[Item] = []
-    start = 0
-    for cut in sorted(cuts) + [len(data)]:
-        items.extend(feed(data[start:cut]))
-        start = cut
-    return items + parser.close()
-
-
 def _same(name: str, text: str, cuts: list[int] = ()) -> list[Item]:
-    fast = _parse(name, text, fast=True, cuts=cuts)
+    fast = parse_cut(name, text, cuts, fast=True)
     # repr: an event at epoch NaN equals itself only as text
-    expected = repr(canonical(_parse(name, text, fast=False)))
+    expected = repr(canonical(parse_cut(name, text, (), fast=False)))
     assert repr(canonical(expand(fast))) == expected
-    assert repr(canonical(expand(_parse(name, text.encode(), cuts=cuts)))) == expected
+    assert repr(canonical(expand(parse_cut(name, text.encode(), cuts)))) == expected
     return fast
 
 
 def _same_bytes(name: str, data: bytes, cuts: list[int] = ()) -> list[Item]:
     """`feed_bytes` gives what the row reader gives on the text the reader would decode."""
-    fast = _parse(name, data, cuts=cuts)
-    expected = _parse(name, data.decode("utf-8", errors="replace"), fast=False)
+    fast = parse_cut(name, data, cuts)
+    expected = parse_cut(name, data.decode("utf-8", errors="replace"), (), fast=False)
     assert repr(canonical(expand(fast))) == repr(canonical(expected))
     return fast
 
