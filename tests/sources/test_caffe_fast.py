@@ -144,7 +144,8 @@ def test_generated_logs_cut_anywhere_read_the_same_on_both_paths(text: str, cuts
 @settings(max_examples=60, deadline=None)
 @given(
     text=_log(),
-    bad=st.lists(st.tuples(st.floats(0, 1), st.sampled_from([b"\xff", b"\xc3", b"\xe2\x9c", b"\x00"])), max_size=3),
+    bad=st.lists(st.tuples(st.floats(0, 1), st.sampled_from(
+        [b"\xff", b"\xc3", b"\xe2\x9c", b"\x00", b"\r", b"\x1b[0m", b"\x08"])), max_size=3),  # and what the splitter renders
     cuts=st.lists(st.integers(min_value=0, max_value=30_000), max_size=4),
     piece=st.sampled_from([300, 7_000, 1 << 20]),
 )
@@ -152,7 +153,8 @@ def test_bad_utf8_fed_as_bytes_reads_as_the_reader_decodes_it(
     text: str, bad: list[tuple[float, bytes]], cuts: list[int], piece: int
 ) -> None:
     """Bytes that are not UTF-8 anywhere (in a number, a head, a date, between records) come
-    out as the reader's decoder gives them to the line-by-line path: U+FFFD, the rest kept."""
+    out as the reader's decoder gives them to the line-by-line path: U+FFFD, the rest kept;
+    a redraw, colour code or backspace keeps its lines off the byte path."""
     data = text.encode()
     for where, junk in bad:
         at = int(where * len(data))
