@@ -25,7 +25,6 @@ cache), so a parser holding some can be saved between passes.
 
 from __future__ import annotations
 
-import codecs
 import re
 from functools import lru_cache
 from typing import NamedTuple
@@ -36,6 +35,7 @@ import orjson
 from lossboard.model import RESUME, Columns, Event, Item, Point
 from lossboard.sources.formats import _fixed_width
 from lossboard.sources.formats._lines import LineParser
+from lossboard.sources.formats._plain_bytes import PlainBytesFeed
 
 # an ETA as the trainers print it: "3:37:18", "1 day, 2:03:04", "2 days, 2:47:25"
 ETA = r"(?:\d+ days?, )?\d+:\d\d:\d\d"
@@ -379,7 +379,7 @@ class Chunk:
         return len(data) <= max_line_chars or int((self.ends - self.starts).max()) <= max_line_chars
 
 
-class RunParser(LineParser):
+class RunParser(PlainBytesFeed, LineParser):
     """A line parser whose lines of a few layouts are read a chunk at a time.
 
     A subclass reads one line at a time in `_one_by_one` (the general path, and
@@ -402,7 +402,6 @@ class RunParser(LineParser):
         super().__init__()
         self._fast = fast
         self._layouts: dict[str, Layout] = {}  # by the text every line of the layout holds
-        self._unread = b""  # `feed_bytes`: what follows the last complete line
 
     def feed(self, text: str) -> list[Item]:
         if self._fast:
@@ -410,35 +409,17 @@ class RunParser(LineParser):
                 return self.feed_bytes(text.encode())
             except UnicodeEncodeError:  # a lone surrogate, which no file holds: the splitter keeps it
                 pass
-        return super().feed(self._take_unread() + text)
+        return super().feed(self.take_unread() + text)
 
-    def feed_bytes(self, data: bytes) -> list[Item]:
-        """`feed` for the file's bytes: plain complete lines go to `_parse_chunk` undecoded;
-        anything else is decoded (UTF-8, bad bytes replaced, as the reader does) and split."""
-        if self._unread:
-            data = self._unread + data
-        end = data.rfind(b"\n") + 1
-        splitter = self._splitter
-        if not end:
-            if len(data) <= splitter.max_line_chars:
-                self._unread = data  # no line ends yet: wait for one, as the splitter would
-                return []
-            text, used = codecs.utf_8_decode(data, "replace", False)
-            self._unread = data[used:]
-            return super().feed(text)
-        self._unread = data[end:]
+    def feed_text(self, text: str) -> list[Item]:
+        return LineParser.feed(self, text)  # `feed` would hand the text back to `feed_bytes`
+
+    def read_plain(self, data: bytes, end: int) -> list[Item] | None:
+        """Plain complete lines read as bytes (`Chunk`), without a decode; None for any other."""
         chunk = Chunk(data[:end] if end < len(data) else data)
-        if self._fast and splitter.is_at_line_start and chunk.is_plain(splitter.max_line_chars):
-            return self._parse_chunk(splitter.skip(len(chunk)), chunk)
-        return super().feed(chunk.data.decode("utf-8", "replace"))  # a "\n" never ends a partial character
-
-    def close(self) -> list[Item]:
-        items = super().feed(self._take_unread())
-        return items + super().close()
-
-    def _take_unread(self) -> str:
-        text, self._unread = self._unread.decode("utf-8", "replace"), b""
-        return text
+        if not (self._fast and chunk.is_plain(self._splitter.max_line_chars)):
+            return None
+        return self._parse_chunk(self._splitter.skip(len(chunk)), chunk)
 
     def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
         if self._fast and len(lines) >= MIN_LINES:

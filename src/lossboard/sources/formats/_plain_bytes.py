@@ -43,9 +43,11 @@ def _line_ends(data: bytes, end: int) -> int:
 
 
 class PlainBytesFeed:
-    """``feed_bytes`` for a `_lines.LineParser` subclass: a run of plain complete lines
-    ``data[:end]`` goes to its ``read_plain(data, end)`` undecoded, when its ``takes_plain()``
-    says so; it counts them with its splitter's ``skip``.
+    """``feed_bytes`` for a `_lines.LineParser` subclass: a run of complete lines ``data[:end]``
+    goes undecoded to its ``read_plain(data, end)``, which reads it and counts its lines with
+    the splitter's ``skip``, or answers None when the run is not one it reads as bytes (then
+    the lines are decoded and fed as text, through ``feed_text``: ``feed`` unless a subclass
+    whose ``feed`` itself goes to the bytes says otherwise).
 
     What follows the last complete line waits in ``_unread`` (plain bytes: a saved parser
     state keeps it), so the splitter holds nothing and the next run can be taken as bytes too.
@@ -58,9 +60,11 @@ class PlainBytesFeed:
             data = self._unread + data
         end = data.rfind(b"\n") + 1
         splitter = self._splitter
-        if end and self.takes_plain() and splitter.is_at_line_start and is_plain(data, end, splitter.max_line_chars):
-            self._unread = data[end:]
-            return self.read_plain(data, end)
+        if end and splitter.is_at_line_start:
+            items = self.read_plain(data, end)
+            if items is not None:
+                self._unread = data[end:]
+                return items
         if not end and len(data) <= splitter.max_line_chars:
             self._unread = data  # no line ends yet: wait for one (the splitter would hold it too)
             return []
@@ -68,9 +72,16 @@ class PlainBytesFeed:
         # run can be read as bytes again; a "\n" never ends a multi-byte character
         text, used = codecs.utf_8_decode(data[:end] if end else data, "replace", False)
         self._unread = data[used:]
+        return self.feed_text(text)
+
+    def feed_text(self, text: str) -> list[Item]:
         return self.feed(text)
 
+    def take_unread(self) -> str:
+        """What waits, decoded (bad bytes replaced), and nothing waiting any more."""
+        text, self._unread = codecs.utf_8_decode(self._unread, "replace", True)[0], b""
+        return text
+
     def close(self) -> list[Item]:
-        items = self.feed(codecs.utf_8_decode(self._unread, "replace", True)[0]) if self._unread else []
-        self._unread = b""
+        items = self.feed_text(self.take_unread()) if self._unread else []
         return items + super().close()

@@ -57,7 +57,7 @@ from lossboard.sources.formats._caffe_fast import LOSS_LINE, Block, Layout, Reco
 from lossboard.sources.formats._lines import LineParser
 from lossboard.sources.formats._numbers import bad_number, number
 from lossboard.sources.formats._pipeline import LinePipeline
-from lossboard.sources.formats._plain_bytes import PlainBytesFeed
+from lossboard.sources.formats._plain_bytes import PlainBytesFeed, is_plain
 from lossboard.sources.formats.sniffers.caffe import sniff as sniff
 
 NAME = "caffe"
@@ -122,7 +122,9 @@ class Parser(PlainBytesFeed, LineParser):
         by line)."""
         return self._fast and self._started
 
-    def read_plain(self, data: bytes, end: int) -> list[Item]:
+    def read_plain(self, data: bytes, end: int) -> list[Item] | None:
+        if not (self.takes_plain() and is_plain(data, end, self._splitter.max_line_chars)):
+            return None
         items: list[Item] = []
         first = self._splitter.next_line  # the lines are counted as read
         self._splitter.skip(self._fast_blocks(first, data, end, "replace", items))  # bad bytes replaced, as the reader does
