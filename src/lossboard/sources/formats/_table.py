@@ -22,7 +22,6 @@ decoded to text and encoded back.
 
 from __future__ import annotations
 
-import codecs
 import re
 
 import numpy as np
@@ -31,7 +30,7 @@ from lossboard.model import RESUME, Event, Item, Point, Problem
 from lossboard.sources.formats import _table_arrow
 from lossboard.sources.formats._lines import LineParser
 from lossboard.sources.formats._numbers import number
-from lossboard.sources.formats._plain_bytes import is_plain
+from lossboard.sources.formats._plain_bytes import PlainBytesFeed, is_plain
 from lossboard.sources.formats._table_head import EPOCH_NAMES, STEP_NAMES, counter_columns, split_cells
 from lossboard.tags import canonical
 
@@ -60,7 +59,7 @@ def _is_header(cells: list[str]) -> bool:
     return any(c.lower() in COUNTERS for c in stripped) and all(number(c) is None for c in stripped)
 
 
-class TableParser(LineParser):
+class TableParser(PlainBytesFeed, LineParser):
     """Rows of a header-led table to points; subclasses adjust `tag`, `number`, `start`.
 
     Each non-empty cell of a metric column becomes one `Point` at the row's step, so sparse
@@ -82,7 +81,6 @@ class TableParser(LineParser):
         self._numeric: list[bool | None] = []  # per metric: None until its first value
         self._last_step: int | None = None
         self._rows = 0
-        self._unread = b""  # `feed_bytes`: what follows the last complete line
 
     def tag(self, name: str) -> str | None:
         """The canonical tag of column ``name``, or None for a column that is no metric."""
@@ -126,40 +124,29 @@ class TableParser(LineParser):
         return items if items is not None else self._halves(first, _lines_of(block))
 
     def feed_bytes(self, data: bytes) -> list[Item]:
-        """`feed` for the file's bytes as read: the complete rows of a plain block go to
-        `_table_arrow` as they are; anything else is decoded (UTF-8, bad bytes replaced) and fed."""
-        if self._unread:
-            data = self._unread + data
+        """`feed` for the file's bytes as read (`PlainBytesFeed`), the header line on its own
+        first, so that the rows after it go as bytes."""
+        if self._names:
+            return super().feed_bytes(data)
+        data, self._unread = self._unread + data, b""
         items: list[Item] = []
-        if not self._names:  # the header line on its own, so that the rows after it go as bytes
-            cut = data.find(b"\n", len(data) - len(data.lstrip())) + 1  # after the first line not blank
-            if cut:
-                items = self.feed(data[:cut].decode("utf-8", "replace"))  # whole lines: nothing undecoded
-                data = data[cut:]
-        end = data.rfind(b"\n") + 1
-        splitter = self._splitter
-        is_whole_lines = end and self._is_fast() and splitter.is_at_line_start
-        if is_whole_lines and is_plain(data, end, splitter.max_line_chars):
-            self._unread = data[end:]
-            newlines = np.count_nonzero(np.frombuffer(data, np.uint8, end) == 10)  # 5x bytes.count
-            first = splitter.skip(int(newlines))
-            rows = _table_arrow.read_block(self, data, end)
-            if rows is None:
-                rows = self._halves(first, _lines_of(data[:end].decode("utf-8", "replace")))
-            return items + rows
-        if not end and len(data) <= splitter.max_line_chars:
-            self._unread = data  # no line ends yet: wait for one (the splitter would hold it too)
-            return items
-        # complete lines only, so that the splitter holds nothing after them and the next
-        # plain block can be read as bytes again; a \n never ends a multi-byte character
-        text, used = codecs.utf_8_decode(data[:end] if end else data, "replace", False)
-        self._unread = data[used:]
-        return items + self.feed(text)
+        cut = data.find(b"\n", len(data) - len(data.lstrip())) + 1  # after the first line not blank
+        if cut:
+            items = self.feed(data[:cut].decode("utf-8", "replace"))  # whole lines: nothing undecoded
+            data = data[cut:]
+        return items + super().feed_bytes(data)
 
-    def close(self) -> list[Item]:
-        items = self.feed(codecs.utf_8_decode(self._unread, "replace", True)[0]) if self._unread else []
-        self._unread = b""
-        return items + super().close()
+    def read_plain(self, data: bytes, end: int) -> list[Item] | None:
+        """The complete rows of a plain block as they are, to `_table_arrow`; None for others."""
+        splitter = self._splitter
+        if not (self._is_fast() and is_plain(data, end, splitter.max_line_chars)):
+            return None
+        newlines = np.count_nonzero(np.frombuffer(data, np.uint8, end) == 10)  # 5x bytes.count
+        first = splitter.skip(int(newlines))
+        rows = _table_arrow.read_block(self, data, end)
+        if rows is None:
+            rows = self._halves(first, _lines_of(data[:end].decode("utf-8", "replace")))
+        return rows
 
     def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
         items: list[Item] = []
