@@ -117,6 +117,19 @@ def test_a_bar_of_the_next_epoch_on_the_same_line_is_a_bar_of_its_own() -> None:
     assert loss == [(n, float(f"0.{9 - n}"), 2 + n / 10) for n in range(1, 5)]
 
 
+@pytest.mark.parametrize("name", ["prints", "tqdm"])
+def test_a_state_of_another_bar_inside_the_run_that_ends_a_line_starts_a_bar_of_its_own(name: str) -> None:
+    # every state fits the layout of the last one ("Epoch 0" masked), but the third is epoch 1's
+    # bar: the line's run cannot be read as epoch 2's, and each change of bar starts a count
+    def state(epoch: int, n: int) -> str:
+        return f"Epoch {epoch}: {n * 10:3d}%|{'#' * n:<10}| {n}/10 [00:01<00:02, 3.25it/s, loss=0.{n}]"
+
+    text = "\r".join([state(2, 1), state(2, 2), state(1, 3), state(2, 4), state(2, 5)]) + "\n"
+    points = expand(_assert_same(text, name=name))
+    loss = [(p.step, p.value, p.epoch) for p in points if type(p) is Point and p.source_tag == "loss"]
+    assert loss == [(1, 0.1, 2.1), (2, 0.2, 2.2), (5, 0.3, 1.3), (9, 0.4, 2.4), (10, 0.5, 2.5)]
+
+
 # ---- generated bar lines -------------------------------------------------------------------
 
 _DESCS = ["Epoch 3/25 [Train]", "Epoch 3/25 [Val]", "train", "Epoch 12", "Validation DataLoader 0", "a|b", "Ep: 1"]
