@@ -169,7 +169,9 @@ def _numbers_to_the_end(layout: BarLayout, desc: str, line: str, start: int) -> 
 def read_ahead(layout: BarLayout, desc: str, line: str) -> tuple[int, bytes, bytes] | None:
     """The run of states of the bar ``desc`` in ``layout`` that ends ``line``, for `read_lines`:
     (where it starts, after a ``\\r``; its bytes from that ``\\r``; each state's reader index, 2
-    bytes). None when the line's last state has no reader (not a plain decimal)."""
+    bytes). None when the line's last state has no reader (not a plain decimal). The run starts
+    after the state that starts the bar: the text before the first ``\\r``, or the first state
+    when there is none."""
     at = line.find("\r")
     rest = line[at:].encode("utf-8", "surrogatepass")
     masks = rest.translate(MASK).split(b"\r")
@@ -187,7 +189,9 @@ def read_ahead(layout: BarLayout, desc: str, line: str) -> tuple[int, bytes, byt
         _learn(layout, mask, rest.split(b"\r", skip + 1)[skip])
         found = list(map(ids.get, masks))
         skip = 0
-    if skip == len(found):
+    if not skip and (not at or line[:at].isspace()):
+        skip = 1  # the first state starts the bar (tqdm's own "\r" before it): the run follows it
+    if skip >= len(found):
         return None
     offset = 0
     for _ in range(skip):
