@@ -42,7 +42,14 @@ from typing import NamedTuple
 import numpy as np
 
 from lossboard.sources.formats._layouts import MASK
-from lossboard.sources.formats._numbers import EXACT_FLOAT, KEEP, DigitReader, cut_numbers, digit_reader, number_matrix
+from lossboard.sources.formats._numbers import (
+    EXACT_FLOAT,
+    KEEP,
+    DigitReader,
+    cut_numbers,
+    digit_reader,
+    number_matrix,
+)
 
 RATE = re.compile(r"\s*([\d.]+)(?:(\w*/s)|s/(\w+))\s*")  # 3.24it/s, 1.5s/it, 12.41s/batch
 NO_VALUE = frozenset({"None", "?"})  # printed for a value not there yet: no value, no mistake
@@ -176,31 +183,43 @@ def read_ahead(layout: BarLayout, desc: str, line: str) -> tuple[int, bytes, byt
     rest = line[at:].encode("utf-8", "surrogatepass")
     masks = rest.translate(MASK).split(b"\r")
     del masks[0]
-    ids, templates = layout.reader_ids, layout.templates
-    found = list(map(ids.get, masks))
-    skip = 0  # after the last state not in the run: one whose template is known and has no reader
-    while None in found:
-        skip = len(found) - found[::-1].index(None)
-        mask = masks[skip - 1]
-        if mask in templates:
-            break
-        if len(templates) >= _MAX_TEMPLATES or len(mask) > _MAX_STATE_BYTES:
-            return None  # learnt by the line's own read, which may forget the templates
-        _learn(layout, mask, rest.split(b"\r", skip + 1)[skip])
-        found = list(map(ids.get, masks))
+    try:
+        ids = b"".join(map(layout.reader_ids.__getitem__, masks))  # most often every state has one
         skip = 0
+    except KeyError:
+        ids, skip = _reader_ids_after(layout, rest, masks)
     if not skip and (not at or line[:at].isspace()):
-        skip = 1  # the first state starts the bar (tqdm's own "\r" before it): the run follows it
-    if skip >= len(found):
+        # the first state starts the bar (tqdm's own "\r" before it): the run follows it
+        skip, ids = 1, ids[2:]
+    if skip >= len(masks):
         return None
     offset = 0
     for _ in range(skip):
         at = line.find("\r", at + 1)
         offset = rest.find(b"\r", offset + 1)
     rest = rest[offset:]
-    if rest.count(f"\r{desc}:".encode("utf-8", "surrogatepass")) != len(found) - skip:
+    if rest.count(f"\r{desc}:".encode("utf-8", "surrogatepass")) != len(masks) - skip:
         return None
-    return at + 1, rest, b"".join(found[skip:])
+    return at + 1, rest, ids
+
+
+def _reader_ids_after(layout: BarLayout, rest: bytes, masks: list[bytes]) -> tuple[bytes, int]:
+    """(the reader ids of the ``masks`` from ``skip`` on, ``skip``): the first state that has a
+    reader after the last that has none, learning the templates of the states from the end back
+    to that one; (b"", all) when the templates are full (the line's own read learns them, and
+    may forget them)."""
+    ids, templates = layout.reader_ids, layout.templates
+    found = list(map(ids.get, masks))
+    while None in found:
+        skip = len(found) - found[::-1].index(None)
+        mask = masks[skip - 1]
+        if mask in templates:
+            return b"".join(found[skip:]), skip
+        if len(templates) >= _MAX_TEMPLATES or len(mask) > _MAX_STATE_BYTES:
+            return b"", len(masks)
+        _learn(layout, mask, rest.split(b"\r", skip + 1)[skip])
+        found = list(map(ids.get, masks))
+    return b"".join(found), 0
 
 
 def read_lines(layout: BarLayout, rests: list[bytes], ids: list[bytes]) -> np.ndarray:
@@ -238,8 +257,8 @@ def _learn(layout: BarLayout, mask: bytes, state: bytes) -> None:
         return
     spans = []
     for group in range(1, len(match.groups()) + 1):
-        start, end = match.span(group)
-        spans.append((len(text[:start].encode("utf-8", "surrogatepass")), len(text[:end].encode("utf-8", "surrogatepass"))))
+        start, end = (len(text[:at].encode("utf-8", "surrogatepass")) for at in match.span(group))
+        spans.append((start, end))
     marks = bytearray(len(state) + 1)
     for start, end in spans:
         marks[start:end] = bytes([KEEP]) * (end - start)

@@ -125,6 +125,12 @@ class Ahead(NamedTuple):
 
 
 @functools.lru_cache(maxsize=256)
+def _family(desc: str) -> str:
+    """The kind of bar a description names: its digits masked (``Epoch 3`` -> ``Epoch #``)."""
+    return _DIGITS.sub("#", desc)
+
+
+@functools.lru_cache(maxsize=256)
 def _split_of(desc: str) -> str:
     """The split a bar's description names (``Epoch 1/25 [Val]``, ``Validating``), else train."""
     for word in _WORDS.findall(desc.lower()):
@@ -181,7 +187,7 @@ class Bars:
         bar = self._current
         # most redraws continue the bar before them: skip finding its family
         if bar is None or bar.desc != desc or n < bar.n:
-            family = _DIGITS.sub("#", desc)
+            family = _family(desc)
             bar = self._bars.get(family)
             if bar is not None and (bar.desc != desc or n < bar.n):
                 self._end(bar, items)
@@ -268,7 +274,8 @@ class Bars:
             if read:
                 start, rest, ids = read
                 run = _bar_runs.Run(len(line), len(ids) // 2, None)
-                found.setdefault(id(layout), (layout, []))[1].append((line_no, Ahead(start, desc, layout, run), rest, ids))
+                batch = found.setdefault(id(layout), (layout, []))[1]
+                batch.append((line_no, Ahead(start, desc, layout, run), rest, ids))
         ahead = {}
         for layout, runs in found.values():
             matrix = _bar_runs.read_lines(layout, [run[2] for run in runs], [run[3] for run in runs])
@@ -362,7 +369,7 @@ class Bars:
         """The layout of the state ``sample`` of a bar ``desc`` of ``split``, learned once per
         kind of bar and postfix; None when the sample is not a closed state of that bar."""
         state = sample.rstrip()
-        key = (_DIGITS.sub("#", desc), split, state[state.rfind(" [") :].translate(_NO_DIGITS))
+        key = (_family(desc), split, state[state.rfind(" [") :].translate(_NO_DIGITS))
         if key in _LAYOUTS:
             return _LAYOUTS[key]
         match = match_bar(state)
