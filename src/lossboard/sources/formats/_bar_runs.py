@@ -36,7 +36,7 @@ never depend on the path taken, only the time does.
 from __future__ import annotations
 
 import re
-from itertools import chain
+from itertools import chain, count
 from typing import NamedTuple
 
 import numpy as np
@@ -58,6 +58,8 @@ _FIELD = r"[^,\]\r]*"
 _DIGITS = re.compile(r"\d+")
 _MAX_TEMPLATES = 1024  # masked states remembered per layout; a log with more learns them again
 _MAX_STATE_BYTES = 2048
+_ID = np.dtype(np.uint32)  # a state's digit reader, in `BarLayout.reader_ids`
+_reader_keys = count()
 
 
 class BarLayout(NamedTuple):
@@ -70,10 +72,11 @@ class BarLayout(NamedTuple):
     inverted: bool  # tqdm printed seconds per unit
     # a state's text without its bar, digits masked -> where its numbers are (`_learn`)
     templates: dict[bytes, bytes | None]
-    # a masked state whose numbers `read_lines` reads from their digits -> its reader's index, 2
-    # bytes, in ``readers`` (learned with ``templates``, cleared with them)
+    # a masked state whose numbers `read_lines` reads from their digits -> its reader's key in
+    # ``readers`` as `_ID` bytes (learned with ``templates``, cleared with them; keys are never
+    # reused, so a parser in another thread never reads with another state's reader)
     reader_ids: dict[bytes, bytes]
-    readers: list[DigitReader]
+    readers: dict[int, DigitReader]
 
 
 class Run(NamedTuple):
@@ -125,7 +128,7 @@ def learn(desc: str, inner: list[str], wanted: set[str]) -> BarLayout | None:
         bool(rate[3]),
         {},
         {},
-        [],
+        {},
     )
 
 
@@ -173,10 +176,10 @@ def _numbers_to_the_end(layout: BarLayout, desc: str, line: str, start: int) -> 
     return states, cut_numbers(rest, marks)
 
 
-def read_ahead(layout: BarLayout, desc: str, line: str) -> tuple[int, bytes, bytes] | None:
+def read_ahead(layout: BarLayout, desc: str, line: str) -> tuple[int, int, bytes, bytes] | None:
     """The run of states of the bar ``desc`` in ``layout`` that ends ``line``, for `read_lines`:
-    (where it starts, after a ``\\r``; its bytes from that ``\\r``; each state's reader index, 2
-    bytes). None when the line's last state has no reader (not a plain decimal). The run starts
+    (where it starts, after a ``\\r``; how many states; its bytes from that ``\\r``; each
+    state's reader key). None when the line's last state has no reader (not a plain decimal). The run starts
     after the state that starts the bar: the text before the first ``\\r``, or the first state
     when there is none."""
     at = line.find("\r")
@@ -190,7 +193,7 @@ def read_ahead(layout: BarLayout, desc: str, line: str) -> tuple[int, bytes, byt
         ids, skip = _reader_ids_after(layout, rest, masks)
     if not skip and (not at or line[:at].isspace()):
         # the first state starts the bar (tqdm's own "\r" before it): the run follows it
-        skip, ids = 1, ids[2:]
+        skip, ids = 1, ids[_ID.itemsize :]
     if skip >= len(masks):
         return None
     offset = 0
@@ -200,7 +203,7 @@ def read_ahead(layout: BarLayout, desc: str, line: str) -> tuple[int, bytes, byt
     rest = rest[offset:]
     if rest.count(f"\r{desc}:".encode("utf-8", "surrogatepass")) != len(masks) - skip:
         return None
-    return at + 1, rest, ids
+    return at + 1, len(masks) - skip, rest, ids
 
 
 def _reader_ids_after(layout: BarLayout, rest: bytes, masks: list[bytes]) -> tuple[bytes, int]:
@@ -222,11 +225,12 @@ def _reader_ids_after(layout: BarLayout, rest: bytes, masks: list[bytes]) -> tup
     return b"".join(found), 0
 
 
-def read_lines(layout: BarLayout, rests: list[bytes], ids: list[bytes]) -> np.ndarray:
+def read_lines(layout: BarLayout, rests: list[bytes], ids: list[bytes]) -> np.ndarray | None:
     """The rows (n, total, rate, values...) of the runs of many lines (``rests`` and ``ids`` as
     `read_ahead` gives them), read from their digits a template at a time: a chunk's lines
-    share a few dozen templates."""
-    kinds = np.frombuffer(b"".join(ids), np.uint16)
+    share a few dozen templates. None when a reader was forgotten since (`_forget`, by a parser
+    in another thread): the lines are read as they come."""
+    kinds = np.frombuffer(b"".join(ids), _ID)
     data = np.frombuffer(b"".join(rests), np.uint8)
     starts = np.flatnonzero(data == ord("\r"))  # each state starts at its "\r"
     order = np.argsort(kinds, kind="stable")
@@ -235,8 +239,11 @@ def read_lines(layout: BarLayout, rests: list[bytes], ids: list[bytes]) -> np.nd
     matrix = np.empty((len(kinds), 3 + len(layout.names)))
     readers = layout.readers
     for begin, end in zip(bounds, bounds[1:]):
+        reader = readers.get(int(ordered[begin]))
+        if reader is None:
+            return None  # forgotten meanwhile, by a parser in another thread
         rows = order[begin:end]
-        matrix[rows] = readers[ordered[begin]].read(data, starts[rows])
+        matrix[rows] = reader.read(data, starts[rows])
     return matrix
 
 
@@ -266,8 +273,9 @@ def _learn(layout: BarLayout, mask: bytes, state: bytes) -> None:
     layout.templates[mask] = bytes(marks)
     reader = digit_reader(b"\r" + mask, spans)
     if reader is not None:
-        layout.reader_ids[mask] = len(layout.readers).to_bytes(2, "little")
-        layout.readers.append(reader)
+        key = next(_reader_keys)  # atomic: two threads learning at once get two keys
+        layout.readers[key] = reader
+        layout.reader_ids[mask] = np.array(key, _ID).tobytes()
 
 
 def _regex_run(layout: BarLayout, desc: str, line: str, start: int) -> tuple[int, list[tuple[str, ...]]]:

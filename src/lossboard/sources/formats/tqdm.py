@@ -272,13 +272,15 @@ class Bars:
             layout = desc and self._layout(desc, _split_of(desc), last)
             read = layout and _bar_runs.read_ahead(layout, desc, line)
             if read:
-                start, rest, ids = read
-                run = _bar_runs.Run(len(line), len(ids) // 2, None)
+                start, count, rest, ids = read
+                run = _bar_runs.Run(len(line), count, None)
                 batch = found.setdefault(id(layout), (layout, []))[1]
                 batch.append((line_no, Ahead(start, desc, layout, run), rest, ids))
         ahead = {}
         for layout, runs in found.values():
             matrix = _bar_runs.read_lines(layout, [run[2] for run in runs], [run[3] for run in runs])
+            if matrix is None:
+                continue
             row = 0
             for line_no, line_ahead, _, _ in runs:
                 count = line_ahead.run.count
