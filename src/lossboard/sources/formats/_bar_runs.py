@@ -176,7 +176,7 @@ def _numbers_to_the_end(layout: BarLayout, desc: str, line: str, start: int) -> 
     return states, cut_numbers(rest, marks)
 
 
-def read_ahead(layout: BarLayout, desc: str, line: str) -> tuple[int, int, bytes, bytes] | None:
+def read_ahead(layout: BarLayout, desc: str, line: str) -> tuple[int, int, memoryview, bytes] | None:
     """The run of states of the bar ``desc`` in ``layout`` that ends ``line``, for `read_lines`:
     (where it starts, after a ``\\r``; how many states; its bytes from that ``\\r``; each
     state's reader key). None when the line's last state has no reader (not a plain decimal). The run starts
@@ -200,10 +200,9 @@ def read_ahead(layout: BarLayout, desc: str, line: str) -> tuple[int, int, bytes
     for _ in range(skip):
         at = line.find("\r", at + 1)
         offset = rest.find(b"\r", offset + 1)
-    rest = rest[offset:]
-    if rest.count(f"\r{desc}:".encode("utf-8", "surrogatepass")) != len(masks) - skip:
+    if rest.count(f"\r{desc}:".encode("utf-8", "surrogatepass"), offset) != len(masks) - skip:
         return None
-    return at + 1, len(masks) - skip, rest, ids
+    return at + 1, len(masks) - skip, memoryview(rest)[offset:], ids  # a view: `read_lines` joins them
 
 
 def _reader_ids_after(layout: BarLayout, rest: bytes, masks: list[bytes]) -> tuple[bytes, int]:
@@ -225,7 +224,7 @@ def _reader_ids_after(layout: BarLayout, rest: bytes, masks: list[bytes]) -> tup
     return b"".join(found), 0
 
 
-def read_lines(layout: BarLayout, rests: list[bytes], ids: list[bytes]) -> np.ndarray | None:
+def read_lines(layout: BarLayout, rests: list[memoryview], ids: list[bytes]) -> np.ndarray | None:
     """The rows (n, total, rate, values...) of the runs of many lines (``rests`` and ``ids`` as
     `read_ahead` gives them), read from their digits a template at a time: a chunk's lines
     share a few dozen templates. None when a reader was forgotten since (`_forget`, by a parser

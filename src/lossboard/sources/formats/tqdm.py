@@ -116,12 +116,13 @@ class _Bar:
 
 class Ahead(NamedTuple):
     """A line's run read by `Bars.read_ahead`: the states from ``start`` to the line's end, of
-    the bar ``desc`` in ``layout``."""
+    the bar ``desc`` in ``layout``; ``inner`` is the text in the brackets of the last."""
 
     start: int
     desc: str
     layout: _bar_runs.BarLayout
     run: _bar_runs.Run
+    inner: str
 
 
 @functools.lru_cache(maxsize=256)
@@ -275,7 +276,7 @@ class Bars:
                 start, count, rest, ids = read
                 run = _bar_runs.Run(len(line), count, None)
                 batch = found.setdefault(id(layout), (layout, []))[1]
-                batch.append((line_no, Ahead(start, desc, layout, run), rest, ids))
+                batch.append((line_no, Ahead(start, desc, layout, run, match["inner"]), rest, ids))
         ahead = {}
         for layout, runs in found.values():
             matrix = _bar_runs.read_lines(layout, [run[2] for run in runs], [run[3] for run in runs])
@@ -306,7 +307,7 @@ class Bars:
         if ahead is not None and ahead.start == start and ahead.layout is layout and ahead.desc == bar.desc:
             run = ahead.run
         else:
-            run = _bar_runs.read(layout, bar.desc, line, start) if layout else None
+            run, ahead = _bar_runs.read(layout, bar.desc, line, start) if layout else None, None
         if run is None or not run.count:
             return start, 0
         if run.matrix is None:
@@ -323,23 +324,25 @@ class Bars:
             end = start - 1
             for _ in range(count):
                 end = line.find("\r", end + 1)
-            n, matrix = n[:count], matrix[:count]
-        self._read_run(line_no, line[line.rfind("\r", start - 1, end) + 1 : end], n, matrix, layout, items)
+            n, matrix, ahead = n[:count], matrix[:count], None
+        # the last state's brackets: read ahead with the run, else matched here
+        inner = ahead.inner if ahead else match_bar(line[line.rfind("\r", start - 1, end) + 1 : end].rstrip())["inner"]
+        self._read_run(line_no, inner, n, matrix, layout, items)
         return end, count
 
     def _read_run(
-        self, line_no: int, last: str, n: np.ndarray, matrix: np.ndarray, layout: _bar_runs.BarLayout, items: list[Item]
+        self, line_no: int, inner_text: str, n: np.ndarray, matrix: np.ndarray, layout: _bar_runs.BarLayout, items: list[Item]
     ) -> None:
-        """What `add` does for each state of a run: ``n`` counts (never going down), ``last`` the
-        last state."""
+        """What `add` does for each state of a run: ``n`` counts (never going down),
+        ``inner_text`` the text in the last state's brackets."""
         bar = self._current
-        inner = match_bar(last.rstrip())["inner"].split(", ")
+        inner = inner_text.split(", ")
         bar.n = int(n[-1])
         if bar.split != tags.TRAIN:
             bar.final = (line_no, self.train_step or 0, self.train_epoch, inner)
             return
         epoch = None if bar.epoch is None else float(bar.epoch)
-        if not bar.lightning and "v_num=" in last:
+        if not bar.lightning and "v_num=" in inner_text:
             bar.lightning = True
         shift = int(bar.lightning)
         bar.final = (line_no, bar.base + bar.n - shift, epoch, inner)
