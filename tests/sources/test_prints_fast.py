@@ -130,6 +130,17 @@ def test_a_state_of_another_bar_inside_the_run_that_ends_a_line_starts_a_bar_of_
     assert loss == [(1, 0.1, 2.1), (2, 0.2, 2.2), (5, 0.3, 1.3), (9, 0.4, 2.4), (10, 0.5, 2.5)]
 
 
+@pytest.mark.parametrize("name", ["prints", "tqdm"])
+def test_a_description_that_shows_v_num_does_not_make_the_bar_lightnings(name: str) -> None:
+    # a bar is Lightning's when its postfix shows ``v_num`` (its points one step earlier); a
+    # run read ahead looked for it in the whole last state, description included
+    states = [f"v_num=1: {n * 10:3d}%|{'#' * n:<10}| {n}/10 [00:01<00:02, 3.25it/s, loss=0.{n}]" for n in range(6)]
+    text = "\r".join(states) + "\n"
+    points = expand(_assert_same(text, name=name))
+    loss = [(p.step, p.value) for p in points if type(p) is Point and p.source_tag == "loss"]
+    assert loss == [(n, float(f"0.{n}")) for n in range(1, 6)]
+
+
 # ---- generated bar lines -------------------------------------------------------------------
 
 _DESCS = ["Epoch 3/25 [Train]", "Epoch 3/25 [Val]", "train", "Epoch 12", "Validation DataLoader 0", "a|b", "Ep: 1"]
