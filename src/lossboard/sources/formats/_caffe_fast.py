@@ -49,6 +49,7 @@ _TESTING = re.compile(r"Iteration \d+, Testing net \(#(\d+)\)")
 LOSS_LINE = ", loss = "  # text only the record's first line has
 _COMMA, _NEWLINE = ord(","), ord("\n")
 FILL = b"\r"  # overwrites what is cut, then left out: no text handed to the fast path has it
+_SPARSE = 4  # records of fewer than 1 / _SPARSE of a block's lines are cut from a copy of their own
 _PAD = 256  # zeros after a block's bytes: more than any date, head and first number the fast path compares
 
 
@@ -83,6 +84,15 @@ class Block:
         part.padded = self.padded[base : int(self.ends[stop - 1]) + 1 + _PAD]
         part.starts, part.ends, part.count = self.starts[start:stop] - base, self.ends[start:stop] - base, stop - start
         return part
+
+    def records(self, firsts: np.ndarray, size: int) -> Block:
+        """The records of ``size`` lines from lines ``firsts`` on, as a block of their own (a copy)."""
+        offset = self._offset
+        starts = (self.starts[firsts] + offset).tolist()
+        stops = (self.ends[firsts + size - 1] + offset + 1).tolist()
+        view = memoryview(self._data)
+        data = b"".join([view[start:stop] for start, stop in zip(starts, stops)])
+        return Block(data, 0, len(data), self.errors)
 
     def find(self, text: bytes, at: int = 0) -> int:
         """Where ``text`` first is from byte ``at`` on, or -1."""
@@ -154,8 +164,7 @@ class Seam:
         if self.literal is None:
             return fits, None
         at = _first(padded, starts + self.body, self.literal[0])  # no number has that byte
-        # (a literal that reaches into the tail leaves ",," where the number between them was: orjson refuses it)
-        fits &= _matches(padded, at, self.literal)
+        fits &= _matches(padded, at, self.literal) & (at + len(self.literal) <= tails)  # in its line, before the tail
         return fits, at
 
     def cut(self, data: np.ndarray, ends: np.ndarray, at: np.ndarray | None) -> None:
@@ -240,13 +249,13 @@ class Layout:
             start += count
         return cls(heads, seams, cuts, columns, start, split)
 
-    def read(self, block: Block) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-        """(first line of each whole record in ``block``, the dates of their lines as
-        `read_dates` gives them, their numbers as a (records, width) array), or None when
-        there are none or they do not fit."""
+    def find(self, block: Block) -> tuple[np.ndarray, list]:
+        """The first line of each record in ``block`` whose heads and literals are where they
+        belong (records may overlap: `read` refuses those), and where the seams' literals are
+        (`Seam.check`)."""
         size, count = self.lines, block.count
         if count < size:
-            return None
+            return np.arange(0), []
         padded = block.padded
         firsts = np.arange(count - size + 1)
         if self._key is not None:  # a word of the first line's head picks the lines worth comparing in full
@@ -263,8 +272,27 @@ class Layout:
         if not fits.all():
             firsts = firsts[fits]
             literals = [None if at is None else at[fits] for at in literals]
+        return firsts, literals
+
+    def read(self, block: Block, found: tuple[np.ndarray, list]) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """(first line of each record `find` ``found`` in ``block``, the dates of their lines as
+        `read_dates` gives them, their numbers as a (records, width) array), or None when
+        there are none or they do not fit.
+
+        Records that hold few of the block's lines (test blocks) are cut from a copy of their
+        own lines: cutting the whole block costs a few passes over all of its bytes."""
+        firsts, literals = found
+        size = self.lines
         if not len(firsts) or (np.diff(firsts) < size).any():
             return None
+        if len(firsts) * size * _SPARSE < block.count:
+            own = block.records(firsts, size)
+            found_there = self.find(own)
+            if len(found_there[0]) != len(firsts):
+                return None  # cannot be: each line is the same text as where it was found
+            read = self.read(own, found_there)
+            return None if read is None else (firsts, *read[1:])
+        padded = block.padded
         lines = (firsts[:, None] + np.arange(size)).ravel()
         dates = read_dates(block.windows(PREFIX)[block.starts[lines]])
         if dates is None:
