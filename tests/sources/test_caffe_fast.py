@@ -86,6 +86,24 @@ def test_a_record_with_another_literal_after_its_first_number_is_read_line_by_li
     assert "train/loss" in {item.tag for item in items if type(item) is Columns}, "the records were not read in bulk"
 
 
+@pytest.mark.parametrize("odd", ["Iteration 0x, loss = 2.3", "Iteration 0\ufffd, lr = 0.01"])
+def test_a_record_learned_from_is_one_the_line_by_line_path_reads(odd: str) -> None:
+    """The layout is learned from the first record: one whose loss or lr line has text after
+    the iteration (a bad byte the reader replaced) is no record for the line-by-line path, so
+    no layout may be learned from it. Found by hypothesis: the lr line gave a value. (Its
+    piece is read line by line: orjson refuses the first number of the odd line.)"""
+    lines = [_glog(1, 1, 0, "caffe.cpp:219", "Starting Optimization")]
+    for iteration in range(0, 4000, 100):
+        loss = odd if odd.endswith("loss = 2.3") and not iteration else f"Iteration {iteration}, loss = 2.3"
+        lr = odd if odd.endswith("lr = 0.01") and not iteration else f"Iteration {iteration}, lr = 0.01"
+        lines.append(_glog(1, 1, iteration / 100, "solver.cpp:218", loss))
+        lines.append(_glog(1, 1, iteration / 100, "solver.cpp:237", "    Train net output #0: loss = 2.25 (* 1 = 2.25 loss)"))
+        lines.append(_glog(1, 1, iteration / 100, "sgd_solver.cpp:105", lr))
+    items = _assert_same("".join(lines), [])
+    steps = {tag: sorted(point.step for point in points(expand(items), tag)) for tag in ("train/loss", "opt/lr")}
+    assert steps["train/loss" if "loss" in odd else "opt/lr"][0] == 100
+
+
 def test_crlf_line_ends_read_the_same(corpus: Path) -> None:
     text = (corpus / LENET).read_text().replace("\n", "\r\n")
     fast = _assert_same(text, list(range(0, len(text), 20_001)))  # some cuts fall inside a CRLF

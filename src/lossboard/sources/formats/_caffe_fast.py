@@ -222,15 +222,15 @@ class Layout:
                 testing = _TESTING.search(line)
                 if testing is not None and count == 1 and len(record) > 1:
                     split = tags.VAL if testing[1] == "0" else f"val_net{testing[1]}"
-                elif LOSS_LINE not in line or count not in (2, 5):
-                    return None
+                elif count not in (2, 5) or pieces[1] != (LOSS_LINE if count == 2 else " ("):
+                    return None  # the line-by-line path reads no loss unless these follow the iteration
                 else:
                     columns.append((count - 1, 0, "train/loss", "loss", 0))
                     if count == 5:  # "Iteration N (2.3 iter/s, 43.4s/100 iters), loss = X"
                         columns.append((1, 0, "perf/iters_per_sec", "iter/s", 0))
             elif split is None and ", lr = " in line and index == len(record) - 1:
-                if count != 2:
-                    return None
+                if count != 2 or pieces[1] != ", lr = ":
+                    return None  # nor an lr
                 columns.append((start + 1, start, "opt/lr", "lr", index))
             else:
                 output = _OUTPUT_NAME.search(line)
