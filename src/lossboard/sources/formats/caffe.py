@@ -393,16 +393,16 @@ class Parser(PlainBytesFeed, LineParser):
         """Take every record of ``block`` at once, its lines being all display records and test
         blocks, if their dates and iterations only go up from where the parser stands; False,
         with nothing taken, if not."""
-        lines = [(display.firsts[:, None] + np.arange(display.layout.lines)).ravel()]
-        steps, months, firsts = [display.matrix[:, 0]], [display.dates[:, 0]], [display.firsts]
-        if tests is not None:
-            lines.append((tests.firsts[:, None] + np.arange(tests.layout.lines)).ravel())
-            steps.append(tests.matrix[:, 0])
-            months.append(tests.dates[:, 0])
-            firsts.append(tests.firsts)
-        lines, months = np.concatenate(lines), np.concatenate(months)
-        months = months[np.argsort(lines)]
-        steps = np.concatenate(steps)[np.argsort(np.concatenate(firsts), kind="stable")]
+        # each line's month and each record's iteration in the order of the lines: placed, not sorted
+        months = np.empty(block.count, dtype=np.int64)
+        steps = np.empty(block.count)
+        firsts = np.zeros(block.count, dtype=bool)
+        for records in (display, tests):
+            if records is not None:
+                months[(records.firsts[:, None] + np.arange(records.layout.lines)).ravel()] = records.dates[:, 0]
+                steps[records.firsts] = records.matrix[:, 0]
+                firsts[records.firsts] = True
+        steps = steps[firsts]
         if steps[0] < self._previous or months[0] < self._month or not _rises(months, steps):
             return False
         display.take(0, len(display.firsts), self._year)
