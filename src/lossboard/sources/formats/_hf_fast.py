@@ -7,22 +7,20 @@ Most of a Trainer console is lines such as (``\\r`` shown as ``⏎``)::
 
 the training bar redrawn (its first redraw is the step of the dict on the line before), the
 bar cleared by ``tqdm.write`` and the next dict. `steady_stretches` finds the stretches of a
-chunk's bytes whose lines may be such lines, with numpy, and confirms there what lies between a
-line's first bar and its dict: every redraw ends in ``]`` or is blank, which the line-by-line
-reading skips. A `DictLayout` is the literal text of one dict with its values cut out, and
-`DictLayout.read_run` reads a stretch whose dicts share it with one regex over the bytes, which
-checks each line's first bar and dict, jumping over the redraws between, and captures the
-bar's count and the dict's values, and one orjson call that converts them all. No line of a
-run is decoded or becomes a `str`.
+chunk's bytes whose lines may be such lines, with numpy; a `DictLayout` is the literal text of
+one dict with its values cut out, and `DictLayout.read_run` reads a stretch whose dicts share
+it with one regex over the bytes, which checks each line and captures each line's first bar
+count and its dict's values, and one orjson call that converts them all. No line of a run
+is decoded or becomes a `str`.
 
-Together they accept only what the line-by-line reading reads the same way from the decoded
+The regex accepts only what the line-by-line reading reads the same way from the decoded
 text: the first redraw a bar without description that fills its whole state, drawn as tqdm
 draws it, every state after it ending in ``]`` or blank up to the dict, the dict the last
 state with every value a JSON number, and no backspace or ``{`` but the dict's. A dict with
 other keys, another order, a ``nan``, ``'0.5x'`` or ``np.float64(...)`` does not fit, and the
-run is read line by line, so the result never depends on which path ran. Confirming the
-redraws with numpy (a comparison per ``\\r``, one of all blank redraws joined) costs a fraction
-of sre walking their bytes. Undecodable bytes can only lie where the pattern takes any character
+run is read line by line, so the result never depends on which path ran. The redraws after
+the first are only walked to their ``]``: sre's loop for ``[^\\r]*`` is several times cheaper
+than a character class. Undecodable bytes can only lie where the pattern takes any character
 but a few ASCII ones (a skipped redraw, a bar's brackets): decoding never turns an ASCII byte
 into part of a replacement character, nor a replacement character into one of those.
 """
@@ -45,9 +43,10 @@ _BAR_END = rb" \[[^\][|{\r\n]*\]"
 # at a line's start: the chunk's, or after a "\n"
 _FIRST_BAR = rb"(?:^|\n)" + _BAR_START + rb"(0|[1-9]\d{0,14})/\d+" + _BAR_END
 _LONE_BAR = re.compile(_BAR_START + rb"(\d{1,18})/(\d+)" + _BAR_END)  # a line that is one such redraw
-# from the first bar's end to the line's one "{", the dict's: `steady_stretches` checked the
-# redraws between, which sre would walk a byte at a time
-_TO_DICT = rb"\r[^{]*"
+# later redraws up to the dict: each blank (tqdm.write clearing the bar) or ending in "]" (one
+# starting with "{" is the dict, not tried as a redraw); "[^\r]*" cannot run into the next
+# line, whose "\r" follows a "\n" the dict's "}" precedes
+_REDRAWS = rb"(?:\r *(?=\r)|\r[^\r{][^\r]*\])*\r"
 _TOTAL = re.compile(_BAR_START + rb"\d+/(\d+)")  # of a line `DictLayout.read_run` read
 _NUMBER_CHARS = b"0123456789.eE+-,"  # all a run's values may hold, joined by commas
 _NUMBER = r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?"  # a value `fits` takes for one of the layout's
@@ -68,7 +67,7 @@ class DictLayout:
         )
         # one line at a time, anchored at its "\n": a pattern over all the run's lines at once
         # backtracks through every line before a misfit one
-        self._line = re.compile(_FIRST_BAR + _TO_DICT + values + re.escape(raw[-1]) + rb"(?=\n)")
+        self._line = re.compile(_FIRST_BAR + _REDRAWS + values + re.escape(raw[-1]) + rb"(?=\n)")
         self._dict = re.compile(_NUMBER.join(map(re.escape, pieces)))
 
     def fits(self, sample: str) -> bool:
@@ -101,7 +100,8 @@ class DictLayout:
         """Each line's first bar count and its dict's values, as a (lines,) int64 array and a
         (lines, keys) float array, for the ``lines`` complete lines of ``data[start:end]``, or
         None when one is not a bar-and-dict line of this layout. ``start`` follows a "\\n";
-        the lines come from `steady_stretches`, which checked all but the first bar and the dict."""
+        the lines come from `steady_stretches` (each starts with "\\r", ends with "}" and holds
+        one "{")."""
         if data.find(b"\b", start, end) >= 0:
             return None
         # a match a line: each starts at the "\n" before it (or the chunk's start) and ends before its own
@@ -146,23 +146,19 @@ def lone_bar(data: bytes, start: int, end: int) -> tuple[int, str] | None:
 def steady_stretches(data: bytes, end: int, shortest: int, longest: int) -> list[tuple[int, int, int]]:
     """(line count, start, end) of each stretch of at least ``shortest`` of the
     complete lines of ``data[:end]`` that may be bar-and-dict lines: starting with "\\r",
-    ending with "}", one "{" right after a "\\r" (a dict in a redraw is read by the reference
-    reading), every redraw before it ending in "]" or blank (`_redraws_skipped`), no escape
+    ending with "}", one "{" (a dict in a redraw is read by the reference reading), no escape
     code and none longer than ``longest`` (the splitter would cut it). Positions are found with
-    numpy; `DictLayout.read_run` makes sure of each line's first bar and dict."""
+    numpy; `DictLayout.read_run` makes sure of each line."""
     chars = np.frombuffer(data, np.uint8, end)
     found = chars == 10
-    found |= chars == 13
     found |= chars == 123
-    marks = np.flatnonzero(found)  # one scan for line ends, redraws and braces: the scan is the cost
-    kinds = chars[marks]
-    ends, returns, braces = marks[kinds == 10], marks[kinds == 13], marks[kinds == 123]
+    marks = np.flatnonzero(found)  # one scan for line ends and braces: the scan is the cost, not the compares
+    is_end = chars[marks] == 10
+    ends, braces = marks[is_end], marks[~is_end]
     starts = np.empty_like(ends)
     starts[0], starts[1:] = 0, ends[:-1] + 1
     maybe = (chars[np.minimum(starts, ends)] == 13) & (chars[ends - 1] == 125)  # "\r" ... "}"
     maybe &= np.bincount(np.searchsorted(ends, braces), minlength=len(ends)) == 1
-    maybe[np.searchsorted(ends, braces[chars[np.maximum(braces - 1, 0)] != 13])] = False
-    maybe[np.searchsorted(ends, _redraws_kept(data, chars, returns))] = False
     if end > longest:
         maybe &= ends - starts <= longest
     escape = data.find(b"\x1b", 0, end)
@@ -175,25 +171,3 @@ def steady_stretches(data: bytes, end: int, shortest: int, longest: int) -> list
     long_enough = stops - firsts >= shortest
     firsts, stops = firsts[long_enough], stops[long_enough]
     return list(zip((stops - firsts).tolist(), starts[firsts].tolist(), (ends[stops - 1] + 1).tolist()))
-
-
-def _redraws_kept(data: bytes, chars: np.ndarray, returns: np.ndarray) -> np.ndarray:
-    """The "\\r"s (of ``returns``, all of them) that end a redraw the line-by-line reading
-    would not skip: one not ending in "]", not empty and not only blanks (tqdm.write clearing
-    the bar). A line's first "\\r" ends nothing. Checked here for a whole chunk, so that the
-    run regex jumps from a line's first bar to its dict without walking the redraws between."""
-    if not len(returns):
-        return returns
-    before = chars[np.maximum(returns - 1, 0)]
-    opens_line = (before == 10) | (returns == 0)
-    kept = ~opens_line & (before != 93) & (before != 13)  # "]", or empty
-    blank = kept & (before == 32)
-    if blank.any():  # blanks only back to the "\r" before: one comparison of all of them joined
-        previous = np.empty_like(returns)
-        previous[0], previous[1:] = -1, returns[:-1]
-        firsts, lasts = (previous[blank] + 1).tolist(), returns[blank].tolist()
-        if b"".join(map(data.__getitem__, map(slice, firsts, lasts))).strip(b" "):
-            kept[blank] = [bool(data[first:last].strip(b" ")) for first, last in zip(firsts, lasts)]
-        else:
-            kept[blank] = False
-    return returns[kept]
