@@ -197,7 +197,6 @@ class Layout:
         self.tags = {column[2] for column in columns}
         # the literals the seams leave, each cut down to a comma, longest first (one may hold another)
         self._cuts = sorted((cut.encode("utf-8") for cut in cuts), key=len, reverse=True)
-
         # 8 bytes of the first head that tell its line from others of the same shape: those
         # that end glog's "file:line]", else its first
         first = self.heads[0]
@@ -289,7 +288,7 @@ class Layout:
             own = block.records(firsts, size)
             found_there = self.find(own)
             if len(found_there[0]) != len(firsts):
-                return None  # cannot be: each line is the same text as where it was found
+                return None  # each line is the text it was found in: only a layout whose lines share heads gets here
             read = self.read(own, found_there)
             return None if read is None else (firsts, *read[1:])
         padded = block.padded
