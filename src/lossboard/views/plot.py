@@ -23,7 +23,7 @@ import numpy as np
 from lossboard.errors import LossboardError, LossboardWarning, UsageError
 from lossboard.model import LR_CHANGE, RESUME
 from lossboard.views.figures import LR, FigureSpec, Line, Marker, build_figures, x_limits
-from lossboard.views.pixels import reduce_line
+from lossboard.views.pixels import band, reduce_line
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -162,20 +162,26 @@ def render(spec: FigureSpec, *, columns: int | None = COLUMNS) -> Figure:
 
 def draw(spec: FigureSpec, axes: Axes, *, columns: int | None = COLUMNS) -> None:
     """Draw one figure spec on matplotlib ``axes``: faint raw values under smoothed lines,
-    batch-level lines thin and faint under epoch-level ones.
+    batch-level lines thin and faint under epoch-level ones. A dense epoch-level line is
+    drawn as the area its stroke would ink (`_area`): the same picture, a fraction of the cost.
 
     Lines of one look (colour, dash, weight) are drawn as one matplotlib line broken by NaN:
     400 runs are a few dozen artists, not thousands, and matplotlib still simplifies them.
     """
     x_range = x_limits([line.x for line in spec.lines])
-    groups: dict[tuple[bool, bool, str, str], list[np.ndarray]] = {}
+    groups: dict[tuple[bool, bool, str, str, bool], list[Any]] = {}
     finite = []
     for line in sorted(spec.lines, key=lambda item: (not item.is_raw, not item.is_batch)):
         x, y = (line.x, line.y) if columns is None else reduce_line(line.x, line.y, columns, x_range=x_range)
         points = np.column_stack([x, y])
-        groups.setdefault((line.is_raw, line.is_batch, line.color, line.style), []).extend([points, _BREAK])
         finite.append(points[np.isfinite(points).all(axis=1)])
-    for (is_raw, is_batch, color, style), parts in groups.items():
+        area = _area(line, x, y, columns, x_range) if spec.key != LR else None
+        key = (line.is_raw, line.is_batch, line.color, line.style, area is not None)
+        groups.setdefault(key, []).extend([points, _BREAK] if area is None else [area])
+    for (is_raw, is_batch, color, style, is_area), parts in groups.items():
+        if is_area:  # add_artist: add_patch would walk every vertex in Python for the data limits
+            axes.add_artist(_area_patch(parts, color))
+            continue
         width, alpha = _look(is_raw, is_batch)
         joined = np.concatenate(parts)  # a NaN row between lines: one artist, still separate lines
         axes.plot(joined[:, 0], joined[:, 1], color=color, linestyle=_DASHES[style], linewidth=width, alpha=alpha,
@@ -195,6 +201,34 @@ def draw(spec: FigureSpec, axes: Axes, *, columns: int | None = COLUMNS) -> None
     axes.set_xlabel(spec.xlabel)
     axes.set_ylabel(spec.ylabel)
     axes.grid(True, alpha=0.3)
+
+
+def _area(line: Line, x: np.ndarray, y: np.ndarray, columns: int | None, x_range: tuple[float, float] | None) -> Any:
+    """The area a dense, opaque, solid line inks (`pixels.band`), or None to stroke the line
+    (a rate's steps are stroked too).
+
+    Only opaque lines: a filled outline whose edge is stroked too would show that edge darker
+    through a translucent colour. Only solid ones: a dashed zig-zag is no solid area.
+    """
+    if columns is None or x_range is None or line.is_raw or line.is_batch or line.style != "solid":
+        return None
+    return band(x, y, columns, x_range=x_range)
+
+
+def _area_patch(shapes: list[tuple[list[np.ndarray], list[np.ndarray]]], color: str) -> Any:
+    """One patch for the areas of a colour: outlines filled, their edges and the segments
+    between them stroked as wide, with the line's own joins and caps, so that the edge of the
+    area is where the line's stroke would end."""
+    from matplotlib.patches import PathPatch
+    from matplotlib.path import Path as MplPath
+
+    pieces = [piece for outlines, segments in shapes for piece in (*outlines, *segments)]
+    vertices = np.concatenate(pieces)
+    codes = np.full(len(vertices), MplPath.LINETO, dtype=MplPath.code_type)
+    codes[np.cumsum([0] + [len(piece) for piece in pieces[:-1]])] = MplPath.MOVETO
+    width, _ = _look(False, False)
+    return PathPatch(MplPath(vertices, codes), facecolor=color, edgecolor=color, linewidth=width, joinstyle="round",
+                     capstyle="projecting", snap=False, zorder=2)
 
 
 def _look(is_raw: bool, is_batch: bool) -> tuple[float, float]:
