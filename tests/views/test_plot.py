@@ -124,3 +124,15 @@ def test_lossboard_plot_returns_the_figures_and_shows_them_inline_as_images() ->
         "AlexNet: throughput", "AlexNet: epoch time (s)"]
     html = figures._repr_html_()
     assert html.count('<img alt="AlexNet: ') == 5 and html.count("data:image/png;base64,iVBORw0KGgo") == 5
+
+
+def test_a_learning_rate_over_decades_is_on_a_log_axis_labelled_in_plain_numbers() -> None:
+    x = np.arange(90.0)
+    spec = FigureSpec("lr", "Learning rate", "epoch", "learning rate",
+                      [Line("r", "lr", "opt/lr", x, 0.1 * 0.1 ** (x // 30), "#0072B2", "solid")])
+    figure = render(spec)
+    figure.canvas.draw()
+    axes = figure.axes[0]
+    assert axes.get_yscale() == "log"
+    labels = {text.get_text() for text in axes.get_yticklabels() if text.get_visible() and text.get_text()}
+    assert {"0.1", "0.01", "0.001"} <= labels  # not matplotlib's mathtext "$\mathdefault{10^{-2}}$"
