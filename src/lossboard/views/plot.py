@@ -44,6 +44,7 @@ _LABELLED_MARKERS = 12
 _STEM_CHARS = 48
 _DASHES = {"solid": "-", "dashed": "--", "dotted": ":", "dashdot": "-."}
 _MARKER_DASHES = {RESUME: "--", LR_CHANGE: ":"}
+_RUG = {LR_CHANGE: (0.97, 1.0), RESUME: (0.0, 0.03)}  # where many markers of a kind go (axes fraction)
 
 
 class FigureError(LossboardError):
@@ -252,14 +253,17 @@ def _look(is_raw: bool, is_batch: bool) -> tuple[float, float]:
 
 def _draw_markers(markers: Sequence[Marker], axes: Axes) -> None:
     """Resumes and lr changes as vertical lines, one collection per kind and colour; each
-    labelled once, unless a kind has so many (an lr change per epoch) that labels would bury
-    the curves: then the legend counts them (`_legend_entries`)."""
+    labelled once, unless a kind has so many (an lr change per epoch) that lines and labels
+    would bury the curves: then they are short ticks along the top (lr changes) or bottom
+    (resumes) edge, and the legend counts them (`_legend_entries`)."""
     for (kind, color), group in _marker_groups(markers).items():
-        many = len(group) > _LABELLED_MARKERS
-        axes.vlines([m.x for m in group], 0, 1, transform=axes.get_xaxis_transform(), colors=color,
-                    linestyles=_MARKER_DASHES[kind], linewidth=0.5 if many else 0.9, alpha=0.4 if many else 0.7)
-        if many:
+        if len(group) > _LABELLED_MARKERS:
+            low, high = _RUG[kind]
+            axes.vlines([m.x for m in group], low, high, transform=axes.get_xaxis_transform(), colors=color,
+                        linewidth=0.9, alpha=0.7)
             continue
+        axes.vlines([m.x for m in group], 0, 1, transform=axes.get_xaxis_transform(), colors=color,
+                    linestyles=_MARKER_DASHES[kind], linewidth=0.9, alpha=0.7)
         seen: set[str] = set()
         for marker in group:
             if marker.label not in seen:
@@ -321,7 +325,7 @@ def _legend_entries(spec: FigureSpec) -> list[tuple[Any, str]]:
         entries.append((Line2D([], [], linestyle="none"), f"+{rest} more"))
     for (kind, color), group in _marker_groups(spec.markers).items():
         if len(group) > _LABELLED_MARKERS:
-            handle = Line2D([], [], color=color, linestyle=_MARKER_DASHES[kind], linewidth=0.9)
+            handle = Line2D([], [], color=color, linestyle="none", marker="|", markersize=6, alpha=0.7)
             entries.append((handle, f"{'resume' if kind == RESUME else 'lr change'} ({len(group)})"))
     return entries
 
