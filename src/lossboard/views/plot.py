@@ -176,7 +176,7 @@ def draw(spec: FigureSpec, axes: Axes, *, columns: int | None = COLUMNS) -> None
         x, y = (line.x, line.y) if columns is None else reduce_line(line.x, line.y, columns, x_range=x_range)
         points = np.column_stack([x, y])
         finite.append(points[np.isfinite(points).all(axis=1)])
-        area = _area(line, x, y, columns, x_range) if spec.key != LR else None
+        area = _area(line, x, y, columns, x_range) if spec.key != LR else None  # a rate's steps stay steps
         key = (line.is_raw, line.is_batch, line.color, line.style, area is not None)
         groups.setdefault(key, []).extend([points, _BREAK] if area is None else [area])
     for (is_raw, is_batch, color, style, is_area), parts in groups.items():
@@ -204,9 +204,10 @@ def draw(spec: FigureSpec, axes: Axes, *, columns: int | None = COLUMNS) -> None
     axes.grid(True, alpha=0.3)
 
 
-def _area(line: Line, x: np.ndarray, y: np.ndarray, columns: int | None, x_range: tuple[float, float] | None) -> Any:
-    """The area a dense, opaque, solid line inks (`pixels.band`), or None to stroke the line
-    (a rate's steps are stroked too).
+def _area(
+    line: Line, x: np.ndarray, y: np.ndarray, columns: int | None, x_range: tuple[float, float] | None
+) -> tuple[list[np.ndarray], list[np.ndarray]] | None:
+    """The area a dense, opaque, solid line inks (`pixels.band`), or None to stroke the line.
 
     Only opaque lines: a filled outline whose edge is stroked too would show that edge darker
     through a translucent colour. Only solid ones: a dashed zig-zag is no solid area.
