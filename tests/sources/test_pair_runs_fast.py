@@ -163,6 +163,8 @@ _TRAINING = {
     "mmengine-log": "2023/06/07 10:00:{second:02d} - mmengine - INFO - Epoch(train) [{epoch:>3}][{it:>3}/1000]  "
                     "lr: {v}  eta: 1 day, 2:03:04  time: {v}  loss: {v}",
     "detectron2-log": "[11/16 03:00:21] d2.utils.events INFO:  eta: 0:10:00  iter: {step}  total_loss: {v}  lr: {v}  max_mem: 2345M",
+    "mmdet-log": "2021-03-04 12:00:{second:02d},123 - mmdet - INFO - Epoch [{epoch}][{it}/1000]\tlr: {v}, "
+                 "eta: 1 day, 2:03:04, time: {v}, loss_cls: {v}, loss: {v}",
 }
 _EVALUATION = {
     "pytorch": "Test: [{tens:>3}/100]\tTime 0.120 ( 0.250)\tLoss 1.2e+00 (1.1e+00)\tAcc@1  70.31 ( 72.00)",
@@ -170,6 +172,7 @@ _EVALUATION = {
                     "eta: 0:00:0{i}  time: 0.0589  data_time: 0.0026  memory: 300",
     "detectron2-log": "[11/16 03:01:21] d2.evaluation.evaluator INFO: Inference done {done}/3334. "
                       "Dataloading: 0.0015 s/iter. Total: 0.0412 s/iter. ETA=0:01:36",
+    "mmdet-log": "2021-03-04 12:01:00,000 - mmdet - INFO - Epoch(val) [{epoch}][1000]\tbbox_mAP: 0.{i}00, bbox_mAP_50: 0.{i}10",
 }
 
 
@@ -302,3 +305,34 @@ def test_joined_blocks_mean_what_the_records_meant_one_by_one(items: list) -> No
     one_by_one = [block for item in items for block in (
         _pair_runs._columns([item]) if type(item) is _pair_runs.Rows else [item])]
     assert canonical(_pair_runs.blocks(items)) == canonical(one_by_one)
+
+
+@st.composite
+def _respaced(draw, kind: str) -> str:
+    """A generated log with a few lines' spacing changed: a space taken out (``Time100.500``,
+    ``Epoch:[``, ``loss:0.3``) or put in (``0.3 5``, ``lo ss``, two after a colon) anywhere in
+    them, the rest of the run as printed."""
+    lines = _clean_log(kind, epochs=2, lines_per_epoch=draw(st.integers(8, 20))).split("\n")
+    for _ in range(draw(st.integers(1, 3))):
+        at = draw(st.integers(0, len(lines) - 1))
+        line = lines[at]
+        spaces = [i for i, char in enumerate(line) if char == " "]
+        if spaces and draw(st.booleans()):
+            cut = draw(st.sampled_from(spaces))
+            lines[at] = line[:cut] + line[cut + 1 :]
+        elif line:
+            put = draw(st.integers(1, len(line) - 1))
+            lines[at] = line[:put] + " " + line[put:]
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("kind", ["pytorch", "mmengine-log", "mmdet-log", "detectron2-log"])
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_a_line_spaced_otherwise_reads_as_the_general_path_reads_it(kind: str, data) -> None:
+    """The spaces between and inside ``name value`` pairs are the formats' own: a line whose
+    text without spaces fits a run's layout but whose spacing the general path reads otherwise
+    (a value touching its name, a space inside a number or a name) is read as that path reads
+    it, its problem reported."""
+    text = data.draw(_respaced(kind))
+    _same(kind, text, data.draw(st.sampled_from([None, 4_096])))

@@ -41,6 +41,7 @@ from lossboard.sources.formats._plain_bytes import PlainBytesFeed
 ETA = r"(?:\d+ days?, )?\d+:\d\d:\d\d"
 MIN_LINES = 8  # shorter runs are not worth it
 MAX_LAYOUTS = 6  # kinds of line read in bulk per parser
+MAX_SHAPES = 1024  # line shapes remembered as checked (`RunParser._spaced_as_learned`)
 LEARN_FROM = 256  # lines of a chunk's rest where new kinds are looked for: a kind worth it is there
 _MARK = "\x00"  # where a number was, while a sample becomes its layout
 _NUMBER_CHARS = frozenset("0123456789.eE+-")
@@ -49,6 +50,7 @@ _COMMA = ord(",")
 _NEWLINE = ord("\n")
 _DIGITS = b"0123456789"
 _BLANK = b" " + _DIGITS
+_DIGITS_AS_ZERO = bytes.maketrans(_DIGITS, b"0" * 10)
 
 
 class Layout(NamedTuple):
@@ -402,6 +404,7 @@ class RunParser(PlainBytesFeed, LineParser):
         super().__init__()
         self._fast = fast
         self._layouts: dict[str, Layout] = {}  # by the text every line of the layout holds
+        self._shapes: dict[bytes, Layout] = {}  # lines with digits as 0 the general path reads as that layout
 
     def feed(self, text: str) -> list[Item]:
         if self._fast:
@@ -466,8 +469,9 @@ class RunParser(PlainBytesFeed, LineParser):
             counts[marker] = len(rows)
             if len(rows) < MIN_LINES:
                 continue
-            read = layout.read(*chunk.joined(rows))
-            if read is None:
+            text, starts = chunk.joined(rows)
+            read = layout.read(text, starts)
+            if read is None or not self._spaced_as_learned(layout, marker, chunk, rows, text):
                 del self._layouts[marker]
                 self._learn([chunk.line(rows[-1])])  # the latest layout, if that line has one
                 continue
@@ -478,6 +482,25 @@ class RunParser(PlainBytesFeed, LineParser):
         # the kinds that took the most lines first: they scan every line, the others what is left
         self._layouts = dict(sorted(self._layouts.items(), key=lambda item: -counts.get(item[0], 0)))
         return kinds
+
+    def _spaced_as_learned(self, layout: Layout, marker: str, chunk: Chunk, rows: np.ndarray, text: bytes) -> bool:
+        """Whether the general path reads every line of a run (``rows``, joined in ``text``)
+        as it reads the line ``layout`` was learned from: `Layout.read` drops spaces, but the
+        formats' patterns want them where they are (``Time 0.3``, not ``Time0.3``; ``0.35``,
+        not ``0.3 5``; one space after ``loss:``). Lines alike but in their digits are read
+        alike by those patterns (each takes any digit where it takes one), so one line of
+        each such shape is learned again and must give this layout; a shape that did is
+        remembered (a log prints a few dozen), so most runs cost a translate and a split."""
+        shapes = text.translate(_DIGITS_AS_ZERO).split(b"\n")
+        known = self._shapes
+        for shape in dict.fromkeys(shapes):
+            if known.get(shape) != layout:
+                if self._layout_of(chunk.line(rows[shapes.index(shape)])) != (layout, marker):
+                    return False
+                if len(known) >= MAX_SHAPES:
+                    known.clear()
+                known[shape] = layout
+        return True
 
     def _learn(self, lines: list[str]) -> None:
         """The layout of each kind not known yet, from its first line in ``lines``; past
