@@ -336,3 +336,25 @@ def test_a_line_spaced_otherwise_reads_as_the_general_path_reads_it(kind: str, d
     it, its problem reported."""
     text = data.draw(_respaced(kind))
     _same(kind, text, data.draw(st.sampled_from([None, 4_096])))
+
+
+_NUMBERED_NAMES = {
+    "mmengine-log": "2023/06/07 10:00:{s:02d} - mmengine - INFO - Epoch(train) [1][{it:>3}/1000]  lr: {v}  time: {v}  "
+                    "s0.loss: {v}  s1.loss: {w}",
+    "detectron2-log": "[11/16 03:00:21] d2.utils.events INFO:  iter: {it}  s0.loss: {v}  s1.loss: {w}  lr: {v}",
+    "mmdet-log": "2021-03-04 12:00:{s:02d},123 - mmdet - INFO - Epoch [1][{it}/1000]\tlr: {v}, s0.loss: {v}, s1.loss: {w}, loss: {v}",
+    "pytorch": "Epoch: [0][{it}/1000]\tTime {v} ({w})\ts0.loss {v} ({w})\ts1.loss {w} ({v})",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(_NUMBERED_NAMES))
+@pytest.mark.parametrize("at", [0, 17, 39])
+def test_a_line_whose_names_differ_only_in_digits_reads_as_the_general_path_reads_it(kind: str, at: int) -> None:
+    """Names that differ only in a digit (a cascade's s0. and s1. losses) swapped on one line
+    of a run: each value goes to the name printed beside it, wherever the line is."""
+    lines = [_NUMBERED_NAMES[kind].format(s=i % 60, it=5 * i + 5, v=f"{(i * 7) % 13 / 3:.4f}", w=f"{i / 7:.4f}")
+             for i in range(40)]
+    as_printed = _same(kind, "\n".join(lines) + "\n")
+    assert sum(len(item.step) for item in as_printed if type(item) is Columns) >= 40 * 3  # read in bulk
+    lines[at] = lines[at].replace("s0.", "s#.").replace("s1.", "s0.").replace("s#.", "s1.")
+    _same(kind, "\n".join(lines) + "\n")

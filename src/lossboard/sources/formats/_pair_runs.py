@@ -51,6 +51,8 @@ _NEWLINE = ord("\n")
 _DIGITS = b"0123456789"
 _BLANK = b" " + _DIGITS
 _DIGITS_AS_ZERO = bytes.maketrans(_DIGITS, b"0" * 10)
+# control bytes no log line holds (no tab, line end, backspace or escape): marks of replaced pieces
+_MARKS = bytes((*range(1, 8), *range(14, 27), *range(28, 32)))
 
 
 class Layout(NamedTuple):
@@ -122,6 +124,10 @@ class Layout(NamedTuple):
         plan = _plan(self.pieces)
         if not data.startswith(plan.head) or not data.endswith(plan.tail):
             return None
+        if not self.cut:  # the lines' columns stay where they were (checked there against the pieces)
+            matrix = _fixed_width.numbers(text, count, plan.pieces)
+            if matrix is not None:
+                return stamps, matrix
         body = data[len(plan.head) : len(data) - len(plan.tail)]
         # the letters and signs of the pieces (Epoch's E) that no number of this run uses are
         # text like any other: fewer pieces to replace one by one
@@ -129,14 +135,12 @@ class Layout(NamedTuple):
                        if body.count(char) == per_line * count + per_boundary * (count - 1))
         if unused:
             plan = _plan(self.pieces, unused)
+        if plan.marks is None or (plan.marks and len(body.translate(None, plan.marks)) != len(body)):
+            return None  # more pieces to replace than marks, or a mark in the text
+        for piece, mark in zip(plan.replaced, plan.marks):
+            body = body.replace(piece, bytes((mark,)))
         if body.translate(None, plan.numeric) != plan.boundary_skeleton.join([plan.skeleton] * count):
-            return None  # some text between the numbers is not the layout's
-        if not self.cut:  # the lines' columns stay where they were
-            matrix = _fixed_width.numbers(text, count, plan.pieces)
-            if matrix is not None:
-                return stamps, matrix
-        for piece in plan.replaced:
-            body = body.replace(piece, b",")
+            return None  # some text between the numbers is not the layout's, or not in its order
         body = body.translate(plan.table, plan.deleted)
         if _has_minus_zero(body):
             return None  # JSON's -0 is the integer 0; float("-0") is -0.0
@@ -163,8 +167,11 @@ class _Plan(NamedTuple):
     it: that ``anchor`` becomes a comma and its other characters are deleted, all pieces in
     one ``bytes.translate``. That needs each anchor to be in its piece once and in no other
     piece but as that piece's anchor; the pieces holding number characters (``Time``'s e,
-    ``Acc@1``'s 1), and those with no such anchor, are ``replaced`` as before. ``numeric``:
-    the characters numbers are made of, less the letters and signs no number of the run uses.
+    ``Acc@1``'s 1), and those with no such anchor, are ``replaced`` one by one, each by a mark
+    of its own (a control byte, a comma in ``table``) before the skeletons are compared: so
+    names that differ only in number characters (``s0.loss``, ``s1.loss``) are checked in
+    their order. ``marks``: None when there are more such pieces than marks. ``numeric``: the
+    characters numbers are made of, less the letters and signs no number of the run uses.
     """
 
     numeric: bytes
@@ -174,6 +181,7 @@ class _Plan(NamedTuple):
     skeleton: bytes
     boundary_skeleton: bytes
     replaced: tuple[bytes, ...]
+    marks: bytes | None
     table: bytes
     deleted: bytes
 
@@ -212,15 +220,23 @@ def _plan(pieces: tuple[str, ...], unused: bytes = b"") -> _Plan:
     while inside := [piece for piece in anchors if any(part in piece for part in replaced)]:
         replaced += inside
         anchors = {piece: anchor for piece, anchor in anchors.items() if piece not in inside}
+    replaced.sort(key=len, reverse=True)
+    marks = bytes(mark for mark in _MARKS if mark not in b"".join(encoded))[: len(replaced)]
     table = bytearray(range(256))
-    for anchor in set(anchors.values()):
+    for anchor in {*anchors.values(), *marks}:
         table[anchor] = _COMMA
     kept = {*anchors.values(), _COMMA}
     deleted = bytes(sorted({char for piece in anchors for char in piece} - kept))
+
+    def skeleton(text: bytes) -> bytes:  # as `Layout.read` leaves a run's text, numbers out
+        for piece, mark in zip(replaced, marks):
+            text = text.replace(piece, bytes((mark,)))
+        return text.translate(None, numeric + b"\x00")
+
     return _Plan(
         numeric, encoded, head, tail,
-        b"".join(middle).translate(None, numeric), boundary.translate(None, numeric),
-        tuple(sorted(replaced, key=len, reverse=True)), bytes(table), deleted,
+        skeleton(b"\x00".join([b"", *middle, b""])), skeleton(boundary),
+        tuple(replaced), marks if len(marks) == len(replaced) else None, bytes(table), deleted,
     )
 
 
@@ -481,7 +497,13 @@ class RunParser(PlainBytesFeed, LineParser):
                 left[rows] = False
         # the kinds that took the most lines first: they scan every line, the others what is left
         self._layouts = dict(sorted(self._layouts.items(), key=lambda item: -counts.get(item[0], 0)))
-        return kinds
+        return kinds + self._other_kinds(chunk, left)
+
+    def _other_kinds(self, chunk: Chunk, left: np.ndarray) -> list[tuple[object, np.ndarray, object]]:
+        """(kind, its rows, what `_run` takes) of the kinds of line among ``left`` (the lines
+        no layout took) that a subclass reads in bulk without a `Layout`: lines that mean
+        something only together (detectron2's copypaste table)."""
+        return []
 
     def _spaced_as_learned(self, layout: Layout, marker: str, chunk: Chunk, rows: np.ndarray, text: bytes) -> bool:
         """Whether the general path reads every line of a run (``rows``, joined in ``text``)
