@@ -116,6 +116,10 @@ class Layout(NamedTuple):
             text = bytes(blanked)
         if self.cut:
             text = re.sub(self.cut.encode(), b"", text)
+        if self.width and not self.cut:  # the lines' columns stay where they were (checked there against the pieces)
+            matrix = _fixed_width.numbers(text, count, _plan(self.pieces).pieces)
+            if matrix is not None:
+                return stamps, matrix
         data = text.translate(None, b" ")  # dropping the spaces is one table pass, and a replace copies less
         if not self.width:
             if data.translate(None, _DIGITS) != "\n".join(self.pieces * count).encode("utf-8", "surrogatepass"):
@@ -124,10 +128,6 @@ class Layout(NamedTuple):
         plan = _plan(self.pieces)
         if not data.startswith(plan.head) or not data.endswith(plan.tail):
             return None
-        if not self.cut:  # the lines' columns stay where they were (checked there against the pieces)
-            matrix = _fixed_width.numbers(text, count, plan.pieces)
-            if matrix is not None:
-                return stamps, matrix
         body = data[len(plan.head) : len(data) - len(plan.tail)]
         # the letters and signs of the pieces (Epoch's E) that no number of this run uses are
         # text like any other: fewer pieces to replace one by one
