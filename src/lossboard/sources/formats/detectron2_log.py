@@ -52,7 +52,6 @@ _EXACT = 2**53  # iterations above this do not survive a float64
 _LINE_TIME = re.compile(r"\[\d\d/\d\d \d\d:\d\d:\d\d")
 _ETA_CUT = "eta: " + _pair_runs.ETA
 _DIGIT = re.compile(r"\d")
-_TABLES = "copypaste tables"  # the kind `Parser._other_kinds` reads, for `Parser._run`
 
 
 class Parser(_pair_runs.RunParser):
@@ -117,30 +116,9 @@ class Parser(_pair_runs.RunParser):
             return None
         return matrix, steps.astype(np.int64), np.flatnonzero(np.diff(steps) < 0).tolist()
 
-    def _other_kinds(self, chunk: _pair_runs.Chunk, left: np.ndarray) -> list[tuple[object, np.ndarray, object]]:
-        """The chunk's whole copypaste tables (task, columns, values: three lines in a row),
-        whose values give a row each; the others (a table cut by the chunk's end, a value
-        ``float`` does not read, a count that differs) are read line by line."""
-        rows = np.flatnonzero(chunk.holding(_COPYPASTE) & left)
-        if len(rows) < 3:
-            return []
-        lines = chunk.joined(rows)[0].decode("utf-8", chunk.errors).split("\n")
-        texts = [line.partition(_COPYPASTE)[2].strip() for line in lines]
-        tables = _Tables()
-        for at in range(len(rows) - 2):
-            # three lines in a row, none a metrics line; a table's other lines start none
-            if rows[at + 2] - rows[at] == 2 and not any("iter: " in line for line in lines[at : at + 3]):
-                tables.add(at, *texts[at : at + 3])
-        if len(tables.taken) < 6:  # one table: its points are as good as a block each
-            return []
-        return [(_TABLES, rows[tables.taken], tables.read())]
-
-    def _run(self, layout: _pair_runs.Layout | str, prepared: tuple, start: int, stop: int, items: list[Item]) -> bool:
+    def _run(self, layout: _pair_runs.Layout, prepared: tuple, start: int, stop: int, items: list[Item]) -> bool:
         """Metrics lines read at once, as `_metrics` reads them; False when the iteration goes
-        back (a resume, whose event goes between lines). Copypaste tables as `_copypaste`
-        reads them."""
-        if layout == _TABLES:
-            return self._tables_run(prepared, start, stop, items)
+        back (a resume, whose event goes between lines)."""
         if not layout.width:  # lines of detectron2's own loggers: nothing to read
             return True
         matrix, steps, back = prepared
@@ -150,15 +128,6 @@ class Parser(_pair_runs.RunParser):
         items.append(_pair_runs.Rows(matrix, start, stop, _columns(layout.names), steps[start:stop]))
         self._last = int(steps[stop - 1])
         self._tell_others(self._last, None)
-        return True
-
-    def _tables_run(self, tables: list[tuple], start: int, stop: int, items: list[Item]) -> bool:
-        """Whole copypaste tables (three lines each), each a row at the last iteration."""
-        step = max(self._last, 0)
-        for task, matrix, row, columns in tables[start // 3 : stop // 3]:
-            items.append(_pair_runs.Rows(matrix, row, row + 1, columns, np.array([step], dtype=np.int64)))
-        self._task, self._columns = task, []
-        self._tell_others(step, tags.VAL)
         return True
 
     def finish(self) -> list[Item]:
@@ -211,44 +180,6 @@ class Parser(_pair_runs.RunParser):
             except ValueError:
                 items.append(bad_number(number, name, cell))
         return items
-
-
-class _Tables:
-    """The copypaste tables of a chunk as `Parser._copypaste` reads them: where each starts
-    (``taken``: its three lines' places among the copypaste lines), and the values of the
-    tables of one task and columns as one matrix, a row each."""
-
-    def __init__(self) -> None:
-        self.taken: list[int] = []
-        self._places: list[tuple[str, int]] = []  # (task and columns line, row) of each table
-        self._values: dict[str, tuple[str, tuple, list]] = {}  # task and columns -> task, columns, rows
-
-    def add(self, at: int, task: str, header: str, values: str) -> None:
-        if not task.startswith("Task: ") or header.startswith("Task: ") or values.startswith("Task: "):
-            return
-        key = f"{task}\n{header}"
-        known = self._values.get(key)
-        if known is None:
-            task = task[6:].strip()
-            names = [f"{task}/{column.strip()}" for column in header.split(",")]
-            if len(set(names)) < len(names):
-                return  # a column twice: its later value wins, which rows would not say
-            known = self._values[key] = (task, tuple((column, _tag(name), name) for column, name in enumerate(names)), [])
-        cells = values.split(",")
-        if len(cells) != len(known[1]):
-            return
-        try:
-            row = [float(cell) for cell in cells]
-        except ValueError:
-            return
-        self.taken += [at, at + 1, at + 2]
-        self._places.append((key, len(known[2])))
-        known[2].append(row)
-
-    def read(self) -> list[tuple[str, np.ndarray, int, tuple]]:
-        """(task, matrix, row, columns) of each table in turn."""
-        matrices = {key: np.array(rows, dtype=np.float64) for key, (_, _, rows) in self._values.items()}
-        return [(self._values[key][0], matrices[key], row, self._values[key][1]) for key, row in self._places]
 
 
 def _blank_layout_of(line: str) -> tuple[_pair_runs.Layout, str] | None:
