@@ -370,10 +370,10 @@ def _with_tables(text: str, values: str) -> str:
 
 
 @pytest.mark.parametrize("values", ["40.2151,61.0234,43.8120", "40.2151, 61.0234,43.8120 ", "1.,.5,0x1", "1,2"])
-def test_copypaste_tables_are_read_together_as_the_general_path_reads_them(values: str) -> None:
-    """Each evaluation's tables, whole in a chunk, are read at once (one block per column);
-    odd cells (``float`` reads ``1.`` but not ``0x1``) and a count that differs from the
-    columns' give what the general path gives."""
+def test_copypaste_tables_between_runs_read_as_the_general_path_reads_them(values: str) -> None:
+    """detectron2's tables between runs read in bulk: each lands at the last iteration
+    (a chunk's become one block per column), odd cells (``float`` reads ``1.`` but not
+    ``0x1``) and a count that differs from the columns' give what the general path gives."""
     text = _with_tables(_clean_log("detectron2-log"), values)
     _same("detectron2-log", text, 4_096)
     items = _same("detectron2-log", text)

@@ -497,13 +497,7 @@ class RunParser(PlainBytesFeed, LineParser):
                 left[rows] = False
         # the kinds that took the most lines first: they scan every line, the others what is left
         self._layouts = dict(sorted(self._layouts.items(), key=lambda item: -counts.get(item[0], 0)))
-        return kinds + self._other_kinds(chunk, left)
-
-    def _other_kinds(self, chunk: Chunk, left: np.ndarray) -> list[tuple[object, np.ndarray, object]]:
-        """(kind, its rows, what `_run` takes) of the kinds of line among ``left`` (the lines
-        no layout took) that a subclass reads in bulk without a `Layout`: lines that mean
-        something only together (detectron2's copypaste table)."""
-        return []
+        return kinds
 
     def _spaced_as_learned(self, layout: Layout, marker: str, chunk: Chunk, rows: np.ndarray, text: bytes) -> bool:
         """Whether the general path reads every line of a run (``rows``, joined in ``text``)
