@@ -380,3 +380,28 @@ def test_copypaste_tables_between_runs_read_as_the_general_path_reads_them(value
     if values.count(",") == 2 and "0x1" not in values:
         (block,) = [item for item in items if type(item) is Columns and item.tag == "val/segm/AP50"]
         assert len(block.step) == 3 and np.isnan(block.value).all()
+
+
+@st.composite
+def _digits_moved(draw, kind: str) -> str:
+    """A log with a digit moved across the character after it on a few lines (``03:15:21``
+    to ``03:1:521``, ``[11/16`` to ``[1/116``, ``0.35`` to ``0.3`` and a longer name),
+    where the general path's patterns want so many digits or none."""
+    lines = _clean_log(kind, epochs=2, lines_per_epoch=draw(st.integers(8, 20))).split("\n")
+    for _ in range(draw(st.integers(1, 3))):
+        at = draw(st.integers(0, len(lines) - 2))
+        line = lines[at]
+        places = [i for i in range(len(line) - 2) if line[i].isdigit() and not line[i + 1].isdigit()]
+        if places:
+            i = draw(st.sampled_from(places))
+            lines[at] = line[:i] + line[i + 1] + line[i] + line[i + 2 :]
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("kind", ["pytorch", "mmengine-log", "mmdet-log", "detectron2-log"])
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_a_line_with_a_digit_moved_reads_as_the_general_path_reads_it(kind: str, data) -> None:
+    """Lines alike but in how many digits each stretch holds are not alike to every pattern
+    (a time's two digits, a number's leading digit): each reads as the general path reads it."""
+    _same(kind, data.draw(_digits_moved(kind)), data.draw(st.sampled_from([None, 4_096])))

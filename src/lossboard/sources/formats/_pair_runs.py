@@ -51,6 +51,7 @@ _NEWLINE = ord("\n")
 _DIGITS = b"0123456789"
 _BLANK = b" " + _DIGITS
 _DIGITS_AS_ZERO = bytes.maketrans(_DIGITS, b"0" * 10)
+_ZEROS = re.compile(b"00+")
 # control bytes no log line holds (no tab, line end, backspace or escape): marks of replaced pieces
 _MARKS = bytes((*range(1, 8), *range(14, 27), *range(28, 32)))
 
@@ -503,19 +504,28 @@ class RunParser(PlainBytesFeed, LineParser):
         """Whether the general path reads every line of a run (``rows``, joined in ``text``)
         as it reads the line ``layout`` was learned from: `Layout.read` drops spaces, but the
         formats' patterns want them where they are (``Time 0.3``, not ``Time0.3``; ``0.35``,
-        not ``0.3 5``; one space after ``loss:``). Lines alike but in their digits are read
-        alike by those patterns (each takes any digit where it takes one), so one line of
-        each such shape is learned again and must give this layout; a shape that did is
-        remembered (a log prints a few dozen), so most runs cost a translate and a split."""
+        not ``0.3 5``; one space after ``loss:``).
+
+        Lines alike but in their digits are read alike by those patterns, and so are lines
+        alike but in how many digits each stretch of them holds: where a pattern wants so
+        many (a date's ``\\d\\d``), the bulk reading checks them by their columns itself
+        (`_mmdet_text._wall_times`, detectron2's line time). So one line of each such shape
+        (digits as one 0 a stretch) is learned again and must give this layout; the shapes
+        that did are remembered, as are the lines' shapes with each digit a 0 (a log prints a
+        few dozen): most runs cost a translate and a split."""
         shapes = text.translate(_DIGITS_AS_ZERO).split(b"\n")
         known = self._shapes
         for shape in dict.fromkeys(shapes):
-            if known.get(shape) != layout:
+            if known.get(shape) == layout:
+                continue
+            squeezed = _ZEROS.sub(b"0", shape)
+            if known.get(squeezed) != layout:
                 if self._layout_of(chunk.line(rows[shapes.index(shape)])) != (layout, marker):
                     return False
-                if len(known) >= MAX_SHAPES:
-                    known.clear()
-                known[shape] = layout
+                known[squeezed] = layout
+            if len(known) >= MAX_SHAPES:
+                known.clear()
+            known[shape] = layout
         return True
 
     def _learn(self, lines: list[str]) -> None:
