@@ -41,7 +41,7 @@ from lossboard.sources.formats._plain_bytes import PlainBytesFeed
 ETA = r"(?:\d+ days?, )?\d+:\d\d:\d\d"
 MIN_LINES = 8  # shorter runs are not worth it
 MAX_LAYOUTS = 6  # kinds of line read in bulk per parser
-MAX_SHAPES = 1024  # line shapes remembered as checked (`RunParser._spaced_as_learned`)
+MAX_SHAPES = 512  # line shapes remembered as checked (`RunParser._spaced_as_learned`)
 LEARN_FROM = 256  # lines of a chunk's rest where new kinds are looked for: a kind worth it is there
 _MARK = "\x00"  # where a number was, while a sample becomes its layout
 _NUMBER_CHARS = frozenset("0123456789.eE+-")
@@ -421,7 +421,9 @@ class RunParser(PlainBytesFeed, LineParser):
         super().__init__()
         self._fast = fast
         self._layouts: dict[str, Layout] = {}  # by the text every line of the layout holds
-        self._shapes: dict[bytes, Layout] = {}  # lines with digits as 0 the general path reads as that layout
+        # line shapes (digits as 0) the general path reads as the layout of that marker; a
+        # marker, not its layout, keeps a saved parser small: forgotten when a layout goes
+        self._shapes: dict[bytes, str] = {}
 
     def feed(self, text: str) -> list[Item]:
         if self._fast:
@@ -490,6 +492,7 @@ class RunParser(PlainBytesFeed, LineParser):
             read = layout.read(text, starts)
             if read is None or not self._spaced_as_learned(layout, marker, chunk, rows, text):
                 del self._layouts[marker]
+                self._shapes.clear()
                 self._learn([chunk.line(rows[-1])])  # the latest layout, if that line has one
                 continue
             prepared = self._prepare(layout, *read)
@@ -516,16 +519,16 @@ class RunParser(PlainBytesFeed, LineParser):
         shapes = text.translate(_DIGITS_AS_ZERO).split(b"\n")
         known = self._shapes
         for shape in dict.fromkeys(shapes):
-            if known.get(shape) == layout:
+            if known.get(shape) == marker:
                 continue
             squeezed = _ZEROS.sub(b"0", shape)
-            if known.get(squeezed) != layout:
+            if known.get(squeezed) != marker:
                 if self._layout_of(chunk.line(rows[shapes.index(shape)])) != (layout, marker):
                     return False
-                known[squeezed] = layout
+                known[squeezed] = marker
             if len(known) >= MAX_SHAPES:
                 known.clear()
-            known[shape] = layout
+            known[shape] = marker
         return True
 
     def _learn(self, lines: list[str]) -> None:
@@ -539,6 +542,7 @@ class RunParser(PlainBytesFeed, LineParser):
             if learned is not None and learned[1] not in self._layouts:
                 if len(self._layouts) >= MAX_LAYOUTS:
                     del self._layouts[next(reversed(self._layouts))]
+                    self._shapes.clear()
                 self._layouts[learned[1]] = learned[0]
                 known = _markers(tuple(self._layouts))
 
