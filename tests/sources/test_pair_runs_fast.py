@@ -405,3 +405,13 @@ def test_a_line_with_a_digit_moved_reads_as_the_general_path_reads_it(kind: str,
     """Lines alike but in how many digits each stretch holds are not alike to every pattern
     (a time's two digits, a number's leading digit): each reads as the general path reads it."""
     _same(kind, data.draw(_digits_moved(kind)), data.draw(st.sampled_from([None, 4_096])))
+
+
+def test_a_padded_field_the_general_path_takes_no_padding_in_reads_as_it_reads_it() -> None:
+    """A run read as columns lets padding stand for a number's leading digits; ``Test: [ *i/N]``
+    takes none before ``N``: a line with ``/ 96]`` among ``/196]`` ones is no ``Test:`` line."""
+    lines = [f"Test: [{i * 10:>3}/196]\tTime {0.1 + i / 100:6.3f} ( 0.250)\tLoss 1.2000e+00 (1.1000e+00)" for i in range(12)]
+    items = _same("pytorch", "\n".join(lines) + "\n")
+    assert sum(len(item.step) for item in items if type(item) is Columns) == 12 * 4  # in bulk as printed
+    lines[5] = lines[5].replace("/196]", "/ 96]")
+    _same("pytorch", "\n".join(lines) + "\n")

@@ -98,10 +98,11 @@ class Layout(NamedTuple):
     def width(self) -> int:
         return len(self.pieces) - 1
 
-    def read(self, text: bytes, starts: np.ndarray) -> tuple[np.ndarray | None, np.ndarray] | None:
+    def read(self, text: bytes, starts: np.ndarray) -> tuple[np.ndarray | None, np.ndarray, list[int] | None] | None:
         """(the date and time each line starts with, as a (lines, skip) byte matrix, or None; a
-        (lines, numbers) float matrix) when every line of ``text`` (lines joined by ``\\n``,
-        each starting at ``starts``) fits, else None."""
+        (lines, numbers) float matrix; when read as columns, one line of each shape with digits
+        as 0 (`_fixed_width.Read.alike`), else None) when every line of ``text`` (lines joined
+        by ``\\n``, each starting at ``starts``) fits, else None."""
         count = len(starts)
         stamps = None
         if self.skip:
@@ -118,14 +119,14 @@ class Layout(NamedTuple):
         if self.cut:
             text = re.sub(self.cut.encode(), b"", text)
         if self.width and not self.cut:  # the lines' columns stay where they were (checked there against the pieces)
-            matrix = _fixed_width.numbers(text, count, _plan(self.pieces).pieces)
-            if matrix is not None:
-                return stamps, matrix
+            columns = _fixed_width.numbers(text, count, _plan(self.pieces).pieces)
+            if columns is not None:
+                return stamps, columns.matrix, columns.alike
         data = text.translate(None, b" ")  # dropping the spaces is one table pass, and a replace copies less
         if not self.width:
             if data.translate(None, _DIGITS) != "\n".join(self.pieces * count).encode("utf-8", "surrogatepass"):
                 return None
-            return stamps, np.empty((count, 0))
+            return stamps, np.empty((count, 0)), None
         plan = _plan(self.pieces)
         if not data.startswith(plan.head) or not data.endswith(plan.tail):
             return None
@@ -151,7 +152,7 @@ class Layout(NamedTuple):
             return None
         if len(flat) != count * self.width:
             return None
-        return stamps, np.fromiter(flat, dtype=np.float64, count=len(flat)).reshape(count, self.width)
+        return stamps, np.fromiter(flat, dtype=np.float64, count=len(flat)).reshape(count, self.width), None
 
 
 def _has_minus_zero(body: bytes) -> bool:
@@ -490,12 +491,12 @@ class RunParser(PlainBytesFeed, LineParser):
                 continue
             text, starts = chunk.joined(rows)
             read = layout.read(text, starts)
-            if read is None or not self._spaced_as_learned(layout, marker, chunk, rows, text):
+            if read is None or not self._spaced_as_learned(layout, marker, chunk, rows, text, read[2]):
                 del self._layouts[marker]
                 self._shapes.clear()
                 self._learn([chunk.line(rows[-1])])  # the latest layout, if that line has one
                 continue
-            prepared = self._prepare(layout, *read)
+            prepared = self._prepare(layout, read[0], read[1])
             if prepared is not None:
                 kinds.append((layout, rows, prepared))
                 left[rows] = False
@@ -503,7 +504,9 @@ class RunParser(PlainBytesFeed, LineParser):
         self._layouts = dict(sorted(self._layouts.items(), key=lambda item: -counts.get(item[0], 0)))
         return kinds
 
-    def _spaced_as_learned(self, layout: Layout, marker: str, chunk: Chunk, rows: np.ndarray, text: bytes) -> bool:
+    def _spaced_as_learned(
+        self, layout: Layout, marker: str, chunk: Chunk, rows: np.ndarray, text: bytes, alike: list[int] | None
+    ) -> bool:
         """Whether the general path reads every line of a run (``rows``, joined in ``text``)
         as it reads the line ``layout`` was learned from: `Layout.read` drops spaces, but the
         formats' patterns want them where they are (``Time 0.3``, not ``Time0.3``; ``0.35``,
@@ -515,8 +518,13 @@ class RunParser(PlainBytesFeed, LineParser):
         (`_mmdet_text._wall_times`, detectron2's line time). So one line of each such shape
         (digits as one 0 a stretch) is learned again and must give this layout; the shapes
         that did are remembered, as are the lines' shapes with each digit a 0 (a log prints a
-        few dozen): most runs cost a translate and a split."""
-        shapes = text.translate(_DIGITS_AS_ZERO).split(b"\n")
+        few dozen): most runs cost a translate and a split, and a run read as columns, whose
+        shapes its columns told (``alike``: a line of each), not even that."""
+        if alike is None:
+            shapes = text.translate(_DIGITS_AS_ZERO).split(b"\n")
+        else:
+            rows = rows[alike]
+            shapes = [chunk.data[chunk.starts[row] : chunk.ends[row]].translate(_DIGITS_AS_ZERO) for row in rows.tolist()]
         known = self._shapes
         for shape in dict.fromkeys(shapes):
             if known.get(shape) == marker:
