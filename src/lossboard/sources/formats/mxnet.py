@@ -103,7 +103,7 @@ _EVAL_BATCH = re.compile(r"[Ee]val batch (\d+)(?: (\w+))? : (\S+)")
 _ASCTIME = re.compile(r"(\d{4}-\d\d-\d\d \d\d):(\d\d):(\d\d),(\d{3})")
 # "Epoch[3] Train-accuracy=0.71": the epoch-end line of one value, read in runs (`_epoch_run`)
 _ONE_EPOCH_VALUE = re.compile(
-    r"(?:INFO:root:|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} - )?Epoch\[(\d+)\] ([A-Za-z][\w\-]*(?: cost)?)=(\S+)"
+    r"(?:INFO:root:|(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) - )?Epoch\[(\d+)\] ([A-Za-z][\w\-]*(?: cost)?)=(\S+)"
 )
 
 # GluonCV "[Epoch N] train=.. val=.. loss=.. time: .." and "speed: N samples/sec"
@@ -460,23 +460,29 @@ class Parser(LineParser):
             return begin
         number = begin
         printed_epoch = None
-        read = _ONE_EPOCH_VALUE.fullmatch
+        read, append, canonical = _ONE_EPOCH_VALUE.fullmatch, out.append, tags.canonical
         while number < end:
             line = lines[number]
             match = read(line)
             if match is None:
                 break
-            printed, name, text = match.groups()
+            stamp, printed, name, text = match.groups()
             if printed != printed_epoch:
                 printed_epoch, epoch = printed, int(printed)
+                position = float(epoch)
                 add(self._position.enter_epoch_end(epoch))
-            value = parse_number(text)
-            if value is None:
-                out.append(bad_number(first + number, f"{name}=", text))
+            try:
+                value = float(text)  # `parse_number` inline: most of a line's cost was calls
+            except ValueError:
+                append(bad_number(first + number, f"{name}=", text))
             else:
-                out.append(Point(tags.canonical(name), name, epoch, value, float(epoch), self._wall(line)))
+                wall = None if stamp is None else self._wall(line)
+                append(_new_tuple(Point, (canonical(name), name, epoch, value, position, wall)))
             number += 1
         return number
+
+
+_new_tuple = tuple.__new__  # a `Point` without the Python frame of its ``__new__``
 
 
 # Records of a line whose step is known only once the epoch length is: data, not closures,
