@@ -55,7 +55,8 @@ class Marks:
 
     ``usable`` is False when they cannot be read so: a piece between two numbers that is
     empty or starts or ends with a number byte (its digits would join the number beside
-    it), or a head or tail with number bytes (marking those is not worth it).
+    it), a head or tail with number bytes (marking those is not worth it), or a piece to
+    mark inside one left as it is (marking would change that one too).
     """
 
     def __init__(self, pieces: list[str]) -> None:
@@ -66,11 +67,13 @@ class Marks:
         self.usable = _plain(self.head) and _plain(self.tail) and all(
             piece and piece[:1] not in _NUMBER_BYTES and piece[-1:] not in _NUMBER_BYTES for piece in inner
         )
-        # longest first, as a piece may hold another
-        to_mark = sorted({piece for piece in inner if not _plain(piece)}, key=len, reverse=True)
+        to_mark = [piece for piece in inner if not _plain(piece)]
         joint = self.tail + b"\n" + self.head
         commas = _commas([*inner, joint], to_mark)
-        self.usable = self.usable and joint not in to_mark and len(to_mark) <= len(free)
+        to_mark = sorted(set(to_mark), key=len, reverse=True)  # longest first: a piece may hold another
+        kept = [piece for piece in inner if piece not in to_mark] + [joint]
+        self.usable = (self.usable and len(to_mark) <= len(free)
+                       and not any(piece in other for piece in to_mark for other in kept))
         self.marked = list(zip(to_mark, free))
         markers = dict(self.marked)
         self.skeleton = self.head + b"".join(markers.get(piece, piece) for piece in inner) + self.tail
