@@ -90,7 +90,7 @@ class Layout:
         self.tail = pieces[-1]
         self._all_pieces = pieces
         self._pieces = cut_pieces(pieces)  # what `_literals.read_numbers` replaces
-        self._marks = Marks(pieces)
+        self._decimals = Marks(pieces)  # how `_literals.read_marked` reads runs of plain decimals
         self._line_marks = _marks(sample.split("\n"))
 
     def line_kind(self, line: str) -> int | None:
@@ -117,8 +117,8 @@ class Layout:
         if rest or not records:
             return None
         text = "\n".join(lines)
-        if self._marks.usable:
-            matrix = read_marked(text.encode(), self._marks, records)
+        if self._decimals.usable:
+            matrix = read_marked(text.encode(), self._decimals, records)
             if matrix is not None:
                 return matrix
         return read_numbers(text, self._all_pieces, self._pieces, records)
