@@ -3,9 +3,13 @@ the records not fit, so the line-by-line path reads them and reports what it mus
 
 from __future__ import annotations
 
-import pytest
+import re
 
-from lossboard.sources.formats._literals import cut_pieces, read_numbers
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lossboard.sources.formats._literals import Marks, cut_pieces, read_marked, read_numbers
 
 PIECES = ["Epoch[", "] Batch [", "]\tSpeed: ", " samples/sec\taccuracy=", ""]
 
@@ -25,11 +29,6 @@ def test_a_value_that_is_no_printed_number_does_not_fit(value: str) -> None:
 
 
 # ---- read_marked: plain decimals, a skeleton check and one translate to JSON -----------------
-
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from lossboard.sources.formats._literals import Marks, read_marked  # noqa: E402
 
 LINE = "INFO:root:Epoch[{}] Batch [{}]\tSpeed: {} samples/sec\taccuracy={}\ttop_k_accuracy_5={}\tcross-entropy={}"
 NEW_PIECES = LINE.split("{}")  # the pieces `_mxnet_fast` learns from such a line
@@ -102,6 +101,4 @@ def test_read_marked_gives_exactly_the_printed_numbers_or_nothing(inner, data) -
 
 
 def _is_json_decimal(text: str) -> bool:
-    import re
-
     return re.fullmatch(r"(0|[1-9][0-9]*)(\.[0-9]+)?", text) is not None
