@@ -71,7 +71,8 @@ def stored_rows(series: Series) -> list[tuple]:
     rows = [(0, 1, *row[:3], *row.blobs, None, None) for row in chunks]
     level1 = [_levels.Row(*row[:3], *row.level1) for row in chunks]
     for level, row in [(1, row) for row in level1] + _levels.group_rows(level1):
-        rows.append((level, 1, *row[:3], None, None, None, row.records, row.checksum, row.times, row.times_checksum))
+        rows.append((level, 1, *row[:3], None, row.epochs, row.wall_times, row.records, row.checksum, row.epochs_checksum,
+                     row.wall_times_checksum))
     return rows
 
 
@@ -144,16 +145,16 @@ def test_records_reduced_in_runs_are_the_m4_of_their_points(values, cuts) -> Non
     assert _levels.encode(once) == _levels.encode(twice)
     stored = _levels.as_records(*_levels.encode(once))  # and a stored row reads back as written
     nans = dict(zip(stored.nan_at.tolist(), stored.nans.step.tolist()))
-    assert (stored.nans.times[:, 0] == stored.nans.step).all()  # the epoch rides with its point
-    for number, (steps, times, count, start, stop) in enumerate(
-        zip(stored.points.step, stored.points.times, stored.count, starts, [*starts[1:], len(values)])
+    assert (stored.nans.epoch == stored.nans.step).all() and np.isnan(stored.nans.wall_time).all()  # the epoch rides with its point
+    for number, (steps, epochs, walls, count, start, stop) in enumerate(
+        zip(stored.points.step, stored.points.epoch, stored.points.wall_time, stored.count, starts, [*starts[1:], len(values)])
     ):
         part = np.array(values[start:stop], dtype=np.float64)
         nan = np.isnan(part)
         assert count == stop - start
         assert steps.tolist() == [start, stop - 1, start + np.argmin(np.where(nan, np.inf, part)),
                                   start + np.argmax(np.where(nan, -np.inf, part))]
-        assert (times[:, 0] == steps).all() and np.isnan(times[:, 1]).all()  # epoch = step, no wall time
+        assert (epochs == steps).all() and np.isnan(walls).all()  # epoch = step, no wall time
         assert nans.get(number) == (start + np.argmax(nan) if nan.any() else None)
 
 
@@ -208,7 +209,7 @@ def test_level_blocks_nest_in_chunks_and_groups() -> None:
     series = _chunks.series_of(np.arange(count), np.sin(np.arange(count) / 50.0))
     level1 = [_levels.Row(*row[:3], *row.level1) for row in _chunks.chunk_rows(series)]
     for level, row in [(1, row) for row in level1] + _levels.group_rows(level1):
-        records = _levels.as_records(row.records, row.times)
+        records = _levels.as_records(row.records, row.epochs, row.wall_times)
         size = SIZES[level]
         first = records.points.step[:, 0]
         assert (first % size == 0).all()  # every block starts on its level's edge

@@ -16,12 +16,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import NamedTuple
 
-import numpy as np
-
 from lossboard.errors import UsageError
 from lossboard.model import Series
 from lossboard.store import _chunks, _levels
-from lossboard.store.base import SeriesData
+from lossboard.store.base import SeriesData, Times, time_columns, without_times
 
 WHOLE = (-(2**63), 2**63 - 1)  # every step a series can hold
 
@@ -53,22 +51,24 @@ def read(
     step_range: tuple[int, int] | None,
     buckets: int | None,
     *,
-    times: bool = True,
+    times: Times = True,
     extents_of: Callable[[list[int], int, int], Iterable[tuple]],
-    rows_of: Callable[[list[tuple[int, int, bool]], int, int, bool], Iterable[tuple]],
+    rows_of: Callable[[list[tuple[int, int, bool]], int, int, bool, bool], Iterable[tuple]],
 ) -> dict[tuple[str, str, str], SeriesData]:
     """``found`` series in a backend's two statements, one for the whole series:
     ``extents_of(tag_ids, lo, hi)`` gives ``(tag_id, first_step, last_step, inner_points)`` of
     each series overlapping ``[lo, hi]`` (the whole series': `Found`'s own), ``rows_of(fetches,
-    lo, hi, times)`` every row those ask for (`fetches`, `answer`; summaries' times only with
-    ``times``). Without ``times``, epochs and wall times come back NaN, unread."""
+    lo, hi, epochs, wall_times)`` every row those ask for (`fetches`, `answer`; the summaries'
+    epochs and wall times only where wanted). The time columns ``times`` leaves out
+    (`time_columns`) come back NaN, unread."""
+    epochs, walls = time_columns(times)
     lo, hi = step_range or WHOLE
     if step_range is None:
         extents = {series.tag_id: Extent(series.first_step, series.last_step, series.points) for series in found}
     else:
         extents = {tag_id: Extent(*extent) for tag_id, *extent in extents_of([series.tag_id for series in found], lo, hi)}
     levels = dict(plan(found, extents, buckets))
-    rows = rows_of(fetches(levels, step_range), lo, hi, times)
+    rows = rows_of(fetches(levels, step_range), lo, hi, epochs, walls)
     return answer(found, extents, levels, rows, step_range, buckets, times=times)
 
 
@@ -114,11 +114,12 @@ def answer(
     step_range: tuple[int, int] | None,
     buckets: int | None,
     *,
-    times: bool = True,
+    times: Times = True,
 ) -> dict[tuple[str, str, str], SeriesData]:
     """Each series read from the fetched ``rows`` ``(level, tag_id, first_step, last_step, count,
-    step, epoch, wall_time, value, checksum, times, times_checksum)`` (level 0: a chunk; a
-    summary's records ride in ``value``, its times (or NULL) in ``times``), in any order, keyed
+    step, epoch, wall_time, value, checksum, epochs_checksum, wall_times_checksum)`` (level 0: a
+    chunk; a summary's records ride in ``value``, its epochs and wall times (or NULL, not read)
+    in ``epoch`` and ``wall_time``), in any order, keyed
     by (run, tag, source_tag) in the order of ``found``; ``levels`` as `plan` chose.
 
     Rows are taken as they come. In a read of whole series, a series whose rows of its level
@@ -130,12 +131,12 @@ def answer(
     wanted = {series.tag_id: series for series in found}
     fetched: dict[int, _Fetched] = defaultdict(_Fetched)
     answers = _Answers(extents, levels, step_range, buckets, times)
-    for level, tag_id, first, last, count, step, epoch, wall_time, value, crc, stamps, stamps_crc in rows:
+    for level, tag_id, first, last, count, step, epoch, wall_time, value, crc, epoch_crc, wall_time_crc in rows:
         held = fetched[tag_id]
         if level == 0:
             held.chunks.append((first, (step, epoch, wall_time, value, crc)))
         else:
-            held.levels[level].append(_levels.Row(first, last, count, value, crc, stamps, stamps_crc))
+            held.levels[level].append(_levels.Row(first, last, count, value, crc, epoch, epoch_crc, wall_time, wall_time_crc))
         held.points += count if level == levels.get(tag_id, 0) else 0
         if step_range is None and held.points == wanted[tag_id].points:
             answers.add(wanted[tag_id], fetched.pop(tag_id))
@@ -156,7 +157,7 @@ class _Answers:
         levels: Mapping[int, int],
         step_range: tuple[int, int] | None,
         buckets: int | None,
-        times: bool,
+        times: Times,
     ) -> None:
         self.extents, self.levels, self.step_range, self.buckets, self.times = extents, levels, step_range, buckets, times
         self.read: dict[int, SeriesData | None] = {}
@@ -194,12 +195,10 @@ def _points(series: Found, held: _Fetched) -> Series:
 
 
 def _exact(
-    series: Found, held: _Fetched, step_range: tuple[int, int] | None, buckets: int | None, times: bool
+    series: Found, held: _Fetched, step_range: tuple[int, int] | None, buckets: int | None, times: Times
 ) -> SeriesData:
-    """One series read from every point of its fetched chunks (without ``times``, its epochs
-    and wall times NaN, as a read through the summaries leaves them)."""
+    """One series read from every point of its fetched chunks (the time columns ``times``
+    leaves out NaN, as a read through the summaries leaves them)."""
     kept, total = _chunks.select(_points(series, held), step_range, None, buckets)
-    if not times:
-        unknown = np.full(len(kept), np.nan)
-        kept = Series(kept.tag, kept.source_tag, kept.step, unknown, unknown.copy(), kept.value)
-    return SeriesData.of(series.run, series.tag, series.source_tag, kept, total)
+    return SeriesData.of(series.run, series.tag, series.source_tag, without_times(kept, times), total)
+
