@@ -272,3 +272,30 @@ def test_many_series_in_one_read_match_the_oracle(store: Store, buckets: int) ->
     assert_read(series, read["a", "train/loss", "loss"], buckets, 0, int(series.step[-1]))
     for run, short in shorts.items():
         assert_read(short, read[run, "train/loss", "loss"], buckets, int(short.step[0]), int(short.step[-1]))
+
+
+@pytest.mark.parametrize("times", [True, "epoch", False])
+def test_rows_decoded_together_are_the_rows_decoded_one_by_one(times) -> None:
+    """`decode_rows` (one pass over many rows) gives what decoding each row and joining them
+    gives: every column, the NaN list with each record's index shifted by the rows before it."""
+    count = 5 * _levels.GROUP_CHUNKS * CHUNK_POINTS + 777
+    rng = np.random.default_rng(3)
+    value = rng.standard_normal(count)
+    value[rng.choice(count, 300, replace=False)] = np.nan
+    step = np.arange(count) * 3
+    series = _chunks.series_of(step, value, epoch=step / 7)
+    level1 = [_levels.Row(*row[:3], *row.level1) for row in _chunks.chunk_rows(series)]
+    epochs, walls = (times is not False), (times is True)
+    for level in (1, 2, 8, 13):
+        rows = [row for number, row in [(1, row) for row in level1] + _levels.group_rows(level1) if number == level]
+        rows = [row._replace(epochs=row.epochs if epochs else None, wall_times=row.wall_times if walls else None) for row in rows]
+        together = _levels.decode_rows(rows, "x")
+        apart = _levels.join([_levels.decode(row, "x") for row in rows])
+        assert len(together.nan_at) > 1 and together.nan_at.tolist() == apart.nan_at.tolist()
+        assert together.count.tolist() == apart.count.tolist()
+        for got, want in ((together.points, apart.points), (together.nans, apart.nans)):
+            for column, expected_column in zip(got, want):
+                assert (column is None) == (expected_column is None)
+                if column is not None:
+                    assert column.tobytes() == expected_column.tobytes()
+        assert (together.points.epoch is None) != epochs and (together.points.wall_time is None) != walls

@@ -298,10 +298,15 @@ def rebuild_groups(query: Query, tag_id: int, since: int) -> list[tuple[int, Row
 
 def decode(row: Row, what: str) -> Records:
     """One stored row's records, its checksums verified (`CorruptChunk` naming ``what``)."""
+    _verify(row, what)
+    return as_records(row.records, row.epochs, row.wall_times)
+
+
+def _verify(row: Row, what: str) -> None:
+    """`CorruptChunk` naming ``what`` if a blob read of ``row`` fails its checksum."""
     stored = ((row.records, row.checksum), (row.epochs, row.epochs_checksum), (row.wall_times, row.wall_times_checksum))
     if any(blob is not None and checksum(blob) != crc for blob, crc in stored):
         raise CorruptChunk(what)
-    return as_records(row.records, row.epochs, row.wall_times)
 
 
 def cover(
@@ -343,20 +348,62 @@ def _step(records: Records, at: int, part: int) -> int:
 
 
 def _blocks_in(rows: Sequence[Row], start: int, stop: int, what: str) -> list[Records]:
-    """The blocks of ``rows`` (one level, step order) wholly inside ``[start, stop]``, as parts."""
-    parts = []
+    """The blocks of ``rows`` (one level, step order) wholly inside ``[start, stop]``, as parts:
+    the rows wholly inside decoded together (`decode_rows`), a row reaching over an end alone."""
+    parts: list[Records] = []
+    inside: list[Row] = []
     for row in rows:
         if row.last_step < start or row.first_step > stop:
             continue
+        if row.first_step >= start and row.last_step <= stop:
+            inside.append(row)
+            continue
+        if inside:
+            parts.append(decode_rows(inside, what))
+            inside = []
         records = decode(row, what)
-        if row.first_step < start or row.last_step > stop:
-            first, last = records.points.step[:, _FIRST], records.points.step[:, _LAST]
-            inside = np.flatnonzero((first >= start) & (last <= stop))
-            if not len(inside):
-                continue
-            records = between(records, int(inside[0]), int(inside[-1]) + 1)
-        parts.append(records)
-    return parts
+        first, last = records.points.step[:, _FIRST], records.points.step[:, _LAST]
+        kept = np.flatnonzero((first >= start) & (last <= stop))
+        if len(kept):
+            parts.append(between(records, int(kept[0]), int(kept[-1]) + 1))
+    return parts + ([decode_rows(inside, what)] if inside else [])
+
+
+def decode_rows(rows: Sequence[Row], what: str) -> Records:
+    """Consecutive rows' records as one `Records`, checksums verified (`decode`): the same
+    numpy calls for any number of rows, so a read of many small coarse rows does not pay for
+    each (a 16 M-point series to 2,000 buckets reads 123 rows of 32 records)."""
+    if len(rows) == 1:
+        return decode(rows[0], what)
+    for row in rows:
+        _verify(row, what)
+    words = np.frombuffer(b"".join(row.records for row in rows), dtype="<i8")
+    sizes = np.array([len(row.records) // 8 for row in rows])
+    heads = np.cumsum(sizes) - sizes  # each row's first word: its number of records
+    counts = words[heads]
+    held = (sizes - 1 - 9 * counts) // 3  # each row's entries of a record holding NaN
+    entries = _runs(words, heads + 1 + 9 * counts, 3 * held).reshape(-1, 3)
+    columns = [_runs(words, heads + 1, 4 * counts).reshape(-1, 4),
+               _runs(words, heads + 1 + 4 * counts, 4 * counts).view("<f8").reshape(-1, 4)]
+    nan_columns = [entries[:, 1], entries[:, 2].view(np.float64)]
+    for blobs in ([row.epochs for row in rows], [row.wall_times for row in rows]):
+        if any(blob is None for blob in blobs):
+            columns.append(None)
+            nan_columns.append(None)
+            continue
+        floats = np.frombuffer(b"".join(blobs), dtype="<f8")
+        lengths = 4 * counts + held
+        starts = np.cumsum(lengths) - lengths
+        columns.append(_runs(floats, starts, 4 * counts).reshape(-1, 4))
+        nan_columns.append(_runs(floats, starts + 4 * counts, held))
+    nan_at = entries[:, 0] + np.repeat(np.cumsum(counts) - counts, held)
+    return Records(Points(*columns), _runs(words, heads + 1 + 8 * counts, counts), nan_at, Points(*nan_columns))
+
+
+def _runs(column: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """``column[starts[i] : starts[i] + lengths[i]]`` for each ``i``, one after another."""
+    ends = np.cumsum(lengths)
+    return column[np.repeat(starts - (ends - lengths), lengths) + np.arange(ends[-1] if len(ends) else 0)]
 
 
 def _points_in(points: Points, start: int, stop: int) -> list[Records]:
