@@ -59,6 +59,7 @@ def test_many_series_read_at_once_are_each_read_alone(store: Store, step_range, 
         data = store.read_series(info.run, info.tag, source_tag=info.source_tag, step_range=step_range, buckets=buckets)
         alone[info.run, info.tag, info.source_tag] = data
     assert sorted(many) == sorted(alone)
+    assert list(many) == sorted(many, key=lambda key: (pairs.index(key[:2]), key[2]))  # as asked, then by source tag
     for key, data in alone.items():
         _same(many[key], data)
 

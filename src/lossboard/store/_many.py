@@ -13,7 +13,7 @@ read of one series.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import NamedTuple
 
 from lossboard.errors import UsageError
@@ -69,7 +69,40 @@ def read(
         extents = {tag_id: Extent(*extent) for tag_id, *extent in extents_of([series.tag_id for series in found], lo, hi)}
     levels = dict(plan(found, extents, buckets))
     rows = rows_of(fetches(levels, step_range), lo, hi, epochs, walls)
-    return answer(found, extents, levels, rows, step_range, buckets, times=times)
+    return answer({series.tag_id: series for series in found}, extents, levels, rows, step_range, buckets, times=times)
+
+
+# what a whole-series read in one statement (`read_whole`) adds to each row: its series' `Found`
+# and its rank among the series (the lookup's order)
+WHOLE_COLUMNS = 8
+
+
+def read_whole(rows: Iterable[tuple], buckets: int | None, *, times: Times = True) -> dict[tuple[str, str, str], SeriesData]:
+    """Whole series from one statement that both finds them and fetches their rows (one round
+    trip to a database server): each row as `answer` takes it, its first word the level `plan`
+    would choose (the statement chooses it), then its series' `Found` and rank
+    (`WHOLE_COLUMNS`). Series come keyed in rank order; a series without rows is not found."""
+    if buckets is not None and buckets < 1:
+        raise UsageError(f"buckets must be at least 1, got {buckets}")
+    time_columns(times)
+    found: dict[int, Found] = {}
+    extents: dict[int, Extent] = {}
+    levels: dict[int, int] = {}
+    ranks: dict[tuple[str, str, str], int] = {}
+
+    def learned() -> Iterator[tuple]:
+        """The rows, each series' `Found` and level taken from its first one."""
+        for row in rows:
+            row, (*series, rank) = row[:-WHOLE_COLUMNS], row[-WHOLE_COLUMNS:]
+            tag_id = row[1]
+            if tag_id not in found:
+                found[tag_id] = one = Found(*series)
+                extents[tag_id], levels[tag_id] = Extent(one.first_step, one.last_step, one.points), row[0]
+                ranks[one.run, one.tag, one.source_tag] = rank
+            yield row
+
+    read = answer(found, extents, levels, learned(), None, buckets, times=times)
+    return {key: read[key] for key in sorted(read, key=ranks.__getitem__)}
 
 
 def plan(found: Iterable[Found], extents: Mapping[int, Extent], buckets: int | None) -> list[tuple[int, int]]:
@@ -107,7 +140,7 @@ class _Fetched:
 
 
 def answer(
-    found: Sequence[Found],
+    found: Mapping[int, Found],
     extents: Mapping[int, Extent],
     levels: Mapping[int, int],
     rows: Iterable[tuple],
@@ -119,8 +152,9 @@ def answer(
     """Each series read from the fetched ``rows`` ``(level, tag_id, first_step, last_step, count,
     step, epoch, wall_time, value, checksum, epochs_checksum, wall_times_checksum)`` (level 0: a
     chunk; a summary's records ride in ``value``, its epochs and wall times (or NULL, not read)
-    in ``epoch`` and ``wall_time``), in any order, keyed
-    by (run, tag, source_tag) in the order of ``found``; ``levels`` as `plan` chose.
+    in ``epoch`` and ``wall_time``), in any order, keyed by (run, tag, source_tag) in the
+    order of ``found`` (by tag id; a row's series is looked up as the row is read, so the rows
+    may fill it as they come); ``levels`` as `plan` chose.
 
     Rows are taken as they come. In a read of whole series, a series whose rows of its level
     hold all its points is complete: it is read then, with the ones before it, and its rows let
@@ -128,7 +162,6 @@ def answer(
     way is reused by the next rows; rows held to the end are given back to the system and
     mapped afresh by the next request, which cost more than reducing them.
     """
-    wanted = {series.tag_id: series for series in found}
     fetched: dict[int, _Fetched] = defaultdict(_Fetched)
     answers = _Answers(extents, levels, step_range, buckets, times)
     for level, tag_id, first, last, count, step, epoch, wall_time, value, crc, epoch_crc, wall_time_crc in rows:
@@ -138,13 +171,13 @@ def answer(
         else:
             held.levels[level].append(_levels.Row(first, last, count, value, crc, epoch, epoch_crc, wall_time, wall_time_crc))
         held.points += count if level == levels.get(tag_id, 0) else 0
-        if step_range is None and held.points == wanted[tag_id].points:
-            answers.add(wanted[tag_id], fetched.pop(tag_id))
-    for series in found:
+        if step_range is None and held.points == found[tag_id].points:
+            answers.add(found[tag_id], fetched.pop(tag_id))
+    for series in found.values():
         if series.tag_id not in answers.read:
             answers.add(series, fetched.pop(series.tag_id, _Fetched()))
     answers.flush()
-    return {(series.run, series.tag, series.source_tag): answers.read[series.tag_id] for series in found}
+    return {(series.run, series.tag, series.source_tag): answers.read[series.tag_id] for series in found.values()}
 
 
 class _Answers:
