@@ -7,7 +7,8 @@ summary row they need in one more statement: of each series, the rows of its lev
 the range, and of each finer level (and its chunks) only those reaching over the range's ends
 (level 0: every chunk overlapping it). `answer` reads each series from those rows, CRC checks
 included, through `lossboard.store._levels`; a single downsampled `read_series` is the same
-read of one series.
+read of one series. A server backend reads whole series in one statement (`read_whole`: the
+lookup and the rows together), so a request costs one round trip.
 """
 
 from __future__ import annotations
@@ -82,8 +83,7 @@ def read_whole(rows: Iterable[tuple], buckets: int | None, *, times: Times = Tru
     trip to a database server): each row as `answer` takes it, its first word the level `plan`
     would choose (the statement chooses it), then its series' `Found` and rank
     (`WHOLE_COLUMNS`). Series come keyed in rank order; a series without rows is not found."""
-    if buckets is not None and buckets < 1:
-        raise UsageError(f"buckets must be at least 1, got {buckets}")
+    _check_buckets(buckets)
     time_columns(times)
     found: dict[int, Found] = {}
     extents: dict[int, Extent] = {}
@@ -108,13 +108,17 @@ def read_whole(rows: Iterable[tuple], buckets: int | None, *, times: Times = Tru
 def plan(found: Iterable[Found], extents: Mapping[int, Extent], buckets: int | None) -> list[tuple[int, int]]:
     """``(tag_id, level)`` to fetch for each series: `_levels.level_for` its inner points, or 0
     (every chunk overlapping the range) for a raw read."""
-    if buckets is not None and buckets < 1:
-        raise UsageError(f"buckets must be at least 1, got {buckets}")
+    _check_buckets(buckets)
     return [
         (series.tag_id, 0 if buckets is None or series.tag_id not in extents
          else _levels.level_for(extents[series.tag_id].inner_points, buckets))
         for series in found
     ]
+
+
+def _check_buckets(buckets: int | None) -> None:
+    if buckets is not None and buckets < 1:
+        raise UsageError(f"buckets must be at least 1, got {buckets}")
 
 
 def fetches(levels: Mapping[int, int], step_range: tuple[int, int] | None) -> list[tuple[int, int, bool]]:

@@ -57,7 +57,9 @@ some display names the store holds, one indexed query: what a request checks its
 alone that names several is a `lossboard.errors.UsageError` listing their source tags; raw, or
 downsampled to ``buckets`` buckets), `read_many` (every series of many ``(run, label)``
 pairs, exactly as `read_series` reads each, in three statements whatever their number: the
-series, their extents (for a step range only), then every chunk and summary row they need), `read_events`, `read_media`
+series, their extents (for a step range only), then every chunk and summary row they need;
+PostgreSQL reads whole series in one; ``times`` names the time columns to read: True both,
+``"epoch"`` the epochs, False neither, the others NaN), `read_events`, `read_media`
 (by run, and by tag and step range where given), `read_problems`. Downsampling is deterministic
 and never hides a spike: the step range is cut into ``buckets`` equal parts and each non-empty
 part keeps its first and last point and the points holding its minimum and maximum value (M4),
