@@ -347,26 +347,35 @@ def _step(records: Records, at: int, part: int) -> int:
     return int(records.points.step[at, part])
 
 
+# a row of fewer records bytes is decoded with its small neighbours (`decode_rows`): its Python
+# and numpy calls would cost more than copying its records, which a larger row's views avoid
+SMALL_ROW_BYTES = 16_384
+
+
 def _blocks_in(rows: Sequence[Row], start: int, stop: int, what: str) -> list[Records]:
     """The blocks of ``rows`` (one level, step order) wholly inside ``[start, stop]``, as parts:
-    the rows wholly inside decoded together (`decode_rows`), a row reaching over an end alone."""
+    small rows wholly inside decoded together (`decode_rows`), the others alone."""
     parts: list[Records] = []
-    inside: list[Row] = []
+    small: list[Row] = []
     for row in rows:
         if row.last_step < start or row.first_step > stop:
             continue
-        if row.first_step >= start and row.last_step <= stop:
-            inside.append(row)
+        inside = row.first_step >= start and row.last_step <= stop
+        if inside and len(row.records) < SMALL_ROW_BYTES:
+            small.append(row)
             continue
-        if inside:
-            parts.append(decode_rows(inside, what))
-            inside = []
+        if small:
+            parts.append(decode_rows(small, what))
+            small = []
         records = decode(row, what)
-        first, last = records.points.step[:, _FIRST], records.points.step[:, _LAST]
-        kept = np.flatnonzero((first >= start) & (last <= stop))
-        if len(kept):
-            parts.append(between(records, int(kept[0]), int(kept[-1]) + 1))
-    return parts + ([decode_rows(inside, what)] if inside else [])
+        if not inside:
+            first, last = records.points.step[:, _FIRST], records.points.step[:, _LAST]
+            kept = np.flatnonzero((first >= start) & (last <= stop))
+            if not len(kept):
+                continue
+            records = between(records, int(kept[0]), int(kept[-1]) + 1)
+        parts.append(records)
+    return parts + ([decode_rows(small, what)] if small else [])
 
 
 def decode_rows(rows: Sequence[Row], what: str) -> Records:
