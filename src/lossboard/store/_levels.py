@@ -25,7 +25,9 @@ block edges: each point is in exactly one bucket, and a bucket keeps the real fi
 minimum and maximum points (and first NaN) *of the points it covers*, so the range's extremes,
 every spike and the first NaN survive; a bucket reaches at most one block past its step
 range's edge, a block being no wider than a bucket on average (visually lossless at one bucket
-a pixel). Below 32 points a bucket the read is exact: every point in the range is read.
+a pixel). Below 32 points a bucket the read is exact: every point in the range is read. Small
+rows wholly inside the range (a long series' coarse levels: 32 records a row) are decoded
+together (`decode_rows`), so their number costs copies, not Python calls.
 """
 
 from __future__ import annotations
