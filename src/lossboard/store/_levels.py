@@ -189,7 +189,8 @@ def encode(records: Records) -> tuple[bytes, bytes, bytes]:
     entries[:, 0], entries[:, 1], entries[:, 2] = records.nan_at, nans.step, nans.value.view(np.int64)
     first = (np.int64(len(records.count)), points.step.astype("<i8", copy=False), points.value.astype("<f8", copy=False),
              records.count.astype("<i8", copy=False), entries)
-    times = [b"".join(part.astype("<f8", copy=False).tobytes() for part in (points[column], nans[column])) for column in (2, 3)]
+    times = [b"".join(getattr(part, column).astype("<f8", copy=False).tobytes() for part in (points, nans))
+             for column in ("epoch", "wall_time")]
     return b"".join(part.tobytes() for part in first), *times
 
 
