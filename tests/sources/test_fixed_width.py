@@ -76,7 +76,8 @@ def test_columns_give_the_numbers_a_reader_of_the_lines_sees_or_nothing(data) ->
         return
     pieces = (b"x", *(b"\t" + name.encode() for name in names[1:]), b"")
     pieces = (b"x" + names[0].encode(), *pieces[1:])
-    matrix = _fixed_width.numbers("\n".join(lines).encode(), len(lines), pieces)
+    found = _fixed_width.numbers("\n".join(lines).encode(), len(lines), pieces)
+    matrix = None if found is None else found.matrix
 
     def read(name: str, cell: str) -> float | None:
         text = cell[len(name):]
@@ -114,9 +115,9 @@ def test_the_imagenet_examples_lines_are_read_as_columns() -> None:
     lines = _imagenet_lines(3, range(0, 5005, 10), [2.5 / (1 + b % 7) for b in range(0, 5005, 10)])
     text, _ = _pair_runs.Chunk.of_lines(lines).joined(np.arange(len(lines)))
     layout, _ = FORMATS["pytorch"].Parser()._layout_of(lines[0])
-    matrix = _fixed_width.numbers(text, len(lines), tuple(piece.encode() for piece in layout.pieces))
-    assert matrix is not None
-    assert matrix.tolist() == [_numbers_of(line) for line in lines]
+    read = _fixed_width.numbers(text, len(lines), tuple(piece.encode() for piece in layout.pieces))
+    assert read is not None
+    assert read.matrix.tolist() == [_numbers_of(line) for line in lines]
 
 
 # a change to one line of a run: a sign, a number wider than its format, a digit in a name
@@ -160,6 +161,6 @@ def test_a_line_that_only_its_shape_shares_is_not_read_by_columns(odd: str) -> N
     lines = [f"Time {t:7.3f} ( 0.350)" for t in (0.3, 0.31, 12.5)]
     pieces = (b"Time", b"(", b")")
     read = _fixed_width.numbers("\n".join(lines).encode(), len(lines), pieces)
-    assert read is not None and read.tolist() == [[0.3, 0.35], [0.31, 0.35], [12.5, 0.35]]
+    assert read is not None and read.matrix.tolist() == [[0.3, 0.35], [0.31, 0.35], [12.5, 0.35]]
     assert len(odd) == len(lines[0])
     assert _fixed_width.numbers("\n".join([*lines, odd]).encode(), len(lines) + 1, pieces) is None

@@ -121,7 +121,7 @@ def logs(draw) -> str:
     n, epoch, out = 0, 0.0, []
     plain = draw(train_dict(0.01, NUMBERS))  # most lines share one layout, as in a real run
     for _ in range(draw(st.integers(0, 60))):
-        kind = draw(st.sampled_from(["steady"] * 12 + ["odd", "print", "eval", "bar", "summary", "back"]))
+        kind = draw(st.sampled_from(["steady"] * 12 + ["odd", "print", "eval", "bar", "summary", "back", "echo"]))
         n += draw(st.integers(1, 5))
         epoch += draw(st.sampled_from([0.01, 0.02, 0.0]))
         if draw(st.integers(0, 7)):
@@ -151,6 +151,8 @@ def logs(draw) -> str:
                         # a redraw ending in "]" that a terminal shows as a print ("]step 5: acc=0.25")
                         (first, middle + "\rXstep 5: acc=0.25" + "\b" * 17 + "]"),
                         (first, middle + "\rnote {'loss': '7', 'epoch': '0.5'}]"),  # a dict inside a redraw
+                        (first, middle + "\rstep 5: acc=0.25"),  # a print between redraws
+                        (first, middle + "\r  acc=0.25  "),  # ends in blanks, but is not blank
                     ]
                 )
             )
@@ -167,6 +169,8 @@ def logs(draw) -> str:
             out.append(f"{{'train_runtime': '3.5', 'train_loss': '0.4', 'epoch': '{epoch:.4g}'}}")
         elif kind == "back":
             epoch = max(0.0, epoch - 0.05)
+        elif kind == "echo":  # a dict shown again after "=", not read: its "{" follows no "\r"
+            entry = "metrics= " + entry
         out.append("\r" + first + middle + clear + "\r" + entry)
     return "\n".join(out) + draw(st.sampled_from(["\n", "", "\r\n"]))
 

@@ -163,6 +163,8 @@ _TRAINING = {
     "mmengine-log": "2023/06/07 10:00:{second:02d} - mmengine - INFO - Epoch(train) [{epoch:>3}][{it:>3}/1000]  "
                     "lr: {v}  eta: 1 day, 2:03:04  time: {v}  loss: {v}",
     "detectron2-log": "[11/16 03:00:21] d2.utils.events INFO:  eta: 0:10:00  iter: {step}  total_loss: {v}  lr: {v}  max_mem: 2345M",
+    "mmdet-log": "2021-03-04 12:00:{second:02d},123 - mmdet - INFO - Epoch [{epoch}][{it}/1000]\tlr: {v}, "
+                 "eta: 1 day, 2:03:04, time: {v}, loss_cls: {v}, loss: {v}",
 }
 _EVALUATION = {
     "pytorch": "Test: [{tens:>3}/100]\tTime 0.120 ( 0.250)\tLoss 1.2e+00 (1.1e+00)\tAcc@1  70.31 ( 72.00)",
@@ -170,6 +172,7 @@ _EVALUATION = {
                     "eta: 0:00:0{i}  time: 0.0589  data_time: 0.0026  memory: 300",
     "detectron2-log": "[11/16 03:01:21] d2.evaluation.evaluator INFO: Inference done {done}/3334. "
                       "Dataloading: 0.0015 s/iter. Total: 0.0412 s/iter. ETA=0:01:36",
+    "mmdet-log": "2021-03-04 12:01:00,000 - mmdet - INFO - Epoch(val) [{epoch}][1000]\tbbox_mAP: 0.{i}00, bbox_mAP_50: 0.{i}10",
 }
 
 
@@ -302,3 +305,113 @@ def test_joined_blocks_mean_what_the_records_meant_one_by_one(items: list) -> No
     one_by_one = [block for item in items for block in (
         _pair_runs._columns([item]) if type(item) is _pair_runs.Rows else [item])]
     assert canonical(_pair_runs.blocks(items)) == canonical(one_by_one)
+
+
+@st.composite
+def _respaced(draw, kind: str) -> str:
+    """A generated log with a few lines' spacing changed: a space taken out (``Time100.500``,
+    ``Epoch:[``, ``loss:0.3``) or put in (``0.3 5``, ``lo ss``, two after a colon) anywhere in
+    them, the rest of the run as printed."""
+    lines = _clean_log(kind, epochs=2, lines_per_epoch=draw(st.integers(8, 20))).split("\n")
+    for _ in range(draw(st.integers(1, 3))):
+        at = draw(st.integers(0, len(lines) - 1))
+        line = lines[at]
+        spaces = [i for i, char in enumerate(line) if char == " "]
+        if spaces and draw(st.booleans()):
+            cut = draw(st.sampled_from(spaces))
+            lines[at] = line[:cut] + line[cut + 1 :]
+        elif line:
+            put = draw(st.integers(1, len(line) - 1))
+            lines[at] = line[:put] + " " + line[put:]
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("kind", ["pytorch", "mmengine-log", "mmdet-log", "detectron2-log"])
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_a_line_spaced_otherwise_reads_as_the_general_path_reads_it(kind: str, data) -> None:
+    """The spaces between and inside ``name value`` pairs are the formats' own: a line whose
+    text without spaces fits a run's layout but whose spacing the general path reads otherwise
+    (a value touching its name, a space inside a number or a name) is read as that path reads
+    it, its problem reported."""
+    text = data.draw(_respaced(kind))
+    _same(kind, text, data.draw(st.sampled_from([None, 4_096])))
+
+
+_NUMBERED_NAMES = {
+    "mmengine-log": "2023/06/07 10:00:{s:02d} - mmengine - INFO - Epoch(train) [1][{it:>3}/1000]  lr: {v}  time: {v}  "
+                    "s0.loss: {v}  s1.loss: {w}",
+    "detectron2-log": "[11/16 03:00:21] d2.utils.events INFO:  iter: {it}  s0.loss: {v}  s1.loss: {w}  lr: {v}",
+    "mmdet-log": "2021-03-04 12:00:{s:02d},123 - mmdet - INFO - Epoch [1][{it}/1000]\tlr: {v}, s0.loss: {v}, s1.loss: {w}, loss: {v}",
+    "pytorch": "Epoch: [0][{it}/1000]\tTime {v} ({w})\ts0.loss {v} ({w})\ts1.loss {w} ({v})",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(_NUMBERED_NAMES))
+@pytest.mark.parametrize("at", [0, 17, 39])
+def test_a_line_whose_names_differ_only_in_digits_reads_as_the_general_path_reads_it(kind: str, at: int) -> None:
+    """Names that differ only in a digit (a cascade's s0. and s1. losses) swapped on one line
+    of a run: each value goes to the name printed beside it, wherever the line is."""
+    lines = [_NUMBERED_NAMES[kind].format(s=i % 60, it=5 * i + 5, v=f"{(i * 7) % 13 / 3:.4f}", w=f"{i / 7:.4f}")
+             for i in range(40)]
+    as_printed = _same(kind, "\n".join(lines) + "\n")
+    assert sum(len(item.step) for item in as_printed if type(item) is Columns) >= 40 * 3  # read in bulk
+    lines[at] = lines[at].replace("s0.", "s#.").replace("s1.", "s0.").replace("s#.", "s1.")
+    _same(kind, "\n".join(lines) + "\n")
+
+
+def _with_tables(text: str, values: str) -> str:
+    """A detectron2 log with a bbox and a segm copypaste table after each evaluation."""
+    table = ("[11/16 03:01:22] d2.evaluation.testing INFO: copypaste: Task: {task}\n"
+             "[11/16 03:01:22] d2.evaluation.testing INFO: copypaste: AP,AP50,APl\n"
+             "[11/16 03:01:22] d2.evaluation.testing INFO: copypaste: {values}\n")
+    tables = table.format(task="bbox", values=values) + table.format(task="segm", values="1.5,nan,3")
+    return re.sub(r"(Inference done 1091/3334[^\n]*\n)", lambda match: match[1] + tables, text)
+
+
+@pytest.mark.parametrize("values", ["40.2151,61.0234,43.8120", "40.2151, 61.0234,43.8120 ", "1.,.5,0x1", "1,2"])
+def test_copypaste_tables_between_runs_read_as_the_general_path_reads_them(values: str) -> None:
+    """detectron2's tables between runs read in bulk: each lands at the last iteration
+    (a chunk's become one block per column), odd cells (``float`` reads ``1.`` but not
+    ``0x1``) and a count that differs from the columns' give what the general path gives."""
+    text = _with_tables(_clean_log("detectron2-log"), values)
+    _same("detectron2-log", text, 4_096)
+    items = _same("detectron2-log", text)
+    if values.count(",") == 2 and "0x1" not in values:
+        (block,) = [item for item in items if type(item) is Columns and item.tag == "val/segm/AP50"]
+        assert len(block.step) == 3 and np.isnan(block.value).all()
+
+
+@st.composite
+def _digits_moved(draw, kind: str) -> str:
+    """A log with a digit moved across the character after it on a few lines (``03:15:21``
+    to ``03:1:521``, ``[11/16`` to ``[1/116``, ``0.35`` to ``0.3`` and a longer name),
+    where the general path's patterns want so many digits or none."""
+    lines = _clean_log(kind, epochs=2, lines_per_epoch=draw(st.integers(8, 20))).split("\n")
+    for _ in range(draw(st.integers(1, 3))):
+        at = draw(st.integers(0, len(lines) - 2))
+        line = lines[at]
+        places = [i for i in range(len(line) - 2) if line[i].isdigit() and not line[i + 1].isdigit()]
+        if places:
+            i = draw(st.sampled_from(places))
+            lines[at] = line[:i] + line[i + 1] + line[i] + line[i + 2 :]
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("kind", ["pytorch", "mmengine-log", "mmdet-log", "detectron2-log"])
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_a_line_with_a_digit_moved_reads_as_the_general_path_reads_it(kind: str, data) -> None:
+    """Lines alike but in how many digits each stretch holds are not alike to every pattern
+    (a time's two digits, a number's leading digit): each reads as the general path reads it."""
+    _same(kind, data.draw(_digits_moved(kind)), data.draw(st.sampled_from([None, 4_096])))
+
+
+def test_a_padded_field_the_general_path_takes_no_padding_in_reads_as_it_reads_it() -> None:
+    """A run read as columns lets padding stand for a number's leading digits; ``Test: [ *i/N]``
+    takes none before ``N``: a line with ``/ 96]`` among ``/196]`` ones is no ``Test:`` line."""
+    lines = [f"Test: [{i * 10:>3}/196]\tTime {0.1 + i / 100:6.3f} ( 0.250)\tLoss 1.2000e+00 (1.1000e+00)" for i in range(12)]
+    items = _same("pytorch", "\n".join(lines) + "\n")
+    assert sum(len(item.step) for item in items if type(item) is Columns) == 12 * 4  # in bulk as printed
+    lines[5] = lines[5].replace("/196]", "/ 96]")
+    _same("pytorch", "\n".join(lines) + "\n")

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from lossboard.model import Columns, Event, Item, Point
 from lossboard.sources.collect import RunCollector
 from lossboard.sources.formats import FORMATS
-from lossboard.sources.formats._numbers import decimal_at, decimals
+from lossboard.sources.formats._numbers import decimal_at, decimals, digit_reader
 from tests.conftest import CORPUS, DATA
 from tests.sources.helpers import canonical, expand
 
@@ -115,6 +115,19 @@ def test_a_bar_of_the_next_epoch_on_the_same_line_is_a_bar_of_its_own() -> None:
     points = expand(_assert_same(text, name="tqdm"))
     loss = [(p.step, p.value, p.epoch) for p in points if type(p) is Point and p.source_tag == "loss"]
     assert loss == [(n, float(f"0.{9 - n}"), 2 + n / 10) for n in range(1, 5)]
+
+
+@pytest.mark.parametrize("name", ["prints", "tqdm"])
+def test_a_state_of_another_bar_inside_the_run_that_ends_a_line_starts_a_bar_of_its_own(name: str) -> None:
+    # every state fits the layout of the last one ("Epoch 0" masked), but the third is epoch 1's
+    # bar: the line's run cannot be read as epoch 2's, and each change of bar starts a count
+    def state(epoch: int, n: int) -> str:
+        return f"Epoch {epoch}: {n * 10:3d}%|{'#' * n:<10}| {n}/10 [00:01<00:02, 3.25it/s, loss=0.{n}]"
+
+    text = "\r".join([state(2, 1), state(2, 2), state(1, 3), state(2, 4), state(2, 5)]) + "\n"
+    points = expand(_assert_same(text, name=name))
+    loss = [(p.step, p.value, p.epoch) for p in points if type(p) is Point and p.source_tag == "loss"]
+    assert loss == [(1, 0.1, 2.1), (2, 0.2, 2.2), (5, 0.3, 1.3), (9, 0.4, 2.4), (10, 0.5, 2.5)]
 
 
 # ---- generated bar lines -------------------------------------------------------------------
@@ -260,6 +273,38 @@ def test_numbers_of_one_layout_read_from_their_digits_are_what_float_reads(data:
     if read is None:  # orjson refuses ("05e400"): the lines go one by one
         return
     assert [repr(value) for value in read.tolist()] == [repr(float(text)) for text in printed]
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_plain_decimals_of_one_template_read_by_one_matrix_product_are_what_float_reads(data: st.DataObject) -> None:
+    # bar states of one template: each number keeps its sign, width and point, any digits
+    shapes = data.draw(
+        st.lists(st.tuples(st.sampled_from(["", "-", "+"]), st.integers(0, 9), st.sampled_from([None, 0, 1, 4, 8])),
+                 min_size=1, max_size=4)
+    )
+    assume(all(whole or fraction for _, whole, fraction in shapes))
+
+    def digits(count: int) -> str:
+        return data.draw(st.text("0123456789", min_size=count, max_size=count))
+
+    rows = []
+    for _ in range(data.draw(st.integers(1, 6))):
+        rows.append([sign + digits(whole) + ("" if fraction is None else "." + digits(fraction))
+                     for sign, whole, fraction in shapes])
+    texts = ["\rEpoch 1: " + ", ".join(f"v={number}" for number in row) + "]" for row in rows]
+    spans, at = [], len("\rEpoch 1: ")
+    for number in rows[0]:
+        spans.append((at + 2, at + 2 + len(number)))
+        at += len(number) + 4
+    reader = digit_reader(texts[0].encode(), spans)
+    if reader is None:
+        assert any(whole + (fraction or 0) > 15 for _, whole, fraction in shapes)  # beyond a float64's digits
+        return
+    data_bytes = "".join(texts).encode()
+    starts = np.flatnonzero(np.frombuffer(data_bytes, np.uint8) == ord("\r"))
+    read = reader.read(np.frombuffer(data_bytes, np.uint8), starts)
+    assert [[repr(value) for value in row] for row in read.tolist()] == [[repr(float(n)) for n in row] for row in rows]
 
 
 def test_a_long_stretch_whose_digits_are_read_by_arithmetic_reads_as_the_general_path() -> None:

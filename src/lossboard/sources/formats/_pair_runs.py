@@ -41,6 +41,7 @@ from lossboard.sources.formats._plain_bytes import PlainBytesFeed
 ETA = r"(?:\d+ days?, )?\d+:\d\d:\d\d"
 MIN_LINES = 8  # shorter runs are not worth it
 MAX_LAYOUTS = 6  # kinds of line read in bulk per parser
+MAX_SHAPES = 512  # line shapes remembered as checked (`RunParser._spaced_as_learned`)
 LEARN_FROM = 256  # lines of a chunk's rest where new kinds are looked for: a kind worth it is there
 _MARK = "\x00"  # where a number was, while a sample becomes its layout
 _NUMBER_CHARS = frozenset("0123456789.eE+-")
@@ -49,6 +50,10 @@ _COMMA = ord(",")
 _NEWLINE = ord("\n")
 _DIGITS = b"0123456789"
 _BLANK = b" " + _DIGITS
+_DIGITS_AS_ZERO = bytes.maketrans(_DIGITS, b"0" * 10)
+_ZEROS = re.compile(b"00+")
+# control bytes no log line holds (no tab, line end, backspace or escape): marks of replaced pieces
+_MARKS = bytes((*range(1, 8), *range(14, 27), *range(28, 32)))
 
 
 class Layout(NamedTuple):
@@ -93,10 +98,11 @@ class Layout(NamedTuple):
     def width(self) -> int:
         return len(self.pieces) - 1
 
-    def read(self, text: bytes, starts: np.ndarray) -> tuple[np.ndarray | None, np.ndarray] | None:
+    def read(self, text: bytes, starts: np.ndarray) -> tuple[np.ndarray | None, np.ndarray, list[int] | None] | None:
         """(the date and time each line starts with, as a (lines, skip) byte matrix, or None; a
-        (lines, numbers) float matrix) when every line of ``text`` (lines joined by ``\\n``,
-        each starting at ``starts``) fits, else None."""
+        (lines, numbers) float matrix; when read as columns, one line of each shape with digits
+        as 0 (`_fixed_width.Read.alike`), else None) when every line of ``text`` (lines joined
+        by ``\\n``, each starting at ``starts``) fits, else None."""
         count = len(starts)
         stamps = None
         if self.skip:
@@ -112,11 +118,15 @@ class Layout(NamedTuple):
             text = bytes(blanked)
         if self.cut:
             text = re.sub(self.cut.encode(), b"", text)
+        if self.width and not self.cut:  # the lines' columns stay where they were (checked there against the pieces)
+            columns = _fixed_width.numbers(text, count, _plan(self.pieces).pieces)
+            if columns is not None:
+                return stamps, columns.matrix, columns.alike
         data = text.translate(None, b" ")  # dropping the spaces is one table pass, and a replace copies less
         if not self.width:
             if data.translate(None, _DIGITS) != "\n".join(self.pieces * count).encode("utf-8", "surrogatepass"):
                 return None
-            return stamps, np.empty((count, 0))
+            return stamps, np.empty((count, 0)), None
         plan = _plan(self.pieces)
         if not data.startswith(plan.head) or not data.endswith(plan.tail):
             return None
@@ -127,14 +137,12 @@ class Layout(NamedTuple):
                        if body.count(char) == per_line * count + per_boundary * (count - 1))
         if unused:
             plan = _plan(self.pieces, unused)
+        if plan.marks is None or (plan.marks and len(body.translate(None, plan.marks)) != len(body)):
+            return None  # more pieces to replace than marks, or a mark in the text
+        for piece, mark in zip(plan.replaced, plan.marks):
+            body = body.replace(piece, bytes((mark,)))
         if body.translate(None, plan.numeric) != plan.boundary_skeleton.join([plan.skeleton] * count):
-            return None  # some text between the numbers is not the layout's
-        if not self.cut:  # the lines' columns stay where they were
-            matrix = _fixed_width.numbers(text, count, plan.pieces)
-            if matrix is not None:
-                return stamps, matrix
-        for piece in plan.replaced:
-            body = body.replace(piece, b",")
+            return None  # some text between the numbers is not the layout's, or not in its order
         body = body.translate(plan.table, plan.deleted)
         if _has_minus_zero(body):
             return None  # JSON's -0 is the integer 0; float("-0") is -0.0
@@ -144,7 +152,7 @@ class Layout(NamedTuple):
             return None
         if len(flat) != count * self.width:
             return None
-        return stamps, np.fromiter(flat, dtype=np.float64, count=len(flat)).reshape(count, self.width)
+        return stamps, np.fromiter(flat, dtype=np.float64, count=len(flat)).reshape(count, self.width), None
 
 
 def _has_minus_zero(body: bytes) -> bool:
@@ -161,8 +169,11 @@ class _Plan(NamedTuple):
     it: that ``anchor`` becomes a comma and its other characters are deleted, all pieces in
     one ``bytes.translate``. That needs each anchor to be in its piece once and in no other
     piece but as that piece's anchor; the pieces holding number characters (``Time``'s e,
-    ``Acc@1``'s 1), and those with no such anchor, are ``replaced`` as before. ``numeric``:
-    the characters numbers are made of, less the letters and signs no number of the run uses.
+    ``Acc@1``'s 1), and those with no such anchor, are ``replaced`` one by one, each by a mark
+    of its own (a control byte, a comma in ``table``) before the skeletons are compared: so
+    names that differ only in number characters (``s0.loss``, ``s1.loss``) are checked in
+    their order. ``marks``: None when there are more such pieces than marks. ``numeric``: the
+    characters numbers are made of, less the letters and signs no number of the run uses.
     """
 
     numeric: bytes
@@ -172,6 +183,7 @@ class _Plan(NamedTuple):
     skeleton: bytes
     boundary_skeleton: bytes
     replaced: tuple[bytes, ...]
+    marks: bytes | None
     table: bytes
     deleted: bytes
 
@@ -210,15 +222,23 @@ def _plan(pieces: tuple[str, ...], unused: bytes = b"") -> _Plan:
     while inside := [piece for piece in anchors if any(part in piece for part in replaced)]:
         replaced += inside
         anchors = {piece: anchor for piece, anchor in anchors.items() if piece not in inside}
+    replaced.sort(key=len, reverse=True)
+    marks = bytes(mark for mark in _MARKS if mark not in b"".join(encoded))[: len(replaced)]
     table = bytearray(range(256))
-    for anchor in set(anchors.values()):
+    for anchor in {*anchors.values(), *marks}:
         table[anchor] = _COMMA
     kept = {*anchors.values(), _COMMA}
     deleted = bytes(sorted({char for piece in anchors for char in piece} - kept))
+
+    def skeleton(text: bytes) -> bytes:  # as `Layout.read` leaves a run's text, numbers out
+        for piece, mark in zip(replaced, marks):
+            text = text.replace(piece, bytes((mark,)))
+        return text.translate(None, numeric + b"\x00")
+
     return _Plan(
         numeric, encoded, head, tail,
-        b"".join(middle).translate(None, numeric), boundary.translate(None, numeric),
-        tuple(sorted(replaced, key=len, reverse=True)), bytes(table), deleted,
+        skeleton(b"\x00".join([b"", *middle, b""])), skeleton(boundary),
+        tuple(replaced), marks if len(marks) == len(replaced) else None, bytes(table), deleted,
     )
 
 
@@ -402,6 +422,9 @@ class RunParser(PlainBytesFeed, LineParser):
         super().__init__()
         self._fast = fast
         self._layouts: dict[str, Layout] = {}  # by the text every line of the layout holds
+        # line shapes (digits as 0) the general path reads as the layout of that marker; a
+        # marker, not its layout, keeps a saved parser small: forgotten when a layout goes
+        self._shapes: dict[bytes, str] = {}
 
     def feed(self, text: str) -> list[Item]:
         if self._fast:
@@ -466,18 +489,55 @@ class RunParser(PlainBytesFeed, LineParser):
             counts[marker] = len(rows)
             if len(rows) < MIN_LINES:
                 continue
-            read = layout.read(*chunk.joined(rows))
-            if read is None:
+            text, starts = chunk.joined(rows)
+            read = layout.read(text, starts)
+            if read is None or not self._spaced_as_learned(layout, marker, chunk, rows, text, read[2]):
                 del self._layouts[marker]
+                self._shapes.clear()
                 self._learn([chunk.line(rows[-1])])  # the latest layout, if that line has one
                 continue
-            prepared = self._prepare(layout, *read)
+            prepared = self._prepare(layout, read[0], read[1])
             if prepared is not None:
                 kinds.append((layout, rows, prepared))
                 left[rows] = False
         # the kinds that took the most lines first: they scan every line, the others what is left
         self._layouts = dict(sorted(self._layouts.items(), key=lambda item: -counts.get(item[0], 0)))
         return kinds
+
+    def _spaced_as_learned(
+        self, layout: Layout, marker: str, chunk: Chunk, rows: np.ndarray, text: bytes, alike: list[int] | None
+    ) -> bool:
+        """Whether the general path reads every line of a run (``rows``, joined in ``text``)
+        as it reads the line ``layout`` was learned from: `Layout.read` drops spaces, but the
+        formats' patterns want them where they are (``Time 0.3``, not ``Time0.3``; ``0.35``,
+        not ``0.3 5``; one space after ``loss:``).
+
+        Lines alike but in their digits are read alike by those patterns, and so are lines
+        alike but in how many digits each stretch of them holds: where a pattern wants so
+        many (a date's ``\\d\\d``), the bulk reading checks them by their columns itself
+        (`_mmdet_text._wall_times`, detectron2's line time). So one line of each such shape
+        (digits as one 0 a stretch) is learned again and must give this layout; the shapes
+        that did are remembered, as are the lines' shapes with each digit a 0 (a log prints a
+        few dozen): most runs cost a translate and a split, and a run read as columns, whose
+        shapes its columns told (``alike``: a line of each), not even that."""
+        if alike is None:
+            shapes = text.translate(_DIGITS_AS_ZERO).split(b"\n")
+        else:
+            rows = rows[alike]
+            shapes = [chunk.data[chunk.starts[row] : chunk.ends[row]].translate(_DIGITS_AS_ZERO) for row in rows.tolist()]
+        known = self._shapes
+        for shape in dict.fromkeys(shapes):
+            if known.get(shape) == marker:
+                continue
+            squeezed = _ZEROS.sub(b"0", shape)
+            if known.get(squeezed) != marker:
+                if self._layout_of(chunk.line(rows[shapes.index(shape)])) != (layout, marker):
+                    return False
+                known[squeezed] = marker
+            if len(known) >= MAX_SHAPES:
+                known.clear()
+            known[shape] = marker
+        return True
 
     def _learn(self, lines: list[str]) -> None:
         """The layout of each kind not known yet, from its first line in ``lines``; past
@@ -490,6 +550,7 @@ class RunParser(PlainBytesFeed, LineParser):
             if learned is not None and learned[1] not in self._layouts:
                 if len(self._layouts) >= MAX_LAYOUTS:
                     del self._layouts[next(reversed(self._layouts))]
+                    self._shapes.clear()
                 self._layouts[learned[1]] = learned[0]
                 known = _markers(tuple(self._layouts))
 

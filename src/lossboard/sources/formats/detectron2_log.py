@@ -51,6 +51,11 @@ _EXACT = 2**53  # iterations above this do not survive a float64
 # what the fast path takes off before reading numbers: the time a line starts with, the ETA
 _LINE_TIME = re.compile(r"\[\d\d/\d\d \d\d:\d\d:\d\d")
 _ETA_CUT = "eta: " + _pair_runs.ETA
+# what `_LINE_TIME` matches, "[11/16 03:15:21": where its digits are, where the rest is and what
+_LINE_TIME_WIDTH = 15
+_LINE_TIME_DIGITS = [1, 2, 4, 5, 7, 8, 10, 11, 13, 14]
+_LINE_TIME_MARKS = [0, 3, 6, 9, 12]
+_LINE_TIME_CODES = [ord(char) for char in "[/ ::"]
 _DIGIT = re.compile(r"\d")
 
 
@@ -109,6 +114,8 @@ class Parser(_pair_runs.RunParser):
     def _prepare(self, layout: _pair_runs.Layout, stamps: np.ndarray | None, matrix: np.ndarray) -> tuple | None:
         """The numbers, the iterations and where an iteration goes back, for the whole chunk
         (None: read it line by line, as when an iteration is too large for a float64)."""
+        if stamps is not None and not _is_line_time(stamps):
+            return None
         if not layout.width:
             return matrix, None, []
         steps = matrix[:, 0]
@@ -180,6 +187,16 @@ class Parser(_pair_runs.RunParser):
             except ValueError:
                 items.append(bad_number(number, name, cell))
         return items
+
+
+def _is_line_time(stamps: np.ndarray) -> bool:
+    """Whether each row of ``stamps`` (the bytes a line starts with, as a layout skips them)
+    is a time as `_LINE_TIME` and `_PREFIX` want it: ``[`` and two digits each for month,
+    day, hours, minutes and seconds (how many digits `_pair_runs` leaves to its reader)."""
+    if stamps.shape[1] != _LINE_TIME_WIDTH:
+        return False
+    digits = stamps[:, _LINE_TIME_DIGITS]
+    return bool(((digits >= 48) & (digits <= 57)).all() and (stamps[:, _LINE_TIME_MARKS] == _LINE_TIME_CODES).all())
 
 
 def _blank_layout_of(line: str) -> tuple[_pair_runs.Layout, str] | None:

@@ -100,6 +100,7 @@ class Parser(LineParser):
             read_plain(first, lines, items)
             return items
         plain = 0  # where the stretch of lines with nothing to render starts
+        ahead = pipeline.progress.read_ahead(first, lines) if self._fast else {}
         for at, line in enumerate(lines):
             if not needs_render(line):
                 continue
@@ -108,7 +109,7 @@ class Parser(LineParser):
             plain = at + 1
             line_no = first + at
             if self._fast and "\r" in line and "\x08" not in line and "\x1b" not in line:
-                for state in pipeline.progress.redrawn(line_no, line, items):
+                for state in pipeline.progress.redrawn(line_no, line, items, ahead.get(line_no)):
                     if type(state) is int:
                         pipeline.after_bars(state)
                     else:

@@ -37,7 +37,8 @@ among print and logging lines.
 
 A line redrawn hundreds of times is read a run at a time (`Bars.redrawn`, `_bar_runs`): the
 states that continue one bar in one layout go through one regex pass and one orjson call and
-leave as `Columns`, the same values `add` gives them one by one (``Parser(fast=False)``).
+leave as `Columns`, the same values `add` gives them one by one (``Parser(fast=False)``). The
+runs that end a chunk's lines are read from their digits together first (`Bars.read_ahead`).
 
 Live: a bar that never ends its line (Lightning keeps one line per run in a redirected file)
 is read as it is drawn: the redraws before the latest ``\\r`` are parsed at every read
@@ -46,8 +47,9 @@ is read as it is drawn: the redraws before the latest ``\\r`` are parsed at ever
 
 from __future__ import annotations
 
+import functools
 import re
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 import numpy as np
 
@@ -112,6 +114,23 @@ class _Bar:
         self.final: tuple[int, int, float | None, list[str]] | None = None
 
 
+class Ahead(NamedTuple):
+    """A line's run read by `Bars.read_ahead`: the states from ``start`` to the line's end, of
+    the bar ``desc`` in ``layout``."""
+
+    start: int
+    desc: str
+    layout: _bar_runs.BarLayout
+    run: _bar_runs.Run
+
+
+@functools.lru_cache(maxsize=256)
+def _family(desc: str) -> str:
+    """The kind of bar a description names: its digits masked (``Epoch 3`` -> ``Epoch #``)."""
+    return _DIGITS.sub("#", desc)
+
+
+@functools.lru_cache(maxsize=256)
 def _split_of(desc: str) -> str:
     """The split a bar's description names (``Epoch 1/25 [Val]``, ``Validating``), else train."""
     for word in _WORDS.findall(desc.lower()):
@@ -168,7 +187,7 @@ class Bars:
         bar = self._current
         # most redraws continue the bar before them: skip finding its family
         if bar is None or bar.desc != desc or n < bar.n:
-            family = _DIGITS.sub("#", desc)
+            family = _family(desc)
             bar = self._bars.get(family)
             if bar is not None and (bar.desc != desc or n < bar.n):
                 self._end(bar, items)
@@ -212,10 +231,11 @@ class Bars:
         if len(inner) > 1:
             self._rate(inner[1], step, fraction, wall_time, items)
 
-    def redrawn(self, line_no: int, line: str, items: list[Item]) -> Iterator[str | int]:
+    def redrawn(self, line_no: int, line: str, items: list[Item], ahead: Ahead | None = None) -> Iterator[str | int]:
         """A ``\\r``-redrawn line (no ``\\b``, no ANSI) in order: each run of states that continue
         one bar is read here and yields how many states it held; any other state is yielded as
-        `redraws` renders it, for the caller to read (and give to `add` if it is a bar)."""
+        `redraws` renders it, for the caller to read (and give to `add` if it is a bar).
+        ``ahead``: the line's `read_ahead`."""
         at = line.find("\r")
         parts = [line[:at]]
         at += 1
@@ -225,7 +245,7 @@ class Bars:
                     yield part.rstrip()  # before a run is read: it may start the run's bar
             if at > len(line):
                 return
-            end, read = self.add_run(line_no, line, at, items)
+            end, read = self.add_run(line_no, line, at, items, ahead)
             if read > 0:
                 yield read
                 parts = []
@@ -236,7 +256,41 @@ class Bars:
                 parts = line[at:end].split("\r")
             at = end + 1
 
-    def add_run(self, line_no: int, line: str, start: int, items: list[Item]) -> tuple[int, int]:
+    def read_ahead(self, first: int, lines: list[str]) -> dict[int, Ahead]:
+        """The runs that end the lines (numbered from ``first``): the states to the line's end
+        that fit the layout of its last one, read together from their digits before the lines
+        are read in order (`redrawn` takes each line's `Ahead`), so the few dozen templates of a
+        chunk's states are read once each, not once a line. A line read otherwise in order (the
+        bar before it goes on, its last state's bar starts later) leaves its `Ahead` unused."""
+        found: dict[int, tuple[_bar_runs.BarLayout, list[tuple[int, Ahead, bytes, bytes]]]] = {}
+        for line_no, line in enumerate(lines, first):
+            if "\r" not in line or " [" not in line or "\x08" in line or "\x1b" in line:
+                continue
+            last = line[line.rfind("\r") + 1 :]
+            match = match_bar(last.rstrip())
+            desc = match and match["desc"]
+            layout = desc and self._layout(desc, _split_of(desc), last)
+            read = layout and _bar_runs.read_ahead(layout, desc, line)
+            if read:
+                start, count, rest, ids = read
+                run = _bar_runs.Run(len(line), count, None)
+                batch = found.setdefault(id(layout), (layout, []))[1]
+                batch.append((line_no, Ahead(start, desc, layout, run), rest, ids))
+        ahead = {}
+        for layout, runs in found.values():
+            matrix = _bar_runs.read_lines(layout, [run[2] for run in runs], [run[3] for run in runs])
+            if matrix is None:
+                continue
+            row = 0
+            for line_no, line_ahead, _, _ in runs:
+                count = line_ahead.run.count
+                ahead[line_no] = line_ahead._replace(run=line_ahead.run._replace(matrix=matrix[row : row + count]))
+                row += count
+        return ahead
+
+    def add_run(
+        self, line_no: int, line: str, start: int, items: list[Item], ahead: Ahead | None = None
+    ) -> tuple[int, int]:
         """The redraws from ``line[start]`` on (the text after a ``\\r``) that continue the latest
         bar in one layout, read in one pass as `add` would read them one by one.
 
@@ -248,8 +302,11 @@ class Bars:
         if bar is None or not line.startswith(f"{bar.desc}:", start):
             return start, 0
         sample_end = line.find("\r", start)
-        layout = self._layout(bar, line[start : sample_end if sample_end >= 0 else len(line)])
-        run = _bar_runs.read(layout, bar.desc, line, start) if layout else None
+        layout = self._layout(bar.desc, bar.split, line[start : sample_end if sample_end >= 0 else len(line)])
+        if ahead is not None and ahead.start == start and ahead.layout is layout and ahead.desc == bar.desc:
+            run = ahead.run
+        else:
+            run = _bar_runs.read(layout, bar.desc, line, start) if layout else None
         if run is None or not run.count:
             return start, 0
         if run.matrix is None:
@@ -310,22 +367,22 @@ class Bars:
             kept = None if fractions is None else fractions[moving]
             items.append(Columns("perf/its_per_sec", layout.unit, steps[moving], values, kept))
 
-    def _layout(self, bar: _Bar, sample: str) -> _bar_runs.BarLayout | None:
-        """The layout of the state ``sample`` of ``bar``, learned once per kind of bar and
-        postfix; None when the sample is not a closed state of that bar."""
+    def _layout(self, desc: str, split: str, sample: str) -> _bar_runs.BarLayout | None:
+        """The layout of the state ``sample`` of a bar ``desc`` of ``split``, learned once per
+        kind of bar and postfix; None when the sample is not a closed state of that bar."""
         state = sample.rstrip()
-        key = (_DIGITS.sub("#", bar.desc), bar.split, state[state.rfind(" [") :].translate(_NO_DIGITS))
+        key = (_family(desc), split, state[state.rfind(" [") :].translate(_NO_DIGITS))
         if key in _LAYOUTS:
             return _LAYOUTS[key]
         match = match_bar(state)
-        if match is None or not match["closed"] or match.end() != len(state) or match["desc"] != bar.desc:
+        if match is None or not match["closed"] or match.end() != len(state) or match["desc"] != desc:
             return None  # not this bar's: learn nothing from it
         if len(_LAYOUTS) >= _MAX_LAYOUTS:
             _LAYOUTS.clear()
         inner = match["inner"].split(", ")
         names = [field.partition("=")[0] for field in inner[2:]]
-        wanted = {name for name in names if (kind := self._kind(name)) and not kind[1]} if bar.split == tags.TRAIN else set()
-        layout = _bar_runs.learn(bar.desc, inner, wanted) if match["n"] is not None else None
+        wanted = {name for name in names if (kind := self._kind(name)) and not kind[1]} if split == tags.TRAIN else set()
+        layout = _bar_runs.learn(desc, inner, wanted) if match["n"] is not None else None
         _LAYOUTS[key] = layout
         return layout
 
@@ -398,11 +455,12 @@ class Parser(LineParser):
 
     def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
         items: list[Item] = []
+        ahead = self._bars.read_ahead(first, lines) if self._fast else {}
         for line_no, line in enumerate(lines, first):
             if " [" not in line:
                 continue
             fast = self._fast and "\r" in line and "\x08" not in line and "\x1b" not in line
-            for state in self._bars.redrawn(line_no, line, items) if fast else redraws(line):
+            for state in self._bars.redrawn(line_no, line, items, ahead.get(line_no)) if fast else redraws(line):
                 match = match_bar(state) if type(state) is str else None
                 if match:
                     self._bars.add(line_no, match, items)
