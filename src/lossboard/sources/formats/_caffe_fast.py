@@ -11,8 +11,11 @@ A `Layout` is the literal text of one record, learned once. A chunk of whole lin
 bytes with no Python per line: numpy finds where the lines start, which lines begin with
 glog's fixed-width date and a record line's text up to its first number (`Layout.heads`),
 reads the dates as columns of digits, and overwrites dates, heads and the lines between records
-in place, to be left out by one numpy selection; the literals after each line's first number are cut with
-`bytes.replace`, and one orjson call reads what is left (`_literals.read_cut`). Anything that does not fit is
+in place, to be left out by one numpy selection. A line's last literal sits at a fixed distance from
+its end and the literal after its first number just after the first byte that is no number
+character, so both are checked and overwritten by position too (a `bytes.replace` costs ~100 ns
+an occurrence); only literals between later numbers are cut with `bytes.replace`. One orjson
+call reads what is left (`_literals.read_cut`). Anything that does not fit is
 left to the caller's line-by-line path, which stays the reference: values orjson refuses
 (``nan``, ``-nan``), other output names, dates that are not glog's fixed width.
 """
@@ -46,7 +49,8 @@ _TESTING = re.compile(r"Iteration \d+, Testing net \(#(\d+)\)")
 LOSS_LINE = ", loss = "  # text only the record's first line has
 _COMMA, _NEWLINE = ord(","), ord("\n")
 FILL = b"\r"  # overwrites what is cut, then left out: no text handed to the fast path has it
-_PAD = 128  # zeros after a block's bytes: more than any date and head the fast path compares
+_SPARSE = 4  # records of fewer than 1 / _SPARSE of a block's lines are cut from a copy of their own
+_PAD = 256  # zeros after a block's bytes: more than any date, head and first number the fast path compares
 
 
 class Block:
@@ -81,6 +85,15 @@ class Block:
         part.starts, part.ends, part.count = self.starts[start:stop] - base, self.ends[start:stop] - base, stop - start
         return part
 
+    def records(self, firsts: np.ndarray, size: int) -> Block:
+        """The records of ``size`` lines from lines ``firsts`` on, as a block of their own (a copy)."""
+        offset = self._offset
+        starts = (self.starts[firsts] + offset).tolist()
+        stops = (self.ends[firsts + size - 1] + offset + 1).tolist()
+        view = memoryview(self._data)
+        data = b"".join([view[start:stop] for start, stop in zip(starts, stops)])
+        return Block(data, 0, len(data), self.errors)
+
     def find(self, text: bytes, at: int = 0) -> int:
         """Where ``text`` first is from byte ``at`` on, or -1."""
         offset = self._offset
@@ -101,14 +114,67 @@ def _windows(padded: np.ndarray, width: int) -> np.ndarray:
     return as_strided(padded, shape=(len(padded) - width, width), strides=(1, 1))
 
 
-def _as_words(text: bytes) -> np.ndarray:
-    """``text`` and zeros after it to a multiple of 8 bytes, as little-endian 64-bit words."""
-    return np.frombuffer(text + bytes(-len(text) % 8), dtype="<u8")
-
-
 def _words(padded: np.ndarray) -> np.ndarray:
     """The 8 bytes at every offset of ``padded`` as a little-endian integer, as a view."""
     return np.ndarray((len(padded) - 7,), dtype="<u8", buffer=padded, strides=(1,))
+
+
+def _matches(padded: np.ndarray, offsets: np.ndarray, text: bytes) -> np.ndarray:
+    """Whether ``text`` is at each of ``offsets`` in ``padded``: one comparison of bytes when it
+    is at all of them (the common case), a numpy one row by row when not."""
+    rows = _windows(padded, len(text))[offsets]
+    if rows.tobytes() == text * len(offsets):
+        return np.ones(len(offsets), dtype=bool)
+    return (rows == np.frombuffer(text, np.uint8)).all(axis=1)
+
+
+def _first(padded: np.ndarray, offsets: np.ndarray, byte: int) -> np.ndarray:
+    """Where ``byte`` first is from each of ``offsets`` on (the offset itself if not within
+    `_SCAN` bytes)."""
+    return offsets + np.argmax(_windows(padded, _SCAN)[offsets] == byte, axis=1)
+
+
+class Seam:
+    """Where a record line's literals can be found by position: after the head, the first
+    number, then ``literal`` (None: cut by `bytes.replace`, or none); ``tail`` ends the line."""
+
+    def __init__(self, head: bytes, literal: bytes | None, tail: bytes) -> None:
+        self.body = PREFIX + len(head)  # where the first number starts, from the line's start
+        self.literal, self.tail = literal, tail
+
+    @classmethod
+    def of(cls, pieces: list[str]) -> Seam:
+        """The seam of a line split at its numbers: its literal left to `bytes.replace` when it
+        could not be told from a number by position or would be looked for too far on."""
+        head, tail = pieces[0].encode("utf-8"), pieces[-1].encode("utf-8")
+        literal = pieces[1].encode("utf-8") if len(pieces) > 2 else None
+        if literal is not None and (not literal or literal[0] in _NUMBER_BYTES):
+            literal = None
+        if literal is not None and PREFIX + len(head) + _SCAN + len(literal) > _PAD:
+            literal = None  # looked for so far on, it might be looked for past a block's padding
+        return cls(head, literal, tail)
+
+    def check(self, padded: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Which lines (from ``starts`` to their ``\\n`` at ``ends``) hold the tail and the
+        literal where they belong, and where the literal is on each (None without one)."""
+        fits = np.ones(len(starts), dtype=bool)
+        tails = ends - len(self.tail)
+        if self.tail:
+            fits &= _matches(padded, tails, self.tail)
+        if self.literal is None:
+            return fits, None
+        at = _first(padded, starts + self.body, self.literal[0])  # no number has that byte
+        fits &= _matches(padded, at, self.literal) & (at + len(self.literal) <= tails)  # in its line, before the tail
+        return fits, at
+
+    def cut(self, data: np.ndarray, ends: np.ndarray, at: np.ndarray | None) -> None:
+        """Overwrite the tail before ``ends`` with FILL, and the literal at ``at`` with a comma
+        and FILL."""
+        if self.tail:
+            _windows(data, len(self.tail))[ends - len(self.tail)] = FILL[0]
+        if at is not None:
+            _windows(data, len(self.literal))[at] = FILL[0]
+            data[at] = _COMMA
 
 
 class Layout:
@@ -120,18 +186,17 @@ class Layout:
     record's loss line, the step of all but the lr line's values.
     """
 
-    def __init__(self, heads: list[str], cuts: Iterable[str], columns: list[tuple], width: int, split: str | None) -> None:
+    def __init__(
+        self, heads: list[str], seams: list[Seam], cuts: Iterable[str], columns: list[tuple], width: int, split: str | None
+    ) -> None:
         self.heads = [head.encode("utf-8") for head in heads]
+        self.seams = seams
         self.split = split  # None for display records, the test net's split for a test block
         self.lines = len(heads)
         self.columns, self.width = columns, width
         self.tags = {column[2] for column in columns}
-        # the literals after each line's first number, each cut down to a comma, longest
-        # first (one may hold another)
+        # the literals the seams leave, each cut down to a comma, longest first (one may hold another)
         self._cuts = sorted((cut.encode("utf-8") for cut in cuts), key=len, reverse=True)
-        # each head as little-endian words, and which of their bytes it fills: compared a word at
-        # a time (a fixed-width string compare costs ten times more in numpy)
-        self._head_words = [(_as_words(head), _as_words(b"\xff" * len(head))) for head in self.heads]
         # 8 bytes of the first head that tell its line from others of the same shape: those
         # that end glog's "file:line]", else its first
         first = self.heads[0]
@@ -145,6 +210,7 @@ class Layout:
         output`` lines, whose values go to ``split``)."""
         columns: list[tuple] = []
         heads: list[str] = []
+        seams: list[Seam] = []
         cuts: dict[str, None] = {}
         split = None  # the test net's split, for a test block
         start = 0  # the column of the line's first number
@@ -155,15 +221,15 @@ class Layout:
                 testing = _TESTING.search(line)
                 if testing is not None and count == 1 and len(record) > 1:
                     split = tags.VAL if testing[1] == "0" else f"val_net{testing[1]}"
-                elif LOSS_LINE not in line or count not in (2, 5):
-                    return None
+                elif count not in (2, 5) or pieces[1] != (LOSS_LINE if count == 2 else " ("):
+                    return None  # the line-by-line path reads no loss unless these follow the iteration
                 else:
                     columns.append((count - 1, 0, "train/loss", "loss", 0))
                     if count == 5:  # "Iteration N (2.3 iter/s, 43.4s/100 iters), loss = X"
                         columns.append((1, 0, "perf/iters_per_sec", "iter/s", 0))
             elif split is None and ", lr = " in line and index == len(record) - 1:
-                if count != 2:
-                    return None
+                if count != 2 or pieces[1] != ", lr = ":
+                    return None  # nor an lr
                 columns.append((start + 1, start, "opt/lr", "lr", index))
             else:
                 output = _OUTPUT_NAME.search(line)
@@ -173,50 +239,80 @@ class Layout:
                 columns.append((start, 0, output_tag(name, split), name, index))
             if PREFIX + len(pieces[0].encode()) + 8 > _PAD:
                 return None  # a window that long would reach past a block's padding
-            heads.append(pieces[0])
-            # the line's "\n" becomes a comma: its last piece is cut with it, so it must end there
-            line_cuts = [*pieces[1:-1], pieces[-1] + ","] if pieces[-1] else pieces[1:-1]
-            if not all(line_cuts):
+            if not all(pieces[1:-1]):
                 return None  # two numbers with nothing between: no place to cut
-            cuts.update(dict.fromkeys(line_cuts))
+            heads.append(pieces[0])
+            seam = Seam.of(pieces)
+            seams.append(seam)
+            cuts.update(dict.fromkeys(pieces[1 if seam.literal is None else 2 : -1]))
             start += count
-        return cls(heads, cuts, columns, start, split)
+        return cls(heads, seams, cuts, columns, start, split)
 
-    def read(self, block: Block) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-        """(first line of each whole record in ``block``, the dates of their lines as
-        `read_dates` gives them, their numbers as a (records, width) array), or None when
-        there are none or they do not fit."""
+    def find(self, block: Block) -> tuple[np.ndarray, list]:
+        """The first line of each record in ``block`` whose heads and literals are where they
+        belong (records may overlap: `read` refuses those), and where the seams' literals are
+        (`Seam.check`)."""
         size, count = self.lines, block.count
         if count < size:
-            return None
+            return np.arange(0), []
         padded = block.padded
         firsts = np.arange(count - size + 1)
         if self._key is not None:  # a word of the first line's head picks the lines worth comparing in full
             firsts = np.flatnonzero(_words(padded)[block.starts[firsts] + (PREFIX + self._key_offset)] == self._key)
-        for index, (words, mask) in enumerate(self._head_words):
-            rows = block.windows(8 * len(words))[block.starts[firsts + index] + PREFIX].view("<u8")
-            firsts = firsts[((rows & mask) == words).all(axis=1)]
+        for index, head in enumerate(self.heads):
+            firsts = firsts[_matches(padded, block.starts[firsts + index] + PREFIX, head)]
+        # a record whose literals are not where they belong is left to the line-by-line path
+        fits = np.ones(len(firsts), dtype=bool)
+        literals = []
+        for index, seam in enumerate(self.seams):
+            line_fits, at = seam.check(padded, block.starts[firsts + index], block.ends[firsts + index])
+            fits &= line_fits
+            literals.append(at)
+        if not fits.all():
+            firsts = firsts[fits]
+            literals = [None if at is None else at[fits] for at in literals]
+        return firsts, literals
+
+    def read(self, block: Block, found: tuple[np.ndarray, list]) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """(first line of each record `find` ``found`` in ``block``, the dates of their lines as
+        `read_dates` gives them, their numbers as a (records, width) array), or None when
+        there are none or they do not fit.
+
+        Records that hold few of the block's lines (test blocks) are cut from a copy of their
+        own lines: cutting the whole block costs a few passes over all of its bytes."""
+        firsts, literals = found
+        size = self.lines
         if not len(firsts) or (np.diff(firsts) < size).any():
             return None
+        if len(firsts) * size * _SPARSE < block.count:
+            own = block.records(firsts, size)
+            found_there = self.find(own)
+            if len(found_there[0]) != len(firsts):
+                return None  # each line is the text it was found in: only a layout whose lines share heads gets here
+            read = self.read(own, found_there)
+            return None if read is None else (firsts, *read[1:])
+        padded = block.padded
         lines = (firsts[:, None] + np.arange(size)).ravel()
         dates = read_dates(block.windows(PREFIX)[block.starts[lines]])
         if dates is None:
             return None
-        body = self._cut(padded.copy(), block, firsts, lines)
+        body = self._cut(padded.copy(), block, firsts, lines, literals)
         for cut in self._cuts:
             body = body.replace(cut, b",")
         matrix = read_cut(body[:-1], len(firsts), self.width)  # the last "\n" became a comma
         return None if matrix is None else (firsts, dates, matrix)
 
-    def _cut(self, data: np.ndarray, block: Block, firsts: np.ndarray, lines: np.ndarray) -> bytes:
-        """The records' text, one run of adjacent records after another, without the dates and
-        heads of their lines and with each ``\\n`` a comma: all else is overwritten by FILL in
-        ``data`` (the block's bytes, padded), which one numpy selection then leaves out."""
+    def _cut(self, data: np.ndarray, block: Block, firsts: np.ndarray, lines: np.ndarray, literals: list) -> bytes:
+        """The records' text, one run of adjacent records after another, without the dates,
+        heads, tails and the seams' literals (at ``literals``, one array or None a line of the
+        record) of their lines and with each ``\\n`` a comma: all else is overwritten by FILL
+        in ``data`` (the block's bytes, padded), which one numpy selection then leaves out."""
         fill = FILL[0]
-        starts = block.starts[lines]
+        starts, ends = block.starts[lines], block.ends[lines]
         for index, head in enumerate(self.heads):
             _windows(data, PREFIX + len(head))[starts[index :: self.lines]] = fill
-        data[block.ends[lines]] = _COMMA
+            self.seams[index].cut(data, ends[index :: self.lines], literals[index])
+        data[ends] = _COMMA
         breaks = np.flatnonzero(np.diff(firsts) != self.lines) + 1
         run_starts = block.starts[firsts[np.concatenate(([0], breaks))]].tolist()
         run_stops = (block.ends[firsts[np.concatenate((breaks - 1, [len(firsts) - 1]))] + self.lines - 1] + 1).tolist()
@@ -330,6 +426,8 @@ def _month_starts(year: int) -> np.ndarray:
     return starts
 
 
+_SCAN = 32  # the longest first number a seam finds the end of, plus one
+_NUMBER_BYTES = b"0123456789.eE+-"  # what a number orjson reads is made of
 _SEVERITY = np.zeros(256, dtype=bool)
 _SEVERITY[list(b"IWEF")] = True
 # the digits of "I0711 14:22:25.854327": MMDD, hh, mm, ss, ffffff

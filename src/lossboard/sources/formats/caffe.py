@@ -316,8 +316,7 @@ class Parser(PlainBytesFeed, LineParser):
             items: list[Item] = []
             self._lines(first, block.lines(0, block.count), items)
             return items
-        # a bulk read costs about what parsing ten test blocks line by line does
-        tests = self._read(block, test=True) if block.occurrences(_TEST_BYTES) >= _FAST_MIN_TESTS else None
+        tests = self._read(block, test=True)
         return self._take(first, block, display, tests)
 
     def _take(self, first: int, block: Block, display: Records, tests: Records | None, *, parts: bool = True) -> list[Item]:
@@ -394,16 +393,16 @@ class Parser(PlainBytesFeed, LineParser):
         """Take every record of ``block`` at once, its lines being all display records and test
         blocks, if their dates and iterations only go up from where the parser stands; False,
         with nothing taken, if not."""
-        lines = [(display.firsts[:, None] + np.arange(display.layout.lines)).ravel()]
-        steps, months, firsts = [display.matrix[:, 0]], [display.dates[:, 0]], [display.firsts]
-        if tests is not None:
-            lines.append((tests.firsts[:, None] + np.arange(tests.layout.lines)).ravel())
-            steps.append(tests.matrix[:, 0])
-            months.append(tests.dates[:, 0])
-            firsts.append(tests.firsts)
-        lines, months = np.concatenate(lines), np.concatenate(months)
-        months = months[np.argsort(lines)]
-        steps = np.concatenate(steps)[np.argsort(np.concatenate(firsts), kind="stable")]
+        # each line's month and each record's iteration in the order of the lines: placed, not sorted
+        months = np.empty(block.count, dtype=np.int64)
+        steps = np.empty(block.count)
+        firsts = np.zeros(block.count, dtype=bool)
+        for records in (display, tests):
+            if records is not None:
+                months[(records.firsts[:, None] + np.arange(records.layout.lines)).ravel()] = records.dates[:, 0]
+                steps[records.firsts] = records.matrix[:, 0]
+                firsts[records.firsts] = True
+        steps = steps[firsts]
         if steps[0] < self._previous or months[0] < self._month or not _rises(months, steps):
             return False
         display.take(0, len(display.firsts), self._year)
@@ -470,14 +469,19 @@ class Parser(PlainBytesFeed, LineParser):
 
     def _read(self, block: Block, *, test: bool) -> Records | None:
         """The display records (or test blocks) of ``block``; the layout is learned again once
-        when the known one does not fit."""
+        when the known one does not fit. Fewer than `_FAST_MIN_TESTS` test blocks are left to
+        the line-by-line path: a bulk read costs about what parsing ten of them does."""
         for _ in range(2):
             layout = self._test_layout if test else self._layout
             if layout is None:
                 layout = self._learn(block, _TEST_LINE if test else LOSS_LINE)
                 if layout is None or (layout.split is not None) != test:
                     return None
-            found = layout.read(block)
+            records = layout.find(block)
+            few = test and len(records[0]) < _FAST_MIN_TESTS
+            if few and block.occurrences(_TEST_BYTES) < _FAST_MIN_TESTS:
+                return None
+            found = None if few else layout.read(block, records)  # many test blocks of another layout: learn it
             if test:
                 self._test_layout = None if found is None else layout
             else:
