@@ -18,6 +18,7 @@ machine the CPU ratio is the fair one.
 
     python bench/parse_mxnet.py                 # 10MB and 100MB, both styles
     python bench/parse_mxnet.py --sizes 10MB,100MB,1GB
+    python bench/parse_mxnet.py --sizes 100MB --styles new --rounds 5 --against /work/main/src
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import re
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -121,10 +124,25 @@ def child(method: str, path: Path) -> None:
 
 
 def measure(method: str, path: Path) -> dict:
+    """One run of ``method`` in its own interpreter; ``lossboard@SRC`` is ``lossboard`` importing
+    the lossboard found in SRC (another checkout, e.g. main's ``src``)."""
+    method, _, src = method.partition("@")
+    env = {**os.environ, "PYTHONPATH": src} if src else None
     out = subprocess.run(
-        [sys.executable, __file__, "--child", method, str(path)], capture_output=True, text=True, check=True
+        [sys.executable, __file__, "--child", method, str(path)], capture_output=True, text=True, check=True, env=env
     )
     return json.loads(out.stdout)
+
+
+def measure_rounds(methods: list[str], path: Path, rounds: int) -> dict[str, dict]:
+    """Each method ``rounds`` times, the methods interleaved (the machine is shared: a busy
+    minute then slows every method alike); the median of each figure."""
+    runs: dict[str, list[dict]] = {method: [] for method in methods}
+    for _ in range(rounds):
+        for method in methods:
+            runs[method].append(measure(method, path))
+    return {method: {key: statistics.median(run[key] for run in found) for key in found[0]}
+            for method, found in runs.items()}
 
 
 def ensure_log(style: str, size_text: str) -> Path:
@@ -142,6 +160,8 @@ def main() -> None:
     parser.add_argument("--sizes", default="10MB,100MB", help="comma-separated, e.g. 10MB,100MB,1GB")
     parser.add_argument("--styles", default="old,new")
     parser.add_argument("--methods", default=",".join(METHODS))
+    parser.add_argument("--rounds", type=int, default=1, help="runs of each method, interleaved; medians shown")
+    parser.add_argument("--against", help="also run lossboard from this src directory (lossboard@SRC)")
     parser.add_argument("--child", nargs=2, metavar=("METHOD", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -150,6 +170,8 @@ def main() -> None:
     sizes = args.sizes.split(",")
     has_polars = importlib.util.find_spec("polars") is not None
     methods = [m for m in args.methods.split(",") if m != "polars" or has_polars]
+    if args.against:
+        methods.insert(1, f"lossboard@{args.against}")
     print("| log | MB | method | s | MB/s | CPU s | peak RSS MB | vs lossboard | CPU vs lossboard |")
     print("|---|---:|---|---:|---:|---:|---:|---:|---:|")
     for style in args.styles.split(","):
@@ -157,11 +179,8 @@ def main() -> None:
         for size_text in sizes:
             path = ensure_log(style, size_text)
             mb = path.stat().st_size / 1e6
-            results = {}
-            for method in methods:
-                if method == "seed" and size_text != sizes[0]:
-                    continue  # quadratic: extrapolated below from the smallest log
-                results[method] = measure(method, path)
+            # the seed is quadratic: extrapolated below from the smallest log
+            results = measure_rounds([m for m in methods if m != "seed" or size_text == sizes[0]], path, args.rounds)
             base = results.get("lossboard", {}).get("seconds")
             base_cpu = results.get("lossboard", {}).get("cpu_s")
             for method, result in results.items():

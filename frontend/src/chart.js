@@ -54,18 +54,7 @@ export class ChartCard {
     this.view = view;
     const ticket = ++this.loading;
     const axis = this.axisFor(view);
-    const width = this.width();
-    let found;
-    if (axis === "relative" && this.zoom) {
-      // each run started at its own time: the same hours are different wall times per run
-      const parts = await Promise.all(view.runs.map((run) => readSeries({
-        ...this.request(view, [run], width), x: "wall_time",
-        range: this.zoom.map((hours) => (this.starts.get(run) ?? 0) + hours * 3600),
-      })));
-      found = parts.flat();
-    } else {
-      found = await readSeries({ ...this.request(view, view.runs, width), x: API_AXIS[axis], range: this.zoom });
-    }
+    const found = await this.fetch(view, axis, this.width());
     if (ticket !== this.loading) return; // a newer load superseded this one
     if (axis !== "step" && !this.zoom && found.some((s) => s.step.length && s[API_AXIS[axis]].every((v) => v === null))) {
       this.fallback = axis; // like `lossboard plot`: an axis some series lack falls back to step
@@ -82,10 +71,25 @@ export class ChartCard {
     this.draw();
   }
 
-  request(view, runs, width) {
+  /** The series `view` shows against `axis`; `times` overrides which time columns are read. */
+  async fetch(view, axis, width, times) {
+    if (axis === "relative" && this.zoom) {
+      // each run started at its own time: the same hours are different wall times per run
+      const parts = await Promise.all(view.runs.map((run) => readSeries({
+        ...this.request(view, [run], width, times), x: "wall_time",
+        range: this.zoom.map((hours) => (this.starts.get(run) ?? 0) + hours * 3600),
+      })));
+      return parts.flat();
+    }
+    return readSeries({ ...this.request(view, view.runs, width, times), x: API_AXIS[axis], range: this.zoom });
+  }
+
+  request(view, runs, width, times) {
     // a learning rate is a schedule, not a noisy measurement: smoothing would only misstate it
     const smoothing = this.group.key === "lr" ? "none" : view.smoothing;
-    return { runs, tags: this.group.tags, width, smoothing, weight: view.weight, window: view.window, halfLife: view.halfLife };
+    // wall times only where they are drawn: against steps or epochs the tooltip shows the epoch
+    times ??= ["wall", "relative"].includes(this.axisFor(view)) ? "all" : "epoch";
+    return { runs, tags: this.group.tags, width, smoothing, weight: view.weight, window: view.window, halfLife: view.halfLife, times };
   }
 
   axisFor(view) {
@@ -230,10 +234,14 @@ export class ChartCard {
     return found;
   }
 
-  downloadCSV() {
+  /** The points shown, with every column: a chart against steps or epochs read no wall times. */
+  async downloadCSV() {
+    if (!this.view) return;
+    const shown = this.axis === "wall" || this.axis === "relative"
+      ? this.series : await this.fetch(this.view, this.axis, this.width(), "all");
     const rows = ["run,tag,source_tag,step,epoch,wall_time,value,smoothed"];
     const cell = (v) => (v === null || v === undefined ? "" : typeof v === "number" ? String(v) : csvText(v));
-    for (const s of this.series) {
+    for (const s of shown) {
       s.step.forEach((step, i) => {
         rows.push([s.run, s.tag, s.source_tag, step, s.epoch[i], s.wall_time[i], s.value[i], s.smoothed ? s.smoothed[i] : null]
           .map(cell).join(","));

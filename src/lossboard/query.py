@@ -23,11 +23,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-import numpy as np
-
 from lossboard.errors import UsageError
 from lossboard.model import Event, FileProblem, Media, Run, Series
-from lossboard.store.base import RunInfo, SeriesData, Store, TagInfo
+from lossboard.store.base import RunInfo, SeriesData, Store, TagInfo, Times, without_times
 
 
 def list_runs(store: Store, *, name_regex: str | Sequence[str] | None = None) -> list[RunInfo]:
@@ -64,20 +62,24 @@ def read_series(
     step_range: tuple[int, int] | None = None,
     time_range: tuple[float, float] | None = None,
     buckets: int | None = None,
-    times: bool = True,
+    times: Times = True,
 ) -> dict[tuple[str, str, str], SeriesData]:
     """The series of ``runs`` labelled one of ``tags`` (None: all), keyed by (run, tag,
     source_tag) in that order: every series sharing a label comes back, apart.
 
     Runs and labels the store does not hold are left out. ``buckets`` downsamples each series to at most
     ``4 * buckets`` points (each bucket's first, last, min and max: spikes stay visible);
-    ``total_points`` always counts the points in the range. ``times=False`` leaves epochs and
-    wall times unread (NaN: a downsampled read gives read-only views of one NaN, so copy them
-    before writing or handing them to orjson): a chart drawn against steps needs neither, and a
-    downsampled read then fetches half the bytes.
+    ``total_points`` always counts the points in the range. ``times`` says which time columns
+    to read: True both, ``"epoch"`` the epochs only (a chart against steps or epochs, whose
+    tooltip shows the epoch), False neither (a chart against steps without it). Those left out
+    are NaN: a downsampled read gives read-only views of one NaN, so copy them before writing
+    or handing them to orjson; a downsampled read fetches only the blobs of the columns it takes.
     """
     _check_read(step_range, time_range, buckets)
     names = [info.name for info in store.list_runs(None)] if runs is None else list(runs)
+    if time_range is None and tags is not None:  # the store finds the series itself: one request
+        pairs = [(run, tag) for run in dict.fromkeys(names) for tag in sorted(set(tags))]
+        return store.read_many(pairs, step_range=step_range, buckets=buckets, times=times)
     wanted = None if tags is None else set(tags)
     infos = [info for info in store.list_tags(names) if wanted is None or info.tag in wanted]
     if time_range is None:
@@ -89,14 +91,9 @@ def read_series(
             buckets=buckets,
         )
         if data is not None:
-            result[info.run, info.tag, info.source_tag] = data if times else _without_times(data)
+            series = without_times(Series(info.tag, info.source_tag, data.step, data.epoch, data.wall_time, data.value), times)
+            result[info.run, info.tag, info.source_tag] = replace(data, epoch=series.epoch, wall_time=series.wall_time)
     return result
-
-
-def _without_times(data: SeriesData) -> SeriesData:
-    """``data`` with its epochs and wall times unknown, as a read without them gives."""
-    unknown = np.full(len(data.step), np.nan)
-    return replace(data, epoch=unknown, wall_time=unknown.copy())
 
 
 def read_series_of(
@@ -105,7 +102,7 @@ def read_series_of(
     *,
     step_range: tuple[int, int] | None = None,
     buckets: int | None = None,
-    times: bool = True,
+    times: Times = True,
 ) -> dict[tuple[str, str, str], SeriesData]:
     """`read_series` of the series `list_tags` gave, for a caller that has them already: every
     series in at most three statements, downsampled together."""

@@ -328,3 +328,31 @@ def test_concurrent_requests_share_a_few_store_connections(example_url: str) -> 
         answers = list(pool.map(lambda _: client.get("/api/runs").status_code, range(96)))
     assert answers == [200] * 96
     assert 1 <= len(opened) <= REQUEST_THREADS
+
+
+def test_a_chart_leaving_wall_times_out_gets_the_same_points_and_epochs(tmp_path: Path) -> None:
+    """``times=epoch`` (a chart against steps or epochs: its tooltip names the epoch) and
+    ``times=none``: the same steps, values and smoothed values as every column, the columns left
+    out null, in JSON and in columns; a name it does not know is a 400."""
+    url = "sqlite://" + str(tmp_path / "index.sqlite")
+    step = np.arange(60_000)
+    value = np.sin(step / 700.0)
+    value[[123, 45_678]] = [9.0, np.nan]
+    with SQLiteStore(url) as store:
+        store.apply(Batch(SourceState("/logs/a/train.csv", "/logs/a", "csv", 0, 1, 1, 1, 1),
+                          columns=[Columns("train/loss", "loss", step, step / 600, 1.7e9 + step * 0.5, value)]))
+    with TestClient(create_app(lambda: SQLiteStore(url, create=False))) as client:
+        for params in ({"width": 300}, {"width": 300, "from": 1_000, "to": 50_000}, {"width": 300, "smoothing": "ema"},
+                       {"width": 300, "x": "epoch", "from": 10, "to": 20}):
+            wanted = {"run": "a", "tag": "train/loss", **params}
+            (every,) = client.get("/api/series", params=wanted).json()["series"]
+            assert None not in every["wall_time"] and len(every["step"]) > 300
+            for times, kept in (("epoch", ("epoch",)), ("none", ())):
+                (answer,) = client.get("/api/series", params={**wanted, "times": times}).json()["series"]
+                assert from_columns(client.get("/api/series", params={**wanted, "times": times, "format": "columns"}).content) == [answer]
+                for name in ("step", "value", "smoothed", "total_points"):
+                    assert answer[name] == every[name]
+                assert answer["epoch"] == (every["epoch"] if kept else [None] * len(every["step"]))
+                assert answer["wall_time"] == [None] * len(every["step"])
+        odd = client.get("/api/series", params={"run": "a", "tag": "train/loss", "times": "wall"})
+        assert odd.status_code == 400 and "times must be one of all, epoch, none" in odd.json()["error"]

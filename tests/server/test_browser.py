@@ -204,6 +204,19 @@ def test_a_chart_downloads_the_points_it_shows_as_csv(serve, page) -> None:
     assert "alexnet-imagenet,val/accuracy,Validation-accuracy,99,99,,0.617909," in lines
 
 
+def test_a_chart_against_steps_downloads_its_wall_times_too(serve, page, tmp_path: Path) -> None:
+    """The chart reads no wall times against steps (it does not draw them); its CSV still has them."""
+    write_run(tmp_path / "logs" / "timed", "loss", [0.9, 0.7, 0.5])
+    served = serve(str(tmp_path / "logs"))
+    page.goto(served.url + "?x=step")
+    page.wait_for_function("() => document.querySelector('article.card')?.dataset.total !== undefined")
+    with page.expect_download() as download:
+        page.locator("article.card").first.get_by_role("button", name="CSV").click()
+    rows = [line.split(",") for line in Path(download.value.path()).read_text().splitlines()[1:]]
+    assert [row[3] for row in rows] == ["0", "1", "2"]
+    assert all(float(row[5]) > 1.7e9 for row in rows)  # the writer's wall times, seconds since 1970
+
+
 def downloaded_svg(page, chart):
     """The chart's SVG download, parsed (a name that escaped badly would not parse)."""
     from xml.etree import ElementTree

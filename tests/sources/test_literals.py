@@ -3,9 +3,13 @@ the records not fit, so the line-by-line path reads them and reports what it mus
 
 from __future__ import annotations
 
-import pytest
+import re
 
-from lossboard.sources.formats._literals import cut_pieces, read_numbers
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lossboard.sources.formats._literals import Marks, cut_pieces, read_marked, read_numbers
 
 PIECES = ["Epoch[", "] Batch [", "]\tSpeed: ", " samples/sec\taccuracy=", ""]
 
@@ -22,3 +26,79 @@ def test_records_of_numbers_fit() -> None:
 @pytest.mark.parametrize("value", ["true", "null", '"0.5"', "[0.5]", "nan", "0.5x"])
 def test_a_value_that_is_no_printed_number_does_not_fit(value: str) -> None:
     assert _read(["0.5", value]) is None
+
+
+# ---- read_marked: plain decimals, a skeleton check and one translate to JSON -----------------
+
+LINE = "INFO:root:Epoch[{}] Batch [{}]\tSpeed: {} samples/sec\taccuracy={}\ttop_k_accuracy_5={}\tcross-entropy={}"
+NEW_PIECES = LINE.split("{}")  # the pieces `_mxnet_fast` learns from such a line
+MARKS = Marks(NEW_PIECES)
+
+
+def _marked(records: list[list[str]], line: str = LINE, marks: Marks = MARKS):
+    text = "\n".join(line.format(*numbers) for numbers in records)
+    return read_marked(text.encode(), marks, len(records))
+
+
+def test_a_piece_with_a_digit_is_marked_and_every_gap_becomes_one_comma() -> None:
+    assert MARKS.usable and [piece for piece, _ in MARKS.marked] == [b"\ttop_k_accuracy_5="]
+    records = [["3", "20", "1782.19", "0.125795", "0.184114", "1.607873"], ["3", "40", "994.57", "0.5", "1", "0.0"]]
+    assert _marked(records).tolist() == [[float(n) for n in record] for record in records]
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        LINE.replace("top_k_accuracy_5", "top_k_accuracy_3"),  # the digit of a name
+        LINE.replace("top_k_accuracy_5", "top_k_accuracy_05"),
+        LINE.replace("cross-entropy", "cross-entropy2"),  # a digit where the layout has none
+        LINE.replace("accuracy=", "acc=", 1),  # another name
+        "7" + LINE,  # digits before the head or after the tail are not in the skeleton
+        LINE + " 7",
+        LINE.replace("\tSpeed", "\t\x01Speed"),  # a byte used as a marker
+    ],
+)
+def test_a_record_with_other_literal_text_does_not_fit(changed: str) -> None:
+    good = ["3", "20", "1782.19", "0.125795", "0.184114", "1.607873"]
+    assert _marked([good, good]) is not None
+    assert read_marked((LINE.format(*good) + "\n" + changed.format(*good)).encode(), MARKS, 2) is None
+
+
+@pytest.mark.parametrize("value", ["", ".", "1.", ".5", "007", "1.2.3", "-1", "1e-05", "nan", "0.5x", "1,5"])
+def test_a_value_that_is_not_a_plain_json_decimal_does_not_fit(value: str) -> None:
+    assert _marked([["3", "20", "1.5", "0.5", value, "0.1"]] * 2) is None
+
+
+def test_layouts_that_cannot_be_read_so_say_it() -> None:
+    assert not Marks(["Epoch[", "]", "5", "x"]).usable  # a piece that is a digit
+    assert not Marks(["Epoch[", "] Batch[", "]\trank0 "]).usable  # a digit in the tail
+    assert not Marks(["Epoch[", "", "x"]).usable  # two numbers with nothing between
+
+
+_DECIMAL = st.one_of(
+    st.integers(0, 10**12).map(str),
+    st.builds("{}.{}".format, st.integers(0, 10**6), st.text("0123456789", min_size=1, max_size=12)),
+)
+_ANY = st.one_of(_DECIMAL, _DECIMAL, st.sampled_from(["", ".", "1.", "-0.5", "1e-05", "nan", "007", "0.5.1"]))
+_PIECE = st.text(st.sampled_from("ab_=: \t[]-/5.,"), min_size=1, max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECE, min_size=1, max_size=5), st.data())
+def test_read_marked_gives_exactly_the_printed_numbers_or_nothing(inner, data) -> None:
+    pieces = ["head[", *inner, "]"]
+    marks = Marks(pieces)
+    if not marks.usable:
+        return
+    rows = data.draw(st.lists(st.lists(_ANY, min_size=len(inner) + 1, max_size=len(inner) + 1), min_size=1, max_size=6))
+    text = "\n".join("".join(p + n for p, n in zip(pieces, row)) + pieces[-1] for row in rows)
+    read = read_marked(text.encode(), marks, len(rows))
+    plain = all(_is_json_decimal(n) for row in rows for n in row)
+    if plain:
+        assert read is not None and read.tolist() == [[float(n) for n in row] for row in rows]
+    else:
+        assert read is None
+
+
+def _is_json_decimal(text: str) -> bool:
+    return re.fullmatch(r"(0|[1-9][0-9]*)(\.[0-9]+)?", text) is not None

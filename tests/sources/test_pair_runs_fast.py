@@ -7,6 +7,7 @@ them) and chunkings."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -198,6 +199,18 @@ def test_every_value_of_a_clean_log_comes_in_blocks_whatever_the_chunks(kind: st
         items = _same(kind, text, chunk)
         assert not [item for item in items if type(item) is Point and "batch" in item.tag]
         assert sum(len(item.step) for item in items if type(item) is Columns) > 100
+
+
+def test_lines_whose_marker_moves_once_in_a_chunk_still_come_in_blocks() -> None:
+    """An ETA that loses a digit moves ``iter:`` one column to the left from that line on: the
+    lines before and after are both read in bulk (`Chunk.holding` looks where the chunk's
+    first and last line hold the marker), and mean what they mean line by line."""
+    lines = [f"[11/16 03:00:21] d2.utils.events INFO:  eta: {timedelta(seconds=36_000 + 20 * (20 - i))}  "
+             f"iter: {1000 + 20 * i}  total_loss: {i / 7:.4f}  lr: 0.02  max_mem: 2345M" for i in range(40)]
+    assert lines[0].index("iter:") != lines[-1].index("iter:")
+    items = _same("detectron2-log", "\n".join(lines) + "\n")
+    assert not [item for item in items if type(item) is Point]
+    assert [len(item.step) for item in items if type(item) is Columns and item.source_tag == "total_loss"] == [40]
 
 
 def test_one_series_comes_in_one_block_per_chunk() -> None:

@@ -71,7 +71,8 @@ def stored_rows(series: Series) -> list[tuple]:
     rows = [(0, 1, *row[:3], *row.blobs, None, None) for row in chunks]
     level1 = [_levels.Row(*row[:3], *row.level1) for row in chunks]
     for level, row in [(1, row) for row in level1] + _levels.group_rows(level1):
-        rows.append((level, 1, *row[:3], None, None, None, row.records, row.checksum, row.times, row.times_checksum))
+        rows.append((level, 1, *row[:3], None, row.epochs, row.wall_times, row.records, row.checksum, row.epochs_checksum,
+                     row.wall_times_checksum))
     return rows
 
 
@@ -88,7 +89,7 @@ def read_rows(series: Series, buckets: int, lo: int, hi: int):
                                   int(sizes[whole].sum()))
     found = [_many.Found(1, "r", "t", "s", int(series.step[0]), int(series.step[-1]), len(series))]
     levels = dict(_many.plan(found, extents, buckets))
-    return _many.answer(found, extents, levels, stored_rows(series), (lo, hi), buckets)["r", "t", "s"]
+    return _many.answer({1: found[0]}, extents, levels, stored_rows(series), (lo, hi), buckets)["r", "t", "s"]
 
 
 values = st.one_of(st.floats(-5, 5), st.sampled_from([math.nan, math.inf, -math.inf]))
@@ -144,16 +145,16 @@ def test_records_reduced_in_runs_are_the_m4_of_their_points(values, cuts) -> Non
     assert _levels.encode(once) == _levels.encode(twice)
     stored = _levels.as_records(*_levels.encode(once))  # and a stored row reads back as written
     nans = dict(zip(stored.nan_at.tolist(), stored.nans.step.tolist()))
-    assert (stored.nans.times[:, 0] == stored.nans.step).all()  # the epoch rides with its point
-    for number, (steps, times, count, start, stop) in enumerate(
-        zip(stored.points.step, stored.points.times, stored.count, starts, [*starts[1:], len(values)])
+    assert (stored.nans.epoch == stored.nans.step).all() and np.isnan(stored.nans.wall_time).all()  # the epoch rides with its point
+    for number, (steps, epochs, walls, count, start, stop) in enumerate(
+        zip(stored.points.step, stored.points.epoch, stored.points.wall_time, stored.count, starts, [*starts[1:], len(values)])
     ):
         part = np.array(values[start:stop], dtype=np.float64)
         nan = np.isnan(part)
         assert count == stop - start
         assert steps.tolist() == [start, stop - 1, start + np.argmin(np.where(nan, np.inf, part)),
                                   start + np.argmax(np.where(nan, -np.inf, part))]
-        assert (times[:, 0] == steps).all() and np.isnan(times[:, 1]).all()  # epoch = step, no wall time
+        assert (epochs == steps).all() and np.isnan(walls).all()  # epoch = step, no wall time
         assert nans.get(number) == (start + np.argmax(nan) if nan.any() else None)
 
 
@@ -174,7 +175,7 @@ def test_a_read_of_whole_series_takes_their_rows_in_any_order() -> None:
     assert sorted(levels.values()) == [0, 2, 4]
     rows = [(row[0], tag_id, *row[2:]) for tag_id, one in series.items() for row in stored_rows(one)]
     for order in (rows, rows[::-1], [rows[at] for at in rng.permutation(len(rows))]):
-        read = _many.answer(found, extents, levels, iter(order), None, 500)
+        read = _many.answer({one.tag_id: one for one in found}, extents, levels, iter(order), None, 500)
         for one in found:
             assert_read(series[one.tag_id], read[one.run, "t", "s"], 500, one.first_step, one.last_step)
 
@@ -208,7 +209,7 @@ def test_level_blocks_nest_in_chunks_and_groups() -> None:
     series = _chunks.series_of(np.arange(count), np.sin(np.arange(count) / 50.0))
     level1 = [_levels.Row(*row[:3], *row.level1) for row in _chunks.chunk_rows(series)]
     for level, row in [(1, row) for row in level1] + _levels.group_rows(level1):
-        records = _levels.as_records(row.records, row.times)
+        records = _levels.as_records(row.records, row.epochs, row.wall_times)
         size = SIZES[level]
         first = records.points.step[:, 0]
         assert (first % size == 0).all()  # every block starts on its level's edge
@@ -271,3 +272,30 @@ def test_many_series_in_one_read_match_the_oracle(store: Store, buckets: int) ->
     assert_read(series, read["a", "train/loss", "loss"], buckets, 0, int(series.step[-1]))
     for run, short in shorts.items():
         assert_read(short, read[run, "train/loss", "loss"], buckets, int(short.step[0]), int(short.step[-1]))
+
+
+@pytest.mark.parametrize("times", [True, "epoch", False])
+def test_rows_decoded_together_are_the_rows_decoded_one_by_one(times) -> None:
+    """`decode_rows` (one pass over many rows) gives what decoding each row and joining them
+    gives: every column, the NaN list with each record's index shifted by the rows before it."""
+    count = 5 * _levels.GROUP_CHUNKS * CHUNK_POINTS + 777
+    rng = np.random.default_rng(3)
+    value = rng.standard_normal(count)
+    value[rng.choice(count, 300, replace=False)] = np.nan
+    step = np.arange(count) * 3
+    series = _chunks.series_of(step, value, epoch=step / 7)
+    level1 = [_levels.Row(*row[:3], *row.level1) for row in _chunks.chunk_rows(series)]
+    epochs, walls = (times is not False), (times is True)
+    for level in (1, 2, 8, 13):
+        rows = [row for number, row in [(1, row) for row in level1] + _levels.group_rows(level1) if number == level]
+        rows = [row._replace(epochs=row.epochs if epochs else None, wall_times=row.wall_times if walls else None) for row in rows]
+        together = _levels.decode_rows(rows, "x")
+        apart = _levels.join([_levels.decode(row, "x") for row in rows])
+        assert len(together.nan_at) > 1 and together.nan_at.tolist() == apart.nan_at.tolist()
+        assert together.count.tolist() == apart.count.tolist()
+        for got, want in ((together.points, apart.points), (together.nans, apart.nans)):
+            for column, expected_column in zip(got, want):
+                assert (column is None) == (expected_column is None)
+                if column is not None:
+                    assert column.tobytes() == expected_column.tobytes()
+        assert (together.points.epoch is None) != epochs and (together.points.wall_time is None) != walls

@@ -140,19 +140,33 @@ def test_a_schema_6_file_gets_records_of_every_level_in_the_new_layout(tmp_path:
 
 def test_a_schema_7_file_gets_its_records_times_stored_apart(tmp_path: Path) -> None:
     """schema7.db.gz was written by lossboard's schema-7 code (a record's four points whole, 136
-    bytes): every level is rewritten with steps and values apart from the epochs and wall times,
-    and a read without the times gives the same steps and values."""
-    path = _read_the_fixture("schema7.db.gz", tmp_path)
+    bytes): every level is rewritten with steps and values, epochs and wall times apart."""
+    _assert_times_stored_apart(_read_the_fixture("schema7.db.gz", tmp_path))
+
+
+def test_a_schema_8_file_gets_its_records_epochs_and_wall_times_stored_apart(tmp_path: Path) -> None:
+    """schema8.db.gz was written by lossboard's schema-8 code (a record's epochs and wall times
+    together in one blob): every level is rewritten with the two apart."""
+    _assert_times_stored_apart(_read_the_fixture("schema8.db.gz", tmp_path))
+
+
+def _assert_times_stored_apart(path: Path) -> None:
+    """Every level holds its records in schema 9's layout, and a read leaving out some time
+    columns gives the same steps, values (and epochs) as one of every column."""
     url = f"sqlite:///{path}"
     assert sql(url, "SELECT level, count(*) FROM summaries GROUP BY level ORDER BY level") == [
         (1, 6)] + [(level, 2) for level in range(2, len(LEVEL_POINTS))]
-    for records, times in sql(url, "SELECT points, times FROM summaries"):
-        count = int.from_bytes(records[:8], "little")  # then 72 bytes a record, 24 a NaN; its times 64 and 16
+    for records, epochs, walls in sql(url, "SELECT points, epochs, wall_times FROM summaries"):
+        count = int.from_bytes(records[:8], "little")  # then 72 bytes a record, 24 a NaN; its epochs 32 and 8
         nans, rest = divmod(len(records) - 8 - 72 * count, 24)
-        assert rest == 0 and len(times) == 64 * count + 16 * nans
+        assert rest == 0 and len(epochs) == len(walls) == 32 * count + 8 * nans
     with SQLiteStore(path) as store:
         whole = store.read_many([("a", "train/loss")], buckets=100)["a", "train/loss", "loss"]
         bare = store.read_many([("a", "train/loss")], buckets=100, times=False)["a", "train/loss", "loss"]
-    assert bare.step.tolist() == whole.step.tolist() and bare.value.tobytes() == whole.value.tobytes()
-    assert np.isnan(bare.epoch).all() and np.isnan(bare.wall_time).all()
+        tooltip = store.read_many([("a", "train/loss")], buckets=100, times="epoch")["a", "train/loss", "loss"]
+    for read in (bare, tooltip):
+        assert read.step.tolist() == whole.step.tolist() and read.value.tobytes() == whole.value.tobytes()
+        assert np.isnan(read.wall_time).all()
+    assert np.isnan(bare.epoch).all() and tooltip.epoch.tobytes() == whole.epoch.tobytes()
     np.testing.assert_array_equal(whole.epoch, whole.step / 5000)
+    np.testing.assert_array_equal(whole.wall_time, 1.7e9 + whole.step / 4)

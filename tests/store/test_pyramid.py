@@ -39,16 +39,16 @@ def assert_levels_match_the_chunks(url: str) -> None:
     makes of level 1, as if the series had been written at once."""
     chunks = sql(url, "SELECT first_step, last_step, count, step, epoch, wall_time, value, checksum FROM chunks "
                       "ORDER BY first_step")
-    rows = sql(url, "SELECT level, first_step, last_step, count, points, checksum, times, times_checksum FROM summaries "
-                    "ORDER BY level, first_step")
-    stored = [(level, _levels.Row(first, last, count, bytes(points), crc, bytes(times), times_crc))
-              for level, first, last, count, points, crc, times, times_crc in rows]
+    rows = sql(url, "SELECT level, first_step, last_step, count, points, checksum, epochs, epochs_checksum, wall_times, "
+                    "wall_times_checksum FROM summaries ORDER BY level, first_step")
+    stored = [(level, _levels.Row(first, last, count, bytes(points), crc, bytes(epochs), epochs_crc, bytes(walls), walls_crc))
+              for level, first, last, count, points, crc, epochs, epochs_crc, walls, walls_crc in rows]
     level1 = [row for level, row in stored if level == 1]
     assert [row[:3] for row in level1] == [row[:3] for row in chunks]
     for chunk, summary in zip(chunks, level1):
-        records, crc, times, times_crc = _levels.chunk_records(_chunks.decode("", "", [chunk[3:]]))
-        assert (summary.records, summary.times) == (records, times)
-        assert (summary.checksum, summary.times_checksum) == (_chunks.checksum(records), _chunks.checksum(times))
+        blobs = _levels.chunk_records(_chunks.decode("", "", [chunk[3:]]))
+        assert summary[3:] == blobs
+        assert [_chunks.checksum(blob) for blob in blobs[::2]] == list(blobs[1::2])
     want = sorted(_levels.group_rows(level1), key=lambda pair: (pair[0], pair[1].first_step))
     assert [pair for pair in stored if pair[0] > 1] == want
     assert len(want) >= 2 * 6
@@ -125,7 +125,7 @@ def test_a_damaged_summary_of_any_level_is_found_by_verify_and_never_read_as_dat
     store = open_store(store_url)
     try:
         assert verify(store) == []
-        for level, column in itertools.product(range(1, len(_levels.LEVEL_POINTS)), ("points", "times")):
+        for level, column in itertools.product(range(1, len(_levels.LEVEL_POINTS)), ("points", "epochs", "wall_times")):
             [(first, blob)] = sql(store_url, f"SELECT first_step, {column} FROM summaries WHERE level = ? "
                                              "ORDER BY first_step LIMIT 1", (level,))
             damaged = bytes(blob[:-1]) + bytes([blob[-1] ^ 1])
@@ -136,9 +136,10 @@ def test_a_damaged_summary_of_any_level_is_found_by_verify_and_never_read_as_dat
             buckets = COUNT // _levels.LEVEL_POINTS[level]
             with pytest.raises(StoreError, match="fails its checksum"):
                 store.read_series("a", "train/loss", buckets=buckets)
-            if column == "times":  # a read without times never touches them
-                bare = store.read_many([("a", "train/loss")], buckets=buckets, times=False)["a", "train/loss", "loss"]
-                assert bare.total_points == COUNT
+            if column != "points":  # a read without this time column never touches it
+                without = {"epochs": False, "wall_times": "epoch"}[column]
+                bare = store.read_many([("a", "train/loss")], buckets=buckets, times=without)
+                assert bare["a", "train/loss", "loss"].total_points == COUNT
             sql(store_url, update, (bytes(blob), level, first))
     finally:
         store.close()

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from lossboard import query
+from lossboard.errors import UsageError
 from lossboard.store._levels import LEVEL_POINTS
 from lossboard.store.base import Store, StoreError
 from lossboard.store.urls import open_store
@@ -58,29 +59,45 @@ def test_many_series_read_at_once_are_each_read_alone(store: Store, step_range, 
         data = store.read_series(info.run, info.tag, source_tag=info.source_tag, step_range=step_range, buckets=buckets)
         alone[info.run, info.tag, info.source_tag] = data
     assert sorted(many) == sorted(alone)
+    assert list(many) == sorted(many, key=lambda key: (pairs.index(key[:2]), key[2]))  # as asked, then by source tag
     for key, data in alone.items():
         _same(many[key], data)
 
 
 @pytest.mark.parametrize("step_range", [None, (3_000, 131_000)])
 @pytest.mark.parametrize("buckets", [None, 3, 2_000])
-def test_a_read_without_times_gives_the_same_steps_and_values_and_no_times(store: Store, step_range, buckets) -> None:
-    """What a chart drawn against steps asks for: the summaries' times are left unread."""
+@pytest.mark.parametrize("times", [False, "epoch"])
+def test_a_read_without_wall_times_gives_the_same_points_and_no_wall_times(store: Store, step_range, buckets, times) -> None:
+    """What a chart drawn against steps asks for: the wall times (and without its tooltip, the
+    epochs) are left unread, the rest is what a read of every column gives."""
     _fill(store)
     steps = np.arange(50_000)
     put(store, "d", columns={"train/loss": cols(steps, np.sin(steps / 99), epochs=steps / 1000, walls=steps * 0.5)})
     pairs = [("a", "train/loss"), ("a", "val/accuracy"), ("b", "train/loss"), ("c", "train/loss"), ("d", "train/loss")]
     whole = store.read_many(pairs, step_range=step_range, buckets=buckets)
-    bare = store.read_many(pairs, step_range=step_range, buckets=buckets, times=False)
+    bare = store.read_many(pairs, step_range=step_range, buckets=buckets, times=times)
     assert list(bare) == list(whole)
     for key, data in whole.items():
         assert data.total_points == bare[key].total_points and data.step.tolist() == bare[key].step.tolist()
         assert bits(data.value) == bits(bare[key].value)
-        assert np.isnan(bare[key].epoch).all() and np.isnan(bare[key].wall_time).all()
+        if times == "epoch":
+            assert bits(bare[key].epoch) == bits(data.epoch)
+        else:
+            assert np.isnan(bare[key].epoch).all()
+        assert np.isnan(bare[key].wall_time).all()
         assert len(bare[key].epoch) == len(bare[key].wall_time) == len(data.step)
     assert not np.isnan(whole["d", "train/loss", "loss"].wall_time).any()
-    read = query.read_series(store, runs=["d"], tags=["train/loss"], time_range=(0, math.inf), buckets=3, times=False)
-    assert np.isnan(read["d", "train/loss", "loss"].wall_time).all() and len(read["d", "train/loss", "loss"].step) > 3
+    assert not np.isnan(whole["d", "train/loss", "loss"].epoch).any()
+    read = query.read_series(store, runs=["d"], tags=["train/loss"], time_range=(0, math.inf), buckets=3, times=times)
+    data = read["d", "train/loss", "loss"]
+    assert np.isnan(data.wall_time).all() and len(data.step) > 3
+    assert np.isnan(data.epoch).all() == (times is False)
+
+
+def test_a_read_asking_for_times_it_cannot_name_is_a_usage_error(store: Store) -> None:
+    _fill(store)
+    with pytest.raises(UsageError, match="times must be True, False or 'epoch'"):
+        store.read_many([("a", "train/loss")], buckets=3, times="wall_time")
 
 
 def test_a_shared_label_brings_every_series_under_it_apart(store: Store) -> None:

@@ -22,7 +22,7 @@ from lossboard.errors import LossboardError, UsageError
 from lossboard.model import Media
 from lossboard.server.media import FILE_KINDS, MediaMissing, media_bytes
 from lossboard.server.smoothing import smooth
-from lossboard.store.base import RunInfo, SeriesData, Store, TagInfo
+from lossboard.store.base import RunInfo, SeriesData, Store, TagInfo, Times
 from lossboard.store.downsample import m4_index
 from lossboard.views import runs_table
 from lossboard.views.figures import ACCURACY, LOSS, LR, THROUGHPUT, role, run_colors
@@ -99,6 +99,9 @@ def tags(store: Store, run_names: Sequence[str]) -> dict[str, Any]:
 
 
 X_AXES = ("step", "epoch", "wall_time")
+# the time columns an answer holds: a chart against steps or epochs shows the epoch (its
+# tooltip) but no wall time, and a read leaving the wall times out fetches fewer bytes
+TIMES = {"all": True, "epoch": "epoch", "none": False}
 _BRACKET_PASSES = 3  # each narrows a zoom's step range to one bucket of the last: width**-3 at most
 
 
@@ -118,6 +121,7 @@ def series(
     smoothing: str = "none",
     weight: float = 0.6,
     window: int = 10,
+    times: str = "all",
 ) -> list[dict[str, Any]]:
     """``run_names`` x ``tag_names``, M4-downsampled to ``width`` buckets, within ``x_range``.
 
@@ -126,10 +130,14 @@ def series(
     each series turns it into its own steps. Smoothing runs over every stored point of the
     series first, so the smoothed curve is the same at every zoom; the points kept are the raw
     curve's M4 points (spikes stay) with the smoothed value beside each. ``total_points``
-    counts the points in the range. Pairs the store does not hold are left out.
+    counts the points in the range. Pairs the store does not hold are left out. ``times`` (a
+    key of `TIMES`) says which time columns to read; those left out are NaN.
     """
     if x not in X_AXES:
         raise UsageError(f"x must be one of {', '.join(X_AXES)}, not {x!r}")
+    if times not in TIMES:
+        raise UsageError(f"times must be one of {', '.join(TIMES)}, not {times!r}")
+    read_times = TIMES[times]
     if x_range is not None and x_range[0] > x_range[1]:
         raise UsageError(f"the range must run from low to high, not {x_range[0]} to {x_range[1]}")
     _check_runs(store, run_names)
@@ -138,7 +146,8 @@ def series(
         held.setdefault((info.run, info.tag), []).append(info)
     wanted = [info for run in run_names for tag in tag_names for info in held.get((run, tag), ())]
     if smoothing != "none":
-        return [item for info in wanted for item in _smoothed_series(store, info, width, x, x_range, smoothing, weight, window)]
+        return [item for info in wanted
+                for item in _smoothed_series(store, info, width, x, x_range, smoothing, weight, window, read_times)]
     ranges = {_key(info): _step_range(store, info, x, x_range, width) for info in wanted}
     together: dict[tuple[int, int] | None, list[TagInfo]] = {}  # series sharing a range are read at once
     for info in wanted:
@@ -146,7 +155,7 @@ def series(
     read: dict[tuple[str, str, str], SeriesData] = {}
     for step_range, infos in together.items():
         if step_range is None or step_range[0] <= step_range[1]:
-            read.update(query.read_series_of(store, infos, step_range=step_range, buckets=width))
+            read.update(query.read_series_of(store, infos, step_range=step_range, buckets=width, times=read_times))
     answer = []
     for info in wanted:
         step_range = ranges[_key(info)]
@@ -163,13 +172,13 @@ def _key(info: TagInfo) -> tuple[str, str, str]:
 
 def _smoothed_series(
     store: Store, info: TagInfo, width: int, x: str, x_range: tuple[float, float] | None,
-    smoothing: str, weight: float, window: int,
+    smoothing: str, weight: float, window: int, times: Times,
 ) -> list[dict[str, Any]]:
     """The answer for the one series ``info`` names, smoothed over every stored point."""
     step_range = _step_range(store, info, x, x_range, width)
     if step_range is not None and step_range[0] > step_range[1]:
         return [_empty(info)]
-    found = query.read_series_of(store, [info])
+    found = query.read_series_of(store, [info], times=times)
     return [_smoothed(found[_key(info)], step_range, width, smoothing, weight, window)] if _key(info) in found else []
 
 
@@ -190,7 +199,8 @@ def _step_range(
         return low, high
     first, last = info.first_step, info.last_step
     for _ in range(_BRACKET_PASSES):
-        overview = query.read_series_of(store, [info], step_range=(first, last), buckets=width)[_key(info)]
+        overview = query.read_series_of(store, [info], step_range=(first, last), buckets=width,
+                                        times="epoch" if x == "epoch" else True)[_key(info)]
         xs = getattr(overview, x)
         known = ~np.isnan(xs)
         steps, xs = overview.step[known], xs[known]
@@ -236,8 +246,9 @@ def _columns(data: SeriesData, smoothed: np.ndarray | None) -> dict[str, Any]:
         "source_tag": data.source_tag,
         "total_points": data.total_points,
         "step": data.step,
-        "epoch": data.epoch,
-        "wall_time": data.wall_time,
+        # a column not read is a read-only view of one NaN, which orjson cannot write
+        "epoch": np.ascontiguousarray(data.epoch),
+        "wall_time": np.ascontiguousarray(data.wall_time),
         "value": data.value,
         "smoothed": smoothed,
     }

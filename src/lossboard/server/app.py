@@ -104,6 +104,7 @@ def create_app(
                 smoothing=params.get("smoothing", "none"),
                 weight=_float(params, "weight", default=0.6),
                 window=_int(params, "window", default=10, low=1, high=1_000_000),
+                times=params.get("times", "all"),
             )
 
         if layout == "columns":  # what the page asks for (`lossboard.server.columns`)

@@ -33,7 +33,7 @@ from lossboard.store.downsample import m4_index
 _STEP = np.dtype("<i8")
 _FLOAT = np.dtype("<f8")
 Blobs = tuple[bytes, bytes, bytes, bytes, int]  # step, epoch, wall_time, value, their checksum
-Block = tuple[bytes, int, bytes, int]  # a chunk's level-1 records as stored (`_levels.sealed`)
+Block = tuple[bytes, int, bytes, int, bytes, int]  # a chunk's level-1 records as stored (`_levels.sealed`)
 
 
 class ChunkRow(NamedTuple):

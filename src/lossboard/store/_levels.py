@@ -10,9 +10,11 @@ chunks. Every block of a level is a union of whole blocks of each finer level, s
 record is the reduction (`reduce`) of finer ones: M4 of M4s is M4.
 
 Stored (`encode`): level 1 in one row beside each chunk, the coarser levels in one row per
-level per group of `GROUP_CHUNKS` chunks (`group_rows`); a row is two blobs, its records'
-steps, values and counts then its NaN list, and their epochs and wall times, so that a chart
-drawn against steps reads half the bytes, and each column decodes with one ``np.frombuffer``.
+level per group of `GROUP_CHUNKS` chunks (`group_rows`); a row is three blobs, its records'
+steps, values and counts then its NaN list, their epochs, and their wall times, so that a
+chart drawn against steps reads what it draws and no more (steps and values, and epochs for
+its tooltip; wall times only against wall time), and each column decodes with one
+``np.frombuffer``.
 
 A read picks the coarsest level with at least ``buckets`` blocks in the range (`level_for`),
 so a bucket spans 1 to 2 of its blocks; covers the range with that level's blocks wholly
@@ -23,7 +25,9 @@ block edges: each point is in exactly one bucket, and a bucket keeps the real fi
 minimum and maximum points (and first NaN) *of the points it covers*, so the range's extremes,
 every spike and the first NaN survive; a bucket reaches at most one block past its step
 range's edge, a block being no wider than a bucket on average (visually lossless at one bucket
-a pixel). Below 32 points a bucket the read is exact: every point in the range is read.
+a pixel). Below 32 points a bucket the read is exact: every point in the range is read. Small
+rows wholly inside the range (a long series' coarse levels: 32 records a row) are decoded
+together (`decode_rows`), so their number costs copies, not Python calls.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ import numpy as np
 
 from lossboard.model import Series
 from lossboard.store._crc import CorruptChunk, checksum
-from lossboard.store.base import CHUNK_POINTS
+from lossboard.store.base import CHUNK_POINTS, Times, time_columns
 from lossboard.store.downsample import edges, first_match
 
 # points a block holds at each level (from 4,096: chunks joined, while they are full); a factor
@@ -49,25 +53,29 @@ _FIRST, _LAST, _LOW, _HIGH = range(4)
 
 class Points(NamedTuple):
     """Points as columns of one shape (a record's four points are a row of 4): steps, values,
-    and their epochs and wall times in a last axis of 2, or None where a read left them out.
-    Steps and values are all a chart draws, so they are stored apart from the times."""
+    epochs and wall times, the last two None where a read left them out. Each is stored apart,
+    so a read fetches only the columns its chart shows."""
 
     step: np.ndarray
     value: np.ndarray
-    times: np.ndarray | None
+    epoch: np.ndarray | None
+    wall_time: np.ndarray | None
 
     def take(self, index: np.ndarray | slice) -> Points:
         """The points at ``index`` of the flattened columns."""
-        times = None if self.times is None else self.times.reshape(-1, 2)[index]
-        return Points(self.step.reshape(-1)[index], self.value.reshape(-1)[index], times)
+        return Points(*(None if column is None else column.reshape(-1)[index] for column in self))
 
     def rows(self, start: int, stop: int) -> Points:
         """Rows ``[start, stop)`` (views)."""
-        return Points(self.step[start:stop], self.value[start:stop], None if self.times is None else self.times[start:stop])
+        return Points(*(None if column is None else column[start:stop] for column in self))
+
+    def shaped(self, *shape: int) -> Points:
+        """The columns reshaped (views where they can be)."""
+        return Points(*(None if column is None else column.reshape(shape) for column in self))
 
 
 _NONE = np.empty(0, dtype=np.int64)
-NO_POINTS = Points(_NONE, np.empty(0), None)  # what a read of whole blocks takes from chunks
+NO_POINTS = Points(_NONE, np.empty(0), None, None)  # what a read of whole blocks takes from chunks
 
 
 class Records(NamedTuple):
@@ -82,15 +90,18 @@ class Records(NamedTuple):
 
 class Row(NamedTuple):
     """One stored row of summaries: the chunks it covers, their points, its records as stored
-    (`encode`: steps and values, then the times, None where a read left them out) and their CRCs."""
+    (`encode`: steps and values, epochs, wall times; None where a read left them out), each
+    blob with its CRC."""
 
     first_step: int
     last_step: int
     count: int
     records: bytes
     checksum: int
-    times: bytes | None
-    times_checksum: int
+    epochs: bytes | None
+    epochs_checksum: int
+    wall_times: bytes | None
+    wall_times_checksum: int
 
 
 def level_for(points: int, buckets: int) -> int:
@@ -98,10 +109,10 @@ def level_for(points: int, buckets: int) -> int:
     return max(level for level, size in enumerate(LEVEL_POINTS) if level == 0 or points >= buckets * size)
 
 
-def points_of(series: Series, *, times: bool = True) -> Points:
-    """A series' points as columns (`Points`); without ``times``, its epochs and wall times left out."""
-    both = np.stack([series.epoch, series.wall_time], axis=1) if times else None
-    return Points(series.step, series.value, both)
+def points_of(series: Series, *, times: Times = True) -> Points:
+    """A series' points as columns (`Points`), with the times ``times`` asks for (`time_columns`)."""
+    epochs, walls = time_columns(times)
+    return Points(series.step, series.value, series.epoch if epochs else None, series.wall_time if walls else None)
 
 
 def reduce(source: Records | Points, starts: np.ndarray) -> Records:
@@ -128,11 +139,9 @@ def reduce(source: Records | Points, starts: np.ndarray) -> Records:
     picked[:, _LOW] = low[_extreme_at(_nan_as(lows, np.inf, nan_at), starts, sizes, np.minimum)]
     picked[:, _HIGH] = high[_extreme_at(_nan_as(highs, -np.inf, nan_at), starts, sizes, np.maximum)]
     held, at = _first_in_runs(nan_at, starts, sizes)
-    kept = points.take(picked.reshape(-1))
-    times = None if kept.times is None else kept.times.reshape(-1, 4, 2)
     counts = sizes if count is None else np.add.reduceat(count, starts)
     return Records(
-        Points(kept.step.reshape(-1, 4), kept.value.reshape(-1, 4), times),
+        points.take(picked.reshape(-1)).shaped(-1, 4),
         counts.astype(np.int64, copy=False), np.flatnonzero(held), nans.take(at[held]),
     )
 
@@ -170,32 +179,36 @@ def _first_in_runs(marked: np.ndarray, starts: np.ndarray, sizes: np.ndarray) ->
     return (at < len(marked)) & (marked[np.minimum(at, len(marked) - 1)] < starts + sizes), at
 
 
-def encode(records: Records) -> tuple[bytes, bytes]:
-    """Records as a stored row's two blobs. The first: their number, their points' steps (rows
-    of 4), values (rows of 4) and counts, then one entry per record holding NaN (its index, its
-    first NaN's step and value). The second: the epochs and wall times of their points (rows of
-    4 x 2), then of those NaN points."""
+def encode(records: Records) -> tuple[bytes, bytes, bytes]:
+    """Records as a stored row's three blobs. The first: their number, their points' steps
+    (rows of 4), values (rows of 4) and counts, then one entry per record holding NaN (its
+    index, its first NaN's step and value). The second: the epochs of their points (rows of 4),
+    then of those NaN points; the third, their wall times likewise."""
     points, nans = records.points, records.nans
     entries = np.empty((len(records.nan_at), 3), dtype="<i8")
     entries[:, 0], entries[:, 1], entries[:, 2] = records.nan_at, nans.step, nans.value.view(np.int64)
     first = (np.int64(len(records.count)), points.step.astype("<i8", copy=False), points.value.astype("<f8", copy=False),
              records.count.astype("<i8", copy=False), entries)
-    second = (points.times.astype("<f8", copy=False), nans.times.astype("<f8", copy=False))
-    return b"".join(part.tobytes() for part in first), b"".join(part.tobytes() for part in second)
+    times = [b"".join(getattr(part, column).astype("<f8", copy=False).tobytes() for part in (points, nans))
+             for column in ("epoch", "wall_time")]
+    return b"".join(part.tobytes() for part in first), *times
 
 
-def as_records(records: bytes, times: bytes | None) -> Records:
-    """A stored row's blobs back as `Records` (read-only views, no copy); ``times`` None: not read."""
+def as_records(records: bytes, epochs: bytes | None, wall_times: bytes | None) -> Records:
+    """A stored row's blobs back as `Records` (read-only views, no copy); a time blob None: not read."""
     words = np.frombuffer(records, dtype="<i8")  # one call, then views: a row is decoded per read
     count = int(words[0])
     step, value = words[1 : 1 + 4 * count].reshape(count, 4), words[1 + 4 * count : 1 + 8 * count].view("<f8").reshape(count, 4)
     counts, entries = words[1 + 8 * count : 1 + 9 * count], words[1 + 9 * count :].reshape(-1, 3)
-    both = nan_times = None
-    if times is not None:
-        floats = np.frombuffer(times, dtype="<f8")
-        both, nan_times = floats[: 8 * count].reshape(count, 4, 2), floats[8 * count :].reshape(-1, 2)
-    nans = Points(entries[:, 1], entries[:, 2].view(np.float64), nan_times)
-    return Records(Points(step, value, both), counts, entries[:, 0], nans)
+    times = [(None, None) if blob is None else _split(np.frombuffer(blob, dtype="<f8"), count) for blob in (epochs, wall_times)]
+    (epoch, nan_epoch), (wall_time, nan_wall_time) = times
+    nans = Points(entries[:, 1], entries[:, 2].view(np.float64), nan_epoch, nan_wall_time)
+    return Records(Points(step, value, epoch, wall_time), counts, entries[:, 0], nans)
+
+
+def _split(column: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """A stored time column: its ``count`` records' points (rows of 4), then its NaN points'."""
+    return column[: 4 * count].reshape(count, 4), column[4 * count :]
 
 
 def join(parts: Sequence[Records]) -> Records:
@@ -212,13 +225,12 @@ def join(parts: Sequence[Records]) -> Records:
 
 
 def _joined(parts: Sequence[Points]) -> Points:
-    """Points one after another (their times only where every part has them)."""
-    timed = all(part.times is not None for part in parts)
+    """Points one after another (each time column only where every part has it)."""
+    held = [all(column is not None for column in columns) for columns in zip(*parts)]
     parts = [part for part in parts if len(part.step)] or parts[:1]  # NaN lists: mostly empty
     if len(parts) == 1:
-        return parts[0] if timed else parts[0]._replace(times=None)
-    times = np.concatenate([part.times for part in parts]) if timed else None
-    return Points(np.concatenate([part.step for part in parts]), np.concatenate([part.value for part in parts]), times)
+        return Points(*(column if keep else None for column, keep in zip(parts[0], held)))
+    return Points(*(np.concatenate(columns) if keep else None for columns, keep in zip(zip(*parts), held)))
 
 
 def between(records: Records, start: int, stop: int) -> Records:
@@ -228,13 +240,12 @@ def between(records: Records, start: int, stop: int) -> Records:
                    records.nans.rows(lo, hi))
 
 
-def sealed(blobs: tuple[bytes, bytes]) -> tuple[bytes, int, bytes, int]:
-    """A row's two blobs (`encode`), each followed by its CRC: what a backend stores."""
-    records, times = blobs
-    return records, checksum(records), times, checksum(times)
+def sealed(blobs: tuple[bytes, bytes, bytes]) -> tuple[bytes, int, bytes, int, bytes, int]:
+    """A row's three blobs (`encode`), each followed by its CRC: what a backend stores."""
+    return tuple(part for blob in blobs for part in (blob, checksum(blob)))
 
 
-def chunk_records(chunk: Series) -> tuple[bytes, int, bytes, int]:
+def chunk_records(chunk: Series) -> tuple[bytes, int, bytes, int, bytes, int]:
     """A chunk's level-1 records (every 32 points) as the row stored beside it (`sealed`)."""
     return sealed(encode(reduce(points_of(chunk), np.arange(0, len(chunk), LEVEL_POINTS[1]))))
 
@@ -246,7 +257,7 @@ def group_rows(level1: Sequence[Row]) -> list[tuple[int, Row]]:
     rows = []
     for start in range(0, len(level1), GROUP_CHUNKS):
         group = level1[start : start + GROUP_CHUNKS]
-        parts = [as_records(row.records, row.times) for row in group]
+        parts = [as_records(row.records, row.epochs, row.wall_times) for row in group]
         records = join(parts)
         # where each record's block begins: its chunk, and its first point's place in it
         chunk = np.repeat(np.arange(len(group)), [len(part.count) for part in parts])
@@ -280,19 +291,25 @@ def rebuild_groups(query: Query, tag_id: int, since: int) -> list[tuple[int, Row
     [(kept_last,)] = query("SELECT MAX(last_step) FROM summaries WHERE tag_id = ? AND level = 2", (tag_id,))
     after, params = ("", (tag_id,)) if kept_last is None else (" AND first_step > ?", (tag_id, kept_last))
     level1 = query(
-        "SELECT first_step, last_step, count, points, checksum, times, times_checksum FROM summaries "
-        f"WHERE tag_id = ? AND level = 1{after} ORDER BY first_step",
+        "SELECT first_step, last_step, count, points, checksum, epochs, epochs_checksum, wall_times, "
+        f"wall_times_checksum FROM summaries WHERE tag_id = ? AND level = 1{after} ORDER BY first_step",
         params,
     )
-    return group_rows([Row(first, last, count, bytes(records), crc, bytes(times), times_crc)
-                       for first, last, count, records, crc, times, times_crc in level1])
+    return group_rows([Row(first, last, count, bytes(records), crc, bytes(epochs), epochs_crc, bytes(walls), walls_crc)
+                       for first, last, count, records, crc, epochs, epochs_crc, walls, walls_crc in level1])
 
 
 def decode(row: Row, what: str) -> Records:
     """One stored row's records, its checksums verified (`CorruptChunk` naming ``what``)."""
-    if checksum(row.records) != row.checksum or (row.times is not None and checksum(row.times) != row.times_checksum):
+    _verify(row, what)
+    return as_records(row.records, row.epochs, row.wall_times)
+
+
+def _verify(row: Row, what: str) -> None:
+    """`CorruptChunk` naming ``what`` if a blob read of ``row`` fails its checksum."""
+    stored = ((row.records, row.checksum), (row.epochs, row.epochs_checksum), (row.wall_times, row.wall_times_checksum))
+    if any(blob is not None and checksum(blob) != crc for blob, crc in stored):
         raise CorruptChunk(what)
-    return as_records(row.records, row.times)
 
 
 def cover(
@@ -333,21 +350,72 @@ def _step(records: Records, at: int, part: int) -> int:
     return int(records.points.step[at, part])
 
 
+# a row of fewer records bytes is decoded with its small neighbours (`decode_rows`): its Python
+# and numpy calls would cost more than copying its records, which a larger row's views avoid
+SMALL_ROW_BYTES = 16_384
+
+
 def _blocks_in(rows: Sequence[Row], start: int, stop: int, what: str) -> list[Records]:
-    """The blocks of ``rows`` (one level, step order) wholly inside ``[start, stop]``, as parts."""
-    parts = []
+    """The blocks of ``rows`` (one level, step order) wholly inside ``[start, stop]``, as parts:
+    small rows wholly inside decoded together (`decode_rows`), the others alone."""
+    parts: list[Records] = []
+    small: list[Row] = []
     for row in rows:
         if row.last_step < start or row.first_step > stop:
             continue
+        inside = row.first_step >= start and row.last_step <= stop
+        if inside and len(row.records) < SMALL_ROW_BYTES:
+            small.append(row)
+            continue
+        if small:
+            parts.append(decode_rows(small, what))
+            small = []
         records = decode(row, what)
-        if row.first_step < start or row.last_step > stop:
+        if not inside:
             first, last = records.points.step[:, _FIRST], records.points.step[:, _LAST]
-            inside = np.flatnonzero((first >= start) & (last <= stop))
-            if not len(inside):
+            kept = np.flatnonzero((first >= start) & (last <= stop))
+            if not len(kept):
                 continue
-            records = between(records, int(inside[0]), int(inside[-1]) + 1)
+            records = between(records, int(kept[0]), int(kept[-1]) + 1)
         parts.append(records)
-    return parts
+    return parts + ([decode_rows(small, what)] if small else [])
+
+
+def decode_rows(rows: Sequence[Row], what: str) -> Records:
+    """Consecutive rows' records as one `Records`, checksums verified (`decode`): the same
+    numpy calls for any number of rows, so a read of many small coarse rows does not pay for
+    each (a 16 M-point series to 2,000 buckets reads 123 rows of 32 records)."""
+    if len(rows) == 1:
+        return decode(rows[0], what)
+    for row in rows:
+        _verify(row, what)
+    words = np.frombuffer(b"".join(row.records for row in rows), dtype="<i8")
+    sizes = np.array([len(row.records) // 8 for row in rows])
+    heads = np.cumsum(sizes) - sizes  # each row's first word: its number of records
+    counts = words[heads]
+    held = (sizes - 1 - 9 * counts) // 3  # each row's entries of a record holding NaN
+    entries = _runs(words, heads + 1 + 9 * counts, 3 * held).reshape(-1, 3)
+    columns = [_runs(words, heads + 1, 4 * counts).reshape(-1, 4),
+               _runs(words, heads + 1 + 4 * counts, 4 * counts).view("<f8").reshape(-1, 4)]
+    nan_columns = [entries[:, 1], entries[:, 2].view(np.float64)]
+    for blobs in ([row.epochs for row in rows], [row.wall_times for row in rows]):
+        if any(blob is None for blob in blobs):
+            columns.append(None)
+            nan_columns.append(None)
+            continue
+        floats = np.frombuffer(b"".join(blobs), dtype="<f8")
+        lengths = 4 * counts + held
+        starts = np.cumsum(lengths) - lengths
+        columns.append(_runs(floats, starts, 4 * counts).reshape(-1, 4))
+        nan_columns.append(_runs(floats, starts + 4 * counts, held))
+    nan_at = entries[:, 0] + np.repeat(np.cumsum(counts) - counts, held)
+    return Records(Points(*columns), _runs(words, heads + 1 + 8 * counts, counts), nan_at, Points(*nan_columns))
+
+
+def _runs(column: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """``column[starts[i] : starts[i] + lengths[i]]`` for each ``i``, one after another."""
+    ends = np.cumsum(lengths)
+    return column[np.repeat(starts - (ends - lengths), lengths) + np.arange(ends[-1] if len(ends) else 0)]
 
 
 def _points_in(points: Points, start: int, stop: int) -> list[Records]:
@@ -439,11 +507,9 @@ def _downsample(covers: Sequence[tuple[Sequence[Records], int, int]], buckets: i
     fresh[:, 0], fresh[:, 1:] = True, ahead[:, 1:] != ahead[:, :-1]
     index = chosen[fresh]
     step, value = ahead[fresh], table.value[index]  # the steps were gathered already
-    if table.times is None:  # not read: unknown, and no memory spent on saying so
-        epoch = wall_time = np.broadcast_to(np.float64(np.nan), len(step))
-    else:
-        times = table.times[index]
-        epoch, wall_time = np.ascontiguousarray(times[:, 0]), np.ascontiguousarray(times[:, 1])
+    # a time column not read is unknown, and no memory is spent on saying so
+    unknown = np.broadcast_to(np.float64(np.nan), len(step))
+    epoch, wall_time = (unknown if column is None else column[index] for column in (table.epoch, table.wall_time))
     series = np.searchsorted(starts, bounds)  # each series' first bucket
     cuts = np.cumsum([0] + [np.count_nonzero(fresh[start:stop]) for start, stop in zip(series[:-1], series[1:])])
     return [

@@ -57,7 +57,9 @@ some display names the store holds, one indexed query: what a request checks its
 alone that names several is a `lossboard.errors.UsageError` listing their source tags; raw, or
 downsampled to ``buckets`` buckets), `read_many` (every series of many ``(run, label)``
 pairs, exactly as `read_series` reads each, in three statements whatever their number: the
-series, their extents (for a step range only), then every chunk and summary row they need), `read_events`, `read_media`
+series, their extents (for a step range only), then every chunk and summary row they need;
+PostgreSQL reads whole series in one; ``times`` names the time columns to read: True both,
+``"epoch"`` the epochs, False neither, the others NaN), `read_events`, `read_media`
 (by run, and by tag and step range where given), `read_problems`. Downsampling is deterministic
 and never hides a spike: the step range is cut into ``buckets`` equal parts and each non-empty
 part keeps its first and last point and the points holding its minimum and maximum value (M4),
@@ -76,15 +78,34 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Literal, Protocol
 
 import numpy as np
 
 from lossboard.errors import LossboardError, UsageError
 from lossboard.model import Event, FileProblem, Media, Series
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 CHUNK_POINTS = 4096
+
+
+Times = bool | Literal["epoch"]  # the time columns a read takes: both (True), epochs only, or neither
+
+
+def time_columns(times: Times) -> tuple[bool, bool]:
+    """Whether a read with ``times`` takes epochs, and wall times."""
+    if times not in (True, False, "epoch"):
+        raise UsageError(f"times must be True, False or 'epoch', not {times!r}")
+    return times is not False, times is True
+
+
+def without_times(series: Series, times: Times) -> Series:
+    """``series`` with the time columns ``times`` leaves out unknown (NaN, fresh arrays)."""
+    epochs, walls = time_columns(times)
+    if epochs and walls:
+        return series
+    epoch = series.epoch if epochs else np.full(len(series.step), np.nan)
+    return Series(series.tag, series.source_tag, series.step, epoch, np.full(len(series.step), np.nan), series.value)
 
 
 @dataclass(frozen=True)
@@ -251,9 +272,9 @@ class Store(Protocol):
         *,
         step_range: tuple[int, int] | None = None,
         buckets: int | None = None,
-        times: bool = True,
+        times: Times = True,
     ) -> dict[tuple[str, str, str], SeriesData]: ...  # every series of each (run, label), as read_series would;
-    # without ``times``, epochs and wall times are left unread (NaN): a chart against steps draws neither
+    # ``times`` False leaves epochs and wall times unread (NaN), "epoch" the wall times: a chart takes what it shows
 
     def read_events(self, runs: Sequence[str]) -> Iterator[tuple[str, Event]]: ...
 

@@ -38,11 +38,12 @@ from lossboard.store.base import (
     StoreError,
     StoreUnavailable,
     TagInfo,
+    Times,
     one_series,
     run_name_of,
 )
 from lossboard.store.postgres_schema import LOCK_SPACE, MIGRATIONS, name_runs
-from lossboard.store.postgres_series import BLOBS, cut, merge, read
+from lossboard.store.postgres_series import BLOBS, cut, merge, read, read_whole
 from lossboard.store.urls import redact
 
 try:
@@ -419,10 +420,12 @@ class PostgresStore:
         *,
         step_range: tuple[int, int] | None = None,
         buckets: int | None = None,
-        times: bool = True,
+        times: Times = True,
     ) -> dict[tuple[str, str, str], SeriesData]:
         unique = list(dict.fromkeys(map(tuple, pairs)))
         with self._conn.cursor(binary=True) as cur:
+            if step_range is None:  # one round trip
+                return read_whole(cur, unique, buckets, times=times)
             found = [
                 _many.Found(*row)
                 for row in cur.execute(

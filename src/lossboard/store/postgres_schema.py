@@ -122,6 +122,7 @@ MIGRATIONS: tuple[Callable[[psycopg.Connection], object], ...] = (
     # version 7 stored records without their NaN point; version 8 changed their layout again and computes them
     lambda conn: conn.execute("DELETE FROM summaries"),
     lambda conn: _migrate_to_v8(conn),
+    lambda conn: _migrate_to_v9(conn),
 )
 
 
@@ -185,13 +186,24 @@ def _migrate_to_v6(conn: psycopg.Connection) -> None:
 
 
 def _migrate_to_v8(conn: psycopg.Connection) -> None:
-    """Version 8 stores a record's steps and values apart from its epochs and wall times (in
-    ``times``, out of line as the records are, so a chart's read never touches it): every
-    series' levels computed from its chunks. Version 7 (records without their NaN point, a
-    factor of 2 between levels) left its levels to this step."""
+    """Version 8 stored a record's steps and values apart from its epochs and wall times (in
+    ``times``); version 9 stores those two apart as well and computes the levels. Version 7
+    (records without their NaN point, a factor of 2 between levels) left its levels to it."""
     conn.execute(
         "DELETE FROM summaries; ALTER TABLE summaries ADD COLUMN times bytea NOT NULL DEFAULT '',"
         " ADD COLUMN times_checksum bigint NOT NULL DEFAULT 0, ALTER times SET STORAGE EXTERNAL"
+    )
+
+
+def _migrate_to_v9(conn: psycopg.Connection) -> None:
+    """Version 9 stores a record's epochs (``epochs``) apart from its wall times
+    (``wall_times``), both out of line as the records are, so a chart against steps reads its
+    tooltip's epochs without the wall times: every series' levels computed from its chunks."""
+    conn.execute(
+        "DELETE FROM summaries; ALTER TABLE summaries RENAME COLUMN times TO epochs;"
+        " ALTER TABLE summaries RENAME COLUMN times_checksum TO epochs_checksum;"
+        " ALTER TABLE summaries ADD COLUMN wall_times bytea NOT NULL DEFAULT '',"
+        " ADD COLUMN wall_times_checksum bigint NOT NULL DEFAULT 0, ALTER wall_times SET STORAGE EXTERNAL"
     )
     for (tag_id,) in conn.execute("SELECT id FROM tags ORDER BY id").fetchall():
         with conn.cursor(binary=True) as read:
@@ -201,8 +213,8 @@ def _migrate_to_v8(conn: psycopg.Connection) -> None:
                 (tag_id,),
             ).fetchall()
         conn.cursor().executemany(
-            "INSERT INTO summaries (tag_id, level, first_step, last_step, count, points, checksum, times,"
-            " times_checksum) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            "INSERT INTO summaries (tag_id, level, first_step, last_step, count, points, checksum, epochs,"
+            " epochs_checksum, wall_times, wall_times_checksum) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             [(tag_id, level, *row) for level, row in _chunks.summary_rows(chunks)],
         )
 

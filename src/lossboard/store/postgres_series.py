@@ -15,7 +15,7 @@ import psycopg
 from lossboard.model import Event, Series
 from lossboard.sources.collect import cut_before
 from lossboard.store import _chunks, _levels, _many
-from lossboard.store.base import CHUNK_POINTS, SeriesData
+from lossboard.store.base import CHUNK_POINTS, SeriesData, Times, time_columns
 
 _COPY_CHUNKS = (
     "COPY chunks (tag_id, first_step, last_step, count, value_min, value_max, step, epoch, wall_time, value,"
@@ -24,10 +24,11 @@ _COPY_CHUNKS = (
 _CHUNK_TYPES = ["int8", "int8", "int8", "int4", "float8", "float8", "bytea", "bytea", "bytea", "bytea", "int8"]
 BLOBS = "step, epoch, wall_time, value, checksum"
 _COPY_SUMMARIES = (
-    "COPY summaries (tag_id, level, first_step, last_step, count, points, checksum, times, times_checksum)"
+    "COPY summaries (tag_id, level, first_step, last_step, count, points, checksum, epochs, epochs_checksum,"
+    " wall_times, wall_times_checksum)"
     " FROM STDIN (FORMAT BINARY)"
 )
-_SUMMARY_TYPES = ["int8", "int2", "int8", "int8", "int4", "bytea", "int8", "bytea", "int8"]
+_SUMMARY_TYPES = ["int8", "int2", "int8", "int8", "int4", "bytea", "int8", "bytea", "int8", "bytea", "int8"]
 
 
 
@@ -131,7 +132,7 @@ def read(
     step_range: tuple[int, int] | None,
     buckets: int | None,
     *,
-    times: bool = True,
+    times: Times = True,
 ) -> dict[tuple[str, str, str], SeriesData]:
     """``found`` series in two statements after their lookup: extents, then every row they need
     (binary results: the blobs arrive as bytes, never as hex text). Several series' rows are
@@ -142,9 +143,9 @@ def read(
     return _many.read(
         found, step_range, buckets, times=times,
         extents_of=lambda ids, lo, hi: cur.execute(_EXTENTS, {"ids": ids, "lo": lo, "hi": hi}).fetchall(),
-        rows_of=lambda wanted, lo, hi, stamps: fetch(_READ, {
+        rows_of=lambda wanted, lo, hi, epochs, walls: fetch(_READ, {
             "ids": [w[0] for w in wanted], "levels": [w[1] for w in wanted], "whole": [w[2] for w in wanted],
-            "lo": lo, "hi": hi, "times": stamps,
+            "lo": lo, "hi": hi, "epochs": epochs, "walls": walls,
         }),
     )
 
@@ -157,22 +158,58 @@ FROM summaries WHERE tag_id = ANY(%(ids)s::int8[]) AND level = 1
   AND last_step >= %(lo)s AND first_step <= %(hi)s GROUP BY tag_id
 """
 
-# the rows `_many.answer` reads (`_many.fetches` says which), the summaries' times only when
-# wanted (never detoasted otherwise); the primary keys find them by (tag_id, level, first_step)
-_READ = """
-WITH wanted AS (SELECT * FROM unnest(%(ids)s::int8[], %(levels)s::int2[], %(whole)s::bool[]) AS w(tag_id, level, whole))
+# the rows `_many.answer` reads of the series `wanted` names, with ``{found}`` after each row;
+# the summaries' epochs and wall times only when wanted (never detoasted otherwise); the
+# primary keys find them by (tag_id, level, first_step)
+_ROWS = """
 SELECT 0::int2, c.tag_id, c.first_step, c.last_step, c.count, c.step, c.epoch, c.wall_time, c.value, c.checksum,
-  NULL::bytea, NULL::int8
+  NULL::int8, NULL::int8{found}
 FROM wanted w JOIN chunks c ON c.tag_id = w.tag_id
 WHERE w.level = 0 AND c.last_step >= %(lo)s AND c.first_step <= %(hi)s
   AND (w.whole OR NOT (c.first_step >= %(lo)s AND c.last_step <= %(hi)s))
 UNION ALL
-SELECT s.level, s.tag_id, s.first_step, s.last_step, s.count, NULL, NULL, NULL, s.points, s.checksum,
-  CASE WHEN %(times)s::bool THEN s.times END, s.times_checksum
+SELECT s.level, s.tag_id, s.first_step, s.last_step, s.count, NULL, CASE WHEN %(epochs)s::bool THEN s.epochs END,
+  CASE WHEN %(walls)s::bool THEN s.wall_times END, s.points, s.checksum, s.epochs_checksum, s.wall_times_checksum{found}
 FROM wanted w JOIN summaries s ON s.tag_id = w.tag_id AND s.level = w.level
 WHERE w.level > 0 AND s.last_step >= %(lo)s AND s.first_step <= %(hi)s
   AND (w.whole OR NOT (s.first_step >= %(lo)s AND s.last_step <= %(hi)s))
 """
+
+# the rows `_many.fetches` names
+_READ = (
+    "WITH wanted AS (SELECT * FROM unnest(%(ids)s::int8[], %(levels)s::int2[], %(whole)s::bool[]) AS w(tag_id, level, whole))"
+    + _ROWS.format(found="")
+)
+
+# every row of whole series found by (run, label), each with its series and rank (`_many.read_whole`):
+# the lookup and the rows in one statement. A series' level is `_levels.level_for` its points
+# (``sizes``: `_levels.LEVEL_POINTS` from level 1), or 0 for a raw read.
+_WHOLE = """
+WITH wanted AS (
+  SELECT t.id AS tag_id, r.display, t.tag, t.source_tag, t.first_step, t.last_step, t.points::int8,
+    row_number() OVER (ORDER BY w.place, t.source_tag) AS rank, true AS whole,
+    CASE WHEN %(buckets)s::int8 IS NULL THEN 0 ELSE (
+      SELECT coalesce(max(l.level), 0) FROM unnest(%(sizes)s::int8[]) WITH ORDINALITY AS l(size, level)
+      WHERE t.points::numeric >= %(buckets)s::numeric * l.size) END AS level
+  FROM unnest(%(runs)s::text[], %(tags)s::text[]) WITH ORDINALITY AS w(run, tag, place)
+  JOIN runs r ON r.display = w.run JOIN tags t ON t.run_id = r.id AND t.tag = w.tag
+)""" + _ROWS.format(found=", w.tag_id, w.display, w.tag, w.source_tag, w.first_step, w.last_step, w.points, w.rank")
+
+
+def read_whole(
+    cur: psycopg.Cursor, pairs: list[tuple[str, str]], buckets: int | None, *, times: Times = True
+) -> dict[tuple[str, str, str], SeriesData]:
+    """The whole series of ``pairs`` (run, label) in one statement: their lookup and every row
+    they need, so a request is one round trip to the server. Several pairs' rows are streamed
+    (`read`)."""
+    epochs, walls = time_columns(times)
+    lo, hi = _many.WHOLE
+    fetch = cur.stream if len(pairs) > 1 else cur.execute
+    rows = fetch(_WHOLE, {
+        "runs": [run for run, _ in pairs], "tags": [tag for _, tag in pairs], "buckets": buckets,
+        "sizes": list(_levels.LEVEL_POINTS[1:]), "lo": lo, "hi": hi, "epochs": epochs, "walls": walls,
+    })
+    return _many.read_whole(rows, buckets, times=times)
 
 
 def _query(cur: psycopg.Cursor) -> _levels.Query:

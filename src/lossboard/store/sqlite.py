@@ -47,6 +47,7 @@ from lossboard.store.base import (
     StoreError,
     StoreUnavailable,
     TagInfo,
+    Times,
     one_series,
     run_name_of,
 )
@@ -437,7 +438,7 @@ class SQLiteStore:
         *,
         step_range: tuple[int, int] | None = None,
         buckets: int | None = None,
-        times: bool = True,
+        times: Times = True,
     ) -> dict[tuple[str, str, str], SeriesData]:
         with self._snapshot() as db:
             found = [

@@ -235,12 +235,22 @@ def _migrate_to_v7(db: sqlite3.Connection) -> None:
 
 
 def _migrate_to_v8(db: sqlite3.Connection) -> None:
-    """Version 8 stores a record's steps and values apart from its epochs and wall times (in
-    ``times``, after them in the row, so a chart's read never touches it): every series' levels
-    computed from its chunks."""
+    """Version 8 stored a record's steps and values apart from its epochs and wall times (in
+    ``times``); version 9 stores those two apart as well and computes the levels."""
     db.execute("DELETE FROM summaries")
     db.execute("ALTER TABLE summaries ADD COLUMN times BLOB NOT NULL DEFAULT x''")
     db.execute("ALTER TABLE summaries ADD COLUMN times_checksum INTEGER NOT NULL DEFAULT 0")
+
+
+def _migrate_to_v9(db: sqlite3.Connection) -> None:
+    """Version 9 stores a record's epochs (``epochs``) apart from its wall times
+    (``wall_times``), after its steps and values in the row, so a chart against steps reads its
+    tooltip's epochs without the wall times: every series' levels computed from its chunks."""
+    db.execute("DELETE FROM summaries")
+    db.execute("ALTER TABLE summaries RENAME COLUMN times TO epochs")
+    db.execute("ALTER TABLE summaries RENAME COLUMN times_checksum TO epochs_checksum")
+    db.execute("ALTER TABLE summaries ADD COLUMN wall_times BLOB NOT NULL DEFAULT x''")
+    db.execute("ALTER TABLE summaries ADD COLUMN wall_times_checksum INTEGER NOT NULL DEFAULT 0")
     for (tag_id,) in db.execute("SELECT id FROM tags").fetchall():
         chunks = db.execute(
             "SELECT first_step, last_step, count, step, epoch, wall_time, value, checksum FROM chunks "
@@ -260,6 +270,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migrate_to_v6,
     _migrate_to_v7,
     _migrate_to_v8,
+    _migrate_to_v9,
 ]
 
 

@@ -15,7 +15,7 @@ import numpy as np
 from lossboard.model import Event, Series
 from lossboard.sources.collect import cut_before
 from lossboard.store import _chunks, _levels, _many
-from lossboard.store.base import CHUNK_POINTS, SeriesData
+from lossboard.store.base import CHUNK_POINTS, SeriesData, Times
 
 
 def read(
@@ -24,14 +24,14 @@ def read(
     step_range: tuple[int, int] | None,
     buckets: int | None,
     *,
-    times: bool = True,
+    times: Times = True,
 ) -> dict[tuple[str, str, str], SeriesData]:
     """``found`` series in two statements after their lookup (one for the whole series):
     extents, then every row they need."""
     return _many.read(
         found, step_range, buckets, times=times,
         extents_of=lambda ids, lo, hi: db.execute(_EXTENTS, (json.dumps(ids), lo, hi)),
-        rows_of=lambda wanted, lo, hi, stamps: db.execute(_READ, (json.dumps(wanted), lo, hi, stamps)),
+        rows_of=lambda wanted, lo, hi, epochs, walls: db.execute(_READ, (json.dumps(wanted), lo, hi, epochs, walls)),
     )
 
 
@@ -45,8 +45,9 @@ FROM summaries WHERE tag_id IN (SELECT value FROM json_each(?1)) AND level = 1
 
 
 # the rows `_many.answer` reads: ?1 is a JSON list of [tag_id, level, whole] (`_many.fetches`),
-# ?2 and ?3 the step range, ?4 whether the summaries' times are wanted (their blob, stored after
-# the records', is then never read); the primary keys find them by (tag_id, level, first_step)
+# ?2 and ?3 the step range, ?4 and ?5 whether the summaries' epochs and wall times are wanted
+# (their blobs, stored after the records', are otherwise never read); the primary keys find
+# them by (tag_id, level, first_step)
 _READ = """
 WITH wanted(tag_id, level, whole) AS (SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?1))
 SELECT 0, c.tag_id, c.first_step, c.last_step, c.count, c.step, c.epoch, c.wall_time, c.value, c.checksum,
@@ -55,8 +56,8 @@ FROM wanted w JOIN chunks c ON c.tag_id = w.tag_id
 WHERE w.level = 0 AND c.last_step >= ?2 AND c.first_step <= ?3
   AND (w.whole OR NOT (c.first_step >= ?2 AND c.last_step <= ?3))
 UNION ALL
-SELECT s.level, s.tag_id, s.first_step, s.last_step, s.count, NULL, NULL, NULL, s.points, s.checksum,
-  CASE WHEN ?4 THEN s.times END, s.times_checksum
+SELECT s.level, s.tag_id, s.first_step, s.last_step, s.count, NULL, CASE WHEN ?4 THEN s.epochs END,
+  CASE WHEN ?5 THEN s.wall_times END, s.points, s.checksum, s.epochs_checksum, s.wall_times_checksum
 FROM wanted w JOIN summaries s ON s.tag_id = w.tag_id AND s.level = w.level
 WHERE w.level > 0 AND s.last_step >= ?2 AND s.first_step <= ?3
   AND (w.whole OR NOT (s.first_step >= ?2 AND s.last_step <= ?3))
@@ -141,8 +142,8 @@ def _write_chunks(db: sqlite3.Connection, tag_id: int, series: Series) -> None:
         [(tag_id, *row[:5], *row.blobs) for row in rows],
     )
     db.executemany(
-        "INSERT INTO summaries (tag_id, level, first_step, last_step, count, points, checksum, times, "
-        "times_checksum) VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO summaries (tag_id, level, first_step, last_step, count, points, checksum, epochs, "
+        "epochs_checksum, wall_times, wall_times_checksum) VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [(tag_id, *row[:3], *row.level1) for row in rows],
     )
 
@@ -157,8 +158,8 @@ def _rebuild_groups(db: sqlite3.Connection, tag_id: int, since: int) -> None:
 
 
 SUMMARY_INSERT = (
-    "INSERT INTO summaries (tag_id, level, first_step, last_step, count, points, checksum, times, times_checksum) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO summaries (tag_id, level, first_step, last_step, count, points, checksum, epochs, epochs_checksum, "
+    "wall_times, wall_times_checksum) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 

@@ -192,7 +192,8 @@ class LineSplitter:
         held = "".join(self._parts)
         if held:
             lines[0] = held + lines[0]
-        if any(map(str.endswith, lines, repeat("\r"))):
+        # a memchr first: the look at every line's end was ~0.3 ms a MB of plain text
+        if ("\r" in text or "\r" in held) and any(map(str.endswith, lines, repeat("\r"))):
             return None
         if len(text) + len(held) > self._max and max(map(len, lines)) > self._max:
             return None

@@ -6,7 +6,9 @@ A Speedometer log is mostly lines such as::
 
 that differ only in their numbers. A `Layout` is the literal text around those numbers,
 learned from the first line (or the first few lines, when MXNet <= 0.11 prints one line
-per metric for the same batch). Replacing the literal pieces of a run of lines by commas
+per metric for the same batch). Numbers printed as plain decimals (all of Speedometer's
+``%f``) are read by `_literals.read_marked`, a few C passes over a run whatever its layout.
+Otherwise (``lr=1e-05``) replacing the literal pieces of a run of lines by commas
 leaves only the numbers when the lines fit the layout, and one orjson call converts them
 (about four times faster than ``float()`` one by one, and no regex touches the text). The
 lines fit when orjson accepts the result and it holds exactly as many numbers as that many
@@ -24,7 +26,7 @@ import re
 import numpy as np
 
 from lossboard import tags
-from lossboard.sources.formats._literals import cut_pieces, read_numbers
+from lossboard.sources.formats._literals import Marks, cut_pieces, read_marked, read_numbers
 
 # a number printed by Speedometer: after "Epoch[" / "Batch [" / "-" in "[100-200]", after
 # "Speed: " or "Speed ", after "name="
@@ -88,11 +90,12 @@ class Layout:
         self.tail = pieces[-1]
         self._all_pieces = pieces
         self._pieces = cut_pieces(pieces)  # what `_literals.read_numbers` replaces
-        self._marks = _marks(sample.split("\n"))
+        self._decimals = Marks(pieces)  # how `_literals.read_marked` reads runs of plain decimals
+        self._line_marks = _marks(sample.split("\n"))
 
     def line_kind(self, line: str) -> int | None:
         """Which line of a record ``line`` is, by the text only that line of a record has."""
-        for index, mark in enumerate(self._marks):
+        for index, mark in enumerate(self._line_marks):
             if mark is not None and mark in line:
                 return index
         return None
@@ -113,7 +116,12 @@ class Layout:
         records, rest = divmod(len(lines), self.lines_per_record)
         if rest or not records:
             return None
-        return read_numbers("\n".join(lines), self._all_pieces, self._pieces, records)
+        text = "\n".join(lines)
+        if self._decimals.usable:
+            matrix = read_marked(text.encode(), self._decimals, records)
+            if matrix is not None:
+                return matrix
+        return read_numbers(text, self._all_pieces, self._pieces, records)
 
 
 def _marks(lines: list[str]) -> list[str | None]:

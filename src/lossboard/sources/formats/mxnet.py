@@ -103,7 +103,7 @@ _EVAL_BATCH = re.compile(r"[Ee]val batch (\d+)(?: (\w+))? : (\S+)")
 _ASCTIME = re.compile(r"(\d{4}-\d\d-\d\d \d\d):(\d\d):(\d\d),(\d{3})")
 # "Epoch[3] Train-accuracy=0.71": the epoch-end line of one value, read in runs (`_epoch_run`)
 _ONE_EPOCH_VALUE = re.compile(
-    r"(?:INFO:root:|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} - )?Epoch\[(\d+)\] ([A-Za-z][\w\-]*(?: cost)?)=(\S+)"
+    r"(?:INFO:root:|(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) - )?Epoch\[(\d+)\] ([A-Za-z][\w\-]*(?: cost)?)=(\S+)"
 )
 
 # GluonCV "[Epoch N] train=.. val=.. loss=.. time: .." and "speed: N samples/sec"
@@ -424,7 +424,7 @@ class Parser(LineParser):
 
         def add(more: list[Item]) -> None:
             # only a resume cares what came before it: values before it must be out first
-            if any(type(item) is Event and item.kind == RESUME for item in more):
+            if more and any(type(item) is Event and item.kind == RESUME for item in more):
                 release(start)
             items.extend(more)
 
@@ -432,7 +432,7 @@ class Parser(LineParser):
         for start, stop, first_line, end_line in spans:
             number = done
             while number < first_line:
-                number = self._epoch_run(first, lines, number, first_line, add)
+                number = self._epoch_run(first, lines, number, first_line, add, items)
                 if number < first_line:
                     add(self._line(first + number, lines[number]))
                     number += 1
@@ -447,9 +447,10 @@ class Parser(LineParser):
         return items
 
 
-    def _epoch_run(self, first: int, lines: list[str], begin: int, end: int, add) -> int:
-        """Read the one-value epoch-end lines from ``begin`` on as `_line` would, handing their
-        records to ``add``; where the first other line is.
+    def _epoch_run(self, first: int, lines: list[str], begin: int, end: int, add, out: list[Item]) -> int:
+        """Read the one-value epoch-end lines from ``begin`` on as `_line` would; where the
+        first other line is. What entering an epoch's end gives goes to ``add`` (it may be a
+        resume), the values to ``out``.
 
         An epoch ends with several of them (``Train-``, ``Validation-``, ``Time cost``), each
         once a line: between short epochs' batch runs they were most of the lines read one by
@@ -458,26 +459,30 @@ class Parser(LineParser):
         if self._block_epoch is not None:
             return begin
         number = begin
-        epoch = None
-        read: list[Item] = []  # handed to ``add`` an epoch at a time, in the order of the lines
+        printed_epoch = None
+        read, append, canonical = _ONE_EPOCH_VALUE.fullmatch, out.append, tags.canonical
         while number < end:
             line = lines[number]
-            match = _ONE_EPOCH_VALUE.fullmatch(line)
+            match = read(line)
             if match is None:
                 break
-            printed, name, text = match.groups()
-            if int(printed) != epoch:
-                add(read)
-                epoch = int(printed)
-                read = self._position.enter_epoch_end(epoch)
-            value = parse_number(text)
-            if value is None:
-                read.append(bad_number(first + number, f"{name}=", text))
+            stamp, printed, name, text = match.groups()
+            if printed != printed_epoch:
+                printed_epoch, epoch = printed, int(printed)
+                position = float(epoch)
+                add(self._position.enter_epoch_end(epoch))
+            try:
+                value = float(text)  # `parse_number` inline: most of a line's cost was calls
+            except ValueError:
+                append(bad_number(first + number, f"{name}=", text))
             else:
-                read.append(Point(tags.canonical(name), name, epoch, value, float(epoch), self._wall(line)))
+                wall = None if stamp is None else self._wall(line)
+                append(_new_tuple(Point, (canonical(name), name, epoch, value, position, wall)))
             number += 1
-        add(read)
         return number
+
+
+_new_tuple = tuple.__new__  # a `Point` without the Python frame of its ``__new__``
 
 
 # Records of a line whose step is known only once the epoch length is: data, not closures,
