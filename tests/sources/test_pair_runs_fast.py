@@ -428,3 +428,38 @@ def test_a_padded_field_the_general_path_takes_no_padding_in_reads_as_it_reads_i
     assert sum(len(item.step) for item in items if type(item) is Columns) == 12 * 4  # in bulk as printed
     lines[5] = lines[5].replace("/196]", "/ 96]")
     _same("pytorch", "\n".join(lines) + "\n")
+
+
+_ETA_LINES = {
+    "detectron2-log": "[11/16 03:00:21] d2.utils.events INFO:  eta: {eta}  iter: {it}  total_loss: 0.{it}  lr: 0.001",
+    "mmengine-log": "2023/06/07 10:00:21 - mmengine - INFO - Epoch(train) [1][{it:>3}/900]  lr: 1.0000e-02  eta: {eta}  "
+                    "time: 0.3  loss: 0.{it}",
+    "mmdet-log": "2021-03-04 12:00:00,123 - mmdet - INFO - Epoch [1][{it}/900]\tlr: 1.000e-02, eta: {eta}, loss: 0.{it}",
+}
+GOOD_ETAS = st.sampled_from(["0:10:00", "13:53:19", "1 day, 2:03:04", "12 days, 23:59:59", "123456:00:00", "1 days, 0:00:00"])
+# ETAs the trainers' regex takes no part of, or not all, or that sit elsewhere in the line
+ODD_ETAS = st.sampled_from(["1:2:03", "1 day,2:03:04", "1 dai, 2:03:04", "1:00:0", "1:00:0x", "00:00:00:00", "x1:00:00",
+                            "eta: 1:00:00", "1:00:00 eta: 2:00:00", "", "1234567890123456789012345678:00:00", "1:00:00\x00"])
+
+
+@pytest.mark.parametrize("kind", sorted(_ETA_LINES))
+@settings(max_examples=100, deadline=None)
+@given(data=st.data())
+def test_etas_of_any_shape_read_as_the_general_path_reads_them(kind: str, data) -> None:
+    """The ETAs of a run are blanked by their columns where each line holds one at the first
+    line's place and every shape of them is the trainers' (digits as 0): lines whose ETA is
+    another shape, longer than the columns looked at, or printed twice read as the general
+    path reads them."""
+    etas = st.one_of(GOOD_ETAS, GOOD_ETAS, ODD_ETAS) if data.draw(st.booleans()) else GOOD_ETAS
+    first = data.draw(st.sampled_from([5, 90, 100]))
+    lines = [_ETA_LINES[kind].format(eta=data.draw(etas), it=it) for it in range(first, first + data.draw(st.integers(8, 30)))]
+    _same(kind, "\n".join(lines) + "\n", data.draw(st.sampled_from([None, 2_048])))
+
+
+@pytest.mark.parametrize("kind", sorted(_ETA_LINES))
+def test_a_run_whose_etas_change_shape_or_place_comes_in_blocks(kind: str) -> None:
+    """ETAs of every shape, and mmcv's moving with the iteration's width."""
+    etas = ["1 day, 0:00:05", "23:59:59", "9:59:59", "10:00:00", "2 days, 0:00:00"] * 4
+    lines = [_ETA_LINES[kind].format(eta=eta, it=it) for it, eta in enumerate(etas, 95)]
+    items = _same(kind, "\n".join(lines) + "\n")
+    assert sum(len(item.step) for item in items if type(item) is Columns and item.source_tag.endswith("loss")) == len(etas)

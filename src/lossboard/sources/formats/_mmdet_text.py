@@ -31,7 +31,6 @@ from lossboard.sources.formats._pipeline import LinePipeline
 # the logging prefix: "2023/03/01 12:00:00 - mmengine - INFO - ", "2021-03-04 12:00:00,123 - mmdet"
 _STAMP = re.compile(r"(\d{4})[-/](\d\d)[-/](\d\d) (\d\d):(\d\d):(\d\d)")
 _ETA = re.compile(_pair_runs.ETA)
-_ETA_CUT = "eta: " + _pair_runs.ETA  # what the fast path deletes: the only value that is no number
 _MILLIS = re.compile(r"[.,]\d+")  # mmcv's ",123" after the time
 _STAMP_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]
 _COPYPASTE = "_copypaste: "  # mmdet's line of the numbers the summary gives
@@ -229,8 +228,8 @@ def _learn_layout(line: str, head: re.Match) -> tuple[_pair_runs.Layout, str] | 
             names.append(pair[1])
         elif _ETA.match(line, pair.start(2)) is None:
             return None
-        elif _ETA_CUT not in cuts:
-            cuts.append(_ETA_CUT)
+        elif _pair_runs.ETA_CUT not in cuts:
+            cuts.append(_pair_runs.ETA_CUT)
     layout = _pair_runs.Layout.learn(line, spans, names, skip=skip, cut="|".join(cuts))
     if layout is None or not names:
         return None

@@ -39,6 +39,15 @@ from lossboard.sources.formats._plain_bytes import PlainBytesFeed
 
 # an ETA as the trainers print it: "3:37:18", "1 day, 2:03:04", "2 days, 2:47:25"
 ETA = r"(?:\d+ days?, )?\d+:\d\d:\d\d"
+ETA_CUT = "eta: " + ETA  # the cut of a layout whose lines print one: the only value that is no number
+_ETA_HEAD = b"eta: "
+_ETA_WIDEST = 32  # an ETA read by its columns: "123 days, 23:59:59" and then some
+_ETA_SHAPE = re.compile(ETA.encode())
+_ETA_HEAD_CODES = np.frombuffer(_ETA_HEAD, dtype=np.uint8)
+_ETA_COLUMNS = np.arange(_ETA_WIDEST, dtype=np.uint8)
+_COLON = ord(":")
+_ETA_PLACES = 4  # columns where a run's lines hold "eta: " (mmcv's iterations of 2 to 4 digits and another)
+_ETA_SHAPES = 64  # changes of an ETA's shape in a run read by columns: more, and the regex is as cheap
 MIN_LINES = 8  # shorter runs are not worth it
 MAX_LAYOUTS = 6  # kinds of line read in bulk per parser
 MAX_SHAPES = 512  # line shapes remembered as checked (`RunParser._spaced_as_learned`)
@@ -51,6 +60,7 @@ _NEWLINE = ord("\n")
 _DIGITS = b"0123456789"
 _BLANK = b" " + _DIGITS
 _DIGITS_AS_ZERO = bytes.maketrans(_DIGITS, b"0" * 10)
+_DIGIT_AS_ZERO = np.frombuffer(_DIGITS_AS_ZERO, dtype=np.uint8)
 _ZEROS = re.compile(b"00+")
 # control bytes no log line holds (no tab, line end, backspace or escape): marks of replaced pieces
 _MARKS = bytes((*range(1, 8), *range(14, 27), *range(28, 32)))
@@ -105,19 +115,23 @@ class Layout(NamedTuple):
         by ``\\n``, each starting at ``starts``) fits, else None."""
         count = len(starts)
         stamps = None
+        if self.skip or self.cut:  # blanked to spaces, which go with the others below
+            blanked = bytearray(text)
+            codes = np.frombuffer(blanked, dtype=np.uint8)
+            lengths = np.append(starts[1:] - 1, len(text)) - starts
         if self.skip:
-            codes = np.frombuffer(text, dtype=np.uint8)
-            if (np.append(starts[1:] - 1, len(text)) - starts).min() < self.skip:
+            if lengths.min() < self.skip:
                 return None
             where = starts[:, None] + np.arange(self.skip)
             stamps = codes[where]
             if stamps.max() >= 0x80:
                 return None  # a character of several bytes: its line is not cut where the str path cuts it
-            blanked = bytearray(text)  # spaces, which go with the others below
-            np.frombuffer(blanked, dtype=np.uint8)[where] = 0x20
+            codes[where] = 0x20
+        if self.skip or self.cut:
+            cut_by_columns = self.cut == ETA_CUT and _blank_etas(codes, starts, lengths)
             text = bytes(blanked)
-        if self.cut:
-            text = re.sub(self.cut.encode(), b"", text)
+            if self.cut and not cut_by_columns:
+                text = re.sub(self.cut.encode(), b"", text)
         if self.width and not self.cut:  # the lines' columns stay where they were (checked there against the pieces)
             columns = _fixed_width.numbers(text, count, _plan(self.pieces).pieces)
             if columns is not None:
@@ -153,6 +167,60 @@ class Layout(NamedTuple):
         if len(flat) != count * self.width:
             return None
         return stamps, np.fromiter(flat, dtype=np.float64, count=len(flat)).reshape(count, self.width), None
+
+
+def _blank_etas(codes: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> bool:
+    """Blank each line's ``eta: `` and ETA, as ``re.sub`` of `ETA_CUT` would delete them
+    (spaces are dropped next), when every line holds one at one of a few places
+    (`_eta_columns`): the columns from there are one byte matrix, each ETA ends 6 bytes
+    after its first colon, and each shape of them with digits as 0 must match `ETA` (a shape
+    is checked where it differs from the line before's: a run prints few). False (nothing
+    blanked) otherwise: then the regex deletes them, whose scan for ``eta: `` alone cost as
+    much as all of this. An ``eta: `` elsewhere in a line is left in its text, which the
+    layout's skeleton check then finds."""
+    columns = _eta_columns(codes, starts, lengths)
+    if columns is None:
+        return False
+    width = min(_ETA_WIDEST, int((lengths - columns).min()) - len(_ETA_HEAD))  # of the ETAs' columns
+    windows = np.lib.stride_tricks.sliding_window_view(codes, len(_ETA_HEAD) + width, writeable=True)
+    rows = starts + columns
+    window = windows[rows]
+    shapes = _DIGIT_AS_ZERO[window[:, len(_ETA_HEAD) :]]
+    colons = shapes == _COLON
+    ends = colons.argmax(axis=1).astype(np.uint8) + 6  # "\d+:\d\d:\d\d" from its first colon
+    if not colons.any(axis=1).all() or ends.max() > width:
+        return False
+    inside = _ETA_COLUMNS[:width] < ends[:, None]
+    shapes *= inside
+    changes = [0, *(np.flatnonzero((shapes[1:] != shapes[:-1]).any(axis=1)) + 1).tolist()]
+    if len(changes) > _ETA_SHAPES:
+        return False
+    if not all(_ETA_SHAPE.fullmatch(shape) for shape in {shapes[row, : ends[row]].tobytes() for row in changes}):
+        return False
+    window[:, : len(_ETA_HEAD)] = 0x20
+    window[:, len(_ETA_HEAD) :][inside] = 0x20
+    windows[rows] = window
+    return True
+
+
+def _eta_columns(codes: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray | None:
+    """Where each line holds ``eta: ``, with room for an ETA after it: at one of a few places
+    (`_ETA_PLACES`, a width before it changes seldom: mmcv's unpadded iteration), each found
+    in the first line not placed yet; None when a line holds it at none."""
+    columns = np.full(len(starts), -1)
+    heads = np.lib.stride_tricks.sliding_window_view(codes, len(_ETA_HEAD))
+    line = 0
+    for _ in range(_ETA_PLACES):
+        column = bytes(codes[starts[line] : starts[line] + lengths[line]]).find(_ETA_HEAD)
+        if column < 0:
+            return None
+        left = np.flatnonzero((columns < 0) & (lengths >= column + len(_ETA_HEAD) + len("0:00:00")))
+        columns[left[(heads[starts[left] + column] == _ETA_HEAD_CODES).all(axis=1)]] = column
+        unplaced = columns < 0
+        line = int(unplaced.argmax())
+        if not unplaced[line]:
+            return columns
+    return None
 
 
 def _has_minus_zero(body: bytes) -> bool:

@@ -50,7 +50,6 @@ _OWN_LOGGERS = ("d2.", "fvcore")
 _EXACT = 2**53  # iterations above this do not survive a float64
 # what the fast path takes off before reading numbers: the time a line starts with, the ETA
 _LINE_TIME = re.compile(r"\[\d\d/\d\d \d\d:\d\d:\d\d")
-_ETA_CUT = "eta: " + _pair_runs.ETA
 # what `_LINE_TIME` matches, "[11/16 03:15:21": where its digits are, where the rest is and what
 _LINE_TIME_WIDTH = 15
 _LINE_TIME_DIGITS = [1, 2, 4, 5, 7, 8, 10, 11, 13, 14]
@@ -108,7 +107,7 @@ class Parser(_pair_runs.RunParser):
             spans.append((pair.start(2), value_end))
             names.append(pair[1])
         skip = _LINE_TIME.match(line)  # sliced off: the general path reads nothing before "iter:"
-        layout = _pair_runs.Layout.learn(line, spans, names, skip=skip.end() if skip else 0, cut=_ETA_CUT)
+        layout = _pair_runs.Layout.learn(line, spans, names, skip=skip.end() if skip else 0, cut=_pair_runs.ETA_CUT)
         return None if layout is None else (layout, "iter: ")
 
     def _prepare(self, layout: _pair_runs.Layout, stamps: np.ndarray | None, matrix: np.ndarray) -> tuple | None:
