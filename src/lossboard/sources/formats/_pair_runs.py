@@ -10,7 +10,7 @@ A `Layout` is such a line with its numbers cut out, learned once from a line the
 path reads (it says where the numbers are); a parser knows a few, one per kind of line it prints
 in blocks (training lines, evaluation lines). All lines of one layout in a chunk are joined and
 read with C-level operations on their bytes only: the date and time each line starts with
-sliced off, the stretches that vary in shape (an ETA) deleted by one regex, spaces dropped
+sliced off, the stretches that vary in shape (an ETA) blanked by their columns or deleted by one regex, spaces dropped
 (padding such as ``[  5/109]`` then needs no pattern); the run's text without its number
 characters compared with the layout's, once (a line with another name, another field or
 another order differs there); the literal text between the numbers turned into commas, mostly
@@ -185,21 +185,21 @@ def _blank_etas(codes: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> b
     windows = np.lib.stride_tricks.sliding_window_view(codes, len(_ETA_HEAD) + width, writeable=True)
     rows = starts + columns
     window = windows[rows]
-    shapes = _DIGIT_AS_ZERO[window[:, len(_ETA_HEAD) :]]
-    colons = shapes == _COLON
-    ends = colons.argmax(axis=1).astype(np.uint8) + 6  # "\d+:\d\d:\d\d" from its first colon
-    if not colons.any(axis=1).all() or ends.max() > width:
+    # "\d+:\d\d:\d\d" ends 6 bytes after its first colon, which is not its first byte (0: none)
+    ends = (window[:, len(_ETA_HEAD) :] == _COLON).argmax(axis=1).astype(np.uint8) + 6
+    width = int(ends.max())  # of the longest ETA: the columns looked at from here
+    if ends.min() == 6 or width > window.shape[1] - len(_ETA_HEAD):
         return False
+    etas = window[:, len(_ETA_HEAD) : len(_ETA_HEAD) + width]
     inside = _ETA_COLUMNS[:width] < ends[:, None]
-    shapes *= inside
+    shapes = np.where(inside, _DIGIT_AS_ZERO[etas], np.uint8(0))
     changes = [0, *(np.flatnonzero((shapes[1:] != shapes[:-1]).any(axis=1)) + 1).tolist()]
     if len(changes) > _ETA_SHAPES:
         return False
     if not all(_ETA_SHAPE.fullmatch(shape) for shape in {shapes[row, : ends[row]].tobytes() for row in changes}):
         return False
-    window[:, : len(_ETA_HEAD)] = 0x20
-    window[:, len(_ETA_HEAD) :][inside] = 0x20
-    windows[rows] = window
+    windows[rows, : len(_ETA_HEAD)] = 0x20
+    windows[rows, len(_ETA_HEAD) : len(_ETA_HEAD) + width] = np.where(inside, np.uint8(0x20), etas)
     return True
 
 
