@@ -463,3 +463,27 @@ def test_a_run_whose_etas_change_shape_or_place_comes_in_blocks(kind: str) -> No
     lines = [_ETA_LINES[kind].format(eta=eta, it=it) for it, eta in enumerate(etas, 95)]
     items = _same(kind, "\n".join(lines) + "\n")
     assert sum(len(item.step) for item in items if type(item) is Columns and item.source_tag.endswith("loss")) == len(etas)
+
+
+# what a detectron2 metrics line may print before its ETA: the general path reads nothing there
+# but a first "iter: N" (which the fast path slices off by its columns)
+D2_HEADS = st.sampled_from(["[11/16 03:00:21] d2.utils.events INFO: ", "[07/11 14:22:23 d2.utils.events]: ",
+                            "[11/16 03:00:21] d2.utils.evente INFO: ", "[1/116 03:00:21] d2.utils.events INFO: ",
+                            "[11/16 03:00:21] iter: 7 d2.events INFO: ", "[11/16 03:00:21] d2.utils.évents INFO:",
+                            "[11/16 03:00:21] d2.utils.events iter: 12345 ", "", "eta: "])
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_detectron2_metrics_lines_whatever_they_print_before_their_eta(data) -> None:
+    """A run's lines that differ before their ETA (another logger, a time of other digits or
+    none, a character of several bytes, an "iter: N" of its own) read as the general path
+    reads them, and a run that differs only there comes in blocks."""
+    odd = data.draw(st.booleans())
+    usual, eta = "[11/16 03:00:21] d2.utils.events INFO: ", data.draw(GOOD_ETAS)  # "iter:" at one place: a run
+    lines = [f"{data.draw(D2_HEADS) if odd and data.draw(st.integers(0, 4)) == 0 else usual} eta: {eta}  "
+             f"iter: {it}  total_loss: 0.{it}  lr: 0.001" for it in range(100, 100 + data.draw(st.integers(8, 30)))]
+    chunk = data.draw(st.sampled_from([None, 2_048]))
+    items = _same("detectron2-log", "\n".join(lines) + "\n", chunk)
+    if not odd and chunk is None:  # a chunk's few last lines are read one by one
+        assert sum(len(item.step) for item in items if type(item) is Columns and item.source_tag == "total_loss") == len(lines)

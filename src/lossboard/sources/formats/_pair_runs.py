@@ -122,11 +122,11 @@ class Layout(NamedTuple):
         if self.skip:
             if lengths.min() < self.skip:
                 return None
-            where = starts[:, None] + np.arange(self.skip)
-            stamps = codes[where]
+            heads = np.lib.stride_tricks.sliding_window_view(codes, self.skip, writeable=True)
+            stamps = heads[starts]
             if stamps.max() >= 0x80:
                 return None  # a character of several bytes: its line is not cut where the str path cuts it
-            codes[where] = 0x20
+            heads[starts] = 0x20
         if self.skip or self.cut:
             cut_by_columns = self.cut == ETA_CUT and _blank_etas(codes, starts, lengths)
             text = bytes(blanked)
