@@ -487,3 +487,19 @@ def test_detectron2_metrics_lines_whatever_they_print_before_their_eta(data) -> 
     items = _same("detectron2-log", "\n".join(lines) + "\n", chunk)
     if not odd and chunk is None:  # a chunk's few last lines are read one by one
         assert sum(len(item.step) for item in items if type(item) is Columns and item.source_tag == "total_loss") == len(lines)
+
+
+@pytest.mark.parametrize("inside", ["iter: 5  total_loss: 0.3 ", "copypaste: Task: bbox ", "val_loss: 0.5 ", "Inference "])
+@pytest.mark.parametrize("at", [0, 5, 11])
+def test_a_detectron2_progress_line_holding_more_reads_as_the_general_path_reads_it(inside: str, at: int) -> None:
+    """detectron2's own lines give nothing and are read in bulk by their shapes alone: one
+    that holds a metrics pair or a copypaste table is no such line."""
+    stamp = "[11/16 03:00:21]"
+    lines = [f"{stamp} d2.utils.events INFO:  eta: 0:10:00  iter: {it}  total_loss: 0.{it}" for it in range(100, 110)]
+    progress = [f"{stamp} d2.evaluation.evaluator INFO: Inference done {i * 120 + 11}/3334. Dataloading: 0.0015 s/iter. "
+                "ETA=0:01:36" for i in range(12)]
+    learned = "\n".join(lines + progress + lines) + "\n"  # the first chunk: progress lines learned one by one
+    progress[at] = progress[at].replace("Dataloading", inside + "Dataloading")
+    items = _same("detectron2-log", learned + "\n".join(progress + lines) + "\n", len(learned.encode()))
+    if inside.startswith("iter"):  # a metrics line for the general path: iteration 5, whatever prints it
+        assert any(type(point) is Point and point.step == 5 and point.source_tag == "total_loss" for point in expand(items))

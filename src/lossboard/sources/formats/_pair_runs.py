@@ -99,9 +99,9 @@ class Layout(NamedTuple):
 
     @classmethod
     def blank(cls, sample: str, *, skip: int = 0) -> Layout:
-        """The layout of lines that give nothing (progress a trainer logs), read by their text
+        """The layout of lines that give nothing (progress a trainer logs), told by their text
         without digits and spaces: no numbers to convert, only the check that each line is one
-        of them."""
+        of them, which the check of each line's shape makes (`read` gives any lines)."""
         return cls(skip, "", (sample[skip:].encode("utf-8", "surrogatepass").translate(None, _BLANK).decode(),), 0, ())
 
     @property
@@ -112,7 +112,8 @@ class Layout(NamedTuple):
         """(the date and time each line starts with, as a (lines, skip) byte matrix, or None; a
         (lines, numbers) float matrix; when read as columns, one line of each shape with digits
         as 0 (`_fixed_width.Read.alike`), else None) when every line of ``text`` (lines joined
-        by ``\\n``, each starting at ``starts``) fits, else None."""
+        by ``\\n``, each starting at ``starts``) fits, else None. A blank layout's lines are
+        not checked here: `RunParser` checks every line's shape against the layout anyway."""
         count = len(starts)
         stamps = None
         if self.skip or self.cut:  # blanked to spaces, which go with the others below
@@ -136,11 +137,9 @@ class Layout(NamedTuple):
             columns = _fixed_width.numbers(text, count, _plan(self.pieces).pieces)
             if columns is not None:
                 return stamps, columns.matrix, columns.alike
-        data = text.translate(None, b" ")  # dropping the spaces is one table pass, and a replace copies less
-        if not self.width:
-            if data.translate(None, _DIGITS) != "\n".join(self.pieces * count).encode("utf-8", "surrogatepass"):
-                return None
+        if not self.width:  # each line's text is the layout's when its shape is (`RunParser._spaced_as_learned`)
             return stamps, np.empty((count, 0)), None
+        data = text.translate(None, b" ")  # dropping the spaces is one table pass, and a replace copies less
         plan = _plan(self.pieces)
         if not data.startswith(plan.head) or not data.endswith(plan.tail):
             return None
