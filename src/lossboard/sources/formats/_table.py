@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import re
 
-
 from lossboard.model import RESUME, Event, Item, Point, Problem
 from lossboard.sources.formats import _table_arrow
 from lossboard.sources.formats._lines import LineParser
