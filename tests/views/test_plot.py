@@ -90,6 +90,18 @@ def test_400_runs_keep_the_legend_inside_the_figure_with_a_count_of_the_rest() -
     assert not box.overlaps(figure.axes[0].get_window_extent())  # never over the curves
 
 
+def test_many_runs_lr_changes_are_one_legend_entry_once_colours_no_longer_name_a_run() -> None:
+    """400 runs share a handful of colours: a count per colour would be seven "lr change" lines."""
+    x = np.arange(40.0)
+    colors = ["#0072B2", "#D55E00", "#009E73", "#CC79A7"]
+    lines = [Line(f"run-{i}", "train", "train/loss", x, 1 / (1 + x), colors[i % 4], "solid") for i in range(40)]
+    markers = [Marker(float(at), LR_CHANGE, "lr", colors[i % 4]) for i in range(40) for at in range(0, 40, 2)]
+    for runs, expected in ((4, ["lr change (20)"] * 4), (40, ["lr change (800)"])):
+        spec = FigureSpec("loss", "Loss", "epoch", "loss", lines[:runs], markers[: runs * 20])
+        legend = [text.get_text() for text in render(spec).legends[0].get_texts()]
+        assert [text for text in legend if text.startswith("lr change")] == expected
+
+
 def test_raw_values_are_drawn_faint_under_the_smoothed_line_and_batch_lines_thin_under_epoch_lines() -> None:
     (run,) = lossboard.load(EXAMPLE)
     loss = next(spec for spec in build_figures([run], smoothing=0.9) if spec.key == "loss")

@@ -42,19 +42,21 @@ class _Columns:
     wall time): NaNs for the values before are written when the first known one comes, so a
     column nobody knows costs neither memory nor time. A long block (a table's chunk) is held
     after the arrays so far, and joined in `series`: its steps, epochs and wall times as they
-    came (a chunk's series share them), its values copied to the end of ``store``, which grows
-    in place. So the parser's block is freed at once (the next one reuses its memory), and a
+    came (a chunk's series share them), its values copied to the end of ``store`` (its first
+    ``stored`` values), a numpy array: from 4 MB numpy asks the kernel for huge pages, so a
+    fresh page costs a fault per 2 MB, not per 4 KB (half the CPU of an ``array`` grown by
+    ``frombytes``). So the parser's block is freed at once (the next one reuses its memory), and a
     table's values are one view of the store in the end, never joined. Short blocks wait in
     ``pending`` until the collector's `add` ends (or a point comes), then are copied in
     together: three copies a series per `add`, not three per block.
     """
 
-    __slots__ = ("held", "pending", "store", "step", "epoch", "wall_time", "value")
+    __slots__ = ("held", "pending", "store", "stored", "step", "epoch", "wall_time", "value")
 
     def __init__(self) -> None:
         self.held: list[_Segment] = []
         self.pending: list[Columns] = []
-        self.store = array("d")
+        self.store, self.stored = _NO_VALUES, 0
         self._new_arrays()
 
     def _new_arrays(self) -> None:
@@ -74,8 +76,8 @@ class _Columns:
             value = np.concatenate([block.value for block in blocks])
             epoch, wall_time = _joined(blocks, "epoch"), _joined(blocks, "wall_time")
         before = len(self.step)
-        self.step.frombytes(step.astype(np.int64, copy=False).tobytes())
-        self.value.frombytes(value.astype(np.float64, copy=False).tobytes())
+        self.step.frombytes(_bytes_of(step, np.int64))
+        self.value.frombytes(_bytes_of(value, np.float64))
         if epoch is not None or self.epoch:
             _extend(self.epoch, epoch, before, len(step))
         if wall_time is not None or self.wall_time:
@@ -94,11 +96,14 @@ class _Columns:
     def hold(self, block: Columns) -> None:
         """Keep a long block after what the arrays hold: its values in the store."""
         self.close()
-        start = len(self.store)
-        self.store.frombytes(memoryview(np.ascontiguousarray(block.value, dtype=np.float64)).cast("B"))
+        start = self.stored
+        self.stored = end = start + len(block.value)
+        if end > len(self.store):
+            self.store = _grown(self.store, start, end)
+        self.store[start:end] = block.value
         self.held.append((  # a column of a parser's matrix is copied, or it would keep the whole matrix
             np.ascontiguousarray(block.step, dtype=np.int64),
-            slice(start, len(self.store)),
+            slice(start, end),
             None if block.epoch is None else np.ascontiguousarray(block.epoch, dtype=np.float64),
             None if block.wall_time is None else np.ascontiguousarray(block.wall_time, dtype=np.float64),
         ))
@@ -107,12 +112,24 @@ class _Columns:
         """The values of every held segment, in order: one view of the store when they all are
         there (a table's), else joined. The store is handed over: later blocks start a new one."""
         parts = [segment[1] for segment in self.held]
-        if self.store:
-            store, self.store = np.frombuffer(self.store), array("d")
+        if self.stored:
+            store, self.store, self.stored = self.store[: self.stored], _NO_VALUES, 0
             if all(type(part) is slice for part in parts):  # one after the other, from 0
                 return store
             parts = [store[part] if type(part) is slice else part for part in parts]
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
+_NO_VALUES = np.empty(0)
+
+
+def _grown(store: np.ndarray, used: int, size: int) -> np.ndarray:
+    """A store for at least ``size`` values that holds the ``used`` ones of ``store``. It grows
+    4x: the end not written yet takes address space, not memory (but for the rest of a 2 MB
+    huge page), and the copies while growing add up to a third of the values, not all."""
+    grown = np.empty(max(size, 4 * len(store)))
+    grown[:used] = store[:used]
+    return grown
 
 
 class RunCollector:
@@ -235,7 +252,13 @@ def _extend(column: array, values: np.ndarray | None, before: int, count: int) -
         return
     if before and not column:  # the first known ones: those before them were unknown
         column.extend(_NAN_ARRAY * before)
-    column.frombytes(values.astype(np.float64, copy=False).tobytes())
+    column.frombytes(_bytes_of(values, np.float64))
+
+
+def _bytes_of(values: np.ndarray, dtype: type) -> memoryview:
+    """``values`` as ``dtype``, in bytes for ``array.frombytes``: copied only if they are not
+    already (``tobytes`` would copy them again)."""
+    return memoryview(np.ascontiguousarray(values, dtype=dtype)).cast("B")
 
 
 class _Joiner:

@@ -324,10 +324,15 @@ def _legend_entries(spec: FigureSpec) -> list[tuple[Any, str]]:
         entries.append((handle, _legend_text(line)))
     if rest:
         entries.append((Line2D([], [], linestyle="none"), f"+{rest} more"))
+    counted: dict[tuple[str, str], int] = {}
     for (kind, color), group in _marker_groups(spec.markers).items():
         if len(group) > _LABELLED_MARKERS:
-            handle = Line2D([], [], color=color, linestyle="none", marker="|", markersize=6, alpha=0.7)
-            entries.append((handle, f"{'resume' if kind == RESUME else 'lr change'} ({len(group)})"))
+            # once the legend leaves runs out, a colour names no one run: one entry per kind
+            key = (kind, "0.4" if rest else color)
+            counted[key] = counted.get(key, 0) + len(group)
+    for (kind, color), count in counted.items():
+        handle = Line2D([], [], color=color, linestyle="none", marker="|", markersize=6, alpha=0.7)
+        entries.append((handle, f"{'resume' if kind == RESUME else 'lr change'} ({count})"))
     return entries
 
 

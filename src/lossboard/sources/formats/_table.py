@@ -24,13 +24,11 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
-
 from lossboard.model import RESUME, Event, Item, Point, Problem
 from lossboard.sources.formats import _table_arrow
 from lossboard.sources.formats._lines import LineParser
 from lossboard.sources.formats._numbers import number
-from lossboard.sources.formats._plain_bytes import PlainBytesFeed, is_plain
+from lossboard.sources.formats._plain_bytes import PlainBytesFeed, plain_lines
 from lossboard.sources.formats._table_head import EPOCH_NAMES, STEP_NAMES, counter_columns, split_cells
 from lossboard.tags import canonical
 
@@ -139,10 +137,10 @@ class TableParser(PlainBytesFeed, LineParser):
     def read_plain(self, data: bytes, end: int) -> list[Item] | None:
         """The complete rows of a plain block as they are, to `_table_arrow`; None for others."""
         splitter = self._splitter
-        if not (self._is_fast() and is_plain(data, end, splitter.max_line_chars)):
+        lines = plain_lines(data, end, splitter.max_line_chars) if self._is_fast() else None
+        if lines is None:
             return None
-        newlines = np.count_nonzero(np.frombuffer(data, np.uint8, end) == 10)  # 5x bytes.count
-        first = splitter.skip(int(newlines))
+        first = splitter.skip(lines)
         rows = _table_arrow.read_block(self, data, end)
         if rows is None:
             rows = self._halves(first, _lines_of(data[:end].decode("utf-8", "replace")))
