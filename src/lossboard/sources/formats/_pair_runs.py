@@ -10,14 +10,14 @@ A `Layout` is such a line with its numbers cut out, learned once from a line the
 path reads (it says where the numbers are); a parser knows a few, one per kind of line it prints
 in blocks (training lines, evaluation lines). All lines of one layout in a chunk are joined and
 read with C-level operations on their bytes only: the date and time each line starts with
-sliced off, the stretches that vary in shape (an ETA) blanked by their columns or deleted by one regex, spaces dropped
-(padding such as ``[  5/109]`` then needs no pattern); the run's text without its number
-characters compared with the layout's, once (a line with another name, another field or
-another order differs there); the literal text between the numbers turned into commas, mostly
-by one ``bytes.translate`` (`_Plan`); one orjson call converts every number of the run, which
-must hold exactly as many as that many lines do. Otherwise `Layout.read` gives None and the
-format reads those lines one by one, so the records never depend on the path taken, only the
-time does.
+sliced off, the stretches that vary in shape (an ETA) blanked by their columns or deleted by
+one regex, spaces dropped (padding such as ``[  5/109]`` then needs no pattern); the run's
+text without its number characters compared with the layout's, once (a line with another
+name, another field or another order differs there); the literal text between the numbers
+turned into commas, mostly by one ``bytes.translate`` (`_Plan`); one orjson call converts
+every number of the run, which must hold exactly as many as that many lines do. Otherwise
+`Layout.read` gives None and the format reads those lines one by one, so the records never
+depend on the path taken, only the time does.
 
 A layout is plain data (strings, its cut as a pattern's text compiled through ``re``'s own
 cache), so a parser holding some can be saved between passes.
@@ -39,8 +39,9 @@ from lossboard.sources.formats._plain_bytes import PlainBytesFeed
 
 # an ETA as the trainers print it: "3:37:18", "1 day, 2:03:04", "2 days, 2:47:25"
 ETA = r"(?:\d+ days?, )?\d+:\d\d:\d\d"
-ETA_CUT = "eta: " + ETA  # the cut of a layout whose lines print one: the only value that is no number
-_ETA_HEAD = b"eta: "
+ETA_HEAD = "eta: "
+ETA_CUT = ETA_HEAD + ETA  # the cut of a layout whose lines print one: the only value that is no number
+_ETA_HEAD = ETA_HEAD.encode()
 _ETA_WIDEST = 32  # an ETA read by its columns: "123 days, 23:59:59" and then some
 _ETA_SHAPE = re.compile(ETA.encode())
 _ETA_HEAD_CODES = np.frombuffer(_ETA_HEAD, dtype=np.uint8)
@@ -109,7 +110,7 @@ class Layout(NamedTuple):
         return len(self.pieces) - 1
 
     def read(self, text: bytes, starts: np.ndarray) -> tuple[np.ndarray | None, np.ndarray, list[int] | None] | None:
-        """(the date and time each line starts with, as a (lines, skip) byte matrix, or None; a
+        """(the ``skip`` bytes each line starts with, its date and time, as a byte matrix, or None; a
         (lines, numbers) float matrix; when read as columns, one line of each shape with digits
         as 0 (`_fixed_width.Read.alike`), else None) when every line of ``text`` (lines joined
         by ``\\n``, each starting at ``starts``) fits, else None. A blank layout's lines are
@@ -137,7 +138,7 @@ class Layout(NamedTuple):
             columns = _fixed_width.numbers(text, count, _plan(self.pieces).pieces)
             if columns is not None:
                 return stamps, columns.matrix, columns.alike
-        if not self.width:  # each line's text is the layout's when its shape is (`RunParser._spaced_as_learned`)
+        if not self.width:  # a line's text is the layout's if its shape is (`RunParser._spaced_as_learned`)
             return stamps, np.empty((count, 0)), None
         data = text.translate(None, b" ")  # dropping the spaces is one table pass, and a replace copies less
         plan = _plan(self.pieces)
@@ -195,7 +196,8 @@ def _blank_etas(codes: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> b
     changes = [0, *(np.flatnonzero((shapes[1:] != shapes[:-1]).any(axis=1)) + 1).tolist()]
     if len(changes) > _ETA_SHAPES:
         return False
-    if not all(_ETA_SHAPE.fullmatch(shape) for shape in {shapes[row, : ends[row]].tobytes() for row in changes}):
+    seen = {shapes[row, : ends[row]].tobytes() for row in changes}
+    if not all(_ETA_SHAPE.fullmatch(shape) for shape in seen):
         return False
     windows[rows, : len(_ETA_HEAD)] = 0x20
     windows[rows, len(_ETA_HEAD) : len(_ETA_HEAD) + width] = np.where(inside, np.uint8(0x20), etas)

@@ -50,7 +50,6 @@ _OWN_LOGGERS = ("d2.", "fvcore")
 _EXACT = 2**53  # iterations above this do not survive a float64
 # what the fast path takes off before reading numbers: the time a line starts with, the ETA
 _LINE_TIME = re.compile(r"\[\d\d/\d\d \d\d:\d\d:\d\d")
-_ETA_HEAD = "eta: "
 # what `_LINE_TIME` matches, "[11/16 03:15:21": where its digits are, where the rest is and what
 _LINE_TIME_WIDTH = 15
 _LINE_TIME_DIGITS = [1, 2, 4, 5, 7, 8, 10, 11, 13, 14]
@@ -109,7 +108,7 @@ class Parser(_pair_runs.RunParser):
             names.append(pair[1])
         # sliced off by its columns: the general path reads nothing before "iter:", so the
         # time and logger need no pieces (whose digits and dots cost a pass to replace)
-        eta = line.rfind(_ETA_HEAD, 0, match.start())
+        eta = line.rfind(_pair_runs.ETA_HEAD, 0, match.start())
         skip = eta if eta >= 0 else match.start()
         layout = _pair_runs.Layout.learn(line, spans, names, skip=skip, cut=_pair_runs.ETA_CUT)
         return None if layout is None else (layout, "iter: ")
@@ -117,7 +116,7 @@ class Parser(_pair_runs.RunParser):
     def _prepare(self, layout: _pair_runs.Layout, stamps: np.ndarray | None, matrix: np.ndarray) -> tuple | None:
         """The numbers, the iterations and where an iteration goes back, for the whole chunk
         (None: read it line by line, as when an iteration is too large for a float64)."""
-        if not layout.width:  # the time and logger of detectron2's own lines, which metrics lines need not be
+        if not layout.width:  # detectron2's own lines: their time tells them (metrics lines need none)
             return None if stamps is not None and not _is_line_time(stamps) else (matrix, None, [])
         steps = matrix[:, 0]
         if steps.max() >= _EXACT:
