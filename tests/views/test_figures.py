@@ -7,10 +7,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import lossboard
 from lossboard.model import LR_CHANGE, RESUME, Event, Run, Series
 from lossboard.views.colors import run_colors
 from lossboard.views.figures import build_figures, role, smooth
 from lossboard.views.plot import write_figures
+
+EXAMPLE = Path(__file__).parent.parent.parent / "examples" / "alexnet-imagenet"
 
 
 def series(tag: str, epochs: list[float], values: list[float] | None = None) -> Series:
@@ -170,3 +173,15 @@ def test_with_many_runs_batch_lines_give_way_to_each_runs_epoch_line() -> None:
     many = build_figures([run(f"r{i}") for i in range(20)])[0]
     assert sum(line.is_batch for line in few.lines) == 2
     assert not any(line.is_batch for line in many.lines) and len(many.lines) == 20
+
+
+
+def test_the_last_learning_rate_holds_until_the_run_ends() -> None:
+    """The example sets lr 0.0001 when it resumes at epoch 85 and trains on to epoch 99: the lr
+    line reaches the last batch (epoch 99 + 10/11, step 1,099,000) instead of stopping at 85."""
+    (run,) = lossboard.load(EXAMPLE)
+    (printed,) = [series for key, series in run.series.items() if key.tag == "opt/lr"]
+    for axis, end in (("epoch", 99 + 10 / 11), ("step", 1_099_000)):
+        (lr,) = [spec for spec in build_figures([run], x=axis) if spec.key == "lr"]
+        (line,) = lr.lines
+        assert list(line.y) == [*printed.value, 0.0001] and line.x[-1] == pytest.approx(end)

@@ -141,7 +141,11 @@ def build_figures(
         members = sorted(by_role[key], key=lambda m: _line_order(m[1]))
         axis = x if all(_has_axis(s, x) for _, s in members) else "step"
         xs = [_x_values(series, axis, starts.get(run.name)) for run, series in members]
-        xlabel, xs = _wall_unit(xs) if axis == "wall" else (axis, xs)
+        ys = [series.value for _, series in members]
+        if key == LR:  # a rate holds until it changes, and the last one until the run ends
+            ends = {run.name: _run_end(run, axis, starts.get(run.name)) for run, _ in members}
+            xs, ys = zip(*(_held_until(x_of, y_of, ends[run.name]) for (run, _), x_of, y_of in zip(members, xs, ys)))
+        xlabel, xs = _wall_unit(list(xs)) if axis == "wall" else (axis, list(xs))
         has_top_k = any(_TOP_K.match(metric_of(s.tag)) for _, s in members)
         spec = FigureSpec(
             key=key,
@@ -151,21 +155,21 @@ def build_figures(
         )
         tag_order = {tag: index for index, tag in enumerate(dict.fromkeys(s.tag for _, s in members))}
         x_range = x_limits(xs)
-        for (run, series), line_x in zip(members, xs):
+        for (run, series), line_x, line_y in zip(members, xs, ys):
             label = _label(series.tag, key, has_top_k) + (_MEAN if series.source_tag.endswith(_MEAN) else "")
             line = Line(
                 run=run.name,
                 label=f"{run.name}: {label}" if several else label,
                 source_tag=series.source_tag,
                 x=line_x,
-                y=series.value,
+                y=line_y,
                 color=colors[run.name] if several else _split_color(series.tag, tag_order[series.tag]),
                 style=_style(series.tag, several),
                 is_batch=_is_batch_level(series),
             )
             if smoothing:
                 spec.lines.append(_reduced(replace(line, is_raw=True), columns, x_range))
-                line.y = smooth(series.value, smoothing)
+                line.y = smooth(line_y, smoothing)
             spec.lines.append(_reduced(line, columns, x_range))
         if len(runs) > BATCH_LINES_UP_TO_RUNS:  # many runs: each one's batch noise would bury the others
             has_epoch_line = {line.run for line in spec.lines if not line.is_batch}
@@ -270,6 +274,21 @@ def _wall_unit(xs: list[np.ndarray]) -> tuple[str, list[np.ndarray]]:
     span = max(ends, default=0.0)
     unit, seconds = next((unit, seconds) for limit, unit, seconds in _WALL_UNITS if span <= limit)
     return f"{unit} since start", [x / seconds for x in xs]
+
+
+def _run_end(run: Run, axis: str, start: float | None) -> float:
+    """The last x any of the run's curves reaches on ``axis`` (NaN when none has it)."""
+    ends = [np.nanmax(x) for x in (_x_values(s, axis, start) for s in run.series.values() if _has_axis(s, axis))
+            if len(x) and not np.isnan(x).all()]
+    return max(ends, default=math.nan)
+
+
+def _held_until(x: np.ndarray, y: np.ndarray, end: float) -> tuple[np.ndarray, np.ndarray]:
+    """``x, y`` with the last value held to ``end``, where the run goes on after it."""
+    finite = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
+    if not len(finite) or not end > x[finite[-1]]:
+        return x, y
+    return np.append(x, end), np.append(y, y[finite[-1]])
 
 
 def _has_axis(series: Series, axis: str) -> bool:
