@@ -143,7 +143,8 @@ def build_figures(
         xs = [_x_values(series, axis, starts.get(run.name)) for run, series in members]
         ys = [series.value for _, series in members]
         if key == LR:  # a rate holds until it changes, and the last one until the run ends
-            ends = {run.name: _run_end(run, axis, starts.get(run.name)) for run, _ in members}
+            ends = {run.name: _run_end(run, axis, starts.get(run.name))
+                    for run in {run.name: run for run, _ in members}.values()}
             xs, ys = zip(*(_held_until(x_of, y_of, ends[run.name]) for (run, _), x_of, y_of in zip(members, xs, ys)))
         xlabel, xs = _wall_unit(list(xs)) if axis == "wall" else (axis, list(xs))
         has_top_k = any(_TOP_K.match(metric_of(s.tag)) for _, s in members)

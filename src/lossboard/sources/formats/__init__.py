@@ -77,7 +77,7 @@ class Format:
     def __getattr__(self, attribute: str) -> Any:
         if attribute.startswith("__"):  # copy, pickle and friends probe for these: not the module's
             raise AttributeError(attribute)
-        return getattr(import_module(self.module_name), attribute)
+        return getattr(self.module, attribute)
 
     def __repr__(self) -> str:
         return f"Format({self.name!r}, {self.module_name!r})"

@@ -130,18 +130,15 @@ class LinePipeline:
         if count >= _print_runs.MIN_VALUE_LINES and _print_runs.read(stretch, first, context, items, unread):
             self.read += count
             return
-        byte = stretch.start
-        for layout, at, end in stretch.runs:
-            size = len(layout.marks)
-            self._one_by_one(first + at, stretch.text, byte, size, end - at, items)
-            byte += size * (end - at)
+        for layout, at, end, byte in stretch.placed():
+            self._one_by_one(first + at, stretch.text, byte, len(layout.marks), end - at, items)
 
     def _one_by_one(self, first: int, text: bytes, byte: int, size: int, count: int,
                     items: list[Item]) -> None:
         """Lines ``first`` to ``first + count``, each ``size`` bytes with its ``\\n``, from
         ``byte`` of ``text`` on."""
         for line_no, start in enumerate(range(byte, byte + size * count, size), first):
-            line = text[start : start + size - 1].decode("utf-8", "surrogatepass")
+            line = _print_runs.line_at(text, start, size)
             if line and not line.isspace():
                 self.line(line_no, line.rstrip(), items)
 

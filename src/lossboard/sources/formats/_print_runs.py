@@ -35,6 +35,7 @@ a stretch where a step goes back (a resume), a date is no date or orjson refuses
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Callable, NamedTuple
 
 import numpy as np
@@ -96,29 +97,32 @@ class Stretch(NamedTuple):
     text: bytes
     start: int = 0
 
-    def line(self, at: int) -> str:
-        """Line ``at`` (counted as the runs count them)."""
+    def placed(self) -> Iterator[tuple[PrintLayout, int, int, int]]:
+        """Each run as (layout, first, end, byte): where its lines start in ``text``."""
         byte = self.start
         for layout, first, end in self.runs:
-            size = len(layout.marks)
+            yield layout, first, end, byte
+            byte += len(layout.marks) * (end - first)
+
+    def line(self, at: int) -> str:
+        """Line ``at`` (counted as the runs count them)."""
+        for layout, first, end, byte in self.placed():
             if at < end:
-                start = byte + size * (at - first)
-                return self.text[start : start + size - 1].decode("utf-8", "surrogatepass")
-            byte += size * (end - first)
+                size = len(layout.marks)
+                return line_at(self.text, byte + size * (at - first), size)
         raise IndexError(at)
 
     def texts(self, layout: PrintLayout) -> list[str]:
         """The lines of the runs of ``layout``, in order."""
-        found: list[str] = []
-        byte = self.start
-        for run_layout, at, end in self.runs:
-            size = len(run_layout.marks)
-            if run_layout is layout:
-                text = self.text
-                found += [text[start : start + size - 1].decode("utf-8", "surrogatepass")
-                          for start in range(byte, byte + size * (end - at), size)]
-            byte += size * (end - at)
-        return found
+        size = len(layout.marks)
+        return [line_at(self.text, start, size)
+                for run_layout, at, end, byte in self.placed() if run_layout is layout
+                for start in range(byte, byte + size * (end - at), size)]
+
+
+def line_at(text: bytes, start: int, size: int) -> str:
+    """The line of ``size`` bytes (its ``\n`` included) at ``start`` of ``text``, without its ``\n``."""
+    return text[start : start + size - 1].decode("utf-8", "surrogatepass")
 
 
 def layout_of(mask: bytes, line: bytes, count: int) -> PrintLayout | None:
