@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import replace
 
 from lossboard.errors import UsageError
 from lossboard.model import Event, FileProblem, Media, Run, Series
@@ -72,8 +71,7 @@ def read_series(
     ``total_points`` always counts the points in the range. ``times`` says which time columns
     to read: True both, ``"epoch"`` the epochs only (a chart against steps or epochs, whose
     tooltip shows the epoch), False neither (a chart against steps without it). Those left out
-    are NaN: a downsampled read gives read-only views of one NaN, so copy them before writing
-    or handing them to orjson; a downsampled read fetches only the blobs of the columns it takes.
+    are NaN; a downsampled read fetches only the blobs of the columns it takes.
     """
     _check_read(step_range, time_range, buckets)
     names = [info.name for info in store.list_runs(None)] if runs is None else list(runs)
@@ -91,8 +89,7 @@ def read_series(
             buckets=buckets,
         )
         if data is not None:
-            series = without_times(Series(info.tag, info.source_tag, data.step, data.epoch, data.wall_time, data.value), times)
-            result[info.run, info.tag, info.source_tag] = replace(data, epoch=series.epoch, wall_time=series.wall_time)
+            result[info.run, info.tag, info.source_tag] = without_times(data, times)
     return result
 
 

@@ -246,9 +246,8 @@ def _columns(data: SeriesData, smoothed: np.ndarray | None) -> dict[str, Any]:
         "source_tag": data.source_tag,
         "total_points": data.total_points,
         "step": data.step,
-        # a column not read is a read-only view of one NaN, which orjson cannot write
-        "epoch": np.ascontiguousarray(data.epoch),
-        "wall_time": np.ascontiguousarray(data.wall_time),
+        "epoch": data.epoch,
+        "wall_time": data.wall_time,
         "value": data.value,
         "smoothed": smoothed,
     }

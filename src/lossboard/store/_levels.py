@@ -507,8 +507,7 @@ def _downsample(covers: Sequence[tuple[Sequence[Records], int, int]], buckets: i
     fresh[:, 0], fresh[:, 1:] = True, ahead[:, 1:] != ahead[:, :-1]
     index = chosen[fresh]
     step, value = ahead[fresh], table.value[index]  # the steps were gathered already
-    # a time column not read is unknown, and no memory is spent on saying so
-    unknown = np.broadcast_to(np.float64(np.nan), len(step))
+    unknown = np.full(len(step), np.nan)  # a time column not read
     epoch, wall_time = (unknown if column is None else column[index] for column in (table.epoch, table.wall_time))
     series = np.searchsorted(starts, bounds)  # each series' first bucket
     cuts = np.cumsum([0] + [np.count_nonzero(fresh[start:stop]) for start, stop in zip(series[:-1], series[1:])])

@@ -77,8 +77,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from dataclasses import dataclass, field, replace
+from typing import Literal, Protocol, TypeVar
 
 import numpy as np
 
@@ -99,13 +99,17 @@ def time_columns(times: Times) -> tuple[bool, bool]:
     return times is not False, times is True
 
 
-def without_times(series: Series, times: Times) -> Series:
-    """``series`` with the time columns ``times`` leaves out unknown (NaN, fresh arrays)."""
+C = TypeVar("C")  # Series or SeriesData
+
+
+def without_times(columns: C, times: Times) -> C:
+    """``columns`` (a `Series` or `SeriesData`) with the time columns ``times`` leaves out
+    unknown (NaN, fresh arrays)."""
     epochs, walls = time_columns(times)
     if epochs and walls:
-        return series
-    epoch = series.epoch if epochs else np.full(len(series.step), np.nan)
-    return Series(series.tag, series.source_tag, series.step, epoch, np.full(len(series.step), np.nan), series.value)
+        return columns
+    unknown = np.full(len(columns.step), np.nan)
+    return replace(columns, epoch=columns.epoch if epochs else unknown, wall_time=unknown)
 
 
 @dataclass(frozen=True)
