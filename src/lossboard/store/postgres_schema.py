@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import psycopg
 
-from lossboard.store import _chunks
+from lossboard.store import _chunks, postgres_series
 from lossboard.store.names import renamed
 
 LOCK_SPACE = 0x6C6F7373  # "loss": the first key of every lossboard advisory lock
@@ -212,11 +212,7 @@ def _migrate_to_v9(conn: psycopg.Connection) -> None:
                 " WHERE tag_id = %s ORDER BY first_step",
                 (tag_id,),
             ).fetchall()
-        conn.cursor().executemany(
-            "INSERT INTO summaries (tag_id, level, first_step, last_step, count, points, checksum, epochs,"
-            " epochs_checksum, wall_times, wall_times_checksum) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            [(tag_id, level, *row) for level, row in _chunks.summary_rows(chunks)],
-        )
+        postgres_series.write_summaries(conn.cursor(), tag_id, _chunks.summary_rows(chunks))
 
 
 def name_runs(conn: psycopg.Connection | psycopg.Cursor) -> None:

@@ -99,10 +99,10 @@ def _replace_chunks(cur: psycopg.Cursor, tag_id: int, doomed: list[int], series:
             copy.set_types(_CHUNK_TYPES)
             for row in rows:
                 copy.write_row((tag_id, *row[:5], *row.blobs))
-        _write_summaries(cur, tag_id, [(1, _levels.Row(*row[:3], *row.level1)) for row in rows])
+        write_summaries(cur, tag_id, [(1, _levels.Row(*row[:3], *row.level1)) for row in rows])
     changed = doomed + ([int(series.step[0])] if len(series) else [])
     if changed:
-        _write_summaries(cur, tag_id, _levels.rebuild_groups(_query(cur), tag_id, min(changed)))
+        write_summaries(cur, tag_id, _levels.rebuild_groups(_query(cur), tag_id, min(changed)))
     summary = cur.execute(
         "SELECT sum(count), min(first_step), max(last_step) FROM chunks WHERE tag_id = %s", (tag_id,)
     ).fetchone()
@@ -119,7 +119,7 @@ def _replace_chunks(cur: psycopg.Cursor, tag_id: int, doomed: list[int], series:
         (*summary, float(np.frombuffer(last, dtype="<f8")[0]), tag_id),
     )
 
-def _write_summaries(cur: psycopg.Cursor, tag_id: int, rows: list[tuple[int, _levels.Row]]) -> None:
+def write_summaries(cur: psycopg.Cursor, tag_id: int, rows: list[tuple[int, _levels.Row]]) -> None:
     with cur.copy(_COPY_SUMMARIES) as copy:
         copy.set_types(_SUMMARY_TYPES)
         for level, row in rows:

@@ -141,11 +141,7 @@ def _write_chunks(db: sqlite3.Connection, tag_id: int, series: Series) -> None:
         "wall_time, value, checksum) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [(tag_id, *row[:5], *row.blobs) for row in rows],
     )
-    db.executemany(
-        "INSERT INTO summaries (tag_id, level, first_step, last_step, count, points, checksum, epochs, "
-        "epochs_checksum, wall_times, wall_times_checksum) VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(tag_id, *row[:3], *row.level1) for row in rows],
-    )
+    db.executemany(SUMMARY_INSERT, [(tag_id, 1, *row[:3], *row.level1) for row in rows])
 
 
 def _rebuild_groups(db: sqlite3.Connection, tag_id: int, since: int) -> None:
