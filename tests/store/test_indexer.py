@@ -54,23 +54,24 @@ def test_a_second_pass_over_unchanged_files_reads_nothing(store, data: Path) -> 
     assert (again.files_read, again.bytes_read, again.reset) == (0, 0, [])
 
 
-def _mxnet_log(tmp_path: Path) -> tuple[str, bytes]:
+def _mxnet_log(tmp_path: Path) -> tuple[str, bytes, int | None]:
     """A text log fed through a UTF-8 decoder, ending with a multi-byte character."""
     whole = tmp_path / "whole.log"
     load_gen_mxnet().write_log(whole, "new", 200_000, batches=200, frequent=20)
-    return "resnet.log", whole.read_bytes() + "INFO:root:données é\n".encode()
+    return "resnet.log", whole.read_bytes() + "INFO:root:données é\n".encode(), None
 
 
-def _csv_table(tmp_path: Path) -> tuple[str, bytes]:
-    """A table its parser reads as bytes (`feed_bytes`): ~1.5 MB, more than one feed a pass."""
+def _csv_table(tmp_path: Path) -> tuple[str, bytes, int | None]:
+    """A table its parser reads as bytes (`feed_bytes`): ~1.5 MB, more than one feed a pass, of
+    40,000 losses."""
     rows = "".join(f"{i},{i // 100},{1 / (i + 1)!r},{i % 7 / 3!r},é\r\n" for i in range(40_000))
-    return "metrics.csv", ("step,epoch,loss,acc,note\r\n" + rows).encode()
+    return "metrics.csv", ("step,epoch,loss,acc,note\r\n" + rows).encode(), 40_000
 
 
 @pytest.mark.parametrize("make", [_mxnet_log, _csv_table])
 @pytest.mark.parametrize("cut", [0.5, 0.37])  # 0.37 falls inside a line
 def test_appending_to_a_log_equals_a_fresh_index(tmp_path: Path, cut: float, make) -> None:
-    name, text = make(tmp_path)
+    name, text, losses = make(tmp_path)
     log = tmp_path / "logs" / name
     log.parent.mkdir()
     half = int(len(text) * cut)
@@ -83,6 +84,9 @@ def test_appending_to_a_log_equals_a_fresh_index(tmp_path: Path, cut: float, mak
         second = indexer.run_pass(final=True)
         assert second.bytes_read == len(text) - half and second.reset == []
         assert_store_equals_load(store, log.parent)
+        if losses is not None:  # the log's own count: a table read as nothing on both sides would be equal too
+            (run,) = store.list_runs()
+            assert store.read_series(run.name, "train/loss").value.size == losses
 
 
 @pytest.mark.parametrize(
