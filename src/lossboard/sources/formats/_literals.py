@@ -25,7 +25,8 @@ from __future__ import annotations
 import re
 
 import numpy as np
-import orjson
+
+from lossboard.sources.formats._numbers import json_matrix
 
 _NOT_A_NUMBER = re.compile(r"[^0-9.eE+\-,]")
 
@@ -128,7 +129,7 @@ def read_marked(text: bytes, marks: Marks, records: int) -> np.ndarray | None:
     if text.translate(None, _NUMBER_BYTES) != (skeleton * records)[:-1]:
         return None
     body = text[len(marks.head) : len(text) - len(marks.tail)].translate(marks.to_json)
-    return _matrix(b"[" + body + b"]", records, marks.width)
+    return json_matrix(b"[" + body + b"]", records, marks.width)
 
 
 def read_numbers(text: str, pieces: list[str], cuts: list[str], records: int) -> np.ndarray | None:
@@ -142,7 +143,7 @@ def read_numbers(text: str, pieces: list[str], cuts: list[str], records: int) ->
         body = body.replace(piece, ",")
     if _NOT_A_NUMBER.search(body):  # orjson would read true, null, "1.5" or [1] as values
         return None
-    return _matrix("[" + body + "]", records, len(pieces) - 1)
+    return json_matrix("[" + body + "]", records, len(pieces) - 1)
 
 
 # the bytes orjson would read as other values (true, false, null, strings, lists, objects) or
@@ -156,15 +157,4 @@ def read_cut(body: bytes, records: int, width: int) -> np.ndarray | None:
     width) array, or None when anything but numbers is left."""
     if any(byte in body for byte in _NOT_IN_NUMBERS):  # each a memchr, not a regex
         return None
-    return _matrix(b"[" + body + b"]", records, width)
-
-
-def _matrix(json: str | bytes, records: int, width: int) -> np.ndarray | None:
-    """One orjson call for all numbers, checked to be ``records`` rows of ``width``."""
-    try:
-        flat = orjson.loads(json)
-    except orjson.JSONDecodeError:
-        return None
-    if len(flat) != records * width:
-        return None
-    return np.fromiter(flat, dtype=np.float64, count=len(flat)).reshape(records, width)
+    return json_matrix(b"[" + body + b"]", records, width)

@@ -30,11 +30,11 @@ from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
-import orjson
 
 from lossboard.model import RESUME, Columns, Event, Item, Point
 from lossboard.sources.formats import _fixed_width
 from lossboard.sources.formats._lines import LineParser
+from lossboard.sources.formats._numbers import json_matrix
 from lossboard.sources.formats._plain_bytes import PlainBytesFeed
 
 # an ETA as the trainers print it: "3:37:18", "1 day, 2:03:04", "2 days, 2:47:25"
@@ -160,13 +160,10 @@ class Layout(NamedTuple):
         body = body.translate(plan.table, plan.deleted)
         if _has_minus_zero(body):
             return None  # JSON's -0 is the integer 0; float("-0") is -0.0
-        try:
-            flat = orjson.loads(b"".join((b"[", body, b"]")))  # one copy, not two
-        except orjson.JSONDecodeError:  # a line of another layout, nan, "1.", "+1", "01"
+        matrix = json_matrix(b"".join((b"[", body, b"]")), count, self.width)  # one copy, not two
+        if matrix is None:  # a line of another layout, nan, "1.", "+1", "01"
             return None
-        if len(flat) != count * self.width:
-            return None
-        return stamps, np.fromiter(flat, dtype=np.float64, count=len(flat)).reshape(count, self.width), None
+        return stamps, matrix, None
 
 
 def _blank_etas(codes: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> bool:
