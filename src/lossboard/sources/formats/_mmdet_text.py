@@ -219,7 +219,7 @@ def _learn_layout(line: str, head: re.Match) -> tuple[_pair_runs.Layout, str] | 
     skip = stamp.end() if stamp else 0
     millis = _MILLIS.match(line, skip) if stamp else None
     skip = millis.end() if millis else skip  # sliced off with the time; the wall time has no millis
-    cuts = []
+    cut = ""  # the ETA, the one text a line holds between its pairs that is not a value
     spans = [head.span(group) for group in (3, 4, 5) if head[group] is not None]
     names = []
     for pair in PAIR.finditer(line, head.end()):
@@ -228,9 +228,9 @@ def _learn_layout(line: str, head: re.Match) -> tuple[_pair_runs.Layout, str] | 
             names.append(pair[1])
         elif _ETA.match(line, pair.start(2)) is None:
             return None
-        elif _pair_runs.ETA_CUT not in cuts:
-            cuts.append(_pair_runs.ETA_CUT)
-    layout = _pair_runs.Layout.learn(line, spans, names, skip=skip, cut="|".join(cuts))
+        else:
+            cut = _pair_runs.ETA_CUT
+    layout = _pair_runs.Layout.learn(line, spans, names, skip=skip, cut=cut)
     if layout is None or not names:
         return None
     if is_validation:  # progress and summary lines share the head: the first name tells them apart

@@ -129,6 +129,8 @@ class Layout(NamedTuple):
             if stamps.max() >= 0x80:
                 return None  # a character of several bytes: its line is not cut where the str path cuts it
             heads[starts] = 0x20
+        if not self.width:  # a line's text is the layout's if its shape is (`RunParser._spaced_as_learned`)
+            return stamps, np.empty((count, 0)), None
         if self.skip or self.cut:
             cut_by_columns = self.cut == ETA_CUT and _blank_etas(codes, starts, lengths)
             text = bytes(blanked)
@@ -138,8 +140,6 @@ class Layout(NamedTuple):
             columns = _fixed_width.numbers(text, count, _plan(self.pieces).pieces)
             if columns is not None:
                 return stamps, columns.matrix, columns.alike
-        if not self.width:  # a line's text is the layout's if its shape is (`RunParser._spaced_as_learned`)
-            return stamps, np.empty((count, 0)), None
         data = text.translate(None, b" ")  # dropping the spaces is one table pass, and a replace copies less
         plan = _plan(self.pieces)
         if not data.startswith(plan.head) or not data.endswith(plan.tail):
@@ -506,7 +506,7 @@ class RunParser(PlainBytesFeed, LineParser):
                 return self.feed_bytes(text.encode())
             except UnicodeEncodeError:  # a lone surrogate, which no file holds: the splitter keeps it
                 pass
-        return super().feed(self.take_unread() + text)
+        return self.feed_text(self.take_unread() + text)
 
     def feed_text(self, text: str) -> list[Item]:
         return LineParser.feed(self, text)  # `feed` would hand the text back to `feed_bytes`
