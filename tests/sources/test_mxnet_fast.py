@@ -8,6 +8,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lossboard.model import Columns
 from tests.sources.helpers import canonical, expand, parse_cut
 
 _PLAIN = st.one_of(
@@ -49,3 +50,21 @@ def _logs(draw) -> str:
 def test_fast_path_equals_line_by_line_in_any_pieces(text: str, cuts: list[int]) -> None:
     fast = expand(parse_cut("mxnet", text, cuts))
     assert canonical(fast) == canonical(expand(parse_cut("mxnet", text, [], fast=False)))
+
+
+def test_runs_of_plain_decimals_come_in_blocks() -> None:
+    """The test above passes whether or not the fast path reads anything: here, epochs of plain
+    decimals in both styles must come as `Columns` blocks, equal to the line-by-line reading
+    (the first epoch goes line by line: its length is known only at its end)."""
+    for old in (False, True):
+        lines = ["INFO:root:Namespace(lr=0.1)"]
+        for epoch in range(3):
+            for batch in range(20, 20 * 40 + 1, 20):
+                head = f"INFO:root:Epoch[{epoch}] Batch [{batch}]\tSpeed: {1000 + batch}.25 samples/sec\t"
+                metrics = [f"Train-accuracy=0.{batch:06d}", f"Train-top_k_accuracy_5=0.{batch + 1:06d}"]
+                lines += [head + metric for metric in metrics] if old else [head + "\t".join(metrics)]
+            lines += [f"INFO:root:Epoch[{epoch}] Train-accuracy=0.5", f"INFO:root:Epoch[{epoch}] Time cost=12.5"]
+        text = "\n".join(lines) + "\n"
+        fast = parse_cut("mxnet", text, [])
+        assert any(type(item) is Columns for item in fast)
+        assert canonical(expand(fast)) == canonical(expand(parse_cut("mxnet", text, [], fast=False)))
