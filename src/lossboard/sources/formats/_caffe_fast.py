@@ -332,6 +332,11 @@ class Records:
         self.year, self.walls = year, wall_times(dates, year) if walls is None else walls
         self.pending: list[tuple[int, int, np.ndarray]] = []  # (first, stop record, walls of their lines)
 
+    @property
+    def line_indexes(self) -> np.ndarray:
+        """The block's lines the records are on, record by record."""
+        return (self.firsts[:, None] + np.arange(self.layout.lines)).ravel()
+
     def part(self, record: int, stop: int, line: int) -> Records | None:
         """Records ``record`` to ``stop`` on their own, their lines counted from line ``line``
         (`Block.part`); None if there are none."""

@@ -399,7 +399,7 @@ class Parser(PlainBytesFeed, LineParser):
         firsts = np.zeros(block.count, dtype=bool)
         for records in (display, tests):
             if records is not None:
-                months[(records.firsts[:, None] + np.arange(records.layout.lines)).ravel()] = records.dates[:, 0]
+                months[records.line_indexes] = records.dates[:, 0]
                 steps[records.firsts] = records.matrix[:, 0]
                 firsts[records.firsts] = True
         steps = steps[firsts]
@@ -517,7 +517,7 @@ def _uncovered(count: int, *found: Records | None) -> np.ndarray:
     covered = np.zeros(count, dtype=bool)
     for records in found:
         if records is not None:
-            covered[(records.firsts[:, None] + np.arange(records.layout.lines)).ravel()] = True
+            covered[records.line_indexes] = True
     return np.flatnonzero(~covered)
 
 
