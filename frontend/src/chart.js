@@ -10,6 +10,7 @@ const HEIGHT = 260;
 const PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"];
 const AXIS_LABELS = { step: "step", epoch: "epoch", wall: "wall time", relative: "hours since start" };
 const API_AXIS = { step: "step", epoch: "epoch", wall: "wall_time", relative: "wall_time" };
+const drawsWallTime = (axis) => API_AXIS[axis] === "wall_time";
 const number = new Intl.NumberFormat("en-US");
 // steps are whole: tick at 1, 2, 5, 10, 20, 50, ... never at 0.5
 const STEP_INCRS = Array.from({ length: 40 }, (_, i) => [1, 2, 5][i % 3] * 10 ** Math.floor(i / 3));
@@ -88,7 +89,7 @@ export class ChartCard {
     // a learning rate is a schedule, not a noisy measurement: smoothing would only misstate it
     const smoothing = this.group.key === "lr" ? "none" : view.smoothing;
     // wall times only where they are drawn: against steps or epochs the tooltip shows the epoch
-    times ??= ["wall", "relative"].includes(this.axisFor(view)) ? "all" : "epoch";
+    times ??= drawsWallTime(this.axisFor(view)) ? "all" : "epoch";
     return { runs, tags: this.group.tags, width, smoothing, weight: view.weight, window: view.window, halfLife: view.halfLife, times };
   }
 
@@ -237,8 +238,7 @@ export class ChartCard {
   /** The points shown, with every column: a chart against steps or epochs read no wall times. */
   async downloadCSV() {
     if (!this.view) return;
-    const shown = this.axis === "wall" || this.axis === "relative"
-      ? this.series : await this.fetch(this.view, this.axis, this.width(), "all");
+    const shown = drawsWallTime(this.axis) ? this.series : await this.fetch(this.view, this.axis, this.width(), "all");
     const rows = ["run,tag,source_tag,step,epoch,wall_time,value,smoothed"];
     const cell = (v) => (v === null || v === undefined ? "" : typeof v === "number" ? String(v) : csvText(v));
     for (const s of shown) {
