@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from typing import Any, TypeVar
 
 import click
@@ -168,29 +169,32 @@ def plot(paths: tuple[str, ...], log_format: str | None, stitch: bool | None, st
          out_dir: str | None, network: str | None, dataset: str | None, x_axis: str, smooth: float,
          image_format: str, term: bool) -> None:
     """Draw the classic figures (accuracy, loss, lr, throughput, ...) of the runs at PATHS or in --store."""
+    from lossboard.views.drawers import start_drawers
     from lossboard.views.figures import build_figures
     from lossboard.views.hparams import write_hparams
     from lossboard.views.plot import COLUMNS, FigureError, write_figures
 
-    runs = _load(paths, log_format, stitch, store_url)
-    figures = build_figures(runs, x=x_axis, smoothing=smooth, network=network, dataset=dataset, columns=COLUMNS)
-    out = out_dir or "figures"
-    written = [write_hparams(runs, out)] if out_dir is not None or not term else []
-    del runs  # the figures hold only what their pixels show: let every point go before drawing
-    if term:
-        from lossboard.views.term import render_figures
+    writes_files = out_dir is not None or not term
+    with start_drawers() if writes_files else nullcontext() as drawers:  # matplotlib readied during the load
+        runs = _load(paths, log_format, stitch, store_url)
+        figures = build_figures(runs, x=x_axis, smoothing=smooth, network=network, dataset=dataset, columns=COLUMNS)
+        out = out_dir or "figures"
+        written = [write_hparams(runs, out)] if writes_files else []
+        del runs  # the figures hold only what their pixels show: let every point go before drawing
+        if term:
+            from lossboard.views.term import render_figures
 
-        click.echo(render_figures(figures))
-    if out_dir is not None or not term:
-        try:
-            written += write_figures(figures, out, image_format=image_format)
-        except FigureError as error:
-            written += error.written
-            raise
-        finally:
-            for path in written:
-                if path is not None:
-                    click.echo(str(path))
+            click.echo(render_figures(figures))
+        if writes_files:
+            try:
+                written += write_figures(figures, out, image_format=image_format, drawers=drawers)
+            except FigureError as error:
+                written += error.written
+                raise
+            finally:
+                for path in written:
+                    if path is not None:
+                        click.echo(str(path))
 
 
 @main.command()

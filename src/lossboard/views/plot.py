@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from lossboard.model import Run
+    from lossboard.views.drawers import Drawers
 
 IMAGE_FORMATS = ("png", "svg", "pdf")
 LEGEND_ENTRIES = 16
@@ -55,35 +56,54 @@ class FigureError(LossboardError):
         super().__init__(f"{len(failures)} figure(s) not drawn, the other {len(written)} written: " + "; ".join(failures))
 
 
-def write_figures(figures: Sequence[FigureSpec], out_dir: str | Path, *, image_format: str = "png") -> list[Path]:
+def write_figures(
+    figures: Sequence[FigureSpec], out_dir: str | Path, *, image_format: str = "png", drawers: Drawers | None = None
+) -> list[Path]:
     """Draw every figure into ``out_dir`` (created if needed) and return the files written.
 
     Each figure gets its own short file name, unique among them (`file_names`). A figure that
     fails does not stop the others: they are written and a `FigureError` then names it.
+    ``drawers`` (`lossboard.views.drawers`) draws them in processes that have matplotlib ready.
     Uses matplotlib's object API (no pyplot state), so it is safe in servers and threads.
     """
     if image_format not in IMAGE_FORMATS:
         raise UsageError(f"image format must be one of {', '.join(IMAGE_FORMATS)}, not {image_format!r}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    jobs = [(spec, out / name) for spec, name in zip(figures, file_names([spec.key for spec in figures], image_format))]
+    if drawers is None:
+        failures = [write_figure(spec, path, image_format=image_format) for spec, path in jobs]
+    else:
+        failures = drawers.draw(jobs, image_format)
+    written = [path for (_, path), failure in zip(jobs, failures) if failure is None]
+    if any(failures):
+        raise FigureError([failure for failure in failures if failure], written)
+    return written
+
+
+def write_figure(spec: FigureSpec, path: Path, *, image_format: str) -> str | None:
+    """Draw one figure into ``path``: None, or why it could not be drawn."""
     # a fixed creation date keeps SVG/PDF output byte-for-byte reproducible
     metadata = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}.get(image_format, {})
     # zlib level 1: the same pixels, ~10% of a figure's CPU less than level 6 for ~1.1x the bytes
     options = {"pil_kwargs": {"compress_level": 1}} if image_format == "png" else {}
-    written, failures = [], []
-    for spec, name in zip(figures, file_names([spec.key for spec in figures], image_format)):
-        path = out / name
-        try:
-            figure = render(spec)
-            figure.savefig(path, format=image_format, metadata=metadata, **options)
-            figure.clear()  # its lines' caches, now, not at the next garbage collection
-        except (ValueError, OverflowError, OSError, RuntimeError) as error:
-            failures.append(f"{spec.title!r} ({path}): {error}")
-            continue
-        written.append(path)
-    if failures:
-        raise FigureError(failures, written)
-    return written
+    try:
+        figure = render(spec)
+        figure.savefig(path, format=image_format, metadata=metadata, **options)
+        figure.clear()  # its lines' caches, now, not at the next garbage collection
+    except (ValueError, OverflowError, OSError, RuntimeError) as error:
+        return f"{spec.title!r} ({path}): {error}"
+    return None
+
+
+def warm_up() -> None:
+    """Pay matplotlib's first-use costs now (imports, font lookup, PNG writer), as a drawing
+    process does while the runs are loaded elsewhere."""
+    import io
+
+    spec = FigureSpec("warm-up", "warm-up", "epoch", "value",
+                      [Line("", "warm-up", "", np.arange(2.0), np.arange(2.0), "#000000", "solid")])
+    render(spec).savefig(io.BytesIO(), format="png", pil_kwargs={"compress_level": 1})
 
 
 class Figures(list):

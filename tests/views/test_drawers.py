@@ -1,0 +1,167 @@
+"""Figures drawn in worker processes: the same files and errors as drawn here, and no process left behind."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from matplotlib.image import imread
+
+import lossboard
+from lossboard.views.drawers import Drawers
+from lossboard.views.figures import FigureSpec, Line, build_figures
+from lossboard.views.plot import COLUMNS, FigureError, write_figures
+
+EXAMPLE = Path(__file__).parent.parent.parent / "examples" / "alexnet-imagenet"
+SRC = Path(__file__).parent.parent.parent / "src"
+START_METHODS = [method for method in ("fork", "spawn") if method in multiprocessing.get_all_start_methods()]
+
+
+@pytest.fixture(scope="module")
+def figures() -> list[FigureSpec]:
+    return build_figures(lossboard.load(EXAMPLE), columns=COLUMNS)
+
+
+def a_bad_and_a_good_figure() -> list[FigureSpec]:
+    good = Line("r", "train", "loss", np.arange(3.0), np.ones(3), "#0072B2", "solid")
+    bad = Line("r", "train", "acc", np.arange(3.0), np.ones(3), "not a colour", "solid")
+    return [FigureSpec("accuracy", "Accuracy", "epoch", "accuracy", [bad]),
+            FigureSpec("loss", "Loss", "epoch", "loss", [good])]
+
+
+@pytest.mark.parametrize("start_method", START_METHODS)
+def test_figures_drawn_by_workers_are_the_figures_drawn_here(
+    figures: list[FigureSpec], start_method: str, tmp_path: Path
+) -> None:
+    here = write_figures(figures, tmp_path / "here")
+    with Drawers(2, start_method=start_method) as drawers:
+        there = write_figures(figures, tmp_path / "there", drawers=drawers)
+    assert [path.name for path in there] == [path.name for path in here] == [
+        "accuracy.png", "loss.png", "lr.png", "throughput.png", "epoch_time_s.png"]
+    for ours, theirs in zip(here, there):
+        assert np.array_equal(imread(ours), imread(theirs)), ours.name
+    assert not multiprocessing.active_children()
+
+
+@pytest.mark.parametrize("start_method", START_METHODS)
+def test_a_figure_that_fails_in_a_worker_fails_as_it_does_here(start_method: str, tmp_path: Path) -> None:
+    with pytest.raises(FigureError) as here:
+        write_figures(a_bad_and_a_good_figure(), tmp_path / "here")
+    with Drawers(1, start_method=start_method) as drawers, pytest.raises(FigureError) as there:
+        write_figures(a_bad_and_a_good_figure(), tmp_path / "there", drawers=drawers)
+    assert str(there.value) == str(here.value).replace(str(tmp_path / "here"), str(tmp_path / "there"))
+    assert there.value.written == [tmp_path / "there" / "loss.png"] and there.value.written[0].is_file()
+
+
+def test_the_figures_of_a_worker_that_died_are_drawn_here(figures: list[FigureSpec], tmp_path: Path) -> None:
+    with Drawers(2) as drawers:
+        victim = multiprocessing.active_children()[0]
+        os.kill(victim.pid, signal.SIGKILL)
+        victim.join()
+        written = write_figures(figures, tmp_path, drawers=drawers)
+    assert [path.name for path in written] == [
+        "accuracy.png", "loss.png", "lr.png", "throughput.png", "epoch_time_s.png"]
+    assert all(path.stat().st_size > 0 for path in written)
+
+
+@pytest.mark.skipif("fork" not in START_METHODS, reason="the broken matplotlib is handed over by fork")
+def test_a_worker_that_cannot_draw_at_all_leaves_its_figures_to_be_drawn_here(
+    figures: list[FigureSpec], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken() -> None:
+        raise ImportError("no matplotlib in this worker")
+
+    monkeypatch.setattr("lossboard.views.plot.warm_up", broken)
+    with Drawers(2, start_method="fork") as drawers:
+        monkeypatch.undo()  # this process draws as usual
+        written = write_figures(figures, tmp_path, drawers=drawers)
+    assert len(written) == 5 and all(path.stat().st_size > 0 for path in written)
+
+
+def test_leaving_early_ends_the_workers(tmp_path: Path) -> None:
+    with pytest.raises(KeyboardInterrupt), Drawers(2):
+        assert len(multiprocessing.active_children()) == 2
+        raise KeyboardInterrupt  # as a Ctrl-C during the load
+    assert not multiprocessing.active_children()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads processes from /proc")
+@pytest.mark.parametrize("start_method", START_METHODS)
+def test_ctrl_c_during_the_load_stops_the_plot_cleanly_and_leaves_no_process(start_method: str, tmp_path: Path) -> None:
+    """Ctrl-C goes to every process of the terminal's group: the workers ignore it, the command
+    says "Aborted!" and ends them."""
+    script = textwrap.dedent(f"""
+        import os, signal, time
+        import lossboard.cli as cli
+        import lossboard.views.drawers as drawers
+
+        drawers.start_drawers = lambda: drawers.Drawers(2, start_method={start_method!r})
+
+        def interrupted_load(*_):
+            time.sleep(1.0)  # the workers are importing matplotlib
+            os.killpg(0, signal.SIGINT)
+            time.sleep(60)
+
+        cli._load = interrupted_load
+        if __name__ == "__main__":
+            cli.main(["plot", "any.log", "-o", {str(tmp_path)!r}])
+    """)
+    (tmp_path / "interrupted.py").write_text(script)
+    child = subprocess.Popen([sys.executable, str(tmp_path / "interrupted.py")], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, start_new_session=True,
+                             env={**os.environ, "PYTHONPATH": str(SRC)})
+    _, stderr = child.communicate(timeout=60)
+    assert child.returncode == 1 and stderr.strip() == "Aborted!", stderr  # no worker's traceback
+    assert not in_session(child.pid)  # its session: the command and every process it started
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads processes from /proc")
+@pytest.mark.parametrize("start_method", START_METHODS)
+def test_workers_end_by_themselves_when_the_plot_is_killed(start_method: str, tmp_path: Path) -> None:
+    script = textwrap.dedent(f"""
+        import multiprocessing, os, signal
+        from lossboard.views.drawers import Drawers
+
+        if __name__ == "__main__":
+            drawers = Drawers(2, start_method={start_method!r})
+            print(" ".join(str(process.pid) for process in multiprocessing.active_children()), flush=True)
+            os.kill(os.getpid(), signal.SIGKILL)  # no clean-up of any kind
+    """)
+    (tmp_path / "killed.py").write_text(script)
+    child = subprocess.run([sys.executable, str(tmp_path / "killed.py")], capture_output=True, text=True,
+                           env={**os.environ, "PYTHONPATH": str(SRC)}, timeout=60)
+    assert child.returncode == -signal.SIGKILL
+    pids = [int(pid) for pid in child.stdout.split()]
+    assert len(pids) == 2
+    deadline = time.monotonic() + 60  # they notice once matplotlib is imported
+    while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(alive(pid) for pid in pids)
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` is a process that has not ended (a zombie has ended: its parent is gone)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def in_session(session: int) -> list[int]:
+    """Processes of ``session`` that have not ended."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[3]) == session:
+                found.append(int(entry.name))
+        except (OSError, IndexError):
+            continue
+    return [pid for pid in found if alive(pid)]
