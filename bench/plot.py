@@ -1,21 +1,27 @@
 """Time `lossboard plot` against `lossboard.load` of the same log, and against drawing every point.
 
 Inputs (made once under bench/data/ by `gen_mxnet_log.py`): the 100 MB new-style MXNet log
-(756,360 batch lines, 7,640 epochs, ~3 M points) and 400 runs of ~100 KB each (one directory
-each) for the overlay. Every measurement runs in its own subprocess; imports of lossboard are
-not timed, matplotlib's are (plotting pays them). Wall and CPU seconds are both given: on the
-shared 2-core machine the wall clock mostly measures the neighbours, so ratios use CPU time.
+(756,360 batch lines, 7,640 epochs, ~3 M points), a 1 MB one (`-1mb`, what most plots are)
+and 400 runs of ~100 KB each (one directory each) for the overlay. Every measurement runs in
+its own subprocess; imports of lossboard are not timed, matplotlib's are (plotting pays them).
+
+`plot` draws in worker processes that import matplotlib during the load (`views/drawers.py`),
+so what a user waits for is its wall time; its CPU adds the workers' (reaped children).
+`plot-serial` is the same command drawing in its own process, as before the workers.
 `draw` is `plot` without its load (figures built, reduced and written from loaded runs).
-Peak RSS is the process's VmHWM.
+Peak RSS is the main process's VmHWM, and the largest worker's.
 
     .venv/bin/python bench/plot.py                      # ~1 min, plus ~25 s for the every-point peer
-    .venv/bin/python bench/plot.py --methods load,plot  # skip the peer
+    .venv/bin/python bench/plot.py --methods load,plot,plot-serial,load-1mb,plot-1mb,plot-serial-1mb --rounds 5
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,8 +36,10 @@ sys.path.insert(0, str(HERE))
 from _measure import peak_rss_mb  # noqa: E402  bench/ is on sys.path: it is the script's directory
 
 BIG = DATA / "mxnet-new-100MB.log"
+SMALL = DATA / "fixed-mxnet-1MB.log"
 MANY = DATA / "plot-400-runs"
-METHODS = ("load", "plot", "draw", "every-point", "load-400", "plot-400", "draw-400")
+METHODS = ("load", "plot", "plot-serial", "draw", "every-point", "load-1mb", "plot-1mb", "plot-serial-1mb",
+           "load-400", "plot-400", "draw-400")
 
 
 def run_load(path: Path) -> int:
@@ -46,6 +54,14 @@ def run_plot(path: Path) -> int:
     with tempfile.TemporaryDirectory() as out:
         main(["plot", str(path), "-o", out], standalone_mode=False)
         return len(list(Path(out).iterdir()))
+
+
+def run_plot_serial(path: Path) -> int:
+    """`plot` drawing in its own process, as before the drawing workers."""
+    import lossboard.views.drawers as drawers
+
+    drawers.start_drawers = lambda: drawers.Drawers(0)
+    return run_plot(path)
 
 
 def prepare_draw(path: Path) -> list:
@@ -92,20 +108,39 @@ def child(method: str, path: Path) -> None:
     import lossboard  # noqa: F401  (not timed)
     import lossboard.cli  # noqa: F401
 
-    name = method.replace("-", "_").replace("_400", "")
+    name = method.replace("-", "_").removesuffix("_400").removesuffix("_1mb")
     prepare = globals().get("prepare_" + name, lambda given: given)
     argument = prepare(path)  # not timed
-    wall_start, cpu_start = time.perf_counter(), time.process_time()
+    wall_start, cpu_start = time.perf_counter(), time.process_time() + _workers_cpu()
     count = globals()["run_" + name](argument)
-    wall, cpu = time.perf_counter() - wall_start, time.process_time() - cpu_start
-    print(json.dumps({"s": wall, "cpu_s": cpu, "rss_mb": peak_rss_mb(), "count": count}))
+    wall, cpu = time.perf_counter() - wall_start, time.process_time() + _workers_cpu() - cpu_start
+    workers_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(json.dumps({"s": wall, "cpu_s": cpu, "rss_mb": peak_rss_mb(), "workers_rss_mb": workers_rss_mb,
+                      "count": count}))
+
+
+def _workers_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # the drawing workers, once ended
+    return usage.ru_utime + usage.ru_stime
+
+
+def input_of(method: str) -> Path:
+    return MANY if method.endswith("-400") else SMALL if method.endswith("-1mb") else BIG
+
+
+def load_of(method: str) -> str:
+    """The load measured against: of the same input."""
+    return "load" + method[-4:] if method[-4:] in ("-400", "-1mb") else "load"
 
 
 def measure(method: str) -> dict:
-    path = MANY if method.endswith("-400") else BIG
-    out = subprocess.run([sys.executable, __file__, "--child", method, str(path)], capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run([sys.executable, __file__, "--child", method, str(input_of(method))], capture_output=True,
+                         text=True, check=True)
     return json.loads(out.stdout.splitlines()[-1])  # `plot` prints the files it wrote first
+
+
+def uptime() -> str:
+    return ", ".join(f"{value:.1f}" for value in os.getloadavg())
 
 
 def ensure_inputs() -> None:
@@ -121,20 +156,30 @@ def ensure_inputs() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--methods", default=",".join(METHODS))
+    parser.add_argument("--rounds", type=int, default=1, help="rounds of all methods, interleaved; medians shown")
     parser.add_argument("--child", nargs=2, metavar=("METHOD", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.child[0], Path(args.child[1]))
         return
     ensure_inputs()
-    results = [(method, measure(method)) for method in args.methods.split(",")]
-    loads = dict(results)  # the last load of each input
-    print("| measure | wall s | CPU s | peak RSS MB | CPU vs its load |")
-    print("|---|---:|---:|---:|---:|")
-    for method, result in results:
-        load = loads.get("load-400" if method.endswith("-400") else "load")
-        ratio = f"{result['cpu_s'] / load['cpu_s']:.2f}x" if load else "-"
-        print(f"| {method} | {result['s']:.2f} | {result['cpu_s']:.2f} | {result['rss_mb']:.0f} | {ratio} |")
+    methods = args.methods.split(",")
+    rounds: dict[str, list[dict]] = {method: [] for method in methods}
+    for index in range(args.rounds):
+        print(f"round {index + 1}: load average {uptime()}", file=sys.stderr)
+        for method in methods:
+            rounds[method].append(measure(method))
+    results = {method: {key: statistics.median(result[key] for result in rounds[method]) for key in rounds[method][0]}
+               for method in methods}
+    print(f"load average at the end: {uptime()}; medians of {args.rounds} round(s)")
+    print("| measure | wall s | CPU s | peak RSS MB (workers) | wall vs its load | CPU vs its load |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for method, result in results.items():
+        load = results.get(load_of(method))
+        wall_ratio, cpu_ratio = (f"{result[key] / load[key]:.2f}x" if load else "-" for key in ("s", "cpu_s"))
+        workers = f" ({result['workers_rss_mb']:.0f})" if result["workers_rss_mb"] else ""
+        print(f"| {method} | {result['s']:.2f} | {result['cpu_s']:.2f} | {result['rss_mb']:.0f}{workers} "
+              f"| {wall_ratio} | {cpu_ratio} |")
 
 
 if __name__ == "__main__":
