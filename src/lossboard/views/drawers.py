@@ -31,8 +31,9 @@ _FIGURE_POINTS = 5000  # what a figure's text, ticks and PNG cost, in points of 
 
 
 def start_drawers() -> Drawers:
-    """The drawers of one `lossboard plot`: two beside the load where there are cores for them."""
-    return Drawers(min(2, (os.cpu_count() or 1) - 1))
+    """The drawers of one `lossboard plot`: two, each drawing about half the figures once the
+    runs are loaded; none on a single core, where nothing would overlap."""
+    return Drawers(2 if (os.cpu_count() or 1) > 1 else 0)
 
 
 class Drawers:
