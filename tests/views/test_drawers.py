@@ -16,7 +16,7 @@ import pytest
 from matplotlib.image import imread
 
 import lossboard
-from lossboard.views.drawers import Drawers
+from lossboard.views.drawers import Drawers, start_drawers
 from lossboard.views.figures import FigureSpec, Line, build_figures
 from lossboard.views.plot import COLUMNS, FigureError, write_figures
 
@@ -86,6 +86,17 @@ def test_a_worker_that_cannot_draw_at_all_leaves_its_figures_to_be_drawn_here(
     assert len(written) == 5 and all(path.stat().st_size > 0 for path in written)
 
 
+@pytest.mark.parametrize(("cores", "load", "workers"), [(2, 0.2, 2), (2, 0.9, 1), (2, 1.6, 0), (8, 3.0, 2), (1, 0.0, 0)])
+def test_there_is_a_worker_per_idle_core_up_to_two(
+    cores: int, load: float, workers: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a busy machine a worker's import of matplotlib is CPU taken from the load: none then."""
+    monkeypatch.setattr(os, "cpu_count", lambda: cores)
+    monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
+    with start_drawers():
+        assert len(multiprocessing.active_children()) == workers
+
+
 def test_leaving_early_ends_the_workers(tmp_path: Path) -> None:
     with pytest.raises(KeyboardInterrupt), Drawers(2):
         assert len(multiprocessing.active_children()) == 2
@@ -128,7 +139,7 @@ def test_ctrl_c_during_the_load_stops_the_plot_cleanly_and_leaves_no_process(sta
 def test_workers_end_by_themselves_when_the_plot_is_killed(start_method: str, tmp_path: Path) -> None:
     script = textwrap.dedent(f"""
         import multiprocessing, os, signal
-        from lossboard.views.drawers import Drawers
+        from lossboard.views.drawers import Drawers, start_drawers
 
         if __name__ == "__main__":
             drawers = Drawers(2, start_method={start_method!r})

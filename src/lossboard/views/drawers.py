@@ -31,9 +31,20 @@ _FIGURE_POINTS = 5000  # what a figure's text, ticks and PNG cost, in points of 
 
 
 def start_drawers() -> Drawers:
-    """The drawers of one `lossboard plot`: two, each drawing about half the figures once the
-    runs are loaded; none on a single core, where nothing would overlap."""
-    return Drawers(2 if (os.cpu_count() or 1) > 1 else 0)
+    """The drawers of one `lossboard plot`: one per idle core, at most two (each then draws
+    about half the figures after the load). A worker shortens the plot only on a core of its
+    own: on a busy machine, or a single core, its import is CPU taken from the load, so there
+    are none and the figures are drawn here."""
+    return Drawers(max(0, min(2, round(idle_cores()))) if (os.cpu_count() or 1) > 1 else 0)
+
+
+def idle_cores() -> float:
+    """Cores not busy over the last minute (the load average); all of them where it is unknown."""
+    cores = os.cpu_count() or 1
+    try:
+        return cores - os.getloadavg()[0]
+    except (AttributeError, OSError):  # Windows has no load average
+        return float(cores)
 
 
 class Drawers:
