@@ -29,7 +29,7 @@ import re
 
 import numpy as np
 
-from lossboard.sources.formats._numbers import json_list, json_matrix
+from lossboard.sources.formats._numbers import float_matrix, json_list, json_matrix
 
 _NOT_A_NUMBER = re.compile(r"[^0-9.eE+\-,]")
 
@@ -162,7 +162,7 @@ def read_marked(text: bytes, marks: Marks, records: int) -> np.ndarray | None:
             return None
         del flat[column::stride]
         stride -= 1
-    return np.fromiter(flat, dtype=np.float64, count=len(flat)).reshape(records, marks.width)
+    return float_matrix(flat, records, marks.width)
 
 
 def read_numbers(text: str, pieces: list[str], cuts: list[str], records: int) -> np.ndarray | None:
