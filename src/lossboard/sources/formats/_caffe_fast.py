@@ -28,7 +28,6 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
 from lossboard import tags
 from lossboard.model import Columns, Event, Point
@@ -104,14 +103,22 @@ class Block:
         offset = self._offset
         return self._data.count(text, offset, offset + len(self.padded) - _PAD)
 
-    def windows(self, width: int) -> np.ndarray:
-        """Every ``width``-byte window of the bytes, as a view (row i starts at byte i)."""
-        return _windows(self.padded, width)
+
+def _cells(padded: np.ndarray, width: int) -> np.ndarray:
+    """Every ``width``-byte window of ``padded`` as one item, as a view (item i starts at byte
+    i). Indexing it copies or fills each window with one ``memcpy``: twice the speed of the
+    rows of a 2-D view of the windows, which numpy walks through a buffered iterator."""
+    return np.ndarray((len(padded) - width + 1,), dtype=np.dtype((np.void, width)), buffer=padded, strides=(1,))
 
 
-def _windows(padded: np.ndarray, width: int) -> np.ndarray:
-    """Every ``width``-byte window of ``padded``, as a view (row i starts at byte i)."""
-    return as_strided(padded, shape=(len(padded) - width, width), strides=(1, 1))
+def _rows(padded: np.ndarray, offsets: np.ndarray, width: int) -> np.ndarray:
+    """The ``width`` bytes from each of ``offsets`` in ``padded``, a row each (a copy)."""
+    return _cells(padded, width)[offsets].view(np.uint8).reshape(len(offsets), width)
+
+
+def _fill(data: np.ndarray, offsets: np.ndarray, width: int) -> None:
+    """Overwrite the ``width`` bytes from each of ``offsets`` in ``data`` with FILL."""
+    _cells(data, width)[offsets] = np.void(FILL * width)
 
 
 def _words(padded: np.ndarray) -> np.ndarray:
@@ -122,7 +129,7 @@ def _words(padded: np.ndarray) -> np.ndarray:
 def _matches(padded: np.ndarray, offsets: np.ndarray, text: bytes) -> np.ndarray:
     """Whether ``text`` is at each of ``offsets`` in ``padded``: one comparison of bytes when it
     is at all of them (the common case), a numpy one row by row when not."""
-    rows = _windows(padded, len(text))[offsets]
+    rows = _rows(padded, offsets, len(text))
     if rows.tobytes() == text * len(offsets):
         return np.ones(len(offsets), dtype=bool)
     return (rows == np.frombuffer(text, np.uint8)).all(axis=1)
@@ -131,7 +138,7 @@ def _matches(padded: np.ndarray, offsets: np.ndarray, text: bytes) -> np.ndarray
 def _first(padded: np.ndarray, offsets: np.ndarray, byte: int) -> np.ndarray:
     """Where ``byte`` first is from each of ``offsets`` on (the offset itself if not within
     `_SCAN` bytes)."""
-    return offsets + np.argmax(_windows(padded, _SCAN)[offsets] == byte, axis=1)
+    return offsets + np.argmax(_rows(padded, offsets, _SCAN) == byte, axis=1)
 
 
 class Seam:
@@ -171,9 +178,9 @@ class Seam:
         """Overwrite the tail before ``ends`` with FILL, and the literal at ``at`` with a comma
         and FILL."""
         if self.tail:
-            _windows(data, len(self.tail))[ends - len(self.tail)] = FILL[0]
+            _fill(data, ends - len(self.tail), len(self.tail))
         if at is not None:
-            _windows(data, len(self.literal))[at] = FILL[0]
+            _fill(data, at, len(self.literal))
             data[at] = _COMMA
 
 
@@ -293,7 +300,7 @@ class Layout:
             return None if read is None else (firsts, *read[1:])
         padded = block.padded
         lines = (firsts[:, None] + np.arange(size)).ravel()
-        dates = read_dates(block.windows(PREFIX)[block.starts[lines]])
+        dates = read_dates(_rows(padded, block.starts[lines], PREFIX))
         if dates is None:
             return None
         body = self._cut(padded.copy(), block, firsts, lines, literals)
@@ -310,7 +317,7 @@ class Layout:
         fill = FILL[0]
         starts, ends = block.starts[lines], block.ends[lines]
         for index, head in enumerate(self.heads):
-            _windows(data, PREFIX + len(head))[starts[index :: self.lines]] = fill
+            _fill(data, starts[index :: self.lines], PREFIX + len(head))
             self.seams[index].cut(data, ends[index :: self.lines], literals[index])
         data[ends] = _COMMA
         breaks = np.flatnonzero(np.diff(firsts) != self.lines) + 1
