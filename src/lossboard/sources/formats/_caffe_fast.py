@@ -10,10 +10,11 @@ dates and numbers::
 A `Layout` is the literal text of one record, learned once. A chunk of whole lines is read as
 bytes with no Python per line: numpy finds where the lines start, which lines begin with
 glog's fixed-width date and a record line's text up to its first number (`Layout.heads`),
-reads the dates as columns of digits, and overwrites dates, heads and the lines between records
-in place, to be left out by one numpy selection. A line's last literal sits at a fixed distance from
-its end and the literal after its first number just after the first byte that is no number
-character, so both are checked and overwritten by position too (a `bytes.replace` costs ~100 ns
+reads the dates as columns of digits, and copies each record line from its first number on
+into a row of its own. A line's last literal sits at a fixed distance from its end and the
+literal after its first number just after the first byte that is no number character, so both
+are checked by position and overwritten in the rows, to be left out with what follows a line's
+end by one numpy selection (a `bytes.replace` costs ~100 ns
 an occurrence); only literals between later numbers are cut with `bytes.replace`. One orjson
 call reads what is left (`_literals.read_cut`). Anything that does not fit is
 left to the caller's line-by-line path, which stays the reference: values orjson refuses
@@ -48,7 +49,6 @@ _TESTING = re.compile(r"Iteration \d+, Testing net \(#(\d+)\)")
 LOSS_LINE = ", loss = "  # text only the record's first line has
 _COMMA, _NEWLINE = ord(","), ord("\n")
 FILL = b"\r"  # overwrites what is cut, then left out: no text handed to the fast path has it
-_SPARSE = 4  # records of fewer than 1 / _SPARSE of a block's lines are cut from a copy of their own
 _PAD = 256  # zeros after a block's bytes: more than any date, head and first number the fast path compares
 
 
@@ -83,15 +83,6 @@ class Block:
         part.padded = self.padded[base : int(self.ends[stop - 1]) + 1 + _PAD]
         part.starts, part.ends, part.count = self.starts[start:stop] - base, self.ends[start:stop] - base, stop - start
         return part
-
-    def records(self, firsts: np.ndarray, size: int) -> Block:
-        """The records of ``size`` lines from lines ``firsts`` on, as a block of their own (a copy)."""
-        offset = self._offset
-        starts = (self.starts[firsts] + offset).tolist()
-        stops = (self.ends[firsts + size - 1] + offset + 1).tolist()
-        view = memoryview(self._data)
-        data = b"".join([view[start:stop] for start, stop in zip(starts, stops)])
-        return Block(data, 0, len(data), self.errors)
 
     def find(self, text: bytes, at: int = 0) -> int:
         """Where ``text`` first is from byte ``at`` on, or -1."""
@@ -164,8 +155,8 @@ class Seam:
     def check(self, padded: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """Which lines (from ``starts`` to their ``\\n`` at ``ends``) hold the tail and the
         literal where they belong, and where the literal is on each (None without one)."""
-        fits = np.ones(len(starts), dtype=bool)
         tails = ends - len(self.tail)
+        fits = tails >= starts + self.body  # the tail starts after the head: `Layout._cut` cuts it from the line's own numbers
         if self.tail:
             fits &= _matches(padded, tails, self.tail)
         if self.literal is None:
@@ -283,49 +274,51 @@ class Layout:
     def read(self, block: Block, found: tuple[np.ndarray, list]) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """(first line of each record `find` ``found`` in ``block``, the dates of their lines as
         `read_dates` gives them, their numbers as a (records, width) array), or None when
-        there are none or they do not fit.
-
-        Records that hold few of the block's lines (test blocks) are cut from a copy of their
-        own lines: cutting the whole block costs a few passes over all of its bytes."""
+        there are none or they do not fit."""
         firsts, literals = found
         size = self.lines
         if not len(firsts) or (np.diff(firsts) < size).any():
             return None
-        if len(firsts) * size * _SPARSE < block.count:
-            own = block.records(firsts, size)
-            found_there = self.find(own)
-            if len(found_there[0]) != len(firsts):
-                return None  # each line is the text it was found in: only a layout whose lines share heads gets here
-            read = self.read(own, found_there)
-            return None if read is None else (firsts, *read[1:])
-        padded = block.padded
         lines = (firsts[:, None] + np.arange(size)).ravel()
-        dates = read_dates(_rows(padded, block.starts[lines], PREFIX))
+        dates = read_dates(_rows(block.padded, block.starts[lines], PREFIX))
         if dates is None:
             return None
-        body = self._cut(padded.copy(), block, firsts, lines, literals)
+        body = self._cut(block, lines, literals)
+        if body is None:
+            return None
         for cut in self._cuts:
             body = body.replace(cut, b",")
         matrix = read_cut(body[:-1], len(firsts), self.width)  # the last "\n" became a comma
         return None if matrix is None else (firsts, dates, matrix)
 
-    def _cut(self, data: np.ndarray, block: Block, firsts: np.ndarray, lines: np.ndarray, literals: list) -> bytes:
-        """The records' text, one run of adjacent records after another, without the dates,
-        heads, tails and the seams' literals (at ``literals``, one array or None a line of the
-        record) of their lines and with each ``\\n`` a comma: all else is overwritten by FILL
-        in ``data`` (the block's bytes, padded), which one numpy selection then leaves out."""
-        fill = FILL[0]
-        starts, ends = block.starts[lines], block.ends[lines]
-        for index, head in enumerate(self.heads):
-            _fill(data, starts[index :: self.lines], PREFIX + len(head))
-            self.seams[index].cut(data, ends[index :: self.lines], literals[index])
+    def _cut(self, block: Block, lines: np.ndarray, literals: list) -> bytes | None:
+        """The text of the records' ``lines`` (record after record) from each line's first number
+        to its end, without the tails and the seams' literals (at ``literals``, one array or None
+        a line of the record) and with each ``\\n`` a comma; None if a line holds more than
+        `_PAD` bytes there.
+
+        Each line's numbers are copied into a row of their own (as wide as the longest), so the
+        work grows with the records' lines, not with the block: the dates and heads are never
+        copied, and one numpy selection leaves out what is past a line's end or overwritten by
+        FILL."""
+        size = self.lines
+        bodies = np.array([seam.body for seam in self.seams])  # where each line's first number starts
+        slots = (block.starts[lines].reshape(-1, size) + bodies).ravel()
+        lengths = block.ends[lines] - slots  # each line's bytes from its first number to its "\n"
+        width = int(lengths.max()) + 1
+        if width > _PAD:
+            return None  # the rows would be read past the block's padding
+        rows = _rows(block.padded, slots, width)
+        data = rows.reshape(-1)  # a view: the rows one after another
+        row_starts = np.arange(0, len(data), width)
+        ends = row_starts + lengths
+        for index, seam in enumerate(self.seams):
+            at = literals[index]
+            seam.cut(data, ends[index::size], None if at is None else at - slots[index::size] + row_starts[index::size])
         data[ends] = _COMMA
-        breaks = np.flatnonzero(np.diff(firsts) != self.lines) + 1
-        run_starts = block.starts[firsts[np.concatenate(([0], breaks))]].tolist()
-        run_stops = (block.ends[firsts[np.concatenate((breaks - 1, [len(firsts) - 1]))] + self.lines - 1] + 1).tolist()
-        for stop, start in zip([0, *run_stops], [*run_starts, len(data)]):  # the lines between runs
-            data[stop:start] = fill
-        return data[data != fill].tobytes()
+        in_line = np.arange(width, dtype=np.uint8) <= lengths.astype(np.uint8)[:, None]  # width <= 256: bytes compare
+        kept = in_line & (rows != FILL[0])
+        return data[kept.reshape(-1)].tobytes()
 
 
 class Records:
