@@ -60,6 +60,23 @@ def test_the_corpus_log_fed_as_bytes_is_read_in_bulk(corpus: Path) -> None:
     assert "train/loss" in {item.tag for item in items if type(item) is Columns}, "the bytes did not reach the fast path"
 
 
+def test_lines_before_the_first_glog_line_fed_as_bytes_read_as_the_reader_decodes_them(corpus: Path) -> None:
+    """A wrapper's lines before Caffe's first glog line (CRLF, a byte that is not UTF-8) and a
+    first glog line whose loss is no number are read one by one from the bytes, numbered and
+    decoded as the text path would; the records after them from the same chunk in bulk."""
+    head = (
+        b"WARNING: Logging before InitGoogleLogging() is written to STDERR\r\n"
+        b"solver: lenet_solver.prototxt \xff\r\n"
+        b"I0711 14:22:22.700000  1274 solver.cpp:228] Iteration 0, loss = oops\r\n"
+    )
+    data = head + (corpus / LENET).read_bytes()
+    for cuts in ([], [40, 20_000]):
+        items = parse_cut("caffe", data, cuts)
+        assert canonical(items) == canonical(parse_cut("caffe", data.decode("utf-8", "replace"), [], fast=False))
+        assert [(problem.line, 'found "oops"' in problem.message) for problem in problems(items)] == [(3, True)]
+        assert "train/loss" in {item.tag for item in items if type(item) is Columns}, "the bytes did not reach the fast path"
+
+
 def test_a_bad_line_among_records_loses_only_itself_and_the_rest_is_read_in_bulk(corpus: Path, tmp_path: Path) -> None:
     """A line in no record (here an output with no number, after the lr line of iteration
     3000, line 631) is parsed on its own between the stretches of records read in bulk."""
