@@ -103,6 +103,16 @@ def test_a_record_with_another_literal_after_its_first_number_is_read_line_by_li
     assert "train/loss" in {item.tag for item in items if type(item) is Columns}, "the records were not read in bulk"
 
 
+def test_a_value_longer_than_the_padding_is_read_on_its_own_and_the_rest_in_bulk(corpus: Path) -> None:
+    """A record line's numbers are copied into rows inside the block's padding: a loss printed
+    with 300 digits is more than that, so its record is parsed line by line; the others in bulk."""
+    text = (corpus / LENET).read_text().replace("Iteration 3000, loss = 0.0136744", "Iteration 3000, loss = " + "3" * 300)
+    items = _assert_same(text, [])
+    loss = {point.step: point.value for point in points(expand(items), "train/loss")}
+    assert (len(loss), loss[3000], loss[3100]) == (101, float("3" * 300), 0.010175)
+    assert "train/loss" in {item.tag for item in items if type(item) is Columns}, "the records were not read in bulk"
+
+
 @pytest.mark.parametrize("odd", ["Iteration 0x, loss = 2.3", "Iteration 0\ufffd, lr = 0.01"])
 def test_a_record_learned_from_is_one_the_line_by_line_path_reads(odd: str) -> None:
     """The layout is learned from the first record: one whose loss or lr line has text after
@@ -132,8 +142,9 @@ def _glog(month: int, day: int, second: float, source: str, message: str) -> str
 
 
 # the last ones are not numbers where the fast path finds a literal by position: empty, text
-# after the digits, a comma inside, longer than it looks for a literal's start
-_VALUES = ["0.232917", "1.5e-05", "2", "0.00992565", "nan", "-nan", "inf", "1.", "", "0.5x", "1,5", "1" * 40]
+# after the digits, a comma inside, longer than it looks for a literal's start, longer than
+# the padding a line's numbers are copied with
+_VALUES = ["0.232917", "1.5e-05", "2", "0.00992565", "nan", "-nan", "inf", "1.", "", "0.5x", "1,5", "1" * 40, "2" * 300]
 
 
 @st.composite

@@ -156,7 +156,8 @@ class Seam:
         """Which lines (from ``starts`` to their ``\\n`` at ``ends``) hold the tail and the
         literal where they belong, and where the literal is on each (None without one)."""
         tails = ends - len(self.tail)
-        fits = tails >= starts + self.body  # the tail starts after the head: `Layout._cut` cuts it from the line's own numbers
+        numbers = ends - (starts + self.body)  # the bytes `Layout._cut` copies, to the "\n" (without it)
+        fits = (numbers >= len(self.tail)) & (numbers < _PAD)  # the tail after the head, the copy inside the padding
         if self.tail:
             fits &= _matches(padded, tails, self.tail)
         if self.literal is None:
@@ -284,18 +285,15 @@ class Layout:
         if dates is None:
             return None
         body = self._cut(block, lines, literals)
-        if body is None:
-            return None
         for cut in self._cuts:
             body = body.replace(cut, b",")
         matrix = read_cut(body[:-1], len(firsts), self.width)  # the last "\n" became a comma
         return None if matrix is None else (firsts, dates, matrix)
 
-    def _cut(self, block: Block, lines: np.ndarray, literals: list) -> bytes | None:
+    def _cut(self, block: Block, lines: np.ndarray, literals: list) -> bytes:
         """The text of the records' ``lines`` (record after record) from each line's first number
         to its end, without the tails and the seams' literals (at ``literals``, one array or None
-        a line of the record) and with each ``\\n`` a comma; None if a line holds more than
-        `_PAD` bytes there.
+        a line of the record) and with each ``\\n`` a comma.
 
         Each line's numbers are copied into a row of their own (as wide as the longest), so the
         work grows with the records' lines, not with the block: the dates and heads are never
@@ -305,9 +303,7 @@ class Layout:
         bodies = np.array([seam.body for seam in self.seams])  # where each line's first number starts
         slots = (block.starts[lines].reshape(-1, size) + bodies).ravel()
         lengths = block.ends[lines] - slots  # each line's bytes from its first number to its "\n"
-        width = int(lengths.max()) + 1
-        if width > _PAD:
-            return None  # the rows would be read past the block's padding
+        width = int(lengths.max()) + 1  # at most `_PAD` (`Seam.check`)
         rows = _rows(block.padded, slots, width)
         data = rows.reshape(-1)  # a view: the rows one after another
         row_starts = np.arange(0, len(data), width)
