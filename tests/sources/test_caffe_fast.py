@@ -131,6 +131,30 @@ def test_a_record_learned_from_is_one_the_line_by_line_path_reads(odd: str) -> N
     assert steps["train/loss" if "loss" in odd else "opt/lr"][0] == 100
 
 
+@pytest.mark.parametrize("line", ["loss", "lr", "testing"])
+@pytest.mark.parametrize("shown", ["300.0", "3e2", "-300"])
+def test_an_iteration_that_is_not_digits_only_is_no_iteration_on_the_fast_path_either(line: str, shown: str) -> None:
+    """The line-by-line path reads an iteration as digits only (``Iteration (\\d+)``): a loss,
+    lr or ``Testing net`` line printed with ``Iteration 300.0`` gives nothing. orjson reads
+    "300.0" and "3e2" as 300, so the fast path took them as records at step 300 (found
+    2026-12-04 on main); now the record is read line by line and the rest in bulk."""
+    lines = [_glog(1, 1, 0, "caffe.cpp:219", "Starting Optimization")]
+    for iteration in range(0, 4000, 100):
+        odd = shown if iteration == 300 else str(iteration)
+        second = iteration / 100
+        lines.append(_glog(1, 1, second, "solver.cpp:218", f"Iteration {odd if line == 'loss' else iteration}, loss = 2.3"))
+        lines.append(_glog(1, 1, second, "solver.cpp:237", "    Train net output #0: loss = 2.25 (* 1 = 2.25 loss)"))
+        lines.append(_glog(1, 1, second, "sgd_solver.cpp:105", f"Iteration {odd if line == 'lr' else iteration}, lr = 0.01"))
+        lines.append(_glog(1, 1, second, "solver.cpp:330", f"Iteration {odd if line == 'testing' else iteration}, Testing net (#0)"))
+        lines.append(_glog(1, 1, second, "solver.cpp:397", "    Test net output #0: accuracy = 0.5"))
+    with patch.object(caffe, "_FAST_MIN_TESTS", 1):
+        items = _assert_same("".join(lines), [])
+    tag = {"loss": "train/loss", "lr": "opt/lr", "testing": "val/accuracy"}[line]
+    steps = sorted(point.step for point in points(expand(items), tag))
+    assert steps[2:4] == [200, 400] and len(steps) == 39
+    assert {"train/loss", "opt/lr"} <= {item.tag for item in items if type(item) is Columns}, "not read in bulk"
+
+
 def test_crlf_line_ends_read_the_same(corpus: Path) -> None:
     text = (corpus / LENET).read_text().replace("\n", "\r\n")
     fast = _assert_same(text, list(range(0, len(text), 20_001)))  # some cuts fall inside a CRLF

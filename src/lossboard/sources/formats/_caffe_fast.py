@@ -126,45 +126,54 @@ def _matches(padded: np.ndarray, offsets: np.ndarray, text: bytes) -> np.ndarray
     return (rows == np.frombuffer(text, np.uint8)).all(axis=1)
 
 
-def _first(padded: np.ndarray, offsets: np.ndarray, byte: int) -> np.ndarray:
-    """Where ``byte`` first is from each of ``offsets`` on (the offset itself if not within
-    `_SCAN` bytes)."""
-    return offsets + np.argmax(_rows(padded, offsets, _SCAN) == byte, axis=1)
-
-
 class Seam:
     """Where a record line's literals can be found by position: after the head, the first
-    number, then ``literal`` (None: cut by `bytes.replace`, or none); ``tail`` ends the line."""
+    number, then ``literal`` (None: cut by `bytes.replace`, or none); ``tail`` ends the line.
+    An ``integer`` first number is an iteration, digits only."""
 
-    def __init__(self, head: bytes, literal: bytes | None, tail: bytes) -> None:
+    def __init__(self, head: bytes, literal: bytes | None, tail: bytes, integer: bool) -> None:
         self.body = PREFIX + len(head)  # where the first number starts, from the line's start
-        self.literal, self.tail = literal, tail
+        self.literal, self.tail, self.integer = literal, tail, integer
 
     @classmethod
-    def of(cls, pieces: list[str]) -> Seam:
+    def of(cls, pieces: list[str]) -> Seam | None:
         """The seam of a line split at its numbers: its literal left to `bytes.replace` when it
-        could not be told from a number by position or would be looked for too far on."""
+        could not be told from a number by position or would be looked for too far on; None
+        when the line's iteration could not be told apart by position."""
         head, tail = pieces[0].encode("utf-8"), pieces[-1].encode("utf-8")
         literal = pieces[1].encode("utf-8") if len(pieces) > 2 else None
         if literal is not None and (not literal or literal[0] in _NUMBER_BYTES):
             literal = None
         if literal is not None and PREFIX + len(head) + _SCAN + len(literal) > _PAD:
             literal = None  # looked for so far on, it might be looked for past a block's padding
-        return cls(head, literal, tail)
+        # the line-by-line path reads an iteration as `Iteration (\d+)`: "300.0" or "3e2" is none
+        integer = head.endswith(b"Iteration ")
+        if integer and literal is None and len(pieces) > 2:
+            return None
+        return cls(head, literal, tail, integer)
 
     def check(self, padded: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """Which lines (from ``starts`` to their ``\\n`` at ``ends``) hold the tail and the
-        literal where they belong, and where the literal is on each (None without one)."""
+        literal where they belong (and an iteration of digits only), and where the literal is on
+        each (None without one)."""
         tails = ends - len(self.tail)
         numbers = ends - (starts + self.body)  # the bytes `Layout._cut` copies, to the "\n" (without it)
         fits = (numbers >= len(self.tail)) & (numbers < _PAD)  # the tail after the head, the copy inside the padding
         if self.tail:
             fits &= _matches(padded, tails, self.tail)
-        if self.literal is None:
+        if self.literal is None and not self.integer:
             return fits, None
-        at = _first(padded, starts + self.body, self.literal[0])  # no number has that byte
-        fits &= _matches(padded, at, self.literal) & (at + len(self.literal) <= tails)  # in its line, before the tail
-        return fits, at
+        first = starts + self.body
+        window = _rows(padded, first, _SCAN)  # the first number and what follows it
+        if self.integer:  # digits, up to the first other byte (not within `_SCAN`: the first)
+            end = first + np.argmax(window - _ZERO > 9, axis=1)
+            fits &= end > first
+        else:
+            end = first + np.argmax(window == self.literal[0], axis=1)  # no number has that byte
+        if self.literal is None:
+            return fits & (end == tails), None
+        fits &= _matches(padded, end, self.literal) & (end + len(self.literal) <= tails)  # in its line, before the tail
+        return fits, end
 
     def cut(self, data: np.ndarray, ends: np.ndarray, at: np.ndarray | None) -> None:
         """Overwrite the tail before ``ends`` with FILL, and the literal at ``at`` with a comma
@@ -242,6 +251,8 @@ class Layout:
                 return None  # two numbers with nothing between: no place to cut
             heads.append(pieces[0])
             seam = Seam.of(pieces)
+            if seam is None:
+                return None
             seams.append(seam)
             cuts.update(dict.fromkeys(pieces[1 if seam.literal is None else 2 : -1]))
             start += count
@@ -428,6 +439,7 @@ def _month_starts(year: int) -> np.ndarray:
 
 
 _SCAN = 32  # the longest first number a seam finds the end of, plus one
+_ZERO = ord("0")
 _NUMBER_BYTES = b"0123456789.eE+-"  # what a number orjson reads is made of
 _SEVERITY = np.zeros(256, dtype=bool)
 _SEVERITY[list(b"IWEF")] = True
