@@ -167,7 +167,7 @@ class Seam:
         window = _rows(padded, first, _SCAN)  # the first number and what follows it
         if self.integer:  # digits, up to the first other byte (not within `_SCAN`: the first)
             end = first + np.argmax(window - _ZERO > 9, axis=1)
-            fits &= end > first
+            fits &= (end > first) & (end - first <= _EXACT_DIGITS)
         else:
             end = first + np.argmax(window == self.literal[0], axis=1)  # no number has that byte
         if self.literal is None:
@@ -440,6 +440,7 @@ def _month_starts(year: int) -> np.ndarray:
 
 _SCAN = 32  # the longest first number a seam finds the end of, plus one
 _ZERO = ord("0")
+_EXACT_DIGITS = 15  # an iteration of at most this many digits is exact as the float64 orjson's list becomes
 _NUMBER_BYTES = b"0123456789.eE+-"  # what a number orjson reads is made of
 _SEVERITY = np.zeros(256, dtype=bool)
 _SEVERITY[list(b"IWEF")] = True
