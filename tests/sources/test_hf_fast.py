@@ -75,6 +75,17 @@ def test_a_long_real_capture_goes_through_the_fast_path(data):
     assert all(math.isclose(v, exact, rel_tol=5e-4) for (_, v), (_, exact) in zip(found, expected))
 
 
+def test_a_long_real_capture_is_proven_without_the_regex(data, monkeypatch):
+    """`SteadyLines` proves the capture's bar-and-dict lines itself: with the regex refusing
+    every run, they still come as columns, and the same as the reference reading's."""
+    from lossboard.sources.formats._hf_fast import DictLayout
+
+    monkeypatch.setattr(DictLayout, "read_run", lambda *args: None)
+    text = (data / "hf" / "long_pipe.log").read_bytes().decode()
+    items = assert_same(text)
+    assert sum(len(i.step) for i in items if type(i) is Columns and i.tag == "train/loss") > 250
+
+
 # --- generated logs -------------------------------------------------------------------------
 
 WIDTH = 60
@@ -252,6 +263,7 @@ def test_a_run_of_steady_lines_becomes_columns_at_the_next_bars():
         "note {'loss': '7', 'epoch': '0.5'}]",  # a dict inside a redraw
         "\x1b[2Kstep 5: acc=0.25]",  # an escape code, dropped
         "step 5: acc=0.25]" + " " * 3,  # a bar cleared to blanks after its "]"
+        "step 5: acc=0.25" + " " * 3,  # a print ending in blanks, not blank
     ],
 )
 def test_a_redraw_the_reference_reading_reads_in_a_run(redraw):
