@@ -151,7 +151,8 @@ def lone_bar(data: bytes, start: int, end: int) -> tuple[int, str] | None:
 _BAR_SHAPE = re.compile(_BAR_HEAD + rb"(\d{1,15})/\d+" + _BAR_END)
 _DIGIT_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
 _MOST_SHAPES = 16
-_NUMBER_BYTES = b"0123456789.eE+-"  # all a value read at once may hold  # distinct first-bar shapes of one width a chunk's lines are read with
+_NUMBER_BYTES = b"0123456789.eE+-"  # all a value read at once may hold
+_SCAN_BLOCK = 1 << 16  # distinct first-bar shapes of one width a chunk's lines are read with
 
 
 class SteadyLines:
@@ -172,10 +173,7 @@ class SteadyLines:
 
     def __init__(self, data: bytes, end: int, longest: int) -> None:
         chars = np.frombuffer(data, np.uint8, end)
-        found, byte_found = chars == 10, np.empty(end, bool)  # one array for each compare: fewer page faults
-        for byte in b"{\r'":
-            found |= np.equal(chars, byte, out=byte_found)
-        marks = np.flatnonzero(found)  # one scan: the scan is the cost, not the compares
+        marks = _marks(chars)
         kinds = chars[marks]
         ends, braces = marks[kinds == 10], marks[kinds == 123]
         starts = np.empty_like(ends)
@@ -325,6 +323,22 @@ class SteadyLines:
         if matrix is not None:  # else "1.", "01", 1e999 somewhere: the regex decides each run
             taken[lines] = True
             values[lines] = matrix
+
+
+def _marks(chars: np.ndarray) -> np.ndarray:
+    """Where the line ends, braces, carriage returns and quotes are: one scan (the scan is the
+    cost, not the compares), 64 KB at a time, so that its masks are memory malloc reuses (a
+    1 MB mask is fresh pages, a page fault each 4 KB, every chunk)."""
+    found, byte_found = np.empty(_SCAN_BLOCK, bool), np.empty(_SCAN_BLOCK, bool)
+    marks = []
+    for at in range(0, len(chars), _SCAN_BLOCK):
+        block = chars[at : at + _SCAN_BLOCK]
+        hits, byte_hits = found[: len(block)], byte_found[: len(block)]
+        np.equal(block, 10, out=hits)
+        for byte in b"{\r'":
+            hits |= np.equal(block, byte, out=byte_hits)
+        marks.append(np.flatnonzero(hits) + at)
+    return np.concatenate(marks)
 
 
 def _rows(chars: np.ndarray, starts: np.ndarray, width: int) -> np.ndarray:
