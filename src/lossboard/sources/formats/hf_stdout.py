@@ -36,9 +36,10 @@ echo values already printed. What each name becomes is in `_hf`; the dicts are r
 regex (never ``eval``), which also accepts ``nan``, ``inf`` and ``np.float64(0.5)``.
 
 Runs of lines that are only the bar redrawn and the next dict, most of a Trainer console, are
-read at once from the file's bytes by `_hf_fast` (`Parser.feed_bytes`: one regex and one orjson
-call per run, `Columns` per key; text given to `Parser.feed` is encoded and read the same way);
-the lines between are decoded and read here, line by line. ``Parser(fast=False)`` reads every
+read at once from the file's bytes by `_hf_fast` (`Parser.feed_bytes`: numpy over a chunk's
+lines and one orjson call, the run regex for a run with a line numpy cannot prove, `Columns`
+per key; text given to `Parser.feed` is encoded and read the same way); the lines between are
+decoded and read here, line by line. ``Parser(fast=False)`` reads every
 line that way, and tests hold both to the same result.
 """
 
