@@ -9,8 +9,10 @@ anywhere."""
 
 from __future__ import annotations
 
+import io
 import math
 import random
+import re
 from pathlib import Path
 
 import numpy as np
@@ -155,6 +157,34 @@ def test_a_description_that_shows_v_num_does_not_make_the_bar_lightnings(name: s
     points = expand(_assert_same(text, name=name))
     loss = [(p.step, p.value) for p in points if type(p) is Point and p.source_tag == "loss"]
     assert loss == [(n, float(f"0.{n}")) for n in range(1, 6)]
+
+
+def _real_tqdm_epochs(epochs: int, batches: int) -> str:
+    """What tqdm itself writes to a file for a loop of ``epochs`` bars that set a postfix
+    ``loss`` every batch and redraw at every update."""
+    from tqdm import tqdm
+
+    out = io.StringIO()
+    for epoch in range(epochs):
+        with tqdm(total=batches, desc=f"Epoch {epoch}", file=out, mininterval=0, miniters=1, ascii=True) as bar:
+            for batch in range(batches):
+                bar.set_postfix(loss=(batch % 8) / 8, refresh=False)
+                bar.update(1)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("name", ["prints", "tqdm"])
+def test_the_runs_of_a_chunks_lines_of_real_tqdm_bars_come_as_one_block_a_series(name: str) -> None:
+    text = _real_tqdm_epochs(6, 40)
+    items = _assert_same(text, name=name)
+    blocks = [item for item in items if type(item) is Columns and item.source_tag == "loss"]
+    assert len(blocks) == 1  # the five lines after the first (which teaches the layout) read together
+    # from the log: each redraw with a count above 0 shows the loss set before it, at the
+    # epoch's bars before it plus its count
+    shown = re.findall(r"Epoch (\d): +\d+%\|[#0-9 ]*\| (\d+)/40 \[[^]]*loss=([0-9.]+)\]", text)
+    expected = [(int(epoch) * 40 + int(n), float(loss)) for epoch, n, loss in shown if int(n) > 0]
+    loss = [(p.step, p.value) for p in expand(items) if type(p) is Point and p.source_tag == "loss"]
+    assert {step for step, _ in expected} == set(range(1, 6 * 40 + 1)) and loss == expected
 
 
 # ---- generated bar lines -------------------------------------------------------------------
