@@ -76,7 +76,7 @@ class BarLayout(NamedTuple):
     # ``readers`` as `_ID` bytes (learned with ``templates``, cleared with them; keys are never
     # reused, so a parser in another thread never reads with another state's reader)
     reader_ids: dict[bytes, bytes]
-    readers: dict[int, DigitReader]
+    readers: dict[int, tuple[DigitReader, int]]  # with the bytes of its states, "\r" included
 
 
 class Run(NamedTuple):
@@ -231,17 +231,21 @@ def read_lines(layout: BarLayout, rests: list[memoryview], ids: list[bytes]) -> 
     in another thread): the lines are read as they come."""
     kinds = np.frombuffer(b"".join(ids), _ID)
     data = np.frombuffer(b"".join(rests), np.uint8)
-    starts = np.flatnonzero(data == ord("\r"))  # each state starts at its "\r"
     order = np.argsort(kinds, kind="stable")
     ordered = kinds[order]
     bounds = [0, *(np.flatnonzero(ordered[1:] != ordered[:-1]) + 1).tolist(), len(kinds)]
-    matrix = np.empty((len(kinds), 3 + len(layout.names)))
-    readers = layout.readers
+    groups = []
+    widths = np.empty(len(kinds), np.intp)  # each state's bytes: a state's template says them
     for begin, end in zip(bounds, bounds[1:]):
-        reader = readers.get(int(ordered[begin]))
-        if reader is None:
+        found = layout.readers.get(int(ordered[begin]))
+        if found is None:
             return None  # forgotten meanwhile, by a parser in another thread
         rows = order[begin:end]
+        widths[rows] = found[1]
+        groups.append((rows, found[0]))
+    starts = np.cumsum(widths) - widths  # each state starts at its "\r": no pass over the bytes
+    matrix = np.empty((len(kinds), 3 + len(layout.names)))
+    for rows, reader in groups:
         matrix[rows] = reader.read(data, starts[rows])
     return matrix
 
@@ -273,7 +277,7 @@ def _learn(layout: BarLayout, mask: bytes, state: bytes) -> None:
     reader = digit_reader(b"\r" + mask, spans)
     if reader is not None:
         key = next(_reader_keys)  # atomic: two threads learning at once get two keys
-        layout.readers[key] = reader
+        layout.readers[key] = (reader, len(mask) + 1)
         layout.reader_ids[mask] = np.array(key, _ID).tobytes()
 
 
