@@ -46,12 +46,31 @@ def _parse(text: str, fast: bool, cuts: list[int] = (), name: str = "prints") ->
     return items, tuple(getattr(parser, count, None) for count in ("unread", "read", "headers", "bars"))
 
 
-def _assert_same(text: str, cuts: list[int] = (), name: str = "prints") -> list[Item]:
+def _parse_bytes(data: bytes, cuts: list[int], name: str) -> tuple[list[Item], tuple]:
+    """What the reader gives a parser with ``feed_bytes``: the file's bytes, in chunks cut
+    anywhere (inside a character too)."""
+    parser = FORMATS[name].Parser()
+    items: list[Item] = []
+    bounds = sorted({min(cut, len(data)) for cut in cuts})
+    for start, end in zip([0, *bounds], [*bounds, len(data)]):
+        items.extend(parser.feed_bytes(data[start:end]))
+    items.extend(parser.close())
+    return items, tuple(getattr(parser, count, None) for count in ("unread", "read", "headers", "bars"))
+
+
+def _assert_same(text: str, cuts: list[int] = (), name: str = "prints", data: bytes | None = None) -> list[Item]:
+    """The fast path, fed text and (for a parser that takes them) the bytes ``data`` (``text``
+    encoded unless given), cut at ``cuts``, gives what the general path gives."""
     fast, fast_counts = _parse(text, True, cuts, name)
     general, general_counts = _parse(text, False, (), name)
     assert canonical(fast) == canonical(general)
     assert fast_counts == general_counts
     assert _by_series(fast) == _by_series(general)
+    if hasattr(FORMATS[name].Parser, "feed_bytes"):
+        read, read_counts = _parse_bytes(text.encode() if data is None else data, cuts, name)
+        assert canonical(read) == canonical(general)
+        assert read_counts == general_counts
+        assert _by_series(read) == _by_series(general)
     return fast
 
 
@@ -69,13 +88,28 @@ def _by_series(items: list[Item]) -> dict[tuple[str, str], list[tuple]]:
 @pytest.mark.parametrize("name", ["prints", "tqdm"])
 @pytest.mark.parametrize("relative", _CORPUS_FILES)
 def test_every_corpus_text_file_reads_the_same_on_both_paths(corpus: Path, relative: str, name: str) -> None:
-    _assert_same((corpus / relative).read_bytes().decode("utf-8", errors="replace"), name=name)
+    data = (corpus / relative).read_bytes()
+    _assert_same(data.decode("utf-8", errors="replace"), name=name, data=data)
 
 
 @pytest.mark.parametrize("name", ["prints", "tqdm"])
 @pytest.mark.parametrize("relative", _DATA_FILES)
 def test_logs_of_real_bars_read_the_same_on_both_paths(relative: str, name: str) -> None:
-    _assert_same((DATA / relative).read_bytes().decode("utf-8", errors="replace"), name=name)
+    data = (DATA / relative).read_bytes()
+    _assert_same(data.decode("utf-8", errors="replace"), name=name, data=data)
+
+
+@pytest.mark.parametrize("relative", _DATA_FILES)
+def test_bytes_of_real_bars_in_chunks_cut_inside_characters_read_as_the_general_path(relative: str) -> None:
+    # "\u2588" (tqdm's bar glyph) is three bytes: chunks of 1,001 bytes cut through them (and
+    # through lines), chunks of 10,007 bytes hold whole lines; a bad byte in a bar is read as the
+    # reader decodes it (one U+FFFD)
+    data = (DATA / relative).read_bytes()
+    bar = data.find(b"%|", len(data) // 2) + 2  # a bar in the second half (or the file's start)
+    for sample in (data, data[:bar] + b"\xff" + data[bar:]):
+        text = sample.decode("utf-8", errors="replace")
+        for size in (1001, 10007):
+            _assert_same(text, list(range(size, len(sample), size)), "tqdm", sample)
 
 
 def test_a_long_redrawn_bar_is_read_as_blocks(corpus: Path) -> None:

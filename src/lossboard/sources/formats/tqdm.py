@@ -47,8 +47,10 @@ is read as it is drawn: the redraws before the latest ``\\r`` are parsed at ever
 
 from __future__ import annotations
 
+import codecs
 import functools
 import re
+from itertools import repeat
 from typing import Iterator, NamedTuple
 
 import numpy as np
@@ -304,28 +306,48 @@ class Bars:
                 parts = line[at:end].split("\r")
             at = end + 1
 
-    def read_ahead(self, first: int, lines: list[str]) -> dict[int, Ahead]:
+    def read_ahead(self, first: int, lines: list[str], data: bytes | None = None, at: int = 0) -> dict[int, Ahead]:
         """The runs that end the lines (numbered from ``first``): the states to the line's end
         that fit the layout of its last one, read together from their digits before the lines
         are read in order (`redrawn` takes each line's `Ahead`), so the few dozen templates of a
         chunk's states are read once each, not once a line. A line read otherwise in order (the
-        bar before it goes on, its last state's bar starts later) leaves its `Ahead` unused."""
-        found: dict[int, tuple[_bar_runs.BarLayout, list[tuple[int, Ahead, bytes, bytes]]]] = {}
+        bar before it goes on, its last state's bar starts later) leaves its `Ahead` unused.
+        ``data[at:]``: the lines' bytes as read (`Parser.feed_bytes`), each ending in ``\n``;
+        without it each line is encoded again."""
+        found: dict[int, tuple[_bar_runs.BarLayout, list[tuple]]] = {}
+        rests: list[bytes] = []  # the lines encoded again, without ``data``
+        size = 0
+        end = at - 1
         for line_no, line in enumerate(lines, first):
+            if data is not None:
+                at, end = end + 1, data.index(b"\n", end + 1)
             if "\r" not in line or " [" not in line or "\x08" in line or "\x1b" in line:
                 continue
             last = line[line.rfind("\r") + 1 :]
             match = match_bar(last.rstrip())
             desc = match and match["desc"]
             layout = desc and self._layout(desc, _split_of(desc), last)
-            read = layout and _bar_runs.read_ahead(layout, desc, line)
+            if not layout:
+                continue
+            if data is None:
+                rest, base = line[line.find("\r") :].encode("utf-8", "surrogatepass"), size
+            else:
+                base = data.index(b"\r", at, end)
+                rest = data[base:end]
+            read = _bar_runs.read_ahead(layout, desc, line, rest)
             if read:
-                start, count, rest, ids = read
+                start, count, offset, ids = read
+                if data is None:
+                    rests.append(rest)
+                    size += len(rest)
                 batch = found.setdefault(id(layout), (layout, []))[1]
-                batch.append((line_no, start, desc, match["inner"], len(line), count, rest, ids))
+                batch.append((line_no, start, desc, match["inner"], len(line), count, base + offset, ids))
+        if not found:
+            return {}
+        buffer = np.frombuffer(b"".join(rests) if data is None else data, np.uint8)
         ahead = {}
         for layout, runs in found.values():
-            matrix = _bar_runs.read_lines(layout, [run[6] for run in runs], [run[7] for run in runs])
+            matrix = _bar_runs.read_lines(layout, buffer, [run[6] for run in runs], [run[7] for run in runs])
             if matrix is None:
                 continue
             for (line_no, start, desc, inner, end, count, _, _), rows in zip(runs, _rows(matrix, [run[5] for run in runs])):
@@ -540,10 +562,48 @@ class Parser(LineParser):
         super().__init__()
         self._fast = fast
         self._bars = Bars()
+        self._unread = b""  # the start of a character cut by the chunk's end
 
-    def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
+    def feed_bytes(self, data: bytes) -> list[Item]:
+        """The file's bytes as read: decoded as the reader decodes them (UTF-8, bad bytes
+        replaced), and the runs of the lines that start and end in the chunk read ahead from
+        these bytes, not from each line encoded again (`Bars.read_ahead`)."""
+        if self._unread:
+            data = self._unread + data
+        text, used = codecs.utf_8_decode(data, "replace", False)
+        self._unread = data[used:]
+        if not self._fast or "\ufffd" in text:  # a byte replaced: the text's lines are not the bytes'
+            return self.feed(text)
+        lines = text.split("\n")
+        tail = lines.pop()  # the line left open waits in the splitter, whose live redraws read it
+        items = []
+        at = 0
+        if lines and not self._splitter.is_at_line_start:  # the line it holds ends first
+            items = self.feed(lines.pop(0) + "\n")
+            at = data.index(b"\n") + 1
+        splitter = self._splitter
+        if not lines:
+            return items + self.feed(tail)
+        limit = splitter.max_line_chars
+        if (
+            not splitter.is_at_line_start
+            or any(map(str.endswith, lines, repeat("\r")))  # CRLF: the splitter drops the "\r"
+            or (len(text) > limit and max(map(len, lines)) > limit)  # the splitter cuts it
+        ):
+            return items + self.feed("\n".join(lines) + "\n" + tail)
+        items.extend(self.parse_lines(splitter.skip(len(lines)), lines, data, at))
+        items.extend(self.feed(tail))
+        return items
+
+    def close(self) -> list[Item]:
+        items = self.feed(codecs.utf_8_decode(self._unread, "replace", True)[0]) if self._unread else []
+        self._unread = b""
+        return items + super().close()
+
+    def parse_lines(self, first: int, lines: list[str], data: bytes | None = None, at: int = 0) -> list[Item]:
+        """``data[at:]``: the lines' bytes, when `feed_bytes` has them."""
         items: list[Item] = []
-        ahead = self._bars.read_ahead(first, lines) if self._fast else {}
+        ahead = self._bars.read_ahead(first, lines, data, at) if self._fast else {}
         for line_no, line in enumerate(lines, first):
             if " [" not in line:
                 continue
