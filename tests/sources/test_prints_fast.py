@@ -193,14 +193,15 @@ def test_a_description_that_shows_v_num_does_not_make_the_bar_lightnings(name: s
     assert loss == [(n, float(f"0.{n}")) for n in range(1, 6)]
 
 
-def _real_tqdm_epochs(epochs: int, batches: int) -> str:
+def _real_tqdm_epochs(epochs: int, batches: int, colour: str | None = None) -> str:
     """What tqdm itself writes to a file for a loop of ``epochs`` bars that set a postfix
     ``loss`` every batch and redraw at every update."""
     from tqdm import tqdm
 
     out = io.StringIO()
     for epoch in range(epochs):
-        with tqdm(total=batches, desc=f"Epoch {epoch}", file=out, mininterval=0, miniters=1, ascii=True) as bar:
+        options = {"file": out, "mininterval": 0, "miniters": 1, "ascii": True, "colour": colour}
+        with tqdm(total=batches, desc=f"Epoch {epoch}", **options) as bar:
             for batch in range(batches):
                 bar.set_postfix(loss=(batch % 8) / 8, refresh=False)
                 bar.update(1)
@@ -219,6 +220,16 @@ def test_the_runs_of_a_chunks_lines_of_real_tqdm_bars_come_as_one_block_a_series
     expected = [(int(epoch) * 40 + int(n), float(loss)) for epoch, n, loss in shown if int(n) > 0]
     loss = [(p.step, p.value) for p in expand(items) if type(p) is Point and p.source_tag == "loss"]
     assert {step for step, _ in expected} == set(range(1, 6 * 40 + 1)) and loss == expected
+
+
+def test_lines_drawn_with_escapes_and_backspaces_fed_as_bytes_read_as_drawn() -> None:
+    # ``colour=`` wraps the bar's glyphs in ESC codes; a backspace in the last line's last state
+    # turns the loss of its final redraw "0.875" into "0.5": the line is drawn, not read as written
+    text = _real_tqdm_epochs(3, 40, colour="green")
+    assert "\x1b[32m" in text and text.endswith("loss=0.875]\n")
+    text = text[: -len("875]\n")] + "875\x08\x08\x085]  \n"
+    loss = [(p.step, p.value) for p in expand(_assert_same(text, name="tqdm")) if type(p) is Point and p.source_tag == "loss"]
+    assert loss[-3:] == [(119, 0.75), (120, 0.875), (120, 0.5)]  # close() draws the last state again
 
 
 # ---- generated bar lines -------------------------------------------------------------------
