@@ -36,24 +36,15 @@ _DATA_FILES = sorted(
 )
 
 
-def _parse(text: str, fast: bool, cuts: list[int] = (), name: str = "prints") -> tuple[list[Item], tuple]:
+def _parse(text: str | bytes, fast: bool, cuts: list[int] = (), name: str = "prints") -> tuple[list[Item], tuple]:
+    """The records of ``text`` cut at ``cuts``; bytes go to ``feed_bytes`` as the reader gives
+    them (cut anywhere, inside a character too)."""
     parser = FORMATS[name].Parser(fast=fast)
+    feed = parser.feed_bytes if isinstance(text, bytes) else parser.feed
     items: list[Item] = []
     bounds = sorted({min(cut, len(text)) for cut in cuts})
     for start, end in zip([0, *bounds], [*bounds, len(text)]):
-        items.extend(parser.feed(text[start:end]))
-    items.extend(parser.close())
-    return items, tuple(getattr(parser, count, None) for count in ("unread", "read", "headers", "bars"))
-
-
-def _parse_bytes(data: bytes, cuts: list[int], name: str) -> tuple[list[Item], tuple]:
-    """What the reader gives a parser with ``feed_bytes``: the file's bytes, in chunks cut
-    anywhere (inside a character too)."""
-    parser = FORMATS[name].Parser()
-    items: list[Item] = []
-    bounds = sorted({min(cut, len(data)) for cut in cuts})
-    for start, end in zip([0, *bounds], [*bounds, len(data)]):
-        items.extend(parser.feed_bytes(data[start:end]))
+        items.extend(feed(text[start:end]))
     items.extend(parser.close())
     return items, tuple(getattr(parser, count, None) for count in ("unread", "read", "headers", "bars"))
 
@@ -67,7 +58,7 @@ def _assert_same(text: str, cuts: list[int] = (), name: str = "prints", data: by
     assert fast_counts == general_counts
     assert _by_series(fast) == _by_series(general)
     if hasattr(FORMATS[name].Parser, "feed_bytes"):
-        read, read_counts = _parse_bytes(text.encode() if data is None else data, cuts, name)
+        read, read_counts = _parse(text.encode() if data is None else data, True, cuts, name)
         assert canonical(read) == canonical(general)
         assert read_counts == general_counts
         assert _by_series(read) == _by_series(general)
