@@ -38,7 +38,8 @@ among print and logging lines.
 A line redrawn hundreds of times is read a run at a time (`Bars.redrawn`, `_bar_runs`): the
 states that continue one bar in one layout go through one regex pass and one orjson call and
 leave as `Columns`, the same values `add` gives them one by one (``Parser(fast=False)``). The
-runs that end a chunk's lines are read from their digits together first (`Bars.read_ahead`).
+runs that end a chunk's lines are read from their digits together first (`Bars.read_ahead`),
+from the reader's bytes (`Parser.feed_bytes`), and leave as one block a series a chunk.
 
 Live: a bar that never ends its line (Lightning keeps one line per run in a redirected file)
 is read as it is drawn: the redraws before the latest ``\\r`` are parsed at every read
