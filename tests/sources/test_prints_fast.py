@@ -14,8 +14,8 @@ import itertools
 import math
 import random
 import re
-from unittest import mock
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pytest
