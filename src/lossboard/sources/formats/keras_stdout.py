@@ -54,6 +54,7 @@ does not fit it exactly is read state by state here (``Parser(fast=False)`` alwa
 
 from __future__ import annotations
 
+import codecs
 import re
 
 import numpy as np
@@ -78,6 +79,15 @@ _LR = re.compile(r"(?:reducing|setting)(?: \S+)? learning rate to (\S+?)\.?$")
 # what Keras's own callbacks print after "Epoch k: " (EarlyStopping, ModelCheckpoint,
 # ReduceLROnPlateau, LearningRateScheduler); any other "Epoch k: ..." line is a script's print
 _KERAS_CALLBACK = re.compile(r"early stopping|saving model|improve|learning rate|[Rr]estoring model weights")
+
+
+def _utf8(text: str) -> bytes | None:
+    """``text`` as the bytes `_keras_fast` reads; None if it holds a lone surrogate (no file
+    decoded by the reader does)."""
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        return None
 
 
 def _number(number: int, label: str, raw: str) -> float | Problem:
@@ -119,12 +129,91 @@ class Parser(LineParser):
         # lines for the pipeline printed in an epoch whose length is not yet known (verbose=2
         # shows it only on the epoch's line): (number, text), read once it is
         self._held_lines: list[tuple[int, str]] = []
+        self._unread = b""  # `feed_bytes`: the bytes after the last complete line (or redraw) read
+
+    def feed_bytes(self, data: bytes) -> list[Item]:
+        """The file's bytes as read: each line of redraws (``\\b`` runs before ``\\r``) is read
+        from them undecoded (`_redraws`), the lines between are decoded as the reader decodes
+        (UTF-8, bad bytes replaced) and fed as text. What follows the last complete line waits
+        as bytes, a bar's done redraws read first, so that the splitter holds nothing and the
+        next line of redraws is read from the bytes too."""
+        if self._unread:
+            data, self._unread = self._unread + data, b""
+        if not self._fast:
+            return self._feed_text(data, 0)
+        items: list[Item] = []
+        at = 0
+        if not self._splitter.is_at_line_start:  # it holds the start of a line: text to its end
+            at = data.find(b"\n") + 1
+            if not at:
+                return self._feed_text(data, 0)
+            items += self.feed(data[:at].decode("utf-8", "replace"))
+        while (mark := data.find(b"\x08\r", at)) >= 0:
+            start = data.rfind(b"\n", at, mark) + 1 or at
+            end = data.find(b"\n", mark)
+            if end < 0:
+                break
+            if start > at:
+                items += self.feed(data[at:start].decode("utf-8", "replace"))
+            if not self._bytes_line(data, start, end, items):
+                items += self.feed(data[start : end + 1].decode("utf-8", "replace"))
+            at = end + 1
+        start = data.rfind(b"\n", at) + 1 or at
+        if start > at:
+            items += self.feed(data[at:start].decode("utf-8", "replace"))
+        if start < len(data):
+            items += self._unfinished(data, start)
+        return items
+
+    def _bytes_line(self, data: bytes, start: int, end: int, items: list[Item]) -> bool:
+        """The complete line ``data[start:end]`` read from the bytes if it is one of many
+        redraws `_redraws` takes; False, with nothing changed, if not."""
+        if data[end - 1 : end] == b"\r":  # CRLF: the "\r" ends the line, as the splitter reads it
+            end -= 1
+        redrawn = _keras_fast.returns(data, start, end)
+        if redrawn < _keras_fast.MIN_STATES or end - start > self._splitter.max_line_chars:
+            return False  # few states, or a stretch the splitter may have to cut
+        if not self._redraws(self._splitter.next_line, data, start, end, redrawn, items):
+            return False
+        self._splitter.skip(1)
+        return True
+
+    def _unfinished(self, data: bytes, start: int) -> list[Item]:
+        """The line after the last line break of ``data``: a bar's done redraws are read now
+        (the line goes on, and no redraw of it depends on where it is cut), the rest waits."""
+        limit = self._splitter.max_line_chars
+        items: list[Item] = []
+        if data.find(b"\x08\r", start) >= 0:
+            # a "\r" at the very end may be half of a CRLF; a piece stays within the cap
+            last = data.rfind(b"\r", start, min(len(data) - 1, start + limit))
+            if last > start:
+                redrawn = _keras_fast.returns(data, start, last + 1)
+                if redrawn >= _keras_fast.MIN_STATES and self._redraws(
+                    self._splitter.next_line, data, start, last + 1, redrawn, items
+                ):
+                    start = last
+        if len(data) - start > limit:  # the splitter holds it (and cuts it) as it would in text
+            return items + self._feed_text(data, start)
+        self._unread = data[start:]
+        return items
+
+    def _feed_text(self, data: bytes, start: int) -> list[Item]:
+        """``data[start:]`` decoded and fed; a character cut by the chunk's end waits."""
+        text, used = codecs.utf_8_decode(data[start:], "replace", False)
+        self._unread = data[start + used :]
+        return self.feed(text)
+
+    def close(self) -> list[Item]:
+        items = self.feed(self._unread.decode("utf-8", "replace")) if self._unread else []
+        self._unread = b""
+        return items + super().close()
 
     def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
         items: list[Item] = []
         for number, raw in enumerate(lines, first):
             if self._fast and (redrawn := raw.count("\r")) >= _keras_fast.MIN_STATES:
-                if self._redraws(number, raw, redrawn, items):
+                line = _utf8(raw)
+                if line is not None and self._redraws(number, line, 0, len(line), redrawn, items):
                     continue
             states = line_states(raw)
             if not states:
@@ -143,25 +232,25 @@ class Parser(LineParser):
                 self._line(number, states[-1], items)
         return items
 
-    def _redraws(self, number: int, raw: str, redrawn: int, items: list[Item]) -> bool:
-        """A line of many redraws (``redrawn`` times ``\\r``) of this epoch's bar, its running
-        states read in bulk (`_keras_fast`); False, with nothing changed, when they are not
-        only that."""
-        first, last = raw.find("\r"), raw.rfind("\r")
-        if self._epoch is None or self._closed or self._held_lines or raw[:first].strip("\x08"):
+    def _redraws(self, number: int, raw: bytes, start: int, end: int, redrawn: int, items: list[Item]) -> bool:
+        """A line of many redraws (``raw[start:end]``, its UTF-8, ``redrawn`` times ``\\r``) of
+        this epoch's bar, its running states read in bulk (`_keras_fast`); False, with nothing
+        changed, when they are not only that."""
+        first, last = raw.find(b"\r", start, end), raw.rfind(b"\r", start, end)
+        if self._epoch is None or self._closed or self._held_lines or raw[start:first].strip(b"\x08"):
             return False
-        goes_on = last == len(raw) - 1  # the start of a line still being drawn: no last state yet
-        tail = [] if goes_on else line_states(raw[last:])  # the line's last state goes the usual way
+        goes_on = last == end - 1  # the start of a line still being drawn: no last state yet
+        # the line's last state goes the usual way
+        tail = [] if goes_on else line_states(raw[last:end].decode("utf-8", "replace"))
         if not (tail or goes_on):
             return False
-        shown = raw[first : last + 1]
         # the names of the last line first: its pattern checks each state's names, so the
         # first state need only be drawn and read when they changed
         names = self._bar_names
-        read = _keras_fast.read_states(shown, names, redrawn - 1) if names else None
+        read = _keras_fast.read_states(raw, first, last + 1, names, redrawn - 1) if names else None
         if read is None:
             names = self._bar_names = _keras_fast.metric_names(_keras_fast.first_state(raw, first))
-            read = _keras_fast.read_states(shown, names, redrawn - 1) if names else None
+            read = _keras_fast.read_states(raw, first, last + 1, names, redrawn - 1) if names else None
             if read is None:
                 return False
         table, has_eta = read
