@@ -190,3 +190,88 @@ def test_generated_redraws_fed_as_bytes_cut_anywhere_read_the_same(
         if at >= 0:
             data = data[:at] + new + data[at + len(old) :]
     _assert_same_from_bytes(data, cuts)
+
+
+_V2_EXTRAS = [
+    "Epoch {k}: early stopping\n",
+    "Epoch {k}: ReduceLROnPlateau reducing learning rate to 0.0005.\n",
+    "Epoch {k}: saving model to model.keras\n",
+    "val_f1: 0.93\n",
+    "Train on 100 samples\n",
+]
+
+
+@st.composite
+def _verbose2_log(draw) -> str:
+    """Keras 3 ``verbose=2`` epochs, as many as a bulk read takes, with what must keep the
+    state-by-state reading: fit() restarts, another N or total, a count short of its total,
+    other units, callback lines, a script's prints, a line of other names."""
+    names = draw(st.sampled_from([["accuracy", "loss", "val_accuracy", "val_loss"], ["loss"], ["loss", "learning_rate"]]))
+    lines = draw(st.sampled_from([[], ["Using the torch backend.\n"]]))
+    k, n, total = 0, 100, 450
+    plain = draw(st.sampled_from([0, 40, 400]))  # how rare the changes are: runs long enough to read in bulk
+    for _ in range(draw(st.integers(30, 120))):
+        k += 1
+        change = draw(st.sampled_from([""] * plain + ["restart", "n", "total", "short", "unit", "extra", "names", "jump"]))
+        if change == "restart" or k > n:
+            k = 1
+        elif change == "n":
+            n += 1
+        elif change == "total":
+            total += 7
+        elif change == "jump":
+            k += 2
+        counter = f"{total - 1 if change == 'short' else total}/{total}"
+        times = "1s - 1s/step" if change == "unit" else f"{k % 3}s - {5 + k % 4}ms/step"
+        values = [draw(st.sampled_from(["0.5000", "0.6572", "1.2000e-04", "2"] * plain + ["nan"])) for _ in names]
+        shown = ["val_mae" if change == "names" and i == 0 else name for i, name in enumerate(names)]
+        lines.append(f"Epoch {k}/{n}\n")
+        if change == "extra":
+            lines.append(draw(st.sampled_from(_V2_EXTRAS)).format(k=k))
+        lines.append(f"{counter} - {times}" + "".join(f" - {a}: {v}" for a, v in zip(shown, values)) + "\n")
+    return "".join(lines)
+
+
+@settings(max_examples=100, deadline=None)
+@given(text=_verbose2_log(), crlf=st.booleans(), cuts=st.lists(st.integers(min_value=0, max_value=12_000), max_size=3))
+def test_generated_verbose2_epochs_fed_as_bytes_read_the_same(text: str, crlf: bool, cuts: list[int]) -> None:
+    _assert_same_from_bytes(text.replace("\n", "\r\n").encode() if crlf else text.encode(), cuts)
+
+
+def test_a_sweep_of_verbose2_fits_is_read_in_bulk() -> None:
+    """Three fit() calls of 40 epochs (restarts at ``Epoch 1/40``), each epoch's values where
+    Keras printed them: the bulk read's steps, epochs and fit() events are the line-by-line ones."""
+    lines = []
+    for fit in range(3):
+        for k in range(1, 41):
+            lines.append(f"Epoch {k}/40\n450/450 - 3s - 6ms/step - loss: {fit}.{k:04d} - val_loss: 0.{k:04d}\n")
+    data = "".join(lines).encode()
+    items = _assert_same_from_bytes(data)
+    assert sum(type(item) is Columns for item in items) >= 4, "the epochs were not read in bulk"
+    fits = [data.index(b"Epoch 1/40", 1), data.rindex(b"Epoch 1/40")]
+    _assert_same_from_bytes(data, fits)  # a run that starts with a new fit(): its event
+    loss = [p for p in expand(items) if getattr(p, "tag", None) == "train/loss"]
+    assert [p.step for p in loss[:2]] == [450, 900] and loss[40].value == 1.0001 and loss[40].epoch == 41.0
+
+
+def test_what_verbose2_epochs_read_in_bulk_leave_for_the_lines_after() -> None:
+    """A new rate for the next epoch, a callback's event held until the next header, and an
+    evaluate() of the training bar's size after a fit with validation (test/*, not train/*)."""
+    def epochs(first: int, count: int, of: int) -> str:
+        return "".join(
+            f"Epoch {k}/{of}\n450/450 - 3s - 6ms/step - loss: 0.{k:04d} - val_loss: 0.{k:04d}\n"
+            for k in range(first, first + count)
+        )
+    text = (
+        epochs(1, 80, 300)
+        + "Epoch 80: ReduceLROnPlateau reducing learning rate to 0.0005.\n"
+        + epochs(81, 80, 300)
+        + "Epoch 161/300\nEpoch 161: early stopping\n"
+        + epochs(162, 80, 300)
+        + "450/450 - 1s - 2ms/step - loss: 0.25 - val_loss: 0.3\n"
+    )
+    data = text.encode()
+    items = _assert_same_from_bytes(data)
+    assert sum(type(item) is Columns for item in items) >= 4, "the epochs were not read in bulk"
+    for cut in (data.index(b"Epoch 81/300"), data.index(b"Epoch 162/300"), data.index(b"450/450 - 1s")):
+        _assert_same_from_bytes(data, [cut])  # a run that starts right after what it must release

@@ -116,3 +116,25 @@ def _only_bars(raw: bytes, start: int, end: int) -> bool:
         return True
     bars = np.count_nonzero((codes[:-2] == 0xE2) & (codes[1:-1] == 0x94) & (codes[2:] == 0x81))
     return int(high) == 3 * int(bars)  # the triples cannot overlap: they cover every such byte
+
+
+@lru_cache(maxsize=64)
+def _epochs_pattern(names: tuple[str, ...]) -> re.Pattern:
+    metrics = b"".join(b" - " + re.escape(name.encode()) + b": " + _VALUE for name in names)
+    return re.compile(rb"^Epoch (\d++)/(\d++)\n(\d++)/(\d++) - (\d++)s - (\d++)ms/step" + metrics + rb"\n", re.M)
+
+
+def read_epochs(raw: bytes, start: int, end: int, pairs: int) -> tuple[tuple[str, ...], np.ndarray] | None:
+    """Keras 3 ``verbose=2`` epochs: ``raw[start:end]`` is ``pairs`` times an ``Epoch k/N``
+    header and its metrics line (``450/450 - 3s - 6ms/step - loss: 0.5``), the names of the
+    first line in every one. Their metric names and rows (k, N, counter, total, seconds,
+    milliseconds a step, value of each name); None when one line is not that."""
+    second = raw.find(b"\n", start, end) + 1
+    names = metric_names(raw[second : raw.find(b"\n", second, end)].decode("utf-8", "replace"))
+    if not names:
+        return None
+    found = _epochs_pattern(names).findall(raw, start, end)
+    if len(found) != pairs:  # each match is two whole lines: all of them, when there are as many
+        return None
+    table = json_matrix(b"[" + b",".join(map(b",".join, found)) + b"]", pairs, len(names) + 6)
+    return None if table is None else (names, table)

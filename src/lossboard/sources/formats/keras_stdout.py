@@ -154,16 +154,101 @@ class Parser(LineParser):
             if end < 0:
                 break
             if start > at:
-                items += self.feed(data[at:start].decode("utf-8", "replace"))
+                self._text(data, at, start, items)
             if not self._bytes_line(data, start, end, items):
                 items += self.feed(data[start : end + 1].decode("utf-8", "replace"))
             at = end + 1
         start = data.rfind(b"\n", at) + 1 or at
         if start > at:
-            items += self.feed(data[at:start].decode("utf-8", "replace"))
+            self._text(data, at, start, items)
         if start < len(data):
             items += self._unfinished(data, start)
         return items
+
+    def _text(self, data: bytes, start: int, end: int, items: list[Item]) -> None:
+        """The complete lines ``data[start:end]``: ``verbose=2`` epochs from the first header
+        on read in bulk (`_epochs`) when they are only that, the rest decoded and fed as text."""
+        first = start if data.startswith(b"Epoch ", start) else data.find(b"\nEpoch ", start, end) + 1
+        if first <= start and not data.startswith(b"Epoch ", start):  # no header
+            items += self.feed(data[start:end].decode("utf-8", "replace"))
+            return
+        if first > start:
+            items += self.feed(data[start:first].decode("utf-8", "replace"))
+        stop = data.rfind(b"\n", first, end - 1) + 1 or first  # the last line's start
+        if not data.startswith(b"Epoch ", stop):  # a header last waits for its line in the text
+            stop = end
+        self._epoch_runs(data, first, stop, items)
+        if stop < end:
+            items += self.feed(data[stop:end].decode("utf-8", "replace"))
+
+    def _epoch_runs(self, data: bytes, start: int, end: int, items: list[Item]) -> None:
+        """``data[start:end]`` (from a header on) read in bulk by `_epochs`, or halved at a
+        header until the lines that are not only epochs (a callback's, ``nan``, a print) go
+        as text in pieces of at most four times `_keras_fast.MIN_STATES` lines."""
+        if self._epochs(data, start, end, items):
+            return
+        middle = data.find(b"\nEpoch ", (start + end) // 2, end) + 1
+        if middle and data.count(b"\n", start, end) > 4 * _keras_fast.MIN_STATES:
+            self._epoch_runs(data, start, middle, items)
+            self._epoch_runs(data, middle, end, items)
+        else:
+            items += self.feed(data[start:end].decode("utf-8", "replace"))
+
+    def _epochs(self, data: bytes, start: int, end: int, items: list[Item]) -> bool:
+        """``data[start:end]``, headers each followed by its epoch's ``verbose=2`` line (one
+        layout), read at once: what `_start_epoch` and `_bar` do for each, over the run in numpy
+        (epochs, end steps and fit() restarts as cumulative sums). False, with nothing
+        changed, when the lines are not only that or an epoch holds something to release."""
+        lines = data.count(b"\n", start, end)
+        if lines < 2 * _keras_fast.MIN_STATES or lines % 2:
+            return False
+        if self._held or self._held_lines or self._pending_lr or self._new_fit or data.find(b"\r", start, end) >= 0:
+            return False
+        read = _keras_fast.read_epochs(data, start, end, lines // 2)
+        if read is None:
+            return False
+        names, table = read
+        k, n, current, total = (table[:, column].astype(np.int64) for column in range(4))
+        if (current != total).any() or (total <= 0).any():
+            return False
+        started = self._epoch is not None
+        printed_k = np.concatenate(([self._printed[0]], k[:-1]))
+        printed_n = np.concatenate(([self._printed[1]], n[:-1]))
+        new_fit = (k <= printed_k) | (n != printed_n)
+        step = np.diff(k, prepend=self._printed[0])
+        step[new_fit] = 1  # a new fit() goes on from the epoch after the last
+        if not started:
+            new_fit[0], step[0] = False, 0
+            items.append(Meta("framework", "keras"))
+            self._fits = 1
+        epoch = (self._epoch if started else self._offset + int(k[0])) + np.cumsum(step)
+        units = self._units_before + max(self._total or 0, self._position)
+        ends = units + np.cumsum(total)  # the step at which each epoch ended
+        before_end = self._end_step() if started else self._last_end
+        for at in np.flatnonzero(new_fit).tolist():
+            self._fits += 1
+            last_end, last_epoch = (int(ends[at - 1]), int(epoch[at - 1])) if at else (before_end, self._epoch)
+            items.append(Event(STAGE, last_end, float(last_epoch), text=f"fit() call {self._fits}"))
+        epochs = epoch.astype(np.float64)
+        for column, name in enumerate(names, 6):
+            tag = tags.canonical(name, tags.TRAIN)
+            items.append(Columns(tag, name, ends, table[:, column], epochs))
+            if tag == "opt/lr":
+                self._lr = float(table[-1, column])
+        items.append(Columns("perf/epoch_time_s", "epoch time", ends, table[:, 4] * 1.0, epochs))
+        items.append(Columns("perf/step_time_s", "step time", ends, table[:, 5] * 1e-3, epochs))
+        last = len(k) - 1
+        self._last_end = int(ends[last - 1]) if last else before_end
+        self._units_before = int(ends[last] - total[last])
+        if not last and started:
+            self._last_total = self._total or self._last_total  # an earlier epoch's is read only until a total
+        self._printed = (int(k[last]), int(n[last]))
+        self._epoch = int(epoch[last])
+        self._offset = self._epoch - self._printed[0]
+        self._total = self._position = int(total[last])
+        self._ended, self._closed = True, any(name.startswith("val_") for name in names)
+        self._splitter.skip(lines)
+        return True
 
     def _bytes_line(self, data: bytes, start: int, end: int, items: list[Item]) -> bool:
         """The complete line ``data[start:end]`` read from the bytes if it is one of many
