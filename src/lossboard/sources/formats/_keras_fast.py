@@ -51,10 +51,14 @@ _FIRST_NAMES = re.compile(r"^ *\d+/\d+\b.*? - (?:ETA: .*? - )?((?:[A-Za-z_][\w.@
 _NAME = re.compile(r"([A-Za-z_][\w.@/-]*): ")
 
 
+def _metrics(names: tuple[str, ...]) -> bytes:
+    """`` - name: value`` for each name, in order, the values as groups."""
+    return b"".join(b" - " + re.escape(name.encode()) + b": " + _VALUE for name in names)
+
+
 @lru_cache(maxsize=64)
 def _pattern(names: tuple[str, ...], keras3: bool) -> re.Pattern:
-    metrics = b"".join(b" - " + re.escape(name.encode()) + b": " + _VALUE for name in names)
-    return re.compile((_KERAS3_HEAD if keras3 else _KERAS2_HEAD) + metrics + _END)
+    return re.compile((_KERAS3_HEAD if keras3 else _KERAS2_HEAD) + _metrics(names) + _END)
 
 
 def metric_names(state: str) -> tuple[str, ...] | None:
@@ -120,8 +124,7 @@ def _only_bars(raw: bytes, start: int, end: int) -> bool:
 
 @lru_cache(maxsize=64)
 def _epochs_pattern(names: tuple[str, ...]) -> re.Pattern:
-    metrics = b"".join(b" - " + re.escape(name.encode()) + b": " + _VALUE for name in names)
-    return re.compile(rb"^Epoch (\d++)/(\d++)\n(\d++)/(\d++) - (\d++)s - (\d++)ms/step" + metrics + rb"\n", re.M)
+    return re.compile(rb"^Epoch (\d++)/(\d++)\n(\d++)/(\d++) - (\d++)s - (\d++)ms/step" + _metrics(names) + rb"\n", re.M)
 
 
 def read_epochs(raw: bytes, start: int, end: int, pairs: int) -> tuple[tuple[str, ...], np.ndarray] | None:

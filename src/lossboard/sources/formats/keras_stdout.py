@@ -48,8 +48,10 @@ epoch ends (where Keras puts the epoch's own values), so ``val_f1: 0.93`` printe
 ``on_epoch_end`` callback lands beside ``val_loss``. Lines before the first header have no
 epoch to go to and stay unread (a config printed before training).
 
-A line of many redraws has its running states read at once by `_keras_fast`; a line that
-does not fit it exactly is read state by state here (``Parser(fast=False)`` always does).
+A line of many redraws has its running states read at once by `_keras_fast`, and so does a
+run of ``verbose=2`` epochs (headers each followed by its metrics line), from the file's bytes
+(`Parser.feed_bytes`); what does not fit exactly is read line by line and state by state here
+(``Parser(fast=False)`` always does).
 """
 
 from __future__ import annotations
@@ -202,7 +204,9 @@ class Parser(LineParser):
         lines = data.count(b"\n", start, end)
         if lines < 2 * _keras_fast.MIN_STATES or lines % 2:
             return False
-        if self._held or self._held_lines or self._pending_lr or self._new_fit or data.find(b"\r", start, end) >= 0:
+        if self._held or self._held_lines or self._pending_lr or self._new_fit:
+            return False  # an epoch's start releases these: line by line
+        if data.find(b"\r", start, end) >= 0:  # CRLF (a pty's capture): no run fits, so none is tried
             return False
         read = _keras_fast.read_epochs(data, start, end, lines // 2)
         if read is None:
