@@ -29,6 +29,8 @@ _SHAPE = bytes.maketrans(b"0123456789 -", b"00000000000+")  # digits and padding
 _MINUS = ord("-")
 _PADDING_AS_ZEROS = bytes.maketrans(b" ", b"0")
 _MAX_DIGITS = 15  # `decimals` is exact below 2**53
+_MAX_SHAPES = 16  # shapes of a run's lines read as columns: more, and each holds few lines
+_NEWLINE = ord("\n")
 _MAX_KEY_COLUMNS = 31  # columns that tell `_alike`'s shapes apart, two bits each in a uint64
 
 
@@ -73,6 +75,37 @@ def numbers(text: bytes, count: int, pieces: tuple[bytes, ...]) -> Read | None:
             return None
         out[:, column] = values
     return Read(out, _alike(rows, spaces, places))
+
+
+def numbers_by_shape(text: bytes, starts: np.ndarray, pieces: tuple[bytes, ...]) -> Read | None:
+    """`numbers` of lines joined by ``\\n`` (each starting at ``starts``) of a few shapes
+    (digits and spaces alike): an ETA blanked in place, a counter mmcv does not pad, move
+    the columns. The lines of each shape are read on their own as `numbers` reads a run,
+    their ``alike`` together; None when one shape's lines are not read so, or the shapes
+    are too many to be worth it."""
+    shapes = text.translate(_SHAPE).split(b"\n")
+    kinds = dict.fromkeys(shapes)
+    if len(kinds) == 1:
+        return numbers(text, len(starts), pieces)
+    if len(kinds) > _MAX_SHAPES:
+        return None
+    kinds.update(zip(kinds, range(len(kinds))))
+    groups = np.fromiter(map(kinds.__getitem__, shapes), dtype=np.int32, count=len(shapes))
+    codes = np.frombuffer(text, dtype=np.uint8)
+    out, alike = None, []
+    for group, shape in enumerate(kinds):
+        rows = np.flatnonzero(groups == group)
+        lines = np.empty((len(rows), len(shape) + 1), dtype=np.uint8)
+        lines[:, :-1] = np.lib.stride_tricks.sliding_window_view(codes, len(shape))[starts[rows]]
+        lines[:, -1] = _NEWLINE
+        read = numbers(lines.tobytes()[:-1], len(rows), pieces)
+        if read is None:
+            return None
+        if out is None:
+            out = np.empty((len(starts), read.matrix.shape[1]))
+        out[rows] = read.matrix
+        alike = None if alike is None or read.alike is None else [*alike, *rows[read.alike].tolist()]
+    return Read(out, None if alike is None else sorted(alike))
 
 
 def _alike(rows: np.ndarray, spaces: np.ndarray, places: list[tuple[int, Decimal, int | None]]) -> list[int] | None:
