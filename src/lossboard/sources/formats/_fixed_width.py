@@ -54,6 +54,11 @@ def numbers(text: bytes, count: int, pieces: tuple[bytes, ...]) -> Read | None:
     shape = text.translate(_SHAPE)
     if shape != (shape[: width + 1] * count)[:-1]:
         return None  # a line with other text than the first's, or as wide but cut elsewhere
+    return _read(text, count, width, pieces)
+
+
+def _read(text: bytes, count: int, width: int, pieces: tuple[bytes, ...]) -> Read | None:
+    """`numbers` of lines of one shape, ``width`` bytes each."""
     first = text[:width]
     places = _places(first, pieces)
     if places is None:
@@ -80,32 +85,49 @@ def numbers(text: bytes, count: int, pieces: tuple[bytes, ...]) -> Read | None:
 def numbers_by_shape(text: bytes, starts: np.ndarray, pieces: tuple[bytes, ...]) -> Read | None:
     """`numbers` of lines joined by ``\\n`` (each starting at ``starts``) of a few shapes
     (digits and spaces alike): an ETA blanked in place, a counter mmcv does not pad, move
-    the columns. The lines of each shape are read on their own as `numbers` reads a run,
-    their ``alike`` together; None when one shape's lines are not read so, or the shapes
+    the columns. The lines of each width are one shape mostly (told by one translate), else
+    split by shape; each shape's lines are read on their own as `numbers` reads a run,
+    their ``alike`` together. None when one shape's lines are not read so, or the shapes
     are too many to be worth it."""
-    shapes = text.translate(_SHAPE).split(b"\n")
-    kinds = dict.fromkeys(shapes)
-    if len(kinds) == 1:
-        return numbers(text, len(starts), pieces)
-    if len(kinds) > _MAX_SHAPES:
-        return None
-    kinds.update(zip(kinds, range(len(kinds))))
-    groups = np.fromiter(map(kinds.__getitem__, shapes), dtype=np.int32, count=len(shapes))
+    count = len(starts)
+    lengths = np.append(starts[1:] - 1, len(text)) - starts
+    widths, of_width = np.unique(lengths, return_inverse=True)
+    if len(widths) == 1:
+        return numbers(text, count, pieces)
     codes = np.frombuffer(text, dtype=np.uint8)
-    out, alike = None, []
-    for group, shape in enumerate(kinds):
-        rows = np.flatnonzero(groups == group)
-        lines = np.empty((len(rows), len(shape) + 1), dtype=np.uint8)
-        lines[:, :-1] = np.lib.stride_tricks.sliding_window_view(codes, len(shape))[starts[rows]]
+    out, alike, shapes = np.empty((count, len(pieces) - 1)), [], 0
+    for group, width in enumerate(widths.tolist()):
+        rows = np.flatnonzero(of_width == group)
+        lines = np.empty((len(rows), width + 1), dtype=np.uint8)
+        lines[:, :-1] = np.lib.stride_tricks.sliding_window_view(codes, width)[starts[rows]]
         lines[:, -1] = _NEWLINE
-        read = numbers(lines.tobytes()[:-1], len(rows), pieces)
-        if read is None:
-            return None
-        if out is None:
-            out = np.empty((len(starts), read.matrix.shape[1]))
-        out[rows] = read.matrix
-        alike = None if alike is None or read.alike is None else [*alike, *rows[read.alike].tolist()]
+        block = lines.tobytes()[:-1]
+        for kind in _by_shape(block, width):
+            shapes += 1
+            if shapes > _MAX_SHAPES:
+                return None
+            part = block if kind is None else lines[kind].tobytes()[:-1]
+            read = _read(part, len(rows) if kind is None else len(kind), width, pieces)
+            if read is None:
+                return None
+            at = rows if kind is None else rows[kind]
+            out[at] = read.matrix
+            alike = None if alike is None or read.alike is None else [*alike, *at[read.alike].tolist()]
     return Read(out, None if alike is None else sorted(alike))
+
+
+def _by_shape(block: bytes, width: int) -> list[np.ndarray | None]:
+    """The rows of each shape among lines of one ``width`` (joined by ``\\n``): [None] when
+    all are one shape, as a run's lines mostly are."""
+    shape = block.translate(_SHAPE)
+    count = (len(block) + 1) // (width + 1)
+    if shape == (shape[: width + 1] * count)[:-1]:
+        return [None]
+    lines = shape.split(b"\n")
+    kinds = dict.fromkeys(lines)
+    kinds.update(zip(kinds, range(len(kinds))))
+    of_kind = np.fromiter(map(kinds.__getitem__, lines), dtype=np.int32, count=count)
+    return [np.flatnonzero(of_kind == kind) for kind in range(len(kinds))]
 
 
 def _alike(rows: np.ndarray, spaces: np.ndarray, places: list[tuple[int, Decimal, int | None]]) -> list[int] | None:
