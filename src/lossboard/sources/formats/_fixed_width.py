@@ -26,10 +26,12 @@ from lossboard.sources.formats._numbers import Decimal, decimal_at, decimals
 
 _SPACE = ord(" ")
 _SHAPE = bytes.maketrans(b"0123456789 -", b"00000000000+")  # digits and padding alike, signs alike
+_DIGITS_ALIKE = bytes.maketrans(b"0123456789-", b"0000000000+")  # as `_SHAPE`, but padding apart
 _MINUS = ord("-")
 _PADDING_AS_ZEROS = bytes.maketrans(b" ", b"0")
 _MAX_DIGITS = 15  # `decimals` is exact below 2**53
 _MAX_SHAPES = 16  # shapes of a run's lines read as columns: more, and each holds few lines
+_SAMPLE = 64  # lines whose shapes tell whether a run may have few
 _NEWLINE = ord("\n")
 _MAX_KEY_COLUMNS = 31  # columns that tell `_alike`'s shapes apart, two bits each in a uint64
 
@@ -94,6 +96,9 @@ def numbers_by_shape(text: bytes, starts: np.ndarray, pieces: tuple[bytes, ...])
     widths, of_width = np.unique(lengths, return_inverse=True)
     if len(widths) == 1:
         return numbers(text, count, pieces)
+    sample = text[: starts[_SAMPLE] - 1] if count > _SAMPLE else text
+    if len(set(sample.translate(_DIGITS_ALIKE).split(b"\n"))) > _MAX_SHAPES:
+        return None  # told by a few lines (spaces apart), before a pass over all: detectron2's values have no width
     codes = np.frombuffer(text, dtype=np.uint8)
     out, alike, shapes = np.empty((count, len(pieces) - 1)), [], 0
     for group, width in enumerate(widths.tolist()):
@@ -102,10 +107,11 @@ def numbers_by_shape(text: bytes, starts: np.ndarray, pieces: tuple[bytes, ...])
         lines[:, :-1] = np.lib.stride_tricks.sliding_window_view(codes, width)[starts[rows]]
         lines[:, -1] = _NEWLINE
         block = lines.tobytes()[:-1]
-        for kind in _by_shape(block, width):
-            shapes += 1
-            if shapes > _MAX_SHAPES:
-                return None
+        kinds = _by_shape(block, width, _MAX_SHAPES - shapes)
+        if kinds is None:
+            return None
+        shapes += len(kinds)
+        for kind in kinds:
             part = block if kind is None else lines[kind].tobytes()[:-1]
             read = _read(part, len(rows) if kind is None else len(kind), width, pieces)
             if read is None:
@@ -116,15 +122,18 @@ def numbers_by_shape(text: bytes, starts: np.ndarray, pieces: tuple[bytes, ...])
     return Read(out, None if alike is None else sorted(alike))
 
 
-def _by_shape(block: bytes, width: int) -> list[np.ndarray | None]:
+def _by_shape(block: bytes, width: int, most: int) -> list[np.ndarray | None] | None:
     """The rows of each shape among lines of one ``width`` (joined by ``\\n``): [None] when
-    all are one shape, as a run's lines mostly are."""
+    all are one shape, as a run's lines mostly are; None when they are more than ``most``
+    shapes (detectron2's values printed to four significant digits: no columns)."""
     shape = block.translate(_SHAPE)
     count = (len(block) + 1) // (width + 1)
     if shape == (shape[: width + 1] * count)[:-1]:
-        return [None]
+        return [None] if most > 0 else None
     lines = shape.split(b"\n")
     kinds = dict.fromkeys(lines)
+    if len(kinds) > most:
+        return None
     kinds.update(zip(kinds, range(len(kinds))))
     of_kind = np.fromiter(map(kinds.__getitem__, lines), dtype=np.int32, count=count)
     return [np.flatnonzero(of_kind == kind) for kind in range(len(kinds))]

@@ -137,7 +137,9 @@ class Layout(NamedTuple):
             text = bytes(blanked)
             if not in_place:
                 text = re.sub(self.cut.encode(), b"", text)
-        if in_place:  # read as columns, checked there against the pieces
+        # read as columns, checked there against the pieces; detectron2's metrics lines (one
+        # counter, values to four significant digits) have none, and trying cost a sixth of its load
+        if in_place and (not self.cut or self.counters > 1):
             columns = _fixed_width.numbers_by_shape(text, starts, _plan(self.pieces).pieces)
             if columns is not None:
                 # the ETAs blanked: their shapes are the lines' own, which the columns do not tell
