@@ -10,7 +10,7 @@ N times interleaved and each keeps its least CPU time: on a shared machine the l
 the neighbours disturbed least, and one run's ratio moves by up to a third.
 
 * ``lossboard``     `lossboard.sources.reader.parse_file(path, format)` + collector: a load
-* ``parser-only``   the format's Parser fed 1 MB chunks, its records counted and dropped
+* ``parser-only``   the format's Parser fed 1 MB chunks, its records counted and kept to the end, as a load's collector keeps them
 * ``general``       the same with ``Parser(fast=False)``, for formats that have a fast path
 * ``single-pass``   the module's ``single_pass``
 * ``grep``          ``grep -c WORD``, the floor for reading the bytes

@@ -60,6 +60,23 @@ def test_the_corpus_log_fed_as_bytes_is_read_in_bulk(corpus: Path) -> None:
     assert "train/loss" in {item.tag for item in items if type(item) is Columns}, "the bytes did not reach the fast path"
 
 
+def test_lines_before_the_first_glog_line_fed_as_bytes_read_as_the_reader_decodes_them(corpus: Path) -> None:
+    """A wrapper's lines before Caffe's first glog line (CRLF, a byte that is not UTF-8) and a
+    first glog line whose loss is no number are read one by one from the bytes, numbered and
+    decoded as the text path would; the records after them from the same chunk in bulk."""
+    head = (
+        b"WARNING: Logging before InitGoogleLogging() is written to STDERR\r\n"
+        b"solver: lenet_solver.prototxt \xff\r\n"
+        b"I0711 14:22:22.700000  1274 solver.cpp:228] Iteration 0, loss = oops\r\n"
+    )
+    data = head + (corpus / LENET).read_bytes()
+    for cuts in ([], [40, 20_000]):
+        items = parse_cut("caffe", data, cuts)
+        assert canonical(items) == canonical(parse_cut("caffe", data.decode("utf-8", "replace"), [], fast=False))
+        assert [(problem.line, 'found "oops"' in problem.message) for problem in problems(items)] == [(3, True)]
+        assert "train/loss" in {item.tag for item in items if type(item) is Columns}, "the bytes did not reach the fast path"
+
+
 def test_a_bad_line_among_records_loses_only_itself_and_the_rest_is_read_in_bulk(corpus: Path, tmp_path: Path) -> None:
     """A line in no record (here an output with no number, after the lr line of iteration
     3000, line 631) is parsed on its own between the stretches of records read in bulk."""
@@ -86,6 +103,16 @@ def test_a_record_with_another_literal_after_its_first_number_is_read_line_by_li
     assert "train/loss" in {item.tag for item in items if type(item) is Columns}, "the records were not read in bulk"
 
 
+def test_a_value_longer_than_the_padding_is_read_on_its_own_and_the_rest_in_bulk(corpus: Path) -> None:
+    """A record line's numbers are copied into rows inside the block's padding: a loss printed
+    with 300 digits is more than that, so its record is parsed line by line; the others in bulk."""
+    text = (corpus / LENET).read_text().replace("Iteration 3000, loss = 0.0136744", "Iteration 3000, loss = " + "3" * 300)
+    items = _assert_same(text, [])
+    loss = {point.step: point.value for point in points(expand(items), "train/loss")}
+    assert (len(loss), loss[3000], loss[3100]) == (101, float("3" * 300), 0.010175)
+    assert "train/loss" in {item.tag for item in items if type(item) is Columns}, "the records were not read in bulk"
+
+
 @pytest.mark.parametrize("odd", ["Iteration 0x, loss = 2.3", "Iteration 0\ufffd, lr = 0.01"])
 def test_a_record_learned_from_is_one_the_line_by_line_path_reads(odd: str) -> None:
     """The layout is learned from the first record: one whose loss or lr line has text after
@@ -104,6 +131,35 @@ def test_a_record_learned_from_is_one_the_line_by_line_path_reads(odd: str) -> N
     assert steps["train/loss" if "loss" in odd else "opt/lr"][0] == 100
 
 
+@pytest.mark.parametrize("line", ["loss", "lr", "testing"])
+@pytest.mark.parametrize("shown", ["300.0", "3e2", "-300", "9007199254740993"])
+def test_an_iteration_that_is_not_digits_only_is_no_iteration_on_the_fast_path_either(line: str, shown: str) -> None:
+    """The line-by-line path reads an iteration as digits only (``Iteration (\\d+)``): a loss,
+    lr or ``Testing net`` line printed with ``Iteration 300.0`` gives nothing. orjson reads
+    "300.0" and "3e2" as 300, so the fast path took them as records at step 300 (found
+    2026-12-04 on main); now the record is read line by line and the rest in bulk. An
+    iteration past 2**53 (the last record's) is read line by line too: a float64 would round it."""
+    at = 3900 if len(shown) > 15 else 300
+    lines = [_glog(1, 1, 0, "caffe.cpp:219", "Starting Optimization")]
+    for iteration in range(0, 4000, 100):
+        odd = shown if iteration == at else str(iteration)
+        second = iteration / 100
+        lines.append(_glog(1, 1, second, "solver.cpp:218", f"Iteration {odd if line == 'loss' else iteration}, loss = 2.3"))
+        lines.append(_glog(1, 1, second, "solver.cpp:237", "    Train net output #0: loss = 2.25 (* 1 = 2.25 loss)"))
+        lines.append(_glog(1, 1, second, "sgd_solver.cpp:105", f"Iteration {odd if line == 'lr' else iteration}, lr = 0.01"))
+        lines.append(_glog(1, 1, second, "solver.cpp:330", f"Iteration {odd if line == 'testing' else iteration}, Testing net (#0)"))
+        lines.append(_glog(1, 1, second, "solver.cpp:397", "    Test net output #0: accuracy = 0.5"))
+    with patch.object(caffe, "_FAST_MIN_TESTS", 1):
+        items = _assert_same("".join(lines), [])
+    tag = {"loss": "train/loss", "lr": "opt/lr", "testing": "val/accuracy"}[line]
+    steps = sorted(point.step for point in points(expand(items), tag))
+    if at == 300:
+        assert steps[2:4] == [200, 400] and len(steps) == 39
+    else:  # a loss or lr at that step, or the test's values
+        assert steps[-2:] == [3800, int(shown)] and len(steps) == 40
+    assert {"train/loss", "opt/lr"} <= {item.tag for item in items if type(item) is Columns}, "not read in bulk"
+
+
 def test_crlf_line_ends_read_the_same(corpus: Path) -> None:
     text = (corpus / LENET).read_text().replace("\n", "\r\n")
     fast = _assert_same(text, list(range(0, len(text), 20_001)))  # some cuts fall inside a CRLF
@@ -115,8 +171,9 @@ def _glog(month: int, day: int, second: float, source: str, message: str) -> str
 
 
 # the last ones are not numbers where the fast path finds a literal by position: empty, text
-# after the digits, a comma inside, longer than it looks for a literal's start
-_VALUES = ["0.232917", "1.5e-05", "2", "0.00992565", "nan", "-nan", "inf", "1.", "", "0.5x", "1,5", "1" * 40]
+# after the digits, a comma inside, longer than it looks for a literal's start, longer than
+# the padding a line's numbers are copied with
+_VALUES = ["0.232917", "1.5e-05", "2", "0.00992565", "nan", "-nan", "inf", "1.", "", "0.5x", "1,5", "1" * 40, "2" * 300]
 
 
 @st.composite

@@ -86,3 +86,30 @@ def test_columns_add_the_same_series_as_points() -> None:
     for name in ("step", "value", "epoch", "wall_time"):
         np.testing.assert_array_equal(getattr(by_columns, name), getattr(by_points, name))
     assert by_columns.step.tolist() == [5, 10] and np.isnan(by_columns.wall_time).all()
+
+
+def test_points_and_long_blocks_in_any_order_give_what_points_alone_give() -> None:
+    """A series read line by line for its first epoch, then in long blocks (a fast path's), with
+    points and short blocks between, in several `add` calls: its values go to one store, in
+    order, and read back as points alone would."""
+    from lossboard.model import Columns
+    from lossboard.sources.collect import _HOLD
+
+    def block(start: int, count: int) -> Columns:
+        steps = np.arange(start, start + count)
+        return Columns("train_batch/loss", "loss", steps, steps * 0.5, steps / 100.0, None)
+
+    calls = [
+        [*block(0, 10).points()],
+        [block(10, _HOLD), Point("train_batch/loss", "loss", 5, -1.0, 0.05, None), block(_HOLD + 10, 3)],
+        [block(_HOLD + 13, _HOLD + 1), *block(2 * _HOLD + 14, 4).points()],
+    ]
+    mixed = RunCollector("train.log")
+    for items in calls:
+        mixed.add(items)
+    alone = collect(*(p for items in calls for item in items
+                      for p in (item.points() if type(item) is Columns else [item])))
+    by_blocks, by_points = mixed.series()["train_batch/loss"], alone.series()["train_batch/loss"]
+    for name in ("step", "value", "epoch"):
+        np.testing.assert_array_equal(getattr(by_blocks, name), getattr(by_points, name))
+    assert by_blocks.value[5] == -1.0 and len(by_blocks) == 2 * _HOLD + 18  # the later point won

@@ -6,8 +6,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lossboard.cli import main
+from lossboard.sources import coverage
 from lossboard.sources.coverage import run_coverage
 from lossboard.sources.logdir import load_paths
 
@@ -69,3 +72,19 @@ def test_a_header_that_sets_the_epoch_is_read(tmp_path: Path) -> None:
     path.write_text("Epoch: 1\nTraining Loss: 0.9 | Acc: 61.5%\nEpoch: 2\nTraining Loss: 0.7 | Acc: 70.25%\n")
     found = coverage_of(path)
     assert (found.numbered, found.read) == (4, 4)
+
+
+_PIECES = st.sampled_from(
+    ["loss", "acc", " ", ": ", "=", "0.5", "12", "1e-3", "nan", "-inf", ".", "2023-06-09", "15:08:55", "12:30",
+     "I0609 15:08:55.123 4242 solver.cpp:218]", "train.py:42", "hook.py[line:7]", "x.h", "a.cu:3", "é", "٣", "_7"]
+)
+
+
+@given(st.lists(_PIECES | st.text(max_size=4), max_size=12).map("".join))
+def test_the_patterns_picked_for_a_line_match_what_the_full_patterns_match(line: str) -> None:
+    # ASCII lines take `re.ASCII` patterns and lines naming no source file skip its alternative:
+    # both only to save work, so both must find what the Unicode patterns with every alternative find
+    full = coverage._NOT_MEASURED.any
+    assert coverage._not_measured(line).sub(" ", line) == full.sub(" ", line)
+    measured = full.sub(" ", line)
+    assert coverage._NUMBER.on(line).findall(measured) == coverage._NUMBER.any.findall(measured)

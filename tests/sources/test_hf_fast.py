@@ -75,6 +75,17 @@ def test_a_long_real_capture_goes_through_the_fast_path(data):
     assert all(math.isclose(v, exact, rel_tol=5e-4) for (_, v), (_, exact) in zip(found, expected))
 
 
+def test_a_long_real_capture_is_proven_without_the_regex(data, monkeypatch):
+    """`SteadyLines` proves the capture's bar-and-dict lines itself: with the regex refusing
+    every run, they still come as columns, and the same as the reference reading's."""
+    from lossboard.sources.formats._hf_fast import DictLayout
+
+    monkeypatch.setattr(DictLayout, "read_run", lambda *args: None)
+    text = (data / "hf" / "long_pipe.log").read_bytes().decode()
+    items = assert_same(text)
+    assert sum(len(i.step) for i in items if type(i) is Columns and i.tag == "train/loss") > 250
+
+
 # --- generated logs -------------------------------------------------------------------------
 
 WIDTH = 60
@@ -252,6 +263,7 @@ def test_a_run_of_steady_lines_becomes_columns_at_the_next_bars():
         "note {'loss': '7', 'epoch': '0.5'}]",  # a dict inside a redraw
         "\x1b[2Kstep 5: acc=0.25]",  # an escape code, dropped
         "step 5: acc=0.25]" + " " * 3,  # a bar cleared to blanks after its "]"
+        "step 5: acc=0.25" + " " * 3,  # a print ending in blanks, not blank
     ],
 )
 def test_a_redraw_the_reference_reading_reads_in_a_run(redraw):
@@ -262,6 +274,40 @@ def test_a_redraw_the_reference_reading_reads_in_a_run(redraw):
     lines[100] = lines[100].replace("\r" + " " * WIDTH, f"\r{redraw}\r{' ' * WIDTH}")
     items = assert_same("\n".join(lines) + "\n")
     assert sum(len(i.step) for i in items if type(i) is Columns and i.tag == "train/loss") >= 100  # the rest, at once
+
+
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        ("\r{'loss'", "\rmetrics= {'loss'"),  # a dict shown again: not read
+        ("\r{'loss'", "\rnote: {'loss'"),  # a dict after a print
+        ("'loss'", "'lose'"),  # another key of the same length
+        ("'loss': '0.202'", "'loss': 'null'"),  # a value orjson reads, float() does not
+        ("'loss': '0.202'", "'loss': '[1]'"),
+        ("\r ", "\rMap: "),  # a first bar with a description: not the Trainer's
+        ("/300 ", "/300 [x] "),  # a first bar whose brackets the regex's bar does not take
+    ],
+)
+def test_a_line_the_fast_path_leaves_to_the_reference_reading(old, new):
+    lines = [
+        f"\r{bar(n - 1, 300)}\r{bar(n, 300)}\r{' ' * WIDTH}\r{{'loss': '{n / 1000:.4g}', 'epoch': '{n / 1000:.4g}'}}"
+        for n in range(2, 300, 2)
+    ]
+    assert old in lines[100]
+    lines[100] = lines[100].replace(old, new, 1)
+    items = assert_same("\n".join(lines) + "\n")
+    assert sum(len(i.step) for i in items if type(i) is Columns and i.tag == "train/loss") >= 100  # the rest, at once
+
+
+def test_a_minus_zero_in_a_run_keeps_its_sign():
+    """orjson reads ``-0`` as the integer 0; ``float('-0')`` is -0.0."""
+    lines = [
+        f"\r{bar(n - 1, 300)}\r{' ' * WIDTH}\r{{'loss': '-{n // 100}', 'epoch': '{n / 1000:.4g}'}}"
+        for n in range(2, 300, 2)
+    ]
+    items = assert_same("\n".join(lines) + "\n")
+    signs = {math.copysign(1, p.value) for p in points(expand(items), "train/loss") if p.value == 0}
+    assert signs == {-1.0}
 
 
 def test_the_training_bar_drawn_alone_before_an_evaluation_places_the_runs_last_dict():

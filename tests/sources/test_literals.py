@@ -40,8 +40,8 @@ def _marked(records: list[list[str]], line: str = LINE, marks: Marks = MARKS):
     return read_marked(text.encode(), marks, len(records))
 
 
-def test_a_piece_with_a_digit_is_marked_and_every_gap_becomes_one_comma() -> None:
-    assert MARKS.usable and [piece for piece, _ in MARKS.marked] == [b"\ttop_k_accuracy_5="]
+def test_the_digit_of_a_name_is_read_as_a_number_of_its_own_and_every_gap_becomes_one_comma() -> None:
+    assert MARKS.usable and MARKS.marked == [] and MARKS.literals == [(4, 5)]
     records = [["3", "20", "1782.19", "0.125795", "0.184114", "1.607873"], ["3", "40", "994.57", "0.5", "1", "0.0"]]
     assert _marked(records).tolist() == [[float(n) for n in record] for record in records]
 
@@ -51,6 +51,9 @@ def test_a_piece_with_a_digit_is_marked_and_every_gap_becomes_one_comma() -> Non
     [
         LINE.replace("top_k_accuracy_5", "top_k_accuracy_3"),  # the digit of a name
         LINE.replace("top_k_accuracy_5", "top_k_accuracy_05"),
+        LINE.replace("top_k_accuracy_5", "top_k_accuracy_5.0"),  # equal as a number, not as a name
+        LINE.replace("top_k_accuracy_5", "top_k_accuracy_55"),
+        LINE.replace("top_k_accuracy_5", "top_k_accuracy_"),
         LINE.replace("cross-entropy", "cross-entropy2"),  # a digit where the layout has none
         LINE.replace("accuracy=", "acc=", 1),  # another name
         "7" + LINE,  # digits before the head or after the tail are not in the skeleton

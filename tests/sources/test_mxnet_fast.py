@@ -68,3 +68,36 @@ def test_runs_of_plain_decimals_come_in_blocks() -> None:
         fast = parse_cut("mxnet", text, [])
         assert any(type(item) is Columns for item in fast)
         assert canonical(expand(fast)) == canonical(expand(parse_cut("mxnet", text, [], fast=False)))
+
+
+def test_epoch_end_values_come_in_blocks_and_keep_their_order_among_other_lines() -> None:
+    """Epoch-end values read in runs go out as one block a series; a line of the script's own
+    that prints the same name between them (the line pipeline reads it) must come after the
+    values before it and before those after it, as line by line."""
+    lines = ["INFO:root:Namespace(lr=0.1)"]
+    for epoch in range(4):
+        for batch in range(20, 20 * 30 + 1, 20):
+            lines.append(f"INFO:root:Epoch[{epoch}] Batch [{batch}]\tSpeed: 100.5 samples/sec\taccuracy=0.{batch:06d}")
+        lines.append(f"INFO:root:Epoch[{epoch}] Train-accuracy=0.{epoch + 1}")
+        if epoch == 2:
+            lines.append("Train-accuracy=0.99")  # the script's own print, same name
+        lines.append(f"INFO:root:Epoch[{epoch}] Validation-accuracy=0.{epoch + 5}")
+    text = "\n".join(lines) + "\n"
+    fast = parse_cut("mxnet", text, [])
+    blocks = [item for item in fast if type(item) is Columns and item.source_tag == "Validation-accuracy"]
+    assert blocks and sum(len(block.step) for block in blocks) == 3  # epoch 0 goes line by line
+    assert canonical(expand(fast)) == canonical(expand(parse_cut("mxnet", text, [], fast=False)))
+
+
+def test_counters_beyond_what_a_float_holds_exactly_are_read_line_by_line() -> None:
+    """orjson's integers become float64 in the matrix: 2**53 + 1 would round to 2**53 and two
+    epochs become one. Such runs go line by line, which reads them exactly."""
+    lines = ["INFO:root:Namespace(lr=0.1)"]
+    for epoch in (2**53 + 1, 2**53 + 2, 2**53 + 3):
+        lines += [f"INFO:root:Epoch[{epoch}] Batch [{batch}]\tSpeed: 100.5 samples/sec\taccuracy=0.5"
+                  for batch in range(20, 20 * 30 + 1, 20)]
+        lines.append(f"INFO:root:Epoch[{epoch}] Train-accuracy=0.5")
+    text = "\n".join(lines) + "\n"
+    fast = canonical(expand(parse_cut("mxnet", text, [])))
+    assert fast == canonical(expand(parse_cut("mxnet", text, [], fast=False)))
+    assert len(fast[0]["train_batch/accuracy"][1]) == 90

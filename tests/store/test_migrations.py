@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lossboard.store import _chunks
 from lossboard.store._levels import LEVEL_POINTS
 from lossboard.store.base import SCHEMA_VERSION
 from lossboard.store.indexer import index_paths
@@ -170,3 +171,33 @@ def _assert_times_stored_apart(path: Path) -> None:
     assert np.isnan(bare.epoch).all() and tooltip.epoch.tobytes() == whole.epoch.tobytes()
     np.testing.assert_array_equal(whole.epoch, whole.step / 5000)
     np.testing.assert_array_equal(whole.wall_time, 1.7e9 + whole.step / 4)
+
+def _in_line_levels(url: str) -> list[int]:
+    """The summary levels whose records PostgreSQL keeps in the table (an out-of-line blob's
+    stored size is its bytes alone; an in-line one adds its header)."""
+    rows = sql(url, "SELECT DISTINCT level FROM summaries WHERE pg_column_size(points) > octet_length(points)"
+                    " ORDER BY level")
+    return [level for (level,) in rows]
+
+
+def test_a_schema_9_postgres_store_moves_its_small_summary_rows_into_the_table(postgres_url: str) -> None:
+    import psycopg
+
+    from lossboard.store import postgres_series
+
+    with SQLiteStore(":memory:") as fresh:
+        want = put_wavy_series(fresh)
+    old_store(postgres_url, 9)
+    [(run_id,)] = sql(postgres_url, "INSERT INTO runs (path, name, display) VALUES ('/logs/a', 'a', 'a') RETURNING id")
+    with psycopg.connect(postgres_url) as conn:  # the series as schema 9's code wrote it
+        conn.execute("SET search_path TO lossboard")
+        postgres_series.merge(conn.cursor(), run_id, _chunks.from_columns(wavy_series()))
+    # 13 chunks: levels 6 and 7 hold 52 and 26 records (3.5 to 7 KB a row), and the last chunk's
+    # level 1 holds 27 (its 848 points): out of line at schema 9
+    assert _in_line_levels(postgres_url) == [8, 9, 10, 11, 12, 13]
+    store = open_store(postgres_url)
+    try:
+        assert_same_read(store, want)
+    finally:
+        store.close()
+    assert _in_line_levels(postgres_url) == [1, 6, 7, 8, 9, 10, 11, 12, 13]

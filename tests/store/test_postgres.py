@@ -155,3 +155,18 @@ def test_drop_everything_empties_the_index_and_keeps_the_schema(store: PostgresS
     store.drop_everything()
     assert store.list_runs() == [] and store.sources() == []
     PostgresStore(postgres_url).close()  # the schema version is still there: no migration, no error
+
+
+def test_summary_rows_of_up_to_8_kb_are_kept_in_the_table(store: PostgresStore, postgres_url: str) -> None:
+    # 13 chunks: the rows of levels 6 to 13 hold at most 52 records, 7 KB; the finer levels' rows
+    # are larger and go out of line (but the short last chunk's level-1 row)
+    store.apply(_batch(range(50_000), np.sin(np.arange(50_000) / 300.0)))
+    with psycopg.connect(postgres_url) as conn:
+        rows = conn.execute(
+            "SELECT level, bool_and(pg_column_size(points) > octet_length(points)) FROM lossboard.summaries"
+            " GROUP BY level ORDER BY level"
+        ).fetchall()
+    # an in-line blob's stored size adds its header to its bytes; an out-of-line one's is its bytes
+    in_line = {level: kept for level, kept in rows}
+    assert [level for level, kept in in_line.items() if kept] == [6, 7, 8, 9, 10, 11, 12, 13]
+    assert not any(in_line[level] for level in range(1, 6))

@@ -45,8 +45,9 @@ class _Columns:
     came (a chunk's series share them), its values copied to the end of ``store`` (its first
     ``stored`` values), a numpy array: from 4 MB numpy asks the kernel for huge pages, so a
     fresh page costs a fault per 2 MB, not per 4 KB (half the CPU of an ``array`` grown by
-    ``frombytes``). So the parser's block is freed at once (the next one reuses its memory), and a
-    table's values are one view of the store in the end, never joined. Short blocks wait in
+    ``frombytes``). So the parser's block is freed at once (the next one reuses its memory), and
+    once a long block came, every value of the series goes to the store (those before it
+    too), so they are one view of it in the end, never joined. Short blocks wait in
     ``pending`` until the collector's `add` ends (or a point comes), then are copied in
     together: three copies a series per `add`, not three per block.
     """
@@ -84,39 +85,49 @@ class _Columns:
             _extend(self.wall_time, wall_time, before, len(step))
 
     def close(self) -> None:
-        """Move what the arrays hold to a held segment (views, no copy): they stop growing."""
+        """Move what the arrays hold to a held segment (views, no copy; the values copied to the
+        store if the series has one): they stop growing."""
         if self.pending:
             self.copy_pending()
         if self.step:
-            self.held.append((np.frombuffer(self.step, dtype=np.int64), np.frombuffer(self.value),
+            values = np.frombuffer(self.value)
+            self.held.append((np.frombuffer(self.step, dtype=np.int64), self._stored(values) if self.stored else values,
                               np.frombuffer(self.epoch) if self.epoch else None,
                               np.frombuffer(self.wall_time) if self.wall_time else None))
             self._new_arrays()
 
     def hold(self, block: Columns) -> None:
-        """Keep a long block after what the arrays hold: its values in the store."""
+        """Keep a long block after what the arrays hold: its values in the store. The values
+        held before the first such block go to the store first (a series' first epoch, read
+        line by line), so that in the end they all are one view of it, never joined: joining
+        copied the values of every long series once more, into fresh pages."""
         self.close()
-        start = self.stored
-        self.stored = end = start + len(block.value)
-        if end > len(self.store):
-            self.store = _grown(self.store, start, end)
-        self.store[start:end] = block.value
+        if not self.stored:
+            self.held = [(step, self._stored(value), epoch, wall) for step, value, epoch, wall in self.held]
         self.held.append((  # a column of a parser's matrix is copied, or it would keep the whole matrix
             np.ascontiguousarray(block.step, dtype=np.int64),
-            slice(start, end),
+            self._stored(block.value),
             None if block.epoch is None else np.ascontiguousarray(block.epoch, dtype=np.float64),
             None if block.wall_time is None else np.ascontiguousarray(block.wall_time, dtype=np.float64),
         ))
 
+    def _stored(self, values: np.ndarray) -> slice:
+        """Copy ``values`` to the end of the store; where they are in it."""
+        start = self.stored
+        self.stored = end = start + len(values)
+        if end > len(self.store):
+            self.store = _grown(self.store, start, end)
+        self.store[start:end] = values
+        return slice(start, end)
+
     def take_values(self) -> np.ndarray:
-        """The values of every held segment, in order: one view of the store when they all are
-        there (a table's), else joined. The store is handed over: later blocks start a new one."""
-        parts = [segment[1] for segment in self.held]
+        """The values of every held segment, in order: one view of the store once a long block
+        came (then they all are there, one after the other from 0), else joined. The store is
+        handed over: later blocks start a new one."""
         if self.stored:
             store, self.store, self.stored = self.store[: self.stored], _NO_VALUES, 0
-            if all(type(part) is slice for part in parts):  # one after the other, from 0
-                return store
-            parts = [store[part] if type(part) is slice else part for part in parts]
+            return store
+        parts = [segment[1] for segment in self.held]
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 

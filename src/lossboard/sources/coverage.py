@@ -22,6 +22,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -30,15 +31,35 @@ from lossboard.sources.formats import FORMATS
 from lossboard.sources.formats._lines import DocumentParser, render
 from lossboard.sources.reader import parse_file
 
-_NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?(?![\w])|\b(?:nan|inf)\b", re.I)
+
+class _Compiled(NamedTuple):
+    """One pattern compiled twice: for any text, and with ``re.ASCII`` for ASCII text, where
+    it matches the same and runs about twice as fast (no Unicode tables for ``\\d``, ``\\w``)."""
+
+    any: re.Pattern[str]
+    ascii: re.Pattern[str]
+
+    @classmethod
+    def of(cls, pattern: str, flags: int = 0) -> _Compiled:
+        return cls(re.compile(pattern, flags), re.compile(pattern, flags | re.ASCII))
+
+    def on(self, text: str) -> re.Pattern[str]:
+        return self.ascii if text.isascii() else self.any
+
+
+_NUMBER = _Compiled.of(r"(?<![\w.])[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?(?![\w])|\b(?:nan|inf)\b", re.I)
 # numbers that say when and where a line was printed, not what was measured: timestamps, dates,
 # glog's thread id and source location, `file.py:42` and `file.py[line:42]`
-_NOT_MEASURED = re.compile(
+_STAMPS = (
     r"^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ \S+:\d+\]"
     r"|\b\d{4}[-/]\d\d[-/]\d\d\b"
     r"|\b\d{1,2}:\d\d(?::\d\d)?(?:[.,]\d+)?\b"
-    r"|[\w/.-]+\.(?:py|cpp|cc|cu|h|hpp|c)(?::\d+|\[line:\d+\])"
 )
+_NOT_MEASURED = _Compiled.of(_STAMPS + r"|[\w/.-]+\.(?:py|cpp|cc|cu|h|hpp|c)(?::\d+|\[line:\d+\])")
+# a line that names no source file (no ".py", ".c", ".h") has only the stamps to remove, and
+# the source-path alternative, tried at every word, is most of the pattern's cost
+_STAMPS_ONLY = _Compiled.of(_STAMPS)
+
 # what varies inside one kind of line besides numbers: a progress bar's filling; and for the
 # shape, any run of digits (glued to a unit or not: "100it", "0.79it/s")
 _BAR = re.compile(r"\|[^|]*\||\[[=>.\s]*\]")
@@ -136,21 +157,27 @@ def scan(path: str, known: Known) -> Coverage:
 
 def _classify(coverage: Coverage, number: int, line: str, known: Known) -> None:
     shown = render(line[-_MAX_LINE:] if len(line) > _MAX_LINE else line).strip()
-    measured = _NOT_MEASURED.sub(" ", shown)
-    found = _NUMBER.findall(measured)
+    measured = _not_measured(shown).sub(" ", shown)
+    found = _NUMBER.on(shown).findall(measured)
     if not found:
         return
     coverage.numbered += 1
     if _is_read(found, measured, shown, known):
         coverage.read += 1
         return
-    shape = _BAR.sub("|bar|", _DIGIT_RUN.sub("#", _NOT_MEASURED.sub("", shown)))
+    shape = _BAR.sub("|bar|", _DIGIT_RUN.sub("#", _not_measured(shown).sub("", shown)))
     group = coverage.shapes.get(shape)
     if group is None:
         group = coverage.shapes[shape] = Shape(shape, shown)
     group.count += 1
     if len(group.lines) < _EXAMPLES:
         group.lines.append(number)
+
+
+def _not_measured(line: str) -> re.Pattern[str]:
+    """`_NOT_MEASURED` for ``line``: what it matches there, compiled for the least work."""
+    names_source = ".py" in line or ".c" in line or ".h" in line
+    return (_NOT_MEASURED if names_source else _STAMPS_ONLY).on(line)
 
 
 def _is_read(found: list[str], measured: str, shown: str, known: Known) -> bool:

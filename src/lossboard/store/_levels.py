@@ -497,20 +497,25 @@ def _downsample(covers: Sequence[tuple[Sequence[Records], int, int]], buckets: i
     chosen[:, 1], chosen[:, 2] = 4 * low + _LOW, 4 * high + _HIGH
     if chosen.shape[1] == 5:  # a bucket without NaN names its first twice
         chosen[:, 3] = np.where(held, len(steps) * 4 + at, chosen[:, 0])
-    # the middle points in step order (points on one step are one point: any order)
-    ahead = table.step[chosen]
-    for left, right in ((1, 2), (2, 3), (1, 2))[: 1 if chosen.shape[1] == 4 else 3]:
-        swap = np.flatnonzero(ahead[:, left] > ahead[:, right])
+    # the middle points in step order (points on one step are one point: any order). A bucket's
+    # points are a row of ``width``; every step below works on the flattened rows, as numpy
+    # loops over a short last axis a row at a time
+    width = chosen.shape[1]
+    ahead = table.step[chosen].reshape(-1)
+    chosen = chosen.reshape(-1)
+    for left in (1, 2, 1)[: 1 if width == 4 else 3]:
+        swap = np.flatnonzero(ahead[left::width] > ahead[left + 1 :: width]) * width + left
         for column in (chosen, ahead):
-            column[swap, left], column[swap, right] = column[swap, right], column[swap, left]
-    fresh = np.empty(chosen.shape, dtype=bool)
-    fresh[:, 0], fresh[:, 1:] = True, ahead[:, 1:] != ahead[:, :-1]
-    index = chosen[fresh]
-    step, value = ahead[fresh], table.value[index]  # the steps were gathered already
-    unknown = np.full(len(step), np.nan)  # a time column not read
-    epoch, wall_time = (unknown if column is None else column[index] for column in (table.epoch, table.wall_time))
-    series = np.searchsorted(starts, bounds)  # each series' first bucket
-    cuts = np.cumsum([0] + [np.count_nonzero(fresh[start:stop]) for start, stop in zip(series[:-1], series[1:])])
+            column[swap], column[swap + 1] = column[swap + 1], column[swap]
+    fresh = np.empty(len(ahead), dtype=bool)  # a point not on its predecessor's step in its bucket
+    np.not_equal(ahead[1:], ahead[:-1], out=fresh[1:])
+    fresh[::width] = True
+    kept = np.flatnonzero(fresh)
+    index = chosen[kept]
+    step, value = ahead[kept], table.value[index]  # the steps were gathered already
+    unread = None if table.epoch is not None and table.wall_time is not None else np.full(len(step), np.nan)
+    epoch, wall_time = (unread if column is None else column[index] for column in (table.epoch, table.wall_time))
+    cuts = np.searchsorted(kept, np.searchsorted(starts, bounds) * width)  # each series' first bucket's first point
     return [
         Series("", "", step[start:stop], epoch[start:stop], wall_time[start:stop], value[start:stop])
         for start, stop in zip(cuts[:-1], cuts[1:])

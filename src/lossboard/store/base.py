@@ -85,7 +85,7 @@ import numpy as np
 from lossboard.errors import LossboardError, UsageError
 from lossboard.model import Event, FileProblem, Media, Series
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 CHUNK_POINTS = 4096
 
 

@@ -271,6 +271,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migrate_to_v7,
     _migrate_to_v8,
     _migrate_to_v9,
+    lambda db: None,  # version 10 changed how PostgreSQL stores summary rows; SQLite's are as they were
 ]
 
 

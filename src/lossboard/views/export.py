@@ -55,46 +55,65 @@ def _blocks(runs: Sequence[Run]) -> Iterator[tuple[Run, Series, slice]]:
                 yield run, series, slice(start, start + _BLOCK)
 
 
-def _texts(column: np.ndarray, non_finite: Callable[[float], str]) -> list[str]:
+def _texts(column: np.ndarray, non_finite: Callable[[float], bytes]) -> list[bytes] | bytes:
     """Each number's shortest round-trip text, formatted in C by orjson (ryu) for the whole
     block; ``non_finite(x)`` where it is NaN or infinite, which JSON (and so orjson) lacks.
+    A column of NaN only (the wall time of most text logs) is the one text all its rows share.
 
     orjson writes ``0.00001`` where `repr` writes ``1e-05``: other digits of the same
     shortest round trip, so every value reads back bit for bit.
     """
-    if not len(column):
-        return []
-    if np.isnan(column).all():  # an unknown column: the wall time of most text logs
-        return [non_finite(math.nan)] * len(column)
-    texts = orjson.dumps(np.ascontiguousarray(column), option=orjson.OPT_SERIALIZE_NUMPY)[1:-1].decode().split(",")
+    if len(column) and np.isnan(column).all():
+        return non_finite(math.nan)
+    texts = orjson.dumps(np.ascontiguousarray(column), option=orjson.OPT_SERIALIZE_NUMPY)[1:-1].split(b",")
     for index in np.flatnonzero(~np.isfinite(column)).tolist():
         texts[index] = non_finite(float(column[index]))
     return texts
 
 
-def _csv_float(x: float) -> str:
+def _rows(pieces: list[bytes | list[bytes]], separator: bytes) -> bytes:
+    """The rows of a block joined by ``separator``: each row the ``pieces`` in order, a `bytes`
+    piece the same in every row and a list one text a row. Neighbouring shared pieces are
+    merged first, so a row joins as few pieces as its varying columns need."""
+    merged: list[bytes | list[bytes]] = []
+    for piece in pieces:
+        if isinstance(piece, bytes) and merged and isinstance(merged[-1], bytes):
+            merged[-1] += piece
+        else:
+            merged.append(piece)
+    # the shared text at a row's ends goes into the separator: the rows join one piece fewer
+    first = merged.pop(0) if isinstance(merged[0], bytes) else b""
+    last = merged.pop() if isinstance(merged[-1], bytes) else b""
+    columns = [repeat(piece) if isinstance(piece, bytes) else piece for piece in merged]
+    return first + (last + separator + first).join(map(b"".join, zip(*columns))) + last
+
+
+def _csv_float(x: float) -> bytes:
     """An unknown (NaN) epoch or wall time is empty; an infinite one is ``inf``."""
-    return "" if x != x else repr(x)
+    return b"" if x != x else repr(x).encode()
+
+
+def _repr(x: float) -> bytes:
+    return repr(x).encode()
 
 
 def write_csv(runs: Sequence[Run], out: IO[bytes]) -> None:
     """Rows formatted a block at a time: the run and tags once per series (quoted as CSV needs),
     the numbers by `_texts`, which never need quoting."""
     out.write((",".join(COLUMNS) + "\n").encode())
-    prefixes: dict[tuple[str, str, str], str] = {}
+    prefixes: dict[tuple[str, str, str], bytes] = {}
     for run, series, part in _blocks(runs):
         key = (run.name, series.tag, series.source_tag)
         prefix = prefixes.get(key)
         if prefix is None:
-            prefix = prefixes[key] = _csv_fields(key)
-        columns = (
-            _texts(series.step[part], str),
-            _texts(series.epoch[part], _csv_float),
-            _texts(series.wall_time[part], _csv_float),
-            _texts(series.value[part], repr),
-        )
-        rows = map(",".join, zip(repeat(prefix), *columns))
-        out.write(("\n".join(rows) + "\n").encode())
+            prefix = prefixes[key] = _csv_fields(key).encode()
+        pieces = [
+            prefix + b",", _texts(series.step[part], _repr),
+            b",", _texts(series.epoch[part], _csv_float),
+            b",", _texts(series.wall_time[part], _csv_float),
+            b",", _texts(series.value[part], _repr), b"\n",
+        ]
+        out.write(_rows(pieces, b""))
 
 
 def _csv_fields(fields: tuple[str, ...]) -> str:
@@ -103,31 +122,30 @@ def _csv_fields(fields: tuple[str, ...]) -> str:
     return line.getvalue()[:-2]
 
 
-def _json_null(x: float) -> str:
-    return "null"
+def _json_null(x: float) -> bytes:
+    return b"null"
 
 
-def _json_string(x: float) -> str:
+def _json_string(x: float) -> bytes:
     """JSON has no NaN: a non-finite value is the string ``"nan"``, ``"inf"`` or ``"-inf"``."""
-    return f'"{x!r}"'
+    return b'"%r"' % x
 
 
 def write_json(runs: Sequence[Run], out: IO[bytes]) -> None:
     """An array of row objects, formatted a block at a time like the CSV."""
     out.write(b"[")
-    first = True
+    separator = b""
     for run, series, part in _blocks(runs):
         head = b'{"run":%b,"tag":%b,"source_tag":%b,"step":' % (
             orjson.dumps(run.name), orjson.dumps(series.tag), orjson.dumps(series.source_tag))
-        pieces = (
-            repeat(head.decode()), _texts(series.step[part], str),
-            repeat(',"epoch":'), _texts(series.epoch[part], _json_null),
-            repeat(',"wall_time":'), _texts(series.wall_time[part], _json_null),
-            repeat(',"value":'), _texts(series.value[part], _json_string), repeat("}"),
-        )
-        body = ",".join(map("".join, zip(*pieces)))
-        out.write((body if first else "," + body).encode())
-        first = False
+        pieces = [
+            head, _texts(series.step[part], _repr),
+            b',"epoch":', _texts(series.epoch[part], _json_null),
+            b',"wall_time":', _texts(series.wall_time[part], _json_null),
+            b',"value":', _texts(series.value[part], _json_string), b"}",
+        ]
+        out.write(separator + _rows(pieces, b","))
+        separator = b","
     out.write(b"]\n")
 
 

@@ -6,12 +6,17 @@ Most of a Trainer console is lines such as (``\\r`` shown as ``⏎``)::
     ⏎ 12%|██   | 24/200 [00:01<00:09, 20.5it/s]⏎ 14%|██   | 28/200 [...]⏎<spaces>⏎{'loss': '2.6', 'grad_norm': '1.5', 'learning_rate': '4.9e-05', 'epoch': '0.03'}
 
 the training bar redrawn (its first redraw is the step of the dict on the line before), the
-bar cleared by ``tqdm.write`` and the next dict. `steady_stretches` finds the stretches of a
+bar cleared by ``tqdm.write`` and the next dict. `SteadyLines` finds the stretches of a
 chunk's bytes whose lines may be such lines, with numpy; a `DictLayout` is the literal text of
-one dict with its values cut out, and `DictLayout.read_run` reads a stretch whose dicts share
-it with one regex over the bytes, which checks each line and captures each line's first bar
-count and its dict's values, and one orjson call that converts them all. No line of a run
-is decoded or becomes a `str`.
+one dict with its values cut out. `DictLayout.read_run` is the reference of the fast path: one
+regex over a stretch's bytes checks each line and captures its first bar count and its dict's
+values, and one orjson call converts them all. `SteadyLines.run` gives the same for the
+lines it proves match that regex with the same captures, all of a chunk's lines at once in
+numpy (the regex walks every byte at ~4 instructions a byte; numpy compares columns): the
+bars of one width with their digits masked, each distinct shape matched once by the regex's
+own bar; the later redraws by the byte before each ``\r`` or compared to blanks; the dict's
+literal pieces placed by its quotes and compared. A stretch with a line it cannot prove goes
+to the regex. No line of a run is decoded or becomes a `str`.
 
 The regex accepts only what the line-by-line reading reads the same way from the decoded
 text: the first redraw a bar without description that fills its whole state, drawn as tqdm
@@ -32,6 +37,7 @@ from functools import lru_cache
 from itertools import chain
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from lossboard.sources.formats._numbers import json_matrix
 
@@ -39,7 +45,8 @@ from lossboard.sources.formats._numbers import json_matrix
 # draws it (full blocks, one partial block, blanks; or "#", a digit, blanks); its count is a
 # JSON integer of at most 15 digits: orjson reads it with the values, and a float holds it exactly
 _FULL, _PARTIAL = re.escape("█".encode()), re.escape("▏".encode()[:2]) + rb"[\x89-\x8f]"  # U+2588, U+2589-258F
-_BAR_START = rb"\r *(?:\d+%)?\|(?:(?:" + _FULL + rb")*(?: |" + _PARTIAL + rb")? *|#*\d? *)\| *"
+_BAR_HEAD = rb" *(?:\d+%)?\|(?:(?:" + _FULL + rb")*(?: |" + _PARTIAL + rb")? *|#*\d? *)\| *"
+_BAR_START = rb"\r" + _BAR_HEAD
 _BAR_END = rb" \[[^\][|{\r\n]*\]"
 # at a line's start: the chunk's, or after a "\n"
 _FIRST_BAR = rb"(?:^|\n)" + _BAR_START + rb"(0|[1-9]\d{0,14})/\d+" + _BAR_END
@@ -63,6 +70,7 @@ class DictLayout:
         # a value is what lies between two literals (a loop in sre, where a number pattern
         # costs three times as much); `read_run` checks they are numbers
         raw = [piece.encode() for piece in pieces]
+        self.raw_pieces = tuple(raw)  # for `SteadyLines`
         values = b"".join(
             re.escape(piece) + b"([^" + re.escape(after[:1]) + b"]*)" for piece, after in zip(raw, raw[1:])
         )
@@ -101,10 +109,8 @@ class DictLayout:
         """Each line's first bar count and its dict's values, as a (lines,) int64 array and a
         (lines, keys) float array, for the ``lines`` complete lines of ``data[start:end]``, or
         None when one is not a bar-and-dict line of this layout. ``start`` follows a "\\n";
-        the lines come from `steady_stretches` (each starts with "\\r", ends with "}" and holds
-        one "{")."""
-        if data.find(b"\b", start, end) >= 0:
-            return None
+        the lines come from `SteadyLines.stretches` (each starts with "\\r", ends with "}", holds
+        one "{" and no backspace)."""
         # a match a line: each starts at the "\n" before it (or the chunk's start) and ends before its own
         rows = self._line.findall(data, max(start - 1, 0), end)
         if len(rows) != lines:
@@ -139,31 +145,240 @@ def lone_bar(data: bytes, start: int, end: int) -> tuple[int, str] | None:
     return int(found[1]), found[2].decode()
 
 
-def steady_stretches(data: bytes, end: int, shortest: int, longest: int) -> list[tuple[int, int, int]]:
-    """(line count, start, end) of each stretch of at least ``shortest`` of the
-    complete lines of ``data[:end]`` that may be bar-and-dict lines: starting with "\\r",
-    ending with "}", one "{" (a dict in a redraw is read by the reference reading), no escape
-    code and none longer than ``longest`` (the splitter would cut it). Positions are found with
-    numpy; `DictLayout.read_run` makes sure of each line."""
-    chars = np.frombuffer(data, np.uint8, end)
-    found = chars == 10
-    found |= chars == 123
-    marks = np.flatnonzero(found)  # one scan for line ends and braces: the scan is the cost, not the compares
-    is_end = chars[marks] == 10
-    ends, braces = marks[is_end], marks[~is_end]
-    starts = np.empty_like(ends)
-    starts[0], starts[1:] = 0, ends[:-1] + 1
-    maybe = (chars[np.minimum(starts, ends)] == 13) & (chars[ends - 1] == 125)  # "\r" ... "}"
-    maybe &= np.bincount(np.searchsorted(ends, braces), minlength=len(ends)) == 1
-    if end > longest:
-        maybe &= ends - starts <= longest
-    escape = data.find(b"\x1b", 0, end)
-    while escape >= 0:  # evaluation lines (cursor-up codes) end a stretch, which they could not fit
-        line = int(np.searchsorted(ends, escape))
-        maybe[line] = False
-        escape = data.find(b"\x1b", int(ends[line]) + 1, end)
-    edges = np.flatnonzero(np.diff(maybe, prepend=False, append=False))
-    firsts, stops = edges[::2], edges[1::2]
-    long_enough = stops - firsts >= shortest
-    firsts, stops = firsts[long_enough], stops[long_enough]
-    return list(zip((stops - firsts).tolist(), starts[firsts].tolist(), (ends[stops - 1] + 1).tolist()))
+# a first bar with each digit read as "0" (`_DIGIT_AS_ZERO`): what `_FIRST_BAR` takes of the real
+# bytes, and a count with a leading zero too ("05/", which orjson refuses): its digits are read
+# here as `int` reads them in the reference reading
+_BAR_SHAPE = re.compile(_BAR_HEAD + rb"(\d{1,15})/\d+" + _BAR_END)
+_DIGIT_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_MOST_SHAPES = 16
+_NUMBER_BYTES = b"0123456789.eE+-"  # all a value read at once may hold
+_SCAN_BLOCK = 1 << 16  # distinct first-bar shapes of one width a chunk's lines are read with
+
+
+class SteadyLines:
+    """The complete lines of a chunk that may be bar-and-dict lines (`stretches`), and what
+    `DictLayout.read_run` would read from each of them, found for all of them at once with
+    numpy (`run`). A line is only taken when each part of it is proven to match the regex with
+    the same captures (a count's leading zero aside: read as the reference reads it); a
+    line not taken is left to the regex, never read another way:
+
+    * the first redraw: the bars of one width are compared with their digits masked, and each
+      distinct shape is matched once by the regex's bar (`_BAR_SHAPE`), which gives the count's
+      columns;
+    * the redraws after it: by the place of each ``\r``, the byte before it ``]``, or the redraw
+      all blanks (compared as columns, by length);
+    * the dict: its quotes, as many as the layout's, place each literal piece, compared as
+      columns; the values between are number bytes, converted by one orjson call.
+    """
+
+    def __init__(self, data: bytes, end: int, longest: int) -> None:
+        chars = np.frombuffer(data, np.uint8, end)
+        marks = _marks(chars)
+        kinds = chars[marks]
+        ends, braces = marks[kinds == 10], marks[kinds == 123]
+        starts = np.empty_like(ends)
+        starts[0], starts[1:] = 0, ends[:-1] + 1
+        maybe = (chars[np.minimum(starts, ends)] == 13) & (chars[ends - 1] == 125)  # "\r" ... "}"
+        brace_lines = np.searchsorted(ends, braces)
+        maybe &= np.bincount(brace_lines, minlength=len(ends)) == 1
+        if end > longest:
+            maybe &= ends - starts <= longest
+        for byte in b"\x1b\b":  # evaluation lines (cursor-up codes) end a stretch, which they could not fit
+            at = data.find(byte, 0, end)
+            while at >= 0:
+                line = int(np.searchsorted(ends, at))
+                maybe[line] = False
+                at = data.find(byte, int(ends[line]) + 1, end)
+        brace_of = np.zeros_like(ends)
+        brace_of[brace_lines] = braces
+        lines = np.flatnonzero(maybe)
+        returns, quotes = marks[kinds == 13], marks[kinds == 39]
+        self._chars, self._maybe = chars, maybe
+        self._starts, self._braces, self._ends = starts[lines], brace_of[lines], ends[lines]
+        self._returns, self._quotes = returns, quotes
+        self._read: dict[tuple, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+    def stretches(self, shortest: int) -> list[tuple[int, int, int]]:
+        """(line count, start, end) of each stretch of at least ``shortest`` lines that may be
+        bar-and-dict lines: starting with "\r", ending with "}", one "{" (a dict in a redraw is
+        read by the reference reading), no escape code or backspace, and none longer than
+        ``longest`` (the splitter would cut it)."""
+        edges = np.flatnonzero(np.diff(self._maybe, prepend=False, append=False))
+        firsts, stops = edges[::2], edges[1::2]
+        long_enough = stops - firsts >= shortest
+        firsts, stops = firsts[long_enough], stops[long_enough]
+        place = np.cumsum(self._maybe) - 1  # a line's place among those that may be
+        return list(zip((stops - firsts).tolist(), self._starts[place[firsts]].tolist(),
+                        (self._ends[place[stops - 1]] + 1).tolist()))
+
+    def run(self, layout: DictLayout, start: int, lines: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """What ``layout.read_run`` reads from the ``lines`` lines at ``start``, or None when one
+        of them was not proven here (the regex decides)."""
+        if layout.key not in self._read:
+            self._read[layout.key] = self._read_all(layout)
+        taken, counts, values = self._read[layout.key]
+        first = int(np.searchsorted(self._starts, start))
+        if first + lines > len(taken) or self._starts[first] != start or not taken[first : first + lines].all():
+            return None
+        return counts[first : first + lines].copy(), values[first : first + lines]
+
+    def _read_all(self, layout: DictLayout) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        taken = np.ones(len(self._starts), bool)
+        counts = np.zeros(len(self._starts), np.int64)
+        values = np.full((len(self._starts), len(layout.names)), np.nan)
+        if len(self._starts):
+            bar_ends = self._check_redraws(taken)
+            self._read_first_bars(bar_ends, taken, counts)
+            self._read_dicts(layout, taken, values)
+        return taken, counts, values
+
+    def _check_redraws(self, taken: np.ndarray) -> np.ndarray:
+        """Clear ``taken`` for a line whose last "\r" is not the one before its dict, or with a
+        redraw after the first that is neither blank nor two bytes or more ending in ``]``;
+        where each line's first redraw ends (its second "\r")."""
+        chars, returns = self._chars, self._returns
+        firsts = np.searchsorted(returns, self._starts)  # the "\r" each line starts with
+        stops = np.searchsorted(returns, self._ends)
+        taken &= stops - firsts >= 2
+        taken &= returns[stops - 1] == self._braces - 1
+        bar_ends = returns[np.minimum(firsts + 1, len(returns) - 1)]
+        # the "\r" after each later redraw, the third of a line on
+        later = np.minimum(firsts + 2, stops)
+        after = _ranges(later, stops - later)
+        line_of = np.repeat(np.arange(len(later)), stops - later)
+        lengths = returns[after] - returns[after - 1] - 1
+        unclosed = (chars[returns[after] - 1] != 93) | (lengths < 2)
+        after, lengths, line_of = after[unclosed], lengths[unclosed], line_of[unclosed]
+        for length in np.unique(lengths).tolist():
+            if length:
+                these = lengths == length
+                blank = _rows_equal(_rows(chars, returns[after[these] - 1] + 1, length), b" " * length)
+                taken[line_of[these][~blank]] = False
+        return bar_ends
+
+    def _read_first_bars(self, bar_ends: np.ndarray, taken: np.ndarray, counts: np.ndarray) -> None:
+        """Each taken line's first bar count; ``taken`` cleared where the bar is not one."""
+        widths = bar_ends - self._starts - 1
+        widths[~taken] = 0
+        for width in np.unique(widths).tolist():
+            lines = np.flatnonzero(widths == width)
+            if not width:
+                taken[lines] = False
+                continue
+            rows = _rows(self._chars, self._starts[lines] + 1, width)
+            shapes = rows.tobytes().translate(_DIGIT_AS_ZERO)
+            left = np.ones(len(lines), bool)
+            for _ in range(_MOST_SHAPES):
+                if not left.any():
+                    break
+                first_left = int(np.argmax(left))
+                shape = shapes[first_left * width : (first_left + 1) * width]
+                if first_left == 0 and shapes == shape * len(lines):  # most often: one shape
+                    same = slice(None)
+                    left[:] = False
+                else:
+                    same = np.flatnonzero(left & _rows_equal(np.frombuffer(shapes, np.uint8).reshape(rows.shape), shape))
+                    left[same] = False
+                found = _BAR_SHAPE.fullmatch(shape)
+                if found is None:
+                    taken[lines[same]] = False
+                    continue
+                first, stop = found.span(1)
+                digits = rows[same, first:stop].astype(np.int64) - 48
+                counts[lines[same]] = digits @ 10 ** np.arange(stop - first - 1, -1, -1, dtype=np.int64)
+            taken[lines[left]] = False
+
+    def _read_dicts(self, layout: DictLayout, taken: np.ndarray, values: np.ndarray) -> None:
+        """Each taken line's values; ``taken`` cleared where the dict is not of ``layout`` with
+        number values that orjson reads as `float` does."""
+        chars, braces, ends, quotes = self._chars, self._braces, self._ends, self._quotes
+        pieces = layout.raw_pieces
+        firsts = np.searchsorted(quotes, braces)  # the dict's first quote
+        per_line = sum(piece.count(b"'") for piece in pieces)
+        taken &= np.searchsorted(quotes, ends) - firsts == per_line
+        lines = np.flatnonzero(taken)
+        firsts = firsts[lines]
+        # where each piece starts: its first quote, or the dict's end for a last piece without one
+        starts, quote = [], 0
+        for piece in pieces:
+            if b"'" in piece:
+                starts.append(quotes[firsts + quote] - piece.index(b"'"))
+                quote += piece.count(b"'")
+            else:
+                starts.append(ends[lines] - len(piece))
+        fits = (starts[0] == braces[lines]) & (starts[-1] + len(pieces[-1]) == ends[lines])
+        for piece, begin, following in zip(pieces, starts, starts[1:]):
+            fits &= following - begin - len(piece) >= 1  # a value of one byte or more between
+        for at, piece in enumerate(pieces):
+            fits[fits] &= _rows_equal(_rows(chars, starts[at][fits], len(piece)), piece)
+        taken[:] = False
+        lines, starts = lines[fits], [begin[fits] for begin in starts]
+        if not len(lines):
+            return
+        firsts = np.stack([begin + len(piece) for piece, begin in zip(pieces, starts)][:-1], axis=1)
+        sizes = np.stack(starts[1:], axis=1) - firsts
+        numbers, numbered = _numbers(chars, firsts, sizes)
+        lines = lines[numbered]
+        matrix = json_matrix(numbers, len(lines), len(pieces) - 1) if len(lines) else None
+        if matrix is not None:  # else "1.", "01", 1e999 somewhere: the regex decides each run
+            taken[lines] = True
+            values[lines] = matrix
+
+
+def _marks(chars: np.ndarray) -> np.ndarray:
+    """Where the line ends, braces, carriage returns and quotes are: one scan (the scan is the
+    cost, not the compares), 64 KB at a time, so that its masks are memory malloc reuses (a
+    1 MB mask is fresh pages, a page fault each 4 KB, every chunk)."""
+    found, byte_found = np.empty(_SCAN_BLOCK, bool), np.empty(_SCAN_BLOCK, bool)
+    marks = []
+    for at in range(0, len(chars), _SCAN_BLOCK):
+        block = chars[at : at + _SCAN_BLOCK]
+        hits, byte_hits = found[: len(block)], byte_found[: len(block)]
+        np.equal(block, 10, out=hits)
+        for byte in b"{\r'":
+            hits |= np.equal(block, byte, out=byte_hits)
+        marks.append(np.flatnonzero(hits) + at)
+    return np.concatenate(marks)
+
+
+def _rows(chars: np.ndarray, starts: np.ndarray, width: int) -> np.ndarray:
+    """The ``width`` bytes at each of ``starts``, a row each."""
+    return sliding_window_view(chars, width)[starts]
+
+
+def _rows_equal(rows: np.ndarray, expected: bytes) -> np.ndarray:
+    """Which rows are ``expected``: all of them when their bytes are ``expected`` repeated (one
+    compare), else each row compared as one value (a reduction along short rows costs ten
+    times more)."""
+    if rows.tobytes() == expected * len(rows):
+        return np.ones(len(rows), bool)
+    kind = np.dtype(f"V{len(expected)}")
+    return np.ascontiguousarray(rows).view(kind).ravel() == np.frombuffer(expected, kind)[0]
+
+
+def _ranges(firsts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """The integers of each range ``firsts[i]``, ``firsts[i] + sizes[i]``..., one after another."""
+    offsets = np.cumsum(sizes) - sizes
+    return np.repeat(firsts - offsets, sizes) + np.arange(int(sizes.sum()))
+
+
+def _numbers(chars: np.ndarray, firsts: np.ndarray, sizes: np.ndarray) -> tuple[bytes, np.ndarray]:
+    """The values at ``firsts`` of ``sizes`` bytes, a row a line, as one JSON array of the rows
+    whose values are all number bytes and none a bare ``-0`` (orjson reads it as the integer
+    0, `float` as -0.0); and which rows those are."""
+    spans = (sizes + 1).ravel()  # each value and the byte after it, a comma to be
+    joined = chars[_ranges(firsts.ravel(), spans)]
+    commas = np.cumsum(spans) - 1
+    joined[commas] = 44
+    numbered = ~((sizes == 2) & (chars[firsts] == 45) & (chars[firsts + 1] == 48)).any(axis=1)
+    if joined.tobytes().translate(None, _NUMBER_BYTES) != b"," * len(commas):  # a byte no number has
+        number_byte = np.zeros(256, bool)
+        number_byte[np.frombuffer(_NUMBER_BYTES, np.uint8)] = True
+        fits = number_byte[joined]
+        fits[commas] = True
+        value_of = np.repeat(np.arange(len(spans)), spans)
+        numbered[value_of[np.flatnonzero(~fits)] // sizes.shape[1]] = False
+        joined = joined[numbered[value_of // sizes.shape[1]]]
+    elif not numbered.all():
+        joined = joined[np.repeat(numbered, (sizes + 1).sum(axis=1))]
+    return b"[%b]" % joined[:-1].tobytes(), numbered

@@ -38,6 +38,7 @@ _NUMBER = re.compile(
 _HEAD = re.compile(r"(?:Epoch|Iter)\[\d+\]\s*Batch\s*\[(?:\d+-)?\d+\]\s*")
 
 SPEED_TAG = tags.canonical("Speed")
+_EXACT = 2.0**53  # the integers a float64 holds exactly lie below
 EPOCH = "epoch"
 BATCH = "batch"
 BATCH_START = "batch_start"
@@ -175,11 +176,13 @@ def _spans(
 
 def _counters(matrix: np.ndarray, roles: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
     """The epoch and batch of each record, when whole numbers and the same on every line of
-    a record (MXNet <= 0.11 prints one line per metric for one batch)."""
+    a record (MXNet <= 0.11 prints one line per metric for one batch), and below 2**53: a
+    float64 holds those exactly, where ``Epoch[9007199254740993]`` would round to its
+    neighbour (the line-by-line path reads it exactly)."""
     epoch_cols = [i for i, role in enumerate(roles) if role == EPOCH]
     batch_cols = [i for i, role in enumerate(roles) if role == BATCH]
     counters = matrix[:, epoch_cols + batch_cols]
-    if not (counters == np.floor(counters)).all() or (counters < 0).any():
+    if not (counters == np.floor(counters)).all() or ((counters < 0) | (counters >= _EXACT)).any():
         return None
     epochs, batches = matrix[:, epoch_cols], matrix[:, batch_cols]
     if (epochs != epochs[:, :1]).any() or (batches != batches[:, :1]).any():

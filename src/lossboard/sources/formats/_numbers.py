@@ -13,6 +13,7 @@ their digits, as exactly as `float` does.
 from __future__ import annotations
 
 import re
+import struct
 from typing import NamedTuple
 
 import numpy as np
@@ -52,13 +53,27 @@ def cut_numbers(text: bytes, marks: bytes) -> bytes:
 def json_matrix(json: str | bytes, rows: int, columns: int) -> np.ndarray | None:
     """The JSON array ``json`` of numbers as float64 ``rows`` x ``columns`` (one orjson call);
     None when orjson refuses it or it holds another count (a value held a comma)."""
+    flat = json_list(json, rows * columns)
+    return None if flat is None else float_matrix(flat, rows, columns)
+
+
+def float_matrix(numbers: list, rows: int, columns: int) -> np.ndarray:
+    """``numbers`` (Python floats and ints) as float64 ``rows`` x ``columns``: `struct` writes
+    each as a C double straight into the array, at half `np.fromiter`'s cost (which converts
+    each through numpy's generic scalar machinery) and a third of `np.array`'s."""
+    matrix = np.empty((rows, columns))
+    struct.pack_into(f"{len(numbers)}d", matrix, 0, *numbers)
+    return matrix
+
+
+def json_list(json: str | bytes, count: int) -> list | None:
+    """The JSON array ``json`` as orjson's list (ints stay ints); None when orjson refuses it
+    or it holds another count."""
     try:
         flat = orjson.loads(json)
     except orjson.JSONDecodeError:
         return None
-    if len(flat) != rows * columns:
-        return None
-    return np.fromiter(flat, dtype=np.float64, count=len(flat)).reshape(rows, columns)  # twice np.array's speed
+    return flat if len(flat) == count else None
 
 
 def number_matrix(numbers: bytes, columns: int) -> np.ndarray | None:

@@ -18,8 +18,9 @@ from lossboard.model import Item
 
 def is_plain(data: bytes, end: int, max_line_chars: int) -> bool:
     """Whether `LineSplitter` would give the lines of ``data[:end]`` as they are (CRLF as LF):
-    no backspace, colour code or redraw (a ``\\r`` not before ``\\n``), no line it would cut."""
-    return plain_lines(data, end, max_line_chars) is not None
+    no backspace, colour code or redraw (a ``\\r`` not before ``\\n``), no line it would cut.
+    For a parser that finds the line ends itself: the lines are not counted."""
+    return _walk(data, end, max_line_chars, counted=False) is not None
 
 
 _PIECE = 1 << 18  # every test runs over a 256 KB piece while it is in cache (a 4 MB chunk is not)
@@ -27,8 +28,14 @@ _CRLF = np.frombuffer(b"\r\n", np.uint16)[0]
 
 
 def plain_lines(data: bytes, end: int, max_line_chars: int) -> int | None:
-    """How many lines ``data[:end]`` holds if it `is_plain`, else None: one walk over the bytes
-    a piece at a time (one pass per test over a whole chunk read it from memory each time)."""
+    """How many lines ``data[:end]`` holds if it `is_plain`, else None."""
+    return _walk(data, end, max_line_chars, counted=True)
+
+
+def _walk(data: bytes, end: int, max_line_chars: int, *, counted: bool) -> int | None:
+    """None unless ``data[:end]`` `is_plain`, else how many lines it holds (0 unless
+    ``counted``): one walk over the bytes a piece at a time (one pass per test over a whole
+    chunk read it from memory each time)."""
     codes = np.frombuffer(data, np.uint8, end)
     lines = 0
     for at in range(0, end, _PIECE):
@@ -36,7 +43,8 @@ def plain_lines(data: bytes, end: int, max_line_chars: int) -> int | None:
         if data.find(b"\x08", at, stop) >= 0 or data.find(b"\x1b", at, stop) >= 0:
             return None
         piece = codes[at:stop]
-        lines += np.count_nonzero(piece == 10)
+        if counted:
+            lines += np.count_nonzero(piece == 10)
         if data.find(b"\r", at, stop) >= 0 and _returns(piece) != _line_ends(codes[at : stop + 1]):
             return None
     half = max_line_chars // 2  # a line break in every aligned half-cap window: no line reaches the cap

@@ -123,12 +123,26 @@ class Parser(PlainBytesFeed, LineParser):
         return self._fast and self._started
 
     def read_plain(self, data: bytes, end: int) -> list[Item] | None:
-        if not (self.takes_plain() and is_plain(data, end, self._splitter.max_line_chars)):
+        if not (self._fast and is_plain(data, end, self._splitter.max_line_chars)):
             return None
         items: list[Item] = []
+        start = self._set_up(data, end, items)
+        if start:
+            data, end = data[start:end], end - start
         first = self._splitter.next_line  # the lines are counted as read
         self._splitter.skip(self._fast_blocks(first, data, end, "replace", items))  # bad bytes replaced, as the reader does
         return items
+
+    def _set_up(self, data: bytes, end: int, items: list[Item]) -> int:
+        """Parse the lines of ``data[:end]`` up to the first glog line one by one (the fast
+        path starts after it), decoded as the reader decodes them; where the rest starts."""
+        at = 0
+        while not self._started and at < end:
+            stop = data.index(b"\n", at) + 1
+            line = data[at : stop - 1].decode("utf-8", "replace").removesuffix("\r")  # plain: CRLF as LF
+            self._line(self._splitter.skip(1), line, items)
+            at = stop
+        return at
 
     def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
         items: list[Item] = []

@@ -36,9 +36,10 @@ echo values already printed. What each name becomes is in `_hf`; the dicts are r
 regex (never ``eval``), which also accepts ``nan``, ``inf`` and ``np.float64(0.5)``.
 
 Runs of lines that are only the bar redrawn and the next dict, most of a Trainer console, are
-read at once from the file's bytes by `_hf_fast` (`Parser.feed_bytes`: one regex and one orjson
-call per run, `Columns` per key; text given to `Parser.feed` is encoded and read the same way);
-the lines between are decoded and read here, line by line. ``Parser(fast=False)`` reads every
+read at once from the file's bytes by `_hf_fast` (`Parser.feed_bytes`: numpy over a chunk's
+lines and one orjson call, the run regex for a run with a line numpy cannot prove, `Columns`
+per key; text given to `Parser.feed` is encoded and read the same way); the lines between are
+decoded and read here, line by line. ``Parser(fast=False)`` reads every
 line that way, and tests hold both to the same result.
 """
 
@@ -53,7 +54,7 @@ import numpy as np
 
 from lossboard.model import RESUME, Columns, Event, Item
 from lossboard.sources.formats import _hf
-from lossboard.sources.formats._hf_fast import DictLayout, bar_total, dict_layout, lone_bar, steady_stretches
+from lossboard.sources.formats._hf_fast import DictLayout, SteadyLines, bar_total, dict_layout, lone_bar
 from lossboard.sources.formats._hf_steps import (
     RATE_DECIMALS,
     RUNTIME_DECIMALS,
@@ -150,7 +151,8 @@ class Parser(LineParser):
             return self._decoded(data[:end])
         items: list[Item] = []
         done = 0
-        stretches = steady_stretches(data, end, _MIN_RUN, splitter.max_line_chars)
+        steady = SteadyLines(data, end, splitter.max_line_chars)
+        stretches = steady.stretches(_MIN_RUN)
         stretches.reverse()  # taken from the end: a stretch that does not fit puts its halves back
         while stretches:
             lines, start, stop = stretches.pop()
@@ -159,7 +161,7 @@ class Parser(LineParser):
                 line_end = data.index(b"\n", start) + 1
                 items += self._decoded(data[start:line_end])
                 start, lines = line_end, lines - 1
-            done = self._fast_run(data, start, stop, lines, end, items) if self._holds_one_dict() else start
+            done = self._fast_run(steady, data, start, stop, lines, end, items) if self._holds_one_dict() else start
             if done == start and lines >= 2 * _MIN_HALF:  # a line that does not fit: each half is tried again
                 cut = data.find(b"\n", (start + stop) // 2, stop - 1) + 1
                 if cut:
@@ -347,7 +349,9 @@ class Parser(LineParser):
 
     # ---- fast path --------------------------------------------------------------------------
 
-    def _fast_run(self, data: bytes, start: int, stop: int, lines: int, end: int, items: list[Item]) -> int:
+    def _fast_run(
+        self, steady: SteadyLines, data: bytes, start: int, stop: int, lines: int, end: int, items: list[Item]
+    ) -> int:
         """Read ``data[start:stop]``, ``lines`` lines that may be bar-and-dict lines, at once
         (`_hf_fast`) as the line-by-line reading would: the first bar places the held dict,
         each line's dict is placed at the next line's bar, and the last one at the line after
@@ -359,7 +363,10 @@ class Parser(LineParser):
             return start
         last_dict = data[data.rindex(b"\r", start, stop) + 1 : stop - 1].decode("utf-8", self._errors)
         layout = self._layout_of(last_dict)
-        if layout is None or (found := layout.read_run(data, start, stop, lines)) is None:
+        if layout is None:
+            return start
+        found = steady.run(layout, start, lines) or layout.read_run(data, start, stop, lines)
+        if found is None:
             return start
         counts, matrix = found
         after = data.find(b"\n", stop, end)
