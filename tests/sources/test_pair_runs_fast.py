@@ -503,3 +503,16 @@ def test_a_detectron2_progress_line_holding_more_reads_as_the_general_path_reads
     items = _same("detectron2-log", learned + "\n".join(progress + lines) + "\n", len(learned.encode()))
     if inside.startswith("iter"):  # a metrics line for the general path: iteration 5, whatever prints it
         assert any(type(point) is Point and point.step == 5 and point.source_tag == "total_loss" for point in expand(items))
+
+
+def test_mmcv_lines_of_one_width_but_other_columns_read_as_the_general_path_reads_them() -> None:
+    """mmcv pads neither epoch nor iteration: ``[9][100/900]`` and ``[10][10/900]`` are as
+    wide, their columns elsewhere (as an ETA blanked in place moves them). Each shape's lines
+    are read as columns on their own, every number in its line's place."""
+    line = ("2021-03-04 12:00:00,123 - mmdet - INFO - Epoch [{epoch}][{it}/900]\tlr: 1.000e-02, eta: {eta}, "
+            "time: {time:.4f}, loss: {loss:.4f}")
+    counters = [(9, it) for it in range(100, 900, 50)] + [(10, it) for it in range(10, 100, 10)]
+    lines = [line.format(epoch=epoch, it=it, eta="9:59:59" if it % 20 else "10:00:00", time=it / 1000, loss=epoch + it / 1000)
+             for epoch, it in counters]
+    items = _same("mmdet-log", "\n".join(lines) + "\n")
+    assert sum(len(item.step) for item in items if type(item) is Columns and item.source_tag == "loss") == len(lines)

@@ -9,9 +9,13 @@ anywhere."""
 
 from __future__ import annotations
 
+import io
+import itertools
 import math
 import random
+import re
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -34,22 +38,32 @@ _DATA_FILES = sorted(
 )
 
 
-def _parse(text: str, fast: bool, cuts: list[int] = (), name: str = "prints") -> tuple[list[Item], tuple]:
+def _parse(text: str | bytes, fast: bool, cuts: list[int] = (), name: str = "prints") -> tuple[list[Item], tuple]:
+    """The records of ``text`` cut at ``cuts``; bytes go to ``feed_bytes`` as the reader gives
+    them (cut anywhere, inside a character too)."""
     parser = FORMATS[name].Parser(fast=fast)
+    feed = parser.feed_bytes if isinstance(text, bytes) else parser.feed
     items: list[Item] = []
     bounds = sorted({min(cut, len(text)) for cut in cuts})
     for start, end in zip([0, *bounds], [*bounds, len(text)]):
-        items.extend(parser.feed(text[start:end]))
+        items.extend(feed(text[start:end]))
     items.extend(parser.close())
     return items, tuple(getattr(parser, count, None) for count in ("unread", "read", "headers", "bars"))
 
 
-def _assert_same(text: str, cuts: list[int] = (), name: str = "prints") -> list[Item]:
+def _assert_same(text: str, cuts: list[int] = (), name: str = "prints", data: bytes | None = None) -> list[Item]:
+    """The fast path, fed text and (for a parser that takes them) the bytes ``data`` (``text``
+    encoded unless given), cut at ``cuts``, gives what the general path gives."""
     fast, fast_counts = _parse(text, True, cuts, name)
     general, general_counts = _parse(text, False, (), name)
     assert canonical(fast) == canonical(general)
     assert fast_counts == general_counts
     assert _by_series(fast) == _by_series(general)
+    if hasattr(FORMATS[name].Parser, "feed_bytes"):
+        read, read_counts = _parse(text.encode() if data is None else data, True, cuts, name)
+        assert canonical(read) == canonical(general)
+        assert read_counts == general_counts
+        assert _by_series(read) == _by_series(general)
     return fast
 
 
@@ -67,13 +81,28 @@ def _by_series(items: list[Item]) -> dict[tuple[str, str], list[tuple]]:
 @pytest.mark.parametrize("name", ["prints", "tqdm"])
 @pytest.mark.parametrize("relative", _CORPUS_FILES)
 def test_every_corpus_text_file_reads_the_same_on_both_paths(corpus: Path, relative: str, name: str) -> None:
-    _assert_same((corpus / relative).read_bytes().decode("utf-8", errors="replace"), name=name)
+    data = (corpus / relative).read_bytes()
+    _assert_same(data.decode("utf-8", errors="replace"), name=name, data=data)
 
 
 @pytest.mark.parametrize("name", ["prints", "tqdm"])
 @pytest.mark.parametrize("relative", _DATA_FILES)
 def test_logs_of_real_bars_read_the_same_on_both_paths(relative: str, name: str) -> None:
-    _assert_same((DATA / relative).read_bytes().decode("utf-8", errors="replace"), name=name)
+    data = (DATA / relative).read_bytes()
+    _assert_same(data.decode("utf-8", errors="replace"), name=name, data=data)
+
+
+@pytest.mark.parametrize("relative", _DATA_FILES)
+def test_bytes_of_real_bars_in_chunks_cut_inside_characters_read_as_the_general_path(relative: str) -> None:
+    # "\u2588" (tqdm's bar glyph) is three bytes: chunks of 1,001 bytes cut through them (and
+    # through lines), chunks of 10,007 bytes hold whole lines; a bad byte in a bar is read as the
+    # reader decodes it (one U+FFFD)
+    data = (DATA / relative).read_bytes()
+    bar = data.find(b"%|", len(data) // 2) + 2  # a bar in the second half (or the file's start)
+    for sample in (data, data[:bar] + b"\xff" + data[bar:]):
+        text = sample.decode("utf-8", errors="replace")
+        for size in (1001, 10007):
+            _assert_same(text, list(range(size, len(sample), size)), "tqdm", sample)
 
 
 def test_a_long_redrawn_bar_is_read_as_blocks(corpus: Path) -> None:
@@ -155,6 +184,48 @@ def test_a_description_that_shows_v_num_does_not_make_the_bar_lightnings(name: s
     points = expand(_assert_same(text, name=name))
     loss = [(p.step, p.value) for p in points if type(p) is Point and p.source_tag == "loss"]
     assert loss == [(n, float(f"0.{n}")) for n in range(1, 6)]
+
+
+def _real_tqdm_epochs(epochs: int, batches: int, colour: str | None = None) -> str:
+    """What tqdm itself writes to a file for a loop of ``epochs`` bars that set a postfix
+    ``loss`` every batch and redraw at every update, on a clock that ticks 0.01 s a look: every
+    rate then prints 10 it/s or more (one under 10 is padded, its layout learned apart, and a
+    busy machine's stall made the test's blocks depend on it)."""
+    from tqdm import tqdm
+
+    out = io.StringIO()
+    with mock.patch("tqdm.std.time", itertools.count(1.0, 0.01).__next__):
+        for epoch in range(epochs):
+            options = {"file": out, "mininterval": 0, "miniters": 1, "ascii": True, "colour": colour}
+            with tqdm(total=batches, desc=f"Epoch {epoch}", **options) as bar:
+                for batch in range(batches):
+                    bar.set_postfix(loss=(batch % 8) / 8, refresh=False)
+                    bar.update(1)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("name", ["prints", "tqdm"])
+def test_the_runs_of_a_chunks_lines_of_real_tqdm_bars_come_as_one_block_a_series(name: str) -> None:
+    text = _real_tqdm_epochs(6, 40)
+    items = _assert_same(text, name=name)
+    blocks = [item for item in items if type(item) is Columns and item.source_tag == "loss"]
+    assert len(blocks) == 1  # the five lines after the first (which teaches the layout) read together
+    # from the log: each redraw with a count above 0 shows the loss set before it, at the
+    # epoch's bars before it plus its count
+    shown = re.findall(r"Epoch (\d): +\d+%\|[#0-9 ]*\| (\d+)/40 \[[^]]*loss=([0-9.]+)\]", text)
+    expected = [(int(epoch) * 40 + int(n), float(loss)) for epoch, n, loss in shown if int(n) > 0]
+    loss = [(p.step, p.value) for p in expand(items) if type(p) is Point and p.source_tag == "loss"]
+    assert {step for step, _ in expected} == set(range(1, 6 * 40 + 1)) and loss == expected
+
+
+def test_lines_drawn_with_escapes_and_backspaces_fed_as_bytes_read_as_drawn() -> None:
+    # ``colour=`` wraps the bar's glyphs in ESC codes; a backspace in the last line's last state
+    # turns the loss of its final redraw "0.875" into "0.5": the line is drawn, not read as written
+    text = _real_tqdm_epochs(3, 40, colour="green")
+    assert "\x1b[32m" in text and text.endswith("loss=0.875]\n")
+    text = text[: -len("875]\n")] + "875\x08\x08\x085]  \n"
+    loss = [(p.step, p.value) for p in expand(_assert_same(text, name="tqdm")) if type(p) is Point and p.source_tag == "loss"]
+    assert loss[-3:] == [(119, 0.75), (120, 0.875), (120, 0.5)]  # close() draws the last state again
 
 
 # ---- generated bar lines -------------------------------------------------------------------

@@ -76,7 +76,7 @@ class BarLayout(NamedTuple):
     # ``readers`` as `_ID` bytes (learned with ``templates``, cleared with them; keys are never
     # reused, so a parser in another thread never reads with another state's reader)
     reader_ids: dict[bytes, bytes]
-    readers: dict[int, DigitReader]
+    readers: dict[int, tuple[DigitReader, int]]  # with the bytes of its states, "\r" included
 
 
 class Run(NamedTuple):
@@ -176,14 +176,14 @@ def _numbers_to_the_end(layout: BarLayout, desc: str, line: str, start: int) -> 
     return states, cut_numbers(rest, marks)
 
 
-def read_ahead(layout: BarLayout, desc: str, line: str) -> tuple[int, int, memoryview, bytes] | None:
-    """The run of states of the bar ``desc`` in ``layout`` that ends ``line``, for `read_lines`:
-    (where it starts, after a ``\\r``; how many states; its bytes from that ``\\r``; each
-    state's reader key). None when the line's last state has no reader (not a plain decimal). The run starts
-    after the state that starts the bar: the text before the first ``\\r``, or the first state
-    when there is none."""
+def read_ahead(layout: BarLayout, desc: str, line: str, rest: bytes) -> tuple[int, int, int, bytes] | None:
+    """The run of states of the bar ``desc`` in ``layout`` that ends ``line`` (``rest`` its
+    UTF-8 bytes from its first ``\\r``), for `read_lines`: (where it starts in ``line``, after a
+    ``\\r``; how many states; where its first ``\\r`` is in ``rest``; each state's reader key).
+    None when the line's last state has no reader (not a plain decimal). The run starts after the
+    state that starts the bar: the text before the first ``\\r``, or the first state when there
+    is none."""
     at = line.find("\r")
-    rest = line[at:].encode("utf-8", "surrogatepass")
     masks = rest.translate(MASK).split(b"\r")
     del masks[0]
     try:
@@ -202,7 +202,7 @@ def read_ahead(layout: BarLayout, desc: str, line: str) -> tuple[int, int, memor
         offset = rest.find(b"\r", offset + 1)
     if rest.count(f"\r{desc}:".encode("utf-8", "surrogatepass"), offset) != len(masks) - skip:
         return None
-    return at + 1, len(masks) - skip, memoryview(rest)[offset:], ids  # a view: `read_lines` joins them
+    return at + 1, len(masks) - skip, offset, ids
 
 
 def _reader_ids_after(layout: BarLayout, rest: bytes, masks: list[bytes]) -> tuple[bytes, int]:
@@ -224,24 +224,31 @@ def _reader_ids_after(layout: BarLayout, rest: bytes, masks: list[bytes]) -> tup
     return b"".join(found), 0
 
 
-def read_lines(layout: BarLayout, rests: list[memoryview], ids: list[bytes]) -> np.ndarray | None:
-    """The rows (n, total, rate, values...) of the runs of many lines (``rests`` and ``ids`` as
-    `read_ahead` gives them), read from their digits a template at a time: a chunk's lines
-    share a few dozen templates. None when a reader was forgotten since (`_forget`, by a parser
-    in another thread): the lines are read as they come."""
+def read_lines(layout: BarLayout, data: np.ndarray, bases: list[int], ids: list[bytes]) -> np.ndarray | None:
+    """The rows (n, total, rate, values...) of the runs of many lines, read from their digits a
+    template at a time (a chunk's lines share a few dozen templates): ``data`` holds the lines'
+    bytes, each run starting at its ``bases`` (its first ``\\r``), ``ids`` as `read_ahead` gives
+    them. None when a reader was forgotten since (`_forget`, by a parser in another thread): the
+    lines are read as they come."""
     kinds = np.frombuffer(b"".join(ids), _ID)
-    data = np.frombuffer(b"".join(rests), np.uint8)
-    starts = np.flatnonzero(data == ord("\r"))  # each state starts at its "\r"
     order = np.argsort(kinds, kind="stable")
     ordered = kinds[order]
     bounds = [0, *(np.flatnonzero(ordered[1:] != ordered[:-1]) + 1).tolist(), len(kinds)]
-    matrix = np.empty((len(kinds), 3 + len(layout.names)))
-    readers = layout.readers
+    groups = []
+    widths = np.empty(len(kinds), np.intp)  # each state's bytes: a state's template says them
     for begin, end in zip(bounds, bounds[1:]):
-        reader = readers.get(int(ordered[begin]))
-        if reader is None:
+        found = layout.readers.get(int(ordered[begin]))
+        if found is None:
             return None  # forgotten meanwhile, by a parser in another thread
         rows = order[begin:end]
+        widths[rows] = found[1]
+        groups.append((rows, found[0]))
+    # each state starts at its "\r": its run's base and the widths of the states before it
+    starts = np.cumsum(widths) - widths
+    firsts = np.cumsum([0, *(len(line_ids) // _ID.itemsize for line_ids in ids[:-1])])
+    starts += np.repeat(np.array(bases) - starts[firsts], np.diff(firsts, append=len(kinds)))
+    matrix = np.empty((len(kinds), 3 + len(layout.names)))
+    for rows, reader in groups:
         matrix[rows] = reader.read(data, starts[rows])
     return matrix
 
@@ -273,7 +280,7 @@ def _learn(layout: BarLayout, mask: bytes, state: bytes) -> None:
     reader = digit_reader(b"\r" + mask, spans)
     if reader is not None:
         key = next(_reader_keys)  # atomic: two threads learning at once get two keys
-        layout.readers[key] = reader
+        layout.readers[key] = (reader, len(mask) + 1)
         layout.reader_ids[mask] = np.array(key, _ID).tobytes()
 
 

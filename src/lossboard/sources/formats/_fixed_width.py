@@ -26,9 +26,13 @@ from lossboard.sources.formats._numbers import Decimal, decimal_at, decimals
 
 _SPACE = ord(" ")
 _SHAPE = bytes.maketrans(b"0123456789 -", b"00000000000+")  # digits and padding alike, signs alike
+_DIGITS_ALIKE = bytes.maketrans(b"0123456789-", b"0000000000+")  # as `_SHAPE`, but padding apart
 _MINUS = ord("-")
 _PADDING_AS_ZEROS = bytes.maketrans(b" ", b"0")
 _MAX_DIGITS = 15  # `decimals` is exact below 2**53
+_MAX_SHAPES = 16  # shapes of a run's lines read as columns: more, and each holds few lines
+_SAMPLE = 64  # lines whose shapes tell whether a run may have few
+_NEWLINE = ord("\n")
 _MAX_KEY_COLUMNS = 31  # columns that tell `_alike`'s shapes apart, two bits each in a uint64
 
 
@@ -52,6 +56,11 @@ def numbers(text: bytes, count: int, pieces: tuple[bytes, ...]) -> Read | None:
     shape = text.translate(_SHAPE)
     if shape != (shape[: width + 1] * count)[:-1]:
         return None  # a line with other text than the first's, or as wide but cut elsewhere
+    return _read(text, count, width, pieces)
+
+
+def _read(text: bytes, count: int, width: int, pieces: tuple[bytes, ...]) -> Read | None:
+    """`numbers` of lines of one shape, ``width`` bytes each."""
     first = text[:width]
     places = _places(first, pieces)
     if places is None:
@@ -73,6 +82,61 @@ def numbers(text: bytes, count: int, pieces: tuple[bytes, ...]) -> Read | None:
             return None
         out[:, column] = values
     return Read(out, _alike(rows, spaces, places))
+
+
+def numbers_by_shape(text: bytes, starts: np.ndarray, pieces: tuple[bytes, ...]) -> Read | None:
+    """`numbers` of lines joined by ``\\n`` (each starting at ``starts``) of a few shapes
+    (digits and spaces alike): an ETA blanked in place, a counter mmcv does not pad, move
+    the columns. The lines of each width are one shape mostly (told by one translate), else
+    split by shape; each shape's lines are read on their own as `numbers` reads a run,
+    their ``alike`` together. None when one shape's lines are not read so, or the shapes
+    are too many to be worth it."""
+    count = len(starts)
+    lengths = np.append(starts[1:] - 1, len(text)) - starts
+    widths, of_width = np.unique(lengths, return_inverse=True)
+    if len(widths) == 1:
+        return numbers(text, count, pieces)
+    sample = text[: starts[_SAMPLE] - 1] if count > _SAMPLE else text
+    if len(set(sample.translate(_DIGITS_ALIKE).split(b"\n"))) > _MAX_SHAPES:
+        return None  # told by a few lines (spaces apart), before a pass over all: detectron2's values have no width
+    codes = np.frombuffer(text, dtype=np.uint8)
+    out, alike, shapes = np.empty((count, len(pieces) - 1)), [], 0
+    for group, width in enumerate(widths.tolist()):
+        rows = np.flatnonzero(of_width == group)
+        lines = np.empty((len(rows), width + 1), dtype=np.uint8)
+        lines[:, :-1] = np.lib.stride_tricks.sliding_window_view(codes, width)[starts[rows]]
+        lines[:, -1] = _NEWLINE
+        block = lines.tobytes()[:-1]
+        kinds = _by_shape(block, width, _MAX_SHAPES - shapes)
+        if kinds is None:
+            return None
+        shapes += len(kinds)
+        for kind in kinds:
+            part = block if kind is None else lines[kind].tobytes()[:-1]
+            read = _read(part, len(rows) if kind is None else len(kind), width, pieces)
+            if read is None:
+                return None
+            at = rows if kind is None else rows[kind]
+            out[at] = read.matrix
+            alike = None if alike is None or read.alike is None else [*alike, *at[read.alike].tolist()]
+    return Read(out, None if alike is None else sorted(alike))
+
+
+def _by_shape(block: bytes, width: int, most: int) -> list[np.ndarray | None] | None:
+    """The rows of each shape among lines of one ``width`` (joined by ``\\n``): [None] when
+    all are one shape, as a run's lines mostly are; None when they are more than ``most``
+    shapes (detectron2's values printed to four significant digits: no columns)."""
+    shape = block.translate(_SHAPE)
+    count = (len(block) + 1) // (width + 1)
+    if shape == (shape[: width + 1] * count)[:-1]:
+        return [None] if most > 0 else None
+    lines = shape.split(b"\n")
+    kinds = dict.fromkeys(lines)
+    if len(kinds) > most:
+        return None
+    kinds.update(zip(kinds, range(len(kinds))))
+    of_kind = np.fromiter(map(kinds.__getitem__, lines), dtype=np.int32, count=count)
+    return [np.flatnonzero(of_kind == kind) for kind in range(len(kinds))]
 
 
 def _alike(rows: np.ndarray, spaces: np.ndarray, places: list[tuple[int, Decimal, int | None]]) -> list[int] | None:

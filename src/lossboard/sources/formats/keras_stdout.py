@@ -48,12 +48,15 @@ epoch ends (where Keras puts the epoch's own values), so ``val_f1: 0.93`` printe
 ``on_epoch_end`` callback lands beside ``val_loss``. Lines before the first header have no
 epoch to go to and stay unread (a config printed before training).
 
-A line of many redraws has its running states read at once by `_keras_fast`; a line that
-does not fit it exactly is read state by state here (``Parser(fast=False)`` always does).
+A line of many redraws has its running states read at once by `_keras_fast`, and so does a
+run of ``verbose=2`` epochs (headers each followed by its metrics line), from the file's bytes
+(`Parser.feed_bytes`); what does not fit exactly is read line by line and state by state here
+(``Parser(fast=False)`` always does).
 """
 
 from __future__ import annotations
 
+import codecs
 import re
 
 import numpy as np
@@ -78,6 +81,15 @@ _LR = re.compile(r"(?:reducing|setting)(?: \S+)? learning rate to (\S+?)\.?$")
 # what Keras's own callbacks print after "Epoch k: " (EarlyStopping, ModelCheckpoint,
 # ReduceLROnPlateau, LearningRateScheduler); any other "Epoch k: ..." line is a script's print
 _KERAS_CALLBACK = re.compile(r"early stopping|saving model|improve|learning rate|[Rr]estoring model weights")
+
+
+def _utf8(text: str) -> bytes | None:
+    """``text`` as the bytes `_keras_fast` reads; None if it holds a lone surrogate (no file
+    decoded by the reader does)."""
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        return None
 
 
 def _number(number: int, label: str, raw: str) -> float | Problem:
@@ -119,12 +131,178 @@ class Parser(LineParser):
         # lines for the pipeline printed in an epoch whose length is not yet known (verbose=2
         # shows it only on the epoch's line): (number, text), read once it is
         self._held_lines: list[tuple[int, str]] = []
+        self._unread = b""  # `feed_bytes`: the bytes after the last complete line (or redraw) read
+
+    def feed_bytes(self, data: bytes) -> list[Item]:
+        """The file's bytes as read: each line of redraws (``\\b`` runs before ``\\r``) is read
+        from them undecoded (`_redraws`), the lines between are decoded as the reader decodes
+        (UTF-8, bad bytes replaced) and fed as text. What follows the last complete line waits
+        as bytes, a bar's done redraws read first, so that the splitter holds nothing and the
+        next line of redraws is read from the bytes too."""
+        if self._unread:
+            data, self._unread = self._unread + data, b""
+        if not self._fast:
+            return self._feed_text(data, 0)
+        items: list[Item] = []
+        at = 0
+        if not self._splitter.is_at_line_start:  # it holds the start of a line: text to its end
+            at = data.find(b"\n") + 1
+            if not at:
+                return self._feed_text(data, 0)
+            items += self.feed(data[:at].decode("utf-8", "replace"))
+        while (mark := data.find(b"\x08\r", at)) >= 0:
+            start = data.rfind(b"\n", at, mark) + 1 or at
+            end = data.find(b"\n", mark)
+            if end < 0:
+                break
+            if start > at:
+                self._text(data, at, start, items)
+            if not self._bytes_line(data, start, end, items):
+                items += self.feed(data[start : end + 1].decode("utf-8", "replace"))
+            at = end + 1
+        start = data.rfind(b"\n", at) + 1 or at
+        if start > at:
+            self._text(data, at, start, items)
+        if start < len(data):
+            items += self._unfinished(data, start)
+        return items
+
+    def _text(self, data: bytes, start: int, end: int, items: list[Item]) -> None:
+        """The complete lines ``data[start:end]``: ``verbose=2`` epochs from the first header
+        on read in bulk (`_epochs`) when they are only that, the rest decoded and fed as text."""
+        first = start if data.startswith(b"Epoch ", start) else data.find(b"\nEpoch ", start, end) + 1
+        if first <= start and not data.startswith(b"Epoch ", start):  # no header
+            items += self.feed(data[start:end].decode("utf-8", "replace"))
+            return
+        if first > start:
+            items += self.feed(data[start:first].decode("utf-8", "replace"))
+        stop = data.rfind(b"\n", first, end - 1) + 1 or first  # the last line's start
+        if not data.startswith(b"Epoch ", stop):  # a header last waits for its line in the text
+            stop = end
+        self._epoch_runs(data, first, stop, items)
+        if stop < end:
+            items += self.feed(data[stop:end].decode("utf-8", "replace"))
+
+    def _epoch_runs(self, data: bytes, start: int, end: int, items: list[Item]) -> None:
+        """``data[start:end]`` (from a header on) read in bulk by `_epochs`, or halved at a
+        header until the lines that are not only epochs (a callback's, ``nan``, a print) go
+        as text in pieces of at most four times `_keras_fast.MIN_STATES` lines."""
+        if self._epochs(data, start, end, items):
+            return
+        middle = data.find(b"\nEpoch ", (start + end) // 2, end) + 1
+        if middle and data.count(b"\n", start, end) > 4 * _keras_fast.MIN_STATES:
+            self._epoch_runs(data, start, middle, items)
+            self._epoch_runs(data, middle, end, items)
+        else:
+            items += self.feed(data[start:end].decode("utf-8", "replace"))
+
+    def _epochs(self, data: bytes, start: int, end: int, items: list[Item]) -> bool:
+        """``data[start:end]``, headers each followed by its epoch's ``verbose=2`` line (one
+        layout), read at once: what `_start_epoch` and `_bar` do for each, over the run in numpy
+        (epochs, end steps and fit() restarts as cumulative sums). False, with nothing
+        changed, when the lines are not only that or an epoch holds something to release."""
+        lines = data.count(b"\n", start, end)
+        if lines < 2 * _keras_fast.MIN_STATES or lines % 2:
+            return False
+        if self._held or self._held_lines or self._pending_lr or self._new_fit:
+            return False  # an epoch's start releases these: line by line
+        if data.find(b"\r", start, end) >= 0:  # CRLF (a pty's capture): no run fits, so none is tried
+            return False
+        read = _keras_fast.read_epochs(data, start, end, lines // 2)
+        if read is None:
+            return False
+        names, table = read
+        k, n, current, total = (table[:, column].astype(np.int64) for column in range(4))
+        if (current != total).any() or (total <= 0).any():
+            return False
+        started = self._epoch is not None
+        printed_k = np.concatenate(([self._printed[0]], k[:-1]))
+        printed_n = np.concatenate(([self._printed[1]], n[:-1]))
+        new_fit = (k <= printed_k) | (n != printed_n)
+        step = np.diff(k, prepend=self._printed[0])
+        step[new_fit] = 1  # a new fit() goes on from the epoch after the last
+        if not started:
+            new_fit[0], step[0] = False, 0
+            items.append(Meta("framework", "keras"))
+            self._fits = 1
+        epoch = (self._epoch if started else self._offset + int(k[0])) + np.cumsum(step)
+        units = self._units_before + max(self._total or 0, self._position)
+        ends = units + np.cumsum(total)  # the step at which each epoch ended
+        before_end = self._end_step() if started else self._last_end
+        for at in np.flatnonzero(new_fit).tolist():
+            self._fits += 1
+            last_end, last_epoch = (int(ends[at - 1]), int(epoch[at - 1])) if at else (before_end, self._epoch)
+            items.append(Event(STAGE, last_end, float(last_epoch), text=f"fit() call {self._fits}"))
+        epochs = epoch.astype(np.float64)
+        for column, name in enumerate(names, 6):
+            tag = tags.canonical(name, tags.TRAIN)
+            items.append(Columns(tag, name, ends, table[:, column], epochs))
+            if tag == "opt/lr":
+                self._lr = float(table[-1, column])
+        items.append(Columns("perf/epoch_time_s", "epoch time", ends, table[:, 4] * 1.0, epochs))
+        items.append(Columns("perf/step_time_s", "step time", ends, table[:, 5] * 1e-3, epochs))
+        last = len(k) - 1
+        self._last_end = int(ends[last - 1]) if last else before_end
+        self._units_before = int(ends[last] - total[last])
+        if not last and started:
+            self._last_total = self._total or self._last_total  # an earlier epoch's is read only until a total
+        self._printed = (int(k[last]), int(n[last]))
+        self._epoch = int(epoch[last])
+        self._offset = self._epoch - self._printed[0]
+        self._total = self._position = int(total[last])
+        self._ended, self._closed = True, any(name.startswith("val_") for name in names)
+        self._splitter.skip(lines)
+        return True
+
+    def _bytes_line(self, data: bytes, start: int, end: int, items: list[Item]) -> bool:
+        """The complete line ``data[start:end]`` read from the bytes if it is one of many
+        redraws `_redraws` takes; False, with nothing changed, if not."""
+        if data[end - 1 : end] == b"\r":  # CRLF: the "\r" ends the line, as the splitter reads it
+            end -= 1
+        redrawn = _keras_fast.returns(data, start, end)
+        if redrawn < _keras_fast.MIN_STATES or end - start > self._splitter.max_line_chars:
+            return False  # few states, or a stretch the splitter may have to cut
+        if not self._redraws(self._splitter.next_line, data, start, end, redrawn, items):
+            return False
+        self._splitter.skip(1)
+        return True
+
+    def _unfinished(self, data: bytes, start: int) -> list[Item]:
+        """The line after the last line break of ``data``: a bar's done redraws are read now
+        (the line goes on, and no redraw of it depends on where it is cut), the rest waits."""
+        limit = self._splitter.max_line_chars
+        items: list[Item] = []
+        if data.find(b"\x08\r", start) >= 0:
+            # a "\r" at the very end may be half of a CRLF; a piece stays within the cap
+            last = data.rfind(b"\r", start, min(len(data) - 1, start + limit))
+            if last > start:
+                redrawn = _keras_fast.returns(data, start, last + 1)
+                if redrawn >= _keras_fast.MIN_STATES and self._redraws(
+                    self._splitter.next_line, data, start, last + 1, redrawn, items
+                ):
+                    start = last
+        if len(data) - start > limit:  # the splitter holds it (and cuts it) as it would in text
+            return items + self._feed_text(data, start)
+        self._unread = data[start:]
+        return items
+
+    def _feed_text(self, data: bytes, start: int) -> list[Item]:
+        """``data[start:]`` decoded and fed; a character cut by the chunk's end waits."""
+        text, used = codecs.utf_8_decode(data[start:], "replace", False)
+        self._unread = data[start + used :]
+        return self.feed(text)
+
+    def close(self) -> list[Item]:
+        items = self.feed(self._unread.decode("utf-8", "replace")) if self._unread else []
+        self._unread = b""
+        return items + super().close()
 
     def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
         items: list[Item] = []
         for number, raw in enumerate(lines, first):
             if self._fast and (redrawn := raw.count("\r")) >= _keras_fast.MIN_STATES:
-                if self._redraws(number, raw, redrawn, items):
+                line = _utf8(raw)
+                if line is not None and self._redraws(number, line, 0, len(line), redrawn, items):
                     continue
             states = line_states(raw)
             if not states:
@@ -143,25 +321,25 @@ class Parser(LineParser):
                 self._line(number, states[-1], items)
         return items
 
-    def _redraws(self, number: int, raw: str, redrawn: int, items: list[Item]) -> bool:
-        """A line of many redraws (``redrawn`` times ``\\r``) of this epoch's bar, its running
-        states read in bulk (`_keras_fast`); False, with nothing changed, when they are not
-        only that."""
-        first, last = raw.find("\r"), raw.rfind("\r")
-        if self._epoch is None or self._closed or self._held_lines or raw[:first].strip("\x08"):
+    def _redraws(self, number: int, raw: bytes, start: int, end: int, redrawn: int, items: list[Item]) -> bool:
+        """A line of many redraws (``raw[start:end]``, its UTF-8, ``redrawn`` times ``\\r``) of
+        this epoch's bar, its running states read in bulk (`_keras_fast`); False, with nothing
+        changed, when they are not only that."""
+        first, last = raw.find(b"\r", start, end), raw.rfind(b"\r", start, end)
+        if self._epoch is None or self._closed or self._held_lines or raw[start:first].strip(b"\x08"):
             return False
-        goes_on = last == len(raw) - 1  # the start of a line still being drawn: no last state yet
-        tail = [] if goes_on else line_states(raw[last:])  # the line's last state goes the usual way
+        goes_on = last == end - 1  # the start of a line still being drawn: no last state yet
+        # the line's last state goes the usual way
+        tail = [] if goes_on else line_states(raw[last:end].decode("utf-8", "replace"))
         if not (tail or goes_on):
             return False
-        shown = raw[first : last + 1]
         # the names of the last line first: its pattern checks each state's names, so the
         # first state need only be drawn and read when they changed
         names = self._bar_names
-        read = _keras_fast.read_states(shown, names, redrawn - 1) if names else None
+        read = _keras_fast.read_states(raw, first, last + 1, names, redrawn - 1) if names else None
         if read is None:
             names = self._bar_names = _keras_fast.metric_names(_keras_fast.first_state(raw, first))
-            read = _keras_fast.read_states(shown, names, redrawn - 1) if names else None
+            read = _keras_fast.read_states(raw, first, last + 1, names, redrawn - 1) if names else None
             if read is None:
                 return False
         table, has_eta = read

@@ -117,6 +117,7 @@ class Parser(LineParser):
                 continue
             for state in redraws(line):
                 pipeline.line(line_no, state, items)
+        pipeline.progress.flush()
         if plain < len(lines):
             read_plain(first + plain, lines[plain:], items)
         return items

@@ -38,7 +38,8 @@ among print and logging lines.
 A line redrawn hundreds of times is read a run at a time (`Bars.redrawn`, `_bar_runs`): the
 states that continue one bar in one layout go through one regex pass and one orjson call and
 leave as `Columns`, the same values `add` gives them one by one (``Parser(fast=False)``). The
-runs that end a chunk's lines are read from their digits together first (`Bars.read_ahead`).
+runs that end a chunk's lines are read from their digits together first (`Bars.read_ahead`),
+from the reader's bytes (`Parser.feed_bytes`), and leave as one block a series a chunk.
 
 Live: a bar that never ends its line (Lightning keeps one line per run in a redirected file)
 is read as it is drawn: the redraws before the latest ``\\r`` are parsed at every read
@@ -47,8 +48,10 @@ is read as it is drawn: the redraws before the latest ``\\r`` are parsed at ever
 
 from __future__ import annotations
 
+import codecs
 import functools
 import re
+from itertools import repeat
 from typing import Iterator, NamedTuple
 
 import numpy as np
@@ -114,15 +117,42 @@ class _Bar:
         self.final: tuple[int, int, float | None, list[str]] | None = None
 
 
+class Rows(NamedTuple):
+    """A run's rows ``matrix[start:stop]`` (n, total, rate, values...), whose counts never go
+    down: ``first`` and ``last`` are its first and last count, ``zeros`` how many states show
+    nothing done yet (the first ones). `Bars.read_ahead` gives the rows of many lines as one
+    chunk matrix, so that their blocks are cut from it together."""
+
+    matrix: np.ndarray
+    start: int
+    stop: int
+    first: int
+    last: int
+    zeros: int
+
+
 class Ahead(NamedTuple):
     """A line's run read by `Bars.read_ahead`: the states from ``start`` to the line's end, of
-    the bar ``desc`` in ``layout``; ``inner`` is the text in the brackets of the last."""
+    the bar ``desc`` in ``layout``; ``inner`` is the text in the brackets of the last. ``rows``
+    is None when a count goes down inside the run (`add_run` ends the run there)."""
 
     start: int
     desc: str
     layout: _bar_runs.BarLayout
     run: _bar_runs.Run
     inner: str
+    rows: Rows | None
+
+
+class _Pending(NamedTuple):
+    """Runs of consecutive lines whose blocks are not cut yet: they take the place ``slot`` of
+    ``items``, which nothing has been appended after since (`Bars.flush`)."""
+
+    items: list[Item]
+    slot: int
+    key: tuple
+    layout: _bar_runs.BarLayout
+    runs: list[tuple[Rows, int, float | None]]  # (rows, what a count adds for its step, epoch)
 
 
 @functools.lru_cache(maxsize=256)
@@ -139,6 +169,25 @@ def _split_of(desc: str) -> str:
             if word.startswith(prefix):
                 return split
     return tags.TRAIN
+
+
+def _rows(matrix: np.ndarray, counts: list[int]) -> list[tuple[int, Rows | None]]:
+    """(first row, `Rows`) of each line's run in ``matrix``, whose lines hold ``counts`` rows in
+    order; the `Rows` is None for a run whose count goes down (a bar that starts again)."""
+    n = matrix[:, 0].astype(np.int64)
+    stops = np.cumsum(counts)
+    starts = stops - counts
+    down = np.empty(len(n), bool)
+    down[0] = False
+    np.less(n[1:], n[:-1], out=down[1:])
+    down[starts] = False  # a line's first count comes after another line's last
+    goes_down = np.add.reduceat(down, starts, dtype=np.intp).tolist()
+    zeros = np.add.reduceat(n == 0, starts, dtype=np.intp).tolist()
+    found = zip(starts.tolist(), stops.tolist(), n[starts].tolist(), n[stops - 1].tolist(), zeros, goes_down)
+    return [
+        (start, None if down else Rows(matrix, start, stop, first, last, zero))
+        for start, stop, first, last, zero, down in found
+    ]
 
 
 def match_bar(state: str) -> re.Match | None:
@@ -165,6 +214,7 @@ class Bars:
         self.train_epoch: float | None = None
         self._reported: set[str] = set()
         self._names: dict[str, tuple[str, bool] | None] = {}
+        self._pending: _Pending | None = None  # only inside a parse: `flush` empties it
 
     def finish(self, items: list[Item]) -> None:
         for bar in self._bars.values():
@@ -257,36 +307,55 @@ class Bars:
                 parts = line[at:end].split("\r")
             at = end + 1
 
-    def read_ahead(self, first: int, lines: list[str]) -> dict[int, Ahead]:
+    def read_ahead(
+        self, first: int, lines: list[str], data: bytes | None = None, at: int = 0, undrawn: bool = False
+    ) -> dict[int, Ahead]:
         """The runs that end the lines (numbered from ``first``): the states to the line's end
         that fit the layout of its last one, read together from their digits before the lines
         are read in order (`redrawn` takes each line's `Ahead`), so the few dozen templates of a
         chunk's states are read once each, not once a line. A line read otherwise in order (the
-        bar before it goes on, its last state's bar starts later) leaves its `Ahead` unused."""
-        found: dict[int, tuple[_bar_runs.BarLayout, list[tuple[int, Ahead, bytes, bytes]]]] = {}
+        bar before it goes on, its last state's bar starts later) leaves its `Ahead` unused.
+        ``data[at:]``: the lines' bytes as read (`Parser.feed_bytes`), each ending in ``\n``;
+        without it each line is encoded again. ``undrawn``: no line has a ``\b`` or ESC."""
+        found: dict[int, tuple[_bar_runs.BarLayout, list[tuple]]] = {}
+        rests: list[bytes] = []  # the lines encoded again, without ``data``
+        size = 0
+        end = at - 1
         for line_no, line in enumerate(lines, first):
-            if "\r" not in line or " [" not in line or "\x08" in line or "\x1b" in line:
+            if data is not None:
+                at, end = end + 1, data.index(b"\n", end + 1)
+            if "\r" not in line or " [" not in line or (not undrawn and ("\x08" in line or "\x1b" in line)):
                 continue
             last = line[line.rfind("\r") + 1 :]
             match = match_bar(last.rstrip())
             desc = match and match["desc"]
             layout = desc and self._layout(desc, _split_of(desc), last)
-            read = layout and _bar_runs.read_ahead(layout, desc, line)
+            if not layout:
+                continue
+            if data is None:
+                rest, base = line[line.find("\r") :].encode("utf-8", "surrogatepass"), size
+            else:
+                base = data.index(b"\r", at, end)
+                rest = data[base:end]
+            read = _bar_runs.read_ahead(layout, desc, line, rest)
             if read:
-                start, count, rest, ids = read
-                run = _bar_runs.Run(len(line), count, None)
+                start, count, offset, ids = read
+                if data is None:
+                    rests.append(rest)
+                    size += len(rest)
                 batch = found.setdefault(id(layout), (layout, []))[1]
-                batch.append((line_no, Ahead(start, desc, layout, run, match["inner"]), rest, ids))
+                batch.append((line_no, start, desc, match["inner"], len(line), count, base + offset, ids))
+        if not found:
+            return {}
+        buffer = np.frombuffer(b"".join(rests) if data is None else data, np.uint8)
         ahead = {}
         for layout, runs in found.values():
-            matrix = _bar_runs.read_lines(layout, [run[2] for run in runs], [run[3] for run in runs])
+            matrix = _bar_runs.read_lines(layout, buffer, [run[6] for run in runs], [run[7] for run in runs])
             if matrix is None:
                 continue
-            row = 0
-            for line_no, line_ahead, _, _ in runs:
-                count = line_ahead.run.count
-                ahead[line_no] = line_ahead._replace(run=line_ahead.run._replace(matrix=matrix[row : row + count]))
-                row += count
+            for (line_no, start, desc, inner, end, count, _, _), rows in zip(runs, _rows(matrix, [run[5] for run in runs])):
+                run = _bar_runs.Run(end, count, matrix[rows[0] : rows[0] + count])
+                ahead[line_no] = Ahead(start, desc, layout, run, inner, rows[1])
         return ahead
 
     def add_run(
@@ -305,9 +374,14 @@ class Bars:
         sample_end = line.find("\r", start)
         layout = self._layout(bar.desc, bar.split, line[start : sample_end if sample_end >= 0 else len(line)])
         if ahead is not None and ahead.start == start and ahead.layout is layout and ahead.desc == bar.desc:
+            if ahead.rows is not None:  # most lines: the counts were checked with the chunk's
+                if ahead.rows.first < bar.n:
+                    return start, 0  # a count that goes down starts a new bar
+                self._read_run(line_no, ahead.inner, ahead.rows, layout, items)
+                return ahead.run.end, ahead.run.count
             run = ahead.run
         else:
-            run, ahead = _bar_runs.read(layout, bar.desc, line, start) if layout else None, None
+            run = _bar_runs.read(layout, bar.desc, line, start) if layout else None
         if run is None or not run.count:
             return start, 0
         if run.matrix is None:
@@ -324,20 +398,17 @@ class Bars:
             end = start - 1
             for _ in range(count):
                 end = line.find("\r", end + 1)
-            n, matrix, ahead = n[:count], matrix[:count], None
-        # the last state's brackets: read ahead with the run, else matched here
-        inner = ahead.inner if ahead else match_bar(line[line.rfind("\r", start - 1, end) + 1 : end].rstrip())["inner"]
-        self._read_run(line_no, inner, n, matrix, layout, items)
+        inner = match_bar(line[line.rfind("\r", start - 1, end) + 1 : end].rstrip())["inner"]
+        zeros = int(np.searchsorted(n[:count], 0, side="right"))
+        self._read_run(line_no, inner, Rows(matrix, 0, count, int(n[0]), int(n[count - 1]), zeros), layout, items)
         return end, count
 
-    def _read_run(
-        self, line_no: int, inner_text: str, n: np.ndarray, matrix: np.ndarray, layout: _bar_runs.BarLayout, items: list[Item]
-    ) -> None:
-        """What `add` does for each state of a run: ``n`` counts (never going down),
-        ``inner_text`` the text in the last state's brackets."""
+    def _read_run(self, line_no: int, inner_text: str, rows: Rows, layout: _bar_runs.BarLayout, items: list[Item]) -> None:
+        """What `add` does for each state of a run of ``rows``, ``inner_text`` the text in the
+        last state's brackets; its blocks wait in `_queue` to be cut with the next lines'."""
         bar = self._current
         inner = inner_text.split(", ")
-        bar.n = int(n[-1])
+        bar.n = rows.last
         if bar.split != tags.TRAIN:
             bar.final = (line_no, self.train_step or 0, self.train_epoch, inner)
             return
@@ -349,26 +420,65 @@ class Bars:
         if bar.n == 0:
             return
         self.train_step, self.train_epoch = bar.base + bar.n - shift, epoch
-        # the counts never go down: the states with nothing done yet are the first ones
-        done = slice(int(np.searchsorted(n, 0, side="right")), None)
-        counts = n[done]
-        steps = counts + (bar.base - shift)
+        # the states with nothing done yet are the first ones: they give nothing
+        done = rows._replace(start=rows.start + rows.zeros)
+        self._queue(items, layout, (bar.lightning, epoch is None), (done, bar.base - shift, epoch))
+
+    def _queue(self, items: list[Item], layout: _bar_runs.BarLayout, kind: tuple, run: tuple) -> None:
+        """Hold ``run``'s blocks for those of the next lines' runs of the same matrix and kind
+        (Lightning's or not, with an epoch or not), so that one block a series is cut for all:
+        its place in ``items`` is kept, and a batch ends when anything else is appended."""
+        pending = self._pending
+        key = (id(run[0].matrix), id(layout), kind)
+        if pending is not None and (pending.items is not items or len(items) != pending.slot + 1 or pending.key != key):
+            self.flush()
+            pending = None
+        if pending is None:
+            items.append(None)  # type: ignore[arg-type]  # the place of the blocks, until `flush`
+            pending = self._pending = _Pending(items, len(items) - 1, key, layout, [])
+        pending.runs.append(run)
+
+    def flush(self) -> None:
+        """Cut the blocks of the runs held by `_queue` into their place: callers of `redrawn`
+        flush before they give their items out."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.items[pending.slot : pending.slot + 1] = self._blocks(pending)
+
+    def _blocks(self, pending: _Pending) -> list[Columns]:
+        """One `Columns` a series for the runs of ``pending``, as `add` reads their states."""
+        lightning, _ = pending.key[2]
+        layout, runs = pending.layout, pending.runs
+        if len(runs) == 1:
+            (rows, offset, epoch), = runs
+            matrix = rows.matrix[rows.start : rows.stop]
+            counts = matrix[:, 0].astype(np.int64)
+            steps = counts + offset
+            epochs = epoch
+        else:
+            lengths = np.array([rows.stop - rows.start for rows, _, _ in runs])
+            starts = np.array([rows.start for rows, _, _ in runs])
+            ends = np.cumsum(lengths)
+            matrix = runs[0][0].matrix[np.repeat(starts - (ends - lengths), lengths) + np.arange(ends[-1])]
+            counts = matrix[:, 0].astype(np.int64)
+            steps = counts + np.repeat(np.array([offset for _, offset, _ in runs]), lengths)
+            epochs = None if runs[0][2] is None else np.repeat(np.array([epoch for _, _, epoch in runs]), lengths)
         fractions = None
-        if epoch is not None and bar.lightning:
-            fractions = np.full(len(steps), epoch)
-        elif epoch is not None:  # as `add`: epoch + n / total, the epoch alone for a total of 0
-            totals = matrix[done, 1]
-            fractions = epoch + counts / totals if totals.all() else np.where(totals > 0, epoch + counts / np.maximum(totals, 1), epoch)
+        if epochs is not None and lightning:
+            fractions = np.full(len(steps), epochs) if len(runs) == 1 else epochs
+        elif epochs is not None:  # as `add`: epoch + n / total, the epoch alone for a total of 0
+            totals = matrix[:, 1]
+            fractions = epochs + counts / totals if totals.all() else np.where(totals > 0, epochs + counts / np.maximum(totals, 1), epochs)
         kind = self._kind
-        for column, name in enumerate(layout.names, 3):
-            items.append(Columns(kind(name)[0], name, steps, matrix[done, column], fractions))
-        rates = matrix[done, 2]
+        blocks = [Columns(kind(name)[0], name, steps, matrix[:, column], fractions) for column, name in enumerate(layout.names, 3)]
+        rates = matrix[:, 2]
         if rates.all():
-            items.append(Columns("perf/its_per_sec", layout.unit, steps, 1 / rates if layout.inverted else rates, fractions))
+            blocks.append(Columns("perf/its_per_sec", layout.unit, steps, 1 / rates if layout.inverted else rates, fractions))
         elif (moving := rates != 0).any():
             values = 1 / rates[moving] if layout.inverted else rates[moving]
             kept = None if fractions is None else fractions[moving]
-            items.append(Columns("perf/its_per_sec", layout.unit, steps[moving], values, kept))
+            blocks.append(Columns("perf/its_per_sec", layout.unit, steps[moving], values, kept))
+        return blocks
 
     def _layout(self, desc: str, split: str, sample: str) -> _bar_runs.BarLayout | None:
         """The layout of the state ``sample`` of a bar ``desc`` of ``split``, learned once per
@@ -455,18 +565,60 @@ class Parser(LineParser):
         super().__init__()
         self._fast = fast
         self._bars = Bars()
+        self._unread = b""  # the start of a character cut by the chunk's end
 
-    def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
+    def feed_bytes(self, data: bytes) -> list[Item]:
+        """The file's bytes as read: decoded as the reader decodes them (UTF-8, bad bytes
+        replaced), and the runs of the lines that start and end in the chunk read ahead from
+        these bytes, not from each line encoded again (`Bars.read_ahead`)."""
+        if self._unread:
+            data = self._unread + data
+        text, used = codecs.utf_8_decode(data, "replace", False)
+        self._unread = data[used:]
+        if not self._fast or "\ufffd" in text:  # a byte replaced: the text's lines are not the bytes'
+            return self.feed(text)
+        lines = text.split("\n")
+        tail = lines.pop()  # the line left open waits in the splitter, whose live redraws read it
+        items = []
+        at = 0
+        if lines and not self._splitter.is_at_line_start:  # the line it holds ends first
+            items = self.feed(lines.pop(0) + "\n")
+            at = data.index(b"\n") + 1
+        splitter = self._splitter
+        if not lines:
+            return items + self.feed(tail)
+        limit = splitter.max_line_chars
+        if (
+            not splitter.is_at_line_start
+            or any(map(str.endswith, lines, repeat("\r")))  # CRLF: the splitter drops the "\r"
+            or (len(text) > limit and max(map(len, lines)) > limit)  # the splitter cuts it
+        ):
+            return items + self.feed("\n".join(lines) + "\n" + tail)
+        items.extend(self.parse_lines(splitter.skip(len(lines)), lines, data, at))
+        items.extend(self.feed(tail))
+        return items
+
+    def close(self) -> list[Item]:
+        items = self.feed(codecs.utf_8_decode(self._unread, "replace", True)[0]) if self._unread else []
+        self._unread = b""
+        return items + super().close()
+
+    def parse_lines(self, first: int, lines: list[str], data: bytes | None = None, at: int = 0) -> list[Item]:
+        """``data[at:]``: the lines' bytes, when `feed_bytes` has them."""
         items: list[Item] = []
-        ahead = self._bars.read_ahead(first, lines) if self._fast else {}
+        # one look at the chunk's bytes for what a line needs drawn: a look at each line's text
+        # costs ten times as much (a memchr over bytes, not over the str)
+        undrawn = data is not None and data.find(b"\x08", at) < 0 and data.find(b"\x1b", at) < 0
+        ahead = self._bars.read_ahead(first, lines, data, at, undrawn) if self._fast else {}
         for line_no, line in enumerate(lines, first):
             if " [" not in line:
                 continue
-            fast = self._fast and "\r" in line and "\x08" not in line and "\x1b" not in line
+            fast = self._fast and "\r" in line and (undrawn or ("\x08" not in line and "\x1b" not in line))
             for state in self._bars.redrawn(line_no, line, items, ahead.get(line_no)) if fast else redraws(line):
                 match = match_bar(state) if type(state) is str else None
                 if match:
                     self._bars.add(line_no, match, items)
+        self._bars.flush()
         return items
 
     def finish(self) -> list[Item]:
