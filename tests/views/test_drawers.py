@@ -158,12 +158,17 @@ def test_workers_end_by_themselves_when_the_plot_is_killed(start_method: str, tm
     assert not any(alive(pid) for pid in pids)
 
 
+PF_EXITING = 0x4  # the kernel's flag of a process that is releasing what it held
+
+
 def alive(pid: int) -> bool:
-    """Whether ``pid`` is a process that has not ended (a zombie has ended: its parent is gone)."""
+    """Whether ``pid`` is a process that has not ended: not a zombie (its parent is gone) and not
+    exiting (its last moment, with its memory already released)."""
     try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return False
+    return fields[0] != "Z" and not int(fields[6]) & PF_EXITING
 
 
 def in_session(session: int) -> list[int]:
