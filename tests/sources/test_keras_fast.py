@@ -205,14 +205,19 @@ _V2_EXTRAS = [
 def _verbose2_log(draw) -> str:
     """Keras 3 ``verbose=2`` epochs, as many as a bulk read takes, with what must keep the
     state-by-state reading: fit() restarts, another N or total, a count short of its total,
-    other units, callback lines, a script's prints, a line of other names."""
-    names = draw(st.sampled_from([["accuracy", "loss", "val_accuracy", "val_loss"], ["loss"], ["loss", "learning_rate"]]))
+    other units, callback lines, a script's prints, a line of other names (or of a name with
+    another digit), numbers only `float` reads."""
+    names = draw(st.sampled_from([
+        ["accuracy", "loss", "val_accuracy", "val_loss"], ["loss"], ["loss", "learning_rate"], ["top5_accuracy", "loss"]
+    ]))
     lines = draw(st.sampled_from([[], ["Using the torch backend.\n"]]))
     k, n, total = 0, 100, 450
     plain = draw(st.sampled_from([0, 40, 400]))  # how rare the changes are: runs long enough to read in bulk
     for _ in range(draw(st.integers(30, 120))):
         k += 1
-        change = draw(st.sampled_from([""] * plain + ["restart", "n", "total", "short", "unit", "extra", "names", "jump"]))
+        change = draw(st.sampled_from(
+            [""] * plain + ["restart", "n", "total", "short", "unit", "extra", "names", "digit", "jump", "odd"]
+        ))
         if change == "restart" or k > n:
             k = 1
         elif change == "n":
@@ -223,8 +228,12 @@ def _verbose2_log(draw) -> str:
             k += 2
         counter = f"{total - 1 if change == 'short' else total}/{total}"
         times = "1s - 1s/step" if change == "unit" else f"{k % 3}s - {5 + k % 4}ms/step"
-        values = [draw(st.sampled_from(["0.5000", "0.6572", "1.2000e-04", "2"] * plain + ["nan"])) for _ in names]
+        # odd: numbers `float` reads that orjson refuses (and "-0", an int to orjson)
+        odd = ["05.5000", "-0", "+1", "1.", ".5", "-0.0000", "12.3456"] if change == "odd" else []
+        values = [draw(st.sampled_from(["0.5000", "0.6572", "1.2000e-04", "2"] * plain + ["nan", *odd])) for _ in names]
         shown = ["val_mae" if change == "names" and i == 0 else name for i, name in enumerate(names)]
+        if change == "digit":  # a name of the same layout: a digit the bulk read must not mask
+            shown = [name.replace("5", "7") for name in shown]
         lines.append(f"Epoch {k}/{n}\n")
         if change == "extra":
             lines.append(draw(st.sampled_from(_V2_EXTRAS)).format(k=k))

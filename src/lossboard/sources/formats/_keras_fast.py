@@ -24,10 +24,12 @@ import re
 from functools import lru_cache
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from lossboard import tags
+from lossboard.sources.formats._layouts import MASK
 from lossboard.sources.formats._lines import _ANSI
-from lossboard.sources.formats._numbers import json_matrix
+from lossboard.sources.formats._numbers import digit_reader, json_matrix
 
 MIN_STATES = 32  # a line with fewer redraws is read state by state
 
@@ -49,6 +51,7 @@ _VALUE = rb"([-+.0-9eE]++)"  # what a JSON number may hold: orjson checks the re
 _END = rb" *+\x08*+(?=\r)"  # Keras 2 pads with blanks; the backspaces move back for the next state
 _FIRST_NAMES = re.compile(r"^ *\d+/\d+\b.*? - (?:ETA: .*? - )?((?:[A-Za-z_][\w.@/-]*: \S+(?: - |$))+)$")
 _NAME = re.compile(r"([A-Za-z_][\w.@/-]*): ")
+_MAX_EPOCH_LAYOUTS = 64  # a run with more layouts of its epochs goes through `findall`
 
 
 def _metrics(names: tuple[str, ...]) -> bytes:
@@ -136,8 +139,49 @@ def read_epochs(raw: bytes, start: int, end: int, pairs: int) -> tuple[tuple[str
     names = metric_names(raw[second : raw.find(b"\n", second, end)].decode("utf-8", "replace"))
     if not names:
         return None
-    found = _epochs_pattern(names).findall(raw, start, end)
-    if len(found) != pairs:  # each match is two whole lines: all of them, when there are as many
-        return None
-    table = json_matrix(b"[" + b",".join(map(b",".join, found)) + b"]", pairs, len(names) + 6)
+    table = _epochs_by_layout(raw, start, end, pairs, names)
+    if table is None:
+        found = _epochs_pattern(names).findall(raw, start, end)
+        if len(found) != pairs:  # each match is two whole lines: all of them, when there are as many
+            return None
+        table = json_matrix(b"[" + b",".join(map(b",".join, found)) + b"]", pairs, len(names) + 6)
     return None if table is None else (names, table)
+
+
+def _epochs_by_layout(raw: bytes, start: int, end: int, pairs: int, names: tuple[str, ...]) -> np.ndarray | None:
+    """The rows `read_epochs` gives, read from the digits: the epochs (header and line) whose
+    text with every digit masked is one layout are checked against the first of them in one
+    numpy compare, that one is matched by the pattern, and the numbers of all are read by one
+    gather and one matrix product (`_numbers.DigitReader`, as `float` and `int` read them),
+    with no regex, no `bytes` a number and no orjson. The pattern reads every digit as
+    ``\\d``, so an epoch of the same layout as one it matches matches too (a metric name with a
+    digit in it would not: those go to `findall`). None when the epochs are not so read
+    (``nan``, an exponent, more layouts than `_MAX_EPOCH_LAYOUTS`): `findall` reads them, or
+    finds they do not fit."""
+    if any(char.isdigit() for name in names for char in name):
+        return None
+    codes = np.frombuffer(raw, np.uint8, end - start, start)
+    ends = np.flatnonzero(codes == 10)
+    if len(ends) != 2 * pairs or ends[-1] != len(codes) - 1:
+        return None
+    starts = np.concatenate(([0], ends[1:-1:2] + 1))
+    sizes = ends[1::2] + 1 - starts
+    heads = ends[::2] - starts
+    layouts, which = np.unique(sizes * (int(heads.max()) + 1) + heads, return_inverse=True)
+    if len(layouts) > _MAX_EPOCH_LAYOUTS:
+        return None
+    masked = np.frombuffer(raw[start:end].translate(MASK), np.uint8)
+    pattern = _epochs_pattern(names)
+    table = np.empty((pairs, len(names) + 6))
+    for kind in range(len(layouts)):
+        rows = np.flatnonzero(which == kind)
+        at, size = int(starts[rows[0]]), int(sizes[rows[0]])
+        if not (sliding_window_view(masked, size)[starts[rows]] == masked[at : at + size]).all():
+            return None  # epochs of one size but not one layout
+        epoch = raw[start + at : start + at + size]
+        match = pattern.fullmatch(epoch)
+        reader = match and digit_reader(epoch, [match.span(group) for group in range(1, pattern.groups + 1)])
+        if not reader:
+            return None
+        table[rows] = reader.read(codes, starts[rows])
+    return table
