@@ -284,3 +284,25 @@ def test_what_verbose2_epochs_read_in_bulk_leave_for_the_lines_after() -> None:
     assert sum(type(item) is Columns for item in items) >= 4, "the epochs were not read in bulk"
     for cut in (data.index(b"Epoch 81/300"), data.index(b"Epoch 162/300"), data.index(b"450/450 - 1s")):
         _assert_same_from_bytes(data, [cut])  # a run that starts right after what it must release
+
+
+def test_verbose2_epochs_of_one_size_in_two_layouts_read_the_same() -> None:
+    """``2s - 15ms/step`` and ``12s - 5ms/step`` make epochs of one size whose numbers stand at
+    other bytes: the bulk read must not read one with the other's layout."""
+    lines = []
+    for k in range(1, 81):
+        times = "2s - 15ms/step" if k % 3 else "12s - 5ms/step"
+        lines.append(f"Epoch {k}/80\n450/450 - {times} - loss: 0.{k:04d} - val_loss: 0.{80 - k:04d}\n")
+    items = _assert_same_from_bytes("".join(lines).encode())
+    assert sum(type(item) is Columns for item in items) >= 4, "the epochs were not read in bulk"
+
+
+def test_a_verbose2_metric_named_with_another_digit_is_not_read_as_the_first() -> None:
+    """``top7_accuracy`` in an epoch of ``top5_accuracy`` epochs has their layout once digits are
+    masked: it is the general path's (a name of its own), not a value of ``top5_accuracy``."""
+    lines = []
+    for k in range(1, 81):
+        name = "top7_accuracy" if k == 50 else "top5_accuracy"
+        lines.append(f"Epoch {k}/80\n450/450 - 3s - 6ms/step - {name}: 0.{k:04d} - loss: 0.{80 - k:04d}\n")
+    items = _assert_same_from_bytes("".join(lines).encode())
+    assert any(getattr(p, "source_tag", None) == "top7_accuracy" for p in expand(items))
