@@ -134,7 +134,8 @@ def read_epochs(raw: bytes, start: int, end: int, pairs: int) -> tuple[tuple[str
     """Keras 3 ``verbose=2`` epochs: ``raw[start:end]`` is ``pairs`` times an ``Epoch k/N``
     header and its metrics line (``450/450 - 3s - 6ms/step - loss: 0.5``), the names of the
     first line in every one. Their metric names and rows (k, N, counter, total, seconds,
-    milliseconds a step, value of each name); None when one line is not that."""
+    milliseconds a step, value of each name); None when one line is not that. Read from their
+    digits when their layouts allow it (`_epochs_by_layout`), else by one `findall` and orjson."""
     second = raw.find(b"\n", start, end) + 1
     names = metric_names(raw[second : raw.find(b"\n", second, end)].decode("utf-8", "replace"))
     if not names:
