@@ -465,3 +465,33 @@ def test_long_lines_and_long_bar_states_read_the_same_on_both_paths() -> None:
     states = "\r".join(f"Epoch 1: {n}%|#| {n}/10 [00:01<00:02, 3.2it/s, loss=0.{n}, note={note}]" for n in range(1, 9))
     items = _assert_same(f"{prints}\r{states}\n")
     assert [p.step for p in expand(items) if type(p) is Point and p.source_tag == "loss"][:4] == [10, 20, 30, 40]
+
+
+def _slowing_tqdm_epochs(epochs: int, batches: int) -> str:
+    """What tqdm writes for bars whose loop slows down halfway through each epoch (a clock that
+    ticks 0.005 s a look, then 0.2 s): every line's rate goes from above 10 it/s to below,
+    where tqdm pads it to its width (``20.00it/s``, then `` 6.61it/s``)."""
+    from tqdm import tqdm
+
+    out = io.StringIO()
+    clock = [1.0]
+    with mock.patch("tqdm.std.time", lambda: clock[0]):
+        for epoch in range(epochs):
+            options = {"file": out, "mininterval": 0, "miniters": 1, "ascii": True}
+            with tqdm(total=batches, desc=f"Epoch {epoch}", **options) as bar:
+                for batch in range(batches):
+                    clock[0] += 0.005 if batch < batches // 2 else 0.2
+                    bar.set_postfix(loss=(batch % 8) / 8, refresh=False)
+                    bar.update(1)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("name", ["prints", "tqdm"])
+def test_lines_whose_rate_drops_below_10_per_second_come_as_one_block_a_series(name: str) -> None:
+    """A rate padded to its width is the same layout as one that is not: the runs of every line
+    after the first are read ahead together, not each by the bar's regex."""
+    text = _slowing_tqdm_epochs(6, 40)
+    assert re.search(r", \d\d\.\d\dit/s", text) and re.search(r",  \d\.\d\dit/s", text)  # both widths drawn
+    items = _assert_same(text, name=name)
+    blocks = [item for item in items if type(item) is Columns and item.source_tag == "loss"]
+    assert len(blocks) == 1

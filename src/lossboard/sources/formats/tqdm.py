@@ -484,7 +484,9 @@ class Bars:
         """The layout of the state ``sample`` of a bar ``desc`` of ``split``, learned once per
         kind of bar and postfix; None when the sample is not a closed state of that bar."""
         state = sample.rstrip()
-        key = (_family(desc), split, state[state.rfind(" [") :].translate(_NO_DIGITS))
+        # tqdm pads a rate to its width (", 20.00it/s", ",  6.61it/s"): the layout's regex reads
+        # both, and one key keeps a line whose rate drops below 10 in the run read ahead
+        key = (_family(desc), split, state[state.rfind(" [") :].translate(_NO_DIGITS).replace(",  ", ", "))
         if key in _LAYOUTS:
             return _LAYOUTS[key]
         match = match_bar(state)
