@@ -306,3 +306,16 @@ def test_a_verbose2_metric_named_with_another_digit_is_not_read_as_the_first() -
         lines.append(f"Epoch {k}/80\n450/450 - 3s - 6ms/step - {name}: 0.{k:04d} - loss: 0.{80 - k:04d}\n")
     items = _assert_same_from_bytes("".join(lines).encode())
     assert any(getattr(p, "source_tag", None) == "top7_accuracy" for p in expand(items))
+
+
+def test_verbose2_epochs_with_a_learning_rate_in_exponent_form_are_read_in_bulk() -> None:
+    """Keras prints a value under 1e-3 as ``1.0000e-04``: such epochs are read from their digits
+    too, as `float` reads them."""
+    lines = []
+    for k in range(1, 81):
+        lr = f"{10 ** -(3 + k // 40):.4e}"
+        lines.append(f"Epoch {k}/80\n450/450 - 3s - 6ms/step - loss: 0.{k:04d} - learning_rate: {lr}\n")
+    items = _assert_same_from_bytes("".join(lines).encode())
+    assert sum(type(item) is Columns for item in items) >= 4, "the epochs were not read in bulk"
+    lr = [p.value for p in expand(items) if getattr(p, "source_tag", None) == "learning_rate"]
+    assert lr[:2] == [1e-03, 1e-03] and lr[-1] == 1e-05

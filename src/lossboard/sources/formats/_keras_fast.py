@@ -29,7 +29,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from lossboard import tags
 from lossboard.sources.formats._layouts import MASK
 from lossboard.sources.formats._lines import _ANSI
-from lossboard.sources.formats._numbers import digit_reader, json_matrix
+from lossboard.sources.formats._numbers import decimal_at, decimals, json_matrix
 
 MIN_STATES = 32  # a line with fewer redraws is read state by state
 
@@ -152,13 +152,13 @@ def read_epochs(raw: bytes, start: int, end: int, pairs: int) -> tuple[tuple[str
 def _epochs_by_layout(raw: bytes, start: int, end: int, pairs: int, names: tuple[str, ...]) -> np.ndarray | None:
     """The rows `read_epochs` gives, read from the digits: the epochs (header and line) whose
     text with every digit masked is one layout are checked against the first of them in one
-    numpy compare, that one is matched by the pattern, and the numbers of all are read by one
-    gather and one matrix product (`_numbers.DigitReader`, as `float` and `int` read them),
-    with no regex, no `bytes` a number and no orjson. The pattern reads every digit as
+    numpy compare, that one is matched by the pattern, and each number of all of them is read
+    from its digits (`_numbers.decimals`, as `float` and `int` read it; ``1.0000e-04`` too),
+    with no regex, no `bytes` a number and no orjson a value. The pattern reads every digit as
     ``\\d``, so an epoch of the same layout as one it matches matches too (a metric name with a
     digit in it would not: those go to `findall`). None when the epochs are not so read
-    (``nan``, an exponent, more layouts than `_MAX_EPOCH_LAYOUTS`): `findall` reads them, or
-    finds they do not fit."""
+    (``nan``, more layouts than `_MAX_EPOCH_LAYOUTS`): `findall` reads them, or finds they do
+    not fit."""
     if any(char.isdigit() for name in names for char in name):
         return None
     codes = np.frombuffer(raw, np.uint8, end - start, start)
@@ -181,8 +181,14 @@ def _epochs_by_layout(raw: bytes, start: int, end: int, pairs: int, names: tuple
             return None  # epochs of one size but not one layout
         epoch = raw[start + at : start + at + size]
         match = pattern.fullmatch(epoch)
-        reader = match and digit_reader(epoch, [match.span(group) for group in range(1, pattern.groups + 1)])
-        if not reader:
+        if match is None:
             return None
-        table[rows] = reader.read(codes, starts[rows])
+        lines = sliding_window_view(codes, size)[starts[rows]]
+        for column in range(pattern.groups):
+            begin, end = match.span(column + 1)
+            decimal = decimal_at(epoch[begin:end], begin)
+            values = None if decimal is None else decimals(lines, decimal)
+            if values is None:
+                return None
+            table[rows, column] = values
     return table
