@@ -107,9 +107,9 @@ def read_states(
     return None if table is None else (table, has_eta)
 
 
-def returns(raw: bytes, start: int, end: int) -> int:
-    """How many ``\\r`` ``raw[start:end]`` holds (numpy's compare: a sixth of ``bytes.count``'s time)."""
-    return int(np.count_nonzero(np.frombuffer(raw, np.uint8, end - start, start) == 13))
+def count(raw: bytes, byte: bytes, start: int, end: int) -> int:
+    """How many ``byte`` ``raw[start:end]`` holds (numpy's compare: a sixth of ``bytes.count``'s time)."""
+    return int(np.count_nonzero(np.frombuffer(raw, np.uint8, end - start, start) == ord(byte)))
 
 
 def _only_bars(raw: bytes, start: int, end: int) -> bool:

@@ -150,7 +150,9 @@ class Parser(LineParser):
             if not at:
                 return self._feed_text(data, 0)
             items += self.feed(data[:at].decode("utf-8", "replace"))
-        while (mark := data.find(b"\x08\r", at)) >= 0:
+        # a memchr for a backspace first: a log without redraws (verbose=2) skips the slower
+        # search for the two bytes
+        while data.find(b"\x08", at) >= 0 and (mark := data.find(b"\x08\r", at)) >= 0:
             start = data.rfind(b"\n", at, mark) + 1 or at
             end = data.find(b"\n", mark)
             if end < 0:
@@ -201,7 +203,7 @@ class Parser(LineParser):
         layout), read at once: what `_start_epoch` and `_bar` do for each, over the run in numpy
         (epochs, end steps and fit() restarts as cumulative sums). False, with nothing
         changed, when the lines are not only that or an epoch holds something to release."""
-        lines = data.count(b"\n", start, end)
+        lines = _keras_fast.count(data, b"\n", start, end)
         if lines < 2 * _keras_fast.MIN_STATES or lines % 2:
             return False
         if self._held or self._held_lines or self._pending_lr or self._new_fit:
@@ -259,7 +261,7 @@ class Parser(LineParser):
         redraws `_redraws` takes; False, with nothing changed, if not."""
         if data[end - 1 : end] == b"\r":  # CRLF: the "\r" ends the line, as the splitter reads it
             end -= 1
-        redrawn = _keras_fast.returns(data, start, end)
+        redrawn = _keras_fast.count(data, b"\r", start, end)
         if redrawn < _keras_fast.MIN_STATES or end - start > self._splitter.max_line_chars:
             return False  # few states, or a stretch the splitter may have to cut
         if not self._redraws(self._splitter.next_line, data, start, end, redrawn, items):
@@ -276,7 +278,7 @@ class Parser(LineParser):
             # a "\r" at the very end may be half of a CRLF; a piece stays within the cap
             last = data.rfind(b"\r", start, min(len(data) - 1, start + limit))
             if last > start:
-                redrawn = _keras_fast.returns(data, start, last + 1)
+                redrawn = _keras_fast.count(data, b"\r", start, last + 1)
                 if redrawn >= _keras_fast.MIN_STATES and self._redraws(
                     self._splitter.next_line, data, start, last + 1, redrawn, items
                 ):
