@@ -22,7 +22,8 @@ def test_a_product_of_many_slices_is_the_one_product() -> None:
 
 def test_digits_of_many_rows_read_in_slices_are_what_float_reads() -> None:
     rng = np.random.default_rng(5)
-    rows = [f"\rloss={a:.4f}, n={n}, lr=-{b:.6f}]" for a, n, b in zip(rng.random(30_000) * 9, rng.integers(100, 999, 30_000), rng.random(30_000))]
+    numbers = zip(rng.random(30_000) * 9, rng.integers(100, 999, 30_000), rng.random(30_000))
+    rows = [f"\rloss={a:.4f}, n={n}, lr=-{b:.6f}]" for a, n, b in numbers]
     first = rows[0].encode()
     spans = [(6, 12), (16, 19), (24, 33)]
     reader = digit_reader(first, spans)

@@ -234,7 +234,9 @@ _DESCS = ["Epoch 3/25 [Train]", "Epoch 3/25 [Val]", "train", "Epoch 12", "Valida
 _NAMES = ["loss", "acc", "v_num", "val_loss", "train_acc_step", "train_acc_epoch", "lr"]
 _VALUES = ["0.512", "1", "1e-3", "nan", "None", "?", "-inf", "2.5E+01", "00.1", "1.", "x", "+3"]
 # the last three padded to width, as tqdm pads a rate under 10
-_RATES = ["19.0it/s", "1.50s/it", "?it/s", "3.2batch/s", "0it/s", "12.41s/batch", "7it/s", " 6.61it/s", "  7.5it/s", " 1.50s/it"]
+_RATES = [
+    "19.0it/s", "1.50s/it", "?it/s", "3.2batch/s", "0it/s", "12.41s/batch", "7it/s", " 6.61it/s", "  7.5it/s", " 1.50s/it"
+]
 
 
 @st.composite
