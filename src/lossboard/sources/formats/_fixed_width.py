@@ -40,13 +40,17 @@ class Read(NamedTuple):
     """What `numbers` read: the (lines, numbers) float ``matrix``, and one line of each shape
     the lines have with their digits as 0 (``alike``: their indices), the lines the general
     path must read as the first (`_pair_runs.RunParser._spaced_as_learned`); None when the
-    columns that tell them apart are too many to count this way."""
+    columns that tell them apart are too many to count this way.
+
+    Where the text read is not the lines' own (their stamps and ETAs blanked), the caller
+    tells what it blanked apart by ``blanked`` (an int a line, equal for lines whose blanked
+    bytes have one shape): ``alike`` then holds a line of each shape and of each of those."""
 
     matrix: np.ndarray
     alike: list[int] | None
 
 
-def numbers(text: bytes, count: int, pieces: tuple[bytes, ...]) -> Read | None:
+def numbers(text: bytes, count: int, pieces: tuple[bytes, ...], blanked: np.ndarray | None = None) -> Read | None:
     """The (lines, numbers) float matrix of ``count`` lines joined by ``\\n``, when the first
     line's text without spaces is ``pieces`` with a number between each two and every line is
     as wide as the first with each number in its columns (both checked here); else None."""
@@ -56,10 +60,10 @@ def numbers(text: bytes, count: int, pieces: tuple[bytes, ...]) -> Read | None:
     shape = text.translate(_SHAPE)
     if shape != (shape[: width + 1] * count)[:-1]:
         return None  # a line with other text than the first's, or as wide but cut elsewhere
-    return _read(text, count, width, pieces)
+    return _read(text, count, width, pieces, blanked)
 
 
-def _read(text: bytes, count: int, width: int, pieces: tuple[bytes, ...]) -> Read | None:
+def _read(text: bytes, count: int, width: int, pieces: tuple[bytes, ...], blanked: np.ndarray | None) -> Read | None:
     """`numbers` of lines of one shape, ``width`` bytes each."""
     first = text[:width]
     places = _places(first, pieces)
@@ -81,10 +85,12 @@ def _read(text: bytes, count: int, width: int, pieces: tuple[bytes, ...]) -> Rea
         if values is None:
             return None
         out[:, column] = values
-    return Read(out, _alike(rows, spaces, places))
+    return Read(out, _alike(rows, spaces, places, blanked))
 
 
-def numbers_by_shape(text: bytes, starts: np.ndarray, pieces: tuple[bytes, ...]) -> Read | None:
+def numbers_by_shape(
+    text: bytes, starts: np.ndarray, pieces: tuple[bytes, ...], blanked: np.ndarray | None = None
+) -> Read | None:
     """`numbers` of lines joined by ``\\n`` (each starting at ``starts``) of a few shapes
     (digits and spaces alike): an ETA blanked in place, a counter mmcv does not pad, move
     the columns. The lines of each width are one shape mostly (told by one translate), else
@@ -95,7 +101,7 @@ def numbers_by_shape(text: bytes, starts: np.ndarray, pieces: tuple[bytes, ...])
     lengths = np.append(starts[1:] - 1, len(text)) - starts
     widths, of_width = np.unique(lengths, return_inverse=True)
     if len(widths) == 1:
-        return numbers(text, count, pieces)
+        return numbers(text, count, pieces, blanked)
     sample = text[: starts[_SAMPLE] - 1] if count > _SAMPLE else text
     if len(set(sample.translate(_DIGITS_ALIKE).split(b"\n"))) > _MAX_SHAPES:
         return None  # told by a few lines (spaces apart), before a pass over all: detectron2's values have no width
@@ -113,10 +119,10 @@ def numbers_by_shape(text: bytes, starts: np.ndarray, pieces: tuple[bytes, ...])
         shapes += len(kinds)
         for kind in kinds:
             part = block if kind is None else lines[kind].tobytes()[:-1]
-            read = _read(part, len(rows) if kind is None else len(kind), width, pieces)
+            at = rows if kind is None else rows[kind]
+            read = _read(part, len(at), width, pieces, None if blanked is None else blanked[at])
             if read is None:
                 return None
-            at = rows if kind is None else rows[kind]
             out[at] = read.matrix
             alike = None if alike is None or read.alike is None else [*alike, *at[read.alike].tolist()]
     return Read(out, None if alike is None else sorted(alike))
@@ -139,20 +145,25 @@ def _by_shape(block: bytes, width: int, most: int) -> list[np.ndarray | None] | 
     return [np.flatnonzero(of_kind == kind) for kind in range(len(kinds))]
 
 
-def _alike(rows: np.ndarray, spaces: np.ndarray, places: list[tuple[int, Decimal, int | None]]) -> list[int] | None:
-    """One row of each shape (digits as 0) among ``rows``, which `_pads_only` found alike but
-    in their digits, the padding that may take their place, and exponents' signs: those
-    columns, a space, a minus or anything else each, tell the shapes apart."""
+def _alike(
+    rows: np.ndarray, spaces: np.ndarray, places: list[tuple[int, Decimal, int | None]], blanked: np.ndarray | None
+) -> list[int] | None:
+    """One row of each shape (digits as 0) and ``blanked`` (`Read`) among ``rows``, which
+    `_pads_only` found alike but in their digits, the padding that may take their place, and
+    exponents' signs: those columns, a space, a minus or anything else each, tell the shapes
+    apart."""
     varying = spaces.any(axis=0) & ~spaces.all(axis=0)
     varying[[sign for _, _, sign in places if sign is not None]] = True
     columns = np.flatnonzero(varying)
     if len(columns) > _MAX_KEY_COLUMNS:
         return None
     if not len(columns):
-        return [0]
+        return [0] if blanked is None else np.unique(blanked, return_index=True)[1].tolist()
     codes = rows[:, columns]
-    kinds = (codes == _SPACE).astype(np.uint64) + (codes == _MINUS) * np.uint64(2)  # 0 digit or plus, 1, 2
-    keys = kinds @ (np.uint64(4) ** np.arange(len(columns), dtype=np.uint64))
+    marks = (codes == _SPACE).astype(np.uint64) + (codes == _MINUS) * np.uint64(2)  # 0 digit or plus, 1, 2
+    keys = marks @ (np.uint64(4) ** np.arange(len(columns), dtype=np.uint64))
+    if blanked is not None:  # the shapes numbered, each with what was blanked after it
+        keys = np.unique(keys, return_inverse=True)[1].astype(np.int64) * (int(blanked.max()) + 1) + blanked
     return np.unique(keys, return_index=True)[1].tolist()
 
 
