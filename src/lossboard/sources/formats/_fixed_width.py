@@ -31,6 +31,7 @@ _MINUS = ord("-")
 _PADDING_AS_ZEROS = bytes.maketrans(b" ", b"0")
 _MAX_DIGITS = 15  # `decimals` is exact below 2**53
 _MAX_SHAPES = 16  # shapes of a run's lines read as columns: more, and each holds few lines
+_MAX_CHANGES = 64  # changes of shape from one line of a width to the next (mmcv's are a few a chunk)
 _SAMPLE = 64  # lines whose shapes tell whether a run may have few
 _NEWLINE = ord("\n")
 _MAX_KEY_COLUMNS = 31  # columns that tell `_alike`'s shapes apart, two bits each in a uint64
@@ -131,18 +132,29 @@ def numbers_by_shape(
 def _by_shape(block: bytes, width: int, most: int) -> list[np.ndarray | None] | None:
     """The rows of each shape among lines of one ``width`` (joined by ``\\n``): [None] when
     all are one shape, as a run's lines mostly are; None when they are more than ``most``
-    shapes (detectron2's values printed to four significant digits: no columns)."""
+    shapes (detectron2's values printed to four significant digits: no columns), or change
+    shape from one line to the next more than `_MAX_CHANGES` times."""
     shape = block.translate(_SHAPE)
     count = (len(block) + 1) // (width + 1)
     if shape == (shape[: width + 1] * count)[:-1]:
         return [None] if most > 0 else None
-    lines = shape.split(b"\n")
-    kinds = dict.fromkeys(lines)
-    if len(kinds) > most:
+    shapes = as_strided(np.frombuffer(shape, dtype=np.uint8), shape=(count, width), strides=(width + 1, 1))
+    kinds = row_kinds(shapes, _MAX_CHANGES)
+    if kinds is None or kinds.max() >= most:
         return None
-    kinds.update(zip(kinds, range(len(kinds))))
-    of_kind = np.fromiter(map(kinds.__getitem__, lines), dtype=np.int32, count=count)
-    return [np.flatnonzero(of_kind == kind) for kind in range(len(kinds))]
+    return [np.flatnonzero(kinds == kind) for kind in range(int(kinds.max()) + 1)]
+
+
+def row_kinds(shapes: np.ndarray, most: int | None = None) -> np.ndarray | None:
+    """An int for each row of ``shapes``, equal for equal rows: each row compared with the one
+    before (a run's lines change shape seldom), each that differs looked up once. None when
+    more than ``most`` rows differ from the row before."""
+    changes = [0, *(np.flatnonzero((shapes[1:] != shapes[:-1]).any(axis=1)) + 1).tolist()]
+    if most is not None and len(changes) > most:
+        return None
+    seen: dict[bytes, int] = {}
+    numbers = [seen.setdefault(shapes[row].tobytes(), len(seen)) for row in changes]
+    return np.repeat(np.array(numbers, dtype=np.int64), np.diff([*changes, len(shapes)]))
 
 
 def _alike(

@@ -177,7 +177,7 @@ def _blank_etas(codes: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> n
     (`_eta_columns`): the columns from there are one byte matrix, each ETA ends 6 bytes
     after its first colon, and each shape of them with digits as 0 must match `ETA` (a shape
     is checked where it differs from the line before's: a run prints few). Gives what tells
-    the lines' ETAs apart (`_kinds` of their shapes and columns); None (nothing blanked)
+    the lines' ETAs apart (`_fixed_width.row_kinds` of their shapes, and their columns); None (nothing blanked)
     otherwise: then the regex deletes them, whose scan for ``eta: `` alone cost as much as
     all of this. An ``eta: `` elsewhere in a line is left in its text, which the layout's
     skeleton check then finds."""
@@ -196,7 +196,7 @@ def _blank_etas(codes: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> n
     etas = window[:, len(_ETA_HEAD) : len(_ETA_HEAD) + width]
     inside = _ETA_COLUMNS[:width] < ends[:, None]
     shapes = np.where(inside, _DIGIT_AS_ZERO[etas], np.uint8(0))
-    kinds = _kinds(shapes, _ETA_SHAPES)
+    kinds = _fixed_width.row_kinds(shapes, _ETA_SHAPES)
     firsts = [] if kinds is None else np.unique(kinds, return_index=True)[1].tolist()  # a row of each shape
     if kinds is None or not all(_ETA_SHAPE.fullmatch(shapes[row, : ends[row]].tobytes()) for row in firsts):
         return None
@@ -211,20 +211,8 @@ def _blanked(stamps: np.ndarray | None, etas: np.ndarray | None) -> np.ndarray |
     column); None when nothing was blanked."""
     if stamps is None:
         return etas
-    kinds = _kinds(_DIGIT_AS_ZERO[stamps])
+    kinds = _fixed_width.row_kinds(_DIGIT_AS_ZERO[stamps])
     return kinds if etas is None else etas * (int(kinds.max()) + 1) + kinds
-
-
-def _kinds(shapes: np.ndarray, most: int | None = None) -> np.ndarray | None:
-    """An int for each row of ``shapes``, equal for equal rows: each row compared with the one
-    before (a run's lines change shape seldom), each that differs looked up once. None when
-    more than ``most`` rows differ from the row before."""
-    changes = [0, *(np.flatnonzero((shapes[1:] != shapes[:-1]).any(axis=1)) + 1).tolist()]
-    if most is not None and len(changes) > most:
-        return None
-    seen: dict[bytes, int] = {}
-    numbers = [seen.setdefault(shapes[row].tobytes(), len(seen)) for row in changes]
-    return np.repeat(np.array(numbers, dtype=np.int64), np.diff([*changes, len(shapes)]))
 
 
 def _eta_columns(codes: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray | None:
