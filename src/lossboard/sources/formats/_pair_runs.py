@@ -113,8 +113,9 @@ class Layout(NamedTuple):
         """(the ``skip`` bytes each line starts with, its date and time, as a byte matrix, or None; a
         (lines, numbers) float matrix; when read as columns, one line of each shape with digits
         as 0, its stamp and ETA included (`_fixed_width.Read.alike`), else None) when every
-        line of ``text`` (lines joined by ``\\n``, each starting at ``starts``) fits, else None. A blank layout's lines are
-        not checked here: `RunParser` checks every line's shape against the layout anyway."""
+        line of ``text`` (lines joined by ``\\n``, each starting at ``starts``) fits, else
+        None. A blank layout's lines are not checked here: `RunParser` checks every line's
+        shape against the layout anyway."""
         count = len(starts)
         stamps = None
         if self.skip or self.cut:  # blanked to spaces, which go with the others below
@@ -177,9 +178,9 @@ def _blank_etas(codes: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> n
     (`_eta_columns`): the columns from there are one byte matrix, each ETA ends 6 bytes
     after its first colon, and each shape of them with digits as 0 must match `ETA` (a shape
     is checked where it differs from the line before's: a run prints few). Gives what tells
-    the lines' ETAs apart (`_fixed_width.row_kinds` of their shapes, and their columns); None (nothing blanked)
-    otherwise: then the regex deletes them, whose scan for ``eta: `` alone cost as much as
-    all of this. An ``eta: `` elsewhere in a line is left in its text, which the layout's
+    the lines' ETAs apart (`_fixed_width.row_kinds` of their shapes, and their columns);
+    None (nothing blanked) otherwise: then the regex deletes them, whose scan for ``eta: ``
+    alone cost as much as all of this. An ``eta: `` elsewhere in a line is left in its text, which the layout's
     skeleton check then finds."""
     columns = _eta_columns(codes, starts, lengths)
     if columns is None:
@@ -197,8 +198,10 @@ def _blank_etas(codes: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> n
     inside = _ETA_COLUMNS[:width] < ends[:, None]
     shapes = np.where(inside, _DIGIT_AS_ZERO[etas], np.uint8(0))
     kinds = _fixed_width.row_kinds(shapes, _ETA_SHAPES)
-    firsts = [] if kinds is None else np.unique(kinds, return_index=True)[1].tolist()  # a row of each shape
-    if kinds is None or not all(_ETA_SHAPE.fullmatch(shapes[row, : ends[row]].tobytes()) for row in firsts):
+    if kinds is None:
+        return None
+    firsts = np.unique(kinds, return_index=True)[1].tolist()  # a row of each shape
+    if not all(_ETA_SHAPE.fullmatch(shapes[row, : ends[row]].tobytes()) for row in firsts):
         return None
     windows[rows, : len(_ETA_HEAD)] = 0x20
     windows[rows, len(_ETA_HEAD) : len(_ETA_HEAD) + width] = np.where(inside, np.uint8(0x20), etas)
