@@ -86,11 +86,11 @@ _EVAL_PREFIXES = (
 )
 _NOT_METRICS = {"v_num"}
 _WORDS = re.compile(r"[a-z]+")
-_NO_DIGITS = str.maketrans("", "", "0123456789.")
+_NO_DIGITS = b"0123456789."  # deleted from a layout key: bytes.translate, a tenth of str.translate's time
 _MAX_LAYOUTS = 256  # bar kinds remembered; a log with more learns them again
 # (kind of bar, split, bracket without digits) -> its layout: shared by every parser and kept out
 # of their state, which the index store saves as data (no compiled regex of our making)
-_LAYOUTS: dict[tuple[str, str, str], _bar_runs.BarLayout | None] = {}
+_LAYOUTS: dict[tuple[str, str, bytes], _bar_runs.BarLayout | None] = {}
 
 
 def _lightning_base(name: str) -> tuple[str, bool]:
@@ -486,7 +486,8 @@ class Bars:
         state = sample.rstrip()
         # tqdm pads a rate to its width (", 20.00it/s", ",  6.61it/s"): the layout's regex reads
         # both, and one key keeps a line whose rate drops below 10 in the run read ahead
-        key = (_family(desc), split, state[state.rfind(" [") :].translate(_NO_DIGITS).replace(",  ", ", "))
+        bracket = state[state.rfind(" [") :].encode("utf-8", "surrogatepass")
+        key = (_family(desc), split, bracket.translate(None, _NO_DIGITS).replace(b",  ", b", "))
         if key in _LAYOUTS:
             return _LAYOUTS[key]
         match = match_bar(state)
