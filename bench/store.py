@@ -23,12 +23,15 @@ straight into a store (`Store.apply`, no log files) once under bench/data/ (and 
 the summary levels, and reading every point exactly (what a store without summaries does) as
 the peer, in the same child process; wall and CPU time per query (PostgreSQL: the client's and
 its server process's together) and the load average.
+``--versus`` runs the ``--scale`` reads on SQLite and PostgreSQL alternating request by request
+in one process: the ratio of their CPU (PostgreSQL: client and server) under the same load.
 ``--dashboard`` times the whole chart request, `lossboard.server.api.series` and its body
 (the page's raw columns, and JSON), on the 20 x 1 M runs, against the same request reading
 every point.
 
     .venv/bin/python bench/store.py --scale [--postgres URL]
     .venv/bin/python bench/store.py --dashboard [--postgres URL]
+    .venv/bin/python bench/store.py --versus --postgres URL
 """
 
 from __future__ import annotations
@@ -245,6 +248,14 @@ def fill_scale(url: str, *, dash_only: bool = False) -> None:
     store.close()
 
 
+def _scale_queries() -> dict[str, tuple[list[str], int]]:
+    """The scale reads by name: runs (of tag ``val/loss``) and buckets."""
+    queries = {f"{n // 1_000_000}M": ([f"big-{n // 1_000_000}M"], BUCKETS) for n in SCALE_SIZES}
+    queries["80x200k"] = ([f"wide-{run:02}" for run in range(WIDE_RUNS)], BUCKETS)
+    queries["20x1M"] = ([f"dash-{run:02}" for run in range(DASH_RUNS)], DASH_BUCKETS)
+    return queries
+
+
 def child_scale(url: str) -> dict:
     """Each size to 2,000 buckets, the 80 runs x 1 tag, and the 20 x 1 M runs to 1,500 buckets:
     with the summary levels, every column (``levels``), without wall times (``epochs``: what a
@@ -256,9 +267,7 @@ def child_scale(url: str) -> dict:
 
     store = open_store(url)
     server_ns = _backend_cpu(store)
-    queries = {f"{n // 1_000_000}M": ([f"big-{n // 1_000_000}M"], BUCKETS) for n in SCALE_SIZES}
-    queries["80x200k"] = ([f"wide-{run:02}" for run in range(WIDE_RUNS)], BUCKETS)
-    queries["20x1M"] = ([f"dash-{run:02}" for run in range(DASH_RUNS)], DASH_BUCKETS)
+    queries = _scale_queries()
     levels = _levels.LEVEL_POINTS
     readers = (("levels", levels, None, True), ("epochs", levels, None, "epoch"), ("chart", levels, None, False),
                ("every point", levels[:1], PEER_REPEATS, True))
@@ -314,6 +323,52 @@ def child_dashboard(url: str) -> dict:
     return result
 
 
+VERSUS_TIMES = {"all columns": True, "no wall times": "epoch", "steps and values": False}
+
+
+def child_versus(sqlite_url: str, postgres_url: str) -> dict:
+    """Each scale read on SQLite then PostgreSQL, alternating request by request in one process,
+    CPU p50 (PostgreSQL: client and server process): both stores see the same load, and neither
+    finds its bytes still in the CPU's caches from its own previous request, as back-to-back
+    repeats of one read do (a dashboard's requests are for different charts)."""
+    from lossboard.query import read_series
+    from lossboard.store.urls import open_store
+
+    stores = {"SQLite": open_store(sqlite_url), "PostgreSQL": open_store(postgres_url)}
+    server_ns = {kind: _backend_cpu(store) for kind, store in stores.items()}
+    repeats = int(os.environ.get("BENCH_REPEATS", "50"))
+
+    def cpu_s(kind: str) -> float:
+        return time.process_time() + (server_ns[kind]() / 1e9 if server_ns[kind] else 0)
+
+    result: dict = {}
+    for (name, (runs, buckets)), (columns, times) in itertools.product(_scale_queries().items(), VERSUS_TIMES.items()):
+        cpu: dict[str, list[float]] = {kind: [] for kind in stores}
+        for turn in range(repeats + 1):  # the first turn warms up
+            for kind, store in stores.items():
+                started = cpu_s(kind)
+                read_series(store, runs=runs, tags=["val/loss"], buckets=buckets, times=times)
+                cpu[kind] += [cpu_s(kind) - started] if turn else []
+        result[f"{name} {columns}"] = {kind: statistics.median(spent) * 1e3 for kind, spent in cpu.items()}
+    for store in stores.values():
+        store.close()
+    result["loadavg"] = Path("/proc/loadavg").read_text().split()[:3]
+    return result
+
+
+def versus_table(result: dict) -> str:
+    lines = ["| read | " + " | ".join(f"{columns}: SQLite | PostgreSQL | ratio" for columns in VERSUS_TIMES) + " |",
+             "|---|" + "---:|" * 3 * len(VERSUS_TIMES)]
+    for name in _scale_queries():
+        cells = []
+        for columns in VERSUS_TIMES:
+            cpu = result[f"{name} {columns}"]
+            cells += [f"{cpu['SQLite']:.2f} ms", f"{cpu['PostgreSQL']:.2f} ms", f"{cpu['PostgreSQL'] / cpu['SQLite']:.2f}x"]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines.append(f"| load average at the end | {' '.join(result['loadavg'])} |" + " |" * (3 * len(VERSUS_TIMES) - 1))
+    return "\n".join(lines)
+
+
 MANY = ((20, BUCKETS), (WIDE_RUNS, BUCKETS), (WIDE_RUNS, 100))  # runs x 1 tag, buckets
 
 
@@ -359,7 +414,7 @@ def many_table(results: dict) -> str:
 
 
 CHILDREN = {"tensorboard": child_tensorboard, "index": child_index, "warm": child_warm, "queries": child_queries,
-            "scale": child_scale, "many": child_many, "dashboard": child_dashboard}
+            "scale": child_scale, "many": child_many, "dashboard": child_dashboard, "versus": child_versus}
 
 
 def in_child(name: str, *args: str, repeats: int) -> dict:
@@ -531,6 +586,8 @@ def main() -> None:
     parser.add_argument("--scale", action="store_true", help="how reads grow with the series (1 M to 16 M points)")
     parser.add_argument("--many", action="store_true", help="many series in one request: read_many against one read each")
     parser.add_argument("--dashboard", action="store_true", help="the chart request for 20 runs x 1 M points")
+    parser.add_argument("--versus", action="store_true",
+                        help="the --scale reads on SQLite and PostgreSQL alternating in one process (needs --postgres)")
     parser.add_argument("--store-dbs", type=Path, default=STORE_DBS, metavar="DIR",
                         help="where the SQLite stores and the results go (a schema change needs its own: the "
                              "stores are kept between runs and migrated when opened)")
@@ -540,6 +597,16 @@ def main() -> None:
     if args.child:
         name, *rest = args.child
         print(json.dumps(CHILDREN[name](*rest)))
+        return
+    if args.versus:
+        if not args.postgres:
+            parser.error("--versus needs --postgres URL")
+        stores = [scale_sqlite(), scale_postgres(args.postgres)]
+        for url in stores:
+            fill_scale(url)
+        results = in_child("versus", *stores, repeats=args.repeats)
+        (STORE_DBS / "store-versus-results.json").write_text(json.dumps(results, indent=1))
+        print(versus_table(results))
         return
     for wanted, child, report in (("scale", "scale", scale_table), ("dashboard", "dashboard", dashboard_table),
                                   ("many", "many", many_table)):
