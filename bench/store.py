@@ -25,6 +25,8 @@ the peer, in the same child process; wall and CPU time per query (PostgreSQL: th
 its server process's together) and the load average.
 ``--versus`` runs the ``--scale`` reads on SQLite and PostgreSQL alternating request by request
 in one process: the ratio of their CPU (PostgreSQL: client and server) under the same load.
+``--served`` runs the dashboard's reads in the server's threads as `lossboard serve` does, with
+glibc's heap kept between requests (`lossboard.store._heap`) and without, in turns.
 ``--dashboard`` times the whole chart request, `lossboard.server.api.series` and its body
 (the page's raw columns, and JSON), on the 20 x 1 M runs, against the same request reading
 every point.
@@ -32,6 +34,7 @@ every point.
     .venv/bin/python bench/store.py --scale [--postgres URL]
     .venv/bin/python bench/store.py --dashboard [--postgres URL]
     .venv/bin/python bench/store.py --versus --postgres URL
+    .venv/bin/python bench/store.py --served
 """
 
 from __future__ import annotations
@@ -369,6 +372,55 @@ def versus_table(result: dict) -> str:
     return "\n".join(lines)
 
 
+SERVED = {"80x200k": ([f"wide-{run:02}" for run in range(WIDE_RUNS)], BUCKETS),  # the dashboard's charts
+          "1M": (["big-1M"], BUCKETS), "20x1M": ([f"dash-{run:02}" for run in range(DASH_RUNS)], DASH_BUCKETS)}
+
+
+def child_served(url: str, heap: str) -> dict:
+    """The dashboard's reads (`SERVED`, with epochs, as its charts against steps ask) taking turns
+    in the server's pool of 4 threads, each with its own store, as `lossboard serve` answers
+    them: wall and the answering thread's CPU p50; ``heap`` ``keep``: with `keep_freed_memory`
+    as the server sets it, ``default``: glibc's default."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from lossboard.query import read_series
+    from lossboard.store._heap import keep_freed_memory
+    from lossboard.store.urls import open_store
+
+    if heap == "keep":
+        keep_freed_memory()
+    local = threading.local()
+
+    def timed(runs: list[str], buckets: int) -> tuple[float, float]:
+        if not hasattr(local, "store"):
+            local.store = open_store(url)
+        started, started_cpu = time.perf_counter(), time.thread_time()
+        read_series(local.store, runs=runs, tags=["val/loss"], buckets=buckets, times="epoch")
+        return time.perf_counter() - started, time.thread_time() - started_cpu
+
+    spent: dict[str, list[tuple[float, float]]] = {name: [] for name in SERVED}
+    with ThreadPoolExecutor(4) as pool:
+        for turn in range(int(os.environ.get("BENCH_REPEATS", "50")) + 2):  # two turns warm up
+            for name, (runs, buckets) in SERVED.items():
+                took = pool.submit(timed, runs, buckets).result()
+                spent[name] += [took] if turn >= 2 else []
+    result: dict = {name: {"p50_ms": statistics.median(wall for wall, _ in took) * 1e3,
+                           "cpu_p50_ms": statistics.median(cpu for _, cpu in took) * 1e3} for name, took in spent.items()}
+    result["loadavg"] = Path("/proc/loadavg").read_text().split()[:3]
+    return result
+
+
+def served_table(rounds: list[dict]) -> str:
+    lines = ["| round | heap | " + " | ".join(f"{name} p50 | CPU p50" for name in SERVED) + " | load average |",
+             "|---|---|" + "---:|" * (2 * len(SERVED) + 1)]
+    for number, by_heap in enumerate(rounds, 1):
+        for heap, result in by_heap.items():
+            cells = [f"{result[name][key]:.2f} ms" for name in SERVED for key in ("p50_ms", "cpu_p50_ms")]
+            lines.append(f"| {number} | {heap} | " + " | ".join(cells) + f" | {' '.join(result['loadavg'])} |")
+    return "\n".join(lines)
+
+
 MANY = ((20, BUCKETS), (WIDE_RUNS, BUCKETS), (WIDE_RUNS, 100))  # runs x 1 tag, buckets
 
 
@@ -414,7 +466,8 @@ def many_table(results: dict) -> str:
 
 
 CHILDREN = {"tensorboard": child_tensorboard, "index": child_index, "warm": child_warm, "queries": child_queries,
-            "scale": child_scale, "many": child_many, "dashboard": child_dashboard, "versus": child_versus}
+            "scale": child_scale, "many": child_many, "dashboard": child_dashboard, "versus": child_versus,
+            "served": child_served}
 
 
 def in_child(name: str, *args: str, repeats: int) -> dict:
@@ -588,6 +641,8 @@ def main() -> None:
     parser.add_argument("--dashboard", action="store_true", help="the chart request for 20 runs x 1 M points")
     parser.add_argument("--versus", action="store_true",
                         help="the --scale reads on SQLite and PostgreSQL alternating in one process (needs --postgres)")
+    parser.add_argument("--served", action="store_true",
+                        help="the dashboard's reads in the server's threads, glibc's heap kept or not (SQLite)")
     parser.add_argument("--store-dbs", type=Path, default=STORE_DBS, metavar="DIR",
                         help="where the SQLite stores and the results go (a schema change needs its own: the "
                              "stores are kept between runs and migrated when opened)")
@@ -597,6 +652,14 @@ def main() -> None:
     if args.child:
         name, *rest = args.child
         print(json.dumps(CHILDREN[name](*rest)))
+        return
+    if args.served:
+        url = scale_sqlite()
+        fill_scale(url)
+        rounds = [{heap: in_child("served", url, heap, repeats=args.repeats) for heap in ("default", "keep")}
+                  for _ in range(3)]
+        (STORE_DBS / "store-served-results.json").write_text(json.dumps(rounds, indent=1))
+        print(served_table(rounds))
         return
     if args.versus:
         if not args.postgres:
