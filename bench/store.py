@@ -24,7 +24,8 @@ the summary levels, and reading every point exactly (what a store without summar
 the peer, in the same child process; wall and CPU time per query (PostgreSQL: the client's and
 its server process's together) and the load average.
 ``--versus`` runs the ``--scale`` reads on SQLite and PostgreSQL alternating request by request
-in one process: the ratio of their CPU (PostgreSQL: client and server) under the same load.
+in one process: the ratio of their CPU (PostgreSQL: client and server) under the same load, with
+glibc's heap as by default and kept as the server keeps it.
 ``--served`` runs the dashboard's reads in the server's threads as `lossboard serve` does, with
 glibc's heap kept between requests (`lossboard.store._heap`) and without, in turns.
 ``--dashboard`` times the whole chart request, `lossboard.server.api.series` and its body
@@ -329,13 +330,18 @@ def child_dashboard(url: str) -> dict:
 VERSUS_TIMES = {"all columns": True, "no wall times": "epoch", "steps and values": False}
 
 
-def child_versus(sqlite_url: str, postgres_url: str) -> dict:
+def child_versus(sqlite_url: str, postgres_url: str, heap: str) -> dict:
     """Each scale read on SQLite then PostgreSQL, alternating request by request in one process,
     CPU p50 (PostgreSQL: client and server process): both stores see the same load, and neither
     finds its bytes still in the CPU's caches from its own previous request, as back-to-back
-    repeats of one read do (a dashboard's requests are for different charts)."""
+    repeats of one read do (a dashboard's requests are for different charts). ``heap`` as
+    `child_served`'s."""
     from lossboard.query import read_series
+    from lossboard.store._heap import keep_freed_memory
     from lossboard.store.urls import open_store
+
+    if heap == "keep":
+        keep_freed_memory()
 
     stores = {"SQLite": open_store(sqlite_url), "PostgreSQL": open_store(postgres_url)}
     server_ns = {kind: _backend_cpu(store) for kind, store in stores.items()}
@@ -359,16 +365,17 @@ def child_versus(sqlite_url: str, postgres_url: str) -> dict:
     return result
 
 
-def versus_table(result: dict) -> str:
-    lines = ["| read | " + " | ".join(f"{columns}: SQLite | PostgreSQL | ratio" for columns in VERSUS_TIMES) + " |",
-             "|---|" + "---:|" * 3 * len(VERSUS_TIMES)]
-    for name in _scale_queries():
-        cells = []
-        for columns in VERSUS_TIMES:
-            cpu = result[f"{name} {columns}"]
-            cells += [f"{cpu['SQLite']:.2f} ms", f"{cpu['PostgreSQL']:.2f} ms", f"{cpu['PostgreSQL'] / cpu['SQLite']:.2f}x"]
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    lines.append(f"| load average at the end | {' '.join(result['loadavg'])} |" + " |" * (3 * len(VERSUS_TIMES) - 1))
+def versus_table(by_heap: dict) -> str:
+    lines = ["| read | heap | " + " | ".join(f"{columns}: SQLite | PostgreSQL | ratio" for columns in VERSUS_TIMES) + " |",
+             "|---|---|" + "---:|" * 3 * len(VERSUS_TIMES)]
+    for heap, result in by_heap.items():
+        for name in _scale_queries():
+            cells = []
+            for columns in VERSUS_TIMES:
+                cpu = result[f"{name} {columns}"]
+                cells += [f"{cpu['SQLite']:.2f} ms", f"{cpu['PostgreSQL']:.2f} ms", f"{cpu['PostgreSQL'] / cpu['SQLite']:.2f}x"]
+            lines.append(f"| {name} | {heap} | " + " | ".join(cells) + " |")
+        lines.append(f"| load average at the end | {heap} | {' '.join(result['loadavg'])} |" + " |" * (3 * len(VERSUS_TIMES) - 1))
     return "\n".join(lines)
 
 
@@ -667,7 +674,7 @@ def main() -> None:
         stores = [scale_sqlite(), scale_postgres(args.postgres)]
         for url in stores:
             fill_scale(url)
-        results = in_child("versus", *stores, repeats=args.repeats)
+        results = {heap: in_child("versus", *stores, heap, repeats=args.repeats) for heap in ("default", "keep")}
         (STORE_DBS / "store-versus-results.json").write_text(json.dumps(results, indent=1))
         print(versus_table(results))
         return
