@@ -333,9 +333,8 @@ VERSUS_TIMES = {"all columns": True, "no wall times": "epoch", "steps and values
 def child_versus(sqlite_url: str, postgres_url: str, heap: str) -> dict:
     """Each scale read on SQLite then PostgreSQL, alternating request by request in one process,
     CPU p50 (PostgreSQL: client and server process): both stores see the same load, and neither
-    finds its bytes still in the CPU's caches from its own previous request, as back-to-back
-    repeats of one read do (a dashboard's requests are for different charts). ``heap`` as
-    `child_served`'s."""
+    repeats its own read back to back, which spares a store what a dashboard's mixed requests
+    pay (memory faulted in again, the CPU's caches refilled). ``heap`` as `child_served`'s."""
     from lossboard.query import read_series
     from lossboard.store._heap import keep_freed_memory
     from lossboard.store.urls import open_store
