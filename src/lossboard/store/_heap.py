@@ -4,9 +4,8 @@ A downsampled read allocates and frees a few MB of numpy arrays. By default glib
 arrays afresh (from 128 KB, a bound it raises to the largest one freed) and gives the top of
 its heap back to the system once 128 KB of it is free, so a process serving reads of different
 sizes (a dashboard's charts) maps the same memory again on every request, a page fault for
-each 4 KB (bench/README.md, "Store
-at scale": the dashboard's 80-run read). Only the dashboard server calls this: it is a
-process-wide setting, not a library's to make on import.
+each 4 KB (bench/README.md, "Store at scale": the dashboard's 80-run read). Only the dashboard
+server calls this: it is a process-wide setting, not a library's to make on import.
 """
 
 from __future__ import annotations
