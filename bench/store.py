@@ -23,12 +23,19 @@ straight into a store (`Store.apply`, no log files) once under bench/data/ (and 
 the summary levels, and reading every point exactly (what a store without summaries does) as
 the peer, in the same child process; wall and CPU time per query (PostgreSQL: the client's and
 its server process's together) and the load average.
+``--versus`` runs the ``--scale`` reads on SQLite and PostgreSQL alternating request by request
+in one process: the ratio of their CPU (PostgreSQL: client and server) under the same load, with
+glibc's heap as by default and kept as the server keeps it.
+``--served`` runs the dashboard's reads in the server's threads as `lossboard serve` does, with
+glibc's heap kept between requests (`lossboard.store._heap`) and without, in turns.
 ``--dashboard`` times the whole chart request, `lossboard.server.api.series` and its body
 (the page's raw columns, and JSON), on the 20 x 1 M runs, against the same request reading
 every point.
 
     .venv/bin/python bench/store.py --scale [--postgres URL]
     .venv/bin/python bench/store.py --dashboard [--postgres URL]
+    .venv/bin/python bench/store.py --versus --postgres URL
+    .venv/bin/python bench/store.py --served
 """
 
 from __future__ import annotations
@@ -245,6 +252,14 @@ def fill_scale(url: str, *, dash_only: bool = False) -> None:
     store.close()
 
 
+def _scale_queries() -> dict[str, tuple[list[str], int]]:
+    """The scale reads by name: runs (of tag ``val/loss``) and buckets."""
+    queries = {f"{n // 1_000_000}M": ([f"big-{n // 1_000_000}M"], BUCKETS) for n in SCALE_SIZES}
+    queries["80x200k"] = ([f"wide-{run:02}" for run in range(WIDE_RUNS)], BUCKETS)
+    queries["20x1M"] = ([f"dash-{run:02}" for run in range(DASH_RUNS)], DASH_BUCKETS)
+    return queries
+
+
 def child_scale(url: str) -> dict:
     """Each size to 2,000 buckets, the 80 runs x 1 tag, and the 20 x 1 M runs to 1,500 buckets:
     with the summary levels, every column (``levels``), without wall times (``epochs``: what a
@@ -256,9 +271,7 @@ def child_scale(url: str) -> dict:
 
     store = open_store(url)
     server_ns = _backend_cpu(store)
-    queries = {f"{n // 1_000_000}M": ([f"big-{n // 1_000_000}M"], BUCKETS) for n in SCALE_SIZES}
-    queries["80x200k"] = ([f"wide-{run:02}" for run in range(WIDE_RUNS)], BUCKETS)
-    queries["20x1M"] = ([f"dash-{run:02}" for run in range(DASH_RUNS)], DASH_BUCKETS)
+    queries = _scale_queries()
     levels = _levels.LEVEL_POINTS
     readers = (("levels", levels, None, True), ("epochs", levels, None, "epoch"), ("chart", levels, None, False),
                ("every point", levels[:1], PEER_REPEATS, True))
@@ -314,6 +327,106 @@ def child_dashboard(url: str) -> dict:
     return result
 
 
+VERSUS_TIMES = {"all columns": True, "no wall times": "epoch", "steps and values": False}
+
+
+def child_versus(sqlite_url: str, postgres_url: str, heap: str) -> dict:
+    """Each scale read on SQLite then PostgreSQL, alternating request by request in one process,
+    CPU p50 (PostgreSQL: client and server process): both stores see the same load, and neither
+    repeats its own read back to back, which spares a store what a dashboard's mixed requests
+    pay (memory faulted in again, the CPU's caches refilled). ``heap`` as `child_served`'s."""
+    from lossboard.query import read_series
+    from lossboard.store._heap import keep_freed_memory
+    from lossboard.store.urls import open_store
+
+    if heap == "keep":
+        keep_freed_memory()
+
+    stores = {"SQLite": open_store(sqlite_url), "PostgreSQL": open_store(postgres_url)}
+    server_ns = {kind: _backend_cpu(store) for kind, store in stores.items()}
+    repeats = int(os.environ.get("BENCH_REPEATS", "50"))
+
+    def cpu_s(kind: str) -> float:
+        return time.process_time() + (server_ns[kind]() / 1e9 if server_ns[kind] else 0)
+
+    result: dict = {}
+    for (name, (runs, buckets)), (columns, times) in itertools.product(_scale_queries().items(), VERSUS_TIMES.items()):
+        cpu: dict[str, list[float]] = {kind: [] for kind in stores}
+        for turn in range(repeats + 1):  # the first turn warms up
+            for kind, store in stores.items():
+                started = cpu_s(kind)
+                read_series(store, runs=runs, tags=["val/loss"], buckets=buckets, times=times)
+                cpu[kind] += [cpu_s(kind) - started] if turn else []
+        result[f"{name} {columns}"] = {kind: statistics.median(spent) * 1e3 for kind, spent in cpu.items()}
+    for store in stores.values():
+        store.close()
+    result["loadavg"] = Path("/proc/loadavg").read_text().split()[:3]
+    return result
+
+
+def versus_table(by_heap: dict) -> str:
+    lines = ["| read | heap | " + " | ".join(f"{columns}: SQLite | PostgreSQL | ratio" for columns in VERSUS_TIMES) + " |",
+             "|---|---|" + "---:|" * 3 * len(VERSUS_TIMES)]
+    for heap, result in by_heap.items():
+        for name in _scale_queries():
+            cells = []
+            for columns in VERSUS_TIMES:
+                cpu = result[f"{name} {columns}"]
+                cells += [f"{cpu['SQLite']:.2f} ms", f"{cpu['PostgreSQL']:.2f} ms", f"{cpu['PostgreSQL'] / cpu['SQLite']:.2f}x"]
+            lines.append(f"| {name} | {heap} | " + " | ".join(cells) + " |")
+        lines.append(f"| load average at the end | {heap} | {' '.join(result['loadavg'])} |" + " |" * (3 * len(VERSUS_TIMES) - 1))
+    return "\n".join(lines)
+
+
+SERVED = {"80x200k": ([f"wide-{run:02}" for run in range(WIDE_RUNS)], BUCKETS),  # the dashboard's charts
+          "1M": (["big-1M"], BUCKETS), "20x1M": ([f"dash-{run:02}" for run in range(DASH_RUNS)], DASH_BUCKETS)}
+
+
+def child_served(url: str, heap: str) -> dict:
+    """The dashboard's reads (`SERVED`, with epochs, as its charts against steps ask) taking turns
+    in the server's pool of 4 threads, each with its own store, as `lossboard serve` answers
+    them: wall and the answering thread's CPU p50; ``heap`` ``keep``: with `keep_freed_memory`
+    as the server sets it, ``default``: glibc's default."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from lossboard.query import read_series
+    from lossboard.store._heap import keep_freed_memory
+    from lossboard.store.urls import open_store
+
+    if heap == "keep":
+        keep_freed_memory()
+    local = threading.local()
+
+    def timed(runs: list[str], buckets: int) -> tuple[float, float]:
+        if not hasattr(local, "store"):
+            local.store = open_store(url)
+        started, started_cpu = time.perf_counter(), time.thread_time()
+        read_series(local.store, runs=runs, tags=["val/loss"], buckets=buckets, times="epoch")
+        return time.perf_counter() - started, time.thread_time() - started_cpu
+
+    spent: dict[str, list[tuple[float, float]]] = {name: [] for name in SERVED}
+    with ThreadPoolExecutor(4) as pool:
+        for turn in range(int(os.environ.get("BENCH_REPEATS", "50")) + 2):  # two turns warm up
+            for name, (runs, buckets) in SERVED.items():
+                took = pool.submit(timed, runs, buckets).result()
+                spent[name] += [took] if turn >= 2 else []
+    result: dict = {name: {"p50_ms": statistics.median(wall for wall, _ in took) * 1e3,
+                           "cpu_p50_ms": statistics.median(cpu for _, cpu in took) * 1e3} for name, took in spent.items()}
+    result["loadavg"] = Path("/proc/loadavg").read_text().split()[:3]
+    return result
+
+
+def served_table(rounds: list[dict]) -> str:
+    lines = ["| round | heap | " + " | ".join(f"{name} p50 | CPU p50" for name in SERVED) + " | load average |",
+             "|---|---|" + "---:|" * (2 * len(SERVED) + 1)]
+    for number, by_heap in enumerate(rounds, 1):
+        for heap, result in by_heap.items():
+            cells = [f"{result[name][key]:.2f} ms" for name in SERVED for key in ("p50_ms", "cpu_p50_ms")]
+            lines.append(f"| {number} | {heap} | " + " | ".join(cells) + f" | {' '.join(result['loadavg'])} |")
+    return "\n".join(lines)
+
+
 MANY = ((20, BUCKETS), (WIDE_RUNS, BUCKETS), (WIDE_RUNS, 100))  # runs x 1 tag, buckets
 
 
@@ -359,7 +472,8 @@ def many_table(results: dict) -> str:
 
 
 CHILDREN = {"tensorboard": child_tensorboard, "index": child_index, "warm": child_warm, "queries": child_queries,
-            "scale": child_scale, "many": child_many, "dashboard": child_dashboard}
+            "scale": child_scale, "many": child_many, "dashboard": child_dashboard, "versus": child_versus,
+            "served": child_served}
 
 
 def in_child(name: str, *args: str, repeats: int) -> dict:
@@ -531,6 +645,10 @@ def main() -> None:
     parser.add_argument("--scale", action="store_true", help="how reads grow with the series (1 M to 16 M points)")
     parser.add_argument("--many", action="store_true", help="many series in one request: read_many against one read each")
     parser.add_argument("--dashboard", action="store_true", help="the chart request for 20 runs x 1 M points")
+    parser.add_argument("--versus", action="store_true",
+                        help="the --scale reads on SQLite and PostgreSQL alternating in one process (needs --postgres)")
+    parser.add_argument("--served", action="store_true",
+                        help="the dashboard's reads in the server's threads, glibc's heap kept or not (SQLite)")
     parser.add_argument("--store-dbs", type=Path, default=STORE_DBS, metavar="DIR",
                         help="where the SQLite stores and the results go (a schema change needs its own: the "
                              "stores are kept between runs and migrated when opened)")
@@ -540,6 +658,24 @@ def main() -> None:
     if args.child:
         name, *rest = args.child
         print(json.dumps(CHILDREN[name](*rest)))
+        return
+    if args.served:
+        url = scale_sqlite()
+        fill_scale(url)
+        rounds = [{heap: in_child("served", url, heap, repeats=args.repeats) for heap in ("default", "keep")}
+                  for _ in range(3)]
+        (STORE_DBS / "store-served-results.json").write_text(json.dumps(rounds, indent=1))
+        print(served_table(rounds))
+        return
+    if args.versus:
+        if not args.postgres:
+            parser.error("--versus needs --postgres URL")
+        stores = [scale_sqlite(), scale_postgres(args.postgres)]
+        for url in stores:
+            fill_scale(url)
+        results = {heap: in_child("versus", *stores, heap, repeats=args.repeats) for heap in ("default", "keep")}
+        (STORE_DBS / "store-versus-results.json").write_text(json.dumps(results, indent=1))
+        print(versus_table(results))
         return
     for wanted, child, report in (("scale", "scale", scale_table), ("dashboard", "dashboard", dashboard_table),
                                   ("many", "many", many_table)):

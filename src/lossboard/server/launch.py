@@ -22,6 +22,7 @@ from typing import Any
 import uvicorn
 
 from lossboard.errors import UsageError
+from lossboard.store._heap import keep_freed_memory
 from lossboard.store.base import Store
 from lossboard.store.indexer import Indexer, Summary
 
@@ -174,6 +175,7 @@ def serve(
 
     Beyond the loopback interface a token is required: ``token``, or a new random one.
     """
+    keep_freed_memory()  # each request's arrays reuse the last one's memory (store/_heap.py)
     loopback = is_loopback(host)
     if not loopback and token is None:
         token = secrets.token_urlsafe(24)
