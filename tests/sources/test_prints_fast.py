@@ -498,3 +498,15 @@ def test_lines_whose_rate_drops_below_10_per_second_come_as_one_block_a_series(n
     items = _assert_same(text, name=name)
     blocks = [item for item in items if type(item) is Columns and item.source_tag == "loss"]
     assert len(blocks) == 1
+
+
+@pytest.mark.parametrize("name", ["prints", "tqdm"])
+def test_runs_of_bars_named_with_more_digits_in_the_same_chunk_come_in_the_same_block(name: str) -> None:
+    """``Epoch 9`` and ``Epoch 10`` are one kind of bar whose descriptions differ in length: each
+    line's states are checked against its own description, and all of them read ahead."""
+    text = _real_tqdm_epochs(12, 40)
+    items = _assert_same(text, name=name)
+    blocks = [item for item in items if type(item) is Columns and item.source_tag == "loss"]
+    assert len(blocks) == 1
+    loss = [p.step for p in expand(items) if type(p) is Point and p.source_tag == "loss"]
+    assert set(loss) == set(range(1, 12 * 40 + 1))  # a point at every count above 0, as printed
