@@ -171,31 +171,41 @@ class SteadyLines:
       columns; the values between are number bytes, converted by one orjson call.
     """
 
-    def __init__(self, data: bytes, end: int, longest: int) -> None:
+    def __init__(self, data: bytes, begin: int, end: int, longest: int) -> None:
         chars = np.frombuffer(data, np.uint8, end)
-        marks = _marks(chars)
+        marks = _marks(chars, begin)
         kinds = chars[marks]
-        ends, braces = marks[kinds == 10], marks[kinds == 123]
+        # how many marks of a kind come before each mark: where each line's "\r" and quotes
+        # start in their own lists, counted in the marks' order (no search of each list); a
+        # bool mask summed as int32 (as int64, numpy 2.4 takes a cast loop ten times slower)
+        ranks = {kind: np.cumsum(kinds == kind, dtype=np.int32) for kind in b"\r'"}
+        ends_at, braces_at = np.flatnonzero(kinds == 10), np.flatnonzero(kinds == 123)
+        ends, braces = marks[ends_at], marks[braces_at]
         starts = np.empty_like(ends)
-        starts[0], starts[1:] = 0, ends[:-1] + 1
+        starts[0], starts[1:] = begin, ends[:-1] + 1
         maybe = (chars[np.minimum(starts, ends)] == 13) & (chars[ends - 1] == 125)  # "\r" ... "}"
         brace_lines = np.searchsorted(ends, braces)
         maybe &= np.bincount(brace_lines, minlength=len(ends)) == 1
-        if end > longest:
+        if end - begin > longest:
             maybe &= ends - starts <= longest
         for byte in b"\x1b\b":  # evaluation lines (cursor-up codes) end a stretch, which they could not fit
-            at = data.find(byte, 0, end)
+            at = data.find(byte, begin, end)
             while at >= 0:
                 line = int(np.searchsorted(ends, at))
                 maybe[line] = False
                 at = data.find(byte, int(ends[line]) + 1, end)
         brace_of = np.zeros_like(ends)
-        brace_of[brace_lines] = braces
+        brace_of[brace_lines] = braces_at
         lines = np.flatnonzero(maybe)
-        returns, quotes = marks[kinds == 13], marks[kinds == 39]
+        returns_to_end = ranks[13][ends_at]
+        brace_of, ends_at = brace_of[lines], ends_at[lines]
         self._chars, self._maybe = chars, maybe
-        self._starts, self._braces, self._ends = starts[lines], brace_of[lines], ends[lines]
-        self._returns, self._quotes = returns, quotes
+        self._starts, self._braces, self._ends = starts[lines], marks[brace_of], ends[lines]
+        self._returns, self._quotes = marks[kinds == 13], marks[kinds == 39]
+        # in `_returns`: each line's first "\r" and the one after its last; in `_quotes`: its
+        # dict's first quote and the one after its last
+        self._return_span = np.append(0, returns_to_end[:-1])[lines], returns_to_end[lines]
+        self._quote_span = ranks[39][brace_of], ranks[39][ends_at]
         self._read: dict[tuple, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
     def stretches(self, shortest: int) -> list[tuple[int, int, int]]:
@@ -207,7 +217,7 @@ class SteadyLines:
         firsts, stops = edges[::2], edges[1::2]
         long_enough = stops - firsts >= shortest
         firsts, stops = firsts[long_enough], stops[long_enough]
-        place = np.cumsum(self._maybe) - 1  # a line's place among those that may be
+        place = np.cumsum(self._maybe, dtype=np.int32) - 1  # a line's place among those that may be
         return list(zip((stops - firsts).tolist(), self._starts[place[firsts]].tolist(),
                         (self._ends[place[stops - 1]] + 1).tolist()))
 
@@ -237,8 +247,7 @@ class SteadyLines:
         redraw after the first that is neither blank nor two bytes or more ending in ``]``;
         where each line's first redraw ends (its second "\r")."""
         chars, returns = self._chars, self._returns
-        firsts = np.searchsorted(returns, self._starts)  # the "\r" each line starts with
-        stops = np.searchsorted(returns, self._ends)
+        firsts, stops = self._return_span
         taken &= stops - firsts >= 2
         taken &= returns[stops - 1] == self._braces - 1
         bar_ends = returns[np.minimum(firsts + 1, len(returns) - 1)]
@@ -249,7 +258,7 @@ class SteadyLines:
         lengths = returns[after] - returns[after - 1] - 1
         unclosed = (chars[returns[after] - 1] != 93) | (lengths < 2)
         after, lengths, line_of = after[unclosed], lengths[unclosed], line_of[unclosed]
-        for length in np.unique(lengths).tolist():
+        for length in _distinct(lengths):
             if length:
                 these = lengths == length
                 blank = _rows_equal(_rows(chars, returns[after[these] - 1] + 1, length), b" " * length)
@@ -260,7 +269,7 @@ class SteadyLines:
         """Each taken line's first bar count; ``taken`` cleared where the bar is not one."""
         widths = bar_ends - self._starts - 1
         widths[~taken] = 0
-        for width in np.unique(widths).tolist():
+        for width in _distinct(widths):
             lines = np.flatnonzero(widths == width)
             if not width:
                 taken[lines] = False
@@ -293,9 +302,9 @@ class SteadyLines:
         number values that orjson reads as `float` does."""
         chars, braces, ends, quotes = self._chars, self._braces, self._ends, self._quotes
         pieces = layout.raw_pieces
-        firsts = np.searchsorted(quotes, braces)  # the dict's first quote
+        firsts, stops = self._quote_span
         per_line = sum(piece.count(b"'") for piece in pieces)
-        taken &= np.searchsorted(quotes, ends) - firsts == per_line
+        taken &= stops - firsts == per_line
         lines = np.flatnonzero(taken)
         firsts = firsts[lines]
         # where each piece starts: its first quote, or the dict's end for a last piece without one
@@ -325,13 +334,13 @@ class SteadyLines:
             values[lines] = matrix
 
 
-def _marks(chars: np.ndarray) -> np.ndarray:
-    """Where the line ends, braces, carriage returns and quotes are: one scan (the scan is the
+def _marks(chars: np.ndarray, begin: int) -> np.ndarray:
+    """Where the line ends, braces, carriage returns and quotes are from ``begin``: one scan (the scan is the
     cost, not the compares), 64 KB at a time, so that its masks are memory malloc reuses (a
     1 MB mask is fresh pages, a page fault each 4 KB, every chunk)."""
     found, byte_found = np.empty(_SCAN_BLOCK, bool), np.empty(_SCAN_BLOCK, bool)
     marks = []
-    for at in range(0, len(chars), _SCAN_BLOCK):
+    for at in range(begin, len(chars), _SCAN_BLOCK):
         block = chars[at : at + _SCAN_BLOCK]
         hits, byte_hits = found[: len(block)], byte_found[: len(block)]
         np.equal(block, 10, out=hits)
@@ -339,6 +348,14 @@ def _marks(chars: np.ndarray) -> np.ndarray:
             hits |= np.equal(block, byte, out=byte_hits)
         marks.append(np.flatnonzero(hits) + at)
     return np.concatenate(marks)
+
+
+def _distinct(values: np.ndarray) -> list[int]:
+    """The distinct values, in order: most often one, found without `np.unique`'s sort (~20x
+    the cost of a min and a max on a chunk's lines)."""
+    if len(values) and values.min() == values.max():
+        return [int(values[0])]
+    return np.unique(values).tolist()
 
 
 def _rows(chars: np.ndarray, starts: np.ndarray, width: int) -> np.ndarray:
