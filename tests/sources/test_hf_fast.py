@@ -284,6 +284,9 @@ def test_a_redraw_the_reference_reading_reads_in_a_run(redraw):
         ("'loss'", "'lose'"),  # another key of the same length
         ("'loss': '0.202'", "'loss': 'null'"),  # a value orjson reads, float() does not
         ("'loss': '0.202'", "'loss': '[1]'"),
+        ("'loss': '0.202'", "'loss': '0." + "2" * 29 + "'"),  # the longest value looked for at once
+        ("'loss': '0.202'", "'loss': '0." + "2" * 30 + "'"),  # one byte longer: left to the regex
+        ("'loss': '0.202'", "'loss': '0.202', 'loss': '0.202'"),  # the dict goes on after its last piece
         ("\r ", "\rMap: "),  # a first bar with a description: not the Trainer's
         ("/300 ", "/300 [x] "),  # a first bar whose brackets the regex's bar does not take
     ],
