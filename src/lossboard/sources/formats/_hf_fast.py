@@ -34,6 +34,7 @@ into part of a replacement character, nor a replacement character into one of th
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 from itertools import chain
 
@@ -275,27 +276,14 @@ class SteadyLines:
                 taken[lines] = False
                 continue
             rows = _rows(self._chars, self._starts[lines] + 1, width)
-            shapes = rows.tobytes().translate(_DIGIT_AS_ZERO)
-            left = np.ones(len(lines), bool)
-            for _ in range(_MOST_SHAPES):
-                if not left.any():
-                    break
-                first_left = int(np.argmax(left))
-                shape = shapes[first_left * width : (first_left + 1) * width]
-                if first_left == 0 and shapes == shape * len(lines):  # most often: one shape
-                    same = slice(None)
-                    left[:] = False
-                else:
-                    same = np.flatnonzero(left & _rows_equal(np.frombuffer(shapes, np.uint8).reshape(rows.shape), shape))
-                    left[same] = False
-                found = _BAR_SHAPE.fullmatch(shape)
+            for same, shape in _bar_shapes(rows):
+                found = _BAR_SHAPE.fullmatch(shape) if shape is not None else None
                 if found is None:
                     taken[lines[same]] = False
                     continue
                 first, stop = found.span(1)
                 digits = rows[same, first:stop].astype(np.int64) - 48
                 counts[lines[same]] = digits @ 10 ** np.arange(stop - first - 1, -1, -1, dtype=np.int64)
-            taken[lines[left]] = False
 
     def _read_dicts(self, layout: DictLayout, taken: np.ndarray, values: np.ndarray) -> None:
         """Each taken line's values; ``taken`` cleared where the dict is not of ``layout`` with
@@ -368,6 +356,29 @@ def _marks(chars: np.ndarray, begin: int) -> np.ndarray:
             hits |= np.equal(block, byte, out=byte_hits)
         marks.append(np.flatnonzero(hits) + at)
     return np.concatenate(marks)
+
+
+def _bar_shapes(rows: np.ndarray) -> Iterator[tuple[slice | np.ndarray, bytes | None]]:
+    """The distinct shapes of ``rows`` (each digit read as "0"), each with its rows: most often
+    one, seen without masking every row (the rows differ from the first only in columns where
+    both hold digits); at most `_MOST_SHAPES`, the rows of any other with the shape None."""
+    differ = (rows != rows[0]).any(axis=0)
+    if ((rows[:, differ] - np.uint8(48)) < 10).all():
+        yield slice(None), rows[0].tobytes().translate(_DIGIT_AS_ZERO)
+        return
+    shapes = rows.tobytes().translate(_DIGIT_AS_ZERO)
+    width = rows.shape[1]
+    left = np.ones(len(rows), bool)
+    for _ in range(_MOST_SHAPES):
+        if not left.any():
+            return
+        first_left = int(np.argmax(left))
+        shape = shapes[first_left * width : (first_left + 1) * width]
+        same = np.flatnonzero(left & _rows_equal(np.frombuffer(shapes, np.uint8).reshape(rows.shape), shape))
+        left[same] = False
+        yield same, shape
+    if left.any():
+        yield np.flatnonzero(left), None
 
 
 def _distinct(values: np.ndarray) -> list[int]:
