@@ -5,8 +5,9 @@ Inputs (made once under bench/data/ by `gen_mxnet_log.py`): the 100 MB new-style
 and 400 runs of ~100 KB each (one directory each) for the overlay. Every measurement runs in
 its own subprocess; imports of lossboard are not timed, matplotlib's are (plotting pays them).
 
-`plot` draws in worker processes that import matplotlib during the load (`views/drawers.py`),
-so what a user waits for is its wall time; its CPU adds the workers' (reaped children).
+`plot` draws in a worker process that imports matplotlib during the load and forks a warm copy
+to draw on the second core (`views/drawers.py`), so what a user waits for is its wall time; its
+CPU adds the worker's and its copy's (reaped children).
 `plot-serial` is the same command drawing in its own process, as before the workers.
 `draw` is `plot` without its load (figures built, reduced and written from loaded runs).
 Peak RSS is the main process's VmHWM, and the largest worker's.
@@ -38,7 +39,7 @@ from _measure import peak_rss_mb  # noqa: E402  bench/ is on sys.path: it is the
 BIG = DATA / "mxnet-new-100MB.log"
 SMALL = DATA / "fixed-mxnet-1MB.log"
 MANY = DATA / "plot-400-runs"
-WORKERS = int(os.environ.get("BENCH_PLOT_WORKERS", "2"))  # for plot-path: how many drawing workers
+WORKERS = int(os.environ.get("BENCH_PLOT_WORKERS", "2"))  # for plot-path: on how many cores the worker draws
 METHODS = ("load", "plot", "plot-serial", "draw", "every-point", "load-1mb", "plot-1mb", "plot-serial-1mb",
            "load-400", "plot-400", "draw-400")
 

@@ -1,4 +1,5 @@
-"""Figures drawn in worker processes: the same files and errors as drawn here, and no process left behind."""
+"""Figures drawn in a worker process and its forked copies: the same files and errors as drawn here, and no
+process left behind."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ import pytest
 from matplotlib.image import imread
 
 import lossboard
-from lossboard.views.drawers import Drawers, start_drawers
+import lossboard.views.drawers as drawers_module
+from lossboard.views.drawers import Drawers, draw_forked, start_drawers
 from lossboard.views.figures import FigureSpec, Line, build_figures
 from lossboard.views.plot import COLUMNS, FigureError, write_figures
 
@@ -52,10 +54,11 @@ def test_figures_drawn_by_workers_are_the_figures_drawn_here(
 
 
 @pytest.mark.parametrize("start_method", START_METHODS)
-def test_a_figure_that_fails_in_a_worker_fails_as_it_does_here(start_method: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("cores", [1, 2])
+def test_a_figure_that_fails_in_a_worker_fails_as_it_does_here(start_method: str, cores: int, tmp_path: Path) -> None:
     with pytest.raises(FigureError) as here:
         write_figures(a_bad_and_a_good_figure(), tmp_path / "here")
-    with Drawers(1, start_method=start_method) as drawers, pytest.raises(FigureError) as there:
+    with Drawers(cores, start_method=start_method) as drawers, pytest.raises(FigureError) as there:
         write_figures(a_bad_and_a_good_figure(), tmp_path / "there", drawers=drawers)
     assert str(there.value) == str(here.value).replace(str(tmp_path / "here"), str(tmp_path / "there"))
     assert there.value.written == [tmp_path / "there" / "loss.png"] and there.value.written[0].is_file()
@@ -72,6 +75,28 @@ def test_the_figures_of_a_worker_that_died_are_drawn_here(figures: list[FigureSp
     assert all(path.stat().st_size > 0 for path in written)
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="copies are forked on Linux only")
+def test_the_figures_are_shared_between_this_process_and_a_forked_copy(
+    figures: list[FigureSpec], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each figure is drawn once, by this process or by the copy: both draw."""
+    monkeypatch.setattr("lossboard.views.plot.write_figure", lambda spec, path, image_format: f"{os.getpid()}")
+    drawn_by = draw_forked([(spec, tmp_path / spec.key) for spec in figures], "png", 2)
+    assert len(drawn_by) == 5 and len(set(drawn_by)) == 2 and str(os.getpid()) in drawn_by
+
+
+@pytest.mark.skipif("fork" not in START_METHODS, reason="the broken copy is handed over by fork")
+def test_the_share_of_a_copy_that_fails_is_drawn_by_the_worker(
+    figures: list[FigureSpec], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fork = drawers_module._fork
+    monkeypatch.setattr(drawers_module, "_fork", lambda work: fork(lambda: os._exit(1)))
+    with Drawers(2, start_method="fork") as drawers:
+        monkeypatch.undo()  # this process draws as usual
+        written = write_figures(figures, tmp_path, drawers=drawers)
+    assert len(written) == 5 and all(path.stat().st_size > 0 for path in written)
+
+
 @pytest.mark.skipif("fork" not in START_METHODS, reason="the broken matplotlib is handed over by fork")
 def test_a_worker_that_cannot_draw_at_all_leaves_its_figures_to_be_drawn_here(
     figures: list[FigureSpec], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -86,8 +111,8 @@ def test_a_worker_that_cannot_draw_at_all_leaves_its_figures_to_be_drawn_here(
     assert len(written) == 5 and all(path.stat().st_size > 0 for path in written)
 
 
-@pytest.mark.parametrize(("cores", "load", "workers"), [(2, 0.2, 2), (2, 0.9, 1), (2, 1.6, 0), (8, 3.0, 2), (1, 0.0, 0)])
-def test_there_is_a_worker_per_idle_core_up_to_two(
+@pytest.mark.parametrize(("cores", "load", "workers"), [(2, 0.2, 1), (2, 0.9, 1), (2, 1.6, 0), (8, 3.0, 1), (1, 0.0, 0)])
+def test_there_is_a_worker_when_a_core_is_idle(
     cores: int, load: float, workers: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """On a busy machine a worker's import of matplotlib is CPU taken from the load: none then."""
@@ -99,7 +124,7 @@ def test_there_is_a_worker_per_idle_core_up_to_two(
 
 def test_leaving_early_ends_the_workers(tmp_path: Path) -> None:
     with pytest.raises(KeyboardInterrupt), Drawers(2):
-        assert len(multiprocessing.active_children()) == 2
+        assert len(multiprocessing.active_children()) == 1
         raise KeyboardInterrupt  # as a Ctrl-C during the load
     assert not multiprocessing.active_children()
 
@@ -151,7 +176,7 @@ def test_workers_end_by_themselves_when_the_plot_is_killed(start_method: str, tm
                            env={**os.environ, "PYTHONPATH": str(SRC)}, timeout=60)
     assert child.returncode == -signal.SIGKILL
     pids = [int(pid) for pid in child.stdout.split()]
-    assert len(pids) == 2
+    assert len(pids) == 1
     deadline = time.monotonic() + 60  # they notice once matplotlib is imported
     while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.1)

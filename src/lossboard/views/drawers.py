@@ -1,13 +1,15 @@
-"""Worker processes that import matplotlib while `lossboard plot` loads its runs, then draw.
+"""A worker process that imports matplotlib while `lossboard plot` loads its runs, then draws.
 
 matplotlib's fixed cost (its import and first use: ~0.5 s) is half the load of a 100 MB log
-and most of a small log's plot. Started before the load, the workers pay it on another core;
-once the runs are loaded only the drawing is left, split between them.
+and most of a small log's plot. Started before the load, the worker pays it on another core;
+once the runs are loaded only the drawing is left. To draw on two cores it forks a copy of
+itself then, warm already, rather than a second worker importing matplotlib beside the load:
+three processes on two cores slowed the load by a third.
 
 Only plain data crosses: figure specs (lines already reduced to pixel columns) and paths in,
 each figure's failure or None out. Any other trouble in a worker (it died, was killed, could
 not import matplotlib) is not reported from there: its figures are drawn here instead, as
-they would be without workers, so whatever goes wrong reads the same. Workers ignore Ctrl-C
+they would be without a worker, so whatever goes wrong reads the same. Workers ignore Ctrl-C
 (this process handles it and ends them) and end by themselves if this process dies.
 """
 
@@ -15,7 +17,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import signal
+import sys
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -31,11 +35,12 @@ _FIGURE_POINTS = 5000  # what a figure's text, ticks and PNG cost, in points of 
 
 
 def start_drawers() -> Drawers:
-    """The drawers of one `lossboard plot`: one per idle core, at most two (each then draws
-    about half the figures after the load). A worker shortens the plot only on a core of its
-    own: on a busy machine, or a single core, its import is CPU taken from the load, so there
-    are none and the figures are drawn here."""
-    return Drawers(max(0, min(2, round(idle_cores()))) if (os.cpu_count() or 1) > 1 else 0)
+    """The drawers of one `lossboard plot`: a worker if a core is idle, drawing on two cores
+    once the runs are loaded (this process then waits, its core free). The worker shortens the
+    plot only on a core of its own: on a busy machine, or a single core, its import is CPU taken
+    from the load, so there is none and the figures are drawn here."""
+    cores = os.cpu_count() or 1
+    return Drawers(min(2, cores) if cores > 1 and round(idle_cores()) >= 1 else 0)
 
 
 def idle_cores() -> float:
@@ -48,26 +53,25 @@ def idle_cores() -> float:
 
 
 class Drawers:
-    """``count`` drawing processes, started now; a context manager that ends them on leaving.
+    """Drawing on ``cores`` processes other than this one: a worker started now, which forks
+    the others once asked (on Linux; elsewhere it draws alone). A context manager that ends
+    the worker on leaving.
 
     With none, figures are drawn in this process. ``start_method`` is multiprocessing's
     ("fork", "spawn", "forkserver"; None for the platform's default: spawn on Windows and macOS).
     """
 
-    def __init__(self, count: int, *, start_method: str | None = None) -> None:
+    def __init__(self, cores: int, *, start_method: str | None = None) -> None:
+        self._worker: tuple[Any, Connection] | None = None
+        if cores < 1:
+            return
         context = multiprocessing.get_context(start_method)
-        self._workers: list[tuple[Any, Connection]] = []
-        try:
-            with _ctrl_c_ignored():  # inherited through fork and exec: workers are born ignoring it
-                for _ in range(count):
-                    ours, theirs = context.Pipe()
-                    process = context.Process(target=_serve, args=(theirs,), name="lossboard-drawer", daemon=True)
-                    process.start()
-                    theirs.close()  # the worker's copy is then the only one: its end closing is our EOF
-                    self._workers.append((process, ours))
-        except BaseException:
-            self.close()
-            raise
+        ours, theirs = context.Pipe()
+        with _ctrl_c_ignored():  # inherited through fork and exec: the worker is born ignoring it
+            process = context.Process(target=_serve, args=(theirs, cores), name="lossboard-drawer", daemon=True)
+            process.start()
+        theirs.close()  # the worker's copy is then the only one: its end closing is our EOF
+        self._worker = (process, ours)
 
     def __enter__(self) -> Drawers:
         return self
@@ -78,37 +82,63 @@ class Drawers:
     def draw(self, jobs: Sequence[Job], image_format: str) -> list[str | None]:
         """Write each figure to its path: per job, why it could not be drawn, or None.
 
-        Each worker gets a share of about the same cost; a share comes back with the worker's
-        answer, or is drawn here if the worker has none.
+        The figures come back with the worker's answer, or are drawn here if it has none.
         """
-        from lossboard.views.plot import write_figure
-
-        if not self._workers:
-            return [write_figure(spec, path, image_format=image_format) for spec, path in jobs]
-        shares = _shares([spec for spec, _ in jobs], len(self._workers))
-        asked = [_ask(connection, [jobs[i] for i in share], image_format)
-                 for (_, connection), share in zip(self._workers, shares)]
-        failures: list[str | None] = [None] * len(jobs)
-        for (_, connection), share, was_asked in zip(self._workers, shares, asked):
-            answer = _answer(connection) if was_asked else None
-            if answer is None or len(answer) != len(share):
-                answer = [write_figure(*jobs[i], image_format=image_format) for i in share]
-            for i, failure in zip(share, answer):
-                failures[i] = failure
-        return failures
+        answer = None
+        if self._worker is not None:
+            _, connection = self._worker
+            try:
+                connection.send((list(jobs), image_format))
+                answer = connection.recv()
+            except (EOFError, OSError, ValueError):  # the worker is gone, or died before answering
+                answer = None
+        if answer is None or len(answer) != len(jobs):
+            return draw_here(jobs, image_format)
+        return answer
 
     def close(self) -> None:
-        """End every worker now (one that answered is ending already) and wait for it."""
-        for process, connection in self._workers:
-            connection.close()
-            if process.is_alive():
-                process.terminate()
-            process.join()
-        self._workers = []
+        """End the worker now (one that answered is ending already) and wait for it."""
+        if self._worker is None:
+            return
+        process, connection = self._worker
+        connection.close()
+        if process.is_alive():
+            process.terminate()
+        process.join()
+        self._worker = None
+
+
+def draw_here(jobs: Sequence[Job], image_format: str) -> list[str | None]:
+    """Each figure drawn in this process: per job, why it could not be drawn, or None."""
+    from lossboard.views.plot import write_figure
+
+    return [write_figure(spec, path, image_format=image_format) for spec, path in jobs]
+
+
+def draw_forked(jobs: Sequence[Job], image_format: str, cores: int) -> list[str | None]:
+    """Each figure drawn on ``cores`` processes: this one and copies of it forked now, each a
+    share of about the same cost. A copy that fails to answer has its share drawn here."""
+    shares = _shares([spec for spec, _ in jobs], cores if _can_fork() else 1)
+    children = [_fork(lambda share=share: draw_here([jobs[i] for i in share], image_format)) for share in shares[1:]]
+    failures: list[str | None] = [None] * len(jobs)
+    for i, failure in zip(shares[0], draw_here([jobs[i] for i in shares[0]], image_format)):
+        failures[i] = failure
+    for share, child in zip(shares[1:], children):
+        answer = _child_answer(child)
+        if answer is None or len(answer) != len(share):
+            answer = draw_here([jobs[i] for i in share], image_format)
+        for i, failure in zip(share, answer):
+            failures[i] = failure
+    return failures
+
+
+def _can_fork() -> bool:
+    """Whether a warm copy may be forked: on Linux (macOS's system libraries are not fork-safe)."""
+    return sys.platform.startswith("linux") and hasattr(os, "fork")
 
 
 def _shares(specs: Sequence[FigureSpec], count: int) -> list[list[int]]:
-    """Figure indexes per worker, costliest first to the least loaded, so that they end together."""
+    """Figure indexes per process, costliest first to the least loaded, so that they end together."""
     shares: list[list[int]] = [[] for _ in range(count)]
     loads = [0] * count
     costs = [_FIGURE_POINTS + sum(len(line.x) for line in spec.lines) for spec in specs]
@@ -117,6 +147,35 @@ def _shares(specs: Sequence[FigureSpec], count: int) -> list[list[int]]:
         shares[least].append(i)
         loads[least] += costs[i]
     return shares
+
+
+def _fork(work: Any) -> tuple[int, int]:
+    """A child running ``work()`` and writing its pickled result to a pipe: (pid, read end)."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        status = 1
+        try:
+            os.close(read_end)
+            with os.fdopen(write_end, "wb") as pipe:
+                pickle.dump(work(), pipe)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    return pid, read_end
+
+
+def _child_answer(child: tuple[int, int]) -> Any:
+    """What a forked child wrote, or None if it wrote nothing whole (it failed or was killed)."""
+    pid, read_end = child
+    with os.fdopen(read_end, "rb") as pipe:
+        data = pipe.read()
+    os.waitpid(pid, 0)
+    try:
+        return pickle.loads(data)
+    except (pickle.UnpicklingError, EOFError):
+        return None
 
 
 @contextmanager
@@ -132,41 +191,26 @@ def _ctrl_c_ignored() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _ask(connection: Connection, share: list[Job], image_format: str) -> bool:
-    try:
-        connection.send((share, image_format))
-    except (OSError, ValueError):  # the worker is gone (a broken pipe)
-        return False
-    return True
-
-
-def _answer(connection: Connection) -> list[str | None] | None:
-    try:
-        return connection.recv()
-    except (EOFError, OSError):  # the worker died before answering
-        return None
-
-
-def _serve(connection: Connection) -> None:
-    """A worker: warm matplotlib up, wait for one share of figures, draw it, answer.
+def _serve(connection: Connection, cores: int) -> None:
+    """The worker: warm matplotlib up, wait for the figures, draw them on ``cores``, answer.
 
     The answer is None when anything but a figure's own failure went wrong: the parent then
-    draws the share itself and meets the error as it would have without workers.
+    draws the figures itself and meets the error as it would have without a worker.
     """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it ends the workers
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it ends the worker
     parent = multiprocessing.parent_process()
     answer: list[str | None] | None = None
     try:
-        from lossboard.views.plot import warm_up, write_figure
+        from lossboard.views.plot import warm_up
 
         warm_up()
         if parent is not None and connection not in wait([connection, parent.sentinel]):
             return  # the parent died without asking
-        share, image_format = connection.recv()
-        answer = [write_figure(spec, path, image_format=image_format) for spec, path in share]
+        jobs, image_format = connection.recv()
+        answer = draw_forked(jobs, image_format, cores)
     except EOFError:  # the parent closed without asking: its load failed or was interrupted
         return
-    except Exception:  # noqa: BLE001  (the parent draws the share itself and reports what goes wrong)
+    except Exception:  # noqa: BLE001  (the parent draws the figures itself and reports what goes wrong)
         answer = None
     try:
         connection.send(answer)
