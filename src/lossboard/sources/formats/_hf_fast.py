@@ -39,7 +39,6 @@ from functools import lru_cache
 from itertools import chain
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from lossboard.sources.formats._numbers import json_matrix
 
@@ -390,8 +389,9 @@ def _distinct(values: np.ndarray) -> list[int]:
 
 
 def _rows(chars: np.ndarray, starts: np.ndarray, width: int) -> np.ndarray:
-    """The ``width`` bytes at each of ``starts``, a row each."""
-    return sliding_window_view(chars, width)[starts]
+    """The ``width`` bytes at each of ``starts``, a row each (`sliding_window_view`'s view, made
+    without its Python-level checks, ~20 us a call)."""
+    return np.ndarray((len(chars) - width + 1, width), np.uint8, chars, 0, (1, 1))[starts]
 
 
 def _rows_equal(rows: np.ndarray, expected: bytes) -> np.ndarray:
