@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lossboard.model import RESUME, Columns, Event, Point
-from lossboard.sources.formats import _pair_runs
+from lossboard.sources.formats import FORMATS, _pair_runs
 from tests.sources.helpers import canonical, every, expand, parse_cut
 
 DATA = Path(__file__).parent / "data" / "pytorch"
@@ -516,3 +516,21 @@ def test_mmcv_lines_of_one_width_but_other_columns_read_as_the_general_path_read
              for epoch, it in counters]
     items = _same("mmdet-log", "\n".join(lines) + "\n")
     assert sum(len(item.step) for item in items if type(item) is Columns and item.source_tag == "loss") == len(lines)
+
+
+@pytest.mark.parametrize("kind", ["mmengine-log", "mmdet-log"])
+def test_a_run_read_as_columns_names_a_line_of_each_shape_its_etas_and_stamps_included(kind: str) -> None:
+    """A run read as columns, its stamps and ETAs blanked in place, names one line of each
+    shape (digits as 0) for the general path to read (`RunParser._spaced_as_learned`): ETAs
+    as wide as each other but of other shapes, and a date with other separators, among them."""
+    etas = ["1 day, 10:00:05", "1 days, 0:00:05", "123456789:00:00", "12 day, 0:00:05"] * 3
+    lines = [_ETA_LINES[kind].format(eta=eta, it=it) for it, eta in enumerate(etas, 100)]
+    lines[5] = lines[5][:10].translate(str.maketrans("-/", "/-")) + lines[5][10:]  # 2023/06/07 <-> 2023-06-07
+    layout, _ = FORMATS[kind].Parser()._layout_of(lines[0])
+    read = layout.read(*_pair_runs.Chunk.of_lines(lines).joined(np.arange(len(lines))))
+    assert read is not None and read[2] is not None  # read as columns
+
+    def shape(line: str) -> str:
+        return re.sub(r"\d", "0", line)
+
+    assert {shape(lines[row]) for row in read[2]} == {shape(line) for line in lines}

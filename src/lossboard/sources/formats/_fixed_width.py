@@ -28,9 +28,10 @@ _SPACE = ord(" ")
 _SHAPE = bytes.maketrans(b"0123456789 -", b"00000000000+")  # digits and padding alike, signs alike
 _DIGITS_ALIKE = bytes.maketrans(b"0123456789-", b"0000000000+")  # as `_SHAPE`, but padding apart
 _MINUS = ord("-")
-_PADDING_AS_ZEROS = bytes.maketrans(b" ", b"0")
+_ZERO = ord("0")
 _MAX_DIGITS = 15  # `decimals` is exact below 2**53
 _MAX_SHAPES = 16  # shapes of a run's lines read as columns: more, and each holds few lines
+_MAX_CHANGES = 64  # changes of shape from one line of a width to the next (mmcv's are a few a chunk)
 _SAMPLE = 64  # lines whose shapes tell whether a run may have few
 _NEWLINE = ord("\n")
 _MAX_KEY_COLUMNS = 31  # columns that tell `_alike`'s shapes apart, two bits each in a uint64
@@ -40,13 +41,17 @@ class Read(NamedTuple):
     """What `numbers` read: the (lines, numbers) float ``matrix``, and one line of each shape
     the lines have with their digits as 0 (``alike``: their indices), the lines the general
     path must read as the first (`_pair_runs.RunParser._spaced_as_learned`); None when the
-    columns that tell them apart are too many to count this way."""
+    columns that tell them apart are too many to count this way.
+
+    Where the text read is not the lines' own (their stamps and ETAs blanked), the caller
+    tells what it blanked apart by ``blanked`` (an int a line, equal for lines whose blanked
+    bytes have one shape): ``alike`` then holds a line of each shape and of each of those."""
 
     matrix: np.ndarray
     alike: list[int] | None
 
 
-def numbers(text: bytes, count: int, pieces: tuple[bytes, ...]) -> Read | None:
+def numbers(text: bytes, count: int, pieces: tuple[bytes, ...], blanked: np.ndarray | None = None) -> Read | None:
     """The (lines, numbers) float matrix of ``count`` lines joined by ``\\n``, when the first
     line's text without spaces is ``pieces`` with a number between each two and every line is
     as wide as the first with each number in its columns (both checked here); else None."""
@@ -56,10 +61,10 @@ def numbers(text: bytes, count: int, pieces: tuple[bytes, ...]) -> Read | None:
     shape = text.translate(_SHAPE)
     if shape != (shape[: width + 1] * count)[:-1]:
         return None  # a line with other text than the first's, or as wide but cut elsewhere
-    return _read(text, count, width, pieces)
+    return _read(text, count, width, pieces, blanked)
 
 
-def _read(text: bytes, count: int, width: int, pieces: tuple[bytes, ...]) -> Read | None:
+def _read(text: bytes, count: int, width: int, pieces: tuple[bytes, ...], blanked: np.ndarray | None) -> Read | None:
     """`numbers` of lines of one shape, ``width`` bytes each."""
     first = text[:width]
     places = _places(first, pieces)
@@ -69,10 +74,9 @@ def _read(text: bytes, count: int, width: int, pieces: tuple[bytes, ...]) -> Rea
     spaces = rows == _SPACE
     if not _pads_only(np.frombuffer(first, dtype=np.uint8), rows, spaces, places):
         return None
-    zeroed = np.frombuffer(text.translate(_PADDING_AS_ZEROS), dtype=np.uint8)
-    digits = as_strided(zeroed, shape=(count, width), strides=(width + 1, 1))
+    digits, found = _number_columns(rows, places)
     out = np.empty((count, len(places)))
-    for column, (_, decimal, sign) in enumerate(places):
+    for column, (decimal, (_, _, sign)) in enumerate(zip(found, places)):
         if sign is None:
             values = decimals(digits, decimal)
         else:  # 6.9100e+00 on a line, 9.8000e-01 on the next: both ways, each line takes its own
@@ -81,10 +85,32 @@ def _read(text: bytes, count: int, width: int, pieces: tuple[bytes, ...]) -> Rea
         if values is None:
             return None
         out[:, column] = values
-    return Read(out, _alike(rows, spaces, places))
+    return Read(out, _alike(rows, spaces, places, blanked))
 
 
-def numbers_by_shape(text: bytes, starts: np.ndarray, pieces: tuple[bytes, ...]) -> Read | None:
+def _number_columns(rows: np.ndarray, places: list[tuple[int, Decimal, int | None]]) -> tuple[np.ndarray, list[Decimal]]:
+    """The columns of ``rows`` that hold numbers, with the padding's spaces as ``0`` (leading
+    zeros), and each number's `Decimal` placed in them: one gather of those columns, where
+    translating every byte of the lines cost several times as much."""
+    columns: list[int] = []
+    found = []
+    for _, decimal, _ in places:
+        start, end = decimal.span  # from the padding on
+        shift = len(columns) - start
+        columns.extend(range(start, end))
+        found.append(decimal._replace(
+            span=(start + shift, end + shift),
+            digits=tuple(at + shift for at in decimal.digits),
+            exponent=tuple(at + shift for at in decimal.exponent),
+        ))
+    numbers = rows[:, columns]
+    numbers[numbers == _SPACE] = _ZERO
+    return numbers, found
+
+
+def numbers_by_shape(
+    text: bytes, starts: np.ndarray, pieces: tuple[bytes, ...], blanked: np.ndarray | None = None
+) -> Read | None:
     """`numbers` of lines joined by ``\\n`` (each starting at ``starts``) of a few shapes
     (digits and spaces alike): an ETA blanked in place, a counter mmcv does not pad, move
     the columns. The lines of each width are one shape mostly (told by one translate), else
@@ -95,7 +121,7 @@ def numbers_by_shape(text: bytes, starts: np.ndarray, pieces: tuple[bytes, ...])
     lengths = np.append(starts[1:] - 1, len(text)) - starts
     widths, of_width = np.unique(lengths, return_inverse=True)
     if len(widths) == 1:
-        return numbers(text, count, pieces)
+        return numbers(text, count, pieces, blanked)
     sample = text[: starts[_SAMPLE] - 1] if count > _SAMPLE else text
     if len(set(sample.translate(_DIGITS_ALIKE).split(b"\n"))) > _MAX_SHAPES:
         return None  # told by a few lines (spaces apart), before a pass over all: detectron2's values have no width
@@ -113,10 +139,10 @@ def numbers_by_shape(text: bytes, starts: np.ndarray, pieces: tuple[bytes, ...])
         shapes += len(kinds)
         for kind in kinds:
             part = block if kind is None else lines[kind].tobytes()[:-1]
-            read = _read(part, len(rows) if kind is None else len(kind), width, pieces)
+            at = rows if kind is None else rows[kind]
+            read = _read(part, len(at), width, pieces, None if blanked is None else blanked[at])
             if read is None:
                 return None
-            at = rows if kind is None else rows[kind]
             out[at] = read.matrix
             alike = None if alike is None or read.alike is None else [*alike, *at[read.alike].tolist()]
     return Read(out, None if alike is None else sorted(alike))
@@ -125,34 +151,50 @@ def numbers_by_shape(text: bytes, starts: np.ndarray, pieces: tuple[bytes, ...])
 def _by_shape(block: bytes, width: int, most: int) -> list[np.ndarray | None] | None:
     """The rows of each shape among lines of one ``width`` (joined by ``\\n``): [None] when
     all are one shape, as a run's lines mostly are; None when they are more than ``most``
-    shapes (detectron2's values printed to four significant digits: no columns)."""
+    shapes (detectron2's values printed to four significant digits: no columns), or change
+    shape from one line to the next more than `_MAX_CHANGES` times."""
     shape = block.translate(_SHAPE)
     count = (len(block) + 1) // (width + 1)
     if shape == (shape[: width + 1] * count)[:-1]:
         return [None] if most > 0 else None
-    lines = shape.split(b"\n")
-    kinds = dict.fromkeys(lines)
-    if len(kinds) > most:
+    shapes = as_strided(np.frombuffer(shape, dtype=np.uint8), shape=(count, width), strides=(width + 1, 1))
+    kinds = row_kinds(shapes, _MAX_CHANGES)
+    if kinds is None or kinds.max() >= most:
         return None
-    kinds.update(zip(kinds, range(len(kinds))))
-    of_kind = np.fromiter(map(kinds.__getitem__, lines), dtype=np.int32, count=count)
-    return [np.flatnonzero(of_kind == kind) for kind in range(len(kinds))]
+    return [np.flatnonzero(kinds == kind) for kind in range(int(kinds.max()) + 1)]
 
 
-def _alike(rows: np.ndarray, spaces: np.ndarray, places: list[tuple[int, Decimal, int | None]]) -> list[int] | None:
-    """One row of each shape (digits as 0) among ``rows``, which `_pads_only` found alike but
-    in their digits, the padding that may take their place, and exponents' signs: those
-    columns, a space, a minus or anything else each, tell the shapes apart."""
+def row_kinds(shapes: np.ndarray, most: int | None = None) -> np.ndarray | None:
+    """An int for each row of ``shapes``, equal for equal rows: each row compared with the one
+    before (a run's lines change shape seldom), each that differs looked up once. None when
+    more than ``most`` rows differ from the row before."""
+    changes = [0, *(np.flatnonzero((shapes[1:] != shapes[:-1]).any(axis=1)) + 1).tolist()]
+    if most is not None and len(changes) > most:
+        return None
+    seen: dict[bytes, int] = {}
+    numbers = [seen.setdefault(shapes[row].tobytes(), len(seen)) for row in changes]
+    return np.repeat(np.array(numbers, dtype=np.int64), np.diff([*changes, len(shapes)]))
+
+
+def _alike(
+    rows: np.ndarray, spaces: np.ndarray, places: list[tuple[int, Decimal, int | None]], blanked: np.ndarray | None
+) -> list[int] | None:
+    """One row of each shape (digits as 0) and ``blanked`` (`Read`) among ``rows``, which
+    `_pads_only` found alike but in their digits, the padding that may take their place, and
+    exponents' signs: those columns, a space, a minus or anything else each, tell the shapes
+    apart."""
     varying = spaces.any(axis=0) & ~spaces.all(axis=0)
     varying[[sign for _, _, sign in places if sign is not None]] = True
     columns = np.flatnonzero(varying)
     if len(columns) > _MAX_KEY_COLUMNS:
         return None
     if not len(columns):
-        return [0]
+        return [0] if blanked is None else np.unique(blanked, return_index=True)[1].tolist()
     codes = rows[:, columns]
-    kinds = (codes == _SPACE).astype(np.uint64) + (codes == _MINUS) * np.uint64(2)  # 0 digit or plus, 1, 2
-    keys = kinds @ (np.uint64(4) ** np.arange(len(columns), dtype=np.uint64))
+    marks = (codes == _SPACE).astype(np.uint64) + (codes == _MINUS) * np.uint64(2)  # 0 digit or plus, 1, 2
+    keys = marks @ (np.uint64(4) ** np.arange(len(columns), dtype=np.uint64))
+    if blanked is not None:  # the shapes numbered, each with what was blanked after it
+        keys = np.unique(keys, return_inverse=True)[1].astype(np.int64) * (int(blanked.max()) + 1) + blanked
     return np.unique(keys, return_index=True)[1].tolist()
 
 

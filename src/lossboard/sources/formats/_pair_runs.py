@@ -112,9 +112,10 @@ class Layout(NamedTuple):
     def read(self, text: bytes, starts: np.ndarray) -> tuple[np.ndarray | None, np.ndarray, list[int] | None] | None:
         """(the ``skip`` bytes each line starts with, its date and time, as a byte matrix, or None; a
         (lines, numbers) float matrix; when read as columns, one line of each shape with digits
-        as 0 (`_fixed_width.Read.alike`), else None) when every line of ``text`` (lines joined
-        by ``\\n``, each starting at ``starts``) fits, else None. A blank layout's lines are
-        not checked here: `RunParser` checks every line's shape against the layout anyway."""
+        as 0, its stamp and ETA included (`_fixed_width.Read.alike`), else None) when every
+        line of ``text`` (lines joined by ``\\n``, each starting at ``starts``) fits, else
+        None. A blank layout's lines are not checked here: `RunParser` checks every line's
+        shape against the layout anyway."""
         count = len(starts)
         stamps = None
         if self.skip or self.cut:  # blanked to spaces, which go with the others below
@@ -132,18 +133,19 @@ class Layout(NamedTuple):
         if not self.width:  # a line's text is the layout's if its shape is (`RunParser._spaced_as_learned`)
             return stamps, np.empty((count, 0)), None
         in_place = not self.cut  # whether the lines' columns stay where they were
+        etas = None  # the ETAs blanked in place, told apart by their shapes (`_blank_etas`)
         if self.skip or self.cut:
-            in_place = in_place or (self.cut == ETA_CUT and _blank_etas(codes, starts, lengths))
+            etas = _blank_etas(codes, starts, lengths) if self.cut == ETA_CUT else None
+            in_place = in_place or etas is not None
             text = bytes(blanked)
             if not in_place:
                 text = re.sub(self.cut.encode(), b"", text)
         # read as columns, checked there against the pieces; detectron2's metrics lines (one
         # counter, values to four significant digits) have none, and trying cost a sixth of its load
         if in_place and (not self.cut or self.counters > 1):
-            columns = _fixed_width.numbers_by_shape(text, starts, _plan(self.pieces).pieces)
+            columns = _fixed_width.numbers_by_shape(text, starts, _plan(self.pieces).pieces, _blanked(stamps, etas))
             if columns is not None:
-                # the ETAs blanked: their shapes are the lines' own, which the columns do not tell
-                return stamps, columns.matrix, None if self.cut else columns.alike
+                return stamps, columns.matrix, columns.alike
         data = text.translate(None, b" ")  # dropping the spaces is one table pass, and a replace copies less
         plan = _plan(self.pieces)
         if not data.startswith(plan.head) or not data.endswith(plan.tail):
@@ -170,18 +172,19 @@ class Layout(NamedTuple):
         return stamps, matrix, None
 
 
-def _blank_etas(codes: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> bool:
+def _blank_etas(codes: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray | None:
     """Blank each line's ``eta: `` and ETA, as ``re.sub`` of `ETA_CUT` would delete them
     (spaces are dropped next), when every line holds one at one of a few places
     (`_eta_columns`): the columns from there are one byte matrix, each ETA ends 6 bytes
     after its first colon, and each shape of them with digits as 0 must match `ETA` (a shape
-    is checked where it differs from the line before's: a run prints few). False (nothing
-    blanked) otherwise: then the regex deletes them, whose scan for ``eta: `` alone cost as
-    much as all of this. An ``eta: `` elsewhere in a line is left in its text, which the
-    layout's skeleton check then finds."""
+    is checked where it differs from the line before's: a run prints few). Gives what tells
+    the lines' ETAs apart (`_fixed_width.row_kinds` of their shapes, and their columns);
+    None (nothing blanked) otherwise: then the regex deletes them, whose scan for ``eta: ``
+    alone cost as much as all of this. An ``eta: `` elsewhere in a line is left in its text, which the layout's
+    skeleton check then finds."""
     columns = _eta_columns(codes, starts, lengths)
     if columns is None:
-        return False
+        return None
     width = min(_ETA_WIDEST, int((lengths - columns).min()) - len(_ETA_HEAD))  # of the ETAs' columns
     windows = np.lib.stride_tricks.sliding_window_view(codes, len(_ETA_HEAD) + width, writeable=True)
     rows = starts + columns
@@ -190,19 +193,29 @@ def _blank_etas(codes: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> b
     ends = (window[:, len(_ETA_HEAD) :] == _COLON).argmax(axis=1).astype(np.uint8) + 6
     width = int(ends.max())  # of the longest ETA: the columns looked at from here
     if ends.min() == 6 or width > window.shape[1] - len(_ETA_HEAD):
-        return False
+        return None
     etas = window[:, len(_ETA_HEAD) : len(_ETA_HEAD) + width]
     inside = _ETA_COLUMNS[:width] < ends[:, None]
     shapes = np.where(inside, _DIGIT_AS_ZERO[etas], np.uint8(0))
-    changes = [0, *(np.flatnonzero((shapes[1:] != shapes[:-1]).any(axis=1)) + 1).tolist()]
-    if len(changes) > _ETA_SHAPES:
-        return False
-    seen = {shapes[row, : ends[row]].tobytes() for row in changes}
-    if not all(_ETA_SHAPE.fullmatch(shape) for shape in seen):
-        return False
+    kinds = _fixed_width.row_kinds(shapes, _ETA_SHAPES)
+    if kinds is None:
+        return None
+    firsts = np.unique(kinds, return_index=True)[1].tolist()  # a row of each shape
+    if not all(_ETA_SHAPE.fullmatch(shapes[row, : ends[row]].tobytes()) for row in firsts):
+        return None
     windows[rows, : len(_ETA_HEAD)] = 0x20
     windows[rows, len(_ETA_HEAD) : len(_ETA_HEAD) + width] = np.where(inside, np.uint8(0x20), etas)
-    return True
+    return kinds * (int(columns.max()) + 1) + columns
+
+
+def _blanked(stamps: np.ndarray | None, etas: np.ndarray | None) -> np.ndarray | None:
+    """What the columns of a run do not see, its lines' stamps and ETAs blanked: an int a
+    line, equal for lines whose stamps and ETAs have one shape with digits as 0 (and ETAs one
+    column); None when nothing was blanked."""
+    if stamps is None:
+        return etas
+    kinds = _fixed_width.row_kinds(_DIGIT_AS_ZERO[stamps])
+    return kinds if etas is None else etas * (int(kinds.max()) + 1) + kinds
 
 
 def _eta_columns(codes: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray | None:
