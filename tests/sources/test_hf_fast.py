@@ -284,8 +284,12 @@ def test_a_redraw_the_reference_reading_reads_in_a_run(redraw):
         ("'loss'", "'lose'"),  # another key of the same length
         ("'loss': '0.202'", "'loss': 'null'"),  # a value orjson reads, float() does not
         ("'loss': '0.202'", "'loss': '[1]'"),
+        ("'loss': '0.202'", "'loss': '0." + "2" * 29 + "'"),  # the longest value looked for at once
+        ("'loss': '0.202'", "'loss': '0." + "2" * 30 + "'"),  # one byte longer: left to the regex
+        ("'loss': '0.202'", "'loss': '0.202', 'loss': '0.202'"),  # the dict goes on after its last piece
         ("\r ", "\rMap: "),  # a first bar with a description: not the Trainer's
         ("/300 ", "/300 [x] "),  # a first bar whose brackets the regex's bar does not take
+        ("%|", "%:"),  # a first bar of the run's width and another shape: not a bar
     ],
 )
 def test_a_line_the_fast_path_leaves_to_the_reference_reading(old, new):

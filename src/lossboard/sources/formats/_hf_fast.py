@@ -15,8 +15,9 @@ lines it proves match that regex with the same captures, all of a chunk's lines 
 numpy (the regex walks every byte at ~4 instructions a byte; numpy compares columns): the
 bars of one width with their digits masked, each distinct shape matched once by the regex's
 own bar; the later redraws by the byte before each ``\r`` or compared to blanks; the dict's
-literal pieces placed by its quotes and compared. A stretch with a line it cannot prove goes
-to the regex. No line of a run is decoded or becomes a `str`.
+literal pieces compared one after another, each value ending where the next piece starts. A
+stretch with a line it cannot prove goes to the regex. No line of a run is decoded or becomes
+a `str`.
 
 The regex accepts only what the line-by-line reading reads the same way from the decoded
 text: the first redraw a bar without description that fills its whole state, drawn as tqdm
@@ -33,11 +34,11 @@ into part of a replacement character, nor a replacement character into one of th
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 from itertools import chain
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from lossboard.sources.formats._numbers import json_matrix
 
@@ -150,9 +151,10 @@ def lone_bar(data: bytes, start: int, end: int) -> tuple[int, str] | None:
 # here as `int` reads them in the reference reading
 _BAR_SHAPE = re.compile(_BAR_HEAD + rb"(\d{1,15})/\d+" + _BAR_END)
 _DIGIT_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
-_MOST_SHAPES = 16
+_MOST_SHAPES = 16  # distinct first-bar shapes of one width a chunk's lines are read with
 _NUMBER_BYTES = b"0123456789.eE+-"  # all a value read at once may hold
-_SCAN_BLOCK = 1 << 16  # distinct first-bar shapes of one width a chunk's lines are read with
+_SCAN_BLOCK = 1 << 16  # bytes a chunk scan compares in one go
+_VALUE_WINDOW = 32  # a dict value is looked for in this many bytes: a 32-bit word of hits
 
 
 class SteadyLines:
@@ -167,24 +169,30 @@ class SteadyLines:
       columns;
     * the redraws after it: by the place of each ``\r``, the byte before it ``]``, or the redraw
       all blanks (compared as columns, by length);
-    * the dict: its quotes, as many as the layout's, place each literal piece, compared as
-      columns; the values between are number bytes, converted by one orjson call.
+    * the dict: walked from its brace, each literal piece compared as a column and each value
+      ending at the first byte of the next piece; the values are number bytes, converted by
+      one orjson call.
     """
 
-    def __init__(self, data: bytes, end: int, longest: int) -> None:
+    def __init__(self, data: bytes, begin: int, end: int, longest: int) -> None:
         chars = np.frombuffer(data, np.uint8, end)
-        marks = _marks(chars)
+        marks = _marks(chars, begin)
         kinds = chars[marks]
-        ends, braces = marks[kinds == 10], marks[kinds == 123]
+        # how many "\r" come before each mark: where each line's start in `_returns`, counted
+        # in the marks' order (no search of it); a bool mask summed as int32 (as int64, numpy
+        # 2.4 takes a cast loop ten times slower)
+        returns_before = np.cumsum(kinds == 13, dtype=np.int32)
+        ends_at = np.flatnonzero(kinds == 10)
+        ends, braces = marks[ends_at], marks[kinds == 123]
         starts = np.empty_like(ends)
-        starts[0], starts[1:] = 0, ends[:-1] + 1
+        starts[0], starts[1:] = begin, ends[:-1] + 1
         maybe = (chars[np.minimum(starts, ends)] == 13) & (chars[ends - 1] == 125)  # "\r" ... "}"
         brace_lines = np.searchsorted(ends, braces)
         maybe &= np.bincount(brace_lines, minlength=len(ends)) == 1
-        if end > longest:
+        if end - begin > longest:
             maybe &= ends - starts <= longest
         for byte in b"\x1b\b":  # evaluation lines (cursor-up codes) end a stretch, which they could not fit
-            at = data.find(byte, 0, end)
+            at = data.find(byte, begin, end)
             while at >= 0:
                 line = int(np.searchsorted(ends, at))
                 maybe[line] = False
@@ -192,10 +200,12 @@ class SteadyLines:
         brace_of = np.zeros_like(ends)
         brace_of[brace_lines] = braces
         lines = np.flatnonzero(maybe)
-        returns, quotes = marks[kinds == 13], marks[kinds == 39]
+        returns_to_end = returns_before[ends_at]
         self._chars, self._maybe = chars, maybe
         self._starts, self._braces, self._ends = starts[lines], brace_of[lines], ends[lines]
-        self._returns, self._quotes = returns, quotes
+        self._returns = marks[kinds == 13]
+        # in `_returns`: each line's first "\r" and the one after its last
+        self._return_span = np.append(0, returns_to_end[:-1])[lines], returns_to_end[lines]
         self._read: dict[tuple, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
     def stretches(self, shortest: int) -> list[tuple[int, int, int]]:
@@ -207,7 +217,7 @@ class SteadyLines:
         firsts, stops = edges[::2], edges[1::2]
         long_enough = stops - firsts >= shortest
         firsts, stops = firsts[long_enough], stops[long_enough]
-        place = np.cumsum(self._maybe) - 1  # a line's place among those that may be
+        place = np.cumsum(self._maybe, dtype=np.int32) - 1  # a line's place among those that may be
         return list(zip((stops - firsts).tolist(), self._starts[place[firsts]].tolist(),
                         (self._ends[place[stops - 1]] + 1).tolist()))
 
@@ -237,8 +247,7 @@ class SteadyLines:
         redraw after the first that is neither blank nor two bytes or more ending in ``]``;
         where each line's first redraw ends (its second "\r")."""
         chars, returns = self._chars, self._returns
-        firsts = np.searchsorted(returns, self._starts)  # the "\r" each line starts with
-        stops = np.searchsorted(returns, self._ends)
+        firsts, stops = self._return_span
         taken &= stops - firsts >= 2
         taken &= returns[stops - 1] == self._braces - 1
         bar_ends = returns[np.minimum(firsts + 1, len(returns) - 1)]
@@ -249,7 +258,7 @@ class SteadyLines:
         lengths = returns[after] - returns[after - 1] - 1
         unclosed = (chars[returns[after] - 1] != 93) | (lengths < 2)
         after, lengths, line_of = after[unclosed], lengths[unclosed], line_of[unclosed]
-        for length in np.unique(lengths).tolist():
+        for length in _distinct(lengths):
             if length:
                 these = lengths == length
                 blank = _rows_equal(_rows(chars, returns[after[these] - 1] + 1, length), b" " * length)
@@ -260,64 +269,46 @@ class SteadyLines:
         """Each taken line's first bar count; ``taken`` cleared where the bar is not one."""
         widths = bar_ends - self._starts - 1
         widths[~taken] = 0
-        for width in np.unique(widths).tolist():
+        for width in _distinct(widths):
             lines = np.flatnonzero(widths == width)
             if not width:
                 taken[lines] = False
                 continue
             rows = _rows(self._chars, self._starts[lines] + 1, width)
-            shapes = rows.tobytes().translate(_DIGIT_AS_ZERO)
-            left = np.ones(len(lines), bool)
-            for _ in range(_MOST_SHAPES):
-                if not left.any():
-                    break
-                first_left = int(np.argmax(left))
-                shape = shapes[first_left * width : (first_left + 1) * width]
-                if first_left == 0 and shapes == shape * len(lines):  # most often: one shape
-                    same = slice(None)
-                    left[:] = False
-                else:
-                    same = np.flatnonzero(left & _rows_equal(np.frombuffer(shapes, np.uint8).reshape(rows.shape), shape))
-                    left[same] = False
-                found = _BAR_SHAPE.fullmatch(shape)
+            for same, shape in _bar_shapes(rows):
+                found = _BAR_SHAPE.fullmatch(shape) if shape is not None else None
                 if found is None:
                     taken[lines[same]] = False
                     continue
                 first, stop = found.span(1)
                 digits = rows[same, first:stop].astype(np.int64) - 48
                 counts[lines[same]] = digits @ 10 ** np.arange(stop - first - 1, -1, -1, dtype=np.int64)
-            taken[lines[left]] = False
 
     def _read_dicts(self, layout: DictLayout, taken: np.ndarray, values: np.ndarray) -> None:
         """Each taken line's values; ``taken`` cleared where the dict is not of ``layout`` with
-        number values that orjson reads as `float` does."""
-        chars, braces, ends, quotes = self._chars, self._braces, self._ends, self._quotes
-        pieces = layout.raw_pieces
-        firsts = np.searchsorted(quotes, braces)  # the dict's first quote
-        per_line = sum(piece.count(b"'") for piece in pieces)
-        taken &= np.searchsorted(quotes, ends) - firsts == per_line
+        number values that orjson reads as `float` does. The dict is walked from its brace:
+        each literal piece compared, and the value after it ending at the first byte the next
+        piece starts with (what the run regex's ``[^X]*`` takes), looked for in the
+        `_VALUE_WINDOW` bytes after the piece (a longer value leaves its line to the regex)."""
+        chars, pieces = self._chars, layout.raw_pieces
         lines = np.flatnonzero(taken)
-        firsts = firsts[lines]
-        # where each piece starts: its first quote, or the dict's end for a last piece without one
-        starts, quote = [], 0
-        for piece in pieces:
-            if b"'" in piece:
-                starts.append(quotes[firsts + quote] - piece.index(b"'"))
-                quote += piece.count(b"'")
-            else:
-                starts.append(ends[lines] - len(piece))
-        fits = (starts[0] == braces[lines]) & (starts[-1] + len(pieces[-1]) == ends[lines])
-        for piece, begin, following in zip(pieces, starts, starts[1:]):
-            fits &= following - begin - len(piece) >= 1  # a value of one byte or more between
-        for at, piece in enumerate(pieces):
-            fits[fits] &= _rows_equal(_rows(chars, starts[at][fits], len(piece)), piece)
+        ends, at = self._ends[lines], self._braces[lines]
+        fits = np.ones(len(lines), bool)
+        firsts, sizes = [], []
+        for piece, following in zip(pieces, pieces[1:]):
+            fits &= _piece_at(chars, at, piece)
+            first = at + len(piece)
+            size = _first_of(chars, first, following[0])
+            fits &= size >= 1
+            firsts.append(first)
+            sizes.append(size)
+            at = first + np.maximum(size, 0)
+        fits &= (at + len(pieces[-1]) == ends) & _piece_at(chars, at, pieces[-1])  # and nothing ran past it
         taken[:] = False
-        lines, starts = lines[fits], [begin[fits] for begin in starts]
+        lines = lines[fits]
         if not len(lines):
             return
-        firsts = np.stack([begin + len(piece) for piece, begin in zip(pieces, starts)][:-1], axis=1)
-        sizes = np.stack(starts[1:], axis=1) - firsts
-        numbers, numbered = _numbers(chars, firsts, sizes)
+        numbers, numbered = _numbers(chars, np.stack(firsts, axis=1)[fits], np.stack(sizes, axis=1)[fits])
         lines = lines[numbered]
         matrix = json_matrix(numbers, len(lines), len(pieces) - 1) if len(lines) else None
         if matrix is not None:  # else "1.", "01", 1e999 somewhere: the regex decides each run
@@ -325,25 +316,82 @@ class SteadyLines:
             values[lines] = matrix
 
 
-def _marks(chars: np.ndarray) -> np.ndarray:
-    """Where the line ends, braces, carriage returns and quotes are: one scan (the scan is the
-    cost, not the compares), 64 KB at a time, so that its masks are memory malloc reuses (a
-    1 MB mask is fresh pages, a page fault each 4 KB, every chunk)."""
+def _piece_at(chars: np.ndarray, starts: np.ndarray, piece: bytes) -> np.ndarray:
+    """Which of ``starts`` hold ``piece``; a start past the line's end (compared at the chunk's
+    last bytes) is refused by the caller's check of where the dict ends."""
+    return _rows_equal(_rows(chars, np.minimum(starts, len(chars) - len(piece)), len(piece)), piece)
+
+
+def _first_of(chars: np.ndarray, firsts: np.ndarray, byte: int) -> np.ndarray:
+    """How far after each of ``firsts`` the first ``byte`` is, within `_VALUE_WINDOW` (32)
+    bytes; negative where it is not. A window's hits are packed into one 32-bit word, whose lowest
+    set bit is the answer (an argmax along short rows costs five times more)."""
+    last = len(chars) - _VALUE_WINDOW
+    if last < 0:
+        return np.full(len(firsts), -1)
+    starts = np.minimum(firsts, last)
+    hits = _rows(chars, starts, _VALUE_WINDOW) == byte
+    shift = firsts - starts  # the last lines of a chunk look in its last window, from their place in it
+    shifted = np.flatnonzero(shift)
+    hits[shifted] &= np.arange(_VALUE_WINDOW) >= shift[shifted, None]
+    words = np.packbits(hits.ravel(), bitorder="little").view("<u4")
+    found = np.frexp(words & (~words + np.uint32(1)))[1] - 1  # the lowest set bit, exact in a float
+    found[shifted] -= shift[shifted]
+    return found
+
+
+def _marks(chars: np.ndarray, begin: int) -> np.ndarray:
+    """Where the line ends, braces and carriage returns are from ``begin``: one scan (`nonzero`
+    costs ~10 ns by the mark it finds, so a dict's quotes are not looked for here), 64 KB at
+    a time, so that its masks are memory malloc reuses (a 1 MB mask is fresh pages, a page
+    fault each 4 KB, every chunk)."""
     found, byte_found = np.empty(_SCAN_BLOCK, bool), np.empty(_SCAN_BLOCK, bool)
     marks = []
-    for at in range(0, len(chars), _SCAN_BLOCK):
+    for at in range(begin, len(chars), _SCAN_BLOCK):
         block = chars[at : at + _SCAN_BLOCK]
         hits, byte_hits = found[: len(block)], byte_found[: len(block)]
         np.equal(block, 10, out=hits)
-        for byte in b"{\r'":
+        for byte in b"{\r":
             hits |= np.equal(block, byte, out=byte_hits)
         marks.append(np.flatnonzero(hits) + at)
     return np.concatenate(marks)
 
 
+def _bar_shapes(rows: np.ndarray) -> Iterator[tuple[slice | np.ndarray, bytes | None]]:
+    """The distinct shapes of ``rows`` (each digit read as "0"), each with its rows: most often
+    one, seen without masking every row (the rows differ from the first only in columns where
+    both hold digits); at most `_MOST_SHAPES`, the rows of any other with the shape None."""
+    differ = (rows != rows[0]).any(axis=0)
+    if ((rows[:, differ] - np.uint8(48)) < 10).all():
+        yield slice(None), rows[0].tobytes().translate(_DIGIT_AS_ZERO)
+        return
+    shapes = rows.tobytes().translate(_DIGIT_AS_ZERO)
+    width = rows.shape[1]
+    left = np.ones(len(rows), bool)
+    for _ in range(_MOST_SHAPES):
+        if not left.any():
+            return
+        first_left = int(np.argmax(left))
+        shape = shapes[first_left * width : (first_left + 1) * width]
+        same = np.flatnonzero(left & _rows_equal(np.frombuffer(shapes, np.uint8).reshape(rows.shape), shape))
+        left[same] = False
+        yield same, shape
+    if left.any():
+        yield np.flatnonzero(left), None
+
+
+def _distinct(values: np.ndarray) -> list[int]:
+    """The distinct values, in order: most often one, found without `np.unique`'s sort (~20x
+    the cost of a min and a max on a chunk's lines)."""
+    if len(values) and values.min() == values.max():
+        return [int(values[0])]
+    return np.unique(values).tolist()
+
+
 def _rows(chars: np.ndarray, starts: np.ndarray, width: int) -> np.ndarray:
-    """The ``width`` bytes at each of ``starts``, a row each."""
-    return sliding_window_view(chars, width)[starts]
+    """The ``width`` bytes at each of ``starts``, a row each (`sliding_window_view`'s view, made
+    without its Python-level checks, ~20 us a call)."""
+    return np.ndarray((len(chars) - width + 1, width), np.uint8, chars, 0, (1, 1))[starts]
 
 
 def _rows_equal(rows: np.ndarray, expected: bytes) -> np.ndarray:

@@ -134,24 +134,27 @@ class Parser(LineParser):
     def feed_bytes(self, data: bytes) -> list[Item]:
         """The file's bytes as read: runs of bar-and-dict lines are read from them by `_hf_fast`,
         the lines between decoded (UTF-8, bad bytes replaced, as the reader would) and read here."""
-        data = self._unread + data if self._unread else data
         if not self._fast:
-            return self._decode_feed(data)
+            return self._decode_feed(self._unread + data if self._unread else data)
         end = data.rfind(b"\n") + 1
         splitter = self._splitter
         if not end:
+            data = self._unread + data if self._unread else data
             if len(data) <= splitter.max_line_chars:
                 self._unread = data  # no line ends yet: wait for one (the splitter would hold it too)
                 return []
             return self._decode_feed(data)  # a line past the cap: the splitter cuts it
-        # complete lines only, so that the splitter holds nothing after them and the fast path
-        # may skip the lines it reads (`LineSplitter.skip`)
+        # the line the last chunk left unfinished is read by the reference reading, so that a
+        # chunk is never copied to join it; then complete lines only, so that the splitter holds
+        # nothing after them and the fast path may skip the lines it reads (`LineSplitter.skip`)
+        done = data.index(b"\n") + 1 if self._unread else 0
+        items = self._decoded(self._unread + data[:done]) if done else []
         self._unread = data[end:]
         if not splitter.is_at_line_start:  # after a line past the cap
-            return self._decoded(data[:end])
-        items: list[Item] = []
-        done = 0
-        steady = SteadyLines(data, end, splitter.max_line_chars)
+            return items + self._decoded(data[done:end])
+        if done == end:
+            return items
+        steady = SteadyLines(data, done, end, splitter.max_line_chars)
         stretches = steady.stretches(_MIN_RUN)
         stretches.reverse()  # taken from the end: a stretch that does not fit puts its halves back
         while stretches:
