@@ -21,7 +21,7 @@ import pickle
 import signal
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
@@ -149,7 +149,7 @@ def _shares(specs: Sequence[FigureSpec], count: int) -> list[list[int]]:
     return shares
 
 
-def _fork(work: Any) -> tuple[int, int]:
+def _fork(work: Callable[[], object]) -> tuple[int, int]:
     """A child running ``work()`` and writing its pickled result to a pipe: (pid, read end)."""
     read_end, write_end = os.pipe()
     pid = os.fork()

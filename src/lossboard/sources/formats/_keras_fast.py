@@ -185,8 +185,8 @@ def _epochs_by_layout(raw: bytes, start: int, end: int, pairs: int, names: tuple
             return None
         lines = sliding_window_view(codes, size)[starts[rows]]
         for column in range(pattern.groups):
-            begin, end = match.span(column + 1)
-            decimal = decimal_at(epoch[begin:end], begin)
+            first, last = match.span(column + 1)  # within the epoch's bytes
+            decimal = decimal_at(epoch[first:last], first)
             values = None if decimal is None else decimals(lines, decimal)
             if values is None:
                 return None

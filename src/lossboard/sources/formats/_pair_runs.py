@@ -180,8 +180,8 @@ def _blank_etas(codes: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> n
     is checked where it differs from the line before's: a run prints few). Gives what tells
     the lines' ETAs apart (`_fixed_width.row_kinds` of their shapes, and their columns);
     None (nothing blanked) otherwise: then the regex deletes them, whose scan for ``eta: ``
-    alone cost as much as all of this. An ``eta: `` elsewhere in a line is left in its text, which the layout's
-    skeleton check then finds."""
+    alone cost as much as all of this. An ``eta: `` elsewhere in a line is left in its text,
+    which the layout's skeleton check then finds."""
     columns = _eta_columns(codes, starts, lengths)
     if columns is None:
         return None
