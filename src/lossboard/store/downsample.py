@@ -85,5 +85,11 @@ def first_match(
     hit = window == np.repeat(targets, sizes)
     # every bucket holds its own target, so its first is the hit after those of the buckets
     # before it: counted in one pass rather than searched for
-    before = np.cumsum(hit)[offsets] - hit[offsets]
+    before = np.cumsum(hit, dtype=_count_type(len(hit)))[offsets] - hit[offsets]
     return np.flatnonzero(hit)[before]
+
+
+def _count_type(length: int) -> type:
+    """The narrowest integer a running count to ``length`` fits: numpy sums bools into int32
+    about 5x faster than into its default int64."""
+    return np.int32 if length < 2**31 else np.int64
