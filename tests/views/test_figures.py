@@ -10,7 +10,7 @@ import pytest
 import lossboard
 from lossboard.model import LR_CHANGE, RESUME, Event, Run, Series
 from lossboard.views.colors import run_colors
-from lossboard.views.figures import build_figures, role, smooth
+from lossboard.views.figures import build_figures, role, smooth, x_limits
 from lossboard.views.plot import write_figures
 
 EXAMPLE = Path(__file__).parent.parent.parent / "examples" / "alexnet-imagenet"
@@ -185,3 +185,18 @@ def test_the_last_learning_rate_holds_until_the_run_ends() -> None:
         (lr,) = [spec for spec in build_figures([run], x=axis) if spec.key == "lr"]
         (line,) = lr.lines
         assert list(line.y) == [*printed.value, 0.0001] and line.x[-1] == pytest.approx(end)
+
+
+@pytest.mark.parametrize(
+    ("xs", "expected"),
+    [
+        ([np.array([2.0, np.nan, 12.0])], (1.5, 12.5)),  # NaN passed by, 5% of the span each side
+        ([np.array([-np.inf, 4.0, 0.0]), np.array([np.nan, 10.0, np.inf])], (-0.5, 10.5)),  # infinities too
+        ([np.array([3, 1], dtype=np.int64), np.array([], dtype=np.float64)], (0.9, 3.1)),  # steps; an empty line
+        ([np.array([7.0, np.nan])], (6.5, 7.5)),  # one value: half a unit each side
+        ([np.array([np.nan, np.inf]), np.array([], dtype=np.float64)], None),  # nothing finite: no axis
+    ],
+)
+def test_the_x_axis_spans_the_finite_values_of_every_line(xs: list[np.ndarray], expected: tuple | None) -> None:
+    limits = x_limits(xs)
+    assert limits == (None if expected is None else pytest.approx(expected))

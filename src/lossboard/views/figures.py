@@ -197,13 +197,24 @@ def x_limits(xs: Sequence[np.ndarray]) -> tuple[float, float] | None:
     Lines are reduced per pixel column of exactly this range, and the figure sets it as its
     limits, so the columns are the axes' own pixel columns.
     """
-    known = [x[np.isfinite(x)] for x in xs]
-    known = [x for x in known if len(x)]
-    if not known:
+    spans = [span for span in map(_finite_span, xs) if span is not None]
+    if not spans:
         return None
-    lo, hi = float(min(x.min() for x in known)), float(max(x.max() for x in known))
+    lo, hi = min(lo for lo, _ in spans), max(hi for _, hi in spans)
     pad = (hi - lo) * 0.05 if hi > lo else 0.5
     return lo - pad, hi + pad
+
+
+def _finite_span(x: np.ndarray) -> tuple[float, float] | None:
+    """The least and greatest finite value of ``x``, or None. `np.fmin` passes NaN by: no
+    copy of the line's finite values where none is infinite (most lines)."""
+    if not len(x):
+        return None
+    lo, hi = float(np.fmin.reduce(x)), float(np.fmax.reduce(x))
+    if math.isfinite(lo) and math.isfinite(hi):
+        return lo, hi
+    known = x[np.isfinite(x)]
+    return (float(known.min()), float(known.max())) if len(known) else None
 
 
 def _drawable(run: Run) -> list[Series]:
