@@ -127,7 +127,9 @@ class LinePipeline:
             else:
                 layout = _print_runs.layout_of(mask, text[byte : byte + len(mask)], end - at)
                 if layout is not None:
-                    self._wait(first, text, byte, (layout, at, end), items)
+                    if self._waiting is None or self._waiting.is_set:
+                        self._open_part(first, text, byte, items)
+                    self._waiting.runs.append((layout, at, end))
                 elif drawn is None or not self._headers(text, byte, size, at, end):
                     self._read_waiting(items)
                     self._one_by_one(first + at, text, byte, size, end - at, items)
@@ -149,15 +151,12 @@ class LinePipeline:
             self._read_waiting(items)
         self.line(line_no, text, items)
 
-    def _wait(self, first: int, text: bytes, byte: int, run: tuple, items: list[Item]) -> None:
-        """A run of print lines of a known layout waits, with those before it."""
-        waiting = self._waiting
-        if waiting is None:
-            waiting = self._waiting = Waiting(first, text, byte, self.context)
-        if waiting.starts_part():
-            self.progress.flush()  # the bars' blocks before the part are cut: its place stays
-            waiting.parts.append((len(waiting.runs), len(items)))
-        waiting.runs.append(run)
+    def _open_part(self, first: int, text: bytes, byte: int, items: list[Item]) -> None:
+        """The print lines from byte ``byte`` on wait, in a part of their own."""
+        if self._waiting is None:
+            self._waiting = Waiting(first, text, byte, self.context)
+        self.progress.flush()  # the bars' blocks before the part are cut: its place stays
+        self._waiting.open_part(len(items))
 
     def _headers(self, text: bytes, byte: int, size: int, at: int, end: int) -> bool:
         """Lines ``at`` to ``end`` as setters, when they are epoch headers that read nothing the

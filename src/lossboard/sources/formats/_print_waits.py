@@ -40,15 +40,18 @@ class Waiting:
         self.epoch, self.step = context.epoch, context.step  # what its first line reads
         self.setters: dict[int, list[int | None]] = {}  # a setter line -> [step, epoch] it sets
         self.parts: list[tuple[int, int]] = []  # (run, place in items) of each part's first run
+        self.is_set = True  # print lines added now start a part: the first, or the first after a setter
 
-    def starts_part(self) -> bool:
-        """Whether print lines added now start a part: the first, or the first after a setter."""
-        return not self.runs or self.runs[-1][1] in self.setters
+    def open_part(self, place: int) -> None:
+        """The print lines added next start a part, whose records go to ``place`` in items."""
+        self.parts.append((len(self.runs), place))
+        self.is_set = False
 
     def set(self, at: int, size: int) -> list[int | None]:
         """Line ``at`` (``size`` bytes with its ``\\n``) is a setter: its [step, epoch], for the
         caller to fill in (None: left as it was), quiet to the stretch (no value, no time)."""
         self.runs.append((PrintLayout(QUIET, bytes(size)), at, at + 1))
+        self.is_set = True
         found = self.setters[at] = [None, None]
         return found
 
