@@ -19,7 +19,8 @@ The line pipeline, in order:
 Speed without a second set of rules: a redrawn line's runs of one bar are read in bulk by
 `Bars.redrawn`, stretches of print lines of known layouts by `LinePipeline.lines` (``fast=False``
 reads each redraw and each line on its own, for the tests to compare), and the grammars'
-scans are learned once per line layout (`_layouts`).
+scans are learned once per line layout (`_layouts`). In a chunk with bar lines, the print
+lines around the bar lines and epoch headers are one stretch (`_print_waits`).
 
 Nothing is dropped in silence: ``Parser.unread`` lists the numbers of the lines that hold a
 digit and gave no value, no header and no bar (``Checkpoint saved to model_1.pth``,
