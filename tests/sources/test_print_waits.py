@@ -51,7 +51,7 @@ def test_the_print_lines_of_epochs_between_bars_and_headers_come_as_one_block_a_
     items = _assert_same(text)
     assert len([item for item in items if type(item) is Columns and item.source_tag == "Loss"]) == 1
     # from the log: a step line is at (epoch - 1) * 40 + step, epoch + step / 40; the summary
-    # and the prints after it at the epoch's last step line, at the header's epoch
+    # and the prints after it at the epoch's last step line, at the epoch the summary names
     assert _points(items, "Loss") == [
         ((e - 1) * 40 + s, e + s / 40, float(f"0.{s}{e}")) for e in range(1, 7) for s in (10, 20, 30, 40)
     ]
