@@ -146,13 +146,21 @@ _SPLIT_WORDS = {
 
 
 def epoch_header(line_no: int, line: str, context: Context, items: list[Item]) -> bool:
-    spans = _EPOCH_SPANS(line)
-    if not spans:
+    epoch = header_epoch(line)
+    if epoch is None:
         return False
-    (start, end), = spans
-    context.see_epoch(int(line[start:end]))
+    context.see_epoch(epoch)
     context.split = None
     return True
+
+
+def header_epoch(line: str) -> int | None:
+    """The epoch of a line that is only an epoch (`epoch_header`), else None."""
+    spans = _EPOCH_SPANS(line)
+    if not spans:
+        return None
+    (start, end), = spans
+    return int(line[start:end])
 
 
 def split_header(line_no: int, line: str, context: Context, items: list[Item]) -> bool:

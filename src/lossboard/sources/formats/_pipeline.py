@@ -25,23 +25,29 @@ consecutive resolved lines and reads each stretch of lines whose layouts it know
 printed once an epoch, blank lines, a checkpoint line with no value) with `_print_runs`: its
 numbers read at once and one `Columns` block per series. Headers, bars and lines bulk does
 not read go to `line`; the records are those `line` gives one line at a time. A format with a
-parser of its own can hand it the stretches of lines it does not claim.
+parser of its own can hand it the stretches of lines it does not claim. Given a reader for
+drawn lines (``drawn``: the ``prints`` format's bar lines), `block` reads a chunk's print
+lines as one stretch around its bar lines and epoch headers (`_print_waits`).
 """
 
 from __future__ import annotations
 
 import re
 from itertools import groupby
+from typing import Callable
 
 from lossboard.model import Item
 from lossboard.sources.formats import _print_runs
-from lossboard.sources.formats._grammars import GRAMMARS, Context, epoch_header, split_header
+from lossboard.sources.formats._grammars import GRAMMARS, Context, epoch_header, header_epoch, split_header
 from lossboard.sources.formats._layouts import MASK
 from lossboard.sources.formats._lines import MAX_LINE_CHARS
 from lossboard.sources.formats._prefixes import strip_prefixes, wall_time
-from lossboard.sources.formats.tqdm import Bars, match_bar
+from lossboard.sources.formats._print_waits import Waiting
+from lossboard.sources.formats.tqdm import Bars, epoch_of, match_bar
 
 _DIGIT = re.compile(r"\d")
+DRAWN = "\r"  # stands in `block`'s text for a line that ``drawn`` reads: no print line is one
+_DRAWN_MASK = DRAWN.encode()
 
 
 class LinePipeline:
@@ -54,6 +60,10 @@ class LinePipeline:
         self.read = 0  # lines that gave values
         self.headers = 0
         self.bar_states = 0
+        self._waiting: Waiting | None = None  # print lines read later, with the setters among them
+        # [step, epoch] that the waiting stretch's last setter sets (None: left as it was); when
+        # no stretch waits, the list of one already read, which nothing reads again
+        self._setting: list[int | None] = [None, None]
 
     def line(self, line_no: int, text: str, items: list[Item]) -> None:
         """Read one resolved line, appending what it gives to ``items``.
@@ -94,34 +104,131 @@ class LinePipeline:
         as `line` reads them one by one; blank lines give nothing."""
         self.block(first, "\n".join(lines).encode("utf-8", "surrogatepass") + b"\n", items)
 
-    def block(self, first: int, text: bytes, items: list[Item], start: int = 0) -> int:
+    def block(self, first: int, text: bytes, items: list[Item], start: int = 0,
+              drawn: Callable[[int], None] | None = None) -> int:
         """`lines` for the lines of a UTF-8 text from byte ``start`` (a line's start) to its last
         ``\\n``: a line becomes a `str` only when it is read on its own. Returns how many lines
-        there were."""
+        there were. A line `DRAWN` is given by its number to ``drawn``, which reads it (with
+        `state` and `after_bars`) where it stands."""
         masks = text.translate(MASK).split(b"\n")
         masks.pop()  # after the last "\n"
         if start:
             del masks[: text.count(b"\n", 0, start)]
-        stretch: list[tuple[_print_runs.PrintLayout, int, int]] = []
         at = 0
-        byte = begin = start  # the byte where the run starts, and where the stretch does
+        byte = start  # where the run starts
         for mask, same in groupby(masks):  # runs of lines of one layout
             end = at + len(list(same))
-            layout = _print_runs.layout_of(mask, text[byte : byte + len(mask)], end - at)
-            if layout is not None:
-                if not stretch:
-                    begin = byte
-                stretch.append((layout, at, end))
+            size = len(mask) + 1
+            if drawn is not None and mask == _DRAWN_MASK:
+                for line in range(at, end):
+                    if self._waiting is not None:
+                        self._setting = self._waiting.set(line, size)
+                    drawn(first + line)
             else:
-                if stretch:
-                    self._stretch(first, _print_runs.Stretch(stretch, text, begin), items)
-                    stretch = []
-                self._one_by_one(first + at, text, byte, len(mask) + 1, end - at, items)
-            byte += (len(mask) + 1) * (end - at)
+                layout = _print_runs.layout_of(mask, text[byte : byte + len(mask)], end - at)
+                if layout is not None:
+                    if self._waiting is None or self._waiting.is_set:
+                        self._open_part(first, text, byte, items)
+                    self._waiting.runs.append((layout, at, end))
+                elif drawn is None or not self._headers(text, byte, size, at, end):
+                    self._read_waiting(items)
+                    self._one_by_one(first + at, text, byte, size, end - at, items)
+            byte += size * (end - at)
             at = end
-        if stretch:
-            self._stretch(first, _print_runs.Stretch(stretch, text, begin), items)
+        self._read_waiting(items)
         return len(masks)
+
+    def state(self, line_no: int, text: str, items: list[Item]) -> None:
+        """`line` for one state of a drawn line; a bar alone (no prefix, nothing glued, its
+        description naming its epoch) is read without what the waiting print lines set."""
+        if self._waiting is not None:
+            bar = _lone_bar(text)
+            if bar is not None:
+                self.bar_states += 1
+                self.progress.add(line_no, bar, items)  # no epoch hint: the bar names its own
+                self._follow_bars()
+                return
+            self._read_waiting(items)
+        self.line(line_no, text, items)
+
+    def _open_part(self, first: int, text: bytes, byte: int, items: list[Item]) -> None:
+        """The print lines from byte ``byte`` on wait, in a part of their own."""
+        if self._waiting is None:
+            self._waiting = Waiting(first, text, byte, self.context)
+        self.progress.flush()  # the bars' blocks before the part are cut: its place stays
+        self._waiting.open_part(len(items))
+
+    def _headers(self, text: bytes, byte: int, size: int, at: int, end: int) -> bool:
+        """Lines ``at`` to ``end`` as setters, when they are epoch headers that read nothing the
+        waiting lines set: no prefix, the first epoch known, no split set (split headers do not
+        wait)."""
+        waiting, context = self._waiting, self.context
+        if waiting is None or context.split is not None or context.epoch_base is None:
+            return False
+        epochs = []
+        for start in range(byte, byte + size * (end - at), size):
+            # a line the header's pattern matches whole has no prefix and is no bar
+            epoch = header_epoch(_print_runs.line_at(text, start, size).rstrip())
+            if epoch is None:
+                return False
+            epochs.append(epoch)
+        for line, epoch in enumerate(epochs, at):
+            waiting.set(line, size)[1] = epoch
+        self.headers += len(epochs)
+        return True
+
+    def _read_waiting(self, items: list[Item]) -> None:
+        """The waiting print lines, read now: in bulk as one stretch, else part by part."""
+        waiting, self._waiting = self._waiting, None
+        if waiting is None:
+            return
+        if not waiting.setters:
+            self._stretch(waiting.first, waiting.stretch(), items)
+            return
+        self.progress.flush()
+        context = self.context
+        context.epoch, context.step = waiting.epoch, waiting.step
+        stretch = waiting.stretch()
+        count = _print_runs.value_lines(stretch.runs)
+        setters = waiting.counters() if count >= _print_runs.MIN_VALUE_LINES else None
+        found: list[Item] = []
+        if (
+            setters is not None
+            and not waiting.shares_series(items)
+            and _print_runs.read(stretch, waiting.first, context, found, self.unread, setters)
+        ):
+            self.read += count
+            items[waiting.parts[0][1] : waiting.parts[0][1]] = found
+            return
+        self._part_by_part(waiting, items)
+
+    def _part_by_part(self, waiting: Waiting, items: list[Item]) -> None:
+        """What reading in order gives: each part's print lines as a stretch of their own, the
+        setters after them applied, each part's records put where it stood."""
+        context = self.context
+        pieces: list[list[Item]] = []
+        starts = {run for run, _ in waiting.parts}
+        runs: list[tuple] = []  # the print runs of the part being read
+        begin = 0
+        for index, (layout, at, end, byte) in enumerate(waiting.stretch().placed()):
+            if index in starts:
+                pieces.append([])
+            set_ = waiting.setters.get(at)
+            if set_ is None:
+                begin = byte if not runs else begin
+                runs.append((layout, at, end))
+                continue
+            if runs:
+                self._stretch(waiting.first, _print_runs.Stretch(runs, waiting.text, begin), pieces[-1])
+                runs = []
+            step, epoch = set_
+            context.wall_time = None
+            context.step = context.step if step is None else step
+            context.epoch = context.epoch if epoch is None else epoch
+        if runs:
+            self._stretch(waiting.first, _print_runs.Stretch(runs, waiting.text, begin), pieces[-1])
+        for (_, place), piece in zip(reversed(waiting.parts), reversed(pieces)):
+            items[place:place] = piece
 
     def _stretch(self, first: int, stretch: _print_runs.Stretch, items: list[Item]) -> None:
         """A stretch of lines of known layouts: in bulk, else one by one."""
@@ -164,9 +271,23 @@ class LinePipeline:
         self.progress.finish(items)
 
     def _follow_bars(self) -> None:
-        """A training bar's count is the step, and its epoch the context's epoch."""
+        """A training bar's count is the step, and its epoch the context's epoch (kept as what
+        the bar line sets, while print lines wait)."""
         progress = self.progress
         if progress.train_step is not None:
-            self.context.step = progress.train_step
+            self.context.step = self._setting[0] = progress.train_step
             if progress.train_epoch is not None:
-                self.context.epoch = int(progress.train_epoch)
+                self.context.epoch = self._setting[1] = int(progress.train_epoch)
+
+
+def _lone_bar(text: str) -> re.Match | None:
+    """The bar of a state that `line` reads as a bar and nothing else, without the context: no
+    prefix, nothing glued after it, a description that names its epoch (else a new bar takes
+    the header's); else None."""
+    if len(text) >= MAX_LINE_CHARS or strip_prefixes(text) is not text:
+        return None
+    bar = match_bar(text)
+    if bar is None or epoch_of(bar["desc"] or "") is None:
+        return None
+    glued = text[bar.end() :] if bar["closed"] else ""
+    return bar if not glued or glued.isspace() else None

@@ -4,7 +4,8 @@
 line with an epoch counter only at the last step a line set, a line with no counter at the
 last step and epoch. `Place` does the same for every line of a stretch at once, a layout
 (`Sheet`) at a time: the counters each layout's lines set, and for the lines that read them
-the last line before each that set one.
+the last line before each that set one. Lines of the stretch that are read apart but set a
+counter too (a bar's redraws, an epoch header: `Setters`) are setters among the others.
 """
 
 from __future__ import annotations
@@ -40,6 +41,14 @@ class Sheet(NamedTuple):
         return self.matrix[:, column].astype(np.int64)
 
 
+class Setters(NamedTuple):
+    """Lines inside a stretch, not read with it, that set the step or the epoch the lines after
+    them read: (lines, values) of each, in line order, counted from the stretch's first line."""
+
+    steps: tuple[np.ndarray, np.ndarray]
+    epochs: tuple[np.ndarray, np.ndarray]
+
+
 class Place:
     """Where the lines of a stretch go, as `_grammars._place` places them one after another:
     the counters each line sets, and what the lines after it read of them.
@@ -48,7 +57,7 @@ class Place:
     in line order and what a sheet reads is what the sheet before left (two numbers); else
     each line looks up the last line before it that set one (a search over the setters)."""
 
-    def __init__(self, context: grammars.Context, sheets: list[Sheet], size: int) -> None:
+    def __init__(self, context: grammars.Context, sheets: list[Sheet], size: int, setters: Setters | None = None) -> None:
         self.split = context.split or tags.TRAIN  # no header in a stretch: no split changes
         self.ok = False
         self.epochs: dict[int, np.ndarray] = {}  # id of the layout -> its lines' epoch counters
@@ -80,15 +89,16 @@ class Place:
         if any(abs(known) >= _INT64_END for known in (context.epoch, context.step, context.last_step) if known is not None):
             return  # a counter beyond 64 bits before the stretch: its lines are read one by one
         self.ok = True
-        self.in_order = all(sheet.where is None for sheet in sheets)
+        self.in_order = setters is None and all(sheet.where is None for sheet in sheets)
         initial_epoch, initial_step = context.epoch, context.step
         self.epoch_now = _UNKNOWN if initial_epoch is None else initial_epoch
         self.step_now = _UNKNOWN if initial_step is None else initial_step
         self.last_step = context.last_step
         self.goes_back = False  # a step below the step of the line of values before it
         if not self.in_order:
-            self.epoch_setters = _setters(sheets, self.epochs)
-            self.step_setters = _setters(sheets, {key: steps for key, (steps, _) in self.steps.items()})
+            steps = {key: steps for key, (steps, _) in self.steps.items()}
+            self.epoch_setters = _setters(sheets, self.epochs, None if setters is None else setters.epochs)
+            self.step_setters = _setters(sheets, steps, None if setters is None else setters.steps)
             self.line_steps = np.zeros(size, np.int64)
             self.gives = np.zeros(size, bool)
 
@@ -150,18 +160,19 @@ class Place:
         return not ((last is not None and steps[0] < last) or (steps[1:] < steps[:-1]).any())
 
     def move_on(self, context: grammars.Context) -> None:
+        """The context as the stretch leaves it: the counters the last lines that set them set."""
         context.epoch_base = self.epoch_base
-        if self.epochs:
-            context.epoch = int(self._last_set(self.epochs))
-        if self.steps:
-            context.step = int(self._last_set({key: steps for key, (steps, _) in self.steps.items()}))
-        context.last_step = self.last_step if self.in_order else int(self.line_steps[self.gives][-1])
-
-    def _last_set(self, values: dict[int, np.ndarray]) -> int:
-        """The value the last line that sets one of ``values`` set."""
         if self.in_order:
-            return self.epoch_now if values is self.epochs else self.step_now
-        return (self.epoch_setters if values is self.epochs else self.step_setters)[1][-1]
+            if self.epochs:
+                context.epoch = self.epoch_now
+            if self.steps:
+                context.step = self.step_now
+            context.last_step = self.last_step
+            return
+        for name, (_, values) in (("epoch", self.epoch_setters), ("step", self.step_setters)):
+            if len(values):
+                setattr(context, name, int(values[-1]))
+        context.last_step = int(self.line_steps[self.gives][-1])
 
 
 def _epochs(value: np.ndarray | int, count: int) -> np.ndarray | None | bool:
@@ -176,9 +187,13 @@ def _epochs(value: np.ndarray | int, count: int) -> np.ndarray | None | bool:
     return None if unknown.all() else False
 
 
-def _setters(sheets: list[Sheet], values: dict[int, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """(lines, values) of the sheets whose layouts (by id) set a counter, in line order."""
+def _setters(sheets: list[Sheet], values: dict[int, np.ndarray],
+             others: tuple[np.ndarray, np.ndarray] | None) -> tuple[np.ndarray, np.ndarray]:
+    """(lines, values) of the sheets whose layouts (by id) set a counter and of the ``others``
+    that set it, in line order."""
     found = [(sheet.lines(), values[id(sheet.layout)]) for sheet in sheets if id(sheet.layout) in values]
+    if others is not None and len(others[0]):
+        found.append(others)
     if len(found) == 1:
         return found[0]
     if not found:

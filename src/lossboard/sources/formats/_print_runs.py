@@ -53,7 +53,7 @@ from lossboard.sources.formats._numbers import (
     number_matrix,
 )
 from lossboard.sources.formats._prefixes import starts_with_date, strip_prefixes, wall_time
-from lossboard.sources.formats._print_places import Place, Sheet
+from lossboard.sources.formats._print_places import Place, Setters, Sheet
 from lossboard.sources.formats.tqdm import match_bar
 
 MIN_VALUE_LINES = 2  # a stretch with fewer lines of values is cheaper read line by line
@@ -222,18 +222,19 @@ def value_lines(runs: list[tuple[PrintLayout, int, int]]) -> int:
 
 
 def read(stretch: Stretch, first: int, context: grammars.Context, items: list[Item],
-         unread: list[int]) -> bool:
+         unread: list[int], setters: Setters | None = None) -> bool:
     """The records of the lines of ``stretch`` (its run from ``i`` holds line ``first + i``) as
     `LinePipeline.line` gives them one by one, appended to ``items``, with the numbers of the
     unread lines appended to ``unread`` and the context moved on as the lines move it; False,
-    with nothing changed, when they must be read line by line."""
+    with nothing changed, when they must be read line by line. ``setters``: lines among them
+    read apart (quiet runs here) that set the step or epoch."""
     runs = stretch.runs
     counts = [end - at for _, at, end in runs]
     readers = (_by_digits, _by_orjson) if sum(counts) >= MIN_DECIMAL_LINES else (_by_orjson, _by_digits)
     sheets = readers[0](runs, counts, stretch) or readers[1](runs, counts, stretch)
     if sheets is None:
         return False
-    place = Place(context, sheets, sum(counts))
+    place = Place(context, sheets, sum(counts), setters)
     if not place.ok:
         return False
     blocks: dict[tuple[str, str], list[tuple]] = {}

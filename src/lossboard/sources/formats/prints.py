@@ -19,7 +19,8 @@ The line pipeline, in order:
 Speed without a second set of rules: a redrawn line's runs of one bar are read in bulk by
 `Bars.redrawn`, stretches of print lines of known layouts by `LinePipeline.lines` (``fast=False``
 reads each redraw and each line on its own, for the tests to compare), and the grammars'
-scans are learned once per line layout (`_layouts`).
+scans are learned once per line layout (`_layouts`). In a chunk with bar lines, the print
+lines around the bar lines and epoch headers are one stretch (`_print_waits`).
 
 Nothing is dropped in silence: ``Parser.unread`` lists the numbers of the lines that hold a
 digit and gave no value, no header and no bar (``Checkpoint saved to model_1.pth``,
@@ -30,7 +31,7 @@ from __future__ import annotations
 
 from lossboard.model import Item
 from lossboard.sources.formats._lines import LineParser, needs_render, redraws
-from lossboard.sources.formats._pipeline import LinePipeline
+from lossboard.sources.formats._pipeline import DRAWN, LinePipeline
 from lossboard.sources.formats.sniffers.prints import sniff as sniff
 
 NAME = "prints"
@@ -95,37 +96,42 @@ class Parser(LineParser):
     def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
         items: list[Item] = []
         pipeline = self._pipeline
-        read_plain = pipeline.lines if self._fast else self._line_by_line
-        if not needs_render("".join(lines)):  # most chunks of a log without bars
-            read_plain(first, lines, items)
+        if not self._fast:
+            self._line_by_line(first, lines, items)
             return items
-        plain = 0  # where the stretch of lines with nothing to render starts
-        ahead = pipeline.progress.read_ahead(first, lines) if self._fast else {}
-        for at, line in enumerate(lines):
-            if not needs_render(line):
-                continue
-            if plain < at:
-                read_plain(first + plain, lines[plain:at], items)
-            plain = at + 1
-            line_no = first + at
-            if self._fast and "\r" in line and "\x08" not in line and "\x1b" not in line:
-                for state in pipeline.progress.redrawn(line_no, line, items, ahead.get(line_no)):
-                    if type(state) is int:
-                        pipeline.after_bars(state)
-                    else:
-                        pipeline.line(line_no, state, items)
-                continue
-            for state in redraws(line):
-                pipeline.line(line_no, state, items)
+        # the drawn lines are read where they stand (`_drawn`), the print lines around them as
+        # one text in which a stand-in keeps each drawn line's place
+        marked = [DRAWN if needs_render(line) else line for line in lines]
+        if DRAWN not in marked:
+            pipeline.lines(first, lines, items)
+            return items
+        ahead = pipeline.progress.read_ahead(first, lines)
+        text = "\n".join(marked).encode("utf-8", "surrogatepass") + b"\n"
+        pipeline.block(first, text, items, drawn=lambda line_no: self._drawn(line_no, lines[line_no - first], ahead, items))
         pipeline.progress.flush()
-        if plain < len(lines):
-            read_plain(first + plain, lines[plain:], items)
         return items
 
+    def _drawn(self, line_no: int, line: str, ahead: dict, items: list[Item]) -> None:
+        """A line with ``\\r``, ``\\b`` or ANSI: its runs of one bar in bulk (`Bars.redrawn`), each
+        other state on its own."""
+        pipeline = self._pipeline
+        if "\r" in line and "\x08" not in line and "\x1b" not in line:
+            for state in pipeline.progress.redrawn(line_no, line, items, ahead.get(line_no)):
+                if type(state) is int:
+                    pipeline.after_bars(state)
+                else:
+                    pipeline.state(line_no, state, items)
+        else:
+            for state in redraws(line):
+                pipeline.state(line_no, state, items)
+
     def _line_by_line(self, first: int, lines: list[str], items: list[Item]) -> None:
-        """What `LinePipeline.lines` gives, one line at a time (``fast=False``)."""
+        """Every redraw and every line on its own (``fast=False``): what the bulk paths give."""
         for line_no, line in enumerate(lines, first):
-            if line and not line.isspace():
+            if needs_render(line):
+                for state in redraws(line):
+                    self._pipeline.line(line_no, state, items)
+            elif line and not line.isspace():
                 self._pipeline.line(line_no, line.rstrip(), items)
 
     def finish(self) -> list[Item]:

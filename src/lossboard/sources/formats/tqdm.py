@@ -110,8 +110,8 @@ class _Bar:
         # Lightning's bar (its postfix shows ``v_num``): Lightning logs a batch at the steps done
         # before it and its epoch as a whole number, so the bar's values go there too
         self.lightning = False
-        epoch = _EPOCH.search(desc)
-        self.epoch = int(epoch[1]) if epoch else epoch_hint
+        epoch = epoch_of(desc)
+        self.epoch = epoch_hint if epoch is None else epoch
         self.split = _split_of(desc)
         # the latest redraw: (line, step, epoch, the fields inside its brackets)
         self.final: tuple[int, int, float | None, list[str]] | None = None
@@ -159,6 +159,14 @@ class _Pending(NamedTuple):
 def _family(desc: str) -> str:
     """The kind of bar a description names: its digits masked (``Epoch 3`` -> ``Epoch #``)."""
     return _DIGITS.sub("#", desc)
+
+
+@functools.lru_cache(maxsize=256)
+def epoch_of(desc: str) -> int | None:
+    """The epoch a bar's description names (``Epoch 3``, ``epoch 3/10``), else None: a bar
+    that names none takes the epoch of the header before it."""
+    epoch = _EPOCH.search(desc)
+    return int(epoch[1]) if epoch else None
 
 
 @functools.lru_cache(maxsize=256)
