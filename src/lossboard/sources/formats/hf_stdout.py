@@ -73,6 +73,9 @@ from lossboard.sources.formats.sniffers.hf_stdout import sniff as sniff
 from lossboard.sources.formats.tqdm import match_bar
 
 NAME = "hf-stdout"
+# the reader's chunk: each chunk costs ~60 numpy calls and a line read line by line where it
+# splits a run, whatever its size; at 4 MB a load takes a tenth less CPU than at 1 MB
+CHUNK_BYTES = 4 << 20
 
 # one flat printed dict whose first key is a quoted name
 _DICT = re.compile(r"\{'[A-Za-z_][^'{}]*': [^{}]*\}")
