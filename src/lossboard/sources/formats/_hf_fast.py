@@ -230,7 +230,7 @@ class SteadyLines:
         first = int(np.searchsorted(self._starts, start))
         if first + lines > len(taken) or self._starts[first] != start or not taken[first : first + lines].all():
             return None
-        return counts[first : first + lines].copy(), values[first : first + lines]
+        return counts[first : first + lines], values[first : first + lines]
 
     def _read_all(self, layout: DictLayout) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         taken = np.ones(len(self._starts), bool)
