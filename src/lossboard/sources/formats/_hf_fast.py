@@ -226,13 +226,15 @@ class SteadyLines:
         of them was not proven here (the regex decides)."""
         if layout.key not in self._read:
             self._read[layout.key] = self._read_all(layout)
-        taken, counts, values = self._read[layout.key]
-        first = int(np.searchsorted(self._starts, start))
-        if first + lines > len(taken) or self._starts[first] != start or not taken[first : first + lines].all():
+        refused, counts, values = self._read[layout.key]
+        first = int(self._starts.searchsorted(start))
+        if first + lines > len(counts) or self._starts[first] != start or refused[first + lines] != refused[first]:
             return None
         return counts[first : first + lines], values[first : first + lines]
 
     def _read_all(self, layout: DictLayout) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """How many lines were not proven before each line (and after the last), so that a run
+        is checked by two numbers, not a pass over its lines; each line's count and values."""
         taken = np.ones(len(self._starts), bool)
         counts = np.zeros(len(self._starts), np.int64)
         values = np.full((len(self._starts), len(layout.names)), np.nan)
@@ -240,7 +242,7 @@ class SteadyLines:
             bar_ends = self._check_redraws(taken)
             self._read_first_bars(bar_ends, taken, counts)
             self._read_dicts(layout, taken, values)
-        return taken, counts, values
+        return np.append(0, np.cumsum(~taken, dtype=np.int32)), counts, values
 
     def _check_redraws(self, taken: np.ndarray) -> np.ndarray:
         """Clear ``taken`` for a line whose last "\r" is not the one before its dict, or with a
