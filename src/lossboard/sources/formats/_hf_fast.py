@@ -407,9 +407,19 @@ def _rows_equal(rows: np.ndarray, expected: bytes) -> np.ndarray:
 
 
 def _ranges(firsts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
-    """The integers of each range ``firsts[i]``, ``firsts[i] + sizes[i]``..., one after another."""
-    offsets = np.cumsum(sizes) - sizes
-    return np.repeat(firsts - offsets, sizes) + np.arange(int(sizes.sum()))
+    """The integers of each range ``firsts[i]``, ``firsts[i] + sizes[i]``..., one after another:
+    the running sum of steps of 1 but at each range's head (the jump from the range before).
+    One array, summed in place: a repeat, an arange and their sum were three as large as the
+    result, fresh pages each chunk (a tenth of the time for a 4 MB chunk's values)."""
+    if not sizes.all():  # an empty range has no head of its own
+        firsts, sizes = firsts[sizes > 0], sizes[sizes > 0]
+    if not len(sizes):
+        return np.zeros(0, np.intp)
+    heads = np.cumsum(sizes) - sizes
+    steps = np.ones(int(heads[-1] + sizes[-1]), np.intp)
+    steps[0] = firsts[0]
+    steps[heads[1:]] = firsts[1:] - firsts[:-1] - sizes[:-1] + 1
+    return np.cumsum(steps, out=steps)
 
 
 def _numbers(chars: np.ndarray, firsts: np.ndarray, sizes: np.ndarray) -> tuple[bytes, np.ndarray]:
