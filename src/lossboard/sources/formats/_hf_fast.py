@@ -307,10 +307,12 @@ class SteadyLines:
             at = first + np.maximum(size, 0)
         fits &= (at + len(pieces[-1]) == ends) & _piece_at(chars, at, pieces[-1])  # and nothing ran past it
         taken[:] = False
-        lines = lines[fits]
+        firsts, sizes = np.stack(firsts, axis=1), np.stack(sizes, axis=1)
+        if not fits.all():
+            lines, firsts, sizes = lines[fits], firsts[fits], sizes[fits]
         if not len(lines):
             return
-        numbers, numbered = _numbers(chars, np.stack(firsts, axis=1)[fits], np.stack(sizes, axis=1)[fits])
+        numbers, numbered = _numbers(chars, firsts, sizes)
         lines = lines[numbered]
         matrix = json_matrix(numbers, len(lines), len(pieces) - 1) if len(lines) else None
         if matrix is not None:  # else "1.", "01", 1e999 somewhere: the regex decides each run
@@ -430,15 +432,18 @@ def _numbers(chars: np.ndarray, firsts: np.ndarray, sizes: np.ndarray) -> tuple[
     joined = chars[_ranges(firsts.ravel(), spans)]
     commas = np.cumsum(spans) - 1
     joined[commas] = 44
-    numbered = ~((sizes == 2) & (chars[firsts] == 45) & (chars[firsts + 1] == 48)).any(axis=1)
-    if joined.tobytes().translate(None, _NUMBER_BYTES) != b"," * len(commas):  # a byte no number has
+    text = joined.tobytes()
+    numbered = np.ones(len(sizes), bool)
+    if text.startswith(b"-0,") or b",-0," in text:  # rare: the rows are looked at only then
+        numbered = ~((sizes == 2) & (chars[firsts] == 45) & (chars[firsts + 1] == 48)).any(axis=1)
+    if text.translate(None, _NUMBER_BYTES) != b"," * len(commas):  # a byte no number has
         number_byte = np.zeros(256, bool)
         number_byte[np.frombuffer(_NUMBER_BYTES, np.uint8)] = True
         fits = number_byte[joined]
         fits[commas] = True
         value_of = np.repeat(np.arange(len(spans)), spans)
         numbered[value_of[np.flatnonzero(~fits)] // sizes.shape[1]] = False
-        joined = joined[numbered[value_of // sizes.shape[1]]]
+        text = joined[numbered[value_of // sizes.shape[1]]].tobytes()
     elif not numbered.all():
-        joined = joined[np.repeat(numbered, (sizes + 1).sum(axis=1))]
-    return b"[%b]" % joined[:-1].tobytes(), numbered
+        text = joined[np.repeat(numbered, (sizes + 1).sum(axis=1))].tobytes()
+    return b"[%b]" % text[:-1], numbered
