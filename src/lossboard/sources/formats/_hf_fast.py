@@ -194,7 +194,7 @@ class SteadyLines:
         for byte in b"\x1b\b":  # evaluation lines (cursor-up codes) end a stretch, which they could not fit
             at = data.find(byte, begin, end)
             while at >= 0:
-                line = int(np.searchsorted(ends, at))
+                line = int(ends.searchsorted(at))  # the method: no dispatch, half the cost
                 maybe[line] = False
                 at = data.find(byte, int(ends[line]) + 1, end)
         brace_of = np.zeros_like(ends)
