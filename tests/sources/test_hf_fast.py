@@ -264,6 +264,8 @@ def test_a_run_of_steady_lines_becomes_columns_at_the_next_bars():
         "\x1b[2Kstep 5: acc=0.25]",  # an escape code, dropped
         "step 5: acc=0.25]" + " " * 3,  # a bar cleared to blanks after its "]"
         "step 5: acc=0.25" + " " * 3,  # a print ending in blanks, not blank
+        " " * 3 + "\x07" + " " * 3,  # a bell among blanks (below a blank's byte), not blank
+        " " * 3 + "!" + " " * 3,  # a byte just above a blank's, not blank
     ],
 )
 def test_a_redraw_the_reference_reading_reads_in_a_run(redraw):

@@ -403,9 +403,14 @@ def _rows(chars: np.ndarray, starts: np.ndarray, width: int) -> np.ndarray:
 
 def _rows_equal(rows: np.ndarray, expected: bytes) -> np.ndarray:
     """Which rows are ``expected``: all of them when their bytes are ``expected`` repeated (one
-    compare), else each row compared as one value (a reduction along short rows costs ten
-    times more)."""
-    if rows.tobytes() == expected * len(rows):
+    compare; for one byte repeated, a blank redraw, their least and greatest byte: a chunk's
+    blank redraws are a megabyte, and its copy and the repeat to compare it with cost page
+    faults), else each row compared as one value (a reduction along short rows costs ten times
+    more)."""
+    if expected.count(expected[:1]) == len(expected):
+        if not rows.size or rows.min() == expected[0] == rows.max():
+            return np.ones(len(rows), bool)
+    elif rows.tobytes() == expected * len(rows):
         return np.ones(len(rows), bool)
     kind = np.dtype(f"V{len(expected)}")
     return np.ascontiguousarray(rows).view(kind).ravel() == np.frombuffer(expected, kind)[0]
