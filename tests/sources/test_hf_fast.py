@@ -264,6 +264,8 @@ def test_a_run_of_steady_lines_becomes_columns_at_the_next_bars():
         "\x1b[2Kstep 5: acc=0.25]",  # an escape code, dropped
         "step 5: acc=0.25]" + " " * 3,  # a bar cleared to blanks after its "]"
         "step 5: acc=0.25" + " " * 3,  # a print ending in blanks, not blank
+        " " * 3 + "\x07" + " " * 3,  # a bell among blanks (below a blank's byte), not blank
+        " " * 3 + "!" + " " * 3,  # a byte just above a blank's, not blank
     ],
 )
 def test_a_redraw_the_reference_reading_reads_in_a_run(redraw):
@@ -312,6 +314,21 @@ def test_a_minus_zero_in_a_run_keeps_its_sign():
     items = assert_same("\n".join(lines) + "\n")
     signs = {math.copysign(1, p.value) for p in points(expand(items), "train/loss") if p.value == 0}
     assert signs == {-1.0}
+
+
+@pytest.mark.parametrize("zero_at", [0, 50])
+def test_a_lone_minus_zero_keeps_its_sign_first_in_a_chunk_or_inside(zero_at):
+    """A chunk's values are looked at row by row for ``-0`` only when their text holds one: at
+    its start (the first line of a run after a dict no bar placed) or inside it."""
+    lines = [
+        f"\r{bar(n - 1, 300)}\r{' ' * WIDTH}\r{{'loss': '{n / 1000:.4g}', 'epoch': '{n / 1000:.4g}'}}"
+        for n in range(2, 300, 2)
+    ]
+    lines[zero_at] = f"\r{bar(2 * zero_at + 1, 300)}\r{' ' * WIDTH}\r{{'loss': '-0', 'epoch': '{(2 * zero_at + 2) / 1000:.4g}'}}"
+    text = "{'loss': '0.5', 'epoch': '0.001'}\n" + "\n".join(lines) + "\n"
+    items = assert_same(text)
+    zeros = [p.value for p in points(expand(items), "train/loss") if p.value == 0]
+    assert [math.copysign(1, zero) for zero in zeros] == [-1.0]
 
 
 def test_the_training_bar_drawn_alone_before_an_evaluation_places_the_runs_last_dict():

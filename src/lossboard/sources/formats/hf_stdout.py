@@ -73,6 +73,9 @@ from lossboard.sources.formats.sniffers.hf_stdout import sniff as sniff
 from lossboard.sources.formats.tqdm import match_bar
 
 NAME = "hf-stdout"
+# the reader's chunk: each chunk costs ~60 numpy calls and a line read line by line where it
+# splits a run, whatever its size; at 4 MB a load takes a tenth less CPU than at 1 MB
+CHUNK_BYTES = 4 << 20
 
 # one flat printed dict whose first key is a quoted name
 _DICT = re.compile(r"\{'[A-Za-z_][^'{}]*': [^{}]*\}")
@@ -381,14 +384,17 @@ class Parser(LineParser):
         if epochs[0] < last or (epochs[1:] < epochs[:-1]).any():  # orjson reads no nan or inf
             return start
         self._trainer_bar(int(counts[0]), bar_total(data, start), items)
-        steps = counts[1:] if closing is None else np.append(counts[1:], closing[0])
+        steps = np.empty(placed, np.int64)  # each line's dict at the next line's count
+        steps[: lines - 1] = counts[1:]
+        if closing is not None:
+            steps[-1] = closing[0]
         steps += self._offset
         items.extend(
             Columns(_hf.tag_of(name), name, steps, matrix[:placed, column], epochs)
             for column, name in enumerate(layout.names)
             if name not in _hf.POSITION
         )
-        self._epochs.extend(epochs.tolist())
+        self._epochs.frombytes(epochs.tobytes())  # no float object each
         self._top = max(self._top, int(steps.max()))
         context = self._others.context
         context.see_epoch(int(epochs[0]))
