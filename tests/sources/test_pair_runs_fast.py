@@ -492,8 +492,8 @@ def test_detectron2_metrics_lines_whatever_they_print_before_their_eta(data) -> 
 @pytest.mark.parametrize("inside", ["iter: 5  total_loss: 0.3 ", "copypaste: Task: bbox ", "val_loss: 0.5 ", "Inference "])
 @pytest.mark.parametrize("at", [0, 5, 11])
 def test_a_detectron2_progress_line_holding_more_reads_as_the_general_path_reads_it(inside: str, at: int) -> None:
-    """detectron2's own lines give nothing and are read in bulk by their shapes alone: one
-    that holds a metrics pair or a copypaste table is no such line."""
+    """detectron2's own lines give nothing and are read in bulk: one that holds a metrics
+    pair or a copypaste table is no such line."""
     stamp = "[11/16 03:00:21]"
     lines = [f"{stamp} d2.utils.events INFO:  eta: 0:10:00  iter: {it}  total_loss: 0.{it}" for it in range(100, 110)]
     progress = [f"{stamp} d2.evaluation.evaluator INFO: Inference done {i * 120 + 11}/3334. Dataloading: 0.0015 s/iter. "
@@ -503,6 +503,21 @@ def test_a_detectron2_progress_line_holding_more_reads_as_the_general_path_reads
     items = _same("detectron2-log", learned + "\n".join(progress + lines) + "\n", len(learned.encode()))
     if inside.startswith("iter"):  # a metrics line for the general path: iteration 5, whatever prints it
         assert any(type(point) is Point and point.step == 5 and point.source_tag == "total_loss" for point in expand(items))
+
+
+@pytest.mark.parametrize("at", [0, 5, 11])
+def test_a_line_holding_a_detectron2_loggers_text_after_another_prefix_reads_as_the_general_path_reads_it(at: int) -> None:
+    """detectron2's own lines are told by their logger's text right after their time: a line
+    holding that text further on has no logger's prefix, and the general path reads it (here
+    its ``val_loss``) whether or not it is where a chunk's first or last such line is."""
+    stamp = "[11/16 03:00:21]"
+    lines = [f"{stamp} d2.utils.events INFO:  eta: 0:10:00  iter: {it}  total_loss: 0.{it}" for it in range(100, 130)]
+    progress = [f"{stamp} d2.evaluation.evaluator INFO: Inference done {i * 120 + 11}/3334. Dataloading: 0.0015 s/iter. "
+                "ETA=0:01:36" for i in range(12)]
+    learned = "\n".join(lines[:10] + progress + lines[10:20]) + "\n"  # the first chunk: progress lines learned one by one
+    progress[at] = progress[at].replace("] d2.", "] val_loss: 0.5 x] d2.")
+    items = _same("detectron2-log", learned + "\n".join(progress + lines[20:]) + "\n", len(learned.encode()))
+    assert [point.value for point in expand(items) if type(point) is Point and point.source_tag == "val_loss"] == [0.5]
 
 
 def test_mmcv_lines_of_one_width_but_other_columns_read_as_the_general_path_reads_them() -> None:

@@ -59,7 +59,6 @@ _NUMBER_BYTES = b"0123456789.eE+-"
 _COMMA = ord(",")
 _NEWLINE = ord("\n")
 _DIGITS = b"0123456789"
-_BLANK = b" " + _DIGITS
 _DIGITS_AS_ZERO = bytes.maketrans(_DIGITS, b"0" * 10)
 _DIGIT_AS_ZERO = np.frombuffer(_DIGITS_AS_ZERO, dtype=np.uint8)
 _ZEROS = re.compile(b"00+")
@@ -99,11 +98,12 @@ class Layout(NamedTuple):
         return cls(skip, cut, pieces, len(spans) - len(names), tuple(names))
 
     @classmethod
-    def blank(cls, sample: str, *, skip: int = 0) -> Layout:
-        """The layout of lines that give nothing (progress a trainer logs), told by their text
-        without digits and spaces: no numbers to convert, only the check that each line is one
-        of them, which the check of each line's shape makes (`read` gives any lines)."""
-        return cls(skip, "", (sample[skip:].encode("utf-8", "surrogatepass").translate(None, _BLANK).decode(),), 0, ())
+    def blank(cls, *, skip: int = 0) -> Layout:
+        """The layout of lines that give nothing (progress a trainer logs): no numbers to
+        convert, only their first ``skip`` bytes (a time) to hand over; whether the general path
+        passes over every line of a run is the subclass's to tell (`RunParser._gives_nothing`),
+        which costs less than their shapes did."""
+        return cls(skip, "", ("",), 0, ())
 
     @property
     def width(self) -> int:
@@ -114,23 +114,24 @@ class Layout(NamedTuple):
         (lines, numbers) float matrix; when read as columns, one line of each shape with digits
         as 0, its stamp and ETA included (`_fixed_width.Read.alike`), else None) when every
         line of ``text`` (lines joined by ``\\n``, each starting at ``starts``) fits, else
-        None. A blank layout's lines are not checked here: `RunParser` checks every line's
-        shape against the layout anyway."""
+        None. A blank layout's lines are not checked here (`RunParser._gives_nothing`), nor
+        copied: only their stamps are taken."""
         count = len(starts)
         stamps = None
         if self.skip or self.cut:  # blanked to spaces, which go with the others below
-            blanked = bytearray(text)
+            blanked = bytearray(text) if self.width else text  # a blank layout's stamps alone: no copy
             codes = np.frombuffer(blanked, dtype=np.uint8)
             lengths = np.append(starts[1:] - 1, len(text)) - starts
         if self.skip:
             if lengths.min() < self.skip:
                 return None
-            heads = np.lib.stride_tricks.sliding_window_view(codes, self.skip, writeable=True)
+            heads = np.lib.stride_tricks.sliding_window_view(codes, self.skip, writeable=bool(self.width))
             stamps = heads[starts]
             if stamps.max() >= 0x80:
                 return None  # a character of several bytes: its line is not cut where the str path cuts it
-            heads[starts] = 0x20
-        if not self.width:  # a line's text is the layout's if its shape is (`RunParser._spaced_as_learned`)
+            if self.width:
+                heads[starts] = 0x20
+        if not self.width:
             return stamps, np.empty((count, 0)), None
         in_place = not self.cut  # whether the lines' columns stay where they were
         etas = None  # the ETAs blanked in place, told apart by their shapes (`_blank_etas`)
@@ -582,7 +583,10 @@ class RunParser(PlainBytesFeed, LineParser):
                 continue
             text, starts = chunk.joined(rows)
             read = layout.read(text, starts)
-            if read is None or not self._spaced_as_learned(layout, marker, chunk, rows, text, read[2]):
+            if read is None or not (
+                self._spaced_as_learned(layout, marker, chunk, rows, text, read[2]) if layout.width
+                else self._gives_nothing(layout, marker, text, starts)
+            ):
                 del self._layouts[marker]
                 self._shapes.clear()
                 self._learn([chunk.line(rows[-1])])  # the latest layout, if that line has one
@@ -649,6 +653,12 @@ class RunParser(PlainBytesFeed, LineParser):
         raise NotImplementedError
 
     def _layout_of(self, line: str) -> tuple[Layout, str] | None:
+        raise NotImplementedError
+
+    def _gives_nothing(self, layout: Layout, marker: str, text: bytes, starts: np.ndarray) -> bool:
+        """Whether the general path reads nothing from any line of a run of a blank layout
+        (joined in ``text``, each starting at ``starts``): a subclass whose `_layout_of` gives
+        blank layouts knows which of its lines it passes over."""
         raise NotImplementedError
 
     def _prepare(self, layout: Layout, stamps: np.ndarray | None, matrix: np.ndarray) -> object | None:
