@@ -99,10 +99,9 @@ class Layout(NamedTuple):
 
     @classmethod
     def blank(cls, *, skip: int = 0) -> Layout:
-        """The layout of lines that give nothing (progress a trainer logs): no numbers to
-        convert, only their first ``skip`` bytes (a time) to hand over; whether the general path
-        passes over every line of a run is the subclass's to tell (`RunParser._gives_nothing`),
-        which costs less than their shapes did."""
+        """The layout of lines a subclass reads itself (progress a trainer logs, which gives
+        nothing; detectron2's copypaste tables): no numbers to convert, only their first
+        ``skip`` bytes (a time) to hand over (`RunParser._read_blank`)."""
         return cls(skip, "", ("",), 0, ())
 
     @property
@@ -114,7 +113,7 @@ class Layout(NamedTuple):
         (lines, numbers) float matrix; when read as columns, one line of each shape with digits
         as 0, its stamp and ETA included (`_fixed_width.Read.alike`), else None) when every
         line of ``text`` (lines joined by ``\\n``, each starting at ``starts``) fits, else
-        None. A blank layout's lines are not checked here (`RunParser._gives_nothing`), nor
+        None. A blank layout's lines are not checked here (`RunParser._read_blank`), nor
         copied: only their stamps are taken."""
         count = len(starts)
         stamps = None
@@ -419,7 +418,10 @@ def _columns(group: list[Rows]) -> list[Columns]:
         values = first.matrix[first.start : first.stop].T
         steps, epochs, walls = first.steps, first.epochs, first.walls
     else:
-        rows = np.concatenate([np.arange(part.start, part.stop) for part in group])
+        # the rows of every part at once: a count from 0, each part's run of it moved to its start
+        starts = np.array([part.start for part in group])
+        lengths = np.array([part.stop for part in group]) - starts
+        rows = np.arange(int(lengths.sum())) + np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
         values = np.ascontiguousarray(first.matrix[rows].T)  # a row per column: its values at once
         steps = np.concatenate([part.steps for part in group])
         epochs = None if first.epochs is None else np.concatenate([part.epochs for part in group])
@@ -454,23 +456,30 @@ class Chunk:
             return []
         return self.data[self.starts[start] : self.ends[stop - 1]].decode("utf-8", self.errors).split("\n")
 
-    def holding(self, marker: str) -> np.ndarray:
-        """Whether each line holds ``marker`` where the chunk's first or last line holding it
-        does (a format prints a kind of line with its marker at one place; a width before it,
-        an ETA's, changes seldom): those bytes of every line compared at once as fixed-width
-        strings, where a split of the chunk per marker cost four times as much. A line holding
-        it elsewhere is not found and is read one by one, which gives the same records."""
+    def holding(self, marker: str, among: np.ndarray) -> np.ndarray:
+        """The lines among ``among`` (a bool a line) that hold ``marker`` where the chunk's
+        first or last such line holding it does (a format prints a kind of line with its
+        marker at one place; a width before it, an ETA's, changes seldom), rising: those bytes
+        of each line compared at once as fixed-width strings, where a split of the chunk per
+        marker cost four times as much. A line holding it elsewhere is not found and is read
+        one by one, which gives the same records. Only the lines no other kind took are
+        compared: a kind with few lines, after those with many, costs little."""
         needle = marker.encode("utf-8", "surrogatepass")
-        found = np.zeros(len(self), dtype=bool)
-        first = self.data.find(needle)
+        lines = np.flatnonzero(among)
+        if not len(lines):
+            return lines
+        starts, ends = self.starts[lines], self.ends[lines]
+        data = self.data
+        first = data.find(needle, int(starts[0]), int(ends[-1]))
         if first < 0:
-            return found
-        windows = np.ndarray((len(self.data) - len(needle) + 1,), f"S{len(needle)}", self.data, strides=(1,))
-        for at in {first, self.data.rfind(needle)}:
+            return lines[:0]
+        found = np.zeros(len(lines), dtype=bool)
+        windows = np.ndarray((len(data) - len(needle) + 1,), f"S{len(needle)}", data, strides=(1,))
+        for at in {first, data.rfind(needle, int(starts[0]), int(ends[-1]))}:
             offset = at - int(self.starts[np.searchsorted(self.ends, at)])
-            rows = np.flatnonzero(self.ends - self.starts >= offset + len(needle))
-            found[rows[windows[self.starts[rows] + offset] == needle]] = True
-        return found
+            rows = np.flatnonzero(ends - starts >= offset + len(needle))
+            found[rows[windows[starts[rows] + offset] == needle]] = True
+        return lines[found]
 
     def joined(self, rows: np.ndarray) -> tuple[bytes, np.ndarray]:
         """The lines ``rows`` (rising) joined by ``\\n``, and where each starts there: a slice
@@ -498,7 +507,8 @@ class RunParser(PlainBytesFeed, LineParser):
     ``fast=False``) and tells in `_layout_of` the layout of a line of a kind it reads in bulk
     (with the text every such line holds, a cheap test that tells the kinds apart). All lines
     of one layout in a chunk are read by one `Layout.read`; `_prepare` turns what it read into
-    what `_run` needs (None: read them line by line), and `_run` takes each stretch of
+    what `_run` needs (None: read them line by line), or `_read_blank` the lines of a layout
+    without numbers, which the subclass reads itself; `_run` takes each stretch of
     consecutive lines of one layout in turn, the lines between them read one by one, giving
     what `_one_by_one` would give (its values as one `Rows` record) or False, having changed
     nothing (then that stretch is read line by line). A layout whose lines do not all fit is
@@ -577,21 +587,21 @@ class RunParser(PlainBytesFeed, LineParser):
         kinds, counts = [], {}
         left = np.ones(len(chunk), dtype=bool)  # the lines no layout has taken: each is offered to the next
         for marker, layout in list(self._layouts.items()):
-            rows = np.flatnonzero(chunk.holding(marker) & left)
+            rows = chunk.holding(marker, left)
             counts[marker] = len(rows)
             if len(rows) < MIN_LINES:
                 continue
             text, starts = chunk.joined(rows)
             read = layout.read(text, starts)
-            if read is None or not (
-                self._spaced_as_learned(layout, marker, chunk, rows, text, read[2]) if layout.width
-                else self._gives_nothing(layout, marker, text, starts)
-            ):
+            if read is not None and not layout.width:
+                prepared = self._read_blank(layout, marker, text, starts, read[0])
+            elif read is None or not self._spaced_as_learned(layout, marker, chunk, rows, text, read[2]):
                 del self._layouts[marker]
                 self._shapes.clear()
                 self._learn([chunk.line(rows[-1])])  # the latest layout, if that line has one
                 continue
-            prepared = self._prepare(layout, read[0], read[1])
+            else:
+                prepared = self._prepare(layout, read[0], read[1])
             if prepared is not None:
                 kinds.append((layout, rows, prepared))
                 left[rows] = False
@@ -655,10 +665,12 @@ class RunParser(PlainBytesFeed, LineParser):
     def _layout_of(self, line: str) -> tuple[Layout, str] | None:
         raise NotImplementedError
 
-    def _gives_nothing(self, layout: Layout, marker: str, text: bytes, starts: np.ndarray) -> bool:
-        """Whether the general path reads nothing from any line of a run of a blank layout
-        (joined in ``text``, each starting at ``starts``): a subclass whose `_layout_of` gives
-        blank layouts knows which of its lines it passes over."""
+    def _read_blank(
+        self, layout: Layout, marker: str, text: bytes, starts: np.ndarray, stamps: np.ndarray | None
+    ) -> object | None:
+        """What `_run` needs of the lines of a blank layout in a chunk (joined in ``text``,
+        each starting at ``starts``, its first ``skip`` bytes in ``stamps``), which a subclass
+        whose `_layout_of` gives blank layouts reads itself; None: read them one by one."""
         raise NotImplementedError
 
     def _prepare(self, layout: Layout, stamps: np.ndarray | None, matrix: np.ndarray) -> object | None:
