@@ -17,6 +17,7 @@ a name - leaves the run to the general reading (None).
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -25,6 +26,8 @@ from numpy.lib.stride_tricks import as_strided
 from lossboard.sources.formats._numbers import Decimal, decimal_at, decimals
 
 _SPACE = ord(" ")
+_DIGITS = b"0123456789"
+_DIGITS_AS_ZERO = bytes.maketrans(_DIGITS, b"0" * 10)
 _SHAPE = bytes.maketrans(b"0123456789 -", b"00000000000+")  # digits and padding alike, signs alike
 _DIGITS_ALIKE = bytes.maketrans(b"0123456789-", b"0000000000+")  # as `_SHAPE`, but padding apart
 _MINUS = ord("-")
@@ -67,7 +70,7 @@ def numbers(text: bytes, count: int, pieces: tuple[bytes, ...], blanked: np.ndar
 def _read(text: bytes, count: int, width: int, pieces: tuple[bytes, ...], blanked: np.ndarray | None) -> Read | None:
     """`numbers` of lines of one shape, ``width`` bytes each."""
     first = text[:width]
-    places = _places(first, pieces)
+    places = _places_of(first, pieces)
     if places is None:
         return None
     rows = as_strided(np.frombuffer(text, dtype=np.uint8), shape=(count, width), strides=(width + 1, 1))
@@ -196,6 +199,20 @@ def _alike(
     if blanked is not None:  # the shapes numbered, each with what was blanked after it
         keys = np.unique(keys, return_inverse=True)[1].astype(np.int64) * (int(blanked.max()) + 1) + blanked
     return np.unique(keys, return_index=True)[1].tolist()
+
+
+def _places_of(first: bytes, pieces: tuple[bytes, ...]) -> list[tuple[int, Decimal, int | None]] | None:
+    """`_places`, remembered by the line's shape (digits as 0) where no piece holds a digit:
+    then what `_places` finds depends on where the line's digits are, not on which they are,
+    and a log's runs have few shapes, each read again chunk after chunk."""
+    if any(piece.translate(None, _DIGITS) != piece for piece in pieces):
+        return _places(first, pieces)
+    return _places_of_shape(first.translate(_DIGITS_AS_ZERO), pieces)
+
+
+@lru_cache(maxsize=256)
+def _places_of_shape(shape: bytes, pieces: tuple[bytes, ...]) -> list[tuple[int, Decimal, int | None]] | None:
+    return _places(shape, pieces)
 
 
 def _places(first: bytes, pieces: tuple[bytes, ...]) -> list[tuple[int, Decimal, int | None]] | None:
