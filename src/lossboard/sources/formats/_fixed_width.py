@@ -74,7 +74,7 @@ def _read(text: bytes, count: int, width: int, pieces: tuple[bytes, ...], blanke
     if places is None:
         return None
     rows = as_strided(np.frombuffer(text, dtype=np.uint8), shape=(count, width), strides=(width + 1, 1))
-    spaces = rows == _SPACE
+    spaces = _Spaces.of(rows)
     if not _pads_only(np.frombuffer(first, dtype=np.uint8), rows, spaces, places):
         return None
     digits, found = _number_columns(rows, places)
@@ -179,14 +179,28 @@ def row_kinds(shapes: np.ndarray, most: int | None = None) -> np.ndarray | None:
     return np.repeat(np.array(numbers, dtype=np.int64), np.diff([*changes, len(shapes)]))
 
 
+class _Spaces(NamedTuple):
+    """Where the rows of a run hold spaces: each byte, and each column in any row and in every
+    row (each reduced once, for `_pads_only` and `_alike` both)."""
+
+    each: np.ndarray
+    anywhere: np.ndarray
+    everywhere: np.ndarray
+
+    @classmethod
+    def of(cls, rows: np.ndarray) -> _Spaces:
+        each = rows == _SPACE
+        return cls(each, each.any(axis=0), each.all(axis=0))
+
+
 def _alike(
-    rows: np.ndarray, spaces: np.ndarray, places: list[tuple[int, Decimal, int | None]], blanked: np.ndarray | None
+    rows: np.ndarray, spaces: _Spaces, places: list[tuple[int, Decimal, int | None]], blanked: np.ndarray | None
 ) -> list[int] | None:
     """One row of each shape (digits as 0) and ``blanked`` (`Read`) among ``rows``, which
     `_pads_only` found alike but in their digits, the padding that may take their place, and
     exponents' signs: those columns, a space, a minus or anything else each, tell the shapes
     apart."""
-    varying = spaces.any(axis=0) & ~spaces.all(axis=0)
+    varying = spaces.anywhere & ~spaces.everywhere
     varying[[sign for _, _, sign in places if sign is not None]] = True
     columns = np.flatnonzero(varying)
     if len(columns) > _MAX_KEY_COLUMNS:
@@ -252,12 +266,12 @@ def _places(first: bytes, pieces: tuple[bytes, ...]) -> list[tuple[int, Decimal,
 
 
 def _pads_only(
-    first: np.ndarray, rows: np.ndarray, spaces: np.ndarray, places: list[tuple[int, Decimal, int | None]]
+    first: np.ndarray, rows: np.ndarray, spaces: _Spaces, places: list[tuple[int, Decimal, int | None]]
 ) -> bool:
     """Whether each line differs from the first only in digits, in spaces only where a
     number's padding is (before its first digit, which every line has), and in signs only in
     exponents."""
-    spaced = spaces.any(axis=0)
+    spaced = spaces.anywhere
     inside = np.zeros(len(first), dtype=bool)
     for padded, decimal, _ in places:
         inside[padded : decimal.span[1]] = True
@@ -268,7 +282,7 @@ def _pads_only(
             return False  # a whole number without its last digit
         if whole:
             lead = [column for column in whole[1:] if spaced[column]]
-            if lead and (spaces[:, lead] & ~spaces[:, [column - 1 for column in lead]]).any():
+            if lead and (spaces.each[:, lead] & ~spaces.each[:, [column - 1 for column in lead]]).any():
                 return False  # a space after a digit
     outside = ~inside
     signs = (first == _MINUS) | (first == ord("+"))
@@ -276,4 +290,4 @@ def _pads_only(
     exact = np.flatnonzero((outside & (first >= ord("0")) & (first <= ord("9"))) | signs)
     if (rows[:, exact] != first[exact]).any():
         return False  # a name's digit ("Acc@1") or a sign differs
-    return bool(spaces[:, outside & (first == _SPACE)].all())
+    return bool(spaces.everywhere[outside & (first == _SPACE)].all())
