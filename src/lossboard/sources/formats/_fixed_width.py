@@ -68,7 +68,7 @@ def numbers(text: bytes, count: int, pieces: tuple[bytes, ...], blanked: np.ndar
 
 
 def _read(text: bytes, count: int, width: int, pieces: tuple[bytes, ...], blanked: np.ndarray | None) -> Read | None:
-    """`numbers` of lines of one shape, ``width`` bytes each."""
+    """`numbers` of lines of one shape, ``width`` bytes each (the last may end in ``\\n`` too)."""
     first = text[:width]
     places = _places_of(first, pieces)
     if places is None:
@@ -135,13 +135,13 @@ def numbers_by_shape(
         lines = np.empty((len(rows), width + 1), dtype=np.uint8)
         lines[:, :-1] = np.lib.stride_tricks.sliding_window_view(codes, width)[starts[rows]]
         lines[:, -1] = _NEWLINE
-        block = lines.tobytes()[:-1]
+        block = lines.tobytes()  # each line ending in "\n": one copy, not a second to cut the last
         kinds = _by_shape(block, width, _MAX_SHAPES - shapes)
         if kinds is None:
             return None
         shapes += len(kinds)
         for kind in kinds:
-            part = block if kind is None else lines[kind].tobytes()[:-1]
+            part = block if kind is None else lines[kind].tobytes()
             at = rows if kind is None else rows[kind]
             read = _read(part, len(at), width, pieces, None if blanked is None else blanked[at])
             if read is None:
@@ -152,13 +152,13 @@ def numbers_by_shape(
 
 
 def _by_shape(block: bytes, width: int, most: int) -> list[np.ndarray | None] | None:
-    """The rows of each shape among lines of one ``width`` (joined by ``\\n``): [None] when
+    """The rows of each shape among lines of one ``width`` (each ending in ``\\n``): [None] when
     all are one shape, as a run's lines mostly are; None when they are more than ``most``
     shapes (detectron2's values printed to four significant digits: no columns), or change
     shape from one line to the next more than `_MAX_CHANGES` times."""
     shape = block.translate(_SHAPE)
-    count = (len(block) + 1) // (width + 1)
-    if shape == (shape[: width + 1] * count)[:-1]:
+    count = len(block) // (width + 1)
+    if shape == shape[: width + 1] * count:
         return [None] if most > 0 else None
     shapes = as_strided(np.frombuffer(shape, dtype=np.uint8), shape=(count, width), strides=(width + 1, 1))
     kinds = row_kinds(shapes, _MAX_CHANGES)
