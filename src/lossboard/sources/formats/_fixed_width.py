@@ -54,7 +54,7 @@ class Read(NamedTuple):
     alike: list[int] | None
 
 
-def numbers(text: bytes, count: int, pieces: tuple[bytes, ...], blanked: np.ndarray | None = None) -> Read | None:
+def numbers(text: bytes | bytearray, count: int, pieces: tuple[bytes, ...], blanked: np.ndarray | None = None) -> Read | None:
     """The (lines, numbers) float matrix of ``count`` lines joined by ``\\n``, when the first
     line's text without spaces is ``pieces`` with a number between each two and every line is
     as wide as the first with each number in its columns (both checked here); else None."""
@@ -67,9 +67,9 @@ def numbers(text: bytes, count: int, pieces: tuple[bytes, ...], blanked: np.ndar
     return _read(text, count, width, pieces, blanked)
 
 
-def _read(text: bytes, count: int, width: int, pieces: tuple[bytes, ...], blanked: np.ndarray | None) -> Read | None:
+def _read(text: bytes | bytearray, count: int, width: int, pieces: tuple[bytes, ...], blanked: np.ndarray | None) -> Read | None:
     """`numbers` of lines of one shape, ``width`` bytes each (the last may end in ``\\n`` too)."""
-    first = text[:width]
+    first = bytes(text[:width])  # of a bytearray too (`_places_of` remembers it)
     places = _places_of(first, pieces)
     if places is None:
         return None
@@ -112,7 +112,7 @@ def _number_columns(rows: np.ndarray, places: list[tuple[int, Decimal, int | Non
 
 
 def numbers_by_shape(
-    text: bytes, starts: np.ndarray, pieces: tuple[bytes, ...], blanked: np.ndarray | None = None
+    text: bytes | bytearray, starts: np.ndarray, pieces: tuple[bytes, ...], blanked: np.ndarray | None = None
 ) -> Read | None:
     """`numbers` of lines joined by ``\\n`` (each starting at ``starts``) of a few shapes
     (digits and spaces alike): an ETA blanked in place, a counter mmcv does not pad, move
@@ -125,7 +125,7 @@ def numbers_by_shape(
     widths, of_width = np.unique(lengths, return_inverse=True)
     if len(widths) == 1:
         return numbers(text, count, pieces, blanked)
-    sample = text[: starts[_SAMPLE] - 1] if count > _SAMPLE else text
+    sample = bytes(text[: starts[_SAMPLE] - 1] if count > _SAMPLE else text)  # of a bytearray too: a set of its lines
     if len(set(sample.translate(_DIGITS_ALIKE).split(b"\n"))) > _MAX_SHAPES:
         return None  # told by a few lines (spaces apart), before a pass over all: detectron2's values have no width
     codes = np.frombuffer(text, dtype=np.uint8)

@@ -137,9 +137,8 @@ class Layout(NamedTuple):
         if self.skip or self.cut:
             etas = _blank_etas(codes, starts, lengths) if self.cut == ETA_CUT else None
             in_place = in_place or etas is not None
-            text = bytes(blanked)
-            if not in_place:
-                text = re.sub(self.cut.encode(), b"", text)
+            # read in place, not copied again: every step below takes a bytearray as it takes bytes
+            text = blanked if in_place else re.sub(self.cut.encode(), b"", blanked)
         # read as columns, checked there against the pieces; detectron2's metrics lines (one
         # counter, values to four significant digits) have none, and trying cost a sixth of its load
         if in_place and (not self.cut or self.counters > 1):
