@@ -7,6 +7,7 @@ them) and chunkings."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
@@ -395,6 +396,117 @@ def test_copypaste_tables_between_runs_read_as_the_general_path_reads_them(value
         assert len(block.step) == 3 and np.isnan(block.value).all()
 
 
+def test_a_chunks_copypaste_tables_come_in_one_block_a_column() -> None:
+    """Tables of two tasks after each evaluation, as a Mask R-CNN run prints them, are read in
+    bulk (a chunk's tables of one task and header are one block a column), at the iteration
+    the evaluation ran after, as the general path reads them whatever the chunks."""
+    text = _clean_log("detectron2-log", epochs=12)
+    tables = ("[11/16 03:01:22] d2.evaluation.testing INFO: copypaste: Task: {task}\n"
+              "[11/16 03:01:22] d2.evaluation.testing INFO: copypaste: AP,AP50,APl\n"
+              "[11/16 03:01:22] d2.evaluation.testing INFO: copypaste: {values}\n")
+    text = re.sub(r"(Inference done 1091/3334[^\n]*\n)", lambda match: match[1] + "".join(
+        tables.format(task=task, values=values) for task, values in (("bbox", "40.2151,61.0234,43.8120"), ("segm", "1.5,2,3e1"))
+    ), text)
+    for chunk in (None, 5_000, 20_000):
+        _same("detectron2-log", text, chunk)
+    items = _same("detectron2-log", text)
+    assert not [item for item in items if type(item) is Point]
+    (block,) = [item for item in items if type(item) is Columns and item.source_tag == "segm/APl"]
+    assert block.step.tolist() == [epoch * 1000 + 200 for epoch in range(1, 13)] and set(block.value) == {30.0}
+
+
+class _CountingTables(FORMATS["detectron2-log"].Parser):
+    """detectron2's parser counting the copypaste lines it reads one by one."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.read_alone = 0
+
+    def _copypaste(self, number: int, text: str) -> list:
+        self.read_alone += 1
+        return super()._copypaste(number, text)
+
+
+_TABLE = "[11/16 03:01:22] d2.evaluation.testing INFO: copypaste: "
+
+
+def _logged_tables(odd: dict[int, str] | None = None) -> str:
+    """A metrics line and a bbox or segm table, twelve times; ``odd``: what lines (0 to 35)
+    of the tables hold instead (after the time, or the whole line when it starts "copypaste")."""
+    tables = [[f"Task: {task}", "AP,AP50", f"{40 + step / 7:.4f},{step / 99:.4f}"] for step, task in zip(range(12), ["bbox", "segm"] * 6)]
+    lines = [f"{_TABLE}{line}" for table in tables for line in table]
+    for line, instead in (odd or {}).items():
+        lines[line] = instead if instead.startswith("copypaste") else _TABLE + instead
+    metrics = [f"[11/16 03:00:21] d2.utils.events INFO:  eta: 0:10:00  iter: {step}  total_loss: 0.5" for step in range(20, 260, 20)]
+    return "".join(f"{metric}\n{chr(10).join(lines[3 * at : 3 * at + 3])}\n" for at, metric in enumerate(metrics))
+
+
+def test_every_copypaste_table_of_a_clean_log_is_read_in_bulk() -> None:
+    parser = _CountingTables()
+    text = _logged_tables()
+    assert canonical(expand(parser.feed(text) + parser.close())) == canonical(expand(_parse("detectron2-log", text, fast=False)))
+    assert parser.read_alone == 0
+
+
+@pytest.mark.parametrize("odd", [
+    {17: "-0,1.5"},  # orjson's -0 is the integer 0; float("-0") is -0.0
+    {16: "iter: 5  AP,AP50"},  # a metrics line to the general path
+    {15: "Task: bbox\x1c"},  # white space to str.strip, not to bytes.strip
+    {17: "Task: segm"}, {16: "Task: segm", 17: "1.5"},  # a task line in another's place
+    {16: "AP"},  # fewer columns than values
+    {16: "AP,AP50\nloss: 0.5"},  # another line between a table's, read in the table's split or not
+    {15: "copypaste: 0:21] d2.evaluation.testing INFO: copypaste: Task: bbox"},  # the general path takes the first
+])
+def test_an_odd_copypaste_table_among_clean_ones_reads_as_the_general_path_reads_it(odd: dict[int, str]) -> None:
+    """One odd table leaves its chunk's tables to the general path; each, read otherwise in
+    bulk, would mean something else."""
+    text = _logged_tables(odd)
+    fast = _same("detectron2-log", text)
+    assert _points(fast) == _points(_parse("detectron2-log", text, fast=False))
+
+
+TABLE_CELLS = st.one_of(VALUES, st.sampled_from([" 40.5", "40.5 ", "", "1 2", "0x1", "-0.0", "1e400", "12345678901234567890"]))
+TABLE_LINES = st.sampled_from(["Task: bbox", " Task: segm ", "AP, AP50 ", "iter: 5  AP,AP50", "\x1cAP,AP50", "AP"])
+
+
+@st.composite
+def _tables_log(draw) -> str:
+    """A detectron2 log whose evaluations print copypaste tables as detectron2 does, one in
+    a few odd: a cell orjson and ``float`` read otherwise, a line left out, another line in a
+    table's place (so a chunk's tables are mostly read in bulk, and one odd table in one)."""
+    lines = []
+    for step in range(20, 20 * draw(st.integers(10, 60)), 20):
+        lines.append(f"[11/16 03:00:21] d2.utils.events INFO:  eta: 0:10:00  iter: {step}  total_loss: {step / 997:.4f}")
+        if draw(st.booleans()):
+            table = [f"Task: {draw(st.sampled_from(['bbox', 'segm']))}", "AP,AP50", f"{step / 99:.4f},{step / 7:.2f}"]
+            odd = draw(st.integers(0, 15))
+            if odd == 0:
+                table[2] = f"{draw(TABLE_CELLS)},{draw(TABLE_CELLS)}"
+            elif odd == 1:
+                table[draw(st.integers(0, 2))] = draw(TABLE_LINES)
+            elif odd == 2:
+                del table[draw(st.integers(0, 2))]
+            lines += [f"[11/16 03:00:21] d2.evaluation.testing INFO: copypaste: {line}" for line in table]
+    return "\n".join(lines) + "\n"
+
+
+def _points(items: list) -> Counter:
+    """Each value as (name, step, its repr): -0.0 and 0.0 apart, as equality does not tell them."""
+    return Counter((point.source_tag, point.step, repr(point.value)) for point in expand(items) if type(point) is Point)
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_copypaste_tables_of_any_cells_read_as_the_general_path_reads_them(data) -> None:
+    """Tables read in bulk give what the general path gives: cells ``float`` reads and orjson
+    does not (``1.``, ``nan``, `` 40.5``) or reads otherwise (``-0``), counts that differ from
+    the header's, a table without its task or header line, a task line where another should
+    be, a metrics pair in a table's line."""
+    text, chunk = data.draw(_tables_log()), data.draw(st.sampled_from([None, 4_096, 8_192]))
+    fast = _same("detectron2-log", text, chunk)
+    assert _points(fast) == _points(_parse("detectron2-log", text, fast=False, chunk=chunk))
+
+
 @st.composite
 def _digits_moved(draw, kind: str) -> str:
     """A log with a digit moved across the character after it on a few lines (``03:15:21``
@@ -492,8 +604,8 @@ def test_detectron2_metrics_lines_whatever_they_print_before_their_eta(data) -> 
 @pytest.mark.parametrize("inside", ["iter: 5  total_loss: 0.3 ", "copypaste: Task: bbox ", "val_loss: 0.5 ", "Inference "])
 @pytest.mark.parametrize("at", [0, 5, 11])
 def test_a_detectron2_progress_line_holding_more_reads_as_the_general_path_reads_it(inside: str, at: int) -> None:
-    """detectron2's own lines give nothing and are read in bulk by their shapes alone: one
-    that holds a metrics pair or a copypaste table is no such line."""
+    """detectron2's own lines give nothing and are read in bulk: one that holds a metrics
+    pair or a copypaste table is no such line."""
     stamp = "[11/16 03:00:21]"
     lines = [f"{stamp} d2.utils.events INFO:  eta: 0:10:00  iter: {it}  total_loss: 0.{it}" for it in range(100, 110)]
     progress = [f"{stamp} d2.evaluation.evaluator INFO: Inference done {i * 120 + 11}/3334. Dataloading: 0.0015 s/iter. "
@@ -503,6 +615,21 @@ def test_a_detectron2_progress_line_holding_more_reads_as_the_general_path_reads
     items = _same("detectron2-log", learned + "\n".join(progress + lines) + "\n", len(learned.encode()))
     if inside.startswith("iter"):  # a metrics line for the general path: iteration 5, whatever prints it
         assert any(type(point) is Point and point.step == 5 and point.source_tag == "total_loss" for point in expand(items))
+
+
+@pytest.mark.parametrize("at", [0, 5, 11])
+def test_a_line_holding_a_detectron2_loggers_text_after_another_prefix_reads_as_the_general_path_reads_it(at: int) -> None:
+    """detectron2's own lines are told by their logger's text right after their time: a line
+    holding that text further on has no logger's prefix, and the general path reads it (here
+    its ``val_loss``) whether or not it is where a chunk's first or last such line is."""
+    stamp = "[11/16 03:00:21]"
+    lines = [f"{stamp} d2.utils.events INFO:  eta: 0:10:00  iter: {it}  total_loss: 0.{it}" for it in range(100, 130)]
+    progress = [f"{stamp} d2.evaluation.evaluator INFO: Inference done {i * 120 + 11}/3334. Dataloading: 0.0015 s/iter. "
+                "ETA=0:01:36" for i in range(12)]
+    learned = "\n".join(lines[:10] + progress + lines[10:20]) + "\n"  # the first chunk: progress lines learned one by one
+    progress[at] = progress[at].replace("] d2.", "] val_loss: 0.5 x] d2.")
+    items = _same("detectron2-log", learned + "\n".join(progress + lines[20:]) + "\n", len(learned.encode()))
+    assert [point.value for point in expand(items) if type(point) is Point and point.source_tag == "val_loss"] == [0.5]
 
 
 def test_mmcv_lines_of_one_width_but_other_columns_read_as_the_general_path_reads_them() -> None:

@@ -17,6 +17,7 @@ a name - leaves the run to the general reading (None).
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -25,6 +26,8 @@ from numpy.lib.stride_tricks import as_strided
 from lossboard.sources.formats._numbers import Decimal, decimal_at, decimals
 
 _SPACE = ord(" ")
+_DIGITS = b"0123456789"
+_DIGITS_AS_ZERO = bytes.maketrans(_DIGITS, b"0" * 10)
 _SHAPE = bytes.maketrans(b"0123456789 -", b"00000000000+")  # digits and padding alike, signs alike
 _DIGITS_ALIKE = bytes.maketrans(b"0123456789-", b"0000000000+")  # as `_SHAPE`, but padding apart
 _MINUS = ord("-")
@@ -51,7 +54,7 @@ class Read(NamedTuple):
     alike: list[int] | None
 
 
-def numbers(text: bytes, count: int, pieces: tuple[bytes, ...], blanked: np.ndarray | None = None) -> Read | None:
+def numbers(text: bytes | bytearray, count: int, pieces: tuple[bytes, ...], blanked: np.ndarray | None = None) -> Read | None:
     """The (lines, numbers) float matrix of ``count`` lines joined by ``\\n``, when the first
     line's text without spaces is ``pieces`` with a number between each two and every line is
     as wide as the first with each number in its columns (both checked here); else None."""
@@ -64,14 +67,14 @@ def numbers(text: bytes, count: int, pieces: tuple[bytes, ...], blanked: np.ndar
     return _read(text, count, width, pieces, blanked)
 
 
-def _read(text: bytes, count: int, width: int, pieces: tuple[bytes, ...], blanked: np.ndarray | None) -> Read | None:
-    """`numbers` of lines of one shape, ``width`` bytes each."""
-    first = text[:width]
-    places = _places(first, pieces)
+def _read(text: bytes | bytearray, count: int, width: int, pieces: tuple[bytes, ...], blanked: np.ndarray | None) -> Read | None:
+    """`numbers` of lines of one shape, ``width`` bytes each (the last may end in ``\\n`` too)."""
+    first = bytes(text[:width])  # of a bytearray too (`_places_of` remembers it)
+    places = _places_of(first, pieces)
     if places is None:
         return None
     rows = as_strided(np.frombuffer(text, dtype=np.uint8), shape=(count, width), strides=(width + 1, 1))
-    spaces = rows == _SPACE
+    spaces = _Spaces.of(rows)
     if not _pads_only(np.frombuffer(first, dtype=np.uint8), rows, spaces, places):
         return None
     digits, found = _number_columns(rows, places)
@@ -109,7 +112,7 @@ def _number_columns(rows: np.ndarray, places: list[tuple[int, Decimal, int | Non
 
 
 def numbers_by_shape(
-    text: bytes, starts: np.ndarray, pieces: tuple[bytes, ...], blanked: np.ndarray | None = None
+    text: bytes | bytearray, starts: np.ndarray, pieces: tuple[bytes, ...], blanked: np.ndarray | None = None
 ) -> Read | None:
     """`numbers` of lines joined by ``\\n`` (each starting at ``starts``) of a few shapes
     (digits and spaces alike): an ETA blanked in place, a counter mmcv does not pad, move
@@ -122,7 +125,7 @@ def numbers_by_shape(
     widths, of_width = np.unique(lengths, return_inverse=True)
     if len(widths) == 1:
         return numbers(text, count, pieces, blanked)
-    sample = text[: starts[_SAMPLE] - 1] if count > _SAMPLE else text
+    sample = bytes(text[: starts[_SAMPLE] - 1] if count > _SAMPLE else text)  # of a bytearray too: a set of its lines
     if len(set(sample.translate(_DIGITS_ALIKE).split(b"\n"))) > _MAX_SHAPES:
         return None  # told by a few lines (spaces apart), before a pass over all: detectron2's values have no width
     codes = np.frombuffer(text, dtype=np.uint8)
@@ -132,13 +135,13 @@ def numbers_by_shape(
         lines = np.empty((len(rows), width + 1), dtype=np.uint8)
         lines[:, :-1] = np.lib.stride_tricks.sliding_window_view(codes, width)[starts[rows]]
         lines[:, -1] = _NEWLINE
-        block = lines.tobytes()[:-1]
+        block = lines.tobytes()  # each line ending in "\n": one copy, not a second to cut the last
         kinds = _by_shape(block, width, _MAX_SHAPES - shapes)
         if kinds is None:
             return None
         shapes += len(kinds)
         for kind in kinds:
-            part = block if kind is None else lines[kind].tobytes()[:-1]
+            part = block if kind is None else lines[kind].tobytes()
             at = rows if kind is None else rows[kind]
             read = _read(part, len(at), width, pieces, None if blanked is None else blanked[at])
             if read is None:
@@ -149,13 +152,13 @@ def numbers_by_shape(
 
 
 def _by_shape(block: bytes, width: int, most: int) -> list[np.ndarray | None] | None:
-    """The rows of each shape among lines of one ``width`` (joined by ``\\n``): [None] when
+    """The rows of each shape among lines of one ``width`` (each ending in ``\\n``): [None] when
     all are one shape, as a run's lines mostly are; None when they are more than ``most``
     shapes (detectron2's values printed to four significant digits: no columns), or change
     shape from one line to the next more than `_MAX_CHANGES` times."""
     shape = block.translate(_SHAPE)
-    count = (len(block) + 1) // (width + 1)
-    if shape == (shape[: width + 1] * count)[:-1]:
+    count = len(block) // (width + 1)
+    if shape == shape[: width + 1] * count:
         return [None] if most > 0 else None
     shapes = as_strided(np.frombuffer(shape, dtype=np.uint8), shape=(count, width), strides=(width + 1, 1))
     kinds = row_kinds(shapes, _MAX_CHANGES)
@@ -176,14 +179,28 @@ def row_kinds(shapes: np.ndarray, most: int | None = None) -> np.ndarray | None:
     return np.repeat(np.array(numbers, dtype=np.int64), np.diff([*changes, len(shapes)]))
 
 
+class _Spaces(NamedTuple):
+    """Where the rows of a run hold spaces: each byte, and each column in any row and in every
+    row (each reduced once, for `_pads_only` and `_alike` both)."""
+
+    each: np.ndarray
+    anywhere: np.ndarray
+    everywhere: np.ndarray
+
+    @classmethod
+    def of(cls, rows: np.ndarray) -> _Spaces:
+        each = rows == _SPACE
+        return cls(each, each.any(axis=0), each.all(axis=0))
+
+
 def _alike(
-    rows: np.ndarray, spaces: np.ndarray, places: list[tuple[int, Decimal, int | None]], blanked: np.ndarray | None
+    rows: np.ndarray, spaces: _Spaces, places: list[tuple[int, Decimal, int | None]], blanked: np.ndarray | None
 ) -> list[int] | None:
     """One row of each shape (digits as 0) and ``blanked`` (`Read`) among ``rows``, which
     `_pads_only` found alike but in their digits, the padding that may take their place, and
     exponents' signs: those columns, a space, a minus or anything else each, tell the shapes
     apart."""
-    varying = spaces.any(axis=0) & ~spaces.all(axis=0)
+    varying = spaces.anywhere & ~spaces.everywhere
     varying[[sign for _, _, sign in places if sign is not None]] = True
     columns = np.flatnonzero(varying)
     if len(columns) > _MAX_KEY_COLUMNS:
@@ -196,6 +213,20 @@ def _alike(
     if blanked is not None:  # the shapes numbered, each with what was blanked after it
         keys = np.unique(keys, return_inverse=True)[1].astype(np.int64) * (int(blanked.max()) + 1) + blanked
     return np.unique(keys, return_index=True)[1].tolist()
+
+
+def _places_of(first: bytes, pieces: tuple[bytes, ...]) -> list[tuple[int, Decimal, int | None]] | None:
+    """`_places`, remembered by the line's shape (digits as 0) where no piece holds a digit:
+    then what `_places` finds depends on where the line's digits are, not on which they are,
+    and a log's runs have few shapes, each read again chunk after chunk."""
+    if any(piece.translate(None, _DIGITS) != piece for piece in pieces):
+        return _places(first, pieces)
+    return _places_of_shape(first.translate(_DIGITS_AS_ZERO), pieces)
+
+
+@lru_cache(maxsize=256)
+def _places_of_shape(shape: bytes, pieces: tuple[bytes, ...]) -> list[tuple[int, Decimal, int | None]] | None:
+    return _places(shape, pieces)
 
 
 def _places(first: bytes, pieces: tuple[bytes, ...]) -> list[tuple[int, Decimal, int | None]] | None:
@@ -235,12 +266,12 @@ def _places(first: bytes, pieces: tuple[bytes, ...]) -> list[tuple[int, Decimal,
 
 
 def _pads_only(
-    first: np.ndarray, rows: np.ndarray, spaces: np.ndarray, places: list[tuple[int, Decimal, int | None]]
+    first: np.ndarray, rows: np.ndarray, spaces: _Spaces, places: list[tuple[int, Decimal, int | None]]
 ) -> bool:
     """Whether each line differs from the first only in digits, in spaces only where a
     number's padding is (before its first digit, which every line has), and in signs only in
     exponents."""
-    spaced = spaces.any(axis=0)
+    spaced = spaces.anywhere
     inside = np.zeros(len(first), dtype=bool)
     for padded, decimal, _ in places:
         inside[padded : decimal.span[1]] = True
@@ -251,7 +282,7 @@ def _pads_only(
             return False  # a whole number without its last digit
         if whole:
             lead = [column for column in whole[1:] if spaced[column]]
-            if lead and (spaces[:, lead] & ~spaces[:, [column - 1 for column in lead]]).any():
+            if lead and (spaces.each[:, lead] & ~spaces.each[:, [column - 1 for column in lead]]).any():
                 return False  # a space after a digit
     outside = ~inside
     signs = (first == _MINUS) | (first == ord("+"))
@@ -259,4 +290,4 @@ def _pads_only(
     exact = np.flatnonzero((outside & (first >= ord("0")) & (first <= ord("9"))) | signs)
     if (rows[:, exact] != first[exact]).any():
         return False  # a name's digit ("Acc@1") or a sign differs
-    return bool(spaces[:, outside & (first == _SPACE)].all())
+    return bool(spaces.everywhere[outside & (first == _SPACE)].all())

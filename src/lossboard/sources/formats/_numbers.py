@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import struct
+from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -191,8 +192,16 @@ def _integer(lines: np.ndarray, positions: tuple[int, ...]) -> np.ndarray:
     BLAS call, twice as fast as an integer one)."""
     if not positions:
         return np.zeros(len(lines))
+    columns, powers, zeros = _digit_weights(positions)
+    return serial_product(lines[:, columns].astype(np.float64), powers) - zeros
+
+
+@lru_cache(maxsize=1024)
+def _digit_weights(positions: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, float]:
+    """For `_integer`: ``positions`` as an index array, each digit's power of ten, and what
+    the digits' ASCII zeros add; a run of lines reads the same numbers chunk after chunk."""
     powers = 10.0 ** np.arange(len(positions) - 1, -1, -1)
-    return serial_product(lines[:, positions].astype(np.float64), powers) - ord("0") * powers.sum()
+    return np.array(positions, dtype=np.intp), powers, ord("0") * float(powers.sum())
 
 
 # OpenBLAS (numpy's wheels) splits a matrix product over every core above 262,144

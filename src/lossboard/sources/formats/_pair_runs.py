@@ -59,7 +59,6 @@ _NUMBER_BYTES = b"0123456789.eE+-"
 _COMMA = ord(",")
 _NEWLINE = ord("\n")
 _DIGITS = b"0123456789"
-_BLANK = b" " + _DIGITS
 _DIGITS_AS_ZERO = bytes.maketrans(_DIGITS, b"0" * 10)
 _DIGIT_AS_ZERO = np.frombuffer(_DIGITS_AS_ZERO, dtype=np.uint8)
 _ZEROS = re.compile(b"00+")
@@ -99,11 +98,11 @@ class Layout(NamedTuple):
         return cls(skip, cut, pieces, len(spans) - len(names), tuple(names))
 
     @classmethod
-    def blank(cls, sample: str, *, skip: int = 0) -> Layout:
-        """The layout of lines that give nothing (progress a trainer logs), told by their text
-        without digits and spaces: no numbers to convert, only the check that each line is one
-        of them, which the check of each line's shape makes (`read` gives any lines)."""
-        return cls(skip, "", (sample[skip:].encode("utf-8", "surrogatepass").translate(None, _BLANK).decode(),), 0, ())
+    def blank(cls, *, skip: int = 0) -> Layout:
+        """The layout of lines a subclass reads itself (progress a trainer logs, which gives
+        nothing; detectron2's copypaste tables): no numbers to convert, only their first
+        ``skip`` bytes (a time) to hand over (`RunParser._read_blank`)."""
+        return cls(skip, "", ("",), 0, ())
 
     @property
     def width(self) -> int:
@@ -114,32 +113,32 @@ class Layout(NamedTuple):
         (lines, numbers) float matrix; when read as columns, one line of each shape with digits
         as 0, its stamp and ETA included (`_fixed_width.Read.alike`), else None) when every
         line of ``text`` (lines joined by ``\\n``, each starting at ``starts``) fits, else
-        None. A blank layout's lines are not checked here: `RunParser` checks every line's
-        shape against the layout anyway."""
+        None. A blank layout's lines are not checked here (`RunParser._read_blank`), nor
+        copied: only their stamps are taken."""
         count = len(starts)
         stamps = None
         if self.skip or self.cut:  # blanked to spaces, which go with the others below
-            blanked = bytearray(text)
+            blanked = bytearray(text) if self.width else text  # a blank layout's stamps alone: no copy
             codes = np.frombuffer(blanked, dtype=np.uint8)
             lengths = np.append(starts[1:] - 1, len(text)) - starts
         if self.skip:
             if lengths.min() < self.skip:
                 return None
-            heads = np.lib.stride_tricks.sliding_window_view(codes, self.skip, writeable=True)
+            heads = np.lib.stride_tricks.sliding_window_view(codes, self.skip, writeable=bool(self.width))
             stamps = heads[starts]
             if stamps.max() >= 0x80:
                 return None  # a character of several bytes: its line is not cut where the str path cuts it
-            heads[starts] = 0x20
-        if not self.width:  # a line's text is the layout's if its shape is (`RunParser._spaced_as_learned`)
+            if self.width:
+                heads[starts] = 0x20
+        if not self.width:
             return stamps, np.empty((count, 0)), None
         in_place = not self.cut  # whether the lines' columns stay where they were
         etas = None  # the ETAs blanked in place, told apart by their shapes (`_blank_etas`)
         if self.skip or self.cut:
             etas = _blank_etas(codes, starts, lengths) if self.cut == ETA_CUT else None
             in_place = in_place or etas is not None
-            text = bytes(blanked)
-            if not in_place:
-                text = re.sub(self.cut.encode(), b"", text)
+            # read in place, not copied again: every step below takes a bytearray as it takes bytes
+            text = blanked if in_place else re.sub(self.cut.encode(), b"", blanked)
         # read as columns, checked there against the pieces; detectron2's metrics lines (one
         # counter, values to four significant digits) have none, and trying cost a sixth of its load
         if in_place and (not self.cut or self.counters > 1):
@@ -418,7 +417,10 @@ def _columns(group: list[Rows]) -> list[Columns]:
         values = first.matrix[first.start : first.stop].T
         steps, epochs, walls = first.steps, first.epochs, first.walls
     else:
-        rows = np.concatenate([np.arange(part.start, part.stop) for part in group])
+        # the rows of every part at once: a count from 0, each part's run of it moved to its start
+        starts = np.array([part.start for part in group])
+        lengths = np.array([part.stop for part in group]) - starts
+        rows = np.arange(int(lengths.sum())) + np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
         values = np.ascontiguousarray(first.matrix[rows].T)  # a row per column: its values at once
         steps = np.concatenate([part.steps for part in group])
         epochs = None if first.epochs is None else np.concatenate([part.epochs for part in group])
@@ -453,23 +455,30 @@ class Chunk:
             return []
         return self.data[self.starts[start] : self.ends[stop - 1]].decode("utf-8", self.errors).split("\n")
 
-    def holding(self, marker: str) -> np.ndarray:
-        """Whether each line holds ``marker`` where the chunk's first or last line holding it
-        does (a format prints a kind of line with its marker at one place; a width before it,
-        an ETA's, changes seldom): those bytes of every line compared at once as fixed-width
-        strings, where a split of the chunk per marker cost four times as much. A line holding
-        it elsewhere is not found and is read one by one, which gives the same records."""
+    def holding(self, marker: str, among: np.ndarray) -> np.ndarray:
+        """The lines among ``among`` (a bool a line) that hold ``marker`` where the chunk's
+        first or last such line holding it does (a format prints a kind of line with its
+        marker at one place; a width before it, an ETA's, changes seldom), rising: those bytes
+        of each line compared at once as fixed-width strings, where a split of the chunk per
+        marker cost four times as much. A line holding it elsewhere is not found and is read
+        one by one, which gives the same records. Only the lines no other kind took are
+        compared: a kind with few lines, after those with many, costs little."""
         needle = marker.encode("utf-8", "surrogatepass")
-        found = np.zeros(len(self), dtype=bool)
-        first = self.data.find(needle)
+        lines = np.flatnonzero(among)
+        if not len(lines):
+            return lines
+        starts, ends = self.starts[lines], self.ends[lines]
+        data = self.data
+        first = data.find(needle, int(starts[0]), int(ends[-1]))
         if first < 0:
-            return found
-        windows = np.ndarray((len(self.data) - len(needle) + 1,), f"S{len(needle)}", self.data, strides=(1,))
-        for at in {first, self.data.rfind(needle)}:
+            return lines[:0]
+        found = np.zeros(len(lines), dtype=bool)
+        windows = np.ndarray((len(data) - len(needle) + 1,), f"S{len(needle)}", data, strides=(1,))
+        for at in {first, data.rfind(needle, int(starts[0]), int(ends[-1]))}:
             offset = at - int(self.starts[np.searchsorted(self.ends, at)])
-            rows = np.flatnonzero(self.ends - self.starts >= offset + len(needle))
-            found[rows[windows[self.starts[rows] + offset] == needle]] = True
-        return found
+            rows = np.flatnonzero(ends - starts >= offset + len(needle))
+            found[rows[windows[starts[rows] + offset] == needle]] = True
+        return lines[found]
 
     def joined(self, rows: np.ndarray) -> tuple[bytes, np.ndarray]:
         """The lines ``rows`` (rising) joined by ``\\n``, and where each starts there: a slice
@@ -497,7 +506,8 @@ class RunParser(PlainBytesFeed, LineParser):
     ``fast=False``) and tells in `_layout_of` the layout of a line of a kind it reads in bulk
     (with the text every such line holds, a cheap test that tells the kinds apart). All lines
     of one layout in a chunk are read by one `Layout.read`; `_prepare` turns what it read into
-    what `_run` needs (None: read them line by line), and `_run` takes each stretch of
+    what `_run` needs (None: read them line by line), or `_read_blank` the lines of a layout
+    without numbers, which the subclass reads itself; `_run` takes each stretch of
     consecutive lines of one layout in turn, the lines between them read one by one, giving
     what `_one_by_one` would give (its values as one `Rows` record) or False, having changed
     nothing (then that stretch is read line by line). A layout whose lines do not all fit is
@@ -576,18 +586,21 @@ class RunParser(PlainBytesFeed, LineParser):
         kinds, counts = [], {}
         left = np.ones(len(chunk), dtype=bool)  # the lines no layout has taken: each is offered to the next
         for marker, layout in list(self._layouts.items()):
-            rows = np.flatnonzero(chunk.holding(marker) & left)
+            rows = chunk.holding(marker, left)
             counts[marker] = len(rows)
             if len(rows) < MIN_LINES:
                 continue
             text, starts = chunk.joined(rows)
             read = layout.read(text, starts)
-            if read is None or not self._spaced_as_learned(layout, marker, chunk, rows, text, read[2]):
+            if read is not None and not layout.width:
+                prepared = self._read_blank(layout, marker, text, starts, read[0])
+            elif read is None or not self._spaced_as_learned(layout, marker, chunk, rows, text, read[2]):
                 del self._layouts[marker]
                 self._shapes.clear()
                 self._learn([chunk.line(rows[-1])])  # the latest layout, if that line has one
                 continue
-            prepared = self._prepare(layout, read[0], read[1])
+            else:
+                prepared = self._prepare(layout, read[0], read[1])
             if prepared is not None:
                 kinds.append((layout, rows, prepared))
                 left[rows] = False
@@ -649,6 +662,14 @@ class RunParser(PlainBytesFeed, LineParser):
         raise NotImplementedError
 
     def _layout_of(self, line: str) -> tuple[Layout, str] | None:
+        raise NotImplementedError
+
+    def _read_blank(
+        self, layout: Layout, marker: str, text: bytes, starts: np.ndarray, stamps: np.ndarray | None
+    ) -> object | None:
+        """What `_run` needs of the lines of a blank layout in a chunk (joined in ``text``,
+        each starting at ``starts``, its first ``skip`` bytes in ``stamps``), which a subclass
+        whose `_layout_of` gives blank layouts reads itself; None: read them one by one."""
         raise NotImplementedError
 
     def _prepare(self, layout: Layout, stamps: np.ndarray | None, matrix: np.ndarray) -> object | None:

@@ -28,13 +28,14 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 
 from lossboard import tags
 from lossboard.model import RESUME, Event, Item, Point, Problem
 from lossboard.sources.formats import _coco, _pair_runs
-from lossboard.sources.formats._numbers import bad_number
+from lossboard.sources.formats._numbers import bad_number, float_matrix, json_list
 from lossboard.sources.formats._pipeline import LinePipeline
 from lossboard.sources.formats.detectron2_json import tag_of
 from lossboard.sources.formats.sniffers.detectron2_log import sniff as sniff
@@ -44,6 +45,11 @@ NAME = "detectron2-log"
 _ITER = re.compile(r"\biter: (\d+)\s")
 _PAIR = re.compile(r"([A-Za-z_][\w/.\[\]-]*): (\S+)")
 _COPYPASTE = "copypaste: "
+# the four bytes before the colon of "iter: " and of "copypaste: ", as words
+_HEADS = np.frombuffer(b"iteraste", dtype="<u4")
+_COLON = ord(":")
+_COPYPASTE_BYTES = _COPYPASTE.encode()
+_SEPARATORS = b"\x1c\x1d\x1e\x1f"  # white space to `str.strip`, not to `bytes.strip`
 # "[11/16 03:15:21] d2.utils.events INFO: " (log.txt), "[07/11 14:22:23 d2.utils.events]: " (console)
 _PREFIX = re.compile(r"\[\d\d/\d\d \d\d:\d\d:\d\d(?:\] ([\w.]+) [A-Z]+|\s([\w.]+)\]):\s*")
 _OWN_LOGGERS = ("d2.", "fvcore")
@@ -98,7 +104,9 @@ class Parser(_pair_runs.RunParser):
         match = _ITER.search(line) if "iter: " in line else None
         if match is None:
             # before the first metrics line nothing is read anyway: its dumps are no kind worth learning
-            return None if _COPYPASTE in line or self._others.context.step is None else _blank_layout_of(line)
+            if _COPYPASTE in line:
+                return _table_layout_of(line)
+            return None if self._others.context.step is None else _blank_layout_of(line)
         spans, names = [match.span(1)], []
         for pair in _PAIR.finditer(line, match.end()):
             if pair[1] == "eta":
@@ -113,11 +121,27 @@ class Parser(_pair_runs.RunParser):
         layout = _pair_runs.Layout.learn(line, spans, names, skip=skip, cut=_pair_runs.ETA_CUT)
         return None if layout is None else (layout, "iter: ")
 
+    def _read_blank(
+        self, layout: _pair_runs.Layout, marker: str, text: bytes, starts: np.ndarray, stamps: np.ndarray | None
+    ) -> object | None:
+        """Lines whose ``marker`` (a logger's name and what it logs up to a digit, or up to
+        ``copypaste: ``) each hold right after their time: copypaste tables (`_tables`), or
+        lines of detectron2's own loggers, of which the general path reads nothing unless
+        they hold a metrics pair or a copypaste table (`_holds_a_head`), `_PREFIX` finding
+        their logger where their time is a time. Half the cost of telling each line's shape
+        (a translate, a split, a dict), as these lines were checked before."""
+        encoded = marker.encode("utf-8", "surrogatepass")
+        if not _holds_at(text, starts + layout.skip, encoded):
+            return None
+        if marker.endswith(_COPYPASTE):
+            return _tables(text, layout.skip + len(encoded))
+        if _holds_a_head(text) or (stamps is not None and not _is_line_time(stamps)):
+            return None
+        return _NOTHING
+
     def _prepare(self, layout: _pair_runs.Layout, stamps: np.ndarray | None, matrix: np.ndarray) -> tuple | None:
         """The numbers, the iterations and where an iteration goes back, for the whole chunk
         (None: read it line by line, as when an iteration is too large for a float64)."""
-        if not layout.width:  # detectron2's own lines: their time tells them (metrics lines need none)
-            return None if stamps is not None and not _is_line_time(stamps) else (matrix, None, [])
         steps = matrix[:, 0]
         if steps.max() >= _EXACT:
             return None
@@ -126,8 +150,8 @@ class Parser(_pair_runs.RunParser):
     def _run(self, layout: _pair_runs.Layout, prepared: tuple, start: int, stop: int, items: list[Item]) -> bool:
         """Metrics lines read at once, as `_metrics` reads them; False when the iteration goes
         back (a resume, whose event goes between lines)."""
-        if not layout.width:  # lines of detectron2's own loggers: nothing to read
-            return True
+        if not layout.width:  # copypaste tables, or lines of detectron2's own loggers: nothing to read
+            return prepared is _NOTHING or self._tables_run(prepared, start, stop, items)
         matrix, steps, back = prepared
         goes_back = bisect_left(back, start) < bisect_left(back, stop - 1)  # between two of these lines
         if goes_back or steps[start] < self._last:
@@ -135,6 +159,21 @@ class Parser(_pair_runs.RunParser):
         items.append(_pair_runs.Rows(matrix, start, stop, _columns(layout.names), steps[start:stop]))
         self._last = int(steps[stop - 1])
         self._tell_others(self._last, None)
+        return True
+
+    def _tables_run(self, tables: dict[int, _Table], start: int, stop: int, items: list[Item]) -> bool:
+        """Consecutive copypaste tables (their lines ``start:stop`` of the chunk's), as
+        `_copypaste` reads them line by line: each at the last iteration; False when one was
+        not read (`_tables`) or the iteration is too large for an int64."""
+        at = range(start, stop, 3)
+        if (stop - start) % 3 or not all(line in tables for line in at) or self._last >= 2**63:
+            return False
+        step = np.array([max(self._last, 0)])
+        for line in at:
+            table = tables[line]
+            items.append(_pair_runs.Rows(table.matrix, table.row, table.row + 1, table.columns, step))
+        self._tell_others(int(step[0]), tags.VAL)
+        self._task, self._columns = table.task, []
         return True
 
     def finish(self) -> list[Item]:
@@ -199,6 +238,79 @@ def _is_line_time(stamps: np.ndarray) -> bool:
     return bool(((digits >= 48) & (digits <= 57)).all() and (stamps[:, _LINE_TIME_MARKS] == _LINE_TIME_CODES).all())
 
 
+_NOTHING = ()  # what `_read_blank` makes of lines that give nothing
+
+
+class _Table(NamedTuple):
+    """A copypaste table read in bulk: its values are row ``row`` of ``matrix`` (shared by
+    a chunk's tables of one task and header), and its task (`Parser._copypaste`)."""
+
+    matrix: np.ndarray
+    row: int
+    columns: tuple[tuple[int, str, str], ...]
+    task: str
+
+
+def _tables(text: bytes, offset: int) -> dict[int, _Table] | None:
+    """The copypaste tables of a chunk's lines holding ``copypaste: `` (joined in ``text``,
+    a table's text from ``offset`` of each line), by the line each starts at: three lines each
+    (task, header, values), as `Parser._copypaste` reads them. None when any table is not
+    read so (the lines are read one by one): a line holds ``iter: `` (a metrics line to the
+    general path) or ``copypaste: `` twice; a task line is not one, a header is; a count of
+    values is not the header's; a value orjson does not read as `float` does (``1.``,
+    ``nan``, ``-0``); or a byte `str.strip` and `bytes.strip` take differently."""
+    lines = text.split(b"\n")
+    if (len(lines) % 3 or b"iter: " in text or text.count(_COPYPASTE_BYTES) != len(lines) or not text.isascii()
+            or any(byte in text for byte in _SEPARATORS)):
+        return None
+    cells = [line[offset:].strip() for line in lines]
+    tasks, headers, values = cells[0::3], cells[1::3], cells[2::3]
+    if not all(task.startswith(b"Task: ") for task in tasks) or any(header.startswith(b"Task: ") for header in headers):
+        return None  # (a values line that is a task line is no number to orjson)
+    if any(value.count(b",") != header.count(b",") for header, value in zip(headers, values)):
+        return None
+    joined = b",".join(values)
+    flat = json_list(b"[%s]" % joined, joined.count(b",") + 1)
+    if flat is None or (b"-" in joined and any(type(number) is int for number in flat)):
+        return None
+    groups: dict[tuple[bytes, bytes], list[int]] = {}  # (task, header) -> its tables
+    for table, key in enumerate(zip(tasks, headers)):
+        groups.setdefault(key, []).append(table)
+    ends = np.cumsum([value.count(b",") + 1 for value in values]).tolist()
+    found = {}
+    for (task, header), tables in groups.items():
+        width = header.count(b",") + 1
+        numbers = [number for table in tables for number in flat[ends[table] - width : ends[table]]]
+        matrix = float_matrix(numbers, len(tables), width)
+        name = task[6:].strip().decode()
+        for row, table in enumerate(tables):
+            found[3 * table] = _Table(matrix, row, _table_columns(name, header.decode()), name)
+    return found
+
+
+@lru_cache(maxsize=64)
+def _table_columns(task: str, header: str) -> tuple[tuple[int, str, str], ...]:
+    """(column, tag, name) of each value of a copypaste table, named as `Parser._copypaste` names them."""
+    return tuple((column, _tag(name), name) for column, name in enumerate(f"{task}/{cell.strip()}" for cell in header.split(",")))
+
+
+def _holds_at(text: bytes, places: np.ndarray, needle: bytes) -> bool:
+    """Whether ``text`` holds ``needle`` at each of ``places`` (rising): one compare a place."""
+    if int(places[-1]) + len(needle) > len(text):
+        return False
+    windows = np.lib.stride_tricks.sliding_window_view(np.frombuffer(text, dtype=np.uint8), len(needle))
+    return bool((windows[places] == np.frombuffer(needle, dtype=np.uint8)).all())
+
+
+def _holds_a_head(text: bytes) -> bool:
+    """Whether ``text`` may hold ``iter: `` or `_COPYPASTE`: the four bytes before each colon
+    compared as a word, at a third of the cost of two substring searches (whose last byte, a
+    space, is in every few bytes)."""
+    colons = np.flatnonzero(np.frombuffer(text, dtype=np.uint8) == _COLON)
+    words = np.ndarray((len(text) - 3,), "<u4", text, strides=(1,))[colons[colons >= 4] - 4]
+    return bool(((words == _HEADS[0]) | (words == _HEADS[1])).any())
+
+
 def _blank_layout_of(line: str) -> tuple[_pair_runs.Layout, str] | None:
     """The layout of a line of detectron2's own loggers (``Inference done 11/3334. ...``),
     which gives nothing, and its text from the logger to the first digit."""
@@ -208,7 +320,15 @@ def _blank_layout_of(line: str) -> tuple[_pair_runs.Layout, str] | None:
         return None
     digit = _DIGIT.search(line, prefix.end())
     marker = line[time.end() : digit.start() if digit else len(line)]
-    return _pair_runs.Layout.blank(line, skip=time.end()), marker
+    return _pair_runs.Layout.blank(skip=time.end()), marker
+
+
+def _table_layout_of(line: str) -> tuple[_pair_runs.Layout, str] | None:
+    """The layout of a copypaste line after a time, and its text from there to ``copypaste: ``."""
+    time = _LINE_TIME.match(line)
+    if time is None:
+        return None
+    return _pair_runs.Layout.blank(skip=time.end()), line[time.end() : line.index(_COPYPASTE) + len(_COPYPASTE)]
 
 
 @lru_cache(maxsize=1024)  # every value of every metrics and copypaste line read one by one
