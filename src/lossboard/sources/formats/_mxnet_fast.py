@@ -93,6 +93,13 @@ class Layout:
         self._pieces = cut_pieces(pieces)  # what `_literals.read_numbers` replaces
         self._decimals = Marks(pieces)  # how `_literals.read_marked` reads runs of plain decimals
         self._line_marks = _marks(sample.split("\n"))
+        # `read_chunk` takes the lines that start with the head and are no shorter than a record's
+        # shortest line without its numbers for record lines, then checks them exactly; as
+        # `_fast_lines` picks the lines with " Batch [", each record line must print it
+        self.shortest_line = min(len(line) for line in self._decimals.skeleton.split(b"\n"))
+        self.reads_bytes = self._decimals.usable and all(
+            any(" Batch [" in piece for piece in _NUMBER.split(line)) for line in sample.split("\n")
+        )
 
     def line_kind(self, line: str) -> int | None:
         """Which line of a record ``line`` is, by the text only that line of a record has."""
@@ -212,6 +219,94 @@ def read_records(rows: list[int], lines: list[str], layout: Layout) -> tuple | N
     if counters is None or spans is None:
         return None
     return skip, matrix, counters, spans
+
+
+def read_chunk(data: bytes, end: int, layout: Layout) -> Chunk | None:
+    """The records of the whole lines ``data[:end]`` (plain lines, each ending in ``\\n``, no
+    ``\\r``) read from the bytes, with no ``str`` for each line; None when they do not fit
+    ``layout`` exactly (then `read_records` of the decoded lines finds the same).
+
+    Numpy finds where each line starts; those that start with the layout's head and are no
+    shorter than a record's shortest line are taken for record lines (the lines `_fast_lines`
+    picks by `` Batch [``), `read_marked` checks that they are exactly, and `Chunk.lines`
+    that no other line names a batch.
+    """
+    codes = np.frombuffer(data, np.uint8, end)
+    ends = np.flatnonzero(codes == _NEWLINE)
+    starts = np.empty_like(ends)
+    starts[:1] = 0
+    starts[1:] = ends[:-1] + 1
+    head = layout.head.encode()
+    rows = np.flatnonzero(ends - starts >= max(layout.shortest_line, len(head)))
+    rows = rows[_starting_with(codes, starts[rows], head)]
+    size = layout.lines_per_record
+    skip = 0
+    if size > 1 and len(rows):
+        first = int(rows[0])
+        kind = layout.line_kind(data[starts[first] : ends[first]].decode("utf-8", "replace"))
+        if kind is None:
+            return None
+        skip = (size - kind) % size
+    whole = (len(rows) - skip) // size * size
+    if whole < size:
+        return None
+    taken = rows[skip : skip + whole]
+    # the record lines, run by run: a run of consecutive lines is one slice of the bytes
+    breaks = np.flatnonzero(np.diff(taken) != 1) + 1
+    firsts = starts[taken[np.concatenate(([0], breaks))]].tolist()
+    lasts = ends[taken[np.concatenate((breaks - 1, [whole - 1]))]].tolist()
+    matrix = read_marked(b"\n".join([data[a:b] for a, b in zip(firsts, lasts)]), layout._decimals, whole // size)
+    if matrix is None:
+        return None
+    counters = _counters(matrix, layout.roles)
+    spans = _spans(taken, size, counters)
+    if counters is None or spans is None:
+        return None
+    outside = {*rows[:skip].tolist(), *rows[skip + whole :].tolist()}
+    return Chunk(data, starts, ends, outside, (skip, matrix, counters, spans))
+
+
+_NEWLINE = ord("\n")
+
+
+def _starting_with(codes: np.ndarray, offsets: np.ndarray, head: bytes) -> np.ndarray:
+    """Whether ``head`` is at each of ``offsets`` in ``codes`` (each at least that far from the
+    end): one comparison of bytes when it is at all of them, row by row when not."""
+    width = len(head)
+    windows = np.ndarray((len(codes) - width + 1,), dtype=np.dtype((np.void, width)), buffer=codes, strides=(1,))
+    found = windows[offsets]  # a copy, one memcpy a window
+    if found.tobytes() == head * len(offsets):
+        return np.ones(len(offsets), dtype=bool)
+    return found == np.void(head)
+
+
+class Chunk:
+    """What `read_chunk` read: ``read`` as `read_records` gives it (no line skipped before the
+    records but those of a record cut by the chunk's start), and the chunk's lines."""
+
+    def __init__(self, data: bytes, starts: np.ndarray, ends: np.ndarray, outside: set[int], read: tuple) -> None:
+        self._data, self._starts, self._ends = data, starts, ends
+        self._outside = outside  # the record lines outside whole records, at the chunk's ends
+        self.read = read
+        self.count = len(ends)
+
+    def lines(self) -> list[str] | None:
+        """The lines of the chunk, decoded as the reader decodes them, but those of the records
+        (left empty: they are read); None when a line outside the records names a batch and was
+        not taken for a record line or the other way round (`_fast_lines` would pick them)."""
+        lines = [""] * self.count
+        data, starts, ends, outside = self._data, self._starts, self._ends, self._outside
+        done = 0
+        for _, _, first_line, end_line in [*self.read[3], (0, 0, self.count, self.count)]:
+            if done < first_line:
+                text = data[starts[done] : ends[first_line - 1]].decode("utf-8", "replace")
+                part = text.split("\n")
+                if outside or " Batch [" in text:
+                    if any((" Batch [" in line) != (index in outside) for index, line in enumerate(part, done)):
+                        return None
+                lines[done:first_line] = part
+            done = end_line
+        return lines
 
 
 def learn_layout(lines: list[str]) -> Layout | None:

@@ -69,6 +69,7 @@ from lossboard.sources.formats._mxnet_fast import (
     SPEED_TAG,
     Layout,
     learn_layout,
+    read_chunk,
     read_records,
     value_series,
 )
@@ -76,6 +77,7 @@ from lossboard.sources.formats._mxnet_position import Position
 from lossboard.sources.formats._numbers import bad_number
 from lossboard.sources.formats._numbers import number as parse_number
 from lossboard.sources.formats._pipeline import LinePipeline
+from lossboard.sources.formats._plain_bytes import PlainBytesFeed, is_plain
 from lossboard.sources.formats.sniffers.mxnet import sniff as sniff
 
 NAME = "mxnet"
@@ -122,10 +124,12 @@ _FAST_MIN_LINES = 16  # shorter runs are not worth learning a layout for
 _ASCTIME_WIDTH = 23  # "2018-03-07 10:32:37,184"
 
 
-class Parser(LineParser):
+class Parser(PlainBytesFeed, LineParser):
     """Feed chunks of any size; the result equals parsing the whole text at once.
 
-    ``fast=False`` parses every line on its own (tests compare both paths).
+    ``fast=False`` parses every line on its own (tests compare both paths). Fed bytes
+    (`feed_bytes`, the reader's way), a chunk of plain lines whose records fit the layout
+    learned is read without a ``str`` for each line (`read_plain`).
     """
 
     def __init__(self, *, fast: bool = True) -> None:
@@ -160,6 +164,21 @@ class Parser(LineParser):
         for number in range(start, len(lines)):
             items += self._line(first + number, lines[number])
         return items
+
+    def read_plain(self, data: bytes, end: int) -> list[Item] | None:
+        """The items of the plain lines ``data[:end]``, read from the bytes once the epoch's
+        length and the layout are known, or None to read them decoded (`PlainBytesFeed`)."""
+        layout = self._layout
+        if not (self._fast and layout is not None and layout.reads_bytes and self._position.per_epoch is not None):
+            return None
+        # a "\r" (CRLF) would stay on the lines read from the bytes
+        if data.find(b"\r", 0, end) >= 0 or not is_plain(data, end, self._splitter.max_line_chars):
+            return None
+        chunk = read_chunk(data, end, layout)
+        lines = None if chunk is None else chunk.lines()
+        if lines is None:
+            return None
+        return self._take(self._splitter.skip(chunk.count), lines, chunk.read, None)
 
     def finish(self) -> list[Item]:
         items = self._position.finish()
@@ -367,14 +386,9 @@ class Parser(LineParser):
     # ---- fast path ---------------------------------------------------------------------------
 
     def _fast_lines(self, first: int, lines: list[str]) -> list[Item] | None:
-        """The records of ``lines`` with all their Speedometer lines read as one matrix, or
-        None to parse line by line.
-
-        Gives the values `_line` would give for each line in turn, as one `Columns` block per
-        series (cut where a restart needs what came before it to be out first); the other
-        lines are parsed one by one in between.
-        Everything is checked before any state changes, so giving up costs only time.
-        """
+        """The records of ``lines`` with all their Speedometer lines read as one matrix (`_take`),
+        or None to parse line by line. Everything is checked before any state changes, so
+        giving up costs only time."""
         rows = [index for index, line in enumerate(lines) if " Batch [" in line]
         if len(rows) < _FAST_MIN_LINES:
             return None
@@ -392,6 +406,14 @@ class Parser(LineParser):
             read = read_records(rows, batch_lines, self._layout) if self._layout is not None else None
             if read is None:
                 return None
+        return self._take(first, lines, read, walls)
+
+    def _take(self, first: int, lines: list[str], read: tuple, walls: np.ndarray | None) -> list[Item]:
+        """The records of ``lines`` (the first numbered ``first``): what `_line` would give for
+        each line in turn, the values of the Speedometer records ``read`` (`read_records`, with
+        their asctime ``walls``) as one `Columns` block per series (cut where a restart needs
+        what came before it to be out first); the other lines are parsed one by one in between
+        (only they are looked at: `read_plain` leaves the record lines empty)."""
         layout = self._layout
         skip, matrix, counters, spans = read
         if walls is not None:
