@@ -273,6 +273,8 @@ def _starting_with(codes: np.ndarray, offsets: np.ndarray, head: bytes) -> np.nd
     """Whether ``head`` is at each of ``offsets`` in ``codes`` (each at least that far from the
     end): one comparison of bytes when it is at all of them, row by row when not."""
     width = len(head)
+    if not len(offsets):  # and the lines may be shorter than the head: no windows to make
+        return np.zeros(0, dtype=bool)
     windows = np.ndarray((len(codes) - width + 1,), dtype=np.dtype((np.void, width)), buffer=codes, strides=(1,))
     found = windows[offsets]  # a copy, one memcpy a window
     if found.tobytes() == head * len(offsets):
