@@ -255,7 +255,8 @@ def read_chunk(data: bytes, end: int, layout: Layout) -> Chunk | None:
     breaks = np.flatnonzero(np.diff(taken) != 1) + 1
     firsts = starts[taken[np.concatenate(([0], breaks))]].tolist()
     lasts = ends[taken[np.concatenate((breaks - 1, [whole - 1]))]].tolist()
-    matrix = read_marked(b"\n".join([data[a:b] for a, b in zip(firsts, lasts)]), layout._decimals, whole // size)
+    view = memoryview(data)  # slices of a view are not copies: the join is the one copy
+    matrix = read_marked(b"\n".join([view[a:b] for a, b in zip(firsts, lasts)]), layout._decimals, whole // size)
     if matrix is None:
         return None
     counters = _counters(matrix, layout.roles)
