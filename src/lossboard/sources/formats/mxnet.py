@@ -457,6 +457,7 @@ class Parser(PlainBytesFeed, LineParser):
             items.extend(more)
 
         done = 0  # lines before this index are parsed
+        position = self._position
         for start, stop, first_line, end_line in spans:
             number = done
             while number < first_line:
@@ -465,9 +466,9 @@ class Parser(PlainBytesFeed, LineParser):
                     add(self._line(first + number, lines[number]))
                     number += 1
             if self._start_lr is not None and prints_lr:
-                self._position.discard(self._start_lr)
-            add(self._position.enter_batch(int(epochs[start]), int(batches[start])))
-            self._position.pass_batch(int(batches[stop - 1]))
+                position.discard(self._start_lr)
+            add(position.enter_batch(int(epochs[start]), int(batches[start])))
+            position.pass_batch(int(batches[stop - 1]))
             done = end_line
         release(len(matrix))
         ends.release(items)
@@ -492,6 +493,7 @@ class Parser(PlainBytesFeed, LineParser):
         number = begin
         printed_epoch = None
         read = _ONE_EPOCH_VALUE.fullmatch
+        held = ends.names
         while number < end:
             line = lines[number]
             match = read(line)
@@ -502,13 +504,22 @@ class Parser(PlainBytesFeed, LineParser):
                 if len(printed) > _MAX_EPOCH_DIGITS:
                     break  # `_line` reads it: the collector says why its step is out of range
                 printed_epoch, epoch = printed, int(printed)
-                add(self._position.enter_epoch_end(epoch))
+                entered = self._position.enter_epoch_end(epoch)
+                if entered:
+                    add(entered)
+                    held = ends.names  # a resume handed out what was held
             try:
                 value = float(text)  # `parse_number` inline: most of a line's cost was calls
             except ValueError:
                 problems.append(bad_number(first + number, f"{name}=", text))
             else:
-                ends.add(name, epoch, value, None if stamp is None else self._wall(line))
+                # `_EpochEnds.add` inline: a call a line was a fifth of a line's cost
+                found = held.get(name)
+                if found is None:
+                    found = held[name] = ([], [], [])
+                found[0].append(epoch)
+                found[1].append(value)
+                found[2].append(None if stamp is None else self._wall(line))
             number += 1
         return number
 
@@ -522,16 +533,7 @@ class _EpochEnds:
     `Point` each was a third of reading them."""
 
     def __init__(self) -> None:
-        self.names: dict[str, tuple[list, list, list]] = {}  # name -> epochs, values, wall times
-
-    def add(self, name: str, epoch: int, value: float, wall: float | None) -> None:
-        found = self.names.get(name)
-        if found is None:
-            found = self.names[name] = ([], [], [])
-        epochs, values, walls = found
-        epochs.append(epoch)
-        values.append(value)
-        walls.append(wall)
+        self.names: dict[str, tuple[list, list, list]] = {}  # name -> epochs, values, wall times (None: unknown)
 
     def holds(self, item: Item) -> bool:
         """Whether ``item`` is a value of a series held here."""
