@@ -96,12 +96,12 @@ def test_bytes_fed_equal_line_by_line_with_odd_lines_anywhere(text: str, odd: li
     assert canonical(fast) == canonical(expand(parse_cut("mxnet", data.decode("utf-8", "replace"), [], fast=False)))
 
 
-def _four_epochs(odd: list[str], *, old: bool = False) -> tuple[bytes, int]:
-    """A log of four epochs with the ``odd`` lines after epoch 3's batch 100, as bytes, and where
-    the line after epoch 1 starts (what comes before gives the epoch's length and the layout)."""
+def _epochs(epochs: int, batches: int, odd: list[str] = (), *, old: bool = False) -> str:
+    """A log of ``epochs`` epochs of ``batches`` Speedometer records of plain decimals, with the
+    ``odd`` lines after epoch 3's batch 100."""
     lines = ["INFO:root:Namespace(lr=0.1)"]
-    for epoch in range(4):
-        for batch in range(20, 20 * 30 + 1, 20):
+    for epoch in range(epochs):
+        for batch in range(20, 20 * batches + 1, 20):
             head = f"INFO:root:Epoch[{epoch}] Batch [{batch}]\tSpeed: {1000 + batch}.25 samples/sec\t"
             metrics = [f"Train-accuracy=0.{batch:06d}", f"Train-top_k_accuracy_5=0.{batch + 1:06d}"]
             lines += [head + metric for metric in metrics] if old else [head + "\t".join(metrics)]
@@ -109,7 +109,13 @@ def _four_epochs(odd: list[str], *, old: bool = False) -> tuple[bytes, int]:
                 lines += odd
         lines += [f"INFO:root:Epoch[{epoch}] Train-accuracy=0.5", "a print between epochs",
                   f"INFO:root:Epoch[{epoch}] Time cost=12.5"]
-    data = ("\n".join(lines) + "\n").encode("utf-8", "surrogateescape")
+    return "\n".join(lines) + "\n"
+
+
+def _four_epochs(odd: list[str], *, old: bool = False) -> tuple[bytes, int]:
+    """`_epochs` of four epochs as bytes, and where the line after epoch 1 starts (what comes
+    before gives the epoch's length and the layout)."""
+    data = _epochs(4, 30, odd, old=old).encode("utf-8", "surrogateescape")
     return data, data.index(b"\n", data.index(b"Epoch[1] Time cost")) + 1
 
 
@@ -161,14 +167,7 @@ def test_runs_of_plain_decimals_come_in_blocks() -> None:
     decimals in both styles must come as `Columns` blocks, equal to the line-by-line reading
     (the first epoch goes line by line: its length is known only at its end)."""
     for old in (False, True):
-        lines = ["INFO:root:Namespace(lr=0.1)"]
-        for epoch in range(3):
-            for batch in range(20, 20 * 40 + 1, 20):
-                head = f"INFO:root:Epoch[{epoch}] Batch [{batch}]\tSpeed: {1000 + batch}.25 samples/sec\t"
-                metrics = [f"Train-accuracy=0.{batch:06d}", f"Train-top_k_accuracy_5=0.{batch + 1:06d}"]
-                lines += [head + metric for metric in metrics] if old else [head + "\t".join(metrics)]
-            lines += [f"INFO:root:Epoch[{epoch}] Train-accuracy=0.5", f"INFO:root:Epoch[{epoch}] Time cost=12.5"]
-        text = "\n".join(lines) + "\n"
+        text = _epochs(3, 40, old=old)
         fast = parse_cut("mxnet", text, [])
         assert any(type(item) is Columns for item in fast)
         assert canonical(expand(fast)) == canonical(expand(parse_cut("mxnet", text, [], fast=False)))

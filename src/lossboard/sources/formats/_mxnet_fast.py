@@ -201,24 +201,33 @@ def read_records(rows: list[int], lines: list[str], layout: Layout) -> tuple | N
     """(batch lines skipped, matrix, counters, spans) for the whole records in ``lines``, or
     None when they do not fit ``layout``. A chunk may start or end inside a record of
     several lines; those lines are left to the line-by-line path."""
-    size = layout.lines_per_record
-    skip = 0
-    if size > 1:
-        kind = layout.line_kind(lines[0])
-        if kind is None:
-            return None
-        skip = (size - kind) % size
-    whole = (len(lines) - skip) // size * size
-    if whole < size:
+    found = _whole_records(layout, lines[0], len(lines))
+    if found is None:
         return None
+    skip, whole = found
     matrix = layout.matrix(lines[skip : skip + whole])
     if matrix is None:
         return None
     counters = _counters(matrix, layout.roles)
-    spans = _spans(rows[skip : skip + whole], size, counters)
+    spans = _spans(rows[skip : skip + whole], layout.lines_per_record, counters)
     if counters is None or spans is None:
         return None
     return skip, matrix, counters, spans
+
+
+def _whole_records(layout: Layout, first: str, count: int) -> tuple[int, int] | None:
+    """(lines before the first whole record, lines in whole records) of ``count`` record lines,
+    the first of them ``first`` (its kind tells where a record of several lines starts: a
+    chunk may start inside one); None without a whole record."""
+    size = layout.lines_per_record
+    skip = 0
+    if size > 1:
+        kind = layout.line_kind(first)
+        if kind is None:
+            return None
+        skip = (size - kind) % size
+    whole = (count - skip) // size * size
+    return (skip, whole) if whole >= size else None
 
 
 def read_chunk(data: bytes, end: int, layout: Layout) -> Chunk | None:
@@ -239,17 +248,14 @@ def read_chunk(data: bytes, end: int, layout: Layout) -> Chunk | None:
     head = layout.head.encode()
     rows = np.flatnonzero(ends - starts >= max(layout.shortest_line, len(head)))
     rows = rows[_starting_with(codes, starts[rows], head)]
-    size = layout.lines_per_record
-    skip = 0
-    if size > 1 and len(rows):
-        first = int(rows[0])
-        kind = layout.line_kind(data[starts[first] : ends[first]].decode("utf-8", "replace"))
-        if kind is None:
-            return None
-        skip = (size - kind) % size
-    whole = (len(rows) - skip) // size * size
-    if whole < size:
+    if not len(rows):
         return None
+    size = layout.lines_per_record
+    first = data[starts[rows[0]] : ends[rows[0]]].decode("utf-8", "replace") if size > 1 else ""
+    found = _whole_records(layout, first, len(rows))
+    if found is None:
+        return None
+    skip, whole = found
     taken = rows[skip : skip + whole]
     # the record lines, run by run: a run of consecutive lines is one slice of the bytes
     breaks = np.flatnonzero(np.diff(taken) != 1) + 1
