@@ -162,6 +162,16 @@ def test_a_line_naming_a_batch_between_records_sends_the_chunk_to_the_decoded_pa
     assert _same_as_line_by_line(data, [learned])
 
 
+def test_a_metric_printed_twice_in_a_batch_of_several_lines_is_read_line_by_line() -> None:
+    """MXNet <= 0.11 prints a line a metric: two more ``Train-accuracy=`` lines of a batch make
+    a record of the right pieces in the wrong lines, which `_literals.read_numbers` (cutting
+    pieces wherever they are) did not see (found by the bytes test above, on main's text path
+    too): the second line's value went to ``Train-top_k_accuracy_5``."""
+    odd = "INFO:root:Epoch[3] Batch [100]\tSpeed: 5.5 samples/sec\tTrain-accuracy=0.25"
+    text = _epochs(4, 30, [odd, odd], old=True)
+    assert canonical(expand(parse_cut("mxnet", text, []))) == canonical(expand(parse_cut("mxnet", text, [], fast=False)))
+
+
 def test_runs_of_plain_decimals_come_in_blocks() -> None:
     """The test above passes whether or not the fast path reads anything: here, epochs of plain
     decimals in both styles must come as `Columns` blocks, equal to the line-by-line reading

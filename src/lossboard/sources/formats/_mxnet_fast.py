@@ -129,7 +129,19 @@ class Layout:
             matrix = read_marked(text.encode(), self._decimals, records)
             if matrix is not None:
                 return matrix
+        if not self._in_place(lines):
+            return None
         return read_numbers(text, self._all_pieces, self._pieces, records)
+
+    def _in_place(self, lines: list[str]) -> bool:
+        """Whether each of ``lines`` (whole records) holds the text only its line of a record
+        has: `read_numbers` cuts the pieces wherever they are, so a record of two ``Train-
+        accuracy=`` lines (one metric printed twice, the next missing) would pass for one of a
+        ``Train-accuracy=`` and a ``Train-top_k_accuracy_5=`` line."""
+        size = self.lines_per_record
+        return size == 1 or all(
+            mark is None or all(mark in line for line in lines[index::size]) for index, mark in enumerate(self._line_marks)
+        )
 
 
 def _marks(lines: list[str]) -> list[str | None]:
