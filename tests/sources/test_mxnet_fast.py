@@ -108,7 +108,8 @@ def _epochs(epochs: int, batches: int, odd: list[str] = (), *, old: bool = False
             if epoch == 3 and batch == 100:
                 lines += odd
         lines += [f"INFO:root:Epoch[{epoch}] Train-accuracy=0.5", "a print between epochs",
-                  f"INFO:root:Epoch[{epoch}] Time cost=12.5"]
+                  f"INFO:root:Epoch[{epoch}] Time cost=12.5",
+                  f"INFO:root:Update[{epoch * 1000 + 1000}]: Change learning rate to 1.0000000000e-0{epoch + 2}"]
     return "\n".join(lines) + "\n"
 
 
@@ -134,7 +135,8 @@ def _same_as_line_by_line(data: bytes, cuts: list[int]) -> bool:
 def test_plain_chunks_fed_as_bytes_are_read_from_the_bytes() -> None:
     """Once the first epoch gave the epoch's length and the second the layout, a chunk of plain
     lines of either style is read from its bytes (`read_plain` answers), cut inside a record or
-    not, and gives what line-by-line parsing gives."""
+    not, and gives what line-by-line parsing gives; a learning-rate line as long as a record
+    line, starting with the same ``INFO:root:``, is no record line to the first look."""
     for old in (False, True):
         data, learned = _four_epochs([], old=old)
         for cut in (data.index(b"\n", data.index(b"Batch [300]", learned)) + 1, len(data)):

@@ -289,14 +289,18 @@ _NEWLINE = ord("\n")
 
 
 def _starting_with(codes: np.ndarray, offsets: np.ndarray, head: bytes) -> np.ndarray:
-    """Whether the first 8 bytes of ``head`` (all of it, if shorter) are at each of ``offsets`` in
-    ``codes`` (each at least 8 bytes from the end): a first look, one 64-bit word a line (a copy
-    of the whole head for each line took as long as finding the lines); `read_marked` then
-    checks the lines taken exactly."""
+    """Whether the first and the last 8 bytes of ``head`` (all of it, if up to 16 bytes) are at
+    each of ``offsets`` in ``codes`` (each line at least 8 bytes long): a first look, two 64-bit
+    words a line (a copy of the whole head for each line took as long as finding the lines;
+    the first word alone is ``INFO:roo`` on every line of a log); `read_marked` then checks
+    the lines taken exactly."""
     width = min(len(head), 8)
     words = np.ndarray((len(codes) - 7,), dtype="<u8", buffer=codes, strides=(1,)) if len(offsets) else _NO_WORDS
     mask = (1 << 8 * width) - 1
-    return (words[offsets] & mask) == int.from_bytes(head[:width], "little")
+    found = (words[offsets] & mask) == int.from_bytes(head[:width], "little")
+    if len(head) > 8:
+        found &= words[offsets + (len(head) - 8)] == int.from_bytes(head[-8:], "little")
+    return found
 
 
 _NO_WORDS = np.zeros(0, dtype="<u8")
