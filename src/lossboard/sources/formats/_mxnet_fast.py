@@ -245,12 +245,12 @@ def _whole_records(layout: Layout, first: str, count: int) -> tuple[int, int] | 
 def read_chunk(data: bytes, end: int, layout: Layout) -> Chunk | None:
     """The records of the whole lines ``data[:end]`` (plain lines, each ending in ``\\n``, no
     ``\\r``) read from the bytes, with no ``str`` for each line; None when they do not fit
-    ``layout`` exactly (then `read_records` of the decoded lines finds the same).
+    ``layout`` exactly (the caller then reads the decoded lines).
 
-    Numpy finds where each line starts; those that start with the layout's head and are no
-    shorter than a record's shortest line are taken for record lines (the lines `_fast_lines`
-    picks by `` Batch [``), `read_marked` checks that they are exactly, and `Chunk.lines`
-    that no other line names a batch.
+    Numpy finds where each line starts; those that seem to start with the layout's head
+    (`_starting_with`) and are no shorter than a record's shortest line are taken for record
+    lines (the lines `_fast_lines` picks by `` Batch [``), `read_marked` checks that they are
+    exactly, and `Chunk.lines` that no other line names a batch.
     """
     codes = np.frombuffer(data, np.uint8, end)
     ends = np.flatnonzero(codes == _NEWLINE)

@@ -528,7 +528,7 @@ _MAX_EPOCH_DIGITS = 18  # fits an int64 step
 
 
 class _EpochEnds:
-    """The epoch-end values `Parser._epoch_run` reads in one `Parser._fast_lines` call, a list
+    """The epoch-end values `Parser._epoch_run` reads in one `Parser._take` call, a list
     a printed name, handed out as one `Columns` block a series: the collector's work for a
     `Point` each was a third of reading them."""
 
