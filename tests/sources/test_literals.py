@@ -72,6 +72,21 @@ def test_a_value_that_is_not_a_plain_json_decimal_does_not_fit(value: str) -> No
     assert _marked([["3", "20", "1.5", "0.5", value, "0.1"]] * 2) is None
 
 
+def test_a_run_of_skeletons_is_compared_whole_with_the_skeleton_repeated() -> None:
+    """The skeleton of a run is compared with a kept repetition of the record's (from the longest
+    run so far): a run shorter or longer than its records, or with one byte changed, is no run
+    of them, whichever run came first."""
+    marks = Marks(NEW_PIECES)
+    line = b"INFO:root:Epoch[] Batch []\tSpeed:  samples/sec\taccuracy=\ttop_k_accuracy_=\tcross-entropy="
+    assert marks.is_skeleton(line, 1)
+    assert marks.is_skeleton(line + b"\n" + line + b"\n" + line, 3)
+    assert marks.is_skeleton(line + b"\n" + line, 2)  # a prefix of the repetition kept
+    assert not marks.is_skeleton(line + b"\n" + line, 3)  # a record short
+    assert not marks.is_skeleton(line + b"\n" + line, 1)
+    assert not marks.is_skeleton(line + b"\n" + line[:-1] + b"x", 2)
+    assert not marks.is_skeleton(line + b"\n" + line + b"\n", 2)
+
+
 def test_layouts_that_cannot_be_read_so_say_it() -> None:
     assert not Marks(["Epoch[", "]", "5", "x"]).usable  # a piece that is a digit
     assert not Marks(["Epoch[", "] Batch[", "]\trank0 "]).usable  # a digit in the tail

@@ -101,6 +101,18 @@ class Marks:
             byte if byte in _JSON_BYTES else 44 if byte in commas or bytes([byte]) in markers.values() else 32
             for byte in range(256)
         )
+        self._skeletons = b""  # the skeleton repeated, one a line, for the longest run so far
+
+    def is_skeleton(self, found: bytes, records: int) -> bool:
+        """Whether ``found`` is ``records`` skeletons joined by newlines: a prefix of those
+        kept from the longest run so far, compared in place (repeating the skeleton for every
+        run copied as many bytes as the run has)."""
+        line = self.skeleton + b"\n"
+        if len(found) != records * len(line) - 1:
+            return False
+        if len(self._skeletons) < len(found):
+            self._skeletons = line * records
+        return self._skeletons.startswith(found)
 
 
 def _plain(piece: bytes) -> bool:
@@ -145,14 +157,15 @@ def read_marked(text: bytes, marks: Marks, records: int) -> np.ndarray | None:
             return None
     for gap, marker in marks.marked:
         text = text.replace(gap, marker)
-    skeleton = marks.skeleton + b"\n"
-    if text.translate(None, _NUMBER_BYTES) != (skeleton * records)[:-1]:
+    if not marks.is_skeleton(text.translate(None, _NUMBER_BYTES), records):
         return None
-    body = text[len(marks.head) : len(text) - len(marks.tail)].translate(marks.to_json)
+    numbers = text.translate(marks.to_json)
+    # one copy into the JSON array: the head and tail left out through a view
+    json = b"".join((b"[", memoryview(numbers)[len(marks.head) : len(numbers) - len(marks.tail)], b"]"))
     if not marks.literals:
-        return json_matrix(b"[" + body + b"]", records, marks.width)
+        return json_matrix(json, records, marks.width)
     stride = marks.width + len(marks.literals)
-    flat = json_list(b"[" + body + b"]", records * stride)
+    flat = json_list(json, records * stride)
     if flat is None:
         return None
     for column, value in reversed(marks.literals):  # the last first: the columns before keep their place

@@ -93,6 +93,13 @@ class Layout:
         self._pieces = cut_pieces(pieces)  # what `_literals.read_numbers` replaces
         self._decimals = Marks(pieces)  # how `_literals.read_marked` reads runs of plain decimals
         self._line_marks = _marks(sample.split("\n"))
+        # `read_chunk` takes the lines that start with the head and are no shorter than a record's
+        # shortest line without its numbers for record lines, then checks them exactly; as
+        # `_fast_lines` picks the lines with " Batch [", each record line must print it
+        self.shortest_line = min(len(line) for line in self._decimals.skeleton.split(b"\n"))
+        self.reads_bytes = self._decimals.usable and all(
+            any(" Batch [" in piece for piece in _NUMBER.split(line)) for line in sample.split("\n")
+        )
 
     def line_kind(self, line: str) -> int | None:
         """Which line of a record ``line`` is, by the text only that line of a record has."""
@@ -122,7 +129,19 @@ class Layout:
             matrix = read_marked(text.encode(), self._decimals, records)
             if matrix is not None:
                 return matrix
+        if not self._in_place(lines):
+            return None
         return read_numbers(text, self._all_pieces, self._pieces, records)
+
+    def _in_place(self, lines: list[str]) -> bool:
+        """Whether each of ``lines`` (whole records) holds the text only its line of a record
+        has: `read_numbers` cuts the pieces wherever they are, so a record of two ``Train-
+        accuracy=`` lines (one metric printed twice, the next missing) would pass for one of a
+        ``Train-accuracy=`` and a ``Train-top_k_accuracy_5=`` line."""
+        size = self.lines_per_record
+        return size == 1 or all(
+            mark is None or all(mark in line for line in lines[index::size]) for index, mark in enumerate(self._line_marks)
+        )
 
 
 def _marks(lines: list[str]) -> list[str | None]:
@@ -194,24 +213,126 @@ def read_records(rows: list[int], lines: list[str], layout: Layout) -> tuple | N
     """(batch lines skipped, matrix, counters, spans) for the whole records in ``lines``, or
     None when they do not fit ``layout``. A chunk may start or end inside a record of
     several lines; those lines are left to the line-by-line path."""
-    size = layout.lines_per_record
-    skip = 0
-    if size > 1:
-        kind = layout.line_kind(lines[0])
-        if kind is None:
-            return None
-        skip = (size - kind) % size
-    whole = (len(lines) - skip) // size * size
-    if whole < size:
+    found = _whole_records(layout, lines[0], len(lines))
+    if found is None:
         return None
+    skip, whole = found
     matrix = layout.matrix(lines[skip : skip + whole])
     if matrix is None:
         return None
     counters = _counters(matrix, layout.roles)
-    spans = _spans(rows[skip : skip + whole], size, counters)
+    spans = _spans(rows[skip : skip + whole], layout.lines_per_record, counters)
     if counters is None or spans is None:
         return None
     return skip, matrix, counters, spans
+
+
+def _whole_records(layout: Layout, first: str, count: int) -> tuple[int, int] | None:
+    """(lines before the first whole record, lines in whole records) of ``count`` record lines,
+    the first of them ``first`` (its kind tells where a record of several lines starts: a
+    chunk may start inside one); None without a whole record."""
+    size = layout.lines_per_record
+    skip = 0
+    if size > 1:
+        kind = layout.line_kind(first)
+        if kind is None:
+            return None
+        skip = (size - kind) % size
+    whole = (count - skip) // size * size
+    return (skip, whole) if whole >= size else None
+
+
+def read_chunk(data: bytes, end: int, layout: Layout) -> Chunk | None:
+    """The records of the whole lines ``data[:end]`` (plain lines, each ending in ``\\n``, no
+    ``\\r``) read from the bytes, with no ``str`` for each line; None when they do not fit
+    ``layout`` exactly (the caller then reads the decoded lines).
+
+    Numpy finds where each line starts; those that seem to start with the layout's head
+    (`_starting_with`) and are no shorter than a record's shortest line are taken for record
+    lines (the lines `_fast_lines` picks by `` Batch [``), `read_marked` checks that they are
+    exactly, and `Chunk.lines` that no other line names a batch.
+    """
+    codes = np.frombuffer(data, np.uint8, end)
+    ends = np.flatnonzero(codes == _NEWLINE)
+    starts = np.empty_like(ends)
+    starts[:1] = 0
+    starts[1:] = ends[:-1] + 1
+    head = layout.head.encode()
+    rows = np.flatnonzero(ends - starts >= max(layout.shortest_line, len(head), 8))
+    rows = rows[_starting_with(codes, starts[rows], head)]
+    if not len(rows):
+        return None
+    size = layout.lines_per_record
+    first = data[starts[rows[0]] : ends[rows[0]]].decode("utf-8", "replace") if size > 1 else ""
+    found = _whole_records(layout, first, len(rows))
+    if found is None:
+        return None
+    skip, whole = found
+    taken = rows[skip : skip + whole]
+    # the record lines, run by run: a run of consecutive lines is one slice of the bytes
+    breaks = np.flatnonzero(np.diff(taken) != 1) + 1
+    firsts = starts[taken[np.concatenate(([0], breaks))]].tolist()
+    lasts = ends[taken[np.concatenate((breaks - 1, [whole - 1]))]].tolist()
+    view = memoryview(data)  # slices of a view are not copies: the join is the one copy
+    matrix = read_marked(b"\n".join([view[a:b] for a, b in zip(firsts, lasts)]), layout._decimals, whole // size)
+    if matrix is None:
+        return None
+    counters = _counters(matrix, layout.roles)
+    spans = _spans(taken, size, counters)
+    if counters is None or spans is None:
+        return None
+    outside = {*rows[:skip].tolist(), *rows[skip + whole :].tolist()}
+    return Chunk(data, starts, ends, outside, (skip, matrix, counters, spans))
+
+
+_NEWLINE = ord("\n")
+
+
+def _starting_with(codes: np.ndarray, offsets: np.ndarray, head: bytes) -> np.ndarray:
+    """Whether the first and the last 8 bytes of ``head`` (all of it, if up to 16 bytes) are at
+    each of ``offsets`` in ``codes`` (each line at least 8 bytes long): a first look, two 64-bit
+    words a line (a copy of the whole head for each line took as long as finding the lines;
+    the first word alone is ``INFO:roo`` on every line of a log); `read_marked` then checks
+    the lines taken exactly."""
+    width = min(len(head), 8)
+    words = np.ndarray((len(codes) - 7,), dtype="<u8", buffer=codes, strides=(1,)) if len(offsets) else _NO_WORDS
+    mask = (1 << 8 * width) - 1
+    found = (words[offsets] & mask) == int.from_bytes(head[:width], "little")
+    if len(head) > 8:
+        found &= words[offsets + (len(head) - 8)] == int.from_bytes(head[-8:], "little")
+    return found
+
+
+_NO_WORDS = np.zeros(0, dtype="<u8")
+
+
+class Chunk:
+    """What `read_chunk` read: ``read`` as `read_records` gives it (no line skipped before the
+    records but those of a record cut by the chunk's start), and the chunk's lines."""
+
+    def __init__(self, data: bytes, starts: np.ndarray, ends: np.ndarray, outside: set[int], read: tuple) -> None:
+        self._data, self._starts, self._ends = data, starts, ends
+        self._outside = outside  # the record lines outside whole records, at the chunk's ends
+        self.read = read
+        self.count = len(ends)
+
+    def lines(self) -> list[str] | None:
+        """The lines of the chunk, decoded as the reader decodes them, but those of the records
+        (left empty: they are read); None when a line outside the records names a batch and was
+        not taken for a record line or the other way round (`_fast_lines` would pick them)."""
+        lines = [""] * self.count
+        data, starts, ends, outside = self._data, self._starts, self._ends, self._outside
+        done = 0
+        for _, _, first_line, end_line in [*self.read[3], (0, 0, self.count, self.count)]:
+            if done < first_line:
+                text = data[starts[done] : ends[first_line - 1]].decode("utf-8", "replace")
+                part = text.split("\n")
+                if outside or " Batch [" in text:
+                    if any((" Batch [" in line) != (index in outside) for index, line in enumerate(part, done)):
+                        return None
+                lines[done:first_line] = part
+            done = end_line
+        return lines
 
 
 def learn_layout(lines: list[str]) -> Layout | None:

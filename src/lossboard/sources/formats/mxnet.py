@@ -69,6 +69,7 @@ from lossboard.sources.formats._mxnet_fast import (
     SPEED_TAG,
     Layout,
     learn_layout,
+    read_chunk,
     read_records,
     value_series,
 )
@@ -76,6 +77,7 @@ from lossboard.sources.formats._mxnet_position import Position
 from lossboard.sources.formats._numbers import bad_number
 from lossboard.sources.formats._numbers import number as parse_number
 from lossboard.sources.formats._pipeline import LinePipeline
+from lossboard.sources.formats._plain_bytes import PlainBytesFeed, is_plain
 from lossboard.sources.formats.sniffers.mxnet import sniff as sniff
 
 NAME = "mxnet"
@@ -122,10 +124,12 @@ _FAST_MIN_LINES = 16  # shorter runs are not worth learning a layout for
 _ASCTIME_WIDTH = 23  # "2018-03-07 10:32:37,184"
 
 
-class Parser(LineParser):
+class Parser(PlainBytesFeed, LineParser):
     """Feed chunks of any size; the result equals parsing the whole text at once.
 
-    ``fast=False`` parses every line on its own (tests compare both paths).
+    ``fast=False`` parses every line on its own (tests compare both paths). Fed bytes
+    (`feed_bytes`, the reader's way), a chunk of plain lines whose records fit the layout
+    learned is read without a ``str`` for each line (`read_plain`).
     """
 
     def __init__(self, *, fast: bool = True) -> None:
@@ -160,6 +164,21 @@ class Parser(LineParser):
         for number in range(start, len(lines)):
             items += self._line(first + number, lines[number])
         return items
+
+    def read_plain(self, data: bytes, end: int) -> list[Item] | None:
+        """The items of the plain lines ``data[:end]``, read from the bytes once the epoch's
+        length and the layout are known, or None to read them decoded (`PlainBytesFeed`)."""
+        layout = self._layout
+        if not (self._fast and layout is not None and layout.reads_bytes and self._position.per_epoch is not None):
+            return None
+        # a "\r" (CRLF) would stay on the lines read from the bytes
+        if data.find(b"\r", 0, end) >= 0 or not is_plain(data, end, self._splitter.max_line_chars):
+            return None
+        chunk = read_chunk(data, end, layout)
+        lines = None if chunk is None else chunk.lines()
+        if lines is None:
+            return None
+        return self._take(self._splitter.skip(chunk.count), lines, chunk.read, None)
 
     def finish(self) -> list[Item]:
         items = self._position.finish()
@@ -367,14 +386,9 @@ class Parser(LineParser):
     # ---- fast path ---------------------------------------------------------------------------
 
     def _fast_lines(self, first: int, lines: list[str]) -> list[Item] | None:
-        """The records of ``lines`` with all their Speedometer lines read as one matrix, or
-        None to parse line by line.
-
-        Gives the values `_line` would give for each line in turn, as one `Columns` block per
-        series (cut where a restart needs what came before it to be out first); the other
-        lines are parsed one by one in between.
-        Everything is checked before any state changes, so giving up costs only time.
-        """
+        """The records of ``lines`` with all their Speedometer lines read as one matrix (`_take`),
+        or None to parse line by line. Everything is checked before any state changes, so
+        giving up costs only time."""
         rows = [index for index, line in enumerate(lines) if " Batch [" in line]
         if len(rows) < _FAST_MIN_LINES:
             return None
@@ -392,6 +406,14 @@ class Parser(LineParser):
             read = read_records(rows, batch_lines, self._layout) if self._layout is not None else None
             if read is None:
                 return None
+        return self._take(first, lines, read, walls)
+
+    def _take(self, first: int, lines: list[str], read: tuple, walls: np.ndarray | None) -> list[Item]:
+        """The records of ``lines`` (the first numbered ``first``): what `_line` would give for
+        each line in turn, the values of the Speedometer records ``read`` (`read_records`, with
+        their asctime ``walls``) as one `Columns` block per series (cut where a restart needs
+        what came before it to be out first); the other lines are parsed one by one in between
+        (only they are looked at: `read_plain` leaves the record lines empty)."""
         layout = self._layout
         skip, matrix, counters, spans = read
         if walls is not None:
@@ -435,6 +457,7 @@ class Parser(LineParser):
             items.extend(more)
 
         done = 0  # lines before this index are parsed
+        position = self._position
         for start, stop, first_line, end_line in spans:
             number = done
             while number < first_line:
@@ -443,9 +466,9 @@ class Parser(LineParser):
                     add(self._line(first + number, lines[number]))
                     number += 1
             if self._start_lr is not None and prints_lr:
-                self._position.discard(self._start_lr)
-            add(self._position.enter_batch(int(epochs[start]), int(batches[start])))
-            self._position.pass_batch(int(batches[stop - 1]))
+                position.discard(self._start_lr)
+            add(position.enter_batch(int(epochs[start]), int(batches[start])))
+            position.pass_batch(int(batches[stop - 1]))
             done = end_line
         release(len(matrix))
         ends.release(items)
@@ -470,6 +493,7 @@ class Parser(LineParser):
         number = begin
         printed_epoch = None
         read = _ONE_EPOCH_VALUE.fullmatch
+        held = ends.names
         while number < end:
             line = lines[number]
             match = read(line)
@@ -480,13 +504,22 @@ class Parser(LineParser):
                 if len(printed) > _MAX_EPOCH_DIGITS:
                     break  # `_line` reads it: the collector says why its step is out of range
                 printed_epoch, epoch = printed, int(printed)
-                add(self._position.enter_epoch_end(epoch))
+                entered = self._position.enter_epoch_end(epoch)
+                if entered:
+                    add(entered)
+                    held = ends.names  # a resume handed out what was held
             try:
                 value = float(text)  # `parse_number` inline: most of a line's cost was calls
             except ValueError:
                 problems.append(bad_number(first + number, f"{name}=", text))
             else:
-                ends.add(name, epoch, value, None if stamp is None else self._wall(line))
+                # `_EpochEnds.add` inline: a call a line was a fifth of a line's cost
+                found = held.get(name)
+                if found is None:
+                    found = held[name] = ([], [], [])
+                found[0].append(epoch)
+                found[1].append(value)
+                found[2].append(None if stamp is None else self._wall(line))
             number += 1
         return number
 
@@ -495,21 +528,12 @@ _MAX_EPOCH_DIGITS = 18  # fits an int64 step
 
 
 class _EpochEnds:
-    """The epoch-end values `Parser._epoch_run` reads in one `Parser._fast_lines` call, a list
+    """The epoch-end values `Parser._epoch_run` reads in one `Parser._take` call, a list
     a printed name, handed out as one `Columns` block a series: the collector's work for a
     `Point` each was a third of reading them."""
 
     def __init__(self) -> None:
-        self.names: dict[str, tuple[list, list, list]] = {}  # name -> epochs, values, wall times
-
-    def add(self, name: str, epoch: int, value: float, wall: float | None) -> None:
-        found = self.names.get(name)
-        if found is None:
-            found = self.names[name] = ([], [], [])
-        epochs, values, walls = found
-        epochs.append(epoch)
-        values.append(value)
-        walls.append(wall)
+        self.names: dict[str, tuple[list, list, list]] = {}  # name -> epochs, values, wall times (None: unknown)
 
     def holds(self, item: Item) -> bool:
         """Whether ``item`` is a value of a series held here."""
