@@ -176,6 +176,22 @@ def test_a_state_of_another_bar_in_a_line_read_ahead_from_its_digits_starts_a_ba
 
 
 @pytest.mark.parametrize("name", ["prints", "tqdm"])
+def test_a_state_whose_description_has_a_longer_epoch_in_a_line_read_ahead_starts_a_bar_of_its_own(name: str) -> None:
+    # "Epoch 44" holds epoch 4's digit where "Epoch 4" has it, and both are "Epoch #": only the
+    # bytes around the digit (its template, learned from the first chunk) tell them apart
+    def state(epoch: int, n: int) -> str:
+        return f"Epoch {epoch}: {n * 10:3d}%|{'#' * n:<10}| {n}/10 [00:01<00:02, 3.25it/s, loss=0.{n}]"
+
+    first = "\r".join(state(44, n) for n in range(1, 6)) + "\n" + "\r".join(state(3, n) for n in range(1, 6)) + "\n"
+    second = "\r".join([state(4, 1), state(4, 2), state(44, 3), state(4, 4), state(4, 5)]) + "\n"
+    points = expand(_assert_same(first + second, [len(first)], name))
+    loss = [(p.step, p.value, p.epoch) for p in points if type(p) is Point and p.source_tag == "loss"]
+    assert loss == [(n, n / 10, 44 + n / 10) for n in range(1, 6)] + [(5 + n, n / 10, 3 + n / 10) for n in range(1, 6)] + [
+        (11, 0.1, 4.1), (12, 0.2, 4.2), (15, 0.3, 44.3), (19, 0.4, 4.4), (20, 0.5, 4.5)
+    ]
+
+
+@pytest.mark.parametrize("name", ["prints", "tqdm"])
 def test_a_description_that_shows_v_num_does_not_make_the_bar_lightnings(name: str) -> None:
     # a bar is Lightning's when its postfix shows ``v_num`` (its points one step earlier); a
     # run read ahead looked for it in the whole last state, description included

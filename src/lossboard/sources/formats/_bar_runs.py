@@ -76,7 +76,8 @@ class BarLayout(NamedTuple):
     # ``readers`` as `_ID` bytes (learned with ``templates``, cleared with them; keys are never
     # reused, so a parser in another thread never reads with another state's reader)
     reader_ids: dict[bytes, bytes]
-    readers: dict[int, tuple[DigitReader, int]]  # with the bytes of its states, "\r" included
+    # with the bytes of its states ("\r" included) and its masked state
+    readers: dict[int, tuple[DigitReader, int, bytes]]
 
 
 class Run(NamedTuple):
@@ -176,13 +177,14 @@ def _numbers_to_the_end(layout: BarLayout, desc: str, line: str, start: int) -> 
     return states, cut_numbers(rest, marks)
 
 
-def read_ahead(layout: BarLayout, desc: str, line: str, rest: bytes) -> tuple[int, int, int, bytes] | None:
-    """The run of states of the bar ``desc`` in ``layout`` that ends ``line`` (``rest`` its
-    UTF-8 bytes from its first ``\\r``), for `read_lines`: (where it starts in ``line``, after a
-    ``\\r``; how many states; where its first ``\\r`` is in ``rest``; each state's reader key).
-    None when the line's last state has no reader (not a plain decimal). The run starts after the
-    state that starts the bar: the text before the first ``\\r``, or the first state when there
-    is none."""
+def read_ahead(layout: BarLayout, line: str, rest: bytes) -> tuple[int, int, int, bytes] | None:
+    """The run of states in ``layout`` that ends ``line`` (``rest`` its UTF-8 bytes from its
+    first ``\\r``), for `read_lines`: (where it starts in ``line``, after a ``\\r``; how many
+    states; where its first ``\\r`` is in ``rest``; each state's reader key). None when the
+    line's last state has no reader (not a plain decimal). The run starts after the state that
+    starts the bar: the text before the first ``\\r``, or the first state when there is none.
+    That each state is of the line's bar (its description, digits and all) is for `read_lines`
+    to check."""
     at = line.find("\r")
     masks = rest.translate(MASK).split(b"\r")
     del masks[0]
@@ -200,8 +202,6 @@ def read_ahead(layout: BarLayout, desc: str, line: str, rest: bytes) -> tuple[in
     for _ in range(skip):
         at = line.find("\r", at + 1)
         offset = rest.find(b"\r", offset + 1)
-    if rest.count(f"\r{desc}:".encode("utf-8", "surrogatepass"), offset) != len(masks) - skip:
-        return None
     return at + 1, len(masks) - skip, offset, ids
 
 
@@ -224,33 +224,71 @@ def _reader_ids_after(layout: BarLayout, rest: bytes, masks: list[bytes]) -> tup
     return b"".join(found), 0
 
 
-def read_lines(layout: BarLayout, data: np.ndarray, bases: list[int], ids: list[bytes]) -> np.ndarray | None:
+def read_lines(
+    layout: BarLayout, data: np.ndarray, bases: list[int], ids: list[bytes], heads: list[bytes]
+) -> tuple[np.ndarray, list[bool]] | None:
     """The rows (n, total, rate, values...) of the runs of many lines, read from their digits a
     template at a time (a chunk's lines share a few dozen templates): ``data`` holds the lines'
     bytes, each run starting at its ``bases`` (its first ``\\r``), ``ids`` as `read_ahead` gives
-    them. None when a reader was forgotten since (`_forget`, by a parser in another thread): the
-    lines are read as they come."""
+    them. With them, whether every state of a line's run starts with its ``heads`` (``desc:``):
+    a template masks the digits of a description, so ``Epoch 1`` and ``Epoch 4`` share one. None
+    when a reader was forgotten since (`_forget`, by a parser in another thread): the lines are
+    read as they come."""
     kinds = np.frombuffer(b"".join(ids), _ID)
     order = np.argsort(kinds, kind="stable")
     ordered = kinds[order]
     bounds = [0, *(np.flatnonzero(ordered[1:] != ordered[:-1]) + 1).tolist(), len(kinds)]
     groups = []
+    templates = {}  # the masked state of each key
     widths = np.empty(len(kinds), np.intp)  # each state's bytes: a state's template says them
     for begin, end in zip(bounds, bounds[1:]):
-        found = layout.readers.get(int(ordered[begin]))
+        key = int(ordered[begin])
+        found = layout.readers.get(key)
         if found is None:
             return None  # forgotten meanwhile, by a parser in another thread
         rows = order[begin:end]
         widths[rows] = found[1]
         groups.append((rows, found[0]))
+        templates[key] = found[2]
     # each state starts at its "\r": its run's base and the widths of the states before it
     starts = np.cumsum(widths) - widths
     firsts = np.cumsum([0, *(len(line_ids) // _ID.itemsize for line_ids in ids[:-1])])
-    starts += np.repeat(np.array(bases) - starts[firsts], np.diff(firsts, append=len(kinds)))
+    counts = np.diff(firsts, append=len(kinds))
+    starts += np.repeat(np.array(bases) - starts[firsts], counts)
     matrix = np.empty((len(kinds), 3 + len(layout.names)))
     for rows, reader in groups:
         matrix[rows] = reader.read(data, starts[rows])
-    return matrix
+    return matrix, _start_with(data, starts, counts, kinds, templates, heads)
+
+
+def _start_with(
+    data: np.ndarray,
+    starts: np.ndarray,
+    counts: np.ndarray,
+    kinds: np.ndarray,
+    templates: dict[int, bytes],
+    heads: list[bytes],
+) -> list[bool]:
+    """Whether every state of each line starts with the line's head (``desc:``), as a count of
+    ``\\rdesc:`` in the line's bytes says: the states at ``starts`` (each at its ``\\r``),
+    ``counts`` of them a line, of the templates ``kinds`` (their masked states in ``templates``).
+    A state's masked bytes are its template's, so where the masked head has no digit, the
+    template starting with it says the state's bytes are the head's; where it has one, a gather
+    of that byte from every state of the chunk says it."""
+    masked = [head.translate(MASK) for head in heads]
+    differ = np.zeros(len(kinds), bool)
+    for mask in set(masked):
+        ours = np.array([other == mask for other in masked])
+        states = None if ours.all() else np.repeat(ours, counts)  # of the lines with this head
+        unfit = [key for key, template in templates.items() if not template.startswith(mask)]
+        if unfit:
+            differ |= np.isin(kinds, unfit) if states is None else np.isin(kinds, unfit) & states
+        for at in (at for at, byte in enumerate(mask, 1) if byte == ord("0")):  # MASK made each digit "0"
+            digit = bytes(head[at - 1] if other == mask else 0 for head, other in zip(heads, masked))
+            # a state that fits holds its head: a gather clipped at the end is of one that does not
+            wrong = data.take(starts + at, mode="clip") != np.repeat(np.frombuffer(digit, np.uint8), counts)
+            differ |= wrong if states is None else wrong & states
+    return (~np.logical_or.reduceat(differ, np.cumsum(counts) - counts)).tolist()
 
 
 def _forget(layout: BarLayout) -> None:
@@ -280,7 +318,7 @@ def _learn(layout: BarLayout, mask: bytes, state: bytes) -> None:
     reader = digit_reader(b"\r" + mask, spans)
     if reader is not None:
         key = next(_reader_keys)  # atomic: two threads learning at once get two keys
-        layout.readers[key] = (reader, len(mask) + 1)
+        layout.readers[key] = (reader, len(mask) + 1, mask)
         layout.reader_ids[mask] = np.array(key, _ID).tobytes()
 
 

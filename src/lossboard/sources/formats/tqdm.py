@@ -345,25 +345,30 @@ class Bars:
             else:
                 base = data.index(b"\r", at, end)
                 rest = data[base:end]
-            read = _bar_runs.read_ahead(layout, desc, line, rest)
+            read = _bar_runs.read_ahead(layout, line, rest)
             if read:
                 start, count, offset, ids = read
                 if data is None:
                     rests.append(rest)
                     size += len(rest)
                 batch = found.setdefault(id(layout), (layout, []))[1]
-                batch.append((line_no, start, desc, match["inner"], len(line), count, base + offset, ids))
+                head = f"{desc}:".encode("utf-8", "surrogatepass")
+                batch.append((line_no, start, desc, match["inner"], len(line), count, base + offset, ids, head))
         if not found:
             return {}
-        buffer = np.frombuffer(b"".join(rests) if data is None else data, np.uint8)
+        # the lines encoded again end with a "\n", as ``data``'s do: a state's head read past the
+        # end of the last finds no description there
+        buffer = np.frombuffer(b"".join([*rests, b"\n"]) if data is None else data, np.uint8)
         ahead = {}
         for layout, runs in found.values():
-            matrix = _bar_runs.read_lines(layout, buffer, [run[6] for run in runs], [run[7] for run in runs])
-            if matrix is None:
+            read = _bar_runs.read_lines(layout, buffer, *([run[column] for run in runs] for column in (6, 7, 8)))
+            if read is None:
                 continue
-            for (line_no, start, desc, inner, end, count, _, _), rows in zip(runs, _rows(matrix, [run[5] for run in runs])):
-                run = _bar_runs.Run(end, count, matrix[rows[0] : rows[0] + count])
-                ahead[line_no] = Ahead(start, desc, layout, run, inner, rows[1])
+            matrix, fits = read
+            for (line_no, start, desc, inner, end, count, *_), rows, fit in zip(runs, _rows(matrix, [run[5] for run in runs]), fits):
+                if fit:  # every state is of the line's bar: else the line is read as it comes
+                    run = _bar_runs.Run(end, count, matrix[rows[0] : rows[0] + count])
+                    ahead[line_no] = Ahead(start, desc, layout, run, inner, rows[1])
         return ahead
 
     def add_run(
