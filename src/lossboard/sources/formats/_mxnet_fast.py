@@ -91,13 +91,13 @@ class Layout:
         self.tail = pieces[-1]
         self._all_pieces = pieces
         self._pieces = cut_pieces(pieces)  # what `_literals.read_numbers` replaces
-        self._decimals = Marks(pieces)  # how `_literals.read_marked` reads runs of plain decimals
+        self.decimals = Marks(pieces)  # how `_literals.read_marked` reads runs of plain decimals
         self._line_marks = _marks(sample.split("\n"))
         # `read_chunk` takes the lines that start with the head and are no shorter than a record's
         # shortest line without its numbers for record lines, then checks them exactly; as
         # `_fast_lines` picks the lines with " Batch [", each record line must print it
-        self.shortest_line = min(len(line) for line in self._decimals.skeleton.split(b"\n"))
-        self.reads_bytes = self._decimals.usable and all(
+        self.shortest_line = min(len(line) for line in self.decimals.skeleton.split(b"\n"))
+        self.reads_bytes = self.decimals.usable and all(
             any(" Batch [" in piece for piece in _NUMBER.split(line)) for line in sample.split("\n")
         )
 
@@ -125,8 +125,8 @@ class Layout:
         if rest or not records:
             return None
         text = "\n".join(lines)
-        if self._decimals.usable:
-            matrix = read_marked(text.encode(), self._decimals, records)
+        if self.decimals.usable:
+            matrix = read_marked(text.encode(), self.decimals, records)
             if matrix is not None:
                 return matrix
         if not self._in_place(lines):
@@ -218,13 +218,15 @@ def read_records(rows: list[int], lines: list[str], layout: Layout) -> tuple | N
         return None
     skip, whole = found
     matrix = layout.matrix(lines[skip : skip + whole])
-    if matrix is None:
-        return None
+    return None if matrix is None else _placed(skip, matrix, rows[skip : skip + whole], layout)
+
+
+def _placed(skip: int, matrix: np.ndarray, rows, layout: Layout) -> tuple | None:
+    """What `read_records` gives for the records ``matrix`` read from lines ``rows``, or None
+    when their counters or lines do not make stretches (`_counters`, `_spans`)."""
     counters = _counters(matrix, layout.roles)
-    spans = _spans(rows[skip : skip + whole], layout.lines_per_record, counters)
-    if counters is None or spans is None:
-        return None
-    return skip, matrix, counters, spans
+    spans = _spans(rows, layout.lines_per_record, counters)  # None without counters
+    return None if spans is None else (skip, matrix, counters, spans)
 
 
 def _whole_records(layout: Layout, first: str, count: int) -> tuple[int, int] | None:
@@ -274,15 +276,12 @@ def read_chunk(data: bytes, end: int, layout: Layout) -> Chunk | None:
     firsts = starts[taken[np.concatenate(([0], breaks))]].tolist()
     lasts = ends[taken[np.concatenate((breaks - 1, [whole - 1]))]].tolist()
     view = memoryview(data)  # slices of a view are not copies: the join is the one copy
-    matrix = read_marked(b"\n".join([view[a:b] for a, b in zip(firsts, lasts)]), layout._decimals, whole // size)
-    if matrix is None:
-        return None
-    counters = _counters(matrix, layout.roles)
-    spans = _spans(taken, size, counters)
-    if counters is None or spans is None:
+    matrix = read_marked(b"\n".join([view[a:b] for a, b in zip(firsts, lasts)]), layout.decimals, whole // size)
+    read = None if matrix is None else _placed(skip, matrix, taken, layout)
+    if read is None:
         return None
     outside = {*rows[:skip].tolist(), *rows[skip + whole :].tolist()}
-    return Chunk(data, starts, ends, outside, (skip, matrix, counters, spans))
+    return Chunk(data, starts, ends, outside, read)
 
 
 _NEWLINE = ord("\n")
