@@ -41,6 +41,7 @@ from itertools import chain
 import numpy as np
 
 from lossboard.sources.formats._numbers import json_matrix
+from lossboard.sources.formats._offsets import ranges
 
 # the first redraw of a line: a bar without description that fills its state, drawn as tqdm
 # draws it (full blocks, one partial block, blanks; or "#", a digit, blanks); its count is a
@@ -255,7 +256,7 @@ class SteadyLines:
         bar_ends = returns[np.minimum(firsts + 1, len(returns) - 1)]
         # the "\r" after each later redraw, the third of a line on
         later = np.minimum(firsts + 2, stops)
-        after = _ranges(later, stops - later)
+        after = ranges(later, stops - later)
         line_of = np.repeat(np.arange(len(later)), stops - later)
         lengths = returns[after] - returns[after - 1] - 1
         unclosed = (chars[returns[after] - 1] != 93) | (lengths < 2)
@@ -416,28 +417,12 @@ def _rows_equal(rows: np.ndarray, expected: bytes) -> np.ndarray:
     return np.ascontiguousarray(rows).view(kind).ravel() == np.frombuffer(expected, kind)[0]
 
 
-def _ranges(firsts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
-    """The integers of each range ``firsts[i]``, ``firsts[i] + sizes[i]``..., one after another:
-    the running sum of steps of 1 but at each range's head (the jump from the range before).
-    One array, summed in place: a repeat, an arange and their sum were three as large as the
-    result, fresh pages each chunk (a tenth of the time for a 4 MB chunk's values)."""
-    if not sizes.all():  # an empty range has no head of its own
-        firsts, sizes = firsts[sizes > 0], sizes[sizes > 0]
-    if not len(sizes):
-        return np.zeros(0, np.intp)
-    heads = np.cumsum(sizes) - sizes
-    steps = np.ones(int(heads[-1] + sizes[-1]), np.intp)
-    steps[0] = firsts[0]
-    steps[heads[1:]] = firsts[1:] - firsts[:-1] - sizes[:-1] + 1
-    return np.cumsum(steps, out=steps)
-
-
 def _numbers(chars: np.ndarray, firsts: np.ndarray, sizes: np.ndarray) -> tuple[bytes, np.ndarray]:
     """The values at ``firsts`` of ``sizes`` bytes, a row a line, as one JSON array of the rows
     whose values are all number bytes and none a bare ``-0`` (orjson reads it as the integer
     0, `float` as -0.0); and which rows those are."""
     spans = (sizes + 1).ravel()  # each value and the byte after it, a comma to be
-    joined = chars[_ranges(firsts.ravel(), spans)]
+    joined = chars[ranges(firsts.ravel(), spans)]
     commas = np.cumsum(spans) - 1
     joined[commas] = 44
     text = joined.tobytes()

@@ -35,6 +35,7 @@ from lossboard.model import RESUME, Columns, Event, Item, Point
 from lossboard.sources.formats import _fixed_width
 from lossboard.sources.formats._lines import LineParser
 from lossboard.sources.formats._numbers import json_matrix
+from lossboard.sources.formats._offsets import holds_at, ranges
 from lossboard.sources.formats._plain_bytes import PlainBytesFeed
 
 # an ETA as the trainers print it: "3:37:18", "1 day, 2:03:04", "2 days, 2:47:25"
@@ -417,10 +418,8 @@ def _columns(group: list[Rows]) -> list[Columns]:
         values = first.matrix[first.start : first.stop].T
         steps, epochs, walls = first.steps, first.epochs, first.walls
     else:
-        # the rows of every part at once: a count from 0, each part's run of it moved to its start
         starts = np.array([part.start for part in group])
-        lengths = np.array([part.stop for part in group]) - starts
-        rows = np.arange(int(lengths.sum())) + np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+        rows = ranges(starts, np.array([part.stop for part in group]) - starts)  # every part's rows at once
         values = np.ascontiguousarray(first.matrix[rows].T)  # a row per column: its values at once
         steps = np.concatenate([part.steps for part in group])
         epochs = None if first.epochs is None else np.concatenate([part.epochs for part in group])
@@ -473,11 +472,10 @@ class Chunk:
         if first < 0:
             return lines[:0]
         found = np.zeros(len(lines), dtype=bool)
-        windows = np.ndarray((len(data) - len(needle) + 1,), f"S{len(needle)}", data, strides=(1,))
         for at in {first, data.rfind(needle, int(starts[0]), int(ends[-1]))}:
             offset = at - int(self.starts[np.searchsorted(self.ends, at)])
             rows = np.flatnonzero(ends - starts >= offset + len(needle))
-            found[rows[windows[starts[rows] + offset] == needle]] = True
+            found[rows[holds_at(data, starts[rows] + offset, needle)]] = True
         return lines[found]
 
     def joined(self, rows: np.ndarray) -> tuple[bytes, np.ndarray]:

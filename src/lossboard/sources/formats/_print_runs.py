@@ -52,6 +52,7 @@ from lossboard.sources.formats._numbers import (
     number,
     number_matrix,
 )
+from lossboard.sources.formats._offsets import ranges
 from lossboard.sources.formats._prefixes import starts_with_date, strip_prefixes, wall_time
 from lossboard.sources.formats._print_places import Place, Setters, Sheet
 from lossboard.sources.formats.tqdm import match_bar
@@ -344,8 +345,7 @@ def _where(parts: list[tuple[int, int, int]]) -> np.ndarray | None:
     if len(parts) == 1:
         return None
     firsts, counts, _ = np.array(parts).T
-    # each run's lines: its first line plus 0, 1, ... counted on from where the run begins
-    return np.repeat(firsts - (np.cumsum(counts) - counts), counts) + np.arange(counts.sum())
+    return ranges(firsts, counts)
 
 
 def _walls(layout: PrintLayout, stretch: Stretch) -> np.ndarray | None | bool:

@@ -36,6 +36,7 @@ from lossboard import tags
 from lossboard.model import RESUME, Event, Item, Point, Problem
 from lossboard.sources.formats import _coco, _pair_runs
 from lossboard.sources.formats._numbers import bad_number, float_matrix, json_list
+from lossboard.sources.formats._offsets import holds_at
 from lossboard.sources.formats._pipeline import LinePipeline
 from lossboard.sources.formats.detectron2_json import tag_of
 from lossboard.sources.formats.sniffers.detectron2_log import sniff as sniff
@@ -296,10 +297,7 @@ def _table_columns(task: str, header: str) -> tuple[tuple[int, str, str], ...]:
 
 def _holds_at(text: bytes, places: np.ndarray, needle: bytes) -> bool:
     """Whether ``text`` holds ``needle`` at each of ``places`` (rising): one compare a place."""
-    if int(places[-1]) + len(needle) > len(text):
-        return False
-    windows = np.lib.stride_tricks.sliding_window_view(np.frombuffer(text, dtype=np.uint8), len(needle))
-    return bool((windows[places] == np.frombuffer(needle, dtype=np.uint8)).all())
+    return int(places[-1]) + len(needle) <= len(text) and bool(holds_at(text, places, needle).all())
 
 
 def _holds_a_head(text: bytes) -> bool:
