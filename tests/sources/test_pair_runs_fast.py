@@ -617,6 +617,34 @@ def test_a_detectron2_progress_line_holding_more_reads_as_the_general_path_reads
         assert any(type(point) is Point and point.step == 5 and point.source_tag == "total_loss" for point in expand(items))
 
 
+class _CountingProgress(FORMATS["detectron2-log"].Parser):
+    """detectron2's parser counting the lines of its evaluator it reads one by one."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.read_alone = 0
+
+    def _one_by_one(self, first: int, lines: list[str], items: list) -> None:
+        self.read_alone += sum("Inference done" in line for line in lines)
+        super()._one_by_one(first, lines, items)
+
+
+def test_a_first_chunks_progress_lines_after_its_first_metrics_line_are_read_in_bulk() -> None:
+    """The first chunk learns its kinds from its own lines: detectron2's progress lines are
+    one once a metrics line came before them (lines of its loggers before any, its dumps, are
+    no kind worth learning), and then all of the chunk's are read in bulk, those before the
+    metrics line too (they give nothing on either path)."""
+    stamp = "[11/16 03:00:21]"
+    metrics = [f"{stamp} d2.utils.events INFO:  eta: 0:10:00  iter: {it}  total_loss: 0.{it}" for it in range(100, 120)]
+    progress = [f"{stamp} d2.evaluation.evaluator INFO: Inference done {i * 120 + 11}/3334. Dataloading: 0.0015 s/iter. "
+                "ETA=0:01:36" for i in range(12)]
+    text = "\n".join(progress + metrics[:10] + progress + metrics[10:]) + "\n"
+    parser = _CountingProgress()
+    items = parser.feed_bytes(text.encode()) + parser.close()
+    assert canonical(expand(items)) == canonical(expand(_parse("detectron2-log", text, fast=False)))
+    assert parser.read_alone == 0
+
+
 @pytest.mark.parametrize("at", [0, 5, 11])
 def test_a_line_holding_a_detectron2_loggers_text_after_another_prefix_reads_as_the_general_path_reads_it(at: int) -> None:
     """detectron2's own lines are told by their logger's text right after their time: a line

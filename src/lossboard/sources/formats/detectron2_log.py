@@ -44,6 +44,7 @@ from lossboard.sources.formats.sniffers.detectron2_log import sniff as sniff
 NAME = "detectron2-log"
 
 _ITER = re.compile(r"\biter: (\d+)\s")
+_METRICS = "iter: "  # what every metrics line holds: the marker of their layout
 _PAIR = re.compile(r"([A-Za-z_][\w/.\[\]-]*): (\S+)")
 _COPYPASTE = "copypaste: "
 # the four bytes before the colon of "iter: " and of "copypaste: ", as words
@@ -82,7 +83,7 @@ class Parser(_pair_runs.RunParser):
 
     def _one_by_one(self, first: int, lines: list[str], items: list[Item]) -> None:
         for number, line in enumerate(lines, first):
-            if "iter: " in line:
+            if _METRICS in line:
                 match = _ITER.search(line)
                 if match:
                     items.extend(self._metrics(number, int(match[1]), line[match.end() :]))
@@ -102,12 +103,15 @@ class Parser(_pair_runs.RunParser):
     def _layout_of(self, line: str) -> tuple[_pair_runs.Layout, str] | None:
         """A metrics line's layout: the iteration, then the values after it; or the blank
         layout of a line of detectron2's own loggers that gives nothing (evaluation progress)."""
-        match = _ITER.search(line) if "iter: " in line else None
+        match = _ITER.search(line) if _METRICS in line else None
         if match is None:
-            # before the first metrics line nothing is read anyway: its dumps are no kind worth learning
             if _COPYPASTE in line:
                 return _table_layout_of(line)
-            return None if self._others.context.step is None else _blank_layout_of(line)
+            # the dumps before the first metrics line are no kind worth learning (nothing is read
+            # there anyway); a first chunk's progress lines after it are, once its kind is learned
+            if self._others.context.step is None and _METRICS not in self._layouts:
+                return None
+            return _blank_layout_of(line)
         spans, names = [match.span(1)], []
         for pair in _PAIR.finditer(line, match.end()):
             if pair[1] == "eta":
@@ -120,7 +124,7 @@ class Parser(_pair_runs.RunParser):
         eta = line.rfind(_pair_runs.ETA_HEAD, 0, match.start())
         skip = eta if eta >= 0 else match.start()
         layout = _pair_runs.Layout.learn(line, spans, names, skip=skip, cut=_pair_runs.ETA_CUT)
-        return None if layout is None else (layout, "iter: ")
+        return None if layout is None else (layout, _METRICS)
 
     def _read_blank(
         self, layout: _pair_runs.Layout, marker: str, text: bytes, starts: np.ndarray, stamps: np.ndarray | None
