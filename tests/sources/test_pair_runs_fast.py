@@ -448,6 +448,21 @@ def test_every_copypaste_table_of_a_clean_log_is_read_in_bulk() -> None:
     assert parser.read_alone == 0
 
 
+@pytest.mark.parametrize("cut", [1, 2])
+def test_a_table_cut_by_a_chunks_end_leaves_the_other_tables_in_bulk(cut: int) -> None:
+    """A chunk that ends after a table's task line, or its header, reads that table's lines
+    one by one on both sides of the cut (the next chunk starts inside it), and every other
+    table of both chunks in bulk, as the general path reads them."""
+    lines = _logged_tables().splitlines(keepends=True)
+    task = lines.index(f"{_TABLE}Task: segm\n", len(lines) // 2)
+    text = "".join(lines)
+    at = len("".join(lines[: task + cut]).encode())
+    parser = _CountingTables()
+    items = parser.feed_bytes(text[:at].encode()) + parser.feed_bytes(text[at:].encode()) + parser.close()
+    assert canonical(expand(items)) == canonical(expand(_parse("detectron2-log", text, fast=False)))
+    assert parser.read_alone == 3
+
+
 @pytest.mark.parametrize("odd", [
     {17: "-0,1.5"},  # orjson's -0 is the integer 0; float("-0") is -0.0
     {16: "iter: 5  AP,AP50"},  # a metrics line to the general path

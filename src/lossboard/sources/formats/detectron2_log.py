@@ -259,17 +259,23 @@ class _Table(NamedTuple):
 def _tables(text: bytes, offset: int) -> dict[int, _Table] | None:
     """The copypaste tables of a chunk's lines holding ``copypaste: `` (joined in ``text``,
     a table's text from ``offset`` of each line), by the line each starts at: three lines each
-    (task, header, values), as `Parser._copypaste` reads them. None when any table is not
-    read so (the lines are read one by one): a line holds ``iter: `` (a metrics line to the
+    (task, header, values), as `Parser._copypaste` reads them. The chunk's ends may cut a
+    table: its lines in this chunk (the first ones before a task line, the last ones after the
+    last whole table) are left to be read one by one. None when any other table
+    is not read so (all are read one by one): a line holds ``iter: `` (a metrics line to the
     general path) or ``copypaste: `` twice; a task line is not one, a header is; a count of
     values is not the header's; a value orjson does not read as `float` does (``1.``,
     ``nan``, ``-0``); or a byte `str.strip` and `bytes.strip` take differently."""
     lines = text.split(b"\n")
-    if (len(lines) % 3 or b"iter: " in text or text.count(_COPYPASTE_BYTES) != len(lines) or not text.isascii()
+    if (b"iter: " in text or text.count(_COPYPASTE_BYTES) != len(lines) or not text.isascii()
             or any(byte in text for byte in _SEPARATORS)):
         return None
     cells = [line[offset:].strip() for line in lines]
-    tasks, headers, values = cells[0::3], cells[1::3], cells[2::3]
+    first = next((at for at, cell in enumerate(cells) if cell.startswith(b"Task: ")), None)
+    if first is None:
+        return None
+    whole = cells[first : first + (len(cells) - first) // 3 * 3]  # the tables the chunk holds whole
+    tasks, headers, values = whole[0::3], whole[1::3], whole[2::3]
     if not all(task.startswith(b"Task: ") for task in tasks) or any(header.startswith(b"Task: ") for header in headers):
         return None  # (a values line that is a task line is no number to orjson)
     if any(value.count(b",") != header.count(b",") for header, value in zip(headers, values)):
@@ -289,7 +295,7 @@ def _tables(text: bytes, offset: int) -> dict[int, _Table] | None:
         matrix = float_matrix(numbers, len(tables), width)
         name = task[6:].strip().decode()
         for row, table in enumerate(tables):
-            found[3 * table] = _Table(matrix, row, _table_columns(name, header.decode()), name)
+            found[first + 3 * table] = _Table(matrix, row, _table_columns(name, header.decode()), name)
     return found
 
 
