@@ -448,6 +448,28 @@ def test_every_copypaste_table_of_a_clean_log_is_read_in_bulk() -> None:
     assert parser.read_alone == 0
 
 
+@pytest.mark.parametrize("after", ["loss: 0.5", "copypaste: AP,AP50", "[11/16 03:01:22] d2.evaluation.testing INFO: copypaste: AP,AP50"])
+def test_the_next_chunk_reads_its_lines_where_a_chunk_read_at_once_left_them(after: str) -> None:
+    """A chunk of metrics lines and tables read at once leaves what the general path leaves
+    for the next chunk's lines: a print after the last table is a validation value at the
+    iteration the evaluation ran after, and a table without its task line takes the last
+    table's task."""
+    text = _logged_tables()
+    more = f"{after}\n{_TABLE}{'1.5,2.5' if 'AP50' in after else 'AP,AP50'}\n{_TABLE}3.5,4.5\n"
+    general = canonical(expand(_parse("detectron2-log", text + more, fast=False)))
+    for log in (text + more, (text + more).encode()):
+        assert canonical(expand(_parse("detectron2-log", log, chunk=len(text)))) == general
+
+
+def test_tables_of_two_prefixes_in_one_chunk_read_as_the_general_path_reads_them() -> None:
+    """detectron2's console and ``log.txt`` prefix its copypaste lines otherwise: two kinds of
+    table in one chunk, each read as the general path reads it."""
+    console = _logged_tables().replace("] d2.evaluation.testing INFO: copypaste: ", " d2.evaluation.testing]: copypaste: ")
+    lines = _logged_tables().splitlines(keepends=True)
+    text = "".join(lines) + "".join(line.replace("iter: ", "iter: 9") for line in console.splitlines(keepends=True))
+    assert _points(_same("detectron2-log", text)) == _points(_parse("detectron2-log", text, fast=False))
+
+
 @pytest.mark.parametrize("cut", [1, 2])
 def test_a_table_cut_by_a_chunks_end_leaves_the_other_tables_in_bulk(cut: int) -> None:
     """A chunk that ends after a table's task line, or its header, reads that table's lines
@@ -470,6 +492,8 @@ def test_a_table_cut_by_a_chunks_end_leaves_the_other_tables_in_bulk(cut: int) -
     {17: "Task: segm"}, {16: "Task: segm", 17: "1.5"},  # a task line in another's place
     {16: "AP"},  # fewer columns than values
     {16: "AP,AP50\nloss: 0.5"},  # another line between a table's, read in the table's split or not
+    # a metrics line between a table's: its values land at that line's iteration
+    {16: "AP,AP50\n[11/16 03:00:21] d2.utils.events INFO:  eta: 0:10:00  iter: 130  total_loss: 0.5"},
     {15: "copypaste: 0:21] d2.evaluation.testing INFO: copypaste: Task: bbox"},  # the general path takes the first
 ])
 def test_an_odd_copypaste_table_among_clean_ones_reads_as_the_general_path_reads_it(odd: dict[int, str]) -> None:

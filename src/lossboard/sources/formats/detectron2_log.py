@@ -166,6 +166,51 @@ class Parser(_pair_runs.RunParser):
         self._tell_others(self._last, None)
         return True
 
+    def _read_whole(self, kinds: list[tuple[_pair_runs.Layout, np.ndarray, object]], items: list[Item]) -> bool:
+        """A chunk of metrics lines, progress lines and copypaste tables only, read as `_run`
+        reads each run of them: the metrics lines as one `Rows` when no iteration goes back,
+        each group of tables (`_tables`) as one at the iterations they ran after (the last
+        metrics line before each, or the last before the chunk). False when another kind is
+        there, a table is cut by the chunk's end or split by another line, or the iteration
+        is too large for an int64. An evaluation every 25 lines cut a chunk into some 270
+        runs, whose Python (a call, a record and a group in `blocks` each) was a tenth of a load."""
+        metrics = tables = None
+        for layout, rows, prepared in kinds:
+            if layout.width:
+                metrics = layout, rows, prepared
+            elif prepared is not _NOTHING:
+                if tables is not None:
+                    return False
+                tables = rows, prepared
+        if metrics is not None:
+            layout, metric_rows, (matrix, steps, back) = metrics
+            if back or steps[0] < self._last:
+                return False
+        if tables is not None:
+            table_rows, found = tables
+            heads = table_rows[::3]  # each table's task line: its header and values lines follow it
+            if len(found) * 3 != len(table_rows) or self._last >= 2**63 or (table_rows[2::3] - heads != 2).any():
+                return False
+            ran_after = np.full(len(heads), max(self._last, 0))
+            if metrics is not None:
+                before = np.searchsorted(metric_rows, heads) - 1  # the metrics line before each table
+                ran_after = np.where(before >= 0, steps[before], ran_after)
+            groups: dict[int, list[int]] = {}  # a matrix of tables -> its tables, in its rows' order
+            for table in range(len(heads)):
+                groups.setdefault(id(found[3 * table].matrix), []).append(table)
+            for group in groups.values():
+                first = found[3 * group[0]]
+                items.append(_pair_runs.Rows(first.matrix, 0, len(group), first.columns, ran_after[group]))
+            self._task, self._columns = found[3 * len(heads) - 3].task, []
+        if metrics is not None:
+            items.append(_pair_runs.Rows(matrix, 0, len(steps), _columns(layout.names), steps))
+            self._last = int(steps[-1])
+        if tables is not None and (metrics is None or table_rows[-1] > metric_rows[-1]):
+            self._tell_others(int(ran_after[-1]), tags.VAL)
+        elif metrics is not None:
+            self._tell_others(self._last, None)
+        return True
+
     def _tables_run(self, tables: dict[int, _Table], start: int, stop: int, items: list[Item]) -> bool:
         """Consecutive copypaste tables (their lines ``start:stop`` of the chunk's), as
         `_copypaste` reads them line by line: each at the last iteration; False when one was
