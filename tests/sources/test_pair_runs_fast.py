@@ -461,6 +461,23 @@ def test_the_next_chunk_reads_its_lines_where_a_chunk_read_at_once_left_them(aft
         assert canonical(expand(_parse("detectron2-log", log, chunk=len(text)))) == general
 
 
+@pytest.mark.parametrize("first", ["table", "metrics"])
+def test_a_chunk_read_at_once_places_its_tables_at_the_iterations_they_ran_after(first: str) -> None:
+    """Each table of a chunk read at once lands at the iteration of the metrics line before it,
+    or, before any, at the last iteration of the chunk before (as the general path reads it)."""
+    lines = []
+    for step in range(20, 820, 20):
+        lines += [f"[11/16 03:00:21] d2.utils.events INFO:  eta: 0:10:00  iter: {step}  total_loss: {step / 997:.4f}",
+                  f"{_TABLE}Task: bbox", f"{_TABLE}AP,AP50", f"{_TABLE}{step / 7:.4f},{step / 99:.4f}"]
+    cut = len(lines) // 2 + (0 if first == "metrics" else 1)  # the second chunk starts with a metrics line, or a table
+    text = "\n".join(lines) + "\n"
+    at = len("\n".join(lines[:cut])) + 1
+    fast = parse_cut("detectron2-log", text.encode(), [at, len(text)])
+    assert canonical(expand(fast)) == canonical(expand(_parse("detectron2-log", text, fast=False)))
+    (ap,) = [item for item in fast if type(item) is Columns and item.source_tag == "bbox/AP" and item.step[-1] == 800]
+    assert ap.step.tolist() == list(range(420, 820, 20)) and ap.value[0] == float(f"{420 / 7:.4f}")
+
+
 def test_tables_of_two_prefixes_in_one_chunk_read_as_the_general_path_reads_them() -> None:
     """detectron2's console and ``log.txt`` prefix its copypaste lines otherwise: two kinds of
     table in one chunk, each read as the general path reads it."""
