@@ -36,7 +36,6 @@ from lossboard import tags
 from lossboard.model import RESUME, Event, Item, Point, Problem
 from lossboard.sources.formats import _coco, _pair_runs
 from lossboard.sources.formats._numbers import bad_number, float_matrix, json_list
-from lossboard.sources.formats._offsets import holds_at
 from lossboard.sources.formats._pipeline import LinePipeline
 from lossboard.sources.formats.detectron2_json import tag_of
 from lossboard.sources.formats.sniffers.detectron2_log import sniff as sniff
@@ -130,16 +129,14 @@ class Parser(_pair_runs.RunParser):
         self, layout: _pair_runs.Layout, marker: str, text: bytes, starts: np.ndarray, stamps: np.ndarray | None
     ) -> object | None:
         """Lines whose ``marker`` (a logger's name and what it logs up to a digit, or up to
-        ``copypaste: ``) each hold right after their time: copypaste tables (`_tables`), or
+        ``copypaste: ``) each hold right after their time (`Chunk.holding` found them there):
+        copypaste tables (`_tables`), or
         lines of detectron2's own loggers, of which the general path reads nothing unless
         they hold a metrics pair or a copypaste table (`_holds_a_head`), `_PREFIX` finding
         their logger where their time is a time. Half the cost of telling each line's shape
         (a translate, a split, a dict), as these lines were checked before."""
-        encoded = marker.encode("utf-8", "surrogatepass")
-        if not _holds_at(text, starts + layout.skip, encoded):
-            return None
         if marker.endswith(_COPYPASTE):
-            return _tables(text, layout.skip + len(encoded))
+            return _tables(text, layout.skip + len(marker.encode("utf-8", "surrogatepass")))
         if _holds_a_head(text) or (stamps is not None and not _is_line_time(stamps)):
             return None
         return _NOTHING
@@ -348,11 +345,6 @@ def _tables(text: bytes, offset: int) -> dict[int, _Table] | None:
 def _table_columns(task: str, header: str) -> tuple[tuple[int, str, str], ...]:
     """(column, tag, name) of each value of a copypaste table, named as `Parser._copypaste` names them."""
     return tuple((column, _tag(name), name) for column, name in enumerate(f"{task}/{cell.strip()}" for cell in header.split(",")))
-
-
-def _holds_at(text: bytes, places: np.ndarray, needle: bytes) -> bool:
-    """Whether ``text`` holds ``needle`` at each of ``places`` (rising): one compare a place."""
-    return int(places[-1]) + len(needle) <= len(text) and bool(holds_at(text, places, needle).all())
 
 
 def _holds_a_head(text: bytes) -> bool:
