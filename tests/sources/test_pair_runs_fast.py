@@ -448,6 +448,60 @@ def test_every_copypaste_table_of_a_clean_log_is_read_in_bulk() -> None:
     assert parser.read_alone == 0
 
 
+@pytest.mark.parametrize("after", ["loss: 0.5", "copypaste: AP,AP50", "[11/16 03:01:22] d2.evaluation.testing INFO: copypaste: AP,AP50"])
+def test_the_next_chunk_reads_its_lines_where_a_chunk_read_at_once_left_them(after: str) -> None:
+    """A chunk of metrics lines and tables read at once leaves what the general path leaves
+    for the next chunk's lines: a print after the last table is a validation value at the
+    iteration the evaluation ran after, and a table without its task line takes the last
+    table's task."""
+    text = _logged_tables()
+    more = f"{after}\n{_TABLE}{'1.5,2.5' if 'AP50' in after else 'AP,AP50'}\n{_TABLE}3.5,4.5\n"
+    general = canonical(expand(_parse("detectron2-log", text + more, fast=False)))
+    for log in (text + more, (text + more).encode()):
+        assert canonical(expand(_parse("detectron2-log", log, chunk=len(text)))) == general
+
+
+@pytest.mark.parametrize("first", ["table", "metrics"])
+def test_a_chunk_read_at_once_places_its_tables_at_the_iterations_they_ran_after(first: str) -> None:
+    """Each table of a chunk read at once lands at the iteration of the metrics line before it,
+    or, before any, at the last iteration of the chunk before (as the general path reads it)."""
+    lines = []
+    for step in range(20, 820, 20):
+        lines += [f"[11/16 03:00:21] d2.utils.events INFO:  eta: 0:10:00  iter: {step}  total_loss: {step / 997:.4f}",
+                  f"{_TABLE}Task: bbox", f"{_TABLE}AP,AP50", f"{_TABLE}{step / 7:.4f},{step / 99:.4f}"]
+    cut = len(lines) // 2 + (0 if first == "metrics" else 1)  # the second chunk starts with a metrics line, or a table
+    text = "\n".join(lines) + "\n"
+    at = len("\n".join(lines[:cut])) + 1
+    fast = parse_cut("detectron2-log", text.encode(), [at, len(text)])
+    assert canonical(expand(fast)) == canonical(expand(_parse("detectron2-log", text, fast=False)))
+    (ap,) = [item for item in fast if type(item) is Columns and item.source_tag == "bbox/AP" and item.step[-1] == 800]
+    assert ap.step.tolist() == list(range(420, 820, 20)) and ap.value[0] == float(f"{420 / 7:.4f}")
+
+
+def test_tables_of_two_prefixes_in_one_chunk_read_as_the_general_path_reads_them() -> None:
+    """detectron2's console and ``log.txt`` prefix its copypaste lines otherwise: two kinds of
+    table in one chunk, each read as the general path reads it."""
+    console = _logged_tables().replace("] d2.evaluation.testing INFO: copypaste: ", " d2.evaluation.testing]: copypaste: ")
+    lines = _logged_tables().splitlines(keepends=True)
+    text = "".join(lines) + "".join(line.replace("iter: ", "iter: 9") for line in console.splitlines(keepends=True))
+    assert _points(_same("detectron2-log", text)) == _points(_parse("detectron2-log", text, fast=False))
+
+
+@pytest.mark.parametrize("cut", [1, 2])
+def test_a_table_cut_by_a_chunks_end_leaves_the_other_tables_in_bulk(cut: int) -> None:
+    """A chunk that ends after a table's task line, or its header, reads that table's lines
+    one by one on both sides of the cut (the next chunk starts inside it), and every other
+    table of both chunks in bulk, as the general path reads them."""
+    lines = _logged_tables().splitlines(keepends=True)
+    task = lines.index(f"{_TABLE}Task: segm\n", len(lines) // 2)
+    text = "".join(lines)
+    at = len("".join(lines[: task + cut]).encode())
+    parser = _CountingTables()
+    items = parser.feed_bytes(text[:at].encode()) + parser.feed_bytes(text[at:].encode()) + parser.close()
+    assert canonical(expand(items)) == canonical(expand(_parse("detectron2-log", text, fast=False)))
+    assert parser.read_alone == 3
+
+
 @pytest.mark.parametrize("odd", [
     {17: "-0,1.5"},  # orjson's -0 is the integer 0; float("-0") is -0.0
     {16: "iter: 5  AP,AP50"},  # a metrics line to the general path
@@ -455,6 +509,8 @@ def test_every_copypaste_table_of_a_clean_log_is_read_in_bulk() -> None:
     {17: "Task: segm"}, {16: "Task: segm", 17: "1.5"},  # a task line in another's place
     {16: "AP"},  # fewer columns than values
     {16: "AP,AP50\nloss: 0.5"},  # another line between a table's, read in the table's split or not
+    # a metrics line between a table's: its values land at that line's iteration
+    {16: "AP,AP50\n[11/16 03:00:21] d2.utils.events INFO:  eta: 0:10:00  iter: 130  total_loss: 0.5"},
     {15: "copypaste: 0:21] d2.evaluation.testing INFO: copypaste: Task: bbox"},  # the general path takes the first
 ])
 def test_an_odd_copypaste_table_among_clean_ones_reads_as_the_general_path_reads_it(odd: dict[int, str]) -> None:
@@ -615,6 +671,34 @@ def test_a_detectron2_progress_line_holding_more_reads_as_the_general_path_reads
     items = _same("detectron2-log", learned + "\n".join(progress + lines) + "\n", len(learned.encode()))
     if inside.startswith("iter"):  # a metrics line for the general path: iteration 5, whatever prints it
         assert any(type(point) is Point and point.step == 5 and point.source_tag == "total_loss" for point in expand(items))
+
+
+class _CountingProgress(FORMATS["detectron2-log"].Parser):
+    """detectron2's parser counting the lines of its evaluator it reads one by one."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.read_alone = 0
+
+    def _one_by_one(self, first: int, lines: list[str], items: list) -> None:
+        self.read_alone += sum("Inference done" in line for line in lines)
+        super()._one_by_one(first, lines, items)
+
+
+def test_a_first_chunks_progress_lines_after_its_first_metrics_line_are_read_in_bulk() -> None:
+    """The first chunk learns its kinds from its own lines: detectron2's progress lines are
+    one once a metrics line came before them (lines of its loggers before any, its dumps, are
+    no kind worth learning), and then all of the chunk's are read in bulk, those before the
+    metrics line too (they give nothing on either path)."""
+    stamp = "[11/16 03:00:21]"
+    metrics = [f"{stamp} d2.utils.events INFO:  eta: 0:10:00  iter: {it}  total_loss: 0.{it}" for it in range(100, 120)]
+    progress = [f"{stamp} d2.evaluation.evaluator INFO: Inference done {i * 120 + 11}/3334. Dataloading: 0.0015 s/iter. "
+                "ETA=0:01:36" for i in range(12)]
+    text = "\n".join(progress + metrics[:10] + progress + metrics[10:]) + "\n"
+    parser = _CountingProgress()
+    items = parser.feed_bytes(text.encode()) + parser.close()
+    assert canonical(expand(items)) == canonical(expand(_parse("detectron2-log", text, fast=False)))
+    assert parser.read_alone == 0
 
 
 @pytest.mark.parametrize("at", [0, 5, 11])

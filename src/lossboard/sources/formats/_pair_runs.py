@@ -102,7 +102,8 @@ class Layout(NamedTuple):
     def blank(cls, *, skip: int = 0) -> Layout:
         """The layout of lines a subclass reads itself (progress a trainer logs, which gives
         nothing; detectron2's copypaste tables): no numbers to convert, only their first
-        ``skip`` bytes (a time) to hand over (`RunParser._read_blank`)."""
+        ``skip`` bytes (a time) to hand over (`RunParser._read_blank`). Its lines hold their
+        marker right after those bytes (`Chunk.holding` looks there)."""
         return cls(skip, "", ("",), 0, ())
 
     @property
@@ -454,26 +455,31 @@ class Chunk:
             return []
         return self.data[self.starts[start] : self.ends[stop - 1]].decode("utf-8", self.errors).split("\n")
 
-    def holding(self, marker: str, among: np.ndarray) -> np.ndarray:
-        """The lines among ``among`` (a bool a line) that hold ``marker`` where the chunk's
-        first or last such line holding it does (a format prints a kind of line with its
-        marker at one place; a width before it, an ETA's, changes seldom), rising: those bytes
-        of each line compared at once as fixed-width strings, where a split of the chunk per
-        marker cost four times as much. A line holding it elsewhere is not found and is read
-        one by one, which gives the same records. Only the lines no other kind took are
-        compared: a kind with few lines, after those with many, costs little."""
+    def holding(self, marker: str, among: np.ndarray, at: int | None = None) -> np.ndarray:
+        """The lines among ``among`` (a bool a line) that hold ``marker`` at byte ``at`` of the
+        line, or (None) where the chunk's first or last such line holding it does (a format
+        prints a kind of line with its marker at one place; a width before it, an ETA's,
+        changes seldom), rising: those bytes of each line compared at once as fixed-width
+        strings, where a split of the chunk per marker cost four times as much. A line holding
+        it elsewhere is not found and is read one by one, which gives the same records. Only
+        the lines no other kind took are compared: a kind with few lines, after those with
+        many, costs little."""
         needle = marker.encode("utf-8", "surrogatepass")
         lines = np.flatnonzero(among)
         if not len(lines):
             return lines
         starts, ends = self.starts[lines], self.ends[lines]
         data = self.data
-        first = data.find(needle, int(starts[0]), int(ends[-1]))
-        if first < 0:
-            return lines[:0]
+        if at is None:
+            first = data.find(needle, int(starts[0]), int(ends[-1]))
+            if first < 0:
+                return lines[:0]
+            places = {first, data.rfind(needle, int(starts[0]), int(ends[-1]))}
+            offsets = {place - int(self.starts[np.searchsorted(self.ends, place)]) for place in places}
+        else:
+            offsets = {at}
         found = np.zeros(len(lines), dtype=bool)
-        for at in {first, data.rfind(needle, int(starts[0]), int(ends[-1]))}:
-            offset = at - int(self.starts[np.searchsorted(self.ends, at)])
+        for offset in offsets:
             rows = np.flatnonzero(ends - starts >= offset + len(needle))
             found[rows[holds_at(data, starts[rows] + offset, needle)]] = True
         return lines[found]
@@ -562,6 +568,8 @@ class RunParser(PlainBytesFeed, LineParser):
         owners = np.full(len(chunk), -1, dtype=np.int16)
         for kind, (_, rows, _) in enumerate(kinds):
             owners[rows] = kind
+        if owners.min() >= 0 and self._read_whole(kinds, items):
+            return blocks(items)
         taken = [0] * len(kinds)
         alone = 0  # lines read one by one
         for start, stop, kind in runs(owners):
@@ -584,7 +592,8 @@ class RunParser(PlainBytesFeed, LineParser):
         kinds, counts = [], {}
         left = np.ones(len(chunk), dtype=bool)  # the lines no layout has taken: each is offered to the next
         for marker, layout in list(self._layouts.items()):
-            rows = chunk.holding(marker, left)
+            # a blank layout's lines hold their marker right after their first `skip` bytes
+            rows = chunk.holding(marker, left, None if layout.width else layout.skip)
             counts[marker] = len(rows)
             if len(rows) < MIN_LINES:
                 continue
@@ -675,3 +684,9 @@ class RunParser(PlainBytesFeed, LineParser):
 
     def _run(self, layout: Layout, prepared: object, start: int, stop: int, items: list[Item]) -> bool:
         raise NotImplementedError
+
+    def _read_whole(self, kinds: list[tuple[Layout, np.ndarray, object]], items: list[Item]) -> bool:
+        """Every line of a chunk whose lines all fit its ``kinds`` (`_read_chunk`), read at once
+        as `_run` would read them run by run, where a subclass can (a few records for the
+        chunk, not a few per run); False, having changed nothing: run by run."""
+        return False

@@ -36,7 +36,6 @@ from lossboard import tags
 from lossboard.model import RESUME, Event, Item, Point, Problem
 from lossboard.sources.formats import _coco, _pair_runs
 from lossboard.sources.formats._numbers import bad_number, float_matrix, json_list
-from lossboard.sources.formats._offsets import holds_at
 from lossboard.sources.formats._pipeline import LinePipeline
 from lossboard.sources.formats.detectron2_json import tag_of
 from lossboard.sources.formats.sniffers.detectron2_log import sniff as sniff
@@ -44,6 +43,7 @@ from lossboard.sources.formats.sniffers.detectron2_log import sniff as sniff
 NAME = "detectron2-log"
 
 _ITER = re.compile(r"\biter: (\d+)\s")
+_METRICS = "iter: "  # what every metrics line holds: the marker of their layout
 _PAIR = re.compile(r"([A-Za-z_][\w/.\[\]-]*): (\S+)")
 _COPYPASTE = "copypaste: "
 # the four bytes before the colon of "iter: " and of "copypaste: ", as words
@@ -82,7 +82,7 @@ class Parser(_pair_runs.RunParser):
 
     def _one_by_one(self, first: int, lines: list[str], items: list[Item]) -> None:
         for number, line in enumerate(lines, first):
-            if "iter: " in line:
+            if _METRICS in line:
                 match = _ITER.search(line)
                 if match:
                     items.extend(self._metrics(number, int(match[1]), line[match.end() :]))
@@ -102,12 +102,15 @@ class Parser(_pair_runs.RunParser):
     def _layout_of(self, line: str) -> tuple[_pair_runs.Layout, str] | None:
         """A metrics line's layout: the iteration, then the values after it; or the blank
         layout of a line of detectron2's own loggers that gives nothing (evaluation progress)."""
-        match = _ITER.search(line) if "iter: " in line else None
+        match = _ITER.search(line) if _METRICS in line else None
         if match is None:
-            # before the first metrics line nothing is read anyway: its dumps are no kind worth learning
             if _COPYPASTE in line:
                 return _table_layout_of(line)
-            return None if self._others.context.step is None else _blank_layout_of(line)
+            # the dumps before the first metrics line are no kind worth learning (nothing is read
+            # there anyway); a first chunk's progress lines after it are, once its kind is learned
+            if self._others.context.step is None and _METRICS not in self._layouts:
+                return None
+            return _blank_layout_of(line)
         spans, names = [match.span(1)], []
         for pair in _PAIR.finditer(line, match.end()):
             if pair[1] == "eta":
@@ -120,22 +123,20 @@ class Parser(_pair_runs.RunParser):
         eta = line.rfind(_pair_runs.ETA_HEAD, 0, match.start())
         skip = eta if eta >= 0 else match.start()
         layout = _pair_runs.Layout.learn(line, spans, names, skip=skip, cut=_pair_runs.ETA_CUT)
-        return None if layout is None else (layout, "iter: ")
+        return None if layout is None else (layout, _METRICS)
 
     def _read_blank(
         self, layout: _pair_runs.Layout, marker: str, text: bytes, starts: np.ndarray, stamps: np.ndarray | None
     ) -> object | None:
         """Lines whose ``marker`` (a logger's name and what it logs up to a digit, or up to
-        ``copypaste: ``) each hold right after their time: copypaste tables (`_tables`), or
+        ``copypaste: ``) each hold right after their time (`Chunk.holding` found them there):
+        copypaste tables (`_tables`), or
         lines of detectron2's own loggers, of which the general path reads nothing unless
         they hold a metrics pair or a copypaste table (`_holds_a_head`), `_PREFIX` finding
         their logger where their time is a time. Half the cost of telling each line's shape
         (a translate, a split, a dict), as these lines were checked before."""
-        encoded = marker.encode("utf-8", "surrogatepass")
-        if not _holds_at(text, starts + layout.skip, encoded):
-            return None
         if marker.endswith(_COPYPASTE):
-            return _tables(text, layout.skip + len(encoded))
+            return _tables(text, layout.skip + len(marker.encode("utf-8", "surrogatepass")))
         if _holds_a_head(text) or (stamps is not None and not _is_line_time(stamps)):
             return None
         return _NOTHING
@@ -160,6 +161,51 @@ class Parser(_pair_runs.RunParser):
         items.append(_pair_runs.Rows(matrix, start, stop, _columns(layout.names), steps[start:stop]))
         self._last = int(steps[stop - 1])
         self._tell_others(self._last, None)
+        return True
+
+    def _read_whole(self, kinds: list[tuple[_pair_runs.Layout, np.ndarray, object]], items: list[Item]) -> bool:
+        """A chunk of metrics lines, progress lines and copypaste tables only, read as `_run`
+        reads each run of them: the metrics lines as one `Rows` when no iteration goes back,
+        each group of tables (`_tables`) as one at the iterations they ran after (the last
+        metrics line before each, or the last before the chunk). False when another kind is
+        there, a table is cut by the chunk's end or split by another line, or the iteration
+        is too large for an int64. An evaluation every 25 lines cut a chunk into some 270
+        runs, whose Python (a call, a record and a group in `blocks` each) was a tenth of a load."""
+        metrics = tables = None
+        for layout, rows, prepared in kinds:
+            if layout.width:
+                metrics = layout, rows, prepared
+            elif prepared is not _NOTHING:
+                if tables is not None:
+                    return False
+                tables = rows, prepared
+        if metrics is not None:
+            layout, metric_rows, (matrix, steps, back) = metrics
+            if back or steps[0] < self._last:
+                return False
+        if tables is not None:
+            table_rows, found = tables
+            heads = table_rows[::3]  # each table's task line: its header and values lines follow it
+            if len(found) * 3 != len(table_rows) or self._last >= 2**63 or (table_rows[2::3] - heads != 2).any():
+                return False
+            ran_after = np.full(len(heads), max(self._last, 0))
+            if metrics is not None:
+                before = np.searchsorted(metric_rows, heads) - 1  # the metrics line before each table
+                ran_after = np.where(before >= 0, steps[before], ran_after)
+            groups: dict[int, list[int]] = {}  # a matrix of tables -> its tables, in its rows' order
+            for table in range(len(heads)):
+                groups.setdefault(id(found[3 * table].matrix), []).append(table)
+            for group in groups.values():
+                first = found[3 * group[0]]
+                items.append(_pair_runs.Rows(first.matrix, 0, len(group), first.columns, ran_after[group]))
+            self._task, self._columns = found[3 * len(heads) - 3].task, []
+        if metrics is not None:
+            items.append(_pair_runs.Rows(matrix, 0, len(steps), _columns(layout.names), steps))
+            self._last = int(steps[-1])
+        if tables is not None and (metrics is None or table_rows[-1] > metric_rows[-1]):
+            self._tell_others(int(ran_after[-1]), tags.VAL)
+        elif metrics is not None:
+            self._tell_others(self._last, None)
         return True
 
     def _tables_run(self, tables: dict[int, _Table], start: int, stop: int, items: list[Item]) -> bool:
@@ -255,17 +301,23 @@ class _Table(NamedTuple):
 def _tables(text: bytes, offset: int) -> dict[int, _Table] | None:
     """The copypaste tables of a chunk's lines holding ``copypaste: `` (joined in ``text``,
     a table's text from ``offset`` of each line), by the line each starts at: three lines each
-    (task, header, values), as `Parser._copypaste` reads them. None when any table is not
-    read so (the lines are read one by one): a line holds ``iter: `` (a metrics line to the
+    (task, header, values), as `Parser._copypaste` reads them. The chunk's ends may cut a
+    table: its lines in this chunk (the first ones before a task line, the last ones after the
+    last whole table) are left to be read one by one. None when any other table
+    is not read so (all are read one by one): a line holds ``iter: `` (a metrics line to the
     general path) or ``copypaste: `` twice; a task line is not one, a header is; a count of
     values is not the header's; a value orjson does not read as `float` does (``1.``,
     ``nan``, ``-0``); or a byte `str.strip` and `bytes.strip` take differently."""
     lines = text.split(b"\n")
-    if (len(lines) % 3 or b"iter: " in text or text.count(_COPYPASTE_BYTES) != len(lines) or not text.isascii()
+    if (b"iter: " in text or text.count(_COPYPASTE_BYTES) != len(lines) or not text.isascii()
             or any(byte in text for byte in _SEPARATORS)):
         return None
     cells = [line[offset:].strip() for line in lines]
-    tasks, headers, values = cells[0::3], cells[1::3], cells[2::3]
+    first = next((at for at, cell in enumerate(cells) if cell.startswith(b"Task: ")), None)
+    if first is None:
+        return None
+    whole = cells[first : first + (len(cells) - first) // 3 * 3]  # the tables the chunk holds whole
+    tasks, headers, values = whole[0::3], whole[1::3], whole[2::3]
     if not all(task.startswith(b"Task: ") for task in tasks) or any(header.startswith(b"Task: ") for header in headers):
         return None  # (a values line that is a task line is no number to orjson)
     if any(value.count(b",") != header.count(b",") for header, value in zip(headers, values)):
@@ -285,7 +337,7 @@ def _tables(text: bytes, offset: int) -> dict[int, _Table] | None:
         matrix = float_matrix(numbers, len(tables), width)
         name = task[6:].strip().decode()
         for row, table in enumerate(tables):
-            found[3 * table] = _Table(matrix, row, _table_columns(name, header.decode()), name)
+            found[first + 3 * table] = _Table(matrix, row, _table_columns(name, header.decode()), name)
     return found
 
 
@@ -293,11 +345,6 @@ def _tables(text: bytes, offset: int) -> dict[int, _Table] | None:
 def _table_columns(task: str, header: str) -> tuple[tuple[int, str, str], ...]:
     """(column, tag, name) of each value of a copypaste table, named as `Parser._copypaste` names them."""
     return tuple((column, _tag(name), name) for column, name in enumerate(f"{task}/{cell.strip()}" for cell in header.split(",")))
-
-
-def _holds_at(text: bytes, places: np.ndarray, needle: bytes) -> bool:
-    """Whether ``text`` holds ``needle`` at each of ``places`` (rising): one compare a place."""
-    return int(places[-1]) + len(needle) <= len(text) and bool(holds_at(text, places, needle).all())
 
 
 def _holds_a_head(text: bytes) -> bool:
