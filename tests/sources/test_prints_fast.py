@@ -192,6 +192,33 @@ def test_a_state_whose_description_has_a_longer_epoch_in_a_line_read_ahead_start
 
 
 @pytest.mark.parametrize("name", ["prints", "tqdm"])
+def test_states_as_wide_whose_points_stand_elsewhere_are_each_read_by_their_own_template(name: str) -> None:
+    # "32.5it/s" and "3.25it/s" differ only in where the point is, and the bar's fill is the
+    # same: a state read ahead takes the template of the state before it of its width only
+    # when the two are alike but for their digits
+    rates = ["3.25", "32.5", "3.25", "32.5", "3.25", "32.5"]
+    states = [f"Epoch 2:  {n}0%|###       | {n}/10 [00:01<00:02, {rate}it/s, loss=0.{n}]" for n, rate in enumerate(rates)]
+    text = "\r" + "\r".join(states) + "\n"
+    points = expand(_assert_same(text, name=name))
+    read = [(p.step, p.value) for p in points if type(p) is Point and p.tag == "perf/its_per_sec"]
+    assert read == [(n, float(rate)) for n, rate in enumerate(rates) if n > 0]
+
+
+@pytest.mark.parametrize("name", ["prints", "tqdm"])
+def test_a_state_without_a_digit_reader_inside_a_run_read_ahead_is_read_as_printed(name: str) -> None:
+    # 16 digits are more than a float64 holds exactly: the state at count 3 has no digit reader
+    # (its layout is the others', digits aside), so the line's run cannot be read from its
+    # digits, and that state gives its loss and its rate as the general path does
+    states = [f"Epoch 2:  {n}0%|###       | {n}/10 [00:01<00:02, 3.25it/s, loss={loss}]"
+              for n, loss in [(0, "0.5"), (3, "0.1234567890123456"), (4, "0.4"), (5, "0.5")]]
+    text = "\r" + "\r".join(states) + "\n"
+    points = expand(_assert_same(text, name=name))
+    loss = [(p.step, p.value) for p in points if type(p) is Point and p.source_tag == "loss"]
+    assert loss == [(3, 0.1234567890123456), (4, 0.4), (5, 0.5)]
+    assert [p.step for p in points if type(p) is Point and p.tag == "perf/its_per_sec"] == [3, 4, 5]
+
+
+@pytest.mark.parametrize("name", ["prints", "tqdm"])
 def test_a_description_that_shows_v_num_does_not_make_the_bar_lightnings(name: str) -> None:
     # a bar is Lightning's when its postfix shows ``v_num`` (its points one step earlier); a
     # run read ahead looked for it in the whole last state, description included

@@ -24,7 +24,9 @@ The runs that end a chunk's lines are read together before the lines are read in
 (`read_ahead`, `read_lines`): a template whose numbers are plain decimals has a digit reader
 (`_numbers.DigitReader`), and the states of one template, from every line of the chunk, are
 read by one gather and one matrix product from their digits - no cut, no orjson, no Python
-float - exactly as `float` reads them.
+float - exactly as `float` reads them. Which template a state has is found in numpy too, with
+no `bytes` object, hash or lookup a state: the states of one width are the rows of one matrix,
+their digits masked, and a template is looked up only where a row differs from the one before.
 
 The regex admits only states the general path reads the same way (nothing glued after ``]``,
 no comma inside a field, a plain rate). Where a state does not fit (another bar, a rate unit
@@ -40,6 +42,7 @@ from itertools import chain, count
 from typing import NamedTuple
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from lossboard.sources.formats._layouts import MASK
 from lossboard.sources.formats._numbers import (
@@ -58,7 +61,7 @@ _FIELD = r"[^,\]\r]*"
 _DIGITS = re.compile(r"\d+")
 _MAX_TEMPLATES = 1024  # masked states remembered per layout; a log with more learns them again
 _MAX_STATE_BYTES = 2048
-_ID = np.dtype(np.uint32)  # a state's digit reader, in `BarLayout.reader_ids`
+_NO_READER = -1  # the key of a state whose numbers `read_lines` cannot read from their digits
 _reader_keys = count()
 
 
@@ -73,9 +76,9 @@ class BarLayout(NamedTuple):
     # a state's text without its bar, digits masked -> where its numbers are (`_learn`)
     templates: dict[bytes, bytes | None]
     # a masked state whose numbers `read_lines` reads from their digits -> its reader's key in
-    # ``readers`` as `_ID` bytes (learned with ``templates``, cleared with them; keys are never
-    # reused, so a parser in another thread never reads with another state's reader)
-    reader_ids: dict[bytes, bytes]
+    # ``readers`` (learned with ``templates``, cleared with them; keys are never reused, so a
+    # parser in another thread never reads with another state's reader)
+    reader_ids: dict[bytes, int]
     # with the bytes of its states ("\r" included) and its masked state
     readers: dict[int, tuple[DigitReader, int, bytes]]
 
@@ -177,88 +180,102 @@ def _numbers_to_the_end(layout: BarLayout, desc: str, line: str, start: int) -> 
     return states, cut_numbers(rest, marks)
 
 
-def read_ahead(layout: BarLayout, line: str, rest: bytes) -> tuple[int, int, int, bytes] | None:
-    """The run of states in ``layout`` that ends ``line`` (``rest`` its UTF-8 bytes from its
-    first ``\\r``), for `read_lines`: (where it starts in ``line``, after a ``\\r``; how many
-    states; where its first ``\\r`` is in ``rest``; each state's reader key). None when the
-    line's last state has no reader (not a plain decimal). The run starts after the state that
-    starts the bar: the text before the first ``\\r``, or the first state when there is none.
-    That each state is of the line's bar (its description, digits and all) is for `read_lines`
-    to check."""
-    at = line.find("\r")
-    masks = rest.translate(MASK).split(b"\r")
-    del masks[0]
-    try:
-        ids = b"".join(map(layout.reader_ids.__getitem__, masks))  # most often every state has one
-        skip = 0
-    except KeyError:
-        ids, skip = _reader_ids_after(layout, rest, masks)
-    if not skip and (not at or line[:at].isspace()):
-        # the first state starts the bar (tqdm's own "\r" before it): the run follows it
-        skip, ids = 1, ids[_ID.itemsize :]
-    if skip >= len(masks):
+def read_ahead(layout: BarLayout, line: str, rest: bytes) -> tuple[int, int, int, np.ndarray] | None:
+    """The run of states that ends ``line`` (``rest`` its UTF-8 bytes from its first ``\\r``),
+    for `read_lines`: (where it starts in ``line``, after a ``\\r``; how many states; where its
+    first ``\\r`` is in ``rest``; where each state starts, at its ``\\r``, and where the last
+    ends, counted from there). The run starts after the state that starts the bar: the text
+    before the first ``\\r``, or the first state when there is none. None when the line's last
+    state has no reader (not a plain decimal); whether the others have one, and whether each
+    state is of the line's bar (its description, digits and all), is for `read_lines` to say."""
+    bounds = np.flatnonzero(np.frombuffer(rest, np.uint8) == ord("\r"))
+    if _reader_key(layout, rest[bounds[-1] + 1 :]) is None:
         return None
-    offset = 0
-    for _ in range(skip):
+    at = line.find("\r")
+    if not at or line[:at].isspace():
+        # the first state starts the bar (tqdm's own "\r" before it): the run follows it
         at = line.find("\r", at + 1)
-        offset = rest.find(b"\r", offset + 1)
-    return at + 1, len(masks) - skip, offset, ids
+        bounds = bounds[1:]
+        if not len(bounds):
+            return None
+    offset = int(bounds[0])
+    return at + 1, len(bounds), offset, np.append(bounds, len(rest)) - offset
 
 
-def _reader_ids_after(layout: BarLayout, rest: bytes, masks: list[bytes]) -> tuple[bytes, int]:
-    """(the reader ids of the ``masks`` from ``skip`` on, ``skip``): the first state that has a
-    reader after the last that has none, learning the templates of the states from the end back
-    to that one; (b"", all) when the templates are full (the line's own read learns them, and
-    may forget them)."""
-    ids, templates = layout.reader_ids, layout.templates
-    found = list(map(ids.get, masks))
-    while None in found:
-        skip = len(found) - found[::-1].index(None)
-        mask = masks[skip - 1]
-        if mask in templates:
-            return b"".join(found[skip:]), skip
-        if len(templates) >= _MAX_TEMPLATES or len(mask) > _MAX_STATE_BYTES:
-            return b"", len(masks)
-        _learn(layout, mask, rest.split(b"\r", skip + 1)[skip])
-        found = list(map(ids.get, masks))
-    return b"".join(found), 0
+def _reader_key(layout: BarLayout, state: bytes) -> int | None:
+    """The key of the digit reader of ``state`` (its bytes after its ``\\r``), learning its
+    template when it is new; None when it has none (not a plain decimal, no state of the
+    layout) or the templates are full (the line's own read learns them, and may forget them)."""
+    mask = state.translate(MASK)
+    key = layout.reader_ids.get(mask)
+    if key is None and mask not in layout.templates:
+        if len(layout.templates) >= _MAX_TEMPLATES or len(mask) > _MAX_STATE_BYTES:
+            return None
+        _learn(layout, mask, state)
+        key = layout.reader_ids.get(mask)
+    return key
 
 
 def read_lines(
-    layout: BarLayout, data: np.ndarray, bases: list[int], ids: list[bytes], heads: list[bytes]
+    layout: BarLayout, data: np.ndarray, bases: list[int], bounds: list[np.ndarray], heads: list[bytes]
 ) -> tuple[np.ndarray, list[bool]] | None:
     """The rows (n, total, rate, values...) of the runs of many lines, read from their digits a
     template at a time (a chunk's lines share a few dozen templates): ``data`` holds the lines'
-    bytes, each run starting at its ``bases`` (its first ``\\r``), ``ids`` as `read_ahead` gives
-    them. With them, whether every state of a line's run starts with its ``heads`` (``desc:``):
-    a template masks the digits of a description, so ``Epoch 1`` and ``Epoch 4`` share one. None
-    when a reader was forgotten since (`_forget`, by a parser in another thread): the lines are
-    read as they come."""
-    kinds = np.frombuffer(b"".join(ids), _ID)
+    bytes, each run starting at its ``bases`` (its first ``\\r``), its states at its ``bounds``
+    as `read_ahead` gives them. With them, whether each line's states all have a reader and
+    all start with its ``heads`` (``desc:``): a template masks the digits of a description, so
+    ``Epoch 1`` and ``Epoch 4`` share one. None when a reader was forgotten since (`_forget`, by
+    a parser in another thread): the lines are read as they come."""
+    counts = np.array([len(line_bounds) - 1 for line_bounds in bounds])
+    edges = np.concatenate([line_bounds + base for base, line_bounds in zip(bases, bounds)])
+    is_start = np.ones(len(edges), bool)
+    is_start[np.cumsum(counts + 1) - 1] = False  # each line's end
+    starts = edges[is_start]
+    kinds = _kinds(layout, data, starts, np.diff(edges)[is_start[:-1]])
     order = np.argsort(kinds, kind="stable")
     ordered = kinds[order]
-    bounds = [0, *(np.flatnonzero(ordered[1:] != ordered[:-1]) + 1).tolist(), len(kinds)]
-    groups = []
+    bounds_of_kinds = [0, *(np.flatnonzero(ordered[1:] != ordered[:-1]) + 1).tolist(), len(kinds)]
+    matrix = np.zeros((len(kinds), 3 + len(layout.names)))  # a state with no reader: zeros, unused
     templates = {}  # the masked state of each key
-    widths = np.empty(len(kinds), np.intp)  # each state's bytes: a state's template says them
-    for begin, end in zip(bounds, bounds[1:]):
+    for begin, end in zip(bounds_of_kinds, bounds_of_kinds[1:]):
         key = int(ordered[begin])
+        if key == _NO_READER:
+            continue
         found = layout.readers.get(key)
         if found is None:
             return None  # forgotten meanwhile, by a parser in another thread
         rows = order[begin:end]
-        widths[rows] = found[1]
-        groups.append((rows, found[0]))
+        matrix[rows] = found[0].read(data, starts[rows])
         templates[key] = found[2]
-    # each state starts at its "\r": its run's base and the widths of the states before it
-    starts = np.cumsum(widths) - widths
-    firsts = np.cumsum([0, *(len(line_ids) // _ID.itemsize for line_ids in ids[:-1])])
-    counts = np.diff(firsts, append=len(kinds))
-    starts += np.repeat(np.array(bases) - starts[firsts], counts)
-    matrix = np.empty((len(kinds), 3 + len(layout.names)))
-    for rows, reader in groups:
-        matrix[rows] = reader.read(data, starts[rows])
-    return matrix, _start_with(data, starts, counts, kinds, templates, heads)
+    fits = _start_with(data, starts, counts, kinds, templates, heads)
+    if ordered[0] == _NO_READER:
+        lines_without = np.repeat(np.arange(len(counts)), counts)[kinds == _NO_READER]
+        for line in set(lines_without.tolist()):
+            fits[line] = False
+    return matrix, fits
+
+
+def _kinds(layout: BarLayout, data: np.ndarray, starts: np.ndarray, widths: np.ndarray) -> np.ndarray:
+    """The reader key of each state at ``starts`` (its ``\\r``), ``widths`` bytes long;
+    `_NO_READER` for a state with none. The states of one width are cut out of ``data`` as one
+    matrix with their digits masked; a state masked as the one before it of that width shares
+    its template, so a key is looked up only where the rows change (a bar's fill, a count's
+    width, the next line's bar): a few dozen times a chunk."""
+    kinds = np.empty(len(starts), np.int64)
+    for width in np.flatnonzero(np.bincount(widths)).tolist():
+        which = np.flatnonzero(widths == width)
+        at = starts[which]
+        rows = sliding_window_view(data, width)[at]
+        # each digit made 0xFF, a byte no UTF-8 holds (cheaper in numpy than `MASK`'s "0")
+        rows |= -(np.subtract(rows, ord("0")) < 10).view(np.uint8)
+        changes = [0, *(np.flatnonzero((rows[1:] != rows[:-1]).any(axis=1)) + 1).tolist()]
+        keys = []
+        for row in changes:
+            start = int(at[row]) + 1
+            key = _reader_key(layout, data[start : start + width - 1].tobytes())
+            keys.append(_NO_READER if key is None else key)
+        kinds[which] = np.repeat(keys, np.diff([*changes, len(which)]))
+    return kinds
 
 
 def _start_with(
@@ -319,7 +336,7 @@ def _learn(layout: BarLayout, mask: bytes, state: bytes) -> None:
     if reader is not None:
         key = next(_reader_keys)  # atomic: two threads learning at once get two keys
         layout.readers[key] = (reader, len(mask) + 1, mask)
-        layout.reader_ids[mask] = np.array(key, _ID).tobytes()
+        layout.reader_ids[mask] = key
 
 
 def _regex_run(layout: BarLayout, desc: str, line: str, start: int) -> tuple[int, list[tuple[str, ...]]]:
