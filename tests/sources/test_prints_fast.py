@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from lossboard.model import Columns, Event, Item, Point
 from lossboard.sources.collect import RunCollector
-from lossboard.sources.formats import FORMATS
+from lossboard.sources.formats import FORMATS, _bar_runs
 from lossboard.sources.formats._numbers import decimal_at, decimals, digit_reader
 from tests.conftest import CORPUS, DATA
 from tests.sources.helpers import canonical, expand
@@ -449,6 +449,24 @@ def test_plain_decimals_of_one_template_read_by_one_matrix_product_are_what_floa
     starts = np.flatnonzero(np.frombuffer(data_bytes, np.uint8) == ord("\r"))
     read = reader.read(np.frombuffer(data_bytes, np.uint8), starts)
     assert [[repr(value) for value in row] for row in read.tolist()] == [[repr(float(n)) for n in row] for row in rows]
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_every_row_of_states_unlike_the_row_before_is_found(data: st.DataObject) -> None:
+    # rows of states of one width, most a copy of the row before, some changed at any byte:
+    # each changed row must be found (a row found that did not change costs a look-up only)
+    width = data.draw(st.integers(1, 20))
+    rows = [data.draw(st.binary(min_size=width, max_size=width))]
+    for _ in range(data.draw(st.integers(1, 30))):
+        row = bytearray(rows[-1])
+        for at in data.draw(st.lists(st.integers(0, width - 1), max_size=2)):
+            row[at] ^= data.draw(st.integers(1, 255))
+        rows.append(bytes(row))
+    found = _bar_runs._rows_unlike_the_row_before(np.frombuffer(b"".join(rows), np.uint8).reshape(-1, width))
+    changed = [at for at in range(len(rows) - 1) if rows[at + 1] != rows[at]]
+    assert set(changed) <= set(found.tolist()) <= set(range(len(rows) - 1))
+    assert found.tolist() == sorted(set(found.tolist()))
 
 
 def test_a_long_stretch_whose_digits_are_read_by_arithmetic_reads_as_the_general_path() -> None:

@@ -53,6 +53,7 @@ from lossboard.sources.formats._numbers import (
     digit_reader,
     number_matrix,
 )
+from lossboard.sources.formats._offsets import ranges
 
 RATE = re.compile(r"\s*([\d.]+)(?:(\w*/s)|s/(\w+))\s*")  # 3.24it/s, 1.5s/it, 12.41s/batch
 NO_VALUE = frozenset({"None", "?"})  # printed for a value not there yet: no value, no mistake
@@ -61,6 +62,8 @@ _FIELD = r"[^,\]\r]*"
 _DIGITS = re.compile(r"\d+")
 _MAX_TEMPLATES = 1024  # masked states remembered per layout; a log with more learns them again
 _MAX_STATE_BYTES = 2048
+_DIGIT = 0xFF  # what `read_lines` masks a digit to: a byte no UTF-8 holds (one numpy pass)
+_TO_DIGIT = bytes.maketrans(b"0123456789", bytes([_DIGIT]) * 10)
 _NO_READER = -1  # the key of a state whose numbers `read_lines` cannot read from their digits
 _reader_keys = count()
 
@@ -75,9 +78,9 @@ class BarLayout(NamedTuple):
     inverted: bool  # tqdm printed seconds per unit
     # a state's text without its bar, digits masked -> where its numbers are (`_learn`)
     templates: dict[bytes, bytes | None]
-    # a masked state whose numbers `read_lines` reads from their digits -> its reader's key in
-    # ``readers`` (learned with ``templates``, cleared with them; keys are never reused, so a
-    # parser in another thread never reads with another state's reader)
+    # a state whose numbers `read_lines` reads from their digits, its digits made `_DIGIT` ->
+    # its reader's key in ``readers`` (learned with ``templates``, cleared with them; keys are
+    # never reused, so a parser in another thread never reads with another state's reader)
     reader_ids: dict[bytes, int]
     # with the bytes of its states ("\r" included) and its masked state
     readers: dict[int, tuple[DigitReader, int, bytes]]
@@ -189,7 +192,8 @@ def read_ahead(layout: BarLayout, line: str, rest: bytes) -> tuple[int, int, int
     state has no reader (not a plain decimal); whether the others have one, and whether each
     state is of the line's bar (its description, digits and all), is for `read_lines` to say."""
     bounds = np.flatnonzero(np.frombuffer(rest, np.uint8) == ord("\r"))
-    if _reader_key(layout, rest[bounds[-1] + 1 :]) is None:
+    last = rest[bounds[-1] + 1 :]
+    if _reader_key(layout, last, last.translate(_TO_DIGIT)) is None:
         return None
     at = line.find("\r")
     if not at or line[:at].isspace():
@@ -202,17 +206,18 @@ def read_ahead(layout: BarLayout, line: str, rest: bytes) -> tuple[int, int, int
     return at + 1, len(bounds), offset, np.append(bounds, len(rest)) - offset
 
 
-def _reader_key(layout: BarLayout, state: bytes) -> int | None:
-    """The key of the digit reader of ``state`` (its bytes after its ``\\r``), learning its
-    template when it is new; None when it has none (not a plain decimal, no state of the
-    layout) or the templates are full (the line's own read learns them, and may forget them)."""
-    mask = state.translate(MASK)
-    key = layout.reader_ids.get(mask)
-    if key is None and mask not in layout.templates:
-        if len(layout.templates) >= _MAX_TEMPLATES or len(mask) > _MAX_STATE_BYTES:
+def _reader_key(layout: BarLayout, state: bytes, masked: bytes) -> int | None:
+    """The key of the digit reader of ``state`` (its bytes after its ``\\r``; ``masked``, its
+    digits made `_DIGIT`), learning its template when it is new; None when it has none (not a
+    plain decimal, no state of the layout) or the templates are full (the line's own read
+    learns them, and may forget them)."""
+    key = layout.reader_ids.get(masked)
+    if key is None:
+        mask = state.translate(MASK)
+        if mask in layout.templates or len(layout.templates) >= _MAX_TEMPLATES or len(mask) > _MAX_STATE_BYTES:
             return None
         _learn(layout, mask, state)
-        key = layout.reader_ids.get(mask)
+        key = layout.reader_ids.get(masked)
     return key
 
 
@@ -257,25 +262,42 @@ def read_lines(
 
 def _kinds(layout: BarLayout, data: np.ndarray, starts: np.ndarray, widths: np.ndarray) -> np.ndarray:
     """The reader key of each state at ``starts`` (its ``\\r``), ``widths`` bytes long;
-    `_NO_READER` for a state with none. The states of one width are cut out of ``data`` as one
-    matrix with their digits masked; a state masked as the one before it of that width shares
-    its template, so a key is looked up only where the rows change (a bar's fill, a count's
-    width, the next line's bar): a few dozen times a chunk."""
+    `_NO_READER` for a state with none. The states of one width are cut out of ``data`` as the
+    rows of one matrix, their digits made `_DIGIT`; a row equal to the one before it shares its
+    template, so a key is looked up only where the rows change (a bar's fill, a count's width,
+    the next line's bar): a few hundred times a chunk, not ten thousand."""
     kinds = np.empty(len(starts), np.int64)
     for width in np.flatnonzero(np.bincount(widths)).tolist():
         which = np.flatnonzero(widths == width)
         at = starts[which]
         rows = sliding_window_view(data, width)[at]
-        # each digit made 0xFF, a byte no UTF-8 holds (cheaper in numpy than `MASK`'s "0")
-        rows |= -(np.subtract(rows, ord("0")) < 10).view(np.uint8)
-        changes = [0, *(np.flatnonzero((rows[1:] != rows[:-1]).any(axis=1)) + 1).tolist()]
+        spare = np.subtract(rows, ord("0"))
+        is_digit = np.less(spare, 10)
+        np.bitwise_or(rows, np.negative(is_digit.view(np.uint8), out=spare), out=rows)
+        changes = [0, *(_rows_unlike_the_row_before(rows) + 1).tolist()]
         keys = []
         for row in changes:
             start = int(at[row]) + 1
-            key = _reader_key(layout, data[start : start + width - 1].tobytes())
+            key = _reader_key(layout, data[start : start + width - 1].tobytes(), rows[row, 1:].tobytes())
             keys.append(_NO_READER if key is None else key)
         kinds[which] = np.repeat(keys, np.diff([*changes, len(which)]))
     return kinds
+
+
+def _rows_unlike_the_row_before(rows: np.ndarray) -> np.ndarray:
+    """In order, each ``i`` where ``rows[i + 1]`` differs from ``rows[i]``, and a few where it
+    may not. The bytes are compared flat and their flags searched eight to a word (an eighth of
+    the search): a word with a difference marks the rows it covers (one or two, for states of
+    eight bytes or more), and a row marked for its neighbour costs only a look-up of its own
+    template."""
+    width = rows.shape[1]
+    flat = rows.ravel()
+    differ = flat[width:] != flat[:-width]
+    whole = len(differ) // 8 * 8
+    words = np.flatnonzero(differ[:whole].view(np.uint64) != 0) * 8
+    firsts = words // width
+    rest = np.flatnonzero(differ[whole:]) + whole  # the last flags, fewer than a word
+    return np.unique(np.concatenate([ranges(firsts, (words + 7) // width - firsts + 1), rest // width]))
 
 
 def _start_with(
@@ -336,7 +358,7 @@ def _learn(layout: BarLayout, mask: bytes, state: bytes) -> None:
     if reader is not None:
         key = next(_reader_keys)  # atomic: two threads learning at once get two keys
         layout.readers[key] = (reader, len(mask) + 1, mask)
-        layout.reader_ids[mask] = key
+        layout.reader_ids[mask.translate(_TO_DIGIT)] = key  # MASK made each digit "0"
 
 
 def _regex_run(layout: BarLayout, desc: str, line: str, start: int) -> tuple[int, list[tuple[str, ...]]]:
