@@ -264,8 +264,8 @@ def _kinds(layout: BarLayout, data: np.ndarray, starts: np.ndarray, widths: np.n
     """The reader key of each state at ``starts`` (its ``\\r``), ``widths`` bytes long;
     `_NO_READER` for a state with none. The states of one width are cut out of ``data`` as the
     rows of one matrix, their digits made `_DIGIT`; a row equal to the one before it shares its
-    template, so a key is looked up only where the rows change (a bar's fill, a count's width,
-    the next line's bar): a few hundred times a chunk, not ten thousand."""
+    template. Where the rows change (a bar's fill, a count's width, the next line's bar: a few
+    hundred times a chunk), the rows alike are found together and each looked up once."""
     kinds = np.empty(len(starts), np.int64)
     for width in np.flatnonzero(np.bincount(widths)).tolist():
         which = np.flatnonzero(widths == width)
@@ -274,13 +274,14 @@ def _kinds(layout: BarLayout, data: np.ndarray, starts: np.ndarray, widths: np.n
         spare = np.subtract(rows, ord("0"))
         is_digit = np.less(spare, 10)
         np.bitwise_or(rows, np.negative(is_digit.view(np.uint8), out=spare), out=rows)
-        changes = [0, *(_rows_unlike_the_row_before(rows) + 1).tolist()]
+        changes = np.append(0, _rows_unlike_the_row_before(rows) + 1)
+        alike, firsts, inverse = np.unique(rows[changes].view(f"V{width}").ravel(), return_index=True, return_inverse=True)
         keys = []
-        for row in changes:
+        for masked, row in zip(alike, changes[firsts].tolist()):
             start = int(at[row]) + 1
-            key = _reader_key(layout, data[start : start + width - 1].tobytes(), rows[row, 1:].tobytes())
+            key = _reader_key(layout, data[start : start + width - 1].tobytes(), masked.tobytes()[1:])
             keys.append(_NO_READER if key is None else key)
-        kinds[which] = np.repeat(keys, np.diff([*changes, len(which)]))
+        kinds[which] = np.repeat(np.array(keys)[inverse], np.diff(changes, append=len(which)))
     return kinds
 
 
