@@ -62,7 +62,7 @@ _FIELD = r"[^,\]\r]*"
 _DIGITS = re.compile(r"\d+")
 _MAX_TEMPLATES = 1024  # masked states remembered per layout; a log with more learns them again
 _MAX_STATE_BYTES = 2048
-_DIGIT = 0xFF  # what `read_lines` masks a digit to: a byte no UTF-8 holds (one numpy pass)
+_DIGIT = 0xFF  # what `read_lines` masks a digit to: a byte no UTF-8 holds (cheaper in numpy than "0")
 _TO_DIGIT = bytes.maketrans(b"0123456789", bytes([_DIGIT]) * 10)
 _NO_READER = -1  # the key of a state whose numbers `read_lines` cannot read from their digits
 _reader_keys = count()
@@ -82,8 +82,8 @@ class BarLayout(NamedTuple):
     # its reader's key in ``readers`` (learned with ``templates``, cleared with them; keys are
     # never reused, so a parser in another thread never reads with another state's reader)
     reader_ids: dict[bytes, int]
-    # with the bytes of its states ("\r" included) and its masked state
-    readers: dict[int, tuple[DigitReader, int, bytes]]
+    # with its masked state
+    readers: dict[int, tuple[DigitReader, bytes]]
 
 
 class Run(NamedTuple):
@@ -251,7 +251,7 @@ def read_lines(
             return None  # forgotten meanwhile, by a parser in another thread
         rows = order[begin:end]
         matrix[rows] = found[0].read(data, starts[rows])
-        templates[key] = found[2]
+        templates[key] = found[1]
     fits = _start_with(data, starts, counts, kinds, templates, heads)
     if ordered[0] == _NO_READER:
         lines_without = np.repeat(np.arange(len(counts)), counts)[kinds == _NO_READER]
@@ -358,7 +358,7 @@ def _learn(layout: BarLayout, mask: bytes, state: bytes) -> None:
     reader = digit_reader(b"\r" + mask, spans)
     if reader is not None:
         key = next(_reader_keys)  # atomic: two threads learning at once get two keys
-        layout.readers[key] = (reader, len(mask) + 1, mask)
+        layout.readers[key] = (reader, mask)
         layout.reader_ids[mask.translate(_TO_DIGIT)] = key  # MASK made each digit "0"
 
 
