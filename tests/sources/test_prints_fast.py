@@ -204,6 +204,18 @@ def test_states_as_wide_whose_points_stand_elsewhere_are_each_read_by_their_own_
     assert read == [(n, float(rate)) for n, rate in enumerate(rates) if n > 0]
 
 
+def test_a_line_of_more_states_than_are_masked_at_a_time_is_read_by_each_states_template() -> None:
+    # 9,000 states of one width, masked a block at a time: the first state of each block must be
+    # compared with the last of the block before (here every state's template is another's)
+    rates = ["3.25", "32.5"] * 4500
+    states = [f"Epoch 2:  50%|###       | {n}/9999 [00:01<00:02, {rate}it/s, loss=0.5]" for n, rate in enumerate(rates, 1000)]
+    assert len(states) * len(states[0]) > 2 * _bar_runs._BLOCK_BYTES
+    text = "\r" + "\r".join(states) + "\n"
+    points = expand(_assert_same(text, name="tqdm"))
+    read = [(p.step, p.value) for p in points if type(p) is Point and p.tag == "perf/its_per_sec"]
+    assert read == [(n, float(rate)) for n, rate in enumerate(rates, 1000)]
+
+
 @pytest.mark.parametrize("name", ["prints", "tqdm"])
 def test_a_state_without_a_digit_reader_inside_a_run_read_ahead_is_read_as_printed(name: str) -> None:
     # 16 digits are more than a float64 holds exactly: the state at count 3 has no digit reader

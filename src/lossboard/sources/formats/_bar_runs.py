@@ -64,7 +64,11 @@ _MAX_TEMPLATES = 1024  # masked states remembered per layout; a log with more le
 _MAX_STATE_BYTES = 2048
 _DIGIT = 0xFF  # what `read_lines` masks a digit to: a byte no UTF-8 holds (cheaper in numpy than "0")
 _TO_DIGIT = bytes.maketrans(b"0123456789", bytes([_DIGIT]) * 10)
-_NO_READER = -1  # the key of a state whose numbers `read_lines` cannot read from their digits
+_NO_READER = -1
+# the states masked at a time: a chunk's states at once made megabytes of temporaries, fresh
+# pages each chunk while the heap still gave them back (a first load of the 50 MB tqdm log took
+# 45 k page faults, main 7 k); 64 KB blocks cost more in numpy calls than they saved
+_BLOCK_BYTES = 1 << 18  # the key of a state whose numbers `read_lines` cannot read from their digits
 _reader_keys = count()
 
 
@@ -263,26 +267,40 @@ def read_lines(
 def _kinds(layout: BarLayout, data: np.ndarray, starts: np.ndarray, widths: np.ndarray) -> np.ndarray:
     """The reader key of each state at ``starts`` (its ``\\r``), ``widths`` bytes long;
     `_NO_READER` for a state with none. The states of one width are cut out of ``data`` as the
-    rows of one matrix, their digits made `_DIGIT`; a row equal to the one before it shares its
+    rows of a matrix, their digits made `_DIGIT`; a row equal to the one before it shares its
     template. Where the rows change (a bar's fill, a count's width, the next line's bar: a few
     hundred times a chunk), the rows alike are found together and each looked up once."""
     kinds = np.empty(len(starts), np.int64)
     for width in np.flatnonzero(np.bincount(widths)).tolist():
-        which = np.flatnonzero(widths == width)
-        at = starts[which]
-        rows = sliding_window_view(data, width)[at]
-        spare = np.subtract(rows, ord("0"))
-        is_digit = np.less(spare, 10)
-        np.bitwise_or(rows, np.negative(is_digit.view(np.uint8), out=spare), out=rows)
-        changes = np.append(0, _rows_unlike_the_row_before(rows) + 1)
-        alike, firsts, inverse = np.unique(rows[changes].view(f"V{width}").ravel(), return_index=True, return_inverse=True)
+        at = starts[widths == width]
+        changes, changed = [np.zeros(1, np.intp)], [_masked_rows(data, at[:1], width)]
+        step = max(1, _BLOCK_BYTES // width)
+        for begin in range(0, len(at), step):
+            first = max(begin - 1, 0)  # with the row before the block, to compare its first row with
+            rows = _masked_rows(data, at[first : begin + step], width)
+            found = _rows_unlike_the_row_before(rows) + 1
+            changes.append(found + first)
+            changed.append(rows[found])
+        changes = np.concatenate(changes)
+        alike, firsts, inverse = np.unique(
+            np.concatenate(changed).view(f"V{width}").ravel(), return_index=True, return_inverse=True
+        )
         keys = []
         for masked, row in zip(alike, changes[firsts].tolist()):
             start = int(at[row]) + 1
             key = _reader_key(layout, data[start : start + width - 1].tobytes(), masked.tobytes()[1:])
             keys.append(_NO_READER if key is None else key)
-        kinds[which] = np.repeat(np.array(keys)[inverse], np.diff(changes, append=len(which)))
+        kinds[widths == width] = np.repeat(np.array(keys)[inverse], np.diff(changes, append=len(at)))
     return kinds
+
+
+def _masked_rows(data: np.ndarray, at: np.ndarray, width: int) -> np.ndarray:
+    """The ``width`` bytes at each of ``at`` as the rows of a matrix, each digit made `_DIGIT`."""
+    rows = sliding_window_view(data, width)[at]
+    spare = np.subtract(rows, ord("0"))
+    is_digit = np.less(spare, 10, out=spare.view(np.bool_))
+    np.bitwise_or(rows, np.negative(is_digit.view(np.uint8), out=spare), out=rows)
+    return rows
 
 
 def _rows_unlike_the_row_before(rows: np.ndarray) -> np.ndarray:
