@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from lossboard.model import Columns, Event, Item, Point
 from lossboard.sources.collect import RunCollector
-from lossboard.sources.formats import FORMATS
+from lossboard.sources.formats import FORMATS, _bar_runs
 from lossboard.sources.formats._numbers import decimal_at, decimals, digit_reader
 from tests.conftest import CORPUS, DATA
 from tests.sources.helpers import canonical, expand
@@ -189,6 +189,45 @@ def test_a_state_whose_description_has_a_longer_epoch_in_a_line_read_ahead_start
     assert loss == [(n, n / 10, 44 + n / 10) for n in range(1, 6)] + [(5 + n, n / 10, 3 + n / 10) for n in range(1, 6)] + [
         (11, 0.1, 4.1), (12, 0.2, 4.2), (15, 0.3, 44.3), (19, 0.4, 4.4), (20, 0.5, 4.5)
     ]
+
+
+@pytest.mark.parametrize("name", ["prints", "tqdm"])
+def test_states_as_wide_whose_points_stand_elsewhere_are_each_read_by_their_own_template(name: str) -> None:
+    # "32.5it/s" and "3.25it/s" differ only in where the point is, and the bar's fill is the
+    # same: a state read ahead takes the template of the state before it of its width only
+    # when the two are alike but for their digits
+    rates = ["3.25", "32.5", "3.25", "32.5", "3.25", "32.5"]
+    states = [f"Epoch 2:  {n}0%|###       | {n}/10 [00:01<00:02, {rate}it/s, loss=0.{n}]" for n, rate in enumerate(rates)]
+    text = "\r" + "\r".join(states) + "\n"
+    points = expand(_assert_same(text, name=name))
+    read = [(p.step, p.value) for p in points if type(p) is Point and p.tag == "perf/its_per_sec"]
+    assert read == [(n, float(rate)) for n, rate in enumerate(rates) if n > 0]
+
+
+def test_a_line_of_more_states_than_are_masked_at_a_time_is_read_by_each_states_template() -> None:
+    # 9,000 states of one width, masked a block at a time: the first state of each block must be
+    # compared with the last of the block before (here every state's template is another's)
+    rates = ["3.25", "32.5"] * 4500
+    states = [f"Epoch 2:  50%|###       | {n}/9999 [00:01<00:02, {rate}it/s, loss=0.5]" for n, rate in enumerate(rates, 1000)]
+    assert len(states) * len(states[0]) > 2 * _bar_runs._BLOCK_BYTES
+    text = "\r" + "\r".join(states) + "\n"
+    points = expand(_assert_same(text, name="tqdm"))
+    read = [(p.step, p.value) for p in points if type(p) is Point and p.tag == "perf/its_per_sec"]
+    assert read == [(n, float(rate)) for n, rate in enumerate(rates, 1000)]
+
+
+@pytest.mark.parametrize("name", ["prints", "tqdm"])
+def test_a_state_without_a_digit_reader_inside_a_run_read_ahead_is_read_as_printed(name: str) -> None:
+    # 16 digits are more than a float64 holds exactly: the state at count 3 has no digit reader
+    # (its layout is the others', digits aside), so the line's run cannot be read from its
+    # digits, and that state gives its loss and its rate as the general path does
+    states = [f"Epoch 2:  {n}0%|###       | {n}/10 [00:01<00:02, 3.25it/s, loss={loss}]"
+              for n, loss in [(0, "0.5"), (3, "0.1234567890123456"), (4, "0.4"), (5, "0.5")]]
+    text = "\r" + "\r".join(states) + "\n"
+    points = expand(_assert_same(text, name=name))
+    loss = [(p.step, p.value) for p in points if type(p) is Point and p.source_tag == "loss"]
+    assert loss == [(3, 0.1234567890123456), (4, 0.4), (5, 0.5)]
+    assert [p.step for p in points if type(p) is Point and p.tag == "perf/its_per_sec"] == [3, 4, 5]
 
 
 @pytest.mark.parametrize("name", ["prints", "tqdm"])
@@ -422,6 +461,24 @@ def test_plain_decimals_of_one_template_read_by_one_matrix_product_are_what_floa
     starts = np.flatnonzero(np.frombuffer(data_bytes, np.uint8) == ord("\r"))
     read = reader.read(np.frombuffer(data_bytes, np.uint8), starts)
     assert [[repr(value) for value in row] for row in read.tolist()] == [[repr(float(n)) for n in row] for row in rows]
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_every_row_of_states_unlike_the_row_before_is_found(data: st.DataObject) -> None:
+    # rows of states of one width, most a copy of the row before, some changed at any byte:
+    # each changed row must be found (a row found that did not change costs a look-up only)
+    width = data.draw(st.integers(1, 20))
+    rows = [data.draw(st.binary(min_size=width, max_size=width))]
+    for _ in range(data.draw(st.integers(1, 30))):
+        row = bytearray(rows[-1])
+        for at in data.draw(st.lists(st.integers(0, width - 1), max_size=2)):
+            row[at] ^= data.draw(st.integers(1, 255))
+        rows.append(bytes(row))
+    found = _bar_runs._rows_unlike_the_row_before(np.frombuffer(b"".join(rows), np.uint8).reshape(-1, width))
+    changed = [at for at in range(len(rows) - 1) if rows[at + 1] != rows[at]]
+    assert set(changed) <= set(found.tolist()) <= set(range(len(rows) - 1))
+    assert found.tolist() == sorted(set(found.tolist()))
 
 
 def test_a_long_stretch_whose_digits_are_read_by_arithmetic_reads_as_the_general_path() -> None:

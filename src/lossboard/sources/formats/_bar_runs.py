@@ -24,7 +24,9 @@ The runs that end a chunk's lines are read together before the lines are read in
 (`read_ahead`, `read_lines`): a template whose numbers are plain decimals has a digit reader
 (`_numbers.DigitReader`), and the states of one template, from every line of the chunk, are
 read by one gather and one matrix product from their digits - no cut, no orjson, no Python
-float - exactly as `float` reads them.
+float - exactly as `float` reads them. Which template a state has is found in numpy too, with
+no `bytes` object, hash or lookup a state: the states of one width are the rows of one matrix,
+their digits masked, and a template is looked up only where a row differs from the one before.
 
 The regex admits only states the general path reads the same way (nothing glued after ``]``,
 no comma inside a field, a plain rate). Where a state does not fit (another bar, a rate unit
@@ -40,6 +42,7 @@ from itertools import chain, count
 from typing import NamedTuple
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from lossboard.sources.formats._layouts import MASK
 from lossboard.sources.formats._numbers import (
@@ -50,6 +53,7 @@ from lossboard.sources.formats._numbers import (
     digit_reader,
     number_matrix,
 )
+from lossboard.sources.formats._offsets import ranges
 
 RATE = re.compile(r"\s*([\d.]+)(?:(\w*/s)|s/(\w+))\s*")  # 3.24it/s, 1.5s/it, 12.41s/batch
 NO_VALUE = frozenset({"None", "?"})  # printed for a value not there yet: no value, no mistake
@@ -58,7 +62,13 @@ _FIELD = r"[^,\]\r]*"
 _DIGITS = re.compile(r"\d+")
 _MAX_TEMPLATES = 1024  # masked states remembered per layout; a log with more learns them again
 _MAX_STATE_BYTES = 2048
-_ID = np.dtype(np.uint32)  # a state's digit reader, in `BarLayout.reader_ids`
+_DIGIT = 0xFF  # what `read_lines` masks a digit to: a byte no UTF-8 holds (cheaper in numpy than "0")
+_TO_DIGIT = bytes.maketrans(b"0123456789", bytes([_DIGIT]) * 10)
+_NO_READER = -1
+# the states masked at a time: a chunk's states at once made megabytes of temporaries, fresh
+# pages each chunk while the heap still gave them back (a first load of the 50 MB tqdm log took
+# 45 k page faults, main 7 k); 64 KB blocks cost more in numpy calls than they saved
+_BLOCK_BYTES = 1 << 18  # the key of a state whose numbers `read_lines` cannot read from their digits
 _reader_keys = count()
 
 
@@ -72,12 +82,12 @@ class BarLayout(NamedTuple):
     inverted: bool  # tqdm printed seconds per unit
     # a state's text without its bar, digits masked -> where its numbers are (`_learn`)
     templates: dict[bytes, bytes | None]
-    # a masked state whose numbers `read_lines` reads from their digits -> its reader's key in
-    # ``readers`` as `_ID` bytes (learned with ``templates``, cleared with them; keys are never
-    # reused, so a parser in another thread never reads with another state's reader)
-    reader_ids: dict[bytes, bytes]
-    # with the bytes of its states ("\r" included) and its masked state
-    readers: dict[int, tuple[DigitReader, int, bytes]]
+    # a state whose numbers `read_lines` reads from their digits, its digits made `_DIGIT` ->
+    # its reader's key in ``readers`` (learned with ``templates``, cleared with them; keys are
+    # never reused, so a parser in another thread never reads with another state's reader)
+    reader_ids: dict[bytes, int]
+    # with its masked state
+    readers: dict[int, tuple[DigitReader, bytes]]
 
 
 class Run(NamedTuple):
@@ -177,88 +187,136 @@ def _numbers_to_the_end(layout: BarLayout, desc: str, line: str, start: int) -> 
     return states, cut_numbers(rest, marks)
 
 
-def read_ahead(layout: BarLayout, line: str, rest: bytes) -> tuple[int, int, int, bytes] | None:
-    """The run of states in ``layout`` that ends ``line`` (``rest`` its UTF-8 bytes from its
-    first ``\\r``), for `read_lines`: (where it starts in ``line``, after a ``\\r``; how many
-    states; where its first ``\\r`` is in ``rest``; each state's reader key). None when the
-    line's last state has no reader (not a plain decimal). The run starts after the state that
-    starts the bar: the text before the first ``\\r``, or the first state when there is none.
-    That each state is of the line's bar (its description, digits and all) is for `read_lines`
-    to check."""
-    at = line.find("\r")
-    masks = rest.translate(MASK).split(b"\r")
-    del masks[0]
-    try:
-        ids = b"".join(map(layout.reader_ids.__getitem__, masks))  # most often every state has one
-        skip = 0
-    except KeyError:
-        ids, skip = _reader_ids_after(layout, rest, masks)
-    if not skip and (not at or line[:at].isspace()):
-        # the first state starts the bar (tqdm's own "\r" before it): the run follows it
-        skip, ids = 1, ids[_ID.itemsize :]
-    if skip >= len(masks):
+def read_ahead(layout: BarLayout, line: str, rest: bytes) -> tuple[int, int, int, np.ndarray] | None:
+    """The run of states that ends ``line`` (``rest`` its UTF-8 bytes from its first ``\\r``),
+    for `read_lines`: (where it starts in ``line``, after a ``\\r``; how many states; where its
+    first ``\\r`` is in ``rest``; where each state starts, at its ``\\r``, and where the last
+    ends, counted from there). The run starts after the state that starts the bar: the text
+    before the first ``\\r``, or the first state when there is none. None when the line's last
+    state has no reader (not a plain decimal); whether the others have one, and whether each
+    state is of the line's bar (its description, digits and all), is for `read_lines` to say."""
+    bounds = np.flatnonzero(np.frombuffer(rest, np.uint8) == ord("\r"))
+    last = rest[bounds[-1] + 1 :]
+    if _reader_key(layout, last, last.translate(_TO_DIGIT)) is None:
         return None
-    offset = 0
-    for _ in range(skip):
+    at = line.find("\r")
+    if not at or line[:at].isspace():
+        # the first state starts the bar (tqdm's own "\r" before it): the run follows it
         at = line.find("\r", at + 1)
-        offset = rest.find(b"\r", offset + 1)
-    return at + 1, len(masks) - skip, offset, ids
+        bounds = bounds[1:]
+        if not len(bounds):
+            return None
+    offset = int(bounds[0])
+    return at + 1, len(bounds), offset, np.append(bounds, len(rest)) - offset
 
 
-def _reader_ids_after(layout: BarLayout, rest: bytes, masks: list[bytes]) -> tuple[bytes, int]:
-    """(the reader ids of the ``masks`` from ``skip`` on, ``skip``): the first state that has a
-    reader after the last that has none, learning the templates of the states from the end back
-    to that one; (b"", all) when the templates are full (the line's own read learns them, and
-    may forget them)."""
-    ids, templates = layout.reader_ids, layout.templates
-    found = list(map(ids.get, masks))
-    while None in found:
-        skip = len(found) - found[::-1].index(None)
-        mask = masks[skip - 1]
-        if mask in templates:
-            return b"".join(found[skip:]), skip
-        if len(templates) >= _MAX_TEMPLATES or len(mask) > _MAX_STATE_BYTES:
-            return b"", len(masks)
-        _learn(layout, mask, rest.split(b"\r", skip + 1)[skip])
-        found = list(map(ids.get, masks))
-    return b"".join(found), 0
+def _reader_key(layout: BarLayout, state: bytes, masked: bytes) -> int | None:
+    """The key of the digit reader of ``state`` (its bytes after its ``\\r``; ``masked``, its
+    digits made `_DIGIT`), learning its template when it is new; None when it has none (not a
+    plain decimal, no state of the layout) or the templates are full (the line's own read
+    learns them, and may forget them)."""
+    key = layout.reader_ids.get(masked)
+    if key is None:
+        mask = state.translate(MASK)
+        if mask in layout.templates or len(layout.templates) >= _MAX_TEMPLATES or len(mask) > _MAX_STATE_BYTES:
+            return None
+        _learn(layout, mask, state)
+        key = layout.reader_ids.get(masked)
+    return key
 
 
 def read_lines(
-    layout: BarLayout, data: np.ndarray, bases: list[int], ids: list[bytes], heads: list[bytes]
+    layout: BarLayout, data: np.ndarray, bases: list[int], bounds: list[np.ndarray], heads: list[bytes]
 ) -> tuple[np.ndarray, list[bool]] | None:
     """The rows (n, total, rate, values...) of the runs of many lines, read from their digits a
     template at a time (a chunk's lines share a few dozen templates): ``data`` holds the lines'
-    bytes, each run starting at its ``bases`` (its first ``\\r``), ``ids`` as `read_ahead` gives
-    them. With them, whether every state of a line's run starts with its ``heads`` (``desc:``):
-    a template masks the digits of a description, so ``Epoch 1`` and ``Epoch 4`` share one. None
-    when a reader was forgotten since (`_forget`, by a parser in another thread): the lines are
-    read as they come."""
-    kinds = np.frombuffer(b"".join(ids), _ID)
+    bytes, each run starting at its ``bases`` (its first ``\\r``), its states at its ``bounds``
+    as `read_ahead` gives them. With them, whether each line's states all have a reader and
+    all start with its ``heads`` (``desc:``): a template masks the digits of a description, so
+    ``Epoch 1`` and ``Epoch 4`` share one. None when a reader was forgotten since (`_forget`, by
+    a parser in another thread): the lines are read as they come."""
+    counts = np.array([len(line_bounds) - 1 for line_bounds in bounds])
+    edges = np.concatenate([line_bounds + base for base, line_bounds in zip(bases, bounds)])
+    is_start = np.ones(len(edges), bool)
+    is_start[np.cumsum(counts + 1) - 1] = False  # each line's end
+    starts = edges[is_start]
+    kinds = _kinds(layout, data, starts, np.diff(edges)[is_start[:-1]])
     order = np.argsort(kinds, kind="stable")
     ordered = kinds[order]
-    bounds = [0, *(np.flatnonzero(ordered[1:] != ordered[:-1]) + 1).tolist(), len(kinds)]
-    groups = []
+    bounds_of_kinds = [0, *(np.flatnonzero(ordered[1:] != ordered[:-1]) + 1).tolist(), len(kinds)]
+    matrix = np.zeros((len(kinds), 3 + len(layout.names)))  # a state with no reader: zeros, unused
     templates = {}  # the masked state of each key
-    widths = np.empty(len(kinds), np.intp)  # each state's bytes: a state's template says them
-    for begin, end in zip(bounds, bounds[1:]):
+    for begin, end in zip(bounds_of_kinds, bounds_of_kinds[1:]):
         key = int(ordered[begin])
+        if key == _NO_READER:
+            continue
         found = layout.readers.get(key)
         if found is None:
             return None  # forgotten meanwhile, by a parser in another thread
         rows = order[begin:end]
-        widths[rows] = found[1]
-        groups.append((rows, found[0]))
-        templates[key] = found[2]
-    # each state starts at its "\r": its run's base and the widths of the states before it
-    starts = np.cumsum(widths) - widths
-    firsts = np.cumsum([0, *(len(line_ids) // _ID.itemsize for line_ids in ids[:-1])])
-    counts = np.diff(firsts, append=len(kinds))
-    starts += np.repeat(np.array(bases) - starts[firsts], counts)
-    matrix = np.empty((len(kinds), 3 + len(layout.names)))
-    for rows, reader in groups:
-        matrix[rows] = reader.read(data, starts[rows])
-    return matrix, _start_with(data, starts, counts, kinds, templates, heads)
+        matrix[rows] = found[0].read(data, starts[rows])
+        templates[key] = found[1]
+    fits = _start_with(data, starts, counts, kinds, templates, heads)
+    if ordered[0] == _NO_READER:
+        lines_without = np.repeat(np.arange(len(counts)), counts)[kinds == _NO_READER]
+        for line in set(lines_without.tolist()):
+            fits[line] = False
+    return matrix, fits
+
+
+def _kinds(layout: BarLayout, data: np.ndarray, starts: np.ndarray, widths: np.ndarray) -> np.ndarray:
+    """The reader key of each state at ``starts`` (its ``\\r``), ``widths`` bytes long;
+    `_NO_READER` for a state with none. The states of one width are cut out of ``data`` as the
+    rows of a matrix, their digits made `_DIGIT`; a row equal to the one before it shares its
+    template. Where the rows change (a bar's fill, a count's width, the next line's bar: a few
+    hundred times a chunk), the rows alike are found together and each looked up once."""
+    kinds = np.empty(len(starts), np.int64)
+    for width in np.flatnonzero(np.bincount(widths)).tolist():
+        at = starts[widths == width]
+        changes, changed = [np.zeros(1, np.intp)], [_masked_rows(data, at[:1], width)]
+        step = max(1, _BLOCK_BYTES // width)
+        for begin in range(0, len(at), step):
+            first = max(begin - 1, 0)  # with the row before the block, to compare its first row with
+            rows = _masked_rows(data, at[first : begin + step], width)
+            found = _rows_unlike_the_row_before(rows) + 1
+            changes.append(found + first)
+            changed.append(rows[found])
+        changes = np.concatenate(changes)
+        alike, firsts, inverse = np.unique(
+            np.concatenate(changed).view(f"V{width}").ravel(), return_index=True, return_inverse=True
+        )
+        keys = []
+        for masked, row in zip(alike, changes[firsts].tolist()):
+            start = int(at[row]) + 1
+            key = _reader_key(layout, data[start : start + width - 1].tobytes(), masked.tobytes()[1:])
+            keys.append(_NO_READER if key is None else key)
+        kinds[widths == width] = np.repeat(np.array(keys)[inverse], np.diff(changes, append=len(at)))
+    return kinds
+
+
+def _masked_rows(data: np.ndarray, at: np.ndarray, width: int) -> np.ndarray:
+    """The ``width`` bytes at each of ``at`` as the rows of a matrix, each digit made `_DIGIT`."""
+    rows = sliding_window_view(data, width)[at]
+    spare = np.subtract(rows, ord("0"))
+    is_digit = np.less(spare, 10, out=spare.view(np.bool_))
+    np.bitwise_or(rows, np.negative(is_digit.view(np.uint8), out=spare), out=rows)
+    return rows
+
+
+def _rows_unlike_the_row_before(rows: np.ndarray) -> np.ndarray:
+    """In order, each ``i`` where ``rows[i + 1]`` differs from ``rows[i]``, and a few where it
+    may not. The bytes are compared flat and their flags searched eight to a word (an eighth of
+    the search): a word with a difference marks the rows it covers (one or two, for states of
+    eight bytes or more), and a row marked for its neighbour costs only a look-up of its own
+    template."""
+    width = rows.shape[1]
+    flat = rows.ravel()
+    differ = flat[width:] != flat[:-width]
+    whole = len(differ) // 8 * 8
+    words = np.flatnonzero(differ[:whole].view(np.uint64) != 0) * 8
+    firsts = words // width
+    rest = np.flatnonzero(differ[whole:]) + whole  # the last flags, fewer than a word
+    return np.unique(np.concatenate([ranges(firsts, (words + 7) // width - firsts + 1), rest // width]))
 
 
 def _start_with(
@@ -318,8 +376,8 @@ def _learn(layout: BarLayout, mask: bytes, state: bytes) -> None:
     reader = digit_reader(b"\r" + mask, spans)
     if reader is not None:
         key = next(_reader_keys)  # atomic: two threads learning at once get two keys
-        layout.readers[key] = (reader, len(mask) + 1, mask)
-        layout.reader_ids[mask] = np.array(key, _ID).tobytes()
+        layout.readers[key] = (reader, mask)
+        layout.reader_ids[mask.translate(_TO_DIGIT)] = key  # MASK made each digit "0"
 
 
 def _regex_run(layout: BarLayout, desc: str, line: str, start: int) -> tuple[int, list[tuple[str, ...]]]:
