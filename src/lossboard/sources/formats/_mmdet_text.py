@@ -378,7 +378,8 @@ def _wall_times(codes: np.ndarray) -> np.ndarray | None:
     one is not a date and time."""
     if codes.shape[1] < 19:
         return None
-    dashes = np.isin(codes[:, [4, 7]], (45, 47)).all(axis=1)  # "-" or "/"
+    separators = codes[:, [4, 7]]
+    dashes = ((separators == 45) | (separators == 47)).all(axis=1)  # "-" or "/" (np.isin took 30 times as long)
     if not (dashes & (codes[:, 13] == 58) & (codes[:, 16] == 58) & (codes[:, 10] == 32)).all():
         return None
     digits = codes[:, _STAMP_DIGITS].astype(np.int64) - 48
