@@ -5,10 +5,12 @@ The two formats (``mmdet-log``: mmcv's TextLoggerHook, ``name: value`` after a t
 between the learning rates, names with spaces such as ``coco/AP (M)``) differ only in what they
 sniff; `TextParser` reads both. Names, heads and steps are `_mmdet`'s.
 
-Long runs of training lines and of ``Epoch(val)`` lines (progress, summaries) go through
-`_pair_runs` (a layout learned from one line of each, all the numbers of a chunk's lines of it
-read at once, `Columns` out); ``TextParser(fast=False)`` reads every line on its own, and any
-run that does not fit exactly is read that way too.
+Long runs of training lines and of ``Epoch(val)`` summaries go through `_pair_runs` (a
+layout learned from one line of each, all the numbers of a chunk's lines of it read at once,
+`Columns` out); validation progress lines and mmdet's copypaste lines, which give nothing but
+where the lines after them sit, are checked in bulk and not read (blank layouts).
+``TextParser(fast=False)`` reads every line on its own, and any run that does not fit exactly
+is read that way too.
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ _COPYPASTE = "_copypaste: "  # mmdet's line of the numbers the summary gives
 _CHECKPOINT = re.compile(r"Saving checkpoint at (\d+) (epochs|iterations)")
 _EXACT = 2**53  # counters above this do not survive a float64
 _VAL_HEAD = "Epoch(val)["  # how a validation layout starts, spaces dropped
+_DIGITS_AS_ZERO = bytes.maketrans(b"0123456789", b"0" * 10)
+_MAX_PROGRESS_SHAPES = 512  # shapes of validation progress lines remembered as checked
+_NOTHING = ()  # what `_read_blank` makes of copypaste lines, which give nothing
 
 
 class TextParser(_pair_runs.RunParser):
@@ -60,6 +65,8 @@ class TextParser(_pair_runs.RunParser):
         self._clock = Clock()
         self._stamp = ("", None)  # the last prefix time read and its wall time
         self._others = LinePipeline()  # the lines OpenMMLab's logger did not print
+        # shapes (digits as 0) of validation progress lines, and where their epoch is
+        self._epoch_spans: dict[bytes, tuple[int, int]] = {}
 
     def _one_by_one(self, first: int, lines: list[str], items: list[Item]) -> None:
         for number, line in enumerate(lines, first):
@@ -80,9 +87,35 @@ class TextParser(_pair_runs.RunParser):
 
     def _layout_of(self, line: str) -> tuple[_pair_runs.Layout, str] | None:
         if "Epoch" not in line and "Iter" not in line:
-            return None
+            return _copypaste_layout(line)
         head = find_head(line)
         return None if head is None else _learn_layout(line, head)
+
+    def _read_blank(
+        self, layout: _pair_runs.Layout, marker: str, text: bytes, starts: np.ndarray, stamps: np.ndarray | None
+    ) -> object | None:
+        """Copypaste lines (`_NOTHING`), or validation progress lines (`_Progress`), when
+        `_one_by_one` would read nothing of them but their place; None: read them one by one.
+        A copypaste line (``marker`` names it) gives nothing unless it holds a head or a
+        checkpoint. A progress line gives nothing but its place when `_epoch_span` finds it in
+        a line of its shape (digits as 0: the head and the names are where they were, and
+        whether a name gives a value does not depend on its digits), each shape checked once."""
+        if marker.endswith(_COPYPASTE):
+            return None if b"Epoch" in text or b"Iter" in text or b"Saving checkpoint" in text else _NOTHING
+        if not text.isascii():  # then a line's bytes are its characters (`_line_at`)
+            return None
+        shapes = text.translate(_DIGITS_AS_ZERO).split(b"\n")
+        known = self._epoch_spans
+        spans = {}
+        for shape in set(shapes):
+            span = known.get(shape) or _epoch_span(_line_at(text, starts, shapes.index(shape)))
+            if span is None:
+                return None
+            spans[shape] = span
+        if len(known) + len(spans) > _MAX_PROGRESS_SHAPES:
+            known.clear()
+        known.update(spans)
+        return _Progress(text, starts, shapes, spans)
 
     def _prepare(self, layout: _pair_runs.Layout, stamps: np.ndarray | None, matrix: np.ndarray) -> tuple | None:
         """The numbers and the wall times of every line of a layout in a chunk, and for
@@ -95,6 +128,8 @@ class TextParser(_pair_runs.RunParser):
 
     def _run(self, layout: _pair_runs.Layout, prepared: tuple, start: int, stop: int, items: list[Item]) -> bool:
         """Consecutive lines of one layout at once, as `_line` reads them one by one."""
+        if not layout.width:  # copypaste or validation progress lines: nothing to read
+            return prepared is _NOTHING or self._progress_run(prepared, start, stop)
         kind, walls = prepared[0], None if prepared[1] is None else prepared[1][start:stop]
         if prepared[2] is None:
             return self._validation_run(layout, kind, start, stop, walls, items)
@@ -132,19 +167,27 @@ class TextParser(_pair_runs.RunParser):
         self, layout: _pair_runs.Layout, kind: np.ndarray, start: int, stop: int, walls: np.ndarray | None,
         items: list[Item],
     ) -> bool:
-        """Validation lines ``Epoch(val) [e][i/N]`` (mostly progress, whose timings give
-        nothing): each sits at the end of its epoch, as `Clock.after_epoch` says."""
+        """Validation summaries ``Epoch(val) [e][i/N]``: each sits at the end of its epoch, as
+        `Clock.after_epoch` says."""
         clock = self._clock
-        columns = _columns(layout.names, layout.counters, tags.VAL)
-        if columns:
-            epochs = kind[start:stop, 0]
-            if epochs.max() * clock.length >= _EXACT:
-                return False
-            steps = (epochs * clock.length).astype(np.int64) if clock.length else np.full(stop - start, clock.last)
-            items.append(_pair_runs.Rows(kind, start, stop, columns, steps, epochs, walls))
-        for epoch in {int(kind[start, 0]): None, int(kind[stop - 1, 0]): None}:  # the first, then the last
-            self._others.place(clock.after_epoch(epoch), epoch, tags.VAL)
+        epochs = kind[start:stop, 0]
+        if epochs.max() * clock.length >= _EXACT:
+            return False
+        steps = (epochs * clock.length).astype(np.int64) if clock.length else np.full(stop - start, clock.last)
+        items.append(_pair_runs.Rows(kind, start, stop, _columns(layout.names, layout.counters, tags.VAL), steps, epochs, walls))
+        self._place_validation([int(kind[start, 0]), int(kind[stop - 1, 0])])
         return True
+
+    def _progress_run(self, progress: _Progress, start: int, stop: int) -> bool:
+        """Validation progress lines (`_read_blank`), which give nothing but their place."""
+        self._place_validation([progress.epoch(start), progress.epoch(stop - 1)])
+        return True
+
+    def _place_validation(self, epochs: list[int]) -> None:
+        """Where the lines after a run of validation lines sit, as `_line` places them one by
+        one: the first line's epoch, then the last's (the end of each)."""
+        for epoch in dict.fromkeys(epochs):
+            self._others.place(self._clock.after_epoch(epoch), epoch, tags.VAL)
 
     def finish(self) -> list[Item]:
         items: list[Item] = []
@@ -207,14 +250,20 @@ class TextParser(_pair_runs.RunParser):
 
 
 def _learn_layout(line: str, head: re.Match) -> tuple[_pair_runs.Layout, str] | None:
-    """The layout of a training line and the text of its head (``Epoch(train)``), or None for
-    a line of another split, without a printed length, or with an ETA of another shape."""
+    """The layout of a training or validation line and the text that marks its kind (the
+    head's ``Epoch(train)``; a validation line's text from its head's end to its first value),
+    or None for a line of another split, without a printed length, or with an ETA of another
+    shape. A validation progress line's layout is blank: it gives nothing (`_epoch_span`)."""
     kind, mode, epoch, _, total = head.groups()
-    stamp = _STAMP.match(line)
     is_validation = kind == "Epoch" and mode == "val"
-    if mode not in (None, "train") and not is_validation:
+    if (mode not in (None, "train") and not is_validation) or total is None:
         return None
-    if total is None or (stamp is None and _STAMP.search(line, 0, head.start())):
+    first = PAIR.search(line, head.end())
+    if is_validation and first is not None and _epoch_span(line) is not None:
+        # progress and summary lines share the head: the first name tells them apart
+        return _pair_runs.Layout.blank(), line[line.rindex("]", 0, head.end()) : first.start(2)]
+    stamp = _STAMP.match(line)
+    if stamp is None and _STAMP.search(line, 0, head.start()):
         return None
     skip = stamp.end() if stamp else 0
     millis = _MILLIS.match(line, skip) if stamp else None
@@ -233,12 +282,53 @@ def _learn_layout(line: str, head: re.Match) -> tuple[_pair_runs.Layout, str] | 
     layout = _pair_runs.Layout.learn(line, spans, names, skip=skip, cut=cut)
     if layout is None or not names:
         return None
-    if is_validation:  # progress and summary lines share the head: the first name tells them apart
-        first = PAIR.search(line, head.end())
+    if is_validation:
         return layout, line[line.rindex("]", 0, head.end()) : first.start(2)]
     # what only training lines hold: "Epoch(train)", or mmcv's "Epoch [" ("Epoch(val) [" is not)
     marker = f"{kind}({mode})" if mode else line[head.start() : line.index("[", head.start()) + 1]
     return layout, marker
+
+
+def _epoch_span(line: str) -> tuple[int, int] | None:
+    """Where the epoch is in ``line`` when `TextParser._one_by_one` reads it as a validation
+    progress line: a head with an epoch and its length (no epoch length to learn), no name
+    that gives a value; else None."""
+    head = find_head(line)
+    if head is None or SPLITS[head[2]] != tags.VAL or head[3] is None or head[5] is None:
+        return None
+    if any(tag_of(name, tags.VAL) is not None for name, _ in PAIR.findall(line, head.end())):
+        return None
+    return head.span(3)
+
+
+class _Progress(NamedTuple):
+    """A chunk's validation progress lines, joined in ``text`` (each starting at ``starts``),
+    each line's ``shape`` (digits as 0) and where a line of each shape holds its epoch."""
+
+    text: bytes
+    starts: np.ndarray
+    shapes: list[bytes]
+    spans: dict[bytes, tuple[int, int]]
+
+    def epoch(self, index: int) -> int:
+        start, end = self.spans[self.shapes[index]]
+        at = int(self.starts[index])
+        return int(self.text[at + start : at + end])
+
+
+def _copypaste_layout(line: str) -> tuple[_pair_runs.Layout, str] | None:
+    """The blank layout of mmdet's ``bbox_mAP_copypaste`` lines (the summary's numbers again,
+    which give nothing), and its name and ``_copypaste: `` as its marker."""
+    end = line.find(_COPYPASTE)
+    if end < 0:
+        return None
+    return _pair_runs.Layout.blank(), line[line.rfind(" ", 0, end) + 1 : end + len(_COPYPASTE)]
+
+
+def _line_at(text: bytes, starts: np.ndarray, index: int) -> str:
+    """Line ``index`` of ASCII lines joined by ``\\n`` (each starting at ``starts``)."""
+    end = int(starts[index + 1]) - 1 if index + 1 < len(starts) else len(text)
+    return text[int(starts[index]) : end].decode("ascii")
 
 
 class _Steps(NamedTuple):
@@ -288,7 +378,8 @@ def _wall_times(codes: np.ndarray) -> np.ndarray | None:
     one is not a date and time."""
     if codes.shape[1] < 19:
         return None
-    dashes = np.isin(codes[:, [4, 7]], (45, 47)).all(axis=1)  # "-" or "/"
+    separators = codes[:, [4, 7]]
+    dashes = ((separators == 45) | (separators == 47)).all(axis=1)  # "-" or "/" (np.isin took 30 times as long)
     if not (dashes & (codes[:, 13] == 58) & (codes[:, 16] == 58) & (codes[:, 10] == 32)).all():
         return None
     digits = codes[:, _STAMP_DIGITS].astype(np.int64) - 48
