@@ -132,7 +132,8 @@ def logs(draw) -> str:
     n, epoch, out = 0, 0.0, []
     plain = draw(train_dict(0.01, NUMBERS))  # most lines share one layout, as in a real run
     for _ in range(draw(st.integers(0, 60))):
-        kind = draw(st.sampled_from(["steady"] * 12 + ["odd", "print", "eval", "bar", "summary", "back", "echo"]))
+        kind = draw(st.sampled_from(["steady"] * 12 + ["odd", "print", "eval", "bar", "summary", "back", "echo"]
+                                    + ["evaluation"] * 2))
         n += draw(st.integers(1, 5))
         epoch += draw(st.sampled_from([0.01, 0.02, 0.0]))
         if draw(st.integers(0, 7)):
@@ -176,6 +177,12 @@ def logs(draw) -> str:
             )
         elif kind == "bar":
             out.append("\r" + first)
+        elif kind == "evaluation":  # the training bar drawn alone, the evaluation's bars and dict (`_hf_runs`)
+            redraw = draw(st.sampled_from(["", "\r" + bar(2, 4), "\rnote ]", "\r{'a': '1'}]", "\r  \x1b[A  ",
+                                           "\rx\b]", "\x1b[B", "\r" + bar(2, 4, "Eval: ")]))
+            value = draw(st.one_of(NUMBERS, VALUES))
+            out += ["\r" + bar(n - 1, total), f"\r{bar(0, 4)}{redraw}\x1b[A\r{' ' * WIDTH}\r\x1b[A"
+                    f"{{'eval_loss': {value}, 'epoch': '{epoch:.4g}'}}"]
         elif kind == "summary":
             out.append(f"{{'train_runtime': '3.5', 'train_loss': '0.4', 'epoch': '{epoch:.4g}'}}")
         elif kind == "back":

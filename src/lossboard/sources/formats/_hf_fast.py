@@ -58,6 +58,14 @@ _LONE_BAR = re.compile(_BAR_START + rb"(\d{1,18})/(\d+)" + _BAR_END)  # a line t
 # line, whose "\r" follows a "\n" the dict's "}" precedes
 _REDRAWS = rb"(?:\r *(?=\r)|\r[^\r{][^\r]*\])*\r"
 _TOTAL = re.compile(_BAR_START + rb"\d+/(\d+)")  # of a line `DictLayout.read_run` read
+# an evaluation between two runs (transformers 5 through a pipe): the training bar drawn alone,
+# then a line of redraws the reference reading skips, each ending in "]" or blank before the
+# cursor-up codes `_lines._ANSI` drops, and one flat dict last; `evaluation` checks the bytes
+# no redraw may hold ("[^\r]" is a byte compare in sre's loop, a class of five a dozen)
+_UP = rb"(?:\x1b\[A)*"
+_EVALUATION = re.compile(
+    _LONE_BAR.pattern + rb"\n(\r(?:(?: +|[^\r]*\] *)" + _UP + rb"\r)*" + _UP + rb")(\{'[^}]*\})\n"
+)
 _NUMBER_CHARS = b"0123456789.eE+-,"  # all a run's values may hold, joined by commas
 _NUMBER = r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?"  # a value `fits` takes for one of the layout's
 
@@ -79,12 +87,18 @@ class DictLayout:
         # one line at a time, anchored at its "\n": a pattern over all the run's lines at once
         # backtracks through every line before a misfit one
         self._line = re.compile(_FIRST_BAR + _REDRAWS + values + re.escape(raw[-1]) + rb"(?=\n)")
-        self._dict = re.compile(_NUMBER.join(map(re.escape, pieces)))
+        self._dict = re.compile(f"({_NUMBER})".join(map(re.escape, pieces)))
 
     def fits(self, sample: str) -> bool:
         """Whether ``sample`` is this layout's literal text with numbers between (a dict whose
         values are quoted where this layout's are not is another layout)."""
         return self._dict.fullmatch(sample) is not None
+
+    def values(self, sample: str) -> tuple[str, ...] | None:
+        """The values of ``sample`` in the order of `names`, as the text `read_dict` gives for
+        each, when ``sample`` `fits`; else None."""
+        found = self._dict.fullmatch(sample)
+        return None if found is None else found.groups()
 
     @classmethod
     def learn(cls, sample: str, dict_pattern: re.Pattern, pair_pattern: re.Pattern) -> DictLayout | None:
@@ -145,6 +159,22 @@ def lone_bar(data: bytes, start: int, end: int) -> tuple[int, str] | None:
     if found is None:
         return None
     return int(found[1]), found[2].decode()
+
+
+def evaluation(data: bytes, start: int, end: int) -> tuple[int, bytes] | None:
+    """(the count of the training bar drawn alone, the dict) when ``data[start:end]`` is the two
+    lines an evaluation prints between two runs: the bar places the run's last dict, the dict
+    is the one Trainer dict of the second line, held for the next run's first bar. None
+    for any other lines (read line by line)."""
+    found = _EVALUATION.fullmatch(data, start, end)
+    if found is None:
+        return None
+    redraws, entry = found.group(3, 4)
+    if b"\n" in redraws or b"{" in redraws or redraws.count(b"\x1b") != redraws.count(b"\x1b[A"):
+        return None  # a line more, a dict or another escape code in a redraw
+    if b"\b" in redraws or b"\b" in entry or b"\r" in entry or b"\n" in entry or b"\x1b" in entry:
+        return None  # a backspace anywhere, or a dict that is not one redraw
+    return int(found[1]), entry
 
 
 # a first bar with each digit read as "0" (`_DIGIT_AS_ZERO`): what `_FIRST_BAR` takes of the real
@@ -222,16 +252,19 @@ class SteadyLines:
         return list(zip((stops - firsts).tolist(), self._starts[place[firsts]].tolist(),
                         (self._ends[place[stops - 1]] + 1).tolist()))
 
-    def run(self, layout: DictLayout, start: int, lines: int) -> tuple[np.ndarray, np.ndarray] | None:
-        """What ``layout.read_run`` reads from the ``lines`` lines at ``start``, or None when one
-        of them was not proven here (the regex decides)."""
+    def run(self, layout: DictLayout, start: int, lines: int, stop: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """What ``layout.read_run`` reads from the ``lines`` lines at ``start``, the last one
+        ending at ``stop`` (an evaluation's lines between them, which may not be bar-and-dict
+        lines, are not counted), or None when one of them was not proven here."""
         if layout.key not in self._read:
             self._read[layout.key] = self._read_all(layout)
         refused, counts, values = self._read[layout.key]
         first = int(self._starts.searchsorted(start))
-        if first + lines > len(counts) or self._starts[first] != start or refused[first + lines] != refused[first]:
+        last = first + lines - 1
+        if (last >= len(counts) or self._starts[first] != start or self._ends[last] + 1 != stop
+                or refused[last + 1] != refused[first]):
             return None
-        return counts[first : first + lines], values[first : first + lines]
+        return counts[first : last + 1], values[first : last + 1]
 
     def _read_all(self, layout: DictLayout) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """How many lines were not proven before each line (and after the last), so that a run

@@ -38,8 +38,10 @@ regex (never ``eval``), which also accepts ``nan``, ``inf`` and ``np.float64(0.5
 Runs of lines that are only the bar redrawn and the next dict, most of a Trainer console, are
 read at once from the file's bytes by `_hf_fast` (`Parser.feed_bytes`: numpy over a chunk's
 lines and one orjson call, the run regex for a run with a line numpy cannot prove, `Columns`
-per key; text given to `Parser.feed` is encoded and read the same way); the lines between are
-decoded and read here, line by line. ``Parser(fast=False)`` reads every
+per key; text given to `Parser.feed` is encoded and read the same way). The two lines of an
+evaluation between two such runs (the training bar drawn alone, the evaluation's bars and dict)
+join them into one (`_hf_runs`), its dict read by the layout the run's dicts are read with;
+the lines between runs are decoded and read here, line by line. ``Parser(fast=False)`` reads every
 line that way, and tests hold both to the same result.
 """
 
@@ -49,12 +51,21 @@ import codecs
 import re
 from array import array
 from bisect import bisect_left
+from functools import partial
 
 import numpy as np
 
 from lossboard.model import RESUME, Columns, Event, Item
 from lossboard.sources.formats import _hf
-from lossboard.sources.formats._hf_fast import DictLayout, SteadyLines, bar_total, dict_layout, lone_bar
+from lossboard.sources.formats._hf_fast import (
+    DictLayout,
+    SteadyLines,
+    bar_total,
+    dict_layout,
+    evaluation,
+    lone_bar,
+)
+from lossboard.sources.formats._hf_runs import Run, joined_runs
 from lossboard.sources.formats._hf_steps import (
     RATE_DECIMALS,
     RUNTIME_DECIMALS,
@@ -124,6 +135,7 @@ class Parser(LineParser):
         self._training = False  # a Trainer bar or dict was seen: other lines have a step
         self._bar_total: str | None = None  # the training bar's total: max_steps
         self._layout: tuple | None = None  # `DictLayout.key` of the last run read at once
+        self._evaluation_layout: tuple | None = None  # and of the last evaluation joined to one
         self._unread = b""  # the bytes after the last complete line fed
         self._errors = "replace"  # how they are decoded: as the reader would, or back to the text fed
 
@@ -158,21 +170,25 @@ class Parser(LineParser):
         if done == end:
             return items
         steady = SteadyLines(data, done, end, splitter.max_line_chars)
-        stretches = steady.stretches(_MIN_RUN)
-        stretches.reverse()  # taken from the end: a stretch that does not fit puts its halves back
-        while stretches:
-            lines, start, stop = stretches.pop()
+        runs = joined_runs(steady.stretches(_MIN_RUN), partial(self._evaluation, data))
+        runs.reverse()  # taken from the end: a run that does not fit puts its parts back
+        while runs:
+            run = runs.pop()
+            lines, start, stop, evaluations = run
             items += self._decoded(data[done:start])
             if not self._holds_one_dict():  # the first line's bar places what waits, its dict is held
                 line_end = data.index(b"\n", start) + 1
                 items += self._decoded(data[start:line_end])
-                start, lines = line_end, lines - 1
-            done = self._fast_run(steady, data, start, stop, lines, end, items) if self._holds_one_dict() else start
-            if done == start and lines >= 2 * _MIN_HALF:  # a line that does not fit: each half is tried again
+                run = run._replace(lines=lines - 1, start=line_end)
+                lines, start = run.lines, run.start
+            done = self._fast_run(steady, data, run, end, items) if self._holds_one_dict() else start
+            if done == start and evaluations:  # each stretch on its own, the evaluations line by line
+                runs += reversed(run.parts())
+            elif done == start and lines >= 2 * _MIN_HALF:  # a line that does not fit: each half is tried again
                 cut = data.find(b"\n", (start + stop) // 2, stop - 1) + 1
                 if cut:
                     first_half = data.count(b"\n", start, cut)
-                    stretches += [(lines - first_half, cut, stop), (first_half, start, cut)]
+                    runs += [Run(lines - first_half, cut, stop), Run(first_half, start, cut)]
         items += self._decoded(data[done:end])
         return items
 
@@ -355,30 +371,38 @@ class Parser(LineParser):
 
     # ---- fast path --------------------------------------------------------------------------
 
-    def _fast_run(
-        self, steady: SteadyLines, data: bytes, start: int, stop: int, lines: int, end: int, items: list[Item]
-    ) -> int:
-        """Read ``data[start:stop]``, ``lines`` lines that may be bar-and-dict lines, at once
-        (`_hf_fast`) as the line-by-line reading would: the first bar places the held dict,
-        each line's dict is placed at the next line's bar, and the last one at the line after
-        (before ``end``) when that line is the training bar alone, else it is held. Where it
-        read up to: ``start``, with nothing done, when the run is short, a line is not such a
-        line, the dicts do not share a layout or their epochs go back. Called when
-        `_holds_one_dict`."""
+    def _fast_run(self, steady: SteadyLines, data: bytes, run: Run, end: int, items: list[Item]) -> int:
+        """Read ``run``, lines that may be bar-and-dict lines (with the evaluations between
+        them), at once (`_hf_fast`) as the line-by-line reading would: the first bar places
+        the held dict, each line's dict is placed at the next line's bar, and the last one at
+        the line after (before ``end``) when that line is the training bar alone, else it is
+        held; the last dict before an evaluation at the evaluation's bar, its dict at the
+        next line's first bar. Where it read up to: ``run.start``, with nothing done, when the
+        run is short, a line is not such a line, the dicts do not share a layout or their
+        epochs go back. Called when `_holds_one_dict`."""
+        lines, start, stop, evaluations = run
         if lines < _MIN_RUN:
             return start
         last_dict = data[data.rindex(b"\r", start, stop) + 1 : stop - 1].decode("utf-8", self._errors)
-        layout = self._layout_of(last_dict)
+        layout = self._layout_of(last_dict, self._layout)
         if layout is None:
             return start
-        found = steady.run(layout, start, lines) or layout.read_run(data, start, stop, lines)
+        self._layout = layout.key
+        if not run.evaluations_apart_from(layout.names):
+            return start
+        found = steady.run(layout, start, lines, stop)
+        if found is None and not evaluations:  # the regex takes no evaluation
+            found = layout.read_run(data, start, stop, lines)
         if found is None:
             return start
         counts, matrix = found
         after = data.find(b"\n", stop, end)
         closing = lone_bar(data, stop, after) if after >= 0 else None
         placed = lines if closing is not None else lines - 1  # dicts placed now
-        epochs = matrix[:placed, layout.epoch_column]
+        epochs = train_epochs = matrix[:placed, layout.epoch_column]
+        nexts = run.next_lines()
+        if evaluations:  # the dicts' epochs in the order they are placed
+            epochs = np.insert(train_epochs, nexts, [e.epoch for e in evaluations])
         held = _hf.epoch_of(self._pending[0][1])
         last = held if held is not None else self._epochs[-1] if len(self._epochs) > self._start else 0.0
         if epochs[0] < last or (epochs[1:] < epochs[:-1]).any():  # orjson reads no nan or inf
@@ -388,26 +412,49 @@ class Parser(LineParser):
         steps[: lines - 1] = counts[1:]
         if closing is not None:
             steps[-1] = closing[0]
+        if evaluations:  # the last dict before an evaluation at its bar
+            steps[nexts - 1] = [e.count for e in evaluations]
         steps += self._offset
+        first = self._splitter.skip(lines + 2 * len(evaluations) + (closing is not None))
         items.extend(
-            Columns(_hf.tag_of(name), name, steps, matrix[:placed, column], epochs)
+            Columns(_hf.tag_of(name), name, steps, matrix[:placed, column], train_epochs)
             for column, name in enumerate(layout.names)
             if name not in _hf.POSITION
         )
-        self._epochs.frombytes(epochs.tobytes())  # no float object each
         self._top = max(self._top, int(steps.max()))
+        if evaluations:  # each at the next line's first bar
+            items += run.evaluation_columns(counts[nexts] + self._offset)
+            self._top = max(self._top, int(counts[nexts].max()) + self._offset)
+        self._epochs.frombytes(epochs.tobytes())  # no float object each
         context = self._others.context
         context.see_epoch(int(epochs[0]))
         context.see_epoch(int(epochs[-1]))
         context.step = int(steps[-1])
-        first = self._splitter.skip(lines + (closing is not None))
         if closing is not None:  # the held dict was placed by the first bar: nothing waits
             self._bar_total = closing[1]
             return after + 1
         self._bar_total = bar_total(data, data.rindex(b"\n", start, stop - 1) + 1)
-        self._pending = [[first + lines - 1, read_dict(last_dict), "'epoch': '" in last_dict]]
+        self._pending = [[first + lines + 2 * len(evaluations) - 1, read_dict(last_dict), "'epoch': '" in last_dict]]
         self._held = True
         return stop
+
+    def _evaluation(self, data: bytes, start: int, end: int) -> tuple[int, tuple[str, ...], tuple[float, ...], float] | None:
+        """(bar count, names, values, epoch) of the `evaluation` at ``data[start:end]`` when the
+        line by line reading holds its dict for the next line's bar: a Trainer dict, not a
+        summary (which ends the call), whose values are numbers (a `DictLayout`'s: `float` reads
+        them as `_hf.number` does); else None."""
+        found = evaluation(data, start, end) if end - start <= self._splitter.max_line_chars else None
+        if found is None:
+            return None
+        text = found[1].decode("utf-8", self._errors)
+        layout = self._layout_of(text, self._evaluation_layout)
+        values = layout.values(text) if layout is not None else None
+        if values is None:
+            return None
+        self._evaluation_layout = layout.key
+        epoch = float(values[layout.epoch_column])  # 1e999: infinite, and out of the run's order
+        names = [(name, float(value)) for name, value in zip(layout.names, values) if name not in _hf.POSITION]
+        return found[0], tuple(name for name, _ in names), tuple(value for _, value in names), epoch
 
     def _holds_one_dict(self) -> bool:
         """Whether a run can be read at once from here: one Trainer dict (not a summary) waits
@@ -416,16 +463,14 @@ class Parser(LineParser):
         return (self._held and len(pending) == 1 and self._finished_at is None
                 and not _hf.is_summary(pending[0][1]))
 
-    def _layout_of(self, sample: str) -> DictLayout | None:
-        """The layout of the last run when ``sample`` (a run's dict) has it, as most runs do;
-        else the one learnt from ``sample``. None for a summary or a dict that is no layout."""
-        if self._layout is not None and (known := dict_layout(*self._layout)).fits(sample):
-            return known
+    def _layout_of(self, sample: str, known: tuple | None) -> DictLayout | None:
+        """The layout ``known`` (the `DictLayout.key` of the last run's dicts, or evaluation's)
+        when ``sample`` has it, as most do; else the one learnt from ``sample``. None for a
+        summary or a dict that is no layout."""
+        if known is not None and (layout := dict_layout(*known)).fits(sample):
+            return layout
         layout = DictLayout.learn(sample, _DICT, _PAIR)
-        if layout is None or _hf.is_summary(layout.names):
-            return None
-        self._layout = layout.key
-        return layout
+        return None if layout is None or _hf.is_summary(layout.names) else layout
 
 
 def _states(line: str) -> list[str]:
