@@ -11,14 +11,15 @@ A `Layout` is the literal text of one record, learned once. A chunk of whole lin
 bytes with no Python per line: numpy finds where the lines start, which lines begin with
 glog's fixed-width date and a record line's text up to its first number (`Layout.heads`),
 reads the dates as columns of digits, and copies each record line from its first number on
-into a row of its own (an output line only up to its weighted value, which nothing reads). A line's last literal sits at a fixed distance from its end and the
-literal after its first number just after the first byte that is no number character, so both
-are checked by position and overwritten in the rows, to be left out with what follows a line's
-end by one numpy selection (a `bytes.replace` costs ~100 ns
-an occurrence); only literals between later numbers are cut with `bytes.replace`. One orjson
-call reads what is left (`_literals.read_cut`). Anything that does not fit is
-left to the caller's line-by-line path, which stays the reference: values orjson refuses
-(``nan``, ``-nan``), other output names, dates that are not glog's fixed width.
+into a row of its own (an output line only up to its weighted value, which nothing reads). A
+line's last literal sits at a fixed distance from its end and the literal after its first
+number just after the first byte that is no number character, so both are checked by position
+and overwritten in the rows, to be left out with what follows a line's end by one numpy
+selection (a `bytes.replace` costs ~100 ns an occurrence); only literals between later numbers
+are cut with `bytes.replace`. One orjson call reads what is left (`_literals.read_cut`).
+Anything that does not fit is left to the caller's line-by-line path, which stays the
+reference: values orjson refuses (``nan``, ``-nan``), other output names, dates that are not
+glog's fixed width.
 """
 
 from __future__ import annotations
@@ -299,7 +300,7 @@ class Layout:
         size = self.lines
         if not len(firsts) or (np.diff(firsts) < size).any():
             return None
-        lines = record_lines(firsts, size)
+        lines = _record_lines(firsts, size)
         dates = read_dates(_rows(block.padded, block.starts[lines], PREFIX))
         if dates is None:
             return None
@@ -320,7 +321,7 @@ class Layout:
         FILL."""
         size = self.lines
         slots = block.starts[lines]
-        for index, seam in enumerate(self.seams):  # a line of the record at a time, as in `record_lines`
+        for index, seam in enumerate(self.seams):  # a line of the record at a time, as in `_record_lines`
             slots[index::size] += seam.body  # where each line's first number starts
         lengths = block.ends[lines] - slots  # each line's bytes from its first number to its "\n"
         for index, seam in enumerate(self.seams):
@@ -354,7 +355,7 @@ class Records:
     @property
     def line_indexes(self) -> np.ndarray:
         """The block's lines the records are on, record by record."""
-        return record_lines(self.firsts, self.layout.lines)
+        return _record_lines(self.firsts, self.layout.lines)
 
     def part(self, record: int, stop: int, line: int) -> Records | None:
         """Records ``record`` to ``stop`` on their own, their lines counted from line ``line``
@@ -398,7 +399,7 @@ class Records:
             items.append(Columns(tag, name, at, matrix[:, column], None, walls[line::size]))
 
 
-def record_lines(firsts: np.ndarray, size: int) -> np.ndarray:
+def _record_lines(firsts: np.ndarray, size: int) -> np.ndarray:
     """The lines of records of ``size`` lines starting at ``firsts``, record by record: filled a
     line of the record at a time (broadcasting ``firsts[:, None] + np.arange(size)`` loops over
     the three lines of each record, five times the work)."""
