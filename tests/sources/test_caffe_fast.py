@@ -8,6 +8,7 @@ path, which reads plain lines undecoded), bad UTF-8 and characters cut by a chun
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from unittest.mock import patch
 
@@ -103,6 +104,21 @@ def test_a_record_with_another_literal_after_its_first_number_is_read_line_by_li
     assert "train/loss" in {item.tag for item in items if type(item) is Columns}, "the records were not read in bulk"
 
 
+def test_weighted_values_that_are_no_numbers_are_read_by_neither_path(corpus: Path) -> None:
+    """The line-by-line path reads an output's first value (``loss = X``) and nothing of the
+    weighted one after it (``(* 1 = Xw loss)``); the fast path copies a line up to there, so
+    records whose weighted values are ``nan`` or text are still read in bulk."""
+    text = (corpus / LENET).read_text()
+    for weighted in ("nan", "n/a"):
+        odd = re.sub(r"\(\* 1 = \S+ loss\)", f"(* 1 = {weighted} loss)", text)
+        assert odd != text
+        items = _assert_same(odd, [])
+        loss = {point.step: point.value for point in points(expand(items), "train_batch/loss")}
+        assert (len(loss), loss[100], loss[3100]) == (100, 0.232917, 0.0101749)  # log lines 525 and 633
+        blocks = {item.tag for item in items if type(item) is Columns}
+        assert {"train_batch/loss", "val/loss"} <= blocks, "the records were not read in bulk"
+
+
 def test_a_value_longer_than_the_padding_is_read_on_its_own_and_the_rest_in_bulk(corpus: Path) -> None:
     """A record line's numbers are copied into rows inside the block's padding: a loss printed
     with 300 digits is more than that, so its record is parsed line by line; the others in bulk."""
@@ -187,8 +203,9 @@ def _log(draw) -> str:
         timing = " (2.3 iter/s, 43.4s/100 iters)" if speed else ""
         word = draw(st.sampled_from(["loss"] * 30 + ["gain"]))  # "gain": the record's head, another literal
         lines.append(_glog(month, day, second, "solver.cpp:218", f"Iteration {iteration}{timing}, {word} = {value}"))
+        weighted = draw(st.sampled_from([value] * 8 + _VALUES))  # read by neither path
         for index, name in enumerate(outputs):
-            weight = f" (* 1 = {value} loss)" if name != "accuracy" else ""
+            weight = f" (* 1 = {weighted} loss)" if name != "accuracy" else ""
             lines.append(_glog(month, day, second, "solver.cpp:237", f"    Train net output #{index}: {name} = {value}{weight}"))
         lines.append(_glog(month, day, second, "sgd_solver.cpp:105", f"Iteration {iteration}, lr = 0.01"))
         event = draw(st.sampled_from(["", ""] * 12 + ["test"] * 8 + ["restart", "print", "new year", "other output", "cut", "accents"]))
@@ -200,8 +217,8 @@ def _log(draw) -> str:
             lines.append(_glog(month, day, second, "solver.cpp:330", f"Iteration {max(0, at)}, Testing net (#{net})"))
             lines.append(_glog(month, day, second, "solver.cpp:397", f"    Test net output #0: accuracy = {value}"))
             if draw(st.sampled_from([True] * 8 + [False])):
-                weighted = f"    Test net output #1: loss = {value} (* 1 = {value} loss)"
-                lines.append(_glog(month, day, second + 0.1, "solver.cpp:397", weighted))
+                weighted_line = f"    Test net output #1: loss = {value} (* 1 = {weighted} loss)"
+                lines.append(_glog(month, day, second + 0.1, "solver.cpp:397", weighted_line))
         elif event == "print":
             lines.append("grad_norm: 1.25\n")
         elif event == "new year" and month == 12:

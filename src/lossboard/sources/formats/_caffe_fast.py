@@ -11,14 +11,15 @@ A `Layout` is the literal text of one record, learned once. A chunk of whole lin
 bytes with no Python per line: numpy finds where the lines start, which lines begin with
 glog's fixed-width date and a record line's text up to its first number (`Layout.heads`),
 reads the dates as columns of digits, and copies each record line from its first number on
-into a row of its own. A line's last literal sits at a fixed distance from its end and the
-literal after its first number just after the first byte that is no number character, so both
-are checked by position and overwritten in the rows, to be left out with what follows a line's
-end by one numpy selection (a `bytes.replace` costs ~100 ns
-an occurrence); only literals between later numbers are cut with `bytes.replace`. One orjson
-call reads what is left (`_literals.read_cut`). Anything that does not fit is
-left to the caller's line-by-line path, which stays the reference: values orjson refuses
-(``nan``, ``-nan``), other output names, dates that are not glog's fixed width.
+into a row of its own (an output line only up to its weighted value, which nothing reads). A
+line's last literal sits at a fixed distance from its end and the literal after its first
+number just after the first byte that is no number character, so both are checked by position
+and overwritten in the rows, to be left out with what follows a line's end by one numpy
+selection (a `bytes.replace` costs ~100 ns an occurrence); only literals between later numbers
+are cut with `bytes.replace`. One orjson call reads what is left (`_literals.read_cut`).
+Anything that does not fit is left to the caller's line-by-line path, which stays the
+reference: values orjson refuses (``nan``, ``-nan``), other output names, dates that are not
+glog's fixed width.
 """
 
 from __future__ import annotations
@@ -129,17 +130,22 @@ def _matches(padded: np.ndarray, offsets: np.ndarray, text: bytes) -> np.ndarray
 class Seam:
     """Where a record line's literals can be found by position: after the head, the first
     number, then ``literal`` (None: cut by `bytes.replace`, or none); ``tail`` ends the line.
-    An ``integer`` first number is an iteration, digits only."""
+    An ``integer`` first number is an iteration, digits only. A line whose numbers after the
+    first no column reads (the weighted value of ``loss = X (* 1 = Xw loss)``) is copied up
+    to its literal only: what follows is no number the line-by-line path reads either."""
 
-    def __init__(self, head: bytes, literal: bytes | None, tail: bytes, integer: bool) -> None:
+    def __init__(self, head: bytes, literal: bytes | None, tail: bytes, integer: bool, numbers: int) -> None:
         self.body = PREFIX + len(head)  # where the first number starts, from the line's start
         self.literal, self.tail, self.integer = literal, tail, integer
+        self.numbers = numbers  # how many of the line's numbers `Layout._cut` copies
+        self.stops_at_literal = literal is not None and numbers == 1
 
     @classmethod
-    def of(cls, pieces: list[str]) -> Seam | None:
-        """The seam of a line split at its numbers: its literal left to `bytes.replace` when it
-        could not be told from a number by position or would be looked for too far on; None
-        when the line's iteration could not be told apart by position."""
+    def of(cls, pieces: list[str], read: int) -> Seam | None:
+        """The seam of a line split at its numbers, of which columns read the first ``read``:
+        its literal left to `bytes.replace` when it could not be told from a number by position
+        or would be looked for too far on; None when the line's iteration could not be told
+        apart by position."""
         head, tail = pieces[0].encode("utf-8"), pieces[-1].encode("utf-8")
         literal = pieces[1].encode("utf-8") if len(pieces) > 2 else None
         if literal is not None and (not literal or literal[0] in _NUMBER_BYTES):
@@ -150,7 +156,7 @@ class Seam:
         integer = head.endswith(b"Iteration ")
         if integer and literal is None and len(pieces) > 2:
             return None
-        return cls(head, literal, tail, integer)
+        return cls(head, literal, tail, integer, 1 if read == 1 and literal is not None else len(pieces) - 1)
 
     def check(self, padded: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """Which lines (from ``starts`` to their ``\\n`` at ``ends``) hold the tail and the
@@ -177,7 +183,9 @@ class Seam:
 
     def cut(self, data: np.ndarray, ends: np.ndarray, at: np.ndarray | None) -> None:
         """Overwrite the tail before ``ends`` with FILL, and the literal at ``at`` with a comma
-        and FILL."""
+        and FILL (a line copied up to its literal has neither)."""
+        if self.stops_at_literal:
+            return
         if self.tail:
             _fill(data, ends - len(self.tail), len(self.tail))
         if at is not None:
@@ -224,7 +232,7 @@ class Layout:
         start = 0  # the column of the line's first number
         for index, line in enumerate(record):
             pieces = _NUMBER.split(line[PREFIX:])
-            count = len(pieces) - 1
+            count = read = len(pieces) - 1  # its numbers, and how many of the first a column reads
             if index == 0:
                 testing = _TESTING.search(line)
                 if testing is not None and count == 1 and len(record) > 1:
@@ -245,17 +253,18 @@ class Layout:
                     return None  # its value, and the weighted value
                 name = output[2]
                 columns.append((start, 0, output_tag(name, split), name, index))
+                read = 1
             if PREFIX + len(pieces[0].encode()) + 8 > _PAD:
                 return None  # a window that long would reach past a block's padding
             if not all(pieces[1:-1]):
                 return None  # two numbers with nothing between: no place to cut
             heads.append(pieces[0])
-            seam = Seam.of(pieces)
+            seam = Seam.of(pieces, read)
             if seam is None:
                 return None
             seams.append(seam)
             cuts.update(dict.fromkeys(pieces[1 if seam.literal is None else 2 : -1]))
-            start += count
+            start += seam.numbers
         return cls(heads, seams, cuts, columns, start, split)
 
     def find(self, block: Block) -> tuple[np.ndarray, list]:
@@ -291,7 +300,7 @@ class Layout:
         size = self.lines
         if not len(firsts) or (np.diff(firsts) < size).any():
             return None
-        lines = (firsts[:, None] + np.arange(size)).ravel()
+        lines = _record_lines(firsts, size)
         dates = read_dates(_rows(block.padded, block.starts[lines], PREFIX))
         if dates is None:
             return None
@@ -311,9 +320,13 @@ class Layout:
         copied, and one numpy selection leaves out what is past a line's end or overwritten by
         FILL."""
         size = self.lines
-        bodies = np.array([seam.body for seam in self.seams])  # where each line's first number starts
-        slots = (block.starts[lines].reshape(-1, size) + bodies).ravel()
+        slots = block.starts[lines]
+        for index, seam in enumerate(self.seams):  # a line of the record at a time, as in `_record_lines`
+            slots[index::size] += seam.body  # where each line's first number starts
         lengths = block.ends[lines] - slots  # each line's bytes from its first number to its "\n"
+        for index, seam in enumerate(self.seams):
+            if seam.stops_at_literal:  # to its literal, which becomes the comma
+                lengths[index::size] = literals[index] - slots[index::size]
         width = int(lengths.max()) + 1  # at most `_PAD` (`Seam.check`)
         rows = _rows(block.padded, slots, width)
         data = rows.reshape(-1)  # a view: the rows one after another
@@ -342,7 +355,7 @@ class Records:
     @property
     def line_indexes(self) -> np.ndarray:
         """The block's lines the records are on, record by record."""
-        return (self.firsts[:, None] + np.arange(self.layout.lines)).ravel()
+        return _record_lines(self.firsts, self.layout.lines)
 
     def part(self, record: int, stop: int, line: int) -> Records | None:
         """Records ``record`` to ``stop`` on their own, their lines counted from line ``line``
@@ -386,6 +399,16 @@ class Records:
             items.append(Columns(tag, name, at, matrix[:, column], None, walls[line::size]))
 
 
+def _record_lines(firsts: np.ndarray, size: int) -> np.ndarray:
+    """The lines of records of ``size`` lines starting at ``firsts``, record by record: filled a
+    line of the record at a time (broadcasting ``firsts[:, None] + np.arange(size)`` loops over
+    the three lines of each record, five times the work)."""
+    lines = np.empty((len(firsts), size), dtype=firsts.dtype)
+    for line in range(size):
+        np.add(firsts, line, out=lines[:, line])
+    return lines.ravel()
+
+
 @lru_cache(maxsize=1024)
 def output_tag(name: str, split: str | None) -> str:
     """The tag `caffe.Parser` gives an output: a raw batch value, or a test net's value."""
@@ -409,14 +432,12 @@ def read_dates(table: np.ndarray) -> np.ndarray | None:
     pairs = digits[:, 0::2] * np.uint8(10) + digits[:, 1::2]  # month, day, hour, minute, seconds, 3 x 2 digits
     if pairs[:, 0].min() < 1 or pairs[:, 0].max() > 12:
         return None
-    dates = np.empty((len(table), 5), dtype=np.int64)
-    dates[:, :4] = pairs[:, :4]
-    micros = pairs[:, 4].astype(np.int64)  # "25.854327" -> 25854327
-    for pair in range(5, 8):
-        micros *= 100
-        micros += pairs[:, pair]
-    dates[:, 4] = micros
-    return dates
+    dates = pairs.astype(np.int64)  # at once: a column at a time, each cast is buffered (three times the work)
+    micros = dates[:, 4]  # "25.854327" -> 25854327, summed into the seconds' column
+    micros *= 1_000_000
+    for pair, scale in ((5, 10_000), (6, 100), (7, 1)):
+        micros += dates[:, pair] * scale
+    return dates[:, :5]
 
 
 def wall_times(dates: np.ndarray, year: int) -> np.ndarray:
