@@ -103,8 +103,15 @@ class Layout(NamedTuple):
         """The layout of lines a subclass reads itself (progress a trainer logs, which gives
         nothing; detectron2's copypaste tables): no numbers to convert, only their first
         ``skip`` bytes (a time) to hand over (`RunParser._read_blank`). Its lines hold their
-        marker right after those bytes (`Chunk.holding` looks there)."""
+        marker right after those bytes when there are any (`marker_at`)."""
         return cls(skip, "", ("",), 0, ())
+
+    @property
+    def marker_at(self) -> int | None:
+        """Where `Chunk.holding` looks for this kind's marker: right after the time of a blank
+        layout that skips one (detectron2's), else where the chunk's lines hold it (None;
+        mmengine's blank progress lines have no time cut off, their marker after the logger's)."""
+        return self.skip if not self.width and self.skip else None
 
     @property
     def width(self) -> int:
@@ -592,8 +599,7 @@ class RunParser(PlainBytesFeed, LineParser):
         kinds, counts = [], {}
         left = np.ones(len(chunk), dtype=bool)  # the lines no layout has taken: each is offered to the next
         for marker, layout in list(self._layouts.items()):
-            # a blank layout's lines hold their marker right after their first `skip` bytes
-            rows = chunk.holding(marker, left, None if layout.width else layout.skip)
+            rows = chunk.holding(marker, left, layout.marker_at)
             counts[marker] = len(rows)
             if len(rows) < MIN_LINES:
                 continue
