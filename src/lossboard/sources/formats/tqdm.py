@@ -347,13 +347,13 @@ class Bars:
                 rest = data[base:end]
             read = _bar_runs.read_ahead(layout, line, rest)
             if read:
-                start, count, offset, ids = read
+                start, count, offset, bounds = read
                 if data is None:
                     rests.append(rest)
                     size += len(rest)
                 batch = found.setdefault(id(layout), (layout, []))[1]
                 head = f"{desc}:".encode("utf-8", "surrogatepass")
-                batch.append((line_no, start, desc, match["inner"], len(line), count, base + offset, ids, head))
+                batch.append((line_no, start, desc, match["inner"], len(line), count, base + offset, bounds, head))
         if not found:
             return {}
         # the lines encoded again end with a "\n", as ``data``'s do: a state's head read past the
