@@ -23,11 +23,11 @@ from typing import NamedTuple
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from lossboard.sources.formats._layouts import MASK
 from lossboard.sources.formats._numbers import Decimal, decimal_at, decimals
 
 _SPACE = ord(" ")
 _DIGITS = b"0123456789"
-_DIGITS_AS_ZERO = bytes.maketrans(_DIGITS, b"0" * 10)
 _SHAPE = bytes.maketrans(b"0123456789 -", b"00000000000+")  # digits and padding alike, signs alike
 _DIGITS_ALIKE = bytes.maketrans(b"0123456789-", b"0000000000+")  # as `_SHAPE`, but padding apart
 _MINUS = ord("-")
@@ -221,7 +221,7 @@ def _places_of(first: bytes, pieces: tuple[bytes, ...]) -> list[tuple[int, Decim
     and a log's runs have few shapes, each read again chunk after chunk."""
     if any(piece.translate(None, _DIGITS) != piece for piece in pieces):
         return _places(first, pieces)
-    return _places_of_shape(first.translate(_DIGITS_AS_ZERO), pieces)
+    return _places_of_shape(first.translate(MASK), pieces)
 
 
 @lru_cache(maxsize=256)

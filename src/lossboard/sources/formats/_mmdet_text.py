@@ -26,6 +26,7 @@ import numpy as np
 from lossboard import tags
 from lossboard.model import CHECKPOINT, RESUME, Event, Item, Point
 from lossboard.sources.formats import _coco, _pair_runs
+from lossboard.sources.formats._layouts import MASK
 from lossboard.sources.formats._mmdet import PAIR, SPLITS, Clock, find_head, tag_of
 from lossboard.sources.formats._numbers import bad_number
 from lossboard.sources.formats._pipeline import LinePipeline
@@ -40,7 +41,6 @@ _COPYPASTE = "_copypaste: "  # mmdet's line of the numbers the summary gives
 _CHECKPOINT = re.compile(r"Saving checkpoint at (\d+) (epochs|iterations)")
 _EXACT = 2**53  # counters above this do not survive a float64
 _VAL_HEAD = "Epoch(val)["  # how a validation layout starts, spaces dropped
-_DIGITS_AS_ZERO = bytes.maketrans(b"0123456789", b"0" * 10)
 _MAX_PROGRESS_SHAPES = 512  # shapes of validation progress lines remembered as checked
 _NOTHING = ()  # what `_read_blank` makes of copypaste lines, which give nothing
 
@@ -104,7 +104,7 @@ class TextParser(_pair_runs.RunParser):
             return None if b"Epoch" in text or b"Iter" in text or b"Saving checkpoint" in text else _NOTHING
         if not text.isascii():  # then a line's bytes are its characters (`_line_at`)
             return None
-        shapes = text.translate(_DIGITS_AS_ZERO).split(b"\n")
+        shapes = text.translate(MASK).split(b"\n")
         known = self._epoch_spans
         spans = {}
         for shape in set(shapes):

@@ -33,6 +33,7 @@ import numpy as np
 
 from lossboard.model import RESUME, Columns, Event, Item, Point
 from lossboard.sources.formats import _fixed_width
+from lossboard.sources.formats._layouts import MASK
 from lossboard.sources.formats._lines import LineParser
 from lossboard.sources.formats._numbers import json_matrix
 from lossboard.sources.formats._offsets import holds_at, ranges
@@ -59,9 +60,7 @@ _NUMBER_CHARS = frozenset("0123456789.eE+-")
 _NUMBER_BYTES = b"0123456789.eE+-"
 _COMMA = ord(",")
 _NEWLINE = ord("\n")
-_DIGITS = b"0123456789"
-_DIGITS_AS_ZERO = bytes.maketrans(_DIGITS, b"0" * 10)
-_DIGIT_AS_ZERO = np.frombuffer(_DIGITS_AS_ZERO, dtype=np.uint8)
+_DIGIT_AS_ZERO = np.frombuffer(MASK, dtype=np.uint8)  # `MASK` as a lookup table
 _ZEROS = re.compile(b"00+")
 # control bytes no log line holds (no tab, line end, backspace or escape): marks of replaced pieces
 _MARKS = bytes((*range(1, 8), *range(14, 27), *range(28, 32)))
@@ -638,10 +637,10 @@ class RunParser(PlainBytesFeed, LineParser):
         few dozen): most runs cost a translate and a split, and a run read as columns, whose
         shapes its columns told (``alike``: a line of each), not even that."""
         if alike is None:
-            shapes = text.translate(_DIGITS_AS_ZERO).split(b"\n")
+            shapes = text.translate(MASK).split(b"\n")
         else:
             rows = rows[alike]
-            shapes = [chunk.data[chunk.starts[row] : chunk.ends[row]].translate(_DIGITS_AS_ZERO) for row in rows.tolist()]
+            shapes = [chunk.data[chunk.starts[row] : chunk.ends[row]].translate(MASK) for row in rows.tolist()]
         known = self._shapes
         for shape in dict.fromkeys(shapes):
             if known.get(shape) == marker:
