@@ -64,11 +64,11 @@ _MAX_TEMPLATES = 1024  # masked states remembered per layout; a log with more le
 _MAX_STATE_BYTES = 2048
 _DIGIT = 0xFF  # what `read_lines` masks a digit to: a byte no UTF-8 holds (cheaper in numpy than "0")
 _TO_DIGIT = bytes.maketrans(b"0123456789", bytes([_DIGIT]) * 10)
-_NO_READER = -1
+_NO_READER = -1  # the key of a state whose numbers `read_lines` cannot read from their digits
 # the states masked at a time: a chunk's states at once made megabytes of temporaries, fresh
 # pages each chunk while the heap still gave them back (a first load of the 50 MB tqdm log took
 # 45 k page faults, main 7 k); 64 KB blocks cost more in numpy calls than they saved
-_BLOCK_BYTES = 1 << 18  # the key of a state whose numbers `read_lines` cannot read from their digits
+_BLOCK_BYTES = 1 << 18
 _reader_keys = count()
 
 
@@ -272,7 +272,8 @@ def _kinds(layout: BarLayout, data: np.ndarray, starts: np.ndarray, widths: np.n
     hundred times a chunk), the rows alike are found together and each looked up once."""
     kinds = np.empty(len(starts), np.int64)
     for width in np.flatnonzero(np.bincount(widths)).tolist():
-        at = starts[widths == width]
+        of_width = widths == width
+        at = starts[of_width]
         changes, changed = [np.zeros(1, np.intp)], [_masked_rows(data, at[:1], width)]
         step = max(1, _BLOCK_BYTES // width)
         for begin in range(0, len(at), step):
@@ -290,7 +291,7 @@ def _kinds(layout: BarLayout, data: np.ndarray, starts: np.ndarray, widths: np.n
             start = int(at[row]) + 1
             key = _reader_key(layout, data[start : start + width - 1].tobytes(), masked.tobytes()[1:])
             keys.append(_NO_READER if key is None else key)
-        kinds[widths == width] = np.repeat(np.array(keys)[inverse], np.diff(changes, append=len(at)))
+        kinds[of_width] = np.repeat(np.array(keys)[inverse], np.diff(changes, append=len(at)))
     return kinds
 
 

@@ -92,7 +92,7 @@ class DictLayout:
     def fits(self, sample: str) -> bool:
         """Whether ``sample`` is this layout's literal text with numbers between (a dict whose
         values are quoted where this layout's are not is another layout)."""
-        return self._dict.fullmatch(sample) is not None
+        return self.values(sample) is not None
 
     def values(self, sample: str) -> tuple[str, ...] | None:
         """The values of ``sample`` in the order of `names`, as the text `read_dict` gives for
