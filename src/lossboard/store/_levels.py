@@ -156,9 +156,8 @@ def _extreme_at(values: np.ndarray, starts: np.ndarray, sizes: np.ndarray, reduc
     longer = np.flatnonzero(sizes > 2)
     if len(longer):
         lengths = sizes[longer]
-        offsets = np.cumsum(lengths) - lengths
-        index = np.arange(int(lengths.sum())) + np.repeat(starts[longer] - offsets, lengths)
-        best[longer] = index[first_match(values[index], offsets, reduce, lengths)]
+        index = _run_index(starts[longer], lengths)
+        best[longer] = index[first_match(values[index], np.cumsum(lengths) - lengths, reduce, lengths)]
     return best
 
 
@@ -414,8 +413,13 @@ def decode_rows(rows: Sequence[Row], what: str) -> Records:
 
 def _runs(column: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """``column[starts[i] : starts[i] + lengths[i]]`` for each ``i``, one after another."""
+    return column[_run_index(starts, lengths)]
+
+
+def _run_index(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The indexes ``starts[i], ..., starts[i] + lengths[i] - 1`` for each ``i``, one after another."""
     ends = np.cumsum(lengths)
-    return column[np.repeat(starts - (ends - lengths), lengths) + np.arange(ends[-1] if len(ends) else 0)]
+    return np.repeat(starts - (ends - lengths), lengths) + np.arange(ends[-1] if len(ends) else 0)
 
 
 def _points_in(points: Points, start: int, stop: int) -> list[Records]:
