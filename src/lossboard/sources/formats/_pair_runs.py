@@ -60,6 +60,7 @@ _NUMBER_CHARS = frozenset("0123456789.eE+-")
 _NUMBER_BYTES = b"0123456789.eE+-"
 _COMMA = ord(",")
 _NEWLINE = ord("\n")
+_PIECE = 1 << 17  # bytes searched for line ends at once (`Chunk`)
 _DIGIT_AS_ZERO = np.frombuffer(MASK, dtype=np.uint8)  # `MASK` as a lookup table
 _ZEROS = re.compile(b"00+")
 # control bytes no log line holds (no tab, line end, backspace or escape): marks of replaced pieces
@@ -437,11 +438,19 @@ def _columns(group: list[Rows]) -> list[Columns]:
 class Chunk:
     """Complete lines as bytes, each ending in ``\\n``, with where each starts and ends: lines
     read in bulk never become ``str`` objects; the others are decoded when read one by one
-    (``errors``: how, "replace" as the reader decodes a file)."""
+    (``errors``: how, "replace" as the reader decodes a file). The lines end at the last
+    ``\\n``: what follows it (the start of a line the next read completes) is no line, and is
+    not copied off.
+
+    The line ends are found a piece at a time: a mask of the whole chunk was a megabyte of
+    fresh pages each chunk (the allocator gives such blocks back at once), and their page
+    faults cost more than the compare."""
 
     def __init__(self, data: bytes, errors: str = "replace") -> None:
         self.data = data
-        self.ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == _NEWLINE)
+        codes = np.frombuffer(data, dtype=np.uint8)
+        self.ends = np.concatenate([np.flatnonzero(codes[at : at + _PIECE] == _NEWLINE) + at
+                                    for at in range(0, max(len(codes), 1), _PIECE)])
         self.starts = np.concatenate(([0], self.ends[:-1] + 1))
         self.errors = errors
 
@@ -503,10 +512,10 @@ class Chunk:
     def is_plain(self, max_line_chars: int) -> bool:
         """Whether `LineSplitter` would give these lines as they are: no redraw, backspace,
         colour code or CRLF, no line it would cut."""
-        data = self.data
-        if b"\r" in data or b"\x08" in data or b"\x1b" in data:
+        data, end = self.data, int(self.ends[-1]) + 1 if len(self.ends) else 0
+        if data.find(b"\r", 0, end) >= 0 or data.find(b"\x08", 0, end) >= 0 or data.find(b"\x1b", 0, end) >= 0:
             return False
-        return len(data) <= max_line_chars or int((self.ends - self.starts).max()) <= max_line_chars
+        return end <= max_line_chars or int((self.ends - self.starts).max()) <= max_line_chars
 
 
 class RunParser(PlainBytesFeed, LineParser):
@@ -549,8 +558,9 @@ class RunParser(PlainBytesFeed, LineParser):
         return LineParser.feed(self, text)  # `feed` would hand the text back to `feed_bytes`
 
     def read_plain(self, data: bytes, end: int) -> list[Item] | None:
-        """Plain complete lines read as bytes (`Chunk`), without a decode; None for any other."""
-        chunk = Chunk(data[:end] if end < len(data) else data)
+        """Plain complete lines read as bytes (`Chunk`), without a decode; None for any other.
+        ``end`` is just past the last ``\\n`` (`PlainBytesFeed`), where the chunk's lines end."""
+        chunk = Chunk(data)
         if not (self._fast and chunk.is_plain(self._splitter.max_line_chars)):
             return None
         return self._parse_chunk(self._splitter.skip(len(chunk)), chunk)
