@@ -229,7 +229,7 @@ class TextParser(_pair_runs.RunParser):
         clock.length, clock.last = at_end.length, at_end.last
         clock.exact = clock.exact or training is not None
         # the lines after the chunk sit where the last line that places them does
-        ends = [(int(rows[-1]), found.epoch(len(rows) - 1)) for rows, found in progress]
+        ends = [(int(rows[-1]), lines.epoch(len(rows) - 1)) for rows, lines in progress]
         ends += [(int(kind[1][-1]), int(kind[2][0][-1, 0])) for kind in (training, summaries) if kind is not None]
         if ends:
             line, epoch = max(ends)
