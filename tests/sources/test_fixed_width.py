@@ -164,3 +164,22 @@ def test_a_line_that_only_its_shape_shares_is_not_read_by_columns(odd: str) -> N
     assert read is not None and read.matrix.tolist() == [[0.3, 0.35], [0.31, 0.35], [12.5, 0.35]]
     assert len(odd) == len(lines[0])
     assert _fixed_width.numbers("\n".join([*lines, odd]).encode(), len(lines) + 1, pieces) is None
+
+
+@pytest.mark.parametrize("at", [1, 1_000, 2_999])
+def test_a_line_of_other_text_anywhere_in_a_long_run_is_not_read_by_columns(at: int) -> None:
+    """A run of many kilobytes (its shape compared with its first line's a block at a time),
+    one of whose lines has a letter of a name changed, near the start, in a later block or
+    last: not read by columns, whether the run's lines are of one width or of two."""
+    for widths in ((7,), (7, 8)):
+        lines = [f"Time {n % 1000 / 7:{widths[n // 700 % len(widths)]}.3f} ( 0.350)" for n in range(3_000)]
+        for odd in (False, True):
+            if odd:
+                lines[at] = lines[at].replace("Time", "Tide")
+            chunk = _pair_runs.Chunk.of_lines(lines)
+            text, starts = chunk.joined(np.arange(len(lines)))
+            read = _fixed_width.numbers_by_shape(text, starts, (b"Time", b"(", b")"))
+            if odd:
+                assert read is None
+            else:
+                assert read is not None and read.matrix[:, 0].tolist() == [float(line.split()[1]) for line in lines]

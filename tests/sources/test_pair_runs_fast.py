@@ -657,6 +657,23 @@ def test_detectron2_metrics_lines_whatever_they_print_before_their_eta(data) -> 
         assert sum(len(item.step) for item in items if type(item) is Columns and item.source_tag == "total_loss") == len(lines)
 
 
+@pytest.mark.parametrize("odd", [("0:10:00  ", "0:10:00 x"), ("0:10:00  ", "0:10:00 \t"), ("d2.utils.events", "iter: 7 d2.even"),
+                                 ("INFO:  eta", "iter: 8 ta")])
+@pytest.mark.parametrize("at", [0, 6, 19])
+def test_a_detectron2_line_whose_text_before_iter_could_be_read_reads_as_the_general_path_reads_it(odd, at: int) -> None:
+    """The text before ``iter:`` is blanked, not read (the general path reads from the first
+    ``iter: N`` after a word boundary): a line with a word character or a tab right before it,
+    or an ``iter: N`` of its own before it, at the same place as the run's, is no line of the
+    run, and the lines of a clean run all come in blocks."""
+    lines = [f"[11/16 03:00:21] d2.utils.events INFO:  eta: 0:10:00  iter: {it}  total_loss: 0.{it}  lr: 0.001"
+             for it in range(100, 120)]
+    items = _same("detectron2-log", "\n".join(lines) + "\n")
+    assert sum(len(item.step) for item in items if type(item) is Columns and item.source_tag == "total_loss") == len(lines)
+    lines[at] = lines[at].replace(*odd)
+    assert lines[at].index("iter: 1") == lines[0].index("iter: 1")
+    _same("detectron2-log", "\n".join(lines) + "\n")
+
+
 @pytest.mark.parametrize("inside", ["iter: 5  total_loss: 0.3 ", "copypaste: Task: bbox ", "val_loss: 0.5 ", "Inference "])
 @pytest.mark.parametrize("at", [0, 5, 11])
 def test_a_detectron2_progress_line_holding_more_reads_as_the_general_path_reads_it(inside: str, at: int) -> None:

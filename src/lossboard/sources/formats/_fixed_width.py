@@ -37,6 +37,7 @@ _MAX_SHAPES = 16  # shapes of a run's lines read as columns: more, and each hold
 _MAX_CHANGES = 64  # changes of shape from one line of a width to the next (mmcv's are a few a chunk)
 _SAMPLE = 64  # lines whose shapes tell whether a run may have few
 _NEWLINE = ord("\n")
+_REPEAT_BYTES = 1 << 14  # bytes of a run compared with its first line's repeats at once (`_repeats`)
 _MAX_KEY_COLUMNS = 31  # columns that tell `_alike`'s shapes apart, two bits each in a uint64
 
 
@@ -61,8 +62,7 @@ def numbers(text: bytes | bytearray, count: int, pieces: tuple[bytes, ...], blan
     width = text.find(b"\n") if count > 1 else len(text)
     if width <= 0 or len(text) != count * (width + 1) - 1:
         return None
-    shape = text.translate(_SHAPE)
-    if shape != (shape[: width + 1] * count)[:-1]:
+    if not _repeats(text.translate(_SHAPE), width + 1):
         return None  # a line with other text than the first's, or as wide but cut elsewhere
     return _read(text, count, width, pieces, blanked)
 
@@ -158,13 +158,21 @@ def _by_shape(block: bytes, width: int, most: int) -> list[np.ndarray | None] | 
     shape from one line to the next more than `_MAX_CHANGES` times."""
     shape = block.translate(_SHAPE)
     count = len(block) // (width + 1)
-    if shape == shape[: width + 1] * count:
+    if _repeats(shape, width + 1):
         return [None] if most > 0 else None
     shapes = as_strided(np.frombuffer(shape, dtype=np.uint8), shape=(count, width), strides=(width + 1, 1))
     kinds = row_kinds(shapes, _MAX_CHANGES)
     if kinds is None or kinds.max() >= most:
         return None
     return [np.flatnonzero(kinds == kind) for kind in range(int(kinds.max()) + 1)]
+
+
+def _repeats(text: bytes, period: int) -> bool:
+    """Whether ``text`` is its first ``period`` bytes over and over (the last time maybe cut
+    short): compared a block of repeats at a time in place, where comparing it with all the
+    repeats at once built a copy as large as the run, fresh pages every chunk."""
+    block = text[:period] * max(1, _REPEAT_BYTES // period)
+    return all(text.startswith(block[: len(text) - at], at) for at in range(0, len(text), len(block)))
 
 
 def row_kinds(shapes: np.ndarray, most: int | None = None) -> np.ndarray | None:

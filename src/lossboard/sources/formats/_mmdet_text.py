@@ -178,6 +178,68 @@ class TextParser(_pair_runs.RunParser):
         self._place_validation([int(kind[start, 0]), int(kind[stop - 1, 0])])
         return True
 
+    def _read_whole(self, kinds: list[tuple[_pair_runs.Layout, np.ndarray, object]], items: list[Item]) -> bool:
+        """A chunk of training lines of one layout (epochs printed), validation summaries of
+        at most one, and validation progress and copypaste lines, read at once as `_run` reads
+        each run of them: one `Rows` of the training lines, one of the summaries (each at its
+        epoch's end by the clock the training lines before it left), and the lines after the
+        chunk placed where its last run places them. False, having changed nothing, when
+        training goes back, a step would not survive a float64, training and summaries share a
+        series, or the log's first epoch is not known yet (then every run's place counts): run
+        by run. Four runs an epoch cut a chunk into some 330, whose Python (a call, records and
+        places, a group in `blocks` each) was a sixth of a load."""
+        training = summaries = None
+        progress = []  # (rows, `_Progress`) of each kind of progress lines
+        for kind in kinds:
+            layout, rows, prepared = kind
+            if not layout.width:
+                if prepared is not _NOTHING:
+                    progress.append((rows, prepared))
+            elif prepared[2] is None and summaries is None:
+                summaries = kind
+            elif prepared[2] is None or training is not None or prepared[2].lengths is None:
+                return False
+            else:
+                training = kind
+        clock = self._clock
+        start = _Clock(None, None, clock.length, clock.last)  # the clock as the chunk starts
+        if self._others.context.epoch_base is None or clock.last >= _EXACT:
+            return False
+        found, at_end = [], start  # the Rows; the clock after the training lines
+        if training is not None:
+            layout, rows, (matrix, walls, steps_of) = training
+            if clock.length > steps_of.lengths[0]:  # a longer epoch known before: as `_training_run` does
+                steps_of = _chunk_steps(layout, matrix, clock.length)
+            steps = steps_of.steps
+            if steps_of.back or steps[0] < clock.last or steps[-1] >= _EXACT:
+                return False
+            columns = _columns(layout.names, layout.counters, tags.TRAIN)
+            found.append(_pair_runs.Rows(matrix, 0, len(steps), columns, steps.astype(np.int64), steps_of.fractions, walls))
+            at_end = _Clock(rows, steps_of, int(steps_of.lengths[-1]), int(steps[-1]))
+        if summaries is not None:
+            layout, rows, (matrix, walls, _) = summaries
+            epochs = matrix[:, 0]
+            lengths, lasts = at_end.at(rows, start)
+            columns = _columns(layout.names, layout.counters, tags.VAL)
+            if (epochs * lengths).max() >= _EXACT or (found and {c[1:] for c in columns} & {c[1:] for c in found[0].columns}):
+                return False
+            found.append(_pair_runs.Rows(matrix, 0, len(epochs), columns, np.where(lengths > 0, epochs * lengths, lasts).astype(np.int64),
+                                         epochs, walls))
+        items.extend(found)
+        clock.length, clock.last = at_end.length, at_end.last
+        clock.exact = clock.exact or training is not None
+        # the lines after the chunk sit where the last line that places them does
+        ends = [(int(rows[-1]), lines.epoch(len(rows) - 1)) for rows, lines in progress]
+        ends += [(int(kind[1][-1]), int(kind[2][0][-1, 0])) for kind in (training, summaries) if kind is not None]
+        if ends:
+            line, epoch = max(ends)
+            if training is not None and line == training[1][-1]:
+                self._others.place(clock.last, epoch, None)
+            else:
+                lengths, lasts = at_end.at(np.array([line]), start)
+                self._others.place(epoch * int(lengths[0]) if lengths[0] else int(lasts[0]), epoch, tags.VAL)
+        return True
+
     def _progress_run(self, progress: _Progress, start: int, stop: int) -> bool:
         """Validation progress lines (`_read_blank`), which give nothing but their place."""
         self._place_validation([progress.epoch(start), progress.epoch(stop - 1)])
@@ -354,6 +416,26 @@ def _chunk_steps(layout: _pair_runs.Layout, matrix: np.ndarray, known: int = 0) 
     else:  # Iter [i/N]: the step is i
         lengths, steps, fractions = None, matrix[:, 0], None
     return _Steps(lengths, steps, fractions, np.flatnonzero(np.diff(steps) < 0).tolist())
+
+
+class _Clock(NamedTuple):
+    """The clock's epoch length and last step as a chunk's training lines (``rows``, their
+    `_Steps`) leave it after the last of them: `at` gives them after the training lines
+    before any line of the chunk, where ``before`` (a clock without rows) gives them for a
+    line before all."""
+
+    rows: np.ndarray | None
+    steps: _Steps | None
+    length: int
+    last: int
+
+    def at(self, lines: np.ndarray, before: _Clock) -> tuple[np.ndarray, np.ndarray]:
+        """(epoch length, last step) as float arrays at each of ``lines`` (rising)."""
+        if self.rows is None:
+            return np.full(len(lines), float(before.length)), np.full(len(lines), float(before.last))
+        after = np.searchsorted(self.rows, lines) - 1  # the training line before each
+        return (np.where(after >= 0, self.steps.lengths[after], before.length),
+                np.where(after >= 0, self.steps.steps[after], before.last))
 
 
 @lru_cache(maxsize=64)

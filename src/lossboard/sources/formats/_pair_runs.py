@@ -11,7 +11,7 @@ path reads (it says where the numbers are); a parser knows a few, one per kind o
 in blocks (training lines, evaluation lines). All lines of one layout in a chunk are joined and
 read with C-level operations on their bytes only: the date and time each line starts with
 sliced off, the stretches that vary in shape (an ETA) blanked by their columns or deleted by
-one regex, spaces dropped (padding such as ``[  5/109]`` then needs no pattern); the run's
+one regex (or all before the marker blanked, for a format that reads nothing there), spaces dropped (padding such as ``[  5/109]`` then needs no pattern); the run's
 text without its number characters compared with the layout's, once (a line with another
 name, another field or another order differs there); the literal text between the numbers
 turned into commas, mostly by one ``bytes.translate`` (`_Plan`); one orjson call converts
@@ -59,7 +59,9 @@ _MARK = "\x00"  # where a number was, while a sample becomes its layout
 _NUMBER_CHARS = frozenset("0123456789.eE+-")
 _NUMBER_BYTES = b"0123456789.eE+-"
 _COMMA = ord(",")
+_SPACE = ord(" ")
 _NEWLINE = ord("\n")
+_PIECE = 1 << 17  # bytes searched for line ends at once (`Chunk`)
 _DIGIT_AS_ZERO = np.frombuffer(MASK, dtype=np.uint8)  # `MASK` as a lookup table
 _ZEROS = re.compile(b"00+")
 # control bytes no log line holds (no tab, line end, backspace or escape): marks of replaced pieces
@@ -69,21 +71,26 @@ _MARKS = bytes((*range(1, 8), *range(14, 27), *range(28, 32)))
 class Layout(NamedTuple):
     """One kind of line: ``skip`` characters of date and time first (0: none), stretches that
     ``cut`` deletes, then ``pieces`` of literal text (spaces dropped) around its numbers: the
-    format's ``counters`` first, then the values of ``names``."""
+    format's ``counters`` first, then the values of ``names``. A layout ``from_marker`` is
+    its lines from their marker on, wherever that is: the format's general path reads
+    nothing before it (detectron2's time, logger and ETA), so it is blanked, unchecked
+    (`RunParser._before_marker_blanked`)."""
 
     skip: int
     cut: str
     pieces: tuple[str, ...]
     counters: int
     names: tuple[str, ...]
+    from_marker: bool = False
 
     @classmethod
     def learn(
-        cls, sample: str, spans: list[tuple[int, int]], names: list[str], *, skip: int = 0, cut: str = ""
+        cls, sample: str, spans: list[tuple[int, int]], names: list[str], *, skip: int = 0, cut: str = "",
+        from_marker: bool = False,
     ) -> Layout | None:
         """The layout of ``sample`` whose numbers are at ``spans`` (in order, the counters then
         the values of ``names``); None when two numbers would touch or a piece could be part of
-        a number."""
+        a number. A layout ``from_marker`` learns from a line cut where its marker starts."""
         texts, at = [], skip
         for start, end in spans:
             texts.append(sample[at:start])
@@ -95,7 +102,7 @@ class Layout(NamedTuple):
         pieces = tuple(marked.replace(" ", "").split(_MARK))  # as `read` drops them
         if len(pieces) != len(spans) + 1 or any(not p or set(p) <= _NUMBER_CHARS for p in pieces[1:-1]):
             return None
-        return cls(skip, cut, pieces, len(spans) - len(names), tuple(names))
+        return cls(skip, cut, pieces, len(spans) - len(names), tuple(names), from_marker)
 
     @classmethod
     def blank(cls, *, skip: int = 0) -> Layout:
@@ -149,7 +156,7 @@ class Layout(NamedTuple):
             text = blanked if in_place else re.sub(self.cut.encode(), b"", blanked)
         # read as columns, checked there against the pieces; detectron2's metrics lines (one
         # counter, values to four significant digits) have none, and trying cost a sixth of its load
-        if in_place and (not self.cut or self.counters > 1):
+        if in_place and self.counters > 1:
             columns = _fixed_width.numbers_by_shape(text, starts, _plan(self.pieces).pieces, _blanked(stamps, etas))
             if columns is not None:
                 return stamps, columns.matrix, columns.alike
@@ -245,10 +252,31 @@ def _eta_columns(codes: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> 
     return None
 
 
+def _before_marker_blanked(text: bytes, starts: np.ndarray, places: np.ndarray, marker: str) -> bytearray | None:
+    """``text`` (lines joined by ``\\n``, each starting at ``starts`` and holding ``marker``
+    at ``places``) with each line's bytes before its marker blanked to spaces, in place of a
+    copy per line, for a layout `from_marker`: a few columns a place, which moves seldom.
+    None when the general path could read from elsewhere: a line holding the marker before
+    that place too, or no space right before it (where the formats' patterns want a word
+    boundary)."""
+    blanked = bytearray(text)
+    codes = np.frombuffer(blanked, dtype=np.uint8)
+    needle = marker.encode("utf-8", "surrogatepass")
+    for place in np.unique(places[places > 0]).tolist():
+        lines = starts[places == place]
+        # the bytes up to the marker's last but one: an earlier marker, even one overlapping it
+        heads = np.lib.stride_tricks.sliding_window_view(codes, place + len(needle) - 1)[lines]
+        if (heads[:, place - 1] != _SPACE).any() or needle in heads.tobytes():
+            return None  # (rows joined: one that ends as the next starts is a false alarm, read one by one)
+        np.lib.stride_tricks.sliding_window_view(codes, place, writeable=True)[lines] = _SPACE
+    return blanked
+
+
 def _has_minus_zero(body: bytes) -> bool:
-    """Whether the comma-separated numbers of ``body`` hold a ``-0``: four memchr-speed tests,
-    where a regex crawled every ``e-0`` of E-notation."""
-    return b",-0," in body or body.startswith(b"-0,") or body.endswith(b",-0") or body == b"-0"
+    """Whether the comma-separated numbers of ``body`` hold a ``-0``: a memchr for a minus
+    first (most runs have none), then four substring tests, where a regex crawled every ``e-0``
+    of E-notation."""
+    return b"-" in body and (b",-0," in body or body.startswith(b"-0,") or body.endswith(b",-0") or body == b"-0")
 
 
 class _Plan(NamedTuple):
@@ -437,11 +465,19 @@ def _columns(group: list[Rows]) -> list[Columns]:
 class Chunk:
     """Complete lines as bytes, each ending in ``\\n``, with where each starts and ends: lines
     read in bulk never become ``str`` objects; the others are decoded when read one by one
-    (``errors``: how, "replace" as the reader decodes a file)."""
+    (``errors``: how, "replace" as the reader decodes a file). The lines end at the last
+    ``\\n``: what follows it (the start of a line the next read completes) is no line, and is
+    not copied off.
+
+    The line ends are found a piece at a time: a mask of the whole chunk was a megabyte of
+    fresh pages each chunk (the allocator gives such blocks back at once), and their page
+    faults cost more than the compare."""
 
     def __init__(self, data: bytes, errors: str = "replace") -> None:
         self.data = data
-        self.ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == _NEWLINE)
+        codes = np.frombuffer(data, dtype=np.uint8)
+        self.ends = np.concatenate([np.flatnonzero(codes[at : at + _PIECE] == _NEWLINE) + at
+                                    for at in range(0, max(len(codes), 1), _PIECE)])
         self.starts = np.concatenate(([0], self.ends[:-1] + 1))
         self.errors = errors
 
@@ -461,34 +497,35 @@ class Chunk:
             return []
         return self.data[self.starts[start] : self.ends[stop - 1]].decode("utf-8", self.errors).split("\n")
 
-    def holding(self, marker: str, among: np.ndarray, at: int | None = None) -> np.ndarray:
+    def holding(self, marker: str, among: np.ndarray, at: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The lines among ``among`` (a bool a line) that hold ``marker`` at byte ``at`` of the
         line, or (None) where the chunk's first or last such line holding it does (a format
         prints a kind of line with its marker at one place; a width before it, an ETA's,
-        changes seldom), rising: those bytes of each line compared at once as fixed-width
-        strings, where a split of the chunk per marker cost four times as much. A line holding
-        it elsewhere is not found and is read one by one, which gives the same records. Only
-        the lines no other kind took are compared: a kind with few lines, after those with
-        many, costs little."""
+        changes seldom), rising, and where each holds it: those bytes of each line compared
+        at once as fixed-width strings, where a split of the chunk per marker cost four times
+        as much. A line holding it elsewhere is not found and is read one by one, which gives
+        the same records. Only the lines no other kind took are compared: a kind with few
+        lines, after those with many, costs little."""
         needle = marker.encode("utf-8", "surrogatepass")
         lines = np.flatnonzero(among)
         if not len(lines):
-            return lines
+            return lines, lines
         starts, ends = self.starts[lines], self.ends[lines]
         data = self.data
         if at is None:
             first = data.find(needle, int(starts[0]), int(ends[-1]))
             if first < 0:
-                return lines[:0]
+                return lines[:0], lines[:0]
             places = {first, data.rfind(needle, int(starts[0]), int(ends[-1]))}
             offsets = {place - int(self.starts[np.searchsorted(self.ends, place)]) for place in places}
         else:
             offsets = {at}
-        found = np.zeros(len(lines), dtype=bool)
-        for offset in offsets:
+        places = np.full(len(lines), -1)
+        for offset in sorted(offsets, reverse=True):  # a line holding it at both: the first place
             rows = np.flatnonzero(ends - starts >= offset + len(needle))
-            found[rows[holds_at(data, starts[rows] + offset, needle)]] = True
-        return lines[found]
+            places[rows[holds_at(data, starts[rows] + offset, needle)]] = offset
+        found = places >= 0
+        return lines[found], places[found]
 
     def joined(self, rows: np.ndarray) -> tuple[bytes, np.ndarray]:
         """The lines ``rows`` (rising) joined by ``\\n``, and where each starts there: a slice
@@ -503,10 +540,10 @@ class Chunk:
     def is_plain(self, max_line_chars: int) -> bool:
         """Whether `LineSplitter` would give these lines as they are: no redraw, backspace,
         colour code or CRLF, no line it would cut."""
-        data = self.data
-        if b"\r" in data or b"\x08" in data or b"\x1b" in data:
+        data, end = self.data, int(self.ends[-1]) + 1 if len(self.ends) else 0
+        if data.find(b"\r", 0, end) >= 0 or data.find(b"\x08", 0, end) >= 0 or data.find(b"\x1b", 0, end) >= 0:
             return False
-        return len(data) <= max_line_chars or int((self.ends - self.starts).max()) <= max_line_chars
+        return end <= max_line_chars or int((self.ends - self.starts).max()) <= max_line_chars
 
 
 class RunParser(PlainBytesFeed, LineParser):
@@ -549,8 +586,9 @@ class RunParser(PlainBytesFeed, LineParser):
         return LineParser.feed(self, text)  # `feed` would hand the text back to `feed_bytes`
 
     def read_plain(self, data: bytes, end: int) -> list[Item] | None:
-        """Plain complete lines read as bytes (`Chunk`), without a decode; None for any other."""
-        chunk = Chunk(data[:end] if end < len(data) else data)
+        """Plain complete lines read as bytes (`Chunk`), without a decode; None for any other.
+        ``end`` is just past the last ``\\n`` (`PlainBytesFeed`), where the chunk's lines end."""
+        chunk = Chunk(data)
         if not (self._fast and chunk.is_plain(self._splitter.max_line_chars)):
             return None
         return self._parse_chunk(self._splitter.skip(len(chunk)), chunk)
@@ -598,12 +636,14 @@ class RunParser(PlainBytesFeed, LineParser):
         kinds, counts = [], {}
         left = np.ones(len(chunk), dtype=bool)  # the lines no layout has taken: each is offered to the next
         for marker, layout in list(self._layouts.items()):
-            rows = chunk.holding(marker, left, layout.marker_at)
+            rows, places = chunk.holding(marker, left, layout.marker_at)
             counts[marker] = len(rows)
             if len(rows) < MIN_LINES:
                 continue
             text, starts = chunk.joined(rows)
-            read = layout.read(text, starts)
+            if layout.from_marker:
+                text = _before_marker_blanked(text, starts, places, marker)
+            read = None if text is None else layout.read(text, starts)
             if read is not None and not layout.width:
                 prepared = self._read_blank(layout, marker, text, starts, read[0])
             elif read is None or not self._spaced_as_learned(layout, marker, chunk, rows, text, read[2]):
@@ -621,7 +661,7 @@ class RunParser(PlainBytesFeed, LineParser):
         return kinds
 
     def _spaced_as_learned(
-        self, layout: Layout, marker: str, chunk: Chunk, rows: np.ndarray, text: bytes, alike: list[int] | None
+        self, layout: Layout, marker: str, chunk: Chunk, rows: np.ndarray, text: bytes | bytearray, alike: list[int] | None
     ) -> bool:
         """Whether the general path reads every line of a run (``rows``, joined in ``text``)
         as it reads the line ``layout`` was learned from: `Layout.read` drops spaces, but the
@@ -637,7 +677,7 @@ class RunParser(PlainBytesFeed, LineParser):
         few dozen): most runs cost a translate and a split, and a run read as columns, whose
         shapes its columns told (``alike``: a line of each), not even that."""
         if alike is None:
-            shapes = text.translate(MASK).split(b"\n")
+            shapes = bytes(text.translate(MASK)).split(b"\n")  # a bytearray's translate is the faster
         else:
             rows = rows[alike]
             shapes = [chunk.data[chunk.starts[row] : chunk.ends[row]].translate(MASK) for row in rows.tolist()]

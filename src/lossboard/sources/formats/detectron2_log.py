@@ -118,11 +118,10 @@ class Parser(_pair_runs.RunParser):
             value_end = pair.end(2) - (pair[1] == "max_mem" and pair[2].endswith("M"))
             spans.append((pair.start(2), value_end))
             names.append(pair[1])
-        # sliced off by its columns: the general path reads nothing before "iter:", so the
-        # time and logger need no pieces (whose digits and dots cost a pass to replace)
-        eta = line.rfind(_pair_runs.ETA_HEAD, 0, match.start())
-        skip = eta if eta >= 0 else match.start()
-        layout = _pair_runs.Layout.learn(line, spans, names, skip=skip, cut=_pair_runs.ETA_CUT)
+        # from "iter:" on: the general path reads nothing before it, so the time, logger and
+        # ETA need no pieces, nor the ETA's shapes a check (its width moves the marker)
+        at = match.start()
+        layout = _pair_runs.Layout.learn(line[at:], [(start - at, end - at) for start, end in spans], names, from_marker=True)
         return None if layout is None else (layout, _METRICS)
 
     def _read_blank(
