@@ -221,10 +221,11 @@ class TextParser(_pair_runs.RunParser):
             epochs = matrix[:, 0]
             lengths, lasts = at_end.at(rows, start)
             columns = _columns(layout.names, layout.counters, tags.VAL)
-            if (epochs * lengths).max() >= _EXACT or (found and {c[1:] for c in columns} & {c[1:] for c in found[0].columns}):
+            shared = found and {c[1:] for c in columns} & {c[1:] for c in found[0].columns}
+            if (epochs * lengths).max() >= _EXACT or shared:
                 return False
-            found.append(_pair_runs.Rows(matrix, 0, len(epochs), columns, np.where(lengths > 0, epochs * lengths, lasts).astype(np.int64),
-                                         epochs, walls))
+            steps = np.where(lengths > 0, epochs * lengths, lasts).astype(np.int64)
+            found.append(_pair_runs.Rows(matrix, 0, len(epochs), columns, steps, epochs, walls))
         items.extend(found)
         clock.length, clock.last = at_end.length, at_end.last
         clock.exact = clock.exact or training is not None

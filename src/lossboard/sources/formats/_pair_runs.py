@@ -11,11 +11,12 @@ path reads (it says where the numbers are); a parser knows a few, one per kind o
 in blocks (training lines, evaluation lines). All lines of one layout in a chunk are joined and
 read with C-level operations on their bytes only: the date and time each line starts with
 sliced off, the stretches that vary in shape (an ETA) blanked by their columns or deleted by
-one regex (or all before the marker blanked, for a format that reads nothing there), spaces dropped (padding such as ``[  5/109]`` then needs no pattern); the run's
-text without its number characters compared with the layout's, once (a line with another
-name, another field or another order differs there); the literal text between the numbers
-turned into commas, mostly by one ``bytes.translate`` (`_Plan`); one orjson call converts
-every number of the run, which must hold exactly as many as that many lines do. Otherwise
+one regex (or all before the marker blanked, for a format that reads nothing there), spaces
+dropped (padding such as ``[  5/109]`` then needs no pattern); the run's text without its
+number characters compared with the layout's, once (a line with another name, another field
+or another order differs there); the literal text between the numbers turned into commas,
+mostly by one ``bytes.translate`` (`_Plan`); one orjson call converts every number of the
+run, which must hold exactly as many as that many lines do. Otherwise
 `Layout.read` gives None and the format reads those lines one by one, so the records never
 depend on the path taken, only the time does.
 
