@@ -249,3 +249,16 @@ def test_a_parser_pickled_mid_stream_goes_on_as_if_never_stopped(data: Path) -> 
     first = parser.feed(text[:cut])
     parser = pickle.loads(pickle.dumps(parser))
     assert expand(first + parser.feed(text[cut:]) + parser.close()) == whole
+
+
+def test_the_same_text_parsed_twice_in_one_process_gives_the_same_records() -> None:
+    # a line layout printed once is learned only when it comes again: in the same stream, not
+    # because an earlier parse in the process saw it (its records' types would change)
+    text = "Epoch [1/6], Step [10/161], Loss: 0.55\nsaved\nEpoch [1/6], Training Loss: 0.47, Accuracy: 5.74%\n"
+
+    def records() -> list[tuple]:
+        parser = FORMATS["prints"].Parser()
+        items = parser.feed(text) + parser.close()
+        return [(type(item).__name__, item) for item in expand(items)] + [type(item).__name__ for item in items]
+
+    assert records() == records()

@@ -64,6 +64,7 @@ class LinePipeline:
         # [step, epoch] that the waiting stretch's last setter sets (None: left as it was); when
         # no stretch waits, the list of one already read, which nothing reads again
         self._setting: list[int | None] = [None, None]
+        self._seen: set[bytes] = set()  # line layouts printed once, learned when they come again
 
     def line(self, line_no: int, text: str, items: list[Item]) -> None:
         """Read one resolved line, appending what it gives to ``items``.
@@ -125,7 +126,7 @@ class LinePipeline:
                         self._setting = self._waiting.set(line, size)
                     drawn(first + line)
             else:
-                layout = _print_runs.layout_of(mask, text[byte : byte + len(mask)], end - at)
+                layout = _print_runs.layout_of(mask, text[byte : byte + len(mask)], end - at, self._seen)
                 if layout is not None:
                     if self._waiting is None or self._waiting.is_set:
                         self._open_part(first, text, byte, items)
