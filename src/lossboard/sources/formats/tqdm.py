@@ -198,6 +198,12 @@ def _rows(matrix: np.ndarray, counts: list[int]) -> list[tuple[int, Rows | None]
     ]
 
 
+def is_undrawn(data: bytes | None, at: int) -> bool:
+    """Whether the bytes ``data[at:]`` are there and hold no ``\\b`` and no ESC: none of their
+    lines needs drawing but for its ``\\r`` redraws."""
+    return data is not None and data.find(b"\x08", at) < 0 and data.find(b"\x1b", at) < 0
+
+
 def match_bar(state: str) -> re.Match | None:
     """The bar at the start of one rendered redraw, or None; text after its ``]`` is not part
     of it (a logging record glued to the bar)."""
@@ -570,28 +576,24 @@ class Bars:
             items.append(bad_number(line_no, f"{name}=", raw))
 
 
-class Parser(LineParser):
-    """Every redraw of every line that starts with a bar goes to `Bars`."""
+class DrawnBytesFeed(LineParser):
+    """``feed_bytes`` for a line parser of redrawn lines (``raw_lines``) whose ``parse_lines``
+    takes the lines' bytes too (``data``, ``at``: where they start) and whose ``_fast`` says
+    whether it reads in bulk: the runs of the lines that start and end in the chunk are read
+    ahead from the reader's bytes (`Bars.read_ahead`), not from each line encoded again. A
+    chunk with no ``\r`` goes to ``feed``, whose own reading of plain lines it is."""
 
-    raw_lines = True
-    live_redraws = True  # a bar that never ends its line is read as it is drawn
-
-    def __init__(self, *, fast: bool = True) -> None:
-        """``fast=False`` reads every redraw on its own (tests compare both paths)."""
-        super().__init__()
-        self._fast = fast
-        self._bars = Bars()
-        self._unread = b""  # the start of a character cut by the chunk's end
+    _unread = b""  # the start of a character cut by the chunk's end; set on the instance
 
     def feed_bytes(self, data: bytes) -> list[Item]:
-        """The file's bytes as read: decoded as the reader decodes them (UTF-8, bad bytes
-        replaced), and the runs of the lines that start and end in the chunk read ahead from
-        these bytes, not from each line encoded again (`Bars.read_ahead`)."""
+        """The file's bytes as read, decoded as the reader decodes them (UTF-8, bad bytes
+        replaced)."""
         if self._unread:
             data = self._unread + data
         text, used = codecs.utf_8_decode(data, "replace", False)
         self._unread = data[used:]
-        if not self._fast or "\ufffd" in text:  # a byte replaced: the text's lines are not the bytes'
+        # a byte replaced: the text's lines are not the bytes'
+        if not self._fast or "\ufffd" in text or "\r" not in text:
             return self.feed(text)
         lines = text.split("\n")
         tail = lines.pop()  # the line left open waits in the splitter, whose live redraws read it
@@ -619,12 +621,25 @@ class Parser(LineParser):
         self._unread = b""
         return items + super().close()
 
+
+class Parser(DrawnBytesFeed):
+    """Every redraw of every line that starts with a bar goes to `Bars`."""
+
+    raw_lines = True
+    live_redraws = True  # a bar that never ends its line is read as it is drawn
+
+    def __init__(self, *, fast: bool = True) -> None:
+        """``fast=False`` reads every redraw on its own (tests compare both paths)."""
+        super().__init__()
+        self._fast = fast
+        self._bars = Bars()
+
     def parse_lines(self, first: int, lines: list[str], data: bytes | None = None, at: int = 0) -> list[Item]:
         """``data[at:]``: the lines' bytes, when `feed_bytes` has them."""
         items: list[Item] = []
         # one look at the chunk's bytes for what a line needs drawn: a look at each line's text
         # costs ten times as much (a memchr over bytes, not over the str)
-        undrawn = data is not None and data.find(b"\x08", at) < 0 and data.find(b"\x1b", at) < 0
+        undrawn = is_undrawn(data, at)
         ahead = self._bars.read_ahead(first, lines, data, at, undrawn) if self._fast else {}
         for line_no, line in enumerate(lines, first):
             if " [" not in line:
