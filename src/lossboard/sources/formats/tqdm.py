@@ -310,6 +310,11 @@ class Bars:
                     yield part.rstrip()  # before a run is read: it may start the run's bar
             if at > len(line):
                 return
+            if ahead is not None and at < ahead.start and line.find("\r", at) == ahead.start - 1:
+                # the state before the run read ahead (a line that starts a bar, or one that
+                # goes on with the bar a chunk before left): on its own, the run as read ahead
+                parts, at = [line[at : ahead.start - 1]], ahead.start
+                continue
             end, read = self.add_run(line_no, line, at, items, ahead)
             if read > 0:
                 yield read
@@ -587,7 +592,8 @@ class DrawnBytesFeed(LineParser):
 
     def feed_bytes(self, data: bytes) -> list[Item]:
         """The file's bytes as read, decoded as the reader decodes them (UTF-8, bad bytes
-        replaced)."""
+        replaced). The start of a line the last chunk left open is read with the rest of the
+        line, in one `parse_lines` with the chunk's other lines."""
         if self._unread:
             data = self._unread + data
         text, used = codecs.utf_8_decode(data, "replace", False)
@@ -597,22 +603,20 @@ class DrawnBytesFeed(LineParser):
             return self.feed(text)
         lines = text.split("\n")
         tail = lines.pop()  # the line left open waits in the splitter, whose live redraws read it
-        items = []
-        at = 0
-        if lines and not self._splitter.is_at_line_start:  # the line it holds ends first
-            items = self.feed(lines.pop(0) + "\n")
-            at = data.index(b"\n") + 1
         splitter = self._splitter
-        if not lines:
-            return items + self.feed(tail)
+        held = splitter.take_held() if lines else None
+        if held is None:
+            return self.feed(text)
+        if held:
+            lines[0] = held + lines[0]
+            data = held.encode("utf-8", "surrogatepass") + data
         limit = splitter.max_line_chars
         if (
-            not splitter.is_at_line_start
-            or any(map(str.endswith, lines, repeat("\r")))  # CRLF: the splitter drops the "\r"
-            or (len(text) > limit and max(map(len, lines)) > limit)  # the splitter cuts it
+            any(map(str.endswith, lines, repeat("\r")))  # CRLF: the splitter drops the "\r"
+            or (len(text) + len(held) > limit and max(map(len, lines)) > limit)  # the splitter cuts it
         ):
-            return items + self.feed("\n".join(lines) + "\n" + tail)
-        items.extend(self.parse_lines(splitter.skip(len(lines)), lines, data, at))
+            return self.feed("\n".join(lines) + "\n" + tail)
+        items = self.parse_lines(splitter.skip(len(lines)), lines, data)
         items.extend(self.feed(tail))
         return items
 
