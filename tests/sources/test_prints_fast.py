@@ -273,6 +273,21 @@ def test_the_runs_of_a_chunks_lines_of_real_tqdm_bars_come_as_one_block_a_series
     assert {step for step, _ in expected} == set(range(1, 6 * 40 + 1)) and loss == expected
 
 
+@pytest.mark.parametrize("name", ["prints", "tqdm"])
+def test_the_done_redraws_of_the_line_a_chunk_leaves_open_are_read_ahead_with_its_lines(name: str) -> None:
+    # bytes cut inside the fourth bar line: its redraws before the cut are read at once (a live
+    # view shows them), with the three lines before, one block a series; the rest of the line
+    # with the next chunk
+    data = _real_tqdm_epochs(6, 40).encode()
+    ends = [at for at, byte in enumerate(data) if byte == ord("\n")]
+    cut = (ends[2] + ends[3]) // 2
+    parser = FORMATS[name].Parser()
+    first = parser.feed_bytes(data[:cut])
+    assert len([item for item in first if type(item) is Columns and item.source_tag == "loss"]) == 1
+    general, _ = _parse(data.decode(), False, (), name)
+    assert canonical(first + parser.feed_bytes(data[cut:]) + parser.close()) == canonical(general)
+
+
 def test_lines_drawn_with_escapes_and_backspaces_fed_as_bytes_read_as_drawn() -> None:
     # ``colour=`` wraps the bar's glyphs in ESC codes; a backspace in the last line's last state
     # turns the loss of its final redraw "0.875" into "0.5": the line is drawn, not read as written

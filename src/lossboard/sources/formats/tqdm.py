@@ -335,7 +335,9 @@ class Bars:
         chunk's states are read once each, not once a line. A line read otherwise in order (the
         bar before it goes on, its last state's bar starts later) leaves its `Ahead` unused.
         ``data[at:]``: the lines' bytes as read (`Parser.feed_bytes`), each ending in ``\n``;
-        without it each line is encoded again. ``undrawn``: no line has a ``\b`` or ESC."""
+        without it each line is encoded again. ``undrawn``: no line has a ``\b`` or ESC. The
+        done redraws of a line still drawn (the splitter's live redraws: they end in ``\r``) are
+        read ahead to their last ``\r``."""
         found: dict[int, tuple[_bar_runs.BarLayout, list[tuple]]] = {}
         rests: list[bytes] = []  # the lines encoded again, without ``data``
         size = 0
@@ -345,6 +347,9 @@ class Bars:
                 at, end = end + 1, data.index(b"\n", end + 1)
             if "\r" not in line or " [" not in line or (not undrawn and ("\x08" in line or "\x1b" in line)):
                 continue
+            goes_on = line.endswith("\r")
+            if goes_on and "\r" not in (line := line[:-1]):
+                continue  # one done redraw: no run
             last = line[line.rfind("\r") + 1 :]
             match = match_bar(last.rstrip())
             desc = match and match["desc"]
@@ -355,7 +360,7 @@ class Bars:
                 rest, base = line[line.find("\r") :].encode("utf-8", "surrogatepass"), size
             else:
                 base = data.index(b"\r", at, end)
-                rest = data[base:end]
+                rest = data[base : end - goes_on]
             read = _bar_runs.read_ahead(layout, line, rest)
             if read:
                 start, count, offset, bounds = read
@@ -592,8 +597,9 @@ class DrawnBytesFeed(LineParser):
 
     def feed_bytes(self, data: bytes) -> list[Item]:
         """The file's bytes as read, decoded as the reader decodes them (UTF-8, bad bytes
-        replaced). The start of a line the last chunk left open is read with the rest of the
-        line, in one `parse_lines` with the chunk's other lines."""
+        replaced). The chunk's lines are read in one `parse_lines` with the start of the line
+        the last chunk left open (joined to its first line) and the done redraws of the line it
+        leaves open (as the splitter hands them out: ``live_redraws``), not in parses of their own."""
         if self._unread:
             data = self._unread + data
         text, used = codecs.utf_8_decode(data, "replace", False)
@@ -602,21 +608,30 @@ class DrawnBytesFeed(LineParser):
         if not self._fast or "\ufffd" in text or "\r" not in text:
             return self.feed(text)
         lines = text.split("\n")
-        tail = lines.pop()  # the line left open waits in the splitter, whose live redraws read it
+        tail = lines.pop()  # the line left open waits in the splitter
         splitter = self._splitter
         held = splitter.take_held() if lines else None
         if held is None:
             return self.feed(text)
         if held:
             lines[0] = held + lines[0]
-            data = held.encode("utf-8", "surrogatepass") + data
         limit = splitter.max_line_chars
         if (
             any(map(str.endswith, lines, repeat("\r")))  # CRLF: the splitter drops the "\r"
             or (len(text) + len(held) > limit and max(map(len, lines)) > limit)  # the splitter cuts it
         ):
             return self.feed("\n".join(lines) + "\n" + tail)
-        items = self.parse_lines(splitter.skip(len(lines)), lines, data)
+        first = splitter.skip(len(lines))
+        head = held.encode("utf-8", "surrogatepass")
+        done = tail.rfind("\r", 0, len(tail) - 1) if self.live_redraws and len(tail) <= limit else -1
+        if done > 0:  # given a line of their own, ending in "\r" (and in "\r\n" in the bytes)
+            done_at = data.rfind(b"\r", 0, used - tail.endswith("\r"))  # that "\r" in the bytes
+            lines.append(tail[:done] + "\r")
+            tail = tail[done:]
+            data = head + data[: done_at + 1] + b"\n"
+        elif head:
+            data = head + data
+        items = self.parse_lines(first, lines, data)
         items.extend(self.feed(tail))
         return items
 
