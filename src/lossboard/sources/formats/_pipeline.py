@@ -156,7 +156,7 @@ class LinePipeline:
         """The print lines from byte ``byte`` on wait, in a part of their own."""
         if self._waiting is None:
             self._waiting = Waiting(first, text, byte, self.context)
-        self.progress.flush()  # the bars' blocks before the part are cut: its place stays
+        self.progress.seal()  # the bar lines after the part hold their runs after it
         self._waiting.open_part(len(items))
 
     def _headers(self, text: bytes, byte: int, size: int, at: int, end: int) -> bool:
@@ -186,7 +186,7 @@ class LinePipeline:
         if not waiting.setters:
             self._stretch(waiting.first, waiting.stretch(), items)
             return
-        self.progress.flush()
+        self.progress.seal()
         context = self.context
         context.epoch, context.step = waiting.epoch, waiting.step
         stretch = waiting.stretch()
@@ -195,7 +195,7 @@ class LinePipeline:
         found: list[Item] = []
         if (
             setters is not None
-            and not waiting.shares_series(items)
+            and not waiting.shares_series(items, self.progress.held_names())
             and _print_runs.read(stretch, waiting.first, context, found, self.unread, setters)
         ):
             self.read += count

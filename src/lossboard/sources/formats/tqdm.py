@@ -229,6 +229,7 @@ class Bars:
         self._reported: set[str] = set()
         self._names: dict[str, tuple[str, bool] | None] = {}
         self._pending: _Pending | None = None  # only inside a parse: `flush` empties it
+        self._sealed: list[_Pending] = []  # held runs no more runs join, their blocks not cut yet
 
     def finish(self, items: list[Item]) -> None:
         for bar in self._bars.values():
@@ -460,19 +461,66 @@ class Bars:
         pending = self._pending
         key = (id(run[0].matrix), id(layout), kind)
         if pending is not None and (pending.items is not items or len(items) != pending.slot + 1 or pending.key != key):
-            self.flush()
+            self.seal()
             pending = None
         if pending is None:
             items.append(None)  # type: ignore[arg-type]  # the place of the blocks, until `flush`
             pending = self._pending = _Pending(items, len(items) - 1, key, layout, [])
         pending.runs.append(run)
 
+    def seal(self) -> None:
+        """No more runs join the held ones: what is appended to ``items`` next (a print line's
+        records, a part of print lines read later) stands after them. Their place stays one
+        item until `flush`, so places others note in ``items`` meanwhile hold."""
+        if self._pending is not None:
+            self._sealed.append(self._pending)
+            self._pending = None
+
+    def held_names(self) -> set[str]:
+        """The printed names of the series whose runs are held (the rate's unit for its series)."""
+        return {name for pending in (*self._sealed, self._pending) if pending
+                for name in (*pending.layout.names, pending.layout.unit)}
+
     def flush(self) -> None:
-        """Cut the blocks of the runs held by `_queue` into their place: callers of `redrawn`
-        flush before they give their items out."""
-        pending, self._pending = self._pending, None
-        if pending is not None:
-            pending.items[pending.slot : pending.slot + 1] = self._blocks(pending)
+        """Cut the blocks of the runs held by `_queue` into their places: callers of `redrawn`
+        flush before they give their items out. The runs held at one place join those of the
+        place before when only blocks of other series stand between (what `LinePipeline` read of
+        the print lines in between): the order of each series is kept, and a chunk's bar lines
+        give one block a series, not one a line."""
+        self.seal()
+        sealed, self._sealed = self._sealed, []
+        lists: dict[int, tuple[list[Item], list[_Pending]]] = {}
+        for pending in sealed:
+            lists.setdefault(id(pending.items), (pending.items, []))[1].append(pending)
+        for items, pendings in lists.values():
+            items[:] = self._cut(items, pendings)
+
+    def _cut(self, items: list[Item], pendings: list[_Pending]) -> list[Item]:
+        """``items`` with the places of ``pendings`` (their ``None``, in order) made blocks."""
+        found: list[Item] = []
+        places: list[tuple[int, _Pending, set[tuple[str, str]]]] = []  # (where in found, runs, series)
+        held = iter(pendings)
+        since = 0  # where the items after the last place start in found
+        for item in items:
+            if item is not None:
+                found.append(item)
+                continue
+            pending = next(held)
+            if places and places[-1][1].key == pending.key and all(
+                type(other) is Columns and (other.tag, other.source_tag) not in places[-1][2] for other in found[since:]
+            ):
+                places[-1][1].runs.extend(pending.runs)
+            else:
+                places.append((len(found), pending, self._series(pending.layout)))
+                found.append(None)  # type: ignore[arg-type]
+            since = len(found)
+        for at, pending, _ in reversed(places):
+            found[at : at + 1] = self._blocks(pending)
+        return found
+
+    def _series(self, layout: _bar_runs.BarLayout) -> set[tuple[str, str]]:
+        """(tag, printed name) of the series `_blocks` cuts for runs of ``layout``."""
+        return {(self._kind(name)[0], name) for name in layout.names} | {("perf/its_per_sec", layout.unit)}
 
     def _blocks(self, pending: _Pending) -> list[Columns]:
         """One `Columns` a series for the runs of ``pending``, as `add` reads their states."""
