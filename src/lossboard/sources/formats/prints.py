@@ -103,7 +103,7 @@ class Parser(DrawnBytesFeed):
             return items
         # the drawn lines are read where they stand (`_drawn`), the print lines around them as
         # one text in which a stand-in keeps each drawn line's place
-        marked = [DRAWN if needs_render(line) else line for line in lines]
+        marked = [DRAWN if "\r" in line or "\b" in line or "\x1b" in line else line for line in lines]  # `needs_render`, inline
         if DRAWN not in marked:
             pipeline.lines(first, lines, items)
             return items
