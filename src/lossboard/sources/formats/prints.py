@@ -33,7 +33,7 @@ from lossboard.model import Item
 from lossboard.sources.formats._lines import needs_render, redraws
 from lossboard.sources.formats._pipeline import DRAWN, LinePipeline
 from lossboard.sources.formats.sniffers.prints import sniff as sniff
-from lossboard.sources.formats.tqdm import DrawnBytesFeed, is_undrawn
+from lossboard.sources.formats.tqdm import DrawnBytesFeed, LineBytes
 
 NAME = "prints"
 
@@ -94,8 +94,8 @@ class Parser(DrawnBytesFeed):
         items.extend(super().feed(text[begins:]))  # the line left open waits
         return items
 
-    def parse_lines(self, first: int, lines: list[str], data: bytes | None = None, at: int = 0) -> list[Item]:
-        """``data[at:]``: the lines' bytes, when `feed_bytes` has them."""
+    def parse_lines(self, first: int, lines: list[str], data: LineBytes | None = None) -> list[Item]:
+        """``data``: the lines' bytes, when `feed_bytes` has them."""
         items: list[Item] = []
         pipeline = self._pipeline
         if not self._fast:
@@ -107,7 +107,7 @@ class Parser(DrawnBytesFeed):
         if DRAWN not in marked:
             pipeline.lines(first, lines, items)
             return items
-        ahead = pipeline.progress.read_ahead(first, lines, data, at, is_undrawn(data, at))
+        ahead = pipeline.progress.read_ahead(first, lines, data)
         text = "\n".join(marked).encode("utf-8", "surrogatepass") + b"\n"
         pipeline.block(first, text, items, drawn=lambda line_no: self._drawn(line_no, lines[line_no - first], ahead, items))
         pipeline.progress.flush()

@@ -198,10 +198,16 @@ def _rows(matrix: np.ndarray, counts: list[int]) -> list[tuple[int, Rows | None]
     ]
 
 
-def is_undrawn(data: bytes | None, at: int) -> bool:
-    """Whether the bytes ``data[at:]`` are there and hold no ``\\b`` and no ESC: none of their
-    lines needs drawing but for its ``\\r`` redraws."""
-    return data is not None and data.find(b"\x08", at) < 0 and data.find(b"\x1b", at) < 0
+class LineBytes(NamedTuple):
+    """The bytes of a chunk's lines as read (`DrawnBytesFeed.feed_bytes`), not copied:
+    ``data[:stop]`` holds them, each ending in ``\\n``, but for the first ``held`` characters of
+    the first line (its start, which the chunk before left open) and the ``\\n`` of a last line
+    that ends in ``\\r`` (the done redraws of a line still drawn: ``stop`` ends it)."""
+
+    data: bytes
+    held: int
+    stop: int
+    undrawn: bool  # no line has a backspace or ESC: none needs drawing but for its redraws
 
 
 def match_bar(state: str) -> re.Match | None:
@@ -327,30 +333,33 @@ class Bars:
                 parts = line[at:end].split("\r")
             at = end + 1
 
-    def read_ahead(
-        self, first: int, lines: list[str], data: bytes | None = None, at: int = 0, undrawn: bool = False
-    ) -> dict[int, Ahead]:
+    def read_ahead(self, first: int, lines: list[str], data: LineBytes | None = None) -> dict[int, Ahead]:
         """The runs that end the lines (numbered from ``first``): the states to the line's end
         that fit the layout of its last one, read together from their digits before the lines
         are read in order (`redrawn` takes each line's `Ahead`), so the few dozen templates of a
         chunk's states are read once each, not once a line. A line read otherwise in order (the
         bar before it goes on, its last state's bar starts later) leaves its `Ahead` unused.
-        ``data[at:]``: the lines' bytes as read (`Parser.feed_bytes`), each ending in ``\n``;
-        without it each line is encoded again. ``undrawn``: no line has a ``\b`` or ESC. The
-        done redraws of a line still drawn (the splitter's live redraws: they end in ``\r``) are
-        read ahead to their last ``\r``."""
+        ``data``: the lines' bytes as read; without them each line is encoded again. The done
+        redraws of a line still drawn (the splitter's live redraws: they end in ``\r``) are read
+        ahead to their last ``\r``."""
         found: dict[int, tuple[_bar_runs.BarLayout, list[tuple]]] = {}
         rests: list[bytes] = []  # the lines encoded again, without ``data``
         size = 0
-        end = at - 1
+        end = -1
+        undrawn = data is not None and data.undrawn
         for line_no, line in enumerate(lines, first):
+            held = 0  # characters of the line not in ``data``
             if data is not None:
-                at, end = end + 1, data.index(b"\n", end + 1)
+                at, end = end + 1, data.data.find(b"\n", end + 1, data.stop)
+                end = data.stop if end < 0 else end
+                held = data.held if line_no == first else 0
             if "\r" not in line or " [" not in line or (not undrawn and ("\x08" in line or "\x1b" in line)):
                 continue
             goes_on = line.endswith("\r")
             if goes_on and "\r" not in (line := line[:-1]):
                 continue  # one done redraw: no run
+            if "\r" not in line[held:]:
+                continue  # its redraws start a chunk before: read as they come
             last = line[line.rfind("\r") + 1 :]
             match = match_bar(last.rstrip())
             desc = match and match["desc"]
@@ -360,11 +369,12 @@ class Bars:
             if data is None:
                 rest, base = line[line.find("\r") :].encode("utf-8", "surrogatepass"), size
             else:
-                base = data.index(b"\r", at, end)
-                rest = data[base : end - goes_on]
-            read = _bar_runs.read_ahead(layout, line, rest)
+                base = data.data.index(b"\r", at, end)
+                rest = data.data[base : end - goes_on]
+            read = _bar_runs.read_ahead(layout, line[held:], rest)
             if read:
                 start, count, offset, bounds = read
+                start += held
                 if data is None:
                     rests.append(rest)
                     size += len(rest)
@@ -375,7 +385,7 @@ class Bars:
             return {}
         # the lines encoded again end with a "\n", as ``data``'s do: a state's head read past the
         # end of the last finds no description there
-        buffer = np.frombuffer(b"".join([*rests, b"\n"]) if data is None else data, np.uint8)
+        buffer = np.frombuffer(b"".join([*rests, b"\n"]) if data is None else data.data, np.uint8)
         ahead = {}
         for layout, runs in found.values():
             read = _bar_runs.read_lines(layout, buffer, *([run[column] for run in runs] for column in (6, 7, 8)))
@@ -636,7 +646,7 @@ class Bars:
 
 class DrawnBytesFeed(LineParser):
     """``feed_bytes`` for a line parser of redrawn lines (``raw_lines``) whose ``parse_lines``
-    takes the lines' bytes too (``data``, ``at``: where they start) and whose ``_fast`` says
+    takes the lines' bytes too (a `LineBytes`) and whose ``_fast`` says
     whether it reads in bulk: the runs of the lines that start and end in the chunk are read
     ahead from the reader's bytes (`Bars.read_ahead`), not from each line encoded again. A
     chunk with no ``\r`` goes to ``feed``, whose own reading of plain lines it is."""
@@ -661,8 +671,7 @@ class DrawnBytesFeed(LineParser):
         held = splitter.take_held() if lines else None
         if held is None:
             return self.feed(text)
-        if held:
-            lines[0] = held + lines[0]
+        lines[0] = held + lines[0]
         limit = splitter.max_line_chars
         if (
             any(map(str.endswith, lines, repeat("\r")))  # CRLF: the splitter drops the "\r"
@@ -670,16 +679,14 @@ class DrawnBytesFeed(LineParser):
         ):
             return self.feed("\n".join(lines) + "\n" + tail)
         first = splitter.skip(len(lines))
-        head = held.encode("utf-8", "surrogatepass")
+        stop = used
         done = tail.rfind("\r", 0, len(tail) - 1) if self.live_redraws and len(tail) <= limit else -1
-        if done > 0:  # given a line of their own, ending in "\r" (and in "\r\n" in the bytes)
-            done_at = data.rfind(b"\r", 0, used - tail.endswith("\r"))  # that "\r" in the bytes
+        if done > 0:  # given a line of their own, ending in "\r"
+            stop = data.rfind(b"\r", 0, used - tail.endswith("\r")) + 1  # after that "\r" in the bytes
             lines.append(tail[:done] + "\r")
             tail = tail[done:]
-            data = head + data[: done_at + 1] + b"\n"
-        elif head:
-            data = head + data
-        items = self.parse_lines(first, lines, data)
+        undrawn = "\x08" not in held and "\x1b" not in held and data.find(b"\x08", 0, stop) < 0 and data.find(b"\x1b", 0, stop) < 0
+        items = self.parse_lines(first, lines, LineBytes(data, len(held), stop, undrawn))
         items.extend(self.feed(tail))
         return items
 
@@ -701,13 +708,13 @@ class Parser(DrawnBytesFeed):
         self._fast = fast
         self._bars = Bars()
 
-    def parse_lines(self, first: int, lines: list[str], data: bytes | None = None, at: int = 0) -> list[Item]:
-        """``data[at:]``: the lines' bytes, when `feed_bytes` has them."""
+    def parse_lines(self, first: int, lines: list[str], data: LineBytes | None = None) -> list[Item]:
+        """``data``: the lines' bytes, when `feed_bytes` has them."""
         items: list[Item] = []
         # one look at the chunk's bytes for what a line needs drawn: a look at each line's text
         # costs ten times as much (a memchr over bytes, not over the str)
-        undrawn = is_undrawn(data, at)
-        ahead = self._bars.read_ahead(first, lines, data, at, undrawn) if self._fast else {}
+        undrawn = data is not None and data.undrawn
+        ahead = self._bars.read_ahead(first, lines, data) if self._fast else {}
         for line_no, line in enumerate(lines, first):
             if " [" not in line:
                 continue
