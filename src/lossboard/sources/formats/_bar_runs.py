@@ -267,20 +267,18 @@ def read_lines(
 def _kinds(layout: BarLayout, data: np.ndarray, starts: np.ndarray, widths: np.ndarray) -> np.ndarray:
     """The reader key of each state at ``starts`` (its ``\\r``), ``widths`` bytes long;
     `_NO_READER` for a state with none. The states of one width are cut out of ``data`` as the
-    rows of a matrix, their digits made `_DIGIT` (in the whole of ``data`` at once: a pass per
-    row block cost four); a row equal to the one before it shares its template. Where the rows change (a bar's fill, a count's width, the next line's bar: a few
+    rows of a matrix, their digits made `_DIGIT`; a row equal to the one before it shares its
+    template. Where the rows change (a bar's fill, a count's width, the next line's bar: a few
     hundred times a chunk), the rows alike are found together and each looked up once."""
     kinds = np.empty(len(starts), np.int64)
-    digits_masked = _masked(data)
     for width in np.flatnonzero(np.bincount(widths)).tolist():
         of_width = widths == width
         at = starts[of_width]
-        windows = sliding_window_view(digits_masked, width)
-        changes, changed = [np.zeros(1, np.intp)], [windows[at[:1]]]
+        changes, changed = [np.zeros(1, np.intp)], [_masked_rows(data, at[:1], width)]
         step = max(1, _BLOCK_BYTES // width)
         for begin in range(0, len(at), step):
             first = max(begin - 1, 0)  # with the row before the block, to compare its first row with
-            rows = windows[at[first : begin + step]]
+            rows = _masked_rows(data, at[first : begin + step], width)
             found = _rows_unlike_the_row_before(rows) + 1
             changes.append(found + first)
             changed.append(rows[found])
@@ -297,11 +295,13 @@ def _kinds(layout: BarLayout, data: np.ndarray, starts: np.ndarray, widths: np.n
     return kinds
 
 
-def _masked(data: np.ndarray) -> np.ndarray:
-    """``data`` with each digit made `_DIGIT`."""
-    spare = np.subtract(data, ord("0"))
+def _masked_rows(data: np.ndarray, at: np.ndarray, width: int) -> np.ndarray:
+    """The ``width`` bytes at each of ``at`` as the rows of a matrix, each digit made `_DIGIT`."""
+    rows = sliding_window_view(data, width)[at]
+    spare = np.subtract(rows, ord("0"))
     is_digit = np.less(spare, 10, out=spare.view(np.bool_))
-    return np.bitwise_or(data, np.negative(is_digit.view(np.uint8), out=spare), out=spare)
+    np.bitwise_or(rows, np.negative(is_digit.view(np.uint8), out=spare), out=rows)
+    return rows
 
 
 def _rows_unlike_the_row_before(rows: np.ndarray) -> np.ndarray:
