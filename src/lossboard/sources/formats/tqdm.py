@@ -663,7 +663,7 @@ class DrawnBytesFeed(LineParser):
         text, used = codecs.utf_8_decode(data, "replace", False)
         self._unread = data[used:]
         # a byte replaced: the text's lines are not the bytes'
-        if not self._fast or "\ufffd" in text or "\r" not in text:
+        if not self._fast or "\r" not in text or "\ufffd" in text:
             return self.feed(text)
         lines = text.split("\n")
         tail = lines.pop()  # the line left open waits in the splitter
