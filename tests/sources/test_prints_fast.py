@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from lossboard.model import Columns, Event, Item, Point
 from lossboard.sources.collect import RunCollector
-from lossboard.sources.formats import FORMATS, _bar_runs, prints
+from lossboard.sources.formats import FORMATS, _bar_runs
 from lossboard.sources.formats._numbers import decimal_at, decimals, digit_reader
 from tests.conftest import CORPUS, DATA
 from tests.sources.helpers import canonical, expand
@@ -132,15 +132,6 @@ def test_chunks_without_redraws_cut_at_any_two_places_read_the_same_on_both_path
             points = expand(_assert_same(text, [first, second]))
             loss = [(p.step, p.value) for p in points if type(p) is Point and p.source_tag == "loss"]
             assert loss == [(2, 0.5), (3, 0.25), (4, 0.125), (5, 0.0625)]
-
-
-def test_a_chunk_without_redraws_longer_than_a_piece_is_read_piece_by_piece_as_the_general_path() -> None:
-    # the reader's chunks of `prints` are larger than the pieces its plain lines are read in
-    text = "".join(f"epoch={epoch} step={step} loss=0.{step}\n" for epoch in range(3) for step in range(1, 30))
-    with mock.patch.object(prints, "_PLAIN_PIECE", 100):
-        points = expand(_assert_same(text + "epoch=3 step=1 lo"))
-    loss = [(p.step, p.value) for p in points if type(p) is Point and p.source_tag == "loss"]
-    assert loss == [(step, float(f"0.{step}")) for _ in range(3) for step in range(1, 30)]
 
 
 def test_a_bar_of_the_next_epoch_on_the_same_line_is_a_bar_of_its_own() -> None:

@@ -8,7 +8,6 @@ working.
 
 from __future__ import annotations
 
-from lossboard.sources.formats.prints import CHUNK_BYTES as CHUNK_BYTES
 from lossboard.sources.formats.prints import Parser as Parser
 from lossboard.sources.formats.sniffers.keyvalue import sniff as sniff
 

@@ -36,11 +36,6 @@ from lossboard.sources.formats.sniffers.prints import sniff as sniff
 from lossboard.sources.formats.tqdm import DrawnBytesFeed, LineBytes
 
 NAME = "prints"
-# what `reader.parse_file` reads at once: a chunk's bar lines are read ahead together, whose
-# setup (`Bars.read_ahead`) and that of the print lines' stretch are paid once a chunk; lines
-# with nothing to draw are read a piece at a time, whose temporaries the heap keeps
-CHUNK_BYTES = 2 << 20
-_PLAIN_PIECE = 1 << 20
 
 
 class Parser(DrawnBytesFeed):
@@ -80,9 +75,6 @@ class Parser(DrawnBytesFeed):
         read on their own, and none is split out for the splitter (it counts them)."""
         if not self._fast or needs_render(text):
             return super().feed(text)
-        cut = text.rfind("\n", 0, _PLAIN_PIECE) + 1 if len(text) > _PLAIN_PIECE else 0
-        if cut:
-            return self.feed(text[:cut]) + self.feed(text[cut:])
         splitter = self._splitter
         items: list[Item] = []
         begins = 0  # where the lines read as one text begin
