@@ -4,6 +4,7 @@ plus short samples for single rules. Expected values are read off the logs."""
 
 from __future__ import annotations
 
+import itertools
 import math
 import pickle
 import time
@@ -207,13 +208,15 @@ def test_a_bar_that_never_ends_its_line_is_read_as_it_is_drawn() -> None:
     """A live tail of a tqdm bar redrawn with \\r and no \\n yet (one line per epoch) gives
     each finished redraw at once; the one after the last \\r waits, it may still be written."""
     states = [f"Epoch 1: {n * 10:3d}%|{'#' * n:<10}| {n}/10 [00:0{n}<00:09, 1.00it/s, loss={1 - n / 20:.2f}]" for n in range(1, 5)]
-    for name in ("prints", "tqdm"):
+    for name, as_bytes, before in itertools.product(("prints", "tqdm"), (False, True), ("", "epoch 0\n")):
+        # fed as text or as the reader's bytes, after a complete line or not
         parser = FORMATS[name].Parser()
-        got = expand(parser.feed("\r".join(states[:3]) + "\r"))
+        feed = (lambda text, parser=parser: parser.feed_bytes(text.encode())) if as_bytes else parser.feed
+        got = expand(feed(before + "\r".join(states[:3]) + "\r"))
         assert [p.value for p in points(got, "train_batch/loss")] == [0.95, 0.90], name
-        got = expand(parser.feed(states[3][:20]))
+        got = expand(feed(states[3][:20]))
         assert [p.value for p in points(got, "train_batch/loss")] == [0.85], name
-        got = expand(parser.feed(states[3][20:] + "\n") + parser.close())
+        got = expand(feed(states[3][20:] + "\n") + parser.close())
         assert [p.value for p in points(got, "train_batch/loss")] == [0.80], name
 
 
@@ -249,3 +252,16 @@ def test_a_parser_pickled_mid_stream_goes_on_as_if_never_stopped(data: Path) -> 
     first = parser.feed(text[:cut])
     parser = pickle.loads(pickle.dumps(parser))
     assert expand(first + parser.feed(text[cut:]) + parser.close()) == whole
+
+
+def test_the_same_text_parsed_twice_in_one_process_gives_the_same_records() -> None:
+    # a line layout printed once is learned only when it comes again: in the same stream, not
+    # because an earlier parse in the process saw it (its records' types would change)
+    text = "Epoch [1/6], Step [10/161], Loss: 0.55\nsaved\nEpoch [1/6], Training Loss: 0.47, Accuracy: 5.74%\n"
+
+    def records() -> list[tuple]:
+        parser = FORMATS["prints"].Parser()
+        items = parser.feed(text) + parser.close()
+        return [(type(item).__name__, item) for item in expand(items)] + [type(item).__name__ for item in items]
+
+    assert records() == records()

@@ -273,6 +273,35 @@ def test_the_runs_of_a_chunks_lines_of_real_tqdm_bars_come_as_one_block_a_series
     assert {step for step, _ in expected} == set(range(1, 6 * 40 + 1)) and loss == expected
 
 
+@pytest.mark.parametrize("name", ["prints", "tqdm"])
+def test_the_done_redraws_of_the_line_a_chunk_leaves_open_are_read_ahead_with_its_lines(name: str) -> None:
+    # bytes cut inside the fourth bar line: its redraws before the cut are read at once (a live
+    # view shows them), with the three lines before, one block a series
+    data = _real_tqdm_epochs(6, 40).encode()
+    ends = [at for at, byte in enumerate(data) if byte == ord("\n")]
+    cut = (ends[2] + ends[3]) // 2
+    parser = FORMATS[name].Parser()
+    first, second = parser.feed_bytes(data[:cut]), parser.feed_bytes(data[cut:])
+    # and the rest of the line with the next lines: its first state alone, then one block
+    for items in (first, second):
+        assert len([item for item in items if type(item) is Columns and item.source_tag == "loss"]) == 1
+    general, _ = _parse(data.decode(), False, (), name)
+    assert canonical(first + second + parser.close()) == canonical(general)
+
+
+def test_the_bar_lines_of_a_chunk_between_print_lines_come_as_one_block_a_series() -> None:
+    # per epoch a header, a bar line and print lines of other series: the bars' runs join
+    # across the print lines (their blocks only stand between), and read as the general path
+    bars = _real_tqdm_epochs(6, 40).split("\n")[:-1]
+    text = "".join(
+        f"Epoch [{epoch}]\n{bar}\n" + "".join(f"INFO:root:Epoch [{epoch}/6], Step [{step}/40], Loss: 0.{step}\n" for step in (10, 20, 30))
+        for epoch, bar in enumerate(bars)
+    )
+    items = _assert_same(text)
+    assert len([item for item in items if type(item) is Columns and item.source_tag == "loss"]) == 1
+    assert len([item for item in items if type(item) is Columns and item.source_tag == "Loss"]) == 1
+
+
 def test_lines_drawn_with_escapes_and_backspaces_fed_as_bytes_read_as_drawn() -> None:
     # ``colour=`` wraps the bar's glyphs in ESC codes; a backspace in the last line's last state
     # turns the loss of its final redraw "0.875" into "0.5": the line is drawn, not read as written

@@ -168,6 +168,14 @@ class LineSplitter:
         """The number the next line will have (lines are numbered from 1)."""
         return self._next_number
 
+    def take_held(self) -> str | None:
+        """The start of the unfinished line, given up to a parser that joins it to the rest of
+        the line itself, as `feed` would; None, and nothing given up, while the rest of a cut
+        line is skipped or redraws wait to go out."""
+        if self._is_skipping or self._early:
+            return None
+        return self._release()
+
     def skip(self, lines: int) -> int:
         """Count ``lines`` complete lines a parser read itself; the number of the first."""
         first = self._next_number

@@ -64,6 +64,7 @@ class LinePipeline:
         # [step, epoch] that the waiting stretch's last setter sets (None: left as it was); when
         # no stretch waits, the list of one already read, which nothing reads again
         self._setting: list[int | None] = [None, None]
+        self._seen: set[bytes] = set()  # line layouts printed once, learned when they come again
 
     def line(self, line_no: int, text: str, items: list[Item]) -> None:
         """Read one resolved line, appending what it gives to ``items``.
@@ -125,7 +126,7 @@ class LinePipeline:
                         self._setting = self._waiting.set(line, size)
                     drawn(first + line)
             else:
-                layout = _print_runs.layout_of(mask, text[byte : byte + len(mask)], end - at)
+                layout = _print_runs.layout_of(mask, text[byte : byte + len(mask)], end - at, self._seen)
                 if layout is not None:
                     if self._waiting is None or self._waiting.is_set:
                         self._open_part(first, text, byte, items)
@@ -155,7 +156,7 @@ class LinePipeline:
         """The print lines from byte ``byte`` on wait, in a part of their own."""
         if self._waiting is None:
             self._waiting = Waiting(first, text, byte, self.context)
-        self.progress.flush()  # the bars' blocks before the part are cut: its place stays
+        self.progress.seal()  # the bar lines after the part hold their runs after it
         self._waiting.open_part(len(items))
 
     def _headers(self, text: bytes, byte: int, size: int, at: int, end: int) -> bool:
@@ -185,7 +186,7 @@ class LinePipeline:
         if not waiting.setters:
             self._stretch(waiting.first, waiting.stretch(), items)
             return
-        self.progress.flush()
+        self.progress.seal()
         context = self.context
         context.epoch, context.step = waiting.epoch, waiting.step
         stretch = waiting.stretch()
@@ -194,7 +195,7 @@ class LinePipeline:
         found: list[Item] = []
         if (
             setters is not None
-            and not waiting.shares_series(items)
+            and not waiting.shares_series(items, self.progress.held_names())
             and _print_runs.read(stretch, waiting.first, context, found, self.unread, setters)
         ):
             self.read += count

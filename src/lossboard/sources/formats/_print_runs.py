@@ -66,9 +66,9 @@ _DIGIT = re.compile(r"\d")
 # what a line of a layout is (`PrintLayout.kind`)
 BLANK, QUIET, UNREAD, VALUES = range(4)
 # a line's layout -> how to read it in bulk (None: line by line); shared by every parser and
-# kept out of their state, like the bar layouts of `tqdm`
+# kept out of their state, like the bar layouts of `tqdm`: what is learned of a layout does not
+# depend on when (which layouts a stream has seen once does: the caller keeps those)
 _LAYOUTS: dict[bytes, PrintLayout | None] = {}
-_SEEN: set[bytes] = set()  # layouts of lines seen once, not learned yet
 
 
 class PrintLayout(NamedTuple):
@@ -126,17 +126,19 @@ def line_at(text: bytes, start: int, size: int) -> str:
     return text[start : start + size - 1].decode("utf-8", "surrogatepass")
 
 
-def layout_of(mask: bytes, line: bytes, count: int) -> PrintLayout | None:
+def layout_of(mask: bytes, line: bytes, count: int, seen: set[bytes]) -> PrintLayout | None:
     """The bulk reading of the lines of layout ``mask``, ``line`` (UTF-8) one of ``count`` in a
-    row (learned once, when the layout repeats: a line printed once is cheaper read than learned)."""
+    row (learned once, when the layout repeats: a line printed once is cheaper read than learned).
+    ``seen``: the layouts the stream has printed once so far (a stream's, so that what a parse
+    gives does not depend on what the process parsed before; learned ones are shared)."""
     if mask in _LAYOUTS:
         return _LAYOUTS[mask]
     if len(mask) > _MAX_BYTES:
         return None
-    if count == 1 and mask not in _SEEN:
-        if len(_SEEN) >= _MAX_LAYOUTS:
-            _SEEN.clear()
-        _SEEN.add(mask)
+    if count == 1 and mask not in seen:
+        if len(seen) >= _MAX_LAYOUTS:
+            seen.clear()
+        seen.add(mask)
         return None
     if len(_LAYOUTS) >= _MAX_LAYOUTS:
         _LAYOUTS.clear()

@@ -70,11 +70,14 @@ class Waiting:
             found.append((pairs[:, 0], pairs[:, 1]))
         return Setters(*found)
 
-    def shares_series(self, items: list[Item]) -> bool:
+    def shares_series(self, items: list[Item], held: set[str]) -> bool:
         """Whether a name the print lines may give also names points in ``items`` between the
-        first part and the last (what the bars gave there)."""
+        first part and the last (what the bars gave there), or runs of bars still ``held``
+        (`tqdm.Bars.held_names`: their places in ``items`` are not blocks yet)."""
         if len(self.parts) < 2:
             return False
         names = {name for layout, _, _ in self.runs if layout.kind == VALUES for _, name in layout.values}
+        if not names.isdisjoint(held):
+            return True
         between = items[self.parts[0][1] : self.parts[-1][1]]
         return any(type(item) in (Point, Columns) and item.source_tag in names for item in between)

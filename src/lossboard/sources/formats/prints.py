@@ -30,14 +30,15 @@ digit and gave no value, no header and no bar (``Checkpoint saved to model_1.pth
 from __future__ import annotations
 
 from lossboard.model import Item
-from lossboard.sources.formats._lines import LineParser, needs_render, redraws
+from lossboard.sources.formats._lines import needs_render, redraws
 from lossboard.sources.formats._pipeline import DRAWN, LinePipeline
 from lossboard.sources.formats.sniffers.prints import sniff as sniff
+from lossboard.sources.formats.tqdm import DrawnBytesFeed, LineBytes
 
 NAME = "prints"
 
 
-class Parser(LineParser):
+class Parser(DrawnBytesFeed):
     """The line pipeline over every line of one stream."""
 
     raw_lines = True
@@ -93,7 +94,8 @@ class Parser(LineParser):
         items.extend(super().feed(text[begins:]))  # the line left open waits
         return items
 
-    def parse_lines(self, first: int, lines: list[str]) -> list[Item]:
+    def parse_lines(self, first: int, lines: list[str], data: LineBytes | None = None) -> list[Item]:
+        """``data``: the lines' bytes, when `feed_bytes` has them."""
         items: list[Item] = []
         pipeline = self._pipeline
         if not self._fast:
@@ -101,11 +103,11 @@ class Parser(LineParser):
             return items
         # the drawn lines are read where they stand (`_drawn`), the print lines around them as
         # one text in which a stand-in keeps each drawn line's place
-        marked = [DRAWN if needs_render(line) else line for line in lines]
+        marked = [DRAWN if "\r" in line or "\b" in line or "\x1b" in line else line for line in lines]  # `needs_render`, inline
         if DRAWN not in marked:
             pipeline.lines(first, lines, items)
             return items
-        ahead = pipeline.progress.read_ahead(first, lines)
+        ahead = pipeline.progress.read_ahead(first, lines, data)
         text = "\n".join(marked).encode("utf-8", "surrogatepass") + b"\n"
         pipeline.block(first, text, items, drawn=lambda line_no: self._drawn(line_no, lines[line_no - first], ahead, items))
         pipeline.progress.flush()

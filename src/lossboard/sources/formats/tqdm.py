@@ -198,6 +198,18 @@ def _rows(matrix: np.ndarray, counts: list[int]) -> list[tuple[int, Rows | None]
     ]
 
 
+class LineBytes(NamedTuple):
+    """The bytes of a chunk's lines as read (`DrawnBytesFeed.feed_bytes`), not copied:
+    ``data[:stop]`` holds them, each ending in ``\\n``, but for the first ``held`` characters of
+    the first line (its start, which the chunk before left open) and the ``\\n`` of a last line
+    that ends in ``\\r`` (the done redraws of a line still drawn: ``stop`` ends it)."""
+
+    data: bytes
+    held: int
+    stop: int
+    undrawn: bool  # no line has a backspace or ESC: none needs drawing but for its redraws
+
+
 def match_bar(state: str) -> re.Match | None:
     """The bar at the start of one rendered redraw, or None; text after its ``]`` is not part
     of it (a logging record glued to the bar)."""
@@ -223,6 +235,7 @@ class Bars:
         self._reported: set[str] = set()
         self._names: dict[str, tuple[str, bool] | None] = {}
         self._pending: _Pending | None = None  # only inside a parse: `flush` empties it
+        self._sealed: list[_Pending] = []  # held runs no more runs join, their blocks not cut yet
 
     def finish(self, items: list[Item]) -> None:
         for bar in self._bars.values():
@@ -304,6 +317,11 @@ class Bars:
                     yield part.rstrip()  # before a run is read: it may start the run's bar
             if at > len(line):
                 return
+            if ahead is not None and at < ahead.start and line.find("\r", at) == ahead.start - 1:
+                # the state before the run read ahead (a line that starts a bar, or one that
+                # goes on with the bar a chunk before left): on its own, the run as read ahead
+                parts, at = [line[at : ahead.start - 1]], ahead.start
+                continue
             end, read = self.add_run(line_no, line, at, items, ahead)
             if read > 0:
                 yield read
@@ -315,25 +333,33 @@ class Bars:
                 parts = line[at:end].split("\r")
             at = end + 1
 
-    def read_ahead(
-        self, first: int, lines: list[str], data: bytes | None = None, at: int = 0, undrawn: bool = False
-    ) -> dict[int, Ahead]:
+    def read_ahead(self, first: int, lines: list[str], data: LineBytes | None = None) -> dict[int, Ahead]:
         """The runs that end the lines (numbered from ``first``): the states to the line's end
         that fit the layout of its last one, read together from their digits before the lines
         are read in order (`redrawn` takes each line's `Ahead`), so the few dozen templates of a
         chunk's states are read once each, not once a line. A line read otherwise in order (the
         bar before it goes on, its last state's bar starts later) leaves its `Ahead` unused.
-        ``data[at:]``: the lines' bytes as read (`Parser.feed_bytes`), each ending in ``\n``;
-        without it each line is encoded again. ``undrawn``: no line has a ``\b`` or ESC."""
+        ``data``: the lines' bytes as read; without them each line is encoded again. The done
+        redraws of a line still drawn (the splitter's live redraws: they end in ``\r``) are read
+        ahead to their last ``\r``."""
         found: dict[int, tuple[_bar_runs.BarLayout, list[tuple]]] = {}
         rests: list[bytes] = []  # the lines encoded again, without ``data``
         size = 0
-        end = at - 1
+        end = -1
+        undrawn = data is not None and data.undrawn
         for line_no, line in enumerate(lines, first):
+            held = 0  # characters of the line not in ``data``
             if data is not None:
-                at, end = end + 1, data.index(b"\n", end + 1)
+                at, end = end + 1, data.data.find(b"\n", end + 1, data.stop)
+                end = data.stop if end < 0 else end
+                held = data.held if line_no == first else 0
             if "\r" not in line or " [" not in line or (not undrawn and ("\x08" in line or "\x1b" in line)):
                 continue
+            goes_on = line.endswith("\r")
+            if goes_on and "\r" not in (line := line[:-1]):
+                continue  # one done redraw: no run
+            if "\r" not in line[held:]:
+                continue  # its redraws start a chunk before: read as they come
             last = line[line.rfind("\r") + 1 :]
             match = match_bar(last.rstrip())
             desc = match and match["desc"]
@@ -343,11 +369,12 @@ class Bars:
             if data is None:
                 rest, base = line[line.find("\r") :].encode("utf-8", "surrogatepass"), size
             else:
-                base = data.index(b"\r", at, end)
-                rest = data[base:end]
-            read = _bar_runs.read_ahead(layout, line, rest)
+                base = data.data.index(b"\r", at, end)
+                rest = data.data[base : end - goes_on]
+            read = _bar_runs.read_ahead(layout, line[held:], rest)
             if read:
                 start, count, offset, bounds = read
+                start += held
                 if data is None:
                     rests.append(rest)
                     size += len(rest)
@@ -358,7 +385,7 @@ class Bars:
             return {}
         # the lines encoded again end with a "\n", as ``data``'s do: a state's head read past the
         # end of the last finds no description there
-        buffer = np.frombuffer(b"".join([*rests, b"\n"]) if data is None else data, np.uint8)
+        buffer = np.frombuffer(b"".join([*rests, b"\n"]) if data is None else data.data, np.uint8)
         ahead = {}
         for layout, runs in found.values():
             read = _bar_runs.read_lines(layout, buffer, *([run[column] for run in runs] for column in (6, 7, 8)))
@@ -444,19 +471,66 @@ class Bars:
         pending = self._pending
         key = (id(run[0].matrix), id(layout), kind)
         if pending is not None and (pending.items is not items or len(items) != pending.slot + 1 or pending.key != key):
-            self.flush()
+            self.seal()
             pending = None
         if pending is None:
             items.append(None)  # type: ignore[arg-type]  # the place of the blocks, until `flush`
             pending = self._pending = _Pending(items, len(items) - 1, key, layout, [])
         pending.runs.append(run)
 
+    def seal(self) -> None:
+        """No more runs join the held ones: what is appended to ``items`` next (a print line's
+        records, a part of print lines read later) stands after them. Their place stays one
+        item until `flush`, so places others note in ``items`` meanwhile hold."""
+        if self._pending is not None:
+            self._sealed.append(self._pending)
+            self._pending = None
+
+    def held_names(self) -> set[str]:
+        """The printed names of the series whose runs are held (the rate's unit for its series)."""
+        return {name for pending in (*self._sealed, self._pending) if pending
+                for name in (*pending.layout.names, pending.layout.unit)}
+
     def flush(self) -> None:
-        """Cut the blocks of the runs held by `_queue` into their place: callers of `redrawn`
-        flush before they give their items out."""
-        pending, self._pending = self._pending, None
-        if pending is not None:
-            pending.items[pending.slot : pending.slot + 1] = self._blocks(pending)
+        """Cut the blocks of the runs held by `_queue` into their places: callers of `redrawn`
+        flush before they give their items out. The runs held at one place join those of the
+        place before when only blocks of other series stand between (what `LinePipeline` read of
+        the print lines in between): the order of each series is kept, and a chunk's bar lines
+        give one block a series, not one a line."""
+        self.seal()
+        sealed, self._sealed = self._sealed, []
+        lists: dict[int, tuple[list[Item], list[_Pending]]] = {}
+        for pending in sealed:
+            lists.setdefault(id(pending.items), (pending.items, []))[1].append(pending)
+        for items, pendings in lists.values():
+            items[:] = self._cut(items, pendings)
+
+    def _cut(self, items: list[Item], pendings: list[_Pending]) -> list[Item]:
+        """``items`` with the places of ``pendings`` (their ``None``, in order) made blocks."""
+        found: list[Item] = []
+        places: list[tuple[int, _Pending, set[tuple[str, str]]]] = []  # (where in found, runs, series)
+        held = iter(pendings)
+        since = 0  # where the items after the last place start in found
+        for item in items:
+            if item is not None:
+                found.append(item)
+                continue
+            pending = next(held)
+            if places and places[-1][1].key == pending.key and all(
+                type(other) is Columns and (other.tag, other.source_tag) not in places[-1][2] for other in found[since:]
+            ):
+                places[-1][1].runs.extend(pending.runs)
+            else:
+                places.append((len(found), pending, self._series(pending.layout)))
+                found.append(None)  # type: ignore[arg-type]
+            since = len(found)
+        for at, pending, _ in reversed(places):
+            found[at : at + 1] = self._blocks(pending)
+        return found
+
+    def _series(self, layout: _bar_runs.BarLayout) -> set[tuple[str, str]]:
+        """(tag, printed name) of the series `_blocks` cuts for runs of ``layout``."""
+        return {(self._kind(name)[0], name) for name in layout.names} | {("perf/its_per_sec", layout.unit)}
 
     def _blocks(self, pending: _Pending) -> list[Columns]:
         """One `Columns` a series for the runs of ``pending``, as `add` reads their states."""
@@ -570,7 +644,59 @@ class Bars:
             items.append(bad_number(line_no, f"{name}=", raw))
 
 
-class Parser(LineParser):
+class DrawnBytesFeed(LineParser):
+    """``feed_bytes`` for a line parser of redrawn lines (``raw_lines``) whose ``parse_lines``
+    takes the lines' bytes too (a `LineBytes`) and whose ``_fast`` says
+    whether it reads in bulk: the runs of the lines that start and end in the chunk are read
+    ahead from the reader's bytes (`Bars.read_ahead`), not from each line encoded again. A
+    chunk with no ``\r`` goes to ``feed``, whose own reading of plain lines it is."""
+
+    _unread = b""  # the start of a character cut by the chunk's end; set on the instance
+
+    def feed_bytes(self, data: bytes) -> list[Item]:
+        """The file's bytes as read, decoded as the reader decodes them (UTF-8, bad bytes
+        replaced). The chunk's lines are read in one `parse_lines` with the start of the line
+        the last chunk left open (joined to its first line) and the done redraws of the line it
+        leaves open (as the splitter hands them out: ``live_redraws``), not in parses of their own."""
+        if self._unread:
+            data = self._unread + data
+        text, used = codecs.utf_8_decode(data, "replace", False)
+        self._unread = data[used:]
+        # a byte replaced: the text's lines are not the bytes'
+        if not self._fast or "\r" not in text or "\ufffd" in text:
+            return self.feed(text)
+        lines = text.split("\n")
+        tail = lines.pop()  # the line left open waits in the splitter
+        splitter = self._splitter
+        held = splitter.take_held() if lines else None
+        if held is None:
+            return self.feed(text)
+        lines[0] = held + lines[0]
+        limit = splitter.max_line_chars
+        if (
+            any(map(str.endswith, lines, repeat("\r")))  # CRLF: the splitter drops the "\r"
+            or (len(text) + len(held) > limit and max(map(len, lines)) > limit)  # the splitter cuts it
+        ):
+            return self.feed("\n".join(lines) + "\n" + tail)
+        first = splitter.skip(len(lines))
+        stop = used
+        done = tail.rfind("\r", 0, len(tail) - 1) if self.live_redraws and len(tail) <= limit else -1
+        if done > 0:  # given a line of their own, ending in "\r"
+            stop = data.rfind(b"\r", 0, used - tail.endswith("\r")) + 1  # after that "\r" in the bytes
+            lines.append(tail[:done] + "\r")
+            tail = tail[done:]
+        undrawn = "\x08" not in held and "\x1b" not in held and data.find(b"\x08", 0, stop) < 0 and data.find(b"\x1b", 0, stop) < 0
+        items = self.parse_lines(first, lines, LineBytes(data, len(held), stop, undrawn))
+        items.extend(self.feed(tail))
+        return items
+
+    def close(self) -> list[Item]:
+        items = self.feed(codecs.utf_8_decode(self._unread, "replace", True)[0]) if self._unread else []
+        self._unread = b""
+        return items + super().close()
+
+
+class Parser(DrawnBytesFeed):
     """Every redraw of every line that starts with a bar goes to `Bars`."""
 
     raw_lines = True
@@ -581,51 +707,14 @@ class Parser(LineParser):
         super().__init__()
         self._fast = fast
         self._bars = Bars()
-        self._unread = b""  # the start of a character cut by the chunk's end
 
-    def feed_bytes(self, data: bytes) -> list[Item]:
-        """The file's bytes as read: decoded as the reader decodes them (UTF-8, bad bytes
-        replaced), and the runs of the lines that start and end in the chunk read ahead from
-        these bytes, not from each line encoded again (`Bars.read_ahead`)."""
-        if self._unread:
-            data = self._unread + data
-        text, used = codecs.utf_8_decode(data, "replace", False)
-        self._unread = data[used:]
-        if not self._fast or "\ufffd" in text:  # a byte replaced: the text's lines are not the bytes'
-            return self.feed(text)
-        lines = text.split("\n")
-        tail = lines.pop()  # the line left open waits in the splitter, whose live redraws read it
-        items = []
-        at = 0
-        if lines and not self._splitter.is_at_line_start:  # the line it holds ends first
-            items = self.feed(lines.pop(0) + "\n")
-            at = data.index(b"\n") + 1
-        splitter = self._splitter
-        if not lines:
-            return items + self.feed(tail)
-        limit = splitter.max_line_chars
-        if (
-            not splitter.is_at_line_start
-            or any(map(str.endswith, lines, repeat("\r")))  # CRLF: the splitter drops the "\r"
-            or (len(text) > limit and max(map(len, lines)) > limit)  # the splitter cuts it
-        ):
-            return items + self.feed("\n".join(lines) + "\n" + tail)
-        items.extend(self.parse_lines(splitter.skip(len(lines)), lines, data, at))
-        items.extend(self.feed(tail))
-        return items
-
-    def close(self) -> list[Item]:
-        items = self.feed(codecs.utf_8_decode(self._unread, "replace", True)[0]) if self._unread else []
-        self._unread = b""
-        return items + super().close()
-
-    def parse_lines(self, first: int, lines: list[str], data: bytes | None = None, at: int = 0) -> list[Item]:
-        """``data[at:]``: the lines' bytes, when `feed_bytes` has them."""
+    def parse_lines(self, first: int, lines: list[str], data: LineBytes | None = None) -> list[Item]:
+        """``data``: the lines' bytes, when `feed_bytes` has them."""
         items: list[Item] = []
         # one look at the chunk's bytes for what a line needs drawn: a look at each line's text
         # costs ten times as much (a memchr over bytes, not over the str)
-        undrawn = data is not None and data.find(b"\x08", at) < 0 and data.find(b"\x1b", at) < 0
-        ahead = self._bars.read_ahead(first, lines, data, at, undrawn) if self._fast else {}
+        undrawn = data is not None and data.undrawn
+        ahead = self._bars.read_ahead(first, lines, data) if self._fast else {}
         for line_no, line in enumerate(lines, first):
             if " [" not in line:
                 continue
