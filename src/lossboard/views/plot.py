@@ -44,6 +44,7 @@ _LABEL_CHARS = 48
 _LABELLED_MARKERS = 12
 _STEM_CHARS = 48
 _DASHES = {"solid": "-", "dashed": "--", "dotted": ":", "dashdot": "-."}
+DASHES_MERGE = 100  # points a pixel column from which a dashed line drawn from every point is solid
 _MARKER_DASHES = {RESUME: "--", LR_CHANGE: ":"}
 _RUG = {LR_CHANGE: (0.97, 1.0), RESUME: (0.0, 0.03)}  # where many markers of a kind go (axes fraction)
 
@@ -228,11 +229,17 @@ def draw(spec: FigureSpec, axes: Axes, *, columns: int | None = COLUMNS) -> None
 def _area(
     line: Line, x: np.ndarray, y: np.ndarray, columns: int | None, x_range: tuple[float, float] | None
 ) -> list[tuple[np.ndarray, np.ndarray]] | None:
-    """The area a dense solid line inks (`pixels.band`), or None to stroke the line.
+    """The area a dense line inks (`pixels.band`), or None to stroke the line.
 
-    Only solid lines: a dashed zig-zag is no solid area.
+    A dashed (dotted, dash-dot) zig-zag is no solid area where it has a few points a column
+    (the epoch-level rank-5 line: ~11, holes between its dashes whether every point is drawn
+    or only M4's), but from `DASHES_MERGE` points a column on, drawn from every point, the
+    dashes of its many strokes leave no hole between them (measured for each style, faint and
+    bold): that area, where M4's few strokes would show holes.
     """
-    if columns is None or x_range is None or line.style != "solid":
+    if columns is None or x_range is None:
+        return None
+    if line.style != "solid" and (line.points_a_column or len(line.x) / columns) < DASHES_MERGE:
         return None
     return band(x, y, columns, x_range=x_range)
 
