@@ -49,6 +49,7 @@ class Line:
     style: str  # "solid", "dashed", "dotted", "dashdot"
     is_batch: bool = False  # batch-level: drawn thin and faint behind the epoch values
     is_raw: bool = False  # the values under a smoothed line: drawn faint, not in the legend
+    points_a_column: float = 0.0  # before it was reduced to pixel columns (0: not reduced)
 
 
 @dataclass
@@ -187,6 +188,7 @@ def build_figures(
 def _reduced(line: Line, columns: int | None, x_range: tuple[float, float] | None) -> Line:
     if columns is None:
         return line
+    line.points_a_column = len(line.x) / columns
     line.x, line.y = reduce_line(line.x, line.y, columns, x_range=x_range)
     return line
 

@@ -23,7 +23,7 @@ import numpy as np
 from lossboard.errors import LossboardError, LossboardWarning, UsageError
 from lossboard.model import LR_CHANGE, RESUME
 from lossboard.views.figures import LR, FigureSpec, Line, Marker, build_figures, x_limits
-from lossboard.views.pixels import band, reduce_line
+from lossboard.views.pixels import band, grown, outline, reduce_line
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -44,6 +44,7 @@ _LABEL_CHARS = 48
 _LABELLED_MARKERS = 12
 _STEM_CHARS = 48
 _DASHES = {"solid": "-", "dashed": "--", "dotted": ":", "dashdot": "-."}
+DASHES_MERGE = 100  # points a pixel column from which a dashed line drawn from every point is solid
 _MARKER_DASHES = {RESUME: "--", LR_CHANGE: ":"}
 _RUG = {LR_CHANGE: (0.97, 1.0), RESUME: (0.0, 0.03)}  # where many markers of a kind go (axes fraction)
 
@@ -183,11 +184,12 @@ def render(spec: FigureSpec, *, columns: int | None = COLUMNS) -> Figure:
 
 def draw(spec: FigureSpec, axes: Axes, *, columns: int | None = COLUMNS) -> None:
     """Draw one figure spec on matplotlib ``axes``: faint raw values under smoothed lines,
-    batch-level lines thin and faint under epoch-level ones. A dense epoch-level line is
-    drawn as the area its stroke would ink (`_area`): the same picture, a fraction of the cost.
+    batch-level lines thin and faint under epoch-level ones. A dense solid line is drawn as
+    the area its stroke would ink (`_area_patch`): the same picture, a fraction of the cost.
 
     Lines of one look (colour, dash, weight) are drawn as one matplotlib line broken by NaN:
     400 runs are a few dozen artists, not thousands, and matplotlib still simplifies them.
+    The limits are set before anything is drawn: an area grows by the line's width in pixels.
     """
     x_range = x_limits([line.x for line in spec.lines])
     groups: dict[tuple[bool, bool, str, str, bool], list[Any]] = {}
@@ -198,16 +200,7 @@ def draw(spec: FigureSpec, axes: Axes, *, columns: int | None = COLUMNS) -> None
         finite.append(points[np.isfinite(points).all(axis=1)])
         area = _area(line, x, y, columns, x_range) if spec.key != LR else None  # a rate's steps stay steps
         key = (line.is_raw, line.is_batch, line.color, line.style, area is not None)
-        groups.setdefault(key, []).extend([points, _BREAK] if area is None else [area])
-    for (is_raw, is_batch, color, style, is_area), parts in groups.items():
-        if is_area:  # add_artist: add_patch would walk every vertex in Python for the data limits
-            axes.add_artist(_area_patch(parts, color))
-            continue
-        width, alpha = _look(is_raw, is_batch)
-        joined = np.concatenate(parts)  # a NaN row between lines: one artist, still separate lines
-        axes.plot(joined[:, 0], joined[:, 1], color=color, linestyle=_DASHES[style], linewidth=width, alpha=alpha,
-                  drawstyle="steps-post" if spec.key == LR else "default",  # a rate holds until it changes
-                  scalex=False, scaley=False)
+        groups.setdefault(key, []).extend([points, _BREAK] if area is None else area)
     known = np.concatenate(finite) if finite else np.empty((0, 2))
     if spec.key == LR and _spans_decades(known[:, 1]):
         _log_scale(axes)
@@ -217,6 +210,15 @@ def draw(spec: FigureSpec, axes: Axes, *, columns: int | None = COLUMNS) -> None
         axes.autoscale_view(scalex=False)
     if x_range is not None:
         axes.set_xlim(x_range)
+    for (is_raw, is_batch, color, style, is_area), parts in groups.items():
+        width, alpha = _look(is_raw, is_batch)
+        if is_area:  # add_artist: add_patch would walk every vertex in Python for the data limits
+            axes.add_artist(_area_patch(parts, color, width, alpha, axes))
+            continue
+        joined = np.concatenate(parts)  # a NaN row between lines: one artist, still separate lines
+        axes.plot(joined[:, 0], joined[:, 1], color=color, linestyle=_DASHES[style], linewidth=width, alpha=alpha,
+                  drawstyle="steps-post" if spec.key == LR else "default",  # a rate holds until it changes
+                  scalex=False, scaley=False)
     _draw_markers(spec.markers, axes)
     axes.set_title(spec.title)
     axes.set_xlabel(spec.xlabel)
@@ -226,31 +228,51 @@ def draw(spec: FigureSpec, axes: Axes, *, columns: int | None = COLUMNS) -> None
 
 def _area(
     line: Line, x: np.ndarray, y: np.ndarray, columns: int | None, x_range: tuple[float, float] | None
-) -> tuple[list[np.ndarray], list[np.ndarray]] | None:
-    """The area a dense, opaque, solid line inks (`pixels.band`), or None to stroke the line.
+) -> list[tuple[np.ndarray, np.ndarray]] | None:
+    """The area a dense line inks (`pixels.band`), or None to stroke the line.
 
-    Only opaque lines: a filled outline whose edge is stroked too would show that edge darker
-    through a translucent colour. Only solid ones: a dashed zig-zag is no solid area.
+    A dashed (dotted, dash-dot) zig-zag is no solid area where it has a few points a column
+    (the epoch-level rank-5 line: ~11, holes between its dashes whether every point is drawn
+    or only M4's), but from `DASHES_MERGE` points a column on, drawn from every point, the
+    dashes of its many strokes leave no hole between them (measured for each style, faint and
+    bold): that area, where M4's few strokes would show holes.
     """
-    if columns is None or x_range is None or line.is_raw or line.is_batch or line.style != "solid":
+    if columns is None or x_range is None:
+        return None
+    if line.style != "solid" and (line.points_a_column or len(line.x) / columns) < DASHES_MERGE:
         return None
     return band(x, y, columns, x_range=x_range)
 
 
-def _area_patch(shapes: list[tuple[list[np.ndarray], list[np.ndarray]]], color: str) -> Any:
-    """One patch for the areas of a colour: outlines filled, their edges and the segments
-    between them stroked as wide, with the line's own joins and caps, so that the edge of the
-    area is where the line's stroke would end."""
+def _area_patch(pieces: list[tuple[np.ndarray, np.ndarray]], color: str, width: float, alpha: float, axes: Axes) -> Any:
+    """One patch for the areas of one look, inking what their lines' strokes would.
+
+    Opaque: the outlines filled, their edges stroked as wide as the line with its own joins and
+    caps. Translucent: the outlines grown by half the line's width in the axes' pixels
+    (`pixels.grown`) and filled only, so that nothing is inked twice (the edge over the fill
+    would show darker), as a translucent line's stroke inks its self-overlaps once.
+    """
     from matplotlib.patches import PathPatch
     from matplotlib.path import Path as MplPath
 
-    pieces = [piece for outlines, segments in shapes for piece in (*outlines, *segments)]
-    vertices = np.concatenate(pieces)
+    if alpha < 1.0:
+        radius = width * axes.figure.dpi / 72 / 2
+        shapes = [grown(upper, lower, radius, _pixels_per_unit(axes)) for upper, lower in pieces]
+        look = {"facecolor": color, "edgecolor": "none", "linewidth": 0, "alpha": alpha}
+    else:
+        shapes = [outline(upper, lower) for upper, lower in pieces]
+        look = {"facecolor": color, "edgecolor": color, "linewidth": width, "joinstyle": "round",
+                "capstyle": "projecting"}
+    vertices = np.concatenate(shapes)
     codes = np.full(len(vertices), MplPath.LINETO, dtype=MplPath.code_type)
-    codes[np.cumsum([0] + [len(piece) for piece in pieces[:-1]])] = MplPath.MOVETO
-    width, _ = _look(False, False)
-    return PathPatch(MplPath(vertices, codes), facecolor=color, edgecolor=color, linewidth=width, joinstyle="round",
-                     capstyle="projecting", snap=False, zorder=2)
+    codes[np.cumsum([0] + [len(shape) for shape in shapes[:-1]])] = MplPath.MOVETO
+    return PathPatch(MplPath(vertices, codes), snap=False, zorder=2, **look)
+
+
+def _pixels_per_unit(axes: Axes) -> tuple[float, float]:
+    """How many pixels a unit of x and of y spans on (linear) ``axes``, their limits set."""
+    (x0, y0), (x1, y1) = axes.transData.transform([[0.0, 0.0], [1.0, 1.0]])
+    return abs(x1 - x0), abs(y1 - y0)
 
 
 def _log_scale(axes: Axes) -> None:
