@@ -17,7 +17,7 @@ GREP = "Loss"
 BATCHES = 500
 EPOCHS_PLANNED = 10_000
 
-_BAR = re.compile(r"\| (\d+)/(\d+) \[[^\]]*?loss=([-\d.e+naif]+)\]")
+_BAR = re.compile(r"\| (\d+)/(\d+) \[[^\]]*?, ([\d.]+)it/s, loss=([-\d.e+naif]+)\]")
 _STEP = re.compile(r"Epoch \[(\d+)/\d+\], Step \[(\d+)/\d+\], Loss: ([-\d.e+naif]+)")
 _EPOCH = re.compile(r"Epoch \[(\d+)/\d+\], Training Loss: ([\d.]+), Validation Loss: ([\d.]+), Accuracy: ([\d.]+)%")
 _PHASE = re.compile(r"^(Train|Val) Loss:\s+([\d.]+) \| Dice: ([\d.]+)")
@@ -53,7 +53,7 @@ def single_pass(path: Path) -> int:
                 for state in line.split("\r"):
                     match = _BAR.search(state)
                     if match:
-                        count += float(match[3]) >= 0
+                        count += (float(match[3]) >= 0) + (float(match[4]) >= 0)
                 continue
             if "Step [" in line:
                 match = _STEP.search(line)
