@@ -20,6 +20,9 @@ TRAIN_LINE = (
 )
 
 
+PRINT_LINE = "epoch={e} step={s} loss=0.{s:05d} acc=0.{e:04d} lr=9.50e-04\n"
+
+
 def config_dump(size: int) -> str:
     """What mmengine prints before training: environment and config, no metric."""
     return (CONFIG_LINE * (size // len(CONFIG_LINE) + 1))[:size]
@@ -135,3 +138,40 @@ def test_an_event_file_without_the_tfevents_extra_names_the_extra(data: Path):
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
     assert str(path) in out and "pip install 'lossboard[tfevents]'" in out and "binary" not in out
+
+
+def sniffed_windows(monkeypatch, text: str) -> tuple[str, list[str]]:
+    """The format detected in ``text``, and the windows the prints sniffer was given."""
+    from lossboard.sources.formats import FORMATS
+
+    given: list[str] = []
+    sniff = FORMATS["prints"].sniff
+    monkeypatch.setattr(FORMATS["prints"], "sniff", lambda head, name: given.append(head) or sniff(head, name))
+    return detected(text), given
+
+
+def test_a_claimed_log_whose_later_windows_repeat_its_lines_is_not_sniffed_again(monkeypatch):
+    """key=value prints are claimed, not confidently: the windows after the head hold the
+    same lines with other numbers (as many digits), which no sniffer reads differently; each
+    cost ~13 ms."""
+    text = "".join(PRINT_LINE.format(e=10 + s // 1000, s=10_000 + s) for s in range(8 * HEAD_BYTES // 50))
+    name, given = sniffed_windows(monkeypatch, text)
+    assert name == "prints" and len(text) > 6 * HEAD_BYTES
+    assert [len(head) for head in given] == [len(given[0]), HEAD_BYTES]  # its first lines, then the head
+
+
+def test_a_window_with_new_lines_is_still_sniffed_after_repeats(monkeypatch):
+    prints = "".join(PRINT_LINE.format(e=10, s=10_000 + s) for s in range(4 * HEAD_BYTES // 50))
+    name, _ = sniffed_windows(monkeypatch, prints + train_lines(3))
+    assert name == "mmengine-log"  # in the window that holds them, three repeats after the head
+
+
+def test_an_unclaimed_head_has_its_repeats_sniffed():
+    """Nothing claims a head of config and one print: the window after it, the same print
+    over and over, is sniffed though its lines' layout is the head's, and claims the file."""
+    first = PRINT_LINE.format(e=10, s=10_000)
+    head = config_dump(HEAD_BYTES - len(first) - 1) + "\n" + first
+    with pytest.raises(UnknownFormatError):
+        detect(head.encode(), "train.log")
+    prints = "".join(PRINT_LINE.format(e=10, s=10_001 + s) for s in range(HEAD_BYTES // 50))
+    assert detected(head + prints) == "prints"

@@ -9,6 +9,7 @@ _OTHER_FORMATS = ("{'loss':", "{'eval_", "{'train_runtime'")
 
 
 def sniff(head: str, filename: str) -> float:
-    if not _SNIFF.search(head):
+    # the pattern's literals first: its search tries every digit of a log without bars (~4 ms a window)
+    if ("%|" not in head and "it [" not in head) or not _SNIFF.search(head):
         return 0.0
     return 0.1 if any(marker in head for marker in _OTHER_FORMATS) else 0.85
