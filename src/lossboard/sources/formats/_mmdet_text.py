@@ -202,7 +202,7 @@ class TextParser(_pair_runs.RunParser):
             else:
                 training = kind
         clock = self._clock
-        start = _Clock(None, None, clock.length, clock.last)  # the clock as the chunk starts
+        start = _TrainingClock(None, None, clock.length, clock.last)  # the clock as the chunk starts
         if self._others.context.epoch_base is None or clock.last >= _EXACT:
             return False
         found, at_end = [], start  # the Rows; the clock after the training lines
@@ -215,7 +215,7 @@ class TextParser(_pair_runs.RunParser):
                 return False
             columns = _columns(layout.names, layout.counters, tags.TRAIN)
             found.append(_pair_runs.Rows(matrix, 0, len(steps), columns, steps.astype(np.int64), steps_of.fractions, walls))
-            at_end = _Clock(rows, steps_of, int(steps_of.lengths[-1]), int(steps[-1]))
+            at_end = _TrainingClock(rows, steps_of, int(steps_of.lengths[-1]), int(steps[-1]))
         if summaries is not None:
             layout, rows, (matrix, walls, _) = summaries
             epochs = matrix[:, 0]
@@ -419,7 +419,7 @@ def _chunk_steps(layout: _pair_runs.Layout, matrix: np.ndarray, known: int = 0) 
     return _Steps(lengths, steps, fractions, np.flatnonzero(np.diff(steps) < 0).tolist())
 
 
-class _Clock(NamedTuple):
+class _TrainingClock(NamedTuple):
     """The clock's epoch length and last step as a chunk's training lines (``rows``, their
     `_Steps`) leave it after the last of them: `at` gives them after the training lines
     before any line of the chunk, where ``before`` (a clock without rows) gives them for a
@@ -430,7 +430,7 @@ class _Clock(NamedTuple):
     length: int
     last: int
 
-    def at(self, lines: np.ndarray, before: _Clock) -> tuple[np.ndarray, np.ndarray]:
+    def at(self, lines: np.ndarray, before: _TrainingClock) -> tuple[np.ndarray, np.ndarray]:
         """(epoch length, last step) as float arrays at each of ``lines`` (rising)."""
         if self.rows is None:
             return np.full(len(lines), float(before.length)), np.full(len(lines), float(before.last))

@@ -102,8 +102,9 @@ class Parser(DrawnBytesFeed):
             self._line_by_line(first, lines, items)
             return items
         # the drawn lines are read where they stand (`_drawn`), the print lines around them as
-        # one text in which a stand-in keeps each drawn line's place
-        marked = [DRAWN if "\r" in line or "\b" in line or "\x1b" in line else line for line in lines]  # `needs_render`, inline
+        # one text in which a stand-in keeps each drawn line's place (`needs_render` inline: a
+        # call a line cost more than its three scans)
+        marked = [DRAWN if "\r" in line or "\b" in line or "\x1b" in line else line for line in lines]
         if DRAWN not in marked:
             pipeline.lines(first, lines, items)
             return items

@@ -88,6 +88,7 @@ _NOT_METRICS = {"v_num"}
 _WORDS = re.compile(r"[a-z]+")
 _NO_DIGITS = b"0123456789."  # deleted from a layout key: bytes.translate, a tenth of str.translate's time
 _MAX_LAYOUTS = 256  # bar kinds remembered; a log with more learns them again
+_RATE = "perf/its_per_sec"  # the tag of every bar's rate, as iterations a second
 # (kind of bar, split, bracket without digits) -> its layout: shared by every parser and kept out
 # of their state, which the index store saves as data (no compiled regex of our making)
 _LAYOUTS: dict[tuple[str, str, bytes], _bar_runs.BarLayout | None] = {}
@@ -488,8 +489,7 @@ class Bars:
 
     def held_names(self) -> set[str]:
         """The printed names of the series whose runs are held (the rate's unit for its series)."""
-        return {name for pending in (*self._sealed, self._pending) if pending
-                for name in (*pending.layout.names, pending.layout.unit)}
+        return {name for pending in (*self._sealed, self._pending) if pending for _, name in self._series(pending.layout)}
 
     def flush(self) -> None:
         """Cut the blocks of the runs held by `_queue` into their places: callers of `redrawn`
@@ -530,7 +530,7 @@ class Bars:
 
     def _series(self, layout: _bar_runs.BarLayout) -> set[tuple[str, str]]:
         """(tag, printed name) of the series `_blocks` cuts for runs of ``layout``."""
-        return {(self._kind(name)[0], name) for name in layout.names} | {("perf/its_per_sec", layout.unit)}
+        return {(self._kind(name)[0], name) for name in layout.names} | {(_RATE, layout.unit)}
 
     def _blocks(self, pending: _Pending) -> list[Columns]:
         """One `Columns` a series for the runs of ``pending``, as `add` reads their states."""
@@ -560,11 +560,11 @@ class Bars:
         blocks = [Columns(kind(name)[0], name, steps, matrix[:, column], fractions) for column, name in enumerate(layout.names, 3)]
         rates = matrix[:, 2]
         if rates.all():
-            blocks.append(Columns("perf/its_per_sec", layout.unit, steps, 1 / rates if layout.inverted else rates, fractions))
+            blocks.append(Columns(_RATE, layout.unit, steps, 1 / rates if layout.inverted else rates, fractions))
         elif (moving := rates != 0).any():
             values = 1 / rates[moving] if layout.inverted else rates[moving]
             kept = None if fractions is None else fractions[moving]
-            blocks.append(Columns("perf/its_per_sec", layout.unit, steps[moving], values, kept))
+            blocks.append(Columns(_RATE, layout.unit, steps[moving], values, kept))
         return blocks
 
     def _layout(self, desc: str, split: str, sample: str) -> _bar_runs.BarLayout | None:
@@ -600,7 +600,7 @@ class Bars:
             # tqdm shows a slow rate inverted (1.32s/it): one rate, one series, per second
             per_second, inverted = match[2], match[3]
             unit = per_second or f"{inverted}/s"
-            items.append(Point("perf/its_per_sec", unit, step, 1 / value if inverted else value, fraction, wall_time))
+            items.append(Point(_RATE, unit, step, 1 / value if inverted else value, fraction, wall_time))
 
     def _end(self, bar: _Bar, items: list[Item]) -> None:
         """The final redraw of a bar: its epoch-level values."""
