@@ -113,3 +113,29 @@ def test_points_and_long_blocks_in_any_order_give_what_points_alone_give() -> No
     for name in ("step", "value", "epoch"):
         np.testing.assert_array_equal(getattr(by_blocks, name), getattr(by_points, name))
     assert by_blocks.value[5] == -1.0 and len(by_blocks) == 2 * _HOLD + 18  # the later point won
+
+
+def test_series_that_share_a_chunks_columns_share_them_joined() -> None:
+    """Two metrics of one bar, read line by line for their first epoch (each series copies its
+    own steps), then in long blocks that share a chunk's steps and epochs, then a short one:
+    their joined steps and epochs are one array, and the same as points alone give."""
+    from lossboard.model import Columns
+    from lossboard.sources.collect import _HOLD
+
+    def chunk(start: int, count: int) -> list[Columns]:
+        steps = np.arange(start, start + count)
+        epochs = steps / 1000.0
+        return [Columns("train_batch/loss", "loss", steps, steps * 0.5, epochs),
+                Columns("perf/its_per_sec", "it/s", steps, steps * 2.0, epochs)]
+
+    calls = [[point for block in chunk(0, 5) for point in block.points()], chunk(5, _HOLD), chunk(_HOLD + 5, 3)]
+    blocks, points = RunCollector("train.log"), RunCollector("train.log")
+    for items in calls:
+        blocks.add(items)
+        points.add([point for item in items for point in (item.points() if type(item) is Columns else [item])])
+    loss, rate = blocks.series()["loss"], blocks.series()["it/s"]
+    assert np.shares_memory(loss.step, rate.step) and np.shares_memory(loss.epoch, rate.epoch)
+    for key, by_points in points.series().items():
+        for name in ("step", "value", "epoch", "wall_time"):
+            np.testing.assert_array_equal(getattr(blocks.series()[key], name), getattr(by_points, name))
+

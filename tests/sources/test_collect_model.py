@@ -158,3 +158,17 @@ def test_every_corpus_file_collects_as_the_model(corpus: Path, relative: str) ->
     collector = RunCollector(relative)
     collector.add(items)
     assert_like_model(collector, items)
+
+
+def test_short_segments_are_one_only_within_a_column() -> None:
+    """Steps and epochs of the same bytes (0 and 0.0; 4097 and the float whose bits it is) are
+    no copies of each other: each column keeps its own values and type."""
+    long = collect._HOLD
+    items: list[Item] = [
+        Point("train/loss", "loss", 0, 1.0, 0.0),
+        Columns("train/loss", "loss", np.arange(1, long + 1), np.ones(long), np.arange(1.0, long + 1)),
+        Point("train/loss", "loss", long + 1, 1.0, float(np.array([long + 1]).view(np.float64)[0])),
+    ]
+    collector = RunCollector("train.log")
+    collector.add(items)
+    assert_like_model(collector, items)

@@ -276,14 +276,18 @@ class _Joiner:
     """Joins each series' segments into one array per column, releasing the segments as it goes.
 
     A table's chunk gives every series the same steps (and epochs): a column whose segments
-    several series share is joined once and the series share the result.
+    several series share is joined once and the series share the result. Long segments are
+    the same when they are the same memory (`_identity`), short ones when they hold the same
+    values (`_one_copy`).
     """
 
     def __init__(self, columns: Iterable[_Columns]) -> None:
         uses: Counter[tuple] = Counter()
+        seen: dict[tuple[int, bytes], np.ndarray] = {}
         for col in columns:
             col.close()
             if len(col.held) > 1:
+                col.held = [_one_copy(segment, seen) for segment in col.held]
                 uses.update(_identity(field, col.held) for field in _SHAREABLE)
         self._shared: dict[tuple, list] = {key: [count, None] for key, count in uses.items() if count > 1}
         self._nan = np.empty(0)
@@ -331,6 +335,19 @@ class _Joiner:
 
 
 _SHAREABLE = (0, 2, 3)  # step, epoch and wall time: a chunk reads them once for all its series
+
+
+def _one_copy(segment: _Segment, seen: dict[tuple[int, bytes], np.ndarray]) -> _Segment:
+    """``segment`` with its steps, epochs and wall times replaced by equal ones ``seen`` before,
+    if it is shorter than a held block: the series' own copy of what a chunk's short blocks
+    shared (each series copies them into its arrays), which alone would keep a column from
+    being joined once for all the series that share the rest of it."""
+    if len(segment[0]) >= _HOLD:
+        return segment
+    step, value, epoch, wall_time = segment
+    return (seen.setdefault((0, step.tobytes()), step), value,
+            None if epoch is None else seen.setdefault((2, epoch.tobytes()), epoch),
+            None if wall_time is None else seen.setdefault((3, wall_time.tobytes()), wall_time))
 
 
 def _identity(field: int, segments: list[_Segment]) -> tuple:
