@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -71,6 +72,7 @@ BLANK, QUIET, UNREAD, VALUES = range(4)
 # kept out of their state, like the bar layouts of `tqdm`: what is learned of a layout does not
 # depend on when (which layouts a stream has seen once does: the caller keeps those)
 _LAYOUTS: dict[bytes, PrintLayout | None] = {}
+_UNKNOWN = object()  # a layout not learned yet (None: learned to be read line by line)
 
 
 class PrintLayout(NamedTuple):
@@ -129,13 +131,15 @@ def line_at(text: bytes, start: int, size: int) -> str:
     return text[start : start + size - 1].decode("utf-8", "surrogatepass")
 
 
-def layout_of(mask: bytes, line: bytes, count: int, seen: set[bytes]) -> PrintLayout | None:
-    """The bulk reading of the lines of layout ``mask``, ``line`` (UTF-8) one of ``count`` in a
-    row (learned once, when the layout repeats: a line printed once is cheaper read than learned).
-    ``seen``: the layouts the stream has printed once so far (a stream's, so that what a parse
-    gives does not depend on what the process parsed before; learned ones are shared)."""
-    if mask in _LAYOUTS:
-        return _LAYOUTS[mask]
+def layout_of(mask: bytes, text: bytes, start: int, count: int, seen: set[bytes]) -> PrintLayout | None:
+    """The bulk reading of the lines of layout ``mask``, the line at byte ``start`` of ``text``
+    (UTF-8) one of ``count`` in a row (learned once, when the layout repeats: a line printed once
+    is cheaper read than learned). ``seen``: the layouts the stream has printed once so far (a
+    stream's, so that what a parse gives does not depend on what the process parsed before;
+    learned ones are shared)."""
+    layout = _LAYOUTS.get(mask, _UNKNOWN)
+    if layout is not _UNKNOWN:
+        return layout
     if len(mask) > _MAX_BYTES:
         return None
     if count == 1 and mask not in seen:
@@ -145,8 +149,17 @@ def layout_of(mask: bytes, line: bytes, count: int, seen: set[bytes]) -> PrintLa
         return None
     if len(_LAYOUTS) >= _MAX_LAYOUTS:
         _LAYOUTS.clear()
-    layout = _LAYOUTS[mask] = _learn(line.decode("utf-8", "surrogatepass"), bytes(len(mask) + 1))
+    line = text[start : start + len(mask)].decode("utf-8", "surrogatepass")
+    layout = _LAYOUTS[mask] = _learn(line, bytes(len(mask) + 1))
     return layout
+
+
+@lru_cache(maxsize=256)
+def quiet(size: int) -> PrintLayout:
+    """The layout of a line of ``size`` bytes (its ``\\n`` included) that gives nothing in bulk:
+    one for all lines of a size, as a chunk's bar lines and headers are read apart by the
+    thousand."""
+    return PrintLayout(QUIET, bytes(size))
 
 
 def _learn(line: str, no_marks: bytes) -> PrintLayout | None:
