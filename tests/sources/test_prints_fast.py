@@ -311,6 +311,9 @@ def test_lines_drawn_with_escapes_and_backspaces_fed_as_bytes_read_as_drawn() ->
     text = text[: -len("875]\n")] + "875\x08\x08\x085]  \n"
     loss = [(p.step, p.value) for p in expand(_assert_same(text, name="tqdm")) if type(p) is Point and p.source_tag == "loss"]
     assert loss[-3:] == [(119, 0.75), (120, 0.875), (120, 0.5)]  # close() draws the last state again
+    # the prints format too, and a print line with a backspace among the bar lines: all drawn,
+    # though the chunks are read without looking for backspaces when they have none
+    _assert_same(text + "Train Loss: 0.9\x08\x08\x085 | Dice: 0.5\n" + text)
 
 
 # ---- generated bar lines -------------------------------------------------------------------
