@@ -55,7 +55,6 @@ from lossboard.sources.formats._numbers import (
     number,
     number_matrix,
 )
-from lossboard.sources.formats._offsets import ranges
 from lossboard.sources.formats._prefixes import date_length, strip_prefixes, wall_time
 from lossboard.sources.formats._print_places import Place, Setters, Sheet
 from lossboard.sources.formats.tqdm import match_bar
@@ -302,40 +301,41 @@ def _tags(layout: PrintLayout, split: str) -> tuple[tuple[int, str, str], ...]:
 
 
 class _Lines(NamedTuple):
-    """The lines of one layout of values in a stretch, its runs in line order."""
+    """The lines of one layout of values in a stretch."""
 
     layout: PrintLayout
-    first: int  # the first line, counted from the stretch's first
-    where: np.ndarray | None  # every line, or None: one run from ``first`` on
-    starts: np.ndarray  # where each line starts in the stretch's text
-    numbers: list[tuple[int, int]]  # (offset, lines) of each run's numbers among the stretch's
+    where: np.ndarray  # the lines, counted from the stretch's first
+    starts: np.ndarray  # where each starts in the stretch's text
+    numbers: np.ndarray  # where its numbers start among the stretch's numbers
 
 
 def _lines_by_layout(runs: list, start: int) -> list[_Lines]:
     """The lines of each layout of values of ``runs`` (the first at byte ``start``), in the
-    order the layouts first appear."""
-    first = runs[0][1]
-    found: dict[int, tuple[PrintLayout, list[int]]] = {}  # id -> (layout, first, count, byte, number of each run)
-    byte, number = start, 0
+    order the layouts first appear: a table of the runs, spread to their lines in numpy."""
+    places: dict[int, int] = {}  # id of a layout of values -> its place in ``layouts``
+    layouts: list[PrintLayout] = []
+    table: list[int] = []  # place of the layout (-1: no values), lines, bytes and numbers a line
     for layout, at, end in runs:
-        count = end - at
+        place = -1
         if layout.kind == VALUES:
-            found.setdefault(id(layout), (layout, []))[1].extend((at - first, count, byte, number))
-        byte += count * len(layout.marks)
-        number += count * layout.width
-    return [_lines(layout, table) for layout, table in found.values()]
+            place = places.setdefault(id(layout), len(layouts))
+            if place == len(layouts):
+                layouts.append(layout)
+        table += (place, end - at, len(layout.marks), layout.width)
+    place, count, size, width = np.array(table).reshape(-1, 4).T
+    line_places, sizes, widths = np.repeat(place, count), np.repeat(size, count), np.repeat(width, count)
+    starts, numbers = np.cumsum(sizes) - sizes + start, np.cumsum(widths) - widths
+    found = []
+    for at, layout in enumerate(layouts):
+        where = np.flatnonzero(line_places == at)
+        found.append(_Lines(layout, where, starts[where], numbers[where]))
+    return found
 
 
-def _lines(layout: PrintLayout, table: list[int]) -> _Lines:
-    """`_Lines` of ``layout`` from the first line, count, byte and first number of each run."""
-    firsts, counts, bytes_, numbers = np.array(table).reshape(-1, 4).T
-    size = len(layout.marks)
-    runs = list(zip(numbers.tolist(), counts.tolist()))
-    if len(firsts) == 1:
-        return _Lines(layout, table[0], None, table[2] + size * np.arange(table[1]), runs)
-    where = ranges(firsts, counts)
-    # line i of a run that starts at line f, byte b: size * i + (b - size * f)
-    return _Lines(layout, table[0], where, size * where + np.repeat(bytes_ - size * firsts, counts), runs)
+def _sheet(lines: _Lines, matrix: np.ndarray) -> Sheet:
+    """The `Sheet` of ``lines`` and their numbers: a run of consecutive lines is one range."""
+    where = lines.where
+    return Sheet(lines.layout, int(where[0]), None if where[-1] - where[0] == len(where) - 1 else where, matrix)
 
 
 def _by_orjson(found: list[_Lines], stretch: Stretch) -> list[Sheet] | None:
@@ -345,17 +345,11 @@ def _by_orjson(found: list[_Lines], stretch: Stretch) -> list[Sheet] | None:
     marks = b"".join([layout.marks * (end - at) for layout, at, end in stretch.runs])
     text = stretch.text[stretch.start : stretch.start + len(marks)]
     numbers = number_matrix(cut_numbers(text, marks), 1)
-    expected = sum(lines.layout.width * len(lines.starts) for lines in found)
+    expected = sum(lines.layout.width * len(lines.where) for lines in found)
     if numbers is None or len(numbers) != expected:
         return None
     numbers = numbers.ravel()
-    sheets = []
-    for layout, first, where, _, runs in found:
-        width = layout.width
-        pieces = [numbers[offset : offset + count * width] for offset, count in runs]
-        flat = pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
-        sheets.append(Sheet(layout, first, where, flat.reshape(-1, width)))
-    return sheets
+    return [_sheet(lines, numbers[lines.numbers[:, None] + np.arange(lines.layout.width)]) for lines in found]
 
 
 def _by_digits(found: list[_Lines], stretch: Stretch) -> list[Sheet] | None:
@@ -364,18 +358,19 @@ def _by_digits(found: list[_Lines], stretch: Stretch) -> list[Sheet] | None:
     refuses a number `decimals` leaves to it."""
     text = np.frombuffer(stretch.text, np.uint8)
     sheets = []
-    for layout, first, where, starts, _ in found:
+    for lines in found:
+        layout, starts = lines.layout, lines.starts
         if layout.digits is not None:
             matrix = layout.digits.read(text, starts)
         else:
             matrix = np.empty((len(starts), layout.width))
-            lines = text[starts[:, None] + np.arange(len(layout.marks))]
+            rows = text[starts[:, None] + np.arange(len(layout.marks))]
             for column, decimal in enumerate(layout.decimals):
-                values = decimals(lines, decimal)
+                values = decimals(rows, decimal)
                 if values is None:
                     return None
                 matrix[:, column] = values
-        sheets.append(Sheet(layout, first, where, matrix))
+        sheets.append(_sheet(lines, matrix))
     return sheets
 
 
