@@ -364,7 +364,7 @@ def _by_digits(found: list[_Lines], stretch: Stretch) -> list[Sheet] | None:
             matrix = layout.digits.read(text, starts)
         else:
             matrix = np.empty((len(starts), layout.width))
-            rows = text[starts[:, None] + np.arange(len(layout.marks))]
+            rows = _rows(stretch.text, lines)
             for column, decimal in enumerate(layout.decimals):
                 values = decimals(rows, decimal)
                 if values is None:
@@ -372,6 +372,19 @@ def _by_digits(found: list[_Lines], stretch: Stretch) -> list[Sheet] | None:
                 matrix[:, column] = values
         sheets.append(_sheet(lines, matrix))
     return sheets
+
+
+def _rows(text: bytes, lines: _Lines) -> np.ndarray:
+    """The bytes of ``lines`` of ``text``, a line a row: a view for lines in one range, else
+    their runs' bytes joined (one copy: a take of every byte costs ten times as much)."""
+    size = len(lines.layout.marks)
+    heads = np.flatnonzero(np.diff(lines.where, prepend=-2) != 1)  # the first line of each run
+    if len(heads) == 1:
+        return np.frombuffer(text, np.uint8, len(lines.where) * size, int(lines.starts[0])).reshape(-1, size)
+    view = memoryview(text)
+    ends = [*heads[1:].tolist(), len(lines.where)]
+    runs = zip(lines.starts[heads].tolist(), heads.tolist(), ends)
+    return np.frombuffer(b"".join([view[start : start + (end - head) * size] for start, head, end in runs]), np.uint8).reshape(-1, size)
 
 
 def _walls(layout: PrintLayout, text: np.ndarray, starts: np.ndarray) -> np.ndarray | None | bool:
