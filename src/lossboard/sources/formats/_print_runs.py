@@ -117,13 +117,6 @@ class Stretch(NamedTuple):
                 return line_at(self.text, byte + size * (at - first), size)
         raise IndexError(at)
 
-    def texts(self, layout: PrintLayout) -> list[str]:
-        """The lines of the runs of ``layout``, in order."""
-        size = len(layout.marks)
-        return [line_at(self.text, start, size)
-                for run_layout, at, end, byte in self.placed() if run_layout is layout
-                for start in range(byte, byte + size * (end - at), size)]
-
 
 def line_at(text: bytes, start: int, size: int) -> str:
     """The line of ``size`` bytes (its ``\n`` included) at ``start`` of ``text``, without its ``\n``."""
@@ -384,7 +377,8 @@ def _rows(text: bytes, lines: _Lines) -> np.ndarray:
     view = memoryview(text)
     ends = [*heads[1:].tolist(), len(lines.where)]
     runs = zip(lines.starts[heads].tolist(), heads.tolist(), ends)
-    return np.frombuffer(b"".join([view[start : start + (end - head) * size] for start, head, end in runs]), np.uint8).reshape(-1, size)
+    joined = b"".join([view[start : start + (end - head) * size] for start, head, end in runs])
+    return np.frombuffer(joined, np.uint8).reshape(-1, size)
 
 
 def _walls(layout: PrintLayout, text: np.ndarray, starts: np.ndarray) -> np.ndarray | None | bool:
