@@ -15,6 +15,7 @@ import math
 import random
 import re
 from pathlib import Path
+from typing import Any, Callable
 from unittest import mock
 
 import numpy as np
@@ -310,6 +311,9 @@ def test_lines_drawn_with_escapes_and_backspaces_fed_as_bytes_read_as_drawn() ->
     text = text[: -len("875]\n")] + "875\x08\x08\x085]  \n"
     loss = [(p.step, p.value) for p in expand(_assert_same(text, name="tqdm")) if type(p) is Point and p.source_tag == "loss"]
     assert loss[-3:] == [(119, 0.75), (120, 0.875), (120, 0.5)]  # close() draws the last state again
+    # the prints format too, and a print line with a backspace among the bar lines: all drawn,
+    # though the chunks are read without looking for backspaces when they have none
+    _assert_same(text + "Train Loss: 0.9\x08\x08\x085 | Dice: 0.5\n" + text)
 
 
 # ---- generated bar lines -------------------------------------------------------------------
@@ -399,19 +403,52 @@ def _print_block(draw: st.DrawFn) -> str:
     counter = draw(st.integers(10, 20))
     for _ in range(draw(st.integers(1, 8))):
         counter = max(0, counter + draw(st.sampled_from([1, 1, 1, 2, 2, 0, 10, -5])))
-        pieces = template.split("{")
-        line = pieces[0]
-        for piece in pieces[1:]:
-            field, rest = piece[0], piece[2:]
-            if field == "c":
-                value = str(draw(st.sampled_from([counter] * 20 + [0, 1, 10**17])))
-            elif field == "v":
-                value = draw(st.sampled_from(_PRINTED[:4] * 20 + _PRINTED))
-            else:
-                value = draw(st.sampled_from(["14"] * 6 + ["15", "32"]))
-            line += value + rest
-        lines.append(line)
+        lines.append(_printed(template, counter, lambda choices: draw(st.sampled_from(choices))))
     return "".join(f"{line}\n" for line in lines)
+
+
+def _printed(template: str, counter: int, pick: Callable[[list], Any]) -> str:
+    """``template`` (of `_PRINTS`) filled in: its counters mostly ``counter``, values and days
+    chosen by ``pick`` from a list."""
+    pieces = template.split("{")
+    line = pieces[0]
+    for piece in pieces[1:]:
+        field, rest = piece[0], piece[2:]
+        if field == "c":
+            value = str(pick([counter] * 20 + [0, 1, 10**17]))
+        elif field == "v":
+            value = pick(_PRINTED[:4] * 20 + _PRINTED)
+        else:
+            value = pick(["14"] * 6 + ["15", "32"])
+        line += value + rest
+    return line
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    templates=st.lists(st.sampled_from(_PRINTS), min_size=1, max_size=4),
+    seed=st.integers(0, 2**32),
+    cuts=st.lists(st.integers(0, 40_000), max_size=3),
+)
+def test_long_generated_stretches_read_from_their_digits_read_the_same_on_both_paths(
+    templates: list[str], seed: int, cuts: list[int]
+) -> None:
+    # 256 lines and more, a few layouts in runs of any length with headers and bars among them:
+    # the numbers are read from each layout's digits (`_print_runs._by_digits`), the wall times
+    # once per distinct stamp (`_walls`), the lines found by their runs (`_lines_by_layout`)
+    rng = random.Random(seed)
+    lines, counter = [], 10
+    while len(lines) < 400:
+        counter += rng.choice([1, 1, 2, 10, -5])
+        kind = rng.randrange(12)
+        if kind == 0:
+            lines.append(f"Epoch [{counter}]")
+        elif kind == 1:
+            lines.append(f"\rEpoch {counter}: 50%|#####     | 5/10 [00:01<00:01, 4.2it/s, loss=0.{counter}]")
+        else:
+            template = rng.choice(templates)
+            lines += [_printed(template, counter + i, rng.choice) for i in range(rng.choice([1, 1, 3, 25]))]
+    _assert_same("".join(f"{line}\n" for line in lines), cuts)
 
 
 def test_steps_beyond_64_bits_are_problems_on_both_paths_not_a_crash() -> None:

@@ -126,7 +126,7 @@ class LinePipeline:
                         self._setting = self._waiting.set(line, size)
                     drawn(first + line)
             else:
-                layout = _print_runs.layout_of(mask, text[byte : byte + len(mask)], end - at, self._seen)
+                layout = _print_runs.layout_of(mask, text, byte, end - at, self._seen)
                 if layout is not None:
                     if self._waiting is None or self._waiting.is_set:
                         self._open_part(first, text, byte, items)

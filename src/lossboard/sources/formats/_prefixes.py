@@ -65,10 +65,12 @@ def strip_prefixes(line: str) -> str:
     return line
 
 
-def starts_with_date(line: str) -> bool:
-    """Whether ``line`` starts with a date and time (which `wall_time` reads unless it is no
-    date, like month 13); the same for every line of a layout, as it reads digits as ``\\d``."""
-    return _STAMP.match(line) is not None
+def date_length(line: str) -> int:
+    """How many characters of ``line`` are the date and time it starts with (which `wall_time`
+    reads unless it is no date, like month 13), 0 for none; the same for every line of a layout,
+    as it reads digits as ``\\d``."""
+    match = _STAMP.match(line)
+    return 0 if match is None else match.end()
 
 
 def wall_time(line: str) -> float | None:

@@ -36,7 +36,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Callable, NamedTuple
+from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 
@@ -46,14 +47,15 @@ from lossboard.sources.formats import _grammars as grammars
 from lossboard.sources.formats._numbers import (
     KEEP,
     Decimal,
+    DigitReader,
     cut_numbers,
     decimal_at,
     decimals,
+    digit_reader,
     number,
     number_matrix,
 )
-from lossboard.sources.formats._offsets import ranges
-from lossboard.sources.formats._prefixes import starts_with_date, strip_prefixes, wall_time
+from lossboard.sources.formats._prefixes import date_length, strip_prefixes, wall_time
 from lossboard.sources.formats._print_places import Place, Setters, Sheet
 from lossboard.sources.formats.tqdm import match_bar
 
@@ -69,6 +71,7 @@ BLANK, QUIET, UNREAD, VALUES = range(4)
 # kept out of their state, like the bar layouts of `tqdm`: what is learned of a layout does not
 # depend on when (which layouts a stream has seen once does: the caller keeps those)
 _LAYOUTS: dict[bytes, PrintLayout | None] = {}
+_UNKNOWN = object()  # a layout not learned yet (None: learned to be read line by line)
 
 
 class PrintLayout(NamedTuple):
@@ -83,10 +86,11 @@ class PrintLayout(NamedTuple):
     values: tuple[tuple[int, str], ...] = ()  # (column, printed name) of each value
     width: int = 0  # numbers a line gives
     counts_fit: bool = True  # every counter has at most 15 digits: exact as a float64
-    is_timed: bool = False  # the line starts with a date and time: its wall time
+    stamp: int = 0  # bytes of the date and time the line starts with (its wall time), 0: none
     # default split -> (column, tag, printed name) of each value: as `_grammars._emit` names them
     tags: dict[str, tuple[tuple[int, str, str], ...]] | None = None
     decimals: tuple[Decimal, ...] = ()  # where each number is, for `decimals`
+    digits: DigitReader | None = None  # reads them all at once, when none has an exponent
 
 
 class Stretch(NamedTuple):
@@ -113,26 +117,21 @@ class Stretch(NamedTuple):
                 return line_at(self.text, byte + size * (at - first), size)
         raise IndexError(at)
 
-    def texts(self, layout: PrintLayout) -> list[str]:
-        """The lines of the runs of ``layout``, in order."""
-        size = len(layout.marks)
-        return [line_at(self.text, start, size)
-                for run_layout, at, end, byte in self.placed() if run_layout is layout
-                for start in range(byte, byte + size * (end - at), size)]
-
 
 def line_at(text: bytes, start: int, size: int) -> str:
     """The line of ``size`` bytes (its ``\n`` included) at ``start`` of ``text``, without its ``\n``."""
     return text[start : start + size - 1].decode("utf-8", "surrogatepass")
 
 
-def layout_of(mask: bytes, line: bytes, count: int, seen: set[bytes]) -> PrintLayout | None:
-    """The bulk reading of the lines of layout ``mask``, ``line`` (UTF-8) one of ``count`` in a
-    row (learned once, when the layout repeats: a line printed once is cheaper read than learned).
-    ``seen``: the layouts the stream has printed once so far (a stream's, so that what a parse
-    gives does not depend on what the process parsed before; learned ones are shared)."""
-    if mask in _LAYOUTS:
-        return _LAYOUTS[mask]
+def layout_of(mask: bytes, text: bytes, start: int, count: int, seen: set[bytes]) -> PrintLayout | None:
+    """The bulk reading of the lines of layout ``mask``, the line at byte ``start`` of ``text``
+    (UTF-8) one of ``count`` in a row (learned once, when the layout repeats: a line printed once
+    is cheaper read than learned). ``seen``: the layouts the stream has printed once so far (a
+    stream's, so that what a parse gives does not depend on what the process parsed before;
+    learned ones are shared)."""
+    layout = _LAYOUTS.get(mask, _UNKNOWN)
+    if layout is not _UNKNOWN:
+        return layout
     if len(mask) > _MAX_BYTES:
         return None
     if count == 1 and mask not in seen:
@@ -142,8 +141,17 @@ def layout_of(mask: bytes, line: bytes, count: int, seen: set[bytes]) -> PrintLa
         return None
     if len(_LAYOUTS) >= _MAX_LAYOUTS:
         _LAYOUTS.clear()
-    layout = _LAYOUTS[mask] = _learn(line.decode("utf-8", "surrogatepass"), bytes(len(mask) + 1))
+    line = text[start : start + len(mask)].decode("utf-8", "surrogatepass")
+    layout = _LAYOUTS[mask] = _learn(line, bytes(len(mask) + 1))
     return layout
+
+
+@lru_cache(maxsize=256)
+def quiet(size: int) -> PrintLayout:
+    """The layout of a line of ``size`` bytes (its ``\\n`` included) that gives nothing in bulk:
+    one for all lines of a size, as a chunk's bar lines and headers are read apart by the
+    thousand."""
+    return PrintLayout(QUIET, bytes(size))
 
 
 def _learn(line: str, no_marks: bytes) -> PrintLayout | None:
@@ -155,16 +163,16 @@ def _learn(line: str, no_marks: bytes) -> PrintLayout | None:
     offset = len(text) - len(stripped)
     if match_bar(stripped) is not None or grammars.claims_as_header(stripped):
         return None
-    is_timed = offset > 0 and starts_with_date(text)
+    stamp = len(text[: date_length(text)].encode("utf-8", "surrogatepass")) if offset else 0
     if not _DIGIT.search(stripped):
-        return PrintLayout(QUIET, no_marks, is_timed=is_timed)
+        return PrintLayout(QUIET, no_marks, stamp=stamp)
     spans = grammars.pair_spans(stripped) if ":" in stripped or "=" in stripped else ()
     if spans is None:
         return None  # a list of numbers: names are made
     if not spans:
         if grammars.may_read_without_pairs(stripped):
             return None
-        return PrintLayout(UNREAD, no_marks, is_timed=is_timed)
+        return PrintLayout(UNREAD, no_marks, stamp=stamp)
     counters = grammars.counter_spans(stripped)
     epoch = counters.get("epoch") or counters.get("ep")
     step_name = next((name for name in grammars.STEP_NAMES if name in counters), None)
@@ -214,9 +222,10 @@ def _learn(line: str, no_marks: bytes) -> PrintLayout | None:
         tuple((column[at], name) for at, name in enumerate(names)),
         len(order),
         all(end - start <= 15 for field, (start, end) in fields.items() if type(field) is str),
-        is_timed,
+        stamp,
         {},
         tuple(found_decimals),
+        digit_reader(encoded, [decimal.span for decimal in found_decimals]),
     )
 
 
@@ -232,18 +241,20 @@ def read(stretch: Stretch, first: int, context: grammars.Context, items: list[It
     with nothing changed, when they must be read line by line. ``setters``: lines among them
     read apart (quiet runs here) that set the step or epoch."""
     runs = stretch.runs
-    counts = [end - at for _, at, end in runs]
-    readers = (_by_digits, _by_orjson) if sum(counts) >= MIN_DECIMAL_LINES else (_by_orjson, _by_digits)
-    sheets = readers[0](runs, counts, stretch) or readers[1](runs, counts, stretch)
+    found = _lines_by_layout(runs, stretch.start)
+    lines = sum(end - at for _, at, end in runs)
+    readers = (_by_digits, _by_orjson) if lines >= MIN_DECIMAL_LINES else (_by_orjson, _by_digits)
+    sheets = readers[0](found, stretch) or readers[1](found, stretch)
     if sheets is None:
         return False
-    place = Place(context, sheets, sum(counts), setters)
+    place = Place(context, sheets, lines, setters)
     if not place.ok:
         return False
     blocks: dict[tuple[str, str], list[tuple]] = {}
-    for sheet in sheets:
+    text = np.frombuffer(stretch.text, np.uint8)
+    for sheet, layout_lines in zip(sheets, found):
         steps, epochs = place.of(sheet)
-        walls = _walls(sheet.layout, stretch) if steps is not None else False
+        walls = _walls(sheet.layout, text, layout_lines.starts) if steps is not None else False
         if walls is False:
             return False
         for column, tag, name in _tags(sheet.layout, place.split):
@@ -261,7 +272,7 @@ def read(stretch: Stretch, first: int, context: grammars.Context, items: list[It
     place.move_on(context)
     last_seen = next(((layout, end - 1) for layout, _, end in reversed(runs) if layout.kind != BLANK), None)
     if last_seen is not None:
-        context.wall_time = wall_time(stretch.line(last_seen[1])) if last_seen[0].is_timed else None
+        context.wall_time = wall_time(stretch.line(last_seen[1])) if last_seen[0].stamp else None
     return True
 
 
@@ -282,82 +293,105 @@ def _tags(layout: PrintLayout, split: str) -> tuple[tuple[int, str, str], ...]:
     return known
 
 
-def _by_orjson(runs: list, counts: list[int], stretch: Stretch) -> list[Sheet] | None:
-    """A `Sheet` per layout of values, in the order they first appear, the numbers of the
-    whole stretch cut out by one template and read by one orjson call; None when orjson
-    refuses one (``05``, ``+3``)."""
-    marks = b"".join([layout.marks * count for (layout, _, _), count in zip(runs, counts)])
-    text = stretch.text[stretch.start : stretch.start + len(marks)]
-    numbers = number_matrix(cut_numbers(text, marks), 1)
-    expected = sum(layout.width * count for (layout, _, _), count in zip(runs, counts))
-    if numbers is None or len(numbers) != expected:
-        return None
-    numbers = numbers.ravel()
-    found = _runs_by_layout(runs, counts, lambda layout: layout.width)
-    sheets = []
-    for layout, parts in found.values():
-        width = layout.width
-        pieces = [numbers[offset : offset + count * width] for _, count, offset in parts]
-        flat = pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
-        sheets.append(Sheet(layout, parts[0][0], _where(parts), flat.reshape(-1, width)))
-    return sheets
+class _Lines(NamedTuple):
+    """The lines of one layout of values in a stretch."""
+
+    layout: PrintLayout
+    where: np.ndarray  # the lines, counted from the stretch's first
+    starts: np.ndarray  # where each starts in the stretch's text
+    numbers: np.ndarray  # where its numbers start among the stretch's numbers
 
 
-def _by_digits(runs: list, counts: list[int], stretch: Stretch) -> list[Sheet] | None:
-    """`_by_orjson` with the numbers read from each layout's lines as a matrix of bytes (a line
-    a row: lines of one layout are as long) by `decimals`, a column at a time; None when
-    orjson refuses a number `decimals` leaves to it."""
-    found = _runs_by_layout(runs, counts, lambda layout: len(layout.marks))
-    text, start = stretch.text, stretch.start
-    sheets = []
-    for layout, parts in found.values():
-        size = len(layout.marks)
-        if len(parts) == 1:
-            block = np.frombuffer(text, np.uint8, parts[0][1] * size, start + parts[0][2])
-        else:  # slices of a memoryview joined: one copy, no array a run
-            view = memoryview(text)[start:]
-            joined = b"".join([view[byte : byte + count * size] for _, count, byte in parts])
-            block = np.frombuffer(joined, np.uint8)
-        block = block.reshape(-1, size)
-        matrix = np.empty((len(block), layout.width))
-        for column, decimal in enumerate(layout.decimals):
-            values = decimals(block, decimal)
-            if values is None:
-                return None
-            matrix[:, column] = values
-        sheets.append(Sheet(layout, parts[0][0], _where(parts), matrix))
-    return sheets
-
-
-def _runs_by_layout(runs: list, counts: list[int], size: Callable[[PrintLayout], int]) -> dict:
-    """id of each layout of values -> the layout and (first line from the stretch's first,
-    lines, offset) of each of its runs, the offset growing by ``size(layout)`` a line."""
-    start = runs[0][1]
-    found: dict[int, tuple[PrintLayout, list[tuple[int, int, int]]]] = {}
-    offset = 0
-    for (layout, at, _), count in zip(runs, counts):
+def _lines_by_layout(runs: list, start: int) -> list[_Lines]:
+    """The lines of each layout of values of ``runs`` (the first at byte ``start``), in the
+    order the layouts first appear: a table of the runs, spread to their lines in numpy."""
+    places: dict[int, int] = {}  # id of a layout of values -> its place in ``layouts``
+    layouts: list[PrintLayout] = []
+    table: list[int] = []  # place of the layout (-1: no values), lines, bytes and numbers a line
+    for layout, at, end in runs:
+        place = -1
         if layout.kind == VALUES:
-            found.setdefault(id(layout), (layout, []))[1].append((at - start, count, offset))
-        offset += count * size(layout)
+            place = places.setdefault(id(layout), len(layouts))
+            if place == len(layouts):
+                layouts.append(layout)
+        table += (place, end - at, len(layout.marks), layout.width)
+    place, count, size, width = np.array(table).reshape(-1, 4).T
+    line_places, sizes, widths = np.repeat(place, count), np.repeat(size, count), np.repeat(width, count)
+    starts, numbers = np.cumsum(sizes) - sizes + start, np.cumsum(widths) - widths
+    found = []
+    for at, layout in enumerate(layouts):
+        where = np.flatnonzero(line_places == at)
+        found.append(_Lines(layout, where, starts[where], numbers[where]))
     return found
 
 
-def _where(parts: list[tuple[int, int, int]]) -> np.ndarray | None:
-    """The lines of a layout's runs; None for one run (a range)."""
-    if len(parts) == 1:
-        return None
-    firsts, counts, _ = np.array(parts).T
-    return ranges(firsts, counts)
+def _sheet(lines: _Lines, matrix: np.ndarray) -> Sheet:
+    """The `Sheet` of ``lines`` and their numbers: a run of consecutive lines is one range."""
+    where = lines.where
+    return Sheet(lines.layout, int(where[0]), None if where[-1] - where[0] == len(where) - 1 else where, matrix)
 
 
-def _walls(layout: PrintLayout, stretch: Stretch) -> np.ndarray | None | bool:
-    """The wall times of the lines of ``layout`` in ``stretch``: None when none has one, False
-    when some have one and some not."""
-    if not layout.is_timed:
+def _by_orjson(found: list[_Lines], stretch: Stretch) -> list[Sheet] | None:
+    """A `Sheet` per layout of values, in the order they first appear, the numbers of the
+    whole stretch cut out by one template and read by one orjson call; None when orjson
+    refuses one (``05``, ``+3``)."""
+    marks = b"".join([layout.marks * (end - at) for layout, at, end in stretch.runs])
+    text = stretch.text[stretch.start : stretch.start + len(marks)]
+    numbers = number_matrix(cut_numbers(text, marks), 1)
+    expected = sum(lines.layout.width * len(lines.where) for lines in found)
+    if numbers is None or len(numbers) != expected:
         return None
-    times = [wall_time(text) for text in stretch.texts(layout)]
+    numbers = numbers.ravel()
+    return [_sheet(lines, numbers[lines.numbers[:, None] + np.arange(lines.layout.width)]) for lines in found]
+
+
+def _by_digits(found: list[_Lines], stretch: Stretch) -> list[Sheet] | None:
+    """`_by_orjson` with the numbers read from the digits of each layout's lines: all at once
+    by its `DigitReader`, else (an exponent) a column at a time by `decimals`; None when orjson
+    refuses a number `decimals` leaves to it."""
+    text = np.frombuffer(stretch.text, np.uint8)
+    sheets = []
+    for lines in found:
+        layout, starts = lines.layout, lines.starts
+        if layout.digits is not None:
+            matrix = layout.digits.read(text, starts)
+        else:
+            matrix = np.empty((len(starts), layout.width))
+            rows = _rows(stretch.text, lines)
+            for column, decimal in enumerate(layout.decimals):
+                values = decimals(rows, decimal)
+                if values is None:
+                    return None
+                matrix[:, column] = values
+        sheets.append(_sheet(lines, matrix))
+    return sheets
+
+
+def _rows(text: bytes, lines: _Lines) -> np.ndarray:
+    """The bytes of ``lines`` of ``text``, a line a row: a view for lines in one range, else
+    their runs' bytes joined (one copy: a take of every byte costs ten times as much)."""
+    size = len(lines.layout.marks)
+    heads = np.flatnonzero(np.diff(lines.where, prepend=-2) != 1)  # the first line of each run
+    if len(heads) == 1:
+        return np.frombuffer(text, np.uint8, len(lines.where) * size, int(lines.starts[0])).reshape(-1, size)
+    view = memoryview(text)
+    ends = [*heads[1:].tolist(), len(lines.where)]
+    runs = zip(lines.starts[heads].tolist(), heads.tolist(), ends)
+    joined = b"".join([view[start : start + (end - head) * size] for start, head, end in runs])
+    return np.frombuffer(joined, np.uint8).reshape(-1, size)
+
+
+def _walls(layout: PrintLayout, text: np.ndarray, starts: np.ndarray) -> np.ndarray | None | bool:
+    """The wall times of the lines of ``layout`` that start at ``starts`` of ``text``: None when
+    none has one, False when some have one and some not. Each date and time is read once: a
+    log's records share seconds, and often milliseconds."""
+    if not layout.stamp:
+        return None
+    stamps = text[starts[:, None] + np.arange(layout.stamp)].view(f"S{layout.stamp}").ravel()
+    known, where = np.unique(stamps, return_inverse=True)
+    times = [wall_time(stamp.decode("utf-8", "surrogatepass")) for stamp in known.tolist()]
     if None not in times:
-        return np.array(times, np.float64)
+        return np.array(times, np.float64)[where.ravel()]
     return None if times.count(None) == len(times) else False
 
 

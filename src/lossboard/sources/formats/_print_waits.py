@@ -25,7 +25,7 @@ import numpy as np
 from lossboard.model import Columns, Item, Point
 from lossboard.sources.formats._grammars import Context
 from lossboard.sources.formats._print_places import Setters
-from lossboard.sources.formats._print_runs import QUIET, VALUES, PrintLayout, Stretch
+from lossboard.sources.formats._print_runs import VALUES, PrintLayout, Stretch, quiet
 
 _INT64_END = 2**63
 
@@ -50,7 +50,7 @@ class Waiting:
     def set(self, at: int, size: int) -> list[int | None]:
         """Line ``at`` (``size`` bytes with its ``\\n``) is a setter: its [step, epoch], for the
         caller to fill in (None: left as it was), quiet to the stretch (no value, no time)."""
-        self.runs.append((PrintLayout(QUIET, bytes(size)), at, at + 1))
+        self.runs.append((quiet(size), at, at + 1))
         self.is_set = True
         found = self.setters[at] = [None, None]
         return found

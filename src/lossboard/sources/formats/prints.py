@@ -103,22 +103,30 @@ class Parser(DrawnBytesFeed):
             return items
         # the drawn lines are read where they stand (`_drawn`), the print lines around them as
         # one text in which a stand-in keeps each drawn line's place (`needs_render` inline: a
-        # call a line cost more than its three scans)
-        marked = [DRAWN if "\r" in line or "\b" in line or "\x1b" in line else line for line in lines]
+        # call a line cost more than its three scans); in a chunk with no backspace and no ESC
+        # (`LineBytes.undrawn`), a "\r" is all that draws, and a bar line is not scanned whole
+        undrawn = data is not None and data.undrawn
+        if undrawn:
+            marked = [DRAWN if "\r" in line else line for line in lines]
+        else:
+            marked = [DRAWN if "\r" in line or "\b" in line or "\x1b" in line else line for line in lines]
         if DRAWN not in marked:
             pipeline.lines(first, lines, items)
             return items
         ahead = pipeline.progress.read_ahead(first, lines, data)
         text = "\n".join(marked).encode("utf-8", "surrogatepass") + b"\n"
-        pipeline.block(first, text, items, drawn=lambda line_no: self._drawn(line_no, lines[line_no - first], ahead, items))
+        pipeline.block(
+            first, text, items,
+            drawn=lambda line_no: self._drawn(line_no, lines[line_no - first], ahead, items, undrawn),
+        )
         pipeline.progress.flush()
         return items
 
-    def _drawn(self, line_no: int, line: str, ahead: dict, items: list[Item]) -> None:
+    def _drawn(self, line_no: int, line: str, ahead: dict, items: list[Item], undrawn: bool) -> None:
         """A line with ``\\r``, ``\\b`` or ANSI: its runs of one bar in bulk (`Bars.redrawn`), each
-        other state on its own."""
+        other state on its own. ``undrawn``: no line of the chunk has a backspace or ESC."""
         pipeline = self._pipeline
-        if "\r" in line and "\x08" not in line and "\x1b" not in line:
+        if undrawn or ("\r" in line and "\x08" not in line and "\x1b" not in line):
             for state in pipeline.progress.redrawn(line_no, line, items, ahead.get(line_no)):
                 if type(state) is int:
                     pipeline.after_bars(state)
