@@ -42,7 +42,6 @@ from itertools import chain, count
 from typing import NamedTuple
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from lossboard.sources.formats._layouts import MASK
 from lossboard.sources.formats._numbers import (
@@ -261,12 +260,15 @@ def _kinds(layout: BarLayout, data: np.ndarray, starts: np.ndarray, widths: np.n
     for width in np.flatnonzero(np.bincount(widths)).tolist():
         of_width = widths == width
         at = starts[of_width]
-        changes, changed = [np.zeros(1, np.intp)], [_masked_rows(data, at[:1], width)]
+        windows = np.ndarray((len(data) - width + 1, width), np.uint8, data, strides=(1, 1))  # a row at each byte
+        changes, changed = [], []
         step = max(1, _BLOCK_BYTES // width)
         for begin in range(0, len(at), step):
             first = max(begin - 1, 0)  # with the row before the block, to compare its first row with
-            rows = _masked_rows(data, at[first : begin + step], width)
+            rows = _masked_rows(windows[at[first : begin + step]])
             found = _rows_unlike_the_row_before(rows) + 1
+            if not begin:
+                found = np.concatenate([[0], found])  # the first row: none before it
             changes.append(found + first)
             changed.append(rows[found])
         changes = np.concatenate(changes)
@@ -282,9 +284,8 @@ def _kinds(layout: BarLayout, data: np.ndarray, starts: np.ndarray, widths: np.n
     return kinds
 
 
-def _masked_rows(data: np.ndarray, at: np.ndarray, width: int) -> np.ndarray:
-    """The ``width`` bytes at each of ``at`` as the rows of a matrix, each digit made `_DIGIT`."""
-    rows = sliding_window_view(data, width)[at]
+def _masked_rows(rows: np.ndarray) -> np.ndarray:
+    """``rows`` (a copy) with each digit made `_DIGIT`, in place."""
     spare = np.subtract(rows, ord("0"))
     is_digit = np.less(spare, 10, out=spare.view(np.bool_))
     np.bitwise_or(rows, np.negative(is_digit.view(np.uint8), out=spare), out=rows)
