@@ -582,7 +582,10 @@ class Bars:
             lengths = np.array([rows.stop - rows.start for rows, _, _ in runs])
             starts = np.array([rows.start for rows, _, _ in runs])
             ends = np.cumsum(lengths)
-            matrix = runs[0][0].matrix[np.repeat(starts - (ends - lengths), lengths) + np.arange(ends[-1])]
+            if (starts[1:] == starts[0] + ends[:-1]).all():  # most often: the runs stand in a row in the matrix
+                matrix = runs[0][0].matrix[starts[0] : starts[0] + ends[-1]]
+            else:
+                matrix = runs[0][0].matrix[np.repeat(starts - (ends - lengths), lengths) + np.arange(ends[-1])]
             counts = matrix[:, 0].astype(np.int64)
             steps = counts + np.repeat(np.array([offset for _, offset, _ in runs]), lengths)
             epochs = None if runs[0][2] is None else np.repeat(np.array([epoch for _, _, epoch in runs]), lengths)
