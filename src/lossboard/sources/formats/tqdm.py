@@ -418,8 +418,8 @@ class Bars:
             matrix, counts, fits = read
             for run, count, (row, rows), fit in zip(runs, counts, _rows(matrix, counts), fits):
                 if fit:  # every state is of the line's bar: else the line is read as it comes
-                    found_run = _bar_runs.Run(run.end, count, matrix[row : row + count])
-                    ahead[run.line_no] = Ahead(run.start, run.desc, layout, found_run, run.inner, rows)
+                    line_run = _bar_runs.Run(run.end, count, matrix[row : row + count])
+                    ahead[run.line_no] = Ahead(run.start, run.desc, layout, line_run, run.inner, rows)
         return ahead
 
     def _run_ahead(self, line_no: int, line: str, data: LineBytes, start: int, end: int, held: int) -> _RunAhead | None:
