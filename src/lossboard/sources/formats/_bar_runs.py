@@ -21,7 +21,7 @@ they parse alike. (Cutting the bars out first kept fewer templates but cost two 
 over the line.)
 
 The runs that end a chunk's lines are read together before the lines are read in order
-(`read_ahead`, `read_lines`): a template whose numbers are plain decimals has a digit reader
+(`reads_digits`, `read_lines`): a template whose numbers are plain decimals has a digit reader
 (`_numbers.DigitReader`), and the states of one template, from every line of the chunk, are
 read by one gather and one matrix product from their digits - no cut, no orjson, no Python
 float - exactly as `float` reads them. Which template a state has is found in numpy too, with
@@ -42,7 +42,6 @@ from itertools import chain, count
 from typing import NamedTuple
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from lossboard.sources.formats._layouts import MASK
 from lossboard.sources.formats._numbers import (
@@ -187,27 +186,11 @@ def _numbers_to_the_end(layout: BarLayout, desc: str, line: str, start: int) -> 
     return states, cut_numbers(rest, marks)
 
 
-def read_ahead(layout: BarLayout, line: str, rest: bytes) -> tuple[int, int, int, np.ndarray] | None:
-    """The run of states that ends ``line`` (``rest`` its UTF-8 bytes from its first ``\\r``),
-    for `read_lines`: (where it starts in ``line``, after a ``\\r``; how many states; where its
-    first ``\\r`` is in ``rest``; where each state starts, at its ``\\r``, and where the last
-    ends, counted from there). The run starts after the state that starts the bar: the text
-    before the first ``\\r``, or the first state when there is none. None when the line's last
-    state has no reader (not a plain decimal); whether the others have one, and whether each
-    state is of the line's bar (its description, digits and all), is for `read_lines` to say."""
-    bounds = np.flatnonzero(np.frombuffer(rest, np.uint8) == ord("\r"))
-    last = rest[bounds[-1] + 1 :]
-    if _reader_key(layout, last, last.translate(_TO_DIGIT)) is None:
-        return None
-    at = line.find("\r")
-    if not at or line[:at].isspace():
-        # the first state starts the bar (tqdm's own "\r" before it): the run follows it
-        at = line.find("\r", at + 1)
-        bounds = bounds[1:]
-        if not len(bounds):
-            return None
-    offset = int(bounds[0])
-    return at + 1, len(bounds), offset, np.append(bounds, len(rest)) - offset
+def reads_digits(layout: BarLayout, state: bytes) -> bool:
+    """Whether `read_lines` reads ``state`` (a line's last, its bytes after its ``\\r``) from its
+    digits: a run whose last state it cannot read (not a plain decimal) is read as it comes.
+    Whether the others can, and whether each is of the line's bar, `read_lines` says."""
+    return _reader_key(layout, state, state.translate(_TO_DIGIT)) is not None
 
 
 def _reader_key(layout: BarLayout, state: bytes, masked: bytes) -> int | None:
@@ -226,21 +209,24 @@ def _reader_key(layout: BarLayout, state: bytes, masked: bytes) -> int | None:
 
 
 def read_lines(
-    layout: BarLayout, data: np.ndarray, bases: list[int], bounds: list[np.ndarray], heads: list[bytes]
-) -> tuple[np.ndarray, list[bool]] | None:
+    layout: BarLayout, data: np.ndarray, returns: np.ndarray, bases: np.ndarray, ends: np.ndarray, heads: list[bytes]
+) -> tuple[np.ndarray, list[int], list[bool]] | None:
     """The rows (n, total, rate, values...) of the runs of many lines, read from their digits a
     template at a time (a chunk's lines share a few dozen templates): ``data`` holds the lines'
-    bytes, each run starting at its ``bases`` (its first ``\\r``), its states at its ``bounds``
-    as `read_ahead` gives them. With them, whether each line's states all have a reader and
-    all start with its ``heads`` (``desc:``): a template masks the digits of a description, so
-    ``Epoch 1`` and ``Epoch 4`` share one. None when a reader was forgotten since (`_forget`, by
-    a parser in another thread): the lines are read as they come."""
-    counts = np.array([len(line_bounds) - 1 for line_bounds in bounds])
-    edges = np.concatenate([line_bounds + base for base, line_bounds in zip(bases, bounds)])
-    is_start = np.ones(len(edges), bool)
-    is_start[np.cumsum(counts + 1) - 1] = False  # each line's end
-    starts = edges[is_start]
-    kinds = _kinds(layout, data, starts, np.diff(edges)[is_start[:-1]])
+    bytes, ``returns`` where each of its ``\\r`` is (and past the last, any bound), each run
+    the states from its ``\\r`` at ``bases`` to ``ends``. With them, how many states each run
+    holds, and whether each line's states all have a reader and all start with its ``heads``
+    (``desc:``): a template masks the digits of a description, so ``Epoch 1`` and ``Epoch 4``
+    share one. None when a reader was forgotten since (`_forget`, by a parser in another
+    thread): the lines are read as they come."""
+    firsts = np.searchsorted(returns, bases)
+    counts = np.searchsorted(returns, ends) - firsts
+    states = ranges(firsts, counts)
+    starts = returns[states]
+    widths = returns[states + 1] - starts
+    lasts = np.cumsum(counts) - 1
+    widths[lasts] = ends - starts[lasts]
+    kinds = _kinds(layout, data, starts, widths)
     order = np.argsort(kinds, kind="stable")
     ordered = kinds[order]
     bounds_of_kinds = [0, *(np.flatnonzero(ordered[1:] != ordered[:-1]) + 1).tolist(), len(kinds)]
@@ -261,7 +247,7 @@ def read_lines(
         lines_without = np.repeat(np.arange(len(counts)), counts)[kinds == _NO_READER]
         for line in set(lines_without.tolist()):
             fits[line] = False
-    return matrix, fits
+    return matrix, counts.tolist(), fits
 
 
 def _kinds(layout: BarLayout, data: np.ndarray, starts: np.ndarray, widths: np.ndarray) -> np.ndarray:
@@ -274,12 +260,15 @@ def _kinds(layout: BarLayout, data: np.ndarray, starts: np.ndarray, widths: np.n
     for width in np.flatnonzero(np.bincount(widths)).tolist():
         of_width = widths == width
         at = starts[of_width]
-        changes, changed = [np.zeros(1, np.intp)], [_masked_rows(data, at[:1], width)]
+        windows = np.ndarray((len(data) - width + 1, width), np.uint8, data, strides=(1, 1))  # a row at each byte
+        changes, changed = [], []
         step = max(1, _BLOCK_BYTES // width)
         for begin in range(0, len(at), step):
             first = max(begin - 1, 0)  # with the row before the block, to compare its first row with
-            rows = _masked_rows(data, at[first : begin + step], width)
+            rows = _masked_rows(windows[at[first : begin + step]])
             found = _rows_unlike_the_row_before(rows) + 1
+            if not begin:
+                found = np.concatenate([[0], found])  # the first row: none before it
             changes.append(found + first)
             changed.append(rows[found])
         changes = np.concatenate(changes)
@@ -295,9 +284,8 @@ def _kinds(layout: BarLayout, data: np.ndarray, starts: np.ndarray, widths: np.n
     return kinds
 
 
-def _masked_rows(data: np.ndarray, at: np.ndarray, width: int) -> np.ndarray:
-    """The ``width`` bytes at each of ``at`` as the rows of a matrix, each digit made `_DIGIT`."""
-    rows = sliding_window_view(data, width)[at]
+def _masked_rows(rows: np.ndarray) -> np.ndarray:
+    """``rows`` (a copy) with each digit made `_DIGIT`, in place."""
     spare = np.subtract(rows, ord("0"))
     is_digit = np.less(spare, 10, out=spare.view(np.bool_))
     np.bitwise_or(rows, np.negative(is_digit.view(np.uint8), out=spare), out=rows)

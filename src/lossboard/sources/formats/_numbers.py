@@ -159,14 +159,20 @@ class DigitReader(NamedTuple):
     `float` does (as in `decimals`)."""
 
     positions: np.ndarray  # the bytes holding digits, number after number
+    width: int  # the bytes of a row up to its last digit
     weights: np.ndarray  # (positions, numbers): each digit's power of ten in its number
-    offsets: np.ndarray  # (numbers,): what the digits' ASCII "0"s add
     scales: np.ndarray  # (numbers,): 10**digits after the point, negative for a negative number
 
     def read(self, data: np.ndarray, starts: np.ndarray) -> np.ndarray:
-        """(rows, numbers): the numbers of the rows of ``data`` (bytes) starting at ``starts``."""
-        digits = data[starts[:, None] + self.positions].astype(np.float64)
-        return (serial_product(digits, self.weights) - self.offsets) / self.scales
+        """(rows, numbers): the numbers of the rows of ``data`` (bytes) starting at ``starts``.
+        Each row is cut whole to its last digit, then its digits picked: a copy of a row a
+        start, not a look-up of an index a digit (a third less time). The ASCII ``"0"`` is taken
+        off the digits in one pass, not off the numbers after the product (a broadcast over rows of
+        a few numbers, which numpy loops over a row at a time)."""
+        rows = np.ndarray((len(data) - self.width + 1, self.width), np.uint8, data, strides=(1, 1))[starts]
+        digits = rows[:, self.positions]
+        digits -= ord("0")
+        return serial_product(digits.astype(np.float64), self.weights) / self.scales
 
 
 def digit_reader(text: bytes, spans: list[tuple[int, int]]) -> DigitReader | None:
@@ -183,7 +189,7 @@ def digit_reader(text: bytes, spans: list[tuple[int, int]]) -> DigitReader | Non
         weights[row : row + count, column] = 10.0 ** np.arange(count - 1, -1, -1)
         row += count
     scales = np.array([(-1.0 if d.is_negative else 1.0) * _POW10[d.fraction] for d in found])
-    return DigitReader(np.array(positions, np.intp), weights, ord("0") * weights.sum(axis=0), scales)
+    return DigitReader(np.array(positions, np.intp), max(positions) + 1, weights, scales)
 
 
 def _integer(lines: np.ndarray, positions: tuple[int, ...]) -> np.ndarray:

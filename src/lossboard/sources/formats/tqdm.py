@@ -113,7 +113,7 @@ class _Bar:
         self.lightning = False
         epoch = epoch_of(desc)
         self.epoch = epoch_hint if epoch is None else epoch
-        self.split = _split_of(desc)
+        self.split = _split_of(_family(desc))
         # the latest redraw: (line, step, epoch, the fields inside its brackets)
         self.final: tuple[int, int, float | None, list[str]] | None = None
 
@@ -145,6 +145,22 @@ class Ahead(NamedTuple):
     rows: Rows | None
 
 
+class _RunAhead(NamedTuple):
+    """A line's run for `Bars.read_ahead` to read: from ``start`` (after a ``\\r``) to ``end``
+    of the line, whose last state is of the bar ``desc`` in ``layout`` (``inner`` the text in its
+    brackets); its bytes from its first ``\\r`` at ``base`` to ``stop``; ``head`` is ``desc:``."""
+
+    line_no: int
+    start: int
+    end: int
+    desc: str
+    inner: str
+    layout: _bar_runs.BarLayout
+    base: int
+    stop: int
+    head: bytes
+
+
 class _Pending(NamedTuple):
     """Runs of consecutive lines whose blocks are not cut yet: they take the place ``slot`` of
     ``items``, which nothing has been appended after since (`Bars.flush`)."""
@@ -171,9 +187,10 @@ def epoch_of(desc: str) -> int | None:
 
 
 @functools.lru_cache(maxsize=256)
-def _split_of(desc: str) -> str:
-    """The split a bar's description names (``Epoch 1/25 [Val]``, ``Validating``), else train."""
-    for word in _WORDS.findall(desc.lower()):
+def _split_of(family: str) -> str:
+    """The split a kind of bar (`_family`) names (``Epoch #/# [Val]``, ``Validating``), else
+    train: its words are its descriptions', and it is one cache entry for every epoch's bar."""
+    for word in _WORDS.findall(family.lower()):
         for prefix, split in _EVAL_PREFIXES:
             if word.startswith(prefix):
                 return split
@@ -209,6 +226,46 @@ class LineBytes(NamedTuple):
     held: int
     stop: int
     undrawn: bool  # no line has a backspace or ESC: none needs drawing but for its redraws
+
+
+def _split_lines(text: str) -> list[str]:
+    """``text.split("\\n")``, its redrawn lines cut out whole: `str.split` looks at each
+    character of a line (a chunk of bar lines ~1 ms a MB), where `str.find` skips to its end
+    with memchr; the lines between are split as they are."""
+    lines: list[str] = []
+    at = 0  # where the next line starts
+    while (redrawn := text.find("\r", at)) >= 0 and (end := text.find("\n", redrawn)) >= 0:
+        start = text.rfind("\n", at, redrawn) + 1 or at
+        if start > at:
+            lines += text[at : start - 1].split("\n")
+        lines.append(text[start:end])
+        at = end + 1
+    lines += text[at:].split("\n")
+    return lines
+
+
+def _encoded(lines: list[str]) -> LineBytes:
+    """The `LineBytes` of lines given as text (fed as text, not as read): encoded again."""
+    data = "\n".join(lines).encode("utf-8", "surrogatepass") + b"\n"
+    return LineBytes(data, 0, len(data), False)
+
+
+def _redrawn_lines(first: int, lines: list[str], data: LineBytes) -> Iterator[tuple[int, str, int, int]]:
+    """(number, text, where its bytes start and end in ``data``) of each of ``lines`` (numbered
+    from ``first``) whose bytes hold a ``\\r``: found by a search of the bytes for ``\\r``, the
+    lines skipped counted by their ``\\n`` - not a look at every line (in a mixed log most are
+    print lines). The bytes after the lines (the start of the line left open) are not theirs."""
+    buffer, stop = data.data, data.stop
+    at = skipped = 0  # where the line ``lines[skipped]`` starts
+    while (found := buffer.find(b"\r", at, stop)) >= 0:
+        start = buffer.rfind(b"\n", at, found) + 1 or at
+        skipped += buffer.count(b"\n", at, start)
+        if skipped == len(lines):
+            return
+        end = buffer.find(b"\n", found, stop)
+        end = stop if end < 0 else end
+        yield first + skipped, lines[skipped], start, end
+        at, skipped = end + 1, skipped + 1
 
 
 def match_bar(state: str) -> re.Match | None:
@@ -340,64 +397,59 @@ class Bars:
         are read in order (`redrawn` takes each line's `Ahead`), so the few dozen templates of a
         chunk's states are read once each, not once a line. A line read otherwise in order (the
         bar before it goes on, its last state's bar starts later) leaves its `Ahead` unused.
-        ``data``: the lines' bytes as read; without them each line is encoded again. The done
-        redraws of a line still drawn (the splitter's live redraws: they end in ``\r``) are read
-        ahead to their last ``\r``."""
-        found: dict[int, tuple[_bar_runs.BarLayout, list[tuple]]] = {}
-        rests: list[bytes] = []  # the lines encoded again, without ``data``
-        size = 0
-        end = -1
-        undrawn = data is not None and data.undrawn
-        for line_no, line in enumerate(lines, first):
-            held = 0  # characters of the line not in ``data``
-            if data is not None:
-                at, end = end + 1, data.data.find(b"\n", end + 1, data.stop)
-                end = data.stop if end < 0 else end
-                held = data.held if line_no == first else 0
-            if "\r" not in line or " [" not in line or (not undrawn and ("\x08" in line or "\x1b" in line)):
-                continue
-            goes_on = line.endswith("\r")
-            if goes_on and "\r" not in (line := line[:-1]):
-                continue  # one done redraw: no run
-            if "\r" not in line[held:]:
-                continue  # its redraws start a chunk before: read as they come
-            last = line[line.rfind("\r") + 1 :]
-            match = match_bar(last.rstrip())
-            desc = match and match["desc"]
-            layout = desc and self._layout(desc, _split_of(desc), last)
-            if not layout:
-                continue
-            if data is None:
-                rest, base = line[line.find("\r") :].encode("utf-8", "surrogatepass"), size
-            else:
-                base = data.data.index(b"\r", at, end)
-                rest = data.data[base : end - goes_on]
-            read = _bar_runs.read_ahead(layout, line[held:], rest)
-            if read:
-                start, count, offset, bounds = read
-                start += held
-                if data is None:
-                    rests.append(rest)
-                    size += len(rest)
-                batch = found.setdefault(id(layout), (layout, []))[1]
-                head = f"{desc}:".encode("utf-8", "surrogatepass")
-                batch.append((line_no, start, desc, match["inner"], len(line), count, base + offset, bounds, head))
+        ``data``: the lines' bytes as read; without them the lines are encoded again."""
+        data = data or _encoded(lines)
+        found: dict[int, tuple[_bar_runs.BarLayout, list[_RunAhead]]] = {}
+        for line_no, line, start, end in _redrawn_lines(first, lines, data):
+            run = self._run_ahead(line_no, line, data, start, end, data.held if line_no == first else 0)
+            if run is not None:
+                found.setdefault(id(run.layout), (run.layout, []))[1].append(run)
         if not found:
             return {}
-        # the lines encoded again end with a "\n", as ``data``'s do: a state's head read past the
-        # end of the last finds no description there
-        buffer = np.frombuffer(b"".join([*rests, b"\n"]) if data is None else data.data, np.uint8)
+        buffer = np.frombuffer(data.data, np.uint8)
+        # where every state starts (at its "\r"), and past the last a bound for the last one's width
+        returns = np.append(np.flatnonzero(buffer[: data.stop] == ord("\r")), data.stop)
         ahead = {}
         for layout, runs in found.values():
-            read = _bar_runs.read_lines(layout, buffer, *([run[column] for run in runs] for column in (6, 7, 8)))
+            bases, ends = np.array([run.base for run in runs]), np.array([run.stop for run in runs])
+            read = _bar_runs.read_lines(layout, buffer, returns, bases, ends, [run.head for run in runs])
             if read is None:
                 continue
-            matrix, fits = read
-            for (line_no, start, desc, inner, end, count, *_), rows, fit in zip(runs, _rows(matrix, [run[5] for run in runs]), fits):
+            matrix, counts, fits = read
+            for run, count, (row, rows), fit in zip(runs, counts, _rows(matrix, counts), fits):
                 if fit:  # every state is of the line's bar: else the line is read as it comes
-                    run = _bar_runs.Run(end, count, matrix[rows[0] : rows[0] + count])
-                    ahead[line_no] = Ahead(start, desc, layout, run, inner, rows[1])
+                    line_run = _bar_runs.Run(run.end, count, matrix[row : row + count])
+                    ahead[run.line_no] = Ahead(run.start, run.desc, layout, line_run, run.inner, rows)
         return ahead
+
+    def _run_ahead(self, line_no: int, line: str, data: LineBytes, start: int, end: int, held: int) -> _RunAhead | None:
+        """The run `read_ahead` reads of ``line``, whose bytes are ``data.data[start:end]`` but for
+        its first ``held`` characters; None when it has none to read: no bar, or a last state
+        whose layout or digits `_bar_runs` does not read. The run starts after the state that
+        starts the bar: the text before the first ``\\r``, or the first state when there is none.
+        The done redraws of a line still drawn (the splitter's live redraws: they end in
+        ``\\r``) are read to their last ``\\r``."""
+        if " [" not in line or (not data.undrawn and ("\x08" in line or "\x1b" in line)):
+            return None
+        if line.endswith("\r"):
+            line, end = line[:-1], end - 1
+        cut = line.rfind("\r")
+        if cut < held:
+            return None  # one done redraw, or redraws that start a chunk before: read as they come
+        last = line[cut + 1 :]
+        match = match_bar(last.rstrip())
+        desc = match and match["desc"]
+        layout = desc and self._layout(desc, _split_of(_family(desc)), last)
+        if not layout or not _bar_runs.reads_digits(layout, data.data[data.data.rindex(b"\r", start, end) + 1 : end]):
+            return None
+        at, base = line.find("\r", held), data.data.index(b"\r", start, end)
+        if at == held or line[held:at].isspace():
+            # the first state starts the bar (tqdm's own "\r" before it): the run follows it
+            if at == cut:
+                return None
+            at, base = line.find("\r", at + 1), data.data.index(b"\r", base + 1, end)
+        head = f"{desc}:".encode("utf-8", "surrogatepass")
+        return _RunAhead(line_no, at + 1, len(line), desc, match["inner"], layout, base, end, head)
 
     def add_run(
         self, line_no: int, line: str, start: int, items: list[Item], ahead: Ahead | None = None
@@ -546,7 +598,10 @@ class Bars:
             lengths = np.array([rows.stop - rows.start for rows, _, _ in runs])
             starts = np.array([rows.start for rows, _, _ in runs])
             ends = np.cumsum(lengths)
-            matrix = runs[0][0].matrix[np.repeat(starts - (ends - lengths), lengths) + np.arange(ends[-1])]
+            if (starts[1:] == starts[0] + ends[:-1]).all():  # most often: the runs stand in a row in the matrix
+                matrix = runs[0][0].matrix[starts[0] : starts[0] + ends[-1]]
+            else:
+                matrix = runs[0][0].matrix[np.repeat(starts - (ends - lengths), lengths) + np.arange(ends[-1])]
             counts = matrix[:, 0].astype(np.int64)
             steps = counts + np.repeat(np.array([offset for _, offset, _ in runs]), lengths)
             epochs = None if runs[0][2] is None else np.repeat(np.array([epoch for _, _, epoch in runs]), lengths)
@@ -665,7 +720,7 @@ class DrawnBytesFeed(LineParser):
         # a byte replaced: the text's lines are not the bytes'
         if not self._fast or "\r" not in text or "\ufffd" in text:
             return self.feed(text)
-        lines = text.split("\n")
+        lines = _split_lines(text)
         tail = lines.pop()  # the line left open waits in the splitter
         splitter = self._splitter
         held = splitter.take_held() if lines else None

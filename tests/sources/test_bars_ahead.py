@@ -1,0 +1,38 @@
+"""The runs `Bars.read_ahead` reads together from a chunk's bytes, and the blocks `Bars.flush`
+cuts of them, give what reading every redraw on its own gives (``Parser(fast=False)``), in the
+cases the generated logs of test_prints_fast rarely draw; a chunk's lines cut around their
+redraws are its lines."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lossboard.model import Columns, Point
+from lossboard.sources.formats import tqdm
+from tests.sources.helpers import expand
+from tests.sources.test_prints_fast import _assert_same
+
+
+@pytest.mark.parametrize("name", ["prints", "tqdm"])
+def test_runs_that_start_with_a_count_of_zero_come_as_one_block_a_series(name: str) -> None:
+    # a bar drawn twice at 0 before its first update: each line's run read ahead starts with a
+    # state that gives nothing, so the runs of the chunk's lines do not stand in a row in its
+    # matrix, and their one block is gathered from it
+    def line(epoch: int) -> str:
+        counts = [0, 0, *range(1, 11)]
+        return "\r" + "\r".join(
+            f"Epoch {epoch}: {n * 10:3d}%|{'#' * n:<10}| {n}/10 [00:01<00:02, 3.25it/s, loss={n / 100:.2f}]" for n in counts
+        ) + "\n"
+
+    items = _assert_same("".join(line(epoch) for epoch in range(1, 5)), name=name)
+    assert len([item for item in items if type(item) is Columns and item.source_tag == "loss"]) == 1
+    loss = [(p.step, p.value) for p in expand(items) if type(p) is Point and p.source_tag == "loss"]
+    assert loss == [((epoch - 1) * 10 + n, float(f"{n / 100:.2f}")) for epoch in range(1, 5) for n in range(1, 11)]
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=st.text(st.sampled_from(["\r", "\n", "a", " ", "\u00e9", "\u2588"]), max_size=80))
+def test_lines_cut_around_their_redraws_are_the_lines_split_at_each_newline(text: str) -> None:
+    assert tqdm._split_lines(text) == text.split("\n")
