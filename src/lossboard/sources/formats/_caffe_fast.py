@@ -113,6 +113,17 @@ def _fill(data: np.ndarray, offsets: np.ndarray, width: int) -> None:
     _cells(data, width)[offsets] = np.void(FILL * width)
 
 
+@lru_cache(maxsize=256)
+def _line_masks(width: int) -> np.ndarray:
+    """``width`` items of ``width`` bytes: item ``n`` is 1 for the first ``n + 1`` bytes (a line's
+    bytes to its comma), 0 after. `Layout._cut` picks an item for each line by its length, a
+    ``memcpy`` each: comparing each line's length with the columns (short rows through numpy's
+    broadcast loop) costs twice as much."""
+    masks = (np.arange(width) <= np.arange(width)[:, None]).view(np.dtype((np.void, width))).ravel()
+    masks.flags.writeable = False  # shared by every block of the width
+    return masks
+
+
 def _words(padded: np.ndarray) -> np.ndarray:
     """The 8 bytes at every offset of ``padded`` as a little-endian integer, as a view."""
     return np.ndarray((len(padded) - 7,), dtype="<u8", buffer=padded, strides=(1,))
@@ -275,9 +286,11 @@ class Layout:
         if count < size:
             return np.arange(0), []
         padded = block.padded
-        firsts = np.arange(count - size + 1)
-        if self._key is not None:  # a word of the first line's head picks the lines worth comparing in full
-            firsts = np.flatnonzero(_words(padded)[block.starts[firsts] + (PREFIX + self._key_offset)] == self._key)
+        if self._key is None:
+            firsts = np.arange(count - size + 1)
+        else:  # a word of the first line's head picks the lines worth comparing in full
+            keys = _words(padded)[block.starts[: count - size + 1] + (PREFIX + self._key_offset)]
+            firsts = np.flatnonzero(keys == self._key)
         for index, head in enumerate(self.heads):
             firsts = firsts[_matches(padded, block.starts[firsts + index] + PREFIX, head)]
         # a record whose literals are not where they belong is left to the line-by-line path
@@ -336,7 +349,7 @@ class Layout:
             at = literals[index]
             seam.cut(data, ends[index::size], None if at is None else at - slots[index::size] + row_starts[index::size])
         data[ends] = _COMMA
-        in_line = np.arange(width, dtype=np.uint8) <= lengths.astype(np.uint8)[:, None]  # width <= 256: bytes compare
+        in_line = _line_masks(width)[lengths].view(bool).reshape(rows.shape)  # a line's bytes to its comma
         kept = in_line & (rows != FILL[0])
         return data[kept.reshape(-1)].tobytes()
 
