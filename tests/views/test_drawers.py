@@ -120,10 +120,22 @@ def test_the_worker_and_its_copy_draw_each_figure_on_a_blank_of_its_own(
         return f"{os.getpid()}: {id(blank[0]) if blank else None}"
 
     monkeypatch.setattr("lossboard.views.plot.write_figure", report)
+    monkeypatch.setattr(drawers_module, "_blanks_until_asked", lambda connection, make: [make() for _ in range(3)])
     with Drawers(2, start_method="fork") as drawers:
         drawn_on = drawers.draw([(spec, tmp_path / spec.key) for spec in figures], "png")
     assert len(set(drawn_on)) == 5 and not any(report.endswith("None") for report in drawn_on)
     assert len({report.split(":")[0] for report in drawn_on}) == 2
+
+
+def test_blanks_are_made_only_until_the_figures_are_asked_for() -> None:
+    waiting, asking = multiprocessing.Pipe()
+    try:
+        assert len(drawers_module._blanks_until_asked(waiting, lambda: ("figure", "axes"))) == drawers_module._BLANKS
+        asking.send("the figures")
+        assert drawers_module._blanks_until_asked(waiting, lambda: ("figure", "axes")) == []
+    finally:
+        waiting.close()
+        asking.close()
 
 
 @pytest.mark.parametrize(("cores", "load", "workers"), [(2, 0.2, 1), (2, 0.9, 1), (2, 1.6, 0), (8, 3.0, 1), (1, 0.0, 0)])

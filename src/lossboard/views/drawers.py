@@ -200,6 +200,16 @@ def _ctrl_c_ignored() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
+def _blanks_until_asked(connection: Connection, make: Callable[[], Blank]) -> list[Blank]:
+    """Up to `_BLANKS` blank figures, made while nothing has come from ``connection``: a blank
+    saves a figure's draw about what it costs to make, so only idle time is spent on them (a
+    small log's load ends before the warm-up: then there are none)."""
+    blanks: list[Blank] = []
+    while len(blanks) < _BLANKS and not connection.poll():
+        blanks.append(make())
+    return blanks
+
+
 def _serve(connection: Connection, cores: int) -> None:
     """The worker: warm matplotlib up, wait for the figures, draw them on ``cores``, answer.
 
@@ -213,7 +223,7 @@ def _serve(connection: Connection, cores: int) -> None:
         from lossboard.views.plot import blank_figure, warm_up
 
         warm_up()
-        blanks = [blank_figure() for _ in range(_BLANKS)]
+        blanks = _blanks_until_asked(connection, blank_figure)
         if parent is not None and connection not in wait([connection, parent.sentinel]):
             return  # the parent died without asking
         jobs, image_format = connection.recv()
