@@ -11,6 +11,7 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -80,8 +81,8 @@ def test_the_figures_are_shared_between_this_process_and_a_forked_copy(
     figures: list[FigureSpec], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Each figure is drawn once, by this process or by the copy: both draw."""
-    monkeypatch.setattr("lossboard.views.plot.write_figure", lambda spec, path, image_format: f"{os.getpid()}")
-    drawn_by = draw_forked([(spec, tmp_path / spec.key) for spec in figures], "png", 2)
+    monkeypatch.setattr("lossboard.views.plot.write_figure", lambda spec, path, image_format, blank: f"{os.getpid()}")
+    drawn_by = draw_forked([(spec, tmp_path / spec.key) for spec in figures], "png", 2, [])
     assert len(drawn_by) == 5 and len(set(drawn_by)) == 2 and str(os.getpid()) in drawn_by
 
 
@@ -109,6 +110,32 @@ def test_a_worker_that_cannot_draw_at_all_leaves_its_figures_to_be_drawn_here(
         monkeypatch.undo()  # this process draws as usual
         written = write_figures(figures, tmp_path, drawers=drawers)
     assert len(written) == 5 and all(path.stat().st_size > 0 for path in written)
+
+
+@pytest.mark.skipif("fork" not in START_METHODS, reason="the reporting write_figure is handed over by fork")
+def test_the_worker_and_its_copy_draw_each_figure_on_a_blank_of_its_own(
+    figures: list[FigureSpec], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def report(spec: FigureSpec, path: Path, image_format: str, blank: tuple[Any, Any] | None) -> str:
+        return f"{os.getpid()}: {id(blank[0]) if blank else None}"
+
+    monkeypatch.setattr("lossboard.views.plot.write_figure", report)
+    monkeypatch.setattr(drawers_module, "_blanks_until_asked", lambda connection, make: [make() for _ in range(3)])
+    with Drawers(2, start_method="fork") as drawers:
+        drawn_on = drawers.draw([(spec, tmp_path / spec.key) for spec in figures], "png")
+    assert len(set(drawn_on)) == 5 and not any(report.endswith("None") for report in drawn_on)
+    assert len({report.split(":")[0] for report in drawn_on}) == 2
+
+
+def test_blanks_are_made_only_until_the_figures_are_asked_for() -> None:
+    waiting, asking = multiprocessing.Pipe()
+    try:
+        assert len(drawers_module._blanks_until_asked(waiting, lambda: ("figure", "axes"))) == drawers_module._BLANKS
+        asking.send("the figures")
+        assert drawers_module._blanks_until_asked(waiting, lambda: ("figure", "axes")) == []
+    finally:
+        waiting.close()
+        asking.close()
 
 
 @pytest.mark.parametrize(("cores", "load", "workers"), [(2, 0.2, 1), (2, 0.9, 1), (2, 1.6, 0), (8, 3.0, 1), (1, 0.0, 0)])

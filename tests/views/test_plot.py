@@ -8,12 +8,21 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from matplotlib.figure import Figure
 
 import lossboard
 from lossboard.cli import main
 from lossboard.model import LR_CHANGE, Run, Series
 from lossboard.views.figures import FigureSpec, Line, Marker, build_figures
-from lossboard.views.plot import LEGEND_ENTRIES, FigureError, file_names, render, write_figures
+from lossboard.views.plot import (
+    COLUMNS,
+    LEGEND_ENTRIES,
+    FigureError,
+    blank_figure,
+    file_names,
+    render,
+    write_figures,
+)
 
 EXAMPLE = Path(__file__).parent.parent.parent / "examples" / "alexnet-imagenet"
 
@@ -163,3 +172,15 @@ def test_many_lr_changes_are_ticks_along_the_top_counted_in_the_legend_and_few_a
             assert heights == {(0.0, 1.0)} and len(axes.texts) == 3 and legend == ["train"]
         else:  # a tick each along the top: 100 full-height lines would bury the curve
             assert heights == {(0.97, 1.0)} and not axes.texts and legend == ["train", "lr change (100)"]
+
+
+def _pixels(figure: Figure) -> np.ndarray:
+    figure.canvas.draw()
+    return np.asarray(figure.canvas.buffer_rgba())
+
+
+def test_a_figure_drawn_on_a_blank_made_ahead_is_the_figure_drawn_on_a_new_one() -> None:
+    lr = Line("r", "lr", "lr", np.arange(4.0), np.array([0.1, 0.01, 0.001, 0.0001]), "#0072B2", "solid")
+    specs = [*build_figures(lossboard.load(EXAMPLE), columns=COLUMNS), FigureSpec("lr", "Decades", "epoch", "lr", [lr])]
+    for spec in specs:
+        assert np.array_equal(_pixels(render(spec, blank=blank_figure())), _pixels(render(spec))), spec.key

@@ -28,9 +28,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
     from lossboard.views.figures import FigureSpec
 
 Job = tuple["FigureSpec", Path]
+Blank = tuple["Figure", "Axes"]
+_BLANKS = 3  # blank figures made ahead (`plot.blank_figure`): a process's share of the five standard figures
 _FIGURE_POINTS = 5000  # what a figure's text, ticks and PNG cost, in points of its lines (for sharing out)
 
 
@@ -108,25 +113,29 @@ class Drawers:
         self._worker = None
 
 
-def draw_here(jobs: Sequence[Job], image_format: str) -> list[str | None]:
-    """Each figure drawn in this process: per job, why it could not be drawn, or None."""
+def draw_here(jobs: Sequence[Job], image_format: str, blanks: list[Blank] | None = None) -> list[str | None]:
+    """Each figure drawn in this process, on a figure taken from ``blanks`` while there are
+    any (`plot.blank_figure`): per job, why it could not be drawn, or None."""
     from lossboard.views.plot import write_figure
 
-    return [write_figure(spec, path, image_format=image_format) for spec, path in jobs]
+    return [write_figure(spec, path, image_format=image_format, blank=blanks.pop() if blanks else None)
+            for spec, path in jobs]
 
 
-def draw_forked(jobs: Sequence[Job], image_format: str, cores: int) -> list[str | None]:
+def draw_forked(jobs: Sequence[Job], image_format: str, cores: int, blanks: list[Blank]) -> list[str | None]:
     """Each figure drawn on ``cores`` processes: this one and copies of it forked now, each a
-    share of about the same cost. A copy that fails to answer has its share drawn here."""
+    share of about the same cost, on ``blanks`` (each copy on its own copy of them). A copy that
+    fails to answer has its share drawn here."""
     shares = _shares([spec for spec, _ in jobs], cores if _can_fork() else 1)
-    children = [_fork(lambda share=share: draw_here([jobs[i] for i in share], image_format)) for share in shares[1:]]
+    children = [_fork(lambda share=share: draw_here([jobs[i] for i in share], image_format, blanks))
+                for share in shares[1:]]
     failures: list[str | None] = [None] * len(jobs)
-    for i, failure in zip(shares[0], draw_here([jobs[i] for i in shares[0]], image_format)):
+    for i, failure in zip(shares[0], draw_here([jobs[i] for i in shares[0]], image_format, blanks)):
         failures[i] = failure
     for share, child in zip(shares[1:], children):
         answer = _child_answer(child)
         if answer is None or len(answer) != len(share):
-            answer = draw_here([jobs[i] for i in share], image_format)
+            answer = draw_here([jobs[i] for i in share], image_format, blanks)
         for i, failure in zip(share, answer):
             failures[i] = failure
     return failures
@@ -191,6 +200,16 @@ def _ctrl_c_ignored() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
+def _blanks_until_asked(connection: Connection, make: Callable[[], Blank]) -> list[Blank]:
+    """Up to `_BLANKS` blank figures, made while nothing has come from ``connection``: a blank
+    saves a figure's draw about what it costs to make, so only idle time is spent on them (a
+    small log's load ends before the warm-up: then there are none)."""
+    blanks: list[Blank] = []
+    while len(blanks) < _BLANKS and not connection.poll():
+        blanks.append(make())
+    return blanks
+
+
 def _serve(connection: Connection, cores: int) -> None:
     """The worker: warm matplotlib up, wait for the figures, draw them on ``cores``, answer.
 
@@ -201,13 +220,14 @@ def _serve(connection: Connection, cores: int) -> None:
     parent = multiprocessing.parent_process()
     answer: list[str | None] | None = None
     try:
-        from lossboard.views.plot import warm_up
+        from lossboard.views.plot import blank_figure, warm_up
 
         warm_up()
+        blanks = _blanks_until_asked(connection, blank_figure)
         if parent is not None and connection not in wait([connection, parent.sentinel]):
             return  # the parent died without asking
         jobs, image_format = connection.recv()
-        answer = draw_forked(jobs, image_format, cores)
+        answer = draw_forked(jobs, image_format, cores, blanks)
     except EOFError:  # the parent closed without asking: its load failed or was interrupted
         return
     except Exception:  # noqa: BLE001  (the parent draws the figures itself and reports what goes wrong)

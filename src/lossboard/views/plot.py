@@ -37,6 +37,7 @@ LEGEND_ENTRIES = 16
 AXES_IN = (6.9, 4.0)  # the plotting area, whatever the legend; the figure adds margins and legend
 DPI = 100  # matplotlib's own default; 150 costs 2.2x the pixels to stroke and encode
 COLUMNS = round(AXES_IN[0] * DPI)  # pixel columns of the axes: lines are reduced to these
+BLANK_TICKS = 12  # tick marks a side made ahead in a `blank_figure`: about as many as matplotlib's locators place
 _MARGINS_IN = (0.85, 0.25, 0.6, 0.45)  # left (tick labels, y label), right, bottom, top (title)
 _LEGEND_POINTS = 8
 _BREAK = np.full((1, 2), np.nan)
@@ -82,8 +83,11 @@ def write_figures(
     return written
 
 
-def write_figure(spec: FigureSpec, path: Path, *, image_format: str) -> str | None:
-    """Draw one figure into ``path``: None, or why it could not be drawn."""
+def write_figure(
+    spec: FigureSpec, path: Path, *, image_format: str, blank: tuple[Figure, Axes] | None = None
+) -> str | None:
+    """Draw one figure into ``path``, on ``blank`` if given (`blank_figure`): None, or why it
+    could not be drawn."""
     # a fixed creation date keeps SVG/PDF output byte-for-byte reproducible
     metadata = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}.get(image_format, {})
     # zlib level 1: the same pixels, ~10% of a figure's CPU less than level 6 for ~1.1x the bytes
@@ -91,7 +95,7 @@ def write_figure(spec: FigureSpec, path: Path, *, image_format: str) -> str | No
     try:
         # not cleared once saved: `Figure.clear` builds the axes anew (~5% of a figure's CPU), and
         # the lines it would free early are reduced to pixel columns (400 runs: +9 MB at the peak)
-        render(spec).savefig(path, format=image_format, metadata=metadata, **options)
+        render(spec, blank=blank).savefig(path, format=image_format, metadata=metadata, **options)
     except (ValueError, OverflowError, OSError, RuntimeError) as error:
         return f"{spec.title!r} ({path}): {error}"
     return None
@@ -154,32 +158,49 @@ def plot(
     return figures
 
 
-def render(spec: FigureSpec, *, columns: int | None = COLUMNS) -> Figure:
+def render(spec: FigureSpec, *, columns: int | None = COLUMNS, blank: tuple[Figure, Axes] | None = None) -> Figure:
     """One figure spec as a matplotlib `Figure`, its legend outside the axes on the right.
 
     The layout is fixed, not searched: the axes keep `AXES_IN` whatever the legend holds, and
     the figure grows to the right by the legend's width, so no line is ever under it.
-    ``columns=None`` draws every point (for comparison: the picture is the same).
+    ``columns=None`` draws every point (for comparison: the picture is the same). ``blank``, a
+    `blank_figure` made ahead, is drawn on (once) rather than a new figure.
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
     entries = _legend_entries(spec)
     legend_in = _legend_width_in([label for _, label in entries])
     # whole pixels, so that the axes' edges fall on pixel edges and the columns are the pixels
     width_in = math.ceil((AXES_IN[0] + _MARGINS_IN[0] + _MARGINS_IN[1] + legend_in) * DPI) / DPI
     height_in = AXES_IN[1] + sum(_MARGINS_IN[2:])
+    figure, axes = blank or blank_figure(ticks=0)
     with _plain_text():
-        figure = Figure(figsize=(width_in, height_in), dpi=DPI)
-        FigureCanvasAgg(figure)
+        figure.set_size_inches(width_in, height_in)
         left, bottom = _MARGINS_IN[0] / width_in, _MARGINS_IN[2] / height_in
-        axes = figure.add_axes((left, bottom, AXES_IN[0] / width_in, AXES_IN[1] / height_in))
+        axes.set_position((left, bottom, AXES_IN[0] / width_in, AXES_IN[1] / height_in))
         draw(spec, axes, columns=columns)
         if entries:
             figure.legend([handle for handle, _ in entries], [label for _, label in entries], loc="upper left",
                           bbox_to_anchor=(left + (AXES_IN[0] + 0.1) / width_in, bottom + AXES_IN[1] / height_in),
                           fontsize=_LEGEND_POINTS, frameon=False, borderaxespad=0)
     return figure
+
+
+def blank_figure(*, ticks: int = BLANK_TICKS) -> tuple[Figure, Axes]:
+    """An empty figure and its axes for `render`, with ``ticks`` tick marks made on each axis.
+
+    matplotlib makes a tick mark (five artists, copied property by property) when a draw first
+    needs it: ~10 ms of a ~80 ms figure. A drawing process makes its blanks while the runs load.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    with _plain_text():
+        figure = Figure(dpi=DPI)
+        FigureCanvasAgg(figure)
+        axes = figure.add_axes((0.0, 0.0, 1.0, 1.0))
+        if ticks:
+            axes.xaxis.get_major_ticks(ticks)
+            axes.yaxis.get_major_ticks(ticks)
+    return figure, axes
 
 
 def draw(spec: FigureSpec, axes: Axes, *, columns: int | None = COLUMNS) -> None:
