@@ -52,7 +52,7 @@ from lossboard.sources.formats._numbers import (
     digit_reader,
     number_matrix,
 )
-from lossboard.sources.formats._offsets import ranges
+from lossboard.sources.formats._offsets import ranges, rows_at
 
 RATE = re.compile(r"\s*([\d.]+)(?:(\w*/s)|s/(\w+))\s*")  # 3.24it/s, 1.5s/it, 12.41s/batch
 NO_VALUE = frozenset({"None", "?"})  # printed for a value not there yet: no value, no mistake
@@ -260,12 +260,11 @@ def _kinds(layout: BarLayout, data: np.ndarray, starts: np.ndarray, widths: np.n
     for width in np.flatnonzero(np.bincount(widths)).tolist():
         of_width = widths == width
         at = starts[of_width]
-        windows = np.ndarray((len(data) - width + 1, width), np.uint8, data, strides=(1, 1))  # a row at each byte
         changes, changed = [], []
         step = max(1, _BLOCK_BYTES // width)
         for begin in range(0, len(at), step):
             first = max(begin - 1, 0)  # with the row before the block, to compare its first row with
-            rows = _masked_rows(windows[at[first : begin + step]])
+            rows = _masked_rows(rows_at(data, at[first : begin + step], width))
             found = _rows_unlike_the_row_before(rows) + 1
             if not begin:
                 found = np.concatenate([[0], found])  # the first row: none before it

@@ -41,7 +41,7 @@ from itertools import chain
 import numpy as np
 
 from lossboard.sources.formats._numbers import json_matrix
-from lossboard.sources.formats._offsets import ranges
+from lossboard.sources.formats._offsets import ranges, rows_at
 
 # the first redraw of a line: a bar without description that fills its state, drawn as tqdm
 # draws it (full blocks, one partial block, blanks; or "#", a digit, blanks); its count is a
@@ -297,7 +297,7 @@ class SteadyLines:
         for length in _distinct(lengths):
             if length:
                 these = lengths == length
-                blank = _rows_equal(_rows(chars, returns[after[these] - 1] + 1, length), b" " * length)
+                blank = _rows_equal(rows_at(chars, returns[after[these] - 1] + 1, length), b" " * length)
                 taken[line_of[these][~blank]] = False
         return bar_ends
 
@@ -310,7 +310,7 @@ class SteadyLines:
             if not width:
                 taken[lines] = False
                 continue
-            rows = _rows(self._chars, self._starts[lines] + 1, width)
+            rows = rows_at(self._chars, self._starts[lines] + 1, width)
             for same, shape in _bar_shapes(rows):
                 found = _BAR_SHAPE.fullmatch(shape) if shape is not None else None
                 if found is None:
@@ -357,7 +357,7 @@ class SteadyLines:
 def _piece_at(chars: np.ndarray, starts: np.ndarray, piece: bytes) -> np.ndarray:
     """Which of ``starts`` hold ``piece``; a start past the line's end (compared at the chunk's
     last bytes) is refused by the caller's check of where the dict ends."""
-    return _rows_equal(_rows(chars, np.minimum(starts, len(chars) - len(piece)), len(piece)), piece)
+    return _rows_equal(rows_at(chars, np.minimum(starts, len(chars) - len(piece)), len(piece)), piece)
 
 
 def _first_of(chars: np.ndarray, firsts: np.ndarray, byte: int) -> np.ndarray:
@@ -368,7 +368,7 @@ def _first_of(chars: np.ndarray, firsts: np.ndarray, byte: int) -> np.ndarray:
     if last < 0:
         return np.full(len(firsts), -1)
     starts = np.minimum(firsts, last)
-    hits = _rows(chars, starts, _VALUE_WINDOW) == byte
+    hits = rows_at(chars, starts, _VALUE_WINDOW) == byte
     shift = firsts - starts  # the last lines of a chunk look in its last window, from their place in it
     shifted = np.flatnonzero(shift)
     hits[shifted] &= np.arange(_VALUE_WINDOW) >= shift[shifted, None]
@@ -427,12 +427,6 @@ def _distinct(values: np.ndarray) -> list[int]:
     if low == high:
         return [low]
     return (np.flatnonzero(np.bincount(values - low)) + low).tolist()
-
-
-def _rows(chars: np.ndarray, starts: np.ndarray, width: int) -> np.ndarray:
-    """The ``width`` bytes at each of ``starts``, a row each (`sliding_window_view`'s view, made
-    without its Python-level checks, ~20 us a call)."""
-    return np.ndarray((len(chars) - width + 1, width), np.uint8, chars, 0, (1, 1))[starts]
 
 
 def _rows_equal(rows: np.ndarray, expected: bytes) -> np.ndarray:

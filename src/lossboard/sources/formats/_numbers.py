@@ -21,6 +21,7 @@ import numpy as np
 import orjson
 
 from lossboard.model import Problem
+from lossboard.sources.formats._offsets import rows_at
 
 # a number as a regex fragment, for formats that must find numbers inside a line
 NUMBER = r"[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|[nN][aA][nN]|[iI][nN][fF])"
@@ -169,8 +170,7 @@ class DigitReader(NamedTuple):
         start, not a look-up of an index a digit (a third less time). The ASCII ``"0"`` is taken
         off the digits in one pass, not off the numbers after the product (a broadcast over rows of
         a few numbers, which numpy loops over a row at a time)."""
-        rows = np.ndarray((len(data) - self.width + 1, self.width), np.uint8, data, strides=(1, 1))[starts]
-        digits = rows[:, self.positions]
+        digits = rows_at(data, starts, self.width)[:, self.positions]
         digits -= ord("0")
         return serial_product(digits.astype(np.float64), self.weights) / self.scales
 
