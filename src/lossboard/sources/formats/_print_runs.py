@@ -55,6 +55,7 @@ from lossboard.sources.formats._numbers import (
     number,
     number_matrix,
 )
+from lossboard.sources.formats._offsets import rows_at
 from lossboard.sources.formats._prefixes import date_length, strip_prefixes, wall_time
 from lossboard.sources.formats._print_places import Place, Setters, Sheet
 from lossboard.sources.formats.tqdm import match_bar
@@ -387,7 +388,7 @@ def _walls(layout: PrintLayout, text: np.ndarray, starts: np.ndarray) -> np.ndar
     log's records share seconds, and often milliseconds."""
     if not layout.stamp:
         return None
-    stamps = text[starts[:, None] + np.arange(layout.stamp)].view(f"S{layout.stamp}").ravel()
+    stamps = rows_at(text, starts, layout.stamp).view(f"S{layout.stamp}").ravel()
     known, where = np.unique(stamps, return_inverse=True)
     times = [wall_time(stamp.decode("utf-8", "surrogatepass")) for stamp in known.tolist()]
     if None not in times:
