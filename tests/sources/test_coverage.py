@@ -88,3 +88,38 @@ def test_the_patterns_picked_for_a_line_match_what_the_full_patterns_match(line:
     assert coverage._not_measured(line).sub(" ", line) == full.sub(" ", line)
     measured = full.sub(" ", line)
     assert coverage._NUMBER.on(line).findall(measured) == coverage._NUMBER.any.findall(measured)
+
+
+def _other_digits(line: str, digits: list[str]) -> str:
+    """``line`` with its ASCII digits replaced, in order, by ``digits`` (cycled)."""
+    it = iter(digits * (len(line) + 1))
+    return "".join(next(it) if char in "0123456789" else char for char in line)
+
+
+@given(
+    st.lists(_PIECES | st.text(max_size=4), max_size=12).map("".join),
+    st.lists(st.sampled_from("0123456789"), min_size=1, max_size=8),
+)
+def test_lines_alike_but_for_their_digits_share_one_layout(line: str, digits: list[str]) -> None:
+    # the scan matches the patterns once per layout (digits as zeros) and reuses the answer for
+    # every line of it: that holds only while nothing in the answer depends on which digits
+    other = _other_digits(line, digits)
+    assert coverage._Layout.of(line) == coverage._Layout.of(other)
+
+
+@given(st.lists(_PIECES | st.text(max_size=4), max_size=12).map("".join))
+def test_a_layout_places_the_numbers_the_patterns_find_in_its_line(line: str) -> None:
+    # the numbers are found in the line with its stamps blanked to their length, so their places
+    # are the line's; they are the numbers found in the line with each stamp cut to one blank
+    measured = coverage._not_measured(line).sub(" ", line)
+    found = [line[start:end] for start, end in coverage._Layout.of(line).numbers]
+    assert found == coverage._NUMBER.on(line).findall(measured)
+
+
+def test_the_layout_table_holds_at_most_its_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(coverage, "_LAYOUTS_KEPT", 4)
+    layouts: dict[bytes, coverage._Layout] = {}
+    for width in range(1, 20):
+        line = f"{'x' * width} loss: 0.5"
+        assert coverage._layout(line, layouts) == coverage._Layout.of(line)
+        assert len(layouts) <= 4

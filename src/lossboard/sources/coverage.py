@@ -11,8 +11,10 @@ read lines per file and, with ``--unread``, the unread ones grouped by shape (nu
 by ``#``), so one line per kind of miss. Whole-document and binary formats (JSON documents,
 event files) are structured, not lines: they are not scanned.
 
-The scan is a second streaming pass over the file, so it costs about what the parse did and
-keeps memory to the groups it reports.
+The scan is a second streaming pass over the file, keeping memory to the groups it reports.
+The patterns look at which characters are digits, never at which digits, so lines alike but
+for their digits (a log's lines, epoch after epoch) are matched once: a `_Layout` holds where
+such a line's numbers are, whether it may be a header, and its shape.
 """
 
 from __future__ import annotations
@@ -69,6 +71,8 @@ _PAIR = re.compile(r"([A-Za-z_][\w@/ .()-]*?)\s*[:=]\s*[-+]?\.?\d")
 _COUNTERS = frozenset({"epoch", "step", "iter", "iteration", "batch", "global_step"})
 _COUNTER_WORD = re.compile(r"epoch|step|iter|batch", re.I)
 _CHUNK_BYTES = 1 << 20
+_ZEROS = bytes.maketrans(b"123456789", b"000000000")  # a line's layout: its ASCII digits as zeros
+_LAYOUTS_KEPT = 1 << 14  # a file of ever new layouts starts the table again past this many
 _MAX_LINE = 4096  # characters of a line kept for the report and the number search
 _EXAMPLES = 3  # line numbers kept per shape
 
@@ -136,6 +140,7 @@ def run_coverage(run: Run) -> list[Coverage]:
 def scan(path: str, known: Known) -> Coverage:
     """Stream ``path`` and sort its number-bearing lines into read and unread."""
     coverage = Coverage(path)
+    layouts: dict[bytes, _Layout] = {}
     decoder = codecs.getincrementaldecoder("utf-8")("replace")
     pending = ""
     number = 0
@@ -147,7 +152,7 @@ def scan(path: str, known: Known) -> Coverage:
             pending = lines.pop() if chunk else ""
             for line in lines:
                 number += 1
-                _classify(coverage, number, line, known)
+                _classify(coverage, number, line, known, layouts)
             if len(pending) > _MAX_LINE * 16:  # one endless line: keep its tail only
                 pending = pending[-_MAX_LINE:]
             if not chunk:
@@ -155,20 +160,49 @@ def scan(path: str, known: Known) -> Coverage:
     return coverage
 
 
-def _classify(coverage: Coverage, number: int, line: str, known: Known) -> None:
+class _Layout(NamedTuple):
+    """What the patterns find in every line that is ``shown`` but for its digits."""
+
+    numbers: tuple[tuple[int, int], ...]  # where its measured numbers are
+    header: bool  # names a counter, and each ``name: number`` pair in it is a counter's
+    shape: str  # how `inspect --unread` groups it
+
+    @classmethod
+    def of(cls, shown: str) -> _Layout:
+        not_measured = _not_measured(shown)
+        # blanked to the same length, the numbers keep their places in the shown line
+        blanked = not_measured.sub(lambda stamp: " " * len(stamp[0]), shown)
+        numbers = tuple(found.span() for found in _NUMBER.on(shown).finditer(blanked))
+        measured = not_measured.sub(" ", shown)
+        header = bool(_COUNTER_WORD.search(measured)) and all(
+            name.strip().lower() in _COUNTERS for name in _PAIR.findall(measured)
+        )
+        shape = _BAR.sub("|bar|", _DIGIT_RUN.sub("#", not_measured.sub("", shown)))
+        return cls(numbers, header, shape)
+
+
+def _layout(shown: str, layouts: dict[bytes, _Layout]) -> _Layout:
+    key = shown.encode().translate(_ZEROS)  # bytes: a table lookup a byte, where str's is a dict's
+    layout = layouts.get(key)
+    if layout is None:
+        if len(layouts) >= _LAYOUTS_KEPT:
+            layouts.clear()
+        layout = layouts[key] = _Layout.of(shown)
+    return layout
+
+
+def _classify(coverage: Coverage, number: int, line: str, known: Known, layouts: dict[bytes, _Layout]) -> None:
     shown = render(line[-_MAX_LINE:] if len(line) > _MAX_LINE else line).strip()
-    measured = _not_measured(shown).sub(" ", shown)
-    found = _NUMBER.on(shown).findall(measured)
-    if not found:
+    layout = _layout(shown, layouts)
+    if not layout.numbers:
         return
     coverage.numbered += 1
-    if _is_read(found, measured, shown, known):
+    if _is_read(shown, layout, known):
         coverage.read += 1
         return
-    shape = _BAR.sub("|bar|", _DIGIT_RUN.sub("#", _not_measured(shown).sub("", shown)))
-    group = coverage.shapes.get(shape)
+    group = coverage.shapes.get(layout.shape)
     if group is None:
-        group = coverage.shapes[shape] = Shape(shape, shown)
+        group = coverage.shapes[layout.shape] = Shape(layout.shape, shown)
     group.count += 1
     if len(group.lines) < _EXAMPLES:
         group.lines.append(number)
@@ -180,14 +214,14 @@ def _not_measured(line: str) -> re.Pattern[str]:
     return (_NOT_MEASURED if names_source else _STAMPS_ONLY).on(line)
 
 
-def _is_read(found: list[str], measured: str, shown: str, known: Known) -> bool:
-    if any(_is_value(text, known.values) for text in found):
+def _is_read(shown: str, layout: _Layout, known: Known) -> bool:
+    # last first: a line names its counters and timings before its values, and a number that is
+    # no value is tried as a percentage twice
+    if any(_is_value(shown[start:end], known.values) for start, end in reversed(layout.numbers)):
         return True
     if known.event_words and any(word.strip("\"'") in known.event_words for word in shown.split()):
         return True
-    if not _COUNTER_WORD.search(measured) or not any(float(text) in known.positions for text in found):
-        return False
-    return all(name.strip().lower() in _COUNTERS for name in _PAIR.findall(measured))
+    return layout.header and any(float(shown[start:end]) in known.positions for start, end in layout.numbers)
 
 
 def _is_value(text: str, values: set[float]) -> bool:
