@@ -54,7 +54,7 @@ export const listTags = (runs) => getJSON("api/tags", { run: runs });
 export const readEvents = (runs) => getJSON("api/events", { run: runs }).then((body) => body.events);
 
 /** Series of runs x tags; `range` is [from, to] in units of `x` ("step", "epoch", "wall_time"). */
-export async function readSeries({ runs, tags, width, x, range, smoothing, weight, window, halfLife, times }) {
+export async function readSeries({ runs, tags, width, x, range, smoothing, weight, window, halfLife, times, ends }) {
   const params = {
     run: runs,
     tag: tags,
@@ -66,6 +66,7 @@ export async function readSeries({ runs, tags, width, x, range, smoothing, weigh
     weight: smoothing === "ema" ? weight : undefined,
     window: smoothing === "mean" ? window : smoothing === "time_ema" ? halfLife : undefined, // the half-life, in steps
     times, // "all", or "epoch" without wall times: what the chart shows
+    ends: ends ? 1 : undefined, // where each run ends (`run_end`): a learning rate holds until then
   };
   if (report) return (await getJSON("api/series", params)).series;
   const response = await get("api/series", { ...params, format: "columns" });

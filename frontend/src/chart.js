@@ -90,7 +90,8 @@ export class ChartCard {
     const smoothing = this.group.key === "lr" ? "none" : view.smoothing;
     // wall times only where they are drawn: against steps or epochs the tooltip shows the epoch
     times ??= drawsWallTime(this.axisFor(view)) ? "all" : "epoch";
-    return { runs, tags: this.group.tags, width, smoothing, weight: view.weight, window: view.window, halfLife: view.halfLife, times };
+    const ends = this.group.key === "lr"; // a rate holds until the run ends: the chart needs to know where
+    return { runs, tags: this.group.tags, width, smoothing, weight: view.weight, window: view.window, halfLife: view.halfLife, times, ends };
   }
 
   axisFor(view) {
@@ -117,6 +118,10 @@ export class ChartCard {
     let grown = false;
     mine.forEach((s, index) => {
       const add = fresh[index].find((f) => f.tag === s.tag && f.source_tag === s.source_tag);
+      if (add && add.run_end && add.run_end.step !== s.run_end?.step) {
+        s.run_end = add.run_end; // the run went on: a held rate is drawn to its new end
+        grown = true;
+      }
       if (!add || !add.step.length) return;
       for (const column of ["step", "epoch", "wall_time", "value"]) s[column] = s[column].concat(add[column]);
       if (s.smoothed && add.smoothed) s.smoothed = s.smoothed.concat(add.smoothed);
@@ -134,6 +139,14 @@ export class ChartCard {
       return s.wall_time.map((t) => (t === null ? null : (t - start) / 3600));
     }
     return s[API_AXIS[this.axis]];
+  }
+
+  /** Where `s`'s run ends on this chart's axis, when the server said (`run_end`), else null. */
+  endOf(s) {
+    const end = s.run_end;
+    if (!end) return null;
+    if (this.axis === "relative") return end.wall_time === null ? null : (end.wall_time - (this.starts.get(s.run) ?? 0)) / 3600;
+    return end[API_AXIS[this.axis]] ?? null;
   }
 
   draw() {
@@ -154,7 +167,13 @@ export class ChartCard {
       const xs = this.xsOf(s);
       const order = [...xs.keys()].filter((i) => xs[i] !== null).sort((a, b) => xs[a] - xs[b]);
       const x = order.map((i) => xs[i]);
-      const clean = (column) => order.map((i) => (column[i] === null || (view.logY && column[i] <= 0) ? null : column[i]));
+      const end = this.endOf(s);
+      const held = end !== null && x.length > 0 && end > x[x.length - 1] && s.value[order[order.length - 1]] !== null;
+      if (held) x.push(end); // the last value again where the run ends: it holds until then
+      const clean = (column) => {
+        const kept = order.map((i) => (column[i] === null || (view.logY && column[i] <= 0) ? null : column[i]));
+        return held ? kept.concat(kept[kept.length - 1]) : kept;
+      };
       const color = several ? view.colors[s.run]
         : PALETTE[(metrics.indexOf(metricOf(s.tag)) + twin.indexOf(s.source_tag) * 3) % PALETTE.length];
       const dash = splitOf(s.tag) === "val" ? [6, 4] : splitOf(s.tag) === "test" ? [2, 3] : undefined;
@@ -174,6 +193,8 @@ export class ChartCard {
       }
     }
     this.showBadge();
+    // how far right the lines reach: every chart of a run ends where the run does
+    this.element.dataset.xEnd = String(Math.max(...tables.map(([x]) => (x.length ? x[x.length - 1] : -Infinity))));
     const data = tables.length ? uPlot.join(tables) : [[]];
     if (this.plot) this.plot.destroy();
     this.plotBox.replaceChildren();
@@ -285,7 +306,7 @@ function valueAt(holder, column) {
       if (xs[mid] <= x) { at = mid; lo = mid + 1; } else hi = mid - 1;
     }
     if (at < 0) return "--";
-    const i = holder.order[at];
+    const i = holder.order[Math.min(at, holder.order.length - 1)]; // past the last point: the value held there
     const value = column[i];
     const s = holder.s;
     const epoch = s.epoch[i] === null ? "" : ` · epoch ${+s.epoch[i].toFixed(3)}`;

@@ -166,6 +166,7 @@ def test_run_names_are_checked_by_display_name_on_every_backend(two_baselines: T
         ({"run": RUN, "tag": VAL, "x": "iteration"}, "x must be one of step, epoch, wall_time"),
         ({"run": RUN, "tag": VAL, "smoothing": "gauss"}, "'gauss' is not one of none, ema, time_ema, mean"),
         ({"run": RUN, "tag": VAL, "smoothing": "ema", "weight": 1}, "weight must be in [0, 1)"),
+        ({"run": RUN, "tag": VAL, "ends": 2}, "ends must be between 0 and 1"),
     ],
 )
 def test_bad_arguments_are_400_saying_what_is_wrong(client: TestClient, params: dict, says: str) -> None:
@@ -194,7 +195,7 @@ def from_columns(body: bytes) -> list[dict]:
 @pytest.mark.parametrize(
     "params",
     [{"tag": [VAL, "train/accuracy"], "width": 30}, {"tag": VAL, "smoothing": "time_ema", "window": 3},
-     {"tag": VAL, "from": 1e9}, {"tag": "val/nothing"}],
+     {"tag": VAL, "from": 1e9}, {"tag": "val/nothing"}, {"tag": "opt/lr", "ends": 1}],
 )
 def test_the_columns_layout_holds_what_the_json_holds(client: TestClient, params: dict) -> None:
     """What the page reads: the same series, columns and nulls as the JSON answer, in fewer bytes."""
@@ -356,3 +357,38 @@ def test_a_chart_leaving_wall_times_out_gets_the_same_points_and_epochs(tmp_path
                 assert answer["wall_time"] == [None] * len(every["step"])
         odd = client.get("/api/series", params={"run": "a", "tag": "train/loss", "times": "wall"})
         assert odd.status_code == 400 and "times must be one of all, epoch, none" in odd.json()["error"]
+
+
+def test_a_series_asked_with_ends_says_where_its_run_ends_on_every_axis(client: TestClient) -> None:
+    # the example sets its last learning rate at epoch 85 and trains on to epoch 99: the lr chart
+    # holds that rate to where the run's other series end, as `lossboard plot` does
+    every_tag = [info["tag"] for info in client.get("/api/tags", params={"run": RUN}).json()["tags"]]
+    everything = client.get("/api/series", params={"run": RUN, "tag": every_tag, "width": 50}).json()["series"]
+    (lr,) = client.get("/api/series", params={"run": RUN, "tag": "opt/lr", "width": 50, "ends": 1}).json()["series"]
+    assert lr["run_end"] == {
+        "step": max(step for series in everything for step in series["step"]),
+        "epoch": max(epoch for series in everything for epoch in series["epoch"] if epoch is not None),
+        "wall_time": None,  # MXNet's Speedometer lines carry no clock
+    }
+    assert lr["run_end"]["step"] > lr["step"][-1] and lr["run_end"]["epoch"] > lr["epoch"][-1] == 85
+    (plain,) = client.get("/api/series", params={"run": RUN, "tag": "opt/lr", "width": 50}).json()["series"]
+    assert "run_end" not in plain
+
+
+def test_a_run_end_on_the_wall_clock_is_its_latest_series_last_time(tmp_path: Path) -> None:
+    from lossboard import SummaryWriter
+    from lossboard.store.indexer import index_paths
+
+    with SummaryWriter(tmp_path / "logs" / "sched") as writer:
+        for step in range(10):
+            writer.add_scalar("train/loss", 1.0 - step / 10, step, walltime=1000.0 + step)
+            if step in (0, 4):
+                writer.add_scalar("lr", 0.1 / (step + 1), step, walltime=1000.0 + step)
+        writer.add_scalar("val/loss", 0.4, 9, walltime=2000.0)  # the same last step, logged later
+    url = "sqlite://" + str(tmp_path / "index.sqlite")
+    with SQLiteStore(url) as store:
+        index_paths(store, [tmp_path / "logs"])
+    with TestClient(create_app(lambda: SQLiteStore(url, create=False))) as client:
+        (lr,) = client.get("/api/series", params={"run": "sched", "tag": "opt/lr", "ends": 1}).json()["series"]
+    assert lr["step"] == [0, 4]
+    assert lr["run_end"] == {"step": 9, "epoch": None, "wall_time": 2000.0}

@@ -90,6 +90,26 @@ def test_the_example_run_draws_its_charts(serve, page) -> None:
     shoot(page, "dashboard")
 
 
+def test_the_learning_rate_holds_until_the_run_ends(serve, page) -> None:
+    # the example's last rate is set at epoch 85 (step 935,000) and the run trains on to epoch 99:
+    # its chart draws that rate on to where the loss chart ends, on either axis
+    served = serve(str(EXAMPLE))
+    open_drawn(page, served.url)
+    end_of = lambda title: float(card(page, title).get_attribute("data-x-end"))  # noqa: E731
+    assert page.locator("#x-axis").input_value() == "epoch"  # every series has epochs
+    assert end_of("Learning rate") == end_of("Loss") > 99  # Epoch[99]'s batches
+    with page.expect_response(lambda r: "api/series" in r.url and "x=step" in r.url and "ends=1" in r.url):
+        page.select_option("#x-axis", "step")
+    page.wait_for_function(
+        "() => ['lr', 'loss'].every(key => document.querySelector(`article.card[data-group=${key}]`).dataset.xEnd > 1000)"
+    )
+    assert end_of("Learning rate") == end_of("Loss") == 1_099_000  # Epoch[99] Batch [10000]
+    box = card(page, "Learning rate").locator(".u-over").bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.999, box["y"] + box["height"] / 2)  # the run's end
+    assert "0.0001 @ step 935,000 · epoch 85" in card(page, "Learning rate").locator(".u-legend").inner_text()
+    assert page.errors == []
+
+
 def test_smoothing_changes_the_drawn_path_and_keeps_the_raw_one(serve, page) -> None:
     served = serve(str(EXAMPLE))
     open_drawn(page, served.url)

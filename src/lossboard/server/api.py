@@ -122,6 +122,7 @@ def series(
     weight: float = 0.6,
     window: int = 10,
     times: str = "all",
+    ends: bool = False,
 ) -> list[dict[str, Any]]:
     """``run_names`` x ``tag_names``, M4-downsampled to ``width`` buckets, within ``x_range``.
 
@@ -131,7 +132,9 @@ def series(
     series first, so the smoothed curve is the same at every zoom; the points kept are the raw
     curve's M4 points (spikes stay) with the smoothed value beside each. ``total_points``
     counts the points in the range. Pairs the store does not hold are left out. ``times`` (a
-    key of `TIMES`) says which time columns to read; those left out are NaN.
+    key of `TIMES`) says which time columns to read; those left out are NaN. With ``ends``,
+    each answer also says where its run ends (`_run_ends`): a learning rate holds until the
+    run stops, not until its last change.
     """
     if x not in X_AXES:
         raise UsageError(f"x must be one of {', '.join(X_AXES)}, not {x!r}")
@@ -145,9 +148,22 @@ def series(
     for info in query.list_tags(store, run_names):
         held.setdefault((info.run, info.tag), []).append(info)
     wanted = [info for run in run_names for tag in tag_names for info in held.get((run, tag), ())]
+    answer = _answer(store, wanted, width, x, x_range, smoothing, weight, window, read_times)
+    if ends:
+        run_ends = _run_ends(store, [info for infos in held.values() for info in infos])
+        for item in answer:
+            item["run_end"] = run_ends[item["run"]]
+    return answer
+
+
+def _answer(
+    store: Store, wanted: list[TagInfo], width: int, x: str, x_range: tuple[float, float] | None,
+    smoothing: str, weight: float, window: int, times: Times,
+) -> list[dict[str, Any]]:
+    """`series`' answer for the series ``wanted``, in their order."""
     if smoothing != "none":
         return [item for info in wanted
-                for item in _smoothed_series(store, info, width, x, x_range, smoothing, weight, window, read_times)]
+                for item in _smoothed_series(store, info, width, x, x_range, smoothing, weight, window, times)]
     ranges = {_key(info): _step_range(store, info, x, x_range, width) for info in wanted}
     together: dict[tuple[int, int] | None, list[TagInfo]] = {}  # series sharing a range are read at once
     for info in wanted:
@@ -155,7 +171,7 @@ def series(
     read: dict[tuple[str, str, str], SeriesData] = {}
     for step_range, infos in together.items():
         if step_range is None or step_range[0] <= step_range[1]:
-            read.update(query.read_series_of(store, infos, step_range=step_range, buckets=width, times=read_times))
+            read.update(query.read_series_of(store, infos, step_range=step_range, buckets=width, times=times))
     answer = []
     for info in wanted:
         step_range = ranges[_key(info)]
@@ -168,6 +184,29 @@ def series(
 
 def _key(info: TagInfo) -> tuple[str, str, str]:
     return info.run, info.tag, info.source_tag
+
+
+def _run_ends(store: Store, infos: Sequence[TagInfo]) -> dict[str, dict[str, float | None]]:
+    """Where each run of ``infos`` ends on every axis: its last step, and the largest epoch and
+    wall time of its series at that step (None where none has one)."""
+    last_steps: dict[str, int] = {}
+    for info in infos:
+        last_steps[info.run] = max(last_steps.get(info.run, info.last_step), info.last_step)
+    ends: dict[str, dict[str, float | None]] = {
+        run: {"step": step, "epoch": None, "wall_time": None} for run, step in last_steps.items()
+    }
+    reaching: dict[int, list[TagInfo]] = {}  # the series that reach their run's end, by that step
+    for info in infos:
+        if info.last_step == last_steps[info.run]:
+            reaching.setdefault(info.last_step, []).append(info)
+    for step, group in reaching.items():
+        for data in query.read_series_of(store, group, step_range=(step, step)).values():
+            end = ends[data.run]
+            for axis in ("epoch", "wall_time"):
+                known = getattr(data, axis)[~np.isnan(getattr(data, axis))]
+                if len(known):
+                    end[axis] = max(float(known.max()), end[axis] if end[axis] is not None else -math.inf)
+    return ends
 
 
 def _smoothed_series(

@@ -105,6 +105,7 @@ def create_app(
                 weight=_float(params, "weight", default=0.6),
                 window=_int(params, "window", default=10, low=1, high=1_000_000),
                 times=params.get("times", "all"),
+                ends=bool(_int(params, "ends", default=0, low=0, high=1)),
             )
 
         if layout == "columns":  # what the page asks for (`lossboard.server.columns`)

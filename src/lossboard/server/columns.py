@@ -6,7 +6,8 @@ request spends more time writing and parsing JSON numbers than reading the store
 * 4 bytes: the header's length ``H`` (unsigned, little-endian);
 * ``H`` bytes: the header, JSON ``{"series": [{"run", "tag", "source_tag", "total_points",
   "points", "smoothed"}, ...]}`` (``points``: the length of each column, ``smoothed``: whether
-  a smoothed column follows), padded with spaces so that the columns start 8-byte aligned;
+  a smoothed column follows; ``run_end`` too when asked for), padded with spaces so that the
+  columns start 8-byte aligned;
 * per series, in the header's order: ``step``, ``epoch``, ``wall_time``, ``value`` and, when
   smoothed, ``smoothed``, each ``points`` little-endian float64 (steps are exact up to 2**53,
   as in JSON read by a browser). NaN and infinities stay themselves; JSON writes them as null.
@@ -28,7 +29,8 @@ def encode(series: Sequence[dict[str, Any]]) -> bytes:
     """`lossboard.server.api.series`'s answer in the layout above."""
     header = orjson.dumps({"series": [
         {"run": one["run"], "tag": one["tag"], "source_tag": one["source_tag"], "total_points": one["total_points"],
-         "points": len(one["step"]), "smoothed": one["smoothed"] is not None}
+         "points": len(one["step"]), "smoothed": one["smoothed"] is not None,
+         **({"run_end": one["run_end"]} if "run_end" in one else {})}
         for one in series
     ]})
     header += b" " * (-(4 + len(header)) % 8)

@@ -53,7 +53,8 @@ def _data(store: Store, run_names: Sequence[str], *, width: int, max_images: int
             for run in api.runs(store, now=now) if run["name"] in wanted]
     names = [run["name"] for run in runs]
     tags = api.tags(store, names)
-    series = api.series(store, run_names=names, tag_names=sorted({t["tag"] for t in tags["tags"]}), width=width)
+    series = api.series(store, run_names=names, tag_names=sorted({t["tag"] for t in tags["tags"]}), width=width,
+                        ends=True)
     finer = _finer(store, series, width * FINER, FINER_BUDGET)
     media = api.media(store, names)
     records: dict[str, list[dict[str, Any]]] = {}
@@ -77,7 +78,8 @@ def _finer(store: Store, series: list[dict[str, Any]], width: int, budget: int) 
     for coarse in series:
         if coarse["total_points"] <= len(coarse["step"]):
             continue  # every point is in the overview already
-        (again,) = [found for found in api.series(store, run_names=[coarse["run"]], tag_names=[coarse["tag"]], width=width)
+        (again,) = [found for found in api.series(store, run_names=[coarse["run"]], tag_names=[coarse["tag"]],
+                                                  width=width, ends=True)
                     if found["source_tag"] == coarse["source_tag"]]
         if len(again["step"]) <= budget:
             budget -= len(again["step"])
