@@ -25,7 +25,8 @@ the peer, in the same child process; wall and CPU time per query (PostgreSQL: th
 its server process's together) and the load average.
 ``--versus`` runs the ``--scale`` reads on SQLite and PostgreSQL alternating request by request
 in one process: the ratio of their CPU (PostgreSQL: client and server) under the same load, with
-glibc's heap as by default and kept as the server keeps it.
+glibc's heap as by default and kept as the server keeps it, then PostgreSQL's client and server
+each against SQLite's whole read.
 ``--served`` runs the dashboard's reads in the server's threads as `lossboard serve` does, with
 glibc's heap kept between requests (`lossboard.store._heap`) and without, in turns.
 ``--dashboard`` times the whole chart request, `lossboard.server.api.series` and its body
@@ -332,9 +333,10 @@ VERSUS_TIMES = {"all columns": True, "no wall times": "epoch", "steps and values
 
 def child_versus(sqlite_url: str, postgres_url: str, heap: str) -> dict:
     """Each scale read on SQLite then PostgreSQL, alternating request by request in one process,
-    CPU p50 (PostgreSQL: client and server process): both stores see the same load, and neither
-    repeats its own read back to back, which spares a store what a dashboard's mixed requests
-    pay (memory faulted in again, the CPU's caches refilled). ``heap`` as `child_served`'s."""
+    CPU p50 (PostgreSQL: client and server process, and each apart, to show which side its time
+    is on): both stores see the same load, and neither repeats its own read back to back, which
+    spares a store what a dashboard's mixed requests pay (memory faulted in again, the CPU's
+    caches refilled). ``heap`` as `child_served`'s."""
     from lossboard.query import read_series
     from lossboard.store._heap import keep_freed_memory
     from lossboard.store.urls import open_store
@@ -346,18 +348,29 @@ def child_versus(sqlite_url: str, postgres_url: str, heap: str) -> dict:
     server_ns = {kind: _backend_cpu(store) for kind, store in stores.items()}
     repeats = int(os.environ.get("BENCH_REPEATS", "50"))
 
-    def cpu_s(kind: str) -> float:
-        return time.process_time() + (server_ns[kind]() / 1e9 if server_ns[kind] else 0)
+    def cpu_s(kind: str) -> tuple[float, float]:
+        """This process's CPU so far and the store's server process's (0 for SQLite)."""
+        return time.process_time(), server_ns[kind]() / 1e9 if server_ns[kind] else 0.0
+
+    def p50_ms(spent: list[float]) -> float:
+        return statistics.median(spent) * 1e3
 
     result: dict = {}
     for (name, (runs, buckets)), (columns, times) in itertools.product(_scale_queries().items(), VERSUS_TIMES.items()):
-        cpu: dict[str, list[float]] = {kind: [] for kind in stores}
+        client: dict[str, list[float]] = {kind: [] for kind in stores}
+        server: dict[str, list[float]] = {kind: [] for kind in stores}
         for turn in range(repeats + 1):  # the first turn warms up
             for kind, store in stores.items():
                 started = cpu_s(kind)
                 read_series(store, runs=runs, tags=["val/loss"], buckets=buckets, times=times)
-                cpu[kind] += [cpu_s(kind) - started] if turn else []
-        result[f"{name} {columns}"] = {kind: statistics.median(spent) * 1e3 for kind, spent in cpu.items()}
+                ended = cpu_s(kind)
+                if turn:
+                    client[kind].append(ended[0] - started[0])
+                    server[kind].append(ended[1] - started[1])
+        result[f"{name} {columns}"] = {
+            **{kind: p50_ms([c + s for c, s in zip(client[kind], server[kind])]) for kind in stores},
+            "PostgreSQL client": p50_ms(client["PostgreSQL"]), "PostgreSQL server": p50_ms(server["PostgreSQL"]),
+        }
     for store in stores.values():
         store.close()
     result["loadavg"] = Path("/proc/loadavg").read_text().split()[:3]
@@ -375,6 +388,20 @@ def versus_table(by_heap: dict) -> str:
                 cells += [f"{cpu['SQLite']:.2f} ms", f"{cpu['PostgreSQL']:.2f} ms", f"{cpu['PostgreSQL'] / cpu['SQLite']:.2f}x"]
             lines.append(f"| {name} | {heap} | " + " | ".join(cells) + " |")
         lines.append(f"| load average at the end | {heap} | {' '.join(result['loadavg'])} |" + " |" * (3 * len(VERSUS_TIMES) - 1))
+    return "\n".join(lines)
+
+
+def versus_sides_table(by_heap: dict) -> str:
+    """Where PostgreSQL's CPU goes: its client's and its server process's p50 each against
+    SQLite's whole read (the server alone, sending the rows, is what no client change can cut)."""
+    lines = ["| read | columns | heap | SQLite | PostgreSQL client | server | client / SQLite | server / SQLite |",
+             "|---|---|---|---:|---:|---:|---:|---:|"]
+    for heap, result in by_heap.items():
+        for name, columns in itertools.product(_scale_queries(), VERSUS_TIMES):
+            cpu = result[f"{name} {columns}"]
+            client, server, sqlite = cpu["PostgreSQL client"], cpu["PostgreSQL server"], cpu["SQLite"]
+            lines.append(f"| {name} | {columns} | {heap} | {sqlite:.2f} ms | {client:.2f} ms | {server:.2f} ms | "
+                         f"{client / sqlite:.2f}x | {server / sqlite:.2f}x |")
     return "\n".join(lines)
 
 
@@ -676,6 +703,8 @@ def main() -> None:
         results = {heap: in_child("versus", *stores, heap, repeats=args.repeats) for heap in ("default", "keep")}
         (STORE_DBS / "store-versus-results.json").write_text(json.dumps(results, indent=1))
         print(versus_table(results))
+        print()
+        print(versus_sides_table(results))
         return
     for wanted, child, report in (("scale", "scale", scale_table), ("dashboard", "dashboard", dashboard_table),
                                   ("many", "many", many_table)):

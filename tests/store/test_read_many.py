@@ -94,6 +94,22 @@ def test_a_read_without_wall_times_gives_the_same_points_and_no_wall_times(store
     assert np.isnan(data.epoch).all() == (times is False)
 
 
+@pytest.mark.parametrize("size", LEVEL_POINTS[1:4])
+def test_a_series_at_the_edge_of_a_level_reads_at_once_as_alone(store: Store, size: int) -> None:
+    """At ``buckets`` blocks of a level a read takes that level, a point short the one below (on
+    PostgreSQL its statement picks the level): read at once as each is read alone. Steps with
+    uneven gaps, so that no level's blocks line up with the buckets and each level reads apart."""
+    buckets = 7
+    rng = np.random.default_rng(size)
+    pairs = []
+    for run, points in (("edge", buckets * size), ("short", buckets * size - 1)):
+        put(store, run, columns={"train/loss": cols(np.cumsum(rng.integers(1, 9, points)), rng.normal(size=points))})
+        pairs.append((run, "train/loss"))
+    for asked in (pairs, pairs[:1], pairs[1:]):  # several series streamed, one alone
+        for (run, tag, source_tag), data in store.read_many(asked, buckets=buckets).items():
+            _same(data, store.read_series(run, tag, source_tag=source_tag, buckets=buckets))
+
+
 def test_a_read_asking_for_times_it_cannot_name_is_a_usage_error(store: Store) -> None:
     _fill(store)
     with pytest.raises(UsageError, match="times must be True, False or 'epoch'"):

@@ -182,15 +182,13 @@ _READ = (
 )
 
 # every row of whole series found by (run, label), each with its series and rank (`_many.read_whole`):
-# the lookup and the rows in one statement. A series' level is `_levels.level_for` its points
-# (``sizes``: `_levels.LEVEL_POINTS` from level 1), or 0 for a raw read.
+# the lookup and the rows in one statement. A series' level is `_levels.level_for` its points: how
+# many of the levels' `_thresholds` they reach (none given: 0, a raw read).
 _WHOLE = """
 WITH wanted AS (
   SELECT t.id AS tag_id, r.display, t.tag, t.source_tag, t.first_step, t.last_step, t.points::int8,
     row_number() OVER (ORDER BY w.place, t.source_tag) AS rank, true AS whole,
-    CASE WHEN %(buckets)s::int8 IS NULL THEN 0 ELSE (
-      SELECT coalesce(max(l.level), 0) FROM unnest(%(sizes)s::int8[]) WITH ORDINALITY AS l(size, level)
-      WHERE t.points::numeric >= %(buckets)s::numeric * l.size) END AS level
+    coalesce(width_bucket(t.points::numeric, %(thresholds)s::numeric[]), 0) AS level
   FROM unnest(%(runs)s::text[], %(tags)s::text[]) WITH ORDINALITY AS w(run, tag, place)
   JOIN runs r ON r.display = w.run JOIN tags t ON t.run_id = r.id AND t.tag = w.tag
 )""" + _ROWS.format(found=", w.tag_id, w.display, w.tag, w.source_tag, w.first_step, w.last_step, w.points, w.rank")
@@ -206,10 +204,17 @@ def read_whole(
     lo, hi = _many.WHOLE
     fetch = cur.stream if len(pairs) > 1 else cur.execute
     rows = fetch(_WHOLE, {
-        "runs": [run for run, _ in pairs], "tags": [tag for _, tag in pairs], "buckets": buckets,
-        "sizes": list(_levels.LEVEL_POINTS[1:]), "lo": lo, "hi": hi, "epochs": epochs, "walls": walls,
+        "runs": [run for run, _ in pairs], "tags": [tag for _, tag in pairs], "thresholds": _thresholds(buckets),
+        "lo": lo, "hi": hi, "epochs": epochs, "walls": walls,
     })
     return _many.read_whole(rows, buckets, times=times)
+
+
+def _thresholds(buckets: int | None) -> list[int] | None:
+    """The points a series needs for each summary level from 1 (`_levels.level_for`: ``buckets``
+    whole blocks of it), ascending, exact (numeric in the statement, never overflowing); None for
+    a raw read."""
+    return None if buckets is None else [buckets * size for size in _levels.LEVEL_POINTS[1:]]
 
 
 def _query(cur: psycopg.Cursor) -> _levels.Query:
