@@ -36,3 +36,14 @@ def test_runs_that_start_with_a_count_of_zero_come_as_one_block_a_series(name: s
 @given(text=st.text(st.sampled_from(["\r", "\n", "a", " ", "\u00e9", "\u2588"]), max_size=80))
 def test_lines_cut_around_their_redraws_are_the_lines_split_at_each_newline(text: str) -> None:
     assert tqdm._split_lines(text) == text.split("\n")
+
+
+@pytest.mark.parametrize("name", ["prints", "tqdm"])
+def test_a_line_whose_first_state_is_of_another_bar_reads_its_run_with_the_bar_of_the_run(name: str) -> None:
+    # the run read ahead starts after the line's first state, here a warm-up bar not begun: the
+    # run is the epoch bar's, not the warm-up's that reading the first state makes the latest
+    def state(desc: str, n: int) -> str:
+        return f"{desc}: {n * 10:3d}%|{'#' * n:<10}| {n}/10 [00:01<00:02, 3.25it/s, loss={n / 100:.2f}]"
+
+    lines = (f"\r{state(f'Warmup {epoch}', 0)}\r" + "\r".join(state(f"Epoch {epoch}", n) for n in range(1, 11)) for epoch in (1, 2))
+    _assert_same("\n".join(lines) + "\n", name=name)
