@@ -735,7 +735,10 @@ class DrawnBytesFeed(LineParser):
         limit = splitter.max_line_chars
         if (
             any(map(str.endswith, lines, repeat("\r")))  # CRLF: the splitter drops the "\r"
-            or (len(text) + len(held) > limit and max(map(len, lines)) > limit)  # the splitter cuts it
+            # the splitter cuts it: the first line holds the start a chunk before left open, any
+            # other lies in this chunk's text (most often no longer than the limit)
+            or len(lines[0]) > limit
+            or (len(text) > limit and max(map(len, lines)) > limit)
         ):
             return self.feed("\n".join(lines) + "\n" + tail)
         first = splitter.skip(len(lines))
