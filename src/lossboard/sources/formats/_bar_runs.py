@@ -226,37 +226,40 @@ def read_lines(
     widths = returns[states + 1] - starts
     lasts = np.cumsum(counts) - 1
     widths[lasts] = ends - starts[lasts]
-    kinds = _kinds(layout, data, starts, widths)
-    order = np.argsort(kinds, kind="stable")
-    ordered = kinds[order]
-    bounds_of_kinds = [0, *(np.flatnonzero(ordered[1:] != ordered[:-1]) + 1).tolist(), len(kinds)]
+    kinds, keys = _kinds(layout, data, starts, widths)
+    order = np.argsort(kinds, kind="stable")  # 16-bit kinds: a radix sort, not a merge sort
+    bounds_of_kinds = [0, *np.cumsum(np.bincount(kinds, minlength=len(keys))).tolist()]
     matrix = np.zeros((len(kinds), 3 + len(layout.names)))  # a state with no reader: zeros, unused
-    templates = {}  # the masked state of each key
-    for begin, end in zip(bounds_of_kinds, bounds_of_kinds[1:]):
-        key = int(ordered[begin])
+    templates = {}  # the masked state of each kind
+    for kind, key in enumerate(keys):
         if key == _NO_READER:
             continue
         found = layout.readers.get(key)
         if found is None:
             return None  # forgotten meanwhile, by a parser in another thread
-        rows = order[begin:end]
+        rows = order[bounds_of_kinds[kind] : bounds_of_kinds[kind + 1]]
         matrix[rows] = found[0].read(data, starts[rows])
-        templates[key] = found[1]
+        templates[kind] = found[1]
     fits = _start_with(data, starts, counts, kinds, templates, heads)
-    if ordered[0] == _NO_READER:
-        lines_without = np.repeat(np.arange(len(counts)), counts)[kinds == _NO_READER]
+    if _NO_READER in keys:
+        lines_without = np.repeat(np.arange(len(counts)), counts)[kinds == keys.index(_NO_READER)]
         for line in set(lines_without.tolist()):
             fits[line] = False
     return matrix, counts.tolist(), fits
 
 
-def _kinds(layout: BarLayout, data: np.ndarray, starts: np.ndarray, widths: np.ndarray) -> np.ndarray:
-    """The reader key of each state at ``starts`` (its ``\\r``), ``widths`` bytes long;
-    `_NO_READER` for a state with none. The states of one width are cut out of ``data`` as the
-    rows of a matrix, their digits made `_DIGIT`; a row equal to the one before it shares its
-    template. Where the rows change (a bar's fill, a count's width, the next line's bar: a few
-    hundred times a chunk), the rows alike are found together and each looked up once."""
-    kinds = np.empty(len(starts), np.int64)
+def _kinds(
+    layout: BarLayout, data: np.ndarray, starts: np.ndarray, widths: np.ndarray
+) -> tuple[np.ndarray, list[int]]:
+    """The kind of each state at ``starts`` (its ``\\r``), ``widths`` bytes long, and the reader
+    key of each kind (`_NO_READER` for states with none): kinds are numbered from 0 as they come,
+    16 bits each, so that `read_lines` sorts them by radix (an int64 key each took a merge sort).
+    The states of one width are cut out of ``data`` as the rows of a matrix, their digits made
+    `_DIGIT`; a row equal to the one before it shares its template. Where the rows change (a bar's
+    fill, a count's width, the next line's bar: a few hundred times a chunk), the rows alike are
+    found together and each looked up once."""
+    kinds = np.empty(len(starts), np.uint16)  # a layout has at most _MAX_TEMPLATES readers
+    numbered: dict[int, int] = {}  # the kind of each reader key
     for width in np.flatnonzero(np.bincount(widths)).tolist():
         of_width = widths == width
         at = starts[of_width]
@@ -274,13 +277,13 @@ def _kinds(layout: BarLayout, data: np.ndarray, starts: np.ndarray, widths: np.n
         alike, firsts, inverse = np.unique(
             np.concatenate(changed).view(f"V{width}").ravel(), return_index=True, return_inverse=True
         )
-        keys = []
+        kinds_alike = []
         for masked, row in zip(alike, changes[firsts].tolist()):
             start = int(at[row]) + 1
             key = _reader_key(layout, data[start : start + width - 1].tobytes(), masked.tobytes()[1:])
-            keys.append(_NO_READER if key is None else key)
-        kinds[of_width] = np.repeat(np.array(keys)[inverse], np.diff(changes, append=len(at)))
-    return kinds
+            kinds_alike.append(numbered.setdefault(_NO_READER if key is None else key, len(numbered)))
+        kinds[of_width] = np.repeat(np.array(kinds_alike, np.uint16)[inverse], np.diff(changes, append=len(at)))
+    return kinds, list(numbered)
 
 
 def _masked_rows(rows: np.ndarray) -> np.ndarray:

@@ -462,19 +462,24 @@ class Bars:
         the caller gives them to `add` one by one. Nothing changes unless states were read.
         """
         bar = self._current
-        if bar is None or not line.startswith(f"{bar.desc}:", start):
+        if bar is None:
             return start, 0
-        sample_end = line.find("\r", start)
-        layout = self._layout(bar.desc, bar.split, line[start : sample_end if sample_end >= 0 else len(line)])
-        if ahead is not None and ahead.start == start and ahead.layout is layout and ahead.desc == bar.desc:
+        if ahead is not None and ahead.start == start and ahead.desc == bar.desc:
+            # each state of the run is of this bar, in the layout of the line's last (`read_lines`):
+            # its first state's layout is not looked up again
+            layout = ahead.layout
             if ahead.rows is not None:  # most lines: the counts were checked with the chunk's
                 if ahead.rows.first < bar.n:
                     return start, 0  # a count that goes down starts a new bar
                 self._read_run(line_no, ahead.inner, ahead.rows, layout, items)
                 return ahead.run.end, ahead.run.count
             run = ahead.run
-        else:
+        elif line.startswith(f"{bar.desc}:", start):
+            sample_end = line.find("\r", start)
+            layout = self._layout(bar.desc, bar.split, line[start : sample_end if sample_end >= 0 else len(line)])
             run = _bar_runs.read(layout, bar.desc, line, start) if layout else None
+        else:
+            return start, 0
         if run is None or not run.count:
             return start, 0
         if run.matrix is None:
@@ -730,7 +735,10 @@ class DrawnBytesFeed(LineParser):
         limit = splitter.max_line_chars
         if (
             any(map(str.endswith, lines, repeat("\r")))  # CRLF: the splitter drops the "\r"
-            or (len(text) + len(held) > limit and max(map(len, lines)) > limit)  # the splitter cuts it
+            # the splitter cuts it: the first line holds the start a chunk before left open, any
+            # other lies in this chunk's text (most often no longer than the limit)
+            or len(lines[0]) > limit
+            or (len(text) > limit and max(map(len, lines)) > limit)
         ):
             return self.feed("\n".join(lines) + "\n" + tail)
         first = splitter.skip(len(lines))
