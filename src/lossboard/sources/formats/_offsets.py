@@ -24,9 +24,13 @@ def ranges(firsts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
 
 
 def rows_at(data: np.ndarray, starts: np.ndarray, width: int) -> np.ndarray:
-    """The ``width`` bytes at each of ``starts`` (none past ``len(data) - width``), a row each:
-    `sliding_window_view`'s view, made without its Python-level checks (~20 us a call)."""
-    return np.ndarray((len(data) - width + 1, width), np.uint8, data, 0, (1, 1))[starts]
+    """The ``width`` bytes at each of ``starts`` (none past ``len(data) - width``), a row each.
+
+    Each window is one ``width``-byte item, so the gather copies a row at a time; gathered as
+    rows of bytes (`sliding_window_view`'s view), numpy copies a byte at a time, twice the time.
+    """
+    picked = np.ndarray((len(data) - width + 1,), f"V{width}", data, 0, (1,))[starts]
+    return picked.view(np.uint8).reshape(len(picked), width)
 
 
 def holds_at(data: bytes, offsets: np.ndarray, needle: bytes) -> np.ndarray:
