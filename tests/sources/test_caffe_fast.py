@@ -194,6 +194,17 @@ def test_numbers_the_digits_cannot_give_are_read_by_orjson_and_the_rest_from_the
     assert {point.step for point in points(expand(_assert_same(refused, [])), "opt/lr")} == set(lrs)
 
 
+def test_records_with_literals_between_later_numbers_are_cut_and_read_in_bulk(corpus: Path) -> None:
+    """Caffe 1.0's loss line has three numbers between the iteration and the loss (``(4.6 iter/s,
+    21.7s/100 iters)``): no seam places those, so such records are cut, their literals replaced,
+    and read by orjson, still in bulk."""
+    text = re.sub(r"Iteration (\d+), loss = ", r"Iteration \1 (4.60829 iter/s, 21.701s/100 iters), loss = ", (corpus / LENET).read_text())
+    items = _assert_same(text, [])
+    speeds = {point.step: point.value for point in points(expand(items), "perf/iters_per_sec")}
+    assert (len(speeds), speeds[3100]) == (101, 4.60829)
+    assert {"train/loss", "perf/iters_per_sec"} <= {item.tag for item in items if type(item) is Columns}, "not read in bulk"
+
+
 def test_crlf_line_ends_read_the_same(corpus: Path) -> None:
     text = (corpus / LENET).read_text().replace("\n", "\r\n")
     fast = _assert_same(text, list(range(0, len(text), 20_001)))  # some cuts fall inside a CRLF
