@@ -250,21 +250,30 @@ def read_decimals(windows: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray,
     # fresh array of a block's numbers is ~80 fresh pages, each a page fault: ~0.1 ms)
     flags = _INSIDE[shown].view(bool).reshape(windows.shape)
     windows *= flags  # the bytes before the number 0
-    first = np.maximum(shown, 1)
-    np.subtract(np.arange(DECIMAL_WIDTH, DECIMAL_WIDTH * len(windows) + 1, DECIMAL_WIDTH), first, out=first)
-    negative = windows.reshape(-1)[first] == ord("-")
+    negative = _negative(windows, shown, flags)
     windows -= ord("0")  # uint8: a byte below "0" wraps past 9
     points = np.count_nonzero(np.equal(windows, (ord(".") - ord("0")) % 256, out=flags))
     after_point = _after_point(flags)
     found = np.count_nonzero(np.less_equal(windows, 9, out=flags))  # the digits
     windows *= flags
-    digits = shown - negative  # and the point, in a number that fits
+    digits = shown
+    digits -= negative  # and the point, in a number that fits
     if found + points != digits.sum() or points > np.count_nonzero(after_point):
         fits &= np.count_nonzero(flags, axis=1) + (after_point > 0) == digits  # another byte, or more points
     fits &= digits > (after_point > 0)  # a digit, not just a point
     whole = _digits(windows, flags.view("<u8").reshape(-1))
     fits &= whole < _EXACT
     return _scaled(whole, after_point, negative), fits
+
+
+def _negative(windows: np.ndarray, shown: np.ndarray, flags: np.ndarray) -> np.ndarray:
+    """Whether each row's number (its last ``shown`` bytes) starts with a "-": looked for at its
+    first byte only where some row holds one (a lone "-" elsewhere is no digit: the row is not
+    read), the flags of a byte in ``flags``."""
+    if not np.count_nonzero(np.equal(windows, ord("-"), out=flags)):
+        return np.zeros(len(windows), dtype=bool)
+    first = np.arange(DECIMAL_WIDTH, DECIMAL_WIDTH * len(windows) + 1, DECIMAL_WIDTH) - np.maximum(shown, 1)
+    return windows.reshape(-1)[first] == ord("-")
 
 
 def _after_point(point: np.ndarray) -> np.ndarray:
@@ -290,9 +299,10 @@ def _digits(windows: np.ndarray, scratch: np.ndarray) -> np.ndarray:
         words += scratch
         words &= keep
     halves = words.reshape(-1, 2)
-    whole = halves[:, 0] * np.uint64(100_000_000)
+    whole = halves[:, 0].astype(np.float64)
+    whole *= 1e8  # exact, as is the sum, below 2**53 (and at or above it when the digits are)
     whole += halves[:, 1]
-    return whole.astype(np.float64)
+    return whole
 
 
 def _scaled(whole: np.ndarray, after_point: np.ndarray, negative: np.ndarray) -> np.ndarray:
