@@ -25,8 +25,8 @@ line.
 `read_decimals` reads plain decimals (a sign, digits, a point) where the caller knows each one's
 bytes, with no text made for orjson at all: the digits of a number, right-aligned in a window of
 `DECIMAL_WIDTH` bytes, are summed eight to a 64-bit word, and one division by a power of ten
-rounds as `float` does. What it cannot read (an exponent, ``nan``, 16 digits) it says so, for
-orjson.
+rounds as `float` does. The numbers it cannot read (an exponent, ``nan``, 16 digits) it names,
+for the caller's orjson.
 """
 
 from __future__ import annotations
@@ -256,8 +256,7 @@ def read_decimals(windows: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray,
     after_point = _after_point(flags)
     found = np.count_nonzero(np.less_equal(windows, 9, out=flags))  # the digits
     windows *= flags
-    digits = shown
-    digits -= negative  # and the point, in a number that fits
+    digits = np.subtract(shown, negative, out=shown)  # and the point, in a number that fits
     if found + points != digits.sum() or points > np.count_nonzero(after_point):
         fits &= np.count_nonzero(flags, axis=1) + (after_point > 0) == digits  # another byte, or more points
     fits &= digits > (after_point > 0)  # a digit, not just a point
@@ -290,8 +289,8 @@ def _after_point(point: np.ndarray) -> np.ndarray:
 
 def _digits(windows: np.ndarray, scratch: np.ndarray) -> np.ndarray:
     """The digits (0-9 a byte, 16 a row) of each row as one integer, in a float64: the eight of
-    each word summed in three steps of integer arithmetic (shifted into ``scratch``, a word a
-    word of the windows), no byte converted on its own."""
+    each word summed in three steps of integer arithmetic (each step's shifted words written into
+    ``scratch``, as many words as the windows hold), no byte converted on its own."""
     words = windows.view("<u8").reshape(-1)
     for shift, scale, keep in _PAIRS:
         np.right_shift(words, shift, out=scratch)
