@@ -176,6 +176,35 @@ def test_an_iteration_that_is_not_digits_only_is_no_iteration_on_the_fast_path_e
     assert {"train/loss", "opt/lr"} <= {item.tag for item in items if type(item) is Columns}, "not read in bulk"
 
 
+def test_numbers_the_digits_cannot_give_are_read_by_orjson_and_the_rest_from_their_digits(corpus: Path) -> None:
+    """A record's numbers are read from their digits where they are plain decimals; the others
+    (an lr printed with an exponent, as iostreams print ``1e-05``; a loss of 16 digits) by
+    orjson, in the same bulk read, and what orjson refuses (``nan``) sends the piece line by line."""
+    text = (corpus / LENET).read_text()
+    exponents = re.sub(r"lr = (\S+)", lambda lr: f"lr = {float(lr[1]):.5e}", text)
+    long_loss = exponents.replace("Iteration 3000, loss = 0.0136744", "Iteration 3000, loss = 0.01367440000000001")
+    for changed in (exponents, long_loss):
+        items = _assert_same(changed, [])
+        lrs = {point.step: point.value for point in points(expand(items), "opt/lr")}
+        assert lrs[100] == float("9.92565e-03") and len(lrs) == 100
+        assert {"train/loss", "opt/lr"} <= {item.tag for item in items if type(item) is Columns}, "not read in bulk"
+    loss = {point.step: point.value for point in points(expand(_assert_same(long_loss, [])), "train/loss")}
+    assert loss[3000] == 0.01367440000000001
+    refused = exponents.replace("lr = 9.92565e-03", "lr = nan")
+    assert {point.step for point in points(expand(_assert_same(refused, [])), "opt/lr")} == set(lrs)
+
+
+def test_records_with_literals_between_later_numbers_are_cut_and_read_in_bulk(corpus: Path) -> None:
+    """Caffe 1.0's loss line has three numbers between the iteration and the loss (``(4.6 iter/s,
+    21.7s/100 iters)``): no seam places those, so such records are cut, their literals replaced,
+    and read by orjson, still in bulk."""
+    text = re.sub(r"Iteration (\d+), loss = ", r"Iteration \1 (4.60829 iter/s, 21.701s/100 iters), loss = ", (corpus / LENET).read_text())
+    items = _assert_same(text, [])
+    speeds = {point.step: point.value for point in points(expand(items), "perf/iters_per_sec")}
+    assert (len(speeds), speeds[3100]) == (101, 4.60829)
+    assert {"train/loss", "perf/iters_per_sec"} <= {item.tag for item in items if type(item) is Columns}, "not read in bulk"
+
+
 def test_crlf_line_ends_read_the_same(corpus: Path) -> None:
     text = (corpus / LENET).read_text().replace("\n", "\r\n")
     fast = _assert_same(text, list(range(0, len(text), 20_001)))  # some cuts fall inside a CRLF
@@ -186,10 +215,15 @@ def _glog(month: int, day: int, second: float, source: str, message: str) -> str
     return f"I{month:02d}{day:02d} 10:{int(second) // 60 % 60:02d}:{second % 60:09.6f}  4242 {source}] {message}\n"
 
 
-# the last ones are not numbers where the fast path finds a literal by position: empty, text
-# after the digits, a comma inside, longer than it looks for a literal's start, longer than
-# the padding a line's numbers are copied with
-_VALUES = ["0.232917", "1.5e-05", "2", "0.00992565", "nan", "-nan", "inf", "1.", "", "0.5x", "1,5", "1" * 40, "2" * 300]
+# after the first four: what the digit reader leaves to orjson (an exponent, 16 digits) or reads
+# where orjson would not ("007", "1."), and float's own ("1_0"); the last ones are not numbers
+# where the fast path finds a literal by position: empty, text after the digits, a comma
+# inside, longer than it looks for a literal's start, longer than the padding a line's
+# numbers are copied with
+_VALUES = [
+    "0.232917", "1.5e-05", "2", "0.00992565", "-0.5", "-0", ".5", "007", "99999999999999.9", "9007199254740993",
+    "1_0", "nan", "-nan", "inf", "1.", "", "0.5x", "1,5", "1" * 40, "2" * 300,
+]
 
 
 @st.composite

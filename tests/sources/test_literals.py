@@ -1,15 +1,25 @@
 """The shared cut-and-convert step of the fast paths reads numbers only: anything else makes
-the records not fit, so the line-by-line path reads them and reports what it must."""
+the records not fit, so the line-by-line path reads them and reports what it must. Numbers read
+from their digits (`read_decimals`) are `float`'s to the bit, or left to the caller."""
 
 from __future__ import annotations
 
 import re
+import struct
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lossboard.sources.formats._literals import Marks, cut_pieces, read_marked, read_numbers
+from lossboard.sources.formats._literals import (
+    DECIMAL_WIDTH,
+    Marks,
+    cut_pieces,
+    read_decimals,
+    read_marked,
+    read_numbers,
+)
 
 PIECES = ["Epoch[", "] Batch [", "]\tSpeed: ", " samples/sec\taccuracy=", ""]
 
@@ -120,3 +130,64 @@ def test_read_marked_gives_exactly_the_printed_numbers_or_nothing(inner, data) -
 
 def _is_json_decimal(text: str) -> bool:
     return re.fullmatch(r"(0|[1-9][0-9]*)(\.[0-9]+)?", text) is not None
+
+
+# ---- read_decimals: plain decimals from their digits, the rest left to the caller ------------
+
+
+def _decimals(texts: list[str], before: str) -> tuple[list[float | None], list[bool]]:
+    """`read_decimals` of ``texts``, each right-aligned in its window after ``before`` (what
+    precedes a number on its line: digits and signs too)."""
+    windows = np.array([list((before * DECIMAL_WIDTH + text).encode()[-DECIMAL_WIDTH:]) for text in texts], np.uint8)
+    values, fits = read_decimals(windows.reshape(-1, DECIMAL_WIDTH), np.array([len(text.encode()) for text in texts]))
+    return values.tolist(), fits.tolist()
+
+
+def _same_float(text: str, value: float) -> bool:
+    return struct.pack("d", float(text)) == struct.pack("d", value)  # -0.0 is not 0.0
+
+
+def _reads_exactly(text: str) -> bool:
+    """Whether `read_decimals` must read ``text``: a sign, digits and a point, whose digits
+    (the point as a 0) make an integer below 2**53, in `DECIMAL_WIDTH` bytes."""
+    plain = re.fullmatch(r"-?[0-9]*\.?[0-9]*", text) and re.search("[0-9]", text)
+    return bool(plain) and len(text) <= DECIMAL_WIDTH and int(text.lstrip("-").replace(".", "0")) < 2**53
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["0.000669056", "715780", "-0.5", "-0", "-0.0", "1.", ".5", "007", "00.50", "0", "123456789012345",
+     "12345678.9012345", "9007199254740991", "89999999999999.9", "2.3016", "1234567.12345678", "-123456789012345"],
+)
+def test_a_plain_decimal_is_read_as_float_reads_it(text: str) -> None:
+    values, fits = _decimals([text, text], "loss = 1-")
+    assert fits == [True, True] and all(_same_float(text, value) for value in values)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "-", ".", "-.", "1.2.3", "--1", "1-2", "+1", "1e5", "1.5e-05", "nan", "-inf", " 1", "1 ", "1_0", "0x1",
+     "9007199254740993", "99999999999999.9", "-1234567890123456", "\u0661", "12345678901234567"],
+)
+def test_what_is_no_plain_decimal_below_2_53_is_left_to_the_caller(text: str) -> None:
+    values, fits = _decimals(["0.25", text, "3"], "Iteration 9")
+    assert fits == [True, False, True] and values[::2] == [0.25, 3.0]
+
+
+_PLAIN = st.builds(
+    "{}{}{}{}".format,
+    st.sampled_from(["", "", "-"]),
+    st.text("0123456789", max_size=16),
+    st.sampled_from(["", ".", "."]),
+    st.text("0123456789", max_size=16),
+).map(lambda text: text[:DECIMAL_WIDTH + 1])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(_PLAIN, _PLAIN, st.text("0123456789.-+eE_ n", max_size=18)), min_size=1, max_size=40),
+       st.text("0123456789.- =x", min_size=1, max_size=3))
+def test_read_decimals_gives_floats_to_the_bit_or_leaves_the_number(texts: list[str], before: str) -> None:
+    values, fits = _decimals(texts, before)
+    for text, value, read in zip(texts, values, fits):
+        assert read == _reads_exactly(text), text
+        assert not read or _same_float(text, value), text

@@ -9,14 +9,17 @@ dates and numbers::
 
 A `Layout` is the literal text of one record, learned once. A chunk of whole lines is read as
 bytes with no Python per line: numpy finds where the lines start, which lines begin with
-glog's fixed-width date and a record line's text up to its first number (`Layout.heads`),
-reads the dates as columns of digits, and copies each record line from its first number on
-into a row of its own (an output line only up to its weighted value, which nothing reads). A
-line's last literal sits at a fixed distance from its end and the literal after its first
-number just after the first byte that is no number character, so both are checked by position
-and overwritten in the rows, to be left out with what follows a line's end by one numpy
-selection (a `bytes.replace` costs ~100 ns an occurrence); only literals between later numbers
-are cut with `bytes.replace`. One orjson call reads what is left (`_literals.read_cut`).
+glog's fixed-width date and a record line's text up to its first number (`Layout.heads`), and
+reads the dates as columns of digits. A line's last literal sits at a fixed distance from its
+end and the literal after its first number just after the first byte that is no number
+character, so both are checked by position (an output line is read up to its weighted value,
+which nothing reads). With at most two numbers a line, that places every number: each
+is read from its digits where it stands (`_literals.read_decimals`), and only those the digits
+cannot give (an exponent, ``nan``) are copied out for one orjson call. A line with literals
+between later numbers (``(2.3 iter/s, 43.4s/100 iters)``) is copied from its first number on
+into a row of its own, its literals found by position overwritten and left out with what
+follows the line's end by one numpy selection, the others cut with `bytes.replace` (~100 ns an
+occurrence), and one orjson call reads what is left (`_literals.read_cut`).
 Anything that does not fit is left to the caller's line-by-line path, which stays the
 reference: values orjson refuses (``nan``, ``-nan``), other output names, dates that are not
 glog's fixed width.
@@ -33,7 +36,7 @@ import numpy as np
 
 from lossboard import tags
 from lossboard.model import Columns, Event, Point
-from lossboard.sources.formats._literals import read_cut
+from lossboard.sources.formats._literals import DECIMAL_WIDTH, read_cut, read_decimals
 
 PREFIX = 21  # "I0711 14:22:25.854327": severity, month, day and time, always this wide in glog
 
@@ -55,16 +58,24 @@ _PAD = 256  # zeros after a block's bytes: more than any date, head and first nu
 
 class Block:
     """Whole lines ``data[start:stop]`` (UTF-8, each ending in ``\\n``), with where each starts
-    and ends (from ``start``); lines handed out as text are decoded with ``errors``."""
+    and ends (from ``start``); lines handed out as text are decoded with ``errors``.
 
-    def __init__(self, data: bytes, start: int, stop: int, errors: str) -> None:
+    Its bytes, and a flag a byte for where lines end, are written into ``buffer`` (a block's
+    `buffer` that is done with) when that is large enough: a fresh megabyte is 256 fresh pages,
+    each a page fault once glibc has handed the last one back, and the numbers' arrays between
+    two blocks made it do so for most blocks."""
+
+    def __init__(self, data: bytes, start: int, stop: int, errors: str, buffer: np.ndarray | None = None) -> None:
         self._data, self._offset, self.errors = data, start, errors
         # the bytes and zeros after them, one copy: a window of up to `_PAD` bytes fits at every start
         size = stop - start
-        self.padded = np.empty(size + _PAD, dtype=np.uint8)
+        if buffer is None or len(buffer) < 2 * size + _PAD:
+            buffer = np.empty(2 * size + _PAD, dtype=np.uint8)
+        self.buffer, self.padded = buffer, buffer[: size + _PAD]
         self.padded[:size] = np.frombuffer(data, np.uint8, size, start)
         self.padded[size:] = 0
-        self.ends = np.flatnonzero(self.padded[:size] == _NEWLINE)
+        line_ends = np.equal(self.padded[:size], _NEWLINE, out=buffer[size + _PAD : 2 * size + _PAD].view(bool))
+        self.ends = np.flatnonzero(line_ends)
         self.starts = np.concatenate(([0], self.ends[:-1] + 1))
         self.count = len(self.ends)
 
@@ -116,7 +127,7 @@ def _fill(data: np.ndarray, offsets: np.ndarray, width: int) -> None:
 @lru_cache(maxsize=256)
 def _line_masks(width: int) -> np.ndarray:
     """``width`` items of ``width`` bytes: item ``n`` is 1 for the first ``n + 1`` bytes (a line's
-    bytes to its comma), 0 after. `Layout._cut` picks an item for each line by its length, a
+    bytes to its comma), 0 after. `_texts` picks an item for each row by its length, a
     ``memcpy`` each: comparing each line's length with the columns (short rows through numpy's
     broadcast loop) costs twice as much."""
     masks = (np.arange(width) <= np.arange(width)[:, None]).view(np.dtype((np.void, width))).ravel()
@@ -202,6 +213,15 @@ class Seam:
         if at is not None:
             _fill(data, at, len(self.literal))
             data[at] = _COMMA
+
+    def spans(self, starts: np.ndarray, ends: np.ndarray, at: np.ndarray | None) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Where the numbers `Layout._cut` copies start and end on lines from ``starts`` to their
+        ``\n`` at ``ends``, the literal at ``at`` (`check`): the first to the literal (or the
+        tail), the next from the literal to the tail. Only for a line of at most two numbers."""
+        first, last = starts + self.body, ends - len(self.tail)
+        if at is None:
+            return [(first, last)]
+        return [(first, at)] if self.stops_at_literal else [(first, at), (at + len(self.literal), last)]
 
 
 class Layout:
@@ -317,11 +337,43 @@ class Layout:
         dates = read_dates(_rows(block.padded, block.starts[lines], PREFIX))
         if dates is None:
             return None
-        body = self._cut(block, lines, literals)
-        for cut in self._cuts:
-            body = body.replace(cut, b",")
-        matrix = read_cut(body[:-1], len(firsts), self.width)  # the last "\n" became a comma
+        matrix = self._numbers(block, lines, literals)
         return None if matrix is None else (firsts, dates, matrix)
+
+    def _numbers(self, block: Block, lines: np.ndarray, literals: list) -> np.ndarray | None:
+        """The numbers of the records' ``lines`` as a (records, width) array, or None when one is
+        no number orjson reads. Where the seams know every number's bytes, each is read from its
+        digits (`read_decimals`), and only those it cannot read are cut and read by orjson: no
+        text is made for the rest. Else the records are cut (`_cut`) and read by orjson."""
+        records = len(lines) // self.lines
+        if self._cuts:  # literals between later numbers, which only `bytes.replace` finds
+            body = self._cut(block, lines, literals)
+            for cut in self._cuts:
+                body = body.replace(cut, b",")
+            return read_cut(body[:-1], records, self.width)  # the last "\n" became a comma
+        starts, ends = self._spans(block, lines, literals)
+        values, fits = read_decimals(_rows(block.padded, ends - DECIMAL_WIDTH, DECIMAL_WIDTH), ends - starts)
+        if not fits.all():  # an exponent, nan, more digits
+            unfit = np.flatnonzero(~fits)
+            found = read_cut(_joined(block.padded, starts[unfit], ends[unfit])[:-1], len(unfit), 1)
+            if found is None:
+                return None
+            values[unfit] = found.ravel()
+        return values.reshape(records, self.width)
+
+    def _spans(self, block: Block, lines: np.ndarray, literals: list) -> tuple[np.ndarray, np.ndarray]:
+        """Where each number of the records' ``lines`` starts and ends (`Seam.spans`), in the
+        order of the records' numbers."""
+        size = self.lines
+        starts = np.empty((len(lines) // size, self.width), dtype=block.starts.dtype)
+        ends = np.empty_like(starts)
+        line_starts, line_ends = block.starts[lines], block.ends[lines]
+        column = 0
+        for index, seam in enumerate(self.seams):
+            for start, end in seam.spans(line_starts[index::size], line_ends[index::size], literals[index]):
+                starts[:, column], ends[:, column] = start, end
+                column += 1
+        return starts.reshape(-1), ends.reshape(-1)
 
     def _cut(self, block: Block, lines: np.ndarray, literals: list) -> bytes:
         """The text of the records' ``lines`` (record after record) from each line's first number
@@ -348,10 +400,24 @@ class Layout:
         for index, seam in enumerate(self.seams):
             at = literals[index]
             seam.cut(data, ends[index::size], None if at is None else at - slots[index::size] + row_starts[index::size])
-        data[ends] = _COMMA
-        in_line = _line_masks(width)[lengths].view(bool).reshape(rows.shape)  # a line's bytes to its comma
-        kept = in_line & (rows != FILL[0])
-        return data[kept.reshape(-1)].tobytes()
+        return _texts(rows, lengths)
+
+
+def _texts(rows: np.ndarray, lengths: np.ndarray) -> bytes:
+    """The first ``lengths`` bytes of each of ``rows`` and a comma after them (over the byte
+    there), row after row, without FILL: one numpy selection."""
+    data = rows.reshape(-1)  # a view: the rows one after another
+    data[np.arange(0, len(data), rows.shape[1]) + lengths] = _COMMA
+    kept = _line_masks(rows.shape[1])[lengths].view(bool).reshape(rows.shape)  # a row's bytes to its comma
+    kept &= rows != FILL[0]
+    return data[kept.reshape(-1)].tobytes()
+
+
+def _joined(padded: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> bytes:
+    """The texts from each of ``starts`` to its end in ``padded``, each with a comma after it
+    (`_texts`; none is longer than the padding, `Seam.check`)."""
+    lengths = ends - starts
+    return _texts(_rows(padded, starts, int(lengths.max()) + 1), lengths)
 
 
 class Records:

@@ -21,6 +21,12 @@ numbers: a record with other text
 keeps it (orjson refuses), one with fewer or more numbers changes the count. Values orjson
 refuses (``nan``, ``inf``, ``1.``) make the records not fit, so the caller reads them line by
 line.
+
+`read_decimals` reads plain decimals (a sign, digits, a point) where the caller knows each one's
+bytes, with no text made for orjson at all: the digits of a number, right-aligned in a window of
+`DECIMAL_WIDTH` bytes, are summed eight to a 64-bit word, and one division by a power of ten
+rounds as `float` does. The numbers it cannot read (an exponent, ``nan``, 16 digits) it names,
+for the caller's orjson.
 """
 
 from __future__ import annotations
@@ -204,3 +210,109 @@ def read_cut(body: bytes, records: int, width: int) -> np.ndarray | None:
     if any(byte in body for byte in _NOT_IN_NUMBERS):  # each a memchr, not a regex
         return None
     return json_matrix(b"[" + body + b"]", records, width)
+
+
+DECIMAL_WIDTH = 16  # the bytes `read_decimals` reads a number from: 15 digits and a point
+# item n: 1 on the last n bytes of a window (picked a ``memcpy`` a row, not a broadcast over short rows)
+_INSIDE = (np.arange(DECIMAL_WIDTH) >= DECIMAL_WIDTH - np.arange(DECIMAL_WIDTH + 1)[:, None]).view(
+    np.dtype((np.void, DECIMAL_WIDTH))
+).ravel()
+_INSIDE.flags.writeable = False
+_PAIRS = (  # adding up the digits of a word: in pairs, fours, eights (the first byte the most significant)
+    (np.uint64(8), np.uint64(10), np.uint64(0x00FF00FF00FF00FF)),
+    (np.uint64(16), np.uint64(100), np.uint64(0x0000FFFF0000FFFF)),
+    (np.uint64(32), np.uint64(10_000), np.uint64(0xFFFFFFFF)),
+)
+# a window's two words of point flags times these, shifted down 56 bits: 1 + the digits after the
+# point (a point at byte k of the first word has 15 - k, of the second 7 - k), 0 without one
+_AFTER_POINT = np.array([0x100F0E0D0C0B0A09, 0x0807060504030201], np.uint64)
+# by that count: what the digits are divided by, and what their integer part is the floor of them over
+_SCALES = np.array([1.0] + [10.0**k for k in range(DECIMAL_WIDTH)])  # powers of ten exact as float64
+_INTEGER_PARTS = np.array([np.inf] + [10.0 ** (k + 1) for k in range(DECIMAL_WIDTH)])  # no point: 0
+_EXACT = 2.0**53  # integers below this are exact as float64
+
+
+def read_decimals(windows: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The numbers that end the rows of ``windows`` (`DECIMAL_WIDTH` bytes each, the last
+    ``lengths`` of a row its number; overwritten) as `float` reads them, and which rows were
+    read: plain decimals whose digits make an integer below 2**53, any of 15 digits
+    (``0.000669056``, ``-3``, ``.5``, ``007``); the others (an exponent, ``nan``, ``+1``, more
+    digits, no digit) are the caller's to read.
+
+    The digits, with the point as a 0, make an integer ``A = L * 10**(f+1) + F`` below 2**53
+    for ``f`` digits after the point: exact as a float64, as are the integer part ``L`` (the
+    floor of ``A / 10**(f+1)``, whose fraction is below 0.1) and ``M = A - 9 * 10**f * L``,
+    the number's digits without the point. ``M / 10**f`` rounds once, to the float nearest
+    the decimal: what `float` gives."""
+    fits = (lengths >= 1) & (lengths <= DECIMAL_WIDTH)
+    shown = np.minimum(lengths, DECIMAL_WIDTH)  # the bytes of a row that are its number's
+    # one array of flags a byte, reused: the bytes in the number, then the point, then digits (a
+    # fresh array of a block's numbers is ~80 fresh pages, each a page fault: ~0.1 ms)
+    flags = _INSIDE[shown].view(bool).reshape(windows.shape)
+    windows *= flags  # the bytes before the number 0
+    negative = _negative(windows, shown, flags)
+    windows -= ord("0")  # uint8: a byte below "0" wraps past 9
+    points = np.count_nonzero(np.equal(windows, (ord(".") - ord("0")) % 256, out=flags))
+    after_point = _after_point(flags)
+    found = np.count_nonzero(np.less_equal(windows, 9, out=flags))  # the digits
+    windows *= flags
+    digits = np.subtract(shown, negative, out=shown)  # and the point, in a number that fits
+    if found + points != digits.sum() or points > np.count_nonzero(after_point):
+        fits &= np.count_nonzero(flags, axis=1) + (after_point > 0) == digits  # another byte, or more points
+    fits &= digits > (after_point > 0)  # a digit, not just a point
+    whole = _digits(windows, flags.view("<u8").reshape(-1))
+    fits &= whole < _EXACT
+    return _scaled(whole, after_point, negative), fits
+
+
+def _negative(windows: np.ndarray, shown: np.ndarray, flags: np.ndarray) -> np.ndarray:
+    """Whether each row's number (its last ``shown`` bytes) starts with a "-": looked for at its
+    first byte only where some row holds one (a lone "-" elsewhere is no digit: the row is not
+    read), the flags of a byte in ``flags``."""
+    if not np.count_nonzero(np.equal(windows, ord("-"), out=flags)):
+        return np.zeros(len(windows), dtype=bool)
+    first = np.arange(DECIMAL_WIDTH, DECIMAL_WIDTH * len(windows) + 1, DECIMAL_WIDTH) - np.maximum(shown, 1)
+    return windows.reshape(-1)[first] == ord("-")
+
+
+def _after_point(point: np.ndarray) -> np.ndarray:
+    """1 + how many bytes follow the one point flagged in each row of ``point`` (0 without one):
+    a flag's byte picks a byte of `_AFTER_POINT` as a product of words, no search a row."""
+    words = point.view("<u8")
+    after = words[:, 0] * _AFTER_POINT[0]  # a column at a time: a broadcast over rows of two words loops a row at a time
+    after >>= np.uint64(56)
+    second = words[:, 1] * _AFTER_POINT[1]
+    second >>= np.uint64(56)
+    after += second
+    return after
+
+
+def _digits(windows: np.ndarray, scratch: np.ndarray) -> np.ndarray:
+    """The digits (0-9 a byte, 16 a row) of each row as one integer, in a float64: the eight of
+    each word summed in three steps of integer arithmetic (each step's shifted words written into
+    ``scratch``, as many words as the windows hold), no byte converted on its own."""
+    words = windows.view("<u8").reshape(-1)
+    for shift, scale, keep in _PAIRS:
+        np.right_shift(words, shift, out=scratch)
+        words *= scale
+        words += scratch
+        words &= keep
+    halves = words.reshape(-1, 2)
+    whole = halves[:, 0].astype(np.float64)
+    whole *= 1e8  # exact, as is the sum, below 2**53 (and at or above it when the digits are)
+    whole += halves[:, 1]
+    return whole
+
+
+def _scaled(whole: np.ndarray, after_point: np.ndarray, negative: np.ndarray) -> np.ndarray:
+    """The numbers whose digits, with the point as a 0, are ``whole``, with ``after_point``
+    (`_after_point`) and their sign (see `read_decimals`)."""
+    scales = _SCALES.take(after_point, mode="clip")  # more than one point: a row not read
+    integers = _INTEGER_PARTS.take(after_point, mode="clip")
+    np.divide(whole, integers, out=integers)
+    np.floor(integers, out=integers)
+    integers *= scales
+    integers *= 9
+    whole -= integers
+    whole /= scales
+    return np.negative(whole, out=whole, where=negative)

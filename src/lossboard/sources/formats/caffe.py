@@ -105,6 +105,7 @@ class Parser(PlainBytesFeed, LineParser):
         self._fast = fast
         self._layout: Layout | None = None  # of the display records
         self._test_layout: Layout | None = None  # of the test blocks
+        self._buffer: np.ndarray | None = None  # of the last piece read fast (`Block`)
 
     def feed(self, text: str) -> list[Item]:
         if self.takes_plain():  # whole lines as one string: no list of lines at all
@@ -308,7 +309,8 @@ class Parser(PlainBytesFeed, LineParser):
             stop = data.rfind(b"\n", at, cut) + 1 if cut >= 0 else 0
             if stop <= at:
                 stop = end
-            block = Block(data, at, stop, errors)
+            block = Block(data, at, stop, errors, self._buffer)
+            self._buffer = block.buffer  # for the next piece: this one's records are read below
             items.extend(self._fast_block(first + lines, block))
             lines += block.count
             at = stop
