@@ -15,6 +15,7 @@ they would be without a worker, so whatever goes wrong reads the same. Workers i
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import pickle
@@ -224,6 +225,7 @@ def _serve(connection: Connection, cores: int) -> None:
 
         warm_up()
         blanks = _blanks_until_asked(connection, blank_figure)
+        gc.freeze()  # matplotlib and the blanks outlive the figures: no collection here or in a copy walks them
         if parent is not None and connection not in wait([connection, parent.sentinel]):
             return  # the parent died without asking
         jobs, image_format = connection.recv()
