@@ -141,6 +141,24 @@ def test_the_worker_and_its_copy_draw_with_matplotlib_frozen_out_of_their_collec
     assert all(int(report.split(":")[1]) > 1000 for report in drawn_by), drawn_by  # matplotlib's objects
 
 
+def test_what_the_worker_makes_before_it_is_asked_is_left_out_of_collections() -> None:
+    """matplotlib's import and warm-up, and the blanks: no collection while they are made, nor after."""
+    collections: list[str] = []
+
+    def count(phase: str, _: dict) -> None:
+        collections.append(phase)
+
+    gc.callbacks.append(count)
+    try:
+        with drawers_module._uncollected():
+            made = [[index] for index in range(100_000)]  # as many objects as would start collections
+        assert collections == [] and gc.isenabled()
+        assert gc.get_freeze_count() >= len(made)
+    finally:
+        gc.callbacks.remove(count)
+        gc.unfreeze()
+
+
 def test_blanks_are_made_only_until_the_figures_are_asked_for() -> None:
     waiting, asking = multiprocessing.Pipe()
     try:

@@ -211,6 +211,19 @@ def _blanks_until_asked(connection: Connection, make: Callable[[], Blank]) -> li
     return blanks
 
 
+@contextmanager
+def _uncollected() -> Iterator[None]:
+    """What is made meanwhile (matplotlib's import and warm-up, the blanks: ~150k objects) lives as
+    long as the worker: no collection walks it then (its import ran ~90 ms of them), nor while
+    drawing, here or in a forked copy (whose pages each walk would write to)."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
+
+
 def _serve(connection: Connection, cores: int) -> None:
     """The worker: warm matplotlib up, wait for the figures, draw them on ``cores``, answer.
 
@@ -221,11 +234,11 @@ def _serve(connection: Connection, cores: int) -> None:
     parent = multiprocessing.parent_process()
     answer: list[str | None] | None = None
     try:
-        from lossboard.views.plot import blank_figure, warm_up
+        with _uncollected():
+            from lossboard.views.plot import blank_figure, warm_up
 
-        warm_up()
-        blanks = _blanks_until_asked(connection, blank_figure)
-        gc.freeze()  # matplotlib and the blanks outlive the figures: no collection here or in a copy walks them
+            warm_up()
+            blanks = _blanks_until_asked(connection, blank_figure)
         if parent is not None and connection not in wait([connection, parent.sentinel]):
             return  # the parent died without asking
         jobs, image_format = connection.recv()
