@@ -56,6 +56,21 @@ def test_plot_writes_the_classic_figures(tmp_path: Path) -> None:
     assert (tmp_path / "accuracy.png").read_bytes().startswith(b"\x89PNG")
 
 
+def test_plot_leaves_the_collector_out_of_the_exit(tmp_path: Path) -> None:
+    """At exit the objects are frozen, so the interpreter's last collections do not walk them."""
+    import subprocess
+    import sys
+
+    script = ("import atexit, gc, sys; from lossboard.cli import main\n"
+              "atexit.register(lambda: print('frozen at exit:', gc.get_freeze_count() > 0))  # runs after plot's\n"
+              "main(['plot', sys.argv[1], '-o', sys.argv[2]], standalone_mode=False)\n"
+              "main(['plot', sys.argv[1], '-o', sys.argv[2]], standalone_mode=False)\n"
+              "print('frozen before exit:', gc.get_freeze_count() > 0)")
+    child = subprocess.run([sys.executable, "-c", script, str(EXAMPLE), str(tmp_path)], capture_output=True, text=True,
+                           timeout=120, check=True)
+    assert child.stdout.splitlines()[-2:] == ["frozen before exit: False", "frozen at exit: True"], child.stderr
+
+
 def test_plot_svg_and_terminal_charts(tmp_path: Path) -> None:
     code, out, _ = invoke("plot", str(EXAMPLE), "--term", "--format", "svg", "-o", str(tmp_path))
     assert code == 0

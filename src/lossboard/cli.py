@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import gc
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -195,6 +197,16 @@ def plot(paths: tuple[str, ...], log_format: str | None, stitch: bool | None, st
                 for path in written:
                     if path is not None:
                         click.echo(str(path))
+    _exit_without_collecting()
+
+
+def _exit_without_collecting() -> None:
+    """At this process's exit, freeze its objects so that the interpreter's last collections skip
+    them (~12 ms; ~70-120 ms where matplotlib drew here). All they would find is cycles whose
+    finalizers a finished plot does not need: its files are written and closed, and the
+    interpreter flushes the standard streams itself. Not before the exit: a process that goes
+    on (a test, a script calling `main`) collects as before."""
+    atexit.register(gc.freeze)
 
 
 @main.command()

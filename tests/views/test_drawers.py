@@ -3,6 +3,7 @@ process left behind."""
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import signal
@@ -125,6 +126,37 @@ def test_the_worker_and_its_copy_draw_each_figure_on_a_blank_of_its_own(
         drawn_on = drawers.draw([(spec, tmp_path / spec.key) for spec in figures], "png")
     assert len(set(drawn_on)) == 5 and not any(report.endswith("None") for report in drawn_on)
     assert len({report.split(":")[0] for report in drawn_on}) == 2
+
+
+@pytest.mark.skipif("fork" not in START_METHODS, reason="the reporting write_figure is handed over by fork")
+def test_the_worker_and_its_copy_draw_with_matplotlib_frozen_out_of_their_collections(
+    figures: list[FigureSpec], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the worker made before it was asked lives as long as it does: no collection walks it again."""
+    monkeypatch.setattr("lossboard.views.plot.write_figure",
+                        lambda spec, path, image_format, blank: f"{os.getpid()}: {gc.get_freeze_count()}")
+    with Drawers(2, start_method="fork") as drawers:
+        drawn_by = drawers.draw([(spec, tmp_path / spec.key) for spec in figures], "png")
+    assert len({report.split(":")[0] for report in drawn_by}) == 2
+    assert all(int(report.split(":")[1]) > 1000 for report in drawn_by), drawn_by  # matplotlib's objects
+
+
+def test_what_the_worker_makes_before_it_is_asked_is_left_out_of_collections() -> None:
+    """matplotlib's import and warm-up, and the blanks: no collection while they are made, nor after."""
+    collections: list[str] = []
+
+    def count(phase: str, _: dict) -> None:
+        collections.append(phase)
+
+    gc.callbacks.append(count)
+    try:
+        with drawers_module._uncollected():
+            made = [[index] for index in range(100_000)]  # as many objects as would start collections
+        assert collections == [] and gc.isenabled()
+        assert gc.get_freeze_count() >= len(made)
+    finally:
+        gc.callbacks.remove(count)
+        gc.unfreeze()
 
 
 def test_blanks_are_made_only_until_the_figures_are_asked_for() -> None:

@@ -6,11 +6,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import lossboard
 from lossboard.model import LR_CHANGE, RESUME, Event, Run, Series
 from lossboard.views.colors import run_colors
-from lossboard.views.figures import build_figures, role, smooth, x_limits
+from lossboard.views.figures import _has_epochs, build_figures, role, smooth, x_limits
 from lossboard.views.plot import write_figures
 
 EXAMPLE = Path(__file__).parent.parent.parent / "examples" / "alexnet-imagenet"
@@ -28,6 +30,11 @@ def classic_run(name: str = "alexnet") -> Run:
     run = Run(name, ["x.log"], ["mxnet"], {t: series(t, [0, 1, 2]) for t in tags})
     run.events = [Event(RESUME, 1, 1.0, text="resumed in x_1.log"), Event(LR_CHANGE, 2, 2.0, text="lr 1e-3")]
     return run
+
+
+@given(st.lists(st.sampled_from([np.nan, 0.0, 1.0, 2.5, np.inf]), max_size=6))
+def test_a_series_has_epochs_as_the_model_says(epochs: list[float]) -> None:
+    assert _has_epochs(series("train/loss", epochs)) == series("train/loss", epochs).has_epochs
 
 
 @pytest.mark.parametrize(

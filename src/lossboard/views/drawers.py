@@ -15,6 +15,7 @@ they would be without a worker, so whatever goes wrong reads the same. Workers i
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import pickle
@@ -210,6 +211,19 @@ def _blanks_until_asked(connection: Connection, make: Callable[[], Blank]) -> li
     return blanks
 
 
+@contextmanager
+def _uncollected() -> Iterator[None]:
+    """What is made meanwhile (matplotlib's import and warm-up, the blanks: ~150k objects) lives as
+    long as the worker: no collection walks it then (its import ran ~90 ms of them), nor while
+    drawing, here or in a forked copy (whose pages each walk would write to)."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
+
+
 def _serve(connection: Connection, cores: int) -> None:
     """The worker: warm matplotlib up, wait for the figures, draw them on ``cores``, answer.
 
@@ -220,10 +234,11 @@ def _serve(connection: Connection, cores: int) -> None:
     parent = multiprocessing.parent_process()
     answer: list[str | None] | None = None
     try:
-        from lossboard.views.plot import blank_figure, warm_up
+        with _uncollected():
+            from lossboard.views.plot import blank_figure, warm_up
 
-        warm_up()
-        blanks = _blanks_until_asked(connection, blank_figure)
+            warm_up()
+            blanks = _blanks_until_asked(connection, blank_figure)
         if parent is not None and connection not in wait([connection, parent.sentinel]):
             return  # the parent died without asking
         jobs, image_format = connection.recv()

@@ -226,7 +226,7 @@ def _drawable(run: Run) -> list[Series]:
     series = [s for s in run.series.values() if not is_hparam(s, hparam_metrics)]
     tags = {s.tag for s in series}
     for s in list(series):
-        if not _is_batch_level(s) or not s.has_epochs:
+        if not _is_batch_level(s) or not _has_epochs(s):
             continue
         if split_of(s.tag) == BATCH:
             epoch_tag = f"train/{metric_of(s.tag)}"
@@ -260,10 +260,16 @@ def _is_batch_level(series: Series) -> bool:
     """Batch-level: the ``train_batch`` split, or more than two values per epoch."""
     if split_of(series.tag) == BATCH:
         return True
-    if not series.has_epochs or series.source_tag.endswith(_MEAN):
+    if not _has_epochs(series) or series.source_tag.endswith(_MEAN):
         return False
     epochs = np.nanmax(series.epoch) - np.nanmin(series.epoch) + 1
     return len(series) > 2 * epochs
+
+
+def _has_epochs(series: Series) -> bool:
+    """`Series.has_epochs` without its pass over every point where the first point has an epoch
+    (nearly every series): `build_figures` asks it ~50 times, ~2 ms of a 100 MB log's figures."""
+    return bool(len(series.epoch)) and (not math.isnan(series.epoch[0]) or series.has_epochs)
 
 
 def _tell_apart(lines: list[Line]) -> None:
@@ -307,7 +313,7 @@ def _held_until(x: np.ndarray, y: np.ndarray, end: float) -> tuple[np.ndarray, n
 
 def _has_axis(series: Series, axis: str) -> bool:
     if axis == "epoch":
-        return series.has_epochs
+        return _has_epochs(series)
     if axis == "wall":
         return bool(len(series)) and not np.isnan(series.wall_time).all()
     return True
