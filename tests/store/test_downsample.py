@@ -80,6 +80,12 @@ def test_no_points_or_bad_buckets() -> None:
         m4_index(np.arange(3), np.zeros(3), 0)
 
 
+def test_more_buckets_than_memory_holds_keep_every_point() -> None:
+    # a bucket a step already keeps every point: asking for more allocates nothing more
+    step = np.arange(0, 30, 3)
+    assert m4_index(step, np.arange(10.0), 10**18).tolist() == list(range(10))
+
+
 def test_steps_near_the_int64_limit_do_not_overflow() -> None:
     step = np.array([0, 2**62, 2**63 - 2])
     assert m4_index(step, np.array([1.0, 2.0, 3.0]), 2000).tolist() == [0, 1, 2]
@@ -90,7 +96,7 @@ values = st.one_of(st.floats(-5, 5), st.sampled_from([math.nan, math.inf, -math.
 
 @given(
     st.lists(st.tuples(st.integers(-50, 200), values), min_size=1, max_size=60, unique_by=lambda p: p[0]),
-    st.integers(1, 12),
+    st.integers(1, 12) | st.integers(250, 400),  # fewer buckets than steps, and more
     st.data(),
 )
 def test_matches_the_obvious_bucket_by_bucket_version(points, buckets, data) -> None:

@@ -37,7 +37,8 @@ def m4_index(
     hi = int(step[-1]) if hi is None else int(hi)
     if hi < lo:
         return np.empty(0, dtype=np.intp)
-    starts_at = edges(lo, hi, buckets)
+    # past a bucket a step every step has its own bucket anyway: more buckets keep the same points
+    starts_at = edges(lo, hi, min(buckets, hi - lo + 1))
     bounds = np.searchsorted(step, starts_at)  # bounds[k]: index of bucket k's first point
     starts, stops = bounds[:-1], bounds[1:]
     filled = starts < stops
