@@ -8,7 +8,12 @@ Each benchmark runs its methods in child processes so that a method's peak RSS i
 from __future__ import annotations
 
 import resource
+import time
 from pathlib import Path
+
+# numpy's OpenBLAS starts a thread a core at import, which spins for ~0.1 s of CPU before it
+# sleeps; more than this wall time after the import it is asleep
+_BLAS_SPIN_S = 0.25
 
 
 def peak_rss_mb() -> float:
@@ -46,3 +51,11 @@ def values_fed(parser, path: Path, chunk: int = 1 << 20) -> int:
                 kept.append(parser.feed(text))
     kept.append(parser.close())
     return sum(len(item.step) if type(item) is Columns else 1 for items in kept for item in items)
+
+
+def settle() -> None:
+    """Wait until numpy's BLAS threads, started by the warm-up's imports, sleep. Their spin is
+    CPU of the import, which `load_fixed.py` measures with the rest of a first load; counted in
+    a parse right after a light import (lossboard's), it added 20-50 ms that a method with a
+    slower import (pandas') had spent before its clock started."""
+    time.sleep(_BLAS_SPIN_S)

@@ -39,7 +39,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _measure import peak_rss_mb  # bench/ is on sys.path: it is the script's directory
+from _measure import peak_rss_mb, settle  # bench/ is on sys.path: it is the script's directory
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
@@ -191,6 +191,7 @@ def warm_up(function, path: Path) -> None:
         sample = Path(folder) / path.name
         sample.write_bytes(head[: head.rfind(b"\n") + 1])
         function(sample)
+    settle()
 
 
 def child(method: str, path: Path) -> None:

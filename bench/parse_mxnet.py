@@ -35,7 +35,7 @@ import sys
 import time
 from pathlib import Path
 
-from _measure import values_fed  # bench/ is on sys.path: it is the script's directory
+from _measure import settle, values_fed  # bench/ is on sys.path: it is the script's directory
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
@@ -113,6 +113,7 @@ def child(method: str, path: Path) -> None:
         import lossboard.sources.reader  # noqa: F401  (import time is not parsing time)
     elif method == "polars":
         import polars  # noqa: F401
+    settle()
     who = resource.RUSAGE_CHILDREN if method == "grep" else resource.RUSAGE_SELF
     before = resource.getrusage(who)
     start = time.perf_counter()

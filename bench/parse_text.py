@@ -34,7 +34,7 @@ import sys
 import time
 from pathlib import Path
 
-from _measure import values_fed  # bench/ is on sys.path: it is the script's directory
+from _measure import settle, values_fed  # bench/ is on sys.path: it is the script's directory
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
@@ -90,6 +90,7 @@ def warm_up(log, function, path: Path) -> None:
         function(log, sample)
     finally:
         sample.unlink()
+    settle()
 
 
 def child(method: str, name: str, path: Path) -> None:
