@@ -37,6 +37,7 @@ import numpy as np
 from lossboard import tags
 from lossboard.model import Columns, Event, Point
 from lossboard.sources.formats._literals import DECIMAL_WIDTH, read_cut, read_decimals
+from lossboard.sources.formats._offsets import rows_at, windows
 
 PREFIX = 21  # "I0711 14:22:25.854327": severity, month, day and time, always this wide in glog
 
@@ -107,21 +108,9 @@ class Block:
         return self._data.count(text, offset, offset + len(self.padded) - _PAD)
 
 
-def _cells(padded: np.ndarray, width: int) -> np.ndarray:
-    """Every ``width``-byte window of ``padded`` as one item, as a view (item i starts at byte
-    i). Indexing it copies or fills each window with one ``memcpy``: twice the speed of the
-    rows of a 2-D view of the windows, which numpy walks through a buffered iterator."""
-    return np.ndarray((len(padded) - width + 1,), dtype=np.dtype((np.void, width)), buffer=padded, strides=(1,))
-
-
-def _rows(padded: np.ndarray, offsets: np.ndarray, width: int) -> np.ndarray:
-    """The ``width`` bytes from each of ``offsets`` in ``padded``, a row each (a copy)."""
-    return _cells(padded, width)[offsets].view(np.uint8).reshape(len(offsets), width)
-
-
 def _fill(data: np.ndarray, offsets: np.ndarray, width: int) -> None:
     """Overwrite the ``width`` bytes from each of ``offsets`` in ``data`` with FILL."""
-    _cells(data, width)[offsets] = np.void(FILL * width)
+    windows(data, width)[offsets] = np.void(FILL * width)
 
 
 @lru_cache(maxsize=256)
@@ -143,7 +132,7 @@ def _words(padded: np.ndarray) -> np.ndarray:
 def _matches(padded: np.ndarray, offsets: np.ndarray, text: bytes) -> np.ndarray:
     """Whether ``text`` is at each of ``offsets`` in ``padded``: one comparison of bytes when it
     is at all of them (the common case), a numpy one row by row when not."""
-    rows = _rows(padded, offsets, len(text))
+    rows = rows_at(padded, offsets, len(text))
     if rows.tobytes() == text * len(offsets):
         return np.ones(len(offsets), dtype=bool)
     return (rows == np.frombuffer(text, np.uint8)).all(axis=1)
@@ -192,7 +181,7 @@ class Seam:
         if self.literal is None and not self.integer:
             return fits, None
         first = starts + self.body
-        window = _rows(padded, first, _SCAN)  # the first number and what follows it
+        window = rows_at(padded, first, _SCAN)  # the first number and what follows it
         if self.integer:  # digits, up to the first other byte (not within `_SCAN`: the first)
             end = first + np.argmax(window - _ZERO > 9, axis=1)
             fits &= (end > first) & (end - first <= _EXACT_DIGITS)
@@ -334,7 +323,7 @@ class Layout:
         if not len(firsts) or (np.diff(firsts) < size).any():
             return None
         lines = _record_lines(firsts, size)
-        dates = read_dates(_rows(block.padded, block.starts[lines], PREFIX))
+        dates = read_dates(rows_at(block.padded, block.starts[lines], PREFIX))
         if dates is None:
             return None
         matrix = self._numbers(block, lines, literals)
@@ -352,7 +341,7 @@ class Layout:
                 body = body.replace(cut, b",")
             return read_cut(body[:-1], records, self.width)  # the last "\n" became a comma
         starts, ends = self._spans(block, lines, literals)
-        values, fits = read_decimals(_rows(block.padded, ends - DECIMAL_WIDTH, DECIMAL_WIDTH), ends - starts)
+        values, fits = read_decimals(rows_at(block.padded, ends - DECIMAL_WIDTH, DECIMAL_WIDTH), ends - starts)
         if not fits.all():  # an exponent, nan, more digits
             unfit = np.flatnonzero(~fits)
             found = read_cut(_joined(block.padded, starts[unfit], ends[unfit])[:-1], len(unfit), 1)
@@ -393,7 +382,7 @@ class Layout:
             if seam.stops_at_literal:  # to its literal, which becomes the comma
                 lengths[index::size] = literals[index] - slots[index::size]
         width = int(lengths.max()) + 1  # at most `_PAD` (`Seam.check`)
-        rows = _rows(block.padded, slots, width)
+        rows = rows_at(block.padded, slots, width)
         data = rows.reshape(-1)  # a view: the rows one after another
         row_starts = np.arange(0, len(data), width)
         ends = row_starts + lengths
@@ -417,7 +406,7 @@ def _joined(padded: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> bytes:
     """The texts from each of ``starts`` to its end in ``padded``, each with a comma after it
     (`_texts`; none is longer than the padding, `Seam.check`)."""
     lengths = ends - starts
-    return _texts(_rows(padded, starts, int(lengths.max()) + 1), lengths)
+    return _texts(rows_at(padded, starts, int(lengths.max()) + 1), lengths)
 
 
 class Records:

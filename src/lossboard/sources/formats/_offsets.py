@@ -23,13 +23,17 @@ def ranges(firsts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     return np.cumsum(steps, out=steps)
 
 
-def rows_at(data: np.ndarray, starts: np.ndarray, width: int) -> np.ndarray:
-    """The ``width`` bytes at each of ``starts`` (none past ``len(data) - width``), a row each.
+def windows(data: np.ndarray, width: int) -> np.ndarray:
+    """Every ``width``-byte window of ``data`` as one item, a view (item i starts at byte i).
+    Indexing it copies or fills a window with one ``memcpy``: twice the speed of the rows of a
+    2-D view of the windows (`sliding_window_view`'s), which numpy walks a byte at a time."""
+    return np.ndarray((len(data) - width + 1,), f"V{width}", data, 0, (1,))
 
-    Each window is one ``width``-byte item, so the gather copies a row at a time; gathered as
-    rows of bytes (`sliding_window_view`'s view), numpy copies a byte at a time, twice the time.
-    """
-    picked = np.ndarray((len(data) - width + 1,), f"V{width}", data, 0, (1,))[starts]
+
+def rows_at(data: np.ndarray, starts: np.ndarray, width: int) -> np.ndarray:
+    """The ``width`` bytes at each of ``starts`` (none past ``len(data) - width``), a row each
+    (a copy)."""
+    picked = windows(data, width)[starts]
     return picked.view(np.uint8).reshape(len(picked), width)
 
 
