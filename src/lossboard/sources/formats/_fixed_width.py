@@ -25,6 +25,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from lossboard.sources.formats._layouts import MASK
 from lossboard.sources.formats._numbers import Decimal, decimal_at, decimals
+from lossboard.sources.formats._offsets import rows_at
 
 _SPACE = ord(" ")
 _DIGITS = b"0123456789"
@@ -133,7 +134,7 @@ def numbers_by_shape(
     for group, width in enumerate(widths.tolist()):
         rows = np.flatnonzero(of_width == group)
         lines = np.empty((len(rows), width + 1), dtype=np.uint8)
-        lines[:, :-1] = np.lib.stride_tricks.sliding_window_view(codes, width)[starts[rows]]
+        lines[:, :-1] = rows_at(codes, starts[rows], width)
         lines[:, -1] = _NEWLINE
         block = lines.tobytes()  # each line ending in "\n": one copy, not a second to cut the last
         kinds = _by_shape(block, width, _MAX_SHAPES - shapes)

@@ -24,12 +24,12 @@ import re
 from functools import lru_cache
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from lossboard import tags
 from lossboard.sources.formats._layouts import MASK
 from lossboard.sources.formats._lines import _ANSI
 from lossboard.sources.formats._numbers import decimal_at, decimals, json_matrix
+from lossboard.sources.formats._offsets import rows_at
 
 MIN_STATES = 32  # a line with fewer redraws is read state by state
 
@@ -177,13 +177,13 @@ def _epochs_by_layout(raw: bytes, start: int, end: int, pairs: int, names: tuple
     for kind in range(len(layouts)):
         rows = np.flatnonzero(which == kind)
         at, size = int(starts[rows[0]]), int(sizes[rows[0]])
-        if not (sliding_window_view(masked, size)[starts[rows]] == masked[at : at + size]).all():
+        if not (rows_at(masked, starts[rows], size) == masked[at : at + size]).all():
             return None  # epochs of one size but not one layout
         epoch = raw[start + at : start + at + size]
         match = pattern.fullmatch(epoch)
         if match is None:
             return None
-        lines = sliding_window_view(codes, size)[starts[rows]]
+        lines = rows_at(codes, starts[rows], size)
         for column in range(pattern.groups):
             first, last = match.span(column + 1)  # within the epoch's bytes
             decimal = decimal_at(epoch[first:last], first)

@@ -37,7 +37,7 @@ from lossboard.sources.formats import _fixed_width
 from lossboard.sources.formats._layouts import MASK
 from lossboard.sources.formats._lines import LineParser
 from lossboard.sources.formats._numbers import json_matrix
-from lossboard.sources.formats._offsets import holds_at, ranges
+from lossboard.sources.formats._offsets import holds_at, ranges, rows_at, windows
 from lossboard.sources.formats._plain_bytes import PlainBytesFeed
 
 # an ETA as the trainers print it: "3:37:18", "1 day, 2:03:04", "2 days, 2:47:25"
@@ -47,7 +47,6 @@ ETA_CUT = ETA_HEAD + ETA  # the cut of a layout whose lines print one: the only 
 _ETA_HEAD = ETA_HEAD.encode()
 _ETA_WIDEST = 32  # an ETA read by its columns: "123 days, 23:59:59" and then some
 _ETA_SHAPE = re.compile(ETA.encode())
-_ETA_HEAD_CODES = np.frombuffer(_ETA_HEAD, dtype=np.uint8)
 _ETA_COLUMNS = np.arange(_ETA_WIDEST, dtype=np.uint8)
 _COLON = ord(":")
 _ETA_PLACES = 4  # columns where a run's lines hold "eta: " (mmcv's iterations of 2 to 4 digits and another)
@@ -140,12 +139,11 @@ class Layout(NamedTuple):
         if self.skip:
             if lengths.min() < self.skip:
                 return None
-            heads = np.lib.stride_tricks.sliding_window_view(codes, self.skip, writeable=bool(self.width))
-            stamps = heads[starts]
+            stamps = rows_at(codes, starts, self.skip)
             if stamps.max() >= 0x80:
                 return None  # a character of several bytes: its line is not cut where the str path cuts it
             if self.width:
-                heads[starts] = 0x20
+                windows(codes, self.skip)[starts] = np.void(b" " * self.skip)
         if not self.width:
             return stamps, np.empty((count, 0)), None
         in_place = not self.cut  # whether the lines' columns stay where they were
@@ -201,9 +199,8 @@ def _blank_etas(codes: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> n
     if columns is None:
         return None
     width = min(_ETA_WIDEST, int((lengths - columns).min()) - len(_ETA_HEAD))  # of the ETAs' columns
-    windows = np.lib.stride_tricks.sliding_window_view(codes, len(_ETA_HEAD) + width, writeable=True)
     rows = starts + columns
-    window = windows[rows]
+    window = rows_at(codes, rows, len(_ETA_HEAD) + width)
     # "\d+:\d\d:\d\d" ends 6 bytes after its first colon, which is not its first byte (0: none)
     ends = (window[:, len(_ETA_HEAD) :] == _COLON).argmax(axis=1).astype(np.uint8) + 6
     width = int(ends.max())  # of the longest ETA: the columns looked at from here
@@ -218,8 +215,9 @@ def _blank_etas(codes: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> n
     firsts = np.unique(kinds, return_index=True)[1].tolist()  # a row of each shape
     if not all(_ETA_SHAPE.fullmatch(shapes[row, : ends[row]].tobytes()) for row in firsts):
         return None
-    windows[rows, : len(_ETA_HEAD)] = 0x20
-    windows[rows, len(_ETA_HEAD) : len(_ETA_HEAD) + width] = np.where(inside, np.uint8(0x20), etas)
+    window[:, : len(_ETA_HEAD)] = 0x20
+    window[:, len(_ETA_HEAD) : len(_ETA_HEAD) + width] = np.where(inside, np.uint8(0x20), etas)
+    windows(codes, window.shape[1])[rows] = window.view(f"V{window.shape[1]}").ravel()
     return kinds * (int(columns.max()) + 1) + columns
 
 
@@ -238,14 +236,13 @@ def _eta_columns(codes: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> 
     (`_ETA_PLACES`, a width before it changes seldom: mmcv's unpadded iteration), each found
     in the first line not placed yet; None when a line holds it at none."""
     columns = np.full(len(starts), -1)
-    heads = np.lib.stride_tricks.sliding_window_view(codes, len(_ETA_HEAD))
     line = 0
     for _ in range(_ETA_PLACES):
         column = bytes(codes[starts[line] : starts[line] + lengths[line]]).find(_ETA_HEAD)
         if column < 0:
             return None
         left = np.flatnonzero((columns < 0) & (lengths >= column + len(_ETA_HEAD) + len("0:00:00")))
-        columns[left[(heads[starts[left] + column] == _ETA_HEAD_CODES).all(axis=1)]] = column
+        columns[left[holds_at(codes, starts[left] + column, _ETA_HEAD)]] = column
         unplaced = columns < 0
         line = int(unplaced.argmax())
         if not unplaced[line]:
@@ -266,7 +263,7 @@ def _before_marker_blanked(text: bytes, starts: np.ndarray, places: np.ndarray, 
     for place in np.unique(places[places > 0]).tolist():
         lines = starts[places == place]
         # the bytes up to the marker's last but one: an earlier marker, even one overlapping it
-        heads = np.lib.stride_tricks.sliding_window_view(codes, place + len(needle) - 1)[lines]
+        heads = rows_at(codes, lines, place + len(needle) - 1)
         if (heads[:, place - 1] != _SPACE).any() or needle in heads.tobytes():
             return None  # (rows joined: one that ends as the next starts is a false alarm, read one by one)
         np.lib.stride_tricks.sliding_window_view(codes, place, writeable=True)[lines] = _SPACE
