@@ -360,17 +360,14 @@ def test_a_chart_leaving_wall_times_out_gets_the_same_points_and_epochs(tmp_path
 
 
 def test_a_series_asked_with_ends_says_where_its_run_ends_on_every_axis(client: TestClient) -> None:
-    # the example sets its last learning rate at epoch 85 and trains on to epoch 99: the lr chart
-    # holds that rate to where the run's other series end, as `lossboard plot` does
-    every_tag = [info["tag"] for info in client.get("/api/tags", params={"run": RUN}).json()["tags"]]
-    everything = client.get("/api/series", params={"run": RUN, "tag": every_tag, "width": 50}).json()["series"]
+    # the example sets its last learning rate at epoch 85 (step 85 x 11,000) and trains on to
+    # Epoch[99] Batch [10000]: the lr chart holds that rate to there, as `lossboard plot` does
     (lr,) = client.get("/api/series", params={"run": RUN, "tag": "opt/lr", "width": 50, "ends": 1}).json()["series"]
-    assert lr["run_end"] == {
-        "step": max(step for series in everything for step in series["step"]),
-        "epoch": max(epoch for series in everything for epoch in series["epoch"] if epoch is not None),
-        "wall_time": None,  # MXNet's Speedometer lines carry no clock
-    }
-    assert lr["run_end"]["step"] > lr["step"][-1] and lr["run_end"]["epoch"] > lr["epoch"][-1] == 85
+    assert (lr["step"][-1], lr["epoch"][-1]) == (935_000, 85)
+    end = lr["run_end"]
+    assert end["step"] == 1_099_000  # 99 x 11,000 + 10,000
+    assert end["epoch"] == pytest.approx(99 + 10_000 / 11_000)  # the batch's fraction of its epoch
+    assert end["wall_time"] is None  # MXNet's Speedometer lines carry no clock
     (plain,) = client.get("/api/series", params={"run": RUN, "tag": "opt/lr", "width": 50}).json()["series"]
     assert "run_end" not in plain
 
