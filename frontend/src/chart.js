@@ -118,7 +118,7 @@ export class ChartCard {
     let grown = false;
     mine.forEach((s, index) => {
       const add = fresh[index].find((f) => f.tag === s.tag && f.source_tag === s.source_tag);
-      if (add && add.run_end && add.run_end.step !== s.run_end?.step) {
+      if (add && add.run_end && !sameEnd(add.run_end, s.run_end)) {
         s.run_end = add.run_end; // the run went on: a held rate is drawn to its new end
         grown = true;
       }
@@ -295,6 +295,11 @@ export class ChartCard {
 }
 
 /** Hover text for one series: its own nearest point at or before the cursor, exact. */
+/** Whether two `run_end`s name the same end: a later series at the last step can move its time. */
+function sameEnd(a, b) {
+  return b !== undefined && a.step === b.step && a.epoch === b.epoch && a.wall_time === b.wall_time;
+}
+
 function valueAt(holder, column) {
   return (u, _v, _sidx, idx) => {
     if (idx === null || idx === undefined) return "--";

@@ -188,6 +188,18 @@ def test_a_point_logged_by_another_process_appears_within_2_s(serve, page, tmp_p
     page.wait_for_function("() => document.querySelector('article.card').dataset.total == 4", timeout=2000)
 
 
+def test_a_held_learning_rate_follows_a_live_run_to_its_new_end(serve, page, tmp_path: Path) -> None:
+    run = tmp_path / "logs" / "live"
+    write_run(run, "lr", [0.1])  # set once, at step 0
+    write_run(run, "train/loss", [1.0, 0.9, 0.8])
+    served = serve(str(tmp_path / "logs"), "--interval-s", "0.2")
+    page.goto(served.url + "?x=step")
+    lr_end = "document.querySelector('article.card[data-group=\"lr\"]')?.dataset.xEnd"
+    page.wait_for_function(f"() => {lr_end} == 2")
+    write_run(run, "train/loss", [0.5, 0.4], first_step=3)  # the rate is not logged again
+    page.wait_for_function(f"() => {lr_end} == 4", timeout=5000)
+
+
 def test_hostile_names_render_as_text(serve, page, tmp_path: Path) -> None:
     write_run(tmp_path / "logs" / "<b onmouseover=alert(2)>run", XSS, [1.0, 2.0])
     served = serve(str(tmp_path / "logs"))
